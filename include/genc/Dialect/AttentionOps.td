@@ -1,0 +1,56 @@
+//===- AttentionOps.td - attention and rotary embedding ---*- tablegen -*-===//
+
+#ifndef GENC_ATTENTION_OPS_TD
+#define GENC_ATTENTION_OPS_TD
+
+include "genc/Dialect/GencBase.td"
+
+def Genc_AttentionOp : Genc_InferOp<"attention"> {
+  let summary = "scaled dot-product attention over [B, H, S, D] tensors";
+  let description = [{
+    `query` is [B, Hq, Sq, D], `key` [B, Hkv, Skv, D], `value`
+    [B, Hkv, Skv, Dv]; Hq is a multiple of Hkv and query head h reads KV
+    head h / (Hq / Hkv) (MHA, GQA and MQA in one op). The result is
+    [B, Hq, Sq, Dv]:
+
+      S = query · keyᵀ · scale (+ mask) ; S = softcap · tanh(S / softcap)
+      result = softmax(S) · value
+
+    `mask`, broadcastable to [B, Hq, Sq, Skv], is boolean (true = attend)
+    or additive. With `causal`, query i may attend key j only if
+    j <= i + (Skv - Sq): the new queries are the last Sq positions. With
+    `window` W > 0, also j > i + (Skv - Sq) - W.
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
+                       F32Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal,
+                       DefaultValuedAttr<I64Attr, "-1">:$window,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
+def Genc_RotaryOp : Genc_InferOp<"rotary"> {
+  let summary = "rotary position embedding of [B, H, S, D] (ONNX RotaryEmbedding)";
+  let description = [{
+    Rotates the first `rotary_dim` channels of each head (all if 0) by the
+    angles in `cos`/`sin`: [max_pos, rotary_dim/2] indexed by
+    `position_ids` [B, S] when given, else [B, S, rotary_dim/2]. Pairs are
+    (i, i + rotary_dim/2), or adjacent channels when `interleaved`.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$cos,
+                       AnyRankedTensor:$sin, Optional<Genc_IntTensor>:$position_ids,
+                       DefaultValuedAttr<BoolAttr, "false">:$interleaved,
+                       DefaultValuedAttr<I64Attr, "0">:$rotary_dim);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $cos `,` $sin (`positions` `(` $position_ids^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
+#endif // GENC_ATTENTION_OPS_TD

@@ -1,0 +1,88 @@
+//===- ElementwiseOps.td - unary, binary, comparison, cast, where -*- tablegen -*-===//
+
+#ifndef GENC_ELEMENTWISE_OPS_TD
+#define GENC_ELEMENTWISE_OPS_TD
+
+include "genc/Dialect/GencBase.td"
+
+// Binary ops broadcast their operands the ONNX (numpy) way. Arithmetic ops
+// return the operand element type; comparisons return i1.
+class Genc_BinaryOp<string mnemonic, list<Trait> traits = []>
+    : Genc_InferOp<mnemonic, traits> {
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Genc_AddOp : Genc_BinaryOp<"add", [Commutative]> { let summary = "lhs + rhs"; }
+def Genc_SubOp : Genc_BinaryOp<"sub"> { let summary = "lhs - rhs"; }
+def Genc_MulOp : Genc_BinaryOp<"mul", [Commutative]> { let summary = "lhs * rhs"; }
+def Genc_DivOp : Genc_BinaryOp<"div"> {
+  let summary = "lhs / rhs (integer division truncates toward zero)";
+}
+def Genc_PowOp : Genc_BinaryOp<"pow"> { let summary = "lhs ^ rhs"; }
+def Genc_ModOp : Genc_BinaryOp<"mod"> {
+  let summary = "remainder; sign of the divisor unless `fmod` is set";
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$fmod);
+}
+def Genc_MaxOp : Genc_BinaryOp<"max", [Commutative]> { let summary = "elementwise maximum"; }
+def Genc_MinOp : Genc_BinaryOp<"min", [Commutative]> { let summary = "elementwise minimum"; }
+def Genc_AndOp : Genc_BinaryOp<"and", [Commutative]> { let summary = "logical and"; }
+def Genc_OrOp : Genc_BinaryOp<"or", [Commutative]> { let summary = "logical or"; }
+def Genc_XorOp : Genc_BinaryOp<"xor", [Commutative]> { let summary = "logical xor"; }
+def Genc_EqualOp : Genc_BinaryOp<"equal", [Commutative]> { let summary = "lhs == rhs, as i1"; }
+def Genc_LessOp : Genc_BinaryOp<"less"> { let summary = "lhs < rhs, as i1"; }
+def Genc_LessEqualOp : Genc_BinaryOp<"less_equal"> { let summary = "lhs <= rhs, as i1"; }
+def Genc_GreaterOp : Genc_BinaryOp<"greater"> { let summary = "lhs > rhs, as i1"; }
+def Genc_GreaterEqualOp : Genc_BinaryOp<"greater_equal"> { let summary = "lhs >= rhs, as i1"; }
+
+// Unary ops keep the operand type.
+class Genc_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : Genc_InferOp<mnemonic, traits> {
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Genc_NegOp : Genc_UnaryOp<"neg"> { let hasFolder = 1; }
+def Genc_AbsOp : Genc_UnaryOp<"abs">;
+def Genc_SqrtOp : Genc_UnaryOp<"sqrt">;
+def Genc_ReciprocalOp : Genc_UnaryOp<"reciprocal">;
+def Genc_ExpOp : Genc_UnaryOp<"exp">;
+def Genc_LogOp : Genc_UnaryOp<"log">;
+def Genc_TanhOp : Genc_UnaryOp<"tanh">;
+def Genc_SigmoidOp : Genc_UnaryOp<"sigmoid">;
+def Genc_ReluOp : Genc_UnaryOp<"relu">;
+def Genc_ErfOp : Genc_UnaryOp<"erf">;
+def Genc_SinOp : Genc_UnaryOp<"sin">;
+def Genc_CosOp : Genc_UnaryOp<"cos">;
+def Genc_FloorOp : Genc_UnaryOp<"floor">;
+def Genc_CeilOp : Genc_UnaryOp<"ceil">;
+def Genc_NotOp : Genc_UnaryOp<"not">;
+def Genc_GeluOp : Genc_UnaryOp<"gelu"> {
+  let summary = "GELU, exact (erf) or tanh-approximated";
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "false">:$tanh_approximation);
+}
+
+def Genc_CastOp : Genc_InferOp<"cast"> {
+  let summary = "converts elements to `to` (ONNX Cast; float→int truncates)";
+  let arguments = (ins AnyRankedTensor:$input, TypeAttr:$to);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Genc_WhereOp : Genc_InferOp<"where"> {
+  let summary = "condition ? x : y, broadcast over all three";
+  let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$x,
+                       AnyRankedTensor:$y);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+#endif // GENC_ELEMENTWISE_OPS_TD

@@ -1,0 +1,35 @@
+//===- GencOps.h - the genc dialect and its ops -----------------*- C++ -*-===//
+
+#ifndef GENC_DIALECT_GENCOPS_H
+#define GENC_DIALECT_GENCOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::genc {
+/// True when the types could describe the same tensors: same element type
+/// and rank, and no dim static in both with different sizes. Inference may
+/// be less or more static than a result type (before and after folding).
+bool areCompatibleTensorTypes(TypeRange a, TypeRange b);
+
+/// The entries of a 1-D i64 shape tensor as far as they are known: constant
+/// entries as values, entries computed at run time as ShapedType::kDynamic.
+/// Fails when even the number of entries is unknown.
+FailureOr<SmallVector<int64_t>> getKnownShapeEntries(Value shapeTensor);
+
+/// Formats a shape the way diagnostics print it: [2,?,768].
+std::string formatShape(ArrayRef<int64_t> shape);
+} // namespace mlir::genc
+
+#include "genc/Dialect/GencDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "genc/Dialect/GencOps.h.inc"
+
+#endif // GENC_DIALECT_GENCOPS_H

@@ -1,0 +1,23 @@
+//===- ReductionOps.td - reductions over axes ---*- tablegen -*-===//
+
+#ifndef GENC_REDUCTION_OPS_TD
+#define GENC_REDUCTION_OPS_TD
+
+include "genc/Dialect/GencBase.td"
+
+// Reduces over `axes` (every axis if empty), keeping them as unit dims when
+// `keepdims` is set. The importer resolves ONNX's noop_with_empty_axes.
+class Genc_ReduceOp<string mnemonic> : Genc_InferOp<mnemonic> {
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Genc_ReduceSumOp : Genc_ReduceOp<"reduce_sum">;
+def Genc_ReduceMeanOp : Genc_ReduceOp<"reduce_mean">;
+def Genc_ReduceMaxOp : Genc_ReduceOp<"reduce_max">;
+def Genc_ReduceMinOp : Genc_ReduceOp<"reduce_min">;
+def Genc_ReduceProdOp : Genc_ReduceOp<"reduce_prod">;
+
+#endif // GENC_REDUCTION_OPS_TD

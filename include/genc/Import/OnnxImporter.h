@@ -1,0 +1,20 @@
+//===- OnnxImporter.h - ONNX model → genc dialect ---------------*- C++ -*-===//
+
+#ifndef GENC_IMPORT_ONNXIMPORTER_H
+#define GENC_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace mlir::genc {
+
+/// Imports an ONNX model (`.onnx` protobuf, or `.onnxtext` in ONNX's text
+/// syntax) into a module with one function, `main`. Initializers become
+/// dense resources that alias the loaded bytes (no copy). Errors are
+/// reported through the context's diagnostic engine, naming the file and
+/// the ONNX node; the result is then failure().
+FailureOr<OwningOpRef<ModuleOp>> importOnnxModel(StringRef path, MLIRContext &context);
+
+} // namespace mlir::genc
+
+#endif // GENC_IMPORT_ONNXIMPORTER_H

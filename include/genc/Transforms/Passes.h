@@ -1,0 +1,27 @@
+//===- Passes.h - genc graph passes -----------------------------*- C++ -*-===//
+
+#ifndef GENC_TRANSFORMS_PASSES_H
+#define GENC_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::genc {
+
+#define GEN_PASS_DECL
+#include "genc/Transforms/Passes.h.inc"
+
+/// Graph cleanup after import: shape folding, type refinement,
+/// canonicalisation, CSE and dead-code removal, to a fixed point.
+void buildCleanupPipeline(OpPassManager &pm);
+
+#define GEN_PASS_REGISTRATION
+#include "genc/Transforms/Passes.h.inc"
+
+/// Registers every genc pass and the `genc-cleanup` pipeline.
+void registerAllGencPasses();
+
+} // namespace mlir::genc
+
+#endif // GENC_TRANSFORMS_PASSES_H

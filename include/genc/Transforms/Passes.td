@@ -1,0 +1,32 @@
+//===- Passes.td - genc graph passes ---*- tablegen -*-===//
+
+#ifndef GENC_TRANSFORMS_PASSES_TD
+#define GENC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FoldShapeArithmetic : Pass<"genc-fold-shape-arithmetic", "func::FuncOp"> {
+  let summary = "Evaluates shape computations symbolically (exact)";
+  let description = [{
+    Follows small integer tensors computed from shapes (Shape, Gather,
+    Unsqueeze, Concat, Slice, Cast, arithmetic, Equal/Where,
+    ConstantOfShape) and replaces each with a constant when every entry is
+    static, or with `tensor.from_elements` of `tensor.dim` arithmetic when
+    some entries are dynamic. Dims are known to be non-negative, so a
+    comparison of a dim with a negative constant folds. The chains left
+    without users are erased.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def RefineShapes : Pass<"genc-refine-shapes", "func::FuncOp"> {
+  let summary = "Re-infers result types so that folded shapes become static (exact)";
+  let description = [{
+    Walks the function in order and replaces each genc result type with the
+    more static type that inference now gives (after shape operands have
+    folded), then updates the function's result types to what it returns.
+    Never changes an element type or a rank.
+  }];
+}
+
+#endif // GENC_TRANSFORMS_PASSES_TD

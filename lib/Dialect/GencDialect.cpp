@@ -1,0 +1,184 @@
+//===- GencDialect.cpp - dialect registration, verifiers, If --------------===//
+
+#include "genc/Dialect/GencOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+
+#include "genc/Dialect/GencDialect.cpp.inc"
+
+void GencDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "genc/Dialect/GencOps.cpp.inc"
+      >();
+}
+
+Operation *GencDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
+  auto typed = dyn_cast<TypedAttr>(value);
+  if (!typed || typed.getType() != type)
+    return nullptr;
+  return arith::ConstantOp::create(builder, loc, type, typed);
+}
+
+bool genc::areCompatibleTensorTypes(TypeRange inferred, TypeRange refined) {
+  if (inferred.size() != refined.size())
+    return false;
+  for (auto [a, b] : llvm::zip(inferred, refined)) {
+    auto ta = dyn_cast<RankedTensorType>(a);
+    auto tb = dyn_cast<RankedTensorType>(b);
+    if (!ta || !tb) {
+      if (a != b)
+        return false;
+      continue;
+    }
+    if (ta.getElementType() != tb.getElementType() || ta.getRank() != tb.getRank())
+      return false;
+    for (auto [da, db] : llvm::zip(ta.getShape(), tb.getShape()))
+      if (!ShapedType::isDynamic(da) && !ShapedType::isDynamic(db) && da != db)
+        return false;
+  }
+  return true;
+}
+
+std::string genc::formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += ",";
+    s += ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+  }
+  return s + "]";
+}
+
+FailureOr<SmallVector<int64_t>> genc::getKnownShapeEntries(Value shapeTensor) {
+  auto type = dyn_cast<RankedTensorType>(shapeTensor.getType());
+  if (!type || type.getRank() != 1)
+    return failure();
+  DenseIntElementsAttr constant;
+  if (matchPattern(shapeTensor, m_Constant(&constant)))
+    return llvm::to_vector(
+        llvm::map_range(constant.getValues<APInt>(),
+                        [](const APInt &v) { return v.getSExtValue(); }));
+  if (auto fromElements = shapeTensor.getDefiningOp<tensor::FromElementsOp>()) {
+    SmallVector<int64_t> entries;
+    for (Value element : fromElements.getElements()) {
+      IntegerAttr c;
+      entries.push_back(matchPattern(element, m_Constant(&c))
+                            ? c.getValue().getSExtValue()
+                            : ShapedType::kDynamic);
+    }
+    return entries;
+  }
+  if (type.isDynamicDim(0))
+    return failure();
+  return SmallVector<int64_t>(type.getDimSize(0), ShapedType::kDynamic);
+}
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  SmallVector<bool> seen(rank, false);
+  if (static_cast<int64_t>(getPerm().size()) != rank)
+    return emitOpError("permutation has ") << getPerm().size()
+           << " entries but the input has rank " << rank;
+  for (int64_t p : getPerm()) {
+    if (p < 0 || p >= rank || seen[p])
+      return emitOpError("perm must be a permutation of 0..") << rank - 1;
+    seen[p] = true;
+  }
+  return success();
+}
+
+LogicalResult SplitOp::verify() {
+  auto inputType = getInput().getType();
+  int64_t rank = inputType.getRank();
+  int64_t axis = getAxis();
+  if (axis < -rank || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  if (getResults().empty())
+    return emitOpError("needs at least one result");
+  ArrayRef<int64_t> sizes = getSizes();
+  if (!sizes.empty() && sizes.size() != getResults().size())
+    return emitOpError("has ") << sizes.size() << " sizes but "
+                               << getResults().size() << " results";
+  int64_t dim = inputType.getDimSize(axis);
+  if (!sizes.empty() && !ShapedType::isDynamic(dim)) {
+    int64_t total = 0;
+    for (int64_t s : sizes)
+      total += s;
+    if (total != dim)
+      return emitOpError("sizes add up to ") << total << " but dim " << axis
+                                             << " is " << dim;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// IfOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult IfOp::verify() {
+  if (getCondition().getType().getNumElements() != 1)
+    return emitOpError("condition must hold exactly one element");
+  for (Region *region : {&getThenBranch(), &getElseBranch()}) {
+    auto yield = cast<YieldOp>(region->front().getTerminator());
+    if (yield.getValues().size() != getNumResults())
+      return emitOpError("a branch yields ") << yield.getValues().size()
+             << " values but the op has " << getNumResults() << " results";
+    for (auto [value, result] : llvm::zip(yield.getValues(), getResults()))
+      if (!areCompatibleTensorTypes(result.getType(), value.getType()))
+        return emitOpError("a branch yields ") << value.getType()
+               << " where the result is " << result.getType();
+  }
+  return success();
+}
+
+namespace {
+// genc.if on a constant condition → the taken branch, inlined.
+struct InlineConstantIf : OpRewritePattern<IfOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(IfOp op, PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr condition;
+    if (!matchPattern(op.getCondition(), m_Constant(&condition)))
+      return failure();
+    bool taken = condition.getValues<APInt>()[0].getBoolValue();
+    Block &block = taken ? op.getThenBranch().front() : op.getElseBranch().front();
+    auto yield = cast<YieldOp>(block.getTerminator());
+    SmallVector<Value> yielded(yield.getValues());
+    rewriter.inlineBlockBefore(&block, op);
+    rewriter.eraseOp(yield);
+    SmallVector<Value> results;
+    for (auto [value, result] : llvm::zip(yielded, op.getResults())) {
+      // A branch may be more static than the op's merged result type.
+      results.push_back(value.getType() == result.getType()
+                            ? value
+                            : tensor::CastOp::create(rewriter, op.getLoc(),
+                                                     result.getType(), value)
+                                  .getResult());
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+} // namespace
+
+void IfOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<InlineConstantIf>(context);
+}
+
+#define GET_OP_CLASSES
+#include "genc/Dialect/GencOps.cpp.inc"

@@ -1,0 +1,598 @@
+//===- DefaultDomainHandlers.cpp - ai.onnx ops → genc ----------------------===//
+//
+// One registration per (op, since_version). Each handler normalises its
+// version's inputs and attributes to one canonical genc op; no pass sees
+// the version an op came from.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::onnx_import;
+
+namespace {
+
+LogicalResult setResult(NodeImporter &n, FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  return n.setOutputs({*v});
+}
+
+template <typename OpTy>
+LogicalResult unary(NodeImporter &n) {
+  return setResult(n, n.create<OpTy>({n.input(0)}));
+}
+
+template <typename OpTy>
+LogicalResult binary(NodeImporter &n) {
+  return setResult(n, n.create<OpTy>({n.input(0), n.input(1)}));
+}
+
+// Max, Min, Sum: variadic in ONNX, a chain of binary ops here.
+template <typename OpTy>
+LogicalResult variadic(NodeImporter &n) {
+  Value acc = n.input(0);
+  for (size_t i = 1; i < n.numInputs(); ++i) {
+    auto next = n.create<OpTy>({acc, n.input(i)});
+    if (failed(next))
+      return failure();
+    acc = *next;
+  }
+  return n.setOutputs({acc});
+}
+
+LogicalResult identity(NodeImporter &n) { return n.setOutputs({n.input(0)}); }
+
+LogicalResult mod(NodeImporter &n) {
+  return setResult(n, n.create<ModOp>({n.input(0), n.input(1)},
+                                      {n.namedAttr("fmod", n.getBuilder().getBoolAttr(
+                                                               n.attrInt("fmod", 0)))}));
+}
+
+LogicalResult gelu(NodeImporter &n) {
+  std::string approximate = n.attrString("approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return n.emitError() << "approximate='" << approximate << "' is not 'none' or 'tanh'";
+  return setResult(n, n.create<GeluOp>({n.input(0)},
+                                       {n.namedAttr("tanh_approximation",
+                                                    n.getBuilder().getBoolAttr(approximate == "tanh"))}));
+}
+
+LogicalResult castOp(NodeImporter &n) {
+  Type to = convertElementType(n.attrInt("to", 0), n.getContext());
+  if (!to)
+    return n.emitError() << "cast target type " << n.attrInt("to", 0) << " is not supported";
+  return setResult(n, n.create<CastOp>({n.input(0)}, {n.namedAttr("to", TypeAttr::get(to))}));
+}
+
+LogicalResult where(NodeImporter &n) {
+  return setResult(n, n.create<WhereOp>({n.input(0), n.input(1), n.input(2)}));
+}
+
+LogicalResult constant(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  TypedAttr attr;
+  std::string what = "node '" + n.node_proto().name() + "' constant";
+  if (const onnx::TensorProto *t = n.attrTensor("value")) {
+    auto converted = convertTensor(*t, n.model(), n.getContext(), n.getLoc(), what);
+    if (failed(converted))
+      return failure();
+    attr = cast<TypedAttr>(*converted);
+  } else if (n.hasAttr("value_float")) {
+    attr = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                  n.attrFloat("value_float", 0));
+  } else if (n.hasAttr("value_int")) {
+    attr = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                  static_cast<int64_t>(n.attrInt("value_int", 0)));
+  } else if (auto ints = n.attrInts("value_ints")) {
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(ints->size())}, b.getI64Type()),
+        ArrayRef<int64_t>(*ints));
+  } else {
+    return n.emitError() << "only value, value_float, value_int and value_ints constants "
+                            "are supported";
+  }
+  return n.setOutputs({arith::ConstantOp::create(b, n.getLoc(), attr).getResult()});
+}
+
+//===--- Shape ops -------------------------------------------------------===//
+
+LogicalResult shape(NodeImporter &n) {
+  SmallVector<NamedAttribute> attrs;
+  OpBuilder &b = n.getBuilder();
+  if (n.hasAttr("start"))
+    attrs.push_back(n.namedAttr("start", b.getI64IntegerAttr(n.attrInt("start", 0))));
+  if (n.hasAttr("end"))
+    attrs.push_back(n.namedAttr("end", b.getI64IntegerAttr(n.attrInt("end", 0))));
+  return setResult(n, n.create<ShapeOp>({n.input(0)}, attrs));
+}
+
+LogicalResult reshape(NodeImporter &n) {
+  return setResult(n, n.create<ReshapeOp>({n.input(0), n.input(1)},
+                                          {n.namedAttr("allowzero", n.getBuilder().getBoolAttr(
+                                                                        n.attrInt("allowzero", 0)))}));
+}
+
+LogicalResult flatten(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axis = n.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return n.emitError() << "axis " << n.attrInt("axis", 1) << " is out of range for rank " << rank;
+  // [prod(dims < axis), prod(dims >= axis)]: 0 keeps a dynamic first dim.
+  if (axis == 0)
+    return setResult(n, n.reshape(n.input(0), {1, -1}));
+  if (axis == 1)
+    return setResult(n, n.reshape(n.input(0), {0, -1}));
+  int64_t outer = 1;
+  for (int64_t i = 0; i < axis; ++i) {
+    if (n.inputType(0).isDynamicDim(i))
+      return n.emitError() << "Flatten at axis " << axis
+                           << " over a dynamic leading dim is not supported";
+    outer *= n.inputType(0).getDimSize(i);
+  }
+  return setResult(n, n.reshape(n.input(0), {outer, -1}));
+}
+
+LogicalResult transpose(NodeImporter &n) {
+  auto perm = n.attrInts("perm");
+  if (!perm) {
+    int64_t rank = n.inputType(0).getRank();
+    perm.emplace();
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm->push_back(i);
+  }
+  return setResult(n, n.transpose(n.input(0), *perm));
+}
+
+/// Squeeze/Unsqueeze: axes are an attribute before opset 13, an input after.
+template <typename OpTy, bool AxesAsInput>
+LogicalResult squeezeLike(NodeImporter &n) {
+  SmallVector<int64_t> axes;
+  if (AxesAsInput) {
+    if (n.hasInput(1)) {
+      auto c = n.constantInts(1, "axes");
+      if (failed(c))
+        return failure();
+      axes = *c;
+    }
+  } else if (auto a = n.attrInts("axes")) {
+    axes = *a;
+  }
+  return setResult(n, n.create<OpTy>({n.input(0)}, {n.namedAttr("axes",
+                                                                n.getBuilder().getDenseI64ArrayAttr(axes))}));
+}
+
+LogicalResult concat(NodeImporter &n) {
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < n.numInputs(); ++i)
+    inputs.push_back(n.input(i));
+  return setResult(n, n.create<ConcatOp>(inputs, {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(
+                                                                          n.attrInt("axis", 0)))}));
+}
+
+/// Slice-10+: starts, ends, optional axes and steps as inputs.
+LogicalResult slice(NodeImporter &n) {
+  int64_t count = n.inputType(1).getRank() == 1 ? n.inputType(1).getDimSize(0) : -1;
+  Value axes = n.optionalInput(3), steps = n.optionalInput(4);
+  if ((!axes || !steps) && ShapedType::isDynamic(count))
+    return n.emitError() << "starts has a dynamic length; give axes and steps explicitly";
+  if (!axes)
+    axes = n.constI64(llvm::to_vector(llvm::seq<int64_t>(0, count)));
+  if (!steps)
+    steps = n.constI64(SmallVector<int64_t>(count, 1));
+  auto toI64 = [&](Value v) -> FailureOr<Value> {
+    if (cast<RankedTensorType>(v.getType()).getElementType().isInteger(64))
+      return v;
+    return n.create<CastOp>({v}, {n.namedAttr("to", TypeAttr::get(n.getBuilder().getI64Type()))});
+  };
+  auto s = toI64(n.input(1)), e = toI64(n.input(2)), a = toI64(axes), st = toI64(steps);
+  if (failed(s) || failed(e) || failed(a) || failed(st))
+    return failure();
+  return setResult(n, n.create<SliceOp>({n.input(0), *s, *e, *a, *st}));
+}
+
+/// Slice-1: starts, ends and axes as attributes.
+LogicalResult sliceV1(NodeImporter &n) {
+  auto starts = n.attrInts("starts"), ends = n.attrInts("ends");
+  if (!starts || !ends)
+    return n.emitError() << "starts and ends are required";
+  auto axes = n.attrInts("axes");
+  if (!axes)
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, starts->size()));
+  return setResult(n, n.create<SliceOp>({n.input(0), n.constI64(*starts), n.constI64(*ends),
+                                         n.constI64(*axes),
+                                         n.constI64(SmallVector<int64_t>(starts->size(), 1))}));
+}
+
+LogicalResult gather(NodeImporter &n) {
+  return setResult(n, n.create<GatherOp>({n.input(0), n.input(1)},
+                                         {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(
+                                                                  n.attrInt("axis", 0)))}));
+}
+
+LogicalResult expand(NodeImporter &n) {
+  return setResult(n, n.create<ExpandOp>({n.input(0), n.input(1)}));
+}
+
+/// Split: sizes from the `split` attribute (< 13), the `split` input
+/// (>= 13), or equal pieces (num_outputs at 18, or the output count).
+template <bool SizesAsInput>
+LogicalResult split(NodeImporter &n) {
+  SmallVector<int64_t> sizes;
+  if (SizesAsInput && n.hasInput(1)) {
+    auto c = n.constantInts(1, "split");
+    if (failed(c))
+      return failure();
+    sizes = *c;
+  } else if (auto a = n.attrInts("split")) {
+    sizes = *a;
+  }
+  auto inputType = n.inputType(0);
+  int64_t axis = n.attrInt("axis", 0);
+  if (axis < -inputType.getRank() || axis >= inputType.getRank())
+    return n.emitError() << "axis " << axis << " is out of range for rank " << inputType.getRank();
+  if (axis < 0)
+    axis += inputType.getRank();
+  int64_t pieces = sizes.empty() ? n.attrInt("num_outputs", n.numOutputs()) : sizes.size();
+  int64_t dim = inputType.getDimSize(axis);
+  if (sizes.empty() && !ShapedType::isDynamic(dim)) {
+    // ONNX-18: the last piece is smaller when dim does not divide evenly.
+    int64_t piece = (dim + pieces - 1) / pieces;
+    for (int64_t i = 0; i < pieces; ++i)
+      sizes.push_back(std::min(piece, dim - i * piece));
+  }
+  SmallVector<Type> types;
+  for (int64_t i = 0; i < pieces; ++i) {
+    SmallVector<int64_t> shape(inputType.getShape());
+    shape[axis] = sizes.empty() ? ShapedType::kDynamic : sizes[i];
+    types.push_back(inputType.clone(shape));
+  }
+  OpBuilder &b = n.getBuilder();
+  auto op = SplitOp::create(b, n.getLoc(), types, n.input(0), b.getI64IntegerAttr(axis),
+                            b.getDenseI64ArrayAttr(sizes));
+  if (failed(verify(op)))
+    return failure();
+  return n.setOutputs(op.getResults());
+}
+
+LogicalResult constantOfShape(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  ElementsAttr value;
+  if (const onnx::TensorProto *t = n.attrTensor("value")) {
+    auto converted = convertTensor(*t, n.model(), n.getContext(), n.getLoc(), "value");
+    if (failed(converted))
+      return failure();
+    value = *converted;
+  } else {
+    value = DenseElementsAttr::get(RankedTensorType::get({1}, b.getF32Type()), 0.0f);
+  }
+  return setResult(n, n.create<ConstantOfShapeOp>({n.input(0)}, {n.namedAttr("value", value)}));
+}
+
+LogicalResult range(NodeImporter &n) {
+  return setResult(n, n.create<RangeOp>({n.input(0), n.input(1), n.input(2)}));
+}
+
+LogicalResult trilu(NodeImporter &n) {
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    auto c = n.constantInts(1, "k");
+    if (failed(c))
+      return failure();
+    k = c->front();
+  }
+  OpBuilder &b = n.getBuilder();
+  return setResult(n, n.create<TriluOp>({n.input(0)},
+                                        {n.namedAttr("upper", b.getBoolAttr(n.attrInt("upper", 1))),
+                                         n.namedAttr("k", b.getI64IntegerAttr(k))}));
+}
+
+//===--- Reductions ------------------------------------------------------===//
+
+/// Axes come from the attribute (early versions) or from input 1 (ReduceSum
+/// 13, every reduction from 18). Empty axes reduce everything unless
+/// noop_with_empty_axes makes the op an identity.
+template <typename OpTy, bool AxesAsInput>
+LogicalResult reduce(NodeImporter &n) {
+  SmallVector<int64_t> axes;
+  if (AxesAsInput) {
+    if (n.hasInput(1)) {
+      auto c = n.constantInts(1, "axes");
+      if (failed(c))
+        return failure();
+      axes = *c;
+    }
+  } else if (auto a = n.attrInts("axes")) {
+    axes = *a;
+  }
+  if (axes.empty() && n.attrInt("noop_with_empty_axes", 0))
+    return n.setOutputs({n.input(0)});
+  OpBuilder &b = n.getBuilder();
+  return setResult(n, n.create<OpTy>({n.input(0)},
+                                     {n.namedAttr("axes", b.getDenseI64ArrayAttr(axes)),
+                                      n.namedAttr("keepdims", b.getBoolAttr(n.attrInt("keepdims", 1)))}));
+}
+
+//===--- NN ----------------------------------------------------------------===//
+
+LogicalResult gemm(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  SmallVector<Value> operands = {n.input(0), n.input(1)};
+  if (n.hasInput(2))
+    operands.push_back(n.input(2));
+  return setResult(n, n.create<GemmOp>(
+                          operands,
+                          {n.namedAttr("alpha", b.getF32FloatAttr(n.attrFloat("alpha", 1))),
+                           n.namedAttr("beta", b.getF32FloatAttr(n.attrFloat("beta", 1))),
+                           n.namedAttr("trans_a", b.getBoolAttr(n.attrInt("transA", 0))),
+                           n.namedAttr("trans_b", b.getBoolAttr(n.attrInt("transB", 0)))}));
+}
+
+/// Softmax-13: one axis. Softmax-1/11 flatten to [prod(<axis), prod(>=axis)]
+/// first, which is the same thing when axis is the last dim.
+template <bool Log, bool Coerce2D>
+LogicalResult softmax(NodeImporter &n) {
+  int64_t rank = n.inputType(0).getRank();
+  int64_t axis = n.attrInt("axis", Coerce2D ? 1 : -1);
+  if (axis < 0)
+    axis += rank;
+  if (Coerce2D && axis != rank - 1)
+    return n.emitError() << "Softmax before opset 13 over axis " << axis
+                         << " (not the last) is not supported; re-export at opset 13 or later";
+  OpBuilder &b = n.getBuilder();
+  return setResult(n, n.create<SoftmaxOp>({n.input(0)},
+                                          {n.namedAttr("axis", b.getI64IntegerAttr(axis)),
+                                           n.namedAttr("log", b.getBoolAttr(Log))}));
+}
+
+LogicalResult layerNorm(NodeImporter &n) {
+  if (n.wantsOutput(1) || n.wantsOutput(2))
+    return n.emitError() << "the Mean and InvStdDev outputs are not supported (training only)";
+  OpBuilder &b = n.getBuilder();
+  SmallVector<Value> operands = {n.input(0), n.input(1)};
+  if (n.hasInput(2))
+    operands.push_back(n.input(2));
+  return setResult(n, n.create<LayerNormOp>(
+                          operands,
+                          {n.namedAttr("axis", b.getI64IntegerAttr(n.attrInt("axis", -1))),
+                           n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))}));
+}
+
+LogicalResult rmsNorm(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  return setResult(n, n.create<RmsNormOp>(
+                          {n.input(0), n.input(1)},
+                          {n.namedAttr("axis", b.getI64IntegerAttr(n.attrInt("axis", -1))),
+                           n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))}));
+}
+
+/// ONNX-23 RotaryEmbedding: X is [B,H,S,D] or [B,S,H*D] (num_heads given).
+LogicalResult rotary(NodeImporter &n) {
+  auto xType = n.inputType(0);
+  Value x = n.input(0);
+  int64_t heads = n.attrInt("num_heads", 0);
+  bool threeD = xType.getRank() == 3;
+  if (threeD) {
+    if (heads <= 0)
+      return n.emitError() << "a 3-D input needs the num_heads attribute";
+    auto r = n.reshape(x, {0, 0, heads, -1});
+    if (failed(r) || failed(r = n.transpose(*r, {0, 2, 1, 3})))
+      return failure();
+    x = *r;
+  } else if (xType.getRank() != 4) {
+    return n.emitError() << "input must be [B,H,S,D] or [B,S,H*D], got "
+                         << formatShape(xType.getShape());
+  }
+  OpBuilder &b = n.getBuilder();
+  SmallVector<Value> operands = {x, n.input(1), n.input(2)};
+  if (n.hasInput(3))
+    operands.push_back(n.input(3));
+  auto y = n.create<RotaryOp>(
+      operands, {n.namedAttr("interleaved", b.getBoolAttr(n.attrInt("interleaved", 0))),
+                 n.namedAttr("rotary_dim", b.getI64IntegerAttr(n.attrInt("rotary_embedding_dim", 0)))});
+  if (failed(y))
+    return failure();
+  if (threeD) {
+    y = n.transpose(*y, {0, 2, 1, 3});
+    if (failed(y) || failed(y = n.reshape(*y, {0, 0, -1})))
+      return failure();
+  }
+  return n.setOutputs({*y});
+}
+
+/// [B,S,H*D] → [B,H,S,D]; 4-D inputs pass through.
+FailureOr<Value> toHeads(NodeImporter &n, Value x, int64_t heads, StringRef what) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() == 4)
+    return x;
+  if (type.getRank() != 3 || heads <= 0)
+    return n.emitError() << what << " must be [B,H,S,D], or [B,S,H*D] with the head count given";
+  auto r = n.reshape(x, {0, 0, heads, -1});
+  if (failed(r))
+    return failure();
+  return n.transpose(*r, {0, 2, 1, 3});
+}
+
+/// ONNX-23 Attention with optional past; outputs Y and present K/V.
+LogicalResult attention(NodeImporter &n) {
+  if (n.attrInt("qk_matmul_output_mode", 0) != 0 || n.wantsOutput(3))
+    return n.emitError() << "the qk_matmul output is not supported";
+  auto qType = n.inputType(0);
+  bool threeD = qType.getRank() == 3;
+  int64_t qHeads = n.attrInt("q_num_heads", 0), kvHeads = n.attrInt("kv_num_heads", 0);
+  auto q = toHeads(n, n.input(0), qHeads, "Q");
+  auto k = toHeads(n, n.input(1), kvHeads, "K");
+  auto v = toHeads(n, n.input(2), kvHeads, "V");
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  Value key = *k, value = *v;
+  if (n.hasInput(4) != n.hasInput(5))
+    return n.emitError() << "past_key and past_value must be given together";
+  if (n.hasInput(4)) {
+    OpBuilder &b = n.getBuilder();
+    auto axis = n.namedAttr("axis", b.getI64IntegerAttr(2));
+    auto pk = n.create<ConcatOp>({n.input(4), key}, {axis});
+    auto pv = n.create<ConcatOp>({n.input(5), value}, {axis});
+    if (failed(pk) || failed(pv))
+      return failure();
+    key = *pk;
+    value = *pv;
+  }
+  int64_t headSize = cast<RankedTensorType>(q->getType()).getDimSize(3);
+  float scale = n.attrFloat("scale", 0);
+  if (scale == 0) {
+    if (ShapedType::isDynamic(headSize))
+      return n.emitError() << "the head size is dynamic; give the scale attribute";
+    scale = 1.0f / std::sqrt(static_cast<float>(headSize));
+  }
+  OpBuilder &b = n.getBuilder();
+  SmallVector<Value> operands = {*q, key, value};
+  if (n.hasInput(3))
+    operands.push_back(n.input(3));
+  auto y = n.create<AttentionOp>(
+      operands, {n.namedAttr("scale", b.getF32FloatAttr(scale)),
+                 n.namedAttr("causal", b.getBoolAttr(n.attrInt("is_causal", 0))),
+                 n.namedAttr("softcap", b.getF32FloatAttr(n.attrFloat("softcap", 0)))});
+  if (failed(y))
+    return failure();
+  Value out = *y;
+  if (threeD) {
+    auto t = n.transpose(out, {0, 2, 1, 3});
+    if (failed(t) || failed(t = n.reshape(*t, {0, 0, -1})))
+      return failure();
+    out = *t;
+  }
+  return n.setOutputs({out, key, value});
+}
+
+/// If: both branches become regions; results take the dims they agree on.
+LogicalResult ifOp(NodeImporter &n) {
+  const onnx::GraphProto *thenGraph = n.attrGraph("then_branch");
+  const onnx::GraphProto *elseGraph = n.attrGraph("else_branch");
+  if (!thenGraph || !elseGraph)
+    return n.emitError() << "If needs then_branch and else_branch";
+  OperationState state(n.getLoc(), IfOp::getOperationName());
+  state.addOperands(n.input(0));
+  Region *thenRegion = state.addRegion();
+  Region *elseRegion = state.addRegion();
+  SmallVector<Value> thenValues, elseValues;
+  {
+    OpBuilder::InsertionGuard guard(n.getBuilder());
+    if (failed(importSubgraph(n, *thenGraph, *thenRegion, thenValues)) ||
+        failed(importSubgraph(n, *elseGraph, *elseRegion, elseValues)))
+      return failure();
+  }
+  if (thenValues.size() != elseValues.size())
+    return n.emitError() << "the branches yield " << thenValues.size() << " and "
+                         << elseValues.size() << " values";
+  for (auto [a, b] : llvm::zip(thenValues, elseValues)) {
+    auto ta = cast<RankedTensorType>(a.getType()), tb = cast<RankedTensorType>(b.getType());
+    if (ta.getRank() != tb.getRank() || ta.getElementType() != tb.getElementType())
+      return n.emitError() << "the branches yield " << ta << " and " << tb
+                           << " for the same output";
+    SmallVector<int64_t> shape;
+    for (auto [x, y] : llvm::zip(ta.getShape(), tb.getShape()))
+      shape.push_back(x == y ? x : ShapedType::kDynamic);
+    state.addTypes(ta.clone(shape));
+  }
+  Operation *op = n.getBuilder().create(state);
+  if (failed(verify(op)))
+    return failure();
+  return n.setOutputs(op->getResults());
+}
+
+const OpHandler kHandlers[] = {
+    // Elementwise arithmetic and logic.
+    {"", "Add", 7, binary<AddOp>},
+    {"", "Sub", 7, binary<SubOp>},
+    {"", "Mul", 7, binary<MulOp>},
+    {"", "Div", 7, binary<DivOp>},
+    {"", "Pow", 7, binary<PowOp>},
+    {"", "Mod", 10, mod},
+    {"", "Max", 8, variadic<MaxOp>},
+    {"", "Min", 8, variadic<MinOp>},
+    {"", "Sum", 8, variadic<AddOp>},
+    {"", "And", 7, binary<AndOp>},
+    {"", "Or", 7, binary<OrOp>},
+    {"", "Xor", 7, binary<XorOp>},
+    {"", "Equal", 7, binary<EqualOp>},
+    {"", "Less", 7, binary<LessOp>},
+    {"", "LessOrEqual", 12, binary<LessEqualOp>},
+    {"", "Greater", 7, binary<GreaterOp>},
+    {"", "GreaterOrEqual", 12, binary<GreaterEqualOp>},
+    {"", "Neg", 6, unary<NegOp>},
+    {"", "Abs", 6, unary<AbsOp>},
+    {"", "Sqrt", 6, unary<SqrtOp>},
+    {"", "Reciprocal", 6, unary<ReciprocalOp>},
+    {"", "Exp", 6, unary<ExpOp>},
+    {"", "Log", 6, unary<LogOp>},
+    {"", "Tanh", 6, unary<TanhOp>},
+    {"", "Sigmoid", 6, unary<SigmoidOp>},
+    {"", "Relu", 6, unary<ReluOp>},
+    {"", "Erf", 9, unary<ErfOp>},
+    {"", "Sin", 7, unary<SinOp>},
+    {"", "Cos", 7, unary<CosOp>},
+    {"", "Floor", 6, unary<FloorOp>},
+    {"", "Ceil", 6, unary<CeilOp>},
+    {"", "Not", 1, unary<NotOp>},
+    {"", "Gelu", 20, gelu},
+    {"", "Cast", 6, castOp},
+    {"", "Where", 9, where},
+    {"", "Identity", 1, identity},
+    {"", "Dropout", 7, identity}, // Inference: Dropout is the identity.
+    {"", "Constant", 9, constant},
+    // Shapes and data movement.
+    {"", "Shape", 1, shape},
+    {"", "Reshape", 5, reshape},
+    {"", "Flatten", 1, flatten},
+    {"", "Transpose", 1, transpose},
+    {"", "Squeeze", 1, squeezeLike<SqueezeOp, false>},
+    {"", "Squeeze", 13, squeezeLike<SqueezeOp, true>},
+    {"", "Unsqueeze", 1, squeezeLike<UnsqueezeOp, false>},
+    {"", "Unsqueeze", 13, squeezeLike<UnsqueezeOp, true>},
+    {"", "Concat", 4, concat},
+    {"", "Slice", 1, sliceV1},
+    {"", "Slice", 10, slice},
+    {"", "Gather", 1, gather},
+    {"", "Expand", 8, expand},
+    {"", "Split", 2, split<false>},
+    {"", "Split", 13, split<true>},
+    {"", "ConstantOfShape", 9, constantOfShape},
+    {"", "Range", 11, range},
+    {"", "Trilu", 14, trilu},
+    // Reductions.
+    {"", "ReduceSum", 1, reduce<ReduceSumOp, false>},
+    {"", "ReduceSum", 13, reduce<ReduceSumOp, true>},
+    {"", "ReduceMean", 1, reduce<ReduceMeanOp, false>},
+    {"", "ReduceMean", 18, reduce<ReduceMeanOp, true>},
+    {"", "ReduceMax", 1, reduce<ReduceMaxOp, false>},
+    {"", "ReduceMax", 18, reduce<ReduceMaxOp, true>},
+    {"", "ReduceMin", 1, reduce<ReduceMinOp, false>},
+    {"", "ReduceMin", 18, reduce<ReduceMinOp, true>},
+    {"", "ReduceProd", 1, reduce<ReduceProdOp, false>},
+    {"", "ReduceProd", 18, reduce<ReduceProdOp, true>},
+    // NN.
+    {"", "MatMul", 1, binary<MatMulOp>},
+    {"", "Gemm", 7, gemm},
+    {"", "Softmax", 1, softmax<false, true>},
+    {"", "Softmax", 13, softmax<false, false>},
+    {"", "LogSoftmax", 1, softmax<true, true>},
+    {"", "LogSoftmax", 13, softmax<true, false>},
+    {"", "LayerNormalization", 17, layerNorm},
+    {"", "RMSNormalization", 23, rmsNorm},
+    {"", "RotaryEmbedding", 23, rotary},
+    {"", "Attention", 23, attention},
+    // Control flow.
+    {"", "If", 1, ifOp},
+};
+
+} // namespace
+
+ArrayRef<OpHandler> onnx_import::getDefaultDomainHandlers() { return kHandlers; }

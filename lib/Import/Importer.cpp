@@ -1,0 +1,443 @@
+//===- Importer.cpp - ONNX graph → genc function ---------------------------===//
+
+#include "genc/Import/OnnxImporter.h"
+#include "ImporterInternal.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::onnx_import;
+
+namespace mlir::genc::onnx_import {
+
+/// Imports the nodes of one graph (the main graph or an If branch); a
+/// branch sees the values of the graphs around it.
+class GraphImporter {
+public:
+  GraphImporter(std::shared_ptr<LoadedModel> model, const llvm::StringMap<int64_t> &opsets,
+                GraphImporter *parent)
+      : model(std::move(model)), opsets(opsets), parent(parent) {}
+
+  Value lookup(StringRef name) const {
+    for (const GraphImporter *g = this; g; g = g->parent) {
+      auto it = g->values.find(name);
+      if (it != g->values.end())
+        return it->second;
+    }
+    return {};
+  }
+
+  void define(StringRef name, Value v) { values[name] = v; }
+
+  LogicalResult importInitializers(const onnx::GraphProto &graph, OpBuilder &builder);
+  LogicalResult importNodes(const onnx::GraphProto &graph, OpBuilder &builder);
+
+  Location fileLoc(MLIRContext *ctx) const {
+    return FileLineColLoc::get(ctx, model->path, 0, 0);
+  }
+
+  std::shared_ptr<LoadedModel> model;
+  const llvm::StringMap<int64_t> &opsets;
+
+private:
+  LogicalResult importNode(const onnx::NodeProto &node, OpBuilder &builder);
+
+  GraphImporter *parent;
+  llvm::StringMap<Value> values;
+};
+
+} // namespace mlir::genc::onnx_import
+
+//===----------------------------------------------------------------------===//
+// Handler lookup
+//===----------------------------------------------------------------------===//
+
+static StringRef canonicalDomain(StringRef domain) {
+  return domain == "ai.onnx" ? StringRef() : domain;
+}
+
+static int64_t opsetOf(const llvm::StringMap<int64_t> &opsets, StringRef domain) {
+  auto it = opsets.find(canonicalDomain(domain));
+  if (it != opsets.end())
+    return it->second;
+  return domain == "com.microsoft" ? 1 : -1;
+}
+
+/// The newest handler for (domain, op) that is not newer than `opset`.
+static const OpHandler *findHandler(StringRef domain, StringRef opType, int64_t opset) {
+  domain = canonicalDomain(domain);
+  ArrayRef<OpHandler> table = domain.empty()              ? getDefaultDomainHandlers()
+                              : domain == "com.microsoft" ? getMicrosoftHandlers()
+                                                          : ArrayRef<OpHandler>();
+  const OpHandler *best = nullptr;
+  for (const OpHandler &h : table)
+    if (opType == h.opType && h.sinceVersion <= opset &&
+        (!best || h.sinceVersion > best->sinceVersion))
+      best = &h;
+  return best;
+}
+
+/// Lists every node of `graph` (and its subgraphs) that has no handler.
+static void collectUnsupported(const onnx::GraphProto &graph,
+                               const llvm::StringMap<int64_t> &opsets,
+                               SmallVectorImpl<std::string> &out) {
+  for (const onnx::NodeProto &node : graph.node()) {
+    int64_t opset = opsetOf(opsets, node.domain());
+    if (!findHandler(node.domain(), node.op_type(), opset))
+      out.push_back("node '" + node.name() + "': " + node.op_type() + " (domain '" +
+                    (node.domain().empty() ? std::string("ai.onnx") : node.domain()) +
+                    "', opset " + std::to_string(opset) + ")");
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g())
+        collectUnsupported(attr.g(), opsets, out);
+      for (const onnx::GraphProto &g : attr.graphs())
+        collectUnsupported(g, opsets, out);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+/// The tensor type of a graph input or output, and the names of its
+/// symbolic dims ("" for static or anonymous dims).
+static FailureOr<RankedTensorType> convertValueType(const onnx::ValueInfoProto &info,
+                                                    MLIRContext *ctx, Location loc,
+                                                    SmallVectorImpl<StringRef> *dimNames) {
+  if (!info.type().has_tensor_type())
+    return emitError(loc) << "graph value '" << info.name()
+                          << "' is not a tensor; only tensor inputs and outputs are supported";
+  const auto &tensorType = info.type().tensor_type();
+  Type element = convertElementType(tensorType.elem_type(), ctx);
+  if (!element)
+    return emitError(loc) << "graph value '" << info.name() << "' has unsupported element type "
+                          << tensorType.elem_type();
+  if (!tensorType.has_shape())
+    return emitError(loc) << "graph value '" << info.name()
+                          << "' has no shape; genc needs at least the rank of every "
+                             "graph input and output";
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensorType.shape().dim()) {
+    bool isStatic = dim.has_dim_value() && dim.dim_value() >= 0;
+    shape.push_back(isStatic ? dim.dim_value() : ShapedType::kDynamic);
+    if (dimNames)
+      dimNames->push_back(dim.has_dim_param() ? StringRef(dim.dim_param()) : StringRef());
+  }
+  return RankedTensorType::get(shape, element);
+}
+
+//===----------------------------------------------------------------------===//
+// NodeImporter
+//===----------------------------------------------------------------------===//
+
+Value NodeImporter::input(size_t i) { return graph.lookup(node.input(i)); }
+
+const std::shared_ptr<LoadedModel> &NodeImporter::model() const { return graph.model; }
+
+LogicalResult NodeImporter::setOutputs(ValueRange values) {
+  for (auto [i, v] : llvm::enumerate(values))
+    if (wantsOutput(i))
+      graph.define(node.output(i), v);
+  for (size_t i = values.size(); i < numOutputs(); ++i)
+    if (wantsOutput(i))
+      return emitError() << "output " << i << " ('" << node.output(i)
+                         << "') is not supported; leave it unused";
+  return success();
+}
+
+const onnx::AttributeProto *NodeImporter::findAttr(StringRef name) const {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t NodeImporter::attrInt(StringRef name, int64_t defaultValue) const {
+  const auto *a = findAttr(name);
+  return a ? a->i() : defaultValue;
+}
+float NodeImporter::attrFloat(StringRef name, float defaultValue) const {
+  const auto *a = findAttr(name);
+  return a ? a->f() : defaultValue;
+}
+std::string NodeImporter::attrString(StringRef name, StringRef defaultValue) const {
+  const auto *a = findAttr(name);
+  return a ? a->s() : defaultValue.str();
+}
+std::optional<SmallVector<int64_t>> NodeImporter::attrInts(StringRef name) const {
+  const auto *a = findAttr(name);
+  if (!a)
+    return std::nullopt;
+  return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+}
+const onnx::TensorProto *NodeImporter::attrTensor(StringRef name) const {
+  const auto *a = findAttr(name);
+  return a && a->has_t() ? &a->t() : nullptr;
+}
+const onnx::GraphProto *NodeImporter::attrGraph(StringRef name) const {
+  const auto *a = findAttr(name);
+  return a && a->has_g() ? &a->g() : nullptr;
+}
+
+FailureOr<SmallVector<int64_t>> NodeImporter::constantInts(size_t i, StringRef what) {
+  DenseIntElementsAttr attr;
+  if (!hasInput(i) || !matchPattern(input(i), m_Constant(&attr)))
+    return emitError() << what << " (input " << i
+                       << ") must be a constant; genc needs it at compile time";
+  return llvm::to_vector(
+      llvm::map_range(attr.getValues<APInt>(), [](const APInt &v) { return v.getSExtValue(); }));
+}
+
+Value NodeImporter::constI64(ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())}, builder.getI64Type());
+  return arith::ConstantOp::create(builder, loc, type, DenseIntElementsAttr::get(type, values));
+}
+
+Value NodeImporter::constScalar(Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  Attribute attr;
+  if (auto f = dyn_cast<FloatType>(elementType)) {
+    APFloat v(value);
+    bool lost;
+    v.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    attr = DenseElementsAttr::get(type, v);
+  } else {
+    attr = DenseElementsAttr::get(
+        type, APInt(elementType.getIntOrFloatBitWidth(), static_cast<int64_t>(value), true));
+  }
+  return arith::ConstantOp::create(builder, loc, type, cast<TypedAttr>(attr));
+}
+
+FailureOr<Value> NodeImporter::reshape(Value x, ArrayRef<int64_t> shape) {
+  return create<ReshapeOp>({x, constI64(shape)});
+}
+
+FailureOr<Value> NodeImporter::transpose(Value x, ArrayRef<int64_t> perm) {
+  return create<TransposeOp>({x}, {namedAttr("perm", builder.getDenseI64ArrayAttr(perm))});
+}
+
+//===----------------------------------------------------------------------===//
+// GraphImporter
+//===----------------------------------------------------------------------===//
+
+LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph,
+                                                OpBuilder &builder) {
+  MLIRContext *ctx = builder.getContext();
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    Location loc = NameLoc::get(StringAttr::get(ctx, tensor.name()), fileLoc(ctx));
+    auto attr = convertTensor(tensor, model, ctx, loc,
+                              model->path + ": initializer '" + tensor.name() + "'");
+    if (failed(attr))
+      return failure();
+    define(tensor.name(), arith::ConstantOp::create(builder, loc, cast<TypedAttr>(*attr)));
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNodes(const onnx::GraphProto &graph, OpBuilder &builder) {
+  // ONNX requires topological order but exporters do not always keep it:
+  // import a node once all its inputs exist; what never becomes ready is
+  // a cycle (or reads a value nothing defines).
+  size_t n = graph.node_size();
+  SmallVector<bool> done(n, false);
+  llvm::StringSet<> produced;
+  size_t remaining = n;
+  while (remaining) {
+    size_t before = remaining;
+    for (size_t i = 0; i < n; ++i) {
+      if (done[i])
+        continue;
+      const onnx::NodeProto &node = graph.node(i);
+      bool ready = llvm::all_of(node.input(), [&](const std::string &in) {
+        return in.empty() || lookup(in);
+      });
+      if (!ready)
+        continue;
+      if (failed(importNode(node, builder)))
+        return failure();
+      done[i] = true;
+      --remaining;
+    }
+    if (remaining == before) {
+      InFlightDiagnostic diag = emitError(fileLoc(builder.getContext()))
+                                << model->path << ": " << remaining
+                                << " node(s) can never run: their inputs form a cycle or "
+                                   "are never produced:";
+      for (size_t i = 0; i < n; ++i) {
+        if (done[i])
+          continue;
+        const onnx::NodeProto &node = graph.node(i);
+        diag << " '" << node.name() << "' (" << node.op_type() << ", waits for";
+        for (const std::string &in : node.input())
+          if (!in.empty() && !lookup(in))
+            diag << " '" << in << "'";
+        diag << ")";
+      }
+      return failure();
+    }
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &builder) {
+  MLIRContext *ctx = builder.getContext();
+  std::string name = node.name().empty()
+                         ? node.op_type() + "(" + (node.output_size() ? node.output(0) : "") + ")"
+                         : node.name();
+  Location loc = NameLoc::get(StringAttr::get(ctx, name), fileLoc(ctx));
+  int64_t opset = opsetOf(opsets, node.domain());
+  const OpHandler *handler = findHandler(node.domain(), node.op_type(), opset);
+  assert(handler && "unsupported ops are rejected before import");
+
+  // Every diagnostic of this node names the file, the node and the op.
+  std::string prefix = model->path + ": node '" + name + "' (" + node.op_type() +
+                       (node.domain().empty() ? "" : ", domain " + node.domain()) +
+                       ", opset " + std::to_string(opset) + "): ";
+  bool reemitting = false;
+  ScopedDiagnosticHandler scoped(ctx, [&](Diagnostic &diag) -> LogicalResult {
+    if (reemitting || diag.getSeverity() != DiagnosticSeverity::Error)
+      return failure(); // Let the outer handler print it.
+    reemitting = true;
+    InFlightDiagnostic prefixed = mlir::emitError(fileLoc(ctx)) << prefix << diag.str();
+    for (const Diagnostic &note : diag.getNotes())
+      prefixed.attachNote() << note.str();
+    prefixed.report();
+    reemitting = false;
+    return success();
+  });
+  NodeImporter importer(*this, node, opset, builder, loc);
+  return handler->fn(importer);
+}
+
+LogicalResult onnx_import::importSubgraph(NodeImporter &node, const onnx::GraphProto &graph,
+                                          Region &region, SmallVectorImpl<Value> &yielded) {
+  GraphImporter inner(node.graph.model, node.graph.opsets, &node.graph);
+  Block *block = new Block();
+  region.push_back(block);
+  OpBuilder builder = OpBuilder::atBlockBegin(block);
+  if (failed(inner.importInitializers(graph, builder)) ||
+      failed(inner.importNodes(graph, builder)))
+    return failure();
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Value v = inner.lookup(output.name());
+    if (!v)
+      return node.emitError() << "subgraph '" << graph.name() << "' output '" << output.name()
+                              << "' is never produced";
+    yielded.push_back(v);
+  }
+  YieldOp::create(builder, node.getLoc(), yielded);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Entry point
+//===----------------------------------------------------------------------===//
+
+FailureOr<OwningOpRef<ModuleOp>> genc::importOnnxModel(StringRef path, MLIRContext &context) {
+  context.loadDialect<GencDialect, func::FuncDialect, arith::ArithDialect,
+                      tensor::TensorDialect>();
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  auto loaded = loadModel(path, fileLoc);
+  if (failed(loaded))
+    return failure();
+  std::shared_ptr<LoadedModel> model = *loaded;
+  const onnx::GraphProto &graph = model->proto.graph();
+
+  llvm::StringMap<int64_t> opsets;
+  for (const auto &entry : model->proto.opset_import())
+    opsets[canonicalDomain(entry.domain())] = entry.version();
+  if (!opsets.count(""))
+    return emitError(fileLoc) << path << ": the model imports no default-domain opset";
+
+  SmallVector<std::string> unsupported;
+  collectUnsupported(graph, opsets, unsupported);
+  if (!unsupported.empty()) {
+    InFlightDiagnostic diag = emitError(fileLoc)
+                              << path << ": " << unsupported.size()
+                              << " node(s) use ops genc does not support:";
+    for (const std::string &u : unsupported)
+      diag << "\n  " << u;
+    diag << "\nSee docs/onnx-ops.md for the supported ops and opsets.";
+    return failure();
+  }
+
+  OpBuilder builder(&context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+
+  // Graph inputs that are also initializers are weights, not arguments.
+  llvm::StringSet<> initializerNames;
+  for (const onnx::TensorProto &t : graph.initializer())
+    initializerNames.insert(t.name());
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const onnx::ValueInfoProto &in : graph.input()) {
+    if (initializerNames.contains(in.name()))
+      continue;
+    SmallVector<StringRef> dimNames;
+    auto type = convertValueType(in, &context, fileLoc, &dimNames);
+    if (failed(type))
+      return failure();
+    argTypes.push_back(*type);
+    SmallVector<Attribute> names = llvm::to_vector(llvm::map_range(
+        dimNames, [&](StringRef n) -> Attribute { return builder.getStringAttr(n); }));
+    argAttrs.push_back(builder.getDictionaryAttr(
+        {builder.getNamedAttr("genc.name", builder.getStringAttr(in.name())),
+         builder.getNamedAttr("genc.dim_names", builder.getArrayAttr(names))}));
+    args.push_back(&in);
+  }
+
+  auto fn = func::FuncOp::create(builder, fileLoc, "main",
+                                 builder.getFunctionType(argTypes, {}));
+  fn.setAllArgAttrs(argAttrs);
+  Block *entry = fn.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+
+  GraphImporter importer(model, opsets, nullptr);
+  for (auto [info, arg] : llvm::zip(args, entry->getArguments()))
+    importer.define(info->name(), arg);
+  if (failed(importer.importInitializers(graph, builder)) ||
+      failed(importer.importNodes(graph, builder)))
+    return failure();
+
+  // Outputs: what the graph computed must agree with what it declares.
+  SmallVector<Value> results;
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (const onnx::ValueInfoProto &out : graph.output()) {
+    Value v = importer.lookup(out.name());
+    if (!v)
+      return emitError(fileLoc) << path << ": graph output '" << out.name()
+                                << "' is never produced by any node";
+    if (out.type().has_tensor_type() && out.type().tensor_type().has_shape()) {
+      auto declared = convertValueType(out, &context, fileLoc, nullptr);
+      if (failed(declared))
+        return failure();
+      auto computed = cast<RankedTensorType>(v.getType());
+      if (!areCompatibleTensorTypes(computed, *declared))
+        return emitError(fileLoc) << path << ": graph output '" << out.name()
+                                  << "' is declared " << formatShape(declared->getShape())
+                                  << " of " << declared->getElementType()
+                                  << " but the graph computes "
+                                  << formatShape(computed.getShape()) << " of "
+                                  << computed.getElementType()
+                                  << "; the model's shapes contradict each other";
+    }
+    results.push_back(v);
+    resultAttrs.push_back(builder.getDictionaryAttr(
+        builder.getNamedAttr("genc.name", builder.getStringAttr(out.name()))));
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  fn.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  fn.setAllResultAttrs(resultAttrs);
+  if (failed(verify(*module)))
+    return failure();
+  return module;
+}

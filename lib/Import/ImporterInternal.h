@@ -1,0 +1,151 @@
+//===- ImporterInternal.h - shared by the importer and its handlers -------===//
+
+#ifndef GENC_LIB_IMPORT_IMPORTERINTERNAL_H
+#define GENC_LIB_IMPORT_IMPORTERINTERNAL_H
+
+#include "genc/Dialect/GencOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "onnx/onnx_pb.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir::genc::onnx_import {
+
+/// A parsed model and the files its tensors point into. Blobs made from
+/// its bytes hold a reference, so the memory lives as long as the IR does.
+struct LoadedModel {
+  onnx::ModelProto proto;
+  std::string path;      // as given by the user, for diagnostics
+  std::string directory; // external data is resolved relative to this
+};
+
+/// Parses `path` (.onnx or .onnxtext). Errors are emitted at `loc`.
+FailureOr<std::shared_ptr<LoadedModel>> loadModel(StringRef path, Location loc);
+
+/// The ElementsAttr for a tensor: small ones as dense attributes (so that
+/// folding sees them), large ones as resources aliasing the model's bytes
+/// or an mmap of the external data file. Errors name `what`.
+FailureOr<ElementsAttr> convertTensor(const onnx::TensorProto &tensor,
+                                      const std::shared_ptr<LoadedModel> &model,
+                                      MLIRContext *ctx, Location loc, StringRef what);
+
+/// The MLIR element type of an ONNX TensorProto data type, or null.
+Type convertElementType(int32_t onnxType, MLIRContext *ctx);
+
+class GraphImporter;
+
+/// What a handler sees of one node: its inputs, attributes, a builder at
+/// the right place, and ways to create ops and report errors.
+class NodeImporter {
+public:
+  NodeImporter(GraphImporter &graph, const onnx::NodeProto &node, int64_t opset,
+               OpBuilder &builder, Location loc)
+      : graph(graph), node(node), opset(opset), builder(builder), loc(loc) {}
+
+  const onnx::NodeProto &node_proto() const { return node; }
+  int64_t getOpset() const { return opset; }
+  OpBuilder &getBuilder() { return builder; }
+  Location getLoc() const { return loc; }
+  MLIRContext *getContext() { return builder.getContext(); }
+  const std::shared_ptr<LoadedModel> &model() const;
+
+  // Inputs. ONNX marks an absent optional input with an empty name.
+  size_t numInputs() const { return node.input_size(); }
+  bool hasInput(size_t i) const { return i < numInputs() && !node.input(i).empty(); }
+  Value input(size_t i);
+  Value optionalInput(size_t i) { return hasInput(i) ? input(i) : Value(); }
+  RankedTensorType inputType(size_t i) { return cast<RankedTensorType>(input(i).getType()); }
+  /// The integer entries of a constant input (axes, pads, k, ...).
+  FailureOr<SmallVector<int64_t>> constantInts(size_t i, StringRef what);
+
+  // Outputs.
+  size_t numOutputs() const { return node.output_size(); }
+  bool wantsOutput(size_t i) const { return i < numOutputs() && !node.output(i).empty(); }
+  LogicalResult setOutputs(ValueRange values);
+
+  // Attributes.
+  bool hasAttr(StringRef name) const { return findAttr(name) != nullptr; }
+  int64_t attrInt(StringRef name, int64_t defaultValue) const;
+  float attrFloat(StringRef name, float defaultValue) const;
+  std::string attrString(StringRef name, StringRef defaultValue) const;
+  std::optional<SmallVector<int64_t>> attrInts(StringRef name) const;
+  const onnx::TensorProto *attrTensor(StringRef name) const;
+  const onnx::GraphProto *attrGraph(StringRef name) const;
+
+  /// An error at this node; the importer prefixes file, node and op.
+  InFlightDiagnostic emitError() { return mlir::emitError(loc); }
+
+  /// Creates `OpTy` after inferring its result types; shape errors from
+  /// inference are reported at this node and give failure().
+  template <typename OpTy>
+  FailureOr<Value> create(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
+    auto op = createOp<OpTy>(operands, attrs);
+    if (failed(op))
+      return failure();
+    return (*op)->getResult(0);
+  }
+  template <typename OpTy>
+  FailureOr<Operation *> createOp(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
+    OperationName name(OpTy::getOperationName(), getContext());
+    NamedAttrList attrList(attrs);
+    name.populateDefaultAttrs(attrList);
+    DictionaryAttr dict = attrList.getDictionary(getContext());
+    SmallVector<Type> types;
+    if (failed(OpTy::inferReturnTypes(getContext(), loc, operands, dict,
+                                      OpaqueProperties(nullptr), {}, types)))
+      return failure();
+    OperationState state(loc, name);
+    state.addOperands(operands);
+    state.addAttributes(dict.getValue());
+    state.addTypes(types);
+    return builder.create(state);
+  }
+
+  /// A 1-D i64 constant, for shapes, axes and slice bounds.
+  Value constI64(ArrayRef<int64_t> values);
+  /// A 0-d constant of `elementType` holding `value`.
+  Value constScalar(Type elementType, double value);
+  /// x reshaped with an ONNX shape vector (0 = copy dim, -1 = infer).
+  FailureOr<Value> reshape(Value x, ArrayRef<int64_t> shape);
+  FailureOr<Value> transpose(Value x, ArrayRef<int64_t> perm);
+
+  NamedAttribute namedAttr(StringRef name, Attribute value) {
+    return builder.getNamedAttr(name, value);
+  }
+
+  GraphImporter &graph;
+
+private:
+  const onnx::AttributeProto *findAttr(StringRef name) const;
+
+  const onnx::NodeProto &node;
+  int64_t opset;
+  OpBuilder &builder;
+  Location loc;
+};
+
+using HandlerFn = LogicalResult (*)(NodeImporter &);
+
+/// One way to import (domain, op type) from `sinceVersion` on; the
+/// importer picks the newest handler not newer than the model's opset.
+struct OpHandler {
+  const char *domain;
+  const char *opType;
+  int64_t sinceVersion;
+  HandlerFn fn;
+};
+
+ArrayRef<OpHandler> getDefaultDomainHandlers();
+ArrayRef<OpHandler> getMicrosoftHandlers();
+
+/// Imports a subgraph (an If branch) into `region`, its outer values
+/// visible; used by the If handler.
+LogicalResult importSubgraph(NodeImporter &node, const onnx::GraphProto &graph,
+                             Region &region, SmallVectorImpl<Value> &yielded);
+
+} // namespace mlir::genc::onnx_import
+
+#endif // GENC_LIB_IMPORT_IMPORTERINTERNAL_H

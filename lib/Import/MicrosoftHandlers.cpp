@@ -1,0 +1,235 @@
+//===- MicrosoftHandlers.cpp - com.microsoft contrib ops → genc ------------===//
+//
+// ONNX Runtime's fused contrib ops, normalised to the same canonical ops as
+// their standard counterparts (semantics: shared/SEMANTICS.md §1).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::onnx_import;
+
+namespace {
+
+/// [B,S,N*H] → [B,N,S,H].
+FailureOr<Value> splitHeads(NodeImporter &n, Value x, int64_t heads) {
+  auto r = n.reshape(x, {0, 0, heads, -1});
+  if (failed(r))
+    return failure();
+  return n.transpose(*r, {0, 2, 1, 3});
+}
+
+/// [B,N,S,H] → [B,S,N*H].
+FailureOr<Value> mergeHeads(NodeImporter &n, Value x) {
+  auto t = n.transpose(x, {0, 2, 1, 3});
+  if (failed(t))
+    return failure();
+  return n.reshape(*t, {0, 0, -1});
+}
+
+FailureOr<Value> concatSequence(NodeImporter &n, Value past, Value current) {
+  return n.create<ConcatOp>({past, current},
+                            {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(2))});
+}
+
+float defaultScale(NodeImporter &n, Value heads) {
+  int64_t headSize = cast<RankedTensorType>(heads.getType()).getDimSize(3);
+  return ShapedType::isDynamic(headSize) ? 0.0f : 1.0f / std::sqrt(float(headSize));
+}
+
+/// GroupQueryAttention: query [B,S,N*H], key/value [B,S,Nkv*H], past
+/// [B,Nkv,P,H]; causal over past ++ new. seqlens_k and
+/// total_sequence_length describe the same lengths for unpadded batches.
+LogicalResult groupQueryAttention(NodeImporter &n) {
+  int64_t heads = n.attrInt("num_heads", 0), kvHeads = n.attrInt("kv_num_heads", 0);
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads)
+    return n.emitError() << "num_heads (" << heads << ") must be a positive multiple of "
+                         << "kv_num_heads (" << kvHeads << ")";
+  if (n.attrInt("do_rotary", 0))
+    return n.emitError() << "do_rotary=1 is not supported yet; apply RotaryEmbedding "
+                            "before GroupQueryAttention";
+  if (!n.hasInput(1) || !n.hasInput(2))
+    return n.emitError() << "packed QKV (key and value absent) is not supported yet";
+  for (size_t i = 9; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      return n.emitError() << "input " << i << " is not supported";
+  auto q = splitHeads(n, n.input(0), heads);
+  auto k = splitHeads(n, n.input(1), kvHeads);
+  auto v = splitHeads(n, n.input(2), kvHeads);
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  Value key = *k, value = *v;
+  if (n.hasInput(3) && n.hasInput(4)) {
+    auto pk = concatSequence(n, n.input(3), key), pv = concatSequence(n, n.input(4), value);
+    if (failed(pk) || failed(pv))
+      return failure();
+    key = *pk;
+    value = *pv;
+  }
+  float scale = n.attrFloat("scale", 0);
+  if (scale == 0 && (scale = defaultScale(n, *q)) == 0)
+    return n.emitError() << "the head size is dynamic; give the scale attribute";
+  OpBuilder &b = n.getBuilder();
+  auto y = n.create<AttentionOp>(
+      {*q, key, value},
+      {n.namedAttr("scale", b.getF32FloatAttr(scale)), n.namedAttr("causal", b.getBoolAttr(true)),
+       n.namedAttr("window", b.getI64IntegerAttr(n.attrInt("local_window_size", -1))),
+       n.namedAttr("softcap", b.getF32FloatAttr(n.attrFloat("softcap", 0)))});
+  if (failed(y))
+    return failure();
+  auto out = mergeHeads(n, *y);
+  if (failed(out))
+    return failure();
+  return n.setOutputs({*out, key, value});
+}
+
+/// MultiHeadAttention with 3-D query/key/value, optional bias, additive
+/// attention_bias, past K/V and unidirectional (causal) masking.
+LogicalResult multiHeadAttention(NodeImporter &n) {
+  int64_t heads = n.attrInt("num_heads", 0);
+  if (heads <= 0)
+    return n.emitError() << "num_heads must be positive";
+  if (n.hasInput(4))
+    return n.emitError() << "key_padding_mask is not supported yet; pass an additive "
+                            "attention_bias instead";
+  for (size_t i = 8; i < n.numInputs(); ++i)
+    if (n.hasInput(i))
+      return n.emitError() << "input " << i << " is not supported";
+  if (!n.hasInput(1) || !n.hasInput(2) || n.inputType(1).getRank() != 3)
+    return n.emitError() << "only separate 3-D key and value inputs are supported";
+  Value query = n.input(0), keyIn = n.input(1), valueIn = n.input(2);
+  if (n.hasInput(3)) {
+    // bias is [3*D]: query, key and value biases back to back.
+    auto bias = n.inputType(3);
+    int64_t d = bias.getDimSize(0);
+    if (ShapedType::isDynamic(d) || d % 3)
+      return n.emitError() << "bias must have a static length divisible by 3";
+    OpBuilder &b = n.getBuilder();
+    auto parts = SplitOp::create(b, n.getLoc(),
+                                 SmallVector<Type>(3, bias.clone({d / 3})), n.input(3),
+                                 b.getI64IntegerAttr(0), b.getDenseI64ArrayAttr({d / 3, d / 3, d / 3}));
+    auto qb = n.create<AddOp>({query, parts.getResult(0)});
+    auto kb = n.create<AddOp>({keyIn, parts.getResult(1)});
+    auto vb = n.create<AddOp>({valueIn, parts.getResult(2)});
+    if (failed(qb) || failed(kb) || failed(vb))
+      return failure();
+    query = *qb, keyIn = *kb, valueIn = *vb;
+  }
+  auto q = splitHeads(n, query, heads), k = splitHeads(n, keyIn, heads),
+       v = splitHeads(n, valueIn, heads);
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  Value key = *k, value = *v;
+  if (n.hasInput(6) && n.hasInput(7)) {
+    auto pk = concatSequence(n, n.input(6), key), pv = concatSequence(n, n.input(7), value);
+    if (failed(pk) || failed(pv))
+      return failure();
+    key = *pk;
+    value = *pv;
+  }
+  float scale = n.attrFloat("scale", 0);
+  if (scale == 0 && (scale = defaultScale(n, *q)) == 0)
+    return n.emitError() << "the head size is dynamic; give the scale attribute";
+  OpBuilder &b = n.getBuilder();
+  SmallVector<Value> operands = {*q, key, value};
+  if (n.hasInput(5))
+    operands.push_back(n.input(5));
+  auto y = n.create<AttentionOp>(
+      operands, {n.namedAttr("scale", b.getF32FloatAttr(scale)),
+                 n.namedAttr("causal", b.getBoolAttr(n.attrInt("unidirectional", 0)))});
+  if (failed(y))
+    return failure();
+  auto out = mergeHeads(n, *y);
+  if (failed(out))
+    return failure();
+  return n.setOutputs({*out, key, value});
+}
+
+/// Contrib RotaryEmbedding: (input, position_ids, cos_cache, sin_cache),
+/// input [B,S,N*H] or [B,N,S,H].
+LogicalResult rotaryEmbedding(NodeImporter &n) {
+  if (n.attrFloat("scale", 1.0f) != 1.0f)
+    return n.emitError() << "scale other than 1 is not supported";
+  auto inputType = n.inputType(0);
+  Value x = n.input(0);
+  bool threeD = inputType.getRank() == 3;
+  if (threeD) {
+    int64_t heads = n.attrInt("num_heads", 0);
+    if (heads <= 0) {
+      int64_t hidden = inputType.getDimSize(2);
+      int64_t half = n.inputType(2).getDimSize(1);
+      int64_t rot = n.attrInt("rotary_embedding_dim", 0);
+      int64_t headSize = rot > 0 ? rot : 2 * half;
+      if (ShapedType::isDynamic(hidden) || ShapedType::isDynamic(half) || hidden % headSize)
+        return n.emitError() << "num_heads is needed for a 3-D input";
+      heads = hidden / headSize;
+    }
+    auto r = splitHeads(n, x, heads);
+    if (failed(r))
+      return failure();
+    x = *r;
+  }
+  auto positions = n.inputType(1);
+  if (positions.getRank() != 2)
+    return n.emitError() << "position_ids must be [B,S]; a scalar offset is not supported yet";
+  OpBuilder &b = n.getBuilder();
+  auto y = n.create<RotaryOp>(
+      {x, n.input(2), n.input(3), n.input(1)},
+      {n.namedAttr("interleaved", b.getBoolAttr(n.attrInt("interleaved", 0))),
+       n.namedAttr("rotary_dim", b.getI64IntegerAttr(n.attrInt("rotary_embedding_dim", 0)))});
+  if (failed(y))
+    return failure();
+  if (!threeD)
+    return n.setOutputs({*y});
+  auto out = mergeHeads(n, *y);
+  if (failed(out))
+    return failure();
+  return n.setOutputs({*out});
+}
+
+FailureOr<Value> rmsNorm(NodeImporter &n, Value x, Value scale) {
+  OpBuilder &b = n.getBuilder();
+  return n.create<RmsNormOp>(
+      {x, scale}, {n.namedAttr("axis", b.getI64IntegerAttr(n.attrInt("axis", -1))),
+                   n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))});
+}
+
+LogicalResult simplifiedLayerNorm(NodeImporter &n) {
+  if (n.wantsOutput(1))
+    return n.emitError() << "the inv_std_var output is not supported";
+  auto y = rmsNorm(n, n.input(0), n.input(1));
+  if (failed(y))
+    return failure();
+  return n.setOutputs({*y});
+}
+
+/// s = input + skip (+ bias); y = rms_norm(s) · gamma; output 3 is s.
+LogicalResult skipSimplifiedLayerNorm(NodeImporter &n) {
+  if (n.wantsOutput(1) || n.wantsOutput(2))
+    return n.emitError() << "the mean and inv_std_var outputs are not supported";
+  auto sum = n.create<AddOp>({n.input(0), n.input(1)});
+  if (failed(sum))
+    return failure();
+  if (n.hasInput(3) && failed(sum = n.create<AddOp>({*sum, n.input(3)})))
+    return failure();
+  auto y = rmsNorm(n, *sum, n.input(2));
+  if (failed(y))
+    return failure();
+  return n.setOutputs({*y, Value(), Value(), *sum});
+}
+
+const OpHandler kHandlers[] = {
+    {"com.microsoft", "GroupQueryAttention", 1, groupQueryAttention},
+    {"com.microsoft", "MultiHeadAttention", 1, multiHeadAttention},
+    {"com.microsoft", "RotaryEmbedding", 1, rotaryEmbedding},
+    {"com.microsoft", "SimplifiedLayerNormalization", 1, simplifiedLayerNorm},
+    {"com.microsoft", "SkipSimplifiedLayerNormalization", 1, skipSimplifiedLayerNorm},
+};
+
+} // namespace
+
+ArrayRef<OpHandler> onnx_import::getMicrosoftHandlers() { return kHandlers; }

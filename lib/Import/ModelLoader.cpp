@@ -1,0 +1,264 @@
+//===- ModelLoader.cpp - parse models, turn tensors into attributes -------===//
+//
+// Weights are never copied more than once: a `.onnx` file is parsed once
+// into the ModelProto, and large initializers become resource blobs that
+// alias the proto's bytes (kept alive by a shared_ptr) or an mmap of the
+// external data file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "onnx/defs/parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::onnx_import;
+
+/// Tensors up to this many bytes become plain dense attributes.
+static constexpr size_t kMaxInlineBytes = 1024;
+
+FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, Location loc) {
+  auto model = std::make_shared<LoadedModel>();
+  model->path = path.str();
+  SmallString<256> directory(path);
+  llvm::sys::path::remove_filename(directory);
+  model->directory = directory.empty() ? "." : std::string(directory);
+
+  if (path.ends_with(".onnxtext")) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buffer)
+      return emitError(loc) << "cannot read '" << path << "': "
+                            << buffer.getError().message();
+    std::string text = (*buffer)->getBuffer().str();
+    onnx::OnnxParser parser(text.c_str());
+    auto status = parser.Parse(model->proto);
+    if (!status.IsOK())
+      return emitError(loc) << path << ": not valid ONNX text: " << status.ErrorMessage();
+    return model;
+  }
+
+  int fd = ::open(model->path.c_str(), O_RDONLY);
+  if (fd < 0)
+    return emitError(loc) << "cannot open '" << path << "': " << std::strerror(errno);
+  google::protobuf::io::FileInputStream fileStream(fd);
+  fileStream.SetCloseOnDelete(true);
+  google::protobuf::io::CodedInputStream coded(&fileStream);
+  coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  if (!model->proto.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
+    return emitError(loc) << path
+                          << ": not a valid ONNX model: the protobuf does not parse "
+                             "(the file is truncated, corrupt, or not ONNX)";
+  if (!model->proto.has_graph())
+    return emitError(loc) << path << ": the model has no graph";
+  return model;
+}
+
+Type onnx_import::convertElementType(int32_t onnxType, MLIRContext *ctx) {
+  Builder b(ctx);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT: return b.getF32Type();
+  case onnx::TensorProto::FLOAT16: return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
+  case onnx::TensorProto::DOUBLE: return b.getF64Type();
+  case onnx::TensorProto::INT8: return b.getIntegerType(8);
+  case onnx::TensorProto::INT16: return b.getIntegerType(16);
+  case onnx::TensorProto::INT32: return b.getI32Type();
+  case onnx::TensorProto::INT64: return b.getI64Type();
+  case onnx::TensorProto::UINT8: return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16: return b.getIntegerType(16, false);
+  case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
+  case onnx::TensorProto::BOOL: return b.getI1Type();
+  default: return {};
+  }
+}
+
+namespace {
+/// Bytes of tensor data and who keeps them alive.
+struct TensorBytes {
+  ArrayRef<char> data;
+  std::shared_ptr<void> owner;
+};
+
+/// An mmap'd region, unmapped when the last blob using it goes.
+struct MappedRegion {
+  void *base = nullptr;
+  size_t length = 0;
+  ~MappedRegion() {
+    if (base)
+      ::munmap(base, length);
+  }
+};
+} // namespace
+
+/// Reads external data, refusing anything that leaves the model's folder.
+static FailureOr<TensorBytes> readExternal(const onnx::TensorProto &tensor,
+                                           const LoadedModel &model, size_t expectedBytes,
+                                           Location loc, StringRef what) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset" || entry.key() == "length") {
+      int64_t v;
+      if (StringRef(entry.value()).getAsInteger(10, v) || v < 0)
+        return emitError(loc) << what << ": external data " << entry.key() << " '"
+                              << entry.value() << "' is not a non-negative integer";
+      (entry.key() == "offset" ? offset : length) = v;
+    }
+  }
+  if (location.empty())
+    return emitError(loc) << what << ": external data has no 'location'";
+  if (llvm::sys::path::is_absolute(location))
+    return emitError(loc) << what << ": external data location '" << location
+                          << "' is absolute; ONNX requires a path relative to the model "
+                             "file. Move the data beside the model and re-save it";
+  for (auto it = llvm::sys::path::begin(location), e = llvm::sys::path::end(location);
+       it != e; ++it)
+    if (*it == "..")
+      return emitError(loc) << what << ": external data location '" << location
+                            << "' escapes the model's directory with '..'; keep the "
+                               "data file beside the model";
+  SmallString<256> file(model.directory);
+  llvm::sys::path::append(file, location);
+  uint64_t fileSize;
+  if (llvm::sys::fs::file_size(file, fileSize))
+    return emitError(loc) << what << ": external data file '" << file
+                          << "' does not exist or cannot be read";
+  if (length < 0)
+    length = static_cast<int64_t>(fileSize) - offset;
+  if (static_cast<uint64_t>(offset) > fileSize ||
+      static_cast<uint64_t>(length) > fileSize - offset)
+    return emitError(loc) << what << ": external data [offset " << offset << ", length "
+                          << length << "] lies outside '" << file << "' (" << fileSize
+                          << " bytes); the data file is truncated or the model is stale";
+  if (static_cast<size_t>(length) != expectedBytes)
+    return emitError(loc) << what << ": external data length " << length
+                          << " does not match the tensor's " << expectedBytes << " bytes";
+  int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0)
+    return emitError(loc) << what << ": cannot open '" << file << "': " << std::strerror(errno);
+  long page = ::sysconf(_SC_PAGESIZE);
+  int64_t alignedOffset = offset / page * page;
+  auto region = std::make_shared<MappedRegion>();
+  region->length = length + (offset - alignedOffset);
+  if (region->length == 0) {
+    ::close(fd);
+    return TensorBytes{{}, region};
+  }
+  region->base = ::mmap(nullptr, region->length, PROT_READ, MAP_PRIVATE, fd, alignedOffset);
+  ::close(fd);
+  if (region->base == MAP_FAILED) {
+    region->base = nullptr;
+    return emitError(loc) << what << ": cannot map '" << file << "': " << std::strerror(errno);
+  }
+  const char *start = static_cast<const char *>(region->base) + (offset - alignedOffset);
+  return TensorBytes{ArrayRef<char>(start, length), region};
+}
+
+/// Copies a repeated typed field into a little-endian buffer of `type`.
+template <typename Field>
+static std::shared_ptr<std::vector<char>> packTypedField(const Field &field,
+                                                         Type elementType) {
+  auto out = std::make_shared<std::vector<char>>();
+  unsigned bytes = elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
+  out->resize(field.size() * bytes);
+  for (int i = 0; i < field.size(); ++i) {
+    if (isa<Float32Type>(elementType)) {
+      float v = static_cast<float>(field.Get(i));
+      std::memcpy(out->data() + i * bytes, &v, bytes);
+    } else if (isa<Float64Type>(elementType)) {
+      double v = static_cast<double>(field.Get(i));
+      std::memcpy(out->data() + i * bytes, &v, bytes);
+    } else {
+      // Integers, bool, and float16/bfloat16 bit patterns (stored in int32_data).
+      uint64_t v = static_cast<uint64_t>(field.Get(i));
+      std::memcpy(out->data() + i * bytes, &v, bytes);
+    }
+  }
+  return out;
+}
+
+FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tensor,
+                                                   const std::shared_ptr<LoadedModel> &model,
+                                                   MLIRContext *ctx, Location loc,
+                                                   StringRef what) {
+  Type elementType = convertElementType(tensor.data_type(), ctx);
+  if (!elementType)
+    return emitError(loc) << what << ": tensor data type "
+                          << onnx::TensorProto::DataType_Name(
+                                 static_cast<onnx::TensorProto::DataType>(tensor.data_type()))
+                          << " is not supported";
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  for (int64_t d : shape)
+    if (d < 0)
+      return emitError(loc) << what << ": tensor has a negative dim " << d;
+  auto type = RankedTensorType::get(shape, elementType);
+  int64_t numElements = type.getNumElements();
+  unsigned elementBytes = elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
+  size_t expectedBytes = static_cast<size_t>(numElements) * elementBytes;
+
+  TensorBytes bytes;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    auto external = readExternal(tensor, *model, expectedBytes, loc, what);
+    if (failed(external))
+      return failure();
+    bytes = *external;
+  } else if (tensor.has_raw_data()) {
+    const std::string &raw = tensor.raw_data();
+    bytes = {ArrayRef<char>(raw.data(), raw.size()), model};
+  } else {
+    std::shared_ptr<std::vector<char>> packed;
+    if (tensor.float_data_size())
+      packed = packTypedField(tensor.float_data(), elementType);
+    else if (tensor.double_data_size())
+      packed = packTypedField(tensor.double_data(), elementType);
+    else if (tensor.int64_data_size())
+      packed = packTypedField(tensor.int64_data(), elementType);
+    else if (tensor.uint64_data_size())
+      packed = packTypedField(tensor.uint64_data(), elementType);
+    else
+      packed = packTypedField(tensor.int32_data(), elementType);
+    bytes = {ArrayRef<char>(packed->data(), packed->size()), packed};
+  }
+  if (bytes.data.size() != expectedBytes)
+    return emitError(loc) << what << ": tensor of shape " << formatShape(shape) << " needs "
+                          << expectedBytes << " bytes of data but has " << bytes.data.size();
+
+  if (elementType.isInteger(1)) {
+    SmallVector<bool> values;
+    for (char c : bytes.data)
+      values.push_back(c != 0);
+    return cast<ElementsAttr>(DenseElementsAttr::get(type, values));
+  }
+  if (expectedBytes <= kMaxInlineBytes)
+    return cast<ElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, bytes.data));
+
+  // Large: alias the bytes. A blob needs its data aligned to the element
+  // size; copy in the rare case that the file's offset is not.
+  if (reinterpret_cast<uintptr_t>(bytes.data.data()) % elementBytes) {
+    auto copy = std::make_shared<std::vector<char>>(bytes.data.begin(), bytes.data.end());
+    bytes = {ArrayRef<char>(copy->data(), copy->size()), copy};
+  }
+  std::shared_ptr<void> owner = bytes.owner;
+  AsmResourceBlob blob(bytes.data, elementBytes,
+                       [owner](void *, size_t, size_t) mutable { owner.reset(); },
+                       /*dataIsMutable=*/false);
+  std::string name = tensor.name().empty() ? std::string("constant") : tensor.name();
+  return cast<ElementsAttr>(DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}

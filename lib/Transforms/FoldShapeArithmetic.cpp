@@ -1,0 +1,343 @@
+//===- FoldShapeArithmetic.cpp - evaluate shape computations ---------------===//
+//
+// Exports compute shapes at run time: Shape → Gather → Unsqueeze → Concat →
+// Reshape, Equal/Where guards around Expand, ConstantOfShape of ones. This
+// pass evaluates every small integer tensor built that way to a list of
+// entries, each a constant or an index value (tensor.dim and arith on it),
+// and replaces the tensor by a constant or by tensor.from_elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_FOLDSHAPEARITHMETIC
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+namespace {
+
+/// The most entries a shape-like tensor has (rank of a shape, or a few
+/// indices); larger integer tensors are data, not shapes.
+constexpr int64_t kMaxShapeEntries = 16;
+
+/// One entry of a shape-like tensor: a constant, or an index value that
+/// holds it at run time.
+struct SymbolicInt {
+  std::optional<int64_t> constant;
+  Value value;           // index-typed, when not constant
+  bool nonNegative = false;
+
+  static SymbolicInt of(int64_t c) { return {c, Value(), c >= 0}; }
+  bool isConstant() const { return constant.has_value(); }
+  bool sameAs(const SymbolicInt &o) const {
+    return isConstant() ? o.constant == constant : o.value == value;
+  }
+};
+using Entries = SmallVector<SymbolicInt>;
+
+class ShapeEvaluator {
+public:
+  explicit ShapeEvaluator(OpBuilder &builder) : builder(builder) {}
+
+  /// The entries of `v`, or nullopt when `v` is not a shape computation
+  /// this evaluator understands.
+  std::optional<Entries> evaluate(Value v) {
+    auto it = known.find(v);
+    if (it != known.end())
+      return it->second;
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || type.getRank() > 1 || !type.hasStaticShape() ||
+        type.getNumElements() > kMaxShapeEntries ||
+        !isa<IntegerType>(type.getElementType()))
+      return std::nullopt;
+    std::optional<Entries> result = compute(v, type);
+    if (result)
+      known[v] = *result;
+    return result;
+  }
+
+  /// An i64 value holding `e`, created before `anchor`.
+  Value materializeI64(const SymbolicInt &e, Location loc) {
+    if (e.isConstant())
+      return arith::ConstantIntOp::create(builder, loc, *e.constant, 64);
+    return arith::IndexCastOp::create(builder, loc, builder.getI64Type(), e.value);
+  }
+
+private:
+  std::optional<Entries> compute(Value v, RankedTensorType type);
+  std::optional<Entries> binary(Operation *op, Location loc);
+
+  Value index(const SymbolicInt &e, Location loc) {
+    if (!e.isConstant())
+      return e.value;
+    return arith::ConstantIndexOp::create(builder, loc, *e.constant);
+  }
+
+  OpBuilder &builder;
+  DenseMap<Value, Entries> known;
+};
+
+std::optional<Entries> ShapeEvaluator::compute(Value v, RankedTensorType type) {
+  DenseIntElementsAttr constant;
+  if (matchPattern(v, m_Constant(&constant))) {
+    Entries entries;
+    for (const APInt &x : constant.getValues<APInt>())
+      entries.push_back(SymbolicInt::of(type.getElementType().isInteger(1)
+                                            ? static_cast<int64_t>(x.getBoolValue())
+                                            : x.getSExtValue()));
+    return entries;
+  }
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return std::nullopt;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(op);
+  Location loc = op->getLoc();
+
+  if (auto fromElements = dyn_cast<tensor::FromElementsOp>(op)) {
+    Entries entries;
+    for (Value element : fromElements.getElements()) {
+      IntegerAttr c;
+      if (matchPattern(element, m_Constant(&c))) {
+        entries.push_back(SymbolicInt::of(c.getValue().getSExtValue()));
+        continue;
+      }
+      auto cast = element.getDefiningOp<arith::IndexCastOp>();
+      Value idx = cast ? cast.getIn()
+                       : arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
+                                                    element)
+                             .getResult();
+      entries.push_back({std::nullopt, idx, cast && idx.getDefiningOp<tensor::DimOp>()});
+    }
+    return entries;
+  }
+
+  if (auto shape = dyn_cast<ShapeOp>(op)) {
+    auto inputType = shape.getInput().getType();
+    int64_t rank = inputType.getRank();
+    int64_t start = shape.getStart() < 0 ? std::max<int64_t>(shape.getStart() + rank, 0)
+                                         : std::min<int64_t>(shape.getStart(), rank);
+    Entries entries;
+    for (int64_t i = start; i < start + type.getDimSize(0); ++i) {
+      if (!inputType.isDynamicDim(i)) {
+        entries.push_back(SymbolicInt::of(inputType.getDimSize(i)));
+        continue;
+      }
+      Value dim = tensor::DimOp::create(builder, loc, shape.getInput(), i);
+      entries.push_back({std::nullopt, dim, true});
+    }
+    return entries;
+  }
+
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    auto data = evaluate(gather.getInput());
+    DenseIntElementsAttr indices;
+    if (!data || gather.getInput().getType().getRank() != 1 ||
+        !matchPattern(gather.getIndices(), m_Constant(&indices)))
+      return std::nullopt;
+    Entries entries;
+    int64_t n = data->size();
+    for (const APInt &x : indices.getValues<APInt>()) {
+      int64_t i = x.getSExtValue();
+      if (i < -n || i >= n)
+        return std::nullopt;
+      entries.push_back((*data)[i < 0 ? i + n : i]);
+    }
+    return entries;
+  }
+
+  // Ops that only change the rank (0-d ↔ 1-d) keep the entries.
+  if (isa<UnsqueezeOp, SqueezeOp, ReshapeOp, ExpandOp>(op)) {
+    auto input = evaluate(op->getOperand(0));
+    if (!input || static_cast<int64_t>(input->size()) != type.getNumElements())
+      return std::nullopt;
+    return input;
+  }
+
+  if (auto cast = dyn_cast<CastOp>(op)) {
+    if (!isa<IntegerType>(cast.getInput().getType().getElementType()) ||
+        type.getElementType().isInteger(1))
+      return std::nullopt;
+    return evaluate(cast.getInput());
+  }
+
+  if (auto concat = dyn_cast<ConcatOp>(op)) {
+    Entries entries;
+    for (Value input : concat.getInputs()) {
+      auto part = evaluate(input);
+      if (!part)
+        return std::nullopt;
+      llvm::append_range(entries, *part);
+    }
+    return entries;
+  }
+
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    auto data = evaluate(slice.getInput());
+    DenseIntElementsAttr starts, ends, steps;
+    if (!data || !matchPattern(slice.getStarts(), m_Constant(&starts)) ||
+        !matchPattern(slice.getEnds(), m_Constant(&ends)) ||
+        !matchPattern(slice.getSteps(), m_Constant(&steps)) || starts.getNumElements() != 1)
+      return std::nullopt;
+    int64_t n = data->size();
+    int64_t start = (*starts.getValues<APInt>().begin()).getSExtValue();
+    int64_t step = (*steps.getValues<APInt>().begin()).getSExtValue();
+    if (start < 0)
+      start += n;
+    start = step > 0 ? std::clamp<int64_t>(start, 0, n) : std::clamp<int64_t>(start, 0, n - 1);
+    Entries entries;
+    for (int64_t i = 0; i < type.getDimSize(0); ++i)
+      entries.push_back((*data)[start + i * step]);
+    return entries;
+  }
+
+  if (auto fill = dyn_cast<ConstantOfShapeOp>(op)) {
+    auto value = dyn_cast<DenseIntElementsAttr>(fill.getValue());
+    if (!value)
+      return std::nullopt;
+    int64_t x = (*value.getValues<APInt>().begin()).getSExtValue();
+    return Entries(type.getNumElements(), SymbolicInt::of(x));
+  }
+
+  if (auto where = dyn_cast<WhereOp>(op)) {
+    auto condition = evaluate(where.getCondition());
+    auto x = evaluate(where.getX()), y = evaluate(where.getY());
+    int64_t n = type.getNumElements();
+    if (!condition || !x || !y)
+      return std::nullopt;
+    auto at = [n](const Entries &e, int64_t i) { return e.size() == 1 ? e[0] : e[i % n]; };
+    Entries entries;
+    for (int64_t i = 0; i < n; ++i) {
+      SymbolicInt c = at(*condition, i);
+      if (!c.isConstant())
+        return std::nullopt;
+      entries.push_back(*c.constant ? at(*x, i) : at(*y, i));
+    }
+    return entries;
+  }
+
+  if (isa<AddOp, SubOp, MulOp, DivOp, EqualOp, LessOp, GreaterOp>(op))
+    return binary(op, loc);
+  return std::nullopt;
+}
+
+std::optional<Entries> ShapeEvaluator::binary(Operation *op, Location loc) {
+  auto lhs = evaluate(op->getOperand(0)), rhs = evaluate(op->getOperand(1));
+  if (!lhs || !rhs)
+    return std::nullopt;
+  size_t n = std::max(lhs->size(), rhs->size());
+  if ((lhs->size() != n && lhs->size() != 1) || (rhs->size() != n && rhs->size() != 1))
+    return std::nullopt;
+  Entries entries;
+  for (size_t i = 0; i < n; ++i) {
+    SymbolicInt a = (*lhs)[lhs->size() == 1 ? 0 : i];
+    SymbolicInt b = (*rhs)[rhs->size() == 1 ? 0 : i];
+    bool bothConstant = a.isConstant() && b.isConstant();
+    if (isa<EqualOp, LessOp, GreaterOp>(op)) {
+      std::optional<bool> r;
+      if (bothConstant)
+        r = isa<EqualOp>(op)  ? *a.constant == *b.constant
+            : isa<LessOp>(op) ? *a.constant < *b.constant
+                              : *a.constant > *b.constant;
+      else if (isa<EqualOp>(op) && a.sameAs(b))
+        r = true;
+      // A dim is never negative: it differs from (and exceeds) any negative.
+      else if (a.nonNegative && b.isConstant() && *b.constant < 0)
+        r = isa<GreaterOp>(op);
+      else if (b.nonNegative && a.isConstant() && *a.constant < 0)
+        r = isa<LessOp>(op);
+      if (!r)
+        return std::nullopt;
+      entries.push_back(SymbolicInt::of(*r));
+      continue;
+    }
+    if (bothConstant) {
+      int64_t x = *a.constant, y = *b.constant;
+      if (isa<DivOp>(op) && y == 0)
+        return std::nullopt;
+      int64_t r = isa<AddOp>(op)   ? x + y
+                  : isa<SubOp>(op) ? x - y
+                  : isa<MulOp>(op) ? x * y
+                                   : x / y;
+      entries.push_back(SymbolicInt::of(r));
+      continue;
+    }
+    // x * 1, x + 0, x / 1 need no arithmetic.
+    if ((isa<MulOp, DivOp>(op) && b.constant == 1) ||
+        (isa<AddOp, SubOp>(op) && b.constant == 0)) {
+      entries.push_back(a);
+      continue;
+    }
+    if ((isa<MulOp>(op) && a.constant == 1) || (isa<AddOp>(op) && a.constant == 0)) {
+      entries.push_back(b);
+      continue;
+    }
+    Value x = index(a, loc), y = index(b, loc);
+    Value r = isa<AddOp>(op)   ? arith::AddIOp::create(builder, loc, x, y).getResult()
+              : isa<SubOp>(op) ? arith::SubIOp::create(builder, loc, x, y).getResult()
+              : isa<MulOp>(op) ? arith::MulIOp::create(builder, loc, x, y).getResult()
+                               : arith::DivSIOp::create(builder, loc, x, y).getResult();
+    bool nonNegative = a.nonNegative && b.nonNegative && !isa<SubOp>(op);
+    entries.push_back({std::nullopt, r, nonNegative});
+  }
+  return entries;
+}
+
+/// True for the ops whose integer results this pass replaces.
+bool isShapeArithmetic(Operation *op) {
+  return isa<ShapeOp, GatherOp, UnsqueezeOp, SqueezeOp, ReshapeOp, ExpandOp, CastOp,
+             ConcatOp, SliceOp, ConstantOfShapeOp, WhereOp, AddOp, SubOp, MulOp, DivOp,
+             EqualOp, LessOp, GreaterOp>(op);
+}
+
+struct FoldShapeArithmeticPass
+    : genc::impl::FoldShapeArithmeticBase<FoldShapeArithmeticPass> {
+  void runOnOperation() override {
+    OpBuilder builder(&getContext());
+    ShapeEvaluator evaluator(builder);
+    IRRewriter rewriter(&getContext());
+    SmallVector<Operation *> replaced;
+    getOperation().walk([&](Operation *op) {
+      if (!isShapeArithmetic(op) || op->getNumResults() != 1)
+        return;
+      Value result = op->getResult(0);
+      auto entries = evaluator.evaluate(result);
+      if (!entries)
+        return;
+      auto type = cast<RankedTensorType>(result.getType());
+      builder.setInsertionPoint(op);
+      Value replacement;
+      if (llvm::all_of(*entries, [](const SymbolicInt &e) { return e.isConstant(); })) {
+        SmallVector<APInt> values;
+        unsigned width = type.getElementType().getIntOrFloatBitWidth();
+        for (const SymbolicInt &e : *entries)
+          values.push_back(APInt(width, *e.constant, /*isSigned=*/true));
+        replacement = arith::ConstantOp::create(builder, op->getLoc(), type,
+                                                DenseIntElementsAttr::get(type, values));
+      } else {
+        if (!type.getElementType().isInteger(64))
+          return;
+        SmallVector<Value> elements;
+        for (const SymbolicInt &e : *entries)
+          elements.push_back(evaluator.materializeI64(e, op->getLoc()));
+        replacement = tensor::FromElementsOp::create(builder, op->getLoc(), type, elements);
+      }
+      rewriter.replaceAllUsesWith(result, replacement);
+      replaced.push_back(op);
+    });
+    // The replaced chains feed each other; erase users before producers.
+    for (Operation *op : llvm::reverse(replaced))
+      if (op->use_empty())
+        op->erase();
+  }
+};
+
+} // namespace

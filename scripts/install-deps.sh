@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every system dependency genc needs: Debian packages for the
+# toolchain, the model zoo and the conformance data. Idempotent: a package
+# already present is skipped, so a warm machine pays only for dpkg queries.
+set -euo pipefail
+
+debian_packages=(
+  # Toolchain: LLVM/MLIR 22, clang-22, lit/FileCheck, ninja, ccache.
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  cmake ninja-build ccache
+  # ONNX: protobuf, onnx.proto, libonnx_proto, the text parser, node tests.
+  libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
+  # Runtime tests.
+  googletest libbenchmark-dev
+  # Model zoo: torch exporter and onnx helper under /usr/bin/python3.
+  python3-torch python3-onnx python3-numpy libopenblas0-pthread
+)
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all Debian packages present"
+fi

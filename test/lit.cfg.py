@@ -1,0 +1,25 @@
+# lit configuration for genc's tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "genc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtext", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.genc_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%models", os.path.join(config.genc_src_root, "models")))
+config.environment["GENC_SRC_ROOT"] = config.genc_src_root
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+tool_dirs = [
+    os.path.join(config.genc_tools_dir, "genc"),
+    os.path.join(config.genc_tools_dir, "genc-opt"),
+    config.llvm_tools_dir,
+]
+llvm_config.add_tool_substitutions(["genc", "genc-opt", "FileCheck", "not", "count"], tool_dirs)

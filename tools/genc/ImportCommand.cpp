@@ -1,0 +1,86 @@
+//===- ImportCommand.cpp - `genc import` -----------------------------------===//
+
+#include "Commands.h"
+
+#include "genc/Import/OnnxImporter.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+int ::genc::driver::runImport(int argc, char **argv) {
+  cl::OptionCategory category("genc import options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx | model.onnxtext>"),
+                             cl::Required, cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("Write the IR here (default: stdout)"),
+                              cl::value_desc("file"), cl::init("-"), cl::cat(category));
+  cl::opt<bool> noCleanup("no-cleanup",
+                          cl::desc("Print the raw import, before graph cleanup"),
+                          cl::cat(category));
+  cl::opt<bool> printWeights("print-weights",
+                             cl::desc("Print weight resources in full (large!)"),
+                             cl::cat(category));
+  cl::extrahelp notes("\nWeights are elided from the printed IR unless --print-weights "
+                      "is given.\n");
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(argc, argv, "genc import: ONNX model → genc dialect\n");
+
+  MLIRContext context;
+  // Diagnostics carry the file and node in their text; print them plainly.
+  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+    llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "note: ")
+                 << diag.str() << "\n";
+    for (const Diagnostic &note : diag.getNotes())
+      llvm::errs() << "note: " << note.str() << "\n";
+    return success();
+  });
+
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope root = timing.getRootScope();
+
+  TimingScope importTiming = root.nest("Import");
+  auto module = mlir::genc::importOnnxModel(input, context);
+  importTiming.stop();
+  if (failed(module))
+    return 1;
+
+  if (!noCleanup) {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    TimingScope cleanupTiming = root.nest("Cleanup");
+    pm.enableTiming(cleanupTiming);
+    mlir::genc::buildCleanupPipeline(pm);
+    if (failed(pm.run(**module)))
+      return 1;
+  }
+
+  std::string error;
+  auto out = openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  OpPrintingFlags flags;
+  if (!printWeights)
+    flags.elideLargeResourceString(64);
+  TimingScope printTiming = root.nest("Print");
+  (*module)->print(out->os(), flags);
+  out->keep();
+  return 0;
+}

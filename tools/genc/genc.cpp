@@ -1,0 +1,57 @@
+//===- genc.cpp - the genc driver: dispatches to a subcommand -------------===//
+
+#include "Commands.h"
+
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <string>
+
+namespace {
+struct Command {
+  const char *name;
+  const char *summary;
+  int (*run)(int, char **);
+};
+
+const Command kCommands[] = {
+    {"import", "import an ONNX model into the genc dialect and clean it up",
+     genc::driver::runImport},
+};
+
+void printUsage(llvm::raw_ostream &os) {
+  os << "OVERVIEW: genc, an ahead-of-time compiler for generative ONNX models\n\n"
+        "USAGE: genc <command> [options]\n\nCOMMANDS:\n";
+  for (const Command &c : kCommands)
+    os << "  " << c.name << "\t" << c.summary << "\n";
+  os << "\nRun 'genc <command> --help' for a command's options.\n";
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (argc < 2) {
+    printUsage(llvm::errs());
+    return 1;
+  }
+  if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    printUsage(llvm::outs());
+    return 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    llvm::outs() << "genc " << GENC_VERSION << "\n";
+    return 0;
+  }
+  for (const Command &c : kCommands) {
+    if (std::strcmp(argv[1], c.name))
+      continue;
+    // The subcommand sees "genc <command>" as its program name.
+    std::string program = std::string(argv[0]) + " " + c.name;
+    argv[1] = program.data();
+    return c.run(argc - 1, argv + 1);
+  }
+  llvm::errs() << "genc: unknown command '" << argv[1] << "'\n";
+  printUsage(llvm::errs());
+  return 1;
+}

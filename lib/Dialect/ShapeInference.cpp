@@ -190,14 +190,22 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
   if (failed(entries))
     return emitOptionalError(loc, "the rank of the result is unknown: the shape "
                                   "operand has a dynamic length");
+  // Entries that copy an input dim (0) cancel that dim on both sides, so
+  // -1 can be inferred even when the copied dims are dynamic.
   SmallVector<int64_t> shape;
+  SmallVector<bool> copied(inputType.getRank(), false);
   int64_t inferredAt = -1, knownProduct = 1;
   bool allKnown = true;
   for (auto [i, e] : llvm::enumerate(*entries)) {
     int64_t dim = e;
-    if (e == 0 && !adaptor.getAllowzero())
-      dim = static_cast<int64_t>(i) < inputType.getRank() ? inputType.getDimSize(i)
-                                                          : kDyn;
+    if (e == 0 && !adaptor.getAllowzero()) {
+      if (static_cast<int64_t>(i) >= inputType.getRank())
+        return emitOptionalError(loc, "shape ", formatShape(*entries), " copies dim ", i,
+                                 " of a rank-", inputType.getRank(), " input");
+      shape.push_back(inputType.getDimSize(i));
+      copied[i] = true;
+      continue;
+    }
     if (e == -1) {
       if (inferredAt >= 0)
         return emitOptionalError(loc, "shape ", formatShape(*entries),
@@ -214,17 +222,25 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
       knownProduct *= dim;
     shape.push_back(dim);
   }
-  if (allKnown && inputType.hasStaticShape()) {
-    int64_t n = inputType.getNumElements();
+  int64_t remaining = 1;
+  bool remainingKnown = true;
+  for (int64_t i = 0; i < inputType.getRank(); ++i) {
+    if (copied[i])
+      continue;
+    if (inputType.isDynamicDim(i))
+      remainingKnown = false;
+    else
+      remaining *= inputType.getDimSize(i);
+  }
+  if (allKnown && remainingKnown) {
     if (inferredAt >= 0) {
-      if (knownProduct == 0 || n % knownProduct != 0)
+      if (knownProduct == 0 || remaining % knownProduct != 0)
         return emitOptionalError(loc, "cannot reshape ", formatShape(inputType.getShape()),
                                  " to ", formatShape(*entries));
-      shape[inferredAt] = n / knownProduct;
-    } else if (knownProduct != n) {
+      shape[inferredAt] = remaining / knownProduct;
+    } else if (knownProduct != remaining) {
       return emitOptionalError(loc, "cannot reshape ", formatShape(inputType.getShape()),
-                               " (", n, " elements) to ", formatShape(shape), " (",
-                               knownProduct, " elements)");
+                               " to ", formatShape(shape), ": the element counts differ");
     }
   }
   inferred.push_back(RankedTensorType::get(shape, inputType.getElementType()));

@@ -281,17 +281,10 @@ LogicalResult range(NodeImporter &n) {
 }
 
 LogicalResult trilu(NodeImporter &n) {
-  int64_t k = 0;
-  if (n.hasInput(1)) {
-    auto c = n.constantInts(1, "k");
-    if (failed(c))
-      return failure();
-    k = c->front();
-  }
-  OpBuilder &b = n.getBuilder();
-  return setResult(n, n.create<TriluOp>({n.input(0)},
-                                        {n.namedAttr("upper", b.getBoolAttr(n.attrInt("upper", 1))),
-                                         n.namedAttr("k", b.getI64IntegerAttr(k))}));
+  Value k = n.hasInput(1) ? n.input(1) : n.constI64({0});
+  return setResult(n, n.create<TriluOp>({n.input(0), k},
+                                        {n.namedAttr("upper", n.getBuilder().getBoolAttr(
+                                                                  n.attrInt("upper", 1)))}));
 }
 
 //===--- Reductions ------------------------------------------------------===//

@@ -321,7 +321,10 @@ LogicalResult onnx_import::importSubgraph(NodeImporter &node, const onnx::GraphP
   GraphImporter inner(node.graph.model, node.graph.opsets, &node.graph);
   Block *block = new Block();
   region.push_back(block);
-  OpBuilder builder = OpBuilder::atBlockBegin(block);
+  // The region is not attached to an op yet: the builder cannot ask it
+  // for the context.
+  OpBuilder builder(node.getContext());
+  builder.setInsertionPointToStart(block);
   if (failed(inner.importInitializers(graph, builder)) ||
       failed(inner.importNodes(graph, builder)))
     return failure();

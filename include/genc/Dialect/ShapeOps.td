@@ -113,11 +113,14 @@ def Genc_RangeOp : Genc_InferOp<"range"> {
 
 def Genc_TriluOp : Genc_InferOp<"trilu"> {
   let summary = "keeps the upper (or lower) triangle of the last two dims, offset by k";
-  let arguments = (ins AnyRankedTensor:$input,
-                       DefaultValuedAttr<BoolAttr, "true">:$upper,
-                       DefaultValuedAttr<I64Attr, "0">:$k);
+  let description = [{
+    `k` is a one-element i64 tensor: exports compute it from shapes (e.g.
+    the past length), so it may only be known at run time.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, RankedTensorOf<[I64]>:$k,
+                       DefaultValuedAttr<BoolAttr, "true">:$upper);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = "$input `,` $k attr-dict `:` functional-type(operands, results)";
 }
 
 #endif // GENC_SHAPE_OPS_TD

@@ -1,0 +1,402 @@
+#!/usr/bin/python3
+"""Builds genc's model zoo: small GPT-2, LLaMA and encoder-decoder models
+exported by torch.onnx.export at opsets 14 and 17, with and without a KV
+cache, plus hand-built graphs of opset-23 and com.microsoft ops.
+
+Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--gpt2-small]
+
+Weights are random with a fixed seed; the exports are deterministic. With
+--gpt2-small only the 12-layer, d=768, vocab-50257 GPT-2 (about 650 MB) is
+built, for the import benchmark.
+"""
+import argparse
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import handbuilt  # noqa: E402
+
+OPSETS = (14, 17)
+
+
+# --------------------------------------------------------------------------
+# GPT-2 style: learned positions, LayerNorm, GELU, biases, tied embeddings.
+# --------------------------------------------------------------------------
+class GPT2Attention(nn.Module):
+    def __init__(self, d, heads, max_pos):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.c_attn = nn.Linear(d, 3 * d)
+        self.c_proj = nn.Linear(d, d)
+        self.register_buffer(
+            "bias", torch.tril(torch.ones(max_pos, max_pos, dtype=torch.bool)).view(1, 1, max_pos, max_pos))
+
+    def split(self, x):
+        b, s, _ = x.shape
+        return x.view(b, s, self.heads, self.dh).transpose(1, 2)
+
+    def forward(self, x, additive_mask, past_k=None, past_v=None):
+        q, k, v = self.c_attn(x).split(x.shape[-1], dim=2)
+        q, k, v = self.split(q), self.split(k), self.split(v)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh)
+        ql, kl = q.shape[-2], k.shape[-2]
+        causal = self.bias[:, :, kl - ql:kl, :kl]
+        scores = torch.where(causal, scores, torch.tensor(torch.finfo(scores.dtype).min))
+        probs = torch.softmax(scores + additive_mask, dim=-1)
+        y = torch.matmul(probs, v).transpose(1, 2).contiguous()
+        y = y.view(y.shape[0], y.shape[1], -1)
+        return self.c_proj(y), k, v
+
+
+class GPT2Block(nn.Module):
+    def __init__(self, d, heads, max_pos):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d)
+        self.attn = GPT2Attention(d, heads, max_pos)
+        self.ln_2 = nn.LayerNorm(d)
+        self.fc = nn.Linear(d, 4 * d)
+        self.proj = nn.Linear(4 * d, d)
+
+    def forward(self, x, mask, past_k=None, past_v=None):
+        a, k, v = self.attn(self.ln_1(x), mask, past_k, past_v)
+        x = x + a
+        x = x + self.proj(F.gelu(self.fc(self.ln_2(x))))
+        return x, k, v
+
+
+class GPT2(nn.Module):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.wpe = nn.Embedding(max_pos, d)
+        self.blocks = nn.ModuleList(GPT2Block(d, heads, max_pos) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, input_ids, attention_mask, *past):
+        past_len = past[0].shape[2] if past else 0
+        positions = torch.arange(past_len, past_len + input_ids.shape[1], dtype=torch.long).unsqueeze(0)
+        x = self.wte(input_ids) + self.wpe(positions)
+        mask = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        presents = []
+        for i, block in enumerate(self.blocks):
+            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
+            x, k, v = block(x, mask, pk, pv)
+            presents += [k, v]
+        logits = torch.matmul(self.ln_f(x), self.wte.weight.t())  # tied embeddings
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
+# LLaMA style: RMSNorm, rotary embeddings, SwiGLU, GQA, no biases.
+# --------------------------------------------------------------------------
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d) + 0.1 * torch.randn(d))
+        self.eps = eps
+
+    def forward(self, x):
+        variance = x.pow(2).mean(-1, keepdim=True)
+        return self.weight * (x * torch.rsqrt(variance + self.eps))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, d, heads, kv_heads, max_pos):
+        super().__init__()
+        self.heads, self.kv_heads, self.dh = heads, kv_heads, d // heads
+        self.q_proj = nn.Linear(d, heads * self.dh, bias=False)
+        self.k_proj = nn.Linear(d, kv_heads * self.dh, bias=False)
+        self.v_proj = nn.Linear(d, kv_heads * self.dh, bias=False)
+        self.o_proj = nn.Linear(heads * self.dh, d, bias=False)
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, self.dh, 2).float() / self.dh))
+        angles = torch.outer(torch.arange(max_pos).float(), inv_freq)
+        emb = torch.cat([angles, angles], dim=-1)
+        self.register_buffer("cos_cached", emb.cos())
+        self.register_buffer("sin_cached", emb.sin())
+
+    def repeat_kv(self, x):
+        b, h, s, dh = x.shape
+        n = self.heads // self.kv_heads
+        return x[:, :, None, :, :].expand(b, h, n, s, dh).reshape(b, h * n, s, dh)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
+        cos, sin = self.cos_cached[positions].unsqueeze(1), self.sin_cached[positions].unsqueeze(1)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) / math.sqrt(self.dh)
+        probs = torch.softmax(scores + mask, dim=-1)
+        y = torch.matmul(probs, self.repeat_kv(v)).transpose(1, 2).reshape(b, s, -1)
+        return self.o_proj(y), k, v
+
+
+class LlamaBlock(nn.Module):
+    def __init__(self, d, heads, kv_heads, ffn, max_pos):
+        super().__init__()
+        self.input_layernorm = RMSNorm(d)
+        self.attn = LlamaAttention(d, heads, kv_heads, max_pos)
+        self.post_attention_layernorm = RMSNorm(d)
+        self.gate = nn.Linear(d, ffn, bias=False)
+        self.up = nn.Linear(d, ffn, bias=False)
+        self.down = nn.Linear(ffn, d, bias=False)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        a, k, v = self.attn(self.input_layernorm(x), mask, positions, past_k, past_v)
+        x = x + a
+        h = self.post_attention_layernorm(x)
+        return x + self.down(F.silu(self.gate(h)) * self.up(h)), k, v
+
+
+class Llama(nn.Module):
+    def __init__(self, vocab=256, d=64, layers=2, heads=8, kv_heads=2, ffn=172, max_pos=128):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(LlamaBlock(d, heads, kv_heads, ffn, max_pos) for _ in range(layers))
+        self.norm = RMSNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        x = self.embed(input_ids)
+        s = input_ids.shape[1]
+        total = attention_mask.shape[1]
+        # Causal over past ++ new: query i sees keys j <= i + past_len.
+        causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+        allowed = causal[None, None, :, :] & attention_mask[:, None, None, :].bool()
+        mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        presents = []
+        for i, block in enumerate(self.blocks):
+            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
+            x, k, v = block(x, mask, position_ids, pk, pv)
+            presents += [k, v]
+        logits = self.lm_head(self.norm(x))
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
+# Encoder-decoder: bidirectional encoder; decoder with cached causal
+# self-attention and cross-attention to the encoder output.
+# --------------------------------------------------------------------------
+class MHA(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+
+    def heads_of(self, x):
+        b, s, _ = x.shape
+        return x.view(b, s, self.heads, self.dh).transpose(1, 2)
+
+    def forward(self, x, memory, mask, past_k=None, past_v=None):
+        q = self.heads_of(self.q(x))
+        k, v = self.heads_of(self.k(memory)), self.heads_of(self.v(memory))
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh) + mask, dim=-1)
+        y = torch.matmul(probs, v).transpose(1, 2)
+        return self.o(y.reshape(y.shape[0], y.shape[1], -1)), k, v
+
+
+class FFN(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.norm, self.fc1, self.fc2 = nn.LayerNorm(d), nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return x + self.fc2(F.relu(self.fc1(self.norm(x))))
+
+
+def padding_mask(mask):
+    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128):
+        super().__init__()
+        self.embed, self.pos = nn.Embedding(vocab, d), nn.Embedding(max_pos, d)
+        self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(layers))
+        self.attns = nn.ModuleList(MHA(d, heads) for _ in range(layers))
+        self.ffns = nn.ModuleList(FFN(d) for _ in range(layers))
+        self.final = nn.LayerNorm(d)
+
+    def forward(self, input_ids, attention_mask):
+        x = self.embed(input_ids) + self.pos(torch.arange(input_ids.shape[1]).unsqueeze(0))
+        mask = padding_mask(attention_mask)
+        for norm, attn, ffn in zip(self.norms, self.attns, self.ffns):
+            h = norm(x)
+            x = ffn(x + attn(h, h, mask)[0])
+        return self.final(x)
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128):
+        super().__init__()
+        self.embed, self.pos = nn.Embedding(vocab, d), nn.Embedding(max_pos, d)
+        self.self_norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(layers))
+        self.self_attns = nn.ModuleList(MHA(d, heads) for _ in range(layers))
+        self.cross_norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(layers))
+        self.cross_attns = nn.ModuleList(MHA(d, heads) for _ in range(layers))
+        self.ffns = nn.ModuleList(FFN(d) for _ in range(layers))
+        self.final = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, *past):
+        s = decoder_input_ids.shape[1]
+        past_len = past[0].shape[2] if past else 0
+        total = past_len + s
+        x = self.embed(decoder_input_ids) + self.pos(torch.arange(past_len, total).unsqueeze(0))
+        causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+        self_mask = torch.where(causal, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        cross_mask = padding_mask(encoder_attention_mask)
+        presents = []
+        for i in range(self.layers):
+            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
+            h = self.self_norms[i](x)
+            a, k, v = self.self_attns[i](h, h, self_mask, pk, pv)
+            presents += [k, v]
+            x = x + a
+            x = x + self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask)[0]
+            x = self.ffns[i](x)
+        logits = self.lm_head(self.final(x))
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------
+def past_names(layers):
+    names = []
+    for i in range(layers):
+        names += [f"past_key_values.{i}.key", f"past_key_values.{i}.value"]
+    return names
+
+
+def present_names(layers):
+    names = []
+    for i in range(layers):
+        names += [f"present.{i}.key", f"present.{i}.value"]
+    return names
+
+
+def export(model, args, input_names, output_names, dynamic_axes, path, opset):
+    model.eval()
+    with torch.no_grad():
+        torch.onnx.export(model, tuple(args), path, input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True)
+    print("wrote", path)
+
+
+def export_decoder_only(name, model, out_dir, with_positions):
+    b, s, p = 2, 5, 3
+    vocab = model.wte.num_embeddings if hasattr(model, "wte") else model.embed.num_embeddings
+    ids = torch.randint(0, vocab, (b, s))
+    for opset in OPSETS:
+        for cached in (False, True):
+            inputs = [ids]
+            names = ["input_ids", "attention_mask"]
+            axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
+                    "logits": {0: "batch", 1: "sequence"}}
+            total = s + (p if cached else 0)
+            inputs.append(torch.ones(b, total, dtype=torch.long))
+            if with_positions:
+                names.append("position_ids")
+                axes["position_ids"] = {0: "batch", 1: "sequence"}
+                start = p if cached else 0
+                inputs.append(torch.arange(start, start + s).unsqueeze(0).expand(b, s).contiguous())
+            outputs = ["logits"]
+            if cached:
+                kv_heads = getattr(model, "kv_heads", None) or model.heads
+                for n in past_names(model.layers):
+                    inputs.append(torch.randn(b, kv_heads, p, model.dh))
+                    names.append(n)
+                    axes[n] = {0: "batch", 2: "past_sequence"}
+                for n in present_names(model.layers):
+                    outputs.append(n)
+                    axes[n] = {0: "batch", 2: "total_sequence"}
+            suffix = "with-past" if cached else "no-past"
+            export(model, inputs, names, outputs, axes, os.path.join(out_dir, f"{name}-{suffix}-opset{opset}.onnx"),
+                   opset)
+
+
+def export_encoder_decoder(out_dir):
+    torch.manual_seed(2)
+    encoder, decoder = Encoder(), Decoder()
+    b, s, t, p = 2, 6, 4, 3
+    src = torch.randint(0, 256, (b, s))
+    for opset in OPSETS:
+        export(encoder, [src, torch.ones(b, s, dtype=torch.long)], ["input_ids", "attention_mask"],
+               ["last_hidden_state"],
+               {"input_ids": {0: "batch", 1: "encoder_sequence"},
+                "attention_mask": {0: "batch", 1: "encoder_sequence"},
+                "last_hidden_state": {0: "batch", 1: "encoder_sequence"}},
+               os.path.join(out_dir, f"encoder-opset{opset}.onnx"), opset)
+        memory = torch.randn(b, s, 64)
+        for cached in (False, True):
+            inputs = [torch.randint(0, 256, (b, t)), memory, torch.ones(b, s, dtype=torch.long)]
+            names = ["input_ids", "encoder_hidden_states", "encoder_attention_mask"]
+            axes = {"input_ids": {0: "batch", 1: "sequence"},
+                    "encoder_hidden_states": {0: "batch", 1: "encoder_sequence"},
+                    "encoder_attention_mask": {0: "batch", 1: "encoder_sequence"},
+                    "logits": {0: "batch", 1: "sequence"}}
+            outputs = ["logits"]
+            if cached:
+                for n in past_names(decoder.layers):
+                    inputs.append(torch.randn(b, decoder.heads, p, decoder.dh))
+                    names.append(n)
+                    axes[n] = {0: "batch", 2: "past_sequence"}
+                for n in present_names(decoder.layers):
+                    outputs.append(n)
+                    axes[n] = {0: "batch", 2: "total_sequence"}
+            suffix = "with-past" if cached else "no-past"
+            export(decoder, inputs, names, outputs, axes,
+                   os.path.join(out_dir, f"decoder-{suffix}-opset{opset}.onnx"), opset)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out_dir")
+    parser.add_argument("--gpt2-small", action="store_true", help="build only the 650 MB GPT-2-small-sized model")
+    args = parser.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
+    torch.set_num_threads(2)
+    if args.gpt2_small:
+        torch.manual_seed(0)
+        model = GPT2(vocab=50257, d=768, layers=12, heads=12, max_pos=1024)
+        export(model, [torch.randint(0, 50257, (1, 8)), torch.ones(1, 8, dtype=torch.long)],
+               ["input_ids", "attention_mask"], ["logits"],
+               {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                "logits": {0: "batch", 1: "sequence"}},
+               os.path.join(args.out_dir, "gpt2-small-no-past-opset17.onnx"), 17)
+        return
+    torch.manual_seed(0)
+    export_decoder_only("gpt2", GPT2(), args.out_dir, with_positions=False)
+    torch.manual_seed(1)
+    export_decoder_only("llama", Llama(), args.out_dir, with_positions=True)
+    export_encoder_decoder(args.out_dir)
+    handbuilt.build_all(args.out_dir)
+
+
+if __name__ == "__main__":
+    main()

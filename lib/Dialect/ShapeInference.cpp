@@ -183,6 +183,26 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location
   return success();
 }
 
+/// If entry `i` of `shape` is tensor.dim of a value and that dim is, after
+/// tracing, dim k of `input` (k not yet used), returns k.
+static std::optional<int64_t> matchInputDim(Value shape, size_t i, Value input,
+                                            ArrayRef<bool> used) {
+  auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
+  if (!fromElements)
+    return std::nullopt;
+  auto cast = fromElements.getElements()[i].getDefiningOp<arith::IndexCastOp>();
+  auto dim = cast ? cast.getIn().getDefiningOp<tensor::DimOp>() : nullptr;
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  if (!index)
+    return std::nullopt;
+  DimSource entry = traceDim(dim.getSource(), *index);
+  auto inputType = cast_or_null<RankedTensorType>(input.getType());
+  for (int64_t k = 0; k < inputType.getRank(); ++k)
+    if (!used[k] && inputType.isDynamicDim(k) && traceDim(input, k) == entry)
+      return k;
+  return std::nullopt;
+}
+
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                           Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedType(adaptor.getInput());
@@ -216,10 +236,18 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
     }
     if (!ShapedType::isDynamic(dim) && dim < 0)
       return emitOptionalError(loc, "shape entry ", dim, " is invalid");
-    if (ShapedType::isDynamic(dim))
+    if (ShapedType::isDynamic(dim)) {
+      // An entry that is one of the input's own dims cancels like a 0.
+      if (std::optional<int64_t> k =
+              matchInputDim(adaptor.getShape(), i, adaptor.getInput(), copied)) {
+        shape.push_back(kDyn);
+        copied[*k] = true;
+        continue;
+      }
       allKnown = false;
-    else
+    } else {
       knownProduct *= dim;
+    }
     shape.push_back(dim);
   }
   int64_t remaining = 1;

@@ -13,6 +13,7 @@
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_FOLDSHAPEARITHMETIC
@@ -64,7 +65,7 @@ public:
     return result;
   }
 
-  /// An i64 value holding `e`, created before `anchor`.
+  /// An i64 value holding `e`, created at the builder's insertion point.
   Value materializeI64(const SymbolicInt &e, Location loc) {
     if (e.isConstant())
       return arith::ConstantIntOp::create(builder, loc, *e.constant, 64);
@@ -81,8 +82,24 @@ private:
     return arith::ConstantIndexOp::create(builder, loc, *e.constant);
   }
 
+  /// One tensor.dim per (value, dim), placed where the value is defined so
+  /// that it dominates every use and equal dims are equal SSA values.
+  Value dimOf(Value source, int64_t d) {
+    Value &dim = dims[{source, d}];
+    if (dim)
+      return dim;
+    OpBuilder::InsertionGuard guard(builder);
+    if (auto arg = dyn_cast<BlockArgument>(source))
+      builder.setInsertionPointToStart(arg.getOwner());
+    else
+      builder.setInsertionPointAfter(source.getDefiningOp());
+    dim = tensor::DimOp::create(builder, source.getLoc(), source, d);
+    return dim;
+  }
+
   OpBuilder &builder;
   DenseMap<Value, Entries> known;
+  DenseMap<std::pair<Value, int64_t>, Value> dims;
 };
 
 std::optional<Entries> ShapeEvaluator::compute(Value v, RankedTensorType type) {
@@ -131,8 +148,13 @@ std::optional<Entries> ShapeEvaluator::compute(Value v, RankedTensorType type) {
         entries.push_back(SymbolicInt::of(inputType.getDimSize(i)));
         continue;
       }
-      Value dim = tensor::DimOp::create(builder, loc, shape.getInput(), i);
-      entries.push_back({std::nullopt, dim, true});
+      DimSource source = traceDim(shape.getInput(), i);
+      if (!cast<RankedTensorType>(source.value.getType()).isDynamicDim(source.dim)) {
+        entries.push_back(SymbolicInt::of(
+            cast<RankedTensorType>(source.value.getType()).getDimSize(source.dim)));
+        continue;
+      }
+      entries.push_back({std::nullopt, dimOf(source.value, source.dim), true});
     }
     return entries;
   }
@@ -303,40 +325,50 @@ struct FoldShapeArithmeticPass
   void runOnOperation() override {
     OpBuilder builder(&getContext());
     ShapeEvaluator evaluator(builder);
-    IRRewriter rewriter(&getContext());
-    SmallVector<Operation *> replaced;
+    // Evaluate every shape computation first; materialise only the ones
+    // that something else (a Reshape, an Expand, a return) consumes.
+    SetVector<Operation *> evaluated;
     getOperation().walk([&](Operation *op) {
-      if (!isShapeArithmetic(op) || op->getNumResults() != 1)
-        return;
-      Value result = op->getResult(0);
-      auto entries = evaluator.evaluate(result);
-      if (!entries)
-        return;
-      auto type = cast<RankedTensorType>(result.getType());
-      builder.setInsertionPoint(op);
-      Value replacement;
-      if (llvm::all_of(*entries, [](const SymbolicInt &e) { return e.isConstant(); })) {
-        SmallVector<APInt> values;
-        unsigned width = type.getElementType().getIntOrFloatBitWidth();
-        for (const SymbolicInt &e : *entries)
-          values.push_back(APInt(width, *e.constant, /*isSigned=*/true));
-        replacement = arith::ConstantOp::create(builder, op->getLoc(), type,
-                                                DenseIntElementsAttr::get(type, values));
-      } else {
-        if (!type.getElementType().isInteger(64))
-          return;
-        SmallVector<Value> elements;
-        for (const SymbolicInt &e : *entries)
-          elements.push_back(evaluator.materializeI64(e, op->getLoc()));
-        replacement = tensor::FromElementsOp::create(builder, op->getLoc(), type, elements);
-      }
-      rewriter.replaceAllUsesWith(result, replacement);
-      replaced.push_back(op);
+      if (isShapeArithmetic(op) && op->getNumResults() == 1 &&
+          evaluator.evaluate(op->getResult(0)))
+        evaluated.insert(op);
     });
-    // The replaced chains feed each other; erase users before producers.
-    for (Operation *op : llvm::reverse(replaced))
+    for (Operation *op : evaluated) {
+      bool consumedOutside = llvm::any_of(op->getUsers(), [&](Operation *user) {
+        return !evaluated.contains(user);
+      });
+      if (!consumedOutside)
+        continue;
+      builder.setInsertionPoint(op);
+      Value replacement = materialize(evaluator, builder, op);
+      if (replacement)
+        op->getResult(0).replaceAllUsesWith(replacement);
+    }
+    // Users come after producers: erase backwards.
+    for (Operation *op : llvm::reverse(evaluated))
       if (op->use_empty())
         op->erase();
+  }
+
+  /// A constant when every entry is static, else tensor.from_elements.
+  static Value materialize(ShapeEvaluator &evaluator, OpBuilder &builder, Operation *op) {
+    Value result = op->getResult(0);
+    auto entries = *evaluator.evaluate(result);
+    auto type = cast<RankedTensorType>(result.getType());
+    if (llvm::all_of(entries, [](const SymbolicInt &e) { return e.isConstant(); })) {
+      SmallVector<APInt> values;
+      unsigned width = type.getElementType().getIntOrFloatBitWidth();
+      for (const SymbolicInt &e : entries)
+        values.push_back(APInt(width, *e.constant, /*isSigned=*/true));
+      return arith::ConstantOp::create(builder, op->getLoc(), type,
+                                       DenseIntElementsAttr::get(type, values));
+    }
+    if (!type.getElementType().isInteger(64))
+      return {};
+    SmallVector<Value> elements;
+    for (const SymbolicInt &e : entries)
+      elements.push_back(evaluator.materializeI64(e, op->getLoc()));
+    return tensor::FromElementsOp::create(builder, op->getLoc(), type, elements);
   }
 };
 

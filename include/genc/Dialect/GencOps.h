@@ -23,6 +23,19 @@ bool areCompatibleTensorTypes(TypeRange a, TypeRange b);
 /// Fails when even the number of entries is unknown.
 FailureOr<SmallVector<int64_t>> getKnownShapeEntries(Value shapeTensor);
 
+/// A dim of a tensor value.
+struct DimSource {
+  Value value;
+  int64_t dim;
+  bool operator==(const DimSource &o) const { return value == o.value && dim == o.dim; }
+};
+
+/// The earliest (value, dim) whose size provably equals dim `d` of `v`,
+/// following ops that pass the dim through (elementwise, transpose,
+/// matmul, gather, ...) and, at function arguments, dims that share a
+/// dim_param name. Returns {v, d} itself when nothing is known.
+DimSource traceDim(Value v, int64_t d);
+
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);
 } // namespace mlir::genc

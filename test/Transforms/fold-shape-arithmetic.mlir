@@ -1,0 +1,106 @@
+// RUN: genc-opt --genc-fold-shape-arithmetic --split-input-file %s | FileCheck %s
+
+// Shape → Gather → Concat of dynamic and static dims becomes tensor.dim
+// values in a tensor.from_elements; the chain is gone.
+// CHECK-LABEL: func.func @dynamic_reshape
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x64xf32>)
+// CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
+// CHECK-DAG: %[[B:.+]] = tensor.dim %[[X]], %[[C0]]
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[X]], %[[C1]]
+// CHECK-DAG: %[[B64:.+]] = arith.index_cast %[[B]] : index to i64
+// CHECK-DAG: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %[[S64]], %{{.+}}, %{{.+}} : tensor<4xi64>
+// CHECK: genc.reshape %[[X]], %[[SHAPE]]
+// CHECK-NOT: genc.shape
+// CHECK-NOT: genc.gather
+// CHECK-NOT: genc.concat
+func.func @dynamic_reshape(%x: tensor<?x?x64xf32>) -> tensor<?x?x?x?xf32> {
+  %shape = genc.shape %x : tensor<?x?x64xf32> -> tensor<3xi64>
+  %i0 = arith.constant dense<0> : tensor<1xi64>
+  %i1 = arith.constant dense<1> : tensor<1xi64>
+  %b = genc.gather %shape[%i0] {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %s = genc.gather %shape[%i1] {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %heads = arith.constant dense<[8, 8]> : tensor<2xi64>
+  %target = genc.concat %b, %s, %heads {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<2xi64>) -> tensor<4xi64>
+  %y = genc.reshape %x, %target : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  return %y : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// Static dims fold to a constant.
+// CHECK-LABEL: func.func @static_shape
+// CHECK: %[[C:.+]] = arith.constant dense<[2, 64]> : tensor<2xi64>
+// CHECK: return %[[C]]
+func.func @static_shape(%x: tensor<2x3x64xf32>) -> tensor<2xi64> {
+  %shape = genc.shape %x : tensor<2x3x64xf32> -> tensor<3xi64>
+  %idx = arith.constant dense<[0, 2]> : tensor<2xi64>
+  %r = genc.gather %shape[%idx] {axis = 0 : i64} : (tensor<3xi64>, tensor<2xi64>) -> tensor<2xi64>
+  return %r : tensor<2xi64>
+}
+
+// -----
+
+// torch's expand guard: Where(Equal(shape, -1), ones, shape). A dim is
+// never -1, so the guard picks the shape itself.
+// CHECK-LABEL: func.func @expand_guard
+// CHECK-SAME: (%[[X:.+]]: tensor<?x1xf32>, %[[Y:.+]]: tensor<?x4xf32>)
+// CHECK: %[[D:.+]] = tensor.dim %[[Y]]
+// CHECK: %[[D64:.+]] = arith.index_cast %[[D]]
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[D64]], %{{.+}} : tensor<2xi64>
+// CHECK: genc.expand %[[X]], %[[SHAPE]]
+// CHECK-NOT: genc.equal
+// CHECK-NOT: genc.where
+func.func @expand_guard(%x: tensor<?x1xf32>, %y: tensor<?x4xf32>) -> tensor<?x?xf32> {
+  %shape = genc.shape %y : tensor<?x4xf32> -> tensor<2xi64>
+  %minus1 = arith.constant dense<-1> : tensor<2xi64>
+  %is_minus1 = genc.equal %shape, %minus1 : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi1>
+  %ones = arith.constant dense<1> : tensor<2xi64>
+  %guarded = genc.where %is_minus1, %ones, %shape : (tensor<2xi1>, tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %r = genc.expand %x, %guarded : (tensor<?x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+
+// -----
+
+// Arithmetic on dims becomes index arithmetic: total - past.
+// CHECK-LABEL: func.func @dim_arithmetic
+// CHECK-DAG: %[[T:.+]] = tensor.dim %arg0
+// CHECK-DAG: %[[P:.+]] = tensor.dim %arg1
+// CHECK: %[[D:.+]] = arith.subi %[[T]], %[[P]] : index
+// CHECK: %[[D64:.+]] = arith.index_cast %[[D]] : index to i64
+// CHECK: tensor.from_elements %[[D64]] : tensor<i64>
+// CHECK-NOT: genc.sub
+func.func @dim_arithmetic(%mask: tensor<?xi64>, %past: tensor<?xf32>) -> tensor<i64> {
+  %a = genc.shape %mask : tensor<?xi64> -> tensor<1xi64>
+  %b = genc.shape %past : tensor<?xf32> -> tensor<1xi64>
+  %d = genc.sub %a, %b : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %s = genc.squeeze %d {axes = array<i64: 0>} : tensor<1xi64> -> tensor<i64>
+  return %s : tensor<i64>
+}
+
+// -----
+
+// Dims that share a dim_param name are one symbol: both shapes read the
+// first argument's dim, so the comparison folds to true.
+// CHECK-LABEL: func.func @shared_dim_names
+// CHECK: %[[TRUE:.+]] = arith.constant dense<true> : tensor<1xi1>
+// CHECK: return %[[TRUE]]
+func.func @shared_dim_names(%a: tensor<?x4xf32> {genc.dim_names = ["batch", ""]},
+                            %b: tensor<?x8xf32> {genc.dim_names = ["batch", ""]}) -> tensor<1xi1> {
+  %sa = genc.shape %a {end = 1 : i64} : tensor<?x4xf32> -> tensor<1xi64>
+  %sb = genc.shape %b {end = 1 : i64} : tensor<?x8xf32> -> tensor<1xi64>
+  %eq = genc.equal %sa, %sb : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi1>
+  return %eq : tensor<1xi1>
+}
+
+// -----
+
+// Data is not shape arithmetic: a gather from a weight table stays.
+// CHECK-LABEL: func.func @embedding_untouched
+// CHECK: genc.gather
+func.func @embedding_untouched(%table: tensor<16x4xf32>, %ids: tensor<?xi64>) -> tensor<?x4xf32> {
+  %r = genc.gather %table[%ids] {axis = 0 : i64} : (tensor<16x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}

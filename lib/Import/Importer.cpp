@@ -83,6 +83,14 @@ static const OpHandler *findHandler(StringRef domain, StringRef opType, int64_t 
   return best;
 }
 
+/// The name diagnostics and locations use: the node's own, or for an
+/// anonymous node its op and first output.
+static std::string displayName(const onnx::NodeProto &node) {
+  if (!node.name().empty())
+    return node.name();
+  return node.op_type() + "(" + (node.output_size() ? node.output(0) : "") + ")";
+}
+
 /// Lists every node of `graph` (and its subgraphs) that has no handler.
 static void collectUnsupported(const onnx::GraphProto &graph,
                                const llvm::StringMap<int64_t> &opsets,
@@ -90,7 +98,7 @@ static void collectUnsupported(const onnx::GraphProto &graph,
   for (const onnx::NodeProto &node : graph.node()) {
     int64_t opset = opsetOf(opsets, node.domain());
     if (!findHandler(node.domain(), node.op_type(), opset))
-      out.push_back("node '" + node.name() + "': " + node.op_type() + " (domain '" +
+      out.push_back("node '" + displayName(node) + "': " + node.op_type() + " (domain '" +
                     (node.domain().empty() ? std::string("ai.onnx") : node.domain()) +
                     "', opset " + std::to_string(opset) + ")");
     for (const onnx::AttributeProto &attr : node.attribute()) {
@@ -274,7 +282,7 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &graph, OpBuilde
         if (done[i])
           continue;
         const onnx::NodeProto &node = graph.node(i);
-        diag << " '" << node.name() << "' (" << node.op_type() << ", waits for";
+        diag << " '" << displayName(node) << "' (" << node.op_type() << ", waits for";
         for (const std::string &in : node.input())
           if (!in.empty() && !lookup(in))
             diag << " '" << in << "'";
@@ -288,9 +296,7 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &graph, OpBuilde
 
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &builder) {
   MLIRContext *ctx = builder.getContext();
-  std::string name = node.name().empty()
-                         ? node.op_type() + "(" + (node.output_size() ? node.output(0) : "") + ")"
-                         : node.name();
+  std::string name = displayName(node);
   Location loc = NameLoc::get(StringAttr::get(ctx, name), fileLoc(ctx));
   int64_t opset = opsetOf(opsets, node.domain());
   const OpHandler *handler = findHandler(node.domain(), node.op_type(), opset);

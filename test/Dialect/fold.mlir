@@ -1,0 +1,94 @@
+// RUN: genc-opt --canonicalize --split-input-file %s | FileCheck %s
+
+// Small integer arithmetic folds to constants, broadcasting included.
+// CHECK-LABEL: func.func @fold_arith
+// CHECK: %[[C:.+]] = arith.constant dense<[7, 9, 11]> : tensor<3xi64>
+// CHECK: return %[[C]]
+func.func @fold_arith() -> tensor<3xi64> {
+  %a = arith.constant dense<[1, 2, 3]> : tensor<3xi64>
+  %two = arith.constant dense<2> : tensor<i64>
+  %b = arith.constant dense<5> : tensor<1xi64>
+  %m = genc.mul %a, %two : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %r = genc.add %m, %b : (tensor<3xi64>, tensor<1xi64>) -> tensor<3xi64>
+  return %r : tensor<3xi64>
+}
+
+// -----
+
+// Integer division truncates toward zero; division by zero is left alone.
+// CHECK-LABEL: func.func @fold_div
+// CHECK-DAG: arith.constant dense<-3> : tensor<1xi64>
+// CHECK-DAG: genc.div
+func.func @fold_div() -> (tensor<1xi64>, tensor<1xi64>) {
+  %a = arith.constant dense<-7> : tensor<1xi64>
+  %b = arith.constant dense<2> : tensor<1xi64>
+  %z = arith.constant dense<0> : tensor<1xi64>
+  %q = genc.div %a, %b : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %e = genc.div %a, %z : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  return %q, %e : tensor<1xi64>, tensor<1xi64>
+}
+
+// -----
+
+// Casts fold on constants (float→int truncates) and vanish when no-ops.
+// CHECK-LABEL: func.func @fold_cast
+// CHECK-DAG: arith.constant dense<[2, -1]> : tensor<2xi32>
+// CHECK-NOT: genc.cast
+func.func @fold_cast(%x: tensor<?xf32>) -> (tensor<2xi32>, tensor<?xf32>) {
+  %a = arith.constant dense<[2.7, -1.5]> : tensor<2xf32>
+  %c = genc.cast %a {to = i32} : tensor<2xf32> -> tensor<2xi32>
+  %same = genc.cast %x {to = f32} : tensor<?xf32> -> tensor<?xf32>
+  return %c, %same : tensor<2xi32>, tensor<?xf32>
+}
+
+// -----
+
+// Gather, slice, concat and unsqueeze on constants.
+// CHECK-LABEL: func.func @fold_data_movement
+// CHECK: %[[C:.+]] = arith.constant dense<[30, 10, 20, 40]> : tensor<4xi64>
+// CHECK: return %[[C]]
+func.func @fold_data_movement() -> tensor<4xi64> {
+  %a = arith.constant dense<[10, 20, 30]> : tensor<3xi64>
+  %i = arith.constant dense<2> : tensor<1xi64>
+  %g = genc.gather %a[%i] {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %s0 = arith.constant dense<0> : tensor<1xi64>
+  %s1 = arith.constant dense<2> : tensor<1xi64>
+  %ax = arith.constant dense<0> : tensor<1xi64>
+  %st = arith.constant dense<1> : tensor<1xi64>
+  %sl = genc.slice %a[%s0 : %s1] axes %ax steps %st : (tensor<3xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %f = arith.constant dense<40> : tensor<i64>
+  %u = genc.unsqueeze %f {axes = array<i64: 0>} : tensor<i64> -> tensor<1xi64>
+  %r = genc.concat %g, %sl, %u {axis = 0 : i64} : (tensor<1xi64>, tensor<2xi64>, tensor<1xi64>) -> tensor<4xi64>
+  return %r : tensor<4xi64>
+}
+
+// -----
+
+// A static shape folds; a splat ConstantOfShape of any size stays a splat.
+// CHECK-LABEL: func.func @fold_shape_and_fill
+// CHECK-DAG: arith.constant dense<[4, 1024]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<1.000000e+00> : tensor<1024x1024xf32>
+// CHECK-NOT: genc.shape
+// CHECK-NOT: genc.constant_of_shape
+func.func @fold_shape_and_fill(%x: tensor<4x1024xf32>) -> (tensor<2xi64>, tensor<1024x1024xf32>) {
+  %s = genc.shape %x : tensor<4x1024xf32> -> tensor<2xi64>
+  %shape = arith.constant dense<[1024, 1024]> : tensor<2xi64>
+  %f = genc.constant_of_shape %shape {value = dense<1.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<1024x1024xf32>
+  return %s, %f : tensor<2xi64>, tensor<1024x1024xf32>
+}
+
+// -----
+
+// Range with constant bounds; Where with a splat condition picks a side.
+// CHECK-LABEL: func.func @fold_range_where
+// CHECK-DAG: arith.constant dense<[3, 5, 7]> : tensor<3xi64>
+// CHECK: return %{{.+}}, %arg0
+func.func @fold_range_where(%x: tensor<4xf32>, %y: tensor<4xf32>) -> (tensor<3xi64>, tensor<4xf32>) {
+  %a = arith.constant dense<3> : tensor<i64>
+  %b = arith.constant dense<9> : tensor<i64>
+  %d = arith.constant dense<2> : tensor<i64>
+  %r = genc.range %a, %b, %d : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<3xi64>
+  %t = arith.constant dense<true> : tensor<i1>
+  %w = genc.where %t, %x, %y : (tensor<i1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %r, %w : tensor<3xi64>, tensor<4xf32>
+}

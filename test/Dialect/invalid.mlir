@@ -1,0 +1,82 @@
+// RUN: genc-opt --split-input-file --verify-diagnostics %s
+
+func.func @matmul_mismatch(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+2 {{operand shapes [2,3] and [4,5] cannot be multiplied}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.matmul %a, %b : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @broadcast_mismatch(%a: tensor<?x3xf32>, %b: tensor<4xf32>) -> tensor<?x3xf32> {
+  // expected-error @+2 {{operand shapes [?,3] and [4] cannot be broadcast together}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.add %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @result_contradicts_inference(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+2 {{inferred type(s) 'tensor<2x3xf32>' are incompatible with return type(s) of operation 'tensor<3x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.relu %a : tensor<2x3xf32> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @reshape_count(%a: tensor<2x3xf32>) -> tensor<4x2xf32> {
+  %s = arith.constant dense<[4, 2]> : tensor<2xi64>
+  // expected-error @+2 {{cannot reshape [2,3] to [4,2]: the element counts differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.reshape %a, %s : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @bad_perm(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{perm must be a permutation of 0..1}}
+  %0 = genc.transpose %a {perm = array<i64: 2, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @gqa_heads(%q: tensor<1x6x4x8xf32>, %k: tensor<1x4x4x8xf32>) -> tensor<1x6x4x8xf32> {
+  // expected-error @+2 {{query heads (6) must be a multiple of key/value heads (4)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<1x6x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x6x4x8xf32>
+  return %0 : tensor<1x6x4x8xf32>
+}
+
+// -----
+
+func.func @split_sizes(%a: tensor<2x6xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
+  // expected-error @+1 {{sizes add up to 4 but dim 1 is 6}}
+  %0:2 = genc.split %a {axis = 1 : i64, sizes = array<i64: 2, 2>} : tensor<2x6xf32> -> tensor<2x2xf32>, tensor<2x2xf32>
+  return %0#0, %0#1 : tensor<2x2xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+func.func @squeeze_non_unit(%a: tensor<2x3xf32>) -> tensor<3xf32> {
+  // expected-error @+2 {{cannot squeeze dim 0 of size 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.squeeze %a {axes = array<i64: 0>} : tensor<2x3xf32> -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @if_arity(%c: tensor<1xi1>, %a: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{a branch yields 0 values but the op has 1 results}}
+  %0 = genc.if %c : tensor<1xi1> -> tensor<2xf32> {
+    genc.yield %a : tensor<2xf32>
+  } else {
+    genc.yield
+  }
+  return %0 : tensor<2xf32>
+}

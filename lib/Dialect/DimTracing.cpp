@@ -43,24 +43,51 @@ static DimSource canonicalArgDim(BlockArgument arg, int64_t d) {
   return {arg, d};
 }
 
-/// For a broadcasting op: the operand dim that the result's dim `d`
-/// (right-aligned) equals. Operands with a static 1 there broadcast and
-/// don't count; several candidates must trace to one symbol.
-static std::optional<DimSource> broadcastSource(ValueRange operands, int64_t d,
-                                                int64_t resultRank) {
-  std::optional<DimSource> source;
-  for (Value operand : operands) {
-    auto type = cast<RankedTensorType>(operand.getType());
-    int64_t i = d - (resultRank - type.getRank());
-    if (i < 0 || type.getDimSize(i) == 1)
-      continue;
-    if (source && !(traceDim(source->value, source->dim) == traceDim(operand, i)))
-      return std::nullopt; // Could be 1 at run time: undecidable here.
-    if (!source)
-      source = DimSource{operand, i};
+namespace {
+/// Traces dims with a memo: residual streams make every broadcasting op a
+/// fork, and tracing both sides of each fork without one is exponential.
+class DimTracer {
+public:
+  DimSource trace(Value v, int64_t d) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (!type.isDynamicDim(d))
+      return {v, d};
+    auto key = std::make_pair(v, d);
+    auto it = memo.find(key);
+    if (it != memo.end())
+      return it->second;
+    memo[key] = {v, d}; // Provisional, for safety on malformed (cyclic) IR.
+    std::optional<DimSource> next = step(v, d);
+    DimSource result = next ? trace(next->value, next->dim) : DimSource{v, d};
+    memo[key] = result;
+    return result;
   }
-  return source;
-}
+
+private:
+  std::optional<DimSource> step(Value v, int64_t d);
+
+  /// For a broadcasting op: the operand dim that result dim `d`
+  /// (right-aligned) equals. Operands with a static 1 there broadcast and
+  /// don't count; several candidates must trace to one symbol.
+  std::optional<DimSource> broadcastSource(ValueRange operands, int64_t d,
+                                           int64_t resultRank) {
+    std::optional<DimSource> source;
+    for (Value operand : operands) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      int64_t i = d - (resultRank - type.getRank());
+      if (i < 0 || type.getDimSize(i) == 1)
+        continue;
+      if (source && !(trace(source->value, source->dim) == trace(operand, i)))
+        return std::nullopt; // Could be 1 at run time: undecidable here.
+      if (!source)
+        source = DimSource{operand, i};
+    }
+    return source;
+  }
+
+  DenseMap<std::pair<Value, int64_t>, DimSource> memo;
+};
+} // namespace
 
 /// The input dim a reduction passes through to result dim `d`.
 template <typename ReduceOp>
@@ -78,90 +105,100 @@ static std::optional<DimSource> reductionSource(ReduceOp op, int64_t d) {
   return std::nullopt;
 }
 
-DimSource genc::traceDim(Value v, int64_t d) {
-  for (int steps = 0; steps < 256; ++steps) {
-    auto type = cast<RankedTensorType>(v.getType());
-    if (!type.isDynamicDim(d))
-      return {v, d};
-    if (auto arg = dyn_cast<BlockArgument>(v))
-      return canonicalArgDim(arg, d);
-    Operation *op = v.getDefiningOp();
-    std::optional<DimSource> next;
-    if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp,
-            SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, LayerNormOp,
-            RmsNormOp, RotaryOp, TriluOp>(op)) {
-      next = DimSource{op->getOperand(0), d};
-    } else if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp, XorOp,
-                   EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op)) {
-      next = broadcastSource(op->getOperands(), d, type.getRank());
-    } else if (auto r = dyn_cast<ReduceSumOp>(op)) {
-      next = reductionSource(r, d);
-    } else if (auto r = dyn_cast<ReduceMeanOp>(op)) {
-      next = reductionSource(r, d);
-    } else if (auto r = dyn_cast<ReduceMaxOp>(op)) {
-      next = reductionSource(r, d);
-    } else if (auto r = dyn_cast<ReduceMinOp>(op)) {
-      next = reductionSource(r, d);
-    } else if (auto r = dyn_cast<ReduceProdOp>(op)) {
-      next = reductionSource(r, d);
-    } else if (auto t = dyn_cast<TransposeOp>(op)) {
-      next = DimSource{t.getInput(), t.getPerm()[d]};
-    } else if (auto m = dyn_cast<MatMulOp>(op)) {
-      auto lhs = m.getLhs().getType(), rhs = m.getRhs().getType();
-      int64_t rank = type.getRank();
-      if (lhs.getRank() >= 2 && rhs.getRank() >= 2) {
-        if (d == rank - 1)
-          next = DimSource{m.getRhs(), rhs.getRank() - 1};
-        else if (d == rank - 2)
-          next = DimSource{m.getLhs(), lhs.getRank() - 2};
-        else
-          next = broadcastSource({m.getLhs(), m.getRhs()}, d + 2, rank);
-      }
-    } else if (auto g = dyn_cast<GatherOp>(op)) {
-      int64_t axis = g.getAxis() < 0 ? g.getAxis() + g.getInput().getType().getRank()
-                                     : g.getAxis();
-      int64_t indicesRank = g.getIndices().getType().getRank();
-      if (d < axis)
-        next = DimSource{g.getInput(), d};
-      else if (d < axis + indicesRank)
-        next = DimSource{g.getIndices(), d - axis};
-      else
-        next = DimSource{g.getInput(), d - indicesRank + 1};
-    } else if (auto c = dyn_cast<ConcatOp>(op)) {
-      int64_t axis = c.getAxis() < 0 ? c.getAxis() + type.getRank() : c.getAxis();
-      if (d != axis)
-        next = DimSource{c.getInputs().front(), d};
-    } else if (auto s = dyn_cast<SplitOp>(op)) {
-      if (d != s.getAxis())
-        next = DimSource{s.getInput(), d};
-    } else if (auto r = dyn_cast<ReshapeOp>(op)) {
-      // A 0 entry copies the input dim (ONNX), unless allowzero.
-      DenseIntElementsAttr shape;
-      if (!r.getAllowzero() && matchPattern(r.getShape(), m_Constant(&shape)) &&
-          shape.getValues<APInt>()[d].isZero())
-        next = DimSource{r.getInput(), d};
-      // An entry that is a dim of some tensor is that dim.
-      if (auto fromElements = r.getShape().getDefiningOp<tensor::FromElementsOp>())
-        if (auto cast = fromElements.getElements()[d].getDefiningOp<arith::IndexCastOp>())
-          if (auto dim = cast.getIn().getDefiningOp<tensor::DimOp>())
-            if (auto index = dim.getConstantIndex())
-              next = DimSource{dim.getSource(), *index};
-    } else if (auto e = dyn_cast<ExpandOp>(op)) {
-      auto inputType = e.getInput().getType();
-      int64_t i = d - (type.getRank() - inputType.getRank());
-      if (auto fromElements = e.getShape().getDefiningOp<tensor::FromElementsOp>()) {
-        if (auto cast = fromElements.getElements()[d].getDefiningOp<arith::IndexCastOp>())
-          if (auto dim = cast.getIn().getDefiningOp<tensor::DimOp>())
-            if (auto index = dim.getConstantIndex())
-              next = DimSource{dim.getSource(), *index};
-      } else if (i >= 0 && inputType.getDimSize(i) != 1) {
-        next = DimSource{e.getInput(), i};
-      }
-    }
-    if (!next)
-      return {v, d};
-    v = next->value;
-    d = next->dim;
-  }
-  return {v, d};
+/// The dim of a tensor that entry `d` of a from_elements shape reads, if
+/// the entry is an index_cast of tensor.dim.
+static std::optional<DimSource> shapeEntryDim(Value shape, int64_t d) {
+  auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
+  if (!fromElements)
+    return std::nullopt;
+  auto cast = fromElements.getElements()[d].getDefiningOp<arith::IndexCastOp>();
+  auto dim = cast ? cast.getIn().getDefiningOp<tensor::DimOp>() : nullptr;
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  if (!index)
+    return std::nullopt;
+  return DimSource{dim.getSource(), *index};
 }
+
+std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    DimSource canonical = canonicalArgDim(arg, d);
+    if (canonical == DimSource{v, d})
+      return std::nullopt;
+    return canonical;
+  }
+  Operation *op = v.getDefiningOp();
+  if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp,
+          SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, LayerNormOp,
+          RmsNormOp, RotaryOp, TriluOp>(op))
+    return DimSource{op->getOperand(0), d};
+  if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp,
+          LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op))
+    return broadcastSource(op->getOperands(), d, type.getRank());
+  if (auto r = dyn_cast<ReduceSumOp>(op))
+    return reductionSource(r, d);
+  if (auto r = dyn_cast<ReduceMeanOp>(op))
+    return reductionSource(r, d);
+  if (auto r = dyn_cast<ReduceMaxOp>(op))
+    return reductionSource(r, d);
+  if (auto r = dyn_cast<ReduceMinOp>(op))
+    return reductionSource(r, d);
+  if (auto r = dyn_cast<ReduceProdOp>(op))
+    return reductionSource(r, d);
+  if (auto t = dyn_cast<TransposeOp>(op))
+    return DimSource{t.getInput(), t.getPerm()[d]};
+  if (auto m = dyn_cast<MatMulOp>(op)) {
+    auto lhs = m.getLhs().getType(), rhs = m.getRhs().getType();
+    int64_t rank = type.getRank();
+    if (lhs.getRank() < 2 || rhs.getRank() < 2)
+      return std::nullopt;
+    if (d == rank - 1)
+      return DimSource{m.getRhs(), rhs.getRank() - 1};
+    if (d == rank - 2)
+      return DimSource{m.getLhs(), lhs.getRank() - 2};
+    return broadcastSource({m.getLhs(), m.getRhs()}, d + 2, rank);
+  }
+  if (auto g = dyn_cast<GatherOp>(op)) {
+    int64_t axis =
+        g.getAxis() < 0 ? g.getAxis() + g.getInput().getType().getRank() : g.getAxis();
+    int64_t indicesRank = g.getIndices().getType().getRank();
+    if (d < axis)
+      return DimSource{g.getInput(), d};
+    if (d < axis + indicesRank)
+      return DimSource{g.getIndices(), d - axis};
+    return DimSource{g.getInput(), d - indicesRank + 1};
+  }
+  if (auto c = dyn_cast<ConcatOp>(op)) {
+    int64_t axis = c.getAxis() < 0 ? c.getAxis() + type.getRank() : c.getAxis();
+    if (d == axis)
+      return std::nullopt;
+    return DimSource{c.getInputs().front(), d};
+  }
+  if (auto s = dyn_cast<SplitOp>(op)) {
+    if (d == s.getAxis())
+      return std::nullopt;
+    return DimSource{s.getInput(), d};
+  }
+  if (auto r = dyn_cast<ReshapeOp>(op)) {
+    // A 0 entry copies the input dim (ONNX), unless allowzero.
+    DenseIntElementsAttr shape;
+    if (!r.getAllowzero() && matchPattern(r.getShape(), m_Constant(&shape)) &&
+        shape.getValues<APInt>()[d].isZero())
+      return DimSource{r.getInput(), d};
+    return shapeEntryDim(r.getShape(), d);
+  }
+  if (auto e = dyn_cast<ExpandOp>(op)) {
+    if (auto entry = shapeEntryDim(e.getShape(), d))
+      return entry;
+    // A shape entry of 1 keeps the input dim.
+    auto entries = getKnownShapeEntries(e.getShape());
+    int64_t i = d - (type.getRank() - e.getInput().getType().getRank());
+    int64_t j = succeeded(entries) ? d - (type.getRank() - entries->size()) : -1;
+    if (i >= 0 && j >= 0 && (*entries)[j] == 1)
+      return DimSource{e.getInput(), i};
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+DimSource genc::traceDim(Value v, int64_t d) { return DimTracer().trace(v, d); }

@@ -2,6 +2,7 @@
 
 #include "Commands.h"
 
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -31,6 +32,8 @@ void printUsage(llvm::raw_ostream &os) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  llvm::cl::SetVersionPrinter(
+      [](llvm::raw_ostream &os) { os << "genc " << GENC_VERSION << "\n"; });
   if (argc < 2) {
     printUsage(llvm::errs());
     return 1;

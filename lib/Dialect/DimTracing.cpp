@@ -105,13 +105,11 @@ static std::optional<DimSource> reductionSource(ReduceOp op, int64_t d) {
   return std::nullopt;
 }
 
-/// The dim of a tensor that entry `d` of a from_elements shape reads, if
-/// the entry is an index_cast of tensor.dim.
-static std::optional<DimSource> shapeEntryDim(Value shape, int64_t d) {
+std::optional<DimSource> genc::getShapeEntryDim(Value shape, int64_t entry) {
   auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
   if (!fromElements)
     return std::nullopt;
-  auto cast = fromElements.getElements()[d].getDefiningOp<arith::IndexCastOp>();
+  auto cast = fromElements.getElements()[entry].getDefiningOp<arith::IndexCastOp>();
   auto dim = cast ? cast.getIn().getDefiningOp<tensor::DimOp>() : nullptr;
   std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
   if (!index)
@@ -185,10 +183,10 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     if (!r.getAllowzero() && matchPattern(r.getShape(), m_Constant(&shape)) &&
         shape.getValues<APInt>()[d].isZero())
       return DimSource{r.getInput(), d};
-    return shapeEntryDim(r.getShape(), d);
+    return getShapeEntryDim(r.getShape(), d);
   }
   if (auto e = dyn_cast<ExpandOp>(op)) {
-    if (auto entry = shapeEntryDim(e.getShape(), d))
+    if (auto entry = getShapeEntryDim(e.getShape(), d))
       return entry;
     // A shape entry of 1 keeps the input dim.
     auto entries = getKnownShapeEntries(e.getShape());

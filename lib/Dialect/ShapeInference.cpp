@@ -187,16 +187,11 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location
 /// tracing, dim k of `input` (k not yet used), returns k.
 static std::optional<int64_t> matchInputDim(Value shape, size_t i, Value input,
                                             ArrayRef<bool> used) {
-  auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
-  if (!fromElements)
+  std::optional<DimSource> source = getShapeEntryDim(shape, i);
+  if (!source)
     return std::nullopt;
-  auto cast = fromElements.getElements()[i].getDefiningOp<arith::IndexCastOp>();
-  auto dim = cast ? cast.getIn().getDefiningOp<tensor::DimOp>() : nullptr;
-  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-  if (!index)
-    return std::nullopt;
-  DimSource entry = traceDim(dim.getSource(), *index);
-  auto inputType = cast_or_null<RankedTensorType>(input.getType());
+  DimSource entry = traceDim(source->value, source->dim);
+  auto inputType = cast<RankedTensorType>(input.getType());
   for (int64_t k = 0; k < inputType.getRank(); ++k)
     if (!used[k] && inputType.isDynamicDim(k) && traceDim(input, k) == entry)
       return k;

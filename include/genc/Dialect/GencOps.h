@@ -36,6 +36,10 @@ struct DimSource {
 /// dim_param name. Returns {v, d} itself when nothing is known.
 DimSource traceDim(Value v, int64_t d);
 
+/// The tensor dim that entry `entry` of a shape tensor holds, when the
+/// shape is a tensor.from_elements whose entry is index_cast(tensor.dim).
+std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
+
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);
 } // namespace mlir::genc

@@ -318,6 +318,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &
     reemitting = false;
     return success();
   });
+  for (int i = 0; i < handler->requiredInputs; ++i)
+    if (i >= node.input_size() || node.input(i).empty())
+      return mlir::emitError(loc) << "input " << i << " is required but missing; "
+                                  << node.op_type() << " needs at least "
+                                  << handler->requiredInputs << " input(s)";
   NodeImporter importer(*this, node, opset, builder, loc);
   return handler->fn(importer);
 }

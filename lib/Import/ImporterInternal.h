@@ -7,6 +7,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
 #include "onnx/onnx_pb.h"
 
 #include <memory>
@@ -101,7 +102,12 @@ public:
     state.addOperands(operands);
     state.addAttributes(dict.getValue());
     state.addTypes(types);
-    return builder.create(state);
+    Operation *op = builder.create(state);
+    // Operand constraints (an integer index, a boolean condition) are
+    // checked here, while errors are still reported at this node.
+    if (failed(verify(op)))
+      return failure();
+    return op;
   }
 
   /// A 1-D i64 constant, for shapes, axes and slice bounds.
@@ -130,11 +136,14 @@ private:
 using HandlerFn = LogicalResult (*)(NodeImporter &);
 
 /// One way to import (domain, op type) from `sinceVersion` on; the
-/// importer picks the newest handler not newer than the model's opset.
+/// importer picks the newest handler not newer than the model's opset and
+/// checks that the first `requiredInputs` inputs are present before
+/// calling it.
 struct OpHandler {
   const char *domain;
   const char *opType;
   int64_t sinceVersion;
+  int requiredInputs;
   HandlerFn fn;
 };
 

@@ -223,11 +223,11 @@ LogicalResult skipSimplifiedLayerNorm(NodeImporter &n) {
 }
 
 const OpHandler kHandlers[] = {
-    {"com.microsoft", "GroupQueryAttention", 1, groupQueryAttention},
-    {"com.microsoft", "MultiHeadAttention", 1, multiHeadAttention},
-    {"com.microsoft", "RotaryEmbedding", 1, rotaryEmbedding},
-    {"com.microsoft", "SimplifiedLayerNormalization", 1, simplifiedLayerNorm},
-    {"com.microsoft", "SkipSimplifiedLayerNormalization", 1, skipSimplifiedLayerNorm},
+    {"com.microsoft", "GroupQueryAttention", 1, 1, groupQueryAttention},
+    {"com.microsoft", "MultiHeadAttention", 1, 1, multiHeadAttention},
+    {"com.microsoft", "RotaryEmbedding", 1, 4, rotaryEmbedding},
+    {"com.microsoft", "SimplifiedLayerNormalization", 1, 2, simplifiedLayerNorm},
+    {"com.microsoft", "SkipSimplifiedLayerNormalization", 1, 3, skipSimplifiedLayerNorm},
 };
 
 } // namespace

@@ -23,12 +23,24 @@ for pkg in "${debian_packages[@]}"; do
   fi
 done
 
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all Debian packages present"
+fi
+
+# ONNX Runtime for reference outputs (tests only), pinned by the lockfile.
+# --ignore-scripts: its install script downloads GPU libraries and fails;
+# the CPU library ships inside the package.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+reference="$(cd "$(dirname "$0")/.." && pwd)/tools/reference"
+if [ ! -f "$reference/node_modules/onnxruntime-node/package.json" ]; then
+  (cd "$reference" && npm ci --ignore-scripts --no-audit --no-fund)
 fi

@@ -173,7 +173,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return DimSource{c.getInputs().front(), d};
   }
   if (auto s = dyn_cast<SplitOp>(op)) {
-    if (d == s.getAxis())
+    int64_t rank = type.getRank();
+    if (d == (s.getAxis() < 0 ? s.getAxis() + rank : s.getAxis()))
       return std::nullopt;
     return DimSource{s.getInput(), d};
   }

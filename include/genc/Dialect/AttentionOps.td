@@ -25,7 +25,7 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
                        F32Attr:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
-                       DefaultValuedAttr<I64Attr, "-1">:$window,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -45,7 +45,7 @@ def Genc_RotaryOp : Genc_InferOp<"rotary"> {
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$cos,
                        AnyRankedTensor:$sin, Optional<Genc_IntTensor>:$position_ids,
                        DefaultValuedAttr<BoolAttr, "false">:$interleaved,
-                       DefaultValuedAttr<I64Attr, "0">:$rotary_dim);
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$rotary_dim);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $cos `,` $sin (`positions` `(` $position_ids^ `)`)? attr-dict

@@ -49,6 +49,13 @@ class Genc_InferOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
+// An i64 attribute read as a signed value: axes and offsets are negative
+// as often as not (upstream's I64Attr reads uint64_t).
+def Genc_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+                                                "64-bit signless integer attribute"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
 // 1-D i64 tensors carry shapes, axes and indices the ONNX way.
 def Genc_ShapeTensor : RankedTensorOf<[I64], [HasAnyRankOfPred<[1]>]>;
 def Genc_IntTensor : RankedTensorOf<[I32, I64]>;

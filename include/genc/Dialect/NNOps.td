@@ -28,7 +28,7 @@ def Genc_GemmOp : Genc_InferOp<"gemm"> {
 
 def Genc_SoftmaxOp : Genc_InferOp<"softmax"> {
   let summary = "softmax along one axis (the opset-13 meaning)";
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+  let arguments = (ins AnyRankedTensor:$input, Genc_I64Attr:$axis,
                        DefaultValuedAttr<BoolAttr, "false">:$log);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
@@ -38,7 +38,7 @@ def Genc_LayerNormOp : Genc_InferOp<"layer_norm"> {
   let summary = "(x - mean) / sqrt(var + epsilon) * scale + bias over axes axis..r-1";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
                        Optional<AnyRankedTensor>:$bias,
-                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$axis,
                        DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -49,7 +49,7 @@ def Genc_LayerNormOp : Genc_InferOp<"layer_norm"> {
 def Genc_RmsNormOp : Genc_InferOp<"rms_norm"> {
   let summary = "x / sqrt(mean(x^2) + epsilon) * scale over axes axis..r-1";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
-                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$axis,
                        DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input `,` $scale attr-dict `:` functional-type(operands, results)";

@@ -8,8 +8,8 @@ include "genc/Dialect/GencBase.td"
 def Genc_ShapeOp : Genc_InferOp<"shape"> {
   let summary = "the dims [start, end) of the input's shape, as i64";
   let arguments = (ins AnyRankedTensor:$input,
-                       DefaultValuedAttr<I64Attr, "0">:$start,
-                       OptionalAttr<I64Attr>:$end);
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$start,
+                       OptionalAttr<Genc_I64Attr>:$end);
   let results = (outs Genc_ShapeTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
@@ -51,7 +51,7 @@ def Genc_UnsqueezeOp : Genc_InferOp<"unsqueeze"> {
 
 def Genc_ConcatOp : Genc_InferOp<"concat"> {
   let summary = "concatenates along `axis`";
-  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, Genc_I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
@@ -72,7 +72,7 @@ def Genc_SliceOp : Genc_InferOp<"slice"> {
 
 def Genc_GatherOp : Genc_InferOp<"gather"> {
   let summary = "ONNX Gather: takes `indices` along `axis` (negative indices wrap)";
-  let arguments = (ins AnyRankedTensor:$input, Genc_IntTensor:$indices, I64Attr:$axis);
+  let arguments = (ins AnyRankedTensor:$input, Genc_IntTensor:$indices, Genc_I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input `[` $indices `]` attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
@@ -88,7 +88,7 @@ def Genc_ExpandOp : Genc_InferOp<"expand"> {
 
 def Genc_SplitOp : Genc_Op<"split", [Pure]> {
   let summary = "splits along `axis` into pieces of `sizes` (equal pieces if empty)";
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, DenseI64ArrayAttr:$sizes);
+  let arguments = (ins AnyRankedTensor:$input, Genc_I64Attr:$axis, DenseI64ArrayAttr:$sizes);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
   let hasVerifier = 1;

@@ -1,0 +1,93 @@
+// RUN: genc-opt --genc-convert-to-linalg --split-input-file --verify-diagnostics %s | FileCheck %s
+
+// Elementwise ops share one lowering: a generic over the broadcast result;
+// a static unit dim reads index 0.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func.func @broadcast_add
+// CHECK: %[[B:.+]] = tensor.dim %arg0, %c0
+// CHECK: %[[E:.+]] = tensor.empty(%[[B]]) : tensor<?x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]]
+// CHECK: arith.addf
+// CHECK-NOT: genc.
+func.func @broadcast_add(%a: tensor<?x4xf32>, %b: tensor<1x4xf32>) -> tensor<?x4xf32> {
+  %0 = genc.add %a, %b : (tensor<?x4xf32>, tensor<1x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// A batched matmul against a 2-D weight: the weight map has no batch dim,
+// k is the reduction.
+// CHECK-DAG: #[[LHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[RHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-LABEL: func.func @matmul
+// CHECK: linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], {{.+}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @matmul(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x32xf32> {
+  %0 = genc.matmul %x, %w : (tensor<?x?x64xf32>, tensor<64x32xf32>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+// GQA: query head h reads KV head h floordiv (Hq / Hkv); causal masking
+// compares j with i + (Skv - Sq).
+// CHECK-DAG: #[[KV:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d3, d4)>
+// CHECK-LABEL: func.func @gqa
+// CHECK: linalg.generic {indexing_maps = [{{.+}}, #[[KV]], {{.+}}]
+// CHECK: arith.cmpi sle
+// CHECK: math.exp
+func.func @gqa(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>) -> tensor<?x8x?x16xf32> {
+  %0 = genc.attention %q, %k, %k {scale = 0.25 : f32, causal = true} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x8x?x16xf32>
+  return %0 : tensor<?x8x?x16xf32>
+}
+
+// -----
+
+// Reshape resolves ONNX's 0 (copy the input dim) and -1 (inferred) at run
+// time and becomes tensor.reshape.
+// CHECK-LABEL: func.func @reshape
+// CHECK: arith.select
+// CHECK: arith.divui
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements {{.*}} : tensor<3xindex>
+// CHECK: tensor.reshape %arg0(%[[SHAPE]])
+func.func @reshape(%x: tensor<?x?x8x8xf32>) -> tensor<?x?x?xf32> {
+  %s = arith.constant dense<[0, 0, -1]> : tensor<3xi64>
+  %0 = genc.reshape %x, %s : (tensor<?x?x8x8xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
+}
+
+// -----
+
+// If becomes scf.if on the extracted condition.
+// CHECK-LABEL: func.func @if
+// CHECK: %[[C:.+]] = tensor.extract %arg0
+// CHECK: scf.if %[[C]] -> (tensor<4xf32>)
+// CHECK: scf.yield
+// CHECK: } else {
+// CHECK: scf.yield
+func.func @if(%c: tensor<1xi1>, %x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = genc.if %c : tensor<1xi1> -> tensor<4xf32> {
+    %1 = genc.relu %x : tensor<4xf32> -> tensor<4xf32>
+    genc.yield %1 : tensor<4xf32>
+  } else {
+    genc.yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// What the CPU lowering cannot do yet is an error at the op, not a crash.
+func.func @negative_step(%x: tensor<8xf32>) -> tensor<3xf32> {
+  %s = arith.constant dense<-1> : tensor<1xi64>
+  %e = arith.constant dense<-9> : tensor<1xi64>
+  %a = arith.constant dense<0> : tensor<1xi64>
+  %st = arith.constant dense<-3> : tensor<1xi64>
+  // expected-error @+1 {{slices with negative steps are not supported by the CPU lowering yet}}
+  %0 = genc.slice %x[%s : %e] axes %a steps %st : (tensor<8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

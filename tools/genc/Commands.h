@@ -3,9 +3,22 @@
 #ifndef GENC_TOOLS_GENC_COMMANDS_H
 #define GENC_TOOLS_GENC_COMMANDS_H
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
 namespace genc::driver {
 /// `genc import MODEL [-o OUT] [--no-cleanup]`. argv[0] is "genc import".
 int runImport(int argc, char **argv);
+/// `genc compile MODEL -o OUT [--emit=...] [-O0..3] [--mcpu=...]`.
+int runCompile(int argc, char **argv);
+
+/// Imports MODEL and runs the cleanup pipeline (both commands start so).
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> importAndCleanUp(llvm::StringRef path,
+                                                                    mlir::MLIRContext &context);
+
+/// Prints diagnostics as `error: <message>`: their text names the file and
+/// the node already.
+void installPlainDiagnostics(mlir::MLIRContext &context);
 } // namespace genc::driver
 
 #endif

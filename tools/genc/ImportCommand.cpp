@@ -54,14 +54,7 @@ int ::genc::driver::runImport(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "genc import: ONNX model → genc dialect\n");
 
   MLIRContext context;
-  // Diagnostics carry the file and node in their text; print them plainly.
-  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
-    llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "note: ")
-                 << diag.str() << "\n";
-    for (const Diagnostic &note : diag.getNotes())
-      llvm::errs() << "note: " << note.str() << "\n";
-    return success();
-  });
+  ::genc::driver::installPlainDiagnostics(context);
 
   DefaultTimingManager timing;
   applyDefaultTimingManagerCLOptions(timing);
@@ -98,3 +91,28 @@ int ::genc::driver::runImport(int argc, char **argv) {
   out->keep();
   return 0;
 }
+
+namespace genc::driver {
+
+void installPlainDiagnostics(MLIRContext &context) {
+  context.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "note: ")
+                 << diag.str() << "\n";
+    for (const Diagnostic &note : diag.getNotes())
+      llvm::errs() << "note: " << note.str() << "\n";
+    return success();
+  });
+}
+
+FailureOr<OwningOpRef<ModuleOp>> importAndCleanUp(StringRef path, MLIRContext &context) {
+  auto module = mlir::genc::importOnnxModel(path, context);
+  if (failed(module))
+    return failure();
+  PassManager pm(&context);
+  mlir::genc::buildCleanupPipeline(pm);
+  if (failed(pm.run(**module)))
+    return failure();
+  return module;
+}
+
+} // namespace genc::driver

@@ -19,6 +19,8 @@ struct Command {
 const Command kCommands[] = {
     {"import", "import an ONNX model into the genc dialect and clean it up",
      genc::driver::runImport},
+    {"compile", "compile an ONNX model to a shared library (or object, LLVM IR, MLIR)",
+     genc::driver::runCompile},
 };
 
 void printUsage(llvm::raw_ostream &os) {

@@ -3,7 +3,9 @@
 #ifndef GENC_CONVERSION_PASSES_H
 #define GENC_CONVERSION_PASSES_H
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::genc {

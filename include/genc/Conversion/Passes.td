@@ -22,4 +22,22 @@ def ConvertGencToLinalg : Pass<"genc-convert-to-linalg", "func::FuncOp"> {
   ];
 }
 
+def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
+  let summary = "Reads large constants from a weights buffer argument (exact)";
+  let description = [{
+    Weights must not become LLVM constants: compile time and memory would
+    grow with their size. Each tensor constant of at least `min-bytes`
+    bytes in `@main` is replaced by a view into a new first argument,
+    `%weights: memref<?xi8>`, at a 64-byte aligned offset; the module gets
+    `genc.weights`, an array of {offset, value} in blob order, from which
+    the compiler writes the weights file that the runtime maps.
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"1024",
+           "Constants at least this large move to the weights buffer">
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // GENC_CONVERSION_PASSES_TD

@@ -1,0 +1,49 @@
+//===- CPU.h - compiling a genc module for the host CPU ---------*- C++ -*-===//
+
+#ifndef GENC_TARGET_CPU_H
+#define GENC_TARGET_CPU_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class raw_pwrite_stream;
+} // namespace llvm
+
+namespace mlir::genc {
+
+struct CPUTargetOptions {
+  /// LLVM optimisation level, 0..3.
+  unsigned optLevel = 2;
+  /// CPU name for code generation; "host" means this machine's CPU and
+  /// features (AVX-512 where present).
+  std::string cpu = "host";
+};
+
+/// Registers every dialect, interface and translation the CPU pipeline
+/// uses. Call before parsing or lowering.
+void registerCPUTargetDialects(DialectRegistry &registry);
+
+/// genc (after cleanup) → linalg → bufferized loops → LLVM dialect. Large
+/// constants move to the weights buffer (see genc-externalize-weights).
+LogicalResult lowerToLLVMDialect(ModuleOp module);
+
+/// LLVM dialect → LLVM IR, with the packed entry point `genc_main(void**)`
+/// and the signature string `genc_signature`, optimised at `optLevel`.
+std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                                                const CPUTargetOptions &options);
+
+/// An object file for the target CPU.
+LogicalResult writeObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
+                              const CPUTargetOptions &options, std::string &error);
+
+/// Writes the weights buffer that genc-externalize-weights laid out.
+LogicalResult writeWeightsFile(ModuleOp module, StringRef path, std::string &error);
+
+} // namespace mlir::genc
+
+#endif // GENC_TARGET_CPU_H

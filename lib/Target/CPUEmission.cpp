@@ -1,0 +1,139 @@
+//===- CPUEmission.cpp - LLVM IR, object files and the weights file -------===//
+
+#include "genc/Target/CPU.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const genc::CPUTargetOptions &options, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu == "host" ? llvm::sys::getHostCPUName().str() : options.cpu;
+  llvm::SubtargetFeatures features;
+  if (options.cpu == "host")
+    for (auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(name, enabled);
+  llvm::TargetOptions targetOptions;
+  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                       : llvm::CodeGenOptLevel::Aggressive;
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, cpu, features.getString(), targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      level));
+}
+
+/// `void genc_main(void **args)`: calls `_mlir_ciface_main` with args[i]
+/// as its i-th pointer parameter, so the runtime needs one signature.
+static void addPackedEntryPoint(llvm::Module &module) {
+  llvm::Function *ciface = module.getFunction("_mlir_ciface_main");
+  if (!ciface)
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+  auto *packed =
+      llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, "genc_main", module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
+  llvm::SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < ciface->arg_size(); ++i) {
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, packed->getArg(0), i);
+    args.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateCall(ciface, args);
+  b.CreateRetVoid();
+}
+
+std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
+                                                      const CPUTargetOptions &options) {
+  std::string signature;
+  if (auto s = module->getAttrOfType<StringAttr>("genc.signature"))
+    signature = s.str();
+  std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx);
+  if (!llvmModule)
+    return nullptr;
+  addPackedEntryPoint(*llvmModule);
+  auto *init = llvm::ConstantDataArray::getString(ctx, signature);
+  new llvm::GlobalVariable(*llvmModule, init->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, init, "genc_signature");
+  std::string error;
+  auto machine = createTargetMachine(options, error);
+  if (!machine)
+    return nullptr;
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+  llvmModule->setDataLayout(machine->createDataLayout());
+  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
+  if (auto err = optimize(llvmModule.get())) {
+    llvm::consumeError(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+LogicalResult genc::writeObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
+                                    const CPUTargetOptions &options, std::string &error) {
+  auto machine = createTargetMachine(options, error);
+  if (!machine)
+    return failure();
+  llvm::legacy::PassManager pm;
+  if (machine->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  pm.run(module);
+  return success();
+}
+
+LogicalResult genc::writeWeightsFile(ModuleOp module, StringRef path, std::string &error) {
+  auto table = module->getAttrOfType<ArrayAttr>("genc.weights");
+  auto size = module->getAttrOfType<IntegerAttr>("genc.weights_size");
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  uint64_t written = 0;
+  for (Attribute entry : table ? table.getValue() : ArrayRef<Attribute>()) {
+    auto dict = cast<DictionaryAttr>(entry);
+    uint64_t offset = cast<IntegerAttr>(dict.get("offset")).getInt();
+    ArrayRef<char> bytes;
+    Attribute value = dict.get("value");
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob) {
+        error = "weight '" + resource.getRawHandle().getKey().str() + "' has no data";
+        return failure();
+      }
+      bytes = blob->getData();
+    } else {
+      bytes = cast<DenseElementsAttr>(value).getRawData();
+    }
+    for (; written < offset; ++written)
+      os << '\0';
+    os.write(bytes.data(), bytes.size());
+    written += bytes.size();
+  }
+  for (uint64_t total = size ? size.getInt() : 0; written < total; ++written)
+    os << '\0';
+  return success();
+}

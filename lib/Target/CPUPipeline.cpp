@@ -1,0 +1,148 @@
+//===- CPUPipeline.cpp - genc → LLVM dialect for the host CPU --------------===//
+//
+// genc-cleanup output → genc-convert-to-linalg → weights to a buffer →
+// one-shot bufferization with ownership-based deallocation → loops →
+// LLVM dialect. Everything runs in-process.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Conversion/Passes.h"
+#include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU.h"
+
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void genc::registerCPUTargetDialects(DialectRegistry &registry) {
+  registry.insert<GencDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+/// The upstream passes after bufferization, as a textual pipeline: each one
+/// is a registered pass with its own options, so the text is the spec.
+static constexpr const char *kLowerToLLVM =
+    "convert-bufferization-to-memref,"
+    "func.func(convert-linalg-to-loops),"
+    "lower-affine,"
+    "convert-scf-to-cf,"
+    "canonicalize,"
+    "expand-strided-metadata,"
+    "lower-affine,"
+    "finalize-memref-to-llvm,"
+    "convert-math-to-llvm,"
+    "convert-math-to-libm,"
+    "convert-arith-to-llvm,"
+    "convert-index-to-llvm,"
+    "convert-func-to-llvm,"
+    "convert-cf-to-llvm,"
+    "reconcile-unrealized-casts";
+
+/// The model's signature as the runtime reads it, one line per value:
+///   input <name> <type> <dims, ? when dynamic> <dim names, - when none>
+///   output <name> <type> <rank>
+static std::string describeSignature(func::FuncOp fn) {
+  std::string text = "genc-signature 1\n";
+  llvm::raw_string_ostream os(text);
+  auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef fallback) -> std::string {
+    auto name = attrs ? attrs.getAs<StringAttr>("genc.name") : StringAttr();
+    return name ? name.str() : (fallback + std::to_string(i)).str();
+  };
+  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+    auto t = cast<RankedTensorType>(type);
+    os << "input " << nameOf(fn.getArgAttrDict(i), i, "input") << " " << t.getElementType()
+       << " ";
+    for (auto [d, size] : llvm::enumerate(t.getShape()))
+      os << (d ? "," : "") << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
+    if (t.getRank() == 0)
+      os << "-";
+    os << " ";
+    auto names = fn.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names");
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      StringRef name = names && d < static_cast<int64_t>(names.size())
+                           ? cast<StringAttr>(names[d]).getValue()
+                           : StringRef();
+      os << (d ? "," : "") << (name.empty() ? StringRef("-") : name);
+    }
+    if (t.getRank() == 0)
+      os << "-";
+    os << "\n";
+  }
+  for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
+    auto t = cast<RankedTensorType>(type);
+    os << "output " << nameOf(fn.getResultAttrDict(i), i, "output") << " "
+       << t.getElementType() << " " << t.getRank() << "\n";
+  }
+  return text;
+}
+
+LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError("the module has no @main function to compile");
+  for (Type t : llvm::concat<const Type>(main.getArgumentTypes(), main.getResultTypes()))
+    if (!isa<RankedTensorType>(t))
+      return main.emitError("@main must take and return ranked tensors");
+  module->setAttr("genc.signature", StringAttr::get(ctx, describeSignature(main)));
+  static const bool registered = [] {
+    registerAllPasses();
+    return true;
+  }();
+  (void)registered;
+
+  PassManager toLinalg(ctx);
+  toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg());
+  toLinalg.addPass(createExternalizeWeights());
+  toLinalg.addPass(createCanonicalizerPass());
+  toLinalg.addPass(createCSEPass());
+  if (failed(toLinalg.run(module)))
+    return failure();
+
+  // tensor.concat has no bufferization: decompose it into insert_slices.
+  RewritePatternSet concat(ctx);
+  tensor::populateDecomposeTensorConcatPatterns(concat);
+  if (failed(applyPatternsGreedily(module, std::move(concat))))
+    return failure();
+
+  // The C interface gives every function a stable, descriptor-based ABI.
+  module.walk([&](func::FuncOp fn) {
+    fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  });
+
+  PassManager bufferize(ctx);
+  bufferization::OneShotBufferizePassOptions options;
+  options.bufferizeFunctionBoundaries = true;
+  options.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  bufferize.addPass(bufferization::createOneShotBufferizePass(options));
+  bufferize.addPass(createCSEPass());
+  bufferize.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(bufferize, dealloc);
+  if (failed(bufferize.run(module)))
+    return failure();
+
+  // Names and dim names live in the signature string now; LLVM would
+  // reject them as parameter attributes.
+  module.walk([](func::FuncOp fn) {
+    fn.removeArgAttrsAttr();
+    fn.removeResAttrsAttr();
+  });
+
+  PassManager lower(ctx);
+  if (failed(parsePassPipeline(kLowerToLLVM, lower)))
+    return module.emitError("internal error: the LLVM lowering pipeline does not parse");
+  return lower.run(module);
+}

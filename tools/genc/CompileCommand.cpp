@@ -1,0 +1,132 @@
+//===- CompileCommand.cpp - `genc compile` ---------------------------------===//
+
+#include "Commands.h"
+
+#include "genc/Target/CPU.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class Emit { SharedLibrary, Object, LLVMIR, MLIR };
+
+/// Links `object` into a shared library with the system's clang driver
+/// (the one LLVM 22 ships): code generation itself is in-process.
+bool linkSharedLibrary(StringRef object, StringRef output, std::string &error) {
+  std::string linker = "/usr/lib/llvm-22/bin/clang";
+  if (const char *env = std::getenv("GENC_LINKER"))
+    linker = env;
+  SmallVector<StringRef> args = {linker, "-shared", "-o", output, object, "-lm"};
+  int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0 && error.empty())
+    error = "the linker (" + linker + ") failed with status " + std::to_string(rc);
+  return rc == 0;
+}
+} // namespace
+
+int ::genc::driver::runCompile(int argc, char **argv) {
+  cl::OptionCategory category("genc compile options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx | model.onnxtext>"),
+                             cl::Required, cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("Output file (weights go to <output>.weights)"),
+                              cl::value_desc("file"), cl::Required, cl::cat(category));
+  cl::opt<Emit> emit(
+      "emit", cl::desc("What to write"), cl::init(Emit::SharedLibrary),
+      cl::values(clEnumValN(Emit::SharedLibrary, "so", "a shared library with a C ABI (default)"),
+                 clEnumValN(Emit::Object, "obj", "an object file"),
+                 clEnumValN(Emit::LLVMIR, "llvm", "LLVM IR, optimised"),
+                 clEnumValN(Emit::MLIR, "mlir", "the LLVM-dialect MLIR module")),
+      cl::cat(category));
+  cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3 (default 2)"), cl::Prefix,
+                             cl::init(2), cl::cat(category));
+  cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: this machine's)"),
+                            cl::init("host"), cl::cat(category));
+  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
+  if (optLevel > 3) {
+    llvm::errs() << "error: -O" << optLevel << " is not a level; use -O0 to -O3\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  mlir::genc::registerCPUTargetDialects(registry);
+  MLIRContext context(registry);
+  installPlainDiagnostics(context);
+  auto module = importAndCleanUp(input, context);
+  if (failed(module) || failed(mlir::genc::lowerToLLVMDialect(**module)))
+    return 1;
+
+  std::string error;
+  // Every artifact but the MLIR dump reads its weights from this file.
+  if (emit != Emit::MLIR &&
+      failed(mlir::genc::writeWeightsFile(**module, output + ".weights", error))) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  if (emit == Emit::MLIR) {
+    auto out = openOutputFile(output, &error);
+    if (!out) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    (*module)->print(out->os());
+    out->keep();
+    return 0;
+  }
+
+  mlir::genc::CPUTargetOptions options;
+  options.optLevel = optLevel;
+  options.cpu = mcpu;
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = mlir::genc::translateToLLVMIR(**module, llvmContext, options);
+  if (!llvmModule) {
+    llvm::errs() << "error: " << input << ": translation to LLVM IR failed\n";
+    return 1;
+  }
+  if (emit == Emit::LLVMIR) {
+    auto out = openOutputFile(output, &error);
+    if (!out) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    llvmModule->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
+
+  SmallString<256> object(output);
+  if (emit == Emit::SharedLibrary)
+    object += ".o";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(object, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      llvm::errs() << "error: cannot write '" << object << "': " << ec.message() << "\n";
+      return 1;
+    }
+    if (failed(mlir::genc::writeObjectFile(*llvmModule, os, options, error))) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+  }
+  if (emit == Emit::SharedLibrary) {
+    bool linked = linkSharedLibrary(object, output, error);
+    llvm::sys::fs::remove(object);
+    if (!linked) {
+      llvm::errs() << "error: linking '" << output << "': " << error << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}

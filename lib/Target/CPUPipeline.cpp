@@ -12,6 +12,8 @@
 
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -118,8 +120,12 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
     return failure();
 
   // The C interface gives every function a stable, descriptor-based ABI.
+  // Arguments are the caller's buffers (inputs, mapped weights): never
+  // written in place.
   module.walk([&](func::FuncOp fn) {
     fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      fn.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
   });
 
   PassManager bufferize(ctx);
@@ -133,6 +139,14 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   bufferization::buildBufferDeallocationPipeline(bufferize, dealloc);
   if (failed(bufferize.run(module)))
     return failure();
+
+  // memref.copy would call memrefCopy from MLIR's runner library, which a
+  // shipped artifact does not have: copy with loops instead.
+  module.walk([](memref::CopyOp copy) {
+    OpBuilder b(copy);
+    linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());
+    copy.erase();
+  });
 
   // Names and dim names live in the signature string now; LLVM would
   // reject them as parameter attributes.

@@ -3,6 +3,8 @@
 #ifndef GENC_TOOLS_GENC_COMMANDS_H
 #define GENC_TOOLS_GENC_COMMANDS_H
 
+#include "genc/Target/CPU.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -11,6 +13,15 @@ namespace genc::driver {
 int runImport(int argc, char **argv);
 /// `genc compile MODEL -o OUT [--emit=...] [-O0..3] [--mcpu=...]`.
 int runCompile(int argc, char **argv);
+
+/// `genc run MODEL --input NAME=FILE ... --output-dir DIR`.
+int runRun(int argc, char **argv);
+
+enum class Emit { SharedLibrary, Object, LLVMIR, MLIR };
+
+/// Compiles `input` to `output` (and `output`.weights); 0 on success.
+int compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
+                 const mlir::genc::CPUTargetOptions &options);
 
 /// Imports MODEL and runs the cleanup pipeline (both commands start so).
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> importAndCleanUp(llvm::StringRef path,

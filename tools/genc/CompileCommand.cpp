@@ -18,8 +18,9 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+using ::genc::driver::Emit;
+
 namespace {
-enum class Emit { SharedLibrary, Object, LLVMIR, MLIR };
 
 /// Links `object` into a shared library with the system's clang driver
 /// (the one LLVM 22 ships): code generation itself is in-process.
@@ -59,6 +60,14 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     return 1;
   }
 
+  mlir::genc::CPUTargetOptions options;
+  options.optLevel = optLevel;
+  options.cpu = mcpu;
+  return compileModel(input, output, emit, options);
+}
+
+int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
+                                  const mlir::genc::CPUTargetOptions &options) {
   DialectRegistry registry;
   mlir::genc::registerCPUTargetDialects(registry);
   MLIRContext context(registry);
@@ -70,7 +79,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   std::string error;
   // Every artifact but the MLIR dump reads its weights from this file.
   if (emit != Emit::MLIR &&
-      failed(mlir::genc::writeWeightsFile(**module, output + ".weights", error))) {
+      failed(mlir::genc::writeWeightsFile(**module, (output + ".weights").str(), error))) {
     llvm::errs() << "error: " << error << "\n";
     return 1;
   }
@@ -85,9 +94,6 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     return 0;
   }
 
-  mlir::genc::CPUTargetOptions options;
-  options.optLevel = optLevel;
-  options.cpu = mcpu;
   llvm::LLVMContext llvmContext;
   auto llvmModule = mlir::genc::translateToLLVMIR(**module, llvmContext, options);
   if (!llvmModule) {

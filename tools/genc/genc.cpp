@@ -21,6 +21,7 @@ const Command kCommands[] = {
      genc::driver::runImport},
     {"compile", "compile an ONNX model to a shared library (or object, LLVM IR, MLIR)",
      genc::driver::runCompile},
+    {"run", "run a model (.onnx compiles first, cached) on .npy inputs", genc::driver::runRun},
 };
 
 void printUsage(llvm::raw_ostream &os) {

@@ -1,0 +1,73 @@
+/*===- genc.h - the genc runtime's C API ----------------------------------===*
+ *
+ * Load a model compiled by `genc compile`, make tensors, run it. Every
+ * call that can fail returns a genc_status; genc_status_message() tells
+ * what went wrong on this thread. No exceptions cross this boundary.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef GENC_GENC_H
+#define GENC_GENC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum genc_status {
+  GENC_OK = 0,
+  GENC_ERROR_IO = 1,               /* a file is missing or unreadable */
+  GENC_ERROR_INVALID_ARTIFACT = 2, /* not a genc artifact, or corrupt */
+  GENC_ERROR_INVALID_ARGUMENT = 3, /* inputs do not match the signature */
+  GENC_ERROR_OUT_OF_MEMORY = 4,
+} genc_status;
+
+typedef enum genc_dtype {
+  GENC_F32, GENC_F64, GENC_F16, GENC_BF16,
+  GENC_I64, GENC_I32, GENC_I16, GENC_I8, GENC_U8, GENC_BOOL,
+} genc_dtype;
+
+typedef struct genc_model genc_model;
+typedef struct genc_tensor genc_tensor;
+
+/* The message of the last failed call on this thread ("" if none). */
+const char *genc_status_message(void);
+
+/* Loads OUT.so and maps OUT.so.weights beside it. */
+genc_status genc_model_load(const char *path, genc_model **model);
+void genc_model_free(genc_model *model);
+
+size_t genc_model_num_inputs(const genc_model *model);
+size_t genc_model_num_outputs(const genc_model *model);
+const char *genc_model_input_name(const genc_model *model, size_t i);
+const char *genc_model_output_name(const genc_model *model, size_t i);
+
+/* A zero-filled tensor that owns its data. */
+genc_status genc_tensor_create(genc_dtype dtype, const int64_t *dims, size_t rank,
+                               genc_tensor **tensor);
+void genc_tensor_free(genc_tensor *tensor);
+genc_dtype genc_tensor_dtype(const genc_tensor *tensor);
+size_t genc_tensor_rank(const genc_tensor *tensor);
+const int64_t *genc_tensor_dims(const genc_tensor *tensor);
+void *genc_tensor_data(genc_tensor *tensor);
+size_t genc_tensor_size_bytes(const genc_tensor *tensor);
+
+/* Runs the model: `inputs` in signature order, checked against it (dtype,
+ * rank, static dims, dims that share a name). On success `outputs`
+ * (genc_model_num_outputs entries) receive new tensors the caller frees. */
+genc_status genc_model_run(genc_model *model, const genc_tensor *const *inputs,
+                           size_t num_inputs, genc_tensor **outputs);
+
+/* NumPy .npy files (little-endian, C order). */
+genc_status genc_tensor_load_npy(const char *path, genc_tensor **tensor);
+genc_status genc_tensor_save_npy(const genc_tensor *tensor, const char *path);
+
+const char *genc_dtype_name(genc_dtype dtype);
+size_t genc_dtype_size(genc_dtype dtype);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GENC_GENC_H */

@@ -1,0 +1,266 @@
+//===- Model.cpp - loading an artifact and calling its entry point ---------===//
+//
+// An artifact is OUT.so (code, `genc_main`, `genc_signature`) and
+// OUT.so.weights (mapped read-only). The compiled function takes memref
+// descriptors {allocated, aligned, offset, sizes[r], strides[r]}: the
+// weights buffer first, then the inputs; results come back through a
+// buffer of descriptors whose memory the runtime copies out and frees.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using genc::runtime::fail;
+
+namespace {
+struct InputSpec {
+  std::string name;
+  genc_dtype dtype;
+  std::vector<int64_t> dims;          // -1 where dynamic
+  std::vector<std::string> dimNames;  // "" where unnamed
+};
+struct OutputSpec {
+  std::string name;
+  genc_dtype dtype;
+  size_t rank;
+};
+
+std::vector<std::string> split(const std::string &s, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, sep))
+    parts.push_back(item);
+  return parts;
+}
+} // namespace
+
+struct genc_model {
+  void *library = nullptr;
+  void (*entry)(void **) = nullptr;
+  void *weights = nullptr;
+  size_t weightsSize = 0;
+  std::vector<InputSpec> inputs;
+  std::vector<OutputSpec> outputs;
+
+  ~genc_model() {
+    if (weights && weightsSize)
+      munmap(weights, weightsSize);
+    if (library)
+      dlclose(library);
+  }
+
+  genc_status parseSignature(const char *text, const std::string &path) {
+    std::stringstream in(text);
+    std::string line;
+    auto bad = [&](const std::string &why) {
+      return fail(GENC_ERROR_INVALID_ARTIFACT, path + ": bad signature: " + why);
+    };
+    if (!std::getline(in, line) || line != "genc-signature 1")
+      return bad("unknown version line '" + line + "'");
+    while (std::getline(in, line)) {
+      std::vector<std::string> f = split(line, ' ');
+      genc_dtype dtype;
+      if (f.size() < 4 || !genc::runtime::parseDType(f[2], dtype))
+        return bad("'" + line + "'");
+      if (f[0] == "input" && f.size() == 5) {
+        InputSpec spec{f[1], dtype, {}, {}};
+        if (f[3] != "-")
+          for (const std::string &d : split(f[3], ','))
+            spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
+        if (f[4] != "-")
+          for (const std::string &n : split(f[4], ','))
+            spec.dimNames.push_back(n == "-" ? "" : n);
+        spec.dimNames.resize(spec.dims.size());
+        inputs.push_back(spec);
+      } else if (f[0] == "output") {
+        outputs.push_back({f[1], dtype, static_cast<size_t>(std::stoul(f[3]))});
+      } else {
+        return bad("'" + line + "'");
+      }
+    }
+    return GENC_OK;
+  }
+};
+
+extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
+  auto model = std::make_unique<genc_model>();
+  std::string p = path;
+  if (access(path, R_OK) != 0)
+    return fail(GENC_ERROR_IO, "cannot read '" + p + "': " + std::strerror(errno));
+  model->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!model->library)
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                p + ": not a loadable genc artifact (" + dlerror() + ")");
+  auto *signature = static_cast<const char *>(dlsym(model->library, "genc_signature"));
+  model->entry = reinterpret_cast<void (*)(void **)>(dlsym(model->library, "genc_main"));
+  if (!signature || !model->entry)
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                p + ": not a genc artifact (no genc_signature/genc_main); compile it with "
+                    "`genc compile`");
+  if (genc_status s = model->parseSignature(signature, p))
+    return s;
+
+  std::string weightsPath = p + ".weights";
+  int fd = open(weightsPath.c_str(), O_RDONLY);
+  if (fd < 0)
+    return fail(GENC_ERROR_IO, "cannot open the weights '" + weightsPath + "' beside the model");
+  struct stat st;
+  fstat(fd, &st);
+  model->weightsSize = static_cast<size_t>(st.st_size);
+  if (model->weightsSize) {
+    model->weights = mmap(nullptr, model->weightsSize, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (model->weights == MAP_FAILED) {
+      close(fd);
+      model->weights = nullptr;
+      return fail(GENC_ERROR_IO, "cannot map '" + weightsPath + "'");
+    }
+  }
+  close(fd);
+  *out = model.release();
+  return GENC_OK;
+}
+
+extern "C" void genc_model_free(genc_model *model) { delete model; }
+extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->inputs.size(); }
+extern "C" size_t genc_model_num_outputs(const genc_model *m) { return m->outputs.size(); }
+extern "C" const char *genc_model_input_name(const genc_model *m, size_t i) {
+  return i < m->inputs.size() ? m->inputs[i].name.c_str() : nullptr;
+}
+extern "C" const char *genc_model_output_name(const genc_model *m, size_t i) {
+  return i < m->outputs.size() ? m->outputs[i].name.c_str() : nullptr;
+}
+
+namespace {
+/// A memref descriptor of a contiguous buffer, as int64 words.
+void appendDescriptor(std::vector<int64_t> &words, const void *data,
+                      const std::vector<int64_t> &dims) {
+  auto ptr = reinterpret_cast<int64_t>(data);
+  words.push_back(ptr);
+  words.push_back(ptr);
+  words.push_back(0);
+  for (int64_t d : dims)
+    words.push_back(d);
+  int64_t stride = 1;
+  std::vector<int64_t> strides(dims.size());
+  for (size_t i = dims.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= dims[i];
+  }
+  words.insert(words.end(), strides.begin(), strides.end());
+}
+
+genc_status checkInputs(const genc_model &m, const genc_tensor *const *inputs, size_t n) {
+  if (n != m.inputs.size())
+    return fail(GENC_ERROR_INVALID_ARGUMENT, "the model takes " + std::to_string(m.inputs.size()) +
+                                                 " inputs, got " + std::to_string(n));
+  std::map<std::string, std::pair<int64_t, std::string>> symbols;
+  for (size_t i = 0; i < n; ++i) {
+    const InputSpec &spec = m.inputs[i];
+    const genc_tensor *t = inputs[i];
+    if (!t)
+      return fail(GENC_ERROR_INVALID_ARGUMENT, "input '" + spec.name + "' is missing");
+    if (t->dtype != spec.dtype)
+      return fail(GENC_ERROR_INVALID_ARGUMENT,
+                  "input '" + spec.name + "' must be " + genc_dtype_name(spec.dtype) + ", got " +
+                      genc_dtype_name(t->dtype));
+    if (t->dims.size() != spec.dims.size())
+      return fail(GENC_ERROR_INVALID_ARGUMENT,
+                  "input '" + spec.name + "' must have rank " + std::to_string(spec.dims.size()) +
+                      ", got " + std::to_string(t->dims.size()));
+    for (size_t d = 0; d < spec.dims.size(); ++d) {
+      if (spec.dims[d] >= 0 && t->dims[d] != spec.dims[d])
+        return fail(GENC_ERROR_INVALID_ARGUMENT,
+                    "input '" + spec.name + "' dim " + std::to_string(d) + " must be " +
+                        std::to_string(spec.dims[d]) + ", got " + std::to_string(t->dims[d]));
+      const std::string &name = spec.dimNames[d];
+      if (spec.dims[d] >= 0 || name.empty())
+        continue;
+      auto [it, inserted] = symbols.emplace(name, std::make_pair(t->dims[d], spec.name));
+      if (!inserted && it->second.first != t->dims[d])
+        return fail(GENC_ERROR_INVALID_ARGUMENT,
+                    "input '" + spec.name + "' has " + name + " = " + std::to_string(t->dims[d]) +
+                        " but input '" + it->second.second + "' has " + name + " = " +
+                        std::to_string(it->second.first));
+    }
+  }
+  return GENC_OK;
+}
+} // namespace
+
+extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *inputs,
+                                      size_t numInputs, genc_tensor **outputs) {
+  if (genc_status s = checkInputs(*m, inputs, numInputs))
+    return s;
+  // Descriptors: results first (one block), then weights, then inputs.
+  size_t resultWords = 0;
+  for (const OutputSpec &o : m->outputs)
+    resultWords += 3 + 2 * o.rank;
+  std::vector<int64_t> results(resultWords, 0);
+  std::vector<std::vector<int64_t>> descriptors(1 + numInputs);
+  static const char kEmpty[64] = {};
+  appendDescriptor(descriptors[0], m->weights ? m->weights : static_cast<const void *>(kEmpty),
+                   {static_cast<int64_t>(m->weightsSize)});
+  for (size_t i = 0; i < numInputs; ++i) {
+    const genc_tensor *t = inputs[i];
+    appendDescriptor(descriptors[1 + i], t->data.empty() ? static_cast<const void *>(kEmpty) : t->data.data(), t->dims);
+  }
+  std::vector<void *> args;
+  if (!m->outputs.empty())
+    args.push_back(results.data());
+  for (auto &d : descriptors)
+    args.push_back(d.data());
+  m->entry(args.data());
+
+  // Copy each result out (it may be strided), then free its allocation once.
+  std::set<int64_t> freed;
+  size_t at = 0;
+  genc_status status = GENC_OK;
+  for (size_t k = 0; k < m->outputs.size(); ++k) {
+    const OutputSpec &spec = m->outputs[k];
+    const int64_t *w = results.data() + at;
+    at += 3 + 2 * spec.rank;
+    std::vector<int64_t> dims(w + 3, w + 3 + spec.rank), strides(w + 3 + spec.rank, w + 3 + 2 * spec.rank);
+    genc_tensor *t = nullptr;
+    if (status == GENC_OK)
+      status = genc_tensor_create(spec.dtype, dims.data(), dims.size(), &t);
+    if (t) {
+      size_t element = genc_dtype_size(spec.dtype);
+      auto *base = reinterpret_cast<const unsigned char *>(w[1]) + w[2] * element;
+      size_t n = t->numElements();
+      std::vector<int64_t> index(spec.rank, 0);
+      for (size_t linear = 0; linear < n; ++linear) {
+        int64_t offset = 0;
+        for (size_t d = 0; d < spec.rank; ++d)
+          offset += index[d] * strides[d];
+        std::memcpy(t->data.data() + linear * element, base + offset * element, element);
+        for (size_t d = spec.rank; d-- > 0 && ++index[d] == dims[d];)
+          index[d] = 0;
+      }
+      outputs[k] = t;
+    }
+    auto *allocated = reinterpret_cast<unsigned char *>(w[0]);
+    auto *weights = static_cast<unsigned char *>(m->weights);
+    bool inWeights = weights && allocated >= weights && allocated < weights + m->weightsSize;
+    bool isInput = false;
+    for (size_t i = 0; i < numInputs; ++i)
+      isInput |= allocated == inputs[i]->data.data();
+    if (allocated && !inWeights && !isInput &&
+        allocated != reinterpret_cast<const unsigned char *>(static_cast<const void *>(kEmpty)) &&
+        freed.insert(w[0]).second)
+      std::free(allocated);
+  }
+  return status;
+}

@@ -1,0 +1,82 @@
+//===- Tensor.cpp - tensors, dtypes and status messages ---------------------===//
+
+#include "Internal.h"
+
+#include <new>
+
+namespace {
+thread_local std::string lastError;
+} // namespace
+
+genc_status genc::runtime::fail(genc_status status, std::string message) {
+  lastError = std::move(message);
+  return status;
+}
+
+bool genc::runtime::parseDType(const std::string &name, genc_dtype &dtype) {
+  static const struct { const char *name; genc_dtype dtype; } kNames[] = {
+      {"f32", GENC_F32}, {"f64", GENC_F64}, {"f16", GENC_F16}, {"bf16", GENC_BF16},
+      {"i64", GENC_I64}, {"i32", GENC_I32}, {"i16", GENC_I16}, {"i8", GENC_I8},
+      {"ui8", GENC_U8},  {"i1", GENC_BOOL}};
+  for (const auto &entry : kNames)
+    if (name == entry.name) {
+      dtype = entry.dtype;
+      return true;
+    }
+  return false;
+}
+
+extern "C" {
+
+const char *genc_status_message(void) { return lastError.c_str(); }
+
+const char *genc_dtype_name(genc_dtype dtype) {
+  switch (dtype) {
+  case GENC_F32: return "float32";
+  case GENC_F64: return "float64";
+  case GENC_F16: return "float16";
+  case GENC_BF16: return "bfloat16";
+  case GENC_I64: return "int64";
+  case GENC_I32: return "int32";
+  case GENC_I16: return "int16";
+  case GENC_I8: return "int8";
+  case GENC_U8: return "uint8";
+  case GENC_BOOL: return "bool";
+  }
+  return "unknown";
+}
+
+size_t genc_dtype_size(genc_dtype dtype) {
+  switch (dtype) {
+  case GENC_F64: case GENC_I64: return 8;
+  case GENC_F32: case GENC_I32: return 4;
+  case GENC_F16: case GENC_BF16: case GENC_I16: return 2;
+  case GENC_I8: case GENC_U8: case GENC_BOOL: return 1;
+  }
+  return 0;
+}
+
+genc_status genc_tensor_create(genc_dtype dtype, const int64_t *dims, size_t rank,
+                               genc_tensor **tensor) {
+  for (size_t i = 0; i < rank; ++i)
+    if (dims[i] < 0)
+      return genc::runtime::fail(GENC_ERROR_INVALID_ARGUMENT,
+                                 "tensor dim " + std::to_string(i) + " is negative");
+  try {
+    auto *t = new genc_tensor{dtype, std::vector<int64_t>(dims, dims + rank), {}};
+    t->data.resize(t->numElements() * genc_dtype_size(dtype));
+    *tensor = t;
+    return GENC_OK;
+  } catch (const std::bad_alloc &) {
+    return genc::runtime::fail(GENC_ERROR_OUT_OF_MEMORY, "out of memory for a tensor");
+  }
+}
+
+void genc_tensor_free(genc_tensor *tensor) { delete tensor; }
+genc_dtype genc_tensor_dtype(const genc_tensor *t) { return t->dtype; }
+size_t genc_tensor_rank(const genc_tensor *t) { return t->dims.size(); }
+const int64_t *genc_tensor_dims(const genc_tensor *t) { return t->dims.data(); }
+void *genc_tensor_data(genc_tensor *t) { return t->data.data(); }
+size_t genc_tensor_size_bytes(const genc_tensor *t) { return t->data.size(); }
+
+} // extern "C"

@@ -1,0 +1,161 @@
+//===- RunCommand.cpp - `genc run` ------------------------------------------===//
+
+#include "Commands.h"
+
+#include "genc/genc.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MD5.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+namespace cl = llvm::cl;
+
+namespace {
+struct TensorDeleter {
+  void operator()(genc_tensor *t) const { genc_tensor_free(t); }
+};
+using TensorPtr = std::unique_ptr<genc_tensor, TensorDeleter>;
+
+int failWith(const llvm::Twine &message) {
+  llvm::errs() << "error: " << message << "\n";
+  return 1;
+}
+
+/// Where a compiled .onnx lives: keyed by the model's bytes and genc's
+/// version, so an edited model or a new genc recompiles.
+std::string cachedArtifact(llvm::StringRef model) {
+  auto buffer = llvm::MemoryBuffer::getFile(model);
+  llvm::MD5 hash;
+  hash.update(buffer ? (*buffer)->getBuffer() : llvm::StringRef(model));
+  hash.update(GENC_VERSION);
+  llvm::MD5::MD5Result digest;
+  hash.final(digest);
+  llvm::SmallString<256> dir;
+  if (const char *env = std::getenv("GENC_CACHE_DIR"))
+    dir = env;
+  else if (const char *xdg = std::getenv("XDG_CACHE_HOME"))
+    llvm::sys::path::append(dir, xdg, "genc");
+  else if (const char *home = std::getenv("HOME"))
+    llvm::sys::path::append(dir, home, ".cache", "genc");
+  else
+    dir = "/tmp/genc-cache";
+  llvm::sys::fs::create_directories(dir);
+  llvm::sys::path::append(dir, digest.digest().str() + ".so");
+  return std::string(dir);
+}
+} // namespace
+
+int genc::driver::runRun(int argc, char **argv) {
+  // An LLVM library registers its own --threads; ours sets the runtime's.
+  if (auto *other = cl::getRegisteredOptions().lookup("threads"))
+    other->removeArgument();
+  cl::OptionCategory category("genc run options");
+  cl::opt<std::string> model(cl::Positional, cl::desc("<model.onnx | artifact.so>"),
+                             cl::Required, cl::cat(category));
+  cl::list<std::string> inputs("input", cl::desc("An input as NAME=FILE.npy"),
+                               cl::value_desc("NAME=FILE"), cl::cat(category));
+  cl::opt<std::string> outputDir("output-dir", cl::desc("Write <output name>.npy here"),
+                                 cl::value_desc("dir"), cl::cat(category));
+  cl::opt<unsigned> repeat("repeat",
+                           cl::desc("Run N more times after a warm-up and print the median "
+                                    "and minimum latency of the call"),
+                           cl::init(0), cl::cat(category));
+  cl::opt<unsigned> threads("threads", cl::desc("Threads (the CPU code is single-threaded "
+                                                "for now; accepted for scripts)"),
+                            cl::init(1), cl::cat(category));
+  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
+
+  std::string artifact = model;
+  if (llvm::StringRef(model).ends_with(".onnx") || llvm::StringRef(model).ends_with(".onnxtext")) {
+    artifact = cachedArtifact(model);
+    if (!llvm::sys::fs::exists(artifact) || !llvm::sys::fs::exists(artifact + ".weights")) {
+      mlir::genc::CPUTargetOptions options;
+      if (int rc = compileModel(model, artifact, Emit::SharedLibrary, options))
+        return rc;
+    }
+  }
+
+  genc_model *loaded = nullptr;
+  if (genc_model_load(artifact.c_str(), &loaded) != GENC_OK)
+    return failWith(genc_status_message());
+  std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
+
+  std::map<std::string, TensorPtr> byName;
+  for (const std::string &spec : inputs) {
+    auto [name, file] = llvm::StringRef(spec).split('=');
+    if (file.empty())
+      return failWith("--input '" + spec + "' is not NAME=FILE.npy");
+    genc_tensor *t = nullptr;
+    if (genc_tensor_load_npy(file.str().c_str(), &t) != GENC_OK)
+      return failWith(genc_status_message());
+    if (!byName.emplace(name.str(), TensorPtr(t)).second)
+      return failWith("input '" + name + "' is given twice");
+  }
+  std::vector<const genc_tensor *> ordered;
+  size_t numInputs = genc_model_num_inputs(loaded);
+  for (size_t i = 0; i < numInputs; ++i) {
+    auto it = byName.find(genc_model_input_name(loaded, i));
+    if (it == byName.end())
+      return failWith(llvm::Twine("missing input '") + genc_model_input_name(loaded, i) +
+                      "': pass it as --input " + genc_model_input_name(loaded, i) + "=FILE.npy");
+    ordered.push_back(it->second.get());
+  }
+  if (byName.size() != numInputs)
+    for (const auto &[name, tensor] : byName)
+      if (std::find_if(ordered.begin(), ordered.end(),
+                       [&](const genc_tensor *t) { return t == tensor.get(); }) == ordered.end())
+        return failWith("the model has no input named '" + name + "'");
+
+  size_t numOutputs = genc_model_num_outputs(loaded);
+  auto runOnce = [&](std::vector<TensorPtr> &outs) -> bool {
+    std::vector<genc_tensor *> raw(numOutputs, nullptr);
+    genc_status s = genc_model_run(loaded, ordered.data(), ordered.size(), raw.data());
+    outs.clear();
+    for (genc_tensor *t : raw)
+      outs.emplace_back(t);
+    return s == GENC_OK;
+  };
+  std::vector<TensorPtr> outputs;
+  if (!runOnce(outputs))
+    return failWith(genc_status_message());
+  if (repeat > 0) {
+    std::vector<double> ms;
+    for (unsigned r = 0; r < repeat; ++r) {
+      std::vector<TensorPtr> scratch;
+      auto start = std::chrono::steady_clock::now();
+      if (!runOnce(scratch))
+        return failWith(genc_status_message());
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    llvm::outs() << llvm::format("latency over %u runs: median %.3f ms, min %.3f ms\n", unsigned(repeat),
+                                 ms[ms.size() / 2], ms.front());
+  }
+  if (!outputDir.empty())
+    llvm::sys::fs::create_directories(outputDir);
+  for (size_t k = 0; k < numOutputs; ++k) {
+    genc_tensor *t = outputs[k].get();
+    llvm::outs() << genc_model_output_name(loaded, k) << ": " << genc_dtype_name(genc_tensor_dtype(t)) << "[";
+    for (size_t d = 0; d < genc_tensor_rank(t); ++d)
+      llvm::outs() << (d ? "," : "") << genc_tensor_dims(t)[d];
+    llvm::outs() << "]\n";
+    if (outputDir.empty())
+      continue;
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, std::string(genc_model_output_name(loaded, k)) + ".npy");
+    if (genc_tensor_save_npy(t, path.c_str()) != GENC_OK)
+      return failWith(genc_status_message());
+  }
+  return 0;
+}

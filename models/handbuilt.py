@@ -80,7 +80,9 @@ def microsoft_block(path):
                                                  "total_sequence_length"],
                          ["gqa", "present_key", "present_value"], num_heads=heads, kv_num_heads=kv, domain=ms,
                          name="gqa"),
-        helper.make_node("SimplifiedLayerNormalization", ["gqa", "norm_w"], ["g"], epsilon=1e-6, domain=ms,
+        # ONNX Runtime registers SimplifiedLayerNormalization in the default
+        # domain; genc imports it from both.
+        helper.make_node("SimplifiedLayerNormalization", ["gqa", "norm_w"], ["g"], epsilon=1e-6,
                          name="norm2"),
         helper.make_node("MultiHeadAttention", ["g", "g", "g"], ["mha"], num_heads=heads, domain=ms, name="mha"),
         helper.make_node("Add", ["mha", "residual"], ["y"], name="residual_add"),
@@ -109,10 +111,11 @@ def merged_decoder(path):
     d = 16
 
     def branch(name, with_past):
-        key = "kv" if with_past else "x_k"
-        nodes = []
+        key = f"{name}/kv"
         if with_past:
-            nodes.append(helper.make_node("Concat", ["past_key", "x_k"], ["kv"], axis=1, name=f"{name}/concat"))
+            nodes = [helper.make_node("Concat", ["past_key", "x_k"], [key], axis=1, name=f"{name}/concat")]
+        else:  # A branch may not output an outer value directly.
+            nodes = [helper.make_node("Identity", ["x_k"], [key], name=f"{name}/identity")]
         nodes += [
             helper.make_node("Transpose", [key], [f"{name}/kT"], perm=[0, 2, 1], name=f"{name}/transpose"),
             helper.make_node("MatMul", ["x_q", f"{name}/kT"], [f"{name}/scores"], name=f"{name}/qk"),

@@ -14,8 +14,9 @@ config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%models", os.path.join(config.genc_src_root, "models")))
 config.environment["GENC_SRC_ROOT"] = config.genc_src_root
+config.environment["GENC"] = os.path.join(config.genc_tools_dir, "genc", "genc")
 
-llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH"])
 llvm_config.use_default_substitutions()
 tool_dirs = [
     os.path.join(config.genc_tools_dir, "genc"),

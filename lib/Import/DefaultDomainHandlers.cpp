@@ -580,6 +580,9 @@ const OpHandler kHandlers[] = {
     {"", "LogSoftmax", 13, 1, softmax<true, false>},
     {"", "LayerNormalization", 17, 2, layerNorm},
     {"", "RMSNormalization", 23, 2, rmsNorm},
+    // ONNX Runtime registers this one in the default domain (also in
+    // com.microsoft, see MicrosoftHandlers.cpp).
+    {"", "SimplifiedLayerNormalization", 1, 2, importSimplifiedLayerNormalization},
     {"", "RotaryEmbedding", 23, 3, rotary},
     {"", "Attention", 23, 3, attention},
     // Control flow.

@@ -148,6 +148,8 @@ struct OpHandler {
 };
 
 ArrayRef<OpHandler> getDefaultDomainHandlers();
+/// SimplifiedLayerNormalization: ONNX Runtime registers it in both domains.
+LogicalResult importSimplifiedLayerNormalization(NodeImporter &node);
 ArrayRef<OpHandler> getMicrosoftHandlers();
 
 /// Imports a subgraph (an If branch) into `region`, its outer values

@@ -198,15 +198,6 @@ FailureOr<Value> rmsNorm(NodeImporter &n, Value x, Value scale) {
                    n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))});
 }
 
-LogicalResult simplifiedLayerNorm(NodeImporter &n) {
-  if (n.wantsOutput(1))
-    return n.emitError() << "the inv_std_var output is not supported";
-  auto y = rmsNorm(n, n.input(0), n.input(1));
-  if (failed(y))
-    return failure();
-  return n.setOutputs({*y});
-}
-
 /// s = input + skip (+ bias); y = rms_norm(s) · gamma; output 3 is s.
 LogicalResult skipSimplifiedLayerNorm(NodeImporter &n) {
   if (n.wantsOutput(1) || n.wantsOutput(2))
@@ -226,10 +217,19 @@ const OpHandler kHandlers[] = {
     {"com.microsoft", "GroupQueryAttention", 1, 1, groupQueryAttention},
     {"com.microsoft", "MultiHeadAttention", 1, 1, multiHeadAttention},
     {"com.microsoft", "RotaryEmbedding", 1, 4, rotaryEmbedding},
-    {"com.microsoft", "SimplifiedLayerNormalization", 1, 2, simplifiedLayerNorm},
+    {"com.microsoft", "SimplifiedLayerNormalization", 1, 2, importSimplifiedLayerNormalization},
     {"com.microsoft", "SkipSimplifiedLayerNormalization", 1, 3, skipSimplifiedLayerNorm},
 };
 
 } // namespace
+
+LogicalResult onnx_import::importSimplifiedLayerNormalization(NodeImporter &n) {
+  if (n.wantsOutput(1))
+    return n.emitError() << "the inv_std_var output is not supported";
+  auto y = rmsNorm(n, n.input(0), n.input(1));
+  if (failed(y))
+    return failure();
+  return n.setOutputs({*y});
+}
 
 ArrayRef<OpHandler> onnx_import::getMicrosoftHandlers() { return kHandlers; }

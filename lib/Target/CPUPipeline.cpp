@@ -98,7 +98,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   for (Type t : llvm::concat<const Type>(main.getArgumentTypes(), main.getResultTypes()))
     if (!isa<RankedTensorType>(t))
       return main.emitError("@main must take and return ranked tensors");
-  module->setAttr("genc.signature", StringAttr::get(ctx, describeSignature(main)));
+  std::string signature = describeSignature(main);
   static const bool registered = [] {
     registerAllPasses();
     return true;
@@ -112,6 +112,10 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   toLinalg.addPass(createCSEPass());
   if (failed(toLinalg.run(module)))
     return failure();
+
+  auto weightsSize = module->getAttrOfType<IntegerAttr>("genc.weights_size");
+  signature += "weights " + std::to_string(weightsSize ? weightsSize.getInt() : 0) + "\n";
+  module->setAttr("genc.signature", StringAttr::get(ctx, signature));
 
   // tensor.concat has no bufferization: decompose it into insert_slices.
   RewritePatternSet concat(ctx);

@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
+#include <fstream>
 #include <fcntl.h>
 #include <map>
 #include <memory>
@@ -54,6 +56,7 @@ struct genc_model {
   size_t weightsSize = 0;
   std::vector<InputSpec> inputs;
   std::vector<OutputSpec> outputs;
+  uint64_t expectedWeightsSize = 0;
 
   ~genc_model() {
     if (weights && weightsSize)
@@ -72,6 +75,10 @@ struct genc_model {
       return bad("unknown version line '" + line + "'");
     while (std::getline(in, line)) {
       std::vector<std::string> f = split(line, ' ');
+      if (f.size() == 2 && f[0] == "weights") {
+        expectedWeightsSize = std::stoull(f[1]);
+        continue;
+      }
       genc_dtype dtype;
       if (f.size() < 4 || !genc::runtime::parseDType(f[2], dtype))
         return bad("'" + line + "'");
@@ -95,11 +102,44 @@ struct genc_model {
   }
 };
 
+/// dlopen of a truncated ELF file faults inside the loader: check that the
+/// headers and every loadable segment lie within the file first.
+static bool isCompleteElf(const std::string &path, std::string &why) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  auto size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  Elf64_Ehdr header;
+  if (size < sizeof header || !in.read(reinterpret_cast<char *>(&header), sizeof header) ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 || header.e_ident[EI_CLASS] != ELFCLASS64) {
+    why = "not a 64-bit ELF shared library";
+    return false;
+  }
+  uint64_t phEnd = header.e_phoff + uint64_t(header.e_phnum) * header.e_phentsize;
+  uint64_t shEnd = header.e_shoff + uint64_t(header.e_shnum) * header.e_shentsize;
+  if (header.e_phentsize != sizeof(Elf64_Phdr) || phEnd > size || shEnd > size) {
+    why = "the ELF headers point past the end of the file (truncated?)";
+    return false;
+  }
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    in.seekg(header.e_phoff + uint64_t(i) * sizeof ph);
+    if (!in.read(reinterpret_cast<char *>(&ph), sizeof ph) ||
+        (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > size)) {
+      why = "a segment lies past the end of the file (truncated?)";
+      return false;
+    }
+  }
+  return true;
+}
+
 extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
   auto model = std::make_unique<genc_model>();
   std::string p = path;
   if (access(path, R_OK) != 0)
     return fail(GENC_ERROR_IO, "cannot read '" + p + "': " + std::strerror(errno));
+  std::string why;
+  if (!isCompleteElf(p, why))
+    return fail(GENC_ERROR_INVALID_ARTIFACT, p + ": not a loadable genc artifact (" + why + ")");
   model->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!model->library)
     return fail(GENC_ERROR_INVALID_ARTIFACT,
@@ -120,6 +160,13 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
   struct stat st;
   fstat(fd, &st);
   model->weightsSize = static_cast<size_t>(st.st_size);
+  if (model->weightsSize != model->expectedWeightsSize) {
+    close(fd);
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                "'" + weightsPath + "' has " + std::to_string(model->weightsSize) +
+                    " bytes but the model expects " + std::to_string(model->expectedWeightsSize) +
+                    "; it is truncated or belongs to another build");
+  }
   if (model->weightsSize) {
     model->weights = mmap(nullptr, model->weightsSize, PROT_READ, MAP_PRIVATE, fd, 0);
     if (model->weights == MAP_FAILED) {

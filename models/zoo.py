@@ -378,6 +378,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir")
     parser.add_argument("--gpt2-small", action="store_true", help="build only the 650 MB GPT-2-small-sized model")
+    parser.add_argument("--with-past", action="store_true", help="with --gpt2-small: also the KV-cache variant")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(2)
@@ -389,6 +390,17 @@ def main():
                {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                 "logits": {0: "batch", 1: "sequence"}},
                os.path.join(args.out_dir, "gpt2-small-no-past-opset17.onnx"), 17)
+        if args.with_past:
+            past = [torch.randn(1, 12, 4, 64) for _ in range(24)]
+            axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
+                    "logits": {0: "batch", 1: "sequence"}}
+            for n in past_names(12):
+                axes[n] = {0: "batch", 2: "past_sequence"}
+            for n in present_names(12):
+                axes[n] = {0: "batch", 2: "total_sequence"}
+            export(model, [torch.randint(0, 50257, (1, 1)), torch.ones(1, 5, dtype=torch.long), *past],
+                   ["input_ids", "attention_mask", *past_names(12)], ["logits", *present_names(12)], axes,
+                   os.path.join(args.out_dir, "gpt2-small-with-past-opset17.onnx"), 17)
         return
     torch.manual_seed(0)
     export_decoder_only("gpt2", GPT2(), args.out_dir, with_positions=False)

@@ -483,9 +483,10 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
     return failure();
   MLIRContext *ctx = b.getContext();
   int64_t rank = resultType.getRank(), batch = rank - 2;
-  // Loops: batch..., m, n, k.
-  AffineExpr m = getAffineDimExpr(batch, ctx), n = getAffineDimExpr(batch + 1, ctx),
-             k = getAffineDimExpr(batch + 2, ctx);
+  // Loops: batch..., m, k, n. With n innermost the inner loop streams a row
+  // of B into a row of C (no reduction in it), which LLVM vectorises.
+  AffineExpr m = getAffineDimExpr(batch, ctx), k = getAffineDimExpr(batch + 1, ctx),
+             n = getAffineDimExpr(batch + 2, ctx);
   auto operandMap = [&](RankedTensorType t, AffineExpr a, AffineExpr c) {
     SmallVector<AffineExpr> exprs;
     int64_t offset = batch - (t.getRank() - 2);
@@ -498,12 +499,14 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
     return AffineMap::get(rank + 1, 0, exprs, ctx);
   };
   SmallVector<AffineExpr> outExprs;
-  for (int64_t i = 0; i < rank; ++i)
+  for (int64_t i = 0; i < batch; ++i)
     outExprs.push_back(getAffineDimExpr(i, ctx));
+  outExprs.push_back(m);
+  outExprs.push_back(n);
   SmallVector<AffineMap> maps = {operandMap(lt, m, k), operandMap(rt, k, n),
                                  AffineMap::get(rank + 1, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
+  SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);
+  iterators[batch + 1] = utils::IteratorType::reduction;
   // Result sizes: batch dims broadcast, then M from lhs and N from rhs.
   SmallVector<int64_t> batchShape(resultType.getShape().take_front(batch));
   SmallVector<Value> lhsBatch, rhsBatch;

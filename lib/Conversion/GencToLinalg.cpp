@@ -112,6 +112,11 @@ AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType operand, ArrayRef<int6
   return AffineMap::get(shape.size(), 0, exprs, ctx);
 }
 
+/// `v` as `type`: a tensor.cast when lowering produced a less static type.
+Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  return v.getType() == type ? v : tensor::CastOp::create(b, loc, type, v).getResult();
+}
+
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type element) {
   return tensor::EmptyOp::create(b, loc, sizes, element);
 }
@@ -536,10 +541,7 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                                 .getResult();
         linalg::YieldOp::create(nb, nl, r);
       });
-  Value result = generic.getResult(0);
-  if (result.getType() != resultType)
-    result = tensor::CastOp::create(b, loc, resultType, result);
-  return result;
+  return castTo(b, loc, generic.getResult(0), resultType);
 }
 
 /// softmax(Q·Kᵀ·scale (+mask), causal, window, softcap)·V with query head h
@@ -650,9 +652,7 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
                     .getResult());
           })
           .getResult(0);
-  if (out.getType() != op.getType())
-    out = tensor::CastOp::create(b, loc, op.getType(), out);
-  return out;
+  return castTo(b, loc, out, op.getType());
 }
 
 /// Rotary embedding of x [B,H,S,D]: pairs (i, i + rot/2), or adjacent
@@ -942,10 +942,7 @@ Value lowerExpand(OpBuilder &b, ExpandOp op) {
       b, loc, init.getType(), op.getInput(), init, maps,
       SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
       [](OpBuilder &nb, Location nl, ValueRange a) { linalg::YieldOp::create(nb, nl, a[0]); });
-  Value r = generic.getResult(0);
-  if (r.getType() != type)
-    r = tensor::CastOp::create(b, loc, type, r);
-  return r;
+  return castTo(b, loc, generic.getResult(0), type);
 }
 
 SmallVector<Value> lowerSplit(OpBuilder &b, SplitOp op) {
@@ -987,10 +984,7 @@ Value lowerConstantOfShape(OpBuilder &b, ConstantOfShapeOp op) {
   SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, op.getShape(), type, Value());
   auto value = cast<DenseElementsAttr>(op.getValue());
   Value scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value.getValues<Attribute>()[0]));
-  Value r = filled(b, loc, sizes, type.getElementType(), scalar);
-  if (r.getType() != type)
-    r = tensor::CastOp::create(b, loc, type, r);
-  return r;
+  return castTo(b, loc, filled(b, loc, sizes, type.getElementType(), scalar), type);
 }
 
 Value lowerRange(OpBuilder &b, RangeOp op) {
@@ -1030,10 +1024,7 @@ Value lowerRange(OpBuilder &b, RangeOp op) {
                             .getResult();
         linalg::YieldOp::create(nb, nl, r);
       });
-  Value r = generic.getResult(0);
-  if (r.getType() != op.getType())
-    r = tensor::CastOp::create(b, loc, op.getType(), r);
-  return r;
+  return castTo(b, loc, generic.getResult(0), op.getType());
 }
 
 Value lowerTrilu(OpBuilder &b, TriluOp op) {
@@ -1098,9 +1089,7 @@ FailureOr<Value> lowerGemm(OpBuilder &b, GemmOp op) {
       y = arith::AddFOp::create(nb, nl, y, arith::MulFOp::create(nb, nl, beta, v[1]));
     return y;
   });
-  if (r.getType() != op.getType())
-    r = tensor::CastOp::create(b, loc, op.getType(), r);
-  return r;
+  return castTo(b, loc, r, op.getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -1115,10 +1104,7 @@ FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
       return failure();
     return SmallVector<Value>{*v};
   };
-  auto fitType = [&](Value v) -> Value {
-    Type want = op->getResult(0).getType();
-    return v.getType() == want ? v : tensor::CastOp::create(b, loc, want, v).getResult();
-  };
+  auto fitType = [&](Value v) { return castTo(b, loc, v, op->getResult(0).getType()); };
   if (isElementwise(op)) {
     FailureOr<Value> probe; // Scalar lowering support is checked in the body.
     bool ok = true;
@@ -1209,7 +1195,7 @@ LogicalResult lowerIf(IfOp op, IRRewriter &rewriter) {
     rewriter.setInsertionPoint(yield);
     SmallVector<Value> values;
     for (auto [v, t] : llvm::zip(yield.getValues(), op.getResultTypes()))
-      values.push_back(v.getType() == t ? v : tensor::CastOp::create(rewriter, loc, t, v).getResult());
+      values.push_back(castTo(rewriter, loc, v, t));
     rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, values);
   }
   rewriter.replaceOp(op, ifOp.getResults());

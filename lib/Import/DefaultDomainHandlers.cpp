@@ -152,21 +152,21 @@ LogicalResult transpose(NodeImporter &n) {
 }
 
 /// Squeeze/Unsqueeze: axes are an attribute before opset 13, an input after.
+/// The `axes` of a node: the attribute, or (from the version that moved
+/// it) the constant input 1; empty when absent.
+FailureOr<SmallVector<int64_t>> axesOf(NodeImporter &n, bool asInput) {
+  if (asInput)
+    return n.hasInput(1) ? n.constantInts(1, "axes") : SmallVector<int64_t>();
+  return n.attrInts("axes").value_or(SmallVector<int64_t>());
+}
+
 template <typename OpTy, bool AxesAsInput>
 LogicalResult squeezeLike(NodeImporter &n) {
-  SmallVector<int64_t> axes;
-  if (AxesAsInput) {
-    if (n.hasInput(1)) {
-      auto c = n.constantInts(1, "axes");
-      if (failed(c))
-        return failure();
-      axes = *c;
-    }
-  } else if (auto a = n.attrInts("axes")) {
-    axes = *a;
-  }
+  auto axes = axesOf(n, AxesAsInput);
+  if (failed(axes))
+    return failure();
   return setResult(n, n.create<OpTy>({n.input(0)}, {n.namedAttr("axes",
-                                                                n.getBuilder().getDenseI64ArrayAttr(axes))}));
+                                                                n.getBuilder().getDenseI64ArrayAttr(*axes))}));
 }
 
 LogicalResult concat(NodeImporter &n) {
@@ -294,17 +294,10 @@ LogicalResult trilu(NodeImporter &n) {
 /// noop_with_empty_axes makes the op an identity.
 template <typename OpTy, bool AxesAsInput>
 LogicalResult reduce(NodeImporter &n) {
-  SmallVector<int64_t> axes;
-  if (AxesAsInput) {
-    if (n.hasInput(1)) {
-      auto c = n.constantInts(1, "axes");
-      if (failed(c))
-        return failure();
-      axes = *c;
-    }
-  } else if (auto a = n.attrInts("axes")) {
-    axes = *a;
-  }
+  auto axesOrFailure = axesOf(n, AxesAsInput);
+  if (failed(axesOrFailure))
+    return failure();
+  SmallVector<int64_t> axes = *axesOrFailure;
   if (axes.empty() && n.attrInt("noop_with_empty_axes", 0))
     return n.setOutputs({n.input(0)});
   OpBuilder &b = n.getBuilder();

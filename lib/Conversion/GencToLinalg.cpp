@@ -748,41 +748,39 @@ Value numElements(OpBuilder &b, Location loc, Value v) {
   return n;
 }
 
+/// ONNX Reshape at run time: 0 copies the input dim (unless allowzero), one
+/// -1 takes what is left. Entries known from the result type stay static.
 Value lowerReshape(OpBuilder &b, ReshapeOp op) {
   Location loc = op.getLoc();
   auto type = op.getType();
   int64_t rank = type.getRank();
-  SmallVector<Value> dims(rank);
-  int64_t inferred = -1;
-  Value known = indexConst(b, loc, 1);
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1),
+        minusOne = indexConst(b, loc, -1);
+  SmallVector<Value> entries(rank), inferred(rank);
+  Value known = one;
   for (int64_t i = 0; i < rank; ++i) {
     if (!type.isDynamicDim(i)) {
-      dims[i] = indexConst(b, loc, type.getDimSize(i));
+      entries[i] = indexConst(b, loc, type.getDimSize(i));
     } else {
       Value e = shapeEntry(b, loc, op.getShape(), i);
       if (!op.getAllowzero() && i < op.getInput().getType().getRank()) {
-        Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e,
-                                             indexConst(b, loc, 0));
+        Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, zero);
         e = arith::SelectOp::create(b, loc, isZero, dimValue(b, loc, op.getInput(), i), e);
       }
-      DenseIntElementsAttr c;
-      bool isMinusOne = false;
-      if (matchPattern(op.getShape(), m_Constant(&c)))
-        isMinusOne = c.getValues<APInt>()[i].getSExtValue() == -1;
-      if (auto fe = op.getShape().getDefiningOp<tensor::FromElementsOp>()) {
-        IntegerAttr ci;
-        isMinusOne = matchPattern(fe.getElements()[i], m_Constant(&ci)) && ci.getInt() == -1;
-      }
-      if (isMinusOne) {
-        inferred = i;
-        continue;
-      }
-      dims[i] = e;
+      entries[i] = e;
+      inferred[i] = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, minusOne);
     }
-    known = arith::MulIOp::create(b, loc, known, dims[i]);
+    Value factor = inferred[i] ? arith::SelectOp::create(b, loc, inferred[i], one, entries[i])
+                                     .getResult()
+                               : entries[i];
+    known = arith::MulIOp::create(b, loc, known, factor);
   }
-  if (inferred >= 0)
-    dims[inferred] = arith::DivUIOp::create(b, loc, numElements(b, loc, op.getInput()), known);
+  Value rest = arith::DivUIOp::create(b, loc, numElements(b, loc, op.getInput()), known);
+  SmallVector<Value> dims;
+  for (int64_t i = 0; i < rank; ++i)
+    dims.push_back(inferred[i] ? arith::SelectOp::create(b, loc, inferred[i], rest, entries[i])
+                                     .getResult()
+                               : entries[i]);
   return reshapeTo(b, loc, op.getInput(), type, dims);
 }
 
@@ -810,56 +808,125 @@ Value lowerSqueezeLike(OpBuilder &b, OpTy op, bool unsqueeze) {
   return reshapeTo(b, loc, op.getInput(), type, dims);
 }
 
+/// One ONNX Slice entry on a dim of size `dim`: the clamped first index,
+/// the element count and the step (negative steps walk backwards).
+struct SliceRange {
+  Value start, size, step;
+};
+
+SliceRange sliceRange(OpBuilder &b, Location loc, Value dim, Value start, Value end,
+                      Value step) {
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  auto wrap = [&](Value v) {
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+    return arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, v, dim), v)
+        .getResult();
+  };
+  auto clamp = [&](Value v, Value lo, Value hi) {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo), hi).getResult();
+  };
+  Value dimMinusOne = arith::SubIOp::create(b, loc, dim, one);
+  Value forward = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, step, zero);
+  // Forward: start, end in [0, dim]. Backward: start in [0, dim-1], end in [-1, dim-1].
+  Value s = arith::SelectOp::create(b, loc, forward, clamp(wrap(start), zero, dim),
+                                    clamp(wrap(start), zero, dimMinusOne));
+  Value e = arith::SelectOp::create(b, loc, forward, clamp(wrap(end), zero, dim),
+                                    clamp(wrap(end), indexConst(b, loc, -1), dimMinusOne));
+  Value span = arith::SelectOp::create(b, loc, forward, arith::SubIOp::create(b, loc, e, s),
+                                       arith::SubIOp::create(b, loc, s, e));
+  Value stride = arith::SelectOp::create(b, loc, forward, step,
+                                         arith::SubIOp::create(b, loc, zero, step));
+  Value size = arith::MaxSIOp::create(b, loc, arith::CeilDivSIOp::create(b, loc, span, stride),
+                                      zero);
+  return {s, size, step};
+}
+
+/// Entry `i` of an i64 slice operand, clamped to the int32 range (ONNX
+/// writes ±2^63 for "to the end") and cast to index.
+Value sliceEntry(OpBuilder &b, Location loc, Value t, Value i) {
+  Value e = tensor::ExtractOp::create(b, loc, t, i);
+  Type it = e.getType();
+  Value lo = arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, INT32_MIN));
+  Value hi = arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, INT32_MAX));
+  e = arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, e, lo), hi);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+}
+
+/// ONNX Slice. Constant axes with positive constant steps become
+/// tensor.extract_slice; anything else (axes or steps known only at run
+/// time, negative steps) a generic that reads input[start + i * step].
 FailureOr<Value> lowerSlice(OpBuilder &b, SliceOp op) {
   Location loc = op.getLoc();
-  auto inputType = op.getInput().getType();
-  int64_t rank = inputType.getRank();
-  DenseIntElementsAttr axesAttr, stepsAttr;
-  if (!matchPattern(op.getAxes(), m_Constant(&axesAttr)) ||
-      !matchPattern(op.getSteps(), m_Constant(&stepsAttr)))
-    return op.emitError("slice axes and steps must be constants");
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes, strides(rank, b.getIndexAttr(1));
-  for (int64_t d = 0; d < rank; ++d)
-    sizes.push_back(dimOf(b, loc, op.getInput(), d));
-  auto axes = llvm::to_vector(axesAttr.getValues<APInt>());
-  auto steps = llvm::to_vector(stepsAttr.getValues<APInt>());
-  for (size_t i = 0; i < axes.size(); ++i) {
-    int64_t axis = axes[i].getSExtValue();
-    if (axis < 0)
-      axis += rank;
-    int64_t step = steps[i].getSExtValue();
-    if (step <= 0)
-      return op.emitError("slices with negative steps are not supported by the CPU lowering yet");
-    Value dim = dimValue(b, loc, op.getInput(), axis);
-    auto clamp = [&](Value v) {
-      // v < 0 → v + dim; then clamp to [0, dim].
-      Value zero = indexConst(b, loc, 0);
-      Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
-      v = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, v, dim), v);
-      v = arith::MaxSIOp::create(b, loc, v, zero);
-      return arith::MinSIOp::create(b, loc, v, dim).getResult();
-    };
-    // Bounds are i64 and may be ±2^63: clamp in i64 before casting.
-    auto entry = [&](Value t) {
-      Value e = tensor::ExtractOp::create(b, loc, t, indexConst(b, loc, i));
-      Type it = e.getType();
-      Value lo = arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, INT32_MIN));
-      Value hi = arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, INT32_MAX));
-      e = arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, e, lo), hi);
-      return arith::IndexCastOp::create(b, loc, b.getIndexType(), e).getResult();
-    };
-    Value start = clamp(entry(op.getStarts())), end = clamp(entry(op.getEnds()));
-    Value length = arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, end, start),
-                                          indexConst(b, loc, 0));
-    Value count = arith::CeilDivSIOp::create(b, loc, length, indexConst(b, loc, step));
-    offsets[axis] = start;
-    sizes[axis] = op.getType().isDynamicDim(axis) ? OpFoldResult(count)
-                                                  : b.getIndexAttr(op.getType().getDimSize(axis));
-    strides[axis] = b.getIndexAttr(step);
+  Value input = op.getInput();
+  auto type = op.getType();
+  int64_t rank = tensorType(input).getRank();
+  int64_t entries = tensorType(op.getStarts()).getDimSize(0);
+  if (ShapedType::isDynamic(entries))
+    return op.emitError("slice starts must have a static length");
+  SmallVector<Value> starts, sizes, steps;
+  for (int64_t d = 0; d < rank; ++d) {
+    starts.push_back(indexConst(b, loc, 0));
+    sizes.push_back(dimValue(b, loc, input, d));
+    steps.push_back(indexConst(b, loc, 1));
   }
-  return tensor::ExtractSliceOp::create(b, loc, op.getType(), op.getInput(), offsets, sizes,
-                                        strides)
-      .getResult();
+  DenseIntElementsAttr axesAttr, stepsAttr;
+  bool constantAxes = matchPattern(op.getAxes(), m_Constant(&axesAttr));
+  bool positiveSteps = matchPattern(op.getSteps(), m_Constant(&stepsAttr)) &&
+                       llvm::all_of(stepsAttr.getValues<APInt>(),
+                                    [](const APInt &v) { return v.isStrictlyPositive(); });
+  for (int64_t j = 0; j < entries; ++j) {
+    Value jv = indexConst(b, loc, j);
+    Value start = sliceEntry(b, loc, op.getStarts(), jv), end = sliceEntry(b, loc, op.getEnds(), jv),
+          step = sliceEntry(b, loc, op.getSteps(), jv);
+    if (constantAxes) {
+      int64_t axis = axesAttr.getValues<APInt>()[j].getSExtValue();
+      axis = axis < 0 ? axis + rank : axis;
+      SliceRange r = sliceRange(b, loc, sizes[axis], start, end, step);
+      starts[axis] = r.start, sizes[axis] = r.size, steps[axis] = r.step;
+      continue;
+    }
+    // The axis is known at run time only: every dim checks whether it is it.
+    Value axis = sliceEntry(b, loc, op.getAxes(), jv);
+    Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis,
+                                           indexConst(b, loc, 0));
+    axis = arith::SelectOp::create(b, loc, negative,
+                                   arith::AddIOp::create(b, loc, axis, indexConst(b, loc, rank)), axis);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value here = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, axis,
+                                         indexConst(b, loc, d));
+      SliceRange r = sliceRange(b, loc, sizes[d], start, end, step);
+      starts[d] = arith::SelectOp::create(b, loc, here, r.start, starts[d]);
+      sizes[d] = arith::SelectOp::create(b, loc, here, r.size, sizes[d]);
+      steps[d] = arith::SelectOp::create(b, loc, here, r.step, steps[d]);
+    }
+  }
+  SmallVector<OpFoldResult> resultSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    resultSizes.push_back(type.isDynamicDim(d) ? OpFoldResult(sizes[d])
+                                               : b.getIndexAttr(type.getDimSize(d)));
+  if (constantAxes && positiveSteps) {
+    SmallVector<OpFoldResult> offsets(starts.begin(), starts.end()), strides;
+    for (int64_t d = 0; d < rank; ++d) {
+      IntegerAttr c;
+      strides.push_back(matchPattern(steps[d], m_Constant(&c)) ? OpFoldResult(b.getIndexAttr(c.getInt()))
+                                                               : OpFoldResult(steps[d]));
+    }
+    return tensor::ExtractSliceOp::create(b, loc, type, input, offsets, resultSizes, strides)
+        .getResult();
+  }
+  Value init = emptyTensor(b, loc, resultSizes, type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init, b.getMultiDimIdentityMap(rank),
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d)
+          coords.push_back(arith::AddIOp::create(
+              nb, nl, starts[d],
+              arith::MulIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, d), steps[d])));
+        linalg::YieldOp::create(nb, nl, tensor::ExtractOp::create(nb, nl, input, coords).getResult());
+      });
+  return castTo(b, loc, generic.getResult(0), type);
 }
 
 Value lowerGather(OpBuilder &b, GatherOp op) {

@@ -9,6 +9,7 @@
 #include "ImporterInternal.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 
 using namespace mlir;
@@ -47,6 +48,20 @@ LogicalResult variadic(NodeImporter &n) {
 }
 
 LogicalResult identity(NodeImporter &n) { return n.setOutputs({n.input(0)}); }
+
+/// Inference-mode Dropout is the identity; training mode is refused.
+LogicalResult dropout(NodeImporter &n) {
+  if (n.hasInput(2)) {
+    DenseIntElementsAttr training;
+    if (!matchPattern(n.input(2), m_Constant(&training)) ||
+        training.getValues<APInt>()[0].getBoolValue())
+      return n.emitError() << "training-mode Dropout is not supported; export the model "
+                              "in eval mode";
+  }
+  if (n.wantsOutput(1))
+    return n.emitError() << "the Dropout mask output is not supported";
+  return n.setOutputs({n.input(0)});
+}
 
 LogicalResult mod(NodeImporter &n) {
   return setResult(n, n.create<ModOp>({n.input(0), n.input(1)},
@@ -338,17 +353,51 @@ LogicalResult softmax(NodeImporter &n) {
                                            n.namedAttr("log", b.getBoolAttr(Log))}));
 }
 
+/// LayerNormalization; the optional Mean and InvStdDev outputs (over axes
+/// axis..r-1, kept as unit dims) are computed beside the fused op.
 LogicalResult layerNorm(NodeImporter &n) {
-  if (n.wantsOutput(1) || n.wantsOutput(2))
-    return n.emitError() << "the Mean and InvStdDev outputs are not supported (training only)";
   OpBuilder &b = n.getBuilder();
+  int64_t axis = n.attrInt("axis", -1);
+  float epsilon = n.attrFloat("epsilon", 1e-5f);
   SmallVector<Value> operands = {n.input(0), n.input(1)};
   if (n.hasInput(2))
     operands.push_back(n.input(2));
-  return setResult(n, n.create<LayerNormOp>(
-                          operands,
-                          {n.namedAttr("axis", b.getI64IntegerAttr(n.attrInt("axis", -1))),
-                           n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))}));
+  auto y = n.create<LayerNormOp>(operands, {n.namedAttr("axis", b.getI64IntegerAttr(axis)),
+                                            n.namedAttr("epsilon", b.getF32FloatAttr(epsilon))});
+  if (failed(y))
+    return failure();
+  if (!n.wantsOutput(1) && !n.wantsOutput(2))
+    return n.setOutputs({*y});
+  Value x = n.input(0);
+  int64_t rank = n.inputType(0).getRank();
+  if (axis < 0)
+    axis += rank;
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(axis, rank));
+  auto reduceAttrs = {n.namedAttr("axes", b.getDenseI64ArrayAttr(axes)),
+                      n.namedAttr("keepdims", b.getBoolAttr(true))};
+  Type element = n.inputType(0).getElementType();
+  auto mean = n.create<ReduceMeanOp>({x}, reduceAttrs);
+  if (failed(mean))
+    return failure();
+  auto centered = n.create<SubOp>({x, *mean});
+  if (failed(centered))
+    return failure();
+  auto squares = n.create<MulOp>({*centered, *centered});
+  if (failed(squares))
+    return failure();
+  auto variance = n.create<ReduceMeanOp>({*squares}, reduceAttrs);
+  if (failed(variance))
+    return failure();
+  auto shifted = n.create<AddOp>({*variance, n.constScalar(element, epsilon)});
+  if (failed(shifted))
+    return failure();
+  auto stddev = n.create<SqrtOp>({*shifted});
+  if (failed(stddev))
+    return failure();
+  auto invStdDev = n.create<ReciprocalOp>({*stddev});
+  if (failed(invStdDev))
+    return failure();
+  return n.setOutputs({*y, *mean, *invStdDev});
 }
 
 LogicalResult rmsNorm(NodeImporter &n) {
@@ -532,7 +581,7 @@ const OpHandler kHandlers[] = {
     {"", "Cast", 6, 1, castOp},
     {"", "Where", 9, 3, where},
     {"", "Identity", 1, 1, identity},
-    {"", "Dropout", 7, 1, identity}, // Inference: Dropout is the identity.
+    {"", "Dropout", 7, 1, dropout},
     {"", "Constant", 9, 0, constant},
     // Shapes and data movement.
     {"", "Shape", 1, 1, shape},

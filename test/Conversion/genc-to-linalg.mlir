@@ -82,13 +82,25 @@ func.func @if(%c: tensor<1xi1>, %x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// What the CPU lowering cannot do yet is an error at the op, not a crash.
+// A negative step reads backwards: a generic gathers input[start + i * step].
+// CHECK-LABEL: func.func @negative_step
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: tensor.extract %arg0
 func.func @negative_step(%x: tensor<8xf32>) -> tensor<3xf32> {
   %s = arith.constant dense<-1> : tensor<1xi64>
   %e = arith.constant dense<-9> : tensor<1xi64>
   %a = arith.constant dense<0> : tensor<1xi64>
   %st = arith.constant dense<-3> : tensor<1xi64>
-  // expected-error @+1 {{slices with negative steps are not supported by the CPU lowering yet}}
   %0 = genc.slice %x[%s : %e] axes %a steps %st : (tensor<8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// What the CPU lowering cannot do is an error at the op, not a crash.
+func.func @matmul_vector(%x: tensor<4xf32>, %w: tensor<4x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{matmul of 1-D operands is not supported by the CPU lowering yet}}
+  %0 = genc.matmul %x, %w : (tensor<4xf32>, tensor<4x3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }

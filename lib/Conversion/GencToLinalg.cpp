@@ -591,7 +591,6 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
   SmallVector<Value> inputs = {scores};
   if (mask)
     inputs.push_back(mask);
-  SmallVector<int64_t> scoreShape = {kDyn, hq, kDyn, kDyn};
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4)};
   if (mask)
     maps.push_back(broadcastMap(ctx, tensorType(mask), tensorType(scores).getShape()));
@@ -1104,8 +1103,7 @@ Value lowerTrilu(OpBuilder &b, TriluOp op) {
       SmallVector<Value>(tensorType(op.getK()).getRank(), indexConst(b, loc, 0)));
   k = arith::IndexCastOp::create(b, loc, b.getIndexType(), k);
   bool upper = op.getUpper();
-  Value zero = isa<FloatType>(t) || !t.isInteger(1) ? scalarConst(b, loc, t, 0)
-                                                    : scalarConst(b, loc, t, 0);
+  Value zero = scalarConst(b, loc, t, 0);
   return elementwise(b, loc, x, t, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
     Value i = linalg::IndexOp::create(nb, nl, rank - 2), j = linalg::IndexOp::create(nb, nl, rank - 1);
     Value diff = arith::SubIOp::create(nb, nl, j, i);
@@ -1173,8 +1171,7 @@ FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
   };
   auto fitType = [&](Value v) { return castTo(b, loc, v, op->getResult(0).getType()); };
   if (isElementwise(op)) {
-    FailureOr<Value> probe; // Scalar lowering support is checked in the body.
-    bool ok = true;
+    bool ok = true; // Whether the scalar computation exists for this type.
     Value r = elementwise(b, loc, op->getOperands(),
                           cast<RankedTensorType>(op->getResult(0).getType()).getElementType(),
                           [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {

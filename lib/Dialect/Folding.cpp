@@ -325,11 +325,10 @@ OpFoldResult WhereOp::fold(FoldAdaptor a) {
 
 OpFoldResult ShapeOp::fold(FoldAdaptor) {
   auto inputType = getInput().getType();
-  int64_t start = getType().getDimSize(0) == 0 ? 0 : -1;
   SmallVector<int64_t> dims;
   int64_t rank = inputType.getRank();
-  start = getStart() < 0 ? std::max<int64_t>(getStart() + rank, 0)
-                         : std::min<int64_t>(getStart(), rank);
+  int64_t start = getStart() < 0 ? std::max<int64_t>(getStart() + rank, 0)
+                                 : std::min<int64_t>(getStart(), rank);
   for (int64_t i = start, e = start + getType().getDimSize(0); i < e; ++i) {
     if (inputType.isDynamicDim(i))
       return {};

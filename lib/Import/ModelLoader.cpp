@@ -9,6 +9,8 @@
 
 #include "ImporterInternal.h"
 
+#include "genc/Import/OnnxImporter.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -261,4 +263,20 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
                        /*dataIsMutable=*/false);
   std::string name = tensor.name().empty() ? std::string("constant") : tensor.name();
   return cast<ElementsAttr>(DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+FailureOr<ElementsAttr> genc::importTensorFile(StringRef path, MLIRContext &context) {
+  Location loc = FileLineColLoc::get(&context, path, 0, 0);
+  auto model = std::make_shared<LoadedModel>();
+  model->path = path.str();
+  SmallString<256> directory(path);
+  llvm::sys::path::remove_filename(directory);
+  model->directory = directory.empty() ? "." : std::string(directory);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer)
+    return emitError(loc) << "cannot open '" << path << "': " << buffer.getError().message();
+  onnx::TensorProto tensor;
+  if (!tensor.ParseFromArray((*buffer)->getBufferStart(), (*buffer)->getBufferSize()))
+    return emitError(loc) << path << ": not a serialized ONNX TensorProto";
+  return convertTensor(tensor, model, &context, loc, path);
 }

@@ -2,7 +2,13 @@
 
 #include "Commands.h"
 
+#include "genc/Import/OnnxImporter.h"
 #include "genc/genc.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/MLIRContext.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -14,6 +20,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -29,6 +37,61 @@ using TensorPtr = std::unique_ptr<genc_tensor, TensorDeleter>;
 int failWith(const llvm::Twine &message) {
   llvm::errs() << "error: " << message << "\n";
   return 1;
+}
+
+/// The runtime dtype of an element type, if it has one.
+std::optional<genc_dtype> dtypeOf(mlir::Type t) {
+  if (t.isF32()) return GENC_F32;
+  if (t.isF64()) return GENC_F64;
+  if (t.isF16()) return GENC_F16;
+  if (t.isBF16()) return GENC_BF16;
+  if (t.isInteger(1)) return GENC_BOOL;
+  if (t.isSignlessInteger(64)) return GENC_I64;
+  if (t.isSignlessInteger(32)) return GENC_I32;
+  if (t.isSignlessInteger(16)) return GENC_I16;
+  if (t.isSignlessInteger(8)) return GENC_I8;
+  if (t.isUnsignedInteger(8)) return GENC_U8;
+  return std::nullopt;
+}
+
+/// An ONNX TensorProto file (.pb) as a runtime tensor, read by the importer.
+genc_tensor *loadTensorProto(llvm::StringRef path) {
+  mlir::MLIRContext context;
+  context.getDiagEngine().registerHandler([](mlir::Diagnostic &d) {
+    llvm::errs() << "error: " << d.str() << "\n";
+    return mlir::success();
+  });
+  auto attr = mlir::genc::importTensorFile(path, context);
+  if (failed(attr))
+    return nullptr;
+  auto type = llvm::cast<mlir::ShapedType>(attr->getType());
+  std::optional<genc_dtype> dtype = dtypeOf(type.getElementType());
+  if (!dtype) {
+    failWith(path + ": this tensor element type is not supported");
+    return nullptr;
+  }
+  genc_tensor *t = nullptr;
+  if (genc_tensor_create(*dtype, type.getShape().data(), type.getRank(), &t) != GENC_OK) {
+    failWith(genc_status_message());
+    return nullptr;
+  }
+  auto *out = static_cast<char *>(genc_tensor_data(t));
+  if (auto dense = llvm::dyn_cast<mlir::DenseElementsAttr>(*attr)) {
+    if (type.getElementType().isInteger(1)) {
+      size_t i = 0;
+      for (bool b : dense.getValues<bool>())
+        out[i++] = b;
+    } else if (dense.isSplat()) {
+      llvm::ArrayRef<char> one = dense.getRawData();
+      for (size_t i = 0; i < genc_tensor_size_bytes(t); i += one.size())
+        std::memcpy(out + i, one.data(), one.size());
+    } else {
+      std::memcpy(out, dense.getRawData().data(), genc_tensor_size_bytes(t));
+    }
+  } else if (auto resource = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(*attr)) {
+    std::memcpy(out, resource.getRawHandle().getBlob()->getData().data(), genc_tensor_size_bytes(t));
+  }
+  return t;
 }
 
 /// Where a compiled .onnx lives: keyed by the model's bytes and genc's
@@ -62,7 +125,7 @@ int genc::driver::runRun(int argc, char **argv) {
   cl::OptionCategory category("genc run options");
   cl::opt<std::string> model(cl::Positional, cl::desc("<model.onnx | artifact.so>"),
                              cl::Required, cl::cat(category));
-  cl::list<std::string> inputs("input", cl::desc("An input as NAME=FILE.npy"),
+  cl::list<std::string> inputs("input", cl::desc("An input as NAME=FILE (.npy, or an ONNX TensorProto .pb)"),
                                cl::value_desc("NAME=FILE"), cl::cat(category));
   cl::opt<std::string> outputDir("output-dir", cl::desc("Write <output name>.npy here"),
                                  cl::value_desc("dir"), cl::cat(category));
@@ -97,8 +160,12 @@ int genc::driver::runRun(int argc, char **argv) {
     if (file.empty())
       return failWith("--input '" + spec + "' is not NAME=FILE.npy");
     genc_tensor *t = nullptr;
-    if (genc_tensor_load_npy(file.str().c_str(), &t) != GENC_OK)
+    if (file.ends_with(".pb")) {
+      if (!(t = loadTensorProto(file)))
+        return 1;
+    } else if (genc_tensor_load_npy(file.str().c_str(), &t) != GENC_OK) {
       return failWith(genc_status_message());
+    }
     if (!byName.emplace(name.str(), TensorPtr(t)).second)
       return failWith("input '" + name + "' is given twice");
   }

@@ -15,6 +15,10 @@ namespace mlir::genc {
 /// the ONNX node; the result is then failure().
 FailureOr<OwningOpRef<ModuleOp>> importOnnxModel(StringRef path, MLIRContext &context);
 
+/// Reads a serialized ONNX TensorProto (`.pb`, as in ONNX's test data) into
+/// an attribute. Errors name the file.
+FailureOr<ElementsAttr> importTensorFile(StringRef path, MLIRContext &context);
+
 } // namespace mlir::genc
 
 #endif // GENC_IMPORT_ONNXIMPORTER_H

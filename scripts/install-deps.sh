@@ -7,8 +7,6 @@ set -euo pipefail
 debian_packages=(
   # Toolchain: LLVM/MLIR 22, clang-22, lit/FileCheck, ninja, ccache.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
-  # OpenMP runtime: the generated code runs its parallel loops on it.
-  libomp-22-dev
   cmake ninja-build ccache
   # ONNX: protobuf, onnx.proto, libonnx_proto, the text parser, node tests.
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata

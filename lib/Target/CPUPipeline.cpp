@@ -37,21 +37,19 @@ void genc::registerCPUTargetDialects(DialectRegistry &registry) {
 /// is a registered pass with its own options, so the text is the spec.
 static constexpr const char *kLowerToLLVM =
     "convert-bufferization-to-memref,"
-    "func.func(convert-linalg-to-parallel-loops),"
-    "convert-scf-to-openmp,"
+    "func.func(convert-linalg-to-loops),"
     "lower-affine,"
+    "convert-scf-to-cf,"
+    "canonicalize,"
     "expand-strided-metadata,"
     "lower-affine,"
     "finalize-memref-to-llvm,"
-    "convert-scf-to-cf,"
-    "canonicalize,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "convert-arith-to-llvm,"
     "convert-index-to-llvm,"
     "convert-func-to-llvm,"
     "convert-cf-to-llvm,"
-    "convert-openmp-to-llvm,"
     "reconcile-unrealized-casts";
 
 /// The model's signature as the runtime reads it, one line per value:

@@ -183,18 +183,6 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
 }
 
 extern "C" void genc_model_free(genc_model *model) { delete model; }
-
-extern "C" genc_status genc_model_set_threads(genc_model *model, int threads) {
-  if (threads < 0)
-    return fail(GENC_ERROR_INVALID_ARGUMENT, "the thread count must not be negative");
-  // The artifact links the OpenMP runtime; find it through the artifact.
-  auto setThreads = reinterpret_cast<void (*)(int)>(dlsym(model->library, "omp_set_num_threads"));
-  auto procs = reinterpret_cast<int (*)()>(dlsym(model->library, "omp_get_num_procs"));
-  if (!setThreads || !procs)
-    return fail(GENC_ERROR_INVALID_ARTIFACT, "the artifact has no OpenMP runtime to set threads on");
-  setThreads(threads ? threads : procs());
-  return GENC_OK;
-}
 extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->inputs.size(); }
 extern "C" size_t genc_model_num_outputs(const genc_model *m) { return m->outputs.size(); }
 extern "C" const char *genc_model_input_name(const genc_model *m, size_t i) {

@@ -28,7 +28,7 @@ bool linkSharedLibrary(StringRef object, StringRef output, std::string &error) {
   std::string linker = "/usr/lib/llvm-22/bin/clang";
   if (const char *env = std::getenv("GENC_LINKER"))
     linker = env;
-  SmallVector<StringRef> args = {linker, "-shared", "-fopenmp", "-o", output, object, "-lm"};
+  SmallVector<StringRef> args = {linker, "-shared", "-o", output, object, "-lm"};
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0 && error.empty())
     error = "the linker (" + linker + ") failed with status " + std::to_string(rc);

@@ -133,9 +133,9 @@ int genc::driver::runRun(int argc, char **argv) {
                            cl::desc("Run N more times after a warm-up and print the median "
                                     "and minimum latency of the call"),
                            cl::init(0), cl::cat(category));
-  cl::opt<unsigned> threads("threads", cl::desc("Threads for the model's parallel loops "
-                                                "(default: one per core)"),
-                            cl::init(0), cl::cat(category));
+  cl::opt<unsigned> threads("threads", cl::desc("Threads (the generated code is single-"
+                                                "threaded for now; accepted for scripts)"),
+                            cl::init(1), cl::cat(category));
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
 
@@ -153,8 +153,6 @@ int genc::driver::runRun(int argc, char **argv) {
   if (genc_model_load(artifact.c_str(), &loaded) != GENC_OK)
     return failWith(genc_status_message());
   std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
-  if (genc_model_set_threads(loaded, static_cast<int>(threads)) != GENC_OK)
-    return failWith(genc_status_message());
 
   std::map<std::string, TensorPtr> byName;
   for (const std::string &spec : inputs) {

@@ -43,10 +43,6 @@ size_t genc_model_num_outputs(const genc_model *model);
 const char *genc_model_input_name(const genc_model *model, size_t i);
 const char *genc_model_output_name(const genc_model *model, size_t i);
 
-/* Threads the model's parallel loops use (OpenMP); 0 restores the default
- * (one per core). Applies to every model in the process. */
-genc_status genc_model_set_threads(genc_model *model, int threads);
-
 /* A zero-filled tensor that owns its data. */
 genc_status genc_tensor_create(genc_dtype dtype, const int64_t *dims, size_t rank,
                                genc_tensor **tensor);

@@ -275,7 +275,9 @@ FailureOr<ElementsAttr> genc::importTensorFile(StringRef path, MLIRContext &cont
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
   if (!buffer)
     return emitError(loc) << "cannot open '" << path << "': " << buffer.getError().message();
-  onnx::TensorProto tensor;
+  // The tensor lives in the model's proto: blobs alias its bytes and keep
+  // `model` alive.
+  onnx::TensorProto &tensor = *model->proto.mutable_graph()->add_initializer();
   if (!tensor.ParseFromArray((*buffer)->getBufferStart(), (*buffer)->getBufferSize()))
     return emitError(loc) << path << ": not a serialized ONNX TensorProto";
   return convertTensor(tensor, model, &context, loc, path);

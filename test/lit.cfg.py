@@ -23,6 +23,6 @@ tool_dirs = [
     os.path.join(config.genc_tools_dir, "genc-opt"),
     config.llvm_tools_dir,
 ]
-llvm_config.add_tool_substitutions(["genc", "genc-opt", "FileCheck", "not", "count"], tool_dirs)
+llvm_config.add_tool_substitutions(["genc", "genc-opt", "FileCheck", "not", "count", "llvm-nm"], tool_dirs)
 config.substitutions.append(("%genc_run_model_example",
                              os.path.join(config.genc_obj_root, "runtime", "genc_run_model_example")))

@@ -111,7 +111,7 @@ def main():
                 print(f"FAIL {result[0]}: {result[3]}", flush=True)
     by_status = collections.Counter(r[2] for r in results)
     print(f"conformance: {by_status['pass']} passed, {by_status['fail']} failed, "
-          f"{by_status['error']} refused, {by_status['unsupported']} with unsupported ops "
+          f"{by_status['error']} refused, {by_status['unsupported']} using ops genc does not import "
           f"(of {len(results)})")
     if a.write_expected:
         with open(a.write_expected, "w") as f:

@@ -480,6 +480,16 @@ Value normalize(OpBuilder &b, Location loc, Value x, int64_t axis, float epsilon
 // Contractions
 //===----------------------------------------------------------------------===//
 
+/// The body of every contraction: acc + x·y.
+void yieldMultiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
+  Value r = isa<FloatType>(a[2].getType())
+                ? arith::AddFOp::create(b, loc, a[2], arith::MulFOp::create(b, loc, a[0], a[1]))
+                      .getResult()
+                : arith::AddIOp::create(b, loc, a[2], arith::MulIOp::create(b, loc, a[0], a[1]))
+                      .getResult();
+  linalg::YieldOp::create(b, loc, r);
+}
+
 /// lhs [..., M, K] · rhs [..., K, N] with broadcast batch dims.
 FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                         RankedTensorType resultType) {
@@ -529,18 +539,8 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   sizes.push_back(dimOf(b, loc, rhs, rt.getRank() - 1));
   Type t = resultType.getElementType();
   Value init = filled(b, loc, sizes, t, scalarConst(b, loc, t, 0));
-  bool isFloat = isa<FloatType>(t);
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps, iterators,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value r = isFloat ? arith::AddFOp::create(nb, nl, a[2],
-                                                  arith::MulFOp::create(nb, nl, a[0], a[1]))
-                                .getResult()
-                          : arith::AddIOp::create(nb, nl, a[2],
-                                                  arith::MulIOp::create(nb, nl, a[0], a[1]))
-                                .getResult();
-        linalg::YieldOp::create(nb, nl, r);
-      });
+  auto generic = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs, rhs}, init,
+                                           maps, iterators, yieldMultiplyAdd);
   return castTo(b, loc, generic.getResult(0), resultType);
 }
 
@@ -571,12 +571,7 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
   Value scores =
       linalg::GenericOp::create(
           b, loc, scoresInit.getType(), ValueRange{q, k}, scoresInit, scoreMaps, scoreIters,
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            linalg::YieldOp::create(
-                nb, nl,
-                arith::AddFOp::create(nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
-                    .getResult());
-          })
+          yieldMultiplyAdd)
           .getResult(0);
 
   // Scale, mask, causal/window and softcap in one elementwise pass.
@@ -644,12 +639,7 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
   Value out =
       linalg::GenericOp::create(
           b, loc, outInit.getType(), ValueRange{probs, v}, outInit, outMaps, scoreIters,
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            linalg::YieldOp::create(
-                nb, nl,
-                arith::AddFOp::create(nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
-                    .getResult());
-          })
+          yieldMultiplyAdd)
           .getResult(0);
   return castTo(b, loc, out, op.getType());
 }

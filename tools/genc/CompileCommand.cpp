@@ -77,22 +77,25 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return 1;
 
   std::string error;
+  // Writes a text form of the result to `output`; 0 on success.
+  auto writeText = [&](llvm::function_ref<void(llvm::raw_ostream &)> print) {
+    auto out = openOutputFile(output, &error);
+    if (!out) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    print(out->os());
+    out->keep();
+    return 0;
+  };
   // Every artifact but the MLIR dump reads its weights from this file.
   if (emit != Emit::MLIR &&
       failed(mlir::genc::writeWeightsFile(**module, (output + ".weights").str(), error))) {
     llvm::errs() << "error: " << error << "\n";
     return 1;
   }
-  if (emit == Emit::MLIR) {
-    auto out = openOutputFile(output, &error);
-    if (!out) {
-      llvm::errs() << "error: " << error << "\n";
-      return 1;
-    }
-    (*module)->print(out->os());
-    out->keep();
-    return 0;
-  }
+  if (emit == Emit::MLIR)
+    return writeText([&](llvm::raw_ostream &os) { (*module)->print(os); });
 
   llvm::LLVMContext llvmContext;
   auto llvmModule = mlir::genc::translateToLLVMIR(**module, llvmContext, options);
@@ -100,16 +103,8 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     llvm::errs() << "error: " << input << ": translation to LLVM IR failed\n";
     return 1;
   }
-  if (emit == Emit::LLVMIR) {
-    auto out = openOutputFile(output, &error);
-    if (!out) {
-      llvm::errs() << "error: " << error << "\n";
-      return 1;
-    }
-    llvmModule->print(out->os(), nullptr);
-    out->keep();
-    return 0;
-  }
+  if (emit == Emit::LLVMIR)
+    return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
   SmallString<256> object(output);
   if (emit == Emit::SharedLibrary)

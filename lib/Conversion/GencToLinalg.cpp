@@ -208,10 +208,13 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
                        : arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
       })
       .Case([&](PowOp) -> FailureOr<Value> {
-        Value exponent = convertScalar(b, loc, a[1], t);
-        if (!isFloat)
-          return failure();
-        return math::PowFOp::create(b, loc, a[0], exponent).getResult();
+        if (isFloat)
+          return math::PowFOp::create(b, loc, a[0], convertScalar(b, loc, a[1], t)).getResult();
+        // Integer bases: f64 holds every power that fits the result exactly.
+        Type f64 = b.getF64Type();
+        Value r = math::PowFOp::create(b, loc, convertScalar(b, loc, a[0], f64),
+                                       convertScalar(b, loc, a[1], f64));
+        return convertScalar(b, loc, r, t);
       })
       .Case([&](ModOp m) -> Value {
         if (isFloat)

@@ -40,6 +40,8 @@ FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, L
   llvm::sys::path::remove_filename(directory);
   model->directory = directory.empty() ? "." : std::string(directory);
 
+  if (llvm::sys::fs::is_directory(path))
+    return emitError(loc) << "'" << path << "' is a directory, not an ONNX model file";
   if (path.ends_with(".onnxtext")) {
     auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
     if (!buffer)

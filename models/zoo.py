@@ -286,18 +286,17 @@ class Decoder(nn.Module):
 # --------------------------------------------------------------------------
 # Export
 # --------------------------------------------------------------------------
-def past_names(layers):
-    names = []
+def add_kv_cache(inputs, names, outputs, axes, layers, kv_heads, head_size, batch, past):
+    """Appends the Optimum-convention cache I/O: past_key_values.{i}.key|value
+    inputs [batch, kv_heads, past, head_size] and present.{i}.key|value outputs."""
     for i in range(layers):
-        names += [f"past_key_values.{i}.key", f"past_key_values.{i}.value"]
-    return names
-
-
-def present_names(layers):
-    names = []
-    for i in range(layers):
-        names += [f"present.{i}.key", f"present.{i}.value"]
-    return names
+        for kind in ("key", "value"):
+            past_name, present_name = f"past_key_values.{i}.{kind}", f"present.{i}.{kind}"
+            inputs.append(torch.randn(batch, kv_heads, past, head_size))
+            names.append(past_name)
+            outputs.append(present_name)
+            axes[past_name] = {0: "batch", 2: "past_sequence"}
+            axes[present_name] = {0: "batch", 2: "total_sequence"}
 
 
 def export(model, args, input_names, output_names, dynamic_axes, path, opset):
@@ -328,13 +327,7 @@ def export_decoder_only(name, model, out_dir, with_positions):
             outputs = ["logits"]
             if cached:
                 kv_heads = getattr(model, "kv_heads", None) or model.heads
-                for n in past_names(model.layers):
-                    inputs.append(torch.randn(b, kv_heads, p, model.dh))
-                    names.append(n)
-                    axes[n] = {0: "batch", 2: "past_sequence"}
-                for n in present_names(model.layers):
-                    outputs.append(n)
-                    axes[n] = {0: "batch", 2: "total_sequence"}
+                add_kv_cache(inputs, names, outputs, axes, model.layers, kv_heads, model.dh, b, p)
             suffix = "with-past" if cached else "no-past"
             export(model, inputs, names, outputs, axes, os.path.join(out_dir, f"{name}-{suffix}-opset{opset}.onnx"),
                    opset)
@@ -362,13 +355,7 @@ def export_encoder_decoder(out_dir):
                     "logits": {0: "batch", 1: "sequence"}}
             outputs = ["logits"]
             if cached:
-                for n in past_names(decoder.layers):
-                    inputs.append(torch.randn(b, decoder.heads, p, decoder.dh))
-                    names.append(n)
-                    axes[n] = {0: "batch", 2: "past_sequence"}
-                for n in present_names(decoder.layers):
-                    outputs.append(n)
-                    axes[n] = {0: "batch", 2: "total_sequence"}
+                add_kv_cache(inputs, names, outputs, axes, decoder.layers, decoder.heads, decoder.dh, b, p)
             suffix = "with-past" if cached else "no-past"
             export(decoder, inputs, names, outputs, axes,
                    os.path.join(out_dir, f"decoder-{suffix}-opset{opset}.onnx"), opset)
@@ -391,15 +378,12 @@ def main():
                 "logits": {0: "batch", 1: "sequence"}},
                os.path.join(args.out_dir, "gpt2-small-no-past-opset17.onnx"), 17)
         if args.with_past:
-            past = [torch.randn(1, 12, 4, 64) for _ in range(24)]
+            inputs = [torch.randint(0, 50257, (1, 1)), torch.ones(1, 5, dtype=torch.long)]
+            names, outputs = ["input_ids", "attention_mask"], ["logits"]
             axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
                     "logits": {0: "batch", 1: "sequence"}}
-            for n in past_names(12):
-                axes[n] = {0: "batch", 2: "past_sequence"}
-            for n in present_names(12):
-                axes[n] = {0: "batch", 2: "total_sequence"}
-            export(model, [torch.randint(0, 50257, (1, 1)), torch.ones(1, 5, dtype=torch.long), *past],
-                   ["input_ids", "attention_mask", *past_names(12)], ["logits", *present_names(12)], axes,
+            add_kv_cache(inputs, names, outputs, axes, 12, 12, 64, 1, 4)
+            export(model, inputs, names, outputs, axes,
                    os.path.join(args.out_dir, "gpt2-small-with-past-opset17.onnx"), 17)
         return
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ work=${1:-/tmp/genc-bench}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 model=$work/gpt2-small-no-past-opset17.onnx
 mkdir -p "$work"
-[ -f "$model" ] || /usr/bin/python3 "$root/models/zoo.py" "$work" --gpt2-small > "$work/export.log" 2>&1
+[ -f "$model" ] || /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
 size=$(stat -c %s "$model")
 for run in 1 2 3; do
   /usr/bin/time -v "$genc" import "$model" -o "$work/out.mlir" 2> "$work/time.txt"

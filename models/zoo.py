@@ -3,11 +3,13 @@
 exported by torch.onnx.export at opsets 14 and 17, with and without a KV
 cache, plus hand-built graphs of opset-23 and com.microsoft ops.
 
-Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--gpt2-small]
+Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--benchmark-models]
 
 Weights are random with a fixed seed; the exports are deterministic. With
---gpt2-small only the 12-layer, d=768, vocab-50257 GPT-2 (about 650 MB) is
-built, for the import benchmark.
+--benchmark-models only the two benchmark models are built (opset 17, with
+and without a KV cache): a GPT-2-small-sized GPT-2 (12 layers, d=768,
+vocab 50257, about 650 MB) and a LLaMA of similar size (12 layers, d=768,
+12 query / 4 KV heads, SwiGLU 2048, vocab 32000, about 500 MB).
 """
 import argparse
 import math
@@ -307,11 +309,11 @@ def export(model, args, input_names, output_names, dynamic_axes, path, opset):
     print("wrote", path)
 
 
-def export_decoder_only(name, model, out_dir, with_positions):
+def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS):
     b, s, p = 2, 5, 3
     vocab = model.wte.num_embeddings if hasattr(model, "wte") else model.embed.num_embeddings
     ids = torch.randint(0, vocab, (b, s))
-    for opset in OPSETS:
+    for opset in opsets:
         for cached in (False, True):
             inputs = [ids]
             names = ["input_ids", "attention_mask"]
@@ -364,27 +366,20 @@ def export_encoder_decoder(out_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir")
-    parser.add_argument("--gpt2-small", action="store_true", help="build only the 650 MB GPT-2-small-sized model")
-    parser.add_argument("--with-past", action="store_true", help="with --gpt2-small: also the KV-cache variant")
+    parser.add_argument("--benchmark-models", action="store_true",
+                        help="build only the two ~125M-parameter benchmark models (about 650 and 500 MB), "
+                             "opset 17, with and without a KV cache")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(2)
-    if args.gpt2_small:
+    if args.benchmark_models:
         torch.manual_seed(0)
-        model = GPT2(vocab=50257, d=768, layers=12, heads=12, max_pos=1024)
-        export(model, [torch.randint(0, 50257, (1, 8)), torch.ones(1, 8, dtype=torch.long)],
-               ["input_ids", "attention_mask"], ["logits"],
-               {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                "logits": {0: "batch", 1: "sequence"}},
-               os.path.join(args.out_dir, "gpt2-small-no-past-opset17.onnx"), 17)
-        if args.with_past:
-            inputs = [torch.randint(0, 50257, (1, 1)), torch.ones(1, 5, dtype=torch.long)]
-            names, outputs = ["input_ids", "attention_mask"], ["logits"]
-            axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
-                    "logits": {0: "batch", 1: "sequence"}}
-            add_kv_cache(inputs, names, outputs, axes, 12, 12, 64, 1, 4)
-            export(model, inputs, names, outputs, axes,
-                   os.path.join(args.out_dir, "gpt2-small-with-past-opset17.onnx"), 17)
+        export_decoder_only("gpt2-small", GPT2(vocab=50257, d=768, layers=12, heads=12, max_pos=1024),
+                            args.out_dir, with_positions=False, opsets=(17,))
+        torch.manual_seed(1)
+        export_decoder_only("llama-small", Llama(vocab=32000, d=768, layers=12, heads=12, kv_heads=4, ffn=2048,
+                                                 max_pos=1024),
+                            args.out_dir, with_positions=True, opsets=(17,))
         return
     torch.manual_seed(0)
     export_decoder_only("gpt2", GPT2(), args.out_dir, with_positions=False)

@@ -11,7 +11,7 @@ debian_packages=(
   # ONNX: protobuf, onnx.proto, libonnx_proto, the text parser, node tests.
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   # Runtime tests.
-  googletest libbenchmark-dev
+  googletest libgtest-dev libbenchmark-dev
   # Model zoo: torch exporter and onnx helper under /usr/bin/python3.
   python3-torch python3-onnx python3-numpy libopenblas0-pthread
 )

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::genc {
@@ -12,6 +13,16 @@ namespace mlir::genc {
 } // namespace mlir::genc
 
 using namespace mlir;
+
+FailureOr<ArrayRef<char>> genc::getConstantBytes(ElementsAttr value) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    return blob->getData();
+  }
+  return cast<DenseElementsAttr>(value).getRawData();
+}
 
 namespace {
 

@@ -544,6 +544,9 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   Value init = filled(b, loc, sizes, t, scalarConst(b, loc, t, 0));
   auto generic = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs, rhs}, init,
                                            maps, iterators, yieldMultiplyAdd);
+  // The CPU pipeline hands f32 matmuls to a kernel (genc-call-cpu-kernels).
+  if (t.isF32())
+    generic->setAttr(kMatmulAttrName, b.getStringAttr("row_major"));
   return castTo(b, loc, generic.getResult(0), resultType);
 }
 

@@ -2,6 +2,8 @@
 
 #include "genc/Target/CPU.h"
 
+#include "genc/Conversion/Passes.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -116,18 +118,15 @@ LogicalResult genc::writeWeightsFile(ModuleOp module, StringRef path, std::strin
   for (Attribute entry : table ? table.getValue() : ArrayRef<Attribute>()) {
     auto dict = cast<DictionaryAttr>(entry);
     uint64_t offset = cast<IntegerAttr>(dict.get("offset")).getInt();
-    ArrayRef<char> bytes;
-    Attribute value = dict.get("value");
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-      if (!blob) {
-        error = "weight '" + resource.getRawHandle().getKey().str() + "' has no data";
-        return failure();
-      }
-      bytes = blob->getData();
-    } else {
-      bytes = cast<DenseElementsAttr>(value).getRawData();
+    auto value = cast<ElementsAttr>(dict.get("value"));
+    FailureOr<ArrayRef<char>> data = genc::getConstantBytes(value);
+    if (failed(data)) {
+      error = "weight '" +
+              cast<DenseResourceElementsAttr>(value).getRawHandle().getKey().str() +
+              "' has no data";
+      return failure();
     }
+    ArrayRef<char> bytes = *data;
     for (; written < offset; ++written)
       os << '\0';
     os.write(bytes.data(), bytes.size());

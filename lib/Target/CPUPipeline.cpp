@@ -1,8 +1,9 @@
 //===- CPUPipeline.cpp - genc → LLVM dialect for the host CPU --------------===//
 //
-// genc-cleanup output → genc-convert-to-linalg → weights to a buffer →
-// one-shot bufferization with ownership-based deallocation → loops →
-// LLVM dialect. Everything runs in-process.
+// genc-cleanup output → genc-convert-to-linalg → matmul weights packed into
+// panels → weights to a buffer → one-shot bufferization with
+// ownership-based deallocation → matmuls to kernel calls → loops → LLVM
+// dialect. Everything runs in-process.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,7 +44,8 @@ static constexpr const char *kLowerToLLVM =
     "canonicalize,"
     "expand-strided-metadata,"
     "lower-affine,"
-    "finalize-memref-to-llvm,"
+    // Buffers come from the artifact's block cache (runtime/src/kernels/Memory.cpp).
+    "finalize-memref-to-llvm{use-generic-functions},"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "convert-arith-to-llvm,"
@@ -107,6 +109,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
 
   PassManager toLinalg(ctx);
   toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg());
+  toLinalg.addPass(createPackMatmulWeights());
   toLinalg.addPass(createExternalizeWeights());
   toLinalg.addPass(createCanonicalizerPass());
   toLinalg.addPass(createCSEPass());
@@ -141,6 +144,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   bufferize.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(bufferize, dealloc);
+  bufferize.addPass(createCallCPUKernels());
   if (failed(bufferize.run(module)))
     return failure();
 

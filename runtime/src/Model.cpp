@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "ThreadPool.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -52,6 +53,12 @@ std::vector<std::string> split(const std::string &s, char sep) {
 struct genc_model {
   void *library = nullptr;
   void (*entry)(void **) = nullptr;
+  /// Where the artifact's kernels get their threads (absent in artifacts
+  /// without kernels).
+  void (*setParallelFor)(genc_parallel_for_fn, void *) = nullptr;
+  /// How results are freed: artifacts allocate through their kernels.
+  void (*freeResult)(void *) = std::free;
+  std::unique_ptr<genc::runtime::ThreadPool> pool;
   void *weights = nullptr;
   size_t weightsSize = 0;
   std::vector<InputSpec> inputs;
@@ -154,6 +161,13 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
                     "`genc compile`");
   if (genc_status s = model->parseSignature(signature, p))
     return s;
+  model->setParallelFor = reinterpret_cast<void (*)(genc_parallel_for_fn, void *)>(
+      dlsym(model->library, "genc_artifact_set_parallel_for"));
+  if (auto *artifactFree =
+          reinterpret_cast<void (*)(void *)>(dlsym(model->library, "genc_artifact_free")))
+    model->freeResult = artifactFree;
+  model->pool = std::make_unique<genc::runtime::ThreadPool>(
+      genc::runtime::ThreadPool::availableThreads());
 
   std::string weightsPath = p + ".weights";
   int fd = open(weightsPath.c_str(), O_RDONLY);
@@ -183,6 +197,18 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
 }
 
 extern "C" void genc_model_free(genc_model *model) { delete model; }
+
+extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned threads) {
+  if (threads == 0)
+    threads = genc::runtime::ThreadPool::availableThreads();
+  if (threads != model->pool->threads())
+    if (auto *artifactFree =
+          reinterpret_cast<void (*)(void *)>(dlsym(model->library, "genc_artifact_free")))
+    model->freeResult = artifactFree;
+  model->pool = std::make_unique<genc::runtime::ThreadPool>(threads);
+  return GENC_OK;
+}
+extern "C" unsigned genc_model_threads(const genc_model *model) { return model->pool->threads(); }
 extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->inputs.size(); }
 extern "C" size_t genc_model_num_outputs(const genc_model *m) { return m->outputs.size(); }
 extern "C" const char *genc_model_input_name(const genc_model *m, size_t i) {
@@ -209,6 +235,44 @@ void appendDescriptor(std::vector<int64_t> &words, const void *data,
     stride *= dims[i];
   }
   words.insert(words.end(), strides.begin(), strides.end());
+}
+
+bool isRowMajor(const std::vector<int64_t> &dims, const std::vector<int64_t> &strides) {
+  int64_t expected = 1;
+  for (size_t d = dims.size(); d-- > 0;) {
+    if (dims[d] != 1 && strides[d] != expected)
+      return false;
+    expected *= dims[d];
+  }
+  return true;
+}
+
+/// Copies a strided array into a C-order one, a row at a time where rows
+/// are contiguous.
+void copyStrided(unsigned char *out, const unsigned char *in, const std::vector<int64_t> &dims,
+                 const std::vector<int64_t> &strides, size_t element) {
+  size_t n = 1;
+  for (int64_t d : dims)
+    n *= static_cast<size_t>(d);
+  if (n == 0)
+    return;
+  if (isRowMajor(dims, strides)) {
+    std::memcpy(out, in, n * element);
+    return;
+  }
+  size_t rank = dims.size();
+  bool unitInner = rank > 0 && strides[rank - 1] == 1;
+  size_t run = unitInner ? static_cast<size_t>(dims[rank - 1]) : 1;
+  size_t outer = rank > 0 && unitInner ? rank - 1 : rank;
+  std::vector<int64_t> index(rank, 0);
+  for (size_t linear = 0; linear < n; linear += run) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < outer; ++d)
+      offset += index[d] * strides[d];
+    std::memcpy(out + linear * element, in + offset * element, run * element);
+    for (size_t d = outer; d-- > 0 && ++index[d] == dims[d];)
+      index[d] = 0;
+  }
 }
 
 genc_status checkInputs(const genc_model &m, const genc_tensor *const *inputs, size_t n) {
@@ -264,52 +328,73 @@ extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *i
                    {static_cast<int64_t>(m->weightsSize)});
   for (size_t i = 0; i < numInputs; ++i) {
     const genc_tensor *t = inputs[i];
-    appendDescriptor(descriptors[1 + i], t->data.empty() ? static_cast<const void *>(kEmpty) : t->data.data(), t->dims);
+    appendDescriptor(descriptors[1 + i], t->sizeBytes ? static_cast<const void *>(t->data) : kEmpty,
+                     t->dims);
   }
   std::vector<void *> args;
   if (!m->outputs.empty())
     args.push_back(results.data());
   for (auto &d : descriptors)
     args.push_back(d.data());
+  // Installed per call: models loaded from the same file share its globals.
+  if (m->setParallelFor)
+    m->setParallelFor(genc::runtime::ThreadPool::run, m->pool.get());
   m->entry(args.data());
 
-  // Copy each result out (it may be strided), then free its allocation once.
-  std::set<int64_t> freed;
-  size_t at = 0;
-  genc_status status = GENC_OK;
-  for (size_t k = 0; k < m->outputs.size(); ++k) {
-    const OutputSpec &spec = m->outputs[k];
-    const int64_t *w = results.data() + at;
-    at += 3 + 2 * spec.rank;
-    std::vector<int64_t> dims(w + 3, w + 3 + spec.rank), strides(w + 3 + spec.rank, w + 3 + 2 * spec.rank);
-    genc_tensor *t = nullptr;
-    if (status == GENC_OK)
-      status = genc_tensor_create(spec.dtype, dims.data(), dims.size(), &t);
-    if (t) {
-      size_t element = genc_dtype_size(spec.dtype);
-      auto *base = reinterpret_cast<const unsigned char *>(w[1]) + w[2] * element;
-      size_t n = t->numElements();
-      std::vector<int64_t> index(spec.rank, 0);
-      for (size_t linear = 0; linear < n; ++linear) {
-        int64_t offset = 0;
-        for (size_t d = 0; d < spec.rank; ++d)
-          offset += index[d] * strides[d];
-        std::memcpy(t->data.data() + linear * element, base + offset * element, element);
-        for (size_t d = spec.rank; d-- > 0 && ++index[d] == dims[d];)
-          index[d] = 0;
-      }
-      outputs[k] = t;
-    }
-    auto *allocated = reinterpret_cast<unsigned char *>(w[0]);
-    auto *weights = static_cast<unsigned char *>(m->weights);
-    bool inWeights = weights && allocated >= weights && allocated < weights + m->weightsSize;
-    bool isInput = false;
+  // A result that is a contiguous buffer of its own becomes its output's
+  // storage; the others (views, strided, aliases of inputs or weights) are
+  // copied out. Buffers nobody adopted are freed once, after every copy.
+  struct Result {
+    std::vector<int64_t> dims, strides;
+    unsigned char *allocated, *data;
+    bool adopted = false;
+  };
+  auto *weights = static_cast<unsigned char *>(m->weights);
+  auto ownedByArtifact = [&](const unsigned char *p) {
+    if (!p || p == reinterpret_cast<const unsigned char *>(kEmpty) ||
+        (weights && p >= weights && p < weights + m->weightsSize))
+      return false;
     for (size_t i = 0; i < numInputs; ++i)
-      isInput |= allocated == inputs[i]->data.data();
-    if (allocated && !inWeights && !isInput &&
-        allocated != reinterpret_cast<const unsigned char *>(static_cast<const void *>(kEmpty)) &&
-        freed.insert(w[0]).second)
-      std::free(allocated);
+      if (p == inputs[i]->data)
+        return false;
+    return true;
+  };
+  std::vector<Result> rs;
+  std::set<const unsigned char *> claimed;
+  for (size_t k = 0, at = 0; k < m->outputs.size(); ++k) {
+    size_t rank = m->outputs[k].rank, element = genc_dtype_size(m->outputs[k].dtype);
+    const int64_t *w = results.data() + at;
+    at += 3 + 2 * rank;
+    Result r{{w + 3, w + 3 + rank}, {w + 3 + rank, w + 3 + 2 * rank},
+             reinterpret_cast<unsigned char *>(w[0]),
+             reinterpret_cast<unsigned char *>(w[1]) + w[2] * element};
+    r.adopted = isRowMajor(r.dims, r.strides) && ownedByArtifact(r.allocated) &&
+                claimed.insert(r.allocated).second;
+    rs.push_back(std::move(r));
   }
+  genc_status status = GENC_OK;
+  for (size_t k = 0; k < rs.size(); ++k) {
+    const OutputSpec &spec = m->outputs[k];
+    Result &r = rs[k];
+    genc_tensor *t = nullptr;
+    if (r.adopted) {
+      t = new genc_tensor(spec.dtype, r.dims);
+      t->data = r.data;
+      t->sizeBytes = t->numElements() * genc_dtype_size(spec.dtype);
+      t->owner = r.allocated;
+      t->release = m->freeResult;
+    } else if (status == GENC_OK) {
+      status = genc::runtime::createTensor(spec.dtype, r.dims.data(), r.dims.size(),
+                                           /*zero=*/false, &t);
+      if (t)
+        copyStrided(t->data, r.data, r.dims, r.strides, genc_dtype_size(spec.dtype));
+    }
+    outputs[k] = t;
+  }
+  std::set<const unsigned char *> freed;
+  for (const Result &r : rs)
+    if (!r.adopted && !claimed.count(r.allocated) && ownedByArtifact(r.allocated) &&
+        freed.insert(r.allocated).second)
+      m->freeResult(r.allocated);
   return status;
 }

@@ -66,15 +66,16 @@ extern "C" genc_status genc_tensor_load_npy(const char *path, genc_tensor **tens
   if (!type)
     return bad("dtype '" + descr + "' is not supported");
   genc_tensor *t;
-  if (genc_status s = genc_tensor_create(type->dtype, dims.data(), dims.size(), &t))
+  if (genc_status s = genc::runtime::createTensor(type->dtype, dims.data(), dims.size(),
+                                                 /*zero=*/false, &t))
     return s;
   size_t offset = start + headerLen;
-  if (all.size() - offset != t->data.size()) {
+  if (all.size() - offset != t->sizeBytes) {
     genc_tensor_free(t);
     return bad("the data is " + std::to_string(all.size() - offset) + " bytes, the shape needs " +
-               std::to_string(t->data.size()));
+               std::to_string(t->sizeBytes));
   }
-  std::memcpy(t->data.data(), all.data() + offset, t->data.size());
+  std::memcpy(t->data, all.data() + offset, t->sizeBytes);
   *tensor = t;
   return GENC_OK;
 }
@@ -101,6 +102,6 @@ extern "C" genc_status genc_tensor_save_npy(const genc_tensor *tensor, const cha
                      static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
   out.write(prefix, 10);
   out.write(header.data(), header.size());
-  out.write(reinterpret_cast<const char *>(tensor->data.data()), tensor->data.size());
+  out.write(reinterpret_cast<const char *>(tensor->data), tensor->sizeBytes);
   return out ? GENC_OK : fail(GENC_ERROR_IO, std::string("writing '") + path + "' failed");
 }

@@ -2,6 +2,8 @@
 
 #include "Internal.h"
 
+#include <cstdlib>
+#include <memory>
 #include <new>
 
 namespace {
@@ -24,6 +26,29 @@ bool genc::runtime::parseDType(const std::string &name, genc_dtype &dtype) {
       return true;
     }
   return false;
+}
+
+genc_status genc::runtime::createTensor(genc_dtype dtype, const int64_t *dims, size_t rank,
+                                        bool zero, genc_tensor **tensor) {
+  for (size_t i = 0; i < rank; ++i)
+    if (dims[i] < 0)
+      return fail(GENC_ERROR_INVALID_ARGUMENT, "tensor dim " + std::to_string(i) + " is negative");
+  try {
+    auto t = std::make_unique<genc_tensor>(dtype, std::vector<int64_t>(dims, dims + rank));
+    t->sizeBytes = t->numElements() * genc_dtype_size(dtype);
+    // One byte at least, so that every tensor has an address of its own.
+    size_t bytes = t->sizeBytes ? t->sizeBytes : 1;
+    t->owner = zero ? std::calloc(1, bytes) : std::malloc(bytes);
+    if (!t->owner)
+      return fail(GENC_ERROR_OUT_OF_MEMORY,
+                  "out of memory for a tensor of " + std::to_string(t->sizeBytes) + " bytes");
+    t->data = static_cast<unsigned char *>(t->owner);
+    t->release = std::free;
+    *tensor = t.release();
+    return GENC_OK;
+  } catch (const std::bad_alloc &) {
+    return fail(GENC_ERROR_OUT_OF_MEMORY, "out of memory for a tensor");
+  }
 }
 
 extern "C" {
@@ -58,25 +83,13 @@ size_t genc_dtype_size(genc_dtype dtype) {
 
 genc_status genc_tensor_create(genc_dtype dtype, const int64_t *dims, size_t rank,
                                genc_tensor **tensor) {
-  for (size_t i = 0; i < rank; ++i)
-    if (dims[i] < 0)
-      return genc::runtime::fail(GENC_ERROR_INVALID_ARGUMENT,
-                                 "tensor dim " + std::to_string(i) + " is negative");
-  try {
-    auto *t = new genc_tensor{dtype, std::vector<int64_t>(dims, dims + rank), {}};
-    t->data.resize(t->numElements() * genc_dtype_size(dtype));
-    *tensor = t;
-    return GENC_OK;
-  } catch (const std::bad_alloc &) {
-    return genc::runtime::fail(GENC_ERROR_OUT_OF_MEMORY, "out of memory for a tensor");
-  }
+  return genc::runtime::createTensor(dtype, dims, rank, /*zero=*/true, tensor);
 }
-
 void genc_tensor_free(genc_tensor *tensor) { delete tensor; }
 genc_dtype genc_tensor_dtype(const genc_tensor *t) { return t->dtype; }
 size_t genc_tensor_rank(const genc_tensor *t) { return t->dims.size(); }
 const int64_t *genc_tensor_dims(const genc_tensor *t) { return t->dims.data(); }
-void *genc_tensor_data(genc_tensor *t) { return t->data.data(); }
-size_t genc_tensor_size_bytes(const genc_tensor *t) { return t->data.size(); }
+void *genc_tensor_data(genc_tensor *t) { return t->data; }
+size_t genc_tensor_size_bytes(const genc_tensor *t) { return t->sizeBytes; }
 
 } // extern "C"

@@ -24,7 +24,9 @@ func.func @broadcast_add(%a: tensor<?x4xf32>, %b: tensor<1x4xf32>) -> tensor<?x4
 // CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-LABEL: func.func @matmul
 // CHECK: linalg.fill
+// An f32 matmul is marked for the CPU kernel (genc-call-cpu-kernels).
 // CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+// CHECK-SAME: genc.matmul = "row_major"
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @matmul(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x32xf32> {

@@ -22,13 +22,22 @@ using ::genc::driver::Emit;
 
 namespace {
 
-/// Links `object` into a shared library with the system's clang driver
-/// (the one LLVM 22 ships): code generation itself is in-process.
+/// Links `object` and the runtime's kernels (runtime/include/genc/kernels.h)
+/// into a shared library with the system's clang driver (the one LLVM 22
+/// ships): code generation itself is in-process.
 bool linkSharedLibrary(StringRef object, StringRef output, std::string &error) {
   std::string linker = "/usr/lib/llvm-22/bin/clang";
   if (const char *env = std::getenv("GENC_LINKER"))
     linker = env;
-  SmallVector<StringRef> args = {linker, "-shared", "-o", output, object, "-lm"};
+  std::string kernels = GENC_KERNELS_ARCHIVE;
+  if (const char *env = std::getenv("GENC_KERNELS_ARCHIVE"))
+    kernels = env;
+  if (!llvm::sys::fs::exists(kernels)) {
+    error = "the kernel library '" + kernels + "' is missing; build the genc_kernels target "
+            "or point GENC_KERNELS_ARCHIVE at it";
+    return false;
+  }
+  SmallVector<StringRef> args = {linker, "-shared", "-o", output, object, kernels, "-lm"};
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0 && error.empty())
     error = "the linker (" + linker + ") failed with status " + std::to_string(rc);

@@ -94,13 +94,19 @@ genc_tensor *loadTensorProto(llvm::StringRef path) {
   return t;
 }
 
-/// Where a compiled .onnx lives: keyed by the model's bytes and genc's
-/// version, so an edited model or a new genc recompiles.
+/// Where a compiled .onnx lives: keyed by the model's bytes and by this
+/// genc build (version, executable size and time), so an edited model or a
+/// rebuilt genc recompiles.
 std::string cachedArtifact(llvm::StringRef model) {
   auto buffer = llvm::MemoryBuffer::getFile(model);
   llvm::MD5 hash;
   hash.update(buffer ? (*buffer)->getBuffer() : llvm::StringRef(model));
   hash.update(GENC_VERSION);
+  static int anchor;
+  llvm::sys::fs::file_status self;
+  if (!llvm::sys::fs::status(llvm::sys::fs::getMainExecutable("genc", &anchor), self))
+    hash.update(std::to_string(self.getSize()) + "@" +
+                std::to_string(self.getLastModificationTime().time_since_epoch().count()));
   llvm::MD5::MD5Result digest;
   hash.final(digest);
   llvm::SmallString<256> dir;
@@ -133,9 +139,10 @@ int genc::driver::runRun(int argc, char **argv) {
                            cl::desc("Run N more times after a warm-up and print the median "
                                     "and minimum latency of the call"),
                            cl::init(0), cl::cat(category));
-  cl::opt<unsigned> threads("threads", cl::desc("Threads (the generated code is single-"
-                                                "threaded for now; accepted for scripts)"),
-                            cl::init(1), cl::cat(category));
+  cl::opt<unsigned> threads("threads",
+                            cl::desc("Threads the kernels run on, this one included "
+                                     "(default 0: every CPU the process may use)"),
+                            cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
 
@@ -153,6 +160,7 @@ int genc::driver::runRun(int argc, char **argv) {
   if (genc_model_load(artifact.c_str(), &loaded) != GENC_OK)
     return failWith(genc_status_message());
   std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
+  genc_model_set_threads(loaded, threads);
 
   std::map<std::string, TensorPtr> byName;
   for (const std::string &spec : inputs) {

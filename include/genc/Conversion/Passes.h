@@ -10,6 +10,15 @@
 
 namespace mlir::genc {
 
+/// Marks a linalg.generic that computes C += A·B (maps (batch..., m, k, n))
+/// and names B's layout: "row_major" ([..., K, N]) or "panels_32"
+/// ([ceil(N/32), K, 32], see genc-pack-matmul-weights).
+constexpr StringLiteral kMatmulAttrName = "genc.matmul";
+
+/// The bytes of a non-splat constant as they lie in memory (dense or
+/// dense_resource); failure when a resource has no data.
+FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
+
 #define GEN_PASS_DECL
 #include "genc/Conversion/Passes.h.inc"
 

@@ -40,4 +40,32 @@ def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
+  let summary = "Packs constant matmul operands into 32-wide column panels (exact)";
+  let description = [{
+    A matmul kernel streams B one 32-column panel at a time; a constant B
+    (a weight, or the transpose of one) is rewritten once, here, into
+    `[ceil(N/32), K, 32]` panels padded with zeros, and the matmul's
+    indexing map for B becomes `(n floordiv 32, k, n mod 32)`, so the op
+    still computes the same product. Applies to f32 linalg.generic matmuls
+    that genc-convert-to-linalg marked `genc.matmul = "row_major"`; they
+    are re-marked `"panels_32"`. The original constant stays only if
+    something else uses it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
+}
+
+def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
+  let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels (exact)";
+  let description = [{
+    After bufferization, every linalg.generic marked `genc.matmul` whose
+    operands are f32 memrefs becomes a call to `genc_matmul_f32(C, A, B,
+    layout)` (runtime/include/genc/kernels.h) with the operands cast to
+    unranked memrefs; the kernel accumulates into C exactly as the generic
+    would. The kernel is linked into the artifact by `genc compile`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // GENC_CONVERSION_PASSES_TD

@@ -38,6 +38,11 @@ const char *genc_status_message(void);
 genc_status genc_model_load(const char *path, genc_model **model);
 void genc_model_free(genc_model *model);
 
+/* Threads the model's kernels run on, the caller included; 0 means every
+ * CPU this process may use (the default after loading). */
+genc_status genc_model_set_threads(genc_model *model, unsigned threads);
+unsigned genc_model_threads(const genc_model *model);
+
 size_t genc_model_num_inputs(const genc_model *model);
 size_t genc_model_num_outputs(const genc_model *model);
 const char *genc_model_input_name(const genc_model *model, size_t i);

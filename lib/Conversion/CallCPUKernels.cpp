@@ -1,0 +1,83 @@
+//===- CallCPUKernels.cpp - marked matmuls on buffers → kernel calls -------===//
+
+#include "genc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_CALLCPUKERNELS
+#include "genc/Conversion/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+
+namespace {
+
+constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
+
+/// B layouts as runtime/include/genc/kernels.h numbers them.
+std::optional<int64_t> kernelLayout(StringRef layout) {
+  if (layout == "row_major")
+    return 0;
+  if (layout == "panels_32")
+    return 1;
+  return std::nullopt;
+}
+
+/// `func.func private @genc_matmul_f32(memref<*xf32>, memref<*xf32>,
+/// memref<*xf32>, i64)` with the C interface the kernel implements.
+func::FuncOp declareMatmulKernel(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kMatmulKernel))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
+  auto type = FunctionType::get(ctx, {memref, memref, memref, IntegerType::get(ctx, 64)}, {});
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), kMatmulKernel, type);
+  fn.setPrivate();
+  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return fn;
+}
+
+bool isF32Buffer(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getElementType().isF32();
+}
+
+struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::GenericOp> matmuls;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(genc::kMatmulAttrName))
+        matmuls.push_back(op);
+    });
+    for (linalg::GenericOp op : matmuls) {
+      std::optional<int64_t> layout =
+          kernelLayout(op->getAttrOfType<StringAttr>(genc::kMatmulAttrName).getValue());
+      if (!layout) {
+        op.emitError("unknown genc.matmul layout");
+        return signalPassFailure();
+      }
+      // Still on tensors (not bufferized) or not f32: the loops stay.
+      if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+          !llvm::all_of(op->getOperands(), isF32Buffer))
+        continue;
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      auto unranked = [&](Value v) -> Value {
+        Type t = UnrankedMemRefType::get(Float32Type::get(&getContext()), 0);
+        return memref::CastOp::create(b, loc, t, v);
+      };
+      func::FuncOp kernel = declareMatmulKernel(module);
+      Value layoutValue = arith::ConstantIntOp::create(b, loc, *layout, 64);
+      func::CallOp::create(b, loc, kernel,
+                           ValueRange{unranked(op.getDpsInits()[0]), unranked(op.getDpsInputs()[0]),
+                                      unranked(op.getDpsInputs()[1]), layoutValue});
+      op.erase();
+    }
+  }
+};
+
+} // namespace

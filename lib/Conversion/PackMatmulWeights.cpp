@@ -1,0 +1,115 @@
+//===- PackMatmulWeights.cpp - constant B operands as 32-wide panels -------===//
+
+#include "genc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Iterators.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_PACKMATMULWEIGHTS
+#include "genc/Conversion/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kPanel = 32;
+
+/// A 2-D f32 constant that a matmul reads as B, possibly through a
+/// transpose: B[k][n] = source[n][k] then.
+struct ConstantB {
+  ElementsAttr source;
+  bool transposed;
+};
+
+std::optional<ConstantB> matchConstantB(Value b) {
+  bool transposed = false;
+  if (auto t = b.getDefiningOp<linalg::TransposeOp>()) {
+    if (t.getPermutation() != ArrayRef<int64_t>{1, 0})
+      return std::nullopt;
+    b = t.getInput();
+    transposed = true;
+  }
+  auto constant = b.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto value = dyn_cast<ElementsAttr>(constant.getValue());
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  if (!value || value.isSplat() || !type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getElementType().isF32())
+    return std::nullopt;
+  return ConstantB{value, transposed};
+}
+
+/// [K, N] (or [N, K] transposed) → [ceil(N/32), K, 32], zero-padded.
+DenseResourceElementsAttr pack(const ConstantB &b, ArrayRef<char> bytes) {
+  auto shape = cast<ShapedType>(b.source.getType()).getShape();
+  int64_t k = b.transposed ? shape[1] : shape[0], n = b.transposed ? shape[0] : shape[1];
+  int64_t panels = llvm::divideCeil(n, kPanel);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      static_cast<size_t>(panels * k * kPanel) * sizeof(float), 64);
+  auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+  auto *in = reinterpret_cast<const float *>(bytes.data());
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < kPanel; ++j) {
+        int64_t col = p * kPanel + j;
+        *out++ = col >= n ? 0.0f : b.transposed ? in[col * k + kk] : in[kk * n + col];
+      }
+  auto type = RankedTensorType::get({panels, k, kPanel}, Float32Type::get(b.source.getContext()));
+  return DenseResourceElementsAttr::get(type, "packed_weight", std::move(blob));
+}
+
+struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
+  void runOnOperation() override {
+    // Packed once per (weight, orientation), shared by every matmul.
+    llvm::DenseMap<std::pair<Attribute, unsigned>, Value> packed;
+    WalkResult walk = getOperation().walk([&](linalg::GenericOp op) -> WalkResult {
+      auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
+      if (!layout || layout.getValue() != "row_major" || op.getNumDpsInputs() != 2)
+        return WalkResult::advance();
+      OpOperand *bOperand = op.getDpsInputOperand(1);
+      std::optional<ConstantB> b = matchConstantB(bOperand->get());
+      if (!b)
+        return WalkResult::advance();
+      Value &panels = packed[{b->source, b->transposed ? 1u : 0u}];
+      if (!panels) {
+        FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(b->source);
+        if (failed(bytes))
+          return op.emitError("a matmul weight has no data to pack");
+        auto fn = op->getParentOfType<FunctionOpInterface>();
+        OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
+        panels = arith::ConstantOp::create(builder, op.getLoc(), pack(*b, *bytes));
+      }
+      // B's map (..., k, n) becomes (n floordiv 32, k, n mod 32).
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      AffineMap bMap = maps[1];
+      AffineExpr k = bMap.getResult(bMap.getNumResults() - 2);
+      AffineExpr n = bMap.getResult(bMap.getNumResults() - 1);
+      maps[1] = AffineMap::get(bMap.getNumDims(), 0, {n.floorDiv(kPanel), k, n % kPanel},
+                               op.getContext());
+      bOperand->set(panels);
+      op.setIndexingMapsAttr(Builder(op.getContext()).getAffineMapArrayAttr(maps));
+      op->setAttr(genc::kMatmulAttrName, StringAttr::get(op.getContext(), "panels_32"));
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      signalPassFailure();
+    // Transposes and constants that only fed packed matmuls are dead now
+    // (users first, so a transpose goes before its constant).
+    getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](Operation *op) {
+      if (isa<linalg::TransposeOp, arith::ConstantOp, tensor::EmptyOp>(op) &&
+          isOpTriviallyDead(op))
+        op->erase();
+    });
+  }
+};
+
+} // namespace

@@ -1,0 +1,58 @@
+/*===- kernels.h - what compiled code calls, and how it gets threads -------===*
+ *
+ * The contract between an artifact and the runtime that loads it. The
+ * kernels (runtime/src/kernels, a static library) are linked into every
+ * artifact by `genc compile`; compiled code calls them through MLIR's C
+ * interface (`_mlir_ciface_<name>`, memrefs passed as pointers to their
+ * descriptors). They run serially until the runtime hands the artifact its
+ * thread pool through genc_artifact_set_parallel_for().
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef GENC_KERNELS_H
+#define GENC_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
+ * returns when all are done. */
+typedef void (*genc_task_fn)(void *ctx, int64_t i);
+typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, void *ctx);
+
+/* Exported by every artifact. `fn` == NULL makes the kernels serial again. */
+void genc_artifact_set_parallel_for(genc_parallel_for_fn fn, void *pool);
+
+/* Frees a buffer the artifact allocated (its results): compiled code
+ * allocates through the artifact's own block cache, not malloc. */
+void genc_artifact_free(void *ptr);
+
+/* MLIR's unranked memref as the C interface passes it: the rank and a
+ * pointer to {allocated, aligned, offset, sizes[rank], strides[rank]}. */
+typedef struct genc_unranked_memref {
+  int64_t rank;
+  void *descriptor;
+} genc_unranked_memref;
+
+/* B's layouts for genc_matmul_f32. */
+enum {
+  /* [batch..., K, N]: B as the graph has it. */
+  GENC_MATMUL_B_ROW_MAJOR = 0,
+  /* [ceil(N / 32), K, 32]: column panels, zero-padded, packed at compile
+   * time (genc-pack-matmul-weights); no batch dims. */
+  GENC_MATMUL_B_PANELS_32 = 1,
+};
+
+/* C[batch..., M, N] += A[batch..., M, K] · B, batch dims right-aligned and
+ * broadcast where their size is 1. */
+void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *c, genc_unranked_memref *a,
+                                  genc_unranked_memref *b, int64_t bLayout);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GENC_KERNELS_H */

@@ -1,0 +1,85 @@
+//===- ThreadPool.cpp - the runtime's worker threads -----------------------===//
+
+#include "ThreadPool.h"
+
+#include <sched.h>
+
+using genc::runtime::ThreadPool;
+
+namespace {
+// About 50 µs of polling before a worker sleeps.
+constexpr int kSpins = 20000;
+} // namespace
+
+ThreadPool::ThreadPool(unsigned threads) {
+  for (unsigned i = 1; i < threads; ++i)
+    workers.emplace_back([this] { work(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+    generation.fetch_add(1, std::memory_order_release);
+  }
+  wake.notify_all();
+  for (std::thread &t : workers)
+    t.join();
+}
+
+unsigned ThreadPool::availableThreads() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return static_cast<unsigned>(CPU_COUNT(&set));
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
+void ThreadPool::runTasks(const Loop &l) {
+  for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < l.n;)
+    l.task(l.ctx, i);
+}
+
+void ThreadPool::parallelFor(int64_t n, genc_task_fn task, void *ctx) {
+  if (workers.empty() || n <= 1) {
+    for (int64_t i = 0; i < n; ++i)
+      task(ctx, i);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    loop = Loop{n, task, ctx};
+    next.store(0, std::memory_order_relaxed);
+    busy.store(static_cast<unsigned>(workers.size()), std::memory_order_relaxed);
+    generation.fetch_add(1, std::memory_order_release);
+  }
+  wake.notify_all();
+  runTasks(loop);
+  // The loop's state must outlive every worker still inside it.
+  while (busy.load(std::memory_order_acquire) != 0)
+    std::this_thread::yield();
+}
+
+void ThreadPool::work() {
+  uint64_t seen = 0;
+  for (;;) {
+    int spins = 0;
+    while (generation.load(std::memory_order_acquire) == seen && spins < kSpins)
+      ++spins;
+    Loop current;
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait(lock, [&] { return generation.load(std::memory_order_acquire) != seen; });
+      if (stopping)
+        return;
+      seen = generation.load(std::memory_order_acquire);
+      current = loop;
+    }
+    runTasks(current);
+    busy.fetch_sub(1, std::memory_order_release);
+  }
+}
+
+void ThreadPool::run(void *pool, int64_t n, genc_task_fn task, void *ctx) {
+  static_cast<ThreadPool *>(pool)->parallelFor(n, task, ctx);
+}

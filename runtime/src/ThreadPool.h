@@ -1,0 +1,64 @@
+//===- ThreadPool.h - the runtime's worker threads --------------*- C++ -*-===//
+//
+// A fixed set of workers that run one parallel loop at a time, the calling
+// thread included. Workers spin briefly before sleeping: a decode step
+// issues a parallel loop per matmul, back to back, and waking a sleeping
+// thread costs more than some of those loops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_RUNTIME_THREADPOOL_H
+#define GENC_RUNTIME_THREADPOOL_H
+
+#include "genc/kernels.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace genc::runtime {
+
+class ThreadPool {
+public:
+  /// `threads` counts the caller: 1 means no workers.
+  explicit ThreadPool(unsigned threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  unsigned threads() const { return static_cast<unsigned>(workers.size()) + 1; }
+
+  /// Runs task(ctx, i) for i in [0, n) and returns when all are done.
+  void parallelFor(int64_t n, genc_task_fn task, void *ctx);
+
+  /// The genc_parallel_for_fn an artifact calls; `pool` is a ThreadPool.
+  static void run(void *pool, int64_t n, genc_task_fn task, void *ctx);
+
+  /// What threads a process may use (its CPU affinity mask).
+  static unsigned availableThreads();
+
+private:
+  struct Loop {
+    int64_t n = 0;
+    genc_task_fn task = nullptr;
+    void *ctx = nullptr;
+  };
+  void work();
+  void runTasks(const Loop &loop);
+
+  std::vector<std::thread> workers;
+  std::mutex mutex;
+  std::condition_variable wake;
+  Loop loop;                          // guarded by `generation`
+  std::atomic<uint64_t> generation{0}; // bumped per loop
+  std::atomic<int64_t> next{0};        // next task index
+  std::atomic<unsigned> busy{0};       // workers inside the current loop
+  bool stopping = false;
+};
+
+} // namespace genc::runtime
+
+#endif // GENC_RUNTIME_THREADPOOL_H

@@ -1,0 +1,99 @@
+//===- Memory.cpp - the buffers compiled code allocates --------------------===//
+//
+// Compiled code allocates its intermediate buffers per call (MLIR's
+// `use-generic-functions` allocation hooks). Handing them back to malloc
+// returns large blocks to the kernel, and the next call pays a page fault
+// per 4 KiB again: a fifth of a GPT-2 prefill. Freed blocks are kept
+// instead, keyed by exact size: a decoding loop asks for the same sizes
+// call after call. The cache holds at most kSlots blocks; the oldest goes
+// back to malloc when it is full.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/kernels.h"
+
+#include <atomic>
+#include <cstdlib>
+
+namespace {
+
+constexpr size_t kAlignment = 64; // a cache line, and what AVX-512 loads like
+constexpr int kSlots = 512;
+
+struct Slot {
+  void *block;
+  size_t size;
+};
+
+/// Blocks carry their size in the kAlignment bytes before the pointer.
+size_t &sizeOf(void *ptr) { return *reinterpret_cast<size_t *>(static_cast<char *>(ptr) - kAlignment); }
+
+class BlockCache {
+public:
+  void *take(size_t size) {
+    Lock lock(busy);
+    for (int i = count; i-- > 0;)
+      if (slots[i].size == size) {
+        void *block = slots[i].block;
+        slots[i] = slots[--count];
+        return block;
+      }
+    return nullptr;
+  }
+  /// Keeps `ptr`; returns the block that no longer fits, if any.
+  void *keep(void *ptr) {
+    Lock lock(busy);
+    void *evicted = nullptr;
+    if (count == kSlots) {
+      evicted = slots[0].block;
+      slots[0] = slots[--count];
+    }
+    slots[count++] = Slot{ptr, sizeOf(ptr)};
+    return evicted;
+  }
+
+private:
+  struct Lock {
+    explicit Lock(std::atomic_flag &f) : flag(f) {
+      while (flag.test_and_set(std::memory_order_acquire)) {
+      }
+    }
+    ~Lock() { flag.clear(std::memory_order_release); }
+    std::atomic_flag &flag;
+  };
+  std::atomic_flag busy = ATOMIC_FLAG_INIT;
+  Slot slots[kSlots];
+  int count = 0;
+};
+
+BlockCache cache;
+
+void release(void *ptr) {
+  if (ptr)
+    std::free(static_cast<char *>(ptr) - kAlignment);
+}
+
+} // namespace
+
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
+  if (void *block = cache.take(size))
+    return block;
+  void *raw = nullptr;
+  if (posix_memalign(&raw, kAlignment, size + kAlignment) != 0)
+    return nullptr;
+  void *ptr = static_cast<char *>(raw) + kAlignment;
+  sizeOf(ptr) = size;
+  return ptr;
+}
+
+extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  // Every block is kAlignment-aligned; larger alignments are not asked for.
+  return alignment <= kAlignment ? _mlir_memref_to_llvm_alloc(size) : nullptr;
+}
+
+extern "C" void _mlir_memref_to_llvm_free(void *ptr) {
+  if (ptr)
+    release(cache.keep(ptr));
+}
+
+extern "C" void genc_artifact_free(void *ptr) { _mlir_memref_to_llvm_free(ptr); }

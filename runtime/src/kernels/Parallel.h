@@ -1,0 +1,28 @@
+//===- Parallel.h - the kernels' view of the runtime's threads --*- C++ -*-===//
+
+#ifndef GENC_KERNELS_PARALLEL_H
+#define GENC_KERNELS_PARALLEL_H
+
+#include "genc/kernels.h"
+
+#include <cstdint>
+
+namespace genc::kernels {
+
+/// Calls f(i) for every i in [0, n) on the pool the runtime installed, or
+/// serially when there is none.
+template <typename F> void parallelFor(int64_t n, F &&f);
+
+namespace detail {
+void dispatch(int64_t n, genc_task_fn task, void *ctx);
+} // namespace detail
+
+template <typename F> void parallelFor(int64_t n, F &&f) {
+  detail::dispatch(
+      n, [](void *ctx, int64_t i) { (*static_cast<F *>(ctx))(i); },
+      static_cast<void *>(&f));
+}
+
+} // namespace genc::kernels
+
+#endif // GENC_KERNELS_PARALLEL_H

@@ -1,0 +1,163 @@
+//===- MatmulTest.cpp - genc_matmul_f32 against a plain triple loop --------===//
+
+#include "ThreadPool.h"
+#include "genc/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
+
+namespace {
+
+/// A strided view of `data` as compiled code passes it: the descriptor
+/// words {allocated, aligned, offset, sizes, strides} and the unranked
+/// memref pointing at them.
+struct Memref {
+  std::vector<int64_t> words;
+  genc_unranked_memref ref;
+
+  Memref(float *data, std::vector<int64_t> sizes, std::vector<int64_t> strides = {},
+         int64_t offset = 0) {
+    if (strides.empty()) {
+      strides.resize(sizes.size());
+      int64_t s = 1;
+      for (size_t d = sizes.size(); d-- > 0; s *= sizes[d])
+        strides[d] = s;
+    }
+    words = {reinterpret_cast<int64_t>(data), reinterpret_cast<int64_t>(data), offset};
+    words.insert(words.end(), sizes.begin(), sizes.end());
+    words.insert(words.end(), strides.begin(), strides.end());
+    ref = {static_cast<int64_t>(sizes.size()), words.data()};
+  }
+};
+
+std::vector<float> randomValues(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(gen);
+  return v;
+}
+
+/// [K, N] → [ceil(N/32), K, 32], zero-padded: the layout kernels.h names.
+std::vector<float> packPanels(const std::vector<float> &b, int64_t k, int64_t n) {
+  int64_t panels = (n + 31) / 32;
+  std::vector<float> out(panels * k * 32, 0.0f);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < 32 && p * 32 + j < n; ++j)
+        out[(p * k + kk) * 32 + j] = b[kk * n + p * 32 + j];
+  return out;
+}
+
+void expectNear(const std::vector<float> &got, const std::vector<double> &want, int64_t k) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], 1e-5 * (k + 1)) << "at element " << i;
+}
+
+class Matmul : public ::testing::TestWithParam<unsigned> {
+protected:
+  void SetUp() override {
+    pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
+    genc_artifact_set_parallel_for(genc::runtime::ThreadPool::run, pool.get());
+  }
+  void TearDown() override { genc_artifact_set_parallel_for(nullptr, nullptr); }
+  std::unique_ptr<genc::runtime::ThreadPool> pool;
+};
+
+/// C (starting non-zero: the kernel accumulates) += A·B for a 2-D problem,
+/// B row-major and packed.
+TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
+  const int64_t sizes[][3] = {{1, 1, 1},   {1, 768, 64}, {13, 45, 7},
+                              {8, 32, 16}, {128, 100, 33}, {300, 70, 20}};
+  for (const auto &[m, n, k] : sizes) {
+    SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
+    std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),
+                       c0 = randomValues(m * n, 3);
+    std::vector<double> want(c0.begin(), c0.end());
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t kk = 0; kk < k; ++kk)
+          want[i * n + j] += double(a[i * k + kk]) * b[kk * n + j];
+    std::vector<float> packed = packPanels(b, k, n);
+    for (int64_t layout : {GENC_MATMUL_B_ROW_MAJOR, GENC_MATMUL_B_PANELS_32}) {
+      std::vector<float> c = c0;
+      Memref cm(c.data(), {m, n}), am(a.data(), {m, k});
+      Memref bm = layout == GENC_MATMUL_B_ROW_MAJOR ? Memref(b.data(), {k, n})
+                                                    : Memref(packed.data(), {(n + 31) / 32, k, 32});
+      _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, layout);
+      expectNear(c, want, k);
+    }
+  }
+}
+
+/// Batch dims broadcast where their size is 1 or missing: A [2, 3, M, K],
+/// B [3, K, N] (one per middle index), C [2, 3, M, N].
+TEST_P(Matmul, BroadcastsBatchDims) {
+  const int64_t b0 = 2, b1 = 3, m = 5, k = 9, n = 37;
+  std::vector<float> a = randomValues(b0 * b1 * m * k, 4), b = randomValues(b1 * k * n, 5);
+  std::vector<float> c(b0 * b1 * m * n, 0.0f);
+  std::vector<double> want(c.size(), 0.0);
+  for (int64_t i0 = 0; i0 < b0; ++i0)
+    for (int64_t i1 = 0; i1 < b1; ++i1)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          for (int64_t kk = 0; kk < k; ++kk)
+            want[((i0 * b1 + i1) * m + i) * n + j] +=
+                double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
+  Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR);
+  expectNear(c, want, k);
+}
+
+/// A weight shared across the batch: rows of every item form one problem.
+TEST_P(Matmul, SharedWeightAcrossBatch) {
+  const int64_t batch = 3, m = 7, k = 16, n = 50;
+  std::vector<float> a = randomValues(batch * m * k, 6), b = randomValues(k * n, 7);
+  std::vector<float> packed = packPanels(b, k, n), c(batch * m * n, 0.0f);
+  std::vector<double> want(c.size(), 0.0);
+  for (int64_t r = 0; r < batch * m; ++r)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t kk = 0; kk < k; ++kk)
+        want[r * n + j] += double(a[r * k + kk]) * b[kk * n + j];
+  Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
+      bm(packed.data(), {(n + 31) / 32, k, 32});
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_PANELS_32);
+  expectNear(c, want, k);
+}
+
+/// Strided operands: A read through a transposed view, B with a column
+/// stride of 2 (the scalar path), C with an offset.
+TEST_P(Matmul, StridedViews) {
+  const int64_t m = 6, k = 5, n = 40;
+  std::vector<float> at = randomValues(k * m, 8); // A stored transposed: [K, M]
+  std::vector<float> b = randomValues(k * n * 2, 9);
+  std::vector<float> c(1 + m * n, 0.0f);
+  std::vector<double> want(m * n, 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t kk = 0; kk < k; ++kk)
+        want[i * n + j] += double(at[kk * m + i]) * b[kk * 2 * n + 2 * j];
+  Memref am(at.data(), {m, k}, {1, m}), bm(b.data(), {k, n}, {2 * n, 2}),
+      cm(c.data(), {m, n}, {n, 1}, /*offset=*/1);
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR);
+  expectNear(std::vector<float>(c.begin() + 1, c.end()), want, k);
+  EXPECT_EQ(c[0], 0.0f) << "wrote before the view's offset";
+}
+
+/// Empty dims leave C alone.
+TEST_P(Matmul, EmptyDims) {
+  std::vector<float> c(4, 7.0f), a(1), b(1);
+  Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {0, 2});
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR);
+  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));
+
+} // namespace

@@ -44,10 +44,10 @@ createTargetMachine(const genc::CPUTargetOptions &options, std::string &error) {
       level));
 }
 
-/// `void genc_main(void **args)`: calls `_mlir_ciface_main` with args[i]
+/// `void genc_main(void **args)`: calls `_mlir_ciface_genc_model` with args[i]
 /// as its i-th pointer parameter, so the runtime needs one signature.
 static void addPackedEntryPoint(llvm::Module &module) {
-  llvm::Function *ciface = module.getFunction("_mlir_ciface_main");
+  llvm::Function *ciface = module.getFunction(("_mlir_ciface_" + genc::kCompiledModelName).str());
   if (!ciface)
     return;
   llvm::LLVMContext &ctx = module.getContext();

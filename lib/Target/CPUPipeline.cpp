@@ -126,6 +126,8 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   if (failed(applyPatternsGreedily(module, std::move(concat))))
     return failure();
 
+  main.setSymName(kCompiledModelName);
+
   // The C interface gives every function a stable, descriptor-based ABI.
   // Arguments are the caller's buffers (inputs, mapped weights): never
   // written in place.

@@ -139,6 +139,53 @@ static bool isCompleteElf(const std::string &path, std::string &why) {
   return true;
 }
 
+namespace {
+/// Everything after opening the code: its symbols, the signature, the pool
+/// and the mapped weights. `what` names the artifact in messages.
+genc_status bindArtifact(genc_model &model, const std::string &what,
+                         const std::string &weightsPath) {
+  auto *signature = static_cast<const char *>(dlsym(model.library, "genc_signature"));
+  model.entry = reinterpret_cast<void (*)(void **)>(dlsym(model.library, "genc_main"));
+  if (!signature || !model.entry)
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                what + ": not a genc artifact (no genc_signature/genc_main); compile it with "
+                       "`genc compile`");
+  if (genc_status s = model.parseSignature(signature, what))
+    return s;
+  model.setParallelFor = reinterpret_cast<void (*)(genc_parallel_for_fn, void *)>(
+      dlsym(model.library, "genc_artifact_set_parallel_for"));
+  if (auto *artifactFree =
+          reinterpret_cast<void (*)(void *)>(dlsym(model.library, "genc_artifact_free")))
+    model.freeResult = artifactFree;
+  model.pool = std::make_unique<genc::runtime::ThreadPool>(
+      genc::runtime::ThreadPool::availableThreads());
+
+  int fd = open(weightsPath.c_str(), O_RDONLY);
+  if (fd < 0)
+    return fail(GENC_ERROR_IO, "cannot open the weights '" + weightsPath + "' beside the model");
+  struct stat st;
+  fstat(fd, &st);
+  model.weightsSize = static_cast<size_t>(st.st_size);
+  if (model.weightsSize != model.expectedWeightsSize) {
+    close(fd);
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                "'" + weightsPath + "' has " + std::to_string(model.weightsSize) +
+                    " bytes but the model expects " + std::to_string(model.expectedWeightsSize) +
+                    "; it is truncated or belongs to another build");
+  }
+  if (model.weightsSize) {
+    model.weights = mmap(nullptr, model.weightsSize, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (model.weights == MAP_FAILED) {
+      close(fd);
+      model.weights = nullptr;
+      return fail(GENC_ERROR_IO, "cannot map '" + weightsPath + "'");
+    }
+  }
+  close(fd);
+  return GENC_OK;
+}
+} // namespace
+
 extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
   auto model = std::make_unique<genc_model>();
   std::string p = path;
@@ -153,45 +200,17 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
   if (!model->library)
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 p + ": not a loadable genc artifact (" + dlerror() + ")");
-  auto *signature = static_cast<const char *>(dlsym(model->library, "genc_signature"));
-  model->entry = reinterpret_cast<void (*)(void **)>(dlsym(model->library, "genc_main"));
-  if (!signature || !model->entry)
-    return fail(GENC_ERROR_INVALID_ARTIFACT,
-                p + ": not a genc artifact (no genc_signature/genc_main); compile it with "
-                    "`genc compile`");
-  if (genc_status s = model->parseSignature(signature, p))
+  if (genc_status s = bindArtifact(*model, p, p + ".weights"))
     return s;
-  model->setParallelFor = reinterpret_cast<void (*)(genc_parallel_for_fn, void *)>(
-      dlsym(model->library, "genc_artifact_set_parallel_for"));
-  if (auto *artifactFree =
-          reinterpret_cast<void (*)(void *)>(dlsym(model->library, "genc_artifact_free")))
-    model->freeResult = artifactFree;
-  model->pool = std::make_unique<genc::runtime::ThreadPool>(
-      genc::runtime::ThreadPool::availableThreads());
+  *out = model.release();
+  return GENC_OK;
+}
 
-  std::string weightsPath = p + ".weights";
-  int fd = open(weightsPath.c_str(), O_RDONLY);
-  if (fd < 0)
-    return fail(GENC_ERROR_IO, "cannot open the weights '" + weightsPath + "' beside the model");
-  struct stat st;
-  fstat(fd, &st);
-  model->weightsSize = static_cast<size_t>(st.st_size);
-  if (model->weightsSize != model->expectedWeightsSize) {
-    close(fd);
-    return fail(GENC_ERROR_INVALID_ARTIFACT,
-                "'" + weightsPath + "' has " + std::to_string(model->weightsSize) +
-                    " bytes but the model expects " + std::to_string(model->expectedWeightsSize) +
-                    "; it is truncated or belongs to another build");
-  }
-  if (model->weightsSize) {
-    model->weights = mmap(nullptr, model->weightsSize, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (model->weights == MAP_FAILED) {
-      close(fd);
-      model->weights = nullptr;
-      return fail(GENC_ERROR_IO, "cannot map '" + weightsPath + "'");
-    }
-  }
-  close(fd);
+extern "C" genc_status genc_model_load_linked(const char *weightsPath, genc_model **out) {
+  auto model = std::make_unique<genc_model>();
+  model->library = dlopen(nullptr, RTLD_NOW);
+  if (genc_status s = bindArtifact(*model, "this program", weightsPath))
+    return s;
   *out = model.release();
   return GENC_OK;
 }

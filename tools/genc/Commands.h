@@ -17,7 +17,7 @@ int runCompile(int argc, char **argv);
 /// `genc run MODEL --input NAME=FILE ... --output-dir DIR`.
 int runRun(int argc, char **argv);
 
-enum class Emit { SharedLibrary, Object, LLVMIR, MLIR };
+enum class Emit { SharedLibrary, Executable, Object, LLVMIR, MLIR };
 
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.
 int compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,

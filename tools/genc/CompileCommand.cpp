@@ -22,22 +22,37 @@ using ::genc::driver::Emit;
 
 namespace {
 
-/// Links `object` and the runtime's kernels (runtime/include/genc/kernels.h)
-/// into a shared library with the system's clang driver (the one LLVM 22
-/// ships): code generation itself is in-process.
-bool linkSharedLibrary(StringRef object, StringRef output, std::string &error) {
+/// Links `object` with the runtime's archives into a shared library (the
+/// kernels, runtime/include/genc/kernels.h) or an executable (the kernels,
+/// the runtime and the main() of runtime/src/exe/Main.cpp), with the
+/// system's clang driver (the one LLVM 22 ships): code generation itself is
+/// in-process.
+bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
   std::string linker = "/usr/lib/llvm-22/bin/clang";
   if (const char *env = std::getenv("GENC_LINKER"))
     linker = env;
-  std::string kernels = GENC_KERNELS_ARCHIVE;
-  if (const char *env = std::getenv("GENC_KERNELS_ARCHIVE"))
-    kernels = env;
-  if (!llvm::sys::fs::exists(kernels)) {
-    error = "the kernel library '" + kernels + "' is missing; build the genc_kernels target "
-            "or point GENC_KERNELS_ARCHIVE at it";
-    return false;
+  std::string libDir = GENC_LIB_DIR;
+  if (const char *env = std::getenv("GENC_LIB_DIR"))
+    libDir = env;
+  SmallVector<std::string> archives = {"libgenc_kernels.a"};
+  if (emit == Emit::Executable)
+    archives = {"libgenc_exe_main.a", "libgenc_runtime_static.a", "libgenc_kernels.a"};
+  for (std::string &archive : archives) {
+    archive = (libDir + "/" + archive);
+    if (!llvm::sys::fs::exists(archive)) {
+      error = "the runtime library '" + archive + "' is missing; build genc's runtime targets "
+              "or point GENC_LIB_DIR at the folder that holds them";
+      return false;
+    }
   }
-  SmallVector<StringRef> args = {linker, "-shared", "-o", output, object, kernels, "-lm"};
+  SmallVector<StringRef> args = {linker, "-o", output, object};
+  if (emit == Emit::SharedLibrary)
+    args.insert(args.begin() + 1, "-shared");
+  args.append(archives.begin(), archives.end());
+  // An executable finds its own genc_main through dlsym: export it.
+  if (emit == Emit::Executable)
+    args.append({"-rdynamic", "-lstdc++", "-ldl", "-lpthread"});
+  args.push_back("-lm");
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0 && error.empty())
     error = "the linker (" + linker + ") failed with status " + std::to_string(rc);
@@ -54,6 +69,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   cl::opt<Emit> emit(
       "emit", cl::desc("What to write"), cl::init(Emit::SharedLibrary),
       cl::values(clEnumValN(Emit::SharedLibrary, "so", "a shared library with a C ABI (default)"),
+                 clEnumValN(Emit::Executable, "exe",
+                            "a program: OUT --input NAME=FILE.npy ... --output-dir DIR"),
                  clEnumValN(Emit::Object, "obj", "an object file"),
                  clEnumValN(Emit::LLVMIR, "llvm", "LLVM IR, optimised"),
                  clEnumValN(Emit::MLIR, "mlir", "the LLVM-dialect MLIR module")),
@@ -115,8 +132,9 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   if (emit == Emit::LLVMIR)
     return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
+  bool linked = emit == Emit::SharedLibrary || emit == Emit::Executable;
   SmallString<256> object(output);
-  if (emit == Emit::SharedLibrary)
+  if (linked)
     object += ".o";
   {
     std::error_code ec;
@@ -130,10 +148,10 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
       return 1;
     }
   }
-  if (emit == Emit::SharedLibrary) {
-    bool linked = linkSharedLibrary(object, output, error);
+  if (linked) {
+    bool ok = link(emit, object, output, error);
     llvm::sys::fs::remove(object);
-    if (!linked) {
+    if (!ok) {
       llvm::errs() << "error: linking '" << output << "': " << error << "\n";
       return 1;
     }

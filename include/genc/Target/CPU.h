@@ -16,6 +16,10 @@ class raw_pwrite_stream;
 
 namespace mlir::genc {
 
+/// What @main is called once compiled: a C `main` would take over the
+/// program an artifact is linked into (`--emit=exe`) or loaded by.
+constexpr StringLiteral kCompiledModelName = "genc_model";
+
 struct CPUTargetOptions {
   /// LLVM optimisation level, 0..3.
   unsigned optLevel = 2;

@@ -36,6 +36,10 @@ const char *genc_status_message(void);
 
 /* Loads OUT.so and maps OUT.so.weights beside it. */
 genc_status genc_model_load(const char *path, genc_model **model);
+/* For a program the model is linked into (`genc compile --emit=exe`, or
+ * your own link of `--emit=obj` with -rdynamic): its own genc_main and
+ * genc_signature, and the weights file at `weights_path`. */
+genc_status genc_model_load_linked(const char *weights_path, genc_model **model);
 void genc_model_free(genc_model *model);
 
 /* Threads the model's kernels run on, the caller included; 0 means every

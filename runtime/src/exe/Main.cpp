@@ -1,0 +1,126 @@
+//===- Main.cpp - the main() of `genc compile --emit=exe` programs ---------===//
+//
+//   PROGRAM --input NAME=FILE.npy ... [--output-dir DIR] [--threads T]
+//
+// Runs the model linked into this program on .npy inputs, prints each
+// output's dtype and shape, and writes DIR/<output name>.npy. The weights
+// are PROGRAM.weights beside the program.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/genc.h"
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using Tensor = std::unique_ptr<genc_tensor, void (*)(genc_tensor *)>;
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
+std::string selfPath(const char *argv0) {
+  char buffer[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string(argv0);
+}
+
+int usage(const char *argv0) {
+  std::fprintf(stderr, "usage: %s --input NAME=FILE.npy ... [--output-dir DIR] [--threads T]\n",
+               argv0);
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::map<std::string, Tensor> inputs;
+  std::string outputDir;
+  unsigned threads = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
+    if (arg == "--input") {
+      const char *spec = value();
+      const char *eq = spec ? std::strchr(spec, '=') : nullptr;
+      if (!eq)
+        return fail("--input takes NAME=FILE.npy");
+      genc_tensor *t = nullptr;
+      if (genc_tensor_load_npy(eq + 1, &t) != GENC_OK)
+        return fail(genc_status_message());
+      if (!inputs.emplace(std::string(spec, eq), Tensor(t, genc_tensor_free)).second)
+        return fail("input '" + std::string(spec, eq) + "' is given twice");
+    } else if (arg == "--output-dir") {
+      const char *dir = value();
+      if (!dir)
+        return usage(argv[0]);
+      outputDir = dir;
+    } else if (arg == "--threads") {
+      const char *t = value();
+      if (!t)
+        return usage(argv[0]);
+      threads = static_cast<unsigned>(std::strtoul(t, nullptr, 10));
+    } else {
+      return usage(argv[0]);
+    }
+  }
+
+  genc_model *loaded = nullptr;
+  if (genc_model_load_linked((selfPath(argv[0]) + ".weights").c_str(), &loaded) != GENC_OK)
+    return fail(genc_status_message());
+  std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
+  genc_model_set_threads(loaded, threads);
+
+  std::vector<const genc_tensor *> ordered;
+  for (size_t i = 0; i < genc_model_num_inputs(loaded); ++i) {
+    const char *name = genc_model_input_name(loaded, i);
+    auto it = inputs.find(name);
+    if (it == inputs.end())
+      return fail(std::string("missing input '") + name + "': pass it as --input " + name +
+                  "=FILE.npy");
+    ordered.push_back(it->second.get());
+  }
+  if (inputs.size() != ordered.size())
+    for (const auto &[name, tensor] : inputs) {
+      bool used = false;
+      for (const genc_tensor *t : ordered)
+        used |= t == tensor.get();
+      if (!used)
+        return fail("the model has no input named '" + name + "'");
+    }
+
+  size_t numOutputs = genc_model_num_outputs(loaded);
+  std::vector<genc_tensor *> raw(numOutputs, nullptr);
+  genc_status status = genc_model_run(loaded, ordered.data(), ordered.size(), raw.data());
+  std::vector<Tensor> outputs;
+  for (genc_tensor *t : raw)
+    outputs.emplace_back(t, genc_tensor_free);
+  if (status != GENC_OK)
+    return fail(genc_status_message());
+  if (!outputDir.empty())
+    mkdir(outputDir.c_str(), 0777);
+  for (size_t k = 0; k < numOutputs; ++k) {
+    genc_tensor *t = outputs[k].get();
+    std::printf("%s: %s[", genc_model_output_name(loaded, k), genc_dtype_name(genc_tensor_dtype(t)));
+    for (size_t d = 0; d < genc_tensor_rank(t); ++d)
+      std::printf("%s%lld", d ? "," : "", static_cast<long long>(genc_tensor_dims(t)[d]));
+    std::printf("]\n");
+    if (outputDir.empty())
+      continue;
+    std::string path = outputDir + "/" + genc_model_output_name(loaded, k) + ".npy";
+    if (genc_tensor_save_npy(t, path.c_str()) != GENC_OK)
+      return fail(genc_status_message());
+  }
+  return 0;
+}

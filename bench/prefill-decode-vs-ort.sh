@@ -70,3 +70,14 @@ for line in open(sys.argv[2]):
           f"at {bw:.1f} GB/s ({threads} threads) the roofline is {streamed / bw / 1e6:.1f} ms")
 PY
 done
+
+echo "== numerics: |genc - ort| of the logits (fp32 rounding at this size; FAIL is the zoo tests' 1e-4 bound)"
+for m in $models; do
+  for step in prefill decode; do
+    if [ $step = prefill ]; then v=no-past; inputs=${prefill[$m]}; else v=with-past; inputs=${decode[$m]}; fi
+    node "$root/tools/reference/run.mjs" "$work/$m-$v-opset17.onnx" "$work/$m-$step-ort" $inputs > /dev/null
+    "$genc" run "$work/$m-$v.so" $(as_inputs "$inputs") --output-dir "$work/$m-$step-genc" > /dev/null
+    /usr/bin/python3 "$root/test/E2E/compare.py" "$work/$m-$step-genc" "$work/$m-$step-ort" |
+      grep "^logits" | sed "s/^/$m $step: /" || true
+  done
+done

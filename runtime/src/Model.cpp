@@ -412,7 +412,7 @@ extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *i
   }
   std::set<const unsigned char *> freed;
   for (const Result &r : rs)
-    if (!r.adopted && !claimed.count(r.allocated) && ownedByArtifact(r.allocated) &&
+    if (!claimed.count(r.allocated) && ownedByArtifact(r.allocated) &&
         freed.insert(r.allocated).second)
       m->freeResult(r.allocated);
   return status;

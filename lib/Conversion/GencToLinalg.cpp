@@ -147,8 +147,24 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange operands, Type resultEl
   return generic.getResult(0);
 }
 
-/// Converts a scalar between element types with ONNX Cast semantics.
-Value convertScalar(OpBuilder &b, Location loc, Value v, Type to) {
+/// Whether `t` (a tensor or its element type) holds unsigned integers.
+/// arith works on signless integers only: elementwise lowering bitcasts
+/// unsigned tensors to signless ones and picks the unsigned arith op.
+bool isUnsignedInt(Type t) {
+  return getElementTypeOrSelf(t).isUnsignedInteger();
+}
+
+/// The signless element type arith computes `t` in.
+Type signless(Type t) {
+  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+/// Converts a scalar between element types with ONNX Cast semantics; `to`
+/// is signless and the flags say how the integers are to be read.
+Value convertScalar(OpBuilder &b, Location loc, Value v, Type to, bool fromUnsigned = false,
+                    bool toUnsigned = false) {
   Type from = v.getType();
   if (from == to)
     return v;
@@ -161,32 +177,39 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, Type to) {
     if (to.isInteger(1))
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
                                    scalarConst(b, loc, from, 0));
-    return arith::FPToSIOp::create(b, loc, to, v);
+    return toUnsigned ? arith::FPToUIOp::create(b, loc, to, v).getResult()
+                      : arith::FPToSIOp::create(b, loc, to, v).getResult();
   }
+  fromUnsigned |= from.isInteger(1);
   if (toFloat)
-    return from.isInteger(1) ? arith::UIToFPOp::create(b, loc, to, v).getResult()
-                             : arith::SIToFPOp::create(b, loc, to, v).getResult();
+    return fromUnsigned ? arith::UIToFPOp::create(b, loc, to, v).getResult()
+                        : arith::SIToFPOp::create(b, loc, to, v).getResult();
   unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
   if (tw == 1)
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
                                  scalarConst(b, loc, from, 0));
-  if (fw == 1)
-    return arith::ExtUIOp::create(b, loc, to, v);
   if (fw < tw)
-    return arith::ExtSIOp::create(b, loc, to, v);
-  return arith::TruncIOp::create(b, loc, to, v);
+    return fromUnsigned ? arith::ExtUIOp::create(b, loc, to, v).getResult()
+                        : arith::ExtSIOp::create(b, loc, to, v).getResult();
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, to, v);
+  return v; // Same width, other signedness: the same bits.
 }
 
 /// The scalar computation of an elementwise genc op.
+/// `a` are the op's operands as signless scalars; the op's own operand
+/// types say which integers are unsigned.
 FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
   Type t = a[0].getType();
   bool isFloat = isa<FloatType>(t);
+  bool isUnsigned = isUnsignedInt(op->getOperand(0).getType());
   auto one = [&] { return scalarConst(b, loc, t, 1); };
   auto zero = [&] { return scalarConst(b, loc, t, 0); };
-  auto cmp = [&](arith::CmpFPredicate f, arith::CmpIPredicate i) -> Value {
+  auto cmp = [&](arith::CmpFPredicate f, arith::CmpIPredicate i,
+                 arith::CmpIPredicate u) -> Value {
     if (isFloat)
       return arith::CmpFOp::create(b, loc, f, a[0], a[1]);
-    return arith::CmpIOp::create(b, loc, i, a[0], a[1]);
+    return arith::CmpIOp::create(b, loc, isUnsigned ? u : i, a[0], a[1]);
   };
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
@@ -204,21 +227,28 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
                        : arith::MulIOp::create(b, loc, a[0], a[1]).getResult();
       })
       .Case([&](DivOp) -> Value {
-        return isFloat ? arith::DivFOp::create(b, loc, a[0], a[1]).getResult()
-                       : arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
+        if (isFloat)
+          return arith::DivFOp::create(b, loc, a[0], a[1]);
+        return isUnsigned ? arith::DivUIOp::create(b, loc, a[0], a[1]).getResult()
+                          : arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
       })
       .Case([&](PowOp) -> FailureOr<Value> {
+        bool unsignedExponent = isUnsignedInt(op->getOperand(1).getType());
         if (isFloat)
-          return math::PowFOp::create(b, loc, a[0], convertScalar(b, loc, a[1], t)).getResult();
+          return math::PowFOp::create(b, loc, a[0],
+                                      convertScalar(b, loc, a[1], t, unsignedExponent))
+              .getResult();
         // Integer bases: f64 holds every power that fits the result exactly.
         Type f64 = b.getF64Type();
-        Value r = math::PowFOp::create(b, loc, convertScalar(b, loc, a[0], f64),
-                                       convertScalar(b, loc, a[1], f64));
-        return convertScalar(b, loc, r, t);
+        Value r = math::PowFOp::create(b, loc, convertScalar(b, loc, a[0], f64, isUnsigned),
+                                       convertScalar(b, loc, a[1], f64, unsignedExponent));
+        return convertScalar(b, loc, r, t, /*fromUnsigned=*/false, isUnsigned);
       })
       .Case([&](ModOp m) -> Value {
         if (isFloat)
           return arith::RemFOp::create(b, loc, a[0], a[1]);
+        if (isUnsigned) // Both signs agree: fmod and Python's mod coincide.
+          return arith::RemUIOp::create(b, loc, a[0], a[1]);
         Value r = arith::RemSIOp::create(b, loc, a[0], a[1]);
         if (m.getFmod())
           return r;
@@ -232,28 +262,33 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
                                        arith::AddIOp::create(b, loc, r, a[1]), r);
       })
       .Case([&](MaxOp) -> Value {
-        return isFloat ? arith::MaximumFOp::create(b, loc, a[0], a[1]).getResult()
-                       : arith::MaxSIOp::create(b, loc, a[0], a[1]).getResult();
+        if (isFloat)
+          return arith::MaximumFOp::create(b, loc, a[0], a[1]);
+        return isUnsigned ? arith::MaxUIOp::create(b, loc, a[0], a[1]).getResult()
+                          : arith::MaxSIOp::create(b, loc, a[0], a[1]).getResult();
       })
       .Case([&](MinOp) -> Value {
-        return isFloat ? arith::MinimumFOp::create(b, loc, a[0], a[1]).getResult()
-                       : arith::MinSIOp::create(b, loc, a[0], a[1]).getResult();
+        if (isFloat)
+          return arith::MinimumFOp::create(b, loc, a[0], a[1]);
+        return isUnsigned ? arith::MinUIOp::create(b, loc, a[0], a[1]).getResult()
+                          : arith::MinSIOp::create(b, loc, a[0], a[1]).getResult();
       })
       .Case([&](AndOp) -> Value { return arith::AndIOp::create(b, loc, a[0], a[1]); })
       .Case([&](OrOp) -> Value { return arith::OrIOp::create(b, loc, a[0], a[1]); })
       .Case([&](XorOp) -> Value { return arith::XOrIOp::create(b, loc, a[0], a[1]); })
-      .Case([&](EqualOp) { return cmp(FP::OEQ, IP::eq); })
-      .Case([&](LessOp) { return cmp(FP::OLT, IP::slt); })
-      .Case([&](LessEqualOp) { return cmp(FP::OLE, IP::sle); })
-      .Case([&](GreaterOp) { return cmp(FP::OGT, IP::sgt); })
-      .Case([&](GreaterEqualOp) { return cmp(FP::OGE, IP::sge); })
+      .Case([&](EqualOp) { return cmp(FP::OEQ, IP::eq, IP::eq); })
+      .Case([&](LessOp) { return cmp(FP::OLT, IP::slt, IP::ult); })
+      .Case([&](LessEqualOp) { return cmp(FP::OLE, IP::sle, IP::ule); })
+      .Case([&](GreaterOp) { return cmp(FP::OGT, IP::sgt, IP::ugt); })
+      .Case([&](GreaterEqualOp) { return cmp(FP::OGE, IP::sge, IP::uge); })
       .Case([&](NegOp) -> Value {
         return isFloat ? arith::NegFOp::create(b, loc, a[0]).getResult()
                        : arith::SubIOp::create(b, loc, zero(), a[0]).getResult();
       })
       .Case([&](AbsOp) -> Value {
-        return isFloat ? math::AbsFOp::create(b, loc, a[0]).getResult()
-                       : math::AbsIOp::create(b, loc, a[0]).getResult();
+        if (isFloat)
+          return math::AbsFOp::create(b, loc, a[0]);
+        return isUnsigned ? a[0] : math::AbsIOp::create(b, loc, a[0]).getResult();
       })
       .Case([&](SqrtOp) -> Value { return math::SqrtOp::create(b, loc, a[0]); })
       .Case([&](ReciprocalOp) -> Value { return arith::DivFOp::create(b, loc, one(), a[0]); })
@@ -297,7 +332,8 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
       })
       .Case([&](WhereOp) -> Value { return arith::SelectOp::create(b, loc, a[0], a[1], a[2]); })
       .Case([&](CastOp c) -> Value {
-        return convertScalar(b, loc, a[0], c.getType().getElementType());
+        Type to = c.getType().getElementType();
+        return convertScalar(b, loc, a[0], signless(to), isUnsigned, isUnsignedInt(to));
       })
       .Default([](Operation *) { return failure(); });
 }
@@ -1167,15 +1203,26 @@ FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
   };
   auto fitType = [&](Value v) { return castTo(b, loc, v, op->getResult(0).getType()); };
   if (isElementwise(op)) {
+    // arith computes on signless integers only: the body reinterprets
+    // unsigned scalars as signless ones (scalarOf reads the signedness off
+    // `op`); the LLVM lowering, where both are plain iN, folds the casts.
+    auto reinterpret = [](OpBuilder &nb, Location nl, Value v, Type to) -> Value {
+      if (v.getType() == to)
+        return v;
+      return UnrealizedConversionCastOp::create(nb, nl, to, v).getResult(0);
+    };
+    Type resultElement = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
     bool ok = true; // Whether the scalar computation exists for this type.
-    Value r = elementwise(b, loc, op->getOperands(),
-                          cast<RankedTensorType>(op->getResult(0).getType()).getElementType(),
-                          [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+    Value r = elementwise(b, loc, op->getOperands(), resultElement,
+                          [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+                            SmallVector<Value> a;
+                            for (Value v : args)
+                              a.push_back(reinterpret(nb, nl, v, signless(v.getType())));
                             FailureOr<Value> s = scalarOf(op, nb, nl, a);
                             if (succeeded(s))
-                              return *s;
+                              return reinterpret(nb, nl, *s, resultElement);
                             ok = false;
-                            return a[0];
+                            return args[0];
                           });
     if (!ok)
       return op->emitError("no CPU lowering for this element type");

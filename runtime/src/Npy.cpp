@@ -16,7 +16,8 @@ struct NpyType {
 };
 const NpyType kTypes[] = {{"<f4", GENC_F32}, {"<f8", GENC_F64}, {"<f2", GENC_F16},
                           {"<i8", GENC_I64}, {"<i4", GENC_I32}, {"<i2", GENC_I16},
-                          {"|i1", GENC_I8},  {"|u1", GENC_U8},  {"|b1", GENC_BOOL}};
+                          {"|i1", GENC_I8},  {"<u8", GENC_U64}, {"<u4", GENC_U32},
+                          {"<u2", GENC_U16}, {"|u1", GENC_U8},  {"|b1", GENC_BOOL}};
 } // namespace
 
 extern "C" genc_status genc_tensor_load_npy(const char *path, genc_tensor **tensor) {

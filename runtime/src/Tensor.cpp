@@ -19,7 +19,8 @@ bool genc::runtime::parseDType(const std::string &name, genc_dtype &dtype) {
   static const struct { const char *name; genc_dtype dtype; } kNames[] = {
       {"f32", GENC_F32}, {"f64", GENC_F64}, {"f16", GENC_F16}, {"bf16", GENC_BF16},
       {"i64", GENC_I64}, {"i32", GENC_I32}, {"i16", GENC_I16}, {"i8", GENC_I8},
-      {"ui8", GENC_U8},  {"i1", GENC_BOOL}};
+      {"ui64", GENC_U64}, {"ui32", GENC_U32}, {"ui16", GENC_U16}, {"ui8", GENC_U8},
+      {"i1", GENC_BOOL}};
   for (const auto &entry : kNames)
     if (name == entry.name) {
       dtype = entry.dtype;
@@ -65,6 +66,9 @@ const char *genc_dtype_name(genc_dtype dtype) {
   case GENC_I32: return "int32";
   case GENC_I16: return "int16";
   case GENC_I8: return "int8";
+  case GENC_U64: return "uint64";
+  case GENC_U32: return "uint32";
+  case GENC_U16: return "uint16";
   case GENC_U8: return "uint8";
   case GENC_BOOL: return "bool";
   }
@@ -73,9 +77,9 @@ const char *genc_dtype_name(genc_dtype dtype) {
 
 size_t genc_dtype_size(genc_dtype dtype) {
   switch (dtype) {
-  case GENC_F64: case GENC_I64: return 8;
-  case GENC_F32: case GENC_I32: return 4;
-  case GENC_F16: case GENC_BF16: case GENC_I16: return 2;
+  case GENC_F64: case GENC_I64: case GENC_U64: return 8;
+  case GENC_F32: case GENC_I32: case GENC_U32: return 4;
+  case GENC_F16: case GENC_BF16: case GENC_I16: case GENC_U16: return 2;
   case GENC_I8: case GENC_U8: case GENC_BOOL: return 1;
   }
   return 0;

@@ -106,3 +106,29 @@ func.func @matmul_vector(%x: tensor<4xf32>, %w: tensor<4x3xf32>) -> tensor<3xf32
   %0 = genc.matmul %x, %w : (tensor<4xf32>, tensor<4x3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// arith has no unsigned types: the body reads unsigned scalars as signless
+// ones and picks the unsigned op; the tensors keep their ui types.
+// CHECK-LABEL: func.func @unsigned
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[X:.+]]: ui8, %[[Y:.+]]: ui8, %{{.+}}: ui8):
+// CHECK-DAG: %[[SX:.+]] = builtin.unrealized_conversion_cast %[[X]] : ui8 to i8
+// CHECK-DAG: %[[SY:.+]] = builtin.unrealized_conversion_cast %[[Y]] : ui8 to i8
+// CHECK: %[[Q:.+]] = arith.divui %[[SX]], %[[SY]] : i8
+// CHECK: %[[R:.+]] = builtin.unrealized_conversion_cast %[[Q]] : i8 to ui8
+// CHECK: linalg.yield %[[R]] : ui8
+// CHECK: arith.cmpi ult
+// An unsigned exponent converts with uitofp, a cast to unsigned with fptoui.
+// CHECK: arith.uitofp %{{.+}} : i32 to f32
+// CHECK: math.powf
+// CHECK: arith.fptoui %{{.+}} : f32 to i16
+func.func @unsigned(%a: tensor<4xui8>, %b: tensor<4xui8>, %x: tensor<4xf32>, %e: tensor<4xui32>)
+    -> (tensor<4xui8>, tensor<4xi1>, tensor<4xf32>, tensor<4xui16>) {
+  %0 = genc.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %1 = genc.less %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xi1>
+  %2 = genc.pow %x, %e : (tensor<4xf32>, tensor<4xui32>) -> tensor<4xf32>
+  %3 = genc.cast %x {to = ui16} : tensor<4xf32> -> tensor<4xui16>
+  return %0, %1, %2, %3 : tensor<4xui8>, tensor<4xi1>, tensor<4xf32>, tensor<4xui16>
+}

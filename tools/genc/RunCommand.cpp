@@ -50,6 +50,9 @@ std::optional<genc_dtype> dtypeOf(mlir::Type t) {
   if (t.isSignlessInteger(32)) return GENC_I32;
   if (t.isSignlessInteger(16)) return GENC_I16;
   if (t.isSignlessInteger(8)) return GENC_I8;
+  if (t.isUnsignedInteger(64)) return GENC_U64;
+  if (t.isUnsignedInteger(32)) return GENC_U32;
+  if (t.isUnsignedInteger(16)) return GENC_U16;
   if (t.isUnsignedInteger(8)) return GENC_U8;
   return std::nullopt;
 }
@@ -187,10 +190,9 @@ int genc::driver::runRun(int argc, char **argv) {
     ordered.push_back(it->second.get());
   }
   if (byName.size() != numInputs)
-    for (const auto &[name, tensor] : byName)
-      if (std::find_if(ordered.begin(), ordered.end(),
-                       [&](const genc_tensor *t) { return t == tensor.get(); }) == ordered.end())
-        return failWith("the model has no input named '" + name + "'");
+    for (const auto &entry : byName)
+      if (llvm::find(ordered, entry.second.get()) == ordered.end())
+        return failWith("the model has no input named '" + entry.first + "'");
 
   size_t numOutputs = genc_model_num_outputs(loaded);
   auto runOnce = [&](std::vector<TensorPtr> &outs) -> bool {

@@ -26,6 +26,7 @@ typedef enum genc_status {
 typedef enum genc_dtype {
   GENC_F32, GENC_F64, GENC_F16, GENC_BF16,
   GENC_I64, GENC_I32, GENC_I16, GENC_I8, GENC_U8, GENC_BOOL,
+  GENC_U16, GENC_U32, GENC_U64,
 } genc_dtype;
 
 typedef struct genc_model genc_model;

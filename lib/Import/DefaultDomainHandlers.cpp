@@ -49,7 +49,8 @@ LogicalResult variadic(NodeImporter &n) {
 
 LogicalResult identity(NodeImporter &n) { return n.setOutputs({n.input(0)}); }
 
-/// Inference-mode Dropout is the identity; training mode is refused.
+/// Inference-mode Dropout is the identity and its mask all true; training
+/// mode is refused.
 LogicalResult dropout(NodeImporter &n) {
   if (n.hasInput(2)) {
     DenseIntElementsAttr training;
@@ -58,9 +59,17 @@ LogicalResult dropout(NodeImporter &n) {
       return n.emitError() << "training-mode Dropout is not supported; export the model "
                               "in eval mode";
   }
-  if (n.wantsOutput(1))
-    return n.emitError() << "the Dropout mask output is not supported";
-  return n.setOutputs({n.input(0)});
+  if (!n.wantsOutput(1))
+    return n.setOutputs({n.input(0)});
+  OpBuilder &b = n.getBuilder();
+  auto shape = n.create<ShapeOp>({n.input(0)});
+  if (failed(shape))
+    return failure();
+  auto allTrue = DenseElementsAttr::get(RankedTensorType::get({1}, b.getI1Type()), true);
+  auto mask = n.create<ConstantOfShapeOp>({*shape}, {n.namedAttr("value", allTrue)});
+  if (failed(mask))
+    return failure();
+  return n.setOutputs({n.input(0), *mask});
 }
 
 LogicalResult mod(NodeImporter &n) {
@@ -166,17 +175,36 @@ LogicalResult transpose(NodeImporter &n) {
   return setResult(n, n.transpose(n.input(0), *perm));
 }
 
-/// Squeeze/Unsqueeze: axes are an attribute before opset 13, an input after.
+/// Whether input `i` is an empty list, constant or not.
+bool isEmptyList(NodeImporter &n, size_t i) {
+  auto type = n.inputType(i);
+  return type.getRank() == 1 && type.getDimSize(0) == 0;
+}
+
 /// The `axes` of a node: the attribute, or (from the version that moved
-/// it) the constant input 1; empty when absent.
+/// it) the constant input 1; empty when absent or an empty list.
 FailureOr<SmallVector<int64_t>> axesOf(NodeImporter &n, bool asInput) {
   if (asInput)
-    return n.hasInput(1) ? n.constantInts(1, "axes") : SmallVector<int64_t>();
+    return n.hasInput(1) && !isEmptyList(n, 1) ? n.constantInts(1, "axes")
+                                               : SmallVector<int64_t>();
   return n.attrInts("axes").value_or(SmallVector<int64_t>());
 }
 
+/// Input 1 when it holds axes or sizes only known at run time (a graph
+/// value, not an empty list); null otherwise.
+Value runtimeInts(NodeImporter &n, bool asInput) {
+  if (!asInput || !n.hasInput(1) || matchPattern(n.input(1), m_Constant()) || isEmptyList(n, 1))
+    return {};
+  return n.input(1);
+}
+
+/// Squeeze/Unsqueeze: axes are an attribute before opset 13, an input after.
 template <typename OpTy, bool AxesAsInput>
 LogicalResult squeezeLike(NodeImporter &n) {
+  if (Value runtimeAxes = runtimeInts(n, AxesAsInput))
+    return setResult(n, std::is_same_v<OpTy, SqueezeOp>
+                            ? squeezeAtRuntimeAxes(n, n.input(0), runtimeAxes)
+                            : unsqueezeAtRuntimeAxes(n, n.input(0), runtimeAxes));
   auto axes = axesOf(n, AxesAsInput);
   if (failed(axes))
     return failure();
@@ -240,8 +268,20 @@ LogicalResult expand(NodeImporter &n) {
 /// (>= 13), or equal pieces (num_outputs at 18, or the output count).
 template <bool SizesAsInput>
 LogicalResult split(NodeImporter &n) {
+  auto inputType = n.inputType(0);
+  int64_t axis = n.attrInt("axis", 0);
+  if (axis < -inputType.getRank() || axis >= inputType.getRank())
+    return n.emitError() << "axis " << axis << " is out of range for rank " << inputType.getRank();
+  if (axis < 0)
+    axis += inputType.getRank();
+  if (Value runtimeSizes = runtimeInts(n, SizesAsInput)) {
+    auto pieces = splitAtRuntimeSizes(n, n.input(0), axis, runtimeSizes);
+    if (failed(pieces))
+      return failure();
+    return n.setOutputs(*pieces);
+  }
   SmallVector<int64_t> sizes;
-  if (SizesAsInput && n.hasInput(1)) {
+  if (SizesAsInput && n.hasInput(1) && !isEmptyList(n, 1)) {
     auto c = n.constantInts(1, "split");
     if (failed(c))
       return failure();
@@ -249,12 +289,6 @@ LogicalResult split(NodeImporter &n) {
   } else if (auto a = n.attrInts("split")) {
     sizes = *a;
   }
-  auto inputType = n.inputType(0);
-  int64_t axis = n.attrInt("axis", 0);
-  if (axis < -inputType.getRank() || axis >= inputType.getRank())
-    return n.emitError() << "axis " << axis << " is out of range for rank " << inputType.getRank();
-  if (axis < 0)
-    axis += inputType.getRank();
   int64_t pieces = sizes.empty() ? n.attrInt("num_outputs", n.numOutputs()) : sizes.size();
   int64_t dim = inputType.getDimSize(axis);
   if (sizes.empty() && !ShapedType::isDynamic(dim)) {
@@ -309,16 +343,24 @@ LogicalResult trilu(NodeImporter &n) {
 /// noop_with_empty_axes makes the op an identity.
 template <typename OpTy, bool AxesAsInput>
 LogicalResult reduce(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  bool keepdims = n.attrInt("keepdims", 1);
+  if (Value runtimeAxes = runtimeInts(n, AxesAsInput))
+    return setResult(n, reduceAtRuntimeAxes(n, n.input(0), runtimeAxes, keepdims,
+                                            [&](Value y, int64_t axis) {
+                                              return n.create<OpTy>(
+                                                  {y}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({axis})),
+                                                        n.namedAttr("keepdims", b.getBoolAttr(true))});
+                                            }));
   auto axesOrFailure = axesOf(n, AxesAsInput);
   if (failed(axesOrFailure))
     return failure();
   SmallVector<int64_t> axes = *axesOrFailure;
   if (axes.empty() && n.attrInt("noop_with_empty_axes", 0))
     return n.setOutputs({n.input(0)});
-  OpBuilder &b = n.getBuilder();
   return setResult(n, n.create<OpTy>({n.input(0)},
                                      {n.namedAttr("axes", b.getDenseI64ArrayAttr(axes)),
-                                      n.namedAttr("keepdims", b.getBoolAttr(n.attrInt("keepdims", 1)))}));
+                                      n.namedAttr("keepdims", b.getBoolAttr(keepdims))}));
 }
 
 //===--- NN ----------------------------------------------------------------===//

@@ -152,6 +152,18 @@ ArrayRef<OpHandler> getDefaultDomainHandlers();
 LogicalResult importSimplifiedLayerNormalization(NodeImporter &node);
 ArrayRef<OpHandler> getMicrosoftHandlers();
 
+/// Nodes whose axes or split sizes are graph values, not constants, expand
+/// into shape arithmetic on genc ops (RuntimeAxes.cpp). The count of axes
+/// or sizes must be static; errors are reported at the node.
+FailureOr<Value> squeezeAtRuntimeAxes(NodeImporter &n, Value x, Value axes);
+FailureOr<Value> unsqueezeAtRuntimeAxes(NodeImporter &n, Value x, Value axes);
+/// `reduceKeepingDim(y, d)` reduces y over dim d, keeping it as a unit dim.
+FailureOr<Value>
+reduceAtRuntimeAxes(NodeImporter &n, Value x, Value axes, bool keepdims,
+                    function_ref<FailureOr<Value>(Value, int64_t axis)> reduceKeepingDim);
+FailureOr<SmallVector<Value>> splitAtRuntimeSizes(NodeImporter &n, Value x, int64_t axis,
+                                                  Value sizes);
+
 /// Imports a subgraph (an If branch) into `region`, its outer values
 /// visible; used by the If handler.
 LogicalResult importSubgraph(NodeImporter &node, const onnx::GraphProto &graph,

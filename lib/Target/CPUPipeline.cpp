@@ -11,6 +11,7 @@
 #include "genc/Dialect/GencOps.h"
 #include "genc/Target/CPU.h"
 
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -37,7 +38,6 @@ void genc::registerCPUTargetDialects(DialectRegistry &registry) {
 /// The upstream passes after bufferization, as a textual pipeline: each one
 /// is a registered pass with its own options, so the text is the spec.
 static constexpr const char *kLowerToLLVM =
-    "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,"
     "convert-scf-to-cf,"
@@ -147,11 +147,13 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(bufferize, dealloc);
   bufferize.addPass(createCallCPUKernels());
+  bufferize.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
   if (failed(bufferize.run(module)))
     return failure();
 
-  // memref.copy would call memrefCopy from MLIR's runner library, which a
-  // shipped artifact does not have: copy with loops instead.
+  // memref.copy (from bufferization or a lowered clone) would call
+  // memrefCopy from MLIR's runner library, which a shipped artifact does
+  // not have: copy with loops instead.
   module.walk([](memref::CopyOp copy) {
     OpBuilder b(copy);
     linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());

@@ -35,6 +35,24 @@ void genc::registerCPUTargetDialects(DialectRegistry &registry) {
   registerAllToLLVMIRTranslations(registry);
 }
 
+void genc::registerCPUTargetPasses() {
+  static const bool registered = [] {
+    registerAllPasses();
+    registerGencConversionPasses();
+    return true;
+  }();
+  (void)registered;
+}
+
+/// Applies the command line's pass-manager options (IR printing, ...),
+/// where the tool registered them.
+static LogicalResult applyCommandLineOptions(PassManager &pm, ModuleOp module) {
+  if (succeeded(applyPassManagerCLOptions(pm)))
+    return success();
+  return module.emitError("internal error: the pass manager's command-line options are "
+                          "not registered");
+}
+
 /// The upstream passes after bufferization, as a textual pipeline: each one
 /// is a registered pass with its own options, so the text is the spec.
 static constexpr const char *kLowerToLLVM =
@@ -101,13 +119,11 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
     if (!isa<RankedTensorType>(t))
       return main.emitError("@main must take and return ranked tensors");
   std::string signature = describeSignature(main);
-  static const bool registered = [] {
-    registerAllPasses();
-    return true;
-  }();
-  (void)registered;
+  registerCPUTargetPasses();
 
   PassManager toLinalg(ctx);
+  if (failed(applyCommandLineOptions(toLinalg, module)))
+    return failure();
   toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg());
   toLinalg.addPass(createPackMatmulWeights());
   toLinalg.addPass(createExternalizeWeights());
@@ -138,6 +154,8 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   });
 
   PassManager bufferize(ctx);
+  if (failed(applyCommandLineOptions(bufferize, module)))
+    return failure();
   bufferization::OneShotBufferizePassOptions options;
   options.bufferizeFunctionBoundaries = true;
   options.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
@@ -168,6 +186,8 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   });
 
   PassManager lower(ctx);
+  if (failed(applyCommandLineOptions(lower, module)))
+    return failure();
   if (failed(parsePassPipeline(kLowerToLLVM, lower)))
     return module.emitError("internal error: the LLVM lowering pipeline does not parse");
   return lower.run(module);

@@ -19,6 +19,10 @@ int runRun(int argc, char **argv);
 
 enum class Emit { SharedLibrary, Executable, Object, LLVMIR, MLIR };
 
+/// The MLIR options that compileModel's pass managers honour (IR printing:
+/// --mlir-print-ir-after=PASS, ...). Register before parsing the command line.
+void registerCompileDebugOptions();
+
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.
 int compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                  const mlir::genc::CPUTargetOptions &options);

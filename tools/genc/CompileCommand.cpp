@@ -4,7 +4,9 @@
 
 #include "genc/Target/CPU.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -79,6 +81,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                              cl::init(2), cl::cat(category));
   cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: this machine's)"),
                             cl::init("host"), cl::cat(category));
+  registerCompileDebugOptions();
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
   if (optLevel > 3) {
@@ -90,6 +93,12 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.optLevel = optLevel;
   options.cpu = mcpu;
   return compileModel(input, output, emit, options);
+}
+
+void ::genc::driver::registerCompileDebugOptions() {
+  mlir::genc::registerCPUTargetPasses(); // so that --mlir-print-ir-after can name them
+  mlir::registerPassManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
 }
 
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,

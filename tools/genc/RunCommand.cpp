@@ -146,6 +146,7 @@ int genc::driver::runRun(int argc, char **argv) {
                             cl::desc("Threads the kernels run on, this one included "
                                      "(default 0: every CPU the process may use)"),
                             cl::init(0), cl::cat(category));
+  registerCompileDebugOptions(); // a .onnx model compiles first
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
 

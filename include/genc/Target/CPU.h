@@ -32,6 +32,11 @@ struct CPUTargetOptions {
 /// uses. Call before parsing or lowering.
 void registerCPUTargetDialects(DialectRegistry &registry);
 
+/// Registers the passes the CPU pipeline runs (once; later calls do
+/// nothing), so that they can be named on the command line
+/// (--mlir-print-ir-after=PASS) and in pipeline text.
+void registerCPUTargetPasses();
+
 /// genc (after cleanup) → linalg → bufferized loops → LLVM dialect. Large
 /// constants move to the weights buffer (see genc-externalize-weights).
 LogicalResult lowerToLLVMDialect(ModuleOp module);

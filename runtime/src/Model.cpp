@@ -11,6 +11,7 @@
 #include "Internal.h"
 #include "ThreadPool.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -235,6 +236,33 @@ extern "C" const char *genc_model_input_name(const genc_model *m, size_t i) {
 }
 extern "C" const char *genc_model_output_name(const genc_model *m, size_t i) {
   return i < m->outputs.size() ? m->outputs[i].name.c_str() : nullptr;
+}
+
+extern "C" genc_status genc_model_order_inputs(const genc_model *m, const char *const *names,
+                                               const genc_tensor *const *tensors, size_t count,
+                                               const genc_tensor **ordered) {
+  std::string known; // for messages
+  for (const auto &input : m->inputs)
+    known += (known.empty() ? "" : ", ") + input.name;
+  std::vector<const genc_tensor *> slots(m->inputs.size(), nullptr);
+  for (size_t k = 0; k < count; ++k) {
+    auto it = std::find_if(m->inputs.begin(), m->inputs.end(),
+                           [&](const auto &input) { return input.name == names[k]; });
+    if (it == m->inputs.end())
+      return fail(GENC_ERROR_INVALID_ARGUMENT, std::string("the model has no input named '") +
+                                                   names[k] + "' (its inputs: " + known + ")");
+    const genc_tensor *&slot = slots[it - m->inputs.begin()];
+    if (slot)
+      return fail(GENC_ERROR_INVALID_ARGUMENT,
+                  std::string("input '") + names[k] + "' is given twice");
+    slot = tensors[k];
+  }
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (!slots[i])
+      return fail(GENC_ERROR_INVALID_ARGUMENT,
+                  "missing input '" + m->inputs[i].name + "' (the model's inputs: " + known + ")");
+  std::copy(slots.begin(), slots.end(), ordered);
+  return GENC_OK;
 }
 
 namespace {

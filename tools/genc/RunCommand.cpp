@@ -23,7 +23,6 @@
 #include <cstring>
 #include <optional>
 #include <chrono>
-#include <map>
 #include <memory>
 
 namespace cl = llvm::cl;
@@ -166,7 +165,8 @@ int genc::driver::runRun(int argc, char **argv) {
   std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
   genc_model_set_threads(loaded, threads);
 
-  std::map<std::string, TensorPtr> byName;
+  std::vector<std::string> names;
+  std::vector<TensorPtr> given;
   for (const std::string &spec : inputs) {
     auto [name, file] = llvm::StringRef(spec).split('=');
     if (file.empty())
@@ -178,22 +178,18 @@ int genc::driver::runRun(int argc, char **argv) {
     } else if (genc_tensor_load_npy(file.str().c_str(), &t) != GENC_OK) {
       return failWith(genc_status_message());
     }
-    if (!byName.emplace(name.str(), TensorPtr(t)).second)
-      return failWith("input '" + name + "' is given twice");
+    names.push_back(name.str());
+    given.emplace_back(t);
   }
-  std::vector<const genc_tensor *> ordered;
-  size_t numInputs = genc_model_num_inputs(loaded);
-  for (size_t i = 0; i < numInputs; ++i) {
-    auto it = byName.find(genc_model_input_name(loaded, i));
-    if (it == byName.end())
-      return failWith(llvm::Twine("missing input '") + genc_model_input_name(loaded, i) +
-                      "': pass it as --input " + genc_model_input_name(loaded, i) + "=FILE.npy");
-    ordered.push_back(it->second.get());
+  std::vector<const char *> cNames;
+  std::vector<const genc_tensor *> tensors, ordered(genc_model_num_inputs(loaded));
+  for (size_t k = 0; k < names.size(); ++k) {
+    cNames.push_back(names[k].c_str());
+    tensors.push_back(given[k].get());
   }
-  if (byName.size() != numInputs)
-    for (const auto &entry : byName)
-      if (llvm::find(ordered, entry.second.get()) == ordered.end())
-        return failWith("the model has no input named '" + entry.first + "'");
+  if (genc_model_order_inputs(loaded, cNames.data(), tensors.data(), tensors.size(),
+                              ordered.data()) != GENC_OK)
+    return failWith(genc_status_message());
 
   size_t numOutputs = genc_model_num_outputs(loaded);
   auto runOnce = [&](std::vector<TensorPtr> &outs) -> bool {

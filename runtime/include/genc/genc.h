@@ -53,6 +53,13 @@ size_t genc_model_num_outputs(const genc_model *model);
 const char *genc_model_input_name(const genc_model *model, size_t i);
 const char *genc_model_output_name(const genc_model *model, size_t i);
 
+/* Puts named inputs, given in any order, in signature order: `ordered`
+ * receives genc_model_num_inputs(model) pointers for genc_model_run. Fails,
+ * naming the input, when one is missing, unknown or given twice. */
+genc_status genc_model_order_inputs(const genc_model *model, const char *const *names,
+                                    const genc_tensor *const *tensors, size_t count,
+                                    const genc_tensor **ordered);
+
 /* A zero-filled tensor that owns its data. */
 genc_status genc_tensor_create(genc_dtype dtype, const int64_t *dims, size_t rank,
                                genc_tensor **tensor);

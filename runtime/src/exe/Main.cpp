@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <string>
 #include <sys/stat.h>
@@ -45,7 +44,8 @@ int usage(const char *argv0) {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::map<std::string, Tensor> inputs;
+  std::vector<std::string> names;
+  std::vector<Tensor> inputs;
   std::string outputDir;
   unsigned threads = 0;
   for (int i = 1; i < argc; ++i) {
@@ -59,8 +59,8 @@ int main(int argc, char **argv) {
       genc_tensor *t = nullptr;
       if (genc_tensor_load_npy(eq + 1, &t) != GENC_OK)
         return fail(genc_status_message());
-      if (!inputs.emplace(std::string(spec, eq), Tensor(t, genc_tensor_free)).second)
-        return fail("input '" + std::string(spec, eq) + "' is given twice");
+      names.emplace_back(spec, eq);
+      inputs.emplace_back(t, genc_tensor_free);
     } else if (arg == "--output-dir") {
       const char *dir = value();
       if (!dir)
@@ -82,23 +82,15 @@ int main(int argc, char **argv) {
   std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
   genc_model_set_threads(loaded, threads);
 
-  std::vector<const genc_tensor *> ordered;
-  for (size_t i = 0; i < genc_model_num_inputs(loaded); ++i) {
-    const char *name = genc_model_input_name(loaded, i);
-    auto it = inputs.find(name);
-    if (it == inputs.end())
-      return fail(std::string("missing input '") + name + "': pass it as --input " + name +
-                  "=FILE.npy");
-    ordered.push_back(it->second.get());
+  std::vector<const char *> cNames;
+  std::vector<const genc_tensor *> given, ordered(genc_model_num_inputs(loaded));
+  for (size_t k = 0; k < names.size(); ++k) {
+    cNames.push_back(names[k].c_str());
+    given.push_back(inputs[k].get());
   }
-  if (inputs.size() != ordered.size())
-    for (const auto &[name, tensor] : inputs) {
-      bool used = false;
-      for (const genc_tensor *t : ordered)
-        used |= t == tensor.get();
-      if (!used)
-        return fail("the model has no input named '" + name + "'");
-    }
+  if (genc_model_order_inputs(loaded, cNames.data(), given.data(), given.size(), ordered.data()) !=
+      GENC_OK)
+    return fail(genc_status_message());
 
   size_t numOutputs = genc_model_num_outputs(loaded);
   std::vector<genc_tensor *> raw(numOutputs, nullptr);

@@ -4,6 +4,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_CALLCPUKERNELS
@@ -26,13 +28,15 @@ std::optional<int64_t> kernelLayout(StringRef layout) {
 }
 
 /// `func.func private @genc_matmul_f32(memref<*xf32>, memref<*xf32>,
-/// memref<*xf32>, i64)` with the C interface the kernel implements.
+/// memref<*xf32>, i64 layout, i64 accumulate)` with the C interface the
+/// kernel implements.
 func::FuncOp declareMatmulKernel(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kMatmulKernel))
     return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
-  auto type = FunctionType::get(ctx, {memref, memref, memref, IntegerType::get(ctx, 64)}, {});
+  Type i64 = IntegerType::get(ctx, 64);
+  auto type = FunctionType::get(ctx, {memref, memref, memref, i64, i64}, {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto fn = func::FuncOp::create(b, module.getLoc(), kMatmulKernel, type);
   fn.setPrivate();
@@ -43,6 +47,35 @@ func::FuncOp declareMatmulKernel(ModuleOp module) {
 bool isF32Buffer(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
   return type && type.getElementType().isF32();
+}
+
+/// The linalg.fill of +0.0 that makes `matmul`'s destination a fresh zero
+/// buffer, if nothing else touches that buffer between the two: the
+/// kernel can then write C instead of adding to it, and the fill goes.
+linalg::FillOp removableZeroFill(linalg::GenericOp matmul) {
+  Value c = matmul.getDpsInits()[0];
+  if (!c.getDefiningOp<memref::AllocOp>())
+    return {};
+  linalg::FillOp fill;
+  Block *block = matmul->getBlock();
+  for (Operation *user : c.getUsers()) {
+    if (user == matmul)
+      continue;
+    if (auto f = dyn_cast<linalg::FillOp>(user); f && !fill && f->getBlock() == block &&
+                                                  f->isBeforeInBlock(matmul)) {
+      fill = f;
+      continue;
+    }
+    // Anything else must come after the matmul.
+    Operation *ancestor = block->findAncestorOpInBlock(*user);
+    if (!ancestor || !matmul->isBeforeInBlock(ancestor))
+      return {};
+  }
+  FloatAttr value;
+  if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
+      !value.getValue().isPosZero())
+    return {};
+  return fill;
 }
 
 struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
@@ -72,9 +105,16 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       };
       func::FuncOp kernel = declareMatmulKernel(module);
       Value layoutValue = arith::ConstantIntOp::create(b, loc, *layout, 64);
+      bool accumulate = true;
+      if (linalg::FillOp fill = removableZeroFill(op)) {
+        fill.erase();
+        accumulate = false;
+      }
+      Value accumulateValue = arith::ConstantIntOp::create(b, loc, accumulate, 64);
       func::CallOp::create(b, loc, kernel,
                            ValueRange{unranked(op.getDpsInits()[0]), unranked(op.getDpsInputs()[0]),
-                                      unranked(op.getDpsInputs()[1]), layoutValue});
+                                      unranked(op.getDpsInputs()[1]), layoutValue,
+                                      accumulateValue});
       op.erase();
     }
   }

@@ -159,6 +159,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   bufferization::OneShotBufferizePassOptions options;
   options.bufferizeFunctionBoundaries = true;
   options.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  bufferize.addPass(createFillPerUse());
   bufferize.addPass(bufferization::createOneShotBufferizePass(options));
   bufferize.addPass(createCSEPass());
   bufferize.addPass(createCanonicalizerPass());

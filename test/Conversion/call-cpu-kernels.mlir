@@ -1,19 +1,20 @@
-// RUN: genc-opt --genc-call-cpu-kernels --split-input-file %s | FileCheck %s
+// RUN: genc-opt --genc-call-cpu-kernels --cse --split-input-file %s | FileCheck %s
 
 #lhs = affine_map<(b, m, k, n) -> (b, m, k)>
 #rhs = affine_map<(b, m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(b, m, k, n) -> (b, m, n)>
 
 // A marked matmul on buffers becomes one kernel call: C, A, B as unranked
-// memrefs (strided views included), then B's layout (1: 32-wide panels).
+// memrefs (strided views included), B's layout (1: 32-wide panels), and
+// whether to add to C (1: C is the caller's, with values).
 // CHECK-LABEL: func.func @panels
 // CHECK-NOT: linalg.generic
 // CHECK-DAG: %[[C:.+]] = memref.cast %arg2 : memref<?x?x40xf32> to memref<*xf32>
 // CHECK-DAG: %[[A:.+]] = memref.cast %arg0 : memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>> to memref<*xf32>
 // CHECK-DAG: %[[B:.+]] = memref.cast %arg1 : memref<2x3x32xf32> to memref<*xf32>
-// CHECK-DAG: %[[LAYOUT:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32(%[[C]], %[[A]], %[[B]], %[[LAYOUT]])
-// CHECK: func.func private @genc_matmul_f32(memref<*xf32>, memref<*xf32>, memref<*xf32>, i64)
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: call @genc_matmul_f32(%[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]])
+// CHECK: func.func private @genc_matmul_f32(memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @panels(%a: memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, %b: memref<2x3x32xf32>,
                   %c: memref<?x?x40xf32>) {
@@ -61,4 +62,54 @@ func.func @untouched(%a: tensor<?x3xf32>, %b: tensor<3x4xf32>, %c: tensor<?x4xf3
     linalg.yield %s : i32
   }
   return %r : tensor<?x4xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#rhs = affine_map<(m, k, n) -> (k, n)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// A fresh buffer filled with +0.0 just for the matmul: the fill goes and
+// the kernel writes C (accumulate 0). A buffer read in between keeps its
+// fill, and the kernel adds to it.
+// CHECK-LABEL: func.func @zero_fill
+// CHECK: %[[FRESH:.+]] = memref.alloc
+// CHECK-NOT: linalg.fill
+// CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
+// CHECK: %[[C1:.+]] = memref.cast %[[FRESH]]
+// CHECK: call @genc_matmul_f32(%[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]])
+// CHECK: %[[READ:.+]] = memref.alloc
+// CHECK: linalg.fill
+// CHECK: memref.load %[[READ]]
+// CHECK: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: %[[C2:.+]] = memref.cast %[[READ]]
+// CHECK: call @genc_matmul_f32(%[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]])
+func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf32>, memref<4x5xf32>, f32) {
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  %fresh = memref.alloc() : memref<4x5xf32>
+  linalg.fill ins(%zero : f32) outs(%fresh : memref<4x5xf32>)
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<4x3xf32>, memref<3x5xf32>) outs(%fresh : memref<4x5xf32>)
+      attrs = {genc.matmul = "row_major"} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %read = memref.alloc() : memref<4x5xf32>
+  linalg.fill ins(%zero : f32) outs(%read : memref<4x5xf32>)
+  %v = memref.load %read[%i, %i] : memref<4x5xf32>
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<4x3xf32>, memref<3x5xf32>) outs(%read : memref<4x5xf32>)
+      attrs = {genc.matmul = "row_major"} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %fresh, %read, %v : memref<4x5xf32>, memref<4x5xf32>, f32
 }

@@ -55,14 +55,30 @@ def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
 }
 
+def FillPerUse : Pass<"genc-fill-per-use"> {
+  let summary = "Gives every use of a filled tensor its own linalg.fill (exact)";
+  let description = [{
+    CSE merges identical `linalg.fill(value, tensor.empty)` ops, so one
+    filled tensor can be the destination of several ops (every matmul and
+    reduction starts from zeros); bufferization would then fill one
+    buffer and copy it for each of them. Run before bufferization: every
+    use but the first gets a clone of the fill and its empty tensor, placed
+    right before the user, and writes it in place.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
   let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels (exact)";
   let description = [{
     After bufferization, every linalg.generic marked `genc.matmul` whose
     operands are f32 memrefs becomes a call to `genc_matmul_f32(C, A, B,
-    layout)` (runtime/include/genc/kernels.h) with the operands cast to
-    unranked memrefs; the kernel accumulates into C exactly as the generic
-    would. The kernel is linked into the artifact by `genc compile`.
+    layout, accumulate)` (runtime/include/genc/kernels.h) with the operands
+    cast to unranked memrefs; the kernel accumulates into C exactly as the
+    generic would. When C is a fresh buffer whose only earlier writer is a
+    fill with +0.0, the fill is erased and the kernel writes C instead
+    (`accumulate` 0): the same values without a pass over C. The kernel is
+    linked into the artifact by `genc compile`.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];

@@ -46,10 +46,12 @@ enum {
   GENC_MATMUL_B_PANELS_32 = 1,
 };
 
-/* C[batch..., M, N] += A[batch..., M, K] · B, batch dims right-aligned and
- * broadcast where their size is 1. */
+/* C[batch..., M, N] (+)= A[batch..., M, K] · B, batch dims right-aligned
+ * and broadcast where their size is 1. With `accumulate` 0, C's old values
+ * are not read (the compiled code drops the zero-fill before the call). */
 void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *c, genc_unranked_memref *a,
-                                  genc_unranked_memref *b, int64_t bLayout);
+                                  genc_unranked_memref *b, int64_t bLayout,
+                                  int64_t accumulate);
 
 #ifdef __cplusplus
 }

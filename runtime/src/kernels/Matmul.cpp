@@ -1,4 +1,4 @@
-//===- Matmul.cpp - f32 matmul: C += A·B over 32-wide column panels --------===//
+//===- Matmul.cpp - f32 matmul: C (+)= A·B over 32-wide column panels ------===//
 //
 // The work splits into tasks of (batch item, block of rows, panel of 32
 // columns of B and C) that run on the runtime's pool. Inside a task an
@@ -45,7 +45,7 @@ struct View {
   int64_t stride(int64_t fromEnd) const { return strides[rank - 1 - fromEnd]; }
 };
 
-/// One 2-D product C[m, n] += A[m, k]·B[k, n].
+/// One 2-D product C[m, n] (+)= A[m, k]·B[k, n].
 struct Problem {
   const float *a;
   int64_t aRow, aCol;
@@ -55,6 +55,7 @@ struct Problem {
   float *c;
   int64_t cRow, cCol;
   int64_t m, n, k;
+  bool accumulate; // C += A·B, else C = A·B
 
   float bAt(int64_t kk, int64_t j) const {
     return bPanels ? b[(j / kPanel) * k * kPanel + kk * kPanel + j % kPanel]
@@ -104,15 +105,19 @@ bool rowsContinueAcrossBatch(const View &v) {
 }
 
 void scalarProduct(const Problem &p, int64_t row0, int64_t rows, int64_t col0, int64_t cols) {
-  for (int64_t i = row0; i < row0 + rows; ++i)
+  for (int64_t i = row0; i < row0 + rows; ++i) {
+    if (!p.accumulate)
+      for (int64_t j = col0; j < col0 + cols; ++j)
+        p.c[i * p.cRow + j * p.cCol] = 0;
     for (int64_t kk = 0; kk < p.k; ++kk) {
       float a = p.a[i * p.aRow + kk * p.aCol];
       for (int64_t j = col0; j < col0 + cols; ++j)
         p.c[i * p.cRow + j * p.cCol] += a * p.bAt(kk, j);
     }
+  }
 }
 
-/// C[row0 : row0+Rows, col0 : col0+32] += A·B over all of K, for one panel
+/// C[row0 : row0+Rows, col0 : col0+32] (+)= A·B over all of K, for one panel
 /// whose rows start at `b` and are `bRow` apart. Columns past n are masked
 /// out of C; `MaskB` masks them out of B's loads too (unpadded row-major).
 template <int Rows, bool MaskB>
@@ -124,8 +129,8 @@ registerTile(const Problem &p, int64_t row0, int64_t col0, const float *b, int64
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
   for (int r = 0; r < Rows; ++r) {
-    acc[r][0] = _mm512_maskz_loadu_ps(lo, c + r * p.cRow);
-    acc[r][1] = _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16);
+    acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
+    acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
   }
   const float *a = p.a + row0 * p.aRow;
   for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
@@ -187,7 +192,8 @@ void product(const Problem &p, int64_t row0, int64_t rows, int64_t panel) {
 
 extern "C" void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *cRef,
                                              genc_unranked_memref *aRef,
-                                             genc_unranked_memref *bRef, int64_t bLayout) {
+                                             genc_unranked_memref *bRef, int64_t bLayout,
+                                             int64_t accumulate) {
   View c(cRef), a(aRef), b(bRef);
   bool panels = bLayout == GENC_MATMUL_B_PANELS_32;
   Problem p{};
@@ -204,6 +210,7 @@ extern "C" void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *cRef,
   p.c = c.data;
   p.cRow = c.stride(1);
   p.cCol = c.stride(0);
+  p.accumulate = accumulate != 0;
 
   Batch batch;
   batch.rank = c.rank - 2;
@@ -224,7 +231,8 @@ extern "C" void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *cRef,
     p.m *= batch.count;
     batch = Batch();
   }
-  if (p.m == 0 || p.n == 0 || p.k == 0 || batch.count == 0)
+  // With K = 0 the product is zero: nothing to add, or zeros to write.
+  if (p.m == 0 || p.n == 0 || batch.count == 0 || (p.k == 0 && p.accumulate))
     return;
 
   int64_t rowBlocks = (p.m + kRowsPerTask - 1) / kRowsPerTask;

@@ -70,8 +70,8 @@ protected:
   std::unique_ptr<genc::runtime::ThreadPool> pool;
 };
 
-/// C (starting non-zero: the kernel accumulates) += A·B for a 2-D problem,
-/// B row-major and packed.
+/// C (starting non-zero) += A·B, or C = A·B without reading C, for a 2-D
+/// problem, B row-major and packed.
 TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
   const int64_t sizes[][3] = {{1, 1, 1},   {1, 768, 64}, {13, 45, 7},
                               {8, 32, 16}, {128, 100, 33}, {300, 70, 20}};
@@ -79,19 +79,28 @@ TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
     std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),
                        c0 = randomValues(m * n, 3);
-    std::vector<double> want(c0.begin(), c0.end());
+    std::vector<double> product(m * n, 0.0);
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
         for (int64_t kk = 0; kk < k; ++kk)
-          want[i * n + j] += double(a[i * k + kk]) * b[kk * n + j];
+          product[i * n + j] += double(a[i * k + kk]) * b[kk * n + j];
     std::vector<float> packed = packPanels(b, k, n);
-    for (int64_t layout : {GENC_MATMUL_B_ROW_MAJOR, GENC_MATMUL_B_PANELS_32}) {
-      std::vector<float> c = c0;
-      Memref cm(c.data(), {m, n}), am(a.data(), {m, k});
-      Memref bm = layout == GENC_MATMUL_B_ROW_MAJOR ? Memref(b.data(), {k, n})
-                                                    : Memref(packed.data(), {(n + 31) / 32, k, 32});
-      _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, layout);
-      expectNear(c, want, k);
+    for (int64_t accumulate : {1, 0}) {
+      std::vector<double> want = product;
+      if (accumulate)
+        for (size_t i = 0; i < want.size(); ++i)
+          want[i] += c0[i];
+      for (int64_t layout : {GENC_MATMUL_B_ROW_MAJOR, GENC_MATMUL_B_PANELS_32}) {
+        SCOPED_TRACE("layout " + std::to_string(layout) + " accumulate " +
+                     std::to_string(accumulate));
+        std::vector<float> c = c0;
+        Memref cm(c.data(), {m, n}), am(a.data(), {m, k});
+        Memref bm = layout == GENC_MATMUL_B_ROW_MAJOR
+                        ? Memref(b.data(), {k, n})
+                        : Memref(packed.data(), {(n + 31) / 32, k, 32});
+        _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, layout, accumulate);
+        expectNear(c, want, k);
+      }
     }
   }
 }
@@ -111,7 +120,7 @@ TEST_P(Matmul, BroadcastsBatchDims) {
             want[((i0 * b1 + i1) * m + i) * n + j] +=
                 double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
   Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR);
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
   expectNear(c, want, k);
 }
 
@@ -127,17 +136,19 @@ TEST_P(Matmul, SharedWeightAcrossBatch) {
         want[r * n + j] += double(a[r * k + kk]) * b[kk * n + j];
   Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
       bm(packed.data(), {(n + 31) / 32, k, 32});
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_PANELS_32);
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_PANELS_32, 1);
   expectNear(c, want, k);
 }
 
 /// Strided operands: A read through a transposed view, B with a column
-/// stride of 2 (the scalar path), C with an offset.
+/// stride of 2 (the scalar path), C with an offset and old values that the
+/// kernel overwrites.
 TEST_P(Matmul, StridedViews) {
   const int64_t m = 6, k = 5, n = 40;
   std::vector<float> at = randomValues(k * m, 8); // A stored transposed: [K, M]
   std::vector<float> b = randomValues(k * n * 2, 9);
-  std::vector<float> c(1 + m * n, 0.0f);
+  std::vector<float> c(1 + m * n, 5.0f);
+  c[0] = 0.0f;
   std::vector<double> want(m * n, 0.0);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
@@ -145,17 +156,20 @@ TEST_P(Matmul, StridedViews) {
         want[i * n + j] += double(at[kk * m + i]) * b[kk * 2 * n + 2 * j];
   Memref am(at.data(), {m, k}, {1, m}), bm(b.data(), {k, n}, {2 * n, 2}),
       cm(c.data(), {m, n}, {n, 1}, /*offset=*/1);
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR);
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR,
+                               /*accumulate=*/0);
   expectNear(std::vector<float>(c.begin() + 1, c.end()), want, k);
   EXPECT_EQ(c[0], 0.0f) << "wrote before the view's offset";
 }
 
-/// Empty dims leave C alone.
-TEST_P(Matmul, EmptyDims) {
+/// K = 0: the product is zero, so C stays or becomes zero.
+TEST_P(Matmul, EmptyReduction) {
   std::vector<float> c(4, 7.0f), a(1), b(1);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {0, 2});
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR);
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
+  EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));

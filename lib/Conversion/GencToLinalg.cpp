@@ -197,6 +197,16 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, Type to, bool fromUnsig
 }
 
 /// The scalar computation of an elementwise genc op.
+/// The float, signed-integer or unsigned-integer form of a binary arith op.
+template <typename FloatOp, typename SignedOp, typename UnsignedOp = SignedOp>
+Value binaryOp(OpBuilder &b, Location loc, ValueRange a, bool isFloat, bool isUnsigned) {
+  if (isFloat)
+    return FloatOp::create(b, loc, a[0], a[1]);
+  if (isUnsigned)
+    return UnsignedOp::create(b, loc, a[0], a[1]);
+  return SignedOp::create(b, loc, a[0], a[1]);
+}
+
 /// `a` are the op's operands as signless scalars; the op's own operand
 /// types say which integers are unsigned.
 FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
@@ -214,23 +224,18 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
   using FP = arith::CmpFPredicate;
   using IP = arith::CmpIPredicate;
   return llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
-      .Case([&](AddOp) -> Value {
-        return isFloat ? arith::AddFOp::create(b, loc, a[0], a[1]).getResult()
-                       : arith::AddIOp::create(b, loc, a[0], a[1]).getResult();
+      .Case([&](AddOp) {
+        return binaryOp<arith::AddFOp, arith::AddIOp>(b, loc, a, isFloat, isUnsigned);
       })
-      .Case([&](SubOp) -> Value {
-        return isFloat ? arith::SubFOp::create(b, loc, a[0], a[1]).getResult()
-                       : arith::SubIOp::create(b, loc, a[0], a[1]).getResult();
+      .Case([&](SubOp) {
+        return binaryOp<arith::SubFOp, arith::SubIOp>(b, loc, a, isFloat, isUnsigned);
       })
-      .Case([&](MulOp) -> Value {
-        return isFloat ? arith::MulFOp::create(b, loc, a[0], a[1]).getResult()
-                       : arith::MulIOp::create(b, loc, a[0], a[1]).getResult();
+      .Case([&](MulOp) {
+        return binaryOp<arith::MulFOp, arith::MulIOp>(b, loc, a, isFloat, isUnsigned);
       })
-      .Case([&](DivOp) -> Value {
-        if (isFloat)
-          return arith::DivFOp::create(b, loc, a[0], a[1]);
-        return isUnsigned ? arith::DivUIOp::create(b, loc, a[0], a[1]).getResult()
-                          : arith::DivSIOp::create(b, loc, a[0], a[1]).getResult();
+      .Case([&](DivOp) {
+        return binaryOp<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>(b, loc, a, isFloat,
+                                                                       isUnsigned);
       })
       .Case([&](PowOp) -> FailureOr<Value> {
         bool unsignedExponent = isUnsignedInt(op->getOperand(1).getType());
@@ -261,17 +266,13 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
         return arith::SelectOp::create(b, loc, fix,
                                        arith::AddIOp::create(b, loc, r, a[1]), r);
       })
-      .Case([&](MaxOp) -> Value {
-        if (isFloat)
-          return arith::MaximumFOp::create(b, loc, a[0], a[1]);
-        return isUnsigned ? arith::MaxUIOp::create(b, loc, a[0], a[1]).getResult()
-                          : arith::MaxSIOp::create(b, loc, a[0], a[1]).getResult();
+      .Case([&](MaxOp) {
+        return binaryOp<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>(b, loc, a, isFloat,
+                                                                           isUnsigned);
       })
-      .Case([&](MinOp) -> Value {
-        if (isFloat)
-          return arith::MinimumFOp::create(b, loc, a[0], a[1]);
-        return isUnsigned ? arith::MinUIOp::create(b, loc, a[0], a[1]).getResult()
-                          : arith::MinSIOp::create(b, loc, a[0], a[1]).getResult();
+      .Case([&](MinOp) {
+        return binaryOp<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>(b, loc, a, isFloat,
+                                                                           isUnsigned);
       })
       .Case([&](AndOp) -> Value { return arith::AndIOp::create(b, loc, a[0], a[1]); })
       .Case([&](OrOp) -> Value { return arith::OrIOp::create(b, loc, a[0], a[1]); })

@@ -24,6 +24,7 @@ tool_dirs = [
     config.llvm_tools_dir,
 ]
 llvm_config.add_tool_substitutions(["genc", "genc-opt", "FileCheck", "not", "count", "llvm-nm"], tool_dirs)
+config.substitutions.append(("%genc_build_dir", config.genc_obj_root))
 config.substitutions.append(("%genc_runtime_tests",
                              os.path.join(config.genc_obj_root, "test", "genc-runtime-tests")))
 config.substitutions.append(("%genc_run_model_example",

@@ -24,6 +24,21 @@ using ::genc::driver::Emit;
 
 namespace {
 
+/// Where the runtime's archives are: $GENC_LIB_DIR; else, for an installed
+/// genc (PREFIX/bin/genc with PREFIX/LIBDIR/genc beside it), that folder;
+/// else the build tree genc was built in.
+std::string runtimeLibDir() {
+  if (const char *env = std::getenv("GENC_LIB_DIR"))
+    return env;
+  static int anchor;
+  std::string self = llvm::sys::fs::getMainExecutable("genc", &anchor);
+  SmallString<256> installed(llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(installed, GENC_INSTALL_LIBDIR, "genc");
+  if (llvm::sys::fs::is_directory(installed))
+    return std::string(installed);
+  return GENC_LIB_DIR;
+}
+
 /// Links `object` with the runtime's archives into a shared library (the
 /// kernels, runtime/include/genc/kernels.h) or an executable (the kernels,
 /// the runtime and the main() of runtime/src/exe/Main.cpp), with the
@@ -33,17 +48,15 @@ bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
   std::string linker = "/usr/lib/llvm-22/bin/clang";
   if (const char *env = std::getenv("GENC_LINKER"))
     linker = env;
-  std::string libDir = GENC_LIB_DIR;
-  if (const char *env = std::getenv("GENC_LIB_DIR"))
-    libDir = env;
+  std::string libDir = runtimeLibDir();
   SmallVector<std::string> archives = {"libgenc_kernels.a"};
   if (emit == Emit::Executable)
     archives = {"libgenc_exe_main.a", "libgenc_runtime_static.a", "libgenc_kernels.a"};
   for (std::string &archive : archives) {
     archive = (libDir + "/" + archive);
     if (!llvm::sys::fs::exists(archive)) {
-      error = "the runtime library '" + archive + "' is missing; build genc's runtime targets "
-              "or point GENC_LIB_DIR at the folder that holds them";
+      error = "the runtime library '" + archive + "' is missing; build genc's runtime targets, "
+              "reinstall genc, or point GENC_LIB_DIR at the folder that holds them";
       return false;
     }
   }

@@ -125,7 +125,6 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   if (failed(applyCommandLineOptions(toLinalg, module)))
     return failure();
   toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg());
-  toLinalg.addPass(createFuseElementwise());
   toLinalg.addPass(createPackMatmulWeights());
   toLinalg.addPass(createExternalizeWeights());
   toLinalg.addPass(createCanonicalizerPass());

@@ -55,19 +55,6 @@ def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
 }
 
-def FuseElementwise : Pass<"genc-fuse-elementwise"> {
-  let summary = "Fuses elementwise linalg producers into their consumers (exact)";
-  let description = [{
-    Linalg's elementwise fusion on tensors: a generic with only parallel
-    loops is computed inside the generic that consumes it, so a chain of
-    elementwise ops makes one pass over memory. Matmuls marked
-    `genc.matmul` are neither fused into nor fused away (they stay whole
-    for the CPU kernel), and a producer with more than one user is left
-    alone rather than computed twice.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
 def FillPerUse : Pass<"genc-fill-per-use"> {
   let summary = "Gives every use of a filled tensor its own linalg.fill (exact)";
   let description = [{

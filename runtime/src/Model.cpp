@@ -4,7 +4,8 @@
 // OUT.so.weights (mapped read-only). The compiled function takes memref
 // descriptors {allocated, aligned, offset, sizes[r], strides[r]}: the
 // weights buffer first, then the inputs; results come back through a
-// buffer of descriptors whose memory the runtime copies out and frees.
+// buffer of descriptors. A contiguous result buffer becomes the output
+// tensor as it is (freed through the artifact); others are copied out.
 //
 //===----------------------------------------------------------------------===//
 

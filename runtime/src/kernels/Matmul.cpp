@@ -129,8 +129,11 @@ registerTile(const Problem &p, int64_t row0, int64_t col0, const float *b, int64
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
   for (int r = 0; r < Rows; ++r) {
-    acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
-    acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
+    acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    if (p.accumulate) {
+      acc[r][0] = _mm512_maskz_loadu_ps(lo, c + r * p.cRow);
+      acc[r][1] = _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16);
+    }
   }
   const float *a = p.a + row0 * p.aRow;
   for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {

@@ -27,5 +27,7 @@ llvm_config.add_tool_substitutions(["genc", "genc-opt", "FileCheck", "not", "cou
 config.substitutions.append(("%genc_build_dir", config.genc_obj_root))
 config.substitutions.append(("%genc_runtime_tests",
                              os.path.join(config.genc_obj_root, "test", "genc-runtime-tests")))
+config.substitutions.append(("%genc_session_check",
+                             os.path.join(config.genc_obj_root, "test", "genc-session-check")))
 config.substitutions.append(("%genc_run_model_example",
                              os.path.join(config.genc_obj_root, "runtime", "genc_run_model_example")))

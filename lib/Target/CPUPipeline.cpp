@@ -10,6 +10,7 @@
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/GencOps.h"
 #include "genc/Target/CPU.h"
+#include "genc/Transforms/Passes.h"
 
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -75,6 +76,8 @@ static constexpr const char *kLowerToLLVM =
 /// The model's signature as the runtime reads it, one line per value:
 ///   input <name> <type> <dims, ? when dynamic> <dim names, - when none>
 ///   output <name> <type> <rank>
+///   cache <input name>   (a KV-cache buffer the caller owns and the model
+///                         writes in place; see genc-kv-cache-in-place)
 static std::string describeSignature(func::FuncOp fn) {
   std::string text = "genc-signature 1\n";
   llvm::raw_string_ostream os(text);
@@ -107,6 +110,9 @@ static std::string describeSignature(func::FuncOp fn) {
     os << "output " << nameOf(fn.getResultAttrDict(i), i, "output") << " "
        << t.getElementType() << " " << t.getRank() << "\n";
   }
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    if (fn.getArgAttr(i, genc::kKVCacheAttr))
+      os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input") << "\n";
   return text;
 }
 
@@ -146,11 +152,12 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
 
   // The C interface gives every function a stable, descriptor-based ABI.
   // Arguments are the caller's buffers (inputs, mapped weights): never
-  // written in place.
+  // written in place, except the KV-cache buffers that exist to be.
   module.walk([&](func::FuncOp fn) {
     fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
     for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-      fn.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
+      fn.setArgAttr(i, "bufferization.writable",
+                    BoolAttr::get(ctx, fn.getArgAttr(i, genc::kKVCacheAttr) != nullptr));
   });
 
   PassManager bufferize(ctx);

@@ -9,8 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
-#include "ThreadPool.h"
+#include "Model.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -28,20 +27,10 @@
 #include <unistd.h>
 
 using genc::runtime::fail;
+using genc::runtime::InputSpec;
+using genc::runtime::OutputSpec;
 
 namespace {
-struct InputSpec {
-  std::string name;
-  genc_dtype dtype;
-  std::vector<int64_t> dims;          // -1 where dynamic
-  std::vector<std::string> dimNames;  // "" where unnamed
-};
-struct OutputSpec {
-  std::string name;
-  genc_dtype dtype;
-  size_t rank;
-};
-
 std::vector<std::string> split(const std::string &s, char sep) {
   std::vector<std::string> parts;
   std::stringstream in(s);
@@ -52,64 +41,56 @@ std::vector<std::string> split(const std::string &s, char sep) {
 }
 } // namespace
 
-struct genc_model {
-  void *library = nullptr;
-  void (*entry)(void **) = nullptr;
-  /// Where the artifact's kernels get their threads (absent in artifacts
-  /// without kernels).
-  void (*setParallelFor)(genc_parallel_for_fn, void *) = nullptr;
-  /// How results are freed: artifacts allocate through their kernels.
-  void (*freeResult)(void *) = std::free;
-  std::unique_ptr<genc::runtime::ThreadPool> pool;
-  void *weights = nullptr;
-  size_t weightsSize = 0;
-  std::vector<InputSpec> inputs;
-  std::vector<OutputSpec> outputs;
-  uint64_t expectedWeightsSize = 0;
+genc_model::~genc_model() {
+  if (weights && weightsSize)
+    munmap(weights, weightsSize);
+  if (library)
+    dlclose(library);
+}
 
-  ~genc_model() {
-    if (weights && weightsSize)
-      munmap(weights, weightsSize);
-    if (library)
-      dlclose(library);
-  }
-
-  genc_status parseSignature(const char *text, const std::string &path) {
-    std::stringstream in(text);
-    std::string line;
-    auto bad = [&](const std::string &why) {
-      return fail(GENC_ERROR_INVALID_ARTIFACT, path + ": bad signature: " + why);
-    };
-    if (!std::getline(in, line) || line != "genc-signature 1")
-      return bad("unknown version line '" + line + "'");
-    while (std::getline(in, line)) {
-      std::vector<std::string> f = split(line, ' ');
-      if (f.size() == 2 && f[0] == "weights") {
-        expectedWeightsSize = std::stoull(f[1]);
-        continue;
-      }
-      genc_dtype dtype;
-      if (f.size() < 4 || !genc::runtime::parseDType(f[2], dtype))
-        return bad("'" + line + "'");
-      if (f[0] == "input" && f.size() == 5) {
-        InputSpec spec{f[1], dtype, {}, {}};
-        if (f[3] != "-")
-          for (const std::string &d : split(f[3], ','))
-            spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
-        if (f[4] != "-")
-          for (const std::string &n : split(f[4], ','))
-            spec.dimNames.push_back(n == "-" ? "" : n);
-        spec.dimNames.resize(spec.dims.size());
-        inputs.push_back(spec);
-      } else if (f[0] == "output") {
-        outputs.push_back({f[1], dtype, static_cast<size_t>(std::stoul(f[3]))});
-      } else {
-        return bad("'" + line + "'");
-      }
+genc_status genc_model::parseSignature(const char *text, const std::string &path) {
+  std::stringstream in(text);
+  std::string line;
+  auto bad = [&](const std::string &why) {
+    return fail(GENC_ERROR_INVALID_ARTIFACT, path + ": bad signature: " + why);
+  };
+  if (!std::getline(in, line) || line != "genc-signature 1")
+    return bad("unknown version line '" + line + "'");
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = split(line, ' ');
+    if (f.size() == 2 && f[0] == "weights") {
+      expectedWeightsSize = std::stoull(f[1]);
+      continue;
     }
-    return GENC_OK;
+    if (f.size() == 2 && f[0] == "cache") {
+      auto it = std::find_if(inputs.begin(), inputs.end(),
+                             [&](const InputSpec &input) { return input.name == f[1]; });
+      if (it == inputs.end() || it->dims.size() != 4)
+        return bad("'" + line + "' names no rank-4 input");
+      it->isCache = true;
+      continue;
+    }
+    genc_dtype dtype;
+    if (f.size() < 4 || !genc::runtime::parseDType(f[2], dtype))
+      return bad("'" + line + "'");
+    if (f[0] == "input" && f.size() == 5) {
+      InputSpec spec{f[1], dtype, {}, {}};
+      if (f[3] != "-")
+        for (const std::string &d : split(f[3], ','))
+          spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
+      if (f[4] != "-")
+        for (const std::string &n : split(f[4], ','))
+          spec.dimNames.push_back(n == "-" ? "" : n);
+      spec.dimNames.resize(spec.dims.size());
+      inputs.push_back(spec);
+    } else if (f[0] == "output") {
+      outputs.push_back({f[1], dtype, static_cast<size_t>(std::stoul(f[3]))});
+    } else {
+      return bad("'" + line + "'");
+    }
   }
-};
+  return GENC_OK;
+}
 
 /// dlopen of a truncated ELF file faults inside the loader: check that the
 /// headers and every loadable segment lie within the file first.
@@ -222,10 +203,6 @@ extern "C" void genc_model_free(genc_model *model) { delete model; }
 extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned threads) {
   if (threads == 0)
     threads = genc::runtime::ThreadPool::availableThreads();
-  if (threads != model->pool->threads())
-    if (auto *artifactFree =
-          reinterpret_cast<void (*)(void *)>(dlsym(model->library, "genc_artifact_free")))
-    model->freeResult = artifactFree;
   model->pool = std::make_unique<genc::runtime::ThreadPool>(threads);
   return GENC_OK;
 }

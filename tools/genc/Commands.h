@@ -23,9 +23,16 @@ enum class Emit { SharedLibrary, Executable, Object, LLVMIR, MLIR };
 /// --mlir-print-ir-after=PASS, ...). Register before parsing the command line.
 void registerCompileDebugOptions();
 
+/// Graph transforms applied after cleanup, before lowering.
+struct GraphOptions {
+  /// genc-kv-cache-in-place: the artifact writes its KV cache into buffers
+  /// a runtime session owns (`genc compile --kv-cache=session`).
+  bool kvCacheInPlace = false;
+};
+
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.
 int compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
-                 const mlir::genc::CPUTargetOptions &options);
+                 const mlir::genc::CPUTargetOptions &options, const GraphOptions &graph = {});
 
 /// Imports MODEL and runs the cleanup pipeline (both commands start so).
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> importAndCleanUp(llvm::StringRef path,

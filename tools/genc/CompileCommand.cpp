@@ -3,11 +3,13 @@
 #include "Commands.h"
 
 #include "genc/Target/CPU.h"
+#include "genc/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -94,6 +96,15 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                              cl::init(2), cl::cat(category));
   cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: this machine's)"),
                             cl::init("host"), cl::cat(category));
+  enum class KVCache { IO, Session };
+  cl::opt<KVCache> kvCache(
+      "kv-cache", cl::desc("Where a cached decoder keeps its KV cache"), cl::init(KVCache::IO),
+      cl::values(clEnumValN(KVCache::IO, "io",
+                            "in the model's inputs and outputs, as exported (default)"),
+                 clEnumValN(KVCache::Session, "session",
+                            "in a runtime session's buffers, written in place (for "
+                            "genc generate and the session API)")),
+      cl::cat(category));
   registerCompileDebugOptions();
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
@@ -105,7 +116,9 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   mlir::genc::CPUTargetOptions options;
   options.optLevel = optLevel;
   options.cpu = mcpu;
-  return compileModel(input, output, emit, options);
+  ::genc::driver::GraphOptions graph;
+  graph.kvCacheInPlace = kvCache == KVCache::Session;
+  return compileModel(input, output, emit, options, graph);
 }
 
 void ::genc::driver::registerCompileDebugOptions() {
@@ -114,14 +127,38 @@ void ::genc::driver::registerCompileDebugOptions() {
   mlir::registerAsmPrinterCLOptions();
 }
 
+/// The graph transforms `graph` asks for, on the cleaned-up module.
+static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
+                                       const ::genc::driver::GraphOptions &graph) {
+  if (!graph.kvCacheInPlace)
+    return success();
+  PassManager pm(module.getContext());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createKVCacheInPlace());
+  pm.addPass(createCanonicalizerPass());
+  if (failed(pm.run(module)))
+    return failure();
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
+    if (main.getArgAttr(i, mlir::genc::kKVCacheAttr))
+      return success();
+  llvm::errs() << "error: " << input
+               << ": --kv-cache=session needs a model exported with a KV cache (inputs "
+                  "past_key_values.* whose present.* outputs concatenate new keys and "
+                  "values along the sequence axis); this one has none. Compile it without "
+                  "--kv-cache, or export it with use_cache=True\n";
+  return failure();
+}
+
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
-                                  const mlir::genc::CPUTargetOptions &options) {
+                                  const mlir::genc::CPUTargetOptions &options,
+                                  const GraphOptions &graph) {
   DialectRegistry registry;
   mlir::genc::registerCPUTargetDialects(registry);
   MLIRContext context(registry);
   installPlainDiagnostics(context);
   auto module = importAndCleanUp(input, context);
-  if (failed(module) || failed(mlir::genc::lowerToLLVMDialect(**module)))
+  if (failed(module) || failed(applyGraphOptions(**module, input, graph)) ||
+      failed(mlir::genc::lowerToLLVMDialect(**module)))
     return 1;
 
   std::string error;

@@ -9,6 +9,10 @@
 
 namespace mlir::genc {
 
+/// Marks a @main argument that genc-kv-cache-in-place made a KV-cache
+/// buffer: the caller owns it and compiled code writes it in place.
+constexpr StringLiteral kKVCacheAttr = "genc.kv_cache";
+
 #define GEN_PASS_DECL
 #include "genc/Transforms/Passes.h.inc"
 

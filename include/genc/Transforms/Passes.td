@@ -29,4 +29,22 @@ def RefineShapes : Pass<"genc-refine-shapes", "func::FuncOp"> {
   }];
 }
 
+def KVCacheInPlace : Pass<"genc-kv-cache-in-place", "func::FuncOp"> {
+  let summary = "Keeps the KV cache in caller-owned buffers written in place (exact)";
+  let description = [{
+    An exported decoder returns `present = Concat(past, new)` along the
+    sequence axis for every layer, so each step copies the whole cache.
+    This pass turns each such past argument into a cache buffer
+    `[batch, heads, capacity, head_size]` owned by the caller (a runtime
+    session), adds a scalar `genc.past_length` argument, writes the new
+    rows into the buffer at `past_length` (tensor.insert_slice into the
+    argument, which bufferization does in place) and lets attention read
+    the buffer's first `past_length + new` rows. The present results go
+    away. Cache arguments are marked `genc.kv_cache`; the caller must give
+    them room for `past_length + new` rows. A function without the pattern
+    is left as is.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
 #endif // GENC_TRANSFORMS_PASSES_TD

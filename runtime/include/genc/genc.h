@@ -76,6 +76,44 @@ size_t genc_tensor_size_bytes(const genc_tensor *tensor);
 genc_status genc_model_run(genc_model *model, const genc_tensor *const *inputs,
                            size_t num_inputs, genc_tensor **outputs);
 
+/* A generation session: the state a decoding loop keeps between calls of
+ * one model. It holds rows (prompts, beams) that grow together and, for a
+ * model compiled with `genc compile --kv-cache=session`, their KV cache,
+ * allocated once for max_rows x max_context and written in place at each
+ * step. A model exported without a cache is rerun on the whole sequence
+ * at every step. Rows of different lengths are left-padded (masked, with
+ * positions counting real tokens only). A failed call leaves the session
+ * as it was. Sessions share nothing mutable: several may use one model. */
+typedef struct genc_session genc_session;
+typedef struct genc_session_options {
+  int64_t max_context; /* tokens per row, prompt included */
+  int64_t max_rows;    /* rows held at once (prompts x beams) */
+} genc_session_options;
+
+genc_status genc_session_create(genc_model *model, const genc_session_options *options,
+                                genc_session **session);
+void genc_session_free(genc_session *session);
+/* Starts over with `rows` prompts, prompts[r] of lengths[r] tokens. The
+ * logits are then [rows, 1, vocab]: each prompt's last position. */
+genc_status genc_session_start(genc_session *session, const int64_t *const *prompts,
+                               const int64_t *lengths, int64_t rows);
+/* Appends `count` tokens to every row (`tokens`: rows x count). The
+ * logits are then [rows, count, vocab]. */
+genc_status genc_session_append(genc_session *session, const int64_t *tokens, int64_t count);
+/* The last start's or append's logits and their shape. */
+const float *genc_session_logits(const genc_session *session, int64_t *rows,
+                                 int64_t *positions, int64_t *vocab);
+/* Row r continues the sequence row sources[r] held; there are then `rows`
+ * rows (beam search: expand, reorder, drop). Copies only rows that change. */
+genc_status genc_session_reorder(genc_session *session, const int64_t *sources, int64_t rows);
+/* Forgets the last `count` tokens of every row, in O(1) (speculative
+ * decoding's rollback). */
+genc_status genc_session_rollback(genc_session *session, int64_t count);
+void genc_session_reset(genc_session *session);
+int64_t genc_session_rows(const genc_session *session);
+/* Tokens row `row` holds, prompt included; -1 if there is no such row. */
+int64_t genc_session_length(const genc_session *session, int64_t row);
+
 /* NumPy .npy files (little-endian, C order). */
 genc_status genc_tensor_load_npy(const char *path, genc_tensor **tensor);
 genc_status genc_tensor_save_npy(const genc_tensor *tensor, const char *path);

@@ -1,0 +1,55 @@
+//===- Model.h - a loaded artifact: code, signature, weights ----*- C++ -*-===//
+
+#ifndef GENC_RUNTIME_MODEL_H
+#define GENC_RUNTIME_MODEL_H
+
+#include "Internal.h"
+#include "ThreadPool.h"
+#include "genc/kernels.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace genc::runtime {
+struct InputSpec {
+  std::string name;
+  genc_dtype dtype;
+  std::vector<int64_t> dims;         // -1 where dynamic
+  std::vector<std::string> dimNames; // "" where unnamed
+  /// A KV-cache buffer [batch, heads, capacity, head_size] that a session
+  /// owns and the model writes in place (`cache` in the signature).
+  bool isCache = false;
+};
+struct OutputSpec {
+  std::string name;
+  genc_dtype dtype;
+  size_t rank;
+};
+} // namespace genc::runtime
+
+struct genc_model {
+  void *library = nullptr;
+  void (*entry)(void **) = nullptr;
+  /// Where the artifact's kernels get their threads (absent in artifacts
+  /// without kernels).
+  void (*setParallelFor)(genc_parallel_for_fn, void *) = nullptr;
+  /// How results are freed: artifacts allocate through their kernels.
+  void (*freeResult)(void *) = std::free;
+  std::unique_ptr<genc::runtime::ThreadPool> pool;
+  void *weights = nullptr;
+  size_t weightsSize = 0;
+  std::vector<genc::runtime::InputSpec> inputs;
+  std::vector<genc::runtime::OutputSpec> outputs;
+  uint64_t expectedWeightsSize = 0;
+
+  genc_model() = default;
+  genc_model(const genc_model &) = delete;
+  genc_model &operator=(const genc_model &) = delete;
+  ~genc_model();
+
+  genc_status parseSignature(const char *text, const std::string &path);
+};
+
+#endif // GENC_RUNTIME_MODEL_H

@@ -1,0 +1,301 @@
+//===- Session.cpp - rows, padding and the KV cache between calls ----------===//
+
+#include "session/Session.h"
+
+#include "Model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+using namespace genc::runtime;
+
+namespace {
+constexpr size_t kAbsent = std::numeric_limits<size_t>::max();
+
+/// A tensor that views memory the session owns: nothing to free.
+std::unique_ptr<genc_tensor> view(genc_dtype dtype, std::vector<int64_t> dims, void *data) {
+  auto t = std::make_unique<genc_tensor>(dtype, std::move(dims));
+  t->data = static_cast<unsigned char *>(data);
+  t->sizeBytes = t->numElements() * genc_dtype_size(dtype);
+  return t;
+}
+
+std::string str(int64_t v) { return std::to_string(v); }
+} // namespace
+
+/// One cache input's buffer: [max_rows, heads, max_context, head_size].
+struct Session::Cache {
+  size_t input;
+  int64_t heads, headSize, capacity;
+  std::unique_ptr<float[]> data;
+
+  float *row(int64_t r) { return data.get() + r * heads * capacity * headSize; }
+  /// Copies the first `length` positions of every head of row `from` in
+  /// `source` (a row-sized buffer when not the cache) to row `to`.
+  static void copyPositions(float *to, const float *from, int64_t heads, int64_t capacity,
+                            int64_t headSize, int64_t length) {
+    for (int64_t h = 0; h < heads; ++h)
+      std::memcpy(to + h * capacity * headSize, from + h * capacity * headSize,
+                  sizeof(float) * length * headSize);
+  }
+};
+
+Session::Session(genc_model &model, const SessionOptions &options) : model(model), opts(options) {
+  if (opts.maxContext < 1 || opts.maxRows < 1)
+    throw Error("a session needs max_context and max_rows of at least 1 (got " +
+                str(opts.maxContext) + " and " + str(opts.maxRows) + ")");
+  idsInput = maskInput = positionsInput = pastLengthInput = kAbsent;
+  for (size_t i = 0; i < model.inputs.size(); ++i) {
+    const InputSpec &in = model.inputs[i];
+    if (in.isCache) {
+      if (in.dtype != GENC_F32 || in.dims[1] < 0 || in.dims[3] < 0)
+        throw Error("cache input '" + in.name + "' must be f32 [batch, heads, ?, head_size] "
+                    "with static heads and head_size");
+      auto cache = std::make_unique<Cache>(Cache{i, in.dims[1], in.dims[3], opts.maxContext, {}});
+      size_t floats = size_t(opts.maxRows) * cache->heads * cache->capacity * cache->headSize;
+      cache->data.reset(new float[floats]);
+      caches.push_back(std::move(cache));
+      continue;
+    }
+    if (in.name == "input_ids")
+      idsInput = i;
+    else if (in.name == "attention_mask")
+      maskInput = i;
+    else if (in.name == "position_ids")
+      positionsInput = i;
+    else if (in.name == "genc.past_length")
+      pastLengthInput = i;
+    if (i == idsInput || i == maskInput || i == positionsInput || i == pastLengthInput)
+      continue;
+    if (in.name.rfind("past_key_values.", 0) == 0)
+      throw Error("the model takes its KV cache as input '" + in.name +
+                  "': recompile it with `genc compile --kv-cache=session` so that a session "
+                  "can keep the cache in place");
+    throw Error("a session does not know what to give the model's input '" + in.name +
+                "' (it feeds input_ids, attention_mask, position_ids and the KV cache)");
+  }
+  if (maskInput != kAbsent && model.inputs[maskInput].dtype != GENC_I64)
+    throw Error("input 'attention_mask' must be i64");
+  if (idsInput == kAbsent || model.inputs[idsInput].dtype != GENC_I64 ||
+      model.inputs[idsInput].dims.size() != 2)
+    throw Error("a session needs an i64 input 'input_ids' [batch, sequence]");
+  if (caches.empty() != (pastLengthInput == kAbsent))
+    throw Error("the model's cache inputs and 'genc.past_length' must come together");
+  logitsOutput = kAbsent;
+  for (size_t k = 0; k < model.outputs.size(); ++k)
+    if (model.outputs[k].name == "logits")
+      logitsOutput = k;
+  if (logitsOutput == kAbsent && !model.outputs.empty())
+    logitsOutput = 0;
+  if (logitsOutput == kAbsent || model.outputs[logitsOutput].dtype != GENC_F32 ||
+      model.outputs[logitsOutput].rank != 3)
+    throw Error("a session needs an f32 output 'logits' [batch, sequence, vocab]");
+}
+
+Session::~Session() = default;
+
+int64_t Session::length(int64_t row) const { return total - padding.at(row); }
+
+void Session::checkRows(int64_t n) const {
+  if (n < 1 || n > opts.maxRows)
+    throw Error(str(n) + " rows do not fit a session made for 1 to " + str(opts.maxRows) +
+                " (max_rows: prompts × beams)");
+}
+
+void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
+                  std::vector<float> &out) {
+  // Reads `padding` of the rows being run; the caller sets it first.
+  const int64_t n = static_cast<int64_t>(padding.size()), end = past + count;
+  std::vector<int64_t> mask(n * end), positions(n * count);
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t j = 0; j < end; ++j)
+      mask[r * end + j] = j >= padding[r];
+    // Real tokens count from 0; padding gets 1, as Hugging Face gives it.
+    for (int64_t i = 0; i < count; ++i)
+      positions[r * count + i] = past + i >= padding[r] ? past + i - padding[r] : 1;
+  }
+  int64_t pastValue = past;
+  std::vector<std::unique_ptr<genc_tensor>> tensors;
+  for (size_t i = 0; i < model.inputs.size(); ++i) {
+    if (i == idsInput)
+      tensors.push_back(view(GENC_I64, {n, count}, const_cast<int64_t *>(tokens.data())));
+    else if (i == maskInput)
+      tensors.push_back(view(GENC_I64, {n, end}, mask.data()));
+    else if (i == positionsInput)
+      tensors.push_back(view(GENC_I64, {n, count}, positions.data()));
+    else if (i == pastLengthInput)
+      tensors.push_back(view(GENC_I64, {}, &pastValue));
+    else
+      for (auto &c : caches)
+        if (c->input == i)
+          tensors.push_back(view(GENC_F32, {n, c->heads, c->capacity, c->headSize}, c->data.get()));
+  }
+  std::vector<const genc_tensor *> inputs;
+  for (auto &t : tensors)
+    inputs.push_back(t.get());
+  std::vector<genc_tensor *> outputs(model.outputs.size(), nullptr);
+  genc_status status = genc_model_run(&model, inputs.data(), inputs.size(), outputs.data());
+  auto freeOutputs = [&] {
+    for (genc_tensor *t : outputs)
+      genc_tensor_free(t);
+  };
+  if (status != GENC_OK) {
+    freeOutputs();
+    throw Error(genc_status_message());
+  }
+  const genc_tensor *logits = outputs[logitsOutput];
+  const int64_t positionsOut = logits->dims[1];
+  vocab = logits->dims[2];
+  if (logits->dims[0] != n || positionsOut < keep) {
+    freeOutputs();
+    throw Error("the model's logits have shape [" + str(logits->dims[0]) + ", " +
+                str(positionsOut) + ", " + str(vocab) + "] for " + str(n) + " rows of " +
+                str(count) + " tokens");
+  }
+  out.resize(n * keep * vocab);
+  const auto *data = reinterpret_cast<const float *>(logits->data);
+  for (int64_t r = 0; r < n; ++r)
+    std::memcpy(out.data() + r * keep * vocab,
+                data + (r * positionsOut + positionsOut - keep) * vocab,
+                sizeof(float) * keep * vocab);
+  freeOutputs();
+}
+
+void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
+  const int64_t n = static_cast<int64_t>(prompts.size());
+  checkRows(n);
+  int64_t longest = 0, shortest = std::numeric_limits<int64_t>::max();
+  for (const auto &p : prompts) {
+    longest = std::max<int64_t>(longest, p.size());
+    shortest = std::min<int64_t>(shortest, p.size());
+  }
+  if (shortest == 0)
+    throw Error("a prompt is empty: give at least one token (a BOS token, for instance)");
+  if (longest > opts.maxContext)
+    throw Error("a prompt of " + str(longest) + " tokens does not fit the context of " +
+                str(opts.maxContext) + " tokens");
+  if (longest != shortest && (maskInput == kAbsent || positionsInput == kAbsent))
+    throw Error("prompts of different lengths are left-padded, which needs a model with "
+                "attention_mask and position_ids inputs; this one lacks " +
+                std::string(maskInput == kAbsent ? "attention_mask" : "position_ids") +
+                ": give prompts of one length, or one at a time");
+  std::vector<std::vector<int64_t>> padded;
+  std::vector<int64_t> pad, flat;
+  for (const auto &p : prompts) {
+    pad.push_back(longest - static_cast<int64_t>(p.size()));
+    std::vector<int64_t> row(pad.back(), 0);
+    row.insert(row.end(), p.begin(), p.end());
+    flat.insert(flat.end(), row.begin(), row.end());
+    padded.push_back(std::move(row));
+  }
+  std::swap(padding, pad);
+  try {
+    run(flat, longest, 0, 1, lastLogits);
+  } catch (...) {
+    std::swap(padding, pad);
+    throw;
+  }
+  sequences = std::move(padded);
+  total = longest;
+}
+
+void Session::append(std::span<const int64_t> tokens, int64_t count) {
+  const int64_t n = rows();
+  if (n == 0)
+    throw Error("append before start: the session holds no rows");
+  if (count < 1 || static_cast<int64_t>(tokens.size()) != n * count)
+    throw Error("append of " + str(tokens.size()) + " tokens: expected " + str(count) +
+                " for each of " + str(n) + " rows");
+  if (total + count > opts.maxContext)
+    throw Error("the context is full: " + str(total) + " + " + str(count) + " tokens exceed "
+                "max_context " + str(opts.maxContext));
+  std::vector<std::vector<int64_t>> grown = sequences;
+  for (int64_t r = 0; r < n; ++r)
+    grown[r].insert(grown[r].end(), tokens.begin() + r * count, tokens.begin() + (r + 1) * count);
+  if (cached()) {
+    run(std::vector<int64_t>(tokens.begin(), tokens.end()), count, total, count, lastLogits);
+  } else {
+    std::vector<int64_t> flat;
+    for (const auto &row : grown)
+      flat.insert(flat.end(), row.begin(), row.end());
+    run(flat, total + count, 0, count, lastLogits);
+  }
+  sequences = std::move(grown);
+  total += count;
+}
+
+void Session::reorder(std::span<const int64_t> sources) {
+  const int64_t n = static_cast<int64_t>(sources.size()), old = rows();
+  checkRows(n);
+  for (int64_t s : sources)
+    if (s < 0 || s >= old)
+      throw Error("reorder names row " + str(s) + " of " + str(old));
+  // Only rows whose content changes are copied: sources first, to scratch,
+  // so that a row can be both read and overwritten.
+  std::vector<int64_t> changed;
+  for (int64_t r = 0; r < n; ++r)
+    if (r >= old || sources[r] != r)
+      changed.push_back(r);
+  for (auto &c : caches) {
+    const int64_t rowFloats = c->heads * c->capacity * c->headSize;
+    std::vector<float> scratch(changed.size() * rowFloats);
+    for (size_t k = 0; k < changed.size(); ++k)
+      Cache::copyPositions(scratch.data() + k * rowFloats, c->row(sources[changed[k]]), c->heads,
+                           c->capacity, c->headSize, total);
+    for (size_t k = 0; k < changed.size(); ++k)
+      Cache::copyPositions(c->row(changed[k]), scratch.data() + k * rowFloats, c->heads,
+                           c->capacity, c->headSize, total);
+  }
+  std::vector<std::vector<int64_t>> seqs;
+  std::vector<int64_t> pad;
+  std::vector<float> logits;
+  const size_t rowLogits = old ? lastLogits.size() / old : 0;
+  for (int64_t s : sources) {
+    seqs.push_back(sequences[s]);
+    pad.push_back(padding[s]);
+    logits.insert(logits.end(), lastLogits.begin() + s * rowLogits,
+                  lastLogits.begin() + (s + 1) * rowLogits);
+  }
+  lastLogits = std::move(logits);
+  sequences = std::move(seqs);
+  padding = std::move(pad);
+}
+
+void Session::rollback(int64_t count) {
+  int64_t shortest = total;
+  for (int64_t r = 0; r < rows(); ++r)
+    shortest = std::min(shortest, length(r));
+  if (count < 0 || count >= shortest)
+    throw Error("rollback of " + str(count) + " tokens: rows hold " + str(shortest) +
+                " (a row keeps at least one token)");
+  // The cache's rows past the new length are overwritten by the next step.
+  total -= count;
+  for (auto &row : sequences)
+    row.resize(total);
+}
+
+void Session::reset() {
+  sequences.clear();
+  padding.clear();
+  lastLogits.clear();
+  total = 0;
+}
+
+std::vector<float> Session::scoreAll(const std::vector<int64_t> &tokens) {
+  reset();
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (n < 1 || n > opts.maxContext)
+    throw Error("scoring " + str(n) + " tokens needs 1 to max_context (" + str(opts.maxContext) +
+                ") tokens");
+  padding = {0};
+  std::vector<float> all;
+  try {
+    run(tokens, n, 0, n, all);
+  } catch (...) {
+    reset();
+    throw;
+  }
+  reset();
+  return all;
+}

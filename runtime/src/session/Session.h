@@ -1,0 +1,85 @@
+//===- Session.h - a generation session over a loaded model -----*- C++ -*-===//
+//
+// What lives between the calls of a decoding loop: the rows' tokens, their
+// padding, and the KV cache. The cache is allocated once for max_rows ×
+// max_context; a model compiled with `--kv-cache=session` writes each
+// step's keys and values into it in place, so a step never copies the
+// cache. A model exported without a cache is run on the whole sequence at
+// every step instead (correct, and slow).
+//
+// Rows of different lengths are left-padded to a common length: the padding
+// is masked out through attention_mask and position_ids count real tokens
+// only, so each row computes what it would compute alone.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_RUNTIME_SESSION_SESSION_H
+#define GENC_RUNTIME_SESSION_SESSION_H
+
+#include "generate/LanguageModel.h"
+#include "genc/genc.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace genc::runtime {
+
+struct SessionOptions {
+  /// Tokens a row may hold, prompt included.
+  int64_t maxContext = 1024;
+  /// Rows (prompts × beams) held at once.
+  int64_t maxRows = 1;
+};
+
+class Session final : public generate::LanguageModel {
+public:
+  /// `model` must outlive the session.
+  Session(genc_model &model, const SessionOptions &options);
+  ~Session() override;
+
+  int64_t vocabSize() const override { return vocab; }
+  int64_t rows() const override { return static_cast<int64_t>(padding.size()); }
+  int64_t length(int64_t row) const override;
+  /// Positions every row spans, padding included.
+  int64_t paddedLength() const { return total; }
+  /// True when the model keeps its KV cache in this session.
+  bool cached() const { return !caches.empty(); }
+  const SessionOptions &options() const { return opts; }
+
+  void start(const std::vector<std::vector<int64_t>> &prompts) override;
+  void append(std::span<const int64_t> tokens, int64_t count) override;
+  std::span<const float> logits() const override { return lastLogits; }
+  void reorder(std::span<const int64_t> sources) override;
+  void rollback(int64_t count) override;
+  /// Forgets every row.
+  void reset();
+
+  /// Logits of every position of `tokens`, one row, from a fresh start:
+  /// [tokens.size(), vocab] (scoring, perplexity). Resets the session.
+  std::vector<float> scoreAll(const std::vector<int64_t> &tokens);
+
+private:
+  struct Cache;
+  /// Runs the model on `count` new tokens per row after `past` positions;
+  /// fills `out` with the logits of the last `keep` positions per row.
+  void run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
+           std::vector<float> &out);
+  void checkRows(int64_t n) const;
+
+  genc_model &model;
+  SessionOptions opts;
+  int64_t vocab = 0;
+  size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsOutput;
+  std::vector<std::unique_ptr<Cache>> caches;
+  /// Tokens of every row, padding included: total entries each.
+  std::vector<std::vector<int64_t>> sequences;
+  /// Padding positions at the start of each row.
+  std::vector<int64_t> padding;
+  int64_t total = 0;
+  std::vector<float> lastLogits;
+};
+
+} // namespace genc::runtime
+
+#endif // GENC_RUNTIME_SESSION_SESSION_H

@@ -1,0 +1,140 @@
+//===- LogitsProcessors.cpp - one small rewrite of the scores each ---------===//
+
+#include "generate/LogitsProcessors.h"
+
+#include "generate/Sampling.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+namespace genc::generate {
+
+namespace {
+constexpr float kDropped = -std::numeric_limits<float>::infinity();
+
+bool inVocab(int64_t token, std::span<float> scores) {
+  return token >= 0 && token < static_cast<int64_t>(scores.size());
+}
+
+/// Token indices ordered by score, most likely first; equal scores keep
+/// index order so the result does not depend on the sort's implementation.
+std::vector<int64_t> byScoreDescending(std::span<const float> scores) {
+  std::vector<int64_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+  });
+  return order;
+}
+} // namespace
+
+void HammingDiversity::apply(std::span<float> scores, const Context &context) const {
+  for (int64_t token : context.earlierGroupTokens)
+    if (inVocab(token, scores))
+      scores[token] -= static_cast<float>(penalty_);
+}
+
+void RepetitionPenalty::apply(std::span<float> scores, const Context &context) const {
+  std::vector<bool> seen(scores.size(), false);
+  for (int64_t token : context.tokens) {
+    if (!inVocab(token, scores) || seen[token])
+      continue;
+    seen[token] = true;
+    float &s = scores[token];
+    // Dividing a negative score would raise it: multiply instead.
+    s = static_cast<float>(s < 0 ? s * penalty_ : s / penalty_);
+  }
+}
+
+void NoRepeatNGram::apply(std::span<float> scores, const Context &context) const {
+  auto tokens = context.tokens;
+  int64_t length = static_cast<int64_t>(tokens.size());
+  if (length + 1 < size_)
+    return;
+  // The n-1 tokens the next token would complete an n-gram with.
+  auto prefix = tokens.subspan(length - (size_ - 1));
+  for (int64_t start = 0; start + size_ <= length; ++start)
+    if (std::equal(prefix.begin(), prefix.end(), tokens.begin() + start)) {
+      int64_t banned = tokens[start + size_ - 1];
+      if (inVocab(banned, scores))
+        scores[banned] = kDropped;
+    }
+}
+
+void MinNewTokens::apply(std::span<float> scores, const Context &context) const {
+  if (context.generated >= minNewTokens_)
+    return;
+  for (int64_t eos : eos_)
+    if (inVocab(eos, scores))
+      scores[eos] = kDropped;
+}
+
+void Temperature::apply(std::span<float> scores, const Context &) const {
+  for (float &s : scores)
+    s = static_cast<float>(s / temperature_);
+}
+
+void TopK::apply(std::span<float> scores, const Context &) const {
+  int64_t k = std::min<int64_t>(std::max(k_, minKeep_), scores.size());
+  if (k <= 0 || k == static_cast<int64_t>(scores.size()))
+    return;
+  std::vector<float> sorted(scores.begin(), scores.end());
+  std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(), std::greater<float>());
+  float kth = sorted[k - 1];
+  for (float &s : scores)
+    if (s < kth)
+      s = kDropped;
+}
+
+void TopP::apply(std::span<float> scores, const Context &) const {
+  std::vector<double> probs = softmax(scores);
+  std::vector<int64_t> ascending = byScoreDescending(scores);
+  std::reverse(ascending.begin(), ascending.end());
+  int64_t n = static_cast<int64_t>(ascending.size());
+  // Walk up from the least likely; the last min_tokens_to_keep always stay.
+  double cumulative = 0.0;
+  for (int64_t i = 0; i < n - minKeep_; ++i) {
+    cumulative += probs[ascending[i]];
+    if (cumulative > 1.0 - p_)
+      break;
+    scores[ascending[i]] = kDropped;
+  }
+}
+
+void MinP::apply(std::span<float> scores, const Context &) const {
+  std::vector<double> probs = softmax(scores);
+  double threshold = minP_ * *std::max_element(probs.begin(), probs.end());
+  std::vector<int64_t> descending = byScoreDescending(scores);
+  for (size_t rank = minKeep_; rank < descending.size(); ++rank)
+    if (probs[descending[rank]] < threshold)
+      scores[descending[rank]] = kDropped;
+}
+
+ProcessorChain makeProcessors(const GenerationConfig &config) {
+  ProcessorChain chain;
+  if (config.num_beam_groups > 1 && config.diversity_penalty > 0.0)
+    chain.add(std::make_unique<HammingDiversity>(config.diversity_penalty));
+  if (config.repetition_penalty != 1.0)
+    chain.add(std::make_unique<RepetitionPenalty>(config.repetition_penalty));
+  if (config.no_repeat_ngram_size > 0)
+    chain.add(std::make_unique<NoRepeatNGram>(config.no_repeat_ngram_size));
+  if (config.min_new_tokens > 0 && !config.eos_token_ids.empty())
+    chain.add(std::make_unique<MinNewTokens>(config.min_new_tokens, config.eos_token_ids));
+  return chain;
+}
+
+ProcessorChain makeWarpers(const GenerationConfig &config) {
+  ProcessorChain chain;
+  if (config.temperature != 1.0)
+    chain.add(std::make_unique<Temperature>(config.temperature));
+  if (config.top_k > 0)
+    chain.add(std::make_unique<TopK>(config.top_k, config.min_tokens_to_keep));
+  if (config.top_p < 1.0)
+    chain.add(std::make_unique<TopP>(config.top_p, config.min_tokens_to_keep));
+  if (config.min_p > 0.0)
+    chain.add(std::make_unique<MinP>(config.min_p, config.min_tokens_to_keep));
+  return chain;
+}
+
+} // namespace genc::generate

@@ -1,0 +1,120 @@
+//===- Sampling.cpp - PCG32, softmax, inverse-CDF draws -------------------===//
+
+#include "generate/Sampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace genc::generate {
+
+namespace {
+constexpr uint64_t kPcgMultiplier = 6364136223846793005ULL;
+} // namespace
+
+Rng::Rng(uint64_t seed, uint64_t stream) {
+  // pcg32_srandom_r: the stream selects the (odd) increment.
+  increment_ = (stream << 1u) | 1u;
+  next32();
+  state_ += seed;
+  next32();
+}
+
+uint32_t Rng::next32() {
+  uint64_t old = state_;
+  state_ = old * kPcgMultiplier + increment_;
+  auto xorShifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
+  auto rotation = static_cast<uint32_t>(old >> 59u);
+  return (xorShifted >> rotation) | (xorShifted << ((-rotation) & 31u));
+}
+
+double Rng::uniform() {
+  uint64_t high = next32();
+  uint64_t bits = ((high << 32) | next32()) >> 11; // 53 bits
+  return static_cast<double>(bits) * 0x1.0p-53;
+}
+
+int64_t argmax(std::span<const float> scores) {
+  return std::max_element(scores.begin(), scores.end()) - scores.begin();
+}
+
+namespace {
+/// The largest score, which must be finite for anything to be chosen.
+float requireChoice(std::span<const float> scores) {
+  float top = *std::max_element(scores.begin(), scores.end());
+  if (top == -std::numeric_limits<float>::infinity())
+    throw runtime::Error("every token's score is -inf: the logits processors left nothing "
+                         "to choose from");
+  return top;
+}
+} // namespace
+
+std::vector<double> softmax(std::span<const float> scores) {
+  float top = requireChoice(scores);
+  std::vector<double> probs(scores.size());
+  double total = 0.0;
+  for (size_t i = 0; i < scores.size(); ++i)
+    total += probs[i] = std::exp(static_cast<double>(scores[i]) - top);
+  for (double &p : probs)
+    p /= total;
+  return probs;
+}
+
+void logSoftmax(std::span<const float> scores, std::span<float> out) {
+  double top = *std::max_element(scores.begin(), scores.end());
+  double total = 0.0;
+  for (float s : scores)
+    total += std::exp(s - top);
+  double logTotal = top + std::log(total);
+  for (size_t i = 0; i < scores.size(); ++i)
+    out[i] = static_cast<float>(scores[i] - logTotal);
+}
+
+int64_t drawIndex(std::span<const double> weights, double u) {
+  double total = 0.0;
+  for (double w : weights)
+    total += w;
+  double target = u * total, cumulative = 0.0;
+  int64_t lastPositive = -1;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (weights[i] <= 0.0)
+      continue;
+    cumulative += weights[i];
+    lastPositive = static_cast<int64_t>(i);
+    if (cumulative > target)
+      return lastPositive;
+  }
+  // Rounding can leave the cumulative sum a hair below u · total.
+  return lastPositive;
+}
+
+TokenPolicy::TokenPolicy(const GenerationConfig &config)
+    : processors_(makeProcessors(config)), sampling_(config.do_sample) {
+  if (sampling_)
+    warpers_ = makeWarpers(config);
+}
+
+void TokenPolicy::process(std::span<float> scores, const Context &context) const {
+  processors_.apply(scores, context);
+  if (sampling_)
+    warpers_.apply(scores, context);
+}
+
+std::vector<double> TokenPolicy::distribution(std::span<const float> scores) const {
+  if (sampling_)
+    return softmax(scores);
+  requireChoice(scores);
+  std::vector<double> oneHot(scores.size(), 0.0);
+  oneHot[argmax(scores)] = 1.0;
+  return oneHot;
+}
+
+int64_t TokenPolicy::choose(std::span<const float> scores, Rng &rng) const {
+  if (!sampling_) {
+    requireChoice(scores);
+    return argmax(scores);
+  }
+  return drawIndex(softmax(scores), rng.uniform());
+}
+
+} // namespace genc::generate

@@ -340,6 +340,13 @@ genc_status checkInputs(const genc_model &m, const genc_tensor *const *inputs, s
 
 extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *inputs,
                                       size_t numInputs, genc_tensor **outputs) {
+  return genc::runtime::runModel(*m, *m->pool, inputs, numInputs, outputs);
+}
+
+genc_status genc::runtime::runModel(genc_model &model, ThreadPool &pool,
+                                    const genc_tensor *const *inputs, size_t numInputs,
+                                    genc_tensor **outputs) {
+  genc_model *m = &model;
   if (genc_status s = checkInputs(*m, inputs, numInputs))
     return s;
   // Descriptors: results first (one block), then weights, then inputs.
@@ -361,9 +368,10 @@ extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *i
     args.push_back(results.data());
   for (auto &d : descriptors)
     args.push_back(d.data());
-  // Installed per call: models loaded from the same file share its globals.
+  // Installed per call and per calling thread: models loaded from one file
+  // share its code, and two sessions may run it from two threads at once.
   if (m->setParallelFor)
-    m->setParallelFor(genc::runtime::ThreadPool::run, m->pool.get());
+    m->setParallelFor(genc::runtime::ThreadPool::run, &pool);
   m->entry(args.data());
 
   // A result that is a contiguous buffer of its own becomes its output's

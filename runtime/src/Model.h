@@ -52,4 +52,10 @@ struct genc_model {
   genc_status parseSignature(const char *text, const std::string &path);
 };
 
+namespace genc::runtime {
+/// genc_model_run on `pool`'s threads (a session's, or the model's own).
+genc_status runModel(genc_model &model, ThreadPool &pool, const genc_tensor *const *inputs,
+                     size_t numInputs, genc_tensor **outputs);
+} // namespace genc::runtime
+
 #endif // GENC_RUNTIME_MODEL_H

@@ -8,6 +8,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <optional>
+#include <string>
+
 namespace genc::driver {
 /// `genc import MODEL [-o OUT] [--no-cleanup]`. argv[0] is "genc import".
 int runImport(int argc, char **argv);
@@ -25,14 +28,31 @@ void registerCompileDebugOptions();
 
 /// Graph transforms applied after cleanup, before lowering.
 struct GraphOptions {
-  /// genc-kv-cache-in-place: the artifact writes its KV cache into buffers
-  /// a runtime session owns (`genc compile --kv-cache=session`).
-  bool kvCacheInPlace = false;
+  /// The artifact a runtime session drives (`genc compile
+  /// --kv-cache=session`): its KV cache in the session's buffers
+  /// (genc-kv-cache-in-place), its logits for the positions the session
+  /// asks for (genc-logits-for-requested-positions).
+  bool forSession = false;
+  /// With forSession: a model without a KV cache is an error (else it
+  /// compiles without one, and a session reruns it on the whole sequence).
+  bool requireKVCache = true;
 };
 
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.
 int compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                  const mlir::genc::CPUTargetOptions &options, const GraphOptions &graph = {});
+
+/// The artifact to load for MODEL: MODEL itself when it is one; for an
+/// .onnx or .onnxtext model a shared library compiled with `graph`, kept in
+/// genc's compile cache ($GENC_CACHE_DIR, else ~/.cache/genc) and reused
+/// while the model, the options and this genc are unchanged. Prints the
+/// error and returns nothing when compiling fails.
+std::optional<std::string> compiledArtifact(llvm::StringRef model, const GraphOptions &graph);
+
+/// `genc generate MODEL --prompt TEXT ...`.
+int runGenerate(int argc, char **argv);
+/// `genc perplexity MODEL (--text FILE --tokenizer FILE | --ids FILE)`.
+int runPerplexity(int argc, char **argv);
 
 /// Imports MODEL and runs the cleanup pipeline (both commands start so).
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> importAndCleanUp(llvm::StringRef path,

@@ -14,6 +14,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MD5.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -102,8 +104,9 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::values(clEnumValN(KVCache::IO, "io",
                             "in the model's inputs and outputs, as exported (default)"),
                  clEnumValN(KVCache::Session, "session",
-                            "in a runtime session's buffers, written in place (for "
-                            "genc generate and the session API)")),
+                            "in a runtime session's buffers, written in place; logits only "
+                            "for the positions the session asks for (genc generate, the "
+                            "session API)")),
       cl::cat(category));
   registerCompileDebugOptions();
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
@@ -117,7 +120,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.optLevel = optLevel;
   options.cpu = mcpu;
   ::genc::driver::GraphOptions graph;
-  graph.kvCacheInPlace = kvCache == KVCache::Session;
+  graph.forSession = kvCache == KVCache::Session;
   return compileModel(input, output, emit, options, graph);
 }
 
@@ -130,10 +133,11 @@ void ::genc::driver::registerCompileDebugOptions() {
 /// The graph transforms `graph` asks for, on the cleaned-up module.
 static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
                                        const ::genc::driver::GraphOptions &graph) {
-  if (!graph.kvCacheInPlace)
+  if (!graph.forSession)
     return success();
   PassManager pm(module.getContext());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createKVCacheInPlace());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createLogitsForRequestedPositions());
   pm.addPass(createCanonicalizerPass());
   if (failed(pm.run(module)))
     return failure();
@@ -141,6 +145,8 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
     if (main.getArgAttr(i, mlir::genc::kKVCacheAttr))
       return success();
+  if (!graph.requireKVCache)
+    return success();
   llvm::errs() << "error: " << input
                << ": --kv-cache=session needs a model exported with a KV cache (inputs "
                   "past_key_values.* whose present.* outputs concatenate new keys and "
@@ -216,4 +222,39 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     }
   }
   return 0;
+}
+
+std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef model,
+                                                            const GraphOptions &graph) {
+  if (!model.ends_with(".onnx") && !model.ends_with(".onnxtext"))
+    return model.str();
+  auto buffer = llvm::MemoryBuffer::getFile(model);
+  llvm::MD5 hash;
+  hash.update(buffer ? (*buffer)->getBuffer() : model);
+  hash.update(GENC_VERSION);
+  hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
+  static int anchor;
+  llvm::sys::fs::file_status self;
+  if (!llvm::sys::fs::status(llvm::sys::fs::getMainExecutable("genc", &anchor), self))
+    hash.update(std::to_string(self.getSize()) + "@" +
+                std::to_string(self.getLastModificationTime().time_since_epoch().count()));
+  llvm::MD5::MD5Result digest;
+  hash.final(digest);
+  SmallString<256> dir;
+  if (const char *env = std::getenv("GENC_CACHE_DIR"))
+    dir = env;
+  else if (const char *xdg = std::getenv("XDG_CACHE_HOME"))
+    llvm::sys::path::append(dir, xdg, "genc");
+  else if (const char *home = std::getenv("HOME"))
+    llvm::sys::path::append(dir, home, ".cache", "genc");
+  else
+    dir = "/tmp/genc-cache";
+  llvm::sys::fs::create_directories(dir);
+  llvm::sys::path::append(dir, digest.digest().str() + ".so");
+  std::string artifact(dir);
+  if (llvm::sys::fs::exists(artifact) && llvm::sys::fs::exists(artifact + ".weights"))
+    return artifact;
+  if (compileModel(model, artifact, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph))
+    return std::nullopt;
+  return artifact;
 }

@@ -14,7 +14,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MD5.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -96,34 +95,6 @@ genc_tensor *loadTensorProto(llvm::StringRef path) {
   return t;
 }
 
-/// Where a compiled .onnx lives: keyed by the model's bytes and by this
-/// genc build (version, executable size and time), so an edited model or a
-/// rebuilt genc recompiles.
-std::string cachedArtifact(llvm::StringRef model) {
-  auto buffer = llvm::MemoryBuffer::getFile(model);
-  llvm::MD5 hash;
-  hash.update(buffer ? (*buffer)->getBuffer() : llvm::StringRef(model));
-  hash.update(GENC_VERSION);
-  static int anchor;
-  llvm::sys::fs::file_status self;
-  if (!llvm::sys::fs::status(llvm::sys::fs::getMainExecutable("genc", &anchor), self))
-    hash.update(std::to_string(self.getSize()) + "@" +
-                std::to_string(self.getLastModificationTime().time_since_epoch().count()));
-  llvm::MD5::MD5Result digest;
-  hash.final(digest);
-  llvm::SmallString<256> dir;
-  if (const char *env = std::getenv("GENC_CACHE_DIR"))
-    dir = env;
-  else if (const char *xdg = std::getenv("XDG_CACHE_HOME"))
-    llvm::sys::path::append(dir, xdg, "genc");
-  else if (const char *home = std::getenv("HOME"))
-    llvm::sys::path::append(dir, home, ".cache", "genc");
-  else
-    dir = "/tmp/genc-cache";
-  llvm::sys::fs::create_directories(dir);
-  llvm::sys::path::append(dir, digest.digest().str() + ".so");
-  return std::string(dir);
-}
 } // namespace
 
 int genc::driver::runRun(int argc, char **argv) {
@@ -149,18 +120,12 @@ int genc::driver::runRun(int argc, char **argv) {
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
 
-  std::string artifact = model;
-  if (llvm::StringRef(model).ends_with(".onnx") || llvm::StringRef(model).ends_with(".onnxtext")) {
-    artifact = cachedArtifact(model);
-    if (!llvm::sys::fs::exists(artifact) || !llvm::sys::fs::exists(artifact + ".weights")) {
-      mlir::genc::CPUTargetOptions options;
-      if (int rc = compileModel(model, artifact, Emit::SharedLibrary, options))
-        return rc;
-    }
-  }
+  std::optional<std::string> artifact = compiledArtifact(model, {});
+  if (!artifact)
+    return 1;
 
   genc_model *loaded = nullptr;
-  if (genc_model_load(artifact.c_str(), &loaded) != GENC_OK)
+  if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
     return failWith(genc_status_message());
   std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
   genc_model_set_threads(loaded, threads);

@@ -22,6 +22,10 @@ const Command kCommands[] = {
     {"compile", "compile an ONNX model to a shared library (or object, LLVM IR, MLIR)",
      genc::driver::runCompile},
     {"run", "run a model (.onnx compiles first, cached) on .npy inputs", genc::driver::runRun},
+    {"generate", "generate text or token ids with a decoder (greedy, sampling, beams, "
+                 "speculative)",
+     genc::driver::runGenerate},
+    {"perplexity", "score text: strided sliding-window perplexity", genc::driver::runPerplexity},
 };
 
 void printUsage(llvm::raw_ostream &os) {

@@ -47,4 +47,20 @@ def KVCacheInPlace : Pass<"genc-kv-cache-in-place", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def LogitsForRequestedPositions : Pass<"genc-logits-for-requested-positions", "func::FuncOp"> {
+  let summary = "Computes the LM head only for the positions the caller asks for (exact)";
+  let description = [{
+    A generation step needs the logits of its last position (prefill) or of
+    its few new positions (a speculative verification), but an export
+    computes the LM head, the largest matmul of a step, for every
+    position. For the result named `logits` ([batch, sequence, vocab],
+    dynamic sequence) computed by a matmul (plus a constant bias), the pass
+    adds a scalar argument `genc.logits_positions` K and slices the
+    matmul's input to its last min(K, sequence) positions: the result is
+    the last K rows of what the export computes. Functions without such a
+    result are left as they are.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
 #endif // GENC_TRANSFORMS_PASSES_TD

@@ -83,11 +83,14 @@ genc_status genc_model_run(genc_model *model, const genc_tensor *const *inputs,
  * step. A model exported without a cache is rerun on the whole sequence
  * at every step. Rows of different lengths are left-padded (masked, with
  * positions counting real tokens only). A failed call leaves the session
- * as it was. Sessions share nothing mutable: several may use one model. */
+ * as it was. Each session has its own threads and cache: several may use
+ * one model at once, from different threads. */
 typedef struct genc_session genc_session;
 typedef struct genc_session_options {
   int64_t max_context; /* tokens per row, prompt included */
   int64_t max_rows;    /* rows held at once (prompts x beams) */
+  unsigned threads;    /* the session's own thread pool, caller included
+                          (0: every CPU the process may use) */
 } genc_session_options;
 
 genc_status genc_session_create(genc_model *model, const genc_session_options *options,

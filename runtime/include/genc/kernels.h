@@ -23,7 +23,9 @@ extern "C" {
 typedef void (*genc_task_fn)(void *ctx, int64_t i);
 typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, void *ctx);
 
-/* Exported by every artifact. `fn` == NULL makes the kernels serial again. */
+/* Exported by every artifact: the pool the kernels use for calls made from
+ * the calling thread (the setting is per thread). `fn` == NULL makes them
+ * serial again. */
 void genc_artifact_set_parallel_for(genc_parallel_for_fn fn, void *pool);
 
 /* Frees a buffer the artifact allocated (its results): compiled code

@@ -3,9 +3,11 @@
 #include "Parallel.h"
 
 namespace {
-// One pool per loaded artifact: the runtime sets it after loading.
-genc_parallel_for_fn gParallelFor = nullptr;
-void *gPool = nullptr;
+// The pool of the thread that calls the compiled code: the runtime installs
+// its session's (or model's) pool before each call, so two sessions can run
+// one artifact from two threads. The pool's workers only run tasks.
+thread_local genc_parallel_for_fn gParallelFor = nullptr;
+thread_local void *gPool = nullptr;
 } // namespace
 
 extern "C" void genc_artifact_set_parallel_for(genc_parallel_for_fn fn, void *pool) {

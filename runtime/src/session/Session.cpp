@@ -3,6 +3,7 @@
 #include "session/Session.h"
 
 #include "Model.h"
+#include "ThreadPool.h"
 
 #include <algorithm>
 #include <cstring>
@@ -41,11 +42,14 @@ struct Session::Cache {
   }
 };
 
-Session::Session(genc_model &model, const SessionOptions &options) : model(model), opts(options) {
+Session::Session(genc_model &model, const SessionOptions &options)
+    : model(model), opts(options),
+      pool(std::make_unique<ThreadPool>(options.threads ? options.threads
+                                                         : ThreadPool::availableThreads())) {
   if (opts.maxContext < 1 || opts.maxRows < 1)
     throw Error("a session needs max_context and max_rows of at least 1 (got " +
                 str(opts.maxContext) + " and " + str(opts.maxRows) + ")");
-  idsInput = maskInput = positionsInput = pastLengthInput = kAbsent;
+  idsInput = maskInput = positionsInput = pastLengthInput = logitsPositionsInput = kAbsent;
   for (size_t i = 0; i < model.inputs.size(); ++i) {
     const InputSpec &in = model.inputs[i];
     if (in.isCache) {
@@ -66,7 +70,10 @@ Session::Session(genc_model &model, const SessionOptions &options) : model(model
       positionsInput = i;
     else if (in.name == "genc.past_length")
       pastLengthInput = i;
-    if (i == idsInput || i == maskInput || i == positionsInput || i == pastLengthInput)
+    else if (in.name == "genc.logits_positions")
+      logitsPositionsInput = i;
+    if (i == idsInput || i == maskInput || i == positionsInput || i == pastLengthInput ||
+        i == logitsPositionsInput)
       continue;
     if (in.name.rfind("past_key_values.", 0) == 0)
       throw Error("the model takes its KV cache as input '" + in.name +
@@ -115,7 +122,7 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
     for (int64_t i = 0; i < count; ++i)
       positions[r * count + i] = past + i >= padding[r] ? past + i - padding[r] : 1;
   }
-  int64_t pastValue = past;
+  int64_t pastValue = past, keepValue = keep;
   std::vector<std::unique_ptr<genc_tensor>> tensors;
   for (size_t i = 0; i < model.inputs.size(); ++i) {
     if (i == idsInput)
@@ -126,6 +133,8 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
       tensors.push_back(view(GENC_I64, {n, count}, positions.data()));
     else if (i == pastLengthInput)
       tensors.push_back(view(GENC_I64, {}, &pastValue));
+    else if (i == logitsPositionsInput)
+      tensors.push_back(view(GENC_I64, {}, &keepValue));
     else
       for (auto &c : caches)
         if (c->input == i)
@@ -135,7 +144,7 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
   for (auto &t : tensors)
     inputs.push_back(t.get());
   std::vector<genc_tensor *> outputs(model.outputs.size(), nullptr);
-  genc_status status = genc_model_run(&model, inputs.data(), inputs.size(), outputs.data());
+  genc_status status = runModel(model, *pool, inputs.data(), inputs.size(), outputs.data());
   auto freeOutputs = [&] {
     for (genc_tensor *t : outputs)
       genc_tensor_free(t);

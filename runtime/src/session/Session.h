@@ -20,6 +20,10 @@
 #include "genc/genc.h"
 
 #include <memory>
+
+namespace genc::runtime {
+class ThreadPool;
+}
 #include <string>
 #include <vector>
 
@@ -30,6 +34,9 @@ struct SessionOptions {
   int64_t maxContext = 1024;
   /// Rows (prompts × beams) held at once.
   int64_t maxRows = 1;
+  /// Threads of the session's own pool, the caller included (0: every CPU
+  /// the process may use).
+  unsigned threads = 0;
 };
 
 class Session final : public generate::LanguageModel {
@@ -69,8 +76,10 @@ private:
 
   genc_model &model;
   SessionOptions opts;
+  std::unique_ptr<ThreadPool> pool;
   int64_t vocab = 0;
-  size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsOutput;
+  size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsPositionsInput;
+  size_t logitsOutput;
   std::vector<std::unique_ptr<Cache>> caches;
   /// Tokens of every row, padding included: total entries each.
   std::vector<std::vector<int64_t>> sequences;

@@ -35,7 +35,8 @@ extern "C" genc_status genc_session_create(genc_model *model, const genc_session
   if (!model || !options || !session)
     return fail(GENC_ERROR_INVALID_ARGUMENT, "genc_session_create: null argument");
   return guarded([&] {
-    *session = new genc_session(*model, {options->max_context, options->max_rows});
+    *session = new genc_session(
+        *model, {options->max_context, options->max_rows, options->threads});
   });
 }
 

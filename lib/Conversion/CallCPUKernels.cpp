@@ -3,6 +3,7 @@
 #include "genc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
@@ -27,16 +28,17 @@ std::optional<int64_t> kernelLayout(StringRef layout) {
   return std::nullopt;
 }
 
-/// `func.func private @genc_matmul_f32(memref<*xf32>, memref<*xf32>,
-/// memref<*xf32>, i64 layout, i64 accumulate)` with the C interface the
-/// kernel implements.
+/// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32>,
+/// memref<*xf32>, memref<*xf32>, i64 layout, i64 accumulate)` with the C
+/// interface the kernel implements.
 func::FuncOp declareMatmulKernel(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kMatmulKernel))
     return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64);
-  auto type = FunctionType::get(ctx, {memref, memref, memref, i64, i64}, {});
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  auto type = FunctionType::get(ctx, {ptr, memref, memref, memref, i64, i64}, {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto fn = func::FuncOp::create(b, module.getLoc(), kMatmulKernel, type);
   fn.setPrivate();
@@ -78,6 +80,21 @@ linalg::FillOp removableZeroFill(linalg::GenericOp matmul) {
   return fill;
 }
 
+} // namespace
+
+BlockArgument genc::getOrAddContextArgument(func::FuncOp fn) {
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    if (fn.getArgAttr(i, kContextAttrName))
+      return fn.getArgument(i);
+  MLIRContext *ctx = fn.getContext();
+  NamedAttribute marker(StringAttr::get(ctx, kContextAttrName), UnitAttr::get(ctx));
+  (void)fn.insertArgument(0, LLVM::LLVMPointerType::get(ctx), DictionaryAttr::get(ctx, {marker}),
+                          fn.getLoc());
+  return fn.getArgument(0);
+}
+
+namespace {
+
 struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -111,8 +128,10 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
         accumulate = false;
       }
       Value accumulateValue = arith::ConstantIntOp::create(b, loc, accumulate, 64);
+      Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
       func::CallOp::create(b, loc, kernel,
-                           ValueRange{unranked(op.getDpsInits()[0]), unranked(op.getDpsInputs()[0]),
+                           ValueRange{context, unranked(op.getDpsInits()[0]),
+                                      unranked(op.getDpsInputs()[0]),
                                       unranked(op.getDpsInputs()[1]), layoutValue,
                                       accumulateValue});
       op.erase();

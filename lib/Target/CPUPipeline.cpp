@@ -75,11 +75,11 @@ static constexpr const char *kLowerToLLVM =
 
 /// The model's signature as the runtime reads it, one line per value:
 ///   input <name> <type> <dims, ? when dynamic> <dim names, - when none>
-///   output <name> <type> <rank>
+///   output <name> <type> <rank> <dims, ? when dynamic>
 ///   cache <input name>   (a KV-cache buffer the caller owns and the model
 ///                         writes in place; see genc-kv-cache-in-place)
 static std::string describeSignature(func::FuncOp fn) {
-  std::string text = "genc-signature 1\n";
+  std::string text = "genc-signature 2\n";
   llvm::raw_string_ostream os(text);
   auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef fallback) -> std::string {
     auto name = attrs ? attrs.getAs<StringAttr>("genc.name") : StringAttr();
@@ -108,7 +108,10 @@ static std::string describeSignature(func::FuncOp fn) {
   for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
     auto t = cast<RankedTensorType>(type);
     os << "output " << nameOf(fn.getResultAttrDict(i), i, "output") << " "
-       << t.getElementType() << " " << t.getRank() << "\n";
+       << t.getElementType() << " " << t.getRank() << " ";
+    for (auto [d, size] : llvm::enumerate(t.getShape()))
+      os << (d ? "," : "") << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
+    os << (t.getRank() == 0 ? "-\n" : "\n");
   }
   for (unsigned i = 0; i < fn.getNumArguments(); ++i)
     if (fn.getArgAttr(i, genc::kKVCacheAttr))
@@ -176,6 +179,8 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   bufferize.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
   if (failed(bufferize.run(module)))
     return failure();
+  // Every artifact takes its caller's context, whether it calls kernels or not.
+  getOrAddContextArgument(main);
 
   // memref.copy (from bufferization or a lowered clone) would call
   // memrefCopy from MLIR's runner library, which a shipped artifact does

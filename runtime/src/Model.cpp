@@ -54,8 +54,12 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
   auto bad = [&](const std::string &why) {
     return fail(GENC_ERROR_INVALID_ARTIFACT, path + ": bad signature: " + why);
   };
-  if (!std::getline(in, line) || line != "genc-signature 1")
+  if (!std::getline(in, line) || line.rfind("genc-signature ", 0) != 0)
     return bad("unknown version line '" + line + "'");
+  if (line != "genc-signature 2")
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                path + ": compiled by another version of genc (" + line +
+                    "; this runtime reads genc-signature 2): compile the model again");
   while (std::getline(in, line)) {
     std::vector<std::string> f = split(line, ' ');
     if (f.size() == 2 && f[0] == "weights") {
@@ -83,8 +87,14 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
           spec.dimNames.push_back(n == "-" ? "" : n);
       spec.dimNames.resize(spec.dims.size());
       inputs.push_back(spec);
-    } else if (f[0] == "output") {
-      outputs.push_back({f[1], dtype, static_cast<size_t>(std::stoul(f[3]))});
+    } else if (f[0] == "output" && f.size() == 5) {
+      OutputSpec spec{f[1], dtype, static_cast<size_t>(std::stoul(f[3])), {}};
+      if (f[4] != "-")
+        for (const std::string &d : split(f[4], ','))
+          spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
+      if (spec.dims.size() != spec.rank)
+        return bad("'" + line + "'");
+      outputs.push_back(spec);
     } else {
       return bad("'" + line + "'");
     }
@@ -133,10 +143,13 @@ genc_status bindArtifact(genc_model &model, const std::string &what,
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 what + ": not a genc artifact (no genc_signature/genc_main); compile it with "
                        "`genc compile`");
-  if (genc_status s = model.parseSignature(signature, what))
-    return s;
-  model.setParallelFor = reinterpret_cast<void (*)(genc_parallel_for_fn, void *)>(
-      dlsym(model.library, "genc_artifact_set_parallel_for"));
+  // Numbers in a corrupt signature must not throw through the C API.
+  try {
+    if (genc_status s = model.parseSignature(signature, what))
+      return s;
+  } catch (const std::exception &) {
+    return fail(GENC_ERROR_INVALID_ARTIFACT, what + ": bad signature: a number is malformed");
+  }
   if (auto *artifactFree =
           reinterpret_cast<void (*)(void *)>(dlsym(model.library, "genc_artifact_free")))
     model.freeResult = artifactFree;
@@ -363,15 +376,15 @@ genc_status genc::runtime::runModel(genc_model &model, ThreadPool &pool,
     appendDescriptor(descriptors[1 + i], t->sizeBytes ? static_cast<const void *>(t->data) : kEmpty,
                      t->dims);
   }
+  // The call runs on the caller's pool (the model's, or a session's): the
+  // artifact keeps no threads of its own, so two sessions can run it at once.
+  genc_context context{genc::runtime::ThreadPool::run, &pool};
   std::vector<void *> args;
   if (!m->outputs.empty())
     args.push_back(results.data());
+  args.push_back(&context);
   for (auto &d : descriptors)
     args.push_back(d.data());
-  // Installed per call and per calling thread: models loaded from one file
-  // share its code, and two sessions may run it from two threads at once.
-  if (m->setParallelFor)
-    m->setParallelFor(genc::runtime::ThreadPool::run, &pool);
   m->entry(args.data());
 
   // A result that is a contiguous buffer of its own becomes its output's

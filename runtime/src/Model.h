@@ -26,15 +26,13 @@ struct OutputSpec {
   std::string name;
   genc_dtype dtype;
   size_t rank;
+  std::vector<int64_t> dims; // -1 where dynamic
 };
 } // namespace genc::runtime
 
 struct genc_model {
   void *library = nullptr;
   void (*entry)(void **) = nullptr;
-  /// Where the artifact's kernels get their threads (absent in artifacts
-  /// without kernels).
-  void (*setParallelFor)(genc_parallel_for_fn, void *) = nullptr;
   /// How results are freed: artifacts allocate through their kernels.
   void (*freeResult)(void *) = std::free;
   std::unique_ptr<genc::runtime::ThreadPool> pool;

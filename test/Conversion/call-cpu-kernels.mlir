@@ -4,17 +4,19 @@
 #rhs = affine_map<(b, m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(b, m, k, n) -> (b, m, n)>
 
-// A marked matmul on buffers becomes one kernel call: C, A, B as unranked
-// memrefs (strided views included), B's layout (1: 32-wide panels), and
-// whether to add to C (1: C is the caller's, with values).
+// A marked matmul on buffers becomes one kernel call: the caller's context
+// (a new first argument), C, A, B as unranked memrefs (strided views
+// included), B's layout (1: 32-wide panels), and whether to add to C (1: C
+// is the caller's, with values).
 // CHECK-LABEL: func.func @panels
+// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x?x3xf32, {{.*}}>, %[[BARG:[^:]+]]: memref<2x3x32xf32>, %[[CARG:[^:]+]]: memref<?x?x40xf32>)
 // CHECK-NOT: linalg.generic
-// CHECK-DAG: %[[C:.+]] = memref.cast %arg2 : memref<?x?x40xf32> to memref<*xf32>
-// CHECK-DAG: %[[A:.+]] = memref.cast %arg0 : memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>> to memref<*xf32>
-// CHECK-DAG: %[[B:.+]] = memref.cast %arg1 : memref<2x3x32xf32> to memref<*xf32>
+// CHECK-DAG: %[[C:.+]] = memref.cast %[[CARG]] : memref<?x?x40xf32> to memref<*xf32>
+// CHECK-DAG: %[[A:.+]] = memref.cast %[[AARG]] : memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>> to memref<*xf32>
+// CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x3x32xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32(%[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]])
-// CHECK: func.func private @genc_matmul_f32(memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64)
+// CHECK: call @genc_matmul_f32(%[[CTX]], %[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]])
+// CHECK: func.func private @genc_matmul_f32(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @panels(%a: memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, %b: memref<2x3x32xf32>,
                   %c: memref<?x?x40xf32>) {
@@ -78,13 +80,13 @@ func.func @untouched(%a: tensor<?x3xf32>, %b: tensor<3x4xf32>, %c: tensor<?x4xf3
 // CHECK-NOT: linalg.fill
 // CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
 // CHECK: %[[C1:.+]] = memref.cast %[[FRESH]]
-// CHECK: call @genc_matmul_f32(%[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]])
+// CHECK: call @genc_matmul_f32(%{{.+}}, %[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]])
 // CHECK: %[[READ:.+]] = memref.alloc
 // CHECK: linalg.fill
 // CHECK: memref.load %[[READ]]
 // CHECK: %[[ONE:.+]] = arith.constant 1 : i64
 // CHECK: %[[C2:.+]] = memref.cast %[[READ]]
-// CHECK: call @genc_matmul_f32(%[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]])
+// CHECK: call @genc_matmul_f32(%{{.+}}, %[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]])
 func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf32>, memref<4x5xf32>, f32) {
   %zero = arith.constant 0.0 : f32
   %i = arith.constant 0 : index

@@ -151,6 +151,7 @@ int genc::driver::runGenerate(int argc, char **argv) {
                          cl::desc("Starts each text prompt (default: the tokenizer's)"),
                          cl::init(-1), cl::cat(decoding));
   cl::opt<uint64_t> seed("seed", cl::init(0), cl::cat(decoding));
+  registerCompileDebugOptions(); // a .onnx model compiles first
   cl::HideUnrelatedOptions({&io, &decoding, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc generate: decode text with a compiled model\n");
 
@@ -260,12 +261,13 @@ int genc::driver::runGenerate(int argc, char **argv) {
 
     if (format == Format::Json) {
       llvm::json::Array sequences;
-      for (const auto &s : result.sequences)
-        sequences.push_back(llvm::json::Object{
-            {"prompt", s.prompt},
-            {"tokens", llvm::json::Array(s.tokens)},
-            {"score", s.score},
-            {"text", textOf(s.tokens)}});
+      for (const auto &s : result.sequences) {
+        llvm::json::Object sequence{
+            {"prompt", s.prompt}, {"tokens", llvm::json::Array(s.tokens)}, {"score", s.score}};
+        if (tokenizer)
+          sequence["text"] = textOf(s.tokens);
+        sequences.push_back(std::move(sequence));
+      }
       llvm::json::Object out{
           {"sequences", std::move(sequences)},
           {"stats", llvm::json::Object{{"prompt_tokens", stats.prompt_tokens},
@@ -292,6 +294,7 @@ int genc::driver::runGenerate(int argc, char **argv) {
         llvm::outs() << llvm::format("  (score %.4f)\n", s.score);
       }
     }
+    llvm::outs().flush();
     llvm::errs() << llvm::format("%lld prompt tokens, %lld generated in %.0f ms: prefill %.1f ms, "
                                  "%.1f tokens/s after it, %lld target passes",
                                  (long long)stats.prompt_tokens, (long long)stats.generated_tokens,

@@ -106,6 +106,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                          cl::cat(category));
   cl::opt<unsigned> threads("threads", cl::desc("Threads (default 0: every CPU allowed)"),
                             cl::init(0), cl::cat(category));
+  registerCompileDebugOptions(); // a .onnx model compiles first
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc perplexity: score text with a model\n");
 

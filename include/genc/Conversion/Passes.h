@@ -15,6 +15,14 @@ namespace mlir::genc {
 /// ([ceil(N/32), K, 32], see genc-pack-matmul-weights).
 constexpr StringLiteral kMatmulAttrName = "genc.matmul";
 
+/// Marks the `!llvm.ptr` argument through which compiled code receives its
+/// caller's genc_context (runtime/include/genc/kernels.h: the thread pool
+/// kernels run on) and passes it to every kernel it calls.
+constexpr StringLiteral kContextAttrName = "genc.context";
+
+/// `fn`'s context argument; added as its first argument if it has none.
+BlockArgument getOrAddContextArgument(func::FuncOp fn);
+
 /// The bytes of a non-splat constant as they lie in memory (dense or
 /// dense_resource); failure when a resource has no data.
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);

@@ -72,16 +72,18 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
   let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels (exact)";
   let description = [{
     After bufferization, every linalg.generic marked `genc.matmul` whose
-    operands are f32 memrefs becomes a call to `genc_matmul_f32(C, A, B,
-    layout, accumulate)` (runtime/include/genc/kernels.h) with the operands
-    cast to unranked memrefs; the kernel accumulates into C exactly as the
-    generic would. When C is a fresh buffer whose only earlier writer is a
+    operands are f32 memrefs becomes a call to `genc_matmul_f32(context,
+    C, A, B, layout, accumulate)` (runtime/include/genc/kernels.h) with the
+    operands cast to unranked memrefs; the kernel accumulates into C
+    exactly as the generic would. `context` is the calling function's
+    `genc.context` argument (an `!llvm.ptr`, added as its first argument
+    when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a
     fill with +0.0, the fill is erased and the kernel writes C instead
     (`accumulate` 0): the same values without a pass over C. The kernel is
     linked into the artifact by `genc compile`.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // GENC_CONVERSION_PASSES_TD

@@ -4,8 +4,9 @@
  * kernels (runtime/src/kernels, a static library) are linked into every
  * artifact by `genc compile`; compiled code calls them through MLIR's C
  * interface (`_mlir_ciface_<name>`, memrefs passed as pointers to their
- * descriptors). They run serially until the runtime hands the artifact its
- * thread pool through genc_artifact_set_parallel_for().
+ * descriptors). Compiled code takes a genc_context from its caller and
+ * passes it to every kernel: the threads a call runs on belong to the
+ * caller (a runtime session), not to the artifact.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -23,10 +24,12 @@ extern "C" {
 typedef void (*genc_task_fn)(void *ctx, int64_t i);
 typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, void *ctx);
 
-/* Exported by every artifact: the pool the kernels use for calls made from
- * the calling thread (the setting is per thread). `fn` == NULL makes them
- * serial again. */
-void genc_artifact_set_parallel_for(genc_parallel_for_fn fn, void *pool);
+/* What a call of compiled code runs with: its caller's thread pool.
+ * `parallel_for` NULL (or a NULL context) runs the kernels serially. */
+typedef struct genc_context {
+  genc_parallel_for_fn parallel_for;
+  void *pool;
+} genc_context;
 
 /* Frees a buffer the artifact allocated (its results): compiled code
  * allocates through the artifact's own block cache, not malloc. */
@@ -51,7 +54,8 @@ enum {
 /* C[batch..., M, N] (+)= A[batch..., M, K] · B, batch dims right-aligned
  * and broadcast where their size is 1. With `accumulate` 0, C's old values
  * are not read (the compiled code drops the zero-fill before the call). */
-void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *c, genc_unranked_memref *a,
+void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_memref *c,
+                                  genc_unranked_memref *a,
                                   genc_unranked_memref *b, int64_t bLayout,
                                   int64_t accumulate);
 

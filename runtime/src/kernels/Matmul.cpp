@@ -193,7 +193,8 @@ void product(const Problem &p, int64_t row0, int64_t rows, int64_t panel) {
 
 } // namespace
 
-extern "C" void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *cRef,
+extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
+                                             genc_unranked_memref *cRef,
                                              genc_unranked_memref *aRef,
                                              genc_unranked_memref *bRef, int64_t bLayout,
                                              int64_t accumulate) {
@@ -240,7 +241,7 @@ extern "C" void _mlir_ciface_genc_matmul_f32(genc_unranked_memref *cRef,
 
   int64_t rowBlocks = (p.m + kRowsPerTask - 1) / kRowsPerTask;
   int64_t panelCount = (p.n + kPanel - 1) / kPanel;
-  parallelFor(batch.count * rowBlocks * panelCount, [&](int64_t task) {
+  parallelFor(context, batch.count * rowBlocks * panelCount, [&](int64_t task) {
     int64_t panel = task % panelCount, rest = task / panelCount;
     int64_t block = rest % rowBlocks, item = rest / rowBlocks;
     int64_t ao, bo, co;

@@ -9,17 +9,17 @@
 
 namespace genc::kernels {
 
-/// Calls f(i) for every i in [0, n) on the pool the runtime installed, or
-/// serially when there is none.
-template <typename F> void parallelFor(int64_t n, F &&f);
+/// Calls f(i) for every i in [0, n) on the caller's pool (`context`), or
+/// serially when it has none.
+template <typename F> void parallelFor(const genc_context *context, int64_t n, F &&f);
 
 namespace detail {
-void dispatch(int64_t n, genc_task_fn task, void *ctx);
+void dispatch(const genc_context *context, int64_t n, genc_task_fn task, void *ctx);
 } // namespace detail
 
-template <typename F> void parallelFor(int64_t n, F &&f) {
+template <typename F> void parallelFor(const genc_context *context, int64_t n, F &&f) {
   detail::dispatch(
-      n, [](void *ctx, int64_t i) { (*static_cast<F *>(ctx))(i); },
+      context, n, [](void *ctx, int64_t i) { (*static_cast<F *>(ctx))(i); },
       static_cast<void *>(&f));
 }
 

@@ -98,6 +98,9 @@ Session::Session(genc_model &model, const SessionOptions &options)
   if (logitsOutput == kAbsent || model.outputs[logitsOutput].dtype != GENC_F32 ||
       model.outputs[logitsOutput].rank != 3)
     throw Error("a session needs an f32 output 'logits' [batch, sequence, vocab]");
+  // Known before the first call when the vocabulary is static (it is in
+  // every export seen); otherwise after the first call.
+  vocab = std::max<int64_t>(model.outputs[logitsOutput].dims[2], 0);
 }
 
 Session::~Session() = default;

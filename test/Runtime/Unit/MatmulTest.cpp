@@ -64,10 +64,10 @@ class Matmul : public ::testing::TestWithParam<unsigned> {
 protected:
   void SetUp() override {
     pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
-    genc_artifact_set_parallel_for(genc::runtime::ThreadPool::run, pool.get());
+    context = {genc::runtime::ThreadPool::run, pool.get()};
   }
-  void TearDown() override { genc_artifact_set_parallel_for(nullptr, nullptr); }
   std::unique_ptr<genc::runtime::ThreadPool> pool;
+  genc_context context{};
 };
 
 /// C (starting non-zero) += A·B, or C = A·B without reading C, for a 2-D
@@ -98,7 +98,7 @@ TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
         Memref bm = layout == GENC_MATMUL_B_ROW_MAJOR
                         ? Memref(b.data(), {k, n})
                         : Memref(packed.data(), {(n + 31) / 32, k, 32});
-        _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, layout, accumulate);
+        _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, layout, accumulate);
         expectNear(c, want, k);
       }
     }
@@ -120,7 +120,7 @@ TEST_P(Matmul, BroadcastsBatchDims) {
             want[((i0 * b1 + i1) * m + i) * n + j] +=
                 double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
   Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
+  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
   expectNear(c, want, k);
 }
 
@@ -136,7 +136,7 @@ TEST_P(Matmul, SharedWeightAcrossBatch) {
         want[r * n + j] += double(a[r * k + kk]) * b[kk * n + j];
   Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
       bm(packed.data(), {(n + 31) / 32, k, 32});
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_PANELS_32, 1);
+  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_PANELS_32, 1);
   expectNear(c, want, k);
 }
 
@@ -156,7 +156,7 @@ TEST_P(Matmul, StridedViews) {
         want[i * n + j] += double(at[kk * m + i]) * b[kk * 2 * n + 2 * j];
   Memref am(at.data(), {m, k}, {1, m}), bm(b.data(), {k, n}, {2 * n, 2}),
       cm(c.data(), {m, n}, {n, 1}, /*offset=*/1);
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR,
+  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR,
                                /*accumulate=*/0);
   expectNear(std::vector<float>(c.begin() + 1, c.end()), want, k);
   EXPECT_EQ(c[0], 0.0f) << "wrote before the view's offset";
@@ -166,9 +166,9 @@ TEST_P(Matmul, StridedViews) {
 TEST_P(Matmul, EmptyReduction) {
   std::vector<float> c(4, 7.0f), a(1), b(1);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {0, 2});
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
+  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_f32(&cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
+  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 

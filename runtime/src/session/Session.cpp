@@ -31,14 +31,16 @@ struct Session::Cache {
   int64_t heads, headSize, capacity;
   std::unique_ptr<float[]> data;
 
-  float *row(int64_t r) { return data.get() + r * heads * capacity * headSize; }
-  /// Copies the first `length` positions of every head of row `from` in
-  /// `source` (a row-sized buffer when not the cache) to row `to`.
-  static void copyPositions(float *to, const float *from, int64_t heads, int64_t capacity,
-                            int64_t headSize, int64_t length) {
+  float *head(int64_t r, int64_t h) { return data.get() + (r * heads + h) * capacity * headSize; }
+  /// Row r's first `length` positions to `packed` ([heads, length, head_size]).
+  void save(int64_t r, int64_t length, float *packed) {
     for (int64_t h = 0; h < heads; ++h)
-      std::memcpy(to + h * capacity * headSize, from + h * capacity * headSize,
-                  sizeof(float) * length * headSize);
+      std::memcpy(packed + h * length * headSize, head(r, h), sizeof(float) * length * headSize);
+  }
+  /// The reverse of save.
+  void load(int64_t r, int64_t length, const float *packed) {
+    for (int64_t h = 0; h < heads; ++h)
+      std::memcpy(head(r, h), packed + h * length * headSize, sizeof(float) * length * headSize);
   }
 };
 
@@ -222,18 +224,19 @@ void Session::append(std::span<const int64_t> tokens, int64_t count) {
   if (total + count > opts.maxContext)
     throw Error("the context is full: " + str(total) + " + " + str(count) + " tokens exceed "
                 "max_context " + str(opts.maxContext));
-  std::vector<std::vector<int64_t>> grown = sequences;
-  for (int64_t r = 0; r < n; ++r)
-    grown[r].insert(grown[r].end(), tokens.begin() + r * count, tokens.begin() + (r + 1) * count);
   if (cached()) {
     run(std::vector<int64_t>(tokens.begin(), tokens.end()), count, total, count, lastLogits);
   } else {
     std::vector<int64_t> flat;
-    for (const auto &row : grown)
-      flat.insert(flat.end(), row.begin(), row.end());
+    for (int64_t r = 0; r < n; ++r) {
+      flat.insert(flat.end(), sequences[r].begin(), sequences[r].end());
+      flat.insert(flat.end(), tokens.begin() + r * count, tokens.begin() + (r + 1) * count);
+    }
     run(flat, total + count, 0, count, lastLogits);
   }
-  sequences = std::move(grown);
+  for (int64_t r = 0; r < n; ++r)
+    sequences[r].insert(sequences[r].end(), tokens.begin() + r * count,
+                        tokens.begin() + (r + 1) * count);
   total += count;
 }
 
@@ -250,14 +253,13 @@ void Session::reorder(std::span<const int64_t> sources) {
     if (r >= old || sources[r] != r)
       changed.push_back(r);
   for (auto &c : caches) {
-    const int64_t rowFloats = c->heads * c->capacity * c->headSize;
-    std::vector<float> scratch(changed.size() * rowFloats);
+    const size_t rowFloats = c->heads * total * c->headSize;
+    if (scratch.size() < changed.size() * rowFloats)
+      scratch.resize(changed.size() * rowFloats);
     for (size_t k = 0; k < changed.size(); ++k)
-      Cache::copyPositions(scratch.data() + k * rowFloats, c->row(sources[changed[k]]), c->heads,
-                           c->capacity, c->headSize, total);
+      c->save(sources[changed[k]], total, scratch.data() + k * rowFloats);
     for (size_t k = 0; k < changed.size(); ++k)
-      Cache::copyPositions(c->row(changed[k]), scratch.data() + k * rowFloats, c->heads,
-                           c->capacity, c->headSize, total);
+      c->load(changed[k], total, scratch.data() + k * rowFloats);
   }
   std::vector<std::vector<int64_t>> seqs;
   std::vector<int64_t> pad;

@@ -87,6 +87,8 @@ private:
   std::vector<int64_t> padding;
   int64_t total = 0;
   std::vector<float> lastLogits;
+  /// Reused by reorder: the rows being moved, packed.
+  std::vector<float> scratch;
 };
 
 } // namespace genc::runtime

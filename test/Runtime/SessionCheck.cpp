@@ -112,6 +112,20 @@ int main(int argc, char **argv) {
       compare(cached, 0, full, 0, "step " + std::to_string(step));
     }
     std::printf("greedy: %d cached steps match full recomputation\n", steps);
+    // A call that fails (the context is full, a bad reorder) leaves the
+    // session as it was: the next step still matches.
+    std::vector<int64_t> tooMany(200, 1);
+    int64_t badSource = 7;
+    if (genc_session_append(cached.s, tooMany.data(), 200) == GENC_OK ||
+        genc_session_reorder(cached.s, &badSource, 1) == GENC_OK) {
+      std::fprintf(stderr, "an append past the context or a bad reorder succeeded\n");
+      return 1;
+    }
+    std::printf("refused: %s\n", genc_status_message());
+    int64_t next = argmax(cached.last(0));
+    cached.append({next}, 1);
+    full.append({next}, 1);
+    compare(cached, 0, full, 0, "step after a failed call");
   }
   {
     // Two sessions over one model, decoding at once from two threads with

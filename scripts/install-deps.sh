@@ -13,7 +13,7 @@ debian_packages=(
   # Runtime tests.
   googletest libgtest-dev libbenchmark-dev
   # Model zoo: torch exporter and onnx helper under /usr/bin/python3.
-  python3-torch python3-onnx python3-numpy libopenblas0-pthread
+  python3-torch python3-onnx python3-numpy libopenblas0-pthread python3-sentencepiece
 )
 
 missing=()

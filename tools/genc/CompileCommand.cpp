@@ -55,7 +55,8 @@ bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
   std::string libDir = runtimeLibDir();
   SmallVector<std::string> archives = {"libgenc_kernels.a"};
   if (emit == Emit::Executable)
-    archives = {"libgenc_exe_main.a", "libgenc_runtime_static.a", "libgenc_kernels.a"};
+    archives = {"libgenc_exe_main.a",  "libgenc_generator.a",      "libgenc_generate.a",
+                "libgenc_tokenizer.a", "libgenc_runtime_static.a", "libgenc_kernels.a"};
   for (std::string &archive : archives) {
     archive = (libDir + "/" + archive);
     if (!llvm::sys::fs::exists(archive)) {
@@ -65,8 +66,11 @@ bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
     }
   }
   SmallVector<StringRef> args = {linker, "-o", output, object};
+  // An artifact calls its own code and kernels, even when loaded into a
+  // program that exports symbols of the same names (a generator program
+  // loading its draft model).
   if (emit == Emit::SharedLibrary)
-    args.insert(args.begin() + 1, "-shared");
+    args.insert(args.begin() + 1, {"-shared", "-Wl,-Bsymbolic"});
   args.append(archives.begin(), archives.end());
   // An executable finds its own genc_main through dlsym: export it.
   if (emit == Emit::Executable)

@@ -1,13 +1,19 @@
 //===- Main.cpp - the main() of `genc compile --emit=exe` programs ---------===//
 //
+// A decoder compiled for sessions (`--kv-cache=session`) is a generator:
+//
+//   PROGRAM (--prompt TEXT | --prompt-ids IDS) [genc generate's options]
+//
+// any other model runs on tensors:
+//
 //   PROGRAM --input NAME=FILE.npy ... [--output-dir DIR] [--threads T]
 //
-// Runs the model linked into this program on .npy inputs, prints each
-// output's dtype and shape, and writes DIR/<output name>.npy. The weights
-// are PROGRAM.weights beside the program.
+// printing each output's dtype and shape and writing DIR/<output
+// name>.npy. The weights are PROGRAM.weights beside the program.
 //
 //===----------------------------------------------------------------------===//
 
+#include "generator/Generator.h"
 #include "genc/genc.h"
 
 #include <climits>
@@ -41,9 +47,47 @@ int usage(const char *argv0) {
   return 2;
 }
 
-} // namespace
+/// Generation with the program's own model (and perhaps a compiled draft).
+int generate(genc_model *self, int argc, char **argv) {
+  using namespace genc::generator;
+  std::vector<std::string> positional;
+  GeneratorOptions options;
+  try {
+    options = parseGeneratorOptions(argc, argv, 1, positional);
+  } catch (const genc::runtime::Error &e) {
+    return fail(e.what());
+  }
+  if (options.help) {
+    std::printf("usage: %s (--prompt TEXT | --prompt-ids IDS) [options]\n\n%s", argv[0],
+                generatorOptionsHelp().c_str());
+    return 0;
+  }
+  if (!positional.empty())
+    return fail("unexpected argument '" + positional[0] + "'; see --help");
+  auto open = [&](const std::string &path,
+                  const genc::runtime::SessionOptions &sessionOptions) -> LoadedSession {
+    std::shared_ptr<genc_model> model(self, [](genc_model *) {});
+    if (!path.empty()) {
+      genc_model *draft = nullptr;
+      if (genc_model_load(path.c_str(), &draft) != GENC_OK)
+        throw genc::runtime::Error(genc_status_message());
+      model.reset(draft, genc_model_free);
+    }
+    return {model, std::make_unique<genc::runtime::Session>(*model, sessionOptions)};
+  };
+  return runGenerator(options, "", open);
+}
 
-int main(int argc, char **argv) {
+/// Whether the model was compiled for sessions (it asks which logits to make).
+bool isGenerator(const genc_model *model) {
+  for (size_t i = 0; i < genc_model_num_inputs(model); ++i)
+    if (std::strcmp(genc_model_input_name(model, i), "genc.logits_positions") == 0)
+      return true;
+  return false;
+}
+
+/// The model on .npy tensors.
+int runTensors(genc_model *loaded, int argc, char **argv) {
   std::vector<std::string> names;
   std::vector<Tensor> inputs;
   std::string outputDir;
@@ -76,10 +120,6 @@ int main(int argc, char **argv) {
     }
   }
 
-  genc_model *loaded = nullptr;
-  if (genc_model_load_linked((selfPath(argv[0]) + ".weights").c_str(), &loaded) != GENC_OK)
-    return fail(genc_status_message());
-  std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
   genc_model_set_threads(loaded, threads);
 
   std::vector<const char *> cNames;
@@ -115,4 +155,14 @@ int main(int argc, char **argv) {
       return fail(genc_status_message());
   }
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  genc_model *loaded = nullptr;
+  if (genc_model_load_linked((selfPath(argv[0]) + ".weights").c_str(), &loaded) != GENC_OK)
+    return fail(genc_status_message());
+  std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
+  return isGenerator(loaded) ? generate(loaded, argc, argv) : runTensors(loaded, argc, argv);
 }

@@ -6,6 +6,7 @@
 #include "ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 
@@ -204,12 +205,15 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
     padded.push_back(std::move(row));
   }
   std::swap(padding, pad);
+  auto began = std::chrono::steady_clock::now();
   try {
     run(flat, longest, 0, 1, lastLogits);
   } catch (...) {
     std::swap(padding, pad);
     throw;
   }
+  prefillTime += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+                     .count();
   sequences = std::move(padded);
   total = longest;
 }

@@ -50,6 +50,8 @@ public:
   int64_t length(int64_t row) const override;
   /// Positions every row spans, padding included.
   int64_t paddedLength() const { return total; }
+  /// Milliseconds spent in start() (prefill) since the session was made.
+  double prefillMillis() const { return prefillTime; }
   /// True when the model keeps its KV cache in this session.
   bool cached() const { return !caches.empty(); }
   const SessionOptions &options() const { return opts; }
@@ -87,6 +89,7 @@ private:
   std::vector<int64_t> padding;
   int64_t total = 0;
   std::vector<float> lastLogits;
+  double prefillTime = 0;
   /// Reused by reorder: the rows being moved, packed.
   std::vector<float> scratch;
 };

@@ -1,0 +1,377 @@
+//===- Generator.cpp - options, prompts, streaming and reports -------------===//
+
+#include "generator/Generator.h"
+
+#include "tokenizer/Tokenizer.h"
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+using genc::runtime::Error;
+using genc::generate::GenerationConfig;
+
+namespace genc::generator {
+namespace {
+
+int64_t parseInt(const std::string &name, const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno)
+    throw Error("--" + name + " takes an integer, not '" + text + "'");
+  return v;
+}
+
+double parseReal(const std::string &name, const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || errno)
+    throw Error("--" + name + " takes a number, not '" + text + "'");
+  return v;
+}
+
+std::vector<int64_t> parseIds(const std::string &name, const std::string &text) {
+  std::vector<int64_t> ids;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                      : comma - start);
+    char *end = nullptr;
+    long long id = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end || id < 0)
+      throw Error("--" + name + " '" + text + "' is not a comma-separated list of token ids");
+    ids.push_back(id);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return ids;
+}
+
+/// One option: its name, what its value looks like ("" for a flag), help,
+/// and what it sets.
+struct Option {
+  const char *name;
+  const char *value;
+  const char *help;
+  void (*set)(GeneratorOptions &, const std::string &name, const std::string &value);
+};
+
+#define CONFIG_INT(field)                                                                         \
+  [](GeneratorOptions &o, const std::string &n, const std::string &v) {                           \
+    o.config.field = parseInt(n, v);                                                              \
+  }
+#define CONFIG_REAL(field)                                                                        \
+  [](GeneratorOptions &o, const std::string &n, const std::string &v) {                           \
+    o.config.field = parseReal(n, v);                                                             \
+  }
+
+const Option kOptions[] = {
+    {"prompt", "TEXT", "a prompt, tokenized with --tokenizer (repeat for a batch)",
+     [](GeneratorOptions &o, const std::string &, const std::string &v) {
+       o.promptTexts.push_back(v);
+     }},
+    {"prompt-ids", "IDS", "a prompt as token ids, e.g. 1,773,5 (repeat for a batch)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.promptIds.push_back(parseIds(n, v));
+     }},
+    {"tokenizer", "FILE", "SentencePiece model (.model)",
+     [](GeneratorOptions &o, const std::string &, const std::string &v) { o.tokenizer = v; }},
+    {"output-format", "text|json", "streamed text (default) or one JSON object",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       if (v != "text" && v != "json")
+         throw Error("--" + n + " is text or json, not '" + v + "'");
+       o.json = v == "json";
+     }},
+    {"max-context", "N", "tokens a sequence may hold (default: prompt + new + lookahead)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.maxContext = parseInt(n, v);
+     }},
+    {"threads", "T", "threads, this one included (default 0: every CPU allowed)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       int64_t t = parseInt(n, v);
+       if (t < 0)
+         throw Error("--threads must not be negative");
+       o.threads = static_cast<unsigned>(t);
+     }},
+    {"max-new-tokens", "N", "tokens to generate at most (20)", CONFIG_INT(max_new_tokens)},
+    {"min-new-tokens", "N", "EOS is suppressed before this many (0)", CONFIG_INT(min_new_tokens)},
+    {"do-sample", "", "sample instead of greedy decoding",
+     [](GeneratorOptions &o, const std::string &, const std::string &) {
+       o.config.do_sample = true;
+     }},
+    {"temperature", "T", "sampling temperature (1)", CONFIG_REAL(temperature)},
+    {"top-k", "K", "keep the K most likely tokens when sampling (50; 0: off)", CONFIG_INT(top_k)},
+    {"top-p", "P", "nucleus sampling (1: off)", CONFIG_REAL(top_p)},
+    {"min-p", "P", "drop tokens below P x the most likely (0: off)", CONFIG_REAL(min_p)},
+    {"repetition-penalty", "R", "penalise tokens already present (1: off)",
+     CONFIG_REAL(repetition_penalty)},
+    {"no-repeat-ngram-size", "N", "never repeat an n-gram (0: off)",
+     CONFIG_INT(no_repeat_ngram_size)},
+    {"num-beams", "N", "beam search with N beams (1: off)", CONFIG_INT(num_beams)},
+    {"num-beam-groups", "G", "diverse beam search in G groups (1)", CONFIG_INT(num_beam_groups)},
+    {"diversity-penalty", "D", "Hamming diversity penalty between groups (0)",
+     CONFIG_REAL(diversity_penalty)},
+    {"length-penalty", "A", "beam score = log-prob / length^A (1)", CONFIG_REAL(length_penalty)},
+    {"early-stopping", "true|false|never", "when beam search stops (false)",
+     [](GeneratorOptions &o, const std::string &, const std::string &v) {
+       o.config.early_stopping = generate::parseEarlyStopping(v);
+     }},
+    {"num-return-sequences", "N", "sequences per prompt (1)", CONFIG_INT(num_return_sequences)},
+    {"coverage-penalty", "B", "GNMT coverage penalty (encoder-decoders; 0: off)",
+     CONFIG_REAL(coverage_penalty)},
+    {"draft", "MODEL", "draft model for speculative decoding",
+     [](GeneratorOptions &o, const std::string &, const std::string &v) { o.draft = v; }},
+    {"num-assistant-tokens", "N", "tokens the draft proposes per target pass (5)",
+     CONFIG_INT(num_assistant_tokens)},
+    {"prompt-lookup-num-tokens", "N", "speculate from the prompt, N tokens a pass (0: off)",
+     CONFIG_INT(prompt_lookup_num_tokens)},
+    {"eos-token-id", "IDS", "ids that end a sequence (default: the tokenizer's EOS)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.config.eos_token_ids = parseIds(n, v);
+       o.eosGiven = true;
+     }},
+    {"pad-token-id", "ID", "padding id (-1: none)", CONFIG_INT(pad_token_id)},
+    {"bos-token-id", "ID", "starts each text prompt (default: the tokenizer's BOS)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.bosTokenId = parseInt(n, v);
+     }},
+    {"seed", "S", "seed of the sampler (0)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.config.seed = static_cast<uint64_t>(parseInt(n, v));
+     }},
+};
+
+#undef CONFIG_INT
+#undef CONFIG_REAL
+
+/// JSON text of a string.
+std::string quoted(const std::string &s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+      out += buffer;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+using Clock = std::chrono::steady_clock;
+
+} // namespace
+
+GeneratorOptions parseGeneratorOptions(int argc, char **argv, int first,
+                                       std::vector<std::string> &positional) {
+  GeneratorOptions options;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2), value;
+    bool inlineValue = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      inlineValue = true;
+    }
+    const Option *option = nullptr;
+    for (const Option &o : kOptions)
+      if (name == o.name)
+        option = &o;
+    if (!option)
+      throw Error("unknown option '--" + name + "' (--help lists the options)");
+    if (*option->value && !inlineValue) {
+      if (i + 1 >= argc)
+        throw Error("--" + name + " needs a value (" + option->value + ")");
+      value = argv[++i];
+    } else if (!*option->value && inlineValue) {
+      throw Error("--" + name + " takes no value");
+    }
+    option->set(options, name, value);
+  }
+  return options;
+}
+
+std::string generatorOptionsHelp() {
+  std::string text;
+  for (const Option &o : kOptions) {
+    std::string left = std::string("  --") + o.name + (*o.value ? std::string(" ") + o.value : "");
+    left.resize(std::max<size_t>(left.size() + 2, 34), ' ');
+    text += left + o.help + "\n";
+  }
+  return text;
+}
+
+int runGenerator(const GeneratorOptions &options, const std::string &model,
+                 const SessionOpener &open) {
+  try {
+    std::unique_ptr<tokenizer::Tokenizer> tokenizer;
+    if (!options.tokenizer.empty())
+      tokenizer = tokenizer::Tokenizer::load(options.tokenizer);
+    if (options.promptTexts.empty() == options.promptIds.empty())
+      throw Error("give the prompts either as --prompt TEXT or as --prompt-ids IDS");
+    if (!options.promptTexts.empty() && !tokenizer)
+      throw Error("--prompt needs --tokenizer (or give token ids with --prompt-ids)");
+
+    std::vector<std::vector<int64_t>> prompts = options.promptIds;
+    int64_t bos = options.bosTokenId >= 0 ? options.bosTokenId : tokenizer ? tokenizer->bosId() : -1;
+    for (const std::string &text : options.promptTexts) {
+      std::vector<int64_t> ids = tokenizer->encode(text);
+      if (bos >= 0)
+        ids.insert(ids.begin(), bos);
+      prompts.push_back(std::move(ids));
+    }
+    GenerationConfig config = options.config;
+    if (!options.eosGiven && tokenizer && tokenizer->eosId() >= 0)
+      config.eos_token_ids = {tokenizer->eosId()};
+    config.validate();
+
+    int64_t longest = 0;
+    for (const auto &p : prompts)
+      longest = std::max<int64_t>(longest, p.size());
+    const int64_t lookahead =
+        std::max(config.num_assistant_tokens, config.prompt_lookup_num_tokens) + 1;
+    const int64_t context =
+        options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens;
+    if (longest + config.max_new_tokens > context)
+      throw Error("a prompt of " + std::to_string(longest) + " tokens plus " +
+                  std::to_string(config.max_new_tokens) +
+                  " new tokens does not fit --max-context " + std::to_string(context));
+    // Greedy and sampling decode the prompts as one batch; beams and
+    // speculative decoding one prompt at a time. Speculation looks ahead.
+    const int64_t rows = config.num_beams > 1 ? config.num_beams
+                                              : static_cast<int64_t>(prompts.size());
+    LoadedSession target = open(model, {context + lookahead, rows, options.threads});
+    if (!target.session)
+      return 1;
+    LoadedSession draft;
+    if (!options.draft.empty() &&
+        !(draft = open(options.draft, {context + lookahead, 1, options.threads})).session)
+      return 1;
+    for (const LoadedSession *s : {&target, &draft})
+      if (s->session && !s->session->cached())
+        std::fprintf(stderr,
+                     "note: %s has no KV cache: every step reruns the whole sequence (slow); "
+                     "export it with a cache for fast generation\n",
+                     s == &target ? (model.empty() ? "the model" : model.c_str())
+                                  : options.draft.c_str());
+
+    // One sequence streams as its tokens become final.
+    const bool stream = !options.json && prompts.size() == 1 && config.num_return_sequences == 1;
+    std::vector<int64_t> streamed;
+    std::string printed;
+    Clock::time_point start = Clock::now();
+    auto onToken = [&](int64_t, int64_t token) {
+      if (!stream)
+        return;
+      streamed.push_back(token);
+      if (!tokenizer) {
+        std::printf(streamed.size() > 1 ? " %" PRId64 : "%" PRId64, token);
+      } else {
+        // Decoding the whole sequence again keeps multi-piece characters
+        // and the pieces' leading spaces right.
+        std::string text = tokenizer->decode(streamed);
+        if (text.compare(0, printed.size(), printed) == 0) {
+          std::fputs(text.c_str() + printed.size(), stdout);
+          printed = std::move(text);
+        }
+      }
+      std::fflush(stdout);
+    };
+    generate::GenerationResult result =
+        generate::generate(*target.session, draft.session.get(), prompts, config, onToken);
+
+    auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    // Prefill: the target's start() calls (one per prompt for beams and
+    // speculation); decoding: everything else, draft included.
+    const double totalMs = ms(Clock::now() - start);
+    const double prefillMs = target.session->prefillMillis();
+    const generate::GenerationStats &stats = result.stats;
+    const double decodeMs = totalMs - prefillMs;
+    const double decodeRate = decodeMs > 0 ? stats.generated_tokens / (decodeMs / 1000) : 0;
+    auto textOf = [&](const std::vector<int64_t> &ids) {
+      return tokenizer ? tokenizer->decode(ids) : std::string();
+    };
+
+    if (options.json) {
+      std::string out = "{\"sequences\": [";
+      for (size_t k = 0; k < result.sequences.size(); ++k) {
+        const generate::GeneratedSequence &s = result.sequences[k];
+        out += k ? ", " : "";
+        out += "{\"prompt\": " + std::to_string(s.prompt) + ", \"tokens\": [";
+        for (size_t t = 0; t < s.tokens.size(); ++t)
+          out += (t ? ", " : "") + std::to_string(s.tokens[t]);
+        out += "], \"score\": " + number(s.score);
+        if (tokenizer)
+          out += ", \"text\": " + quoted(textOf(s.tokens));
+        out += "}";
+      }
+      out += "], \"stats\": {\"prompt_tokens\": " + std::to_string(stats.prompt_tokens) +
+             ", \"generated_tokens\": " + std::to_string(stats.generated_tokens) +
+             ", \"target_passes\": " + std::to_string(stats.target_passes) +
+             ", \"draft_tokens_proposed\": " + std::to_string(stats.draft_tokens_proposed) +
+             ", \"draft_tokens_accepted\": " + std::to_string(stats.draft_tokens_accepted) +
+             ", \"prefill_ms\": " + number(prefillMs) +
+             ", \"decode_tokens_per_s\": " + number(decodeRate) + "}}\n";
+      std::fputs(out.c_str(), stdout);
+      return 0;
+    }
+    if (stream) {
+      std::fputs("\n", stdout);
+    } else {
+      for (const generate::GeneratedSequence &s : result.sequences) {
+        std::printf("[%" PRId64 "] ", s.prompt);
+        if (tokenizer)
+          std::fputs(textOf(s.tokens).c_str(), stdout);
+        else
+          for (size_t t = 0; t < s.tokens.size(); ++t)
+            std::printf(t ? " %" PRId64 : "%" PRId64, s.tokens[t]);
+        std::printf("  (score %.4f)\n", s.score);
+      }
+    }
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "%" PRId64 " prompt tokens, %" PRId64 " generated in %.0f ms: prefill %.1f ms, "
+                 "%.1f tokens/s after it, %" PRId64 " target passes",
+                 stats.prompt_tokens, stats.generated_tokens, totalMs, prefillMs, decodeRate,
+                 stats.target_passes);
+    if (stats.draft_tokens_proposed)
+      std::fprintf(stderr,
+                   "; draft: %" PRId64 " proposed, %" PRId64 " accepted (%.0f%%), %.2f tokens "
+                   "per target pass",
+                   stats.draft_tokens_proposed, stats.draft_tokens_accepted,
+                   100 * stats.acceptanceRate(), stats.tokensPerTargetPass());
+    std::fputs("\n", stderr);
+    return 0;
+  } catch (const Error &e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
+
+} // namespace genc::generator

@@ -140,6 +140,8 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   if (!graph.forSession)
     return success();
   PassManager pm(module.getContext());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createSelectCacheBranch());
+  pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createKVCacheInPlace());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createLogitsForRequestedPositions());
   pm.addPass(createCanonicalizerPass());

@@ -29,6 +29,20 @@ def RefineShapes : Pass<"genc-refine-shapes", "func::FuncOp"> {
   }];
 }
 
+def SelectCacheBranch : Pass<"genc-select-cache-branch", "func::FuncOp"> {
+  let summary = "Runs a merged decoder's branch with a KV cache (exact for sessions)";
+  let description = [{
+    Optimum's merged decoders take a boolean `use_cache_branch` that picks,
+    in an If, the graph without a cache (first step) or the one with it. A
+    session always keeps a cache, empty at the first step, and the cached
+    graph with an empty past computes what the other one computes. The
+    argument becomes the constant true and is removed; canonicalization
+    then inlines the cached branch. Functions without the argument are
+    left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def KVCacheInPlace : Pass<"genc-kv-cache-in-place", "func::FuncOp"> {
   let summary = "Keeps the KV cache in caller-owned buffers written in place (exact)";
   let description = [{

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One decode step's time against the context length, GPT-2-small-sized
-# model (12 layers, d 768, 2048 positions), batch 1, 2 threads:
+# model (12 layers, d 768, 2048 positions), batch 1:
 #   io      - genc, the cache passed in and returned (present = Concat(past,
 #             new): the whole cache is copied every step), `genc run`;
 #   session - genc, --kv-cache=session: the step writes its keys and values
@@ -8,11 +8,12 @@
 #             over 32 steps after the prompt);
 #   ort     - ONNX Runtime 1.30 on the exported model (its own concat).
 # Not a test: results go to docs/results.md with this command.
-# Usage: bench/decode-vs-context.sh [WORK_DIR] [RUNS]
+# Usage: bench/decode-vs-context.sh [WORK_DIR] [RUNS] [THREADS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/genc-bench-context}
 runs=${2:-10}
+threads=${3:-2}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 model=$work/gpt2-small-with-past-opset17.onnx
 mkdir -p "$work"
@@ -27,19 +28,19 @@ for v in io session; do
 done
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 steps=32
-echo "context  io-ms  session-ms  ort-ms   (median of $runs; session: mean of $steps steps)"
+echo "context  io-ms  session-ms  ort-ms   ($threads threads; median of $runs; session: mean of $steps steps)"
 for context in 64 512 2048; do
   past=$((context - 1))
   inputs=$(/usr/bin/python3 "$root/models/make_inputs.py" "$model" "$work/in-$context" \
              --batch 1 --sequence 1 --past $past)
-  io=$("$genc" run "$work/gpt2-io.so" $(as_inputs "$inputs") --repeat "$runs" --threads 2 |
+  io=$("$genc" run "$work/gpt2-io.so" $(as_inputs "$inputs") --repeat "$runs" --threads "$threads" |
          sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
-  ort=$(node "$root/bench/ort-time.mjs" "$model" "$runs" 2 $inputs |
+  ort=$(node "$root/bench/ort-time.mjs" "$model" "$runs" "$threads" $inputs |
           sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
   # A prompt that ends where the measured steps begin: context - steps tokens.
   prompt=$(/usr/bin/python3 -c "import random; random.seed(1); print(','.join(str(random.randrange(50257)) for _ in range($context - $steps)))")
   rate=$("$genc" generate "$work/gpt2-session.so" --prompt-ids "$prompt" --max-new-tokens $((steps + 1)) \
-           --max-context $((context + 8)) --threads 2 --output-format json |
+           --max-context $((context + 8)) --threads "$threads" --output-format json |
            /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['decode_tokens_per_s'])")
   session=$(/usr/bin/python3 -c "print(f'{1000 / $rate:.2f}')")
   printf '%7d  %6s  %10s  %6s\n' "$context" "$io" "$session" "$ort"

@@ -4,9 +4,11 @@
 // `use-generic-functions` allocation hooks). Handing them back to malloc
 // returns large blocks to the kernel, and the next call pays a page fault
 // per 4 KiB again: a fifth of a GPT-2 prefill. Freed blocks are kept
-// instead, keyed by exact size: a decoding loop asks for the same sizes
-// call after call. The cache holds at most kSlots blocks; the oldest goes
-// back to malloc when it is full.
+// instead. A decoding loop asks for sizes that grow by one position per
+// step, so blocks come in size classes (eight per power of two, at most
+// 1/8 more than asked for) and a request takes a kept block of its class.
+// The cache holds at most kSlots blocks; when it is full, the oldest goes
+// back to malloc.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,25 +30,35 @@ struct Slot {
 /// Blocks carry their size in the kAlignment bytes before the pointer.
 size_t &sizeOf(void *ptr) { return *reinterpret_cast<size_t *>(static_cast<char *>(ptr) - kAlignment); }
 
+/// The size of the block that serves a request of `size` bytes.
+size_t sizeClass(size_t size) {
+  if (size <= 4096)
+    return (size + kAlignment - 1) / kAlignment * kAlignment;
+  size_t step = (size_t(1) << (63 - __builtin_clzll(size))) / 8;
+  return (size + step - 1) / step * step;
+}
+
 class BlockCache {
 public:
+  /// A kept block of exactly `size` bytes (a size class), the most recently
+  /// kept first.
   void *take(size_t size) {
     Lock lock(busy);
     for (int i = count; i-- > 0;)
       if (slots[i].size == size) {
         void *block = slots[i].block;
-        slots[i] = slots[--count];
+        remove(i);
         return block;
       }
     return nullptr;
   }
-  /// Keeps `ptr`; returns the block that no longer fits, if any.
+  /// Keeps `ptr`; returns the oldest block when there is no room for it.
   void *keep(void *ptr) {
     Lock lock(busy);
     void *evicted = nullptr;
     if (count == kSlots) {
       evicted = slots[0].block;
-      slots[0] = slots[--count];
+      remove(0);
     }
     slots[count++] = Slot{ptr, sizeOf(ptr)};
     return evicted;
@@ -61,6 +73,12 @@ private:
     ~Lock() { flag.clear(std::memory_order_release); }
     std::atomic_flag &flag;
   };
+  /// Slots stay in the order blocks were kept.
+  void remove(int i) {
+    for (; i + 1 < count; ++i)
+      slots[i] = slots[i + 1];
+    --count;
+  }
   std::atomic_flag busy = ATOMIC_FLAG_INIT;
   Slot slots[kSlots];
   int count = 0;
@@ -76,6 +94,7 @@ void release(void *ptr) {
 } // namespace
 
 extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
+  size = sizeClass(size);
   if (void *block = cache.take(size))
     return block;
   void *raw = nullptr;

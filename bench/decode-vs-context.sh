@@ -42,6 +42,6 @@ for context in 64 512 2048; do
   rate=$("$genc" generate "$work/gpt2-session.so" --prompt-ids "$prompt" --max-new-tokens $((steps + 1)) \
            --max-context $((context + 8)) --threads "$threads" --output-format json |
            /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['decode_tokens_per_s'])")
-  session=$(/usr/bin/python3 -c "print(f'{1000 / $rate:.2f}')")
+  session=$(/usr/bin/python3 -c "print(f'{1000 * ($steps + 1) / $rate / $steps:.2f}')")
   printf '%7d  %6s  %10s  %6s\n' "$context" "$io" "$session" "$ort"
 done

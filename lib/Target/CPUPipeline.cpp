@@ -78,6 +78,7 @@ static constexpr const char *kLowerToLLVM =
 ///   output <name> <type> <rank> <dims, ? when dynamic>
 ///   cache <input name>   (a KV-cache buffer the caller owns and the model
 ///                         writes in place; see genc-kv-cache-in-place)
+///   session              (compiled for a runtime session, `genc.session`)
 static std::string describeSignature(func::FuncOp fn) {
   std::string text = "genc-signature 2\n";
   llvm::raw_string_ostream os(text);
@@ -116,7 +117,45 @@ static std::string describeSignature(func::FuncOp fn) {
   for (unsigned i = 0; i < fn.getNumArguments(); ++i)
     if (fn.getArgAttr(i, genc::kKVCacheAttr))
       os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input") << "\n";
+  if (fn->getParentOp()->hasAttr(genc::kSessionAttr))
+    os << "session\n";
   return text;
+}
+
+/// Whether something writes `buffer` or a view of it.
+static bool isWritten(Value buffer) {
+  SmallVector<Value> views = {buffer};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
+          viewLike && viewLike.getViewSource() == view) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      if (auto cast = dyn_cast<memref::CastOp>(user)) {
+        views.push_back(cast.getResult());
+        continue;
+      }
+      if (hasEffect<MemoryEffects::Write>(user, view))
+        return true;
+    }
+  }
+  return false;
+}
+
+/// The KV cache must be written where the caller gave it: if bufferization
+/// had copied it instead, the session would never see the new rows.
+static LogicalResult verifyCachesWrittenInPlace(func::FuncOp fn) {
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    if (!fn.getArgAttr(i, genc::kKVCacheAttr) || isWritten(fn.getArgument(i)))
+      continue;
+    auto name = fn.getArgAttrOfType<StringAttr>(i, "genc.name");
+    return fn.emitError() << "the KV cache of input '" << (name ? name.getValue() : "?")
+                          << "' could not be written in place; compile the model with "
+                             "--kv-cache=io";
+  }
+  return success();
 }
 
 LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
@@ -178,6 +217,8 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   bufferize.addPass(createCallCPUKernels());
   bufferize.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
   if (failed(bufferize.run(module)))
+    return failure();
+  if (failed(verifyCachesWrittenInPlace(main)))
     return failure();
   // Every artifact takes its caller's context, whether it calls kernels or not.
   getOrAddContextArgument(main);

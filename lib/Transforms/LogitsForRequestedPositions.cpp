@@ -29,9 +29,12 @@ constexpr int64_t kSequenceAxis = 1;
 
 /// The LM head: a matmul of a [batch, sequence, d] value by a constant
 /// weight, perhaps plus a constant bias, whose result is `logits`.
+/// Only the logits may use it: slicing its input changes the matmul's result.
 MatMulOp matchLMHead(Value logits) {
   Operation *def = logits.getDefiningOp();
   if (auto add = dyn_cast_or_null<AddOp>(def)) {
+    if (!add->hasOneUse())
+      return nullptr;
     if (matchPattern(add.getRhs(), m_Constant()))
       def = add.getLhs().getDefiningOp();
     else if (matchPattern(add.getLhs(), m_Constant()))
@@ -40,7 +43,7 @@ MatMulOp matchLMHead(Value logits) {
       return nullptr;
   }
   auto matmul = dyn_cast_or_null<MatMulOp>(def);
-  if (!matmul || !matchPattern(matmul.getRhs(), m_Constant()))
+  if (!matmul || !matmul->hasOneUse() || !matchPattern(matmul.getRhs(), m_Constant()))
     return nullptr;
   auto hidden = cast<RankedTensorType>(matmul.getLhs().getType());
   if (hidden.getRank() != 3 || !hidden.isDynamicDim(kSequenceAxis))

@@ -30,7 +30,8 @@ struct SelectCacheBranchPass : genc::impl::SelectCacheBranchBase<SelectCacheBran
       auto name = fn.getArgAttrOfType<StringAttr>(i, "genc.name");
       auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
       if (!name || name.getValue() != "use_cache_branch" || !type ||
-          !type.getElementType().isInteger(1) || type.getNumElements() != 1)
+          !type.getElementType().isInteger(1) || !type.hasStaticShape() ||
+          type.getNumElements() != 1)
         continue;
       OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
       auto yes = arith::ConstantOp::create(b, fn.getLoc(), DenseElementsAttr::get(type, true));

@@ -66,6 +66,10 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       expectedWeightsSize = std::stoull(f[1]);
       continue;
     }
+    if (f.size() == 1 && f[0] == "session") {
+      forSession = true;
+      continue;
+    }
     if (f.size() == 2 && f[0] == "cache") {
       auto it = std::find_if(inputs.begin(), inputs.end(),
                              [&](const InputSpec &input) { return input.name == f[1]; });
@@ -220,6 +224,7 @@ extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned thread
   return GENC_OK;
 }
 extern "C" unsigned genc_model_threads(const genc_model *model) { return model->pool->threads(); }
+extern "C" int genc_model_is_for_session(const genc_model *model) { return model->forSession; }
 extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->inputs.size(); }
 extern "C" size_t genc_model_num_outputs(const genc_model *m) { return m->outputs.size(); }
 extern "C" const char *genc_model_input_name(const genc_model *m, size_t i) {
@@ -353,6 +358,12 @@ genc_status checkInputs(const genc_model &m, const genc_tensor *const *inputs, s
 
 extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *inputs,
                                       size_t numInputs, genc_tensor **outputs) {
+  for (const InputSpec &in : m->inputs)
+    if (in.isCache)
+      return fail(GENC_ERROR_INVALID_ARGUMENT,
+                  "the model keeps its KV cache in a session (input '" + in.name +
+                      "' is written in place): run it through a genc_session, or compile it "
+                      "with --kv-cache=io");
   return genc::runtime::runModel(*m, *m->pool, inputs, numInputs, outputs);
 }
 

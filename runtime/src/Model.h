@@ -41,6 +41,8 @@ struct genc_model {
   std::vector<genc::runtime::InputSpec> inputs;
   std::vector<genc::runtime::OutputSpec> outputs;
   uint64_t expectedWeightsSize = 0;
+  /// Compiled for a session (`--kv-cache=session`).
+  bool forSession = false;
 
   genc_model() = default;
   genc_model(const genc_model &) = delete;

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "generate/LanguageModel.h"
+#include "Error.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <cstdio>

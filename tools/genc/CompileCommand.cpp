@@ -147,6 +147,7 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   pm.addPass(createCanonicalizerPass());
   if (failed(pm.run(module)))
     return failure();
+  module->setAttr(mlir::genc::kSessionAttr, UnitAttr::get(module.getContext()));
   auto main = module.lookupSymbol<func::FuncOp>("main");
   for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
     if (main.getArgAttr(i, mlir::genc::kKVCacheAttr))

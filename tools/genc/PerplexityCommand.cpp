@@ -173,7 +173,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
       llvm::outs() << llvm::format("tokens %lld, scored %lld, NLL sum %.6f, perplexity %.6f\n",
                                    (long long)n, (long long)scored, nll, perplexity);
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     llvm::errs() << "error: " << e.what() << "\n";
     return 1;
   }

@@ -128,6 +128,10 @@ int genc::driver::runRun(int argc, char **argv) {
   if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
     return failWith(genc_status_message());
   std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
+  if (genc_model_is_for_session(loaded))
+    return failWith(*artifact + " keeps its KV cache in a session (compiled with "
+                                "--kv-cache=session): generate with `genc generate`, or compile "
+                                "it with --kv-cache=io to run it on tensors");
   genc_model_set_threads(loaded, threads);
 
   std::vector<std::string> names;

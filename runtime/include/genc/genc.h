@@ -48,6 +48,10 @@ void genc_model_free(genc_model *model);
 genc_status genc_model_set_threads(genc_model *model, unsigned threads);
 unsigned genc_model_threads(const genc_model *model);
 
+/* 1 when the model was compiled for sessions (`genc compile --kv-cache=session`):
+ * run it through a genc_session, not genc_model_run. */
+int genc_model_is_for_session(const genc_model *model);
+
 size_t genc_model_num_inputs(const genc_model *model);
 size_t genc_model_num_outputs(const genc_model *model);
 const char *genc_model_input_name(const genc_model *model, size_t i);

@@ -54,7 +54,7 @@ int generate(genc_model *self, int argc, char **argv) {
   GeneratorOptions options;
   try {
     options = parseGeneratorOptions(argc, argv, 1, positional);
-  } catch (const genc::runtime::Error &e) {
+  } catch (const std::exception &e) {
     return fail(e.what());
   }
   if (options.help) {
@@ -76,14 +76,6 @@ int generate(genc_model *self, int argc, char **argv) {
     return {model, std::make_unique<genc::runtime::Session>(*model, sessionOptions)};
   };
   return runGenerator(options, "", open);
-}
-
-/// Whether the model was compiled for sessions (it asks which logits to make).
-bool isGenerator(const genc_model *model) {
-  for (size_t i = 0; i < genc_model_num_inputs(model); ++i)
-    if (std::strcmp(genc_model_input_name(model, i), "genc.logits_positions") == 0)
-      return true;
-  return false;
 }
 
 /// The model on .npy tensors.
@@ -164,5 +156,6 @@ int main(int argc, char **argv) {
   if (genc_model_load_linked((selfPath(argv[0]) + ".weights").c_str(), &loaded) != GENC_OK)
     return fail(genc_status_message());
   std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
-  return isGenerator(loaded) ? generate(loaded, argc, argv) : runTensors(loaded, argc, argv);
+  return genc_model_is_for_session(loaded) ? generate(loaded, argc, argv)
+                                          : runTensors(loaded, argc, argv);
 }

@@ -229,15 +229,18 @@ std::vector<int64_t> PromptSearch::advance(Group &group, const std::vector<Candi
                          "in an EOS id");
   group.beams = std::move(beams);
 
-  if (length == config_.max_new_tokens) {
-    // Out of length: the running beams finish as they are.
-    for (const Beam &beam : group.beams)
-      addHypothesis(group, beam.tokens, beam.sum, length, beam.coverage, false);
-    group.done = true;
-  } else if (group.finished.full()) {
+  if (group.finished.full()) {
     double best = scorer_.bestReachable(group.beams.front().sum, length, config_.max_new_tokens,
                                         config_.early_stopping);
     group.done = group.finished.worst() >= best;
+  }
+  if (length == config_.max_new_tokens) {
+    // Out of length: the running beams of a group not yet done finish as
+    // they are (Hugging Face's finalize skips groups that are done).
+    if (!group.done)
+      for (const Beam &beam : group.beams)
+        addHypothesis(group, beam.tokens, beam.sum, length, beam.coverage, false);
+    group.done = true;
   }
   return parents;
 }

@@ -10,17 +10,11 @@
 #ifndef GENC_RUNTIME_GENERATE_LANGUAGEMODEL_H
 #define GENC_RUNTIME_GENERATE_LANGUAGEMODEL_H
 
+#include "Error.h"
+
 #include <cstdint>
 #include <span>
-#include <stdexcept>
 #include <vector>
-
-namespace genc::runtime {
-/// What the runtime's C++ side throws; the C API turns it into a status.
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-} // namespace genc::runtime
 
 namespace genc::generate {
 

@@ -5,6 +5,7 @@
 #include "tokenizer/Tokenizer.h"
 
 #include <chrono>
+#include <cmath>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -88,7 +89,7 @@ const Option kOptions[] = {
          throw Error("--" + n + " is text or json, not '" + v + "'");
        o.json = v == "json";
      }},
-    {"max-context", "N", "tokens a sequence may hold (default: prompt + new + lookahead)",
+    {"max-context", "N", "tokens a sequence may hold (default: prompt + max-new-tokens)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.maxContext = parseInt(n, v);
      }},
@@ -168,13 +169,33 @@ std::string quoted(const std::string &s) {
   return out + "\"";
 }
 
+/// A JSON number; null where JSON has none (a -inf beam score).
 std::string number(double v) {
+  if (!std::isfinite(v))
+    return "null";
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.17g", v);
   return buffer;
 }
 
 using Clock = std::chrono::steady_clock;
+
+/// `text` without the U+FFFD characters at its end.
+std::string withoutTrailingReplacements(std::string text) {
+  static const std::string kReplacement = "\xEF\xBF\xBD";
+  while (text.size() >= kReplacement.size() &&
+         text.compare(text.size() - kReplacement.size(), kReplacement.size(), kReplacement) == 0)
+    text.resize(text.size() - kReplacement.size());
+  return text;
+}
+
+/// Prints what `text` adds to `printed` (when it extends it) and keeps it.
+void printNew(std::string &printed, std::string text) {
+  if (text.size() <= printed.size() || text.compare(0, printed.size(), printed) != 0)
+    return;
+  std::fputs(text.c_str() + printed.size(), stdout);
+  printed = std::move(text);
+}
 
 } // namespace
 
@@ -253,24 +274,25 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     int64_t longest = 0;
     for (const auto &p : prompts)
       longest = std::max<int64_t>(longest, p.size());
-    const int64_t lookahead =
-        std::max(config.num_assistant_tokens, config.prompt_lookup_num_tokens) + 1;
+    if (config.max_new_tokens > (int64_t(1) << 32))
+      throw Error("--max-new-tokens " + std::to_string(config.max_new_tokens) + " is too large");
     const int64_t context =
         options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens;
     if (longest + config.max_new_tokens > context)
       throw Error("a prompt of " + std::to_string(longest) + " tokens plus " +
                   std::to_string(config.max_new_tokens) +
                   " new tokens does not fit --max-context " + std::to_string(context));
-    // Greedy and sampling decode the prompts as one batch; beams and
-    // speculative decoding one prompt at a time. Speculation looks ahead.
-    const int64_t rows = config.num_beams > 1 ? config.num_beams
-                                              : static_cast<int64_t>(prompts.size());
-    LoadedSession target = open(model, {context + lookahead, rows, options.threads});
+    // Greedy and sampling decode every prompt's return sequences as one
+    // batch; beams and speculative decoding one prompt at a time.
+    const int64_t rows = config.num_beams > 1
+                             ? config.num_beams
+                             : static_cast<int64_t>(prompts.size()) * config.num_return_sequences;
+    LoadedSession target = open(model, {context, rows, options.threads});
     if (!target.session)
       return 1;
     LoadedSession draft;
     if (!options.draft.empty() &&
-        !(draft = open(options.draft, {context + lookahead, 1, options.threads})).session)
+        !(draft = open(options.draft, {context, 1, options.threads})).session)
       return 1;
     for (const LoadedSession *s : {&target, &draft})
       if (s->session && !s->session->cached())
@@ -292,13 +314,11 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
       if (!tokenizer) {
         std::printf(streamed.size() > 1 ? " %" PRId64 : "%" PRId64, token);
       } else {
-        // Decoding the whole sequence again keeps multi-piece characters
-        // and the pieces' leading spaces right.
+        // Decoding the whole sequence again keeps the pieces' leading
+        // spaces right; a character whose bytes are still arriving (byte
+        // fallback) decodes to U+FFFD for now, so those wait.
         std::string text = tokenizer->decode(streamed);
-        if (text.compare(0, printed.size(), printed) == 0) {
-          std::fputs(text.c_str() + printed.size(), stdout);
-          printed = std::move(text);
-        }
+        printNew(printed, withoutTrailingReplacements(text));
       }
       std::fflush(stdout);
     };
@@ -341,6 +361,8 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
       return 0;
     }
     if (stream) {
+      if (tokenizer)
+        printNew(printed, tokenizer->decode(streamed));
       std::fputs("\n", stdout);
     } else {
       for (const generate::GeneratedSequence &s : result.sequences) {
@@ -367,7 +389,7 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
                    100 * stats.acceptanceRate(), stats.tokensPerTargetPass());
     std::fputs("\n", stderr);
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

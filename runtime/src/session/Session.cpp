@@ -6,6 +6,7 @@
 #include "ThreadPool.h"
 
 #include <algorithm>
+#include <new>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -60,8 +61,20 @@ Session::Session(genc_model &model, const SessionOptions &options)
         throw Error("cache input '" + in.name + "' must be f32 [batch, heads, ?, head_size] "
                     "with static heads and head_size");
       auto cache = std::make_unique<Cache>(Cache{i, in.dims[1], in.dims[3], opts.maxContext, {}});
-      size_t floats = size_t(opts.maxRows) * cache->heads * cache->capacity * cache->headSize;
-      cache->data.reset(new float[floats]);
+      // max_rows and max_context come from users: refuse what cannot fit
+      // rather than wrap around.
+      size_t floats = 1;
+      for (int64_t factor : {opts.maxRows, cache->heads, cache->capacity, cache->headSize})
+        if (__builtin_mul_overflow(floats, size_t(factor), &floats) ||
+            floats > (size_t(1) << 40) / sizeof(float))
+          throw Error("a KV cache of " + str(opts.maxRows) + " rows x " + str(opts.maxContext) +
+                      " positions for input '" + in.name + "' needs more than 1 TiB; lower "
+                      "max_context or max_rows");
+      cache->data.reset(new (std::nothrow) float[floats]);
+      if (!cache->data)
+        throw Error("cannot allocate the KV cache for input '" + in.name + "' (" +
+                    std::to_string(floats * sizeof(float) >> 20) + " MiB); lower max_context " +
+                    "or max_rows");
       caches.push_back(std::move(cache));
       continue;
     }
@@ -109,6 +122,14 @@ Session::Session(genc_model &model, const SessionOptions &options)
 Session::~Session() = default;
 
 int64_t Session::length(int64_t row) const { return total - padding.at(row); }
+
+void Session::checkTokens(std::span<const int64_t> tokens) const {
+  // The compiled embedding lookup does not check its indices.
+  for (int64_t t : tokens)
+    if (t < 0 || (vocab > 0 && t >= vocab))
+      throw Error("token id " + str(t) + " is outside the model's vocabulary (" + str(vocab) +
+                  " tokens)");
+}
 
 void Session::checkRows(int64_t n) const {
   if (n < 1 || n > opts.maxRows)
@@ -190,6 +211,8 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
   if (longest > opts.maxContext)
     throw Error("a prompt of " + str(longest) + " tokens does not fit the context of " +
                 str(opts.maxContext) + " tokens");
+  for (const auto &p : prompts)
+    checkTokens(p);
   if (longest != shortest && (maskInput == kAbsent || positionsInput == kAbsent))
     throw Error("prompts of different lengths are left-padded, which needs a model with "
                 "attention_mask and position_ids inputs; this one lacks " +
@@ -209,7 +232,9 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
   try {
     run(flat, longest, 0, 1, lastLogits);
   } catch (...) {
-    std::swap(padding, pad);
+    // The call may have written the cache's first positions: the old rows
+    // are gone.
+    reset();
     throw;
   }
   prefillTime += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
@@ -225,6 +250,7 @@ void Session::append(std::span<const int64_t> tokens, int64_t count) {
   if (count < 1 || static_cast<int64_t>(tokens.size()) != n * count)
     throw Error("append of " + str(tokens.size()) + " tokens: expected " + str(count) +
                 " for each of " + str(n) + " rows");
+  checkTokens(tokens);
   if (total + count > opts.maxContext)
     throw Error("the context is full: " + str(total) + " + " + str(count) + " tokens exceed "
                 "max_context " + str(opts.maxContext));
@@ -291,6 +317,7 @@ void Session::rollback(int64_t count) {
   total -= count;
   for (auto &row : sequences)
     row.resize(total);
+  lastLogits.clear(); // they were the logits of forgotten positions
 }
 
 void Session::reset() {
@@ -306,6 +333,7 @@ std::vector<float> Session::scoreAll(const std::vector<int64_t> &tokens) {
   if (n < 1 || n > opts.maxContext)
     throw Error("scoring " + str(n) + " tokens needs 1 to max_context (" + str(opts.maxContext) +
                 ") tokens");
+  checkTokens(tokens);
   padding = {0};
   std::vector<float> all;
   try {

@@ -20,14 +20,12 @@
 #include "genc/genc.h"
 
 #include <memory>
-
-namespace genc::runtime {
-class ThreadPool;
-}
 #include <string>
 #include <vector>
 
 namespace genc::runtime {
+
+class ThreadPool;
 
 struct SessionOptions {
   /// Tokens a row may hold, prompt included.
@@ -48,13 +46,10 @@ public:
   int64_t vocabSize() const override { return vocab; }
   int64_t rows() const override { return static_cast<int64_t>(padding.size()); }
   int64_t length(int64_t row) const override;
-  /// Positions every row spans, padding included.
-  int64_t paddedLength() const { return total; }
   /// Milliseconds spent in start() (prefill) since the session was made.
   double prefillMillis() const { return prefillTime; }
   /// True when the model keeps its KV cache in this session.
   bool cached() const { return !caches.empty(); }
-  const SessionOptions &options() const { return opts; }
 
   void start(const std::vector<std::vector<int64_t>> &prompts) override;
   void append(std::span<const int64_t> tokens, int64_t count) override;
@@ -75,6 +70,7 @@ private:
   void run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
            std::vector<float> &out);
   void checkRows(int64_t n) const;
+  void checkTokens(std::span<const int64_t> tokens) const;
 
   genc_model &model;
   SessionOptions opts;

@@ -2,7 +2,7 @@
 
 #include "tokenizer/ProtoReader.h"
 
-#include "generate/LanguageModel.h"
+#include "Error.h"
 
 #include <cstring>
 #include <vector>

@@ -17,7 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "generate/LanguageModel.h"
+#include "Error.h"
 #include "tokenizer/ProtoReader.h"
 #include "tokenizer/Tokenizer.h"
 

@@ -1,7 +1,7 @@
 //===- MicrosoftHandlers.cpp - com.microsoft contrib ops → genc ------------===//
 //
 // ONNX Runtime's fused contrib ops, normalised to the same canonical ops as
-// their standard counterparts (semantics: shared/SEMANTICS.md §1).
+// their standard counterparts (their semantics: docs/onnx-ops.md).
 //
 //===----------------------------------------------------------------------===//
 

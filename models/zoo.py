@@ -75,17 +75,26 @@ class GPT2Block(nn.Module):
 
 
 class GPT2(nn.Module):
-    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128):
+    """With position_ids=True the model takes position_ids [batch, sequence]
+    after attention_mask (so left-padded batches get their own positions);
+    by default positions count from the past length, as GPT-2's exports do."""
+
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128, position_ids=False):
         super().__init__()
+        self.takes_position_ids = position_ids
         self.wte = nn.Embedding(vocab, d)
         self.wpe = nn.Embedding(max_pos, d)
         self.blocks = nn.ModuleList(GPT2Block(d, heads, max_pos) for _ in range(layers))
         self.ln_f = nn.LayerNorm(d)
         self.layers, self.heads, self.dh = layers, heads, d // heads
 
-    def forward(self, input_ids, attention_mask, *past):
-        past_len = past[0].shape[2] if past else 0
-        positions = torch.arange(past_len, past_len + input_ids.shape[1], dtype=torch.long).unsqueeze(0)
+    def forward(self, input_ids, attention_mask, *rest):
+        if self.takes_position_ids:
+            positions, past = rest[0], rest[1:]
+        else:
+            past = rest
+            past_len = past[0].shape[2] if past else 0
+            positions = torch.arange(past_len, past_len + input_ids.shape[1], dtype=torch.long).unsqueeze(0)
         x = self.wte(input_ids) + self.wpe(positions)
         mask = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
         presents = []
@@ -209,7 +218,7 @@ class MHA(nn.Module):
         b, s, _ = x.shape
         return x.view(b, s, self.heads, self.dh).transpose(1, 2)
 
-    def forward(self, x, memory, mask, past_k=None, past_v=None):
+    def forward(self, x, memory, mask, past_k=None, past_v=None, return_probs=False):
         q = self.heads_of(self.q(x))
         k, v = self.heads_of(self.k(memory)), self.heads_of(self.v(memory))
         if past_k is not None:
@@ -217,7 +226,8 @@ class MHA(nn.Module):
             v = torch.cat([past_v, v], dim=2)
         probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh) + mask, dim=-1)
         y = torch.matmul(probs, v).transpose(1, 2)
-        return self.o(y.reshape(y.shape[0], y.shape[1], -1)), k, v
+        out = self.o(y.reshape(y.shape[0], y.shape[1], -1))
+        return (out, k, v, probs) if return_probs else (out, k, v)
 
 
 class FFN(nn.Module):
@@ -252,8 +262,13 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128):
+    """With cross_attentions=True the model also returns, after the logits
+    and before the presents, the last layer's cross-attention probabilities
+    averaged over heads: [batch, sequence, encoder_sequence]."""
+
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128, cross_attentions=False):
         super().__init__()
+        self.returns_cross_attentions = cross_attentions
         self.embed, self.pos = nn.Embedding(vocab, d), nn.Embedding(max_pos, d)
         self.self_norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(layers))
         self.self_attns = nn.ModuleList(MHA(d, heads) for _ in range(layers))
@@ -279,9 +294,17 @@ class Decoder(nn.Module):
             a, k, v = self.self_attns[i](h, h, self_mask, pk, pv)
             presents += [k, v]
             x = x + a
-            x = x + self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask)[0]
+            if self.returns_cross_attentions and i == self.layers - 1:
+                c, _, _, probs = self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask,
+                                                     return_probs=True)
+                cross = probs.mean(dim=1)
+            else:
+                c = self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask)[0]
+            x = x + c
             x = self.ffns[i](x)
         logits = self.lm_head(self.final(x))
+        if self.returns_cross_attentions:
+            return (logits, cross, *presents) if past else (logits, cross)
         return (logits, *presents) if past else logits
 
 

@@ -392,16 +392,20 @@ def main():
     parser.add_argument("--benchmark-models", action="store_true",
                         help="build only the two ~125M-parameter benchmark models (about 650 and 500 MB), "
                              "opset 17, with and without a KV cache")
+    parser.add_argument("--max-positions", type=int, default=1024,
+                        help="positions the benchmark models embed (GPT-2's table, LLaMA's rotary "
+                             "table); 1024 as GPT-2 small has, more for long-context benchmarks")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(2)
     if args.benchmark_models:
         torch.manual_seed(0)
-        export_decoder_only("gpt2-small", GPT2(vocab=50257, d=768, layers=12, heads=12, max_pos=1024),
+        export_decoder_only("gpt2-small", GPT2(vocab=50257, d=768, layers=12, heads=12,
+                                                max_pos=args.max_positions),
                             args.out_dir, with_positions=False, opsets=(17,))
         torch.manual_seed(1)
         export_decoder_only("llama-small", Llama(vocab=32000, d=768, layers=12, heads=12, kv_heads=4, ffn=2048,
-                                                 max_pos=1024),
+                                                 max_pos=args.max_positions),
                             args.out_dir, with_positions=True, opsets=(17,))
         return
     torch.manual_seed(0)

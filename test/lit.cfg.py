@@ -34,9 +34,3 @@ config.substitutions.append(("%genc_tokenize",
 config.substitutions.append(("%genc_run_model_example",
                              os.path.join(config.genc_obj_root, "runtime", "genc_run_model_example")))
 
-# The trained fixture models (models/train_fixtures.py), once they are built:
-# tests that need them say `REQUIRES: genc-fixtures`.
-_fixtures = os.path.join(config.genc_src_root, "models", "fixtures")
-if all(os.path.exists(os.path.join(_fixtures, name))
-       for name in ("tokenizer.model", "target-no-past.onnx", "target-with-past.onnx", "draft-with-past.onnx")):
-    config.available_features.add("genc-fixtures")

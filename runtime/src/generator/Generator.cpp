@@ -2,6 +2,7 @@
 
 #include "generator/Generator.h"
 
+#include "ThreadPool.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <chrono>
@@ -287,12 +288,15 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     const int64_t rows = config.num_beams > 1
                              ? config.num_beams
                              : static_cast<int64_t>(prompts.size()) * config.num_return_sequences;
-    LoadedSession target = open(model, {context, rows, options.threads});
+    // The target and the draft take turns: one pool serves both.
+    auto pool = std::make_shared<runtime::ThreadPool>(
+        options.threads ? options.threads : runtime::ThreadPool::availableThreads());
+    LoadedSession target = open(model, {context, rows, options.threads, pool});
     if (!target.session)
       return 1;
     LoadedSession draft;
     if (!options.draft.empty() &&
-        !(draft = open(options.draft, {context, 1, options.threads})).session)
+        !(draft = open(options.draft, {context, 1, options.threads, pool})).session)
       return 1;
     for (const LoadedSession *s : {&target, &draft})
       if (s->session && !s->session->cached())

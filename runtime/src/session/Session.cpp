@@ -48,8 +48,10 @@ struct Session::Cache {
 
 Session::Session(genc_model &model, const SessionOptions &options)
     : model(model), opts(options),
-      pool(std::make_unique<ThreadPool>(options.threads ? options.threads
-                                                         : ThreadPool::availableThreads())) {
+      pool(options.sharedPool ? options.sharedPool
+                              : std::make_shared<ThreadPool>(options.threads
+                                                                 ? options.threads
+                                                                 : ThreadPool::availableThreads())) {
   if (opts.maxContext < 1 || opts.maxRows < 1)
     throw Error("a session needs max_context and max_rows of at least 1 (got " +
                 str(opts.maxContext) + " and " + str(opts.maxRows) + ")");

@@ -35,6 +35,9 @@ struct SessionOptions {
   /// Threads of the session's own pool, the caller included (0: every CPU
   /// the process may use).
   unsigned threads = 0;
+  /// A pool to share instead (a target and its draft, which never run at
+  /// once: two pools would spin against each other).
+  std::shared_ptr<ThreadPool> sharedPool;
 };
 
 class Session final : public generate::LanguageModel {
@@ -74,7 +77,7 @@ private:
 
   genc_model &model;
   SessionOptions opts;
-  std::unique_ptr<ThreadPool> pool;
+  std::shared_ptr<ThreadPool> pool;
   int64_t vocab = 0;
   size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsPositionsInput;
   size_t logitsOutput;

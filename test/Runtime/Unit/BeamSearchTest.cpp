@@ -153,6 +153,29 @@ TEST(BeamSearch, EarlyStoppingModesAgreeWhenShorterIsFavoured) {
     }
 }
 
+// The hypotheses fill up at the last step: [EOS] (ln .5) and then [1,EOS]
+// ((ln .25 + ln .8) / 2 = -0.805), while the running beam [2,1] would score
+// (ln .25 + ln .99) / 2 = -0.698. With early_stopping true the group is done,
+// and as in Hugging Face's finalize, its running beams are not added.
+TEST(BeamSearch, AGroupDoneAtTheLastStepKeepsItsHypotheses) {
+  FakeLanguageModel model(3, prefixTable(1,
+                                         {{{}, {0.5, 0.25, 0.25}},
+                                          {{1}, {0.8, 0.12, 0.08}},
+                                          {{2}, {0.005, 0.99, 0.005}}},
+                                         {0.5, 0.25, 0.25}));
+  GenerationConfig c;
+  c.num_beams = 2;
+  c.num_return_sequences = 2;
+  c.max_new_tokens = 2;
+  c.eos_token_ids = {0};
+  c.early_stopping = EarlyStopping::WhenFull;
+  auto result = generate(model, nullptr, {{1}}, c);
+  ASSERT_EQ(result.sequences.size(), 2u);
+  EXPECT_EQ(result.sequences[0].tokens, (std::vector<int64_t>{0}));
+  EXPECT_EQ(result.sequences[1].tokens, (std::vector<int64_t>{1, 0}));
+  EXPECT_NEAR(result.sequences[1].score, (std::log(0.25) + std::log(0.8)) / 2, 1e-5);
+}
+
 TEST(BeamSearch, StreamsTheReturnedSequencesAndRunsPromptsInTurn) {
   FakeLanguageModel model(3, irregular());
   GenerationConfig c;

@@ -48,11 +48,7 @@ int genc::driver::runGenerate(int argc, char **argv) {
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)
       return {};
-    genc_model *raw = nullptr;
-    if (genc_model_load(artifact->c_str(), &raw) != GENC_OK)
-      throw genc::runtime::Error(genc_status_message());
-    std::shared_ptr<genc_model> model(raw, genc_model_free);
-    return {model, std::make_unique<genc::runtime::Session>(*model, sessionOptions)};
+    return loadSession(*artifact, sessionOptions);
   };
   return runGenerator(options, positional[0], open);
 }

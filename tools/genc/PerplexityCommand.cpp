@@ -10,7 +10,7 @@
 
 #include "Commands.h"
 
-#include "session/Session.h"
+#include "generator/Generator.h"
 #include "tokenizer/Tokenizer.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -135,11 +135,9 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     std::optional<std::string> artifact = compiledArtifact(modelPath, graph);
     if (!artifact)
       return 1;
-    genc_model *model = nullptr;
-    if (genc_model_load(artifact->c_str(), &model) != GENC_OK)
-      throw Error(genc_status_message());
-    std::unique_ptr<genc_model, void (*)(genc_model *)> owner(model, genc_model_free);
-    genc::runtime::Session session(*model, {context, 1, threads});
+    genc::generator::LoadedSession loaded =
+        genc::generator::loadSession(*artifact, {context, 1, threads});
+    genc::runtime::Session &session = *loaded.session;
 
     const int64_t step = stride ? int64_t(stride) : int64_t(context);
     double nll = 0;

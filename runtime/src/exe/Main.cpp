@@ -66,13 +66,9 @@ int generate(genc_model *self, int argc, char **argv) {
     return fail("unexpected argument '" + positional[0] + "'; see --help");
   auto open = [&](const std::string &path,
                   const genc::runtime::SessionOptions &sessionOptions) -> LoadedSession {
+    if (!path.empty())
+      return loadSession(path, sessionOptions); // a draft
     std::shared_ptr<genc_model> model(self, [](genc_model *) {});
-    if (!path.empty()) {
-      genc_model *draft = nullptr;
-      if (genc_model_load(path.c_str(), &draft) != GENC_OK)
-        throw genc::runtime::Error(genc_status_message());
-      model.reset(draft, genc_model_free);
-    }
     return {model, std::make_unique<genc::runtime::Session>(*model, sessionOptions)};
   };
   return runGenerator(options, "", open);

@@ -200,6 +200,14 @@ void printNew(std::string &printed, std::string text) {
 
 } // namespace
 
+LoadedSession loadSession(const std::string &path, const runtime::SessionOptions &options) {
+  genc_model *raw = nullptr;
+  if (genc_model_load(path.c_str(), &raw) != GENC_OK)
+    throw Error(genc_status_message());
+  std::shared_ptr<genc_model> model(raw, genc_model_free);
+  return {model, std::make_unique<runtime::Session>(*model, options)};
+}
+
 GeneratorOptions parseGeneratorOptions(int argc, char **argv, int first,
                                        std::vector<std::string> &positional) {
   GeneratorOptions options;

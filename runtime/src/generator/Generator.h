@@ -47,6 +47,10 @@ struct LoadedSession {
   std::shared_ptr<genc_model> model;
   std::unique_ptr<runtime::Session> session;
 };
+/// Loads the compiled artifact at `path` and opens a session over it.
+/// Throws runtime::Error naming what failed.
+LoadedSession loadSession(const std::string &path, const runtime::SessionOptions &options);
+
 /// Opens the model at `path` ("" for the program's own model) as a session;
 /// throws runtime::Error, or returns no session after reporting an error
 /// itself (a compiler diagnostic).

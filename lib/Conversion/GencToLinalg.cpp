@@ -43,6 +43,12 @@ Value scalarConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, static_cast<int64_t>(v)));
 }
 
+/// An integer constant with exactly the bits of `v` (a double cannot hold
+/// every 64-bit value).
+Value intConst(OpBuilder &b, Location loc, Type t, const APInt &v) {
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
+}
+
 Value negInf(OpBuilder &b, Location loc, Type t) {
   auto f = cast<FloatType>(t);
   return arith::ConstantOp::create(
@@ -380,13 +386,11 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced, bo
   case Combine::Prod: initValue = scalarConst(b, loc, t, 1); break;
   case Combine::Max:
     initValue = isFloat ? negInf(b, loc, t)
-                        : scalarConst(b, loc, t, double(APInt::getSignedMinValue(
-                                                     t.getIntOrFloatBitWidth()).getSExtValue()));
+                        : intConst(b, loc, t, APInt::getSignedMinValue(t.getIntOrFloatBitWidth()));
     break;
   case Combine::Min:
     initValue = isFloat ? arith::NegFOp::create(b, loc, negInf(b, loc, t)).getResult()
-                        : scalarConst(b, loc, t, double(APInt::getSignedMaxValue(
-                                                     t.getIntOrFloatBitWidth()).getSExtValue()));
+                        : intConst(b, loc, t, APInt::getSignedMaxValue(t.getIntOrFloatBitWidth()));
     break;
   }
   Value init = filled(b, loc, sizes, t, initValue);

@@ -34,13 +34,17 @@ else
   echo "install-deps: all Debian packages present"
 fi
 
-# ONNX Runtime for reference outputs (tests only), pinned by the lockfile.
+# ONNX Runtime, Hugging Face's tokenizers.js and GPT-2's BPE ranks
+# (gpt-tokenizer) for reference outputs (tests only), pinned by the lockfile.
 # --ignore-scripts: its install script downloads GPU libraries and fails;
 # the CPU library ships inside the package.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 reference="$(cd "$(dirname "$0")/.." && pwd)/tools/reference"
-if [ ! -f "$reference/node_modules/onnxruntime-node/package.json" ]; then
-  (cd "$reference" && npm ci --ignore-scripts --no-audit --no-fund)
-fi
+for package in onnxruntime-node @huggingface/tokenizers gpt-tokenizer; do
+  if [ ! -f "$reference/node_modules/$package/package.json" ]; then
+    (cd "$reference" && npm ci --ignore-scripts --no-audit --no-fund)
+    break
+  fi
+done

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "tokenizer/ByteLevelBPE.h"
 #include "tokenizer/ProtoReader.h"
 #include "tokenizer/Tokenizer.h"
 
@@ -878,7 +879,8 @@ private:
 std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored))
-    throw Error("the tokenizer '" + path + "' is a directory; give its .model file");
+    throw Error("the tokenizer '" + path +
+                "' is a directory; give its .model or tokenizer.json file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error("cannot read the tokenizer '" + path + "'");
@@ -890,10 +892,10 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path) {
   if (bytes.empty())
     throw Error("the tokenizer '" + path + "' is empty");
   // A Hugging Face tokenizer.json starts with '{'; a SentencePiece model is
-  // a protobuf, whose first byte is a field tag.
+  // a protobuf, whose first byte is a field tag (0x0a, not white space to
+  // skip).
   if (bytes.front() == '{')
-    throw Error("'" + path + "' is a tokenizer.json, which genc does not read yet; give a "
-                "SentencePiece .model, or token ids with --prompt-ids");
+    return loadByteLevelBpe(bytes, path);
   return std::make_unique<SentencePieceTokenizer>(bytes, path);
 }
 

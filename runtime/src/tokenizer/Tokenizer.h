@@ -1,6 +1,17 @@
 //===- Tokenizer.h - text to token ids and back -----------------*- C++ -*-===//
 //
-// SentencePiece models (.model). Failures throw genc::runtime::Error.
+// SentencePiece models (.model, SentencePiece.cpp) and Hugging Face
+// tokenizer.json files with a byte-level BPE model, GPT-2 style
+// (ByteLevelBPE.cpp). Failures throw genc::runtime::Error.
+//
+// BOS and EOS: a SentencePiece model's <s> and </s> control pieces. In a
+// tokenizer.json, EOS is the first special added token named
+// <|endoftext|>, </s>, <|end_of_text|> or <eos>. BOS is, with a
+// TemplateProcessing post-processor, the special token its template puts
+// before the text (none if none); with RobertaProcessing, its cls token;
+// with a ByteLevel post-processor or none, the first special added token
+// named <|endoftext|>, <s>, <|begin_of_text|> or <bos>. GPT-2's
+// <|endoftext|> is both.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +29,8 @@ namespace genc::tokenizer {
 class Tokenizer {
 public:
   virtual ~Tokenizer() = default;
-  /// Loads a tokenizer file; the kind is read from its contents.
+  /// Loads a tokenizer file; the kind is read from its contents (JSON starts
+  /// with '{').
   static std::unique_ptr<Tokenizer> load(const std::string &path);
 
   /// The text's ids, without BOS or EOS.

@@ -430,8 +430,12 @@ Value reducedCount(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduc
     if (reduced[d])
       count = arith::MulIOp::create(b, loc, count, dimValue(b, loc, input, d));
   Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
-  return isa<FloatType>(t) ? arith::SIToFPOp::create(b, loc, t, asInt).getResult()
-                           : arith::TruncIOp::create(b, loc, t, asInt).getResult();
+  if (isa<FloatType>(t))
+    return arith::SIToFPOp::create(b, loc, t, asInt);
+  // An i64 count is already the answer; trunci must narrow.
+  if (t.getIntOrFloatBitWidth() < 64)
+    return arith::TruncIOp::create(b, loc, t, asInt);
+  return asInt;
 }
 
 SmallVector<bool> reducedDims(int64_t rank, ArrayRef<int64_t> axes) {

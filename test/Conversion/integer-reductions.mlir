@@ -12,3 +12,14 @@ func.func @min_max_i64(%x: tensor<4xi64>) -> (tensor<i64>, tensor<i64>) {
   %1 = genc.reduce_max %x {axes = array<i64>, keepdims = false} : tensor<4xi64> -> tensor<i64>
   return %0, %1 : tensor<i64>, tensor<i64>
 }
+
+// -----
+
+// An i64 mean divides by the i64 element count as it is.
+// CHECK-LABEL: func.func @mean_i64
+// CHECK-NOT: arith.trunci
+// CHECK: arith.divsi %{{.+}}, %{{.+}} : i64
+func.func @mean_i64(%x: tensor<4x?xi64>) -> tensor<4xi64> {
+  %0 = genc.reduce_mean %x {axes = array<i64: 1>, keepdims = false} : tensor<4x?xi64> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}

@@ -167,6 +167,20 @@ Type signless(Type t) {
   return t;
 }
 
+/// `v` read as `to`, a type that differs from v's in signedness only. arith
+/// computes on signless integers, while tensors keep their ONNX element
+/// types (ui8); the LLVM lowering, where both are plain iN, folds the casts.
+Value reinterpret(OpBuilder &b, Location loc, Value v, Type to) {
+  if (v.getType() == to)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
+/// A constant of element type `t` (unsigned included) from its signless form.
+Value elementConst(OpBuilder &b, Location loc, Type t, double v) {
+  return reinterpret(b, loc, scalarConst(b, loc, signless(t), v), t);
+}
+
 /// Converts a scalar between element types with ONNX Cast semantics; `to`
 /// is signless and the flags say how the integers are to be read.
 Value convertScalar(OpBuilder &b, Location loc, Value v, Type to, bool fromUnsigned = false,
@@ -307,6 +321,8 @@ FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, ValueRange 
         return arith::DivFOp::create(b, loc, one(), arith::AddFOp::create(b, loc, one(), e));
       })
       .Case([&](ReluOp) -> Value {
+        if (isUnsigned)
+          return a[0];
         return isFloat ? arith::MaximumFOp::create(b, loc, a[0], zero()).getResult()
                        : arith::MaxSIOp::create(b, loc, a[0], zero()).getResult();
       })
@@ -363,8 +379,8 @@ enum class Combine { Sum, Max, Min, Prod };
 Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced, bool keepdims,
              Combine kind) {
   auto type = tensorType(input);
-  Type t = type.getElementType();
-  bool isFloat = isa<FloatType>(t);
+  Type t = type.getElementType(), computeType = signless(t);
+  bool isFloat = isa<FloatType>(t), isUnsigned = isUnsignedInt(t);
   MLIRContext *ctx = b.getContext();
   SmallVector<OpFoldResult> sizes;
   SmallVector<AffineExpr> outExprs;
@@ -381,49 +397,55 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced, bo
     }
   }
   Value initValue;
+  unsigned width = t.getIntOrFloatBitWidth();
   switch (kind) {
-  case Combine::Sum: initValue = scalarConst(b, loc, t, 0); break;
-  case Combine::Prod: initValue = scalarConst(b, loc, t, 1); break;
+  case Combine::Sum: initValue = scalarConst(b, loc, computeType, 0); break;
+  case Combine::Prod: initValue = scalarConst(b, loc, computeType, 1); break;
   case Combine::Max:
     initValue = isFloat ? negInf(b, loc, t)
-                        : intConst(b, loc, t, APInt::getSignedMinValue(t.getIntOrFloatBitWidth()));
+                        : intConst(b, loc, computeType,
+                                   isUnsigned ? APInt::getMinValue(width)
+                                              : APInt::getSignedMinValue(width));
     break;
   case Combine::Min:
     initValue = isFloat ? arith::NegFOp::create(b, loc, negInf(b, loc, t)).getResult()
-                        : intConst(b, loc, t, APInt::getSignedMaxValue(t.getIntOrFloatBitWidth()));
+                        : intConst(b, loc, computeType,
+                                   isUnsigned ? APInt::getMaxValue(width)
+                                              : APInt::getSignedMaxValue(width));
     break;
   }
-  Value init = filled(b, loc, sizes, t, initValue);
+  Value init = filled(b, loc, sizes, t, reinterpret(b, loc, initValue, t));
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(type.getRank()),
                                  AffineMap::get(type.getRank(), 0, outExprs, ctx)};
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), input, init, maps, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value x = args[0], acc = args[1], r;
+        Value operands[] = {reinterpret(nb, nl, args[1], computeType),
+                            reinterpret(nb, nl, args[0], computeType)};
+        Value r;
         switch (kind) {
         case Combine::Sum:
-          r = isFloat ? arith::AddFOp::create(nb, nl, acc, x).getResult()
-                      : arith::AddIOp::create(nb, nl, acc, x).getResult();
+          r = binaryOp<arith::AddFOp, arith::AddIOp>(nb, nl, operands, isFloat, isUnsigned);
           break;
         case Combine::Prod:
-          r = isFloat ? arith::MulFOp::create(nb, nl, acc, x).getResult()
-                      : arith::MulIOp::create(nb, nl, acc, x).getResult();
+          r = binaryOp<arith::MulFOp, arith::MulIOp>(nb, nl, operands, isFloat, isUnsigned);
           break;
         case Combine::Max:
-          r = isFloat ? arith::MaximumFOp::create(nb, nl, acc, x).getResult()
-                      : arith::MaxSIOp::create(nb, nl, acc, x).getResult();
+          r = binaryOp<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>(nb, nl, operands,
+                                                                          isFloat, isUnsigned);
           break;
         case Combine::Min:
-          r = isFloat ? arith::MinimumFOp::create(nb, nl, acc, x).getResult()
-                      : arith::MinSIOp::create(nb, nl, acc, x).getResult();
+          r = binaryOp<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>(nb, nl, operands,
+                                                                          isFloat, isUnsigned);
           break;
         }
-        linalg::YieldOp::create(nb, nl, r);
+        linalg::YieldOp::create(nb, nl, reinterpret(nb, nl, r, t));
       });
   return generic.getResult(0);
 }
 
-/// The number of elements over `reduced` dims, as a scalar of type `t`.
+/// The number of elements over `reduced` dims, as a scalar of type `t`
+/// (float or signless integer).
 Value reducedCount(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced, Type t) {
   Value count = indexConst(b, loc, 1);
   for (size_t d = 0; d < reduced.size(); ++d)
@@ -445,12 +467,15 @@ SmallVector<bool> reducedDims(int64_t rank, ArrayRef<int64_t> axes) {
   return reduced;
 }
 
-/// x / count, broadcasting the scalar count.
+/// x / count, broadcasting the scalar count (of x's computation type).
 Value divideByScalar(OpBuilder &b, Location loc, Value x, Value count) {
   Type t = tensorType(x).getElementType();
+  bool isFloat = isa<FloatType>(t), isUnsigned = isUnsignedInt(t);
   return elementwise(b, loc, x, t, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-    return isa<FloatType>(t) ? arith::DivFOp::create(nb, nl, a[0], count).getResult()
-                             : arith::DivSIOp::create(nb, nl, a[0], count).getResult();
+    Value operands[] = {reinterpret(nb, nl, a[0], signless(t)), count};
+    Value q = binaryOp<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>(nb, nl, operands, isFloat,
+                                                                      isUnsigned);
+    return reinterpret(nb, nl, q, t);
   });
 }
 
@@ -462,7 +487,7 @@ Value lowerReduction(OpBuilder &b, ReduceOp op, Combine kind, bool mean) {
   if (mean)
     r = divideByScalar(b, loc, r,
                        reducedCount(b, loc, op.getInput(), reduced,
-                                    op.getType().getElementType()));
+                                    signless(op.getType().getElementType())));
   return r;
 }
 
@@ -528,14 +553,27 @@ Value normalize(OpBuilder &b, Location loc, Value x, int64_t axis, float epsilon
 // Contractions
 //===----------------------------------------------------------------------===//
 
-/// The body of every contraction: acc + x·y.
+/// The body of every contraction: acc + x·y. Integer operands widen to the
+/// accumulator as their own signedness says (zeros for unsigned); the
+/// product and sum are the same bits either way.
 void yieldMultiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
-  Value r = isa<FloatType>(a[2].getType())
-                ? arith::AddFOp::create(b, loc, a[2], arith::MulFOp::create(b, loc, a[0], a[1]))
-                      .getResult()
-                : arith::AddIOp::create(b, loc, a[2], arith::MulIOp::create(b, loc, a[0], a[1]))
-                      .getResult();
-  linalg::YieldOp::create(b, loc, r);
+  Type accType = a[2].getType();
+  if (isa<FloatType>(accType)) {
+    linalg::YieldOp::create(
+        b, loc,
+        arith::AddFOp::create(b, loc, a[2], arith::MulFOp::create(b, loc, a[0], a[1]))
+            .getResult());
+    return;
+  }
+  Type computeType = signless(accType);
+  auto operand = [&](Value v) {
+    return convertScalar(b, loc, reinterpret(b, loc, v, signless(v.getType())), computeType,
+                         /*fromUnsigned=*/isUnsignedInt(v.getType()));
+  };
+  Value r = arith::AddIOp::create(
+      b, loc, reinterpret(b, loc, a[2], computeType),
+      arith::MulIOp::create(b, loc, operand(a[0]), operand(a[1])));
+  linalg::YieldOp::create(b, loc, reinterpret(b, loc, r, accType));
 }
 
 /// lhs [..., M, K] · rhs [..., K, N] with broadcast batch dims.
@@ -586,7 +624,7 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   sizes.push_back(dimOf(b, loc, lhs, lt.getRank() - 2));
   sizes.push_back(dimOf(b, loc, rhs, rt.getRank() - 1));
   Type t = resultType.getElementType();
-  Value init = filled(b, loc, sizes, t, scalarConst(b, loc, t, 0));
+  Value init = filled(b, loc, sizes, t, elementConst(b, loc, t, 0));
   auto generic = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs, rhs}, init,
                                            maps, iterators, yieldMultiplyAdd);
   // The CPU pipeline hands f32 matmuls to a kernel (genc-call-cpu-kernels).
@@ -1090,8 +1128,14 @@ Value lowerConstantOfShape(OpBuilder &b, ConstantOfShapeOp op) {
   auto type = op.getType();
   SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, op.getShape(), type, Value());
   auto value = cast<DenseElementsAttr>(op.getValue());
-  Value scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value.getValues<Attribute>()[0]));
-  return castTo(b, loc, filled(b, loc, sizes, type.getElementType(), scalar), type);
+  Type element = type.getElementType();
+  Attribute first = value.getValues<Attribute>()[0];
+  // arith.constant takes signless integers only: ui8 200 is made as i8 200.
+  if (auto i = dyn_cast<IntegerAttr>(first))
+    first = IntegerAttr::get(signless(i.getType()), i.getValue());
+  Value scalar = reinterpret(b, loc, arith::ConstantOp::create(b, loc, cast<TypedAttr>(first)),
+                             element);
+  return castTo(b, loc, filled(b, loc, sizes, element, scalar), type);
 }
 
 Value lowerRange(OpBuilder &b, RangeOp op) {
@@ -1144,7 +1188,7 @@ Value lowerTrilu(OpBuilder &b, TriluOp op) {
       SmallVector<Value>(tensorType(op.getK()).getRank(), indexConst(b, loc, 0)));
   k = arith::IndexCastOp::create(b, loc, b.getIndexType(), k);
   bool upper = op.getUpper();
-  Value zero = scalarConst(b, loc, t, 0);
+  Value zero = elementConst(b, loc, t, 0);
   return elementwise(b, loc, x, t, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
     Value i = linalg::IndexOp::create(nb, nl, rank - 2), j = linalg::IndexOp::create(nb, nl, rank - 1);
     Value diff = arith::SubIOp::create(nb, nl, j, i);
@@ -1212,14 +1256,8 @@ FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
   };
   auto fitType = [&](Value v) { return castTo(b, loc, v, op->getResult(0).getType()); };
   if (isElementwise(op)) {
-    // arith computes on signless integers only: the body reinterprets
-    // unsigned scalars as signless ones (scalarOf reads the signedness off
-    // `op`); the LLVM lowering, where both are plain iN, folds the casts.
-    auto reinterpret = [](OpBuilder &nb, Location nl, Value v, Type to) -> Value {
-      if (v.getType() == to)
-        return v;
-      return UnrealizedConversionCastOp::create(nb, nl, to, v).getResult(0);
-    };
+    // The body reads unsigned scalars as signless ones (scalarOf reads the
+    // signedness off `op`).
     Type resultElement = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
     bool ok = true; // Whether the scalar computation exists for this type.
     Value r = elementwise(b, loc, op->getOperands(), resultElement,

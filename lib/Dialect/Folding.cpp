@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/APSInt.h"
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -93,17 +94,26 @@ static Attribute foldElementwise(Operation *op, ArrayRef<DenseElementsAttr> inpu
   return DenseElementsAttr::get(type, results);
 }
 
+/// Integers carry their signedness into the folders as APSInt, whose
+/// division, remainder and comparisons then match the lowering's: unsigned
+/// element types (ONNX uint8..uint64) read as unsigned, the rest as signed.
+static llvm::APSInt withSignedness(const APInt &v, Type element) {
+  return llvm::APSInt(v, /*isUnsigned=*/element.isUnsignedInteger());
+}
+
 template <typename IntFn, typename FloatFn>
 static OpFoldResult foldArithmetic(Operation *op, Attribute lhsAttr, Attribute rhsAttr,
                                    IntFn intFn, FloatFn floatFn) {
   DenseElementsAttr lhs = asDense(lhsAttr), rhs = asDense(rhsAttr);
   if (!lhs || !rhs || lhs.getElementType() != rhs.getElementType())
     return {};
-  if (isa<FloatType>(lhs.getElementType()))
+  Type element = lhs.getElementType();
+  if (isa<FloatType>(element))
     return foldElementwise<APFloat, APFloat>(
         op, {lhs, rhs}, [&](ArrayRef<APFloat> a) { return floatFn(a[0], a[1]); });
-  return foldElementwise<APInt, APInt>(
-      op, {lhs, rhs}, [&](ArrayRef<APInt> a) { return intFn(a[0], a[1]); });
+  return foldElementwise<APInt, APInt>(op, {lhs, rhs}, [&](ArrayRef<APInt> a) {
+    return intFn(withSignedness(a[0], element), withSignedness(a[1], element));
+  });
 }
 
 template <typename IntPred, typename FloatPred>
@@ -112,15 +122,18 @@ static OpFoldResult foldComparison(Operation *op, Attribute lhsAttr, Attribute r
   DenseElementsAttr lhs = asDense(lhsAttr), rhs = asDense(rhsAttr);
   if (!lhs || !rhs || lhs.getElementType() != rhs.getElementType())
     return {};
-  if (isa<FloatType>(lhs.getElementType()))
+  Type element = lhs.getElementType();
+  if (isa<FloatType>(element))
     return foldElementwise<APFloat, bool>(op, {lhs, rhs}, [&](ArrayRef<APFloat> a) {
       return std::optional<bool>(floatPred(a[0], a[1]));
     });
   return foldElementwise<APInt, bool>(op, {lhs, rhs}, [&](ArrayRef<APInt> a) {
-    return std::optional<bool>(intPred(a[0], a[1]));
+    return std::optional<bool>(
+        intPred(withSignedness(a[0], element), withSignedness(a[1], element)));
   });
 }
 
+using llvm::APSInt;
 using OptInt = std::optional<APInt>;
 using OptFloat = std::optional<APFloat>;
 
@@ -142,10 +155,10 @@ OpFoldResult MulOp::fold(FoldAdaptor a) {
 OpFoldResult DivOp::fold(FoldAdaptor a) {
   return foldArithmetic(
       *this, a.getLhs(), a.getRhs(),
-      [](APInt x, APInt y) -> OptInt {
+      [](APSInt x, APSInt y) -> OptInt {
         if (y.isZero())
           return std::nullopt;
-        return x.getBitWidth() == 1 ? x : x.sdiv(y);
+        return x.getBitWidth() == 1 ? x : x / y;
       },
       [](APFloat x, APFloat y) -> OptFloat { return x / y; });
 }
@@ -154,12 +167,13 @@ OpFoldResult ModOp::fold(FoldAdaptor a) {
   bool fmod = getFmod();
   return foldArithmetic(
       *this, a.getLhs(), a.getRhs(),
-      [fmod](APInt x, APInt y) -> OptInt {
+      [fmod](APSInt x, APSInt y) -> OptInt {
         if (y.isZero())
           return std::nullopt;
-        APInt r = x.srem(y);
-        // Python-style: the remainder takes the divisor's sign.
-        if (!fmod && !r.isZero() && (r.isNegative() != y.isNegative()))
+        APSInt r = x % y;
+        // Python-style: the remainder takes the divisor's sign (unsigned
+        // operands have none to disagree on).
+        if (!fmod && r.isSigned() && !r.isZero() && (r.isNegative() != y.isNegative()))
           r += y;
         return r;
       },
@@ -172,13 +186,13 @@ OpFoldResult ModOp::fold(FoldAdaptor a) {
 OpFoldResult MaxOp::fold(FoldAdaptor a) {
   return foldArithmetic(
       *this, a.getLhs(), a.getRhs(),
-      [](APInt x, APInt y) -> OptInt { return x.sge(y) ? x : y; },
+      [](APSInt x, APSInt y) -> OptInt { return x >= y ? x : y; },
       [](APFloat x, APFloat y) -> OptFloat { return maximum(x, y); });
 }
 OpFoldResult MinOp::fold(FoldAdaptor a) {
   return foldArithmetic(
       *this, a.getLhs(), a.getRhs(),
-      [](APInt x, APInt y) -> OptInt { return x.sle(y) ? x : y; },
+      [](APSInt x, APSInt y) -> OptInt { return x <= y ? x : y; },
       [](APFloat x, APFloat y) -> OptFloat { return minimum(x, y); });
 }
 OpFoldResult AndOp::fold(FoldAdaptor a) {
@@ -203,12 +217,12 @@ OpFoldResult EqualOp::fold(FoldAdaptor a) {
 }
 OpFoldResult LessOp::fold(FoldAdaptor a) {
   return foldComparison(
-      *this, a.getLhs(), a.getRhs(), [](APInt x, APInt y) { return x.slt(y); },
+      *this, a.getLhs(), a.getRhs(), [](APSInt x, APSInt y) { return x < y; },
       [](APFloat x, APFloat y) { return x.compare(y) == APFloat::cmpLessThan; });
 }
 OpFoldResult LessEqualOp::fold(FoldAdaptor a) {
   return foldComparison(
-      *this, a.getLhs(), a.getRhs(), [](APInt x, APInt y) { return x.sle(y); },
+      *this, a.getLhs(), a.getRhs(), [](APSInt x, APSInt y) { return x <= y; },
       [](APFloat x, APFloat y) {
         auto c = x.compare(y);
         return c == APFloat::cmpLessThan || c == APFloat::cmpEqual;
@@ -216,12 +230,12 @@ OpFoldResult LessEqualOp::fold(FoldAdaptor a) {
 }
 OpFoldResult GreaterOp::fold(FoldAdaptor a) {
   return foldComparison(
-      *this, a.getLhs(), a.getRhs(), [](APInt x, APInt y) { return x.sgt(y); },
+      *this, a.getLhs(), a.getRhs(), [](APSInt x, APSInt y) { return x > y; },
       [](APFloat x, APFloat y) { return x.compare(y) == APFloat::cmpGreaterThan; });
 }
 OpFoldResult GreaterEqualOp::fold(FoldAdaptor a) {
   return foldComparison(
-      *this, a.getLhs(), a.getRhs(), [](APInt x, APInt y) { return x.sge(y); },
+      *this, a.getLhs(), a.getRhs(), [](APSInt x, APSInt y) { return x >= y; },
       [](APFloat x, APFloat y) {
         auto c = x.compare(y);
         return c == APFloat::cmpGreaterThan || c == APFloat::cmpEqual;
@@ -261,24 +275,26 @@ OpFoldResult CastOp::fold(FoldAdaptor a) {
     return foldElementwise<APFloat, APInt>(*this, {input}, [&](ArrayRef<APFloat> x) {
       if (width == 1)
         return OptInt(APInt(1, !x[0].isZero()));
-      APSInt v(width, /*isUnsigned=*/false);
+      APSInt v(width, /*isUnsigned=*/to.isUnsignedInteger());
       bool exact;
       x[0].convertToInteger(v, APFloat::rmTowardZero, &exact);
       return OptInt(v);
     });
   }
-  bool isBool = from.isInteger(1);
+  // Booleans and unsigned integers widen with zeros, as the lowering's
+  // extui/uitofp do.
+  bool fromUnsigned = from.isInteger(1) || from.isUnsignedInteger();
   if (toFloat)
     return foldElementwise<APInt, APFloat>(*this, {input}, [&](ArrayRef<APInt> x) {
       APFloat v(toFloat.getFloatSemantics());
-      v.convertFromAPInt(x[0], /*IsSigned=*/!isBool, APFloat::rmNearestTiesToEven);
+      v.convertFromAPInt(x[0], /*IsSigned=*/!fromUnsigned, APFloat::rmNearestTiesToEven);
       return OptFloat(v);
     });
   unsigned width = to.getIntOrFloatBitWidth();
   return foldElementwise<APInt, APInt>(*this, {input}, [&](ArrayRef<APInt> x) {
     if (width == 1)
       return OptInt(APInt(1, !x[0].isZero()));
-    return OptInt(isBool ? x[0].zext(width) : x[0].sextOrTrunc(width));
+    return OptInt(fromUnsigned ? x[0].zextOrTrunc(width) : x[0].sextOrTrunc(width));
   });
 }
 

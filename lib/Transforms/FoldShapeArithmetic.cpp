@@ -55,9 +55,11 @@ public:
     if (it != known.end())
       return it->second;
     auto type = dyn_cast<RankedTensorType>(v.getType());
+    // Shapes and indices are signed; unsigned tensors are data, which the
+    // op folders read as unsigned (int64 entries would read ui8 200 as -56).
     if (!type || type.getRank() > 1 || !type.hasStaticShape() ||
         type.getNumElements() > kMaxShapeEntries ||
-        !isa<IntegerType>(type.getElementType()))
+        !isa<IntegerType>(type.getElementType()) || type.getElementType().isUnsignedInteger())
       return std::nullopt;
     std::optional<Entries> result = compute(v, type);
     if (result)

@@ -104,3 +104,16 @@ func.func @embedding_untouched(%table: tensor<16x4xf32>, %ids: tensor<?xi64>) ->
   %r = genc.gather %table[%ids] {axis = 0 : i64} : (tensor<16x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
   return %r : tensor<?x4xf32>
 }
+
+// -----
+
+// Unsigned tensors are data, not shapes: read as int64 shape entries, ui8
+// 200 became -56 and 200 > 3 folded to false. The op folders take them.
+// CHECK-LABEL: func.func @unsigned_untouched
+// CHECK: genc.greater
+func.func @unsigned_untouched() -> tensor<1xi1> {
+  %a = arith.constant dense<200> : tensor<1xui8>
+  %b = arith.constant dense<3> : tensor<1xui8>
+  %gt = genc.greater %a, %b : (tensor<1xui8>, tensor<1xui8>) -> tensor<1xi1>
+  return %gt : tensor<1xi1>
+}

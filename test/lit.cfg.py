@@ -1,5 +1,6 @@
 # lit configuration for genc's tests.
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -11,7 +12,15 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.genc_obj_root, "test")
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
-config.substitutions.append(("%python", "/usr/bin/python3"))
+# The Python the tests run (it needs numpy and onnx) and the ONNX node tests
+# come from CMake (GENC_TEST_PYTHON, GENC_ONNX_NODE_TESTS); environment
+# variables of the same names override them. Without either, the Python
+# that runs lit.
+python = (os.environ.get("GENC_TEST_PYTHON") or config.python_executable or sys.executable)
+onnx_node_tests = os.environ.get("GENC_ONNX_NODE_TESTS") or config.onnx_node_tests
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%onnx_node_tests", onnx_node_tests))
+config.environment["GENC_TEST_PYTHON"] = python
 config.substitutions.append(("%models", os.path.join(config.genc_src_root, "models")))
 config.environment["GENC_SRC_ROOT"] = config.genc_src_root
 config.environment["GENC"] = os.path.join(config.genc_tools_dir, "genc", "genc")

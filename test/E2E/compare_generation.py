@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Compares `genc generate --output-format json` with tools/reference/generate.mjs
 (or `genc perplexity` with `generate.mjs perplexity`).
 

@@ -8,9 +8,9 @@ model=$1 work=$2
 shift 2
 root=${GENC_SRC_ROOT:?}
 rm -rf "$work"
-inputs=$(/usr/bin/python3 "$root/models/make_inputs.py" "$model" "$work/in" "$@")
+inputs=$("${GENC_TEST_PYTHON:-python3}" "$root/models/make_inputs.py" "$model" "$work/in" "$@")
 node "$root/tools/reference/run.mjs" "$model" "$work/ort" $inputs > /dev/null
 genc_args=()
 for spec in $inputs; do genc_args+=(--input "$spec"); done
 "${GENC:-genc}" run "$model" "${genc_args[@]}" --output-dir "$work/genc" > /dev/null
-/usr/bin/python3 "$root/test/E2E/compare.py" "$work/genc" "$work/ort"
+"${GENC_TEST_PYTHON:-python3}" "$root/test/E2E/compare.py" "$work/genc" "$work/ort"

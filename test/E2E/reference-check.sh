@@ -20,5 +20,5 @@ root=${GENC_SRC_ROOT:?}
 rm -rf "$work" && mkdir -p "$work"
 timeout 300 "${GENC:-genc}" "$kind" "$genc_model" --output-format json --threads 1 "${genc_args[@]}" "$@" > "$work/genc.json"
 timeout 300 node "$root/tools/reference/generate.mjs" "$kind" "$ref_model" --threads 1 "$@" > "$work/ref.json"
-/usr/bin/python3 "$root/test/E2E/compare_generation.py" "$kind" "$work/genc.json" "$work/ref.json" \
+"${GENC_TEST_PYTHON:-python3}" "$root/test/E2E/compare_generation.py" "$kind" "$work/genc.json" "$work/ref.json" \
   "${compare_args[@]}"

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """genc's SentencePiece tokenizer against the reference library.
 
 Trains small models with the Python sentencepiece package (BPE, UNIGRAM,

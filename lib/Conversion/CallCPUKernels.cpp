@@ -18,6 +18,9 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
+/// The most batch dims the kernel takes (GENC_MATMUL_MAX_BATCH_RANK in
+/// runtime/include/genc/kernels.h); matmuls with more keep their loops.
+constexpr int64_t kMaxKernelBatchRank = 8;
 
 /// B layouts as runtime/include/genc/kernels.h numbers them.
 std::optional<int64_t> kernelLayout(StringRef layout) {
@@ -113,6 +116,9 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       // Still on tensors (not bufferized) or not f32: the loops stay.
       if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
           !llvm::all_of(op->getOperands(), isF32Buffer))
+        continue;
+      // More batch dims than the kernel takes: the loops stay.
+      if (cast<MemRefType>(op.getDpsInits()[0].getType()).getRank() - 2 > kMaxKernelBatchRank)
         continue;
       OpBuilder b(op);
       Location loc = op.getLoc();

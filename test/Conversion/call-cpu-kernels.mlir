@@ -115,3 +115,29 @@ func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf3
   }
   return %fresh, %read, %v : memref<4x5xf32>, memref<4x5xf32>, f32
 }
+
+// -----
+
+#lhs = affine_map<(b0, b1, b2, b3, b4, b5, b6, b7, b8, m, k, n) -> (b0, b1, b2, b3, b4, b5, b6, b7, b8, m, k)>
+#rhs = affine_map<(b0, b1, b2, b3, b4, b5, b6, b7, b8, m, k, n) -> (k, n)>
+#out = affine_map<(b0, b1, b2, b3, b4, b5, b6, b7, b8, m, k, n) -> (b0, b1, b2, b3, b4, b5, b6, b7, b8, m, n)>
+
+// Nine batch dims are more than the kernel takes: the loops stay.
+// CHECK-LABEL: func.func @too_many_batch_dims
+// CHECK-NOT: call
+// CHECK: linalg.generic
+func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref<3x4xf32>,
+                               %c: memref<1x1x1x1x1x1x1x1x2x5x4xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                                    "parallel", "parallel", "parallel", "parallel", "parallel",
+                                    "reduction", "parallel"]}
+      ins(%a, %b : memref<1x1x1x1x1x1x1x1x2x5x3xf32>, memref<3x4xf32>)
+      outs(%c : memref<1x1x1x1x1x1x1x1x2x5x4xf32>) attrs = {genc.matmul = "row_major"} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -51,9 +51,15 @@ enum {
   GENC_MATMUL_B_PANELS_32 = 1,
 };
 
+/* The most batch dims genc_matmul_f32 takes (C of rank 2 + this at most);
+ * compiled code keeps its loops for matmuls with more. */
+#define GENC_MATMUL_MAX_BATCH_RANK 8
+
 /* C[batch..., M, N] (+)= A[batch..., M, K] · B, batch dims right-aligned
  * and broadcast where their size is 1. With `accumulate` 0, C's old values
- * are not read (the compiled code drops the zero-fill before the call). */
+ * are not read (the compiled code drops the zero-fill before the call).
+ * Ranks it cannot take (see GENC_MATMUL_MAX_BATCH_RANK; A or B with more
+ * dims than C) are a broken caller: a message on stderr, then abort(). */
 void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_memref *c,
                                   genc_unranked_memref *a,
                                   genc_unranked_memref *b, int64_t bLayout,

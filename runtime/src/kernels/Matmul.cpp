@@ -20,6 +20,9 @@
 
 #include <immintrin.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 using genc::kernels::parallelFor;
 
 namespace {
@@ -27,7 +30,7 @@ namespace {
 constexpr int64_t kPanel = 32;        // columns per panel: two zmm vectors
 constexpr int64_t kTileRows = 8;      // rows per register tile
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
-constexpr int kMaxRank = 8;
+constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
 /// A strided memref of floats, read from its descriptor.
 struct View {
@@ -74,7 +77,8 @@ struct Problem {
 /// broadcast), so that item i's operands are found without allocating.
 struct Batch {
   int64_t rank = 0, count = 1;
-  int64_t sizes[kMaxRank], aStrides[kMaxRank], bStrides[kMaxRank], cStrides[kMaxRank];
+  int64_t sizes[kMaxBatchRank], aStrides[kMaxBatchRank], bStrides[kMaxBatchRank],
+      cStrides[kMaxBatchRank];
 
   void offsets(int64_t item, int64_t &a, int64_t &b, int64_t &c) const {
     a = b = c = 0;
@@ -191,6 +195,15 @@ void product(const Problem &p, int64_t row0, int64_t rows, int64_t panel) {
     vectorRows<false>(p, row0, rows, col0, b, bRow);
 }
 
+/// Whether the ranks form C[batch..., M, N] = A[batch..., M, K] · B with
+/// at most kMaxBatchRank batch dims that fit Batch's arrays, and the panel
+/// layout's [panels, K, 32] B. Compiled code calls with nothing else.
+bool ranksFit(const View &c, const View &a, const View &b, bool panels) {
+  if (c.rank < 2 || c.rank - 2 > kMaxBatchRank || a.rank < 2 || a.rank > c.rank)
+    return false;
+  return panels ? b.rank == 3 : b.rank >= 2 && b.rank <= c.rank;
+}
+
 } // namespace
 
 extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
@@ -200,6 +213,18 @@ extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
                                              int64_t accumulate) {
   View c(cRef), a(aRef), b(bRef);
   bool panels = bLayout == GENC_MATMUL_B_PANELS_32;
+  // A caller error with no status to return it through (the kernels run
+  // inside compiled code): say what was wrong rather than overrun Batch.
+  if (!ranksFit(c, a, b, panels)) {
+    std::fprintf(stderr,
+                 "genc_matmul_f32: C, A and B have ranks %lld, %lld and %lld (%lld batch "
+                 "dims); the kernel takes at most %d batch dims, and A and B no more dims "
+                 "than C\n",
+                 static_cast<long long>(c.rank), static_cast<long long>(a.rank),
+                 static_cast<long long>(b.rank), static_cast<long long>(c.rank - 2),
+                 kMaxBatchRank);
+    std::abort();
+  }
   Problem p{};
   p.m = c.size(1);
   p.n = c.size(0);

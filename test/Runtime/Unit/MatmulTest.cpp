@@ -175,3 +175,17 @@ TEST_P(Matmul, EmptyReduction) {
 INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));
 
 } // namespace
+
+/// More batch dims than the kernel's batch arrays hold: a clear message
+/// and abort, not a write past the arrays (compiled code keeps loops for
+/// such matmuls; genc-call-cpu-kernels).
+TEST(MatmulDeathTest, RefusesTooManyBatchDims) {
+  std::vector<int64_t> cSizes(GENC_MATMUL_MAX_BATCH_RANK + 1, 1), aSizes = cSizes;
+  cSizes.insert(cSizes.end(), {2, 3});
+  aSizes.insert(aSizes.end(), {2, 4});
+  std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 0.0f);
+  Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
+  EXPECT_DEATH(_mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &bm.ref,
+                                            GENC_MATMUL_B_ROW_MAJOR, 0),
+               "genc_matmul_f32: .*\\(9 batch dims\\).*at most 8 batch dims");
+}

@@ -11,6 +11,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -30,6 +31,17 @@ createTargetMachine(const genc::CPUTargetOptions &options, std::string &error) {
   if (!target)
     return nullptr;
   std::string cpu = options.cpu == "host" ? llvm::sys::getHostCPUName().str() : options.cpu;
+  // LLVM only warns about an unknown CPU, then fails fatally when code
+  // generation asks the CPU-less subtarget for 64-bit code: refuse it here.
+  if (options.cpu != "host") {
+    std::unique_ptr<llvm::MCSubtargetInfo> generic(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (generic && !generic->isCPUStringValid(cpu)) {
+      error = "'" + cpu + "' is not a CPU of target " + triple.str() +
+              " (--mcpu takes LLVM's CPU names, e.g. x86-64-v3, or host)";
+      return nullptr;
+    }
+  }
   llvm::SubtargetFeatures features;
   if (options.cpu == "host")
     for (auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
@@ -77,15 +89,19 @@ std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLV
   auto *init = llvm::ConstantDataArray::getString(ctx, signature);
   new llvm::GlobalVariable(*llvmModule, init->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, init, "genc_signature");
+  // The caller only learns that translation failed: the reasons go out as
+  // diagnostics at the module.
   std::string error;
   auto machine = createTargetMachine(options, error);
-  if (!machine)
+  if (!machine) {
+    emitError(module.getLoc()) << "cannot make the LLVM target machine: " << error;
     return nullptr;
+  }
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
   if (auto err = optimize(llvmModule.get())) {
-    llvm::consumeError(std::move(err));
+    emitError(module.getLoc()) << "the LLVM optimizer failed: " << llvm::toString(std::move(err));
     return nullptr;
   }
   return llvmModule;

@@ -43,6 +43,8 @@ LogicalResult lowerToLLVMDialect(ModuleOp module);
 
 /// LLVM dialect → LLVM IR, with the packed entry point `genc_main(void**)`
 /// and the signature string `genc_signature`, optimised at `optLevel`.
+/// Null on failure, with the reason (an unknown CPU, an optimizer error)
+/// emitted as an error diagnostic.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
                                                 const CPUTargetOptions &options);
 

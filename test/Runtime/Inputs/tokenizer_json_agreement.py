@@ -339,6 +339,36 @@ def main():
     for name, model in bad.items():
         with open(os.path.join(options.work, f"bad-{name}.json"), "w", encoding="utf-8") as f:
             json.dump(model, f)
+
+    # Damage: truncations and byte changes of a small file load or are an
+    # error naming the file (a changed '{' makes it a SentencePiece model's
+    # error), never a crash.
+    with open(os.path.join(options.work, "small-added.json"), "rb") as f:
+        good = f.read()
+    damaged_path = os.path.join(options.work, "damaged.json")
+    crashes = []
+    for trial in range(150):
+        if trial % 2:
+            damaged = good[:rng.randrange(len(good))]
+        else:
+            damaged = bytearray(good)
+            for _ in range(rng.randrange(1, 4)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            damaged = bytes(damaged)
+        with open(damaged_path, "wb") as f:
+            f.write(damaged)
+        result = subprocess.run([options.tool, damaged_path], input=b"a b\n", capture_output=True,
+                                timeout=60)
+        message = result.stderr.decode("utf-8", "replace")
+        if not (result.returncode == 0 or
+                (result.returncode == 1 and message.startswith("error: ") and
+                 f"'{damaged_path}'" in message)):
+            crashes.append(f"  trial {trial}: status {result.returncode}: {message[:200]}")
+    if crashes:
+        failed = True
+        print(f"damaged files: FAILED\n" + "\n".join(crashes[:10]))
+    else:
+        print("damaged files: 150 load or are refused")
     print("FAILED" if failed else "all models agree")
     return 1 if failed else 0
 

@@ -248,7 +248,7 @@ public:
                        std::initializer_list<std::string_view> known) const {
     for (const auto &member : object.asObject())
       if (std::find(known.begin(), known.end(), member.first) == known.end())
-        fail("unsupported field " + field + "." + member.first);
+        fail("unsupported field " + (field.empty() ? "" : field + ".") + member.first);
   }
 
   bool optionalBool(const Value &object, std::string_view key, const std::string &field,
@@ -343,7 +343,7 @@ private:
 ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(const Value &root, const std::string &path) {
   Reader reader("tokenizer.json '" + path + "'");
   reader.expectKind(root, Value::Kind::Object, "the top level");
-  reader.onlyKnownFields(root, "<top>",
+  reader.onlyKnownFields(root, "",
                          {"version", "truncation", "padding", "added_tokens", "normalizer",
                           "pre_tokenizer", "post_processor", "decoder", "model"});
   for (const char *field : {"truncation", "padding", "normalizer"}) {

@@ -542,9 +542,9 @@ void ByteLevelBpeTokenizer::chooseBosAndEos(const Value *postProcessor, const Re
                          ? reader.typeOf(*postProcessor, "post_processor")
                          : "";
   if (type.empty() || type == "ByteLevel") {
-    // Nothing is added to the text: GPT-2's <|endoftext|> (its config's
-    // bos_token too) or a conventionally named token starts prompts.
-    bos = specialNamed({"<|endoftext|>", "<s>", "<|begin_of_text|>", "<bos>"});
+    // Hugging Face adds nothing to the text (GPT-2's prompts start without
+    // <|endoftext|>), and neither does genc: no BOS.
+    bos = -1;
   } else if (type == "TemplateProcessing") {
     // The special token the template puts before the text, if any.
     const Value *single = postProcessor->find("single");

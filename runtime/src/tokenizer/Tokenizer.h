@@ -9,9 +9,8 @@
 // <|endoftext|>, </s>, <|end_of_text|> or <eos>. BOS is, with a
 // TemplateProcessing post-processor, the special token its template puts
 // before the text (none if none); with RobertaProcessing, its cls token;
-// with a ByteLevel post-processor or none, the first special added token
-// named <|endoftext|>, <s>, <|begin_of_text|> or <bos>. GPT-2's
-// <|endoftext|> is both.
+// with a ByteLevel post-processor or none, no BOS: Hugging Face adds
+// nothing to the text then (GPT-2's <|endoftext|> is its EOS only).
 //
 //===----------------------------------------------------------------------===//
 

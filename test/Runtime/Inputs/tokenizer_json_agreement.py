@@ -258,11 +258,11 @@ def main():
         "small added prefix template": tokenizer_json(vocab, merges, added, add_prefix_space=True,
                                                       post_processor=template),
     }
-    # BOS: the template's leading special token, else <|endoftext|>; EOS:
+    # BOS: the template's leading special token, else none; EOS:
     # <|endoftext|>; the vocabulary: the largest id + 1.
     expected_info = {
-        "gpt2": "vocab 50257 bos 50256 eos 50256",
-        "small added": f"vocab {n + 3} bos {n} eos {n}",
+        "gpt2": "vocab 50257 bos -1 eos 50256",
+        "small added": f"vocab {n + 3} bos -1 eos {n}",
         "small added prefix template": f"vocab {n + 3} bos {n + 1} eos {n}",
     }
     for name in models:

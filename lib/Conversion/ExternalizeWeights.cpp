@@ -36,13 +36,9 @@ int64_t storageBytes(RankedTensorType type) {
 struct ExternalizeWeightsPass : genc::impl::ExternalizeWeightsBase<ExternalizeWeightsPass> {
   using ExternalizeWeightsBase::ExternalizeWeightsBase;
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto fn = module.lookupSymbol<func::FuncOp>("main");
-    if (!fn) {
-      module.emitError("no @main function to externalize weights from");
-      return signalPassFailure();
-    }
+  /// Moves `fn`'s large constants to the weights buffer, a new first
+  /// argument, at `offset` onwards, and lists them in `table`.
+  void externalize(func::FuncOp fn, SmallVector<Attribute> &table, int64_t &offset) {
     MLIRContext *ctx = &getContext();
     SmallVector<arith::ConstantOp> weights;
     fn.walk([&](arith::ConstantOp c) {
@@ -63,8 +59,6 @@ struct ExternalizeWeightsPass : genc::impl::ExternalizeWeightsBase<ExternalizeWe
     Value buffer = fn.getArgument(0);
 
     OpBuilder b(ctx);
-    SmallVector<Attribute> table;
-    int64_t offset = 0;
     for (arith::ConstantOp c : weights) {
       auto type = cast<RankedTensorType>(c.getType());
       b.setInsertionPoint(c);
@@ -82,6 +76,21 @@ struct ExternalizeWeightsPass : genc::impl::ExternalizeWeightsBase<ExternalizeWe
       offset = llvm::alignTo(offset + storageBytes(type), 64);
       c.erase();
     }
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!module.lookupSymbol<func::FuncOp>("main")) {
+      module.emitError("no @main function to externalize weights from");
+      return signalPassFailure();
+    }
+    // Every entry point (public function) reads the one weights buffer.
+    SmallVector<Attribute> table;
+    int64_t offset = 0;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn.isPublic())
+        externalize(fn, table, offset);
+    MLIRContext *ctx = &getContext();
     module->setAttr("genc.weights", ArrayAttr::get(ctx, table));
     module->setAttr("genc.weights_size", IntegerAttr::get(IntegerType::get(ctx, 64), offset));
   }

@@ -57,24 +57,29 @@ createTargetMachine(const genc::CPUTargetOptions &options, std::string &error) {
 }
 
 /// `void genc_main(void **args)`: calls `_mlir_ciface_genc_model` with args[i]
-/// as its i-th pointer parameter, so the runtime needs one signature.
-static void addPackedEntryPoint(llvm::Module &module) {
-  llvm::Function *ciface = module.getFunction(("_mlir_ciface_" + genc::kCompiledModelName).str());
-  if (!ciface)
-    return;
+/// as its i-th pointer parameter, so the runtime needs one signature; and
+/// `genc_main_<name>` for each other entry point `genc_model_<name>`.
+static void addPackedEntryPoints(llvm::Module &module) {
+  std::string prefix = ("_mlir_ciface_" + genc::kCompiledModelName).str();
+  SmallVector<llvm::Function *> entryPoints;
+  for (llvm::Function &fn : module)
+    if (fn.getName().starts_with(prefix) && !fn.isDeclaration())
+      entryPoints.push_back(&fn);
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  auto *packed =
-      llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, "genc_main", module);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
-  llvm::SmallVector<llvm::Value *> args;
-  for (unsigned i = 0; i < ciface->arg_size(); ++i) {
-    llvm::Value *slot = b.CreateConstGEP1_64(ptr, packed->getArg(0), i);
-    args.push_back(b.CreateLoad(ptr, slot));
+  for (llvm::Function *ciface : entryPoints) {
+    std::string name = "genc_main" + ciface->getName().drop_front(prefix.size()).str();
+    auto *packed = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, module);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
+    llvm::SmallVector<llvm::Value *> args;
+    for (unsigned i = 0; i < ciface->arg_size(); ++i) {
+      llvm::Value *slot = b.CreateConstGEP1_64(ptr, packed->getArg(0), i);
+      args.push_back(b.CreateLoad(ptr, slot));
+    }
+    b.CreateCall(ciface, args);
+    b.CreateRetVoid();
   }
-  b.CreateCall(ciface, args);
-  b.CreateRetVoid();
 }
 
 std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
@@ -85,7 +90,7 @@ std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLV
   std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx);
   if (!llvmModule)
     return nullptr;
-  addPackedEntryPoint(*llvmModule);
+  addPackedEntryPoints(*llvmModule);
   auto *init = llvm::ConstantDataArray::getString(ctx, signature);
   new llvm::GlobalVariable(*llvmModule, init->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, init, "genc_signature");

@@ -78,46 +78,54 @@ static constexpr const char *kLowerToLLVM =
 ///   output <name> <type> <rank> <dims, ? when dynamic>
 ///   cache <input name>   (a KV-cache buffer the caller owns and the model
 ///                         writes in place; see genc-kv-cache-in-place)
+/// for @main, then `entry <name>` and the same lines for each other entry
+/// point, then
 ///   session              (compiled for a runtime session, `genc.session`)
-static std::string describeSignature(func::FuncOp fn) {
-  std::string text = "genc-signature 2\n";
+static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
+  std::string text = "genc-signature 3\n";
   llvm::raw_string_ostream os(text);
   auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef fallback) -> std::string {
     auto name = attrs ? attrs.getAs<StringAttr>("genc.name") : StringAttr();
     return name ? name.str() : (fallback + std::to_string(i)).str();
   };
-  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
-    auto t = cast<RankedTensorType>(type);
-    os << "input " << nameOf(fn.getArgAttrDict(i), i, "input") << " " << t.getElementType()
-       << " ";
-    for (auto [d, size] : llvm::enumerate(t.getShape()))
-      os << (d ? "," : "") << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
-    if (t.getRank() == 0)
-      os << "-";
-    os << " ";
-    auto names = fn.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names");
-    for (int64_t d = 0; d < t.getRank(); ++d) {
-      StringRef name = names && d < static_cast<int64_t>(names.size())
-                           ? cast<StringAttr>(names[d]).getValue()
-                           : StringRef();
-      os << (d ? "," : "") << (name.empty() ? StringRef("-") : name);
+  for (func::FuncOp fn : entryPoints) {
+    if (fn.getSymName() != "main")
+      os << "entry " << fn.getSymName() << "\n";
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+      auto t = cast<RankedTensorType>(type);
+      os << "input " << nameOf(fn.getArgAttrDict(i), i, "input") << " " << t.getElementType()
+         << " ";
+      for (auto [d, size] : llvm::enumerate(t.getShape()))
+        os << (d ? "," : "")
+           << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
+      if (t.getRank() == 0)
+        os << "-";
+      os << " ";
+      auto names = fn.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names");
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        StringRef name = names && d < static_cast<int64_t>(names.size())
+                             ? cast<StringAttr>(names[d]).getValue()
+                             : StringRef();
+        os << (d ? "," : "") << (name.empty() ? StringRef("-") : name);
+      }
+      if (t.getRank() == 0)
+        os << "-";
+      os << "\n";
     }
-    if (t.getRank() == 0)
-      os << "-";
-    os << "\n";
+    for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
+      auto t = cast<RankedTensorType>(type);
+      os << "output " << nameOf(fn.getResultAttrDict(i), i, "output") << " "
+         << t.getElementType() << " " << t.getRank() << " ";
+      for (auto [d, size] : llvm::enumerate(t.getShape()))
+        os << (d ? "," : "")
+           << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
+      os << (t.getRank() == 0 ? "-\n" : "\n");
+    }
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      if (fn.getArgAttr(i, genc::kKVCacheAttr))
+        os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input") << "\n";
   }
-  for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
-    auto t = cast<RankedTensorType>(type);
-    os << "output " << nameOf(fn.getResultAttrDict(i), i, "output") << " "
-       << t.getElementType() << " " << t.getRank() << " ";
-    for (auto [d, size] : llvm::enumerate(t.getShape()))
-      os << (d ? "," : "") << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
-    os << (t.getRank() == 0 ? "-\n" : "\n");
-  }
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-    if (fn.getArgAttr(i, genc::kKVCacheAttr))
-      os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input") << "\n";
-  if (fn->getParentOp()->hasAttr(genc::kSessionAttr))
+  if (entryPoints.front()->getParentOp()->hasAttr(genc::kSessionAttr))
     os << "session\n";
   return text;
 }
@@ -158,15 +166,31 @@ static LogicalResult verifyCachesWrittenInPlace(func::FuncOp fn) {
   return success();
 }
 
-LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
+/// @main, then the module's other public functions (an encoder-decoder's
+/// @encoder): what the artifact exports.
+static FailureOr<SmallVector<func::FuncOp>> collectEntryPoints(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return module.emitError("the module has no @main function to compile");
-  for (Type t : llvm::concat<const Type>(main.getArgumentTypes(), main.getResultTypes()))
-    if (!isa<RankedTensorType>(t))
-      return main.emitError("@main must take and return ranked tensors");
-  std::string signature = describeSignature(main);
+  SmallVector<func::FuncOp> entryPoints = {main};
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (fn.isPublic() && fn != main)
+      entryPoints.push_back(fn);
+  for (func::FuncOp fn : entryPoints)
+    for (Type t : llvm::concat<const Type>(fn.getArgumentTypes(), fn.getResultTypes()))
+      if (!isa<RankedTensorType>(t))
+        return fn.emitError() << "@" << fn.getSymName()
+                              << " must take and return ranked tensors";
+  return entryPoints;
+}
+
+LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  FailureOr<SmallVector<func::FuncOp>> entryPoints = collectEntryPoints(module);
+  if (failed(entryPoints))
+    return failure();
+  func::FuncOp main = entryPoints->front();
+  std::string signature = describeSignature(*entryPoints);
   registerCPUTargetPasses();
 
   PassManager toLinalg(ctx);
@@ -190,7 +214,9 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   if (failed(applyPatternsGreedily(module, std::move(concat))))
     return failure();
 
-  main.setSymName(kCompiledModelName);
+  for (func::FuncOp fn : *entryPoints)
+    fn.setSymName(fn == main ? kCompiledModelName.str()
+                             : (kCompiledModelName + "_" + fn.getSymName()).str());
 
   // The C interface gives every function a stable, descriptor-based ABI.
   // Arguments are the caller's buffers (inputs, mapped weights): never
@@ -220,8 +246,10 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
     return failure();
   if (failed(verifyCachesWrittenInPlace(main)))
     return failure();
-  // Every artifact takes its caller's context, whether it calls kernels or not.
-  getOrAddContextArgument(main);
+  // Every entry point takes its caller's context, whether it calls kernels
+  // or not.
+  for (func::FuncOp fn : *entryPoints)
+    getOrAddContextArgument(fn);
 
   // memref.copy (from bufferization or a lowered clone) would call
   // memrefCopy from MLIR's runner library, which a shipped artifact does

@@ -56,12 +56,14 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
   };
   if (!std::getline(in, line) || line.rfind("genc-signature ", 0) != 0)
     return bad("unknown version line '" + line + "'");
-  if (line != "genc-signature 2")
+  if (line != "genc-signature 3")
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 path + ": compiled by another version of genc (" + line +
-                    "; this runtime reads genc-signature 2): compile the model again");
+                    "; this runtime reads genc-signature 3): compile the model again");
+  entryPoints.assign(1, {});
   while (std::getline(in, line)) {
     std::vector<std::string> f = split(line, ' ');
+    genc::runtime::EntryPoint &entry = entryPoints.back();
     if (f.size() == 2 && f[0] == "weights") {
       expectedWeightsSize = std::stoull(f[1]);
       continue;
@@ -70,10 +72,16 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       forSession = true;
       continue;
     }
+    if (f.size() == 2 && f[0] == "entry") {
+      if (f[1].empty() || this->entryPoint(f[1]))
+        return bad("'" + line + "' names no new entry point");
+      entryPoints.push_back({f[1], nullptr, {}, {}});
+      continue;
+    }
     if (f.size() == 2 && f[0] == "cache") {
-      auto it = std::find_if(inputs.begin(), inputs.end(),
+      auto it = std::find_if(entry.inputs.begin(), entry.inputs.end(),
                              [&](const InputSpec &input) { return input.name == f[1]; });
-      if (it == inputs.end() || it->dims.size() != 4)
+      if (it == entry.inputs.end() || it->dims.size() != 4)
         return bad("'" + line + "' names no rank-4 input");
       it->isCache = true;
       continue;
@@ -90,7 +98,7 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
         for (const std::string &n : split(f[4], ','))
           spec.dimNames.push_back(n == "-" ? "" : n);
       spec.dimNames.resize(spec.dims.size());
-      inputs.push_back(spec);
+      entry.inputs.push_back(spec);
     } else if (f[0] == "output" && f.size() == 5) {
       OutputSpec spec{f[1], dtype, static_cast<size_t>(std::stoul(f[3])), {}};
       if (f[4] != "-")
@@ -98,12 +106,19 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
           spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
       if (spec.dims.size() != spec.rank)
         return bad("'" + line + "'");
-      outputs.push_back(spec);
+      entry.outputs.push_back(spec);
     } else {
       return bad("'" + line + "'");
     }
   }
   return GENC_OK;
+}
+
+const genc::runtime::EntryPoint *genc_model::entryPoint(const std::string &name) const {
+  for (const genc::runtime::EntryPoint &entry : entryPoints)
+    if (entry.name == name)
+      return &entry;
+  return nullptr;
 }
 
 /// dlopen of a truncated ELF file faults inside the loader: check that the
@@ -142,8 +157,7 @@ namespace {
 genc_status bindArtifact(genc_model &model, const std::string &what,
                          const std::string &weightsPath) {
   auto *signature = static_cast<const char *>(dlsym(model.library, "genc_signature"));
-  model.entry = reinterpret_cast<void (*)(void **)>(dlsym(model.library, "genc_main"));
-  if (!signature || !model.entry)
+  if (!signature || !dlsym(model.library, "genc_main"))
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 what + ": not a genc artifact (no genc_signature/genc_main); compile it with "
                        "`genc compile`");
@@ -153,6 +167,14 @@ genc_status bindArtifact(genc_model &model, const std::string &what,
       return s;
   } catch (const std::exception &) {
     return fail(GENC_ERROR_INVALID_ARTIFACT, what + ": bad signature: a number is malformed");
+  }
+  for (genc::runtime::EntryPoint &entry : model.entryPoints) {
+    std::string symbol = entry.name.empty() ? "genc_main" : "genc_main_" + entry.name;
+    entry.call = reinterpret_cast<void (*)(void **)>(dlsym(model.library, symbol.c_str()));
+    if (!entry.call)
+      return fail(GENC_ERROR_INVALID_ARTIFACT,
+                  what + ": the signature lists the entry point '" + entry.name +
+                      "' but the code has no " + symbol + "; compile the model again");
   }
   if (auto *artifactFree =
           reinterpret_cast<void (*)(void *)>(dlsym(model.library, "genc_artifact_free")))
@@ -225,29 +247,34 @@ extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned thread
 }
 extern "C" unsigned genc_model_threads(const genc_model *model) { return model->pool->threads(); }
 extern "C" int genc_model_is_for_session(const genc_model *model) { return model->forSession; }
-extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->inputs.size(); }
-extern "C" size_t genc_model_num_outputs(const genc_model *m) { return m->outputs.size(); }
+extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->main().inputs.size(); }
+extern "C" size_t genc_model_num_outputs(const genc_model *m) {
+  return m->main().outputs.size();
+}
 extern "C" const char *genc_model_input_name(const genc_model *m, size_t i) {
-  return i < m->inputs.size() ? m->inputs[i].name.c_str() : nullptr;
+  const auto &inputs = m->main().inputs;
+  return i < inputs.size() ? inputs[i].name.c_str() : nullptr;
 }
 extern "C" const char *genc_model_output_name(const genc_model *m, size_t i) {
-  return i < m->outputs.size() ? m->outputs[i].name.c_str() : nullptr;
+  const auto &outputs = m->main().outputs;
+  return i < outputs.size() ? outputs[i].name.c_str() : nullptr;
 }
 
 extern "C" genc_status genc_model_order_inputs(const genc_model *m, const char *const *names,
                                                const genc_tensor *const *tensors, size_t count,
                                                const genc_tensor **ordered) {
+  const std::vector<InputSpec> &specs = m->main().inputs;
   std::string known; // for messages
-  for (const auto &input : m->inputs)
+  for (const auto &input : specs)
     known += (known.empty() ? "" : ", ") + input.name;
-  std::vector<const genc_tensor *> slots(m->inputs.size(), nullptr);
+  std::vector<const genc_tensor *> slots(specs.size(), nullptr);
   for (size_t k = 0; k < count; ++k) {
-    auto it = std::find_if(m->inputs.begin(), m->inputs.end(),
+    auto it = std::find_if(specs.begin(), specs.end(),
                            [&](const auto &input) { return input.name == names[k]; });
-    if (it == m->inputs.end())
+    if (it == specs.end())
       return fail(GENC_ERROR_INVALID_ARGUMENT, std::string("the model has no input named '") +
                                                    names[k] + "' (its inputs: " + known + ")");
-    const genc_tensor *&slot = slots[it - m->inputs.begin()];
+    const genc_tensor *&slot = slots[it - specs.begin()];
     if (slot)
       return fail(GENC_ERROR_INVALID_ARGUMENT,
                   std::string("input '") + names[k] + "' is given twice");
@@ -256,7 +283,7 @@ extern "C" genc_status genc_model_order_inputs(const genc_model *m, const char *
   for (size_t i = 0; i < slots.size(); ++i)
     if (!slots[i])
       return fail(GENC_ERROR_INVALID_ARGUMENT,
-                  "missing input '" + m->inputs[i].name + "' (the model's inputs: " + known + ")");
+                  "missing input '" + specs[i].name + "' (the model's inputs: " + known + ")");
   std::copy(slots.begin(), slots.end(), ordered);
   return GENC_OK;
 }
@@ -318,13 +345,15 @@ void copyStrided(unsigned char *out, const unsigned char *in, const std::vector<
   }
 }
 
-genc_status checkInputs(const genc_model &m, const genc_tensor *const *inputs, size_t n) {
-  if (n != m.inputs.size())
-    return fail(GENC_ERROR_INVALID_ARGUMENT, "the model takes " + std::to_string(m.inputs.size()) +
+genc_status checkInputs(const genc::runtime::EntryPoint &entry, const genc_tensor *const *inputs,
+                        size_t n) {
+  if (n != entry.inputs.size())
+    return fail(GENC_ERROR_INVALID_ARGUMENT, "the model takes " +
+                                                 std::to_string(entry.inputs.size()) +
                                                  " inputs, got " + std::to_string(n));
   std::map<std::string, std::pair<int64_t, std::string>> symbols;
   for (size_t i = 0; i < n; ++i) {
-    const InputSpec &spec = m.inputs[i];
+    const InputSpec &spec = entry.inputs[i];
     const genc_tensor *t = inputs[i];
     if (!t)
       return fail(GENC_ERROR_INVALID_ARGUMENT, "input '" + spec.name + "' is missing");
@@ -358,24 +387,24 @@ genc_status checkInputs(const genc_model &m, const genc_tensor *const *inputs, s
 
 extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *inputs,
                                       size_t numInputs, genc_tensor **outputs) {
-  for (const InputSpec &in : m->inputs)
+  for (const InputSpec &in : m->main().inputs)
     if (in.isCache)
       return fail(GENC_ERROR_INVALID_ARGUMENT,
                   "the model keeps its KV cache in a session (input '" + in.name +
                       "' is written in place): run it through a genc_session, or compile it "
                       "with --kv-cache=io");
-  return genc::runtime::runModel(*m, *m->pool, inputs, numInputs, outputs);
+  return genc::runtime::runModel(*m, m->main(), *m->pool, inputs, numInputs, outputs);
 }
 
-genc_status genc::runtime::runModel(genc_model &model, ThreadPool &pool,
+genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
                                     const genc_tensor *const *inputs, size_t numInputs,
                                     genc_tensor **outputs) {
   genc_model *m = &model;
-  if (genc_status s = checkInputs(*m, inputs, numInputs))
+  if (genc_status s = checkInputs(entry, inputs, numInputs))
     return s;
   // Descriptors: results first (one block), then weights, then inputs.
   size_t resultWords = 0;
-  for (const OutputSpec &o : m->outputs)
+  for (const OutputSpec &o : entry.outputs)
     resultWords += 3 + 2 * o.rank;
   std::vector<int64_t> results(resultWords, 0);
   std::vector<std::vector<int64_t>> descriptors(1 + numInputs);
@@ -391,12 +420,12 @@ genc_status genc::runtime::runModel(genc_model &model, ThreadPool &pool,
   // artifact keeps no threads of its own, so two sessions can run it at once.
   genc_context context{genc::runtime::ThreadPool::run, &pool};
   std::vector<void *> args;
-  if (!m->outputs.empty())
+  if (!entry.outputs.empty())
     args.push_back(results.data());
   args.push_back(&context);
   for (auto &d : descriptors)
     args.push_back(d.data());
-  m->entry(args.data());
+  entry.call(args.data());
 
   // A result that is a contiguous buffer of its own becomes its output's
   // storage; the others (views, strided, aliases of inputs or weights) are
@@ -418,8 +447,8 @@ genc_status genc::runtime::runModel(genc_model &model, ThreadPool &pool,
   };
   std::vector<Result> rs;
   std::set<const unsigned char *> claimed;
-  for (size_t k = 0, at = 0; k < m->outputs.size(); ++k) {
-    size_t rank = m->outputs[k].rank, element = genc_dtype_size(m->outputs[k].dtype);
+  for (size_t k = 0, at = 0; k < entry.outputs.size(); ++k) {
+    size_t rank = entry.outputs[k].rank, element = genc_dtype_size(entry.outputs[k].dtype);
     const int64_t *w = results.data() + at;
     at += 3 + 2 * rank;
     Result r{{w + 3, w + 3 + rank}, {w + 3 + rank, w + 3 + 2 * rank},
@@ -431,7 +460,7 @@ genc_status genc::runtime::runModel(genc_model &model, ThreadPool &pool,
   }
   genc_status status = GENC_OK;
   for (size_t k = 0; k < rs.size(); ++k) {
-    const OutputSpec &spec = m->outputs[k];
+    const OutputSpec &spec = entry.outputs[k];
     Result &r = rs[k];
     genc_tensor *t = nullptr;
     if (r.adopted) {

@@ -28,18 +28,27 @@ struct OutputSpec {
   size_t rank;
   std::vector<int64_t> dims; // -1 where dynamic
 };
+/// A compiled function of an artifact: the model itself (`genc_main`), or
+/// another entry point NAME (`genc_main_NAME`), such as an
+/// encoder-decoder's `encoder`.
+struct EntryPoint {
+  std::string name; ///< "" for the model itself
+  void (*call)(void **) = nullptr;
+  std::vector<InputSpec> inputs;
+  std::vector<OutputSpec> outputs;
+};
 } // namespace genc::runtime
 
 struct genc_model {
   void *library = nullptr;
-  void (*entry)(void **) = nullptr;
   /// How results are freed: artifacts allocate through their kernels.
   void (*freeResult)(void *) = std::free;
   std::unique_ptr<genc::runtime::ThreadPool> pool;
   void *weights = nullptr;
   size_t weightsSize = 0;
-  std::vector<genc::runtime::InputSpec> inputs;
-  std::vector<genc::runtime::OutputSpec> outputs;
+  /// The model itself first, then the other entry points in the
+  /// signature's order.
+  std::vector<genc::runtime::EntryPoint> entryPoints;
   uint64_t expectedWeightsSize = 0;
   /// Compiled for a session (`--kv-cache=session`).
   bool forSession = false;
@@ -50,12 +59,17 @@ struct genc_model {
   ~genc_model();
 
   genc_status parseSignature(const char *text, const std::string &path);
+
+  const genc::runtime::EntryPoint &main() const { return entryPoints.front(); }
+  /// The entry point NAME, or null.
+  const genc::runtime::EntryPoint *entryPoint(const std::string &name) const;
 };
 
 namespace genc::runtime {
-/// genc_model_run on `pool`'s threads (a session's, or the model's own).
-genc_status runModel(genc_model &model, ThreadPool &pool, const genc_tensor *const *inputs,
-                     size_t numInputs, genc_tensor **outputs);
+/// genc_model_run of `entry` on `pool`'s threads (a session's, or the
+/// model's own).
+genc_status runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
+                     const genc_tensor *const *inputs, size_t numInputs, genc_tensor **outputs);
 } // namespace genc::runtime
 
 #endif // GENC_RUNTIME_MODEL_H

@@ -36,6 +36,11 @@ struct GraphOptions {
   /// With forSession: a model without a KV cache is an error (else it
   /// compiles without one, and a session reruns it on the whole sequence).
   bool requireKVCache = true;
+  /// An encoder-decoder's encoder (the model compiled is its decoder): the
+  /// artifact gets an `encoder` entry point that encodes a source and
+  /// computes what every decoder step needs from it once
+  /// (genc-split-source-computation). Needs forSession.
+  std::string encoder;
 };
 
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.

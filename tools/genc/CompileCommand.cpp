@@ -5,7 +5,9 @@
 #include "genc/Target/CPU.h"
 #include "genc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -112,6 +114,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                             "for the positions the session asks for (genc generate, the "
                             "session API)")),
       cl::cat(category));
+  cl::opt<std::string> encoder(
+      "encoder",
+      cl::desc("The encoder of an encoder-decoder whose decoder is the model: the artifact "
+               "encodes a source once per session (implies --kv-cache=session)"),
+      cl::value_desc("encoder.onnx"), cl::cat(category));
   registerCompileDebugOptions();
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
@@ -125,6 +132,16 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.cpu = mcpu;
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
+  graph.encoder = encoder;
+  if (!encoder.empty()) {
+    if (kvCache.getNumOccurrences() && !graph.forSession) {
+      llvm::errs() << "error: --encoder compiles an encoder-decoder for runtime sessions; "
+                      "drop --kv-cache=io\n";
+      return 1;
+    }
+    graph.forSession = true;
+    graph.requireKVCache = false;
+  }
   return compileModel(input, output, emit, options, graph);
 }
 
@@ -162,6 +179,110 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   return failure();
 }
 
+/// Decoder inputs that come from the encoder, and where: Optimum's names.
+static constexpr std::pair<StringRef, StringRef> kSourceInputs[] = {
+    {"encoder_hidden_states", "the encoder's output"},
+    {"encoder_attention_mask", "the encoder's input attention_mask"},
+};
+
+/// What feeds the decoder's source input `name` in the encoder: its output
+/// `last_hidden_state` (or its only output), or its input `attention_mask`.
+static FailureOr<Value> sourceValue(StringRef name, func::FuncOp encoder, ValueRange arguments,
+                                    ValueRange results, StringRef encoderPath) {
+  auto find = [](ArrayRef<DictionaryAttr> attrs, StringRef wanted) -> std::optional<unsigned> {
+    for (auto [i, dict] : llvm::enumerate(attrs))
+      if (auto n = dict ? dict.getAs<StringAttr>("genc.name") : StringAttr(); n && n == wanted)
+        return i;
+    return std::nullopt;
+  };
+  SmallVector<DictionaryAttr> argAttrs, resultAttrs;
+  encoder.getAllArgAttrs(argAttrs);
+  encoder.getAllResultAttrs(resultAttrs);
+  if (name == "encoder_hidden_states") {
+    if (auto i = find(resultAttrs, "last_hidden_state"))
+      return results[*i];
+    if (results.size() == 1)
+      return results.front();
+    return emitError(encoder.getLoc()) << encoderPath << ": the encoder has " << results.size()
+                               << " outputs and none is named last_hidden_state: which one "
+                                  "feeds the decoder's encoder_hidden_states?";
+  }
+  if (auto i = find(argAttrs, "attention_mask"))
+    return arguments[*i];
+  return emitError(encoder.getLoc()) << encoderPath << ": the decoder takes " << name
+                             << " but the encoder has no input attention_mask to feed it";
+}
+
+/// Makes `encoder`'s @main the entry point @encoder of `decoder`'s module:
+/// it encodes the source and computes what the decoder step (@main) needs
+/// from it, which genc-split-source-computation moved out of the step.
+static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef decoderPath,
+                                   StringRef encoderPath) {
+  auto step = decoder.lookupSymbol<func::FuncOp>("main");
+  auto encode = encoder.lookupSymbol<func::FuncOp>("main");
+  bool hasHiddenStates = false;
+  for (unsigned i = 0; i < step.getNumArguments(); ++i) {
+    auto name = step.getArgAttrOfType<StringAttr>(i, "genc.name");
+    if (!name || !llvm::is_contained(llvm::make_first_range(kSourceInputs), name.getValue()))
+      continue;
+    step.setArgAttr(i, mlir::genc::kSourceAttr, UnitAttr::get(decoder.getContext()));
+    hasHiddenStates |= name.getValue() == "encoder_hidden_states";
+  }
+  if (!hasHiddenStates)
+    return emitError(step.getLoc()) << decoderPath
+                            << ": --encoder needs a decoder with an input "
+                               "encoder_hidden_states (the encoder's output), as Optimum "
+                               "exports them; this one has none";
+  PassManager pm(decoder.getContext());
+  pm.addPass(mlir::genc::createSplitSourceComputation());
+  if (failed(pm.run(decoder)))
+    return failure();
+  auto source = decoder.lookupSymbol<func::FuncOp>("main_source");
+
+  // @encoder: the encoder's body, then the source function's, cloned.
+  OpBuilder b = OpBuilder::atBlockEnd(decoder.getBody());
+  auto entry = func::FuncOp::create(
+      b, encode.getLoc(), "encoder",
+      b.getFunctionType(encode.getArgumentTypes(), source.getResultTypes()));
+  SmallVector<DictionaryAttr> argAttrs, resultAttrs;
+  encode.getAllArgAttrs(argAttrs);
+  entry.setAllArgAttrs(argAttrs);
+  source.getAllResultAttrs(resultAttrs);
+  entry.setAllResultAttrs(resultAttrs);
+  Block *body = entry.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  IRMapping map;
+  map.map(encode.getArguments(), body->getArguments());
+  for (Operation &op : encode.getBody().front().without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> encoded;
+  for (Value v : encode.getBody().front().getTerminator()->getOperands())
+    encoded.push_back(map.lookup(v));
+  for (auto [i, arg] : llvm::enumerate(source.getArguments())) {
+    auto name = source.getArgAttrOfType<StringAttr>(i, "genc.name");
+    FailureOr<Value> value =
+        sourceValue(name.getValue(), encode, body->getArguments(), encoded, encoderPath);
+    if (failed(value))
+      return failure();
+    if (value->getType() != arg.getType()) {
+      if (!tensor::CastOp::areCastCompatible(value->getType(), arg.getType()))
+        return emitError(encode.getLoc()) << encoderPath << ": the encoder's " << name.getValue()
+                                  << " is " << value->getType() << " but the decoder takes "
+                                  << arg.getType();
+      *value = tensor::CastOp::create(b, entry.getLoc(), arg.getType(), *value);
+    }
+    map.map(arg, *value);
+  }
+  for (Operation &op : source.getBody().front().without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> results;
+  for (Value v : source.getBody().front().getTerminator()->getOperands())
+    results.push_back(map.lookup(v));
+  func::ReturnOp::create(b, entry.getLoc(), results);
+  source.erase();
+  return success();
+}
+
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                                   const mlir::genc::CPUTargetOptions &options,
                                   const GraphOptions &graph) {
@@ -170,8 +291,14 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   MLIRContext context(registry);
   installPlainDiagnostics(context);
   auto module = importAndCleanUp(input, context);
-  if (failed(module) || failed(applyGraphOptions(**module, input, graph)) ||
-      failed(mlir::genc::lowerToLLVMDialect(**module)))
+  if (failed(module) || failed(applyGraphOptions(**module, input, graph)))
+    return 1;
+  if (!graph.encoder.empty()) {
+    auto encoder = importAndCleanUp(graph.encoder, context);
+    if (failed(encoder) || failed(attachEncoder(**module, **encoder, input, graph.encoder)))
+      return 1;
+  }
+  if (failed(mlir::genc::lowerToLLVMDialect(**module)))
     return 1;
 
   std::string error;
@@ -240,6 +367,11 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   hash.update(buffer ? (*buffer)->getBuffer() : model);
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
+  if (!graph.encoder.empty()) {
+    auto encoder = llvm::MemoryBuffer::getFile(graph.encoder);
+    hash.update("encoder:");
+    hash.update(encoder ? (*encoder)->getBuffer() : StringRef(graph.encoder));
+  }
   static int anchor;
   llvm::sys::fs::file_status self;
   if (!llvm::sys::fs::status(llvm::sys::fs::getMainExecutable("genc", &anchor), self))

@@ -40,11 +40,13 @@ int genc::driver::runGenerate(int argc, char **argv) {
   registerCompileDebugOptions();
   llvm::cl::ParseCommandLineOptions(1, argv);
 
-  auto open = [](const std::string &path,
-                 const genc::runtime::SessionOptions &sessionOptions) -> LoadedSession {
+  auto open = [&](const std::string &path,
+                  const genc::runtime::SessionOptions &sessionOptions) -> LoadedSession {
     GraphOptions graph;
     graph.forSession = true;
     graph.requireKVCache = false;
+    if (path == positional[0])
+      graph.encoder = options.encoder;
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)
       return {};

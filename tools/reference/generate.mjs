@@ -10,6 +10,7 @@
 //       [--diversity-penalty L] [--length-penalty A]
 //       [--early-stopping true|false|never] [--num-return-sequences R]
 //       [--eos-token-id ID[,ID...]] [--threads N]
+//       [--encoder ENCODER.onnx --source-ids 4,5,6 [--coverage-penalty B]]
 //   node generate.mjs perplexity MODEL.onnx --ids FILE [--context C] [--stride S]
 //
 // Prints one JSON object, shaped like `genc generate --output-format json`
@@ -41,6 +42,19 @@
 //    token as a next beam at this step. A done group stops and no longer
 //    counts in the penalty (docs/generation.md's choice). The best
 //    hypotheses across groups are returned.
+//  - encoder-decoders (--encoder): the encoder runs once on the source
+//    (batch 1, attention_mask all ones); its output `last_hidden_state` (or
+//    its only output) is the decoder's encoder_hidden_states at every step,
+//    with encoder_attention_mask all ones. The decoder's output
+//    `cross_attentions` [1, positions, source] at the last position is the
+//    attention of the step that predicts the next token.
+//  - GNMT scoring (--coverage-penalty B > 0, length_penalty A): a
+//    hypothesis of L generated tokens scores
+//    sum / ((5 + L)^A / 6^A) + B * sum_i log(min(c_i, 1)), where c_i adds up
+//    source position i's cross-attention over the L steps that predicted
+//    its tokens (the prompt's last position predicts the first). Early
+//    stopping bounds as above with this length normalization (the coverage
+//    term is at most 0).
 //  - perplexity: windows of C tokens start at 0, S, 2S, ... until one
 //    reaches the last token; each token after the first is scored once, by
 //    the first window that contains it at a position > 0 and was not
@@ -115,28 +129,40 @@ function parseIdList(text) {
 // The model: batch 1, no cache, the whole sequence every time.
 // ---------------------------------------------------------------------------
 class FullModel {
-  static async open(file, threads) {
+  static async open(file, threads, encoderFile, source) {
     const model = new FullModel();
-    model.session = await ort.InferenceSession.create(file, {
-      intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
-    });
+    const options = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    model.session = await ort.InferenceSession.create(file, options);
+    const known = ['input_ids', 'attention_mask', 'position_ids'];
+    if (encoderFile) known.push('encoder_hidden_states', 'encoder_attention_mask');
     for (const name of model.session.inputNames)
-      if (!['input_ids', 'attention_mask', 'position_ids'].includes(name))
-        fail(`${file}: input '${name}' is not input_ids, attention_mask or position_ids ` +
+      if (!known.includes(name))
+        fail(`${file}: input '${name}' is not one of ${known.join(', ')} ` +
              '(export the model without a KV cache)');
     model.output = model.session.outputNames.includes('logits') ? 'logits' : model.session.outputNames[0];
     model.runs = 0;
+    if (encoderFile) {
+      const encoder = await ort.InferenceSession.create(encoderFile, options);
+      const feeds = { input_ids: longs(source.length, i => source[i]) };
+      if (encoder.inputNames.includes('attention_mask')) feeds.attention_mask = longs(source.length, () => 1);
+      const out = await encoder.run(feeds);
+      const name = encoder.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : encoder.outputNames[0];
+      model.encoded = out[name];
+      model.source = source;
+    }
     return model;
   }
 
-  /// Logits of every position of `ids`: an array of Float32Array rows.
+  /// Logits of every position of `ids`: an array of Float32Array rows. Sets
+  /// `lastAttention` to the last position's cross-attention when there is one.
   async logitsAll(ids) {
     const n = ids.length;
-    const feeds = {};
-    const longs = f => new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i))), [1, n]);
-    feeds.input_ids = longs(i => ids[i]);
-    if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = longs(() => 1);
-    if (this.session.inputNames.includes('position_ids')) feeds.position_ids = longs(i => i);
+    const feeds = { input_ids: longs(n, i => ids[i]) };
+    if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = longs(n, () => 1);
+    if (this.session.inputNames.includes('position_ids')) feeds.position_ids = longs(n, i => i);
+    if (this.session.inputNames.includes('encoder_hidden_states')) feeds.encoder_hidden_states = this.encoded;
+    if (this.session.inputNames.includes('encoder_attention_mask'))
+      feeds.encoder_attention_mask = longs(this.source.length, () => 1);
     const result = await this.session.run(feeds);
     ++this.runs;
     const logits = result[this.output];
@@ -146,6 +172,11 @@ class FullModel {
     this.vocab = vocab;
     const rows = [];
     for (let i = 0; i < n; ++i) rows.push(logits.data.slice(i * vocab, (i + 1) * vocab));
+    const cross = result.cross_attentions;
+    if (cross) {
+      const s = cross.dims[2];
+      this.lastAttention = Float64Array.from(cross.data.slice((n - 1) * s, n * s));
+    }
     return rows;
   }
 
@@ -154,6 +185,11 @@ class FullModel {
     const rows = await this.logitsAll(ids);
     return rows[rows.length - 1];
   }
+}
+
+/// An int64 tensor [1, n] of f(0..n-1).
+function longs(n, f) {
+  return new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i))), [1, n]);
 }
 
 /// log-softmax in float64.
@@ -190,14 +226,30 @@ async function greedy(model, prompt, config) {
 // ---------------------------------------------------------------------------
 
 /// The finished hypotheses of one group: at most `size`, best kept.
+/// sum / length^A, or GNMT's sum / ((5 + length)^A / 6^A).
+function lengthNormalized(config, sum, length) {
+  const A = config.lengthPenalty;
+  return config.coveragePenalty > 0 ? sum / (Math.pow(5 + length, A) / Math.pow(6, A))
+                                    : sum / Math.pow(length, A);
+}
+
+/// GNMT's coverage term; 0 without a coverage penalty.
+function coverageTerm(config, coverage) {
+  if (!(config.coveragePenalty > 0)) return 0;
+  let sum = 0;
+  for (const c of coverage) sum += Math.log(Math.min(c, 1));
+  return config.coveragePenalty * sum;
+}
+
 class Hypotheses {
-  constructor(size, lengthPenalty) {
+  constructor(size, config) {
     this.size = size;
-    this.lengthPenalty = lengthPenalty;
+    this.config = config;
     this.list = []; // {tokens, score}
   }
-  add(tokens, sumLogprobs) {
-    const score = sumLogprobs / Math.pow(tokens.length, this.lengthPenalty);
+  add(tokens, sumLogprobs, coverage) {
+    const score = lengthNormalized(this.config, sumLogprobs, tokens.length) +
+                  coverageTerm(this.config, coverage);
     this.list.push({ tokens, score });
     this.list.sort((a, b) => b.score - a.score);
     if (this.list.length > this.size) this.list.pop();
@@ -213,15 +265,17 @@ class Group {
     this.size = size;
     this.config = config;
     this.beams = [];
-    for (let i = 0; i < size; ++i) this.beams.push({ tokens: [], sum: i === 0 ? 0 : -1e9 });
-    this.hypotheses = new Hypotheses(size, config.lengthPenalty);
+    // coverage: attention summed over the steps that predicted `tokens`.
+    for (let i = 0; i < size; ++i) this.beams.push({ tokens: [], sum: i === 0 ? 0 : -1e9, coverage: [] });
+    this.hypotheses = new Hypotheses(size, config);
     this.done = false;
   }
 
-  /// One step: `logprobsOf(beam)` gives the beam's log-softmax; `penalty`
+  /// One step: `logprobsOf(beam)` gives the beam's log-softmax and
+  /// `attentionOf(beam)` the cross-attention of that step; `penalty`
   /// (token -> count) the tokens earlier groups chose at this step. Returns
   /// the tokens this group's next beams end with.
-  step(logprobsOf, penalty, generated) {
+  step(logprobsOf, attentionOf, penalty, generated) {
     const { config } = this;
     const candidates = [];
     this.beams.forEach((beam, b) => {
@@ -237,11 +291,14 @@ class Group {
     const next = [];
     for (let rank = 0; rank < keep && rank < candidates.length; ++rank) {
       const c = candidates[rank];
-      const tokens = [...this.beams[c.beam].tokens, c.token];
+      const parent = this.beams[c.beam];
+      const tokens = [...parent.tokens, c.token];
+      const attention = attentionOf(parent);
+      const coverage = attention ? Array.from(attention, (a, i) => a + (parent.coverage[i] ?? 0)) : [];
       if (config.eos.includes(c.token)) {
-        if (rank < this.size) this.hypotheses.add(tokens, c.sum);
+        if (rank < this.size) this.hypotheses.add(tokens, c.sum, coverage);
       } else {
-        next.push({ tokens, sum: c.sum });
+        next.push({ tokens, sum: c.sum, coverage });
       }
       if (next.length === this.size) break;
     }
@@ -254,8 +311,8 @@ class Group {
       } else {
         const best = this.beams[0].sum; // beams are best first
         const bound = config.earlyStopping === 'never' && config.lengthPenalty > 0
-          ? best / Math.pow(config.maxNewTokens, config.lengthPenalty)
-          : best / Math.pow(length, config.lengthPenalty);
+          ? lengthNormalized(config, best, config.maxNewTokens)
+          : lengthNormalized(config, best, length);
         if (this.hypotheses.worst() >= bound) this.done = true;
       }
     }
@@ -265,7 +322,7 @@ class Group {
   /// At max_new_tokens: the running beams finish as they are.
   finish() {
     if (this.done) return;
-    for (const beam of this.beams) this.hypotheses.add(beam.tokens, beam.sum);
+    for (const beam of this.beams) this.hypotheses.add(beam.tokens, beam.sum, beam.coverage);
     this.done = true;
   }
 }
@@ -282,12 +339,16 @@ async function beamSearch(model, prompt, config) {
     for (const group of running)
       for (const beam of group.beams) {
         const key = beam.tokens.join(',');
-        if (!cache.has(key)) cache.set(key, logSoftmax(await model.nextLogits([...prompt, ...beam.tokens])));
+        if (!cache.has(key)) {
+          const logprobs = logSoftmax(await model.nextLogits([...prompt, ...beam.tokens]));
+          cache.set(key, { logprobs, attention: model.lastAttention });
+        }
       }
-    const logprobsOf = beam => cache.get(beam.tokens.join(','));
+    const logprobsOf = beam => cache.get(beam.tokens.join(',')).logprobs;
+    const attentionOf = beam => cache.get(beam.tokens.join(',')).attention;
     const chosen = new Map(); // token -> times an earlier group chose it at this step
     for (const group of running) {
-      const tokens = group.step(logprobsOf, chosen, generated);
+      const tokens = group.step(logprobsOf, attentionOf, chosen, generated);
       for (const t of tokens) chosen.set(t, (chosen.get(t) ?? 0) + 1);
     }
   }
@@ -326,7 +387,11 @@ async function main() {
   const threads = takeNumber(options, 'threads', 1);
   const format = takeString(options, 'output-format', 'json');
   if (format !== 'json') fail('only --output-format json');
-  const model = await FullModel.open(positional[0], threads);
+  const encoderFile = takeString(options, 'encoder');
+  const sourceIds = takeString(options, 'source-ids');
+  if (Boolean(encoderFile) !== Boolean(sourceIds)) fail('--encoder and --source-ids go together');
+  const model = await FullModel.open(positional[0], threads, encoderFile,
+                                     sourceIds ? parseIdList(sourceIds) : null);
 
   if (command === 'perplexity') {
     const file = takeString(options, 'ids');
@@ -351,7 +416,9 @@ async function main() {
     earlyStopping: takeString(options, 'early-stopping', 'false'),
     numReturnSequences: takeNumber(options, 'num-return-sequences', 1),
     eos: takeList(options, 'eos-token-id').flatMap(parseIdList),
+    coveragePenalty: takeNumber(options, 'coverage-penalty', 0),
   };
+  if (config.coveragePenalty > 0 && !encoderFile) fail('--coverage-penalty needs --encoder');
   if (Object.keys(options).length) fail(`unsupported options: ${Object.keys(options).join(', ')}`);
   if (!['true', 'false', 'never'].includes(config.earlyStopping)) fail('--early-stopping: true, false or never');
   if (config.maxNewTokens < 1) fail('--max-new-tokens must be at least 1');

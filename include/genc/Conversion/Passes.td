@@ -27,8 +27,10 @@ def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
   let description = [{
     Weights must not become LLVM constants: compile time and memory would
     grow with their size. Each tensor constant of at least `min-bytes`
-    bytes in `@main` is replaced by a view into a new first argument,
-    `%weights: memref<?xi8>`, at a 64-byte aligned offset; the module gets
+    bytes in a public function (`@main`, and an encoder-decoder's
+    `@encoder`) is replaced by a view into a new first argument,
+    `%weights: memref<?xi8>`, at a 64-byte aligned offset (one buffer for
+    all of them); the module gets
     `genc.weights`, an array of {offset, value} in blob order, from which
     the compiler writes the weights file that the runtime maps.
   }];

@@ -17,6 +17,11 @@ constexpr StringLiteral kKVCacheAttr = "genc.kv_cache";
 /// its artifact says so, and generator programs generate with it.
 constexpr StringLiteral kSessionAttr = "genc.session";
 
+/// Marks a decoder argument computed from the source (an encoder's output,
+/// its mask): genc-split-source-computation computes what depends on it
+/// once per source.
+constexpr StringLiteral kSourceAttr = "genc.source";
+
 #define GEN_PASS_DECL
 #include "genc/Transforms/Passes.h.inc"
 

@@ -77,4 +77,22 @@ def LogitsForRequestedPositions : Pass<"genc-logits-for-requested-positions", "f
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def SplitSourceComputation : Pass<"genc-split-source-computation", "ModuleOp"> {
+  let summary = "Moves a decoder step's source-only computation into its own function (exact)";
+  let description = [{
+    An encoder-decoder's decoder recomputes, at every step, values that
+    depend on the encoder's output alone (each layer's cross-attention keys
+    and values). For every function with arguments marked `genc.source`,
+    the pass moves each pure floating-point tensor computation that depends
+    only on those arguments and on constants into a new function
+    `@<name>_source`, which takes the source arguments and returns what the
+    step still reads; the step takes those values as arguments in place of
+    the source arguments. A source argument the step reads directly is
+    returned and taken under its own name; a computed value is named
+    `genc.source.<k>`. Shapes and index computations stay in the step.
+    Calling `@<name>_source` and then the step computes what the original
+    function computed.
+  }];
+}
+
 #endif // GENC_TRANSFORMS_PASSES_TD

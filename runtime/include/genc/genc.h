@@ -100,6 +100,10 @@ typedef struct genc_session_options {
 genc_status genc_session_create(genc_model *model, const genc_session_options *options,
                                 genc_session **session);
 void genc_session_free(genc_session *session);
+/* An encoder-decoder (compiled with `genc compile DECODER --encoder
+ * ENCODER`): encodes `source` (length tokens) once for every later row and
+ * forgets the rows held. Call before start; other models refuse it. */
+genc_status genc_session_encode(genc_session *session, const int64_t *source, int64_t length);
 /* Starts over with `rows` prompts, prompts[r] of lengths[r] tokens. The
  * logits are then [rows, 1, vocab]: each prompt's last position. */
 genc_status genc_session_start(genc_session *session, const int64_t *const *prompts,
@@ -120,6 +124,11 @@ void genc_session_reset(genc_session *session);
 int64_t genc_session_rows(const genc_session *session);
 /* Tokens row `row` holds, prompt included; -1 if there is no such row. */
 int64_t genc_session_length(const genc_session *session, int64_t row);
+/* An encoder-decoder whose decoder outputs `cross_attentions`: each row's
+ * cross-attention over the source at its last position of the last start
+ * or append, [rows, source_length]; NULL (and 0) for other models. */
+const float *genc_session_cross_attention(const genc_session *session, int64_t *rows,
+                                          int64_t *source_length);
 
 /* NumPy .npy files (little-endian, C order). */
 genc_status genc_tensor_load_npy(const char *path, genc_tensor **tensor);

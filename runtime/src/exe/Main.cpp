@@ -64,6 +64,8 @@ int generate(genc_model *self, int argc, char **argv) {
   }
   if (!positional.empty())
     return fail("unexpected argument '" + positional[0] + "'; see --help");
+  if (!options.encoder.empty())
+    return fail("--encoder: this program's encoder, if it has one, is compiled in");
   auto open = [&](const std::string &path,
                   const genc::runtime::SessionOptions &sessionOptions) -> LoadedSession {
     if (!path.empty())

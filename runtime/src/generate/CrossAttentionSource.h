@@ -19,7 +19,8 @@ class CrossAttentionSource {
 public:
   virtual ~CrossAttentionSource() = default;
 
-  /// Positions of the encoded source.
+  /// Positions of the encoded source; 0 when the model reports no
+  /// cross-attention.
   virtual int64_t sourceLength() const = 0;
   /// [rows, sourceLength()]: the cross-attention probabilities of each row's
   /// last position of the latest start() or append() (the position whose

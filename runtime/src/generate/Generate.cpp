@@ -143,8 +143,11 @@ GenerationResult generate(LanguageModel &target, LanguageModel *draft,
     if (std::unique(eos.begin(), eos.end()) - eos.begin() >= vocab)
       invalid("beam search needs a token that is not an EOS id");
     auto scorer = makeBeamScorer(config);
-    // A model that can report cross-attention implements CrossAttentionSource too.
+    // A model that can report cross-attention implements CrossAttentionSource
+    // too, with a source of at least one position.
     auto *attention = dynamic_cast<const CrossAttentionSource *>(&target);
+    if (attention && attention->sourceLength() == 0)
+      attention = nullptr;
     return beamSearch(target, prompts, config, *scorer, attention, onToken);
   }
   return greedyOrSample(target, prompts, config, onToken);

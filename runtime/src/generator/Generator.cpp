@@ -82,6 +82,14 @@ const Option kOptions[] = {
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.promptIds.push_back(parseIds(n, v));
      }},
+    {"source", "TEXT", "an encoder-decoder's source, tokenized with --tokenizer as it is",
+     [](GeneratorOptions &o, const std::string &, const std::string &v) { o.sourceText = v; }},
+    {"source-ids", "IDS", "an encoder-decoder's source as token ids",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.sourceIds = parseIds(n, v);
+     }},
+    {"encoder", "MODEL", "the encoder of an encoder-decoder whose decoder is the model (ONNX)",
+     [](GeneratorOptions &o, const std::string &, const std::string &v) { o.encoder = v; }},
     {"tokenizer", "FILE", "SentencePiece model (.model)",
      [](GeneratorOptions &o, const std::string &, const std::string &v) { o.tokenizer = v; }},
     {"output-format", "text|json", "streamed text (default) or one JSON object",
@@ -262,13 +270,26 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;
     if (!options.tokenizer.empty())
       tokenizer = tokenizer::Tokenizer::load(options.tokenizer);
-    if (options.promptTexts.empty() == options.promptIds.empty())
+    if (!options.sourceText.empty() && !options.sourceIds.empty())
+      throw Error("give the source either as --source TEXT or as --source-ids IDS");
+    if (!options.sourceText.empty() && !tokenizer)
+      throw Error("--source needs --tokenizer (or give token ids with --source-ids)");
+    std::vector<int64_t> source =
+        options.sourceText.empty() ? options.sourceIds : tokenizer->encode(options.sourceText);
+    const bool hasSource = !options.sourceText.empty() || !options.sourceIds.empty();
+    int64_t bos = options.bosTokenId >= 0 ? options.bosTokenId : tokenizer ? tokenizer->bosId() : -1;
+
+    std::vector<std::vector<int64_t>> prompts = options.promptIds;
+    // An encoder-decoder's decoder starts from its start token alone.
+    if (hasSource && prompts.empty() && options.promptTexts.empty()) {
+      if (bos < 0)
+        throw Error("give the decoder's start token with --bos-token-id (or --prompt-ids)");
+      prompts.push_back({bos});
+    }
+    if (prompts.empty() == options.promptTexts.empty())
       throw Error("give the prompts either as --prompt TEXT or as --prompt-ids IDS");
     if (!options.promptTexts.empty() && !tokenizer)
       throw Error("--prompt needs --tokenizer (or give token ids with --prompt-ids)");
-
-    std::vector<std::vector<int64_t>> prompts = options.promptIds;
-    int64_t bos = options.bosTokenId >= 0 ? options.bosTokenId : tokenizer ? tokenizer->bosId() : -1;
     for (const std::string &text : options.promptTexts) {
       std::vector<int64_t> ids = tokenizer->encode(text);
       if (bos >= 0)
@@ -302,6 +323,15 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     LoadedSession target = open(model, {context, rows, options.threads, pool});
     if (!target.session)
       return 1;
+    if (target.session->needsSource() != hasSource)
+      throw Error(hasSource ? "--source: the model has no encoder (compile an encoder-decoder "
+                              "with its --encoder)"
+                            : "the model is an encoder-decoder: give its source with "
+                              "--source-ids or --source");
+    if (hasSource && !options.draft.empty())
+      throw Error("speculative decoding with a draft model is for decoder-only models");
+    if (hasSource)
+      target.session->encode(source);
     LoadedSession draft;
     if (!options.draft.empty() &&
         !(draft = open(options.draft, {context, 1, options.threads, pool})).session)

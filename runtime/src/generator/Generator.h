@@ -23,6 +23,9 @@ namespace genc::generator {
 struct GeneratorOptions {
   std::vector<std::string> promptTexts;      ///< --prompt, repeatable
   std::vector<std::vector<int64_t>> promptIds; ///< --prompt-ids, repeatable
+  std::string sourceText;                    ///< --source (encoder-decoders)
+  std::vector<int64_t> sourceIds;            ///< --source-ids (encoder-decoders)
+  std::string encoder;                       ///< --encoder (genc generate of an ONNX decoder)
   std::string tokenizer;                     ///< --tokenizer
   std::string draft;                         ///< --draft
   bool json = false;                         ///< --output-format json

@@ -14,7 +14,6 @@
 using namespace genc::runtime;
 
 namespace {
-constexpr size_t kAbsent = std::numeric_limits<size_t>::max();
 
 /// A tensor that views memory the session owns: nothing to free.
 std::unique_ptr<genc_tensor> view(genc_dtype dtype, std::vector<int64_t> dims, void *data) {
@@ -46,6 +45,15 @@ struct Session::Cache {
   }
 };
 
+struct Session::SourceValue {
+  size_t input, encoderOutput;
+  genc_dtype dtype = GENC_F32;
+  /// One row's dims (the batch's first dimension 1 when perRow).
+  std::vector<int64_t> dims;
+  bool perRow = false;
+  std::vector<unsigned char> data;
+};
+
 Session::Session(genc_model &model, const SessionOptions &options)
     : model(model), opts(options),
       pool(options.sharedPool ? options.sharedPool
@@ -55,9 +63,32 @@ Session::Session(genc_model &model, const SessionOptions &options)
   if (opts.maxContext < 1 || opts.maxRows < 1)
     throw Error("a session needs max_context and max_rows of at least 1 (got " +
                 str(opts.maxContext) + " and " + str(opts.maxRows) + ")");
-  idsInput = maskInput = positionsInput = pastLengthInput = logitsPositionsInput = kAbsent;
-  for (size_t i = 0; i < model.inputs.size(); ++i) {
-    const InputSpec &in = model.inputs[i];
+  idsInput = maskInput = positionsInput = pastLengthInput = logitsPositionsInput = kNone;
+  encoder = model.entryPoint("encoder");
+  if (encoder)
+    for (const InputSpec &in : encoder->inputs)
+      if ((in.name != "input_ids" && in.name != "attention_mask") || in.dtype != GENC_I64 ||
+          in.dims.size() != 2)
+        throw Error("a session gives an encoder i64 inputs input_ids and attention_mask "
+                    "[batch, sequence]; this one also takes '" + in.name + "'");
+  for (size_t i = 0; i < model.main().inputs.size(); ++i) {
+    const InputSpec &in = model.main().inputs[i];
+    if (encoder) {
+      auto produced = std::find_if(encoder->outputs.begin(), encoder->outputs.end(),
+                                   [&](const OutputSpec &out) { return out.name == in.name; });
+      if (produced != encoder->outputs.end()) {
+        if (produced->dtype != in.dtype)
+          throw Error("the encoder's output '" + in.name + "' is " +
+                      genc_dtype_name(produced->dtype) + " but the decoder takes " +
+                      genc_dtype_name(in.dtype));
+        auto value = std::make_unique<SourceValue>();
+        value->input = i;
+        value->encoderOutput = produced - encoder->outputs.begin();
+        value->dtype = in.dtype;
+        sourceValues.push_back(std::move(value));
+        continue;
+      }
+    }
     if (in.isCache) {
       if (in.dtype != GENC_F32 || in.dims[1] < 0 || in.dims[3] < 0)
         throw Error("cache input '" + in.name + "' must be f32 [batch, heads, ?, head_size] "
@@ -93,6 +124,10 @@ Session::Session(genc_model &model, const SessionOptions &options)
     if (i == idsInput || i == maskInput || i == positionsInput || i == pastLengthInput ||
         i == logitsPositionsInput)
       continue;
+    if (in.name == "encoder_hidden_states")
+      throw Error("the model takes encoder_hidden_states: it is an encoder-decoder's decoder; "
+                  "compile it with its encoder (`genc compile DECODER.onnx --encoder "
+                  "ENCODER.onnx`, or `genc generate DECODER.onnx --encoder ENCODER.onnx`)");
     if (in.name.rfind("past_key_values.", 0) == 0)
       throw Error("the model takes its KV cache as input '" + in.name +
                   "': recompile it with `genc compile --kv-cache=session` so that a session "
@@ -100,25 +135,30 @@ Session::Session(genc_model &model, const SessionOptions &options)
     throw Error("a session does not know what to give the model's input '" + in.name +
                 "' (it feeds input_ids, attention_mask, position_ids and the KV cache)");
   }
-  if (maskInput != kAbsent && model.inputs[maskInput].dtype != GENC_I64)
+  if (maskInput != kNone && model.main().inputs[maskInput].dtype != GENC_I64)
     throw Error("input 'attention_mask' must be i64");
-  if (idsInput == kAbsent || model.inputs[idsInput].dtype != GENC_I64 ||
-      model.inputs[idsInput].dims.size() != 2)
+  if (idsInput == kNone || model.main().inputs[idsInput].dtype != GENC_I64 ||
+      model.main().inputs[idsInput].dims.size() != 2)
     throw Error("a session needs an i64 input 'input_ids' [batch, sequence]");
-  if (caches.empty() != (pastLengthInput == kAbsent))
+  if (caches.empty() != (pastLengthInput == kNone))
     throw Error("the model's cache inputs and 'genc.past_length' must come together");
-  logitsOutput = kAbsent;
-  for (size_t k = 0; k < model.outputs.size(); ++k)
-    if (model.outputs[k].name == "logits")
+  logitsOutput = kNone;
+  for (size_t k = 0; k < model.main().outputs.size(); ++k)
+    if (model.main().outputs[k].name == "logits")
       logitsOutput = k;
-  if (logitsOutput == kAbsent && !model.outputs.empty())
+  for (size_t k = 0; k < model.main().outputs.size(); ++k) {
+    const OutputSpec &out = model.main().outputs[k];
+    if (out.name == "cross_attentions" && out.dtype == GENC_F32 && out.rank == 3)
+      crossOutput = k;
+  }
+  if (logitsOutput == kNone && !model.main().outputs.empty())
     logitsOutput = 0;
-  if (logitsOutput == kAbsent || model.outputs[logitsOutput].dtype != GENC_F32 ||
-      model.outputs[logitsOutput].rank != 3)
+  if (logitsOutput == kNone || model.main().outputs[logitsOutput].dtype != GENC_F32 ||
+      model.main().outputs[logitsOutput].rank != 3)
     throw Error("a session needs an f32 output 'logits' [batch, sequence, vocab]");
   // Known before the first call when the vocabulary is static (it is in
   // every export seen); otherwise after the first call.
-  vocab = std::max<int64_t>(model.outputs[logitsOutput].dims[2], 0);
+  vocab = std::max<int64_t>(model.main().outputs[logitsOutput].dims[2], 0);
 }
 
 Session::~Session() = default;
@@ -153,7 +193,7 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
   }
   int64_t pastValue = past, keepValue = keep;
   std::vector<std::unique_ptr<genc_tensor>> tensors;
-  for (size_t i = 0; i < model.inputs.size(); ++i) {
+  for (size_t i = 0; i < model.main().inputs.size(); ++i) {
     if (i == idsInput)
       tensors.push_back(view(GENC_I64, {n, count}, const_cast<int64_t *>(tokens.data())));
     else if (i == maskInput)
@@ -164,16 +204,22 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
       tensors.push_back(view(GENC_I64, {}, &pastValue));
     else if (i == logitsPositionsInput)
       tensors.push_back(view(GENC_I64, {}, &keepValue));
-    else
-      for (auto &c : caches)
-        if (c->input == i)
-          tensors.push_back(view(GENC_F32, {n, c->heads, c->capacity, c->headSize}, c->data.get()));
+    for (auto &c : caches)
+      if (c->input == i)
+        tensors.push_back(view(GENC_F32, {n, c->heads, c->capacity, c->headSize}, c->data.get()));
+    for (auto &v : sourceValues)
+      if (v->input == i) {
+        std::vector<int64_t> dims = v->dims;
+        if (v->perRow)
+          dims[0] = n;
+        tensors.push_back(view(v->dtype, std::move(dims), v->data.data()));
+      }
   }
   std::vector<const genc_tensor *> inputs;
   for (auto &t : tensors)
     inputs.push_back(t.get());
-  std::vector<genc_tensor *> outputs(model.outputs.size(), nullptr);
-  genc_status status = runModel(model, *pool, inputs.data(), inputs.size(), outputs.data());
+  std::vector<genc_tensor *> outputs(model.main().outputs.size(), nullptr);
+  genc_status status = runModel(model, model.main(), *pool, inputs.data(), inputs.size(), outputs.data());
   auto freeOutputs = [&] {
     for (genc_tensor *t : outputs)
       genc_tensor_free(t);
@@ -197,12 +243,78 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
     std::memcpy(out.data() + r * keep * vocab,
                 data + (r * positionsOut + positionsOut - keep) * vocab,
                 sizeof(float) * keep * vocab);
+  if (crossOutput != kNone) {
+    const genc_tensor *cross = outputs[crossOutput];
+    const int64_t at = cross->dims[1];
+    if (cross->dims[0] != n || at < 1 || cross->dims[2] != encodedLength) {
+      freeOutputs();
+      throw Error("the model's cross_attentions have shape [" + str(cross->dims[0]) + ", " +
+                  str(at) + ", " + str(cross->dims[2]) + "] for " + str(n) + " rows and a " +
+                  "source of " + str(encodedLength) + " tokens");
+    }
+    lastCross.resize(n * encodedLength);
+    const auto *weights = reinterpret_cast<const float *>(cross->data);
+    for (int64_t r = 0; r < n; ++r)
+      std::memcpy(lastCross.data() + r * encodedLength,
+                  weights + (r * at + at - 1) * encodedLength, sizeof(float) * encodedLength);
+  }
   freeOutputs();
+}
+
+void Session::encode(const std::vector<int64_t> &source) {
+  if (!encoder)
+    throw Error("the model has no encoder: it generates from a prompt alone");
+  if (source.empty())
+    throw Error("the source is empty: give at least one token");
+  // Encoder-decoders share one vocabulary; the compiled lookup does not check.
+  checkTokens(source);
+  reset();
+  encodedLength = 0;
+  const int64_t length = static_cast<int64_t>(source.size());
+  std::vector<int64_t> ids = source, mask(source.size(), 1);
+  std::vector<std::unique_ptr<genc_tensor>> tensors;
+  for (const InputSpec &in : encoder->inputs)
+    tensors.push_back(view(GENC_I64, {1, length}, in.name == "input_ids" ? ids.data() : mask.data()));
+  std::vector<const genc_tensor *> inputs;
+  for (auto &t : tensors)
+    inputs.push_back(t.get());
+  std::vector<genc_tensor *> outputs(encoder->outputs.size(), nullptr);
+  genc_status status = runModel(model, *encoder, *pool, inputs.data(), inputs.size(), outputs.data());
+  auto freeOutputs = [&] {
+    for (genc_tensor *t : outputs)
+      genc_tensor_free(t);
+  };
+  if (status != GENC_OK) {
+    freeOutputs();
+    throw Error(genc_status_message());
+  }
+  for (auto &v : sourceValues) {
+    const genc_tensor *t = outputs[v->encoderOutput];
+    const InputSpec &spec = model.main().inputs[v->input];
+    v->dims = t->dims;
+    // A dynamic first dimension is the batch: one source is one row, which
+    // every row of a step reads.
+    v->perRow = !spec.dims.empty() && spec.dims[0] < 0;
+    if (v->perRow && (t->dims.empty() || t->dims[0] != 1)) {
+      std::string name = spec.name;
+      freeOutputs();
+      throw Error("the encoder's output '" + name + "' does not have the batch (1 for one "
+                  "source) as its first dimension");
+    }
+    const size_t copies = v->perRow ? static_cast<size_t>(opts.maxRows) : 1;
+    v->data.resize(copies * t->sizeBytes);
+    for (size_t c = 0; c < copies; ++c)
+      std::memcpy(v->data.data() + c * t->sizeBytes, t->data, t->sizeBytes);
+  }
+  freeOutputs();
+  encodedLength = length;
 }
 
 void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
   const int64_t n = static_cast<int64_t>(prompts.size());
   checkRows(n);
+  if (encoder && encodedLength == 0)
+    throw Error("the model is an encoder-decoder: encode a source before starting");
   int64_t longest = 0, shortest = std::numeric_limits<int64_t>::max();
   for (const auto &p : prompts) {
     longest = std::max<int64_t>(longest, p.size());
@@ -215,10 +327,10 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
                 str(opts.maxContext) + " tokens");
   for (const auto &p : prompts)
     checkTokens(p);
-  if (longest != shortest && (maskInput == kAbsent || positionsInput == kAbsent))
+  if (longest != shortest && (maskInput == kNone || positionsInput == kNone))
     throw Error("prompts of different lengths are left-padded, which needs a model with "
                 "attention_mask and position_ids inputs; this one lacks " +
-                std::string(maskInput == kAbsent ? "attention_mask" : "position_ids") +
+                std::string(maskInput == kNone ? "attention_mask" : "position_ids") +
                 ": give prompts of one length, or one at a time");
   std::vector<std::vector<int64_t>> padded;
   std::vector<int64_t> pad, flat;
@@ -295,15 +407,19 @@ void Session::reorder(std::span<const int64_t> sources) {
   }
   std::vector<std::vector<int64_t>> seqs;
   std::vector<int64_t> pad;
-  std::vector<float> logits;
+  std::vector<float> logits, cross;
   const size_t rowLogits = old ? lastLogits.size() / old : 0;
+  const size_t rowCross = old ? lastCross.size() / old : 0;
   for (int64_t s : sources) {
     seqs.push_back(sequences[s]);
     pad.push_back(padding[s]);
     logits.insert(logits.end(), lastLogits.begin() + s * rowLogits,
                   lastLogits.begin() + (s + 1) * rowLogits);
+    cross.insert(cross.end(), lastCross.begin() + s * rowCross,
+                 lastCross.begin() + (s + 1) * rowCross);
   }
   lastLogits = std::move(logits);
+  lastCross = std::move(cross);
   sequences = std::move(seqs);
   padding = std::move(pad);
 }
@@ -320,12 +436,14 @@ void Session::rollback(int64_t count) {
   for (auto &row : sequences)
     row.resize(total);
   lastLogits.clear(); // they were the logits of forgotten positions
+  lastCross.clear();
 }
 
 void Session::reset() {
   sequences.clear();
   padding.clear();
   lastLogits.clear();
+  lastCross.clear();
   total = 0;
 }
 

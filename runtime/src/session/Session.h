@@ -11,11 +11,19 @@
 // is masked out through attention_mask and position_ids count real tokens
 // only, so each row computes what it would compute alone.
 //
+// An encoder-decoder's artifact has an `encoder` entry point: encode() runs
+// it once on a source, and every row of every later step reads what it
+// returned (its hidden states, and what the decoder computes from them
+// alone, such as each layer's cross-attention keys and values). The
+// decoder's `cross_attentions` output, when it has one, is what the
+// coverage penalty reads.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef GENC_RUNTIME_SESSION_SESSION_H
 #define GENC_RUNTIME_SESSION_SESSION_H
 
+#include "generate/CrossAttentionSource.h"
 #include "generate/LanguageModel.h"
 #include "genc/genc.h"
 
@@ -26,6 +34,7 @@
 namespace genc::runtime {
 
 class ThreadPool;
+struct EntryPoint;
 
 struct SessionOptions {
   /// Tokens a row may hold, prompt included.
@@ -40,7 +49,7 @@ struct SessionOptions {
   std::shared_ptr<ThreadPool> sharedPool;
 };
 
-class Session final : public generate::LanguageModel {
+class Session final : public generate::LanguageModel, public generate::CrossAttentionSource {
 public:
   /// `model` must outlive the session.
   Session(genc_model &model, const SessionOptions &options);
@@ -53,6 +62,16 @@ public:
   double prefillMillis() const { return prefillTime; }
   /// True when the model keeps its KV cache in this session.
   bool cached() const { return !caches.empty(); }
+  /// True for an encoder-decoder: encode() a source before start().
+  bool needsSource() const { return encoder != nullptr; }
+
+  /// Encodes `source` (token ids, no padding) for every later row, and
+  /// forgets the rows held.
+  void encode(const std::vector<int64_t> &source);
+  /// The encoded source's positions; 0 when the decoder reports no
+  /// cross-attention (then the coverage penalty cannot run).
+  int64_t sourceLength() const override { return crossOutput == kNone ? 0 : encodedLength; }
+  std::span<const float> crossAttention() const override { return lastCross; }
 
   void start(const std::vector<std::vector<int64_t>> &prompts) override;
   void append(std::span<const int64_t> tokens, int64_t count) override;
@@ -75,13 +94,23 @@ private:
   void checkRows(int64_t n) const;
   void checkTokens(std::span<const int64_t> tokens) const;
 
+  /// What the encoder returned for a decoder input, repeated for max_rows
+  /// rows when its first dimension is the batch.
+  struct SourceValue;
+  static constexpr size_t kNone = ~size_t(0);
+
   genc_model &model;
   SessionOptions opts;
   std::shared_ptr<ThreadPool> pool;
   int64_t vocab = 0;
   size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsPositionsInput;
-  size_t logitsOutput;
+  size_t logitsOutput, crossOutput = kNone;
   std::vector<std::unique_ptr<Cache>> caches;
+  const EntryPoint *encoder = nullptr;
+  std::vector<std::unique_ptr<SourceValue>> sourceValues;
+  int64_t encodedLength = 0;
+  /// [rows, encodedLength]: each row's cross-attention at its last position.
+  std::vector<float> lastCross;
   /// Tokens of every row, padding included: total entries each.
   std::vector<std::vector<int64_t>> sequences;
   /// Padding positions at the start of each row.

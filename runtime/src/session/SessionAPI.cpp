@@ -90,6 +90,27 @@ extern "C" genc_status genc_session_reorder(genc_session *session, const int64_t
   });
 }
 
+extern "C" genc_status genc_session_encode(genc_session *session, const int64_t *source,
+                                           int64_t length) {
+  return guarded([&] {
+    if (length < 0 || (length > 0 && !source))
+      throw genc::runtime::Error("genc_session_encode: no source tokens");
+    session->impl.encode(std::vector<int64_t>(source, source + length));
+  });
+}
+
+extern "C" const float *genc_session_cross_attention(const genc_session *session, int64_t *rows,
+                                                     int64_t *sourceLength) {
+  const int64_t length = session->impl.sourceLength();
+  std::span<const float> weights = session->impl.crossAttention();
+  const bool present = length > 0 && !weights.empty();
+  if (rows)
+    *rows = present ? session->impl.rows() : 0;
+  if (sourceLength)
+    *sourceLength = present ? length : 0;
+  return present ? weights.data() : nullptr;
+}
+
 extern "C" genc_status genc_session_rollback(genc_session *session, int64_t count) {
   return guarded([&] { session->impl.rollback(count); });
 }

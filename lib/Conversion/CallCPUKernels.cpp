@@ -1,6 +1,7 @@
 //===- CallCPUKernels.cpp - marked matmuls on buffers → kernel calls -------===//
 
 #include "genc/Conversion/Passes.h"
+#include "genc/Dialect/GencOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -18,6 +19,9 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
+constexpr StringLiteral kIndexErrorKernel = "genc_index_error";
+/// The artifact's table of index checks: "<id> <message>" lines.
+constexpr StringLiteral kChecksSymbol = "genc_checks";
 /// The most batch dims the kernel takes (GENC_MATMUL_MAX_BATCH_RANK in
 /// runtime/include/genc/kernels.h); matmuls with more keep their loops.
 constexpr int64_t kMaxKernelBatchRank = 8;
@@ -47,6 +51,45 @@ func::FuncOp declareMatmulKernel(ModuleOp module) {
   fn.setPrivate();
   fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   return fn;
+}
+
+/// `func.func private @genc_index_error(!llvm.ptr context, i64 check, i64
+/// index, i64 bound)`: scalars only, so the plain C ABI.
+func::FuncOp declareIndexErrorKernel(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kIndexErrorKernel))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  Type i64 = IntegerType::get(ctx, 64);
+  auto type = FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), i64, i64, i64}, {});
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), kIndexErrorKernel, type);
+  fn.setPrivate();
+  return fn;
+}
+
+/// Each genc.index_out_of_bounds becomes a call of genc_index_error with
+/// its caller's context and a check number; the messages go, by number, to
+/// the artifact's `genc_checks` text, where the runtime finds them.
+void callIndexErrorKernel(ModuleOp module) {
+  SmallVector<genc::IndexOutOfBoundsOp> reports;
+  module.walk([&](genc::IndexOutOfBoundsOp op) { reports.push_back(op); });
+  if (reports.empty())
+    return;
+  func::FuncOp kernel = declareIndexErrorKernel(module);
+  std::string table;
+  for (auto [check, op] : llvm::enumerate(reports)) {
+    table += std::to_string(check) + " " + op.getMessage().str() + "\n";
+    OpBuilder b(op);
+    Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
+    Value number = arith::ConstantIntOp::create(b, op.getLoc(), check, 64);
+    func::CallOp::create(b, op.getLoc(), kernel,
+                         ValueRange{context, number, op.getIndex(), op.getBound()});
+    op.erase();
+  }
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto type = LLVM::LLVMArrayType::get(IntegerType::get(module.getContext(), 8), table.size() + 1);
+  LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/true, LLVM::Linkage::External,
+                         kChecksSymbol, b.getStringAttr(table + '\0'));
 }
 
 bool isF32Buffer(Value v) {
@@ -101,6 +144,7 @@ namespace {
 struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    callIndexErrorKernel(module);
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(genc::kMatmulAttrName))

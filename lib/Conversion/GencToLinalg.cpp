@@ -735,6 +735,59 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
 
 /// Rotary embedding of x [B,H,S,D]: pairs (i, i + rot/2), or adjacent
 /// channels when interleaved; channels past rotary_dim pass through.
+/// "Gather node 'NAME' of model.onnx", from the importer's locations
+/// (NameLoc of the node, inside a FileLineColLoc of the model).
+std::string describeNode(Operation *op, StringRef kind) {
+  std::string node, file;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto name = dyn_cast<NameLoc>(loc); name && node.empty())
+      node = name.getName().str();
+    if (auto at = dyn_cast<FileLineColLoc>(loc); at && file.empty())
+      file = at.getFilename().str();
+    return WalkResult::advance();
+  });
+  std::string text = (kind + " node").str();
+  if (!node.empty())
+    text += " '" + node + "'";
+  if (!file.empty())
+    text += " of " + file;
+  return text;
+}
+
+/// `read(i)`: the elements an op reads at an index it takes from data, which
+/// must lie in [0, bound) (in [-bound, bound) counting from the end when
+/// `fromEnd`). Out of range, compiled code reports `message` to its caller
+/// (genc.index_out_of_bounds) and yields zeros instead of reading outside
+/// the buffer.
+SmallVector<Value> checkedRead(OpBuilder &b, Location loc, Value index, Value bound,
+                               bool fromEnd, TypeRange elements, StringRef message,
+                               function_ref<SmallVector<Value>(OpBuilder &, Location, Value)> read) {
+  Value position = index;
+  if (fromEnd) {
+    Value negative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, indexConst(b, loc, 0));
+    position = arith::SelectOp::create(b, loc, negative,
+                                       arith::AddIOp::create(b, loc, index, bound), index);
+  }
+  // One unsigned comparison: a negative position is a huge unsigned one.
+  Value inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, position, bound);
+  auto guarded = scf::IfOp::create(
+      b, loc, inRange,
+      [&](OpBuilder &tb, Location tl) { scf::YieldOp::create(tb, tl, read(tb, tl, position)); },
+      [&](OpBuilder &eb, Location el) {
+        auto i64 = eb.getI64Type();
+        IndexOutOfBoundsOp::create(eb, el, arith::IndexCastOp::create(eb, el, i64, index),
+                                   arith::IndexCastOp::create(eb, el, i64, bound),
+                                   eb.getStringAttr(message));
+        SmallVector<Value> zeros;
+        for (Type element : elements)
+          zeros.push_back(elementConst(eb, el, element, 0));
+        scf::YieldOp::create(eb, el, zeros);
+      });
+  return guarded.getResults();
+}
+
 FailureOr<Value> rotary(OpBuilder &b, RotaryOp op) {
   Location loc = op.getLoc();
   Value x = op.getInput(), cos = op.getCos(), sin = op.getSin(), positions = op.getPositionIds();
@@ -749,6 +802,11 @@ FailureOr<Value> rotary(OpBuilder &b, RotaryOp op) {
   SmallVector<OpFoldResult> sizes = {dimOf(b, loc, x, 0), dimOf(b, loc, x, 1),
                                      dimOf(b, loc, x, 2), dimOf(b, loc, x, 3)};
   Value init = emptyTensor(b, loc, sizes, t);
+  // A position past the cos/sin tables (a prompt longer than the model's
+  // rotary cache) fails the call.
+  Value tableRows = positions ? dimValue(b, loc, cos, 0) : Value();
+  std::string message = describeNode(op, "rotary embedding") +
+                        ": position id {index} is past the cos/sin tables of {bound} positions";
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{x}, init,
       SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(4)),
@@ -782,8 +840,14 @@ FailureOr<Value> rotary(OpBuilder &b, RotaryOp op) {
         if (positions) {
           Value p = tensor::ExtractOp::create(nb, nl, positions, ValueRange{bi, si});
           Value pi = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), p);
-          c = tensor::ExtractOp::create(nb, nl, cos, ValueRange{pi, safeFreq});
-          s = tensor::ExtractOp::create(nb, nl, sin, ValueRange{pi, safeFreq});
+          auto read = [&](OpBuilder &rb, Location rl, Value row) -> SmallVector<Value> {
+            return {tensor::ExtractOp::create(rb, rl, cos, ValueRange{row, safeFreq}),
+                    tensor::ExtractOp::create(rb, rl, sin, ValueRange{row, safeFreq})};
+          };
+          SmallVector<Value> cs = checkedRead(nb, nl, pi, tableRows, /*fromEnd=*/false,
+                                              {t, t}, message, read);
+          c = cs[0];
+          s = cs[1];
         } else {
           c = tensor::ExtractOp::create(nb, nl, cos, ValueRange{bi, si, safeFreq});
           s = tensor::ExtractOp::create(nb, nl, sin, ValueRange{bi, si, safeFreq});
@@ -1031,22 +1095,28 @@ Value lowerGather(OpBuilder &b, GatherOp op) {
   SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, ctx),
                                  b.getMultiDimIdentityMap(rank)};
   Value axisDim = dimValue(b, loc, data, axis);
+  // ONNX Runtime refuses such indices; genc fails the call the same way.
+  std::string message = describeNode(op, "Gather") + ": index {index} is out of range for axis " +
+                        std::to_string(axis) + " of size {bound}";
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), indices, init, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value idx = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), a[0]);
-        Value neg = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, idx,
-                                          indexConst(nb, nl, 0));
-        idx = arith::SelectOp::create(nb, nl, neg, arith::AddIOp::create(nb, nl, idx, axisDim), idx);
+        // linalg.index must sit directly in the generic, outside the check.
         SmallVector<Value> coords;
         for (int64_t d = 0; d < axis; ++d)
           coords.push_back(linalg::IndexOp::create(nb, nl, d));
-        coords.push_back(idx);
+        coords.push_back(Value());
         for (int64_t d = axis + indicesRank; d < rank; ++d)
           coords.push_back(linalg::IndexOp::create(nb, nl, d));
+        auto read = [&](OpBuilder &rb, Location rl, Value position) -> SmallVector<Value> {
+          coords[axis] = position;
+          return {tensor::ExtractOp::create(rb, rl, data, coords)};
+        };
         linalg::YieldOp::create(nb, nl,
-                                tensor::ExtractOp::create(nb, nl, data, coords).getResult());
+                                checkedRead(nb, nl, idx, axisDim, /*fromEnd=*/true,
+                                            type.getElementType(), message, read));
       });
   return generic.getResult(0);
 }
@@ -1361,9 +1431,10 @@ struct ConvertGencToLinalgPass
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> ops;
-    // Post-order: ops inside an If's branches come before the If.
+    // Post-order: ops inside an If's branches come before the If. Index
+    // reports are this lowering's own; genc-call-cpu-kernels lowers them.
     getOperation().walk([&](Operation *op) {
-      if (isa<GencDialect>(op->getDialect()) && !isa<YieldOp>(op))
+      if (isa<GencDialect>(op->getDialect()) && !isa<YieldOp, IndexOutOfBoundsOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {

@@ -345,6 +345,29 @@ void copyStrided(unsigned char *out, const unsigned char *in, const std::vector<
   }
 }
 
+/// The message of the index check compiled code reported in `context`:
+/// its line of the artifact's `genc_checks` text, with {index} and {bound}
+/// filled in.
+std::string failedCheckMessage(const genc_model &model, const genc_context &context) {
+  const std::string index = std::to_string(context.failed_index);
+  const std::string bound = std::to_string(context.failed_bound);
+  std::string message = "an index (" + index + ") is out of range for a dimension of size " +
+                        bound + " (check " + std::to_string(context.failed_check) + ")";
+  auto *table = static_cast<const char *>(dlsym(model.library, "genc_checks"));
+  std::string prefix = std::to_string(context.failed_check) + " ";
+  std::stringstream lines(table ? table : "");
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(prefix, 0) == 0) {
+      message = line.substr(prefix.size());
+      break;
+    }
+  for (auto [placeholder, value] : {std::pair{std::string("{index}"), index},
+                                    std::pair{std::string("{bound}"), bound}})
+    for (size_t at; (at = message.find(placeholder)) != std::string::npos;)
+      message.replace(at, placeholder.size(), value);
+  return message;
+}
+
 genc_status checkInputs(const genc::runtime::EntryPoint &entry, const genc_tensor *const *inputs,
                         size_t n) {
   if (n != entry.inputs.size())
@@ -418,7 +441,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   }
   // The call runs on the caller's pool (the model's, or a session's): the
   // artifact keeps no threads of its own, so two sessions can run it at once.
-  genc_context context{genc::runtime::ThreadPool::run, &pool};
+  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/-1, 0, 0};
   std::vector<void *> args;
   if (!entry.outputs.empty())
     args.push_back(results.data());
@@ -482,5 +505,14 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
     if (!claimed.count(r.allocated) && ownedByArtifact(r.allocated) &&
         freed.insert(r.allocated).second)
       m->freeResult(r.allocated);
+  // An index check failed: the results were computed with zeros in place
+  // of what lay out of bounds, and are nobody's to use.
+  if (context.failed_check >= 0) {
+    for (size_t k = 0; k < rs.size(); ++k) {
+      genc_tensor_free(outputs[k]);
+      outputs[k] = nullptr;
+    }
+    return fail(GENC_ERROR_INVALID_ARGUMENT, failedCheckMessage(model, context));
+  }
   return status;
 }

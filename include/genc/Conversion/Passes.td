@@ -81,8 +81,11 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     `genc.context` argument (an `!llvm.ptr`, added as its first argument
     when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a
     fill with +0.0, the fill is erased and the kernel writes C instead
-    (`accumulate` 0): the same values without a pass over C. The kernel is
-    linked into the artifact by `genc compile`.
+    (`accumulate` 0): the same values without a pass over C. Each
+    `genc.index_out_of_bounds` becomes a call of `genc_index_error(context,
+    check, index, bound)`, its message line `<check> <message>` of the
+    artifact's constant text `genc_checks`. The kernels are linked into the
+    artifact by `genc compile`.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"];

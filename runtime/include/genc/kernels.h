@@ -25,11 +25,24 @@ typedef void (*genc_task_fn)(void *ctx, int64_t i);
 typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, void *ctx);
 
 /* What a call of compiled code runs with: its caller's thread pool.
- * `parallel_for` NULL (or a NULL context) runs the kernels serially. */
+ * `parallel_for` NULL (or a NULL context) runs the kernels serially. The
+ * caller sets `failed_check` to -1; compiled code that meets an index out
+ * of range (genc_index_error) records the first such check there, with the
+ * index and the dimension's size, and the caller fails the call. */
 typedef struct genc_context {
   genc_parallel_for_fn parallel_for;
   void *pool;
+  int64_t failed_check;
+  int64_t failed_index;
+  int64_t failed_bound;
 } genc_context;
+
+/* Called by compiled code, in place of reading outside a buffer, when the
+ * index it took from data is not in [0, bound) (after counting a negative
+ * one from the end where the op allows it). `check` numbers the line of
+ * the artifact's `genc_checks` text ("<check> <message>") that names the
+ * ONNX node. */
+void genc_index_error(genc_context *context, int64_t check, int64_t index, int64_t bound);
 
 /* Frees a buffer the artifact allocated (its results): compiled code
  * allocates through the artifact's own block cache, not malloc. */

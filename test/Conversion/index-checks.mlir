@@ -1,0 +1,41 @@
+// RUN: genc-opt --genc-convert-to-linalg --split-input-file %s | FileCheck %s
+// RUN: genc-opt --genc-call-cpu-kernels --split-input-file %s | FileCheck %s --check-prefix=CALL
+
+// Gather reads data[i] only for i in [-n, n): a negative index counts from
+// the end, one unsigned comparison bounds the position, and out of range
+// the generic reports the node and yields zero instead of reading.
+// CHECK-LABEL: func.func @gather
+// CHECK: %[[N:.+]] = arith.constant 1024 : index
+// CHECK: linalg.generic
+// CHECK: %[[I:.+]] = arith.index_cast
+// CHECK: %[[POS:.+]] = arith.select %{{.+}}, %{{.+}}, %[[I]] : index
+// CHECK: %[[OK:.+]] = arith.cmpi ult, %[[POS]], %[[N]] : index
+// CHECK: scf.if %[[OK]] -> (f32)
+// CHECK: tensor.extract %arg0[%[[POS]], %{{.+}}]
+// CHECK: } else {
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "Gather node '/embed/Gather' of model.onnx: index {index} is out of range for axis 0 of size {bound}"}
+// CHECK: scf.yield %{{.+}} : f32
+func.func @gather(%table: tensor<1024x16xf32>, %ids: tensor<?x?xi64>) -> tensor<?x?x16xf32> {
+  %0 = genc.gather %table[%ids] {axis = 0 : i64} : (tensor<1024x16xf32>, tensor<?x?xi64>) -> tensor<?x?x16xf32> loc(#node)
+  return %0 : tensor<?x?x16xf32>
+}
+#node = loc("/embed/Gather"("model.onnx":0:0))
+
+// -----
+
+// genc-call-cpu-kernels: each report calls genc_index_error with the
+// function's context and the report's number; the messages go to the
+// artifact's genc_checks text, one "<number> <message>" line each.
+// CALL-LABEL: func.func @reports
+// CALL-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[I:[^:]+]]: i64, %[[N:[^:]+]]: i64)
+// CALL: %[[C0:.+]] = arith.constant 0 : i64
+// CALL: call @genc_index_error(%[[CTX]], %[[C0]], %[[I]], %[[N]])
+// CALL: %[[C1:.+]] = arith.constant 1 : i64
+// CALL: call @genc_index_error(%[[CTX]], %[[C1]], %[[N]], %[[I]])
+// CALL: func.func private @genc_index_error(!llvm.ptr, i64, i64, i64)
+// CALL: llvm.mlir.global external constant @genc_checks("0 first {index}\0A1 second {bound}\0A\00")
+func.func @reports(%i: i64, %n: i64) {
+  genc.index_out_of_bounds %i, %n {message = "first {index}"}
+  genc.index_out_of_bounds %n, %i {message = "second {bound}"}
+  return
+}

@@ -233,7 +233,10 @@ static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef
                             << ": --encoder needs a decoder with an input "
                                "encoder_hidden_states (the encoder's output), as Optimum "
                                "exports them; this one has none";
+  // The coverage penalty reads the cross-attention: returned as the export
+  // does, or found.
   PassManager pm(decoder.getContext());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createExposeCrossAttention());
   pm.addPass(mlir::genc::createSplitSourceComputation());
   if (failed(pm.run(decoder)))
     return failure();

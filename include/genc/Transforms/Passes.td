@@ -77,6 +77,23 @@ def LogitsForRequestedPositions : Pass<"genc-logits-for-requested-positions", "f
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def ExposeCrossAttention : Pass<"genc-expose-cross-attention", "func::FuncOp"> {
+  let summary = "Returns the last cross-attention's probabilities, averaged over heads (exact)";
+  let description = [{
+    GNMT's coverage penalty reads the decoder's cross-attention, which
+    exports rarely return. In a function with `genc.source` arguments (an
+    encoder-decoder's decoder step) and no result named `cross_attentions`,
+    the pass finds the softmax (rank 4, last axis) of scores computed, up
+    to elementwise scaling and masking, by a matmul whose left operand
+    depends on the target's arguments and whose right operand (the keys)
+    depends on the source arguments only; the last one in program order is
+    the last layer's. It adds the result `cross_attentions`, the mean of
+    those probabilities over the heads axis: [batch, target, source].
+    Functions without such a softmax are left as they are.
+  }];
+  let dependentDialects = ["::mlir::genc::GencDialect"];
+}
+
 def SplitSourceComputation : Pass<"genc-split-source-computation", "ModuleOp"> {
   let summary = "Moves a decoder step's source-only computation into its own function (exact)";
   let description = [{

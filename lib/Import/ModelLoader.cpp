@@ -140,6 +140,26 @@ static FailureOr<TensorBytes> readExternal(const onnx::TensorProto &tensor,
                                "data file beside the model";
   SmallString<256> file(model.directory);
   llvm::sys::path::append(file, location);
+  // A symlink (the file itself, or a folder on the way) may lead out of the
+  // model's folder although the location reads as inside: compare the
+  // resolved paths, and open the resolved one so that what was checked is
+  // what gets read.
+  SmallString<256> realDirectory, realFile;
+  if (llvm::sys::fs::real_path(file, realFile))
+    return emitError(loc) << what << ": external data file '" << file
+                          << "' does not exist or cannot be read";
+  if (llvm::sys::fs::real_path(model.directory, realDirectory))
+    return emitError(loc) << what << ": cannot resolve the model's folder '" << model.directory
+                          << "'";
+  StringRef relative = realFile.str();
+  bool inside = relative.consume_front(realDirectory) && !relative.empty() &&
+                (llvm::sys::path::is_separator(relative.front()) ||
+                 llvm::sys::path::is_separator(realDirectory.back()));
+  if (!inside)
+    return emitError(loc) << what << ": external data location '" << location
+                          << "' leads out of the model's directory through a symlink (to '"
+                          << realFile << "'); keep the data file beside the model";
+  file = realFile;
   uint64_t fileSize;
   if (llvm::sys::fs::file_size(file, fileSize))
     return emitError(loc) << what << ": external data file '" << file

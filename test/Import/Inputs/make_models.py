@@ -57,6 +57,27 @@ def main():
         save(matmul_model(external_weight("/etc/passwd")), model)
     elif case == "external-escape":
         save(matmul_model(external_weight("../weights.bin")), model)
+    elif case in ("external-symlink-file", "external-symlink-folder"):
+        # The data lies outside the model's folder; a symlink inside leads to it.
+        outside = os.path.join(out, "outside")
+        os.makedirs(outside, exist_ok=True)
+        write_data(os.path.join(outside, "weights.bin"))
+        out = os.path.join(out, "model")
+        os.makedirs(out, exist_ok=True)
+        model = os.path.join(out, "model.onnx")
+        if case == "external-symlink-file":
+            os.symlink(os.path.join("..", "outside", "weights.bin"), os.path.join(out, "weights.bin"))
+            location = "weights.bin"
+        else:
+            os.symlink(os.path.join("..", "outside"), os.path.join(out, "data"))
+            location = "data/weights.bin"
+        save(matmul_model(external_weight(location, 0, size)), model)
+    elif case == "external-symlink-inside":
+        # A symlink that stays inside the model's folder is fine.
+        os.makedirs(os.path.join(out, "data"), exist_ok=True)
+        write_data(os.path.join(out, "data", "weights.bin"))
+        os.symlink(os.path.join("data", "weights.bin"), os.path.join(out, "weights.bin"))
+        save(matmul_model(external_weight("weights.bin", 0, size)), model)
     elif case == "external-missing":
         save(matmul_model(external_weight("nowhere.bin")), model)
     elif case == "external-out-of-range":

@@ -44,8 +44,8 @@ std::vector<std::string> split(const std::string &s, char sep) {
 genc_model::~genc_model() {
   if (weights && weightsSize)
     munmap(weights, weightsSize);
-  if (library)
-    dlclose(library);
+  // The library closes when libraryHandle's last holder goes, which may be
+  // an output tensor that outlives this model.
 }
 
 genc_status genc_model::parseSignature(const char *text, const std::string &path) {
@@ -222,6 +222,7 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
   if (!model->library)
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 p + ": not a loadable genc artifact (" + dlerror() + ")");
+  model->libraryHandle.reset(model->library, [](void *handle) { dlclose(handle); });
   if (genc_status s = bindArtifact(*model, p, p + ".weights"))
     return s;
   *out = model.release();
@@ -231,6 +232,7 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
 extern "C" genc_status genc_model_load_linked(const char *weightsPath, genc_model **out) {
   auto model = std::make_unique<genc_model>();
   model->library = dlopen(nullptr, RTLD_NOW);
+  model->libraryHandle.reset(model->library, [](void *handle) { dlclose(handle); });
   if (genc_status s = bindArtifact(*model, "this program", weightsPath))
     return s;
   *out = model.release();
@@ -289,6 +291,24 @@ extern "C" genc_status genc_model_order_inputs(const genc_model *m, const char *
 }
 
 namespace {
+/// What an output tensor adopted from the artifact owns: the result buffer,
+/// the artifact's free function and a hold on the artifact's code, so that
+/// the tensor may be freed after its model (which would otherwise unload
+/// the code the free function lives in). The hold costs one allocation
+/// and one atomic increment per adopted result; copying the result
+/// instead would cost a pass over every output's bytes.
+struct AdoptedResult {
+  void *buffer;
+  void (*free)(void *);
+  std::shared_ptr<void> library;
+};
+
+void releaseAdoptedResult(void *owner) {
+  auto *adopted = static_cast<AdoptedResult *>(owner);
+  adopted->free(adopted->buffer);
+  delete adopted; // may unload the artifact: after the free above
+}
+
 /// A memref descriptor of a contiguous buffer, as int64 words.
 void appendDescriptor(std::vector<int64_t> &words, const void *data,
                       const std::vector<int64_t> &dims) {
@@ -490,8 +510,8 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
       t = new genc_tensor(spec.dtype, r.dims);
       t->data = r.data;
       t->sizeBytes = t->numElements() * genc_dtype_size(spec.dtype);
-      t->owner = r.allocated;
-      t->release = m->freeResult;
+      t->owner = new AdoptedResult{r.allocated, m->freeResult, m->libraryHandle};
+      t->release = releaseAdoptedResult;
     } else if (status == GENC_OK) {
       status = genc::runtime::createTensor(spec.dtype, r.dims.data(), r.dims.size(),
                                            /*zero=*/false, &t);

@@ -41,6 +41,10 @@ struct EntryPoint {
 
 struct genc_model {
   void *library = nullptr;
+  /// Keeps `library` loaded (dlclose when the last holder goes): the model
+  /// holds it, and so does every output tensor whose buffer the artifact
+  /// allocated, since that buffer is freed through the artifact's code.
+  std::shared_ptr<void> libraryHandle;
   /// How results are freed: artifacts allocate through their kernels.
   void (*freeResult)(void *) = std::free;
   std::unique_ptr<genc::runtime::ThreadPool> pool;

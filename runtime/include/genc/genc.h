@@ -41,6 +41,7 @@ genc_status genc_model_load(const char *path, genc_model **model);
  * your own link of `--emit=obj` with -rdynamic): its own genc_main and
  * genc_signature, and the weights file at `weights_path`. */
 genc_status genc_model_load_linked(const char *weights_path, genc_model **model);
+/* Output tensors do not depend on their model: free them before or after it. */
 void genc_model_free(genc_model *model);
 
 /* Threads the model's kernels run on, the caller included; 0 means every

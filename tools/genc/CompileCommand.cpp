@@ -19,6 +19,7 @@
 #include "llvm/Support/MD5.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -396,7 +397,18 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   std::string artifact(dir);
   if (llvm::sys::fs::exists(artifact) && llvm::sys::fs::exists(artifact + ".weights"))
     return artifact;
-  if (compileModel(model, artifact, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph))
+  // Compiled under a name of this process's, then renamed, weights first:
+  // another genc looking at the cache sees both files whole or none, and
+  // two that compile the same model at once write different files.
+  std::string staging = artifact + "." + std::to_string(llvm::sys::Process::getProcessId()) +
+                        ".tmp.so";
+  if (compileModel(model, staging, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph))
     return std::nullopt;
+  if (std::error_code ec = llvm::sys::fs::rename(staging + ".weights", artifact + ".weights");
+      ec || (ec = llvm::sys::fs::rename(staging, artifact))) {
+    llvm::errs() << "error: cannot put the compiled model in genc's cache (" << dir << "): "
+                 << ec.message() << "\n";
+    return std::nullopt;
+  }
   return artifact;
 }

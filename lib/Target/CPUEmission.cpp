@@ -1,6 +1,7 @@
 //===- CPUEmission.cpp - LLVM IR, object files and the weights file -------===//
 
 #include "genc/Target/CPU.h"
+#include "genc/Target/WeightsFile.h"
 
 #include "genc/Conversion/Passes.h"
 
@@ -157,3 +158,9 @@ LogicalResult genc::writeWeightsFile(ModuleOp module, StringRef path, std::strin
     os << '\0';
   return success();
 }
+  // The header first: the payload starts page-aligned after it, and the
+  // code's offsets count from there.
+  FailureOr<genc::WeightsDigest> digest = genc::digestWeights(module, error);
+  if (failed(digest))
+    return failure();
+  genc::writeWeightsHeader(*digest, os);

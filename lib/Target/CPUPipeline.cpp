@@ -10,6 +10,7 @@
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/GencOps.h"
 #include "genc/Target/CPU.h"
+#include "genc/Target/WeightsFile.h"
 #include "genc/Transforms/Passes.h"
 
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
@@ -81,8 +82,9 @@ static constexpr const char *kLowerToLLVM =
 /// for @main, then `entry <name>` and the same lines for each other entry
 /// point, then
 ///   session              (compiled for a runtime session, `genc.session`)
+/// and, once the weights are laid out, the lines of describeWeights.
 static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
-  std::string text = "genc-signature 3\n";
+  std::string text = "genc-signature 4\n";
   llvm::raw_string_ostream os(text);
   auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef fallback) -> std::string {
     auto name = attrs ? attrs.getAs<StringAttr>("genc.name") : StringAttr();
@@ -204,8 +206,13 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   if (failed(toLinalg.run(module)))
     return failure();
 
-  auto weightsSize = module->getAttrOfType<IntegerAttr>("genc.weights_size");
-  signature += "weights " + std::to_string(weightsSize ? weightsSize.getInt() : 0) + "\n";
+  // The weights file's facts bind it to this artifact: another model's
+  // weights of the same size differ in their hashes.
+  std::string error;
+  FailureOr<WeightsDigest> weights = digestWeights(module, error);
+  if (failed(weights))
+    return module.emitError() << error;
+  signature += describeWeights(*weights);
   module->setAttr("genc.signature", StringAttr::get(ctx, signature));
 
   // tensor.concat has no bufferization: decompose it into insert_slices.

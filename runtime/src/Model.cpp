@@ -11,7 +11,12 @@
 
 #include "Model.h"
 
+#include "genc/weights_file.h"
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -39,11 +44,32 @@ std::vector<std::string> split(const std::string &s, char sep) {
     parts.push_back(item);
   return parts;
 }
+
+/// `text` as an unsigned number in `base`, all of it (stoull would take a
+/// prefix and ignore the rest).
+bool parseUnsigned(const std::string &text, int base, uint64_t &value) {
+  if (text.empty() || text.size() > 20)
+    return false;
+  for (char c : text)
+    if (!(base == 16 ? std::isxdigit(static_cast<unsigned char>(c))
+                     : std::isdigit(static_cast<unsigned char>(c))))
+      return false;
+  errno = 0;
+  char *end = nullptr;
+  value = std::strtoull(text.c_str(), &end, base);
+  return errno == 0 && *end == '\0';
+}
+
+std::string hex(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
 } // namespace
 
 genc_model::~genc_model() {
-  if (weights && weightsSize)
-    munmap(weights, weightsSize);
+  if (mapping)
+    munmap(mapping, mappingSize);
   // The library closes when libraryHandle's last holder goes, which may be
   // an output tensor that outlives this model.
 }
@@ -56,16 +82,32 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
   };
   if (!std::getline(in, line) || line.rfind("genc-signature ", 0) != 0)
     return bad("unknown version line '" + line + "'");
-  if (line != "genc-signature 3")
+  if (line != "genc-signature 4")
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 path + ": compiled by another version of genc (" + line +
-                    "; this runtime reads genc-signature 3): compile the model again");
+                    "; this runtime reads genc-signature 4): compile the model again");
   entryPoints.assign(1, {});
+  bool sawWeights = false;
   while (std::getline(in, line)) {
     std::vector<std::string> f = split(line, ' ');
     genc::runtime::EntryPoint &entry = entryPoints.back();
-    if (f.size() == 2 && f[0] == "weights") {
-      expectedWeightsSize = std::stoull(f[1]);
+    if (f[0] == "weights") {
+      // weights <payload bytes> <layout version> <sample hash> <payload hash>
+      uint64_t layout;
+      if (sawWeights || f.size() != 5 || !parseUnsigned(f[1], 10, expectedWeightsSize) ||
+          !parseUnsigned(f[2], 10, layout) || layout > UINT32_MAX || f[3].size() != 16 ||
+          !parseUnsigned(f[3], 16, expectedSampleHash) || f[4].size() != 16 ||
+          !parseUnsigned(f[4], 16, expectedPayloadHash))
+        return bad("'" + line + "'");
+      expectedLayoutVersion = static_cast<uint32_t>(layout);
+      sawWeights = true;
+      continue;
+    }
+    if (f.size() == 2 && f[0] == "genc-version") {
+      if (!compilerVersion.empty() || f[1].empty() ||
+          f[1].size() >= sizeof(genc_weights_header::genc_version))
+        return bad("'" + line + "'");
+      compilerVersion = f[1];
       continue;
     }
     if (f.size() == 1 && f[0] == "session") {
@@ -111,6 +153,8 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       return bad("'" + line + "'");
     }
   }
+  if (!sawWeights || compilerVersion.empty())
+    return bad("no 'weights' and 'genc-version' lines");
   return GENC_OK;
 }
 
@@ -152,6 +196,78 @@ static bool isCompleteElf(const std::string &path, std::string &why) {
 }
 
 namespace {
+/// Maps model.weightsPath after checking its header against the signature
+/// and its sampled blocks against their hash: a truncated, damaged or
+/// swapped weights file (another model's, even of the same size) is
+/// refused before any code reads it.
+genc_status mapWeights(genc_model &model) {
+  const std::string file = "'" + model.weightsPath + "'";
+  const std::string artifact = "'" + model.artifactName + "'";
+  int fd = open(model.weightsPath.c_str(), O_RDONLY);
+  if (fd < 0)
+    return fail(GENC_ERROR_IO,
+                "cannot open the weights " + file + " beside the model: " + std::strerror(errno));
+  auto refuse = [&](const std::string &why) {
+    close(fd);
+    return fail(GENC_ERROR_INVALID_ARTIFACT, file + " cannot be the weights of " + artifact + ": " + why);
+  };
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return refuse("not a regular file");
+  uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+  genc_weights_header header;
+  if (fileSize < GENC_WEIGHTS_HEADER_SIZE ||
+      pread(fd, &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header))
+    return refuse("it has " + std::to_string(fileSize) + " bytes, less than the " +
+                  std::to_string(GENC_WEIGHTS_HEADER_SIZE) + "-byte header (truncated?)");
+  if (std::memcmp(header.magic, GENC_WEIGHTS_MAGIC, sizeof header.magic) != 0)
+    return refuse("it has no genc weights header (written by an older genc, or not weights at "
+                  "all); compile the model again");
+  if (header.header_hash != genc_hash64(&header, offsetof(genc_weights_header, header_hash)))
+    return refuse("its header is damaged (the header checksum does not match)");
+  if (header.layout_version != model.expectedLayoutVersion ||
+      header.header_size != GENC_WEIGHTS_HEADER_SIZE)
+    return refuse("its layout version is " + std::to_string(header.layout_version) +
+                  " but the model's is " + std::to_string(model.expectedLayoutVersion) +
+                  "; compile the model again");
+  std::string version(header.genc_version,
+                      strnlen(header.genc_version, sizeof header.genc_version));
+  if (version != model.compilerVersion)
+    return refuse("it was written by genc " + version + " but the model was compiled by genc " +
+                  model.compilerVersion + "; they belong to different builds");
+  if (header.payload_size != model.expectedWeightsSize)
+    return refuse("it holds " + std::to_string(header.payload_size) +
+                  " bytes of weights but the model expects " +
+                  std::to_string(model.expectedWeightsSize) + "; it belongs to another model");
+  if (header.payload_hash != model.expectedPayloadHash ||
+      header.sample_hash != model.expectedSampleHash)
+    return refuse("it holds other weights than the model was compiled with (weights hash " +
+                  hex(header.payload_hash) + ", expected " + hex(model.expectedPayloadHash) +
+                  "); it belongs to another model or another build of it");
+  if (fileSize != GENC_WEIGHTS_HEADER_SIZE + header.payload_size)
+    return refuse("it has " + std::to_string(fileSize) + " bytes but its header promises " +
+                  std::to_string(GENC_WEIGHTS_HEADER_SIZE) + " + " +
+                  std::to_string(header.payload_size) + "; it is truncated or damaged");
+  model.mappingSize = static_cast<size_t>(fileSize);
+  model.mapping = mmap(nullptr, model.mappingSize, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (model.mapping == MAP_FAILED) {
+    model.mapping = nullptr;
+    return fail(GENC_ERROR_IO, "cannot map " + file + ": " + std::strerror(errno));
+  }
+  // The header's size is a multiple of the page size: the payload keeps
+  // the 64-byte alignment the compiled offsets assume.
+  model.weightsSize = static_cast<size_t>(header.payload_size);
+  model.weights =
+      model.weightsSize ? static_cast<unsigned char *>(model.mapping) + GENC_WEIGHTS_HEADER_SIZE
+                        : nullptr;
+  if (genc_weights_sample_hash(model.weights, model.weightsSize) != header.sample_hash)
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                file + " is damaged: its sampled blocks do not match the checksum that " +
+                    artifact + " was compiled with (the file changed after compilation)");
+  return GENC_OK;
+}
+
 /// Everything after opening the code: its symbols, the signature, the pool
 /// and the mapped weights. `what` names the artifact in messages.
 genc_status bindArtifact(genc_model &model, const std::string &what,
@@ -182,29 +298,9 @@ genc_status bindArtifact(genc_model &model, const std::string &what,
   model.pool = std::make_unique<genc::runtime::ThreadPool>(
       genc::runtime::ThreadPool::availableThreads());
 
-  int fd = open(weightsPath.c_str(), O_RDONLY);
-  if (fd < 0)
-    return fail(GENC_ERROR_IO, "cannot open the weights '" + weightsPath + "' beside the model");
-  struct stat st;
-  fstat(fd, &st);
-  model.weightsSize = static_cast<size_t>(st.st_size);
-  if (model.weightsSize != model.expectedWeightsSize) {
-    close(fd);
-    return fail(GENC_ERROR_INVALID_ARTIFACT,
-                "'" + weightsPath + "' has " + std::to_string(model.weightsSize) +
-                    " bytes but the model expects " + std::to_string(model.expectedWeightsSize) +
-                    "; it is truncated or belongs to another build");
-  }
-  if (model.weightsSize) {
-    model.weights = mmap(nullptr, model.weightsSize, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (model.weights == MAP_FAILED) {
-      close(fd);
-      model.weights = nullptr;
-      return fail(GENC_ERROR_IO, "cannot map '" + weightsPath + "'");
-    }
-  }
-  close(fd);
-  return GENC_OK;
+  model.artifactName = what;
+  model.weightsPath = weightsPath;
+  return mapWeights(model);
 }
 } // namespace
 
@@ -240,6 +336,18 @@ extern "C" genc_status genc_model_load_linked(const char *weightsPath, genc_mode
 }
 
 extern "C" void genc_model_free(genc_model *model) { delete model; }
+
+extern "C" genc_status genc_model_verify(const genc_model *model) {
+  static const char kNothing[1] = {};
+  uint64_t hash = genc_hash64(model->weights ? model->weights : kNothing, model->weightsSize);
+  if (hash != model->expectedPayloadHash)
+    return fail(GENC_ERROR_INVALID_ARTIFACT,
+                "'" + model->weightsPath + "' is damaged: the hash of its " +
+                    std::to_string(model->weightsSize) + " bytes of weights is " + hex(hash) +
+                    " but '" + model->artifactName + "' was compiled with weights hashing to " +
+                    hex(model->expectedPayloadHash));
+  return GENC_OK;
+}
 
 extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned threads) {
   if (threads == 0)

@@ -50,10 +50,21 @@ struct genc_model {
   std::unique_ptr<genc::runtime::ThreadPool> pool;
   void *weights = nullptr;
   size_t weightsSize = 0;
+  /// The whole weights file, mapped read-only.
+  void *mapping = nullptr;
+  size_t mappingSize = 0;
+  /// For messages: the artifact ("this program" when linked in) and its
+  /// weights file.
+  std::string artifactName, weightsPath;
   /// The model itself first, then the other entry points in the
   /// signature's order.
   std::vector<genc::runtime::EntryPoint> entryPoints;
+  /// What the signature says the weights file holds (its `weights` and
+  /// `genc-version` lines).
   uint64_t expectedWeightsSize = 0;
+  uint32_t expectedLayoutVersion = 0;
+  uint64_t expectedSampleHash = 0, expectedPayloadHash = 0;
+  std::string compilerVersion;
   /// Compiled for a session (`--kv-cache=session`).
   bool forSession = false;
 

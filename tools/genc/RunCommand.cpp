@@ -118,6 +118,12 @@ int genc::driver::runRun(int argc, char **argv) {
                             cl::init(0), cl::cat(category));
   registerCompileDebugOptions(); // a .onnx model compiles first
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  // In --threads' category, whichever that is.
+  cl::opt<bool> verify("verify",
+                       cl::desc("Before running, hash every byte of the weights file and "
+                                "compare with the hash recorded at compile time (loading "
+                                "checks a sample only)"),
+                       cl::init(false), cl::cat(*threads.Categories.front()));
   cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
 
   std::optional<std::string> artifact = compiledArtifact(model, {});
@@ -128,6 +134,8 @@ int genc::driver::runRun(int argc, char **argv) {
   if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
     return failWith(genc_status_message());
   std::unique_ptr<genc_model, void (*)(genc_model *)> handle(loaded, genc_model_free);
+  if (verify && genc_model_verify(loaded) != GENC_OK)
+    return failWith(genc_status_message());
   if (genc_model_is_for_session(loaded))
     return failWith(*artifact + " keeps its KV cache in a session (compiled with "
                                 "--kv-cache=session): generate with `genc generate`, or compile "

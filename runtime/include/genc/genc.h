@@ -44,6 +44,13 @@ genc_status genc_model_load_linked(const char *weights_path, genc_model **model)
 /* Output tensors do not depend on their model: free them before or after it. */
 void genc_model_free(genc_model *model);
 
+/* Hashes every byte of the model's weights and compares the hash with the
+ * one recorded at compile time (loading checks the weights file's header
+ * and a sample of its blocks only). GENC_ERROR_INVALID_ARTIFACT, naming the
+ * file, when they differ. Reads the whole file: about as long as reading
+ * it from disk. */
+genc_status genc_model_verify(const genc_model *model);
+
 /* Threads the model's kernels run on, the caller included; 0 means every
  * CPU this process may use (the default after loading). */
 genc_status genc_model_set_threads(genc_model *model, unsigned threads);

@@ -352,10 +352,15 @@ extern "C" genc_status genc_model_verify(const genc_model *model) {
 extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned threads) {
   if (threads == 0)
     threads = genc::runtime::ThreadPool::availableThreads();
-  model->pool = std::make_unique<genc::runtime::ThreadPool>(threads);
+  auto pool = std::make_unique<genc::runtime::ThreadPool>(threads);
+  std::lock_guard<std::mutex> lock(model->poolInUse); // not while a run uses it
+  model->pool = std::move(pool);
   return GENC_OK;
 }
-extern "C" unsigned genc_model_threads(const genc_model *model) { return model->pool->threads(); }
+extern "C" unsigned genc_model_threads(const genc_model *model) {
+  std::lock_guard<std::mutex> lock(const_cast<genc_model *>(model)->poolInUse);
+  return model->pool->threads();
+}
 extern "C" int genc_model_is_for_session(const genc_model *model) { return model->forSession; }
 extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->main().inputs.size(); }
 extern "C" size_t genc_model_num_outputs(const genc_model *m) {
@@ -544,7 +549,15 @@ extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *i
                   "the model keeps its KV cache in a session (input '" + in.name +
                       "' is written in place): run it through a genc_session, or compile it "
                       "with --kv-cache=io");
-  return genc::runtime::runModel(*m, m->main(), *m->pool, inputs, numInputs, outputs);
+  // A pool runs one parallel loop at a time: two callers' loops on it would
+  // mix their tasks. The first caller takes the model's pool; one that finds
+  // it busy runs its kernels on its own thread alone, so concurrent calls
+  // neither wait nor interfere (each gets the results a lone call gets).
+  std::unique_lock<std::mutex> lock(m->poolInUse, std::try_to_lock);
+  if (lock.owns_lock())
+    return genc::runtime::runModel(*m, m->main(), *m->pool, inputs, numInputs, outputs);
+  genc::runtime::ThreadPool callerOnly(1); // no workers: nothing to start
+  return genc::runtime::runModel(*m, m->main(), callerOnly, inputs, numInputs, outputs);
 }
 
 genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct genc_model {
   /// How results are freed: artifacts allocate through their kernels.
   void (*freeResult)(void *) = std::free;
   std::unique_ptr<genc::runtime::ThreadPool> pool;
+  /// Held by the genc_model_run that uses `pool` (a pool runs one parallel
+  /// loop at a time) and by genc_model_set_threads, which replaces it.
+  std::mutex poolInUse;
+  /// The weights payload compiled code reads: inside `mapping`, after the
+  /// weights file's header.
   void *weights = nullptr;
   size_t weightsSize = 0;
   /// The whole weights file, mapped read-only.

@@ -9,6 +9,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -45,10 +46,12 @@ public:
   std::shared_ptr<LoadedModel> model;
   const llvm::StringMap<int64_t> &opsets;
 
+  /// The graph this one is a subgraph of, or null.
+  GraphImporter *parent;
+
 private:
   LogicalResult importNode(const onnx::NodeProto &node, OpBuilder &builder);
 
-  GraphImporter *parent;
   llvm::StringMap<Value> values;
 };
 
@@ -57,6 +60,11 @@ private:
 //===----------------------------------------------------------------------===//
 // Handler lookup
 //===----------------------------------------------------------------------===//
+
+/// How deeply subgraphs (If branches) may nest. Importing recurses once per
+/// level; a limit keeps a hostile model (.onnxtext has no protobuf nesting
+/// limit) from overflowing the stack.
+static constexpr unsigned kMaxSubgraphDepth = 32;
 
 static StringRef canonicalDomain(StringRef domain) {
   return domain == "ai.onnx" ? StringRef() : domain;
@@ -94,7 +102,10 @@ static std::string displayName(const onnx::NodeProto &node) {
 /// Lists every node of `graph` (and its subgraphs) that has no handler.
 static void collectUnsupported(const onnx::GraphProto &graph,
                                const llvm::StringMap<int64_t> &opsets,
-                               SmallVectorImpl<std::string> &out) {
+                               SmallVectorImpl<std::string> &out, unsigned depth = 0) {
+  // Deeper nesting is refused when the subgraph is imported.
+  if (depth > kMaxSubgraphDepth)
+    return;
   for (const onnx::NodeProto &node : graph.node()) {
     int64_t opset = opsetOf(opsets, node.domain());
     if (!findHandler(node.domain(), node.op_type(), opset))
@@ -103,9 +114,9 @@ static void collectUnsupported(const onnx::GraphProto &graph,
                     "', opset " + std::to_string(opset) + ")");
     for (const onnx::AttributeProto &attr : node.attribute()) {
       if (attr.has_g())
-        collectUnsupported(attr.g(), opsets, out);
+        collectUnsupported(attr.g(), opsets, out, depth + 1);
       for (const onnx::GraphProto &g : attr.graphs())
-        collectUnsupported(g, opsets, out);
+        collectUnsupported(g, opsets, out, depth + 1);
     }
   }
 }
@@ -132,9 +143,16 @@ static FailureOr<RankedTensorType> convertValueType(const onnx::ValueInfoProto &
                           << "' has no shape; genc needs at least the rank of every "
                              "graph input and output";
   SmallVector<int64_t> shape;
+  int64_t elements = 1;
   for (const auto &dim : tensorType.shape().dim()) {
     bool isStatic = dim.has_dim_value() && dim.dim_value() >= 0;
     shape.push_back(isStatic ? dim.dim_value() : ShapedType::kDynamic);
+    // Later passes count elements in int64: a static shape whose count
+    // overflows would wrap silently there.
+    if (isStatic && llvm::MulOverflow(elements, dim.dim_value(), elements))
+      return emitError(loc) << "graph value '" << info.name() << "' declares the shape "
+                            << formatShape(shape)
+                            << "..., whose element count overflows int64";
     if (dimNames)
       dimNames->push_back(dim.has_dim_param() ? StringRef(dim.dim_param()) : StringRef());
   }
@@ -329,6 +347,13 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &
 
 LogicalResult onnx_import::importSubgraph(NodeImporter &node, const onnx::GraphProto &graph,
                                           Region &region, SmallVectorImpl<Value> &yielded) {
+  unsigned depth = 1;
+  for (const GraphImporter *g = &node.graph; g->parent; g = g->parent)
+    ++depth;
+  if (depth > kMaxSubgraphDepth)
+    return node.emitError() << "subgraph '" << graph.name() << "' is nested " << depth
+                            << " deep; genc imports subgraphs nested at most "
+                            << kMaxSubgraphDepth << " deep";
   GraphImporter inner(node.graph.model, node.graph.opsets, &node.graph);
   Block *block = new Block();
   region.push_back(block);

@@ -16,6 +16,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "onnx/defs/parser.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -32,6 +33,11 @@ using namespace mlir::genc::onnx_import;
 
 /// Tensors up to this many bytes become plain dense attributes.
 static constexpr size_t kMaxInlineBytes = 1024;
+/// Protobuf's nesting limit for a model (its default): an If branch costs
+/// about four levels (node, attribute, graph, node), so about 25 nested Ifs.
+static constexpr int kMaxProtobufNesting = 100;
+/// The same for ONNX text: braces, one pair per graph.
+static constexpr int kMaxTextNesting = 64;
 
 FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, Location loc) {
   auto model = std::make_shared<LoadedModel>();
@@ -48,6 +54,22 @@ FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, L
       return emitError(loc) << "cannot read '" << path << "': "
                             << buffer.getError().message();
     std::string text = (*buffer)->getBuffer().str();
+    // ONNX's text parser recurses once per nested graph ({ ... }) with no
+    // limit of its own: refuse deep nesting before it can overflow the stack.
+    int depth = 0, deepest = 0;
+    bool quoted = false;
+    for (char c : text) {
+      if (c == '"')
+        quoted = !quoted;
+      else if (!quoted && c == '{')
+        deepest = std::max(deepest, ++depth);
+      else if (!quoted && c == '}')
+        --depth;
+    }
+    if (deepest > kMaxTextNesting)
+      return emitError(loc) << path << ": graphs are nested " << deepest
+                            << " deep; genc reads ONNX text nested at most "
+                            << kMaxTextNesting << " deep";
     onnx::OnnxParser parser(text.c_str());
     auto status = parser.Parse(model->proto);
     if (!status.IsOK())
@@ -62,10 +84,15 @@ FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, L
   fileStream.SetCloseOnDelete(true);
   google::protobuf::io::CodedInputStream coded(&fileStream);
   coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  // Protobuf refuses messages nested deeper than this (subgraphs in
+  // subgraphs), before the importer's own recursion could overflow a stack.
+  coded.SetRecursionLimit(kMaxProtobufNesting);
   if (!model->proto.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
     return emitError(loc) << path
                           << ": not a valid ONNX model: the protobuf does not parse "
-                             "(the file is truncated, corrupt, or not ONNX)";
+                             "(the file is truncated, corrupt, or not ONNX, or nests "
+                             "subgraphs more than "
+                          << kMaxProtobufNesting << " messages deep)";
   if (!model->proto.has_graph())
     return emitError(loc) << path << ": the model has no graph";
   return model;
@@ -232,10 +259,19 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
   for (int64_t d : shape)
     if (d < 0)
       return emitError(loc) << what << ": tensor has a negative dim " << d;
-  auto type = RankedTensorType::get(shape, elementType);
-  int64_t numElements = type.getNumElements();
+  // Counted with overflow checks before any type is made: a product that
+  // wrapped around could match a short (or empty) data field.
   unsigned elementBytes = elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
-  size_t expectedBytes = static_cast<size_t>(numElements) * elementBytes;
+  int64_t numElements = 1, byteCount = 0;
+  for (int64_t d : shape)
+    if (llvm::MulOverflow(numElements, d, numElements))
+      return emitError(loc) << what << ": tensor of shape " << formatShape(shape)
+                            << " has more elements than int64 can count";
+  if (llvm::MulOverflow(numElements, static_cast<int64_t>(elementBytes), byteCount))
+    return emitError(loc) << what << ": tensor of shape " << formatShape(shape)
+                          << " has more bytes than int64 can count";
+  auto type = RankedTensorType::get(shape, elementType);
+  size_t expectedBytes = static_cast<size_t>(byteCount);
 
   TensorBytes bytes;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {

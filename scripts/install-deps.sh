@@ -12,6 +12,8 @@ debian_packages=(
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   # Runtime tests.
   googletest libgtest-dev libbenchmark-dev
+  # Programs built against an installed genc (test/Target/embed.test).
+  g++ make pkg-config
   # Model zoo: torch exporter and onnx helper under /usr/bin/python3.
   python3-torch python3-onnx python3-numpy libopenblas0-pthread python3-sentencepiece
 )

@@ -9,6 +9,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -20,6 +21,8 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace mlir;
 
@@ -83,18 +86,43 @@ static void addPackedEntryPoints(llvm::Module &module) {
   }
 }
 
+/// The CPU features `machine` compiles for, sorted: the host's (as CPUID
+/// reports them) for --mcpu=host, else those LLVM knows the named CPU to
+/// have, implied ones included (x86), else the target's feature string.
+static std::string targetFeatures(const llvm::TargetMachine &machine, bool host) {
+  SmallVector<std::string> names;
+  if (host) {
+    for (auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      if (enabled)
+        names.push_back(name.str());
+  } else if (machine.getTargetTriple().isX86()) {
+    SmallVector<StringRef> features;
+    llvm::X86::getFeaturesForCPU(machine.getTargetCPU(), features);
+    for (StringRef name : features)
+      names.push_back(name.str());
+  } else {
+    SmallVector<StringRef> features;
+    machine.getTargetFeatureString().split(features, ',', -1, false);
+    for (StringRef feature : features)
+      if (feature.consume_front("+"))
+        names.push_back(feature.str());
+  }
+  llvm::sort(names);
+  return llvm::join(names, ",");
+}
+
 std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
                                                       const CPUTargetOptions &options) {
   std::string signature;
   if (auto s = module->getAttrOfType<StringAttr>("genc.signature"))
     signature = s.str();
+  std::string buildInfo;
+  if (auto s = module->getAttrOfType<StringAttr>(kBuildInfoAttr))
+    buildInfo = s.str();
   std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx);
   if (!llvmModule)
     return nullptr;
   addPackedEntryPoints(*llvmModule);
-  auto *init = llvm::ConstantDataArray::getString(ctx, signature);
-  new llvm::GlobalVariable(*llvmModule, init->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, init, "genc_signature");
   // The caller only learns that translation failed: the reasons go out as
   // diagnostics at the module.
   std::string error;
@@ -102,6 +130,16 @@ std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLV
   if (!machine) {
     emitError(module.getLoc()) << "cannot make the LLVM target machine: " << error;
     return nullptr;
+  }
+  buildInfo += "cpu " + machine->getTargetCPU().str() + "\n";
+  buildInfo += "features " + targetFeatures(*machine, options.cpu == "host") + "\n";
+  // Exported strings the runtime (genc_signature) and `genc inspect`
+  // (genc_build_info, also the signature) read without running any code.
+  for (auto [name, text] : {std::pair<StringRef, StringRef>{"genc_signature", signature},
+                            std::pair<StringRef, StringRef>{"genc_build_info", buildInfo}}) {
+    auto *init = llvm::ConstantDataArray::getString(ctx, text);
+    new llvm::GlobalVariable(*llvmModule, init->getType(), /*isConstant=*/true,
+                             llvm::GlobalValue::ExternalLinkage, init, name);
   }
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
@@ -127,7 +165,9 @@ LogicalResult genc::writeObjectFile(llvm::Module &module, llvm::raw_pwrite_strea
   return success();
 }
 
-LogicalResult genc::writeWeightsFile(ModuleOp module, StringRef path, std::string &error) {
+LogicalResult genc::writeWeightsFile(
+    ModuleOp module, StringRef path, std::string &error,
+    llvm::function_ref<void(uint64_t written, uint64_t total)> onProgress) {
   auto table = module->getAttrOfType<ArrayAttr>("genc.weights");
   auto size = module->getAttrOfType<IntegerAttr>("genc.weights_size");
   std::error_code ec;
@@ -136,7 +176,13 @@ LogicalResult genc::writeWeightsFile(ModuleOp module, StringRef path, std::strin
     error = "cannot write '" + path.str() + "': " + ec.message();
     return failure();
   }
-  uint64_t written = 0;
+  // The header first: the payload starts page-aligned after it, and the
+  // code's offsets count from there.
+  FailureOr<genc::WeightsDigest> digest = genc::digestWeights(module, error);
+  if (failed(digest))
+    return failure();
+  genc::writeWeightsHeader(*digest, os);
+  uint64_t written = 0, total = size ? size.getInt() : 0;
   for (Attribute entry : table ? table.getValue() : ArrayRef<Attribute>()) {
     auto dict = cast<DictionaryAttr>(entry);
     uint64_t offset = cast<IntegerAttr>(dict.get("offset")).getInt();
@@ -153,14 +199,12 @@ LogicalResult genc::writeWeightsFile(ModuleOp module, StringRef path, std::strin
       os << '\0';
     os.write(bytes.data(), bytes.size());
     written += bytes.size();
+    if (onProgress)
+      onProgress(std::min(written, total), total);
   }
-  for (uint64_t total = size ? size.getInt() : 0; written < total; ++written)
+  for (; written < total; ++written)
     os << '\0';
+  if (onProgress)
+    onProgress(total, total);
   return success();
 }
-  // The header first: the payload starts page-aligned after it, and the
-  // code's offsets count from there.
-  FailureOr<genc::WeightsDigest> digest = genc::digestWeights(module, error);
-  if (failed(digest))
-    return failure();
-  genc::writeWeightsHeader(*digest, os);

@@ -58,10 +58,12 @@ std::optional<std::string> compiledArtifact(llvm::StringRef model, const GraphOp
 int runGenerate(int argc, char **argv);
 /// `genc perplexity MODEL (--text FILE --tokenizer FILE | --ids FILE)`.
 int runPerplexity(int argc, char **argv);
+/// `genc inspect ARTIFACT`: what a compiled artifact is, without running it.
+int runInspect(int argc, char **argv);
 
-/// Imports MODEL and runs the cleanup pipeline (both commands start so).
-mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> importAndCleanUp(llvm::StringRef path,
-                                                                    mlir::MLIRContext &context);
+/// Runs the cleanup pipeline on an imported model (what `genc import`
+/// prints and `genc compile` lowers).
+mlir::LogicalResult cleanUp(mlir::ModuleOp module);
 
 /// Prints diagnostics as `error: <message>`: their text names the file and
 /// the node already.

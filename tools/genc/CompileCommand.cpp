@@ -1,7 +1,10 @@
 //===- CompileCommand.cpp - `genc compile` ---------------------------------===//
 
 #include "Commands.h"
+#include "Help.h"
+#include "Progress.h"
 
+#include "genc/Import/OnnxImporter.h"
 #include "genc/Target/CPU.h"
 #include "genc/Transforms/Passes.h"
 
@@ -87,11 +90,11 @@ bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
 } // namespace
 
 int ::genc::driver::runCompile(int argc, char **argv) {
-  cl::OptionCategory category("genc compile options");
+  cl::OptionCategory &io = inputOutputCategory(), &codegen = codeGenerationCategory();
   cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx | model.onnxtext>"),
-                             cl::Required, cl::cat(category));
+                             cl::Required, cl::cat(io));
   cl::opt<std::string> output("o", cl::desc("Output file (weights go to <output>.weights)"),
-                              cl::value_desc("file"), cl::Required, cl::cat(category));
+                              cl::value_desc("file"), cl::Required, cl::cat(io));
   cl::opt<Emit> emit(
       "emit", cl::desc("What to write"), cl::init(Emit::SharedLibrary),
       cl::values(clEnumValN(Emit::SharedLibrary, "so", "a shared library with a C ABI (default)"),
@@ -100,11 +103,16 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                  clEnumValN(Emit::Object, "obj", "an object file"),
                  clEnumValN(Emit::LLVMIR, "llvm", "LLVM IR, optimised"),
                  clEnumValN(Emit::MLIR, "mlir", "the LLVM-dialect MLIR module")),
-      cl::cat(category));
+      cl::cat(io));
+  cl::opt<std::string> encoder(
+      "encoder",
+      cl::desc("The encoder of an encoder-decoder whose decoder is the model: the artifact "
+               "encodes a source once per session (implies --kv-cache=session)"),
+      cl::value_desc("encoder.onnx"), cl::cat(io));
   cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3 (default 2)"), cl::Prefix,
-                             cl::init(2), cl::cat(category));
+                             cl::init(2), cl::cat(codegen));
   cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: this machine's)"),
-                            cl::init("host"), cl::cat(category));
+                            cl::init("host"), cl::cat(codegen));
   enum class KVCache { IO, Session };
   cl::opt<KVCache> kvCache(
       "kv-cache", cl::desc("Where a cached decoder keeps its KV cache"), cl::init(KVCache::IO),
@@ -114,14 +122,10 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                             "in a runtime session's buffers, written in place; logits only "
                             "for the positions the session asks for (genc generate, the "
                             "session API)")),
-      cl::cat(category));
-  cl::opt<std::string> encoder(
-      "encoder",
-      cl::desc("The encoder of an encoder-decoder whose decoder is the model: the artifact "
-               "encodes a source once per session (implies --kv-cache=session)"),
-      cl::value_desc("encoder.onnx"), cl::cat(category));
+      cl::cat(codegen));
   registerCompileDebugOptions();
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  Progress::registerQuietOption();
+  hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
   if (optLevel > 3) {
     llvm::errs() << "error: -O" << optLevel << " is not a level; use -O0 to -O3\n";
@@ -150,6 +154,12 @@ void ::genc::driver::registerCompileDebugOptions() {
   mlir::genc::registerCPUTargetPasses(); // so that --mlir-print-ir-after can name them
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
+  // The ones worth knowing about when debugging the lowering; the others
+  // stay in --help-hidden.
+  addToCategory({"mlir-print-ir-after", "mlir-print-ir-after-all", "mlir-print-ir-before",
+                 "mlir-print-ir-before-all", "mlir-elide-elementsattrs-if-larger",
+                 "mlir-elide-resource-strings-if-larger"},
+                diagnosticsCategory());
 }
 
 /// The graph transforms `graph` asks for, on the cleaned-up module.
@@ -287,21 +297,82 @@ static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef
   return success();
 }
 
+/// How the artifact was compiled, as `key value` lines (mlir::genc::
+/// kBuildInfoAttr; the target adds the CPU): for `genc inspect`, which
+/// cannot tell them from the code. Each matmul's operand and result types
+/// are read from the graph before lowering, where they are still the
+/// model's.
+static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
+                                 const mlir::genc::CPUTargetOptions &options,
+                                 const ::genc::driver::GraphOptions &graph) {
+  static constexpr StringRef kEmitNames[] = {"so", "exe", "obj", "llvm", "mlir"};
+  std::string text = "genc-build-info 1\n";
+  llvm::raw_string_ostream os(text);
+  os << "version " << GENC_VERSION << "\n"
+     << "model " << llvm::sys::path::filename(input) << "\n";
+  if (!graph.encoder.empty())
+    os << "encoder " << llvm::sys::path::filename(graph.encoder) << "\n";
+  os << "emit " << kEmitNames[static_cast<int>(emit)] << "\n"
+     << "opt " << options.optLevel << "\n"
+     << "mcpu " << options.cpu << "\n"
+     << "kv-cache " << (graph.forSession ? "session" : "io") << "\n";
+  module.walk([&](Operation *op) {
+    StringRef kind = op->getName().getStringRef();
+    if (kind != "genc.matmul" && kind != "genc.gemm")
+      return;
+    auto elementType = [](Value v) -> std::string {
+      std::string type;
+      llvm::raw_string_ostream ts(type);
+      ts << getElementTypeOrSelf(v.getType());
+      return type;
+    };
+    std::string name = "-";
+    op->getLoc()->walk([&](Location loc) {
+      if (auto named = dyn_cast<NameLoc>(loc)) {
+        name = named.getName().str();
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    auto fn = op->getParentOfType<func::FuncOp>();
+    // The name last: ONNX node names may hold spaces.
+    os << "matmul " << (fn ? fn.getSymName() : StringRef("-")) << " "
+       << elementType(op->getOperand(0)) << " " << elementType(op->getOperand(1)) << " "
+       << elementType(op->getResult(0)) << " " << name << "\n";
+  });
+  // No attention rewrite exists yet: say so rather than leave it unknown.
+  os << "attention-rewrites none\n";
+  return text;
+}
+
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                                   const mlir::genc::CPUTargetOptions &options,
                                   const GraphOptions &graph) {
+  Progress &progress = Progress::get();
+  progress.beginTask(("compiling " + input).str());
   DialectRegistry registry;
   mlir::genc::registerCPUTargetDialects(registry);
   MLIRContext context(registry);
   installPlainDiagnostics(context);
-  auto module = importAndCleanUp(input, context);
-  if (failed(module) || failed(applyGraphOptions(**module, input, graph)))
+  progress.beginPhase("import");
+  auto module = mlir::genc::importOnnxModel(input, context);
+  FailureOr<OwningOpRef<ModuleOp>> encoder = failure();
+  if (!graph.encoder.empty())
+    encoder = mlir::genc::importOnnxModel(graph.encoder, context);
+  if (failed(module) || (!graph.encoder.empty() && failed(encoder)))
     return 1;
-  if (!graph.encoder.empty()) {
-    auto encoder = importAndCleanUp(graph.encoder, context);
-    if (failed(encoder) || failed(attachEncoder(**module, **encoder, input, graph.encoder)))
-      return 1;
-  }
+  progress.beginPhase("cleanup");
+  if (failed(cleanUp(**module)) || (!graph.encoder.empty() && failed(cleanUp(**encoder))))
+    return 1;
+  progress.beginPhase("graph transforms");
+  if (failed(applyGraphOptions(**module, input, graph)))
+    return 1;
+  if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph.encoder)))
+    return 1;
+  (**module)->setAttr(mlir::genc::kBuildInfoAttr,
+                     StringAttr::get(&context, describeBuild(**module, input, emit, options,
+                                                             graph)));
+  progress.beginPhase("lowering");
   if (failed(mlir::genc::lowerToLLVMDialect(**module)))
     return 1;
 
@@ -315,20 +386,28 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     }
     print(out->os());
     out->keep();
+    progress.endTask(("wrote " + output).str());
     return 0;
   };
   // Every artifact but the MLIR dump reads its weights from this file.
-  if (emit != Emit::MLIR &&
-      failed(mlir::genc::writeWeightsFile(**module, (output + ".weights").str(), error))) {
-    llvm::errs() << "error: " << error << "\n";
-    return 1;
+  if (emit != Emit::MLIR) {
+    progress.beginPhase("weights");
+    if (failed(mlir::genc::writeWeightsFile(
+            **module, (output + ".weights").str(), error,
+            [&](uint64_t written, uint64_t total) { progress.reportBytes(written, total); }))) {
+      progress.breakLine();
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
   }
   if (emit == Emit::MLIR)
     return writeText([&](llvm::raw_ostream &os) { (*module)->print(os); });
 
+  progress.beginPhase("LLVM code generation");
   llvm::LLVMContext llvmContext;
   auto llvmModule = mlir::genc::translateToLLVMIR(**module, llvmContext, options);
   if (!llvmModule) {
+    progress.breakLine();
     llvm::errs() << "error: " << input << ": translation to LLVM IR failed\n";
     return 1;
   }
@@ -343,22 +422,27 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     std::error_code ec;
     llvm::raw_fd_ostream os(object, ec, llvm::sys::fs::OF_None);
     if (ec) {
+      progress.breakLine();
       llvm::errs() << "error: cannot write '" << object << "': " << ec.message() << "\n";
       return 1;
     }
     if (failed(mlir::genc::writeObjectFile(*llvmModule, os, options, error))) {
+      progress.breakLine();
       llvm::errs() << "error: " << error << "\n";
       return 1;
     }
   }
   if (linked) {
+    progress.beginPhase("link");
     bool ok = link(emit, object, output, error);
     llvm::sys::fs::remove(object);
     if (!ok) {
+      progress.breakLine();
       llvm::errs() << "error: linking '" << output << "': " << error << "\n";
       return 1;
     }
   }
+  progress.endTask(("wrote " + output).str());
   return 0;
 }
 

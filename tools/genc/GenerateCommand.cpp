@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Progress.h"
 
 #include "generator/Generator.h"
 
@@ -17,6 +18,17 @@
 using namespace genc::generator;
 
 int genc::driver::runGenerate(int argc, char **argv) {
+  // --quiet is the driver's (it silences the progress of a compile), not
+  // the generation command line's, which generator programs share.
+  std::vector<char *> args;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && llvm::StringRef(argv[i]) == "--quiet")
+      Progress::get().setQuiet(true);
+    else
+      args.push_back(argv[i]);
+  }
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   std::vector<std::string> positional;
   GeneratorOptions options;
   try {
@@ -27,9 +39,14 @@ int genc::driver::runGenerate(int argc, char **argv) {
   }
   if (options.help) {
     llvm::outs() << "OVERVIEW: genc generate: decode with a model\n\nUSAGE: " << argv[0]
-                 << " <model.onnx | artifact.so> [options]\n\nOPTIONS (Hugging Face "
-                    "generate()'s, in kebab case):\n"
-                 << generatorOptionsHelp();
+                 << " <model.onnx | artifact.so> [options]\n\nOPTIONS (decoding: Hugging "
+                    "Face generate()'s, in kebab case):\n"
+                 << generatorOptionsHelp()
+                 << "\nDiagnostics:\n\n"
+                    "  --quiet                         Show no progress on stderr (shown only "
+                    "when stderr is a terminal)\n"
+                    "\nGeneric Options:\n\n"
+                    "  --help                          Display available options\n";
     return 0;
   }
   if (positional.size() != 1) {

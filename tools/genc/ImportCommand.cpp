@@ -1,6 +1,8 @@
 //===- ImportCommand.cpp - `genc import` -----------------------------------===//
 
 #include "Commands.h"
+#include "Help.h"
+#include "Progress.h"
 
 #include "genc/Import/OnnxImporter.h"
 #include "genc/Transforms/Passes.h"
@@ -33,24 +35,30 @@ static void printWithoutWeights(ModuleOp module, llvm::raw_ostream &os) {
 }
 
 int ::genc::driver::runImport(int argc, char **argv) {
-  cl::OptionCategory category("genc import options");
+  cl::OptionCategory &io = ::genc::driver::inputOutputCategory();
   cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx | model.onnxtext>"),
-                             cl::Required, cl::cat(category));
+                             cl::Required, cl::cat(io));
   cl::opt<std::string> output("o", cl::desc("Write the IR here (default: stdout)"),
-                              cl::value_desc("file"), cl::init("-"), cl::cat(category));
+                              cl::value_desc("file"), cl::init("-"), cl::cat(io));
   cl::opt<bool> noCleanup("no-cleanup",
-                          cl::desc("Print the raw import, before graph cleanup"),
-                          cl::cat(category));
+                          cl::desc("Print the raw import, before graph cleanup"), cl::cat(io));
   cl::opt<bool> printWeights("print-weights",
-                             cl::desc("Print weight resources in full (large!)"),
-                             cl::cat(category));
+                             cl::desc("Print weight resources in full (large!)"), cl::cat(io));
   cl::extrahelp notes("\nWeights are elided from the printed IR unless --print-weights "
                       "is given.\n");
   registerMLIRContextCLOptions();
+  // The cleanup passes, so that --mlir-print-ir-after=PASS can name them;
+  // with no pass registered, --help pads that option's line to 4 GB.
+  mlir::genc::registerAllGencPasses();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   registerAsmPrinterCLOptions();
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  // The ones worth knowing about; the others stay in --help-hidden.
+  ::genc::driver::addToCategory({"mlir-print-ir-after", "mlir-print-ir-after-all",
+                                 "mlir-print-ir-before", "mlir-print-ir-before-all",
+                                 "mlir-timing"},
+                                ::genc::driver::diagnosticsCategory());
+  ::genc::driver::hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc import: ONNX model → genc dialect\n");
 
   MLIRContext context;
@@ -96,6 +104,7 @@ namespace genc::driver {
 
 void installPlainDiagnostics(MLIRContext &context) {
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    Progress::get().breakLine(); // not after a progress line drawn in place
     llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "note: ")
                  << diag.str() << "\n";
     for (const Diagnostic &note : diag.getNotes())
@@ -104,15 +113,10 @@ void installPlainDiagnostics(MLIRContext &context) {
   });
 }
 
-FailureOr<OwningOpRef<ModuleOp>> importAndCleanUp(StringRef path, MLIRContext &context) {
-  auto module = mlir::genc::importOnnxModel(path, context);
-  if (failed(module))
-    return failure();
-  PassManager pm(&context);
+LogicalResult cleanUp(ModuleOp module) {
+  PassManager pm(module.getContext());
   mlir::genc::buildCleanupPipeline(pm);
-  if (failed(pm.run(**module)))
-    return failure();
-  return module;
+  return pm.run(module);
 }
 
 } // namespace genc::driver

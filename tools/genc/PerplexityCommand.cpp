@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Help.h"
+#include "Progress.h"
 
 #include "generator/Generator.h"
 #include "tokenizer/Tokenizer.h"
@@ -86,28 +88,30 @@ std::vector<int64_t> readIds(const std::string &path) {
 int genc::driver::runPerplexity(int argc, char **argv) {
   if (auto *other = cl::getRegisteredOptions().lookup("threads"))
     other->removeArgument();
-  cl::OptionCategory category("genc perplexity options");
+  cl::OptionCategory &io = inputOutputCategory(), &scoring = scoringCategory();
   cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | artifact.so>"),
-                                 cl::Required, cl::cat(category));
-  cl::opt<std::string> tokenizerPath("tokenizer", cl::desc("SentencePiece model, with --text"),
-                                     cl::value_desc("file"), cl::cat(category));
+                                 cl::Required, cl::cat(io));
+  cl::opt<std::string> tokenizerPath(
+      "tokenizer", cl::desc("SentencePiece .model or tokenizer.json, with --text"),
+      cl::value_desc("file"), cl::cat(io));
   cl::opt<std::string> textPath("text", cl::desc("Text; each non-empty line is a document"),
-                                cl::value_desc("file"), cl::cat(category));
+                                cl::value_desc("file"), cl::cat(io));
   cl::opt<std::string> idsPath("ids", cl::desc("Whitespace-separated token ids"),
-                               cl::value_desc("file"), cl::cat(category));
+                               cl::value_desc("file"), cl::cat(io));
   cl::opt<int64_t> context("context", cl::desc("Window length in tokens"), cl::init(256),
-                           cl::cat(category));
+                           cl::cat(scoring));
   cl::opt<int64_t> stride("stride", cl::desc("Window stride (default: the context)"),
-                          cl::init(0), cl::cat(category));
+                          cl::init(0), cl::cat(scoring));
   enum class Format { Text, Json };
   cl::opt<Format> format("output-format", cl::desc("What stdout gets"), cl::init(Format::Text),
                          cl::values(clEnumValN(Format::Text, "text", "a line of figures"),
                                     clEnumValN(Format::Json, "json", "one JSON object")),
-                         cl::cat(category));
+                         cl::cat(io));
   cl::opt<unsigned> threads("threads", cl::desc("Threads (default 0: every CPU allowed)"),
-                            cl::init(0), cl::cat(category));
+                            cl::init(0), cl::cat(executionCategory()));
   registerCompileDebugOptions(); // a .onnx model compiles first
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  Progress::registerQuietOption();
+  hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc perplexity: score text with a model\n");
 
   try {
@@ -140,6 +144,11 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     genc::runtime::Session &session = *loaded.session;
 
     const int64_t step = stride ? int64_t(stride) : int64_t(context);
+    // Windows start at 0, step, 2 step, ... until one reaches the last token.
+    const int64_t windows = n <= context ? 1 : 1 + (n - context + step - 1) / step;
+    Progress &progress = Progress::get();
+    int64_t windowsDone = 0;
+    progress.reportCount("scored windows", 0, windows);
     double nll = 0;
     int64_t scored = 0, scoredEnd = 1; // tokens before scoredEnd are scored or the first
     for (int64_t begin = 0;; begin += step) {
@@ -156,6 +165,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
         ++scored;
       }
       scoredEnd = end;
+      progress.reportCount("scored windows", ++windowsDone, windows);
       if (end == n)
         break;
     }
@@ -172,6 +182,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                                    (long long)n, (long long)scored, nll, perplexity);
     return 0;
   } catch (const std::exception &e) {
+    Progress::get().breakLine();
     llvm::errs() << "error: " << e.what() << "\n";
     return 1;
   }

@@ -1,6 +1,8 @@
 //===- RunCommand.cpp - `genc run` ------------------------------------------===//
 
 #include "Commands.h"
+#include "Help.h"
+#include "Progress.h"
 
 #include "genc/Import/OnnxImporter.h"
 #include "genc/genc.h"
@@ -101,29 +103,30 @@ int genc::driver::runRun(int argc, char **argv) {
   // An LLVM library registers its own --threads; ours sets the runtime's.
   if (auto *other = cl::getRegisteredOptions().lookup("threads"))
     other->removeArgument();
-  cl::OptionCategory category("genc run options");
+  cl::OptionCategory &io = inputOutputCategory(), &execution = executionCategory();
   cl::opt<std::string> model(cl::Positional, cl::desc("<model.onnx | artifact.so>"),
-                             cl::Required, cl::cat(category));
+                             cl::Required, cl::cat(io));
   cl::list<std::string> inputs("input", cl::desc("An input as NAME=FILE (.npy, or an ONNX TensorProto .pb)"),
-                               cl::value_desc("NAME=FILE"), cl::cat(category));
+                               cl::value_desc("NAME=FILE"), cl::cat(io));
   cl::opt<std::string> outputDir("output-dir", cl::desc("Write <output name>.npy here"),
-                                 cl::value_desc("dir"), cl::cat(category));
+                                 cl::value_desc("dir"), cl::cat(io));
   cl::opt<unsigned> repeat("repeat",
                            cl::desc("Run N more times after a warm-up and print the median "
                                     "and minimum latency of the call"),
-                           cl::init(0), cl::cat(category));
+                           cl::init(0), cl::cat(execution));
   cl::opt<unsigned> threads("threads",
                             cl::desc("Threads the kernels run on, this one included "
                                      "(default 0: every CPU the process may use)"),
-                            cl::init(0), cl::cat(category));
-  registerCompileDebugOptions(); // a .onnx model compiles first
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+                            cl::init(0), cl::cat(execution));
   // In --threads' category, whichever that is.
   cl::opt<bool> verify("verify",
                        cl::desc("Before running, hash every byte of the weights file and "
                                 "compare with the hash recorded at compile time (loading "
                                 "checks a sample only)"),
                        cl::init(false), cl::cat(*threads.Categories.front()));
+  registerCompileDebugOptions(); // a .onnx model compiles first
+  Progress::registerQuietOption();
+  hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
 
   std::optional<std::string> artifact = compiledArtifact(model, {});

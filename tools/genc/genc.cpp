@@ -3,6 +3,7 @@
 #include "Commands.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,14 +27,17 @@ const Command kCommands[] = {
                  "speculative)",
      genc::driver::runGenerate},
     {"perplexity", "score text: strided sliding-window perplexity", genc::driver::runPerplexity},
+    {"inspect", "show what a compiled artifact is: flags, target, entry points, weights",
+     genc::driver::runInspect},
 };
 
 void printUsage(llvm::raw_ostream &os) {
   os << "OVERVIEW: genc, an ahead-of-time compiler for generative ONNX models\n\n"
         "USAGE: genc <command> [options]\n\nCOMMANDS:\n";
   for (const Command &c : kCommands)
-    os << "  " << c.name << "\t" << c.summary << "\n";
-  os << "\nRun 'genc <command> --help' for a command's options.\n";
+    os << llvm::formatv("  {0,-12}{1}\n", c.name, c.summary);
+  os << "\nOPTIONS:\n  --help      this list\n  --version   genc's version\n"
+        "\nRun 'genc <command> --help' for a command's options.\n";
 }
 } // namespace
 

@@ -4,6 +4,7 @@
 #define GENC_TARGET_CPU_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <memory>
 #include <string>
@@ -41,8 +42,17 @@ void registerCPUTargetPasses();
 /// constants move to the weights buffer (see genc-externalize-weights).
 LogicalResult lowerToLLVMDialect(ModuleOp module);
 
-/// LLVM dialect → LLVM IR, with the packed entry point `genc_main(void**)`
-/// and the signature string `genc_signature`, optimised at `optLevel`.
+/// Module attribute: how the artifact was compiled (genc's version, its
+/// options, the precision of each matmul), as `key value` lines. The
+/// artifact exports it, with the target CPU and features added, as the
+/// string `genc_build_info` for `genc inspect`; the runtime ignores it.
+constexpr StringLiteral kBuildInfoAttr = "genc.build_info";
+
+/// LLVM dialect → LLVM IR, with the packed entry point `genc_main(void**)`,
+/// the signature string `genc_signature` and the build facts
+/// `genc_build_info` (kBuildInfoAttr, then `cpu NAME` and `features
+/// F1,F2,...`: the CPU features the code was compiled for, so needs),
+/// optimised at `optLevel`.
 /// Null on failure, with the reason (an unknown CPU, an optimizer error)
 /// emitted as an error diagnostic.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
@@ -52,8 +62,11 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMConte
 LogicalResult writeObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
                               const CPUTargetOptions &options, std::string &error);
 
-/// Writes the weights buffer that genc-externalize-weights laid out.
-LogicalResult writeWeightsFile(ModuleOp module, StringRef path, std::string &error);
+/// Writes the weights buffer that genc-externalize-weights laid out,
+/// telling `onProgress` the bytes written so far and the total as it goes.
+LogicalResult writeWeightsFile(
+    ModuleOp module, StringRef path, std::string &error,
+    llvm::function_ref<void(uint64_t written, uint64_t total)> onProgress = {});
 
 } // namespace mlir::genc
 

@@ -55,9 +55,17 @@ std::vector<int64_t> parseIds(const std::string &name, const std::string &text) 
   return ids;
 }
 
-/// One option: its name, what its value looks like ("" for a flag), help,
-/// and what it sets.
+/// The headings --help groups the options under, in this order; `genc
+/// generate` adds its own (Diagnostics) after them.
+constexpr const char *kInputOutput = "Input/output";
+constexpr const char *kDecoding = "Decoding";
+constexpr const char *kExecution = "Execution";
+constexpr const char *kCategories[] = {kInputOutput, kDecoding, kExecution};
+
+/// One option: its --help heading, its name, what its value looks like
+/// ("" for a flag), help, and what it sets.
 struct Option {
+  const char *category;
   const char *name;
   const char *value;
   const char *help;
@@ -74,84 +82,93 @@ struct Option {
   }
 
 const Option kOptions[] = {
-    {"prompt", "TEXT", "a prompt, tokenized with --tokenizer (repeat for a batch)",
+    {kInputOutput, "prompt", "TEXT", "a prompt, tokenized with --tokenizer (repeat for a batch)",
      [](GeneratorOptions &o, const std::string &, const std::string &v) {
        o.promptTexts.push_back(v);
      }},
-    {"prompt-ids", "IDS", "a prompt as token ids, e.g. 1,773,5 (repeat for a batch)",
+    {kInputOutput, "prompt-ids", "IDS", "a prompt as token ids, e.g. 1,773,5 (repeat for a batch)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.promptIds.push_back(parseIds(n, v));
      }},
-    {"source", "TEXT", "an encoder-decoder's source, tokenized with --tokenizer as it is",
+    {kInputOutput, "source", "TEXT",
+     "an encoder-decoder's source, tokenized with --tokenizer as it is",
      [](GeneratorOptions &o, const std::string &, const std::string &v) { o.sourceText = v; }},
-    {"source-ids", "IDS", "an encoder-decoder's source as token ids",
+    {kInputOutput, "source-ids", "IDS", "an encoder-decoder's source as token ids",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.sourceIds = parseIds(n, v);
      }},
-    {"encoder", "MODEL", "the encoder of an encoder-decoder whose decoder is the model (ONNX)",
+    {kInputOutput, "encoder", "MODEL",
+     "the encoder of an encoder-decoder whose decoder is the model (ONNX)",
      [](GeneratorOptions &o, const std::string &, const std::string &v) { o.encoder = v; }},
-    {"tokenizer", "FILE", "SentencePiece model (.model)",
+    {kInputOutput, "tokenizer", "FILE", "SentencePiece .model or Hugging Face tokenizer.json",
      [](GeneratorOptions &o, const std::string &, const std::string &v) { o.tokenizer = v; }},
-    {"output-format", "text|json", "streamed text (default) or one JSON object",
+    {kInputOutput, "output-format", "text|json", "streamed text (default) or one JSON object",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        if (v != "text" && v != "json")
          throw Error("--" + n + " is text or json, not '" + v + "'");
        o.json = v == "json";
      }},
-    {"max-context", "N", "tokens a sequence may hold (default: prompt + max-new-tokens)",
+    {kExecution, "max-context", "N",
+     "tokens a sequence may hold (default: prompt + max-new-tokens)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.maxContext = parseInt(n, v);
      }},
-    {"threads", "T", "threads, this one included (default 0: every CPU allowed)",
+    {kExecution, "threads", "T", "threads, this one included (default 0: every CPU allowed)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        int64_t t = parseInt(n, v);
        if (t < 0)
          throw Error("--threads must not be negative");
        o.threads = static_cast<unsigned>(t);
      }},
-    {"max-new-tokens", "N", "tokens to generate at most (20)", CONFIG_INT(max_new_tokens)},
-    {"min-new-tokens", "N", "EOS is suppressed before this many (0)", CONFIG_INT(min_new_tokens)},
-    {"do-sample", "", "sample instead of greedy decoding",
+    {kDecoding, "max-new-tokens", "N", "tokens to generate at most (20)",
+     CONFIG_INT(max_new_tokens)},
+    {kDecoding, "min-new-tokens", "N", "EOS is suppressed before this many (0)",
+     CONFIG_INT(min_new_tokens)},
+    {kDecoding, "do-sample", "", "sample instead of greedy decoding",
      [](GeneratorOptions &o, const std::string &, const std::string &) {
        o.config.do_sample = true;
      }},
-    {"temperature", "T", "sampling temperature (1)", CONFIG_REAL(temperature)},
-    {"top-k", "K", "keep the K most likely tokens when sampling (50; 0: off)", CONFIG_INT(top_k)},
-    {"top-p", "P", "nucleus sampling (1: off)", CONFIG_REAL(top_p)},
-    {"min-p", "P", "drop tokens below P x the most likely (0: off)", CONFIG_REAL(min_p)},
-    {"repetition-penalty", "R", "penalise tokens already present (1: off)",
+    {kDecoding, "temperature", "T", "sampling temperature (1)", CONFIG_REAL(temperature)},
+    {kDecoding, "top-k", "K", "keep the K most likely tokens when sampling (50; 0: off)",
+     CONFIG_INT(top_k)},
+    {kDecoding, "top-p", "P", "nucleus sampling (1: off)", CONFIG_REAL(top_p)},
+    {kDecoding, "min-p", "P", "drop tokens below P x the most likely (0: off)", CONFIG_REAL(min_p)},
+    {kDecoding, "repetition-penalty", "R", "penalise tokens already present (1: off)",
      CONFIG_REAL(repetition_penalty)},
-    {"no-repeat-ngram-size", "N", "never repeat an n-gram (0: off)",
+    {kDecoding, "no-repeat-ngram-size", "N", "never repeat an n-gram (0: off)",
      CONFIG_INT(no_repeat_ngram_size)},
-    {"num-beams", "N", "beam search with N beams (1: off)", CONFIG_INT(num_beams)},
-    {"num-beam-groups", "G", "diverse beam search in G groups (1)", CONFIG_INT(num_beam_groups)},
-    {"diversity-penalty", "D", "Hamming diversity penalty between groups (0)",
+    {kDecoding, "num-beams", "N", "beam search with N beams (1: off)", CONFIG_INT(num_beams)},
+    {kDecoding, "num-beam-groups", "G", "diverse beam search in G groups (1)",
+     CONFIG_INT(num_beam_groups)},
+    {kDecoding, "diversity-penalty", "D", "Hamming diversity penalty between groups (0)",
      CONFIG_REAL(diversity_penalty)},
-    {"length-penalty", "A", "beam score = log-prob / length^A (1)", CONFIG_REAL(length_penalty)},
-    {"early-stopping", "true|false|never", "when beam search stops (false)",
+    {kDecoding, "length-penalty", "A", "beam score = log-prob / length^A (1)",
+     CONFIG_REAL(length_penalty)},
+    {kDecoding, "early-stopping", "true|false|never", "when beam search stops (false)",
      [](GeneratorOptions &o, const std::string &, const std::string &v) {
        o.config.early_stopping = generate::parseEarlyStopping(v);
      }},
-    {"num-return-sequences", "N", "sequences per prompt (1)", CONFIG_INT(num_return_sequences)},
-    {"coverage-penalty", "B", "GNMT coverage penalty (encoder-decoders; 0: off)",
+    {kDecoding, "num-return-sequences", "N", "sequences per prompt (1)",
+     CONFIG_INT(num_return_sequences)},
+    {kDecoding, "coverage-penalty", "B", "GNMT coverage penalty (encoder-decoders; 0: off)",
      CONFIG_REAL(coverage_penalty)},
-    {"draft", "MODEL", "draft model for speculative decoding",
+    {kDecoding, "draft", "MODEL", "draft model for speculative decoding",
      [](GeneratorOptions &o, const std::string &, const std::string &v) { o.draft = v; }},
-    {"num-assistant-tokens", "N", "tokens the draft proposes per target pass (5)",
+    {kDecoding, "num-assistant-tokens", "N", "tokens the draft proposes per target pass (5)",
      CONFIG_INT(num_assistant_tokens)},
-    {"prompt-lookup-num-tokens", "N", "speculate from the prompt, N tokens a pass (0: off)",
-     CONFIG_INT(prompt_lookup_num_tokens)},
-    {"eos-token-id", "IDS", "ids that end a sequence (default: the tokenizer's EOS)",
+    {kDecoding, "prompt-lookup-num-tokens", "N",
+     "speculate from the prompt, N tokens a pass (0: off)", CONFIG_INT(prompt_lookup_num_tokens)},
+    {kDecoding, "eos-token-id", "IDS", "ids that end a sequence (default: the tokenizer's EOS)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.config.eos_token_ids = parseIds(n, v);
        o.eosGiven = true;
      }},
-    {"pad-token-id", "ID", "padding id (-1: none)", CONFIG_INT(pad_token_id)},
-    {"bos-token-id", "ID", "starts each text prompt (default: the tokenizer's BOS)",
+    {kDecoding, "pad-token-id", "ID", "padding id (-1: none)", CONFIG_INT(pad_token_id)},
+    {kDecoding, "bos-token-id", "ID", "starts each text prompt (default: the tokenizer's BOS)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.bosTokenId = parseInt(n, v);
      }},
-    {"seed", "S", "seed of the sampler (0)",
+    {kDecoding, "seed", "S", "seed of the sampler (0)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.config.seed = static_cast<uint64_t>(parseInt(n, v));
      }},
@@ -256,10 +273,16 @@ GeneratorOptions parseGeneratorOptions(int argc, char **argv, int first,
 
 std::string generatorOptionsHelp() {
   std::string text;
-  for (const Option &o : kOptions) {
-    std::string left = std::string("  --") + o.name + (*o.value ? std::string(" ") + o.value : "");
-    left.resize(std::max<size_t>(left.size() + 2, 34), ' ');
-    text += left + o.help + "\n";
+  for (const char *category : kCategories) {
+    text += std::string("\n") + category + ":\n\n";
+    for (const Option &o : kOptions) {
+      if (std::strcmp(o.category, category))
+        continue;
+      std::string left =
+          std::string("  --") + o.name + (*o.value ? std::string(" ") + o.value : "");
+      left.resize(std::max<size_t>(left.size() + 2, 34), ' ');
+      text += left + o.help + "\n";
+    }
   }
   return text;
 }

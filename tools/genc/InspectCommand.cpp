@@ -1,0 +1,481 @@
+//===- InspectCommand.cpp - `genc inspect` ---------------------------------===//
+//
+// What a compiled artifact (a shared library or a program) is: the genc
+// that compiled it and with which options, the CPU and features its code
+// needs, its entry points and their signatures, its weights file. It reads
+// the ELF file's symbol table and sections — the strings genc_signature
+// (what the runtime reads) and genc_build_info (how it was compiled) — and
+// never loads or runs the artifact's code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+#include "Help.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <map>
+
+namespace cl = llvm::cl;
+namespace json = llvm::json;
+using llvm::StringRef;
+
+namespace {
+
+/// One input or output of an entry point, from the signature.
+struct Tensor {
+  std::string name, dtype;
+  /// Static sizes; -1 where dynamic.
+  std::vector<int64_t> dims;
+  /// The symbolic name of each dim ("" when it has none; inputs only).
+  std::vector<std::string> dimNames;
+  bool isCache = false;
+};
+
+struct EntryPoint {
+  std::string name; ///< "main" for the default one
+  std::vector<Tensor> inputs, outputs;
+};
+
+struct Signature {
+  std::string version;
+  /// The genc that compiled the artifact (`genc-version`, signature 4).
+  std::string gencVersion;
+  std::vector<EntryPoint> entryPoints;
+  bool forSession = false;
+  /// The weights payload's bytes, and (signature 4) the weights file's
+  /// layout version and payload hash, as the runtime checks them.
+  std::optional<uint64_t> weightsBytes;
+  std::string weightsLayout, weightsPayloadHash;
+};
+
+/// One matmul of the graph, as recorded at compile time.
+struct Matmul {
+  std::string entry, lhs, rhs, result, name;
+};
+
+/// genc_build_info: `key value` lines, matmuls apart.
+struct BuildInfo {
+  std::map<std::string, std::string> facts;
+  std::vector<Matmul> matmuls;
+  std::string fact(StringRef key) const {
+    auto it = facts.find(key.str());
+    return it == facts.end() ? "" : it->second;
+  }
+};
+
+std::vector<int64_t> parseDims(StringRef text) {
+  std::vector<int64_t> dims;
+  if (text == "-")
+    return dims;
+  llvm::SmallVector<StringRef> parts;
+  text.split(parts, ',');
+  for (StringRef part : parts) {
+    int64_t size = -1;
+    if (part != "?" && part.getAsInteger(10, size))
+      size = -1;
+    dims.push_back(size);
+  }
+  return dims;
+}
+
+/// Parses the signature text (lib/Target/CPUPipeline.cpp writes it):
+/// `genc-signature N`, then `input NAME TYPE DIMS DIMNAMES`, `output NAME
+/// TYPE RANK DIMS`, `cache NAME`, `entry NAME` (starting another entry
+/// point), `session`, `weights BYTES [LAYOUT SAMPLEHASH PAYLOADHASH]`,
+/// `genc-version V`. Lines it does not know are skipped: inspect reports
+/// what it can read, the runtime is the one that must refuse.
+std::optional<Signature> parseSignature(StringRef text, std::string &error) {
+  Signature signature;
+  llvm::SmallVector<StringRef> lines;
+  text.split(lines, '\n', -1, false);
+  if (lines.empty() || !lines[0].starts_with("genc-signature ")) {
+    error = "its genc_signature does not start with a version line";
+    return std::nullopt;
+  }
+  signature.version = lines[0].drop_front(strlen("genc-signature ")).str();
+  signature.entryPoints.push_back({"main", {}, {}});
+  for (StringRef line : llvm::ArrayRef(lines).drop_front()) {
+    llvm::SmallVector<StringRef> f;
+    line.split(f, ' ');
+    EntryPoint &entry = signature.entryPoints.back();
+    if (f[0] == "session" && f.size() == 1) {
+      signature.forSession = true;
+    } else if (f[0] == "weights" && f.size() >= 2) {
+      uint64_t bytes;
+      if (!f[1].getAsInteger(10, bytes))
+        signature.weightsBytes = bytes;
+      if (f.size() == 5) {
+        signature.weightsLayout = f[2].str();
+        signature.weightsPayloadHash = f[4].str();
+      }
+    } else if (f[0] == "genc-version" && f.size() == 2) {
+      signature.gencVersion = f[1].str();
+    } else if (f[0] == "entry" && f.size() == 2) {
+      signature.entryPoints.push_back({f[1].str(), {}, {}});
+    } else if (f[0] == "cache" && f.size() == 2) {
+      for (Tensor &input : entry.inputs)
+        input.isCache |= input.name == f[1];
+    } else if (f[0] == "input" && f.size() == 5) {
+      Tensor input{f[1].str(), f[2].str(), parseDims(f[3]), {}, false};
+      llvm::SmallVector<StringRef> names;
+      if (f[4] != "-")
+        f[4].split(names, ',');
+      for (StringRef name : names)
+        input.dimNames.push_back(name == "-" ? "" : name.str());
+      input.dimNames.resize(input.dims.size());
+      entry.inputs.push_back(std::move(input));
+    } else if (f[0] == "output" && f.size() == 5) {
+      entry.outputs.push_back({f[1].str(), f[2].str(), parseDims(f[4]), {}, false});
+      entry.outputs.back().dimNames.resize(entry.outputs.back().dims.size());
+    }
+  }
+  return signature;
+}
+
+BuildInfo parseBuildInfo(StringRef text) {
+  BuildInfo info;
+  llvm::SmallVector<StringRef> lines;
+  text.split(lines, '\n', -1, false);
+  for (StringRef line : lines) {
+    auto [key, value] = line.split(' ');
+    if (key == "matmul") {
+      // matmul ENTRY LHS RHS RESULT NAME (the name last: it may hold spaces)
+      llvm::SmallVector<StringRef> f;
+      value.split(f, ' ', 4);
+      if (f.size() == 5)
+        info.matmuls.push_back({f[0].str(), f[1].str(), f[2].str(), f[3].str(), f[4].str()});
+      continue;
+    }
+    info.facts[key.str()] = value.str();
+  }
+  return info;
+}
+
+/// The NUL-terminated string the symbol `name` points at, from the file's
+/// symbol table or, for a stripped file, its dynamic one.
+std::optional<std::string> readStringSymbol(const llvm::object::ObjectFile &file, StringRef name) {
+  auto read = [&](const llvm::object::SymbolRef &symbol) -> std::optional<std::string> {
+    llvm::Expected<StringRef> symbolName = symbol.getName();
+    if (!symbolName || *symbolName != name) {
+      llvm::consumeError(symbolName.takeError());
+      return std::nullopt;
+    }
+    llvm::Expected<uint64_t> address = symbol.getAddress();
+    llvm::Expected<llvm::object::section_iterator> section = symbol.getSection();
+    if (!address || !section || *section == file.section_end()) {
+      llvm::consumeError(address.takeError());
+      llvm::consumeError(section.takeError());
+      return std::nullopt;
+    }
+    llvm::Expected<StringRef> contents = (*section)->getContents();
+    if (!contents) {
+      llvm::consumeError(contents.takeError());
+      return std::nullopt;
+    }
+    uint64_t offset = *address - (*section)->getAddress();
+    if (offset >= contents->size())
+      return std::nullopt;
+    StringRef rest = contents->drop_front(offset);
+    return rest.take_until([](char c) { return c == '\0'; }).str();
+  };
+  for (const llvm::object::SymbolRef &symbol : file.symbols())
+    if (auto text = read(symbol))
+      return text;
+  if (auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(&file))
+    for (const llvm::object::SymbolRef &symbol : elf->getDynamicSymbolIterators())
+      if (auto text = read(symbol))
+        return text;
+  return std::nullopt;
+}
+
+/// A program has an interpreter to load it; a shared library has none.
+bool isProgram(const llvm::object::ObjectFile &file) {
+  for (const llvm::object::SectionRef &section : file.sections())
+    if (llvm::Expected<StringRef> name = section.getName(); name && *name == ".interp")
+      return true;
+  return false;
+}
+
+/// The weights file beside the artifact: its size and SHA-256.
+struct WeightsFile {
+  std::string path;
+  bool exists = false;
+  uint64_t bytes = 0;
+  std::string sha256;
+};
+
+WeightsFile readWeights(const std::string &path) {
+  WeightsFile weights{path, false, 0, ""};
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return weights;
+  weights.exists = true;
+  StringRef data = (*buffer)->getBuffer();
+  weights.bytes = data.size();
+  llvm::SHA256 hash;
+  hash.update(data);
+  weights.sha256 = llvm::toHex(hash.final(), /*LowerCase=*/true);
+  return weights;
+}
+
+/// "batch", "4", "?" for each dim.
+std::vector<std::string> dimTexts(const Tensor &t) {
+  std::vector<std::string> texts;
+  for (size_t d = 0; d < t.dims.size(); ++d)
+    texts.push_back(t.dims[d] >= 0           ? std::to_string(t.dims[d])
+                    : !t.dimNames[d].empty() ? t.dimNames[d]
+                                             : "?");
+  return texts;
+}
+
+json::Value dimsJson(const Tensor &t) {
+  json::Array dims;
+  for (size_t d = 0; d < t.dims.size(); ++d) {
+    if (t.dims[d] >= 0)
+      dims.push_back(t.dims[d]);
+    else if (!t.dimNames[d].empty())
+      dims.push_back(t.dimNames[d]);
+    else
+      dims.push_back(nullptr);
+  }
+  return dims;
+}
+
+std::string entrySymbol(const EntryPoint &entry) {
+  return entry.name == "main" ? "genc_main" : "genc_main_" + entry.name;
+}
+
+/// "f32 x f32 -> f32".
+std::string precisionOf(const Matmul &m) { return m.lhs + " x " + m.rhs + " -> " + m.result; }
+
+/// The options `genc compile` was given, as it would be given them.
+std::string compileOptions(const BuildInfo &info) {
+  std::string text;
+  auto add = [&](StringRef key, StringRef option) {
+    std::string value = info.fact(key);
+    if (!value.empty())
+      text += (text.empty() ? "" : " ") + option.str() + value;
+  };
+  add("emit", "--emit=");
+  add("opt", "-O");
+  add("mcpu", "--mcpu=");
+  add("kv-cache", "--kv-cache=");
+  add("encoder", "--encoder ");
+  return text;
+}
+
+void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signature &signature,
+               const std::optional<BuildInfo> &info, const WeightsFile &weights) {
+  auto row = [&](StringRef label, const llvm::Twine &value) {
+    os << llvm::formatv("{0,-20}", (label + ":").str()) << value << "\n";
+  };
+  row("artifact", path + (program ? " (program)" : " (shared library)"));
+  if (info) {
+    row("compiled by",
+        "genc " + (signature.gencVersion.empty() ? info->fact("version") : signature.gencVersion));
+    row("model", info->fact("model"));
+    if (!info->fact("encoder").empty())
+      row("encoder", info->fact("encoder"));
+    row("options", compileOptions(*info));
+    row("target CPU", info->fact("cpu"));
+    llvm::SmallVector<StringRef> features;
+    StringRef(info->facts.count("features") ? info->facts.at("features") : "")
+        .split(features, ',', -1, false);
+    row("CPU features",
+        llvm::formatv("{0} ({1})", features.size(),
+                      info->fact("features").empty() ? "none recorded" : info->fact("features")));
+  } else {
+    row("compiled by",
+        (signature.gencVersion.empty() ? "an older genc" : "genc " + signature.gencVersion) +
+            " (no genc_build_info: options, target and matmuls unknown)");
+  }
+  row("signature", "genc-signature " + signature.version +
+                       (signature.forSession ? ", for a runtime session (KV cache in the "
+                                               "session's buffers)"
+                                             : ", tensors in and out"));
+  os << "entry points:\n";
+  for (const EntryPoint &entry : signature.entryPoints) {
+    os << "  " << entry.name << " (" << entrySymbol(entry) << ")\n";
+    auto tensors = [&](StringRef heading, const std::vector<Tensor> &list) {
+      os << "    " << heading << ":\n";
+      for (const Tensor &t : list)
+        os << llvm::formatv("      {0,-28} {1,-5} [{2}]{3}\n", t.name, t.dtype,
+                            llvm::join(dimTexts(t), ", "), t.isCache ? "  KV cache" : "");
+    };
+    tensors("inputs", entry.inputs);
+    tensors("outputs", entry.outputs);
+  }
+  if (!weights.exists) {
+    row("weights", weights.path + ": missing");
+  } else {
+    std::string payload;
+    if (signature.weightsBytes)
+      payload =
+          " (" + std::to_string(*signature.weightsBytes) + " bytes of weights" +
+          (signature.weightsLayout.empty() ? ""
+                                           : ", layout " + signature.weightsLayout +
+                                                 ", genc hash " + signature.weightsPayloadHash) +
+          ")";
+    row("weights", llvm::formatv("{0}, {1} bytes{2}", weights.path, weights.bytes, payload));
+    row("weights SHA-256", weights.sha256);
+  }
+  if (info) {
+    // Grouped by precision: a model's matmuls usually share one.
+    std::map<std::string, unsigned> counts;
+    for (const Matmul &m : info->matmuls)
+      ++counts[precisionOf(m)];
+    std::string text;
+    for (auto &[precision, count] : counts)
+      text += (text.empty() ? "" : "; ") + precision + ": " + std::to_string(count);
+    if (counts.size() == 1)
+      text = "all " + std::to_string(info->matmuls.size()) + " " + counts.begin()->first;
+    row("matmul precision", info->matmuls.empty() ? "no matmuls" : text);
+    row("attention rewrites",
+        info->fact("attention-rewrites").empty() ? "none" : info->fact("attention-rewrites"));
+  }
+}
+
+json::Value toJson(StringRef path, bool program, const Signature &signature,
+                   const std::optional<BuildInfo> &info, const WeightsFile &weights) {
+  json::Array entries;
+  for (const EntryPoint &entry : signature.entryPoints) {
+    auto tensors = [&](const std::vector<Tensor> &list, bool inputs) {
+      json::Array array;
+      for (const Tensor &t : list) {
+        json::Object o{{"name", t.name}, {"dtype", t.dtype}, {"dims", dimsJson(t)}};
+        if (inputs)
+          o["kv_cache"] = t.isCache;
+        array.push_back(std::move(o));
+      }
+      return array;
+    };
+    entries.push_back(json::Object{{"name", entry.name},
+                                   {"symbol", entrySymbol(entry)},
+                                   {"inputs", tensors(entry.inputs, true)},
+                                   {"outputs", tensors(entry.outputs, false)}});
+  }
+  json::Object weightsJson{{"file", weights.path}, {"exists", weights.exists}};
+  if (weights.exists) {
+    weightsJson["bytes"] = weights.bytes;
+    weightsJson["sha256"] = weights.sha256;
+  }
+  if (signature.weightsBytes)
+    weightsJson["payload_bytes"] = *signature.weightsBytes;
+  if (!signature.weightsLayout.empty()) {
+    weightsJson["layout"] = signature.weightsLayout;
+    weightsJson["genc_hash"] = signature.weightsPayloadHash;
+  }
+  json::Object root{
+      {"artifact", path},
+      {"kind", program ? "program" : "shared library"},
+      {"signature_version", signature.version},
+      {"genc_version", signature.gencVersion.empty()
+                           ? (info ? json::Value(info->fact("version")) : json::Value(nullptr))
+                           : json::Value(signature.gencVersion)},
+      {"session", signature.forSession},
+      {"entry_points", std::move(entries)},
+      {"weights", std::move(weightsJson)}};
+  if (!info) {
+    root["build"] = nullptr;
+    return root;
+  }
+  auto optional = [&](StringRef key) -> json::Value {
+    std::string value = info->fact(key);
+    return value.empty() ? json::Value(nullptr) : json::Value(value);
+  };
+  int64_t optLevel = -1;
+  StringRef(info->fact("opt")).getAsInteger(10, optLevel);
+  root["build"] = json::Object{{"genc_version", optional("version")},
+                               {"model", optional("model")},
+                               {"encoder", optional("encoder")},
+                               {"emit", optional("emit")},
+                               {"opt_level", optLevel},
+                               {"mcpu", optional("mcpu")},
+                               {"kv_cache", optional("kv-cache")}};
+  llvm::SmallVector<StringRef> features;
+  StringRef(info->facts.count("features") ? info->facts.at("features") : "")
+      .split(features, ',', -1, false);
+  json::Array featureArray;
+  for (StringRef feature : features)
+    featureArray.push_back(feature);
+  root["target"] = json::Object{{"cpu", optional("cpu")}, {"features", std::move(featureArray)}};
+  json::Array matmuls;
+  for (const Matmul &m : info->matmuls)
+    matmuls.push_back(json::Object{{"entry", m.entry},
+                                   {"name", m.name},
+                                   {"lhs", m.lhs},
+                                   {"rhs", m.rhs},
+                                   {"result", m.result}});
+  root["matmuls"] = std::move(matmuls);
+  json::Array rewrites;
+  if (std::string applied = info->fact("attention-rewrites"); !applied.empty() && applied != "none")
+    rewrites.push_back(applied);
+  root["attention_rewrites"] = std::move(rewrites);
+  return root;
+}
+
+int failWith(const llvm::Twine &message) {
+  llvm::errs() << "error: " << message << "\n";
+  return 1;
+}
+
+} // namespace
+
+int genc::driver::runInspect(int argc, char **argv) {
+  cl::OptionCategory &io = inputOutputCategory();
+  cl::opt<std::string> artifactPath(cl::Positional, cl::desc("<artifact.so | program>"),
+                                    cl::Required, cl::cat(io));
+  enum class Format { Text, Json };
+  cl::opt<Format> format("output-format", cl::desc("What stdout gets"), cl::init(Format::Text),
+                         cl::values(clEnumValN(Format::Text, "text", "lines for people"),
+                                    clEnumValN(Format::Json, "json", "one JSON object")),
+                         cl::cat(io));
+  hideOtherOptions();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "genc inspect: what a compiled artifact is (without running it)\n");
+
+  const std::string &path = artifactPath;
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return failWith("cannot read '" + path + "': " + buffer.getError().message());
+  auto file = llvm::object::ObjectFile::createObjectFile((*buffer)->getMemBufferRef());
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return failWith(path + ": not a genc artifact (not an ELF shared library or program)");
+  }
+  if (!llvm::isa<llvm::object::ELFObjectFileBase>(**file))
+    return failWith(path + ": not a genc artifact (not an ELF shared library or program)");
+  std::optional<std::string> signatureText = readStringSymbol(**file, "genc_signature");
+  if (!signatureText)
+    return failWith(path + ": not a genc artifact (it has no genc_signature; `genc compile` "
+                           "makes artifacts)");
+  std::string error;
+  std::optional<Signature> signature = parseSignature(*signatureText, error);
+  if (!signature)
+    return failWith(path + ": " + error);
+  std::optional<BuildInfo> info;
+  if (std::optional<std::string> text = readStringSymbol(**file, "genc_build_info"))
+    info = parseBuildInfo(*text);
+  bool program = isProgram(**file);
+  WeightsFile weights = readWeights(path + ".weights");
+
+  if (format == Format::Json)
+    llvm::outs() << llvm::formatv("{0:2}", toJson(path, program, *signature, info, weights))
+                 << "\n";
+  else
+    printText(llvm::outs(), path, program, *signature, info, weights);
+  return 0;
+}

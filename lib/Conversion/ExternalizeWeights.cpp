@@ -43,7 +43,10 @@ struct ExternalizeWeightsPass : genc::impl::ExternalizeWeightsBase<ExternalizeWe
     SmallVector<arith::ConstantOp> weights;
     fn.walk([&](arith::ConstantOp c) {
       auto type = dyn_cast<RankedTensorType>(c.getType());
-      if (type && type.hasStaticShape() && !type.getElementType().isInteger(1) &&
+      // Index tensors (shapes folded to constants) have no storage width:
+      // they stay in the code, as do i1 masks.
+      if (type && type.hasStaticShape() && type.getElementType().isIntOrFloat() &&
+          !type.getElementType().isInteger(1) &&
           isa<ElementsAttr>(c.getValue()) && storageBytes(type) >= minBytes &&
           !cast<ElementsAttr>(c.getValue()).isSplat())
         weights.push_back(c);

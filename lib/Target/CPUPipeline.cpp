@@ -199,6 +199,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   if (failed(applyCommandLineOptions(toLinalg, module)))
     return failure();
   toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg());
+  toLinalg.addNestedPass<func::FuncOp>(createFuseElementwise());
   toLinalg.addPass(createPackMatmulWeights());
   toLinalg.addPass(createExternalizeWeights());
   toLinalg.addPass(createCanonicalizerPass());

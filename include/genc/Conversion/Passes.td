@@ -57,6 +57,19 @@ def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwise : Pass<"genc-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuses chains of elementwise generics into one loop nest (exact)";
+  let description = [{
+    Runs linalg's elementwise fusion (a producer generic with parallel
+    loops merged into its consumer) where the producer's result has no
+    other use, so nothing is computed twice, and where neither generic is
+    a matmul marked `genc.matmul` for the CPU kernel. The fused generic
+    computes the same scalars in the same order: results are bit-identical.
+    Fewer intermediate tensors are written and read.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def FillPerUse : Pass<"genc-fill-per-use"> {
   let summary = "Gives every use of a filled tensor its own linalg.fill (exact)";
   let description = [{

@@ -1,0 +1,45 @@
+//===- FuseElementwise.cpp - one loop nest for a chain of elementwise ops ---===//
+//
+// genc-convert-to-linalg gives every op its own generic, so a chain such as
+// RMSNorm's pow, mean, add, sqrt, div and two muls writes and reads a whole
+// tensor between each pair. Upstream linalg's elementwise fusion merges a
+// producer generic into its consumer; this pass applies it where it cannot
+// cost anything: the producer's result has that one use (so nothing is
+// computed twice), and neither side is a matmul marked for the CPU kernel
+// (a fused matmul would no longer be one the kernel takes).
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_FUSEELEMENTWISE
+#include "genc/Conversion/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+
+namespace {
+
+bool isKernelMatmul(Operation *op) { return op && op->hasAttr(genc::kMatmulAttrName); }
+
+struct FuseElementwisePass : genc::impl::FuseElementwiseBase<FuseElementwisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    linalg::populateElementwiseOpsFusionPatterns(patterns, [](OpOperand *operand) {
+      Operation *producer = operand->get().getDefiningOp();
+      Operation *consumer = operand->getOwner();
+      return operand->get().hasOneUse() && !isKernelMatmul(producer) &&
+             !isKernelMatmul(consumer);
+    });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

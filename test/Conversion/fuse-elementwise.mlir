@@ -1,0 +1,43 @@
+// RUN: genc-opt --genc-convert-to-linalg --genc-fuse-elementwise --split-input-file %s | FileCheck %s
+
+// A chain of elementwise ops becomes one generic computing every step.
+// CHECK-LABEL: func.func @chain
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: arith.addf
+// CHECK: arith.mulf
+// CHECK: math.exp
+func.func @chain(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %a = genc.add %x, %y : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %m = genc.mul %a, %y : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e = genc.exp %m : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %e : tensor<?x8xf32>
+}
+
+// -----
+
+// A result read twice stays its own generic (fusing it would compute it
+// twice).
+// CHECK-LABEL: func.func @shared
+// CHECK-COUNT-3: linalg.generic
+func.func @shared(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %e = genc.exp %x : tensor<?x8xf32> -> tensor<?x8xf32>
+  %a = genc.add %e, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %m = genc.mul %e, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %a, %m : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// A matmul for the CPU kernel keeps its operands' producers apart and
+// stays a plain matmul generic, still marked.
+// CHECK-LABEL: func.func @matmul_input
+// CHECK: linalg.generic
+// CHECK: math.exp
+// CHECK: linalg.generic
+// CHECK-SAME: genc.matmul = "row_major"
+func.func @matmul_input(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x4xf32> {
+  %e = genc.exp %x : tensor<?x8xf32> -> tensor<?x8xf32>
+  %r = genc.matmul %e, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}

@@ -1,7 +1,7 @@
 //===- CPUPipeline.cpp - genc → LLVM dialect for the host CPU --------------===//
 //
-// genc-cleanup output → genc-convert-to-linalg → matmul weights packed into
-// panels → weights to a buffer → one-shot bufferization with
+// genc-cleanup output → genc-convert-to-linalg → elementwise chains fused →
+// matmul weights packed into panels → weights to a buffer → one-shot bufferization with
 // ownership-based deallocation → matmuls to kernel calls → loops → LLVM
 // dialect. Everything runs in-process.
 //

@@ -26,6 +26,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -455,6 +456,21 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   hash.update(buffer ? (*buffer)->getBuffer() : model);
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
+  // Weights in external data files: their size and time stand for their
+  // bytes (hashing gigabytes per command would cost more than it saves).
+  for (llvm::StringRef path : {model, llvm::StringRef(graph.encoder)})
+    for (const std::string &file : mlir::genc::listExternalDataFiles(path)) {
+      llvm::sys::fs::file_status status;
+      hash.update(file);
+      if (!llvm::sys::fs::status(file, status))
+        hash.update(std::to_string(status.getSize()) + "@" +
+                    std::to_string(status.getLastModificationTime().time_since_epoch().count()));
+    }
+  // Code for this machine's CPU: a cache shared with another CPU must not
+  // hand it instructions it lacks.
+  hash.update(llvm::sys::getHostCPUName());
+  for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+    hash.update((enabled ? "+" : "-") + feature.str());
   if (!graph.encoder.empty()) {
     auto encoder = llvm::MemoryBuffer::getFile(graph.encoder);
     hash.update("encoder:");

@@ -6,6 +6,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <string>
+#include <vector>
+
 namespace mlir::genc {
 
 /// Imports an ONNX model (`.onnx` protobuf, or `.onnxtext` in ONNX's text
@@ -18,6 +21,11 @@ FailureOr<OwningOpRef<ModuleOp>> importOnnxModel(StringRef path, MLIRContext &co
 /// Reads a serialized ONNX TensorProto (`.pb`, as in ONNX's test data) into
 /// an attribute. Errors name the file.
 FailureOr<ElementsAttr> importTensorFile(StringRef path, MLIRContext &context);
+
+/// The files a `.onnx` model's external data lives in, as paths beside the
+/// model, each once; empty for other models and for files that do not
+/// parse (importing them reports why).
+std::vector<std::string> listExternalDataFiles(StringRef path);
 
 } // namespace mlir::genc
 

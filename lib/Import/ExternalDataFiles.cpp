@@ -1,0 +1,69 @@
+//===- ExternalDataFiles.cpp - which files a model's weights live in -------===//
+//
+// genc's compile cache keys an artifact by the model's bytes; a model with
+// external data keeps its weights in other files, which the key must cover
+// too (or a changed weights file would reuse a stale artifact).
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Import/OnnxImporter.h"
+
+#include "onnx/onnx_pb.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+#include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <limits>
+#include <set>
+
+namespace {
+
+void collect(const onnx::GraphProto &graph, llvm::SetVector<std::string, std::vector<std::string>, std::set<std::string>> &locations) {
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    for (const auto &entry : tensor.external_data())
+      if (entry.key() == "location")
+        locations.insert(entry.value());
+  for (const onnx::NodeProto &node : graph.node())
+    for (const onnx::AttributeProto &attribute : node.attribute()) {
+      if (attribute.has_g())
+        collect(attribute.g(), locations);
+      for (const onnx::GraphProto &branch : attribute.graphs())
+        collect(branch, locations);
+      if (attribute.has_t())
+        for (const auto &entry : attribute.t().external_data())
+          if (entry.key() == "location")
+            locations.insert(entry.value());
+    }
+}
+
+} // namespace
+
+std::vector<std::string> mlir::genc::listExternalDataFiles(StringRef path) {
+  if (!path.ends_with(".onnx"))
+    return {};
+  int fd = ::open(path.str().c_str(), O_RDONLY);
+  if (fd < 0)
+    return {};
+  google::protobuf::io::FileInputStream fileStream(fd);
+  fileStream.SetCloseOnDelete(true);
+  google::protobuf::io::CodedInputStream coded(&fileStream);
+  coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  coded.SetRecursionLimit(100); // as the importer: deeper is refused there
+  onnx::ModelProto model;
+  if (!model.ParseFromCodedStream(&coded))
+    return {};
+  llvm::SetVector<std::string, std::vector<std::string>, std::set<std::string>> locations;
+  collect(model.graph(), locations);
+  llvm::SmallString<256> directory(path);
+  llvm::sys::path::remove_filename(directory);
+  std::vector<std::string> files;
+  for (const std::string &location : locations) {
+    llvm::SmallString<256> file(directory);
+    llvm::sys::path::append(file, location);
+    files.push_back(std::string(file));
+  }
+  return files;
+}

@@ -56,7 +56,7 @@ std::string runtimeLibDir() {
 /// system's clang driver (the one LLVM 22 ships): code generation itself is
 /// in-process.
 bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
-  std::string linker = "/usr/lib/llvm-22/bin/clang";
+  std::string linker = GENC_DEFAULT_LINKER;
   if (const char *env = std::getenv("GENC_LINKER"))
     linker = env;
   std::string libDir = runtimeLibDir();

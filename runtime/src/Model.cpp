@@ -60,6 +60,20 @@ bool parseUnsigned(const std::string &text, int base, uint64_t &value) {
   return errno == 0 && *end == '\0';
 }
 
+/// A comma-separated list of dims, "?" for a dynamic one, into `dims`.
+bool parseDims(const std::string &text, std::vector<int64_t> &dims) {
+  for (const std::string &d : split(text, ',')) {
+    uint64_t value;
+    if (d == "?")
+      dims.push_back(-1);
+    else if (parseUnsigned(d, 10, value) && value <= INT64_MAX)
+      dims.push_back(static_cast<int64_t>(value));
+    else
+      return false;
+  }
+  return true;
+}
+
 std::string hex(uint64_t value) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
@@ -90,6 +104,8 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
   bool sawWeights = false;
   while (std::getline(in, line)) {
     std::vector<std::string> f = split(line, ' ');
+    if (f.empty())
+      return bad("an empty line");
     genc::runtime::EntryPoint &entry = entryPoints.back();
     if (f[0] == "weights") {
       // weights <payload bytes> <layout version> <sample hash> <payload hash>
@@ -133,20 +149,19 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       return bad("'" + line + "'");
     if (f[0] == "input" && f.size() == 5) {
       InputSpec spec{f[1], dtype, {}, {}};
-      if (f[3] != "-")
-        for (const std::string &d : split(f[3], ','))
-          spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
+      if (f[3] != "-" && !parseDims(f[3], spec.dims))
+        return bad("'" + line + "'");
       if (f[4] != "-")
         for (const std::string &n : split(f[4], ','))
           spec.dimNames.push_back(n == "-" ? "" : n);
       spec.dimNames.resize(spec.dims.size());
       entry.inputs.push_back(spec);
     } else if (f[0] == "output" && f.size() == 5) {
-      OutputSpec spec{f[1], dtype, static_cast<size_t>(std::stoul(f[3])), {}};
-      if (f[4] != "-")
-        for (const std::string &d : split(f[4], ','))
-          spec.dims.push_back(d == "?" ? -1 : std::stoll(d));
-      if (spec.dims.size() != spec.rank)
+      uint64_t rank;
+      if (!parseUnsigned(f[3], 10, rank))
+        return bad("'" + line + "'");
+      OutputSpec spec{f[1], dtype, static_cast<size_t>(rank), {}};
+      if ((f[4] != "-" && !parseDims(f[4], spec.dims)) || spec.dims.size() != spec.rank)
         return bad("'" + line + "'");
       entry.outputs.push_back(spec);
     } else {

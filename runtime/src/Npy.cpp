@@ -57,25 +57,35 @@ extern "C" genc_status genc_tensor_load_npy(const char *path, genc_tensor **tens
   std::vector<int64_t> dims;
   std::stringstream shape(m[1].str());
   std::string item;
-  while (std::getline(shape, item, ','))
-    if (item.find_first_not_of(" ") != std::string::npos)
-      dims.push_back(std::stoll(item));
+  while (std::getline(shape, item, ',')) {
+    size_t first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
+    if (first == std::string::npos)
+      continue;
+    // Digits only: stoll would throw through the C API, or take a prefix.
+    std::string digits = item.substr(first, last - first + 1);
+    if (digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
+      return bad("shape entry '" + digits + "' is not a dimension");
+    dims.push_back(std::stoll(digits));
+  }
   const NpyType *type = nullptr;
   for (const auto &t : kTypes)
     if (descr == t.descr)
       type = &t;
   if (!type)
     return bad("dtype '" + descr + "' is not supported");
+  // The data's size is checked before allocating: a small file must not
+  // make the reader allocate what its shape claims.
+  size_t offset = start + headerLen, need = genc_dtype_size(type->dtype);
+  for (int64_t d : dims)
+    if (__builtin_mul_overflow(need, static_cast<size_t>(d), &need))
+      return bad("the shape's byte count overflows");
+  if (all.size() - offset != need)
+    return bad("the data is " + std::to_string(all.size() - offset) + " bytes, the shape needs " +
+               std::to_string(need));
   genc_tensor *t;
   if (genc_status s = genc::runtime::createTensor(type->dtype, dims.data(), dims.size(),
                                                  /*zero=*/false, &t))
     return s;
-  size_t offset = start + headerLen;
-  if (all.size() - offset != t->sizeBytes) {
-    genc_tensor_free(t);
-    return bad("the data is " + std::to_string(all.size() - offset) + " bytes, the shape needs " +
-               std::to_string(t->sizeBytes));
-  }
   std::memcpy(t->data, all.data() + offset, t->sizeBytes);
   *tensor = t;
   return GENC_OK;

@@ -34,6 +34,13 @@ genc_status genc::runtime::createTensor(genc_dtype dtype, const int64_t *dims, s
   for (size_t i = 0; i < rank; ++i)
     if (dims[i] < 0)
       return fail(GENC_ERROR_INVALID_ARGUMENT, "tensor dim " + std::to_string(i) + " is negative");
+  // A shape whose byte count wraps around would get a small buffer that
+  // every later use overruns.
+  size_t total = genc_dtype_size(dtype);
+  for (size_t i = 0; i < rank; ++i)
+    if (__builtin_mul_overflow(total, static_cast<size_t>(dims[i]), &total) ||
+        total > static_cast<size_t>(INT64_MAX))
+      return fail(GENC_ERROR_INVALID_ARGUMENT, "a tensor of this shape has more than 2^63 bytes");
   try {
     auto t = std::make_unique<genc_tensor>(dtype, std::vector<int64_t>(dims, dims + rank));
     t->sizeBytes = t->numElements() * genc_dtype_size(dtype);

@@ -83,6 +83,10 @@ bool link(Emit emit, StringRef object, StringRef output, std::string &error) {
   if (emit == Emit::Executable)
     args.append({"-rdynamic", "-lstdc++", "-ldl", "-lpthread"});
   args.push_back("-lm");
+  // A sanitized genc's kernels call the sanitizer runtime: an executable
+  // links it, a library finds it in the program that loads it.
+  if (StringRef(GENC_SANITIZE_LINK).size())
+    args.push_back(GENC_SANITIZE_LINK);
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0 && error.empty())
     error = "the linker (" + linker + ") failed with status " + std::to_string(rc);

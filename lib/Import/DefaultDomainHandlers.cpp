@@ -222,7 +222,14 @@ LogicalResult concat(NodeImporter &n) {
 
 /// Slice-10+: starts, ends, optional axes and steps as inputs.
 LogicalResult slice(NodeImporter &n) {
-  int64_t count = n.inputType(1).getRank() == 1 ? n.inputType(1).getDimSize(0) : -1;
+  if (n.inputType(1).getRank() != 1)
+    return n.emitError() << "starts must be a 1-D tensor";
+  // The default axes and steps are made with one entry per start: a length
+  // beyond the data's rank is malformed, not a request for that many.
+  int64_t count = n.inputType(1).getDimSize(0);
+  if (!ShapedType::isDynamic(count) && count > n.inputType(0).getRank())
+    return n.emitError() << "starts has " << count << " entries but the data has rank "
+                         << n.inputType(0).getRank();
   Value axes = n.optionalInput(3), steps = n.optionalInput(4);
   if ((!axes || !steps) && ShapedType::isDynamic(count))
     return n.emitError() << "starts has a dynamic length; give axes and steps explicitly";

@@ -71,7 +71,14 @@ FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, L
                             << " deep; genc reads ONNX text nested at most "
                             << kMaxTextNesting << " deep";
     onnx::OnnxParser parser(text.c_str());
-    auto status = parser.Parse(model->proto);
+    onnx::Common::Status status;
+    // The parser throws for some malformed numbers (std::stoll's
+    // out_of_range) instead of returning a status.
+    try {
+      status = parser.Parse(model->proto);
+    } catch (const std::exception &e) {
+      return emitError(loc) << path << ": not valid ONNX text: " << e.what();
+    }
     if (!status.IsOK())
       return emitError(loc) << path << ": not valid ONNX text: " << status.ErrorMessage();
     return model;

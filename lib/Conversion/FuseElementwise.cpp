@@ -4,9 +4,10 @@
 // RMSNorm's pow, mean, add, sqrt, div and two muls writes and reads a whole
 // tensor between each pair. Upstream linalg's elementwise fusion merges a
 // producer generic into its consumer; this pass applies it where it cannot
-// cost anything: the producer's result has that one use (so nothing is
-// computed twice), and neither side is a matmul marked for the CPU kernel
-// (a fused matmul would no longer be one the kernel takes).
+// cost anything: the producer's result has that one use and the consumer
+// reads each of its elements once (no broadcast, so nothing is computed
+// twice), and neither side is a matmul marked for the CPU kernel (a fused
+// matmul would no longer be one the kernel takes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,9 +34,12 @@ struct FuseElementwisePass : genc::impl::FuseElementwiseBase<FuseElementwisePass
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, [](OpOperand *operand) {
       Operation *producer = operand->get().getDefiningOp();
-      Operation *consumer = operand->getOwner();
-      return operand->get().hasOneUse() && !isKernelMatmul(producer) &&
-             !isKernelMatmul(consumer);
+      auto consumer = dyn_cast<linalg::LinalgOp>(operand->getOwner());
+      // A consumer reading through a broadcast (RMSNorm's [B, S, 1] scale
+      // into [B, S, D]) would recompute the producer for every copy.
+      return consumer && operand->get().hasOneUse() &&
+             consumer.getMatchingIndexingMap(operand).isPermutation() &&
+             !isKernelMatmul(producer) && !isKernelMatmul(consumer);
     });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

@@ -2,11 +2,13 @@
 
 // A chain of elementwise ops becomes one generic computing every step.
 // CHECK-LABEL: func.func @chain
-// CHECK-COUNT-1: linalg.generic
-// CHECK-NOT: linalg.generic
+// CHECK: linalg.generic
 // CHECK: arith.addf
 // CHECK: arith.mulf
 // CHECK: math.exp
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return
 func.func @chain(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %a = genc.add %x, %y : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   %m = genc.mul %a, %y : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
@@ -25,6 +27,18 @@ func.func @shared(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
   %a = genc.add %e, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   %m = genc.mul %e, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   return %a, %m : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// A consumer that broadcasts the producer's result does not absorb it: the
+// producer would run once per broadcast copy.
+// CHECK-LABEL: func.func @broadcast
+// CHECK-COUNT-2: linalg.generic
+func.func @broadcast(%x: tensor<?x8xf32>, %s: tensor<?x1xf32>) -> tensor<?x8xf32> {
+  %r = genc.sqrt %s : tensor<?x1xf32> -> tensor<?x1xf32>
+  %d = genc.div %x, %r : (tensor<?x8xf32>, tensor<?x1xf32>) -> tensor<?x8xf32>
+  return %d : tensor<?x8xf32>
 }
 
 // -----

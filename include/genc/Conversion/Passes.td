@@ -62,8 +62,9 @@ def FuseElementwise : Pass<"genc-fuse-elementwise", "func::FuncOp"> {
   let description = [{
     Runs linalg's elementwise fusion (a producer generic with parallel
     loops merged into its consumer) where the producer's result has no
-    other use, so nothing is computed twice, and where neither generic is
-    a matmul marked `genc.matmul` for the CPU kernel. The fused generic
+    other use and the consumer reads it without broadcasting (a
+    permutation map), so nothing is computed twice, and where neither
+    generic is a matmul marked `genc.matmul` for the CPU kernel. The fused generic
     computes the same scalars in the same order: results are bit-identical.
     Fewer intermediate tensors are written and read.
   }];

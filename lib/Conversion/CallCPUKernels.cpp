@@ -9,6 +9,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
 
+#include <algorithm>
+
 namespace mlir::genc {
 #define GEN_PASS_DEF_CALLCPUKERNELS
 #include "genc/Conversion/Passes.h.inc"
@@ -77,8 +79,13 @@ void callIndexErrorKernel(ModuleOp module) {
     return;
   func::FuncOp kernel = declareIndexErrorKernel(module);
   std::string table;
-  for (auto [check, op] : llvm::enumerate(reports)) {
-    table += std::to_string(check) + " " + op.getMessage().str() + "\n";
+  // Numbered from 1: a zeroed context (failed_check 0) means no failure.
+  for (auto [index, op] : llvm::enumerate(reports)) {
+    int64_t check = static_cast<int64_t>(index) + 1;
+    // One line per check: a node name with a newline must not shift them.
+    std::string message = op.getMessage().str();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    table += std::to_string(check) + " " + message + "\n";
     OpBuilder b(op);
     Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
     Value number = arith::ConstantIntOp::create(b, op.getLoc(), check, 64);

@@ -597,7 +597,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   }
   // The call runs on the caller's pool (the model's, or a session's): the
   // artifact keeps no threads of its own, so two sessions can run it at once.
-  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/-1, 0, 0};
+  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/0, 0, 0};
   std::vector<void *> args;
   if (!entry.outputs.empty())
     args.push_back(results.data());
@@ -663,7 +663,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
       m->freeResult(r.allocated);
   // An index check failed: the results were computed with zeros in place
   // of what lay out of bounds, and are nobody's to use.
-  if (context.failed_check >= 0) {
+  if (context.failed_check != 0) {
     for (size_t k = 0; k < rs.size(); ++k) {
       genc_tensor_free(outputs[k]);
       outputs[k] = nullptr;

@@ -23,19 +23,38 @@ func.func @gather(%table: tensor<1024x16xf32>, %ids: tensor<?x?xi64>) -> tensor<
 
 // -----
 
+// Rotary reads a cos/sin row per position id only below the tables' length
+// (no counting from the end), both rows under one check.
+// CHECK-LABEL: func.func @rotary
+// CHECK: %[[ROWS:.+]] = arith.constant 128 : index
+// CHECK: linalg.generic
+// CHECK: %[[P:.+]] = arith.index_cast
+// CHECK: %[[OK:.+]] = arith.cmpi ult, %[[P]], %[[ROWS]] : index
+// CHECK: scf.if %[[OK]] -> (f32, f32)
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "rotary embedding node 'rope' of model.onnx: position id {index} is past the cos/sin tables of {bound} positions"}
+func.func @rotary(%x: tensor<?x8x?x16xf32>, %cos: tensor<128x8xf32>, %sin: tensor<128x8xf32>, %pos: tensor<?x?xi64>) -> tensor<?x8x?x16xf32> {
+  %r = genc.rotary %x, %cos, %sin positions(%pos) : (tensor<?x8x?x16xf32>, tensor<128x8xf32>, tensor<128x8xf32>, tensor<?x?xi64>) -> tensor<?x8x?x16xf32> loc(#rope)
+  return %r : tensor<?x8x?x16xf32>
+}
+#rope = loc("rope"("model.onnx":0:0))
+
+// -----
+
 // genc-call-cpu-kernels: each report calls genc_index_error with the
-// function's context and the report's number; the messages go to the
-// artifact's genc_checks text, one "<number> <message>" line each.
+// function's context and the report's number (from 1: a zeroed context
+// means no failure); the messages go to the artifact's genc_checks text,
+// one "<number> <message>" line each (a newline in a message becomes a
+// space).
 // CALL-LABEL: func.func @reports
 // CALL-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[I:[^:]+]]: i64, %[[N:[^:]+]]: i64)
-// CALL: %[[C0:.+]] = arith.constant 0 : i64
-// CALL: call @genc_index_error(%[[CTX]], %[[C0]], %[[I]], %[[N]])
 // CALL: %[[C1:.+]] = arith.constant 1 : i64
-// CALL: call @genc_index_error(%[[CTX]], %[[C1]], %[[N]], %[[I]])
+// CALL: call @genc_index_error(%[[CTX]], %[[C1]], %[[I]], %[[N]])
+// CALL: %[[C2:.+]] = arith.constant 2 : i64
+// CALL: call @genc_index_error(%[[CTX]], %[[C2]], %[[N]], %[[I]])
 // CALL: func.func private @genc_index_error(!llvm.ptr, i64, i64, i64)
-// CALL: llvm.mlir.global external constant @genc_checks("0 first {index}\0A1 second {bound}\0A\00")
+// CALL: llvm.mlir.global external constant @genc_checks("1 first {index}\0A2 second {bound} on two lines\0A\00")
 func.func @reports(%i: i64, %n: i64) {
   genc.index_out_of_bounds %i, %n {message = "first {index}"}
-  genc.index_out_of_bounds %n, %i {message = "second {bound}"}
+  genc.index_out_of_bounds %n, %i {message = "second {bound}\non two lines"}
   return
 }

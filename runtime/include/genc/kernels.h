@@ -26,9 +26,10 @@ typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, v
 
 /* What a call of compiled code runs with: its caller's thread pool.
  * `parallel_for` NULL (or a NULL context) runs the kernels serially. The
- * caller sets `failed_check` to -1; compiled code that meets an index out
- * of range (genc_index_error) records the first such check there, with the
- * index and the dimension's size, and the caller fails the call. */
+ * caller sets `failed_check` to 0 (a zeroed context is right); compiled
+ * code that meets an index out of range (genc_index_error) records the
+ * first such check there (numbered from 1), with the index and the
+ * dimension's size, and the caller fails the call. */
 typedef struct genc_context {
   genc_parallel_for_fn parallel_for;
   void *pool;
@@ -39,7 +40,7 @@ typedef struct genc_context {
 
 /* Called by compiled code, in place of reading outside a buffer, when the
  * index it took from data is not in [0, bound) (after counting a negative
- * one from the end where the op allows it). `check` numbers the line of
+ * one from the end where the op allows it). `check` (from 1) numbers the line of
  * the artifact's `genc_checks` text ("<check> <message>") that names the
  * ONNX node. */
 void genc_index_error(genc_context *context, int64_t check, int64_t index, int64_t bound);

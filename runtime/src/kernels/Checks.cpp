@@ -25,7 +25,7 @@ extern "C" void genc_index_error(genc_context *context, int64_t check, int64_t i
   }
   // The first failure of a call is reported; kernels may run on several
   // threads.
-  int64_t none = -1;
+  int64_t none = 0;
   if (__atomic_compare_exchange_n(&context->failed_check, &none, check, /*weak=*/false,
                                   __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
     context->failed_index = index;

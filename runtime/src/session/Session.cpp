@@ -148,7 +148,7 @@ Session::Session(genc_model &model, const SessionOptions &options)
       logitsOutput = k;
   for (size_t k = 0; k < model.main().outputs.size(); ++k) {
     const OutputSpec &out = model.main().outputs[k];
-    if (out.name == "cross_attentions" && out.dtype == GENC_F32 && out.rank == 3)
+    if (encoder && out.name == "cross_attentions" && out.dtype == GENC_F32 && out.rank == 3)
       crossOutput = k;
   }
   if (logitsOutput == kNone && !model.main().outputs.empty())
@@ -166,7 +166,8 @@ Session::~Session() = default;
 int64_t Session::length(int64_t row) const { return total - padding.at(row); }
 
 void Session::checkTokens(std::span<const int64_t> tokens) const {
-  // The compiled embedding lookup does not check its indices.
+  // Compiled code would fail the step on such an id too (an index check);
+  // refusing it first keeps the session as it was and names the vocabulary.
   for (int64_t t : tokens)
     if (t < 0 || (vocab > 0 && t >= vocab))
       throw Error("token id " + str(t) + " is outside the model's vocabulary (" + str(vocab) +
@@ -237,21 +238,23 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
                 str(positionsOut) + ", " + str(vocab) + "] for " + str(n) + " rows of " +
                 str(count) + " tokens");
   }
+  // Every output is checked before anything the session keeps changes.
+  const genc_tensor *cross = crossOutput == kNone ? nullptr : outputs[crossOutput];
+  if (cross && (cross->dims[0] != n || cross->dims[1] < 1 || cross->dims[2] != encodedLength)) {
+    std::string shape = "[" + str(cross->dims[0]) + ", " + str(cross->dims[1]) + ", " +
+                        str(cross->dims[2]) + "]";
+    freeOutputs();
+    throw Error("the model's cross_attentions have shape " + shape + " for " + str(n) +
+                " rows and a source of " + str(encodedLength) + " tokens");
+  }
   out.resize(n * keep * vocab);
   const auto *data = reinterpret_cast<const float *>(logits->data);
   for (int64_t r = 0; r < n; ++r)
     std::memcpy(out.data() + r * keep * vocab,
                 data + (r * positionsOut + positionsOut - keep) * vocab,
                 sizeof(float) * keep * vocab);
-  if (crossOutput != kNone) {
-    const genc_tensor *cross = outputs[crossOutput];
+  if (cross) {
     const int64_t at = cross->dims[1];
-    if (cross->dims[0] != n || at < 1 || cross->dims[2] != encodedLength) {
-      freeOutputs();
-      throw Error("the model's cross_attentions have shape [" + str(cross->dims[0]) + ", " +
-                  str(at) + ", " + str(cross->dims[2]) + "] for " + str(n) + " rows and a " +
-                  "source of " + str(encodedLength) + " tokens");
-    }
     lastCross.resize(n * encodedLength);
     const auto *weights = reinterpret_cast<const float *>(cross->data);
     for (int64_t r = 0; r < n; ++r)
@@ -266,8 +269,8 @@ void Session::encode(const std::vector<int64_t> &source) {
     throw Error("the model has no encoder: it generates from a prompt alone");
   if (source.empty())
     throw Error("the source is empty: give at least one token");
-  // Encoder-decoders share one vocabulary; the compiled lookup does not check.
-  checkTokens(source);
+  // Not checked against the decoder's vocabulary: an encoder may have its
+  // own, and its compiled lookup checks the ids (the call fails naming it).
   reset();
   encodedLength = 0;
   const int64_t length = static_cast<int64_t>(source.size());

@@ -176,8 +176,12 @@ public:
 
   size_t numInputs() const { return genc_model_num_inputs(get()); }
   size_t numOutputs() const { return genc_model_num_outputs(get()); }
-  std::string_view inputName(size_t i) const { return genc_model_input_name(get(), i); }
-  std::string_view outputName(size_t i) const { return genc_model_output_name(get(), i); }
+  static std::string_view orEmpty(const char *name) { return name ? name : ""; }
+  /// "" past the last input or output.
+  std::string_view inputName(size_t i) const { return orEmpty(genc_model_input_name(get(), i)); }
+  std::string_view outputName(size_t i) const {
+    return orEmpty(genc_model_output_name(get(), i));
+  }
 
   /// Runs on `inputs` in signature order; returns the outputs in order.
   std::vector<Tensor> run(std::span<const Tensor> inputs) {

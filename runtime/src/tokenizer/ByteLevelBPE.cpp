@@ -260,11 +260,17 @@ public:
     return value->asBool();
   }
 
+  /// Ids index tables the tokenizer allocates: a hostile file must not
+  /// make it allocate gigabytes (the largest real vocabularies hold a few
+  /// hundred thousand tokens).
+  static constexpr int32_t kMaxTokenId = 1 << 24;
+
   int32_t tokenId(const Value &value, const std::string &field) const {
     expectKind(value, Value::Kind::Number, field);
     double id = value.asNumber();
-    if (id < 0 || id > INT32_MAX || std::floor(id) != id)
-      fail(field + " is " + std::to_string(id) + ", not a token id");
+    if (id < 0 || id >= kMaxTokenId || std::floor(id) != id)
+      fail(field + " is " + std::to_string(id) + ", not a token id (0 to " +
+           std::to_string(kMaxTokenId - 1) + ")");
     return static_cast<int32_t>(id);
   }
 
@@ -416,8 +422,8 @@ void ByteLevelBpeTokenizer::readModel(const Value &model, const Reader &reader) 
     vocab.emplace(token, id);
     largestId = std::max(largestId, id);
   }
-  bytesOfId.assign(largestId + 1, std::string());
-  idExists.assign(largestId + 1, false);
+  bytesOfId.assign(size_t(largestId) + 1, std::string());
+  idExists.assign(size_t(largestId) + 1, false);
   for (const auto &[token, id] : vocab) {
     bytesOfId[id] = bytesOfToken(token);
     idExists[id] = true;
@@ -512,8 +518,8 @@ void ByteLevelBpeTokenizer::readAddedTokens(const Value &tokens, const Reader &r
     if (added.content.empty())
       reader.fail(field + ".content is empty");
     if (added.id >= static_cast<int32_t>(bytesOfId.size())) {
-      bytesOfId.resize(added.id + 1);
-      idExists.resize(added.id + 1, false);
+      bytesOfId.resize(size_t(added.id) + 1);
+      idExists.resize(size_t(added.id) + 1, false);
     }
     // An added token's content wins over a vocabulary entry with its id.
     bytesOfId[added.id] = bytesOfToken(added.content);

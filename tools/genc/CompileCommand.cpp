@@ -506,10 +506,18 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   // two that compile the same model at once write different files.
   std::string staging = artifact + "." + std::to_string(llvm::sys::Process::getProcessId()) +
                         ".tmp.so";
-  if (compileModel(model, staging, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph))
+  // A failed compile leaves nothing behind in the shared cache.
+  auto discardStaging = [&] {
+    llvm::sys::fs::remove(staging);
+    llvm::sys::fs::remove(staging + ".weights");
+  };
+  if (compileModel(model, staging, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph)) {
+    discardStaging();
     return std::nullopt;
+  }
   if (std::error_code ec = llvm::sys::fs::rename(staging + ".weights", artifact + ".weights");
       ec || (ec = llvm::sys::fs::rename(staging, artifact))) {
+    discardStaging();
     llvm::errs() << "error: cannot put the compiled model in genc's cache (" << dir << "): "
                  << ec.message() << "\n";
     return std::nullopt;

@@ -52,6 +52,13 @@ public:
       }
     return nullptr;
   }
+  /// Gives every kept block back to malloc.
+  void drain() {
+    Lock lock(busy);
+    for (int i = 0; i < count; ++i)
+      std::free(static_cast<char *>(slots[i].block) - kAlignment);
+    count = 0;
+  }
   /// Keeps `ptr`; returns the oldest block when there is no room for it.
   void *keep(void *ptr) {
     Lock lock(busy);
@@ -85,6 +92,12 @@ private:
 };
 
 BlockCache cache;
+
+/// The cache lives in the artifact, which is unloaded when its last model
+/// and result are freed: its blocks go back to malloc first, or every
+/// load and unload of a model would leak up to kSlots of them. (A
+/// destructor function, not a C++ one: the kernels need no C++ runtime.)
+__attribute__((destructor)) void drainCache() { cache.drain(); }
 
 void release(void *ptr) {
   if (ptr)

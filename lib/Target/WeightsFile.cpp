@@ -37,7 +37,32 @@ void readPayload(ArrayRef<Piece> pieces, uint64_t offset, MutableArrayRef<char> 
 }
 } // namespace
 
+static FailureOr<genc::WeightsDigest> computeDigest(ModuleOp module, std::string &error);
+
+/// Where digestWeights keeps a module's digest: [size, sample, payload].
+static constexpr StringLiteral kDigestAttr = "genc.weights_digest";
+
 FailureOr<genc::WeightsDigest> genc::digestWeights(ModuleOp module, std::string &error) {
+  // Hashing every byte again for the weights file would double the cost
+  // for gigabytes of weights.
+  if (auto kept = module->getAttrOfType<DenseI64ArrayAttr>(kDigestAttr);
+      kept && kept.size() == 3)
+    return WeightsDigest{static_cast<uint64_t>(kept[0]), static_cast<uint64_t>(kept[1]),
+                         static_cast<uint64_t>(kept[2])};
+  FailureOr<WeightsDigest> digest = computeDigest(module, error);
+  if (succeeded(digest))
+    module->setAttr(kDigestAttr,
+                    DenseI64ArrayAttr::get(module.getContext(),
+                                           {static_cast<int64_t>(digest->payloadSize),
+                                            static_cast<int64_t>(digest->sampleHash),
+                                            static_cast<int64_t>(digest->payloadHash)}));
+  return digest;
+}
+
+/// digestWeights, computed.
+static FailureOr<genc::WeightsDigest> computeDigest(ModuleOp module, std::string &error) {
+  using genc::WeightsDigest;
+  using genc::getConstantBytes;
   auto table = module->getAttrOfType<ArrayAttr>("genc.weights");
   auto size = module->getAttrOfType<IntegerAttr>("genc.weights_size");
   WeightsDigest digest;

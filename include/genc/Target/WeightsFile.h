@@ -28,7 +28,9 @@ struct WeightsDigest {
 };
 
 /// The digest of the payload `module`'s `genc.weights` table describes
-/// (every byte is hashed, without laying the payload out in memory).
+/// (every byte is hashed, without laying the payload out in memory). The
+/// first call keeps it on the module (`genc.weights_digest`); later calls
+/// read it back instead of hashing the weights again.
 FailureOr<WeightsDigest> digestWeights(ModuleOp module, std::string &error);
 
 /// The signature lines that bind an artifact to its weights file:

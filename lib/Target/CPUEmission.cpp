@@ -62,19 +62,29 @@ createTargetMachine(const genc::CPUTargetOptions &options, std::string &error) {
 
 /// `void genc_main(void **args)`: calls `_mlir_ciface_genc_model` with args[i]
 /// as its i-th pointer parameter, so the runtime needs one signature; and
-/// `genc_main_<name>` for each other entry point `genc_model_<name>`.
-static void addPackedEntryPoints(llvm::Module &module) {
-  std::string prefix = ("_mlir_ciface_" + genc::kCompiledModelName).str();
-  SmallVector<llvm::Function *> entryPoints;
-  for (llvm::Function &fn : module)
-    if (fn.getName().starts_with(prefix) && !fn.isDeclaration())
-      entryPoints.push_back(&fn);
+/// `genc_main_<name>` for each entry point the signature lists
+/// (`entry <name>`, compiled as `genc_model_<name>`): the runtime binds the
+/// signature's list, so the list is what makes the symbols.
+static LogicalResult addPackedEntryPoints(llvm::Module &module, StringRef signature,
+                                          Location loc) {
+  SmallVector<std::string> suffixes = {""};
+  SmallVector<StringRef> lines;
+  signature.split(lines, '\n');
+  for (StringRef line : lines)
+    if (line.consume_front("entry "))
+      suffixes.push_back(("_" + line).str());
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  for (llvm::Function *ciface : entryPoints) {
-    std::string name = "genc_main" + ciface->getName().drop_front(prefix.size()).str();
-    auto *packed = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, module);
+  for (const std::string &suffix : suffixes) {
+    std::string compiled = ("_mlir_ciface_" + genc::kCompiledModelName + suffix).str();
+    llvm::Function *ciface = module.getFunction(compiled);
+    if (!ciface || ciface->isDeclaration())
+      return emitError(loc) << "internal error: the signature lists an entry point that "
+                               "was not compiled ("
+                            << compiled << ")";
+    auto *packed = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                          "genc_main" + suffix, module);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
     llvm::SmallVector<llvm::Value *> args;
     for (unsigned i = 0; i < ciface->arg_size(); ++i) {
@@ -84,6 +94,7 @@ static void addPackedEntryPoints(llvm::Module &module) {
     b.CreateCall(ciface, args);
     b.CreateRetVoid();
   }
+  return success();
 }
 
 /// The CPU features `machine` compiles for, sorted: the host's (as CPUID
@@ -122,7 +133,8 @@ std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLV
   std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx);
   if (!llvmModule)
     return nullptr;
-  addPackedEntryPoints(*llvmModule);
+  if (failed(addPackedEntryPoints(*llvmModule, signature, module.getLoc())))
+    return nullptr;
   // The caller only learns that translation failed: the reasons go out as
   // diagnostics at the module.
   std::string error;

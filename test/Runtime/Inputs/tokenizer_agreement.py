@@ -227,7 +227,9 @@ def main():
                 fixture_lines = f.read().split("\n")
             ok &= check_model(args.tool, "fixture", model, fixture_lines + TRICKY, rng)
         else:
-            print("fixture: absent, skipped")
+            # The fixtures are committed: their absence is a broken checkout.
+            print("fixture: FAILED, models/fixtures/tokenizer.model or heldout.txt is missing")
+            ok = False
 
     print("all models agree" if ok else "FAILED: some models disagree")
     return 0 if ok else 1

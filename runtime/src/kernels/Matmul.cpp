@@ -175,10 +175,15 @@ void vectorRows(const Problem &p, int64_t row0, int64_t rows, int64_t col0, cons
   }
 }
 
-bool hasAVX512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
+/// Asked once, when the artifact loads: a function-local static would be
+/// initialized by every pool thread at once, since the kernels are built
+/// without thread-safe statics (ThreadSanitizer's finding).
+const bool kHasAVX512 = [] {
+  __builtin_cpu_init(); // may run before the CPU model's own constructor
+  return __builtin_cpu_supports("avx512f") != 0;
+}();
+
+bool hasAVX512() { return kHasAVX512; }
 
 /// Rows [row0, row0+rows) × panel `panel` of one problem.
 void product(const Problem &p, int64_t row0, int64_t rows, int64_t panel) {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds genc with ASan+UBSan (scripts/build.sh --sanitize: genc, genc-opt,
+# the runtime, the kernels artifacts link, the test programs) and runs lit
+# on a part of the suite, any sanitizer report failing its test.
+# Usage: scripts/test-sanitized.sh [LIT PATHS...]   (default: test/Runtime
+#   test/Import test/fuzz; paths relative to test/)
+# Build dir: $GENC_BUILD_DIR or build-asan/. Not part of .ci/run: the
+# sanitized build is a full rebuild, and the whole suite runs 2-3x slower.
+# Needs clang's sanitizer runtimes (Debian: libclang-rt-22-dev).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export GENC_BUILD_DIR=${GENC_BUILD_DIR:-$root/build-asan}
+nice -n 10 bash "$root/scripts/build.sh" --sanitize genc genc-opt genc_run_model_example \
+  genc-runtime-tests genc-session-check genc-tokenize genc-lifetime-check genc-concurrent-check
+# Leaks count; a finding stops the program with a stack (lit shows it).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# resource-limits.test runs genc under `ulimit -v`, which leaves no room
+# for ASan's shadow memory.
+if [ -z "${LIT_FILTER_OUT:-}" ]; then
+  export LIT_FILTER_OUT=resource-limits
+fi
+paths=()
+for p in "${@:-Runtime Import fuzz}"; do
+  for q in $p; do paths+=("$GENC_BUILD_DIR/test/$q"); done
+done
+/usr/lib/llvm-22/bin/lit -sv "${paths[@]}"

@@ -24,6 +24,33 @@ std::unique_ptr<genc_tensor> view(genc_dtype dtype, std::vector<int64_t> dims, v
 }
 
 std::string str(int64_t v) { return std::to_string(v); }
+
+/// What one call of an entry point returned, freed with it.
+struct CallResults {
+  explicit CallResults(size_t count) : tensors(count, nullptr) {}
+  CallResults(const CallResults &) = delete;
+  CallResults &operator=(const CallResults &) = delete;
+  ~CallResults() {
+    for (genc_tensor *t : tensors)
+      genc_tensor_free(t);
+  }
+  const genc_tensor *operator[](size_t k) const { return tensors[k]; }
+  std::vector<genc_tensor *> tensors;
+};
+
+/// Calls `entry` on `inputs` (in the entry point's order) on `pool`;
+/// throws the runtime's message when the call fails.
+std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
+                                  const std::vector<std::unique_ptr<genc_tensor>> &inputs) {
+  std::vector<const genc_tensor *> pointers;
+  for (const auto &t : inputs)
+    pointers.push_back(t.get());
+  auto results = std::make_unique<CallResults>(entry.outputs.size());
+  if (runModel(model, entry, pool, pointers.data(), pointers.size(), results->tensors.data()) !=
+      GENC_OK)
+    throw Error(genc_status_message());
+  return results;
+}
 } // namespace
 
 /// One cache input's buffer: [max_rows, heads, max_context, head_size].
@@ -216,34 +243,20 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
         tensors.push_back(view(v->dtype, std::move(dims), v->data.data()));
       }
   }
-  std::vector<const genc_tensor *> inputs;
-  for (auto &t : tensors)
-    inputs.push_back(t.get());
-  std::vector<genc_tensor *> outputs(model.main().outputs.size(), nullptr);
-  genc_status status = runModel(model, model.main(), *pool, inputs.data(), inputs.size(), outputs.data());
-  auto freeOutputs = [&] {
-    for (genc_tensor *t : outputs)
-      genc_tensor_free(t);
-  };
-  if (status != GENC_OK) {
-    freeOutputs();
-    throw Error(genc_status_message());
-  }
-  const genc_tensor *logits = outputs[logitsOutput];
+  std::unique_ptr<CallResults> outputs = call(model, model.main(), *pool, tensors);
+  const genc_tensor *logits = (*outputs)[logitsOutput];
   const int64_t positionsOut = logits->dims[1];
   vocab = logits->dims[2];
   if (logits->dims[0] != n || positionsOut < keep) {
-    freeOutputs();
     throw Error("the model's logits have shape [" + str(logits->dims[0]) + ", " +
                 str(positionsOut) + ", " + str(vocab) + "] for " + str(n) + " rows of " +
                 str(count) + " tokens");
   }
   // Every output is checked before anything the session keeps changes.
-  const genc_tensor *cross = crossOutput == kNone ? nullptr : outputs[crossOutput];
+  const genc_tensor *cross = crossOutput == kNone ? nullptr : (*outputs)[crossOutput];
   if (cross && (cross->dims[0] != n || cross->dims[1] < 1 || cross->dims[2] != encodedLength)) {
     std::string shape = "[" + str(cross->dims[0]) + ", " + str(cross->dims[1]) + ", " +
                         str(cross->dims[2]) + "]";
-    freeOutputs();
     throw Error("the model's cross_attentions have shape " + shape + " for " + str(n) +
                 " rows and a source of " + str(encodedLength) + " tokens");
   }
@@ -261,7 +274,6 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
       std::memcpy(lastCross.data() + r * encodedLength,
                   weights + (r * at + at - 1) * encodedLength, sizeof(float) * encodedLength);
   }
-  freeOutputs();
 }
 
 void Session::encode(const std::vector<int64_t> &source) {
@@ -278,38 +290,22 @@ void Session::encode(const std::vector<int64_t> &source) {
   std::vector<std::unique_ptr<genc_tensor>> tensors;
   for (const InputSpec &in : encoder->inputs)
     tensors.push_back(view(GENC_I64, {1, length}, in.name == "input_ids" ? ids.data() : mask.data()));
-  std::vector<const genc_tensor *> inputs;
-  for (auto &t : tensors)
-    inputs.push_back(t.get());
-  std::vector<genc_tensor *> outputs(encoder->outputs.size(), nullptr);
-  genc_status status = runModel(model, *encoder, *pool, inputs.data(), inputs.size(), outputs.data());
-  auto freeOutputs = [&] {
-    for (genc_tensor *t : outputs)
-      genc_tensor_free(t);
-  };
-  if (status != GENC_OK) {
-    freeOutputs();
-    throw Error(genc_status_message());
-  }
+  std::unique_ptr<CallResults> outputs = call(model, *encoder, *pool, tensors);
   for (auto &v : sourceValues) {
-    const genc_tensor *t = outputs[v->encoderOutput];
+    const genc_tensor *t = (*outputs)[v->encoderOutput];
     const InputSpec &spec = model.main().inputs[v->input];
     v->dims = t->dims;
     // A dynamic first dimension is the batch: one source is one row, which
     // every row of a step reads.
     v->perRow = !spec.dims.empty() && spec.dims[0] < 0;
-    if (v->perRow && (t->dims.empty() || t->dims[0] != 1)) {
-      std::string name = spec.name;
-      freeOutputs();
-      throw Error("the encoder's output '" + name + "' does not have the batch (1 for one "
-                  "source) as its first dimension");
-    }
+    if (v->perRow && (t->dims.empty() || t->dims[0] != 1))
+      throw Error("the encoder's output '" + spec.name + "' does not have the batch (1 for "
+                  "one source) as its first dimension");
     const size_t copies = v->perRow ? static_cast<size_t>(opts.maxRows) : 1;
     v->data.resize(copies * t->sizeBytes);
     for (size_t c = 0; c < copies; ++c)
       std::memcpy(v->data.data() + c * t->sizeBytes, t->data, t->sizeBytes);
   }
-  freeOutputs();
   encodedLength = length;
 }
 

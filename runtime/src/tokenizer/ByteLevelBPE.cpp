@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tokenizer/ByteLevelBPE.h"
+#include "tokenizer/Utf8.h"
 #include "Error.h"
 #include "tokenizer/Json.h"
 #include "tokenizer/UnicodeClasses.h"
@@ -87,24 +88,6 @@ Utf8Char nextChar(std::string_view s, size_t pos) {
   if (i < length)
     return {kReplacement, i, false};
   return {code, length, true};
-}
-
-void appendUtf8(std::string &out, uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xc0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xe0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  }
 }
 
 /// `bytes` with each malformed sequence replaced by U+FFFD.

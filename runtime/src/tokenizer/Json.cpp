@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tokenizer/Json.h"
+#include "tokenizer/Utf8.h"
 
 #include "Error.h"
 
@@ -84,24 +85,6 @@ namespace {
 /// Deep enough for any tokenizer.json; shallow enough not to overflow the
 /// stack on hostile input.
 constexpr int kMaxDepth = 256;
-
-void appendUtf8(std::string &out, uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xc0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xe0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (c & 0x3f));
-  }
-}
 
 /// The length of the well-formed UTF-8 character at the start of `s`, or 0.
 size_t validUtf8Length(std::string_view s) {

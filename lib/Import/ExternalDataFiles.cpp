@@ -11,11 +11,11 @@
 #include "onnx/onnx_pb.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
-#include <fcntl.h>
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <limits>
 #include <set>
 
@@ -44,16 +44,21 @@ void collect(const onnx::GraphProto &graph, llvm::SetVector<std::string, std::ve
 std::vector<std::string> mlir::genc::listExternalDataFiles(StringRef path) {
   if (!path.ends_with(".onnx"))
     return {};
-  int fd = ::open(path.str().c_str(), O_RDONLY);
-  if (fd < 0)
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  // Every external tensor names its file under the key "location": a model
+  // whose bytes never spell it has none, and need not be parsed (a large
+  // model with its weights inside is hashed already).
+  if (!buffer || !(*buffer)->getBuffer().contains("location"))
     return {};
-  google::protobuf::io::FileInputStream fileStream(fd);
-  fileStream.SetCloseOnDelete(true);
-  google::protobuf::io::CodedInputStream coded(&fileStream);
+  google::protobuf::io::ArrayInputStream stream((*buffer)->getBufferStart(),
+                                                static_cast<int>((*buffer)->getBufferSize()));
+  google::protobuf::io::CodedInputStream coded(&stream);
   coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
   coded.SetRecursionLimit(100); // as the importer: deeper is refused there
   onnx::ModelProto model;
-  if (!model.ParseFromCodedStream(&coded))
+  if ((*buffer)->getBufferSize() > size_t(std::numeric_limits<int>::max()) ||
+      !model.ParseFromCodedStream(&coded))
     return {};
   llvm::SetVector<std::string, std::vector<std::string>, std::set<std::string>> locations;
   collect(model.graph(), locations);

@@ -291,6 +291,13 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
     bytes = {ArrayRef<char>(raw.data(), raw.size()), model};
   } else {
     std::shared_ptr<std::vector<char>> packed;
+    // Floating-point values become integers or half-precision bit patterns
+    // only through a cast that is undefined out of range: ONNX keeps them
+    // for float and double tensors.
+    if ((tensor.float_data_size() || tensor.double_data_size()) &&
+        !isa<Float32Type, Float64Type>(elementType))
+      return emitError(loc) << what << ": float_data or double_data for a tensor of "
+                            << elementType;
     if (tensor.float_data_size())
       packed = packTypedField(tensor.float_data(), elementType);
     else if (tensor.double_data_size())

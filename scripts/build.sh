@@ -4,8 +4,8 @@
 #   (build dir: $GENC_BUILD_DIR, else build/, build-asan/ or build-fuzz/)
 # --sanitize builds everything, kernels included, with ASan+UBSan (or LIST,
 # e.g. thread); --fuzz adds the libFuzzer targets (test/fuzz). Both need
-# clang's sanitizer runtimes (Debian: libclang-rt-22-dev). The options are
-# read when a build dir is first configured.
+# clang's sanitizer runtimes (Debian's libclang-rt-22-dev, installed here
+# when missing). The options are read when a build dir is first configured.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sanitize="" fuzz=OFF default=build
@@ -19,6 +19,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 build=${GENC_BUILD_DIR:-$root/$default}
+# Sanitized and fuzzing builds link clang's sanitizer runtimes.
+if [ -n "$sanitize" ] || [ "$fuzz" = ON ]; then
+  if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q 'install ok installed'; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libclang-rt-22-dev
+  fi
+fi
 # Paths relative to the checkout, so CI's fresh clone in another folder
 # still hits the cache a developer's build left.
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true

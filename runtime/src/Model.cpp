@@ -312,6 +312,7 @@ genc_status bindArtifact(genc_model &model, const std::string &what,
     model.freeResult = artifactFree;
   model.pool = std::make_unique<genc::runtime::ThreadPool>(
       genc::runtime::ThreadPool::availableThreads());
+  model.poolThreads = model.pool->threads();
 
   model.artifactName = what;
   model.weightsPath = weightsPath;
@@ -370,12 +371,10 @@ extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned thread
   auto pool = std::make_unique<genc::runtime::ThreadPool>(threads);
   std::lock_guard<std::mutex> lock(model->poolInUse); // not while a run uses it
   model->pool = std::move(pool);
+  model->poolThreads = threads;
   return GENC_OK;
 }
-extern "C" unsigned genc_model_threads(const genc_model *model) {
-  std::lock_guard<std::mutex> lock(const_cast<genc_model *>(model)->poolInUse);
-  return model->pool->threads();
-}
+extern "C" unsigned genc_model_threads(const genc_model *model) { return model->poolThreads; }
 extern "C" int genc_model_is_for_session(const genc_model *model) { return model->forSession; }
 extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->main().inputs.size(); }
 extern "C" size_t genc_model_num_outputs(const genc_model *m) {

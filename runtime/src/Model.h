@@ -7,6 +7,7 @@
 #include "ThreadPool.h"
 #include "genc/kernels.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,8 @@ struct genc_model {
   /// Held by the genc_model_run that uses `pool` (a pool runs one parallel
   /// loop at a time) and by genc_model_set_threads, which replaces it.
   std::mutex poolInUse;
+  /// `pool`'s threads, readable while a run holds the pool.
+  std::atomic<unsigned> poolThreads{0};
   /// The weights payload compiled code reads: inside `mapping`, after the
   /// weights file's header.
   void *weights = nullptr;

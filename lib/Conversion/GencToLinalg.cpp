@@ -10,6 +10,7 @@
 
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/GencOps.h"
+#include "genc/Support/ModelLocation.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -735,22 +736,14 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
 
 /// Rotary embedding of x [B,H,S,D]: pairs (i, i + rot/2), or adjacent
 /// channels when interleaved; channels past rotary_dim pass through.
-/// "Gather node 'NAME' of model.onnx", from the importer's locations
-/// (NameLoc of the node, inside a FileLineColLoc of the model).
+/// "Gather node 'NAME' of model.onnx", from the importer's locations.
 std::string describeNode(Operation *op, StringRef kind) {
-  std::string node, file;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto name = dyn_cast<NameLoc>(loc); name && node.empty())
-      node = name.getName().str();
-    if (auto at = dyn_cast<FileLineColLoc>(loc); at && file.empty())
-      file = at.getFilename().str();
-    return WalkResult::advance();
-  });
+  ModelLocation where = modelLocationOf(op->getLoc());
   std::string text = (kind + " node").str();
-  if (!node.empty())
-    text += " '" + node + "'";
-  if (!file.empty())
-    text += " of " + file;
+  if (!where.node.empty())
+    text += " '" + where.node + "'";
+  if (!where.file.empty())
+    text += " of " + where.file;
   return text;
 }
 

@@ -5,6 +5,7 @@
 #include "Progress.h"
 
 #include "genc/Import/OnnxImporter.h"
+#include "genc/Support/ModelLocation.h"
 #include "genc/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
@@ -105,10 +106,23 @@ namespace genc::driver {
 void installPlainDiagnostics(MLIRContext &context) {
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
     Progress::get().breakLine(); // not after a progress line drawn in place
+    // Importer messages name the file and node already; a later pass's do
+    // not, and its op's location still knows them.
+    std::string text = diag.str();
+    mlir::genc::ModelLocation where = mlir::genc::modelLocationOf(diag.getLocation());
+    std::string context;
+    if (!where.node.empty() && text.find(where.node) == std::string::npos)
+      context = "ONNX node '" + where.node + "'";
+    if (!where.file.empty() && text.find(where.file) == std::string::npos)
+      context += (context.empty() ? "" : " of ") + where.file;
+    if (!context.empty())
+      text += " (" + context + ")";
     llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "note: ")
-                 << diag.str() << "\n";
+                 << text << "\n";
+    // The op dump MLIR attaches is compiler internals, not the user's model.
     for (const Diagnostic &note : diag.getNotes())
-      llvm::errs() << "note: " << note.str() << "\n";
+      if (!StringRef(note.str()).starts_with("see current operation"))
+        llvm::errs() << "note: " << note.str() << "\n";
     return success();
   });
 }

@@ -247,19 +247,16 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
   const genc_tensor *logits = (*outputs)[logitsOutput];
   const int64_t positionsOut = logits->dims[1];
   vocab = logits->dims[2];
-  if (logits->dims[0] != n || positionsOut < keep) {
+  if (logits->dims[0] != n || positionsOut < keep)
     throw Error("the model's logits have shape [" + str(logits->dims[0]) + ", " +
                 str(positionsOut) + ", " + str(vocab) + "] for " + str(n) + " rows of " +
                 str(count) + " tokens");
-  }
   // Every output is checked before anything the session keeps changes.
   const genc_tensor *cross = crossOutput == kNone ? nullptr : (*outputs)[crossOutput];
-  if (cross && (cross->dims[0] != n || cross->dims[1] < 1 || cross->dims[2] != encodedLength)) {
-    std::string shape = "[" + str(cross->dims[0]) + ", " + str(cross->dims[1]) + ", " +
-                        str(cross->dims[2]) + "]";
-    throw Error("the model's cross_attentions have shape " + shape + " for " + str(n) +
+  if (cross && (cross->dims[0] != n || cross->dims[1] < 1 || cross->dims[2] != encodedLength))
+    throw Error("the model's cross_attentions have shape [" + str(cross->dims[0]) + ", " +
+                str(cross->dims[1]) + ", " + str(cross->dims[2]) + "] for " + str(n) +
                 " rows and a source of " + str(encodedLength) + " tokens");
-  }
   out.resize(n * keep * vocab);
   const auto *data = reinterpret_cast<const float *>(logits->data);
   for (int64_t r = 0; r < n; ++r)

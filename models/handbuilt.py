@@ -60,6 +60,33 @@ def opset23_block(path):
     print("wrote", path)
 
 
+def opset23_causal_lengths(path, with_past):
+    """Causal Attention whose new keys (from `memory`) are not as many as its
+    queries: ONNX counts the diagonal from the past length (key j is visible
+    to query i iff j <= i + past_len, 0 without a past)."""
+    d, heads, dh = 32, 4, 8
+    past = ["past_key", "past_value"] if with_past else []
+    outputs = ["y", "present_key", "present_value"] if with_past else ["y"]
+    nodes = [
+        helper.make_node("MatMul", ["x", "wq"], ["q"], name="q_proj"),
+        helper.make_node("MatMul", ["memory", "wk"], ["k"], name="k_proj"),
+        helper.make_node("MatMul", ["memory", "wv"], ["v"], name="v_proj"),
+        helper.make_node("Attention", ["q", "k", "v", ""] + past, outputs, is_causal=1,
+                         q_num_heads=heads, kv_num_heads=heads, name="attention"),
+    ]
+    inputs = [helper.make_tensor_value_info("x", F, ["batch", "sequence", d]),
+              helper.make_tensor_value_info("memory", F, ["batch", "encoder_sequence", d])]
+    graph_outputs = [helper.make_tensor_value_info("y", F, ["batch", "sequence", d])]
+    if with_past:
+        inputs += [helper.make_tensor_value_info(n, F, ["batch", heads, "past_sequence", dh]) for n in past]
+        graph_outputs += [helper.make_tensor_value_info(n, F, ["batch", heads, None, dh])
+                          for n in ("present_key", "present_value")]
+    graph = helper.make_graph(nodes, "opset23_causal_lengths", inputs, graph_outputs,
+                              [weight("wq", d, d), weight("wk", d, d), weight("wv", d, d)])
+    save(model(graph, [("", 23)]), path)
+    print("wrote", path)
+
+
 def microsoft_block(path):
     """SkipSimplifiedLayerNorm → RotaryEmbedding → GroupQueryAttention, and
     SimplifiedLayerNorm → MultiHeadAttention, the way ORT's fusions write them."""
@@ -146,5 +173,7 @@ def merged_decoder(path):
 
 def build_all(out_dir):
     opset23_block(os.path.join(out_dir, "opset23-block.onnx"))
+    opset23_causal_lengths(os.path.join(out_dir, "opset23-causal-past.onnx"), with_past=True)
+    opset23_causal_lengths(os.path.join(out_dir, "opset23-causal.onnx"), with_past=False)
     microsoft_block(os.path.join(out_dir, "microsoft-block.onnx"))
     merged_decoder(os.path.join(out_dir, "merged-decoder-if.onnx"))

@@ -12,6 +12,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::genc;
 using namespace mlir::genc::onnx_import;
@@ -504,6 +506,60 @@ FailureOr<Value> toHeads(NodeImporter &n, Value x, int64_t heads, StringRef what
   return n.transpose(*r, {0, 2, 1, 3});
 }
 
+/// Whether dim `da` of `a` provably equals dim `db` of `b`.
+bool sameLength(Value a, int64_t da, Value b, int64_t db) {
+  int64_t x = cast<RankedTensorType>(a.getType()).getDimSize(da);
+  int64_t y = cast<RankedTensorType>(b.getType()).getDimSize(db);
+  if (!ShapedType::isDynamic(x) || !ShapedType::isDynamic(y))
+    return x == y;
+  return traceDim(a, da) == traceDim(b, db);
+}
+
+/// ONNX's causal rule as a boolean [Sq, Skv] mask: key j is visible to
+/// query i iff j <= i + pastLength (a [1] i64 tensor).
+FailureOr<Value> causalMask(NodeImporter &n, Value query, Value key, Value pastLength) {
+  OpBuilder &b = n.getBuilder();
+  auto positions = [&](Value x) -> FailureOr<Value> {
+    auto length = n.create<ShapeOp>({x}, {n.namedAttr("start", b.getI64IntegerAttr(2)),
+                                          n.namedAttr("end", b.getI64IntegerAttr(3))});
+    if (failed(length))
+      return failure();
+    auto limit = n.create<SqueezeOp>({*length}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({0}))});
+    if (failed(limit))
+      return failure();
+    Type i64 = b.getI64Type();
+    return n.create<RangeOp>({n.constScalar(i64, 0), *limit, n.constScalar(i64, 1)});
+  };
+  auto i = positions(query), j = positions(key);
+  if (failed(i) || failed(j))
+    return failure();
+  auto column = n.create<UnsqueezeOp>({*i}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({1}))});
+  if (failed(column))
+    return failure();
+  auto last = n.create<AddOp>({*column, pastLength});
+  if (failed(last))
+    return failure();
+  return n.create<LessEqualOp>({*j, *last});
+}
+
+/// The causal mask `visible` and ONNX's attn_mask together: both boolean
+/// masks must hold; an additive mask gets -inf where `visible` is false.
+/// Null (after an error) on failure.
+Value combineMasks(NodeImporter &n, Value visible, Value mask) {
+  Type element = cast<RankedTensorType>(mask.getType()).getElementType();
+  if (element.isInteger(1)) {
+    auto both = n.create<AndOp>({visible, mask});
+    return succeeded(both) ? *both : Value();
+  }
+  auto hidden = n.create<WhereOp>(
+      {visible, n.constScalar(element, 0),
+       n.constScalar(element, -std::numeric_limits<double>::infinity())});
+  if (failed(hidden))
+    return Value();
+  auto sum = n.create<AddOp>({mask, *hidden});
+  return succeeded(sum) ? *sum : Value();
+}
+
 /// ONNX-23 Attention with optional past; outputs Y and present K/V.
 LogicalResult attention(NodeImporter &n) {
   if (n.attrInt("qk_matmul_output_mode", 0) != 0 || n.wantsOutput(3))
@@ -519,8 +575,22 @@ LogicalResult attention(NodeImporter &n) {
   Value key = *k, value = *v;
   if (n.hasInput(4) != n.hasInput(5))
     return n.emitError() << "past_key and past_value must be given together";
+  OpBuilder &b = n.getBuilder();
+  // ONNX counts causality from the past: key j is visible to query i iff
+  // j <= i + past_len (0 without a past). genc.attention's `causal` counts
+  // from the end (j <= i + Skv - Sq), the same rule when the new keys are
+  // as many as the queries; otherwise the rule becomes an explicit mask.
+  bool causal = n.attrInt("is_causal", 0);
+  bool causalFromEnd = causal && sameLength(*q, 2, key, 2);
+  Value pastLength = causal && !causalFromEnd ? n.constI64({0}) : Value();
+  if (n.hasInput(4) && pastLength) {
+    auto length = n.create<ShapeOp>({n.input(4)}, {n.namedAttr("start", b.getI64IntegerAttr(2)),
+                                                  n.namedAttr("end", b.getI64IntegerAttr(3))});
+    if (failed(length))
+      return failure();
+    pastLength = *length;
+  }
   if (n.hasInput(4)) {
-    OpBuilder &b = n.getBuilder();
     auto axis = n.namedAttr("axis", b.getI64IntegerAttr(2));
     auto pk = n.create<ConcatOp>({n.input(4), key}, {axis});
     auto pv = n.create<ConcatOp>({n.input(5), value}, {axis});
@@ -536,13 +606,21 @@ LogicalResult attention(NodeImporter &n) {
       return n.emitError() << "the head size is dynamic; give the scale attribute";
     scale = 1.0f / std::sqrt(static_cast<float>(headSize));
   }
-  OpBuilder &b = n.getBuilder();
+  Value mask = n.optionalInput(3);
+  if (pastLength) {
+    auto visible = causalMask(n, *q, key, pastLength);
+    if (failed(visible))
+      return failure();
+    mask = mask ? combineMasks(n, *visible, mask) : *visible;
+    if (!mask)
+      return failure();
+  }
   SmallVector<Value> operands = {*q, key, value};
-  if (n.hasInput(3))
-    operands.push_back(n.input(3));
+  if (mask)
+    operands.push_back(mask);
   auto y = n.create<AttentionOp>(
       operands, {n.namedAttr("scale", b.getF32FloatAttr(scale)),
-                 n.namedAttr("causal", b.getBoolAttr(n.attrInt("is_causal", 0))),
+                 n.namedAttr("causal", b.getBoolAttr(causalFromEnd)),
                  n.namedAttr("softcap", b.getF32FloatAttr(n.attrFloat("softcap", 0)))});
   if (failed(y))
     return failure();

@@ -204,6 +204,219 @@ class Llama(nn.Module):
         return (logits, *presents) if past else logits
 
 
+def causal_additive_mask(attention_mask, s):
+    """0 where query i (of the last s positions) may see key j (causal over
+    past ++ new, and not padding), the float minimum elsewhere."""
+    total = attention_mask.shape[1]
+    causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+    allowed = causal[None, None, :, :] & attention_mask[:, None, None, :].bool()
+    return torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+
+
+class DecoderStack(nn.Module):
+    """Embeddings → blocks(x, mask, positions, past K/V) → final norm → LM
+    head, with the Optimum cache I/O; subclasses choose the parts."""
+
+    def run_blocks(self, x, mask, positions, past):
+        presents = []
+        for i, block in enumerate(self.blocks):
+            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
+            x, k, v = block(x, mask, positions, pk, pv)
+            presents += [k, v]
+        return x, presents
+
+
+# --------------------------------------------------------------------------
+# Qwen2 style: LLaMA with Q/K/V biases and, as Hugging Face's exports have
+# it, rotary tables computed in the graph from position_ids (inv_freq ⊗
+# positions → cos/sin), rotate-half on heads after Linear → view → transpose.
+# --------------------------------------------------------------------------
+class Qwen2Attention(nn.Module):
+    def __init__(self, d, heads, kv_heads):
+        super().__init__()
+        self.heads, self.kv_heads, self.dh = heads, kv_heads, d // heads
+        self.q_proj = nn.Linear(d, heads * self.dh)
+        self.k_proj = nn.Linear(d, kv_heads * self.dh)
+        self.v_proj = nn.Linear(d, kv_heads * self.dh)
+        self.o_proj = nn.Linear(heads * self.dh, d, bias=False)
+        self.register_buffer("inv_freq", 1.0 / (10000 ** (torch.arange(0, self.dh, 2).float() / self.dh)))
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, -1, self.dh).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, -1, self.dh).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, -1, self.dh).transpose(1, 2)
+        freqs = positions[:, :, None].float() * self.inv_freq[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        n = self.heads // self.kv_heads
+        kr = k[:, :, None].expand(b, self.kv_heads, n, k.shape[2], self.dh).reshape(b, self.heads, -1, self.dh)
+        vr = v[:, :, None].expand(b, self.kv_heads, n, v.shape[2], self.dh).reshape(b, self.heads, -1, self.dh)
+        probs = torch.softmax(torch.matmul(q, kr.transpose(2, 3)) / math.sqrt(self.dh) + mask, dim=-1)
+        return self.o_proj(torch.matmul(probs, vr).transpose(1, 2).reshape(b, s, -1)), k, v
+
+
+class Qwen2Block(nn.Module):
+    def __init__(self, d, heads, kv_heads, ffn):
+        super().__init__()
+        self.input_layernorm = RMSNorm(d)
+        self.attn = Qwen2Attention(d, heads, kv_heads)
+        self.post_attention_layernorm = RMSNorm(d)
+        self.gate = nn.Linear(d, ffn, bias=False)
+        self.up = nn.Linear(d, ffn, bias=False)
+        self.down = nn.Linear(ffn, d, bias=False)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        a, k, v = self.attn(self.input_layernorm(x), mask, positions, past_k, past_v)
+        x = x + a
+        h = self.post_attention_layernorm(x)
+        return x + self.down(F.silu(self.gate(h)) * self.up(h)), k, v
+
+
+class Qwen2(DecoderStack):
+    def __init__(self, vocab=256, d=128, layers=2, heads=4, kv_heads=2, ffn=256):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(Qwen2Block(d, heads, kv_heads, ffn) for _ in range(layers))
+        self.norm = RMSNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
+        x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
+        logits = self.lm_head(self.norm(x))
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
+# GPT-NeoX / Pythia style: fused QKV laid out per head, partial rotary
+# (the first quarter of each head), parallel residual, GELU, biases.
+# --------------------------------------------------------------------------
+class NeoXAttention(nn.Module):
+    def __init__(self, d, heads, rotary_pct, max_pos):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.rot = int(self.dh * rotary_pct)
+        self.query_key_value = nn.Linear(d, 3 * d)
+        self.dense = nn.Linear(d, d)
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, self.rot, 2).float() / self.rot))
+        emb = torch.outer(torch.arange(max_pos).float(), inv_freq).repeat(1, 2)
+        self.register_buffer("cos_cached", emb.cos()[None, None])
+        self.register_buffer("sin_cached", emb.sin()[None, None])
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        qkv = self.query_key_value(x).view(b, s, self.heads, 3 * self.dh).permute(0, 2, 1, 3)
+        q, k, v = qkv[..., :self.dh], qkv[..., self.dh:2 * self.dh], qkv[..., 2 * self.dh:]
+        q_rot, q_pass = q[..., :self.rot], q[..., self.rot:]
+        k_rot, k_pass = k[..., :self.rot], k[..., self.rot:]
+        total = s + (past_k.shape[2] if past_k is not None else 0)
+        cos = self.cos_cached[:, :, :total][0, 0][positions].unsqueeze(1)
+        sin = self.sin_cached[:, :, :total][0, 0][positions].unsqueeze(1)
+        q = torch.cat((q_rot * cos + rotate_half(q_rot) * sin, q_pass), dim=-1)
+        k = torch.cat((k_rot * cos + rotate_half(k_rot) * sin, k_pass), dim=-1)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = torch.matmul(q, k.transpose(2, 3)) * (1.0 / math.sqrt(self.dh))
+        probs = torch.softmax(scores + mask, dim=-1)
+        return self.dense(torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(b, s, -1)), k, v
+
+
+class NeoXBlock(nn.Module):
+    def __init__(self, d, heads, rotary_pct, max_pos):
+        super().__init__()
+        self.input_layernorm = nn.LayerNorm(d)
+        self.post_attention_layernorm = nn.LayerNorm(d)
+        self.attention = NeoXAttention(d, heads, rotary_pct, max_pos)
+        self.fc_in = nn.Linear(d, 4 * d)
+        self.fc_out = nn.Linear(4 * d, d)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        a, k, v = self.attention(self.input_layernorm(x), mask, positions, past_k, past_v)
+        mlp = self.fc_out(F.gelu(self.fc_in(self.post_attention_layernorm(x))))
+        return x + a + mlp, k, v
+
+
+class NeoX(DecoderStack):
+    def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_pct=0.25, max_pos=128):
+        super().__init__()
+        self.embed_in = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(NeoXBlock(d, heads, rotary_pct, max_pos) for _ in range(layers))
+        self.final_layer_norm = nn.LayerNorm(d)
+        self.embed_out = nn.Linear(d, vocab, bias=False)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
+        x, presents = self.run_blocks(self.embed_in(input_ids), mask, position_ids, past)
+        logits = self.embed_out(self.final_layer_norm(x))
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
+# OPT style: learned positions from the CumSum of the attention mask (offset
+# 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
+# --------------------------------------------------------------------------
+class OPTAttention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.q_proj, self.k_proj, self.v_proj = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.out_proj = nn.Linear(d, d)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        q = (self.q_proj(x) * self.dh ** -0.5).view(b, s, self.heads, self.dh).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        probs = torch.softmax(torch.matmul(q, k.transpose(2, 3)) + mask, dim=-1)
+        return self.out_proj(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, -1)), k, v
+
+
+class OPTBlock(nn.Module):
+    def __init__(self, d, heads, ffn):
+        super().__init__()
+        self.self_attn_layer_norm = nn.LayerNorm(d)
+        self.self_attn = OPTAttention(d, heads)
+        self.final_layer_norm = nn.LayerNorm(d)
+        self.fc1, self.fc2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        a, k, v = self.self_attn(self.self_attn_layer_norm(x), mask, positions, past_k, past_v)
+        x = x + a
+        return x + self.fc2(F.relu(self.fc1(self.final_layer_norm(x)))), k, v
+
+
+class OPT(DecoderStack):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, ffn=256, max_pos=128):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, d)
+        self.embed_positions = nn.Embedding(max_pos + 2, d)
+        self.blocks = nn.ModuleList(OPTBlock(d, heads, ffn) for _ in range(layers))
+        self.final_layer_norm = nn.LayerNorm(d)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, input_ids, attention_mask, *past):
+        s = input_ids.shape[1]
+        # Positions count the attended tokens so far (left padding shifts them).
+        positions = (torch.cumsum(attention_mask, dim=1) * attention_mask).long() - 1
+        positions = positions[:, attention_mask.shape[1] - s:] + 2
+        x = self.embed_tokens(input_ids) + self.embed_positions(positions)
+        x, presents = self.run_blocks(x, causal_additive_mask(attention_mask, s), None, past)
+        logits = torch.matmul(self.final_layer_norm(x), self.embed_tokens.weight.t())
+        return (logits, *presents) if past else logits
+
+
 # --------------------------------------------------------------------------
 # Encoder-decoder: bidirectional encoder; decoder with cached causal
 # self-attention and cross-attention to the encoder output.
@@ -334,7 +547,7 @@ def export(model, args, input_names, output_names, dynamic_axes, path, opset):
 
 def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS):
     b, s, p = 2, 5, 3
-    vocab = model.wte.num_embeddings if hasattr(model, "wte") else model.embed.num_embeddings
+    vocab = next(m for m in model.modules() if isinstance(m, nn.Embedding)).num_embeddings
     ids = torch.randint(0, vocab, (b, s))
     for opset in opsets:
         for cached in (False, True):
@@ -412,6 +625,12 @@ def main():
     export_decoder_only("gpt2", GPT2(), args.out_dir, with_positions=False)
     torch.manual_seed(1)
     export_decoder_only("llama", Llama(), args.out_dir, with_positions=True)
+    torch.manual_seed(3)
+    export_decoder_only("qwen2", Qwen2(), args.out_dir, with_positions=True)
+    torch.manual_seed(4)
+    export_decoder_only("neox", NeoX(), args.out_dir, with_positions=True)
+    torch.manual_seed(5)
+    export_decoder_only("opt", OPT(), args.out_dir, with_positions=False)
     export_encoder_decoder(args.out_dir)
     handbuilt.build_all(args.out_dir)
 

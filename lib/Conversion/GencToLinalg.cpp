@@ -1261,6 +1261,64 @@ Value lowerTrilu(OpBuilder &b, TriluOp op) {
   });
 }
 
+/// CumSum: a loop along the axis that carries the running sums of one
+/// slice, updated in place. An exclusive sum writes the running sums after
+/// position k at position k + 1 (k - 1 in reverse) and starts from zeros.
+Value lowerCumSum(OpBuilder &b, CumSumOp op) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  int64_t rank = tensorType(x).getRank(), axis = op.getAxis();
+  Type t = tensorType(x).getElementType(), computeType = signless(t);
+  bool exclusive = op.getExclusive(), reverse = op.getReverse();
+  SmallVector<OpFoldResult> sizes, sliceSizes, strides(rank, b.getIndexAttr(1));
+  for (int64_t d = 0; d < rank; ++d)
+    sizes.push_back(dimOf(b, loc, x, d));
+  sliceSizes = sizes;
+  sliceSizes[axis] = b.getIndexAttr(1);
+  Value zero = elementConst(b, loc, t, 0);
+  Value length = dimValue(b, loc, x, axis);
+  Value one = indexConst(b, loc, 1);
+  Value steps = exclusive ? arith::SubIOp::create(b, loc, length, one).getResult() : length;
+  Value out = exclusive ? filled(b, loc, sizes, t, zero) : emptyTensor(b, loc, sizes, t);
+  auto add = [&](OpBuilder &nb, Location nl, Value l, Value r) -> Value {
+    l = reinterpret(nb, nl, l, computeType);
+    r = reinterpret(nb, nl, r, computeType);
+    Value sum = isa<FloatType>(computeType) ? arith::AddFOp::create(nb, nl, l, r).getResult()
+                                            : arith::AddIOp::create(nb, nl, l, r).getResult();
+    return reinterpret(nb, nl, sum, t);
+  };
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0), steps, one,
+      ValueRange{out, filled(b, loc, sliceSizes, t, zero)},
+      [&](OpBuilder &lb, Location ll, Value k, ValueRange carried) {
+        Value last = arith::SubIOp::create(lb, ll, length, one);
+        Value readAt = reverse ? arith::SubIOp::create(lb, ll, last, k).getResult() : k;
+        Value writeAt = readAt;
+        if (exclusive)
+          writeAt = reverse ? arith::SubIOp::create(lb, ll, readAt, one).getResult()
+                            : arith::AddIOp::create(lb, ll, readAt, one).getResult();
+        SmallVector<OpFoldResult> readOffsets(rank, lb.getIndexAttr(0));
+        readOffsets[axis] = readAt;
+        Value slice = tensor::ExtractSliceOp::create(lb, ll, x, readOffsets, sliceSizes, strides);
+        AffineMap identity = lb.getMultiDimIdentityMap(rank);
+        Value running =
+            linalg::GenericOp::create(
+                lb, ll, carried[1].getType(), ValueRange{slice}, ValueRange{carried[1]},
+                SmallVector<AffineMap>(2, identity),
+                SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  linalg::YieldOp::create(nb, nl, add(nb, nl, a[1], a[0]));
+                })
+                .getResult(0);
+        SmallVector<OpFoldResult> writeOffsets(rank, lb.getIndexAttr(0));
+        writeOffsets[axis] = writeAt;
+        Value written = tensor::InsertSliceOp::create(lb, ll, running, carried[0], writeOffsets,
+                                                      sliceSizes, strides);
+        scf::YieldOp::create(lb, ll, ValueRange{written, running});
+      });
+  return loop.getResult(0);
+}
+
 Value lowerShape(OpBuilder &b, ShapeOp op) {
   Location loc = op.getLoc();
   int64_t rank = op.getInput().getType().getRank();
@@ -1389,6 +1447,7 @@ FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
       .Case([&](ConstantOfShapeOp c) { return one(lowerConstantOfShape(b, c)); })
       .Case([&](RangeOp r) { return one(lowerRange(b, r)); })
       .Case([&](TriluOp t) { return one(fitType(lowerTrilu(b, t))); })
+      .Case([&](CumSumOp c) { return one(fitType(lowerCumSum(b, c))); })
       .Case([&](ShapeOp s) { return one(lowerShape(b, s)); })
       .Default([](Operation *op) -> FailureOr<SmallVector<Value>> {
         return op->emitError("no CPU lowering for this op");

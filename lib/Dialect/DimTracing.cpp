@@ -128,7 +128,7 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   Operation *op = v.getDefiningOp();
   if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp,
           SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, LayerNormOp,
-          RmsNormOp, RotaryOp, TriluOp>(op))
+          RmsNormOp, RotaryOp, TriluOp, CumSumOp>(op))
     return DimSource{op->getOperand(0), d};
   if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp,
           LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op))

@@ -13,6 +13,8 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/APSInt.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::genc;
 
@@ -453,8 +455,11 @@ OpFoldResult SliceOp::fold(FoldAdaptor a) {
   for (size_t i = 0; i < axes->size(); ++i) {
     int64_t axis = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
     int64_t dim = inputType.getDimSize(axis);
-    int64_t s = (*starts)[i], st = (*steps)[i];
-    identity &= s == 0 && st == 1;
+    int64_t s = (*starts)[i], e = (*ends)[i], st = (*steps)[i];
+    // An end past any dim (INT64_MAX from exporters) keeps a dynamic dim
+    // whole; a smaller end may cut it, equal types or not.
+    bool wholeDim = ShapedType::isDynamic(dim) ? e >= std::numeric_limits<int32_t>::max() : e >= dim;
+    identity &= s == 0 && st == 1 && wholeDim;
     if (ShapedType::isDynamic(dim))
       continue;
     if (s < 0)

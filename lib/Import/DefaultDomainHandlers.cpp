@@ -372,6 +372,33 @@ LogicalResult reduce(NodeImporter &n) {
                                       n.namedAttr("keepdims", b.getBoolAttr(keepdims))}));
 }
 
+/// CumSum's axis is an input: a constant becomes the op's attribute; a
+/// graph value chooses at run time among the running sums along each axis.
+LogicalResult cumSum(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  int64_t rank = n.inputType(0).getRank();
+  auto alongAxis = [&](Value x, int64_t axis) {
+    return n.create<CumSumOp>(
+        {x}, {n.namedAttr("axis", b.getI64IntegerAttr(axis)),
+              n.namedAttr("exclusive", b.getBoolAttr(n.attrInt("exclusive", 0))),
+              n.namedAttr("reverse", b.getBoolAttr(n.attrInt("reverse", 0)))});
+  };
+  if (rank == 0)
+    return n.emitError() << "the input must have at least one dim";
+  if (!matchPattern(n.input(1), m_Constant())) {
+    auto axes = n.reshape(n.input(1), {1});
+    if (failed(axes))
+      return failure();
+    return setResult(n, reduceAtRuntimeAxes(n, n.input(0), *axes, /*keepdims=*/true, alongAxis));
+  }
+  auto axis = n.constantInts(1, "axis");
+  if (failed(axis))
+    return failure();
+  if (axis->size() != 1 || (*axis)[0] < -rank || (*axis)[0] >= rank)
+    return n.emitError() << "axis must be one integer in [" << -rank << ", " << rank << ")";
+  return setResult(n, alongAxis(n.input(0), (*axis)[0] < 0 ? (*axis)[0] + rank : (*axis)[0]));
+}
+
 //===--- NN ----------------------------------------------------------------===//
 
 LogicalResult gemm(NodeImporter &n) {
@@ -740,6 +767,7 @@ const OpHandler kHandlers[] = {
     {"", "ReduceMin", 18, 1, reduce<ReduceMinOp, true>},
     {"", "ReduceProd", 1, 1, reduce<ReduceProdOp, false>},
     {"", "ReduceProd", 18, 1, reduce<ReduceProdOp, true>},
+    {"", "CumSum", 11, 2, cumSum},
     // NN.
     {"", "MatMul", 1, 2, binary<MatMulOp>},
     {"", "Gemm", 7, 2, gemm},

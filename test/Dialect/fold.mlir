@@ -64,6 +64,24 @@ func.func @fold_data_movement() -> tensor<4xi64> {
 
 // -----
 
+// A slice folds to its input only when it keeps every dim whole: [0, 32)
+// of a dim whose size is unknown may cut it; [0, INT64_MAX) may not.
+// CHECK-LABEL: func.func @slice_identity
+// CHECK: %[[CUT:.+]] = genc.slice %[[X:arg0]][
+// CHECK: return %[[CUT]], %[[X]]
+func.func @slice_identity(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
+  %zero = arith.constant dense<0> : tensor<1xi64>
+  %end = arith.constant dense<32> : tensor<1xi64>
+  %max = arith.constant dense<9223372036854775807> : tensor<1xi64>
+  %axis = arith.constant dense<1> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %cut = genc.slice %x[%zero : %end] axes %axis steps %one : (tensor<?x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  %whole = genc.slice %x[%zero : %max] axes %axis steps %one : (tensor<?x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %cut, %whole : tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// -----
+
 // A static shape folds; a splat ConstantOfShape of any size stays a splat.
 // CHECK-LABEL: func.func @fold_shape_and_fill
 // CHECK-DAG: arith.constant dense<[4, 1024]> : tensor<2xi64>

@@ -20,4 +20,18 @@ def Genc_ReduceMaxOp : Genc_ReduceOp<"reduce_max">;
 def Genc_ReduceMinOp : Genc_ReduceOp<"reduce_min">;
 def Genc_ReduceProdOp : Genc_ReduceOp<"reduce_prod">;
 
+def Genc_CumSumOp : Genc_InferOp<"cumsum"> {
+  let summary = "running sums along `axis` (ONNX CumSum)";
+  let description = [{
+    Element i along `axis` is the sum of elements 0..i, or 0..i-1 when
+    `exclusive`; with `reverse`, of i..n-1 (i+1..n-1). OPT-style exports
+    count positions with it from the attention mask.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Genc_I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 #endif // GENC_REDUCTION_OPS_TD

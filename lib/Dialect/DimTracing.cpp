@@ -154,7 +154,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       return DimSource{m.getRhs(), rhs.getRank() - 1};
     if (d == rank - 2)
       return DimSource{m.getLhs(), lhs.getRank() - 2};
-    return broadcastSource({m.getLhs(), m.getRhs()}, d + 2, rank);
+    // Batch dims broadcast over the operands' batch dims (all but the last two).
+    return broadcastSource({m.getLhs(), m.getRhs()}, d, rank);
   }
   if (auto g = dyn_cast<GatherOp>(op)) {
     int64_t axis =
@@ -177,6 +178,45 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     if (d == (s.getAxis() < 0 ? s.getAxis() + rank : s.getAxis()))
       return std::nullopt;
     return DimSource{s.getInput(), d};
+  }
+  if (auto a = dyn_cast<AttentionOp>(op))
+    return DimSource{d == 3 ? a.getValue() : a.getQuery(), d};
+  if (auto sl = dyn_cast<SliceOp>(op)) {
+    // Dims the slice does not cut pass through.
+    DenseIntElementsAttr axes;
+    if (!matchPattern(sl.getAxes(), m_Constant(&axes)))
+      return std::nullopt;
+    for (const APInt &axis : axes.getValues<APInt>())
+      if ((axis.isNegative() ? axis.getSExtValue() + type.getRank() : axis.getSExtValue()) == d)
+        return std::nullopt;
+    return DimSource{sl.getInput(), d};
+  }
+  if (auto u = dyn_cast<UnsqueezeOp>(op)) {
+    // Result dim d is input dim d - (new axes before d), unless it is new.
+    int64_t rank = type.getRank(), before = 0;
+    for (int64_t axis : u.getAxes()) {
+      int64_t a = axis < 0 ? axis + rank : axis;
+      if (a == d)
+        return std::nullopt;
+      before += a < d;
+    }
+    return DimSource{u.getInput(), d - before};
+  }
+  if (auto sq = dyn_cast<SqueezeOp>(op)) {
+    // Input dim i is result dim d when i - (removed axes before i) == d.
+    int64_t inputRank = sq.getInput().getType().getRank();
+    if (sq.getAxes().empty())
+      return std::nullopt;
+    SmallVector<bool> removed(inputRank, false);
+    for (int64_t axis : sq.getAxes())
+      removed[axis < 0 ? axis + inputRank : axis] = true;
+    for (int64_t i = 0, kept = 0; i < inputRank; ++i) {
+      if (removed[i])
+        continue;
+      if (kept++ == d)
+        return DimSource{sq.getInput(), i};
+    }
+    return std::nullopt;
   }
   if (auto r = dyn_cast<ReshapeOp>(op)) {
     // A 0 entry copies the input dim (ONNX), unless allowzero.
@@ -201,3 +241,24 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
 }
 
 DimSource genc::traceDim(Value v, int64_t d) { return DimTracer().trace(v, d); }
+
+bool genc::provablyEqualDims(Value a, int64_t da, Value b, int64_t db) {
+  int64_t x = cast<RankedTensorType>(a.getType()).getDimSize(da);
+  int64_t y = cast<RankedTensorType>(b.getType()).getDimSize(db);
+  if (!ShapedType::isDynamic(x) || !ShapedType::isDynamic(y))
+    return x == y;
+  DimSource sa = traceDim(a, da), sb = traceDim(b, db);
+  if (sa == sb)
+    return true;
+  // Concatenations of equal dims along them: a KV cache's keys and values.
+  auto ca = sa.value.getDefiningOp<ConcatOp>(), cb = sb.value.getDefiningOp<ConcatOp>();
+  auto axisOf = [](ConcatOp c) {
+    return c.getAxis() < 0 ? c.getAxis() + c.getType().getRank() : c.getAxis();
+  };
+  if (!ca || !cb || axisOf(ca) != sa.dim || axisOf(cb) != sb.dim ||
+      ca.getInputs().size() != cb.getInputs().size())
+    return false;
+  return llvm::all_of(llvm::zip(ca.getInputs(), cb.getInputs()), [&](auto pair) {
+    return provablyEqualDims(std::get<0>(pair), sa.dim, std::get<1>(pair), sb.dim);
+  });
+}

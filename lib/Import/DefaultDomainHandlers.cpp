@@ -533,15 +533,6 @@ FailureOr<Value> toHeads(NodeImporter &n, Value x, int64_t heads, StringRef what
   return n.transpose(*r, {0, 2, 1, 3});
 }
 
-/// Whether dim `da` of `a` provably equals dim `db` of `b`.
-bool sameLength(Value a, int64_t da, Value b, int64_t db) {
-  int64_t x = cast<RankedTensorType>(a.getType()).getDimSize(da);
-  int64_t y = cast<RankedTensorType>(b.getType()).getDimSize(db);
-  if (!ShapedType::isDynamic(x) || !ShapedType::isDynamic(y))
-    return x == y;
-  return traceDim(a, da) == traceDim(b, db);
-}
-
 /// ONNX's causal rule as a boolean [Sq, Skv] mask: key j is visible to
 /// query i iff j <= i + pastLength (a [1] i64 tensor).
 FailureOr<Value> causalMask(NodeImporter &n, Value query, Value key, Value pastLength) {
@@ -608,7 +599,7 @@ LogicalResult attention(NodeImporter &n) {
   // from the end (j <= i + Skv - Sq), the same rule when the new keys are
   // as many as the queries; otherwise the rule becomes an explicit mask.
   bool causal = n.attrInt("is_causal", 0);
-  bool causalFromEnd = causal && sameLength(*q, 2, key, 2);
+  bool causalFromEnd = causal && provablyEqualDims(*q, 2, key, 2);
   Value pastLength = causal && !causalFromEnd ? n.constI64({0}) : Value();
   if (n.hasInput(4) && pastLength) {
     auto length = n.create<ShapeOp>({n.input(4)}, {n.namedAttr("start", b.getI64IntegerAttr(2)),

@@ -28,10 +28,14 @@ constexpr StringLiteral kOutputName = "cross_attentions";
 
 /// The values of `body` computed from any of `roots` (the roots included).
 /// An op with regions counts as reading everything: its results depend on
-/// the roots if anything it reads might.
+/// the roots if anything it reads might. Shape queries (tensor.dim) read no
+/// data: keys reshaped with the target's batch size still depend on the
+/// source alone.
 DenseSet<Value> dependents(Block &body, ArrayRef<Value> roots) {
   DenseSet<Value> reached(roots.begin(), roots.end());
   for (Operation &op : body) {
+    if (isa<tensor::DimOp>(op))
+      continue;
     bool reads = llvm::any_of(op.getOperands(), [&](Value v) { return reached.contains(v); });
     if (!reads && op.getNumRegions() != 0)
       op.walk([&](Operation *inner) {

@@ -195,6 +195,16 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   return failure();
 }
 
+/// Replaces the exporter's spelling of attention by genc.attention (exact),
+/// after the graph options and the encoder, which look for its softmax.
+static LogicalResult raiseKnownPatterns(ModuleOp module) {
+  PassManager pm(module.getContext());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  return pm.run(module);
+}
+
 /// Decoder inputs that come from the encoder, and where: Optimum's names.
 static constexpr std::pair<StringRef, StringRef> kSourceInputs[] = {
     {"encoder_hidden_states", "the encoder's output"},
@@ -373,6 +383,8 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   if (failed(applyGraphOptions(**module, input, graph)))
     return 1;
   if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph.encoder)))
+    return 1;
+  if (failed(raiseKnownPatterns(**module)))
     return 1;
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,

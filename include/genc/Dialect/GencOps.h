@@ -36,6 +36,11 @@ struct DimSource {
 /// dim_param name. Returns {v, d} itself when nothing is known.
 DimSource traceDim(Value v, int64_t d);
 
+/// Whether dim `da` of `a` provably equals dim `db` of `b` at run time:
+/// both static and equal, traced to one source, or concatenations along
+/// those dims of inputs whose dims are provably equal pairwise.
+bool provablyEqualDims(Value a, int64_t da, Value b, int64_t db);
+
 /// The tensor dim that entry `entry` of a shape tensor holds, when the
 /// shape is a tensor.from_elements whose entry is index_cast(tensor.dim).
 std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);

@@ -112,4 +112,23 @@ def SplitSourceComputation : Pass<"genc-split-source-computation", "ModuleOp"> {
   }];
 }
 
+def RaiseAttention : Pass<"genc-raise-attention", "func::FuncOp"> {
+  let summary = "Replaces exporters' attention graphs by genc.attention (exact)";
+  let description = [{
+    Finds Y = MatMul(Softmax(S), V) whose scores S are MatMul(Q,
+    Transpose(K)) scaled by constants and masked, and replaces the chain by
+    one genc.attention: the scale becomes `scale`; additive masks and fills
+    (Where(C, S, F) with F = -inf or F <= -1e30, as Where(C, 0, F)) are
+    summed into the op's mask; a fill whose condition is a lower-triangular
+    table sliced from row Skv - Sq (GPT-2's `bias` buffer) becomes `causal`.
+    K and V repeated over query-head groups (Unsqueeze → Expand → Reshape,
+    GQA's repeat_kv) are used unrepeated. Every intermediate must have no
+    other use (attention probabilities that a model returns stay as they
+    are), masks must apply after the scale, and Q, K and V must provably
+    share batch and length dims. Exact up to rounding: x / c becomes
+    x · (1/c), and the fused reductions sum in another order.
+  }];
+  let dependentDialects = ["::mlir::genc::GencDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // GENC_TRANSFORMS_PASSES_TD

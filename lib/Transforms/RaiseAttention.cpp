@@ -1,0 +1,358 @@
+//===- RaiseAttention.cpp - exported attention graphs → genc.attention -----===//
+//
+// Exporters write scaled dot-product attention as a chain of small ops:
+//
+//   P = Softmax(mask(scale · MatMul(Q, Kᵀ)))        Y = MatMul(P, V)
+//
+// where the masks are additive (`+ M`) or fills (`Where(C, S, -big)`), the
+// scale a division or multiplication by a constant, and K and V may be
+// repeated over groups of query heads (GQA's repeat_kv: Unsqueeze → Expand
+// → Reshape). This pass replaces every such chain by one genc.attention,
+// the op that the lowering and the attention rewrites work on.
+//
+// The rewrite keeps the graph's arithmetic: additive masks stay additive
+// (their sum is the op's mask), a fill with -inf is a boolean mask, and a
+// fill with a finite value F ≤ -1e30 becomes the additive mask Where(C, 0,
+// F) (s + F rounds to F in f32 for any score below 1e31). A fill whose
+// condition is a causal table sliced the way GPT-2's exports slice it
+// (rows [Skv - Sq, Skv) of a lower-triangular constant) becomes `causal`.
+// Rounding may change: x / c becomes x · (1/c).
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_RAISEATTENTION
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+namespace {
+
+/// Fills at or below this are "minus infinity" for a softmax: s + F == F.
+constexpr double kMaskFillLimit = -1e30;
+
+/// The value of a one-element floating-point constant.
+std::optional<double> scalarConstant(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1 ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return (*attr.getValues<APFloat>().begin()).convertToDouble();
+}
+
+/// Whether `entry` holds dim(key, 2) - dim(query, 2) at run time.
+bool holdsPastLength(Value entry, Value query, Value key) {
+  auto fromElements = entry.getDefiningOp<tensor::FromElementsOp>();
+  if (!fromElements || fromElements.getElements().size() != 1)
+    return false;
+  auto cast = fromElements.getElements()[0].getDefiningOp<arith::IndexCastOp>();
+  auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : nullptr;
+  if (!sub)
+    return false;
+  auto dimOf = [](Value v, Value of, int64_t d) {
+    auto dim = v.getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    return index && provablyEqualDims(dim.getSource(), *index, of, d);
+  };
+  return dimOf(sub.getLhs(), key, 2) && dimOf(sub.getRhs(), query, 2);
+}
+
+bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) ||
+      attr.getNumElements() != static_cast<int64_t>(expected.size()))
+    return false;
+  return llvm::equal(
+      llvm::map_range(attr.getValues<APInt>(), [](const APInt &x) { return x.getSExtValue(); }),
+      expected);
+}
+
+/// GPT-2's causal condition: a [1, 1, M, M] lower-triangular boolean
+/// constant, rows [Skv - Sq, ...) and columns [0, ...) sliced out. Row i of
+/// the slice keeps key j iff j <= i + Skv - Sq, genc.attention's `causal`.
+bool isSlicedCausalTable(Value condition, Value query, Value key) {
+  auto columns = condition.getDefiningOp<SliceOp>();
+  auto rows = columns ? columns.getInput().getDefiningOp<SliceOp>() : nullptr;
+  if (!rows || !isConstantInts(columns.getAxes(), {3}) ||
+      !isConstantInts(columns.getStarts(), {0}) || !isConstantInts(columns.getSteps(), {1}) ||
+      !isConstantInts(rows.getAxes(), {2}) || !isConstantInts(rows.getSteps(), {1}) ||
+      !holdsPastLength(rows.getStarts(), query, key))
+    return false;
+  DenseElementsAttr table;
+  if (!matchPattern(rows.getInput(), m_Constant(&table)) || !table.getElementType().isInteger(1))
+    return false;
+  auto shape = table.getType().getShape();
+  if (shape.size() != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] != shape[3])
+    return false;
+  int64_t size = shape[2], flat = 0;
+  for (bool keep : table.getValues<bool>()) {
+    if (keep != (flat % size <= flat / size))
+      return false;
+    ++flat;
+  }
+  return true;
+}
+
+/// Whether `v`'s only uses besides one are shape queries (tensor.dim).
+bool usedOnceBesidesDims(Value v) {
+  int others = 0;
+  for (OpOperand &use : v.getUses())
+    others += !isa<tensor::DimOp>(use.getOwner());
+  return others == 1;
+}
+
+/// The masks and scale between Softmax and MatMul(Q, Kᵀ), innermost last.
+struct Scores {
+  MatMulOp product;
+  /// Every value of the chain, whose tensor.dim uses must be redirected.
+  SmallVector<Value> chain;
+  double scale = 1.0;
+  bool causal = false;
+  /// Added to the scaled scores, in graph order.
+  SmallVector<Value> additive;
+  /// Where(condition, scores, fill): the keys each condition keeps, and
+  /// the (constant) fill of the others.
+  SmallVector<std::pair<Value, Value>> fills;
+};
+
+/// Whether `v` is computed from a MatMul through the ops Scores follows.
+bool reachesProduct(Value v, int depth = 0) {
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 8)
+    return false;
+  if (isa<MatMulOp>(def))
+    return true;
+  if (isa<AddOp, MulOp, DivOp>(def))
+    return reachesProduct(def->getOperand(0), depth + 1) ||
+           reachesProduct(def->getOperand(1), depth + 1);
+  if (auto where = dyn_cast<WhereOp>(def))
+    return reachesProduct(where.getX(), depth + 1);
+  return false;
+}
+
+/// Whether `mask` broadcasts into scores of type `scores` without widening
+/// them (a mask dim is 1 or the scores' dim).
+bool broadcastsInto(Value mask, RankedTensorType scores) {
+  auto type = cast<RankedTensorType>(mask.getType());
+  if (type.getRank() > scores.getRank())
+    return false;
+  int64_t offset = scores.getRank() - type.getRank();
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    int64_t m = type.getDimSize(i), s = scores.getDimSize(offset + i);
+    if (m == 1)
+      continue;
+    if (s == 1 || (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(s) && m != s))
+      return false;
+  }
+  return true;
+}
+
+/// Walks from the softmax input down to the QKᵀ product. Every step must
+/// have no other use: the intermediate scores then exist only for this
+/// softmax. Masks apply after the scale, as in genc.attention.
+std::optional<Scores> matchScores(Value x) {
+  Scores s;
+  bool scaled = false;
+  auto scoresType = cast<RankedTensorType>(x.getType());
+  for (int depth = 0; depth < 8; ++depth) {
+    Operation *def = x.getDefiningOp();
+    if (!def || !usedOnceBesidesDims(x))
+      return std::nullopt;
+    s.chain.push_back(x);
+    if (auto product = dyn_cast<MatMulOp>(def)) {
+      s.product = product;
+      return s;
+    }
+    if (auto add = dyn_cast<AddOp>(def)) {
+      bool lhsIsScores = reachesProduct(add.getLhs());
+      if (scaled || lhsIsScores == reachesProduct(add.getRhs()))
+        return std::nullopt;
+      Value mask = lhsIsScores ? add.getRhs() : add.getLhs();
+      if (!broadcastsInto(mask, scoresType))
+        return std::nullopt;
+      s.additive.insert(s.additive.begin(), mask);
+      x = lhsIsScores ? add.getLhs() : add.getRhs();
+      continue;
+    }
+    if (auto where = dyn_cast<WhereOp>(def)) {
+      std::optional<double> fill = scalarConstant(where.getY());
+      if (scaled || !fill || *fill > kMaskFillLimit ||
+          !broadcastsInto(where.getCondition(), scoresType))
+        return std::nullopt;
+      s.fills.insert(s.fills.begin(), {where.getCondition(), where.getY()});
+      x = where.getX();
+      continue;
+    }
+    if (isa<MulOp, DivOp>(def)) {
+      Value lhs = def->getOperand(0), rhs = def->getOperand(1);
+      std::optional<double> factor = scalarConstant(rhs);
+      if (isa<MulOp>(def) && !factor && (factor = scalarConstant(lhs)))
+        std::swap(lhs, rhs);
+      if (!factor || *factor == 0)
+        return std::nullopt;
+      s.scale *= isa<DivOp>(def) ? 1.0 / *factor : *factor;
+      scaled = true;
+      x = lhs;
+      continue;
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// K or V [B, Hkv·n, S, D] repeated from x [B, Hkv, S, D] by Unsqueeze(2)
+/// → Expand to [B, Hkv, n, S, D] → Reshape: returns x, else `v` itself.
+Value unrepeatHeads(Value v) {
+  auto reshape = v.getDefiningOp<ReshapeOp>();
+  auto expand = reshape ? reshape.getInput().getDefiningOp<ExpandOp>() : nullptr;
+  auto unsqueeze = expand ? expand.getInput().getDefiningOp<UnsqueezeOp>() : nullptr;
+  if (!unsqueeze || unsqueeze.getAxes() != ArrayRef<int64_t>{2})
+    return v;
+  Value x = unsqueeze.getInput();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto expanded = cast<RankedTensorType>(expand.getType());
+  auto repeated = cast<RankedTensorType>(v.getType());
+  if (xType.getRank() != 4 || expanded.getRank() != 5 || repeated.getRank() != 4)
+    return v;
+  int64_t heads = xType.getDimSize(1), group = expanded.getDimSize(2);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(group) ||
+      expanded.getDimSize(1) != heads || repeated.getDimSize(1) != heads * group)
+    return v;
+  // Batch, length and head size pass through both: nothing else broadcasts.
+  if (!provablyEqualDims(expand, 0, x, 0) || !provablyEqualDims(expand, 3, x, 2) ||
+      !provablyEqualDims(expand, 4, x, 3) || !provablyEqualDims(v, 0, x, 0) ||
+      !provablyEqualDims(v, 3, x, 3))
+    return v;
+  return x;
+}
+
+/// Q with its head dim made static (`heads`), broadcasting a single head.
+Value withStaticHeads(OpBuilder &b, Location loc, Value query, int64_t heads) {
+  auto type = cast<RankedTensorType>(query.getType());
+  if (!type.isDynamicDim(1))
+    return query;
+  auto shapeType = RankedTensorType::get({4}, b.getI64Type());
+  Value shape = arith::ConstantOp::create(
+      b, loc, DenseIntElementsAttr::get(shapeType, ArrayRef<int64_t>{1, heads, 1, 1}));
+  auto result = llvm::to_vector(type.getShape());
+  result[1] = heads;
+  return ExpandOp::create(b, loc, type.clone(result), query, shape);
+}
+
+/// One additive mask: fills as Where(C, 0, F), then the additive masks, in
+/// graph order; null without any. Every fill is -inf or F <= -1e30, so the
+/// order changes nothing but which masked sum overflows to -inf.
+Value combinedMask(OpBuilder &b, Location loc, ArrayRef<std::pair<Value, Value>> fills,
+                   ArrayRef<Value> additive) {
+  SmallVector<Value> terms;
+  for (auto [condition, fill] : fills) {
+    auto type = cast<RankedTensorType>(fill.getType());
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+    terms.push_back(WhereOp::create(b, loc, condition, zero, fill));
+  }
+  terms.append(additive.begin(), additive.end());
+  Value sum;
+  for (Value term : terms)
+    sum = sum ? AddOp::create(b, loc, sum, term).getResult() : term;
+  return sum;
+}
+
+struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
+  void runOnOperation() override {
+    SmallVector<MatMulOp> outputs;
+    getOperation().walk([&](MatMulOp op) {
+      if (op.getLhs().getDefiningOp<SoftmaxOp>())
+        outputs.push_back(op);
+    });
+    for (MatMulOp output : outputs)
+      raise(output);
+  }
+
+  /// Y = MatMul(Softmax(scores), V) → genc.attention, when the scores
+  /// match and Q, K and V agree on batch, heads and lengths.
+  void raise(MatMulOp output) {
+    auto softmax = output.getLhs().getDefiningOp<SoftmaxOp>();
+    auto probsType = cast<RankedTensorType>(softmax.getType());
+    if (probsType.getRank() != 4 || !usedOnceBesidesDims(softmax) || softmax.getLog() ||
+        (softmax.getAxis() != 3 && softmax.getAxis() != -1))
+      return;
+    std::optional<Scores> scores = matchScores(softmax.getInput());
+    if (!scores)
+      return;
+    auto productType = cast<RankedTensorType>(scores->product.getType());
+    Value query = scores->product.getLhs(), keyT = scores->product.getRhs();
+    auto keyTranspose = keyT.getDefiningOp<TransposeOp>();
+    if (productType.isDynamicDim(1) || !keyTranspose ||
+        cast<RankedTensorType>(query.getType()).getRank() != 4 ||
+        cast<RankedTensorType>(output.getRhs().getType()).getRank() != 4)
+      return;
+    int64_t heads = productType.getDimSize(1);
+    // Kᵀ = Transpose(x, p): K is Transpose(x, p with its last two swapped),
+    // x itself when that is the identity (folding merges the exporter's
+    // head split [0, 2, 1, 3] with the key transpose [0, 1, 3, 2]).
+    SmallVector<int64_t> keyPerm(keyTranspose.getPerm());
+    std::swap(keyPerm[2], keyPerm[3]);
+    Value key = keyTranspose.getInput();
+    if (!llvm::equal(keyPerm, llvm::seq<int64_t>(0, 4))) {
+      OpBuilder b(keyTranspose);
+      key = TransposeOp::create(b, keyTranspose.getLoc(), key, b.getDenseI64ArrayAttr(keyPerm));
+    }
+    key = unrepeatHeads(key);
+    Value value = unrepeatHeads(output.getRhs());
+    int64_t kvHeads = cast<RankedTensorType>(key.getType()).getDimSize(1);
+    int64_t queryHeads = cast<RankedTensorType>(query.getType()).getDimSize(1);
+    if (ShapedType::isDynamic(kvHeads) || heads % kvHeads ||
+        cast<RankedTensorType>(value.getType()).getDimSize(1) != kvHeads ||
+        (!ShapedType::isDynamic(queryHeads) && queryHeads != heads))
+      return;
+    // One batch and one key length for Q, K and V; K's head size is Q's.
+    if (!provablyEqualDims(query, 0, key, 0) || !provablyEqualDims(key, 0, value, 0) ||
+        !provablyEqualDims(key, 2, value, 2) || !provablyEqualDims(query, 3, key, 3))
+      return;
+    bool causal =
+        scores->fills.size() == 1 && isSlicedCausalTable(scores->fills.front().first, query, key);
+    if (causal)
+      scores->fills.clear();
+
+    OpBuilder b(output);
+    Location loc = output.getLoc();
+    SmallVector<Value> operands = {withStaticHeads(b, loc, query, heads), key, value};
+    if (Value mask = combinedMask(b, loc, scores->fills, scores->additive))
+      operands.push_back(mask);
+    auto attention = AttentionOp::create(
+        b, loc, output.getType(), operands,
+        {b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(scores->scale))),
+         b.getNamedAttr("causal", b.getBoolAttr(causal))});
+    // Shape queries of the scores ([B, H, Sq, Skv]) read Q and K instead.
+    scores->chain.push_back(softmax.getResult());
+    for (Value v : scores->chain)
+      for (OpOperand &use : llvm::make_early_inc_range(v.getUses())) {
+        auto dim = dyn_cast<tensor::DimOp>(use.getOwner());
+        std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+        if (!index)
+          continue;
+        b.setInsertionPoint(dim);
+        Value size = *index == 1   ? arith::ConstantIndexOp::create(b, loc, heads).getResult()
+                     : *index == 3 ? tensor::DimOp::create(b, loc, key, 2).getResult()
+                                   : tensor::DimOp::create(b, loc, query, *index).getResult();
+        dim.replaceAllUsesWith(size);
+        dim.erase();
+      }
+    output.getResult().replaceAllUsesWith(attention.getResult());
+    output.erase();
+  }
+};
+
+} // namespace

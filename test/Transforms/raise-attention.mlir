@@ -1,0 +1,119 @@
+// RUN: genc-opt --genc-raise-attention --canonicalize --split-input-file %s | FileCheck %s
+
+// GPT-2: QKᵀ / 4, the causal table sliced from row Skv - Sq filled with the
+// float minimum, plus the padding mask. The scale becomes 1/4, the sliced
+// table `causal`, the padding mask the op's mask; nothing of the chain stays.
+// CHECK-LABEL: func.func @gpt2
+// CHECK: %[[Y:.+]] = genc.attention %arg0, %arg1, %arg2 mask(%arg3) {causal = true, scale = 2.500000e-01 : f32}
+// CHECK-NOT: genc.softmax
+// CHECK: return %[[Y]]
+func.func @gpt2(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                %pad: tensor<?x1x1x?xf32>) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %table = arith.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %four = arith.constant dense<4.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %axis2 = arith.constant dense<2> : tensor<1xi64>
+  %axis3 = arith.constant dense<3> : tensor<1xi64>
+  %zero = arith.constant dense<0> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.div %s, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %total = tensor.dim %k, %c2 : tensor<?x4x?x16xf32>
+  %new = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %past = arith.subi %total, %new : index
+  %past64 = arith.index_cast %past : index to i64
+  %start = tensor.from_elements %past64 : tensor<1xi64>
+  %total64 = arith.index_cast %total : index to i64
+  %end = tensor.from_elements %total64 : tensor<1xi64>
+  %rows = genc.slice %table[%start : %end] axes %axis2 steps %one : (tensor<1x1x3x3xi1>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x3xi1>
+  %causal = genc.slice %rows[%zero : %end] axes %axis3 steps %one : (tensor<1x1x?x3xi1>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x?xi1>
+  %filled = genc.where %causal, %scaled, %min : (tensor<1x1x?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %filled, %pad : (tensor<?x4x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// LLaMA: K and V repeated from 2 to 8 heads (Unsqueeze → Expand →
+// Reshape) are read unrepeated; a fill that is not a causal table becomes
+// the additive mask Where(C, 0, F).
+// CHECK-LABEL: func.func @grouped
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[MIN:.+]] = arith.constant dense<-3.40282347E+38> : tensor<f32>
+// CHECK: %[[MASK:.+]] = genc.where %arg3, %[[ZERO]], %[[MIN]]
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[MASK]]) {scale = 0.353553{{[0-9]+}} : f32}
+// CHECK-SAME: (tensor<?x8x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x?x?xf32>) -> tensor<?x8x?x8xf32>
+// CHECK-NOT: genc.expand
+func.func @grouped(%q: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                   %k: tensor<?x2x?x8xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                   %v: tensor<?x2x?x8xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                   %keep: tensor<?x1x?x?xi1>) -> tensor<?x8x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %rsqrt = arith.constant dense<0.353553385> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x8xf32>
+  %s = tensor.dim %k, %c2 : tensor<?x2x?x8xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %c2_i64 = arith.constant 2 : i64
+  %c4_i64 = arith.constant 4 : i64
+  %c8_i64 = arith.constant 8 : i64
+  %shape5 = tensor.from_elements %b64, %c2_i64, %c4_i64, %s64, %c8_i64 : tensor<5xi64>
+  %shape4 = tensor.from_elements %b64, %c8_i64, %s64, %c8_i64 : tensor<4xi64>
+  %ku = genc.unsqueeze %k {axes = array<i64: 2>} : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %ke = genc.expand %ku, %shape5 : (tensor<?x2x1x?x8xf32>, tensor<5xi64>) -> tensor<?x2x4x?x8xf32>
+  %kr = genc.reshape %ke, %shape4 : (tensor<?x2x4x?x8xf32>, tensor<4xi64>) -> tensor<?x8x?x8xf32>
+  %vu = genc.unsqueeze %v {axes = array<i64: 2>} : tensor<?x2x?x8xf32> -> tensor<?x2x1x?x8xf32>
+  %ve = genc.expand %vu, %shape5 : (tensor<?x2x1x?x8xf32>, tensor<5xi64>) -> tensor<?x2x4x?x8xf32>
+  %vr = genc.reshape %ve, %shape4 : (tensor<?x2x4x?x8xf32>, tensor<4xi64>) -> tensor<?x8x?x8xf32>
+  %kt = genc.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : tensor<?x8x?x8xf32> -> tensor<?x8x8x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x8x?x8xf32>, tensor<?x8x8x?xf32>) -> tensor<?x8x?x?xf32>
+  %scaled = genc.mul %rsqrt, %scores : (tensor<f32>, tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32>
+  %masked = genc.where %keep, %scaled, %min : (tensor<?x1x?x?xi1>, tensor<?x8x?x?xf32>, tensor<f32>) -> tensor<?x8x?x?xf32>
+  %p = genc.softmax %masked {axis = -1 : i64} : tensor<?x8x?x?xf32> -> tensor<?x8x?x?xf32>
+  %y = genc.matmul %p, %vr : (tensor<?x8x?x?xf32>, tensor<?x8x?x8xf32>) -> tensor<?x8x?x8xf32>
+  return %y : tensor<?x8x?x8xf32>
+}
+
+// -----
+
+// Left as they are: probabilities the model also returns; a fill of -1e4
+// (s + F is not F); a mask added before the scale; queries and keys whose
+// batch dims are not provably one.
+// CHECK-LABEL: func.func @not_raised
+// CHECK-NOT: genc.attention
+// CHECK-COUNT-4: genc.softmax
+// CHECK-NOT: genc.attention
+func.func @not_raised(%q: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                      %k: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                      %other: tensor<?x2x?x4xf32>,
+                      %keep: tensor<?x1x?x?xi1>, %bias: tensor<?x1x1x?xf32>)
+    -> (tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x2x?x4xf32> -> tensor<?x2x4x?xf32>
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %small = arith.constant dense<-1.0e+04> : tensor<f32>
+  %s1 = genc.matmul %q, %kt : (tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32>
+  %p1 = genc.softmax %s1 {axis = 3 : i64} : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %y1 = genc.matmul %p1, %k : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %s2 = genc.matmul %q, %kt : (tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32>
+  %f2 = genc.where %keep, %s2, %small : (tensor<?x1x?x?xi1>, tensor<?x2x?x?xf32>, tensor<f32>) -> tensor<?x2x?x?xf32>
+  %p2 = genc.softmax %f2 {axis = 3 : i64} : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %y2 = genc.matmul %p2, %k : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %s3 = genc.matmul %q, %kt : (tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32>
+  %m3 = genc.add %s3, %bias : (tensor<?x2x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x2x?x?xf32>
+  %d3 = genc.div %m3, %two : (tensor<?x2x?x?xf32>, tensor<f32>) -> tensor<?x2x?x?xf32>
+  %p3 = genc.softmax %d3 {axis = 3 : i64} : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %y3 = genc.matmul %p3, %k : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %ot = genc.transpose %other {perm = array<i64: 0, 1, 3, 2>} : tensor<?x2x?x4xf32> -> tensor<?x2x4x?xf32>
+  %s4 = genc.matmul %q, %ot : (tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32>
+  %p4 = genc.softmax %s4 {axis = 3 : i64} : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %y4 = genc.matmul %p4, %other : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %y1, %p1, %y2, %y3, %y4 : tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+}

@@ -21,6 +21,7 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
+constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
 constexpr StringLiteral kIndexErrorKernel = "genc_index_error";
 /// The artifact's table of index checks: "<id> <message>" lines.
 constexpr StringLiteral kChecksSymbol = "genc_checks";
@@ -99,6 +100,50 @@ void callIndexErrorKernel(ModuleOp module) {
                          kChecksSymbol, b.getStringAttr(table + '\0'));
 }
 
+/// `func.func private @genc_attention_f32(!llvm.ptr context, memref<*xf32>
+/// out, q, k, v, mask, i64 hasMask, f32 scale, i64 causal, i64 window, f32
+/// softcap, i64 causalOffset)` with the C interface.
+func::FuncOp declareAttentionKernel(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kAttentionKernel))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
+  Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  auto type = FunctionType::get(
+      ctx, {ptr, memref, memref, memref, memref, memref, i64, f32, i64, i64, f32, i64}, {});
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), kAttentionKernel, type);
+  fn.setPrivate();
+  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return fn;
+}
+
+/// Each genc.attention_kernel becomes a call of genc_attention_f32 with its
+/// caller's context; without a mask, `out` stands in (not read).
+void callAttentionKernel(ModuleOp module) {
+  SmallVector<genc::AttentionKernelOp> ops;
+  module.walk([&](genc::AttentionKernelOp op) { ops.push_back(op); });
+  for (genc::AttentionKernelOp op : ops) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto unranked = [&](Value v) -> Value {
+      return memref::CastOp::create(b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), v);
+    };
+    auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
+    auto f32 = [&](FloatAttr v) -> Value { return arith::ConstantOp::create(b, loc, v); };
+    Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
+    Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
+    func::CallOp::create(
+        b, loc, declareAttentionKernel(module),
+        ValueRange{context, unranked(op.getOut()), unranked(op.getQuery()), unranked(op.getKey()),
+                   unranked(op.getValue()), unranked(op.getMask() ? op.getMask() : op.getOut()),
+                   i64(op.getMask() != nullptr), f32(op.getScaleAttr()), i64(op.getCausal()),
+                   i64(op.getWindow()), f32(op.getSoftcapAttr()), offset});
+    op.erase();
+  }
+}
+
 bool isF32Buffer(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
   return type && type.getElementType().isF32();
@@ -152,6 +197,7 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     callIndexErrorKernel(module);
+    callAttentionKernel(module);
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(genc::kMatmulAttrName))

@@ -12,8 +12,10 @@
 #include "genc/Dialect/GencOps.h"
 #include "genc/Support/ModelLocation.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -31,6 +33,8 @@ namespace {
 
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 constexpr int64_t kDyn = ShapedType::kDynamic;
+/// GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
+constexpr int64_t kMaxKernelHeadSize = 512;
 
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 
@@ -634,9 +638,80 @@ FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   return castTo(b, loc, generic.getResult(0), resultType);
 }
 
+/// How many keys precede the first query: Skv - Sq (the queries are the
+/// last positions).
+Value causalOffset(OpBuilder &b, Location loc, AttentionOp op) {
+  return arith::SubIOp::create(b, loc, dimValue(b, loc, op.getKey(), 2),
+                               dimValue(b, loc, op.getQuery(), 2));
+}
+
+/// Whether the fused kernel takes `op`: f32 throughout, static head sizes
+/// it holds on its stack, an f32 or boolean mask.
+bool fitsAttentionKernel(AttentionOp op) {
+  auto f32 = [](Value v) { return tensorType(v).getElementType().isF32(); };
+  auto headSize = [](Value v) {
+    int64_t d = tensorType(v).getDimSize(3);
+    return !ShapedType::isDynamic(d) && d <= kMaxKernelHeadSize;
+  };
+  Value mask = op.getMask();
+  return f32(op.getQuery()) && f32(op.getKey()) && f32(op.getValue()) && headSize(op.getKey()) &&
+         headSize(op.getValue()) && tensorType(op.getKey()).getDimSize(1) != 0 &&
+         (!mask || f32(mask) || tensorType(mask).getElementType().isInteger(1));
+}
+
+/// The fused form: Q, K, V and the mask read as buffers in place (any
+/// strides), the result a fresh buffer written by genc.attention_kernel,
+/// which genc-call-cpu-kernels turns into the kernel call. A boolean mask
+/// becomes additive (0 / -inf).
+Value fusedAttention(OpBuilder &b, AttentionOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto asBuffer = [&](Value t) -> Value {
+    auto type = tensorType(t);
+    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+    auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
+    auto memref = MemRefType::get(type.getShape(), type.getElementType(), layout);
+    return bufferization::ToBufferOp::create(b, loc, memref, t, /*read_only=*/true);
+  };
+  Value q = op.getQuery(), v = op.getValue();
+  Value mask = op.getMask();
+  if (mask && tensorType(mask).getElementType().isInteger(1)) {
+    Type f32 = b.getF32Type();
+    Value zero = scalarConst(b, loc, f32, 0), minusInf = negInf(b, loc, f32);
+    mask = elementwise(b, loc, mask, f32, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+      return arith::SelectOp::create(nb, nl, a[0], zero, minusInf);
+    });
+  }
+  auto resultType = cast<RankedTensorType>(op.getType());
+  SmallVector<Value> dynamicSizes;
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, q, 0), b.getIndexAttr(resultType.getDimSize(1)),
+                                     dimOf(b, loc, q, 2), dimOf(b, loc, v, 3)};
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : sizes) {
+    if (auto value = dyn_cast<Value>(size)) {
+      dynamicSizes.push_back(value);
+      shape.push_back(ShapedType::kDynamic);
+    } else {
+      shape.push_back(cast<IntegerAttr>(cast<Attribute>(size)).getInt());
+    }
+  }
+  auto outType = MemRefType::get(shape, b.getF32Type());
+  Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
+  AttentionKernelOp::create(b, loc, out, asBuffer(q), asBuffer(op.getKey()), asBuffer(v),
+                            mask ? asBuffer(mask) : Value(), causalOffset(b, loc, op),
+                            op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
+                            op.getSoftcapAttr());
+  Value result = bufferization::ToTensorOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()),
+                                                   out, /*restrict=*/true, /*writable=*/true);
+  return castTo(b, loc, result, op.getType());
+}
+
 /// softmax(Q·Kᵀ·scale (+mask), causal, window, softcap)·V with query head h
-/// reading KV head h / (Hq / Hkv).
-FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
+/// reading KV head h / (Hq / Hkv): the fused kernel where it applies, else
+/// loops that materialise the scores.
+FailureOr<Value> attention(OpBuilder &b, AttentionOp op, bool fuse) {
+  if (fuse && fitsAttentionKernel(op))
+    return fusedAttention(b, op);
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
@@ -667,7 +742,7 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op) {
   // Scale, mask, causal/window and softcap in one elementwise pass.
   Value scale = scalarConst(b, loc, t, op.getScale().convertToFloat());
   Value minusInf = negInf(b, loc, t);
-  Value offset = arith::SubIOp::create(b, loc, dimValue(b, loc, k, 2), dimValue(b, loc, q, 2));
+  Value offset = causalOffset(b, loc, op);
   bool causal = op.getCausal();
   int64_t window = op.getWindow();
   float softcap = op.getSoftcap().convertToFloat();
@@ -1368,7 +1443,7 @@ FailureOr<Value> lowerGemm(OpBuilder &b, GemmOp op) {
 //===----------------------------------------------------------------------===//
 
 /// Lowers one op; returns its replacement values.
-FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
+FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b, bool fuseAttention) {
   Location loc = op->getLoc();
   auto one = [](FailureOr<Value> v) -> FailureOr<SmallVector<Value>> {
     if (failed(v))
@@ -1423,7 +1498,7 @@ FailureOr<SmallVector<Value>> lower(Operation *op, OpBuilder &b) {
                                      n.getEpsilon().convertToFloat(), n.getScale(), Value(),
                                      /*rms=*/true)));
       })
-      .Case([&](AttentionOp a) { return one(attention(b, a)); })
+      .Case([&](AttentionOp a) { return one(attention(b, a, fuseAttention)); })
       .Case([&](RotaryOp r) { return one(rotary(b, r)); })
       .Case([&](TransposeOp t) {
         SmallVector<OpFoldResult> sizes;
@@ -1480,6 +1555,7 @@ LogicalResult lowerIf(IfOp op, IRRewriter &rewriter) {
 
 struct ConvertGencToLinalgPass
     : genc::impl::ConvertGencToLinalgBase<ConvertGencToLinalgPass> {
+  using ConvertGencToLinalgBase::ConvertGencToLinalgBase;
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> ops;
@@ -1496,7 +1572,7 @@ struct ConvertGencToLinalgPass
         continue;
       }
       rewriter.setInsertionPoint(op);
-      FailureOr<SmallVector<Value>> replacements = lower(op, rewriter);
+      FailureOr<SmallVector<Value>> replacements = lower(op, rewriter, fuseAttention);
       if (failed(replacements))
         return signalPassFailure();
       rewriter.replaceOp(op, *replacements);

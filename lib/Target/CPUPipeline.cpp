@@ -186,7 +186,7 @@ static FailureOr<SmallVector<func::FuncOp>> collectEntryPoints(ModuleOp module) 
   return entryPoints;
 }
 
-LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
+LogicalResult genc::lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &options) {
   MLIRContext *ctx = module.getContext();
   FailureOr<SmallVector<func::FuncOp>> entryPoints = collectEntryPoints(module);
   if (failed(entryPoints))
@@ -198,7 +198,9 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   PassManager toLinalg(ctx);
   if (failed(applyCommandLineOptions(toLinalg, module)))
     return failure();
-  toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg());
+  ConvertGencToLinalgOptions toLinalgOptions;
+  toLinalgOptions.fuseAttention = options.fusedAttention;
+  toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalgOptions));
   toLinalg.addNestedPass<func::FuncOp>(createFuseElementwise());
   toLinalg.addPass(createPackMatmulWeights());
   toLinalg.addPass(createExternalizeWeights());
@@ -239,11 +241,11 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module) {
   PassManager bufferize(ctx);
   if (failed(applyCommandLineOptions(bufferize, module)))
     return failure();
-  bufferization::OneShotBufferizePassOptions options;
-  options.bufferizeFunctionBoundaries = true;
-  options.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  bufferization::OneShotBufferizePassOptions oneShot;
+  oneShot.bufferizeFunctionBoundaries = true;
+  oneShot.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   bufferize.addPass(createFillPerUse());
-  bufferize.addPass(bufferization::createOneShotBufferizePass(options));
+  bufferize.addPass(bufferization::createOneShotBufferizePass(oneShot));
   bufferize.addPass(createCSEPass());
   bufferize.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;

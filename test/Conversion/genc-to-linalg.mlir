@@ -36,15 +36,40 @@ func.func @matmul(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x3
 
 // -----
 
-// GQA: query head h reads KV head h floordiv (Hq / Hkv); causal masking
+// Attention the fused kernel does not take (f16 here) stays loops. GQA:
+// query head h reads KV head h floordiv (Hq / Hkv); causal masking
 // compares j with i + (Skv - Sq).
 // CHECK-DAG: #[[KV:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d3, d4)>
 // CHECK-LABEL: func.func @gqa
 // CHECK: linalg.generic {indexing_maps = [{{.+}}, #[[KV]], {{.+}}]
 // CHECK: arith.cmpi sle
 // CHECK: math.exp
-func.func @gqa(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>) -> tensor<?x8x?x16xf32> {
-  %0 = genc.attention %q, %k, %k {scale = 0.25 : f32, causal = true} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x8x?x16xf32>
+// CHECK-NOT: genc.attention_kernel
+func.func @gqa(%q: tensor<?x8x?x16xf16>, %k: tensor<?x2x?x16xf16>) -> tensor<?x8x?x16xf16> {
+  %0 = genc.attention %q, %k, %k {scale = 0.25 : f32, causal = true} : (tensor<?x8x?x16xf16>, tensor<?x2x?x16xf16>, tensor<?x2x?x16xf16>) -> tensor<?x8x?x16xf16>
+  return %0 : tensor<?x8x?x16xf16>
+}
+
+// -----
+
+// f32 attention is the fused kernel's: Q, K, V and the mask are read in
+// place as buffers of any strides, a boolean mask becomes 0 / -inf, the
+// causal offset is Skv - Sq, and the result is a fresh buffer. No scores
+// are computed here.
+// CHECK-LABEL: func.func @fused
+// CHECK: %[[NEGINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[ADDITIVE:.+]] = linalg.generic
+// CHECK: arith.select %{{.+}}, %{{.+}}, %[[NEGINF]] : f32
+// CHECK: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) : memref<?x8x?x16xf32>
+// CHECK-DAG: %[[Q:.+]] = bufferization.to_buffer %arg0 read_only : tensor<?x8x?x16xf32> to memref<?x8x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK-DAG: %[[K:.+]] = bufferization.to_buffer %arg1 read_only
+// CHECK-DAG: %[[MASK:.+]] = bufferization.to_buffer %[[ADDITIVE]] read_only
+// CHECK-DAG: %[[OFFSET:.+]] = arith.subi
+// CHECK: genc.attention_kernel %[[OUT]], %[[Q]], %[[K]], %{{.+}} mask(%[[MASK]]) offset %[[OFFSET]] {causal = true, scale = 2.500000e-01 : f32, window = 64 : i64}
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT: math.exp
+func.func @fused(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>, %keep: tensor<?x1x1x?xi1>) -> tensor<?x8x?x16xf32> {
+  %0 = genc.attention %q, %k, %k mask(%keep) {scale = 0.25 : f32, causal = true, window = 64 : i64} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x1x1x?xi1>) -> tensor<?x8x?x16xf32>
   return %0 : tensor<?x8x?x16xf32>
 }
 

@@ -128,6 +128,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                             "for the positions the session asks for (genc generate, the "
                             "session API)")),
       cl::cat(codegen));
+  cl::opt<bool> attentionLoops(
+      "attention-loops",
+      cl::desc("Lower f32 attention to loops that materialise the scores instead of the fused "
+               "kernel (to compare the two)"),
+      cl::cat(codegen));
   registerCompileDebugOptions();
   Progress::registerQuietOption();
   hideOtherOptions();
@@ -140,6 +145,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   mlir::genc::CPUTargetOptions options;
   options.optLevel = optLevel;
   options.cpu = mcpu;
+  options.fusedAttention = !attentionLoops;
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
@@ -330,6 +336,7 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
   os << "emit " << kEmitNames[static_cast<int>(emit)] << "\n"
      << "opt " << options.optLevel << "\n"
      << "mcpu " << options.cpu << "\n"
+     << "attention " << (options.fusedAttention ? "fused" : "loops") << "\n"
      << "kv-cache " << (graph.forSession ? "session" : "io") << "\n";
   module.walk([&](Operation *op) {
     StringRef kind = op->getName().getStringRef();
@@ -390,7 +397,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
                                                              graph)));
   progress.beginPhase("lowering");
-  if (failed(mlir::genc::lowerToLLVMDialect(**module)))
+  if (failed(mlir::genc::lowerToLLVMDialect(**module, options)))
     return 1;
 
   std::string error;

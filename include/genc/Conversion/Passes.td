@@ -13,11 +13,18 @@ def ConvertGencToLinalg : Pass<"genc-convert-to-linalg", "func::FuncOp"> {
     parametrised lowering per kind), data movement as tensor ops, If as
     scf.if. Dynamic dims are read with tensor.dim. Broadcasting follows the
     static shapes: a dim that broadcasts must be a static 1 (what every
-    exporter writes); a dynamic dim is taken to match the result.
+    exporter writes); a dynamic dim is taken to match the result. f32
+    attention becomes genc.attention_kernel on buffers (the fused kernel)
+    unless `fuse-attention` is off.
   }];
+  let options = [
+    Option<"fuseAttention", "fuse-attention", "bool", /*default=*/"true",
+           "Lower f32 genc.attention to the fused kernel, not to loops">
+  ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }

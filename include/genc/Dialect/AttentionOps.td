@@ -34,6 +34,34 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
   }];
 }
 
+def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
+  let summary = "genc.attention on buffers: the fused CPU kernel's call";
+  let description = [{
+    What genc-convert-to-linalg lowers f32 genc.attention to: `out` (a
+    fresh [B, Hq, Sq, Dv] buffer) receives softmax(query · keyᵀ · scale
+    (+ mask), softcap, causal, window) · value, computed by
+    genc_attention_f32 without materialising the scores. Key j is visible
+    to query i iff j <= i + `causal_offset` (with `causal`) and
+    j > i + `causal_offset` - `window` (with `window` > 0). `mask` is
+    additive. genc-call-cpu-kernels turns the op into the kernel call.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemWrite]>:$out,
+                       Arg<AnyMemRef, "", [MemRead]>:$query,
+                       Arg<AnyMemRef, "", [MemRead]>:$key,
+                       Arg<AnyMemRef, "", [MemRead]>:$value,
+                       Arg<Optional<AnyMemRef>, "", [MemRead]>:$mask,
+                       Index:$causal_offset,
+                       F32Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+  let assemblyFormat = [{
+    $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
+    attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)
+    (`,` type($mask)^)?
+  }];
+}
+
 def Genc_RotaryOp : Genc_InferOp<"rotary"> {
   let summary = "rotary position embedding of [B, H, S, D] (ONNX RotaryEmbedding)";
   let description = [{

@@ -27,6 +27,9 @@ struct CPUTargetOptions {
   /// CPU name for code generation; "host" means this machine's CPU and
   /// features (AVX-512 where present).
   std::string cpu = "host";
+  /// f32 attention as the fused kernel (genc_attention_f32); false keeps
+  /// the loops that materialise the scores (for comparison).
+  bool fusedAttention = true;
 };
 
 /// Registers every dialect, interface and translation the CPU pipeline
@@ -40,7 +43,7 @@ void registerCPUTargetPasses();
 
 /// genc (after cleanup) → linalg → bufferized loops → LLVM dialect. Large
 /// constants move to the weights buffer (see genc-externalize-weights).
-LogicalResult lowerToLLVMDialect(ModuleOp module);
+LogicalResult lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &options = {});
 
 /// Module attribute: how the artifact was compiled (genc's version, its
 /// options, the precision of each matmul), as `key value` lines. The

@@ -79,6 +79,25 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
                                   genc_unranked_memref *b, int64_t bLayout,
                                   int64_t accumulate);
 
+/* The head sizes genc_attention_f32 takes; compiled code keeps the
+ * unfused loops for larger (or dynamic) ones. */
+#define GENC_ATTENTION_MAX_HEAD_SIZE 512
+
+/* genc.attention, fused (online softmax; no [Sq, Skv] scores in memory):
+ * out[B, Hq, Sq, Dv] = softmax(q·kᵀ·scale (+ mask), softcap, causal,
+ * window) · v for q [B, Hq, Sq, D], k [B, Hkv, Skv, D], v [B, Hkv, Skv, Dv],
+ * query head h reading KV head h / (Hq / Hkv). `mask` (read when `hasMask`)
+ * is additive, of rank <= 4, right-aligned and broadcast over dims of size
+ * 1. With `causal`, key j is visible to query i iff j <= i + causalOffset;
+ * with `window` > 0, also j > i + causalOffset - window. `softcap` > 0
+ * maps each score s to softcap·tanh(s / softcap) before the causal and
+ * window limits. Any strides; out written in full. */
+void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_memref *out,
+                                     genc_unranked_memref *q, genc_unranked_memref *k,
+                                     genc_unranked_memref *v, genc_unranked_memref *mask,
+                                     int64_t hasMask, float scale, int64_t causal,
+                                     int64_t window, float softcap, int64_t causalOffset);
+
 #ifdef __cplusplus
 }
 #endif

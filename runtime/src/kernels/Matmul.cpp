@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
 
 namespace {
@@ -174,16 +175,6 @@ void vectorRows(const Problem &p, int64_t row0, int64_t rows, int64_t col0, cons
     tiles[height](p, r, col0, b, bRow);
   }
 }
-
-/// Asked once, when the artifact loads: a function-local static would be
-/// initialized by every pool thread at once, since the kernels are built
-/// without thread-safe statics (ThreadSanitizer's finding).
-const bool kHasAVX512 = [] {
-  __builtin_cpu_init(); // may run before the CPU model's own constructor
-  return __builtin_cpu_supports("avx512f") != 0;
-}();
-
-bool hasAVX512() { return kHasAVX512; }
 
 /// Rows [row0, row0+rows) × panel `panel` of one problem.
 void product(const Problem &p, int64_t row0, int64_t rows, int64_t panel) {

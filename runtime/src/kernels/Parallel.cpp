@@ -11,3 +11,15 @@ void genc::kernels::detail::dispatch(const genc_context *context, int64_t n, gen
   for (int64_t i = 0; i < n; ++i)
     task(ctx, i);
 }
+
+namespace {
+/// Asked once, when the artifact loads: a function-local static would be
+/// initialized by every pool thread at once, since the kernels are built
+/// without thread-safe statics (ThreadSanitizer's finding).
+const bool kHasAVX512 = [] {
+  __builtin_cpu_init(); // may run before the CPU model's own constructor
+  return __builtin_cpu_supports("avx512f") != 0;
+}();
+} // namespace
+
+bool genc::kernels::hasAVX512() { return kHasAVX512; }

@@ -9,6 +9,9 @@
 
 namespace genc::kernels {
 
+/// Whether this CPU runs AVX-512F (the kernels' vector paths).
+bool hasAVX512();
+
 /// Calls f(i) for every i in [0, n) on the caller's pool (`context`), or
 /// serially when it has none.
 template <typename F> void parallelFor(const genc_context *context, int64_t n, F &&f);

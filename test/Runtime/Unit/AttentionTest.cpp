@@ -1,0 +1,124 @@
+//===- AttentionTest.cpp - genc_attention_f32 against masked dense softmax -===//
+
+#include "KernelTestSupport.h"
+#include "ThreadPool.h"
+#include "genc/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace {
+
+using genc::testing::Memref;
+using genc::testing::randomValues;
+
+struct Case {
+  int64_t batch, heads, kvHeads, sq, skv, d, dv;
+  bool causal, mask;
+  int64_t window;
+  float softcap;
+};
+
+/// The definition: scores for every key, masked to -inf, one softmax, the
+/// weighted sum of values. K is read from a [B, Hkv, capacity, D] buffer
+/// (a session cache's prefix), the mask is [B, 1, 1, Skv].
+std::vector<double> reference(const Case &c, const std::vector<float> &q,
+                              const std::vector<float> &k, const std::vector<float> &v,
+                              int64_t capacity, const std::vector<float> &mask, float scale) {
+  std::vector<double> out(c.batch * c.heads * c.sq * c.dv);
+  int64_t offset = c.skv - c.sq, group = c.heads / c.kvHeads;
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h)
+      for (int64_t i = 0; i < c.sq; ++i) {
+        std::vector<double> s(c.skv);
+        double max = -INFINITY;
+        for (int64_t j = 0; j < c.skv; ++j) {
+          double dot = 0;
+          for (int64_t x = 0; x < c.d; ++x)
+            dot += double(q[((b * c.heads + h) * c.sq + i) * c.d + x]) *
+                   k[((b * c.kvHeads + h / group) * capacity + j) * c.d + x];
+          s[j] = dot * scale + (c.mask ? mask[b * c.skv + j] : 0.0);
+          if (c.softcap > 0)
+            s[j] = c.softcap * std::tanh(s[j] / c.softcap);
+          if ((c.causal && j > i + offset) || (c.window > 0 && j <= i + offset - c.window))
+            s[j] = -INFINITY;
+          max = std::max(max, s[j]);
+        }
+        double sum = 0;
+        for (double &x : s)
+          sum += x = std::exp(x - max);
+        for (int64_t e = 0; e < c.dv; ++e) {
+          double acc = 0;
+          for (int64_t j = 0; j < c.skv; ++j)
+            acc += s[j] / sum * v[((b * c.kvHeads + h / group) * c.skv + j) * c.dv + e];
+          out[((b * c.heads + h) * c.sq + i) * c.dv + e] = acc;
+        }
+      }
+  return out;
+}
+
+class Attention : public ::testing::TestWithParam<unsigned> {
+protected:
+  void SetUp() override {
+    pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
+    context = {genc::runtime::ThreadPool::run, pool.get()};
+  }
+  std::unique_ptr<genc::runtime::ThreadPool> pool;
+  genc_context context{};
+};
+
+/// Prefill and decode shapes, MHA/GQA/MQA, key tiles cut mid-way, head
+/// sizes off the vector width, causal with a past, a sliding window, a
+/// padding mask with fully hidden keys, softcapping.
+TEST_P(Attention, MatchesMaskedDenseSoftmax) {
+  const Case cases[] = {
+      {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},      // first decode step
+      {2, 8, 2, 7, 7, 64, 64, true, true, -1, 0},       // GQA prefill
+      {1, 8, 1, 1, 300, 48, 40, true, true, -1, 0},     // MQA decode, long past
+      {1, 4, 2, 19, 150, 20, 33, true, false, 32, 0},   // window with a past
+      {2, 2, 2, 9, 70, 8, 8, false, true, -1, 5.0f},    // bidirectional, softcap
+      {1, 2, 1, 130, 130, 128, 128, true, false, 64, 0} // window over several tiles
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE("B=" + std::to_string(c.batch) + " H=" + std::to_string(c.heads) + "/" +
+                 std::to_string(c.kvHeads) + " Sq=" + std::to_string(c.sq) +
+                 " Skv=" + std::to_string(c.skv) + " D=" + std::to_string(c.d));
+    const int64_t capacity = c.skv + 5; // K is a prefix of a larger buffer
+    std::vector<float> q = randomValues(c.batch * c.heads * c.sq * c.d, 1);
+    std::vector<float> k = randomValues(c.batch * c.kvHeads * capacity * c.d, 2);
+    std::vector<float> v = randomValues(c.batch * c.kvHeads * c.skv * c.dv, 3);
+    std::vector<float> mask(c.batch * c.skv, 0.0f);
+    for (int64_t j = 1; j < c.skv; j += 3) // every third key of item 0 is padding
+      mask[j] = -std::numeric_limits<float>::infinity();
+    std::vector<float> out(c.batch * c.heads * c.sq * c.dv, NAN);
+    const float scale = 1.0f / std::sqrt(float(c.d));
+    Memref om(out.data(), {c.batch, c.heads, c.sq, c.dv}), qm(q.data(), {c.batch, c.heads, c.sq, c.d}),
+        km(k.data(), {c.batch, c.kvHeads, c.skv, c.d},
+           {c.kvHeads * capacity * c.d, capacity * c.d, c.d, 1}),
+        vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}), mm(mask.data(), {c.batch, 1, 1, c.skv});
+    _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
+                                    scale, c.causal, c.window, c.softcap, c.skv - c.sq);
+    std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
+    for (size_t i = 0; i < out.size(); ++i)
+      ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
+  }
+}
+
+/// A row with every key hidden is NaN, as softmax over -inf is.
+TEST_P(Attention, RowWithNothingVisibleIsNaN) {
+  std::vector<float> q = randomValues(4, 1), k = randomValues(8, 2), v = randomValues(8, 3);
+  std::vector<float> mask = {-INFINITY, -INFINITY}, out(4, 0.0f);
+  Memref om(out.data(), {1, 1, 1, 4}), qm(q.data(), {1, 1, 1, 4}), km(k.data(), {1, 1, 2, 4}),
+      vm(v.data(), {1, 1, 2, 4}), mm(mask.data(), {2});
+  _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 1, 0.5f,
+                                  0, -1, 0.0f, 1);
+  for (float x : out)
+    EXPECT_TRUE(std::isnan(x));
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, Attention, ::testing::Values(1u, 3u));
+
+} // namespace

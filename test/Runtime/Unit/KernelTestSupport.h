@@ -1,0 +1,47 @@
+//===- KernelTestSupport.h - kernel arguments as compiled code passes them -===//
+
+#ifndef GENC_TEST_KERNEL_TEST_SUPPORT_H
+#define GENC_TEST_KERNEL_TEST_SUPPORT_H
+
+#include "genc/kernels.h"
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace genc::testing {
+
+/// A strided view of `data` as compiled code passes it: the descriptor
+/// words {allocated, aligned, offset, sizes, strides} and the unranked
+/// memref pointing at them.
+struct Memref {
+  std::vector<int64_t> words;
+  genc_unranked_memref ref;
+
+  Memref(float *data, std::vector<int64_t> sizes, std::vector<int64_t> strides = {},
+         int64_t offset = 0) {
+    if (strides.empty()) {
+      strides.resize(sizes.size());
+      int64_t s = 1;
+      for (size_t d = sizes.size(); d-- > 0; s *= sizes[d])
+        strides[d] = s;
+    }
+    words = {reinterpret_cast<int64_t>(data), reinterpret_cast<int64_t>(data), offset};
+    words.insert(words.end(), sizes.begin(), sizes.end());
+    words.insert(words.end(), strides.begin(), strides.end());
+    ref = {static_cast<int64_t>(sizes.size()), words.data()};
+  }
+};
+
+inline std::vector<float> randomValues(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(gen);
+  return v;
+}
+
+} // namespace genc::testing
+
+#endif // GENC_TEST_KERNEL_TEST_SUPPORT_H

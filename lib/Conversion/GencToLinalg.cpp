@@ -34,7 +34,7 @@ namespace {
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 constexpr int64_t kDyn = ShapedType::kDynamic;
 /// GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
-constexpr int64_t kMaxKernelHeadSize = 512;
+constexpr int64_t kMaxKernelHeadSize = 256;
 
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 

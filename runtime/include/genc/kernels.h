@@ -81,7 +81,7 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
 
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */
-#define GENC_ATTENTION_MAX_HEAD_SIZE 512
+#define GENC_ATTENTION_MAX_HEAD_SIZE 256
 
 /* genc.attention, fused (online softmax; no [Sq, Skv] scores in memory):
  * out[B, Hq, Sq, Dv] = softmax(q·kᵀ·scale (+ mask), softcap, causal,

@@ -1,16 +1,19 @@
 //===- Attention.cpp - fused attention: online softmax, no S×S in memory --===//
 //
 // genc.attention for f32, FlashAttention-2's loop order on a CPU: a task
-// owns a block of up to 8 query rows of one (batch, head) and walks the
+// owns a block of up to 32 query rows of one (batch, head) and walks the
 // keys that block may see in tiles of 64. Each tile's scores live on the
 // stack; every row keeps its running maximum m, its sum l of exp(s - m) and
 // its output accumulator, rescaled by exp(m_old - m_new) when the maximum
-// grows. Each key and value row is loaded once per block, not per query.
-// Query head h reads KV head h / group (GQA/MQA without repeating K/V);
-// K and V are read through their strides, so the prefix of a session's
-// cache buffer is read in place.
+// grows. With AVX-512 the tile's keys are transposed once so that scores
+// are register-tiled products (4 rows × 64 keys), exponentials are 16 at a
+// time, and each value row loaded serves 4 query rows. Query head h reads
+// KV head h / group (GQA/MQA without repeating K/V); K and V are read
+// through their strides, so the prefix of a session's cache is read in
+// place.
 //
-// Decode steps (one query row) give one task per (batch, head).
+// Decode steps (one query row) give one task per (batch, head) and take
+// dot products instead of transposing keys.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +30,7 @@ using genc::kernels::parallelFor;
 
 namespace {
 
-constexpr int64_t kRows = 8;      // query rows sharing each key's loads
+constexpr int64_t kRows = 32;     // query rows sharing each key tile
 constexpr int64_t kKeys = 64;     // keys per tile of scores
 constexpr int64_t kMaxHead = GENC_ATTENTION_MAX_HEAD_SIZE; // rows on the stack
 
@@ -65,22 +68,6 @@ __attribute__((target("avx512f"))) float dotAVX512(const float *a, const float *
   return _mm512_reduce_add_ps(sum);
 }
 
-/// y = y · c + a · x over n contiguous floats.
-__attribute__((target("avx512f"))) void scaleAddAVX512(float *y, float c, float a, const float *x,
-                                                       int64_t n) {
-  __m512 vc = _mm512_set1_ps(c), va = _mm512_set1_ps(a);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i),
-                                            _mm512_mul_ps(vc, _mm512_loadu_ps(y + i))));
-  if (i < n) {
-    __mmask16 tail = static_cast<__mmask16>((1u << (n - i)) - 1);
-    __m512 yv = _mm512_maskz_loadu_ps(tail, y + i);
-    _mm512_mask_storeu_ps(y + i, tail,
-                          _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(tail, x + i),
-                                          _mm512_mul_ps(vc, yv)));
-  }
-}
 
 float dot(const float *a, const float *b, int64_t n) {
   if (hasAVX512())
@@ -91,11 +78,10 @@ float dot(const float *a, const float *b, int64_t n) {
   return sum;
 }
 
-void scaleAdd(float *y, float c, float a, const float *x, int64_t n) {
-  if (hasAVX512())
-    return scaleAddAVX512(y, c, a, x, n);
+/// y += a · x over n contiguous floats (the scalar path).
+void addScaled(float *y, float a, const float *x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
-    y[i] = y[i] * c + a * x[i];
+    y[i] += a * x[i];
 }
 
 /// A row of `v` as contiguous floats: in place when its last stride is 1,
@@ -119,17 +105,236 @@ struct Problem {
   int64_t valueSize() const { return v.sizes[3]; }
 };
 
+/// The keys of one tile transposed, [head size][kKeys], zero past `keys`:
+/// score tiles then become register-tiled products, as in the matmul.
+struct KeyTile {
+  alignas(64) float t[kMaxHead][kKeys];
+
+  void load(const Problem &p, int64_t b, int64_t kvHead, int64_t j0, int64_t keys) {
+    const int64_t d = p.headSize(), stride = p.k.strides[3];
+    for (int64_t j = 0; j < kKeys; ++j) {
+      if (j >= keys) {
+        for (int64_t x = 0; x < d; ++x)
+          t[x][j] = 0;
+        continue;
+      }
+      const float *key = p.k.row(b, kvHead, j0 + j);
+      for (int64_t x = 0; x < d; ++x)
+        t[x][j] = key[x * stride];
+    }
+  }
+};
+
+/// scores[r][0..64) = q[r] · keys for Rows rows: 4 vectors of 16 keys per
+/// row stay in registers over the head size.
+template <int Rows>
+__attribute__((target("avx512f"))) void scoreTile(const float *const *q, const KeyTile &keys,
+                                                  int64_t d, float (*scores)[kKeys]) {
+  __m512 acc[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < 4; ++c)
+      acc[r][c] = _mm512_setzero_ps();
+  for (int64_t x = 0; x < d; ++x) {
+    __m512 k0 = _mm512_load_ps(keys.t[x]), k1 = _mm512_load_ps(keys.t[x] + 16),
+           k2 = _mm512_load_ps(keys.t[x] + 32), k3 = _mm512_load_ps(keys.t[x] + 48);
+    for (int r = 0; r < Rows; ++r) {
+      __m512 qx = _mm512_set1_ps(q[r][x]);
+      acc[r][0] = _mm512_fmadd_ps(qx, k0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(qx, k1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(qx, k2, acc[r][2]);
+      acc[r][3] = _mm512_fmadd_ps(qx, k3, acc[r][3]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < 4; ++c)
+      _mm512_storeu_ps(scores[r] + 16 * c, acc[r][c]);
+}
+
+void scoreTiles(const float *const *q, const KeyTile &keys, int64_t d, int64_t rows,
+                float (*scores)[kKeys]) {
+  using Tile = void (*)(const float *const *, const KeyTile &, int64_t, float (*)[kKeys]);
+  static constexpr Tile tiles[5] = {nullptr, scoreTile<1>, scoreTile<2>, scoreTile<3>,
+                                    scoreTile<4>};
+  for (int64_t r = 0; r < rows; r += 4)
+    tiles[rows - r < 4 ? rows - r : 4](q + r, keys, d, scores + r);
+}
+
+/// e^x for 16 floats (Cephes' expf: 2^n · polynomial, relative error about
+/// 1e-7); exactly 0 below -87.3, so -inf gives 0.
+__attribute__((target("avx512f"))) __m512 exp16(__m512 x) {
+  const __m512 low = _mm512_set1_ps(-87.3f);
+  __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ) |
+                        _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  x = _mm512_min_ps(_mm512_max_ps(x, low), _mm512_set1_ps(88.7f));
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), _mm512_scalef_ps(y, n));
+}
+
+/// A query row's running maximum of its scores and sum of exp(s - max).
+struct RowState {
+  float max = -INFINITY, sum = 0;
+};
+
+/// The limits of row i: keys [first, last] are visible.
+void visibleKeys(const Problem &p, int64_t i, int64_t &first, int64_t &last) {
+  first = p.window > 0 ? i + p.offset - p.window + 1 : 0;
+  last = p.causal ? i + p.offset : p.skv() - 1;
+}
+
+/// Scales, masks and exponentiates one row of a tile in place (scalar form:
+/// any mask strides, softcap), updating the row's state. Returns the factor
+/// that rescales its accumulator, or -1 while it has seen nothing visible.
+float softmaxRowScalar(const Problem &p, int64_t b, int64_t h, int64_t i, int64_t j0,
+                       int64_t keys, float *scores, RowState &row) {
+  const float *maskRow = p.hasMask ? p.mask.row(b, h, i) : nullptr;
+  int64_t first, last;
+  visibleKeys(p, i, first, last);
+  float tileMax = -INFINITY;
+  for (int64_t j = 0; j < keys; ++j) {
+    int64_t key = j0 + j;
+    float s = scores[j] * p.scale;
+    if (maskRow)
+      s += maskRow[key * p.mask.strides[3]];
+    if (p.softcap > 0)
+      s = p.softcap * std::tanh(s / p.softcap);
+    if (key < first || key > last)
+      s = -INFINITY;
+    scores[j] = s;
+    tileMax = s > tileMax ? s : tileMax;
+  }
+  float newMax = tileMax > row.max ? tileMax : row.max;
+  if (newMax == -INFINITY)
+    return -1;
+  float correction = std::exp(row.max - newMax);
+  row.sum *= correction;
+  row.max = newMax;
+  for (int64_t j = 0; j < keys; ++j)
+    row.sum += scores[j] = std::exp(scores[j] - newMax);
+  return correction;
+}
+
+/// The same for a contiguous mask row (or none) and no softcap, 16 keys at
+/// a time.
+__attribute__((target("avx512f"))) float softmaxRowVector(const Problem &p, int64_t b, int64_t h,
+                                                          int64_t i, int64_t j0, int64_t keys,
+                                                          float *scores, RowState &row) {
+  const float *maskRow = p.hasMask ? p.mask.row(b, h, i) : nullptr;
+  int64_t first, last;
+  visibleKeys(p, i, first, last);
+  const __m512 scale = _mm512_set1_ps(p.scale), minusInf = _mm512_set1_ps(-INFINITY);
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  __m512 tileMax = minusInf;
+  for (int64_t j = 0; j < keys; j += 16) {
+    int64_t n = keys - j < 16 ? keys - j : 16;
+    __mmask16 valid = static_cast<__mmask16>(n == 16 ? 0xFFFF : (1u << n) - 1);
+    // Keys j0 + j + lane in [first, last]: offsets from the tile fit in 32 bits.
+    __m512i key = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(j)));
+    int64_t lo = first - j0, hi = last - j0;
+    lo = lo < -1 ? -1 : lo > kKeys ? kKeys : lo;
+    hi = hi < -1 ? -1 : hi > kKeys ? kKeys : hi;
+    valid &= _mm512_cmp_epi32_mask(key, _mm512_set1_epi32(static_cast<int>(lo)), _MM_CMPINT_NLT) &
+             _mm512_cmp_epi32_mask(key, _mm512_set1_epi32(static_cast<int>(hi)), _MM_CMPINT_LE);
+    __m512 s = _mm512_mul_ps(_mm512_loadu_ps(scores + j), scale);
+    if (maskRow)
+      s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(valid, maskRow + j0 + j));
+    s = _mm512_mask_blend_ps(valid, minusInf, s);
+    _mm512_storeu_ps(scores + j, s);
+    tileMax = _mm512_max_ps(tileMax, s);
+  }
+  float tile = _mm512_reduce_max_ps(tileMax);
+  float newMax = tile > row.max ? tile : row.max;
+  if (newMax == -INFINITY)
+    return -1;
+  float correction = std::exp(row.max - newMax);
+  row.max = newMax;
+  __m512 shift = _mm512_set1_ps(newMax), sum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < keys; j += 16) {
+    int64_t n = keys - j < 16 ? keys - j : 16;
+    __mmask16 valid = static_cast<__mmask16>(n == 16 ? 0xFFFF : (1u << n) - 1);
+    __m512 e = _mm512_maskz_mov_ps(valid, exp16(_mm512_sub_ps(_mm512_loadu_ps(scores + j), shift)));
+    _mm512_storeu_ps(scores + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  row.sum = row.sum * correction + _mm512_reduce_add_ps(sum);
+  return correction;
+}
+
+/// For Rows rows r: acc[r] = acc[r] · correction[r] + Σ_j weights[r][j] ·
+/// V[j] over one tile, 64 values at a time: each V load serves every row,
+/// 4 × Rows accumulators stay in registers (unit-stride V rows `rowStride`
+/// apart).
+template <int Rows>
+__attribute__((target("avx512f"))) void
+accumulateValues(float (*acc)[kMaxHead], const float *correction, const float (*weights)[kKeys],
+                 int64_t keys, const float *v, int64_t rowStride, int64_t dv) {
+  for (int64_t e = 0; e < dv; e += 64) {
+    __mmask16 m[4];
+    for (int k = 0; k < 4; ++k) {
+      int64_t left = dv - e - 16 * k;
+      m[k] = static_cast<__mmask16>(left >= 16 ? 0xFFFF : left <= 0 ? 0 : (1u << left) - 1);
+    }
+    __m512 a[Rows][4];
+    for (int r = 0; r < Rows; ++r) {
+      __m512 c = _mm512_set1_ps(correction[r]);
+      for (int k = 0; k < 4; ++k)
+        a[r][k] = _mm512_mul_ps(c, _mm512_maskz_loadu_ps(m[k], acc[r] + e + 16 * k));
+    }
+    for (int64_t j = 0; j < keys; ++j) {
+      const float *row = v + j * rowStride + e;
+      __m512 v0 = _mm512_maskz_loadu_ps(m[0], row), v1 = _mm512_maskz_loadu_ps(m[1], row + 16),
+             v2 = _mm512_maskz_loadu_ps(m[2], row + 32), v3 = _mm512_maskz_loadu_ps(m[3], row + 48);
+      for (int r = 0; r < Rows; ++r) {
+        __m512 w = _mm512_set1_ps(weights[r][j]);
+        a[r][0] = _mm512_fmadd_ps(w, v0, a[r][0]);
+        a[r][1] = _mm512_fmadd_ps(w, v1, a[r][1]);
+        a[r][2] = _mm512_fmadd_ps(w, v2, a[r][2]);
+        a[r][3] = _mm512_fmadd_ps(w, v3, a[r][3]);
+      }
+    }
+    for (int r = 0; r < Rows; ++r)
+      for (int k = 0; k < 4; ++k)
+        _mm512_mask_storeu_ps(acc[r] + e + 16 * k, m[k], a[r][k]);
+  }
+}
+
+void accumulateValueTiles(float (*acc)[kMaxHead], const float *correction,
+                          const float (*weights)[kKeys], int64_t rows, int64_t keys,
+                          const float *v, int64_t rowStride, int64_t dv) {
+  using Tile = void (*)(float (*)[kMaxHead], const float *, const float (*)[kKeys], int64_t,
+                        const float *, int64_t, int64_t);
+  static constexpr Tile tiles[5] = {nullptr, accumulateValues<1>, accumulateValues<2>,
+                                    accumulateValues<3>, accumulateValues<4>};
+  for (int64_t r = 0; r < rows; r += 4)
+    tiles[rows - r < 4 ? rows - r : 4](acc + r, correction + r, weights + r, keys, v, rowStride,
+                                       dv);
+}
+
 /// Query rows [i0, i0 + rows) of head h of batch item b.
 void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t rows) {
   const int64_t d = p.headSize(), dv = p.valueSize(), kvHead = h / p.group;
-  float queries[kRows][kMaxHead], acc[kRows][kMaxHead], keyScratch[kMaxHead],
-      valueScratch[kMaxHead];
-  float maxSoFar[kRows], sum[kRows], scores[kRows][kKeys];
+  const bool vector = hasAVX512();
+  // A transposed key tile pays off over several query rows; a decode step's
+  // single row takes dot products.
+  const bool transposeKeys = vector && rows >= 4;
+  const bool vectorSoftmax = vector && p.softcap <= 0 && (!p.hasMask || p.mask.strides[3] == 1);
+  const bool vectorValues = vector && (p.v.strides[3] == 1 || dv == 1);
+  float queries[kRows][kMaxHead], acc[kRows][kMaxHead], valueScratch[kMaxHead];
+  float scores[kRows][kKeys];
+  KeyTile keyTile;
+  RowState state[kRows];
   const float *q[kRows];
   for (int64_t r = 0; r < rows; ++r) {
     q[r] = contiguousRow(p.q, p.q.row(b, h, i0 + r), d, queries[r]);
-    maxSoFar[r] = -INFINITY;
-    sum[r] = 0;
     for (int64_t e = 0; e < dv; ++e)
       acc[r][e] = 0;
   }
@@ -142,43 +347,40 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
 
   for (int64_t j0 = first; j0 < end; j0 += kKeys) {
     int64_t keys = end - j0 < kKeys ? end - j0 : kKeys;
-    for (int64_t j = 0; j < keys; ++j) {
-      const float *key = contiguousRow(p.k, p.k.row(b, kvHead, j0 + j), d, keyScratch);
-      for (int64_t r = 0; r < rows; ++r)
-        scores[r][j] = dot(q[r], key, d) * p.scale;
+    if (transposeKeys) {
+      keyTile.load(p, b, kvHead, j0, keys);
+      scoreTiles(q, keyTile, d, rows, scores);
+    } else {
+      float keyScratch[kMaxHead];
+      for (int64_t j = 0; j < keys; ++j) {
+        const float *key = contiguousRow(p.k, p.k.row(b, kvHead, j0 + j), d, keyScratch);
+        for (int64_t r = 0; r < rows; ++r)
+          scores[r][j] = dot(q[r], key, d);
+      }
+    }
+    float correction[kRows];
+    for (int64_t r = 0; r < rows; ++r) {
+      correction[r] =
+          vectorSoftmax ? softmaxRowVector(p, b, h, i0 + r, j0, keys, scores[r], state[r])
+                        : softmaxRowScalar(p, b, h, i0 + r, j0, keys, scores[r], state[r]);
+      if (correction[r] < 0) { // nothing visible to this row yet: adds nothing
+        correction[r] = 1;
+        for (int64_t j = 0; j < keys; ++j)
+          scores[r][j] = 0;
+      }
+    }
+    if (vectorValues) {
+      accumulateValueTiles(acc, correction, scores, rows, keys, p.v.row(b, kvHead, j0),
+                           p.v.strides[2], dv);
+      continue;
     }
     for (int64_t r = 0; r < rows; ++r) {
-      int64_t i = i0 + r;
-      const float *maskRow = p.hasMask ? p.mask.row(b, h, i) : nullptr;
-      float tileMax = -INFINITY;
-      for (int64_t j = 0; j < keys; ++j) {
-        int64_t key = j0 + j;
-        float s = scores[r][j];
-        if (maskRow)
-          s += maskRow[key * p.mask.strides[3]];
-        if (p.softcap > 0)
-          s = p.softcap * std::tanh(s / p.softcap);
-        if ((p.causal && key > i + p.offset) || (p.window > 0 && key <= i + p.offset - p.window))
-          s = -INFINITY;
-        scores[r][j] = s;
-        tileMax = s > tileMax ? s : tileMax;
-      }
-      float newMax = tileMax > maxSoFar[r] ? tileMax : maxSoFar[r];
-      if (newMax == -INFINITY)
-        continue; // nothing visible yet
-      float correction = std::exp(maxSoFar[r] - newMax);
-      sum[r] *= correction;
       for (int64_t e = 0; e < dv; ++e)
-        acc[r][e] *= correction;
-      maxSoFar[r] = newMax;
+        acc[r][e] *= correction[r];
       for (int64_t j = 0; j < keys; ++j)
-        sum[r] += scores[r][j] = std::exp(scores[r][j] - newMax);
-    }
-    for (int64_t j = 0; j < keys; ++j) {
-      const float *value = contiguousRow(p.v, p.v.row(b, kvHead, j0 + j), dv, valueScratch);
-      for (int64_t r = 0; r < rows; ++r)
-        if (maxSoFar[r] != -INFINITY && scores[r][j] != 0)
-          scaleAdd(acc[r], 1.0f, scores[r][j], value, dv);
+        if (scores[r][j] != 0)
+          addScaled(acc[r], scores[r][j],
+                   contiguousRow(p.v, p.v.row(b, kvHead, j0 + j), dv, valueScratch), dv);
     }
   }
   // A row that saw nothing is 0/0, as softmax over -inf everywhere.
@@ -186,7 +388,7 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
     float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
                (i0 + r) * p.out.strides[2];
     for (int64_t e = 0; e < dv; ++e)
-      o[e * p.out.strides[3]] = acc[r][e] / sum[r];
+      o[e * p.out.strides[3]] = acc[r][e] / state[r].sum;
   }
 }
 

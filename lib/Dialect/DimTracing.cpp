@@ -11,6 +11,7 @@
 #include "genc/Dialect/GencOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -179,6 +180,19 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       return std::nullopt;
     return DimSource{s.getInput(), d};
   }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    // A size read from a dim (a session's cache prefix: [batch, ...]).
+    if (slice.getType().getRank() != slice.getSourceType().getRank())
+      return std::nullopt;
+    auto size = dyn_cast<Value>(slice.getMixedSizes()[d]);
+    auto dim = size ? size.getDefiningOp<tensor::DimOp>() : nullptr;
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    if (!index)
+      return std::nullopt;
+    return DimSource{dim.getSource(), *index};
+  }
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
+    return DimSource{insert.getDest(), d};
   if (auto a = dyn_cast<AttentionOp>(op))
     return DimSource{d == 3 ? a.getValue() : a.getQuery(), d};
   if (auto sl = dyn_cast<SliceOp>(op)) {
@@ -250,6 +264,17 @@ bool genc::provablyEqualDims(Value a, int64_t da, Value b, int64_t db) {
   DimSource sa = traceDim(a, da), sb = traceDim(b, db);
   if (sa == sb)
     return true;
+  // Slices whose sizes there are equal index values: a session cache's
+  // keys and values, both [0, past + new).
+  auto sliceSize = [](DimSource s) -> Value {
+    auto slice = s.value.getDefiningOp<tensor::ExtractSliceOp>();
+    return slice && slice.getType().getRank() == slice.getSourceType().getRank()
+               ? dyn_cast<Value>(slice.getMixedSizes()[s.dim])
+               : Value();
+  };
+  Value sizeA = sliceSize(sa), sizeB = sliceSize(sb);
+  if (sizeA && sizeB && provablyEqualIndices(sizeA, sizeB))
+    return true;
   // Concatenations of equal dims along them: a KV cache's keys and values.
   auto ca = sa.value.getDefiningOp<ConcatOp>(), cb = sb.value.getDefiningOp<ConcatOp>();
   auto axisOf = [](ConcatOp c) {
@@ -261,4 +286,35 @@ bool genc::provablyEqualDims(Value a, int64_t da, Value b, int64_t db) {
   return llvm::all_of(llvm::zip(ca.getInputs(), cb.getInputs()), [&](auto pair) {
     return provablyEqualDims(std::get<0>(pair), sa.dim, std::get<1>(pair), sb.dim);
   });
+}
+
+bool genc::provablyEqualIndices(Value a, Value b) {
+  if (a == b)
+    return true;
+  std::optional<int64_t> ca = getConstantIntValue(a), cb = getConstantIntValue(b);
+  if (ca || cb)
+    return ca && cb && *ca == *cb;
+  if (auto da = a.getDefiningOp<tensor::DimOp>()) {
+    auto db = b.getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> ia = da.getConstantIndex(), ib = db ? db.getConstantIndex() : std::nullopt;
+    return ia && ib && provablyEqualDims(da.getSource(), *ia, db.getSource(), *ib);
+  }
+  Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
+  if (!x || !y || x->getName() != y->getName() || !isa<arith::AddIOp, arith::SubIOp>(x))
+    return false;
+  return provablyEqualIndices(x->getOperand(0), y->getOperand(0)) &&
+         provablyEqualIndices(x->getOperand(1), y->getOperand(1));
+}
+
+bool genc::indexIsDim(Value index, Value v, int64_t d) {
+  if (auto dim = index.getDefiningOp<tensor::DimOp>()) {
+    std::optional<int64_t> i = dim.getConstantIndex();
+    return i && provablyEqualDims(dim.getSource(), *i, v, d);
+  }
+  DimSource source = traceDim(v, d);
+  auto slice = source.value.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || slice.getType().getRank() != slice.getSourceType().getRank())
+    return false;
+  auto size = dyn_cast<Value>(slice.getMixedSizes()[source.dim]);
+  return size && provablyEqualIndices(size, index);
 }

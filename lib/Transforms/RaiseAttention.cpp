@@ -60,12 +60,7 @@ bool holdsPastLength(Value entry, Value query, Value key) {
   auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : nullptr;
   if (!sub)
     return false;
-  auto dimOf = [](Value v, Value of, int64_t d) {
-    auto dim = v.getDefiningOp<tensor::DimOp>();
-    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-    return index && provablyEqualDims(dim.getSource(), *index, of, d);
-  };
-  return dimOf(sub.getLhs(), key, 2) && dimOf(sub.getRhs(), query, 2);
+  return indexIsDim(sub.getLhs(), key, 2) && indexIsDim(sub.getRhs(), query, 2);
 }
 
 bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
@@ -211,6 +206,19 @@ std::optional<Scores> matchScores(Value x) {
   return std::nullopt;
 }
 
+/// Whether dim `d` of `result` (an Expand's or Reshape's, shaped by
+/// `shape`) provably equals dim `xd` of `x`: traced, or its shape entry an
+/// index equal to that dim.
+bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
+  if (provablyEqualDims(result, d, x, xd))
+    return true;
+  auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
+  if (!fromElements || d >= static_cast<int64_t>(fromElements.getElements().size()))
+    return false;
+  auto cast = fromElements.getElements()[d].getDefiningOp<arith::IndexCastOp>();
+  return cast && indexIsDim(cast.getIn(), x, xd);
+}
+
 /// K or V [B, Hkv·n, S, D] repeated from x [B, Hkv, S, D] by Unsqueeze(2)
 /// → Expand to [B, Hkv, n, S, D] → Reshape: returns x, else `v` itself.
 Value unrepeatHeads(Value v) {
@@ -230,9 +238,10 @@ Value unrepeatHeads(Value v) {
       expanded.getDimSize(1) != heads || repeated.getDimSize(1) != heads * group)
     return v;
   // Batch, length and head size pass through both: nothing else broadcasts.
-  if (!provablyEqualDims(expand, 0, x, 0) || !provablyEqualDims(expand, 3, x, 2) ||
-      !provablyEqualDims(expand, 4, x, 3) || !provablyEqualDims(v, 0, x, 0) ||
-      !provablyEqualDims(v, 3, x, 3))
+  Value expandShape = expand.getShape(), reshapeShape = reshape.getShape();
+  if (!keepsDim(expand, expandShape, 0, x, 0) || !keepsDim(expand, expandShape, 3, x, 2) ||
+      !keepsDim(expand, expandShape, 4, x, 3) || !keepsDim(v, reshapeShape, 0, x, 0) ||
+      !keepsDim(v, reshapeShape, 3, x, 3))
     return v;
   return x;
 }

@@ -41,6 +41,15 @@ DimSource traceDim(Value v, int64_t d);
 /// those dims of inputs whose dims are provably equal pairwise.
 bool provablyEqualDims(Value a, int64_t da, Value b, int64_t db);
 
+/// Whether two index values are provably equal: one value, equal
+/// constants, tensor.dim of provably equal dims, or the same add/sub of
+/// provably equal indices.
+bool provablyEqualIndices(Value a, Value b);
+
+/// Whether `index` holds dim `d` of `v` at run time (a tensor.dim of an
+/// equal dim, or the size a slice gave that dim).
+bool indexIsDim(Value index, Value v, int64_t d);
+
 /// The tensor dim that entry `entry` of a shape tensor holds, when the
 /// shape is a tensor.from_elements whose entry is index_cast(tensor.dim).
 std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);

@@ -117,3 +117,42 @@ func.func @not_raised(%q: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "s
   %y4 = genc.matmul %p4, %other : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
   return %y1, %p1, %y2, %y3, %y4 : tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// A session's cache: K and V are prefixes [0, past + new) of the cache
+// buffers, their lengths computed apart (from the new keys' and the new
+// values' dims); the lengths are still provably one, and the op reads the
+// prefixes.
+// CHECK-LABEL: func.func @session_cache
+// CHECK: %[[KALL:.+]] = tensor.insert_slice %arg3 into %arg1
+// CHECK: %[[K:.+]] = tensor.extract_slice %[[KALL]]
+// CHECK: %[[VALL:.+]] = tensor.insert_slice %arg4 into %arg2
+// CHECK: %[[V:.+]] = tensor.extract_slice %[[VALL]]
+// CHECK: genc.attention %arg0, %[[K]], %[[V]] {scale = 2.500000e-01 : f32}
+func.func @session_cache(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                         %kcache: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "", ""]},
+                         %vcache: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "", ""]},
+                         %knew: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                         %vnew: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                         %past: index) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %four = arith.constant dense<4.0> : tensor<f32>
+  %kb = tensor.dim %kcache, %c0 : tensor<?x4x?x16xf32>
+  %kn = tensor.dim %knew, %c2 : tensor<?x4x?x16xf32>
+  %kall = tensor.insert_slice %knew into %kcache[0, 0, %past, 0] [%kb, 4, %kn, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> into tensor<?x4x?x16xf32>
+  %klen = arith.addi %past, %kn : index
+  %k = tensor.extract_slice %kall[0, 0, 0, 0] [%kb, 4, %klen, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> to tensor<?x4x?x16xf32>
+  %vb = tensor.dim %vcache, %c0 : tensor<?x4x?x16xf32>
+  %vn = tensor.dim %vnew, %c2 : tensor<?x4x?x16xf32>
+  %vall = tensor.insert_slice %vnew into %vcache[0, 0, %past, 0] [%vb, 4, %vn, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> into tensor<?x4x?x16xf32>
+  %vlen = arith.addi %past, %vn : index
+  %v = tensor.extract_slice %vall[0, 0, 0, 0] [%vb, 4, %vlen, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> to tensor<?x4x?x16xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.div %s, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %scaled {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

@@ -162,10 +162,12 @@ class LlamaAttention(nn.Module):
 
 
 class LlamaBlock(nn.Module):
-    def __init__(self, d, heads, kv_heads, ffn, max_pos):
+    """attention: another attention module of the same interface (Qwen2's)."""
+
+    def __init__(self, d, heads, kv_heads, ffn, max_pos, attention=None):
         super().__init__()
         self.input_layernorm = RMSNorm(d)
-        self.attn = LlamaAttention(d, heads, kv_heads, max_pos)
+        self.attn = attention if attention is not None else LlamaAttention(d, heads, kv_heads, max_pos)
         self.post_attention_layernorm = RMSNorm(d)
         self.gate = nn.Linear(d, ffn, bias=False)
         self.up = nn.Linear(d, ffn, bias=False)
@@ -261,28 +263,13 @@ class Qwen2Attention(nn.Module):
         return self.o_proj(torch.matmul(probs, vr).transpose(1, 2).reshape(b, s, -1)), k, v
 
 
-class Qwen2Block(nn.Module):
-    def __init__(self, d, heads, kv_heads, ffn):
-        super().__init__()
-        self.input_layernorm = RMSNorm(d)
-        self.attn = Qwen2Attention(d, heads, kv_heads)
-        self.post_attention_layernorm = RMSNorm(d)
-        self.gate = nn.Linear(d, ffn, bias=False)
-        self.up = nn.Linear(d, ffn, bias=False)
-        self.down = nn.Linear(ffn, d, bias=False)
-
-    def forward(self, x, mask, positions, past_k=None, past_v=None):
-        a, k, v = self.attn(self.input_layernorm(x), mask, positions, past_k, past_v)
-        x = x + a
-        h = self.post_attention_layernorm(x)
-        return x + self.down(F.silu(self.gate(h)) * self.up(h)), k, v
-
-
 class Qwen2(DecoderStack):
     def __init__(self, vocab=256, d=128, layers=2, heads=4, kv_heads=2, ffn=256):
         super().__init__()
         self.embed = nn.Embedding(vocab, d)
-        self.blocks = nn.ModuleList(Qwen2Block(d, heads, kv_heads, ffn) for _ in range(layers))
+        self.blocks = nn.ModuleList(LlamaBlock(d, heads, kv_heads, ffn, max_pos=0,
+                                               attention=Qwen2Attention(d, heads, kv_heads))
+                                    for _ in range(layers))
         self.norm = RMSNorm(d)
         self.lm_head = nn.Linear(d, vocab, bias=False)
         self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads

@@ -60,15 +60,7 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
   return out;
 }
 
-class Attention : public ::testing::TestWithParam<unsigned> {
-protected:
-  void SetUp() override {
-    pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
-    context = {genc::runtime::ThreadPool::run, pool.get()};
-  }
-  std::unique_ptr<genc::runtime::ThreadPool> pool;
-  genc_context context{};
-};
+class Attention : public genc::testing::OnThreadPool {};
 
 /// Prefill and decode shapes, MHA/GQA/MQA, key tiles cut mid-way, head
 /// sizes off the vector width, causal with a past, a sliding window, a

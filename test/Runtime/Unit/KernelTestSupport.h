@@ -3,9 +3,13 @@
 #ifndef GENC_TEST_KERNEL_TEST_SUPPORT_H
 #define GENC_TEST_KERNEL_TEST_SUPPORT_H
 
+#include "ThreadPool.h"
 #include "genc/kernels.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -41,6 +45,18 @@ inline std::vector<float> randomValues(size_t n, unsigned seed) {
     x = dist(gen);
   return v;
 }
+
+/// A kernel test that runs on a pool of GetParam() threads: `context`
+/// is what compiled code would pass.
+class OnThreadPool : public ::testing::TestWithParam<unsigned> {
+protected:
+  void SetUp() override {
+    pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
+    context = {genc::runtime::ThreadPool::run, pool.get()};
+  }
+  std::unique_ptr<genc::runtime::ThreadPool> pool;
+  genc_context context{};
+};
 
 } // namespace genc::testing
 

@@ -33,15 +33,7 @@ void expectNear(const std::vector<float> &got, const std::vector<double> &want, 
     ASSERT_NEAR(got[i], want[i], 1e-5 * (k + 1)) << "at element " << i;
 }
 
-class Matmul : public ::testing::TestWithParam<unsigned> {
-protected:
-  void SetUp() override {
-    pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
-    context = {genc::runtime::ThreadPool::run, pool.get()};
-  }
-  std::unique_ptr<genc::runtime::ThreadPool> pool;
-  genc_context context{};
-};
+class Matmul : public genc::testing::OnThreadPool {};
 
 /// C (starting non-zero) += A·B, or C = A·B without reading C, for a 2-D
 /// problem, B row-major and packed.

@@ -33,7 +33,7 @@ namespace {
 
 using ScalarFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 constexpr int64_t kDyn = ShapedType::kDynamic;
-/// GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
+/// Must equal GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
 constexpr int64_t kMaxKernelHeadSize = 256;
 
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
@@ -653,10 +653,14 @@ bool fitsAttentionKernel(AttentionOp op) {
     int64_t d = tensorType(v).getDimSize(3);
     return !ShapedType::isDynamic(d) && d <= kMaxKernelHeadSize;
   };
+  // The kernel adds its mask before the softcap; a boolean mask hides keys
+  // after it, so the two only agree without one.
   Value mask = op.getMask();
+  bool boolMask = mask && tensorType(mask).getElementType().isInteger(1);
   return f32(op.getQuery()) && f32(op.getKey()) && f32(op.getValue()) && headSize(op.getKey()) &&
          headSize(op.getValue()) && tensorType(op.getKey()).getDimSize(1) != 0 &&
-         (!mask || f32(mask) || tensorType(mask).getElementType().isInteger(1));
+         (!mask || f32(mask) || boolMask) &&
+         !(boolMask && op.getSoftcap().convertToFloat() > 0);
 }
 
 /// The fused form: Q, K, V and the mask read as buffers in place (any
@@ -682,9 +686,8 @@ Value fusedAttention(OpBuilder &b, AttentionOp op) {
       return arith::SelectOp::create(nb, nl, a[0], zero, minusInf);
     });
   }
-  auto resultType = cast<RankedTensorType>(op.getType());
   SmallVector<Value> dynamicSizes;
-  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, q, 0), b.getIndexAttr(resultType.getDimSize(1)),
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, q, 0), dimOf(b, loc, q, 1),
                                      dimOf(b, loc, q, 2), dimOf(b, loc, v, 3)};
   SmallVector<int64_t> shape;
   for (OpFoldResult size : sizes) {

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::genc;
 
@@ -195,14 +197,58 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return DimSource{insert.getDest(), d};
   if (auto a = dyn_cast<AttentionOp>(op))
     return DimSource{d == 3 ? a.getValue() : a.getQuery(), d};
+  if (auto range = dyn_cast<RangeOp>(op)) {
+    // Range(a, a + k, 1) has k elements (positions past .. past + new).
+    auto index = [](Value scalar) -> Value {
+      auto fromElements = scalar.getDefiningOp<tensor::FromElementsOp>();
+      auto cast = fromElements && fromElements.getElements().size() == 1
+                      ? fromElements.getElements()[0].getDefiningOp<arith::IndexCastOp>()
+                      : nullptr;
+      return cast ? cast.getIn() : Value();
+    };
+    auto isConstant = [](Value v, int64_t expected) {
+      DenseIntElementsAttr attr;
+      return matchPattern(v, m_Constant(&attr)) && attr.getNumElements() == 1 &&
+             (*attr.getValues<APInt>().begin()).getSExtValue() == expected;
+    };
+    Value start = index(range.getStart()), limit = index(range.getLimit());
+    if (!limit || !isConstant(range.getDelta(), 1))
+      return std::nullopt;
+    // Range(0, k, 1) or Range(a, a + k, 1).
+    Value k = isConstant(range.getStart(), 0) ? limit : Value();
+    if (auto add = limit.getDefiningOp<arith::AddIOp>(); !k && add && start && add.getLhs() == start)
+      k = add.getRhs();
+    auto count = k ? k.getDefiningOp<tensor::DimOp>() : nullptr;
+    std::optional<int64_t> countIndex = count ? count.getConstantIndex() : std::nullopt;
+    if (!countIndex)
+      return std::nullopt;
+    return DimSource{count.getSource(), *countIndex};
+  }
   if (auto sl = dyn_cast<SliceOp>(op)) {
     // Dims the slice does not cut pass through.
     DenseIntElementsAttr axes;
     if (!matchPattern(sl.getAxes(), m_Constant(&axes)))
       return std::nullopt;
-    for (const APInt &axis : axes.getValues<APInt>())
-      if ((axis.isNegative() ? axis.getSExtValue() + type.getRank() : axis.getSExtValue()) == d)
+    for (auto [i, axis] : llvm::enumerate(axes.getValues<APInt>())) {
+      if ((axis.isNegative() ? axis.getSExtValue() + type.getRank() : axis.getSExtValue()) != d)
+        continue;
+      // x[..., n - k:] keeps the last k: its dim is k (OPT's positions).
+      DenseIntElementsAttr ends, steps;
+      if (!matchPattern(sl.getEnds(), m_Constant(&ends)) ||
+          !matchPattern(sl.getSteps(), m_Constant(&steps)) ||
+          ends.getValues<APInt>()[i].getSExtValue() < std::numeric_limits<int32_t>::max() ||
+          steps.getValues<APInt>()[i].getSExtValue() != 1)
         return std::nullopt;
+      auto fromElements = sl.getStarts().getDefiningOp<tensor::FromElementsOp>();
+      auto cast = fromElements ? fromElements.getElements()[i].getDefiningOp<arith::IndexCastOp>()
+                               : nullptr;
+      auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : nullptr;
+      auto kept = sub ? sub.getRhs().getDefiningOp<tensor::DimOp>() : nullptr;
+      std::optional<int64_t> keptIndex = kept ? kept.getConstantIndex() : std::nullopt;
+      if (!keptIndex || !indexIsDim(sub.getLhs(), sl.getInput(), d))
+        return std::nullopt;
+      return DimSource{kept.getSource(), *keptIndex};
+    }
     return DimSource{sl.getInput(), d};
   }
   if (auto u = dyn_cast<UnsqueezeOp>(op)) {
@@ -240,6 +286,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       return DimSource{r.getInput(), d};
     return getShapeEntryDim(r.getShape(), d);
   }
+  if (auto c = dyn_cast<ConstantOfShapeOp>(op))
+    return getShapeEntryDim(c.getShape(), d);
   if (auto e = dyn_cast<ExpandOp>(op)) {
     if (auto entry = getShapeEntryDim(e.getShape(), d))
       return entry;

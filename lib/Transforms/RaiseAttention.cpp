@@ -13,7 +13,8 @@
 // The rewrite keeps the graph's arithmetic: additive masks stay additive
 // (their sum is the op's mask), a fill with -inf is a boolean mask, and a
 // fill with a finite value F ≤ -1e30 becomes the additive mask Where(C, 0,
-// F) (s + F rounds to F in f32 for any score below 1e31). A fill whose
+// F) (s + F rounds to F in f32 for any score below 3.8e22 in magnitude,
+// half an ulp of 1e30). A fill whose
 // condition is a causal table sliced the way GPT-2's exports slice it
 // (rows [Skv - Sq, Skv) of a lower-triangular constant) becomes `causal`.
 // Rounding may change: x / c becomes x · (1/c).
@@ -51,16 +52,26 @@ std::optional<double> scalarConstant(Value v) {
   return (*attr.getValues<APFloat>().begin()).convertToDouble();
 }
 
+/// The index a one-entry shape tensor holds: from_elements(index_cast(i)).
+Value shapeEntryIndex(Value entry, int64_t position = 0) {
+  auto fromElements = entry.getDefiningOp<tensor::FromElementsOp>();
+  if (!fromElements || position >= static_cast<int64_t>(fromElements.getElements().size()))
+    return {};
+  auto cast = fromElements.getElements()[position].getDefiningOp<arith::IndexCastOp>();
+  return cast ? cast.getIn() : Value();
+}
+
 /// Whether `entry` holds dim(key, 2) - dim(query, 2) at run time.
 bool holdsPastLength(Value entry, Value query, Value key) {
-  auto fromElements = entry.getDefiningOp<tensor::FromElementsOp>();
-  if (!fromElements || fromElements.getElements().size() != 1)
-    return false;
-  auto cast = fromElements.getElements()[0].getDefiningOp<arith::IndexCastOp>();
-  auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : nullptr;
-  if (!sub)
-    return false;
-  return indexIsDim(sub.getLhs(), key, 2) && indexIsDim(sub.getRhs(), query, 2);
+  Value index = shapeEntryIndex(entry);
+  auto sub = index ? index.getDefiningOp<arith::SubIOp>() : nullptr;
+  return sub && indexIsDim(sub.getLhs(), key, 2) && indexIsDim(sub.getRhs(), query, 2);
+}
+
+/// Whether `entry` holds dim(key, 2) at run time.
+bool holdsKeyLength(Value entry, Value key) {
+  Value index = shapeEntryIndex(entry);
+  return index && indexIsDim(index, key, 2);
 }
 
 bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
@@ -79,10 +90,12 @@ bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
 bool isSlicedCausalTable(Value condition, Value query, Value key) {
   auto columns = condition.getDefiningOp<SliceOp>();
   auto rows = columns ? columns.getInput().getDefiningOp<SliceOp>() : nullptr;
+  // Rows [Skv - Sq, Skv) and columns [0, Skv): Sq rows of Skv keys.
   if (!rows || !isConstantInts(columns.getAxes(), {3}) ||
       !isConstantInts(columns.getStarts(), {0}) || !isConstantInts(columns.getSteps(), {1}) ||
-      !isConstantInts(rows.getAxes(), {2}) || !isConstantInts(rows.getSteps(), {1}) ||
-      !holdsPastLength(rows.getStarts(), query, key))
+      !holdsKeyLength(columns.getEnds(), key) || !isConstantInts(rows.getAxes(), {2}) ||
+      !isConstantInts(rows.getSteps(), {1}) || !holdsPastLength(rows.getStarts(), query, key) ||
+      !holdsKeyLength(rows.getEnds(), key))
     return false;
   DenseElementsAttr table;
   if (!matchPattern(rows.getInput(), m_Constant(&table)) || !table.getElementType().isInteger(1))
@@ -153,6 +166,21 @@ bool broadcastsInto(Value mask, RankedTensorType scores) {
   return true;
 }
 
+/// Whether `mask` leaves the product's batch and query dims as they are: a
+/// mask dim there is 1 or provably the product's (the scores broadcast
+/// over a larger mask dim only where the product's is 1 at run time, and
+/// the graph's result would then be larger than the op's). Larger key dims
+/// make the graph's P·V fail, so they need no check.
+bool keepsBatchAndQueries(Value mask, Value product) {
+  auto type = cast<RankedTensorType>(mask.getType());
+  for (int64_t p : {0, 2}) {
+    int64_t i = p - (4 - type.getRank());
+    if (i >= 0 && type.getDimSize(i) != 1 && !provablyEqualDims(mask, i, product, p))
+      return false;
+  }
+  return true;
+}
+
 /// Walks from the softmax input down to the QKᵀ product. Every step must
 /// have no other use: the intermediate scores then exist only for this
 /// softmax. Masks apply after the scale, as in genc.attention.
@@ -182,7 +210,7 @@ std::optional<Scores> matchScores(Value x) {
     }
     if (auto where = dyn_cast<WhereOp>(def)) {
       std::optional<double> fill = scalarConstant(where.getY());
-      if (scaled || !fill || *fill > kMaskFillLimit ||
+      if (scaled || !fill || !(*fill <= kMaskFillLimit) ||
           !broadcastsInto(where.getCondition(), scoresType))
         return std::nullopt;
       s.fills.insert(s.fills.begin(), {where.getCondition(), where.getY()});
@@ -212,11 +240,8 @@ std::optional<Scores> matchScores(Value x) {
 bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
   if (provablyEqualDims(result, d, x, xd))
     return true;
-  auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
-  if (!fromElements || d >= static_cast<int64_t>(fromElements.getElements().size()))
-    return false;
-  auto cast = fromElements.getElements()[d].getDefiningOp<arith::IndexCastOp>();
-  return cast && indexIsDim(cast.getIn(), x, xd);
+  Value index = shapeEntryIndex(shape, d);
+  return index && indexIsDim(index, x, xd);
 }
 
 /// K or V [B, Hkv·n, S, D] repeated from x [B, Hkv, S, D] by Unsqueeze(2)
@@ -305,6 +330,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     auto keyTranspose = keyT.getDefiningOp<TransposeOp>();
     if (productType.isDynamicDim(1) || !keyTranspose ||
         cast<RankedTensorType>(query.getType()).getRank() != 4 ||
+        cast<RankedTensorType>(keyT.getType()).getRank() != 4 ||
         cast<RankedTensorType>(output.getRhs().getType()).getRank() != 4)
       return;
     int64_t heads = productType.getDimSize(1);
@@ -334,6 +360,12 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         scores->fills.size() == 1 && isSlicedCausalTable(scores->fills.front().first, query, key);
     if (causal)
       scores->fills.clear();
+    for (Value mask : scores->additive)
+      if (!keepsBatchAndQueries(mask, scores->product))
+        return;
+    for (auto &fill : scores->fills)
+      if (!keepsBatchAndQueries(fill.first, scores->product))
+        return;
 
     OpBuilder b(output);
     Location loc = output.getLoc();

@@ -52,6 +52,18 @@ func.func @gqa(%q: tensor<?x8x?x16xf16>, %k: tensor<?x2x?x16xf16>) -> tensor<?x8
 
 // -----
 
+// A boolean mask hides keys after the softcap, the kernel's additive mask
+// before it: with both, the loops.
+// CHECK-LABEL: func.func @softcap_bool_mask
+// CHECK-NOT: genc.attention_kernel
+// CHECK: math.tanh
+func.func @softcap_bool_mask(%q: tensor<1x2x4x8xf32>, %keep: tensor<1x1x4x4xi1>) -> tensor<1x2x4x8xf32> {
+  %0 = genc.attention %q, %q, %q mask(%keep) {scale = 0.25 : f32, softcap = 30.0 : f32} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x4x4xi1>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
 // f32 attention is the fused kernel's: Q, K, V and the mask are read in
 // place as buffers of any strides, a boolean mask becomes 0 / -inf, the
 // causal offset is Skv - Sq, and the result is a fresh buffer. No scores

@@ -10,7 +10,7 @@
 func.func @gpt2(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
                 %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
                 %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
-                %pad: tensor<?x1x1x?xf32>) -> tensor<?x4x?x16xf32> {
+                %pad: tensor<?x1x1x?xf32> {genc.dim_names = ["batch", "", "", "total"]}) -> tensor<?x4x?x16xf32> {
   %c2 = arith.constant 2 : index
   %table = arith.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
   %four = arith.constant dense<4.0> : tensor<f32>
@@ -53,7 +53,7 @@ func.func @gpt2(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequen
 func.func @grouped(%q: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
                    %k: tensor<?x2x?x8xf32> {genc.dim_names = ["batch", "", "total", ""]},
                    %v: tensor<?x2x?x8xf32> {genc.dim_names = ["batch", "", "total", ""]},
-                   %keep: tensor<?x1x?x?xi1>) -> tensor<?x8x?x8xf32> {
+                   %keep: tensor<?x1x?x?xi1> {genc.dim_names = ["batch", "", "sequence", "total"]}) -> tensor<?x8x?x8xf32> {
   %c0 = arith.constant 0 : index
   %c2 = arith.constant 2 : index
   %rsqrt = arith.constant dense<0.353553385> : tensor<f32>
@@ -86,16 +86,19 @@ func.func @grouped(%q: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequ
 
 // Left as they are: probabilities the model also returns; a fill of -1e4
 // (s + F is not F); a mask added before the scale; queries and keys whose
-// batch dims are not provably one.
+// batch dims are not provably one; a mask whose batch may be larger than
+// the scores' (the graph's result would be larger too).
 // CHECK-LABEL: func.func @not_raised
 // CHECK-NOT: genc.attention
-// CHECK-COUNT-4: genc.softmax
+// CHECK-COUNT-5: genc.softmax
 // CHECK-NOT: genc.attention
 func.func @not_raised(%q: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
                       %k: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "total", ""]},
                       %other: tensor<?x2x?x4xf32>,
-                      %keep: tensor<?x1x?x?xi1>, %bias: tensor<?x1x1x?xf32>)
-    -> (tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+                      %keep: tensor<?x1x?x?xi1> {genc.dim_names = ["batch", "", "sequence", "total"]},
+                      %bias: tensor<?x1x1x?xf32> {genc.dim_names = ["batch", "", "", "total"]},
+                      %other_batch: tensor<?x1x1x?xf32>)
+    -> (tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
   %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x2x?x4xf32> -> tensor<?x2x4x?xf32>
   %two = arith.constant dense<2.0> : tensor<f32>
   %small = arith.constant dense<-1.0e+04> : tensor<f32>
@@ -115,7 +118,11 @@ func.func @not_raised(%q: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "s
   %s4 = genc.matmul %q, %ot : (tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32>
   %p4 = genc.softmax %s4 {axis = 3 : i64} : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
   %y4 = genc.matmul %p4, %other : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
-  return %y1, %p1, %y2, %y3, %y4 : tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+  %s5 = genc.matmul %q, %kt : (tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32>) -> tensor<?x2x?x?xf32>
+  %m5 = genc.add %s5, %other_batch : (tensor<?x2x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x2x?x?xf32>
+  %p5 = genc.softmax %m5 {axis = 3 : i64} : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %y5 = genc.matmul %p5, %k : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %y1, %p1, %y2, %y3, %y4, %y5 : tensor<?x2x?x4xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
 }
 
 // -----

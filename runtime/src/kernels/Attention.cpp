@@ -160,11 +160,12 @@ void scoreTiles(const float *const *q, const KeyTile &keys, int64_t d, int64_t r
 }
 
 /// e^x for 16 floats (Cephes' expf: 2^n · polynomial, relative error about
-/// 1e-7); exactly 0 below -87.3, so -inf gives 0.
+/// 1e-7); exactly 0 below -87.3, so -inf gives 0; NaN stays NaN.
 __attribute__((target("avx512f"))) __m512 exp16(__m512 x) {
   const __m512 low = _mm512_set1_ps(-87.3f);
-  __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ) |
-                        _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ);
+  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  const __m512 input = x;
   x = _mm512_min_ps(_mm512_max_ps(x, low), _mm512_set1_ps(88.7f));
   __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -177,7 +178,8 @@ __attribute__((target("avx512f"))) __m512 exp16(__m512 x) {
   y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
   y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
   y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), _mm512_scalef_ps(y, n));
+  __m512 e = _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), _mm512_scalef_ps(y, n));
+  return _mm512_mask_mov_ps(e, nan, input); // NaN stays NaN
 }
 
 /// A query row's running maximum of its scores and sum of exp(s - max).
@@ -249,7 +251,9 @@ __attribute__((target("avx512f"))) float softmaxRowVector(const Problem &p, int6
       s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(valid, maskRow + j0 + j));
     s = _mm512_mask_blend_ps(valid, minusInf, s);
     _mm512_storeu_ps(scores + j, s);
-    tileMax = _mm512_max_ps(tileMax, s);
+    // max(s, tileMax) returns tileMax where s is NaN: keep NaN instead.
+    tileMax = _mm512_mask_mov_ps(_mm512_max_ps(s, tileMax), _mm512_cmp_ps_mask(s, s, _CMP_UNORD_Q),
+                                 s);
   }
   float tile = _mm512_reduce_max_ps(tileMax);
   float newMax = tile > row.max ? tile : row.max;
@@ -401,14 +405,17 @@ extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
                                                 genc_unranked_memref *mask, int64_t hasMask,
                                                 float scale, int64_t causal, int64_t window,
                                                 float softcap, int64_t causalOffset) {
-  Problem p{View4(out), View4(q), View4(k), View4(v), View4(mask), hasMask != 0, causal != 0,
-            scale, softcap, window, causalOffset, 1};
-  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4 ||
-      p.headSize() > kMaxHead || p.valueSize() > kMaxHead || p.k.sizes[1] == 0 ||
-      p.q.sizes[1] % p.k.sizes[1]) {
+  auto broken = [] {
     std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
-  }
+  };
+  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4)
+    broken();
+  Problem p{View4(out), View4(q), View4(k), View4(v), View4(mask), hasMask != 0, causal != 0,
+            scale, softcap, window, causalOffset, 1};
+  if (p.headSize() > kMaxHead || p.valueSize() > kMaxHead || p.k.sizes[1] == 0 ||
+      p.q.sizes[1] % p.k.sizes[1])
+    broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
   const int64_t blocks = (p.sq() + kRows - 1) / kRows;

@@ -217,7 +217,14 @@ def causal_additive_mask(attention_mask, s):
 
 class DecoderStack(nn.Module):
     """Embeddings → blocks(x, mask, positions, past K/V) → final norm → LM
-    head, with the Optimum cache I/O; subclasses choose the parts."""
+    head, with the Optimum cache I/O; subclasses choose the parts (`embed`,
+    `blocks`, `norm`, `lm_head`) or, with other inputs, their forward."""
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
+        x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
+        logits = self.lm_head(self.norm(x))
+        return (logits, *presents) if past else logits
 
     def run_blocks(self, x, mask, positions, past):
         presents = []
@@ -274,12 +281,6 @@ class Qwen2(DecoderStack):
         self.lm_head = nn.Linear(d, vocab, bias=False)
         self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads
 
-    def forward(self, input_ids, attention_mask, position_ids, *past):
-        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
-        x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
-        logits = self.lm_head(self.norm(x))
-        return (logits, *presents) if past else logits
-
 
 # --------------------------------------------------------------------------
 # GPT-NeoX / Pythia style: fused QKV laid out per head, partial rotary
@@ -334,17 +335,11 @@ class NeoXBlock(nn.Module):
 class NeoX(DecoderStack):
     def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_pct=0.25, max_pos=128):
         super().__init__()
-        self.embed_in = nn.Embedding(vocab, d)
+        self.embed = nn.Embedding(vocab, d)
         self.blocks = nn.ModuleList(NeoXBlock(d, heads, rotary_pct, max_pos) for _ in range(layers))
-        self.final_layer_norm = nn.LayerNorm(d)
-        self.embed_out = nn.Linear(d, vocab, bias=False)
+        self.norm = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
         self.layers, self.heads, self.dh = layers, heads, d // heads
-
-    def forward(self, input_ids, attention_mask, position_ids, *past):
-        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
-        x, presents = self.run_blocks(self.embed_in(input_ids), mask, position_ids, past)
-        logits = self.embed_out(self.final_layer_norm(x))
-        return (logits, *presents) if past else logits
 
 
 # --------------------------------------------------------------------------

@@ -703,7 +703,7 @@ Value fusedAttention(OpBuilder &b, AttentionOp op) {
   AttentionKernelOp::create(b, loc, out, asBuffer(q), asBuffer(op.getKey()), asBuffer(v),
                             mask ? asBuffer(mask) : Value(), causalOffset(b, loc, op),
                             op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
-                            op.getSoftcapAttr());
+                            op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr());
   Value result = bufferization::ToTensorOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()),
                                                    out, /*restrict=*/true, /*writable=*/true);
   return castTo(b, loc, result, op.getType());
@@ -747,7 +747,7 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op, bool fuse) {
   Value minusInf = negInf(b, loc, t);
   Value offset = causalOffset(b, loc, op);
   bool causal = op.getCausal();
-  int64_t window = op.getWindow();
+  int64_t window = op.getWindow(), sinks = op.getSinks(), globalTokens = op.getGlobalTokens();
   float softcap = op.getSoftcap().convertToFloat();
   Value mask = op.getMask();
   bool boolMask = mask && tensorType(mask).getElementType().isInteger(1);
@@ -785,8 +785,22 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op, bool fuse) {
               if (causal)
                 andKeep(arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle, j, last));
               if (window > 0) {
+                // In the window, or before the sinks or global positions, or
+                // seen from a global position.
+                using arith::CmpIPredicate;
+                auto compare = [&](CmpIPredicate predicate, Value x, int64_t y) -> Value {
+                  return arith::CmpIOp::create(nb, nl, predicate, x, indexConst(nb, nl, y));
+                };
                 Value first = arith::SubIOp::create(nb, nl, last, indexConst(nb, nl, window));
-                andKeep(arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sgt, j, first));
+                Value inWindow = arith::CmpIOp::create(nb, nl, CmpIPredicate::sgt, j, first);
+                int64_t prefix = std::max(sinks, globalTokens);
+                if (prefix > 0)
+                  inWindow = arith::OrIOp::create(nb, nl, inWindow,
+                                                  compare(CmpIPredicate::slt, j, prefix));
+                if (globalTokens > 0)
+                  inWindow = arith::OrIOp::create(nb, nl, inWindow,
+                                                  compare(CmpIPredicate::slt, last, globalTokens));
+                andKeep(inWindow);
               }
             }
             if (keep)

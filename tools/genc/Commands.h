@@ -7,6 +7,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <optional>
 #include <string>
@@ -41,6 +42,19 @@ struct GraphOptions {
   /// computes what every decoder step needs from it once
   /// (genc-split-source-computation). Needs forSession.
   std::string encoder;
+  /// `--attention=SPEC`: rewrites of the raised attention layers
+  /// (genc-rewrite-attention); empty for none.
+  std::string attentionRewrites;
+};
+
+/// Whether `--attention=spec` parses (an empty one does); prints why not.
+bool checkAttentionRewrites(llvm::StringRef spec);
+
+/// `--attention=SPEC`, for the commands that compile a model.
+struct AttentionRewritesOption {
+  llvm::cl::opt<std::string> spec;
+  explicit AttentionRewritesOption(llvm::cl::OptionCategory &category);
+  bool valid() const { return checkAttentionRewrites(spec); }
 };
 
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.

@@ -6,6 +6,7 @@
 
 #include "genc/Import/OnnxImporter.h"
 #include "genc/Target/CPU.h"
+#include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -133,10 +134,13 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::desc("Lower f32 attention to loops that materialise the scores instead of the fused "
                "kernel (to compare the two)"),
       cl::cat(codegen));
+  AttentionRewritesOption attention(codegen);
   registerCompileDebugOptions();
   Progress::registerQuietOption();
   hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
+  if (!attention.valid())
+    return 1;
   if (optLevel > 3) {
     llvm::errs() << "error: -O" << optLevel << " is not a level; use -O0 to -O3\n";
     return 1;
@@ -149,6 +153,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
+  graph.attentionRewrites = attention.spec;
   if (!encoder.empty()) {
     if (kvCache.getNumOccurrences() && !graph.forSession) {
       llvm::errs() << "error: --encoder compiles an encoder-decoder for runtime sessions; "
@@ -159,6 +164,21 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     graph.requireKVCache = false;
   }
   return compileModel(input, output, emit, options, graph);
+}
+
+::genc::driver::AttentionRewritesOption::AttentionRewritesOption(cl::OptionCategory &category)
+    : spec("attention",
+           cl::desc("Rewrite attention layers (approximate unless the model was trained that "
+                    "way): window:W, sinks:S, global:N, gqa:G[:mean], comma-separated, each "
+                    "optionally @layers=L-M+N (docs/cli.md)"),
+           cl::value_desc("spec"), cl::cat(category)) {}
+
+bool ::genc::driver::checkAttentionRewrites(StringRef spec) {
+  std::string error;
+  if (spec.empty() || mlir::genc::parseAttentionRewrites(spec, error))
+    return true;
+  llvm::errs() << "error: " << error << "\n";
+  return false;
 }
 
 void ::genc::driver::registerCompileDebugOptions() {
@@ -203,11 +223,16 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
 
 /// Replaces the exporter's spelling of attention by genc.attention (exact),
 /// after the graph options and the encoder, which look for its softmax.
-static LogicalResult raiseKnownPatterns(ModuleOp module) {
+/// Then applies the attention rewrites asked for.
+static LogicalResult raiseKnownPatterns(ModuleOp module, StringRef attentionRewrites) {
   PassManager pm(module.getContext());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (!attentionRewrites.empty()) {
+    pm.addPass(mlir::genc::createRewriteAttention({attentionRewrites.str()}));
+    pm.addPass(createCanonicalizerPass());
+  }
   return pm.run(module);
 }
 
@@ -362,8 +387,9 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
        << elementType(op->getOperand(0)) << " " << elementType(op->getOperand(1)) << " "
        << elementType(op->getResult(0)) << " " << name << "\n";
   });
-  // No attention rewrite exists yet: say so rather than leave it unknown.
-  os << "attention-rewrites none\n";
+  os << "attention-rewrites "
+     << (graph.attentionRewrites.empty() ? StringRef("none") : StringRef(graph.attentionRewrites))
+     << "\n";
   return text;
 }
 
@@ -391,7 +417,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return 1;
   if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph.encoder)))
     return 1;
-  if (failed(raiseKnownPatterns(**module)))
+  if (failed(raiseKnownPatterns(**module, graph.attentionRewrites)))
     return 1;
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
@@ -472,13 +498,21 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
 
 std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef model,
                                                             const GraphOptions &graph) {
-  if (!model.ends_with(".onnx") && !model.ends_with(".onnxtext"))
+  if (!model.ends_with(".onnx") && !model.ends_with(".onnxtext")) {
+    if (!graph.attentionRewrites.empty()) {
+      llvm::errs() << "error: --attention rewrites a model as it compiles, and " << model
+                   << " is compiled already; give the .onnx model, or compile it with "
+                      "genc compile --attention\n";
+      return std::nullopt;
+    }
     return model.str();
+  }
   auto buffer = llvm::MemoryBuffer::getFile(model);
   llvm::MD5 hash;
   hash.update(buffer ? (*buffer)->getBuffer() : model);
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
+  hash.update("attention=" + graph.attentionRewrites);
   // Weights in external data files: their size and time stand for their
   // bytes (hashing gigabytes per command would cost more than it saves).
   for (llvm::StringRef path : {model, llvm::StringRef(graph.encoder)})

@@ -18,15 +18,24 @@
 using namespace genc::generator;
 
 int genc::driver::runGenerate(int argc, char **argv) {
-  // --quiet is the driver's (it silences the progress of a compile), not
-  // the generation command line's, which generator programs share.
+  // --quiet and --attention are the driver's (they concern compiling an
+  // ONNX model), not the generation command line's, which generator
+  // programs share.
   std::vector<char *> args;
+  std::string attention;
   for (int i = 0; i < argc; ++i) {
-    if (i > 0 && llvm::StringRef(argv[i]) == "--quiet")
+    llvm::StringRef arg = argv[i];
+    if (i > 0 && arg == "--quiet")
       Progress::get().setQuiet(true);
+    else if (i > 0 && arg.consume_front("--attention="))
+      attention = arg.str();
+    else if (i > 0 && arg == "--attention" && i + 1 < argc)
+      attention = argv[++i];
     else
       args.push_back(argv[i]);
   }
+  if (!checkAttentionRewrites(attention))
+    return 1;
   argc = static_cast<int>(args.size());
   argv = args.data();
   std::vector<std::string> positional;
@@ -42,6 +51,9 @@ int genc::driver::runGenerate(int argc, char **argv) {
                  << " <model.onnx | artifact.so> [options]\n\nOPTIONS (decoding: Hugging "
                     "Face generate()'s, in kebab case):\n"
                  << generatorOptionsHelp()
+                 << "\nCompiling an ONNX model:\n\n"
+                    "  --attention=<spec>              Rewrite its attention layers (approximate): "
+                    "window:W, sinks:S, global:N, gqa:G[:mean] (genc compile --help)\n"
                  << "\nDiagnostics:\n\n"
                     "  --quiet                         Show no progress on stderr (shown only "
                     "when stderr is a terminal)\n"
@@ -62,8 +74,10 @@ int genc::driver::runGenerate(int argc, char **argv) {
     GraphOptions graph;
     graph.forSession = true;
     graph.requireKVCache = false;
-    if (path == positional[0])
+    if (path == positional[0]) {
       graph.encoder = options.encoder;
+      graph.attentionRewrites = attention;
+    }
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)
       return {};

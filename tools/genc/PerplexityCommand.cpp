@@ -109,10 +109,13 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                          cl::cat(io));
   cl::opt<unsigned> threads("threads", cl::desc("Threads (default 0: every CPU allowed)"),
                             cl::init(0), cl::cat(executionCategory()));
+  AttentionRewritesOption attention(codeGenerationCategory());
   registerCompileDebugOptions(); // a .onnx model compiles first
   Progress::registerQuietOption();
   hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc perplexity: score text with a model\n");
+  if (!attention.valid())
+    return 1;
 
   try {
     if (textPath.empty() == idsPath.empty())
@@ -136,6 +139,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     GraphOptions graph;
     graph.forSession = true;
     graph.requireKVCache = false;
+    graph.attentionRewrites = attention.spec;
     std::optional<std::string> artifact = compiledArtifact(modelPath, graph);
     if (!artifact)
       return 1;

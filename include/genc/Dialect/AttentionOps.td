@@ -19,14 +19,19 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     `mask`, broadcastable to [B, Hq, Sq, Skv], is boolean (true = attend)
     or additive. With `causal`, query i may attend key j only if
     j <= i + (Skv - Sq): the new queries are the last Sq positions. With
-    `window` W > 0, also j > i + (Skv - Sq) - W.
+    `window` W > 0, also j > i + (Skv - Sq) - W, except that keys before
+    `sinks` (attention sinks) and before `global_tokens` stay visible, and
+    queries at positions before `global_tokens` (global tokens) see every
+    key the causal limit allows.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
                        F32Attr:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
                        DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
-                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict
@@ -42,8 +47,8 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
     (+ mask), softcap, causal, window) · value, computed by
     genc_attention_f32 without materialising the scores. Key j is visible
     to query i iff j <= i + `causal_offset` (with `causal`) and
-    j > i + `causal_offset` - `window` (with `window` > 0). `mask` is
-    additive. genc-call-cpu-kernels turns the op into the kernel call.
+    j > i + `causal_offset` - `window` (with `window` > 0; `sinks` and
+    `global_tokens` as in genc.attention). `mask` is additive. genc-call-cpu-kernels turns the op into the kernel call.
   }];
   let arguments = (ins Arg<AnyMemRef, "", [MemWrite]>:$out,
                        Arg<AnyMemRef, "", [MemRead]>:$query,
@@ -54,7 +59,9 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
                        F32Attr:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
                        DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
-                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens);
   let assemblyFormat = [{
     $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
     attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)

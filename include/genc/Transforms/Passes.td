@@ -131,4 +131,28 @@ def RaiseAttention : Pass<"genc-raise-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::genc::GencDialect", "::mlir::arith::ArithDialect"];
 }
 
+def RewriteAttention : Pass<"genc-rewrite-attention", "ModuleOp"> {
+  let summary = "Makes attention layers sparse or grouped, as asked (approximate)";
+  let description = [{
+    Applies `spec` (`genc compile --attention=SPEC`, docs/passes.md) to the
+    self-attention layers of @main: the genc.attention ops whose keys do
+    not come from an encoder, numbered from 0 in program order.
+    `window:W` lets query position p see keys (p - W, p]; `sinks:S` keeps
+    keys [0, S) visible too; `global:N` makes positions [0, N) seen by and
+    seeing every position (both need a window); `gqa:G` replaces the K and
+    V heads by the means of G groups of adjacent heads, which equals
+    mean-pooling their projection weights and biases. Each changes what the
+    model computes unless it was trained that way. A malformed spec, a
+    layer that does not exist, a layer asked two things of one kind, a
+    window not smaller than a static context, or a G that does not divide
+    the KV heads is an error naming the option.
+  }];
+  let options = [
+    Option<"spec", "spec", "std::string", /*default=*/"\"\"",
+           "The rewrites, as genc compile's --attention takes them">
+  ];
+  let dependentDialects = ["::mlir::genc::GencDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // GENC_TRANSFORMS_PASSES_TD

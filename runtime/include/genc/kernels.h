@@ -89,14 +89,18 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
  * query head h reading KV head h / (Hq / Hkv). `mask` (read when `hasMask`)
  * is additive, of rank <= 4, right-aligned and broadcast over dims of size
  * 1. With `causal`, key j is visible to query i iff j <= i + causalOffset;
- * with `window` > 0, also j > i + causalOffset - window. `softcap` > 0
+ * with `window` > 0, also j > i + causalOffset - window, unless j < `sinks`
+ * or j < `globalTokens` or i + causalOffset < `globalTokens` (the first
+ * positions stay visible to all; the first `globalTokens` also see every
+ * key the causal limit allows). `softcap` > 0
  * maps each score s to softcap·tanh(s / softcap) before the causal and
  * window limits. Any strides; out written in full. */
 void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_memref *out,
                                      genc_unranked_memref *q, genc_unranked_memref *k,
                                      genc_unranked_memref *v, genc_unranked_memref *mask,
                                      int64_t hasMask, float scale, int64_t causal,
-                                     int64_t window, float softcap, int64_t causalOffset);
+                                     int64_t window, float softcap, int64_t causalOffset,
+                                     int64_t sinks, int64_t globalTokens);
 
 #ifdef __cplusplus
 }

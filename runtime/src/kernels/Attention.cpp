@@ -21,6 +21,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -99,6 +100,9 @@ struct Problem {
   bool hasMask, causal;
   float scale, softcap;
   int64_t window, offset, group;
+  /// Keys [0, sinks) stay visible past the window (attention sinks); the
+  /// first `globalTokens` positions are seen by, and see, every position.
+  int64_t sinks, globalTokens;
   int64_t sq() const { return q.sizes[2]; }
   int64_t skv() const { return k.sizes[2]; }
   int64_t headSize() const { return q.sizes[3]; }
@@ -187,11 +191,17 @@ struct RowState {
   float max = -INFINITY, sum = 0;
 };
 
-/// The limits of row i: keys [first, last] are visible.
-void visibleKeys(const Problem &p, int64_t i, int64_t &first, int64_t &last) {
-  first = p.window > 0 ? i + p.offset - p.window + 1 : 0;
-  last = p.causal ? i + p.offset : p.skv() - 1;
-}
+/// The keys row i sees: [0, prefix) and [first, last], both cut at last.
+struct VisibleKeys {
+  int64_t prefix, first, last;
+  VisibleKeys(const Problem &p, int64_t i) {
+    int64_t position = i + p.offset;
+    last = p.causal ? position : p.skv() - 1;
+    first = p.window > 0 && position >= p.globalTokens ? position - p.window + 1 : 0;
+    prefix = p.sinks > p.globalTokens ? p.sinks : p.globalTokens;
+  }
+  bool contains(int64_t key) const { return key <= last && (key >= first || key < prefix); }
+};
 
 /// Scales, masks and exponentiates one row of a tile in place (scalar form:
 /// any mask strides, softcap), updating the row's state. Returns the factor
@@ -199,8 +209,7 @@ void visibleKeys(const Problem &p, int64_t i, int64_t &first, int64_t &last) {
 float softmaxRowScalar(const Problem &p, int64_t b, int64_t h, int64_t i, int64_t j0,
                        int64_t keys, float *scores, RowState &row) {
   const float *maskRow = p.hasMask ? p.mask.row(b, h, i) : nullptr;
-  int64_t first, last;
-  visibleKeys(p, i, first, last);
+  const VisibleKeys visible(p, i);
   float tileMax = -INFINITY;
   for (int64_t j = 0; j < keys; ++j) {
     int64_t key = j0 + j;
@@ -209,7 +218,7 @@ float softmaxRowScalar(const Problem &p, int64_t b, int64_t h, int64_t i, int64_
       s += maskRow[key * p.mask.strides[3]];
     if (p.softcap > 0)
       s = p.softcap * std::tanh(s / p.softcap);
-    if (key < first || key > last)
+    if (!visible.contains(key))
       s = -INFINITY;
     scores[j] = s;
     tileMax = s > tileMax ? s : tileMax;
@@ -231,21 +240,25 @@ __attribute__((target("avx512f"))) float softmaxRowVector(const Problem &p, int6
                                                           int64_t i, int64_t j0, int64_t keys,
                                                           float *scores, RowState &row) {
   const float *maskRow = p.hasMask ? p.mask.row(b, h, i) : nullptr;
-  int64_t first, last;
-  visibleKeys(p, i, first, last);
+  const VisibleKeys visible(p, i);
   const __m512 scale = _mm512_set1_ps(p.scale), minusInf = _mm512_set1_ps(-INFINITY);
   const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   __m512 tileMax = minusInf;
   for (int64_t j = 0; j < keys; j += 16) {
     int64_t n = keys - j < 16 ? keys - j : 16;
     __mmask16 valid = static_cast<__mmask16>(n == 16 ? 0xFFFF : (1u << n) - 1);
-    // Keys j0 + j + lane in [first, last]: offsets from the tile fit in 32 bits.
+    // Keys j0 + j + lane in [0, prefix) or [first, last]: offsets from the
+    // tile fit in 32 bits.
     __m512i key = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(j)));
-    int64_t lo = first - j0, hi = last - j0;
-    lo = lo < -1 ? -1 : lo > kKeys ? kKeys : lo;
-    hi = hi < -1 ? -1 : hi > kKeys ? kKeys : hi;
-    valid &= _mm512_cmp_epi32_mask(key, _mm512_set1_epi32(static_cast<int>(lo)), _MM_CMPINT_NLT) &
-             _mm512_cmp_epi32_mask(key, _mm512_set1_epi32(static_cast<int>(hi)), _MM_CMPINT_LE);
+    auto fromTile = [&](int64_t limit) {
+      limit -= j0;
+      return static_cast<int>(limit < -1 ? -1 : limit > kKeys ? kKeys : limit);
+    };
+    valid &= (_mm512_cmp_epi32_mask(key, _mm512_set1_epi32(fromTile(visible.first)),
+                                    _MM_CMPINT_NLT) |
+              _mm512_cmp_epi32_mask(key, _mm512_set1_epi32(fromTile(visible.prefix)),
+                                    _MM_CMPINT_LT)) &
+             _mm512_cmp_epi32_mask(key, _mm512_set1_epi32(fromTile(visible.last)), _MM_CMPINT_LE);
     __m512 s = _mm512_mul_ps(_mm512_loadu_ps(scores + j), scale);
     if (maskRow)
       s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(valid, maskRow + j0 + j));
@@ -342,15 +355,14 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
     for (int64_t e = 0; e < dv; ++e)
       acc[r][e] = 0;
   }
-  // Keys some row of the block may see.
-  int64_t first = 0, end = p.skv();
+  // Keys some row of the block may see: [0, prefix) and [first, end).
+  const VisibleKeys top(p, i0);
+  int64_t end = p.skv();
   if (p.causal && i0 + rows + p.offset < end)
     end = i0 + rows + p.offset > 0 ? i0 + rows + p.offset : 0;
-  if (p.window > 0 && i0 + p.offset - p.window + 1 > 0)
-    first = i0 + p.offset - p.window + 1;
+  const int64_t first = std::max<int64_t>(top.first, 0), prefixEnd = std::min(top.prefix, first);
 
-  for (int64_t j0 = first; j0 < end; j0 += kKeys) {
-    int64_t keys = end - j0 < kKeys ? end - j0 : kKeys;
+  auto attendTile = [&](int64_t j0, int64_t keys) {
     if (transposeKeys) {
       keyTile.load(p, b, kvHead, j0, keys);
       scoreTiles(q, keyTile, d, rows, scores);
@@ -376,7 +388,7 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
     if (vectorValues) {
       accumulateValueTiles(acc, correction, scores, rows, keys, p.v.row(b, kvHead, j0),
                            p.v.strides[2], dv);
-      continue;
+      return;
     }
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t e = 0; e < dv; ++e)
@@ -386,7 +398,11 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
           addScaled(acc[r], scores[r][j],
                    contiguousRow(p.v, p.v.row(b, kvHead, j0 + j), dv, valueScratch), dv);
     }
-  }
+  };
+  for (int64_t j0 = 0; j0 < prefixEnd && j0 < end; j0 += kKeys)
+    attendTile(j0, std::min({kKeys, prefixEnd - j0, end - j0}));
+  for (int64_t j0 = first; j0 < end; j0 += kKeys)
+    attendTile(j0, std::min(kKeys, end - j0));
   // A row that saw nothing is 0/0, as softmax over -inf everywhere.
   for (int64_t r = 0; r < rows; ++r) {
     float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
@@ -404,7 +420,8 @@ extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
                                                 genc_unranked_memref *v,
                                                 genc_unranked_memref *mask, int64_t hasMask,
                                                 float scale, int64_t causal, int64_t window,
-                                                float softcap, int64_t causalOffset) {
+                                                float softcap, int64_t causalOffset,
+                                                int64_t sinks, int64_t globalTokens) {
   auto broken = [] {
     std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
@@ -412,7 +429,7 @@ extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
   if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4)
     broken();
   Problem p{View4(out), View4(q), View4(k), View4(v), View4(mask), hasMask != 0, causal != 0,
-            scale, softcap, window, causalOffset, 1};
+            scale,  softcap,    window,        causalOffset, 1, sinks, globalTokens};
   if (p.headSize() > kMaxHead || p.valueSize() > kMaxHead || p.k.sizes[1] == 0 ||
       p.q.sizes[1] % p.k.sizes[1])
     broken();

@@ -20,6 +20,7 @@ struct Case {
   bool causal, mask;
   int64_t window;
   float softcap;
+  int64_t sinks = 0, globalTokens = 0;
 };
 
 /// The definition: scores for every key, masked to -inf, one softmax, the
@@ -43,7 +44,11 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
           s[j] = dot * scale + (c.mask ? mask[b * c.skv + j] : 0.0);
           if (c.softcap > 0)
             s[j] = c.softcap * std::tanh(s[j] / c.softcap);
-          if ((c.causal && j > i + offset) || (c.window > 0 && j <= i + offset - c.window))
+          // Query position i + offset; keys before the sinks or global
+          // positions escape the window, and so do global queries.
+          bool outsideWindow = c.window > 0 && j <= i + offset - c.window && j >= c.sinks &&
+                               j >= c.globalTokens && i + offset >= c.globalTokens;
+          if ((c.causal && j > i + offset) || outsideWindow)
             s[j] = -INFINITY;
           max = std::max(max, s[j]);
         }
@@ -63,8 +68,9 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
 class Attention : public genc::testing::OnThreadPool {};
 
 /// Prefill and decode shapes, MHA/GQA/MQA, key tiles cut mid-way, head
-/// sizes off the vector width, causal with a past, a sliding window, a
-/// padding mask with fully hidden keys, softcapping.
+/// sizes off the vector width, causal with a past, a sliding window (with
+/// sinks, with global tokens), a padding mask with fully hidden keys,
+/// softcapping.
 TEST_P(Attention, MatchesMaskedDenseSoftmax) {
   const Case cases[] = {
       {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},      // first decode step
@@ -72,7 +78,11 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
       {1, 8, 1, 1, 300, 48, 40, true, true, -1, 0},     // MQA decode, long past
       {1, 4, 2, 19, 150, 20, 33, true, false, 32, 0},   // window with a past
       {2, 2, 2, 9, 70, 8, 8, false, true, -1, 5.0f},    // bidirectional, softcap
-      {1, 2, 1, 130, 130, 128, 128, true, false, 64, 0} // window over several tiles
+      {1, 2, 1, 130, 130, 128, 128, true, false, 64, 0}, // window over several tiles
+      {1, 2, 2, 200, 200, 16, 16, true, false, 40, 0, 4},     // sinks + window, prefill
+      {2, 4, 2, 1, 300, 32, 32, true, true, 50, 0, 70},       // sinks past a tile, decode
+      {1, 2, 2, 20, 180, 24, 24, true, false, 30, 0, 0, 3},   // global + window, with a past
+      {1, 2, 1, 150, 150, 16, 16, false, false, 20, 0, 2, 40} // bidirectional, global rows
   };
   for (const Case &c : cases) {
     SCOPED_TRACE("B=" + std::to_string(c.batch) + " H=" + std::to_string(c.heads) + "/" +
@@ -92,7 +102,8 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
            {c.kvHeads * capacity * c.d, capacity * c.d, c.d, 1}),
         vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}), mm(mask.data(), {c.batch, 1, 1, c.skv});
     _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
-                                    scale, c.causal, c.window, c.softcap, c.skv - c.sq);
+                                    scale, c.causal, c.window, c.softcap, c.skv - c.sq, c.sinks,
+                                    c.globalTokens);
     std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
@@ -106,7 +117,7 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   Memref om(out.data(), {1, 1, 1, 4}), qm(q.data(), {1, 1, 1, 4}), km(k.data(), {1, 1, 2, 4}),
       vm(v.data(), {1, 1, 2, 4}), mm(mask.data(), {2});
   _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 1, 0.5f,
-                                  0, -1, 0.0f, 1);
+                                  0, -1, 0.0f, 1, 0, 0);
   for (float x : out)
     EXPECT_TRUE(std::isnan(x));
 }

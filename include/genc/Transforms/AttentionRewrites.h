@@ -1,0 +1,52 @@
+//===- AttentionRewrites.h - the `--attention=` rewrite list ----*- C++ -*-===//
+//
+// What `genc compile --attention=SPEC` asks genc-rewrite-attention to do:
+//
+//   SPEC    := ITEM (',' ITEM)*
+//   ITEM    := REWRITE ('@layers=' RANGES)?
+//   REWRITE := 'window:' W | 'sinks:' S | 'global:' N | 'gqa:' G (':mean')?
+//   RANGES  := RANGE ('+' RANGE)*        RANGE := L | L '-' L (inclusive)
+//
+// An item without `@layers=` applies to every layer. Parsing checks the
+// text alone; what needs the model (layer counts, head counts) is checked
+// by the pass.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_TRANSFORMS_ATTENTIONREWRITES_H
+#define GENC_TRANSFORMS_ATTENTIONREWRITES_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::genc {
+
+struct AttentionRewrite {
+  enum class Kind {
+    Window,      ///< sliding window of `size` keys (exact for a windowed model)
+    Sinks,       ///< the first `size` keys stay visible past the window
+    Global,      ///< the first `size` positions see and are seen by all
+    GroupedQuery ///< `size` KV heads, each the mean of a group of adjacent ones
+  };
+  Kind kind;
+  int64_t size;
+  /// Inclusive [first, last] layer ranges; empty: every layer.
+  llvm::SmallVector<std::pair<int64_t, int64_t>, 2> layers;
+  /// The item as written, for messages.
+  std::string text;
+
+  bool appliesTo(int64_t layer) const;
+};
+
+/// Parses SPEC; on a malformed one returns nothing and sets `error` to a
+/// sentence naming the item.
+std::optional<llvm::SmallVector<AttentionRewrite>> parseAttentionRewrites(llvm::StringRef spec,
+                                                                        std::string &error);
+
+} // namespace mlir::genc
+
+#endif

@@ -1,0 +1,402 @@
+//===- RewriteAttention.cpp - sparse and grouped attention, on request -----===//
+//
+// Rewrites the self-attention layers of @main (the genc.attention ops whose
+// keys do not come from an encoder, numbered 0, 1, ... in program order) as
+// `--attention=SPEC` asks (AttentionRewrites.h):
+//
+//   window:W   each query sees its last W positions (Longformer, Mistral)
+//   sinks:S    ... and the first S positions (StreamingLLM's sinks)
+//   global:N   ... and the first N positions see, and are seen by, all
+//   gqa:G      the layer's KV heads, averaged in groups of adjacent heads
+//              down to G (the GQA paper's mean-pool conversion)
+//
+// None of these is exact for a model trained without it: the point is to
+// measure what each costs. Mean-pooling K and V after projection is the
+// same as mean-pooling the projection weights and biases (a linear map of
+// the same input; rotary embedding rotates every head alike).
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Transforms/AttentionRewrites.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Analysis/SliceAnalysis.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_REWRITEATTENTION
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+//===----------------------------------------------------------------------===//
+// Parsing
+//===----------------------------------------------------------------------===//
+
+bool AttentionRewrite::appliesTo(int64_t layer) const {
+  return layers.empty() || llvm::any_of(layers, [&](auto range) {
+           return range.first <= layer && layer <= range.second;
+         });
+}
+
+namespace {
+
+/// Rewrites the literature names that genc does not implement.
+constexpr llvm::StringLiteral kNotImplemented[] = {"bigbird", "lsh", "linear", "performer"};
+constexpr llvm::StringLiteral kKnown = "window:W, sinks:S, global:N, gqa:G[:mean]";
+
+std::optional<int64_t> parsePositive(StringRef text) {
+  int64_t value;
+  if (text.getAsInteger(10, value) || value <= 0)
+    return std::nullopt;
+  return value;
+}
+
+std::optional<int64_t> parseIndex(StringRef text) {
+  int64_t value;
+  if (text.getAsInteger(10, value) || value < 0)
+    return std::nullopt;
+  return value;
+}
+
+} // namespace
+
+std::optional<SmallVector<AttentionRewrite>>
+mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
+  SmallVector<AttentionRewrite> rewrites;
+  SmallVector<StringRef> items;
+  spec.split(items, ',');
+  for (StringRef item : items) {
+    item = item.trim();
+    auto fail = [&](const Twine &why) {
+      error = ("--attention=" + item + ": " + why).str();
+      return std::nullopt;
+    };
+    if (item.empty()) {
+      error = "--attention=" + spec.str() + ": an empty rewrite; separate rewrites by single commas";
+      return std::nullopt;
+    }
+    AttentionRewrite rewrite;
+    rewrite.text = item.str();
+    auto [body, where] = item.split('@');
+    if (item.contains('@')) {
+      if (!where.consume_front("layers="))
+        return fail("what follows '@' must be layers=RANGES (for example @layers=0-3+6)");
+      SmallVector<StringRef> ranges;
+      where.split(ranges, '+');
+      for (StringRef range : ranges) {
+        auto [low, high] = range.split('-');
+        std::optional<int64_t> first = parseIndex(low);
+        std::optional<int64_t> last = range.contains('-') ? parseIndex(high) : first;
+        if (!first || !last || *last < *first)
+          return fail("'" + range + "' is not a layer or an increasing range L-M of layers");
+        rewrite.layers.push_back({*first, *last});
+      }
+    }
+    auto [name, argument] = body.split(':');
+    if (llvm::is_contained(kNotImplemented, name))
+      return fail("genc does not implement '" + name + "' attention yet; it implements " +
+                  kKnown);
+    if (name == "window" || name == "sinks" || name == "global") {
+      std::optional<int64_t> size = parsePositive(argument);
+      if (!size)
+        return fail("'" + name + "' takes a positive number of positions, as " + name + ":64");
+      rewrite.kind = name == "window"  ? AttentionRewrite::Kind::Window
+                     : name == "sinks" ? AttentionRewrite::Kind::Sinks
+                                       : AttentionRewrite::Kind::Global;
+      rewrite.size = *size;
+    } else if (name == "gqa") {
+      auto [groups, method] = argument.split(':');
+      std::optional<int64_t> size = parsePositive(groups);
+      if (!size)
+        return fail("'gqa' takes the number of key/value heads to keep, as gqa:2 (gqa:1 is MQA)");
+      if (argument.contains(':') && method != "mean")
+        return fail(method == "grouped" || method == "calibrated"
+                        ? "genc does not implement the '" + method +
+                              "' GQA conversion yet; it implements gqa:G:mean"
+                        : "'" + method + "' is not a GQA conversion; use gqa:G or gqa:G:mean");
+      rewrite.kind = AttentionRewrite::Kind::GroupedQuery;
+      rewrite.size = *size;
+    } else {
+      return fail("'" + name + "' is not an attention rewrite; genc knows " + kKnown);
+    }
+    rewrites.push_back(std::move(rewrite));
+  }
+  return rewrites;
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// What the rewrites ask of one layer.
+struct LayerPlan {
+  const AttentionRewrite *window = nullptr, *sinks = nullptr, *global = nullptr,
+                         *groupedQuery = nullptr;
+};
+
+/// Whether `key` is computed from an encoder's output: the cross-attention
+/// of an encoder-decoder, which the rewrites leave alone.
+bool isFromSource(Value key, func::FuncOp fn) {
+  SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.omitBlockArguments = false;
+  (void)getBackwardSlice(key, &slice, options);
+  auto fromSource = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &fn.getBody().front())
+      return false;
+    auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
+    return fn.getArgAttr(arg.getArgNumber(), kSourceAttr) ||
+           (name && (name.getValue() == "encoder_hidden_states" ||
+                     name.getValue().starts_with("genc.source")));
+  };
+  if (fromSource(key))
+    return true;
+  for (Operation *op : slice)
+    if (llvm::any_of(op->getOperands(), fromSource))
+      return true;
+  return false;
+}
+
+/// [B, H, S, D] → [B, groups, S, D]: the mean of each group of H / groups
+/// adjacent heads, as the sum of strided slices (member r of every group).
+Value poolHeads(OpBuilder &b, Location loc, Value heads, int64_t groups) {
+  auto type = cast<RankedTensorType>(heads.getType());
+  int64_t perGroup = type.getDimSize(1) / groups;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[1] = groups;
+  auto pooledType = type.clone(shape);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < 4; ++i)
+    sizes.push_back(i == 1 ? b.getIndexAttr(groups)
+                           : ShapedType::isDynamic(shape[i])
+                                 ? OpFoldResult(tensor::DimOp::create(b, loc, heads, i).getResult())
+                                 : b.getIndexAttr(shape[i]));
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(perGroup),
+                                       b.getIndexAttr(1), b.getIndexAttr(1)};
+  Value sum;
+  for (int64_t member = 0; member < perGroup; ++member) {
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(member),
+                                         b.getIndexAttr(0), b.getIndexAttr(0)};
+    Value slice =
+        tensor::ExtractSliceOp::create(b, loc, pooledType, heads, offsets, sizes, strides);
+    sum = sum ? AddOp::create(b, loc, pooledType, sum, slice).getResult() : slice;
+  }
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value inverse = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(scalarType, b.getFloatAttr(type.getElementType(),
+                                                                1.0 / perGroup)));
+  return MulOp::create(b, loc, pooledType, sum, inverse);
+}
+
+RankedTensorType withHeads(Type type, int64_t heads) {
+  auto tensor = cast<RankedTensorType>(type);
+  SmallVector<int64_t> shape(tensor.getShape());
+  shape[1] = heads;
+  return tensor.clone(shape);
+}
+
+/// Whether every use of `arg` but `user` reads a dim other than the heads.
+bool onlyLengthsReadBesides(BlockArgument arg, Operation *user) {
+  return llvm::all_of(arg.getUsers(), [&](Operation *other) {
+    if (other == user)
+      return true;
+    auto dim = dyn_cast<tensor::DimOp>(other);
+    std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+    return index && *index != 1;
+  });
+}
+
+/// The pooled form of attention's `keys` (or values) [B, H, S, D]. Where
+/// they come from a KV cache, the cache itself holds the pooled heads, so
+/// that it shrinks by H / groups: a session's cache buffer (`new` inserted
+/// into a genc.kv_cache argument, whose prefix attention reads) or an
+/// exported past (Concat(past, new) along the sequence, also returned as
+/// the present). Elsewhere attention reads the pooled heads.
+Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
+  Block &entry = fn.getBody().front();
+  auto isCacheOf = [&](Value v, StringRef attr) -> BlockArgument {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &entry || (!attr.empty() && !fn.getArgAttr(arg.getArgNumber(), attr)))
+      return {};
+    return arg;
+  };
+  if (auto extract = keys.getDefiningOp<tensor::ExtractSliceOp>()) {
+    auto insert = extract.getSource().getDefiningOp<tensor::InsertSliceOp>();
+    BlockArgument cache = insert ? isCacheOf(insert.getDest(), kKVCacheAttr) : BlockArgument();
+    if (cache && insert->hasOneUse() && extract->hasOneUse() &&
+        onlyLengthsReadBesides(cache, insert)) {
+      OpBuilder b(insert);
+      Location loc = insert.getLoc();
+      Value pooled = poolHeads(b, loc, insert.getSource(), groups);
+      cache.setType(withHeads(cache.getType(), groups));
+      SmallVector<OpFoldResult> sizes = insert.getMixedSizes();
+      sizes[1] = b.getIndexAttr(groups);
+      Value written = tensor::InsertSliceOp::create(b, loc, pooled, cache, insert.getMixedOffsets(),
+                                                    sizes, insert.getMixedStrides());
+      b.setInsertionPoint(extract);
+      sizes = extract.getMixedSizes();
+      sizes[1] = b.getIndexAttr(groups);
+      Value read = tensor::ExtractSliceOp::create(b, extract.getLoc(),
+                                                  withHeads(extract.getType(), groups), written,
+                                                  extract.getMixedOffsets(), sizes,
+                                                  extract.getMixedStrides());
+      extract->replaceAllUsesWith(ValueRange{read});
+      extract.erase();
+      insert.erase();
+      return read;
+    }
+  }
+  if (auto concat = keys.getDefiningOp<ConcatOp>();
+      concat && concat.getAxis() == 2 && concat.getInputs().size() == 2) {
+    BlockArgument past = isCacheOf(concat.getInputs()[0], "");
+    bool usersKnown = llvm::all_of(concat->getUsers(), [](Operation *user) {
+      return isa<AttentionOp, func::ReturnOp, tensor::DimOp>(user);
+    });
+    if (past && usersKnown && onlyLengthsReadBesides(past, concat)) {
+      OpBuilder b(concat);
+      Value pooled = poolHeads(b, concat.getLoc(), concat.getInputs()[1], groups);
+      past.setType(withHeads(past.getType(), groups));
+      Value joined = ConcatOp::create(b, concat.getLoc(), withHeads(concat.getType(), groups),
+                                      ValueRange{past, pooled}, concat.getAxis());
+      concat->replaceAllUsesWith(ValueRange{joined});
+      concat.erase();
+      return joined;
+    }
+  }
+  OpBuilder b(keys.getContext());
+  b.setInsertionPointAfterValue(keys);
+  return poolHeads(b, keys.getLoc(), keys, groups);
+}
+
+struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
+  using RewriteAttentionBase::RewriteAttentionBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (StringRef(spec).trim().empty())
+      return;
+    std::string error;
+    std::optional<SmallVector<AttentionRewrite>> rewrites = parseAttentionRewrites(spec, error);
+    if (!rewrites) {
+      module.emitError(error);
+      return signalPassFailure();
+    }
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    SmallVector<AttentionOp> layers;
+    if (main)
+      main.walk([&](AttentionOp op) {
+        if (!isFromSource(op.getKey(), main))
+          layers.push_back(op);
+      });
+    if (layers.empty()) {
+      module.emitError("--attention needs attention layers that genc recognised, and this "
+                       "model has none (genc-raise-attention found no attention pattern in "
+                       "@main); compile it without --attention");
+      return signalPassFailure();
+    }
+    FailureOr<SmallVector<LayerPlan>> plans = planLayers(module, *rewrites, layers.size());
+    if (failed(plans))
+      return signalPassFailure();
+    for (auto [layer, op] : llvm::enumerate(layers))
+      if (failed(rewriteLayer(op, layer, (*plans)[layer])))
+        return signalPassFailure();
+    // Pooled caches changed argument and result types.
+    auto results = main.getBody().front().getTerminator()->getOperandTypes();
+    main.setType(FunctionType::get(&getContext(), main.getBody().front().getArgumentTypes(),
+                                   llvm::to_vector(results)));
+  }
+
+  /// Which rewrite each layer gets; errors for layers that do not exist and
+  /// for layers asked two things of one kind.
+  FailureOr<SmallVector<LayerPlan>> planLayers(ModuleOp module,
+                                               ArrayRef<AttentionRewrite> rewrites,
+                                               int64_t count) {
+    SmallVector<LayerPlan> plans(count);
+    for (const AttentionRewrite &rewrite : rewrites) {
+      for (auto [first, last] : rewrite.layers)
+        if (last >= count)
+          return module.emitError() << "--attention=" << rewrite.text << ": layer " << last
+                                    << " does not exist; the model has " << count
+                                    << " attention layers, 0 to " << count - 1;
+      for (int64_t layer = 0; layer < count; ++layer) {
+        if (!rewrite.appliesTo(layer))
+          continue;
+        LayerPlan &plan = plans[layer];
+        const AttentionRewrite *&slot =
+            rewrite.kind == AttentionRewrite::Kind::Window   ? plan.window
+            : rewrite.kind == AttentionRewrite::Kind::Sinks  ? plan.sinks
+            : rewrite.kind == AttentionRewrite::Kind::Global ? plan.global
+                                                             : plan.groupedQuery;
+        if (slot)
+          return module.emitError() << "--attention: layer " << layer << " gets both "
+                                    << slot->text << " and " << rewrite.text
+                                    << "; give each layer one of each kind";
+        slot = &rewrite;
+      }
+    }
+    for (auto [layer, plan] : llvm::enumerate(plans))
+      for (const AttentionRewrite *extra : {plan.sinks, plan.global})
+        if (extra && !plan.window)
+          return module.emitError()
+                 << "--attention=" << extra->text << ": layer " << layer
+                 << " has no window, and without one every position is visible already; "
+                    "add window:W for the same layers";
+    return plans;
+  }
+
+  LogicalResult rewriteLayer(AttentionOp op, int64_t layer, const LayerPlan &plan) {
+    Builder b(op.getContext());
+    if (const AttentionRewrite *window = plan.window) {
+      int64_t keys = cast<RankedTensorType>(op.getKey().getType()).getDimSize(2);
+      if (!ShapedType::isDynamic(keys) && window->size >= keys)
+        return op.emitError() << "--attention=" << window->text << ": layer " << layer
+                              << " attends over " << keys
+                              << " positions, so a window of " << window->size
+                              << " changes nothing; choose a window under " << keys;
+      if (op.getWindow() > 0 && op.getWindow() <= window->size)
+        return op.emitError() << "--attention=" << window->text << ": layer " << layer
+                              << " already has a window of " << op.getWindow()
+                              << " positions; choose a smaller one";
+      op.setWindowAttr(b.getI64IntegerAttr(window->size));
+    }
+    if (plan.sinks)
+      op.setSinksAttr(b.getI64IntegerAttr(plan.sinks->size));
+    if (plan.global)
+      op.setGlobalTokensAttr(b.getI64IntegerAttr(plan.global->size));
+    if (const AttentionRewrite *groupedQuery = plan.groupedQuery) {
+      auto keyType = cast<RankedTensorType>(op.getKey().getType());
+      int64_t heads = keyType.getDimSize(1), groups = groupedQuery->size;
+      if (ShapedType::isDynamic(heads))
+        return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
+                              << " has a dynamic number of key/value heads";
+      if (groups >= heads || heads % groups) {
+        std::string divisors;
+        for (int64_t g = 1; g < heads; ++g)
+          if (heads % g == 0)
+            divisors += (divisors.empty() ? "" : ", ") + std::to_string(g);
+        return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
+                              << " has " << heads << " key/value heads, which " << groups
+                              << (groups >= heads ? " is not fewer than" : " does not divide")
+                              << "; choose G among " << divisors;
+      }
+      auto fn = op->getParentOfType<func::FuncOp>();
+      op.getKeyMutable().assign(poolKeysOrValues(op.getKey(), groups, fn));
+      op.getValueMutable().assign(poolKeysOrValues(op.getValue(), groups, fn));
+    }
+    return success();
+  }
+};
+
+} // namespace

@@ -280,6 +280,21 @@ Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
   return poolHeads(b, keys.getLoc(), keys, groups);
 }
 
+} // namespace
+
+SmallVector<Operation *> mlir::genc::selfAttentionLayers(Operation *module) {
+  SmallVector<Operation *> layers;
+  auto main = cast<ModuleOp>(module).lookupSymbol<func::FuncOp>("main");
+  if (main)
+    main.walk([&](AttentionOp op) {
+      if (!isFromSource(op.getKey(), main))
+        layers.push_back(op);
+    });
+  return layers;
+}
+
+namespace {
+
 struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
   using RewriteAttentionBase::RewriteAttentionBase;
 
@@ -294,12 +309,8 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
       return signalPassFailure();
     }
     auto main = module.lookupSymbol<func::FuncOp>("main");
-    SmallVector<AttentionOp> layers;
-    if (main)
-      main.walk([&](AttentionOp op) {
-        if (!isFromSource(op.getKey(), main))
-          layers.push_back(op);
-      });
+    SmallVector<AttentionOp> layers = llvm::map_to_vector(
+        selfAttentionLayers(module), [](Operation *op) { return cast<AttentionOp>(op); });
     if (layers.empty()) {
       module.emitError("--attention needs attention layers that genc recognised, and this "
                        "model has none (genc-raise-attention found no attention pattern in "

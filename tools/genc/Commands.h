@@ -45,6 +45,10 @@ struct GraphOptions {
   /// `--attention=SPEC`: rewrites of the raised attention layers
   /// (genc-rewrite-attention); empty for none.
   std::string attentionRewrites;
+  /// `genc compile --report`: where to write what the rewrites save per
+  /// decode step at `reportContext` positions (AttentionReport.h).
+  std::string attentionReport;
+  int64_t reportContext = 4096;
 };
 
 /// Whether `--attention=spec` parses (an empty one does); prints why not.

@@ -1,5 +1,6 @@
 //===- CompileCommand.cpp - `genc compile` ---------------------------------===//
 
+#include "AttentionReport.h"
 #include "Commands.h"
 #include "Help.h"
 #include "Progress.h"
@@ -135,12 +136,25 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                "kernel (to compare the two)"),
       cl::cat(codegen));
   AttentionRewritesOption attention(codegen);
+  cl::opt<std::string> report(
+      "report",
+      cl::desc("Write what --attention saves (FLOPs, KV-cache bytes per decode step, per layer) "
+               "as JSON; a summary goes to stderr"),
+      cl::value_desc("file.json"), cl::cat(io));
+  cl::opt<int64_t> reportContext("report-context",
+                                 cl::desc("The context length the report costs a decode step at "
+                                          "(default 4096)"),
+                                 cl::init(4096), cl::cat(io));
   registerCompileDebugOptions();
   Progress::registerQuietOption();
   hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
   if (!attention.valid())
     return 1;
+  if (reportContext < 1) {
+    llvm::errs() << "error: --report-context must be at least 1\n";
+    return 1;
+  }
   if (optLevel > 3) {
     llvm::errs() << "error: -O" << optLevel << " is not a level; use -O0 to -O3\n";
     return 1;
@@ -154,6 +168,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
   graph.attentionRewrites = attention.spec;
+  graph.attentionReport = report;
+  graph.reportContext = reportContext;
   if (!encoder.empty()) {
     if (kvCache.getNumOccurrences() && !graph.forSession) {
       llvm::errs() << "error: --encoder compiles an encoder-decoder for runtime sessions; "
@@ -223,17 +239,31 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
 
 /// Replaces the exporter's spelling of attention by genc.attention (exact),
 /// after the graph options and the encoder, which look for its softmax.
-/// Then applies the attention rewrites asked for.
-static LogicalResult raiseKnownPatterns(ModuleOp module, StringRef attentionRewrites) {
+static LogicalResult raiseKnownPatterns(ModuleOp module) {
   PassManager pm(module.getContext());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (!attentionRewrites.empty()) {
-    pm.addPass(mlir::genc::createRewriteAttention({attentionRewrites.str()}));
-    pm.addPass(createCanonicalizerPass());
-  }
   return pm.run(module);
+}
+
+/// Applies `--attention` (approximate) and writes the report asked for.
+static LogicalResult rewriteAttention(ModuleOp module, StringRef input,
+                                      const ::genc::driver::GraphOptions &graph) {
+  using namespace ::genc::driver;
+  std::vector<AttentionLayer> before = describeAttentionLayers(module);
+  if (!graph.attentionRewrites.empty()) {
+    PassManager pm(module.getContext());
+    pm.addPass(mlir::genc::createRewriteAttention({graph.attentionRewrites}));
+    pm.addPass(createCanonicalizerPass());
+    if (failed(pm.run(module)))
+      return failure();
+  }
+  if (graph.attentionReport.empty())
+    return success();
+  return success(writeAttentionReport(graph.attentionReport, input, graph.attentionRewrites,
+                                      graph.reportContext, before,
+                                      describeAttentionLayers(module)));
 }
 
 /// Decoder inputs that come from the encoder, and where: Optimum's names.
@@ -417,7 +447,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return 1;
   if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph.encoder)))
     return 1;
-  if (failed(raiseKnownPatterns(**module, graph.attentionRewrites)))
+  if (failed(raiseKnownPatterns(**module)) || failed(rewriteAttention(**module, input, graph)))
     return 1;
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,

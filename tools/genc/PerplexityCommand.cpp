@@ -22,6 +22,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace cl = llvm::cl;
@@ -98,6 +99,11 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                                 cl::value_desc("file"), cl::cat(io));
   cl::opt<std::string> idsPath("ids", cl::desc("Whitespace-separated token ids"),
                                cl::value_desc("file"), cl::cat(io));
+  cl::opt<std::string> referencePath(
+      "agreement-with",
+      cl::desc("Also score with this model (without --attention) and report how often the two "
+               "models' most likely next tokens agree"),
+      cl::value_desc("model.onnx | artifact.so"), cl::cat(scoring));
   cl::opt<int64_t> context("context", cl::desc("Window length in tokens"), cl::init(256),
                            cl::cat(scoring));
   cl::opt<int64_t> stride("stride", cl::desc("Window stride (default: the context)"),
@@ -146,6 +152,21 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     genc::generator::LoadedSession loaded =
         genc::generator::loadSession(*artifact, {context, 1, threads});
     genc::runtime::Session &session = *loaded.session;
+    // The model to agree with: as exported, without the rewrites.
+    genc::generator::LoadedSession reference;
+    if (!referencePath.empty()) {
+      GraphOptions plain;
+      plain.forSession = true;
+      plain.requireKVCache = false;
+      std::optional<std::string> referenceArtifact = compiledArtifact(referencePath, plain);
+      if (!referenceArtifact)
+        return 1;
+      reference = genc::generator::loadSession(*referenceArtifact, {context, 1, threads});
+      if (reference.session->vocabSize() != session.vocabSize())
+        throw Error("--agreement-with: " + referencePath + " has a vocabulary of " +
+                    std::to_string(reference.session->vocabSize()) + " tokens and " +
+                    modelPath + " one of " + std::to_string(session.vocabSize()));
+    }
 
     const int64_t step = stride ? int64_t(stride) : int64_t(context);
     // Windows start at 0, step, 2 step, ... until one reaches the last token.
@@ -155,17 +176,27 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     progress.reportCount("scored windows", 0, windows);
     double nll = 0;
     int64_t scored = 0, scoredEnd = 1; // tokens before scoredEnd are scored or the first
+    int64_t agreed = 0;                // positions whose most likely tokens agree
     for (int64_t begin = 0;; begin += step) {
       int64_t end = std::min(begin + int64_t(context), n);
       std::vector<int64_t> window(tokens.begin() + begin, tokens.begin() + end);
       std::vector<float> logits = session.scoreAll(window);
+      std::vector<float> referenceLogits;
+      if (reference.session)
+        referenceLogits = reference.session->scoreAll(window);
       const int64_t vocab = session.vocabSize();
+      auto mostLikely = [&](const std::vector<float> &all, int64_t position) {
+        const float *row = all.data() + position * vocab;
+        return std::max_element(row, row + vocab) - row;
+      };
       for (int64_t t = std::max(scoredEnd, begin + 1); t < end; ++t) {
         if (tokens[t] >= vocab)
           throw Error("token id " + std::to_string(tokens[t]) + " is outside the model's "
                       "vocabulary of " + std::to_string(vocab));
         nll += negativeLogLikelihood({logits.data() + (t - 1 - begin) * vocab, size_t(vocab)},
                                      tokens[t]);
+        if (reference.session)
+          agreed += mostLikely(logits, t - 1 - begin) == mostLikely(referenceLogits, t - 1 - begin);
         ++scored;
       }
       scoredEnd = end;
@@ -174,16 +205,22 @@ int genc::driver::runPerplexity(int argc, char **argv) {
         break;
     }
     double perplexity = std::exp(nll / scored);
-    if (format == Format::Json)
-      llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
-                                                 {"tokens", n},
-                                                 {"scored_tokens", scored},
-                                                 {"nll_sum", nll},
-                                                 {"perplexity", perplexity}}))
-                   << "\n";
-    else
-      llvm::outs() << llvm::format("tokens %lld, scored %lld, NLL sum %.6f, perplexity %.6f\n",
+    double agreement = double(agreed) / double(scored);
+    if (format == Format::Json) {
+      llvm::json::Object result{{"tokens", n},
+                                {"scored_tokens", scored},
+                                {"nll_sum", nll},
+                                {"perplexity", perplexity}};
+      if (reference.session)
+        result["top1_agreement"] = agreement;
+      llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";
+    } else {
+      llvm::outs() << llvm::format("tokens %lld, scored %lld, NLL sum %.6f, perplexity %.6f",
                                    (long long)n, (long long)scored, nll, perplexity);
+      if (reference.session)
+        llvm::outs() << llvm::format(", top-1 agreement %.4f", agreement);
+      llvm::outs() << "\n";
+    }
     return 0;
   } catch (const std::exception &e) {
     Progress::get().breakLine();

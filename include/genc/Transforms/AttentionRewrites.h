@@ -23,6 +23,10 @@
 #include <optional>
 #include <string>
 
+namespace mlir {
+class Operation;
+} // namespace mlir
+
 namespace mlir::genc {
 
 struct AttentionRewrite {
@@ -46,6 +50,10 @@ struct AttentionRewrite {
 /// sentence naming the item.
 std::optional<llvm::SmallVector<AttentionRewrite>> parseAttentionRewrites(llvm::StringRef spec,
                                                                         std::string &error);
+
+/// The layers that rewrites number: the genc.attention ops of `module`'s
+/// @main whose keys do not come from an encoder, in program order.
+llvm::SmallVector<Operation *> selfAttentionLayers(Operation *module);
 
 } // namespace mlir::genc
 

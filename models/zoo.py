@@ -3,13 +3,18 @@
 exported by torch.onnx.export at opsets 14 and 17, with and without a KV
 cache, plus hand-built graphs of opset-23 and com.microsoft ops.
 
-Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--benchmark-models]
+Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--benchmark-models | --long-context-model]
 
 Weights are random with a fixed seed; the exports are deterministic. With
 --benchmark-models only the two benchmark models are built (opset 17, with
 and without a KV cache): a GPT-2-small-sized GPT-2 (12 layers, d=768,
 vocab 50257, about 650 MB) and a LLaMA of similar size (12 layers, d=768,
-12 query / 4 KV heads, SwiGLU 2048, vocab 32000, about 500 MB).
+12 query / 4 KV heads, SwiGLU 2048, vocab 32000, about 500 MB). With
+--long-context-model only llama-long (opset 17): 8 layers, d 256, 8 query
+and 8 KV heads, SwiGLU 688, vocab 1024, rotary tables for
+--max-positions: 6.8 M parameters (32 MB with 16k positions of rotary
+tables), so that at 16k positions its KV cache (16 KiB a position, 256
+MiB) outweighs its weights eight times over.
 """
 import argparse
 import math
@@ -590,9 +595,18 @@ def main():
     parser.add_argument("--max-positions", type=int, default=1024,
                         help="positions the benchmark models embed (GPT-2's table, LLaMA's rotary "
                              "table); 1024 as GPT-2 small has, more for long-context benchmarks")
+    parser.add_argument("--long-context-model", action="store_true",
+                        help="build only llama-long, a small LLaMA whose KV cache outweighs its "
+                             "weights at long context (opset 17)")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(2)
+    if args.long_context_model:
+        torch.manual_seed(6)
+        export_decoder_only("llama-long", Llama(vocab=1024, d=256, layers=8, heads=8, kv_heads=8, ffn=688,
+                                                max_pos=args.max_positions),
+                            args.out_dir, with_positions=True, opsets=(17,))
+        return
     if args.benchmark_models:
         torch.manual_seed(0)
         export_decoder_only("gpt2-small", GPT2(vocab=50257, d=768, layers=12, heads=12,

@@ -24,7 +24,10 @@
 #include "genc/Dialect/GencOps.h"
 #include "genc/Transforms/Passes.h"
 
+#include "genc/Support/ModelLocation.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
@@ -110,6 +113,83 @@ bool isSlicedCausalTable(Value condition, Value query, Value key) {
     ++flat;
   }
   return true;
+}
+
+/// A causal condition built in the graph, as Hugging Face's LLaMA-family
+/// exports build it: Tril(ConstantOfShape([Sq, T], true), T - Sq),
+/// unsqueezed to lead with unit dims, T the attention mask's length. Row i
+/// keeps key j iff j <= i + T - Sq: genc.attention's `causal` when T is the
+/// key length. Returns the Tril, or null.
+TriluOp matchTriluCausal(Value condition, Value query) {
+  while (auto unsqueeze = condition.getDefiningOp<UnsqueezeOp>()) {
+    int64_t rank = cast<RankedTensorType>(unsqueeze.getType()).getRank();
+    // Only leading dims added: the table's rows and columns stay last.
+    if (llvm::any_of(unsqueeze.getAxes(),
+                     [&](int64_t axis) { return (axis < 0 ? axis + rank : axis) >= rank - 2; }))
+      return {};
+    condition = unsqueeze.getInput();
+  }
+  auto tril = condition.getDefiningOp<TriluOp>();
+  auto full = tril ? tril.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
+  if (!full || tril.getUpper() || cast<RankedTensorType>(full.getType()).getRank() != 2)
+    return {};
+  auto value = dyn_cast<DenseElementsAttr>(full.getValue());
+  Value rows = shapeEntryIndex(full.getShape(), 0), columns = shapeEntryIndex(full.getShape(), 1);
+  Value offset = shapeEntryIndex(tril.getK());
+  auto difference = offset ? offset.getDefiningOp<arith::SubIOp>() : nullptr;
+  if (!value || !value.getElementType().isInteger(1) || !value.getSplatValue<bool>() || !rows ||
+      !indexIsDim(rows, query, 2) || !difference || difference.getLhs() != columns ||
+      !indexIsDim(difference.getRhs(), query, 2))
+    return {};
+  return tril;
+}
+
+/// The causal table a condition requires (alone or as an operand of And),
+/// and the rest of the condition (null when nothing is left).
+struct CausalSplit {
+  TriluOp table;
+  Value rest;
+};
+std::optional<CausalSplit> splitCausal(Value condition, Value query) {
+  if (TriluOp table = matchTriluCausal(condition, query))
+    return CausalSplit{table, Value()};
+  auto both = condition.getDefiningOp<AndOp>();
+  if (!both)
+    return std::nullopt;
+  if (TriluOp table = matchTriluCausal(both.getLhs(), query))
+    return CausalSplit{table, both.getRhs()};
+  if (TriluOp table = matchTriluCausal(both.getRhs(), query))
+    return CausalSplit{table, both.getLhs()};
+  return std::nullopt;
+}
+
+/// Makes the call fail unless the causal table is as wide as the keys are
+/// many (the attention mask covers every position, past and new), the
+/// condition under which it equals `causal`. A mask of another width
+/// either breaks the graph's broadcast or, with width 1, hides or shows
+/// whole rows: no decoder is fed that.
+void checkTableWidth(OpBuilder &b, Location loc, TriluOp table, Value key) {
+  auto full = table.getInput().getDefiningOp<ConstantOfShapeOp>();
+  Value columns = shapeEntryIndex(full.getShape(), 1);
+  if (indexIsDim(columns, key, 2))
+    return;
+  Value keys = tensor::DimOp::create(b, loc, key, 2);
+  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, columns, keys);
+  ModelLocation where = modelLocationOf(table.getLoc());
+  std::string message = "the causal mask";
+  if (!where.node.empty())
+    message += " of node '" + where.node + "'";
+  if (!where.file.empty())
+    message += " of " + where.file;
+  message += " covers {index} positions but attention reads {bound} keys; give attention_mask "
+             "one entry per position, past and new";
+  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
+    auto i64 = tb.getI64Type();
+    IndexOutOfBoundsOp::create(tb, tl, arith::IndexCastOp::create(tb, tl, i64, columns),
+                               arith::IndexCastOp::create(tb, tl, i64, keys),
+                               tb.getStringAttr(message));
+    scf::YieldOp::create(tb, tl);
+  });
 }
 
 /// Whether `v`'s only uses besides one are shape queries (tensor.dim).
@@ -360,6 +440,36 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         scores->fills.size() == 1 && isSlicedCausalTable(scores->fills.front().first, query, key);
     if (causal)
       scores->fills.clear();
+    OpBuilder b(output);
+    Location loc = output.getLoc();
+    // A causal table inside a fill's condition, or inside an additive
+    // Where(C, 0, F), becomes `causal`; the rest of the condition stays.
+    TriluOp table;
+    for (auto &fill : scores->fills) {
+      std::optional<CausalSplit> split = causal ? std::nullopt : splitCausal(fill.first, query);
+      if (!split)
+        continue;
+      causal = true;
+      table = split->table;
+      fill.first = split->rest;
+    }
+    llvm::erase_if(scores->fills, [](auto &fill) { return !fill.first; });
+    for (Value &mask : scores->additive) {
+      auto where = mask.getDefiningOp<WhereOp>();
+      std::optional<double> zero = where ? scalarConstant(where.getX()) : std::nullopt;
+      std::optional<double> fill = where ? scalarConstant(where.getY()) : std::nullopt;
+      if (causal || !zero || *zero != 0 || !fill || !(*fill <= kMaskFillLimit))
+        continue;
+      std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
+      if (!split)
+        continue;
+      causal = true;
+      table = split->table;
+      mask = split->rest
+                 ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()).getResult()
+                 : Value();
+    }
+    llvm::erase_if(scores->additive, [](Value mask) { return !mask; });
     for (Value mask : scores->additive)
       if (!keepsBatchAndQueries(mask, scores->product))
         return;
@@ -367,8 +477,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       if (!keepsBatchAndQueries(fill.first, scores->product))
         return;
 
-    OpBuilder b(output);
-    Location loc = output.getLoc();
+    if (table)
+      checkTableWidth(b, loc, table, key);
     SmallVector<Value> operands = {withStaticHeads(b, loc, query, heads), key, value};
     if (Value mask = combinedMask(b, loc, scores->fills, scores->additive))
       operands.push_back(mask);

@@ -84,6 +84,53 @@ func.func @grouped(%q: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequ
 
 // -----
 
+// Hugging Face's LLaMA-family mask: Tril(ones[Sq, T], T - Sq) & padding,
+// as Where(allowed, 0, min), added to the scores. The table becomes
+// `causal` and the mask keeps only the padding ([B, 1, 1, T], not
+// [B, 1, Sq, T]). T is the attention mask's length, not provably the key
+// length, so the call checks that they agree.
+// CHECK-LABEL: func.func @tril_causal
+// CHECK-NOT: genc.trilu
+// CHECK: %[[PAD:.+]] = genc.where %{{.+}}, %{{.+}}, %{{.+}} : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x1x?xf32>
+// CHECK: %[[DIFFER:.+]] = arith.cmpi ne, %{{.+}}, %{{.+}} : index
+// CHECK: scf.if %[[DIFFER]] {
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask {{.*}}covers {index} positions but attention reads {bound} keys; {{.+}}"}
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[PAD]]) {causal = true, scale = 2.500000e-01 : f32}
+func.func @tril_causal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                       %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                       %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                       %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %past = arith.subi %t, %s : index
+  %past64 = arith.index_cast %past : index to i64
+  %diagonal = tensor.from_elements %past64 : tensor<i64>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %causal = genc.unsqueeze %tril {axes = array<i64: 0, 1>} : tensor<?x?xi1> -> tensor<1x1x?x?xi1>
+  %m1 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %pad = genc.cast %m1 {to = i1} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xi1>
+  %allowed = genc.and %causal, %pad : (tensor<1x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %mask = genc.where %allowed, %zero, %min : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.mul %scores, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scaled, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Left as they are: probabilities the model also returns; a fill of -1e4
 // (s + F is not F); a mask added before the scale; queries and keys whose
 // batch dims are not provably one; a mask whose batch may be larger than

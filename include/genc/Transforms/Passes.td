@@ -128,7 +128,8 @@ def RaiseAttention : Pass<"genc-raise-attention", "func::FuncOp"> {
     share batch and length dims. Exact up to rounding: x / c becomes
     x · (1/c), and the fused reductions sum in another order.
   }];
-  let dependentDialects = ["::mlir::genc::GencDialect", "::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::genc::GencDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
 def RewriteAttention : Pass<"genc-rewrite-attention", "ModuleOp"> {

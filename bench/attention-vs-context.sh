@@ -17,26 +17,7 @@ threads=${3:-2}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 mkdir -p "$work"
 
-# attention-H-KV-causal.onnx: Q [1, H, sequence, 64], K and V [1, KV,
-# total_sequence, 64].
-/usr/bin/python3 - "$work" <<'EOF'
-import os, sys
-from onnx import TensorProto, helper, save
-work = sys.argv[1]
-for heads, kv in ((8, 8), (8, 2)):
-    for causal in (0, 1):
-        F = TensorProto.FLOAT
-        node = helper.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=causal, name="attention")
-        graph = helper.make_graph(
-            [node], "attention",
-            [helper.make_tensor_value_info("q", F, [1, heads, "sequence", 64]),
-             helper.make_tensor_value_info("k", F, [1, kv, "total_sequence", 64]),
-             helper.make_tensor_value_info("v", F, [1, kv, "total_sequence", 64])],
-            [helper.make_tensor_value_info("y", F, [1, heads, "sequence", 64])])
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
-        model.ir_version = 10
-        save(model, os.path.join(work, f"attention-{heads}-{kv}-{causal}.onnx"))
-EOF
+/usr/bin/python3 "$root/bench/attention_graph.py" "$work"
 
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 # Median latency (ms) and peak RSS (MB) of `genc run` on ARTIFACT.

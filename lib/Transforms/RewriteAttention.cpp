@@ -21,9 +21,9 @@
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Analysis/SliceAnalysis.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
@@ -81,7 +81,8 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       return std::nullopt;
     };
     if (item.empty()) {
-      error = "--attention=" + spec.str() + ": an empty rewrite; separate rewrites by single commas";
+      error =
+          "--attention=" + spec.str() + ": an empty rewrite; separate rewrites by single commas";
       return std::nullopt;
     }
     AttentionRewrite rewrite;
@@ -103,8 +104,7 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
     }
     auto [name, argument] = body.split(':');
     if (llvm::is_contained(kNotImplemented, name))
-      return fail("genc does not implement '" + name + "' attention yet; it implements " +
-                  kKnown);
+      return fail("genc does not implement '" + name + "' attention yet; it implements " + kKnown);
     if (name == "window" || name == "sinks" || name == "global") {
       std::optional<int64_t> size = parsePositive(argument);
       if (!size)
@@ -180,9 +180,9 @@ Value poolHeads(OpBuilder &b, Location loc, Value heads, int64_t groups) {
   SmallVector<OpFoldResult> sizes;
   for (int64_t i = 0; i < 4; ++i)
     sizes.push_back(i == 1 ? b.getIndexAttr(groups)
-                           : ShapedType::isDynamic(shape[i])
-                                 ? OpFoldResult(tensor::DimOp::create(b, loc, heads, i).getResult())
-                                 : b.getIndexAttr(shape[i]));
+                    : ShapedType::isDynamic(shape[i])
+                        ? OpFoldResult(tensor::DimOp::create(b, loc, heads, i).getResult())
+                        : b.getIndexAttr(shape[i]));
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(perGroup),
                                        b.getIndexAttr(1), b.getIndexAttr(1)};
   Value sum;
@@ -195,8 +195,8 @@ Value poolHeads(OpBuilder &b, Location loc, Value heads, int64_t groups) {
   }
   auto scalarType = RankedTensorType::get({}, type.getElementType());
   Value inverse = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(scalarType, b.getFloatAttr(type.getElementType(),
-                                                                1.0 / perGroup)));
+      b, loc,
+      DenseElementsAttr::get(scalarType, b.getFloatAttr(type.getElementType(), 1.0 / perGroup)));
   return MulOp::create(b, loc, pooledType, sum, inverse);
 }
 
@@ -228,7 +228,8 @@ Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
   Block &entry = fn.getBody().front();
   auto isCacheOf = [&](Value v, StringRef attr) -> BlockArgument {
     auto arg = dyn_cast<BlockArgument>(v);
-    if (!arg || arg.getOwner() != &entry || (!attr.empty() && !fn.getArgAttr(arg.getArgNumber(), attr)))
+    if (!arg || arg.getOwner() != &entry ||
+        (!attr.empty() && !fn.getArgAttr(arg.getArgNumber(), attr)))
       return {};
     return arg;
   };
@@ -248,10 +249,9 @@ Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
       b.setInsertionPoint(extract);
       sizes = extract.getMixedSizes();
       sizes[1] = b.getIndexAttr(groups);
-      Value read = tensor::ExtractSliceOp::create(b, extract.getLoc(),
-                                                  withHeads(extract.getType(), groups), written,
-                                                  extract.getMixedOffsets(), sizes,
-                                                  extract.getMixedStrides());
+      Value read = tensor::ExtractSliceOp::create(
+          b, extract.getLoc(), withHeads(extract.getType(), groups), written,
+          extract.getMixedOffsets(), sizes, extract.getMixedStrides());
       extract->replaceAllUsesWith(ValueRange{read});
       extract.erase();
       insert.erase();
@@ -331,8 +331,7 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
 
   /// Which rewrite each layer gets; errors for layers that do not exist and
   /// for layers asked two things of one kind.
-  FailureOr<SmallVector<LayerPlan>> planLayers(ModuleOp module,
-                                               ArrayRef<AttentionRewrite> rewrites,
+  FailureOr<SmallVector<LayerPlan>> planLayers(ModuleOp module, ArrayRef<AttentionRewrite> rewrites,
                                                int64_t count) {
     SmallVector<LayerPlan> plans(count);
     for (const AttentionRewrite &rewrite : rewrites) {
@@ -345,15 +344,15 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
         if (!rewrite.appliesTo(layer))
           continue;
         LayerPlan &plan = plans[layer];
-        const AttentionRewrite *&slot =
-            rewrite.kind == AttentionRewrite::Kind::Window   ? plan.window
-            : rewrite.kind == AttentionRewrite::Kind::Sinks  ? plan.sinks
-            : rewrite.kind == AttentionRewrite::Kind::Global ? plan.global
-                                                             : plan.groupedQuery;
+        const AttentionRewrite *&slot = rewrite.kind == AttentionRewrite::Kind::Window ? plan.window
+                                        : rewrite.kind == AttentionRewrite::Kind::Sinks ? plan.sinks
+                                        : rewrite.kind == AttentionRewrite::Kind::Global
+                                            ? plan.global
+                                            : plan.groupedQuery;
         if (slot)
-          return module.emitError() << "--attention: layer " << layer << " gets both "
-                                    << slot->text << " and " << rewrite.text
-                                    << "; give each layer one of each kind";
+          return module.emitError()
+                 << "--attention: layer " << layer << " gets both " << slot->text << " and "
+                 << rewrite.text << "; give each layer one of each kind";
         slot = &rewrite;
       }
     }
@@ -373,9 +372,8 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
       int64_t keys = cast<RankedTensorType>(op.getKey().getType()).getDimSize(2);
       if (!ShapedType::isDynamic(keys) && window->size >= keys)
         return op.emitError() << "--attention=" << window->text << ": layer " << layer
-                              << " attends over " << keys
-                              << " positions, so a window of " << window->size
-                              << " changes nothing; choose a window under " << keys;
+                              << " attends over " << keys << " positions, so a window of "
+                              << window->size << " changes nothing; choose a window under " << keys;
       if (op.getWindow() > 0 && op.getWindow() <= window->size)
         return op.emitError() << "--attention=" << window->text << ": layer " << layer
                               << " already has a window of " << op.getWindow()

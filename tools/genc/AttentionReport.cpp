@@ -51,8 +51,8 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
     visible = layer.window + std::min(prefix, context - layer.window);
   }
   int64_t perPosition = layer.kvHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
-  return {visible, 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible,
-          perPosition, perPosition * visible};
+  return {visible, 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible, perPosition,
+          perPosition * visible};
 }
 
 /// What was rewritten, in --attention's words.

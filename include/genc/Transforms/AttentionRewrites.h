@@ -49,7 +49,7 @@ struct AttentionRewrite {
 /// Parses SPEC; on a malformed one returns nothing and sets `error` to a
 /// sentence naming the item.
 std::optional<llvm::SmallVector<AttentionRewrite>> parseAttentionRewrites(llvm::StringRef spec,
-                                                                        std::string &error);
+                                                                          std::string &error);
 
 /// The layers that rewrites number: the genc.attention ops of `module`'s
 /// @main whose keys do not come from an encoder, in program order.

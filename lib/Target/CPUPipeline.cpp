@@ -47,8 +47,11 @@ void genc::registerCPUTargetPasses() {
 }
 
 /// Applies the command line's pass-manager options (IR printing, ...),
-/// where the tool registered them.
-static LogicalResult applyCommandLineOptions(PassManager &pm, ModuleOp module) {
+/// where the tool registered them, and the caller's instrumentation.
+static LogicalResult applyCommandLineOptions(PassManager &pm, ModuleOp module,
+                                             const genc::CPUTargetOptions &options) {
+  if (options.instrumentPassManager)
+    options.instrumentPassManager(pm);
   if (succeeded(applyPassManagerCLOptions(pm)))
     return success();
   return module.emitError("internal error: the pass manager's command-line options are "
@@ -196,10 +199,12 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &
   registerCPUTargetPasses();
 
   PassManager toLinalg(ctx);
-  if (failed(applyCommandLineOptions(toLinalg, module)))
+  if (failed(applyCommandLineOptions(toLinalg, module, options)))
     return failure();
   ConvertGencToLinalgOptions toLinalgOptions;
   toLinalgOptions.fuseAttention = options.fusedAttention;
+  if (options.profileOpFamilies)
+    toLinalg.addNestedPass<func::FuncOp>(createTagOpFamilies());
   toLinalg.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalgOptions));
   toLinalg.addNestedPass<func::FuncOp>(createFuseElementwise());
   toLinalg.addPass(createPackMatmulWeights());
@@ -239,7 +244,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &
   });
 
   PassManager bufferize(ctx);
-  if (failed(applyCommandLineOptions(bufferize, module)))
+  if (failed(applyCommandLineOptions(bufferize, module, options)))
     return failure();
   bufferization::OneShotBufferizePassOptions oneShot;
   oneShot.bufferizeFunctionBoundaries = true;
@@ -252,6 +257,8 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &
   bufferization::buildBufferDeallocationPipeline(bufferize, dealloc);
   bufferize.addPass(createCallCPUKernels());
   bufferize.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
+  if (options.profileOpFamilies)
+    bufferize.addPass(createMarkOpFamilies());
   if (failed(bufferize.run(module)))
     return failure();
   if (failed(verifyCachesWrittenInPlace(main)))
@@ -278,7 +285,7 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &
   });
 
   PassManager lower(ctx);
-  if (failed(applyCommandLineOptions(lower, module)))
+  if (failed(applyCommandLineOptions(lower, module, options)))
     return failure();
   if (failed(parsePassPipeline(kLowerToLLVM, lower)))
     return module.emitError("internal error: the LLVM lowering pipeline does not parse");

@@ -555,8 +555,9 @@ genc_status checkInputs(const genc::runtime::EntryPoint &entry, const genc_tenso
 }
 } // namespace
 
-extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *inputs,
-                                      size_t numInputs, genc_tensor **outputs) {
+/// genc_model_run, timing op families into `profile` when there is one.
+static genc_status runMain(genc_model *m, const genc_tensor *const *inputs, size_t numInputs,
+                           genc_tensor **outputs, genc_profile *profile) {
   for (const InputSpec &in : m->main().inputs)
     if (in.isCache)
       return fail(GENC_ERROR_INVALID_ARGUMENT,
@@ -569,14 +570,38 @@ extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *i
   // neither wait nor interfere (each gets the results a lone call gets).
   std::unique_lock<std::mutex> lock(m->poolInUse, std::try_to_lock);
   if (lock.owns_lock())
-    return genc::runtime::runModel(*m, m->main(), *m->pool, inputs, numInputs, outputs);
+    return genc::runtime::runModel(*m, m->main(), *m->pool, inputs, numInputs, outputs,
+                                     profile);
   genc::runtime::ThreadPool callerOnly(1); // no workers: nothing to start
-  return genc::runtime::runModel(*m, m->main(), callerOnly, inputs, numInputs, outputs);
+  return genc::runtime::runModel(*m, m->main(), callerOnly, inputs, numInputs, outputs, profile);
+}
+
+extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *inputs,
+                                      size_t numInputs, genc_tensor **outputs) {
+  return runMain(m, inputs, numInputs, outputs, nullptr);
+}
+
+extern "C" genc_status genc_model_run_profiled(genc_model *m, const genc_tensor *const *inputs,
+                                               size_t numInputs, genc_tensor **outputs,
+                                               double *seconds) {
+  genc_profile profile{{}, /*family=*/-1, /*since=*/0};
+  genc_status status = runMain(m, inputs, numInputs, outputs, &profile);
+  if (status == GENC_OK && seconds)
+    for (int f = 0; f < GENC_OP_FAMILIES; ++f)
+      seconds[f] += profile.nanoseconds[f] * 1e-9;
+  return status;
+}
+
+extern "C" const char *genc_op_family_name(int family) {
+  static const char *const kNames[GENC_OP_FAMILIES] = {
+      "matmul",      "attention",     "norms and reductions", "softmax",
+      "elementwise", "data movement", "other"};
+  return family >= 0 && family < GENC_OP_FAMILIES ? kNames[family] : nullptr;
 }
 
 genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
                                     const genc_tensor *const *inputs, size_t numInputs,
-                                    genc_tensor **outputs) {
+                                    genc_tensor **outputs, genc_profile *profile) {
   genc_model *m = &model;
   if (genc_status s = checkInputs(entry, inputs, numInputs))
     return s;
@@ -596,7 +621,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   }
   // The call runs on the caller's pool (the model's, or a session's): the
   // artifact keeps no threads of its own, so two sessions can run it at once.
-  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/0, 0, 0};
+  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/0, 0, 0, profile};
   std::vector<void *> args;
   if (!entry.outputs.empty())
     args.push_back(results.data());

@@ -91,9 +91,11 @@ struct genc_model {
 
 namespace genc::runtime {
 /// genc_model_run of `entry` on `pool`'s threads (a session's, or the
-/// model's own).
+/// model's own); a profiled artifact adds its time per op family to
+/// `profile` when there is one.
 genc_status runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
-                     const genc_tensor *const *inputs, size_t numInputs, genc_tensor **outputs);
+                     const genc_tensor *const *inputs, size_t numInputs, genc_tensor **outputs,
+                     genc_profile *profile = nullptr);
 } // namespace genc::runtime
 
 #endif // GENC_RUNTIME_MODEL_H

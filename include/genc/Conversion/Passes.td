@@ -112,4 +112,34 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
                            "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
+def TagOpFamilies : Pass<"genc-tag-op-families", "func::FuncOp"> {
+  let summary = "Records each genc op's family in its location, for profiling (exact)";
+  let description = [{
+    The first half of op-family profiling. Every genc op's location is
+    wrapped in a fused location whose metadata names its family (`matmul`,
+    `attention`, `norms and reductions`, `softmax`, `elementwise`,
+    `data movement`; the numbering of runtime/include/genc/kernels.h), so
+    that the loops and kernel calls lowered from it still say where they
+    came from after bufferization. Changes no computation.
+  }];
+}
+
+def MarkOpFamilies : Pass<"genc-mark-op-families", "ModuleOp"> {
+  let summary = "Times each op family of the entry points (profiling; exact)";
+  let description = [{
+    The second half of op-family profiling, on bufferized code. In each
+    public function, the top-level ops are grouped into runs of one family:
+    the family genc-tag-op-families recorded in an op's location, else one
+    read off the op (a matmul or attention kernel call, a copy), else
+    `other`; ops that only allocate, free or compute addresses join the run
+    they sit in. Before each run, and before each return, the function calls
+    `genc_profile_mark(context, family)` (-1 at a return), which adds the
+    time since the last mark to the family then timed when the caller passed
+    a genc_profile, and returns at once when it did not. One call per change
+    of family; results are unchanged.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // GENC_CONVERSION_PASSES_TD

@@ -6,8 +6,13 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <functional>
 #include <memory>
 #include <string>
+
+namespace mlir {
+class PassManager;
+} // namespace mlir
 
 namespace llvm {
 class LLVMContext;
@@ -30,6 +35,12 @@ struct CPUTargetOptions {
   /// f32 attention as the fused kernel (genc_attention_f32); false keeps
   /// the loops that materialise the scores (for comparison).
   bool fusedAttention = true;
+  /// Time per op family (genc-tag-op-families, genc-mark-op-families):
+  /// one call of genc_profile_mark per change of family, which returns at
+  /// once unless the caller asks for a profile.
+  bool profileOpFamilies = false;
+  /// Called on every pass manager the pipeline runs (to record passes).
+  std::function<void(PassManager &)> instrumentPassManager;
 };
 
 /// Registers every dialect, interface and translation the CPU pipeline

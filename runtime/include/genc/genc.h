@@ -88,6 +88,17 @@ size_t genc_tensor_size_bytes(const genc_tensor *tensor);
 genc_status genc_model_run(genc_model *model, const genc_tensor *const *inputs,
                            size_t num_inputs, genc_tensor **outputs);
 
+/* genc_model_run that also adds the seconds the call spent in each family
+ * of ops to seconds[0..GENC_OP_FAMILIES) (genc/kernels.h; names from
+ * genc_op_family_name), for a model compiled with op-family profiling
+ * (`genc compile --profile-input`). Other models add nothing. */
+genc_status genc_model_run_profiled(genc_model *model, const genc_tensor *const *inputs,
+                                    size_t num_inputs, genc_tensor **outputs, double *seconds);
+
+/* "matmul", "attention", ... for a family number below GENC_OP_FAMILIES;
+ * NULL otherwise. */
+const char *genc_op_family_name(int family);
+
 /* A generation session: the state a decoding loop keeps between calls of
  * one model. It holds rows (prompts, beams) that grow together and, for a
  * model compiled with `genc compile --kv-cache=session`, their KV cache,

@@ -30,13 +30,44 @@ typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, v
  * code that meets an index out of range (genc_index_error) records the
  * first such check there (numbered from 1), with the index and the
  * dimension's size, and the caller fails the call. */
+typedef struct genc_profile genc_profile;
 typedef struct genc_context {
   genc_parallel_for_fn parallel_for;
   void *pool;
   int64_t failed_check;
   int64_t failed_index;
   int64_t failed_bound;
+  /* Where an artifact compiled with op-family profiling adds up its time;
+   * NULL (the default) times nothing. */
+  genc_profile *profile;
 } genc_context;
+
+/* The families of ops an artifact compiled with op-family profiling
+ * (`genc compile --profile-input`, genc-mark-op-families) times. */
+enum {
+  GENC_FAMILY_MATMUL = 0,
+  GENC_FAMILY_ATTENTION = 1,
+  GENC_FAMILY_NORMS_REDUCTIONS = 2,
+  GENC_FAMILY_SOFTMAX = 3,
+  GENC_FAMILY_ELEMENTWISE = 4,
+  GENC_FAMILY_DATA_MOVEMENT = 5,
+  GENC_FAMILY_OTHER = 6,
+  GENC_OP_FAMILIES = 7
+};
+
+/* Time per op family: the family being timed and since when (monotonic
+ * nanoseconds), and what each family took so far. */
+struct genc_profile {
+  int64_t nanoseconds[GENC_OP_FAMILIES];
+  int64_t family;
+  int64_t since;
+};
+
+/* Called by a profiled artifact between its top-level loop nests and
+ * kernel calls where the family changes: the time since the last mark goes
+ * to the family then being timed, and `family` (-1: none, at a return)
+ * starts. Does nothing when the context has no profile. */
+void genc_profile_mark(genc_context *context, int64_t family);
 
 /* Called by compiled code, in place of reading outside a buffer, when the
  * index it took from data is not in [0, bound) (after counting a negative

@@ -16,6 +16,8 @@ debian_packages=(
   g++ make pkg-config
   # Model zoo: torch exporter and onnx helper under /usr/bin/python3.
   python3-torch python3-onnx python3-numpy libopenblas0-pthread python3-sentencepiece
+  # The compile report's page rendered in a real browser (test/E2E/compile-report.test).
+  chromium fonts-liberation
 )
 
 missing=()

@@ -28,6 +28,8 @@ enum class Emit { SharedLibrary, Executable, Object, LLVMIR, MLIR };
 void registerCompileDebugOptions();
 
 /// Graph transforms applied after cleanup, before lowering.
+struct CompileReport;
+
 struct GraphOptions {
   /// The artifact a runtime session drives (`genc compile
   /// --kv-cache=session`): its KV cache in the session's buffers
@@ -45,10 +47,10 @@ struct GraphOptions {
   /// `--attention=SPEC`: rewrites of the raised attention layers
   /// (genc-rewrite-attention); empty for none.
   std::string attentionRewrites;
-  /// `genc compile --report`: where to write what the rewrites save per
-  /// decode step at `reportContext` positions (AttentionReport.h).
-  std::string attentionReport;
-  int64_t reportContext = 4096;
+  /// `genc compile --report`: filled in as the model compiles (the layers'
+  /// costs before and after the rewrites, the passes that ran); null for
+  /// none. Not owned.
+  CompileReport *report = nullptr;
 };
 
 /// Whether `--attention=spec` parses (an empty one does); prints why not.
@@ -80,8 +82,9 @@ int runPerplexity(int argc, char **argv);
 int runInspect(int argc, char **argv);
 
 /// Runs the cleanup pipeline on an imported model (what `genc import`
-/// prints and `genc compile` lowers).
-mlir::LogicalResult cleanUp(mlir::ModuleOp module);
+/// prints and `genc compile` lowers), recording its passes in `report`
+/// when there is one.
+mlir::LogicalResult cleanUp(mlir::ModuleOp module, CompileReport *report = nullptr);
 
 /// Prints diagnostics as `error: <message>`: their text names the file and
 /// the node already.

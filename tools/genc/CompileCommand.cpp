@@ -1,6 +1,6 @@
 //===- CompileCommand.cpp - `genc compile` ---------------------------------===//
 
-#include "AttentionReport.h"
+#include "CompileReport.h"
 #include "Commands.h"
 #include "Help.h"
 #include "Progress.h"
@@ -24,6 +24,7 @@
 #include "llvm/Support/MD5.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -136,15 +137,23 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                "kernel (to compare the two)"),
       cl::cat(codegen));
   AttentionRewritesOption attention(codegen);
-  cl::opt<std::string> report(
+  cl::opt<std::string> reportPath(
       "report",
-      cl::desc("Write what --attention saves (FLOPs, KV-cache bytes per decode step, per layer) "
-               "as JSON; a summary goes to stderr"),
-      cl::value_desc("file.json"), cl::cat(io));
+      cl::desc("Write what the model costs per layer (FLOPs and bytes per decode step and "
+               "prefill token, KV cache, what --attention saves), the passes that changed it "
+               "and, with --profile-input, time per op family: an HTML page with a roofline "
+               "when FILE ends in .html, else JSON"),
+      cl::value_desc("file.html|file.json"), cl::cat(io));
   cl::opt<int64_t> reportContext("report-context",
-                                 cl::desc("The context length the report costs a decode step at "
-                                          "(default 4096)"),
+                                 cl::desc("The context length the report costs a decode step "
+                                          "(and a prefill) at (default 4096)"),
                                  cl::init(4096), cl::cat(io));
+  cl::list<std::string> profileInputs(
+      "profile-input",
+      cl::desc("Run the compiled model on these inputs (NAME=FILE.npy|.pb, comma-separated; "
+               "repeat the option for several runs) and put its time per op family in the "
+               "report; the artifact is built with a timing call per change of op family"),
+      cl::value_desc("NAME=FILE,..."), cl::cat(io));
   registerCompileDebugOptions();
   Progress::registerQuietOption();
   hideOtherOptions();
@@ -153,6 +162,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     return 1;
   if (reportContext < 1) {
     llvm::errs() << "error: --report-context must be at least 1\n";
+    return 1;
+  }
+  if (!profileInputs.empty() && (reportPath.empty() || emit != Emit::SharedLibrary)) {
+    llvm::errs() << "error: --profile-input times a shared library for the report: give "
+                    "--report FILE.html (or .json) and keep --emit=so\n";
     return 1;
   }
   if (optLevel > 3) {
@@ -164,12 +178,18 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.optLevel = optLevel;
   options.cpu = mcpu;
   options.fusedAttention = !attentionLoops;
+  options.profileOpFamilies = !profileInputs.empty();
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
   graph.attentionRewrites = attention.spec;
-  graph.attentionReport = report;
-  graph.reportContext = reportContext;
+  ::genc::driver::CompileReport report;
+  report.path = reportPath;
+  report.model = input;
+  report.rewrites = attention.spec;
+  report.context = reportContext;
+  if (!reportPath.empty())
+    graph.report = &report;
   if (!encoder.empty()) {
     if (kvCache.getNumOccurrences() && !graph.forSession) {
       llvm::errs() << "error: --encoder compiles an encoder-decoder for runtime sessions; "
@@ -179,7 +199,15 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     graph.forSession = true;
     graph.requireKVCache = false;
   }
-  return compileModel(input, output, emit, options, graph);
+  if (int status = compileModel(input, output, emit, options, graph))
+    return status;
+  if (reportPath.empty())
+    return 0;
+  if (!profileInputs.empty() && !::genc::driver::profileArtifact(output, profileInputs, report))
+    return 1;
+  report.machine = ::genc::driver::measureMachinePeak(
+      llvm::heavyweight_hardware_concurrency().compute_thread_count());
+  return ::genc::driver::writeCompileReport(report) ? 0 : 1;
 }
 
 ::genc::driver::AttentionRewritesOption::AttentionRewritesOption(cl::OptionCategory &category)
@@ -209,12 +237,19 @@ void ::genc::driver::registerCompileDebugOptions() {
                 diagnosticsCategory());
 }
 
+/// Records `pm`'s passes in the report `graph` asks for, if any.
+static void instrument(PassManager &pm, const ::genc::driver::GraphOptions &graph) {
+  if (graph.report)
+    ::genc::driver::recordPasses(pm, *graph.report);
+}
+
 /// The graph transforms `graph` asks for, on the cleaned-up module.
 static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
                                        const ::genc::driver::GraphOptions &graph) {
   if (!graph.forSession)
     return success();
   PassManager pm(module.getContext());
+  instrument(pm, graph);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createSelectCacheBranch());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createKVCacheInPlace());
@@ -239,31 +274,36 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
 
 /// Replaces the exporter's spelling of attention by genc.attention (exact),
 /// after the graph options and the encoder, which look for its softmax.
-static LogicalResult raiseKnownPatterns(ModuleOp module) {
+static LogicalResult raiseKnownPatterns(ModuleOp module,
+                                        const ::genc::driver::GraphOptions &graph) {
   PassManager pm(module.getContext());
+  instrument(pm, graph);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return pm.run(module);
 }
 
-/// Applies `--attention` (approximate) and writes the report asked for.
-static LogicalResult rewriteAttention(ModuleOp module, StringRef input,
+/// Applies `--attention` (approximate) and records the layers' costs
+/// before and after in the report asked for.
+static LogicalResult rewriteAttention(ModuleOp module,
                                       const ::genc::driver::GraphOptions &graph) {
   using namespace ::genc::driver;
   std::vector<AttentionLayer> before = describeAttentionLayers(module);
   if (!graph.attentionRewrites.empty()) {
     PassManager pm(module.getContext());
+    instrument(pm, graph);
     pm.addPass(mlir::genc::createRewriteAttention({graph.attentionRewrites}));
     pm.addPass(createCanonicalizerPass());
     if (failed(pm.run(module)))
       return failure();
   }
-  if (graph.attentionReport.empty())
-    return success();
-  return success(writeAttentionReport(graph.attentionReport, input, graph.attentionRewrites,
-                                      graph.reportContext, before,
-                                      describeAttentionLayers(module)));
+  if (CompileReport *report = graph.report) {
+    report->before = std::move(before);
+    report->after = describeAttentionLayers(module);
+    report->matmuls = describeMatmuls(module, report->after.size());
+  }
+  return success();
 }
 
 /// Decoder inputs that come from the encoder, and where: Optimum's names.
@@ -304,7 +344,8 @@ static FailureOr<Value> sourceValue(StringRef name, func::FuncOp encoder, ValueR
 /// it encodes the source and computes what the decoder step (@main) needs
 /// from it, which genc-split-source-computation moved out of the step.
 static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef decoderPath,
-                                   StringRef encoderPath) {
+                                   const ::genc::driver::GraphOptions &graph) {
+  StringRef encoderPath = graph.encoder;
   auto step = decoder.lookupSymbol<func::FuncOp>("main");
   auto encode = encoder.lookupSymbol<func::FuncOp>("main");
   bool hasHiddenStates = false;
@@ -323,6 +364,7 @@ static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef
   // The coverage penalty reads the cross-attention: returned as the export
   // does, or found.
   PassManager pm(decoder.getContext());
+  instrument(pm, graph);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createExposeCrossAttention());
   pm.addPass(mlir::genc::createSplitSourceComputation());
   if (failed(pm.run(decoder)))
@@ -392,7 +434,8 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
      << "opt " << options.optLevel << "\n"
      << "mcpu " << options.cpu << "\n"
      << "attention " << (options.fusedAttention ? "fused" : "loops") << "\n"
-     << "kv-cache " << (graph.forSession ? "session" : "io") << "\n";
+     << "kv-cache " << (graph.forSession ? "session" : "io") << "\n"
+     << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n";
   module.walk([&](Operation *op) {
     StringRef kind = op->getName().getStringRef();
     if (kind != "genc.matmul" && kind != "genc.gemm")
@@ -440,20 +483,24 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   if (failed(module) || (!graph.encoder.empty() && failed(encoder)))
     return 1;
   progress.beginPhase("cleanup");
-  if (failed(cleanUp(**module)) || (!graph.encoder.empty() && failed(cleanUp(**encoder))))
+  if (failed(cleanUp(**module, graph.report)) ||
+      (!graph.encoder.empty() && failed(cleanUp(**encoder, graph.report))))
     return 1;
   progress.beginPhase("graph transforms");
   if (failed(applyGraphOptions(**module, input, graph)))
     return 1;
-  if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph.encoder)))
+  if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph)))
     return 1;
-  if (failed(raiseKnownPatterns(**module)) || failed(rewriteAttention(**module, input, graph)))
+  if (failed(raiseKnownPatterns(**module, graph)) || failed(rewriteAttention(**module, graph)))
     return 1;
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
                                                              graph)));
   progress.beginPhase("lowering");
-  if (failed(mlir::genc::lowerToLLVMDialect(**module, options)))
+  mlir::genc::CPUTargetOptions target = options;
+  if (graph.report)
+    target.instrumentPassManager = [&](PassManager &pm) { instrument(pm, graph); };
+  if (failed(mlir::genc::lowerToLLVMDialect(**module, target)))
     return 1;
 
   std::string error;

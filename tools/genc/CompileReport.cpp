@@ -1,10 +1,20 @@
-//===- AttentionReport.cpp - what attention rewrites save ------------------===//
+//===- CompileReport.cpp - what a compiled model costs, and where ----------===//
 
-#include "AttentionReport.h"
+#include "CompileReport.h"
 
 #include "genc/Dialect/GencOps.h"
 #include "genc/Transforms/AttentionRewrites.h"
+#include "genc/genc.h"
+#include "genc/kernels.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
+
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -12,14 +22,25 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <thread>
 
-using namespace genc::driver;
+using namespace mlir;
 
-std::vector<AttentionLayer> genc::driver::describeAttentionLayers(mlir::ModuleOp module) {
+namespace genc::driver {
+
+//===----------------------------------------------------------------------===//
+// Reading the model
+//===----------------------------------------------------------------------===//
+
+std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
   std::vector<AttentionLayer> layers;
-  for (mlir::Operation *op : mlir::genc::selfAttentionLayers(module)) {
-    auto attention = llvm::cast<mlir::genc::AttentionOp>(op);
-    auto shape = [](mlir::Value v) { return llvm::cast<mlir::RankedTensorType>(v.getType()); };
+  for (Operation *op : mlir::genc::selfAttentionLayers(module)) {
+    auto attention = cast<mlir::genc::AttentionOp>(op);
+    auto shape = [](Value v) { return cast<RankedTensorType>(v.getType()); };
     auto key = shape(attention.getKey());
     AttentionLayer layer;
     layer.queryHeads = shape(attention.getQuery()).getDimSize(1);
@@ -36,6 +57,114 @@ std::vector<AttentionLayer> genc::driver::describeAttentionLayers(mlir::ModuleOp
 }
 
 namespace {
+
+/// A weight: a constant, maybe transposed or reshaped on the way.
+bool isWeight(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (matchPattern(def, m_Constant()))
+      return true;
+    if (!isa<mlir::genc::TransposeOp, mlir::genc::ReshapeOp, mlir::genc::CastOp>(def))
+      return false;
+    v = def->getOperand(0);
+  }
+  return false;
+}
+
+std::string elementTypeName(Value v) {
+  std::string text;
+  llvm::raw_string_ostream(text) << getElementTypeOrSelf(v.getType());
+  return text;
+}
+
+/// Adds a weight matmul (`weight` its constant operand) to `group`.
+void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
+  auto weightType = cast<ShapedType>(weight.getType());
+  auto resultType = cast<ShapedType>(op->getResult(0).getType());
+  int64_t columns = resultType.getShape().empty() ? 1 : resultType.getShape().back();
+  if (!weightType.hasStaticShape() || ShapedType::isDynamic(columns) || columns == 0)
+    return;
+  int64_t elements = weightType.getNumElements();
+  int64_t bytes = std::max<int64_t>(1, weightType.getElementTypeBitWidth() / 8);
+  int64_t activationBytes = std::max<int64_t>(
+      1, getElementTypeOrSelf(op->getOperand(0).getType()).getIntOrFloatBitWidth() / 8);
+  ++group.count;
+  group.flopsPerToken += 2 * elements;
+  group.weightBytes += elements * bytes;
+  group.activationBytesPerToken += (elements / columns + columns) * activationBytes;
+  std::string a = elementTypeName(op->getOperand(0)), b = elementTypeName(op->getOperand(1)),
+              c = elementTypeName(op->getResult(0));
+  std::string precision = a == b && b == c ? a : a + " x " + b + " -> " + c;
+  if (!llvm::is_contained(group.precisions, precision))
+    group.precisions.push_back(precision);
+}
+
+} // namespace
+
+MatmulLayers describeMatmuls(ModuleOp module, size_t numLayers) {
+  MatmulLayers result;
+  result.layers.resize(numLayers);
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return result;
+  llvm::DenseMap<Operation *, int64_t> layerOf;
+  for (auto [i, op] : llvm::enumerate(mlir::genc::selfAttentionLayers(module)))
+    layerOf[op] = static_cast<int64_t>(i);
+  // Program order, and the layer whose attention each position follows.
+  llvm::DenseMap<Operation *, int64_t> order;
+  std::vector<int64_t> attentionAt; // order of each layer's attention
+  main.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    order[op] = static_cast<int64_t>(order.size());
+    if (layerOf.count(op))
+      attentionAt.push_back(order[op]);
+  });
+  main.walk([&](Operation *op) {
+    if (!isa<mlir::genc::MatMulOp, mlir::genc::GemmOp>(op) || !isWeight(op->getOperand(1)))
+      return;
+    // What the product reaches before another matmul: a layer's
+    // attention, or an output.
+    std::optional<int64_t> feeds;
+    bool reachesOutput = false;
+    SmallVector<Operation *> work = {op};
+    llvm::SmallPtrSet<Operation *, 32> seen;
+    while (!work.empty()) {
+      Operation *at = work.pop_back_val();
+      for (Operation *user : at->getUsers()) {
+        if (!seen.insert(user).second)
+          continue;
+        if (auto it = layerOf.find(user); it != layerOf.end())
+          feeds = std::min(feeds.value_or(it->second), it->second);
+        else if (isa<func::ReturnOp>(user))
+          reachesOutput = true;
+        else if (!isa<mlir::genc::MatMulOp, mlir::genc::GemmOp, mlir::genc::AttentionOp,
+                      mlir::genc::ShapeOp, tensor::DimOp>(user))
+          work.push_back(user); // shape queries carry no data
+      }
+    }
+    int64_t position = order.lookup(op);
+    auto after = std::upper_bound(attentionAt.begin(), attentionAt.end(), position);
+    MatmulGroup *group;
+    if (feeds)
+      group = &result.layers[*feeds];
+    else if (after == attentionAt.end() && reachesOutput && !attentionAt.empty())
+      group = &result.head;
+    else if (after == attentionAt.begin())
+      group = &result.beforeLayers;
+    else
+      group = &result.layers[after - attentionAt.begin() - 1];
+    addMatmul(*group, op, op->getOperand(1));
+  });
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Costs
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Rows of queries the fused kernel takes per pass over the keys (its
+/// FlashAttention blocks): a prefill reads each visible key once per block.
+constexpr int64_t kQueryBlock = 32;
 
 /// What one decode step of a layer costs at `context` positions.
 struct StepCost {
@@ -55,6 +184,19 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
           perPosition * visible};
 }
 
+/// Query and output bytes of one position.
+int64_t queryBytes(const AttentionLayer &layer) {
+  return layer.queryHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
+}
+
+/// Attention FLOPs of `tokens` new positions after `past` cached ones.
+double attentionFlops(const AttentionLayer &layer, int64_t past, int64_t tokens) {
+  double flops = 0;
+  for (int64_t i = 0; i < tokens; ++i)
+    flops += stepCost(layer, past + i + 1).flops;
+  return flops;
+}
+
 /// What was rewritten, in --attention's words.
 std::string describeChange(const AttentionLayer &before, const AttentionLayer &after) {
   std::string text;
@@ -70,6 +212,267 @@ std::string describeChange(const AttentionLayer &before, const AttentionLayer &a
   return text.empty() ? "none" : text;
 }
 
+} // namespace
+
+std::vector<LayerCost> layerCosts(const CompileReport &report) {
+  std::vector<LayerCost> rows;
+  int64_t context = report.context;
+  auto addMatmuls = [&](LayerCost &row, const MatmulGroup &group) {
+    row.matmulFlopsDecode = row.matmulFlopsPrefill = group.flopsPerToken;
+    row.matmulBytesDecode = group.weightBytes + group.activationBytesPerToken;
+    row.matmulBytesPrefill = double(group.weightBytes) / context + group.activationBytesPerToken;
+  };
+  if (report.matmuls.beforeLayers.count) {
+    rows.push_back({"before layer 0"});
+    addMatmuls(rows.back(), report.matmuls.beforeLayers);
+  }
+  for (size_t i = 0; i < report.after.size(); ++i) {
+    LayerCost row;
+    row.name = "layer " + std::to_string(i);
+    if (i < report.matmuls.layers.size())
+      addMatmuls(row, report.matmuls.layers[i]);
+    const AttentionLayer &layer = report.after[i];
+    StepCost step = stepCost(layer, context);
+    row.hasAttention = true;
+    row.kvBytesPerPosition = step.cacheBytesPerPosition;
+    row.attentionFlopsDecode = step.flops;
+    row.attentionBytesDecode = step.cacheBytesRead + queryBytes(layer);
+    row.attentionFlopsPrefill = attentionFlops(layer, 0, context) / context;
+    double keysRead = 0;
+    for (int64_t end = kQueryBlock; end < context + kQueryBlock; end += kQueryBlock)
+      keysRead += stepCost(layer, std::min(end, context)).visibleKeys;
+    row.attentionBytesPrefill = keysRead * step.cacheBytesPerPosition / context +
+                                step.cacheBytesPerPosition + queryBytes(layer);
+    rows.push_back(row);
+  }
+  if (report.matmuls.head.count) {
+    rows.push_back({"head"});
+    addMatmuls(rows.back(), report.matmuls.head);
+  }
+  return rows;
+}
+
+RunWork profileRunWork(const CompileReport &report, const ProfileRun &run) {
+  RunWork work;
+  const MatmulLayers &m = report.matmuls;
+  int64_t rows = run.tokens * run.batch;
+  auto add = [&](const MatmulGroup &group) {
+    work.matmulFlops += double(group.flopsPerToken) * rows;
+    work.matmulBytes += group.weightBytes + double(group.activationBytesPerToken) * rows;
+  };
+  add(m.beforeLayers);
+  add(m.head);
+  for (const MatmulGroup &group : m.layers)
+    add(group);
+  for (const AttentionLayer &layer : report.after) {
+    work.attentionFlops += attentionFlops(layer, run.past, run.tokens) * run.batch;
+    StepCost last = stepCost(layer, run.past + run.tokens);
+    double keysRead = 0;
+    for (int64_t end = kQueryBlock; end < run.tokens + kQueryBlock; end += kQueryBlock)
+      keysRead += stepCost(layer, run.past + std::min(end, run.tokens)).visibleKeys;
+    work.attentionBytes +=
+        run.batch * (keysRead * last.cacheBytesPerPosition +
+                     run.tokens * (last.cacheBytesPerPosition + queryBytes(layer)));
+  }
+  return work;
+}
+
+std::string humanNumber(double x) {
+  const char *units[] = {"", "K", "M", "G", "T", "P"};
+  int unit = 0;
+  while (x >= 1000 && unit < 5) {
+    x /= 1000;
+    ++unit;
+  }
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%.3g%s", x, units[unit]);
+  return text;
+}
+
+//===----------------------------------------------------------------------===//
+// The machine
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Independent multiply-adds on `Accumulators` vectors: as many in flight
+/// as the FMA units take.
+template <typename Vector, int Accumulators>
+[[gnu::always_inline]] inline double multiplyAdds(int64_t iterations) {
+  Vector acc[Accumulators], scale, step;
+  for (int j = 0; j < Accumulators; ++j)
+    acc[j] = Vector{} + float(j);
+  scale = Vector{} + 0.999999f;
+  step = Vector{} + 1e-7f;
+  for (int64_t i = 0; i < iterations; ++i)
+    for (int j = 0; j < Accumulators; ++j)
+      acc[j] = acc[j] * scale + step;
+  float sink = 0;
+  for (int j = 0; j < Accumulators; ++j)
+    sink += acc[j][0];
+  return sink;
+}
+
+/// Sums `n` floats as 4 streams of 2 vectors at once (a read-bandwidth
+/// probe: several streams keep more loads in flight, as a matmul's
+/// panels do, than one).
+template <typename Vector>
+[[gnu::always_inline]] inline double sumFloats(const float *data, int64_t n) {
+  constexpr int kLanes = sizeof(Vector) / sizeof(float);
+  constexpr int kStreams = 4, kPerStream = 2;
+  int64_t quarter = n / kStreams / (kPerStream * kLanes) * (kPerStream * kLanes);
+  Vector acc[kStreams * kPerStream] = {};
+  for (int64_t i = 0; i < quarter; i += kPerStream * kLanes)
+    for (int s = 0; s < kStreams; ++s)
+      for (int j = 0; j < kPerStream; ++j) {
+        Vector v;
+        __builtin_memcpy(&v, data + s * quarter + i + j * kLanes, sizeof v);
+        acc[s * kPerStream + j] += v;
+      }
+  double sum = 0;
+  for (const Vector &a : acc)
+    for (int l = 0; l < kLanes; ++l)
+      sum += a[l];
+  return sum;
+}
+
+using Float16 = float __attribute__((vector_size(64)));
+using Float8 = float __attribute__((vector_size(32)));
+using Float4 = float __attribute__((vector_size(16)));
+
+constexpr int kAccumulators = 12;
+
+[[gnu::target("avx512f")]] double multiplyAdds512(int64_t n) {
+  return multiplyAdds<Float16, kAccumulators>(n);
+}
+[[gnu::target("avx2,fma")]] double multiplyAdds256(int64_t n) {
+  return multiplyAdds<Float8, kAccumulators>(n);
+}
+double multiplyAdds128(int64_t n) { return multiplyAdds<Float4, kAccumulators>(n); }
+[[gnu::target("avx512f")]] double sum512(const float *p, int64_t n) {
+  return sumFloats<Float16>(p, n);
+}
+[[gnu::target("avx2")]] double sum256(const float *p, int64_t n) { return sumFloats<Float8>(p, n); }
+double sum128(const float *p, int64_t n) { return sumFloats<Float4>(p, n); }
+
+/// Runs `work(thread)` on `threads` threads at once; the seconds it took.
+template <typename Work> double onThreads(unsigned threads, Work work) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(work, t);
+  work(0);
+  for (std::thread &t : pool)
+    t.join();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+} // namespace
+
+MachinePeak measureMachinePeak(unsigned threads) {
+  MachinePeak peak;
+  peak.threads = std::max(1u, threads);
+  __builtin_cpu_init();
+  int lanes = 4;
+  double (*fma)(int64_t) = multiplyAdds128;
+  double (*sum)(const float *, int64_t) = sum128;
+  peak.vectorISA = "SSE";
+  if (__builtin_cpu_supports("avx512f")) {
+    lanes = 16, fma = multiplyAdds512, sum = sum512, peak.vectorISA = "AVX-512";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    lanes = 8, fma = multiplyAdds256, sum = sum256, peak.vectorISA = "AVX2";
+  }
+  std::vector<double> sinks(peak.threads);
+  constexpr int64_t kIterations = 20'000'000;
+  double best = 1e30;
+  for (int round = 0; round < 3; ++round)
+    best =
+        std::min(best, onThreads(peak.threads, [&](unsigned t) { sinks[t] = fma(kIterations); }));
+  peak.flopsPerSecond = 2.0 * kIterations * kAccumulators * lanes * peak.threads / best;
+
+  // 256 MiB: far past any cache; written first, so no page faults count.
+  constexpr int64_t kFloats = int64_t(64) << 20;
+  std::vector<float> buffer(kFloats, 1.0f);
+  int64_t share = kFloats / peak.threads;
+  best = 1e30;
+  for (int round = 0; round < 5; ++round)
+    best = std::min(best, onThreads(peak.threads, [&](unsigned t) {
+                      sinks[t] += sum(buffer.data() + t * share, share);
+                    }));
+  peak.bytesPerSecond = double(share) * peak.threads * sizeof(float) / best;
+  volatile double keep = std::accumulate(sinks.begin(), sinks.end(), 0.0);
+  (void)keep;
+  return peak;
+}
+
+//===----------------------------------------------------------------------===//
+// The passes
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Records which passes changed the IR (an operation fingerprint before
+/// and after each run) and how long they took.
+class PassRecorder : public PassInstrumentation {
+public:
+  explicit PassRecorder(CompileReport &report) : report(report) {}
+
+  void runBeforePass(Pass *pass, Operation *op) override {
+    if (isAdaptor(pass))
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    started.erase({pass, op});
+    started.emplace(std::make_pair(pass, op),
+                    std::make_pair(OperationFingerPrint(op), std::chrono::steady_clock::now()));
+  }
+  void runAfterPass(Pass *pass, Operation *op) override { finish(pass, op); }
+  void runAfterPassFailed(Pass *pass, Operation *op) override { finish(pass, op); }
+
+private:
+  static bool isAdaptor(Pass *pass) { return pass->getArgument().empty(); }
+
+  void finish(Pass *pass, Operation *op) {
+    if (isAdaptor(pass))
+      return;
+    OperationFingerPrint after(op);
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = started.find({pass, op});
+    if (it == started.end())
+      return;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.second).count();
+    bool changed = it->second.first != after;
+    started.erase(it);
+    std::string name = pass->getArgument().str();
+    auto record = llvm::find_if(report.passes, [&](const PassRecord &r) { return r.name == name; });
+    if (record == report.passes.end()) {
+      report.passes.push_back({name});
+      record = std::prev(report.passes.end());
+    }
+    record->changed |= changed;
+    ++record->runs;
+    record->seconds += seconds;
+  }
+
+  CompileReport &report;
+  std::mutex mutex;
+  std::map<std::pair<Pass *, Operation *>,
+           std::pair<OperationFingerPrint, std::chrono::steady_clock::time_point>>
+      started;
+};
+
+} // namespace
+
+void recordPasses(PassManager &pm, CompileReport &report) {
+  pm.addInstrumentation(std::make_unique<PassRecorder>(report));
+}
+
+//===----------------------------------------------------------------------===//
+// Writing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
 llvm::json::Object costObject(const AttentionLayer &layer, const StepCost &cost) {
   return llvm::json::Object{
       {"kv_heads", layer.kvHeads},
@@ -82,74 +485,150 @@ llvm::json::Object costObject(const AttentionLayer &layer, const StepCost &cost)
       {"kv_cache_bytes_read_per_token", cost.cacheBytesRead}};
 }
 
-std::string human(double x) {
-  const char *units[] = {"", "K", "M", "G", "T"};
-  int unit = 0;
-  while (x >= 1000 && unit < 4) {
-    x /= 1000;
-    ++unit;
-  }
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::format("%.3g%s", x, units[unit]);
-  return text;
+llvm::json::Object matmulObject(const MatmulGroup &group) {
+  llvm::json::Array precisions;
+  for (const std::string &p : group.precisions)
+    precisions.push_back(p);
+  return llvm::json::Object{{"count", group.count},
+                            {"flops_per_token", group.flopsPerToken},
+                            {"weight_bytes", group.weightBytes},
+                            {"activation_bytes_per_token", group.activationBytesPerToken},
+                            {"precision", std::move(precisions)}};
 }
 
-} // namespace
+llvm::json::Object phaseObject(double matmulFlops, double matmulBytes, double attentionFlops,
+                               double attentionBytes) {
+  return llvm::json::Object{{"matmul_flops", matmulFlops},
+                            {"matmul_bytes", matmulBytes},
+                            {"attention_flops", attentionFlops},
+                            {"attention_bytes", attentionBytes}};
+}
 
-bool genc::driver::writeAttentionReport(llvm::StringRef path, llvm::StringRef model,
-                                        llvm::StringRef rewrites, int64_t context,
-                                        const std::vector<AttentionLayer> &before,
-                                        const std::vector<AttentionLayer> &after) {
-  llvm::json::Array layers;
+/// The attention rewrites per layer, on stderr.
+void printSummary(const CompileReport &report) {
   StepCost totalBefore{0, 0, 0, 0}, totalAfter{0, 0, 0, 0};
-  llvm::errs() << "attention report at context " << context
+  llvm::errs() << "attention report at context " << report.context
                << " (per decode step; KV cache per position):\n";
-  for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
-    StepCost was = stepCost(before[i], context), is = stepCost(after[i], context);
+  for (size_t i = 0; i < report.before.size() && i < report.after.size(); ++i) {
+    StepCost was = stepCost(report.before[i], report.context),
+             is = stepCost(report.after[i], report.context);
     for (auto [total, cost] : {std::pair{&totalBefore, was}, std::pair{&totalAfter, is}}) {
       total->flops += cost.flops;
       total->cacheBytesPerPosition += cost.cacheBytesPerPosition;
       total->cacheBytesRead += cost.cacheBytesRead;
     }
-    std::string change = describeChange(before[i], after[i]);
-    layers.push_back(llvm::json::Object{{"layer", static_cast<int64_t>(i)},
-                                        {"rewrites", change},
-                                        {"query_heads", before[i].queryHeads},
-                                        {"head_size", before[i].headSize},
-                                        {"before", costObject(before[i], was)},
-                                        {"after", costObject(after[i], is)}});
-    llvm::errs() << llvm::formatv("  layer {0,-3} {1,-28} FLOPs {2,6} -> {3,-6}  KV read {4,7} -> "
-                                  "{5,-7}  KV cache {6} -> {7}\n",
-                                  i, change, human(was.flops), human(is.flops),
-                                  human(was.cacheBytesRead) + "B", human(is.cacheBytesRead) + "B",
-                                  human(was.cacheBytesPerPosition) + "B",
-                                  human(is.cacheBytesPerPosition) + "B");
+    llvm::errs() << llvm::formatv(
+        "  layer {0,-3} {1,-28} FLOPs {2,6} -> {3,-6}  KV read {4,7} -> "
+        "{5,-7}  KV cache {6} -> {7}\n",
+        i, describeChange(report.before[i], report.after[i]), humanNumber(was.flops),
+        humanNumber(is.flops), humanNumber(was.cacheBytesRead) + "B",
+        humanNumber(is.cacheBytesRead) + "B", humanNumber(was.cacheBytesPerPosition) + "B",
+        humanNumber(is.cacheBytesPerPosition) + "B");
+  }
+  auto ratio = [](int64_t a, int64_t b) { return double(a) / std::max<int64_t>(1, b); };
+  llvm::errs() << llvm::formatv(
+      "  all layers: FLOPs x{0:F3}, KV read x{1:F3}, KV cache x{2:F3}\n",
+      ratio(totalAfter.flops, totalBefore.flops),
+      ratio(totalAfter.cacheBytesRead, totalBefore.cacheBytesRead),
+      ratio(totalAfter.cacheBytesPerPosition, totalBefore.cacheBytesPerPosition));
+}
+
+llvm::json::Value reportJSON(const CompileReport &report) {
+  std::vector<LayerCost> costs = layerCosts(report);
+  auto costOf = [&](const std::string &name) {
+    return llvm::find_if(costs, [&](const LayerCost &c) { return c.name == name; });
+  };
+  llvm::json::Array layers;
+  StepCost totalBefore{0, 0, 0, 0}, totalAfter{0, 0, 0, 0};
+  for (size_t i = 0; i < report.before.size() && i < report.after.size(); ++i) {
+    StepCost was = stepCost(report.before[i], report.context),
+             is = stepCost(report.after[i], report.context);
+    for (auto [total, cost] : {std::pair{&totalBefore, was}, std::pair{&totalAfter, is}}) {
+      total->flops += cost.flops;
+      total->cacheBytesPerPosition += cost.cacheBytesPerPosition;
+      total->cacheBytesRead += cost.cacheBytesRead;
+    }
+    llvm::json::Object layer{{"layer", static_cast<int64_t>(i)},
+                             {"rewrites", describeChange(report.before[i], report.after[i])},
+                             {"query_heads", report.before[i].queryHeads},
+                             {"head_size", report.before[i].headSize},
+                             {"before", costObject(report.before[i], was)},
+                             {"after", costObject(report.after[i], is)}};
+    if (i < report.matmuls.layers.size())
+      layer["matmuls"] = matmulObject(report.matmuls.layers[i]);
+    auto cost = costOf("layer " + std::to_string(i));
+    layer["decode_step"] = phaseObject(cost->matmulFlopsDecode, cost->matmulBytesDecode,
+                                       cost->attentionFlopsDecode, cost->attentionBytesDecode);
+    layer["prefill_token"] = phaseObject(cost->matmulFlopsPrefill, cost->matmulBytesPrefill,
+                                         cost->attentionFlopsPrefill, cost->attentionBytesPrefill);
+    layers.push_back(std::move(layer));
   }
   auto totals = [](const StepCost &cost) {
     return llvm::json::Object{{"attention_flops_per_token", cost.flops},
                               {"kv_cache_bytes_per_position", cost.cacheBytesPerPosition},
                               {"kv_cache_bytes_read_per_token", cost.cacheBytesRead}};
   };
-  llvm::errs() << llvm::formatv("  all layers: FLOPs x{0:F3}, KV read x{1:F3}, KV cache x{2:F3}\n",
-                                double(totalAfter.flops) / std::max<int64_t>(1, totalBefore.flops),
-                                double(totalAfter.cacheBytesRead) /
-                                    std::max<int64_t>(1, totalBefore.cacheBytesRead),
-                                double(totalAfter.cacheBytesPerPosition) /
-                                    std::max<int64_t>(1, totalBefore.cacheBytesPerPosition));
-  llvm::json::Object report{{"model", model},
-                            {"attention", rewrites},
-                            {"context", context},
-                            {"layers", std::move(layers)},
-                            {"before", totals(totalBefore)},
-                            {"after", totals(totalAfter)},
-                            {"quality", "measured by running the model: genc perplexity MODEL "
-                                        "--attention=SPEC --agreement-with MODEL"}};
+  llvm::json::Array passes;
+  for (const PassRecord &pass : report.passes)
+    passes.push_back(llvm::json::Object{{"pass", pass.name},
+                                        {"changed", pass.changed},
+                                        {"runs", pass.runs},
+                                        {"seconds", pass.seconds}});
+  llvm::json::Object json{{"model", report.model},
+                          {"attention", report.rewrites},
+                          {"context", report.context},
+                          {"layers", std::move(layers)},
+                          {"matmuls_before_layers", matmulObject(report.matmuls.beforeLayers)},
+                          {"head_matmuls", matmulObject(report.matmuls.head)},
+                          {"before", totals(totalBefore)},
+                          {"after", totals(totalAfter)},
+                          {"passes", std::move(passes)},
+                          {"quality", "measured by running the model: genc perplexity MODEL "
+                                      "--attention=SPEC --agreement-with MODEL"}};
+  if (report.machine)
+    json["machine"] = llvm::json::Object{{"peak_flops_per_second", report.machine->flopsPerSecond},
+                                         {"bytes_per_second", report.machine->bytesPerSecond},
+                                         {"threads", report.machine->threads},
+                                         {"vector_isa", report.machine->vectorISA}};
+  llvm::json::Array profile;
+  for (const ProfileRun &run : report.profile) {
+    llvm::json::Object families;
+    for (size_t f = 0; f < run.familySeconds.size(); ++f)
+      families[genc_op_family_name(static_cast<int>(f))] = run.familySeconds[f];
+    RunWork work = profileRunWork(report, run);
+    profile.push_back(llvm::json::Object{{"inputs", run.label},
+                                         {"batch", run.batch},
+                                         {"tokens", run.tokens},
+                                         {"past", run.past},
+                                         {"repeats", run.repeats},
+                                         {"wall_seconds", run.wallSeconds},
+                                         {"seconds", std::move(families)},
+                                         {"matmul_flops", work.matmulFlops},
+                                         {"matmul_bytes", work.matmulBytes},
+                                         {"attention_flops", work.attentionFlops},
+                                         {"attention_bytes", work.attentionBytes}});
+  }
+  if (!profile.empty())
+    json["profile"] = std::move(profile);
+  return json;
+}
+
+} // namespace
+
+bool writeCompileReport(const CompileReport &report) {
+  printSummary(report);
   std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  llvm::raw_fd_ostream os(report.path, ec, llvm::sys::fs::OF_Text);
   if (ec) {
-    llvm::errs() << "error: cannot write the report " << path << ": " << ec.message() << "\n";
+    llvm::errs() << "error: cannot write the report " << report.path << ": " << ec.message()
+                 << "\n";
     return false;
   }
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
+  if (llvm::StringRef(report.path).ends_with(".html"))
+    writeReportHTML(os, report);
+  else
+    os << llvm::formatv("{0:2}", reportJSON(report)) << "\n";
   return true;
 }
+
+} // namespace genc::driver

@@ -1,18 +1,23 @@
-//===- AttentionReport.h - what attention rewrites save --------*- C++ -*-===//
+//===- CompileReport.h - what a compiled model costs, and where ---*- C++ -*-===//
 //
-// `genc compile --report FILE.json`: per self-attention layer, before and
-// after the `--attention` rewrites, the attention FLOPs and KV-cache bytes
-// that one decode step costs at a given context. Quality (perplexity, top-1
-// agreement) is measured by running the model: `genc perplexity
-// --agreement-with`.
+// `genc compile --report FILE.json|FILE.html`: per layer, the FLOPs and
+// bytes of its matmuls and attention per decode step and per prefill
+// token, before and after `--attention`; the KV cache per position; the
+// passes that changed the model; and, with `--profile-input`, the time the
+// compiled model spent in each op family, placed on a roofline of this
+// machine's measured peak FLOP/s and memory bandwidth. Quality is measured
+// by running the model (`genc perplexity --agreement-with`).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GENC_TOOLS_GENC_ATTENTIONREPORT_H
-#define GENC_TOOLS_GENC_ATTENTIONREPORT_H
+#ifndef GENC_TOOLS_GENC_COMPILEREPORT_H
+#define GENC_TOOLS_GENC_COMPILEREPORT_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,11 +33,106 @@ struct AttentionLayer {
 /// The self-attention layers of @main (genc-rewrite-attention's numbering).
 std::vector<AttentionLayer> describeAttentionLayers(mlir::ModuleOp module);
 
-/// Writes the JSON report to `path` and a summary to stderr; false (with
+/// The matmuls with a weight operand that one group of the model holds.
+struct MatmulGroup {
+  int64_t count = 0;
+  int64_t flopsPerToken = 0;
+  int64_t weightBytes = 0;
+  /// Inputs and outputs per token: what a decode step reads and writes
+  /// besides the weights.
+  int64_t activationBytesPerToken = 0;
+  /// Element types, "f32" or "f32 x bf16 -> f32" when they differ.
+  std::vector<std::string> precisions;
+};
+
+/// @main's weight matmuls by layer: each one feeding a self-attention's
+/// queries, keys or values belongs to that layer; the others to the layer
+/// whose attention precedes them, except those after the last layer that
+/// reach an output without another matmul (the LM head).
+struct MatmulLayers {
+  std::vector<MatmulGroup> layers;
+  MatmulGroup beforeLayers, head;
+};
+MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
+
+/// One run of the compiled model with `--profile-input` inputs.
+struct ProfileRun {
+  std::string label;
+  int64_t batch = 1, tokens = 0, past = 0;
+  int64_t repeats = 0;
+  /// Per run: wall time and time per op family (genc/kernels.h).
+  double wallSeconds = 0;
+  std::vector<double> familySeconds;
+};
+
+/// What this machine does at best, measured: FMA throughput on every
+/// thread, and the read bandwidth of a buffer far larger than the caches.
+struct MachinePeak {
+  double flopsPerSecond = 0, bytesPerSecond = 0;
+  unsigned threads = 0;
+  std::string vectorISA;
+};
+MachinePeak measureMachinePeak(unsigned threads);
+
+/// A pass and what it did over a compile: whether any run changed the
+/// IR, how many runs, how long in all.
+struct PassRecord {
+  std::string name;
+  bool changed = false;
+  int64_t runs = 0;
+  double seconds = 0;
+};
+
+struct CompileReport {
+  std::string path, model, rewrites;
+  int64_t context = 4096;
+  std::vector<AttentionLayer> before, after;
+  MatmulLayers matmuls;
+  std::vector<PassRecord> passes;
+  std::vector<ProfileRun> profile;
+  std::optional<MachinePeak> machine;
+};
+
+/// Runs the compiled `artifact` on each group of `--profile-input` specs
+/// (NAME=FILE,...): one warm-up, then timed runs whose mean time per op
+/// family goes to `report.profile`. False, with the error printed, when
+/// the artifact or an input cannot be used.
+bool profileArtifact(llvm::StringRef artifact, llvm::ArrayRef<std::string> specs,
+                     CompileReport &report);
+
+/// Adds to `pm` an instrumentation that records into `report.passes`.
+void recordPasses(mlir::PassManager &pm, CompileReport &report);
+
+/// Writes the report to `report.path` (HTML when it ends in .html, else
+/// JSON) and a summary of the attention rewrites to stderr; false (with
 /// the error printed) when the file cannot be written.
-bool writeAttentionReport(llvm::StringRef path, llvm::StringRef model, llvm::StringRef rewrites,
-                          int64_t context, const std::vector<AttentionLayer> &before,
-                          const std::vector<AttentionLayer> &after);
+bool writeCompileReport(const CompileReport &report);
+
+/// The HTML page: tables and inline SVG plots, nothing fetched.
+void writeReportHTML(llvm::raw_ostream &os, const CompileReport &report);
+
+/// Per layer, what a decode step and a prefill token cost (shared by the
+/// JSON and HTML writers).
+struct LayerCost {
+  std::string name;
+  double matmulFlopsDecode = 0, matmulBytesDecode = 0;
+  double matmulFlopsPrefill = 0, matmulBytesPrefill = 0; // per prefill token
+  double attentionFlopsDecode = 0, attentionBytesDecode = 0;
+  double attentionFlopsPrefill = 0, attentionBytesPrefill = 0;
+  int64_t kvBytesPerPosition = 0;
+  bool hasAttention = false;
+};
+std::vector<LayerCost> layerCosts(const CompileReport &report);
+
+/// What one profile run's matmuls and attention compute and move, from
+/// the layers' shapes and the run's batch, tokens and past length.
+struct RunWork {
+  double matmulFlops = 0, matmulBytes = 0, attentionFlops = 0, attentionBytes = 0;
+};
+RunWork profileRunWork(const CompileReport &report, const ProfileRun &run);
+
+/// "1.5G", "320K": three significant digits and an SI prefix.
+std::string humanNumber(double x);
 
 } // namespace genc::driver
 

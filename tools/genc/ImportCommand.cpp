@@ -1,6 +1,7 @@
 //===- ImportCommand.cpp - `genc import` -----------------------------------===//
 
 #include "Commands.h"
+#include "CompileReport.h"
 #include "Help.h"
 #include "Progress.h"
 
@@ -127,8 +128,10 @@ void installPlainDiagnostics(MLIRContext &context) {
   });
 }
 
-LogicalResult cleanUp(ModuleOp module) {
+LogicalResult cleanUp(ModuleOp module, CompileReport *report) {
   PassManager pm(module.getContext());
+  if (report)
+    recordPasses(pm, *report);
   mlir::genc::buildCleanupPipeline(pm);
   return pm.run(module);
 }

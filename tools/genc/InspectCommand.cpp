@@ -344,6 +344,8 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
     row("matmul precision", info->matmuls.empty() ? "no matmuls" : text);
     row("attention rewrites",
         info->fact("attention-rewrites").empty() ? "none" : info->fact("attention-rewrites"));
+    if (info->fact("profile") == "op-families")
+      row("profiling", "time per op family (genc_model_run_profiled)");
   }
 }
 
@@ -423,6 +425,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
   if (std::string applied = info->fact("attention-rewrites"); !applied.empty() && applied != "none")
     rewrites.push_back(applied);
   root["attention_rewrites"] = std::move(rewrites);
+  root["op_family_profiling"] = info->fact("profile") == "op-families";
   return root;
 }
 

@@ -2,15 +2,10 @@
 
 #include "Commands.h"
 #include "Help.h"
+#include "Inputs.h"
 #include "Progress.h"
 
-#include "genc/Import/OnnxImporter.h"
 #include "genc/genc.h"
-
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/BuiltinTypes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/MLIRContext.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -27,77 +22,12 @@
 #include <memory>
 
 namespace cl = llvm::cl;
+using namespace genc::driver;
 
-namespace {
-struct TensorDeleter {
-  void operator()(genc_tensor *t) const { genc_tensor_free(t); }
-};
-using TensorPtr = std::unique_ptr<genc_tensor, TensorDeleter>;
-
-int failWith(const llvm::Twine &message) {
+static int failWith(const llvm::Twine &message) {
   llvm::errs() << "error: " << message << "\n";
   return 1;
 }
-
-/// The runtime dtype of an element type, if it has one.
-std::optional<genc_dtype> dtypeOf(mlir::Type t) {
-  if (t.isF32()) return GENC_F32;
-  if (t.isF64()) return GENC_F64;
-  if (t.isF16()) return GENC_F16;
-  if (t.isBF16()) return GENC_BF16;
-  if (t.isInteger(1)) return GENC_BOOL;
-  if (t.isSignlessInteger(64)) return GENC_I64;
-  if (t.isSignlessInteger(32)) return GENC_I32;
-  if (t.isSignlessInteger(16)) return GENC_I16;
-  if (t.isSignlessInteger(8)) return GENC_I8;
-  if (t.isUnsignedInteger(64)) return GENC_U64;
-  if (t.isUnsignedInteger(32)) return GENC_U32;
-  if (t.isUnsignedInteger(16)) return GENC_U16;
-  if (t.isUnsignedInteger(8)) return GENC_U8;
-  return std::nullopt;
-}
-
-/// An ONNX TensorProto file (.pb) as a runtime tensor, read by the importer.
-genc_tensor *loadTensorProto(llvm::StringRef path) {
-  mlir::MLIRContext context;
-  context.getDiagEngine().registerHandler([](mlir::Diagnostic &d) {
-    llvm::errs() << "error: " << d.str() << "\n";
-    return mlir::success();
-  });
-  auto attr = mlir::genc::importTensorFile(path, context);
-  if (failed(attr))
-    return nullptr;
-  auto type = llvm::cast<mlir::ShapedType>(attr->getType());
-  std::optional<genc_dtype> dtype = dtypeOf(type.getElementType());
-  if (!dtype) {
-    failWith(path + ": this tensor element type is not supported");
-    return nullptr;
-  }
-  genc_tensor *t = nullptr;
-  if (genc_tensor_create(*dtype, type.getShape().data(), type.getRank(), &t) != GENC_OK) {
-    failWith(genc_status_message());
-    return nullptr;
-  }
-  auto *out = static_cast<char *>(genc_tensor_data(t));
-  if (auto dense = llvm::dyn_cast<mlir::DenseElementsAttr>(*attr)) {
-    if (type.getElementType().isInteger(1)) {
-      size_t i = 0;
-      for (bool b : dense.getValues<bool>())
-        out[i++] = b;
-    } else if (dense.isSplat()) {
-      llvm::ArrayRef<char> one = dense.getRawData();
-      for (size_t i = 0; i < genc_tensor_size_bytes(t); i += one.size())
-        std::memcpy(out + i, one.data(), one.size());
-    } else {
-      std::memcpy(out, dense.getRawData().data(), genc_tensor_size_bytes(t));
-    }
-  } else if (auto resource = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(*attr)) {
-    std::memcpy(out, resource.getRawHandle().getBlob()->getData().data(), genc_tensor_size_bytes(t));
-  }
-  return t;
-}
-
-} // namespace
 
 int genc::driver::runRun(int argc, char **argv) {
   // An LLVM library registers its own --threads; ours sets the runtime's.
@@ -145,31 +75,10 @@ int genc::driver::runRun(int argc, char **argv) {
                                 "it with --kv-cache=io to run it on tensors");
   genc_model_set_threads(loaded, threads);
 
-  std::vector<std::string> names;
-  std::vector<TensorPtr> given;
-  for (const std::string &spec : inputs) {
-    auto [name, file] = llvm::StringRef(spec).split('=');
-    if (file.empty())
-      return failWith("--input '" + spec + "' is not NAME=FILE.npy");
-    genc_tensor *t = nullptr;
-    if (file.ends_with(".pb")) {
-      if (!(t = loadTensorProto(file)))
-        return 1;
-    } else if (genc_tensor_load_npy(file.str().c_str(), &t) != GENC_OK) {
-      return failWith(genc_status_message());
-    }
-    names.push_back(name.str());
-    given.emplace_back(t);
-  }
-  std::vector<const char *> cNames;
-  std::vector<const genc_tensor *> tensors, ordered(genc_model_num_inputs(loaded));
-  for (size_t k = 0; k < names.size(); ++k) {
-    cNames.push_back(names[k].c_str());
-    tensors.push_back(given[k].get());
-  }
-  if (genc_model_order_inputs(loaded, cNames.data(), tensors.data(), tensors.size(),
-                              ordered.data()) != GENC_OK)
-    return failWith(genc_status_message());
+  std::optional<NamedInputs> given = loadNamedInputs(inputs, loaded);
+  if (!given)
+    return 1;
+  std::vector<const genc_tensor *> &ordered = given->ordered;
 
   size_t numOutputs = genc_model_num_outputs(loaded);
   auto runOnce = [&](std::vector<TensorPtr> &outs) -> bool {

@@ -8,6 +8,8 @@
 #    1 layer, 4 heads: MHA) and the target (LLaMA-style, 4 layers, 8 query
 #    / 2 KV heads); with the KV-cache bytes per position and the attention
 #    FLOPs of a decode step at context 4096 from genc compile --report.
+#    gqa:G:calibrated fits its shared heads on models/fixtures/calibration.txt
+#    (--calibration-ids), which the held-out text does not overlap.
 # 2. attention alone - one decode step (1 query, N keys, 8 heads of 64) of
 #    an ONNX Attention-23 graph, dense and window:256, at N = 1k, 4k, 16k.
 # 3. a whole decode step - llama-long (models/zoo.py --long-context-model:
@@ -17,32 +19,37 @@
 #    the prompt's prefill time.
 #
 # Not a test: results go to docs/results.md with this command.
-# Usage: bench/attention-rewrites.sh [WORK_DIR] [RUNS] [THREADS]
+# Usage: bench/attention-rewrites.sh [WORK_DIR] [RUNS] [THREADS] [SECTIONS (default "1 2 3")]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/genc-bench-rewrites}
 runs=${2:-10}
 threads=${3:-2}
+sections=${4:-1 2 3}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 fixtures=$root/models/fixtures
 export GENC_CACHE_DIR=$work/cache
 mkdir -p "$work"
 
+if [[ " $sections " == *" 1 "* ]]; then
 echo "## 1. quality (held-out text, context 256; report at context 4096)"
-/usr/bin/python3 -c "
+for text in heldout calibration; do
+  /usr/bin/python3 -c "
 import sentencepiece as s
 sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
-print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
+print(' '.join(map(str, [1] + sp.encode(open('$fixtures/$text.txt').read()))))" > "$work/$text.ids"
+done
 # PPL AGREEMENT for MODEL with SPEC (empty: dense).
 score() {
   "$genc" perplexity "$1" --ids "$work/heldout.ids" --context 256 --threads "$threads" \
-    --quiet --output-format json ${2:+--attention=$2} --agreement-with "$1" |
+    --quiet --output-format json ${2:+--attention=$2} --calibration-ids "$work/calibration.ids" \
+    --agreement-with "$1" |
     /usr/bin/python3 -c "import json, sys; r = json.load(sys.stdin); print(r['perplexity'], r['top1_agreement'])"
 }
 # KV-CACHE-RATIO FLOPS-RATIO at context 4096 for MODEL with SPEC.
 report() {
   "$genc" compile "$1" --kv-cache=session ${2:+--attention=$2} --report "$work/report.json" \
-    -o "$work/report.so" --quiet 2> /dev/null
+    --calibration-ids "$work/calibration.ids" -o "$work/report.so" --quiet 2> /dev/null
   /usr/bin/python3 -c "
 import json; r = json.load(open('$work/report.json')); b, a = r['before'], r['after']
 print(f\"{a['kv_cache_bytes_per_position'] / b['kv_cache_bytes_per_position']:.3f}\",
@@ -51,8 +58,8 @@ print(f\"{a['kv_cache_bytes_per_position'] / b['kv_cache_bytes_per_position']:.3
 printf '%-7s %-38s %9s %8s %10s %9s %10s\n' model rewrite perplexity change agreement "KV cache" "FLOPs@4k"
 for model in draft target; do
   onnx=$fixtures/$model-with-past.onnx
-  specs="gqa:2 gqa:1 window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4"
-  [ $model = target ] && specs="gqa:1 window:64 window:64,sinks:4 window:32 window:32,sinks:4 \
+  specs="gqa:2 gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4"
+  [ $model = target ] && specs="gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 \
     window:32,global:4 window:32@layers=0-1 window:32@layers=2-3 window:64,sinks:4,gqa:1"
   read -r dense _ <<< "$(score "$onnx" "")"
   printf '%-7s %-38s %9.3f %8s %10s %9s %10s\n' $model dense "$dense" - 1 1 1
@@ -64,7 +71,9 @@ for model in draft target; do
       "$cache" "$flops"
   done
 done
+fi
 
+if [[ " $sections " == *" 2 "* ]]; then
 echo
 echo "## 2. attention alone: one decode step, 8 heads of 64 ($threads threads; median of $runs)"
 /usr/bin/python3 "$root/bench/attention_graph.py" "$work"
@@ -86,7 +95,9 @@ for context in 1024 4096 16384; do
   printf '%7d  %8s  %12s  %5s\n' $context "$dense" "$window" \
     "$(/usr/bin/python3 -c "print(f'{$dense / $window:.1f}x')")"
 done
+fi
 
+if [[ " $sections " == *" 3 "* ]]; then
 echo
 echo "## 3. a whole decode step: llama-long in a session ($threads threads; mean of 32 steps)"
 long=$work/llama-long-with-past-opset17.onnx
@@ -111,3 +122,4 @@ import json, sys; s = json.load(sys.stdin)['stats']
 print(f\"{$context:7d}  {'$v':22s} {1000 * ($steps + 1) / s['decode_tokens_per_s'] / $steps:8.2f}  {s['prefill_ms'] / 1000:9.2f}\")"
   done
 done
+fi

@@ -9,6 +9,8 @@
 //   global:N   ... and the first N positions see, and are seen by, all
 //   gqa:G      the layer's KV heads, averaged in groups of adjacent heads
 //              down to G (the GQA paper's mean-pool conversion)
+//   gqa:G:calibrated  ... combined through maps fitted on calibration text
+//              (kCalibrationAttrName), queries and outputs mapped to match
 //
 // None of these is exact for a model trained without it: the point is to
 // measure what each costs. Mean-pooling K and V after projection is the
@@ -51,7 +53,7 @@ namespace {
 
 /// Rewrites the literature names that genc does not implement.
 constexpr llvm::StringLiteral kNotImplemented[] = {"bigbird", "lsh", "linear", "performer"};
-constexpr llvm::StringLiteral kKnown = "window:W, sinks:S, global:N, gqa:G[:mean]";
+constexpr llvm::StringLiteral kKnown = "window:W, sinks:S, global:N, gqa:G[:mean|:calibrated]";
 
 std::optional<int64_t> parsePositive(StringRef text) {
   int64_t value;
@@ -118,12 +120,16 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       std::optional<int64_t> size = parsePositive(groups);
       if (!size)
         return fail("'gqa' takes the number of key/value heads to keep, as gqa:2 (gqa:1 is MQA)");
-      if (argument.contains(':') && method != "mean")
-        return fail(method == "grouped" || method == "calibrated"
-                        ? "genc does not implement the '" + method +
-                              "' GQA conversion yet; it implements gqa:G:mean"
-                        : "'" + method + "' is not a GQA conversion; use gqa:G or gqa:G:mean");
+      if (argument.contains(':') && method != "mean" && method != "calibrated")
+        return fail(method == "grouped"
+                        ? "genc does not implement the 'grouped' GQA conversion yet; it "
+                          "implements gqa:G:mean and gqa:G:calibrated"
+                        : "'" + method +
+                              "' is not a GQA conversion; use gqa:G, gqa:G:mean or "
+                              "gqa:G:calibrated");
       rewrite.kind = AttentionRewrite::Kind::GroupedQuery;
+      if (method == "calibrated")
+        rewrite.method = AttentionRewrite::GroupMethod::Calibrated;
       rewrite.size = *size;
     } else {
       return fail("'" + name + "' is not an attention rewrite; genc knows " + kKnown);
@@ -169,11 +175,35 @@ bool isFromSource(Value key, func::FuncOp fn) {
   return false;
 }
 
-/// [B, H, S, D] → [B, groups, S, D]: the mean of each group of H / groups
-/// adjacent heads, as the sum of strided slices (member r of every group).
-Value poolHeads(OpBuilder &b, Location loc, Value heads, int64_t groups) {
+/// How a layer's KV heads become `groups` shared heads: the mean of each
+/// group of adjacent heads, or (calibrated) a fitted linear combination.
+struct HeadGrouping {
+  int64_t groups = 0;
+  /// [G, R, D, D] maps and [G, R, D] means (kCalibrationAttrName); null
+  /// for the mean, and means null for keys.
+  DenseElementsAttr maps, means;
+};
+
+/// A [1, G, rows, cols] constant whose [0, g] entry is `entry(g)`.
+Value perHeadConstant(OpBuilder &b, Location loc, Type elementType, int64_t count, int64_t rows,
+                      int64_t cols, llvm::function_ref<float(int64_t, int64_t, int64_t)> entry) {
+  SmallVector<float> values;
+  values.reserve(count * rows * cols);
+  for (int64_t g = 0; g < count; ++g)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        values.push_back(entry(g, i, j));
+  auto type = RankedTensorType::get({1, count, rows, cols}, elementType);
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+}
+
+/// [B, H, S, D] → [B, groups, S, D]: each group of H / groups adjacent
+/// heads combined as `grouping` says, from strided slices (member r of
+/// every group).
+Value combineHeads(OpBuilder &b, Location loc, Value heads, const HeadGrouping &grouping) {
   auto type = cast<RankedTensorType>(heads.getType());
-  int64_t perGroup = type.getDimSize(1) / groups;
+  int64_t groups = grouping.groups, perGroup = type.getDimSize(1) / groups;
+  int64_t size = type.getDimSize(3);
   SmallVector<int64_t> shape(type.getShape());
   shape[1] = groups;
   auto pooledType = type.clone(shape);
@@ -185,19 +215,43 @@ Value poolHeads(OpBuilder &b, Location loc, Value heads, int64_t groups) {
                         : b.getIndexAttr(shape[i]));
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(perGroup),
                                        b.getIndexAttr(1), b.getIndexAttr(1)};
+  Type element = type.getElementType();
+  auto maps = grouping.maps ? llvm::to_vector(grouping.maps.getValues<float>())
+                            : SmallVector<float>();
   Value sum;
   for (int64_t member = 0; member < perGroup; ++member) {
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(member),
                                          b.getIndexAttr(0), b.getIndexAttr(0)};
     Value slice =
         tensor::ExtractSliceOp::create(b, loc, pooledType, heads, offsets, sizes, strides);
+    if (grouping.maps) {
+      Value map = perHeadConstant(b, loc, element, groups, size, size,
+                                  [&](int64_t g, int64_t i, int64_t j) {
+                                    return maps[((g * perGroup + member) * size + i) * size + j];
+                                  });
+      slice = MatMulOp::create(b, loc, pooledType, slice, map);
+    }
     sum = sum ? AddOp::create(b, loc, pooledType, sum, slice).getResult() : slice;
   }
-  auto scalarType = RankedTensorType::get({}, type.getElementType());
-  Value inverse = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(scalarType, b.getFloatAttr(type.getElementType(), 1.0 / perGroup)));
-  return MulOp::create(b, loc, pooledType, sum, inverse);
+  if (!grouping.maps) {
+    auto scalarType = RankedTensorType::get({}, element);
+    Value inverse = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(scalarType, b.getFloatAttr(element, 1.0 / perGroup)));
+    return MulOp::create(b, loc, pooledType, sum, inverse);
+  }
+  if (!grouping.means)
+    return sum; // a shift of every key changes no softmax
+  // Centred values: subtract Σ_r mean_r · M_r once.
+  auto means = llvm::to_vector(grouping.means.getValues<float>());
+  Value shift = perHeadConstant(b, loc, element, groups, 1, size, [&](int64_t g, int64_t, int64_t j) {
+    float total = 0;
+    for (int64_t r = 0; r < perGroup; ++r)
+      for (int64_t i = 0; i < size; ++i)
+        total += means[(g * perGroup + r) * size + i] *
+                 maps[((g * perGroup + r) * size + i) * size + j];
+    return total;
+  });
+  return SubOp::create(b, loc, pooledType, sum, shift);
 }
 
 RankedTensorType withHeads(Type type, int64_t heads) {
@@ -224,7 +278,8 @@ bool onlyLengthsReadBesides(BlockArgument arg, Operation *user) {
 /// into a genc.kv_cache argument, whose prefix attention reads) or an
 /// exported past (Concat(past, new) along the sequence, also returned as
 /// the present). Elsewhere attention reads the pooled heads.
-Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
+Value poolKeysOrValues(Value keys, const HeadGrouping &grouping, func::FuncOp fn) {
+  int64_t groups = grouping.groups;
   Block &entry = fn.getBody().front();
   auto isCacheOf = [&](Value v, StringRef attr) -> BlockArgument {
     auto arg = dyn_cast<BlockArgument>(v);
@@ -240,7 +295,7 @@ Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
         onlyLengthsReadBesides(cache, insert)) {
       OpBuilder b(insert);
       Location loc = insert.getLoc();
-      Value pooled = poolHeads(b, loc, insert.getSource(), groups);
+      Value pooled = combineHeads(b, loc, insert.getSource(), grouping);
       cache.setType(withHeads(cache.getType(), groups));
       SmallVector<OpFoldResult> sizes = insert.getMixedSizes();
       sizes[1] = b.getIndexAttr(groups);
@@ -266,7 +321,7 @@ Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
     });
     if (past && usersKnown && onlyLengthsReadBesides(past, concat)) {
       OpBuilder b(concat);
-      Value pooled = poolHeads(b, concat.getLoc(), concat.getInputs()[1], groups);
+      Value pooled = combineHeads(b, concat.getLoc(), concat.getInputs()[1], grouping);
       past.setType(withHeads(past.getType(), groups));
       Value joined = ConcatOp::create(b, concat.getLoc(), withHeads(concat.getType(), groups),
                                       ValueRange{past, pooled}, concat.getAxis());
@@ -277,7 +332,7 @@ Value poolKeysOrValues(Value keys, int64_t groups, func::FuncOp fn) {
   }
   OpBuilder b(keys.getContext());
   b.setInsertionPointAfterValue(keys);
-  return poolHeads(b, keys.getLoc(), keys, groups);
+  return combineHeads(b, keys.getLoc(), keys, grouping);
 }
 
 } // namespace
@@ -320,6 +375,8 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
     FailureOr<SmallVector<LayerPlan>> plans = planLayers(module, *rewrites, layers.size());
     if (failed(plans))
       return signalPassFailure();
+    calibration = module->getAttrOfType<ArrayAttr>(kCalibrationAttrName);
+    module->removeAttr(kCalibrationAttrName);
     for (auto [layer, op] : llvm::enumerate(layers))
       if (failed(rewriteLayer(op, layer, (*plans)[layer])))
         return signalPassFailure();
@@ -401,11 +458,85 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
                               << "; choose G among " << divisors;
       }
       auto fn = op->getParentOfType<func::FuncOp>();
-      op.getKeyMutable().assign(poolKeysOrValues(op.getKey(), groups, fn));
-      op.getValueMutable().assign(poolKeysOrValues(op.getValue(), groups, fn));
+      HeadGrouping keys{groups, {}, {}}, values{groups, {}, {}};
+      if (groupedQuery->method == AttentionRewrite::GroupMethod::Calibrated) {
+        DictionaryAttr fitted = calibrationOf(layer);
+        if (!fitted)
+          return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
+                                << " has no calibration; genc compile fits one on the token "
+                                   "ids of --calibration-ids";
+        keys.maps = fitted.getAs<DenseElementsAttr>("key_maps");
+        values.maps = fitted.getAs<DenseElementsAttr>("value_maps");
+        values.means = fitted.getAs<DenseElementsAttr>("value_means");
+        int64_t perGroup = heads / groups, keySize = keyType.getDimSize(3),
+                valueSize = cast<RankedTensorType>(op.getValue().getType()).getDimSize(3);
+        auto fits = [&](DenseElementsAttr attr, ArrayRef<int64_t> shape) {
+          return attr && attr.getType().getShape() == shape &&
+                 attr.getElementType().isF32();
+        };
+        if (!fits(keys.maps, {groups, perGroup, keySize, keySize}) ||
+            !fits(values.maps, {groups, perGroup, valueSize, valueSize}) ||
+            !fits(values.means, {groups, perGroup, valueSize}))
+          return op.emitError() << "--attention=" << groupedQuery->text << ": the calibration "
+                                << "of layer " << layer << " does not fit its " << heads
+                                << " key/value heads of " << keySize << " and " << valueSize;
+        mapQueriesAndOutputs(op, keys, values);
+      }
+      op.getKeyMutable().assign(poolKeysOrValues(op.getKey(), keys, fn));
+      op.getValueMutable().assign(poolKeysOrValues(op.getValue(), values, fn));
     }
     return success();
   }
+
+  /// The calibration entry of `layer`, if there is one.
+  DictionaryAttr calibrationOf(int64_t layer) const {
+    if (!calibration || layer >= static_cast<int64_t>(calibration.size()))
+      return {};
+    return dyn_cast<DictionaryAttr>(calibration[layer]);
+  }
+
+  /// Calibrated grouping reconstructs KV head k of a group as k_shared · Mᵀ
+  /// (+ its mean, for values), M its map: a query head that read k scores
+  /// q · M · k_sharedᵀ and gets out_shared · Mᵀ + mean. So queries are
+  /// multiplied by M and outputs by Mᵀ, each head by the map of the KV head
+  /// it read before the rewrite.
+  void mapQueriesAndOutputs(AttentionOp op, const HeadGrouping &keys,
+                            const HeadGrouping &values) {
+    auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t queryHeads = queryType.getDimSize(1),
+            kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);
+    int64_t perKV = queryHeads / kvHeads;
+    int64_t keySize = queryType.getDimSize(3), valueSize = outType.getDimSize(3);
+    // The KV head a query head reads: its maps' flat [g, r] index, g * R + r.
+    auto memberOf = [&](int64_t head) { return head / perKV; };
+    auto keyMaps = llvm::to_vector(keys.maps.getValues<float>());
+    auto valueMaps = llvm::to_vector(values.maps.getValues<float>());
+    auto valueMeans = llvm::to_vector(values.means.getValues<float>());
+    Type element = queryType.getElementType();
+    Location loc = op.getLoc();
+    OpBuilder b(op);
+    Value queryMaps = perHeadConstant(b, loc, element, queryHeads, keySize, keySize,
+                                      [&](int64_t h, int64_t i, int64_t j) {
+                                        return keyMaps[(memberOf(h) * keySize + i) * keySize + j];
+                                      });
+    op.getQueryMutable().assign(
+        MatMulOp::create(b, loc, queryType, op.getQuery(), queryMaps).getResult());
+    b.setInsertionPointAfter(op);
+    Value outputMaps = perHeadConstant(
+        b, loc, element, queryHeads, valueSize, valueSize, [&](int64_t h, int64_t i, int64_t j) {
+          return valueMaps[(memberOf(h) * valueSize + j) * valueSize + i]; // transposed
+        });
+    Value means = perHeadConstant(b, loc, element, queryHeads, 1, valueSize,
+                                  [&](int64_t h, int64_t, int64_t j) {
+                                    return valueMeans[memberOf(h) * valueSize + j];
+                                  });
+    auto rebuilt = MatMulOp::create(b, loc, outType, op.getResult(), outputMaps);
+    auto shifted = AddOp::create(b, loc, outType, rebuilt, means);
+    op.getResult().replaceAllUsesExcept(shifted, rebuilt);
+  }
+
+  ArrayAttr calibration;
 };
 
 } // namespace

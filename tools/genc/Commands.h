@@ -47,6 +47,9 @@ struct GraphOptions {
   /// `--attention=SPEC`: rewrites of the raised attention layers
   /// (genc-rewrite-attention); empty for none.
   std::string attentionRewrites;
+  /// Whitespace-separated token ids that `gqa:G:calibrated` fits each
+  /// group's shared heads on (Calibration.h); empty for none.
+  std::string calibrationIds;
   /// `genc compile --report`: filled in as the model compiles (the layers'
   /// costs before and after the rewrites, the passes that ran); null for
   /// none. Not owned.
@@ -56,9 +59,11 @@ struct GraphOptions {
 /// Whether `--attention=spec` parses (an empty one does); prints why not.
 bool checkAttentionRewrites(llvm::StringRef spec);
 
-/// `--attention=SPEC`, for the commands that compile a model.
+/// `--attention=SPEC` and `--calibration-ids FILE`, for the commands that
+/// compile a model.
 struct AttentionRewritesOption {
   llvm::cl::opt<std::string> spec;
+  llvm::cl::opt<std::string> calibrationIds;
   explicit AttentionRewritesOption(llvm::cl::OptionCategory &category);
   bool valid() const { return checkAttentionRewrites(spec); }
 };

@@ -1,5 +1,6 @@
 //===- CompileCommand.cpp - `genc compile` ---------------------------------===//
 
+#include "Calibration.h"
 #include "CompileReport.h"
 #include "Commands.h"
 #include "Help.h"
@@ -183,6 +184,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
   graph.attentionRewrites = attention.spec;
+  graph.calibrationIds = attention.calibrationIds;
   ::genc::driver::CompileReport report;
   report.path = reportPath;
   report.model = input;
@@ -213,9 +215,13 @@ int ::genc::driver::runCompile(int argc, char **argv) {
 ::genc::driver::AttentionRewritesOption::AttentionRewritesOption(cl::OptionCategory &category)
     : spec("attention",
            cl::desc("Rewrite attention layers (approximate unless the model was trained that "
-                    "way): window:W, sinks:S, global:N, gqa:G[:mean], comma-separated, each "
-                    "optionally @layers=L-M+N (docs/cli.md)"),
-           cl::value_desc("spec"), cl::cat(category)) {}
+                    "way): window:W, sinks:S, global:N, gqa:G[:mean|:calibrated], "
+                    "comma-separated, each optionally @layers=L-M+N (docs/cli.md)"),
+           cl::value_desc("spec"), cl::cat(category)),
+      calibrationIds("calibration-ids",
+                     cl::desc("Token ids (whitespace-separated) that gqa:G:calibrated fits "
+                              "each group's shared key/value head on"),
+                     cl::value_desc("file"), cl::cat(category)) {}
 
 bool ::genc::driver::checkAttentionRewrites(StringRef spec) {
   std::string error;
@@ -491,7 +497,9 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return 1;
   if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph)))
     return 1;
-  if (failed(raiseKnownPatterns(**module, graph)) || failed(rewriteAttention(**module, graph)))
+  if (failed(raiseKnownPatterns(**module, graph)) ||
+      failed(::genc::driver::calibrateGroupedQuery(**module, input, graph)) ||
+      failed(rewriteAttention(**module, graph)))
     return 1;
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
@@ -590,6 +598,10 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
   hash.update("attention=" + graph.attentionRewrites);
+  if (!graph.calibrationIds.empty()) {
+    auto ids = llvm::MemoryBuffer::getFile(graph.calibrationIds);
+    hash.update("calibration=" + (ids ? (*ids)->getBuffer().str() : graph.calibrationIds));
+  }
   // Weights in external data files: their size and time stand for their
   // bytes (hashing gigabytes per command would cost more than it saves).
   for (llvm::StringRef path : {model, llvm::StringRef(graph.encoder)})

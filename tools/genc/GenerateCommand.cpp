@@ -18,11 +18,11 @@
 using namespace genc::generator;
 
 int genc::driver::runGenerate(int argc, char **argv) {
-  // --quiet and --attention are the driver's (they concern compiling an
-  // ONNX model), not the generation command line's, which generator
-  // programs share.
+  // --quiet, --attention and --calibration-ids are the driver's (they
+  // concern compiling an ONNX model), not the generation command line's,
+  // which generator programs share.
   std::vector<char *> args;
-  std::string attention;
+  std::string attention, calibrationIds;
   for (int i = 0; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     if (i > 0 && arg == "--quiet")
@@ -31,6 +31,10 @@ int genc::driver::runGenerate(int argc, char **argv) {
       attention = arg.str();
     else if (i > 0 && arg == "--attention" && i + 1 < argc)
       attention = argv[++i];
+    else if (i > 0 && arg.consume_front("--calibration-ids="))
+      calibrationIds = arg.str();
+    else if (i > 0 && arg == "--calibration-ids" && i + 1 < argc)
+      calibrationIds = argv[++i];
     else
       args.push_back(argv[i]);
   }
@@ -53,7 +57,10 @@ int genc::driver::runGenerate(int argc, char **argv) {
                  << generatorOptionsHelp()
                  << "\nCompiling an ONNX model:\n\n"
                     "  --attention=<spec>              Rewrite its attention layers (approximate): "
-                    "window:W, sinks:S, global:N, gqa:G[:mean] (genc compile --help)\n"
+                    "window:W, sinks:S, global:N, gqa:G[:mean|:calibrated] (genc compile "
+                    "--help)\n"
+                    "  --calibration-ids=<file>        Token ids gqa:G:calibrated fits on "
+                    "(whitespace-separated)\n"
                  << "\nDiagnostics:\n\n"
                     "  --quiet                         Show no progress on stderr (shown only "
                     "when stderr is a terminal)\n"
@@ -77,6 +84,7 @@ int genc::driver::runGenerate(int argc, char **argv) {
     if (path == positional[0]) {
       graph.encoder = options.encoder;
       graph.attentionRewrites = attention;
+      graph.calibrationIds = calibrationIds;
     }
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)

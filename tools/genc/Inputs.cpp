@@ -9,7 +9,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
@@ -130,4 +132,31 @@ std::optional<NamedInputs> genc::driver::loadNamedInputs(llvm::ArrayRef<std::str
     return std::nullopt;
   }
   return inputs;
+}
+
+std::optional<std::vector<int64_t>> genc::driver::readTokenIds(const std::string &path,
+                                                                std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    error = "cannot read '" + path + "': " + buffer.getError().message();
+    return std::nullopt;
+  }
+  std::vector<int64_t> ids;
+  llvm::SmallVector<llvm::StringRef> words;
+  (*buffer)->getBuffer().split(words, ' ', -1, false);
+  for (llvm::StringRef chunk : words) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    chunk.split(parts, '\n', -1, false);
+    for (llvm::StringRef word : parts) {
+      int64_t id;
+      if (word.trim().empty())
+        continue;
+      if (word.trim().getAsInteger(10, id) || id < 0) {
+        error = "'" + path + "' holds '" + word.trim().str() + "', not a token id";
+        return std::nullopt;
+      }
+      ids.push_back(id);
+    }
+  }
+  return ids;
 }

@@ -32,6 +32,10 @@ struct NamedInputs {
 std::optional<NamedInputs> loadNamedInputs(llvm::ArrayRef<std::string> specs,
                                            const genc_model *model);
 
+/// Whitespace-separated token ids from `path`; nullopt with `error` set
+/// when the file cannot be read or holds something else.
+std::optional<std::vector<int64_t>> readTokenIds(const std::string &path, std::string &error);
+
 } // namespace genc::driver
 
 #endif

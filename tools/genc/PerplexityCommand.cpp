@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Inputs.h"
 #include "Help.h"
 #include "Progress.h"
 
@@ -64,26 +65,6 @@ std::vector<int64_t> tokenizeDocuments(const std::string &text,
   return ids;
 }
 
-std::vector<int64_t> readIds(const std::string &path) {
-  std::vector<int64_t> ids;
-  llvm::SmallVector<llvm::StringRef> words;
-  std::string text = readFile(path);
-  llvm::StringRef(text).split(words, ' ', -1, false);
-  for (llvm::StringRef chunk : words) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    chunk.split(parts, '\n', -1, false);
-    for (llvm::StringRef word : parts) {
-      int64_t id;
-      if (word.trim().empty())
-        continue;
-      if (word.trim().getAsInteger(10, id) || id < 0)
-        throw Error("'" + path + "' holds '" + word.str() + "', not a token id");
-      ids.push_back(id);
-    }
-  }
-  return ids;
-}
-
 } // namespace
 
 int genc::driver::runPerplexity(int argc, char **argv) {
@@ -135,7 +116,11 @@ int genc::driver::runPerplexity(int argc, char **argv) {
       tokens = tokenizeDocuments(readFile(textPath),
                                  *genc::tokenizer::Tokenizer::load(tokenizerPath));
     } else {
-      tokens = readIds(idsPath);
+      std::string error;
+      std::optional<std::vector<int64_t>> ids = readTokenIds(idsPath, error);
+      if (!ids)
+        throw Error(error);
+      tokens = std::move(*ids);
     }
     const int64_t n = static_cast<int64_t>(tokens.size());
     if (n < 2)
@@ -146,6 +131,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     graph.forSession = true;
     graph.requireKVCache = false;
     graph.attentionRewrites = attention.spec;
+    graph.calibrationIds = attention.calibrationIds;
     std::optional<std::string> artifact = compiledArtifact(modelPath, graph);
     if (!artifact)
       return 1;

@@ -4,7 +4,7 @@
 //
 //   SPEC    := ITEM (',' ITEM)*
 //   ITEM    := REWRITE ('@layers=' RANGES)?
-//   REWRITE := 'window:' W | 'sinks:' S | 'global:' N | 'gqa:' G (':mean')?
+//   REWRITE := 'window:' W | 'sinks:' S | 'global:' N | 'gqa:' G (':mean' | ':calibrated')?
 //   RANGES  := RANGE ('+' RANGE)*        RANGE := L | L '-' L (inclusive)
 //
 // An item without `@layers=` applies to every layer. Parsing checks the
@@ -34,10 +34,16 @@ struct AttentionRewrite {
     Window,      ///< sliding window of `size` keys (exact for a windowed model)
     Sinks,       ///< the first `size` keys stay visible past the window
     Global,      ///< the first `size` positions see and are seen by all
-    GroupedQuery ///< `size` KV heads, each the mean of a group of adjacent ones
+    GroupedQuery ///< `size` KV heads, each from a group of adjacent ones
+  };
+  /// How a GroupedQuery rewrite makes a group's shared K/V head.
+  enum class GroupMethod {
+    Mean,      ///< the mean of the group's heads
+    Calibrated ///< fitted on calibration text (kCalibrationAttrName)
   };
   Kind kind;
   int64_t size;
+  GroupMethod method = GroupMethod::Mean;
   /// Inclusive [first, last] layer ranges; empty: every layer.
   llvm::SmallVector<std::pair<int64_t, int64_t>, 2> layers;
   /// The item as written, for messages.
@@ -45,6 +51,20 @@ struct AttentionRewrite {
 
   bool appliesTo(int64_t layer) const;
 };
+
+/// The module attribute through which `gqa:G:calibrated` receives what
+/// calibration fitted: an array with one entry per self-attention layer,
+/// a unit attribute for a layer not calibrated, else a dictionary of
+///   key_maps    [G, R, D, D]  member r of group g contributes k_r · M[g, r]
+///                             to the shared key; query heads reading
+///                             member r are multiplied by the same M[g, r]
+///   value_maps  [G, R, Dv, Dv] likewise for values; outputs of query heads
+///                             reading member r are multiplied by its
+///                             transpose
+///   value_means [G, R, Dv]    the members' mean values, subtracted before
+///                             and added back after
+/// for G groups of R adjacent KV heads. genc-rewrite-attention removes it.
+constexpr llvm::StringLiteral kCalibrationAttrName = "genc.attention_calibration";
 
 /// Parses SPEC; on a malformed one returns nothing and sets `error` to a
 /// sentence naming the item.

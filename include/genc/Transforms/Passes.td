@@ -142,7 +142,10 @@ def RewriteAttention : Pass<"genc-rewrite-attention", "ModuleOp"> {
     keys [0, S) visible too; `global:N` makes positions [0, N) seen by and
     seeing every position (both need a window); `gqa:G` replaces the K and
     V heads by the means of G groups of adjacent heads, which equals
-    mean-pooling their projection weights and biases. Each changes what the
+    mean-pooling their projection weights and biases; `gqa:G:calibrated`
+    combines them through the maps of the module attribute
+    `genc.attention_calibration` (fitted by genc compile), multiplying
+    queries and outputs by each head's map. Each changes what the
     model computes unless it was trained that way. A malformed spec, a
     layer that does not exist, a layer asked two things of one kind, a
     window not smaller than a static context, or a G that does not divide

@@ -1,0 +1,330 @@
+//===- Calibration.cpp - fitting gqa:G:calibrated's shared heads -----------===//
+//
+// For a group of R adjacent KV heads of size D, stack each position's keys
+// into x = [k_0, ..., k_{R-1}] (R·D values). The D leading eigenvectors of
+// their covariance, as the columns of V (R·D × D), give the shared key
+// k = Σ_r k_r · V_r (V_r: rows r·D to r·D + D − 1 of V), from which each
+// member is reconstructed as k_r ≈ mean_r + k · V_rᵀ, the best rank-D
+// reconstruction in the least-squares sense. genc-rewrite-attention then
+// multiplies each query head by V_r of the KV head it read (its scores
+// against the reconstruction; the mean adds the same to every score of a
+// query, which softmax ignores) and, for values, each output by V_rᵀ plus
+// mean_r (softmax weights sum to one).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Calibration.h"
+
+#include "Commands.h"
+#include "CompileReport.h"
+#include "Inputs.h"
+#include "Model.h"
+
+#include "genc/Transforms/AttentionRewrites.h"
+#include "genc/genc.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+using namespace mlir;
+
+namespace genc::driver {
+
+void symmetricEigen(std::vector<double> a, int64_t n, std::vector<double> &values,
+                    std::vector<double> &vectors) {
+  std::vector<double> v(n * n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    v[i * n + i] = 1.0;
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    double off = 0, total = 0;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        (i == j ? total : off) += a[i * n + j] * a[i * n + j];
+    if (off <= 1e-22 * (total + off))
+      break;
+    for (int64_t p = 0; p < n; ++p)
+      for (int64_t q = p + 1; q < n; ++q) {
+        double apq = a[p * n + q];
+        if (std::abs(apq) < 1e-300)
+          continue;
+        // The rotation in the (p, q) plane that zeroes a[p][q].
+        double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        double t = (theta >= 0 ? 1 : -1) / (std::abs(theta) + std::sqrt(theta * theta + 1));
+        double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (int64_t k = 0; k < n; ++k) {
+          double akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (int64_t k = 0; k < n; ++k) {
+          double apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (int64_t k = 0; k < n; ++k) {
+          double vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+  }
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](int64_t x, int64_t y) { return a[x * n + x] > a[y * n + y]; });
+  values.assign(n, 0.0);
+  vectors.assign(n * n, 0.0);
+  for (int64_t k = 0; k < n; ++k) {
+    values[k] = a[order[k] * n + order[k]];
+    for (int64_t i = 0; i < n; ++i)
+      vectors[i * n + k] = v[i * n + order[k]];
+  }
+}
+
+namespace {
+
+/// First and second moments of the stacked heads of every group of one
+/// layer's keys (or values).
+struct GroupMoments {
+  int64_t groups = 0, perGroup = 0, size = 0, count = 0;
+  std::vector<double> sum, products; // per group: R·D, (R·D)²
+
+  void init(int64_t g, int64_t r, int64_t d) {
+    groups = g, perGroup = r, size = d;
+    int64_t width = r * d;
+    sum.assign(g * width, 0.0);
+    products.assign(g * width * width, 0.0);
+  }
+
+  /// Adds the positions of a [1, H, T, D] present tensor.
+  void add(const float *data, int64_t positions) {
+    int64_t width = perGroup * size;
+    std::vector<double> x(width);
+    for (int64_t t = 0; t < positions; ++t)
+      for (int64_t g = 0; g < groups; ++g) {
+        for (int64_t r = 0; r < perGroup; ++r)
+          for (int64_t d = 0; d < size; ++d)
+            x[r * size + d] = data[((g * perGroup + r) * positions + t) * size + d];
+        double *s = &sum[g * width], *p = &products[g * width * width];
+        for (int64_t i = 0; i < width; ++i) {
+          s[i] += x[i];
+          for (int64_t j = 0; j < width; ++j)
+            p[i * width + j] += x[i] * x[j];
+        }
+      }
+    count += positions;
+  }
+
+  /// [G, R, D, D] maps (the D leading principal directions, split by
+  /// member) and [G, R, D] means.
+  void fit(std::vector<float> &maps, std::vector<float> &means) const {
+    int64_t width = perGroup * size;
+    maps.assign(groups * width * size, 0.0f);
+    means.assign(groups * width, 0.0f);
+    for (int64_t g = 0; g < groups; ++g) {
+      std::vector<double> covariance(width * width);
+      const double *s = &sum[g * width], *p = &products[g * width * width];
+      for (int64_t i = 0; i < width; ++i)
+        for (int64_t j = 0; j < width; ++j)
+          covariance[i * width + j] = p[i * width + j] / count - s[i] / count * s[j] / count;
+      std::vector<double> values, vectors;
+      symmetricEigen(std::move(covariance), width, values, vectors);
+      for (int64_t row = 0; row < width; ++row) { // row = r · D + i
+        means[g * width + row] = static_cast<float>(s[row] / count);
+        for (int64_t j = 0; j < size; ++j)
+          maps[(g * width + row) * size + j] = static_cast<float>(vectors[row * width + j]);
+      }
+    }
+  }
+};
+
+/// The export's inputs for one window of `ids` from an empty cache.
+std::optional<std::vector<TensorPtr>> windowInputs(const ::genc::runtime::EntryPoint &entry,
+                                                   llvm::ArrayRef<int64_t> ids,
+                                                   std::string &error) {
+  std::vector<TensorPtr> tensors;
+  int64_t length = static_cast<int64_t>(ids.size());
+  for (const ::genc::runtime::InputSpec &spec : entry.inputs) {
+    std::vector<int64_t> dims;
+    llvm::StringRef name = spec.name;
+    bool tokens = name == "input_ids" || name == "attention_mask" || name == "position_ids";
+    if (tokens && spec.dims.size() == 2)
+      dims = {1, length};
+    else if (spec.dims.size() == 4 && name.contains("past") && spec.dims[1] > 0 &&
+             spec.dims[3] > 0)
+      dims = {1, spec.dims[1], 0, spec.dims[3]};
+    if (dims.empty() || (tokens && spec.dtype != GENC_I64)) {
+      error = "calibration runs the model on token ids from an empty cache and cannot fill "
+              "its input '" +
+              spec.name +
+              "'; calibrate a decoder export whose inputs are input_ids, attention_mask, "
+              "position_ids (int64) and past_key_values.*";
+      return std::nullopt;
+    }
+    genc_tensor *t = nullptr;
+    if (genc_tensor_create(spec.dtype, dims.data(), dims.size(), &t) != GENC_OK) {
+      error = genc_status_message();
+      return std::nullopt;
+    }
+    tensors.emplace_back(t);
+    auto *data = static_cast<int64_t *>(genc_tensor_data(t));
+    for (int64_t i = 0; tokens && i < length; ++i)
+      data[i] = name == "input_ids" ? ids[i] : name == "attention_mask" ? 1 : i;
+  }
+  return tensors;
+}
+
+} // namespace
+
+LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
+                                    const GraphOptions &graph) {
+  auto fail = [&](const llvm::Twine &message) {
+    llvm::errs() << "error: " << input << ": " << message << "\n";
+    return failure();
+  };
+  if (llvm::StringRef(graph.attentionRewrites).trim().empty())
+    return success();
+  std::string error;
+  auto rewrites = mlir::genc::parseAttentionRewrites(graph.attentionRewrites, error);
+  if (!rewrites)
+    return fail(error);
+  std::vector<AttentionLayer> layers = describeAttentionLayers(module);
+  std::vector<int64_t> groupsOf(layers.size(), 0);
+  std::string asked;
+  for (const mlir::genc::AttentionRewrite &rewrite : *rewrites) {
+    if (rewrite.kind != mlir::genc::AttentionRewrite::Kind::GroupedQuery ||
+        rewrite.method != mlir::genc::AttentionRewrite::GroupMethod::Calibrated)
+      continue;
+    asked = rewrite.text;
+    for (size_t layer = 0; layer < layers.size(); ++layer) {
+      int64_t heads = layers[layer].kvHeads;
+      // Layers the pass will refuse keep no calibration: it says why.
+      if (rewrite.appliesTo(layer) && rewrite.size < heads && heads % rewrite.size == 0)
+        groupsOf[layer] = rewrite.size;
+    }
+  }
+  if (asked.empty() || llvm::all_of(groupsOf, [](int64_t g) { return g == 0; }))
+    return success();
+  if (graph.calibrationIds.empty())
+    return fail("--attention=" + asked +
+                " fits each group's shared head on calibration text: give its token ids as "
+                "--calibration-ids FILE (whitespace-separated)");
+  std::optional<std::vector<int64_t>> ids = readTokenIds(graph.calibrationIds, error);
+  if (!ids)
+    return fail(error);
+  if (ids->size() < 2)
+    return fail("--calibration-ids " + graph.calibrationIds + " holds fewer than two tokens");
+
+  // The model as exported: its present.* outputs are every layer's keys
+  // and values.
+  GraphOptions exported;
+  std::optional<std::string> artifact = compiledArtifact(input, exported);
+  if (!artifact)
+    return failure();
+  genc_model *loaded = nullptr;
+  if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
+    return fail(genc_status_message());
+  std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
+  size_t numOutputs = genc_model_num_outputs(loaded);
+  auto outputIndex = [&](const std::string &name) -> std::optional<size_t> {
+    for (size_t k = 0; k < numOutputs; ++k)
+      if (name == genc_model_output_name(loaded, k))
+        return k;
+    return std::nullopt;
+  };
+  struct LayerFit {
+    size_t keyOutput, valueOutput;
+    GroupMoments keys, values;
+  };
+  std::vector<std::optional<LayerFit>> fits(layers.size());
+  for (size_t layer = 0; layer < layers.size(); ++layer) {
+    if (!groupsOf[layer])
+      continue;
+    std::string prefix = "present." + std::to_string(layer);
+    auto key = outputIndex(prefix + ".key"), value = outputIndex(prefix + ".value");
+    if (!key || !value)
+      return fail("--attention=" + asked + " reads layer " + std::to_string(layer) +
+                  "'s keys and values from the model's outputs " + prefix + ".key and " +
+                  prefix + ".value, and it has none: give the export with a KV cache");
+    const AttentionLayer &shape = layers[layer];
+    int64_t groups = groupsOf[layer], perGroup = shape.kvHeads / groups;
+    fits[layer].emplace();
+    fits[layer]->keyOutput = *key;
+    fits[layer]->valueOutput = *value;
+    fits[layer]->keys.init(groups, perGroup, shape.headSize);
+    fits[layer]->values.init(groups, perGroup, shape.valueSize);
+  }
+
+  const ::genc::runtime::EntryPoint &entry = loaded->main();
+  for (size_t start = 0; start + 1 < ids->size(); start += kCalibrationWindow) {
+    size_t end = std::min(ids->size(), start + kCalibrationWindow);
+    auto tensors =
+        windowInputs(entry, llvm::ArrayRef<int64_t>(*ids).slice(start, end - start), error);
+    if (!tensors)
+      return fail(error);
+    std::vector<const genc_tensor *> inputs;
+    for (const TensorPtr &t : *tensors)
+      inputs.push_back(t.get());
+    std::vector<genc_tensor *> raw(numOutputs, nullptr);
+    genc_status status = genc_model_run(loaded, inputs.data(), inputs.size(), raw.data());
+    std::vector<TensorPtr> outputs;
+    for (genc_tensor *t : raw)
+      outputs.emplace_back(t);
+    if (status != GENC_OK)
+      return fail("calibration run on ids " + std::to_string(start) + " to " +
+                  std::to_string(end) + ": " + genc_status_message());
+    int64_t positions = static_cast<int64_t>(end - start);
+    for (size_t layer = 0; layer < layers.size(); ++layer) {
+      if (!fits[layer])
+        continue;
+      for (auto [index, moments] : {std::pair{fits[layer]->keyOutput, &fits[layer]->keys},
+                                    std::pair{fits[layer]->valueOutput, &fits[layer]->values}}) {
+        genc_tensor *t = outputs[index].get();
+        const int64_t *dims = genc_tensor_dims(t);
+        if (genc_tensor_dtype(t) != GENC_F32 || genc_tensor_rank(t) != 4 || dims[0] != 1 ||
+            dims[1] != moments->groups * moments->perGroup || dims[2] != positions ||
+            dims[3] != moments->size)
+          return fail(std::string("the output ") + genc_model_output_name(loaded, index) +
+                      " is not the f32 [1, heads, positions, head size] of layer " +
+                      std::to_string(layer) + "'s attention; calibration cannot read it");
+        moments->add(static_cast<const float *>(genc_tensor_data(t)), positions);
+      }
+    }
+  }
+
+  MLIRContext *ctx = module.getContext();
+  Type f32 = Float32Type::get(ctx);
+  SmallVector<Attribute> entries;
+  for (size_t layer = 0; layer < layers.size(); ++layer) {
+    if (!fits[layer]) {
+      entries.push_back(UnitAttr::get(ctx));
+      continue;
+    }
+    auto dense = [&](ArrayRef<int64_t> shape, const std::vector<float> &values) {
+      return DenseElementsAttr::get(RankedTensorType::get(shape, f32), ArrayRef<float>(values));
+    };
+    const GroupMoments &k = fits[layer]->keys, &v = fits[layer]->values;
+    std::vector<float> keyMaps, keyMeans, valueMaps, valueMeans;
+    k.fit(keyMaps, keyMeans);
+    v.fit(valueMaps, valueMeans);
+    NamedAttribute fields[] = {
+        {StringAttr::get(ctx, "key_maps"),
+         dense({k.groups, k.perGroup, k.size, k.size}, keyMaps)},
+        {StringAttr::get(ctx, "value_maps"),
+         dense({v.groups, v.perGroup, v.size, v.size}, valueMaps)},
+        {StringAttr::get(ctx, "value_means"), dense({v.groups, v.perGroup, v.size}, valueMeans)}};
+    entries.push_back(DictionaryAttr::get(ctx, fields));
+  }
+  module->setAttr(mlir::genc::kCalibrationAttrName, ArrayAttr::get(ctx, entries));
+  return success();
+}
+
+} // namespace genc::driver

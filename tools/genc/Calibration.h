@@ -1,0 +1,44 @@
+//===- Calibration.h - fitting gqa:G:calibrated's shared heads --*- C++ -*-===//
+//
+// `--attention=gqa:G:calibrated` replaces each group of R adjacent KV heads
+// by one shared head that best reconstructs them on calibration text: the
+// principal subspace of the group's stacked keys (values), found by running
+// the model as exported on `--calibration-ids` and reading each layer's
+// keys and values from its `present.*` outputs. The fit goes to the module
+// as mlir::genc::kCalibrationAttrName for genc-rewrite-attention.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_TOOLS_GENC_CALIBRATION_H
+#define GENC_TOOLS_GENC_CALIBRATION_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace genc::driver {
+
+struct GraphOptions;
+
+/// Token positions per calibration run: the ids are cut into windows of
+/// this many (the last one shorter), each run from an empty cache.
+constexpr int64_t kCalibrationWindow = 256;
+
+/// For the layers `graph.attentionRewrites` converts with gqa:G:calibrated,
+/// fits their maps (running `input`, compiled as exported) and attaches
+/// them to `module`; nothing when no layer asks for it. Errors (no
+/// calibration ids, a model without present outputs, shapes that do not
+/// match its layers) are printed.
+mlir::LogicalResult calibrateGroupedQuery(mlir::ModuleOp module, llvm::StringRef input,
+                                          const GraphOptions &graph);
+
+/// The symmetric eigen-decomposition of the n × n row-major `matrix`
+/// (cyclic Jacobi): eigenvalues in decreasing order and, in the same
+/// order, the eigenvectors as the columns of `vectors` (row-major n × n).
+void symmetricEigen(std::vector<double> matrix, int64_t n, std::vector<double> &values,
+                    std::vector<double> &vectors);
+
+} // namespace genc::driver
+
+#endif

@@ -8,8 +8,9 @@
 #    1 layer, 4 heads: MHA) and the target (LLaMA-style, 4 layers, 8 query
 #    / 2 KV heads); with the KV-cache bytes per position and the attention
 #    FLOPs of a decode step at context 4096 from genc compile --report.
-#    gqa:G:calibrated fits its shared heads on models/fixtures/calibration.txt
-#    (--calibration-ids), which the held-out text does not overlap.
+#    gqa:G:grouped chooses its groups and gqa:G:calibrated fits its shared
+#    heads on models/fixtures/calibration.txt (--calibration-ids), which the
+#    held-out text does not overlap.
 # 2. attention alone - one decode step (1 query, N keys, 8 heads of 64) of
 #    an ONNX Attention-23 graph, dense and window:256, at N = 1k, 4k, 16k.
 # 3. a whole decode step - llama-long (models/zoo.py --long-context-model:
@@ -58,7 +59,7 @@ print(f\"{a['kv_cache_bytes_per_position'] / b['kv_cache_bytes_per_position']:.3
 printf '%-7s %-38s %9s %8s %10s %9s %10s\n' model rewrite perplexity change agreement "KV cache" "FLOPs@4k"
 for model in draft target; do
   onnx=$fixtures/$model-with-past.onnx
-  specs="gqa:2 gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4"
+  specs="gqa:2 gqa:2:grouped gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4"
   [ $model = target ] && specs="gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 \
     window:32,global:4 window:32@layers=0-1 window:32@layers=2-3 window:64,sinks:4,gqa:1"
   read -r dense _ <<< "$(score "$onnx" "")"

@@ -53,7 +53,8 @@ namespace {
 
 /// Rewrites the literature names that genc does not implement.
 constexpr llvm::StringLiteral kNotImplemented[] = {"bigbird", "lsh", "linear", "performer"};
-constexpr llvm::StringLiteral kKnown = "window:W, sinks:S, global:N, gqa:G[:mean|:calibrated]";
+constexpr llvm::StringLiteral kKnown =
+    "window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated]";
 
 std::optional<int64_t> parsePositive(StringRef text) {
   int64_t value;
@@ -120,14 +121,14 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       std::optional<int64_t> size = parsePositive(groups);
       if (!size)
         return fail("'gqa' takes the number of key/value heads to keep, as gqa:2 (gqa:1 is MQA)");
-      if (argument.contains(':') && method != "mean" && method != "calibrated")
-        return fail(method == "grouped"
-                        ? "genc does not implement the 'grouped' GQA conversion yet; it "
-                          "implements gqa:G:mean and gqa:G:calibrated"
-                        : "'" + method +
-                              "' is not a GQA conversion; use gqa:G, gqa:G:mean or "
-                              "gqa:G:calibrated");
+      if (argument.contains(':') && method != "mean" && method != "grouped" &&
+          method != "calibrated")
+        return fail("'" + method +
+                    "' is not a GQA conversion; use gqa:G (gqa:G:mean), gqa:G:grouped or "
+                    "gqa:G:calibrated");
       rewrite.kind = AttentionRewrite::Kind::GroupedQuery;
+      if (method == "grouped")
+        rewrite.method = AttentionRewrite::GroupMethod::Grouped;
       if (method == "calibrated")
         rewrite.method = AttentionRewrite::GroupMethod::Calibrated;
       rewrite.size = *size;
@@ -182,6 +183,8 @@ struct HeadGrouping {
   /// [G, R, D, D] maps and [G, R, D] means (kCalibrationAttrName); null
   /// for the mean, and means null for keys.
   DenseElementsAttr maps, means;
+  /// The heads each group averages (gqa:G:grouped); empty: adjacent ones.
+  SmallVector<SmallVector<int64_t>> members;
 };
 
 /// A [1, G, rows, cols] constant whose [0, g] entry is `entry(g)`.
@@ -197,22 +200,67 @@ Value perHeadConstant(OpBuilder &b, Location loc, Type elementType, int64_t coun
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
 }
 
+/// The sizes of `value` [B, H, S, D] with `heads` heads, dynamic ones read.
+SmallVector<OpFoldResult> sizesWithHeads(OpBuilder &b, Location loc, Value value, int64_t heads) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < 4; ++i)
+    sizes.push_back(i == 1 ? b.getIndexAttr(heads)
+                    : type.isDynamicDim(i)
+                        ? OpFoldResult(tensor::DimOp::create(b, loc, value, i).getResult())
+                        : b.getIndexAttr(type.getDimSize(i)));
+  return sizes;
+}
+
+/// [B, H, S, D] → [B, G, S, D]: group g the mean of the heads `members[g]`.
+Value averageChosenHeads(OpBuilder &b, Location loc, Value heads,
+                         ArrayRef<SmallVector<int64_t>> members) {
+  auto type = cast<RankedTensorType>(heads.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[1] = 1;
+  auto oneType = type.clone(shape);
+  SmallVector<OpFoldResult> sizes = sizesWithHeads(b, loc, heads, 1);
+  SmallVector<OpFoldResult> unit(4, b.getIndexAttr(1));
+  SmallVector<Value> groups;
+  for (ArrayRef<int64_t> group : members) {
+    Value sum;
+    for (int64_t head : group) {
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(head),
+                                           b.getIndexAttr(0), b.getIndexAttr(0)};
+      Value slice = tensor::ExtractSliceOp::create(b, loc, oneType, heads, offsets, sizes, unit);
+      sum = sum ? AddOp::create(b, loc, oneType, sum, slice).getResult() : slice;
+    }
+    auto scalarType = RankedTensorType::get({}, type.getElementType());
+    Value inverse = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(scalarType,
+                               b.getFloatAttr(type.getElementType(), 1.0 / group.size())));
+    groups.push_back(MulOp::create(b, loc, oneType, sum, inverse));
+  }
+  shape[1] = static_cast<int64_t>(members.size());
+  return ConcatOp::create(b, loc, type.clone(shape), groups, /*axis=*/1);
+}
+
+/// `value` [B, H, ...] with its heads taken in the order `heads`.
+Value gatherHeads(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> heads) {
+  auto indexType = RankedTensorType::get({static_cast<int64_t>(heads.size())}, b.getI64Type());
+  Value indices = arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(indexType, heads));
+  return GatherOp::create(b, loc, value.getType(), value, indices, b.getI64IntegerAttr(1));
+}
+
 /// [B, H, S, D] → [B, groups, S, D]: each group of H / groups adjacent
 /// heads combined as `grouping` says, from strided slices (member r of
 /// every group).
 Value combineHeads(OpBuilder &b, Location loc, Value heads, const HeadGrouping &grouping) {
+  if (!grouping.members.empty())
+    return averageChosenHeads(b, loc, heads, grouping.members);
   auto type = cast<RankedTensorType>(heads.getType());
   int64_t groups = grouping.groups, perGroup = type.getDimSize(1) / groups;
   int64_t size = type.getDimSize(3);
   SmallVector<int64_t> shape(type.getShape());
   shape[1] = groups;
   auto pooledType = type.clone(shape);
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t i = 0; i < 4; ++i)
-    sizes.push_back(i == 1 ? b.getIndexAttr(groups)
-                    : ShapedType::isDynamic(shape[i])
-                        ? OpFoldResult(tensor::DimOp::create(b, loc, heads, i).getResult())
-                        : b.getIndexAttr(shape[i]));
+  SmallVector<OpFoldResult> sizes = sizesWithHeads(b, loc, heads, groups);
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(perGroup),
                                        b.getIndexAttr(1), b.getIndexAttr(1)};
   Type element = type.getElementType();
@@ -458,7 +506,29 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
                               << "; choose G among " << divisors;
       }
       auto fn = op->getParentOfType<func::FuncOp>();
-      HeadGrouping keys{groups, {}, {}}, values{groups, {}, {}};
+      HeadGrouping keys{groups, {}, {}, {}}, values{groups, {}, {}, {}};
+      if (groupedQuery->method == AttentionRewrite::GroupMethod::Grouped) {
+        DictionaryAttr fitted = calibrationOf(layer);
+        auto chosen = fitted ? fitted.getAs<DenseIntElementsAttr>("groups") : nullptr;
+        if (!chosen)
+          return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
+                                << " has no calibration; genc compile chooses the groups on "
+                                   "the token ids of --calibration-ids";
+        SmallVector<int64_t> flat = llvm::to_vector(chosen.getValues<int64_t>());
+        SmallVector<int64_t> sorted = flat;
+        llvm::sort(sorted);
+        if (chosen.getType().getShape() != ArrayRef<int64_t>{groups, heads / groups} ||
+            llvm::any_of(llvm::enumerate(sorted),
+                         [](auto entry) { return entry.value() != int64_t(entry.index()); }))
+          return op.emitError() << "--attention=" << groupedQuery->text << ": the groups "
+                                << "chosen for layer " << layer << " are not " << groups
+                                << " groups of the layer's " << heads << " key/value heads";
+        for (int64_t g = 0; g < groups; ++g)
+          keys.members.push_back(SmallVector<int64_t>(
+              flat.begin() + g * (heads / groups), flat.begin() + (g + 1) * (heads / groups)));
+        values.members = keys.members;
+        regroupQueries(op, keys.members);
+      }
       if (groupedQuery->method == AttentionRewrite::GroupMethod::Calibrated) {
         DictionaryAttr fitted = calibrationOf(layer);
         if (!fitted)
@@ -534,6 +604,28 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
     auto rebuilt = MatMulOp::create(b, loc, outType, op.getResult(), outputMaps);
     auto shifted = AddOp::create(b, loc, outType, rebuilt, means);
     op.getResult().replaceAllUsesExcept(shifted, rebuilt);
+  }
+
+  /// With chosen groups, query heads move next to the others of their
+  /// group (the op maps query head p to KV head p / (Hq / G)) and outputs
+  /// move back: a permutation of heads either side of the attention.
+  void regroupQueries(AttentionOp op, ArrayRef<SmallVector<int64_t>> members) {
+    auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+    int64_t queryHeads = queryType.getDimSize(1),
+            kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);
+    int64_t perKV = queryHeads / kvHeads;
+    SmallVector<int64_t> order, inverse(queryHeads);
+    for (ArrayRef<int64_t> group : members)
+      for (int64_t kv : group)
+        for (int64_t j = 0; j < perKV; ++j)
+          order.push_back(kv * perKV + j);
+    for (auto [position, head] : llvm::enumerate(order))
+      inverse[head] = static_cast<int64_t>(position);
+    OpBuilder b(op);
+    op.getQueryMutable().assign(gatherHeads(b, op.getLoc(), op.getQuery(), order));
+    b.setInsertionPointAfter(op);
+    Value restored = gatherHeads(b, op.getLoc(), op.getResult(), inverse);
+    op.getResult().replaceAllUsesExcept(restored, restored.getDefiningOp());
   }
 
   ArrayAttr calibration;

@@ -60,3 +60,4 @@ module attributes {genc.attention_calibration = [{
     return %0 : tensor<?x2x?x2xf32>
   }
 }
+

@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <numeric>
 
@@ -146,6 +147,139 @@ struct GroupMoments {
   }
 };
 
+/// Per-head sums and the heads' inner products (summed over positions and
+/// the head's elements) of one layer's keys (or values): what choosing
+/// groups of heads to average needs.
+struct HeadMoments {
+  int64_t heads = 0, size = 0, count = 0;
+  std::vector<double> sum, gram; // H·D, H²
+
+  void init(int64_t h, int64_t d) {
+    heads = h, size = d;
+    sum.assign(h * d, 0.0);
+    gram.assign(h * h, 0.0);
+  }
+
+  void add(const float *data, int64_t positions) {
+    for (int64_t t = 0; t < positions; ++t)
+      for (int64_t a = 0; a < heads; ++a) {
+        const float *x = data + (a * positions + t) * size;
+        for (int64_t d = 0; d < size; ++d)
+          sum[a * size + d] += x[d];
+        for (int64_t b = a; b < heads; ++b) {
+          const float *y = data + (b * positions + t) * size;
+          double dot = 0;
+          for (int64_t d = 0; d < size; ++d)
+            dot += double(x[d]) * y[d];
+          gram[a * heads + b] += dot;
+        }
+      }
+    count += positions;
+  }
+
+  /// The heads' covariances (centred inner products), H × H.
+  std::vector<double> covariance() const {
+    std::vector<double> c(heads * heads);
+    for (int64_t a = 0; a < heads; ++a)
+      for (int64_t b = a; b < heads; ++b) {
+        double means = 0;
+        for (int64_t d = 0; d < size; ++d)
+          means += sum[a * size + d] / count * (sum[b * size + d] / count);
+        c[a * heads + b] = c[b * heads + a] = gram[a * heads + b] / count - means;
+      }
+    return c;
+  }
+};
+
+/// The partition of `heads` heads into groups of `perGroup` whose means
+/// lose the least, the loss of a group being the squared distance of its
+/// heads from their mean (Σ C_hh − Σ C_ab / R), keys and values each
+/// divided by their total variance. Every partition is tried when there
+/// are at most a million; else each group takes the lowest unassigned
+/// head and the heads that add least to its loss.
+std::vector<int64_t> chooseGroups(const std::vector<double> &keys,
+                                  const std::vector<double> &values, int64_t heads,
+                                  int64_t perGroup) {
+  double keyTotal = 0, valueTotal = 0;
+  for (int64_t h = 0; h < heads; ++h)
+    keyTotal += keys[h * heads + h], valueTotal += values[h * heads + h];
+  std::vector<double> c(heads * heads);
+  for (int64_t i = 0; i < heads * heads; ++i)
+    c[i] = keys[i] / std::max(keyTotal, 1e-30) + values[i] / std::max(valueTotal, 1e-30);
+  auto loss = [&](const std::vector<int64_t> &group) {
+    double diagonal = 0, all = 0;
+    for (int64_t a : group) {
+      diagonal += c[a * heads + a];
+      for (int64_t b : group)
+        all += c[a * heads + b];
+    }
+    return diagonal - all / group.size();
+  };
+  double partitions = 1; // heads! / (perGroup!^G G!)
+  for (int64_t left = heads; left > 0; left -= perGroup)
+    for (int64_t k = 1; k < perGroup; ++k)
+      partitions *= double(left - k) / k;
+  std::vector<int64_t> best, current;
+  std::vector<bool> used(heads, false);
+  double bestLoss = 1e300;
+  if (partitions <= 1e6) {
+    // The next group starts at the lowest unassigned head (each partition
+    // once) and takes members above it in increasing order.
+    std::function<void(double)> search = [&](double sofar) {
+      int64_t first = std::find(used.begin(), used.end(), false) - used.begin();
+      if (first == heads) {
+        if (sofar < bestLoss)
+          bestLoss = sofar, best = current;
+        return;
+      }
+      std::vector<int64_t> group = {first};
+      std::function<void(int64_t)> extend = [&](int64_t from) {
+        if (static_cast<int64_t>(group.size()) == perGroup) {
+          for (int64_t h : group)
+            used[h] = true, current.push_back(h);
+          search(sofar + loss(group));
+          for (int64_t h : group)
+            used[h] = false, current.pop_back();
+          return;
+        }
+        for (int64_t h = from; h < heads; ++h)
+          if (!used[h]) {
+            group.push_back(h);
+            extend(h + 1);
+            group.pop_back();
+          }
+      };
+      used[first] = true;
+      extend(first + 1);
+      used[first] = false;
+    };
+    search(0);
+    return best;
+  }
+  for (int64_t first = 0; first < heads; ++first) {
+    if (used[first])
+      continue;
+    std::vector<int64_t> group = {first};
+    used[first] = true;
+    while (static_cast<int64_t>(group.size()) < perGroup) {
+      int64_t pick = -1;
+      double pickLoss = 1e300;
+      for (int64_t h = 0; h < heads; ++h) {
+        if (used[h])
+          continue;
+        group.push_back(h);
+        if (double l = loss(group); l < pickLoss)
+          pickLoss = l, pick = h;
+        group.pop_back();
+      }
+      group.push_back(pick);
+      used[pick] = true;
+    }
+    best.insert(best.end(), group.begin(), group.end());
+  }
+  return best;
+}
+
 /// The export's inputs for one window of `ids` from an empty cache.
 std::optional<std::vector<TensorPtr>> windowInputs(const ::genc::runtime::EntryPoint &entry,
                                                    llvm::ArrayRef<int64_t> ids,
@@ -197,25 +331,29 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
   if (!rewrites)
     return fail(error);
   std::vector<AttentionLayer> layers = describeAttentionLayers(module);
+  using Method = mlir::genc::AttentionRewrite::GroupMethod;
   std::vector<int64_t> groupsOf(layers.size(), 0);
+  std::vector<Method> methodOf(layers.size(), Method::Mean);
   std::string asked;
   for (const mlir::genc::AttentionRewrite &rewrite : *rewrites) {
     if (rewrite.kind != mlir::genc::AttentionRewrite::Kind::GroupedQuery ||
-        rewrite.method != mlir::genc::AttentionRewrite::GroupMethod::Calibrated)
+        rewrite.method == Method::Mean)
       continue;
     asked = rewrite.text;
     for (size_t layer = 0; layer < layers.size(); ++layer) {
       int64_t heads = layers[layer].kvHeads;
       // Layers the pass will refuse keep no calibration: it says why.
-      if (rewrite.appliesTo(layer) && rewrite.size < heads && heads % rewrite.size == 0)
+      if (rewrite.appliesTo(layer) && rewrite.size < heads && heads % rewrite.size == 0) {
         groupsOf[layer] = rewrite.size;
+        methodOf[layer] = rewrite.method;
+      }
     }
   }
   if (asked.empty() || llvm::all_of(groupsOf, [](int64_t g) { return g == 0; }))
     return success();
   if (graph.calibrationIds.empty())
     return fail("--attention=" + asked +
-                " fits each group's shared head on calibration text: give its token ids as "
+                " fits its groups' shared heads on calibration text: give its token ids as "
                 "--calibration-ids FILE (whitespace-separated)");
   std::optional<std::vector<int64_t>> ids = readTokenIds(graph.calibrationIds, error);
   if (!ids)
@@ -242,7 +380,8 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
   };
   struct LayerFit {
     size_t keyOutput, valueOutput;
-    GroupMoments keys, values;
+    GroupMoments keys, values;      // gqa:G:calibrated
+    HeadMoments keyHeads, valueHeads; // gqa:G:grouped
   };
   std::vector<std::optional<LayerFit>> fits(layers.size());
   for (size_t layer = 0; layer < layers.size(); ++layer) {
@@ -259,8 +398,13 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
     fits[layer].emplace();
     fits[layer]->keyOutput = *key;
     fits[layer]->valueOutput = *value;
-    fits[layer]->keys.init(groups, perGroup, shape.headSize);
-    fits[layer]->values.init(groups, perGroup, shape.valueSize);
+    if (methodOf[layer] == Method::Calibrated) {
+      fits[layer]->keys.init(groups, perGroup, shape.headSize);
+      fits[layer]->values.init(groups, perGroup, shape.valueSize);
+    } else {
+      fits[layer]->keyHeads.init(shape.kvHeads, shape.headSize);
+      fits[layer]->valueHeads.init(shape.kvHeads, shape.valueSize);
+    }
   }
 
   const ::genc::runtime::EntryPoint &entry = loaded->main();
@@ -285,17 +429,22 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
     for (size_t layer = 0; layer < layers.size(); ++layer) {
       if (!fits[layer])
         continue;
-      for (auto [index, moments] : {std::pair{fits[layer]->keyOutput, &fits[layer]->keys},
-                                    std::pair{fits[layer]->valueOutput, &fits[layer]->values}}) {
+      const AttentionLayer &shape = layers[layer];
+      for (bool isKey : {true, false}) {
+        size_t index = isKey ? fits[layer]->keyOutput : fits[layer]->valueOutput;
+        int64_t size = isKey ? shape.headSize : shape.valueSize;
         genc_tensor *t = outputs[index].get();
         const int64_t *dims = genc_tensor_dims(t);
         if (genc_tensor_dtype(t) != GENC_F32 || genc_tensor_rank(t) != 4 || dims[0] != 1 ||
-            dims[1] != moments->groups * moments->perGroup || dims[2] != positions ||
-            dims[3] != moments->size)
+            dims[1] != shape.kvHeads || dims[2] != positions || dims[3] != size)
           return fail(std::string("the output ") + genc_model_output_name(loaded, index) +
                       " is not the f32 [1, heads, positions, head size] of layer " +
                       std::to_string(layer) + "'s attention; calibration cannot read it");
-        moments->add(static_cast<const float *>(genc_tensor_data(t)), positions);
+        auto *data = static_cast<const float *>(genc_tensor_data(t));
+        if (methodOf[layer] == Method::Calibrated)
+          (isKey ? fits[layer]->keys : fits[layer]->values).add(data, positions);
+        else
+          (isKey ? fits[layer]->keyHeads : fits[layer]->valueHeads).add(data, positions);
       }
     }
   }
@@ -311,6 +460,17 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
     auto dense = [&](ArrayRef<int64_t> shape, const std::vector<float> &values) {
       return DenseElementsAttr::get(RankedTensorType::get(shape, f32), ArrayRef<float>(values));
     };
+    if (methodOf[layer] == Method::Grouped) {
+      int64_t heads = layers[layer].kvHeads, groups = groupsOf[layer];
+      std::vector<int64_t> chosen =
+          chooseGroups(fits[layer]->keyHeads.covariance(), fits[layer]->valueHeads.covariance(),
+                       heads, heads / groups);
+      auto type = RankedTensorType::get({groups, heads / groups}, IntegerType::get(ctx, 64));
+      NamedAttribute field(StringAttr::get(ctx, "groups"),
+                           DenseIntElementsAttr::get(type, ArrayRef<int64_t>(chosen)));
+      entries.push_back(DictionaryAttr::get(ctx, {field}));
+      continue;
+    }
     const GroupMoments &k = fits[layer]->keys, &v = fits[layer]->values;
     std::vector<float> keyMaps, keyMeans, valueMaps, valueMeans;
     k.fit(keyMaps, keyMeans);

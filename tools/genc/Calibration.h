@@ -2,10 +2,12 @@
 //
 // `--attention=gqa:G:calibrated` replaces each group of R adjacent KV heads
 // by one shared head that best reconstructs them on calibration text: the
-// principal subspace of the group's stacked keys (values), found by running
-// the model as exported on `--calibration-ids` and reading each layer's
-// keys and values from its `present.*` outputs. The fit goes to the module
-// as mlir::genc::kCalibrationAttrName for genc-rewrite-attention.
+// principal subspace of the group's stacked keys (values).
+// `gqa:G:grouped` averages groups of heads chosen on calibration text: the
+// partition whose means lose least. Both run the model as exported on
+// `--calibration-ids` and read each layer's keys and values from its
+// `present.*` outputs. What they find goes to the module as
+// mlir::genc::kCalibrationAttrName for genc-rewrite-attention.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,8 +27,8 @@ struct GraphOptions;
 /// this many (the last one shorter), each run from an empty cache.
 constexpr int64_t kCalibrationWindow = 256;
 
-/// For the layers `graph.attentionRewrites` converts with gqa:G:calibrated,
-/// fits their maps (running `input`, compiled as exported) and attaches
+/// For the layers `graph.attentionRewrites` converts with gqa:G:calibrated
+/// or gqa:G:grouped, fits their maps or chooses their groups (running `input`, compiled as exported) and attaches
 /// them to `module`; nothing when no layer asks for it. Errors (no
 /// calibration ids, a model without present outputs, shapes that do not
 /// match its layers) are printed.

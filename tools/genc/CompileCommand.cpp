@@ -215,12 +215,13 @@ int ::genc::driver::runCompile(int argc, char **argv) {
 ::genc::driver::AttentionRewritesOption::AttentionRewritesOption(cl::OptionCategory &category)
     : spec("attention",
            cl::desc("Rewrite attention layers (approximate unless the model was trained that "
-                    "way): window:W, sinks:S, global:N, gqa:G[:mean|:calibrated], "
+                    "way): window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated], "
                     "comma-separated, each optionally @layers=L-M+N (docs/cli.md)"),
            cl::value_desc("spec"), cl::cat(category)),
       calibrationIds("calibration-ids",
-                     cl::desc("Token ids (whitespace-separated) that gqa:G:calibrated fits "
-                              "each group's shared key/value head on"),
+                     cl::desc("Token ids (whitespace-separated) on which gqa:G:grouped "
+                              "chooses its groups and gqa:G:calibrated fits its shared "
+                              "key/value heads"),
                      cl::value_desc("file"), cl::cat(category)) {}
 
 bool ::genc::driver::checkAttentionRewrites(StringRef spec) {

@@ -57,9 +57,9 @@ int genc::driver::runGenerate(int argc, char **argv) {
                  << generatorOptionsHelp()
                  << "\nCompiling an ONNX model:\n\n"
                     "  --attention=<spec>              Rewrite its attention layers (approximate): "
-                    "window:W, sinks:S, global:N, gqa:G[:mean|:calibrated] (genc compile "
+                    "window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated] (genc compile "
                     "--help)\n"
-                    "  --calibration-ids=<file>        Token ids gqa:G:calibrated fits on "
+                    "  --calibration-ids=<file>        Token ids gqa:G:grouped and :calibrated fit on "
                     "(whitespace-separated)\n"
                  << "\nDiagnostics:\n\n"
                     "  --quiet                         Show no progress on stderr (shown only "

@@ -4,7 +4,8 @@
 //
 //   SPEC    := ITEM (',' ITEM)*
 //   ITEM    := REWRITE ('@layers=' RANGES)?
-//   REWRITE := 'window:' W | 'sinks:' S | 'global:' N | 'gqa:' G (':mean' | ':calibrated')?
+//   REWRITE := 'window:' W | 'sinks:' S | 'global:' N
+//            | 'gqa:' G (':mean' | ':grouped' | ':calibrated')?
 //   RANGES  := RANGE ('+' RANGE)*        RANGE := L | L '-' L (inclusive)
 //
 // An item without `@layers=` applies to every layer. Parsing checks the
@@ -38,8 +39,9 @@ struct AttentionRewrite {
   };
   /// How a GroupedQuery rewrite makes a group's shared K/V head.
   enum class GroupMethod {
-    Mean,      ///< the mean of the group's heads
-    Calibrated ///< fitted on calibration text (kCalibrationAttrName)
+    Mean,       ///< the mean of a group of adjacent heads
+    Grouped,    ///< the mean of a group chosen on calibration text
+    Calibrated  ///< fitted on calibration text (kCalibrationAttrName)
   };
   Kind kind;
   int64_t size;
@@ -63,7 +65,12 @@ struct AttentionRewrite {
 ///                             transpose
 ///   value_means [G, R, Dv]    the members' mean values, subtracted before
 ///                             and added back after
-/// for G groups of R adjacent KV heads. genc-rewrite-attention removes it.
+/// for G groups of R adjacent KV heads; for `gqa:G:grouped`, a dictionary
+/// of
+///   groups      [G, R] (i64)  the KV heads each group averages: a
+///                             partition of the heads, chosen on
+///                             calibration text
+/// genc-rewrite-attention removes the attribute.
 constexpr llvm::StringLiteral kCalibrationAttrName = "genc.attention_calibration";
 
 /// Parses SPEC; on a malformed one returns nothing and sets `error` to a

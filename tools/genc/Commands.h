@@ -29,6 +29,7 @@ void registerCompileDebugOptions();
 
 /// Graph transforms applied after cleanup, before lowering.
 struct CompileReport;
+struct AttentionSearchOptions;
 
 struct GraphOptions {
   /// The artifact a runtime session drives (`genc compile
@@ -54,6 +55,9 @@ struct GraphOptions {
   /// costs before and after the rewrites, the passes that ran); null for
   /// none. Not owned.
   CompileReport *report = nullptr;
+  /// `genc compile --max-ppl-increase`: choose attentionRewrites by
+  /// measuring candidates (AttentionSearch.h); null for none. Not owned.
+  const AttentionSearchOptions *search = nullptr;
 };
 
 /// Whether `--attention=spec` parses (an empty one does); prints why not.

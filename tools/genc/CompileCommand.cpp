@@ -1,5 +1,6 @@
 //===- CompileCommand.cpp - `genc compile` ---------------------------------===//
 
+#include "AttentionSearch.h"
 #include "Calibration.h"
 #include "CompileReport.h"
 #include "Commands.h"
@@ -149,6 +150,20 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                                  cl::desc("The context length the report costs a decode step "
                                           "(and a prefill) at (default 4096)"),
                                  cl::init(4096), cl::cat(io));
+  cl::opt<std::string> maxPplIncrease(
+      "max-ppl-increase",
+      cl::desc("Choose the attention rewrites: the most aggressive per-layer windows (and, "
+               "with --calibration-ids, calibrated GQA) whose perplexity on --eval-ids stays "
+               "within P percent of the model's"),
+      cl::value_desc("P"), cl::cat(codegen));
+  cl::opt<std::string> evalIds("eval-ids",
+                               cl::desc("Token ids (whitespace-separated) --max-ppl-increase "
+                                        "measures perplexity on"),
+                               cl::value_desc("file"), cl::cat(codegen));
+  cl::opt<int64_t> evalContext("eval-context",
+                               cl::desc("Perplexity windows of --max-ppl-increase, and the "
+                                        "context its costs are counted at (default 1024)"),
+                               cl::init(1024), cl::cat(codegen));
   cl::list<std::string> profileInputs(
       "profile-input",
       cl::desc("Run the compiled model on these inputs (NAME=FILE.npy|.pb, comma-separated; "
@@ -164,6 +179,22 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   if (reportContext < 1) {
     llvm::errs() << "error: --report-context must be at least 1\n";
     return 1;
+  }
+  ::genc::driver::AttentionSearchOptions search;
+  if (!maxPplIncrease.empty()) {
+    llvm::StringRef budget = llvm::StringRef(maxPplIncrease).trim();
+    budget.consume_back("%");
+    if (budget.getAsDouble(search.maxIncreasePercent) || search.maxIncreasePercent <= 0) {
+      llvm::errs() << "error: --max-ppl-increase takes a positive percentage, as 5 or 5%\n";
+      return 1;
+    }
+    if (!attention.spec.empty() || evalIds.empty() || evalContext < 32) {
+      llvm::errs() << "error: --max-ppl-increase chooses the rewrites itself: give --eval-ids "
+                      "FILE (and --eval-context of at least 32), not --attention\n";
+      return 1;
+    }
+    search.evalIds = evalIds;
+    search.context = evalContext;
   }
   if (!profileInputs.empty() && (reportPath.empty() || emit != Emit::SharedLibrary)) {
     llvm::errs() << "error: --profile-input times a shared library for the report: give "
@@ -192,6 +223,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   report.context = reportContext;
   if (!reportPath.empty())
     graph.report = &report;
+  if (!maxPplIncrease.empty())
+    graph.search = &search;
   if (!encoder.empty()) {
     if (kvCache.getNumOccurrences() && !graph.forSession) {
       llvm::errs() << "error: --encoder compiles an encoder-decoder for runtime sessions; "
@@ -498,13 +531,25 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return 1;
   if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph)))
     return 1;
-  if (failed(raiseKnownPatterns(**module, graph)) ||
-      failed(::genc::driver::calibrateGroupedQuery(**module, input, graph)) ||
-      failed(rewriteAttention(**module, graph)))
+  if (failed(raiseKnownPatterns(**module, graph)))
+    return 1;
+  // --max-ppl-increase chooses the rewrites, compiling and scoring candidates.
+  GraphOptions rewritten = graph;
+  if (graph.search) {
+    std::optional<std::string> spec =
+        ::genc::driver::searchAttentionRewrites(**module, input, graph, *graph.search);
+    if (!spec)
+      return 1;
+    rewritten.attentionRewrites = *spec;
+    if (graph.report)
+      graph.report->rewrites = *spec;
+  }
+  if (failed(::genc::driver::calibrateGroupedQuery(**module, input, rewritten)) ||
+      failed(rewriteAttention(**module, rewritten)))
     return 1;
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
-                                                             graph)));
+                                                             rewritten)));
   progress.beginPhase("lowering");
   mlir::genc::CPUTargetOptions target = options;
   if (graph.report)

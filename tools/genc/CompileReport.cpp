@@ -184,6 +184,14 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
           perPosition * visible};
 }
 
+} // namespace
+
+int64_t decodeCacheBytesRead(const AttentionLayer &layer, int64_t context) {
+  return stepCost(layer, context).cacheBytesRead;
+}
+
+namespace {
+
 /// Query and output bytes of one position.
 int64_t queryBytes(const AttentionLayer &layer) {
   return layer.queryHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;

@@ -33,6 +33,9 @@ struct AttentionLayer {
 /// The self-attention layers of @main (genc-rewrite-attention's numbering).
 std::vector<AttentionLayer> describeAttentionLayers(mlir::ModuleOp module);
 
+/// KV-cache bytes a decode step of `layer` reads at `context` positions.
+int64_t decodeCacheBytesRead(const AttentionLayer &layer, int64_t context);
+
 /// The matmuls with a weight operand that one group of the model holds.
 struct MatmulGroup {
   int64_t count = 0;

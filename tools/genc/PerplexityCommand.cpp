@@ -1,10 +1,7 @@
 //===- PerplexityCommand.cpp - `genc perplexity` ---------------------------===//
 //
-// Strided sliding-window perplexity, as Hugging Face computes it: windows
-// of --context tokens start at 0, S, 2S, ... until one reaches the last
-// token; the first window scores every token after its first, each later
-// window only the tokens no earlier window scored. Token t is scored with
-// the logits at position t − 1 of its window.
+// Strided sliding-window perplexity, as Hugging Face computes it
+// (Scoring.h), optionally with top-1 agreement against another model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +9,7 @@
 #include "Inputs.h"
 #include "Help.h"
 #include "Progress.h"
+#include "Scoring.h"
 
 #include "generator/Generator.h"
 #include "tokenizer/Tokenizer.h"
@@ -30,14 +28,6 @@ namespace cl = llvm::cl;
 using genc::runtime::Error;
 
 namespace {
-
-/// −log p(target) under softmax(logits), in double.
-double negativeLogLikelihood(std::span<const float> logits, int64_t target) {
-  double max = *std::max_element(logits.begin(), logits.end()), sum = 0;
-  for (float l : logits)
-    sum += std::exp(double(l) - max);
-  return max + std::log(sum) - double(logits[target]);
-}
 
 std::string readFile(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
@@ -154,44 +144,12 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                     modelPath + " one of " + std::to_string(session.vocabSize()));
     }
 
-    const int64_t step = stride ? int64_t(stride) : int64_t(context);
-    // Windows start at 0, step, 2 step, ... until one reaches the last token.
-    const int64_t windows = n <= context ? 1 : 1 + (n - context + step - 1) / step;
     Progress &progress = Progress::get();
-    int64_t windowsDone = 0;
-    progress.reportCount("scored windows", 0, windows);
-    double nll = 0;
-    int64_t scored = 0, scoredEnd = 1; // tokens before scoredEnd are scored or the first
-    int64_t agreed = 0;                // positions whose most likely tokens agree
-    for (int64_t begin = 0;; begin += step) {
-      int64_t end = std::min(begin + int64_t(context), n);
-      std::vector<int64_t> window(tokens.begin() + begin, tokens.begin() + end);
-      std::vector<float> logits = session.scoreAll(window);
-      std::vector<float> referenceLogits;
-      if (reference.session)
-        referenceLogits = reference.session->scoreAll(window);
-      const int64_t vocab = session.vocabSize();
-      auto mostLikely = [&](const std::vector<float> &all, int64_t position) {
-        const float *row = all.data() + position * vocab;
-        return std::max_element(row, row + vocab) - row;
-      };
-      for (int64_t t = std::max(scoredEnd, begin + 1); t < end; ++t) {
-        if (tokens[t] >= vocab)
-          throw Error("token id " + std::to_string(tokens[t]) + " is outside the model's "
-                      "vocabulary of " + std::to_string(vocab));
-        nll += negativeLogLikelihood({logits.data() + (t - 1 - begin) * vocab, size_t(vocab)},
-                                     tokens[t]);
-        if (reference.session)
-          agreed += mostLikely(logits, t - 1 - begin) == mostLikely(referenceLogits, t - 1 - begin);
-        ++scored;
-      }
-      scoredEnd = end;
-      progress.reportCount("scored windows", ++windowsDone, windows);
-      if (end == n)
-        break;
-    }
-    double perplexity = std::exp(nll / scored);
-    double agreement = double(agreed) / double(scored);
+    PerplexityScore score = scorePerplexity(
+        session, reference.session.get(), tokens, context, stride,
+        [&](int64_t done, int64_t windows) { progress.reportCount("scored windows", done, windows); });
+    double nll = score.nll, perplexity = score.perplexity(), agreement = score.agreement();
+    int64_t scored = score.scored;
     if (format == Format::Json) {
       llvm::json::Object result{{"tokens", n},
                                 {"scored_tokens", scored},

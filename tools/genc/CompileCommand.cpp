@@ -138,7 +138,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::desc("Lower f32 attention to loops that materialise the scores instead of the fused "
                "kernel (to compare the two)"),
       cl::cat(codegen));
-  AttentionRewritesOption attention(codegen);
+  cl::OptionCategory &rewrites = attentionRewritesCategory();
+  AttentionRewritesOption attention(rewrites);
   cl::opt<std::string> reportPath(
       "report",
       cl::desc("Write what the model costs per layer (FLOPs and bytes per decode step and "
@@ -155,15 +156,15 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::desc("Choose the attention rewrites: the most aggressive per-layer windows (and, "
                "with --calibration-ids, calibrated GQA) whose perplexity on --eval-ids stays "
                "within P percent of the model's"),
-      cl::value_desc("P"), cl::cat(codegen));
+      cl::value_desc("P"), cl::cat(rewrites));
   cl::opt<std::string> evalIds("eval-ids",
                                cl::desc("Token ids (whitespace-separated) --max-ppl-increase "
                                         "measures perplexity on"),
-                               cl::value_desc("file"), cl::cat(codegen));
+                               cl::value_desc("file"), cl::cat(rewrites));
   cl::opt<int64_t> evalContext("eval-context",
                                cl::desc("Perplexity windows of --max-ppl-increase, and the "
                                         "context its costs are counted at (default 1024)"),
-                               cl::init(1024), cl::cat(codegen));
+                               cl::init(1024), cl::cat(rewrites));
   cl::list<std::string> profileInputs(
       "profile-input",
       cl::desc("Run the compiled model on these inputs (NAME=FILE.npy|.pb, comma-separated; "

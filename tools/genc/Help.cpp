@@ -19,6 +19,11 @@ cl::OptionCategory &codeGenerationCategory() {
   return category;
 }
 
+cl::OptionCategory &attentionRewritesCategory() {
+  static cl::OptionCategory category("Attention rewrites");
+  return category;
+}
+
 cl::OptionCategory &executionCategory() {
   static cl::OptionCategory category("Execution");
   return category;
@@ -42,9 +47,9 @@ void addToCategory(llvm::ArrayRef<llvm::StringRef> names, cl::OptionCategory &ca
 }
 
 void hideOtherOptions() {
-  const cl::OptionCategory *ours[] = {&inputOutputCategory(), &codeGenerationCategory(),
-                                      &executionCategory(), &scoringCategory(),
-                                      &diagnosticsCategory()};
+  const cl::OptionCategory *ours[] = {&inputOutputCategory(),       &codeGenerationCategory(),
+                                      &attentionRewritesCategory(), &executionCategory(),
+                                      &scoringCategory(),           &diagnosticsCategory()};
   for (auto &entry : cl::getRegisteredOptions()) {
     cl::Option *option = entry.second;
     bool shown = llvm::any_of(option->Categories, [&](const cl::OptionCategory *category) {

@@ -20,6 +20,8 @@ namespace genc::driver {
 llvm::cl::OptionCategory &inputOutputCategory();
 /// How the model becomes code (optimisation, target CPU, KV cache).
 llvm::cl::OptionCategory &codeGenerationCategory();
+/// Approximate attention rewrites and what they are fitted and chosen on.
+llvm::cl::OptionCategory &attentionRewritesCategory();
 /// How a compiled model runs (threads, repetitions).
 llvm::cl::OptionCategory &executionCategory();
 /// How text is scored (`genc perplexity`'s windows).

@@ -86,7 +86,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                          cl::cat(io));
   cl::opt<unsigned> threads("threads", cl::desc("Threads (default 0: every CPU allowed)"),
                             cl::init(0), cl::cat(executionCategory()));
-  AttentionRewritesOption attention(codeGenerationCategory());
+  AttentionRewritesOption attention(attentionRewritesCategory());
   registerCompileDebugOptions(); // a .onnx model compiles first
   Progress::registerQuietOption();
   hideOtherOptions();

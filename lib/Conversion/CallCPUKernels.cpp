@@ -17,11 +17,11 @@ namespace mlir::genc {
 } // namespace mlir::genc
 
 using namespace mlir;
+using genc::kAttentionKernel;
+using genc::kMatmulKernel;
 
 namespace {
 
-constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
-constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
 constexpr StringLiteral kIndexErrorKernel = "genc_index_error";
 /// The artifact's table of index checks: "<id> <message>" lines.
 constexpr StringLiteral kChecksSymbol = "genc_checks";

@@ -31,10 +31,8 @@ namespace {
 constexpr StringLiteral kMarkFunction = "genc_profile_mark";
 constexpr StringLiteral kTagPrefix = "genc.family:";
 
-/// Location tags as kernels.h numbers the families.
-constexpr StringLiteral kFamilyTags[GENC_OP_FAMILIES] = {
-    "matmul",        "attention", "norms and reductions", "softmax", "elementwise",
-    "data movement", "other"};
+/// Location tags as kernels.h numbers and names the families.
+constexpr StringLiteral kFamilyTags[GENC_OP_FAMILIES] = {GENC_OP_FAMILY_NAMES};
 
 /// The family of a genc op, or nullopt for control flow and checks (their
 /// regions hold ops of their own families).
@@ -114,9 +112,9 @@ int64_t familyOfLoweredOp(Operation *op) {
   if (std::optional<int64_t> family = familyOfLocation(op->getLoc()))
     return *family;
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    if (call.getCallee().contains("matmul"))
+    if (call.getCallee() == genc::kMatmulKernel)
       return GENC_FAMILY_MATMUL;
-    if (call.getCallee().contains("attention"))
+    if (call.getCallee() == genc::kAttentionKernel)
       return GENC_FAMILY_ATTENTION;
   }
   if (isa<memref::CopyOp, linalg::CopyOp, linalg::TransposeOp>(op))

@@ -85,7 +85,8 @@ static constexpr const char *kLowerToLLVM =
 /// for @main, then `entry <name>` and the same lines for each other entry
 /// point, then
 ///   session              (compiled for a runtime session, `genc.session`)
-/// and, once the weights are laid out, the lines of describeWeights.
+/// and, once the weights are laid out, the lines of describeWeights (and
+/// `profile op-families` for code that marks its op families).
 static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   std::string text = "genc-signature 4\n";
   llvm::raw_string_ostream os(text);
@@ -221,6 +222,10 @@ LogicalResult genc::lowerToLLVMDialect(ModuleOp module, const CPUTargetOptions &
   if (failed(weights))
     return module.emitError() << error;
   signature += describeWeights(*weights);
+  // Profiled code reads genc_context's `profile`: a runtime that does not
+  // know the line (and so the field) must refuse the artifact.
+  if (options.profileOpFamilies)
+    signature += "profile op-families\n";
   module->setAttr("genc.signature", StringAttr::get(ctx, signature));
 
   // tensor.concat has no bufferization: decompose it into insert_slices.

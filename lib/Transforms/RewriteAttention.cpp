@@ -187,17 +187,23 @@ struct HeadGrouping {
   SmallVector<SmallVector<int64_t>> members;
 };
 
-/// A [1, G, rows, cols] constant whose [0, g] entry is `entry(g)`.
+/// A [1, G, rows, cols] constant of `elementType` (a float type) whose
+/// [0, g, i, j] entry is `entry(g, i, j)`, rounded to it.
 Value perHeadConstant(OpBuilder &b, Location loc, Type elementType, int64_t count, int64_t rows,
                       int64_t cols, llvm::function_ref<float(int64_t, int64_t, int64_t)> entry) {
-  SmallVector<float> values;
+  const llvm::fltSemantics &semantics = cast<FloatType>(elementType).getFloatSemantics();
+  SmallVector<APFloat> values;
   values.reserve(count * rows * cols);
   for (int64_t g = 0; g < count; ++g)
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j)
-        values.push_back(entry(g, i, j));
+      for (int64_t j = 0; j < cols; ++j) {
+        APFloat value(entry(g, i, j));
+        bool losesInfo;
+        (void)value.convert(semantics, APFloat::rmNearestTiesToEven, &losesInfo);
+        values.push_back(value);
+      }
   auto type = RankedTensorType::get({1, count, rows, cols}, elementType);
-  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
 }
 
 /// The sizes of `value` [B, H, S, D] with `heads` heads, dynamic ones read.
@@ -506,6 +512,14 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
                               << "; choose G among " << divisors;
       }
       auto fn = op->getParentOfType<func::FuncOp>();
+      auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+      if (groupedQuery->method != AttentionRewrite::GroupMethod::Mean &&
+          (queryType.isDynamicDim(1) || queryType.isDynamicDim(3) ||
+           cast<RankedTensorType>(op.getType()).isDynamicDim(3) ||
+           !isa<FloatType>(queryType.getElementType())))
+        return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
+                              << " needs float queries with a static number of heads and "
+                                 "static head sizes";
       HeadGrouping keys{groups, {}, {}, {}}, values{groups, {}, {}, {}};
       if (groupedQuery->method == AttentionRewrite::GroupMethod::Grouped) {
         DictionaryAttr fitted = calibrationOf(layer);

@@ -130,6 +130,9 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       forSession = true;
       continue;
     }
+    if (f.size() == 2 && f[0] == "profile" && f[1] == "op-families")
+      continue; // genc_model_run_profiled reads its marks; genc_model_run ignores them
+
     if (f.size() == 2 && f[0] == "entry") {
       if (f[1].empty() || this->entryPoint(f[1]))
         return bad("'" + line + "' names no new entry point");
@@ -583,19 +586,17 @@ extern "C" genc_status genc_model_run(genc_model *m, const genc_tensor *const *i
 
 extern "C" genc_status genc_model_run_profiled(genc_model *m, const genc_tensor *const *inputs,
                                                size_t numInputs, genc_tensor **outputs,
-                                               double *seconds) {
+                                               double *seconds, size_t numSeconds) {
   genc_profile profile{{}, /*family=*/-1, /*since=*/0};
   genc_status status = runMain(m, inputs, numInputs, outputs, &profile);
   if (status == GENC_OK && seconds)
-    for (int f = 0; f < GENC_OP_FAMILIES; ++f)
+    for (size_t f = 0; f < numSeconds && f < GENC_OP_FAMILIES; ++f)
       seconds[f] += profile.nanoseconds[f] * 1e-9;
   return status;
 }
 
 extern "C" const char *genc_op_family_name(int family) {
-  static const char *const kNames[GENC_OP_FAMILIES] = {
-      "matmul",      "attention",     "norms and reductions", "softmax",
-      "elementwise", "data movement", "other"};
+  static const char *const kNames[GENC_OP_FAMILIES] = {GENC_OP_FAMILY_NAMES};
   return family >= 0 && family < GENC_OP_FAMILIES ? kNames[family] : nullptr;
 }
 

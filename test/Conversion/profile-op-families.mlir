@@ -1,5 +1,6 @@
 // RUN: genc-opt --genc-tag-op-families --mlir-print-debuginfo --split-input-file %s | FileCheck %s --check-prefix=TAG
 // RUN: genc-opt --genc-mark-op-families --split-input-file %s | FileCheck %s --check-prefix=MARK
+// RUN: genc-opt --genc-tag-op-families --genc-convert-to-linalg --mlir-print-debuginfo --split-input-file %s | FileCheck %s --check-prefix=LOWERED
 
 // Each genc op's location names its family; locations lowering builds
 // from them keep the tag.
@@ -12,6 +13,13 @@
 // TAG-DAG: #[[MOVE]] = loc(fused<"genc.family:data movement">[#{{.+}}])
 // TAG-DAG: #[[ELEMENTWISE]] = loc(fused<"genc.family:elementwise">[#{{.+}}])
 // TAG-DAG: #[[NORM]] = loc(fused<"genc.family:norms and reductions">[#{{.+}}])
+// The loops lowered from them carry the tags.
+// LOWERED-DAG: #[[LMATMUL:loc[0-9]+]] = loc(fused<"genc.family:matmul">[#{{.+}}])
+// LOWERED-DAG: #[[LMOVE:loc[0-9]+]] = loc(fused<"genc.family:data movement">[#{{.+}}])
+// LOWERED-LABEL: func.func @families
+// LOWERED: linalg.generic {{.*}} {genc.matmul = "row_major"}
+// LOWERED: } -> tensor<2x8xf32> loc(#[[LMATMUL]])
+// LOWERED: linalg.transpose {{.*}} loc(#[[LMOVE]])
 func.func @families(%x: tensor<2x8xf32>, %w: tensor<8x8xf32>, %s: tensor<2xf32>) -> tensor<8x2xf32> {
   %m = genc.matmul %x, %w : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32> loc("mm")
   %t = genc.transpose %m {perm = array<i64: 1, 0>} : tensor<2x8xf32> -> tensor<8x2xf32> loc("t")

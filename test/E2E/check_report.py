@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Prints the facts compile-report.test checks from a `genc compile --report`
-JSON file."""
+JSON file; with the ONNX model too, whether each layer's matmul weight
+bytes are those of the model's MatMul nodes named /blocks.N/ (the
+fixture's exporter's names), and the head's those of the rest."""
 import json
+import math
 import sys
 
 report = json.load(open(sys.argv[1]))
@@ -9,11 +12,20 @@ layers = report["layers"]
 precisions = sorted({p for l in layers for p in l["matmuls"]["precision"]})
 print("layers", len(layers), "matmuls", [l["matmuls"]["count"] for l in layers],
       "head", report["head_matmuls"]["count"], "precision", precisions)
-first = layers[0]
-decode = first["decode_step"]["matmul_flops"] + first["decode_step"]["attention_flops"]
-prefill = first["prefill_token"]["matmul_flops"] + first["prefill_token"]["attention_flops"]
-print("kv bytes per position", first["after"]["kv_cache_bytes_per_position"],
-      "decode flops > prefill flops per token:", decode > prefill)
+print("kv bytes per position", layers[0]["after"]["kv_cache_bytes_per_position"])
+if len(sys.argv) > 2:
+    import onnx
+    model = onnx.load(sys.argv[2], load_external_data=False)
+    sizes = {t.name: math.prod(t.dims) for t in model.graph.initializer}
+    expected = [0] * (len(layers) + 1)
+    for node in model.graph.node:
+        if node.op_type not in ("MatMul", "Gemm"):
+            continue
+        parts = node.name.split("/")
+        layer = int(parts[1].split(".")[1]) if parts[1].startswith("blocks.") else len(layers)
+        expected[layer] += 4 * sum(sizes.get(i, 0) for i in node.input)
+    got = [l["matmuls"]["weight_bytes"] for l in layers] + [report["head_matmuls"]["weight_bytes"]]
+    print("weight bytes as the model's:", got == expected, got)
 for i, run in enumerate(report["profile"]):
     seconds = run["seconds"]
     print("run %d: batch %d tokens %d past %d matmul>0 %s attention>0 %s families<=wall %s" % (

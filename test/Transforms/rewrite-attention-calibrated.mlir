@@ -61,3 +61,4 @@ module attributes {genc.attention_calibration = [{
   }
 }
 
+

@@ -177,13 +177,15 @@ struct HeadMoments {
     count += positions;
   }
 
-  /// The heads' covariances (centred inner products), H × H.
-  std::vector<double> covariance() const {
+  /// The heads' mean inner products, H × H; `centred`: of their
+  /// deviations from their means (a key's mean shifts every score of a
+  /// query alike, which softmax ignores; a value's reaches the output).
+  std::vector<double> innerProducts(bool centred) const {
     std::vector<double> c(heads * heads);
     for (int64_t a = 0; a < heads; ++a)
       for (int64_t b = a; b < heads; ++b) {
         double means = 0;
-        for (int64_t d = 0; d < size; ++d)
+        for (int64_t d = 0; centred && d < size; ++d)
           means += sum[a * size + d] / count * (sum[b * size + d] / count);
         c[a * heads + b] = c[b * heads + a] = gram[a * heads + b] / count - means;
       }
@@ -192,9 +194,10 @@ struct HeadMoments {
 };
 
 /// The partition of `heads` heads into groups of `perGroup` whose means
-/// lose the least, the loss of a group being the squared distance of its
-/// heads from their mean (Σ C_hh − Σ C_ab / R), keys and values each
-/// divided by their total variance. Every partition is tried when there
+/// lose the least, the loss of a group being the mean squared distance of
+/// its heads from their mean (Σ C_hh − Σ C_ab / R, C the heads' mean inner
+/// products: of keys centred, of values as they are), keys and values each
+/// divided by their total. Every partition is tried when there
 /// are at most a million; else each group takes the lowest unassigned
 /// head and the heads that add least to its loss.
 std::vector<int64_t> chooseGroups(const std::vector<double> &keys,
@@ -463,8 +466,9 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
     if (methodOf[layer] == Method::Grouped) {
       int64_t heads = layers[layer].kvHeads, groups = groupsOf[layer];
       std::vector<int64_t> chosen =
-          chooseGroups(fits[layer]->keyHeads.covariance(), fits[layer]->valueHeads.covariance(),
-                       heads, heads / groups);
+          chooseGroups(fits[layer]->keyHeads.innerProducts(/*centred=*/true),
+                       fits[layer]->valueHeads.innerProducts(/*centred=*/false), heads,
+                       heads / groups);
       auto type = RankedTensorType::get({groups, heads / groups}, IntegerType::get(ctx, 64));
       NamedAttribute field(StringAttr::get(ctx, "groups"),
                            DenseIntElementsAttr::get(type, ArrayRef<int64_t>(chosen)));

@@ -202,6 +202,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                     "--report FILE.html (or .json) and keep --emit=so\n";
     return 1;
   }
+  if (!profileInputs.empty() && (kvCache == KVCache::Session || !encoder.empty())) {
+    llvm::errs() << "error: --profile-input runs the model on tensors, and --kv-cache=session "
+                    "(or --encoder) compiles it for sessions: profile it with --kv-cache=io\n";
+    return 1;
+  }
   if (optLevel > 3) {
     llvm::errs() << "error: -O" << optLevel << " is not a level; use -O0 to -O3\n";
     return 1;
@@ -241,8 +246,9 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     return 0;
   if (!profileInputs.empty() && !::genc::driver::profileArtifact(output, profileInputs, report))
     return 1;
+  // As many threads as the runtime's default: every CPU this process may use.
   report.machine = ::genc::driver::measureMachinePeak(
-      llvm::heavyweight_hardware_concurrency().compute_thread_count());
+      llvm::hardware_concurrency().compute_thread_count());
   return ::genc::driver::writeCompileReport(report) ? 0 : 1;
 }
 
@@ -331,6 +337,11 @@ static LogicalResult rewriteAttention(ModuleOp module,
                                       const ::genc::driver::GraphOptions &graph) {
   using namespace ::genc::driver;
   std::vector<AttentionLayer> before = describeAttentionLayers(module);
+  // Grouped before the rewrite, whose own small matmuls (calibrated GQA's
+  // maps) would hide the projections from the attention they feed.
+  MatmulLayers matmuls;
+  if (graph.report)
+    matmuls = describeMatmuls(module, before.size());
   if (!graph.attentionRewrites.empty()) {
     PassManager pm(module.getContext());
     instrument(pm, graph);
@@ -342,7 +353,7 @@ static LogicalResult rewriteAttention(ModuleOp module,
   if (CompileReport *report = graph.report) {
     report->before = std::move(before);
     report->after = describeAttentionLayers(module);
-    report->matmuls = describeMatmuls(module, report->after.size());
+    report->matmuls = std::move(matmuls);
   }
   return success();
 }

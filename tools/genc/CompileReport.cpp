@@ -512,19 +512,30 @@ llvm::json::Object phaseObject(double matmulFlops, double matmulBytes, double at
                             {"attention_bytes", attentionBytes}};
 }
 
+/// A decode step's attention over all layers, before and after the
+/// rewrites.
+std::pair<StepCost, StepCost> totalSteps(const CompileReport &report) {
+  StepCost before{0, 0, 0, 0}, after{0, 0, 0, 0};
+  for (size_t i = 0; i < report.before.size() && i < report.after.size(); ++i)
+    for (auto [total, layer] : {std::pair{&before, &report.before[i]},
+                                std::pair{&after, &report.after[i]}}) {
+      StepCost cost = stepCost(*layer, report.context);
+      total->flops += cost.flops;
+      total->cacheBytesPerPosition += cost.cacheBytesPerPosition;
+      total->cacheBytesRead += cost.cacheBytesRead;
+    }
+  return {before, after};
+}
+
 /// The attention rewrites per layer, on stderr.
 void printSummary(const CompileReport &report) {
-  StepCost totalBefore{0, 0, 0, 0}, totalAfter{0, 0, 0, 0};
+  if (report.before.empty())
+    return;
   llvm::errs() << "attention report at context " << report.context
                << " (per decode step; KV cache per position):\n";
   for (size_t i = 0; i < report.before.size() && i < report.after.size(); ++i) {
     StepCost was = stepCost(report.before[i], report.context),
              is = stepCost(report.after[i], report.context);
-    for (auto [total, cost] : {std::pair{&totalBefore, was}, std::pair{&totalAfter, is}}) {
-      total->flops += cost.flops;
-      total->cacheBytesPerPosition += cost.cacheBytesPerPosition;
-      total->cacheBytesRead += cost.cacheBytesRead;
-    }
     llvm::errs() << llvm::formatv(
         "  layer {0,-3} {1,-28} FLOPs {2,6} -> {3,-6}  KV read {4,7} -> "
         "{5,-7}  KV cache {6} -> {7}\n",
@@ -533,6 +544,7 @@ void printSummary(const CompileReport &report) {
         humanNumber(is.cacheBytesRead) + "B", humanNumber(was.cacheBytesPerPosition) + "B",
         humanNumber(is.cacheBytesPerPosition) + "B");
   }
+  auto [totalBefore, totalAfter] = totalSteps(report);
   auto ratio = [](int64_t a, int64_t b) { return double(a) / std::max<int64_t>(1, b); };
   llvm::errs() << llvm::formatv(
       "  all layers: FLOPs x{0:F3}, KV read x{1:F3}, KV cache x{2:F3}\n",
@@ -547,15 +559,9 @@ llvm::json::Value reportJSON(const CompileReport &report) {
     return llvm::find_if(costs, [&](const LayerCost &c) { return c.name == name; });
   };
   llvm::json::Array layers;
-  StepCost totalBefore{0, 0, 0, 0}, totalAfter{0, 0, 0, 0};
   for (size_t i = 0; i < report.before.size() && i < report.after.size(); ++i) {
     StepCost was = stepCost(report.before[i], report.context),
              is = stepCost(report.after[i], report.context);
-    for (auto [total, cost] : {std::pair{&totalBefore, was}, std::pair{&totalAfter, is}}) {
-      total->flops += cost.flops;
-      total->cacheBytesPerPosition += cost.cacheBytesPerPosition;
-      total->cacheBytesRead += cost.cacheBytesRead;
-    }
     llvm::json::Object layer{{"layer", static_cast<int64_t>(i)},
                              {"rewrites", describeChange(report.before[i], report.after[i])},
                              {"query_heads", report.before[i].queryHeads},
@@ -571,6 +577,7 @@ llvm::json::Value reportJSON(const CompileReport &report) {
                                          cost->attentionFlopsPrefill, cost->attentionBytesPrefill);
     layers.push_back(std::move(layer));
   }
+  auto [totalBefore, totalAfter] = totalSteps(report);
   auto totals = [](const StepCost &cost) {
     return llvm::json::Object{{"attention_flops_per_token", cost.flops},
                               {"kv_cache_bytes_per_position", cost.cacheBytesPerPosition},

@@ -63,6 +63,7 @@ struct ProfileRun {
   std::string label;
   int64_t batch = 1, tokens = 0, past = 0;
   int64_t repeats = 0;
+  unsigned threads = 0;
   /// Per run: wall time and time per op family (genc/kernels.h).
   double wallSeconds = 0;
   std::vector<double> familySeconds;
@@ -107,8 +108,9 @@ bool profileArtifact(llvm::StringRef artifact, llvm::ArrayRef<std::string> specs
 void recordPasses(mlir::PassManager &pm, CompileReport &report);
 
 /// Writes the report to `report.path` (HTML when it ends in .html, else
-/// JSON) and a summary of the attention rewrites to stderr; false (with
-/// the error printed) when the file cannot be written.
+/// JSON) and a summary of the attention rewrites to stderr (asked-for
+/// output, not progress: --quiet keeps it); false (with the error printed)
+/// when the file cannot be written.
 bool writeCompileReport(const CompileReport &report);
 
 /// The HTML page: tables and inline SVG plots, nothing fetched.

@@ -10,6 +10,7 @@
 #include "mlir/IR/MLIRContext.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -143,20 +144,14 @@ std::optional<std::vector<int64_t>> genc::driver::readTokenIds(const std::string
   }
   std::vector<int64_t> ids;
   llvm::SmallVector<llvm::StringRef> words;
-  (*buffer)->getBuffer().split(words, ' ', -1, false);
-  for (llvm::StringRef chunk : words) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    chunk.split(parts, '\n', -1, false);
-    for (llvm::StringRef word : parts) {
-      int64_t id;
-      if (word.trim().empty())
-        continue;
-      if (word.trim().getAsInteger(10, id) || id < 0) {
-        error = "'" + path + "' holds '" + word.trim().str() + "', not a token id";
-        return std::nullopt;
-      }
-      ids.push_back(id);
+  llvm::SplitString((*buffer)->getBuffer(), words, " \t\r\n");
+  for (llvm::StringRef word : words) {
+    int64_t id;
+    if (word.getAsInteger(10, id) || id < 0) {
+      error = "'" + path + "' holds '" + word.str() + "', not a token id";
+      return std::nullopt;
     }
+    ids.push_back(id);
   }
   return ids;
 }

@@ -72,7 +72,8 @@ bool genc::driver::profileArtifact(llvm::StringRef artifact, llvm::ArrayRef<std:
       std::vector<double> seconds(GENC_OP_FAMILIES, 0.0);
       auto start = std::chrono::steady_clock::now();
       genc_status status = genc_model_run_profiled(
-          loaded, inputs->ordered.data(), inputs->ordered.size(), outputs.data(), seconds.data());
+          loaded, inputs->ordered.data(), inputs->ordered.size(), outputs.data(), seconds.data(),
+          seconds.size());
       double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       for (genc_tensor *t : outputs)
         genc_tensor_free(t);
@@ -85,6 +86,7 @@ bool genc::driver::profileArtifact(llvm::StringRef artifact, llvm::ArrayRef<std:
         run.familySeconds[f] += seconds[f] / kRepeats;
     }
     run.repeats = kRepeats;
+    run.threads = genc_model_threads(loaded);
     report.profile.push_back(std::move(run));
   }
   return true;

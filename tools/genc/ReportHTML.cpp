@@ -287,7 +287,7 @@ void genc::driver::writeReportHTML(llvm::raw_ostream &os, const CompileReport &r
           "model and time each op family.</p>\n";
   } else {
     os << "<p class=\"note\">Mean of " << report.profile.front().repeats
-       << " runs of the compiled model after one warm-up, on " << report.machine->threads
+       << " runs of the compiled model after one warm-up, on " << report.profile.front().threads
        << " threads.</p>\n";
     writeFamilyBars(os, report);
     os << "<table><tr><th>run</th><th>inputs</th><th>tokens</th><th>past</th><th>wall ms</th>";

@@ -20,6 +20,10 @@ constexpr StringLiteral kMatmulAttrName = "genc.matmul";
 /// kernels run on) and passes it to every kernel it calls.
 constexpr StringLiteral kContextAttrName = "genc.context";
 
+/// The kernels genc-call-cpu-kernels calls (runtime/include/genc/kernels.h).
+constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
+constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
+
 /// `fn`'s context argument; added as its first argument if it has none.
 BlockArgument getOrAddContextArgument(func::FuncOp fn);
 

@@ -89,11 +89,13 @@ genc_status genc_model_run(genc_model *model, const genc_tensor *const *inputs,
                            size_t num_inputs, genc_tensor **outputs);
 
 /* genc_model_run that also adds the seconds the call spent in each family
- * of ops to seconds[0..GENC_OP_FAMILIES) (genc/kernels.h; names from
- * genc_op_family_name), for a model compiled with op-family profiling
- * (`genc compile --profile-input`). Other models add nothing. */
+ * of ops to seconds[f] for f below num_seconds and GENC_OP_FAMILIES
+ * (genc/kernels.h; names from genc_op_family_name), for a model compiled
+ * with op-family profiling (`genc compile --profile-input`). Other models
+ * add nothing. */
 genc_status genc_model_run_profiled(genc_model *model, const genc_tensor *const *inputs,
-                                    size_t num_inputs, genc_tensor **outputs, double *seconds);
+                                    size_t num_inputs, genc_tensor **outputs, double *seconds,
+                                    size_t num_seconds);
 
 /* "matmul", "attention", ... for a family number below GENC_OP_FAMILIES;
  * NULL otherwise. */

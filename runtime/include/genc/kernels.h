@@ -55,6 +55,12 @@ enum {
   GENC_OP_FAMILIES = 7
 };
 
+/* Their names, in that order: what reports print, and the tags
+ * genc-tag-op-families writes into locations. */
+#define GENC_OP_FAMILY_NAMES                                                                  \
+  "matmul", "attention", "norms and reductions", "softmax", "elementwise", "data movement",   \
+      "other"
+
 /* Time per op family: the family being timed and since when (monotonic
  * nanoseconds), and what each family took so far. */
 struct genc_profile {

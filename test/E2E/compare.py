@@ -1,5 +1,6 @@
 """Compares every .npy output genc wrote with ONNX Runtime's reference:
-max |genc - ort| <= atol + rtol * |ort| element-wise (fp32: 1e-4, 1e-5).
+max |genc - ort| <= atol + rtol * |ort| element-wise (fp32: 1e-4, 1e-5),
+a NaN matching only a NaN (and an infinity the same infinity).
 
 Usage: compare.py GENC_DIR REFERENCE_DIR [--atol A] [--rtol R]
 """
@@ -34,8 +35,11 @@ def main():
             print(f"{name}: genc {got.dtype}{list(got.shape)} vs reference {ref.dtype}{list(ref.shape)}")
             failed = True
             continue
-        err = np.abs(got.astype(np.float64) - ref.astype(np.float64))
-        bad = err > a.atol + a.rtol * np.abs(ref.astype(np.float64))
+        ref64, got64 = ref.astype(np.float64), got.astype(np.float64)
+        same = (np.isnan(ref64) & np.isnan(got64)) | (np.isinf(ref64) & (ref64 == got64))
+        err = np.where(same, 0.0, np.abs(got64 - ref64))
+        # Written so that a NaN error counts as too large.
+        bad = ~same & ~(err <= a.atol + a.rtol * np.abs(ref64))
         status = "FAIL" if bad.any() else "ok"
         print(f"{name}: {list(ref.shape)} max abs error {err.max() if err.size else 0:.3g} {status}")
         failed |= bool(bad.any())

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Builds genc's model zoo: small GPT-2, LLaMA and encoder-decoder models
-exported by torch.onnx.export at opsets 14 and 17, with and without a KV
-cache, plus hand-built graphs of opset-23 and com.microsoft ops.
+"""Builds genc's model zoo: small decoders in the styles of GPT-2, LLaMA,
+Qwen2, GPT-NeoX, OPT, Falcon and Gemma 2, and an encoder-decoder, exported
+by torch.onnx.export at opsets 14 and 17, with and without a KV cache,
+plus hand-built graphs of opset-23 and com.microsoft ops.
 
 Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--benchmark-models | --long-context-model]
 
@@ -348,6 +349,145 @@ class NeoX(DecoderStack):
 
 
 # --------------------------------------------------------------------------
+# Falcon style: one fused QKV projection with a single KV head (MQA), which
+# the scores' matmul broadcasts over the query heads; rotary; attention
+# and MLP in parallel on one LayerNorm; no biases.
+# --------------------------------------------------------------------------
+class FalconAttention(nn.Module):
+    def __init__(self, d, heads, max_pos):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.query_key_value = nn.Linear(d, (heads + 2) * self.dh, bias=False)
+        self.dense = nn.Linear(d, d, bias=False)
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, self.dh, 2).float() / self.dh))
+        emb = torch.outer(torch.arange(max_pos).float(), inv_freq).repeat(1, 2)
+        self.register_buffer("cos_cached", emb.cos())
+        self.register_buffer("sin_cached", emb.sin())
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        fused = self.query_key_value(x).view(b, s, self.heads + 2, self.dh)
+        q = fused[:, :, :-2].transpose(1, 2)
+        k = fused[:, :, [-2]].transpose(1, 2)
+        v = fused[:, :, [-1]].transpose(1, 2)
+        cos, sin = self.cos_cached[positions].unsqueeze(1), self.sin_cached[positions].unsqueeze(1)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh)
+        probs = torch.softmax(scores + mask, dim=-1)
+        return self.dense(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, -1)), k, v
+
+
+class FalconBlock(nn.Module):
+    def __init__(self, d, heads, max_pos):
+        super().__init__()
+        self.input_layernorm = nn.LayerNorm(d)
+        self.self_attention = FalconAttention(d, heads, max_pos)
+        self.dense_h_to_4h = nn.Linear(d, 4 * d, bias=False)
+        self.dense_4h_to_h = nn.Linear(4 * d, d, bias=False)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        h = self.input_layernorm(x)
+        a, k, v = self.self_attention(h, mask, positions, past_k, past_v)
+        return x + a + self.dense_4h_to_h(F.gelu(self.dense_h_to_4h(h))), k, v
+
+
+class Falcon(DecoderStack):
+    def __init__(self, vocab=256, d=128, layers=2, heads=4, max_pos=128):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(FalconBlock(d, heads, max_pos) for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        self.layers, self.heads, self.kv_heads, self.dh = layers, heads, 1, d // heads
+
+
+# --------------------------------------------------------------------------
+# Gemma 2 style: embeddings scaled by sqrt(d), RMSNorm scaling by (1 + w),
+# norms before and after attention and MLP, GQA, rotary, queries scaled by
+# query_pre_attn_scalar^-1/2, attention logits soft-capped (50·tanh(s/50))
+# before the mask, GeGLU (tanh GELU), final logits soft-capped (30).
+# --------------------------------------------------------------------------
+class GemmaRMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(0.1 * torch.randn(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * (1.0 + self.weight)
+
+
+class GemmaAttention(LlamaAttention):
+    def __init__(self, d, heads, kv_heads, max_pos, head_dim, softcap=50.0):
+        super().__init__(heads * head_dim, heads, kv_heads, max_pos)
+        self.q_proj = nn.Linear(d, heads * head_dim, bias=False)
+        self.k_proj = nn.Linear(d, kv_heads * head_dim, bias=False)
+        self.v_proj = nn.Linear(d, kv_heads * head_dim, bias=False)
+        self.o_proj = nn.Linear(heads * head_dim, d, bias=False)
+        self.softcap, self.scale = softcap, head_dim ** -0.5
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
+        cos, sin = self.cos_cached[positions].unsqueeze(1), self.sin_cached[positions].unsqueeze(1)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) * self.scale
+        scores = torch.tanh(scores / self.softcap) * self.softcap
+        probs = torch.softmax(scores + mask, dim=-1)
+        y = torch.matmul(probs, self.repeat_kv(v)).transpose(1, 2).reshape(b, s, -1)
+        return self.o_proj(y), k, v
+
+
+class GemmaBlock(nn.Module):
+    def __init__(self, d, heads, kv_heads, ffn, max_pos, head_dim):
+        super().__init__()
+        self.input_layernorm = GemmaRMSNorm(d)
+        self.self_attn = GemmaAttention(d, heads, kv_heads, max_pos, head_dim)
+        self.post_attention_layernorm = GemmaRMSNorm(d)
+        self.pre_feedforward_layernorm = GemmaRMSNorm(d)
+        self.post_feedforward_layernorm = GemmaRMSNorm(d)
+        self.gate = nn.Linear(d, ffn, bias=False)
+        self.up = nn.Linear(d, ffn, bias=False)
+        self.down = nn.Linear(ffn, d, bias=False)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        a, k, v = self.self_attn(self.input_layernorm(x), mask, positions, past_k, past_v)
+        x = x + self.post_attention_layernorm(a)
+        h = self.pre_feedforward_layernorm(x)
+        m = self.down(F.gelu(self.gate(h), approximate="tanh") * self.up(h))
+        return x + self.post_feedforward_layernorm(m), k, v
+
+
+class Gemma(DecoderStack):
+    def __init__(self, vocab=256, d=96, layers=2, heads=4, kv_heads=2, head_dim=32, ffn=192,
+                 max_pos=128):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(GemmaBlock(d, heads, kv_heads, ffn, max_pos, head_dim)
+                                    for _ in range(layers))
+        self.norm = GemmaRMSNorm(d)
+        self.lm_head_weight = nn.Linear(d, vocab, bias=False)
+        self.d = d
+        self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, head_dim
+
+    def embed(self, input_ids):
+        return self.embed_tokens(input_ids) * torch.tensor(self.d ** 0.5)
+
+    def lm_head(self, x):
+        return torch.tanh(self.lm_head_weight(x) / 30.0) * 30.0
+
+
+# --------------------------------------------------------------------------
 # OPT style: learned positions from the CumSum of the attention mask (offset
 # 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
 # --------------------------------------------------------------------------
@@ -627,6 +767,10 @@ def main():
     export_decoder_only("neox", NeoX(), args.out_dir, with_positions=True)
     torch.manual_seed(5)
     export_decoder_only("opt", OPT(), args.out_dir, with_positions=False)
+    torch.manual_seed(7)
+    export_decoder_only("falcon", Falcon(), args.out_dir, with_positions=True)
+    torch.manual_seed(8)
+    export_decoder_only("gemma", Gemma(), args.out_dir, with_positions=True)
     export_encoder_decoder(args.out_dir)
     handbuilt.build_all(args.out_dir)
 

@@ -703,7 +703,8 @@ Value fusedAttention(OpBuilder &b, AttentionOp op) {
   AttentionKernelOp::create(b, loc, out, asBuffer(q), asBuffer(op.getKey()), asBuffer(v),
                             mask ? asBuffer(mask) : Value(), causalOffset(b, loc, op),
                             op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
-                            op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr());
+                            op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
+                            op.getMaskAfterSoftcapAttr());
   Value result = bufferization::ToTensorOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()),
                                                    out, /*restrict=*/true, /*writable=*/true);
   return castTo(b, loc, result, op.getType());
@@ -765,7 +766,8 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op, bool fuse) {
           SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
           [&](OpBuilder &nb, Location nl, ValueRange a) {
             Value s = arith::MulFOp::create(nb, nl, a[0], scale);
-            if (mask && !boolMask)
+            bool maskFirst = !op.getMaskAfterSoftcap();
+            if (mask && !boolMask && maskFirst)
               s = arith::AddFOp::create(nb, nl, s, a[1]);
             if (softcap > 0) {
               Value cap = scalarConst(nb, nl, t, softcap);
@@ -773,6 +775,8 @@ FailureOr<Value> attention(OpBuilder &b, AttentionOp op, bool fuse) {
                   nb, nl, cap,
                   math::TanhOp::create(nb, nl, arith::DivFOp::create(nb, nl, s, cap)));
             }
+            if (mask && !boolMask && !maskFirst)
+              s = arith::AddFOp::create(nb, nl, s, a[1]);
             Value keep;
             auto andKeep = [&](Value c) {
               keep = keep ? arith::AndIOp::create(nb, nl, keep, c).getResult() : c;

@@ -17,7 +17,9 @@
 // half an ulp of 1e30). A fill whose
 // condition is a causal table sliced the way GPT-2's exports slice it
 // (rows [Skv - Sq, Skv) of a lower-triangular constant) becomes `causal`.
-// Rounding may change: x / c becomes x · (1/c).
+// A logit soft-cap c · tanh(x / c) after the scale becomes `softcap`; when
+// the masks come after it (Gemma 2) rather than before (ONNX's Attention),
+// `mask_after_softcap`. Rounding may change: x / c becomes x · (1/c).
 //
 //===----------------------------------------------------------------------===//
 
@@ -212,7 +214,34 @@ struct Scores {
   /// Where(condition, scores, fill): the keys each condition keeps, and
   /// the (constant) fill of the others.
   SmallVector<std::pair<Value, Value>> fills;
+  /// c of a soft-cap c · tanh(x / c) after the scale; 0 for none.
+  double softcap = 0;
+  /// Whether the masks come after the soft-cap (Gemma 2) rather than
+  /// before it (ONNX's Attention).
+  bool masksAfterSoftcap = false;
 };
+
+/// c when `v` is c · tanh(x / c) (or c · tanh(x · (1/c))), with x.
+std::optional<std::pair<double, Value>> matchSoftcap(Value v) {
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul)
+    return std::nullopt;
+  Value lhs = mul.getLhs(), rhs = mul.getRhs();
+  std::optional<double> cap = scalarConstant(rhs);
+  if (!cap && (cap = scalarConstant(lhs)))
+    std::swap(lhs, rhs);
+  auto tanh = lhs.getDefiningOp<TanhOp>();
+  if (!cap || !(*cap > 0) || !tanh || !tanh->hasOneUse())
+    return std::nullopt;
+  Operation *inner = tanh.getOperand().getDefiningOp();
+  if (!inner || !isa<DivOp, MulOp>(inner) || !inner->hasOneUse())
+    return std::nullopt;
+  std::optional<double> factor = scalarConstant(inner->getOperand(1));
+  double expected = isa<DivOp>(inner) ? *cap : 1.0 / *cap;
+  if (!factor || std::abs(*factor - expected) > 1e-6 * std::abs(expected))
+    return std::nullopt;
+  return std::make_pair(*cap, inner->getOperand(0));
+}
 
 /// Whether `v` is computed from a MatMul through the ops Scores follows.
 bool reachesProduct(Value v, int depth = 0) {
@@ -226,6 +255,8 @@ bool reachesProduct(Value v, int depth = 0) {
            reachesProduct(def->getOperand(1), depth + 1);
   if (auto where = dyn_cast<WhereOp>(def))
     return reachesProduct(where.getX(), depth + 1);
+  if (isa<TanhOp>(def)) // a soft-cap
+    return reachesProduct(def->getOperand(0), depth + 1);
   return false;
 }
 
@@ -268,11 +299,22 @@ std::optional<Scores> matchScores(Value x) {
   Scores s;
   bool scaled = false;
   auto scoresType = cast<RankedTensorType>(x.getType());
-  for (int depth = 0; depth < 8; ++depth) {
+  for (int depth = 0; depth < 10; ++depth) {
     Operation *def = x.getDefiningOp();
     if (!def || !usedOnceBesidesDims(x))
       return std::nullopt;
     s.chain.push_back(x);
+    if (std::optional<std::pair<double, Value>> capped = matchSoftcap(x)) {
+      // Once, above the scale; masks below it would apply before it.
+      if (scaled || s.softcap > 0)
+        return std::nullopt;
+      s.softcap = capped->first;
+      s.masksAfterSoftcap = !s.additive.empty() || !s.fills.empty();
+      x = capped->second;
+      continue;
+    }
+    if (isa<AddOp, WhereOp>(def) && s.masksAfterSoftcap)
+      return std::nullopt; // masks on both sides of the soft-cap
     if (auto product = dyn_cast<MatMulOp>(def)) {
       s.product = product;
       return s;
@@ -482,10 +524,15 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     SmallVector<Value> operands = {withStaticHeads(b, loc, query, heads), key, value};
     if (Value mask = combinedMask(b, loc, scores->fills, scores->additive))
       operands.push_back(mask);
-    auto attention = AttentionOp::create(
-        b, loc, output.getType(), operands,
-        {b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(scores->scale))),
-         b.getNamedAttr("causal", b.getBoolAttr(causal))});
+    SmallVector<NamedAttribute> attributes = {
+        b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(scores->scale))),
+        b.getNamedAttr("causal", b.getBoolAttr(causal))};
+    if (scores->softcap > 0)
+      attributes.push_back(
+          b.getNamedAttr("softcap", b.getF32FloatAttr(static_cast<float>(scores->softcap))));
+    if (scores->masksAfterSoftcap)
+      attributes.push_back(b.getNamedAttr("mask_after_softcap", b.getBoolAttr(true)));
+    auto attention = AttentionOp::create(b, loc, output.getType(), operands, attributes);
     // Shape queries of the scores ([B, H, Sq, Skv]) read Q and K instead.
     scores->chain.push_back(softmax.getResult());
     for (Value v : scores->chain)

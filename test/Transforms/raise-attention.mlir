@@ -210,3 +210,80 @@ func.func @session_cache(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", ""
   %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// Gemma 2: the scaled scores soft-capped, 50 · tanh(x / 50), then the
+// mask: `softcap`, and `mask_after_softcap` (genc.attention's own order,
+// ONNX's, adds the mask first).
+// CHECK-LABEL: func.func @softcap_then_mask
+// CHECK: %[[Y:.+]] = genc.attention %arg0, %arg1, %arg2 mask(%arg3) {mask_after_softcap = true, scale = 2.500000e-01 : f32, softcap = 5.000000e+01 : f32}
+// CHECK-NOT: genc.tanh
+// CHECK: return %[[Y]]
+func.func @softcap_then_mask(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>,
+                             %mask: tensor<1x1x8x8xf32>) -> tensor<1x4x8x16xf32> {
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %cap = arith.constant dense<50.0> : tensor<f32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %s = genc.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %scaled = genc.mul %s, %quarter : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %d = genc.div %scaled, %cap : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %t = genc.tanh %d : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %capped = genc.mul %t, %cap : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %masked = genc.add %capped, %mask : (tensor<1x4x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %y = genc.matmul %p, %v : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %y : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// The mask first, then the soft-cap: genc.attention's own order.
+// CHECK-LABEL: func.func @mask_then_softcap
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%arg3) {scale = 2.500000e-01 : f32, softcap = 3.000000e+01 : f32}
+func.func @mask_then_softcap(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>,
+                             %mask: tensor<1x1x8x8xf32>) -> tensor<1x4x8x16xf32> {
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %cap = arith.constant dense<30.0> : tensor<f32>
+  %inverse = arith.constant dense<0.0333333351> : tensor<f32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %s = genc.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %scaled = genc.mul %s, %quarter : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %masked = genc.add %scaled, %mask : (tensor<1x4x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %d = genc.mul %masked, %inverse : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %t = genc.tanh %d : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %capped = genc.mul %cap, %t : (tensor<f32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = genc.softmax %capped {axis = 3 : i64} : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %y = genc.matmul %p, %v : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %y : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Masks on both sides of a soft-cap, or a tanh that is not one (the
+// factors differ): left as they are.
+// CHECK-LABEL: func.func @softcap_not_raised
+// CHECK-NOT: genc.attention
+// CHECK: genc.softmax
+// CHECK: genc.softmax
+func.func @softcap_not_raised(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>,
+                              %mask: tensor<1x1x8x8xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) {
+  %cap = arith.constant dense<50.0> : tensor<f32>
+  %other = arith.constant dense<40.0> : tensor<f32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %s = genc.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %m1 = genc.add %s, %mask : (tensor<1x4x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %d = genc.div %m1, %cap : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %t = genc.tanh %d : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %capped = genc.mul %t, %cap : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %m2 = genc.add %capped, %mask : (tensor<1x4x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = genc.softmax %m2 {axis = 3 : i64} : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %y = genc.matmul %p, %v : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  %s2 = genc.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %d2 = genc.div %s2, %other : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %t2 = genc.tanh %d2 : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %c2 = genc.mul %t2, %cap : (tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<1x4x8x8xf32>
+  %p2 = genc.softmax %c2 {axis = 3 : i64} : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %y2 = genc.matmul %p2, %v : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %y, %y2 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>
+}

@@ -16,6 +16,8 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
       S = query · keyᵀ · scale (+ mask) ; S = softcap · tanh(S / softcap)
       result = softmax(S) · value
 
+    (ONNX's order), or with `mask_after_softcap` the mask added after the
+    soft-cap (Gemma 2's).
     `mask`, broadcastable to [B, Hq, Sq, Skv], is boolean (true = attend)
     or additive. With `causal`, query i may attend key j only if
     j <= i + (Skv - Sq): the new queries are the last Sq positions. With
@@ -31,7 +33,8 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
-                       DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens);
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens,
+                       DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict
@@ -48,7 +51,9 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
     genc_attention_f32 without materialising the scores. Key j is visible
     to query i iff j <= i + `causal_offset` (with `causal`) and
     j > i + `causal_offset` - `window` (with `window` > 0; `sinks` and
-    `global_tokens` as in genc.attention). `mask` is additive. genc-call-cpu-kernels turns the op into the kernel call.
+    `global_tokens` as in genc.attention). `mask` is additive, added before
+    the soft-cap unless `mask_after_softcap`. genc-call-cpu-kernels turns
+    the op into the kernel call.
   }];
   let arguments = (ins Arg<AnyMemRef, "", [MemWrite]>:$out,
                        Arg<AnyMemRef, "", [MemRead]>:$query,
@@ -61,7 +66,8 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
                        DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
-                       DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens);
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens,
+                       DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap);
   let assemblyFormat = [{
     $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
     attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)

@@ -131,13 +131,15 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
  * positions stay visible to all; the first `globalTokens` also see every
  * key the causal limit allows). `softcap` > 0
  * maps each score s to softcap·tanh(s / softcap) before the causal and
- * window limits. Any strides; out written in full. */
+ * window limits, after the mask is added or, with `maskAfterSoftcap`,
+ * before. Any strides; out written in full. */
 void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_memref *out,
                                      genc_unranked_memref *q, genc_unranked_memref *k,
                                      genc_unranked_memref *v, genc_unranked_memref *mask,
                                      int64_t hasMask, float scale, int64_t causal,
                                      int64_t window, float softcap, int64_t causalOffset,
-                                     int64_t sinks, int64_t globalTokens);
+                                     int64_t sinks, int64_t globalTokens,
+                                     int64_t maskAfterSoftcap);
 
 #ifdef __cplusplus
 }

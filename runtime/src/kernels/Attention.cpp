@@ -103,6 +103,8 @@ struct Problem {
   /// Keys [0, sinks) stay visible past the window (attention sinks); the
   /// first `globalTokens` positions are seen by, and see, every position.
   int64_t sinks, globalTokens;
+  /// The mask is added after the soft-cap (Gemma 2), not before (ONNX).
+  bool maskAfterSoftcap = false;
   int64_t sq() const { return q.sizes[2]; }
   int64_t skv() const { return k.sizes[2]; }
   int64_t headSize() const { return q.sizes[3]; }
@@ -214,10 +216,12 @@ float softmaxRowScalar(const Problem &p, int64_t b, int64_t h, int64_t i, int64_
   for (int64_t j = 0; j < keys; ++j) {
     int64_t key = j0 + j;
     float s = scores[j] * p.scale;
-    if (maskRow)
+    if (maskRow && !p.maskAfterSoftcap)
       s += maskRow[key * p.mask.strides[3]];
     if (p.softcap > 0)
       s = p.softcap * std::tanh(s / p.softcap);
+    if (maskRow && p.maskAfterSoftcap)
+      s += maskRow[key * p.mask.strides[3]];
     if (!visible.contains(key))
       s = -INFINITY;
     scores[j] = s;
@@ -421,7 +425,8 @@ extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
                                                 genc_unranked_memref *mask, int64_t hasMask,
                                                 float scale, int64_t causal, int64_t window,
                                                 float softcap, int64_t causalOffset,
-                                                int64_t sinks, int64_t globalTokens) {
+                                                int64_t sinks, int64_t globalTokens,
+                                                int64_t maskAfterSoftcap) {
   auto broken = [] {
     std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
@@ -430,6 +435,7 @@ extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
     broken();
   Problem p{View4(out), View4(q), View4(k), View4(v), View4(mask), hasMask != 0, causal != 0,
             scale,  softcap,    window,        causalOffset, 1, sinks, globalTokens};
+  p.maskAfterSoftcap = maskAfterSoftcap != 0;
   if (p.headSize() > kMaxHead || p.valueSize() > kMaxHead || p.k.sizes[1] == 0 ||
       p.q.sizes[1] % p.k.sizes[1])
     broken();

@@ -21,6 +21,7 @@ struct Case {
   int64_t window;
   float softcap;
   int64_t sinks = 0, globalTokens = 0;
+  bool maskAfterSoftcap = false;
 };
 
 /// The definition: scores for every key, masked to -inf, one softmax, the
@@ -41,9 +42,11 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
           for (int64_t x = 0; x < c.d; ++x)
             dot += double(q[((b * c.heads + h) * c.sq + i) * c.d + x]) *
                    k[((b * c.kvHeads + h / group) * capacity + j) * c.d + x];
-          s[j] = dot * scale + (c.mask ? mask[b * c.skv + j] : 0.0);
+          double added = c.mask ? mask[b * c.skv + j] : 0.0;
+          s[j] = dot * scale + (c.maskAfterSoftcap ? 0.0 : added);
           if (c.softcap > 0)
             s[j] = c.softcap * std::tanh(s[j] / c.softcap);
+          s[j] += c.maskAfterSoftcap ? added : 0.0;
           // Query position i + offset; keys before the sinks or global
           // positions escape the window, and so do global queries.
           bool outsideWindow = c.window > 0 && j <= i + offset - c.window && j >= c.sinks &&
@@ -70,7 +73,7 @@ class Attention : public genc::testing::OnThreadPool {};
 /// Prefill and decode shapes, MHA/GQA/MQA, key tiles cut mid-way, head
 /// sizes off the vector width, causal with a past, a sliding window (with
 /// sinks, with global tokens), a padding mask with fully hidden keys,
-/// softcapping.
+/// softcapping (the mask added before it, ONNX's order, or after it).
 TEST_P(Attention, MatchesMaskedDenseSoftmax) {
   const Case cases[] = {
       {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},      // first decode step
@@ -82,7 +85,8 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
       {1, 2, 2, 200, 200, 16, 16, true, false, 40, 0, 4},     // sinks + window, prefill
       {2, 4, 2, 1, 300, 32, 32, true, true, 50, 0, 70},       // sinks past a tile, decode
       {1, 2, 2, 20, 180, 24, 24, true, false, 30, 0, 0, 3},   // global + window, with a past
-      {1, 2, 1, 150, 150, 16, 16, false, false, 20, 0, 2, 40} // bidirectional, global rows
+      {1, 2, 1, 150, 150, 16, 16, false, false, 20, 0, 2, 40}, // bidirectional, global rows
+      {2, 4, 2, 6, 90, 16, 16, true, true, -1, 5.0f, 0, 0, true} // softcap, then mask (Gemma 2)
   };
   for (const Case &c : cases) {
     SCOPED_TRACE("B=" + std::to_string(c.batch) + " H=" + std::to_string(c.heads) + "/" +
@@ -103,7 +107,7 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
         vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}), mm(mask.data(), {c.batch, 1, 1, c.skv});
     _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
                                     scale, c.causal, c.window, c.softcap, c.skv - c.sq, c.sinks,
-                                    c.globalTokens);
+                                    c.globalTokens, c.maskAfterSoftcap);
     std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
@@ -117,7 +121,7 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   Memref om(out.data(), {1, 1, 1, 4}), qm(q.data(), {1, 1, 1, 4}), km(k.data(), {1, 1, 2, 4}),
       vm(v.data(), {1, 1, 2, 4}), mm(mask.data(), {2});
   _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 1, 0.5f,
-                                  0, -1, 0.0f, 1, 0, 0);
+                                  0, -1, 0.0f, 1, 0, 0, 0);
   for (float x : out)
     EXPECT_TRUE(std::isnan(x));
 }

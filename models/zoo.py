@@ -150,6 +150,9 @@ class LlamaAttention(nn.Module):
         n = self.heads // self.kv_heads
         return x[:, :, None, :, :].expand(b, h, n, s, dh).reshape(b, h * n, s, dh)
 
+    def scores(self, q, k):
+        return torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) / math.sqrt(self.dh)
+
     def forward(self, x, mask, positions, past_k=None, past_v=None):
         b, s, _ = x.shape
         q = self.q_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
@@ -161,8 +164,7 @@ class LlamaAttention(nn.Module):
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
-        scores = torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) / math.sqrt(self.dh)
-        probs = torch.softmax(scores + mask, dim=-1)
+        probs = torch.softmax(self.scores(q, k) + mask, dim=-1)
         y = torch.matmul(probs, self.repeat_kv(v)).transpose(1, 2).reshape(b, s, -1)
         return self.o_proj(y), k, v
 
@@ -430,22 +432,9 @@ class GemmaAttention(LlamaAttention):
         self.o_proj = nn.Linear(heads * head_dim, d, bias=False)
         self.softcap, self.scale = softcap, head_dim ** -0.5
 
-    def forward(self, x, mask, positions, past_k=None, past_v=None):
-        b, s, _ = x.shape
-        q = self.q_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
-        k = self.k_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
-        v = self.v_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
-        cos, sin = self.cos_cached[positions].unsqueeze(1), self.sin_cached[positions].unsqueeze(1)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
-        if past_k is not None:
-            k = torch.cat([past_k, k], dim=2)
-            v = torch.cat([past_v, v], dim=2)
+    def scores(self, q, k):
         scores = torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) * self.scale
-        scores = torch.tanh(scores / self.softcap) * self.softcap
-        probs = torch.softmax(scores + mask, dim=-1)
-        y = torch.matmul(probs, self.repeat_kv(v)).transpose(1, 2).reshape(b, s, -1)
-        return self.o_proj(y), k, v
+        return torch.tanh(scores / self.softcap) * self.softcap
 
 
 class GemmaBlock(nn.Module):

@@ -76,6 +76,8 @@ def main():
                  "chromium)")
     if os.path.exists(args.screenshot):
         os.remove(args.screenshot)
+    # No GPU and no sandbox: headless on a server, as root in CI. (Chromium's
+    # --disable-gpu is a rendering flag; no check is skipped.)
     run = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
          "--enable-logging=stderr", "--v=0", "--window-size=" + args.window,

@@ -1,0 +1,296 @@
+//===- Attention.cpp - genc.attention and genc.rotary → kernels or loops --===//
+//
+// f32 attention that fits the fused kernel becomes genc.attention_kernel on
+// buffers (the CPU target turns it into the kernel call); anything else,
+// or all of it with fusion off, loops that materialise the scores.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::lowering;
+
+/// Must equal GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
+static constexpr int64_t kMaxKernelHeadSize = 256;
+
+static Value causalOffset(OpBuilder &b, Location loc, AttentionOp::Adaptor operands) {
+  return arith::SubIOp::create(b, loc, dimValue(b, loc, operands.getKey(), 2),
+                               dimValue(b, loc, operands.getQuery(), 2));
+}
+
+/// Whether the fused kernel takes `op`: f32 throughout, static head sizes
+/// it holds on its stack, an f32 or boolean mask.
+static bool fitsAttentionKernel(AttentionOp op, AttentionOp::Adaptor operands) {
+  auto f32 = [](Value v) { return tensorType(v).getElementType().isF32(); };
+  auto headSize = [](Value v) {
+    int64_t d = tensorType(v).getDimSize(3);
+    return !ShapedType::isDynamic(d) && d <= kMaxKernelHeadSize;
+  };
+  // The kernel adds its mask before the softcap; a boolean mask hides keys
+  // after it, so the two only agree without one.
+  Value mask = operands.getMask();
+  bool boolMask = mask && tensorType(mask).getElementType().isInteger(1);
+  return f32(operands.getQuery()) && f32(operands.getKey()) && f32(operands.getValue()) &&
+         headSize(operands.getKey()) && headSize(operands.getValue()) &&
+         tensorType(operands.getKey()).getDimSize(1) != 0 && (!mask || f32(mask) || boolMask) &&
+         !(boolMask && op.getSoftcap().convertToFloat() > 0);
+}
+
+/// The fused form: Q, K, V and the mask read as buffers in place (any
+/// strides), the result a fresh buffer written by genc.attention_kernel,
+/// which genc-call-cpu-kernels turns into the kernel call. A boolean mask
+/// becomes additive (0 / -inf).
+static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto asBuffer = [&](Value t) -> Value {
+    auto type = tensorType(t);
+    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+    auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
+    auto memref = MemRefType::get(type.getShape(), type.getElementType(), layout);
+    return bufferization::ToBufferOp::create(b, loc, memref, t, /*read_only=*/true);
+  };
+  Value q = operands.getQuery(), v = operands.getValue();
+  Value mask = operands.getMask();
+  if (mask && tensorType(mask).getElementType().isInteger(1)) {
+    Type f32 = b.getF32Type();
+    Value zero = scalarConst(b, loc, f32, 0), minusInf = negInf(b, loc, f32);
+    mask = elementwise(b, loc, mask, f32, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+      return arith::SelectOp::create(nb, nl, a[0], zero, minusInf);
+    });
+  }
+  SmallVector<Value> dynamicSizes;
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, q, 0), dimOf(b, loc, q, 1), dimOf(b, loc, q, 2),
+                                     dimOf(b, loc, v, 3)};
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : sizes) {
+    if (auto value = dyn_cast<Value>(size)) {
+      dynamicSizes.push_back(value);
+      shape.push_back(ShapedType::kDynamic);
+    } else {
+      shape.push_back(cast<IntegerAttr>(cast<Attribute>(size)).getInt());
+    }
+  }
+  auto outType = MemRefType::get(shape, b.getF32Type());
+  Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
+  AttentionKernelOp::create(b, loc, out, asBuffer(q), asBuffer(operands.getKey()), asBuffer(v),
+                            mask ? asBuffer(mask) : Value(), causalOffset(b, loc, operands),
+                            op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
+                            op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
+                            op.getMaskAfterSoftcapAttr());
+  Value result =
+      bufferization::ToTensorOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), out,
+                                        /*restrict=*/true, /*writable=*/true);
+  return castTo(b, loc, result, op.getType());
+}
+
+/// softmax(Q·Kᵀ·scale (+mask), causal, window, softcap)·V with query head h
+/// reading KV head h / (Hq / Hkv), as loops that materialise the scores.
+static FailureOr<Value> attentionLoops(AttentionOp op, AttentionOp::Adaptor operands,
+                                       OpBuilder &b) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value q = operands.getQuery(), k = operands.getKey(), v = operands.getValue();
+  auto qt = tensorType(q), kt = tensorType(k);
+  Type t = qt.getElementType();
+  int64_t hq = qt.getDimSize(1), hkv = kt.getDimSize(1);
+  if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv))
+    return op.emitError("attention needs static head counts to map query heads to KV heads");
+  int64_t group = hq / hkv;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // Scores: loops (b, h, i, j, x), reduce x.
+  SmallVector<OpFoldResult> scoreSizes = {dimOf(b, loc, q, 0), b.getIndexAttr(hq),
+                                          dimOf(b, loc, q, 2), dimOf(b, loc, k, 2)};
+  Value zero = scalarConst(b, loc, t, 0);
+  Value scoresInit = filled(b, loc, scoreSizes, t, zero);
+  SmallVector<AffineMap> scoreMaps = {
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(3), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> scoreIters(4, utils::IteratorType::parallel);
+  scoreIters.push_back(utils::IteratorType::reduction);
+  Value scores = linalg::GenericOp::create(b, loc, scoresInit.getType(), ValueRange{q, k},
+                                           scoresInit, scoreMaps, scoreIters, yieldMultiplyAdd)
+                     .getResult(0);
+
+  // Scale, mask, causal/window and softcap in one elementwise pass.
+  Value scale = scalarConst(b, loc, t, op.getScale().convertToFloat());
+  Value minusInf = negInf(b, loc, t);
+  Value offset = causalOffset(b, loc, operands);
+  bool causal = op.getCausal();
+  int64_t window = op.getWindow(), sinks = op.getSinks(), globalTokens = op.getGlobalTokens();
+  float softcap = op.getSoftcap().convertToFloat();
+  Value mask = operands.getMask();
+  bool boolMask = mask && tensorType(mask).getElementType().isInteger(1);
+  SmallVector<Value> inputs = {scores};
+  if (mask)
+    inputs.push_back(mask);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4)};
+  if (mask)
+    maps.push_back(broadcastMap(ctx, tensorType(mask), tensorType(scores).getShape()));
+  maps.push_back(b.getMultiDimIdentityMap(4));
+  Value maskedInit = emptyTensor(b, loc, scoreSizes, t);
+  Value masked =
+      linalg::GenericOp::create(
+          b, loc, maskedInit.getType(), inputs, maskedInit, maps,
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value s = arith::MulFOp::create(nb, nl, a[0], scale);
+            bool maskFirst = !op.getMaskAfterSoftcap();
+            if (mask && !boolMask && maskFirst)
+              s = arith::AddFOp::create(nb, nl, s, a[1]);
+            if (softcap > 0) {
+              Value cap = scalarConst(nb, nl, t, softcap);
+              s = arith::MulFOp::create(
+                  nb, nl, cap, math::TanhOp::create(nb, nl, arith::DivFOp::create(nb, nl, s, cap)));
+            }
+            if (mask && !boolMask && !maskFirst)
+              s = arith::AddFOp::create(nb, nl, s, a[1]);
+            Value keep;
+            auto andKeep = [&](Value c) {
+              keep = keep ? arith::AndIOp::create(nb, nl, keep, c).getResult() : c;
+            };
+            if (boolMask)
+              andKeep(a[1]);
+            if (causal || window > 0) {
+              Value i = linalg::IndexOp::create(nb, nl, 2), j = linalg::IndexOp::create(nb, nl, 3);
+              Value last = arith::AddIOp::create(nb, nl, i, offset);
+              if (causal)
+                andKeep(arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sle, j, last));
+              if (window > 0) {
+                // In the window, or before the sinks or global positions, or
+                // seen from a global position.
+                using arith::CmpIPredicate;
+                auto compare = [&](CmpIPredicate predicate, Value x, int64_t y) -> Value {
+                  return arith::CmpIOp::create(nb, nl, predicate, x, indexConst(nb, nl, y));
+                };
+                Value first = arith::SubIOp::create(nb, nl, last, indexConst(nb, nl, window));
+                Value inWindow = arith::CmpIOp::create(nb, nl, CmpIPredicate::sgt, j, first);
+                int64_t prefix = std::max(sinks, globalTokens);
+                if (prefix > 0)
+                  inWindow = arith::OrIOp::create(nb, nl, inWindow,
+                                                  compare(CmpIPredicate::slt, j, prefix));
+                if (globalTokens > 0)
+                  inWindow = arith::OrIOp::create(nb, nl, inWindow,
+                                                  compare(CmpIPredicate::slt, last, globalTokens));
+                andKeep(inWindow);
+              }
+            }
+            if (keep)
+              s = arith::SelectOp::create(nb, nl, keep, s, minusInf);
+            linalg::YieldOp::create(nb, nl, s);
+          })
+          .getResult(0);
+  Value probs = softmax(b, loc, masked, 3, /*log=*/false);
+
+  // Output: loops (b, h, i, e, j), reduce j.
+  SmallVector<OpFoldResult> outSizes = {dimOf(b, loc, q, 0), b.getIndexAttr(hq),
+                                        dimOf(b, loc, q, 2), dimOf(b, loc, v, 3)};
+  Value outInit = filled(b, loc, outSizes, t, zero);
+  SmallVector<AffineMap> outMaps = {
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1).floorDiv(group), d(4), d(3)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  Value out = linalg::GenericOp::create(b, loc, outInit.getType(), ValueRange{probs, v}, outInit,
+                                        outMaps, scoreIters, yieldMultiplyAdd)
+                  .getResult(0);
+  return castTo(b, loc, out, op.getType());
+}
+
+/// Rotary embedding of x [B,H,S,D]: pairs (i, i + rot/2), or adjacent
+/// channels when interleaved; channels past rotary_dim pass through.
+static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value x = operands.getInput(), cos = operands.getCos(), sin = operands.getSin(),
+        positions = operands.getPositionIds();
+  auto xt = tensorType(x);
+  Type t = xt.getElementType();
+  int64_t headSize = xt.getDimSize(3);
+  int64_t rot = op.getRotaryDim() > 0 ? op.getRotaryDim() : headSize;
+  if (ShapedType::isDynamic(rot))
+    return op.emitError("rotary needs a static head size or rotary_dim");
+  int64_t half = rot / 2;
+  bool interleaved = op.getInterleaved();
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, x, 0), dimOf(b, loc, x, 1), dimOf(b, loc, x, 2),
+                                     dimOf(b, loc, x, 3)};
+  Value init = emptyTensor(b, loc, sizes, t);
+  // A position past the cos/sin tables (a prompt longer than the model's
+  // rotary cache) fails the call.
+  Value tableRows = positions ? dimValue(b, loc, cos, 0) : Value();
+  std::string message = describeNode(op, "rotary embedding") +
+                        ": position id {index} is past the cos/sin tables of {bound} positions";
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{x}, init,
+      SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(4)),
+      SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value bi = linalg::IndexOp::create(nb, nl, 0), hi = linalg::IndexOp::create(nb, nl, 1),
+              si = linalg::IndexOp::create(nb, nl, 2), di = linalg::IndexOp::create(nb, nl, 3);
+        Value rotC = indexConst(nb, nl, rot), halfC = indexConst(nb, nl, half);
+        Value two = indexConst(nb, nl, 2), one = indexConst(nb, nl, 1);
+        Value inRotary = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, di, rotC);
+        // Frequency index, partner channel and the sign of the partner term.
+        Value freq, partner, first;
+        if (interleaved) {
+          freq = arith::DivUIOp::create(nb, nl, di, two);
+          Value odd = arith::RemUIOp::create(nb, nl, di, two);
+          first =
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, odd, indexConst(nb, nl, 0));
+          partner = arith::SelectOp::create(nb, nl, first, arith::AddIOp::create(nb, nl, di, one),
+                                            arith::SubIOp::create(nb, nl, di, one));
+        } else {
+          first = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, di, halfC);
+          freq =
+              arith::SelectOp::create(nb, nl, first, di, arith::SubIOp::create(nb, nl, di, halfC));
+          partner = arith::SelectOp::create(nb, nl, first, arith::AddIOp::create(nb, nl, di, halfC),
+                                            arith::SubIOp::create(nb, nl, di, halfC));
+        }
+        // Out-of-rotary channels read a safe index; the select drops it.
+        Value safeFreq = arith::SelectOp::create(nb, nl, inRotary, freq, indexConst(nb, nl, 0));
+        Value safePartner = arith::SelectOp::create(nb, nl, inRotary, partner, di);
+        Value c, s;
+        if (positions) {
+          Value p = tensor::ExtractOp::create(nb, nl, positions, ValueRange{bi, si});
+          Value pi = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), p);
+          auto read = [&](OpBuilder &rb, Location rl, Value row) -> SmallVector<Value> {
+            return {tensor::ExtractOp::create(rb, rl, cos, ValueRange{row, safeFreq}),
+                    tensor::ExtractOp::create(rb, rl, sin, ValueRange{row, safeFreq})};
+          };
+          SmallVector<Value> cs =
+              checkedRead(nb, nl, pi, tableRows, /*fromEnd=*/false, {t, t}, message, read);
+          c = cs[0];
+          s = cs[1];
+        } else {
+          c = tensor::ExtractOp::create(nb, nl, cos, ValueRange{bi, si, safeFreq});
+          s = tensor::ExtractOp::create(nb, nl, sin, ValueRange{bi, si, safeFreq});
+        }
+        Value other = tensor::ExtractOp::create(nb, nl, x, ValueRange{bi, hi, si, safePartner});
+        Value signedOther =
+            arith::SelectOp::create(nb, nl, first, arith::NegFOp::create(nb, nl, other), other);
+        Value rotated = arith::AddFOp::create(nb, nl, arith::MulFOp::create(nb, nl, a[0], c),
+                                              arith::MulFOp::create(nb, nl, signedOther, s));
+        linalg::YieldOp::create(
+            nb, nl, arith::SelectOp::create(nb, nl, inRotary, rotated, a[0]).getResult());
+      });
+  return generic.getResult(0);
+}
+
+void mlir::genc::lowering::populateAttentionLoweringPatterns(RewritePatternSet &patterns,
+                                                             bool fuseAttention) {
+  if (fuseAttention)
+    addLowering<AttentionOp>(patterns,
+                             [](AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+                               if (fitsAttentionKernel(op, operands))
+                                 return FailureOr<Value>(fusedAttention(op, operands, b));
+                               return attentionLoops(op, operands, b);
+                             });
+  else
+    addLowering<AttentionOp>(patterns, attentionLoops);
+  addLowering<RotaryOp>(patterns, lowerRotary);
+}

@@ -1,0 +1,140 @@
+//===- Contractions.cpp - MatMul and Gemm → linalg.generic ----------------===//
+//
+// A matmul is a generic over (batch..., m, k, n) with broadcast batch dims;
+// f32 ones are marked for the CPU kernel (kMatmulAttrName).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+#include "genc/Conversion/Passes.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::lowering;
+
+/// The body of every contraction: acc + x·y. Integer operands widen to the
+/// accumulator as their own signedness says (zeros for unsigned); the
+/// product and sum are the same bits either way.
+void mlir::genc::lowering::yieldMultiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
+  Type accType = a[2].getType();
+  if (isa<FloatType>(accType)) {
+    linalg::YieldOp::create(
+        b, loc,
+        arith::AddFOp::create(b, loc, a[2], arith::MulFOp::create(b, loc, a[0], a[1])).getResult());
+    return;
+  }
+  Type computeType = signless(accType);
+  auto operand = [&](Value v) {
+    return convertScalar(b, loc, reinterpret(b, loc, v, signless(v.getType())), computeType,
+                         /*fromUnsigned=*/isUnsignedInt(v.getType()));
+  };
+  Value r = arith::AddIOp::create(b, loc, reinterpret(b, loc, a[2], computeType),
+                                  arith::MulIOp::create(b, loc, operand(a[0]), operand(a[1])));
+  linalg::YieldOp::create(b, loc, reinterpret(b, loc, r, accType));
+}
+
+/// lhs [..., M, K] · rhs [..., K, N] with broadcast batch dims.
+static FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                               RankedTensorType resultType) {
+  auto lt = tensorType(lhs), rt = tensorType(rhs);
+  if (lt.getRank() < 2 || rt.getRank() < 2)
+    return failure();
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = resultType.getRank(), batch = rank - 2;
+  // Loops: batch..., m, k, n. With n innermost the inner loop streams a row
+  // of B into a row of C (no reduction in it), which LLVM vectorises.
+  AffineExpr m = getAffineDimExpr(batch, ctx), k = getAffineDimExpr(batch + 1, ctx),
+             n = getAffineDimExpr(batch + 2, ctx);
+  auto operandMap = [&](RankedTensorType t, AffineExpr a, AffineExpr c) {
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = batch - (t.getRank() - 2);
+    for (int64_t i = 0; i < t.getRank() - 2; ++i)
+      exprs.push_back(t.getDimSize(i) == 1 && resultType.getDimSize(offset + i) != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(offset + i, ctx));
+    exprs.push_back(a);
+    exprs.push_back(c);
+    return AffineMap::get(rank + 1, 0, exprs, ctx);
+  };
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < batch; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  outExprs.push_back(m);
+  outExprs.push_back(n);
+  SmallVector<AffineMap> maps = {operandMap(lt, m, k), operandMap(rt, k, n),
+                                 AffineMap::get(rank + 1, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);
+  iterators[batch + 1] = utils::IteratorType::reduction;
+  // Result sizes: batch dims broadcast, then M from lhs and N from rhs.
+  SmallVector<int64_t> batchShape(resultType.getShape().take_front(batch));
+  SmallVector<Value> lhsBatch, rhsBatch;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < batch; ++d) {
+    if (!resultType.isDynamicDim(d)) {
+      sizes.push_back(b.getIndexAttr(resultType.getDimSize(d)));
+      continue;
+    }
+    int64_t li = d - (batch - (lt.getRank() - 2)), ri = d - (batch - (rt.getRank() - 2));
+    sizes.push_back(li >= 0 && lt.getDimSize(li) != 1 ? dimOf(b, loc, lhs, li)
+                                                      : dimOf(b, loc, rhs, ri));
+  }
+  sizes.push_back(dimOf(b, loc, lhs, lt.getRank() - 2));
+  sizes.push_back(dimOf(b, loc, rhs, rt.getRank() - 1));
+  Type t = resultType.getElementType();
+  Value init = filled(b, loc, sizes, t, elementConst(b, loc, t, 0));
+  auto generic = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
+                                           iterators, yieldMultiplyAdd);
+  // The CPU pipeline hands f32 matmuls to a kernel (genc-call-cpu-kernels).
+  if (t.isF32())
+    generic->setAttr(kMatmulAttrName, b.getStringAttr("row_major"));
+  return castTo(b, loc, generic.getResult(0), resultType);
+}
+
+/// How many keys precede the first query: Skv - Sq (the queries are the
+/// alpha · A' · B' + beta · C, transposes materialised.
+static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value a = operands.getA(), bm = operands.getB();
+  auto transposed = [&](Value v) -> Value {
+    auto t = tensorType(v);
+    SmallVector<OpFoldResult> sizes = {dimOf(b, loc, v, 1), dimOf(b, loc, v, 0)};
+    Value init = emptyTensor(b, loc, sizes, t.getElementType());
+    return linalg::TransposeOp::create(b, loc, v, init, ArrayRef<int64_t>{1, 0}).getResult()[0];
+  };
+  if (op.getTransA())
+    a = transposed(a);
+  if (op.getTransB())
+    bm = transposed(bm);
+  auto product = matmul(b, loc, a, bm,
+                        RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                              op.getType().getElementType()));
+  if (failed(product))
+    return failure();
+  Type t = op.getType().getElementType();
+  Value alpha = scalarConst(b, loc, t, op.getAlpha().convertToFloat());
+  Value beta = scalarConst(b, loc, t, op.getBeta().convertToFloat());
+  SmallVector<Value> terms = {*product};
+  if (operands.getC())
+    terms.push_back(operands.getC());
+  Value r = elementwise(b, loc, terms, t, [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+    Value y = arith::MulFOp::create(nb, nl, alpha, v[0]);
+    if (v.size() > 1)
+      y = arith::AddFOp::create(nb, nl, y, arith::MulFOp::create(nb, nl, beta, v[1]));
+    return y;
+  });
+  return r;
+}
+
+static FailureOr<Value> lowerMatMul(MatMulOp op, MatMulOp::Adaptor operands, OpBuilder &b) {
+  FailureOr<Value> product =
+      matmul(b, op.getLoc(), operands.getLhs(), operands.getRhs(), op.getType());
+  if (failed(product))
+    return op.emitError("matmul of 1-D operands is not supported by the CPU lowering yet");
+  return product;
+}
+
+void mlir::genc::lowering::populateContractionLoweringPatterns(RewritePatternSet &patterns) {
+  addLowering<MatMulOp>(patterns, lowerMatMul);
+  addLowering<GemmOp>(patterns, lowerGemm);
+}

@@ -1,0 +1,464 @@
+//===- DataMovement.cpp - shapes, views and copies → tensor and linalg ----===//
+//
+// Reshapes become tensor.reshape with sizes computed at run time where the
+// type does not know them, slices with constant axes and positive steps
+// tensor.extract_slice, and everything that reads at computed positions
+// (Gather, negative-step Slice) a generic of tensor.extract, with indices
+// taken from data checked against their bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::genc;
+using namespace mlir::genc::lowering;
+
+/// Entry `i` of a 1-D integer tensor as an index.
+static Value shapeEntry(OpBuilder &b, Location loc, Value shape, int64_t i) {
+  Value e = tensor::ExtractOp::create(b, loc, shape, indexConst(b, loc, i));
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+}
+
+/// Reshapes `input` to `resultType` whose dims are `dims` (index values).
+static Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType resultType,
+                       ArrayRef<Value> dims) {
+  if (input.getType() == resultType && resultType.hasStaticShape())
+    return input;
+  auto shapeType = RankedTensorType::get({static_cast<int64_t>(dims.size())}, b.getIndexType());
+  Value shape = tensor::FromElementsOp::create(b, loc, shapeType, dims);
+  return tensor::ReshapeOp::create(b, loc, resultType, input, shape);
+}
+
+static Value numElements(OpBuilder &b, Location loc, Value v) {
+  Value n = indexConst(b, loc, 1);
+  for (int64_t d = 0; d < tensorType(v).getRank(); ++d)
+    n = arith::MulIOp::create(b, loc, n, dimValue(b, loc, v, d));
+  return n;
+}
+
+/// ONNX Reshape at run time: 0 copies the input dim (unless allowzero), one
+/// -1 takes what is left. Entries known from the result type stay static.
+static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = op.getType();
+  int64_t rank = type.getRank();
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1),
+        minusOne = indexConst(b, loc, -1);
+  SmallVector<Value> entries(rank), inferred(rank);
+  Value known = one;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!type.isDynamicDim(i)) {
+      entries[i] = indexConst(b, loc, type.getDimSize(i));
+    } else {
+      Value e = shapeEntry(b, loc, operands.getShape(), i);
+      if (!op.getAllowzero() && i < tensorType(operands.getInput()).getRank()) {
+        Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, zero);
+        e = arith::SelectOp::create(b, loc, isZero, dimValue(b, loc, operands.getInput(), i), e);
+      }
+      entries[i] = e;
+      inferred[i] = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, minusOne);
+    }
+    Value factor = inferred[i]
+                       ? arith::SelectOp::create(b, loc, inferred[i], one, entries[i]).getResult()
+                       : entries[i];
+    known = arith::MulIOp::create(b, loc, known, factor);
+  }
+  Value rest = arith::DivUIOp::create(b, loc, numElements(b, loc, operands.getInput()), known);
+  SmallVector<Value> dims;
+  for (int64_t i = 0; i < rank; ++i)
+    dims.push_back(inferred[i]
+                       ? arith::SelectOp::create(b, loc, inferred[i], rest, entries[i]).getResult()
+                       : entries[i]);
+  return reshapeTo(b, loc, operands.getInput(), type, dims);
+}
+
+/// Squeeze/Unsqueeze: the result's dims, each a static size or an input dim.
+template <typename OpTy, bool unsqueeze>
+static FailureOr<Value> lowerSqueezeLike(OpTy op, typename OpTy::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = op.getType();
+  auto inputType = tensorType(operands.getInput());
+  SmallVector<bool> special(unsqueeze ? type.getRank() : inputType.getRank(), false);
+  for (int64_t a : op.getAxes())
+    special[a < 0 ? a + special.size() : a] = true;
+  if (!unsqueeze && op.getAxes().empty())
+    for (int64_t d = 0; d < inputType.getRank(); ++d)
+      special[d] = inputType.getDimSize(d) == 1;
+  SmallVector<Value> dims;
+  if (unsqueeze) {
+    for (int64_t i = 0, j = 0; i < type.getRank(); ++i)
+      dims.push_back(special[i] ? indexConst(b, loc, 1)
+                                : dimValue(b, loc, operands.getInput(), j++));
+  } else {
+    for (int64_t j = 0; j < inputType.getRank(); ++j)
+      if (!special[j])
+        dims.push_back(dimValue(b, loc, operands.getInput(), j));
+  }
+  return reshapeTo(b, loc, operands.getInput(), type, dims);
+}
+
+/// One ONNX Slice entry on a dim of size `dim`: the clamped first index,
+/// the element count and the step (negative steps walk backwards).
+struct SliceRange {
+  Value start, size, step;
+};
+
+static SliceRange sliceRange(OpBuilder &b, Location loc, Value dim, Value start, Value end,
+                             Value step) {
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  auto wrap = [&](Value v) {
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+    return arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, v, dim), v)
+        .getResult();
+  };
+  auto clamp = [&](Value v, Value lo, Value hi) {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo), hi).getResult();
+  };
+  Value dimMinusOne = arith::SubIOp::create(b, loc, dim, one);
+  Value forward = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, step, zero);
+  // Forward: start, end in [0, dim]. Backward: start in [0, dim-1], end in [-1, dim-1].
+  Value s = arith::SelectOp::create(b, loc, forward, clamp(wrap(start), zero, dim),
+                                    clamp(wrap(start), zero, dimMinusOne));
+  Value e = arith::SelectOp::create(b, loc, forward, clamp(wrap(end), zero, dim),
+                                    clamp(wrap(end), indexConst(b, loc, -1), dimMinusOne));
+  Value span = arith::SelectOp::create(b, loc, forward, arith::SubIOp::create(b, loc, e, s),
+                                       arith::SubIOp::create(b, loc, s, e));
+  Value stride =
+      arith::SelectOp::create(b, loc, forward, step, arith::SubIOp::create(b, loc, zero, step));
+  Value size =
+      arith::MaxSIOp::create(b, loc, arith::CeilDivSIOp::create(b, loc, span, stride), zero);
+  return {s, size, step};
+}
+
+/// Entry `i` of an i64 slice operand, clamped to the int32 range (ONNX
+/// writes ±2^63 for "to the end") and cast to index.
+static Value sliceEntry(OpBuilder &b, Location loc, Value t, Value i) {
+  Value e = tensor::ExtractOp::create(b, loc, t, i);
+  Type it = e.getType();
+  Value lo = arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, INT32_MIN));
+  Value hi = arith::ConstantOp::create(b, loc, b.getIntegerAttr(it, INT32_MAX));
+  e = arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, e, lo), hi);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+}
+
+/// ONNX Slice. Constant axes with positive constant steps become
+/// tensor.extract_slice; anything else (axes or steps known only at run
+/// time, negative steps) a generic that reads input[start + i * step].
+static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value input = operands.getInput();
+  auto type = op.getType();
+  int64_t rank = tensorType(input).getRank();
+  int64_t entries = tensorType(operands.getStarts()).getDimSize(0);
+  if (ShapedType::isDynamic(entries))
+    return op.emitError("slice starts must have a static length");
+  SmallVector<Value> starts, sizes, steps;
+  for (int64_t d = 0; d < rank; ++d) {
+    starts.push_back(indexConst(b, loc, 0));
+    sizes.push_back(dimValue(b, loc, input, d));
+    steps.push_back(indexConst(b, loc, 1));
+  }
+  DenseIntElementsAttr axesAttr, stepsAttr;
+  bool constantAxes = matchPattern(operands.getAxes(), m_Constant(&axesAttr));
+  bool positiveSteps = matchPattern(operands.getSteps(), m_Constant(&stepsAttr)) &&
+                       llvm::all_of(stepsAttr.getValues<APInt>(),
+                                    [](const APInt &v) { return v.isStrictlyPositive(); });
+  for (int64_t j = 0; j < entries; ++j) {
+    Value jv = indexConst(b, loc, j);
+    Value start = sliceEntry(b, loc, operands.getStarts(), jv),
+          end = sliceEntry(b, loc, operands.getEnds(), jv),
+          step = sliceEntry(b, loc, operands.getSteps(), jv);
+    if (constantAxes) {
+      int64_t axis = axesAttr.getValues<APInt>()[j].getSExtValue();
+      axis = axis < 0 ? axis + rank : axis;
+      SliceRange r = sliceRange(b, loc, sizes[axis], start, end, step);
+      starts[axis] = r.start, sizes[axis] = r.size, steps[axis] = r.step;
+      continue;
+    }
+    // The axis is known at run time only: every dim checks whether it is it.
+    Value axis = sliceEntry(b, loc, operands.getAxes(), jv);
+    Value negative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, indexConst(b, loc, 0));
+    axis = arith::SelectOp::create(
+        b, loc, negative, arith::AddIOp::create(b, loc, axis, indexConst(b, loc, rank)), axis);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value here =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, axis, indexConst(b, loc, d));
+      SliceRange r = sliceRange(b, loc, sizes[d], start, end, step);
+      starts[d] = arith::SelectOp::create(b, loc, here, r.start, starts[d]);
+      sizes[d] = arith::SelectOp::create(b, loc, here, r.size, sizes[d]);
+      steps[d] = arith::SelectOp::create(b, loc, here, r.step, steps[d]);
+    }
+  }
+  SmallVector<OpFoldResult> resultSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    resultSizes.push_back(type.isDynamicDim(d) ? OpFoldResult(sizes[d])
+                                               : b.getIndexAttr(type.getDimSize(d)));
+  if (constantAxes && positiveSteps) {
+    SmallVector<OpFoldResult> offsets(starts.begin(), starts.end()), strides;
+    for (int64_t d = 0; d < rank; ++d) {
+      IntegerAttr c;
+      strides.push_back(matchPattern(steps[d], m_Constant(&c))
+                            ? OpFoldResult(b.getIndexAttr(c.getInt()))
+                            : OpFoldResult(steps[d]));
+    }
+    return tensor::ExtractSliceOp::create(b, loc, type, input, offsets, resultSizes, strides)
+        .getResult();
+  }
+  Value init = emptyTensor(b, loc, resultSizes, type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init, b.getMultiDimIdentityMap(rank),
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d)
+          coords.push_back(arith::AddIOp::create(
+              nb, nl, starts[d],
+              arith::MulIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, d), steps[d])));
+        linalg::YieldOp::create(nb, nl,
+                                tensor::ExtractOp::create(nb, nl, input, coords).getResult());
+      });
+  return generic.getResult(0);
+}
+
+static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value data = operands.getInput(), indices = operands.getIndices();
+  int64_t dataRank = tensorType(data).getRank(), indicesRank = tensorType(indices).getRank();
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + dataRank : op.getAxis();
+  auto type = op.getType();
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d < axis)
+      sizes.push_back(dimOf(b, loc, data, d));
+    else if (d < axis + indicesRank)
+      sizes.push_back(dimOf(b, loc, indices, d - axis));
+    else
+      sizes.push_back(dimOf(b, loc, data, d - indicesRank + 1));
+  }
+  Value init = emptyTensor(b, loc, sizes, type.getElementType());
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t i = 0; i < indicesRank; ++i)
+    indexExprs.push_back(getAffineDimExpr(axis + i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, ctx),
+                                 b.getMultiDimIdentityMap(rank)};
+  Value axisDim = dimValue(b, loc, data, axis);
+  // ONNX Runtime refuses such indices; genc fails the call the same way.
+  std::string message = describeNode(op, "Gather") + ": index {index} is out of range for axis " +
+                        std::to_string(axis) + " of size {bound}";
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), indices, init, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value idx = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), a[0]);
+        // linalg.index must sit directly in the generic, outside the check.
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < axis; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nl, d));
+        coords.push_back(Value());
+        for (int64_t d = axis + indicesRank; d < rank; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, nl, d));
+        auto read = [&](OpBuilder &rb, Location rl, Value position) -> SmallVector<Value> {
+          coords[axis] = position;
+          return {tensor::ExtractOp::create(rb, rl, data, coords)};
+        };
+        linalg::YieldOp::create(nb, nl,
+                                checkedRead(nb, nl, idx, axisDim, /*fromEnd=*/true,
+                                            type.getElementType(), message, read));
+      });
+  return generic.getResult(0);
+}
+
+/// The dims of a result given by a shape operand, static where the type
+/// says so. For Expand an entry of 1 keeps the input's dim.
+static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Location loc, Value shape,
+                                                RankedTensorType type, Value expandInput) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+      continue;
+    }
+    Value e = shapeEntry(b, loc, shape, d);
+    if (expandInput) {
+      auto inputType = tensorType(expandInput);
+      int64_t i = d - (type.getRank() - inputType.getRank());
+      if (i >= 0) {
+        Value isOne =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
+        e = arith::SelectOp::create(b, loc, isOne, dimValue(b, loc, expandInput, i), e);
+      }
+    }
+    sizes.push_back(e);
+  }
+  return sizes;
+}
+
+static FailureOr<Value> lowerExpand(ExpandOp op, ExpandOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = op.getType();
+  SmallVector<OpFoldResult> sizes =
+      sizesFromShape(b, loc, operands.getShape(), type, operands.getInput());
+  Value init = emptyTensor(b, loc, sizes, type.getElementType());
+  SmallVector<AffineMap> maps = {
+      broadcastMap(b.getContext(), tensorType(operands.getInput()), type.getShape()),
+      b.getMultiDimIdentityMap(type.getRank())};
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), operands.getInput(), init, maps,
+      SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange a) { linalg::YieldOp::create(nb, nl, a[0]); });
+  return generic.getResult(0);
+}
+
+static SmallVector<Value> lowerSplit(SplitOp op, SplitOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value input = operands.getInput();
+  int64_t rank = tensorType(operands.getInput()).getRank();
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  size_t n = op.getNumResults();
+  Value piece =
+      op.getSizes().empty()
+          ? arith::CeilDivUIOp::create(b, loc, dimValue(b, loc, input, axis), indexConst(b, loc, n))
+                .getResult()
+          : Value();
+  SmallVector<Value> results;
+  Value offset = indexConst(b, loc, 0);
+  for (size_t i = 0; i < n; ++i) {
+    auto type = cast<RankedTensorType>(op.getResult(i).getType());
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+        strides(rank, b.getIndexAttr(1));
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(dimOf(b, loc, input, d));
+    Value size = op.getSizes().empty() ? piece : indexConst(b, loc, op.getSizes()[i]);
+    if (op.getSizes().empty()) // The last piece may be shorter.
+      size = arith::MinSIOp::create(
+          b, loc, size, arith::SubIOp::create(b, loc, dimValue(b, loc, input, axis), offset));
+    offsets[axis] = offset;
+    sizes[axis] =
+        type.isDynamicDim(axis) ? OpFoldResult(size) : b.getIndexAttr(type.getDimSize(axis));
+    results.push_back(tensor::ExtractSliceOp::create(b, loc, type, input, offsets, sizes, strides));
+    offset = arith::AddIOp::create(b, loc, offset, size);
+  }
+  return results;
+}
+
+static FailureOr<Value> lowerConstantOfShape(ConstantOfShapeOp op,
+                                             ConstantOfShapeOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = op.getType();
+  SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, operands.getShape(), type, Value());
+  auto value = cast<DenseElementsAttr>(op.getValue());
+  Type element = type.getElementType();
+  Attribute first = value.getValues<Attribute>()[0];
+  // arith.constant takes signless integers only: ui8 200 is made as i8 200.
+  if (auto i = dyn_cast<IntegerAttr>(first))
+    first = IntegerAttr::get(signless(i.getType()), i.getValue());
+  Value scalar =
+      reinterpret(b, loc, arith::ConstantOp::create(b, loc, cast<TypedAttr>(first)), element);
+  return filled(b, loc, sizes, element, scalar);
+}
+
+static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Type t = op.getType().getElementType();
+  auto scalar = [&](Value v) {
+    return tensor::ExtractOp::create(b, loc, v, ValueRange{}).getResult();
+  };
+  Value start = scalar(operands.getStart()), limit = scalar(operands.getLimit()),
+        delta = scalar(operands.getDelta());
+  OpFoldResult size;
+  if (!op.getType().isDynamicDim(0)) {
+    size = b.getIndexAttr(op.getType().getDimSize(0));
+  } else if (isa<FloatType>(t)) {
+    Value n = math::CeilOp::create(
+        b, loc, arith::DivFOp::create(b, loc, arith::SubFOp::create(b, loc, limit, start), delta));
+    Value ni = arith::FPToSIOp::create(b, loc, b.getI64Type(), n);
+    ni = arith::MaxSIOp::create(b, loc, ni, scalarConst(b, loc, b.getI64Type(), 0));
+    size = arith::IndexCastOp::create(b, loc, b.getIndexType(), ni).getResult();
+  } else {
+    Value n =
+        arith::CeilDivSIOp::create(b, loc, arith::SubIOp::create(b, loc, limit, start), delta);
+    n = arith::MaxSIOp::create(b, loc, n, scalarConst(b, loc, t, 0));
+    size = arith::IndexCastOp::create(b, loc, b.getIndexType(), n).getResult();
+  }
+  Value init = emptyTensor(b, loc, {size}, t);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init, b.getMultiDimIdentityMap(1),
+      utils::IteratorType::parallel, [&](OpBuilder &nb, Location nl, ValueRange) {
+        Value i = linalg::IndexOp::create(nb, nl, 0);
+        Value ii = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), i);
+        Value r =
+            isa<FloatType>(t)
+                ? arith::AddFOp::create(
+                      nb, nl, start,
+                      arith::MulFOp::create(nb, nl, arith::SIToFPOp::create(nb, nl, t, ii), delta))
+                      .getResult()
+                : arith::AddIOp::create(
+                      nb, nl, start,
+                      arith::MulIOp::create(nb, nl, convertScalar(nb, nl, ii, t), delta))
+                      .getResult();
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return generic.getResult(0);
+}
+static FailureOr<Value> lowerShape(ShapeOp op, ShapeOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  int64_t rank = tensorType(operands.getInput()).getRank();
+  int64_t start = op.getStart() < 0 ? std::max<int64_t>(op.getStart() + rank, 0)
+                                    : std::min<int64_t>(op.getStart(), rank);
+  SmallVector<Value> dims;
+  for (int64_t d = start; d < start + op.getType().getDimSize(0); ++d)
+    dims.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                              dimValue(b, loc, operands.getInput(), d)));
+  return tensor::FromElementsOp::create(b, loc, op.getType(), dims).getResult();
+}
+
+static FailureOr<Value> lowerTranspose(TransposeOp op, TransposeOp::Adaptor operands,
+                                       OpBuilder &b) {
+  Location loc = op.getLoc();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t p : op.getPerm())
+    sizes.push_back(dimOf(b, loc, operands.getInput(), p));
+  Value init = emptyTensor(b, loc, sizes, op.getType().getElementType());
+  return linalg::TransposeOp::create(b, loc, operands.getInput(), init, op.getPerm())
+      .getResult()[0];
+}
+
+static FailureOr<Value> lowerConcat(ConcatOp op, ConcatOp::Adaptor operands, OpBuilder &b) {
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + op.getType().getRank() : op.getAxis();
+  return tensor::ConcatOp::create(b, op.getLoc(), op.getType(), axis, operands.getInputs())
+      .getResult();
+}
+
+namespace {
+/// Split has several results, so it is the one pattern of its own.
+struct SplitLowering : OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SplitOp op, OpAdaptor operands,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, lowerSplit(op, operands, rewriter));
+    return success();
+  }
+};
+} // namespace
+
+void mlir::genc::lowering::populateDataMovementLoweringPatterns(RewritePatternSet &patterns) {
+  addLowering<TransposeOp>(patterns, lowerTranspose);
+  addLowering<ReshapeOp>(patterns, lowerReshape);
+  addLowering<SqueezeOp>(patterns, lowerSqueezeLike<SqueezeOp, /*unsqueeze=*/false>);
+  addLowering<UnsqueezeOp>(patterns, lowerSqueezeLike<UnsqueezeOp, /*unsqueeze=*/true>);
+  addLowering<ConcatOp>(patterns, lowerConcat);
+  addLowering<SliceOp>(patterns, lowerSlice);
+  addLowering<GatherOp>(patterns, lowerGather);
+  addLowering<ExpandOp>(patterns, lowerExpand);
+  addLowering<ConstantOfShapeOp>(patterns, lowerConstantOfShape);
+  addLowering<RangeOp>(patterns, lowerRange);
+  addLowering<ShapeOp>(patterns, lowerShape);
+  patterns.add<SplitLowering>(patterns.getContext());
+}

@@ -1,0 +1,74 @@
+//===- GencToLinalg.cpp - the genc → linalg conversion pass ---------------===//
+//
+// Destination-style tensor code for every genc op, one pattern file per op
+// family (Elementwise, Reductions, Contractions, Attention, DataMovement,
+// ControlFlow), applied as a partial conversion: any genc op left over is
+// an error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Conversion/GencToLinalg.h"
+
+#include "Lowering.h"
+
+#include "genc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Diagnostics.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_CONVERTGENCTOLINALG
+#include "genc/Conversion/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+void mlir::genc::populateGencToLinalgPatterns(RewritePatternSet &patterns, bool fuseAttention) {
+  lowering::populateElementwiseLoweringPatterns(patterns);
+  lowering::populateReductionLoweringPatterns(patterns);
+  lowering::populateContractionLoweringPatterns(patterns);
+  lowering::populateAttentionLoweringPatterns(patterns, fuseAttention);
+  lowering::populateDataMovementLoweringPatterns(patterns);
+  lowering::populateControlFlowLoweringPatterns(patterns);
+}
+
+void mlir::genc::configureGencToLinalgTarget(ConversionTarget &target) {
+  target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                         linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
+                         scf::SCFDialect, tensor::TensorDialect>();
+  target.addIllegalDialect<GencDialect>();
+  target.addLegalOp<AttentionKernelOp, IndexOutOfBoundsOp, UnrealizedConversionCastOp>();
+}
+
+namespace {
+
+struct ConvertGencToLinalgPass : genc::impl::ConvertGencToLinalgBase<ConvertGencToLinalgPass> {
+  using ConvertGencToLinalgBase::ConvertGencToLinalgBase;
+
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    RewritePatternSet patterns(context);
+    populateGencToLinalgPatterns(patterns, fuseAttention);
+    ConversionTarget target(*context);
+    configureGencToLinalgTarget(target);
+    // A lowering that refuses an op says why; the driver's "failed to
+    // legalize" for that op would only repeat it.
+    bool explained = false;
+    ScopedDiagnosticHandler dropRepeats(context, [&](Diagnostic &diagnostic) {
+      if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
+        return failure();
+      if (explained && StringRef(diagnostic.str()).starts_with("failed to legalize"))
+        return success();
+      explained = true;
+      return failure();
+    });
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -3,7 +3,7 @@
 #ifndef GENC_TOOLS_GENC_COMMANDS_H
 #define GENC_TOOLS_GENC_COMMANDS_H
 
-#include "genc/Target/CPU.h"
+#include "genc/Target/CPU/CPUTarget.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"

@@ -8,7 +8,7 @@
 #include "Progress.h"
 
 #include "genc/Import/OnnxImporter.h"
-#include "genc/Target/CPU.h"
+#include "genc/Target/CPU/CPUTarget.h"
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 
@@ -563,21 +563,33 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
                                                              rewritten)));
   progress.beginPhase("lowering");
-  mlir::genc::CPUTargetOptions target = options;
-  if (graph.report)
-    target.instrumentPassManager = [&](PassManager &pm) { instrument(pm, graph); };
-  if (failed(mlir::genc::lowerToLLVMDialect(**module, target)))
-    return 1;
+  mlir::genc::CPUTarget target(options);
+  {
+    PassManager pm(&context);
+    instrument(pm, graph);
+    // The command line's pass-manager options (IR printing, ...).
+    if (failed(applyPassManagerCLOptions(pm))) {
+      llvm::errs() << "error: internal error: the pass manager's options are not registered\n";
+      return 1;
+    }
+    target.buildPipeline(pm);
+    if (failed(pm.run(**module)))
+      return 1;
+  }
 
   std::string error;
   // Writes a text form of the result to `output`; 0 on success.
-  auto writeText = [&](llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  auto writeText = [&](llvm::function_ref<LogicalResult(llvm::raw_pwrite_stream &)> print) {
     auto out = openOutputFile(output, &error);
     if (!out) {
       llvm::errs() << "error: " << error << "\n";
       return 1;
     }
-    print(out->os());
+    if (failed(print(out->os()))) {
+      progress.breakLine();
+      llvm::errs() << "error: " << input << ": " << error << "\n";
+      return 1;
+    }
     out->keep();
     progress.endTask(("wrote " + output).str());
     return 0;
@@ -585,7 +597,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   // Every artifact but the MLIR dump reads its weights from this file.
   if (emit != Emit::MLIR) {
     progress.beginPhase("weights");
-    if (failed(mlir::genc::writeWeightsFile(
+    if (failed(target.writeWeights(
             **module, (output + ".weights").str(), error,
             [&](uint64_t written, uint64_t total) { progress.reportBytes(written, total); }))) {
       progress.breakLine();
@@ -594,18 +606,16 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     }
   }
   if (emit == Emit::MLIR)
-    return writeText([&](llvm::raw_ostream &os) { (*module)->print(os); });
+    return writeText([&](llvm::raw_pwrite_stream &os) {
+      (*module)->print(os);
+      return success();
+    });
 
   progress.beginPhase("LLVM code generation");
-  llvm::LLVMContext llvmContext;
-  auto llvmModule = mlir::genc::translateToLLVMIR(**module, llvmContext, options);
-  if (!llvmModule) {
-    progress.breakLine();
-    llvm::errs() << "error: " << input << ": translation to LLVM IR failed\n";
-    return 1;
-  }
   if (emit == Emit::LLVMIR)
-    return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    return writeText([&](llvm::raw_pwrite_stream &os) {
+      return target.writeCode(**module, os, mlir::genc::CodeForm::TextualIR, error);
+    });
 
   bool linked = emit == Emit::SharedLibrary || emit == Emit::Executable;
   SmallString<256> object(output);
@@ -619,9 +629,9 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
       llvm::errs() << "error: cannot write '" << object << "': " << ec.message() << "\n";
       return 1;
     }
-    if (failed(mlir::genc::writeObjectFile(*llvmModule, os, options, error))) {
+    if (failed(target.writeCode(**module, os, mlir::genc::CodeForm::Object, error))) {
       progress.breakLine();
-      llvm::errs() << "error: " << error << "\n";
+      llvm::errs() << "error: " << input << ": " << error << "\n";
       return 1;
     }
   }

@@ -89,7 +89,7 @@ std::vector<int64_t> parseDims(StringRef text) {
   return dims;
 }
 
-/// Parses the signature text (lib/Target/CPUPipeline.cpp writes it):
+/// Parses the signature text (lib/Target/CPU/EntryPoints.cpp writes it):
 /// `genc-signature N`, then `input NAME TYPE DIMS DIMNAMES`, `output NAME
 /// TYPE RANK DIMS`, `cache NAME`, `entry NAME` (starting another entry
 /// point), `session`, `weights BYTES [LAYOUT SAMPLEHASH PAYLOADHASH]`,

@@ -1,8 +1,8 @@
 //===- WeightsFile.cpp - the weights file's header and digests ------------===//
 
-#include "genc/Target/WeightsFile.h"
+#include "genc/Target/CPU/WeightsFile.h"
 
-#include "genc/Conversion/Passes.h"
+#include "genc/Target/CPU/Passes.h"
 #include "genc/weights_file.h"
 
 #include "mlir/IR/BuiltinAttributes.h"

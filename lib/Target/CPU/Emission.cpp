@@ -1,9 +1,8 @@
-//===- CPUEmission.cpp - LLVM IR, object files and the weights file -------===//
+//===- Emission.cpp - LLVM IR, object files and the weights file ----------===//
 
-#include "genc/Target/CPU.h"
-#include "genc/Target/WeightsFile.h"
-
-#include "genc/Conversion/Passes.h"
+#include "genc/Target/CPU/CPUTarget.h"
+#include "genc/Target/CPU/Passes.h"
+#include "genc/Target/CPU/WeightsFile.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -122,13 +121,16 @@ static std::string targetFeatures(const llvm::TargetMachine &machine, bool host)
   return llvm::join(names, ",");
 }
 
-std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
-                                                      const CPUTargetOptions &options) {
+/// LLVM dialect → optimised LLVM IR with the packed entry points and the
+/// exported strings. Null on failure, with the reason (an unknown CPU, an
+/// optimizer error) emitted as an error diagnostic.
+static std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
+                                                       const genc::CPUTargetOptions &options) {
   std::string signature;
-  if (auto s = module->getAttrOfType<StringAttr>("genc.signature"))
+  if (auto s = module->getAttrOfType<StringAttr>(genc::kSignatureAttr))
     signature = s.str();
   std::string buildInfo;
-  if (auto s = module->getAttrOfType<StringAttr>(kBuildInfoAttr))
+  if (auto s = module->getAttrOfType<StringAttr>(genc::kBuildInfoAttr))
     buildInfo = s.str();
   std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx);
   if (!llvmModule)
@@ -163,8 +165,8 @@ std::unique_ptr<llvm::Module> genc::translateToLLVMIR(ModuleOp module, llvm::LLV
   return llvmModule;
 }
 
-LogicalResult genc::writeObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
-                                    const CPUTargetOptions &options, std::string &error) {
+static LogicalResult writeObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
+                                     const genc::CPUTargetOptions &options, std::string &error) {
   auto machine = createTargetMachine(options, error);
   if (!machine)
     return failure();
@@ -177,9 +179,9 @@ LogicalResult genc::writeObjectFile(llvm::Module &module, llvm::raw_pwrite_strea
   return success();
 }
 
-LogicalResult genc::writeWeightsFile(
+LogicalResult genc::CPUTarget::writeWeights(
     ModuleOp module, StringRef path, std::string &error,
-    llvm::function_ref<void(uint64_t written, uint64_t total)> onProgress) {
+    llvm::function_ref<void(uint64_t written, uint64_t total)> onProgress) const {
   auto table = module->getAttrOfType<ArrayAttr>("genc.weights");
   auto size = module->getAttrOfType<IntegerAttr>("genc.weights_size");
   std::error_code ec;
@@ -219,4 +221,19 @@ LogicalResult genc::writeWeightsFile(
   if (onProgress)
     onProgress(total, total);
   return success();
+}
+
+LogicalResult genc::CPUTarget::writeCode(ModuleOp module, llvm::raw_pwrite_stream &os,
+                                         CodeForm form, std::string &error) const {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context, options);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return failure();
+  }
+  if (form == CodeForm::TextualIR) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  return writeObjectFile(*llvmModule, os, options, error);
 }

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GENC_TARGET_WEIGHTSFILE_H
-#define GENC_TARGET_WEIGHTSFILE_H
+#ifndef GENC_TARGET_CPU_WEIGHTSFILE_H
+#define GENC_TARGET_CPU_WEIGHTSFILE_H
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -44,4 +44,4 @@ void writeWeightsHeader(const WeightsDigest &digest, llvm::raw_ostream &os);
 
 } // namespace mlir::genc
 
-#endif // GENC_TARGET_WEIGHTSFILE_H
+#endif // GENC_TARGET_CPU_WEIGHTSFILE_H

@@ -9,14 +9,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "genc/Conversion/Passes.h"
+#include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_FILLPERUSE
-#include "genc/Conversion/Passes.h.inc"
+#include "genc/Target/CPU/Passes.h.inc"
 } // namespace mlir::genc
 
 using namespace mlir;

@@ -1,6 +1,6 @@
 //===- ExternalizeWeights.cpp - weights come from a mapped buffer ----------===//
 
-#include "genc/Conversion/Passes.h"
+#include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -9,7 +9,7 @@
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_EXTERNALIZEWEIGHTS
-#include "genc/Conversion/Passes.h.inc"
+#include "genc/Target/CPU/Passes.h.inc"
 } // namespace mlir::genc
 
 using namespace mlir;

@@ -1,5 +1,6 @@
 //===- PackMatmulWeights.cpp - constant B operands as 32-wide panels -------===//
 
+#include "genc/Target/CPU/Passes.h"
 #include "genc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -13,7 +14,7 @@
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_PACKMATMULWEIGHTS
-#include "genc/Conversion/Passes.h.inc"
+#include "genc/Target/CPU/Passes.h.inc"
 } // namespace mlir::genc
 
 using namespace mlir;

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "genc/Conversion/Passes.h"
+#include "genc/Target/CPU/Passes.h"
 #include "genc/Dialect/GencOps.h"
 #include "genc/kernels.h"
 
@@ -21,7 +21,7 @@
 namespace mlir::genc {
 #define GEN_PASS_DEF_TAGOPFAMILIES
 #define GEN_PASS_DEF_MARKOPFAMILIES
-#include "genc/Conversion/Passes.h.inc"
+#include "genc/Target/CPU/Passes.h.inc"
 } // namespace mlir::genc
 
 using namespace mlir;

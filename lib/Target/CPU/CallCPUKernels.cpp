@@ -1,5 +1,6 @@
 //===- CallCPUKernels.cpp - marked matmuls on buffers → kernel calls -------===//
 
+#include "genc/Target/CPU/Passes.h"
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/GencOps.h"
 
@@ -13,7 +14,7 @@
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_CALLCPUKERNELS
-#include "genc/Conversion/Passes.h.inc"
+#include "genc/Target/CPU/Passes.h.inc"
 } // namespace mlir::genc
 
 using namespace mlir;

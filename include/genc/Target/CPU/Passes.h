@@ -1,0 +1,46 @@
+//===- Passes.h - the CPU target's passes -----------------------*- C++ -*-===//
+
+#ifndef GENC_TARGET_CPU_PASSES_H
+#define GENC_TARGET_CPU_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::genc {
+
+/// Marks the `!llvm.ptr` argument through which compiled code receives its
+/// caller's genc_context (runtime/include/genc/kernels.h: the thread pool
+/// kernels run on) and passes it to every kernel it calls.
+constexpr StringLiteral kContextAttrName = "genc.context";
+
+/// The kernels genc-call-cpu-kernels calls (runtime/include/genc/kernels.h).
+constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
+constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
+
+/// Module attribute: the artifact's signature as the runtime reads it
+/// (genc-record-signature, completed by genc-seal-signature).
+constexpr StringLiteral kSignatureAttr = "genc.signature";
+
+/// What @main is called once compiled: a C `main` would take over the
+/// program an artifact is linked into (`--emit=exe`) or loaded by. Other
+/// entry points are `genc_model_<name>`.
+constexpr StringLiteral kCompiledModelName = "genc_model";
+
+/// `fn`'s context argument; added as its first argument if it has none.
+BlockArgument getOrAddContextArgument(func::FuncOp fn);
+
+/// The bytes of a non-splat constant as they lie in memory (dense or
+/// dense_resource); failure when a resource has no data.
+FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
+
+#define GEN_PASS_DECL
+#include "genc/Target/CPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "genc/Target/CPU/Passes.h.inc"
+
+} // namespace mlir::genc
+
+#endif // GENC_TARGET_CPU_PASSES_H

@@ -1,0 +1,192 @@
+//===- Passes.td - the CPU target's passes ---*- tablegen -*-===//
+//
+// What the CPU target adds to genc-convert-to-linalg's output: weights laid
+// out in a buffer and packed for the matmul kernel, kernel calls, the
+// entry points' ABI and signature, profiling marks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_TARGET_CPU_PASSES_TD
+#define GENC_TARGET_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
+  let summary = "Reads large constants from a weights buffer argument (exact)";
+  let description = [{
+    Weights must not become LLVM constants: compile time and memory would
+    grow with their size. Each tensor constant of at least `min-bytes`
+    bytes in a public function (`@main`, and an encoder-decoder's
+    `@encoder`) is replaced by a view into a new first argument,
+    `%weights: memref<?xi8>`, at a 64-byte aligned offset (one buffer for
+    all of them); the module gets
+    `genc.weights`, an array of {offset, value} in blob order, from which
+    the compiler writes the weights file that the runtime maps.
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"1024",
+           "Constants at least this large move to the weights buffer">
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
+def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
+  let summary = "Packs constant matmul operands into 32-wide column panels (exact)";
+  let description = [{
+    A matmul kernel streams B one 32-column panel at a time; a constant B
+    (a weight, or the transpose of one) is rewritten once, here, into
+    `[ceil(N/32), K, 32]` panels padded with zeros, and the matmul's
+    indexing map for B becomes `(n floordiv 32, k, n mod 32)`, so the op
+    still computes the same product. Applies to f32 linalg.generic matmuls
+    that genc-convert-to-linalg marked `genc.matmul = "row_major"`; they
+    are re-marked `"panels_32"`. The original constant stays only if
+    something else uses it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
+}
+
+def FillPerUse : Pass<"genc-fill-per-use"> {
+  let summary = "Gives every use of a filled tensor its own linalg.fill (exact)";
+  let description = [{
+    CSE merges identical `linalg.fill(value, tensor.empty)` ops, so one
+    filled tensor can be the destination of several ops (every matmul and
+    reduction starts from zeros); bufferization would then fill one
+    buffer and copy it for each of them. Run before bufferization: every
+    use but the first gets a clone of the fill and its empty tensor, placed
+    right before the user, and writes it in place.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
+  let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels (exact)";
+  let description = [{
+    After bufferization, every linalg.generic marked `genc.matmul` whose
+    operands are f32 memrefs becomes a call to `genc_matmul_f32(context,
+    C, A, B, layout, accumulate)` (runtime/include/genc/kernels.h) with the
+    operands cast to unranked memrefs; the kernel accumulates into C
+    exactly as the generic would. `context` is the calling function's
+    `genc.context` argument (an `!llvm.ptr`, added as its first argument
+    when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a
+    fill with +0.0, the fill is erased and the kernel writes C instead
+    (`accumulate` 0): the same values without a pass over C. Each
+    `genc.index_out_of_bounds` becomes a call of `genc_index_error(context,
+    check, index, bound)`, its message line `<check> <message>` of the
+    artifact's constant text `genc_checks`. The kernels are linked into the
+    artifact by `genc compile`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
+def TagOpFamilies : Pass<"genc-tag-op-families", "func::FuncOp"> {
+  let summary = "Records each genc op's family in its location, for profiling (exact)";
+  let description = [{
+    The first half of op-family profiling. Every genc op's location is
+    wrapped in a fused location whose metadata names its family (`matmul`,
+    `attention`, `norms and reductions`, `softmax`, `elementwise`,
+    `data movement`; the numbering of runtime/include/genc/kernels.h), so
+    that the loops and kernel calls lowered from it still say where they
+    came from after bufferization. Changes no computation.
+  }];
+}
+
+def MarkOpFamilies : Pass<"genc-mark-op-families", "ModuleOp"> {
+  let summary = "Times each op family of the entry points (profiling; exact)";
+  let description = [{
+    The second half of op-family profiling, on bufferized code. In each
+    public function, the top-level ops are grouped into runs of one family:
+    the family genc-tag-op-families recorded in an op's location, else one
+    read off the op (a matmul or attention kernel call, a copy), else
+    `other`; ops that only allocate, free or compute addresses join the run
+    they sit in. Before each run, and before each return, the function calls
+    `genc_profile_mark(context, family)` (-1 at a return), which adds the
+    time since the last mark to the family then timed when the caller passed
+    a genc_profile, and returns at once when it did not. One call per change
+    of family; results are unchanged.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
+  let summary = "Writes the entry points' inputs and outputs into the signature (exact)";
+  let description = [{
+    Runs first, while the entry points still take and return the model's
+    tensors. The artifact exports @main and the module's other public
+    functions (an encoder-decoder's @encoder); this pass checks that they
+    take and return ranked tensors and writes `genc.signature`, the text
+    the runtime reads, one line per value:
+
+      input <name> <type> <dims, ? when dynamic> <dim names, - when none>
+      output <name> <type> <rank> <dims, ? when dynamic>
+      cache <input name>   (a KV-cache buffer the caller owns and the
+                            model writes in place)
+
+    for @main, then `entry <name>` and the same lines for each other entry
+    point, then `session` when the module was compiled for a runtime
+    session. genc-seal-signature adds the weights' lines.
+  }];
+}
+
+def SealSignature : Pass<"genc-seal-signature", "ModuleOp"> {
+  let summary = "Binds the signature to the weights file (exact)";
+  let description = [{
+    After genc-externalize-weights: appends to `genc.signature` the lines
+    that identify the weights payload (the compiler's version, its size and
+    hashes), so that the runtime refuses a weights file that is not the
+    artifact's own, and `profile op-families` when `profile-op-families`
+    is set (profiled code reads a context field an older runtime lacks).
+  }];
+  let options = [
+    Option<"profileOpFamilies", "profile-op-families", "bool", /*default=*/"false",
+           "The code calls genc_profile_mark (genc-mark-op-families)">
+  ];
+}
+
+def PrepareEntryPoints : Pass<"genc-prepare-entry-points", "ModuleOp"> {
+  let summary = "Names the entry points and fixes their buffers' ownership (exact)";
+  let description = [{
+    Before bufferization: @main becomes `genc_model` and every other
+    public function `genc_model_<name>` (a C `main` would take over the
+    program an artifact is linked into); each gets the C interface (a
+    stable, descriptor-based ABI); and every argument is marked
+    `bufferization.writable` false, as it is the caller's buffer (inputs,
+    mapped weights), except the KV-cache buffers that exist to be written.
+  }];
+}
+
+def FinalizeEntryPoints : Pass<"genc-finalize-entry-points", "ModuleOp"> {
+  let summary = "Checks caches are written in place; adds the context argument (exact)";
+  let description = [{
+    After bufferization and the kernel calls: fails when a KV-cache
+    argument of `genc_model` is not written (bufferization copied it
+    instead, and the session would never see the new rows); gives every
+    entry point its `genc.context` argument, whether it calls kernels or
+    not; and drops argument and result attributes (names live in the
+    signature now, and LLVM would reject them as parameter attributes).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def DecomposeConcat : Pass<"genc-decompose-concat"> {
+  let summary = "tensor.concat → tensor.insert_slice ops (exact)";
+  let description = [{
+    tensor.concat has no bufferization: each becomes an empty tensor and
+    one insert_slice per operand, which bufferize in place.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def CopiesToLoops : Pass<"genc-copies-to-loops"> {
+  let summary = "memref.copy → linalg.copy (exact)";
+  let description = [{
+    memref.copy of non-contiguous buffers lowers to a call of memrefCopy
+    from MLIR's runner library, which a shipped artifact does not have;
+    linalg.copy becomes loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // GENC_TARGET_CPU_PASSES_TD

@@ -1,0 +1,221 @@
+//===- EntryPoints.cpp - the artifact's entry points and signature --------===//
+//
+// The passes that shape what an artifact exports: the signature the runtime
+// checks (recorded from the tensor-typed entry points, sealed with the
+// weights' digest), the compiled names and buffer ownership before
+// bufferization, and the context argument after it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Target/CPU/Passes.h"
+#include "genc/Target/CPU/WeightsFile.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_RECORDSIGNATURE
+#define GEN_PASS_DEF_SEALSIGNATURE
+#define GEN_PASS_DEF_PREPAREENTRYPOINTS
+#define GEN_PASS_DEF_FINALIZEENTRYPOINTS
+#include "genc/Target/CPU/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+/// The inputs' and outputs' lines of the signature (genc-record-signature
+/// in Passes.td says what they hold).
+static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
+  std::string text = "genc-signature 4\n";
+  llvm::raw_string_ostream os(text);
+  auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef fallback) -> std::string {
+    auto name = attrs ? attrs.getAs<StringAttr>("genc.name") : StringAttr();
+    return name ? name.str() : (fallback + std::to_string(i)).str();
+  };
+  for (func::FuncOp fn : entryPoints) {
+    if (fn.getSymName() != "main")
+      os << "entry " << fn.getSymName() << "\n";
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+      auto t = cast<RankedTensorType>(type);
+      os << "input " << nameOf(fn.getArgAttrDict(i), i, "input") << " " << t.getElementType()
+         << " ";
+      for (auto [d, size] : llvm::enumerate(t.getShape()))
+        os << (d ? "," : "")
+           << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
+      if (t.getRank() == 0)
+        os << "-";
+      os << " ";
+      auto names = fn.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names");
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        StringRef name = names && d < static_cast<int64_t>(names.size())
+                             ? cast<StringAttr>(names[d]).getValue()
+                             : StringRef();
+        os << (d ? "," : "") << (name.empty() ? StringRef("-") : name);
+      }
+      if (t.getRank() == 0)
+        os << "-";
+      os << "\n";
+    }
+    for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
+      auto t = cast<RankedTensorType>(type);
+      os << "output " << nameOf(fn.getResultAttrDict(i), i, "output") << " " << t.getElementType()
+         << " " << t.getRank() << " ";
+      for (auto [d, size] : llvm::enumerate(t.getShape()))
+        os << (d ? "," : "")
+           << (ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size));
+      os << (t.getRank() == 0 ? "-\n" : "\n");
+    }
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      if (fn.getArgAttr(i, kKVCacheAttr))
+        os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input") << "\n";
+  }
+  if (entryPoints.front()->getParentOp()->hasAttr(kSessionAttr))
+    os << "session\n";
+  return text;
+}
+
+/// Whether something writes `buffer` or a view of it.
+static bool isWritten(Value buffer) {
+  SmallVector<Value> views = {buffer};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
+          viewLike && viewLike.getViewSource() == view) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      if (auto cast = dyn_cast<memref::CastOp>(user)) {
+        views.push_back(cast.getResult());
+        continue;
+      }
+      if (hasEffect<MemoryEffects::Write>(user, view))
+        return true;
+    }
+  }
+  return false;
+}
+
+/// The KV cache must be written where the caller gave it: if bufferization
+/// had copied it instead, the session would never see the new rows.
+static LogicalResult verifyCachesWrittenInPlace(func::FuncOp fn) {
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    if (!fn.getArgAttr(i, kKVCacheAttr) || isWritten(fn.getArgument(i)))
+      continue;
+    auto name = fn.getArgAttrOfType<StringAttr>(i, "genc.name");
+    return fn.emitError() << "the KV cache of input '" << (name ? name.getValue() : "?")
+                          << "' could not be written in place; compile the model with "
+                             "--kv-cache=io";
+  }
+  return success();
+}
+
+/// @main, then the module's other public functions (an encoder-decoder's
+/// @encoder): what the artifact exports.
+static FailureOr<SmallVector<func::FuncOp>> sourceEntryPoints(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError("the module has no @main function to compile");
+  SmallVector<func::FuncOp> entryPoints = {main};
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (fn.isPublic() && !fn.isExternal() && fn != main)
+      entryPoints.push_back(fn);
+  return entryPoints;
+}
+
+/// The compiled entry points: public functions with bodies (kernels are
+/// private declarations).
+static SmallVector<func::FuncOp> compiledEntryPoints(ModuleOp module) {
+  SmallVector<func::FuncOp> entryPoints;
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (fn.isPublic() && !fn.isExternal())
+      entryPoints.push_back(fn);
+  return entryPoints;
+}
+
+namespace {
+
+struct RecordSignaturePass : genc::impl::RecordSignatureBase<RecordSignaturePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<SmallVector<func::FuncOp>> entryPoints = sourceEntryPoints(module);
+    if (failed(entryPoints))
+      return signalPassFailure();
+    for (func::FuncOp fn : *entryPoints)
+      for (Type t : llvm::concat<const Type>(fn.getArgumentTypes(), fn.getResultTypes()))
+        if (!isa<RankedTensorType>(t)) {
+          fn.emitError() << "@" << fn.getSymName() << " must take and return ranked tensors";
+          return signalPassFailure();
+        }
+    module->setAttr(kSignatureAttr,
+                    StringAttr::get(&getContext(), describeSignature(*entryPoints)));
+  }
+};
+
+struct SealSignaturePass : genc::impl::SealSignatureBase<SealSignaturePass> {
+  using SealSignatureBase::SealSignatureBase;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto recorded = module->getAttrOfType<StringAttr>(kSignatureAttr);
+    if (!recorded) {
+      module.emitError("the module has no signature to seal; run genc-record-signature first");
+      return signalPassFailure();
+    }
+    std::string error;
+    FailureOr<WeightsDigest> weights = digestWeights(module, error);
+    if (failed(weights)) {
+      module.emitError() << error;
+      return signalPassFailure();
+    }
+    std::string signature = recorded.str() + describeWeights(*weights);
+    if (profileOpFamilies)
+      signature += "profile op-families\n";
+    module->setAttr(kSignatureAttr, StringAttr::get(&getContext(), signature));
+  }
+};
+
+struct PrepareEntryPointsPass : genc::impl::PrepareEntryPointsBase<PrepareEntryPointsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    FailureOr<SmallVector<func::FuncOp>> entryPoints = sourceEntryPoints(module);
+    if (failed(entryPoints))
+      return signalPassFailure();
+    for (func::FuncOp fn : *entryPoints) {
+      std::string name = fn.getSymName() == "main"
+                             ? kCompiledModelName.str()
+                             : (kCompiledModelName + "_" + fn.getSymName()).str();
+      if (failed(SymbolTable::replaceAllSymbolUses(fn, StringAttr::get(ctx, name), module))) {
+        fn.emitError("internal error: the entry point's uses could not be renamed");
+        return signalPassFailure();
+      }
+      fn.setSymName(name);
+    }
+    module.walk([&](func::FuncOp fn) {
+      fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+      for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+        fn.setArgAttr(i, "bufferization.writable",
+                      BoolAttr::get(ctx, fn.getArgAttr(i, kKVCacheAttr) != nullptr));
+    });
+  }
+};
+
+struct FinalizeEntryPointsPass : genc::impl::FinalizeEntryPointsBase<FinalizeEntryPointsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> entryPoints = compiledEntryPoints(module);
+    for (func::FuncOp fn : entryPoints)
+      if (failed(verifyCachesWrittenInPlace(fn)))
+        return signalPassFailure();
+    for (func::FuncOp fn : entryPoints)
+      getOrAddContextArgument(fn);
+    module.walk([](func::FuncOp fn) {
+      fn.removeArgAttrsAttr();
+      fn.removeResAttrsAttr();
+    });
+  }
+};
+
+} // namespace

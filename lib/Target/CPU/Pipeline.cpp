@@ -1,0 +1,127 @@
+//===- Pipeline.cpp - genc → LLVM dialect for the host CPU ----------------===//
+//
+// genc-cleanup output → signature recorded → genc-convert-to-linalg →
+// elementwise chains fused → matmul weights packed into panels → weights to
+// a buffer, signature sealed → entry points named → one-shot bufferization
+// with ownership-based deallocation → kernel calls → entry points finalized
+// → loops → LLVM dialect. One pass manager, every step a registered pass:
+// `genc-opt --genc-cpu-pipeline` runs exactly what `genc compile` does.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Target/CPU/CPUTarget.h"
+
+#include "genc/Conversion/Passes.h"
+#include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/Passes.h"
+
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void genc::registerCPUTargetDialects(DialectRegistry &registry) {
+  registry.insert<GencDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+/// The upstream passes after bufferization, as a textual pipeline: each one
+/// is a registered pass with its own options, so the text is the spec.
+static constexpr const char *kLowerToLLVM =
+    "func.func(convert-linalg-to-loops),"
+    "lower-affine,"
+    "convert-scf-to-cf,"
+    "canonicalize,"
+    "expand-strided-metadata,"
+    "lower-affine,"
+    // Buffers come from the artifact's block cache (runtime/src/kernels/Memory.cpp).
+    "finalize-memref-to-llvm{use-generic-functions},"
+    "convert-math-to-llvm,"
+    "convert-math-to-libm,"
+    "convert-arith-to-llvm,"
+    "convert-index-to-llvm,"
+    "convert-func-to-llvm,"
+    "convert-cf-to-llvm,"
+    "reconcile-unrealized-casts";
+
+void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) {
+  // genc → linalg on tensors, weights laid out.
+  pm.addPass(createRecordSignature());
+  if (options.profileOpFamilies)
+    pm.addNestedPass<func::FuncOp>(createTagOpFamilies());
+  ConvertGencToLinalgOptions toLinalg;
+  toLinalg.fuseAttention = options.fusedAttention;
+  pm.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalg));
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+  pm.addPass(createPackMatmulWeights());
+  pm.addPass(createExternalizeWeights());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  SealSignatureOptions seal;
+  seal.profileOpFamilies = options.profileOpFamilies;
+  pm.addPass(createSealSignature(seal));
+
+  // Tensors → buffers; kernel calls.
+  pm.addPass(createDecomposeConcat());
+  pm.addPass(createPrepareEntryPoints());
+  pm.addPass(createFillPerUse());
+  bufferization::OneShotBufferizePassOptions oneShot;
+  oneShot.bufferizeFunctionBoundaries = true;
+  oneShot.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(oneShot));
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createCallCPUKernels());
+  pm.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
+  if (options.profileOpFamilies)
+    pm.addPass(createMarkOpFamilies());
+  pm.addPass(createFinalizeEntryPoints());
+  pm.addPass(createCopiesToLoops());
+
+  // Loops → LLVM dialect.
+  if (failed(parsePassPipeline(kLowerToLLVM, pm)))
+    llvm::report_fatal_error("internal error: the LLVM lowering pipeline does not parse");
+}
+
+namespace {
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<bool> fuseAttention{*this, "fuse-attention",
+                             llvm::cl::desc("Lower f32 attention to the fused kernel"),
+                             llvm::cl::init(true)};
+  Option<bool> profileOpFamilies{*this, "profile-op-families",
+                                 llvm::cl::desc("Mark op families for profiling"),
+                                 llvm::cl::init(false)};
+};
+} // namespace
+
+void genc::registerCPUTargetPasses() {
+  static const bool registered = [] {
+    registerAllPasses();
+    registerGencConversionPasses();
+    registerGencCPUTargetPasses();
+    PassPipelineRegistration<CPUPipelineOptions>(
+        "genc-cpu-pipeline",
+        "What genc compile runs: genc (after cleanup) → LLVM dialect for the CPU",
+        [](OpPassManager &pm, const CPUPipelineOptions &pipelineOptions) {
+          CPUTargetOptions options;
+          options.fusedAttention = pipelineOptions.fuseAttention;
+          options.profileOpFamilies = pipelineOptions.profileOpFamilies;
+          buildCPUPipeline(pm, options);
+        });
+    return true;
+  }();
+  (void)registered;
+}

@@ -1,0 +1,38 @@
+// RUN: genc-opt --genc-record-signature --split-input-file --verify-diagnostics %s | FileCheck %s --check-prefix=RECORD
+// RUN: genc-opt --genc-prepare-entry-points --split-input-file --verify-diagnostics %s | FileCheck %s --check-prefix=PREPARE
+
+// The signature names every value of @main, then each other entry point's;
+// the cache input gets its line. Before bufferization the entry points take
+// their compiled names, and only the cache is writable.
+
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 4\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// PREPARE-LABEL: func.func @genc_model(
+// PREPARE-SAME: bufferization.writable = false
+// PREPARE-SAME: bufferization.writable = true
+// PREPARE-SAME: attributes {llvm.emit_c_interface}
+// PREPARE-LABEL: func.func @genc_model_encoder(
+// PREPARE-SAME: bufferization.writable = false
+// PREPARE-NOT: func.func @main
+module attributes {genc.session} {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "ids", genc.dim_names = ["batch", "seq"]},
+                  %past: tensor<1x2x?x8xf32> {genc.name = "past", genc.kv_cache})
+      -> (tensor<1x?x16xf32> {genc.name = "logits"}) {
+    %c = arith.constant dense<0.0> : tensor<1x4x16xf32>
+    %r = tensor.cast %c : tensor<1x4x16xf32> to tensor<1x?x16xf32>
+    return %r : tensor<1x?x16xf32>
+  }
+  func.func @encoder(%src: tensor<?xi64> {genc.name = "src"}) -> (tensor<?xf32> {genc.name = "memory"}) {
+    %c = arith.constant dense<0.0> : tensor<3xf32>
+    %r = tensor.cast %c : tensor<3xf32> to tensor<?xf32>
+    return %r : tensor<?xf32>
+  }
+}
+
+// -----
+
+// expected-error @below {{the module has no @main function to compile}}
+module {
+  func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {
+    return %x : tensor<2xf32>
+  }
+}

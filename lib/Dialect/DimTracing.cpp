@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "genc/Dialect/Broadcast.h"
 #include "genc/Dialect/GencOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -77,13 +78,13 @@ private:
     std::optional<DimSource> source;
     for (Value operand : operands) {
       auto type = cast<RankedTensorType>(operand.getType());
-      int64_t i = d - (resultRank - type.getRank());
-      if (i < 0 || type.getDimSize(i) == 1)
+      std::optional<int64_t> i = broadcastOperandDim(type.getRank(), resultRank, d);
+      if (!i || type.getDimSize(*i) == 1)
         continue;
-      if (source && !(trace(source->value, source->dim) == trace(operand, i)))
+      if (source && !(trace(source->value, source->dim) == trace(operand, *i)))
         return std::nullopt; // Could be 1 at run time: undecidable here.
       if (!source)
-        source = DimSource{operand, i};
+        source = DimSource{operand, *i};
     }
     return source;
   }

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "genc/Dialect/Broadcast.h"
 #include "genc/Dialect/GencOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -41,7 +42,7 @@ static SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> from,
   SmallVector<int64_t> strides(to.size(), 0);
   int64_t stride = 1;
   for (int64_t i = from.size() - 1, j = to.size() - 1; i >= 0; --i, --j) {
-    strides[j] = from[i] == 1 ? 0 : stride;
+    strides[j] = isBroadcastDim(from[i], to[j]) ? 0 : stride;
     stride *= from[i];
   }
   return strides;

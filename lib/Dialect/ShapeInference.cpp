@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "genc/Dialect/Broadcast.h"
 #include "genc/Dialect/GencOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -30,31 +31,18 @@ static FailureOr<int64_t> normalizeAxis(std::optional<Location> loc, int64_t axi
   return axis < 0 ? axis + rank : axis;
 }
 
-/// Numpy broadcasting of two shapes. A dynamic dim against a static one
-/// takes the static one unless that is 1.
+/// Numpy broadcasting of two shapes (genc/Dialect/Broadcast.h), with an
+/// error where they do not broadcast.
 static FailureOr<SmallVector<int64_t>> broadcast(std::optional<Location> loc,
                                                  ArrayRef<int64_t> a,
                                                  ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> result(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da == 1)
-      result[i] = db;
-    else if (db == 1)
-      result[i] = da;
-    else if (ShapedType::isDynamic(da))
-      result[i] = db;
-    else if (ShapedType::isDynamic(db) || da == db)
-      result[i] = da;
-    else {
-      (void)emitOptionalError(loc, "operand shapes ", formatShape(a), " and ",
-                              formatShape(b), " cannot be broadcast together");
-      return failure();
-    }
+  std::optional<SmallVector<int64_t>> result = broadcastShapes(a, b);
+  if (!result) {
+    (void)emitOptionalError(loc, "operand shapes ", formatShape(a), " and ",
+                            formatShape(b), " cannot be broadcast together");
+    return failure();
   }
-  return result;
+  return *result;
 }
 
 static LogicalResult inferBroadcast(std::optional<Location> loc, ValueRange operands,

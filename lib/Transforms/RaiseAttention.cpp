@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "genc/Dialect/Broadcast.h"
 #include "genc/Dialect/GencOps.h"
 #include "genc/Transforms/Passes.h"
 
@@ -266,9 +267,11 @@ bool broadcastsInto(Value mask, RankedTensorType scores) {
   auto type = cast<RankedTensorType>(mask.getType());
   if (type.getRank() > scores.getRank())
     return false;
-  int64_t offset = scores.getRank() - type.getRank();
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    int64_t m = type.getDimSize(i), s = scores.getDimSize(offset + i);
+  for (int64_t d = 0; d < scores.getRank(); ++d) {
+    std::optional<int64_t> i = broadcastOperandDim(type.getRank(), scores.getRank(), d);
+    if (!i)
+      continue;
+    int64_t m = type.getDimSize(*i), s = scores.getDimSize(d);
     if (m == 1)
       continue;
     if (s == 1 || (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(s) && m != s))
@@ -285,8 +288,8 @@ bool broadcastsInto(Value mask, RankedTensorType scores) {
 bool keepsBatchAndQueries(Value mask, Value product) {
   auto type = cast<RankedTensorType>(mask.getType());
   for (int64_t p : {0, 2}) {
-    int64_t i = p - (4 - type.getRank());
-    if (i >= 0 && type.getDimSize(i) != 1 && !provablyEqualDims(mask, i, product, p))
+    std::optional<int64_t> i = broadcastOperandDim(type.getRank(), 4, p);
+    if (i && type.getDimSize(*i) != 1 && !provablyEqualDims(mask, *i, product, p))
       return false;
   }
   return true;

@@ -8,6 +8,7 @@
 #include "Lowering.h"
 
 #include "genc/Conversion/Passes.h"
+#include "genc/Dialect/Broadcast.h"
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -50,7 +51,7 @@ static FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
     SmallVector<AffineExpr> exprs;
     int64_t offset = batch - (t.getRank() - 2);
     for (int64_t i = 0; i < t.getRank() - 2; ++i)
-      exprs.push_back(t.getDimSize(i) == 1 && resultType.getDimSize(offset + i) != 1
+      exprs.push_back(isBroadcastDim(t.getDimSize(i), resultType.getDimSize(offset + i))
                           ? getAffineConstantExpr(0, ctx)
                           : getAffineDimExpr(offset + i, ctx));
     exprs.push_back(a);

@@ -2,6 +2,8 @@
 
 #include "Lowering.h"
 
+#include "genc/Dialect/Broadcast.h"
+
 #include "genc/Support/ModelLocation.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -43,20 +45,14 @@ Value dimValue(OpBuilder &b, Location loc, Value v, int64_t d) {
   return getValueOrCreateConstantIndexOp(b, loc, dimOf(b, loc, v, d));
 }
 
-/// The numpy-broadcast shape of `operands` from their static shapes.
+/// The broadcast shape of `operands` from their static shapes (verified
+/// ops' operands always broadcast).
 static SmallVector<int64_t> broadcastShape(ValueRange operands) {
-  size_t rank = 0;
-  for (Value v : operands)
-    rank = std::max<size_t>(rank, tensorType(v).getRank());
-  SmallVector<int64_t> shape(rank, 1);
+  SmallVector<int64_t> shape;
   for (Value v : operands) {
-    auto s = tensorType(v).getShape();
-    for (size_t i = 0; i < s.size(); ++i) {
-      int64_t &r = shape[rank - s.size() + i];
-      if (s[i] == 1)
-        continue;
-      r = (r == 1 || ShapedType::isDynamic(r)) ? s[i] : r;
-    }
+    std::optional<SmallVector<int64_t>> next = broadcastShapes(shape, tensorType(v).getShape());
+    assert(next && "operands that do not broadcast");
+    shape = std::move(*next);
   }
   return shape;
 }
@@ -73,9 +69,9 @@ static SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc, Arra
     }
     for (Value v : operands) {
       auto t = tensorType(v);
-      int64_t i = d - (shape.size() - t.getRank());
-      if (i >= 0 && t.getDimSize(i) != 1) {
-        sizes.push_back(dimOf(b, loc, v, i));
+      std::optional<int64_t> i = broadcastOperandDim(t.getRank(), shape.size(), d);
+      if (i && t.getDimSize(*i) != 1) {
+        sizes.push_back(dimOf(b, loc, v, *i));
         break;
       }
     }
@@ -89,7 +85,7 @@ AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType operand, ArrayRef<int6
   SmallVector<AffineExpr> exprs;
   int64_t offset = shape.size() - operand.getRank();
   for (int64_t i = 0; i < operand.getRank(); ++i)
-    exprs.push_back(operand.getDimSize(i) == 1 && shape[offset + i] != 1
+    exprs.push_back(isBroadcastDim(operand.getDimSize(i), shape[offset + i])
                         ? getAffineConstantExpr(0, ctx)
                         : getAffineDimExpr(offset + i, ctx));
   return AffineMap::get(shape.size(), 0, exprs, ctx);

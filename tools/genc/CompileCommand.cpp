@@ -138,6 +138,15 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::desc("Lower f32 attention to loops that materialise the scores instead of the fused "
                "kernel (to compare the two)"),
       cl::cat(codegen));
+  cl::opt<mlir::genc::WeightFormat> weights(
+      "weights", cl::desc("How matmul weights are stored"),
+      cl::init(mlir::genc::WeightFormat::F32),
+      cl::values(clEnumValN(mlir::genc::WeightFormat::F32, "f32", "as the model has them (default)"),
+                 clEnumValN(mlir::genc::WeightFormat::Int8PerChannel, "int8",
+                            "int8 with one scale per output channel, dequantised in the "
+                            "kernel (approximate: docs/results.md states the perplexity "
+                            "cost)")),
+      cl::cat(codegen));
   cl::OptionCategory &rewrites = attentionRewritesCategory();
   AttentionRewritesOption attention(rewrites);
   cl::opt<std::string> reportPath(
@@ -217,6 +226,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.cpu = mcpu;
   options.fusedAttention = !attentionLoops;
   options.profileOpFamilies = !profileInputs.empty();
+  options.weights = weights;
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
@@ -487,7 +497,10 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
      << "mcpu " << options.cpu << "\n"
      << "attention " << (options.fusedAttention ? "fused" : "loops") << "\n"
      << "kv-cache " << (graph.forSession ? "session" : "io") << "\n"
-     << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n";
+     << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n"
+     << "weights "
+     << (options.weights == mlir::genc::WeightFormat::Int8PerChannel ? "int8" : "f32")
+     << "\n";
   module.walk([&](Operation *op) {
     StringRef kind = op->getName().getStringRef();
     if (kind != "genc.matmul" && kind != "genc.gemm")

@@ -273,6 +273,8 @@ std::string compileOptions(const BuildInfo &info) {
   add("mcpu", "--mcpu=");
   add("kv-cache", "--kv-cache=");
   add("encoder", "--encoder ");
+  if (info.fact("weights") != "f32")
+    add("weights", "--weights=");
   return text;
 }
 

@@ -19,6 +19,7 @@ namespace mlir::genc {
 
 using namespace mlir;
 using genc::kAttentionKernel;
+using genc::kMatmulInt8Kernel;
 using genc::kMatmulKernel;
 
 namespace {
@@ -41,17 +42,23 @@ std::optional<int64_t> kernelLayout(StringRef layout) {
 
 /// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32>,
 /// memref<*xf32>, memref<*xf32>, i64 layout, i64 accumulate)` with the C
-/// interface the kernel implements.
-func::FuncOp declareMatmulKernel(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kMatmulKernel))
+/// interface the kernel implements; for int8 weights
+/// `@genc_matmul_f32_i8(!llvm.ptr context, memref<*xf32> C, memref<*xf32>
+/// A, memref<*xi8> B, memref<*xf32> scales, i64 accumulate)`.
+func::FuncOp declareMatmulKernel(ModuleOp module, bool int8Weights) {
+  StringRef name = int8Weights ? kMatmulInt8Kernel : kMatmulKernel;
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
     return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
+  Type bytes = UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0);
   Type i64 = IntegerType::get(ctx, 64);
   Type ptr = LLVM::LLVMPointerType::get(ctx);
-  auto type = FunctionType::get(ctx, {ptr, memref, memref, memref, i64, i64}, {});
+  auto type = int8Weights
+                  ? FunctionType::get(ctx, {ptr, memref, memref, bytes, memref, i64}, {})
+                  : FunctionType::get(ctx, {ptr, memref, memref, memref, i64, i64}, {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), kMatmulKernel, type);
+  auto fn = func::FuncOp::create(b, module.getLoc(), name, type);
   fn.setPrivate();
   fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   return fn;
@@ -149,9 +156,24 @@ void callAttentionKernel(ModuleOp module) {
   }
 }
 
-bool isF32Buffer(Value v) {
+bool isBufferOf(Value v, function_ref<bool(Type)> element) {
   auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.getElementType().isF32();
+  return type && element(type.getElementType());
+}
+
+/// Whether a bufferized marked matmul has the operands of a kernel: f32
+/// A, B and C, or with int8 weights f32 A and C, int8 B (panels) and f32
+/// scales.
+bool takesMatmulKernel(linalg::GenericOp op, bool int8Weights) {
+  auto f32 = [](Type t) { return t.isF32(); };
+  auto i8 = [](Type t) { return t.isInteger(8); };
+  if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != (int8Weights ? 3 : 2) ||
+      !isBufferOf(op.getDpsInits()[0], f32) || !isBufferOf(op.getDpsInputs()[0], f32))
+    return false;
+  if (!int8Weights)
+    return isBufferOf(op.getDpsInputs()[1], f32);
+  return isBufferOf(op.getDpsInputs()[1], i8) && isBufferOf(op.getDpsInputs()[2], f32) &&
+         op->getAttrOfType<StringAttr>(genc::kMatmulAttrName).getValue() == "panels_32";
 }
 
 /// The linalg.fill of +0.0 that makes `matmul`'s destination a fresh zero
@@ -215,9 +237,11 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
         op.emitError("unknown genc.matmul layout");
         return signalPassFailure();
       }
-      // Still on tensors (not bufferized) or not f32: the loops stay.
-      if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-          !llvm::all_of(op->getOperands(), isF32Buffer))
+      // Still on tensors (not bufferized), or types no kernel takes: the
+      // loops stay.
+      auto weights = op->getAttrOfType<StringAttr>(genc::kMatmulWeightsAttrName);
+      bool int8Weights = weights && weights.getValue() == "int8_per_channel";
+      if (!takesMatmulKernel(op, int8Weights))
         continue;
       // More batch dims than the kernel takes: the loops stay.
       if (cast<MemRefType>(op.getDpsInits()[0].getType()).getRank() - 2 > kMaxKernelBatchRank)
@@ -225,11 +249,9 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       OpBuilder b(op);
       Location loc = op.getLoc();
       auto unranked = [&](Value v) -> Value {
-        Type t = UnrankedMemRefType::get(Float32Type::get(&getContext()), 0);
+        Type t = UnrankedMemRefType::get(cast<MemRefType>(v.getType()).getElementType(), 0);
         return memref::CastOp::create(b, loc, t, v);
       };
-      func::FuncOp kernel = declareMatmulKernel(module);
-      Value layoutValue = arith::ConstantIntOp::create(b, loc, *layout, 64);
       bool accumulate = true;
       if (linalg::FillOp fill = removableZeroFill(op)) {
         fill.erase();
@@ -237,11 +259,14 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       }
       Value accumulateValue = arith::ConstantIntOp::create(b, loc, accumulate, 64);
       Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
-      func::CallOp::create(b, loc, kernel,
-                           ValueRange{context, unranked(op.getDpsInits()[0]),
-                                      unranked(op.getDpsInputs()[0]),
-                                      unranked(op.getDpsInputs()[1]), layoutValue,
-                                      accumulateValue});
+      SmallVector<Value> arguments = {context, unranked(op.getDpsInits()[0])};
+      for (Value input : op.getDpsInputs())
+        arguments.push_back(unranked(input));
+      // The int8 kernel takes packed panels only; its layout is implied.
+      if (!int8Weights)
+        arguments.push_back(arith::ConstantIntOp::create(b, loc, *layout, 64));
+      arguments.push_back(accumulateValue);
+      func::CallOp::create(b, loc, declareMatmulKernel(module, int8Weights), arguments);
       op.erase();
     }
   }

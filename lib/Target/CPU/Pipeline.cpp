@@ -65,6 +65,8 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   pm.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalg));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addPass(createPackMatmulWeights());
+  if (options.weights == WeightFormat::Int8PerChannel)
+    pm.addPass(createQuantizeMatmulWeights());
   pm.addPass(createExternalizeWeights());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -104,6 +106,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> profileOpFamilies{*this, "profile-op-families",
                                  llvm::cl::desc("Mark op families for profiling"),
                                  llvm::cl::init(false)};
+  Option<std::string> weights{*this, "weights",
+                              llvm::cl::desc("Matmul weights: f32 or int8 (per channel)"),
+                              llvm::cl::init("f32")};
 };
 } // namespace
 
@@ -119,6 +124,10 @@ void genc::registerCPUTargetPasses() {
           CPUTargetOptions options;
           options.fusedAttention = pipelineOptions.fuseAttention;
           options.profileOpFamilies = pipelineOptions.profileOpFamilies;
+          if (pipelineOptions.weights == "int8")
+            options.weights = WeightFormat::Int8PerChannel;
+          else if (pipelineOptions.weights != "f32")
+            llvm::report_fatal_error("genc-cpu-pipeline: weights must be f32 or int8");
           buildCPUPipeline(pm, options);
         });
     return true;

@@ -116,6 +116,15 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
                                   genc_unranked_memref *b, int64_t bLayout,
                                   int64_t accumulate);
 
+/* C[batch..., M, N] (+)= A[batch..., M, K] · (B[k, n] · scales[n]) for
+ * weight-only int8 (genc-quantize-matmul-weights): B int8 in
+ * [ceil(N / 32), K, 32] panels, zero-padded, scales f32 [ceil(N / 32) * 32],
+ * one per column. Each column's sum over K is scaled, then added to C when
+ * `accumulate`. Otherwise as genc_matmul_f32 with panels. */
+void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context, genc_unranked_memref *c,
+                                     genc_unranked_memref *a, genc_unranked_memref *b,
+                                     genc_unranked_memref *scales, int64_t accumulate);
+
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */
 #define GENC_ATTENTION_MAX_HEAD_SIZE 256

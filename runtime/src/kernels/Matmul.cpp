@@ -1,4 +1,4 @@
-//===- Matmul.cpp - f32 matmul: C (+)= A·B over 32-wide column panels ------===//
+//===- Matmul.cpp - matmuls C (+)= A·B over 32-wide column panels ---------===//
 //
 // The work splits into tasks of (batch item, block of rows, panel of 32
 // columns of B and C) that run on the runtime's pool. Inside a task an
@@ -8,8 +8,11 @@
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
-// one contiguous stream (CODEGEN-NOTES: 78% of peak for prefill and 95% of
-// read bandwidth for decode, against 63% and 72% row-major).
+// one contiguous stream (78% of FMA peak for prefill and 95% of read
+// bandwidth for decode, against 63% and 72% row-major). Weights may be
+// int8 panels with one f32 scale per column (weight-only quantisation):
+// the tile widens each B load to f32 in registers and scales the sums when
+// it stores them, so a step reads a quarter of the bytes.
 //
 // No C++ runtime library is used: the kernels link into artifacts with
 // `clang -shared`.
@@ -22,6 +25,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
@@ -33,15 +37,15 @@ constexpr int64_t kTileRows = 8;      // rows per register tile
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
 constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
-/// A strided memref of floats, read from its descriptor.
-struct View {
-  float *data; // aligned pointer + offset
+/// A strided memref of `T`, read from its descriptor.
+template <typename T = float> struct View {
+  T *data; // aligned pointer + offset
   int64_t rank;
   const int64_t *sizes, *strides;
 
   explicit View(const genc_unranked_memref *m) : rank(m->rank) {
     auto *words = static_cast<const int64_t *>(m->descriptor);
-    data = reinterpret_cast<float *>(words[1]) + words[2];
+    data = reinterpret_cast<T *>(words[1]) + words[2];
     sizes = words + 3;
     strides = words + 3 + rank;
   }
@@ -49,24 +53,28 @@ struct View {
   int64_t stride(int64_t fromEnd) const { return strides[rank - 1 - fromEnd]; }
 };
 
-/// One 2-D product C[m, n] (+)= A[m, k]·B[k, n].
-struct Problem {
+/// One 2-D product C[m, n] (+)= A[m, k]·B[k, n], B's elements of type W:
+/// f32, or int8 weights whose column n is scaled by scales[n].
+template <typename W> struct Problem {
   const float *a;
   int64_t aRow, aCol;
-  const float *b;
-  int64_t bRow, bCol; // row-major B
-  bool bPanels;       // B is [ceil(n/32), k, 32] instead
+  const W *b;
+  int64_t bRow, bCol;          // row-major B
+  bool bPanels;                // B is [ceil(n/32), k, 32] instead
+  const float *scales = nullptr; // int8 weights only
   float *c;
   int64_t cRow, cCol;
   int64_t m, n, k;
   bool accumulate; // C += A·B, else C = A·B
 
+  /// B[kk, j] before its column's scale.
   float bAt(int64_t kk, int64_t j) const {
-    return bPanels ? b[(j / kPanel) * k * kPanel + kk * kPanel + j % kPanel]
-                   : b[kk * bRow + j * bCol];
+    return static_cast<float>(bPanels ? b[(j / kPanel) * k * kPanel + kk * kPanel + j % kPanel]
+                                      : b[kk * bRow + j * bCol]);
   }
+  float scale(int64_t j) const { return scales ? scales[j] : 1.0f; }
   /// The first element of panel `p` and the distance between its rows.
-  const float *panel(int64_t p, int64_t &rowStride) const {
+  const W *panel(int64_t p, int64_t &rowStride) const {
     rowStride = bPanels ? kPanel : bRow;
     return bPanels ? b + p * k * kPanel : b + p * kPanel;
   }
@@ -95,59 +103,94 @@ struct Batch {
 
 /// Stride of `v` along C's batch dim `d` (of `batchRank`), 0 where `v`
 /// broadcasts (missing or size 1).
-int64_t batchStride(const View &v, int64_t d, int64_t batchRank) {
+template <typename T> int64_t batchStride(const View<T> &v, int64_t d, int64_t batchRank) {
   int64_t own = d - (batchRank - (v.rank - 2));
   return own >= 0 && v.sizes[own] != 1 ? v.strides[own] : 0;
 }
 
 /// Whether v's batch dims and rows form one row sequence: each batch dim's
 /// stride is the next dim's size × stride, down to the rows.
-bool rowsContinueAcrossBatch(const View &v) {
+template <typename T> bool rowsContinueAcrossBatch(const View<T> &v) {
   for (int64_t d = 0; d + 2 < v.rank; ++d)
     if (v.strides[d] != v.sizes[d + 1] * v.strides[d + 1])
       return false;
   return true;
 }
 
-void scalarProduct(const Problem &p, int64_t row0, int64_t rows, int64_t col0, int64_t cols) {
-  for (int64_t i = row0; i < row0 + rows; ++i) {
-    if (!p.accumulate)
-      for (int64_t j = col0; j < col0 + cols; ++j)
-        p.c[i * p.cRow + j * p.cCol] = 0;
-    for (int64_t kk = 0; kk < p.k; ++kk) {
-      float a = p.a[i * p.aRow + kk * p.aCol];
-      for (int64_t j = col0; j < col0 + cols; ++j)
-        p.c[i * p.cRow + j * p.cCol] += a * p.bAt(kk, j);
+template <typename W>
+void scalarProduct(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, int64_t cols) {
+  for (int64_t i = row0; i < row0 + rows; ++i)
+    for (int64_t j = col0; j < col0 + cols; ++j) {
+      float *c = &p.c[i * p.cRow + j * p.cCol];
+      // f32 weights add into C in K order, as the loops they replace do;
+      // int8 ones scale their column's sum first.
+      float sum = p.accumulate && !p.scales ? *c : 0;
+      for (int64_t kk = 0; kk < p.k; ++kk)
+        sum += p.a[i * p.aRow + kk * p.aCol] * p.bAt(kk, j);
+      if (p.scales)
+        sum = sum * p.scale(j) + (p.accumulate ? *c : 0);
+      *c = sum;
     }
-  }
+}
+
+/// Row kk of a panel's 32 columns, as two vectors of f32.
+template <bool Masked>
+__attribute__((target("avx512f"))) inline void loadPanelRow(const float *b, __mmask16 lo,
+                                                            __mmask16 hi, __m512 &b0,
+                                                            __m512 &b1) {
+  b0 = Masked ? _mm512_maskz_loadu_ps(lo, b) : _mm512_loadu_ps(b);
+  b1 = Masked ? _mm512_maskz_loadu_ps(hi, b + 16) : _mm512_loadu_ps(b + 16);
+}
+template <bool Masked>
+__attribute__((target("avx512f"))) inline void loadPanelRow(const int8_t *b, __mmask16, __mmask16,
+                                                            __m512 &b0, __m512 &b1) {
+  static_assert(!Masked, "int8 weights are always packed, zero-padded panels");
+  b0 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b))));
+  b1 = _mm512_cvtepi32_ps(
+      _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16))));
 }
 
 /// C[row0 : row0+Rows, col0 : col0+32] (+)= A·B over all of K, for one panel
 /// whose rows start at `b` and are `bRow` apart. Columns past n are masked
 /// out of C; `MaskB` masks them out of B's loads too (unpadded row-major).
-template <int Rows, bool MaskB>
+template <int Rows, bool MaskB, typename W>
 __attribute__((target("avx512f"))) void
-registerTile(const Problem &p, int64_t row0, int64_t col0, const float *b, int64_t bRow) {
+registerTile(const Problem<W> &p, int64_t row0, int64_t col0, const W *b, int64_t bRow) {
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   __mmask16 lo = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
   __mmask16 hi = cols <= 16 ? 0 : cols >= 32 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+  constexpr bool scaled = !std::is_same_v<W, float>;
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
   for (int r = 0; r < Rows; ++r) {
     acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-    if (p.accumulate) {
+    // f32: C's old values start the sums, in the loops' order.
+    if (!scaled && p.accumulate) {
       acc[r][0] = _mm512_maskz_loadu_ps(lo, c + r * p.cRow);
       acc[r][1] = _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16);
     }
   }
   const float *a = p.a + row0 * p.aRow;
   for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
-    __m512 b0 = MaskB ? _mm512_maskz_loadu_ps(lo, b) : _mm512_loadu_ps(b);
-    __m512 b1 = MaskB ? _mm512_maskz_loadu_ps(hi, b + 16) : _mm512_loadu_ps(b + 16);
+    __m512 b0, b1;
+    loadPanelRow<MaskB>(b, lo, hi, b0, b1);
     for (int r = 0; r < Rows; ++r) {
       __m512 ar = _mm512_set1_ps(a[r * p.aRow]);
       acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+    }
+  }
+  if constexpr (scaled) {
+    // Padded panels have scales for all 32 columns.
+    __m512 s0 = _mm512_loadu_ps(p.scales + col0), s1 = _mm512_loadu_ps(p.scales + col0 + 16);
+    for (int r = 0; r < Rows; ++r) {
+      __m512 old0 = _mm512_setzero_ps(), old1 = _mm512_setzero_ps();
+      if (p.accumulate) {
+        old0 = _mm512_maskz_loadu_ps(lo, c + r * p.cRow);
+        old1 = _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16);
+      }
+      acc[r][0] = _mm512_fmadd_ps(acc[r][0], s0, old0);
+      acc[r][1] = _mm512_fmadd_ps(acc[r][1], s1, old1);
     }
   }
   for (int r = 0; r < Rows; ++r) {
@@ -156,20 +199,20 @@ registerTile(const Problem &p, int64_t row0, int64_t col0, const float *b, int64
   }
 }
 
-template <bool MaskB>
-void vectorRows(const Problem &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
+template <bool MaskB, typename W>
+void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, const W *b,
                 int64_t bRow) {
-  using Tile = void (*)(const Problem &, int64_t, int64_t, const float *, int64_t);
+  using Tile = void (*)(const Problem<W> &, int64_t, int64_t, const W *, int64_t);
   static constexpr Tile tiles[kTileRows + 1] = {
       nullptr,
-      registerTile<1, MaskB>,
-      registerTile<2, MaskB>,
-      registerTile<3, MaskB>,
-      registerTile<4, MaskB>,
-      registerTile<5, MaskB>,
-      registerTile<6, MaskB>,
-      registerTile<7, MaskB>,
-      registerTile<8, MaskB>};
+      registerTile<1, MaskB, W>,
+      registerTile<2, MaskB, W>,
+      registerTile<3, MaskB, W>,
+      registerTile<4, MaskB, W>,
+      registerTile<5, MaskB, W>,
+      registerTile<6, MaskB, W>,
+      registerTile<7, MaskB, W>,
+      registerTile<8, MaskB, W>};
   for (int64_t r = row0; r < row0 + rows; r += kTileRows) {
     int64_t height = row0 + rows - r < kTileRows ? row0 + rows - r : kTileRows;
     tiles[height](p, r, col0, b, bRow);
@@ -177,51 +220,50 @@ void vectorRows(const Problem &p, int64_t row0, int64_t rows, int64_t col0, cons
 }
 
 /// Rows [row0, row0+rows) × panel `panel` of one problem.
-void product(const Problem &p, int64_t row0, int64_t rows, int64_t panel) {
+template <typename W>
+void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t col0 = panel * kPanel;
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   if (!hasAVX512() || !p.vectorizable())
     return scalarProduct(p, row0, rows, col0, cols);
   int64_t bRow;
-  const float *b = p.panel(panel, bRow);
-  // Packed panels are zero-padded; a row-major edge panel is not.
-  if (!p.bPanels && cols < kPanel)
-    vectorRows<true>(p, row0, rows, col0, b, bRow);
-  else
-    vectorRows<false>(p, row0, rows, col0, b, bRow);
+  const W *b = p.panel(panel, bRow);
+  // Packed panels are zero-padded; a row-major edge panel is not (and only
+  // f32 B comes row-major).
+  if constexpr (std::is_same_v<W, float>)
+    if (!p.bPanels && cols < kPanel)
+      return vectorRows<true>(p, row0, rows, col0, b, bRow);
+  vectorRows<false>(p, row0, rows, col0, b, bRow);
 }
 
 /// Whether the ranks form C[batch..., M, N] = A[batch..., M, K] · B with
 /// at most kMaxBatchRank batch dims that fit Batch's arrays, and the panel
 /// layout's [panels, K, 32] B. Compiled code calls with nothing else.
-bool ranksFit(const View &c, const View &a, const View &b, bool panels) {
+template <typename W>
+bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
   if (c.rank < 2 || c.rank - 2 > kMaxBatchRank || a.rank < 2 || a.rank > c.rank)
     return false;
   return panels ? b.rank == 3 : b.rank >= 2 && b.rank <= c.rank;
 }
 
-} // namespace
-
-extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
-                                             genc_unranked_memref *cRef,
-                                             genc_unranked_memref *aRef,
-                                             genc_unranked_memref *bRef, int64_t bLayout,
-                                             int64_t accumulate) {
-  View c(cRef), a(aRef), b(bRef);
-  bool panels = bLayout == GENC_MATMUL_B_PANELS_32;
+/// C (+)= A·B (B's columns scaled by `scales` when given) on the caller's
+/// pool: one task per (batch item, block of rows, panel).
+template <typename W>
+void multiply(const genc_context *context, const char *kernel, const View<> &c, const View<> &a,
+              const View<W> &b, bool panels, const float *scales, bool accumulate) {
   // A caller error with no status to return it through (the kernels run
   // inside compiled code): say what was wrong rather than overrun Batch.
   if (!ranksFit(c, a, b, panels)) {
     std::fprintf(stderr,
-                 "genc_matmul_f32: C, A and B have ranks %lld, %lld and %lld (%lld batch "
+                 "%s: C, A and B have ranks %lld, %lld and %lld (%lld batch "
                  "dims); the kernel takes at most %d batch dims, and A and B no more dims "
                  "than C\n",
-                 static_cast<long long>(c.rank), static_cast<long long>(a.rank),
+                 kernel, static_cast<long long>(c.rank), static_cast<long long>(a.rank),
                  static_cast<long long>(b.rank), static_cast<long long>(c.rank - 2),
                  kMaxBatchRank);
     std::abort();
   }
-  Problem p{};
+  Problem<W> p{};
   p.m = c.size(1);
   p.n = c.size(0);
   p.k = a.size(0);
@@ -232,10 +274,11 @@ extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
   p.bPanels = panels;
   p.bRow = panels ? kPanel : b.stride(1);
   p.bCol = panels ? 1 : b.stride(0);
+  p.scales = scales;
   p.c = c.data;
   p.cRow = c.stride(1);
   p.cCol = c.stride(0);
-  p.accumulate = accumulate != 0;
+  p.accumulate = accumulate;
 
   Batch batch;
   batch.rank = c.rank - 2;
@@ -267,7 +310,7 @@ extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
     int64_t block = rest % rowBlocks, item = rest / rowBlocks;
     int64_t ao, bo, co;
     batch.offsets(item, ao, bo, co);
-    Problem q = p;
+    Problem<W> q = p;
     q.a += ao;
     q.b += bo;
     q.c += co;
@@ -275,4 +318,24 @@ extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     product(q, row0, rows, panel);
   });
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
+                                             genc_unranked_memref *c, genc_unranked_memref *a,
+                                             genc_unranked_memref *b, int64_t bLayout,
+                                             int64_t accumulate) {
+  multiply(context, "genc_matmul_f32", View<>(c), View<>(a), View<>(b),
+           bLayout == GENC_MATMUL_B_PANELS_32, /*scales=*/nullptr, accumulate != 0);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context,
+                                                genc_unranked_memref *c,
+                                                genc_unranked_memref *a,
+                                                genc_unranked_memref *b,
+                                                genc_unranked_memref *scales,
+                                                int64_t accumulate) {
+  multiply(context, "genc_matmul_f32_i8", View<>(c), View<>(a), View<int8_t>(b),
+           /*panels=*/true, View<float>(scales).data, accumulate != 0);
 }

@@ -22,7 +22,8 @@ struct Memref {
   std::vector<int64_t> words;
   genc_unranked_memref ref;
 
-  Memref(float *data, std::vector<int64_t> sizes, std::vector<int64_t> strides = {},
+  template <typename T>
+  Memref(T *data, std::vector<int64_t> sizes, std::vector<int64_t> strides = {},
          int64_t offset = 0) {
     if (strides.empty()) {
       strides.resize(sizes.size());

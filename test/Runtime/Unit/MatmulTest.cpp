@@ -1,4 +1,4 @@
-//===- MatmulTest.cpp - genc_matmul_f32 against a plain triple loop --------===//
+//===- MatmulTest.cpp - the matmul kernels against a plain triple loop -----===//
 
 #include "KernelTestSupport.h"
 #include "ThreadPool.h"
@@ -134,6 +134,68 @@ TEST_P(Matmul, EmptyReduction) {
   _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
   _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
+  EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+}
+
+/// Int8 weights in panels with a scale per column: C (+)= A·(q·scale),
+/// for awkward sizes, a shared weight over a batch, a strided C (the
+/// scalar path) and K = 0.
+TEST_P(Matmul, Int8WeightsMatchLoops) {
+  const int64_t sizes[][4] = {// batch, M, N, K
+                              {1, 1, 1, 1},   {1, 1, 768, 64}, {1, 13, 45, 7},
+                              {1, 128, 100, 33}, {3, 7, 50, 16}, {1, 300, 70, 20}};
+  std::mt19937 gen(10);
+  std::uniform_int_distribution<int> weight(-127, 127);
+  std::uniform_real_distribution<float> scale(0.001f, 0.1f);
+  for (const auto &[batch, m, n, k] : sizes) {
+    SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
+                 " N=" + std::to_string(n) + " K=" + std::to_string(k));
+    int64_t panels = (n + 31) / 32;
+    std::vector<int8_t> q(panels * k * 32, 0);
+    std::vector<float> scales(panels * 32, 0.0f);
+    for (int64_t j = 0; j < n; ++j) {
+      scales[j] = scale(gen);
+      for (int64_t kk = 0; kk < k; ++kk)
+        q[(j / 32 * k + kk) * 32 + j % 32] = static_cast<int8_t>(weight(gen));
+    }
+    std::vector<float> a = randomValues(batch * m * k, 11), c0 = randomValues(batch * m * n, 12);
+    for (int64_t accumulate : {1, 0}) {
+      SCOPED_TRACE("accumulate " + std::to_string(accumulate));
+      std::vector<double> want(batch * m * n, 0.0);
+      for (int64_t r = 0; r < batch * m; ++r)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += double(a[r * k + kk]) * q[(j / 32 * k + kk) * 32 + j % 32];
+          want[r * n + j] = sum * scales[j] + (accumulate ? c0[r * n + j] : 0.0);
+        }
+      std::vector<float> c = c0;
+      Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
+          bm(q.data(), {panels, k, 32}), sm(scales.data(), {panels * 32});
+      _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, accumulate);
+      for (size_t i = 0; i < c.size(); ++i)
+        ASSERT_NEAR(c[i], want[i], 1e-5 * (k + 1) * 127 * 0.1) << "at element " << i;
+
+      // C every other element of a wider buffer: the scalar path.
+      std::vector<float> wide(2 * c0.size(), -1.0f);
+      for (size_t i = 0; i < c0.size(); ++i)
+        wide[2 * i] = c0[i];
+      Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
+      _mlir_ciface_genc_matmul_f32_i8(&context, &wm.ref, &am.ref, &bm.ref, &sm.ref, accumulate);
+      for (size_t i = 0; i < c0.size(); ++i) {
+        ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1) * 127 * 0.1) << "strided, at " << i;
+        ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
+      }
+    }
+  }
+  // K = 0: the product is zero.
+  std::vector<float> c(4, 7.0f), a(1), scales(32, 1.0f);
+  std::vector<int8_t> q(32);
+  Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 32}),
+      sm(scales.data(), {32});
+  _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, 1);
+  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+  _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 

@@ -170,3 +170,37 @@ func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<
   genc.attention_kernel %out, %q, %k, %k offset %offset {scale = 0.25 : f32, causal = true, window = 256 : i64, softcap = 30.0 : f32, sinks = 4 : i64, global_tokens = 2 : i64, mask_after_softcap = true} : memref<1x8x?x16xf32>, memref<1x8x?x16xf32>, memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>
   return
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#rhs = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#scale = affine_map<(m, k, n) -> (n)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// Int8 weights with a scale per column: the int8 kernel, which takes the
+// scales after B and no layout (panels only).
+// CHECK-LABEL: func.func @int8_weights
+// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x3xf32>, %[[BARG:[^:]+]]: memref<2x3x32xi8>, %[[SARG:[^:]+]]: memref<64xf32>, %[[CARG:[^:]+]]: memref<?x40xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x3x32xi8> to memref<*xi8>
+// CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<64xf32> to memref<*xf32>
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: call @genc_matmul_f32_i8(%[[CTX]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]])
+// CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64)
+func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x3x32xi8>, %s: memref<64xf32>,
+                        %c: memref<?x40xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #scale, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b, %s : memref<?x3xf32>, memref<2x3x32xi8>, memref<64xf32>)
+      outs(%c : memref<?x40xf32>)
+      attrs = {genc.matmul = "panels_32", genc.matmul_weights = "int8_per_channel"} {
+  ^bb0(%x: f32, %q: i8, %sc: f32, %acc: f32):
+    %w = arith.sitofp %q : i8 to f32
+    %d = arith.mulf %w, %sc : f32
+    %p = arith.mulf %x, %d : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

@@ -13,6 +13,12 @@ class DialectRegistry;
 
 namespace mlir::genc {
 
+/// How matmul weights are stored and read.
+enum class WeightFormat {
+  F32,           ///< as the model has them
+  Int8PerChannel ///< genc-quantize-matmul-weights (approximate)
+};
+
 struct CPUTargetOptions {
   /// LLVM optimisation level, 0..3.
   unsigned optLevel = 2;
@@ -26,6 +32,8 @@ struct CPUTargetOptions {
   /// one call of genc_profile_mark per change of family, which returns at
   /// once unless the caller asks for a profile.
   bool profileOpFamilies = false;
+  /// Matmul weights' format (`genc compile --weights`).
+  WeightFormat weights = WeightFormat::F32;
 };
 
 /// Module attribute: how the artifact was compiled (genc's version, its

@@ -18,6 +18,12 @@ constexpr StringLiteral kContextAttrName = "genc.context";
 /// The kernels genc-call-cpu-kernels calls (runtime/include/genc/kernels.h).
 constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
 constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
+constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
+
+/// Marks a `genc.matmul` whose B holds quantised weights and says how:
+/// "int8_per_channel" (B int8, a third input of f32 scales per column of
+/// C; see genc-quantize-matmul-weights).
+constexpr StringLiteral kMatmulWeightsAttrName = "genc.matmul_weights";
 
 /// Module attribute: the artifact's signature as the runtime reads it
 /// (genc-record-signature, completed by genc-seal-signature).

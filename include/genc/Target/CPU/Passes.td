@@ -11,6 +11,23 @@
 
 include "mlir/Pass/PassBase.td"
 
+def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
+  let summary = "Weight-only int8 for packed matmul weights (approximate, opt-in)";
+  let description = [{
+    After genc-pack-matmul-weights, only when asked (`genc compile
+    --weights=int8`): each `"panels_32"` matmul whose B is a constant of f32
+    panels gets B as int8 panels of the same layout and a third input, one
+    f32 scale per output column (`[panels * 32]`): symmetric per-channel
+    quantisation, scale = max |B[:, n]| / 127, q = round(B / scale) (ties
+    away from zero), so every weight is within scale / 2 of its value. The
+    generic computes C += A · (q · scale[n]) and is marked
+    `genc.matmul_weights = "int8_per_channel"`; genc-call-cpu-kernels makes
+    it a call of genc_matmul_f32_i8, which reads a quarter of the bytes.
+    Approximate: docs/results.md states its perplexity cost.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
+}
+
 def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
   let summary = "Reads large constants from a weights buffer argument (exact)";
   let description = [{

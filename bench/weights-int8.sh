@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Weight-only int8 (genc compile --weights=int8) against fp32, in one run:
+#
+# 1. quality - perplexity of the held-out text (BOS + the SentencePiece ids
+#    of models/fixtures/heldout.txt, windows of 256 tokens) and top-1
+#    agreement with the fp32 artifact (genc perplexity --agreement-with), on
+#    the trained fixtures: the target (LLaMA-style) and the draft (GPT-2).
+# 2. speed - one decode step (past 127) and a prefill of 128 tokens of the
+#    two ~125M-parameter benchmark models (GPT-2-small-sized, LLaMA-style),
+#    genc fp32, genc int8 and ONNX Runtime fp32, alternating, 2 threads;
+#    and the weights file's size.
+#
+# Not a test: results go to docs/results.md with this command.
+# Usage: bench/weights-int8.sh [WORK_DIR] [RUNS] [THREADS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/genc-bench}
+runs=${2:-10}
+threads=${3:-2}
+genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
+fixtures=$root/models/fixtures
+mkdir -p "$work"
+as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
+
+echo "## 1. quality (held-out text, context 256)"
+/usr/bin/python3 -c "
+import sentencepiece as s
+sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
+print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
+for m in target draft; do
+  for w in f32 int8; do
+    "$genc" compile "$fixtures/$m-no-past.onnx" --weights=$w -o "$work/$m-$w.so" --quiet
+  done
+  "$genc" perplexity "$work/$m-f32.so" --ids "$work/heldout.ids" --context 256 \
+    --threads "$threads" --quiet | sed "s/^/$m f32:  /"
+  "$genc" perplexity "$work/$m-int8.so" --ids "$work/heldout.ids" --context 256 \
+    --threads "$threads" --agreement-with "$work/$m-f32.so" --quiet | sed "s/^/$m int8: /"
+done
+
+echo "## 2. speed (median of $runs runs, $threads threads)"
+models="gpt2-small llama-small"
+if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
+  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
+fi
+declare -A inputs
+for m in $models; do
+  for v in no-past with-past; do
+    for w in f32 int8; do
+      "$genc" compile "$work/$m-$v-opset17.onnx" --weights=$w -o "$work/$m-$v-$w.so" --quiet
+      # A freshly written weights file maps slowly for a while on these
+      # VMs (bench/weights-page-cache.sh); a copy does not.
+      cp "$work/$m-$v-$w.so.weights" "$work/$m-$v-$w.so.weights.copy"
+      mv "$work/$m-$v-$w.so.weights.copy" "$work/$m-$v-$w.so.weights"
+    done
+  done
+  ls -l "$work/$m-with-past-f32.so.weights" "$work/$m-with-past-int8.so.weights" |
+    awk -v m=$m '{printf "%s weights file: %.1f MB (%s)\n", m, $5 / 1e6, $NF}'
+  inputs[$m-prefill]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/$m-no-past-opset17.onnx" "$work/$m-prefill" --batch 1 --sequence 128)
+  inputs[$m-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/$m-with-past-opset17.onnx" "$work/$m-decode" --batch 1 --sequence 1 --past 127)
+done
+for round in 1 2; do
+  echo "== round $round"
+  for m in $models; do
+    for step in decode prefill; do
+      if [ $step = prefill ]; then v=no-past; else v=with-past; fi
+      in=${inputs[$m-$step]}
+      for w in f32 int8; do
+        "$genc" run "$work/$m-$v-$w.so" $(as_inputs "$in") --repeat "$runs" --threads "$threads" |
+          sed -n "s/^latency over [0-9]* runs: /$m $step genc $w: /p"
+      done
+      node "$root/bench/ort-time.mjs" "$work/$m-$v-opset17.onnx" "$runs" "$threads" $in |
+        sed "s/^/$m $step ort  f32:  /"
+    done
+  done
+done

@@ -145,7 +145,10 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                  clEnumValN(mlir::genc::WeightFormat::Int8PerChannel, "int8",
                             "int8 with one scale per output channel, dequantised in the "
                             "kernel (approximate: docs/results.md states the perplexity "
-                            "cost)")),
+                            "cost)"),
+                 clEnumValN(mlir::genc::WeightFormat::BF16, "bf16",
+                            "bf16, with activations rounded to bf16 for the matmuls and f32 "
+                            "sums (AVX512-BF16 where the CPU has it; approximate)")),
       cl::cat(codegen));
   cl::OptionCategory &rewrites = attentionRewritesCategory();
   AttentionRewritesOption attention(rewrites);
@@ -499,7 +502,9 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
      << "kv-cache " << (graph.forSession ? "session" : "io") << "\n"
      << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n"
      << "weights "
-     << (options.weights == mlir::genc::WeightFormat::Int8PerChannel ? "int8" : "f32")
+     << (options.weights == mlir::genc::WeightFormat::Int8PerChannel ? "int8"
+         : options.weights == mlir::genc::WeightFormat::BF16             ? "bf16"
+                                                                         : "f32")
      << "\n";
   module.walk([&](Operation *op) {
     StringRef kind = op->getName().getStringRef();

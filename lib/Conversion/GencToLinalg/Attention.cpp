@@ -19,6 +19,8 @@ using namespace mlir::genc::lowering;
 /// Must equal GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
 static constexpr int64_t kMaxKernelHeadSize = 256;
 
+/// How many keys precede the first query: Skv - Sq (the queries are the
+/// last positions).
 static Value causalOffset(OpBuilder &b, Location loc, AttentionOp::Adaptor operands) {
   return arith::SubIOp::create(b, loc, dimValue(b, loc, operands.getKey(), 2),
                                dimValue(b, loc, operands.getQuery(), 2));

@@ -68,8 +68,6 @@ static FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   SmallVector<utils::IteratorType> iterators(rank + 1, utils::IteratorType::parallel);
   iterators[batch + 1] = utils::IteratorType::reduction;
   // Result sizes: batch dims broadcast, then M from lhs and N from rhs.
-  SmallVector<int64_t> batchShape(resultType.getShape().take_front(batch));
-  SmallVector<Value> lhsBatch, rhsBatch;
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < batch; ++d) {
     if (!resultType.isDynamicDim(d)) {
@@ -92,7 +90,6 @@ static FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   return castTo(b, loc, generic.getResult(0), resultType);
 }
 
-/// How many keys precede the first query: Skv - Sq (the queries are the
 /// alpha · A' · B' + beta · C, transposes materialised.
 static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();

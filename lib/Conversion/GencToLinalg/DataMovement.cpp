@@ -407,6 +407,8 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
       });
   return generic.getResult(0);
 }
+
+/// The input's dims from `start`, as i64.
 static FailureOr<Value> lowerShape(ShapeOp op, ShapeOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   int64_t rank = tensorType(operands.getInput()).getRank();

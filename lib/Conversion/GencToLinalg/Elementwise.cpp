@@ -207,9 +207,6 @@ static FailureOr<Value> lowerTrilu(TriluOp op, TriluOp::Adaptor operands, OpBuil
   });
 }
 
-/// CumSum: a loop along the axis that carries the running sums of one
-/// slice, updated in place. An exclusive sum writes the running sums after
-
 void mlir::genc::lowering::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   addElementwiseLowerings<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp,
                           XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, NegOp,

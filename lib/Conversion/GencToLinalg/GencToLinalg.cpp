@@ -18,6 +18,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_CONVERTGENCTOLINALG
@@ -56,14 +57,16 @@ struct ConvertGencToLinalgPass : genc::impl::ConvertGencToLinalgBase<ConvertGenc
     ConversionTarget target(*context);
     configureGencToLinalgTarget(target);
     // A lowering that refuses an op says why; the driver's "failed to
-    // legalize" for that op would only repeat it.
-    bool explained = false;
+    // legalize" at the same op would only repeat it. (The engine calls
+    // handlers one at a time; functions convert in parallel, so the set
+    // holds every explained op's location, whichever function it is in.)
+    llvm::DenseSet<Location> explained;
     ScopedDiagnosticHandler dropRepeats(context, [&](Diagnostic &diagnostic) {
       if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
         return failure();
-      if (explained && StringRef(diagnostic.str()).starts_with("failed to legalize"))
-        return success();
-      explained = true;
+      if (StringRef(diagnostic.str()).starts_with("failed to legalize"))
+        return success(explained.contains(diagnostic.getLocation()));
+      explained.insert(diagnostic.getLocation());
       return failure();
     });
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))

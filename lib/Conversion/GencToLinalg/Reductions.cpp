@@ -190,6 +190,10 @@ static Value normalize(OpBuilder &b, Location loc, Value x, int64_t axis, float 
     return bias ? arith::AddFOp::create(nb, nl, y, a[3]).getResult() : y;
   });
 }
+
+/// CumSum: a loop along the axis that carries the running sums of one
+/// slice, updated in place. An exclusive sum writes the running sums after
+/// position k at position k + 1 (k - 1 in reverse) and starts from zeros.
 static FailureOr<Value> lowerCumSum(CumSumOp op, CumSumOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   Value x = operands.getInput();

@@ -52,7 +52,8 @@ static SmallVector<int64_t> broadcastShape(ValueRange operands) {
   for (Value v : operands) {
     std::optional<SmallVector<int64_t>> next = broadcastShapes(shape, tensorType(v).getShape());
     assert(next && "operands that do not broadcast");
-    shape = std::move(*next);
+    if (next)
+      shape = std::move(*next);
   }
   return shape;
 }

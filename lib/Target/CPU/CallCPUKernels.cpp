@@ -19,6 +19,7 @@ namespace mlir::genc {
 
 using namespace mlir;
 using genc::kAttentionKernel;
+using genc::kMatmulBF16Kernel;
 using genc::kMatmulInt8Kernel;
 using genc::kMatmulKernel;
 
@@ -40,25 +41,39 @@ std::optional<int64_t> kernelLayout(StringRef layout) {
   return std::nullopt;
 }
 
-/// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32>,
-/// memref<*xf32>, memref<*xf32>, i64 layout, i64 accumulate)` with the C
+/// The weights a marked matmul's kernel takes.
+enum class KernelWeights { F32, Int8PerChannel, BF16 };
+
+/// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32> C,
+/// memref<*xf32> A, memref<*xf32> B, i64 layout, i64 accumulate)` with the C
 /// interface the kernel implements; for int8 weights
-/// `@genc_matmul_f32_i8(!llvm.ptr context, memref<*xf32> C, memref<*xf32>
-/// A, memref<*xi8> B, memref<*xf32> scales, i64 accumulate)`.
-func::FuncOp declareMatmulKernel(ModuleOp module, bool int8Weights) {
-  StringRef name = int8Weights ? kMatmulInt8Kernel : kMatmulKernel;
+/// `@genc_matmul_f32_i8(context, C, A, memref<*xi8> B, memref<*xf32> scales,
+/// i64 accumulate)`, for bf16 ones `@genc_matmul_bf16(context, C, A,
+/// memref<*xbf16> B, i64 accumulate)` (both panels only).
+func::FuncOp declareMatmulKernel(ModuleOp module, KernelWeights weights) {
+  StringRef name = weights == KernelWeights::Int8PerChannel ? kMatmulInt8Kernel
+                   : weights == KernelWeights::BF16         ? kMatmulBF16Kernel
+                                                            : kMatmulKernel;
   if (auto fn = module.lookupSymbol<func::FuncOp>(name))
     return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
-  Type bytes = UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0);
   Type i64 = IntegerType::get(ctx, 64);
   Type ptr = LLVM::LLVMPointerType::get(ctx);
-  auto type = int8Weights
-                  ? FunctionType::get(ctx, {ptr, memref, memref, bytes, memref, i64}, {})
-                  : FunctionType::get(ctx, {ptr, memref, memref, memref, i64, i64}, {});
+  SmallVector<Type> arguments = {ptr, memref, memref};
+  switch (weights) {
+  case KernelWeights::F32:
+    arguments.append({memref, i64, i64});
+    break;
+  case KernelWeights::Int8PerChannel:
+    arguments.append({UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0), memref, i64});
+    break;
+  case KernelWeights::BF16:
+    arguments.append({UnrankedMemRefType::get(BFloat16Type::get(ctx), 0), i64});
+    break;
+  }
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), name, type);
+  auto fn = func::FuncOp::create(b, module.getLoc(), name, FunctionType::get(ctx, arguments, {}));
   fn.setPrivate();
   fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   return fn;
@@ -162,18 +177,37 @@ bool isBufferOf(Value v, function_ref<bool(Type)> element) {
 }
 
 /// Whether a bufferized marked matmul has the operands of a kernel: f32
-/// A, B and C, or with int8 weights f32 A and C, int8 B (panels) and f32
-/// scales.
-bool takesMatmulKernel(linalg::GenericOp op, bool int8Weights) {
+/// A and C, and B f32, int8 panels with f32 scales, or bf16 panels.
+bool takesMatmulKernel(linalg::GenericOp op, KernelWeights weights) {
   auto f32 = [](Type t) { return t.isF32(); };
-  auto i8 = [](Type t) { return t.isInteger(8); };
-  if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != (int8Weights ? 3 : 2) ||
+  int64_t inputs = weights == KernelWeights::Int8PerChannel ? 3 : 2;
+  if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != inputs ||
       !isBufferOf(op.getDpsInits()[0], f32) || !isBufferOf(op.getDpsInputs()[0], f32))
     return false;
-  if (!int8Weights)
-    return isBufferOf(op.getDpsInputs()[1], f32);
-  return isBufferOf(op.getDpsInputs()[1], i8) && isBufferOf(op.getDpsInputs()[2], f32) &&
-         op->getAttrOfType<StringAttr>(genc::kMatmulAttrName).getValue() == "panels_32";
+  bool panels = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName).getValue() == "panels_32";
+  Value b = op.getDpsInputs()[1];
+  switch (weights) {
+  case KernelWeights::F32:
+    return isBufferOf(b, f32);
+  case KernelWeights::Int8PerChannel:
+    return panels && isBufferOf(b, [](Type t) { return t.isInteger(8); }) &&
+           isBufferOf(op.getDpsInputs()[2], f32);
+  case KernelWeights::BF16:
+    return panels && isBufferOf(b, [](Type t) { return t.isBF16(); });
+  }
+  return false;
+}
+
+/// What genc.matmul_weights says, if it names a format a kernel takes.
+std::optional<KernelWeights> kernelWeights(linalg::GenericOp op) {
+  auto weights = op->getAttrOfType<StringAttr>(genc::kMatmulWeightsAttrName);
+  if (!weights)
+    return KernelWeights::F32;
+  if (weights.getValue() == "int8_per_channel")
+    return KernelWeights::Int8PerChannel;
+  if (weights.getValue() == "bf16")
+    return KernelWeights::BF16;
+  return std::nullopt;
 }
 
 /// The linalg.fill of +0.0 that makes `matmul`'s destination a fresh zero
@@ -239,9 +273,12 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       }
       // Still on tensors (not bufferized), or types no kernel takes: the
       // loops stay.
-      auto weights = op->getAttrOfType<StringAttr>(genc::kMatmulWeightsAttrName);
-      bool int8Weights = weights && weights.getValue() == "int8_per_channel";
-      if (!takesMatmulKernel(op, int8Weights))
+      std::optional<KernelWeights> weights = kernelWeights(op);
+      if (!weights) {
+        op.emitError("unknown genc.matmul_weights format");
+        return signalPassFailure();
+      }
+      if (!takesMatmulKernel(op, *weights))
         continue;
       // More batch dims than the kernel takes: the loops stay.
       if (cast<MemRefType>(op.getDpsInits()[0].getType()).getRank() - 2 > kMaxKernelBatchRank)
@@ -262,11 +299,11 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       SmallVector<Value> arguments = {context, unranked(op.getDpsInits()[0])};
       for (Value input : op.getDpsInputs())
         arguments.push_back(unranked(input));
-      // The int8 kernel takes packed panels only; its layout is implied.
-      if (!int8Weights)
+      // The int8 and bf16 kernels take packed panels only: no layout.
+      if (*weights == KernelWeights::F32)
         arguments.push_back(arith::ConstantIntOp::create(b, loc, *layout, 64));
       arguments.push_back(accumulateValue);
-      func::CallOp::create(b, loc, declareMatmulKernel(module, int8Weights), arguments);
+      func::CallOp::create(b, loc, declareMatmulKernel(module, *weights), arguments);
       op.erase();
     }
   }

@@ -70,8 +70,9 @@ DenseResourceElementsAttr pack(const ConstantB &b, ArrayRef<char> bytes) {
 
 struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
   void runOnOperation() override {
-    // Packed once per (weight, orientation), shared by every matmul.
-    llvm::DenseMap<std::pair<Attribute, unsigned>, Value> packed;
+    // Packed once per (function, weight, orientation), shared by the
+    // function's matmuls (a constant is not visible across functions).
+    llvm::DenseMap<std::tuple<Operation *, Attribute, unsigned>, Value> packed;
     WalkResult walk = getOperation().walk([&](linalg::GenericOp op) -> WalkResult {
       auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
       if (!layout || layout.getValue() != "row_major" || op.getNumDpsInputs() != 2)
@@ -80,12 +81,12 @@ struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeigh
       std::optional<ConstantB> b = matchConstantB(bOperand->get());
       if (!b)
         return WalkResult::advance();
-      Value &panels = packed[{b->source, b->transposed ? 1u : 0u}];
+      auto fn = op->getParentOfType<FunctionOpInterface>();
+      Value &panels = packed[{fn, b->source, b->transposed ? 1u : 0u}];
       if (!panels) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(b->source);
         if (failed(bytes))
           return op.emitError("a matmul weight has no data to pack");
-        auto fn = op->getParentOfType<FunctionOpInterface>();
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
         panels = arith::ConstantOp::create(builder, op.getLoc(), pack(*b, *bytes));
       }

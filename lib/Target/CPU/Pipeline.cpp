@@ -65,8 +65,11 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   pm.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalg));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addPass(createPackMatmulWeights());
-  if (options.weights == WeightFormat::Int8PerChannel)
-    pm.addPass(createQuantizeMatmulWeights());
+  if (options.weights != WeightFormat::F32) {
+    QuantizeMatmulWeightsOptions quantize;
+    quantize.format = options.weights == WeightFormat::BF16 ? "bf16" : "int8";
+    pm.addPass(createQuantizeMatmulWeights(quantize));
+  }
   pm.addPass(createExternalizeWeights());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -106,9 +109,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> profileOpFamilies{*this, "profile-op-families",
                                  llvm::cl::desc("Mark op families for profiling"),
                                  llvm::cl::init(false)};
-  Option<std::string> weights{*this, "weights",
-                              llvm::cl::desc("Matmul weights: f32 or int8 (per channel)"),
-                              llvm::cl::init("f32")};
+  Option<genc::WeightFormat> weights{
+      *this, "weights", llvm::cl::desc("How matmul weights are stored"),
+      llvm::cl::init(genc::WeightFormat::F32),
+      llvm::cl::values(clEnumValN(genc::WeightFormat::F32, "f32", "as the model has them"),
+                       clEnumValN(genc::WeightFormat::Int8PerChannel, "int8",
+                                  "int8 with a scale per output channel"),
+                       clEnumValN(genc::WeightFormat::BF16, "bf16", "bf16"))};
 };
 } // namespace
 
@@ -124,10 +131,7 @@ void genc::registerCPUTargetPasses() {
           CPUTargetOptions options;
           options.fusedAttention = pipelineOptions.fuseAttention;
           options.profileOpFamilies = pipelineOptions.profileOpFamilies;
-          if (pipelineOptions.weights == "int8")
-            options.weights = WeightFormat::Int8PerChannel;
-          else if (pipelineOptions.weights != "f32")
-            llvm::report_fatal_error("genc-cpu-pipeline: weights must be f32 or int8");
+          options.weights = pipelineOptions.weights;
           buildCPUPipeline(pm, options);
         });
     return true;

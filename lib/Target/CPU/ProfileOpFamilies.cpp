@@ -112,7 +112,8 @@ int64_t familyOfLoweredOp(Operation *op) {
   if (std::optional<int64_t> family = familyOfLocation(op->getLoc()))
     return *family;
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    if (call.getCallee() == genc::kMatmulKernel)
+    if (call.getCallee() == genc::kMatmulKernel || call.getCallee() == genc::kMatmulInt8Kernel ||
+        call.getCallee() == genc::kMatmulBF16Kernel)
       return GENC_FAMILY_MATMUL;
     if (call.getCallee() == genc::kAttentionKernel)
       return GENC_FAMILY_ATTENTION;

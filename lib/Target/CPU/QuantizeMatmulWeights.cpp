@@ -1,8 +1,9 @@
-//===- QuantizeMatmulWeights.cpp - packed f32 weights → int8 + scales -----===//
+//===- QuantizeMatmulWeights.cpp - packed f32 weights → int8 or bf16 ------===//
 //
-// Weight-only quantisation of the panels genc-pack-matmul-weights made:
-// symmetric, one scale per output column. Decode is bound by reading the
-// weights, so a quarter of the bytes is most of a quarter of the time.
+// The panels genc-pack-matmul-weights made, in a smaller format: int8 with
+// one scale per output column (decode is bound by reading the weights), or
+// bf16 in pairs of k (for AVX512-BF16's dot products, which also take A in
+// bf16).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 #include "mlir/IR/Iterators.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/bit.h"
 
 #include <cmath>
 
@@ -31,13 +33,41 @@ namespace {
 constexpr int64_t kPanel = 32;
 constexpr float kInt8Max = 127.0f;
 
-/// Quantised panels [P, K, 32] of int8 and the scales [P * 32] of their
-/// columns.
+/// Converted panels and, for int8, the scales [P * 32] of their columns.
 struct QuantizedWeight {
   DenseResourceElementsAttr values, scales;
 };
 
-QuantizedWeight quantize(RankedTensorType type, ArrayRef<char> bytes) {
+/// `x` rounded to the nearest bf16 (ties to even), as its bits.
+uint16_t toBF16(float x) {
+  uint32_t bits = llvm::bit_cast<uint32_t>(x);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) // NaN stays NaN
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7FFFu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+/// [P, K, 32] f32 → [P, ceil(K/2), 32, 2] bf16: pairs of consecutive k per
+/// column, zero-padded.
+QuantizedWeight packBF16(RankedTensorType type, ArrayRef<char> bytes) {
+  int64_t panels = type.getDimSize(0), k = type.getDimSize(1), pairs = (k + 1) / 2;
+  auto *in = reinterpret_cast<const float *>(bytes.data());
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      static_cast<size_t>(panels * pairs * kPanel * 2) * sizeof(uint16_t), 64);
+  auto *out = reinterpret_cast<uint16_t *>(blob.getMutableData().data());
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t kp = 0; kp < pairs; ++kp)
+      for (int64_t j = 0; j < kPanel; ++j)
+        for (int64_t h = 0; h < 2; ++h) {
+          int64_t kk = 2 * kp + h;
+          *out++ = kk < k ? toBF16(in[(p * k + kk) * kPanel + j]) : 0;
+        }
+  auto bf16Type =
+      RankedTensorType::get({panels, pairs, kPanel, 2}, BFloat16Type::get(type.getContext()));
+  return {DenseResourceElementsAttr::get(bf16Type, "bf16_weight", std::move(blob)), nullptr};
+}
+
+QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
   auto *in = reinterpret_cast<const float *>(bytes.data());
   AsmResourceBlob scaleBlob =
@@ -81,38 +111,67 @@ std::optional<ElementsAttr> constantPanels(linalg::GenericOp op) {
   return value;
 }
 
-/// `op` with B replaced by `values` and the column scales as a third input:
-/// C += A · (q · scale[n]).
-linalg::GenericOp rewriteMatmul(linalg::GenericOp op, Value values, Value scales) {
+/// `op` rebuilt with other inputs, maps and body, keeping its attributes
+/// and marking its weights `format`.
+linalg::GenericOp rebuild(linalg::GenericOp op, ValueRange inputs, ArrayRef<AffineMap> maps,
+                          StringRef format,
+                          function_ref<void(OpBuilder &, Location, ValueRange)> body) {
   OpBuilder b(op);
-  MLIRContext *ctx = op.getContext();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap out = maps[2];
-  // The scale of column n, n being the last result dim of C's map.
-  AffineMap scaleMap = AffineMap::get(out.getNumDims(), 0, {out.getResults().back()}, ctx);
-  SmallVector<AffineMap> newMaps = {maps[0], maps[1], scaleMap, out};
-  auto generic = linalg::GenericOp::create(
-      b, op.getLoc(), op.getResultTypes(),
-      ValueRange{op.getDpsInputs()[0], values, scales}, op.getDpsInits(), newMaps,
-      op.getIteratorTypesArray(), [](OpBuilder &nb, Location nl, ValueRange a) {
-        Value w = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), a[1]);
-        Value dequantized = arith::MulFOp::create(nb, nl, w, a[2]);
-        Value product = arith::MulFOp::create(nb, nl, a[0], dequantized);
-        linalg::YieldOp::create(nb, nl,
-                                arith::AddFOp::create(nb, nl, a[3], product).getResult());
-      });
+  auto generic = linalg::GenericOp::create(b, op.getLoc(), op.getResultTypes(), inputs,
+                                           op.getDpsInits(), maps, op.getIteratorTypesArray(),
+                                           body);
   generic->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-  generic->setAttr(genc::kMatmulWeightsAttrName, StringAttr::get(ctx, "int8_per_channel"));
+  generic->setAttr(genc::kMatmulWeightsAttrName, StringAttr::get(op.getContext(), format));
   op->replaceAllUsesWith(generic);
   op.erase();
   return generic;
 }
 
+/// C += A · (q · scale[n]): B replaced by int8 `values`, the column scales
+/// a third input.
+void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap out = maps[2];
+  // The scale of column n, n being the last result dim of C's map.
+  AffineMap scaleMap =
+      AffineMap::get(out.getNumDims(), 0, {out.getResults().back()}, op.getContext());
+  rebuild(op, {op.getDpsInputs()[0], values, scales}, {maps[0], maps[1], scaleMap, out},
+          "int8_per_channel", [](OpBuilder &b, Location loc, ValueRange a) {
+            Value w = arith::SIToFPOp::create(b, loc, b.getF32Type(), a[1]);
+            Value dequantized = arith::MulFOp::create(b, loc, w, a[2]);
+            Value product = arith::MulFOp::create(b, loc, a[0], dequantized);
+            linalg::YieldOp::create(b, loc,
+                                    arith::AddFOp::create(b, loc, a[3], product).getResult());
+          });
+}
+
+/// C += bf16(A) · B: B replaced by bf16 pairs read through
+/// (n floordiv 32, k floordiv 2, n mod 32, k mod 2).
+void rewriteBF16(linalg::GenericOp op, Value values) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap panels = maps[1]; // (n floordiv 32, k, n mod 32)
+  AffineExpr n = panels.getResult(0), k = panels.getResult(1), column = panels.getResult(2);
+  maps[1] = AffineMap::get(panels.getNumDims(), 0, {n, k.floorDiv(2), column, k % 2},
+                           op.getContext());
+  rebuild(op, {op.getDpsInputs()[0], values}, maps, "bf16",
+          [](OpBuilder &b, Location loc, ValueRange a) {
+            Type f32 = b.getF32Type();
+            Value rounded = arith::TruncFOp::create(b, loc, b.getBF16Type(), a[0]);
+            Value x = arith::ExtFOp::create(b, loc, f32, rounded);
+            Value w = arith::ExtFOp::create(b, loc, f32, a[1]);
+            Value product = arith::MulFOp::create(b, loc, x, w);
+            linalg::YieldOp::create(b, loc,
+                                    arith::AddFOp::create(b, loc, a[2], product).getResult());
+          });
+}
+
 struct QuantizeMatmulWeightsPass
     : genc::impl::QuantizeMatmulWeightsBase<QuantizeMatmulWeightsPass> {
+  using QuantizeMatmulWeightsBase::QuantizeMatmulWeightsBase;
   void runOnOperation() override {
-    // Quantised once per weight, shared by every matmul that reads it.
-    llvm::DenseMap<Attribute, std::pair<Value, Value>> quantized;
+    // Converted once per (function, weight), shared by the function's
+    // matmuls (a constant is not visible across functions).
+    llvm::DenseMap<std::pair<Operation *, Attribute>, std::pair<Value, Value>> quantized;
     SmallVector<linalg::GenericOp> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
       auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
@@ -120,22 +179,41 @@ struct QuantizeMatmulWeightsPass
           !op->hasAttr(genc::kMatmulWeightsAttrName) && constantPanels(op))
         matmuls.push_back(op);
     });
+    bool bf16 = format == "bf16";
+    if (!bf16 && format != "int8") {
+      getOperation().emitError() << "genc-quantize-matmul-weights: unknown format '" << format
+                                 << "' (int8 or bf16)";
+      return signalPassFailure();
+    }
     for (linalg::GenericOp op : matmuls) {
       ElementsAttr panels = *constantPanels(op);
-      auto &[values, scales] = quantized[panels];
+      auto fn = op->getParentOfType<FunctionOpInterface>();
+      auto &[values, scales] = quantized[{fn, panels}];
       if (!values) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(panels);
         if (failed(bytes)) {
-          op.emitError("a matmul weight has no data to quantise");
+          op.emitError("a matmul weight has no data to convert");
           return signalPassFailure();
         }
-        QuantizedWeight q = quantize(cast<RankedTensorType>(panels.getType()), *bytes);
-        auto fn = op->getParentOfType<FunctionOpInterface>();
+        auto type = cast<RankedTensorType>(panels.getType());
+        // A scale cannot cover them: refuse rather than produce NaN or 0.
+        ArrayRef<float> weights(reinterpret_cast<const float *>(bytes->data()),
+                                bytes->size() / sizeof(float));
+        if (!bf16 && !llvm::all_of(weights, [](float w) { return std::isfinite(w); })) {
+          op.emitError("a matmul weight holds NaN or infinity, which int8 with a scale per "
+                       "column cannot represent; compile with --weights=f32 or bf16");
+          return signalPassFailure();
+        }
+        QuantizedWeight q = bf16 ? packBF16(type, *bytes) : quantizeInt8(type, *bytes);
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
         values = arith::ConstantOp::create(builder, op.getLoc(), q.values);
-        scales = arith::ConstantOp::create(builder, op.getLoc(), q.scales);
+        if (q.scales)
+          scales = arith::ConstantOp::create(builder, op.getLoc(), q.scales);
       }
-      rewriteMatmul(op, values, scales);
+      if (bf16)
+        rewriteBF16(op, values);
+      else
+        rewriteInt8(op, values, scales);
     }
     // The f32 panels are dead now.
     getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](arith::ConstantOp op) {

@@ -125,6 +125,16 @@ void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context, genc_unranked_
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, int64_t accumulate);
 
+/* C[batch..., M, N] (+)= bf16(A)[batch..., M, K] · B with bf16 weights
+ * (genc compile --weights=bf16): B [ceil(N / 32), ceil(K / 2), 32, 2], each
+ * panel row holding columns' pairs of consecutive k (zero-padded), A rounded
+ * to bf16 (nearest, ties to even), products summed in f32. AVX512-BF16's
+ * dot product where the CPU has it. Otherwise as genc_matmul_f32 with
+ * panels. */
+void _mlir_ciface_genc_matmul_bf16(const genc_context *context, genc_unranked_memref *c,
+                                   genc_unranked_memref *a, genc_unranked_memref *b,
+                                   int64_t accumulate);
+
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */
 #define GENC_ATTENTION_MAX_HEAD_SIZE 256

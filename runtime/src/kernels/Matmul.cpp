@@ -12,7 +12,10 @@
 // bandwidth for decode, against 63% and 72% row-major). Weights may be
 // int8 panels with one f32 scale per column (weight-only quantisation):
 // the tile widens each B load to f32 in registers and scales the sums when
-// it stores them, so a step reads a quarter of the bytes.
+// it stores them, so a step reads a quarter of the bytes. Or bf16 panels
+// whose rows hold pairs of consecutive k: the tile rounds A to bf16 too and
+// multiplies pairs with AVX512-BF16's dot product (twice the FMAs' work per
+// instruction), or widens both to f32 where that is missing.
 //
 // No C++ runtime library is used: the kernels link into artifacts with
 // `clang -shared`.
@@ -28,6 +31,7 @@
 #include <type_traits>
 
 using genc::kernels::hasAVX512;
+using genc::kernels::hasAVX512BF16;
 using genc::kernels::parallelFor;
 
 namespace {
@@ -53,8 +57,23 @@ template <typename T = float> struct View {
   int64_t stride(int64_t fromEnd) const { return strides[rank - 1 - fromEnd]; }
 };
 
+/// bf16 weights, as their bits (the upper half of an f32).
+using BF16 = uint16_t;
+
+/// `x` rounded to the nearest bf16 (ties to even), as bf16 bits.
+inline BF16 toBF16(float x) {
+  uint32_t bits = __builtin_bit_cast(uint32_t, x);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) // NaN: keep it one
+    return static_cast<BF16>((bits >> 16) | 0x40);
+  bits += 0x7FFFu + ((bits >> 16) & 1u);
+  return static_cast<BF16>(bits >> 16);
+}
+inline float fromBF16(BF16 x) { return __builtin_bit_cast(float, static_cast<uint32_t>(x) << 16); }
+
 /// One 2-D product C[m, n] (+)= A[m, k]·B[k, n], B's elements of type W:
-/// f32, or int8 weights whose column n is scaled by scales[n].
+/// f32, int8 weights whose column n is scaled by scales[n], or bf16
+/// weights (panels of k pairs, [ceil(n/32), ceil(k/2), 32, 2]) that take
+/// A rounded to bf16.
 template <typename W> struct Problem {
   const float *a;
   int64_t aRow, aCol;
@@ -62,21 +81,34 @@ template <typename W> struct Problem {
   int64_t bRow, bCol;          // row-major B
   bool bPanels;                // B is [ceil(n/32), k, 32] instead
   const float *scales = nullptr; // int8 weights only
+  const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
   float *c;
   int64_t cRow, cCol;
   int64_t m, n, k;
   bool accumulate; // C += A·B, else C = A·B
 
+  static constexpr bool kPairs = std::is_same_v<W, BF16>;
+  /// Elements per panel: K rows of 32, or ceil(K/2) rows of 32 pairs.
+  int64_t panelSize() const { return kPairs ? (k + 1) / 2 * 2 * kPanel : k * kPanel; }
+
   /// B[kk, j] before its column's scale.
   float bAt(int64_t kk, int64_t j) const {
-    return static_cast<float>(bPanels ? b[(j / kPanel) * k * kPanel + kk * kPanel + j % kPanel]
-                                      : b[kk * bRow + j * bCol]);
+    if constexpr (kPairs)
+      return fromBF16(b[(j / kPanel) * panelSize() + kk / 2 * 2 * kPanel + j % kPanel * 2 + kk % 2]);
+    else
+      return static_cast<float>(bPanels ? b[(j / kPanel) * panelSize() + kk * kPanel + j % kPanel]
+                                        : b[kk * bRow + j * bCol]);
+  }
+  /// A[i, kk] as the product reads it.
+  float aAt(int64_t i, int64_t kk) const {
+    float x = a[i * aRow + kk * aCol];
+    return kPairs ? fromBF16(toBF16(x)) : x;
   }
   float scale(int64_t j) const { return scales ? scales[j] : 1.0f; }
   /// The first element of panel `p` and the distance between its rows.
   const W *panel(int64_t p, int64_t &rowStride) const {
-    rowStride = bPanels ? kPanel : bRow;
-    return bPanels ? b + p * k * kPanel : b + p * kPanel;
+    rowStride = bPanels ? (kPairs ? 2 * kPanel : kPanel) : bRow;
+    return bPanels ? b + p * panelSize() : b + p * kPanel;
   }
   /// Whether the vector tile applies: unit column strides where it loads.
   bool vectorizable() const { return cCol == 1 && (bPanels || bCol == 1); }
@@ -126,7 +158,7 @@ void scalarProduct(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0
       // int8 ones scale their column's sum first.
       float sum = p.accumulate && !p.scales ? *c : 0;
       for (int64_t kk = 0; kk < p.k; ++kk)
-        sum += p.a[i * p.aRow + kk * p.aCol] * p.bAt(kk, j);
+        sum += p.aAt(i, kk) * p.bAt(kk, j);
       if (p.scales)
         sum = sum * p.scale(j) + (p.accumulate ? *c : 0);
       *c = sum;
@@ -199,6 +231,112 @@ registerTile(const Problem<W> &p, int64_t row0, int64_t col0, const W *b, int64_
   }
 }
 
+/// The accumulators of a bf16 tile: C's old values when accumulating.
+template <int Rows>
+__attribute__((target("avx512f"), always_inline)) inline void
+bf16TileStart(const Problem<BF16> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
+  for (int r = 0; r < Rows; ++r) {
+    acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
+    acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
+  }
+}
+
+template <int Rows>
+__attribute__((target("avx512f"), always_inline)) inline void
+bf16TileStore(const Problem<BF16> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
+  for (int r = 0; r < Rows; ++r) {
+    _mm512_mask_storeu_ps(c + r * p.cRow, lo, acc[r][0]);
+    _mm512_mask_storeu_ps(c + r * p.cRow + 16, hi, acc[r][1]);
+  }
+}
+
+/// The column masks of the panel at `col0`.
+inline void columnMasks(int64_t n, int64_t col0, __mmask16 &lo, __mmask16 &hi) {
+  int64_t cols = n - col0 < kPanel ? n - col0 : kPanel;
+  lo = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
+  hi = cols <= 16 ? 0 : cols >= 32 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+}
+
+/// The bf16 form of registerTile: `aPairs` holds the tile's rows of A
+/// rounded to bf16 (rows `aStride` apart, zero-padded to an even K); each
+/// step multiplies a pair of k for 32 columns with AVX512-BF16's vdpbf16ps.
+template <int Rows>
+__attribute__((target("avx512f,avx512bf16"))) void
+bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b,
+            const BF16 *aPairs, int64_t aStride) {
+  __mmask16 lo, hi;
+  columnMasks(p.n, col0, lo, hi);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m512 acc[Rows][2];
+  bf16TileStart<Rows>(p, c, lo, hi, acc);
+  int64_t pairs = (p.k + 1) / 2;
+  for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
+    __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b));
+    __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + kPanel));
+    for (int r = 0; r < Rows; ++r) {
+      int32_t pair;
+      __builtin_memcpy(&pair, aPairs + r * aStride + 2 * kp, sizeof pair);
+      __m512bh ar = reinterpret_cast<__m512bh>(_mm512_set1_epi32(pair));
+      acc[r][0] = _mm512_dpbf16_ps(acc[r][0], ar, b0);
+      acc[r][1] = _mm512_dpbf16_ps(acc[r][1], ar, b1);
+    }
+  }
+  bf16TileStore<Rows>(p, c, lo, hi, acc);
+}
+
+/// The same on AVX-512 CPUs without AVX512-BF16: each pair widened to f32
+/// (the same inputs, f32 multiply-adds).
+template <int Rows>
+__attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, int64_t row0,
+                                                      int64_t col0, const BF16 *b,
+                                                      const BF16 *aPairs, int64_t aStride) {
+  __mmask16 lo, hi;
+  columnMasks(p.n, col0, lo, hi);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m512 acc[Rows][2];
+  bf16TileStart<Rows>(p, c, lo, hi, acc);
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+  int64_t pairs = (p.k + 1) / 2;
+  for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
+    __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + kPanel);
+    // Even k in the low halves, odd k in the high ones.
+    __m512 e0 = _mm512_castsi512_ps(_mm512_slli_epi32(b0, 16));
+    __m512 o0 = _mm512_castsi512_ps(_mm512_and_si512(b0, high));
+    __m512 e1 = _mm512_castsi512_ps(_mm512_slli_epi32(b1, 16));
+    __m512 o1 = _mm512_castsi512_ps(_mm512_and_si512(b1, high));
+    for (int r = 0; r < Rows; ++r) {
+      const BF16 *ar = aPairs + r * aStride + 2 * kp;
+      __m512 even = _mm512_set1_ps(fromBF16(ar[0])), odd = _mm512_set1_ps(fromBF16(ar[1]));
+      acc[r][0] = _mm512_fmadd_ps(odd, o0, _mm512_fmadd_ps(even, e0, acc[r][0]));
+      acc[r][1] = _mm512_fmadd_ps(odd, o1, _mm512_fmadd_ps(even, e1, acc[r][1]));
+    }
+  }
+  bf16TileStore<Rows>(p, c, lo, hi, acc);
+}
+
+/// Rows [row0, row0+rows) × one panel of a bf16 problem, A's rows read
+/// from `aRounded`.
+template <bool DotProduct>
+void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, const BF16 *b) {
+  using Tile = void (*)(const Problem<BF16> &, int64_t, int64_t, const BF16 *, const BF16 *,
+                        int64_t);
+  static constexpr Tile tiles[kTileRows + 1] = {
+      nullptr,
+      DotProduct ? bf16DotTile<1> : bf16WidenTile<1>,
+      DotProduct ? bf16DotTile<2> : bf16WidenTile<2>,
+      DotProduct ? bf16DotTile<3> : bf16WidenTile<3>,
+      DotProduct ? bf16DotTile<4> : bf16WidenTile<4>,
+      DotProduct ? bf16DotTile<5> : bf16WidenTile<5>,
+      DotProduct ? bf16DotTile<6> : bf16WidenTile<6>,
+      DotProduct ? bf16DotTile<7> : bf16WidenTile<7>,
+      DotProduct ? bf16DotTile<8> : bf16WidenTile<8>};
+  int64_t stride = (p.k + 1) / 2 * 2;
+  for (int64_t r = row0; r < row0 + rows; r += kTileRows) {
+    int64_t height = row0 + rows - r < kTileRows ? row0 + rows - r : kTileRows;
+    tiles[height](p, r, col0, b, p.aRounded + r * stride, stride);
+  }
+}
+
 template <bool MaskB, typename W>
 void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, const W *b,
                 int64_t bRow) {
@@ -228,12 +366,19 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
     return scalarProduct(p, row0, rows, col0, cols);
   int64_t bRow;
   const W *b = p.panel(panel, bRow);
-  // Packed panels are zero-padded; a row-major edge panel is not (and only
-  // f32 B comes row-major).
-  if constexpr (std::is_same_v<W, float>)
-    if (!p.bPanels && cols < kPanel)
-      return vectorRows<true>(p, row0, rows, col0, b, bRow);
-  vectorRows<false>(p, row0, rows, col0, b, bRow);
+  if constexpr (std::is_same_v<W, BF16>) {
+    if (hasAVX512BF16())
+      bf16Rows<true>(p, row0, rows, col0, b);
+    else
+      bf16Rows<false>(p, row0, rows, col0, b);
+  } else {
+    // Packed panels are zero-padded; a row-major edge panel is not (and
+    // only f32 B comes row-major).
+    if constexpr (std::is_same_v<W, float>)
+      if (!p.bPanels && cols < kPanel)
+        return vectorRows<true>(p, row0, rows, col0, b, bRow);
+    vectorRows<false>(p, row0, rows, col0, b, bRow);
+  }
 }
 
 /// Whether the ranks form C[batch..., M, N] = A[batch..., M, K] · B with
@@ -243,6 +388,8 @@ template <typename W>
 bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
   if (c.rank < 2 || c.rank - 2 > kMaxBatchRank || a.rank < 2 || a.rank > c.rank)
     return false;
+  if (std::is_same_v<W, BF16>)
+    return b.rank == 4;
   return panels ? b.rank == 3 : b.rank >= 2 && b.rank <= c.rank;
 }
 
@@ -272,7 +419,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   p.aCol = a.stride(0);
   p.b = b.data;
   p.bPanels = panels;
-  p.bRow = panels ? kPanel : b.stride(1);
+  p.bRow = panels ? (Problem<W>::kPairs ? 2 * kPanel : kPanel) : b.stride(1);
   p.bCol = panels ? 1 : b.stride(0);
   p.scales = scales;
   p.c = c.data;
@@ -303,6 +450,30 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   if (p.m == 0 || p.n == 0 || batch.count == 0 || (p.k == 0 && p.accumulate))
     return;
 
+  // bf16 weights: A rounded once, every item's rows in a row (an even K
+  // each, zero-padded), not once per panel. The scalar path rounds as it
+  // reads; with K = 0 there is nothing to read.
+  BF16 *rounded = nullptr;
+  int64_t roundedStride = (p.k + 1) / 2 * 2;
+  if (Problem<W>::kPairs && p.k > 0 && hasAVX512() && p.vectorizable()) {
+    rounded = static_cast<BF16 *>(std::malloc(batch.count * p.m * roundedStride * sizeof(BF16)));
+    if (!rounded) {
+      std::fprintf(stderr, "%s: out of memory for A rounded to bf16\n", kernel);
+      std::abort();
+    }
+    for (int64_t item = 0; item < batch.count; ++item) {
+      int64_t ao, bo, co;
+      batch.offsets(item, ao, bo, co);
+      for (int64_t i = 0; i < p.m; ++i) {
+        BF16 *out = rounded + (item * p.m + i) * roundedStride;
+        for (int64_t kk = 0; kk < p.k; ++kk)
+          out[kk] = toBF16(p.a[ao + i * p.aRow + kk * p.aCol]);
+        if (p.k % 2)
+          out[p.k] = 0;
+      }
+    }
+  }
+
   int64_t rowBlocks = (p.m + kRowsPerTask - 1) / kRowsPerTask;
   int64_t panelCount = (p.n + kPanel - 1) / kPanel;
   parallelFor(context, batch.count * rowBlocks * panelCount, [&](int64_t task) {
@@ -314,10 +485,13 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     q.a += ao;
     q.b += bo;
     q.c += co;
+    if (rounded)
+      q.aRounded = rounded + item * p.m * roundedStride;
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     product(q, row0, rows, panel);
   });
+  std::free(rounded);
 }
 
 } // namespace
@@ -338,4 +512,11 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context,
                                                 int64_t accumulate) {
   multiply(context, "genc_matmul_f32_i8", View<>(c), View<>(a), View<int8_t>(b),
            /*panels=*/true, View<float>(scales).data, accumulate != 0);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_bf16(const genc_context *context,
+                                              genc_unranked_memref *c, genc_unranked_memref *a,
+                                              genc_unranked_memref *b, int64_t accumulate) {
+  multiply(context, "genc_matmul_bf16", View<>(c), View<>(a), View<BF16>(b), /*panels=*/true,
+           /*scales=*/nullptr, accumulate != 0);
 }

@@ -20,6 +20,11 @@ const bool kHasAVX512 = [] {
   __builtin_cpu_init(); // may run before the CPU model's own constructor
   return __builtin_cpu_supports("avx512f") != 0;
 }();
+const bool kHasAVX512BF16 = [] {
+  __builtin_cpu_init();
+  return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0;
+}();
 } // namespace
 
 bool genc::kernels::hasAVX512() { return kHasAVX512; }
+bool genc::kernels::hasAVX512BF16() { return kHasAVX512BF16; }

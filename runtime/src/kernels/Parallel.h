@@ -11,6 +11,8 @@ namespace genc::kernels {
 
 /// Whether this CPU runs AVX-512F (the kernels' vector paths).
 bool hasAVX512();
+/// Whether it also runs AVX512-BF16's dot products (vdpbf16ps).
+bool hasAVX512BF16();
 
 /// Calls f(i) for every i in [0, n) on the caller's pool (`context`), or
 /// serially when it has none.

@@ -204,3 +204,30 @@ func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x3x32xi8>, %s: memref<6
   }
   return
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#rhs = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 2, n mod 32, k mod 2)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// bf16 weights in pairs of k: the bf16 kernel, no layout.
+// CHECK-LABEL: func.func @bf16_weights
+// CHECK: %[[B:.+]] = memref.cast %{{.+}} : memref<2x2x32x2xbf16> to memref<*xbf16>
+// CHECK: call @genc_matmul_bf16(%{{.+}}, %{{.+}}, %{{.+}}, %[[B]], %{{.+}}) : (!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xbf16>, i64) -> ()
+func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memref<?x40xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<?x3xf32>, memref<2x2x32x2xbf16>)
+      outs(%c : memref<?x40xf32>)
+      attrs = {genc.matmul = "panels_32", genc.matmul_weights = "bf16"} {
+  ^bb0(%x: f32, %w: bf16, %acc: f32):
+    %t = arith.truncf %x : f32 to bf16
+    %xe = arith.extf %t : bf16 to f32
+    %we = arith.extf %w : bf16 to f32
+    %p = arith.mulf %xe, %we : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

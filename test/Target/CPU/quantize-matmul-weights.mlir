@@ -1,4 +1,7 @@
 // RUN: genc-opt --genc-quantize-matmul-weights --split-input-file %s | FileCheck %s
+// RUN: genc-opt --genc-quantize-matmul-weights=format=bf16 --split-input-file %s | FileCheck %s --check-prefix=BF16
+// RUN: not genc-opt --genc-quantize-matmul-weights=format=int3 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: unknown format 'int3' (int8 or bf16)
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
@@ -26,6 +29,23 @@
 // CHECK: int8_weight: "0x40000000407F0000000000000000000000000000000000000000000000000000000000008140000000000000000000000000000000000000000000000000000000000000"
 // Scales: 4/127 = 0x3D010204, 1/127 = 0x3C010204, then zeros.
 // CHECK: int8_scales: "0x400000000402013D0402013C
+// bf16: pairs of k per column, [1, 1, 32, 2], read through
+// (n floordiv 32, k floordiv 2, n mod 32, k mod 2); A is rounded to bf16
+// in the body, as the kernel's dot products take it.
+// BF16-DAG: #[[PAIRS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 2, d2 mod 32, d1 mod 2)>
+// BF16-LABEL: func.func @weight
+// BF16: %[[W:.+]] = arith.constant dense_resource<bf16_weight> : tensor<1x1x32x2xbf16>
+// BF16: linalg.generic {indexing_maps = [#{{.+}}, #[[PAIRS]], #{{.+}}]
+// BF16-SAME: genc.matmul_weights = "bf16"
+// BF16: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: bf16, %[[C:.+]]: f32):
+// BF16: %[[T:.+]] = arith.truncf %[[A]] : f32 to bf16
+// BF16: %[[X:.+]] = arith.extf %[[T]] : bf16 to f32
+// BF16: %[[Y:.+]] = arith.extf %[[B]] : bf16 to f32
+// BF16: %[[P:.+]] = arith.mulf %[[X]], %[[Y]]
+// BF16: arith.addf %[[C]], %[[P]]
+// Column 0's pair (2, -4) = bf16 0x4000, 0xC080; column 1's (1, 0.5) =
+// 0x3F80, 0x3F00; then zeros.
+// BF16: bf16_weight: "0x40000000004080C0803F003F
 func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],

@@ -15,8 +15,9 @@ namespace mlir::genc {
 
 /// How matmul weights are stored and read.
 enum class WeightFormat {
-  F32,           ///< as the model has them
-  Int8PerChannel ///< genc-quantize-matmul-weights (approximate)
+  F32,            ///< as the model has them
+  Int8PerChannel, ///< genc-quantize-matmul-weights (approximate)
+  BF16            ///< the same, bf16 weights and activations
 };
 
 struct CPUTargetOptions {

@@ -19,10 +19,12 @@ constexpr StringLiteral kContextAttrName = "genc.context";
 constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
 constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
 constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
+constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 
-/// Marks a `genc.matmul` whose B holds quantised weights and says how:
-/// "int8_per_channel" (B int8, a third input of f32 scales per column of
-/// C; see genc-quantize-matmul-weights).
+/// Marks a `genc.matmul` whose B holds weights in a smaller format and
+/// says which: "int8_per_channel" (B int8, a third input of f32 scales per
+/// column of C) or "bf16" (B bf16 in pairs of k; A rounded to bf16); see
+/// genc-quantize-matmul-weights.
 constexpr StringLiteral kMatmulWeightsAttrName = "genc.matmul_weights";
 
 /// Module attribute: the artifact's signature as the runtime reads it

@@ -12,19 +12,33 @@
 include "mlir/Pass/PassBase.td"
 
 def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
-  let summary = "Weight-only int8 for packed matmul weights (approximate, opt-in)";
+  let summary = "Weights of packed matmuls in int8 or bf16 (approximate, opt-in)";
   let description = [{
     After genc-pack-matmul-weights, only when asked (`genc compile
-    --weights=int8`): each `"panels_32"` matmul whose B is a constant of f32
-    panels gets B as int8 panels of the same layout and a third input, one
-    f32 scale per output column (`[panels * 32]`): symmetric per-channel
-    quantisation, scale = max |B[:, n]| / 127, q = round(B / scale) (ties
-    away from zero), so every weight is within scale / 2 of its value. The
-    generic computes C += A · (q · scale[n]) and is marked
-    `genc.matmul_weights = "int8_per_channel"`; genc-call-cpu-kernels makes
-    it a call of genc_matmul_f32_i8, which reads a quarter of the bytes.
-    Approximate: docs/results.md states its perplexity cost.
+    --weights=int8|bf16`, the `format` option): each `"panels_32"` matmul
+    whose B is a constant of f32 panels reads its weights in a smaller
+    format, and a weight several matmuls share is converted once.
+
+    - `int8`: int8 panels of the same layout and a third input, one f32
+      scale per output column (`[panels * 32]`): symmetric per-channel
+      quantisation, scale = max |B[:, n]| / 127, q = round(B / scale) (ties
+      away from zero), so every weight is within scale / 2 of its value.
+      The generic computes C += A · (q · scale[n]) and is marked
+      `genc.matmul_weights = "int8_per_channel"` (kernel genc_matmul_f32_i8,
+      a quarter of the bytes).
+    - `bf16`: bf16 panels whose rows hold pairs of consecutive k,
+      `[panels, ceil(K / 2), 32, 2]`, zero-padded, each weight rounded to
+      the nearest bf16; the generic computes C += bf16(A) · B with f32 sums
+      (A rounded too, as the kernel's dot products take it) and is marked
+      `genc.matmul_weights = "bf16"` (kernel genc_matmul_bf16: half the
+      bytes, twice the multiply-adds per instruction with AVX512-BF16).
+
+    Approximate: docs/results.md states each format's perplexity cost.
   }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"int8\"",
+           "int8 (per-channel scales) or bf16">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
 }
 
@@ -82,7 +96,10 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     After bufferization, every linalg.generic marked `genc.matmul` whose
     operands are f32 memrefs becomes a call to `genc_matmul_f32(context,
     C, A, B, layout, accumulate)` (runtime/include/genc/kernels.h) with the
-    operands cast to unranked memrefs; the kernel accumulates into C
+    operands cast to unranked memrefs; one whose weights
+    genc-quantize-matmul-weights converted (`genc.matmul_weights`) a call
+    to `genc_matmul_f32_i8(context, C, A, B, scales, accumulate)` or
+    `genc_matmul_bf16(context, C, A, B, accumulate)`. The kernel accumulates into C
     exactly as the generic would. `context` is the calling function's
     `genc.context` argument (an `!llvm.ptr`, added as its first argument
     when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a
@@ -178,7 +195,7 @@ def FinalizeEntryPoints : Pass<"genc-finalize-entry-points", "ModuleOp"> {
   let summary = "Checks caches are written in place; adds the context argument (exact)";
   let description = [{
     After bufferization and the kernel calls: fails when a KV-cache
-    argument of `genc_model` is not written (bufferization copied it
+    argument of an entry point is not written (bufferization copied it
     instead, and the session would never see the new rows); gives every
     entry point its `genc.context` argument, whether it calls kernels or
     not; and drops argument and result attributes (names live in the

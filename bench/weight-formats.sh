@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Weight-only int8 (genc compile --weights=int8) against fp32, in one run:
+# The matmul weight formats of genc compile --weights (f32, int8, bf16)
+# against each other and ONNX Runtime fp32, in one run:
 #
 # 1. quality - perplexity of the held-out text (BOS + the SentencePiece ids
 #    of models/fixtures/heldout.txt, windows of 256 tokens) and top-1
-#    agreement with the fp32 artifact (genc perplexity --agreement-with), on
+#    agreement with the f32 artifact (genc perplexity --agreement-with), on
 #    the trained fixtures: the target (LLaMA-style) and the draft (GPT-2).
 # 2. speed - one decode step (past 127) and a prefill of 128 tokens of the
 #    two ~125M-parameter benchmark models (GPT-2-small-sized, LLaMA-style),
-#    genc fp32, genc int8 and ONNX Runtime fp32, alternating, 2 threads;
-#    and the weights file's size.
+#    genc in each format and ONNX Runtime fp32, alternating; and the
+#    weights file's size.
 #
 # Not a test: results go to docs/results.md with this command.
-# Usage: bench/weights-int8.sh [WORK_DIR] [RUNS] [THREADS]
+# Usage: bench/weight-formats.sh [WORK_DIR] [RUNS] [THREADS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/genc-bench}
@@ -19,6 +20,7 @@ runs=${2:-10}
 threads=${3:-2}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 fixtures=$root/models/fixtures
+formats="f32 int8 bf16"
 mkdir -p "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 
@@ -28,13 +30,15 @@ import sentencepiece as s
 sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
 print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
 for m in target draft; do
-  for w in f32 int8; do
+  for w in $formats; do
     "$genc" compile "$fixtures/$m-no-past.onnx" --weights=$w -o "$work/$m-$w.so" --quiet
   done
   "$genc" perplexity "$work/$m-f32.so" --ids "$work/heldout.ids" --context 256 \
     --threads "$threads" --quiet | sed "s/^/$m f32:  /"
-  "$genc" perplexity "$work/$m-int8.so" --ids "$work/heldout.ids" --context 256 \
-    --threads "$threads" --agreement-with "$work/$m-f32.so" --quiet | sed "s/^/$m int8: /"
+  for w in int8 bf16; do
+    "$genc" perplexity "$work/$m-$w.so" --ids "$work/heldout.ids" --context 256 \
+      --threads "$threads" --agreement-with "$work/$m-f32.so" --quiet | sed "s/^/$m $w: /"
+  done
 done
 
 echo "## 2. speed (median of $runs runs, $threads threads)"
@@ -45,7 +49,7 @@ fi
 declare -A inputs
 for m in $models; do
   for v in no-past with-past; do
-    for w in f32 int8; do
+    for w in $formats; do
       "$genc" compile "$work/$m-$v-opset17.onnx" --weights=$w -o "$work/$m-$v-$w.so" --quiet
       # A freshly written weights file maps slowly for a while on these
       # VMs (bench/weights-page-cache.sh); a copy does not.
@@ -53,7 +57,7 @@ for m in $models; do
       mv "$work/$m-$v-$w.so.weights.copy" "$work/$m-$v-$w.so.weights"
     done
   done
-  ls -l "$work/$m-with-past-f32.so.weights" "$work/$m-with-past-int8.so.weights" |
+  ls -l "$work/$m-with-past-"{f32,int8,bf16}".so.weights" |
     awk -v m=$m '{printf "%s weights file: %.1f MB (%s)\n", m, $5 / 1e6, $NF}'
   inputs[$m-prefill]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/$m-no-past-opset17.onnx" "$work/$m-prefill" --batch 1 --sequence 128)
   inputs[$m-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/$m-with-past-opset17.onnx" "$work/$m-decode" --batch 1 --sequence 1 --past 127)
@@ -64,7 +68,7 @@ for round in 1 2; do
     for step in decode prefill; do
       if [ $step = prefill ]; then v=no-past; else v=with-past; fi
       in=${inputs[$m-$step]}
-      for w in f32 int8; do
+      for w in $formats; do
         "$genc" run "$work/$m-$v-$w.so" $(as_inputs "$in") --repeat "$runs" --threads "$threads" |
           sed -n "s/^latency over [0-9]* runs: /$m $step genc $w: /p"
       done

@@ -17,7 +17,7 @@
 #include "mlir/IR/Iterators.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/bit.h"
+#include "llvm/ADT/APFloat.h"
 
 #include <cmath>
 
@@ -40,11 +40,10 @@ struct QuantizedWeight {
 
 /// `x` rounded to the nearest bf16 (ties to even), as its bits.
 uint16_t toBF16(float x) {
-  uint32_t bits = llvm::bit_cast<uint32_t>(x);
-  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) // NaN stays NaN
-    return static_cast<uint16_t>((bits >> 16) | 0x40);
-  bits += 0x7FFFu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
+  APFloat value(x);
+  bool lost;
+  (void)value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+  return static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
 }
 
 /// [P, K, 32] f32 → [P, ceil(K/2), 32, 2] bf16: pairs of consecutive k per

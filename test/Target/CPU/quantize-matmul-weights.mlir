@@ -85,3 +85,31 @@ func.func @activations(%x: tensor<4x2xf32>, %y: tensor<2x3xf32>, %init: tensor<4
   } -> tensor<4x3xf32>
   return %r : tensor<4x3xf32>
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// bf16 rounds to nearest with ties to even: 1 + 2^-8 (halfway between 1
+// and 1 + 2^-7) becomes 1 (0x3F80), 1 + 3·2^-8 becomes 1 + 2^-6 (0x3F82).
+// BF16-LABEL: func.func @ties
+// BF16: tensor<1x1x32x2xbf16>
+// BF16: bf16_weight{{.*}}: "0x40000000803F823F
+func.func @ties(%x: tensor<?x2xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense<[[[1.00390625, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                               0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [1.01171875, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                               0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x1xf32>)
+      attrs = {genc.matmul = "panels_32"} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}

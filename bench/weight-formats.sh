@@ -10,20 +10,26 @@
 #    two ~125M-parameter benchmark models (GPT-2-small-sized, LLaMA-style),
 #    genc in each format and ONNX Runtime fp32, alternating; and the
 #    weights file's size.
+# 3. the kernels alone - a decode-shaped product (1 x 768 by 768 x 49152)
+#    per format on one thread (bench/matmul-kernel-throughput.cpp), and
+#    GPT-2-small's decode step in each format at 1 and 2 threads.
 #
 # Not a test: results go to docs/results.md with this command.
-# Usage: bench/weight-formats.sh [WORK_DIR] [RUNS] [THREADS]
+# Usage: bench/weight-formats.sh [WORK_DIR] [RUNS] [THREADS] [SECTIONS (default "1 2 3";
+#        3 uses the artifacts 2 compiled into WORK_DIR)]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/genc-bench}
 runs=${2:-10}
 threads=${3:-2}
+sections=${4:-1 2 3}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 fixtures=$root/models/fixtures
 formats="f32 int8 bf16"
 mkdir -p "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 
+if [[ " $sections " == *" 1 "* ]]; then
 echo "## 1. quality (held-out text, context 256)"
 /usr/bin/python3 -c "
 import sentencepiece as s
@@ -41,12 +47,15 @@ for m in target draft; do
   done
 done
 
-echo "## 2. speed (median of $runs runs, $threads threads)"
+fi
+
 models="gpt2-small llama-small"
+declare -A inputs
+if [[ " $sections " == *" 2 "* ]]; then
+echo "## 2. speed (median of $runs runs, $threads threads)"
 if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
   /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
 fi
-declare -A inputs
 for m in $models; do
   for v in no-past with-past; do
     for w in $formats; do
@@ -77,3 +86,21 @@ for round in 1 2; do
     done
   done
 done
+
+fi
+
+if [[ " $sections " == *" 3 "* ]]; then
+echo "## 3. kernels alone; decode at 1 and 2 threads"
+[ -n "${inputs[gpt2-small-decode]:-}" ] ||
+  inputs[gpt2-small-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/gpt2-small-with-past-opset17.onnx" "$work/gpt2-small-decode" --batch 1 --sequence 1 --past 127)
+/usr/lib/llvm-22/bin/clang++ -O2 -std=c++17 -I"$root/runtime/include" \
+  "$root/bench/matmul-kernel-throughput.cpp" "${GENC_BUILD_DIR:-$root/build}/lib/libgenc_kernels.a" \
+  -pthread -o "$work/matmul-kernel-throughput"
+"$work/matmul-kernel-throughput"
+for t in 1 2; do
+  for w in $formats; do
+    "$genc" run "$work/gpt2-small-with-past-$w.so" $(as_inputs "${inputs[gpt2-small-decode]}") \
+      --repeat "$runs" --threads $t | sed -n "s/^latency over [0-9]* runs: /gpt2-small decode $w $t threads: /p"
+  done
+done
+fi

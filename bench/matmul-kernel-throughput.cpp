@@ -1,0 +1,66 @@
+//===- matmul-kernel-throughput.cpp - one decode-shaped product per format ===//
+//
+// C[1, N] = A[1, K] · B with B in f32, int8 and bf16 panels, serially (no
+// pool), N large enough that B does not fit the caches: the weights each
+// kernel streams per second. Built and run by bench/weight-formats.sh.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/kernels.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+namespace {
+
+/// An identity-strided memref descriptor, as compiled code passes it.
+struct Memref {
+  std::vector<int64_t> words;
+  genc_unranked_memref ref;
+  template <typename T> Memref(T *data, std::vector<int64_t> sizes) {
+    std::vector<int64_t> strides(sizes.size());
+    int64_t stride = 1;
+    for (size_t d = sizes.size(); d-- > 0; stride *= sizes[d])
+      strides[d] = stride;
+    words = {reinterpret_cast<int64_t>(data), reinterpret_cast<int64_t>(data), 0};
+    words.insert(words.end(), sizes.begin(), sizes.end());
+    words.insert(words.end(), strides.begin(), strides.end());
+    ref = {static_cast<int64_t>(sizes.size()), words.data()};
+  }
+};
+
+template <typename F> double secondsPerCall(F &&call, int calls) {
+  call(); // warm-up
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < calls; ++i)
+    call();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / calls;
+}
+
+} // namespace
+
+int main() {
+  const int64_t k = 768, n = 3072 * 16, panels = n / 32, calls = 20;
+  std::vector<float> a(k, 0.5f), c(n), f32(panels * k * 32, 0.01f), scales(n, 0.01f);
+  std::vector<int8_t> int8(panels * k * 32, 3);
+  std::vector<uint16_t> bf16(panels * k * 32, 0x3C23); // 0.01 in bf16
+  Memref am(a.data(), {1, k}), cm(c.data(), {1, n}), fm(f32.data(), {panels, k, 32}),
+      im(int8.data(), {panels, k, 32}), bm(bf16.data(), {panels, k / 2, 32, 2}),
+      sm(scales.data(), {n});
+  double weights = static_cast<double>(k) * n;
+  double tf = secondsPerCall(
+      [&] { _mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &fm.ref, 1, 0); }, calls);
+  double ti = secondsPerCall(
+      [&] { _mlir_ciface_genc_matmul_f32_i8(nullptr, &cm.ref, &am.ref, &im.ref, &sm.ref, 0); },
+      calls);
+  double tb = secondsPerCall(
+      [&] { _mlir_ciface_genc_matmul_bf16(nullptr, &cm.ref, &am.ref, &bm.ref, 0); }, calls);
+  std::printf("one thread, K=%lld N=%lld: f32 %.2f ms (%.1f G weights/s, %.1f GB/s); "
+              "int8 %.2f ms (%.1f G weights/s, %.1f GB/s); bf16 %.2f ms (%.1f G weights/s, "
+              "%.1f GB/s)\n",
+              static_cast<long long>(k), static_cast<long long>(n), tf * 1e3, weights / tf / 1e9,
+              4 * weights / tf / 1e9, ti * 1e3, weights / ti / 1e9, weights / ti / 1e9, tb * 1e3,
+              weights / tb / 1e9, 2 * weights / tb / 1e9);
+}

@@ -257,6 +257,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     return status;
   if (reportPath.empty())
     return 0;
+  ::genc::driver::applyWeightFormat(report.matmuls, options.weights);
   if (!profileInputs.empty() && !::genc::driver::profileArtifact(output, profileInputs, report))
     return 1;
   // As many threads as the runtime's default: every CPU this process may use.

@@ -91,6 +91,10 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   group.flopsPerToken += 2 * elements;
   group.weightBytes += elements * bytes;
   group.activationBytesPerToken += (elements / columns + columns) * activationBytes;
+  if (weightType.getElementType().isF32()) {
+    group.f32WeightElements += elements;
+    group.f32WeightColumns += columns;
+  }
   std::string a = elementTypeName(op->getOperand(0)), b = elementTypeName(op->getOperand(1)),
               c = elementTypeName(op->getResult(0));
   std::string precision = a == b && b == c ? a : a + " x " + b + " -> " + c;
@@ -154,6 +158,31 @@ MatmulLayers describeMatmuls(ModuleOp module, size_t numLayers) {
     addMatmul(*group, op, op->getOperand(1));
   });
   return result;
+}
+
+void applyWeightFormat(MatmulLayers &matmuls, mlir::genc::WeightFormat format) {
+  using mlir::genc::WeightFormat;
+  if (format == WeightFormat::F32)
+    return;
+  auto apply = [&](MatmulGroup &group) {
+    if (group.f32WeightElements == 0)
+      return;
+    int64_t f32Bytes = group.f32WeightElements * 4;
+    int64_t stored = format == WeightFormat::BF16
+                         ? group.f32WeightElements * 2
+                         : group.f32WeightElements + group.f32WeightColumns * 4;
+    group.weightBytes += stored - f32Bytes;
+    std::string precision = format == WeightFormat::BF16
+                                ? "bf16 x bf16 -> f32"
+                                : "f32 x int8 (a scale per column) -> f32";
+    llvm::erase(group.precisions, "f32");
+    if (!llvm::is_contained(group.precisions, precision))
+      group.precisions.push_back(precision);
+  };
+  for (MatmulGroup &group : matmuls.layers)
+    apply(group);
+  apply(matmuls.beforeLayers);
+  apply(matmuls.head);
 }
 
 //===----------------------------------------------------------------------===//

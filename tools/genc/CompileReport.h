@@ -13,6 +13,8 @@
 #ifndef GENC_TOOLS_GENC_COMPILEREPORT_H
 #define GENC_TOOLS_GENC_COMPILEREPORT_H
 
+#include "genc/Target/CPU/CPUTarget.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -46,6 +48,9 @@ struct MatmulGroup {
   int64_t activationBytesPerToken = 0;
   /// Element types, "f32" or "f32 x bf16 -> f32" when they differ.
   std::vector<std::string> precisions;
+  /// The f32 weights among them (what --weights converts): their elements
+  /// and the output columns of their matmuls.
+  int64_t f32WeightElements = 0, f32WeightColumns = 0;
 };
 
 /// @main's weight matmuls by layer: each one feeding a self-attention's
@@ -57,6 +62,11 @@ struct MatmulLayers {
   MatmulGroup beforeLayers, head;
 };
 MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
+
+/// Restates the f32 weights' bytes and precision as `--weights=format`
+/// stores them (int8: a byte per weight and an f32 scale per column; bf16:
+/// two bytes, activations rounded to bf16).
+void applyWeightFormat(MatmulLayers &matmuls, mlir::genc::WeightFormat format);
 
 /// One run of the compiled model with `--profile-input` inputs.
 struct ProfileRun {

@@ -24,7 +24,9 @@ const bool kHasAVX512BF16 = [] {
   __builtin_cpu_init();
   return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0;
 }();
+bool useAVX512BF16 = kHasAVX512BF16;
 } // namespace
 
 bool genc::kernels::hasAVX512() { return kHasAVX512; }
-bool genc::kernels::hasAVX512BF16() { return kHasAVX512BF16; }
+bool genc::kernels::hasAVX512BF16() { return useAVX512BF16; }
+void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }

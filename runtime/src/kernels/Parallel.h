@@ -13,6 +13,9 @@ namespace genc::kernels {
 bool hasAVX512();
 /// Whether it also runs AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
+/// Tests only, with no kernel running: whether the bf16 kernel may use
+/// them (where the CPU has them), so that both of its paths get tested.
+void useAVX512BF16ForTesting(bool use);
 
 /// Calls f(i) for every i in [0, n) on the caller's pool (`context`), or
 /// serially when it has none.

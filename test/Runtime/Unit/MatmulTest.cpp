@@ -3,6 +3,7 @@
 #include "KernelTestSupport.h"
 #include "ThreadPool.h"
 #include "genc/kernels.h"
+#include "kernels/Parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -39,7 +40,7 @@ class Matmul : public genc::testing::OnThreadPool {};
 /// C (starting non-zero) += A·B, or C = A·B without reading C, for a 2-D
 /// problem, B row-major and packed.
 TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
-  const int64_t sizes[][3] = {{1, 1, 1},   {1, 768, 64}, {13, 45, 7},
+  const int64_t sizes[][3] = {{1, 1, 1},   {1, 768, 64},   {13, 45, 7},
                               {8, 32, 16}, {128, 100, 33}, {300, 70, 20}};
   for (const auto &[m, n, k] : sizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
@@ -143,8 +144,8 @@ TEST_P(Matmul, EmptyReduction) {
 /// scalar path) and K = 0.
 TEST_P(Matmul, Int8WeightsMatchLoops) {
   const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},   {1, 1, 768, 64}, {1, 13, 45, 7},
-                              {1, 128, 100, 33}, {3, 7, 50, 16}, {1, 300, 70, 20}};
+                              {1, 1, 1, 1},      {1, 1, 768, 64}, {1, 13, 45, 7},
+                              {1, 128, 100, 33}, {3, 7, 50, 16},  {1, 300, 70, 20}};
   std::mt19937 gen(10);
   std::uniform_int_distribution<int> weight(-127, 127);
   std::uniform_real_distribution<float> scale(0.001f, 0.1f);
@@ -221,60 +222,66 @@ TEST(BF16Rounding, MatchesReference) {
 
 /// bf16 weights in panels of k pairs: C (+)= bf16(A)·B for awkward sizes
 /// (odd K, N not a multiple of 32), a shared weight over a batch, a
-/// strided C (the scalar path) and K = 0.
+/// strided C (the scalar path) and K = 0; with AVX512-BF16's dot products
+/// where the CPU has them, and with the pairs widened to f32.
 TEST_P(Matmul, BF16WeightsMatchLoops) {
-  const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},   {1, 1, 768, 64}, {1, 13, 45, 7},
-                              {1, 128, 100, 33}, {3, 7, 50, 16}, {1, 300, 70, 21}};
-  for (const auto &[batch, m, n, k] : sizes) {
-    SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
-                 " N=" + std::to_string(n) + " K=" + std::to_string(k));
-    int64_t panels = (n + 31) / 32, pairs = (k + 1) / 2;
-    std::vector<float> bf = randomValues(k * n, 13);
-    std::vector<uint16_t> b(panels * pairs * 64, 0);
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t j = 0; j < n; ++j)
-        b[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2] =
-            bf16Bits(roundToBF16(bf[kk * n + j]));
-    std::vector<float> a = randomValues(batch * m * k, 14), c0 = randomValues(batch * m * n, 15);
-    // Ties, which a truncating or ties-away conversion gets wrong.
-    for (size_t i = 0; i < a.size(); i += 3)
-      a[i] = i % 2 ? 1.00390625f : -1.01171875f;
-    for (int64_t accumulate : {1, 0}) {
-      SCOPED_TRACE("accumulate " + std::to_string(accumulate));
-      std::vector<double> want(batch * m * n, 0.0);
-      for (int64_t r = 0; r < batch * m; ++r)
-        for (int64_t j = 0; j < n; ++j) {
-          double sum = accumulate ? c0[r * n + j] : 0.0;
-          for (int64_t kk = 0; kk < k; ++kk)
-            sum += double(roundToBF16(a[r * k + kk])) * roundToBF16(bf[kk * n + j]);
-          want[r * n + j] = sum;
-        }
-      std::vector<float> c = c0;
-      Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
-          bm(b.data(), {panels, pairs, 32, 2});
-      _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, accumulate);
-      expectNear(c, want, k);
+  for (bool dotProducts : {true, false}) {
+    SCOPED_TRACE(dotProducts ? "dot products where the CPU has them" : "widened pairs");
+    genc::kernels::useAVX512BF16ForTesting(dotProducts);
+    const int64_t sizes[][4] = {// batch, M, N, K
+                                {1, 1, 1, 1},      {1, 1, 768, 64}, {1, 13, 45, 7},
+                                {1, 128, 100, 33}, {3, 7, 50, 16},  {1, 300, 70, 21}};
+    for (const auto &[batch, m, n, k] : sizes) {
+      SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
+                   " N=" + std::to_string(n) + " K=" + std::to_string(k));
+      int64_t panels = (n + 31) / 32, pairs = (k + 1) / 2;
+      std::vector<float> bf = randomValues(k * n, 13);
+      std::vector<uint16_t> b(panels * pairs * 64, 0);
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = 0; j < n; ++j)
+          b[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2] =
+              bf16Bits(roundToBF16(bf[kk * n + j]));
+      std::vector<float> a = randomValues(batch * m * k, 14), c0 = randomValues(batch * m * n, 15);
+      // Ties, which a truncating or ties-away conversion gets wrong.
+      for (size_t i = 0; i < a.size(); i += 3)
+        a[i] = i % 2 ? 1.00390625f : -1.01171875f;
+      for (int64_t accumulate : {1, 0}) {
+        SCOPED_TRACE("accumulate " + std::to_string(accumulate));
+        std::vector<double> want(batch * m * n, 0.0);
+        for (int64_t r = 0; r < batch * m; ++r)
+          for (int64_t j = 0; j < n; ++j) {
+            double sum = accumulate ? c0[r * n + j] : 0.0;
+            for (int64_t kk = 0; kk < k; ++kk)
+              sum += double(roundToBF16(a[r * k + kk])) * roundToBF16(bf[kk * n + j]);
+            want[r * n + j] = sum;
+          }
+        std::vector<float> c = c0;
+        Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
+            bm(b.data(), {panels, pairs, 32, 2});
+        _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, accumulate);
+        expectNear(c, want, k);
 
-      // C every other element of a wider buffer: the scalar path.
-      std::vector<float> wide(2 * c0.size(), -1.0f);
-      for (size_t i = 0; i < c0.size(); ++i)
-        wide[2 * i] = c0[i];
-      Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
-      _mlir_ciface_genc_matmul_bf16(&context, &wm.ref, &am.ref, &bm.ref, accumulate);
-      for (size_t i = 0; i < c0.size(); ++i) {
-        ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1)) << "strided, at " << i;
-        ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
+        // C every other element of a wider buffer: the scalar path.
+        std::vector<float> wide(2 * c0.size(), -1.0f);
+        for (size_t i = 0; i < c0.size(); ++i)
+          wide[2 * i] = c0[i];
+        Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
+        _mlir_ciface_genc_matmul_bf16(&context, &wm.ref, &am.ref, &bm.ref, accumulate);
+        for (size_t i = 0; i < c0.size(); ++i) {
+          ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1)) << "strided, at " << i;
+          ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
+        }
       }
     }
+    std::vector<float> c(4, 7.0f), a(1);
+    std::vector<uint16_t> b(64);
+    Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {1, 0, 32, 2});
+    _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 1);
+    EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+    _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 0);
+    EXPECT_EQ(c, std::vector<float>(4, 0.0f));
   }
-  std::vector<float> c(4, 7.0f), a(1);
-  std::vector<uint16_t> b(64);
-  Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {1, 0, 32, 2});
-  _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 1);
-  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 0);
-  EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+  genc::kernels::useAVX512BF16ForTesting(true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));
@@ -290,7 +297,7 @@ TEST(MatmulDeathTest, RefusesTooManyBatchDims) {
   aSizes.insert(aSizes.end(), {2, 4});
   std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 0.0f);
   Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
-  EXPECT_DEATH(_mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &bm.ref,
-                                            GENC_MATMUL_B_ROW_MAJOR, 0),
-               "genc_matmul_f32: .*\\(9 batch dims\\).*at most 8 batch dims");
+  EXPECT_DEATH(
+      _mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0),
+      "genc_matmul_f32: .*\\(9 batch dims\\).*at most 8 batch dims");
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The matmul weight formats of genc compile --weights (f32, int8, bf16)
+# The matmul weight formats of genc compile --weights (f32, int8, bf16, int4)
 # against each other and ONNX Runtime fp32, in one run:
 #
 # 1. quality - perplexity of the held-out text (BOS + the SentencePiece ids
@@ -25,7 +25,9 @@ threads=${3:-2}
 sections=${4:-1 2 3}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 fixtures=$root/models/fixtures
-formats="f32 int8 bf16"
+formats="f32 int8 bf16 int4"
+# Quality also for int4's other groups and its asymmetric form.
+quality_formats="int8 bf16 int4:32 int4:32:asym int4:64 int4:128"
 mkdir -p "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 
@@ -36,12 +38,12 @@ import sentencepiece as s
 sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
 print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
 for m in target draft; do
-  for w in $formats; do
+  for w in f32 $quality_formats; do
     "$genc" compile "$fixtures/$m-no-past.onnx" --weights=$w -o "$work/$m-$w.so" --quiet
   done
   "$genc" perplexity "$work/$m-f32.so" --ids "$work/heldout.ids" --context 256 \
     --threads "$threads" --quiet | sed "s/^/$m f32:  /"
-  for w in int8 bf16; do
+  for w in $quality_formats; do
     "$genc" perplexity "$work/$m-$w.so" --ids "$work/heldout.ids" --context 256 \
       --threads "$threads" --agreement-with "$work/$m-f32.so" --quiet | sed "s/^/$m $w: /"
   done
@@ -66,7 +68,7 @@ for m in $models; do
       mv "$work/$m-$v-$w.so.weights.copy" "$work/$m-$v-$w.so.weights"
     done
   done
-  ls -l "$work/$m-with-past-"{f32,int8,bf16}".so.weights" |
+  ls -l "$work/$m-with-past-"{f32,int8,bf16,int4}".so.weights" |
     awk -v m=$m '{printf "%s weights file: %.1f MB (%s)\n", m, $5 / 1e6, $NF}'
   inputs[$m-prefill]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/$m-no-past-opset17.onnx" "$work/$m-prefill" --batch 1 --sequence 128)
   inputs[$m-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/$m-with-past-opset17.onnx" "$work/$m-decode" --batch 1 --sequence 1 --past 127)

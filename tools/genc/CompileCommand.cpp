@@ -138,18 +138,13 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::desc("Lower f32 attention to loops that materialise the scores instead of the fused "
                "kernel (to compare the two)"),
       cl::cat(codegen));
-  cl::opt<mlir::genc::WeightFormat> weights(
-      "weights", cl::desc("How matmul weights are stored"),
-      cl::init(mlir::genc::WeightFormat::F32),
-      cl::values(clEnumValN(mlir::genc::WeightFormat::F32, "f32", "as the model has them (default)"),
-                 clEnumValN(mlir::genc::WeightFormat::Int8PerChannel, "int8",
-                            "int8 with one scale per output channel, dequantised in the "
-                            "kernel (approximate: docs/results.md states the perplexity "
-                            "cost)"),
-                 clEnumValN(mlir::genc::WeightFormat::BF16, "bf16",
-                            "bf16, with activations rounded to bf16 for the matmuls and f32 "
-                            "sums (AVX512-BF16 where the CPU has it; approximate)")),
-      cl::cat(codegen));
+  cl::opt<std::string> weights(
+      "weights",
+      cl::desc("How matmul weights are stored: f32 (default); int8 (a scale per output "
+               "channel); bf16 (activations rounded to bf16 too); int4[:GROUP][:asym] (a scale, "
+               "and with asym an offset, per GROUP = 32 (default), 64 or 128 weights). All but "
+               "f32 are approximate: docs/results.md states their perplexity cost"),
+      cl::value_desc("format"), cl::init("f32"), cl::cat(codegen));
   cl::OptionCategory &rewrites = attentionRewritesCategory();
   AttentionRewritesOption attention(rewrites);
   cl::opt<std::string> reportPath(
@@ -229,7 +224,14 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.cpu = mcpu;
   options.fusedAttention = !attentionLoops;
   options.profileOpFamilies = !profileInputs.empty();
-  options.weights = weights;
+  std::string weightsError;
+  FailureOr<mlir::genc::WeightFormat> weightFormat =
+      mlir::genc::parseWeightFormat(weights, weightsError);
+  if (failed(weightFormat)) {
+    llvm::errs() << "error: --weights=" << weights << ": " << weightsError << "\n";
+    return 1;
+  }
+  options.weights = *weightFormat;
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
   graph.encoder = encoder;
@@ -503,9 +505,7 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
      << "kv-cache " << (graph.forSession ? "session" : "io") << "\n"
      << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n"
      << "weights "
-     << (options.weights == mlir::genc::WeightFormat::Int8PerChannel ? "int8"
-         : options.weights == mlir::genc::WeightFormat::BF16             ? "bf16"
-                                                                         : "f32")
+     << options.weights.str()
      << "\n";
   module.walk([&](Operation *op) {
     StringRef kind = op->getName().getStringRef();

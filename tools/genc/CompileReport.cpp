@@ -91,10 +91,8 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   group.flopsPerToken += 2 * elements;
   group.weightBytes += elements * bytes;
   group.activationBytesPerToken += (elements / columns + columns) * activationBytes;
-  if (weightType.getElementType().isF32()) {
-    group.f32WeightElements += elements;
-    group.f32WeightColumns += columns;
-  }
+  if (weightType.getElementType().isF32())
+    group.f32Weights.push_back({elements / columns, columns});
   std::string a = elementTypeName(op->getOperand(0)), b = elementTypeName(op->getOperand(1)),
               c = elementTypeName(op->getResult(0));
   std::string precision = a == b && b == c ? a : a + " x " + b + " -> " + c;
@@ -160,21 +158,25 @@ MatmulLayers describeMatmuls(ModuleOp module, size_t numLayers) {
   return result;
 }
 
-void applyWeightFormat(MatmulLayers &matmuls, mlir::genc::WeightFormat format) {
-  using mlir::genc::WeightFormat;
-  if (format == WeightFormat::F32)
+void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &format) {
+  using Kind = mlir::genc::WeightFormat::Kind;
+  if (format.kind == Kind::F32)
     return;
   auto apply = [&](MatmulGroup &group) {
-    if (group.f32WeightElements == 0)
+    if (group.f32Weights.empty())
       return;
-    int64_t f32Bytes = group.f32WeightElements * 4;
-    int64_t stored = format == WeightFormat::BF16
-                         ? group.f32WeightElements * 2
-                         : group.f32WeightElements + group.f32WeightColumns * 4;
-    group.weightBytes += stored - f32Bytes;
-    std::string precision = format == WeightFormat::BF16
-                                ? "bf16 x bf16 -> f32"
-                                : "f32 x int8 (a scale per column) -> f32";
+    std::string precision = format.kind == Kind::BF16 ? "bf16 x bf16 -> f32"
+                            : format.kind == Kind::Int8PerChannel
+                                ? "f32 x int8 (a scale per column) -> f32"
+                                : "f32 x int4 (" + format.str() + ") -> f32";
+    for (auto [k, n] : group.f32Weights) {
+      int64_t stored = format.kind == Kind::BF16 ? k * n * 2
+                       : format.kind == Kind::Int8PerChannel
+                           ? k * n + n * 4
+                           // Half a byte a weight; an f32 scale and offset per group.
+                           : (k * n + 1) / 2 + llvm::divideCeil(k, format.group) * n * 8;
+      group.weightBytes += stored - k * n * 4;
+    }
     llvm::erase(group.precisions, "f32");
     if (!llvm::is_contained(group.precisions, precision))
       group.precisions.push_back(precision);

@@ -48,9 +48,8 @@ struct MatmulGroup {
   int64_t activationBytesPerToken = 0;
   /// Element types, "f32" or "f32 x bf16 -> f32" when they differ.
   std::vector<std::string> precisions;
-  /// The f32 weights among them (what --weights converts): their elements
-  /// and the output columns of their matmuls.
-  int64_t f32WeightElements = 0, f32WeightColumns = 0;
+  /// The f32 weights among them (what --weights converts), as [K, N].
+  std::vector<std::pair<int64_t, int64_t>> f32Weights;
 };
 
 /// @main's weight matmuls by layer: each one feeding a self-attention's
@@ -66,7 +65,7 @@ MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 /// Restates the f32 weights' bytes and precision as `--weights=format`
 /// stores them (int8: a byte per weight and an f32 scale per column; bf16:
 /// two bytes, activations rounded to bf16).
-void applyWeightFormat(MatmulLayers &matmuls, mlir::genc::WeightFormat format);
+void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &format);
 
 /// One run of the compiled model with `--profile-input` inputs.
 struct ProfileRun {

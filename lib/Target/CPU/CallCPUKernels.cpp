@@ -20,6 +20,7 @@ namespace mlir::genc {
 using namespace mlir;
 using genc::kAttentionKernel;
 using genc::kMatmulBF16Kernel;
+using genc::kMatmulInt4Kernel;
 using genc::kMatmulInt8Kernel;
 using genc::kMatmulKernel;
 
@@ -42,17 +43,20 @@ std::optional<int64_t> kernelLayout(StringRef layout) {
 }
 
 /// The weights a marked matmul's kernel takes.
-enum class KernelWeights { F32, Int8PerChannel, BF16 };
+enum class KernelWeights { F32, Int8PerChannel, BF16, Int4Grouped };
 
 /// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32> C,
 /// memref<*xf32> A, memref<*xf32> B, i64 layout, i64 accumulate)` with the C
 /// interface the kernel implements; for int8 weights
 /// `@genc_matmul_f32_i8(context, C, A, memref<*xi8> B, memref<*xf32> scales,
 /// i64 accumulate)`, for bf16 ones `@genc_matmul_bf16(context, C, A,
-/// memref<*xbf16> B, i64 accumulate)` (both panels only).
+/// memref<*xbf16> B, i64 accumulate)`, for int4 ones
+/// `@genc_matmul_f32_i4(context, C, A, memref<*xi8> B, memref<*xf32>
+/// scales, memref<*xf32> offsets, i64 group, i64 accumulate)` (panels only).
 func::FuncOp declareMatmulKernel(ModuleOp module, KernelWeights weights) {
   StringRef name = weights == KernelWeights::Int8PerChannel ? kMatmulInt8Kernel
                    : weights == KernelWeights::BF16         ? kMatmulBF16Kernel
+                   : weights == KernelWeights::Int4Grouped  ? kMatmulInt4Kernel
                                                             : kMatmulKernel;
   if (auto fn = module.lookupSymbol<func::FuncOp>(name))
     return fn;
@@ -70,6 +74,10 @@ func::FuncOp declareMatmulKernel(ModuleOp module, KernelWeights weights) {
     break;
   case KernelWeights::BF16:
     arguments.append({UnrankedMemRefType::get(BFloat16Type::get(ctx), 0), i64});
+    break;
+  case KernelWeights::Int4Grouped:
+    arguments.append(
+        {UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0), memref, memref, i64, i64});
     break;
   }
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -180,7 +188,9 @@ bool isBufferOf(Value v, function_ref<bool(Type)> element) {
 /// A and C, and B f32, int8 panels with f32 scales, or bf16 panels.
 bool takesMatmulKernel(linalg::GenericOp op, KernelWeights weights) {
   auto f32 = [](Type t) { return t.isF32(); };
-  int64_t inputs = weights == KernelWeights::Int8PerChannel ? 3 : 2;
+  int64_t inputs = weights == KernelWeights::Int8PerChannel ? 3
+                   : weights == KernelWeights::Int4Grouped  ? 4
+                                                            : 2;
   if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != inputs ||
       !isBufferOf(op.getDpsInits()[0], f32) || !isBufferOf(op.getDpsInputs()[0], f32))
     return false;
@@ -194,12 +204,16 @@ bool takesMatmulKernel(linalg::GenericOp op, KernelWeights weights) {
            isBufferOf(op.getDpsInputs()[2], f32);
   case KernelWeights::BF16:
     return panels && isBufferOf(b, [](Type t) { return t.isBF16(); });
+  case KernelWeights::Int4Grouped:
+    return panels && isBufferOf(b, [](Type t) { return t.isInteger(8); }) &&
+           isBufferOf(op.getDpsInputs()[2], f32) && isBufferOf(op.getDpsInputs()[3], f32);
   }
   return false;
 }
 
-/// What genc.matmul_weights says, if it names a format a kernel takes.
-std::optional<KernelWeights> kernelWeights(linalg::GenericOp op) {
+/// What genc.matmul_weights says, if it names a format a kernel takes;
+/// `group` is int4's group size.
+std::optional<KernelWeights> kernelWeights(linalg::GenericOp op, int64_t &group) {
   auto weights = op->getAttrOfType<StringAttr>(genc::kMatmulWeightsAttrName);
   if (!weights)
     return KernelWeights::F32;
@@ -207,6 +221,9 @@ std::optional<KernelWeights> kernelWeights(linalg::GenericOp op) {
     return KernelWeights::Int8PerChannel;
   if (weights.getValue() == "bf16")
     return KernelWeights::BF16;
+  StringRef text = weights.getValue();
+  if (text.consume_front("int4_group_") && !text.getAsInteger(10, group) && group > 0)
+    return KernelWeights::Int4Grouped;
   return std::nullopt;
 }
 
@@ -273,7 +290,8 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       }
       // Still on tensors (not bufferized), or types no kernel takes: the
       // loops stay.
-      std::optional<KernelWeights> weights = kernelWeights(op);
+      int64_t group = 0;
+      std::optional<KernelWeights> weights = kernelWeights(op, group);
       if (!weights) {
         op.emitError("unknown genc.matmul_weights format");
         return signalPassFailure();
@@ -299,9 +317,11 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       SmallVector<Value> arguments = {context, unranked(op.getDpsInits()[0])};
       for (Value input : op.getDpsInputs())
         arguments.push_back(unranked(input));
-      // The int8 and bf16 kernels take packed panels only: no layout.
+      // The other kernels take packed panels only: no layout.
       if (*weights == KernelWeights::F32)
         arguments.push_back(arith::ConstantIntOp::create(b, loc, *layout, 64));
+      if (*weights == KernelWeights::Int4Grouped)
+        arguments.push_back(arith::ConstantIntOp::create(b, loc, group, 64));
       arguments.push_back(accumulateValue);
       func::CallOp::create(b, loc, declareMatmulKernel(module, *weights), arguments);
       op.erase();

@@ -65,9 +65,9 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   pm.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalg));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addPass(createPackMatmulWeights());
-  if (options.weights != WeightFormat::F32) {
+  if (options.weights.kind != WeightFormat::Kind::F32) {
     QuantizeMatmulWeightsOptions quantize;
-    quantize.format = options.weights == WeightFormat::BF16 ? "bf16" : "int8";
+    quantize.format = options.weights.str();
     pm.addPass(createQuantizeMatmulWeights(quantize));
   }
   pm.addPass(createExternalizeWeights());
@@ -109,13 +109,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> profileOpFamilies{*this, "profile-op-families",
                                  llvm::cl::desc("Mark op families for profiling"),
                                  llvm::cl::init(false)};
-  Option<genc::WeightFormat> weights{
-      *this, "weights", llvm::cl::desc("How matmul weights are stored"),
-      llvm::cl::init(genc::WeightFormat::F32),
-      llvm::cl::values(clEnumValN(genc::WeightFormat::F32, "f32", "as the model has them"),
-                       clEnumValN(genc::WeightFormat::Int8PerChannel, "int8",
-                                  "int8 with a scale per output channel"),
-                       clEnumValN(genc::WeightFormat::BF16, "bf16", "bf16"))};
+  Option<std::string> weights{
+      *this, "weights",
+      llvm::cl::desc("How matmul weights are stored: f32, int8, bf16, int4[:GROUP][:asym]"),
+      llvm::cl::init("f32")};
 };
 } // namespace
 
@@ -131,7 +128,17 @@ void genc::registerCPUTargetPasses() {
           CPUTargetOptions options;
           options.fusedAttention = pipelineOptions.fuseAttention;
           options.profileOpFamilies = pipelineOptions.profileOpFamilies;
-          options.weights = pipelineOptions.weights;
+          // A format that does not parse reaches the quantisation pass,
+          // which says what is wrong with it.
+          std::string error;
+          if (FailureOr<WeightFormat> weights = parseWeightFormat(pipelineOptions.weights, error);
+              succeeded(weights)) {
+            options.weights = *weights;
+          } else {
+            QuantizeMatmulWeightsOptions quantize;
+            quantize.format = pipelineOptions.weights;
+            pm.addPass(createQuantizeMatmulWeights(quantize));
+          }
           buildCPUPipeline(pm, options);
         });
     return true;

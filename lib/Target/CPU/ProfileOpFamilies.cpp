@@ -113,7 +113,7 @@ int64_t familyOfLoweredOp(Operation *op) {
     return *family;
   if (auto call = dyn_cast<func::CallOp>(op)) {
     if (call.getCallee() == genc::kMatmulKernel || call.getCallee() == genc::kMatmulInt8Kernel ||
-        call.getCallee() == genc::kMatmulBF16Kernel)
+        call.getCallee() == genc::kMatmulBF16Kernel || call.getCallee() == genc::kMatmulInt4Kernel)
       return GENC_FAMILY_MATMUL;
     if (call.getCallee() == genc::kAttentionKernel)
       return GENC_FAMILY_ATTENTION;

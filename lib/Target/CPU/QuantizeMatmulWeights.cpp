@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "genc/Conversion/Passes.h"
+#include "genc/Target/CPU/CPUTarget.h"
 #include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,6 +20,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/APFloat.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mlir::genc {
@@ -27,6 +29,53 @@ namespace mlir::genc {
 } // namespace mlir::genc
 
 using namespace mlir;
+
+std::string mlir::genc::WeightFormat::str() const {
+  switch (kind) {
+  case Kind::F32:
+    return "f32";
+  case Kind::Int8PerChannel:
+    return "int8";
+  case Kind::BF16:
+    return "bf16";
+  case Kind::Int4Grouped:
+    return "int4:" + std::to_string(group) + (asymmetric ? ":asym" : "");
+  }
+  return "";
+}
+
+FailureOr<genc::WeightFormat> mlir::genc::parseWeightFormat(StringRef text,
+                                                            std::string &error) {
+  using Kind = WeightFormat::Kind;
+  WeightFormat format;
+  SmallVector<StringRef> parts;
+  text.split(parts, ':');
+  StringRef name = parts.front();
+  if (name == "f32" || name == "int8" || name == "bf16") {
+    if (parts.size() > 1) {
+      error = (name + " takes no parameters").str();
+      return failure();
+    }
+    format.kind = name == "f32" ? Kind::F32 : name == "int8" ? Kind::Int8PerChannel : Kind::BF16;
+    return format;
+  }
+  if (name != "int4") {
+    error = "not a weight format (f32, int8, bf16, int4[:GROUP][:asym])";
+    return failure();
+  }
+  format.kind = Kind::Int4Grouped;
+  format.group = 32;
+  for (StringRef part : ArrayRef(parts).drop_front()) {
+    if (part == "asym") {
+      format.asymmetric = true;
+    } else if (part.getAsInteger(10, format.group) ||
+               (format.group != 32 && format.group != 64 && format.group != 128)) {
+      error = "int4's group is 32, 64 or 128 weights, and its only other parameter asym";
+      return failure();
+    }
+  }
+  return format;
+}
 
 namespace {
 
@@ -37,6 +86,62 @@ constexpr float kInt8Max = 127.0f;
 struct QuantizedWeight {
   DenseResourceElementsAttr values, scales;
 };
+
+/// 4-bit panels [P, K, 16] (byte j of a row: column j in its low nibble,
+/// column j + 16 in its high one) with a scale and an offset per group of
+/// `group` rows and column, [P, ceil(K / group), 32]: w ≈ q · scale +
+/// offset, q in [0, 15]. Symmetric: scale = max |w| / 7 over the group,
+/// q - 8 = round(w / scale) clamped to [-8, 7], offset = -8 · scale.
+/// Asymmetric: over [min(w, 0), max(w, 0)], scale = (max - min) / 15, a
+/// zero point z = round(-min / scale) in [0, 15] (0 stays exact), q =
+/// round(w / scale) + z clamped to [0, 15], offset = -z · scale.
+struct Int4Weight {
+  DenseResourceElementsAttr values, scales, offsets;
+};
+
+Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, int64_t group,
+                        bool asymmetric) {
+  int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
+  int64_t groups = llvm::divideCeil(k, group);
+  auto *in = reinterpret_cast<const float *>(bytes.data());
+  AsmResourceBlob valueBlob =
+      HeapAsmResourceBlob::allocate(static_cast<size_t>(panels * k * kPanel / 2), 64);
+  size_t parameters = static_cast<size_t>(panels * groups * kPanel);
+  AsmResourceBlob scaleBlob = HeapAsmResourceBlob::allocate(parameters * sizeof(float), 64);
+  AsmResourceBlob offsetBlob = HeapAsmResourceBlob::allocate(parameters * sizeof(float), 64);
+  auto *values = reinterpret_cast<uint8_t *>(valueBlob.getMutableData().data());
+  auto *scales = reinterpret_cast<float *>(scaleBlob.getMutableData().data());
+  auto *offsets = reinterpret_cast<float *>(offsetBlob.getMutableData().data());
+  std::fill(values, values + panels * k * kPanel / 2, 0);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t j = 0; j < kPanel; ++j) {
+        int64_t first = g * group, last = std::min(k, first + group);
+        auto at = [&](int64_t kk) { return in[(p * k + kk) * kPanel + j]; };
+        float lo = 0, hi = 0, largest = 0;
+        for (int64_t kk = first; kk < last; ++kk) {
+          lo = std::min(lo, at(kk));
+          hi = std::max(hi, at(kk));
+          largest = std::max(largest, std::fabs(at(kk)));
+        }
+        float scale = asymmetric ? (hi - lo) / 15.0f : largest / 7.0f;
+        float zero = asymmetric ? (scale == 0 ? 0 : std::clamp(std::round(-lo / scale), 0.0f, 15.0f))
+                                : 8.0f;
+        scales[(p * groups + g) * kPanel + j] = scale;
+        offsets[(p * groups + g) * kPanel + j] = -zero * scale;
+        for (int64_t kk = first; kk < last; ++kk) {
+          float q = scale == 0 ? zero : std::clamp(std::round(at(kk) / scale) + zero, 0.0f, 15.0f);
+          uint8_t &byte = values[(p * k + kk) * (kPanel / 2) + j % (kPanel / 2)];
+          byte |= static_cast<uint8_t>(q) << (j < kPanel / 2 ? 0 : 4);
+        }
+      }
+  MLIRContext *ctx = type.getContext();
+  auto valueType = RankedTensorType::get({panels, k, kPanel / 2}, IntegerType::get(ctx, 8));
+  auto parameterType = RankedTensorType::get({panels, groups, kPanel}, Float32Type::get(ctx));
+  return {DenseResourceElementsAttr::get(valueType, "int4_weight", std::move(valueBlob)),
+          DenseResourceElementsAttr::get(parameterType, "int4_scales", std::move(scaleBlob)),
+          DenseResourceElementsAttr::get(parameterType, "int4_offsets", std::move(offsetBlob))};
+}
 
 /// `x` rounded to the nearest bf16 (ties to even), as its bits.
 uint16_t toBF16(float x) {
@@ -164,13 +269,49 @@ void rewriteBF16(linalg::GenericOp op, Value values) {
           });
 }
 
+/// C += A · (q · scale + offset) with q the nibble of column n: B replaced
+/// by 4-bit `values`, the groups' scales and offsets two more inputs.
+void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets,
+                 int64_t group) {
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap panels = maps[1]; // (n floordiv 32, k, n mod 32)
+  AffineExpr k = panels.getResult(1);
+  AffineExpr n = maps[2].getResults().back();
+  unsigned nLoop = cast<AffineDimExpr>(n).getPosition();
+  int64_t half = kPanel / 2;
+  AffineMap valueMap =
+      AffineMap::get(panels.getNumDims(), 0, {n.floorDiv(kPanel), k, n % half}, ctx);
+  AffineMap groupMap = AffineMap::get(panels.getNumDims(), 0,
+                                      {n.floorDiv(kPanel), k.floorDiv(group), n % kPanel}, ctx);
+  rebuild(op, {op.getDpsInputs()[0], values, scales, offsets},
+          {maps[0], valueMap, groupMap, groupMap, maps[2]},
+          ("int4_group_" + std::to_string(group)),
+          [&](OpBuilder &b, Location loc, ValueRange a) {
+            Type i8 = b.getI8Type();
+            auto constant = [&](Type t, int64_t v) -> Value {
+              return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
+            };
+            // Columns 16..31 of a panel sit in the high nibbles.
+            Value column = arith::RemUIOp::create(b, loc, linalg::IndexOp::create(b, loc, nLoop),
+                                                  arith::ConstantIndexOp::create(b, loc, kPanel));
+            Value high = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, column,
+                                               arith::ConstantIndexOp::create(b, loc, half));
+            Value shifted = arith::ShRUIOp::create(b, loc, a[1], constant(i8, 4));
+            Value nibble = arith::AndIOp::create(
+                b, loc, arith::SelectOp::create(b, loc, high, shifted, a[1]), constant(i8, 15));
+            Value q = arith::UIToFPOp::create(b, loc, b.getF32Type(), nibble);
+            Value w = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, q, a[2]), a[3]);
+            Value product = arith::MulFOp::create(b, loc, a[0], w);
+            linalg::YieldOp::create(b, loc,
+                                    arith::AddFOp::create(b, loc, a[4], product).getResult());
+          });
+}
+
 struct QuantizeMatmulWeightsPass
     : genc::impl::QuantizeMatmulWeightsBase<QuantizeMatmulWeightsPass> {
   using QuantizeMatmulWeightsBase::QuantizeMatmulWeightsBase;
   void runOnOperation() override {
-    // Converted once per (function, weight), shared by the function's
-    // matmuls (a constant is not visible across functions).
-    llvm::DenseMap<std::pair<Operation *, Attribute>, std::pair<Value, Value>> quantized;
     SmallVector<linalg::GenericOp> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
       auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
@@ -178,17 +319,25 @@ struct QuantizeMatmulWeightsPass
           !op->hasAttr(genc::kMatmulWeightsAttrName) && constantPanels(op))
         matmuls.push_back(op);
     });
-    bool bf16 = format == "bf16";
-    if (!bf16 && format != "int8") {
-      getOperation().emitError() << "genc-quantize-matmul-weights: unknown format '" << format
-                                 << "' (int8 or bf16)";
+    std::string error;
+    FailureOr<genc::WeightFormat> parsed = genc::parseWeightFormat(format, error);
+    if (failed(parsed)) {
+      getOperation().emitError() << "genc-quantize-matmul-weights: format '" << format
+                                 << "': " << error;
       return signalPassFailure();
     }
+    using Kind = genc::WeightFormat::Kind;
+    Kind kind = parsed->kind;
+    if (kind == Kind::F32)
+      return;
+    // Converted once per (function, weight), shared by the function's
+    // matmuls (a constant is not visible across functions).
+    llvm::DenseMap<std::pair<Operation *, Attribute>, SmallVector<Value, 3>> converted;
     for (linalg::GenericOp op : matmuls) {
       ElementsAttr panels = *constantPanels(op);
       auto fn = op->getParentOfType<FunctionOpInterface>();
-      auto &[values, scales] = quantized[{fn, panels}];
-      if (!values) {
+      SmallVector<Value, 3> &inputs = converted[{fn, panels}];
+      if (inputs.empty()) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(panels);
         if (failed(bytes)) {
           op.emitError("a matmul weight has no data to convert");
@@ -198,21 +347,31 @@ struct QuantizeMatmulWeightsPass
         // A scale cannot cover them: refuse rather than produce NaN or 0.
         ArrayRef<float> weights(reinterpret_cast<const float *>(bytes->data()),
                                 bytes->size() / sizeof(float));
-        if (!bf16 && !llvm::all_of(weights, [](float w) { return std::isfinite(w); })) {
-          op.emitError("a matmul weight holds NaN or infinity, which int8 with a scale per "
-                       "column cannot represent; compile with --weights=f32 or bf16");
+        if (kind != Kind::BF16 && !llvm::all_of(weights, [](float w) { return std::isfinite(w); })) {
+          op.emitError() << "a matmul weight holds NaN or infinity, which " << parsed->str()
+                         << " cannot represent; compile with --weights=f32 or bf16";
           return signalPassFailure();
         }
-        QuantizedWeight q = bf16 ? packBF16(type, *bytes) : quantizeInt8(type, *bytes);
+        SmallVector<DenseResourceElementsAttr, 3> constants;
+        if (kind == Kind::BF16) {
+          constants = {packBF16(type, *bytes).values};
+        } else if (kind == Kind::Int8PerChannel) {
+          QuantizedWeight q = quantizeInt8(type, *bytes);
+          constants = {q.values, q.scales};
+        } else {
+          Int4Weight q = quantizeInt4(type, *bytes, parsed->group, parsed->asymmetric);
+          constants = {q.values, q.scales, q.offsets};
+        }
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
-        values = arith::ConstantOp::create(builder, op.getLoc(), q.values);
-        if (q.scales)
-          scales = arith::ConstantOp::create(builder, op.getLoc(), q.scales);
+        for (DenseResourceElementsAttr constant : constants)
+          inputs.push_back(arith::ConstantOp::create(builder, op.getLoc(), constant));
       }
-      if (bf16)
-        rewriteBF16(op, values);
+      if (kind == Kind::BF16)
+        rewriteBF16(op, inputs[0]);
+      else if (kind == Kind::Int8PerChannel)
+        rewriteInt8(op, inputs[0], inputs[1]);
       else
-        rewriteInt8(op, values, scales);
+        rewriteInt4(op, inputs[0], inputs[1], inputs[2], parsed->group);
     }
     // The f32 panels are dead now.
     getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](arith::ConstantOp op) {

@@ -135,6 +135,17 @@ void _mlir_ciface_genc_matmul_bf16(const genc_context *context, genc_unranked_me
                                    genc_unranked_memref *a, genc_unranked_memref *b,
                                    int64_t accumulate);
 
+/* C[batch..., M, N] (+)= A[batch..., M, K] · W for 4-bit weights
+ * (genc compile --weights=int4...): B [ceil(N / 32), K, 16] bytes, column j
+ * of a panel in the low nibble of byte j and column j + 16 in the high
+ * one; W[k, n] = q · scale + offset with scales and offsets f32
+ * [ceil(N / 32), ceil(K / group), 32], one per `group` rows of K and
+ * column. Otherwise as genc_matmul_f32 with panels. */
+void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_memref *c,
+                                     genc_unranked_memref *a, genc_unranked_memref *b,
+                                     genc_unranked_memref *scales, genc_unranked_memref *offsets,
+                                     int64_t group, int64_t accumulate);
+
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */
 #define GENC_ATTENTION_MAX_HEAD_SIZE 256

@@ -15,7 +15,9 @@
 // it stores them, so a step reads a quarter of the bytes. Or bf16 panels
 // whose rows hold pairs of consecutive k: the tile rounds A to bf16 too and
 // multiplies pairs with AVX512-BF16's dot product (twice the FMAs' work per
-// instruction), or widens both to f32 where that is missing.
+// instruction), or widens both to f32 where that is missing. Or 4-bit
+// panels with a scale and an offset per group of rows and column, widened
+// to f32 a row at a time.
 //
 // No C++ runtime library is used: the kernels link into artifacts with
 // `clang -shared`.
@@ -70,10 +72,15 @@ inline BF16 toBF16(float x) {
 }
 inline float fromBF16(BF16 x) { return __builtin_bit_cast(float, static_cast<uint32_t>(x) << 16); }
 
+/// 4-bit weights, two to a byte.
+using Nibbles = uint8_t;
+
 /// One 2-D product C[m, n] (+)= A[m, k]·B[k, n], B's elements of type W:
-/// f32, int8 weights whose column n is scaled by scales[n], or bf16
-/// weights (panels of k pairs, [ceil(n/32), ceil(k/2), 32, 2]) that take
-/// A rounded to bf16.
+/// f32; int8 weights whose column n is scaled by scales[n]; bf16 weights
+/// (panels of k pairs, [ceil(n/32), ceil(k/2), 32, 2]) that take A rounded
+/// to bf16; or nibbles ([ceil(n/32), k, 16]: column j of a panel in the
+/// low half of byte j, column j + 16 in the high half), weight q · scale +
+/// offset with one scale and offset per `group` rows and column.
 template <typename W> struct Problem {
   const float *a;
   int64_t aRow, aCol;
@@ -82,20 +89,33 @@ template <typename W> struct Problem {
   bool bPanels;                // B is [ceil(n/32), k, 32] instead
   const float *scales = nullptr; // int8 weights only
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
+  const float *offsets = nullptr;  // 4-bit weights: [panels, groups, 32] as scales
+  int64_t group = 0;               // 4-bit weights: rows per scale
   float *c;
   int64_t cRow, cCol;
   int64_t m, n, k;
   bool accumulate; // C += A·B, else C = A·B
 
   static constexpr bool kPairs = std::is_same_v<W, BF16>;
-  /// Elements per panel: K rows of 32, or ceil(K/2) rows of 32 pairs.
-  int64_t panelSize() const { return kPairs ? (k + 1) / 2 * 2 * kPanel : k * kPanel; }
+  static constexpr bool kNibbles = std::is_same_v<W, Nibbles>;
+  /// Elements per panel: K rows of 32, ceil(K/2) rows of 32 pairs, or K
+  /// rows of 16 bytes.
+  int64_t panelSize() const {
+    return kPairs ? (k + 1) / 2 * 2 * kPanel : kNibbles ? k * kPanel / 2 : k * kPanel;
+  }
+  int64_t groups() const { return group > 0 ? (k + group - 1) / group : 0; }
 
   /// B[kk, j] before its column's scale.
   float bAt(int64_t kk, int64_t j) const {
-    if constexpr (kPairs)
+    if constexpr (kPairs) {
       return fromBF16(b[(j / kPanel) * panelSize() + kk / 2 * 2 * kPanel + j % kPanel * 2 + kk % 2]);
-    else
+    } else if constexpr (kNibbles) {
+      int64_t column = j % kPanel, half = kPanel / 2;
+      Nibbles byte = b[(j / kPanel) * panelSize() + kk * half + column % half];
+      int q = column < half ? byte & 15 : byte >> 4;
+      int64_t parameter = ((j / kPanel) * groups() + kk / group) * kPanel + column;
+      return static_cast<float>(q) * scales[parameter] + offsets[parameter];
+    } else
       return static_cast<float>(bPanels ? b[(j / kPanel) * panelSize() + kk * kPanel + j % kPanel]
                                         : b[kk * bRow + j * bCol]);
   }
@@ -107,7 +127,7 @@ template <typename W> struct Problem {
   float scale(int64_t j) const { return scales ? scales[j] : 1.0f; }
   /// The first element of panel `p` and the distance between its rows.
   const W *panel(int64_t p, int64_t &rowStride) const {
-    rowStride = bPanels ? (kPairs ? 2 * kPanel : kPanel) : bRow;
+    rowStride = bPanels ? (kPairs ? 2 * kPanel : kNibbles ? kPanel / 2 : kPanel) : bRow;
     return bPanels ? b + p * panelSize() : b + p * kPanel;
   }
   /// Whether the vector tile applies: unit column strides where it loads.
@@ -156,10 +176,11 @@ void scalarProduct(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0
       float *c = &p.c[i * p.cRow + j * p.cCol];
       // f32 weights add into C in K order, as the loops they replace do;
       // int8 ones scale their column's sum first.
-      float sum = p.accumulate && !p.scales ? *c : 0;
+      constexpr bool columnScaled = std::is_same_v<W, int8_t>;
+      float sum = p.accumulate && !columnScaled ? *c : 0;
       for (int64_t kk = 0; kk < p.k; ++kk)
         sum += p.aAt(i, kk) * p.bAt(kk, j);
-      if (p.scales)
+      if (columnScaled)
         sum = sum * p.scale(j) + (p.accumulate ? *c : 0);
       *c = sum;
     }
@@ -191,7 +212,7 @@ registerTile(const Problem<W> &p, int64_t row0, int64_t col0, const W *b, int64_
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   __mmask16 lo = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
   __mmask16 hi = cols <= 16 ? 0 : cols >= 32 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - 16)) - 1);
-  constexpr bool scaled = !std::is_same_v<W, float>;
+  constexpr bool scaled = std::is_same_v<W, int8_t>;
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
   for (int r = 0; r < Rows; ++r) {
@@ -337,6 +358,59 @@ void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, 
   }
 }
 
+/// The 4-bit form of registerTile: per group of rows, the 32 columns'
+/// scales and offsets in four vectors; per row, 16 bytes widened to 32
+/// weights (q · scale + offset) for the FMAs of every row of A.
+template <int Rows>
+__attribute__((target("avx512f"))) void int4Tile(const Problem<Nibbles> &p, int64_t row0,
+                                                 int64_t col0, const Nibbles *b) {
+  __mmask16 lo, hi;
+  columnMasks(p.n, col0, lo, hi);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m512 acc[Rows][2];
+  for (int r = 0; r < Rows; ++r) {
+    acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
+    acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
+  }
+  int64_t groups = p.groups();
+  const float *scales = p.scales + col0 / kPanel * groups * kPanel;
+  const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
+  const __m512i low4 = _mm512_set1_epi32(15);
+  const float *a = p.a + row0 * p.aRow;
+  for (int64_t g = 0; g < groups; ++g) {
+    __m512 s0 = _mm512_loadu_ps(scales + g * kPanel), s1 = _mm512_loadu_ps(scales + g * kPanel + 16);
+    __m512 o0 = _mm512_loadu_ps(offsets + g * kPanel), o1 = _mm512_loadu_ps(offsets + g * kPanel + 16);
+    int64_t end = (g + 1) * p.group < p.k ? (g + 1) * p.group : p.k;
+    for (int64_t kk = g * p.group; kk < end; ++kk, a += p.aCol) {
+      __m512i v = _mm512_cvtepu8_epi32(
+          _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + kk * (kPanel / 2))));
+      __m512 b0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, low4)), s0, o0);
+      __m512 b1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)), s1, o1);
+      for (int r = 0; r < Rows; ++r) {
+        __m512 ar = _mm512_set1_ps(a[r * p.aRow]);
+        acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+      }
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm512_mask_storeu_ps(c + r * p.cRow, lo, acc[r][0]);
+    _mm512_mask_storeu_ps(c + r * p.cRow + 16, hi, acc[r][1]);
+  }
+}
+
+void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
+              const Nibbles *b) {
+  using Tile = void (*)(const Problem<Nibbles> &, int64_t, int64_t, const Nibbles *);
+  static constexpr Tile tiles[kTileRows + 1] = {nullptr,     int4Tile<1>, int4Tile<2>,
+                                                int4Tile<3>, int4Tile<4>, int4Tile<5>,
+                                                int4Tile<6>, int4Tile<7>, int4Tile<8>};
+  for (int64_t r = row0; r < row0 + rows; r += kTileRows) {
+    int64_t height = row0 + rows - r < kTileRows ? row0 + rows - r : kTileRows;
+    tiles[height](p, r, col0, b);
+  }
+}
+
 template <bool MaskB, typename W>
 void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, const W *b,
                 int64_t bRow) {
@@ -371,6 +445,8 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
       bf16Rows<true>(p, row0, rows, col0, b);
     else
       bf16Rows<false>(p, row0, rows, col0, b);
+  } else if constexpr (std::is_same_v<W, Nibbles>) {
+    int4Rows(p, row0, rows, col0, b);
   } else {
     // Packed panels are zero-padded; a row-major edge panel is not (and
     // only f32 B comes row-major).
@@ -390,6 +466,8 @@ bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
     return false;
   if (std::is_same_v<W, BF16>)
     return b.rank == 4;
+  if (std::is_same_v<W, Nibbles>)
+    return b.rank == 3;
   return panels ? b.rank == 3 : b.rank >= 2 && b.rank <= c.rank;
 }
 
@@ -397,7 +475,8 @@ bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
 /// pool: one task per (batch item, block of rows, panel).
 template <typename W>
 void multiply(const genc_context *context, const char *kernel, const View<> &c, const View<> &a,
-              const View<W> &b, bool panels, const float *scales, bool accumulate) {
+              const View<W> &b, bool panels, const float *scales, bool accumulate,
+              const float *offsets = nullptr, int64_t group = 0) {
   // A caller error with no status to return it through (the kernels run
   // inside compiled code): say what was wrong rather than overrun Batch.
   if (!ranksFit(c, a, b, panels)) {
@@ -419,7 +498,10 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   p.aCol = a.stride(0);
   p.b = b.data;
   p.bPanels = panels;
-  p.bRow = panels ? (Problem<W>::kPairs ? 2 * kPanel : kPanel) : b.stride(1);
+  p.bRow = panels ? (Problem<W>::kPairs ? 2 * kPanel : Problem<W>::kNibbles ? kPanel / 2 : kPanel)
+                  : b.stride(1);
+  p.offsets = offsets;
+  p.group = group;
   p.bCol = panels ? 1 : b.stride(0);
   p.scales = scales;
   p.c = c.data;
@@ -519,4 +601,21 @@ extern "C" void _mlir_ciface_genc_matmul_bf16(const genc_context *context,
                                               genc_unranked_memref *b, int64_t accumulate) {
   multiply(context, "genc_matmul_bf16", View<>(c), View<>(a), View<BF16>(b), /*panels=*/true,
            /*scales=*/nullptr, accumulate != 0);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context,
+                                                genc_unranked_memref *c,
+                                                genc_unranked_memref *a,
+                                                genc_unranked_memref *b,
+                                                genc_unranked_memref *scales,
+                                                genc_unranked_memref *offsets, int64_t group,
+                                                int64_t accumulate) {
+  if (group <= 0) {
+    std::fprintf(stderr, "genc_matmul_f32_i4: group %lld is not a positive row count\n",
+                 static_cast<long long>(group));
+    std::abort();
+  }
+  multiply(context, "genc_matmul_f32_i4", View<>(c), View<>(a), View<Nibbles>(b),
+           /*panels=*/true, View<float>(scales).data, accumulate != 0, View<float>(offsets).data,
+           group);
 }

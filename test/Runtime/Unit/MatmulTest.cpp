@@ -284,6 +284,79 @@ TEST_P(Matmul, BF16WeightsMatchLoops) {
   genc::kernels::useAVX512BF16ForTesting(true);
 }
 
+/// 4-bit weights, a scale and an offset per group of rows and column:
+/// C (+)= A·(q·scale + offset) for awkward sizes (K not a multiple of the
+/// group, N not of 32), groups of 32 and 64, a shared weight over a batch,
+/// a strided C (the scalar path) and K = 0.
+TEST_P(Matmul, Int4WeightsMatchLoops) {
+  const int64_t sizes[][5] = {// batch, M, N, K, group
+                              {1, 1, 1, 1, 32},     {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
+                              {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32}, {1, 300, 70, 130, 64}};
+  std::mt19937 gen(16);
+  std::uniform_int_distribution<int> nibble(0, 15);
+  std::uniform_real_distribution<float> parameter(-0.1f, 0.1f);
+  for (const auto &[batch, m, n, k, group] : sizes) {
+    SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) + " N=" +
+                 std::to_string(n) + " K=" + std::to_string(k) + " group=" + std::to_string(group));
+    int64_t panels = (n + 31) / 32, groups = (k + group - 1) / group;
+    std::vector<uint8_t> q(panels * k * 16, 0);
+    std::vector<float> scales(panels * groups * 32, 0.0f), offsets(scales.size(), 0.0f);
+    std::vector<double> w(k * n);
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t p = j / 32, column = j % 32;
+      for (int64_t g = 0; g < groups; ++g) {
+        scales[(p * groups + g) * 32 + column] = parameter(gen);
+        offsets[(p * groups + g) * 32 + column] = parameter(gen);
+      }
+      for (int64_t kk = 0; kk < k; ++kk) {
+        int value = nibble(gen);
+        q[(p * k + kk) * 16 + column % 16] |= static_cast<uint8_t>(value << (column < 16 ? 0 : 4));
+        int64_t at = (p * groups + kk / group) * 32 + column;
+        w[kk * n + j] = double(value) * scales[at] + offsets[at];
+      }
+    }
+    std::vector<float> a = randomValues(batch * m * k, 17), c0 = randomValues(batch * m * n, 18);
+    for (int64_t accumulate : {1, 0}) {
+      SCOPED_TRACE("accumulate " + std::to_string(accumulate));
+      std::vector<double> want(batch * m * n, 0.0);
+      for (int64_t r = 0; r < batch * m; ++r)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = accumulate ? c0[r * n + j] : 0.0;
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += double(a[r * k + kk]) * w[kk * n + j];
+          want[r * n + j] = sum;
+        }
+      std::vector<float> c = c0;
+      Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
+          bm(q.data(), {panels, k, 16}), sm(scales.data(), {panels, groups, 32}),
+          om(offsets.data(), {panels, groups, 32});
+      _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref,
+                                      group, accumulate);
+      expectNear(c, want, k);
+
+      // C every other element of a wider buffer: the scalar path.
+      std::vector<float> wide(2 * c0.size(), -1.0f);
+      for (size_t i = 0; i < c0.size(); ++i)
+        wide[2 * i] = c0[i];
+      Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
+      _mlir_ciface_genc_matmul_f32_i4(&context, &wm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref,
+                                      group, accumulate);
+      for (size_t i = 0; i < c0.size(); ++i) {
+        ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1)) << "strided, at " << i;
+        ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
+      }
+    }
+  }
+  std::vector<float> c(4, 7.0f), a(1), parameters(32, 1.0f);
+  std::vector<uint8_t> q(16);
+  Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 16}),
+      sm(parameters.data(), {1, 0, 32}), om(parameters.data(), {1, 0, 32});
+  _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, 32, 1);
+  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+  _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, 32, 0);
+  EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));
 
 } // namespace

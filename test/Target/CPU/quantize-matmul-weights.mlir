@@ -1,7 +1,10 @@
 // RUN: genc-opt --genc-quantize-matmul-weights --split-input-file %s | FileCheck %s
 // RUN: genc-opt --genc-quantize-matmul-weights=format=bf16 --split-input-file %s | FileCheck %s --check-prefix=BF16
+// RUN: genc-opt --genc-quantize-matmul-weights=format=int4 --split-input-file %s | FileCheck %s --check-prefix=INT4
 // RUN: not genc-opt --genc-quantize-matmul-weights=format=int3 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=FORMAT
-// FORMAT: unknown format 'int3' (int8 or bf16)
+// FORMAT: format 'int3': not a weight format (f32, int8, bf16, int4[:GROUP][:asym])
+// RUN: not genc-opt --genc-quantize-matmul-weights=format=int4:48 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=GROUP
+// GROUP: int4's group is 32, 64 or 128 weights
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
@@ -46,6 +49,26 @@
 // Column 0's pair (2, -4) = bf16 0x4000, 0xC080; column 1's (1, 0.5) =
 // 0x3F80, 0x3F00; then zeros.
 // BF16: bf16_weight: "0x40000000004080C0803F003F
+// int4, symmetric, groups of 32 rows: bytes [1, 2, 16] (columns 16..31 in
+// the high nibbles), scales and offsets [1, 1, 32], the nibble picked by
+// the column in the body. Column 0 {2, -4}: scale 4/7 (in f32 a hair
+// above it, so 2 / scale rounds to 3), q - 8 = 3 and -7, nibbles 11 and 1;
+// column 1 {1, 0.5}: scale 1/7, 7 and 3, nibbles 15 and 11; all-zero
+// columns have scale 0 and nibble 8. So row 0 starts 0x8B 0x8F, row 1
+// 0x81 0x8B; the other 14 bytes of each row are 0x88.
+// INT4-DAG: #[[BYTES:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1, d2 mod 16)>
+// INT4-DAG: #[[GROUPS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 32, d2 mod 32)>
+// INT4-LABEL: func.func @weight
+// INT4-DAG: %[[Q:.+]] = arith.constant dense_resource<int4_weight> : tensor<1x2x16xi8>
+// INT4-DAG: %[[S:.+]] = arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
+// INT4-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
+// INT4: linalg.generic {indexing_maps = [#{{.+}}, #[[BYTES]], #[[GROUPS]], #[[GROUPS]], #{{.+}}]
+// INT4-SAME: ins(%arg0, %[[Q]], %[[S]], %[[O]] :
+// INT4-SAME: genc.matmul_weights = "int4_group_32"
+// INT4: linalg.index 2
+// INT4: arith.shrui
+// INT4: arith.uitofp
+// INT4: int4_weight: "0x400000008B8F8888888888888888888888888888818B8888888888888888888888888888"
 func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],

@@ -13,12 +13,26 @@ class DialectRegistry;
 
 namespace mlir::genc {
 
-/// How matmul weights are stored and read.
-enum class WeightFormat {
-  F32,            ///< as the model has them
-  Int8PerChannel, ///< genc-quantize-matmul-weights (approximate)
-  BF16            ///< the same, bf16 weights and activations
+/// How matmul weights are stored and read (genc-quantize-matmul-weights;
+/// all but f32 are approximate).
+struct WeightFormat {
+  enum class Kind {
+    F32,            ///< as the model has them
+    Int8PerChannel, ///< int8, a scale per output column
+    BF16,           ///< bf16 weights, activations rounded to bf16
+    Int4Grouped     ///< 4 bits, a scale and an offset per `group` weights along K
+  };
+  Kind kind = Kind::F32;
+  int64_t group = 0;       ///< int4: 32, 64 or 128
+  bool asymmetric = false; ///< int4: the range [min, max] of each group, not [-max, max]
+
+  /// As `genc compile --weights` writes it: f32, int8, bf16,
+  /// int4[:GROUP][:asym].
+  std::string str() const;
 };
+
+/// Parses `--weights`' text (WeightFormat::str), or says what is wrong.
+FailureOr<WeightFormat> parseWeightFormat(StringRef text, std::string &error);
 
 struct CPUTargetOptions {
   /// LLVM optimisation level, 0..3.
@@ -34,7 +48,7 @@ struct CPUTargetOptions {
   /// once unless the caller asks for a profile.
   bool profileOpFamilies = false;
   /// Matmul weights' format (`genc compile --weights`).
-  WeightFormat weights = WeightFormat::F32;
+  WeightFormat weights;
 };
 
 /// Module attribute: how the artifact was compiled (genc's version, its

@@ -12,10 +12,10 @@
 include "mlir/Pass/PassBase.td"
 
 def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
-  let summary = "Weights of packed matmuls in int8 or bf16 (approximate, opt-in)";
+  let summary = "Weights of packed matmuls in int8, bf16 or int4 (approximate, opt-in)";
   let description = [{
     After genc-pack-matmul-weights, only when asked (`genc compile
-    --weights=int8|bf16`, the `format` option): each `"panels_32"` matmul
+    --weights=FORMAT`, the `format` option, the same text): each `"panels_32"` matmul
     whose B is a constant of f32 panels reads its weights in a smaller
     format, and a weight several matmuls share is converted once.
 
@@ -32,12 +32,19 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       (A rounded too, as the kernel's dot products take it) and is marked
       `genc.matmul_weights = "bf16"` (kernel genc_matmul_bf16: half the
       bytes, twice the multiply-adds per instruction with AVX512-BF16).
+    - `int4[:GROUP][:asym]` (GROUP 32, 64 or 128): 4-bit panels
+      `[panels, K, 16]` (column j of a panel in the low nibble of byte j,
+      column j + 16 in the high one) and a scale and an offset per GROUP
+      rows and column, `[panels, ceil(K / GROUP), 32]`: w ≈ q · scale +
+      offset, q in [0, 15]; symmetric (scale = max |w| / 7, offset =
+      -8 · scale) or, with asym, over [min(w, 0), max(w, 0)]. Marked
+      `genc.matmul_weights = "int4_group_GROUP"` (kernel genc_matmul_f32_i4).
 
     Approximate: docs/results.md states each format's perplexity cost.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",
-           "int8 (per-channel scales) or bf16">
+           "f32, int8, bf16 or int4[:GROUP][:asym]">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
 }
@@ -99,7 +106,9 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     operands cast to unranked memrefs; one whose weights
     genc-quantize-matmul-weights converted (`genc.matmul_weights`) a call
     to `genc_matmul_f32_i8(context, C, A, B, scales, accumulate)` or
-    `genc_matmul_bf16(context, C, A, B, accumulate)`. The kernel accumulates into C
+    `genc_matmul_bf16(context, C, A, B, accumulate)` or
+    `genc_matmul_f32_i4(context, C, A, B, scales, offsets, group,
+    accumulate)`. The kernel accumulates into C
     exactly as the generic would. `context` is the calling function's
     `genc.context` argument (an `!llvm.ptr`, added as its first argument
     when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a

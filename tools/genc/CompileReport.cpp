@@ -91,7 +91,13 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   group.flopsPerToken += 2 * elements;
   group.weightBytes += elements * bytes;
   group.activationBytesPerToken += (elements / columns + columns) * activationBytes;
-  if (weightType.getElementType().isF32())
+  // What genc-pack-matmul-weights packs (and --weights converts): a 2-D
+  // f32 constant, maybe transposed.
+  Value source = weight;
+  if (auto transpose = source.getDefiningOp<mlir::genc::TransposeOp>())
+    source = transpose.getInput();
+  if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
+      matchPattern(source, m_Constant()))
     group.f32Weights.push_back({elements / columns, columns});
   std::string a = elementTypeName(op->getOperand(0)), b = elementTypeName(op->getOperand(1)),
               c = elementTypeName(op->getResult(0));
@@ -170,11 +176,12 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
                                 ? "f32 x int8 (a scale per column) -> f32"
                                 : "f32 x int4 (" + format.str() + ") -> f32";
     for (auto [k, n] : group.f32Weights) {
-      int64_t stored = format.kind == Kind::BF16 ? k * n * 2
+      int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
+      int64_t stored = format.kind == Kind::BF16 ? (k + 1) / 2 * 2 * padded * 2
                        : format.kind == Kind::Int8PerChannel
-                           ? k * n + n * 4
+                           ? k * padded + padded * 4
                            // Half a byte a weight; an f32 scale and offset per group.
-                           : (k * n + 1) / 2 + llvm::divideCeil(k, format.group) * n * 8;
+                           : k * padded / 2 + llvm::divideCeil(k, format.group) * padded * 8;
       group.weightBytes += stored - k * n * 4;
     }
     llvm::erase(group.precisions, "f32");

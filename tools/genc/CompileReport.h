@@ -48,7 +48,8 @@ struct MatmulGroup {
   int64_t activationBytesPerToken = 0;
   /// Element types, "f32" or "f32 x bf16 -> f32" when they differ.
   std::vector<std::string> precisions;
-  /// The f32 weights among them (what --weights converts), as [K, N].
+  /// The 2-D f32 constant weights among them (what --weights converts), as
+  /// [K, N].
   std::vector<std::pair<int64_t, int64_t>> f32Weights;
 };
 
@@ -63,8 +64,9 @@ struct MatmulLayers {
 MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 
 /// Restates the f32 weights' bytes and precision as `--weights=format`
-/// stores them (int8: a byte per weight and an f32 scale per column; bf16:
-/// two bytes, activations rounded to bf16).
+/// stores them in 32-column panels (int8: a byte per weight and an f32
+/// scale per column; bf16: two bytes, activations rounded to bf16; int4:
+/// half a byte and an f32 scale and offset per group and column).
 void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &format);
 
 /// One run of the compiled model with `--profile-input` inputs.

@@ -65,12 +65,15 @@ FailureOr<genc::WeightFormat> mlir::genc::parseWeightFormat(StringRef text,
   }
   format.kind = Kind::Int4Grouped;
   format.group = 32;
+  bool groupGiven = false;
   for (StringRef part : ArrayRef(parts).drop_front()) {
-    if (part == "asym") {
+    if (part == "asym" && !format.asymmetric) {
       format.asymmetric = true;
-    } else if (part.getAsInteger(10, format.group) ||
-               (format.group != 32 && format.group != 64 && format.group != 128)) {
-      error = "int4's group is 32, 64 or 128 weights, and its only other parameter asym";
+    } else if (!groupGiven && !part.getAsInteger(10, format.group) &&
+               (format.group == 32 || format.group == 64 || format.group == 128)) {
+      groupGiven = true;
+    } else {
+      error = "int4 takes a group of 32, 64 or 128 weights and asym, each at most once";
       return failure();
     }
   }
@@ -124,7 +127,9 @@ Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, int64_t gro
           hi = std::max(hi, at(kk));
           largest = std::max(largest, std::fabs(at(kk)));
         }
-        float scale = asymmetric ? (hi - lo) / 15.0f : largest / 7.0f;
+        // In double: hi - lo may overflow f32 where both are finite.
+        float scale = static_cast<float>(asymmetric ? (double(hi) - double(lo)) / 15.0
+                                                    : double(largest) / 7.0);
         float zero = asymmetric ? (scale == 0 ? 0 : std::clamp(std::round(-lo / scale), 0.0f, 15.0f))
                                 : 8.0f;
         scales[(p * groups + g) * kPanel + j] = scale;

@@ -610,9 +610,26 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context,
                                                 genc_unranked_memref *scales,
                                                 genc_unranked_memref *offsets, int64_t group,
                                                 int64_t accumulate) {
-  if (group <= 0) {
-    std::fprintf(stderr, "genc_matmul_f32_i4: group %lld is not a positive row count\n",
-                 static_cast<long long>(group));
+  // A broken caller has no status to return an error through: say what is
+  // wrong rather than read past the weights.
+  View<> cv(c), av(a), sv(scales), ov(offsets);
+  View<Nibbles> bv(b);
+  int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
+  int64_t panels = (n + 31) / 32, groups = group > 0 ? (k + group - 1) / group : -1;
+  auto shapedAs = [](const View<float> &v, int64_t d0, int64_t d1, int64_t d2) {
+    return v.rank == 3 && v.sizes[0] == d0 && v.sizes[1] == d1 && v.sizes[2] == d2;
+  };
+  bool fits = group > 0 && n >= 0 && k >= 0 && bv.rank == 3 && bv.sizes[0] == panels &&
+              bv.sizes[1] == k && bv.sizes[2] == 16 && shapedAs(sv, panels, groups, 32) &&
+              shapedAs(ov, panels, groups, 32);
+  if (!fits) {
+    std::fprintf(stderr,
+                 "genc_matmul_f32_i4: for N = %lld, K = %lld and group %lld, B must be "
+                 "[%lld, %lld, 16] and the scales and offsets [%lld, %lld, 32]\n",
+                 static_cast<long long>(n), static_cast<long long>(k),
+                 static_cast<long long>(group), static_cast<long long>(panels),
+                 static_cast<long long>(k), static_cast<long long>(panels),
+                 static_cast<long long>(groups));
     std::abort();
   }
   multiply(context, "genc_matmul_f32_i4", View<>(c), View<>(a), View<Nibbles>(b),

@@ -291,7 +291,8 @@ TEST_P(Matmul, BF16WeightsMatchLoops) {
 TEST_P(Matmul, Int4WeightsMatchLoops) {
   const int64_t sizes[][5] = {// batch, M, N, K, group
                               {1, 1, 1, 1, 32},     {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
-                              {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32}, {1, 300, 70, 130, 64}};
+                              {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32}, {1, 300, 70, 130, 64},
+                              {1, 5, 64, 300, 128}};
   std::mt19937 gen(16);
   std::uniform_int_distribution<int> nibble(0, 15);
   std::uniform_real_distribution<float> parameter(-0.1f, 0.1f);

@@ -231,3 +231,51 @@ func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memr
   }
   return
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#bytes = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 16)>
+#groups = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 64, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// int4 weights: the int4 kernel with B's bytes, the scales, the offsets
+// and the group size from the marker.
+// CHECK-LABEL: func.func @int4_weights
+// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x70xf32>, %[[BARG:[^:]+]]: memref<2x70x16xi8>, %[[SARG:[^:]+]]: memref<2x2x32xf32>, %[[OARG:[^:]+]]: memref<2x2x32xf32>, %[[CARG:[^:]+]]: memref<?x40xf32>)
+// CHECK-DAG: %[[C:.+]] = memref.cast %[[CARG]] : memref<?x40xf32> to memref<*xf32>
+// CHECK-DAG: %[[A:.+]] = memref.cast %[[AARG]] : memref<?x70xf32> to memref<*xf32>
+// CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x70x16xi8> to memref<*xi8>
+// CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<2x2x32xf32> to memref<*xf32>
+// CHECK-DAG: %[[O:.+]] = memref.cast %[[OARG]] : memref<2x2x32xf32> to memref<*xf32>
+// CHECK-DAG: %[[GROUP:.+]] = arith.constant 64 : i64
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: call @genc_matmul_f32_i4(%[[CTX]], %[[C]], %[[A]], %[[B]], %[[S]], %[[O]], %[[GROUP]], %[[ONE]])
+// CHECK: func.func private @genc_matmul_f32_i4(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, memref<*xf32>, i64, i64)
+func.func @int4_weights(%a: memref<?x70xf32>, %b: memref<2x70x16xi8>, %s: memref<2x2x32xf32>,
+                        %o: memref<2x2x32xf32>, %c: memref<?x40xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #groups, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b, %s, %o : memref<?x70xf32>, memref<2x70x16xi8>, memref<2x2x32xf32>, memref<2x2x32xf32>)
+      outs(%c : memref<?x40xf32>)
+      attrs = {genc.matmul = "panels_32", genc.matmul_weights = "int4_group_64"} {
+  ^bb0(%x: f32, %q: i8, %sc: f32, %off: f32, %acc: f32):
+    %n = linalg.index 2 : index
+    %c32 = arith.constant 32 : index
+    %col = arith.remui %n, %c32 : index
+    %c16 = arith.constant 16 : index
+    %high = arith.cmpi uge, %col, %c16 : index
+    %c4 = arith.constant 4 : i8
+    %shifted = arith.shrui %q, %c4 : i8
+    %picked = arith.select %high, %shifted, %q : i8
+    %c15 = arith.constant 15 : i8
+    %nib = arith.andi %picked, %c15 : i8
+    %qf = arith.uitofp %nib : i8 to f32
+    %w0 = arith.mulf %qf, %sc : f32
+    %w = arith.addf %w0, %off : f32
+    %p = arith.mulf %x, %w : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

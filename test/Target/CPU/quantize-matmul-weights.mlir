@@ -4,7 +4,7 @@
 // RUN: not genc-opt --genc-quantize-matmul-weights=format=int3 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: format 'int3': not a weight format (f32, int8, bf16, int4[:GROUP][:asym])
 // RUN: not genc-opt --genc-quantize-matmul-weights=format=int4:48 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=GROUP
-// GROUP: int4's group is 32, 64 or 128 weights
+// GROUP: int4 takes a group of 32, 64 or 128 weights and asym, each at most once
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>

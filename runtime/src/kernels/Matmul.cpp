@@ -252,19 +252,20 @@ registerTile(const Problem<W> &p, int64_t row0, int64_t col0, const W *b, int64_
   }
 }
 
-/// The accumulators of a bf16 tile: C's old values when accumulating.
-template <int Rows>
+/// The accumulators of a tile that adds into C as it goes (bf16, 4-bit
+/// weights): C's old values when accumulating, else zeros.
+template <int Rows, typename W>
 __attribute__((target("avx512f"), always_inline)) inline void
-bf16TileStart(const Problem<BF16> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
+tileStart(const Problem<W> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
   for (int r = 0; r < Rows; ++r) {
     acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
     acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
   }
 }
 
-template <int Rows>
+template <int Rows, typename W>
 __attribute__((target("avx512f"), always_inline)) inline void
-bf16TileStore(const Problem<BF16> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
+tileStore(const Problem<W> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
   for (int r = 0; r < Rows; ++r) {
     _mm512_mask_storeu_ps(c + r * p.cRow, lo, acc[r][0]);
     _mm512_mask_storeu_ps(c + r * p.cRow + 16, hi, acc[r][1]);
@@ -289,7 +290,7 @@ bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b,
   columnMasks(p.n, col0, lo, hi);
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
-  bf16TileStart<Rows>(p, c, lo, hi, acc);
+  tileStart<Rows>(p, c, lo, hi, acc);
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
     __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b));
@@ -302,7 +303,7 @@ bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b,
       acc[r][1] = _mm512_dpbf16_ps(acc[r][1], ar, b1);
     }
   }
-  bf16TileStore<Rows>(p, c, lo, hi, acc);
+  tileStore<Rows>(p, c, lo, hi, acc);
 }
 
 /// The same on AVX-512 CPUs without AVX512-BF16: each pair widened to f32
@@ -315,7 +316,7 @@ __attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, in
   columnMasks(p.n, col0, lo, hi);
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
-  bf16TileStart<Rows>(p, c, lo, hi, acc);
+  tileStart<Rows>(p, c, lo, hi, acc);
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
@@ -332,7 +333,7 @@ __attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, in
       acc[r][1] = _mm512_fmadd_ps(odd, o1, _mm512_fmadd_ps(even, e1, acc[r][1]));
     }
   }
-  bf16TileStore<Rows>(p, c, lo, hi, acc);
+  tileStore<Rows>(p, c, lo, hi, acc);
 }
 
 /// Rows [row0, row0+rows) × one panel of a bf16 problem, A's rows read
@@ -368,10 +369,7 @@ __attribute__((target("avx512f"))) void int4Tile(const Problem<Nibbles> &p, int6
   columnMasks(p.n, col0, lo, hi);
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
-  for (int r = 0; r < Rows; ++r) {
-    acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
-    acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
-  }
+  tileStart<Rows>(p, c, lo, hi, acc);
   int64_t groups = p.groups();
   const float *scales = p.scales + col0 / kPanel * groups * kPanel;
   const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
@@ -393,10 +391,7 @@ __attribute__((target("avx512f"))) void int4Tile(const Problem<Nibbles> &p, int6
       }
     }
   }
-  for (int r = 0; r < Rows; ++r) {
-    _mm512_mask_storeu_ps(c + r * p.cRow, lo, acc[r][0]);
-    _mm512_mask_storeu_ps(c + r * p.cRow + 16, hi, acc[r][1]);
-  }
+  tileStore<Rows>(p, c, lo, hi, acc);
 }
 
 void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,

@@ -35,6 +35,27 @@ void expectNear(const std::vector<float> &got, const std::vector<double> &want, 
     ASSERT_NEAR(got[i], want[i], 1e-5 * (k + 1)) << "at element " << i;
 }
 
+/// Runs `call` with C as every other element of a wider buffer holding c0
+/// (a non-unit column stride: the kernels' scalar path) and checks the
+/// result against `want` and that nothing between C's elements changed.
+template <typename Call>
+void expectStridedC(const std::vector<float> &c0, const std::vector<double> &want,
+                    std::vector<int64_t> sizes, double tolerance, Call &&call) {
+  std::vector<float> wide(2 * c0.size(), -1.0f);
+  for (size_t i = 0; i < c0.size(); ++i)
+    wide[2 * i] = c0[i];
+  std::vector<int64_t> strides(sizes.size());
+  int64_t stride = 2;
+  for (size_t d = sizes.size(); d-- > 0; stride *= sizes[d])
+    strides[d] = stride;
+  Memref wm(wide.data(), sizes, strides);
+  call(wm.ref);
+  for (size_t i = 0; i < c0.size(); ++i) {
+    ASSERT_NEAR(wide[2 * i], want[i], tolerance) << "strided, at " << i;
+    ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
+  }
+}
+
 class Matmul : public genc::testing::OnThreadPool {};
 
 /// C (starting non-zero) += A·B, or C = A·B without reading C, for a 2-D
@@ -179,15 +200,10 @@ TEST_P(Matmul, Int8WeightsMatchLoops) {
         ASSERT_NEAR(c[i], want[i], 1e-5 * (k + 1) * 127 * 0.1) << "at element " << i;
 
       // C every other element of a wider buffer: the scalar path.
-      std::vector<float> wide(2 * c0.size(), -1.0f);
-      for (size_t i = 0; i < c0.size(); ++i)
-        wide[2 * i] = c0[i];
-      Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
-      _mlir_ciface_genc_matmul_f32_i8(&context, &wm.ref, &am.ref, &bm.ref, &sm.ref, accumulate);
-      for (size_t i = 0; i < c0.size(); ++i) {
-        ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1) * 127 * 0.1) << "strided, at " << i;
-        ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
-      }
+      expectStridedC(
+          c0, want, {batch, m, n}, 1e-5 * (k + 1) * 127 * 0.1, [&](genc_unranked_memref &wide) {
+            _mlir_ciface_genc_matmul_f32_i8(&context, &wide, &am.ref, &bm.ref, &sm.ref, accumulate);
+          });
     }
   }
   // K = 0: the product is zero.
@@ -262,15 +278,9 @@ TEST_P(Matmul, BF16WeightsMatchLoops) {
         expectNear(c, want, k);
 
         // C every other element of a wider buffer: the scalar path.
-        std::vector<float> wide(2 * c0.size(), -1.0f);
-        for (size_t i = 0; i < c0.size(); ++i)
-          wide[2 * i] = c0[i];
-        Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
-        _mlir_ciface_genc_matmul_bf16(&context, &wm.ref, &am.ref, &bm.ref, accumulate);
-        for (size_t i = 0; i < c0.size(); ++i) {
-          ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1)) << "strided, at " << i;
-          ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
-        }
+        expectStridedC(c0, want, {batch, m, n}, 1e-5 * (k + 1), [&](genc_unranked_memref &wide) {
+          _mlir_ciface_genc_matmul_bf16(&context, &wide, &am.ref, &bm.ref, accumulate);
+        });
       }
     }
     std::vector<float> c(4, 7.0f), a(1);
@@ -290,8 +300,8 @@ TEST_P(Matmul, BF16WeightsMatchLoops) {
 /// a strided C (the scalar path) and K = 0.
 TEST_P(Matmul, Int4WeightsMatchLoops) {
   const int64_t sizes[][5] = {// batch, M, N, K, group
-                              {1, 1, 1, 1, 32},     {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
-                              {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32}, {1, 300, 70, 130, 64},
+                              {1, 1, 1, 1, 32},      {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
+                              {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32},  {1, 300, 70, 130, 64},
                               {1, 5, 64, 300, 128}};
   std::mt19937 gen(16);
   std::uniform_int_distribution<int> nibble(0, 15);
@@ -331,21 +341,15 @@ TEST_P(Matmul, Int4WeightsMatchLoops) {
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
           bm(q.data(), {panels, k, 16}), sm(scales.data(), {panels, groups, 32}),
           om(offsets.data(), {panels, groups, 32});
-      _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref,
-                                      group, accumulate);
+      _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, group,
+                                      accumulate);
       expectNear(c, want, k);
 
       // C every other element of a wider buffer: the scalar path.
-      std::vector<float> wide(2 * c0.size(), -1.0f);
-      for (size_t i = 0; i < c0.size(); ++i)
-        wide[2 * i] = c0[i];
-      Memref wm(wide.data(), {batch, m, n}, {2 * m * n, 2 * n, 2});
-      _mlir_ciface_genc_matmul_f32_i4(&context, &wm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref,
-                                      group, accumulate);
-      for (size_t i = 0; i < c0.size(); ++i) {
-        ASSERT_NEAR(wide[2 * i], want[i], 1e-5 * (k + 1)) << "strided, at " << i;
-        ASSERT_EQ(wide[2 * i + 1], -1.0f) << "wrote between the view's elements";
-      }
+      expectStridedC(c0, want, {batch, m, n}, 1e-5 * (k + 1), [&](genc_unranked_memref &wide) {
+        _mlir_ciface_genc_matmul_f32_i4(&context, &wide, &am.ref, &bm.ref, &sm.ref, &om.ref, group,
+                                        accumulate);
+      });
     }
   }
   std::vector<float> c(4, 7.0f), a(1), parameters(32, 1.0f);

@@ -6,6 +6,9 @@
 #    of models/fixtures/heldout.txt, windows of 256 tokens) and top-1
 #    agreement with the f32 artifact (genc perplexity --agreement-with), on
 #    the trained fixtures: the target (LLaMA-style) and the draft (GPT-2).
+#    int4 rounded to nearest and calibrated (GPTQ-style, on the SentencePiece
+#    ids of models/fixtures/calibration.txt, training text the held-out
+#    text does not overlap).
 # 2. speed - one decode step (past 127) and a prefill of 128 tokens of the
 #    two ~125M-parameter benchmark models (GPT-2-small-sized, LLaMA-style),
 #    genc in each format and ONNX Runtime fp32, alternating; and the
@@ -26,8 +29,10 @@ sections=${4:-1 2 3}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 fixtures=$root/models/fixtures
 formats="f32 int8 bf16 int4"
-# Quality also for int4's other groups and its asymmetric form.
-quality_formats="int8 bf16 int4:32 int4:32:asym int4:64 int4:128"
+# Quality also for int4's other groups, its asymmetric form and calibrated
+# rounding.
+quality_formats="int8 bf16 int4:32 int4:32:asym int4:64 int4:128
+  int4:32:calibrated int4:32:asym:calibrated int4:64:calibrated int4:128:calibrated"
 mkdir -p "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 
@@ -37,9 +42,14 @@ echo "## 1. quality (held-out text, context 256)"
 import sentencepiece as s
 sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
 print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
+/usr/bin/python3 -c "
+import sentencepiece as s
+sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
+print(' '.join(map(str, [1] + sp.encode(open('$fixtures/calibration.txt').read()))))" > "$work/calibration.ids"
 for m in target draft; do
   for w in f32 $quality_formats; do
-    "$genc" compile "$fixtures/$m-no-past.onnx" --weights=$w -o "$work/$m-$w.so" --quiet
+    calibration=(); [[ $w == *calibrated ]] && calibration=(--calibration-ids "$work/calibration.ids")
+    "$genc" compile "$fixtures/$m-no-past.onnx" --weights=$w "${calibration[@]}" -o "$work/$m-$w.so" --quiet
   done
   "$genc" perplexity "$work/$m-f32.so" --ids "$work/heldout.ids" --context 256 \
     --threads "$threads" --quiet | sed "s/^/$m f32:  /"

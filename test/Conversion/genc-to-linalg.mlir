@@ -36,6 +36,23 @@ func.func @matmul(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x3
 
 // -----
 
+// Calibration statistics on a matmul or a Gemm stay on the generic that
+// computes its product, for the CPU target's calibrated quantisation.
+// CHECK-LABEL: func.func @calibrated
+// CHECK: linalg.generic
+// CHECK-SAME: genc.input_gram = dense<{{\[}}[1.000000e+00, 0.000000e+00], [0.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
+// CHECK-SAME: genc.matmul = "row_major"
+// CHECK: linalg.generic
+// CHECK-SAME: genc.input_gram = dense<3.000000e+00> : tensor<2x2xf32>
+// CHECK-SAME: genc.matmul = "row_major"
+func.func @calibrated(%x: tensor<?x2xf32>, %w: tensor<2x3xf32>, %v: tensor<3x2xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  %0 = genc.matmul %x, %w {genc.input_gram = dense<[[1.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>} : (tensor<?x2xf32>, tensor<2x3xf32>) -> tensor<?x3xf32>
+  %1 = genc.gemm %x, %v {trans_b = true, genc.input_gram = dense<3.0> : tensor<2x2xf32>} : (tensor<?x2xf32>, tensor<3x2xf32>) -> tensor<?x3xf32>
+  return %0, %1 : tensor<?x3xf32>, tensor<?x3xf32>
+}
+
+// -----
+
 // Attention the fused kernel does not take (f16 here) stays loops. GQA:
 // query head h reads KV head h floordiv (Hq / Hkv); causal masking
 // compares j with i + (Skv - Sq).

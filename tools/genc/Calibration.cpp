@@ -321,6 +321,38 @@ std::optional<std::vector<TensorPtr>> windowInputs(const ::genc::runtime::EntryP
 
 } // namespace
 
+LogicalResult runCalibrationWindows(
+    llvm::StringRef input, genc_model *model, llvm::ArrayRef<int64_t> ids,
+    llvm::function_ref<LogicalResult(llvm::ArrayRef<TensorPtr>, int64_t)> use) {
+  const ::genc::runtime::EntryPoint &entry = model->main();
+  size_t numOutputs = genc_model_num_outputs(model);
+  std::string error;
+  for (size_t start = 0; start + 1 < ids.size(); start += kCalibrationWindow) {
+    size_t end = std::min(ids.size(), start + kCalibrationWindow);
+    auto tensors = windowInputs(entry, ids.slice(start, end - start), error);
+    if (!tensors) {
+      llvm::errs() << "error: " << input << ": " << error << "\n";
+      return failure();
+    }
+    std::vector<const genc_tensor *> inputs;
+    for (const TensorPtr &t : *tensors)
+      inputs.push_back(t.get());
+    std::vector<genc_tensor *> raw(numOutputs, nullptr);
+    genc_status status = genc_model_run(model, inputs.data(), inputs.size(), raw.data());
+    std::vector<TensorPtr> outputs;
+    for (genc_tensor *t : raw)
+      outputs.emplace_back(t);
+    if (status != GENC_OK) {
+      llvm::errs() << "error: " << input << ": calibration run on ids " << start << " to " << end << ": "
+                   << genc_status_message() << "\n";
+      return failure();
+    }
+    if (failed(use(outputs, static_cast<int64_t>(end - start))))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
                                     const GraphOptions &graph) {
   auto fail = [&](const llvm::Twine &message) {
@@ -410,47 +442,33 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
     }
   }
 
-  const ::genc::runtime::EntryPoint &entry = loaded->main();
-  for (size_t start = 0; start + 1 < ids->size(); start += kCalibrationWindow) {
-    size_t end = std::min(ids->size(), start + kCalibrationWindow);
-    auto tensors =
-        windowInputs(entry, llvm::ArrayRef<int64_t>(*ids).slice(start, end - start), error);
-    if (!tensors)
-      return fail(error);
-    std::vector<const genc_tensor *> inputs;
-    for (const TensorPtr &t : *tensors)
-      inputs.push_back(t.get());
-    std::vector<genc_tensor *> raw(numOutputs, nullptr);
-    genc_status status = genc_model_run(loaded, inputs.data(), inputs.size(), raw.data());
-    std::vector<TensorPtr> outputs;
-    for (genc_tensor *t : raw)
-      outputs.emplace_back(t);
-    if (status != GENC_OK)
-      return fail("calibration run on ids " + std::to_string(start) + " to " +
-                  std::to_string(end) + ": " + genc_status_message());
-    int64_t positions = static_cast<int64_t>(end - start);
-    for (size_t layer = 0; layer < layers.size(); ++layer) {
-      if (!fits[layer])
-        continue;
-      const AttentionLayer &shape = layers[layer];
-      for (bool isKey : {true, false}) {
-        size_t index = isKey ? fits[layer]->keyOutput : fits[layer]->valueOutput;
-        int64_t size = isKey ? shape.headSize : shape.valueSize;
-        genc_tensor *t = outputs[index].get();
-        const int64_t *dims = genc_tensor_dims(t);
-        if (genc_tensor_dtype(t) != GENC_F32 || genc_tensor_rank(t) != 4 || dims[0] != 1 ||
-            dims[1] != shape.kvHeads || dims[2] != positions || dims[3] != size)
-          return fail(std::string("the output ") + genc_model_output_name(loaded, index) +
-                      " is not the f32 [1, heads, positions, head size] of layer " +
-                      std::to_string(layer) + "'s attention; calibration cannot read it");
-        auto *data = static_cast<const float *>(genc_tensor_data(t));
-        if (methodOf[layer] == Method::Calibrated)
-          (isKey ? fits[layer]->keys : fits[layer]->values).add(data, positions);
-        else
-          (isKey ? fits[layer]->keyHeads : fits[layer]->valueHeads).add(data, positions);
-      }
-    }
-  }
+  LogicalResult ran = runCalibrationWindows(
+      input, loaded, *ids, [&](llvm::ArrayRef<TensorPtr> outputs, int64_t positions) -> LogicalResult {
+        for (size_t layer = 0; layer < layers.size(); ++layer) {
+          if (!fits[layer])
+            continue;
+          const AttentionLayer &shape = layers[layer];
+          for (bool isKey : {true, false}) {
+            size_t index = isKey ? fits[layer]->keyOutput : fits[layer]->valueOutput;
+            int64_t size = isKey ? shape.headSize : shape.valueSize;
+            genc_tensor *t = outputs[index].get();
+            const int64_t *dims = genc_tensor_dims(t);
+            if (genc_tensor_dtype(t) != GENC_F32 || genc_tensor_rank(t) != 4 || dims[0] != 1 ||
+                dims[1] != shape.kvHeads || dims[2] != positions || dims[3] != size)
+              return fail(std::string("the output ") + genc_model_output_name(loaded, index) +
+                          " is not the f32 [1, heads, positions, head size] of layer " +
+                          std::to_string(layer) + "'s attention; calibration cannot read it");
+            auto *data = static_cast<const float *>(genc_tensor_data(t));
+            if (methodOf[layer] == Method::Calibrated)
+              (isKey ? fits[layer]->keys : fits[layer]->values).add(data, positions);
+            else
+              (isKey ? fits[layer]->keyHeads : fits[layer]->valueHeads).add(data, positions);
+          }
+        }
+        return success();
+      });
+  if (failed(ran))
+    return failure();
 
   MLIRContext *ctx = module.getContext();
   Type f32 = Float32Type::get(ctx);

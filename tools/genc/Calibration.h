@@ -1,4 +1,8 @@
-//===- Calibration.h - fitting gqa:G:calibrated's shared heads --*- C++ -*-===//
+//===- Calibration.h - what genc fits on calibration text -------*- C++ -*-===//
+//
+// Both run the model on `--calibration-ids`, a window at a time
+// (runCalibrationWindows), and attach what they find to the module that
+// is compiled next.
 //
 // `--attention=gqa:G:calibrated` replaces each group of R adjacent KV heads
 // by one shared head that best reconstructs them on calibration text: the
@@ -13,6 +17,8 @@
 
 #ifndef GENC_TOOLS_GENC_CALIBRATION_H
 #define GENC_TOOLS_GENC_CALIBRATION_H
+
+#include "Inputs.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -34,6 +40,23 @@ constexpr int64_t kCalibrationWindow = 256;
 /// match its layers) are printed.
 mlir::LogicalResult calibrateGroupedQuery(mlir::ModuleOp module, llvm::StringRef input,
                                           const GraphOptions &graph);
+
+/// For `--weights=int4:calibrated`: compiles `input` with `graph`'s graph
+/// options and its weight matmuls' inputs as extra outputs
+/// (genc-expose-matmul-inputs), runs it on `--calibration-ids` and puts on
+/// every weight matmul of `module` (compiled with the same options) the
+/// mean of x·xᵀ over the inputs x it read (kInputGramAttrName). Errors
+/// are printed.
+mlir::LogicalResult calibrateMatmulWeights(mlir::ModuleOp module, llvm::StringRef input,
+                                           const GraphOptions &graph);
+
+/// Runs `model` on `ids`, kCalibrationWindow positions at a time, each
+/// from an empty cache, and hands `use` each run's outputs and its number
+/// of positions. Errors (inputs calibration cannot fill, a failed run)
+/// are printed, naming `input`; `use` prints its own.
+mlir::LogicalResult runCalibrationWindows(
+    llvm::StringRef input, genc_model *model, llvm::ArrayRef<int64_t> ids,
+    llvm::function_ref<mlir::LogicalResult(llvm::ArrayRef<TensorPtr>, int64_t)> use);
 
 /// The symmetric eigen-decomposition of the n × n row-major `matrix`
 /// (cyclic Jacobi): eigenvalues in decreasing order and, in the same

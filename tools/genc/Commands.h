@@ -49,8 +49,12 @@ struct GraphOptions {
   /// (genc-rewrite-attention); empty for none.
   std::string attentionRewrites;
   /// Whitespace-separated token ids that `gqa:G:calibrated` fits each
-  /// group's shared heads on (Calibration.h); empty for none.
+  /// group's shared heads on and `--weights=int4:calibrated` its rounding
+  /// (Calibration.h); empty for none.
   std::string calibrationIds;
+  /// The weight matmuls' inputs as extra outputs (genc-expose-matmul-inputs):
+  /// the model calibrateMatmulWeights runs.
+  bool exposeMatmulInputs = false;
   /// `genc compile --report`: filled in as the model compiles (the layers'
   /// costs before and after the rewrites, the passes that ran); null for
   /// none. Not owned.

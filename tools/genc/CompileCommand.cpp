@@ -579,6 +579,17 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   if (failed(::genc::driver::calibrateGroupedQuery(**module, input, rewritten)) ||
       failed(rewriteAttention(**module, rewritten)))
     return 1;
+  if (graph.exposeMatmulInputs) {
+    PassManager pm(&context);
+    pm.addNestedPass<func::FuncOp>(mlir::genc::createExposeMatmulInputs());
+    if (failed(pm.run(**module)))
+      return 1;
+  }
+  if (options.weights.calibrated) {
+    progress.beginPhase("calibration");
+    if (failed(::genc::driver::calibrateMatmulWeights(**module, input, rewritten)))
+      return 1;
+  }
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
                                                              rewritten)));
@@ -686,6 +697,8 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
   hash.update("attention=" + graph.attentionRewrites);
+  if (graph.exposeMatmulInputs)
+    hash.update("expose-matmul-inputs");
   if (!graph.calibrationIds.empty()) {
     auto ids = llvm::MemoryBuffer::getFile(graph.calibrationIds);
     hash.update("calibration=" + (ids ? (*ids)->getBuffer().str() : graph.calibrationIds));

@@ -3,6 +3,8 @@
 #ifndef GENC_CONVERSION_PASSES_H
 #define GENC_CONVERSION_PASSES_H
 
+#include "genc/Dialect/MatmulAttributes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 

@@ -22,6 +22,22 @@ constexpr StringLiteral kSessionAttr = "genc.session";
 /// once per source.
 constexpr StringLiteral kSourceAttr = "genc.source";
 
+/// A matmul by a constant weight [K, N] (genc.matmul by a 2-D constant,
+/// genc.gemm by a constant B without transA) and the name under which
+/// genc-expose-matmul-inputs returns the activations it reads.
+struct WeightMatmul {
+  Operation *op;
+  /// A, [..., K].
+  Value input;
+  /// "matmul_input:" and the ONNX node of the first weight matmul that
+  /// reads `input` (matmuls reading one input share it: Q, K and V
+  /// projections); "#n" appended where a node name repeats.
+  std::string inputName;
+};
+
+/// `fn`'s weight matmuls in program order.
+SmallVector<WeightMatmul> findWeightMatmuls(func::FuncOp fn);
+
 #define GEN_PASS_DECL
 #include "genc/Transforms/Passes.h.inc"
 

@@ -94,6 +94,19 @@ def ExposeCrossAttention : Pass<"genc-expose-cross-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::genc::GencDialect"];
 }
 
+def ExposeMatmulInputs : Pass<"genc-expose-matmul-inputs", "func::FuncOp"> {
+  let summary = "Returns the activations that weight matmuls read (for calibration)";
+  let description = [{
+    Calibrated weight quantisation weighs each matmul's weight error by the
+    activations the matmul reads on calibration text. This pass adds one
+    result per distinct activation read by a matmul with constant weights
+    (see `findWeightMatmuls`), named `matmul_input:NODE` after the first
+    such matmul's ONNX node. The model computes what it computed before;
+    only its results grow. Used on a copy of the model compiled for
+    calibration, never on the one shipped.
+  }];
+}
+
 def SplitSourceComputation : Pass<"genc-split-source-computation", "ModuleOp"> {
   let summary = "Moves a decoder step's source-only computation into its own function (exact)";
   let description = [{

@@ -35,9 +35,12 @@ void mlir::genc::lowering::yieldMultiplyAdd(OpBuilder &b, Location loc, ValueRan
   linalg::YieldOp::create(b, loc, reinterpret(b, loc, r, accType));
 }
 
-/// lhs [..., M, K] · rhs [..., K, N] with broadcast batch dims.
-static FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+/// lhs [..., M, K] · rhs [..., K, N] with broadcast batch dims, for
+/// `source`, whose attributes about its weights (kWeightMatmulAttrNames)
+/// it keeps.
+static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value rhs,
                                RankedTensorType resultType) {
+  Location loc = source->getLoc();
   auto lt = tensorType(lhs), rt = tensorType(rhs);
   if (lt.getRank() < 2 || rt.getRank() < 2)
     return failure();
@@ -87,6 +90,9 @@ static FailureOr<Value> matmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   // The CPU pipeline hands f32 matmuls to a kernel (genc-call-cpu-kernels).
   if (t.isF32())
     generic->setAttr(kMatmulAttrName, b.getStringAttr("row_major"));
+  for (StringRef name : kWeightMatmulAttrNames)
+    if (Attribute value = source->getAttr(name))
+      generic->setAttr(name, value);
   return castTo(b, loc, generic.getResult(0), resultType);
 }
 
@@ -104,7 +110,7 @@ static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder
     a = transposed(a);
   if (op.getTransB())
     bm = transposed(bm);
-  auto product = matmul(b, loc, a, bm,
+  auto product = matmul(b, op, a, bm,
                         RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
                                               op.getType().getElementType()));
   if (failed(product))
@@ -126,7 +132,7 @@ static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder
 
 static FailureOr<Value> lowerMatMul(MatMulOp op, MatMulOp::Adaptor operands, OpBuilder &b) {
   FailureOr<Value> product =
-      matmul(b, op.getLoc(), operands.getLhs(), operands.getRhs(), op.getType());
+      matmul(b, op, operands.getLhs(), operands.getRhs(), op.getType());
   if (failed(product))
     return op.emitError("matmul of 1-D operands is not supported by the CPU lowering yet");
   return product;

@@ -1,9 +1,10 @@
-//===- QuantizeMatmulWeights.cpp - packed f32 weights → int8 or bf16 ------===//
+//===- QuantizeMatmulWeights.cpp - packed f32 weights → int8, bf16, int4 --===//
 //
 // The panels genc-pack-matmul-weights made, in a smaller format: int8 with
-// one scale per output column (decode is bound by reading the weights), or
-// bf16 in pairs of k (for AVX512-BF16's dot products, which also take A in
-// bf16).
+// one scale per output column or int4 with one per group of rows (decode
+// is bound by reading the weights), or bf16 in pairs of k (for
+// AVX512-BF16's dot products, which also take A in bf16). int4 rounds to
+// nearest or, calibrated, with GPTQ's error feedback.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,7 +40,8 @@ std::string mlir::genc::WeightFormat::str() const {
   case Kind::BF16:
     return "bf16";
   case Kind::Int4Grouped:
-    return "int4:" + std::to_string(group) + (asymmetric ? ":asym" : "");
+    return "int4:" + std::to_string(group) + (asymmetric ? ":asym" : "") +
+           (calibrated ? ":calibrated" : "");
   }
   return "";
 }
@@ -60,7 +62,7 @@ FailureOr<genc::WeightFormat> mlir::genc::parseWeightFormat(StringRef text,
     return format;
   }
   if (name != "int4") {
-    error = "not a weight format (f32, int8, bf16, int4[:GROUP][:asym])";
+    error = "not a weight format (f32, int8, bf16, int4[:GROUP][:asym][:calibrated])";
     return failure();
   }
   format.kind = Kind::Int4Grouped;
@@ -69,11 +71,14 @@ FailureOr<genc::WeightFormat> mlir::genc::parseWeightFormat(StringRef text,
   for (StringRef part : ArrayRef(parts).drop_front()) {
     if (part == "asym" && !format.asymmetric) {
       format.asymmetric = true;
+    } else if (part == "calibrated" && !format.calibrated) {
+      format.calibrated = true;
     } else if (!groupGiven && !part.getAsInteger(10, format.group) &&
                (format.group == 32 || format.group == 64 || format.group == 128)) {
       groupGiven = true;
     } else {
-      error = "int4 takes a group of 32, 64 or 128 weights and asym, each at most once";
+      error = "int4 takes a group of 32, 64 or 128 weights, asym and calibrated, each at most "
+              "once";
       return failure();
     }
   }
@@ -102,8 +107,151 @@ struct Int4Weight {
   DenseResourceElementsAttr values, scales, offsets;
 };
 
+/// GPTQ's view of a matmul's calibration statistics: the upper Cholesky
+/// factor U (K × K, row-major) of (H + λ·I)⁻¹, H the mean of x·xᵀ over the
+/// activations x, λ 1% of H's mean diagonal. Quantising row k of a column
+/// of weights with error e, the rows after it absorb it as w_r -= e /
+/// U[k][k] · U[k][r]: what minimises the error of x·w left by the rows
+/// quantised so far (Frantar et al., 2022). Inputs never active on the
+/// calibration text (H[k][k] = 0) get H[k][k] = 1.
+class ErrorFeedback {
+public:
+  static std::optional<ErrorFeedback> fromGram(ArrayRef<double> gram, int64_t k) {
+    std::vector<double> h(gram.begin(), gram.end());
+    double trace = 0;
+    for (int64_t i = 0; i < k; ++i) {
+      if (h[i * k + i] <= 0)
+        h[i * k + i] = 1;
+      trace += h[i * k + i];
+    }
+    // More damping where rounding in the statistics leaves H singular.
+    for (double damping = 0.01; damping <= 1; damping *= 10) {
+      std::vector<double> damped = h;
+      for (int64_t i = 0; i < k; ++i)
+        damped[i * k + i] += damping * trace / k;
+      if (!choleskyLower(damped, k))
+        continue;
+      // (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹; its factor Uᵀ U with U = (its lower factor)ᵀ.
+      std::vector<double> inverse = invertLower(damped, k), hInverse(k * k, 0.0);
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j <= i; ++j) {
+          double sum = 0;
+          for (int64_t r = i; r < k; ++r)
+            sum += inverse[r * k + i] * inverse[r * k + j];
+          hInverse[i * k + j] = hInverse[j * k + i] = sum;
+        }
+      if (!choleskyLower(hInverse, k))
+        continue;
+      ErrorFeedback feedback;
+      feedback.size = k;
+      feedback.upper.assign(k * k, 0.0);
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j <= i; ++j)
+          feedback.upper[j * k + i] = hInverse[i * k + j];
+      return feedback;
+    }
+    return std::nullopt;
+  }
+
+  /// Spreads row `row`'s rounding errors `error[32]` over the later rows
+  /// of `work` [K, 32].
+  void propagate(int64_t row, const double *error, double *work) const {
+    const double *u = &upper[row * size];
+    double scaled[kPanel];
+    for (int64_t j = 0; j < kPanel; ++j)
+      scaled[j] = error[j] / u[row];
+    for (int64_t r = row + 1; r < size; ++r)
+      for (int64_t j = 0; j < kPanel; ++j)
+        work[r * kPanel + j] -= scaled[j] * u[r];
+  }
+
+private:
+  int64_t size = 0;
+  std::vector<double> upper;
+
+  /// `a` (symmetric) := its lower Cholesky factor; false if not positive.
+  static bool choleskyLower(std::vector<double> &a, int64_t k) {
+    for (int64_t j = 0; j < k; ++j) {
+      double d = a[j * k + j];
+      for (int64_t r = 0; r < j; ++r)
+        d -= a[j * k + r] * a[j * k + r];
+      if (!(d > 0))
+        return false;
+      d = std::sqrt(d);
+      a[j * k + j] = d;
+      for (int64_t i = j + 1; i < k; ++i) {
+        double v = a[i * k + j];
+        for (int64_t r = 0; r < j; ++r)
+          v -= a[i * k + r] * a[j * k + r];
+        a[i * k + j] = v / d;
+      }
+      for (int64_t i = 0; i < j; ++i)
+        a[i * k + j] = 0;
+    }
+    return true;
+  }
+
+  /// The inverse of the lower-triangular `l`.
+  static std::vector<double> invertLower(const std::vector<double> &l, int64_t k) {
+    std::vector<double> inverse(k * k, 0.0);
+    for (int64_t j = 0; j < k; ++j) {
+      inverse[j * k + j] = 1 / l[j * k + j];
+      for (int64_t i = j + 1; i < k; ++i) {
+        double sum = 0;
+        for (int64_t r = j; r < i; ++r)
+          sum += l[i * k + r] * inverse[r * k + j];
+        inverse[i * k + j] = -sum / l[i * k + i];
+      }
+    }
+    return inverse;
+  }
+};
+
+/// Quantises one panel, `work` [K, 32] (consumed), into `values` [K, 16]
+/// and `scales`/`offsets` [ceil(K / group), 32]: each group's range from
+/// the weights as they are when it is reached, each row rounded to
+/// nearest, its errors fed forward when `feedback` is given.
+void quantizeInt4Panel(double *work, int64_t k, int64_t group, bool asymmetric,
+                       const ErrorFeedback *feedback, uint8_t *values, float *scales,
+                       float *offsets) {
+  float scale[kPanel], zero[kPanel];
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const double *row = &work[kk * kPanel];
+    if (kk % group == 0) {
+      int64_t last = std::min(k, kk + group);
+      for (int64_t j = 0; j < kPanel; ++j) {
+        float lo = 0, hi = 0, largest = 0;
+        for (int64_t r = kk; r < last; ++r) {
+          float w = static_cast<float>(work[r * kPanel + j]);
+          lo = std::min(lo, w);
+          hi = std::max(hi, w);
+          largest = std::max(largest, std::fabs(w));
+        }
+        // In double: hi - lo may overflow f32 where both are finite.
+        scale[j] = static_cast<float>(asymmetric ? (double(hi) - double(lo)) / 15.0
+                                                 : double(largest) / 7.0);
+        zero[j] = asymmetric
+                      ? (scale[j] == 0 ? 0 : std::clamp(std::round(-lo / scale[j]), 0.0f, 15.0f))
+                      : 8.0f;
+        scales[(kk / group) * kPanel + j] = scale[j];
+        offsets[(kk / group) * kPanel + j] = -zero[j] * scale[j];
+      }
+    }
+    double error[kPanel];
+    for (int64_t j = 0; j < kPanel; ++j) {
+      float w = static_cast<float>(row[j]);
+      float q = scale[j] == 0 ? zero[j] : std::clamp(std::round(w / scale[j]) + zero[j], 0.0f, 15.0f);
+      values[kk * (kPanel / 2) + j % (kPanel / 2)] |= static_cast<uint8_t>(q)
+                                                      << (j < kPanel / 2 ? 0 : 4);
+      error[j] = row[j] - double(q * scale[j] + -zero[j] * scale[j]); // as the kernel dequantises
+    }
+    if (feedback)
+      feedback->propagate(kk, error, work);
+  }
+}
+
 Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, int64_t group,
-                        bool asymmetric) {
+                        bool asymmetric, const ErrorFeedback *feedback) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
   int64_t groups = llvm::divideCeil(k, group);
   auto *in = reinterpret_cast<const float *>(bytes.data());
@@ -116,30 +264,12 @@ Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, int64_t gro
   auto *scales = reinterpret_cast<float *>(scaleBlob.getMutableData().data());
   auto *offsets = reinterpret_cast<float *>(offsetBlob.getMutableData().data());
   std::fill(values, values + panels * k * kPanel / 2, 0);
-  for (int64_t p = 0; p < panels; ++p)
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t j = 0; j < kPanel; ++j) {
-        int64_t first = g * group, last = std::min(k, first + group);
-        auto at = [&](int64_t kk) { return in[(p * k + kk) * kPanel + j]; };
-        float lo = 0, hi = 0, largest = 0;
-        for (int64_t kk = first; kk < last; ++kk) {
-          lo = std::min(lo, at(kk));
-          hi = std::max(hi, at(kk));
-          largest = std::max(largest, std::fabs(at(kk)));
-        }
-        // In double: hi - lo may overflow f32 where both are finite.
-        float scale = static_cast<float>(asymmetric ? (double(hi) - double(lo)) / 15.0
-                                                    : double(largest) / 7.0);
-        float zero = asymmetric ? (scale == 0 ? 0 : std::clamp(std::round(-lo / scale), 0.0f, 15.0f))
-                                : 8.0f;
-        scales[(p * groups + g) * kPanel + j] = scale;
-        offsets[(p * groups + g) * kPanel + j] = -zero * scale;
-        for (int64_t kk = first; kk < last; ++kk) {
-          float q = scale == 0 ? zero : std::clamp(std::round(at(kk) / scale) + zero, 0.0f, 15.0f);
-          uint8_t &byte = values[(p * k + kk) * (kPanel / 2) + j % (kPanel / 2)];
-          byte |= static_cast<uint8_t>(q) << (j < kPanel / 2 ? 0 : 4);
-        }
-      }
+  std::vector<double> work(k * kPanel);
+  for (int64_t p = 0; p < panels; ++p) {
+    std::copy(in + p * k * kPanel, in + (p + 1) * k * kPanel, work.begin());
+    quantizeInt4Panel(work.data(), k, group, asymmetric, feedback, values + p * k * kPanel / 2,
+                      scales + p * groups * kPanel, offsets + p * groups * kPanel);
+  }
   MLIRContext *ctx = type.getContext();
   auto valueType = RankedTensorType::get({panels, k, kPanel / 2}, IntegerType::get(ctx, 8));
   auto parameterType = RankedTensorType::get({panels, groups, kPanel}, Float32Type::get(ctx));
@@ -335,6 +465,38 @@ struct QuantizeMatmulWeightsPass
     Kind kind = parsed->kind;
     if (kind == Kind::F32)
       return;
+    // Calibration statistics of each (function, weight), summed over the
+    // matmuls that share it.
+    llvm::DenseMap<std::pair<Operation *, Attribute>, std::vector<double>> grams;
+    if (parsed->calibrated) {
+      for (linalg::GenericOp op : matmuls) {
+        auto gram = op->getAttrOfType<ElementsAttr>(genc::kInputGramAttrName);
+        if (!gram)
+          continue;
+        auto type = cast<RankedTensorType>(constantPanels(op)->getType());
+        int64_t k = type.getDimSize(1);
+        FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(gram);
+        if (gram.getShapedType().getShape() != ArrayRef<int64_t>{k, k} ||
+            !gram.getElementType().isF32() || failed(bytes)) {
+          op.emitError() << "the calibration statistics of a matmul (" << genc::kInputGramAttrName
+                         << ") are not a " << k << "x" << k << " f32 constant";
+          return signalPassFailure();
+        }
+        std::vector<double> &sum =
+            grams[{op->getParentOfType<FunctionOpInterface>(), *constantPanels(op)}];
+        sum.resize(k * k, 0.0);
+        auto *values = reinterpret_cast<const float *>(bytes->data());
+        for (int64_t i = 0; i < k * k; ++i)
+          sum[i] += values[i];
+      }
+      if (!matmuls.empty() && grams.empty()) {
+        getOperation().emitError()
+            << "--weights=" << parsed->str()
+            << " needs calibration statistics on the matmuls (" << genc::kInputGramAttrName
+            << "), and none has them: genc compile finds them with --calibration-ids";
+        return signalPassFailure();
+      }
+    }
     // Converted once per (function, weight), shared by the function's
     // matmuls (a constant is not visible across functions).
     llvm::DenseMap<std::pair<Operation *, Attribute>, SmallVector<Value, 3>> converted;
@@ -364,7 +526,19 @@ struct QuantizeMatmulWeightsPass
           QuantizedWeight q = quantizeInt8(type, *bytes);
           constants = {q.values, q.scales};
         } else {
-          Int4Weight q = quantizeInt4(type, *bytes, parsed->group, parsed->asymmetric);
+          // Weights without statistics (a matmul calibration did not see)
+          // are rounded to nearest.
+          std::optional<ErrorFeedback> feedback;
+          if (auto gram = grams.find({fn, panels}); gram != grams.end()) {
+            feedback = ErrorFeedback::fromGram(gram->second, type.getDimSize(1));
+            if (!feedback) {
+              op.emitError("the calibration statistics of this matmul are not positive "
+                           "definite, even damped; calibrate on more text");
+              return signalPassFailure();
+            }
+          }
+          Int4Weight q = quantizeInt4(type, *bytes, parsed->group, parsed->asymmetric,
+                                      feedback ? &*feedback : nullptr);
           constants = {q.values, q.scales, q.offsets};
         }
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
@@ -378,6 +552,8 @@ struct QuantizeMatmulWeightsPass
       else
         rewriteInt4(op, inputs[0], inputs[1], inputs[2], parsed->group);
     }
+    // Statistics of matmuls left as they were are of no further use.
+    getOperation().walk([](Operation *op) { op->removeAttr(genc::kInputGramAttrName); });
     // The f32 panels are dead now.
     getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](arith::ConstantOp op) {
       if (isOpTriviallyDead(op))

@@ -25,9 +25,12 @@ struct WeightFormat {
   Kind kind = Kind::F32;
   int64_t group = 0;       ///< int4: 32, 64 or 128
   bool asymmetric = false; ///< int4: the range [min, max] of each group, not [-max, max]
+  /// int4: rounding errors compensated on calibration statistics (GPTQ),
+  /// read from the matmuls' kInputGramAttrName, instead of round to nearest.
+  bool calibrated = false;
 
   /// As `genc compile --weights` writes it: f32, int8, bf16,
-  /// int4[:GROUP][:asym].
+  /// int4[:GROUP][:asym][:calibrated].
   std::string str() const;
 };
 

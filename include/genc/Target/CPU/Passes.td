@@ -39,6 +39,15 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       offset, q in [0, 15]; symmetric (scale = max |w| / 7, offset =
       -8 · scale) or, with asym, over [min(w, 0), max(w, 0)]. Marked
       `genc.matmul_weights = "int4_group_GROUP"` (kernel genc_matmul_f32_i4).
+    - `int4[:GROUP][:asym]:calibrated`: the same format, rounded as GPTQ
+      does instead of to nearest: the rows of each column are quantised in
+      order, and each one's rounding error is fed forward into the rows
+      not yet quantised, weighted by the matmul's calibration statistics
+      (`genc.input_gram`, the mean of x·xᵀ over its inputs x, damped by 1%
+      of its mean diagonal), so that the error of A · B on such inputs is
+      least; a group's scale is taken from its weights as they are when
+      it is reached. Matmuls without statistics are rounded to nearest;
+      the pass fails if none has them.
 
     Approximate: docs/results.md states each format's perplexity cost.
   }];

@@ -1,0 +1,36 @@
+//===- MatmulAttributes.h - what a weight matmul carries --------*- C++ -*-===//
+//
+// Discardable attributes of a matmul by constant weights B [K, N]
+// (genc.matmul, genc.gemm, and the linalg.generic genc-convert-to-linalg
+// lowers them to, which keeps them) that tell the CPU target how to store
+// its weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_DIALECT_MATMULATTRIBUTES_H
+#define GENC_DIALECT_MATMULATTRIBUTES_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace mlir::genc {
+
+/// The mean of x·xᵀ over the rows x of A seen on calibration text, a
+/// K × K f32 tensor. Calibrated quantisation (`--weights=int4:calibrated`)
+/// minimises the error of A·B it weighs.
+constexpr llvm::StringLiteral kInputGramAttrName = "genc.input_gram";
+
+/// The 4-bit grid the model's weights come quantised on (ONNX Runtime's
+/// com.microsoft MatMulNBits): {group = G : i64, scales, offsets : f32
+/// [ceil(K / G), N]}, every B[k][n] being q · scales[k / G][n] +
+/// offsets[k / G][n] for a q in [0, 15] (up to f32 rounding). The CPU
+/// target stores such weights as int4 with exactly these q, scales and
+/// offsets.
+constexpr llvm::StringLiteral kWeightGridAttrName = "genc.weight_grid";
+
+/// The attributes above, which a lowering of the matmul keeps.
+constexpr llvm::StringLiteral kWeightMatmulAttrNames[] = {kInputGramAttrName,
+                                                          kWeightGridAttrName};
+
+} // namespace mlir::genc
+
+#endif // GENC_DIALECT_MATMULATTRIBUTES_H

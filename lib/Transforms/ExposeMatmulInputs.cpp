@@ -1,0 +1,98 @@
+//===- ExposeMatmulInputs.cpp - weight matmuls' activations as results ----===//
+//
+// Calibrated quantisation needs, for each matmul by constant weights, the
+// second moments of the activations it reads. The model computes them
+// already; this pass returns them, so that running the compiled model on
+// calibration text yields them. Matmuls are named by their ONNX nodes,
+// which survive every pass from import to the CPU target's quantisation,
+// so the statistics found on this copy can be attached to the model that
+// is compiled for real.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_EXPOSEMATMULINPUTS
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+/// Whether `v` is a 2-D f32 constant with data (a weight).
+static bool isConstantWeight(Value v) {
+  Attribute value;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.getRank() == 2 && type.hasStaticShape() && type.getElementType().isF32() &&
+         matchPattern(v, m_Constant(&value)) && isa<ElementsAttr>(value) &&
+         !cast<ElementsAttr>(value).isSplat();
+}
+
+/// The ONNX node `loc` names, or "" for none.
+static StringRef nodeName(Location loc) {
+  StringRef name;
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
+      name = named.getName().getValue();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
+SmallVector<WeightMatmul> genc::findWeightMatmuls(func::FuncOp fn) {
+  SmallVector<WeightMatmul> found;
+  llvm::DenseMap<Value, std::string> nameOfInput;
+  llvm::StringMap<unsigned> uses;
+  fn.walk([&](Operation *op) {
+    Value input;
+    if (auto matmul = dyn_cast<MatMulOp>(op); matmul && isConstantWeight(matmul.getRhs()))
+      input = matmul.getLhs();
+    else if (auto gemm = dyn_cast<GemmOp>(op);
+             gemm && !gemm.getTransA() && isConstantWeight(gemm.getB()))
+      input = gemm.getA();
+    if (!input || !isa<RankedTensorType>(input.getType()))
+      return;
+    std::string &name = nameOfInput[input];
+    if (name.empty()) {
+      std::string node = nodeName(op->getLoc()).str();
+      unsigned seen = uses[node]++;
+      name = "matmul_input:" + node + (node.empty() || seen ? "#" + std::to_string(seen) : "");
+    }
+    found.push_back({op, input, name});
+  });
+  return found;
+}
+
+namespace {
+
+struct ExposeMatmulInputsPass : genc::impl::ExposeMatmulInputsBase<ExposeMatmulInputsPass> {
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    if (!fn.getBody().hasOneBlock())
+      return;
+    auto ret = dyn_cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+    if (!ret)
+      return;
+    llvm::StringSet<> exposed;
+    OpBuilder b(ret);
+    for (const WeightMatmul &matmul : findWeightMatmuls(fn)) {
+      if (!exposed.insert(matmul.inputName).second)
+        continue;
+      unsigned index = fn.getNumResults();
+      ret->insertOperands(ret.getNumOperands(), matmul.input);
+      if (failed(fn.insertResult(index, matmul.input.getType(),
+                                 b.getDictionaryAttr(b.getNamedAttr(
+                                     "genc.name", b.getStringAttr(matmul.inputName))))))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

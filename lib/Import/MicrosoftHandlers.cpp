@@ -7,6 +7,11 @@
 
 #include "ImporterInternal.h"
 
+#include "genc/Dialect/MatmulAttributes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 
 using namespace mlir;
@@ -213,8 +218,149 @@ LogicalResult skipSimplifiedLayerNorm(NodeImporter &n) {
   return n.setOutputs({*y, Value(), Value(), *sum});
 }
 
+/// The values of constant input `i` (an initializer) of element type T, or
+/// nullopt when it is not a constant of that type.
+template <typename T>
+std::optional<std::vector<T>> constantValues(NodeImporter &n, size_t i) {
+  Attribute attr;
+  if (!n.hasInput(i) || !matchPattern(n.input(i), m_Constant(&attr)))
+    return std::nullopt;
+  auto elements = dyn_cast<ElementsAttr>(attr);
+  if (!elements)
+    return std::nullopt;
+  Type type = elements.getElementType();
+  bool matches = std::is_floating_point_v<T> ? type.isF32()
+                                             : type.isUnsignedInteger(8 * sizeof(T));
+  if (!matches)
+    return std::nullopt;
+  int64_t count = elements.getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
+    if (dense.isSplat())
+      return std::vector<T>(count, dense.getSplatValue<T>());
+    auto raw = dense.getRawData();
+    auto *data = reinterpret_cast<const T *>(raw.data());
+    return std::vector<T>(data, data + count);
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(elements);
+  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (!blob || blob->getData().size() != count * sizeof(T))
+    return std::nullopt;
+  auto *data = reinterpret_cast<const T *>(blob->getData().data());
+  return std::vector<T>(data, data + count);
+}
+
+/// An f32 constant of `shape` holding `values`, as a resource (weights are
+/// large).
+Value f32Resource(NodeImporter &n, ArrayRef<int64_t> shape, ArrayRef<float> values,
+                  StringRef name) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(values);
+  auto type = RankedTensorType::get(shape, Float32Type::get(n.getContext()));
+  return arith::ConstantOp::create(n.getBuilder(), n.getLoc(),
+                                   DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+/// MatMulNBits: Y = A · dequant(B)ᵀ (+ bias), B [N, ceil(K / block_size),
+/// block_size · bits / 8] holding each column's codes along K packed low
+/// bits first, dequantised per block as (q − zero_point) · scale, the zero
+/// point 2^(bits−1) when absent. Imported as a genc.matmul by the
+/// dequantised f32 weights [K, N]; 4-bit weights in blocks of 32, 64 or
+/// 128 also carry their grid (kWeightGridAttrName), on which the CPU
+/// target keeps them.
+LogicalResult matMulNBits(NodeImporter &n) {
+  int64_t k = n.attrInt("K", 0), cols = n.attrInt("N", 0), bits = n.attrInt("bits", 4);
+  int64_t blockSize = n.attrInt("block_size", 0);
+  if (k <= 0 || cols <= 0)
+    return n.emitError() << "the K and N attributes must be positive";
+  if (bits != 2 && bits != 4 && bits != 8)
+    return n.emitError() << "bits=" << bits << " is not supported (2, 4 or 8)";
+  if (blockSize < 16 || (blockSize & (blockSize - 1)))
+    return n.emitError() << "block_size must be a power of two of at least 16, not "
+                         << blockSize;
+  if (n.hasInput(4))
+    return n.emitError() << "g_idx (input 4) is not supported; re-export without act-order";
+  RankedTensorType a = n.inputType(0);
+  if (!a.getElementType().isF32())
+    return n.emitError() << "A must be float32";
+  if (a.getRank() < 1 || (!a.isDynamicDim(a.getRank() - 1) && a.getShape().back() != k))
+    return n.emitError() << "A's last dimension must be K = " << k;
+  int64_t blocks = (k + blockSize - 1) / blockSize, blob = blockSize * bits / 8;
+  auto codes = constantValues<uint8_t>(n, 1);
+  if (!codes || static_cast<int64_t>(codes->size()) != cols * blocks * blob)
+    return n.emitError() << "B must be a uint8 initializer of " << cols << " x " << blocks
+                         << " x " << blob << " bytes (N x blocks x block_size * bits / 8)";
+  auto scales = constantValues<float>(n, 2);
+  if (!scales || static_cast<int64_t>(scales->size()) != cols * blocks)
+    return n.emitError() << "scales must be a float32 initializer of " << cols * blocks
+                         << " values (N x blocks)";
+  // Zero points: none, uint8 codes packed like B (each column's padded to
+  // whole bytes), or float32 values of the scales' shape.
+  int64_t perByte = 8 / bits, zeroBytes = (blocks + perByte - 1) / perByte;
+  std::vector<float> zeros(cols * blocks, float(1 << (bits - 1)));
+  if (n.hasInput(3)) {
+    if (auto packed = constantValues<uint8_t>(n, 3);
+        packed && static_cast<int64_t>(packed->size()) == cols * zeroBytes) {
+      for (int64_t c = 0; c < cols; ++c)
+        for (int64_t b = 0; b < blocks; ++b)
+          zeros[c * blocks + b] =
+              ((*packed)[c * zeroBytes + b / perByte] >> (bits * (b % perByte))) &
+              ((1 << bits) - 1);
+    } else if (auto values = constantValues<float>(n, 3);
+               values && static_cast<int64_t>(values->size()) == cols * blocks) {
+      zeros = *values;
+    } else {
+      return n.emitError() << "zero_points must be a uint8 initializer of " << cols * zeroBytes
+                           << " bytes (N x ceil(blocks * bits / 8)) or a float32 one of "
+                           << cols * blocks << " values";
+    }
+  }
+  std::vector<float> weights(k * cols);
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int64_t b = kk / blockSize, i = kk % blockSize;
+      uint8_t byte = (*codes)[(c * blocks + b) * blob + i / perByte];
+      float q = (byte >> (bits * (i % perByte))) & ((1 << bits) - 1);
+      weights[kk * cols + c] = (q - zeros[c * blocks + b]) * (*scales)[c * blocks + b];
+    }
+  Value w = f32Resource(n, {k, cols}, weights, "matmul_nbits_weight");
+  auto product = n.create<MatMulOp>({n.input(0), w});
+  if (failed(product))
+    return failure();
+  // Grids the int4 kernels read: offsets -zero·scale, [blocks, N].
+  bool integerZeros = llvm::all_of(zeros, [&](float z) {
+    return z == std::floor(z) && z >= 0 && z < (1 << bits);
+  });
+  if (bits == 4 && integerZeros && (blockSize == 32 || blockSize == 64 || blockSize == 128)) {
+    std::vector<float> gridScales(blocks * cols), gridOffsets(blocks * cols);
+    for (int64_t c = 0; c < cols; ++c)
+      for (int64_t b = 0; b < blocks; ++b) {
+        gridScales[b * cols + c] = (*scales)[c * blocks + b];
+        gridOffsets[b * cols + c] = -zeros[c * blocks + b] * (*scales)[c * blocks + b];
+      }
+    auto gridType = RankedTensorType::get({blocks, cols}, Float32Type::get(n.getContext()));
+    auto resource = [&](std::vector<float> &values, StringRef name) {
+      return DenseResourceElementsAttr::get(
+          gridType, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(values)));
+    };
+    OpBuilder &b = n.getBuilder();
+    product->getDefiningOp()->setAttr(
+        kWeightGridAttrName,
+        b.getDictionaryAttr({b.getNamedAttr("group", b.getI64IntegerAttr(blockSize)),
+                             b.getNamedAttr("scales", resource(gridScales, "grid_scales")),
+                             b.getNamedAttr("offsets", resource(gridOffsets, "grid_offsets"))}));
+  }
+  Value y = *product;
+  if (n.hasInput(5)) {
+    auto biased = n.create<AddOp>({y, n.input(5)});
+    if (failed(biased))
+      return failure();
+    y = *biased;
+  }
+  return n.setOutputs({y});
+}
+
 const OpHandler kHandlers[] = {
     {"com.microsoft", "GroupQueryAttention", 1, 1, groupQueryAttention},
+    {"com.microsoft", "MatMulNBits", 1, 3, matMulNBits},
     {"com.microsoft", "MultiHeadAttention", 1, 1, multiHeadAttention},
     {"com.microsoft", "RotaryEmbedding", 1, 4, rotaryEmbedding},
     {"com.microsoft", "SimplifiedLayerNormalization", 1, 2, importSimplifiedLayerNormalization},

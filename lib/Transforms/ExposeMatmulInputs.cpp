@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Support/ModelLocation.h"
 #include "genc/Transforms/Passes.h"
 
 #include "mlir/IR/Matchers.h"
@@ -33,19 +34,6 @@ static bool isConstantWeight(Value v) {
          !cast<ElementsAttr>(value).isSplat();
 }
 
-/// The ONNX node `loc` names, or "" for none.
-static StringRef nodeName(Location loc) {
-  StringRef name;
-  loc->walk([&](Location inner) {
-    if (auto named = dyn_cast<NameLoc>(inner)) {
-      name = named.getName().getValue();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
-
 SmallVector<WeightMatmul> genc::findWeightMatmuls(func::FuncOp fn) {
   SmallVector<WeightMatmul> found;
   llvm::DenseMap<Value, std::string> nameOfInput;
@@ -61,7 +49,7 @@ SmallVector<WeightMatmul> genc::findWeightMatmuls(func::FuncOp fn) {
       return;
     std::string &name = nameOfInput[input];
     if (name.empty()) {
-      std::string node = nodeName(op->getLoc()).str();
+      std::string node = modelLocationOf(op->getLoc()).node;
       unsigned seen = uses[node]++;
       name = "matmul_input:" + node + (node.empty() || seen ? "#" + std::to_string(seen) : "");
     }

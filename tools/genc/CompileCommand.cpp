@@ -8,6 +8,7 @@
 #include "Progress.h"
 
 #include "genc/Import/OnnxImporter.h"
+#include "genc/Support/ModelLocation.h"
 #include "genc/Target/CPU/CPUTarget.h"
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
@@ -518,14 +519,9 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
       ts << getElementTypeOrSelf(v.getType());
       return type;
     };
-    std::string name = "-";
-    op->getLoc()->walk([&](Location loc) {
-      if (auto named = dyn_cast<NameLoc>(loc)) {
-        name = named.getName().str();
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
+    std::string name = mlir::genc::modelLocationOf(op->getLoc()).node;
+    if (name.empty())
+      name = "-";
     auto fn = op->getParentOfType<func::FuncOp>();
     // The name last: ONNX node names may hold spaces.
     os << "matmul " << (fn ? fn.getSymName() : StringRef("-")) << " "

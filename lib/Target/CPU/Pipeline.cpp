@@ -65,11 +65,10 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   pm.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalg));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addPass(createPackMatmulWeights());
-  if (options.weights.kind != WeightFormat::Kind::F32) {
-    QuantizeMatmulWeightsOptions quantize;
-    quantize.format = options.weights.str();
-    pm.addPass(createQuantizeMatmulWeights(quantize));
-  }
+  // Also with f32: weights the model has quantised keep their grid.
+  QuantizeMatmulWeightsOptions quantize;
+  quantize.format = options.weights.str();
+  pm.addPass(createQuantizeMatmulWeights(quantize));
   pm.addPass(createExternalizeWeights());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

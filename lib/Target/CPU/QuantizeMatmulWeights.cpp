@@ -207,53 +207,78 @@ private:
   }
 };
 
-/// Quantises one panel, `work` [K, 32] (consumed), into `values` [K, 16]
-/// and `scales`/`offsets` [ceil(K / group), 32]: each group's range from
-/// the weights as they are when it is reached, each row rounded to
-/// nearest, its errors fed forward when `feedback` is given.
-void quantizeInt4Panel(double *work, int64_t k, int64_t group, bool asymmetric,
-                       const ErrorFeedback *feedback, uint8_t *values, float *scales,
-                       float *offsets) {
-  float scale[kPanel], zero[kPanel];
+/// How quantizeInt4 rounds a weight.
+struct Int4Rounding {
+  int64_t group = 32;
+  bool asymmetric = false;
+  /// GPTQ's error feedback; null: each weight rounded on its own.
+  const ErrorFeedback *feedback = nullptr;
+  /// The grid the weights come quantised on, [ceil(K / group), columns]
+  /// scales and offsets (kWeightGridAttrName): used as it is, each weight
+  /// taking its nearest point, instead of a grid fitted to each group.
+  const float *gridScales = nullptr, *gridOffsets = nullptr;
+  int64_t gridColumns = 0;
+};
+
+/// Quantises panel `panel`, `work` [K, 32] (consumed), into `values`
+/// [K, 16] and `scales`/`offsets` [ceil(K / group), 32]: each group's
+/// range from the weights as they are when it is reached (or the given
+/// grid), each row rounded to nearest, its errors fed forward when asked.
+void quantizeInt4Panel(double *work, int64_t k, int64_t panel, const Int4Rounding &how,
+                       uint8_t *values, float *scales, float *offsets) {
+  int64_t group = how.group;
+  float scale[kPanel], zero[kPanel], offset[kPanel];
   for (int64_t kk = 0; kk < k; ++kk) {
     const double *row = &work[kk * kPanel];
     if (kk % group == 0) {
-      int64_t last = std::min(k, kk + group);
+      int64_t last = std::min(k, kk + group), g = kk / group;
       for (int64_t j = 0; j < kPanel; ++j) {
-        float lo = 0, hi = 0, largest = 0;
-        for (int64_t r = kk; r < last; ++r) {
-          float w = static_cast<float>(work[r * kPanel + j]);
-          lo = std::min(lo, w);
-          hi = std::max(hi, w);
-          largest = std::max(largest, std::fabs(w));
+        if (how.gridScales) {
+          int64_t column = panel * kPanel + j;
+          bool real = column < how.gridColumns;
+          scale[j] = real ? how.gridScales[g * how.gridColumns + column] : 0.0f;
+          offset[j] = real ? how.gridOffsets[g * how.gridColumns + column] : 0.0f;
+          zero[j] = 0; // q = round((w - offset) / scale) below
+        } else {
+          float lo = 0, hi = 0, largest = 0;
+          for (int64_t r = kk; r < last; ++r) {
+            float w = static_cast<float>(work[r * kPanel + j]);
+            lo = std::min(lo, w);
+            hi = std::max(hi, w);
+            largest = std::max(largest, std::fabs(w));
+          }
+          // In double: hi - lo may overflow f32 where both are finite.
+          scale[j] = static_cast<float>(how.asymmetric ? (double(hi) - double(lo)) / 15.0
+                                                       : double(largest) / 7.0);
+          zero[j] = how.asymmetric ? (scale[j] == 0 ? 0
+                                                    : std::clamp(std::round(-lo / scale[j]),
+                                                                 0.0f, 15.0f))
+                                   : 8.0f;
+          offset[j] = -zero[j] * scale[j];
         }
-        // In double: hi - lo may overflow f32 where both are finite.
-        scale[j] = static_cast<float>(asymmetric ? (double(hi) - double(lo)) / 15.0
-                                                 : double(largest) / 7.0);
-        zero[j] = asymmetric
-                      ? (scale[j] == 0 ? 0 : std::clamp(std::round(-lo / scale[j]), 0.0f, 15.0f))
-                      : 8.0f;
-        scales[(kk / group) * kPanel + j] = scale[j];
-        offsets[(kk / group) * kPanel + j] = -zero[j] * scale[j];
+        scales[g * kPanel + j] = scale[j];
+        offsets[g * kPanel + j] = offset[j];
       }
     }
     double error[kPanel];
     for (int64_t j = 0; j < kPanel; ++j) {
       float w = static_cast<float>(row[j]);
-      float q = scale[j] == 0 ? zero[j] : std::clamp(std::round(w / scale[j]) + zero[j], 0.0f, 15.0f);
+      float q = scale[j] == 0 ? zero[j]
+                : how.gridScales
+                    ? std::clamp(std::round((w - offset[j]) / scale[j]), 0.0f, 15.0f)
+                    : std::clamp(std::round(w / scale[j]) + zero[j], 0.0f, 15.0f);
       values[kk * (kPanel / 2) + j % (kPanel / 2)] |= static_cast<uint8_t>(q)
                                                       << (j < kPanel / 2 ? 0 : 4);
-      error[j] = row[j] - double(q * scale[j] + -zero[j] * scale[j]); // as the kernel dequantises
+      error[j] = row[j] - double(q * scale[j] + offset[j]); // as the kernel dequantises
     }
-    if (feedback)
-      feedback->propagate(kk, error, work);
+    if (how.feedback)
+      how.feedback->propagate(kk, error, work);
   }
 }
 
-Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, int64_t group,
-                        bool asymmetric, const ErrorFeedback *feedback) {
+Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, const Int4Rounding &how) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
-  int64_t groups = llvm::divideCeil(k, group);
+  int64_t groups = llvm::divideCeil(k, how.group);
   auto *in = reinterpret_cast<const float *>(bytes.data());
   AsmResourceBlob valueBlob =
       HeapAsmResourceBlob::allocate(static_cast<size_t>(panels * k * kPanel / 2), 64);
@@ -267,7 +292,7 @@ Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, int64_t gro
   std::vector<double> work(k * kPanel);
   for (int64_t p = 0; p < panels; ++p) {
     std::copy(in + p * k * kPanel, in + (p + 1) * k * kPanel, work.begin());
-    quantizeInt4Panel(work.data(), k, group, asymmetric, feedback, values + p * k * kPanel / 2,
+    quantizeInt4Panel(work.data(), k, p, how, values + p * k * kPanel / 2,
                       scales + p * groups * kPanel, offsets + p * groups * kPanel);
   }
   MLIRContext *ctx = type.getContext();
@@ -443,6 +468,44 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
           });
 }
 
+/// The rounding on the grid `grid` (kWeightGridAttrName) of the weights
+/// [P, K, 32] of `op`, or an error at `op` saying what is wrong with it.
+FailureOr<Int4Rounding> gridRounding(linalg::GenericOp op, DictionaryAttr grid,
+                                     RankedTensorType panels) {
+  auto group = grid.getAs<IntegerAttr>("group");
+  auto scales = grid.getAs<ElementsAttr>("scales");
+  auto offsets = grid.getAs<ElementsAttr>("offsets");
+  int64_t k = panels.getDimSize(1), columns = panels.getDimSize(0) * kPanel;
+  Int4Rounding rounding;
+  if (group)
+    rounding.group = group.getInt();
+  bool valid = group && scales && offsets &&
+               (rounding.group == 32 || rounding.group == 64 || rounding.group == 128) &&
+               scales.getShapedType() == offsets.getShapedType() &&
+               scales.getElementType().isF32() && scales.getShapedType().getRank() == 2 &&
+               scales.getShapedType().getDimSize(0) == llvm::divideCeil(k, rounding.group) &&
+               scales.getShapedType().getDimSize(1) <= columns &&
+               scales.getShapedType().getDimSize(1) > columns - kPanel;
+  FailureOr<ArrayRef<char>> scaleBytes = failure(), offsetBytes = failure();
+  if (valid) {
+    scaleBytes = genc::getConstantBytes(scales);
+    offsetBytes = genc::getConstantBytes(offsets);
+  }
+  if (!valid || failed(scaleBytes) || failed(offsetBytes) ||
+      scaleBytes->size() != offsetBytes->size() ||
+      static_cast<int64_t>(scaleBytes->size()) != scales.getNumElements() * 4) {
+    op.emitError() << "the weights' 4-bit grid (" << genc::kWeightGridAttrName
+                   << ") is not {group = 32, 64 or 128, scales and offsets: f32 [ceil(K / "
+                      "group), N]} for K = "
+                   << k;
+    return failure();
+  }
+  rounding.gridScales = reinterpret_cast<const float *>(scaleBytes->data());
+  rounding.gridOffsets = reinterpret_cast<const float *>(offsetBytes->data());
+  rounding.gridColumns = scales.getShapedType().getDimSize(1);
+  return rounding;
+}
+
 struct QuantizeMatmulWeightsPass
     : genc::impl::QuantizeMatmulWeightsBase<QuantizeMatmulWeightsPass> {
   using QuantizeMatmulWeightsBase::QuantizeMatmulWeightsBase;
@@ -462,8 +525,11 @@ struct QuantizeMatmulWeightsPass
       return signalPassFailure();
     }
     using Kind = genc::WeightFormat::Kind;
-    Kind kind = parsed->kind;
-    if (kind == Kind::F32)
+    // Weights quantised in the model keep their grid whatever the format.
+    auto gridOf = [](linalg::GenericOp op) {
+      return op->getAttrOfType<DictionaryAttr>(genc::kWeightGridAttrName);
+    };
+    if (parsed->kind == Kind::F32 && llvm::none_of(matmuls, gridOf))
       return;
     // Calibration statistics of each (function, weight), summed over the
     // matmuls that share it.
@@ -503,6 +569,20 @@ struct QuantizeMatmulWeightsPass
     for (linalg::GenericOp op : matmuls) {
       ElementsAttr panels = *constantPanels(op);
       auto fn = op->getParentOfType<FunctionOpInterface>();
+      auto type = cast<RankedTensorType>(panels.getType());
+      DictionaryAttr grid = gridOf(op);
+      Kind kind = grid ? Kind::Int4Grouped : parsed->kind;
+      if (kind == Kind::F32)
+        continue;
+      Int4Rounding rounding;
+      rounding.group = parsed->group;
+      rounding.asymmetric = parsed->asymmetric;
+      if (grid) {
+        FailureOr<Int4Rounding> given = gridRounding(op, grid, type);
+        if (failed(given))
+          return signalPassFailure();
+        rounding = *given;
+      }
       SmallVector<Value, 3> &inputs = converted[{fn, panels}];
       if (inputs.empty()) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(panels);
@@ -510,7 +590,6 @@ struct QuantizeMatmulWeightsPass
           op.emitError("a matmul weight has no data to convert");
           return signalPassFailure();
         }
-        auto type = cast<RankedTensorType>(panels.getType());
         // A scale cannot cover them: refuse rather than produce NaN or 0.
         ArrayRef<float> weights(reinterpret_cast<const float *>(bytes->data()),
                                 bytes->size() / sizeof(float));
@@ -529,16 +608,16 @@ struct QuantizeMatmulWeightsPass
           // Weights without statistics (a matmul calibration did not see)
           // are rounded to nearest.
           std::optional<ErrorFeedback> feedback;
-          if (auto gram = grams.find({fn, panels}); gram != grams.end()) {
+          if (auto gram = grams.find({fn, panels}); gram != grams.end() && !grid) {
             feedback = ErrorFeedback::fromGram(gram->second, type.getDimSize(1));
             if (!feedback) {
               op.emitError("the calibration statistics of this matmul are not positive "
                            "definite, even damped; calibrate on more text");
               return signalPassFailure();
             }
+            rounding.feedback = &*feedback;
           }
-          Int4Weight q = quantizeInt4(type, *bytes, parsed->group, parsed->asymmetric,
-                                      feedback ? &*feedback : nullptr);
+          Int4Weight q = quantizeInt4(type, *bytes, rounding);
           constants = {q.values, q.scales, q.offsets};
         }
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
@@ -550,10 +629,13 @@ struct QuantizeMatmulWeightsPass
       else if (kind == Kind::Int8PerChannel)
         rewriteInt8(op, inputs[0], inputs[1]);
       else
-        rewriteInt4(op, inputs[0], inputs[1], inputs[2], parsed->group);
+        rewriteInt4(op, inputs[0], inputs[1], inputs[2], rounding.group);
     }
-    // Statistics of matmuls left as they were are of no further use.
-    getOperation().walk([](Operation *op) { op->removeAttr(genc::kInputGramAttrName); });
+    // What the weights' attributes said is in their format now.
+    getOperation().walk([](Operation *op) {
+      for (StringRef name : genc::kWeightMatmulAttrNames)
+        op->removeAttr(name);
+    });
     // The f32 panels are dead now.
     getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](arith::ConstantOp op) {
       if (isOpTriviallyDead(op))

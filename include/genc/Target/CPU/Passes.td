@@ -49,7 +49,13 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       it is reached. Matmuls without statistics are rounded to nearest;
       the pass fails if none has them.
 
-    Approximate: docs/results.md states each format's perplexity cost.
+    Weights the model brings quantised (`genc.weight_grid`, from ONNX
+    Runtime's MatMulNBits) become int4 on that grid whatever the format,
+    `f32` included: each weight takes its nearest grid point, which is the
+    model's own code.
+
+    Approximate otherwise: docs/results.md states each format's perplexity
+    cost.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",

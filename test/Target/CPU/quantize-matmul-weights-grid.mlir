@@ -1,0 +1,52 @@
+// RUN: genc-opt --genc-quantize-matmul-weights=format=f32 %s | FileCheck %s
+// RUN: genc-opt --genc-quantize-matmul-weights=format=int8 %s | FileCheck %s --check-prefix=INT8
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// Weights the model brings quantised (genc.weight_grid, from ONNX
+// Runtime's MatMulNBits) become int4 on their own grid whatever the
+// format, each weight its code: column 0 {0.5, -0.25} on scale 0.25 and
+// offset -2 is q = 10, 7; column 1 {0.3, 0.1} on scale 0.1 and offset
+// -0.4 is q = 7, 5; the padding columns have scale 0 and q = 0. The other
+// matmul follows the format: f32 (left alone) or int8.
+// CHECK-LABEL: func.func @grid
+// CHECK-NOT: genc.weight_grid
+// CHECK: genc.matmul = "panels_32", genc.matmul_weights = "int4_group_32"
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg0, %{{.+}} : tensor<?x2xf32>, tensor<1x2x32xf32>)
+// CHECK-NOT: genc.matmul_weights
+// CHECK: int4_weight: "0x400000000A07000000000000000000000000000007050000000000000000000000000000"
+// CHECK: int4_scales: "0x400000000000803ECDCCCC3D00000000
+// CHECK: int4_offsets: "0x40000000000000C0CDCCCCBE00000000
+// INT8-LABEL: func.func @grid
+// INT8: genc.matmul_weights = "int4_group_32"
+// INT8: genc.matmul_weights = "int8_per_channel"
+func.func @grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %w = arith.constant dense<[[[0.5, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [-0.25, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
+  %v = arith.constant dense<[[[1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [3.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
+      attrs = {genc.matmul = "panels_32",
+               genc.weight_grid = {group = 32 : i64, scales = dense<[[0.25, 0.1]]> : tensor<1x2xf32>,
+                                   offsets = dense<[[-2.0, -0.4]]> : tensor<1x2xf32>}} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  %u = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %v : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
+      attrs = {genc.matmul = "panels_32"} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %r, %u : tensor<?x2xf32>, tensor<?x2xf32>
+}

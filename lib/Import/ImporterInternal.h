@@ -10,6 +10,7 @@
 #include "mlir/IR/Verifier.h"
 #include "onnx/onnx_pb.h"
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,15 @@ struct LoadedModel {
   onnx::ModelProto proto;
   std::string path;      // as given by the user, for diagnostics
   std::string directory; // external data is resolved relative to this
+
+  /// `tensor`'s raw_data (a tensor of `proto`), moved out into a buffer of
+  /// its own: the constants made of it keep it alive, and it is freed with
+  /// the last of them, not with the whole model. Taken once; later calls
+  /// return the same buffer while it lives.
+  std::shared_ptr<std::string> takeRawData(const onnx::TensorProto &tensor);
+
+private:
+  std::map<const onnx::TensorProto *, std::weak_ptr<std::string>> takenRawData;
 };
 
 /// Parses `path` (.onnx or .onnxtext). Errors are emitted at `loc`.

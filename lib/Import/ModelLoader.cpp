@@ -105,6 +105,20 @@ FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, L
   return model;
 }
 
+std::shared_ptr<std::string> LoadedModel::takeRawData(const onnx::TensorProto &tensor) {
+  std::weak_ptr<std::string> &taken = takenRawData[&tensor];
+  if (std::shared_ptr<std::string> live = taken.lock())
+    return live;
+  if (tensor.raw_data().empty())
+    return nullptr; // taken before, and freed
+  // The proto is this model's own: moving the bytes out changes nothing
+  // anyone reads again.
+  auto raw = std::make_shared<std::string>(
+      std::move(*const_cast<onnx::TensorProto &>(tensor).mutable_raw_data()));
+  taken = raw;
+  return raw;
+}
+
 Type onnx_import::convertElementType(int32_t onnxType, MLIRContext *ctx) {
   Builder b(ctx);
   switch (onnxType) {
@@ -286,9 +300,14 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
     if (failed(external))
       return failure();
     bytes = *external;
-  } else if (tensor.has_raw_data()) {
+  } else if (tensor.has_raw_data() && tensor.raw_data().size() <= kMaxInlineBytes) {
     const std::string &raw = tensor.raw_data();
     bytes = {ArrayRef<char>(raw.data(), raw.size()), model};
+  } else if (tensor.has_raw_data()) {
+    std::shared_ptr<std::string> raw = model->takeRawData(tensor);
+    if (!raw)
+      return emitError(loc) << what << ": internal error: the tensor's data was released";
+    bytes = {ArrayRef<char>(raw->data(), raw->size()), raw};
   } else {
     std::shared_ptr<std::vector<char>> packed;
     // Floating-point values become integers or half-precision bit patterns

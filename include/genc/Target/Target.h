@@ -40,7 +40,9 @@ public:
   virtual void buildPipeline(OpPassManager &pm) const = 0;
 
   /// Writes the weights file the lowered module reads from, telling
-  /// `onProgress` the bytes written so far and the total as it goes.
+  /// `onProgress` the bytes written so far and the total as it goes. Each
+  /// weight's data is freed once written: the module's code needs only
+  /// the file, and the weights cannot be written twice.
   virtual LogicalResult
   writeWeights(ModuleOp lowered, StringRef path, std::string &error,
                llvm::function_ref<void(uint64_t written, uint64_t total)> onProgress) const = 0;

@@ -213,6 +213,8 @@ LogicalResult genc::CPUTarget::writeWeights(
       os << '\0';
     os.write(bytes.data(), bytes.size());
     written += bytes.size();
+    // Written: the code reads it from the file, nothing from the module.
+    genc::releaseConstantData(value);
     if (onProgress)
       onProgress(std::min(written, total), total);
   }

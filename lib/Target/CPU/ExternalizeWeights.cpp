@@ -14,16 +14,6 @@ namespace mlir::genc {
 
 using namespace mlir;
 
-FailureOr<ArrayRef<char>> genc::getConstantBytes(ElementsAttr value) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return failure();
-    return blob->getData();
-  }
-  return cast<DenseElementsAttr>(value).getRawData();
-}
-
 namespace {
 
 /// Bytes a constant occupies in the weights file (i1 as one byte each).

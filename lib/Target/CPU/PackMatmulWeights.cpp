@@ -6,8 +6,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/Iterators.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
@@ -70,25 +68,30 @@ DenseResourceElementsAttr pack(const ConstantB &b, ArrayRef<char> bytes) {
 
 struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
   void runOnOperation() override {
-    // Packed once per (function, weight, orientation), shared by the
-    // function's matmuls (a constant is not visible across functions).
-    llvm::DenseMap<std::tuple<Operation *, Attribute, unsigned>, Value> packed;
-    WalkResult walk = getOperation().walk([&](linalg::GenericOp op) -> WalkResult {
+    SmallVector<std::pair<linalg::GenericOp, ConstantB>> matmuls;
+    getOperation().walk([&](linalg::GenericOp op) {
       auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
       if (!layout || layout.getValue() != "row_major" || op.getNumDpsInputs() != 2)
-        return WalkResult::advance();
-      OpOperand *bOperand = op.getDpsInputOperand(1);
-      std::optional<ConstantB> b = matchConstantB(bOperand->get());
-      if (!b)
-        return WalkResult::advance();
+        return;
+      if (std::optional<ConstantB> b = matchConstantB(op.getDpsInputOperand(1)->get()))
+        matmuls.emplace_back(op, *b);
+    });
+    // Packed once per (function, weight, orientation), shared by the
+    // function's matmuls (a constant is not visible across functions); the
+    // weight's own form is freed as soon as nothing reads it.
+    genc::WeightConstants weights(getOperation());
+    llvm::DenseMap<std::tuple<Operation *, Attribute, unsigned>, Value> packed;
+    for (auto &[op, b] : matmuls) {
       auto fn = op->getParentOfType<FunctionOpInterface>();
-      Value &panels = packed[{fn, b->source, b->transposed ? 1u : 0u}];
+      Value &panels = packed[{fn, b.source, b.transposed ? 1u : 0u}];
       if (!panels) {
-        FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(b->source);
-        if (failed(bytes))
-          return op.emitError("a matmul weight has no data to pack");
+        FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(b.source);
+        if (failed(bytes)) {
+          op.emitError("a matmul weight has no data to pack");
+          return signalPassFailure();
+        }
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
-        panels = arith::ConstantOp::create(builder, op.getLoc(), pack(*b, *bytes));
+        panels = arith::ConstantOp::create(builder, op.getLoc(), pack(b, *bytes));
       }
       // B's map (..., k, n) becomes (n floordiv 32, k, n mod 32).
       SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -97,20 +100,13 @@ struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeigh
       AffineExpr n = bMap.getResult(bMap.getNumResults() - 1);
       maps[1] = AffineMap::get(bMap.getNumDims(), 0, {n.floorDiv(kPanel), k, n % kPanel},
                                op.getContext());
+      OpOperand *bOperand = op.getDpsInputOperand(1);
+      Value old = bOperand->get();
       bOperand->set(panels);
       op.setIndexingMapsAttr(Builder(op.getContext()).getAffineMapArrayAttr(maps));
       op->setAttr(genc::kMatmulAttrName, StringAttr::get(op.getContext(), "panels_32"));
-      return WalkResult::advance();
-    });
-    if (walk.wasInterrupted())
-      signalPassFailure();
-    // Transposes and constants that only fed packed matmuls are dead now
-    // (users first, so a transpose goes before its constant).
-    getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](Operation *op) {
-      if (isa<linalg::TransposeOp, arith::ConstantOp, tensor::EmptyOp>(op) &&
-          isOpTriviallyDead(op))
-        op->erase();
-    });
+      weights.eraseIfDead(old);
+    }
   }
 };
 

@@ -566,8 +566,11 @@ struct QuantizeMatmulWeightsPass
     // Converted once per (function, weight), shared by the function's
     // matmuls (a constant is not visible across functions).
     llvm::DenseMap<std::pair<Operation *, Attribute>, SmallVector<Value, 3>> converted;
+    // The f32 panels are freed as soon as nothing reads them.
+    genc::WeightConstants weights(getOperation());
     for (linalg::GenericOp op : matmuls) {
       ElementsAttr panels = *constantPanels(op);
+      Value f32Panels = op.getDpsInputs()[1];
       auto fn = op->getParentOfType<FunctionOpInterface>();
       auto type = cast<RankedTensorType>(panels.getType());
       DictionaryAttr grid = gridOf(op);
@@ -630,12 +633,18 @@ struct QuantizeMatmulWeightsPass
         rewriteInt8(op, inputs[0], inputs[1]);
       else
         rewriteInt4(op, inputs[0], inputs[1], inputs[2], rounding.group);
+      weights.eraseIfDead(f32Panels);
     }
-    // What the weights' attributes said is in their format now.
-    getOperation().walk([](Operation *op) {
+    // What the weights' attributes said is in their format now; their
+    // data (statistics, grids) goes with them.
+    SetVector<Attribute> said;
+    getOperation().walk([&](Operation *op) {
       for (StringRef name : genc::kWeightMatmulAttrNames)
-        op->removeAttr(name);
+        if (Attribute value = op->removeAttr(name))
+          said.insert(value);
     });
+    for (Attribute value : said)
+      value.walk([](ElementsAttr data) { genc::releaseConstantData(data); });
     // The f32 panels are dead now.
     getOperation().walk<WalkOrder::PostOrder, ReverseIterator>([](arith::ConstantOp op) {
       if (isOpTriviallyDead(op))

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace mlir::genc {
 
@@ -42,8 +43,31 @@ constexpr StringLiteral kCompiledModelName = "genc_model";
 BlockArgument getOrAddContextArgument(func::FuncOp fn);
 
 /// The bytes of a non-splat constant as they lie in memory (dense or
-/// dense_resource); failure when a resource has no data.
+/// dense_resource); failure when a resource has no data (or had, and it
+/// was released).
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
+
+/// Frees the bytes of `value` if it is a resource (a weight): the context
+/// keeps a resource's data as long as it lives, long after the last op
+/// that held it is gone. Dense attributes (small, uniqued) stay.
+void releaseConstantData(ElementsAttr value);
+
+/// The weights of a module that passes replace (by packed or quantised
+/// forms): erasing a weight's last constant frees its data, so that the
+/// old and the new forms of all weights are never in memory at once.
+class WeightConstants {
+public:
+  /// Counts the constant ops that hold each resource of `module`.
+  explicit WeightConstants(ModuleOp module);
+
+  /// Erases `value`'s defining op if nothing uses it, and the transposes
+  /// and constants that fed only it; the data of a constant whose
+  /// resource no other op holds is freed.
+  void eraseIfDead(Value value);
+
+private:
+  llvm::DenseMap<Attribute, unsigned> holders;
+};
 
 #define GEN_PASS_DECL
 #include "genc/Target/CPU/Passes.h.inc"

@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export GENC_BUILD_DIR=${GENC_BUILD_DIR:-$root/build-asan}
 nice -n 10 bash "$root/scripts/build.sh" --sanitize genc genc-opt genc_run_model_example \
-  genc-runtime-tests genc-session-check genc-tokenize genc-lifetime-check genc-concurrent-check
+  genc-runtime-tests genc-session-check genc-tokenize genc-lifetime-check genc-concurrent-check genc-session-replay
 # Leaks count; a finding stops the program with a stack (lit shows it).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

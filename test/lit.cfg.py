@@ -38,6 +38,8 @@ config.substitutions.append(("%genc_runtime_tests",
                              os.path.join(config.genc_obj_root, "test", "genc-runtime-tests")))
 config.substitutions.append(("%genc_session_check",
                              os.path.join(config.genc_obj_root, "test", "genc-session-check")))
+config.substitutions.append(("%genc_session_replay",
+                             os.path.join(config.genc_obj_root, "test", "genc-session-replay")))
 config.substitutions.append(("%genc_lifetime_check",
                              os.path.join(config.genc_obj_root, "test", "genc-lifetime-check")))
 config.substitutions.append(("%genc_concurrent_check",

@@ -3,7 +3,7 @@
 # prints what each did: executions, exec/s, corpus size, libFuzzer's
 # coverage (cov: edges, ft: features) and the crash it stopped at, if any.
 # Usage: bench/fuzz.sh [-t SECONDS] [-n RUNS] [-B] [TARGET...]
-#   TARGET: onnx onnxtext pb npy signature (default: all), each run for at
+#   TARGET: onnx onnxtext pb npy signature session (default: all), each run for at
 #   most SECONDS (default 300) and RUNS inputs (default: no limit); -B
 #   runs what is built without building.
 # Build dir: $GENC_BUILD_DIR or build-fuzz/. The corpora grow in
@@ -25,11 +25,18 @@ while getopts t:n:B opt; do
   esac
 done
 shift $((OPTIND - 1))
-targets=${*:-onnx onnxtext pb npy signature}
+targets=${*:-onnx onnxtext pb npy signature session}
 
-[ $rebuild = 0 ] || nice -n 10 bash "$root/scripts/build.sh" --fuzz -j2 $(printf 'genc-fuzz-%s ' $targets)
+[ $rebuild = 0 ] || nice -n 10 bash "$root/scripts/build.sh" --fuzz -j2 $(printf 'genc-fuzz-%s ' $targets) genc
 [ -d "$build/corpus" ] || bash "$root/test/fuzz/make-corpus.sh" "$build/corpus/seeds"
-mkdir -p "$build/crashes"
+mkdir -p "$build/crashes" "$build/corpus/seeds/session"
+# The session target drives the trained fixture's target, compiled for
+# sessions by this build's genc (so its kernels are sanitized too).
+if [[ " $targets " == *" session "* ]]; then
+  export GENC_FUZZ_SESSION_MODEL=$build/session-model.so
+  "$build/tools/genc/genc" compile "$root/models/fixtures/target-with-past.onnx" \
+    --kv-cache=session -o "$GENC_FUZZ_SESSION_MODEL" --quiet
+fi
 
 summary=()
 for t in $targets; do

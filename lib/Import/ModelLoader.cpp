@@ -106,16 +106,14 @@ FailureOr<std::shared_ptr<LoadedModel>> onnx_import::loadModel(StringRef path, L
 }
 
 std::shared_ptr<std::string> LoadedModel::takeRawData(const onnx::TensorProto &tensor) {
-  std::weak_ptr<std::string> &taken = takenRawData[&tensor];
-  if (std::shared_ptr<std::string> live = taken.lock())
-    return live;
-  if (tensor.raw_data().empty())
-    return nullptr; // taken before, and freed
+  auto [it, first] = takenRawData.try_emplace(&tensor);
+  if (!first)
+    return it->second.lock(); // null once its constants are gone
   // The proto is this model's own: moving the bytes out changes nothing
   // anyone reads again.
   auto raw = std::make_shared<std::string>(
       std::move(*const_cast<onnx::TensorProto &>(tensor).mutable_raw_data()));
-  taken = raw;
+  it->second = raw;
   return raw;
 }
 
@@ -300,7 +298,7 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
     if (failed(external))
       return failure();
     bytes = *external;
-  } else if (tensor.has_raw_data() && tensor.raw_data().size() <= kMaxInlineBytes) {
+  } else if (tensor.has_raw_data() && expectedBytes <= kMaxInlineBytes) {
     const std::string &raw = tensor.raw_data();
     bytes = {ArrayRef<char>(raw.data(), raw.size()), model};
   } else if (tensor.has_raw_data()) {

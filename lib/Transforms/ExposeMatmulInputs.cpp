@@ -25,8 +25,11 @@ namespace mlir::genc {
 using namespace mlir;
 using namespace mlir::genc;
 
-/// Whether `v` is a 2-D f32 constant with data (a weight).
+/// Whether `v` is a 2-D f32 constant with data (a weight), possibly
+/// transposed (the CPU target packs both alike).
 static bool isConstantWeight(Value v) {
+  if (auto transpose = v.getDefiningOp<TransposeOp>())
+    v = transpose.getInput();
   Attribute value;
   auto type = dyn_cast<RankedTensorType>(v.getType());
   return type && type.getRank() == 2 && type.hasStaticShape() && type.getElementType().isF32() &&
@@ -36,9 +39,13 @@ static bool isConstantWeight(Value v) {
 
 SmallVector<WeightMatmul> genc::findWeightMatmuls(func::FuncOp fn) {
   SmallVector<WeightMatmul> found;
+  if (fn.getBody().empty())
+    return found;
   llvm::DenseMap<Value, std::string> nameOfInput;
-  llvm::StringMap<unsigned> uses;
-  fn.walk([&](Operation *op) {
+  llvm::StringSet<> names;
+  // The function's own block only: a value inside a region (an If's
+  // branch) cannot be returned, and its matmuls stay rounded to nearest.
+  for (Operation &op : fn.getBody().front()) {
     Value input;
     if (auto matmul = dyn_cast<MatMulOp>(op); matmul && isConstantWeight(matmul.getRhs()))
       input = matmul.getLhs();
@@ -46,15 +53,17 @@ SmallVector<WeightMatmul> genc::findWeightMatmuls(func::FuncOp fn) {
              gemm && !gemm.getTransA() && isConstantWeight(gemm.getB()))
       input = gemm.getA();
     if (!input || !isa<RankedTensorType>(input.getType()))
-      return;
+      continue;
     std::string &name = nameOfInput[input];
     if (name.empty()) {
-      std::string node = modelLocationOf(op->getLoc()).node;
-      unsigned seen = uses[node]++;
-      name = "matmul_input:" + node + (node.empty() || seen ? "#" + std::to_string(seen) : "");
+      // Unique, whatever the node names hold: "#" until no other input
+      // has the name.
+      name = "matmul_input:" + modelLocationOf(op.getLoc()).node;
+      while (!names.insert(name).second)
+        name += "#";
     }
-    found.push_back({op, input, name});
-  });
+    found.push_back({&op, input, name});
+  }
   return found;
 }
 

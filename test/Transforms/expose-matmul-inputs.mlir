@@ -9,7 +9,7 @@
 // CHECK-SAME: -> (tensor<?x4xf32> {genc.name = "out"},
 // CHECK-SAME: tensor<?x4xf32> {genc.name = "matmul_input:/q_proj/MatMul"},
 // CHECK-SAME: tensor<?x4xf32> {genc.name = "matmul_input:/o_proj/Gemm"},
-// CHECK-SAME: tensor<?x4xf32> {genc.name = "matmul_input:#0"})
+// CHECK-SAME: tensor<?x4xf32> {genc.name = "matmul_input:"})
 // CHECK: %[[A:.+]] = genc.matmul %{{.+}}, %{{.+}} : (tensor<?x?xf32>, tensor<?x4xf32>)
 // CHECK: %[[O:.+]] = genc.gemm %[[A]]
 // CHECK: %[[U:.+]] = genc.matmul %[[O]]

@@ -73,10 +73,11 @@ struct State {
     return state;
   }
   bool operator==(const State &o) const {
+    // Bitwise: a NaN logit is still the same logit.
     return rows == o.rows && lengths == o.lengths && logitRows == o.logitRows &&
-           positions == o.positions && vocab == o.vocab &&
-           std::memcmp(logits.data(), o.logits.data(), logits.size() * sizeof(float)) == 0 &&
-           logits.size() == o.logits.size();
+           positions == o.positions && vocab == o.vocab && logits.size() == o.logits.size() &&
+           (logits.empty() ||
+            std::memcmp(logits.data(), o.logits.data(), logits.size() * sizeof(float)) == 0);
   }
 };
 
@@ -109,6 +110,10 @@ inline void runSessionSequence(genc_model *model, const uint8_t *data, size_t si
     genc_status status = GENC_OK;
     State expected = before;
     bool checkAccepted = true;
+    // Logits an accepted call leaves: -1 as they were, 0 none, else
+    // positions per row.
+    int64_t expectedPositions = -1;
+    bool isStart = false;
     switch (in.byte() % 9) {
     case 0: { // start
       name = "genc_session_start";
@@ -128,6 +133,8 @@ inline void runSessionSequence(genc_model *model, const uint8_t *data, size_t si
                                   nulls ? nullptr : lengths.data(), rows);
       expected.rows = rows;
       expected.lengths = lengths;
+      expectedPositions = 1;
+      isStart = true;
       break;
     }
     case 1: { // append
@@ -139,6 +146,7 @@ inline void runSessionSequence(genc_model *model, const uint8_t *data, size_t si
       status = genc_session_append(s, tokens.empty() ? nullptr : tokens.data(), count);
       for (int64_t &length : expected.lengths)
         length += count;
+      expectedPositions = count;
       break;
     }
     case 2: { // logits: every value read (the sanitizers watch)
@@ -148,7 +156,7 @@ inline void runSessionSequence(genc_model *model, const uint8_t *data, size_t si
       volatile float sink = 0;
       for (int64_t i = 0; l && i < rows * positions * vocab; ++i)
         sink = sink + l[i];
-      if (l && rows != before.rows)
+      if (l && (rows != before.rows || positions < 1 || vocab < 1))
         broken(name, "the logits have a row per row held");
       break;
     }
@@ -172,6 +180,7 @@ inline void runSessionSequence(genc_model *model, const uint8_t *data, size_t si
       status = genc_session_rollback(s, count);
       for (int64_t &length : expected.lengths)
         length -= count;
+      expectedPositions = 0;
       break;
     }
     case 5:
@@ -215,11 +224,18 @@ inline void runSessionSequence(genc_model *model, const uint8_t *data, size_t si
     State after = State::of(s);
     if (status != GENC_OK) {
       ++stats.refused;
-      if (!(after == before))
+      // A start whose model run failed may leave the session empty.
+      bool emptied = isStart && after.rows == 0 && after.logits.empty();
+      if (!(after == before) && !emptied)
         broken(name, "a refused call leaves the session as it was");
     } else if (checkAccepted &&
                (after.rows != expected.rows || after.lengths != expected.lengths)) {
       broken(name, "an accepted call leaves the rows and lengths genc.h describes");
+    } else if (expectedPositions == 0 && !after.logits.empty()) {
+      broken(name, "no logits after a rollback");
+    } else if (expectedPositions > 0 &&
+               (after.logitRows != after.rows || after.positions != expectedPositions)) {
+      broken(name, "a start's logits are one position per row, an append's one per token");
     }
   }
   genc_session_free(s);

@@ -22,16 +22,17 @@ constexpr StringLiteral kSessionAttr = "genc.session";
 /// once per source.
 constexpr StringLiteral kSourceAttr = "genc.source";
 
-/// A matmul by a constant weight [K, N] (genc.matmul by a 2-D constant,
-/// genc.gemm by a constant B without transA) and the name under which
-/// genc-expose-matmul-inputs returns the activations it reads.
+/// A matmul by a constant weight [K, N] (genc.matmul by a 2-D constant or
+/// its transpose, genc.gemm by a constant B without transA) in a
+/// function's own block, and the name under which genc-expose-matmul-inputs
+/// returns the activations it reads.
 struct WeightMatmul {
   Operation *op;
   /// A, [..., K].
   Value input;
   /// "matmul_input:" and the ONNX node of the first weight matmul that
   /// reads `input` (matmuls reading one input share it: Q, K and V
-  /// projections); "#n" appended where a node name repeats.
+  /// projections), "#" appended until it differs from the names before.
   std::string inputName;
 };
 

@@ -100,8 +100,8 @@ def ExposeMatmulInputs : Pass<"genc-expose-matmul-inputs", "func::FuncOp"> {
     Calibrated weight quantisation weighs each matmul's weight error by the
     activations the matmul reads on calibration text. This pass adds one
     result per distinct activation read by a matmul with constant weights
-    (see `findWeightMatmuls`), named `matmul_input:NODE` after the first
-    such matmul's ONNX node. The model computes what it computed before;
+    in the function's own block (see `findWeightMatmuls`), named
+    `matmul_input:NODE` after the first such matmul's ONNX node. The model computes what it computed before;
     only its results grow. Used on a copy of the model compiled for
     calibration, never on the one shipped.
   }];

@@ -213,8 +213,6 @@ LogicalResult genc::CPUTarget::writeWeights(
       os << '\0';
     os.write(bytes.data(), bytes.size());
     written += bytes.size();
-    // Written: the code reads it from the file, nothing from the module.
-    genc::releaseConstantData(value);
     if (onProgress)
       onProgress(std::min(written, total), total);
   }
@@ -222,6 +220,10 @@ LogicalResult genc::CPUTarget::writeWeights(
     os << '\0';
   if (onProgress)
     onProgress(total, total);
+  // Written: the code reads them from the file, nothing from the module.
+  // (After the loop: an entry may repeat a weight another function holds.)
+  for (Attribute entry : table ? table.getValue() : ArrayRef<Attribute>())
+    genc::releaseConstantData(cast<ElementsAttr>(cast<DictionaryAttr>(entry).get("value")));
   return success();
 }
 

@@ -132,12 +132,15 @@ public:
       if (!choleskyLower(damped, k))
         continue;
       // (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹; its factor Uᵀ U with U = (its lower factor)ᵀ.
-      std::vector<double> inverse = invertLower(damped, k), hInverse(k * k, 0.0);
+      std::vector<double> inverse = invertLower(damped, k), columns(k * k), hInverse(k * k);
+      for (int64_t r = 0; r < k; ++r)
+        for (int64_t i = 0; i <= r; ++i)
+          columns[i * k + r] = inverse[r * k + i]; // (L⁻¹)ᵀ, upper: rows read contiguously
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = 0; j <= i; ++j) {
           double sum = 0;
           for (int64_t r = i; r < k; ++r)
-            sum += inverse[r * k + i] * inverse[r * k + j];
+            sum += columns[i * k + r] * columns[j * k + r];
           hInverse[i * k + j] = hInverse[j * k + i] = sum;
         }
       if (!choleskyLower(hInverse, k))
@@ -531,38 +534,45 @@ struct QuantizeMatmulWeightsPass
     };
     if (parsed->kind == Kind::F32 && llvm::none_of(matmuls, gridOf))
       return;
-    // Calibration statistics of each (function, weight), summed over the
-    // matmuls that share it.
-    llvm::DenseMap<std::pair<Operation *, Attribute>, std::vector<double>> grams;
+    // Calibration statistics of each (function, weight): those of the
+    // matmuls that share it, summed when the weight is converted.
+    llvm::DenseMap<std::pair<Operation *, Attribute>, SmallVector<ElementsAttr, 1>> grams;
     if (parsed->calibrated) {
+      int64_t without = 0;
       for (linalg::GenericOp op : matmuls) {
         auto gram = op->getAttrOfType<ElementsAttr>(genc::kInputGramAttrName);
-        if (!gram)
+        if (gridOf(op))
           continue;
-        auto type = cast<RankedTensorType>(constantPanels(op)->getType());
-        int64_t k = type.getDimSize(1);
-        FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(gram);
+        if (!gram) {
+          ++without;
+          continue;
+        }
+        int64_t k = cast<RankedTensorType>(constantPanels(op)->getType()).getDimSize(1);
         if (gram.getShapedType().getShape() != ArrayRef<int64_t>{k, k} ||
-            !gram.getElementType().isF32() || failed(bytes)) {
+            !gram.getElementType().isF32() || failed(genc::getConstantBytes(gram))) {
           op.emitError() << "the calibration statistics of a matmul (" << genc::kInputGramAttrName
                          << ") are not a " << k << "x" << k << " f32 constant";
           return signalPassFailure();
         }
-        std::vector<double> &sum =
-            grams[{op->getParentOfType<FunctionOpInterface>(), *constantPanels(op)}];
-        sum.resize(k * k, 0.0);
-        auto *values = reinterpret_cast<const float *>(bytes->data());
-        for (int64_t i = 0; i < k * k; ++i)
-          sum[i] += values[i];
+        grams[{op->getParentOfType<FunctionOpInterface>(), *constantPanels(op)}].push_back(gram);
       }
-      if (!matmuls.empty() && grams.empty()) {
+      if (grams.empty() && without) {
         getOperation().emitError()
             << "--weights=" << parsed->str()
             << " needs calibration statistics on the matmuls (" << genc::kInputGramAttrName
             << "), and none has them: genc compile finds them with --calibration-ids";
         return signalPassFailure();
       }
+      if (without)
+        getOperation().emitWarning()
+            << without << " of " << without + grams.size()
+            << " weight matmuls have no calibration statistics (calibration did not see "
+               "them) and are rounded to nearest";
     }
+    // The error feedback of the last statistics used: Q, K and V
+    // projections read one input and share it.
+    ElementsAttr lastGram;
+    std::optional<ErrorFeedback> lastFeedback;
     // Converted once per (function, weight), shared by the function's
     // matmuls (a constant is not visible across functions).
     llvm::DenseMap<std::pair<Operation *, Attribute>, SmallVector<Value, 3>> converted;
@@ -610,15 +620,26 @@ struct QuantizeMatmulWeightsPass
         } else {
           // Weights without statistics (a matmul calibration did not see)
           // are rounded to nearest.
-          std::optional<ErrorFeedback> feedback;
           if (auto gram = grams.find({fn, panels}); gram != grams.end() && !grid) {
-            feedback = ErrorFeedback::fromGram(gram->second, type.getDimSize(1));
-            if (!feedback) {
+            ElementsAttr shared = gram->second.size() == 1 ? gram->second[0] : nullptr;
+            if (!shared || shared != lastGram) {
+              int64_t k = type.getDimSize(1);
+              std::vector<double> sum(k * k, 0.0);
+              for (ElementsAttr each : gram->second) {
+                auto *values =
+                    reinterpret_cast<const float *>(genc::getConstantBytes(each)->data());
+                for (int64_t e = 0; e < k * k; ++e)
+                  sum[e] += values[e];
+              }
+              lastFeedback = ErrorFeedback::fromGram(sum, k);
+              lastGram = shared;
+            }
+            if (!lastFeedback) {
               op.emitError("the calibration statistics of this matmul are not positive "
                            "definite, even damped; calibrate on more text");
               return signalPassFailure();
             }
-            rounding.feedback = &*feedback;
+            rounding.feedback = &*lastFeedback;
           }
           Int4Weight q = quantizeInt4(type, *bytes, rounding);
           constants = {q.values, q.scales, q.offsets};

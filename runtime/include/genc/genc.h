@@ -108,7 +108,8 @@ const char *genc_op_family_name(int family);
  * step. A model exported without a cache is rerun on the whole sequence
  * at every step. Rows of different lengths are left-padded (masked, with
  * positions counting real tokens only). A failed call leaves the session
- * as it was. Each session has its own threads and cache: several may use
+ * as it was, but for a start that fails in the model's run (its arguments
+ * accepted): it may have overwritten the cache, and leaves no rows. Each session has its own threads and cache: several may use
  * one model at once, from different threads. */
 typedef struct genc_session genc_session;
 typedef struct genc_session_options {

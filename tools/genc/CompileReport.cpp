@@ -3,6 +3,7 @@
 #include "CompileReport.h"
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Dialect/MatmulAttributes.h"
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/genc.h"
 #include "genc/kernels.h"
@@ -76,6 +77,13 @@ std::string elementTypeName(Value v) {
   return text;
 }
 
+/// Bytes of a [k, n] weight stored as int4 in 32-column panels: half a
+/// byte a weight, an f32 scale and offset per group and column.
+int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize) {
+  int64_t padded = llvm::alignTo(n, 32);
+  return k * padded / 2 + llvm::divideCeil(k, groupSize) * padded * 8;
+}
+
 /// Adds a weight matmul (`weight` its constant operand) to `group`.
 void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   auto weightType = cast<ShapedType>(weight.getType());
@@ -96,12 +104,21 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   Value source = weight;
   if (auto transpose = source.getDefiningOp<mlir::genc::TransposeOp>())
     source = transpose.getInput();
-  if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
-      matchPattern(source, m_Constant()))
-    group.f32Weights.push_back({elements / columns, columns});
   std::string a = elementTypeName(op->getOperand(0)), b = elementTypeName(op->getOperand(1)),
               c = elementTypeName(op->getResult(0));
   std::string precision = a == b && b == c ? a : a + " x " + b + " -> " + c;
+  auto grid = op->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
+  auto gridGroup = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
+  if (gridGroup && gridGroup.getInt() > 0) {
+    // Quantised in the model: stored on its grid whatever --weights says.
+    group.weightBytes += int4Bytes(elements / columns, columns, gridGroup.getInt()) -
+                         elements * bytes;
+    precision = "f32 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) +
+                ") -> f32";
+  } else if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
+             matchPattern(source, m_Constant())) {
+    group.f32Weights.push_back({elements / columns, columns});
+  }
   if (!llvm::is_contained(group.precisions, precision))
     group.precisions.push_back(precision);
 }
@@ -178,10 +195,8 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
     for (auto [k, n] : group.f32Weights) {
       int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
       int64_t stored = format.kind == Kind::BF16 ? (k + 1) / 2 * 2 * padded * 2
-                       : format.kind == Kind::Int8PerChannel
-                           ? k * padded + padded * 4
-                           // Half a byte a weight; an f32 scale and offset per group.
-                           : k * padded / 2 + llvm::divideCeil(k, format.group) * padded * 8;
+                       : format.kind == Kind::Int8PerChannel ? k * padded + padded * 4
+                                                             : int4Bytes(k, n, format.group);
       group.weightBytes += stored - k * n * 4;
     }
     llvm::erase(group.precisions, "f32");

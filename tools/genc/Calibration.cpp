@@ -321,6 +321,31 @@ std::optional<std::vector<TensorPtr>> windowInputs(const ::genc::runtime::EntryP
 
 } // namespace
 
+std::optional<CalibrationRun> prepareCalibrationRun(llvm::StringRef input,
+                                                    const GraphOptions &graph,
+                                                    llvm::StringRef idsPath) {
+  auto fail = [&](const llvm::Twine &message) -> std::optional<CalibrationRun> {
+    llvm::errs() << "error: " << input << ": " << message << "\n";
+    return std::nullopt;
+  };
+  std::string error;
+  CalibrationRun run;
+  std::optional<std::vector<int64_t>> ids = readTokenIds(idsPath.str(), error);
+  if (!ids)
+    return fail(error);
+  if (ids->size() < 2)
+    return fail("--calibration-ids " + idsPath + " holds fewer than two tokens");
+  run.ids = std::move(*ids);
+  std::optional<std::string> artifact = compiledArtifact(input, graph);
+  if (!artifact)
+    return std::nullopt;
+  genc_model *loaded = nullptr;
+  if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
+    return fail(genc_status_message());
+  run.model.reset(loaded);
+  return run;
+}
+
 LogicalResult runCalibrationWindows(
     llvm::StringRef input, genc_model *model, llvm::ArrayRef<int64_t> ids,
     llvm::function_ref<LogicalResult(llvm::ArrayRef<TensorPtr>, int64_t)> use) {
@@ -390,22 +415,13 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
     return fail("--attention=" + asked +
                 " fits its groups' shared heads on calibration text: give its token ids as "
                 "--calibration-ids FILE (whitespace-separated)");
-  std::optional<std::vector<int64_t>> ids = readTokenIds(graph.calibrationIds, error);
-  if (!ids)
-    return fail(error);
-  if (ids->size() < 2)
-    return fail("--calibration-ids " + graph.calibrationIds + " holds fewer than two tokens");
-
   // The model as exported: its present.* outputs are every layer's keys
   // and values.
-  GraphOptions exported;
-  std::optional<std::string> artifact = compiledArtifact(input, exported);
-  if (!artifact)
+  std::optional<CalibrationRun> run =
+      prepareCalibrationRun(input, GraphOptions(), graph.calibrationIds);
+  if (!run)
     return failure();
-  genc_model *loaded = nullptr;
-  if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
-    return fail(genc_status_message());
-  std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
+  genc_model *loaded = run->model.get();
   size_t numOutputs = genc_model_num_outputs(loaded);
   auto outputIndex = [&](const std::string &name) -> std::optional<size_t> {
     for (size_t k = 0; k < numOutputs; ++k)
@@ -443,7 +459,7 @@ LogicalResult calibrateGroupedQuery(ModuleOp module, llvm::StringRef input,
   }
 
   LogicalResult ran = runCalibrationWindows(
-      input, loaded, *ids, [&](llvm::ArrayRef<TensorPtr> outputs, int64_t positions) -> LogicalResult {
+      input, loaded, run->ids, [&](llvm::ArrayRef<TensorPtr> outputs, int64_t positions) -> LogicalResult {
         for (size_t layer = 0; layer < layers.size(); ++layer) {
           if (!fits[layer])
             continue;

@@ -23,6 +23,8 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <vector>
 
 namespace genc::driver {
@@ -49,6 +51,19 @@ mlir::LogicalResult calibrateGroupedQuery(mlir::ModuleOp module, llvm::StringRef
 /// are printed.
 mlir::LogicalResult calibrateMatmulWeights(mlir::ModuleOp module, llvm::StringRef input,
                                            const GraphOptions &graph);
+
+/// What a calibration runs on: the token ids in `idsPath` (at least two)
+/// and `input` compiled with `graph` (through genc's cache) and loaded.
+struct CalibrationRun {
+  std::vector<int64_t> ids;
+  std::unique_ptr<genc_model, void (*)(genc_model *)> model{nullptr, genc_model_free};
+};
+
+/// Reads the ids, compiles and loads; nullopt after printing why, naming
+/// `input`.
+std::optional<CalibrationRun> prepareCalibrationRun(llvm::StringRef input,
+                                                    const GraphOptions &graph,
+                                                    llvm::StringRef idsPath);
 
 /// Runs `model` on `ids`, kCalibrationWindow positions at a time, each
 /// from an empty cache, and hands `use` each run's outputs and its number

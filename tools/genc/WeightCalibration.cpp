@@ -85,13 +85,6 @@ LogicalResult calibrateMatmulWeights(ModuleOp module, llvm::StringRef input,
     return fail("--weights=int4:calibrated runs a decoder on token ids alone, and an "
                 "encoder-decoder's decoder needs its encoder's output: compile it with "
                 "int4 rounded to nearest (drop :calibrated)");
-  std::string error;
-  std::optional<std::vector<int64_t>> ids = readTokenIds(graph.calibrationIds, error);
-  if (!ids)
-    return fail(error);
-  if (ids->size() < 2)
-    return fail("--calibration-ids " + graph.calibrationIds + " holds fewer than two tokens");
-
   // The model as this compile sees it (attention rewrites included), its
   // cache in inputs and outputs, and its weight matmuls' inputs returned.
   GraphOptions exposing = graph;
@@ -99,13 +92,10 @@ LogicalResult calibrateMatmulWeights(ModuleOp module, llvm::StringRef input,
   exposing.exposeMatmulInputs = true;
   exposing.report = nullptr;
   exposing.search = nullptr;
-  std::optional<std::string> artifact = compiledArtifact(input, exposing);
-  if (!artifact)
+  std::optional<CalibrationRun> run = prepareCalibrationRun(input, exposing, graph.calibrationIds);
+  if (!run)
     return failure();
-  genc_model *loaded = nullptr;
-  if (genc_model_load(artifact->c_str(), &loaded) != GENC_OK)
-    return fail(genc_status_message());
-  std::unique_ptr<genc_model, void (*)(genc_model *)> model(loaded, genc_model_free);
+  genc_model *loaded = run->model.get();
 
   llvm::StringMap<InputMoments> moments;
   std::vector<std::pair<size_t, InputMoments *>> outputs;
@@ -115,7 +105,7 @@ LogicalResult calibrateMatmulWeights(ModuleOp module, llvm::StringRef input,
       outputs.emplace_back(k, &moments[name]);
   }
   LogicalResult ran = runCalibrationWindows(
-      input, loaded, *ids, [&](llvm::ArrayRef<TensorPtr> results, int64_t) -> LogicalResult {
+      input, loaded, run->ids, [&](llvm::ArrayRef<TensorPtr> results, int64_t) -> LogicalResult {
         for (auto [index, m] : outputs) {
           genc_tensor *t = results[index].get();
           size_t rank = genc_tensor_rank(t);

@@ -4,8 +4,9 @@
 # on a part of the suite, any sanitizer report failing its test.
 # Usage: scripts/test-sanitized.sh [LIT PATHS...]   (default: test/Runtime
 #   test/Import test/fuzz; paths relative to test/)
-# Build dir: $GENC_BUILD_DIR or build-asan/. Not part of .ci/run: the
-# sanitized build is a full rebuild, and the whole suite runs 2-3x slower.
+# Build dir: $GENC_BUILD_DIR or build-asan/. .ci/run runs it on the default
+# subset after the full suite (the whole suite sanitized runs 2-3x slower
+# than it, and the sanitized build is a second full build).
 # Needs clang's sanitizer runtimes (Debian: libclang-rt-22-dev).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

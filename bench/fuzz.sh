@@ -30,11 +30,15 @@ targets=${*:-onnx onnxtext pb npy signature session}
 [ $rebuild = 0 ] || nice -n 10 bash "$root/scripts/build.sh" --fuzz -j2 $(printf 'genc-fuzz-%s ' $targets) genc
 [ -d "$build/corpus" ] || bash "$root/test/fuzz/make-corpus.sh" "$build/corpus/seeds"
 mkdir -p "$build/crashes" "$build/corpus/seeds/session"
-# The session target drives the trained fixture's target, compiled for
-# sessions by this build's genc (so its kernels are sanitized too).
+# The session target drives the zoo's LLaMA-style decoder (small: the
+# calls, not the model, are under test; vocabulary 256, as the fuzzed token
+# ids), compiled for sessions by this build's genc (so its kernels are
+# sanitized too).
 if [[ " $targets " == *" session "* ]]; then
+  [ -f "$build/zoo/llama-with-past-opset17.onnx" ] ||
+    /usr/bin/python3 "$root/models/zoo.py" "$build/zoo" > "$build/zoo.log" 2>&1
   export GENC_FUZZ_SESSION_MODEL=$build/session-model.so
-  "$build/tools/genc/genc" compile "$root/models/fixtures/target-with-past.onnx" \
+  "$build/tools/genc/genc" compile "$build/zoo/llama-with-past-opset17.onnx" \
     --kv-cache=session -o "$GENC_FUZZ_SESSION_MODEL" --quiet
 fi
 

@@ -7,7 +7,8 @@
 #    --agreement-with), on the trained fixtures: the draft (GPT-2-style,
 #    1 layer, 4 heads: MHA) and the target (LLaMA-style, 4 layers, 8 query
 #    / 2 KV heads); with the KV-cache bytes per position and the attention
-#    FLOPs of a decode step at context 4096 from genc compile --report.
+#    FLOPs of a decode step at context 4096 from genc compile --report;
+#    BigBird with blocks of 16 and 32 (bigbird:B:R:G).
 #    gqa:G:grouped chooses its groups and gqa:G:calibrated fits its shared
 #    heads on models/fixtures/calibration.txt (--calibration-ids), which the
 #    held-out text does not overlap.
@@ -16,7 +17,8 @@
 # 3. a whole decode step - llama-long (models/zoo.py --long-context-model:
 #    8 layers, d 256, 8 query and 8 KV heads; at 16k its KV cache is eight
 #    times its weights) in a session, mean of 32 steps after a prompt of
-#    N - 32 tokens, dense, window:256, window:256 + sinks:4 and gqa:2; and
+#    N - 32 tokens, dense, window:256, window:256 + sinks:4, bigbird:64:3:2
+#    and gqa:2; and
 #    the prompt's prefill time.
 #
 # Not a test: results go to docs/results.md with this command.
@@ -59,9 +61,10 @@ print(f\"{a['kv_cache_bytes_per_position'] / b['kv_cache_bytes_per_position']:.3
 printf '%-7s %-38s %9s %8s %10s %9s %10s\n' model rewrite perplexity change agreement "KV cache" "FLOPs@4k"
 for model in draft target; do
   onnx=$fixtures/$model-with-past.onnx
-  specs="gqa:2 gqa:2:grouped gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4"
+  specs="gqa:2 gqa:2:grouped gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4 bigbird:16:2:1 bigbird:16:3:2 bigbird:32:1:1"
   [ $model = target ] && specs="gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 \
-    window:32,global:4 window:32@layers=0-1 window:32@layers=2-3 window:64,sinks:4,gqa:1"
+    window:32,global:4 window:32@layers=0-1 window:32@layers=2-3 window:64,sinks:4,gqa:1 bigbird:16:2:1 \
+    bigbird:16:3:2 bigbird:32:1:1"
   read -r dense _ <<< "$(score "$onnx" "")"
   printf '%-7s %-38s %9.3f %8s %10s %9s %10s\n' $model dense "$dense" - 1 1 1
   for spec in $specs; do
@@ -104,7 +107,7 @@ echo "## 3. a whole decode step: llama-long in a session ($threads threads; mean
 long=$work/llama-long-with-past-opset17.onnx
 [ -f "$long" ] || /usr/bin/python3 "$root/models/zoo.py" "$work" --long-context-model \
   --max-positions 16448 > "$work/export.log" 2>&1
-variants="dense window:256 window:256,sinks:4 gqa:2"
+variants="dense window:256 window:256,sinks:4 bigbird:64:3:2 gqa:2"
 for v in $variants; do
   name=$(echo "$v" | tr ':,' '--')
   [ -f "$work/long-$name.so" ] || "$genc" compile "$long" --kv-cache=session \

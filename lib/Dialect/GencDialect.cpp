@@ -101,6 +101,26 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+LogicalResult AttentionOp::verify() {
+  // Must equal GENC_ATTENTION_MAX_RANDOM_BLOCKS in runtime/include/genc/kernels.h.
+  constexpr int64_t kMaxRandomBlocks = 64;
+  int64_t block = getBlock();
+  if (block < 0)
+    return emitOpError("block ") << block << " must be 0 (none) or positive";
+  if (block == 0 && (getRandomBlocks() != 0 || getSeed() != 0))
+    return emitOpError("random_blocks and seed need BigBird blocks (block > 0)");
+  if (block > 0) {
+    if (getWindow() > 0)
+      return emitOpError("takes BigBird blocks or a window, not both");
+    if (getGlobalTokens() % block)
+      return emitOpError("global_tokens ")
+             << getGlobalTokens() << " must be whole blocks of " << block;
+    if (getRandomBlocks() < 0 || getRandomBlocks() > kMaxRandomBlocks)
+      return emitOpError("random_blocks must be in [0, ") << kMaxRandomBlocks << "]";
+  }
+  return success();
+}
+
 LogicalResult SplitOp::verify() {
   auto inputType = getInput().getType();
   int64_t rank = inputType.getRank();

@@ -7,6 +7,8 @@
 //   window:W   each query sees its last W positions (Longformer, Mistral)
 //   sinks:S    ... and the first S positions (StreamingLLM's sinks)
 //   global:N   ... and the first N positions see, and are seen by, all
+//   bigbird:B:R:G  blocks of B positions; a query block sees G global
+//              blocks, its neighbours and R random blocks (BigBird)
 //   gqa:G      the layer's KV heads, averaged in groups of adjacent heads
 //              down to G (the GQA paper's mean-pool conversion)
 //   gqa:G:calibrated  ... combined through maps fitted on calibration text
@@ -52,9 +54,9 @@ bool AttentionRewrite::appliesTo(int64_t layer) const {
 namespace {
 
 /// Rewrites the literature names that genc does not implement.
-constexpr llvm::StringLiteral kNotImplemented[] = {"bigbird", "lsh", "linear", "performer"};
+constexpr llvm::StringLiteral kNotImplemented[] = {"lsh", "linear", "performer"};
 constexpr llvm::StringLiteral kKnown =
-    "window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated]";
+    "window:W, sinks:S, global:N, bigbird:B[:R[:G]], gqa:G[:mean|:grouped|:calibrated]";
 
 std::optional<int64_t> parsePositive(StringRef text) {
   int64_t value;
@@ -116,6 +118,21 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
                      : name == "sinks" ? AttentionRewrite::Kind::Sinks
                                        : AttentionRewrite::Kind::Global;
       rewrite.size = *size;
+    } else if (name == "bigbird") {
+      SmallVector<StringRef> parts;
+      argument.split(parts, ':');
+      std::optional<int64_t> block = parsePositive(parts[0]);
+      std::optional<int64_t> random = parts.size() > 1 ? parseIndex(parts[1]) : 3;
+      std::optional<int64_t> global = parts.size() > 2 ? parseIndex(parts[2]) : 2;
+      constexpr int64_t kMaxRandomBlocks = 64; // the fused kernel's limit
+      if (!block || !random || !global || parts.size() > 3 || *random > kMaxRandomBlocks)
+        return fail("'bigbird' takes a block size, then optionally random blocks per query "
+                    "block (0 to 64, default 3) and global blocks (default 2), as "
+                    "bigbird:64:3:2");
+      rewrite.kind = AttentionRewrite::Kind::BigBird;
+      rewrite.size = *block;
+      rewrite.randomBlocks = *random;
+      rewrite.globalBlocks = *global;
     } else if (name == "gqa") {
       auto [groups, method] = argument.split(':');
       std::optional<int64_t> size = parsePositive(groups);
@@ -149,7 +166,7 @@ namespace {
 /// What the rewrites ask of one layer.
 struct LayerPlan {
   const AttentionRewrite *window = nullptr, *sinks = nullptr, *global = nullptr,
-                         *groupedQuery = nullptr;
+                         *bigBird = nullptr, *groupedQuery = nullptr;
 };
 
 /// Whether `key` is computed from an encoder's output: the cross-attention
@@ -455,11 +472,12 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
         if (!rewrite.appliesTo(layer))
           continue;
         LayerPlan &plan = plans[layer];
-        const AttentionRewrite *&slot = rewrite.kind == AttentionRewrite::Kind::Window ? plan.window
-                                        : rewrite.kind == AttentionRewrite::Kind::Sinks ? plan.sinks
-                                        : rewrite.kind == AttentionRewrite::Kind::Global
-                                            ? plan.global
-                                            : plan.groupedQuery;
+        using Kind = AttentionRewrite::Kind;
+        const AttentionRewrite *&slot = rewrite.kind == Kind::Window    ? plan.window
+                                        : rewrite.kind == Kind::Sinks   ? plan.sinks
+                                        : rewrite.kind == Kind::Global  ? plan.global
+                                        : rewrite.kind == Kind::BigBird ? plan.bigBird
+                                                                        : plan.groupedQuery;
         if (slot)
           return module.emitError()
                  << "--attention: layer " << layer << " gets both " << slot->text << " and "
@@ -467,13 +485,22 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
         slot = &rewrite;
       }
     }
-    for (auto [layer, plan] : llvm::enumerate(plans))
+    for (auto [layer, plan] : llvm::enumerate(plans)) {
+      if (plan.bigBird)
+        for (const AttentionRewrite *other : {plan.window, plan.sinks, plan.global})
+          if (other)
+            return module.emitError()
+                   << "--attention: layer " << layer << " gets both " << plan.bigBird->text
+                   << " and " << other->text
+                   << "; BigBird has its own window (the neighbouring blocks) and global "
+                      "blocks (bigbird:B:R:G)";
       for (const AttentionRewrite *extra : {plan.sinks, plan.global})
         if (extra && !plan.window)
           return module.emitError()
                  << "--attention=" << extra->text << ": layer " << layer
                  << " has no window, and without one every position is visible already; "
                     "add window:W for the same layers";
+    }
     return plans;
   }
 
@@ -490,6 +517,24 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
                               << " already has a window of " << op.getWindow()
                               << " positions; choose a smaller one";
       op.setWindowAttr(b.getI64IntegerAttr(window->size));
+    }
+    if (const AttentionRewrite *bigBird = plan.bigBird) {
+      int64_t keys = cast<RankedTensorType>(op.getKey().getType()).getDimSize(2);
+      int64_t block = bigBird->size, alwaysSeen = block * (bigBird->globalBlocks + 2);
+      if (!ShapedType::isDynamic(keys) && alwaysSeen >= keys)
+        return op.emitError() << "--attention=" << bigBird->text << ": layer " << layer
+                              << " attends over " << keys << " positions, and " << alwaysSeen
+                              << " of them (the global and neighbouring blocks) are seen "
+                                 "anyway, so BigBird changes nothing; choose smaller blocks";
+      if (op.getWindow() > 0 || op.getSinks() > 0 || op.getGlobalTokens() > 0)
+        return op.emitError() << "--attention=" << bigBird->text << ": layer " << layer
+                              << " already has a window, sinks or global tokens; BigBird "
+                                 "replaces dense attention only";
+      op.setBlockAttr(b.getI64IntegerAttr(block));
+      op.setRandomBlocksAttr(b.getI64IntegerAttr(bigBird->randomBlocks));
+      op.setGlobalTokensAttr(b.getI64IntegerAttr(block * bigBird->globalBlocks));
+      // Each layer draws its own random blocks, the same at every compile.
+      op.setSeedAttr(b.getI64IntegerAttr(layer));
     }
     if (plan.sinks)
       op.setSinksAttr(b.getI64IntegerAttr(plan.sinks->size));

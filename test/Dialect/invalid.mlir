@@ -80,3 +80,19 @@ func.func @if_arity(%c: tensor<1xi1>, %a: tensor<2xf32>) -> tensor<2xf32> {
   }
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @bigbird_partial_global_block(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{global_tokens 6 must be whole blocks of 4}}
+  %0 = genc.attention %q, %q, %q {block = 4 : i64, global_tokens = 6 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  return %0 : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @bigbird_and_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{takes BigBird blocks or a window, not both}}
+  %0 = genc.attention %q, %q, %q {block = 4 : i64, window = 4 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  return %0 : tensor<1x1x8x4xf32>
+}

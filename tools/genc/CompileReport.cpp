@@ -52,6 +52,8 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.window = attention.getWindow();
     layer.sinks = attention.getSinks();
     layer.globalTokens = attention.getGlobalTokens();
+    layer.block = attention.getBlock();
+    layer.randomBlocks = attention.getRandomBlocks();
     layers.push_back(layer);
   }
   return layers;
@@ -232,6 +234,16 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
     int64_t prefix = std::max(layer.sinks, layer.globalTokens);
     visible = layer.window + std::min(prefix, context - layer.window);
   }
+  const int64_t position = context - 1, block = layer.block;
+  if (block > 0 && position >= layer.globalTokens) {
+    // The global blocks, the query's block and the one before it (up to
+    // the query), and the random blocks drawn among the blocks between.
+    int64_t queryBlock = position / block;
+    int64_t neighbours = position + 1 - std::max((queryBlock - 1) * block, layer.globalTokens);
+    int64_t candidates = std::max<int64_t>(queryBlock - 1 - layer.globalTokens / block, 0);
+    visible = layer.globalTokens + neighbours +
+              std::min(layer.randomBlocks, candidates) * block;
+  }
   int64_t perPosition = layer.kvHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
   return {visible, 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible, perPosition,
           perPosition * visible};
@@ -266,7 +278,10 @@ std::string describeChange(const AttentionLayer &before, const AttentionLayer &a
     add("window:" + std::to_string(after.window));
   if (after.sinks != before.sinks)
     add("sinks:" + std::to_string(after.sinks));
-  if (after.globalTokens != before.globalTokens)
+  if (after.block != before.block && after.block > 0)
+    add("bigbird:" + std::to_string(after.block) + ":" + std::to_string(after.randomBlocks) +
+        ":" + std::to_string(after.globalTokens / after.block));
+  else if (after.globalTokens != before.globalTokens)
     add("global:" + std::to_string(after.globalTokens));
   if (after.kvHeads != before.kvHeads)
     add("gqa:" + std::to_string(after.kvHeads));
@@ -540,6 +555,8 @@ llvm::json::Object costObject(const AttentionLayer &layer, const StepCost &cost)
       {"window", layer.window > 0 ? llvm::json::Value(layer.window) : llvm::json::Value(nullptr)},
       {"sinks", layer.sinks},
       {"global_tokens", layer.globalTokens},
+      {"bigbird_block", layer.block > 0 ? llvm::json::Value(layer.block) : llvm::json::Value(nullptr)},
+      {"random_blocks", layer.randomBlocks},
       {"visible_keys", cost.visibleKeys},
       {"attention_flops_per_token", cost.flops},
       {"kv_cache_bytes_per_position", cost.cacheBytesPerPosition},

@@ -25,6 +25,14 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     `sinks` (attention sinks) and before `global_tokens` stay visible, and
     queries at positions before `global_tokens` (global tokens) see every
     key the causal limit allows.
+
+    With `block` B > 0 (BigBird; no window, `global_tokens` a multiple of
+    B), query position p in block p / B sees, within the causal limit,
+    the keys before `global_tokens`, those of blocks p / B - 1 .. p / B + 1
+    and those of `random_blocks` blocks drawn for p / B from the other
+    blocks after the global ones (before p / B - 1 when causal), seeded by
+    `seed` (genc_bigbird_random_blocks in the runtime's kernels.h). Only
+    the fused kernel computes it.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
@@ -34,8 +42,12 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens,
-                       DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap);
+                       DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$block,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$random_blocks,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$seed);
   let results = (outs AnyRankedTensor:$result);
+  let hasVerifier = 1;
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict
     `:` functional-type(operands, results)
@@ -51,7 +63,8 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
     genc_attention_f32 without materialising the scores. Key j is visible
     to query i iff j <= i + `causal_offset` (with `causal`) and
     j > i + `causal_offset` - `window` (with `window` > 0; `sinks` and
-    `global_tokens` as in genc.attention). `mask` is additive, added before
+    `global_tokens`, `block`, `random_blocks` and `seed` as in
+    genc.attention). `mask` is additive, added before
     the soft-cap unless `mask_after_softcap`. genc-call-cpu-kernels turns
     the op into the kernel call.
   }];
@@ -67,7 +80,10 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$global_tokens,
-                       DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap);
+                       DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$block,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$random_blocks,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$seed);
   let assemblyFormat = [{
     $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
     attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)

@@ -5,6 +5,7 @@
 //   SPEC    := ITEM (',' ITEM)*
 //   ITEM    := REWRITE ('@layers=' RANGES)?
 //   REWRITE := 'window:' W | 'sinks:' S | 'global:' N
+//            | 'bigbird:' B (':' R (':' G)?)?
 //            | 'gqa:' G (':mean' | ':grouped' | ':calibrated')?
 //   RANGES  := RANGE ('+' RANGE)*        RANGE := L | L '-' L (inclusive)
 //
@@ -35,6 +36,7 @@ struct AttentionRewrite {
     Window,      ///< sliding window of `size` keys (exact for a windowed model)
     Sinks,       ///< the first `size` keys stay visible past the window
     Global,      ///< the first `size` positions see and are seen by all
+    BigBird,     ///< blocks of `size`: global, neighbouring and random ones
     GroupedQuery ///< `size` KV heads, each from a group of adjacent ones
   };
   /// How a GroupedQuery rewrite makes a group's shared K/V head.
@@ -46,6 +48,8 @@ struct AttentionRewrite {
   Kind kind;
   int64_t size;
   GroupMethod method = GroupMethod::Mean;
+  /// BigBird: random blocks per query block, and global blocks.
+  int64_t randomBlocks = 3, globalBlocks = 2;
   /// Inclusive [first, last] layer ranges; empty: every layer.
   llvm::SmallVector<std::pair<int64_t, int64_t>, 2> layers;
   /// The item as written, for messages.

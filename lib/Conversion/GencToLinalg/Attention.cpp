@@ -85,7 +85,8 @@ static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBui
                             mask ? asBuffer(mask) : Value(), causalOffset(b, loc, operands),
                             op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
                             op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
-                            op.getMaskAfterSoftcapAttr());
+                            op.getMaskAfterSoftcapAttr(), op.getBlockAttr(),
+                            op.getRandomBlocksAttr(), op.getSeedAttr());
   Value result =
       bufferization::ToTensorOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), out,
                                         /*restrict=*/true, /*writable=*/true);
@@ -98,6 +99,12 @@ static FailureOr<Value> attentionLoops(AttentionOp op, AttentionOp::Adaptor oper
                                        OpBuilder &b) {
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
+  if (op.getBlock() > 0)
+    return op.emitError("BigBird attention (block ")
+           << op.getBlock()
+           << ") has only the fused kernel, which takes f32 queries, keys and values with "
+              "static head sizes up to "
+           << kMaxKernelHeadSize << " (and fused attention on: no --attention-loops)";
   Value q = operands.getQuery(), k = operands.getKey(), v = operands.getValue();
   auto qt = tensorType(q), kt = tensorType(k);
   Type t = qt.getElementType();

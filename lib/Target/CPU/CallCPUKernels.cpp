@@ -134,7 +134,8 @@ void callIndexErrorKernel(ModuleOp module) {
 /// `func.func private @genc_attention_f32(!llvm.ptr context, memref<*xf32>
 /// out, q, k, v, mask, i64 hasMask, f32 scale, i64 causal, i64 window, f32
 /// softcap, i64 causalOffset, i64 sinks, i64 globalTokens, i64
-/// maskAfterSoftcap)` with the C interface.
+/// maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed)` with the C
+/// interface.
 func::FuncOp declareAttentionKernel(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kAttentionKernel))
     return fn;
@@ -144,7 +145,8 @@ func::FuncOp declareAttentionKernel(ModuleOp module) {
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   auto type = FunctionType::get(
       ctx,
-      {ptr, memref, memref, memref, memref, memref, i64, f32, i64, i64, f32, i64, i64, i64, i64},
+      {ptr, memref, memref, memref, memref, memref, i64, f32, i64, i64, f32, i64, i64, i64, i64,
+       i64, i64, i64},
       {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto fn = func::FuncOp::create(b, module.getLoc(), kAttentionKernel, type);
@@ -174,7 +176,8 @@ void callAttentionKernel(ModuleOp module) {
                    unranked(op.getValue()), unranked(op.getMask() ? op.getMask() : op.getOut()),
                    i64(op.getMask() != nullptr), f32(op.getScaleAttr()), i64(op.getCausal()),
                    i64(op.getWindow()), f32(op.getSoftcapAttr()), offset, i64(op.getSinks()),
-                   i64(op.getGlobalTokens()), i64(op.getMaskAfterSoftcap())});
+                   i64(op.getGlobalTokens()), i64(op.getMaskAfterSoftcap()), i64(op.getBlock()),
+                   i64(op.getRandomBlocks()), i64(op.getSeed())});
     op.erase();
   }
 }

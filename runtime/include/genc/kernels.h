@@ -150,6 +150,9 @@ void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_
  * unfused loops for larger (or dynamic) ones. */
 #define GENC_ATTENTION_MAX_HEAD_SIZE 256
 
+/* The random key blocks a BigBird query block may draw, at most. */
+#define GENC_ATTENTION_MAX_RANDOM_BLOCKS 64
+
 /* genc.attention, fused (online softmax; no [Sq, Skv] scores in memory):
  * out[B, Hq, Sq, Dv] = softmax(q·kᵀ·scale (+ mask), softcap, causal,
  * window) · v for q [B, Hq, Sq, D], k [B, Hkv, Skv, D], v [B, Hkv, Skv, Dv],
@@ -159,17 +162,33 @@ void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_
  * with `window` > 0, also j > i + causalOffset - window, unless j < `sinks`
  * or j < `globalTokens` or i + causalOffset < `globalTokens` (the first
  * positions stay visible to all; the first `globalTokens` also see every
- * key the causal limit allows). `softcap` > 0
- * maps each score s to softcap·tanh(s / softcap) before the causal and
- * window limits, after the mask is added or, with `maskAfterSoftcap`,
- * before. Any strides; out written in full. */
+ * key the causal limit allows). With `block` > 0 (BigBird; no window,
+ * `globalTokens` a multiple of `block`), query position p = i +
+ * causalOffset in block p / block sees, within the causal limit, the keys
+ * before `globalTokens`, those of blocks p / block - 1 .. p / block + 1,
+ * and those of the blocks genc_bigbird_random_blocks(seed, p / block,
+ * globalTokens / block, causal ? p / block : ceil(Skv / block),
+ * randomBlocks) draws; positions before `globalTokens` see every key.
+ * `softcap` > 0 maps each score s to softcap·tanh(s / softcap) before the
+ * causal and window limits, after the mask is added or, with
+ * `maskAfterSoftcap`, before. Any strides; out written in full. */
 void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_memref *out,
                                      genc_unranked_memref *q, genc_unranked_memref *k,
                                      genc_unranked_memref *v, genc_unranked_memref *mask,
                                      int64_t hasMask, float scale, int64_t causal,
                                      int64_t window, float softcap, int64_t causalOffset,
                                      int64_t sinks, int64_t globalTokens,
-                                     int64_t maskAfterSoftcap);
+                                     int64_t maskAfterSoftcap, int64_t block,
+                                     int64_t randomBlocks, int64_t seed);
+
+/* BigBird's random key blocks for query block `queryBlock`: min(count, n)
+ * distinct blocks (count at most GENC_ATTENTION_MAX_RANDOM_BLOCKS), drawn
+ * uniformly from the n blocks of [firstBlock, endBlock) that are not
+ * queryBlock - 1, queryBlock or queryBlock + 1, written ascending to `out`;
+ * returns how many. The draw depends on `seed` and `queryBlock` alone, so a
+ * decode step sees the blocks its prefill saw. */
+int64_t genc_bigbird_random_blocks(int64_t seed, int64_t queryBlock, int64_t firstBlock,
+                                   int64_t endBlock, int64_t count, int64_t *out);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,11 @@
 // Decode steps (one query row) give one task per (batch, head) and take
 // dot products instead of transposing keys.
 //
+// BigBird's block-sparse pattern walks only the key blocks a query block
+// sees (global, neighbouring and seeded random blocks), so its cost grows
+// with the blocks seen, not with the context; a task's rows then stay
+// within one query block.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Parallel.h"
@@ -25,6 +30,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
@@ -105,6 +111,9 @@ struct Problem {
   int64_t sinks, globalTokens;
   /// The mask is added after the soft-cap (Gemma 2), not before (ONNX).
   bool maskAfterSoftcap = false;
+  /// BigBird blocks of `block` positions (0: none), `randomBlocks` of them
+  /// drawn per query block from `seed`.
+  int64_t block = 0, randomBlocks = 0, seed = 0;
   int64_t sq() const { return q.sizes[2]; }
   int64_t skv() const { return k.sizes[2]; }
   int64_t headSize() const { return q.sizes[3]; }
@@ -194,6 +203,8 @@ struct RowState {
 };
 
 /// The keys row i sees: [0, prefix) and [first, last], both cut at last.
+/// With BigBird blocks, the key ranges walked (blockSparseRanges) already
+/// hold only the blocks the row sees, and this is the causal limit alone.
 struct VisibleKeys {
   int64_t prefix, first, last;
   VisibleKeys(const Problem &p, int64_t i) {
@@ -201,8 +212,64 @@ struct VisibleKeys {
     last = p.causal ? position : p.skv() - 1;
     first = p.window > 0 && position >= p.globalTokens ? position - p.window + 1 : 0;
     prefix = p.sinks > p.globalTokens ? p.sinks : p.globalTokens;
+    if (p.block > 0)
+      first = prefix = 0;
   }
   bool contains(int64_t key) const { return key <= last && (key >= first || key < prefix); }
+};
+
+/// The keys some row of [i0, i0 + rows) may see, as ascending disjoint
+/// ranges: [0, prefix) and [first, end) for a window, sinks and global
+/// tokens; the global, random and neighbouring key blocks of the rows'
+/// query block for BigBird (the rows then lie in one query block).
+struct KeyRanges {
+  int64_t begin[GENC_ATTENTION_MAX_RANDOM_BLOCKS + 2], end[GENC_ATTENTION_MAX_RANDOM_BLOCKS + 2];
+  int64_t count = 0;
+
+  KeyRanges(const Problem &p, int64_t i0, int64_t rows) {
+    int64_t limit = p.skv();
+    if (p.causal && i0 + rows + p.offset < limit)
+      limit = std::max<int64_t>(i0 + rows + p.offset, 0);
+    if (p.block <= 0) {
+      const VisibleKeys top(p, i0);
+      const int64_t first = std::max<int64_t>(top.first, 0);
+      add(0, std::min(top.prefix, first), limit);
+      add(first, limit, limit);
+      return;
+    }
+    const int64_t position = i0 + p.offset, b = p.block;
+    if (position < p.globalTokens) { // global queries see every key
+      add(0, limit, limit);
+      return;
+    }
+    const int64_t queryBlock = position / b;
+    int64_t random[GENC_ATTENTION_MAX_RANDOM_BLOCKS];
+    const int64_t drawn = genc_bigbird_random_blocks(
+        p.seed, queryBlock, (p.globalTokens + b - 1) / b,
+        p.causal ? queryBlock : (p.skv() + b - 1) / b, p.randomBlocks, random);
+    add(0, p.globalTokens, limit);
+    int64_t next = 0;
+    for (; next < drawn && random[next] < queryBlock; ++next)
+      add(random[next] * b, (random[next] + 1) * b, limit);
+    add(std::max((queryBlock - 1) * b, p.globalTokens), (queryBlock + 2) * b, limit);
+    for (; next < drawn; ++next)
+      add(random[next] * b, (random[next] + 1) * b, limit);
+  }
+
+private:
+  /// Appends [from, to) cut at `limit`, merged with the last range when
+  /// they touch.
+  void add(int64_t from, int64_t to, int64_t limit) {
+    to = std::min(to, limit);
+    if (from >= to)
+      return;
+    if (count > 0 && from <= end[count - 1]) {
+      end[count - 1] = std::max(end[count - 1], to);
+      return;
+    }
+    begin[count] = from;
+    end[count++] = to;
+  }
 };
 
 /// Scales, masks and exponentiates one row of a tile in place (scalar form:
@@ -359,13 +426,6 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
     for (int64_t e = 0; e < dv; ++e)
       acc[r][e] = 0;
   }
-  // Keys some row of the block may see: [0, prefix) and [first, end).
-  const VisibleKeys top(p, i0);
-  int64_t end = p.skv();
-  if (p.causal && i0 + rows + p.offset < end)
-    end = i0 + rows + p.offset > 0 ? i0 + rows + p.offset : 0;
-  const int64_t first = std::max<int64_t>(top.first, 0), prefixEnd = std::min(top.prefix, first);
-
   auto attendTile = [&](int64_t j0, int64_t keys) {
     if (transposeKeys) {
       keyTile.load(p, b, kvHead, j0, keys);
@@ -403,10 +463,10 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
                    contiguousRow(p.v, p.v.row(b, kvHead, j0 + j), dv, valueScratch), dv);
     }
   };
-  for (int64_t j0 = 0; j0 < prefixEnd && j0 < end; j0 += kKeys)
-    attendTile(j0, std::min({kKeys, prefixEnd - j0, end - j0}));
-  for (int64_t j0 = first; j0 < end; j0 += kKeys)
-    attendTile(j0, std::min(kKeys, end - j0));
+  const KeyRanges ranges(p, i0, rows);
+  for (int64_t r = 0; r < ranges.count; ++r)
+    for (int64_t j0 = ranges.begin[r]; j0 < ranges.end[r]; j0 += kKeys)
+      attendTile(j0, std::min(kKeys, ranges.end[r] - j0));
   // A row that saw nothing is 0/0, as softmax over -inf everywhere.
   for (int64_t r = 0; r < rows; ++r) {
     float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
@@ -416,17 +476,55 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
   }
 }
 
+/// splitmix64: a well-mixed 64-bit hash, so that neighbouring query blocks
+/// and seeds draw unrelated blocks.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 } // namespace
 
-extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
-                                                genc_unranked_memref *out,
-                                                genc_unranked_memref *q, genc_unranked_memref *k,
-                                                genc_unranked_memref *v,
-                                                genc_unranked_memref *mask, int64_t hasMask,
-                                                float scale, int64_t causal, int64_t window,
-                                                float softcap, int64_t causalOffset,
-                                                int64_t sinks, int64_t globalTokens,
-                                                int64_t maskAfterSoftcap) {
+extern "C" int64_t genc_bigbird_random_blocks(int64_t seed, int64_t queryBlock,
+                                              int64_t firstBlock, int64_t endBlock,
+                                              int64_t count, int64_t *out) {
+  // Candidates: [firstBlock, endBlock) without queryBlock - 1 .. + 1,
+  // numbered 0 .. n - 1 in order.
+  const int64_t lowEnd = std::min(endBlock, queryBlock - 1);
+  const int64_t lowCount = std::max<int64_t>(lowEnd - firstBlock, 0);
+  const int64_t highBegin = std::max(firstBlock, queryBlock + 2);
+  const int64_t n = lowCount + std::max<int64_t>(endBlock - highBegin, 0);
+  auto candidate = [&](int64_t c) { return c < lowCount ? firstBlock + c : highBegin + c - lowCount; };
+  count = std::clamp<int64_t>(count, 0, GENC_ATTENTION_MAX_RANDOM_BLOCKS);
+  if (n <= count) {
+    for (int64_t c = 0; c < n; ++c)
+      out[c] = candidate(c);
+    return n;
+  }
+  // Floyd's sampling: `count` distinct candidates, each subset equally
+  // likely, from one hash stream per (seed, query block).
+  uint64_t state = mix(static_cast<uint64_t>(seed) * 0x100000001B3ull ^ mix(queryBlock));
+  int64_t chosen = 0;
+  for (int64_t j = n - count; j < n; ++j) {
+    state = mix(state);
+    int64_t t = static_cast<int64_t>(state % static_cast<uint64_t>(j + 1));
+    bool taken = std::find(out, out + chosen, t) != out + chosen;
+    out[chosen++] = taken ? j : t;
+  }
+  std::sort(out, out + chosen);
+  for (int64_t c = 0; c < chosen; ++c)
+    out[c] = candidate(out[c]);
+  return chosen;
+}
+
+extern "C" void _mlir_ciface_genc_attention_f32(
+    const genc_context *context, genc_unranked_memref *out, genc_unranked_memref *q,
+    genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
+    float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset,
+    int64_t sinks, int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block,
+    int64_t randomBlocks, int64_t seed) {
   auto broken = [] {
     std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
@@ -436,16 +534,35 @@ extern "C" void _mlir_ciface_genc_attention_f32(const genc_context *context,
   Problem p{View4(out), View4(q), View4(k), View4(v), View4(mask), hasMask != 0, causal != 0,
             scale,  softcap,    window,        causalOffset, 1, sinks, globalTokens};
   p.maskAfterSoftcap = maskAfterSoftcap != 0;
+  p.block = block;
+  p.randomBlocks = randomBlocks;
+  p.seed = seed;
   if (p.headSize() > kMaxHead || p.valueSize() > kMaxHead || p.k.sizes[1] == 0 ||
-      p.q.sizes[1] % p.k.sizes[1])
+      p.q.sizes[1] % p.k.sizes[1] ||
+      (block > 0 && (window > 0 || globalTokens % block || randomBlocks < 0 ||
+                     randomBlocks > GENC_ATTENTION_MAX_RANDOM_BLOCKS)))
     broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
+  // Tasks of up to kRows query rows; with BigBird blocks, none crosses a
+  // query block's boundary (at positions, not rows: a past shifts them).
+  struct Rows {
+    int64_t first, count;
+  };
+  std::vector<Rows> tasks;
+  for (int64_t i = 0; i < p.sq();) {
+    int64_t next = std::min(i + kRows, p.sq());
+    if (block > 0) {
+      int64_t position = i + causalOffset;
+      next = std::min(next, i + block - ((position % block) + block) % block);
+    }
+    tasks.push_back({i, next - i});
+    i = next;
+  }
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
-  const int64_t blocks = (p.sq() + kRows - 1) / kRows;
-  parallelFor(context, batch * heads * blocks, [&](int64_t task) {
-    int64_t block = task % blocks, bh = task / blocks;
-    int64_t i0 = block * kRows;
-    int64_t rows = p.sq() - i0 < kRows ? p.sq() - i0 : kRows;
-    attendBlock(p, bh / heads, bh % heads, i0, rows);
+  const int64_t perHead = static_cast<int64_t>(tasks.size());
+  parallelFor(context, batch * heads * perHead, [&](int64_t task) {
+    const Rows &rows = tasks[task % perHead];
+    int64_t bh = task / perHead;
+    attendBlock(p, bh / heads, bh % heads, rows.first, rows.count);
   });
 }

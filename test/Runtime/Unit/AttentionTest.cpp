@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -22,7 +23,23 @@ struct Case {
   float softcap;
   int64_t sinks = 0, globalTokens = 0;
   bool maskAfterSoftcap = false;
+  int64_t block = 0, randomBlocks = 0, seed = 0;
 };
+
+/// BigBird: whether query position `position` sees key j, from the
+/// definition (global keys or queries, neighbouring blocks, drawn blocks).
+bool bigBirdSees(const Case &c, int64_t position, int64_t j) {
+  if (position < c.globalTokens || j < c.globalTokens)
+    return true;
+  int64_t queryBlock = position / c.block, keyBlock = j / c.block;
+  if (std::abs(keyBlock - queryBlock) <= 1)
+    return true;
+  int64_t drawn[GENC_ATTENTION_MAX_RANDOM_BLOCKS];
+  int64_t n = genc_bigbird_random_blocks(c.seed, queryBlock, c.globalTokens / c.block,
+                                         c.causal ? queryBlock : (c.skv + c.block - 1) / c.block,
+                                         c.randomBlocks, drawn);
+  return std::find(drawn, drawn + n, keyBlock) != drawn + n;
+}
 
 /// The definition: scores for every key, masked to -inf, one softmax, the
 /// weighted sum of values. K is read from a [B, Hkv, capacity, D] buffer
@@ -51,6 +68,8 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
           // positions escape the window, and so do global queries.
           bool outsideWindow = c.window > 0 && j <= i + offset - c.window && j >= c.sinks &&
                                j >= c.globalTokens && i + offset >= c.globalTokens;
+          if (c.block > 0)
+            outsideWindow = !bigBirdSees(c, i + offset, j);
           if ((c.causal && j > i + offset) || outsideWindow)
             s[j] = -INFINITY;
           max = std::max(max, s[j]);
@@ -86,7 +105,15 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
       {2, 4, 2, 1, 300, 32, 32, true, true, 50, 0, 70},       // sinks past a tile, decode
       {1, 2, 2, 20, 180, 24, 24, true, false, 30, 0, 0, 3},   // global + window, with a past
       {1, 2, 1, 150, 150, 16, 16, false, false, 20, 0, 2, 40}, // bidirectional, global rows
-      {2, 4, 2, 6, 90, 16, 16, true, true, -1, 5.0f, 0, 0, true} // softcap, then mask (Gemma 2)
+      {2, 4, 2, 6, 90, 16, 16, true, true, -1, 5.0f, 0, 0, true}, // softcap, then mask (Gemma 2)
+      // BigBird: prefill over many blocks; blocks off the row blocks (24);
+      // a past not block-aligned; a decode step; bidirectional; no globals.
+      {1, 4, 2, 256, 256, 16, 16, true, false, -1, 0, 0, 32, false, 16, 3, 7},
+      {2, 2, 1, 150, 150, 24, 24, true, true, -1, 0, 0, 48, false, 24, 2, 1},
+      {1, 2, 2, 37, 211, 16, 16, true, false, -1, 0, 0, 20, false, 10, 4, 3},
+      {1, 4, 1, 1, 700, 32, 32, true, true, -1, 0, 0, 64, false, 64, 3, 5},
+      {1, 2, 2, 120, 120, 16, 16, false, false, -1, 0, 0, 16, false, 8, 2, 9},
+      {1, 2, 2, 90, 90, 16, 16, true, false, -1, 0, 0, 0, false, 8, 1, 2},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE("B=" + std::to_string(c.batch) + " H=" + std::to_string(c.heads) + "/" +
@@ -107,7 +134,8 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
         vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}), mm(mask.data(), {c.batch, 1, 1, c.skv});
     _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
                                     scale, c.causal, c.window, c.softcap, c.skv - c.sq, c.sinks,
-                                    c.globalTokens, c.maskAfterSoftcap);
+                                    c.globalTokens, c.maskAfterSoftcap, c.block, c.randomBlocks,
+                                    c.seed);
     std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
@@ -121,9 +149,47 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   Memref om(out.data(), {1, 1, 1, 4}), qm(q.data(), {1, 1, 1, 4}), km(k.data(), {1, 1, 2, 4}),
       vm(v.data(), {1, 1, 2, 4}), mm(mask.data(), {2});
   _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 1, 0.5f,
-                                  0, -1, 0.0f, 1, 0, 0, 0);
+                                  0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0);
   for (float x : out)
     EXPECT_TRUE(std::isnan(x));
+}
+
+/// The random blocks: distinct, ascending, among the candidates, all of
+/// them when there are few, the same for the same seed and query block,
+/// and each candidate about equally often over seeds.
+TEST(BigBirdRandomBlocks, DrawsDistinctCandidatesUniformly) {
+  int64_t out[GENC_ATTENTION_MAX_RANDOM_BLOCKS], again[GENC_ATTENTION_MAX_RANDOM_BLOCKS];
+  // Candidates of block 5 in [2, 5): 2 and 3 (4 neighbours it): both taken.
+  ASSERT_EQ(genc_bigbird_random_blocks(0, 5, 2, 5, 3, out), 2);
+  EXPECT_EQ(out[0], 2);
+  EXPECT_EQ(out[1], 3);
+  // Bidirectional: [0, 10) without 4, 5, 6.
+  ASSERT_EQ(genc_bigbird_random_blocks(1, 5, 0, 10, 7, out), 7);
+  EXPECT_EQ(std::vector<int64_t>(out, out + 7), (std::vector<int64_t>{0, 1, 2, 3, 7, 8, 9}));
+  for (int64_t queryBlock = 3; queryBlock < 200; ++queryBlock) {
+    int64_t n = genc_bigbird_random_blocks(42, queryBlock, 1, queryBlock, 3, out);
+    ASSERT_EQ(n, std::min<int64_t>(3, queryBlock - 2));
+    ASSERT_EQ(genc_bigbird_random_blocks(42, queryBlock, 1, queryBlock, 3, again), n);
+    for (int64_t i = 0; i < n; ++i) {
+      EXPECT_EQ(out[i], again[i]);
+      EXPECT_GE(out[i], 1);
+      EXPECT_LT(out[i], queryBlock - 1);
+      if (i > 0)
+        EXPECT_LT(out[i - 1], out[i]);
+    }
+  }
+  // Query block 52 draws 3 of the 50 blocks [1, 51): over 5,000 seeds each
+  // is drawn about 300 times (binomial, standard deviation 17).
+  std::vector<int> drawnCount(52, 0);
+  for (int64_t seed = 0; seed < 5000; ++seed) {
+    ASSERT_EQ(genc_bigbird_random_blocks(seed, 52, 1, 52, 3, out), 3);
+    for (int64_t i = 0; i < 3; ++i)
+      ++drawnCount[out[i]];
+  }
+  for (int64_t block = 1; block < 51; ++block) {
+    EXPECT_GT(drawnCount[block], 220) << "block " << block;
+    EXPECT_LT(drawnCount[block], 380) << "block " << block;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Attention, ::testing::Values(1u, 3u));

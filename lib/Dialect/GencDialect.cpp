@@ -104,6 +104,23 @@ LogicalResult TransposeOp::verify() {
 LogicalResult AttentionOp::verify() {
   // Must equal GENC_ATTENTION_MAX_RANDOM_BLOCKS in runtime/include/genc/kernels.h.
   constexpr int64_t kMaxRandomBlocks = 64;
+  if (std::optional<StringRef> map = getFeatureMap()) {
+    if (*map != "elu" && *map != "performer")
+      return emitOpError("feature_map must be \"elu\" or \"performer\", not \"") << *map << "\"";
+    if (getWindow() > 0 || getBlock() > 0 || getSinks() > 0 || getGlobalTokens() > 0 ||
+        getSoftcap().convertToFloat() > 0)
+      return emitOpError("linear attention (feature_map) takes no window, blocks, sinks, global "
+                         "tokens or softcap");
+    std::optional<DenseElementsAttr> features = getRandomFeatures();
+    if ((*map == "performer") != features.has_value())
+      return emitOpError("random_features go with feature_map \"performer\" alone");
+    int64_t headSize = cast<RankedTensorType>(getQuery().getType()).getDimSize(3);
+    if (features && (features->getType().getRank() != 2 ||
+                     (!ShapedType::isDynamic(headSize) &&
+                      features->getType().getDimSize(0) != headSize)))
+      return emitOpError("random_features must be [head size, features]");
+    return success();
+  }
   int64_t block = getBlock();
   if (block < 0)
     return emitOpError("block ") << block << " must be 0 (none) or positive";

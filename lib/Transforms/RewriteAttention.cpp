@@ -9,6 +9,9 @@
 //   global:N   ... and the first N positions see, and are seen by, all
 //   bigbird:B:R:G  blocks of B positions; a query block sees G global
 //              blocks, its neighbours and R random blocks (BigBird)
+//   linear     linear attention, φ(x) = elu(x) + 1 (Katharopoulos et al.)
+//   performer:M  linear attention through M positive orthogonal random
+//              features (FAVOR+), drawn once per layer
 //   gqa:G      the layer's KV heads, averaged in groups of adjacent heads
 //              down to G (the GQA paper's mean-pool conversion)
 //   gqa:G:calibrated  ... combined through maps fitted on calibration text
@@ -33,6 +36,9 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cmath>
+#include <vector>
+
 namespace mlir::genc {
 #define GEN_PASS_DEF_REWRITEATTENTION
 #include "genc/Transforms/Passes.h.inc"
@@ -54,9 +60,9 @@ bool AttentionRewrite::appliesTo(int64_t layer) const {
 namespace {
 
 /// Rewrites the literature names that genc does not implement.
-constexpr llvm::StringLiteral kNotImplemented[] = {"lsh", "linear", "performer"};
-constexpr llvm::StringLiteral kKnown =
-    "window:W, sinks:S, global:N, bigbird:B[:R[:G]], gqa:G[:mean|:grouped|:calibrated]";
+constexpr llvm::StringLiteral kNotImplemented[] = {"lsh"};
+constexpr llvm::StringLiteral kKnown = "window:W, sinks:S, global:N, bigbird:B[:R[:G]], linear, "
+                                       "performer:M, gqa:G[:mean|:grouped|:calibrated]";
 
 std::optional<int64_t> parsePositive(StringRef text) {
   int64_t value;
@@ -133,6 +139,18 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       rewrite.size = *block;
       rewrite.randomBlocks = *random;
       rewrite.globalBlocks = *global;
+    } else if (name == "linear") {
+      if (body.contains(':'))
+        return fail("'linear' takes no argument");
+      rewrite.kind = AttentionRewrite::Kind::Linear;
+      rewrite.size = 0;
+    } else if (name == "performer") {
+      constexpr int64_t kMaxFeatures = 4096;
+      std::optional<int64_t> features = parsePositive(argument);
+      if (!features || *features > kMaxFeatures)
+        return fail("'performer' takes the number of random features, 1 to 4096, as performer:256");
+      rewrite.kind = AttentionRewrite::Kind::Performer;
+      rewrite.size = *features;
     } else if (name == "gqa") {
       auto [groups, method] = argument.split(':');
       std::optional<int64_t> size = parsePositive(groups);
@@ -166,7 +184,7 @@ namespace {
 /// What the rewrites ask of one layer.
 struct LayerPlan {
   const AttentionRewrite *window = nullptr, *sinks = nullptr, *global = nullptr,
-                         *bigBird = nullptr, *groupedQuery = nullptr;
+                         *bigBird = nullptr, *featureMap = nullptr, *groupedQuery = nullptr;
 };
 
 /// Whether `key` is computed from an encoder's output: the cross-attention
@@ -221,6 +239,76 @@ Value perHeadConstant(OpBuilder &b, Location loc, Type elementType, int64_t coun
       }
   auto type = RankedTensorType::get({1, count, rows, cols}, elementType);
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, values));
+}
+
+/// Standard normal numbers from a seed, the same on every platform
+/// (splitmix64 and Box-Muller; std's distributions are not portable).
+class NormalSource {
+public:
+  explicit NormalSource(uint64_t seed) : state(seed) {}
+  double next() {
+    double u = uniform(), v = uniform();
+    return std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
+  }
+
+private:
+  /// Uniform in (0, 1].
+  double uniform() {
+    uint64_t x = state += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return (static_cast<double>(x >> 11) + 1) * 0x1.0p-53;
+  }
+  uint64_t state;
+};
+
+/// FAVOR+'s ω for head size `d` and `m` features, as a [d, m] f32
+/// attribute (column f is ω_f): blocks of d Gaussian vectors made
+/// orthogonal (Gram-Schmidt), each rescaled to the length of an
+/// independent Gaussian vector so that its length is distributed as an
+/// unconstrained one's. Seeded by the layer.
+DenseElementsAttr orthogonalRandomFeatures(Builder &b, int64_t d, int64_t m, int64_t layer) {
+  NormalSource normal(0x5EEDull * 1000003 + static_cast<uint64_t>(layer));
+  std::vector<std::vector<double>> rows;
+  while (static_cast<int64_t>(rows.size()) < m) {
+    std::vector<std::vector<double>> block;
+    for (int64_t r = 0; r < d; ++r) {
+      std::vector<double> w(d);
+      for (double &x : w)
+        x = normal.next();
+      for (const std::vector<double> &previous : block) {
+        double dot = 0;
+        for (int64_t i = 0; i < d; ++i)
+          dot += w[i] * previous[i];
+        for (int64_t i = 0; i < d; ++i)
+          w[i] -= dot * previous[i];
+      }
+      double norm = 0;
+      for (double x : w)
+        norm += x * x;
+      for (double &x : w)
+        x /= std::sqrt(norm);
+      block.push_back(std::move(w));
+    }
+    for (std::vector<double> &w : block) {
+      double length = 0;
+      for (int64_t i = 0; i < d; ++i) {
+        double x = normal.next();
+        length += x * x;
+      }
+      for (double &x : w)
+        x *= std::sqrt(length);
+      if (static_cast<int64_t>(rows.size()) < m)
+        rows.push_back(std::move(w));
+    }
+  }
+  SmallVector<float> values(d * m);
+  for (int64_t f = 0; f < m; ++f)
+    for (int64_t i = 0; i < d; ++i)
+      values[i * m + f] = static_cast<float>(rows[f][i]);
+  return DenseElementsAttr::get(RankedTensorType::get({d, m}, b.getF32Type()),
+                                ArrayRef<float>(values));
 }
 
 /// The sizes of `value` [B, H, S, D] with `heads` heads, dynamic ones read.
@@ -477,7 +565,10 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
                                         : rewrite.kind == Kind::Sinks   ? plan.sinks
                                         : rewrite.kind == Kind::Global  ? plan.global
                                         : rewrite.kind == Kind::BigBird ? plan.bigBird
-                                                                        : plan.groupedQuery;
+                                        : rewrite.kind == Kind::Linear ||
+                                                rewrite.kind == Kind::Performer
+                                            ? plan.featureMap
+                                            : plan.groupedQuery;
         if (slot)
           return module.emitError()
                  << "--attention: layer " << layer << " gets both " << slot->text << " and "
@@ -486,6 +577,14 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
       }
     }
     for (auto [layer, plan] : llvm::enumerate(plans)) {
+      if (plan.featureMap)
+        for (const AttentionRewrite *other : {plan.window, plan.sinks, plan.global, plan.bigBird})
+          if (other)
+            return module.emitError()
+                   << "--attention: layer " << layer << " gets both " << plan.featureMap->text
+                   << " and " << other->text
+                   << "; linear attention sees every earlier position through its sums, and "
+                      "takes no sparsity pattern";
       if (plan.bigBird)
         for (const AttentionRewrite *other : {plan.window, plan.sinks, plan.global})
           if (other)
@@ -535,6 +634,23 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
       op.setGlobalTokensAttr(b.getI64IntegerAttr(block * bigBird->globalBlocks));
       // Each layer draws its own random blocks, the same at every compile.
       op.setSeedAttr(b.getI64IntegerAttr(layer));
+    }
+    if (const AttentionRewrite *featureMap = plan.featureMap) {
+      if (op.getWindow() > 0 || op.getSinks() > 0 || op.getGlobalTokens() > 0 ||
+          op.getSoftcap().convertToFloat() > 0)
+        return op.emitError() << "--attention=" << featureMap->text << ": layer " << layer
+                              << " has a window, sinks, global tokens or a soft-cap, which "
+                                 "linear attention cannot keep";
+      int64_t headSize = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
+      if (featureMap->kind == AttentionRewrite::Kind::Performer) {
+        if (ShapedType::isDynamic(headSize))
+          return op.emitError() << "--attention=" << featureMap->text << ": layer " << layer
+                                << " has a dynamic head size; FAVOR+ draws its features for a "
+                                   "static one";
+        op.setRandomFeaturesAttr(orthogonalRandomFeatures(b, headSize, featureMap->size, layer));
+      }
+      op.setFeatureMapAttr(b.getStringAttr(
+          featureMap->kind == AttentionRewrite::Kind::Performer ? "performer" : "elu"));
     }
     if (plan.sinks)
       op.setSinksAttr(b.getI64IntegerAttr(plan.sinks->size));

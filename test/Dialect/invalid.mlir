@@ -96,3 +96,19 @@ func.func @bigbird_and_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
   %0 = genc.attention %q, %q, %q {block = 4 : i64, window = 4 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
   return %0 : tensor<1x1x8x4xf32>
 }
+
+// -----
+
+func.func @linear_with_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{linear attention (feature_map) takes no window, blocks, sinks, global tokens or softcap}}
+  %0 = genc.attention %q, %q, %q {feature_map = "elu", window = 4 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  return %0 : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+func.func @performer_features_shape(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{random_features must be [head size, features]}}
+  %0 = genc.attention %q, %q, %q {feature_map = "performer", random_features = dense<1.0> : tensor<3x2xf32>, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  return %0 : tensor<1x1x8x4xf32>
+}

@@ -54,6 +54,9 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.globalTokens = attention.getGlobalTokens();
     layer.block = attention.getBlock();
     layer.randomBlocks = attention.getRandomBlocks();
+    layer.featureMap = attention.getFeatureMap().value_or("").str();
+    if (std::optional<DenseElementsAttr> omega = attention.getRandomFeatures())
+      layer.randomFeatures = omega->getType().getDimSize(1);
     layers.push_back(layer);
   }
   return layers;
@@ -245,8 +248,12 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
               std::min(layer.randomBlocks, candidates) * block;
   }
   int64_t perPosition = layer.kvHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
-  return {visible, 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible, perPosition,
-          perPosition * visible};
+  int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;
+  if (layer.featureMap == "performer") // each key's features, then F + Dv per key
+    flops = 2 * layer.queryHeads *
+            (layer.headSize * layer.randomFeatures + layer.randomFeatures + layer.valueSize) *
+            visible;
+  return {visible, flops, perPosition, perPosition * visible};
 }
 
 } // namespace
@@ -283,6 +290,10 @@ std::string describeChange(const AttentionLayer &before, const AttentionLayer &a
         ":" + std::to_string(after.globalTokens / after.block));
   else if (after.globalTokens != before.globalTokens)
     add("global:" + std::to_string(after.globalTokens));
+  if (after.featureMap == "elu")
+    add("linear");
+  if (after.featureMap == "performer")
+    add("performer:" + std::to_string(after.randomFeatures));
   if (after.kvHeads != before.kvHeads)
     add("gqa:" + std::to_string(after.kvHeads));
   return text.empty() ? "none" : text;
@@ -557,6 +568,8 @@ llvm::json::Object costObject(const AttentionLayer &layer, const StepCost &cost)
       {"global_tokens", layer.globalTokens},
       {"bigbird_block", layer.block > 0 ? llvm::json::Value(layer.block) : llvm::json::Value(nullptr)},
       {"random_blocks", layer.randomBlocks},
+      {"feature_map", layer.featureMap.empty() ? llvm::json::Value(nullptr)
+                                               : llvm::json::Value(layer.featureMap)},
       {"visible_keys", cost.visibleKeys},
       {"attention_flops_per_token", cost.flops},
       {"kv_cache_bytes_per_position", cost.cacheBytesPerPosition},

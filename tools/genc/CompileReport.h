@@ -32,6 +32,10 @@ struct AttentionLayer {
   int64_t window = -1, sinks = 0, globalTokens = 0;
   /// BigBird blocks (0: none) and random blocks per query block.
   int64_t block = 0, randomBlocks = 0;
+  /// Linear attention's feature map ("" softmax, "elu", "performer") and
+  /// FAVOR+'s random features.
+  std::string featureMap;
+  int64_t randomFeatures = 0;
 };
 
 /// The self-attention layers of @main (genc-rewrite-attention's numbering).

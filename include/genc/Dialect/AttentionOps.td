@@ -33,6 +33,15 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     blocks after the global ones (before p / B - 1 when causal), seeded by
     `seed` (genc_bigbird_random_blocks in the runtime's kernels.h). Only
     the fused kernel computes it.
+
+    With `feature_map` "elu" or "performer" the op is linear attention
+    (no softmax): result_i = Σ_j (φ(q_i)·φ(k_j)) v_j / Σ_j φ(q_i)·φ(k_j)
+    over the keys the causal limit and the mask leave visible (the mask
+    only hides keys: -inf, a value at or below -1e30, or false; other
+    additive values play no part). "elu" is φ(x) = elu(x) + 1
+    (Katharopoulos et al.); "performer" is FAVOR+'s positive random
+    features φ(x) = exp(ωᵀx' - |x'|²/2) / √M with x' = x·√scale and ω
+    the [D, M] `random_features`. No window, blocks or softcap.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
@@ -45,9 +54,15 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$block,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$random_blocks,
-                       DefaultValuedAttr<Genc_I64Attr, "0">:$seed);
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$seed,
+                       OptionalAttr<StrAttr>:$feature_map,
+                       OptionalAttr<FloatElementsAttr<32>>:$random_features);
   let results = (outs AnyRankedTensor:$result);
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Linear attention (a feature map), not softmax.
+    bool isLinear() { return getFeatureMap().has_value(); }
+  }];
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? attr-dict
     `:` functional-type(operands, results)
@@ -88,6 +103,33 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
     $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
     attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)
     (`,` type($mask)^)?
+  }];
+}
+
+def Genc_LinearAttentionKernelOp : Genc_Op<"linear_attention_kernel"> {
+  let summary = "linear genc.attention on buffers: the fused CPU kernel's call";
+  let description = [{
+    What genc-convert-to-linalg lowers f32 linear attention to: `out` (a
+    fresh [B, Hq, Sq, Dv] buffer) receives genc.attention's linear result
+    for feature map elu + 1, or with `performer` FAVOR+'s with ω the [D, M]
+    `features` (not read otherwise), computed by genc_linear_attention_f32
+    without an [Sq, Skv] matrix. Key j is visible to query i iff j <= i +
+    `causal_offset` (with `causal`) and the mask does not hide it.
+  }];
+  let arguments = (ins Arg<AnyMemRef, "", [MemWrite]>:$out,
+                       Arg<AnyMemRef, "", [MemRead]>:$query,
+                       Arg<AnyMemRef, "", [MemRead]>:$key,
+                       Arg<AnyMemRef, "", [MemRead]>:$value,
+                       Arg<AnyMemRef, "", [MemRead]>:$features,
+                       Arg<Optional<AnyMemRef>, "", [MemRead]>:$mask,
+                       Index:$causal_offset,
+                       F32Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal,
+                       DefaultValuedAttr<BoolAttr, "false">:$performer);
+  let assemblyFormat = [{
+    $out `,` $query `,` $key `,` $value `,` $features (`mask` `(` $mask^ `)`)?
+    `offset` $causal_offset attr-dict `:` type($out) `,` type($query) `,` type($key) `,`
+    type($value) `,` type($features) (`,` type($mask)^)?
   }];
 }
 

@@ -5,7 +5,7 @@
 //   SPEC    := ITEM (',' ITEM)*
 //   ITEM    := REWRITE ('@layers=' RANGES)?
 //   REWRITE := 'window:' W | 'sinks:' S | 'global:' N
-//            | 'bigbird:' B (':' R (':' G)?)?
+//            | 'bigbird:' B (':' R (':' G)?)? | 'linear' | 'performer:' M
 //            | 'gqa:' G (':mean' | ':grouped' | ':calibrated')?
 //   RANGES  := RANGE ('+' RANGE)*        RANGE := L | L '-' L (inclusive)
 //
@@ -37,6 +37,8 @@ struct AttentionRewrite {
     Sinks,       ///< the first `size` keys stay visible past the window
     Global,      ///< the first `size` positions see and are seen by all
     BigBird,     ///< blocks of `size`: global, neighbouring and random ones
+    Linear,      ///< linear attention, φ = elu + 1
+    Performer,   ///< linear attention, FAVOR+ with `size` random features
     GroupedQuery ///< `size` KV heads, each from a group of adjacent ones
   };
   /// How a GroupedQuery rewrite makes a group's shared K/V head.

@@ -2,7 +2,8 @@
 //
 // f32 attention that fits the fused kernel becomes genc.attention_kernel on
 // buffers (the CPU target turns it into the kernel call); anything else,
-// or all of it with fusion off, loops that materialise the scores.
+// or all of it with fusion off, loops that materialise the scores. Linear
+// attention becomes genc.linear_attention_kernel, whatever the setting.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,29 +45,29 @@ static bool fitsAttentionKernel(AttentionOp op, AttentionOp::Adaptor operands) {
          !(boolMask && op.getSoftcap().convertToFloat() > 0);
 }
 
-/// The fused form: Q, K, V and the mask read as buffers in place (any
-/// strides), the result a fresh buffer written by genc.attention_kernel,
-/// which genc-call-cpu-kernels turns into the kernel call. A boolean mask
-/// becomes additive (0 / -inf).
-static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
-  auto asBuffer = [&](Value t) -> Value {
-    auto type = tensorType(t);
-    SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-    auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
-    auto memref = MemRefType::get(type.getShape(), type.getElementType(), layout);
-    return bufferization::ToBufferOp::create(b, loc, memref, t, /*read_only=*/true);
-  };
-  Value q = operands.getQuery(), v = operands.getValue();
-  Value mask = operands.getMask();
-  if (mask && tensorType(mask).getElementType().isInteger(1)) {
-    Type f32 = b.getF32Type();
-    Value zero = scalarConst(b, loc, f32, 0), minusInf = negInf(b, loc, f32);
-    mask = elementwise(b, loc, mask, f32, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-      return arith::SelectOp::create(nb, nl, a[0], zero, minusInf);
-    });
-  }
+/// `t` read in place as a buffer of any strides.
+static Value readAsBuffer(OpBuilder &b, Location loc, Value t) {
+  auto type = tensorType(t);
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
+  auto memref = MemRefType::get(type.getShape(), type.getElementType(), layout);
+  return bufferization::ToBufferOp::create(b, loc, memref, t, /*read_only=*/true);
+}
+
+/// The kernels' mask: additive f32, a boolean one as 0 / -inf.
+static Value additiveMask(OpBuilder &b, Location loc, Value mask) {
+  if (!mask || !tensorType(mask).getElementType().isInteger(1))
+    return mask;
+  Type f32 = b.getF32Type();
+  Value zero = scalarConst(b, loc, f32, 0), minusInf = negInf(b, loc, f32);
+  return elementwise(b, loc, mask, f32, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+    return arith::SelectOp::create(nb, nl, a[0], zero, minusInf);
+  });
+}
+
+/// A fresh f32 buffer for the [B, Hq, Sq, Dv] result, and its tensor type.
+static std::pair<Value, RankedTensorType> resultBuffer(OpBuilder &b, Location loc, Value q,
+                                                       Value v) {
   SmallVector<Value> dynamicSizes;
   SmallVector<OpFoldResult> sizes = {dimOf(b, loc, q, 0), dimOf(b, loc, q, 1), dimOf(b, loc, q, 2),
                                      dimOf(b, loc, v, 3)};
@@ -79,18 +80,60 @@ static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBui
       shape.push_back(cast<IntegerAttr>(cast<Attribute>(size)).getInt());
     }
   }
-  auto outType = MemRefType::get(shape, b.getF32Type());
-  Value out = memref::AllocOp::create(b, loc, outType, dynamicSizes);
-  AttentionKernelOp::create(b, loc, out, asBuffer(q), asBuffer(operands.getKey()), asBuffer(v),
-                            mask ? asBuffer(mask) : Value(), causalOffset(b, loc, operands),
-                            op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
-                            op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
-                            op.getMaskAfterSoftcapAttr(), op.getBlockAttr(),
-                            op.getRandomBlocksAttr(), op.getSeedAttr());
-  Value result =
-      bufferization::ToTensorOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), out,
-                                        /*restrict=*/true, /*writable=*/true);
-  return castTo(b, loc, result, op.getType());
+  Value out = memref::AllocOp::create(b, loc, MemRefType::get(shape, b.getF32Type()), dynamicSizes);
+  return {out, RankedTensorType::get(shape, b.getF32Type())};
+}
+
+/// The kernel's result buffer as the op's result.
+static Value resultTensor(OpBuilder &b, Location loc, Value out, RankedTensorType type,
+                          Type resultType) {
+  Value result = bufferization::ToTensorOp::create(b, loc, type, out, /*restrict=*/true,
+                                                   /*writable=*/true);
+  return castTo(b, loc, result, resultType);
+}
+
+/// The fused form: Q, K, V and the mask read as buffers in place (any
+/// strides), the result a fresh buffer written by genc.attention_kernel,
+/// which genc-call-cpu-kernels turns into the kernel call.
+static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value q = operands.getQuery(), v = operands.getValue();
+  Value mask = additiveMask(b, loc, operands.getMask());
+  auto [out, type] = resultBuffer(b, loc, q, v);
+  AttentionKernelOp::create(b, loc, out, readAsBuffer(b, loc, q),
+                            readAsBuffer(b, loc, operands.getKey()), readAsBuffer(b, loc, v),
+                            mask ? readAsBuffer(b, loc, mask) : Value(),
+                            causalOffset(b, loc, operands), op.getScaleAttr(), op.getCausalAttr(),
+                            op.getWindowAttr(), op.getSoftcapAttr(), op.getSinksAttr(),
+                            op.getGlobalTokensAttr(), op.getMaskAfterSoftcapAttr(),
+                            op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr());
+  return resultTensor(b, loc, out, type, op.getType());
+}
+
+/// Linear attention (a feature map) has only its kernel, fused or not:
+/// genc.linear_attention_kernel, FAVOR+'s ω a constant buffer.
+static FailureOr<Value> linearAttention(AttentionOp op, AttentionOp::Adaptor operands,
+                                        OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto f32 = [](Value v) { return tensorType(v).getElementType().isF32(); };
+  Value q = operands.getQuery(), v = operands.getValue(), mask = operands.getMask();
+  if (!f32(q) || !f32(operands.getKey()) || !f32(v) ||
+      (mask && !f32(mask) && !tensorType(mask).getElementType().isInteger(1)))
+    return op.emitError("linear attention (") << *op.getFeatureMap()
+           << ") has only an f32 kernel; this layer's queries, keys, values or mask are "
+              "not f32";
+  mask = additiveMask(b, loc, mask);
+  std::optional<DenseElementsAttr> omega = op.getRandomFeatures();
+  Value queries = readAsBuffer(b, loc, q);
+  // Without FAVOR+, the queries stand in for ω (not read).
+  Value features = omega ? readAsBuffer(b, loc, arith::ConstantOp::create(b, loc, *omega)) : queries;
+  auto [out, type] = resultBuffer(b, loc, q, v);
+  LinearAttentionKernelOp::create(b, loc, out, queries, readAsBuffer(b, loc, operands.getKey()),
+                                  readAsBuffer(b, loc, v), features,
+                                  mask ? readAsBuffer(b, loc, mask) : Value(),
+                                  causalOffset(b, loc, operands), op.getScaleAttr(),
+                                  op.getCausalAttr(), b.getBoolAttr(omega.has_value()));
+  return resultTensor(b, loc, out, type, op.getType());
 }
 
 /// softmax(Q·Kᵀ·scale (+mask), causal, window, softcap)·V with query head h
@@ -295,11 +338,18 @@ void mlir::genc::lowering::populateAttentionLoweringPatterns(RewritePatternSet &
   if (fuseAttention)
     addLowering<AttentionOp>(patterns,
                              [](AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+                               if (op.isLinear())
+                                 return linearAttention(op, operands, b);
                                if (fitsAttentionKernel(op, operands))
                                  return FailureOr<Value>(fusedAttention(op, operands, b));
                                return attentionLoops(op, operands, b);
                              });
   else
-    addLowering<AttentionOp>(patterns, attentionLoops);
+    addLowering<AttentionOp>(patterns,
+                             [](AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+                               if (op.isLinear())
+                                 return linearAttention(op, operands, b);
+                               return attentionLoops(op, operands, b);
+                             });
   addLowering<RotaryOp>(patterns, lowerRotary);
 }

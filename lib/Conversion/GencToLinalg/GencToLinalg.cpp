@@ -42,7 +42,8 @@ void mlir::genc::configureGencToLinalgTarget(ConversionTarget &target) {
                          linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                          scf::SCFDialect, tensor::TensorDialect>();
   target.addIllegalDialect<GencDialect>();
-  target.addLegalOp<AttentionKernelOp, IndexOutOfBoundsOp, UnrealizedConversionCastOp>();
+  target.addLegalOp<AttentionKernelOp, LinearAttentionKernelOp, IndexOutOfBoundsOp,
+                    UnrealizedConversionCastOp>();
 }
 
 namespace {

@@ -19,6 +19,7 @@ namespace mlir::genc {
 
 using namespace mlir;
 using genc::kAttentionKernel;
+using genc::kLinearAttentionKernel;
 using genc::kMatmulBF16Kernel;
 using genc::kMatmulInt4Kernel;
 using genc::kMatmulInt8Kernel;
@@ -182,6 +183,55 @@ void callAttentionKernel(ModuleOp module) {
   }
 }
 
+/// `func.func private @genc_linear_attention_f32(!llvm.ptr context,
+/// memref<*xf32> out, q, k, v, mask, i64 hasMask, memref<*xf32> features,
+/// i64 performer, f32 scale, i64 causal, i64 causalOffset, i64 form)` with
+/// the C interface.
+func::FuncOp declareLinearAttentionKernel(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kLinearAttentionKernel))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
+  Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
+  auto type = FunctionType::get(ctx,
+                                {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref,
+                                 memref, i64, memref, i64, f32, i64, i64, i64},
+                                {});
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), kLinearAttentionKernel, type);
+  fn.setPrivate();
+  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return fn;
+}
+
+/// Each genc.linear_attention_kernel becomes a call of
+/// genc_linear_attention_f32 (the kernel picks its form); `out` stands in
+/// for an absent mask (not read).
+void callLinearAttentionKernel(ModuleOp module) {
+  SmallVector<genc::LinearAttentionKernelOp> ops;
+  module.walk([&](genc::LinearAttentionKernelOp op) { ops.push_back(op); });
+  for (genc::LinearAttentionKernelOp op : ops) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto unranked = [&](Value v) -> Value {
+      return memref::CastOp::create(b, loc, UnrankedMemRefType::get(b.getF32Type(), 0),
+                                    v ? v : op.getOut());
+    };
+    auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
+    Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
+    Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
+    func::CallOp::create(b, loc, declareLinearAttentionKernel(module),
+                         ValueRange{context, unranked(op.getOut()), unranked(op.getQuery()),
+                                    unranked(op.getKey()), unranked(op.getValue()),
+                                    unranked(op.getMask()), i64(op.getMask() != nullptr),
+                                    unranked(op.getFeatures()), i64(op.getPerformer()),
+                                    arith::ConstantOp::create(b, loc, op.getScaleAttr()),
+                                    i64(op.getCausal()), offset,
+                                    i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0)});
+    op.erase();
+  }
+}
+
 bool isBufferOf(Value v, function_ref<bool(Type)> element) {
   auto type = dyn_cast<MemRefType>(v.getType());
   return type && element(type.getElementType());
@@ -279,6 +329,7 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
     ModuleOp module = getOperation();
     callIndexErrorKernel(module);
     callAttentionKernel(module);
+    callLinearAttentionKernel(module);
     SmallVector<linalg::GenericOp> matmuls;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(genc::kMatmulAttrName))

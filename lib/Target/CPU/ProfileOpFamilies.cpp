@@ -39,7 +39,7 @@ constexpr StringLiteral kFamilyTags[GENC_OP_FAMILIES] = {GENC_OP_FAMILY_NAMES};
 std::optional<int64_t> familyOfGencOp(Operation *op) {
   if (isa<genc::MatMulOp, genc::GemmOp>(op))
     return GENC_FAMILY_MATMUL;
-  if (isa<genc::AttentionOp, genc::AttentionKernelOp>(op))
+  if (isa<genc::AttentionOp, genc::AttentionKernelOp, genc::LinearAttentionKernelOp>(op))
     return GENC_FAMILY_ATTENTION;
   if (isa<genc::SoftmaxOp>(op))
     return GENC_FAMILY_SOFTMAX;
@@ -115,7 +115,8 @@ int64_t familyOfLoweredOp(Operation *op) {
     if (call.getCallee() == genc::kMatmulKernel || call.getCallee() == genc::kMatmulInt8Kernel ||
         call.getCallee() == genc::kMatmulBF16Kernel || call.getCallee() == genc::kMatmulInt4Kernel)
       return GENC_FAMILY_MATMUL;
-    if (call.getCallee() == genc::kAttentionKernel)
+    if (call.getCallee() == genc::kAttentionKernel ||
+        call.getCallee() == genc::kLinearAttentionKernel)
       return GENC_FAMILY_ATTENTION;
   }
   if (isa<memref::CopyOp, linalg::CopyOp, linalg::TransposeOp>(op))

@@ -181,6 +181,27 @@ void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_
                                      int64_t maskAfterSoftcap, int64_t block,
                                      int64_t randomBlocks, int64_t seed);
 
+/* Linear attention (genc.attention with a feature map), fused: out[B, Hq,
+ * Sq, Dv] = Σ_j (φ(q_i)·φ(k_j)) v_j / Σ_j φ(q_i)·φ(k_j) over the keys j <=
+ * i + causalOffset (all with `causal` 0) that the additive `mask` (read
+ * when `hasMask`; shapes as genc_attention_f32's) does not hide with a
+ * value <= -1e30. φ is elu(x) + 1, or with `performer` FAVOR+'s
+ * exp(ωᵀx' - |x'|²/2) for x' = x·√scale and ω the [D, M]
+ * `randomFeatures` (not read otherwise). `form` picks the computation
+ * (GENC_LINEAR_ATTENTION_*; any gives the same result up to rounding):
+ * the kernel's choice, the recurrent sums over keys, or each query's
+ * weights directly. */
+#define GENC_LINEAR_ATTENTION_ANY_FORM 0
+#define GENC_LINEAR_ATTENTION_RECURRENT 1
+#define GENC_LINEAR_ATTENTION_DIRECT 2
+void _mlir_ciface_genc_linear_attention_f32(const genc_context *context,
+                                            genc_unranked_memref *out, genc_unranked_memref *q,
+                                            genc_unranked_memref *k, genc_unranked_memref *v,
+                                            genc_unranked_memref *mask, int64_t hasMask,
+                                            genc_unranked_memref *randomFeatures,
+                                            int64_t performer, float scale, int64_t causal,
+                                            int64_t causalOffset, int64_t form);
+
 /* BigBird's random key blocks for query block `queryBlock`: min(count, n)
  * distinct blocks (count at most GENC_ATTENTION_MAX_RANDOM_BLOCKS), drawn
  * uniformly from the n blocks of [firstBlock, endBlock) that are not

@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Parallel.h"
+#include "View4.h"
 
 #include <immintrin.h>
 
@@ -34,33 +35,13 @@
 
 using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
+using genc::kernels::View4;
 
 namespace {
 
 constexpr int64_t kRows = 32;     // query rows sharing each key tile
 constexpr int64_t kKeys = 64;     // keys per tile of scores
 constexpr int64_t kMaxHead = GENC_ATTENTION_MAX_HEAD_SIZE; // rows on the stack
-
-/// A rank-4 strided memref of floats; `at` broadcasts dims of size 1.
-struct View4 {
-  float *data = nullptr;
-  int64_t sizes[4] = {1, 1, 1, 1}, strides[4] = {0, 0, 0, 0};
-
-  /// Right-aligned: a view of lower rank broadcasts over the missing dims.
-  explicit View4(const genc_unranked_memref *m) {
-    auto *words = static_cast<const int64_t *>(m->descriptor);
-    int64_t rank = m->rank;
-    data = reinterpret_cast<float *>(words[1]) + words[2];
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t at = 4 - rank + d;
-      sizes[at] = words[3 + d];
-      strides[at] = sizes[at] == 1 ? 0 : words[3 + rank + d];
-    }
-  }
-  const float *row(int64_t b, int64_t h, int64_t i) const {
-    return data + b * strides[0] + h * strides[1] + i * strides[2];
-  }
-};
 
 __attribute__((target("avx512f"))) float dotAVX512(const float *a, const float *b, int64_t n) {
   __m512 sum = _mm512_setzero_ps();

@@ -19,6 +19,7 @@ constexpr StringLiteral kContextAttrName = "genc.context";
 /// The kernels genc-call-cpu-kernels calls (runtime/include/genc/kernels.h).
 constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
 constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
+constexpr StringLiteral kLinearAttentionKernel = "genc_linear_attention_f32";
 constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";

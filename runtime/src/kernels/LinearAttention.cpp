@@ -1,0 +1,223 @@
+//===- LinearAttention.cpp - attention through a feature map, no softmax --===//
+//
+// genc.attention with a feature map φ (elu + 1, or FAVOR+'s positive random
+// features): out_i = Σ_j (φ(q_i)·φ(k_j)) v_j / Σ_j φ(q_i)·φ(k_j) over the
+// visible keys. Two exact forms of the same sum:
+//
+//   recurrent  S = Σ_j φ(k_j) v_jᵀ and z = Σ_j φ(k_j), grown one key at a
+//              time as the causal limit moves: O(F·Dv) per key and per
+//              query, whatever the context (prefills);
+//   direct     per query, the weights φ(q_i)·φ(k_j) of every visible key:
+//              O(F + Dv) per key (a few queries, such as a decode step,
+//              and masks that differ between queries).
+//
+// FAVOR+'s features are exponentials; each is taken relative to a shift
+// that cancels in the ratio: a query's own largest exponent, and the
+// largest key exponent seen so far (the sums rescaled when it grows, as
+// online softmax does). For the same reason φ's constant 1/√M is left out.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Parallel.h"
+#include "View4.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+using genc::kernels::parallelFor;
+using genc::kernels::View4;
+
+namespace {
+
+/// Additive mask values at or below this hide a key (exporters write -inf
+/// or the float type's lowest value).
+constexpr float kHidden = -1e30f;
+
+struct LinearProblem {
+  View4 out, q, k, v, mask, omega;
+  bool hasMask, causal, performer;
+  float scale;
+  int64_t offset, group;
+  int64_t sq() const { return q.sizes[2]; }
+  int64_t skv() const { return k.sizes[2]; }
+  int64_t headSize() const { return q.sizes[3]; }
+  int64_t valueSize() const { return v.sizes[3]; }
+  /// F: the features per head.
+  int64_t features() const { return performer ? omega.sizes[3] : headSize(); }
+  /// Whether the mask may hide different keys from different queries.
+  bool maskPerQuery() const { return hasMask && mask.sizes[2] > 1; }
+
+  bool hidden(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    return hasMask && mask.row(b, h, i)[j * mask.strides[3]] <= kHidden;
+  }
+  /// The last key query i may see.
+  int64_t lastKey(int64_t i) const {
+    return causal ? std::min(i + offset, skv() - 1) : skv() - 1;
+  }
+
+  /// φ of a query or key row `x` into `phi`: elu(x) + 1, or FAVOR+'s
+  /// exponents ωᵀx' - |x'|²/2 (x' = x·√scale), to be exponentiated by the
+  /// caller against its shift. Returns the largest exponent (FAVOR+).
+  float features(const View4 &rows, const float *x, float *phi) const {
+    const int64_t d = headSize(), stride = rows.strides[3];
+    if (!performer) {
+      for (int64_t c = 0; c < d; ++c) {
+        float value = x[c * stride];
+        phi[c] = value > 0 ? value + 1 : std::exp(value);
+      }
+      return 0;
+    }
+    const float root = std::sqrt(scale);
+    const int64_t m = features();
+    float norm = 0;
+    for (int64_t f = 0; f < m; ++f)
+      phi[f] = 0;
+    for (int64_t c = 0; c < d; ++c) {
+      float value = x[c * stride] * root;
+      norm += value * value;
+      const float *w = omega.row(0, 0, c);
+      for (int64_t f = 0; f < m; ++f)
+        phi[f] += w[f * omega.strides[3]] * value;
+    }
+    float largest = -INFINITY;
+    for (int64_t f = 0; f < m; ++f)
+      largest = std::max(largest, phi[f] -= norm / 2);
+    return largest;
+  }
+};
+
+/// φ(q) for one query row, FAVOR+'s exponentials shifted by its largest.
+void queryFeatures(const LinearProblem &p, const float *x, float *phi) {
+  float largest = p.features(p.q, x, phi);
+  if (p.performer)
+    for (int64_t f = 0; f < p.features(); ++f)
+      phi[f] = std::exp(phi[f] - largest);
+}
+
+/// Running sums over keys (S [F, Dv] and z [F], or one query's numerator
+/// [Dv] and denominator) with FAVOR+'s running key shift.
+struct KeySums {
+  float shift = -INFINITY;
+  /// For a key's exponents `phi` (largest `largest`), makes them its
+  /// features relative to the shift, rescaling `sums` first when the
+  /// shift grows.
+  void align(const LinearProblem &p, float *phi, float largest,
+             std::vector<float> &sums) {
+    if (!p.performer)
+      return;
+    if (largest > shift) {
+      float rescale = shift == -INFINITY ? 0.0f : std::exp(shift - largest);
+      for (float &s : sums)
+        s *= rescale;
+      shift = largest;
+    }
+    for (int64_t f = 0; f < p.features(); ++f)
+      phi[f] = std::exp(phi[f] - shift);
+  }
+};
+
+void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i,
+              const float *numerator, float denominator) {
+  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
+             i * p.out.strides[2];
+  for (int64_t e = 0; e < p.valueSize(); ++e)
+    o[e * p.out.strides[3]] =
+        numerator[e] / denominator; // nothing visible: 0/0, as softmax
+}
+
+/// Every query row of head h of item b, keys absorbed into S and z as the
+/// causal limit reaches them.
+void recurrent(const LinearProblem &p, int64_t b, int64_t h) {
+  const int64_t f = p.features(), dv = p.valueSize(), kvHead = h / p.group;
+  // sums = S (F rows of Dv) then z (F).
+  std::vector<float> sums(f * dv + f, 0.0f), phi(f), numerator(dv);
+  float *s = sums.data(), *z = sums.data() + f * dv;
+  KeySums keys;
+  int64_t absorbed = 0;
+  for (int64_t i = 0; i < p.sq(); ++i) {
+    for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
+      if (p.hidden(b, h, 0, absorbed))
+        continue;
+      keys.align(p, phi.data(),
+                 p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()),
+                 sums);
+      const float *value = p.v.row(b, kvHead, absorbed);
+      for (int64_t x = 0; x < f; ++x) {
+        for (int64_t e = 0; e < dv; ++e)
+          s[x * dv + e] += phi[x] * value[e * p.v.strides[3]];
+        z[x] += phi[x];
+      }
+    }
+    queryFeatures(p, p.q.row(b, h, i), phi.data());
+    std::fill(numerator.begin(), numerator.end(), 0.0f);
+    float denominator = 0;
+    for (int64_t x = 0; x < f; ++x) {
+      for (int64_t e = 0; e < dv; ++e)
+        numerator[e] += phi[x] * s[x * dv + e];
+      denominator += phi[x] * z[x];
+    }
+    writeRow(p, b, h, i, numerator.data(), denominator);
+  }
+}
+
+/// Each query row of head h of item b on its own: a weight per visible key.
+void direct(const LinearProblem &p, int64_t b, int64_t h) {
+  const int64_t f = p.features(), dv = p.valueSize(), kvHead = h / p.group;
+  std::vector<float> query(f), phi(f), sums(dv + 1);
+  for (int64_t i = 0; i < p.sq(); ++i) {
+    queryFeatures(p, p.q.row(b, h, i), query.data());
+    std::fill(sums.begin(), sums.end(), 0.0f); // numerator, then denominator
+    KeySums keys;
+    for (int64_t j = 0, last = p.lastKey(i); j <= last; ++j) {
+      if (p.hidden(b, h, i, j))
+        continue;
+      keys.align(p, phi.data(),
+                 p.features(p.k, p.k.row(b, kvHead, j), phi.data()), sums);
+      float weight = 0;
+      for (int64_t x = 0; x < f; ++x)
+        weight += query[x] * phi[x];
+      const float *value = p.v.row(b, kvHead, j);
+      for (int64_t e = 0; e < dv; ++e)
+        sums[e] += weight * value[e * p.v.strides[3]];
+      sums[dv] += weight;
+    }
+    writeRow(p, b, h, i, sums.data(), sums[dv]);
+  }
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_genc_linear_attention_f32(
+    const genc_context *context, genc_unranked_memref *out,
+    genc_unranked_memref *q, genc_unranked_memref *k, genc_unranked_memref *v,
+    genc_unranked_memref *mask, int64_t hasMask,
+    genc_unranked_memref *randomFeatures, int64_t performer, float scale,
+    int64_t causal, int64_t causalOffset, int64_t form) {
+  LinearProblem p{View4(out),   View4(q),     View4(k),
+                  View4(v),     View4(mask),  View4(randomFeatures),
+                  hasMask != 0, causal != 0,  performer != 0,
+                  scale,        causalOffset, 1};
+  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 ||
+      mask->rank > 4 || p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
+      (p.performer &&
+       (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize()))) {
+    std::fprintf(
+        stderr,
+        "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
+    std::abort();
+  }
+  p.group = p.q.sizes[1] / p.k.sizes[1];
+  // The recurrent form pays F·Dv per query and per key; the direct one
+  // F + Dv per (query, key) pair.
+  const int64_t f = p.features(), dv = p.valueSize();
+  bool useRecurrent = !p.maskPerQuery() && p.sq() * (f + dv) > f * dv;
+  if (form != GENC_LINEAR_ATTENTION_ANY_FORM)
+    useRecurrent = form == GENC_LINEAR_ATTENTION_RECURRENT && !p.maskPerQuery();
+  const int64_t heads = p.q.sizes[1];
+  parallelFor(context, p.q.sizes[0] * heads, [&](int64_t task) {
+    (useRecurrent ? recurrent : direct)(p, task / heads, task % heads);
+  });
+}

@@ -139,6 +139,15 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       entryPoints.push_back({f[1], nullptr, {}, {}});
       continue;
     }
+    if (f.size() == 3 && f[0] == "state") {
+      // The session allocates max_rows rows of this: keep it sane (1 GiB).
+      uint64_t floats = 0;
+      if (f[1] != std::to_string(recurrentStateFloats.size()) || !parseUnsigned(f[2], 10, floats) ||
+          floats == 0 || floats > (uint64_t(1) << 28))
+        return bad("'" + line + "' is not the next state slot with its floats per row");
+      recurrentStateFloats.push_back(static_cast<int64_t>(floats));
+      continue;
+    }
     if (f.size() == 2 && f[0] == "cache") {
       auto it = std::find_if(entry.inputs.begin(), entry.inputs.end(),
                              [&](const InputSpec &input) { return input.name == f[1]; });
@@ -602,7 +611,8 @@ extern "C" const char *genc_op_family_name(int family) {
 
 genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
                                     const genc_tensor *const *inputs, size_t numInputs,
-                                    genc_tensor **outputs, genc_profile *profile) {
+                                    genc_tensor **outputs, genc_profile *profile,
+                                    std::span<genc_attention_state> states) {
   genc_model *m = &model;
   if (genc_status s = checkInputs(entry, inputs, numInputs))
     return s;
@@ -622,7 +632,8 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   }
   // The call runs on the caller's pool (the model's, or a session's): the
   // artifact keeps no threads of its own, so two sessions can run it at once.
-  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/0, 0, 0, profile};
+  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/0, 0, 0, profile,
+                       states.data(), static_cast<int64_t>(states.size())};
   std::vector<void *> args;
   if (!entry.outputs.empty())
     args.push_back(results.data());

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <span>
 #include <vector>
 
 namespace genc::runtime {
@@ -76,6 +77,10 @@ struct genc_model {
   std::string compilerVersion;
   /// Compiled for a session (`--kv-cache=session`).
   bool forSession = false;
+  /// Per slot (`state SLOT FLOATS` lines, slots 0, 1, ...): the floats of
+  /// one row of a linear attention's recurrent state, which a session
+  /// keeps between steps (genc_attention_state).
+  std::vector<int64_t> recurrentStateFloats;
 
   genc_model() = default;
   genc_model(const genc_model &) = delete;
@@ -93,9 +98,12 @@ namespace genc::runtime {
 /// genc_model_run of `entry` on `pool`'s threads (a session's, or the
 /// model's own); a profiled artifact adds its time per op family to
 /// `profile` when there is one.
+/// `states`: a session's recurrent states, by slot (none: linear attention
+/// recomputes its sums from the keys).
 genc_status runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
                      const genc_tensor *const *inputs, size_t numInputs, genc_tensor **outputs,
-                     genc_profile *profile = nullptr);
+                     genc_profile *profile = nullptr,
+                     std::span<genc_attention_state> states = {});
 } // namespace genc::runtime
 
 #endif // GENC_RUNTIME_MODEL_H

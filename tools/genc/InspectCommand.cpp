@@ -53,6 +53,8 @@ struct Signature {
   std::string gencVersion;
   std::vector<EntryPoint> entryPoints;
   bool forSession = false;
+  /// Floats per row of each linear attention's recurrent state (`state`).
+  std::vector<int64_t> recurrentStates;
   /// The weights payload's bytes, and (signature 4) the weights file's
   /// layout version and payload hash, as the runtime checks them.
   std::optional<uint64_t> weightsBytes;
@@ -92,7 +94,7 @@ std::vector<int64_t> parseDims(StringRef text) {
 /// Parses the signature text (lib/Target/CPU/EntryPoints.cpp writes it):
 /// `genc-signature N`, then `input NAME TYPE DIMS DIMNAMES`, `output NAME
 /// TYPE RANK DIMS`, `cache NAME`, `entry NAME` (starting another entry
-/// point), `session`, `weights BYTES [LAYOUT SAMPLEHASH PAYLOADHASH]`,
+/// point), `session`, `state SLOT FLOATS`, `weights BYTES [LAYOUT SAMPLEHASH PAYLOADHASH]`,
 /// `genc-version V`. Lines it does not know are skipped: inspect reports
 /// what it can read, the runtime is the one that must refuse.
 std::optional<Signature> parseSignature(StringRef text, std::string &error) {
@@ -111,6 +113,10 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
     EntryPoint &entry = signature.entryPoints.back();
     if (f[0] == "session" && f.size() == 1) {
       signature.forSession = true;
+    } else if (f[0] == "state" && f.size() == 3) {
+      int64_t floats;
+      if (!f[2].getAsInteger(10, floats))
+        signature.recurrentStates.push_back(floats);
     } else if (f[0] == "weights" && f.size() >= 2) {
       uint64_t bytes;
       if (!f[1].getAsInteger(10, bytes))
@@ -307,6 +313,15 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
                        (signature.forSession ? ", for a runtime session (KV cache in the "
                                                "session's buffers)"
                                              : ", tensors in and out"));
+  if (!signature.recurrentStates.empty()) {
+    int64_t floats = 0;
+    for (int64_t f : signature.recurrentStates)
+      floats += f;
+    row("recurrent state",
+        std::to_string(signature.recurrentStates.size()) +
+            " linear attention layers, " + std::to_string(floats * 4) +
+            " bytes per row, kept by the session between steps");
+  }
   os << "entry points:\n";
   for (const EntryPoint &entry : signature.entryPoints) {
     os << "  " << entry.name << " (" << entrySymbol(entry) << ")\n";
@@ -389,6 +404,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                            ? (info ? json::Value(info->fact("version")) : json::Value(nullptr))
                            : json::Value(signature.gencVersion)},
       {"session", signature.forSession},
+      {"recurrent_state_floats_per_row", llvm::json::Array(signature.recurrentStates)},
       {"entry_points", std::move(entries)},
       {"weights", std::move(weightsJson)}};
   if (!info) {

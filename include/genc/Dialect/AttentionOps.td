@@ -41,7 +41,10 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     additive values play no part). "elu" is φ(x) = elu(x) + 1
     (Katharopoulos et al.); "performer" is FAVOR+'s positive random
     features φ(x) = exp(ωᵀx' - |x'|²/2) / √M with x' = x·√scale and ω
-    the [D, M] `random_features`. No window, blocks or softcap.
+    the [D, M] `random_features`. No window, blocks or softcap. A causal
+    linear layer of a session artifact gets a `state_slot` (the CPU
+    target's genc-record-signature): its sums stay in the session between
+    steps.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
@@ -56,7 +59,8 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        DefaultValuedAttr<Genc_I64Attr, "0">:$random_blocks,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$seed,
                        OptionalAttr<StrAttr>:$feature_map,
-                       OptionalAttr<FloatElementsAttr<32>>:$random_features);
+                       OptionalAttr<FloatElementsAttr<32>>:$random_features,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$state_slot);
   let results = (outs AnyRankedTensor:$result);
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -125,7 +129,8 @@ def Genc_LinearAttentionKernelOp : Genc_Op<"linear_attention_kernel"> {
                        Index:$causal_offset,
                        F32Attr:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
-                       DefaultValuedAttr<BoolAttr, "false">:$performer);
+                       DefaultValuedAttr<BoolAttr, "false">:$performer,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$state_slot);
   let assemblyFormat = [{
     $out `,` $query `,` $key `,` $value `,` $features (`mask` `(` $mask^ `)`)?
     `offset` $causal_offset attr-dict `:` type($out) `,` type($query) `,` type($key) `,`

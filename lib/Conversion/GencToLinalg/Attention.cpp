@@ -132,7 +132,8 @@ static FailureOr<Value> linearAttention(AttentionOp op, AttentionOp::Adaptor ope
                                   readAsBuffer(b, loc, v), features,
                                   mask ? readAsBuffer(b, loc, mask) : Value(),
                                   causalOffset(b, loc, operands), op.getScaleAttr(),
-                                  op.getCausalAttr(), b.getBoolAttr(omega.has_value()));
+                                  op.getCausalAttr(), b.getBoolAttr(omega.has_value()),
+                                  op.getStateSlotAttr());
   return resultTensor(b, loc, out, type, op.getType());
 }
 

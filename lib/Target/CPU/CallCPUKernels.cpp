@@ -185,8 +185,8 @@ void callAttentionKernel(ModuleOp module) {
 
 /// `func.func private @genc_linear_attention_f32(!llvm.ptr context,
 /// memref<*xf32> out, q, k, v, mask, i64 hasMask, memref<*xf32> features,
-/// i64 performer, f32 scale, i64 causal, i64 causalOffset, i64 form)` with
-/// the C interface.
+/// i64 performer, f32 scale, i64 causal, i64 causalOffset, i64 form, i64
+/// stateSlot)` with the C interface.
 func::FuncOp declareLinearAttentionKernel(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kLinearAttentionKernel))
     return fn;
@@ -195,7 +195,7 @@ func::FuncOp declareLinearAttentionKernel(ModuleOp module) {
   Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
   auto type = FunctionType::get(ctx,
                                 {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref,
-                                 memref, i64, memref, i64, f32, i64, i64, i64},
+                                 memref, i64, memref, i64, f32, i64, i64, i64, i64},
                                 {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto fn = func::FuncOp::create(b, module.getLoc(), kLinearAttentionKernel, type);
@@ -227,7 +227,8 @@ void callLinearAttentionKernel(ModuleOp module) {
                                     unranked(op.getFeatures()), i64(op.getPerformer()),
                                     arith::ConstantOp::create(b, loc, op.getScaleAttr()),
                                     i64(op.getCausal()), offset,
-                                    i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0)});
+                                    i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0),
+                                    i64(op.getStateSlot())});
     op.erase();
   }
 }

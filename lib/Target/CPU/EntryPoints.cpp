@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "genc/Dialect/GencOps.h"
 #include "genc/Target/CPU/Passes.h"
 #include "genc/Target/CPU/WeightsFile.h"
 #include "genc/Transforms/Passes.h"
@@ -24,6 +25,35 @@ namespace mlir::genc {
 
 using namespace mlir;
 using namespace mlir::genc;
+
+/// Floats of one row of a linear attention's recurrent state: per query
+/// head, F + 1 rows of Dv + 1 (S | z, then the kernel's bookkeeping), F
+/// the features; 0 when a size is dynamic.
+static int64_t recurrentStateFloats(AttentionOp op) {
+  auto query = cast<RankedTensorType>(op.getQuery().getType());
+  int64_t heads = query.getDimSize(1), valueSize = cast<RankedTensorType>(op.getType()).getDimSize(3);
+  int64_t features = query.getDimSize(3);
+  if (std::optional<DenseElementsAttr> omega = op.getRandomFeatures())
+    features = omega->getType().getDimSize(1);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(valueSize) ||
+      ShapedType::isDynamic(features))
+    return 0;
+  return heads * (features + 1) * (valueSize + 1);
+}
+
+/// In a session artifact, each causal linear attention of @main with
+/// static sizes gets a slot of recurrent state that the session keeps
+/// between steps (genc_attention_state in the runtime's kernels.h).
+static void assignRecurrentStates(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || !module->hasAttr(kSessionAttr))
+    return;
+  int64_t slot = 0;
+  main.walk([&](AttentionOp op) {
+    if (op.isLinear() && op.getCausal() && recurrentStateFloats(op) > 0)
+      op.setStateSlotAttr(IntegerAttr::get(IntegerType::get(module.getContext(), 64), slot++));
+  });
+}
 
 /// The inputs' and outputs' lines of the signature (genc-record-signature
 /// in Passes.td says what they hold).
@@ -73,6 +103,11 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   }
   if (entryPoints.front()->getParentOp()->hasAttr(kSessionAttr))
     os << "session\n";
+  for (func::FuncOp fn : entryPoints)
+    fn.walk([&](AttentionOp op) {
+      if (op.getStateSlot() >= 0)
+        os << "state " << op.getStateSlot() << " " << recurrentStateFloats(op) << "\n";
+    });
   return text;
 }
 
@@ -149,6 +184,7 @@ struct RecordSignaturePass : genc::impl::RecordSignatureBase<RecordSignaturePass
           fn.emitError() << "@" << fn.getSymName() << " must take and return ranked tensors";
           return signalPassFailure();
         }
+    assignRecurrentStates(module);
     module->setAttr(kSignatureAttr,
                     StringAttr::get(&getContext(), describeSignature(*entryPoints)));
   }

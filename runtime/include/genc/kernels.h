@@ -31,6 +31,19 @@ typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, v
  * first such check there (numbered from 1), with the index and the
  * dimension's size, and the caller fails the call. */
 typedef struct genc_profile genc_profile;
+
+/* A session's recurrent state for one linear attention layer of a session
+ * artifact (its slot, `state SLOT FLOATS` in the signature): `rows` rows
+ * of `floats_per_row` floats that the kernel owns the layout of, and per
+ * row the positions they sum (-1: none yet, or forgotten). The kernel
+ * rebuilds a row whose positions differ from the step's past length. */
+typedef struct genc_attention_state {
+  float *data;
+  int64_t *positions;
+  int64_t floats_per_row;
+  int64_t rows;
+} genc_attention_state;
+
 typedef struct genc_context {
   genc_parallel_for_fn parallel_for;
   void *pool;
@@ -40,6 +53,10 @@ typedef struct genc_context {
   /* Where an artifact compiled with op-family profiling adds up its time;
    * NULL (the default) times nothing. */
   genc_profile *profile;
+  /* The caller's recurrent states, by slot; NULL (or fewer than a slot):
+   * linear attention recomputes from the keys. */
+  genc_attention_state *attention_states;
+  int64_t attention_state_count;
 } genc_context;
 
 /* The families of ops an artifact compiled with op-family profiling
@@ -190,7 +207,11 @@ void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_
  * `randomFeatures` (not read otherwise). `form` picks the computation
  * (GENC_LINEAR_ATTENTION_*; any gives the same result up to rounding):
  * the kernel's choice, the recurrent sums over keys, or each query's
- * weights directly. */
+ * weights directly. With `stateSlot` >= 0 (causal only) and the
+ * context's state of that slot, batch item b's sums live in row b of it
+ * between calls: a call after `causalOffset` positions adds only its new
+ * keys (rebuilding the row from keys [0, causalOffset) when it holds
+ * other positions), so a decode step costs the same at any context. */
 #define GENC_LINEAR_ATTENTION_ANY_FORM 0
 #define GENC_LINEAR_ATTENTION_RECURRENT 1
 #define GENC_LINEAR_ATTENTION_DIRECT 2
@@ -200,7 +221,8 @@ void _mlir_ciface_genc_linear_attention_f32(const genc_context *context,
                                             genc_unranked_memref *mask, int64_t hasMask,
                                             genc_unranked_memref *randomFeatures,
                                             int64_t performer, float scale, int64_t causal,
-                                            int64_t causalOffset, int64_t form);
+                                            int64_t causalOffset, int64_t form,
+                                            int64_t stateSlot);
 
 /* BigBird's random key blocks for query block `queryBlock`: min(count, n)
  * distinct blocks (count at most GENC_ATTENTION_MAX_RANDOM_BLOCKS), drawn

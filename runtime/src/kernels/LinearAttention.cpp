@@ -6,7 +6,8 @@
 //
 //   recurrent  S = Σ_j φ(k_j) v_jᵀ and z = Σ_j φ(k_j), grown one key at a
 //              time as the causal limit moves: O(F·Dv) per key and per
-//              query, whatever the context (prefills);
+//              query, whatever the context (prefills; and every step of a
+//              session, whose state keeps S and z between calls);
 //   direct     per query, the weights φ(q_i)·φ(k_j) of every visible key:
 //              O(F + Dv) per key (a few queries, such as a decode step,
 //              and masks that differ between queries).
@@ -97,21 +98,18 @@ void queryFeatures(const LinearProblem &p, const float *x, float *phi) {
       phi[f] = std::exp(phi[f] - largest);
 }
 
-/// Running sums over keys (S [F, Dv] and z [F], or one query's numerator
-/// [Dv] and denominator) with FAVOR+'s running key shift.
-struct KeySums {
-  float shift = -INFINITY;
-  /// For a key's exponents `phi` (largest `largest`), makes them its
-  /// features relative to the shift, rescaling `sums` first when the
-  /// shift grows.
-  void align(const LinearProblem &p, float *phi, float largest,
-             std::vector<float> &sums) {
+/// FAVOR+'s running key shift: `align` turns a key's exponents into its
+/// features relative to the largest exponent seen, rescaling the sums
+/// built so far when it grows.
+struct KeyShift {
+  float &shift;
+  void align(const LinearProblem &p, float *phi, float largest, float *sums, int64_t count) {
     if (!p.performer)
       return;
     if (largest > shift) {
       float rescale = shift == -INFINITY ? 0.0f : std::exp(shift - largest);
-      for (float &s : sums)
-        s *= rescale;
+      for (int64_t i = 0; i < count; ++i)
+        sums[i] *= rescale;
       shift = largest;
     }
     for (int64_t f = 0; f < p.features(); ++f)
@@ -119,45 +117,54 @@ struct KeySums {
   }
 };
 
-void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i,
-              const float *numerator, float denominator) {
-  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
-             i * p.out.strides[2];
+void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i, const float *numerator,
+              float denominator) {
+  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] + i * p.out.strides[2];
   for (int64_t e = 0; e < p.valueSize(); ++e)
-    o[e * p.out.strides[3]] =
-        numerator[e] / denominator; // nothing visible: 0/0, as softmax
+    o[e * p.out.strides[3]] = numerator[e] / denominator; // nothing visible: 0/0, as softmax
 }
 
-/// Every query row of head h of item b, keys absorbed into S and z as the
-/// causal limit reaches them.
-void recurrent(const LinearProblem &p, int64_t b, int64_t h) {
-  const int64_t f = p.features(), dv = p.valueSize(), kvHead = h / p.group;
-  // sums = S (F rows of Dv) then z (F).
-  std::vector<float> sums(f * dv + f, 0.0f), phi(f), numerator(dv);
-  float *s = sums.data(), *z = sums.data() + f * dv;
-  KeySums keys;
-  int64_t absorbed = 0;
+/// The recurrent sums of one (item, head), `recurrentFloats` floats: F rows
+/// of Dv + 1 (row x of S, then z_x), then FAVOR+'s key shift. A session's
+/// state keeps exactly this between calls.
+int64_t recurrentFloats(const LinearProblem &p) {
+  return (p.features() + 1) * (p.valueSize() + 1);
+}
+
+/// Empty sums: no key yet.
+void clearSums(const LinearProblem &p, float *sums) {
+  std::fill(sums, sums + recurrentFloats(p), 0.0f);
+  sums[p.features() * (p.valueSize() + 1)] = -INFINITY;
+}
+
+/// Every query row of head h of item b, from `sums` that hold keys [0,
+/// absorbed) and take in the others as the causal limit reaches them.
+void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_t absorbed) {
+  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = h / p.group;
+  std::vector<float> phi(f), numerator(dv);
+  KeyShift keys{sums[f * width]};
   for (int64_t i = 0; i < p.sq(); ++i) {
     for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
       if (p.hidden(b, h, 0, absorbed))
         continue;
-      keys.align(p, phi.data(),
-                 p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()),
-                 sums);
+      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()), sums,
+                 f * width);
       const float *value = p.v.row(b, kvHead, absorbed);
       for (int64_t x = 0; x < f; ++x) {
+        float *row = sums + x * width;
         for (int64_t e = 0; e < dv; ++e)
-          s[x * dv + e] += phi[x] * value[e * p.v.strides[3]];
-        z[x] += phi[x];
+          row[e] += phi[x] * value[e * p.v.strides[3]];
+        row[dv] += phi[x];
       }
     }
     queryFeatures(p, p.q.row(b, h, i), phi.data());
     std::fill(numerator.begin(), numerator.end(), 0.0f);
     float denominator = 0;
     for (int64_t x = 0; x < f; ++x) {
+      const float *row = sums + x * width;
       for (int64_t e = 0; e < dv; ++e)
-        numerator[e] += phi[x] * s[x * dv + e];
-      denominator += phi[x] * z[x];
+        numerator[e] += phi[x] * row[e];
+      denominator += phi[x] * row[dv];
     }
     writeRow(p, b, h, i, numerator.data(), denominator);
   }
@@ -170,12 +177,13 @@ void direct(const LinearProblem &p, int64_t b, int64_t h) {
   for (int64_t i = 0; i < p.sq(); ++i) {
     queryFeatures(p, p.q.row(b, h, i), query.data());
     std::fill(sums.begin(), sums.end(), 0.0f); // numerator, then denominator
-    KeySums keys;
+    float shift = -INFINITY;
+    KeyShift keys{shift};
     for (int64_t j = 0, last = p.lastKey(i); j <= last; ++j) {
       if (p.hidden(b, h, i, j))
         continue;
-      keys.align(p, phi.data(),
-                 p.features(p.k, p.k.row(b, kvHead, j), phi.data()), sums);
+      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, j), phi.data()), sums.data(),
+                 dv + 1);
       float weight = 0;
       for (int64_t x = 0; x < f; ++x)
         weight += query[x] * phi[x];
@@ -191,33 +199,62 @@ void direct(const LinearProblem &p, int64_t b, int64_t h) {
 } // namespace
 
 extern "C" void _mlir_ciface_genc_linear_attention_f32(
-    const genc_context *context, genc_unranked_memref *out,
-    genc_unranked_memref *q, genc_unranked_memref *k, genc_unranked_memref *v,
-    genc_unranked_memref *mask, int64_t hasMask,
-    genc_unranked_memref *randomFeatures, int64_t performer, float scale,
-    int64_t causal, int64_t causalOffset, int64_t form) {
-  LinearProblem p{View4(out),   View4(q),     View4(k),
-                  View4(v),     View4(mask),  View4(randomFeatures),
-                  hasMask != 0, causal != 0,  performer != 0,
-                  scale,        causalOffset, 1};
-  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 ||
-      mask->rank > 4 || p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
-      (p.performer &&
-       (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize()))) {
-    std::fprintf(
-        stderr,
-        "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
+    const genc_context *context, genc_unranked_memref *out, genc_unranked_memref *q,
+    genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
+    genc_unranked_memref *randomFeatures, int64_t performer, float scale, int64_t causal,
+    int64_t causalOffset, int64_t form, int64_t stateSlot) {
+  LinearProblem p{View4(out),    View4(q),    View4(k),      View4(v),
+                  View4(mask),   View4(randomFeatures), hasMask != 0, causal != 0,
+                  performer != 0, scale,       causalOffset,  1};
+  auto broken = [] {
+    std::fprintf(stderr, "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
-  }
+  };
+  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4 ||
+      p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
+      (p.performer && (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize())))
+    broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
+  const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
+  const int64_t f = p.features(), dv = p.valueSize();
+
+  // A session's state: each item's sums kept from the previous call.
+  genc_attention_state *state = nullptr;
+  if (stateSlot >= 0 && context && stateSlot < context->attention_state_count && p.causal &&
+      !p.maskPerQuery()) {
+    state = &context->attention_states[stateSlot];
+    if (state->floats_per_row != heads * recurrentFloats(p) || state->rows < batch)
+      broken();
+  }
+  if (state) {
+    // Read before any task runs: whether the item's sums hold exactly the
+    // positions before this call's.
+    std::vector<char> current(batch);
+    for (int64_t b = 0; b < batch; ++b)
+      current[b] = state->positions[b] == causalOffset;
+    parallelFor(context, batch * heads, [&](int64_t task) {
+      const int64_t b = task / heads, h = task % heads;
+      float *sums = state->data + b * state->floats_per_row + h * recurrentFloats(p);
+      if (!current[b])
+        clearSums(p, sums);
+      recurrent(p, b, h, sums, current[b] ? causalOffset : 0);
+    });
+    for (int64_t b = 0; b < batch; ++b)
+      state->positions[b] = p.skv();
+    return;
+  }
+
   // The recurrent form pays F·Dv per query and per key; the direct one
   // F + Dv per (query, key) pair.
-  const int64_t f = p.features(), dv = p.valueSize();
   bool useRecurrent = !p.maskPerQuery() && p.sq() * (f + dv) > f * dv;
   if (form != GENC_LINEAR_ATTENTION_ANY_FORM)
     useRecurrent = form == GENC_LINEAR_ATTENTION_RECURRENT && !p.maskPerQuery();
-  const int64_t heads = p.q.sizes[1];
-  parallelFor(context, p.q.sizes[0] * heads, [&](int64_t task) {
-    (useRecurrent ? recurrent : direct)(p, task / heads, task % heads);
+  parallelFor(context, batch * heads, [&](int64_t task) {
+    const int64_t b = task / heads, h = task % heads;
+    if (!useRecurrent)
+      return direct(p, b, h);
+    std::vector<float> sums(recurrentFloats(p));
+    clearSums(p, sums.data());
+    recurrent(p, b, h, sums.data(), 0);
   });
 }

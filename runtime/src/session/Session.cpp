@@ -41,13 +41,14 @@ struct CallResults {
 /// Calls `entry` on `inputs` (in the entry point's order) on `pool`;
 /// throws the runtime's message when the call fails.
 std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
-                                  const std::vector<std::unique_ptr<genc_tensor>> &inputs) {
+                                  const std::vector<std::unique_ptr<genc_tensor>> &inputs,
+                                  std::span<genc_attention_state> states = {}) {
   std::vector<const genc_tensor *> pointers;
   for (const auto &t : inputs)
     pointers.push_back(t.get());
   auto results = std::make_unique<CallResults>(entry.outputs.size());
-  if (runModel(model, entry, pool, pointers.data(), pointers.size(), results->tensors.data()) !=
-      GENC_OK)
+  if (runModel(model, entry, pool, pointers.data(), pointers.size(), results->tensors.data(),
+               nullptr, states) != GENC_OK)
     throw Error(genc_status_message());
   return results;
 }
@@ -169,6 +170,17 @@ Session::Session(genc_model &model, const SessionOptions &options)
     throw Error("a session needs an i64 input 'input_ids' [batch, sequence]");
   if (caches.empty() != (pastLengthInput == kNone))
     throw Error("the model's cache inputs and 'genc.past_length' must come together");
+  for (int64_t floats : model.recurrentStateFloats) {
+    size_t total;
+    if (__builtin_mul_overflow(size_t(opts.maxRows), size_t(floats), &total) ||
+        total > (size_t(1) << 40) / sizeof(float))
+      throw Error("the linear attention state of " + str(opts.maxRows) + " rows needs more than "
+                  "1 TiB; lower max_rows");
+    recurrent.push_back({std::vector<float>(total), std::vector<int64_t>(opts.maxRows, -1), floats});
+  }
+  for (RecurrentState &state : recurrent)
+    recurrentViews.push_back(
+        {state.data.data(), state.positions.data(), state.floatsPerRow, opts.maxRows});
   logitsOutput = kNone;
   for (size_t k = 0; k < model.main().outputs.size(); ++k)
     if (model.main().outputs[k].name == "logits")
@@ -243,7 +255,7 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
         tensors.push_back(view(v->dtype, std::move(dims), v->data.data()));
       }
   }
-  std::unique_ptr<CallResults> outputs = call(model, model.main(), *pool, tensors);
+  std::unique_ptr<CallResults> outputs = call(model, model.main(), *pool, tensors, recurrentViews);
   const genc_tensor *logits = (*outputs)[logitsOutput];
   const int64_t positionsOut = logits->dims[1];
   vocab = logits->dims[2];
@@ -401,6 +413,21 @@ void Session::reorder(std::span<const int64_t> sources) {
     for (size_t k = 0; k < changed.size(); ++k)
       c->load(changed[k], total, scratch.data() + k * rowFloats);
   }
+  for (RecurrentState &state : recurrent) {
+    std::vector<float> moved(changed.size() * state.floatsPerRow);
+    std::vector<int64_t> positions(changed.size());
+    for (size_t k = 0; k < changed.size(); ++k) {
+      const int64_t source = sources[changed[k]];
+      std::copy_n(state.data.begin() + source * state.floatsPerRow, state.floatsPerRow,
+                  moved.begin() + k * state.floatsPerRow);
+      positions[k] = state.positions[source];
+    }
+    for (size_t k = 0; k < changed.size(); ++k) {
+      std::copy_n(moved.begin() + k * state.floatsPerRow, state.floatsPerRow,
+                  state.data.begin() + changed[k] * state.floatsPerRow);
+      state.positions[changed[k]] = positions[k];
+    }
+  }
   std::vector<std::vector<int64_t>> seqs;
   std::vector<int64_t> pad;
   std::vector<float> logits, cross;
@@ -427,15 +454,24 @@ void Session::rollback(int64_t count) {
   if (count < 0 || count >= shortest)
     throw Error("rollback of " + str(count) + " tokens: rows hold " + str(shortest) +
                 " (a row keeps at least one token)");
-  // The cache's rows past the new length are overwritten by the next step.
+  // The cache's rows past the new length are overwritten by the next step;
+  // sums cannot drop positions, so the next step rebuilds them.
   total -= count;
+  if (count > 0)
+    forgetRecurrentStates();
   for (auto &row : sequences)
     row.resize(total);
   lastLogits.clear(); // they were the logits of forgotten positions
   lastCross.clear();
 }
 
+void Session::forgetRecurrentStates() {
+  for (RecurrentState &state : recurrent)
+    std::fill(state.positions.begin(), state.positions.end(), -1);
+}
+
 void Session::reset() {
+  forgetRecurrentStates();
   sequences.clear();
   padding.clear();
   lastLogits.clear();

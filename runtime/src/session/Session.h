@@ -26,6 +26,7 @@
 #include "generate/CrossAttentionSource.h"
 #include "generate/LanguageModel.h"
 #include "genc/genc.h"
+#include "genc/kernels.h"
 
 #include <memory>
 #include <string>
@@ -99,6 +100,18 @@ private:
   struct SourceValue;
   static constexpr size_t kNone = ~size_t(0);
 
+  /// Forgets what the recurrent states sum (the next step rebuilds them
+  /// from the cache).
+  void forgetRecurrentStates();
+
+  /// A causal linear attention layer's sums, kept between steps: max_rows
+  /// rows (genc_attention_state; the kernel owns the layout).
+  struct RecurrentState {
+    std::vector<float> data;
+    std::vector<int64_t> positions;
+    int64_t floatsPerRow;
+  };
+
   genc_model &model;
   SessionOptions opts;
   std::shared_ptr<ThreadPool> pool;
@@ -106,6 +119,9 @@ private:
   size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsPositionsInput;
   size_t logitsOutput, crossOutput = kNone;
   std::vector<std::unique_ptr<Cache>> caches;
+  std::vector<RecurrentState> recurrent;
+  /// What compiled code receives for them, by slot.
+  std::vector<genc_attention_state> recurrentViews;
   const EntryPoint *encoder = nullptr;
   std::vector<std::unique_ptr<SourceValue>> sourceValues;
   int64_t encodedLength = 0;

@@ -136,7 +136,7 @@ TEST_P(LinearAttention, BothFormsMatchTheDefinition) {
       _mlir_ciface_genc_linear_attention_f32(
           &context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref,
           c.mask != Case::None, &fm.ref, c.features > 0, scale, c.causal,
-          c.skv - c.sq, form);
+          c.skv - c.sq, form, -1);
       std::vector<double> want = reference(c, q, k, v, mask, omega, scale);
       for (size_t i = 0; i < out.size(); ++i) {
         if (std::isnan(want[i])) // a query that sees no key: 0/0, as softmax
@@ -165,7 +165,7 @@ TEST_P(LinearAttention, PrefillEqualsDecodeSteps) {
         fm(omega.data(), {d, 64});
     _mlir_ciface_genc_linear_attention_f32(
         &context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0, &fm.ref,
-        features > 0, scale, 1, 0, GENC_LINEAR_ATTENTION_RECURRENT);
+        features > 0, scale, 1, 0, GENC_LINEAR_ATTENTION_RECURRENT, -1);
     for (int64_t i = 0; i < s; ++i) {
       // Query i alone over keys [0, i]: strided views of the same buffers.
       const std::vector<int64_t> strides = {heads * s * d, s * d, d, 1};
@@ -175,12 +175,73 @@ TEST_P(LinearAttention, PrefillEqualsDecodeSteps) {
           vi(v.data(), {1, heads, i + 1, d}, strides);
       _mlir_ciface_genc_linear_attention_f32(
           &context, &sm.ref, &qi.ref, &ki.ref, &vi.ref, &sm.ref, 0, &fm.ref,
-          features > 0, scale, 1, i, GENC_LINEAR_ATTENTION_DIRECT);
+          features > 0, scale, 1, i, GENC_LINEAR_ATTENTION_DIRECT, -1);
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t e = 0; e < d; ++e)
           ASSERT_NEAR(step[h * d + e], prefill[(h * s + i) * d + e], 1e-4)
               << "features " << features << " position " << i << " head " << h;
     }
+  }
+}
+
+/// With a session's state, a prefill and then single steps (each adding
+/// one key to the kept sums) equal one stateless prefill of the whole
+/// sequence, for two rows; a row whose state holds other positions (a
+/// rollback) is rebuilt from the keys.
+TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
+  const int64_t rows = 2, heads = 4, kvHeads = 2, s = 40, d = 16, prompt = 11;
+  for (int64_t features : {0, 32}) {
+    std::vector<float> q = randomValues(rows * heads * s * d, 21),
+                       k = randomValues(rows * kvHeads * s * d, 22),
+                       v = randomValues(rows * kvHeads * s * d, 23),
+                       omega = randomValues(d * 32, 24);
+    for (float &x : k)
+      x *= 4;
+    const float scale = 1.0f / std::sqrt(float(d));
+    const std::vector<int64_t> qStrides = {heads * s * d, s * d, d, 1},
+                               kStrides = {kvHeads * s * d, s * d, d, 1};
+    Memref fm(omega.data(), {d, 32});
+    std::vector<float> whole(rows * heads * s * d);
+    Memref wm(whole.data(), {rows, heads, s, d}), qm(q.data(), {rows, heads, s, d}),
+        km(k.data(), {rows, kvHeads, s, d}), vm(v.data(), {rows, kvHeads, s, d});
+    _mlir_ciface_genc_linear_attention_f32(&context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref,
+                                           0, &fm.ref, features > 0, scale, 1, 0,
+                                           GENC_LINEAR_ATTENTION_DIRECT, -1);
+    const int64_t perRow = heads * (std::max<int64_t>(features, d) + 1) * (d + 1);
+    std::vector<float> data(rows * perRow, NAN);
+    std::vector<int64_t> positions(rows, -1);
+    genc_attention_state state{data.data(), positions.data(), perRow, rows};
+    genc_context withState = context;
+    withState.attention_states = &state;
+    withState.attention_state_count = 1;
+    // Calls over [begin, end): the prompt, single steps, then a step after
+    // rolling row 1 back (its positions no longer match).
+    auto run = [&](int64_t begin, int64_t end) {
+      std::vector<float> out(rows * heads * (end - begin) * d);
+      Memref om(out.data(), {rows, heads, end - begin, d}),
+          qi(q.data(), {rows, heads, end - begin, d}, qStrides, begin * d),
+          ki(k.data(), {rows, kvHeads, end, d}, kStrides),
+          vi(v.data(), {rows, kvHeads, end, d}, kStrides);
+      _mlir_ciface_genc_linear_attention_f32(&withState, &om.ref, &qi.ref, &ki.ref, &vi.ref,
+                                             &om.ref, 0, &fm.ref, features > 0, scale, 1, begin,
+                                             GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+      EXPECT_EQ(positions[0], end);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t h = 0; h < heads; ++h)
+          for (int64_t i = begin; i < end; ++i)
+            for (int64_t e = 0; e < d; ++e)
+              ASSERT_NEAR(out[((r * heads + h) * (end - begin) + i - begin) * d + e],
+                          whole[((r * heads + h) * s + i) * d + e], 1e-4)
+                  << "features " << features << " row " << r << " position " << i;
+    };
+    run(0, prompt);
+    for (int64_t i = prompt; i < 30; ++i)
+      run(i, i + 1);
+    positions[1] = 17; // as after a rollback: row 1 is rebuilt
+    run(30, 31);
+    positions[0] = 999; // stale sums are not trusted either
+    for (int64_t i = 31; i < s; ++i)
+      run(i, i + 1);
   }
 }
 
@@ -220,7 +281,7 @@ TEST_P(LinearAttention, PerformerApproachesSoftmax) {
         fm(omega.data(), {d, features});
     _mlir_ciface_genc_linear_attention_f32(
         &context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0, &fm.ref, 1,
-        scale, 1, 0, GENC_LINEAR_ATTENTION_ANY_FORM);
+        scale, 1, 0, GENC_LINEAR_ATTENTION_ANY_FORM, -1);
     double error = 0;
     for (int64_t i = 0; i < s * d; ++i)
       error += std::abs(out[i] - softmax[i]);

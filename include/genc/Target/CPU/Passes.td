@@ -181,10 +181,14 @@ def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
       output <name> <type> <rank> <dims, ? when dynamic>
       cache <input name>   (a KV-cache buffer the caller owns and the
                             model writes in place)
+      state <slot> <floats> (a causal linear attention's recurrent state,
+                            per row, that a session keeps between steps)
 
     for @main, then `entry <name>` and the same lines for each other entry
     point, then `session` when the module was compiled for a runtime
-    session. genc-seal-signature adds the weights' lines.
+    session, then the state slots: in a session artifact, each causal
+    linear attention of @main with static sizes gets `state_slot` N (in
+    program order). genc-seal-signature adds the weights' lines.
   }];
 }
 

@@ -103,7 +103,8 @@ void queryFeatures(const LinearProblem &p, const float *x, float *phi) {
 /// built so far when it grows.
 struct KeyShift {
   float &shift;
-  void align(const LinearProblem &p, float *phi, float largest, float *sums, int64_t count) {
+  void align(const LinearProblem &p, float *phi, float largest, float *sums,
+             int64_t count) {
     if (!p.performer)
       return;
     if (largest > shift) {
@@ -117,11 +118,13 @@ struct KeyShift {
   }
 };
 
-void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i, const float *numerator,
-              float denominator) {
-  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] + i * p.out.strides[2];
+void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i,
+              const float *numerator, float denominator) {
+  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
+             i * p.out.strides[2];
   for (int64_t e = 0; e < p.valueSize(); ++e)
-    o[e * p.out.strides[3]] = numerator[e] / denominator; // nothing visible: 0/0, as softmax
+    o[e * p.out.strides[3]] =
+        numerator[e] / denominator; // nothing visible: 0/0, as softmax
 }
 
 /// The recurrent sums of one (item, head), `recurrentFloats` floats: F rows
@@ -139,16 +142,19 @@ void clearSums(const LinearProblem &p, float *sums) {
 
 /// Every query row of head h of item b, from `sums` that hold keys [0,
 /// absorbed) and take in the others as the causal limit reaches them.
-void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_t absorbed) {
-  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = h / p.group;
+void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums,
+               int64_t absorbed) {
+  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1,
+                kvHead = h / p.group;
   std::vector<float> phi(f), numerator(dv);
   KeyShift keys{sums[f * width]};
   for (int64_t i = 0; i < p.sq(); ++i) {
     for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
       if (p.hidden(b, h, 0, absorbed))
         continue;
-      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()), sums,
-                 f * width);
+      keys.align(p, phi.data(),
+                 p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()),
+                 sums, f * width);
       const float *value = p.v.row(b, kvHead, absorbed);
       for (int64_t x = 0; x < f; ++x) {
         float *row = sums + x * width;
@@ -182,8 +188,9 @@ void direct(const LinearProblem &p, int64_t b, int64_t h) {
     for (int64_t j = 0, last = p.lastKey(i); j <= last; ++j) {
       if (p.hidden(b, h, i, j))
         continue;
-      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, j), phi.data()), sums.data(),
-                 dv + 1);
+      keys.align(p, phi.data(),
+                 p.features(p.k, p.k.row(b, kvHead, j), phi.data()),
+                 sums.data(), dv + 1);
       float weight = 0;
       for (int64_t x = 0; x < f; ++x)
         weight += query[x] * phi[x];
@@ -199,20 +206,25 @@ void direct(const LinearProblem &p, int64_t b, int64_t h) {
 } // namespace
 
 extern "C" void _mlir_ciface_genc_linear_attention_f32(
-    const genc_context *context, genc_unranked_memref *out, genc_unranked_memref *q,
-    genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
-    genc_unranked_memref *randomFeatures, int64_t performer, float scale, int64_t causal,
-    int64_t causalOffset, int64_t form, int64_t stateSlot) {
-  LinearProblem p{View4(out),    View4(q),    View4(k),      View4(v),
-                  View4(mask),   View4(randomFeatures), hasMask != 0, causal != 0,
-                  performer != 0, scale,       causalOffset,  1};
+    const genc_context *context, genc_unranked_memref *out,
+    genc_unranked_memref *q, genc_unranked_memref *k, genc_unranked_memref *v,
+    genc_unranked_memref *mask, int64_t hasMask,
+    genc_unranked_memref *randomFeatures, int64_t performer, float scale,
+    int64_t causal, int64_t causalOffset, int64_t form, int64_t stateSlot) {
+  LinearProblem p{View4(out),   View4(q),     View4(k),
+                  View4(v),     View4(mask),  View4(randomFeatures),
+                  hasMask != 0, causal != 0,  performer != 0,
+                  scale,        causalOffset, 1};
   auto broken = [] {
-    std::fprintf(stderr, "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
+    std::fprintf(
+        stderr,
+        "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
   };
-  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4 ||
-      p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
-      (p.performer && (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize())))
+  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 ||
+      mask->rank > 4 || p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
+      (p.performer &&
+       (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize())))
     broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
@@ -220,10 +232,11 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
 
   // A session's state: each item's sums kept from the previous call.
   genc_attention_state *state = nullptr;
-  if (stateSlot >= 0 && context && stateSlot < context->attention_state_count && p.causal &&
-      !p.maskPerQuery()) {
+  if (stateSlot >= 0 && context && stateSlot < context->attention_state_count &&
+      p.causal && !p.maskPerQuery()) {
     state = &context->attention_states[stateSlot];
-    if (state->floats_per_row != heads * recurrentFloats(p) || state->rows < batch)
+    if (state->floats_per_row != heads * recurrentFloats(p) ||
+        state->rows < batch)
       broken();
   }
   if (state) {
@@ -234,7 +247,8 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
       current[b] = state->positions[b] == causalOffset;
     parallelFor(context, batch * heads, [&](int64_t task) {
       const int64_t b = task / heads, h = task % heads;
-      float *sums = state->data + b * state->floats_per_row + h * recurrentFloats(p);
+      float *sums =
+          state->data + b * state->floats_per_row + h * recurrentFloats(p);
       if (!current[b])
         clearSums(p, sums);
       recurrent(p, b, h, sums, current[b] ? causalOffset : 0);

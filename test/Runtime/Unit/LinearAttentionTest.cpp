@@ -202,12 +202,14 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
                                kStrides = {kvHeads * s * d, s * d, d, 1};
     Memref fm(omega.data(), {d, 32});
     std::vector<float> whole(rows * heads * s * d);
-    Memref wm(whole.data(), {rows, heads, s, d}), qm(q.data(), {rows, heads, s, d}),
-        km(k.data(), {rows, kvHeads, s, d}), vm(v.data(), {rows, kvHeads, s, d});
-    _mlir_ciface_genc_linear_attention_f32(&context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref,
-                                           0, &fm.ref, features > 0, scale, 1, 0,
-                                           GENC_LINEAR_ATTENTION_DIRECT, -1);
-    const int64_t perRow = heads * (std::max<int64_t>(features, d) + 1) * (d + 1);
+    Memref wm(whole.data(), {rows, heads, s, d}),
+        qm(q.data(), {rows, heads, s, d}), km(k.data(), {rows, kvHeads, s, d}),
+        vm(v.data(), {rows, kvHeads, s, d});
+    _mlir_ciface_genc_linear_attention_f32(
+        &context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref, 0, &fm.ref,
+        features > 0, scale, 1, 0, GENC_LINEAR_ATTENTION_DIRECT, -1);
+    const int64_t perRow =
+        heads * (std::max<int64_t>(features, d) + 1) * (d + 1);
     std::vector<float> data(rows * perRow, NAN);
     std::vector<int64_t> positions(rows, -1);
     genc_attention_state state{data.data(), positions.data(), perRow, rows};
@@ -222,17 +224,19 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
           qi(q.data(), {rows, heads, end - begin, d}, qStrides, begin * d),
           ki(k.data(), {rows, kvHeads, end, d}, kStrides),
           vi(v.data(), {rows, kvHeads, end, d}, kStrides);
-      _mlir_ciface_genc_linear_attention_f32(&withState, &om.ref, &qi.ref, &ki.ref, &vi.ref,
-                                             &om.ref, 0, &fm.ref, features > 0, scale, 1, begin,
-                                             GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+      _mlir_ciface_genc_linear_attention_f32(
+          &withState, &om.ref, &qi.ref, &ki.ref, &vi.ref, &om.ref, 0, &fm.ref,
+          features > 0, scale, 1, begin, GENC_LINEAR_ATTENTION_ANY_FORM, 0);
       EXPECT_EQ(positions[0], end);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t h = 0; h < heads; ++h)
           for (int64_t i = begin; i < end; ++i)
             for (int64_t e = 0; e < d; ++e)
-              ASSERT_NEAR(out[((r * heads + h) * (end - begin) + i - begin) * d + e],
-                          whole[((r * heads + h) * s + i) * d + e], 1e-4)
-                  << "features " << features << " row " << r << " position " << i;
+              ASSERT_NEAR(
+                  out[((r * heads + h) * (end - begin) + i - begin) * d + e],
+                  whole[((r * heads + h) * s + i) * d + e], 1e-4)
+                  << "features " << features << " row " << r << " position "
+                  << i;
     };
     run(0, prompt);
     for (int64_t i = prompt; i < 30; ++i)

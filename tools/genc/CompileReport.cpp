@@ -5,6 +5,7 @@
 #include "genc/Dialect/GencOps.h"
 #include "genc/Dialect/MatmulAttributes.h"
 #include "genc/Transforms/AttentionRewrites.h"
+#include "genc/Transforms/Passes.h"
 #include "genc/genc.h"
 #include "genc/kernels.h"
 
@@ -57,6 +58,8 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.featureMap = attention.getFeatureMap().value_or("").str();
     if (std::optional<DenseElementsAttr> omega = attention.getRandomFeatures())
       layer.randomFeatures = omega->getType().getDimSize(1);
+    layer.recurrentState = attention.isLinear() && attention.getCausal() &&
+                           module->hasAttr(mlir::genc::kSessionAttr);
     layers.push_back(layer);
   }
   return layers;
@@ -248,6 +251,18 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
               std::min(layer.randomBlocks, candidates) * block;
   }
   int64_t perPosition = layer.kvHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
+  if (layer.recurrentState) {
+    // The new key's features added to the sums, the query's read from
+    // them: F·(Dv + 1) multiply-adds each, per query head, and the
+    // features' own cost (FAVOR+: D·M each). The sums are read, not the
+    // cache.
+    bool performer = layer.featureMap == "performer";
+    int64_t features = performer ? layer.randomFeatures : layer.headSize;
+    int64_t sums = features * (layer.valueSize + 1);
+    int64_t flops =
+        layer.queryHeads * (4 * sums + (performer ? 4 * layer.headSize * features : 0));
+    return {1, flops, perPosition, layer.queryHeads * (sums + layer.valueSize + 1) * 4};
+  }
   int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;
   if (layer.featureMap == "performer") // each key's features, then F + Dv per key
     flops = 2 * layer.queryHeads *

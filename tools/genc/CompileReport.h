@@ -36,6 +36,9 @@ struct AttentionLayer {
   /// FAVOR+'s random features.
   std::string featureMap;
   int64_t randomFeatures = 0;
+  /// A causal linear layer of a session artifact: its sums stay in the
+  /// session, and a decode step reads them instead of the cache.
+  bool recurrentState = false;
 };
 
 /// The self-attention layers of @main (genc-rewrite-attention's numbering).

@@ -101,6 +101,20 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+std::optional<std::array<int64_t, 3>> AttentionOp::linearSumsShape() {
+  if (!isLinear())
+    return std::nullopt;
+  auto query = cast<RankedTensorType>(getQuery().getType());
+  int64_t features = query.getDimSize(3);
+  if (std::optional<DenseElementsAttr> omega = getRandomFeatures())
+    features = omega->getType().getDimSize(1);
+  std::array<int64_t, 3> shape = {query.getDimSize(1), features,
+                                  cast<RankedTensorType>(getType()).getDimSize(3)};
+  if (llvm::any_of(shape, ShapedType::isDynamic))
+    return std::nullopt;
+  return shape;
+}
+
 LogicalResult AttentionOp::verify() {
   // Must equal GENC_ATTENTION_MAX_RANDOM_BLOCKS in runtime/include/genc/kernels.h.
   constexpr int64_t kMaxRandomBlocks = 64;
@@ -115,20 +129,22 @@ LogicalResult AttentionOp::verify() {
     if ((*map == "performer") != features.has_value())
       return emitOpError("random_features go with feature_map \"performer\" alone");
     int64_t headSize = cast<RankedTensorType>(getQuery().getType()).getDimSize(3);
-    if (features && (features->getType().getRank() != 2 ||
+    if (features && (features->getType().getRank() != 2 || features->getType().getDimSize(1) < 1 ||
                      (!ShapedType::isDynamic(headSize) &&
                       features->getType().getDimSize(0) != headSize)))
-      return emitOpError("random_features must be [head size, features]");
+      return emitOpError("random_features must be [head size, features], features >= 1");
     return success();
   }
+  if (getRandomFeatures() || getStateSlot() >= 0)
+    return emitOpError("random_features and state_slot need a feature_map (linear attention)");
   int64_t block = getBlock();
   if (block < 0)
     return emitOpError("block ") << block << " must be 0 (none) or positive";
   if (block == 0 && (getRandomBlocks() != 0 || getSeed() != 0))
     return emitOpError("random_blocks and seed need BigBird blocks (block > 0)");
   if (block > 0) {
-    if (getWindow() > 0)
-      return emitOpError("takes BigBird blocks or a window, not both");
+    if (getWindow() > 0 || getSinks() > 0)
+      return emitOpError("takes BigBird blocks or a window (with sinks), not both");
     if (getGlobalTokens() % block)
       return emitOpError("global_tokens ")
              << getGlobalTokens() << " must be whole blocks of " << block;

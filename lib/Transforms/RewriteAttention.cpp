@@ -131,7 +131,9 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       std::optional<int64_t> random = parts.size() > 1 ? parseIndex(parts[1]) : 3;
       std::optional<int64_t> global = parts.size() > 2 ? parseIndex(parts[2]) : 2;
       constexpr int64_t kMaxRandomBlocks = 64; // the fused kernel's limit
-      if (!block || !random || !global || parts.size() > 3 || *random > kMaxRandomBlocks)
+      constexpr int64_t kMaxPositions = int64_t(1) << 30;
+      if (!block || !random || !global || parts.size() > 3 || *random > kMaxRandomBlocks ||
+          *block > kMaxPositions || *global > kMaxPositions / *block)
         return fail("'bigbird' takes a block size, then optionally random blocks per query "
                     "block (0 to 64, default 3) and global blocks (default 2), as "
                     "bigbird:64:3:2");

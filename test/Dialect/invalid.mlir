@@ -92,7 +92,7 @@ func.func @bigbird_partial_global_block(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8
 // -----
 
 func.func @bigbird_and_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{takes BigBird blocks or a window, not both}}
+  // expected-error @+1 {{takes BigBird blocks or a window (with sinks), not both}}
   %0 = genc.attention %q, %q, %q {block = 4 : i64, window = 4 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
   return %0 : tensor<1x1x8x4xf32>
 }
@@ -108,7 +108,7 @@ func.func @linear_with_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
 // -----
 
 func.func @performer_features_shape(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{random_features must be [head size, features]}}
+  // expected-error @+1 {{random_features must be [head size, features], features >= 1}}
   %0 = genc.attention %q, %q, %q {feature_map = "performer", random_features = dense<1.0> : tensor<3x2xf32>, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
   return %0 : tensor<1x1x8x4xf32>
 }

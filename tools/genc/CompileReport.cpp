@@ -58,7 +58,8 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.featureMap = attention.getFeatureMap().value_or("").str();
     if (std::optional<DenseElementsAttr> omega = attention.getRandomFeatures())
       layer.randomFeatures = omega->getType().getDimSize(1);
-    layer.recurrentState = attention.isLinear() && attention.getCausal() &&
+    // As genc-record-signature gives it a state slot.
+    layer.recurrentState = attention.getCausal() && attention.linearSumsShape() &&
                            module->hasAttr(mlir::genc::kSessionAttr);
     layers.push_back(layer);
   }
@@ -261,7 +262,9 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
     int64_t sums = features * (layer.valueSize + 1);
     int64_t flops =
         layer.queryHeads * (4 * sums + (performer ? 4 * layer.headSize * features : 0));
-    return {1, flops, perPosition, layer.queryHeads * (sums + layer.valueSize + 1) * 4};
+    int64_t stateBytes =
+        GENC_LINEAR_ATTENTION_STATE_FLOATS(layer.queryHeads, features, layer.valueSize) * 4;
+    return {1, flops, perPosition, stateBytes};
   }
   int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;
   if (layer.featureMap == "performer") // each key's features, then F + Dv per key

@@ -12,6 +12,9 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <array>
+#include <optional>
+
 namespace mlir::genc {
 /// True when the types could describe the same tensors: same element type
 /// and rank, and no dim static in both with different sizes. Inference may

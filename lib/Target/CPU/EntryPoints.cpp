@@ -10,6 +10,7 @@
 #include "genc/Dialect/GencOps.h"
 #include "genc/Target/CPU/Passes.h"
 #include "genc/Target/CPU/WeightsFile.h"
+#include "genc/kernels.h"
 #include "genc/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -26,19 +27,11 @@ namespace mlir::genc {
 using namespace mlir;
 using namespace mlir::genc;
 
-/// Floats of one row of a linear attention's recurrent state: per query
-/// head, F + 1 rows of Dv + 1 (S | z, then the kernel's bookkeeping), F
-/// the features; 0 when a size is dynamic.
+/// Floats of one row of a linear attention's recurrent state; 0 when a
+/// size is dynamic.
 static int64_t recurrentStateFloats(AttentionOp op) {
-  auto query = cast<RankedTensorType>(op.getQuery().getType());
-  int64_t heads = query.getDimSize(1), valueSize = cast<RankedTensorType>(op.getType()).getDimSize(3);
-  int64_t features = query.getDimSize(3);
-  if (std::optional<DenseElementsAttr> omega = op.getRandomFeatures())
-    features = omega->getType().getDimSize(1);
-  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(valueSize) ||
-      ShapedType::isDynamic(features))
-    return 0;
-  return heads * (features + 1) * (valueSize + 1);
+  std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape();
+  return shape ? GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]) : 0;
 }
 
 /// In a session artifact, each causal linear attention of @main with

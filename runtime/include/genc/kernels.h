@@ -212,6 +212,11 @@ void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_
  * between calls: a call after `causalOffset` positions adds only its new
  * keys (rebuilding the row from keys [0, causalOffset) when it holds
  * other positions), so a decode step costs the same at any context. */
+/* The floats of one row of a linear attention's recurrent state (`state`
+ * lines): per query head, F + 1 rows of Dv + 1 (a row of S and z_x per
+ * feature x, then the kernel's bookkeeping). */
+#define GENC_LINEAR_ATTENTION_STATE_FLOATS(heads, features, valueSize)                          \
+  ((heads) * ((features) + 1) * ((valueSize) + 1))
 #define GENC_LINEAR_ATTENTION_ANY_FORM 0
 #define GENC_LINEAR_ATTENTION_RECURRENT 1
 #define GENC_LINEAR_ATTENTION_DIRECT 2

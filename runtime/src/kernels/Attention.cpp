@@ -31,7 +31,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
 
 using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
@@ -525,25 +524,30 @@ extern "C" void _mlir_ciface_genc_attention_f32(
     broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
   // Tasks of up to kRows query rows; with BigBird blocks, none crosses a
-  // query block's boundary (at positions, not rows: a past shifts them).
-  struct Rows {
-    int64_t first, count;
-  };
-  std::vector<Rows> tasks;
-  for (int64_t i = 0; i < p.sq();) {
-    int64_t next = std::min(i + kRows, p.sq());
-    if (block > 0) {
-      int64_t position = i + causalOffset;
-      next = std::min(next, i + block - ((position % block) + block) % block);
-    }
-    tasks.push_back({i, next - i});
-    i = next;
-  }
+  // query block's boundary (at positions, not rows: a past shifts them):
+  // the rows are cut into segments at those boundaries, each segment into
+  // tasks of kRows. Computed, not listed: the kernels allocate nothing
+  // they could do without.
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
-  const int64_t perHead = static_cast<int64_t>(tasks.size());
+  const int64_t segment = block > 0 ? block : p.sq();
+  // Rows before the first boundary (a past not a multiple of the block).
+  const int64_t head =
+      block > 0 ? std::min(p.sq(), (block - (causalOffset % block + block) % block) % block) : 0;
+  auto tasksOf = [](int64_t rows) { return (rows + kRows - 1) / kRows; };
+  const int64_t headTasks = tasksOf(head), perSegment = tasksOf(segment);
+  const int64_t segments = p.sq() > head ? (p.sq() - head + segment - 1) / segment : 0;
+  const int64_t perHead = headTasks + segments * perSegment;
   parallelFor(context, batch * heads * perHead, [&](int64_t task) {
-    const Rows &rows = tasks[task % perHead];
-    int64_t bh = task / perHead;
-    attendBlock(p, bh / heads, bh % heads, rows.first, rows.count);
+    int64_t t = task % perHead, bh = task / perHead, first;
+    if (t < headTasks) {
+      first = t * kRows;
+    } else {
+      t -= headTasks;
+      first = head + (t / perSegment) * segment + (t % perSegment) * kRows;
+    }
+    int64_t segmentEnd = first < head ? head : head + ((first - head) / segment + 1) * segment;
+    int64_t last = std::min({first + kRows, segmentEnd, p.sq()});
+    if (first < last)
+      attendBlock(p, bh / heads, bh % heads, first, last - first);
   });
 }

@@ -9,8 +9,9 @@
 //              query, whatever the context (prefills; and every step of a
 //              session, whose state keeps S and z between calls);
 //   direct     per query, the weights φ(q_i)·φ(k_j) of every visible key:
-//              O(F + Dv) per key (a few queries, such as a decode step,
-//              and masks that differ between queries).
+//              the key's features and F + Dv per (query, key) pair (a few
+//              queries over a cache passed in, and masks that differ
+//              between queries).
 //
 // FAVOR+'s features are exponentials; each is taken relative to a shift
 // that cancels in the ratio: a query's own largest exponent, and the
@@ -26,12 +27,32 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
 
 using genc::kernels::parallelFor;
 using genc::kernels::View4;
 
 namespace {
+
+/// n floats from malloc, freed at the end of the scope: the kernels use no
+/// C++ runtime library (artifacts link them without one).
+class Floats {
+public:
+  explicit Floats(int64_t n)
+      : values(static_cast<float *>(std::malloc(sizeof(float) * (n > 0 ? n : 1)))) {
+    if (!values) {
+      std::fprintf(stderr, "genc_linear_attention_f32: out of memory\n");
+      std::abort();
+    }
+  }
+  Floats(const Floats &) = delete;
+  Floats &operator=(const Floats &) = delete;
+  ~Floats() { std::free(values); }
+  float *data() { return values; }
+  float &operator[](int64_t i) { return values[i]; }
+
+private:
+  float *values;
+};
 
 /// Additive mask values at or below this hide a key (exporters write -inf
 /// or the float type's lowest value).
@@ -55,9 +76,7 @@ struct LinearProblem {
     return hasMask && mask.row(b, h, i)[j * mask.strides[3]] <= kHidden;
   }
   /// The last key query i may see.
-  int64_t lastKey(int64_t i) const {
-    return causal ? std::min(i + offset, skv() - 1) : skv() - 1;
-  }
+  int64_t lastKey(int64_t i) const { return causal ? std::min(i + offset, skv() - 1) : skv() - 1; }
 
   /// φ of a query or key row `x` into `phi`: elu(x) + 1, or FAVOR+'s
   /// exponents ωᵀx' - |x'|²/2 (x' = x·√scale), to be exponentiated by the
@@ -103,8 +122,7 @@ void queryFeatures(const LinearProblem &p, const float *x, float *phi) {
 /// built so far when it grows.
 struct KeyShift {
   float &shift;
-  void align(const LinearProblem &p, float *phi, float largest, float *sums,
-             int64_t count) {
+  void align(const LinearProblem &p, float *phi, float largest, float *sums, int64_t count) {
     if (!p.performer)
       return;
     if (largest > shift) {
@@ -118,21 +136,17 @@ struct KeyShift {
   }
 };
 
-void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i,
-              const float *numerator, float denominator) {
-  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
-             i * p.out.strides[2];
+void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i, const float *numerator,
+              float denominator) {
+  float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] + i * p.out.strides[2];
   for (int64_t e = 0; e < p.valueSize(); ++e)
-    o[e * p.out.strides[3]] =
-        numerator[e] / denominator; // nothing visible: 0/0, as softmax
+    o[e * p.out.strides[3]] = numerator[e] / denominator; // nothing visible: 0/0, as softmax
 }
 
 /// The recurrent sums of one (item, head), `recurrentFloats` floats: F rows
 /// of Dv + 1 (row x of S, then z_x), then FAVOR+'s key shift. A session's
 /// state keeps exactly this between calls.
-int64_t recurrentFloats(const LinearProblem &p) {
-  return (p.features() + 1) * (p.valueSize() + 1);
-}
+int64_t recurrentFloats(const LinearProblem &p) { return (p.features() + 1) * (p.valueSize() + 1); }
 
 /// Empty sums: no key yet.
 void clearSums(const LinearProblem &p, float *sums) {
@@ -142,19 +156,16 @@ void clearSums(const LinearProblem &p, float *sums) {
 
 /// Every query row of head h of item b, from `sums` that hold keys [0,
 /// absorbed) and take in the others as the causal limit reaches them.
-void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums,
-               int64_t absorbed) {
-  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1,
-                kvHead = h / p.group;
-  std::vector<float> phi(f), numerator(dv);
+void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_t absorbed) {
+  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = h / p.group;
+  Floats phi(f), numerator(dv);
   KeyShift keys{sums[f * width]};
   for (int64_t i = 0; i < p.sq(); ++i) {
     for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
       if (p.hidden(b, h, 0, absorbed))
         continue;
-      keys.align(p, phi.data(),
-                 p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()),
-                 sums, f * width);
+      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()), sums,
+                 f * width);
       const float *value = p.v.row(b, kvHead, absorbed);
       for (int64_t x = 0; x < f; ++x) {
         float *row = sums + x * width;
@@ -164,7 +175,7 @@ void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums,
       }
     }
     queryFeatures(p, p.q.row(b, h, i), phi.data());
-    std::fill(numerator.begin(), numerator.end(), 0.0f);
+    std::fill(numerator.data(), numerator.data() + dv, 0.0f);
     float denominator = 0;
     for (int64_t x = 0; x < f; ++x) {
       const float *row = sums + x * width;
@@ -179,18 +190,17 @@ void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums,
 /// Each query row of head h of item b on its own: a weight per visible key.
 void direct(const LinearProblem &p, int64_t b, int64_t h) {
   const int64_t f = p.features(), dv = p.valueSize(), kvHead = h / p.group;
-  std::vector<float> query(f), phi(f), sums(dv + 1);
+  Floats query(f), phi(f), sums(dv + 1);
   for (int64_t i = 0; i < p.sq(); ++i) {
     queryFeatures(p, p.q.row(b, h, i), query.data());
-    std::fill(sums.begin(), sums.end(), 0.0f); // numerator, then denominator
+    std::fill(sums.data(), sums.data() + dv + 1, 0.0f); // numerator, then denominator
     float shift = -INFINITY;
     KeyShift keys{shift};
     for (int64_t j = 0, last = p.lastKey(i); j <= last; ++j) {
       if (p.hidden(b, h, i, j))
         continue;
-      keys.align(p, phi.data(),
-                 p.features(p.k, p.k.row(b, kvHead, j), phi.data()),
-                 sums.data(), dv + 1);
+      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, j), phi.data()), sums.data(),
+                 dv + 1);
       float weight = 0;
       for (int64_t x = 0; x < f; ++x)
         weight += query[x] * phi[x];
@@ -206,25 +216,20 @@ void direct(const LinearProblem &p, int64_t b, int64_t h) {
 } // namespace
 
 extern "C" void _mlir_ciface_genc_linear_attention_f32(
-    const genc_context *context, genc_unranked_memref *out,
-    genc_unranked_memref *q, genc_unranked_memref *k, genc_unranked_memref *v,
-    genc_unranked_memref *mask, int64_t hasMask,
-    genc_unranked_memref *randomFeatures, int64_t performer, float scale,
-    int64_t causal, int64_t causalOffset, int64_t form, int64_t stateSlot) {
-  LinearProblem p{View4(out),   View4(q),     View4(k),
-                  View4(v),     View4(mask),  View4(randomFeatures),
-                  hasMask != 0, causal != 0,  performer != 0,
-                  scale,        causalOffset, 1};
+    const genc_context *context, genc_unranked_memref *out, genc_unranked_memref *q,
+    genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
+    genc_unranked_memref *randomFeatures, int64_t performer, float scale, int64_t causal,
+    int64_t causalOffset, int64_t form, int64_t stateSlot) {
+  LinearProblem p{
+      View4(out),   View4(q),    View4(k),       View4(v), View4(mask),  View4(randomFeatures),
+      hasMask != 0, causal != 0, performer != 0, scale,    causalOffset, 1};
   auto broken = [] {
-    std::fprintf(
-        stderr,
-        "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
+    std::fprintf(stderr, "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
   };
-  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 ||
-      mask->rank > 4 || p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
-      (p.performer &&
-       (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize())))
+  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4 ||
+      p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
+      (p.performer && (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize())))
     broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
@@ -232,42 +237,45 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
 
   // A session's state: each item's sums kept from the previous call.
   genc_attention_state *state = nullptr;
-  if (stateSlot >= 0 && context && stateSlot < context->attention_state_count &&
-      p.causal && !p.maskPerQuery()) {
+  if (stateSlot >= 0 && context && stateSlot < context->attention_state_count && p.causal &&
+      !p.maskPerQuery()) {
     state = &context->attention_states[stateSlot];
-    if (state->floats_per_row != heads * recurrentFloats(p) ||
-        state->rows < batch)
+    if (state->floats_per_row != heads * recurrentFloats(p) || state->rows < batch)
       broken();
   }
   if (state) {
-    // Read before any task runs: whether the item's sums hold exactly the
-    // positions before this call's.
-    std::vector<char> current(batch);
-    for (int64_t b = 0; b < batch; ++b)
-      current[b] = state->positions[b] == causalOffset;
+    // Tasks only read `positions` (written once they are all done):
+    // whether the item's sums hold exactly the positions before this call's.
     parallelFor(context, batch * heads, [&](int64_t task) {
       const int64_t b = task / heads, h = task % heads;
-      float *sums =
-          state->data + b * state->floats_per_row + h * recurrentFloats(p);
-      if (!current[b])
+      const bool current = state->positions[b] == causalOffset;
+      float *sums = state->data + b * state->floats_per_row + h * recurrentFloats(p);
+      if (!current)
         clearSums(p, sums);
-      recurrent(p, b, h, sums, current[b] ? causalOffset : 0);
+      recurrent(p, b, h, sums, current ? causalOffset : 0);
     });
     for (int64_t b = 0; b < batch; ++b)
       state->positions[b] = p.skv();
     return;
   }
+  // A state this call does not keep (a mask per query) no longer matches.
+  if (stateSlot >= 0 && context && stateSlot < context->attention_state_count)
+    for (int64_t b = 0; b < batch && b < context->attention_states[stateSlot].rows; ++b)
+      context->attention_states[stateSlot].positions[b] = -1;
 
-  // The recurrent form pays F·Dv per query and per key; the direct one
-  // F + Dv per (query, key) pair.
-  bool useRecurrent = !p.maskPerQuery() && p.sq() * (f + dv) > f * dv;
+  // Per (item, head), with c the features' cost per row (D for elu + 1,
+  // D·M for FAVOR+): the recurrent form pays (c + F·Dv) per key and per
+  // query, the direct one (c + F + Dv) per (query, key) pair.
+  const int64_t c = p.performer ? p.headSize() * f : p.headSize();
+  bool useRecurrent =
+      !p.maskPerQuery() && p.sq() * p.skv() * (c + f + dv) > (p.sq() + p.skv()) * (c + f * dv);
   if (form != GENC_LINEAR_ATTENTION_ANY_FORM)
     useRecurrent = form == GENC_LINEAR_ATTENTION_RECURRENT && !p.maskPerQuery();
   parallelFor(context, batch * heads, [&](int64_t task) {
     const int64_t b = task / heads, h = task % heads;
     if (!useRecurrent)
       return direct(p, b, h);
-    std::vector<float> sums(recurrentFloats(p));
+    Floats sums(recurrentFloats(p));
     clearSums(p, sums.data());
     recurrent(p, b, h, sums.data(), 0);
   });

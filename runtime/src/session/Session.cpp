@@ -350,6 +350,7 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
     padded.push_back(std::move(row));
   }
   std::swap(padding, pad);
+  forgetRecurrentStates(); // the sums of the rows held before
   auto began = std::chrono::steady_clock::now();
   try {
     run(flat, longest, 0, 1, lastLogits);

@@ -23,8 +23,8 @@ struct Case {
 };
 
 /// φ of one row, in double: elu + 1, or FAVOR+'s exp(ωᵀx' - |x'|²/2)/√M.
-std::vector<double> phi(const Case &c, const float *x,
-                        const std::vector<float> &omega, float scale) {
+std::vector<double> phi(const Case &c, const float *x, const std::vector<float> &omega,
+                        float scale) {
   if (c.features == 0) {
     std::vector<double> out(c.d);
     for (int64_t i = 0; i < c.d; ++i)
@@ -47,17 +47,15 @@ std::vector<double> phi(const Case &c, const float *x,
 /// The definition: Σ_j w_ij v_j / Σ_j w_ij, w_ij = φ(q_i)·φ(k_j), over
 /// keys within the causal limit that the mask does not hide.
 std::vector<double> reference(const Case &c, const std::vector<float> &q,
-                              const std::vector<float> &k,
-                              const std::vector<float> &v,
-                              const std::vector<float> &mask,
-                              const std::vector<float> &omega, float scale) {
+                              const std::vector<float> &k, const std::vector<float> &v,
+                              const std::vector<float> &mask, const std::vector<float> &omega,
+                              float scale) {
   std::vector<double> out(c.batch * c.heads * c.sq * c.dv);
   int64_t offset = c.skv - c.sq, group = c.heads / c.kvHeads;
   for (int64_t b = 0; b < c.batch; ++b)
     for (int64_t h = 0; h < c.heads; ++h)
       for (int64_t i = 0; i < c.sq; ++i) {
-        std::vector<double> fq =
-            phi(c, &q[((b * c.heads + h) * c.sq + i) * c.d], omega, scale);
+        std::vector<double> fq = phi(c, &q[((b * c.heads + h) * c.sq + i) * c.d], omega, scale);
         std::vector<double> numerator(c.dv, 0.0);
         double denominator = 0;
         for (int64_t j = 0; j < c.skv; ++j) {
@@ -65,8 +63,7 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
             continue;
           if (c.mask == Case::PerKey && mask[b * c.skv + j] < -1e30f)
             continue;
-          if (c.mask == Case::PerQuery &&
-              mask[(b * c.sq + i) * c.skv + j] < -1e30f)
+          if (c.mask == Case::PerQuery && mask[(b * c.sq + i) * c.skv + j] < -1e30f)
             continue;
           int64_t row = (b * c.kvHeads + h / group) * c.skv + j;
           std::vector<double> fk = phi(c, &k[row * c.d], omega, scale);
@@ -78,8 +75,7 @@ std::vector<double> reference(const Case &c, const std::vector<float> &q,
           denominator += w;
         }
         for (int64_t e = 0; e < c.dv; ++e)
-          out[((b * c.heads + h) * c.sq + i) * c.dv + e] =
-              numerator[e] / denominator;
+          out[((b * c.heads + h) * c.sq + i) * c.dv + e] = numerator[e] / denominator;
       }
   return out;
 }
@@ -93,37 +89,31 @@ class LinearAttention : public genc::testing::OnThreadPool {};
 /// shift.
 TEST_P(LinearAttention, BothFormsMatchTheDefinition) {
   const Case cases[] = {
-      {1, 4, 4, 1, 1, 16, 16, true, 0},                 // first decode step
-      {2, 8, 2, 37, 37, 32, 32, true, 0, Case::PerKey}, // GQA prefill, padding
-      {1, 4, 1, 1, 300, 24, 40, true, 0, Case::PerKey}, // MQA decode, long past
-      {1, 2, 2, 19, 150, 20, 33, true, 64},             // FAVOR+ with a past
+      {1, 4, 4, 1, 1, 16, 16, true, 0},                  // first decode step
+      {2, 8, 2, 37, 37, 32, 32, true, 0, Case::PerKey},  // GQA prefill, padding
+      {1, 4, 1, 1, 300, 24, 40, true, 0, Case::PerKey},  // MQA decode, long past
+      {1, 2, 2, 19, 150, 20, 33, true, 64},              // FAVOR+ with a past
       {2, 4, 2, 64, 64, 16, 16, true, 32, Case::PerKey}, // FAVOR+ prefill
-      {1, 2, 2, 9, 70, 8, 8, false, 0,
-       Case::PerQuery}, // bidirectional, 2-D mask
+      {1, 2, 2, 9, 70, 8, 8, false, 0, Case::PerQuery},  // bidirectional, 2-D mask
       {1, 2, 1, 12, 40, 16, 16, true, 48, Case::PerQuery},
   };
   for (const Case &c : cases) {
-    for (int64_t form :
-         {GENC_LINEAR_ATTENTION_ANY_FORM, GENC_LINEAR_ATTENTION_RECURRENT,
-          GENC_LINEAR_ATTENTION_DIRECT}) {
-      SCOPED_TRACE(
-          "form " + std::to_string(form) + " H=" + std::to_string(c.heads) +
-          "/" + std::to_string(c.kvHeads) + " Sq=" + std::to_string(c.sq) +
-          " Skv=" + std::to_string(c.skv) + " M=" + std::to_string(c.features));
+    for (int64_t form : {GENC_LINEAR_ATTENTION_ANY_FORM, GENC_LINEAR_ATTENTION_RECURRENT,
+                         GENC_LINEAR_ATTENTION_DIRECT}) {
+      SCOPED_TRACE("form " + std::to_string(form) + " H=" + std::to_string(c.heads) + "/" +
+                   std::to_string(c.kvHeads) + " Sq=" + std::to_string(c.sq) +
+                   " Skv=" + std::to_string(c.skv) + " M=" + std::to_string(c.features));
       std::vector<float> q = randomValues(c.batch * c.heads * c.sq * c.d, 1);
       std::vector<float> k = randomValues(c.batch * c.kvHeads * c.skv * c.d, 2);
-      std::vector<float> v =
-          randomValues(c.batch * c.kvHeads * c.skv * c.dv, 3);
+      std::vector<float> v = randomValues(c.batch * c.kvHeads * c.skv * c.dv, 3);
       for (float &x : k)
         x *= 6; // FAVOR+ exponents up to about ±30
-      std::vector<float> omega =
-          randomValues(std::max<int64_t>(c.d * c.features, 1), 4);
+      std::vector<float> omega = randomValues(std::max<int64_t>(c.d * c.features, 1), 4);
       for (float &x : omega)
         x *= 1.7f; // about unit variance
       int64_t maskRows = c.mask == Case::PerQuery ? c.sq : 1;
       std::vector<float> mask(c.batch * maskRows * c.skv, 0.0f);
-      for (size_t j = 1; j < mask.size();
-           j += 3) // every third key hidden somewhere
+      for (size_t j = 1; j < mask.size(); j += 3) // every third key hidden somewhere
         mask[j] = j % 2 ? -INFINITY : -3.4e38f;
       std::vector<float> out(c.batch * c.heads * c.sq * c.dv, NAN);
       const float scale = 1.0f / std::sqrt(float(c.d));
@@ -133,17 +123,15 @@ TEST_P(LinearAttention, BothFormsMatchTheDefinition) {
           vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}),
           mm(mask.data(), {c.batch, 1, maskRows, c.skv}),
           fm(omega.data(), {c.d, std::max<int64_t>(c.features, 1)});
-      _mlir_ciface_genc_linear_attention_f32(
-          &context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref,
-          c.mask != Case::None, &fm.ref, c.features > 0, scale, c.causal,
-          c.skv - c.sq, form, -1);
+      _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref,
+                                             c.mask != Case::None, &fm.ref, c.features > 0, scale,
+                                             c.causal, c.skv - c.sq, form, -1);
       std::vector<double> want = reference(c, q, k, v, mask, omega, scale);
       for (size_t i = 0; i < out.size(); ++i) {
         if (std::isnan(want[i])) // a query that sees no key: 0/0, as softmax
           ASSERT_TRUE(std::isnan(out[i])) << "at element " << i;
         else
-          ASSERT_NEAR(out[i], want[i], 1e-4 * (1 + std::abs(want[i])))
-              << "at element " << i;
+          ASSERT_NEAR(out[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << "at element " << i;
       }
     }
   }
@@ -154,28 +142,23 @@ TEST_P(LinearAttention, BothFormsMatchTheDefinition) {
 TEST_P(LinearAttention, PrefillEqualsDecodeSteps) {
   const int64_t heads = 4, s = 96, d = 32;
   for (int64_t features : {0, 64}) {
-    std::vector<float> q = randomValues(heads * s * d, 5),
-                       k = randomValues(heads * s * d, 6),
-                       v = randomValues(heads * s * d, 7),
-                       omega = randomValues(d * 64, 8);
+    std::vector<float> q = randomValues(heads * s * d, 5), k = randomValues(heads * s * d, 6),
+                       v = randomValues(heads * s * d, 7), omega = randomValues(d * 64, 8);
     const float scale = 1.0f / std::sqrt(float(d));
     std::vector<float> prefill(heads * s * d), step(heads * d);
     Memref om(prefill.data(), {1, heads, s, d}), qm(q.data(), {1, heads, s, d}),
-        km(k.data(), {1, heads, s, d}), vm(v.data(), {1, heads, s, d}),
-        fm(omega.data(), {d, 64});
-    _mlir_ciface_genc_linear_attention_f32(
-        &context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0, &fm.ref,
-        features > 0, scale, 1, 0, GENC_LINEAR_ATTENTION_RECURRENT, -1);
+        km(k.data(), {1, heads, s, d}), vm(v.data(), {1, heads, s, d}), fm(omega.data(), {d, 64});
+    _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0,
+                                           &fm.ref, features > 0, scale, 1, 0,
+                                           GENC_LINEAR_ATTENTION_RECURRENT, -1);
     for (int64_t i = 0; i < s; ++i) {
       // Query i alone over keys [0, i]: strided views of the same buffers.
       const std::vector<int64_t> strides = {heads * s * d, s * d, d, 1};
-      Memref sm(step.data(), {1, heads, 1, d}),
-          qi(q.data(), {1, heads, 1, d}, strides, i * d),
-          ki(k.data(), {1, heads, i + 1, d}, strides),
-          vi(v.data(), {1, heads, i + 1, d}, strides);
-      _mlir_ciface_genc_linear_attention_f32(
-          &context, &sm.ref, &qi.ref, &ki.ref, &vi.ref, &sm.ref, 0, &fm.ref,
-          features > 0, scale, 1, i, GENC_LINEAR_ATTENTION_DIRECT, -1);
+      Memref sm(step.data(), {1, heads, 1, d}), qi(q.data(), {1, heads, 1, d}, strides, i * d),
+          ki(k.data(), {1, heads, i + 1, d}, strides), vi(v.data(), {1, heads, i + 1, d}, strides);
+      _mlir_ciface_genc_linear_attention_f32(&context, &sm.ref, &qi.ref, &ki.ref, &vi.ref, &sm.ref,
+                                             0, &fm.ref, features > 0, scale, 1, i,
+                                             GENC_LINEAR_ATTENTION_DIRECT, -1);
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t e = 0; e < d; ++e)
           ASSERT_NEAR(step[h * d + e], prefill[(h * s + i) * d + e], 1e-4)
@@ -202,14 +185,12 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
                                kStrides = {kvHeads * s * d, s * d, d, 1};
     Memref fm(omega.data(), {d, 32});
     std::vector<float> whole(rows * heads * s * d);
-    Memref wm(whole.data(), {rows, heads, s, d}),
-        qm(q.data(), {rows, heads, s, d}), km(k.data(), {rows, kvHeads, s, d}),
-        vm(v.data(), {rows, kvHeads, s, d});
-    _mlir_ciface_genc_linear_attention_f32(
-        &context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref, 0, &fm.ref,
-        features > 0, scale, 1, 0, GENC_LINEAR_ATTENTION_DIRECT, -1);
-    const int64_t perRow =
-        heads * (std::max<int64_t>(features, d) + 1) * (d + 1);
+    Memref wm(whole.data(), {rows, heads, s, d}), qm(q.data(), {rows, heads, s, d}),
+        km(k.data(), {rows, kvHeads, s, d}), vm(v.data(), {rows, kvHeads, s, d});
+    _mlir_ciface_genc_linear_attention_f32(&context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref, 0,
+                                           &fm.ref, features > 0, scale, 1, 0,
+                                           GENC_LINEAR_ATTENTION_DIRECT, -1);
+    const int64_t perRow = heads * (std::max<int64_t>(features, d) + 1) * (d + 1);
     std::vector<float> data(rows * perRow, NAN);
     std::vector<int64_t> positions(rows, -1);
     genc_attention_state state{data.data(), positions.data(), perRow, rows};
@@ -224,19 +205,17 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
           qi(q.data(), {rows, heads, end - begin, d}, qStrides, begin * d),
           ki(k.data(), {rows, kvHeads, end, d}, kStrides),
           vi(v.data(), {rows, kvHeads, end, d}, kStrides);
-      _mlir_ciface_genc_linear_attention_f32(
-          &withState, &om.ref, &qi.ref, &ki.ref, &vi.ref, &om.ref, 0, &fm.ref,
-          features > 0, scale, 1, begin, GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+      _mlir_ciface_genc_linear_attention_f32(&withState, &om.ref, &qi.ref, &ki.ref, &vi.ref,
+                                             &om.ref, 0, &fm.ref, features > 0, scale, 1, begin,
+                                             GENC_LINEAR_ATTENTION_ANY_FORM, 0);
       EXPECT_EQ(positions[0], end);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t h = 0; h < heads; ++h)
           for (int64_t i = begin; i < end; ++i)
             for (int64_t e = 0; e < d; ++e)
-              ASSERT_NEAR(
-                  out[((r * heads + h) * (end - begin) + i - begin) * d + e],
-                  whole[((r * heads + h) * s + i) * d + e], 1e-4)
-                  << "features " << features << " row " << r << " position "
-                  << i;
+              ASSERT_NEAR(out[((r * heads + h) * (end - begin) + i - begin) * d + e],
+                          whole[((r * heads + h) * s + i) * d + e], 1e-4)
+                  << "features " << features << " row " << r << " position " << i;
     };
     run(0, prompt);
     for (int64_t i = prompt; i < 30; ++i)
@@ -246,6 +225,16 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
     positions[0] = 999; // stale sums are not trusted either
     for (int64_t i = 31; i < s; ++i)
       run(i, i + 1);
+    // A call with a mask per query cannot keep the sums: they no longer
+    // match, and the next call rebuilds them.
+    std::vector<float> mask(rows * 2 * s, 0.0f), out(rows * heads * 2 * d);
+    Memref om(out.data(), {rows, heads, 2, d}), qi(q.data(), {rows, heads, 2, d}, qStrides),
+        mm(mask.data(), {rows, 1, 2, s});
+    _mlir_ciface_genc_linear_attention_f32(&withState, &om.ref, &qi.ref, &km.ref, &vm.ref, &mm.ref,
+                                           1, &fm.ref, features > 0, scale, 1, s - 2,
+                                           GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+    EXPECT_EQ(positions[0], -1);
+    EXPECT_EQ(positions[1], -1);
   }
 }
 
@@ -280,12 +269,11 @@ TEST_P(LinearAttention, PerformerApproachesSoftmax) {
     std::vector<float> omega(d * features), out(s * d);
     for (float &x : omega)
       x = normal(gen);
-    Memref om(out.data(), {1, 1, s, d}), qm(q.data(), {1, 1, s, d}),
-        km(k.data(), {1, 1, s, d}), vm(v.data(), {1, 1, s, d}),
-        fm(omega.data(), {d, features});
-    _mlir_ciface_genc_linear_attention_f32(
-        &context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0, &fm.ref, 1,
-        scale, 1, 0, GENC_LINEAR_ATTENTION_ANY_FORM, -1);
+    Memref om(out.data(), {1, 1, s, d}), qm(q.data(), {1, 1, s, d}), km(k.data(), {1, 1, s, d}),
+        vm(v.data(), {1, 1, s, d}), fm(omega.data(), {d, features});
+    _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0,
+                                           &fm.ref, 1, scale, 1, 0, GENC_LINEAR_ATTENTION_ANY_FORM,
+                                           -1);
     double error = 0;
     for (int64_t i = 0; i < s * d; ++i)
       error += std::abs(out[i] - softmax[i]);

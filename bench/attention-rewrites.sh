@@ -8,7 +8,7 @@
 #    1 layer, 4 heads: MHA) and the target (LLaMA-style, 4 layers, 8 query
 #    / 2 KV heads); with the KV-cache bytes per position and the attention
 #    FLOPs of a decode step at context 4096 from genc compile --report;
-#    BigBird with blocks of 16 and 32 (bigbird:B:R:G); linear attention
+#    BigBird with blocks of 16 and 32 (bigbird:B:R:G); LSH (lsh:B:H:C); linear attention
 #    (elu + 1, and FAVOR+ with 64 and 256 features).
 #    gqa:G:grouped chooses its groups and gqa:G:calibrated fits its shared
 #    heads on models/fixtures/calibration.txt (--calibration-ids), which the
@@ -62,10 +62,10 @@ print(f\"{a['kv_cache_bytes_per_position'] / b['kv_cache_bytes_per_position']:.3
 printf '%-7s %-38s %9s %8s %10s %9s %10s\n' model rewrite perplexity change agreement "KV cache" "FLOPs@4k"
 for model in draft target; do
   onnx=$fixtures/$model-with-past.onnx
-  specs="gqa:2 gqa:2:grouped gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4 bigbird:16:2:1 bigbird:16:3:2 bigbird:32:1:1 linear performer:64 performer:256"
+  specs="gqa:2 gqa:2:grouped gqa:2:calibrated gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 window:32,global:4 bigbird:16:2:1 bigbird:16:3:2 bigbird:32:1:1 lsh:8:2:32 lsh:16:4:16 linear performer:64 performer:256"
   [ $model = target ] && specs="gqa:1 gqa:1:calibrated window:64 window:64,sinks:4 window:32 window:32,sinks:4 \
     window:32,global:4 window:32@layers=0-1 window:32@layers=2-3 window:64,sinks:4,gqa:1 bigbird:16:2:1 \
-    bigbird:16:3:2 bigbird:32:1:1 linear performer:64 performer:256"
+    bigbird:16:3:2 bigbird:32:1:1 lsh:8:2:32 lsh:16:4:16 linear performer:64 performer:256"
   read -r dense _ <<< "$(score "$onnx" "")"
   printf '%-7s %-38s %9.3f %8s %10s %9s %10s\n' $model dense "$dense" - 1 1 1
   for spec in $specs; do

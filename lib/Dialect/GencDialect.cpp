@@ -122,9 +122,9 @@ LogicalResult AttentionOp::verify() {
     if (*map != "elu" && *map != "performer")
       return emitOpError("feature_map must be \"elu\" or \"performer\", not \"") << *map << "\"";
     if (getWindow() > 0 || getBlock() > 0 || getSinks() > 0 || getGlobalTokens() > 0 ||
-        getSoftcap().convertToFloat() > 0)
+        getSoftcap().convertToFloat() > 0 || getLshBuckets() > 0)
       return emitOpError("linear attention (feature_map) takes no window, blocks, sinks, global "
-                         "tokens or softcap");
+                         "tokens, softcap or LSH");
     std::optional<DenseElementsAttr> features = getRandomFeatures();
     if ((*map == "performer") != features.has_value())
       return emitOpError("random_features go with feature_map \"performer\" alone");
@@ -137,11 +137,19 @@ LogicalResult AttentionOp::verify() {
   }
   if (getRandomFeatures() || getStateSlot() >= 0)
     return emitOpError("random_features and state_slot need a feature_map (linear attention)");
+  if (int64_t buckets = getLshBuckets()) {
+    if (buckets < 2 || buckets % 2 || getLshHashes() < 1 || getLshChunk() < 1)
+      return emitOpError("LSH needs an even number of buckets >= 2, hashes >= 1 and a chunk >= 1");
+    if (getWindow() > 0 || getBlock() > 0 || getSinks() > 0 || getGlobalTokens() > 0 ||
+        getSoftcap().convertToFloat() > 0)
+      return emitOpError("LSH attention takes no window, blocks, sinks, global tokens or softcap");
+    return success();
+  }
   int64_t block = getBlock();
   if (block < 0)
     return emitOpError("block ") << block << " must be 0 (none) or positive";
   if (block == 0 && (getRandomBlocks() != 0 || getSeed() != 0))
-    return emitOpError("random_blocks and seed need BigBird blocks (block > 0)");
+    return emitOpError("random_blocks and seed need BigBird blocks (block > 0) or LSH");
   if (block > 0) {
     if (getWindow() > 0 || getSinks() > 0)
       return emitOpError("takes BigBird blocks or a window (with sinks), not both");

@@ -12,6 +12,8 @@
 //   linear     linear attention, φ(x) = elu(x) + 1 (Katharopoulos et al.)
 //   performer:M  linear attention through M positive orthogonal random
 //              features (FAVOR+), drawn once per layer
+//   lsh:B:H:C  Reformer's LSH attention: B buckets, H hashing rounds,
+//              chunks of C
 //   gqa:G      the layer's KV heads, averaged in groups of adjacent heads
 //              down to G (the GQA paper's mean-pool conversion)
 //   gqa:G:calibrated  ... combined through maps fitted on calibration text
@@ -60,9 +62,9 @@ bool AttentionRewrite::appliesTo(int64_t layer) const {
 namespace {
 
 /// Rewrites the literature names that genc does not implement.
-constexpr llvm::StringLiteral kNotImplemented[] = {"lsh"};
-constexpr llvm::StringLiteral kKnown = "window:W, sinks:S, global:N, bigbird:B[:R[:G]], linear, "
-                                       "performer:M, gqa:G[:mean|:grouped|:calibrated]";
+constexpr llvm::StringLiteral kKnown =
+    "window:W, sinks:S, global:N, bigbird:B[:R[:G]], linear, performer:M, lsh:B[:H[:C]], "
+    "gqa:G[:mean|:grouped|:calibrated]";
 
 std::optional<int64_t> parsePositive(StringRef text) {
   int64_t value;
@@ -114,8 +116,6 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       }
     }
     auto [name, argument] = body.split(':');
-    if (llvm::is_contained(kNotImplemented, name))
-      return fail("genc does not implement '" + name + "' attention yet; it implements " + kKnown);
     if (name == "window" || name == "sinks" || name == "global") {
       std::optional<int64_t> size = parsePositive(argument);
       if (!size)
@@ -141,6 +141,21 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
       rewrite.size = *block;
       rewrite.randomBlocks = *random;
       rewrite.globalBlocks = *global;
+    } else if (name == "lsh") {
+      SmallVector<StringRef> parts;
+      argument.split(parts, ':');
+      std::optional<int64_t> buckets = parsePositive(parts[0]);
+      std::optional<int64_t> hashes = parts.size() > 1 ? parsePositive(parts[1]) : 2;
+      std::optional<int64_t> chunk = parts.size() > 2 ? parsePositive(parts[2]) : 64;
+      constexpr int64_t kMax = int64_t(1) << 20;
+      if (!buckets || !hashes || !chunk || parts.size() > 3 || *buckets % 2 || *buckets > kMax ||
+          *hashes > 64 || *chunk > kMax)
+        return fail("'lsh' takes an even number of buckets, then optionally hashing rounds (1 to "
+                    "64, default 2) and the chunk size (default 64), as lsh:16:2:64");
+      rewrite.kind = AttentionRewrite::Kind::LSH;
+      rewrite.size = *buckets;
+      rewrite.hashes = *hashes;
+      rewrite.chunk = *chunk;
     } else if (name == "linear") {
       if (body.contains(':'))
         return fail("'linear' takes no argument");
@@ -186,7 +201,8 @@ namespace {
 /// What the rewrites ask of one layer.
 struct LayerPlan {
   const AttentionRewrite *window = nullptr, *sinks = nullptr, *global = nullptr,
-                         *bigBird = nullptr, *featureMap = nullptr, *groupedQuery = nullptr;
+                         *bigBird = nullptr, *featureMap = nullptr, *lsh = nullptr,
+                         *groupedQuery = nullptr;
 };
 
 /// Whether `key` is computed from an encoder's output: the cross-attention
@@ -567,6 +583,7 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
                                         : rewrite.kind == Kind::Sinks   ? plan.sinks
                                         : rewrite.kind == Kind::Global  ? plan.global
                                         : rewrite.kind == Kind::BigBird ? plan.bigBird
+                                        : rewrite.kind == Kind::LSH     ? plan.lsh
                                         : rewrite.kind == Kind::Linear ||
                                                 rewrite.kind == Kind::Performer
                                             ? plan.featureMap
@@ -579,6 +596,13 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
       }
     }
     for (auto [layer, plan] : llvm::enumerate(plans)) {
+      if (plan.lsh)
+        for (const AttentionRewrite *other :
+             {plan.window, plan.sinks, plan.global, plan.bigBird, plan.featureMap})
+          if (other)
+            return module.emitError()
+                   << "--attention: layer " << layer << " gets both " << plan.lsh->text << " and "
+                   << other->text << "; LSH attention chooses its keys by their buckets alone";
       if (plan.featureMap)
         for (const AttentionRewrite *other : {plan.window, plan.sinks, plan.global, plan.bigBird})
           if (other)
@@ -653,6 +677,18 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
       }
       op.setFeatureMapAttr(b.getStringAttr(
           featureMap->kind == AttentionRewrite::Kind::Performer ? "performer" : "elu"));
+    }
+    if (const AttentionRewrite *lsh = plan.lsh) {
+      if (op.getWindow() > 0 || op.getSinks() > 0 || op.getGlobalTokens() > 0 ||
+          op.getSoftcap().convertToFloat() > 0)
+        return op.emitError() << "--attention=" << lsh->text << ": layer " << layer
+                              << " has a window, sinks, global tokens or a soft-cap, which LSH "
+                                 "attention cannot keep";
+      op.setLshBucketsAttr(b.getI64IntegerAttr(lsh->size));
+      op.setLshHashesAttr(b.getI64IntegerAttr(lsh->hashes));
+      op.setLshChunkAttr(b.getI64IntegerAttr(lsh->chunk));
+      // Each layer hashes with its own rotations, the same at every compile.
+      op.setSeedAttr(b.getI64IntegerAttr(layer));
     }
     if (plan.sinks)
       op.setSinksAttr(b.getI64IntegerAttr(plan.sinks->size));

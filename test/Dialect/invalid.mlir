@@ -100,7 +100,7 @@ func.func @bigbird_and_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
 // -----
 
 func.func @linear_with_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
-  // expected-error @+1 {{linear attention (feature_map) takes no window, blocks, sinks, global tokens or softcap}}
+  // expected-error @+1 {{linear attention (feature_map) takes no window, blocks, sinks, global tokens, softcap or LSH}}
   %0 = genc.attention %q, %q, %q {feature_map = "elu", window = 4 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
   return %0 : tensor<1x1x8x4xf32>
 }

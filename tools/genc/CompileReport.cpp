@@ -58,6 +58,9 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.featureMap = attention.getFeatureMap().value_or("").str();
     if (std::optional<DenseElementsAttr> omega = attention.getRandomFeatures())
       layer.randomFeatures = omega->getType().getDimSize(1);
+    layer.lshBuckets = attention.getLshBuckets();
+    layer.lshHashes = attention.getLshHashes();
+    layer.lshChunk = attention.getLshChunk();
     // As genc-record-signature gives it a state slot.
     layer.recurrentState = attention.getCausal() && attention.linearSumsShape() &&
                            module->hasAttr(mlir::genc::kSessionAttr);
@@ -266,6 +269,16 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
         GENC_LINEAR_ATTENTION_STATE_FLOATS(layer.queryHeads, features, layer.valueSize) * 4;
     return {1, flops, perPosition, stateBytes};
   }
+  if (layer.lshBuckets > 0) {
+    // Per round: every key hashed again (the chunks depend on all of
+    // them: D·B multiply-adds per key and query head), then two chunks
+    // and the query's own key attended.
+    int64_t seen = std::min(context, layer.lshHashes * (2 * layer.lshChunk + 1));
+    int64_t flops = layer.queryHeads * (layer.lshHashes * context * layer.headSize *
+                                            layer.lshBuckets +
+                                        2 * (layer.headSize + layer.valueSize) * seen);
+    return {seen, flops, perPosition, perPosition * context};
+  }
   int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;
   if (layer.featureMap == "performer") // each key's features, then F + Dv per key
     flops = 2 * layer.queryHeads *
@@ -308,6 +321,9 @@ std::string describeChange(const AttentionLayer &before, const AttentionLayer &a
         ":" + std::to_string(after.globalTokens / after.block));
   else if (after.globalTokens != before.globalTokens)
     add("global:" + std::to_string(after.globalTokens));
+  if (after.lshBuckets > 0)
+    add("lsh:" + std::to_string(after.lshBuckets) + ":" + std::to_string(after.lshHashes) + ":" +
+        std::to_string(after.lshChunk));
   if (after.featureMap == "elu")
     add("linear");
   if (after.featureMap == "performer")

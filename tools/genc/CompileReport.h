@@ -39,6 +39,8 @@ struct AttentionLayer {
   /// A causal linear layer of a session artifact: its sums stay in the
   /// session, and a decode step reads them instead of the cache.
   bool recurrentState = false;
+  /// Reformer's LSH (buckets 0: none).
+  int64_t lshBuckets = 0, lshHashes = 1, lshChunk = 64;
 };
 
 /// The self-attention layers of @main (genc-rewrite-attention's numbering).

@@ -45,6 +45,15 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     linear layer of a session artifact gets a `state_slot` (the CPU
     target's genc-record-signature): its sums stay in the session between
     steps.
+
+    With `lsh_buckets` B > 0 (even; no window, blocks, softcap or feature
+    map) the op is Reformer's LSH attention: `lsh_hashes` rounds, each
+    hashing queries and keys with the rotation `seed` gives for the round,
+    sorting each by (bucket, position) and letting a query in chunk m (of
+    `lsh_chunk`) see the keys of chunks m - 1 and m and its own position's
+    key, causally; rounds are combined by their log-sum-exps
+    (runtime/src/kernels/LSHAttention.cpp). Only the fused kernel computes
+    it.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
@@ -60,7 +69,10 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        DefaultValuedAttr<Genc_I64Attr, "0">:$seed,
                        OptionalAttr<StrAttr>:$feature_map,
                        OptionalAttr<FloatElementsAttr<32>>:$random_features,
-                       DefaultValuedAttr<Genc_I64Attr, "-1">:$state_slot);
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$state_slot,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$lsh_buckets,
+                       DefaultValuedAttr<Genc_I64Attr, "1">:$lsh_hashes,
+                       DefaultValuedAttr<Genc_I64Attr, "64">:$lsh_chunk);
   let results = (outs AnyRankedTensor:$result);
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -85,7 +97,7 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
     genc_attention_f32 without materialising the scores. Key j is visible
     to query i iff j <= i + `causal_offset` (with `causal`) and
     j > i + `causal_offset` - `window` (with `window` > 0; `sinks` and
-    `global_tokens`, `block`, `random_blocks` and `seed` as in
+    `global_tokens`, `block`, `random_blocks`, `seed` and `lsh_*` as in
     genc.attention). `mask` is additive, added before
     the soft-cap unless `mask_after_softcap`. genc-call-cpu-kernels turns
     the op into the kernel call.
@@ -105,7 +117,10 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
                        DefaultValuedAttr<BoolAttr, "false">:$mask_after_softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$block,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$random_blocks,
-                       DefaultValuedAttr<Genc_I64Attr, "0">:$seed);
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$seed,
+                       DefaultValuedAttr<Genc_I64Attr, "0">:$lsh_buckets,
+                       DefaultValuedAttr<Genc_I64Attr, "1">:$lsh_hashes,
+                       DefaultValuedAttr<Genc_I64Attr, "64">:$lsh_chunk);
   let assemblyFormat = [{
     $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
     attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)

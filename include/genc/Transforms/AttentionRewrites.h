@@ -6,6 +6,7 @@
 //   ITEM    := REWRITE ('@layers=' RANGES)?
 //   REWRITE := 'window:' W | 'sinks:' S | 'global:' N
 //            | 'bigbird:' B (':' R (':' G)?)? | 'linear' | 'performer:' M
+//            | 'lsh:' BUCKETS (':' HASHES (':' CHUNK)?)?
 //            | 'gqa:' G (':mean' | ':grouped' | ':calibrated')?
 //   RANGES  := RANGE ('+' RANGE)*        RANGE := L | L '-' L (inclusive)
 //
@@ -39,6 +40,7 @@ struct AttentionRewrite {
     BigBird,     ///< blocks of `size`: global, neighbouring and random ones
     Linear,      ///< linear attention, φ = elu + 1
     Performer,   ///< linear attention, FAVOR+ with `size` random features
+    LSH,         ///< Reformer's LSH attention over `size` buckets
     GroupedQuery ///< `size` KV heads, each from a group of adjacent ones
   };
   /// How a GroupedQuery rewrite makes a group's shared K/V head.
@@ -52,6 +54,8 @@ struct AttentionRewrite {
   GroupMethod method = GroupMethod::Mean;
   /// BigBird: random blocks per query block, and global blocks.
   int64_t randomBlocks = 3, globalBlocks = 2;
+  /// LSH: hashing rounds and chunk size.
+  int64_t hashes = 2, chunk = 64;
   /// Inclusive [first, last] layer ranges; empty: every layer.
   llvm::SmallVector<std::pair<int64_t, int64_t>, 2> layers;
   /// The item as written, for messages.

@@ -106,7 +106,8 @@ static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBui
                             causalOffset(b, loc, operands), op.getScaleAttr(), op.getCausalAttr(),
                             op.getWindowAttr(), op.getSoftcapAttr(), op.getSinksAttr(),
                             op.getGlobalTokensAttr(), op.getMaskAfterSoftcapAttr(),
-                            op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr());
+                            op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr(),
+                            op.getLshBucketsAttr(), op.getLshHashesAttr(), op.getLshChunkAttr());
   return resultTensor(b, loc, out, type, op.getType());
 }
 
@@ -143,9 +144,9 @@ static FailureOr<Value> attentionLoops(AttentionOp op, AttentionOp::Adaptor oper
                                        OpBuilder &b) {
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
-  if (op.getBlock() > 0)
-    return op.emitError("BigBird attention (block ")
-           << op.getBlock()
+  if (op.getBlock() > 0 || op.getLshBuckets() > 0)
+    return op.emitError(op.getBlock() > 0 ? "BigBird attention (block " : "LSH attention (buckets ")
+           << (op.getBlock() > 0 ? op.getBlock() : op.getLshBuckets())
            << ") has only the fused kernel, which takes f32 queries, keys and values with "
               "static head sizes up to "
            << kMaxKernelHeadSize << " (and fused attention on: no --attention-loops)";

@@ -135,8 +135,8 @@ void callIndexErrorKernel(ModuleOp module) {
 /// `func.func private @genc_attention_f32(!llvm.ptr context, memref<*xf32>
 /// out, q, k, v, mask, i64 hasMask, f32 scale, i64 causal, i64 window, f32
 /// softcap, i64 causalOffset, i64 sinks, i64 globalTokens, i64
-/// maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed)` with the C
-/// interface.
+/// maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed, i64 lshBuckets,
+/// i64 lshHashes, i64 lshChunk)` with the C interface.
 func::FuncOp declareAttentionKernel(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kAttentionKernel))
     return fn;
@@ -147,7 +147,7 @@ func::FuncOp declareAttentionKernel(ModuleOp module) {
   auto type = FunctionType::get(
       ctx,
       {ptr, memref, memref, memref, memref, memref, i64, f32, i64, i64, f32, i64, i64, i64, i64,
-       i64, i64, i64},
+       i64, i64, i64, i64, i64, i64},
       {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   auto fn = func::FuncOp::create(b, module.getLoc(), kAttentionKernel, type);
@@ -178,7 +178,8 @@ void callAttentionKernel(ModuleOp module) {
                    i64(op.getMask() != nullptr), f32(op.getScaleAttr()), i64(op.getCausal()),
                    i64(op.getWindow()), f32(op.getSoftcapAttr()), offset, i64(op.getSinks()),
                    i64(op.getGlobalTokens()), i64(op.getMaskAfterSoftcap()), i64(op.getBlock()),
-                   i64(op.getRandomBlocks()), i64(op.getSeed())});
+                   i64(op.getRandomBlocks()), i64(op.getSeed()), i64(op.getLshBuckets()),
+                   i64(op.getLshHashes()), i64(op.getLshChunk())});
     op.erase();
   }
 }

@@ -186,6 +186,10 @@ void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_
  * and those of the blocks genc_bigbird_random_blocks(seed, p / block,
  * globalTokens / block, causal ? p / block : ceil(Skv / block),
  * randomBlocks) draws; positions before `globalTokens` see every key.
+ * With `lshBuckets` > 0 (even; no window, blocks or softcap), it is
+ * Reformer's LSH attention over `lshHashes` rounds with chunks of
+ * `lshChunk` (runtime/src/kernels/LSHAttention.cpp says how; the
+ * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2)).
  * `softcap` > 0 maps each score s to softcap·tanh(s / softcap) before the
  * causal and window limits, after the mask is added or, with
  * `maskAfterSoftcap`, before. Any strides; out written in full. */
@@ -196,7 +200,12 @@ void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_
                                      int64_t window, float softcap, int64_t causalOffset,
                                      int64_t sinks, int64_t globalTokens,
                                      int64_t maskAfterSoftcap, int64_t block,
-                                     int64_t randomBlocks, int64_t seed);
+                                     int64_t randomBlocks, int64_t seed, int64_t lshBuckets,
+                                     int64_t lshHashes, int64_t lshChunk);
+
+/* Reformer's rotation for LSH round `round`: d x half floats (row-major),
+ * standard normal, from `seed` and the round alone. */
+void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64_t half, float *out);
 
 /* Linear attention (genc.attention with a feature map), fused: out[B, Hq,
  * Sq, Dv] = Σ_j (φ(q_i)·φ(k_j)) v_j / Σ_j φ(q_i)·φ(k_j) over the keys j <=

@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LSHAttention.h"
 #include "Parallel.h"
 #include "View4.h"
 
@@ -504,7 +505,7 @@ extern "C" void _mlir_ciface_genc_attention_f32(
     genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
     float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset,
     int64_t sinks, int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block,
-    int64_t randomBlocks, int64_t seed) {
+    int64_t randomBlocks, int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk) {
   auto broken = [] {
     std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();
@@ -523,6 +524,13 @@ extern "C" void _mlir_ciface_genc_attention_f32(
                      randomBlocks > GENC_ATTENTION_MAX_RANDOM_BLOCKS)))
     broken();
   p.group = p.q.sizes[1] / p.k.sizes[1];
+  if (lshBuckets > 0) {
+    if (window > 0 || block > 0 || softcap > 0 || lshBuckets % 2 || lshHashes < 1 || lshChunk < 1)
+      broken();
+    genc::kernels::lshAttention(context, {p.out, p.q, p.k, p.v, p.mask, p.hasMask, scale, p.causal,
+                                          causalOffset, lshBuckets, lshHashes, lshChunk, seed});
+    return;
+  }
   // Tasks of up to kRows query rows; with BigBird blocks, none crosses a
   // query block's boundary (at positions, not rows: a past shifts them):
   // the rows are cut into segments at those boundaries, each segment into

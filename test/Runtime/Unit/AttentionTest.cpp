@@ -135,7 +135,7 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
     _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
                                     scale, c.causal, c.window, c.softcap, c.skv - c.sq, c.sinks,
                                     c.globalTokens, c.maskAfterSoftcap, c.block, c.randomBlocks,
-                                    c.seed);
+                                    c.seed, 0, 1, 64);
     std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
@@ -149,9 +149,168 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   Memref om(out.data(), {1, 1, 1, 4}), qm(q.data(), {1, 1, 1, 4}), km(k.data(), {1, 1, 2, 4}),
       vm(v.data(), {1, 1, 2, 4}), mm(mask.data(), {2});
   _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 1, 0.5f,
-                                  0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0);
+                                  0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
   for (float x : out)
     EXPECT_TRUE(std::isnan(x));
+}
+
+/// Reformer's LSH attention by its definition: per round, buckets
+/// argmax [xR, -xR] with the round's rotation, keys sorted by (bucket,
+/// position) and chunked, a query placed in that order by its own (bucket,
+/// position); it sees the keys of its chunk and the one before and its own
+/// position, causally and unmasked; a softmax per round, rounds weighted
+/// by exp(lse_r - LSE).
+struct LSHCase {
+  int64_t batch, heads, kvHeads, sq, skv, d, buckets, hashes, chunk, seed;
+  bool causal, mask;
+};
+
+std::vector<double> lshReference(const LSHCase &c, const std::vector<float> &q,
+                                 const std::vector<float> &k, const std::vector<float> &v,
+                                 const std::vector<float> &mask, float scale) {
+  const int64_t half = c.buckets / 2, offset = c.skv - c.sq, group = c.heads / c.kvHeads;
+  auto bucket = [&](const float *x, const std::vector<float> &r) {
+    int64_t best = 0;
+    double bestValue = -INFINITY;
+    for (int64_t t = 0; t < c.buckets; ++t) {
+      double value = 0;
+      for (int64_t i = 0; i < c.d; ++i)
+        value += x[i] * r[i * half + t % half];
+      value = t < half ? value : -value;
+      if (value > bestValue)
+        bestValue = value, best = t;
+    }
+    return best;
+  };
+  auto sortedRanks = [](const std::vector<int64_t> &buckets) {
+    std::vector<int64_t> order(buckets.size()), rank(buckets.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return buckets[a] < buckets[b]; });
+    for (size_t i = 0; i < order.size(); ++i)
+      rank[order[i]] = i;
+    return rank;
+  };
+  std::vector<double> out(c.batch * c.heads * c.sq * c.d);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h) {
+      const int64_t kv = h / group;
+      std::vector<std::vector<double>> outs(c.hashes, std::vector<double>(c.sq * c.d));
+      std::vector<std::vector<double>> lses(c.hashes, std::vector<double>(c.sq, -INFINITY));
+      for (int64_t r = 0; r < c.hashes; ++r) {
+        std::vector<float> rotation(c.d * half);
+        genc_lsh_rotations(c.seed, r, c.d, half, rotation.data());
+        std::vector<int64_t> kb(c.skv), qb(c.sq);
+        for (int64_t j = 0; j < c.skv; ++j)
+          kb[j] = bucket(&k[((b * c.kvHeads + kv) * c.skv + j) * c.d], rotation);
+        for (int64_t i = 0; i < c.sq; ++i)
+          qb[i] = bucket(&q[((b * c.heads + h) * c.sq + i) * c.d], rotation);
+        std::vector<int64_t> keyRank = sortedRanks(kb);
+        for (int64_t i = 0; i < c.sq; ++i) {
+          const int64_t position = i + offset;
+          int64_t before = 0; // keys sorting before (qb[i], position)
+          for (int64_t j = 0; j < c.skv; ++j)
+            before += kb[j] < qb[i] || (kb[j] == qb[i] && j < position);
+          const int64_t chunk = before / c.chunk;
+          std::vector<double> s(c.skv, -INFINITY);
+          for (int64_t j = 0; j < c.skv; ++j) {
+            int64_t keyChunk = keyRank[j] / c.chunk;
+            bool seen = keyChunk == chunk || keyChunk == chunk - 1 || j == position;
+            if (!seen || (c.causal && j > position))
+              continue;
+            double dot = 0;
+            for (int64_t x = 0; x < c.d; ++x)
+              dot += double(q[((b * c.heads + h) * c.sq + i) * c.d + x]) *
+                     k[((b * c.kvHeads + kv) * c.skv + j) * c.d + x];
+            s[j] = dot * scale + (c.mask ? mask[b * c.skv + j] : 0.0);
+          }
+          double max = *std::max_element(s.begin(), s.end());
+          if (max == -INFINITY)
+            continue;
+          double sum = 0;
+          for (double &x : s)
+            sum += x = std::exp(x - max);
+          lses[r][i] = max + std::log(sum);
+          for (int64_t e = 0; e < c.d; ++e)
+            for (int64_t j = 0; j < c.skv; ++j)
+              outs[r][i * c.d + e] += s[j] / sum * v[((b * c.kvHeads + kv) * c.skv + j) * c.d + e];
+        }
+      }
+      for (int64_t i = 0; i < c.sq; ++i) {
+        double total = -INFINITY;
+        for (int64_t r = 0; r < c.hashes; ++r)
+          if (lses[r][i] > -INFINITY)
+            total = total == -INFINITY ? lses[r][i]
+                                       : std::max(total, lses[r][i]) +
+                                             std::log1p(std::exp(-std::abs(total - lses[r][i])));
+        for (int64_t e = 0; e < c.d; ++e) {
+          double acc = 0;
+          for (int64_t r = 0; r < c.hashes; ++r)
+            if (lses[r][i] > -INFINITY)
+              acc += std::exp(lses[r][i] - total) * outs[r][i * c.d + e];
+          out[((b * c.heads + h) * c.sq + i) * c.d + e] = total == -INFINITY ? NAN : acc;
+        }
+      }
+    }
+  return out;
+}
+
+/// Prefill and decode shapes, GQA, one and several rounds, chunks that
+/// cut the sequence unevenly, a padding mask, bidirectional.
+TEST_P(Attention, LSHMatchesItsDefinition) {
+  const LSHCase cases[] = {
+      {1, 4, 2, 100, 100, 16, 8, 1, 16, 3, true, false},
+      {2, 4, 4, 77, 77, 32, 4, 3, 10, 5, true, true},
+      {1, 2, 1, 1, 150, 16, 16, 2, 32, 7, true, true}, // a decode step
+      {1, 2, 2, 60, 60, 8, 6, 2, 8, 1, false, false},
+  };
+  for (const LSHCase &c : cases) {
+    SCOPED_TRACE("Sq=" + std::to_string(c.sq) + " Skv=" + std::to_string(c.skv) +
+                 " buckets=" + std::to_string(c.buckets) + " hashes=" + std::to_string(c.hashes));
+    std::vector<float> q = randomValues(c.batch * c.heads * c.sq * c.d, 31),
+                       k = randomValues(c.batch * c.kvHeads * c.skv * c.d, 32),
+                       v = randomValues(c.batch * c.kvHeads * c.skv * c.d, 33);
+    std::vector<float> mask(c.batch * c.skv, 0.0f);
+    for (int64_t j = 2; j < c.skv; j += 5)
+      mask[j] = -INFINITY;
+    std::vector<float> out(c.batch * c.heads * c.sq * c.d, 0.0f);
+    const float scale = 1.0f / std::sqrt(float(c.d));
+    Memref om(out.data(), {c.batch, c.heads, c.sq, c.d}), qm(q.data(), {c.batch, c.heads, c.sq, c.d}),
+        km(k.data(), {c.batch, c.kvHeads, c.skv, c.d}), vm(v.data(), {c.batch, c.kvHeads, c.skv, c.d}),
+        mm(mask.data(), {c.batch, 1, 1, c.skv});
+    _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
+                                    scale, c.causal, -1, 0.0f, c.skv - c.sq, 0, 0, 0, 0, 0, c.seed,
+                                    c.buckets, c.hashes, c.chunk);
+    std::vector<double> want = lshReference(c, q, k, v, mask, scale);
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (std::isnan(want[i]))
+        ASSERT_TRUE(std::isnan(out[i])) << "at element " << i;
+      else
+        ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
+    }
+  }
+}
+
+/// A decode step (one query after cached keys) sees what the last row of
+/// a prefill of the same positions sees.
+TEST_P(Attention, LSHDecodeStepEqualsLastPrefillRow) {
+  const int64_t heads = 2, s = 90, d = 16;
+  std::vector<float> q = randomValues(heads * s * d, 41), k = randomValues(heads * s * d, 42),
+                     v = randomValues(heads * s * d, 43);
+  std::vector<float> prefill(heads * s * d), step(heads * d);
+  const float scale = 0.25f;
+  Memref pm(prefill.data(), {1, heads, s, d}), qm(q.data(), {1, heads, s, d}),
+      km(k.data(), {1, heads, s, d}), vm(v.data(), {1, heads, s, d}),
+      sm(step.data(), {1, heads, 1, d}),
+      last(q.data(), {1, heads, 1, d}, {heads * s * d, s * d, d, 1}, (s - 1) * d);
+  _mlir_ciface_genc_attention_f32(&context, &pm.ref, &qm.ref, &km.ref, &vm.ref, &pm.ref, 0, scale,
+                                  1, -1, 0.0f, 0, 0, 0, 0, 0, 0, 9, 8, 2, 16);
+  _mlir_ciface_genc_attention_f32(&context, &sm.ref, &last.ref, &km.ref, &vm.ref, &sm.ref, 0, scale,
+                                  1, -1, 0.0f, s - 1, 0, 0, 0, 0, 0, 9, 8, 2, 16);
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t e = 0; e < d; ++e)
+      ASSERT_NEAR(step[h * d + e], prefill[(h * s + s - 1) * d + e], 1e-6) << "head " << h;
 }
 
 /// The random blocks: distinct, ascending, among the candidates, all of

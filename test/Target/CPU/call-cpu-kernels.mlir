@@ -147,8 +147,9 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
 // genc.attention_kernel becomes one call of genc_attention_f32: context,
 // out, Q, K, V, the mask (here none: out stands in, hasMask 0), scale,
 // causal, window, softcap, the causal offset as i64, sinks, global
-// tokens, whether the mask comes after the soft-cap, and BigBird's block,
-// random blocks and seed (here none).
+// tokens, whether the mask comes after the soft-cap, BigBird's block,
+// random blocks and seed (here none), and LSH's buckets (none), hashes and
+// chunk (their defaults).
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[QARG:[^:]+]]: memref<1x8x?x16xf32>, %[[KARG:[^:]+]]: memref<1x2x?x16xf32, {{.*}}>, %[[OARG:[^:]+]]: memref<1x8x?x16xf32>, %[[OFF:[^:]+]]: index)
 // CHECK-DAG: %[[O:.+]] = memref.cast %[[OARG]] : memref<1x8x?x16xf32> to memref<*xf32>
@@ -159,12 +160,13 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
 // CHECK-DAG: %[[WINDOW:.+]] = arith.constant 256 : i64
 // CHECK-DAG: %[[SINKS:.+]] = arith.constant 4 : i64
 // CHECK-DAG: %[[GLOBAL:.+]] = arith.constant 2 : i64
+// CHECK-DAG: %[[CHUNK:.+]] = arith.constant 64 : i64
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[CAP:.+]] = arith.constant 3.000000e+01 : f32
 // CHECK-DAG: %[[OFF64:.+]] = arith.index_cast %[[OFF]] : index to i64
-// CHECK: call @genc_attention_f32(%[[CTX]], %[[O]], %[[Q]], %[[K]], %[[K]], %[[O]], %[[ZERO]], %[[SCALE]], %[[ONE]], %[[WINDOW]], %[[CAP]], %[[OFF64]], %[[SINKS]], %[[GLOBAL]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]])
+// CHECK: call @genc_attention_f32(%[[CTX]], %[[O]], %[[Q]], %[[K]], %[[K]], %[[O]], %[[ZERO]], %[[SCALE]], %[[ONE]], %[[WINDOW]], %[[CAP]], %[[OFF64]], %[[SINKS]], %[[GLOBAL]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ONE]], %[[CHUNK]])
 // CHECK-NOT: genc.attention_kernel
-// CHECK: func.func private @genc_attention_f32(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @genc_attention_f32(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>,
                      %out: memref<1x8x?x16xf32>, %offset: index) {

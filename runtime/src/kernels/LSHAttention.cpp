@@ -1,0 +1,194 @@
+//===- LSHAttention.cpp - Reformer's LSH bucketed attention ---------------===//
+//
+// genc.attention with `lsh_buckets` B: for each of `lsh_hashes` rounds r,
+// queries and keys are hashed with one seeded random rotation R_r [D, B/2]
+// (bucket(x) = argmax [xR_r, -xR_r]); the keys are sorted by (bucket,
+// position) and cut into chunks of `lsh_chunk`, and each query takes its
+// place in that order by its own (bucket, position) (where its position's
+// key would be, were queries and keys one, as in Reformer). A query in
+// chunk m sees the keys of chunks m - 1 and m and its own position's key,
+// within the causal limit (an additive mask, such as padding's, added to
+// the scores). Each round is a softmax over what it sees (out_r, lse_r);
+// rounds combine as Σ_r exp(lse_r - LSE) out_r, LSE the log-sum-exp.
+//
+// The chunks depend on every key given: a decode step (one query over the
+// cached keys) sees what the last row of a prefill of the same positions
+// sees, so cached and recomputed generation agree, while a prefill's
+// earlier rows, whose chunks count later keys too, may see other keys than
+// the steps that produced them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LSHAttention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+using genc::kernels::parallelFor;
+using genc::kernels::View4;
+
+namespace {
+
+/// malloc'd storage freed at the end of the scope (no C++ runtime).
+template <typename T> class Buffer {
+public:
+  explicit Buffer(int64_t n) : values(static_cast<T *>(std::malloc(sizeof(T) * (n > 0 ? n : 1)))) {
+    if (!values) {
+      std::fprintf(stderr, "genc_attention_f32 (LSH): out of memory\n");
+      std::abort();
+    }
+  }
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  ~Buffer() { std::free(values); }
+  T *data() { return values; }
+  T &operator[](int64_t i) { return values[i]; }
+
+private:
+  T *values;
+};
+
+/// splitmix64's step: the same numbers on every platform.
+uint64_t mix(uint64_t &state) {
+  uint64_t x = state += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+/// The bucket of row `x` (D values, `stride` apart) under rotation `r`
+/// [D, half]: argmax of [xR, -xR].
+int64_t bucketOf(const float *x, int64_t stride, const float *r, int64_t d, int64_t half) {
+  int64_t best = 0;
+  float bestValue = -INFINITY;
+  for (int64_t t = 0; t < half; ++t) {
+    float v = 0;
+    for (int64_t c = 0; c < d; ++c)
+      v += x[c * stride] * r[c * half + t];
+    if (v > bestValue) {
+      bestValue = v;
+      best = t;
+    }
+    if (-v > bestValue) {
+      bestValue = -v;
+      best = half + t;
+    }
+  }
+  return best;
+}
+
+/// Positions [0, n) sorted by (bucket, position) into `order`, and each
+/// position's place in it into `rank`.
+void sortByBucket(const int64_t *bucket, int64_t n, int64_t *order, int64_t *rank) {
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  std::sort(order, order + n, [&](int64_t a, int64_t b) {
+    return bucket[a] != bucket[b] ? bucket[a] < bucket[b] : a < b;
+  });
+  for (int64_t i = 0; i < n; ++i)
+    rank[order[i]] = i;
+}
+
+/// Where (bucket, position) falls in keys sorted by (bucket, position):
+/// how many sort before it.
+int64_t placeAmong(const int64_t *order, const int64_t *keyBucket, int64_t n, int64_t bucket,
+                   int64_t position) {
+  const int64_t *at = std::lower_bound(order, order + n, 0, [&](int64_t key, int) {
+    return keyBucket[key] != bucket ? keyBucket[key] < bucket : key < position;
+  });
+  return at - order;
+}
+
+} // namespace
+
+extern "C" void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64_t half,
+                                   float *out) {
+  uint64_t state = static_cast<uint64_t>(seed) * 0x100000001B3ull + static_cast<uint64_t>(round);
+  for (int64_t i = 0; i < d * half; ++i) {
+    // Box-Muller from two uniforms in (0, 1].
+    double u = (static_cast<double>(mix(state) >> 11) + 1) * 0x1.0p-53;
+    double v = (static_cast<double>(mix(state) >> 11) + 1) * 0x1.0p-53;
+    out[i] = static_cast<float>(std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v));
+  }
+}
+
+void genc::kernels::lshAttention(const genc_context *context, const LSHProblem &p) {
+  const int64_t d = p.q.sizes[3], dv = p.v.sizes[3], n = p.k.sizes[2], m = p.q.sizes[2];
+  const int64_t half = p.buckets / 2, heads = p.q.sizes[1], group = heads / p.k.sizes[1];
+  Buffer<float> rotations(p.hashes * d * half);
+  for (int64_t r = 0; r < p.hashes; ++r)
+    genc_lsh_rotations(p.seed, r, d, half, rotations.data() + r * d * half);
+  parallelFor(context, p.q.sizes[0] * heads, [&](int64_t task) {
+    const int64_t b = task / heads, h = task % heads, kvHead = h / group;
+    Buffer<int64_t> keyBucket(n), keyOrder(n), keyRank(n), seen(2 * p.chunk + 1);
+    Buffer<float> scores(2 * p.chunk + 1), acc(m * dv), total(m);
+    for (int64_t i = 0; i < m; ++i)
+      total[i] = -INFINITY; // log-sum-exp over rounds so far
+    std::fill(acc.data(), acc.data() + m * dv, 0.0f);
+    for (int64_t r = 0; r < p.hashes; ++r) {
+      const float *rotation = rotations.data() + r * d * half;
+      for (int64_t j = 0; j < n; ++j)
+        keyBucket[j] = bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotation, d, half);
+      sortByBucket(keyBucket.data(), n, keyOrder.data(), keyRank.data());
+      for (int64_t i = 0; i < m; ++i) {
+        const int64_t position = i + p.offset, last = p.causal ? position : n - 1;
+        const int64_t bucket = bucketOf(p.q.row(b, h, i), p.q.strides[3], rotation, d, half);
+        const int64_t chunk =
+            placeAmong(keyOrder.data(), keyBucket.data(), n, bucket, position) / p.chunk;
+        // Keys of chunks chunk - 1 and chunk, then the query's own.
+        int64_t count = 0;
+        const int64_t from = std::max<int64_t>(chunk - 1, 0) * p.chunk;
+        const int64_t to = std::min(n, (chunk + 1) * p.chunk);
+        for (int64_t s = from; s < to; ++s)
+          if (keyOrder[s] <= last)
+            seen[count++] = keyOrder[s];
+        if (position >= 0 && position < n && (keyRank[position] < from || keyRank[position] >= to))
+          seen[count++] = position;
+        if (count == 0)
+          continue; // this round adds nothing to the row
+        const float *query = p.q.row(b, h, i);
+        float max = -INFINITY;
+        for (int64_t s = 0; s < count; ++s) {
+          const float *key = p.k.row(b, kvHead, seen[s]);
+          float dot = 0;
+          for (int64_t c = 0; c < d; ++c)
+            dot += query[c * p.q.strides[3]] * key[c * p.k.strides[3]];
+          scores[s] =
+              dot * p.scale + (p.hasMask ? p.mask.row(b, h, i)[seen[s] * p.mask.strides[3]] : 0.0f);
+          max = std::max(max, scores[s]);
+        }
+        if (max == -INFINITY)
+          continue; // every key it sees is masked: this round adds nothing
+        float sum = 0;
+        for (int64_t s = 0; s < count; ++s)
+          sum += scores[s] = std::exp(scores[s] - max);
+        // This round's lse and output merge into the running ones.
+        const float lse = max + std::log(sum), merged = std::max(total[i], lse);
+        const float keep = std::exp(total[i] - merged), add = std::exp(lse - merged);
+        float *row = acc.data() + i * dv;
+        for (int64_t e = 0; e < dv; ++e)
+          row[e] *= keep;
+        for (int64_t s = 0; s < count; ++s) {
+          const float *value = p.v.row(b, kvHead, seen[s]);
+          const float w = add * scores[s] / sum;
+          for (int64_t e = 0; e < dv; ++e)
+            row[e] += w * value[e * p.v.strides[3]];
+        }
+        // Weights of all rounds so far sum to Σ exp(lse_r - merged): keep
+        // that total in log form, and divide at the end.
+        total[i] = merged + std::log(keep + add);
+        const float renormalise = 1.0f / (keep + add);
+        for (int64_t e = 0; e < dv; ++e)
+          row[e] *= renormalise;
+      }
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] + i * p.out.strides[2];
+      const bool none = total[i] == -INFINITY; // no key in any round: 0/0
+      for (int64_t e = 0; e < dv; ++e)
+        o[e * p.out.strides[3]] = none ? NAN : acc[i * dv + e];
+    }
+  });
+}

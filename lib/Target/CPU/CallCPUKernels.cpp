@@ -46,6 +46,22 @@ std::optional<int64_t> kernelLayout(StringRef layout) {
 /// The weights a marked matmul's kernel takes.
 enum class KernelWeights { F32, Int8PerChannel, BF16, Int4Grouped };
 
+/// The kernel `name` of `arguments` (and no results), declared once in
+/// `module`; with `cInterface`, called through MLIR's C interface (memref
+/// descriptors by pointer).
+func::FuncOp declareKernel(ModuleOp module, StringRef name, ArrayRef<Type> arguments,
+                           bool cInterface = true) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), name, FunctionType::get(ctx, arguments, {}));
+  fn.setPrivate();
+  if (cInterface)
+    fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return fn;
+}
+
 /// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32> C,
 /// memref<*xf32> A, memref<*xf32> B, i64 layout, i64 accumulate)` with the C
 /// interface the kernel implements; for int8 weights
@@ -59,8 +75,6 @@ func::FuncOp declareMatmulKernel(ModuleOp module, KernelWeights weights) {
                    : weights == KernelWeights::BF16         ? kMatmulBF16Kernel
                    : weights == KernelWeights::Int4Grouped  ? kMatmulInt4Kernel
                                                             : kMatmulKernel;
-  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
-    return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64);
@@ -81,25 +95,16 @@ func::FuncOp declareMatmulKernel(ModuleOp module, KernelWeights weights) {
         {UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0), memref, memref, i64, i64});
     break;
   }
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), name, FunctionType::get(ctx, arguments, {}));
-  fn.setPrivate();
-  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-  return fn;
+  return declareKernel(module, name, arguments);
 }
 
 /// `func.func private @genc_index_error(!llvm.ptr context, i64 check, i64
 /// index, i64 bound)`: scalars only, so the plain C ABI.
 func::FuncOp declareIndexErrorKernel(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kIndexErrorKernel))
-    return fn;
   MLIRContext *ctx = module.getContext();
   Type i64 = IntegerType::get(ctx, 64);
-  auto type = FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), i64, i64, i64}, {});
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), kIndexErrorKernel, type);
-  fn.setPrivate();
-  return fn;
+  return declareKernel(module, kIndexErrorKernel, {LLVM::LLVMPointerType::get(ctx), i64, i64, i64},
+                       /*cInterface=*/false);
 }
 
 /// Each genc.index_out_of_bounds becomes a call of genc_index_error with
@@ -138,22 +143,13 @@ void callIndexErrorKernel(ModuleOp module) {
 /// maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed, i64 lshBuckets,
 /// i64 lshHashes, i64 lshChunk)` with the C interface.
 func::FuncOp declareAttentionKernel(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kAttentionKernel))
-    return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  auto type = FunctionType::get(
-      ctx,
-      {ptr, memref, memref, memref, memref, memref, i64, f32, i64, i64, f32, i64, i64, i64, i64,
-       i64, i64, i64, i64, i64, i64},
-      {});
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), kAttentionKernel, type);
-  fn.setPrivate();
-  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-  return fn;
+  return declareKernel(module, kAttentionKernel,
+                       {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref, memref,
+                        i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64,
+                        i64});
 }
 
 /// Each genc.attention_kernel becomes a call of genc_attention_f32 with its
@@ -189,20 +185,12 @@ void callAttentionKernel(ModuleOp module) {
 /// i64 performer, f32 scale, i64 causal, i64 causalOffset, i64 form, i64
 /// stateSlot)` with the C interface.
 func::FuncOp declareLinearAttentionKernel(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kLinearAttentionKernel))
-    return fn;
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
-  auto type = FunctionType::get(ctx,
-                                {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref,
-                                 memref, i64, memref, i64, f32, i64, i64, i64, i64},
-                                {});
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), kLinearAttentionKernel, type);
-  fn.setPrivate();
-  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-  return fn;
+  return declareKernel(module, kLinearAttentionKernel,
+                       {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref, memref,
+                        i64, memref, i64, f32, i64, i64, i64, i64});
 }
 
 /// Each genc.linear_attention_kernel becomes a call of

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LSHAttention.h"
+#include "Scratch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,28 +28,10 @@
 #include <cstdlib>
 
 using genc::kernels::parallelFor;
+using genc::kernels::Scratch;
 using genc::kernels::View4;
 
 namespace {
-
-/// malloc'd storage freed at the end of the scope (no C++ runtime).
-template <typename T> class Buffer {
-public:
-  explicit Buffer(int64_t n) : values(static_cast<T *>(std::malloc(sizeof(T) * (n > 0 ? n : 1)))) {
-    if (!values) {
-      std::fprintf(stderr, "genc_attention_f32 (LSH): out of memory\n");
-      std::abort();
-    }
-  }
-  Buffer(const Buffer &) = delete;
-  Buffer &operator=(const Buffer &) = delete;
-  ~Buffer() { std::free(values); }
-  T *data() { return values; }
-  T &operator[](int64_t i) { return values[i]; }
-
-private:
-  T *values;
-};
 
 /// splitmix64's step: the same numbers on every platform.
 uint64_t mix(uint64_t &state) {
@@ -117,13 +100,13 @@ extern "C" void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64
 void genc::kernels::lshAttention(const genc_context *context, const LSHProblem &p) {
   const int64_t d = p.q.sizes[3], dv = p.v.sizes[3], n = p.k.sizes[2], m = p.q.sizes[2];
   const int64_t half = p.buckets / 2, heads = p.q.sizes[1], group = heads / p.k.sizes[1];
-  Buffer<float> rotations(p.hashes * d * half);
+  Scratch<float> rotations(p.hashes * d * half);
   for (int64_t r = 0; r < p.hashes; ++r)
     genc_lsh_rotations(p.seed, r, d, half, rotations.data() + r * d * half);
   parallelFor(context, p.q.sizes[0] * heads, [&](int64_t task) {
     const int64_t b = task / heads, h = task % heads, kvHead = h / group;
-    Buffer<int64_t> keyBucket(n), keyOrder(n), keyRank(n), seen(2 * p.chunk + 1);
-    Buffer<float> scores(2 * p.chunk + 1), acc(m * dv), total(m);
+    Scratch<int64_t> keyBucket(n), keyOrder(n), keyRank(n), seen(2 * p.chunk + 1);
+    Scratch<float> scores(2 * p.chunk + 1), acc(m * dv), total(m);
     for (int64_t i = 0; i < m; ++i)
       total[i] = -INFINITY; // log-sum-exp over rounds so far
     std::fill(acc.data(), acc.data() + m * dv, 0.0f);

@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Parallel.h"
+#include "Scratch.h"
 #include "View4.h"
 
 #include <algorithm>
@@ -29,30 +30,10 @@
 #include <cstdlib>
 
 using genc::kernels::parallelFor;
+using genc::kernels::Scratch;
 using genc::kernels::View4;
 
 namespace {
-
-/// n floats from malloc, freed at the end of the scope: the kernels use no
-/// C++ runtime library (artifacts link them without one).
-class Floats {
-public:
-  explicit Floats(int64_t n)
-      : values(static_cast<float *>(std::malloc(sizeof(float) * (n > 0 ? n : 1)))) {
-    if (!values) {
-      std::fprintf(stderr, "genc_linear_attention_f32: out of memory\n");
-      std::abort();
-    }
-  }
-  Floats(const Floats &) = delete;
-  Floats &operator=(const Floats &) = delete;
-  ~Floats() { std::free(values); }
-  float *data() { return values; }
-  float &operator[](int64_t i) { return values[i]; }
-
-private:
-  float *values;
-};
 
 /// Additive mask values at or below this hide a key (exporters write -inf
 /// or the float type's lowest value).
@@ -158,7 +139,7 @@ void clearSums(const LinearProblem &p, float *sums) {
 /// absorbed) and take in the others as the causal limit reaches them.
 void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_t absorbed) {
   const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = h / p.group;
-  Floats phi(f), numerator(dv);
+  Scratch<float> phi(f), numerator(dv);
   KeyShift keys{sums[f * width]};
   for (int64_t i = 0; i < p.sq(); ++i) {
     for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
@@ -190,7 +171,7 @@ void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_
 /// Each query row of head h of item b on its own: a weight per visible key.
 void direct(const LinearProblem &p, int64_t b, int64_t h) {
   const int64_t f = p.features(), dv = p.valueSize(), kvHead = h / p.group;
-  Floats query(f), phi(f), sums(dv + 1);
+  Scratch<float> query(f), phi(f), sums(dv + 1);
   for (int64_t i = 0; i < p.sq(); ++i) {
     queryFeatures(p, p.q.row(b, h, i), query.data());
     std::fill(sums.data(), sums.data() + dv + 1, 0.0f); // numerator, then denominator
@@ -275,7 +256,7 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
     const int64_t b = task / heads, h = task % heads;
     if (!useRecurrent)
       return direct(p, b, h);
-    Floats sums(recurrentFloats(p));
+    Scratch<float> sums(recurrentFloats(p));
     clearSums(p, sums.data());
     recurrent(p, b, h, sums.data(), 0);
   });

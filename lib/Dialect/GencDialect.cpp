@@ -108,8 +108,8 @@ std::optional<std::array<int64_t, 3>> AttentionOp::linearSumsShape() {
   int64_t features = query.getDimSize(3);
   if (std::optional<DenseElementsAttr> omega = getRandomFeatures())
     features = omega->getType().getDimSize(1);
-  std::array<int64_t, 3> shape = {query.getDimSize(1), features,
-                                  cast<RankedTensorType>(getType()).getDimSize(3)};
+  std::array<int64_t, 3> shape = {cast<RankedTensorType>(getKey().getType()).getDimSize(1),
+                                  features, cast<RankedTensorType>(getType()).getDimSize(3)};
   if (llvm::any_of(shape, ShapedType::isDynamic))
     return std::nullopt;
   return shape;

@@ -256,17 +256,17 @@ StepCost stepCost(const AttentionLayer &layer, int64_t context) {
   }
   int64_t perPosition = layer.kvHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
   if (layer.recurrentState) {
-    // The new key's features added to the sums, the query's read from
-    // them: F·(Dv + 1) multiply-adds each, per query head, and the
-    // features' own cost (FAVOR+: D·M each). The sums are read, not the
-    // cache.
+    // The new key's features added to each KV head's sums, each query
+    // head's read from them: F·(Dv + 1) multiply-adds each, and the
+    // features' own cost (FAVOR+: D·M per key or query). The sums are
+    // read, not the cache.
     bool performer = layer.featureMap == "performer";
     int64_t features = performer ? layer.randomFeatures : layer.headSize;
-    int64_t sums = features * (layer.valueSize + 1);
-    int64_t flops =
-        layer.queryHeads * (4 * sums + (performer ? 4 * layer.headSize * features : 0));
+    int64_t rows = layer.kvHeads + layer.queryHeads;
+    int64_t flops = 2 * rows * (features * (layer.valueSize + 1) +
+                                (performer ? layer.headSize * features : 0));
     int64_t stateBytes =
-        GENC_LINEAR_ATTENTION_STATE_FLOATS(layer.queryHeads, features, layer.valueSize) * 4;
+        GENC_LINEAR_ATTENTION_STATE_FLOATS(layer.kvHeads, features, layer.valueSize) * 4;
     return {1, flops, perPosition, stateBytes};
   }
   if (layer.lshBuckets > 0) {

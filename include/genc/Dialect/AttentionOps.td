@@ -78,8 +78,9 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
   let extraClassDeclaration = [{
     /// Linear attention (a feature map), not softmax.
     bool isLinear() { return getFeatureMap().has_value(); }
-    /// Linear attention's query heads, features and value size when all
-    /// are static: the shape of its sums.
+    /// Linear attention's KV heads, features and value size when all are
+    /// static: the shape of its sums (shared by the query heads of a KV
+    /// head).
     std::optional<std::array<int64_t, 3>> linearSumsShape();
   }];
   let assemblyFormat = [{

@@ -216,16 +216,18 @@ void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64_t half, fl
  * `randomFeatures` (not read otherwise). `form` picks the computation
  * (GENC_LINEAR_ATTENTION_*; any gives the same result up to rounding):
  * the kernel's choice, the recurrent sums over keys, or each query's
- * weights directly. With `stateSlot` >= 0 (causal only) and the
- * context's state of that slot, batch item b's sums live in row b of it
+ * weights directly. With `stateSlot` >= 0 (causal, a mask that varies
+ * neither by query nor by head) and the context's state of that slot,
+ * batch item b's sums (per KV head) live in row b of it
  * between calls: a call after `causalOffset` positions adds only its new
  * keys (rebuilding the row from keys [0, causalOffset) when it holds
  * other positions), so a decode step costs the same at any context. */
 /* The floats of one row of a linear attention's recurrent state (`state`
- * lines): per query head, F + 1 rows of Dv + 1 (a row of S and z_x per
- * feature x, then the kernel's bookkeeping). */
-#define GENC_LINEAR_ATTENTION_STATE_FLOATS(heads, features, valueSize)                          \
-  ((heads) * ((features) + 1) * ((valueSize) + 1))
+ * lines): per KV head (its query heads share the sums), F + 1 rows of
+ * Dv + 1 (a row of S and z_x per feature x, then the kernel's
+ * bookkeeping). */
+#define GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, features, valueSize)                        \
+  ((kvHeads) * ((features) + 1) * ((valueSize) + 1))
 #define GENC_LINEAR_ATTENTION_ANY_FORM 0
 #define GENC_LINEAR_ATTENTION_RECURRENT 1
 #define GENC_LINEAR_ATTENTION_DIRECT 2

@@ -124,10 +124,12 @@ void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i, const flo
     o[e * p.out.strides[3]] = numerator[e] / denominator; // nothing visible: 0/0, as softmax
 }
 
-/// The recurrent sums of one (item, head), `recurrentFloats` floats: F rows
-/// of Dv + 1 (row x of S, then z_x), then FAVOR+'s key shift. A session's
-/// state keeps exactly this between calls.
-int64_t recurrentFloats(const LinearProblem &p) { return (p.features() + 1) * (p.valueSize() + 1); }
+/// The recurrent sums of one (item, KV head), `recurrentFloats` floats: F
+/// rows of Dv + 1 (row x of S, then z_x), then FAVOR+'s key shift. A
+/// session's state keeps exactly this between calls.
+int64_t recurrentFloats(const LinearProblem &p) {
+  return GENC_LINEAR_ATTENTION_STATE_FLOATS(1, p.features(), p.valueSize());
+}
 
 /// Empty sums: no key yet.
 void clearSums(const LinearProblem &p, float *sums) {
@@ -135,15 +137,18 @@ void clearSums(const LinearProblem &p, float *sums) {
   sums[p.features() * (p.valueSize() + 1)] = -INFINITY;
 }
 
-/// Every query row of head h of item b, from `sums` that hold keys [0,
-/// absorbed) and take in the others as the causal limit reaches them.
-void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_t absorbed) {
-  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = h / p.group;
+/// Every query row of query heads [first, first + heads) of item b, which
+/// read one KV head and see the same keys (the mask does not vary by
+/// head): `sums` hold keys [0, absorbed) and take in the others as the
+/// causal limit reaches them, once for all the heads.
+void recurrent(const LinearProblem &p, int64_t b, int64_t first, int64_t heads, float *sums,
+               int64_t absorbed) {
+  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = first / p.group;
   Scratch<float> phi(f), numerator(dv);
   KeyShift keys{sums[f * width]};
   for (int64_t i = 0; i < p.sq(); ++i) {
     for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
-      if (p.hidden(b, h, 0, absorbed))
+      if (p.hidden(b, first, 0, absorbed))
         continue;
       keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()), sums,
                  f * width);
@@ -155,16 +160,18 @@ void recurrent(const LinearProblem &p, int64_t b, int64_t h, float *sums, int64_
         row[dv] += phi[x];
       }
     }
-    queryFeatures(p, p.q.row(b, h, i), phi.data());
-    std::fill(numerator.data(), numerator.data() + dv, 0.0f);
-    float denominator = 0;
-    for (int64_t x = 0; x < f; ++x) {
-      const float *row = sums + x * width;
-      for (int64_t e = 0; e < dv; ++e)
-        numerator[e] += phi[x] * row[e];
-      denominator += phi[x] * row[dv];
+    for (int64_t h = first; h < first + heads; ++h) {
+      queryFeatures(p, p.q.row(b, h, i), phi.data());
+      std::fill(numerator.data(), numerator.data() + dv, 0.0f);
+      float denominator = 0;
+      for (int64_t x = 0; x < f; ++x) {
+        const float *row = sums + x * width;
+        for (int64_t e = 0; e < dv; ++e)
+          numerator[e] += phi[x] * row[e];
+        denominator += phi[x] * row[dv];
+      }
+      writeRow(p, b, h, i, numerator.data(), denominator);
     }
-    writeRow(p, b, h, i, numerator.data(), denominator);
   }
 }
 
@@ -216,30 +223,35 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
   const int64_t f = p.features(), dv = p.valueSize();
 
-  // A session's state: each item's sums kept from the previous call.
+  // A session's state: each item's sums per KV head kept from the previous
+  // call (the query heads reading one KV head share them, so the mask
+  // must not vary by head).
   genc_attention_state *state = nullptr;
+  const int64_t kvHeads = p.k.sizes[1];
+  const bool sharedByGroup = !p.maskPerQuery() && (!p.hasMask || p.mask.sizes[1] == 1);
   if (stateSlot >= 0 && context && stateSlot < context->attention_state_count && p.causal &&
-      !p.maskPerQuery()) {
+      sharedByGroup) {
     state = &context->attention_states[stateSlot];
-    if (state->floats_per_row != heads * recurrentFloats(p) || state->rows < batch)
+    if (state->floats_per_row != kvHeads * recurrentFloats(p) || state->rows < batch)
       broken();
   }
   if (state) {
     // Tasks only read `positions` (written once they are all done):
     // whether the item's sums hold exactly the positions before this call's.
-    parallelFor(context, batch * heads, [&](int64_t task) {
-      const int64_t b = task / heads, h = task % heads;
+    parallelFor(context, batch * kvHeads, [&](int64_t task) {
+      const int64_t b = task / kvHeads, g = task % kvHeads;
       const bool current = state->positions[b] == causalOffset;
-      float *sums = state->data + b * state->floats_per_row + h * recurrentFloats(p);
+      float *sums = state->data + b * state->floats_per_row + g * recurrentFloats(p);
       if (!current)
         clearSums(p, sums);
-      recurrent(p, b, h, sums, current ? causalOffset : 0);
+      recurrent(p, b, g * p.group, p.group, sums, current ? causalOffset : 0);
     });
     for (int64_t b = 0; b < batch; ++b)
       state->positions[b] = p.skv();
     return;
   }
-  // A state this call does not keep (a mask per query) no longer matches.
+  // A state this call does not keep (a mask per query or per head) no
+  // longer matches.
   if (stateSlot >= 0 && context && stateSlot < context->attention_state_count)
     for (int64_t b = 0; b < batch && b < context->attention_states[stateSlot].rows; ++b)
       context->attention_states[stateSlot].positions[b] = -1;
@@ -258,6 +270,6 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
       return direct(p, b, h);
     Scratch<float> sums(recurrentFloats(p));
     clearSums(p, sums.data());
-    recurrent(p, b, h, sums.data(), 0);
+    recurrent(p, b, h, 1, sums.data(), 0);
   });
 }

@@ -190,7 +190,7 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
     _mlir_ciface_genc_linear_attention_f32(&context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref, 0,
                                            &fm.ref, features > 0, scale, 1, 0,
                                            GENC_LINEAR_ATTENTION_DIRECT, -1);
-    const int64_t perRow = heads * (std::max<int64_t>(features, d) + 1) * (d + 1);
+    const int64_t perRow = kvHeads * (std::max<int64_t>(features, d) + 1) * (d + 1);
     std::vector<float> data(rows * perRow, NAN);
     std::vector<int64_t> positions(rows, -1);
     genc_attention_state state{data.data(), positions.data(), perRow, rows};

@@ -134,6 +134,12 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                             "for the positions the session asks for (genc generate, the "
                             "session API)")),
       cl::cat(codegen));
+  cl::opt<bool> addKVCache(
+      "add-kv-cache",
+      cl::desc("Give a decoder exported without a KV cache one (exact; an error naming the "
+               "ONNX node where genc cannot show it to be): past_key_values.* inputs and "
+               "present.* outputs, or with --kv-cache=session the session's buffers"),
+      cl::cat(codegen));
   cl::opt<bool> attentionLoops(
       "attention-loops",
       cl::desc("Lower f32 attention to loops that materialise the scores instead of the fused "
@@ -236,6 +242,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.weights = *weightFormat;
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
+  graph.addKVCache = addKVCache;
   graph.encoder = encoder;
   graph.attentionRewrites = attention.spec;
   graph.calibrationIds = attention.calibrationIds;
@@ -252,6 +259,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     if (kvCache.getNumOccurrences() && !graph.forSession) {
       llvm::errs() << "error: --encoder compiles an encoder-decoder for runtime sessions; "
                       "drop --kv-cache=io\n";
+      return 1;
+    }
+    if (addKVCache) {
+      llvm::errs() << "error: --add-kv-cache is for decoder-only models; an encoder-decoder's "
+                      "decoder needs its export with a KV cache\n";
       return 1;
     }
     graph.forSession = true;
@@ -274,7 +286,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     : spec("attention",
            cl::desc("Rewrite attention layers (approximate unless the model was trained that "
                     "way): window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated], "
-                    "comma-separated, each optionally @layers=L-M+N (docs/cli.md)"),
+                    "bigbird:B[:R[:G]], lsh:B[:H[:C]], linear, performer:M, comma-separated, "
+                    "each optionally @layers=L-M+N (docs/cli.md)"),
            cl::value_desc("spec"), cl::cat(category)),
       calibrationIds("calibration-ids",
                      cl::desc("Token ids (whitespace-separated) on which gqa:G:grouped "
@@ -311,10 +324,18 @@ static void instrument(PassManager &pm, const ::genc::driver::GraphOptions &grap
 /// The graph transforms `graph` asks for, on the cleaned-up module.
 static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
                                        const ::genc::driver::GraphOptions &graph) {
-  if (!graph.forSession)
-    return success();
   PassManager pm(module.getContext());
   instrument(pm, graph);
+  if (graph.addKVCache) {
+    // The layers whose keys and values the cache keeps are genc.attention ops.
+    pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addPass(mlir::genc::createAddKVCache());
+    pm.addPass(createCanonicalizerPass());
+  }
+  if (!graph.forSession)
+    return pm.run(module);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createSelectCacheBranch());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createKVCacheInPlace());
@@ -332,8 +353,8 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   llvm::errs() << "error: " << input
                << ": --kv-cache=session needs a model exported with a KV cache (inputs "
                   "past_key_values.* whose present.* outputs concatenate new keys and "
-                  "values along the sequence axis); this one has none. Compile it without "
-                  "--kv-cache, or export it with use_cache=True\n";
+                  "values along the sequence axis); this one has none. Give --add-kv-cache to let "
+                  "genc add one, compile it without --kv-cache, or export it with use_cache=True\n";
   return failure();
 }
 
@@ -504,8 +525,10 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
      << "opt " << options.optLevel << "\n"
      << "mcpu " << options.cpu << "\n"
      << "attention " << (options.fusedAttention ? "fused" : "loops") << "\n"
-     << "kv-cache " << (graph.forSession ? "session" : "io") << "\n"
-     << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n"
+     << "kv-cache " << (graph.forSession ? "session" : "io") << "\n";
+  if (graph.addKVCache)
+    os << "add-kv-cache yes\n";
+  os << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n"
      << "weights "
      << options.weights.str()
      << "\n";
@@ -692,6 +715,8 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   hash.update(buffer ? (*buffer)->getBuffer() : model);
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
+  if (graph.addKVCache)
+    hash.update("add-kv-cache");
   hash.update("attention=" + graph.attentionRewrites);
   if (graph.exposeMatmulInputs)
     hash.update("expose-matmul-inputs");

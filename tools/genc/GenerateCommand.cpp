@@ -18,11 +18,12 @@
 using namespace genc::generator;
 
 int genc::driver::runGenerate(int argc, char **argv) {
-  // --quiet, --attention and --calibration-ids are the driver's (they
+  // --quiet, --attention, --calibration-ids and --add-kv-cache are the driver's (they
   // concern compiling an ONNX model), not the generation command line's,
   // which generator programs share.
   std::vector<char *> args;
   std::string attention, calibrationIds;
+  bool addKVCache = false;
   for (int i = 0; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     if (i > 0 && arg == "--quiet")
@@ -31,6 +32,8 @@ int genc::driver::runGenerate(int argc, char **argv) {
       attention = arg.str();
     else if (i > 0 && arg == "--attention" && i + 1 < argc)
       attention = argv[++i];
+    else if (i > 0 && arg == "--add-kv-cache")
+      addKVCache = true;
     else if (i > 0 && arg.consume_front("--calibration-ids="))
       calibrationIds = arg.str();
     else if (i > 0 && arg == "--calibration-ids" && i + 1 < argc)
@@ -56,9 +59,11 @@ int genc::driver::runGenerate(int argc, char **argv) {
                     "Face generate()'s, in kebab case):\n"
                  << generatorOptionsHelp()
                  << "\nCompiling an ONNX model:\n\n"
+                    "  --add-kv-cache                  Give a model exported without a KV cache "
+                    "one (exact; genc compile --help)\n"
                     "  --attention=<spec>              Rewrite its attention layers (approximate): "
-                    "window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated] (genc compile "
-                    "--help)\n"
+                    "window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated], "
+                    "bigbird:B[:R[:G]], lsh:B[:H[:C]], linear, performer:M (docs/cli.md)\n"
                     "  --calibration-ids=<file>        Token ids gqa:G:grouped and :calibrated fit on "
                     "(whitespace-separated)\n"
                  << "\nDiagnostics:\n\n"
@@ -85,6 +90,7 @@ int genc::driver::runGenerate(int argc, char **argv) {
       graph.encoder = options.encoder;
       graph.attentionRewrites = attention;
       graph.calibrationIds = calibrationIds;
+      graph.addKVCache = addKVCache;
     }
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)

@@ -278,6 +278,8 @@ std::string compileOptions(const BuildInfo &info) {
   add("opt", "-O");
   add("mcpu", "--mcpu=");
   add("kv-cache", "--kv-cache=");
+  if (info.fact("add-kv-cache") == "yes")
+    text += " --add-kv-cache";
   add("encoder", "--encoder ");
   if (info.fact("weights") != "f32")
     add("weights", "--weights=");
@@ -423,7 +425,8 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                                {"emit", optional("emit")},
                                {"opt_level", optLevel},
                                {"mcpu", optional("mcpu")},
-                               {"kv_cache", optional("kv-cache")}};
+                               {"kv_cache", optional("kv-cache")},
+                               {"kv_cache_added", info->fact("add-kv-cache") == "yes"}};
   llvm::SmallVector<StringRef> features;
   StringRef(info->facts.count("features") ? info->facts.at("features") : "")
       .split(features, ',', -1, false);

@@ -61,6 +61,29 @@ def KVCacheInPlace : Pass<"genc-kv-cache-in-place", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def AddKVCache : Pass<"genc-add-kv-cache", "ModuleOp"> {
+  let summary = "Gives a decoder exported without a KV cache one (exact, or an error)";
+  let description = [{
+    For each causal self-attention layer i of @main (genc.attention ops,
+    so after genc-raise-attention), adds the arguments
+    `past_key_values.i.key` and `.value` [batch, kv_heads, past, head_size]
+    and the results `present.i.key` and `.value`, the concatenation of the
+    past and the layer's new keys (values) along the sequence axis, which
+    attention then reads: the graph that an export with a cache has, which
+    genc-kv-cache-in-place keeps in a session's buffers. A Range(0, S, 1)
+    over input_ids' length S (positions the graph counts itself) becomes
+    Range(P, P + S) for the past length P; a position_ids input needs
+    nothing.
+
+    The pass fails with an error naming the ONNX node unless it can show
+    the result to be exact: every layer causal, with a mask (if any) that
+    has one row for all queries; an attention_mask input that feeds
+    attention masks only; no other Range of dynamic length; no existing
+    cache.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def LogitsForRequestedPositions : Pass<"genc-logits-for-requested-positions", "func::FuncOp"> {
   let summary = "Computes the LM head only for the positions the caller asks for (exact)";
   let description = [{

@@ -363,7 +363,8 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
       if (s->session && !s->session->cached())
         std::fprintf(stderr,
                      "note: %s has no KV cache: every step reruns the whole sequence (slow); "
-                     "export it with a cache for fast generation\n",
+                     "export it with a cache, or let genc add one (--add-kv-cache), for fast "
+                     "generation\n",
                      s == &target ? (model.empty() ? "the model" : model.c_str())
                                   : options.draft.c_str());
 

@@ -1,0 +1,332 @@
+//===- AddKVCache.cpp - a KV cache for a decoder exported without one ------===//
+//
+// A decoder exported without a cache computes the keys and values of every
+// position at every step. For causal self-attention layer i this pass adds
+//   past_key_values.i.key / .value   [B, Hkv, P, D] arguments,
+//   present.i.key / .value           = Concat(past, new) results,
+// and attention reads the concatenation: the graph a with-cache export
+// has, so genc-kv-cache-in-place keeps it in a session's buffers. Positions
+// the graph counts itself (Range(0, S) over input_ids' length) start at P.
+//
+// Exact only when every op but attention works on each position alone.
+// The pass refuses what it cannot show to be so: attention that is not
+// causal or whose mask has a row per query, an attention_mask that feeds
+// anything but attention masks (OPT's positions from its cumulative sum),
+// and a Range of dynamic length it cannot offset.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Support/ModelLocation.h"
+#include "genc/Transforms/AttentionRewrites.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_ADDKVCACHE
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+namespace {
+
+constexpr int64_t kSequenceAxis = 2;
+
+/// `fn`'s argument named `name`, if any.
+std::optional<BlockArgument> argumentNamed(func::FuncOp fn, StringRef name) {
+  for (BlockArgument arg : fn.getArguments())
+    if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
+        n && n.getValue() == name)
+      return arg;
+  return std::nullopt;
+}
+
+/// " (ONNX node N)" for `op`, or "" when its node is unknown.
+std::string nodeOf(Operation *op) {
+  std::string node = modelLocationOf(op->getLoc()).node;
+  return node.empty() ? "" : " (ONNX node " + node + ")";
+}
+
+/// "'genc.cumsum' (ONNX node N)" for `op`.
+std::string describe(Operation *op) {
+  return "'" + op->getName().getStringRef().str() + "'" + nodeOf(op);
+}
+
+/// Whether `value` is input_ids' sequence length as a 0-d or one-element
+/// i64 tensor: from_elements of index_cast of tensor.dim, as cleanup leaves
+/// it, of a dim provably equal to input_ids' dim 1.
+bool isSequenceLength(Value value, BlockArgument ids) {
+  auto elements = value.getDefiningOp<tensor::FromElementsOp>();
+  if (!elements || elements.getElements().size() != 1)
+    return false;
+  auto cast = elements.getElements()[0].getDefiningOp<arith::IndexCastOp>();
+  auto dim = cast ? cast.getIn().getDefiningOp<tensor::DimOp>() : tensor::DimOp();
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  return index && provablyEqualDims(dim.getSource(), *index, ids, 1);
+}
+
+/// `length` (an isSequenceLength value) plus `past` (i64).
+Value plusPastLength(OpBuilder &b, Location loc, Value length, Value past) {
+  Value old = length.getDefiningOp<tensor::FromElementsOp>().getElements()[0];
+  return tensor::FromElementsOp::create(
+      b, loc, length.getType(), ValueRange{arith::AddIOp::create(b, loc, past, old).getResult()});
+}
+
+bool isConstantInt(Value value, int64_t expected) {
+  DenseIntElementsAttr attr;
+  return matchPattern(value, m_Constant(&attr)) && attr.isSplat() &&
+         attr.getSplatValue<APInt>().getSExtValue() == expected;
+}
+
+/// Whether every use of `table` reads rows of it by data (gathers by
+/// positions), through gathers by constants: then rows past the ones it
+/// had before are only read at positions that were not there before.
+bool onlyGatheredByData(Value table) {
+  for (OpOperand &use : table.getUses()) {
+    auto gather = dyn_cast<GatherOp>(use.getOwner());
+    if (!gather || gather.getInput() != table)
+      return false;
+    if (matchPattern(gather.getIndices(), m_Constant()) && !onlyGatheredByData(gather))
+      return false;
+  }
+  return true;
+}
+
+/// What `op`'s results flow to (a terminator's: its parent's).
+ValueRange flowsTo(Operation *op) {
+  return op->hasTrait<OpTrait::IsTerminator>() ? ValueRange(op->getParentOp()->getResults())
+                                               : ValueRange(op->getResults());
+}
+
+/// The first op that `value` reaches, through the results of the ops that
+/// read it, other than as an attention mask or a shape; null if none.
+Operation *firstNonMaskUse(Value value) {
+  SmallVector<Value> worklist{value};
+  DenseSet<Value> seen{value};
+  while (!worklist.empty()) {
+    Value next = worklist.pop_back_val();
+    for (OpOperand &use : next.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<tensor::DimOp>(user))
+        continue; // its shape only
+      if (auto attention = dyn_cast<AttentionOp>(user)) {
+        if (attention.getMask() == next)
+          continue;
+        return user;
+      }
+      if (isa<func::ReturnOp>(user))
+        return user;
+      for (Value result : flowsTo(user))
+        if (seen.insert(result).second)
+          worklist.push_back(result);
+    }
+  }
+  return nullptr;
+}
+
+/// Fails (with an error) unless `mask` reaches nothing but attention masks:
+/// then each position's result depends on the mask's entries only through
+/// which keys it sees, and a longer mask over past and new keys is right.
+LogicalResult checkOnlyMasks(BlockArgument mask) {
+  for (Operation *user : mask.getUsers()) {
+    Operation *reached = nullptr;
+    if (auto attention = dyn_cast<AttentionOp>(user))
+      reached = attention.getMask() == mask ? nullptr : user;
+    else if (isa<func::ReturnOp>(user))
+      reached = user;
+    else if (!isa<tensor::DimOp>(user))
+      for (Value result : flowsTo(user))
+        if (!reached)
+          reached = firstNonMaskUse(result);
+    if (!reached)
+      continue;
+    return user->emitError()
+           << "cannot add a KV cache: attention_mask feeds " << describe(user) << ", which reaches "
+           << describe(reached)
+           << " other than as an attention mask (positions counted from the mask, say); with a "
+              "cache the mask covers the past as well. Export the model with a KV cache";
+  }
+  return success();
+}
+
+struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fn = module.lookupSymbol<func::FuncOp>("main");
+    if (!fn || fn.isExternal()) {
+      module.emitError("cannot add a KV cache: the module has no @main");
+      return signalPassFailure();
+    }
+    if (failed(addCache(fn)))
+      signalPassFailure();
+  }
+
+  LogicalResult addCache(func::FuncOp fn) {
+    MLIRContext *ctx = &getContext();
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      if (auto name = fn.getArgAttrOfType<StringAttr>(i, "genc.name");
+          name && name.getValue().starts_with("past_key_values."))
+        return fn.emitError() << "the model already has a KV cache (input " << name.getValue()
+                              << "): compile it without --add-kv-cache";
+    for (unsigned i = 0; i < fn.getNumResults(); ++i)
+      if (auto name = fn.getResultAttrOfType<StringAttr>(i, "genc.name");
+          name && name.getValue().starts_with("present."))
+        return fn.emitError() << "cannot add a KV cache: the model already returns "
+                              << name.getValue()
+                              << " but takes no past; export it with "
+                                 "past_key_values inputs";
+    std::optional<BlockArgument> ids = argumentNamed(fn, "input_ids");
+    if (!ids)
+      return fn.emitError("cannot add a KV cache: the model has no input_ids input");
+
+    SmallVector<AttentionOp> layers =
+        llvm::map_to_vector(selfAttentionLayers(fn->getParentOfType<ModuleOp>()),
+                            [](Operation *op) { return cast<AttentionOp>(op); });
+    if (layers.empty())
+      return fn.emitError("cannot add a KV cache: genc recognised no attention layer in the "
+                          "model (genc-raise-attention found no pattern); export it with a "
+                          "KV cache");
+    DenseSet<Value> read;
+    for (auto [i, layer] : llvm::enumerate(layers)) {
+      if (failed(checkLayer(layer, i)))
+        return failure();
+      if (!read.insert(layer.getKey()).second || !read.insert(layer.getValue()).second)
+        return layer.emitError() << "cannot add a KV cache: attention layer " << i << nodeOf(layer)
+                                 << " shares its keys or values with another layer";
+    }
+    if (std::optional<BlockArgument> mask = argumentNamed(fn, "attention_mask"))
+      if (failed(checkOnlyMasks(*mask)))
+        return failure();
+    SmallVector<RangeOp> positions;
+    WalkResult walk = fn.walk([&](RangeOp range) {
+      if (cast<RankedTensorType>(range.getType()).hasStaticShape())
+        return WalkResult::advance();
+      if (isConstantInt(range.getStart(), 0) && isConstantInt(range.getDelta(), 1) &&
+          isSequenceLength(range.getLimit(), *ids)) {
+        positions.push_back(range);
+        return WalkResult::advance();
+      }
+      range.emitError() << "cannot add a KV cache: the Range" << nodeOf(range)
+                        << " is not 0 .. input_ids' length, which genc would count from the "
+                           "cached length; export the model with a KV cache";
+      return WalkResult::interrupt();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    // Tables of rows per position cut to the sequence (NeoX's rotary
+    // tables) must keep the past's rows.
+    SmallVector<SliceOp> tables;
+    walk = fn.walk([&](SliceOp slice) {
+      if (!isSequenceLength(slice.getEnds(), *ids) || !matchPattern(slice.getInput(), m_Constant()))
+        return WalkResult::advance();
+      if (isConstantInt(slice.getStarts(), 0) && isConstantInt(slice.getSteps(), 1) &&
+          onlyGatheredByData(slice)) {
+        tables.push_back(slice);
+        return WalkResult::advance();
+      }
+      slice.emitError() << "cannot add a KV cache: the Slice" << nodeOf(slice)
+                        << " cuts a constant to input_ids' length, and genc cannot tell which "
+                           "rows a cached step needs; export the model with a KV cache";
+      return WalkResult::interrupt();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+
+    // One past and one present per layer, keys then values.
+    Location loc = fn.getLoc();
+    auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
+    StringAttr batch = StringAttr::get(ctx, "batch");
+    if (auto names = fn.getArgAttrOfType<ArrayAttr>(ids->getArgNumber(), "genc.dim_names"))
+      batch = dyn_cast<StringAttr>(names[0]) ? cast<StringAttr>(names[0]) : batch;
+    ArrayAttr dimNames =
+        ArrayAttr::get(ctx, {batch, StringAttr::get(ctx, ""), StringAttr::get(ctx, "past_sequence"),
+                             StringAttr::get(ctx, "")});
+    Value firstPast;
+    for (auto [i, layer] : llvm::enumerate(layers)) {
+      for (auto [operand, kind] :
+           {std::pair{&layer.getKeyMutable(), "key"}, {&layer.getValueMutable(), "value"}}) {
+        Value rows = operand->get();
+        auto type = cast<RankedTensorType>(rows.getType());
+        SmallVector<int64_t> shape(type.getShape());
+        shape[kSequenceAxis] = ShapedType::kDynamic;
+        auto pastType = type.clone(shape);
+        std::string suffix = std::to_string(i) + "." + kind;
+        NamedAttribute attrs[] = {
+            {StringAttr::get(ctx, "genc.name"), StringAttr::get(ctx, "past_key_values." + suffix)},
+            {StringAttr::get(ctx, "genc.dim_names"), dimNames}};
+        unsigned index = fn.getNumArguments();
+        if (failed(fn.insertArgument(index, pastType, DictionaryAttr::get(ctx, attrs), loc)))
+          return failure();
+        Value past = fn.getArgument(index);
+        firstPast = firstPast ? firstPast : past;
+
+        OpBuilder b(layer);
+        b.setInsertionPointAfterValue(rows);
+        auto present =
+            ConcatOp::create(b, layer.getLoc(), pastType, ValueRange{past, rows}, kSequenceAxis);
+        // Every reader of the new rows (attention, its mask-length check)
+        // now reads the whole sequence, past and new.
+        rows.replaceAllUsesExcept(present, present);
+        ret->insertOperands(ret.getNumOperands(), present.getResult());
+        NamedAttribute name(StringAttr::get(ctx, "genc.name"),
+                            StringAttr::get(ctx, "present." + suffix));
+        if (failed(fn.insertResult(fn.getNumResults(), pastType, DictionaryAttr::get(ctx, name))))
+          return failure();
+      }
+    }
+
+    // Positions P .. P + S - 1: P is the past's length.
+    OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
+    Value length = tensor::DimOp::create(b, loc, firstPast, kSequenceAxis);
+    Value length64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), length);
+    for (RangeOp range : positions) {
+      b.setInsertionPoint(range);
+      Value start =
+          tensor::FromElementsOp::create(b, loc, range.getStart().getType(), ValueRange{length64});
+      range.getStartMutable().assign(start);
+      range.getLimitMutable().assign(plusPastLength(b, loc, range.getLimit(), length64));
+    }
+    for (SliceOp slice : tables) {
+      b.setInsertionPoint(slice);
+      slice.getEndsMutable().assign(plusPastLength(b, loc, slice.getEnds(), length64));
+    }
+    return success();
+  }
+
+  /// Fails unless `layer` (number `index`) can read cached keys and values.
+  LogicalResult checkLayer(AttentionOp layer, size_t index) {
+    auto fail = [&](const Twine &why) {
+      return layer.emitError() << "cannot add a KV cache: attention layer " << index
+                               << nodeOf(layer) << " " << why
+                               << "; export the model with a KV cache";
+    };
+    if (!layer.getCausal())
+      return fail("is not causal: its earlier positions see later keys, which a cache of "
+                  "the past cannot give them");
+    if (Value mask = layer.getMask()) {
+      auto type = cast<RankedTensorType>(mask.getType());
+      if (type.getRank() >= 2 && type.getDimSize(type.getRank() - 2) != 1)
+        return fail("has a mask with a row per query, built for the whole sequence");
+    }
+    for (Value rows : {layer.getKey(), layer.getValue()}) {
+      auto type = cast<RankedTensorType>(rows.getType());
+      if (type.getRank() != 4 || type.isDynamicDim(1) || type.isDynamicDim(3))
+        return fail("reads keys or values that are not [batch, heads, sequence, head_size] with "
+                    "static heads and head size");
+      auto concat = rows.getDefiningOp<ConcatOp>();
+      if (isa<BlockArgument>(rows) || (concat && concat.getAxis() % 4 == kSequenceAxis))
+        return fail("reads keys or values that are an input or a concatenation along the "
+                    "sequence (a cache genc does not recognise)");
+    }
+    if (layer.getKey() == layer.getValue())
+      return fail("reads one tensor as both keys and values");
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,85 @@
+// RUN: genc-opt --genc-add-kv-cache --split-input-file --verify-diagnostics %s
+
+// Each graph below would compute something else with a cache: the pass
+// says why, naming the layer or the op, and changes nothing.
+
+// Earlier positions of a bidirectional layer see later keys.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{cannot add a KV cache: attention layer 0 is not causal}}
+  %out = genc.attention %q, %k, %w {scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A mask with a row per query was built for the whole sequence.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %m: tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32> {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{attention layer 0 has a mask with a row per query}}
+  %out = genc.attention %q, %k, %w mask(%m) {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// OPT counts positions from the mask's cumulative sum: with a cache the
+// mask covers the past too.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %mask: tensor<1x?xi64> {genc.name = "attention_mask"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x?xi64>) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{attention_mask feeds 'genc.cumsum', which reaches 'func.return' other than as an attention mask}}
+  %positions = genc.cumsum %mask {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %positions : tensor<1x2x?x8xf32>, tensor<1x?xi64>
+}
+
+// -----
+
+// A Range that is not 0 .. input_ids' length: genc cannot tell what it counts.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %n: tensor<i64>, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<?xi64>) {
+  %zero = arith.constant dense<0> : tensor<i64>
+  %one = arith.constant dense<1> : tensor<i64>
+  // expected-error @+1 {{the Range is not 0 .. input_ids' length}}
+  %r = genc.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %r : tensor<1x2x?x8xf32>, tensor<?xi64>
+}
+
+// -----
+
+// A table cut to the sequence and added as it is: which rows a cached step
+// needs depends on how the graph reads them.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<?x8xf32>) {
+  %zeros = arith.constant dense<0> : tensor<1xi64>
+  %ones = arith.constant dense<1> : tensor<1xi64>
+  %table = arith.constant dense<0.5> : tensor<64x8xf32>
+  %c1 = arith.constant 1 : index
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %end = tensor.from_elements %s64 : tensor<1xi64>
+  // expected-error @+1 {{the Slice cuts a constant to input_ids' length}}
+  %rows = genc.slice %table[%zeros : %end] axes %zeros steps %ones : (tensor<64x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %rows : tensor<1x2x?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{the model already has a KV cache (input past_key_values.0.key): compile it without --add-kv-cache}}
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %past: tensor<1x2x?x8xf32> {genc.name = "past_key_values.0.key"}) -> tensor<1x2x?x8xf32> {
+  return %past : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{genc recognised no attention layer in the model}}
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}) -> tensor<?x?xi64> {
+  return %ids : tensor<?x?xi64>
+}

@@ -1,0 +1,50 @@
+// RUN: genc-opt --genc-add-kv-cache --canonicalize --cse %s | FileCheck %s
+
+// A causal layer reads Concat(past, new) along the sequence axis, and the
+// concatenation is returned as present: the graph of a with-cache export.
+// Positions counted by a Range over input_ids' length start at the past
+// length P, and a constant table cut to that length keeps P more rows.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: %[[IDS:[^:]+]]: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"], genc.name = "input_ids"}
+// CHECK-SAME: %[[PK:[^:]+]]: tensor<?x2x?x8xf32> {genc.dim_names = ["batch", "", "past_sequence", ""], genc.name = "past_key_values.0.key"}
+// CHECK-SAME: %[[PV:[^:]+]]: tensor<?x2x?x8xf32> {genc.dim_names = ["batch", "", "past_sequence", ""], genc.name = "past_key_values.0.value"})
+// CHECK-SAME: tensor<?x2x?x8xf32> {genc.name = "present.0.key"}, tensor<?x2x?x8xf32> {genc.name = "present.0.value"})
+// CHECK-DAG: %[[P:.+]] = tensor.dim %[[PK]], %c2
+// CHECK-DAG: %[[P64:.+]] = arith.index_cast %[[P]] : index to i64
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[IDS]], %c1
+// CHECK-DAG: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK-DAG: %[[START:.+]] = tensor.from_elements %[[P64]] : tensor<i64>
+// CHECK-DAG: %[[TOTAL:.+]] = arith.addi %[[P64]], %[[S64]] : i64
+// CHECK-DAG: %[[LIMIT:.+]] = tensor.from_elements %[[TOTAL]] : tensor<i64>
+// CHECK-DAG: %[[POS:.+]] = genc.range %[[START]], %[[LIMIT]], %{{.+}}
+// CHECK-DAG: %[[END:.+]] = tensor.from_elements %[[TOTAL]] : tensor<1xi64>
+// CHECK-DAG: %[[TABLE:.+]] = genc.slice %{{.+}}[%{{.+}} : %[[END]]]
+// CHECK-DAG: genc.gather %[[TABLE]][%[[POS]]]
+// CHECK-DAG: %[[K:.+]] = genc.concat %[[PK]], %{{.+}} {axis = 2 : i64}
+// CHECK-DAG: %[[V:.+]] = genc.concat %[[PV]], %{{.+}} {axis = 2 : i64}
+// CHECK: %[[OUT:.+]] = genc.attention %{{.+}}, %[[K]], %[[V]] mask(%{{.+}}) {causal = true
+// CHECK: return %[[OUT]], %{{.+}}, %[[K]], %[[V]]
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids", genc.dim_names = ["batch", "sequence"]},
+                %mask: tensor<?x?xi64> {genc.name = "attention_mask", genc.dim_names = ["batch", "total_sequence"]},
+                %q: tensor<?x2x?x8xf32>, %kx: tensor<?x?x2x8xf32>, %vx: tensor<?x?x2x8xf32>)
+    -> (tensor<?x2x?x8xf32>, tensor<?x8xf32>) {
+  %zero = arith.constant dense<0> : tensor<i64>
+  %one = arith.constant dense<1> : tensor<i64>
+  %zeros = arith.constant dense<0> : tensor<1xi64>
+  %ones = arith.constant dense<1> : tensor<1xi64>
+  %table = arith.constant dense<0.5> : tensor<64x8xf32>
+  %c1 = arith.constant 1 : index
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %end = tensor.from_elements %s64 : tensor<1xi64>
+  %positions = genc.range %zero, %limit, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %rows = genc.slice %table[%zeros : %end] axes %zeros steps %ones : (tensor<64x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8xf32>
+  %embedded = genc.gather %rows[%positions] {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?xi64>) -> tensor<?x8xf32>
+  %k = genc.transpose %kx {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %v = genc.transpose %vx {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x8xf32> -> tensor<?x2x?x8xf32>
+  %m1 = genc.unsqueeze %mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %m = genc.cast %m1 {to = i1} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xi1>
+  %out = genc.attention %q, %k, %v mask(%m) {causal = true, scale = 0.25 : f32} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> tensor<?x2x?x8xf32>
+  return %out, %embedded : tensor<?x2x?x8xf32>, tensor<?x8xf32>
+}

@@ -477,6 +477,129 @@ class Gemma(DecoderStack):
 
 
 # --------------------------------------------------------------------------
+# BLOOM style: no position embeddings but ALiBi, a linear bias per head on
+# the key's position (counted from the attention mask's cumulative sum, as
+# Hugging Face's BLOOM does) added to the scaled scores; LayerNorm after the
+# embeddings; fused QKV laid out per head; tanh GELU; tied LM head.
+# --------------------------------------------------------------------------
+def alibi_slopes(heads):
+    """BLOOM's slopes for a power-of-two number of heads: 2^(-8i/heads)."""
+    return torch.tensor([2.0 ** (-8.0 * (i + 1) / heads) for i in range(heads)])
+
+
+class BloomAttention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.query_key_value = nn.Linear(d, 3 * d)
+        self.dense = nn.Linear(d, d)
+
+    def forward(self, x, mask, alibi, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        fused = self.query_key_value(x).view(b, s, self.heads, 3, self.dh)
+        q, k, v = (fused[..., i, :].transpose(1, 2) for i in range(3))
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.dh)) + alibi
+        probs = torch.softmax(scores + mask, dim=-1)
+        return self.dense(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, -1)), k, v
+
+
+class BloomBlock(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.input_layernorm = nn.LayerNorm(d)
+        self.self_attention = BloomAttention(d, heads)
+        self.post_attention_layernorm = nn.LayerNorm(d)
+        self.dense_h_to_4h = nn.Linear(d, 4 * d)
+        self.dense_4h_to_h = nn.Linear(4 * d, d)
+
+    def forward(self, x, mask, alibi, past_k=None, past_v=None):
+        a, k, v = self.self_attention(self.input_layernorm(x), mask, alibi, past_k, past_v)
+        x = x + a
+        h = F.gelu(self.dense_h_to_4h(self.post_attention_layernorm(x)), approximate="tanh")
+        return x + self.dense_4h_to_h(h), k, v
+
+
+class Bloom(DecoderStack):
+    def __init__(self, vocab=256, d=128, layers=2, heads=4):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(vocab, d)
+        self.word_embeddings_layernorm = nn.LayerNorm(d)
+        self.blocks = nn.ModuleList(BloomBlock(d, heads) for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.register_buffer("slopes", alibi_slopes(heads))
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, input_ids, attention_mask, *past):
+        x = self.word_embeddings_layernorm(self.word_embeddings(input_ids))
+        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
+        key_positions = ((attention_mask.cumsum(-1) - 1) * attention_mask).float()
+        alibi = self.slopes[None, :, None, None] * key_positions[:, None, None, :]
+        x, presents = self.run_blocks(x, mask, alibi, past)
+        logits = torch.matmul(self.norm(x), self.word_embeddings.weight.t())
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
+# Phi style (phi-2): one LayerNorm feeding attention and MLP in parallel,
+# Q/K/V projections with biases, partial rotary (the first 12 of 32 dims of
+# each head, tables computed in the graph from position_ids), tanh GELU, an
+# LM head with a bias.
+# --------------------------------------------------------------------------
+class PhiAttention(nn.Module):
+    def __init__(self, d, heads, rotary_dims):
+        super().__init__()
+        self.heads, self.dh, self.rot = heads, d // heads, rotary_dims
+        self.q_proj, self.k_proj, self.v_proj = (nn.Linear(d, d) for _ in range(3))
+        self.dense = nn.Linear(d, d)
+        self.register_buffer("inv_freq", 1.0 / (10000 ** (torch.arange(0, rotary_dims, 2).float() / rotary_dims)))
+
+    def rotate(self, x, cos, sin):
+        x_rot, x_pass = x[..., :self.rot], x[..., self.rot:]
+        return torch.cat((x_rot * cos + rotate_half(x_rot) * sin, x_pass), dim=-1)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, _ = x.shape
+        q, k, v = (p(x).view(b, s, self.heads, self.dh).transpose(1, 2)
+                   for p in (self.q_proj, self.k_proj, self.v_proj))
+        freqs = positions[:, :, None].float() * self.inv_freq[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)
+        q, k = self.rotate(q, cos, sin), self.rotate(k, cos, sin)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        probs = torch.softmax(torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.dh) + mask, dim=-1)
+        return self.dense(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, -1)), k, v
+
+
+class PhiBlock(nn.Module):
+    def __init__(self, d, heads, rotary_dims):
+        super().__init__()
+        self.input_layernorm = nn.LayerNorm(d)
+        self.self_attn = PhiAttention(d, heads, rotary_dims)
+        self.fc1 = nn.Linear(d, 4 * d)
+        self.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        h = self.input_layernorm(x)
+        a, k, v = self.self_attn(h, mask, positions, past_k, past_v)
+        return x + a + self.fc2(F.gelu(self.fc1(h), approximate="tanh")), k, v
+
+
+class Phi(DecoderStack):
+    def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_dims=12):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(PhiBlock(d, heads, rotary_dims) for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+
+# --------------------------------------------------------------------------
 # OPT style: learned positions from the CumSum of the attention mask (offset
 # 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
 # --------------------------------------------------------------------------
@@ -762,6 +885,11 @@ def main():
     export_decoder_only("gemma", Gemma(), args.out_dir, with_positions=True)
     export_encoder_decoder(args.out_dir)
     handbuilt.build_all(args.out_dir)
+    # Seeded after the others, whose random weights stay as they were.
+    torch.manual_seed(9)
+    export_decoder_only("bloom", Bloom(), args.out_dir, with_positions=False)
+    torch.manual_seed(10)
+    export_decoder_only("phi", Phi(), args.out_dir, with_positions=True)
 
 
 if __name__ == "__main__":

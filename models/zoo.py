@@ -761,6 +761,135 @@ class Decoder(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# T5 style (v1.0): no position embeddings but a learned bias per head on the
+# bucketed relative position (bidirectional in the encoder, causal in the
+# decoder), computed by the first layer and added to every layer's scores;
+# unscaled scores; norms without a mean or bias; ReLU FFN; no biases; one
+# embedding shared by encoder, decoder and LM head, whose input is scaled
+# by d^-0.5.
+# --------------------------------------------------------------------------
+def t5_bucket(relative, bidirectional, buckets=32, max_distance=128):
+    """Hugging Face's _relative_position_bucket: exact buckets for small
+    distances, logarithmic ones up to max_distance."""
+    result = torch.zeros_like(relative)
+    if bidirectional:
+        buckets //= 2
+        result = result + (relative > 0).long() * buckets
+        relative = relative.abs()
+    else:
+        relative = -torch.min(relative, torch.zeros_like(relative))
+    exact = buckets // 2
+    large = exact + (torch.log(relative.float() / exact) / math.log(max_distance / exact)
+                     * (buckets - exact)).long()
+    large = torch.min(large, torch.full_like(large, buckets - 1))
+    return result + torch.where(relative < exact, relative, large)
+
+
+class T5Norm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d) + 0.1 * torch.randn(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+class T5Attention(nn.Module):
+    def __init__(self, d, heads, dh, relative_bias=False, bidirectional=False):
+        super().__init__()
+        self.heads, self.dh, self.bidirectional = heads, dh, bidirectional
+        self.q, self.k, self.v = (nn.Linear(d, heads * dh, bias=False) for _ in range(3))
+        self.o = nn.Linear(heads * dh, d, bias=False)
+        self.relative = nn.Embedding(32, heads) if relative_bias else None
+
+    def bias(self, queries, keys, past):
+        """[1, heads, queries, keys]: query i is at position past + i."""
+        context = torch.arange(past, past + queries)[:, None]
+        memory = torch.arange(keys)[None, :]
+        return self.relative(t5_bucket(memory - context, self.bidirectional)).permute(2, 0, 1).unsqueeze(0)
+
+    def heads_of(self, x):
+        return x.view(x.shape[0], x.shape[1], self.heads, self.dh).transpose(1, 2)
+
+    def forward(self, x, memory, bias, past_k=None, past_v=None):
+        q, k, v = self.heads_of(self.q(x)), self.heads_of(self.k(memory)), self.heads_of(self.v(memory))
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) + bias, dim=-1)
+        y = torch.matmul(probs, v).transpose(1, 2)
+        return self.o(y.reshape(y.shape[0], y.shape[1], -1)), k, v
+
+
+class T5FFN(nn.Module):
+    def __init__(self, d, ffn):
+        super().__init__()
+        self.norm, self.wi, self.wo = T5Norm(d), nn.Linear(d, ffn, bias=False), nn.Linear(ffn, d, bias=False)
+
+    def forward(self, x):
+        return x + self.wo(F.relu(self.wi(self.norm(x))))
+
+
+class T5Encoder(nn.Module):
+    def __init__(self, shared, d=64, layers=2, heads=4, dh=16, ffn=128):
+        super().__init__()
+        self.shared = shared
+        self.norms = nn.ModuleList(T5Norm(d) for _ in range(layers))
+        self.attns = nn.ModuleList(T5Attention(d, heads, dh, relative_bias=i == 0, bidirectional=True)
+                                   for i in range(layers))
+        self.ffns = nn.ModuleList(T5FFN(d, ffn) for _ in range(layers))
+        self.final = T5Norm(d)
+
+    def forward(self, input_ids, attention_mask):
+        s = input_ids.shape[1]
+        x = self.shared(input_ids)
+        bias = self.attns[0].bias(s, s, 0) + padding_mask(attention_mask)
+        for norm, attn, ffn in zip(self.norms, self.attns, self.ffns):
+            h = norm(x)
+            x = ffn(x + attn(h, h, bias)[0])
+        return self.final(x)
+
+
+class T5Decoder(nn.Module):
+    def __init__(self, shared, d=64, layers=2, heads=4, dh=16, ffn=128):
+        super().__init__()
+        self.shared, self.d = shared, d
+        self.self_norms = nn.ModuleList(T5Norm(d) for _ in range(layers))
+        self.self_attns = nn.ModuleList(T5Attention(d, heads, dh, relative_bias=i == 0) for i in range(layers))
+        self.cross_norms = nn.ModuleList(T5Norm(d) for _ in range(layers))
+        self.cross_attns = nn.ModuleList(T5Attention(d, heads, dh) for _ in range(layers))
+        self.ffns = nn.ModuleList(T5FFN(d, ffn) for _ in range(layers))
+        self.final = T5Norm(d)
+        self.layers, self.heads, self.dh = layers, heads, dh
+
+    def forward(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, *past):
+        s = decoder_input_ids.shape[1]
+        past_len = past[0].shape[2] if past else 0
+        total = past_len + s
+        x = self.shared(decoder_input_ids)
+        causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+        self_bias = self.self_attns[0].bias(s, total, past_len) + torch.where(
+            causal, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        cross_mask = padding_mask(encoder_attention_mask)
+        presents = []
+        for i in range(self.layers):
+            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
+            a, k, v = self.self_attns[i](self.self_norms[i](x), self.self_norms[i](x), self_bias, pk, pv)
+            presents += [k, v]
+            x = x + a
+            x = x + self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask)[0]
+            x = self.ffns[i](x)
+        logits = torch.matmul(self.final(x) * self.d ** -0.5, self.shared.weight.t())
+        return (logits, *presents) if past else logits
+
+
+def t5_pair():
+    shared = nn.Embedding(256, 64)
+    return T5Encoder(shared), T5Decoder(shared)
+
+
+# --------------------------------------------------------------------------
 # Export
 # --------------------------------------------------------------------------
 def add_kv_cache(inputs, names, outputs, axes, layers, kv_heads, head_size, batch, past):
@@ -810,9 +939,10 @@ def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS):
                    opset)
 
 
-def export_encoder_decoder(out_dir):
-    torch.manual_seed(2)
-    encoder, decoder = Encoder(), Decoder()
+def export_encoder_decoder(out_dir, prefix="", make=lambda: (Encoder(), Decoder()), seed=2, d=64):
+    """PREFIXencoder-opsetN.onnx and PREFIXdecoder-{no,with}-past-opsetN.onnx."""
+    torch.manual_seed(seed)
+    encoder, decoder = make()
     b, s, t, p = 2, 6, 4, 3
     src = torch.randint(0, 256, (b, s))
     for opset in OPSETS:
@@ -821,8 +951,8 @@ def export_encoder_decoder(out_dir):
                {"input_ids": {0: "batch", 1: "encoder_sequence"},
                 "attention_mask": {0: "batch", 1: "encoder_sequence"},
                 "last_hidden_state": {0: "batch", 1: "encoder_sequence"}},
-               os.path.join(out_dir, f"encoder-opset{opset}.onnx"), opset)
-        memory = torch.randn(b, s, 64)
+               os.path.join(out_dir, f"{prefix}encoder-opset{opset}.onnx"), opset)
+        memory = torch.randn(b, s, d)
         for cached in (False, True):
             inputs = [torch.randint(0, 256, (b, t)), memory, torch.ones(b, s, dtype=torch.long)]
             names = ["input_ids", "encoder_hidden_states", "encoder_attention_mask"]
@@ -835,7 +965,7 @@ def export_encoder_decoder(out_dir):
                 add_kv_cache(inputs, names, outputs, axes, decoder.layers, decoder.heads, decoder.dh, b, p)
             suffix = "with-past" if cached else "no-past"
             export(decoder, inputs, names, outputs, axes,
-                   os.path.join(out_dir, f"decoder-{suffix}-opset{opset}.onnx"), opset)
+                   os.path.join(out_dir, f"{prefix}decoder-{suffix}-opset{opset}.onnx"), opset)
 
 
 def main():
@@ -890,6 +1020,7 @@ def main():
     export_decoder_only("bloom", Bloom(), args.out_dir, with_positions=False)
     torch.manual_seed(10)
     export_decoder_only("phi", Phi(), args.out_dir, with_positions=True)
+    export_encoder_decoder(args.out_dir, "t5-", t5_pair, seed=11)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,15 @@ struct FuseElementwisePass : genc::impl::FuseElementwiseBase<FuseElementwisePass
              consumer.getMatchingIndexingMap(operand).isPermutation() &&
              !isKernelMatmul(producer) && !isKernelMatmul(consumer);
     });
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // Each fusion erases its producer, so the rewrite terminates; a model
+    // with long chains (T5's relative-position buckets) takes more than the
+    // default 10 sweeps.
+    GreedyRewriteConfig config;
+    config.setMaxIterations(GreedyRewriteConfig::kNoLimit);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config))) {
+      getOperation()->emitError("genc-fuse-elementwise did not converge");
       return signalPassFailure();
+    }
   }
 };
 

@@ -12,6 +12,10 @@
 #include <optional>
 #include <string>
 
+namespace mlir {
+class PassManager;
+} // namespace mlir
+
 namespace genc::driver {
 /// `genc import MODEL [-o OUT] [--no-cleanup]`. argv[0] is "genc import".
 int runImport(int argc, char **argv);
@@ -105,6 +109,11 @@ mlir::LogicalResult cleanUp(mlir::ModuleOp module, CompileReport *report = nullp
 /// Prints diagnostics as `error: <message>`: their text names the file and
 /// the node already.
 void installPlainDiagnostics(mlir::MLIRContext &context);
+
+/// Makes a pass of `pm` that fails without an error say so, naming the pass
+/// (a failure the user would otherwise see as a bare exit status). Needs
+/// installPlainDiagnostics on the context.
+void reportSilentPassFailures(mlir::PassManager &pm);
 } // namespace genc::driver
 
 #endif

@@ -315,8 +315,10 @@ void ::genc::driver::registerCompileDebugOptions() {
                 diagnosticsCategory());
 }
 
-/// Records `pm`'s passes in the report `graph` asks for, if any.
+/// Records `pm`'s passes in the report `graph` asks for, if any, and makes
+/// a pass that fails silently say so.
 static void instrument(PassManager &pm, const ::genc::driver::GraphOptions &graph) {
+  ::genc::driver::reportSilentPassFailures(pm);
   if (graph.report)
     ::genc::driver::recordPasses(pm, *graph.report);
 }

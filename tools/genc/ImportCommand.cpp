@@ -19,6 +19,9 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
+#include <vector>
+
 using namespace mlir;
 namespace cl = llvm::cl;
 
@@ -104,8 +107,13 @@ int ::genc::driver::runImport(int argc, char **argv) {
 
 namespace genc::driver {
 
+/// Errors the plain handler has printed, for reportSilentPassFailures.
+static std::atomic<unsigned> errorsPrinted{0};
+
 void installPlainDiagnostics(MLIRContext &context) {
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error)
+      ++errorsPrinted;
     Progress::get().breakLine(); // not after a progress line drawn in place
     // Importer messages name the file and node already; a later pass's do
     // not, and its op's location still knows them.
@@ -128,8 +136,33 @@ void installPlainDiagnostics(MLIRContext &context) {
   });
 }
 
+namespace {
+struct SilentFailureReporter : PassInstrumentation {
+  // Passes nest (a function pipeline inside the module's) and may run on
+  // several threads: each thread keeps the error count at each pass's start.
+  static std::vector<unsigned> &started() {
+    thread_local std::vector<unsigned> counts;
+    return counts;
+  }
+  void runBeforePass(Pass *, Operation *) override { started().push_back(errorsPrinted); }
+  void runAfterPass(Pass *, Operation *) override { started().pop_back(); }
+  void runAfterPassFailed(Pass *pass, Operation *op) override {
+    unsigned atStart = started().back();
+    started().pop_back();
+    if (errorsPrinted == atStart)
+      op->emitError() << "internal error: the compiler's pass '" << pass->getArgument()
+                      << "' failed without saying why; please report it with the model";
+  }
+};
+} // namespace
+
+void reportSilentPassFailures(PassManager &pm) {
+  pm.addInstrumentation(std::make_unique<SilentFailureReporter>());
+}
+
 LogicalResult cleanUp(ModuleOp module, CompileReport *report) {
   PassManager pm(module.getContext());
+  reportSilentPassFailures(pm);
   if (report)
     recordPasses(pm, *report);
   mlir::genc::buildCleanupPipeline(pm);

@@ -87,9 +87,11 @@ def opset23_causal_lengths(path, with_past):
     print("wrote", path)
 
 
-def microsoft_block(path):
+def microsoft_block(path, local_window_size=None):
     """SkipSimplifiedLayerNorm → RotaryEmbedding → GroupQueryAttention, and
-    SimplifiedLayerNorm → MultiHeadAttention, the way ORT's fusions write them."""
+    SimplifiedLayerNorm → MultiHeadAttention, the way ORT's fusions write them;
+    the GroupQueryAttention with local_window_size when given."""
+    window = {} if local_window_size is None else {"local_window_size": local_window_size}
     d, heads, kv, dh = 64, 8, 2, 8
     cos, sin = rotary_tables(128, dh // 2)
     ms = "com.microsoft"
@@ -106,7 +108,7 @@ def microsoft_block(path):
         helper.make_node("GroupQueryAttention", ["q_rot", "k_rot", "v", "past_key", "past_value", "seqlens_k",
                                                  "total_sequence_length"],
                          ["gqa", "present_key", "present_value"], num_heads=heads, kv_num_heads=kv, domain=ms,
-                         name="gqa"),
+                         name="gqa", **window),
         # ONNX Runtime registers SimplifiedLayerNormalization in the default
         # domain; genc imports it from both.
         helper.make_node("SimplifiedLayerNormalization", ["gqa", "norm_w"], ["g"], epsilon=1e-6,
@@ -176,4 +178,5 @@ def build_all(out_dir):
     opset23_causal_lengths(os.path.join(out_dir, "opset23-causal-past.onnx"), with_past=True)
     opset23_causal_lengths(os.path.join(out_dir, "opset23-causal.onnx"), with_past=False)
     microsoft_block(os.path.join(out_dir, "microsoft-block.onnx"))
+    microsoft_block(os.path.join(out_dir, "microsoft-block-window.onnx"), local_window_size=2)
     merged_decoder(os.path.join(out_dir, "merged-decoder-if.onnx"))

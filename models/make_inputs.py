@@ -43,13 +43,16 @@ def main():
             else:
                 data = rng.integers(0, 256, shape).astype(np.int64)
         elif t.elem_type == onnx.TensorProto.INT32:
-            data = np.full(shape, a.past + a.sequence - 1, np.int32)
+            # GroupQueryAttention's total_sequence_length, and its seqlens_k
+            # (each row's total length minus one).
+            total = a.past + a.sequence
+            data = np.full(shape, total if name == "total_sequence_length" else total - 1, np.int32)
         elif t.elem_type == onnx.TensorProto.BOOL:
             data = np.ones(shape, bool)
         else:
             data = rng.standard_normal(shape).astype(np.float32)
         path = os.path.join(a.out_dir, name + ".npy")
-        np.save(path, np.ascontiguousarray(data))
+        np.save(path, np.asarray(data, order="C"))  # ascontiguousarray would make a 0-d input 1-d
         print(f"{name}={path}")
 
 

@@ -4,6 +4,7 @@
 #include "ImporterInternal.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -381,7 +382,7 @@ LogicalResult onnx_import::importSubgraph(NodeImporter &node, const onnx::GraphP
 
 FailureOr<OwningOpRef<ModuleOp>> genc::importOnnxModel(StringRef path, MLIRContext &context) {
   context.loadDialect<GencDialect, func::FuncDialect, arith::ArithDialect,
-                      tensor::TensorDialect>();
+                      tensor::TensorDialect, scf::SCFDialect>();
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   auto loaded = loadModel(path, fileLoc);
   if (failed(loaded))

@@ -10,6 +10,8 @@
 #include "genc/Dialect/MatmulAttributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -46,9 +48,69 @@ float defaultScale(NodeImporter &n, Value heads) {
   return ShapedType::isDynamic(headSize) ? 0.0f : 1.0f / std::sqrt(float(headSize));
 }
 
+/// At run time, unless `actual` (i64) equals `expected` (i64): an error
+/// whose message has {index} for `actual` and {bound} for `expected`.
+void checkEqual(NodeImporter &n, Value actual, Value expected, const std::string &message) {
+  OpBuilder &b = n.getBuilder();
+  Location loc = n.getLoc();
+  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected);
+  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
+    IndexOutOfBoundsOp::create(tb, tl, actual, expected, tb.getStringAttr(message));
+    scf::YieldOp::create(tb, tl);
+  });
+}
+
+/// ONNX Runtime's GroupQueryAttention reads past_key as a buffer whose rows
+/// hold seqlens_k[b] + 1 - S past positions (its shared-buffer form; the
+/// rest is ignored) and total_sequence_length as the present's length.
+/// genc reads past_key as exactly the past: checks, at run time, that every
+/// row's seqlens_k + 1 and total_sequence_length are P + S (S without a
+/// past), where the two readings agree.
+void checkPastIsExact(NodeImporter &n, Value past, Value current) {
+  OpBuilder &b = n.getBuilder();
+  Location loc = n.getLoc();
+  auto i64 = b.getI64Type();
+  Value length = tensor::DimOp::create(b, loc, current, 2);
+  if (past)
+    length = arith::AddIOp::create(b, loc, tensor::DimOp::create(b, loc, past, 2), length);
+  Value expected = arith::IndexCastOp::create(b, loc, i64, length);
+  std::string node =
+      "the GroupQueryAttention node '" + n.node_proto().name() + "' of " + n.model()->path;
+  std::string shared = ": genc reads past_key as exactly the past, not as ONNX Runtime's shared "
+                       "buffer (longer than the past); give a past_key of the past's length";
+  Value seqlens = n.input(5);
+  Value rows = tensor::DimOp::create(b, loc, seqlens, 0);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0),
+        one = arith::ConstantIndexOp::create(b, loc, 1);
+  scf::ForOp::create(b, loc, zero, rows, one, ValueRange{},
+                     [&](OpBuilder &fb, Location fl, Value row, ValueRange) {
+                       Value last = tensor::ExtractOp::create(fb, fl, seqlens, ValueRange{row});
+                       Value total =
+                           arith::AddIOp::create(fb, fl, arith::ExtSIOp::create(fb, fl, i64, last),
+                                                 arith::ConstantIntOp::create(fb, fl, i64, 1));
+                       OpBuilder::InsertionGuard guard(b);
+                       b.setInsertionPoint(fb.getInsertionBlock(), fb.getInsertionPoint());
+                       checkEqual(n, total, expected,
+                                  node +
+                                      ": a row's seqlens_k + 1 is {index}, but its past and "
+                                      "new tokens are {bound}" +
+                                      shared);
+                       scf::YieldOp::create(fb, fl);
+                     });
+  Value totalInput = n.input(6);
+  SmallVector<Value> origin(cast<RankedTensorType>(totalInput.getType()).getRank(), zero);
+  Value total =
+      arith::ExtSIOp::create(b, loc, i64, tensor::ExtractOp::create(b, loc, totalInput, origin));
+  checkEqual(n, total, expected,
+             node + ": total_sequence_length is {index}, but the past and new tokens are {bound}" +
+                 shared);
+}
+
 /// GroupQueryAttention: query [B,S,N*H], key/value [B,S,Nkv*H], past
-/// [B,Nkv,P,H]; causal over past ++ new. seqlens_k and
-/// total_sequence_length describe the same lengths for unpadded batches.
+/// [B,Nkv,P,H]; causal over past ++ new, with a run-time check that
+/// seqlens_k and total_sequence_length say so (checkPastIsExact).
+/// local_window_size W lets a query see W keys, itself and W - 1 before
+/// (ONNX Runtime 1.30's CPU kernel, checked against it).
 LogicalResult groupQueryAttention(NodeImporter &n) {
   int64_t heads = n.attrInt("num_heads", 0), kvHeads = n.attrInt("kv_num_heads", 0);
   if (heads <= 0 || kvHeads <= 0 || heads % kvHeads)
@@ -68,12 +130,23 @@ LogicalResult groupQueryAttention(NodeImporter &n) {
   if (failed(q) || failed(k) || failed(v))
     return failure();
   Value key = *k, value = *v;
-  if (n.hasInput(3) && n.hasInput(4)) {
+  if (n.hasInput(3) != n.hasInput(4))
+    return n.emitError() << "give both past_key and past_value, or neither";
+  if (!n.hasInput(5) || !n.hasInput(6))
+    return n.emitError() << "seqlens_k and total_sequence_length are required";
+  if (n.inputType(5).getRank() != 1 || n.inputType(6).getNumElements() > 1 ||
+      !n.inputType(5).getElementType().isInteger(32) ||
+      !n.inputType(6).getElementType().isInteger(32))
+    return n.emitError() << "seqlens_k must be int32 [batch] and total_sequence_length one int32";
+  if (n.hasInput(3)) {
+    checkPastIsExact(n, n.input(3), key);
     auto pk = concatSequence(n, n.input(3), key), pv = concatSequence(n, n.input(4), value);
     if (failed(pk) || failed(pv))
       return failure();
     key = *pk;
     value = *pv;
+  } else {
+    checkPastIsExact(n, Value(), key);
   }
   float scale = n.attrFloat("scale", 0);
   if (scale == 0 && (scale = defaultScale(n, *q)) == 0)

@@ -24,6 +24,7 @@
 
 #include "LSHAttention.h"
 #include "Parallel.h"
+#include "SplitMix.h"
 #include "View4.h"
 
 #include <immintrin.h>
@@ -35,6 +36,7 @@
 
 using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
+using genc::kernels::splitMix64;
 using genc::kernels::View4;
 
 namespace {
@@ -457,14 +459,6 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
   }
 }
 
-/// splitmix64: a well-mixed 64-bit hash, so that neighbouring query blocks
-/// and seeds draw unrelated blocks.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 } // namespace
 
@@ -486,10 +480,11 @@ extern "C" int64_t genc_bigbird_random_blocks(int64_t seed, int64_t queryBlock,
   }
   // Floyd's sampling: `count` distinct candidates, each subset equally
   // likely, from one hash stream per (seed, query block).
-  uint64_t state = mix(static_cast<uint64_t>(seed) * 0x100000001B3ull ^ mix(queryBlock));
+  uint64_t state =
+      splitMix64(static_cast<uint64_t>(seed) * 0x100000001B3ull ^ splitMix64(queryBlock));
   int64_t chosen = 0;
   for (int64_t j = n - count; j < n; ++j) {
-    state = mix(state);
+    state = splitMix64(state);
     int64_t t = static_cast<int64_t>(state % static_cast<uint64_t>(j + 1));
     bool taken = std::find(out, out + chosen, t) != out + chosen;
     out[chosen++] = taken ? j : t;

@@ -21,6 +21,7 @@
 
 #include "LSHAttention.h"
 #include "Scratch.h"
+#include "SplitMix.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,18 +29,11 @@
 #include <cstdlib>
 
 using genc::kernels::parallelFor;
+using genc::kernels::nextSplitMix64;
 using genc::kernels::Scratch;
 using genc::kernels::View4;
 
 namespace {
-
-/// splitmix64's step: the same numbers on every platform.
-uint64_t mix(uint64_t &state) {
-  uint64_t x = state += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 /// The bucket of row `x` (D values, `stride` apart) under rotation `r`
 /// [D, half]: argmax of [xR, -xR].
@@ -91,8 +85,8 @@ extern "C" void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64
   uint64_t state = static_cast<uint64_t>(seed) * 0x100000001B3ull + static_cast<uint64_t>(round);
   for (int64_t i = 0; i < d * half; ++i) {
     // Box-Muller from two uniforms in (0, 1].
-    double u = (static_cast<double>(mix(state) >> 11) + 1) * 0x1.0p-53;
-    double v = (static_cast<double>(mix(state) >> 11) + 1) * 0x1.0p-53;
+    double u = (static_cast<double>(nextSplitMix64(state) >> 11) + 1) * 0x1.0p-53;
+    double v = (static_cast<double>(nextSplitMix64(state) >> 11) + 1) * 0x1.0p-53;
     out[i] = static_cast<float>(std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v));
   }
 }

@@ -25,6 +25,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
+#include <limits>
+
 namespace mlir::genc {
 #define GEN_PASS_DEF_ADDKVCACHE
 #include "genc/Transforms/Passes.h.inc"
@@ -103,56 +105,157 @@ ValueRange flowsTo(Operation *op) {
                                                : ValueRange(op->getResults());
 }
 
-/// The first op that `value` reaches, through the results of the ops that
-/// read it, other than as an attention mask or a shape; null if none.
-Operation *firstNonMaskUse(Value value) {
-  SmallVector<Value> worklist{value};
-  DenseSet<Value> seen{value};
-  while (!worklist.empty()) {
-    Value next = worklist.pop_back_val();
-    for (OpOperand &use : next.getUses()) {
-      Operation *user = use.getOwner();
-      if (isa<tensor::DimOp>(user))
-        continue; // its shape only
-      if (auto attention = dyn_cast<AttentionOp>(user)) {
-        if (attention.getMask() == next)
-          continue;
-        return user;
-      }
-      if (isa<func::ReturnOp>(user))
-        return user;
-      for (Value result : flowsTo(user))
-        if (seen.insert(result).second)
-          worklist.push_back(result);
-    }
-  }
-  return nullptr;
+/// Whether `value` is the constant `expected` as a one-element tensor, or
+/// `expected` - rank as a negative axis of a rank-`rank` tensor.
+bool isConstantAxis(Value value, int64_t expected, int64_t rank) {
+  return isConstantInt(value, expected) || isConstantInt(value, expected - rank);
 }
 
-/// Fails (with an error) unless `mask` reaches nothing but attention masks:
-/// then each position's result depends on the mask's entries only through
-/// which keys it sees, and a longer mask over past and new keys is right.
-LogicalResult checkOnlyMasks(BlockArgument mask) {
-  for (Operation *user : mask.getUsers()) {
-    Operation *reached = nullptr;
-    if (auto attention = dyn_cast<AttentionOp>(user))
-      reached = attention.getMask() == mask ? nullptr : user;
-    else if (isa<func::ReturnOp>(user))
-      reached = user;
-    else if (!isa<tensor::DimOp>(user))
-      for (Value result : flowsTo(user))
-        if (!reached)
-          reached = firstNonMaskUse(result);
-    if (!reached)
-      continue;
-    return user->emitError()
-           << "cannot add a KV cache: attention_mask feeds " << describe(user) << ", which reaches "
-           << describe(reached)
-           << " other than as an attention mask (positions counted from the mask, say); with a "
-              "cache the mask covers the past as well. Export the model with a KV cache";
-  }
-  return success();
+/// Whether index `value` is dim `d` of `of` (a tensor.dim of a provably
+/// equal dim).
+bool isDimOf(Value value, Value of, int64_t d) {
+  auto dim = value.getDefiningOp<tensor::DimOp>();
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  return index && provablyEqualDims(dim.getSource(), *index, of, d);
 }
+
+/// Where attention_mask's values go. With a cache the mask covers the past
+/// and the new positions, T = P + S of them. Attention masks then hide the
+/// right keys. Values computed per mask position (OPT's positions, from the
+/// mask's cumulative sum) are the new tokens' in their last S columns: they
+/// may reach the rest of the graph through a Slice [T - S, end) along axis 1
+/// (exports that count the past from the shapes write one) or through the
+/// indices of a Gather, which the pass then cuts so (exports whose past
+/// length was the constant 0 lost theirs) — as long as they are computed
+/// from the mask and constants alone.
+struct MaskFlow {
+  BlockArgument mask, ids;
+  /// Gathers whose [batch, T] indices the pass cuts to their last S columns.
+  SmallVector<GatherOp> gathersToCut;
+
+  /// Fails, with an error, where a value computed from the mask goes
+  /// anywhere else.
+  LogicalResult analyse() {
+    SmallVector<Value> worklist{mask};
+    chain.insert(mask);
+    while (!worklist.empty()) {
+      Value next = worklist.pop_back_val();
+      for (OpOperand &use : next.getUses()) {
+        Operation *user = use.getOwner();
+        if (isa<tensor::DimOp>(user))
+          continue; // its shape only
+        if (auto attention = dyn_cast<AttentionOp>(user); attention && attention.getMask() == next)
+          continue;
+        if (auto slice = dyn_cast<SliceOp>(user); slice && slice.getInput() == next &&
+                                                  isTailSlice(slice)) {
+          if (failed(checkComputedFromMask(next, user)))
+            return failure();
+          continue;
+        }
+        if (auto gather = dyn_cast<GatherOp>(user); gather && gather.getIndices() == next) {
+          if (!isMaskWide(next))
+            return fail(user);
+          if (failed(checkComputedFromMask(next, user)))
+            return failure();
+          gathersToCut.push_back(gather);
+          continue;
+        }
+        if (isa<AttentionOp, func::ReturnOp>(user))
+          return fail(user);
+        for (Value result : flowsTo(user))
+          if (chain.insert(result).second)
+            worklist.push_back(result);
+      }
+    }
+    return success();
+  }
+
+  /// Cuts the gathers' indices to their last S columns.
+  void cutGathers() {
+    for (GatherOp gather : gathersToCut) {
+      OpBuilder b(gather);
+      Location loc = gather.getLoc();
+      Value indices = gather.getIndices();
+      auto vector = RankedTensorType::get({1}, b.getI64Type());
+      auto constant = [&](int64_t v) {
+        return arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(vector, {v}));
+      };
+      Value total = tensor::DimOp::create(b, loc, indices, 1);
+      Value fresh = tensor::DimOp::create(b, loc, ids, 1);
+      Value start = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                               arith::SubIOp::create(b, loc, total, fresh));
+      auto type = cast<RankedTensorType>(indices.getType());
+      Value tail = SliceOp::create(
+          b, loc, type.clone({type.getDimSize(0), ShapedType::kDynamic}), indices,
+          tensor::FromElementsOp::create(b, loc, vector, ValueRange{start}),
+          constant(std::numeric_limits<int64_t>::max()), constant(1), constant(1));
+      gather.getIndicesMutable().assign(tail);
+    }
+  }
+
+private:
+  DenseSet<Value> chain;
+
+  LogicalResult fail(Operation *reached) {
+    return reached->emitError()
+           << "cannot add a KV cache: attention_mask reaches " << describe(reached)
+           << " other than as an attention mask, a Slice of its last input_ids-length columns "
+              "or a Gather's indices; with a cache the mask covers the past as well. Export the "
+              "model with a KV cache";
+  }
+
+  /// Whether `value` is [batch, T]: one entry per mask position.
+  bool isMaskWide(Value value) {
+    auto type = cast<RankedTensorType>(value.getType());
+    return type.getRank() == 2 && provablyEqualDims(value, 1, mask, 1);
+  }
+
+  /// A Slice of a [batch, T] value from T - S to the end along axis 1.
+  bool isTailSlice(SliceOp slice) {
+    Value input = slice.getInput();
+    if (!isMaskWide(input) || !isConstantAxis(slice.getAxes(), 1, 2) ||
+        !isConstantInt(slice.getSteps(), 1))
+      return false;
+    DenseIntElementsAttr end;
+    if (!matchPattern(slice.getEnds(), m_Constant(&end)) || !end.isSplat() ||
+        end.getSplatValue<APInt>().getSExtValue() < (int64_t(1) << 31))
+      return false;
+    auto start = slice.getStarts().getDefiningOp<tensor::FromElementsOp>();
+    auto cast = start && start.getElements().size() == 1
+                    ? start.getElements()[0].getDefiningOp<arith::IndexCastOp>()
+                    : arith::IndexCastOp();
+    auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : arith::SubIOp();
+    return sub && isDimOf(sub.getLhs(), mask, 1) && isDimOf(sub.getRhs(), ids, 1);
+  }
+
+  /// Fails unless `value` is computed from the mask and constants alone
+  /// (no token's data), so that its last S columns over a longer mask are
+  /// what an export with a cache computes for the new tokens.
+  LogicalResult checkComputedFromMask(Value value, Operation *user) {
+    SmallVector<Value> worklist{value};
+    DenseSet<Value> checked{value};
+    while (!worklist.empty()) {
+      Value next = worklist.pop_back_val();
+      if (next == mask)
+        continue;
+      Operation *def = next.getDefiningOp();
+      if (!def || !chain.contains(next))
+        return user->emitError()
+               << "cannot add a KV cache: " << describe(user)
+               << " reads values computed from attention_mask and other data; genc keeps the "
+                  "last input_ids-length columns of values computed from the mask alone. Export "
+                  "the model with a KV cache";
+      for (Value operand : def->getOperands()) {
+        bool shapeOrConstant = matchPattern(operand, m_Constant()) ||
+                               !isa<RankedTensorType>(operand.getType()) ||
+                               operand.getDefiningOp<tensor::FromElementsOp>();
+        if (!shapeOrConstant && checked.insert(operand).second)
+          worklist.push_back(operand);
+      }
+    }
+    return success();
+  }
+};
 
 struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
   void runOnOperation() override {
@@ -199,9 +302,13 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         return layer.emitError() << "cannot add a KV cache: attention layer " << i << nodeOf(layer)
                                  << " shares its keys or values with another layer";
     }
-    if (std::optional<BlockArgument> mask = argumentNamed(fn, "attention_mask"))
-      if (failed(checkOnlyMasks(*mask)))
+    MaskFlow maskFlow;
+    if (std::optional<BlockArgument> mask = argumentNamed(fn, "attention_mask")) {
+      maskFlow.mask = *mask;
+      maskFlow.ids = *ids;
+      if (failed(maskFlow.analyse()))
         return failure();
+    }
     SmallVector<RangeOp> positions;
     WalkResult walk = fn.walk([&](RangeOp range) {
       if (cast<RankedTensorType>(range.getType()).hasStaticShape())
@@ -279,6 +386,8 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
           return failure();
       }
     }
+
+    maskFlow.cutGathers();
 
     // Positions P .. P + S - 1: P is the past's length.
     OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());

@@ -25,15 +25,32 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x
 
 // -----
 
-// OPT counts positions from the mask's cumulative sum: with a cache the
-// mask covers the past too.
+// Values computed from the mask must reach the graph through a Gather's
+// indices or a Slice of their last input_ids-length columns: returned as
+// they are, they would cover the past too.
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %mask: tensor<1x?xi64> {genc.name = "attention_mask"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x?xi64>) {
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
-  // expected-error @+1 {{attention_mask feeds 'genc.cumsum', which reaches 'func.return' other than as an attention mask}}
   %positions = genc.cumsum %mask {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
   %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{attention_mask reaches 'func.return' other than as an attention mask}}
   return %out, %positions : tensor<1x2x?x8xf32>, tensor<1x?xi64>
+}
+
+// -----
+
+// Positions computed from the mask and other data: their last columns
+// over a longer mask are not what the new tokens would get.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %mask: tensor<1x?xi64> {genc.name = "attention_mask", genc.dim_names = ["batch", "total_sequence"]}, %extra: tensor<1x?xi64> {genc.dim_names = ["batch", "total_sequence"]}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x?x8xf32>) {
+  %table = arith.constant dense<0.5> : tensor<64x8xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %sums = genc.cumsum %mask {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
+  %mixed = genc.add %sums, %extra : (tensor<1x?xi64>, tensor<1x?xi64>) -> tensor<1x?xi64>
+  // expected-error @+1 {{'genc.gather' reads values computed from attention_mask and other data}}
+  %rows = genc.gather %table[%mixed] {axis = 0 : i64} : (tensor<64x8xf32>, tensor<1x?xi64>) -> tensor<1x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %rows : tensor<1x2x?x8xf32>, tensor<1x?x8xf32>
 }
 
 // -----

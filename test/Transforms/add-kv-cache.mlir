@@ -1,4 +1,4 @@
-// RUN: genc-opt --genc-add-kv-cache --canonicalize --cse %s | FileCheck %s
+// RUN: genc-opt --genc-add-kv-cache --canonicalize --cse --split-input-file %s | FileCheck %s
 
 // A causal layer reads Concat(past, new) along the sequence axis, and the
 // concatenation is returned as present: the graph of a with-cache export.
@@ -47,4 +47,32 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids", genc.dim_names =
   %m = genc.cast %m1 {to = i1} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xi1>
   %out = genc.attention %q, %k, %v mask(%m) {causal = true, scale = 0.25 : f32} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> tensor<?x2x?x8xf32>
   return %out, %embedded : tensor<?x2x?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Positions counted from the mask (OPT's cumulative sum), read by a Gather
+// with no Slice (an export whose past length was the constant 0): the
+// Gather reads the last input_ids-length columns, the new tokens'.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: %[[IDS:[^:]+]]: tensor<1x?xi64> {genc.name = "input_ids"}
+// CHECK: %[[SUMS:.+]] = genc.cumsum
+// CHECK-DAG: %[[T:.+]] = tensor.dim %[[SUMS]], %c1
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[IDS]], %c1
+// CHECK: %[[FIRST:.+]] = arith.subi %[[T]], %[[S]]
+// CHECK: %[[FIRST64:.+]] = arith.index_cast %[[FIRST]]
+// CHECK: %[[STARTS:.+]] = tensor.from_elements %[[FIRST64]] : tensor<1xi64>
+// CHECK: %[[TAIL:.+]] = genc.slice %[[SUMS]][%[[STARTS]] : %{{.+}}] axes %{{.+}} steps %{{.+}} : {{.+}} -> tensor<1x?xi64>
+// CHECK: genc.gather %{{.+}}[%[[TAIL]]]
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                %mask: tensor<1x?xi64> {genc.name = "attention_mask", genc.dim_names = ["batch", "total_sequence"]},
+                %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
+    -> (tensor<1x2x?x8xf32>, tensor<1x?x8xf32>) {
+  %table = arith.constant dense<0.5> : tensor<64x8xf32>
+  %sums = genc.cumsum %mask {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
+  %rows = genc.gather %table[%sums] {axis = 0 : i64} : (tensor<64x8xf32>, tensor<1x?xi64>) -> tensor<1x?x8xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %v {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %rows : tensor<1x2x?x8xf32>, tensor<1x?x8xf32>
 }

@@ -98,8 +98,11 @@ struct QuantizedWeight {
 /// 4-bit panels [P, K, 16] (byte j of a row: column j in its low nibble,
 /// column j + 16 in its high one) with a scale and an offset per group of
 /// `group` rows and column, [P, ceil(K / group), 32]: w ≈ q · scale +
-/// offset, q in [0, 15]. Symmetric: scale = max |w| / 7 over the group,
-/// q - 8 = round(w / scale) clamped to [-8, 7], offset = -8 · scale.
+/// offset, q in [0, 15]. Symmetric: scale = m / -8 for the group's m of
+/// largest magnitude (negative when m is positive), so that m is code -8
+/// exactly and all 16 codes serve (a scale of max |w| / 7 would leave -8
+/// unused and each step 8/7 as wide); q - 8 = round(w / scale) clamped to
+/// [-8, 7], offset = -8 · scale.
 /// Asymmetric: over [min(w, 0), max(w, 0)], scale = (max - min) / 15, a
 /// zero point z = round(-min / scale) in [0, 15] (0 stays exact), q =
 /// round(w / scale) + z clamped to [0, 15], offset = -z · scale.
@@ -243,16 +246,17 @@ void quantizeInt4Panel(double *work, int64_t k, int64_t panel, const Int4Roundin
           offset[j] = real ? how.gridOffsets[g * how.gridColumns + column] : 0.0f;
           zero[j] = 0; // q = round((w - offset) / scale) below
         } else {
-          float lo = 0, hi = 0, largest = 0;
+          float lo = 0, hi = 0, extreme = 0;
           for (int64_t r = kk; r < last; ++r) {
             float w = static_cast<float>(work[r * kPanel + j]);
             lo = std::min(lo, w);
             hi = std::max(hi, w);
-            largest = std::max(largest, std::fabs(w));
+            if (std::fabs(w) > std::fabs(extreme))
+              extreme = w;
           }
           // In double: hi - lo may overflow f32 where both are finite.
           scale[j] = static_cast<float>(how.asymmetric ? (double(hi) - double(lo)) / 15.0
-                                                       : double(largest) / 7.0);
+                                                       : double(extreme) / -8.0);
           zero[j] = how.asymmetric ? (scale[j] == 0 ? 0
                                                     : std::clamp(std::round(-lo / scale[j]),
                                                                  0.0f, 15.0f))

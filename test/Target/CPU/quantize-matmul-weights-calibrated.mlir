@@ -9,22 +9,22 @@
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
-// Column 0 holds {0.35, 0.47, 1}: one group, scale 1/7. Rounded to
-// nearest: 2.45 → 2, 3.29 → 3, 7 (nibbles 10, 11, 15). Calibrated, the
-// inputs of rows 0 and 1 are correlated (mean x0·x1 = 0.9, damped
-// diagonal 1.01), so row 1 absorbs row 0's error 0.35 - 2/7 times
-// 0.9 / 1.01: 0.47 + 0.0573 = 0.527 → 3.69 → 4 (nibble 12), and the
-// product x·w on such inputs errs less. Row 2's input is uncorrelated:
-// it keeps its 7. The statistics are used up.
+// Column 0 holds {0.31, 0.43, 1}: one group, scale 1 / -8 (1 is code
+// -8). Rounded to nearest: -2.48 → -2, -3.44 → -3, -8 (nibbles 6, 5, 0).
+// Calibrated, the inputs of rows 0 and 1 are correlated (mean x0·x1 =
+// 0.9, damped diagonal 1.01), so row 1 absorbs row 0's error 0.31 - 0.25
+// times 0.9 / 1.01: 0.43 + 0.0535 = 0.4835 → -3.87 → -4 (nibble 4), and
+// the product x·w on such inputs errs less. Row 2's input is
+// uncorrelated: it keeps its -8. The statistics are used up.
 // CHECK-LABEL: func.func @correlated
 // CHECK-NOT: genc.input_gram
-// CHECK: int4_weight: "0x400000008A8888888888888888888888888888888C8888888888888888888888888888888F888888888888888888888888888888"
+// CHECK: int4_weight: "0x40000000868888888888888888888888888888888488888888888888888888888888888880888888888888888888888888888888"
 // NEAREST-LABEL: func.func @correlated
 // NEAREST-NOT: genc.input_gram
-// NEAREST: int4_weight: "0x400000008A8888888888888888888888888888888B8888888888888888888888888888888F888888888888888888888888888888"
+// NEAREST: int4_weight: "0x40000000868888888888888888888888888888888588888888888888888888888888888880888888888888888888888888888888"
 func.func @correlated(%x: tensor<?x3xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
-  %w = arith.constant dense<[[[0.35, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                              [0.47, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+  %w = arith.constant dense<[[[0.31, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [0.43, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
                               [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x3x32xf32>
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}

@@ -51,11 +51,12 @@
 // BF16: bf16_weight: "0x40000000004080C0803F003F
 // int4, symmetric, groups of 32 rows: bytes [1, 2, 16] (columns 16..31 in
 // the high nibbles), scales and offsets [1, 1, 32], the nibble picked by
-// the column in the body. Column 0 {2, -4}: scale 4/7 (in f32 a hair
-// above it, so 2 / scale rounds to 3), q - 8 = 3 and -7, nibbles 11 and 1;
-// column 1 {1, 0.5}: scale 1/7, 7 and 3, nibbles 15 and 11; all-zero
-// columns have scale 0 and nibble 8. So row 0 starts 0x8B 0x8F, row 1
-// 0x81 0x8B; the other 14 bytes of each row are 0x88.
+// the column in the body. The scale puts the group's value of largest
+// magnitude on code -8: column 0 {2, -4}: scale -4 / -8 = 0.5, q - 8 = 4
+// and -8, nibbles 12 and 0; column 1 {1, 0.5}: scale 1 / -8 = -0.125, -8
+// and -4, nibbles 0 and 4; all-zero columns have scale 0 and nibble 8. So
+// row 0 starts 0x8C 0x80, row 1 0x80 0x84; the other 14 bytes of each row
+// are 0x88.
 // INT4-DAG: #[[BYTES:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1, d2 mod 16)>
 // INT4-DAG: #[[GROUPS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 32, d2 mod 32)>
 // INT4-LABEL: func.func @weight
@@ -68,7 +69,7 @@
 // INT4: linalg.index 2
 // INT4: arith.shrui
 // INT4: arith.uitofp
-// INT4: int4_weight: "0x400000008B8F8888888888888888888888888888818B8888888888888888888888888888"
+// INT4: int4_weight: "0x400000008C80888888888888888888888888888880848888888888888888888888888888"
 func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],

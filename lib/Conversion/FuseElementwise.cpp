@@ -43,9 +43,10 @@ struct FuseElementwisePass : genc::impl::FuseElementwiseBase<FuseElementwisePass
     });
     // Each fusion erases its producer, so the rewrite terminates; a model
     // with long chains (T5's relative-position buckets) takes more than the
-    // default 10 sweeps.
+    // default 10 sweeps. The bound stays, so that a future cycle between
+    // patterns is an error, not a hang.
     GreedyRewriteConfig config;
-    config.setMaxIterations(GreedyRewriteConfig::kNoLimit);
+    config.setMaxIterations(1000);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config))) {
       getOperation()->emitError("genc-fuse-elementwise did not converge");
       return signalPassFailure();

@@ -80,6 +80,9 @@ void checkPastIsExact(NodeImporter &n, Value past, Value current) {
                        "buffer (longer than the past); give a past_key of the past's length";
   Value seqlens = n.input(5);
   Value rows = tensor::DimOp::create(b, loc, seqlens, 0);
+  auto asI64 = [&](Value index) { return arith::IndexCastOp::create(b, loc, i64, index); };
+  checkEqual(n, asI64(rows), asI64(tensor::DimOp::create(b, loc, current, 0)),
+             node + ": seqlens_k has {index} rows for a batch of {bound}");
   Value zero = arith::ConstantIndexOp::create(b, loc, 0),
         one = arith::ConstantIndexOp::create(b, loc, 1);
   scf::ForOp::create(b, loc, zero, rows, one, ValueRange{},
@@ -134,7 +137,8 @@ LogicalResult groupQueryAttention(NodeImporter &n) {
     return n.emitError() << "give both past_key and past_value, or neither";
   if (!n.hasInput(5) || !n.hasInput(6))
     return n.emitError() << "seqlens_k and total_sequence_length are required";
-  if (n.inputType(5).getRank() != 1 || n.inputType(6).getNumElements() > 1 ||
+  if (n.inputType(5).getRank() != 1 || !n.inputType(6).hasStaticShape() ||
+      n.inputType(6).getNumElements() != 1 ||
       !n.inputType(5).getElementType().isInteger(32) ||
       !n.inputType(6).getElementType().isInteger(32))
     return n.emitError() << "seqlens_k must be int32 [batch] and total_sequence_length one int32";

@@ -8,11 +8,12 @@
 // has, so genc-kv-cache-in-place keeps it in a session's buffers. Positions
 // the graph counts itself (Range(0, S) over input_ids' length) start at P.
 //
-// Exact only when every op but attention works on each position alone.
-// The pass refuses what it cannot show to be so: attention that is not
-// causal or whose mask has a row per query, an attention_mask that feeds
-// anything but attention masks (OPT's positions from its cumulative sum),
-// and a Range of dynamic length it cannot offset.
+// Exact when every op but attention works on each position alone. The
+// pass refuses what it can see is not: attention that is not causal or
+// whose mask is not one row over attention_mask's keys, values computed
+// from the mask that reach the graph other than as OPT's positions do,
+// products, cumulative sums, reductions and concatenations of per-token
+// data along the sequence, and Ranges it cannot offset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,7 +65,8 @@ std::string describe(Operation *op) {
 /// it, of a dim provably equal to input_ids' dim 1.
 bool isSequenceLength(Value value, BlockArgument ids) {
   auto elements = value.getDefiningOp<tensor::FromElementsOp>();
-  if (!elements || elements.getElements().size() != 1)
+  if (!elements || elements.getElements().size() != 1 ||
+      !elements.getType().getElementType().isInteger(64))
     return false;
   auto cast = elements.getElements()[0].getDefiningOp<arith::IndexCastOp>();
   auto dim = cast ? cast.getIn().getDefiningOp<tensor::DimOp>() : tensor::DimOp();
@@ -97,6 +99,26 @@ bool onlyGatheredByData(Value table) {
       return false;
   }
   return true;
+}
+
+/// Whether `use` is an attention op's mask operand.
+bool isAttentionMask(OpOperand &use) {
+  auto attention = dyn_cast<AttentionOp>(use.getOwner());
+  return attention && attention.getMask() && use.getOperandNumber() == 3;
+}
+
+/// Whether `value` depends on the function's arguments' data (not only on
+/// their shapes): per-token data, unlike tables computed from constants.
+bool dependsOnData(Value value, DenseMap<Value, bool> &memo) {
+  if (auto it = memo.find(value); it != memo.end())
+    return it->second;
+  bool result = false;
+  if (isa<BlockArgument>(value))
+    result = true;
+  else if (Operation *def = value.getDefiningOp(); def && !isa<tensor::DimOp>(def))
+    result = llvm::any_of(def->getOperands(),
+                          [&](Value operand) { return dependsOnData(operand, memo); });
+  return memo[value] = result;
 }
 
 /// What `op`'s results flow to (a terminator's: its parent's).
@@ -144,10 +166,10 @@ struct MaskFlow {
         Operation *user = use.getOwner();
         if (isa<tensor::DimOp>(user))
           continue; // its shape only
-        if (auto attention = dyn_cast<AttentionOp>(user); attention && attention.getMask() == next)
+        if (isAttentionMask(use))
           continue;
-        if (auto slice = dyn_cast<SliceOp>(user); slice && slice.getInput() == next &&
-                                                  isTailSlice(slice)) {
+        if (auto slice = dyn_cast<SliceOp>(user);
+            slice && slice.getInput() == next && isTailSlice(slice)) {
           if (failed(checkComputedFromMask(next, user)))
             return failure();
           continue;
@@ -185,13 +207,16 @@ struct MaskFlow {
       Value start = arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                                arith::SubIOp::create(b, loc, total, fresh));
       auto type = cast<RankedTensorType>(indices.getType());
-      Value tail = SliceOp::create(
-          b, loc, type.clone({type.getDimSize(0), ShapedType::kDynamic}), indices,
-          tensor::FromElementsOp::create(b, loc, vector, ValueRange{start}),
-          constant(std::numeric_limits<int64_t>::max()), constant(1), constant(1));
+      Value tail =
+          SliceOp::create(b, loc, type.clone({type.getDimSize(0), ShapedType::kDynamic}), indices,
+                          tensor::FromElementsOp::create(b, loc, vector, ValueRange{start}),
+                          constant(std::numeric_limits<int64_t>::max()), constant(1), constant(1));
       gather.getIndicesMutable().assign(tail);
     }
   }
+
+  /// Whether `value` is computed from the mask (values the flow allows).
+  bool fromMask(Value value) const { return chain.contains(value); }
 
 private:
   DenseSet<Value> chain;
@@ -257,6 +282,71 @@ private:
   }
 };
 
+/// Whether dim 1 of arguments `a` and `b` has one name.
+bool sameDimName(func::FuncOp fn, BlockArgument a, BlockArgument b) {
+  auto name = [&](BlockArgument arg) -> StringAttr {
+    auto names = fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "genc.dim_names");
+    return names && names.size() > 1 ? dyn_cast<StringAttr>(names[1]) : StringAttr();
+  };
+  StringAttr x = name(a), y = name(b);
+  return x && y && !x.getValue().empty() && x == y;
+}
+
+/// Whether axis `axis` (perhaps negative) of `value` is provably input_ids'
+/// sequence.
+bool isSequenceAxis(Value value, int64_t axis, BlockArgument ids) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank();
+  if (axis < 0)
+    axis += rank;
+  return axis >= 0 && axis < rank && type.isDynamicDim(axis) &&
+         provablyEqualDims(value, axis, ids, 1);
+}
+
+/// Fails unless every op outside attention works on each position alone:
+/// attention that genc did not raise (a product of two computed tensors),
+/// or a sum, cumulative sum, concatenation or cut along the sequence of
+/// per-token data, would see only the new tokens with a cache.
+LogicalResult checkPositionwise(func::FuncOp fn, ArrayRef<AttentionOp> layers, BlockArgument ids,
+                                const MaskFlow &maskFlow, DenseMap<Value, bool> &dataDependence) {
+  auto data = [&](Value v) { return dependsOnData(v, dataDependence); };
+  auto refuse = [&](Operation *op, const Twine &why) {
+    return op->emitError() << "cannot add a KV cache: " << describe(op) << " " << why
+                           << ", which a cache would give only the new tokens; export the "
+                              "model with a KV cache";
+  };
+  auto seq = [&](Value v, int64_t axis) { return isSequenceAxis(v, axis, ids); };
+  WalkResult walk = fn.walk([&](Operation *op) {
+    if (llvm::any_of(op->getResults(), [&](Value r) { return maskFlow.fromMask(r); }))
+      return WalkResult::advance(); // MaskFlow checked these
+    LogicalResult result = success();
+    if (isa<IfOp>(op))
+      result = refuse(op, "hides a graph genc does not look into");
+    else if (isa<MatMulOp, GemmOp>(op) && data(op->getOperand(0)) && data(op->getOperand(1)))
+      result = refuse(op, "multiplies two computed tensors (an attention genc did not "
+                          "recognise?), mixing positions");
+    else if (auto cumsum = dyn_cast<CumSumOp>(op);
+             cumsum && seq(cumsum.getInput(), cumsum.getAxis()))
+      result = refuse(op, "sums along the sequence");
+    else if (auto concat = dyn_cast<ConcatOp>(op);
+             concat && data(concat.getResult()) && seq(concat.getResult(), concat.getAxis()))
+      result = refuse(op, "joins tensors along the sequence");
+    else if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(op) &&
+             data(op->getOperand(0))) {
+      // No axes: every axis.
+      auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+      int64_t rank = cast<RankedTensorType>(op->getOperand(0).getType()).getRank();
+      SmallVector<int64_t> reduced(axes ? axes.asArrayRef() : ArrayRef<int64_t>());
+      if (reduced.empty())
+        reduced = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+      if (llvm::any_of(reduced, [&](int64_t a) { return seq(op->getOperand(0), a); }))
+        result = refuse(op, "reduces along the sequence");
+    }
+    return failed(result) ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -294,21 +384,30 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       return fn.emitError("cannot add a KV cache: genc recognised no attention layer in the "
                           "model (genc-raise-attention found no pattern); export it with a "
                           "KV cache");
+    std::optional<BlockArgument> attentionMask = argumentNamed(fn, "attention_mask");
+    if (attentionMask && sameDimName(fn, *attentionMask, *ids))
+      return fn.emitError()
+             << "cannot add a KV cache: attention_mask and input_ids name their second dim alike, "
+                "so genc took them for one length; with a cache the mask is longer. Give the "
+                "mask's dim its own name (as exports with a cache do: total_sequence_length)";
     DenseSet<Value> read;
     for (auto [i, layer] : llvm::enumerate(layers)) {
-      if (failed(checkLayer(layer, i)))
+      if (failed(checkLayer(layer, i, attentionMask)))
         return failure();
       if (!read.insert(layer.getKey()).second || !read.insert(layer.getValue()).second)
         return layer.emitError() << "cannot add a KV cache: attention layer " << i << nodeOf(layer)
                                  << " shares its keys or values with another layer";
     }
     MaskFlow maskFlow;
-    if (std::optional<BlockArgument> mask = argumentNamed(fn, "attention_mask")) {
-      maskFlow.mask = *mask;
+    if (attentionMask) {
+      maskFlow.mask = *attentionMask;
       maskFlow.ids = *ids;
       if (failed(maskFlow.analyse()))
         return failure();
     }
+    DenseMap<Value, bool> dataDependence;
+    if (failed(checkPositionwise(fn, layers, *ids, maskFlow, dataDependence)))
+      return failure();
     SmallVector<RangeOp> positions;
     WalkResult walk = fn.walk([&](RangeOp range) {
       if (cast<RankedTensorType>(range.getType()).hasStaticShape())
@@ -329,7 +428,8 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
     // tables) must keep the past's rows.
     SmallVector<SliceOp> tables;
     walk = fn.walk([&](SliceOp slice) {
-      if (!isSequenceLength(slice.getEnds(), *ids) || !matchPattern(slice.getInput(), m_Constant()))
+      if (!isSequenceLength(slice.getEnds(), *ids) ||
+          dependsOnData(slice.getInput(), dataDependence))
         return WalkResult::advance();
       if (isConstantInt(slice.getStarts(), 0) && isConstantInt(slice.getSteps(), 1) &&
           onlyGatheredByData(slice)) {
@@ -337,7 +437,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         return WalkResult::advance();
       }
       slice.emitError() << "cannot add a KV cache: the Slice" << nodeOf(slice)
-                        << " cuts a constant to input_ids' length, and genc cannot tell which "
+                        << " cuts a table to input_ids' length, and genc cannot tell which "
                            "rows a cached step needs; export the model with a KV cache";
       return WalkResult::interrupt();
     });
@@ -408,7 +508,8 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
   }
 
   /// Fails unless `layer` (number `index`) can read cached keys and values.
-  LogicalResult checkLayer(AttentionOp layer, size_t index) {
+  LogicalResult checkLayer(AttentionOp layer, size_t index,
+                           std::optional<BlockArgument> attentionMask) {
     auto fail = [&](const Twine &why) {
       return layer.emitError() << "cannot add a KV cache: attention layer " << index
                                << nodeOf(layer) << " " << why
@@ -419,16 +520,27 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
                   "the past cannot give them");
     if (Value mask = layer.getMask()) {
       auto type = cast<RankedTensorType>(mask.getType());
-      if (type.getRank() >= 2 && type.getDimSize(type.getRank() - 2) != 1)
+      int64_t rank = type.getRank();
+      if (rank >= 2 && type.getDimSize(rank - 2) != 1)
         return fail("has a mask with a row per query, built for the whole sequence");
+      // With a cache the keys are past and new: a mask must then cover both,
+      // as attention_mask does.
+      if (rank >= 1 && type.getDimSize(rank - 1) != 1 &&
+          !(attentionMask && provablyEqualDims(mask, rank - 1, *attentionMask, 1)))
+        return fail("has a mask whose keys are not attention_mask's (one per position, past and "
+                    "new), built from the new tokens alone");
     }
     for (Value rows : {layer.getKey(), layer.getValue()}) {
       auto type = cast<RankedTensorType>(rows.getType());
       if (type.getRank() != 4 || type.isDynamicDim(1) || type.isDynamicDim(3))
         return fail("reads keys or values that are not [batch, heads, sequence, head_size] with "
                     "static heads and head size");
+      // Its own readers only: another reader would get past and new rows.
+      for (OpOperand &use : rows.getUses())
+        if (use.getOwner() != layer.getOperation() && !isa<tensor::DimOp>(use.getOwner()))
+          return fail("reads keys or values that " + describe(use.getOwner()) + " reads too");
       auto concat = rows.getDefiningOp<ConcatOp>();
-      if (isa<BlockArgument>(rows) || (concat && concat.getAxis() % 4 == kSequenceAxis))
+      if (isa<BlockArgument>(rows) || (concat && (concat.getAxis() + 4) % 4 == kSequenceAxis))
         return fail("reads keys or values that are an input or a concatenation along the "
                     "sequence (a cache genc does not recognise)");
     }

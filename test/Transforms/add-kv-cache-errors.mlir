@@ -79,7 +79,7 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x
   %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
   %s64 = arith.index_cast %s : index to i64
   %end = tensor.from_elements %s64 : tensor<1xi64>
-  // expected-error @+1 {{the Slice cuts a constant to input_ids' length}}
+  // expected-error @+1 {{the Slice cuts a table to input_ids' length}}
   %rows = genc.slice %table[%zeros : %end] axes %zeros steps %ones : (tensor<64x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8xf32>
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
@@ -99,4 +99,87 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %past: tensor<1
 // expected-error @+1 {{genc recognised no attention layer in the model}}
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}) -> tensor<?x?xi64> {
   return %ids : tensor<?x?xi64>
+}
+
+// -----
+
+// Attention genc did not raise: a product of two computed tensors.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %a: tensor<1x?x8xf32>, %b: tensor<1x8x?xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x?x?xf32>) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{'genc.matmul' multiplies two computed tensors (an attention genc did not recognise?)}}
+  %scores = genc.matmul %a, %b : (tensor<1x?x8xf32>, tensor<1x8x?xf32>) -> tensor<1x?x?xf32>
+  return %out, %scores : tensor<1x2x?x8xf32>, tensor<1x?x?xf32>
+}
+
+// -----
+
+// Positions counted over the tokens themselves (ones_like(ids).cumsum()):
+// a decode step would count from 0 again.
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x?xi64>) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %one = arith.constant dense<1> : tensor<i64>
+  %ones = genc.mul %ids, %one : (tensor<1x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+  // expected-error @+1 {{'genc.cumsum' sums along the sequence}}
+  %positions = genc.cumsum %ones {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %positions : tensor<1x2x?x8xf32>, tensor<1x?xi64>
+}
+
+// -----
+
+// Mean pooling over the sequence.
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids", genc.dim_names = ["batch", "sequence"]}, %x: tensor<1x?x8xf32> {genc.dim_names = ["batch", "sequence", ""]}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x1x8xf32>) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{'genc.reduce_mean' reduces along the sequence}}
+  %pooled = genc.reduce_mean %x {axes = array<i64: 1>} : tensor<1x?x8xf32> -> tensor<1x1x8xf32>
+  return %out, %pooled : tensor<1x2x?x8xf32>, tensor<1x1x8xf32>
+}
+
+// -----
+
+// A padding mask built from the tokens (ids != pad) has one column per new
+// token, not per position past and new.
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %pad = arith.constant dense<0> : tensor<i64>
+  %keep = genc.equal %ids, %pad : (tensor<1x?xi64>, tensor<i64>) -> tensor<1x?xi1>
+  %m = genc.unsqueeze %keep {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{attention layer 0 has a mask whose keys are not attention_mask's}}
+  %out = genc.attention %q, %k, %w mask(%m) {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// Keys another op reads too would give it past and new rows.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %kk = genc.neg %k : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{attention layer 0 reads keys or values that 'genc.neg' reads too}}
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %kk : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{attention_mask and input_ids name their second dim alike}}
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids", genc.dim_names = ["batch", "sequence_length"]}, %mask: tensor<?x?xi64> {genc.name = "attention_mask", genc.dim_names = ["batch", "sequence_length"]}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{cannot add a KV cache: the model already returns present.0.key but takes no past}}
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %k: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32> {genc.name = "present.0.key"}) {
+  return %k : tensor<1x2x?x8xf32>
 }

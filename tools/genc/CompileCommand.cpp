@@ -261,11 +261,6 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                       "drop --kv-cache=io\n";
       return 1;
     }
-    if (addKVCache) {
-      llvm::errs() << "error: --add-kv-cache is for decoder-only models; an encoder-decoder's "
-                      "decoder needs its export with a KV cache\n";
-      return 1;
-    }
     graph.forSession = true;
     graph.requireKVCache = false;
   }
@@ -562,6 +557,11 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                                   const mlir::genc::CPUTargetOptions &options,
                                   const GraphOptions &graph) {
+  if (graph.addKVCache && !graph.encoder.empty()) {
+    llvm::errs() << "error: --add-kv-cache is for decoder-only models; an encoder-decoder's "
+                    "decoder needs its export with a KV cache\n";
+    return 1;
+  }
   Progress &progress = Progress::get();
   progress.beginTask(("compiling " + input).str());
   DialectRegistry registry;
@@ -708,6 +708,12 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
       llvm::errs() << "error: --attention rewrites a model as it compiles, and " << model
                    << " is compiled already; give the .onnx model, or compile it with "
                       "genc compile --attention\n";
+      return std::nullopt;
+    }
+    if (graph.addKVCache) {
+      llvm::errs() << "error: --add-kv-cache gives an ONNX model a KV cache as it compiles, and "
+                   << model << " is compiled already; give the .onnx model, or compile it "
+                              "with genc compile --add-kv-cache\n";
       return std::nullopt;
     }
     return model.str();

@@ -20,6 +20,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <atomic>
+#include <mutex>
+#include <string>
 #include <vector>
 
 using namespace mlir;
@@ -137,20 +139,41 @@ void installPlainDiagnostics(MLIRContext &context) {
 }
 
 namespace {
+/// Judged at the module's passes, which run one after another on one
+/// thread: a pass nested in them (a function pass) may run on worker
+/// threads, whose diagnostics MLIR holds back until all have finished, so
+/// its own failure cannot tell whether it said why. It leaves its name for
+/// the module's pass to report.
 struct SilentFailureReporter : PassInstrumentation {
-  // Passes nest (a function pipeline inside the module's) and may run on
-  // several threads: each thread keeps the error count at each pass's start.
-  static std::vector<unsigned> &started() {
-    thread_local std::vector<unsigned> counts;
-    return counts;
+  std::vector<unsigned> started; // errors printed when each module pass began
+  std::mutex mutex;
+  std::string nestedFailure; // the first nested pass that failed, if any
+
+  void runBeforePass(Pass *, Operation *op) override {
+    if (isa<ModuleOp>(op))
+      started.push_back(errorsPrinted);
   }
-  void runBeforePass(Pass *, Operation *) override { started().push_back(errorsPrinted); }
-  void runAfterPass(Pass *, Operation *) override { started().pop_back(); }
+  void runAfterPass(Pass *, Operation *op) override {
+    if (isa<ModuleOp>(op))
+      started.pop_back();
+  }
   void runAfterPassFailed(Pass *pass, Operation *op) override {
-    unsigned atStart = started().back();
-    started().pop_back();
+    if (!isa<ModuleOp>(op)) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (nestedFailure.empty())
+        nestedFailure = pass->getArgument().str();
+      return;
+    }
+    unsigned atStart = started.back();
+    started.pop_back();
+    std::string name;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      name = nestedFailure.empty() ? pass->getArgument().str() : nestedFailure;
+      nestedFailure.clear();
+    }
     if (errorsPrinted == atStart)
-      op->emitError() << "internal error: the compiler's pass '" << pass->getArgument()
+      op->emitError() << "internal error: the compiler's pass '" << name
                       << "' failed without saying why; please report it with the model";
   }
 };

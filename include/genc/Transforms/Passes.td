@@ -75,11 +75,14 @@ def AddKVCache : Pass<"genc-add-kv-cache", "ModuleOp"> {
     Range(P, P + S) for the past length P; a position_ids input needs
     nothing.
 
-    The pass fails with an error naming the ONNX node unless it can show
-    the result to be exact: every layer causal, with a mask (if any) that
-    has one row for all queries; an attention_mask input that feeds
-    attention masks only; no other Range of dynamic length; no existing
-    cache.
+    The result is exact when every op but attention works on each
+    position alone. The pass checks what it can and fails with an error
+    naming the ONNX node otherwise: every layer causal, with a mask (if
+    any) of one row for all queries and attention_mask's keys; values
+    computed from attention_mask reaching only attention masks, a Slice of
+    their last S columns or a Gather's indices; no product of two computed
+    tensors, cumulative sum, reduction or concatenation along the sequence
+    outside attention; no other Range of dynamic length; no existing cache.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }

@@ -58,7 +58,6 @@ __attribute__((target("avx512f"))) float dotAVX512(const float *a, const float *
   return _mm512_reduce_add_ps(sum);
 }
 
-
 float dot(const float *a, const float *b, int64_t n) {
   if (hasAVX512())
     return dotAVX512(a, b, n);
@@ -458,7 +457,6 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
       o[e * p.out.strides[3]] = acc[r][e] / state[r].sum;
   }
 }
-
 
 } // namespace
 

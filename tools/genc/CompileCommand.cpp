@@ -310,6 +310,30 @@ void ::genc::driver::registerCompileDebugOptions() {
                 diagnosticsCategory());
 }
 
+/// Exports without a cache may name attention_mask's second dim as
+/// input_ids' (both are the sequence then), and cleanup would take the two
+/// for one length; with the cache genc-add-kv-cache adds, the mask covers
+/// the past too. Renamed before cleanup, as exports with a cache name it.
+static void separateMaskLength(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return;
+  auto dimNamesOf = [&](StringRef name) -> std::pair<int, ArrayAttr> {
+    for (unsigned i = 0; i < main.getNumArguments(); ++i)
+      if (auto n = main.getArgAttrOfType<StringAttr>(i, "genc.name"); n && n.getValue() == name)
+        return {int(i), main.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names")};
+    return {-1, ArrayAttr()};
+  };
+  auto [ids, idsNames] = dimNamesOf("input_ids");
+  auto [mask, maskNames] = dimNamesOf("attention_mask");
+  if (ids < 0 || mask < 0 || !idsNames || !maskNames || idsNames.size() < 2 ||
+      maskNames.size() < 2 || idsNames[1] != maskNames[1])
+    return;
+  SmallVector<Attribute> renamed(maskNames.getValue());
+  renamed[1] = StringAttr::get(module.getContext(), "total_sequence_length");
+  main.setArgAttr(mask, "genc.dim_names", ArrayAttr::get(module.getContext(), renamed));
+}
+
 /// Records `pm`'s passes in the report `graph` asks for, if any, and makes
 /// a pass that fails silently say so.
 static void instrument(PassManager &pm, const ::genc::driver::GraphOptions &graph) {
@@ -575,6 +599,8 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     encoder = mlir::genc::importOnnxModel(graph.encoder, context);
   if (failed(module) || (!graph.encoder.empty() && failed(encoder)))
     return 1;
+  if (graph.addKVCache)
+    separateMaskLength(**module);
   progress.beginPhase("cleanup");
   if (failed(cleanUp(**module, graph.report)) ||
       (!graph.encoder.empty() && failed(cleanUp(**encoder, graph.report))))

@@ -44,9 +44,14 @@ struct GraphOptions {
   /// With forSession: a model without a KV cache is an error (else it
   /// compiles without one, and a session reruns it on the whole sequence).
   bool requireKVCache = true;
-  /// A model exported without a KV cache gets one (genc-add-kv-cache): it
-  /// then compiles as if exported with one.
-  bool addKVCache = false;
+  /// Whether a model exported without a KV cache gets one
+  /// (genc-add-kv-cache): it then compiles as if exported with one.
+  enum class AddKVCache {
+    No,
+    Yes,          ///< `genc compile --add-kv-cache`: a model with a cache is an error
+    WhereMissing, ///< `genc generate --add-kv-cache`: the target and its draft, if needed
+  };
+  AddKVCache addKVCache = AddKVCache::No;
   /// An encoder-decoder's encoder (the model compiled is its decoder): the
   /// artifact gets an `encoder` entry point that encodes a source and
   /// computes what every decoder step needs from it once

@@ -242,7 +242,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   options.weights = *weightFormat;
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
-  graph.addKVCache = addKVCache;
+  graph.addKVCache = addKVCache ? ::genc::driver::GraphOptions::AddKVCache::Yes
+                                : ::genc::driver::GraphOptions::AddKVCache::No;
   graph.encoder = encoder;
   graph.attentionRewrites = attention.spec;
   graph.calibrationIds = attention.calibrationIds;
@@ -310,6 +311,25 @@ void ::genc::driver::registerCompileDebugOptions() {
                 diagnosticsCategory());
 }
 
+/// Whether @main takes a KV cache (past_key_values.* inputs).
+static bool takesKVCache(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
+    if (auto name = main.getArgAttrOfType<StringAttr>(i, "genc.name");
+        name && name.getValue().starts_with("past_key_values."))
+      return true;
+  return false;
+}
+
+/// Whether genc-add-kv-cache runs on `module` (which it refuses when the
+/// model has a cache and --add-kv-cache was asked for, not merely allowed).
+static bool addsKVCache(ModuleOp module, const ::genc::driver::GraphOptions &graph) {
+  using AddKVCache = ::genc::driver::GraphOptions::AddKVCache;
+  return graph.addKVCache == AddKVCache::Yes ||
+         (graph.addKVCache == AddKVCache::WhereMissing && graph.encoder.empty() &&
+          !takesKVCache(module));
+}
+
 /// Exports without a cache may name attention_mask's second dim as
 /// input_ids' (both are the sequence then), and cleanup would take the two
 /// for one length; with the cache genc-add-kv-cache adds, the mask covers
@@ -347,7 +367,7 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
                                        const ::genc::driver::GraphOptions &graph) {
   PassManager pm(module.getContext());
   instrument(pm, graph);
-  if (graph.addKVCache) {
+  if (addsKVCache(module, graph)) {
     // The layers whose keys and values the cache keeps are genc.attention ops.
     pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
     pm.addPass(createCanonicalizerPass());
@@ -547,7 +567,7 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
      << "mcpu " << options.cpu << "\n"
      << "attention " << (options.fusedAttention ? "fused" : "loops") << "\n"
      << "kv-cache " << (graph.forSession ? "session" : "io") << "\n";
-  if (graph.addKVCache)
+  if (graph.addKVCache != ::genc::driver::GraphOptions::AddKVCache::No)
     os << "add-kv-cache yes\n";
   os << "profile " << (options.profileOpFamilies ? "op-families" : "none") << "\n"
      << "weights "
@@ -581,7 +601,7 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                                   const mlir::genc::CPUTargetOptions &options,
                                   const GraphOptions &graph) {
-  if (graph.addKVCache && !graph.encoder.empty()) {
+  if (graph.addKVCache == GraphOptions::AddKVCache::Yes && !graph.encoder.empty()) {
     llvm::errs() << "error: --add-kv-cache is for decoder-only models; an encoder-decoder's "
                     "decoder needs its export with a KV cache\n";
     return 1;
@@ -599,7 +619,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     encoder = mlir::genc::importOnnxModel(graph.encoder, context);
   if (failed(module) || (!graph.encoder.empty() && failed(encoder)))
     return 1;
-  if (graph.addKVCache)
+  if (addsKVCache(**module, graph))
     separateMaskLength(**module);
   progress.beginPhase("cleanup");
   if (failed(cleanUp(**module, graph.report)) ||
@@ -736,7 +756,7 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
                       "genc compile --attention\n";
       return std::nullopt;
     }
-    if (graph.addKVCache) {
+    if (graph.addKVCache == GraphOptions::AddKVCache::Yes) {
       llvm::errs() << "error: --add-kv-cache gives an ONNX model a KV cache as it compiles, and "
                    << model << " is compiled already; give the .onnx model, or compile it "
                               "with genc compile --add-kv-cache\n";
@@ -749,7 +769,7 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   hash.update(buffer ? (*buffer)->getBuffer() : model);
   hash.update(GENC_VERSION);
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
-  if (graph.addKVCache)
+  if (graph.addKVCache != GraphOptions::AddKVCache::No)
     hash.update("add-kv-cache");
   hash.update("attention=" + graph.attentionRewrites);
   if (graph.exposeMatmulInputs)

@@ -59,8 +59,8 @@ int genc::driver::runGenerate(int argc, char **argv) {
                     "Face generate()'s, in kebab case):\n"
                  << generatorOptionsHelp()
                  << "\nCompiling an ONNX model:\n\n"
-                    "  --add-kv-cache                  Give a model exported without a KV cache "
-                    "one (exact; genc compile --help)\n"
+                    "  --add-kv-cache                  Give the model and its draft, where "
+                    "exported without a KV cache, one (exact; genc compile --help)\n"
                     "  --attention=<spec>              Rewrite its attention layers (approximate): "
                     "window:W, sinks:S, global:N, gqa:G[:mean|:grouped|:calibrated], "
                     "bigbird:B[:R[:G]], lsh:B[:H[:C]], linear, performer:M (docs/cli.md)\n"
@@ -86,11 +86,13 @@ int genc::driver::runGenerate(int argc, char **argv) {
     GraphOptions graph;
     graph.forSession = true;
     graph.requireKVCache = false;
+    // The target and its draft, each where it has no cache of its own.
+    if (addKVCache)
+      graph.addKVCache = GraphOptions::AddKVCache::WhereMissing;
     if (path == positional[0]) {
       graph.encoder = options.encoder;
       graph.attentionRewrites = attention;
       graph.calibrationIds = calibrationIds;
-      graph.addKVCache = addKVCache;
     }
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)

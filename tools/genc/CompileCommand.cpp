@@ -756,12 +756,6 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
                       "genc compile --attention\n";
       return std::nullopt;
     }
-    if (graph.addKVCache == GraphOptions::AddKVCache::Yes) {
-      llvm::errs() << "error: --add-kv-cache gives an ONNX model a KV cache as it compiles, and "
-                   << model << " is compiled already; give the .onnx model, or compile it "
-                              "with genc compile --add-kv-cache\n";
-      return std::nullopt;
-    }
     return model.str();
   }
   auto buffer = llvm::MemoryBuffer::getFile(model);

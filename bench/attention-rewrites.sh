@@ -19,8 +19,8 @@
 #    8 layers, d 256, 8 query and 8 KV heads; at 16k its KV cache is eight
 #    times its weights) in a session, mean of 32 steps after a prompt of
 #    N - 32 tokens, dense, window:256, window:256 + sinks:4, bigbird:64:3:2,
-#    linear (its sums kept by the session) and gqa:2; and
-#    the prompt's prefill time.
+#    linear (its sums kept by the session) and gqa:2; the prompt's
+#    prefill time; and the process's peak resident memory.
 #
 # Not a test: results go to docs/results.md with this command.
 # Usage: bench/attention-rewrites.sh [WORK_DIR] [RUNS] [THREADS] [SECTIONS (default "1 2 3")]
@@ -115,16 +115,20 @@ for v in $variants; do
     $([ "$v" != dense ] && echo "--attention=$v") -o "$work/long-$name.so" --quiet
 done
 steps=32
-echo "context  variant                 step-ms  prefill-s"
+echo "context  variant                 step-ms  prefill-s  peak-MiB"
 for context in 1024 4096 16384; do
   prompt=$(/usr/bin/python3 -c "import random; random.seed(1); print(','.join(str(random.randrange(1024)) for _ in range($context - $steps)))")
   for v in $variants; do
     name=$(echo "$v" | tr ':,' '--')
-    "$genc" generate "$work/long-$name.so" --prompt-ids "$prompt" --max-new-tokens $((steps + 1)) \
-      --max-context $((context + 8)) --threads "$threads" --output-format json 2> /dev/null |
-      /usr/bin/python3 -c "
-import json, sys; s = json.load(sys.stdin)['stats']
-print(f\"{$context:7d}  {'$v':22s} {1000 * ($steps + 1) / s['decode_tokens_per_s'] / $steps:8.2f}  {s['prefill_ms'] / 1000:9.2f}\")"
+    # The process's peak resident memory: weights, buffers and the KV cache.
+    /usr/bin/python3 -c "
+import json, resource, subprocess, sys
+out = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True).stdout
+s = json.loads(out)['stats']
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f\"{$context:7d}  {'$v':22s} {1000 * ($steps + 1) / s['decode_tokens_per_s'] / $steps:8.2f}  {s['prefill_ms'] / 1000:9.2f}  {peak:8.0f}\")" \
+      "$genc" generate "$work/long-$name.so" --prompt-ids "$prompt" --max-new-tokens $((steps + 1)) \
+      --max-context $((context + 8)) --threads "$threads" --output-format json
   done
 done
 fi

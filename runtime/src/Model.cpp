@@ -148,12 +148,24 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       recurrentStateFloats.push_back(static_cast<int64_t>(floats));
       continue;
     }
-    if (f.size() == 2 && f[0] == "cache") {
+    if ((f.size() == 2 || f.size() == 5) && f[0] == "cache") {
       auto it = std::find_if(entry.inputs.begin(), entry.inputs.end(),
                              [&](const InputSpec &input) { return input.name == f[1]; });
       if (it == entry.inputs.end() || it->dims.size() != 4)
         return bad("'" + line + "' names no rank-4 input");
       it->isCache = true;
+      if (f.size() == 5) {
+        uint64_t window = 0, sinks = 0;
+        auto shift = std::find_if(entry.inputs.begin(), entry.inputs.end(),
+                                  [&](const InputSpec &input) { return input.name == f[2]; });
+        if (shift == entry.inputs.end() || shift->dtype != GENC_I64 || !shift->dims.empty() ||
+            !parseUnsigned(f[3], 10, window) || !parseUnsigned(f[4], 10, sinks) || window == 0 ||
+            window > (uint64_t(1) << 40) || sinks > (uint64_t(1) << 40))
+          return bad("'" + line + "' is not a sliding cache's shift input, window and sinks");
+        it->shiftInput = f[2];
+        it->window = static_cast<int64_t>(window);
+        it->sinks = static_cast<int64_t>(sinks);
+      }
       continue;
     }
     genc_dtype dtype;

@@ -24,6 +24,12 @@ struct InputSpec {
   /// A KV-cache buffer [batch, heads, capacity, head_size] that a session
   /// owns and the model writes in place (`cache` in the signature).
   bool isCache = false;
+  /// For a sliding cache (its layers see a window): the scalar input that
+  /// says how many positions after the first `sinks` the buffer dropped,
+  /// and the window. Position p lives in row p below `sinks`, in row p -
+  /// shift after.
+  std::string shiftInput;
+  int64_t window = 0, sinks = 0;
 };
 struct OutputSpec {
   std::string name;

@@ -438,6 +438,16 @@ static LogicalResult rewriteAttention(ModuleOp module,
   return success();
 }
 
+/// Lets the session keep only the window of windowed layers' caches: the
+/// export's windows and `--attention`'s.
+static LogicalResult rollWindowCaches(ModuleOp module, const ::genc::driver::GraphOptions &graph) {
+  PassManager pm(module.getContext());
+  instrument(pm, graph);
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createRollWindowCaches());
+  pm.addPass(createCanonicalizerPass());
+  return pm.run(module);
+}
+
 /// Decoder inputs that come from the encoder, and where: Optimum's names.
 static constexpr std::pair<StringRef, StringRef> kSourceInputs[] = {
     {"encoder_hidden_states", "the encoder's output"},
@@ -644,7 +654,8 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
       graph.report->rewrites = *spec;
   }
   if (failed(::genc::driver::calibrateGroupedQuery(**module, input, rewritten)) ||
-      failed(rewriteAttention(**module, rewritten)))
+      failed(rewriteAttention(**module, rewritten)) ||
+      (graph.forSession && failed(rollWindowCaches(**module, graph))))
     return 1;
   if (graph.exposeMatmulInputs) {
     PassManager pm(&context);

@@ -64,6 +64,11 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     // As genc-record-signature gives it a state slot.
     layer.recurrentState = attention.getCausal() && attention.linearSumsShape() &&
                            module->hasAttr(mlir::genc::kSessionAttr);
+    // As genc-roll-window-caches lets it slide (when its layer's other
+    // cache can too: that pass warns where not).
+    layer.slidingCache = module->hasAttr(mlir::genc::kSessionAttr) && !attention.isLinear() &&
+                         attention.getCausal() && layer.window > 0 && layer.block == 0 &&
+                         layer.lshBuckets == 0;
     layers.push_back(layer);
   }
   return layers;
@@ -231,12 +236,27 @@ namespace {
 /// FlashAttention blocks): a prefill reads each visible key once per block.
 constexpr int64_t kQueryBlock = 32;
 
-/// What one decode step of a layer costs at `context` positions.
+/// What one decode step of a layer costs at `context` positions, and the
+/// cache it holds then (per row).
 struct StepCost {
   int64_t visibleKeys, flops, cacheBytesPerPosition, cacheBytesRead;
+  int64_t cachePositions = 0, cacheBytes = 0;
 };
 
+StepCost accessCost(const AttentionLayer &layer, int64_t context);
+
 StepCost stepCost(const AttentionLayer &layer, int64_t context) {
+  StepCost cost = accessCost(layer, context);
+  cost.cachePositions = context;
+  if (layer.slidingCache)
+    cost.cachePositions = std::min<int64_t>(
+        context, GENC_SLIDING_CACHE_POSITIONS(layer.window, std::max(layer.sinks, layer.globalTokens)));
+  cost.cacheBytes = cost.cachePositions * cost.cacheBytesPerPosition;
+  return cost;
+}
+
+/// stepCost's time and traffic.
+StepCost accessCost(const AttentionLayer &layer, int64_t context) {
   // The last query position sees the window (or everything) and the keys
   // before the sinks and global positions.
   int64_t visible = context;
@@ -607,6 +627,8 @@ llvm::json::Object costObject(const AttentionLayer &layer, const StepCost &cost)
       {"visible_keys", cost.visibleKeys},
       {"attention_flops_per_token", cost.flops},
       {"kv_cache_bytes_per_position", cost.cacheBytesPerPosition},
+      {"kv_cache_positions", cost.cachePositions},
+      {"kv_cache_bytes", cost.cacheBytes},
       {"kv_cache_bytes_read_per_token", cost.cacheBytesRead}};
 }
 
@@ -639,6 +661,7 @@ std::pair<StepCost, StepCost> totalSteps(const CompileReport &report) {
       StepCost cost = stepCost(*layer, report.context);
       total->flops += cost.flops;
       total->cacheBytesPerPosition += cost.cacheBytesPerPosition;
+      total->cacheBytes += cost.cacheBytes;
       total->cacheBytesRead += cost.cacheBytesRead;
     }
   return {before, after};
@@ -649,7 +672,7 @@ void printSummary(const CompileReport &report) {
   if (report.before.empty())
     return;
   llvm::errs() << "attention report at context " << report.context
-               << " (per decode step; KV cache per position):\n";
+               << " (per decode step; KV cache held then, per row):\n";
   for (size_t i = 0; i < report.before.size() && i < report.after.size(); ++i) {
     StepCost was = stepCost(report.before[i], report.context),
              is = stepCost(report.after[i], report.context);
@@ -658,8 +681,8 @@ void printSummary(const CompileReport &report) {
         "{5,-7}  KV cache {6} -> {7}\n",
         i, describeChange(report.before[i], report.after[i]), humanNumber(was.flops),
         humanNumber(is.flops), humanNumber(was.cacheBytesRead) + "B",
-        humanNumber(is.cacheBytesRead) + "B", humanNumber(was.cacheBytesPerPosition) + "B",
-        humanNumber(is.cacheBytesPerPosition) + "B");
+        humanNumber(is.cacheBytesRead) + "B", humanNumber(was.cacheBytes) + "B",
+        humanNumber(is.cacheBytes) + "B");
   }
   auto [totalBefore, totalAfter] = totalSteps(report);
   auto ratio = [](int64_t a, int64_t b) { return double(a) / std::max<int64_t>(1, b); };
@@ -667,7 +690,7 @@ void printSummary(const CompileReport &report) {
       "  all layers: FLOPs x{0:F3}, KV read x{1:F3}, KV cache x{2:F3}\n",
       ratio(totalAfter.flops, totalBefore.flops),
       ratio(totalAfter.cacheBytesRead, totalBefore.cacheBytesRead),
-      ratio(totalAfter.cacheBytesPerPosition, totalBefore.cacheBytesPerPosition));
+      ratio(totalAfter.cacheBytes, totalBefore.cacheBytes));
 }
 
 llvm::json::Value reportJSON(const CompileReport &report) {
@@ -698,6 +721,7 @@ llvm::json::Value reportJSON(const CompileReport &report) {
   auto totals = [](const StepCost &cost) {
     return llvm::json::Object{{"attention_flops_per_token", cost.flops},
                               {"kv_cache_bytes_per_position", cost.cacheBytesPerPosition},
+                              {"kv_cache_bytes", cost.cacheBytes},
                               {"kv_cache_bytes_read_per_token", cost.cacheBytesRead}};
   };
   llvm::json::Array passes;

@@ -41,6 +41,9 @@ struct AttentionLayer {
   bool recurrentState = false;
   /// Reformer's LSH (buckets 0: none).
   int64_t lshBuckets = 0, lshHashes = 1, lshChunk = 64;
+  /// A windowed layer of a session artifact: its cache slides, holding
+  /// GENC_SLIDING_CACHE_POSITIONS positions at most.
+  bool slidingCache = false;
 };
 
 /// The self-attention layers of @main (genc-rewrite-attention's numbering).

@@ -40,6 +40,8 @@ struct Tensor {
   /// The symbolic name of each dim ("" when it has none; inputs only).
   std::vector<std::string> dimNames;
   bool isCache = false;
+  /// A sliding cache's window (0 for one that holds every position).
+  int64_t window = 0, sinks = 0;
 };
 
 struct EntryPoint {
@@ -129,9 +131,15 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
       signature.gencVersion = f[1].str();
     } else if (f[0] == "entry" && f.size() == 2) {
       signature.entryPoints.push_back({f[1].str(), {}, {}});
-    } else if (f[0] == "cache" && f.size() == 2) {
-      for (Tensor &input : entry.inputs)
-        input.isCache |= input.name == f[1];
+    } else if (f[0] == "cache" && (f.size() == 2 || f.size() == 5)) {
+      for (Tensor &input : entry.inputs) {
+        if (input.name != f[1])
+          continue;
+        input.isCache = true;
+        if (f.size() == 5 && (f[3].getAsInteger(10, input.window) ||
+                              f[4].getAsInteger(10, input.sinks)))
+          input.window = input.sinks = 0;
+      }
     } else if (f[0] == "input" && f.size() == 5) {
       Tensor input{f[1].str(), f[2].str(), parseDims(f[3]), {}, false};
       llvm::SmallVector<StringRef> names;
@@ -329,9 +337,16 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
     os << "  " << entry.name << " (" << entrySymbol(entry) << ")\n";
     auto tensors = [&](StringRef heading, const std::vector<Tensor> &list) {
       os << "    " << heading << ":\n";
-      for (const Tensor &t : list)
+      for (const Tensor &t : list) {
+        std::string cache = !t.isCache ? ""
+                            : t.window > 0
+                                ? llvm::formatv("  KV cache, sliding (window {0}, sinks {1})",
+                                                t.window, t.sinks)
+                                      .str()
+                                : "  KV cache";
         os << llvm::formatv("      {0,-28} {1,-5} [{2}]{3}\n", t.name, t.dtype,
-                            llvm::join(dimTexts(t), ", "), t.isCache ? "  KV cache" : "");
+                            llvm::join(dimTexts(t), ", "), cache);
+      }
     };
     tensors("inputs", entry.inputs);
     tensors("outputs", entry.outputs);
@@ -378,6 +393,8 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
         json::Object o{{"name", t.name}, {"dtype", t.dtype}, {"dims", dimsJson(t)}};
         if (inputs)
           o["kv_cache"] = t.isCache;
+        if (t.window > 0)
+          o["kv_cache_window"] = json::Object{{"window", t.window}, {"sinks", t.sinks}};
         array.push_back(std::move(o));
       }
       return array;

@@ -13,6 +13,10 @@ namespace mlir::genc {
 /// buffer: the caller owns it and compiled code writes it in place.
 constexpr StringLiteral kKVCacheAttr = "genc.kv_cache";
 
+/// Marks a KV-cache argument that genc-roll-window-caches made a sliding
+/// window: {shift = the argument saying how far it slid, window, sinks}.
+constexpr StringLiteral kWindowCacheAttr = "genc.window_cache";
+
 /// Marks a module compiled for a runtime session (`--kv-cache=session`):
 /// its artifact says so, and generator programs generate with it.
 constexpr StringLiteral kSessionAttr = "genc.session";

@@ -61,6 +61,30 @@ def KVCacheInPlace : Pass<"genc-kv-cache-in-place", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def RollWindowCaches : Pass<"genc-roll-window-caches", "func::FuncOp"> {
+  let summary = "Lets windowed layers' KV caches slide, holding O(window) rows (exact)";
+  let description = [{
+    After genc-kv-cache-in-place, row p of a cache buffer is position p. A
+    cache whose keys or values only causal sliding-window attention reads
+    (a window W, no BigBird blocks, LSH or feature map; one window for every
+    layer that reads it, and its layer's other cache slides too) becomes a
+    sliding one: with `shift` the positions the caller dropped after the
+    first `sinks` (the layer's sinks or global tokens, whichever is more),
+    position p lives in row p below `sinks` and in row p - shift after.
+    The pass adds one scalar i64 argument `genc.window_shift.W.SINKS` per
+    window, writes the step's rows at past_length - shift, lets attention
+    read the first past_length + new - shift rows and drops the mask's
+    columns [sinks, sinks + shift) (a call fails if the mask is not one
+    column per key). The window and causal limits are relative, so the
+    result is unchanged for any shift that keeps the positions the step's
+    queries see: the caller's to choose. Each such cache is marked
+    `genc.window_cache` {shift, window, sinks}. A windowed layer whose
+    cache cannot slide gets a warning and keeps every position.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def AddKVCache : Pass<"genc-add-kv-cache", "ModuleOp"> {
   let summary = "Gives a decoder exported without a KV cache one (exact, or an error)";
   let description = [{

@@ -91,8 +91,14 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
       os << (t.getRank() == 0 ? "-\n" : "\n");
     }
     for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-      if (fn.getArgAttr(i, kKVCacheAttr))
-        os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input") << "\n";
+      if (fn.getArgAttr(i, kKVCacheAttr)) {
+        os << "cache " << nameOf(fn.getArgAttrDict(i), i, "input");
+        if (auto window = fn.getArgAttrOfType<DictionaryAttr>(i, kWindowCacheAttr))
+          os << " " << window.getAs<StringAttr>("shift").getValue() << " "
+             << window.getAs<IntegerAttr>("window").getInt() << " "
+             << window.getAs<IntegerAttr>("sinks").getInt();
+        os << "\n";
+      }
   }
   if (entryPoints.front()->getParentOp()->hasAttr(kSessionAttr))
     os << "session\n";

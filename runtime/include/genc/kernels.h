@@ -240,6 +240,16 @@ void _mlir_ciface_genc_linear_attention_f32(const genc_context *context,
                                             int64_t causalOffset, int64_t form,
                                             int64_t stateSlot);
 
+/* The positions a session's sliding KV cache holds (a layer that sees a
+ * window of `window` keys and the first `sinks` positions;
+ * genc-roll-window-caches): the sinks, the window, 64 positions before it
+ * (what a draft model may roll back across calls) and room for
+ * max(window, 64) new tokens a call. Fewer when the session's context is. */
+#define GENC_SLIDING_CACHE_ROLLBACK 64
+#define GENC_SLIDING_CACHE_POSITIONS(window, sinks)                                            \
+  ((sinks) + (window) - 1 + GENC_SLIDING_CACHE_ROLLBACK +                                     \
+   ((window) > GENC_SLIDING_CACHE_ROLLBACK ? (window) : GENC_SLIDING_CACHE_ROLLBACK))
+
 /* BigBird's random key blocks for query block `queryBlock`: min(count, n)
  * distinct blocks (count at most GENC_ATTENTION_MAX_RANDOM_BLOCKS), drawn
  * uniformly from the n blocks of [firstBlock, endBlock) that are not

@@ -54,11 +54,38 @@ std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, Th
 }
 } // namespace
 
-/// One cache input's buffer: [max_rows, heads, max_context, head_size].
+/// Caches that slide with one window (genc-roll-window-caches): position
+/// p lives in row p below `sinks` and in row p - shift after.
+struct Session::Window {
+
+  std::string shiftName;
+  size_t shiftInput = ~size_t(0);
+  int64_t window, sinks, capacity;
+  int64_t shift = 0;
+  std::vector<Cache *> caches;
+
+  /// The first position held after the sinks.
+  int64_t base() const { return sinks + shift; }
+  static int64_t capacityFor(int64_t window, int64_t sinks, int64_t maxContext) {
+    return std::min(maxContext, GENC_SLIDING_CACHE_POSITIONS(window, sinks));
+  }
+  /// Moves what a token after `past` positions sees (and the
+  /// GENC_SLIDING_CACHE_ROLLBACK positions before) to just after the
+  /// sinks, in the first `rows` rows.
+  void slide(int64_t past, int64_t rows);
+};
+
+/// One cache input's buffer: [max_rows, heads, capacity, head_size]; the
+/// capacity is max_context, or a sliding cache's.
 struct Session::Cache {
   size_t input;
   int64_t heads, headSize, capacity;
   std::unique_ptr<float[]> data;
+  /// Its window, when it slides.
+  Window *window = nullptr;
+
+  /// The rows that hold the first `length` positions' keys or values.
+  int64_t rowsHeld(int64_t length) const { return window ? length - window->shift : length; }
 
   float *head(int64_t r, int64_t h) { return data.get() + (r * heads + h) * capacity * headSize; }
   /// Row r's first `length` positions to `packed` ([heads, length, head_size]).
@@ -72,6 +99,20 @@ struct Session::Cache {
       std::memcpy(head(r, h), packed + h * length * headSize, sizeof(float) * length * headSize);
   }
 };
+
+void Session::Window::slide(int64_t past, int64_t rows) {
+  int64_t kept = std::max<int64_t>(sinks, past - (window - 1) - GENC_SLIDING_CACHE_ROLLBACK);
+  if (kept <= base())
+    return;
+  for (Cache *c : caches)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t h = 0; h < c->heads; ++h) {
+        float *row = c->head(r, h);
+        std::memmove(row + sinks * c->headSize, row + (kept - shift) * c->headSize,
+                     sizeof(float) * (past - kept) * c->headSize);
+      }
+  shift = kept - sinks;
+}
 
 struct Session::SourceValue {
   size_t input, encoderOutput;
@@ -121,14 +162,31 @@ Session::Session(genc_model &model, const SessionOptions &options)
       if (in.dtype != GENC_F32 || in.dims[1] < 0 || in.dims[3] < 0)
         throw Error("cache input '" + in.name + "' must be f32 [batch, heads, ?, head_size] "
                     "with static heads and head_size");
-      auto cache = std::make_unique<Cache>(Cache{i, in.dims[1], in.dims[3], opts.maxContext, {}});
+      auto cache =
+          std::make_unique<Cache>(Cache{i, in.dims[1], in.dims[3], opts.maxContext, {}, nullptr});
+      if (!in.shiftInput.empty()) {
+        auto same = std::find_if(windows.begin(), windows.end(),
+                                 [&](const auto &w) { return w->shiftName == in.shiftInput; });
+        if (same == windows.end()) {
+          windows.push_back(std::make_unique<Window>(Window{
+              in.shiftInput, ~size_t(0), in.window, in.sinks,
+              Window::capacityFor(in.window, in.sinks, opts.maxContext), 0, {}}));
+          same = windows.end() - 1;
+        }
+        if ((*same)->window != in.window || (*same)->sinks != in.sinks)
+          throw Error("sliding caches that share input '" + in.shiftInput +
+                      "' must have one window and one count of sinks");
+        cache->window = same->get();
+        cache->capacity = (*same)->capacity;
+        (*same)->caches.push_back(cache.get());
+      }
       // max_rows and max_context come from users: refuse what cannot fit
       // rather than wrap around.
       size_t floats = 1;
       for (int64_t factor : {opts.maxRows, cache->heads, cache->capacity, cache->headSize})
         if (__builtin_mul_overflow(floats, size_t(factor), &floats) ||
             floats > (size_t(1) << 40) / sizeof(float))
-          throw Error("a KV cache of " + str(opts.maxRows) + " rows x " + str(opts.maxContext) +
+          throw Error("a KV cache of " + str(opts.maxRows) + " rows x " + str(cache->capacity) +
                       " positions for input '" + in.name + "' needs more than 1 TiB; lower "
                       "max_context or max_rows");
       cache->data.reset(new (std::nothrow) float[floats]);
@@ -152,6 +210,12 @@ Session::Session(genc_model &model, const SessionOptions &options)
     if (i == idsInput || i == maskInput || i == positionsInput || i == pastLengthInput ||
         i == logitsPositionsInput)
       continue;
+    auto slid = std::find_if(windows.begin(), windows.end(),
+                             [&](const auto &w) { return w->shiftName == in.name; });
+    if (slid != windows.end() && in.dtype == GENC_I64 && in.dims.empty()) {
+      (*slid)->shiftInput = i;
+      continue;
+    }
     if (in.name == "encoder_hidden_states")
       throw Error("the model takes encoder_hidden_states: it is an encoder-decoder's decoder; "
                   "compile it with its encoder (`genc compile DECODER.onnx --encoder "
@@ -170,6 +234,10 @@ Session::Session(genc_model &model, const SessionOptions &options)
     throw Error("a session needs an i64 input 'input_ids' [batch, sequence]");
   if (caches.empty() != (pastLengthInput == kNone))
     throw Error("the model's cache inputs and 'genc.past_length' must come together");
+  for (const auto &w : windows)
+    if (w->shiftInput == kNone)
+      throw Error("the model's sliding caches slide by input '" + w->shiftName +
+                  "', which must be an i64 scalar after them");
   for (int64_t floats : model.recurrentStateFloats) {
     size_t total;
     if (__builtin_mul_overflow(size_t(opts.maxRows), size_t(floats), &total) ||
@@ -219,8 +287,66 @@ void Session::checkRows(int64_t n) const {
                 " (max_rows: prompts × beams)");
 }
 
+int64_t Session::makeRoom(int64_t past, int64_t wanted) {
+  int64_t room = wanted;
+  for (auto &w : windows) {
+    if (past + wanted - w->shift > w->capacity)
+      w->slide(past, rows());
+    room = std::min(room, w->capacity - (past - w->shift));
+  }
+  return room;
+}
+
+std::optional<int64_t> Session::missingPosition(int64_t length) const {
+  for (const auto &w : windows) {
+    // The next token, at `length`, sees the sinks and [length - W + 1, length).
+    int64_t seen = std::max(w->sinks, length - (w->window - 1));
+    if (w->shift > 0 && seen < w->base())
+      return seen;
+  }
+  return std::nullopt;
+}
+
 void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
                   std::vector<float> &out) {
+  int64_t room = makeRoom(past, count);
+  if (room >= count)
+    return runOnce(tokens, count, past, keep, out);
+  // Sliding caches take the tokens in pieces, each piece's logits kept
+  // where they are among the last `keep` positions.
+  const int64_t n = rows(), firstKept = count - keep;
+  std::vector<int64_t> piece;
+  std::vector<float> logits;
+  for (int64_t done = 0; done < count; done += room) {
+    if (done > 0)
+      room = std::min(makeRoom(past + done, count - done), count - done);
+    piece.clear();
+    for (int64_t r = 0; r < n; ++r)
+      piece.insert(piece.end(), tokens.begin() + r * count + done,
+                   tokens.begin() + r * count + done + room);
+    const int64_t kept = std::clamp<int64_t>(done + room - firstKept, 0, room);
+    try {
+      runOnce(piece, room, past + done, std::max<int64_t>(kept, 1), logits);
+    } catch (...) {
+      // Earlier pieces may have slid the caches past what the rows held
+      // before this call need.
+      if (missingPosition(past))
+        reset();
+      throw;
+    }
+    if (kept == 0)
+      continue;
+    const int64_t stepKept = std::max<int64_t>(kept, 1);
+    out.resize(n * keep * vocab);
+    for (int64_t r = 0; r < n; ++r)
+      std::memcpy(out.data() + (r * keep + done + room - kept - firstKept) * vocab,
+                  logits.data() + (r * stepKept + stepKept - kept) * vocab,
+                  sizeof(float) * kept * vocab);
+  }
+}
+
+void Session::runOnce(const std::vector<int64_t> &tokens, int64_t count, int64_t past,
+                      int64_t keep, std::vector<float> &out) {
   // Reads `padding` of the rows being run; the caller sets it first.
   const int64_t n = static_cast<int64_t>(padding.size()), end = past + count;
   std::vector<int64_t> mask(n * end), positions(n * count);
@@ -247,6 +373,9 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
     for (auto &c : caches)
       if (c->input == i)
         tensors.push_back(view(GENC_F32, {n, c->heads, c->capacity, c->headSize}, c->data.get()));
+    for (auto &w : windows)
+      if (w->shiftInput == i)
+        tensors.push_back(view(GENC_I64, {}, &w->shift));
     for (auto &v : sourceValues)
       if (v->input == i) {
         std::vector<int64_t> dims = v->dims;
@@ -351,6 +480,8 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
   }
   std::swap(padding, pad);
   forgetRecurrentStates(); // the sums of the rows held before
+  for (auto &w : windows)
+    w->shift = 0;
   auto began = std::chrono::steady_clock::now();
   try {
     run(flat, longest, 0, 1, lastLogits);
@@ -406,13 +537,14 @@ void Session::reorder(std::span<const int64_t> sources) {
     if (r >= old || sources[r] != r)
       changed.push_back(r);
   for (auto &c : caches) {
-    const size_t rowFloats = c->heads * total * c->headSize;
+    const int64_t held = c->rowsHeld(total);
+    const size_t rowFloats = c->heads * held * c->headSize;
     if (scratch.size() < changed.size() * rowFloats)
       scratch.resize(changed.size() * rowFloats);
     for (size_t k = 0; k < changed.size(); ++k)
-      c->save(sources[changed[k]], total, scratch.data() + k * rowFloats);
+      c->save(sources[changed[k]], held, scratch.data() + k * rowFloats);
     for (size_t k = 0; k < changed.size(); ++k)
-      c->load(changed[k], total, scratch.data() + k * rowFloats);
+      c->load(changed[k], held, scratch.data() + k * rowFloats);
   }
   for (RecurrentState &state : recurrent) {
     std::vector<float> moved(changed.size() * state.floatsPerRow);
@@ -455,6 +587,14 @@ void Session::rollback(int64_t count) {
   if (count < 0 || count >= shortest)
     throw Error("rollback of " + str(count) + " tokens: rows hold " + str(shortest) +
                 " (a row keeps at least one token)");
+  if (std::optional<int64_t> missing = missingPosition(total - count)) {
+    int64_t most = 0;
+    while (most < count && !missingPosition(total - most - 1))
+      ++most;
+    throw Error("rollback of " + str(count) + " tokens: the model's windowed layers keep a "
+                "sliding KV cache, which no longer holds position " + str(*missing) +
+                " that the next token would see; roll back at most " + str(most) + " tokens");
+  }
   // The cache's rows past the new length are overwritten by the next step;
   // sums cannot drop positions, so the next step rebuilds them.
   total -= count;
@@ -473,6 +613,8 @@ void Session::forgetRecurrentStates() {
 
 void Session::reset() {
   forgetRecurrentStates();
+  for (auto &w : windows)
+    w->shift = 0;
   sequences.clear();
   padding.clear();
   lastLogits.clear();

@@ -7,6 +7,13 @@
 // cache. A model exported without a cache is run on the whole sequence at
 // every step instead (correct, and slow).
 //
+// A layer with a sliding window sees only its last W positions and its
+// first few (sinks): its cache slides (genc-roll-window-caches), holding
+// O(window) positions. When it fills, the session moves the positions the
+// window still sees, and 64 before them (so that a draft model can roll
+// back across steps), to the front; a call that adds more tokens than
+// there is room for runs in pieces.
+//
 // Rows of different lengths are left-padded to a common length: the padding
 // is masked out through attention_mask and position_ids count real tokens
 // only, so each row computes what it would compute alone.
@@ -29,6 +36,7 @@
 #include "genc/kernels.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,10 +96,21 @@ public:
 
 private:
   struct Cache;
-  /// Runs the model on `count` new tokens per row after `past` positions;
-  /// fills `out` with the logits of the last `keep` positions per row.
+  struct Window;
+  /// Runs the model on `count` new tokens per row after `past` positions
+  /// (in pieces where sliding caches need it); fills `out` with the logits
+  /// of the last `keep` positions per row.
   void run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
            std::vector<float> &out);
+  /// One call of the model: run() where every token fits.
+  void runOnce(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
+               std::vector<float> &out);
+  /// Slides the caches that must so that a call after `past` positions
+  /// can add tokens; returns how many it can add (at most `wanted`).
+  int64_t makeRoom(int64_t past, int64_t wanted);
+  /// Whether sliding caches still hold what a token after `length`
+  /// positions sees; if not, the first position missing.
+  std::optional<int64_t> missingPosition(int64_t length) const;
   void checkRows(int64_t n) const;
   void checkTokens(std::span<const int64_t> tokens) const;
 
@@ -119,6 +138,7 @@ private:
   size_t idsInput, maskInput, positionsInput, pastLengthInput, logitsPositionsInput;
   size_t logitsOutput, crossOutput = kNone;
   std::vector<std::unique_ptr<Cache>> caches;
+  std::vector<std::unique_ptr<Window>> windows;
   std::vector<RecurrentState> recurrent;
   /// What compiled code receives for them, by slot.
   std::vector<genc_attention_state> recurrentViews;

@@ -179,8 +179,10 @@ def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
 
       input <name> <type> <dims, ? when dynamic> <dim names, - when none>
       output <name> <type> <rank> <dims, ? when dynamic>
-      cache <input name>   (a KV-cache buffer the caller owns and the
-                            model writes in place)
+      cache <input name> [<shift input> <window> <sinks>]
+                           (a KV-cache buffer the caller owns and the
+                            model writes in place; with the rest, one that
+                            slides: genc-roll-window-caches)
       state <slot> <floats> (a causal linear attention's recurrent state,
                             per row, that a session keeps between steps)
 

@@ -142,7 +142,7 @@ Value dropMaskColumns(OpBuilder &b, Location loc, Value mask, int64_t sinks, Val
                       Value keys) {
   auto type = cast<RankedTensorType>(mask.getType());
   int64_t last = type.getRank() - 1;
-  if (type.getDimSize(last) == 1)
+  if (last < 0 || type.getDimSize(last) == 1)
     return mask; // broadcast over the keys
   Value columns = tensor::DimOp::create(b, loc, mask, last);
   Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, columns, keys);
@@ -234,7 +234,8 @@ struct RollWindowCaches : genc::impl::RollWindowCachesBase<RollWindowCaches> {
       }
     }
     for (AttentionOp op : layers)
-      if (slidingWindowOf(op) && fixed.contains(cacheRead(op.getKey(), caches)))
+      if (slidingWindowOf(op) && (fixed.contains(cacheRead(op.getKey(), caches)) ||
+                                  fixed.contains(cacheRead(op.getValue(), caches))))
         op.emitWarning("this windowed attention's KV cache keeps every position: genc keeps a "
                        "sliding cache only for a layer whose keys and values are read by "
                        "layers of one window alone");

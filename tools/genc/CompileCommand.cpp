@@ -445,7 +445,12 @@ static LogicalResult rollWindowCaches(ModuleOp module, const ::genc::driver::Gra
   instrument(pm, graph);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRollWindowCaches());
   pm.addPass(createCanonicalizerPass());
-  return pm.run(module);
+  if (failed(pm.run(module)))
+    return failure();
+  // The caches held are those that slid.
+  if (graph.report)
+    graph.report->after = ::genc::driver::describeAttentionLayers(module);
+  return success();
 }
 
 /// Decoder inputs that come from the encoder, and where: Optimum's names.

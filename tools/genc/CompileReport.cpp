@@ -38,6 +38,16 @@ namespace genc::driver {
 // Reading the model
 //===----------------------------------------------------------------------===//
 
+/// Whether `op` reads its keys from a cache genc-roll-window-caches let
+/// slide.
+static bool readsSlidingCache(mlir::genc::AttentionOp op) {
+  auto read = op.getKey().getDefiningOp<tensor::ExtractSliceOp>();
+  auto write = read ? read.getSource().getDefiningOp<tensor::InsertSliceOp>() : nullptr;
+  auto cache = write ? dyn_cast<BlockArgument>(write.getDest()) : BlockArgument();
+  auto fn = cache ? dyn_cast<func::FuncOp>(cache.getOwner()->getParentOp()) : nullptr;
+  return fn && fn.getArgAttr(cache.getArgNumber(), mlir::genc::kWindowCacheAttr);
+}
+
 std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
   std::vector<AttentionLayer> layers;
   for (Operation *op : mlir::genc::selfAttentionLayers(module)) {
@@ -64,11 +74,7 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     // As genc-record-signature gives it a state slot.
     layer.recurrentState = attention.getCausal() && attention.linearSumsShape() &&
                            module->hasAttr(mlir::genc::kSessionAttr);
-    // As genc-roll-window-caches lets it slide (when its layer's other
-    // cache can too: that pass warns where not).
-    layer.slidingCache = module->hasAttr(mlir::genc::kSessionAttr) && !attention.isLinear() &&
-                         attention.getCausal() && layer.window > 0 && layer.block == 0 &&
-                         layer.lshBuckets == 0;
+    layer.slidingCache = readsSlidingCache(attention);
     layers.push_back(layer);
   }
   return layers;

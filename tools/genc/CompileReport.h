@@ -41,7 +41,7 @@ struct AttentionLayer {
   bool recurrentState = false;
   /// Reformer's LSH (buckets 0: none).
   int64_t lshBuckets = 0, lshHashes = 1, lshChunk = 64;
-  /// A windowed layer of a session artifact: its cache slides, holding
+  /// Its cache slides (genc-roll-window-caches), holding
   /// GENC_SLIDING_CACHE_POSITIONS positions at most.
   bool slidingCache = false;
 };

@@ -131,7 +131,10 @@ genc_status genc_session_encode(genc_session *session, const int64_t *source, in
 genc_status genc_session_start(genc_session *session, const int64_t *const *prompts,
                                const int64_t *lengths, int64_t rows);
 /* Appends `count` tokens to every row (`tokens`: rows x count). The
- * logits are then [rows, count, vocab]. */
+ * logits are then [rows, count, vocab]. A model with sliding caches
+ * (windowed layers) may run them in pieces; if a piece fails after an
+ * earlier one slid the caches past what the rows need, the session
+ * forgets its rows (start again). */
 genc_status genc_session_append(genc_session *session, const int64_t *tokens, int64_t count);
 /* The last start's or append's logits and their shape. */
 const float *genc_session_logits(const genc_session *session, int64_t *rows,
@@ -140,7 +143,8 @@ const float *genc_session_logits(const genc_session *session, int64_t *rows,
  * rows (beam search: expand, reorder, drop). Copies only rows that change. */
 genc_status genc_session_reorder(genc_session *session, const int64_t *sources, int64_t rows);
 /* Forgets the last `count` tokens of every row, in O(1) (speculative
- * decoding's rollback). */
+ * decoding's rollback). Refused, with the most it could roll back, when a
+ * sliding cache no longer holds a position the next token would see. */
 genc_status genc_session_rollback(genc_session *session, int64_t count);
 void genc_session_reset(genc_session *session);
 int64_t genc_session_rows(const genc_session *session);

@@ -316,7 +316,8 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
   // where they are among the last `keep` positions.
   const int64_t n = rows(), firstKept = count - keep;
   std::vector<int64_t> piece;
-  std::vector<float> logits;
+  std::vector<float> logits, kept;
+  const std::vector<float> crossBefore = lastCross;
   for (int64_t done = 0; done < count; done += room) {
     if (done > 0)
       room = std::min(makeRoom(past + done, count - done), count - done);
@@ -324,25 +325,25 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
     for (int64_t r = 0; r < n; ++r)
       piece.insert(piece.end(), tokens.begin() + r * count + done,
                    tokens.begin() + r * count + done + room);
-    const int64_t kept = std::clamp<int64_t>(done + room - firstKept, 0, room);
+    const int64_t wanted = std::clamp<int64_t>(done + room - firstKept, 0, room);
+    const int64_t computed = std::max<int64_t>(wanted, 1);
     try {
-      runOnce(piece, room, past + done, std::max<int64_t>(kept, 1), logits);
+      runOnce(piece, room, past + done, computed, logits);
     } catch (...) {
+      lastCross = crossBefore;
       // Earlier pieces may have slid the caches past what the rows held
-      // before this call need.
+      // before this call need: then the rows are gone.
       if (missingPosition(past))
         reset();
       throw;
     }
-    if (kept == 0)
-      continue;
-    const int64_t stepKept = std::max<int64_t>(kept, 1);
-    out.resize(n * keep * vocab);
+    kept.resize(n * keep * vocab);
     for (int64_t r = 0; r < n; ++r)
-      std::memcpy(out.data() + (r * keep + done + room - kept - firstKept) * vocab,
-                  logits.data() + (r * stepKept + stepKept - kept) * vocab,
-                  sizeof(float) * kept * vocab);
+      std::memcpy(kept.data() + (r * keep + done + room - wanted - firstKept) * vocab,
+                  logits.data() + (r * computed + computed - wanted) * vocab,
+                  sizeof(float) * wanted * vocab);
   }
+  out = std::move(kept);
 }
 
 void Session::runOnce(const std::vector<int64_t> &tokens, int64_t count, int64_t past,

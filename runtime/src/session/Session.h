@@ -11,7 +11,7 @@
 // first few (sinks): its cache slides (genc-roll-window-caches), holding
 // O(window) positions. When it fills, the session moves the positions the
 // window still sees, and 64 before them (so that a draft model can roll
-// back across steps), to the front; a call that adds more tokens than
+// back across steps), to just after the sinks; a call that adds more tokens than
 // there is room for runs in pieces.
 //
 // Rows of different lengths are left-padded to a common length: the padding

@@ -126,6 +126,10 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       compilerVersion = f[1];
       continue;
     }
+    if (f.size() == 1 && f[0] == "whole-calls") {
+      wholeCalls = true;
+      continue;
+    }
     if (f.size() == 1 && f[0] == "session") {
       forSession = true;
       continue;

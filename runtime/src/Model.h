@@ -83,6 +83,10 @@ struct genc_model {
   std::string compilerVersion;
   /// Compiled for a session (`--kv-cache=session`).
   bool forSession = false;
+  /// What a call computes depends on the tokens it is given together (LSH
+  /// attention's buckets; `whole-calls`): a session runs a prompt in one
+  /// call where it can.
+  bool wholeCalls = false;
   /// Per slot (`state SLOT FLOATS` lines, slots 0, 1, ...): the floats of
   /// one row of a linear attention's recurrent state, which a session
   /// keeps between steps (genc_attention_state).

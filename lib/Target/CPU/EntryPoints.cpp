@@ -102,6 +102,11 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   }
   if (entryPoints.front()->getParentOp()->hasAttr(kSessionAttr))
     os << "session\n";
+  bool bucketed = false;
+  func::FuncOp main = entryPoints.front();
+  main.walk([&](AttentionOp op) { bucketed |= op.getLshBuckets() > 0; });
+  if (bucketed)
+    os << "whole-calls\n";
   for (func::FuncOp fn : entryPoints)
     fn.walk([&](AttentionOp op) {
       if (op.getStateSlot() >= 0)

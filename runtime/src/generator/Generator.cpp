@@ -113,6 +113,13 @@ const Option kOptions[] = {
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.maxContext = parseInt(n, v);
      }},
+    {kExecution, "tokens-per-call", "N",
+     "a cached model's prompt runs in pieces of N tokens (512; 0: at once)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.tokensPerCall = parseInt(n, v);
+       if (o.tokensPerCall < 0)
+         throw Error("--" + n + " must not be negative");
+     }},
     {kExecution, "threads", "T", "threads, this one included (default 0: every CPU allowed)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        int64_t t = parseInt(n, v);
@@ -343,7 +350,7 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     // The target and the draft take turns: one pool serves both.
     auto pool = std::make_shared<runtime::ThreadPool>(
         options.threads ? options.threads : runtime::ThreadPool::availableThreads());
-    LoadedSession target = open(model, {context, rows, options.threads, pool});
+    LoadedSession target = open(model, {context, rows, options.threads, pool, options.tokensPerCall});
     if (!target.session)
       return 1;
     if (target.session->needsSource() != hasSource)
@@ -357,7 +364,8 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
       target.session->encode(source);
     LoadedSession draft;
     if (!options.draft.empty() &&
-        !(draft = open(options.draft, {context, 1, options.threads, pool})).session)
+        !(draft = open(options.draft, {context, 1, options.threads, pool, options.tokensPerCall}))
+             .session)
       return 1;
     for (const LoadedSession *s : {&target, &draft})
       if (s->session && !s->session->cached())

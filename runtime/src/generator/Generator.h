@@ -31,6 +31,7 @@ struct GeneratorOptions {
   bool json = false;                         ///< --output-format json
   int64_t maxContext = 0;                    ///< --max-context (0: what the prompts need)
   unsigned threads = 0;                      ///< --threads (0: every CPU allowed)
+  int64_t tokensPerCall = 512;               ///< --tokens-per-call (0: a prompt at once)
   int64_t bosTokenId = -1;                   ///< --bos-token-id (-1: the tokenizer's)
   bool eosGiven = false;                     ///< --eos-token-id given
   bool help = false;                         ///< --help

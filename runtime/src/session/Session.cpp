@@ -289,6 +289,8 @@ void Session::checkRows(int64_t n) const {
 
 int64_t Session::makeRoom(int64_t past, int64_t wanted) {
   int64_t room = wanted;
+  if (cached() && opts.tokensPerCall > 0 && !model.wholeCalls)
+    room = std::min(room, opts.tokensPerCall);
   for (auto &w : windows) {
     if (past + wanted - w->shift > w->capacity)
       w->slide(past, rows());

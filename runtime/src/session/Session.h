@@ -56,6 +56,11 @@ struct SessionOptions {
   /// A pool to share instead (a target and its draft, which never run at
   /// once: two pools would spin against each other).
   std::shared_ptr<ThreadPool> sharedPool;
+  /// Tokens per row a cached model is given in one call (0: any): a longer
+  /// prompt runs in pieces, each reading the cache the ones before wrote,
+  /// which bounds a prefill's intermediate buffers. Not for a model whose
+  /// LSH attention buckets the tokens of a call together.
+  int64_t tokensPerCall = 512;
 };
 
 class Session final : public generate::LanguageModel, public generate::CrossAttentionSource {

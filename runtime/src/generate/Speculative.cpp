@@ -38,6 +38,7 @@ public:
   void start(const std::vector<int64_t> &prompt) {
     model_.start({prompt});
     ++passes_;
+    held_ = prompt;
     std::span<const float> logits = model_.logits();
     last_.assign(logits.end() - vocab_, logits.end());
     lastValid_ = true;
@@ -61,6 +62,8 @@ public:
     if (!feed.empty()) {
       model_.append(feed, static_cast<int64_t>(feed.size()));
       ++passes_;
+      held_.assign(sequence.begin(), sequence.end());
+      held_.insert(held_.end(), extra.begin(), extra.end());
       std::span<const float> logits = model_.logits();
       // Positions before the sequence's last token predict known tokens.
       size_t skip = seen == sequence.size() ? 0 : sequence.size() - seen - 1;
@@ -74,9 +77,16 @@ public:
   /// Forgets whatever the model consumed beyond the first `length` tokens.
   void truncate(int64_t length) {
     int64_t excess = model_.length(0) - length;
-    if (excess > 0) {
+    if (excess <= 0)
+      return;
+    try {
       model_.rollback(excess);
       lastValid_ = false;
+    } catch (const runtime::Error &) {
+      // A sliding cache (a windowed layer's) no longer holds what the
+      // kept tokens' successor sees: start again from them.
+      held_.resize(length);
+      start(held_);
     }
   }
 
@@ -86,6 +96,8 @@ private:
   int64_t vocab_;
   std::vector<float> last_;
   bool lastValid_ = false;
+  /// The tokens the model holds.
+  std::vector<int64_t> held_;
 };
 
 /// Draft tokens and the distributions q they were drawn from.

@@ -2,6 +2,8 @@
 
 #include "FakeLanguageModel.h"
 
+#include "Error.h"
+
 #include "generate/Generate.h"
 #include "generate/Speculative.h"
 
@@ -84,6 +86,32 @@ TEST(Speculative, GreedyEqualsTargetGreedy) {
       EXPECT_GT(targetModel.rollbacks, 0);
       EXPECT_EQ(spec.stats.generated_tokens, greedy.stats.generated_tokens);
     }
+}
+
+/// A draft whose rollbacks of more than one token are refused, as a
+/// session's sliding cache refuses those it no longer holds.
+class ShortMemoryModel : public FakeLanguageModel {
+public:
+  using FakeLanguageModel::FakeLanguageModel;
+  void rollback(int64_t count) override {
+    if (count > 1)
+      throw genc::runtime::Error("rollback of " + std::to_string(count) + " tokens refused");
+    FakeLanguageModel::rollback(count);
+  }
+};
+
+TEST(Speculative, ADraftThatCannotRollBackStartsAgain) {
+  GenerationConfig c;
+  c.max_new_tokens = 12;
+  c.num_assistant_tokens = 4;
+  FakeLanguageModel plainModel(6, target());
+  auto greedy = generate(plainModel, nullptr, {{2, 3}}, c);
+  FakeLanguageModel targetModel(6, target());
+  ShortMemoryModel draftModel(6, disagreeingDraft());
+  auto spec = generate(targetModel, &draftModel, {{2, 3}}, c);
+  EXPECT_EQ(spec.sequences[0].tokens, greedy.sequences[0].tokens);
+  // Refused rollbacks restarted the draft from the kept tokens.
+  EXPECT_GT(draftModel.starts, 1);
 }
 
 TEST(Speculative, AnAgreeingDraftIsAlwaysAccepted) {

@@ -2,6 +2,8 @@
 
 #include "genc/Dialect/GencOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -243,3 +245,17 @@ void IfOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *
 
 #define GET_OP_CLASSES
 #include "genc/Dialect/GencOps.cpp.inc"
+
+void mlir::genc::checkEqualAtRunTime(OpBuilder &b, Location loc, Value actual, Value expected,
+                                     StringRef message) {
+  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected);
+  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
+    auto asI64 = [&](Value v) -> Value {
+      return v.getType().isIndex() ? arith::IndexCastOp::create(tb, tl, tb.getI64Type(), v)
+                                   : v;
+    };
+    IndexOutOfBoundsOp::create(tb, tl, asI64(actual), asI64(expected),
+                               tb.getStringAttr(message));
+    scf::YieldOp::create(tb, tl);
+  });
+}

@@ -51,13 +51,7 @@ float defaultScale(NodeImporter &n, Value heads) {
 /// At run time, unless `actual` (i64) equals `expected` (i64): an error
 /// whose message has {index} for `actual` and {bound} for `expected`.
 void checkEqual(NodeImporter &n, Value actual, Value expected, const std::string &message) {
-  OpBuilder &b = n.getBuilder();
-  Location loc = n.getLoc();
-  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected);
-  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
-    IndexOutOfBoundsOp::create(tb, tl, actual, expected, tb.getStringAttr(message));
-    scf::YieldOp::create(tb, tl);
-  });
+  checkEqualAtRunTime(n.getBuilder(), n.getLoc(), actual, expected, message);
 }
 
 /// ONNX Runtime's GroupQueryAttention reads past_key as a buffer whose rows

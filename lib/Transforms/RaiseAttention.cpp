@@ -177,7 +177,6 @@ void checkTableWidth(OpBuilder &b, Location loc, TriluOp table, Value key) {
   if (indexIsDim(columns, key, 2))
     return;
   Value keys = tensor::DimOp::create(b, loc, key, 2);
-  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, columns, keys);
   ModelLocation where = modelLocationOf(table.getLoc());
   std::string message = "the causal mask";
   if (!where.node.empty())
@@ -186,13 +185,7 @@ void checkTableWidth(OpBuilder &b, Location loc, TriluOp table, Value key) {
     message += " of " + where.file;
   message += " covers {index} positions but attention reads {bound} keys; give attention_mask "
              "one entry per position, past and new";
-  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
-    auto i64 = tb.getI64Type();
-    IndexOutOfBoundsOp::create(tb, tl, arith::IndexCastOp::create(tb, tl, i64, columns),
-                               arith::IndexCastOp::create(tb, tl, i64, keys),
-                               tb.getStringAttr(message));
-    scf::YieldOp::create(tb, tl);
-  });
+  checkEqualAtRunTime(b, loc, columns, keys, message);
 }
 
 /// Whether `v`'s only uses besides one are shape queries (tensor.dim).

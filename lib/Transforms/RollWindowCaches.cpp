@@ -145,20 +145,13 @@ Value dropMaskColumns(OpBuilder &b, Location loc, Value mask, int64_t sinks, Val
   if (last < 0 || type.getDimSize(last) == 1)
     return mask; // broadcast over the keys
   Value columns = tensor::DimOp::create(b, loc, mask, last);
-  Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, columns, keys);
   ModelLocation where = modelLocationOf(mask.getLoc());
   std::string message = "the attention mask";
   if (!where.node.empty())
     message += " of node '" + where.node + "'";
   message += " covers {index} positions but attention reads {bound} keys; give attention_mask "
              "one entry per position, past and new";
-  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
-    auto i64 = tb.getI64Type();
-    IndexOutOfBoundsOp::create(tb, tl, arith::IndexCastOp::create(tb, tl, i64, columns),
-                               arith::IndexCastOp::create(tb, tl, i64, keys),
-                               tb.getStringAttr(message));
-    scf::YieldOp::create(tb, tl);
-  });
+  checkEqualAtRunTime(b, loc, columns, keys, message);
 
   // Columns [0, min(sinks, columns)) and [min(sinks + shift, columns), columns).
   auto columnsFrom = [&](Value begin, Value end) {

@@ -59,6 +59,12 @@ std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
 
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);
+
+/// Makes the call fail with `message` (genc.index_out_of_bounds: {index}
+/// for `actual`, {bound} for `expected`) unless `actual` equals `expected`
+/// at run time; both index or both i64.
+void checkEqualAtRunTime(OpBuilder &b, Location loc, Value actual, Value expected,
+                         StringRef message);
 } // namespace mlir::genc
 
 #include "genc/Dialect/GencDialect.h.inc"

@@ -11,6 +11,13 @@ namespace genc::runtime {
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// A rollback a model cannot make because it no longer holds what the
+/// next token would see (a sliding KV cache); starting again from the
+/// tokens kept can.
+struct RollbackRefused : Error {
+  using Error::Error;
+};
 } // namespace genc::runtime
 
 #endif // GENC_RUNTIME_ERROR_H

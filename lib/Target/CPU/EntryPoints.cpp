@@ -104,7 +104,11 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
     os << "session\n";
   bool bucketed = false;
   func::FuncOp main = entryPoints.front();
-  main.walk([&](AttentionOp op) { bucketed |= op.getLshBuckets() > 0; });
+  // LSH buckets a call's keys together; non-causal BigBird draws its random
+  // blocks among the call's keys.
+  main.walk([&](AttentionOp op) {
+    bucketed |= op.getLshBuckets() > 0 || (op.getBlock() > 0 && !op.getCausal());
+  });
   if (bucketed)
     os << "whole-calls\n";
   for (func::FuncOp fn : entryPoints)

@@ -131,10 +131,11 @@ genc_status genc_session_encode(genc_session *session, const int64_t *source, in
 genc_status genc_session_start(genc_session *session, const int64_t *const *prompts,
                                const int64_t *lengths, int64_t rows);
 /* Appends `count` tokens to every row (`tokens`: rows x count). The
- * logits are then [rows, count, vocab]. A model with sliding caches
- * (windowed layers) may run them in pieces; if a piece fails after an
- * earlier one slid the caches past what the rows need, the session
- * forgets its rows (start again). */
+ * logits are then [rows, count, vocab]. A cached model takes more than 512
+ * tokens, or more than its sliding caches (windowed layers) have room for,
+ * in pieces (start too); if a piece fails after an earlier one slid the
+ * caches past what the rows need, the session forgets its rows (start
+ * again). */
 genc_status genc_session_append(genc_session *session, const int64_t *tokens, int64_t count);
 /* The last start's or append's logits and their shape. */
 const float *genc_session_logits(const genc_session *session, int64_t *rows,

@@ -82,7 +82,7 @@ public:
     try {
       model_.rollback(excess);
       lastValid_ = false;
-    } catch (const runtime::Error &) {
+    } catch (const runtime::RollbackRefused &) {
       // A sliding cache (a windowed layer's) no longer holds what the
       // kept tokens' successor sees: start again from them.
       held_.resize(length);

@@ -314,8 +314,8 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
   int64_t room = makeRoom(past, count);
   if (room >= count)
     return runOnce(tokens, count, past, keep, out);
-  // Sliding caches take the tokens in pieces, each piece's logits kept
-  // where they are among the last `keep` positions.
+  // In pieces (tokensPerCall, sliding caches' room), each piece's logits
+  // kept where they are among the last `keep` positions.
   const int64_t n = rows(), firstKept = count - keep;
   std::vector<int64_t> piece;
   std::vector<float> logits, kept;
@@ -340,7 +340,7 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
       throw;
     }
     kept.resize(n * keep * vocab);
-    for (int64_t r = 0; r < n; ++r)
+    for (int64_t r = 0; r < n && wanted > 0; ++r)
       std::memcpy(kept.data() + (r * keep + done + room - wanted - firstKept) * vocab,
                   logits.data() + (r * computed + computed - wanted) * vocab,
                   sizeof(float) * wanted * vocab);
@@ -594,7 +594,7 @@ void Session::rollback(int64_t count) {
     int64_t most = 0;
     while (most < count && !missingPosition(total - most - 1))
       ++most;
-    throw Error("rollback of " + str(count) + " tokens: the model's windowed layers keep a "
+    throw RollbackRefused("rollback of " + str(count) + " tokens: the model's windowed layers keep a "
                 "sliding KV cache, which no longer holds position " + str(*missing) +
                 " that the next token would see; roll back at most " + str(most) + " tokens");
   }

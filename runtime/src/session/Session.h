@@ -103,8 +103,9 @@ private:
   struct Cache;
   struct Window;
   /// Runs the model on `count` new tokens per row after `past` positions
-  /// (in pieces where sliding caches need it); fills `out` with the logits
-  /// of the last `keep` positions per row.
+  /// (in pieces of at most tokensPerCall, or what sliding caches have room
+  /// for); fills `out` with the logits of the last `keep` positions per
+  /// row.
   void run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
            std::vector<float> &out);
   /// One call of the model: run() where every token fits.

@@ -95,7 +95,7 @@ public:
   using FakeLanguageModel::FakeLanguageModel;
   void rollback(int64_t count) override {
     if (count > 1)
-      throw genc::runtime::Error("rollback of " + std::to_string(count) + " tokens refused");
+      throw genc::runtime::RollbackRefused("rollback of " + std::to_string(count) + " tokens refused");
     FakeLanguageModel::rollback(count);
   }
 };
@@ -110,8 +110,14 @@ TEST(Speculative, ADraftThatCannotRollBackStartsAgain) {
   ShortMemoryModel draftModel(6, disagreeingDraft());
   auto spec = generate(targetModel, &draftModel, {{2, 3}}, c);
   EXPECT_EQ(spec.sequences[0].tokens, greedy.sequences[0].tokens);
-  // Refused rollbacks restarted the draft from the kept tokens.
+  // Refused rollbacks restarted the draft from the kept tokens: what it
+  // holds is a prefix of the prompt and the output.
   EXPECT_GT(draftModel.starts, 1);
+  std::vector<int64_t> whole = {2, 3};
+  whole.insert(whole.end(), spec.sequences[0].tokens.begin(), spec.sequences[0].tokens.end());
+  const std::vector<int64_t> &held = draftModel.sequences[0];
+  ASSERT_LE(held.size(), whole.size());
+  EXPECT_TRUE(std::equal(held.begin(), held.end(), whole.begin()));
 }
 
 TEST(Speculative, AnAgreeingDraftIsAlwaysAccepted) {

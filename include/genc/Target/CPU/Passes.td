@@ -188,10 +188,10 @@ def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
 
     for @main, then `entry <name>` and the same lines for each other entry
     point, then `session` when the module was compiled for a runtime
-    session, `whole-calls` when @main has LSH attention (its buckets
-    depend on the tokens a call is given together, so a session runs a
-    prompt in pieces only where a sliding cache needs it), then the state
-    slots: in a session artifact, each causal
+    session, `whole-calls` when @main has LSH or non-causal BigBird
+    attention (its buckets or random blocks depend on the tokens a call is
+    given together, so a session runs a prompt in pieces only where a
+    sliding cache needs it), then the state slots: in a session artifact, each causal
     linear attention of @main with static sizes gets `state_slot` N (in
     program order). genc-seal-signature adds the weights' lines.
   }];

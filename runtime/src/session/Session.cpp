@@ -57,7 +57,6 @@ std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, Th
 /// Caches that slide with one window (genc-roll-window-caches): position
 /// p lives in row p below `sinks` and in row p - shift after.
 struct Session::Window {
-
   std::string shiftName;
   size_t shiftInput = ~size_t(0);
   int64_t window, sinks, capacity;
@@ -288,9 +287,9 @@ void Session::checkRows(int64_t n) const {
 }
 
 int64_t Session::makeRoom(int64_t past, int64_t wanted) {
-  int64_t room = wanted;
   if (cached() && opts.tokensPerCall > 0 && !model.wholeCalls)
-    room = std::min(room, opts.tokensPerCall);
+    wanted = std::min(wanted, opts.tokensPerCall);
+  int64_t room = wanted;
   for (auto &w : windows) {
     if (past + wanted - w->shift > w->capacity)
       w->slide(past, rows());

@@ -38,8 +38,6 @@ using namespace mlir::genc;
 
 namespace {
 
-constexpr int64_t kSequenceAxis = 2;
-
 /// `fn`'s argument named `name`, if any.
 std::optional<BlockArgument> argumentNamed(func::FuncOp fn, StringRef name) {
   for (BlockArgument arg : fn.getArguments())
@@ -460,7 +458,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         Value rows = operand->get();
         auto type = cast<RankedTensorType>(rows.getType());
         SmallVector<int64_t> shape(type.getShape());
-        shape[kSequenceAxis] = ShapedType::kDynamic;
+        shape[kCacheSequenceAxis] = ShapedType::kDynamic;
         auto pastType = type.clone(shape);
         std::string suffix = std::to_string(i) + "." + kind;
         NamedAttribute attrs[] = {
@@ -475,7 +473,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         OpBuilder b(layer);
         b.setInsertionPointAfterValue(rows);
         auto present =
-            ConcatOp::create(b, layer.getLoc(), pastType, ValueRange{past, rows}, kSequenceAxis);
+            ConcatOp::create(b, layer.getLoc(), pastType, ValueRange{past, rows}, kCacheSequenceAxis);
         // Every reader of the new rows (attention, its mask-length check)
         // now reads the whole sequence, past and new.
         rows.replaceAllUsesExcept(present, present);
@@ -491,7 +489,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
 
     // Positions P .. P + S - 1: P is the past's length.
     OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
-    Value length = tensor::DimOp::create(b, loc, firstPast, kSequenceAxis);
+    Value length = tensor::DimOp::create(b, loc, firstPast, kCacheSequenceAxis);
     Value length64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), length);
     for (RangeOp range : positions) {
       b.setInsertionPoint(range);
@@ -540,7 +538,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         if (use.getOwner() != layer.getOperation() && !isa<tensor::DimOp>(use.getOwner()))
           return fail("reads keys or values that " + describe(use.getOwner()) + " reads too");
       auto concat = rows.getDefiningOp<ConcatOp>();
-      if (isa<BlockArgument>(rows) || (concat && (concat.getAxis() + 4) % 4 == kSequenceAxis))
+      if (isa<BlockArgument>(rows) || (concat && (concat.getAxis() + 4) % 4 == kCacheSequenceAxis))
         return fail("reads keys or values that are an input or a concatenation along the "
                     "sequence (a cache genc does not recognise)");
     }

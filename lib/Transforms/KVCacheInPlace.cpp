@@ -25,8 +25,6 @@ using namespace mlir::genc;
 
 namespace {
 
-constexpr int64_t kSequenceAxis = 2;
-
 /// A returned Concat(past, new) along the sequence axis of a
 /// [batch, heads, sequence, head_size] past argument.
 struct CacheUpdate {
@@ -42,17 +40,17 @@ std::optional<CacheUpdate> matchCacheUpdate(func::ReturnOp ret, unsigned index) 
   auto past = dyn_cast<BlockArgument>(concat.getInputs()[0]);
   auto type = cast<RankedTensorType>(concat.getType());
   int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + type.getRank() : concat.getAxis();
-  if (!past || type.getRank() != 4 || axis != kSequenceAxis ||
+  if (!past || type.getRank() != 4 || axis != kCacheSequenceAxis ||
       !isa<func::FuncOp>(past.getOwner()->getParentOp()))
     return std::nullopt;
   return CacheUpdate{concat, past, index};
 }
 
-/// The sizes of `value` with dim kSequenceAxis replaced by `length`.
+/// The sizes of `value` with dim kCacheSequenceAxis replaced by `length`.
 SmallVector<OpFoldResult> sizesWithLength(OpBuilder &b, Location loc, Value value,
                                           OpFoldResult length) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
-  sizes[kSequenceAxis] = length;
+  sizes[kCacheSequenceAxis] = length;
   return sizes;
 }
 
@@ -100,12 +98,12 @@ struct KVCacheInPlacePass : genc::impl::KVCacheInPlaceBase<KVCacheInPlacePass> {
       b.setInsertionPoint(concat);
       Value rows = concat.getInputs()[1];
       SmallVector<OpFoldResult> offsets = zeros;
-      offsets[kSequenceAxis] = pastLength;
+      offsets[kCacheSequenceAxis] = pastLength;
       SmallVector<OpFoldResult> rowSizes = tensor::getMixedSizes(b, loc, rows);
       Value written =
           tensor::InsertSliceOp::create(b, loc, rows, cache, offsets, rowSizes, ones);
       Value total = arith::AddIOp::create(
-          b, loc, pastLength, getValueOrCreateConstantIndexOp(b, loc, rowSizes[kSequenceAxis]));
+          b, loc, pastLength, getValueOrCreateConstantIndexOp(b, loc, rowSizes[kCacheSequenceAxis]));
       Value present = tensor::ExtractSliceOp::create(
           b, loc, concat.getType(), written, zeros, sizesWithLength(b, loc, cache, total), ones);
       concat.getResult().replaceAllUsesWith(present);
@@ -115,7 +113,7 @@ struct KVCacheInPlacePass : genc::impl::KVCacheInPlaceBase<KVCacheInPlacePass> {
       // Dim 2 is the buffer's capacity now, not the past length.
       if (auto names = fn.getArgAttrOfType<ArrayAttr>(cache.getArgNumber(), "genc.dim_names")) {
         SmallVector<Attribute> renamed(names.getValue());
-        renamed[kSequenceAxis] = StringAttr::get(ctx, "");
+        renamed[kCacheSequenceAxis] = StringAttr::get(ctx, "");
         fn.setArgAttr(cache.getArgNumber(), "genc.dim_names", ArrayAttr::get(ctx, renamed));
       }
       presentResults.set(update.resultIndex);

@@ -39,8 +39,6 @@ using namespace mlir::genc;
 
 namespace {
 
-constexpr int64_t kSequenceAxis = 2;
-
 /// What a windowed layer keeps: its window and the first positions every
 /// query sees (sinks, or global tokens).
 struct WindowShape {
@@ -66,7 +64,7 @@ std::string shiftName(WindowShape shape) {
 bool readsDimOtherThanSequence(Operation *user) {
   auto dim = dyn_cast<tensor::DimOp>(user);
   std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-  return index && *index != kSequenceAxis;
+  return index && *index != kCacheSequenceAxis;
 }
 
 /// A cache argument in genc-kv-cache-in-place's form: one write of the
@@ -82,7 +80,7 @@ struct CacheAccess {
 bool isPrefix(tensor::ExtractSliceOp slice) {
   return llvm::all_of(slice.getMixedOffsets(), isZeroInteger) &&
          llvm::all_of(slice.getMixedStrides(), [](OpFoldResult s) { return isOneInteger(s); }) &&
-         slice.getType().getRank() == 4 && slice.getType().isDynamicDim(kSequenceAxis);
+         slice.getType().getRank() == 4 && slice.getType().isDynamicDim(kCacheSequenceAxis);
 }
 
 std::optional<CacheAccess> matchCacheAccess(BlockArgument cache) {
@@ -278,7 +276,7 @@ struct RollWindowCaches : genc::impl::RollWindowCachesBase<RollWindowCaches> {
       Value shift = shifts.at({shape.window, shape.sinks});
       OpBuilder b(op);
       Location at = op.getLoc();
-      Value keysNow = tensor::DimOp::create(b, at, op.getKey(), kSequenceAxis);
+      Value keysNow = tensor::DimOp::create(b, at, op.getKey(), kCacheSequenceAxis);
       Value keysBefore = arith::AddIOp::create(b, at, keysNow, shift);
       op.getMaskMutable().assign(
           dropMaskColumns(b, at, op.getMask(), shape.sinks, shift, keysBefore));
@@ -292,14 +290,14 @@ struct RollWindowCaches : genc::impl::RollWindowCachesBase<RollWindowCaches> {
     };
     OpBuilder b(access.write);
     SmallVector<OpFoldResult> offsets = access.write.getMixedOffsets();
-    offsets[kSequenceAxis] = moved(b, access.write.getLoc(), offsets[kSequenceAxis]);
+    offsets[kCacheSequenceAxis] = moved(b, access.write.getLoc(), offsets[kCacheSequenceAxis]);
     auto write = tensor::InsertSliceOp::create(b, access.write.getLoc(), access.write.getSource(),
                                                access.cache, offsets, access.write.getMixedSizes(),
                                                access.write.getMixedStrides());
     for (tensor::ExtractSliceOp read : access.reads) {
       b.setInsertionPoint(read);
       SmallVector<OpFoldResult> sizes = read.getMixedSizes();
-      sizes[kSequenceAxis] = moved(b, read.getLoc(), sizes[kSequenceAxis]);
+      sizes[kCacheSequenceAxis] = moved(b, read.getLoc(), sizes[kCacheSequenceAxis]);
       Value rows =
           tensor::ExtractSliceOp::create(b, read.getLoc(), read.getType(), write,
                                          read.getMixedOffsets(), sizes, read.getMixedStrides());

@@ -13,6 +13,10 @@ namespace mlir::genc {
 /// buffer: the caller owns it and compiled code writes it in place.
 constexpr StringLiteral kKVCacheAttr = "genc.kv_cache";
 
+/// The sequence axis of keys and values [batch, heads, sequence,
+/// head_size], and of the KV-cache buffers that hold them.
+constexpr int64_t kCacheSequenceAxis = 2;
+
 /// Marks a KV-cache argument that genc-roll-window-caches made a sliding
 /// window: {shift = the argument saying how far it slid, window, sinks}.
 constexpr StringLiteral kWindowCacheAttr = "genc.window_cache";

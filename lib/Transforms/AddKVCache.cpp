@@ -472,8 +472,8 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
 
         OpBuilder b(layer);
         b.setInsertionPointAfterValue(rows);
-        auto present =
-            ConcatOp::create(b, layer.getLoc(), pastType, ValueRange{past, rows}, kCacheSequenceAxis);
+        auto present = ConcatOp::create(b, layer.getLoc(), pastType, ValueRange{past, rows},
+                                        kCacheSequenceAxis);
         // Every reader of the new rows (attention, its mask-length check)
         // now reads the whole sequence, past and new.
         rows.replaceAllUsesExcept(present, present);

@@ -71,7 +71,8 @@ struct KVCacheInPlacePass : genc::impl::KVCacheInPlaceBase<KVCacheInPlacePass> {
     Location loc = fn.getLoc();
     auto lengthType = RankedTensorType::get({}, IntegerType::get(ctx, 64));
     unsigned lengthIndex = fn.getNumArguments();
-    NamedAttribute name(StringAttr::get(ctx, "genc.name"), StringAttr::get(ctx, "genc.past_length"));
+    NamedAttribute name(StringAttr::get(ctx, "genc.name"),
+                        StringAttr::get(ctx, "genc.past_length"));
     if (failed(fn.insertArgument(lengthIndex, lengthType, DictionaryAttr::get(ctx, {name}), loc)))
       return signalPassFailure();
 
@@ -103,7 +104,8 @@ struct KVCacheInPlacePass : genc::impl::KVCacheInPlaceBase<KVCacheInPlacePass> {
       Value written =
           tensor::InsertSliceOp::create(b, loc, rows, cache, offsets, rowSizes, ones);
       Value total = arith::AddIOp::create(
-          b, loc, pastLength, getValueOrCreateConstantIndexOp(b, loc, rowSizes[kCacheSequenceAxis]));
+          b, loc, pastLength,
+          getValueOrCreateConstantIndexOp(b, loc, rowSizes[kCacheSequenceAxis]));
       Value present = tensor::ExtractSliceOp::create(
           b, loc, concat.getType(), written, zeros, sizesWithLength(b, loc, cache, total), ones);
       concat.getResult().replaceAllUsesWith(present);

@@ -4,7 +4,9 @@
 // the context's blob manager, not in the ops that hold them, and stay
 // there after the last such op is erased. Packing and quantising replace
 // every weight by another form; freeing each old form as it dies keeps
-// one copy of the weights in memory, not two or three.
+// one copy of the weights in memory, not two or three; consuming a weight
+// as it is replaced keeps even the one being replaced from being there
+// twice.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,12 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/Process.h"
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 using namespace mlir;
 
@@ -35,11 +43,46 @@ void genc::releaseConstantData(ElementsAttr value) {
       entry->setBlob(AsmResourceBlob());
 }
 
+/// The start of a resource's bytes, or null when it is not a resource or
+/// has none.
+static const char *resourceBytes(Attribute value) {
+  auto resource = dyn_cast<DenseResourceElementsAttr>(value);
+  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  return blob && !blob->getData().empty() ? blob->getData().data() : nullptr;
+}
+
 genc::WeightConstants::WeightConstants(ModuleOp module) {
   module.walk([&](arith::ConstantOp op) {
     if (isa<DenseResourceElementsAttr>(op.getValue()))
       ++holders[op.getValue()];
+    if (const char *bytes = resourceBytes(op.getValue()))
+      ++holdersOfBytes[bytes];
   });
+}
+
+bool genc::WeightConstants::holdsBytesAlone(ElementsAttr value) const {
+  const char *bytes = resourceBytes(value);
+  auto count = bytes ? holdersOfBytes.find(bytes) : holdersOfBytes.end();
+  return count != holdersOfBytes.end() && count->second == 1;
+}
+
+void genc::ConsumableBytes::consumedUpTo(size_t offset) {
+#ifdef __linux__
+  // Whole pages only: the allocator's bookkeeping may share the first and
+  // the last. Dropped private pages read back as zeros; nothing reads them.
+  if (!release)
+    return;
+  uint64_t page = llvm::sys::Process::getPageSizeEstimate();
+  auto start = reinterpret_cast<uintptr_t>(bytes.data());
+  uintptr_t begin = llvm::alignTo(start + released, page);
+  uintptr_t end = llvm::alignDown(start + std::min(offset, bytes.size()), page);
+  if (end <= begin || end - begin < (1u << 20))
+    return;
+  (void)madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+  released = end - start;
+#else
+  (void)offset;
+#endif
 }
 
 void genc::WeightConstants::eraseIfDead(Value value) {
@@ -55,6 +98,8 @@ void genc::WeightConstants::eraseIfDead(Value value) {
   }
   if (auto constant = dyn_cast<arith::ConstantOp>(def)) {
     Attribute held = constant.getValue();
+    if (const char *bytes = resourceBytes(held))
+      --holdersOfBytes[bytes];
     constant->erase();
     auto count = holders.find(held);
     if (count != holders.end() && --count->second == 0)

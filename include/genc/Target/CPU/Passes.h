@@ -66,8 +66,35 @@ public:
   /// resource no other op holds is freed.
   void eraseIfDead(Value value);
 
+  /// Whether `value` is a resource whose bytes no other constant op holds
+  /// (two resources may alias one buffer), so that the pass replacing its
+  /// one holder may consume them (ConsumableBytes).
+  bool holdsBytesAlone(ElementsAttr value) const;
+
 private:
   llvm::DenseMap<Attribute, unsigned> holders;
+  llvm::DenseMap<const char *, unsigned> holdersOfBytes;
+};
+
+/// The bytes of a weight that a pass reads for the last time while it
+/// builds their replacement: pages read go back to the system as the pass
+/// reports its progress, so that the old and the new form of a large weight
+/// are not both whole in memory. Only for bytes no one reads afterwards
+/// (WeightConstants::holdsBytesAlone); otherwise `release` is false and
+/// this only reads.
+class ConsumableBytes {
+public:
+  ConsumableBytes(ArrayRef<char> bytes, bool release) : bytes(bytes), release(release) {}
+
+  const char *data() const { return bytes.data(); }
+
+  /// Nothing before `offset` is read again.
+  void consumedUpTo(size_t offset);
+
+private:
+  ArrayRef<char> bytes;
+  bool release;
+  size_t released = 0;
 };
 
 #define GEN_PASS_DECL

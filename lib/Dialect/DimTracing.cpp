@@ -99,7 +99,7 @@ static std::optional<DimSource> reductionSource(ReduceOp op, int64_t d) {
   int64_t rank = op.getInput().getType().getRank();
   SmallVector<bool> reduced(rank, op.getAxes().empty());
   for (int64_t axis : op.getAxes())
-    reduced[axis < 0 ? axis + rank : axis] = true;
+    reduced[axis] = true;
   for (int64_t i = 0, r = 0; i < rank; ++i) {
     if (reduced[i] && !op.getKeepdims())
       continue;
@@ -162,8 +162,7 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return broadcastSource({m.getLhs(), m.getRhs()}, d, rank);
   }
   if (auto g = dyn_cast<GatherOp>(op)) {
-    int64_t axis =
-        g.getAxis() < 0 ? g.getAxis() + g.getInput().getType().getRank() : g.getAxis();
+    int64_t axis = g.getAxis();
     int64_t indicesRank = g.getIndices().getType().getRank();
     if (d < axis)
       return DimSource{g.getInput(), d};
@@ -172,14 +171,12 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return DimSource{g.getInput(), d - indicesRank + 1};
   }
   if (auto c = dyn_cast<ConcatOp>(op)) {
-    int64_t axis = c.getAxis() < 0 ? c.getAxis() + type.getRank() : c.getAxis();
-    if (d == axis)
+    if (d == c.getAxis())
       return std::nullopt;
     return DimSource{c.getInputs().front(), d};
   }
   if (auto s = dyn_cast<SplitOp>(op)) {
-    int64_t rank = type.getRank();
-    if (d == (s.getAxis() < 0 ? s.getAxis() + rank : s.getAxis()))
+    if (d == s.getAxis())
       return std::nullopt;
     return DimSource{s.getInput(), d};
   }
@@ -254,12 +251,11 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   }
   if (auto u = dyn_cast<UnsqueezeOp>(op)) {
     // Result dim d is input dim d - (new axes before d), unless it is new.
-    int64_t rank = type.getRank(), before = 0;
+    int64_t before = 0;
     for (int64_t axis : u.getAxes()) {
-      int64_t a = axis < 0 ? axis + rank : axis;
-      if (a == d)
+      if (axis == d)
         return std::nullopt;
-      before += a < d;
+      before += axis < d;
     }
     return DimSource{u.getInput(), d - before};
   }
@@ -270,7 +266,7 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       return std::nullopt;
     SmallVector<bool> removed(inputRank, false);
     for (int64_t axis : sq.getAxes())
-      removed[axis < 0 ? axis + inputRank : axis] = true;
+      removed[axis] = true;
     for (int64_t i = 0, kept = 0; i < inputRank; ++i) {
       if (removed[i])
         continue;
@@ -326,10 +322,7 @@ bool genc::provablyEqualDims(Value a, int64_t da, Value b, int64_t db) {
     return true;
   // Concatenations of equal dims along them: a KV cache's keys and values.
   auto ca = sa.value.getDefiningOp<ConcatOp>(), cb = sb.value.getDefiningOp<ConcatOp>();
-  auto axisOf = [](ConcatOp c) {
-    return c.getAxis() < 0 ? c.getAxis() + c.getType().getRank() : c.getAxis();
-  };
-  if (!ca || !cb || axisOf(ca) != sa.dim || axisOf(cb) != sb.dim ||
+  if (!ca || !cb || ca.getAxis() != sa.dim || cb.getAxis() != sb.dim ||
       ca.getInputs().size() != cb.getInputs().size())
     return false;
   return llvm::all_of(llvm::zip(ca.getInputs(), cb.getInputs()), [&](auto pair) {

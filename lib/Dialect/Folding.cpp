@@ -413,7 +413,7 @@ OpFoldResult ConcatOp::fold(FoldAdaptor a) {
   RankedTensorType type = foldableResultType(*this, false);
   if (!type)
     return {};
-  int64_t axis = getAxis() < 0 ? getAxis() + type.getRank() : getAxis();
+  int64_t axis = getAxis();
   // Row-major concatenation: for each outer index, append each input's slab.
   int64_t outer = 1;
   for (int64_t i = 0; i < axis; ++i)
@@ -500,7 +500,7 @@ OpFoldResult GatherOp::fold(FoldAdaptor a) {
   auto inputType = getInput().getType();
   if (!input || !indices || !type || !inputType.hasStaticShape())
     return {};
-  int64_t axis = getAxis() < 0 ? getAxis() + inputType.getRank() : getAxis();
+  int64_t axis = getAxis();
   int64_t dim = inputType.getDimSize(axis);
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d)

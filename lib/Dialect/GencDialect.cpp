@@ -168,10 +168,8 @@ LogicalResult SplitOp::verify() {
   auto inputType = getInput().getType();
   int64_t rank = inputType.getRank();
   int64_t axis = getAxis();
-  if (axis < -rank || axis >= rank)
-    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
-  if (axis < 0)
-    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range [0, " << rank << ")";
   if (getResults().empty())
     return emitOpError("needs at least one result");
   ArrayRef<int64_t> sizes = getSizes();

@@ -21,14 +21,13 @@ static RankedTensorType rankedType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-/// Normalises a possibly negative axis; fails with a message naming the rank.
-static FailureOr<int64_t> normalizeAxis(std::optional<Location> loc, int64_t axis,
-                                        int64_t rank, StringRef what = "axis") {
-  if (axis < -rank || axis >= rank) {
-    (void)emitOptionalError(loc, what, " ", axis, " is out of range for rank ", rank);
-    return failure();
-  }
-  return axis < 0 ? axis + rank : axis;
+/// Fails, naming the rank, unless 0 <= axis < rank: genc ops take axes
+/// normalised (the importer resolves ONNX's negative ones).
+static LogicalResult checkAxis(std::optional<Location> loc, int64_t axis, int64_t rank) {
+  if (axis >= 0 && axis < rank)
+    return success();
+  return emitOptionalError(loc, "axis ", axis, " is out of range [0, ", rank, ")",
+                           axis < 0 && axis >= -rank ? " (genc ops take axes normalised)" : "");
 }
 
 /// Numpy broadcasting of two shapes (genc/Dialect/Broadcast.h), with an
@@ -130,10 +129,29 @@ GENC_INFER_SAME(CeilOp)
 GENC_INFER_SAME(NotOp)
 GENC_INFER_SAME(GeluOp)
 GENC_INFER_SAME(TriluOp)
-GENC_INFER_SAME(CumSumOp)
-GENC_INFER_SAME(SoftmaxOp)
 GENC_INFER_SAME(RotaryOp)
 #undef GENC_INFER_SAME
+
+/// The input's type, for ops along one axis.
+template <typename Adaptor>
+static LogicalResult inferAlongAxis(std::optional<Location> loc, Adaptor adaptor,
+                                    SmallVectorImpl<Type> &inferred) {
+  auto inputType = rankedType(adaptor.getInput());
+  if (failed(checkAxis(loc, adaptor.getAxis(), inputType.getRank())))
+    return failure();
+  inferred.push_back(inputType);
+  return success();
+}
+
+LogicalResult CumSumOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  return inferAlongAxis(loc, adaptor, inferred);
+}
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  return inferAlongAxis(loc, adaptor, inferred);
+}
 
 LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                        Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
@@ -284,13 +302,12 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
       drop[i] = inputType.getDimSize(i) == 1;
   }
   for (int64_t axis : adaptor.getAxes()) {
-    auto a = normalizeAxis(loc, axis, rank);
-    if (failed(a))
+    if (failed(checkAxis(loc, axis, rank)))
       return failure();
-    int64_t dim = inputType.getDimSize(*a);
+    int64_t dim = inputType.getDimSize(axis);
     if (!ShapedType::isDynamic(dim) && dim != 1)
-      return emitOptionalError(loc, "cannot squeeze dim ", *a, " of size ", dim);
-    drop[*a] = true;
+      return emitOptionalError(loc, "cannot squeeze dim ", axis, " of size ", dim);
+    drop[axis] = true;
   }
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i)
@@ -307,12 +324,11 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   int64_t rank = inputType.getRank() + adaptor.getAxes().size();
   SmallVector<bool> inserted(rank, false);
   for (int64_t axis : adaptor.getAxes()) {
-    auto a = normalizeAxis(loc, axis, rank);
-    if (failed(a))
+    if (failed(checkAxis(loc, axis, rank)))
       return failure();
-    if (inserted[*a])
+    if (inserted[axis])
       return emitOptionalError(loc, "axis ", axis, " appears twice");
-    inserted[*a] = true;
+    inserted[axis] = true;
   }
   SmallVector<int64_t> shape;
   ArrayRef<int64_t> in = inputType.getShape();
@@ -327,18 +343,18 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (adaptor.getInputs().empty())
     return emitOptionalError(loc, "needs at least one input");
   auto first = rankedType(adaptor.getInputs()[0]);
-  auto axis = normalizeAxis(loc, adaptor.getAxis(), first.getRank());
-  if (failed(axis))
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, first.getRank())))
     return failure();
   SmallVector<int64_t> shape(first.getShape());
-  shape[*axis] = 0;
+  shape[axis] = 0;
   for (Value v : adaptor.getInputs()) {
     auto t = rankedType(v);
     if (t.getRank() != first.getRank() || t.getElementType() != first.getElementType())
       return emitOptionalError(loc, "inputs ", first, " and ", t, " cannot be concatenated");
     for (int64_t i = 0; i < t.getRank(); ++i) {
       int64_t d = t.getDimSize(i);
-      if (i == *axis) {
+      if (i == axis) {
         shape[i] = ShapedType::isDynamic(d) || ShapedType::isDynamic(shape[i])
                        ? kDyn
                        : shape[i] + d;
@@ -347,7 +363,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
       } else if (!ShapedType::isDynamic(d) && d != shape[i]) {
         return emitOptionalError(loc, "inputs ", formatShape(first.getShape()), " and ",
                                  formatShape(t.getShape()), " differ outside axis ",
-                                 *axis);
+                                 axis);
       }
     }
   }
@@ -390,22 +406,24 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
       (succeeded(steps) && steps->size() != n))
     return emitOptionalError(loc, "starts, ends, axes and steps must have equal lengths");
   for (size_t i = 0; i < n; ++i) {
-    auto axis = normalizeAxis(loc, (*axes)[i], inputType.getRank());
-    if (failed(axis))
-      return failure();
-    int64_t dim = shape[*axis];
+    // Slice's axes are an operand, read as ONNX reads them: they may be
+    // negative.
+    int64_t rank = inputType.getRank(), axis = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
+    if (axis < 0 || axis >= rank)
+      return emitOptionalError(loc, "axis ", (*axes)[i], " is out of range for rank ", rank);
+    int64_t dim = shape[axis];
     bool known = succeeded(starts) && succeeded(ends) && succeeded(steps) &&
                  !ShapedType::isDynamic((*starts)[i]) &&
                  !ShapedType::isDynamic((*ends)[i]) && !ShapedType::isDynamic((*steps)[i]);
     if (known && (*steps)[i] == 0)
       return emitOptionalError(loc, "slice step must not be 0");
     if (known && !ShapedType::isDynamic(dim))
-      shape[*axis] = sliceLength(dim, (*starts)[i], (*ends)[i], (*steps)[i]);
+      shape[axis] = sliceLength(dim, (*starts)[i], (*ends)[i], (*steps)[i]);
     else if (known && (*starts)[i] == 0 && (*steps)[i] == 1 &&
              (*ends)[i] >= std::numeric_limits<int32_t>::max())
-      shape[*axis] = dim; // The whole dim, whatever its size.
+      shape[axis] = dim; // The whole dim, whatever its size.
     else
-      shape[*axis] = kDyn;
+      shape[axis] = kDyn;
   }
   inferred.push_back(inputType.clone(shape));
   return success();
@@ -414,12 +432,12 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedType(adaptor.getInput());
-  auto axis = normalizeAxis(loc, adaptor.getAxis(), inputType.getRank());
-  if (failed(axis))
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, inputType.getRank())))
     return failure();
-  SmallVector<int64_t> shape(inputType.getShape().take_front(*axis));
+  SmallVector<int64_t> shape(inputType.getShape().take_front(axis));
   llvm::append_range(shape, rankedType(adaptor.getIndices()).getShape());
-  llvm::append_range(shape, inputType.getShape().drop_front(*axis + 1));
+  llvm::append_range(shape, inputType.getShape().drop_front(axis + 1));
   inferred.push_back(inputType.clone(shape));
   return success();
 }
@@ -496,10 +514,9 @@ static LogicalResult inferReduction(std::optional<Location> loc, Adaptor adaptor
   int64_t rank = inputType.getRank();
   SmallVector<bool> reduced(rank, adaptor.getAxes().empty());
   for (int64_t axis : adaptor.getAxes()) {
-    auto a = normalizeAxis(loc, axis, rank);
-    if (failed(a))
+    if (failed(checkAxis(loc, axis, rank)))
       return failure();
-    reduced[*a] = true;
+    reduced[axis] = true;
   }
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i) {
@@ -599,10 +616,9 @@ template <typename Adaptor>
 static LogicalResult inferNormalization(std::optional<Location> loc, Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedType(adaptor.getInput());
-  auto axis = normalizeAxis(loc, adaptor.getAxis(), inputType.getRank());
-  if (failed(axis))
+  if (failed(checkAxis(loc, adaptor.getAxis(), inputType.getRank())))
     return failure();
-  auto normalized = inputType.getShape().drop_front(*axis);
+  auto normalized = inputType.getShape().drop_front(adaptor.getAxis());
   auto scaleShape = rankedType(adaptor.getScale()).getShape();
   auto scaled = broadcast(loc, normalized, scaleShape);
   if (failed(scaled) || scaled->size() != normalized.size())

@@ -210,6 +210,13 @@ LogicalResult squeezeLike(NodeImporter &n) {
   auto axes = axesOf(n, AxesAsInput);
   if (failed(axes))
     return failure();
+  // Unsqueeze's axes are positions in its result.
+  int64_t rank = n.inputType(0).getRank();
+  if (std::is_same_v<OpTy, UnsqueezeOp>)
+    rank += axes->size();
+  axes = n.normalizeAxes(*axes, rank);
+  if (failed(axes))
+    return failure();
   return setResult(n, n.create<OpTy>({n.input(0)}, {n.namedAttr("axes",
                                                                 n.getBuilder().getDenseI64ArrayAttr(*axes))}));
 }
@@ -218,8 +225,12 @@ LogicalResult concat(NodeImporter &n) {
   SmallVector<Value> inputs;
   for (size_t i = 0; i < n.numInputs(); ++i)
     inputs.push_back(n.input(i));
-  return setResult(n, n.create<ConcatOp>(inputs, {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(
-                                                                          n.attrInt("axis", 0)))}));
+  if (inputs.empty())
+    return n.emitError() << "needs at least one input";
+  FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  return setResult(n, n.create<ConcatOp>(inputs, {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(*axis))}));
 }
 
 /// Slice-10+: starts, ends, optional axes and steps as inputs.
@@ -264,9 +275,11 @@ LogicalResult sliceV1(NodeImporter &n) {
 }
 
 LogicalResult gather(NodeImporter &n) {
+  FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
   return setResult(n, n.create<GatherOp>({n.input(0), n.input(1)},
-                                         {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(
-                                                                  n.attrInt("axis", 0)))}));
+                                         {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(*axis))}));
 }
 
 LogicalResult expand(NodeImporter &n) {
@@ -278,11 +291,10 @@ LogicalResult expand(NodeImporter &n) {
 template <bool SizesAsInput>
 LogicalResult split(NodeImporter &n) {
   auto inputType = n.inputType(0);
-  int64_t axis = n.attrInt("axis", 0);
-  if (axis < -inputType.getRank() || axis >= inputType.getRank())
-    return n.emitError() << "axis " << axis << " is out of range for rank " << inputType.getRank();
-  if (axis < 0)
-    axis += inputType.getRank();
+  FailureOr<int64_t> normalized = n.normalizeAxis(n.attrInt("axis", 0), inputType.getRank());
+  if (failed(normalized))
+    return failure();
+  int64_t axis = *normalized;
   if (Value runtimeSizes = runtimeInts(n, SizesAsInput)) {
     auto pieces = splitAtRuntimeSizes(n, n.input(0), axis, runtimeSizes);
     if (failed(pieces))
@@ -364,11 +376,13 @@ LogicalResult reduce(NodeImporter &n) {
   auto axesOrFailure = axesOf(n, AxesAsInput);
   if (failed(axesOrFailure))
     return failure();
-  SmallVector<int64_t> axes = *axesOrFailure;
-  if (axes.empty() && n.attrInt("noop_with_empty_axes", 0))
+  if (axesOrFailure->empty() && n.attrInt("noop_with_empty_axes", 0))
     return n.setOutputs({n.input(0)});
+  auto axes = n.normalizeAxes(*axesOrFailure, n.inputType(0).getRank());
+  if (failed(axes))
+    return failure();
   return setResult(n, n.create<OpTy>({n.input(0)},
-                                     {n.namedAttr("axes", b.getDenseI64ArrayAttr(axes)),
+                                     {n.namedAttr("axes", b.getDenseI64ArrayAttr(*axes)),
                                       n.namedAttr("keepdims", b.getBoolAttr(keepdims))}));
 }
 
@@ -394,9 +408,12 @@ LogicalResult cumSum(NodeImporter &n) {
   auto axis = n.constantInts(1, "axis");
   if (failed(axis))
     return failure();
-  if (axis->size() != 1 || (*axis)[0] < -rank || (*axis)[0] >= rank)
-    return n.emitError() << "axis must be one integer in [" << -rank << ", " << rank << ")";
-  return setResult(n, alongAxis(n.input(0), (*axis)[0] < 0 ? (*axis)[0] + rank : (*axis)[0]));
+  if (axis->size() != 1)
+    return n.emitError() << "axis must be one integer, not " << axis->size();
+  FailureOr<int64_t> normalized = n.normalizeAxis(axis->front(), rank);
+  if (failed(normalized))
+    return failure();
+  return setResult(n, alongAxis(n.input(0), *normalized));
 }
 
 //===--- NN ----------------------------------------------------------------===//
@@ -419,9 +436,10 @@ LogicalResult gemm(NodeImporter &n) {
 template <bool Log, bool Coerce2D>
 LogicalResult softmax(NodeImporter &n) {
   int64_t rank = n.inputType(0).getRank();
-  int64_t axis = n.attrInt("axis", Coerce2D ? 1 : -1);
-  if (axis < 0)
-    axis += rank;
+  FailureOr<int64_t> normalized = n.normalizeAxis(n.attrInt("axis", Coerce2D ? 1 : -1), rank);
+  if (failed(normalized))
+    return failure();
+  int64_t axis = *normalized;
   if (Coerce2D && axis != rank - 1)
     return n.emitError() << "Softmax before opset 13 over axis " << axis
                          << " (not the last) is not supported; re-export at opset 13 or later";
@@ -435,22 +453,22 @@ LogicalResult softmax(NodeImporter &n) {
 /// axis..r-1, kept as unit dims) are computed beside the fused op.
 LogicalResult layerNorm(NodeImporter &n) {
   OpBuilder &b = n.getBuilder();
-  int64_t axis = n.attrInt("axis", -1);
+  int64_t rank = n.inputType(0).getRank();
+  FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
   float epsilon = n.attrFloat("epsilon", 1e-5f);
   SmallVector<Value> operands = {n.input(0), n.input(1)};
   if (n.hasInput(2))
     operands.push_back(n.input(2));
-  auto y = n.create<LayerNormOp>(operands, {n.namedAttr("axis", b.getI64IntegerAttr(axis)),
+  auto y = n.create<LayerNormOp>(operands, {n.namedAttr("axis", b.getI64IntegerAttr(*axis)),
                                             n.namedAttr("epsilon", b.getF32FloatAttr(epsilon))});
   if (failed(y))
     return failure();
   if (!n.wantsOutput(1) && !n.wantsOutput(2))
     return n.setOutputs({*y});
   Value x = n.input(0);
-  int64_t rank = n.inputType(0).getRank();
-  if (axis < 0)
-    axis += rank;
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(axis, rank));
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
   auto reduceAttrs = {n.namedAttr("axes", b.getDenseI64ArrayAttr(axes)),
                       n.namedAttr("keepdims", b.getBoolAttr(true))};
   Type element = n.inputType(0).getElementType();
@@ -480,9 +498,12 @@ LogicalResult layerNorm(NodeImporter &n) {
 
 LogicalResult rmsNorm(NodeImporter &n) {
   OpBuilder &b = n.getBuilder();
+  FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", -1), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
   return setResult(n, n.create<RmsNormOp>(
                           {n.input(0), n.input(1)},
-                          {n.namedAttr("axis", b.getI64IntegerAttr(n.attrInt("axis", -1))),
+                          {n.namedAttr("axis", b.getI64IntegerAttr(*axis)),
                            n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))}));
 }
 

@@ -222,6 +222,25 @@ FailureOr<SmallVector<int64_t>> NodeImporter::constantInts(size_t i, StringRef w
       llvm::map_range(attr.getValues<APInt>(), [](const APInt &v) { return v.getSExtValue(); }));
 }
 
+FailureOr<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank, StringRef what) {
+  if (axis < -rank || axis >= rank)
+    return emitError() << what << " " << axis << " is out of range [" << -rank << ", " << rank
+                       << ") for rank " << rank;
+  return axis < 0 ? axis + rank : axis;
+}
+
+FailureOr<SmallVector<int64_t>> NodeImporter::normalizeAxes(ArrayRef<int64_t> axes,
+                                                            int64_t rank) {
+  SmallVector<int64_t> normalized;
+  for (int64_t axis : axes) {
+    FailureOr<int64_t> a = normalizeAxis(axis, rank);
+    if (failed(a))
+      return failure();
+    normalized.push_back(*a);
+  }
+  return normalized;
+}
+
 Value NodeImporter::constI64(ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({static_cast<int64_t>(values.size())}, builder.getI64Type());
   return arith::ConstantOp::create(builder, loc, type, DenseIntElementsAttr::get(type, values));

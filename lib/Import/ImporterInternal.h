@@ -72,6 +72,12 @@ public:
   /// The integer entries of a constant input (axes, pads, k, ...).
   FailureOr<SmallVector<int64_t>> constantInts(size_t i, StringRef what);
 
+  /// ONNX's `axis` of a rank-`rank` tensor as genc ops take it, in
+  /// [0, rank) (negative axes count from the end); an error at this node
+  /// when it is out of range.
+  FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank, StringRef what = "axis");
+  FailureOr<SmallVector<int64_t>> normalizeAxes(ArrayRef<int64_t> axes, int64_t rank);
+
   // Outputs.
   size_t numOutputs() const { return node.output_size(); }
   bool wantsOutput(size_t i) const { return i < numOutputs() && !node.output(i).empty(); }

@@ -269,8 +269,12 @@ LogicalResult rotaryEmbedding(NodeImporter &n) {
 
 FailureOr<Value> rmsNorm(NodeImporter &n, Value x, Value scale) {
   OpBuilder &b = n.getBuilder();
+  FailureOr<int64_t> axis =
+      n.normalizeAxis(n.attrInt("axis", -1), cast<RankedTensorType>(x.getType()).getRank());
+  if (failed(axis))
+    return failure();
   return n.create<RmsNormOp>(
-      {x, scale}, {n.namedAttr("axis", b.getI64IntegerAttr(n.attrInt("axis", -1))),
+      {x, scale}, {n.namedAttr("axis", b.getI64IntegerAttr(*axis)),
                    n.namedAttr("epsilon", b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f)))});
 }
 

@@ -290,14 +290,9 @@ bool sameDimName(func::FuncOp fn, BlockArgument a, BlockArgument b) {
   return x && y && !x.getValue().empty() && x == y;
 }
 
-/// Whether axis `axis` (perhaps negative) of `value` is provably input_ids'
-/// sequence.
+/// Whether axis `axis` of `value` is provably input_ids' sequence.
 bool isSequenceAxis(Value value, int64_t axis, BlockArgument ids) {
-  auto type = cast<RankedTensorType>(value.getType());
-  int64_t rank = type.getRank();
-  if (axis < 0)
-    axis += rank;
-  return axis >= 0 && axis < rank && type.isDynamicDim(axis) &&
+  return cast<RankedTensorType>(value.getType()).isDynamicDim(axis) &&
          provablyEqualDims(value, axis, ids, 1);
 }
 
@@ -538,7 +533,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         if (use.getOwner() != layer.getOperation() && !isa<tensor::DimOp>(use.getOwner()))
           return fail("reads keys or values that " + describe(use.getOwner()) + " reads too");
       auto concat = rows.getDefiningOp<ConcatOp>();
-      if (isa<BlockArgument>(rows) || (concat && (concat.getAxis() + 4) % 4 == kCacheSequenceAxis))
+      if (isa<BlockArgument>(rows) || (concat && concat.getAxis() == kCacheSequenceAxis))
         return fail("reads keys or values that are an input or a concatenation along the "
                     "sequence (a cache genc does not recognise)");
     }

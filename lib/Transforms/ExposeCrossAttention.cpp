@@ -98,8 +98,7 @@ struct ExposeCrossAttentionPass
     SoftmaxOp last;
     body.walk([&](SoftmaxOp softmax) {
       auto type = cast<RankedTensorType>(softmax.getType());
-      int64_t axis = softmax.getAxis() < 0 ? softmax.getAxis() + type.getRank() : softmax.getAxis();
-      if (type.getRank() == 4 && axis == 3 && !softmax.getLog() &&
+      if (type.getRank() == 4 && softmax.getAxis() == 3 && !softmax.getLog() &&
           isCrossAttention(softmax, fromTarget, fromSource))
         last = softmax;
     });

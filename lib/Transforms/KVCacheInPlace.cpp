@@ -39,8 +39,7 @@ std::optional<CacheUpdate> matchCacheUpdate(func::ReturnOp ret, unsigned index) 
     return std::nullopt;
   auto past = dyn_cast<BlockArgument>(concat.getInputs()[0]);
   auto type = cast<RankedTensorType>(concat.getType());
-  int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + type.getRank() : concat.getAxis();
-  if (!past || type.getRank() != 4 || axis != kCacheSequenceAxis ||
+  if (!past || type.getRank() != 4 || concat.getAxis() != kCacheSequenceAxis ||
       !isa<func::FuncOp>(past.getOwner()->getParentOp()))
     return std::nullopt;
   return CacheUpdate{concat, past, index};

@@ -127,8 +127,7 @@ TriluOp matchTriluCausal(Value condition, Value query) {
   while (auto unsqueeze = condition.getDefiningOp<UnsqueezeOp>()) {
     int64_t rank = cast<RankedTensorType>(unsqueeze.getType()).getRank();
     // Only leading dims added: the table's rows and columns stay last.
-    if (llvm::any_of(unsqueeze.getAxes(),
-                     [&](int64_t axis) { return (axis < 0 ? axis + rank : axis) >= rank - 2; }))
+    if (llvm::any_of(unsqueeze.getAxes(), [&](int64_t axis) { return axis >= rank - 2; }))
       return {};
     condition = unsqueeze.getInput();
   }
@@ -438,7 +437,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     auto softmax = output.getLhs().getDefiningOp<SoftmaxOp>();
     auto probsType = cast<RankedTensorType>(softmax.getType());
     if (probsType.getRank() != 4 || !usedOnceBesidesDims(softmax) || softmax.getLog() ||
-        (softmax.getAxis() != 3 && softmax.getAxis() != -1))
+        softmax.getAxis() != 3)
       return;
     std::optional<Scores> scores = matchScores(softmax.getInput());
     if (!scores)

@@ -112,3 +112,21 @@ func.func @performer_features_shape(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf
   %0 = genc.attention %q, %q, %q {feature_map = "performer", random_features = dense<1.0> : tensor<3x2xf32>, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
   return %0 : tensor<1x1x8x4xf32>
 }
+
+// -----
+
+// Axes are normalised at import: ops take them in [0, rank).
+func.func @negative_axis(%a: tensor<2x6xf32>) -> tensor<2x6xf32> {
+  // expected-error @+2 {{axis -1 is out of range [0, 2) (genc ops take axes normalised)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = genc.softmax %a {axis = -1 : i64} : tensor<2x6xf32> -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @negative_split_axis(%a: tensor<2x6xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  // expected-error @+1 {{axis -1 is out of range [0, 2)}}
+  %0:2 = genc.split %a {axis = -1 : i64, sizes = array<i64>} : tensor<2x6xf32> -> tensor<2x3xf32>, tensor<2x3xf32>
+  return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x3xf32>
+}

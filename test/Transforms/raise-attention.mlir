@@ -77,7 +77,7 @@ func.func @grouped(%q: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequ
   %scores = genc.matmul %q, %kt : (tensor<?x8x?x8xf32>, tensor<?x8x8x?xf32>) -> tensor<?x8x?x?xf32>
   %scaled = genc.mul %rsqrt, %scores : (tensor<f32>, tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32>
   %masked = genc.where %keep, %scaled, %min : (tensor<?x1x?x?xi1>, tensor<?x8x?x?xf32>, tensor<f32>) -> tensor<?x8x?x?xf32>
-  %p = genc.softmax %masked {axis = -1 : i64} : tensor<?x8x?x?xf32> -> tensor<?x8x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x8x?x?xf32> -> tensor<?x8x?x?xf32>
   %y = genc.matmul %p, %vr : (tensor<?x8x?x?xf32>, tensor<?x8x?x8xf32>) -> tensor<?x8x?x8xf32>
   return %y : tensor<?x8x?x8xf32>
 }

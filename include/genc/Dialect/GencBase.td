@@ -49,8 +49,10 @@ class Genc_InferOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
-// An i64 attribute read as a signed value: axes and offsets are negative
-// as often as not (upstream's I64Attr reads uint64_t).
+// An i64 attribute read as a signed value (upstream's I64Attr reads
+// uint64_t): offsets and sentinels (-1: none) may be negative. Axes are
+// not: ops take them in [0, rank), the importer resolving ONNX's negative
+// ones.
 def Genc_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
                                                 "64-bit signless integer attribute"> {
   let convertFromStorage = "$_self.getValue().getSExtValue()";

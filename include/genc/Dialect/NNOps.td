@@ -37,8 +37,7 @@ def Genc_SoftmaxOp : Genc_InferOp<"softmax"> {
 def Genc_LayerNormOp : Genc_InferOp<"layer_norm"> {
   let summary = "(x - mean) / sqrt(var + epsilon) * scale + bias over axes axis..r-1";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
-                       Optional<AnyRankedTensor>:$bias,
-                       DefaultValuedAttr<Genc_I64Attr, "-1">:$axis,
+                       Optional<AnyRankedTensor>:$bias, Genc_I64Attr:$axis,
                        DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -48,8 +47,7 @@ def Genc_LayerNormOp : Genc_InferOp<"layer_norm"> {
 
 def Genc_RmsNormOp : Genc_InferOp<"rms_norm"> {
   let summary = "x / sqrt(mean(x^2) + epsilon) * scale over axes axis..r-1";
-  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
-                       DefaultValuedAttr<Genc_I64Attr, "-1">:$axis,
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale, Genc_I64Attr:$axis,
                        DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input `,` $scale attr-dict `:` functional-type(operands, results)";

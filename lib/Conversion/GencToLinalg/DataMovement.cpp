@@ -84,7 +84,7 @@ static FailureOr<Value> lowerSqueezeLike(OpTy op, typename OpTy::Adaptor operand
   auto inputType = tensorType(operands.getInput());
   SmallVector<bool> special(unsqueeze ? type.getRank() : inputType.getRank(), false);
   for (int64_t a : op.getAxes())
-    special[a < 0 ? a + special.size() : a] = true;
+    special[a] = true;
   if (!unsqueeze && op.getAxes().empty())
     for (int64_t d = 0; d < inputType.getRank(); ++d)
       special[d] = inputType.getDimSize(d) == 1;
@@ -228,8 +228,8 @@ static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuil
 static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   Value data = operands.getInput(), indices = operands.getIndices();
-  int64_t dataRank = tensorType(data).getRank(), indicesRank = tensorType(indices).getRank();
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + dataRank : op.getAxis();
+  int64_t indicesRank = tensorType(indices).getRank();
+  int64_t axis = op.getAxis();
   auto type = op.getType();
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
@@ -319,8 +319,7 @@ static FailureOr<Value> lowerExpand(ExpandOp op, ExpandOp::Adaptor operands, OpB
 static SmallVector<Value> lowerSplit(SplitOp op, SplitOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   Value input = operands.getInput();
-  int64_t rank = tensorType(operands.getInput()).getRank();
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  int64_t rank = tensorType(input).getRank(), axis = op.getAxis();
   size_t n = op.getNumResults();
   Value piece =
       op.getSizes().empty()
@@ -433,8 +432,7 @@ static FailureOr<Value> lowerTranspose(TransposeOp op, TransposeOp::Adaptor oper
 }
 
 static FailureOr<Value> lowerConcat(ConcatOp op, ConcatOp::Adaptor operands, OpBuilder &b) {
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + op.getType().getRank() : op.getAxis();
-  return tensor::ConcatOp::create(b, op.getLoc(), op.getType(), axis, operands.getInputs())
+  return tensor::ConcatOp::create(b, op.getLoc(), op.getType(), op.getAxis(), operands.getInputs())
       .getResult();
 }
 

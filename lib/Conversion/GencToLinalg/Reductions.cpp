@@ -106,7 +106,7 @@ static Value reducedCount(OpBuilder &b, Location loc, Value input, ArrayRef<bool
 static SmallVector<bool> reducedDims(int64_t rank, ArrayRef<int64_t> axes) {
   SmallVector<bool> reduced(rank, axes.empty());
   for (int64_t a : axes)
-    reduced[a < 0 ? a + rank : a] = true;
+    reduced[a] = true;
   return reduced;
 }
 
@@ -162,8 +162,6 @@ static Value normalize(OpBuilder &b, Location loc, Value x, int64_t axis, float 
                        Value scale, Value bias, bool rms) {
   int64_t rank = tensorType(x).getRank();
   Type t = tensorType(x).getElementType();
-  if (axis < 0)
-    axis += rank;
   SmallVector<bool> reduced(rank, false);
   for (int64_t d = axis; d < rank; ++d)
     reduced[d] = true;
@@ -249,8 +247,7 @@ static FailureOr<Value> lowerCumSum(CumSumOp op, CumSumOp::Adaptor operands, OpB
 }
 
 static FailureOr<Value> lowerSoftmax(SoftmaxOp op, SoftmaxOp::Adaptor operands, OpBuilder &b) {
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + op.getType().getRank() : op.getAxis();
-  return softmax(b, op.getLoc(), operands.getInput(), axis, op.getLog());
+  return softmax(b, op.getLoc(), operands.getInput(), op.getAxis(), op.getLog());
 }
 
 static FailureOr<Value> lowerLayerNorm(LayerNormOp op, LayerNormOp::Adaptor operands,

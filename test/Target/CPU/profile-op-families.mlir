@@ -24,7 +24,7 @@ func.func @families(%x: tensor<2x8xf32>, %w: tensor<8x8xf32>, %s: tensor<2xf32>)
   %m = genc.matmul %x, %w : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32> loc("mm")
   %t = genc.transpose %m {perm = array<i64: 1, 0>} : tensor<2x8xf32> -> tensor<8x2xf32> loc("t")
   %a = genc.add %t, %t : (tensor<8x2xf32>, tensor<8x2xf32>) -> tensor<8x2xf32> loc("a")
-  %n = genc.layer_norm %a, %s : (tensor<8x2xf32>, tensor<2xf32>) -> tensor<8x2xf32> loc("n")
+  %n = genc.layer_norm %a, %s {axis = 1 : i64} : (tensor<8x2xf32>, tensor<2xf32>) -> tensor<8x2xf32> loc("n")
   return %n : tensor<8x2xf32>
 }
 

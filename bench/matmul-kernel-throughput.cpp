@@ -2,11 +2,14 @@
 //
 // C[1, N] = A[1, K] · B with B in f32, int8 and bf16 panels, serially (no
 // pool), N large enough that B does not fit the caches: the weights each
-// kernel streams per second. Built and run by bench/weight-formats.sh.
+// kernel streams per second. Then the f32 kernel with each instruction set
+// it can use (AVX-512, AVX2, scalar loops) on that decode product and on a
+// prefill-shaped one. Built and run by bench/weight-formats.sh.
 //
 //===----------------------------------------------------------------------===//
 
 #include "genc/kernels.h"
+#include "kernels/Parallel.h"
 
 #include <chrono>
 #include <cstdint>
@@ -63,4 +66,34 @@ int main() {
               static_cast<long long>(k), static_cast<long long>(n), tf * 1e3, weights / tf / 1e9,
               4 * weights / tf / 1e9, ti * 1e3, weights / ti / 1e9, weights / ti / 1e9, tb * 1e3,
               weights / tb / 1e9, 2 * weights / tb / 1e9);
+
+  // f32 per instruction set; the prefill product is C[128, 3072] = A[128, 768] · B.
+  const int64_t m = 128, prefillN = 3072;
+  std::vector<float> pa(m * k, 0.5f), pc(m * prefillN);
+  Memref pam(pa.data(), {m, k}), pcm(pc.data(), {m, prefillN}),
+      pbm(f32.data(), {prefillN / 32, k, 32});
+  struct Set {
+    const char *name;
+    bool avx512, avx2;
+  };
+  for (Set set :
+       {Set{"AVX-512", true, true}, Set{"AVX2", false, true}, Set{"scalar", false, false}}) {
+    genc::kernels::useAVX512ForTesting(set.avx512);
+    genc::kernels::useAVX2ForTesting(set.avx2);
+    if (set.avx512 != genc::kernels::hasAVX512() || set.avx2 != genc::kernels::hasAVX2()) {
+      std::printf("f32 %s: this CPU lacks it\n", set.name);
+      continue;
+    }
+    int repeats = set.avx2 ? calls : 2;
+    double decode = secondsPerCall(
+        [&] { _mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &fm.ref, 1, 0); }, repeats);
+    double prefill = secondsPerCall(
+        [&] { _mlir_ciface_genc_matmul_f32(nullptr, &pcm.ref, &pam.ref, &pbm.ref, 1, 0); },
+        repeats);
+    std::printf("f32 %s, one thread: decode %.2f ms (%.1f GB/s); prefill M=%lld N=%lld %.2f ms "
+                "(%.1f GFLOP/s)\n",
+                set.name, decode * 1e3, 4 * weights / decode / 1e9, static_cast<long long>(m),
+                static_cast<long long>(prefillN), prefill * 1e3,
+                2.0 * m * k * prefillN / prefill / 1e9);
+  }
 }

@@ -105,7 +105,7 @@ if [[ " $sections " == *" 3 "* ]]; then
 echo "## 3. kernels alone; decode at 1 and 2 threads"
 [ -n "${inputs[gpt2-small-decode]:-}" ] ||
   inputs[gpt2-small-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" "$work/gpt2-small-with-past-opset17.onnx" "$work/gpt2-small-decode" --batch 1 --sequence 1 --past 127)
-/usr/lib/llvm-22/bin/clang++ -O2 -std=c++17 -I"$root/runtime/include" \
+/usr/lib/llvm-22/bin/clang++ -O2 -std=c++17 -I"$root/runtime/include" -I"$root/runtime/src" \
   "$root/bench/matmul-kernel-throughput.cpp" "${GENC_BUILD_DIR:-$root/build}/lib/libgenc_kernels.a" \
   -pthread -o "$work/matmul-kernel-throughput"
 "$work/matmul-kernel-throughput"

@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <type_traits>
 
+using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
 using genc::kernels::parallelFor;
@@ -426,15 +427,71 @@ void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, c
   }
 }
 
+/// The f32 register tile on AVX2 + FMA (CPUs without AVX-512): a panel's
+/// 32 columns are four ymm vectors, so a tile has at most three rows (12
+/// accumulators, three broadcasts of A, one vector of B at a time). The
+/// same multiply-adds in the same order as registerTile.
+constexpr int64_t kAVX2TileRows = 3;
+
+template <int Rows, bool MaskB>
+__attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64_t row0,
+                                                  int64_t col0, const float *b, int64_t bRow) {
+  int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i mask[4];
+  for (int v = 0; v < 4; ++v)
+    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m256 acc[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] =
+          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+  const float *a = p.a + row0 * p.aRow;
+  for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
+    __m256 ar[Rows];
+    for (int r = 0; r < Rows; ++r)
+      ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
+    for (int v = 0; v < 4; ++v) {
+      __m256 bv = MaskB ? _mm256_maskload_ps(b + 8 * v, mask[v]) : _mm256_loadu_ps(b + 8 * v);
+      for (int r = 0; r < Rows; ++r)
+        acc[r][v] = _mm256_fmadd_ps(ar[r], bv, acc[r][v]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
+}
+
+template <bool MaskB>
+void avx2Rows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
+              int64_t bRow) {
+  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
+  static constexpr Tile tiles[kAVX2TileRows + 1] = {nullptr, avx2Tile<1, MaskB>, avx2Tile<2, MaskB>,
+                                                    avx2Tile<3, MaskB>};
+  for (int64_t r = row0; r < row0 + rows; r += kAVX2TileRows) {
+    int64_t height = row0 + rows - r < kAVX2TileRows ? row0 + rows - r : kAVX2TileRows;
+    tiles[height](p, r, col0, b, bRow);
+  }
+}
+
 /// Rows [row0, row0+rows) × panel `panel` of one problem.
 template <typename W>
 void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t col0 = panel * kPanel;
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
-  if (!hasAVX512() || !p.vectorizable())
+  if (!p.vectorizable())
     return scalarProduct(p, row0, rows, col0, cols);
   int64_t bRow;
   const W *b = p.panel(panel, bRow);
+  if (!hasAVX512()) {
+    // f32 only: the smaller formats widen with AVX-512 alone.
+    if constexpr (std::is_same_v<W, float>)
+      if (hasAVX2())
+        return !p.bPanels && cols < kPanel ? avx2Rows<true>(p, row0, rows, col0, b, bRow)
+                                           : avx2Rows<false>(p, row0, rows, col0, b, bRow);
+    return scalarProduct(p, row0, rows, col0, cols);
+  }
   if constexpr (std::is_same_v<W, BF16>) {
     if (hasAVX512BF16())
       bf16Rows<true>(p, row0, rows, col0, b);

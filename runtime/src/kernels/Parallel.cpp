@@ -20,13 +20,22 @@ const bool kHasAVX512 = [] {
   __builtin_cpu_init(); // may run before the CPU model's own constructor
   return __builtin_cpu_supports("avx512f") != 0;
 }();
+const bool kHasAVX2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
+}();
 const bool kHasAVX512BF16 = [] {
   __builtin_cpu_init();
   return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0;
 }();
+bool useAVX512 = kHasAVX512;
+bool useAVX2 = kHasAVX2;
 bool useAVX512BF16 = kHasAVX512BF16;
 } // namespace
 
-bool genc::kernels::hasAVX512() { return kHasAVX512; }
-bool genc::kernels::hasAVX512BF16() { return useAVX512BF16; }
+bool genc::kernels::hasAVX512() { return useAVX512; }
+bool genc::kernels::hasAVX2() { return useAVX2; }
+bool genc::kernels::hasAVX512BF16() { return useAVX512BF16 && useAVX512; }
 void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }
+void genc::kernels::useAVX512ForTesting(bool use) { useAVX512 = use && kHasAVX512; }
+void genc::kernels::useAVX2ForTesting(bool use) { useAVX2 = use && kHasAVX2; }

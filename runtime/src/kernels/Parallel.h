@@ -11,11 +11,19 @@ namespace genc::kernels {
 
 /// Whether this CPU runs AVX-512F (the kernels' vector paths).
 bool hasAVX512();
+/// Whether it runs AVX2 and FMA (the f32 matmul's path where AVX-512 is
+/// missing, as on many x86-64 CPUs still in use).
+bool hasAVX2();
 /// Whether it also runs AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
 /// Tests only, with no kernel running: whether the bf16 kernel may use
 /// them (where the CPU has them), so that both of its paths get tested.
 void useAVX512BF16ForTesting(bool use);
+/// Tests only, with no kernel running: whether the kernels may use
+/// AVX-512 (where the CPU has it), so that the AVX2 and scalar paths get
+/// tested on a CPU that has it; and AVX2 likewise.
+void useAVX512ForTesting(bool use);
+void useAVX2ForTesting(bool use);
 
 /// Calls f(i) for every i in [0, n) on the caller's pool (`context`), or
 /// serially when it has none.

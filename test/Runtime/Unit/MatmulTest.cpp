@@ -60,7 +60,7 @@ class Matmul : public genc::testing::OnThreadPool {};
 
 /// C (starting non-zero) += A·B, or C = A·B without reading C, for a 2-D
 /// problem, B row-major and packed.
-TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
+void expectLoopsForAwkwardSizes(genc_context &context) {
   const int64_t sizes[][3] = {{1, 1, 1},   {1, 768, 64},   {13, 45, 7},
                               {8, 32, 16}, {128, 100, 33}, {300, 70, 20}};
   for (const auto &[m, n, k] : sizes) {
@@ -91,6 +91,25 @@ TEST_P(Matmul, MatchesLoopsForAwkwardSizes) {
       }
     }
   }
+}
+
+TEST_P(Matmul, MatchesLoopsForAwkwardSizes) { expectLoopsForAwkwardSizes(context); }
+
+/// The same without AVX-512 (the AVX2 tile), and without AVX2 either (the
+/// scalar loops), whatever this CPU has.
+TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
+  struct RestoreInstructionSets {
+    ~RestoreInstructionSets() {
+      genc::kernels::useAVX2ForTesting(true);
+      genc::kernels::useAVX512ForTesting(true);
+    }
+  } restore;
+  genc::kernels::useAVX512ForTesting(false);
+  SCOPED_TRACE("AVX2");
+  ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
+  genc::kernels::useAVX2ForTesting(false);
+  SCOPED_TRACE("scalar");
+  expectLoopsForAwkwardSizes(context);
 }
 
 /// Batch dims broadcast where their size is 1 or missing: A [2, 3, M, K],

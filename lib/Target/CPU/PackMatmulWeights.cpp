@@ -118,17 +118,20 @@ struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeigh
     genc::WeightConstants weights(getOperation());
     llvm::DenseMap<std::tuple<Operation *, Attribute, unsigned>, Value> packed;
     llvm::DenseSet<Operation *> packing;
-    for (auto &entry : matmuls)
-      packing.insert(entry.first);
+    // Every weight's data, before any is consumed: a failure leaves the
+    // module as it was.
+    for (auto &[op, b] : matmuls) {
+      packing.insert(op);
+      if (failed(genc::getConstantBytes(b.source))) {
+        op.emitError("a matmul weight has no data to pack");
+        return signalPassFailure();
+      }
+    }
     for (auto &[op, b] : matmuls) {
       auto fn = op->getParentOfType<FunctionOpInterface>();
       Value &panels = packed[{fn, b.source, b.transposed ? 1u : 0u}];
       if (!panels) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(b.source);
-        if (failed(bytes)) {
-          op.emitError("a matmul weight has no data to pack");
-          return signalPassFailure();
-        }
         Value bValue = op.getDpsInputOperand(1)->get();
         genc::ConsumableBytes source(*bytes, weights.holdsBytesAlone(b.source) &&
                                                  onlyPackedReaders(bValue, packing));

@@ -69,7 +69,8 @@ bool genc::WeightConstants::holdsBytesAlone(ElementsAttr value) const {
 void genc::ConsumableBytes::consumedUpTo(size_t offset) {
 #ifdef __linux__
   // Whole pages only: the allocator's bookkeeping may share the first and
-  // the last. Dropped private pages read back as zeros; nothing reads them.
+  // the last. Dropped pages read back as zeros (or, from an external-data
+  // file's mapping, as the file); nothing reads them.
   if (!release)
     return;
   uint64_t page = llvm::sys::Process::getPageSizeEstimate();

@@ -429,8 +429,9 @@ void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, c
 
 /// The f32 register tile on AVX2 + FMA (CPUs without AVX-512): a panel's
 /// 32 columns are four ymm vectors, so a tile has at most three rows (12
-/// accumulators, three broadcasts of A, one vector of B at a time). The
-/// same multiply-adds in the same order as registerTile.
+/// accumulators, three broadcasts of A, one vector of B at a time; checked
+/// in the object code: no spills in the K loop). The same multiply-adds in
+/// the same order as registerTile.
 constexpr int64_t kAVX2TileRows = 3;
 
 template <int Rows, bool MaskB>
@@ -463,14 +464,17 @@ __attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64
       _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
 }
 
+/// A masked B (a row-major edge panel) keeps its four masks in registers
+/// too: two rows then, or the accumulators spill.
 template <bool MaskB>
 void avx2Rows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
               int64_t bRow) {
   using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
   static constexpr Tile tiles[kAVX2TileRows + 1] = {nullptr, avx2Tile<1, MaskB>, avx2Tile<2, MaskB>,
                                                     avx2Tile<3, MaskB>};
-  for (int64_t r = row0; r < row0 + rows; r += kAVX2TileRows) {
-    int64_t height = row0 + rows - r < kAVX2TileRows ? row0 + rows - r : kAVX2TileRows;
+  constexpr int64_t tileRows = MaskB ? 2 : kAVX2TileRows;
+  for (int64_t r = row0; r < row0 + rows; r += tileRows) {
+    int64_t height = row0 + rows - r < tileRows ? row0 + rows - r : tileRows;
     tiles[height](p, r, col0, b, bRow);
   }
 }

@@ -9,12 +9,13 @@
 
 namespace genc::kernels {
 
-/// Whether this CPU runs AVX-512F (the kernels' vector paths).
+/// Whether the kernels may use AVX-512F (their vector paths): this CPU
+/// runs it, and no test switched it off.
 bool hasAVX512();
-/// Whether it runs AVX2 and FMA (the f32 matmul's path where AVX-512 is
+/// The same for AVX2 and FMA (the f32 matmul's path where AVX-512 is
 /// missing, as on many x86-64 CPUs still in use).
 bool hasAVX2();
-/// Whether it also runs AVX512-BF16's dot products (vdpbf16ps).
+/// The same for AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
 /// Tests only, with no kernel running: whether the bf16 kernel may use
 /// them (where the CPU has them), so that both of its paths get tested.

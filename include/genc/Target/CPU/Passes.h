@@ -67,8 +67,9 @@ public:
   void eraseIfDead(Value value);
 
   /// Whether `value` is a resource whose bytes no other constant op holds
-  /// (two resources may alias one buffer), so that the pass replacing its
-  /// one holder may consume them (ConsumableBytes).
+  /// (two resources may alias one buffer): one of the conditions for the
+  /// pass replacing that holder to consume them (ConsumableBytes); the
+  /// other is that nothing but that pass's ops reads the holder.
   bool holdsBytesAlone(ElementsAttr value) const;
 
 private:

@@ -13,21 +13,39 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 
 using namespace genc::driver;
 
 namespace {
 
-/// One layer's rewrites: a window (0: none) and its KV heads.
+/// BigBird's random and global blocks in the search's candidates: the
+/// rewrite's defaults, spelled out so that the cost model sees the same.
+constexpr int64_t kBigBirdRandomBlocks = 3, kBigBirdGlobalBlocks = 2;
+
+/// One layer's rewrites: how it attends (densely, in a window, in BigBird
+/// blocks or linearly) and its KV heads. A window or a block halves; a
+/// linear layer cannot go further, and neither BigBird nor linear layers
+/// are combined with fewer KV heads.
 struct LayerChoice {
-  int64_t window = 0, kvHeads = 0;
-  bool operator<(const LayerChoice &o) const {
-    return std::tie(window, kvHeads) < std::tie(o.window, o.kvHeads);
+  int64_t window = 0; // window:W (0: none)
+  int64_t block = 0;  // bigbird:B (0: none)
+  bool linear = false;
+  int64_t kvHeads = 0;
+
+  bool attendsDensely() const { return !window && !block && !linear; }
+  /// How it attends, with the layer's own KV heads.
+  LayerChoice pattern(int64_t ownKVHeads) const {
+    LayerChoice c = *this;
+    c.kvHeads = ownKVHeads;
+    return c;
   }
-  bool operator==(const LayerChoice &o) const {
-    return window == o.window && kvHeads == o.kvHeads;
-  }
+  auto key() const { return std::tie(window, block, linear, kvHeads); }
+  bool operator<(const LayerChoice &o) const { return key() < o.key(); }
+  bool operator==(const LayerChoice &o) const { return key() == o.key(); }
 };
 
 /// --attention's spec for per-layer choices; layers that share a choice
@@ -42,6 +60,11 @@ std::string specOf(const std::vector<LayerChoice> &choices,
     };
     if (choices[l].window)
       add("window:" + std::to_string(choices[l].window));
+    if (choices[l].block)
+      add("bigbird:" + std::to_string(choices[l].block) + ":" +
+          std::to_string(kBigBirdRandomBlocks) + ":" + std::to_string(kBigBirdGlobalBlocks));
+    if (choices[l].linear)
+      add("linear");
     if (choices[l].kvHeads != layers[l].kvHeads)
       add("gqa:" + std::to_string(choices[l].kvHeads) + ":calibrated");
   }
@@ -51,16 +74,43 @@ std::string specOf(const std::vector<LayerChoice> &choices,
   return spec;
 }
 
+/// `layer` as `choice` makes it, for the cost model.
+AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
+  layer.window = choice.window ? choice.window : -1;
+  if (choice.block) {
+    layer.block = choice.block;
+    layer.randomBlocks = kBigBirdRandomBlocks;
+    layer.globalTokens = kBigBirdGlobalBlocks * choice.block;
+  }
+  if (choice.linear) {
+    layer.featureMap = "elu";
+    layer.recurrentState = true; // candidates are session artifacts
+  }
+  layer.kvHeads = choice.kvHeads;
+  return layer;
+}
+
 /// The next more aggressive choices of a layer: half the window (or half
-/// the context, from none), or half the KV heads.
-std::vector<LayerChoice> nextChoices(const LayerChoice &choice, int64_t context,
+/// the context, from none), half the BigBird block (or a sixteenth of the
+/// context), linear attention, or half the KV heads.
+std::vector<LayerChoice> nextChoices(const LayerChoice &choice, int64_t ownKVHeads, int64_t context,
                                      bool groupedQuery) {
   std::vector<LayerChoice> next;
-  int64_t window = choice.window ? choice.window / 2 : context / 2;
-  if (window >= 16)
-    next.push_back({window, choice.kvHeads});
-  if (groupedQuery && choice.kvHeads % 2 == 0)
-    next.push_back({choice.window, choice.kvHeads / 2});
+  bool ownHeads = choice.kvHeads == ownKVHeads;
+  if (!choice.block && !choice.linear) {
+    int64_t window = choice.window ? choice.window / 2 : context / 2;
+    if (window >= 16)
+      next.push_back({window, 0, false, choice.kvHeads});
+  }
+  if (ownHeads && !choice.window && !choice.linear) {
+    int64_t block = choice.block ? choice.block / 2 : context / 16;
+    if (block >= 8)
+      next.push_back({0, block, false, choice.kvHeads});
+  }
+  if (ownHeads && choice.attendsDensely())
+    next.push_back({0, 0, true, choice.kvHeads});
+  if (groupedQuery && !choice.block && !choice.linear && choice.kvHeads % 2 == 0)
+    next.push_back({choice.window, 0, false, choice.kvHeads / 2});
   return next;
 }
 
@@ -119,12 +169,8 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   };
   auto bytesOf = [&](const std::vector<LayerChoice> &choices) {
     int64_t bytes = 0;
-    for (size_t l = 0; l < layers.size(); ++l) {
-      AttentionLayer layer = layers[l];
-      layer.window = choices[l].window ? choices[l].window : -1;
-      layer.kvHeads = choices[l].kvHeads;
-      bytes += decodeCacheBytesRead(layer, options.context);
-    }
+    for (size_t l = 0; l < layers.size(); ++l)
+      bytes += decodeCacheBytesRead(rewritten(layers[l], choices[l]), options.context);
     return bytes;
   };
 
@@ -140,15 +186,17 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   // What each choice costs alone on its layer.
   std::vector<LayerChoice> none;
   for (const AttentionLayer &layer : layers)
-    none.push_back({0, layer.kvHeads});
+    none.push_back({0, 0, false, layer.kvHeads});
   std::vector<std::map<LayerChoice, double>> alone(layers.size());
   for (size_t l = 0; l < layers.size(); ++l) {
     alone[l][none[l]] = 0;
     for (std::vector<LayerChoice> frontier = {none[l]}; !frontier.empty();) {
       std::vector<LayerChoice> next;
       for (const LayerChoice &from : frontier)
-        for (const LayerChoice &choice : nextChoices(from, options.context, groupedQuery)) {
-          if (alone[l].count(choice) || (choice.window && choice.kvHeads != layers[l].kvHeads))
+        for (const LayerChoice &choice :
+             nextChoices(from, layers[l].kvHeads, options.context, groupedQuery)) {
+          if (alone[l].count(choice) ||
+              (!choice.attendsDensely() && choice.kvHeads != layers[l].kvHeads))
             continue; // combinations are predicted, not measured
           std::vector<LayerChoice> one = none;
           one[l] = choice;
@@ -166,59 +214,91 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
       frontier = next;
     }
   }
-  // A layer's predicted increase: its window's and its grouping's, added.
-  auto predicted = [&](size_t l, const LayerChoice &choice) -> std::optional<double> {
-    auto window = alone[l].find({choice.window, layers[l].kvHeads});
-    auto heads = alone[l].find({0, choice.kvHeads});
-    if (window == alone[l].end() || heads == alone[l].end())
-      return std::nullopt;
-    return window->second + heads->second;
+  // Every combination measured alone parts of, per layer, with its
+  // predicted increase: its pattern's and its grouping's, added.
+  struct Option {
+    LayerChoice choice;
+    double increase;
+    int64_t bytes;
+  };
+  std::vector<std::vector<Option>> combinations(layers.size());
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (const auto &[pattern, patternIncrease] : alone[l]) {
+      if (pattern.kvHeads != layers[l].kvHeads)
+        continue; // a grouping alone: the other half of a combination
+      for (const auto &[heads, headsIncrease] : alone[l]) {
+        bool grouped = heads.kvHeads != layers[l].kvHeads;
+        if (!heads.attendsDensely() || (grouped && (pattern.block || pattern.linear)))
+          continue;
+        LayerChoice choice = pattern;
+        choice.kvHeads = heads.kvHeads;
+        combinations[l].push_back(
+            {choice, patternIncrease + headsIncrease,
+             decodeCacheBytesRead(rewritten(layers[l], choice), options.context)});
+      }
+    }
+
+  // The plan reading the fewest bytes whose predicted increase is within
+  // `allowed`: a multiple-choice knapsack over the layers, the increase
+  // counted in steps of 1/1000 of `allowed` (a negative one as none).
+  auto cheapestPlan = [&](double allowed) {
+    constexpr int64_t kSteps = 1000;
+    auto steps = [&](double increase) {
+      return static_cast<int64_t>(std::ceil(std::max(increase, 0.0) / allowed * kSteps));
+    };
+    constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
+    // bytes[l][u]: the fewest bytes layers [0, l) read within u steps.
+    std::vector<std::vector<int64_t>> bytes(layers.size() + 1,
+                                            std::vector<int64_t>(kSteps + 1, kNone));
+    std::vector<std::vector<int>> picked(layers.size(), std::vector<int>(kSteps + 1, -1));
+    std::fill(bytes[0].begin(), bytes[0].end(), 0);
+    for (size_t l = 0; l < layers.size(); ++l)
+      for (int64_t u = 0; u <= kSteps; ++u)
+        for (size_t o = 0; o < combinations[l].size(); ++o) {
+          int64_t cost = steps(combinations[l][o].increase);
+          if (cost > u || bytes[l][u - cost] == kNone)
+            continue;
+          int64_t total = bytes[l][u - cost] + combinations[l][o].bytes;
+          if (total < bytes[l + 1][u])
+            bytes[l + 1][u] = total, picked[l][u] = static_cast<int>(o);
+        }
+    std::vector<LayerChoice> plan = none;
+    double increase = 0;
+    for (int64_t l = static_cast<int64_t>(layers.size()) - 1, u = kSteps; l >= 0; --l) {
+      const Option &option = combinations[l][picked[l][u]];
+      plan[l] = option.choice;
+      increase += option.increase;
+      u -= steps(option.increase);
+    }
+    return std::make_pair(plan, increase);
   };
 
-  // Grow the plan.
-  std::vector<LayerChoice> plan = none;
-  std::vector<std::vector<LayerChoice>> history = {plan};
-  double predictedTotal = 0;
-  for (;;) {
-    double bestValue = -1, bestTotal = 0;
-    std::vector<LayerChoice> best;
-    for (size_t l = 0; l < layers.size(); ++l)
-      for (const LayerChoice &choice : nextChoices(plan[l], options.context, groupedQuery)) {
-        std::optional<double> after = predicted(l, choice), before = predicted(l, plan[l]);
-        if (!after || !before)
-          continue;
-        double total = predictedTotal - *before + *after;
-        if (*dense * (1 + total) > budget)
-          continue;
-        std::vector<LayerChoice> candidate = plan;
-        candidate[l] = choice;
-        double saved = double(bytesOf(plan) - bytesOf(candidate));
-        double value = saved / std::max(*after - *before, 1e-4);
-        if (saved > 0 && value > bestValue)
-          bestValue = value, bestTotal = total, best = candidate;
-      }
-    if (best.empty())
+  // Measure the cheapest plan; while it is over budget, ask for one whose
+  // prediction is smaller by the factor the last one missed by.
+  double allowed = budget / *dense - 1;
+  std::vector<LayerChoice> chosenPlan = none, tried;
+  for (int attempt = 0; attempt < 4 && allowed > 0; ++attempt) {
+    auto [plan, predictedIncrease] = cheapestPlan(allowed);
+    if (plan == none || plan == tried)
       break;
-    plan = best;
-    predictedTotal = bestTotal;
-    history.push_back(plan);
-  }
-
-  // Measure it; drop the last moves until it fits.
-  while (history.size() > 1) {
-    std::string spec = specOf(history.back(), layers);
-    std::optional<double> ppl = perplexityOf(spec);
+    tried = plan;
+    std::string spec = specOf(plan, layers);
+    std::optional<double> ppl = perplexityOf(spec); // measured already when one layer changes
     if (!ppl)
       return std::nullopt;
-    llvm::errs() << llvm::format("  plan:  %-40s perplexity %.4f (%s)%s\n", spec.c_str(), *ppl,
-                                 percent(*ppl / *dense).c_str(),
-                                 *ppl <= budget ? "" : ", over budget: back one move");
-    if (*ppl <= budget)
+    bool fits = *ppl <= budget;
+    llvm::errs() << llvm::format("  plan:  %-40s perplexity %.4f (%s, predicted %s)%s\n",
+                                 spec.c_str(), *ppl, percent(*ppl / *dense).c_str(),
+                                 percent(1 + predictedIncrease).c_str(),
+                                 fits ? "" : ", over budget: asking for less");
+    if (fits) {
+      chosenPlan = plan;
       break;
-    history.pop_back();
+    }
+    allowed *= std::max(predictedIncrease, 0.0) / (*ppl / *dense - 1) * 0.9;
   }
-  std::string chosen = specOf(history.back(), layers);
-  double ratio = double(bytesOf(history.back())) / double(bytesOf(none));
+  std::string chosen = specOf(chosenPlan, layers);
+  double ratio = double(bytesOf(chosenPlan)) / double(bytesOf(none));
   llvm::errs() << "chose --attention=" << (chosen.empty() ? "(none)" : chosen)
                << llvm::format(": perplexity %s, KV cache read per decode step x%.3f\n",
                                percent(measured[chosen] / *dense).c_str(), ratio);

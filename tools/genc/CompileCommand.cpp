@@ -168,9 +168,9 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                                  cl::init(4096), cl::cat(io));
   cl::opt<std::string> maxPplIncrease(
       "max-ppl-increase",
-      cl::desc("Choose the attention rewrites: the most aggressive per-layer windows (and, "
-               "with --calibration-ids, calibrated GQA) whose perplexity on --eval-ids stays "
-               "within P percent of the model's"),
+      cl::desc("Choose the attention rewrites: the most aggressive per-layer windows, BigBird "
+               "blocks or linear attention (and, with --calibration-ids, calibrated GQA) whose "
+               "perplexity on --eval-ids stays within P percent of the model's"),
       cl::value_desc("P"), cl::cat(rewrites));
   cl::opt<std::string> evalIds("eval-ids",
                                cl::desc("Token ids (whitespace-separated) --max-ppl-increase "

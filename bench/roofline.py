@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Draws one roofline for several compile reports (genc compile --report
+FILE.json --profile-input ...): what each profiled run's matmuls achieved,
+GFLOP/s against FLOPs per byte of weights and activations moved, under the
+machine's measured peaks (FMA throughput and read bandwidth, from the
+first report). bf16 points sit under a second, derived roof: AVX512-BF16's
+dot product does two multiply-adds per lane where an FMA does one.
+
+Usage: roofline.py OUT.svg LABEL=REPORT.json [LABEL=REPORT.json ...]
+
+A label's first word names the model, its second the weight format (the
+point's colour); a profiled run of one token is a decode step, of more a
+prefill (the point's shape). Prints the table it plots.
+"""
+import json
+import math
+import sys
+
+COLOURS = {"f32": "#1f77b4", "int8": "#2ca02c", "bf16": "#d62728", "int4": "#9467bd"}
+WIDTH, HEIGHT = 960, 560
+LEFT, RIGHT, TOP, BOTTOM = 80, 290, 40, 60
+
+
+def points(label, report):
+    """(label, run name, FLOP/byte, GFLOP/s, GB/s) for each profiled run."""
+    for run in report["profile"]:
+        seconds = run["seconds"].get("matmul", 0)
+        if seconds <= 0 or run["matmul_bytes"] <= 0:
+            continue
+        flops, moved = run["matmul_flops"], run["matmul_bytes"]
+        name = "decode" if run["tokens"] == 1 else "prefill %d" % run["tokens"]
+        yield label, name, flops / moved, flops / seconds / 1e9, moved / seconds / 1e9
+
+
+def decades(low, high):
+    return math.floor(math.log10(low)), math.ceil(math.log10(high))
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    reports = [arg.split("=", 1) for arg in sys.argv[2:]]
+    loaded = [(label, json.load(open(path))) for label, path in reports]
+    machine = loaded[0][1]["machine"]
+    peak_flops = machine["peak_flops_per_second"] / 1e9
+    peak_bytes = machine["bytes_per_second"] / 1e9
+    rows = [p for label, report in loaded for p in points(label, report)]
+
+    def compute_roof(label):
+        return peak_flops * (2 if label.endswith("bf16") else 1)
+
+    if not rows:
+        sys.exit("error: no report has a profiled run with matmul time (--profile-input)")
+
+    print("machine: %.1f GFLOP/s, %.1f GB/s (%d threads, %s)" %
+          (peak_flops, peak_bytes, machine["threads"], machine["vector_isa"]))
+    print("| model, weights | run | FLOP/byte | GFLOP/s | GB/s | of the roof |")
+    print("|---|---|---|---|---|---|")
+    for label, run, intensity, gflops, gbytes in rows:
+        roof = min(compute_roof(label), peak_bytes * intensity)
+        print("| %s | %s | %.2f | %.1f | %.1f | %.0f%% |" %
+              (label, run, intensity, gflops, gbytes, 100 * gflops / roof))
+
+    x0, x1 = decades(min(r[2] for r in rows) / 2, max(r[2] for r in rows) * 2)
+    y0, y1 = decades(min(r[3] for r in rows) / 2, peak_flops * 4)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def px(x):
+        return LEFT + (math.log10(x) - x0) / (x1 - x0) * plot_w
+
+    def py(y):
+        return TOP + plot_h - (math.log10(y) - y0) / (y1 - y0) * plot_h
+
+    svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif" font-size="12">' % (WIDTH, HEIGHT),
+           '<rect width="100%" height="100%" fill="white"/>']
+    for d in range(x0, x1 + 1):
+        x = px(10 ** d)
+        svg.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' %
+                   (x, TOP, x, TOP + plot_h))
+        svg.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' %
+                   (x, TOP + plot_h + 18, 10 ** d))
+    for d in range(y0, y1 + 1):
+        y = py(10 ** d)
+        svg.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' %
+                   (LEFT, y, LEFT + plot_w, y))
+        svg.append('<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (LEFT - 6, y + 4, 10 ** d))
+    svg.append('<text x="%.1f" y="%d" text-anchor="middle">FLOPs per byte moved (matmuls)'
+               '</text>' % (LEFT + plot_w / 2, HEIGHT - 15))
+    svg.append('<text x="20" y="%.1f" text-anchor="middle" transform="rotate(-90 20 %.1f)">'
+               'GFLOP/s</text>' % (TOP + plot_h / 2, TOP + plot_h / 2))
+    # The roof: bandwidth times intensity up to the FMA peak.
+    knee = peak_flops / peak_bytes
+    lo, hi = 10 ** x0, 10 ** x1
+    svg.append('<polyline fill="none" stroke="black" stroke-width="2" points="%.1f,%.1f '
+               '%.1f,%.1f %.1f,%.1f"/>' % (px(lo), py(max(peak_bytes * lo, 10 ** y0)), px(knee),
+                                           py(peak_flops), px(hi), py(peak_flops)))
+    svg.append('<text x="%.1f" y="%.1f">%.0f GFLOP/s (FMA peak)</text>' %
+               (px(knee) + 8, py(peak_flops) - 6, peak_flops))
+    svg.append('<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4" '
+               'points="%.1f,%.1f %.1f,%.1f"/>' % (COLOURS["bf16"], px(2 * knee),
+                                                   py(2 * peak_flops), px(hi), py(2 * peak_flops)))
+    svg.append('<text x="%.1f" y="%.1f" fill="%s">bf16 dot products: 2x (derived)</text>' %
+               (px(2 * knee) + 8, py(2 * peak_flops) - 6, COLOURS["bf16"]))
+    svg.append('<text x="%.1f" y="%.1f" transform="rotate(-38 %.1f %.1f)">%.1f GB/s (read)'
+               '</text>' % (px(lo) + 30, py(peak_bytes * lo * 3) - 8, px(lo) + 30,
+                            py(peak_bytes * lo * 3) - 8, peak_bytes))
+    legend_y = TOP + 10
+    for label, run, intensity, gflops, _ in rows:
+        colour = COLOURS.get(label.split()[1] if " " in label else label, "#555")
+        x, y = px(intensity), py(gflops)
+        if run == "decode":
+            svg.append('<circle cx="%.1f" cy="%.1f" r="6" fill="%s"/>' % (x, y, colour))
+        else:
+            svg.append('<rect x="%.1f" y="%.1f" width="12" height="12" fill="%s"/>' %
+                       (x - 6, y - 6, colour))
+        svg.append('<text x="%d" y="%d" fill="%s">%s, %s: %.0f GFLOP/s</text>' %
+                   (LEFT + plot_w + 12, legend_y, colour, label, run, gflops))
+        legend_y += 18
+    svg.append('<text x="%d" y="%d">circle: decode, square: prefill</text>' %
+               (LEFT + plot_w + 12, legend_y + 8))
+    svg.append('</svg>')
+    with open(out, "w") as f:
+        f.write("\n".join(svg) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A roofline of the matmul weight formats: the GPT-2-small-sized and
+# LLaMA-style benchmark models (KV cache in their inputs and outputs),
+# compiled with each --weights format and profiled on a 128-token prefill
+# and one decode step after 127 cached positions (genc compile --report
+# --profile-input, every thread); bench/roofline.py plots what the
+# matmuls achieved under the machine's measured peaks, docs/roofline.svg
+# and docs/roofline.png (Chromium renders it), and prints the table.
+# Not a test: docs/results.md quotes it with this command.
+# Usage: bench/roofline.sh [WORK_DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/genc-bench}
+genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
+mkdir -p "$work"
+if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
+  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
+fi
+inputs() { # MODEL NAME SEQUENCE PAST
+  /usr/bin/python3 "$root/models/make_inputs.py" "$work/$1-with-past-opset17.onnx" \
+    "$work/roofline-$1-$2" --batch 1 --sequence "$3" --past "$4" | paste -sd,
+}
+reports=()
+for m in gpt2-small llama-small; do
+  prefill=$(inputs $m prefill 128 0) decode=$(inputs $m decode 1 127)
+  for w in f32 int8 bf16 int4; do
+    "$genc" compile "$work/$m-with-past-opset17.onnx" --weights=$w -o "$work/roofline.so" \
+      --quiet --report "$work/roofline-$m-$w.json" \
+      --profile-input "$prefill" --profile-input "$decode" 2> "$work/roofline-$m-$w.log"
+    reports+=("$m $w=$work/roofline-$m-$w.json")
+  done
+done
+/usr/bin/python3 "$root/bench/roofline.py" "$root/docs/roofline.svg" "${reports[@]}"
+/usr/bin/python3 "$root/test/E2E/check_report_page.py" "$root/docs/roofline.svg" \
+  "$root/docs/roofline.png" --window 960,560 --colour "f32=#1f77b4:50" --colour "int4=#9467bd:50"
+cd "$root" && sha256sum docs/roofline.svg docs/roofline.png

@@ -2,9 +2,10 @@
 //
 // C[1, N] = A[1, K] · B with B in f32, int8 and bf16 panels, serially (no
 // pool), N large enough that B does not fit the caches: the weights each
-// kernel streams per second. Then the f32 kernel with each instruction set
-// it can use (AVX-512, AVX2, scalar loops) on that decode product and on a
-// prefill-shaped one. Built and run by bench/weight-formats.sh.
+// kernel streams per second. Then the kernels with each instruction set
+// they can use (AVX-512, AVX2, scalar loops): f32 on that decode product and
+// on a prefill-shaped one, int8 and bf16 on the decode product. Built and run by
+// bench/weight-formats.sh.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,7 +68,7 @@ int main() {
               4 * weights / tf / 1e9, ti * 1e3, weights / ti / 1e9, weights / ti / 1e9, tb * 1e3,
               weights / tb / 1e9, 2 * weights / tb / 1e9);
 
-  // f32 per instruction set; the prefill product is C[128, 3072] = A[128, 768] · B.
+  // Per instruction set; the prefill product is C[128, 3072] = A[128, 768] · B.
   const int64_t m = 128, prefillN = 3072;
   std::vector<float> pa(m * k, 0.5f), pc(m * prefillN);
   Memref pam(pa.data(), {m, k}), pcm(pc.data(), {m, prefillN}),
@@ -81,7 +82,7 @@ int main() {
     genc::kernels::useAVX512ForTesting(set.avx512);
     genc::kernels::useAVX2ForTesting(set.avx2);
     if (set.avx512 != genc::kernels::hasAVX512() || set.avx2 != genc::kernels::hasAVX2()) {
-      std::printf("f32 %s: this CPU lacks it\n", set.name);
+      std::printf("%s: this CPU lacks it\n", set.name);
       continue;
     }
     int repeats = set.avx2 ? calls : 2;
@@ -90,10 +91,15 @@ int main() {
     double prefill = secondsPerCall(
         [&] { _mlir_ciface_genc_matmul_f32(nullptr, &pcm.ref, &pam.ref, &pbm.ref, 1, 0); },
         repeats);
-    std::printf("f32 %s, one thread: decode %.2f ms (%.1f GB/s); prefill M=%lld N=%lld %.2f ms "
-                "(%.1f GFLOP/s)\n",
+    double int8Decode = secondsPerCall(
+        [&] { _mlir_ciface_genc_matmul_f32_i8(nullptr, &cm.ref, &am.ref, &im.ref, &sm.ref, 0); },
+        repeats);
+    double bf16Decode = secondsPerCall(
+        [&] { _mlir_ciface_genc_matmul_bf16(nullptr, &cm.ref, &am.ref, &bm.ref, 0); }, repeats);
+    std::printf("%s, one thread: f32 decode %.2f ms (%.1f GB/s), prefill M=%lld N=%lld %.2f ms "
+                "(%.1f GFLOP/s); int8 decode %.2f ms; bf16 decode %.2f ms\n",
                 set.name, decode * 1e3, 4 * weights / decode / 1e9, static_cast<long long>(m),
                 static_cast<long long>(prefillN), prefill * 1e3,
-                2.0 * m * k * prefillN / prefill / 1e9);
+                2.0 * m * k * prefillN / prefill / 1e9, int8Decode * 1e3, bf16Decode * 1e3);
   }
 }

@@ -19,6 +19,10 @@
 // panels with a scale and an offset per group of rows and column, widened
 // to f32 a row at a time.
 //
+// CPUs without AVX-512 run the same arithmetic in AVX2 + FMA tiles of two
+// or three rows (a panel row is four ymm vectors), and the scalar loops
+// where AVX2 is missing too.
+//
 // No C++ runtime library is used: the kernels link into artifacts with
 // `clang -shared`.
 //
@@ -280,6 +284,13 @@ inline void columnMasks(int64_t n, int64_t col0, __mmask16 &lo, __mmask16 &hi) {
   hi = cols <= 16 ? 0 : cols >= 32 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - 16)) - 1);
 }
 
+/// f(firstRow, height) for tiles of at most `tileRows` rows covering
+/// [row0, row0 + rows).
+template <typename F> inline void forEachTile(int64_t row0, int64_t rows, int64_t tileRows, F &&f) {
+  for (int64_t r = row0; r < row0 + rows; r += tileRows)
+    f(r, row0 + rows - r < tileRows ? row0 + rows - r : tileRows);
+}
+
 /// The bf16 form of registerTile: `aPairs` holds the tile's rows of A
 /// rounded to bf16 (rows `aStride` apart, zero-padded to an even K); each
 /// step multiplies a pair of k for 32 columns with AVX512-BF16's vdpbf16ps.
@@ -354,10 +365,9 @@ void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, 
       DotProduct ? bf16DotTile<7> : bf16WidenTile<7>,
       DotProduct ? bf16DotTile<8> : bf16WidenTile<8>};
   int64_t stride = (p.k + 1) / 2 * 2;
-  for (int64_t r = row0; r < row0 + rows; r += kTileRows) {
-    int64_t height = row0 + rows - r < kTileRows ? row0 + rows - r : kTileRows;
+  forEachTile(row0, rows, kTileRows, [&](int64_t r, int64_t height) {
     tiles[height](p, r, col0, b, p.aRounded + r * stride, stride);
-  }
+  });
 }
 
 /// The 4-bit form of registerTile: per group of rows, the 32 columns'
@@ -401,10 +411,8 @@ void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col
   static constexpr Tile tiles[kTileRows + 1] = {nullptr,     int4Tile<1>, int4Tile<2>,
                                                 int4Tile<3>, int4Tile<4>, int4Tile<5>,
                                                 int4Tile<6>, int4Tile<7>, int4Tile<8>};
-  for (int64_t r = row0; r < row0 + rows; r += kTileRows) {
-    int64_t height = row0 + rows - r < kTileRows ? row0 + rows - r : kTileRows;
-    tiles[height](p, r, col0, b);
-  }
+  forEachTile(row0, rows, kTileRows,
+              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b); });
 }
 
 template <bool MaskB, typename W>
@@ -421,22 +429,35 @@ void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, c
       registerTile<6, MaskB, W>,
       registerTile<7, MaskB, W>,
       registerTile<8, MaskB, W>};
-  for (int64_t r = row0; r < row0 + rows; r += kTileRows) {
-    int64_t height = row0 + rows - r < kTileRows ? row0 + rows - r : kTileRows;
-    tiles[height](p, r, col0, b, bRow);
-  }
+  forEachTile(row0, rows, kTileRows,
+              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
 
-/// The f32 register tile on AVX2 + FMA (CPUs without AVX-512): a panel's
-/// 32 columns are four ymm vectors, so a tile has at most three rows (12
-/// accumulators, three broadcasts of A, one vector of B at a time; checked
-/// in the object code: no spills in the K loop). The same multiply-adds in
-/// the same order as registerTile.
+/// Eight columns (vector v) of a panel row as f32, on AVX2: f32 weights
+/// (masked where B is an unpadded row-major edge) or int8 ones widened.
+template <bool Masked>
+__attribute__((target("avx2,fma"))) inline __m256 loadPanelVector(const float *b, int v,
+                                                                  __m256i mask) {
+  return Masked ? _mm256_maskload_ps(b + 8 * v, mask) : _mm256_loadu_ps(b + 8 * v);
+}
+template <bool Masked>
+__attribute__((target("avx2,fma"))) inline __m256 loadPanelVector(const int8_t *b, int v, __m256i) {
+  static_assert(!Masked, "int8 weights are always packed, zero-padded panels");
+  __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(b + 8 * v));
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+}
+
+/// registerTile on AVX2 + FMA (CPUs without AVX-512), for f32 and int8
+/// weights: a panel's 32 columns are four ymm vectors, so a tile has at
+/// most three rows (12 accumulators, three broadcasts of A, one vector of
+/// B at a time; checked in the object code: no spills in the K loop). The
+/// same multiply-adds in the same order as registerTile.
 constexpr int64_t kAVX2TileRows = 3;
 
-template <int Rows, bool MaskB>
-__attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64_t row0,
-                                                  int64_t col0, const float *b, int64_t bRow) {
+template <int Rows, bool MaskB, typename W>
+__attribute__((target("avx2,fma"))) void avx2Tile(const Problem<W> &p, int64_t row0, int64_t col0,
+                                                  const W *b, int64_t bRow) {
+  constexpr bool scaled = std::is_same_v<W, int8_t>;
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   __m256i mask[4];
@@ -444,19 +465,98 @@ __attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64
     mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
   float *c = p.c + row0 * p.cRow + col0;
   __m256 acc[Rows][4];
+  // f32: C's old values start the sums, in the loops' order; int8 adds
+  // them after scaling.
   for (int r = 0; r < Rows; ++r)
     for (int v = 0; v < 4; ++v)
-      acc[r][v] =
-          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+      acc[r][v] = !scaled && p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v])
+                                          : _mm256_setzero_ps();
   const float *a = p.a + row0 * p.aRow;
   for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
     __m256 ar[Rows];
     for (int r = 0; r < Rows; ++r)
       ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
     for (int v = 0; v < 4; ++v) {
-      __m256 bv = MaskB ? _mm256_maskload_ps(b + 8 * v, mask[v]) : _mm256_loadu_ps(b + 8 * v);
+      __m256 bv = loadPanelVector<MaskB>(b, v, mask[v]);
       for (int r = 0; r < Rows; ++r)
         acc[r][v] = _mm256_fmadd_ps(ar[r], bv, acc[r][v]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v) {
+      if constexpr (scaled) {
+        // Padded panels have scales for all 32 columns.
+        __m256 old = p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v])
+                                  : _mm256_setzero_ps();
+        acc[r][v] = _mm256_fmadd_ps(acc[r][v], _mm256_loadu_ps(p.scales + col0 + 8 * v), old);
+      }
+      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
+    }
+}
+
+/// A masked B (a row-major edge panel) keeps its four masks in registers
+/// too, and int8 needs one to widen B: two rows then, or an accumulator
+/// spills.
+template <bool MaskB, typename W>
+void avx2Rows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, const W *b,
+              int64_t bRow) {
+  using Tile = void (*)(const Problem<W> &, int64_t, int64_t, const W *, int64_t);
+  static constexpr Tile tiles[kAVX2TileRows + 1] = {nullptr, avx2Tile<1, MaskB, W>,
+                                                    avx2Tile<2, MaskB, W>, avx2Tile<3, MaskB, W>};
+  constexpr int64_t tileRows = MaskB || !std::is_same_v<W, float> ? 2 : kAVX2TileRows;
+  forEachTile(row0, rows, tileRows,
+              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
+}
+
+/// The masks of the four vectors of the panel at `col0`: lane i of vector
+/// v is on when column 8v + i is in C.
+__attribute__((target("avx2,fma"))) inline void avx2ColumnMasks(int64_t n, int64_t col0,
+                                                                __m256i (&mask)[4]) {
+  int64_t cols = n - col0 < kPanel ? n - col0 : kPanel;
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int v = 0; v < 4; ++v)
+    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
+}
+
+/// The 4-bit tile on AVX2 (int4Tile's arithmetic), two rows: per row of
+/// K, 16 bytes widened to 32 weights, q · scale + offset with the group's
+/// scales and offsets read from L1 (no registers are left for them).
+template <int Rows>
+__attribute__((target("avx2,fma"))) void avx2Int4Tile(const Problem<Nibbles> &p, int64_t row0,
+                                                      int64_t col0, const Nibbles *b) {
+  __m256i mask[4];
+  avx2ColumnMasks(p.n, col0, mask);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m256 acc[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] =
+          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+  int64_t groups = p.groups();
+  const float *scales = p.scales + col0 / kPanel * groups * kPanel;
+  const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
+  const __m256i low4 = _mm256_set1_epi32(15);
+  const float *a = p.a + row0 * p.aRow;
+  for (int64_t g = 0; g < groups; ++g) {
+    const float *s = scales + g * kPanel, *o = offsets + g * kPanel;
+    int64_t end = (g + 1) * p.group < p.k ? (g + 1) * p.group : p.k;
+    for (int64_t kk = g * p.group; kk < end; ++kk, a += p.aCol) {
+      __m256 ar[Rows];
+      for (int r = 0; r < Rows; ++r)
+        ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
+      // Columns 0-15 in the low halves of the row's 16 bytes, 16-31 in the high.
+      const Nibbles *row = b + kk * (kPanel / 2);
+      __m256i first = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(row)));
+      __m256i second =
+          _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(row + 8)));
+      __m256i q[4] = {_mm256_and_si256(first, low4), _mm256_and_si256(second, low4),
+                      _mm256_srli_epi32(first, 4), _mm256_srli_epi32(second, 4)};
+      for (int v = 0; v < 4; ++v) {
+        __m256 w = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q[v]), _mm256_loadu_ps(s + 8 * v),
+                                   _mm256_loadu_ps(o + 8 * v));
+        for (int r = 0; r < Rows; ++r)
+          acc[r][v] = _mm256_fmadd_ps(ar[r], w, acc[r][v]);
+      }
     }
   }
   for (int r = 0; r < Rows; ++r)
@@ -464,19 +564,58 @@ __attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64
       _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
 }
 
-/// A masked B (a row-major edge panel) keeps its four masks in registers
-/// too: two rows then, or the accumulators spill.
-template <bool MaskB>
-void avx2Rows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
-              int64_t bRow) {
-  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
-  static constexpr Tile tiles[kAVX2TileRows + 1] = {nullptr, avx2Tile<1, MaskB>, avx2Tile<2, MaskB>,
-                                                    avx2Tile<3, MaskB>};
-  constexpr int64_t tileRows = MaskB ? 2 : kAVX2TileRows;
-  for (int64_t r = row0; r < row0 + rows; r += tileRows) {
-    int64_t height = row0 + rows - r < tileRows ? row0 + rows - r : tileRows;
-    tiles[height](p, r, col0, b, bRow);
+/// bf16WidenTile on AVX2: each pair of k widened to f32 for two FMAs.
+/// Two rows (8 accumulators, each row's pair of A broadcast).
+template <int Rows>
+__attribute__((target("avx2,fma"))) void avx2BF16Tile(const Problem<BF16> &p, int64_t row0,
+                                                      int64_t col0, const BF16 *b,
+                                                      const BF16 *aPairs, int64_t aStride) {
+  __m256i mask[4];
+  avx2ColumnMasks(p.n, col0, mask);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m256 acc[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] =
+          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+  int64_t pairs = (p.k + 1) / 2;
+  for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
+    __m256 even[Rows], odd[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      const BF16 *ar = aPairs + r * aStride + 2 * kp;
+      even[r] = _mm256_set1_ps(fromBF16(ar[0]));
+      odd[r] = _mm256_set1_ps(fromBF16(ar[1]));
+    }
+    for (int v = 0; v < 4; ++v) {
+      // Eight columns' pairs: even k in the low halves, odd k in the high.
+      __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 16 * v));
+      __m256 e = _mm256_castsi256_ps(_mm256_slli_epi32(x, 16));
+      __m256 o = _mm256_castsi256_ps(_mm256_and_si256(x, high));
+      for (int r = 0; r < Rows; ++r)
+        acc[r][v] = _mm256_fmadd_ps(odd[r], o, _mm256_fmadd_ps(even[r], e, acc[r][v]));
+    }
   }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
+}
+
+void avx2Int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
+                  const Nibbles *b) {
+  using Tile = void (*)(const Problem<Nibbles> &, int64_t, int64_t, const Nibbles *);
+  static constexpr Tile tiles[] = {nullptr, avx2Int4Tile<1>, avx2Int4Tile<2>};
+  forEachTile(row0, rows, 2, [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b); });
+}
+
+void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, const BF16 *b) {
+  using Tile =
+      void (*)(const Problem<BF16> &, int64_t, int64_t, const BF16 *, const BF16 *, int64_t);
+  static constexpr Tile tiles[] = {nullptr, avx2BF16Tile<1>, avx2BF16Tile<2>};
+  int64_t stride = (p.k + 1) / 2 * 2;
+  forEachTile(row0, rows, 2, [&](int64_t r, int64_t height) {
+    tiles[height](p, r, col0, b, p.aRounded + r * stride, stride);
+  });
 }
 
 /// Rows [row0, row0+rows) × panel `panel` of one problem.
@@ -489,12 +628,18 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t bRow;
   const W *b = p.panel(panel, bRow);
   if (!hasAVX512()) {
-    // f32 only: the smaller formats widen with AVX-512 alone.
-    if constexpr (std::is_same_v<W, float>)
-      if (hasAVX2())
-        return !p.bPanels && cols < kPanel ? avx2Rows<true>(p, row0, rows, col0, b, bRow)
-                                           : avx2Rows<false>(p, row0, rows, col0, b, bRow);
-    return scalarProduct(p, row0, rows, col0, cols);
+    if (!hasAVX2())
+      return scalarProduct(p, row0, rows, col0, cols);
+    if constexpr (std::is_same_v<W, BF16>)
+      return avx2BF16Rows(p, row0, rows, col0, b);
+    else if constexpr (std::is_same_v<W, Nibbles>)
+      return avx2Int4Rows(p, row0, rows, col0, b);
+    else if constexpr (std::is_same_v<W, float>)
+      // Packed panels are zero-padded; a row-major edge panel is not.
+      return !p.bPanels && cols < kPanel ? avx2Rows<true>(p, row0, rows, col0, b, bRow)
+                                         : avx2Rows<false>(p, row0, rows, col0, b, bRow);
+    else
+      return avx2Rows<false>(p, row0, rows, col0, b, bRow);
   }
   if constexpr (std::is_same_v<W, BF16>) {
     if (hasAVX512BF16())
@@ -593,7 +738,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   // reads; with K = 0 there is nothing to read.
   BF16 *rounded = nullptr;
   int64_t roundedStride = (p.k + 1) / 2 * 2;
-  if (Problem<W>::kPairs && p.k > 0 && hasAVX512() && p.vectorizable()) {
+  if (Problem<W>::kPairs && p.k > 0 && (hasAVX512() || hasAVX2()) && p.vectorizable()) {
     rounded = static_cast<BF16 *>(std::malloc(batch.count * p.m * roundedStride * sizeof(BF16)));
     if (!rounded) {
       std::fprintf(stderr, "%s: out of memory for A rounded to bf16\n", kernel);

@@ -12,7 +12,7 @@ namespace genc::kernels {
 /// Whether the kernels may use AVX-512F (their vector paths): this CPU
 /// runs it, and no test switched it off.
 bool hasAVX512();
-/// The same for AVX2 and FMA (the f32 matmul's path where AVX-512 is
+/// The same for AVX2 and FMA (the matmul kernels' path where AVX-512 is
 /// missing, as on many x86-64 CPUs still in use).
 bool hasAVX2();
 /// The same for AVX512-BF16's dot products (vdpbf16ps).

@@ -97,27 +97,6 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
 
 TEST_P(Matmul, MatchesLoopsForAwkwardSizes) { expectLoopsForAwkwardSizes(context); }
 
-/// The same without AVX-512 (the AVX2 tile), and without AVX2 either (the
-/// scalar loops), whatever this CPU has.
-TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
-  struct RestoreInstructionSets {
-    ~RestoreInstructionSets() {
-      genc::kernels::useAVX2ForTesting(true);
-      genc::kernels::useAVX512ForTesting(true);
-    }
-  } restore;
-  genc::kernels::useAVX512ForTesting(false);
-  genc::kernels::useAVX2ForTesting(false);
-  {
-    SCOPED_TRACE("scalar");
-    ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
-  }
-  genc::kernels::useAVX2ForTesting(true);
-  if (!genc::kernels::hasAVX2())
-    GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";
-  SCOPED_TRACE("AVX2");
-  expectLoopsForAwkwardSizes(context);
-}
 
 /// Batch dims broadcast where their size is 1 or missing: A [2, 3, M, K],
 /// B [3, K, N] (one per middle index), C [2, 3, M, N].
@@ -189,10 +168,10 @@ TEST_P(Matmul, EmptyReduction) {
 /// Int8 weights in panels with a scale per column: C (+)= A·(q·scale),
 /// for awkward sizes, a shared weight over a batch, a strided C (the
 /// scalar path) and K = 0.
-TEST_P(Matmul, Int8WeightsMatchLoops) {
+void expectInt8WeightsMatchLoops(genc_context &context) {
   const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},      {1, 1, 768, 64}, {1, 13, 45, 7},
-                              {1, 128, 100, 33}, {3, 7, 50, 16},  {1, 300, 70, 20}};
+                              {1, 1, 1, 1},   {1, 1, 768, 64},  {1, 13, 45, 7}, {1, 128, 100, 33},
+                              {3, 7, 50, 16}, {1, 300, 70, 20}, {1, 7, 27, 5}};
   std::mt19937 gen(10);
   std::uniform_int_distribution<int> weight(-127, 127);
   std::uniform_real_distribution<float> scale(0.001f, 0.1f);
@@ -243,6 +222,8 @@ TEST_P(Matmul, Int8WeightsMatchLoops) {
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
+TEST_P(Matmul, Int8WeightsMatchLoops) { expectInt8WeightsMatchLoops(context); }
+
 /// `x` rounded to bf16's 8 significant bits, nearest with ties to even
 /// (frexp and nearbyint: independent of the kernel's bit arithmetic).
 float roundToBF16(float x) {
@@ -266,7 +247,7 @@ TEST(BF16Rounding, MatchesReference) {
 /// (odd K, N not a multiple of 32), a shared weight over a batch, a
 /// strided C (the scalar path) and K = 0; with AVX512-BF16's dot products
 /// where the CPU has them, and with the pairs widened to f32.
-TEST_P(Matmul, BF16WeightsMatchLoops) {
+void expectBF16WeightsMatchLoops(genc_context &context) {
   for (bool dotProducts : {true, false}) {
     SCOPED_TRACE(dotProducts ? "dot products where the CPU has them" : "widened pairs");
     genc::kernels::useAVX512BF16ForTesting(dotProducts);
@@ -320,11 +301,13 @@ TEST_P(Matmul, BF16WeightsMatchLoops) {
   genc::kernels::useAVX512BF16ForTesting(true);
 }
 
+TEST_P(Matmul, BF16WeightsMatchLoops) { expectBF16WeightsMatchLoops(context); }
+
 /// 4-bit weights, a scale and an offset per group of rows and column:
 /// C (+)= A·(q·scale + offset) for awkward sizes (K not a multiple of the
 /// group, N not of 32), groups of 32 and 64, a shared weight over a batch,
 /// a strided C (the scalar path) and K = 0.
-TEST_P(Matmul, Int4WeightsMatchLoops) {
+void expectInt4WeightsMatchLoops(genc_context &context) {
   const int64_t sizes[][5] = {// batch, M, N, K, group
                               {1, 1, 1, 1, 32},      {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
                               {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32},  {1, 300, 70, 130, 64},
@@ -386,6 +369,36 @@ TEST_P(Matmul, Int4WeightsMatchLoops) {
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
   _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, 32, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+}
+
+TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context); }
+
+/// Every weight format without AVX-512 (the AVX2 tiles), and without AVX2
+/// either (the scalar loops), whatever this CPU has.
+TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
+  struct RestoreInstructionSets {
+    ~RestoreInstructionSets() {
+      genc::kernels::useAVX2ForTesting(true);
+      genc::kernels::useAVX512ForTesting(true);
+    }
+  } restore;
+  genc::kernels::useAVX512ForTesting(false);
+  genc::kernels::useAVX2ForTesting(false);
+  {
+    SCOPED_TRACE("scalar");
+    ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
+    ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
+    ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
+    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context));
+  }
+  genc::kernels::useAVX2ForTesting(true);
+  if (!genc::kernels::hasAVX2())
+    GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";
+  SCOPED_TRACE("AVX2");
+  ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
+  ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
+  ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
+  expectInt4WeightsMatchLoops(context);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));

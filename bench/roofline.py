@@ -86,15 +86,17 @@ def main():
         svg.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' %
                    (LEFT, y, LEFT + plot_w, y))
         svg.append('<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (LEFT - 6, y + 4, 10 ** d))
-    svg.append('<text x="%.1f" y="%d" text-anchor="middle">FLOPs per byte moved (matmuls)'
-               '</text>' % (LEFT + plot_w / 2, HEIGHT - 15))
+    svg.append('<text x="%.1f" y="%d" text-anchor="middle">FLOPs per byte (matmuls; weights and '
+               'activations counted once)</text>' % (LEFT + plot_w / 2, HEIGHT - 15))
     svg.append('<text x="20" y="%.1f" text-anchor="middle" transform="rotate(-90 20 %.1f)">'
                'GFLOP/s</text>' % (TOP + plot_h / 2, TOP + plot_h / 2))
     # The roof: bandwidth times intensity up to the FMA peak.
     knee = peak_flops / peak_bytes
     lo, hi = 10 ** x0, 10 ** x1
+    # The slope starts where it enters the plot, at the left edge or the bottom.
+    start = max(lo, 10 ** y0 / peak_bytes)
     svg.append('<polyline fill="none" stroke="black" stroke-width="2" points="%.1f,%.1f '
-               '%.1f,%.1f %.1f,%.1f"/>' % (px(lo), py(max(peak_bytes * lo, 10 ** y0)), px(knee),
+               '%.1f,%.1f %.1f,%.1f"/>' % (px(start), py(peak_bytes * start), px(knee),
                                            py(peak_flops), px(hi), py(peak_flops)))
     svg.append('<text x="%.1f" y="%.1f">%.0f GFLOP/s (FMA peak)</text>' %
                (px(knee) + 8, py(peak_flops) - 6, peak_flops))

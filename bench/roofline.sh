@@ -22,7 +22,8 @@ inputs() { # MODEL NAME SEQUENCE PAST
 }
 reports=()
 for m in gpt2-small llama-small; do
-  prefill=$(inputs $m prefill 128 0) decode=$(inputs $m decode 1 127)
+  prefill=$(inputs $m prefill 128 0)
+  decode=$(inputs $m decode 1 127)
   for w in f32 int8 bf16 int4; do
     "$genc" compile "$work/$m-with-past-opset17.onnx" --weights=$w -o "$work/roofline.so" \
       --quiet --report "$work/roofline-$m-$w.json" \

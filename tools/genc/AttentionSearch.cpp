@@ -76,7 +76,8 @@ std::string specOf(const std::vector<LayerChoice> &choices,
 
 /// `layer` as `choice` makes it, for the cost model.
 AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
-  layer.window = choice.window ? choice.window : -1;
+  if (choice.window)
+    layer.window = choice.window;
   if (choice.block) {
     layer.block = choice.block;
     layer.randomBlocks = kBigBirdRandomBlocks;
@@ -84,32 +85,47 @@ AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
   }
   if (choice.linear) {
     layer.featureMap = "elu";
-    layer.recurrentState = true; // candidates are session artifacts
+    layer.recurrentState = true; // proposed for session artifacts only
   }
   layer.kvHeads = choice.kvHeads;
   return layer;
 }
 
-/// The next more aggressive choices of a layer: half the window (or half
+/// What the search may propose.
+struct Candidates {
+  int64_t context = 0;
+  bool groupedQuery = false; // calibrated GQA (calibration text given)
+  bool linear = false;       // a session artifact: linear layers keep sums
+};
+
+/// Whether `layer` attends plainly (no window, blocks, sinks, feature map,
+/// LSH or soft-capping of its own), as BigBird and linear attention need.
+bool attendsPlainly(const AttentionLayer &layer) {
+  return layer.window <= 0 && !layer.sinks && !layer.globalTokens && !layer.block &&
+         layer.featureMap.empty() && !layer.lshBuckets && !layer.softcapped;
+}
+
+/// The next more aggressive choices of `layer`: half the window (or half
 /// the context, from none), half the BigBird block (or a sixteenth of the
 /// context), linear attention, or half the KV heads.
-std::vector<LayerChoice> nextChoices(const LayerChoice &choice, int64_t ownKVHeads, int64_t context,
-                                     bool groupedQuery) {
+std::vector<LayerChoice> nextChoices(const LayerChoice &choice, const AttentionLayer &layer,
+                                     const Candidates &candidates) {
   std::vector<LayerChoice> next;
-  bool ownHeads = choice.kvHeads == ownKVHeads;
+  int64_t context = candidates.context;
+  bool ownHeads = choice.kvHeads == layer.kvHeads, plain = attendsPlainly(layer);
   if (!choice.block && !choice.linear) {
     int64_t window = choice.window ? choice.window / 2 : context / 2;
     if (window >= 16)
       next.push_back({window, 0, false, choice.kvHeads});
   }
-  if (ownHeads && !choice.window && !choice.linear) {
+  if (plain && ownHeads && !choice.window && !choice.linear) {
     int64_t block = choice.block ? choice.block / 2 : context / 16;
     if (block >= 8)
       next.push_back({0, block, false, choice.kvHeads});
   }
-  if (ownHeads && choice.attendsDensely())
+  if (plain && candidates.linear && ownHeads && choice.attendsDensely())
     next.push_back({0, 0, true, choice.kvHeads});
-  if (groupedQuery && !choice.block && !choice.linear && choice.kvHeads % 2 == 0)
+  if (candidates.groupedQuery && !choice.block && !choice.linear && choice.kvHeads % 2 == 0)
     next.push_back({choice.window, 0, false, choice.kvHeads / 2});
   return next;
 }
@@ -140,7 +156,7 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
     return fail(error);
   if (tokens->size() < 2)
     return fail("--eval-ids " + options.evalIds + " holds fewer than two tokens");
-  bool groupedQuery = !graph.calibrationIds.empty();
+  Candidates candidates{options.context, !graph.calibrationIds.empty(), graph.forSession};
 
   // Perplexity of one spec: compiled for a session (the full-logits entry
   // point), scored in windows of the context.
@@ -188,13 +204,15 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   for (const AttentionLayer &layer : layers)
     none.push_back({0, 0, false, layer.kvHeads});
   std::vector<std::map<LayerChoice, double>> alone(layers.size());
+  // The fewest bytes a measured plan within budget reads: one layer's
+  // choice alone, until a whole plan is measured.
+  std::vector<LayerChoice> fallback = none;
   for (size_t l = 0; l < layers.size(); ++l) {
     alone[l][none[l]] = 0;
     for (std::vector<LayerChoice> frontier = {none[l]}; !frontier.empty();) {
       std::vector<LayerChoice> next;
       for (const LayerChoice &from : frontier)
-        for (const LayerChoice &choice :
-             nextChoices(from, layers[l].kvHeads, options.context, groupedQuery)) {
+        for (const LayerChoice &choice : nextChoices(from, layers[l], candidates)) {
           if (alone[l].count(choice) ||
               (!choice.attendsDensely() && choice.kvHeads != layers[l].kvHeads))
             continue; // combinations are predicted, not measured
@@ -208,8 +226,11 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
           llvm::errs() << llvm::format("  alone: %-40s perplexity %.4f (%s)\n", spec.c_str(), *ppl,
                                        percent(*ppl / *dense).c_str());
           // A choice over budget alone stops its line.
-          if (*ppl <= budget)
-            next.push_back(choice);
+          if (*ppl > budget)
+            continue;
+          next.push_back(choice);
+          if (bytesOf(one) < bytesOf(fallback))
+            fallback = one;
         }
       frontier = next;
     }
@@ -243,24 +264,31 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   // counted in steps of 1/1000 of `allowed` (a negative one as none).
   auto cheapestPlan = [&](double allowed) {
     constexpr int64_t kSteps = 1000;
-    auto steps = [&](double increase) {
-      return static_cast<int64_t>(std::ceil(std::max(increase, 0.0) / allowed * kSteps));
+    // Past the budget (or not a number: a candidate that diverged): more
+    // steps than there are.
+    auto steps = [&](double increase) -> int64_t {
+      double scaled = std::max(increase, 0.0) / allowed * kSteps;
+      return std::isfinite(scaled) && scaled <= kSteps ? static_cast<int64_t>(std::ceil(scaled))
+                                                       : kSteps + 1;
     };
-    constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
-    // bytes[l][u]: the fewest bytes layers [0, l) read within u steps.
-    std::vector<std::vector<int64_t>> bytes(layers.size() + 1,
-                                            std::vector<int64_t>(kSteps + 1, kNone));
+    // best[l][u]: the fewest bytes layers [0, l) read within u steps, and
+    // of the plans reading that, the fewest steps (equal reads are common:
+    // half the KV heads or half the window).
+    constexpr std::pair<int64_t, int64_t> kNone{std::numeric_limits<int64_t>::max(), 0};
+    std::vector<std::vector<std::pair<int64_t, int64_t>>> best(
+        layers.size() + 1, std::vector<std::pair<int64_t, int64_t>>(kSteps + 1, kNone));
     std::vector<std::vector<int>> picked(layers.size(), std::vector<int>(kSteps + 1, -1));
-    std::fill(bytes[0].begin(), bytes[0].end(), 0);
+    std::fill(best[0].begin(), best[0].end(), std::make_pair<int64_t, int64_t>(0, 0));
     for (size_t l = 0; l < layers.size(); ++l)
       for (int64_t u = 0; u <= kSteps; ++u)
         for (size_t o = 0; o < combinations[l].size(); ++o) {
           int64_t cost = steps(combinations[l][o].increase);
-          if (cost > u || bytes[l][u - cost] == kNone)
+          if (cost > u || best[l][u - cost] == kNone)
             continue;
-          int64_t total = bytes[l][u - cost] + combinations[l][o].bytes;
-          if (total < bytes[l + 1][u])
-            bytes[l + 1][u] = total, picked[l][u] = static_cast<int>(o);
+          std::pair<int64_t, int64_t> total = {best[l][u - cost].first + combinations[l][o].bytes,
+                                               best[l][u - cost].second + cost};
+          if (total < best[l + 1][u])
+            best[l + 1][u] = total, picked[l][u] = static_cast<int>(o);
         }
     std::vector<LayerChoice> plan = none;
     double increase = 0;
@@ -274,9 +302,11 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   };
 
   // Measure the cheapest plan; while it is over budget, ask for one whose
-  // prediction is smaller by the factor the last one missed by.
-  double allowed = budget / *dense - 1;
-  std::vector<LayerChoice> chosenPlan = none, tried;
+  // prediction is smaller by the factor the last one missed by. None
+  // fitting, the fallback stands.
+  const double budgetIncrease = budget / *dense - 1;
+  double allowed = budgetIncrease;
+  std::vector<LayerChoice> chosenPlan = fallback, tried;
   for (int attempt = 0; attempt < 4 && allowed > 0; ++attempt) {
     auto [plan, predictedIncrease] = cheapestPlan(allowed);
     if (plan == none || plan == tried)
@@ -292,10 +322,12 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
                                  percent(1 + predictedIncrease).c_str(),
                                  fits ? "" : ", over budget: asking for less");
     if (fits) {
-      chosenPlan = plan;
+      if (bytesOf(plan) <= bytesOf(chosenPlan))
+        chosenPlan = plan;
       break;
     }
-    allowed *= std::max(predictedIncrease, 0.0) / (*ppl / *dense - 1) * 0.9;
+    allowed = std::min(allowed * 0.9, budgetIncrease * std::max(predictedIncrease, 0.0) /
+                                          (*ppl / *dense - 1) * 0.9);
   }
   std::string chosen = specOf(chosenPlan, layers);
   double ratio = double(bytesOf(chosenPlan)) / double(bytesOf(none));

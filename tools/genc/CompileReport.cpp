@@ -63,6 +63,7 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.window = attention.getWindow();
     layer.sinks = attention.getSinks();
     layer.globalTokens = attention.getGlobalTokens();
+    layer.softcapped = attention.getSoftcap().convertToFloat() != 0.0f;
     layer.block = attention.getBlock();
     layer.randomBlocks = attention.getRandomBlocks();
     layer.featureMap = attention.getFeatureMap().value_or("").str();

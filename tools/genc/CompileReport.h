@@ -30,6 +30,8 @@ struct AttentionLayer {
   int64_t queryHeads = 0, kvHeads = 0, headSize = 0, valueSize = 0;
   int64_t elementBytes = 4;
   int64_t window = -1, sinks = 0, globalTokens = 0;
+  /// Its scores are soft-capped (Gemma 2).
+  bool softcapped = false;
   /// BigBird blocks (0: none) and random blocks per query block.
   int64_t block = 0, randomBlocks = 0;
   /// Linear attention's feature map ("" softmax, "elu", "performer") and

@@ -132,6 +132,7 @@ struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeigh
       Value &panels = packed[{fn, b.source, b.transposed ? 1u : 0u}];
       if (!panels) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(b.source);
+        assert(succeeded(bytes) && "checked above");
         Value bValue = op.getDpsInputOperand(1)->get();
         genc::ConsumableBytes source(*bytes, weights.holdsBytesAlone(b.source) &&
                                                  onlyPackedReaders(bValue, packing));

@@ -13,7 +13,8 @@
 // place.
 //
 // Decode steps (one query row) give one task per (batch, head) and take
-// dot products instead of transposing keys.
+// dot products instead of transposing keys. Without AVX-512, AVX2 computes
+// the dot products and the weighted sums of values (the rest is scalar).
 //
 // BigBird's block-sparse pattern walks only the key blocks a query block
 // sees (global, neighbouring and seeded random blocks), so its cost grows
@@ -34,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::parallelFor;
 using genc::kernels::splitMix64;
@@ -58,17 +60,55 @@ __attribute__((target("avx512f"))) float dotAVX512(const float *a, const float *
   return _mm512_reduce_add_ps(sum);
 }
 
+/// The 8 lanes of an AVX2 vector that hold the first `n` of 8 floats.
+__attribute__((target("avx2,fma"))) inline __m256i firstLanes(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+__attribute__((target("avx2,fma"))) float dotAVX2(const float *a, const float *b, int64_t n) {
+  __m256 sum = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    sum = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), sum);
+  if (i < n) {
+    __m256i tail = firstLanes(n - i);
+    sum = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, tail), _mm256_maskload_ps(b + i, tail), sum);
+  }
+  __m128 half = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
+}
+
 float dot(const float *a, const float *b, int64_t n) {
   if (hasAVX512())
     return dotAVX512(a, b, n);
+  if (hasAVX2())
+    return dotAVX2(a, b, n);
   float sum = 0;
   for (int64_t i = 0; i < n; ++i)
     sum += a[i] * b[i];
   return sum;
 }
 
-/// y += a · x over n contiguous floats (the scalar path).
+__attribute__((target("avx2,fma"))) void addScaledAVX2(float *y, float a, const float *x,
+                                                       int64_t n) {
+  __m256 scale = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(scale, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  if (i < n) {
+    __m256i tail = firstLanes(n - i);
+    _mm256_maskstore_ps(y + i, tail,
+                        _mm256_fmadd_ps(scale, _mm256_maskload_ps(x + i, tail),
+                                        _mm256_maskload_ps(y + i, tail)));
+  }
+}
+
+/// y += a · x over n contiguous floats (the path without AVX-512's tiles).
 void addScaled(float *y, float a, const float *x, int64_t n) {
+  if (hasAVX2())
+    return addScaledAVX2(y, a, x, n);
   for (int64_t i = 0; i < n; ++i)
     y[i] += a * x[i];
 }

@@ -3,6 +3,7 @@
 #include "KernelTestSupport.h"
 #include "ThreadPool.h"
 #include "genc/kernels.h"
+#include "kernels/Parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -93,7 +94,7 @@ class Attention : public genc::testing::OnThreadPool {};
 /// sizes off the vector width, causal with a past, a sliding window (with
 /// sinks, with global tokens), a padding mask with fully hidden keys,
 /// softcapping (the mask added before it, ONNX's order, or after it).
-TEST_P(Attention, MatchesMaskedDenseSoftmax) {
+void expectMaskedDenseSoftmax(genc_context &context) {
   const Case cases[] = {
       {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},      // first decode step
       {2, 8, 2, 7, 7, 64, 64, true, true, -1, 0},       // GQA prefill
@@ -140,6 +141,30 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) {
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
   }
+}
+
+TEST_P(Attention, MatchesMaskedDenseSoftmax) { expectMaskedDenseSoftmax(context); }
+
+/// The same without AVX-512 (AVX2's dot products and weighted sums), and
+/// without AVX2 either (the scalar loops), whatever this CPU has.
+TEST_P(Attention, MatchesMaskedDenseSoftmaxWithoutAVX512) {
+  struct RestoreInstructionSets {
+    ~RestoreInstructionSets() {
+      genc::kernels::useAVX2ForTesting(true);
+      genc::kernels::useAVX512ForTesting(true);
+    }
+  } restore;
+  genc::kernels::useAVX512ForTesting(false);
+  genc::kernels::useAVX2ForTesting(false);
+  {
+    SCOPED_TRACE("scalar");
+    ASSERT_NO_FATAL_FAILURE(expectMaskedDenseSoftmax(context));
+  }
+  genc::kernels::useAVX2ForTesting(true);
+  if (!genc::kernels::hasAVX2())
+    GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";
+  SCOPED_TRACE("AVX2");
+  expectMaskedDenseSoftmax(context);
 }
 
 /// A row with every key hidden is NaN, as softmax over -inf is.

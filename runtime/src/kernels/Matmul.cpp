@@ -433,6 +433,16 @@ void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, c
               [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
 
+/// The masks of the four vectors of the panel at `col0`: lane i of vector
+/// v is on when column 8v + i is in C.
+__attribute__((target("avx2,fma"))) inline void avx2ColumnMasks(int64_t n, int64_t col0,
+                                                                __m256i (&mask)[4]) {
+  int64_t cols = n - col0 < kPanel ? n - col0 : kPanel;
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int v = 0; v < 4; ++v)
+    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
+}
+
 /// Eight columns (vector v) of a panel row as f32, on AVX2: f32 weights
 /// (masked where B is an unpadded row-major edge) or int8 ones widened.
 template <bool Masked>
@@ -458,11 +468,8 @@ template <int Rows, bool MaskB, typename W>
 __attribute__((target("avx2,fma"))) void avx2Tile(const Problem<W> &p, int64_t row0, int64_t col0,
                                                   const W *b, int64_t bRow) {
   constexpr bool scaled = std::is_same_v<W, int8_t>;
-  int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   __m256i mask[4];
-  for (int v = 0; v < 4; ++v)
-    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
+  avx2ColumnMasks(p.n, col0, mask);
   float *c = p.c + row0 * p.cRow + col0;
   __m256 acc[Rows][4];
   // f32: C's old values start the sums, in the loops' order; int8 adds
@@ -508,14 +515,24 @@ void avx2Rows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, con
               [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
 
-/// The masks of the four vectors of the panel at `col0`: lane i of vector
-/// v is on when column 8v + i is in C.
-__attribute__((target("avx2,fma"))) inline void avx2ColumnMasks(int64_t n, int64_t col0,
-                                                                __m256i (&mask)[4]) {
-  int64_t cols = n - col0 < kPanel ? n - col0 : kPanel;
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (int v = 0; v < 4; ++v)
-    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
+/// The accumulators of an AVX2 tile that adds into C as it goes: C's old
+/// values when accumulating, else zeros; and their masked store.
+template <int Rows, typename W>
+__attribute__((target("avx2,fma"), always_inline)) inline void
+avx2TileStart(const Problem<W> &p, const float *c, const __m256i (&mask)[4],
+              __m256 (&acc)[Rows][4]) {
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] =
+          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+}
+
+template <int Rows, typename W>
+__attribute__((target("avx2,fma"), always_inline)) inline void
+avx2TileStore(const Problem<W> &p, float *c, const __m256i (&mask)[4], __m256 (&acc)[Rows][4]) {
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
 }
 
 /// The 4-bit tile on AVX2 (int4Tile's arithmetic), two rows: per row of
@@ -528,10 +545,7 @@ __attribute__((target("avx2,fma"))) void avx2Int4Tile(const Problem<Nibbles> &p,
   avx2ColumnMasks(p.n, col0, mask);
   float *c = p.c + row0 * p.cRow + col0;
   __m256 acc[Rows][4];
-  for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < 4; ++v)
-      acc[r][v] =
-          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+  avx2TileStart<Rows>(p, c, mask, acc);
   int64_t groups = p.groups();
   const float *scales = p.scales + col0 / kPanel * groups * kPanel;
   const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
@@ -559,9 +573,7 @@ __attribute__((target("avx2,fma"))) void avx2Int4Tile(const Problem<Nibbles> &p,
       }
     }
   }
-  for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < 4; ++v)
-      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
+  avx2TileStore<Rows>(p, c, mask, acc);
 }
 
 /// bf16WidenTile on AVX2: each pair of k widened to f32 for two FMAs.
@@ -574,10 +586,7 @@ __attribute__((target("avx2,fma"))) void avx2BF16Tile(const Problem<BF16> &p, in
   avx2ColumnMasks(p.n, col0, mask);
   float *c = p.c + row0 * p.cRow + col0;
   __m256 acc[Rows][4];
-  for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < 4; ++v)
-      acc[r][v] =
-          p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v]) : _mm256_setzero_ps();
+  avx2TileStart<Rows>(p, c, mask, acc);
   const __m256i high = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
@@ -596,9 +605,7 @@ __attribute__((target("avx2,fma"))) void avx2BF16Tile(const Problem<BF16> &p, in
         acc[r][v] = _mm256_fmadd_ps(odd[r], o, _mm256_fmadd_ps(even[r], e, acc[r][v]));
     }
   }
-  for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < 4; ++v)
-      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
+  avx2TileStore<Rows>(p, c, mask, acc);
 }
 
 void avx2Int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,

@@ -3,7 +3,6 @@
 #include "KernelTestSupport.h"
 #include "ThreadPool.h"
 #include "genc/kernels.h"
-#include "kernels/Parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -148,23 +147,8 @@ TEST_P(Attention, MatchesMaskedDenseSoftmax) { expectMaskedDenseSoftmax(context)
 /// The same without AVX-512 (AVX2's dot products and weighted sums), and
 /// without AVX2 either (the scalar loops), whatever this CPU has.
 TEST_P(Attention, MatchesMaskedDenseSoftmaxWithoutAVX512) {
-  struct RestoreInstructionSets {
-    ~RestoreInstructionSets() {
-      genc::kernels::useAVX2ForTesting(true);
-      genc::kernels::useAVX512ForTesting(true);
-    }
-  } restore;
-  genc::kernels::useAVX512ForTesting(false);
-  genc::kernels::useAVX2ForTesting(false);
-  {
-    SCOPED_TRACE("scalar");
-    ASSERT_NO_FATAL_FAILURE(expectMaskedDenseSoftmax(context));
-  }
-  genc::kernels::useAVX2ForTesting(true);
-  if (!genc::kernels::hasAVX2())
+  if (!genc::testing::checkWithoutAVX512([&] { expectMaskedDenseSoftmax(context); }))
     GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";
-  SCOPED_TRACE("AVX2");
-  expectMaskedDenseSoftmax(context);
 }
 
 /// A row with every key hidden is NaN, as softmax over -inf is.

@@ -5,6 +5,7 @@
 
 #include "ThreadPool.h"
 #include "genc/kernels.h"
+#include "kernels/Parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -45,6 +46,33 @@ inline std::vector<float> randomValues(size_t n, unsigned seed) {
   for (float &x : v)
     x = dist(gen);
   return v;
+}
+
+/// Runs `check` on the kernels' paths below AVX-512, whatever this CPU
+/// has: the scalar loops, then AVX2 + FMA. Returns false when the CPU has
+/// no AVX2 (only the scalar loops were checked). Every instruction set the
+/// CPU has is back in use after.
+template <typename Check> bool checkWithoutAVX512(Check &&check) {
+  struct Restore {
+    ~Restore() {
+      genc::kernels::useAVX2ForTesting(true);
+      genc::kernels::useAVX512ForTesting(true);
+    }
+  } restore;
+  genc::kernels::useAVX512ForTesting(false);
+  genc::kernels::useAVX2ForTesting(false);
+  {
+    SCOPED_TRACE("scalar loops");
+    check();
+  }
+  genc::kernels::useAVX2ForTesting(true);
+  if (::testing::Test::HasFatalFailure())
+    return true; // failed already: nothing to skip
+  if (!genc::kernels::hasAVX2())
+    return false;
+  SCOPED_TRACE("AVX2");
+  check();
+  return true;
 }
 
 /// A kernel test that runs on a pool of GetParam() threads: `context`

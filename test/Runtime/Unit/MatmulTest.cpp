@@ -376,29 +376,14 @@ TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context); }
 /// Every weight format without AVX-512 (the AVX2 tiles), and without AVX2
 /// either (the scalar loops), whatever this CPU has.
 TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
-  struct RestoreInstructionSets {
-    ~RestoreInstructionSets() {
-      genc::kernels::useAVX2ForTesting(true);
-      genc::kernels::useAVX512ForTesting(true);
-    }
-  } restore;
-  genc::kernels::useAVX512ForTesting(false);
-  genc::kernels::useAVX2ForTesting(false);
-  {
-    SCOPED_TRACE("scalar");
+  bool hadAVX2 = genc::testing::checkWithoutAVX512([&] {
     ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
     ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
     ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
-    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context));
-  }
-  genc::kernels::useAVX2ForTesting(true);
-  if (!genc::kernels::hasAVX2())
+    expectInt4WeightsMatchLoops(context);
+  });
+  if (!hadAVX2)
     GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";
-  SCOPED_TRACE("AVX2");
-  ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
-  ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
-  ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
-  expectInt4WeightsMatchLoops(context);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));

@@ -1,7 +1,6 @@
 //===- Pipeline.cpp - genc → LLVM dialect for the host CPU ----------------===//
 //
-// genc-cleanup output → signature recorded → sibling matmuls merged →
-// genc-convert-to-linalg →
+// genc-cleanup output → signature recorded → genc-convert-to-linalg →
 // elementwise chains fused → matmul weights packed into panels → weights to
 // a buffer, signature sealed → entry points named → one-shot bufferization
 // with ownership-based deallocation → kernel calls → entry points finalized
@@ -59,7 +58,6 @@ static constexpr const char *kLowerToLLVM =
 void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) {
   // genc → linalg on tensors, weights laid out.
   pm.addPass(createRecordSignature());
-  pm.addPass(createMergeSiblingMatmuls());
   if (options.profileOpFamilies)
     pm.addNestedPass<func::FuncOp>(createTagOpFamilies());
   ConvertGencToLinalgOptions toLinalg;

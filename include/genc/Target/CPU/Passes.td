@@ -84,21 +84,6 @@ def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
-def MergeSiblingMatmuls : Pass<"genc-merge-sibling-matmuls", "ModuleOp"> {
-  let summary = "Merges matmuls of one input by constant weights into one (exact)";
-  let description = [{
-    `genc.matmul`s in a function's own block that read the same input by
-    2-D f32 constant weights of the same K (Q, K and V projections; gate
-    and up) become one matmul by the weights side by side, [K, N1 + N2 +
-    ...], each old result a `tensor.extract_slice` of its columns. A
-    decode step then makes one kernel call where it made several, and the
-    pool shares out all their panels at once. Matmuls whose attributes
-    differ (calibration statistics of other inputs) stay apart; a weight's
-    old form is freed once nothing reads it.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
-}
-
 def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
   let summary = "Packs constant matmul operands into 32-wide column panels (exact)";
   let description = [{

@@ -14,7 +14,8 @@
 //
 // Decode steps (one query row) give one task per (batch, head) and take
 // dot products instead of transposing keys. Without AVX-512, AVX2 computes
-// the dot products and the weighted sums of values (the rest is scalar).
+// the dot products and the weighted sums of values (the rest is scalar);
+// it also sums values read through a non-unit stride, after gathering.
 //
 // BigBird's block-sparse pattern walks only the key blocks a query block
 // sees (global, neighbouring and seeded random blocks), so its cost grows

@@ -48,26 +48,37 @@ inline std::vector<float> randomValues(size_t n, unsigned seed) {
   return v;
 }
 
+/// Which instruction sets the kernels may use; restores them when it goes
+/// (a test that switches one off gives it back whatever happens).
+class InstructionSetsGuard {
+public:
+  ~InstructionSetsGuard() {
+    genc::kernels::useAVX512ForTesting(avx512);
+    genc::kernels::useAVX2ForTesting(avx2);
+    genc::kernels::useAVX512BF16ForTesting(avx512bf16);
+  }
+
+private:
+  bool avx512 = genc::kernels::hasAVX512(), avx2 = genc::kernels::hasAVX2(),
+       avx512bf16 = genc::kernels::hasAVX512BF16();
+};
+
 /// Runs `check` on the kernels' paths below AVX-512, whatever this CPU
 /// has: the scalar loops, then AVX2 + FMA. Returns false when the CPU has
-/// no AVX2 (only the scalar loops were checked). Every instruction set the
-/// CPU has is back in use after.
+/// no AVX2 (only the scalar loops were checked). The instruction sets in
+/// use before are in use after.
 template <typename Check> bool checkWithoutAVX512(Check &&check) {
-  struct Restore {
-    ~Restore() {
-      genc::kernels::useAVX2ForTesting(true);
-      genc::kernels::useAVX512ForTesting(true);
-    }
-  } restore;
+  InstructionSetsGuard guard;
+  const bool failedBefore = ::testing::Test::HasFatalFailure();
   genc::kernels::useAVX512ForTesting(false);
   genc::kernels::useAVX2ForTesting(false);
   {
     SCOPED_TRACE("scalar loops");
     check();
   }
+  if (::testing::Test::HasFatalFailure() && !failedBefore)
+    return true; // failed: nothing to skip
   genc::kernels::useAVX2ForTesting(true);
-  if (::testing::Test::HasFatalFailure())
-    return true; // failed already: nothing to skip
   if (!genc::kernels::hasAVX2())
     return false;
   SCOPED_TRACE("AVX2");

@@ -248,6 +248,7 @@ TEST(BF16Rounding, MatchesReference) {
 /// strided C (the scalar path) and K = 0; with AVX512-BF16's dot products
 /// where the CPU has them, and with the pairs widened to f32.
 void expectBF16WeightsMatchLoops(genc_context &context) {
+  genc::testing::InstructionSetsGuard guard;
   for (bool dotProducts : {true, false}) {
     SCOPED_TRACE(dotProducts ? "dot products where the CPU has them" : "widened pairs");
     genc::kernels::useAVX512BF16ForTesting(dotProducts);
@@ -298,7 +299,6 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
     _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 0);
     EXPECT_EQ(c, std::vector<float>(4, 0.0f));
   }
-  genc::kernels::useAVX512BF16ForTesting(true);
 }
 
 TEST_P(Matmul, BF16WeightsMatchLoops) { expectBF16WeightsMatchLoops(context); }

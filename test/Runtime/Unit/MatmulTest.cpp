@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -83,13 +84,27 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
       for (int64_t layout : {GENC_MATMUL_B_ROW_MAJOR, GENC_MATMUL_B_PANELS_32}) {
         SCOPED_TRACE("layout " + std::to_string(layout) + " accumulate " +
                      std::to_string(accumulate));
-        std::vector<float> c = c0;
-        Memref cm(c.data(), {m, n}), am(a.data(), {m, k});
+        // C's rows 3 floats apart and 32 after its end hold a sentinel:
+        // a store past an edge tile's columns or rows shows.
+        const int64_t rowStride = n + 3;
+        const float sentinel = 12345.0f;
+        std::vector<float> wide(m * rowStride + 32, sentinel), c(m * n);
+        for (int64_t i = 0; i < m; ++i)
+          std::copy(c0.begin() + i * n, c0.begin() + (i + 1) * n, wide.begin() + i * rowStride);
+        Memref cm(wide.data(), {m, n}, {rowStride, 1}), am(a.data(), {m, k});
         Memref bm = layout == GENC_MATMUL_B_ROW_MAJOR
                         ? Memref(b.data(), {k, n})
                         : Memref(packed.data(), {(n + 31) / 32, k, 32});
         _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, layout, accumulate);
+        for (int64_t i = 0; i < m; ++i)
+          std::copy(wide.begin() + i * rowStride, wide.begin() + i * rowStride + n,
+                    c.begin() + i * n);
         expectNear(c, want, k);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = n; j < rowStride; ++j)
+            ASSERT_EQ(wide[i * rowStride + j], sentinel) << "wrote past row " << i;
+        for (size_t at = m * rowStride; at < wide.size(); ++at)
+          ASSERT_EQ(wide[at], sentinel) << "wrote past C's end";
       }
     }
   }

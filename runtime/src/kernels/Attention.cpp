@@ -14,8 +14,9 @@
 //
 // Decode steps (one query row) give one task per (batch, head) and take
 // dot products instead of transposing keys. Without AVX-512, AVX2 computes
-// the dot products and the weighted sums of values (the rest is scalar);
-// it also sums values read through a non-unit stride, after gathering.
+// the dot products, the softmax (exponentials 8 at a time) and the
+// weighted sums of values; it also sums values read through a non-unit
+// stride, after gathering.
 //
 // BigBird's block-sparse pattern walks only the key blocks a query block
 // sees (global, neighbouring and seeded random blocks), so its cost grows
@@ -380,6 +381,94 @@ __attribute__((target("avx512f"))) float softmaxRowVector(const Problem &p, int6
   return correction;
 }
 
+/// e^x for 8 floats with x ≤ 0 (softmax's shifted scores), on AVX2: exp16's
+/// polynomial, 2^n built in the exponent bits (n ≥ -126 above the
+/// underflow cut, so no denormals); exactly 0 below -87.3; NaN stays NaN.
+__attribute__((target("avx2,fma"))) __m256 exp8(__m256 x) {
+  const __m256 low = _mm256_set1_ps(-87.3f);
+  __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+  __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+  const __m256 input = x;
+  x = _mm256_min_ps(_mm256_max_ps(x, low), _mm256_setzero_ps());
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  __m256i exponent =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  __m256 e = _mm256_andnot_ps(underflow, _mm256_mul_ps(y, _mm256_castsi256_ps(exponent)));
+  return _mm256_blendv_ps(e, input, nan);
+}
+
+/// softmaxRowVector on AVX2, 8 keys at a time.
+__attribute__((target("avx2,fma"))) float softmaxRowAVX2(const Problem &p, int64_t b, int64_t h,
+                                                         int64_t i, int64_t j0, int64_t keys,
+                                                         float *scores, RowState &row) {
+  const float *maskRow = p.hasMask ? p.mask.row(b, h, i) : nullptr;
+  const VisibleKeys visible(p, i);
+  const __m256 scale = _mm256_set1_ps(p.scale), minusInf = _mm256_set1_ps(-INFINITY);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  // Limits as offsets from the tile: they fit in 32 bits.
+  auto fromTile = [&](int64_t limit) {
+    limit -= j0;
+    return static_cast<int>(limit < -1 ? -1 : limit > kKeys ? kKeys : limit);
+  };
+  const __m256i first = _mm256_set1_epi32(fromTile(visible.first)),
+                prefix = _mm256_set1_epi32(fromTile(visible.prefix)),
+                last = _mm256_set1_epi32(fromTile(visible.last));
+  __m256 tileMax = minusInf;
+  for (int64_t j = 0; j < keys; j += 8) {
+    __m256i key = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(j)));
+    // In the tile, and in [0, prefix) or [first, last].
+    __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(keys)), key);
+    __m256i seen =
+        _mm256_or_si256(_mm256_cmpgt_epi32(prefix, key),
+                        _mm256_xor_si256(_mm256_cmpgt_epi32(first, key), _mm256_set1_epi32(-1)));
+    valid = _mm256_and_si256(valid,
+                             _mm256_and_si256(seen, _mm256_xor_si256(_mm256_cmpgt_epi32(key, last),
+                                                                     _mm256_set1_epi32(-1))));
+    __m256 s = _mm256_mul_ps(_mm256_maskload_ps(scores + j, valid), scale);
+    if (maskRow)
+      s = _mm256_add_ps(s, _mm256_maskload_ps(maskRow + j0 + j, valid));
+    s = _mm256_blendv_ps(minusInf, s, _mm256_castsi256_ps(valid));
+    _mm256_storeu_ps(scores + j, s);
+    // max(s, tileMax) returns tileMax where s is NaN: keep NaN instead.
+    tileMax = _mm256_blendv_ps(_mm256_max_ps(s, tileMax), s, _mm256_cmp_ps(s, s, _CMP_UNORD_Q));
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, tileMax);
+  float tile = -INFINITY;
+  for (float x : lanes)
+    tile = x > tile || x != x ? x : tile;
+  float newMax = tile > row.max ? tile : row.max;
+  if (newMax == -INFINITY)
+    return -1;
+  float correction = std::exp(row.max - newMax);
+  row.max = newMax;
+  __m256 shift = _mm256_set1_ps(newMax), sum = _mm256_setzero_ps();
+  for (int64_t j = 0; j < keys; j += 8) {
+    __m256 inTile = _mm256_castsi256_ps(
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(keys)),
+                           _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(j)))));
+    __m256 e = _mm256_and_ps(inTile, exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), shift)));
+    _mm256_storeu_ps(scores + j, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  _mm256_store_ps(lanes, sum);
+  float total = 0;
+  for (float x : lanes)
+    total += x;
+  row.sum = row.sum * correction + total;
+  return correction;
+}
+
 /// For Rows rows r: acc[r] = acc[r] · correction[r] + Σ_j weights[r][j] ·
 /// V[j] over one tile, 64 values at a time: each V load serves every row,
 /// 4 × Rows accumulators stay in registers (unit-stride V rows `rowStride`
@@ -437,7 +526,11 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
   // A transposed key tile pays off over several query rows; a decode step's
   // single row takes dot products.
   const bool transposeKeys = vector && rows >= 4;
-  const bool vectorSoftmax = vector && p.softcap <= 0 && (!p.hasMask || p.mask.strides[3] == 1);
+  // AVX-512's, or AVX2's where it is missing: a contiguous mask row (or
+  // none) and no softcap.
+  const bool contiguousSoftmax = p.softcap <= 0 && (!p.hasMask || p.mask.strides[3] == 1);
+  const bool vectorSoftmax = vector && contiguousSoftmax;
+  const bool avx2Softmax = !vector && hasAVX2() && contiguousSoftmax;
   const bool vectorValues = vector && (p.v.strides[3] == 1 || dv == 1);
   float queries[kRows][kMaxHead], acc[kRows][kMaxHead], valueScratch[kMaxHead];
   float scores[kRows][kKeys];
@@ -465,6 +558,7 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
     for (int64_t r = 0; r < rows; ++r) {
       correction[r] =
           vectorSoftmax ? softmaxRowVector(p, b, h, i0 + r, j0, keys, scores[r], state[r])
+          : avx2Softmax ? softmaxRowAVX2(p, b, h, i0 + r, j0, keys, scores[r], state[r])
                         : softmaxRowScalar(p, b, h, i0 + r, j0, keys, scores[r], state[r]);
       if (correction[r] < 0) { // nothing visible to this row yet: adds nothing
         correction[r] = 1;

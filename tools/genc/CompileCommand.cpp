@@ -148,7 +148,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   cl::opt<std::string> weights(
       "weights",
       cl::desc("How matmul weights are stored: f32 (default); int8 (a scale per output "
-               "channel); bf16 (activations rounded to bf16 too); int4[:GROUP][:asym] (a scale "
+               "channel, activations rounded to 16-bit integers per row); bf16 (activations "
+               "rounded to bf16 too); int4[:GROUP][:asym] (a scale "
                "and an offset per GROUP = 32 (default), 64 or 128 weights; symmetric unless "
                "asym). All but "
                "f32 are approximate: docs/results.md states their perplexity cost"),

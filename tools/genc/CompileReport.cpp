@@ -214,12 +214,12 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
       return;
     std::string precision = format.kind == Kind::BF16 ? "bf16 x bf16 -> f32"
                             : format.kind == Kind::Int8PerChannel
-                                ? "f32 x int8 (a scale per column) -> f32"
+                                ? "int16 x int8 (a scale per row and column) -> f32"
                                 : "f32 x int4 (" + format.str() + ") -> f32";
     for (auto [k, n] : group.f32Weights) {
       int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
-      int64_t stored = format.kind == Kind::BF16 ? (k + 1) / 2 * 2 * padded * 2
-                       : format.kind == Kind::Int8PerChannel ? k * padded + padded * 4
+      int64_t stored = format.kind == Kind::BF16             ? (k + 1) / 2 * 2 * padded * 2
+                       : format.kind == Kind::Int8PerChannel ? (k + 1) / 2 * 2 * padded + padded * 4
                                                              : int4Bytes(k, n, format.group);
       group.weightBytes += stored - k * n * 4;
     }

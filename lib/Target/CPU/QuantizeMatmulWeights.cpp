@@ -2,8 +2,9 @@
 //
 // The panels genc-pack-matmul-weights made, in a smaller format: int8 with
 // one scale per output column or int4 with one per group of rows (decode
-// is bound by reading the weights), or bf16 in pairs of k (for
-// AVX512-BF16's dot products, which also take A in bf16). int4 rounds to
+// is bound by reading the weights), or bf16. int8 and bf16 panels hold
+// pairs of consecutive k, what the kernels' dot products take (vpdpwssd
+// with A in int16, AVX512-BF16's vdpbf16ps with A in bf16). int4 rounds to
 // nearest or, calibrated, with GPTQ's error feedback.
 //
 //===----------------------------------------------------------------------===//
@@ -338,17 +339,22 @@ QuantizedWeight packBF16(RankedTensorType type, ArrayRef<char> bytes) {
   return {DenseResourceElementsAttr::get(bf16Type, "bf16_weight", std::move(blob)), nullptr};
 }
 
+/// [P, K, 32] f32 → [P, ceil(K/2), 32, 2] int8, pairs of consecutive k as
+/// bf16's, with the scale of each column: its largest magnitude / 127, q =
+/// round(w / scale).
 QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes) {
-  int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
+  int64_t panels = type.getDimSize(0), k = type.getDimSize(1), pairs = (k + 1) / 2;
   auto *in = reinterpret_cast<const float *>(bytes.data());
   AsmResourceBlob scaleBlob =
       HeapAsmResourceBlob::allocate(static_cast<size_t>(panels * kPanel) * sizeof(float), 64);
   AsmResourceBlob valueBlob =
-      HeapAsmResourceBlob::allocate(static_cast<size_t>(panels * k * kPanel), 64);
+      HeapAsmResourceBlob::allocate(static_cast<size_t>(panels * pairs * kPanel * 2), 64);
   auto *scales = reinterpret_cast<float *>(scaleBlob.getMutableData().data());
   auto *values = reinterpret_cast<int8_t *>(valueBlob.getMutableData().data());
+  std::fill_n(values, panels * pairs * kPanel * 2, 0);
   for (int64_t p = 0; p < panels; ++p) {
     const float *panel = in + p * k * kPanel;
+    int8_t *out = values + p * pairs * kPanel * 2;
     for (int64_t j = 0; j < kPanel; ++j) {
       float largest = 0;
       for (int64_t kk = 0; kk < k; ++kk)
@@ -357,13 +363,13 @@ QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes) {
       scales[p * kPanel + j] = scale;
       for (int64_t kk = 0; kk < k; ++kk) {
         float q = scale == 0 ? 0 : std::round(panel[kk * kPanel + j] / scale);
-        values[p * k * kPanel + kk * kPanel + j] =
+        out[(kk / 2 * kPanel + j) * 2 + kk % 2] =
             static_cast<int8_t>(std::clamp(q, -kInt8Max, kInt8Max));
       }
     }
   }
   MLIRContext *ctx = type.getContext();
-  auto valueType = RankedTensorType::get(type.getShape(), IntegerType::get(ctx, 8));
+  auto valueType = RankedTensorType::get({panels, pairs, kPanel, 2}, IntegerType::get(ctx, 8));
   auto scaleType = RankedTensorType::get({panels * kPanel}, Float32Type::get(ctx));
   return {DenseResourceElementsAttr::get(valueType, "int8_weight", std::move(valueBlob)),
           DenseResourceElementsAttr::get(scaleType, "int8_scales", std::move(scaleBlob))};
@@ -398,10 +404,19 @@ linalg::GenericOp rebuild(linalg::GenericOp op, ValueRange inputs, ArrayRef<Affi
   return generic;
 }
 
-/// C += A · (q · scale[n]): B replaced by int8 `values`, the column scales
-/// a third input.
+/// The map of panels of k pairs from that of panels `(n floordiv 32, k,
+/// n mod 32)`: (n floordiv 32, k floordiv 2, n mod 32, k mod 2).
+AffineMap pairsMap(AffineMap panels) {
+  AffineExpr n = panels.getResult(0), k = panels.getResult(1), column = panels.getResult(2);
+  return AffineMap::get(panels.getNumDims(), 0, {n, k.floorDiv(2), column, k % 2},
+                        panels.getContext());
+}
+
+/// C += A · (q · scale[n]): B replaced by int8 `values` in pairs of k, the
+/// column scales a third input.
 void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[1] = pairsMap(maps[1]);
   AffineMap out = maps[2];
   // The scale of column n, n being the last result dim of C's map.
   AffineMap scaleMap =
@@ -416,14 +431,10 @@ void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
           });
 }
 
-/// C += bf16(A) · B: B replaced by bf16 pairs read through
-/// (n floordiv 32, k floordiv 2, n mod 32, k mod 2).
+/// C += bf16(A) · B: B replaced by bf16 pairs of k.
 void rewriteBF16(linalg::GenericOp op, Value values) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap panels = maps[1]; // (n floordiv 32, k, n mod 32)
-  AffineExpr n = panels.getResult(0), k = panels.getResult(1), column = panels.getResult(2);
-  maps[1] = AffineMap::get(panels.getNumDims(), 0, {n, k.floorDiv(2), column, k % 2},
-                           op.getContext());
+  maps[1] = pairsMap(maps[1]);
   rebuild(op, {op.getDpsInputs()[0], values}, maps, "bf16",
           [](OpBuilder &b, Location loc, ValueRange a) {
             Type f32 = b.getF32Type();

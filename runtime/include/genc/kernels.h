@@ -135,8 +135,12 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
 
 /* C[batch..., M, N] (+)= A[batch..., M, K] · (B[k, n] · scales[n]) for
  * weight-only int8 (genc-quantize-matmul-weights): B int8 in
- * [ceil(N / 32), K, 32] panels, zero-padded, scales f32 [ceil(N / 32) * 32],
- * one per column. Each column's sum over K is scaled, then added to C when
+ * [ceil(N / 32), ceil(K / 2), 32, 2] panels of k pairs as bf16's,
+ * zero-padded, scales f32 [ceil(N / 32) * 32], one per column. Each row of A
+ * is rounded to 16-bit integers q · s (s = its largest magnitude / 32767,
+ * nearest, ties to even; a row holding NaN or infinity gives NaN); the
+ * products are summed exactly in int32 over at most 512 k at a time, those
+ * sums in f32, scaled by s and the column's scale, then added to C when
  * `accumulate`. Otherwise as genc_matmul_f32 with panels. */
 void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,

@@ -10,9 +10,11 @@
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
 // one contiguous stream (78% of FMA peak for prefill and 95% of read
 // bandwidth for decode, against 63% and 72% row-major). Weights may be
-// int8 panels with one f32 scale per column (weight-only quantisation):
-// the tile widens each B load to f32 in registers and scales the sums when
-// it stores them, so a step reads a quarter of the bytes. Or bf16 panels
+// int8 panels of k pairs with one f32 scale per column (weight-only
+// quantisation): the tile takes A rounded to 16-bit integers, a scale per
+// row, and multiplies pairs of k into exact int32 sums (AVX512-VNNI's
+// vpdpwssd, or vpmaddwd): a quarter of f32's bytes and a third of the
+// instructions of widening the weights to f32. Or bf16 panels
 // whose rows hold pairs of consecutive k: the tile rounds A to bf16 too and
 // multiplies pairs with AVX512-BF16's dot product (twice the FMAs' work per
 // instruction), or widens both to f32 where that is missing. Or 4-bit
@@ -39,6 +41,7 @@
 using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
+using genc::kernels::hasAVX512VNNI;
 using genc::kernels::parallelFor;
 
 namespace {
@@ -80,10 +83,47 @@ inline float fromBF16(BF16 x) { return __builtin_bit_cast(float, static_cast<uin
 /// 4-bit weights, two to a byte.
 using Nibbles = uint8_t;
 
+/// A's rows rounded to 16-bit integers, for int8 weights: row i is
+/// q[i * stride + k] · scales[i], q zero-padded to an even K.
+struct Int16Rows {
+  const int16_t *q = nullptr;
+  const float *scales = nullptr;
+  int64_t stride = 0;
+};
+
+/// Row `a` (K values `step` apart) as q · scale, q integers in [-32767,
+/// 32767]: scale = max |a| / 32767 and q = a / scale rounded to nearest,
+/// ties to even (cvtsd2si under the default rounding mode), so the error
+/// of each value is at most scale / 2. A row of zeros has scale 0, one
+/// holding a NaN or an infinity scale NaN (its products are NaN).
+inline float roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *q) {
+  constexpr double kInt16Max = 32767;
+  float largest = 0;
+  bool finite = true;
+  for (int64_t kk = 0; kk < k; ++kk) {
+    float x = __builtin_fabsf(a[kk * step]);
+    finite &= x <= __FLT_MAX__;
+    largest = x > largest ? x : largest;
+  }
+  if (!finite || largest == 0) {
+    for (int64_t kk = 0; kk < k; ++kk)
+      q[kk] = 0;
+    return finite ? 0.0f : __builtin_nanf("");
+  }
+  // In double: 32767 / largest overflows f32 for the smallest subnormals.
+  double inverse = kInt16Max / largest;
+  for (int64_t kk = 0; kk < k; ++kk) {
+    int64_t v = _mm_cvtsd_si64(_mm_set_sd(a[kk * step] * inverse));
+    q[kk] = static_cast<int16_t>(v < -32767 ? -32767 : v > 32767 ? 32767 : v);
+  }
+  return static_cast<float>(largest / kInt16Max);
+}
+
 /// One 2-D product C[m, n] (+)= A[m, k]·B[k, n], B's elements of type W:
-/// f32; int8 weights whose column n is scaled by scales[n]; bf16 weights
-/// (panels of k pairs, [ceil(n/32), ceil(k/2), 32, 2]) that take A rounded
-/// to bf16; or nibbles ([ceil(n/32), k, 16]: column j of a panel in the
+/// f32; int8 weights (panels of k pairs, [ceil(n/32), ceil(k/2), 32, 2])
+/// whose column n is scaled by scales[n], that take A rounded to 16-bit
+/// integers; bf16 weights (panels of k pairs too) that take A rounded to
+/// bf16; or nibbles ([ceil(n/32), k, 16]: column j of a panel in the
 /// low half of byte j, column j + 16 in the high half), weight q · scale +
 /// offset with one scale and offset per `group` rows and column.
 template <typename W> struct Problem {
@@ -92,8 +132,9 @@ template <typename W> struct Problem {
   const W *b;
   int64_t bRow, bCol;          // row-major B
   bool bPanels;                // B is [ceil(n/32), k, 32] instead
-  const float *scales = nullptr; // int8 weights only
+  const float *scales = nullptr;  // int8 weights: [panels * 32], one per column
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
+  Int16Rows aInt16;               // int8 weights: A rounded
   const float *offsets = nullptr;  // 4-bit weights: [panels, groups, 32] as scales
   int64_t group = 0;               // 4-bit weights: rows per scale
   float *c;
@@ -101,7 +142,7 @@ template <typename W> struct Problem {
   int64_t m, n, k;
   bool accumulate; // C += A·B, else C = A·B
 
-  static constexpr bool kPairs = std::is_same_v<W, BF16>;
+  static constexpr bool kPairs = std::is_same_v<W, BF16> || std::is_same_v<W, int8_t>;
   static constexpr bool kNibbles = std::is_same_v<W, Nibbles>;
   /// Elements per panel: K rows of 32, ceil(K/2) rows of 32 pairs, or K
   /// rows of 16 bytes.
@@ -112,7 +153,7 @@ template <typename W> struct Problem {
 
   /// B[kk, j] before its column's scale.
   float bAt(int64_t kk, int64_t j) const {
-    if constexpr (kPairs) {
+    if constexpr (std::is_same_v<W, BF16>) {
       return fromBF16(b[(j / kPanel) * panelSize() + kk / 2 * 2 * kPanel + j % kPanel * 2 + kk % 2]);
     } else if constexpr (kNibbles) {
       int64_t column = j % kPanel, half = kPanel / 2;
@@ -129,7 +170,6 @@ template <typename W> struct Problem {
     float x = a[i * aRow + kk * aCol];
     return kPairs ? fromBF16(toBF16(x)) : x;
   }
-  float scale(int64_t j) const { return scales ? scales[j] : 1.0f; }
   /// The first element of panel `p` and the distance between its rows.
   const W *panel(int64_t p, int64_t &rowStride) const {
     rowStride = bPanels ? (kPairs ? 2 * kPanel : kNibbles ? kPanel / 2 : kPanel) : bRow;
@@ -179,86 +219,17 @@ void scalarProduct(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0
   for (int64_t i = row0; i < row0 + rows; ++i)
     for (int64_t j = col0; j < col0 + cols; ++j) {
       float *c = &p.c[i * p.cRow + j * p.cCol];
-      // f32 weights add into C in K order, as the loops they replace do;
-      // int8 ones scale their column's sum first.
-      constexpr bool columnScaled = std::is_same_v<W, int8_t>;
-      float sum = p.accumulate && !columnScaled ? *c : 0;
+      // C's old value starts the sum, which adds in K order, as the loops
+      // the kernel replaces do.
+      float sum = p.accumulate ? *c : 0;
       for (int64_t kk = 0; kk < p.k; ++kk)
         sum += p.aAt(i, kk) * p.bAt(kk, j);
-      if (columnScaled)
-        sum = sum * p.scale(j) + (p.accumulate ? *c : 0);
       *c = sum;
     }
 }
 
-/// Row kk of a panel's 32 columns, as two vectors of f32.
-template <bool Masked>
-__attribute__((target("avx512f"))) inline void loadPanelRow(const float *b, __mmask16 lo,
-                                                            __mmask16 hi, __m512 &b0,
-                                                            __m512 &b1) {
-  b0 = Masked ? _mm512_maskz_loadu_ps(lo, b) : _mm512_loadu_ps(b);
-  b1 = Masked ? _mm512_maskz_loadu_ps(hi, b + 16) : _mm512_loadu_ps(b + 16);
-}
-template <bool Masked>
-__attribute__((target("avx512f"))) inline void loadPanelRow(const int8_t *b, __mmask16, __mmask16,
-                                                            __m512 &b0, __m512 &b1) {
-  static_assert(!Masked, "int8 weights are always packed, zero-padded panels");
-  b0 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b))));
-  b1 = _mm512_cvtepi32_ps(
-      _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16))));
-}
-
-/// C[row0 : row0+Rows, col0 : col0+32] (+)= A·B over all of K, for one panel
-/// whose rows start at `b` and are `bRow` apart. Columns past n are masked
-/// out of C; `MaskB` masks them out of B's loads too (unpadded row-major).
-template <int Rows, bool MaskB, typename W>
-__attribute__((target("avx512f"))) void
-registerTile(const Problem<W> &p, int64_t row0, int64_t col0, const W *b, int64_t bRow) {
-  int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
-  __mmask16 lo = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
-  __mmask16 hi = cols <= 16 ? 0 : cols >= 32 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - 16)) - 1);
-  constexpr bool scaled = std::is_same_v<W, int8_t>;
-  float *c = p.c + row0 * p.cRow + col0;
-  __m512 acc[Rows][2];
-  for (int r = 0; r < Rows; ++r) {
-    acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-    // f32: C's old values start the sums, in the loops' order.
-    if (!scaled && p.accumulate) {
-      acc[r][0] = _mm512_maskz_loadu_ps(lo, c + r * p.cRow);
-      acc[r][1] = _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16);
-    }
-  }
-  const float *a = p.a + row0 * p.aRow;
-  for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
-    __m512 b0, b1;
-    loadPanelRow<MaskB>(b, lo, hi, b0, b1);
-    for (int r = 0; r < Rows; ++r) {
-      __m512 ar = _mm512_set1_ps(a[r * p.aRow]);
-      acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
-    }
-  }
-  if constexpr (scaled) {
-    // Padded panels have scales for all 32 columns.
-    __m512 s0 = _mm512_loadu_ps(p.scales + col0), s1 = _mm512_loadu_ps(p.scales + col0 + 16);
-    for (int r = 0; r < Rows; ++r) {
-      __m512 old0 = _mm512_setzero_ps(), old1 = _mm512_setzero_ps();
-      if (p.accumulate) {
-        old0 = _mm512_maskz_loadu_ps(lo, c + r * p.cRow);
-        old1 = _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16);
-      }
-      acc[r][0] = _mm512_fmadd_ps(acc[r][0], s0, old0);
-      acc[r][1] = _mm512_fmadd_ps(acc[r][1], s1, old1);
-    }
-  }
-  for (int r = 0; r < Rows; ++r) {
-    _mm512_mask_storeu_ps(c + r * p.cRow, lo, acc[r][0]);
-    _mm512_mask_storeu_ps(c + r * p.cRow + 16, hi, acc[r][1]);
-  }
-}
-
-/// The accumulators of a tile that adds into C as it goes (bf16, 4-bit
-/// weights): C's old values when accumulating, else zeros.
+/// The accumulators of a tile that adds into C as it goes (f32, bf16,
+/// 4-bit weights): C's old values when accumulating, else zeros.
 template <int Rows, typename W>
 __attribute__((target("avx512f"), always_inline)) inline void
 tileStart(const Problem<W> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
@@ -289,6 +260,31 @@ inline void columnMasks(int64_t n, int64_t col0, __mmask16 &lo, __mmask16 &hi) {
 template <typename F> inline void forEachTile(int64_t row0, int64_t rows, int64_t tileRows, F &&f) {
   for (int64_t r = row0; r < row0 + rows; r += tileRows)
     f(r, row0 + rows - r < tileRows ? row0 + rows - r : tileRows);
+}
+
+/// C[row0 : row0+Rows, col0 : col0+32] (+)= A·B over all of K, for one panel
+/// of f32 B whose rows start at `b` and are `bRow` apart. Columns past n are
+/// masked out of C; `MaskB` masks them out of B's loads too (unpadded
+/// row-major). C's old values start the sums, in the loops' order.
+template <int Rows, bool MaskB>
+__attribute__((target("avx512f"))) void registerTile(const Problem<float> &p, int64_t row0,
+                                                     int64_t col0, const float *b, int64_t bRow) {
+  __mmask16 lo, hi;
+  columnMasks(p.n, col0, lo, hi);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m512 acc[Rows][2];
+  tileStart<Rows>(p, c, lo, hi, acc);
+  const float *a = p.a + row0 * p.aRow;
+  for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
+    __m512 b0 = MaskB ? _mm512_maskz_loadu_ps(lo, b) : _mm512_loadu_ps(b);
+    __m512 b1 = MaskB ? _mm512_maskz_loadu_ps(hi, b + 16) : _mm512_loadu_ps(b + 16);
+    for (int r = 0; r < Rows; ++r) {
+      __m512 ar = _mm512_set1_ps(a[r * p.aRow]);
+      acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+    }
+  }
+  tileStore<Rows>(p, c, lo, hi, acc);
 }
 
 /// The bf16 form of registerTile: `aPairs` holds the tile's rows of A
@@ -415,20 +411,19 @@ void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col
               [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b); });
 }
 
-template <bool MaskB, typename W>
-void vectorRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, const W *b,
+template <bool MaskB>
+void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
                 int64_t bRow) {
-  using Tile = void (*)(const Problem<W> &, int64_t, int64_t, const W *, int64_t);
-  static constexpr Tile tiles[kTileRows + 1] = {
-      nullptr,
-      registerTile<1, MaskB, W>,
-      registerTile<2, MaskB, W>,
-      registerTile<3, MaskB, W>,
-      registerTile<4, MaskB, W>,
-      registerTile<5, MaskB, W>,
-      registerTile<6, MaskB, W>,
-      registerTile<7, MaskB, W>,
-      registerTile<8, MaskB, W>};
+  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
+  static constexpr Tile tiles[kTileRows + 1] = {nullptr,
+                                                registerTile<1, MaskB>,
+                                                registerTile<2, MaskB>,
+                                                registerTile<3, MaskB>,
+                                                registerTile<4, MaskB>,
+                                                registerTile<5, MaskB>,
+                                                registerTile<6, MaskB>,
+                                                registerTile<7, MaskB>,
+                                                registerTile<8, MaskB>};
   forEachTile(row0, rows, kTileRows,
               [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
@@ -441,78 +436,6 @@ __attribute__((target("avx2,fma"))) inline void avx2ColumnMasks(int64_t n, int64
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (int v = 0; v < 4; ++v)
     mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols) - 8 * v), lanes);
-}
-
-/// Eight columns (vector v) of a panel row as f32, on AVX2: f32 weights
-/// (masked where B is an unpadded row-major edge) or int8 ones widened.
-template <bool Masked>
-__attribute__((target("avx2,fma"))) inline __m256 loadPanelVector(const float *b, int v,
-                                                                  __m256i mask) {
-  return Masked ? _mm256_maskload_ps(b + 8 * v, mask) : _mm256_loadu_ps(b + 8 * v);
-}
-template <bool Masked>
-__attribute__((target("avx2,fma"))) inline __m256 loadPanelVector(const int8_t *b, int v, __m256i) {
-  static_assert(!Masked, "int8 weights are always packed, zero-padded panels");
-  __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(b + 8 * v));
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
-}
-
-/// registerTile on AVX2 + FMA (CPUs without AVX-512), for f32 and int8
-/// weights: a panel's 32 columns are four ymm vectors, so a tile has at
-/// most three rows (12 accumulators, three broadcasts of A, one vector of
-/// B at a time; checked in the object code: no spills in the K loop). The
-/// same multiply-adds in the same order as registerTile.
-constexpr int64_t kAVX2TileRows = 3;
-
-template <int Rows, bool MaskB, typename W>
-__attribute__((target("avx2,fma"))) void avx2Tile(const Problem<W> &p, int64_t row0, int64_t col0,
-                                                  const W *b, int64_t bRow) {
-  constexpr bool scaled = std::is_same_v<W, int8_t>;
-  __m256i mask[4];
-  avx2ColumnMasks(p.n, col0, mask);
-  float *c = p.c + row0 * p.cRow + col0;
-  __m256 acc[Rows][4];
-  // f32: C's old values start the sums, in the loops' order; int8 adds
-  // them after scaling.
-  for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < 4; ++v)
-      acc[r][v] = !scaled && p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v])
-                                          : _mm256_setzero_ps();
-  const float *a = p.a + row0 * p.aRow;
-  for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
-    __m256 ar[Rows];
-    for (int r = 0; r < Rows; ++r)
-      ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
-    for (int v = 0; v < 4; ++v) {
-      __m256 bv = loadPanelVector<MaskB>(b, v, mask[v]);
-      for (int r = 0; r < Rows; ++r)
-        acc[r][v] = _mm256_fmadd_ps(ar[r], bv, acc[r][v]);
-    }
-  }
-  for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < 4; ++v) {
-      if constexpr (scaled) {
-        // Padded panels have scales for all 32 columns.
-        __m256 old = p.accumulate ? _mm256_maskload_ps(c + r * p.cRow + 8 * v, mask[v])
-                                  : _mm256_setzero_ps();
-        acc[r][v] = _mm256_fmadd_ps(acc[r][v], _mm256_loadu_ps(p.scales + col0 + 8 * v), old);
-      }
-      _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
-    }
-}
-
-/// A masked B (a row-major edge panel) keeps its four masks in registers
-/// too, and int8 needs one to widen B: two rows then, or an accumulator
-/// spills.
-template <bool MaskB, typename W>
-void avx2Rows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, const W *b,
-              int64_t bRow) {
-  using Tile = void (*)(const Problem<W> &, int64_t, int64_t, const W *, int64_t);
-  static constexpr Tile tiles[kAVX2TileRows + 1] = {nullptr, avx2Tile<1, MaskB, W>,
-                                                    avx2Tile<2, MaskB, W>, avx2Tile<3, MaskB, W>};
-  constexpr int64_t tileRows = MaskB || !std::is_same_v<W, float> ? 2 : kAVX2TileRows;
-  forEachTile(row0, rows, tileRows,
-              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
 
 /// The accumulators of an AVX2 tile that adds into C as it goes: C's old
@@ -533,6 +456,48 @@ avx2TileStore(const Problem<W> &p, float *c, const __m256i (&mask)[4], __m256 (&
   for (int r = 0; r < Rows; ++r)
     for (int v = 0; v < 4; ++v)
       _mm256_maskstore_ps(c + r * p.cRow + 8 * v, mask[v], acc[r][v]);
+}
+
+/// registerTile on AVX2 + FMA (CPUs without AVX-512): a panel's 32
+/// columns are four ymm vectors, so a tile has at most three rows (12
+/// accumulators, three broadcasts of A, one vector of B at a time; checked
+/// in the object code: no spills in the K loop). The same multiply-adds in
+/// the same order as registerTile.
+constexpr int64_t kAVX2TileRows = 3;
+
+template <int Rows, bool MaskB>
+__attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64_t row0,
+                                                  int64_t col0, const float *b, int64_t bRow) {
+  __m256i mask[4];
+  avx2ColumnMasks(p.n, col0, mask);
+  float *c = p.c + row0 * p.cRow + col0;
+  __m256 acc[Rows][4];
+  avx2TileStart<Rows>(p, c, mask, acc);
+  const float *a = p.a + row0 * p.aRow;
+  for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
+    __m256 ar[Rows];
+    for (int r = 0; r < Rows; ++r)
+      ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
+    for (int v = 0; v < 4; ++v) {
+      __m256 bv = MaskB ? _mm256_maskload_ps(b + 8 * v, mask[v]) : _mm256_loadu_ps(b + 8 * v);
+      for (int r = 0; r < Rows; ++r)
+        acc[r][v] = _mm256_fmadd_ps(ar[r], bv, acc[r][v]);
+    }
+  }
+  avx2TileStore<Rows>(p, c, mask, acc);
+}
+
+/// A masked B (a row-major edge panel) keeps its four masks in registers
+/// too: two rows then, or an accumulator spills.
+template <bool MaskB>
+void avx2Rows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
+              int64_t bRow) {
+  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
+  static constexpr Tile tiles[kAVX2TileRows + 1] = {nullptr, avx2Tile<1, MaskB>, avx2Tile<2, MaskB>,
+                                                    avx2Tile<3, MaskB>};
+  constexpr int64_t tileRows = MaskB ? 2 : kAVX2TileRows;
+  forEachTile(row0, rows, tileRows,
+              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
 
 /// The 4-bit tile on AVX2 (int4Tile's arithmetic), two rows: per row of
@@ -625,7 +590,145 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
   });
 }
 
-/// Rows [row0, row0+rows) × panel `panel` of one problem.
+/// int8 weights: a tile sums q(A) · q(B) over a range of k pairs exactly in
+/// int32 and adds the sums, converted to f32, to `partial` [rows][32];
+/// int8Store scales them into C. The integer sums do not depend on the
+/// order of their terms, so every path (AVX512-VNNI, AVX2, scalar) gives
+/// the same bits. A range holds at most this many pairs, so that a sum
+/// stays exact: 256 · 2 · 32767 · 127 < 2^31.
+constexpr int64_t kInt8PairsPerSum = 256;
+using Int8Partial = float[kTileRows][kPanel];
+
+/// Rows [row0, row0+Rows) over pairs [first, last) of one panel with
+/// AVX512-VNNI's vpdpwssd: per pair, 32 columns' weights widened to int16
+/// (two zmm) and two dot products per row against the row's pair of A.
+template <int Rows>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
+int8VNNITile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t first, int64_t last,
+             Int8Partial &partial) {
+  __m512i acc[Rows][2];
+  for (int r = 0; r < Rows; ++r)
+    acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+  const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
+  b += first * 2 * kPanel;
+  for (int64_t kp = first; kp < last; ++kp, b += 2 * kPanel) {
+    __m512i b0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(b)));
+    __m512i b1 =
+        _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + kPanel)));
+    for (int r = 0; r < Rows; ++r) {
+      int32_t pair;
+      __builtin_memcpy(&pair, a + r * p.aInt16.stride + 2 * kp, sizeof pair);
+      __m512i ar = _mm512_set1_epi32(pair);
+      acc[r][0] = _mm512_dpwssd_epi32(acc[r][0], ar, b0);
+      acc[r][1] = _mm512_dpwssd_epi32(acc[r][1], ar, b1);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 2; ++v) {
+      float *out = partial[r] + 16 * v;
+      _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), _mm512_cvtepi32_ps(acc[r][v])));
+    }
+}
+
+/// The same on AVX2, two rows: per pair and eight columns, the weights
+/// widened to int16 and vpmaddwd against each row's pair of A.
+template <int Rows>
+__attribute__((target("avx2"))) void avx2Int8Tile(const Problem<int8_t> &p, int64_t row0,
+                                                  const int8_t *b, int64_t first, int64_t last,
+                                                  Int8Partial &partial) {
+  __m256i acc[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] = _mm256_setzero_si256();
+  const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
+  b += first * 2 * kPanel;
+  for (int64_t kp = first; kp < last; ++kp, b += 2 * kPanel) {
+    __m256i ar[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      int32_t pair;
+      __builtin_memcpy(&pair, a + r * p.aInt16.stride + 2 * kp, sizeof pair);
+      ar[r] = _mm256_set1_epi32(pair);
+    }
+    for (int v = 0; v < 4; ++v) {
+      __m256i w =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16 * v)));
+      for (int r = 0; r < Rows; ++r)
+        acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(ar[r], w));
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v) {
+      float *out = partial[r] + 8 * v;
+      _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), _mm256_cvtepi32_ps(acc[r][v])));
+    }
+}
+
+/// The same in plain loops (CPUs without AVX2).
+void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const int8_t *b,
+                    int64_t first, int64_t last, Int8Partial &partial) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int16_t *a = p.aInt16.q + (row0 + r) * p.aInt16.stride;
+    for (int64_t j = 0; j < kPanel; ++j) {
+      int32_t sum = 0;
+      for (int64_t kp = first; kp < last; ++kp)
+        sum += a[2 * kp] * b[(kp * kPanel + j) * 2] + a[2 * kp + 1] * b[(kp * kPanel + j) * 2 + 1];
+      partial[r][j] += static_cast<float>(sum);
+    }
+  }
+}
+
+/// C[i, j] (+)= partial[i][j] · A's scale of row i · scales[j] for the
+/// tile's rows and the panel's columns in C, in plain loops: one rounding
+/// for every path (no FMA at the kernels' baseline x86-64), any C strides.
+void int8Store(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0,
+               const Int8Partial &partial) {
+  int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
+  for (int64_t r = 0; r < rows; ++r) {
+    float rowScale = p.aInt16.scales[row0 + r];
+    float *c = p.c + (row0 + r) * p.cRow + col0 * p.cCol;
+    for (int64_t j = 0; j < cols; ++j) {
+      float value = partial[r][j] * rowScale * p.scales[col0 + j];
+      c[j * p.cCol] = p.accumulate ? c[j * p.cCol] + value : value;
+    }
+  }
+}
+
+/// Rows [row0, row0+rows) × one panel of an int8 problem.
+void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0, const int8_t *b) {
+  using Tile =
+      void (*)(const Problem<int8_t> &, int64_t, const int8_t *, int64_t, int64_t, Int8Partial &);
+  static constexpr Tile vnniTiles[kTileRows + 1] = {
+      nullptr,         int8VNNITile<1>, int8VNNITile<2>, int8VNNITile<3>, int8VNNITile<4>,
+      int8VNNITile<5>, int8VNNITile<6>, int8VNNITile<7>, int8VNNITile<8>};
+  static constexpr Tile avx2Tiles[] = {nullptr, avx2Int8Tile<1>, avx2Int8Tile<2>};
+  const bool vnni = hasAVX512VNNI(), avx2 = !vnni && hasAVX2();
+  const int64_t pairs = (p.k + 1) / 2;
+  forEachTile(row0, rows, avx2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
+    Int8Partial partial;
+    for (int64_t i = 0; i < height; ++i)
+      for (int64_t j = 0; j < kPanel; ++j)
+        partial[i][j] = 0;
+    for (int64_t first = 0; first < pairs; first += kInt8PairsPerSum) {
+      int64_t last = pairs - first < kInt8PairsPerSum ? pairs : first + kInt8PairsPerSum;
+      if (vnni)
+        vnniTiles[height](p, r, b, first, last, partial);
+      else if (avx2)
+        avx2Tiles[height](p, r, b, first, last, partial);
+      else
+        scalarInt8Sums(p, r, height, b, first, last, partial);
+    }
+    int8Store(p, r, height, col0, partial);
+  });
+}
+
+/// Rows [row0, row0+rows) × panel `panel` of one problem. int8 weights
+/// read packed B and A's rounded rows only and store C with its strides:
+/// no vector condition.
+void product(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t panel) {
+  int64_t bRow;
+  int8Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+}
+
 template <typename W>
 void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t col0 = panel * kPanel;
@@ -641,12 +744,10 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
       return avx2BF16Rows(p, row0, rows, col0, b);
     else if constexpr (std::is_same_v<W, Nibbles>)
       return avx2Int4Rows(p, row0, rows, col0, b);
-    else if constexpr (std::is_same_v<W, float>)
+    else
       // Packed panels are zero-padded; a row-major edge panel is not.
       return !p.bPanels && cols < kPanel ? avx2Rows<true>(p, row0, rows, col0, b, bRow)
                                          : avx2Rows<false>(p, row0, rows, col0, b, bRow);
-    else
-      return avx2Rows<false>(p, row0, rows, col0, b, bRow);
   }
   if constexpr (std::is_same_v<W, BF16>) {
     if (hasAVX512BF16())
@@ -656,23 +757,22 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   } else if constexpr (std::is_same_v<W, Nibbles>) {
     int4Rows(p, row0, rows, col0, b);
   } else {
-    // Packed panels are zero-padded; a row-major edge panel is not (and
-    // only f32 B comes row-major).
-    if constexpr (std::is_same_v<W, float>)
-      if (!p.bPanels && cols < kPanel)
-        return vectorRows<true>(p, row0, rows, col0, b, bRow);
+    // Packed panels are zero-padded; a row-major edge panel is not.
+    if (!p.bPanels && cols < kPanel)
+      return vectorRows<true>(p, row0, rows, col0, b, bRow);
     vectorRows<false>(p, row0, rows, col0, b, bRow);
   }
 }
 
 /// Whether the ranks form C[batch..., M, N] = A[batch..., M, K] · B with
 /// at most kMaxBatchRank batch dims that fit Batch's arrays, and the panel
-/// layout's [panels, K, 32] B. Compiled code calls with nothing else.
+/// layout's B (rank 3, or 4 for pairs of k). Compiled code calls with
+/// nothing else.
 template <typename W>
 bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
   if (c.rank < 2 || c.rank - 2 > kMaxBatchRank || a.rank < 2 || a.rank > c.rank)
     return false;
-  if (std::is_same_v<W, BF16>)
+  if (Problem<W>::kPairs)
     return b.rank == 4;
   if (std::is_same_v<W, Nibbles>)
     return b.rank == 3;
@@ -740,28 +840,49 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   if (p.m == 0 || p.n == 0 || batch.count == 0 || (p.k == 0 && p.accumulate))
     return;
 
-  // bf16 weights: A rounded once, every item's rows in a row (an even K
-  // each, zero-padded), not once per panel. The scalar path rounds as it
-  // reads; with K = 0 there is nothing to read.
-  BF16 *rounded = nullptr;
-  int64_t roundedStride = (p.k + 1) / 2 * 2;
-  if (Problem<W>::kPairs && p.k > 0 && (hasAVX512() || hasAVX2()) && p.vectorizable()) {
-    rounded = static_cast<BF16 *>(std::malloc(batch.count * p.m * roundedStride * sizeof(BF16)));
-    if (!rounded) {
-      std::fprintf(stderr, "%s: out of memory for A rounded to bf16\n", kernel);
-      std::abort();
-    }
+  // A rounded once for the weights' arithmetic, not once per panel: every
+  // item's rows in a row, an even K each (zero-padded). bf16 weights: to
+  // bf16 (the scalar path rounds as it reads; with K = 0 there is nothing
+  // to read); int8 ones: to 16-bit integers, a scale per row.
+  const int64_t evenK = (p.k + 1) / 2 * 2, rowsOfA = batch.count * p.m;
+  auto forEachRowOfA = [&](auto &&f) {
     for (int64_t item = 0; item < batch.count; ++item) {
       int64_t ao, bo, co;
       batch.offsets(item, ao, bo, co);
-      for (int64_t i = 0; i < p.m; ++i) {
-        BF16 *out = rounded + (item * p.m + i) * roundedStride;
-        for (int64_t kk = 0; kk < p.k; ++kk)
-          out[kk] = toBF16(p.a[ao + i * p.aRow + kk * p.aCol]);
-        if (p.k % 2)
-          out[p.k] = 0;
-      }
+      for (int64_t i = 0; i < p.m; ++i)
+        f(item * p.m + i, p.a + ao + i * p.aRow);
     }
+  };
+  auto allocate = [&](size_t bytes) {
+    void *memory = std::malloc(bytes ? bytes : 1);
+    if (!memory) {
+      std::fprintf(stderr, "%s: out of memory for A rounded\n", kernel);
+      std::abort();
+    }
+    return memory;
+  };
+  BF16 *rounded = nullptr;
+  int16_t *int16Rows = nullptr;
+  float *int16Scales = nullptr;
+  if (std::is_same_v<W, BF16> && p.k > 0 && (hasAVX512() || hasAVX2()) && p.vectorizable()) {
+    rounded = static_cast<BF16 *>(allocate(rowsOfA * evenK * sizeof(BF16)));
+    forEachRowOfA([&](int64_t row, const float *x) {
+      BF16 *out = rounded + row * evenK;
+      for (int64_t kk = 0; kk < p.k; ++kk)
+        out[kk] = toBF16(x[kk * p.aCol]);
+      if (p.k % 2)
+        out[p.k] = 0;
+    });
+  }
+  if (std::is_same_v<W, int8_t>) {
+    int16Rows = static_cast<int16_t *>(allocate(rowsOfA * evenK * sizeof(int16_t)));
+    int16Scales = static_cast<float *>(allocate(rowsOfA * sizeof(float)));
+    forEachRowOfA([&](int64_t row, const float *x) {
+      int16_t *out = int16Rows + row * evenK;
+      int16Scales[row] = roundRowToInt16(x, p.k, p.aCol, out);
+      if (p.k % 2)
+        out[p.k] = 0;
+    });
   }
 
   int64_t rowBlocks = (p.m + kRowsPerTask - 1) / kRowsPerTask;
@@ -776,12 +897,16 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     q.b += bo;
     q.c += co;
     if (rounded)
-      q.aRounded = rounded + item * p.m * roundedStride;
+      q.aRounded = rounded + item * p.m * evenK;
+    if (int16Rows)
+      q.aInt16 = {int16Rows + item * p.m * evenK, int16Scales + item * p.m, evenK};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     product(q, row0, rows, panel);
   });
   std::free(rounded);
+  std::free(int16Rows);
+  std::free(int16Scales);
 }
 
 } // namespace

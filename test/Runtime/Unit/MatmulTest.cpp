@@ -180,60 +180,135 @@ TEST_P(Matmul, EmptyReduction) {
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
-/// Int8 weights in panels with a scale per column: C (+)= A·(q·scale),
-/// for awkward sizes, a shared weight over a batch, a strided C (the
-/// scalar path) and K = 0.
+/// What genc_matmul_f32_i8 promises (kernels.h), written out: A's row i
+/// rounded to q · s with s = max |A[i, :]| / 32767, q = nearbyint(a / s);
+/// int32 sums over 256 pairs of k, added in f32; times s, times the
+/// column's scale, plus C.
+std::vector<float> int8Promise(const std::vector<float> &a, const std::vector<int8_t> &q,
+                               const std::vector<float> &scales, const std::vector<float> &c0,
+                               int64_t rows, int64_t n, int64_t k, bool accumulate) {
+  int64_t pairs = (k + 1) / 2;
+  std::vector<float> c(rows * n);
+  for (int64_t r = 0; r < rows; ++r) {
+    double largest = 0;
+    bool finite = true;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      finite &= std::isfinite(a[r * k + kk]);
+      largest = std::max(largest, std::fabs(double(a[r * k + kk])));
+    }
+    std::vector<int64_t> qa(2 * pairs, 0);
+    for (int64_t kk = 0; finite && largest > 0 && kk < k; ++kk)
+      qa[kk] = static_cast<int64_t>(std::nearbyint(a[r * k + kk] * (32767 / largest)));
+    float rowScale = !finite ? NAN : static_cast<float>(largest / 32767);
+    for (int64_t j = 0; j < n; ++j) {
+      float partial = 0;
+      for (int64_t first = 0; first < pairs; first += 256) {
+        int64_t sum = 0;
+        for (int64_t kk = 2 * first; kk < std::min(2 * (first + 256), 2 * pairs); ++kk)
+          sum += qa[kk] * q[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2];
+        EXPECT_LT(std::abs(sum), int64_t(1) << 31) << "the promise's sums fit int32";
+        partial += static_cast<float>(sum);
+      }
+      float value = partial * rowScale;
+      value = value * scales[j];
+      c[r * n + j] = accumulate ? c0[r * n + j] + value : value;
+    }
+  }
+  return c;
+}
+
+/// Int8 weights in panels of k pairs with a scale per column: C (+)=
+/// A·(q·scale), bit for bit what kernels.h promises and within the
+/// rounding of A (half a step of its row's scale per value) of the exact
+/// product, for awkward sizes, K past one int32 sum (512), a shared
+/// weight over a batch, a strided C, the largest sums int32 holds, rows of
+/// zeros and of NaN, and K = 0.
 void expectInt8WeightsMatchLoops(genc_context &context) {
   const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},   {1, 1, 768, 64},  {1, 13, 45, 7}, {1, 128, 100, 33},
-                              {3, 7, 50, 16}, {1, 300, 70, 20}, {1, 7, 27, 5}};
+                              {1, 1, 1, 1},      {1, 1, 768, 64},  {1, 13, 45, 7},
+                              {1, 128, 100, 33}, {3, 7, 50, 16},   {1, 300, 70, 20},
+                              {1, 7, 27, 5},     {1, 9, 40, 1101}, {2, 2, 33, 1024}};
   std::mt19937 gen(10);
   std::uniform_int_distribution<int> weight(-127, 127);
   std::uniform_real_distribution<float> scale(0.001f, 0.1f);
   for (const auto &[batch, m, n, k] : sizes) {
     SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
                  " N=" + std::to_string(n) + " K=" + std::to_string(k));
-    int64_t panels = (n + 31) / 32;
-    std::vector<int8_t> q(panels * k * 32, 0);
+    int64_t panels = (n + 31) / 32, pairs = (k + 1) / 2;
+    std::vector<int8_t> q(panels * pairs * 64, 0);
     std::vector<float> scales(panels * 32, 0.0f);
+    auto at = [&](int64_t kk, int64_t j) -> int8_t & {
+      return q[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2];
+    };
     for (int64_t j = 0; j < n; ++j) {
       scales[j] = scale(gen);
       for (int64_t kk = 0; kk < k; ++kk)
-        q[(j / 32 * k + kk) * 32 + j % 32] = static_cast<int8_t>(weight(gen));
+        at(kk, j) = static_cast<int8_t>(weight(gen));
     }
     std::vector<float> a = randomValues(batch * m * k, 11), c0 = randomValues(batch * m * n, 12);
+    if (k == 1024) {
+      // The largest sums: every q(A) 32767 and column 0's weights all 127.
+      std::fill(a.begin(), a.end(), 0.5f);
+      for (int64_t kk = 0; kk < k; ++kk)
+        at(kk, 0) = 127;
+    }
+    if (m > 2) {
+      // A row of zeros, and one whose values span six orders of magnitude.
+      std::fill(a.begin() + k, a.begin() + 2 * k, 0.0f);
+      for (int64_t kk = 0; kk < k; ++kk)
+        a[2 * k + kk] *= std::pow(10.0f, static_cast<float>(kk % 7 - 3));
+    }
     for (int64_t accumulate : {1, 0}) {
       SCOPED_TRACE("accumulate " + std::to_string(accumulate));
+      std::vector<float> promise = int8Promise(a, q, scales, c0, batch * m, n, k, accumulate);
       std::vector<double> want(batch * m * n, 0.0);
-      for (int64_t r = 0; r < batch * m; ++r)
+      for (int64_t r = 0; r < batch * m; ++r) {
+        double largest = 0;
+        for (int64_t kk = 0; kk < k; ++kk)
+          largest = std::max(largest, std::fabs(double(a[r * k + kk])));
         for (int64_t j = 0; j < n; ++j) {
-          double sum = 0;
-          for (int64_t kk = 0; kk < k; ++kk)
-            sum += double(a[r * k + kk]) * q[(j / 32 * k + kk) * 32 + j % 32];
+          double sum = 0, weights = 0;
+          for (int64_t kk = 0; kk < k; ++kk) {
+            sum += double(a[r * k + kk]) * at(kk, j);
+            weights += std::abs(at(kk, j));
+          }
           want[r * n + j] = sum * scales[j] + (accumulate ? c0[r * n + j] : 0.0);
+          // A's rounding, then f32's in the sums and scalings.
+          double bound = largest / 32767 / 2 * weights * scales[j];
+          ASSERT_NEAR(promise[r * n + j], want[r * n + j], bound + 1e-6 * (1 + std::fabs(sum)))
+              << "the promise itself, at " << r << ", " << j;
         }
+      }
       std::vector<float> c = c0;
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
-          bm(q.data(), {panels, k, 32}), sm(scales.data(), {panels * 32});
+          bm(q.data(), {panels, pairs, 32, 2}), sm(scales.data(), {panels * 32});
       _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, accumulate);
       for (size_t i = 0; i < c.size(); ++i)
-        ASSERT_NEAR(c[i], want[i], 1e-5 * (k + 1) * 127 * 0.1) << "at element " << i;
+        ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
-      // C every other element of a wider buffer: the scalar path.
-      expectStridedC(
-          c0, want, {batch, m, n}, 1e-5 * (k + 1) * 127 * 0.1, [&](genc_unranked_memref &wide) {
-            _mlir_ciface_genc_matmul_f32_i8(&context, &wide, &am.ref, &bm.ref, &sm.ref, accumulate);
-          });
+      // C every other element of a wider buffer.
+      std::vector<double> exact(promise.begin(), promise.end());
+      expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
+        _mlir_ciface_genc_matmul_f32_i8(&context, &wide, &am.ref, &bm.ref, &sm.ref, accumulate);
+      });
     }
   }
-  // K = 0: the product is zero.
-  std::vector<float> c(4, 7.0f), a(1), scales(32, 1.0f);
-  std::vector<int8_t> q(32);
-  Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 32}),
+  // A row holding NaN or an infinity gives NaN; the other rows are as ever.
+  std::vector<float> a = {1.0f, NAN, 2.0f, INFINITY, 3.0f, 4.0f}, scales(32, 1.0f), c(3);
+  std::vector<int8_t> q(64, 1);
+  Memref cm(c.data(), {3, 1}), am(a.data(), {3, 2}), bm(q.data(), {1, 1, 32, 2}),
       sm(scales.data(), {32});
-  _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, 1);
-  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
   _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0);
+  EXPECT_TRUE(std::isnan(c[0]));
+  EXPECT_TRUE(std::isnan(c[1]));
+  EXPECT_NEAR(c[2], 7.0f, 7.0f / 32767);
+  // K = 0: the product is zero.
+  c.assign(4, 7.0f);
+  a.resize(1);
+  Memref c0m(c.data(), {2, 2}), a0m(a.data(), {2, 0}), b0m(q.data(), {1, 0, 32, 2});
+  _mlir_ciface_genc_matmul_f32_i8(&context, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 1);
+  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+  _mlir_ciface_genc_matmul_f32_i8(&context, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 

@@ -177,25 +177,25 @@ func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<
 // -----
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
-#rhs = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#pairs = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 2, n mod 32, k mod 2)>
 #scale = affine_map<(m, k, n) -> (n)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
-// Int8 weights with a scale per column: the int8 kernel, which takes the
-// scales after B and no layout (panels only).
+// Int8 weights in panels of k pairs with a scale per column: the int8
+// kernel, which takes the scales after B and no layout (panels only).
 // CHECK-LABEL: func.func @int8_weights
-// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x3xf32>, %[[BARG:[^:]+]]: memref<2x3x32xi8>, %[[SARG:[^:]+]]: memref<64xf32>, %[[CARG:[^:]+]]: memref<?x40xf32>)
+// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x3xf32>, %[[BARG:[^:]+]]: memref<2x2x32x2xi8>, %[[SARG:[^:]+]]: memref<64xf32>, %[[CARG:[^:]+]]: memref<?x40xf32>)
 // CHECK-NOT: linalg.generic
-// CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x3x32xi8> to memref<*xi8>
+// CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x2x32x2xi8> to memref<*xi8>
 // CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<64xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
 // CHECK: call @genc_matmul_f32_i8(%[[CTX]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]])
 // CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64)
-func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x3x32xi8>, %s: memref<64xf32>,
+func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref<64xf32>,
                         %c: memref<?x40xf32>) {
-  linalg.generic {indexing_maps = [#lhs, #rhs, #scale, #out],
+  linalg.generic {indexing_maps = [#lhs, #pairs, #scale, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
-      ins(%a, %b, %s : memref<?x3xf32>, memref<2x3x32xi8>, memref<64xf32>)
+      ins(%a, %b, %s : memref<?x3xf32>, memref<2x2x32x2xi8>, memref<64xf32>)
       outs(%c : memref<?x40xf32>)
       attrs = {genc.matmul = "panels_32", genc.matmul_weights = "int8_per_channel"} {
   ^bb0(%x: f32, %q: i8, %sc: f32, %acc: f32):

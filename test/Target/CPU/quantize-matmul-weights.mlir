@@ -10,26 +10,28 @@
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
-// Constant f32 panels become int8 panels and a scale per column (padded
-// to the panel width), read through C's column; the f32 panels are gone.
-// Column 0 holds {2, -4}: scale 4/127, values {64 (2·127/4 = 63.5, ties
-// away from zero), -127}; column 1 holds {1, 0.5}: scale 1/127, {127, 64}.
+// Constant f32 panels become int8 panels of k pairs, [1, 1, 32, 2], and
+// a scale per column (padded to the panel width), read through C's
+// column; the f32 panels are gone. Column 0 holds {2, -4}: scale 4/127,
+// values {64 (2·127/4 = 63.5, ties away from zero), -127}; column 1 holds
+// {1, 0.5}: scale 1/127, {127, 64}.
+// CHECK-DAG: #[[PAIRS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 2, d2 mod 32, d1 mod 2)>
 // CHECK-DAG: #[[SCALE:.+]] = affine_map<(d0, d1, d2) -> (d2)>
 // CHECK-LABEL: func.func @weight
-// CHECK-DAG: %[[Q:.+]] = arith.constant dense_resource<int8_weight> : tensor<1x2x32xi8>
+// CHECK-DAG: %[[Q:.+]] = arith.constant dense_resource<int8_weight> : tensor<1x1x32x2xi8>
 // CHECK-DAG: %[[S:.+]] = arith.constant dense_resource<int8_scales> : tensor<32xf32>
 // CHECK-NOT: tensor<1x2x32xf32>
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #{{.+}}, #[[SCALE]], #{{.+}}]
-// CHECK-SAME: ins(%arg0, %[[Q]], %[[S]] : tensor<?x2xf32>, tensor<1x2x32xi8>, tensor<32xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PAIRS]], #[[SCALE]], #{{.+}}]
+// CHECK-SAME: ins(%arg0, %[[Q]], %[[S]] : tensor<?x2xf32>, tensor<1x1x32x2xi8>, tensor<32xf32>)
 // CHECK-SAME: genc.matmul = "panels_32", genc.matmul_weights = "int8_per_channel"
 // CHECK: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: i8, %[[SC:.+]]: f32, %[[C:.+]]: f32):
 // CHECK: %[[WF:.+]] = arith.sitofp %[[W]] : i8 to f32
 // CHECK: %[[D:.+]] = arith.mulf %[[WF]], %[[SC]]
 // CHECK: %[[P:.+]] = arith.mulf %[[A]], %[[D]]
 // CHECK: arith.addf %[[C]], %[[P]]
-// After the blob's alignment word, row 0 of the panel: 64, 127, then
-// zeros; row 1: -127 (0x81), 64.
-// CHECK: int8_weight: "0x40000000407F0000000000000000000000000000000000000000000000000000000000008140000000000000000000000000000000000000000000000000000000000000"
+// After the blob's alignment word, the panel's one row of pairs: column
+// 0's (64, -127 = 0x81), column 1's (127, 64), then zeros.
+// CHECK: int8_weight: "0x4000000040817F40000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
 // Scales: 4/127 = 0x3D010204, 1/127 = 0x3C010204, then zeros.
 // CHECK: int8_scales: "0x400000000402013D0402013C
 // bf16: pairs of k per column, [1, 1, 32, 2], read through

@@ -3,8 +3,9 @@
 // C[1, N] = A[1, K] · B with B in f32, int8 and bf16 panels, serially (no
 // pool), N large enough that B does not fit the caches: the weights each
 // kernel streams per second. Then the kernels with each instruction set
-// they can use (AVX-512, AVX2, scalar loops): f32 and int8 on that decode
-// product and on a prefill-shaped one, bf16 on the decode product. Built and run by
+// they can use (AVX-512, AVX2, scalar loops): f32, int8 and int4 on that
+// decode product and on a prefill-shaped one, bf16 on the decode product.
+// Built and run by
 // bench/weight-formats.sh.
 //
 //===----------------------------------------------------------------------===//
@@ -50,9 +51,13 @@ int main() {
   std::vector<float> a(k, 0.5f), c(n), f32(panels * k * 32, 0.01f), scales(n, 0.01f);
   std::vector<int8_t> int8(panels * k * 32, 3);
   std::vector<uint16_t> bf16(panels * k * 32, 0x3C23); // 0.01 in bf16
+  // 4-bit weights in groups of 32, a scale and an offset each.
+  std::vector<uint8_t> int4(panels * k * 16, 0x35);
+  std::vector<float> groupParameters(panels * (k / 32) * 32, 0.01f);
   Memref am(a.data(), {1, k}), cm(c.data(), {1, n}), fm(f32.data(), {panels, k, 32}),
       im(int8.data(), {panels, k / 2, 32, 2}), bm(bf16.data(), {panels, k / 2, 32, 2}),
-      sm(scales.data(), {n});
+      sm(scales.data(), {n}), nm(int4.data(), {panels, k, 16}),
+      gm(groupParameters.data(), {panels, k / 32, 32});
   double weights = static_cast<double>(k) * n;
   double tf = secondsPerCall(
       [&] { _mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &fm.ref, 1, 0); }, calls);
@@ -72,7 +77,9 @@ int main() {
   const int64_t m = 128, prefillN = 3072;
   std::vector<float> pa(m * k, 0.5f), pc(m * prefillN);
   Memref pam(pa.data(), {m, k}), pcm(pc.data(), {m, prefillN}),
-      pbm(f32.data(), {prefillN / 32, k, 32}), pim(int8.data(), {prefillN / 32, k / 2, 32, 2});
+      pbm(f32.data(), {prefillN / 32, k, 32}), pim(int8.data(), {prefillN / 32, k / 2, 32, 2}),
+      pnm(int4.data(), {prefillN / 32, k, 16}),
+      pgm(groupParameters.data(), {prefillN / 32, k / 32, 32});
   struct Set {
     const char *name;
     bool avx512, avx2;
@@ -99,11 +106,24 @@ int main() {
         repeats);
     double bf16Decode = secondsPerCall(
         [&] { _mlir_ciface_genc_matmul_bf16(nullptr, &cm.ref, &am.ref, &bm.ref, 0); }, repeats);
+    double int4Decode = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i4(nullptr, &cm.ref, &am.ref, &nm.ref, &gm.ref, &gm.ref, 32,
+                                          0);
+        },
+        repeats);
+    double int4Prefill = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i4(nullptr, &pcm.ref, &pam.ref, &pnm.ref, &pgm.ref, &pgm.ref,
+                                          32, 0);
+        },
+        repeats);
     std::printf("%s, one thread: f32 decode %.2f ms (%.1f GB/s), prefill M=%lld N=%lld %.2f ms "
-                "(%.1f GFLOP/s); int8 decode %.2f ms, prefill %.2f ms; bf16 decode %.2f ms\n",
+                "(%.1f GFLOP/s); int8 decode %.2f ms, prefill %.2f ms; bf16 decode %.2f ms; "
+                "int4:32 decode %.2f ms, prefill %.2f ms\n",
                 set.name, decode * 1e3, 4 * weights / decode / 1e9, static_cast<long long>(m),
                 static_cast<long long>(prefillN), prefill * 1e3,
                 2.0 * m * k * prefillN / prefill / 1e9, int8Decode * 1e3, int8Prefill * 1e3,
-                bf16Decode * 1e3);
+                bf16Decode * 1e3, int4Decode * 1e3, int4Prefill * 1e3);
   }
 }

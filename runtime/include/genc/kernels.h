@@ -160,8 +160,11 @@ void _mlir_ciface_genc_matmul_bf16(const genc_context *context, genc_unranked_me
  * (genc compile --weights=int4...): B [ceil(N / 32), K, 16] bytes, column j
  * of a panel in the low nibble of byte j and column j + 16 in the high
  * one; W[k, n] = q · scale + offset with scales and offsets f32
- * [ceil(N / 32), ceil(K / group), 32], one per `group` rows of K and
- * column. Otherwise as genc_matmul_f32 with panels. */
+ * [ceil(N / 32), ceil(K / group), 32], one per `group` (at most 4096) rows
+ * of K and column. A is rounded as for genc_matmul_f32_i8, q(A) · s; per
+ * group, the exact int32 sums of q(A) · q become sum · scale + (the group's
+ * sum of q(A)) · offset in f32, added up over the groups, times s, then
+ * added to C when `accumulate`. Otherwise as genc_matmul_f32 with panels. */
 void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, genc_unranked_memref *offsets,

@@ -18,8 +18,8 @@
 // whose rows hold pairs of consecutive k: the tile rounds A to bf16 too and
 // multiplies pairs with AVX512-BF16's dot product (twice the FMAs' work per
 // instruction), or widens both to f32 where that is missing. Or 4-bit
-// panels with a scale and an offset per group of rows and column, widened
-// to f32 a row at a time.
+// panels with a scale and an offset per group of rows and column: the
+// same integer sums per group, each scaled and offset in f32.
 //
 // CPUs without AVX-512 run the same arithmetic in AVX2 + FMA tiles of two
 // or three rows (a panel row is four ymm vectors), and the scalar loops
@@ -83,12 +83,15 @@ inline float fromBF16(BF16 x) { return __builtin_bit_cast(float, static_cast<uin
 /// 4-bit weights, two to a byte.
 using Nibbles = uint8_t;
 
-/// A's rows rounded to 16-bit integers, for int8 weights: row i is
-/// q[i * stride + k] · scales[i], q zero-padded to an even K.
+/// A's rows rounded to 16-bit integers, for int8 and 4-bit weights: row i
+/// is q[i * stride + k] · scales[i], q zero-padded to an even K; for 4-bit
+/// weights also the sum of each group's q, groupSums[i * groups + g].
 struct Int16Rows {
   const int16_t *q = nullptr;
   const float *scales = nullptr;
   int64_t stride = 0;
+  const int32_t *groupSums = nullptr;
+  int64_t groups = 0;
 };
 
 /// Row `a` (K values `step` apart) as q · scale, q integers in [-32767,
@@ -154,13 +157,8 @@ template <typename W> struct Problem {
   /// B[kk, j] before its column's scale.
   float bAt(int64_t kk, int64_t j) const {
     if constexpr (std::is_same_v<W, BF16>) {
-      return fromBF16(b[(j / kPanel) * panelSize() + kk / 2 * 2 * kPanel + j % kPanel * 2 + kk % 2]);
-    } else if constexpr (kNibbles) {
-      int64_t column = j % kPanel, half = kPanel / 2;
-      Nibbles byte = b[(j / kPanel) * panelSize() + kk * half + column % half];
-      int q = column < half ? byte & 15 : byte >> 4;
-      int64_t parameter = ((j / kPanel) * groups() + kk / group) * kPanel + column;
-      return static_cast<float>(q) * scales[parameter] + offsets[parameter];
+      return fromBF16(
+          b[(j / kPanel) * panelSize() + kk / 2 * 2 * kPanel + j % kPanel * 2 + kk % 2]);
     } else
       return static_cast<float>(bPanels ? b[(j / kPanel) * panelSize() + kk * kPanel + j % kPanel]
                                         : b[kk * bRow + j * bCol]);
@@ -366,51 +364,6 @@ void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, 
   });
 }
 
-/// The 4-bit form of registerTile: per group of rows, the 32 columns'
-/// scales and offsets in four vectors; per row, 16 bytes widened to 32
-/// weights (q · scale + offset) for the FMAs of every row of A.
-template <int Rows>
-__attribute__((target("avx512f"))) void int4Tile(const Problem<Nibbles> &p, int64_t row0,
-                                                 int64_t col0, const Nibbles *b) {
-  __mmask16 lo, hi;
-  columnMasks(p.n, col0, lo, hi);
-  float *c = p.c + row0 * p.cRow + col0;
-  __m512 acc[Rows][2];
-  tileStart<Rows>(p, c, lo, hi, acc);
-  int64_t groups = p.groups();
-  const float *scales = p.scales + col0 / kPanel * groups * kPanel;
-  const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
-  const __m512i low4 = _mm512_set1_epi32(15);
-  const float *a = p.a + row0 * p.aRow;
-  for (int64_t g = 0; g < groups; ++g) {
-    __m512 s0 = _mm512_loadu_ps(scales + g * kPanel), s1 = _mm512_loadu_ps(scales + g * kPanel + 16);
-    __m512 o0 = _mm512_loadu_ps(offsets + g * kPanel), o1 = _mm512_loadu_ps(offsets + g * kPanel + 16);
-    int64_t end = (g + 1) * p.group < p.k ? (g + 1) * p.group : p.k;
-    for (int64_t kk = g * p.group; kk < end; ++kk, a += p.aCol) {
-      __m512i v = _mm512_cvtepu8_epi32(
-          _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + kk * (kPanel / 2))));
-      __m512 b0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, low4)), s0, o0);
-      __m512 b1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)), s1, o1);
-      for (int r = 0; r < Rows; ++r) {
-        __m512 ar = _mm512_set1_ps(a[r * p.aRow]);
-        acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
-        acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
-      }
-    }
-  }
-  tileStore<Rows>(p, c, lo, hi, acc);
-}
-
-void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
-              const Nibbles *b) {
-  using Tile = void (*)(const Problem<Nibbles> &, int64_t, int64_t, const Nibbles *);
-  static constexpr Tile tiles[kTileRows + 1] = {nullptr,     int4Tile<1>, int4Tile<2>,
-                                                int4Tile<3>, int4Tile<4>, int4Tile<5>,
-                                                int4Tile<6>, int4Tile<7>, int4Tile<8>};
-  forEachTile(row0, rows, kTileRows,
-              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b); });
-}
-
 template <bool MaskB>
 void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
                 int64_t bRow) {
@@ -500,47 +453,6 @@ void avx2Rows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0,
               [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
 }
 
-/// The 4-bit tile on AVX2 (int4Tile's arithmetic), two rows: per row of
-/// K, 16 bytes widened to 32 weights, q · scale + offset with the group's
-/// scales and offsets read from L1 (no registers are left for them).
-template <int Rows>
-__attribute__((target("avx2,fma"))) void avx2Int4Tile(const Problem<Nibbles> &p, int64_t row0,
-                                                      int64_t col0, const Nibbles *b) {
-  __m256i mask[4];
-  avx2ColumnMasks(p.n, col0, mask);
-  float *c = p.c + row0 * p.cRow + col0;
-  __m256 acc[Rows][4];
-  avx2TileStart<Rows>(p, c, mask, acc);
-  int64_t groups = p.groups();
-  const float *scales = p.scales + col0 / kPanel * groups * kPanel;
-  const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
-  const __m256i low4 = _mm256_set1_epi32(15);
-  const float *a = p.a + row0 * p.aRow;
-  for (int64_t g = 0; g < groups; ++g) {
-    const float *s = scales + g * kPanel, *o = offsets + g * kPanel;
-    int64_t end = (g + 1) * p.group < p.k ? (g + 1) * p.group : p.k;
-    for (int64_t kk = g * p.group; kk < end; ++kk, a += p.aCol) {
-      __m256 ar[Rows];
-      for (int r = 0; r < Rows; ++r)
-        ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
-      // Columns 0-15 in the low halves of the row's 16 bytes, 16-31 in the high.
-      const Nibbles *row = b + kk * (kPanel / 2);
-      __m256i first = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(row)));
-      __m256i second =
-          _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(row + 8)));
-      __m256i q[4] = {_mm256_and_si256(first, low4), _mm256_and_si256(second, low4),
-                      _mm256_srli_epi32(first, 4), _mm256_srli_epi32(second, 4)};
-      for (int v = 0; v < 4; ++v) {
-        __m256 w = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q[v]), _mm256_loadu_ps(s + 8 * v),
-                                   _mm256_loadu_ps(o + 8 * v));
-        for (int r = 0; r < Rows; ++r)
-          acc[r][v] = _mm256_fmadd_ps(ar[r], w, acc[r][v]);
-      }
-    }
-  }
-  avx2TileStore<Rows>(p, c, mask, acc);
-}
-
 /// bf16WidenTile on AVX2: each pair of k widened to f32 for two FMAs.
 /// Two rows (8 accumulators, each row's pair of A broadcast).
 template <int Rows>
@@ -573,13 +485,6 @@ __attribute__((target("avx2,fma"))) void avx2BF16Tile(const Problem<BF16> &p, in
   avx2TileStore<Rows>(p, c, mask, acc);
 }
 
-void avx2Int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
-                  const Nibbles *b) {
-  using Tile = void (*)(const Problem<Nibbles> &, int64_t, int64_t, const Nibbles *);
-  static constexpr Tile tiles[] = {nullptr, avx2Int4Tile<1>, avx2Int4Tile<2>};
-  forEachTile(row0, rows, 2, [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b); });
-}
-
 void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, const BF16 *b) {
   using Tile =
       void (*)(const Problem<BF16> &, int64_t, int64_t, const BF16 *, const BF16 *, int64_t);
@@ -590,14 +495,18 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
   });
 }
 
-/// int8 weights: a tile sums q(A) · q(B) over a range of k pairs exactly in
-/// int32 and adds the sums, converted to f32, to `partial` [rows][32];
-/// int8Store scales them into C. The integer sums do not depend on the
-/// order of their terms, so every path (AVX512-VNNI, AVX2, scalar) gives
-/// the same bits. A range holds at most this many pairs, so that a sum
-/// stays exact: 256 · 2 · 32767 · 127 < 2^31.
+/// int8 and 4-bit weights: a tile sums q(A) · q(B) over a range of k pairs
+/// exactly in int32 and adds the sums, converted to f32 (and, for 4-bit
+/// weights, scaled and offset by their group's parameters), to `partial`
+/// [rows][32]; storeIntegerRows scales them into C. The integer sums do not
+/// depend on the order of their terms, and every path (AVX512-VNNI, AVX2,
+/// scalar) does the same f32 operations on them in the same order, so all
+/// give the same bits. An int8 range holds at most this many pairs, so that
+/// a sum stays exact: 256 · 2 · 32767 · 127 < 2^31.
 constexpr int64_t kInt8PairsPerSum = 256;
-using Int8Partial = float[kTileRows][kPanel];
+using IntegerPartial = float[kTileRows][kPanel];
+/// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31.
+constexpr int64_t kMaxInt4Group = 4096;
 
 /// Rows [row0, row0+Rows) over pairs [first, last) of one panel with
 /// AVX512-VNNI's vpdpwssd: per pair, 32 columns' weights widened to int16
@@ -605,7 +514,7 @@ using Int8Partial = float[kTileRows][kPanel];
 template <int Rows>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void
 int8VNNITile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t first, int64_t last,
-             Int8Partial &partial) {
+             IntegerPartial &partial) {
   __m512i acc[Rows][2];
   for (int r = 0; r < Rows; ++r)
     acc[r][0] = acc[r][1] = _mm512_setzero_si512();
@@ -635,7 +544,7 @@ int8VNNITile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t fi
 template <int Rows>
 __attribute__((target("avx2"))) void avx2Int8Tile(const Problem<int8_t> &p, int64_t row0,
                                                   const int8_t *b, int64_t first, int64_t last,
-                                                  Int8Partial &partial) {
+                                                  IntegerPartial &partial) {
   __m256i acc[Rows][4];
   for (int r = 0; r < Rows; ++r)
     for (int v = 0; v < 4; ++v)
@@ -665,7 +574,7 @@ __attribute__((target("avx2"))) void avx2Int8Tile(const Problem<int8_t> &p, int6
 
 /// The same in plain loops (CPUs without AVX2).
 void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const int8_t *b,
-                    int64_t first, int64_t last, Int8Partial &partial) {
+                    int64_t first, int64_t last, IntegerPartial &partial) {
   for (int64_t r = 0; r < rows; ++r) {
     const int16_t *a = p.aInt16.q + (row0 + r) * p.aInt16.stride;
     for (int64_t j = 0; j < kPanel; ++j) {
@@ -677,26 +586,37 @@ void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const 
   }
 }
 
-/// C[i, j] (+)= partial[i][j] · A's scale of row i · scales[j] for the
-/// tile's rows and the panel's columns in C, in plain loops: one rounding
-/// for every path (no FMA at the kernels' baseline x86-64), any C strides.
-void int8Store(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0,
-               const Int8Partial &partial) {
+/// C[i, j] (+)= partial[i][j] · A's scale of row i (· columnScales[j] when
+/// given) for the tile's rows and the panel's columns in C, in plain
+/// loops: one rounding for every path (no FMA at the kernels' baseline
+/// x86-64), any C strides.
+template <typename W>
+void storeIntegerRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0,
+                      const IntegerPartial &partial, const float *columnScales) {
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   for (int64_t r = 0; r < rows; ++r) {
     float rowScale = p.aInt16.scales[row0 + r];
     float *c = p.c + (row0 + r) * p.cRow + col0 * p.cCol;
     for (int64_t j = 0; j < cols; ++j) {
-      float value = partial[r][j] * rowScale * p.scales[col0 + j];
+      float value = partial[r][j] * rowScale;
+      if (columnScales)
+        value = value * columnScales[col0 + j];
       c[j * p.cCol] = p.accumulate ? c[j * p.cCol] + value : value;
     }
   }
 }
 
+/// Zeros for rows [0, rows) of a tile's partial sums.
+inline void clearPartial(IntegerPartial &partial, int64_t rows) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < kPanel; ++j)
+      partial[i][j] = 0;
+}
+
 /// Rows [row0, row0+rows) × one panel of an int8 problem.
 void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0, const int8_t *b) {
-  using Tile =
-      void (*)(const Problem<int8_t> &, int64_t, const int8_t *, int64_t, int64_t, Int8Partial &);
+  using Tile = void (*)(const Problem<int8_t> &, int64_t, const int8_t *, int64_t, int64_t,
+                        IntegerPartial &);
   static constexpr Tile vnniTiles[kTileRows + 1] = {
       nullptr,         int8VNNITile<1>, int8VNNITile<2>, int8VNNITile<3>, int8VNNITile<4>,
       int8VNNITile<5>, int8VNNITile<6>, int8VNNITile<7>, int8VNNITile<8>};
@@ -704,10 +624,8 @@ void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0
   const bool vnni = hasAVX512VNNI(), avx2 = !vnni && hasAVX2();
   const int64_t pairs = (p.k + 1) / 2;
   forEachTile(row0, rows, avx2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
-    Int8Partial partial;
-    for (int64_t i = 0; i < height; ++i)
-      for (int64_t j = 0; j < kPanel; ++j)
-        partial[i][j] = 0;
+    IntegerPartial partial;
+    clearPartial(partial, height);
     for (int64_t first = 0; first < pairs; first += kInt8PairsPerSum) {
       int64_t last = pairs - first < kInt8PairsPerSum ? pairs : first + kInt8PairsPerSum;
       if (vnni)
@@ -717,16 +635,164 @@ void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0
       else
         scalarInt8Sums(p, r, height, b, first, last, partial);
     }
-    int8Store(p, r, height, col0, partial);
+    storeIntegerRows(p, r, height, col0, partial, p.scales);
   });
 }
 
-/// Rows [row0, row0+rows) × panel `panel` of one problem. int8 weights
-/// read packed B and A's rounded rows only and store C with its strides:
-/// no vector condition.
+/// 4-bit weights: per group, the sums q(A) · q of each column over its k
+/// pairs (q in [0, 15]), then partial += sum · scale + (the group's sum of
+/// q(A)) · offset, since w = q · scale + offset; `scales` and `offsets`
+/// are the panel's [groups, 32]. Two panel rows of 16 bytes, rows k and
+/// k + 1 (zeros past K), become the columns' pairs: widened to 32 bits with
+/// row k + 1 shifted into each lane's upper half, the low nibbles are
+/// columns 0-15 and the high ones 16-31.
+template <int Rows>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
+int4VNNITile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const float *scales,
+             const float *offsets, int64_t g, IntegerPartial &partial) {
+  __m512i acc[Rows][2];
+  for (int r = 0; r < Rows; ++r)
+    acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+  const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
+  const __m512i low4 = _mm512_set1_epi16(15);
+  int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
+  for (int64_t kk = first; kk < end; kk += 2) {
+    const Nibbles *row = b + kk * (kPanel / 2);
+    __m512i even = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(row)));
+    __m512i odd = kk + 1 < end ? _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                                     reinterpret_cast<const __m128i *>(row + kPanel / 2)))
+                               : _mm512_setzero_si512();
+    __m512i both = _mm512_or_si512(even, _mm512_slli_epi32(odd, 16));
+    __m512i b0 = _mm512_and_si512(both, low4), b1 = _mm512_srli_epi16(both, 4);
+    for (int r = 0; r < Rows; ++r) {
+      int32_t pair;
+      __builtin_memcpy(&pair, a + r * p.aInt16.stride + kk, sizeof pair);
+      __m512i ar = _mm512_set1_epi32(pair);
+      acc[r][0] = _mm512_dpwssd_epi32(acc[r][0], ar, b0);
+      acc[r][1] = _mm512_dpwssd_epi32(acc[r][1], ar, b1);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    __m512 groupSum =
+        _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
+    for (int v = 0; v < 2; ++v) {
+      const float *s = scales + g * kPanel + 16 * v, *o = offsets + g * kPanel + 16 * v;
+      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), _mm512_loadu_ps(s));
+      __m512 offset = _mm512_mul_ps(groupSum, _mm512_loadu_ps(o));
+      float *out = partial[r] + 16 * v;
+      _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), _mm512_add_ps(scaled, offset)));
+    }
+  }
+}
+
+/// The same on AVX2, two rows: eight columns a vector, the low nibbles of
+/// bytes 0-7 and 8-15 being columns 0-7 and 8-15, their high ones 16-23 and
+/// 24-31.
+template <int Rows>
+__attribute__((target("avx2"))) void
+avx2Int4Tile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const float *scales,
+             const float *offsets, int64_t g, IntegerPartial &partial) {
+  __m256i acc[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] = _mm256_setzero_si256();
+  const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
+  const __m256i low4 = _mm256_set1_epi16(15);
+  int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
+  for (int64_t kk = first; kk < end; kk += 2) {
+    __m256i ar[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      int32_t pair;
+      __builtin_memcpy(&pair, a + r * p.aInt16.stride + kk, sizeof pair);
+      ar[r] = _mm256_set1_epi32(pair);
+    }
+    const Nibbles *row = b + kk * (kPanel / 2);
+    for (int h = 0; h < 2; ++h) {
+      __m256i even =
+          _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(row + 8 * h)));
+      __m256i odd = kk + 1 < end ? _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                       reinterpret_cast<const __m128i *>(row + kPanel / 2 + 8 * h)))
+                                 : _mm256_setzero_si256();
+      __m256i both = _mm256_or_si256(even, _mm256_slli_epi32(odd, 16));
+      __m256i lowColumns = _mm256_and_si256(both, low4), highColumns = _mm256_srli_epi16(both, 4);
+      for (int r = 0; r < Rows; ++r) {
+        acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(ar[r], lowColumns));
+        acc[r][2 + h] = _mm256_add_epi32(acc[r][2 + h], _mm256_madd_epi16(ar[r], highColumns));
+      }
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    __m256 groupSum =
+        _mm256_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
+    for (int v = 0; v < 4; ++v) {
+      const float *s = scales + g * kPanel + 8 * v, *o = offsets + g * kPanel + 8 * v;
+      __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][v]), _mm256_loadu_ps(s));
+      __m256 offset = _mm256_mul_ps(groupSum, _mm256_loadu_ps(o));
+      float *out = partial[r] + 8 * v;
+      _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), _mm256_add_ps(scaled, offset)));
+    }
+  }
+}
+
+/// The same in plain loops (CPUs without AVX2).
+void scalarInt4Sums(const Problem<Nibbles> &p, int64_t row0, int64_t rows, const Nibbles *b,
+                    const float *scales, const float *offsets, int64_t g, IntegerPartial &partial) {
+  int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int16_t *a = p.aInt16.q + (row0 + r) * p.aInt16.stride;
+    float groupSum = static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]);
+    for (int64_t j = 0; j < kPanel; ++j) {
+      int32_t sum = 0;
+      for (int64_t kk = first; kk < end; ++kk) {
+        Nibbles byte = b[kk * (kPanel / 2) + j % (kPanel / 2)];
+        sum += a[kk] * (j < kPanel / 2 ? byte & 15 : byte >> 4);
+      }
+      float scaled = static_cast<float>(sum) * scales[g * kPanel + j];
+      float offset = groupSum * offsets[g * kPanel + j];
+      float both = scaled + offset;
+      partial[r][j] = partial[r][j] + both;
+    }
+  }
+}
+
+/// Rows [row0, row0+rows) × one panel of a 4-bit problem.
+void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
+              const Nibbles *b) {
+  using Tile = void (*)(const Problem<Nibbles> &, int64_t, const Nibbles *, const float *,
+                        const float *, int64_t, IntegerPartial &);
+  static constexpr Tile vnniTiles[kTileRows + 1] = {
+      nullptr,         int4VNNITile<1>, int4VNNITile<2>, int4VNNITile<3>, int4VNNITile<4>,
+      int4VNNITile<5>, int4VNNITile<6>, int4VNNITile<7>, int4VNNITile<8>};
+  static constexpr Tile avx2Tiles[] = {nullptr, avx2Int4Tile<1>, avx2Int4Tile<2>};
+  const bool vnni = hasAVX512VNNI(), avx2 = !vnni && hasAVX2();
+  const int64_t groups = p.groups();
+  const float *scales = p.scales + col0 / kPanel * groups * kPanel;
+  const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
+  forEachTile(row0, rows, avx2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
+    IntegerPartial partial;
+    clearPartial(partial, height);
+    for (int64_t g = 0; g < groups; ++g) {
+      if (vnni)
+        vnniTiles[height](p, r, b, scales, offsets, g, partial);
+      else if (avx2)
+        avx2Tiles[height](p, r, b, scales, offsets, g, partial);
+      else
+        scalarInt4Sums(p, r, height, b, scales, offsets, g, partial);
+    }
+    storeIntegerRows(p, r, height, col0, partial, nullptr);
+  });
+}
+
+/// Rows [row0, row0+rows) × panel `panel` of one problem. int8 and 4-bit
+/// weights read packed B and A's rounded rows only and store C with its
+/// strides: no vector condition.
 void product(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t bRow;
   int8Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+}
+void product(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t panel) {
+  int64_t bRow;
+  int4Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
 }
 
 template <typename W>
@@ -742,8 +808,6 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
       return scalarProduct(p, row0, rows, col0, cols);
     if constexpr (std::is_same_v<W, BF16>)
       return avx2BF16Rows(p, row0, rows, col0, b);
-    else if constexpr (std::is_same_v<W, Nibbles>)
-      return avx2Int4Rows(p, row0, rows, col0, b);
     else
       // Packed panels are zero-padded; a row-major edge panel is not.
       return !p.bPanels && cols < kPanel ? avx2Rows<true>(p, row0, rows, col0, b, bRow)
@@ -754,8 +818,6 @@ void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
       bf16Rows<true>(p, row0, rows, col0, b);
     else
       bf16Rows<false>(p, row0, rows, col0, b);
-  } else if constexpr (std::is_same_v<W, Nibbles>) {
-    int4Rows(p, row0, rows, col0, b);
   } else {
     // Packed panels are zero-padded; a row-major edge panel is not.
     if (!p.bPanels && cols < kPanel)
@@ -864,6 +926,8 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   BF16 *rounded = nullptr;
   int16_t *int16Rows = nullptr;
   float *int16Scales = nullptr;
+  int32_t *groupSums = nullptr;
+  const int64_t groups = Problem<W>::kNibbles ? p.groups() : 0;
   if (std::is_same_v<W, BF16> && p.k > 0 && (hasAVX512() || hasAVX2()) && p.vectorizable()) {
     rounded = static_cast<BF16 *>(allocate(rowsOfA * evenK * sizeof(BF16)));
     forEachRowOfA([&](int64_t row, const float *x) {
@@ -874,14 +938,21 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
         out[p.k] = 0;
     });
   }
-  if (std::is_same_v<W, int8_t>) {
+  if (std::is_same_v<W, int8_t> || Problem<W>::kNibbles) {
     int16Rows = static_cast<int16_t *>(allocate(rowsOfA * evenK * sizeof(int16_t)));
     int16Scales = static_cast<float *>(allocate(rowsOfA * sizeof(float)));
+    groupSums = static_cast<int32_t *>(allocate(rowsOfA * groups * sizeof(int32_t)));
     forEachRowOfA([&](int64_t row, const float *x) {
       int16_t *out = int16Rows + row * evenK;
       int16Scales[row] = roundRowToInt16(x, p.k, p.aCol, out);
       if (p.k % 2)
         out[p.k] = 0;
+      for (int64_t g = 0; g < groups; ++g) {
+        int32_t sum = 0;
+        for (int64_t kk = g * p.group; kk < p.k && kk < (g + 1) * p.group; ++kk)
+          sum += out[kk];
+        groupSums[row * groups + g] = sum;
+      }
     });
   }
 
@@ -899,7 +970,8 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     if (rounded)
       q.aRounded = rounded + item * p.m * evenK;
     if (int16Rows)
-      q.aInt16 = {int16Rows + item * p.m * evenK, int16Scales + item * p.m, evenK};
+      q.aInt16 = {int16Rows + item * p.m * evenK, int16Scales + item * p.m, evenK,
+                  groupSums + item * p.m * groups, groups};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     product(q, row0, rows, panel);
@@ -907,6 +979,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   std::free(rounded);
   std::free(int16Rows);
   std::free(int16Scales);
+  std::free(groupSums);
 }
 
 } // namespace
@@ -952,13 +1025,14 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context,
   auto shapedAs = [](const View<float> &v, int64_t d0, int64_t d1, int64_t d2) {
     return v.rank == 3 && v.sizes[0] == d0 && v.sizes[1] == d1 && v.sizes[2] == d2;
   };
-  bool fits = group > 0 && n >= 0 && k >= 0 && bv.rank == 3 && bv.sizes[0] == panels &&
-              bv.sizes[1] == k && bv.sizes[2] == 16 && shapedAs(sv, panels, groups, 32) &&
-              shapedAs(ov, panels, groups, 32);
+  bool fits = group > 0 && group <= kMaxInt4Group && n >= 0 && k >= 0 && bv.rank == 3 &&
+              bv.sizes[0] == panels && bv.sizes[1] == k && bv.sizes[2] == 16 &&
+              shapedAs(sv, panels, groups, 32) && shapedAs(ov, panels, groups, 32);
   if (!fits) {
     std::fprintf(stderr,
-                 "genc_matmul_f32_i4: for N = %lld, K = %lld and group %lld, B must be "
-                 "[%lld, %lld, 16] and the scales and offsets [%lld, %lld, 32]\n",
+                 "genc_matmul_f32_i4: for N = %lld, K = %lld and group %lld (at most "
+                 "4096), B must be [%lld, %lld, 16] and the scales and offsets [%lld, %lld, "
+                 "32]\n",
                  static_cast<long long>(n), static_cast<long long>(k),
                  static_cast<long long>(group), static_cast<long long>(panels),
                  static_cast<long long>(k), static_cast<long long>(panels),

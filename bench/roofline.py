@@ -3,8 +3,9 @@
 FILE.json --profile-input ...): what each profiled run's matmuls achieved,
 GFLOP/s against FLOPs per byte of weights and activations moved, under the
 machine's measured peaks (FMA throughput and read bandwidth, from the
-first report). bf16 points sit under a second, derived roof: AVX512-BF16's
-dot product does two multiply-adds per lane where an FMA does one.
+first report). bf16, int8 and int4 points sit under a second, derived
+roof: AVX512-BF16's and AVX512-VNNI's (int16) dot products do two
+multiply-adds per 32-bit lane where an FMA does one.
 
 Usage: roofline.py OUT.svg LABEL=REPORT.json [LABEL=REPORT.json ...]
 
@@ -48,7 +49,7 @@ def main():
     rows = [p for label, report in loaded for p in points(label, report)]
 
     def compute_roof(label):
-        return peak_flops * (2 if label.endswith("bf16") else 1)
+        return peak_flops * (2 if label.endswith(("bf16", "int8", "int4")) else 1)
 
     if not rows:
         sys.exit("error: no report has a profiled run with matmul time (--profile-input)")
@@ -103,7 +104,7 @@ def main():
     svg.append('<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4" '
                'points="%.1f,%.1f %.1f,%.1f"/>' % (COLOURS["bf16"], px(2 * knee),
                                                    py(2 * peak_flops), px(hi), py(2 * peak_flops)))
-    svg.append('<text x="%.1f" y="%.1f" fill="%s">bf16 dot products: 2x (derived)</text>' %
+    svg.append('<text x="%.1f" y="%.1f" fill="%s">bf16 and int16 dot products: 2x (derived)</text>' %
                (px(2 * knee) + 8, py(2 * peak_flops) - 6, COLOURS["bf16"]))
     svg.append('<text x="%.1f" y="%.1f" transform="rotate(-38 %.1f %.1f)">%.1f GB/s (read)'
                '</text>' % (px(lo) + 30, py(peak_bytes * lo * 3) - 8, px(lo) + 30,

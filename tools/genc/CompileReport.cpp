@@ -137,8 +137,8 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
     // Quantised in the model: stored on its grid whatever --weights says.
     group.weightBytes += int4Bytes(elements / columns, columns, gridGroup.getInt()) -
                          elements * bytes;
-    precision = "f32 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) +
-                ") -> f32";
+    precision =
+        "int16 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) + ") -> f32";
   } else if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
              matchPattern(source, m_Constant())) {
     group.f32Weights.push_back({elements / columns, columns});
@@ -215,7 +215,7 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
     std::string precision = format.kind == Kind::BF16 ? "bf16 x bf16 -> f32"
                             : format.kind == Kind::Int8PerChannel
                                 ? "int16 x int8 (a scale per row and column) -> f32"
-                                : "f32 x int4 (" + format.str() + ") -> f32";
+                                : "int16 x int4 (" + format.str() + ") -> f32";
     for (auto [k, n] : group.f32Weights) {
       int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
       int64_t stored = format.kind == Kind::BF16             ? (k + 1) / 2 * 2 * padded * 2

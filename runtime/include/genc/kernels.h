@@ -140,8 +140,9 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
  * is rounded to 16-bit integers q · s (s = its largest magnitude / 32767,
  * nearest, ties to even; a row holding NaN or infinity gives NaN); the
  * products are summed exactly in int32 over at most 512 k at a time, those
- * sums in f32, scaled by s and the column's scale, then added to C when
- * `accumulate`. Otherwise as genc_matmul_f32 with panels. */
+ * sums in f32, scaled by s and the column's scale in double and rounded
+ * once, then added to C when `accumulate`. Every instruction set gives the
+ * same bits. Otherwise as genc_matmul_f32 with panels. */
 void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, int64_t accumulate);
@@ -163,8 +164,9 @@ void _mlir_ciface_genc_matmul_bf16(const genc_context *context, genc_unranked_me
  * [ceil(N / 32), ceil(K / group), 32], one per `group` (at most 4096) rows
  * of K and column. A is rounded as for genc_matmul_f32_i8, q(A) · s; per
  * group, the exact int32 sums of q(A) · q become sum · scale + (the group's
- * sum of q(A)) · offset in f32, added up over the groups, times s, then
- * added to C when `accumulate`. Otherwise as genc_matmul_f32 with panels. */
+ * sum of q(A)) · offset in f32, added up over the groups, times s in double
+ * and rounded once, then added to C when `accumulate`. Otherwise as
+ * genc_matmul_f32 with panels. */
 void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, genc_unranked_memref *offsets,

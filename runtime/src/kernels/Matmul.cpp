@@ -23,7 +23,9 @@
 //
 // CPUs without AVX-512 run the same arithmetic in AVX2 + FMA tiles of two
 // or three rows (a panel row is four ymm vectors), and the scalar loops
-// where AVX2 is missing too.
+// where AVX2 is missing too. int8 and 4-bit weights take the AVX-512 tiles
+// where the CPU has AVX512-VNNI, else AVX2's (vpmaddwd), whatever C's
+// strides: their tiles write sums to the stack, one plain store writes C.
 //
 // No C++ runtime library is used: the kernels link into artifacts with
 // `clang -shared`.
@@ -84,26 +86,67 @@ inline float fromBF16(BF16 x) { return __builtin_bit_cast(float, static_cast<uin
 using Nibbles = uint8_t;
 
 /// A's rows rounded to 16-bit integers, for int8 and 4-bit weights: row i
-/// is q[i * stride + k] · scales[i], q zero-padded to an even K; for 4-bit
-/// weights also the sum of each group's q, groupSums[i * groups + g].
+/// is q[i * stride + k] · scales[i] (in double: no subnormal scales), q
+/// zero-padded past K to the stride; for 4-bit weights also the sum of each
+/// group's q, groupSums[i * groups + g].
 struct Int16Rows {
   const int16_t *q = nullptr;
-  const float *scales = nullptr;
+  const double *scales = nullptr;
   int64_t stride = 0;
   const int32_t *groupSums = nullptr;
   int64_t groups = 0;
 };
+
+/// The first pass of roundRowToInt16 over a contiguous row, 16 values at
+/// a time (the largest magnitude does not depend on the order): the values
+/// it read (a multiple of 16).
+__attribute__((target("avx512f"))) int64_t largestAVX512(const float *a, int64_t k, float &largest,
+                                                         bool &finite) {
+  __m512 top = _mm512_setzero_ps();
+  __mmask16 notFinite = 0;
+  const __m512 limit = _mm512_set1_ps(__FLT_MAX__);
+  int64_t kk = 0;
+  for (; kk + 16 <= k; kk += 16) {
+    __m512 x = _mm512_abs_ps(_mm512_loadu_ps(a + kk));
+    notFinite |= _mm512_cmp_ps_mask(x, limit, _CMP_NLE_UQ);
+    top = _mm512_max_ps(top, x);
+  }
+  float m = _mm512_reduce_max_ps(top);
+  largest = m > largest ? m : largest;
+  finite &= notFinite == 0;
+  return kk;
+}
+
+/// Its second pass, 16 values at a time: each value through the same
+/// double product and the same rounding (the MXCSR's, to nearest) as the
+/// scalar loop, so the same q (never below -32767: |a| · inverse is at
+/// most 32767 and a rounding). The values it wrote (a multiple of 16).
+__attribute__((target("avx512f"))) int64_t roundAVX512(const float *a, int64_t k, double inverse,
+                                                       int16_t *q) {
+  const __m512d scale = _mm512_set1_pd(inverse);
+  int64_t kk = 0;
+  for (; kk + 16 <= k; kk += 16) {
+    __m512d low = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + kk)), scale);
+    __m512d high = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + kk + 8)), scale);
+    __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtpd_epi32(low)),
+                                      _mm512_cvtpd_epi32(high), 1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(q + kk), _mm512_cvtsepi32_epi16(both));
+  }
+  return kk;
+}
 
 /// Row `a` (K values `step` apart) as q · scale, q integers in [-32767,
 /// 32767]: scale = max |a| / 32767 and q = a / scale rounded to nearest,
 /// ties to even (cvtsd2si under the default rounding mode), so the error
 /// of each value is at most scale / 2. A row of zeros has scale 0, one
 /// holding a NaN or an infinity scale NaN (its products are NaN).
-inline float roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *q) {
+/// Contiguous rows go 16 values at a time where AVX-512 is there.
+inline double roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *q) {
   constexpr double kInt16Max = 32767;
+  const bool vector = step == 1 && hasAVX512();
   float largest = 0;
   bool finite = true;
-  for (int64_t kk = 0; kk < k; ++kk) {
+  for (int64_t kk = vector ? largestAVX512(a, k, largest, finite) : 0; kk < k; ++kk) {
     float x = __builtin_fabsf(a[kk * step]);
     finite &= x <= __FLT_MAX__;
     largest = x > largest ? x : largest;
@@ -111,15 +154,15 @@ inline float roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *q
   if (!finite || largest == 0) {
     for (int64_t kk = 0; kk < k; ++kk)
       q[kk] = 0;
-    return finite ? 0.0f : __builtin_nanf("");
+    return finite ? 0.0 : __builtin_nan("");
   }
   // In double: 32767 / largest overflows f32 for the smallest subnormals.
   double inverse = kInt16Max / largest;
-  for (int64_t kk = 0; kk < k; ++kk) {
+  for (int64_t kk = vector ? roundAVX512(a, k, inverse, q) : 0; kk < k; ++kk) {
     int64_t v = _mm_cvtsd_si64(_mm_set_sd(a[kk * step] * inverse));
     q[kk] = static_cast<int16_t>(v < -32767 ? -32767 : v > 32767 ? 32767 : v);
   }
-  return static_cast<float>(largest / kInt16Max);
+  return largest / kInt16Max;
 }
 
 /// One 2-D product C[m, n] (+)= A[m, k]·B[k, n], B's elements of type W:
@@ -134,10 +177,10 @@ template <typename W> struct Problem {
   int64_t aRow, aCol;
   const W *b;
   int64_t bRow, bCol;          // row-major B
-  bool bPanels;                // B is [ceil(n/32), k, 32] instead
-  const float *scales = nullptr;  // int8 weights: [panels * 32], one per column
+  bool bPanels;                // B is packed panels instead (layouts above)
+  const float *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
-  Int16Rows aInt16;               // int8 weights: A rounded
+  Int16Rows aInt16;               // int8 and 4-bit weights: A rounded
   const float *offsets = nullptr;  // 4-bit weights: [panels, groups, 32] as scales
   int64_t group = 0;               // 4-bit weights: rows per scale
   float *c;
@@ -166,7 +209,7 @@ template <typename W> struct Problem {
   /// A[i, kk] as the product reads it.
   float aAt(int64_t i, int64_t kk) const {
     float x = a[i * aRow + kk * aCol];
-    return kPairs ? fromBF16(toBF16(x)) : x;
+    return std::is_same_v<W, BF16> ? fromBF16(toBF16(x)) : x;
   }
   /// The first element of panel `p` and the distance between its rows.
   const W *panel(int64_t p, int64_t &rowStride) const {
@@ -214,6 +257,8 @@ template <typename T> bool rowsContinueAcrossBatch(const View<T> &v) {
 
 template <typename W>
 void scalarProduct(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0, int64_t cols) {
+  static_assert(std::is_same_v<W, float> || std::is_same_v<W, BF16>,
+                "int8 and 4-bit weights have their own scalar loops");
   for (int64_t i = row0; i < row0 + rows; ++i)
     for (int64_t j = col0; j < col0 + cols; ++j) {
       float *c = &p.c[i * p.cRow + j * p.cCol];
@@ -502,7 +547,7 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
 /// depend on the order of their terms, and every path (AVX512-VNNI, AVX2,
 /// scalar) does the same f32 operations on them in the same order, so all
 /// give the same bits. An int8 range holds at most this many pairs, so that
-/// a sum stays exact: 256 · 2 · 32767 · 127 < 2^31.
+/// a sum stays exact: 256 · 2 · 32767 · 128 < 2^31.
 constexpr int64_t kInt8PairsPerSum = 256;
 using IntegerPartial = float[kTileRows][kPanel];
 /// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31.
@@ -588,19 +633,20 @@ void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const 
 
 /// C[i, j] (+)= partial[i][j] · A's scale of row i (· columnScales[j] when
 /// given) for the tile's rows and the panel's columns in C, in plain
-/// loops: one rounding for every path (no FMA at the kernels' baseline
-/// x86-64), any C strides.
+/// loops: the product in double, rounded once, the same for every path;
+/// any C strides.
 template <typename W>
 void storeIntegerRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0,
                       const IntegerPartial &partial, const float *columnScales) {
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   for (int64_t r = 0; r < rows; ++r) {
-    float rowScale = p.aInt16.scales[row0 + r];
+    double rowScale = p.aInt16.scales[row0 + r];
     float *c = p.c + (row0 + r) * p.cRow + col0 * p.cCol;
     for (int64_t j = 0; j < cols; ++j) {
-      float value = partial[r][j] * rowScale;
+      double product = partial[r][j] * rowScale;
       if (columnScales)
-        value = value * columnScales[col0 + j];
+        product = product * columnScales[col0 + j];
+      float value = static_cast<float>(product);
       c[j * p.cCol] = p.accumulate ? c[j * p.cCol] + value : value;
     }
   }
@@ -902,18 +948,16 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   if (p.m == 0 || p.n == 0 || batch.count == 0 || (p.k == 0 && p.accumulate))
     return;
 
-  // A rounded once for the weights' arithmetic, not once per panel: every
-  // item's rows in a row, an even K each (zero-padded). bf16 weights: to
-  // bf16 (the scalar path rounds as it reads; with K = 0 there is nothing
-  // to read); int8 ones: to 16-bit integers, a scale per row.
+  // A rounded once for the weights' arithmetic, not once per panel, a row
+  // a task: every item's rows in a row, an even K each (zero-padded). bf16
+  // weights: to bf16 (the scalar path rounds as it reads; with K = 0 there
+  // is nothing to read); int8 and 4-bit ones: to 16-bit integers, a scale
+  // per row.
   const int64_t evenK = (p.k + 1) / 2 * 2, rowsOfA = batch.count * p.m;
-  auto forEachRowOfA = [&](auto &&f) {
-    for (int64_t item = 0; item < batch.count; ++item) {
-      int64_t ao, bo, co;
-      batch.offsets(item, ao, bo, co);
-      for (int64_t i = 0; i < p.m; ++i)
-        f(item * p.m + i, p.a + ao + i * p.aRow);
-    }
+  auto rowOfA = [&](int64_t row) {
+    int64_t ao, bo, co;
+    batch.offsets(row / p.m, ao, bo, co);
+    return p.a + ao + row % p.m * p.aRow;
   };
   auto allocate = [&](size_t bytes) {
     void *memory = std::malloc(bytes ? bytes : 1);
@@ -925,12 +969,16 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   };
   BF16 *rounded = nullptr;
   int16_t *int16Rows = nullptr;
-  float *int16Scales = nullptr;
+  double *int16Scales = nullptr;
   int32_t *groupSums = nullptr;
   const int64_t groups = Problem<W>::kNibbles ? p.groups() : 0;
+  // A 4-bit tile reads k pairs from each group's first k: with an odd
+  // group, the pair of the last k of an even K ends one past it.
+  const int64_t int16Stride = Problem<W>::kNibbles ? evenK + 2 : evenK;
   if (std::is_same_v<W, BF16> && p.k > 0 && (hasAVX512() || hasAVX2()) && p.vectorizable()) {
     rounded = static_cast<BF16 *>(allocate(rowsOfA * evenK * sizeof(BF16)));
-    forEachRowOfA([&](int64_t row, const float *x) {
+    parallelFor(context, rowsOfA, [&](int64_t row) {
+      const float *x = rowOfA(row);
       BF16 *out = rounded + row * evenK;
       for (int64_t kk = 0; kk < p.k; ++kk)
         out[kk] = toBF16(x[kk * p.aCol]);
@@ -939,14 +987,14 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     });
   }
   if (std::is_same_v<W, int8_t> || Problem<W>::kNibbles) {
-    int16Rows = static_cast<int16_t *>(allocate(rowsOfA * evenK * sizeof(int16_t)));
-    int16Scales = static_cast<float *>(allocate(rowsOfA * sizeof(float)));
+    int16Rows = static_cast<int16_t *>(allocate(rowsOfA * int16Stride * sizeof(int16_t)));
+    int16Scales = static_cast<double *>(allocate(rowsOfA * sizeof(double)));
     groupSums = static_cast<int32_t *>(allocate(rowsOfA * groups * sizeof(int32_t)));
-    forEachRowOfA([&](int64_t row, const float *x) {
-      int16_t *out = int16Rows + row * evenK;
-      int16Scales[row] = roundRowToInt16(x, p.k, p.aCol, out);
-      if (p.k % 2)
-        out[p.k] = 0;
+    parallelFor(context, rowsOfA, [&](int64_t row) {
+      int16_t *out = int16Rows + row * int16Stride;
+      int16Scales[row] = roundRowToInt16(rowOfA(row), p.k, p.aCol, out);
+      for (int64_t kk = p.k; kk < int16Stride; ++kk)
+        out[kk] = 0;
       for (int64_t g = 0; g < groups; ++g) {
         int32_t sum = 0;
         for (int64_t kk = g * p.group; kk < p.k && kk < (g + 1) * p.group; ++kk)
@@ -970,7 +1018,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     if (rounded)
       q.aRounded = rounded + item * p.m * evenK;
     if (int16Rows)
-      q.aInt16 = {int16Rows + item * p.m * evenK, int16Scales + item * p.m, evenK,
+      q.aInt16 = {int16Rows + item * p.m * int16Stride, int16Scales + item * p.m, int16Stride,
                   groupSums + item * p.m * groups, groups};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
@@ -998,8 +1046,25 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context,
                                                 genc_unranked_memref *b,
                                                 genc_unranked_memref *scales,
                                                 int64_t accumulate) {
-  multiply(context, "genc_matmul_f32_i8", View<>(c), View<>(a), View<int8_t>(b),
-           /*panels=*/true, View<float>(scales).data, accumulate != 0);
+  // A broken caller (B in another layout) has no status to return an
+  // error through: say what is wrong rather than read past the weights.
+  View<> cv(c), av(a), sv(scales);
+  View<int8_t> bv(b);
+  int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
+  int64_t panels = (n + 31) / 32;
+  bool fits = n >= 0 && k >= 0 && bv.rank == 4 && bv.sizes[0] == panels &&
+              bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 && sv.rank == 1 &&
+              sv.sizes[0] == panels * 32;
+  if (!fits) {
+    std::fprintf(stderr,
+                 "genc_matmul_f32_i8: for N = %lld and K = %lld, B must be [%lld, %lld, 32, 2] "
+                 "and the scales [%lld]\n",
+                 static_cast<long long>(n), static_cast<long long>(k),
+                 static_cast<long long>(panels), static_cast<long long>((k + 1) / 2),
+                 static_cast<long long>(panels * 32));
+    std::abort();
+  }
+  multiply(context, "genc_matmul_f32_i8", cv, av, bv, /*panels=*/true, sv.data, accumulate != 0);
 }
 
 extern "C" void _mlir_ciface_genc_matmul_bf16(const genc_context *context,

@@ -18,7 +18,7 @@ bool hasAVX2();
 /// The same for AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
 /// The same for AVX512-VNNI's int16 dot products (vpdpwssd) with the
-/// AVX512-BW they widen with: the int8 kernel's AVX-512 path.
+/// AVX512-BW they widen with: the int8 and 4-bit kernels' AVX-512 path.
 bool hasAVX512VNNI();
 /// Tests only, with no kernel running: whether the bf16 kernel may use
 /// them (where the CPU has them), so that both of its paths get tested.

@@ -19,13 +19,14 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
     whose B is a constant of f32 panels reads its weights in a smaller
     format, and a weight several matmuls share is converted once.
 
-    - `int8`: int8 panels of the same layout and a third input, one f32
-      scale per output column (`[panels * 32]`): symmetric per-channel
+    - `int8`: int8 panels whose rows hold pairs of consecutive k (as
+      bf16's below) and a third input, one f32 scale per output column
+      (`[panels * 32]`): symmetric per-channel
       quantisation, scale = max |B[:, n]| / 127, q = round(B / scale) (ties
       away from zero), so every weight is within scale / 2 of its value.
       The generic computes C += A · (q · scale[n]) and is marked
       `genc.matmul_weights = "int8_per_channel"` (kernel genc_matmul_f32_i8,
-      a quarter of the bytes).
+      a quarter of the bytes; it rounds A to 16-bit integers too).
     - `bf16`: bf16 panels whose rows hold pairs of consecutive k,
       `[panels, ceil(K / 2), 32, 2]`, zero-padded, each weight rounded to
       the nearest bf16; the generic computes C += bf16(A) · B with f32 sums
@@ -113,7 +114,7 @@ def FillPerUse : Pass<"genc-fill-per-use"> {
 }
 
 def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
-  let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels (exact)";
+  let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels";
   let description = [{
     After bufferization, every linalg.generic marked `genc.matmul` whose
     operands are f32 memrefs becomes a call to `genc_matmul_f32(context,
@@ -123,8 +124,10 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     to `genc_matmul_f32_i8(context, C, A, B, scales, accumulate)` or
     `genc_matmul_bf16(context, C, A, B, accumulate)` or
     `genc_matmul_f32_i4(context, C, A, B, scales, offsets, group,
-    accumulate)`. The kernel accumulates into C
-    exactly as the generic would. `context` is the calling function's
+    accumulate)`. The f32 and bf16 kernels accumulate into C exactly as
+    the generic would; the int8 and 4-bit ones round A to 16-bit integers
+    (a scale per row) first: approximate, far below the weights' own
+    rounding (kernels.h). `context` is the calling function's
     `genc.context` argument (an `!llvm.ptr`, added as its first argument
     when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a
     fill with +0.0, the fill is erased and the kernel writes C instead

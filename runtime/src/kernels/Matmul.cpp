@@ -51,6 +51,7 @@ namespace {
 constexpr int64_t kPanel = 32;        // columns per panel: two zmm vectors
 constexpr int64_t kTileRows = 8;      // rows per register tile
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
+constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
 constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
 /// A strided memref of `T`, read from its descriptor.
@@ -1006,8 +1007,14 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
 
   int64_t rowBlocks = (p.m + kRowsPerTask - 1) / kRowsPerTask;
   int64_t panelCount = (p.n + kPanel - 1) / kPanel;
-  parallelFor(context, batch.count * rowBlocks * panelCount, [&](int64_t task) {
-    int64_t panel = task % panelCount, rest = task / panelCount;
+  // A task of a few rows streams its panels' weights once: at least
+  // kBytesPerTask of them, or a quantised panel's task is mostly hand-off.
+  int64_t panelBytes = static_cast<int64_t>(p.panelSize() * sizeof(W)) + 1;
+  int64_t panelsPerTask =
+      p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
+  int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;
+  parallelFor(context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {
+    int64_t firstPanel = task % panelGroups * panelsPerTask, rest = task / panelGroups;
     int64_t block = rest % rowBlocks, item = rest / rowBlocks;
     int64_t ao, bo, co;
     batch.offsets(item, ao, bo, co);
@@ -1022,7 +1029,9 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
                   groupSums + item * p.m * groups, groups};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
-    product(q, row0, rows, panel);
+    for (int64_t panel = firstPanel; panel < panelCount && panel < firstPanel + panelsPerTask;
+         ++panel)
+      product(q, row0, rows, panel);
   });
   std::free(rounded);
   std::free(int16Rows);

@@ -1,7 +1,8 @@
 //===- Matmul.cpp - matmuls C (+)= A·B over 32-wide column panels ---------===//
 //
 // The work splits into tasks of (batch item, block of rows, panel of 32
-// columns of B and C) that run on the runtime's pool. Inside a task an
+// columns of B and C; decode's few rows take several panels a task) that
+// run on the runtime's pool. Inside a task an
 // AVX-512 register tile of up to 8 rows × 32 columns keeps its 16
 // accumulators in zmm registers for the whole K loop: per K step, two
 // loads of B, one broadcast of A per row, two FMAs per row.

@@ -1010,7 +1010,8 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   int64_t panelCount = (p.n + kPanel - 1) / kPanel;
   // A task of a few rows streams its panels' weights once: at least
   // kBytesPerTask of them, or a quantised panel's task is mostly hand-off.
-  int64_t panelBytes = static_cast<int64_t>(p.panelSize() * sizeof(W)) + 1;
+  int64_t panelBytes = p.panelSize() * static_cast<int64_t>(sizeof(W));
+  panelBytes = panelBytes > 0 ? panelBytes : 1; // K = 0: a panel holds nothing
   int64_t panelsPerTask =
       p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
   int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;

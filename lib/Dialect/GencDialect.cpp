@@ -21,6 +21,7 @@ void GencDialect::initialize() {
 #define GET_OP_LIST
 #include "genc/Dialect/GencOps.cpp.inc"
       >();
+  registerAttributes();
 }
 
 Operation *GencDialect::materializeConstant(OpBuilder &builder, Attribute value,

@@ -49,7 +49,7 @@ func.func @broadcast(%x: tensor<?x8xf32>, %s: tensor<?x1xf32>) -> tensor<?x8xf32
 // CHECK: linalg.generic
 // CHECK: math.exp
 // CHECK: linalg.generic
-// CHECK-SAME: genc.matmul = "row_major"
+// CHECK-SAME: genc.matmul = #genc.matmul<row_major, f32>
 func.func @matmul_input(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x4xf32> {
   %e = genc.exp %x : tensor<?x8xf32> -> tensor<?x8xf32>
   %r = genc.matmul %e, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>

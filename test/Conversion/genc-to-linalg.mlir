@@ -26,7 +26,7 @@ func.func @broadcast_add(%a: tensor<?x4xf32>, %b: tensor<1x4xf32>) -> tensor<?x4
 // CHECK: linalg.fill
 // An f32 matmul is marked for the CPU kernel (genc-call-cpu-kernels).
 // CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
-// CHECK-SAME: genc.matmul = "row_major"
+// CHECK-SAME: genc.matmul = #genc.matmul<row_major, f32>
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @matmul(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x32xf32> {
@@ -41,10 +41,10 @@ func.func @matmul(%x: tensor<?x?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x?x3
 // CHECK-LABEL: func.func @calibrated
 // CHECK: linalg.generic
 // CHECK-SAME: genc.input_gram = dense<{{\[}}[1.000000e+00, 0.000000e+00], [0.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
-// CHECK-SAME: genc.matmul = "row_major"
+// CHECK-SAME: genc.matmul = #genc.matmul<row_major, f32>
 // CHECK: linalg.generic
 // CHECK-SAME: genc.input_gram = dense<3.000000e+00> : tensor<2x2xf32>
-// CHECK-SAME: genc.matmul = "row_major"
+// CHECK-SAME: genc.matmul = #genc.matmul<row_major, f32>
 func.func @calibrated(%x: tensor<?x2xf32>, %w: tensor<2x3xf32>, %v: tensor<3x2xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
   %0 = genc.matmul %x, %w {genc.input_gram = dense<[[1.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>} : (tensor<?x2xf32>, tensor<2x3xf32>) -> tensor<?x3xf32>
   %1 = genc.gemm %x, %v {trans_b = true, genc.input_gram = dense<3.0> : tensor<2x2xf32>} : (tensor<?x2xf32>, tensor<3x2xf32>) -> tensor<?x3xf32>

@@ -29,7 +29,10 @@ def Genc_Dialect : Dialect {
   // Attributes live in the attribute dictionary so that the importer can
   // infer result types from (operands, attributes) before creating an op.
   let usePropertiesForAttributes = 0;
-  let useDefaultAttributePrinterParser = 0;
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
 }
 
 // Base of all genc ops.

@@ -3,7 +3,7 @@
 // Discardable attributes of a matmul by constant weights B [K, N]
 // (genc.matmul, genc.gemm, and the linalg.generic genc-convert-to-linalg
 // lowers them to, which keeps them) that tell the CPU target how to store
-// its weights.
+// its weights, and the name of the lowered matmul's encoding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +13,11 @@
 #include "llvm/ADT/StringRef.h"
 
 namespace mlir::genc {
+
+/// A linalg.generic computing C += A·B by weights carries its
+/// #genc.matmul encoding (MatmulEncodingAttr, GencAttrs.td) under this
+/// name: B's layout and element type and the operands that scale it.
+constexpr llvm::StringLiteral kMatmulAttrName = "genc.matmul";
 
 /// The mean of x·xᵀ over the rows x of A seen on calibration text, a
 /// K × K f32 tensor. Calibrated quantisation (`--weights=int4:calibrated`)

@@ -9,6 +9,7 @@
 
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/Broadcast.h"
+#include "genc/Dialect/GencAttrs.h"
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -89,7 +90,7 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
                                            iterators, yieldMultiplyAdd);
   // The CPU pipeline hands f32 matmuls to a kernel (genc-call-cpu-kernels).
   if (t.isF32())
-    generic->setAttr(kMatmulAttrName, b.getStringAttr("row_major"));
+    generic->setAttr(kMatmulAttrName, MatmulEncodingAttr::get(MatmulLayout::RowMajor, t));
   for (StringRef name : kWeightMatmulAttrNames)
     if (Attribute value = source->getAttr(name))
       generic->setAttr(name, value);

@@ -1,8 +1,9 @@
 //===- CallCPUKernels.cpp - marked matmuls on buffers → kernel calls -------===//
 
-#include "genc/Target/CPU/Passes.h"
 #include "genc/Conversion/Passes.h"
+#include "genc/Dialect/GencAttrs.h"
 #include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -34,17 +35,33 @@ constexpr StringLiteral kChecksSymbol = "genc_checks";
 /// runtime/include/genc/kernels.h); matmuls with more keep their loops.
 constexpr int64_t kMaxKernelBatchRank = 8;
 
-/// B layouts as runtime/include/genc/kernels.h numbers them.
-std::optional<int64_t> kernelLayout(StringRef layout) {
-  if (layout == "row_major")
-    return 0;
-  if (layout == "panels_32")
-    return 1;
-  return std::nullopt;
-}
+/// The runtime's matmul kernels (runtime/include/genc/kernels.h), one per
+/// weight encoding. Each takes (context, C, A, B, the encoding's
+/// quantization operands, an i64 `extra`, i64 accumulate); C, A and the
+/// quantization operands are f32.
+struct MatmulKernel {
+  StringLiteral symbol;
+  /// B's element type in memory (i4 weights come two a byte in i8).
+  Type storedWeight;
+  /// The i64 after the operands: B's layout (f32 weights, which may be
+  /// row-major), the group size (grouped weights) or nothing (packed-only
+  /// formats).
+  enum class Extra { None, Layout, Group } extra;
+};
 
-/// The weights a marked matmul's kernel takes.
-enum class KernelWeights { F32, Int8PerChannel, BF16, Int4Grouped };
+MatmulKernel matmulKernelFor(genc::MatmulEncodingAttr encoding) {
+  Type weight = encoding.getWeightType();
+  MLIRContext *ctx = weight.getContext();
+  using Extra = MatmulKernel::Extra;
+  if (weight.isF32())
+    return {kMatmulKernel, weight, Extra::Layout};
+  if (weight.isBF16())
+    return {kMatmulBF16Kernel, weight, Extra::None};
+  if (weight.isInteger(8))
+    return {kMatmulInt8Kernel, weight, Extra::None};
+  assert(weight.isInteger(4) && "MatmulEncodingAttr verifies the weight types");
+  return {kMatmulInt4Kernel, IntegerType::get(ctx, 8), Extra::Group};
+}
 
 /// The kernel `name` of `arguments` (and no results), declared once in
 /// `module`; with `cInterface`, called through MLIR's C interface (memref
@@ -62,40 +79,22 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, ArrayRef<Type> argum
   return fn;
 }
 
-/// `func.func private @genc_matmul_f32(!llvm.ptr context, memref<*xf32> C,
-/// memref<*xf32> A, memref<*xf32> B, i64 layout, i64 accumulate)` with the C
-/// interface the kernel implements; for int8 weights
-/// `@genc_matmul_f32_i8(context, C, A, memref<*xi8> B, memref<*xf32> scales,
-/// i64 accumulate)`, for bf16 ones `@genc_matmul_bf16(context, C, A,
-/// memref<*xbf16> B, i64 accumulate)`, for int4 ones
-/// `@genc_matmul_f32_i4(context, C, A, memref<*xi8> B, memref<*xf32>
-/// scales, memref<*xf32> offsets, i64 group, i64 accumulate)` (panels only).
-func::FuncOp declareMatmulKernel(ModuleOp module, KernelWeights weights) {
-  StringRef name = weights == KernelWeights::Int8PerChannel ? kMatmulInt8Kernel
-                   : weights == KernelWeights::BF16         ? kMatmulBF16Kernel
-                   : weights == KernelWeights::Int4Grouped  ? kMatmulInt4Kernel
-                                                            : kMatmulKernel;
+/// The declaration of `encoding`'s kernel, e.g. `func.func private
+/// @genc_matmul_f32_i4(!llvm.ptr context, memref<*xf32> C, memref<*xf32>
+/// A, memref<*xi8> B, memref<*xf32> scales, memref<*xf32> offsets, i64
+/// group, i64 accumulate)`, with the C interface the kernel implements.
+func::FuncOp declareMatmulKernel(ModuleOp module, genc::MatmulEncodingAttr encoding) {
+  MatmulKernel kernel = matmulKernelFor(encoding);
   MLIRContext *ctx = module.getContext();
-  Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
+  Type f32 = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64);
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  SmallVector<Type> arguments = {ptr, memref, memref};
-  switch (weights) {
-  case KernelWeights::F32:
-    arguments.append({memref, i64, i64});
-    break;
-  case KernelWeights::Int8PerChannel:
-    arguments.append({UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0), memref, i64});
-    break;
-  case KernelWeights::BF16:
-    arguments.append({UnrankedMemRefType::get(BFloat16Type::get(ctx), 0), i64});
-    break;
-  case KernelWeights::Int4Grouped:
-    arguments.append(
-        {UnrankedMemRefType::get(IntegerType::get(ctx, 8), 0), memref, memref, i64, i64});
-    break;
-  }
-  return declareKernel(module, name, arguments);
+  SmallVector<Type> arguments = {LLVM::LLVMPointerType::get(ctx), f32, f32,
+                                 UnrankedMemRefType::get(kernel.storedWeight, 0)};
+  arguments.append(encoding.getNumQuantizationOperands(), f32);
+  if (kernel.extra != MatmulKernel::Extra::None)
+    arguments.push_back(i64);
+  arguments.push_back(i64);
+  return declareKernel(module, kernel.symbol, arguments);
 }
 
 /// `func.func private @genc_index_error(!llvm.ptr context, i64 check, i64
@@ -227,47 +226,19 @@ bool isBufferOf(Value v, function_ref<bool(Type)> element) {
   return type && element(type.getElementType());
 }
 
-/// Whether a bufferized marked matmul has the operands of a kernel: f32
-/// A and C, and B f32, int8 panels with f32 scales, or bf16 panels.
-bool takesMatmulKernel(linalg::GenericOp op, KernelWeights weights) {
+/// Whether a bufferized marked matmul has the operands of its encoding's
+/// kernel: f32 A and C, B as the kernel stores it, f32 quantization
+/// operands.
+bool takesMatmulKernel(linalg::GenericOp op, genc::MatmulEncodingAttr encoding) {
   auto f32 = [](Type t) { return t.isF32(); };
-  int64_t inputs = weights == KernelWeights::Int8PerChannel ? 3
-                   : weights == KernelWeights::Int4Grouped  ? 4
-                                                            : 2;
-  if (op.getNumDpsInits() != 1 || op.getNumDpsInputs() != inputs ||
-      !isBufferOf(op.getDpsInits()[0], f32) || !isBufferOf(op.getDpsInputs()[0], f32))
+  Type storedWeight = matmulKernelFor(encoding).storedWeight;
+  if (op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() != 2 + int64_t(encoding.getNumQuantizationOperands()) ||
+      !isBufferOf(op.getDpsInits()[0], f32) || !isBufferOf(op.getDpsInputs()[0], f32) ||
+      !isBufferOf(op.getDpsInputs()[1], [&](Type t) { return t == storedWeight; }))
     return false;
-  bool panels = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName).getValue() == "panels_32";
-  Value b = op.getDpsInputs()[1];
-  switch (weights) {
-  case KernelWeights::F32:
-    return isBufferOf(b, f32);
-  case KernelWeights::Int8PerChannel:
-    return panels && isBufferOf(b, [](Type t) { return t.isInteger(8); }) &&
-           isBufferOf(op.getDpsInputs()[2], f32);
-  case KernelWeights::BF16:
-    return panels && isBufferOf(b, [](Type t) { return t.isBF16(); });
-  case KernelWeights::Int4Grouped:
-    return panels && isBufferOf(b, [](Type t) { return t.isInteger(8); }) &&
-           isBufferOf(op.getDpsInputs()[2], f32) && isBufferOf(op.getDpsInputs()[3], f32);
-  }
-  return false;
-}
-
-/// What genc.matmul_weights says, if it names a format a kernel takes;
-/// `group` is int4's group size.
-std::optional<KernelWeights> kernelWeights(linalg::GenericOp op, int64_t &group) {
-  auto weights = op->getAttrOfType<StringAttr>(genc::kMatmulWeightsAttrName);
-  if (!weights)
-    return KernelWeights::F32;
-  if (weights.getValue() == "int8_per_channel")
-    return KernelWeights::Int8PerChannel;
-  if (weights.getValue() == "bf16")
-    return KernelWeights::BF16;
-  StringRef text = weights.getValue();
-  if (text.consume_front("int4_group_") && !text.getAsInteger(10, group) && group > 0)
-    return KernelWeights::Int4Grouped;
-  return std::nullopt;
+  return llvm::all_of(llvm::drop_begin(op.getDpsInputs(), 2),
+                      [&](Value v) { return isBufferOf(v, f32); });
 }
 
 /// The linalg.fill of +0.0 that makes `matmul`'s destination a fresh zero
@@ -326,21 +297,14 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
         matmuls.push_back(op);
     });
     for (linalg::GenericOp op : matmuls) {
-      std::optional<int64_t> layout =
-          kernelLayout(op->getAttrOfType<StringAttr>(genc::kMatmulAttrName).getValue());
-      if (!layout) {
-        op.emitError("unknown genc.matmul layout");
+      auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+      if (!encoding) {
+        op.emitError() << genc::kMatmulAttrName << " must be a #genc.matmul encoding";
         return signalPassFailure();
       }
       // Still on tensors (not bufferized), or types no kernel takes: the
       // loops stay.
-      int64_t group = 0;
-      std::optional<KernelWeights> weights = kernelWeights(op, group);
-      if (!weights) {
-        op.emitError("unknown genc.matmul_weights format");
-        return signalPassFailure();
-      }
-      if (!takesMatmulKernel(op, *weights))
+      if (!takesMatmulKernel(op, encoding))
         continue;
       // More batch dims than the kernel takes: the loops stay.
       if (cast<MemRefType>(op.getDpsInits()[0].getType()).getRank() - 2 > kMaxKernelBatchRank)
@@ -361,13 +325,19 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
       SmallVector<Value> arguments = {context, unranked(op.getDpsInits()[0])};
       for (Value input : op.getDpsInputs())
         arguments.push_back(unranked(input));
-      // The other kernels take packed panels only: no layout.
-      if (*weights == KernelWeights::F32)
-        arguments.push_back(arith::ConstantIntOp::create(b, loc, *layout, 64));
-      if (*weights == KernelWeights::Int4Grouped)
-        arguments.push_back(arith::ConstantIntOp::create(b, loc, group, 64));
+      switch (matmulKernelFor(encoding).extra) {
+      case MatmulKernel::Extra::Layout:
+        arguments.push_back(
+            arith::ConstantIntOp::create(b, loc, static_cast<int64_t>(encoding.getLayout()), 64));
+        break;
+      case MatmulKernel::Extra::Group:
+        arguments.push_back(arith::ConstantIntOp::create(b, loc, encoding.getGroup(), 64));
+        break;
+      case MatmulKernel::Extra::None:
+        break;
+      }
       arguments.push_back(accumulateValue);
-      func::CallOp::create(b, loc, declareMatmulKernel(module, *weights), arguments);
+      func::CallOp::create(b, loc, declareMatmulKernel(module, encoding), arguments);
       op.erase();
     }
   }

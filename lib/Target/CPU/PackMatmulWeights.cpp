@@ -1,7 +1,8 @@
 //===- PackMatmulWeights.cpp - constant B operands as 32-wide panels -------===//
 
-#include "genc/Target/CPU/Passes.h"
 #include "genc/Conversion/Passes.h"
+#include "genc/Dialect/GencAttrs.h"
+#include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -106,8 +107,9 @@ struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeigh
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, ConstantB>> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
-      auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
-      if (!layout || layout.getValue() != "row_major" || op.getNumDpsInputs() != 2)
+      auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+      if (!encoding || encoding.getLayout() != genc::MatmulLayout::RowMajor ||
+          op.getNumDpsInputs() != 2)
         return;
       if (std::optional<ConstantB> b = matchConstantB(op.getDpsInputOperand(1)->get()))
         matmuls.emplace_back(op, *b);
@@ -150,7 +152,8 @@ struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeigh
       Value old = bOperand->get();
       bOperand->set(panels);
       op.setIndexingMapsAttr(Builder(op.getContext()).getAffineMapArrayAttr(maps));
-      op->setAttr(genc::kMatmulAttrName, StringAttr::get(op.getContext(), "panels_32"));
+      auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+      op->setAttr(genc::kMatmulAttrName, encoding.withLayout(genc::MatmulLayout::Panels32));
       weights.eraseIfDead(old);
     }
   }

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "genc/Conversion/Passes.h"
+#include "genc/Dialect/GencAttrs.h"
 #include "genc/Target/CPU/CPUTarget.h"
 #include "genc/Target/CPU/Passes.h"
 
@@ -388,17 +389,19 @@ std::optional<ElementsAttr> constantPanels(linalg::GenericOp op) {
   return value;
 }
 
-/// `op` rebuilt with other inputs, maps and body, keeping its attributes
-/// and marking its weights `format`.
+/// `op` rebuilt with other inputs, maps and body, keeping its attributes,
+/// its weights in panels of `weightType` scaled by `quantization`.
 linalg::GenericOp rebuild(linalg::GenericOp op, ValueRange inputs, ArrayRef<AffineMap> maps,
-                          StringRef format,
+                          Type weightType, genc::MatmulQuantization quantization, int64_t group,
                           function_ref<void(OpBuilder &, Location, ValueRange)> body) {
   OpBuilder b(op);
   auto generic = linalg::GenericOp::create(b, op.getLoc(), op.getResultTypes(), inputs,
                                            op.getDpsInits(), maps, op.getIteratorTypesArray(),
                                            body);
   generic->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-  generic->setAttr(genc::kMatmulWeightsAttrName, StringAttr::get(op.getContext(), format));
+  generic->setAttr(genc::kMatmulAttrName,
+                   genc::MatmulEncodingAttr::get(op.getContext(), genc::MatmulLayout::Panels32,
+                                                 weightType, quantization, group));
   op->replaceAllUsesWith(generic);
   op.erase();
   return generic;
@@ -422,7 +425,8 @@ void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
   AffineMap scaleMap =
       AffineMap::get(out.getNumDims(), 0, {out.getResults().back()}, op.getContext());
   rebuild(op, {op.getDpsInputs()[0], values, scales}, {maps[0], maps[1], scaleMap, out},
-          "int8_per_channel", [](OpBuilder &b, Location loc, ValueRange a) {
+          IntegerType::get(op.getContext(), 8), genc::MatmulQuantization::ColumnScale, 0,
+          [](OpBuilder &b, Location loc, ValueRange a) {
             Value w = arith::SIToFPOp::create(b, loc, b.getF32Type(), a[1]);
             Value dequantized = arith::MulFOp::create(b, loc, w, a[2]);
             Value product = arith::MulFOp::create(b, loc, a[0], dequantized);
@@ -435,8 +439,8 @@ void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
 void rewriteBF16(linalg::GenericOp op, Value values) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   maps[1] = pairsMap(maps[1]);
-  rebuild(op, {op.getDpsInputs()[0], values}, maps, "bf16",
-          [](OpBuilder &b, Location loc, ValueRange a) {
+  rebuild(op, {op.getDpsInputs()[0], values}, maps, BFloat16Type::get(op.getContext()),
+          genc::MatmulQuantization::None, 0, [](OpBuilder &b, Location loc, ValueRange a) {
             Type f32 = b.getF32Type();
             Value rounded = arith::TruncFOp::create(b, loc, b.getBF16Type(), a[0]);
             Value x = arith::ExtFOp::create(b, loc, f32, rounded);
@@ -463,8 +467,8 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
   AffineMap groupMap = AffineMap::get(panels.getNumDims(), 0,
                                       {n.floorDiv(kPanel), k.floorDiv(group), n % kPanel}, ctx);
   rebuild(op, {op.getDpsInputs()[0], values, scales, offsets},
-          {maps[0], valueMap, groupMap, groupMap, maps[2]},
-          ("int4_group_" + std::to_string(group)),
+          {maps[0], valueMap, groupMap, groupMap, maps[2]}, IntegerType::get(ctx, 4),
+          genc::MatmulQuantization::GroupScaleOffset, group,
           [&](OpBuilder &b, Location loc, ValueRange a) {
             Type i8 = b.getI8Type();
             auto constant = [&](Type t, int64_t v) -> Value {
@@ -530,9 +534,9 @@ struct QuantizeMatmulWeightsPass
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
-      auto layout = op->getAttrOfType<StringAttr>(genc::kMatmulAttrName);
-      if (layout && layout.getValue() == "panels_32" && op.getNumDpsInputs() == 2 &&
-          !op->hasAttr(genc::kMatmulWeightsAttrName) && constantPanels(op))
+      auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+      if (encoding && encoding.getLayout() == genc::MatmulLayout::Panels32 &&
+          encoding.getWeightType().isF32() && op.getNumDpsInputs() == 2 && constantPanels(op))
         matmuls.push_back(op);
     });
     std::string error;

@@ -23,7 +23,7 @@ func.func @panels(%a: memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, %b: memr
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
       ins(%a, %b : memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, memref<2x3x32xf32>)
-      outs(%c : memref<?x?x40xf32>) attrs = {genc.matmul = "panels_32"} {
+      outs(%c : memref<?x?x40xf32>) attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
@@ -48,7 +48,7 @@ func.func @untouched(%a: tensor<?x3xf32>, %b: tensor<3x4xf32>, %c: tensor<?x4xf3
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b : tensor<?x3xf32>, tensor<3x4xf32>) outs(%c : tensor<?x4xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
@@ -57,7 +57,7 @@ func.func @untouched(%a: tensor<?x3xf32>, %b: tensor<3x4xf32>, %c: tensor<?x4xf3
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%i, %j : memref<?x3xi32>, memref<3x4xi32>) outs(%k : memref<?x4xi32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%x: i32, %y: i32, %acc: i32):
     %p = arith.muli %x, %y : i32
     %s = arith.addi %acc, %p : i32
@@ -95,7 +95,7 @@ func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf3
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b : memref<4x3xf32>, memref<3x5xf32>) outs(%fresh : memref<4x5xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
@@ -107,7 +107,7 @@ func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf3
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b : memref<4x3xf32>, memref<3x5xf32>) outs(%read : memref<4x5xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
@@ -133,7 +133,7 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
                                     "parallel", "parallel", "parallel", "parallel", "parallel",
                                     "reduction", "parallel"]}
       ins(%a, %b : memref<1x1x1x1x1x1x1x1x2x5x3xf32>, memref<3x4xf32>)
-      outs(%c : memref<1x1x1x1x1x1x1x1x2x5x4xf32>) attrs = {genc.matmul = "row_major"} {
+      outs(%c : memref<1x1x1x1x1x1x1x1x2x5x4xf32>) attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
@@ -197,7 +197,7 @@ func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref
                   iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b, %s : memref<?x3xf32>, memref<2x2x32x2xi8>, memref<64xf32>)
       outs(%c : memref<?x40xf32>)
-      attrs = {genc.matmul = "panels_32", genc.matmul_weights = "int8_per_channel"} {
+      attrs = {genc.matmul = #genc.matmul<panels_32, i8, column_scale>} {
   ^bb0(%x: f32, %q: i8, %sc: f32, %acc: f32):
     %w = arith.sitofp %q : i8 to f32
     %d = arith.mulf %w, %sc : f32
@@ -223,7 +223,7 @@ func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memr
                   iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b : memref<?x3xf32>, memref<2x2x32x2xbf16>)
       outs(%c : memref<?x40xf32>)
-      attrs = {genc.matmul = "panels_32", genc.matmul_weights = "bf16"} {
+      attrs = {genc.matmul = #genc.matmul<panels_32, bf16>} {
   ^bb0(%x: f32, %w: bf16, %acc: f32):
     %t = arith.truncf %x : f32 to bf16
     %xe = arith.extf %t : bf16 to f32
@@ -261,7 +261,7 @@ func.func @int4_weights(%a: memref<?x70xf32>, %b: memref<2x70x16xi8>, %s: memref
                   iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %b, %s, %o : memref<?x70xf32>, memref<2x70x16xi8>, memref<2x2x32xf32>, memref<2x2x32xf32>)
       outs(%c : memref<?x40xf32>)
-      attrs = {genc.matmul = "panels_32", genc.matmul_weights = "int4_group_64"} {
+      attrs = {genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 64>} {
   ^bb0(%x: f32, %q: i8, %sc: f32, %off: f32, %acc: f32):
     %n = linalg.index 2 : index
     %c32 = arith.constant 32 : index

@@ -12,7 +12,7 @@
 // CHECK-NOT: tensor<2x3xf32>
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]
 // CHECK-SAME: ins(%arg0, %[[W]] : tensor<?x2xf32>, tensor<1x2x32xf32>)
-// CHECK-SAME: genc.matmul = "panels_32"
+// CHECK-SAME: genc.matmul = #genc.matmul<panels_32, f32>
 // Panel rows are 32 floats: 1 2 3, 29 zeros, then 4 5 6 (after the blob's
 // alignment word).
 // CHECK: packed_weight: "0x400000000000803F0000004000004040{{(00000000){29}0}}0008040
@@ -21,7 +21,7 @@ func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x3xf32>) -> tensor<?x3xf32
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x2xf32>, tensor<2x3xf32>) outs(%init : tensor<?x3xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
@@ -50,7 +50,7 @@ func.func @transposed_shared(%x: tensor<?x2xf32>, %init: tensor<?x3xf32>) -> (te
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %t : tensor<?x2xf32>, tensor<2x3xf32>) outs(%init : tensor<?x3xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
@@ -59,7 +59,7 @@ func.func @transposed_shared(%x: tensor<?x2xf32>, %init: tensor<?x3xf32>) -> (te
   %r2 = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                         iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %t : tensor<?x2xf32>, tensor<2x3xf32>) outs(%init : tensor<?x3xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
@@ -77,12 +77,12 @@ func.func @transposed_shared(%x: tensor<?x2xf32>, %init: tensor<?x3xf32>) -> (te
 // B computed at run time (attention's K transposed) stays row-major.
 // CHECK-LABEL: func.func @activation
 // CHECK-NOT: dense_resource
-// CHECK: genc.matmul = "row_major"
+// CHECK: genc.matmul = #genc.matmul<row_major, f32>
 func.func @activation(%x: tensor<?x2xf32>, %y: tensor<2x3xf32>, %init: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %y : tensor<?x2xf32>, tensor<2x3xf32>) outs(%init : tensor<?x3xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32

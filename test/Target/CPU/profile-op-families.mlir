@@ -17,7 +17,7 @@
 // LOWERED-DAG: #[[LMATMUL:loc[0-9]+]] = loc(fused<"genc.family:matmul">[#{{.+}}])
 // LOWERED-DAG: #[[LMOVE:loc[0-9]+]] = loc(fused<"genc.family:data movement">[#{{.+}}])
 // LOWERED-LABEL: func.func @families
-// LOWERED: linalg.generic {{.*}} {genc.matmul = "row_major"}
+// LOWERED: linalg.generic {{.*}} {genc.matmul = #genc.matmul<row_major, f32>}
 // LOWERED: } -> tensor<2x8xf32> loc(#[[LMATMUL]])
 // LOWERED: linalg.transpose {{.*}} loc(#[[LMOVE]])
 func.func @families(%x: tensor<2x8xf32>, %w: tensor<8x8xf32>, %s: tensor<2xf32>) -> tensor<8x2xf32> {

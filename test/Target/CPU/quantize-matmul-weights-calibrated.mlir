@@ -29,7 +29,7 @@ func.func @correlated(%x: tensor<?x3xf32>, %init: tensor<?x1xf32>) -> tensor<?x1
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x3xf32>, tensor<1x3x32xf32>) outs(%init : tensor<?x1xf32>)
-      attrs = {genc.matmul = "panels_32",
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>,
                genc.input_gram = dense<[[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]]> : tensor<3x3xf32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32

@@ -13,16 +13,16 @@
 // matmul follows the format: f32 (left alone) or int8.
 // CHECK-LABEL: func.func @grid
 // CHECK-NOT: genc.weight_grid
-// CHECK: genc.matmul = "panels_32", genc.matmul_weights = "int4_group_32"
+// CHECK: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
 // CHECK: linalg.generic
 // CHECK-SAME: ins(%arg0, %{{.+}} : tensor<?x2xf32>, tensor<1x2x32xf32>)
-// CHECK-NOT: genc.matmul_weights
+// CHECK-SAME: attrs = {genc.matmul = #genc.matmul<panels_32, f32>}
 // CHECK: int4_weight: "0x400000000A07000000000000000000000000000007050000000000000000000000000000"
 // CHECK: int4_scales: "0x400000000000803ECDCCCC3D00000000
 // CHECK: int4_offsets: "0x40000000000000C0CDCCCCBE00000000
 // INT8-LABEL: func.func @grid
-// INT8: genc.matmul_weights = "int4_group_32"
-// INT8: genc.matmul_weights = "int8_per_channel"
+// INT8: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
+// INT8: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
 func.func @grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
   %w = arith.constant dense<[[[0.5, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
                               [-0.25, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
@@ -31,7 +31,7 @@ func.func @grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> (tensor<?x2xf32>
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
-      attrs = {genc.matmul = "panels_32",
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>,
                genc.weight_grid = {group = 32 : i64, scales = dense<[[0.25, 0.1]]> : tensor<1x2xf32>,
                                    offsets = dense<[[-2.0, -0.4]]> : tensor<1x2xf32>}} {
   ^bb0(%a: f32, %b: f32, %c: f32):
@@ -42,7 +42,7 @@ func.func @grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> (tensor<?x2xf32>
   %u = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %v : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
-      attrs = {genc.matmul = "panels_32"} {
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32

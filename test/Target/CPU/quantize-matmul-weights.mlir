@@ -23,7 +23,7 @@
 // CHECK-NOT: tensor<1x2x32xf32>
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PAIRS]], #[[SCALE]], #{{.+}}]
 // CHECK-SAME: ins(%arg0, %[[Q]], %[[S]] : tensor<?x2xf32>, tensor<1x1x32x2xi8>, tensor<32xf32>)
-// CHECK-SAME: genc.matmul = "panels_32", genc.matmul_weights = "int8_per_channel"
+// CHECK-SAME: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
 // CHECK: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: i8, %[[SC:.+]]: f32, %[[C:.+]]: f32):
 // CHECK: %[[WF:.+]] = arith.sitofp %[[W]] : i8 to f32
 // CHECK: %[[D:.+]] = arith.mulf %[[WF]], %[[SC]]
@@ -41,7 +41,7 @@
 // BF16-LABEL: func.func @weight
 // BF16: %[[W:.+]] = arith.constant dense_resource<bf16_weight> : tensor<1x1x32x2xbf16>
 // BF16: linalg.generic {indexing_maps = [#{{.+}}, #[[PAIRS]], #{{.+}}]
-// BF16-SAME: genc.matmul_weights = "bf16"
+// BF16-SAME: genc.matmul = #genc.matmul<panels_32, bf16>
 // BF16: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: bf16, %[[C:.+]]: f32):
 // BF16: %[[T:.+]] = arith.truncf %[[A]] : f32 to bf16
 // BF16: %[[X:.+]] = arith.extf %[[T]] : bf16 to f32
@@ -67,7 +67,7 @@
 // INT4-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
 // INT4: linalg.generic {indexing_maps = [#{{.+}}, #[[BYTES]], #[[GROUPS]], #[[GROUPS]], #{{.+}}]
 // INT4-SAME: ins(%arg0, %[[Q]], %[[S]], %[[O]] :
-// INT4-SAME: genc.matmul_weights = "int4_group_32"
+// INT4-SAME: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
 // INT4: linalg.index 2
 // INT4: arith.shrui
 // INT4: arith.uitofp
@@ -80,7 +80,7 @@ func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
-      attrs = {genc.matmul = "panels_32"} {
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
@@ -97,13 +97,12 @@ func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32
 
 // Row-major B (activations, or a weight not packed) stays f32.
 // CHECK-LABEL: func.func @activations
-// CHECK-NOT: genc.matmul_weights
-// CHECK: genc.matmul = "row_major"
+// CHECK: genc.matmul = #genc.matmul<row_major, f32>
 func.func @activations(%x: tensor<4x2xf32>, %y: tensor<2x3xf32>, %init: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %y : tensor<4x2xf32>, tensor<2x3xf32>) outs(%init : tensor<4x3xf32>)
-      attrs = {genc.matmul = "row_major"} {
+      attrs = {genc.matmul = #genc.matmul<row_major, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
@@ -131,7 +130,7 @@ func.func @ties(%x: tensor<?x2xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> 
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x1xf32>)
-      attrs = {genc.matmul = "panels_32"} {
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32

@@ -24,13 +24,6 @@ constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";
 
-/// Marks a `genc.matmul` whose B holds weights in a smaller format and
-/// says which: "int8_per_channel" (B int8, a third input of f32 scales per
-/// column of C), "bf16" (B bf16 in pairs of k; A rounded to bf16) or
-/// "int4_group_G" (B nibbles, a scale and an offset per G rows of K); see
-/// genc-quantize-matmul-weights.
-constexpr StringLiteral kMatmulWeightsAttrName = "genc.matmul_weights";
-
 /// Module attribute: the artifact's signature as the runtime reads it
 /// (genc-record-signature, completed by genc-seal-signature).
 constexpr StringLiteral kSignatureAttr = "genc.signature";

@@ -15,8 +15,8 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
   let summary = "Weights of packed matmuls in int8, bf16 or int4 (approximate, opt-in)";
   let description = [{
     After genc-pack-matmul-weights, only when asked (`genc compile
-    --weights=FORMAT`, the `format` option, the same text): each `"panels_32"` matmul
-    whose B is a constant of f32 panels reads its weights in a smaller
+    --weights=FORMAT`, the `format` option, the same text): each matmul encoded
+    `#genc.matmul<panels_32, f32>` whose B is a constant of f32 panels reads its weights in a smaller
     format, and a weight several matmuls share is converted once.
 
     - `int8`: int8 panels whose rows hold pairs of consecutive k (as
@@ -25,13 +25,13 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       quantisation, scale = max |B[:, n]| / 127, q = round(B / scale) (ties
       away from zero), so every weight is within scale / 2 of its value.
       The generic computes C += A · (q · scale[n]) and is marked
-      `genc.matmul_weights = "int8_per_channel"` (kernel genc_matmul_f32_i8,
+      `#genc.matmul<panels_32, i8, column_scale>` (kernel genc_matmul_f32_i8,
       a quarter of the bytes; it rounds A to 16-bit integers too).
     - `bf16`: bf16 panels whose rows hold pairs of consecutive k,
       `[panels, ceil(K / 2), 32, 2]`, zero-padded, each weight rounded to
       the nearest bf16; the generic computes C += bf16(A) · B with f32 sums
       (A rounded too, as the kernel's dot products take it) and is marked
-      `genc.matmul_weights = "bf16"` (kernel genc_matmul_bf16: half the
+      `#genc.matmul<panels_32, bf16>` (kernel genc_matmul_bf16: half the
       bytes, twice the multiply-adds per instruction with AVX512-BF16).
     - `int4[:GROUP][:asym]` (GROUP 32, 64 or 128): 4-bit panels
       `[panels, K, 16]` (column j of a panel in the low nibble of byte j,
@@ -39,7 +39,8 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       rows and column, `[panels, ceil(K / GROUP), 32]`: w ≈ q · scale +
       offset, q in [0, 15]; symmetric (scale = max |w| / 7, offset =
       -8 · scale) or, with asym, over [min(w, 0), max(w, 0)]. Marked
-      `genc.matmul_weights = "int4_group_GROUP"` (kernel genc_matmul_f32_i4).
+      `#genc.matmul<panels_32, i4, group_scale_offset, group = GROUP>`
+      (kernel genc_matmul_f32_i4).
     - `int4[:GROUP][:asym]:calibrated`: the same format, rounded as GPTQ
       does instead of to nearest: the rows of each column are quantised in
       order, and each one's rounding error is fed forward into the rows
@@ -93,8 +94,8 @@ def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
     `[ceil(N/32), K, 32]` panels padded with zeros, and the matmul's
     indexing map for B becomes `(n floordiv 32, k, n mod 32)`, so the op
     still computes the same product. Applies to f32 linalg.generic matmuls
-    that genc-convert-to-linalg marked `genc.matmul = "row_major"`; they
-    are re-marked `"panels_32"`. The original constant stays only if
+    that genc-convert-to-linalg marked `#genc.matmul<row_major, f32>`;
+    they are re-marked `#genc.matmul<panels_32, f32>`. The original constant stays only if
     something else uses it.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect"];
@@ -116,15 +117,16 @@ def FillPerUse : Pass<"genc-fill-per-use"> {
 def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
   let summary = "Replaces marked matmuls on buffers with calls to the runtime's kernels";
   let description = [{
-    After bufferization, every linalg.generic marked `genc.matmul` whose
-    operands are f32 memrefs becomes a call to `genc_matmul_f32(context,
-    C, A, B, layout, accumulate)` (runtime/include/genc/kernels.h) with the
-    operands cast to unranked memrefs; one whose weights
-    genc-quantize-matmul-weights converted (`genc.matmul_weights`) a call
-    to `genc_matmul_f32_i8(context, C, A, B, scales, accumulate)` or
+    After bufferization, every linalg.generic with a `#genc.matmul`
+    encoding whose memrefs have the types it states becomes a call to the
+    kernel of its weight type (runtime/include/genc/kernels.h), operands
+    cast to unranked memrefs: f32 `genc_matmul_f32(context, C, A, B,
+    layout, accumulate)`; those genc-quantize-matmul-weights converted
+    `genc_matmul_f32_i8(context, C, A, B, scales, accumulate)`,
     `genc_matmul_bf16(context, C, A, B, accumulate)` or
     `genc_matmul_f32_i4(context, C, A, B, scales, offsets, group,
-    accumulate)`. The f32 and bf16 kernels accumulate into C exactly as
+    accumulate)`. A `genc.matmul` mark that is not an encoding is an
+    error. The f32 and bf16 kernels accumulate into C exactly as
     the generic would; the int8 and 4-bit ones round A to 16-bit integers
     (a scale per row) first: approximate, far below the weights' own
     rounding (kernels.h). `context` is the calling function's

@@ -27,6 +27,9 @@
 // where AVX2 is missing too. int8 and 4-bit weights take the AVX-512 tiles
 // where the CPU has AVX512-VNNI, else AVX2's (vpmaddwd), whatever C's
 // strides: their tiles write sums to the stack, one plain store writes C.
+// Which of these a call runs is one lookup in the kernel table
+// (KernelTable: per weight type, the panel kernels with the CPU features
+// each needs, in order of preference).
 //
 // No C++ runtime library is used: the kernels link into artifacts with
 // `clang -shared`.
@@ -39,6 +42,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <type_traits>
 
 using genc::kernels::hasAVX2;
@@ -661,7 +665,11 @@ inline void clearPartial(IntegerPartial &partial, int64_t rows) {
       partial[i][j] = 0;
 }
 
+/// The instruction sets an integer tile comes in.
+enum class IntegerISA { AVX512VNNI, AVX2, Scalar };
+
 /// Rows [row0, row0+rows) × one panel of an int8 problem.
+template <IntegerISA ISA>
 void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0, const int8_t *b) {
   using Tile = void (*)(const Problem<int8_t> &, int64_t, const int8_t *, int64_t, int64_t,
                         IntegerPartial &);
@@ -669,16 +677,15 @@ void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0
       nullptr,         int8VNNITile<1>, int8VNNITile<2>, int8VNNITile<3>, int8VNNITile<4>,
       int8VNNITile<5>, int8VNNITile<6>, int8VNNITile<7>, int8VNNITile<8>};
   static constexpr Tile avx2Tiles[] = {nullptr, avx2Int8Tile<1>, avx2Int8Tile<2>};
-  const bool vnni = hasAVX512VNNI(), avx2 = !vnni && hasAVX2();
   const int64_t pairs = (p.k + 1) / 2;
-  forEachTile(row0, rows, avx2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
+  forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
     for (int64_t first = 0; first < pairs; first += kInt8PairsPerSum) {
       int64_t last = pairs - first < kInt8PairsPerSum ? pairs : first + kInt8PairsPerSum;
-      if (vnni)
+      if constexpr (ISA == IntegerISA::AVX512VNNI)
         vnniTiles[height](p, r, b, first, last, partial);
-      else if (avx2)
+      else if constexpr (ISA == IntegerISA::AVX2)
         avx2Tiles[height](p, r, b, first, last, partial);
       else
         scalarInt8Sums(p, r, height, b, first, last, partial);
@@ -804,6 +811,7 @@ void scalarInt4Sums(const Problem<Nibbles> &p, int64_t row0, int64_t rows, const
 }
 
 /// Rows [row0, row0+rows) × one panel of a 4-bit problem.
+template <IntegerISA ISA>
 void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
               const Nibbles *b) {
   using Tile = void (*)(const Problem<Nibbles> &, int64_t, const Nibbles *, const float *,
@@ -812,17 +820,16 @@ void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col
       nullptr,         int4VNNITile<1>, int4VNNITile<2>, int4VNNITile<3>, int4VNNITile<4>,
       int4VNNITile<5>, int4VNNITile<6>, int4VNNITile<7>, int4VNNITile<8>};
   static constexpr Tile avx2Tiles[] = {nullptr, avx2Int4Tile<1>, avx2Int4Tile<2>};
-  const bool vnni = hasAVX512VNNI(), avx2 = !vnni && hasAVX2();
   const int64_t groups = p.groups();
   const float *scales = p.scales + col0 / kPanel * groups * kPanel;
   const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
-  forEachTile(row0, rows, avx2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
+  forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
     for (int64_t g = 0; g < groups; ++g) {
-      if (vnni)
+      if constexpr (ISA == IntegerISA::AVX512VNNI)
         vnniTiles[height](p, r, b, scales, offsets, g, partial);
-      else if (avx2)
+      else if constexpr (ISA == IntegerISA::AVX2)
         avx2Tiles[height](p, r, b, scales, offsets, g, partial);
       else
         scalarInt4Sums(p, r, height, b, scales, offsets, g, partial);
@@ -831,47 +838,89 @@ void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col
   });
 }
 
-/// Rows [row0, row0+rows) × panel `panel` of one problem. int8 and 4-bit
-/// weights read packed B and A's rounded rows only and store C with its
-/// strides: no vector condition.
-void product(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t panel) {
-  int64_t bRow;
-  int8Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
-}
-void product(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t panel) {
-  int64_t bRow;
-  int4Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
-}
+/// The kernel table. A panel kernel computes rows [row0, row0+rows) ×
+/// panel `panel` of a problem; each weight type lists its kernels in order
+/// of preference with what each needs of the CPU, and a call runs the
+/// first the running CPU has (and no test switched off) that takes the
+/// problem's strides.
+template <typename W> struct PanelKernel {
+  /// The CPU features it needs, as the docs name them.
+  const char *features;
+  bool (*available)();
+  /// Whether it takes any strides of A and C; the f32 and bf16 vector
+  /// tiles load with unit column strides only (Problem::vectorizable).
+  bool anyStrides;
+  void (*panel)(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel);
+};
+
+bool always() { return true; }
 
 template <typename W>
-void product(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
+void scalarPanel(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t col0 = panel * kPanel;
-  int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
-  if (!p.vectorizable())
-    return scalarProduct(p, row0, rows, col0, cols);
+  scalarProduct(p, row0, rows, col0, p.n - col0 < kPanel ? p.n - col0 : kPanel);
+}
+
+/// f32 weights: packed panels are zero-padded; a row-major edge panel is
+/// not, and its loads are masked.
+template <void (*Rows)(const Problem<float> &, int64_t, int64_t, int64_t, const float *, int64_t),
+          void (*MaskedRows)(const Problem<float> &, int64_t, int64_t, int64_t, const float *,
+                             int64_t)>
+void f32Panel(const Problem<float> &p, int64_t row0, int64_t rows, int64_t panel) {
+  int64_t bRow, col0 = panel * kPanel;
+  const float *b = p.panel(panel, bRow);
+  if (!p.bPanels && p.n - col0 < kPanel)
+    return MaskedRows(p, row0, rows, col0, b, bRow);
+  Rows(p, row0, rows, col0, b, bRow);
+}
+
+template <void (*Rows)(const Problem<BF16> &, int64_t, int64_t, int64_t, const BF16 *)>
+void bf16Panel(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t bRow;
-  const W *b = p.panel(panel, bRow);
-  if (!hasAVX512()) {
-    if (!hasAVX2())
-      return scalarProduct(p, row0, rows, col0, cols);
-    if constexpr (std::is_same_v<W, BF16>)
-      return avx2BF16Rows(p, row0, rows, col0, b);
-    else
-      // Packed panels are zero-padded; a row-major edge panel is not.
-      return !p.bPanels && cols < kPanel ? avx2Rows<true>(p, row0, rows, col0, b, bRow)
-                                         : avx2Rows<false>(p, row0, rows, col0, b, bRow);
-  }
-  if constexpr (std::is_same_v<W, BF16>) {
-    if (hasAVX512BF16())
-      bf16Rows<true>(p, row0, rows, col0, b);
-    else
-      bf16Rows<false>(p, row0, rows, col0, b);
-  } else {
-    // Packed panels are zero-padded; a row-major edge panel is not.
-    if (!p.bPanels && cols < kPanel)
-      return vectorRows<true>(p, row0, rows, col0, b, bRow);
-    vectorRows<false>(p, row0, rows, col0, b, bRow);
-  }
+  Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+}
+
+template <typename W, void (*Rows)(const Problem<W> &, int64_t, int64_t, int64_t, const W *)>
+void integerPanel(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
+  int64_t bRow;
+  Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+}
+
+template <typename W> struct KernelTable;
+template <> struct KernelTable<float> {
+  static constexpr PanelKernel<float> kernels[] = {
+      {"avx512f", hasAVX512, false, f32Panel<vectorRows<false>, vectorRows<true>>},
+      {"avx2 fma", hasAVX2, false, f32Panel<avx2Rows<false>, avx2Rows<true>>},
+      {"none", always, true, scalarPanel<float>}};
+};
+template <> struct KernelTable<BF16> {
+  static constexpr PanelKernel<BF16> kernels[] = {
+      {"avx512f avx512bf16", hasAVX512BF16, false, bf16Panel<bf16Rows<true>>},
+      {"avx512f", hasAVX512, false, bf16Panel<bf16Rows<false>>},
+      {"avx2 fma", hasAVX2, false, bf16Panel<avx2BF16Rows>},
+      {"none", always, true, scalarPanel<BF16>}};
+};
+template <> struct KernelTable<int8_t> {
+  static constexpr PanelKernel<int8_t> kernels[] = {
+      {"avx512f avx512bw avx512vnni", hasAVX512VNNI, true,
+       integerPanel<int8_t, int8Rows<IntegerISA::AVX512VNNI>>},
+      {"avx2 fma", hasAVX2, true, integerPanel<int8_t, int8Rows<IntegerISA::AVX2>>},
+      {"none", always, true, integerPanel<int8_t, int8Rows<IntegerISA::Scalar>>}};
+};
+template <> struct KernelTable<Nibbles> {
+  static constexpr PanelKernel<Nibbles> kernels[] = {
+      {"avx512f avx512bw avx512vnni", hasAVX512VNNI, true,
+       integerPanel<Nibbles, int4Rows<IntegerISA::AVX512VNNI>>},
+      {"avx2 fma", hasAVX2, true, integerPanel<Nibbles, int4Rows<IntegerISA::AVX2>>},
+      {"none", always, true, integerPanel<Nibbles, int4Rows<IntegerISA::Scalar>>}};
+};
+
+template <typename W> const PanelKernel<W> &selectPanelKernel(const Problem<W> &p) {
+  const auto &kernels = KernelTable<W>::kernels;
+  for (const PanelKernel<W> &kernel : kernels)
+    if (kernel.available() && (kernel.anyStrides || p.vectorizable()))
+      return kernel;
+  return kernels[std::size(kernels) - 1]; // runs anywhere
 }
 
 /// Whether the ranks form C[batch..., M, N] = A[batch..., M, K] · B with
@@ -977,7 +1026,11 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   // A 4-bit tile reads k pairs from each group's first k: with an odd
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W>::kNibbles ? evenK + 2 : evenK;
-  if (std::is_same_v<W, BF16> && p.k > 0 && (hasAVX512() || hasAVX2()) && p.vectorizable()) {
+  const PanelKernel<W> &panelKernel = selectPanelKernel(p);
+  bool roundToBF16 = false;
+  if constexpr (std::is_same_v<W, BF16>)
+    roundToBF16 = p.k > 0 && panelKernel.panel != scalarPanel<BF16>;
+  if (roundToBF16) {
     rounded = static_cast<BF16 *>(allocate(rowsOfA * evenK * sizeof(BF16)));
     parallelFor(context, rowsOfA, [&](int64_t row) {
       const float *x = rowOfA(row);
@@ -1033,7 +1086,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     for (int64_t panel = firstPanel; panel < panelCount && panel < firstPanel + panelsPerTask;
          ++panel)
-      product(q, row0, rows, panel);
+      panelKernel.panel(q, row0, rows, panel);
   });
   std::free(rounded);
   std::free(int16Rows);

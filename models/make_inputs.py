@@ -4,6 +4,9 @@ model's graph inputs: named dims take --batch, --sequence, --past (and
 total_sequence = past + sequence, encoder_sequence = --encoder).
 
 Usage: make_inputs.py MODEL.onnx OUT_DIR [--batch B] [--sequence S] [--past P] [--encoder E] [--seed N]
+                      [--set NAME=V1,V2,...]...
+--set gives an input's values instead (in its shape and type; e.g. a
+GroupQueryAttention's seqlens_k for rows of different lengths).
 Prints NAME=FILE pairs, one per line.
 """
 import argparse
@@ -22,7 +25,12 @@ def main():
     p.add_argument("--past", type=int, default=0)
     p.add_argument("--encoder", type=int, default=6)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=V1,V2,...")
     a = p.parse_args()
+    given = {}
+    for spec in a.set:
+        name, values = spec.split("=", 1)
+        given[name] = [float(v) for v in values.split(",")]
     sizes = {"batch": a.batch, "sequence": a.sequence, "past_sequence": a.past,
              "total_sequence": a.past + a.sequence, "encoder_sequence": a.encoder}
     rng = np.random.default_rng(a.seed)
@@ -51,9 +59,13 @@ def main():
             data = np.ones(shape, bool)
         else:
             data = rng.standard_normal(shape).astype(np.float32)
+        if name in given:
+            data = np.asarray(given.pop(name), data.dtype).reshape(shape)
         path = os.path.join(a.out_dir, name + ".npy")
         np.save(path, np.asarray(data, order="C"))  # ascontiguousarray would make a 0-d input 1-d
         print(f"{name}={path}")
+    if given:
+        raise SystemExit(f"--set names no input of the model: {', '.join(given)}")
 
 
 if __name__ == "__main__":

@@ -248,13 +248,17 @@ void IfOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *
 void mlir::genc::checkEqualAtRunTime(OpBuilder &b, Location loc, Value actual, Value expected,
                                      StringRef message) {
   Value differ = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected);
-  scf::IfOp::create(b, loc, differ, [&](OpBuilder &tb, Location tl) {
+  failAtRunTimeIf(b, loc, differ, actual, expected, message);
+}
+
+void mlir::genc::failAtRunTimeIf(OpBuilder &b, Location loc, Value failed, Value index, Value bound,
+                                 StringRef message) {
+  scf::IfOp::create(b, loc, failed, [&](OpBuilder &tb, Location tl) {
     auto asI64 = [&](Value v) -> Value {
       return v.getType().isIndex() ? arith::IndexCastOp::create(tb, tl, tb.getI64Type(), v)
                                    : v;
     };
-    IndexOutOfBoundsOp::create(tb, tl, asI64(actual), asI64(expected),
-                               tb.getStringAttr(message));
+    IndexOutOfBoundsOp::create(tb, tl, asI64(index), asI64(bound), tb.getStringAttr(message));
     scf::YieldOp::create(tb, tl);
   });
 }

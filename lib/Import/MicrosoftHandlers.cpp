@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImporterInternal.h"
+#include "ShapeMath.h"
 
 #include "genc/Dialect/MatmulAttributes.h"
 
@@ -54,58 +55,179 @@ void checkEqual(NodeImporter &n, Value actual, Value expected, const std::string
   checkEqualAtRunTime(n.getBuilder(), n.getLoc(), actual, expected, message);
 }
 
-/// ONNX Runtime's GroupQueryAttention reads past_key as a buffer whose rows
-/// hold seqlens_k[b] + 1 - S past positions (its shared-buffer form; the
-/// rest is ignored) and total_sequence_length as the present's length.
-/// genc reads past_key as exactly the past: checks, at run time, that every
-/// row's seqlens_k + 1 and total_sequence_length are P + S (S without a
-/// past), where the two readings agree.
-void checkPastIsExact(NodeImporter &n, Value past, Value current) {
+/// What GroupQueryAttention's run-time checks read: how their errors name
+/// the node, and (i64) the new tokens' count S and total_sequence_length.
+struct GQACounts {
+  std::string node;
+  Value newCount, total;
+};
+
+/// Reads them, checking at run time that seqlens_k has a row per batch
+/// item and that key has the query's positions.
+GQACounts readCounts(NodeImporter &n) {
   OpBuilder &b = n.getBuilder();
   Location loc = n.getLoc();
-  auto i64 = b.getI64Type();
-  Value length = tensor::DimOp::create(b, loc, current, 2);
-  if (past)
-    length = arith::AddIOp::create(b, loc, tensor::DimOp::create(b, loc, past, 2), length);
-  Value expected = arith::IndexCastOp::create(b, loc, i64, length);
-  std::string node =
+  auto dim = [&](Value v, int64_t d) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), tensor::DimOp::create(b, loc, v, d));
+  };
+  GQACounts counts;
+  counts.node =
       "the GroupQueryAttention node '" + n.node_proto().name() + "' of " + n.model()->path;
-  std::string shared = ": genc reads past_key as exactly the past, not as ONNX Runtime's shared "
-                       "buffer (longer than the past); give a past_key of the past's length";
+  Value query = n.input(0), seqlens = n.input(5), totalInput = n.input(6);
+  checkEqual(n, dim(seqlens, 0), dim(query, 0),
+             counts.node + ": seqlens_k has {index} rows for a batch of {bound}");
+  counts.newCount = dim(query, 1);
+  checkEqual(n, dim(n.input(1), 1), counts.newCount,
+             counts.node + ": key has {index} positions, the query {bound}");
+  SmallVector<Value> origin(cast<RankedTensorType>(totalInput.getType()).getRank(),
+                            arith::ConstantIndexOp::create(b, loc, 0));
+  counts.total = arith::ExtSIOp::create(b, loc, b.getI64Type(),
+                                        tensor::ExtractOp::create(b, loc, totalInput, origin));
+  return counts;
+}
+
+/// Emits `check(builder, loc, rowTotal)` run for each row's seqlens_k + 1
+/// (i64) at run time.
+void forEachRowTotal(NodeImporter &n, function_ref<void(OpBuilder &, Location, Value)> check) {
+  OpBuilder &b = n.getBuilder();
+  Location loc = n.getLoc();
   Value seqlens = n.input(5);
-  Value rows = tensor::DimOp::create(b, loc, seqlens, 0);
-  auto asI64 = [&](Value index) { return arith::IndexCastOp::create(b, loc, i64, index); };
-  checkEqual(n, asI64(rows), asI64(tensor::DimOp::create(b, loc, current, 0)),
-             node + ": seqlens_k has {index} rows for a batch of {bound}");
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0),
-        one = arith::ConstantIndexOp::create(b, loc, 1);
-  scf::ForOp::create(b, loc, zero, rows, one, ValueRange{},
-                     [&](OpBuilder &fb, Location fl, Value row, ValueRange) {
-                       Value last = tensor::ExtractOp::create(fb, fl, seqlens, ValueRange{row});
-                       Value total =
-                           arith::AddIOp::create(fb, fl, arith::ExtSIOp::create(fb, fl, i64, last),
-                                                 arith::ConstantIntOp::create(fb, fl, i64, 1));
-                       OpBuilder::InsertionGuard guard(b);
-                       b.setInsertionPoint(fb.getInsertionBlock(), fb.getInsertionPoint());
-                       checkEqual(n, total, expected,
-                                  node +
-                                      ": a row's seqlens_k + 1 is {index}, but its past and "
-                                      "new tokens are {bound}" +
-                                      shared);
-                       scf::YieldOp::create(fb, fl);
-                     });
-  Value totalInput = n.input(6);
-  SmallVector<Value> origin(cast<RankedTensorType>(totalInput.getType()).getRank(), zero);
-  Value total =
-      arith::ExtSIOp::create(b, loc, i64, tensor::ExtractOp::create(b, loc, totalInput, origin));
-  checkEqual(n, total, expected,
-             node + ": total_sequence_length is {index}, but the past and new tokens are {bound}" +
-                 shared);
+  scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0), tensor::DimOp::create(b, loc, seqlens, 0),
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{},
+      [&](OpBuilder &fb, Location fl, Value row, ValueRange) {
+        Value last = tensor::ExtractOp::create(fb, fl, seqlens, ValueRange{row});
+        Type i64 = fb.getI64Type();
+        check(fb, fl,
+              arith::AddIOp::create(fb, fl, arith::ExtSIOp::create(fb, fl, i64, last),
+                                    arith::ConstantIntOp::create(fb, fl, i64, 1)));
+        scf::YieldOp::create(fb, fl);
+      });
+}
+
+/// GroupQueryAttention without a past: checks, at run time, that every
+/// row's seqlens_k + 1 and total_sequence_length are the new tokens' count.
+void checkNoPast(NodeImporter &n) {
+  GQACounts counts = readCounts(n);
+  forEachRowTotal(n, [&](OpBuilder &b, Location loc, Value rowTotal) {
+    checkEqualAtRunTime(b, loc, rowTotal, counts.newCount,
+                        counts.node + ": a row's seqlens_k + 1 is {index}, but it has no past and "
+                                      "{bound} new tokens");
+  });
+  checkEqual(n, counts.total, counts.newCount,
+             counts.node + ": total_sequence_length is {index}, but there is no past and {bound} "
+                           "new tokens");
+}
+
+/// GroupQueryAttention's keys, values and mask over ONNX Runtime's cache
+/// buffers (its CPU kernel). past_key [B, Nkv, P, H] is a buffer whose
+/// first L_b positions are row b's past: L_b = seqlens_k[b] + 1 - S, or 0
+/// in a first prompt (S = total_sequence_length T). The present is [B,
+/// Nkv, max(T, P), H]: the row's past, its S new positions from L_b on,
+/// zeros after; query s of row b sees positions up to L_b + s (with a
+/// window W, the last W of them). A past of exactly P positions (L_b = P)
+/// is past ++ new, causal.
+struct BufferedKV {
+  Value key, value, mask;
+};
+
+FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues, int64_t kvHeads,
+                                 int64_t window) {
+  OpBuilder &b = n.getBuilder();
+  Location loc = n.getLoc();
+  Type i64 = b.getI64Type();
+  ShapeMath m(n);
+  Value pastKeys = n.input(3), pastValues = n.input(4), seqlens = n.input(5);
+  auto dim = [&](Value v, int64_t d) -> Value {
+    return arith::IndexCastOp::create(b, loc, i64, tensor::DimOp::create(b, loc, v, d));
+  };
+  auto asTensor = [&](ArrayRef<Value> scalars) -> Value {
+    SmallVector<int64_t> shape;
+    if (scalars.size() > 1)
+      shape.push_back(scalars.size());
+    return tensor::FromElementsOp::create(b, loc, RankedTensorType::get(shape, i64), scalars);
+  };
+  GQACounts counts = readCounts(n);
+  Value newCount = counts.newCount, past = dim(pastKeys, 2);
+  Value present = arith::MaxSIOp::create(b, loc, counts.total, past);
+  Value decoding = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, newCount, counts.total);
+
+  // Outside a first prompt, each row's past must lie in past_key and its
+  // new positions in the present.
+  forEachRowTotal(n, [&](OpBuilder &fb, Location fl, Value rowTotal) {
+    Value rowPast = arith::SubIOp::create(fb, fl, rowTotal, newCount);
+    auto failIf = [&](arith::CmpIPredicate predicate, Value index, Value bound,
+                      const std::string &message) {
+      Value bad = arith::AndIOp::create(fb, fl, decoding,
+                                        arith::CmpIOp::create(fb, fl, predicate, index, bound));
+      failAtRunTimeIf(fb, fl, bad, index, bound, counts.node + message);
+    };
+    failIf(arith::CmpIPredicate::slt, rowTotal, newCount,
+           ": a row's seqlens_k + 1 is {index}, fewer than its {bound} new tokens");
+    failIf(arith::CmpIPredicate::sgt, rowPast, past,
+           ": a row's past (seqlens_k + 1 - sequence length) is {index} positions, but "
+           "past_key holds {bound}");
+    failIf(arith::CmpIPredicate::sgt, rowTotal, present,
+           ": a row's seqlens_k + 1 is {index}, but present_key holds {bound} positions "
+           "(the larger of total_sequence_length and past_key's length)");
+  });
+
+  Value pastLengths = m.mul(m.sub(m.add(m.toI64(seqlens), m.scalar(1)), asTensor({newCount})),
+                            asTensor({arith::ExtUIOp::create(b, loc, i64, decoding)})); // [B]
+  Value pastColumn = m.column(pastLengths);                                             // [B, 1]
+  Value positions = m.range(asTensor({present}));                                       // [Lp]
+  Value offsets = m.sub(m.row(positions), pastColumn); // [B, Lp]: position - L_b
+  Value isPast = m.less(offsets, m.scalar(0));
+  Value isNew = m.logicalAnd(m.logicalNot(isPast), m.less(offsets, asTensor({newCount})));
+  // The row of [B·S, Nkv·H] new keys that row b's position holds, clamped
+  // where it holds none.
+  Value lastNew =
+      arith::SubIOp::create(b, loc, newCount, arith::ConstantIntOp::create(b, loc, i64, 1));
+  Value sources = m.add(m.mul(m.column(m.range(asTensor({dim(newKeys, 0)}))), asTensor({newCount})),
+                        m.minimum(m.maximum(offsets, m.scalar(0)), asTensor({lastNew})));
+  Value pastRows = m.unsqueeze(isPast, {1, 3}), newRows = m.unsqueeze(isNew, {1, 3});
+  auto presentOf = [&](Value pastBuffer, Value news) -> FailureOr<Value> {
+    Value flat = m.op<ReshapeOp>(
+        {news, asTensor({arith::ConstantIntOp::create(b, loc, i64, -1), dim(news, 2)})});
+    Value shifted = m.op<GatherOp>({flat, sources}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
+    if (failed(m.status()))
+      return failure();
+    FailureOr<Value> shiftedHeads = splitHeads(n, shifted, kvHeads);
+    if (failed(shiftedHeads))
+      return failure();
+    Type element = getElementTypeOrSelf(pastBuffer.getType());
+    Value padShape = asTensor({dim(pastBuffer, 0), dim(pastBuffer, 1),
+                               arith::SubIOp::create(b, loc, present, past), dim(pastBuffer, 3)});
+    Value zeros = m.op<ConstantOfShapeOp>(
+        {padShape},
+        {n.namedAttr("value", DenseElementsAttr::get(RankedTensorType::get({1}, element),
+                                                     b.getZeroAttr(element)))});
+    Value padded =
+        m.op<ConcatOp>({pastBuffer, zeros}, {n.namedAttr("axis", b.getI64IntegerAttr(2))});
+    Value result =
+        m.where(pastRows, padded, m.where(newRows, *shiftedHeads, n.constScalar(element, 0)));
+    if (failed(m.status()))
+      return failure();
+    return result;
+  };
+  FailureOr<Value> key = presentOf(pastKeys, newKeys), value = presentOf(pastValues, newValues);
+  if (failed(key) || failed(value))
+    return failure();
+  // Query s of row b sees positions p <= L_b + s (and p > L_b + s - W).
+  Value limits = m.unsqueeze(m.add(pastColumn, m.row(m.range(asTensor({newCount})))), {2});
+  Value keyPositions = m.unsqueeze(positions, {0, 1});
+  Value visible = m.lessEqual(keyPositions, limits);
+  if (window > 0)
+    visible = m.logicalAnd(visible, m.less(m.sub(limits, m.scalar(window)), keyPositions));
+  Value mask = m.unsqueeze(visible, {1});
+  if (failed(m.status()))
+    return failure();
+  return BufferedKV{*key, *value, mask};
 }
 
 /// GroupQueryAttention: query [B,S,N*H], key/value [B,S,Nkv*H], past
-/// [B,Nkv,P,H]; causal over past ++ new, with a run-time check that
-/// seqlens_k and total_sequence_length say so (checkPastIsExact).
+/// [B,Nkv,P,H], read as ONNX Runtime reads its cache buffers (bufferedKV);
+/// without a past, causal over the new tokens (checkNoPast).
 /// local_window_size W lets a query see W keys, itself and W - 1 before
 /// (ONNX Runtime 1.30's CPU kernel, checked against it).
 LogicalResult groupQueryAttention(NodeImporter &n) {
@@ -126,7 +248,7 @@ LogicalResult groupQueryAttention(NodeImporter &n) {
   auto v = splitHeads(n, n.input(2), kvHeads);
   if (failed(q) || failed(k) || failed(v))
     return failure();
-  Value key = *k, value = *v;
+  Value key = *k, value = *v, mask;
   if (n.hasInput(3) != n.hasInput(4))
     return n.emitError() << "give both past_key and past_value, or neither";
   if (!n.hasInput(5) || !n.hasInput(6))
@@ -136,24 +258,29 @@ LogicalResult groupQueryAttention(NodeImporter &n) {
       !n.inputType(5).getElementType().isInteger(32) ||
       !n.inputType(6).getElementType().isInteger(32))
     return n.emitError() << "seqlens_k must be int32 [batch] and total_sequence_length one int32";
+  int64_t window = n.attrInt("local_window_size", -1);
   if (n.hasInput(3)) {
-    checkPastIsExact(n, n.input(3), key);
-    auto pk = concatSequence(n, n.input(3), key), pv = concatSequence(n, n.input(4), value);
-    if (failed(pk) || failed(pv))
+    FailureOr<BufferedKV> buffered = bufferedKV(n, n.input(1), n.input(2), kvHeads, window);
+    if (failed(buffered))
       return failure();
-    key = *pk;
-    value = *pv;
+    key = buffered->key;
+    value = buffered->value;
+    mask = buffered->mask;
   } else {
-    checkPastIsExact(n, Value(), key);
+    checkNoPast(n);
   }
   float scale = n.attrFloat("scale", 0);
   if (scale == 0 && (scale = defaultScale(n, *q)) == 0)
     return n.emitError() << "the head size is dynamic; give the scale attribute";
   OpBuilder &b = n.getBuilder();
+  // With a past, the mask says what each query sees.
+  SmallVector<Value> operands = {*q, key, value};
+  if (mask)
+    operands.push_back(mask);
   auto y = n.create<AttentionOp>(
-      {*q, key, value},
-      {n.namedAttr("scale", b.getF32FloatAttr(scale)), n.namedAttr("causal", b.getBoolAttr(true)),
-       n.namedAttr("window", b.getI64IntegerAttr(n.attrInt("local_window_size", -1))),
+      operands,
+      {n.namedAttr("scale", b.getF32FloatAttr(scale)), n.namedAttr("causal", b.getBoolAttr(!mask)),
+       n.namedAttr("window", b.getI64IntegerAttr(mask ? -1 : window)),
        n.namedAttr("softcap", b.getF32FloatAttr(n.attrFloat("softcap", 0)))});
   if (failed(y))
     return failure();

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImporterInternal.h"
+#include "ShapeMath.h"
 
 #include "mlir/IR/TypeUtilities.h"
 
@@ -18,57 +19,6 @@ using namespace mlir::genc;
 using namespace mlir::genc::onnx_import;
 
 namespace {
-
-/// Creates genc ops for shape arithmetic; the first failure (already
-/// reported at the node) sticks, and later calls return null values.
-class ShapeMath {
-public:
-  explicit ShapeMath(NodeImporter &n) : n(n), b(n.getBuilder()) {}
-
-  template <typename OpTy>
-  Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
-    if (failed_ || llvm::any_of(operands, [](Value v) { return !v; })) {
-      failed_ = true;
-      return {};
-    }
-    FailureOr<Value> r = n.create<OpTy>(operands, attrs);
-    failed_ = failed(r);
-    return failed_ ? Value() : *r;
-  }
-
-  Value add(Value x, Value y) { return op<AddOp>({x, y}); }
-  Value sub(Value x, Value y) { return op<SubOp>({x, y}); }
-  Value mul(Value x, Value y) { return op<MulOp>({x, y}); }
-  Value equal(Value x, Value y) { return op<EqualOp>({x, y}); }
-  Value less(Value x, Value y) { return op<LessOp>({x, y}); }
-  Value toI64(Value x) { return cast(x, b.getI64Type()); }
-  Value toBool(Value x) { return cast(x, b.getI1Type()); }
-  Value cast(Value x, Type to) {
-    if (x && getElementTypeOrSelf(x.getType()) == to)
-      return x;
-    return op<CastOp>({x}, {n.namedAttr("to", TypeAttr::get(to))});
-  }
-  /// Sum over `axis`, which is dropped.
-  Value sumOver(Value x, int64_t axis) {
-    return op<ReduceSumOp>({x}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({axis})),
-                                 n.namedAttr("keepdims", b.getBoolAttr(false))});
-  }
-  /// [k] → [k, 1], to compare every axis with every dim position.
-  Value column(Value x) {
-    return op<UnsqueezeOp>({x}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({1}))});
-  }
-  Value positions(int64_t count) {
-    return n.constI64(llvm::to_vector(llvm::seq<int64_t>(0, count)));
-  }
-  Value scalar(int64_t v) { return n.constScalar(b.getI64Type(), static_cast<double>(v)); }
-
-  LogicalResult status() const { return failure(failed_); }
-
-private:
-  NodeImporter &n;
-  OpBuilder &b;
-  bool failed_ = false;
-};
 
 /// The static number of entries of a 1-D axes/sizes input.
 FailureOr<int64_t> staticLength(NodeImporter &n, Value v, StringRef what) {

@@ -65,6 +65,10 @@ std::string formatShape(ArrayRef<int64_t> shape);
 /// at run time; both index or both i64.
 void checkEqualAtRunTime(OpBuilder &b, Location loc, Value actual, Value expected,
                          StringRef message);
+/// Makes the call fail with `message` ({index} for `index`, {bound} for
+/// `bound`) when the i1 `failed` is true at run time.
+void failAtRunTimeIf(OpBuilder &b, Location loc, Value failed, Value index, Value bound,
+                     StringRef message);
 } // namespace mlir::genc
 
 #include "genc/Dialect/GencDialect.h.inc"

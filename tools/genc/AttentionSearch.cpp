@@ -26,24 +26,29 @@ namespace {
 /// rewrite's defaults, spelled out so that the cost model sees the same.
 constexpr int64_t kBigBirdRandomBlocks = 3, kBigBirdGlobalBlocks = 2;
 
+/// FAVOR+'s random features per head dim in the search's candidates.
+constexpr int64_t kPerformerFeaturesPerHeadDim = 4;
+
 /// One layer's rewrites: how it attends (densely, in a window, in BigBird
-/// blocks or linearly) and its KV heads. A window or a block halves; a
-/// linear layer cannot go further, and neither BigBird nor linear layers
-/// are combined with fewer KV heads.
+/// blocks or linearly: elu+1 or FAVOR+) and its KV heads. A window or a
+/// block halves; a linear layer cannot go further, and neither BigBird nor
+/// linear layers are combined with fewer KV heads.
 struct LayerChoice {
   int64_t window = 0; // window:W (0: none)
   int64_t block = 0;  // bigbird:B (0: none)
   bool linear = false;
+  int64_t performer = 0; // performer:M (0: none)
   int64_t kvHeads = 0;
 
-  bool attendsDensely() const { return !window && !block && !linear; }
+  bool attendsLinearly() const { return linear || performer; }
+  bool attendsDensely() const { return !window && !block && !attendsLinearly(); }
   /// How it attends, with the layer's own KV heads.
   LayerChoice pattern(int64_t ownKVHeads) const {
     LayerChoice c = *this;
     c.kvHeads = ownKVHeads;
     return c;
   }
-  auto key() const { return std::tie(window, block, linear, kvHeads); }
+  auto key() const { return std::tie(window, block, linear, performer, kvHeads); }
   bool operator<(const LayerChoice &o) const { return key() < o.key(); }
   bool operator==(const LayerChoice &o) const { return key() == o.key(); }
 };
@@ -65,6 +70,8 @@ std::string specOf(const std::vector<LayerChoice> &choices,
           std::to_string(kBigBirdRandomBlocks) + ":" + std::to_string(kBigBirdGlobalBlocks));
     if (choices[l].linear)
       add("linear");
+    if (choices[l].performer)
+      add("performer:" + std::to_string(choices[l].performer));
     if (choices[l].kvHeads != layers[l].kvHeads)
       add("gqa:" + std::to_string(choices[l].kvHeads) + ":calibrated");
   }
@@ -83,8 +90,9 @@ AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
     layer.randomBlocks = kBigBirdRandomBlocks;
     layer.globalTokens = kBigBirdGlobalBlocks * choice.block;
   }
-  if (choice.linear) {
-    layer.featureMap = "elu";
+  if (choice.attendsLinearly()) {
+    layer.featureMap = choice.linear ? "elu" : "performer";
+    layer.randomFeatures = choice.performer;
     layer.recurrentState = true; // proposed for session artifacts only
   }
   layer.kvHeads = choice.kvHeads;
@@ -107,26 +115,31 @@ bool attendsPlainly(const AttentionLayer &layer) {
 
 /// The next more aggressive choices of `layer`: half the window (or half
 /// the context, from none), half the BigBird block (or a sixteenth of the
-/// context), linear attention, or half the KV heads.
+/// context), linear attention (elu+1, or FAVOR+ with 4 features per head
+/// dim), or half the KV heads.
 std::vector<LayerChoice> nextChoices(const LayerChoice &choice, const AttentionLayer &layer,
                                      const Candidates &candidates) {
   std::vector<LayerChoice> next;
   int64_t context = candidates.context;
   bool ownHeads = choice.kvHeads == layer.kvHeads, plain = attendsPlainly(layer);
-  if (!choice.block && !choice.linear) {
+  if (!choice.block && !choice.attendsLinearly()) {
     int64_t window = choice.window ? choice.window / 2 : context / 2;
     if (window >= 16)
-      next.push_back({window, 0, false, choice.kvHeads});
+      next.push_back({.window = window, .kvHeads = choice.kvHeads});
   }
-  if (plain && ownHeads && !choice.window && !choice.linear) {
+  if (plain && ownHeads && !choice.window && !choice.attendsLinearly()) {
     int64_t block = choice.block ? choice.block / 2 : context / 16;
     if (block >= 8)
-      next.push_back({0, block, false, choice.kvHeads});
+      next.push_back({.block = block, .kvHeads = choice.kvHeads});
   }
-  if (plain && candidates.linear && ownHeads && choice.attendsDensely())
-    next.push_back({0, 0, true, choice.kvHeads});
-  if (candidates.groupedQuery && !choice.block && !choice.linear && choice.kvHeads % 2 == 0)
-    next.push_back({choice.window, 0, false, choice.kvHeads / 2});
+  if (plain && candidates.linear && ownHeads && choice.attendsDensely()) {
+    next.push_back({.linear = true, .kvHeads = choice.kvHeads});
+    next.push_back(
+        {.performer = kPerformerFeaturesPerHeadDim * layer.headSize, .kvHeads = choice.kvHeads});
+  }
+  if (candidates.groupedQuery && !choice.block && !choice.attendsLinearly() &&
+      choice.kvHeads % 2 == 0)
+    next.push_back({.window = choice.window, .kvHeads = choice.kvHeads / 2});
   return next;
 }
 
@@ -202,7 +215,7 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   // What each choice costs alone on its layer.
   std::vector<LayerChoice> none;
   for (const AttentionLayer &layer : layers)
-    none.push_back({0, 0, false, layer.kvHeads});
+    none.push_back({.kvHeads = layer.kvHeads});
   std::vector<std::map<LayerChoice, double>> alone(layers.size());
   // The fewest bytes a measured plan within budget reads: one layer's
   // choice alone, until a whole plan is measured.
@@ -249,7 +262,7 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
         continue; // a grouping alone: the other half of a combination
       for (const auto &[heads, headsIncrease] : alone[l]) {
         bool grouped = heads.kvHeads != layers[l].kvHeads;
-        if (!heads.attendsDensely() || (grouped && (pattern.block || pattern.linear)))
+        if (!heads.attendsDensely() || (grouped && (pattern.block || pattern.attendsLinearly())))
           continue;
         LayerChoice choice = pattern;
         choice.kvHeads = heads.kvHeads;

@@ -170,7 +170,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   cl::opt<std::string> maxPplIncrease(
       "max-ppl-increase",
       cl::desc("Choose the attention rewrites: the most aggressive per-layer windows, BigBird "
-               "blocks or linear attention (and, with --calibration-ids, calibrated GQA) whose "
+               "blocks or linear attention (elu+1 or FAVOR+; and, with --calibration-ids, "
+               "calibrated GQA) whose "
                "perplexity on --eval-ids stays within P percent of the model's"),
       cl::value_desc("P"), cl::cat(rewrites));
   cl::opt<std::string> evalIds("eval-ids",

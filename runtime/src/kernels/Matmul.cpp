@@ -874,14 +874,10 @@ void f32Panel(const Problem<float> &p, int64_t row0, int64_t rows, int64_t panel
   Rows(p, row0, rows, col0, b, bRow);
 }
 
-template <void (*Rows)(const Problem<BF16> &, int64_t, int64_t, int64_t, const BF16 *)>
-void bf16Panel(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t panel) {
-  int64_t bRow;
-  Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
-}
-
+/// Packed weights (bf16, int8, 4-bit): the row loops take the panel's
+/// first element.
 template <typename W, void (*Rows)(const Problem<W> &, int64_t, int64_t, int64_t, const W *)>
-void integerPanel(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
+void packedPanel(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t bRow;
   Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
 }
@@ -895,24 +891,24 @@ template <> struct KernelTable<float> {
 };
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
-      {"avx512f avx512bf16", hasAVX512BF16, false, bf16Panel<bf16Rows<true>>},
-      {"avx512f", hasAVX512, false, bf16Panel<bf16Rows<false>>},
-      {"avx2 fma", hasAVX2, false, bf16Panel<avx2BF16Rows>},
+      {"avx512f avx512bf16", hasAVX512BF16, false, packedPanel<BF16, bf16Rows<true>>},
+      {"avx512f", hasAVX512, false, packedPanel<BF16, bf16Rows<false>>},
+      {"avx2 fma", hasAVX2, false, packedPanel<BF16, avx2BF16Rows>},
       {"none", always, true, scalarPanel<BF16>}};
 };
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
       {"avx512f avx512bw avx512vnni", hasAVX512VNNI, true,
-       integerPanel<int8_t, int8Rows<IntegerISA::AVX512VNNI>>},
-      {"avx2 fma", hasAVX2, true, integerPanel<int8_t, int8Rows<IntegerISA::AVX2>>},
-      {"none", always, true, integerPanel<int8_t, int8Rows<IntegerISA::Scalar>>}};
+       packedPanel<int8_t, int8Rows<IntegerISA::AVX512VNNI>>},
+      {"avx2 fma", hasAVX2, true, packedPanel<int8_t, int8Rows<IntegerISA::AVX2>>},
+      {"none", always, true, packedPanel<int8_t, int8Rows<IntegerISA::Scalar>>}};
 };
 template <> struct KernelTable<Nibbles> {
   static constexpr PanelKernel<Nibbles> kernels[] = {
       {"avx512f avx512bw avx512vnni", hasAVX512VNNI, true,
-       integerPanel<Nibbles, int4Rows<IntegerISA::AVX512VNNI>>},
-      {"avx2 fma", hasAVX2, true, integerPanel<Nibbles, int4Rows<IntegerISA::AVX2>>},
-      {"none", always, true, integerPanel<Nibbles, int4Rows<IntegerISA::Scalar>>}};
+       packedPanel<Nibbles, int4Rows<IntegerISA::AVX512VNNI>>},
+      {"avx2 fma", hasAVX2, true, packedPanel<Nibbles, int4Rows<IntegerISA::AVX2>>},
+      {"none", always, true, packedPanel<Nibbles, int4Rows<IntegerISA::Scalar>>}};
 };
 
 template <typename W> const PanelKernel<W> &selectPanelKernel(const Problem<W> &p) {

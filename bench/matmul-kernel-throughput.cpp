@@ -79,7 +79,7 @@ int main() {
   Memref pam(pa.data(), {m, k}), pcm(pc.data(), {m, prefillN}),
       pbm(f32.data(), {prefillN / 32, k, 32}), pim(int8.data(), {prefillN / 32, k / 2, 32, 2}),
       pnm(int4.data(), {prefillN / 32, k, 16}),
-      pgm(groupParameters.data(), {prefillN / 32, k / 32, 32});
+      pgm(groupParameters.data(), {prefillN / 32, k / 32, 32}), psm(scales.data(), {prefillN});
   struct Set {
     const char *name;
     bool avx512, avx2;
@@ -102,7 +102,9 @@ int main() {
         [&] { _mlir_ciface_genc_matmul_f32_i8(nullptr, &cm.ref, &am.ref, &im.ref, &sm.ref, 0); },
         repeats);
     double int8Prefill = secondsPerCall(
-        [&] { _mlir_ciface_genc_matmul_f32_i8(nullptr, &pcm.ref, &pam.ref, &pim.ref, &sm.ref, 0); },
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i8(nullptr, &pcm.ref, &pam.ref, &pim.ref, &psm.ref, 0);
+        },
         repeats);
     double bf16Decode = secondsPerCall(
         [&] { _mlir_ciface_genc_matmul_bf16(nullptr, &cm.ref, &am.ref, &bm.ref, 0); }, repeats);

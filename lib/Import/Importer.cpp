@@ -399,7 +399,8 @@ LogicalResult onnx_import::importSubgraph(NodeImporter &node, const onnx::GraphP
 // Entry point
 //===----------------------------------------------------------------------===//
 
-FailureOr<OwningOpRef<ModuleOp>> genc::importOnnxModel(StringRef path, MLIRContext &context) {
+FailureOr<OwningOpRef<ModuleOp>> genc::importOnnxModel(StringRef path, MLIRContext &context,
+                                                       const ImportOptions &options) {
   context.loadDialect<GencDialect, func::FuncDialect, arith::ArithDialect,
                       tensor::TensorDialect, scf::SCFDialect>();
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
@@ -407,6 +408,7 @@ FailureOr<OwningOpRef<ModuleOp>> genc::importOnnxModel(StringRef path, MLIRConte
   if (failed(loaded))
     return failure();
   std::shared_ptr<LoadedModel> model = *loaded;
+  model->options = options;
   const onnx::GraphProto &graph = model->proto.graph();
 
   llvm::StringMap<int64_t> opsets;

@@ -4,6 +4,7 @@
 #define GENC_LIB_IMPORT_IMPORTERINTERNAL_H
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Import/OnnxImporter.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -22,6 +23,7 @@ struct LoadedModel {
   onnx::ModelProto proto;
   std::string path;      // as given by the user, for diagnostics
   std::string directory; // external data is resolved relative to this
+  ImportOptions options;
 
   /// `tensor`'s raw_data (a tensor of `proto`), moved out into a buffer of
   /// its own: the constants made of it keep it alive, and it is freed with

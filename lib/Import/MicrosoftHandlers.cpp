@@ -105,18 +105,31 @@ void forEachRowTotal(NodeImporter &n, function_ref<void(OpBuilder &, Location, V
       });
 }
 
-/// GroupQueryAttention without a past: checks, at run time, that every
-/// row's seqlens_k + 1 and total_sequence_length are the new tokens' count.
-void checkNoPast(NodeImporter &n) {
+/// GroupQueryAttention read with past_key as exactly the past (P
+/// positions, none without a past): checks, at run time, that every row's
+/// seqlens_k + 1 and total_sequence_length are P + S.
+void checkPastIsExact(NodeImporter &n, Value past) {
+  OpBuilder &b = n.getBuilder();
+  Location loc = n.getLoc();
   GQACounts counts = readCounts(n);
-  forEachRowTotal(n, [&](OpBuilder &b, Location loc, Value rowTotal) {
-    checkEqualAtRunTime(b, loc, rowTotal, counts.newCount,
-                        counts.node + ": a row's seqlens_k + 1 is {index}, but it has no past and "
-                                      "{bound} new tokens");
+  Value expected = counts.newCount;
+  if (past)
+    expected = arith::AddIOp::create(
+        b, loc, expected,
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), tensor::DimOp::create(b, loc, past, 2)));
+  std::string tokens = past ? "past and new tokens" : "new tokens (there is no past)";
+  std::string form = past ? ": genc reads past_key as exactly the past when compiling for "
+                            "sessions (a runtime-owned cache); give a past_key of the past's "
+                            "length"
+                          : "";
+  forEachRowTotal(n, [&](OpBuilder &fb, Location fl, Value rowTotal) {
+    checkEqualAtRunTime(fb, fl, rowTotal, expected,
+                        counts.node + ": a row's seqlens_k + 1 is {index}, but its " + tokens +
+                            " are {bound}" + form);
   });
-  checkEqual(n, counts.total, counts.newCount,
-             counts.node + ": total_sequence_length is {index}, but there is no past and {bound} "
-                           "new tokens");
+  checkEqual(n, counts.total, expected,
+             counts.node + ": total_sequence_length is {index}, but the " + tokens +
+                 " are {bound}" + form);
 }
 
 /// GroupQueryAttention's keys, values and mask over ONNX Runtime's cache
@@ -186,7 +199,15 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
   Value sources = m.add(m.mul(m.column(m.range(asTensor({dim(newKeys, 0)}))), asTensor({newCount})),
                         m.minimum(m.maximum(offsets, m.scalar(0)), asTensor({lastNew})));
   Value pastRows = m.unsqueeze(isPast, {1, 3}), newRows = m.unsqueeze(isNew, {1, 3});
-  auto presentOf = [&](Value pastBuffer, Value news) -> FailureOr<Value> {
+  auto presentOf = [&](Value pastBuffer, Value news, StringRef pastName,
+                       StringRef newName) -> FailureOr<Value> {
+    // Broadcasting trusts dynamic dims to agree: say so at run time.
+    checkEqual(n, dim(news, 0), dim(n.input(0), 0),
+               counts.node + ": " + newName.str() + " has a batch of {index}, the query {bound}");
+    checkEqual(n, dim(news, 1), newCount,
+               counts.node + ": " + newName.str() + " has {index} positions, the query {bound}");
+    checkEqual(n, dim(pastBuffer, 2), past,
+               counts.node + ": " + pastName.str() + " holds {index} positions, past_key {bound}");
     Value flat = m.op<ReshapeOp>(
         {news, asTensor({arith::ConstantIntOp::create(b, loc, i64, -1), dim(news, 2)})});
     Value shifted = m.op<GatherOp>({flat, sources}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
@@ -195,6 +216,10 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
     FailureOr<Value> shiftedHeads = splitHeads(n, shifted, kvHeads);
     if (failed(shiftedHeads))
       return failure();
+    for (int64_t d : {0, 1, 3})
+      checkEqual(n, dim(pastBuffer, d), dim(*shiftedHeads, d),
+                 counts.node + ": " + pastName.str() + "'s dim " + std::to_string(d) +
+                     " is {index}, the new ones' {bound}");
     Type element = getElementTypeOrSelf(pastBuffer.getType());
     Value padShape = asTensor({dim(pastBuffer, 0), dim(pastBuffer, 1),
                                arith::SubIOp::create(b, loc, present, past), dim(pastBuffer, 3)});
@@ -210,7 +235,8 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
       return failure();
     return result;
   };
-  FailureOr<Value> key = presentOf(pastKeys, newKeys), value = presentOf(pastValues, newValues);
+  FailureOr<Value> key = presentOf(pastKeys, newKeys, "past_key", "key"),
+                   value = presentOf(pastValues, newValues, "past_value", "value");
   if (failed(key) || failed(value))
     return failure();
   // Query s of row b sees positions p <= L_b + s (and p > L_b + s - W).
@@ -226,8 +252,9 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
 }
 
 /// GroupQueryAttention: query [B,S,N*H], key/value [B,S,Nkv*H], past
-/// [B,Nkv,P,H], read as ONNX Runtime reads its cache buffers (bufferedKV);
-/// without a past, causal over the new tokens (checkNoPast).
+/// [B,Nkv,P,H], read as ONNX Runtime reads its cache buffers (bufferedKV)
+/// or, for sessions (ImportOptions), as exactly the past: causal over past
+/// ++ new (checkPastIsExact); without a past, causal over the new tokens.
 /// local_window_size W lets a query see W keys, itself and W - 1 before
 /// (ONNX Runtime 1.30's CPU kernel, checked against it).
 LogicalResult groupQueryAttention(NodeImporter &n) {
@@ -259,7 +286,14 @@ LogicalResult groupQueryAttention(NodeImporter &n) {
       !n.inputType(6).getElementType().isInteger(32))
     return n.emitError() << "seqlens_k must be int32 [batch] and total_sequence_length one int32";
   int64_t window = n.attrInt("local_window_size", -1);
-  if (n.hasInput(3)) {
+  if (n.hasInput(3) && !n.model()->options.gqaPastIsBuffer) {
+    checkPastIsExact(n, n.input(3));
+    auto pk = concatSequence(n, n.input(3), key), pv = concatSequence(n, n.input(4), value);
+    if (failed(pk) || failed(pv))
+      return failure();
+    key = *pk;
+    value = *pv;
+  } else if (n.hasInput(3)) {
     FailureOr<BufferedKV> buffered = bufferedKV(n, n.input(1), n.input(2), kvHeads, window);
     if (failed(buffered))
       return failure();
@@ -267,7 +301,7 @@ LogicalResult groupQueryAttention(NodeImporter &n) {
     value = buffered->value;
     mask = buffered->mask;
   } else {
-    checkNoPast(n);
+    checkPastIsExact(n, Value());
   }
   float scale = n.attrFloat("scale", 0);
   if (scale == 0 && (scale = defaultScale(n, *q)) == 0)

@@ -630,10 +630,14 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   MLIRContext context(registry);
   installPlainDiagnostics(context);
   progress.beginPhase("import");
-  auto module = mlir::genc::importOnnxModel(input, context);
+  // A session owns the KV cache: GroupQueryAttention's past is then
+  // exactly the past, the form its cache passes recognise.
+  mlir::genc::ImportOptions importOptions;
+  importOptions.gqaPastIsBuffer = !graph.forSession;
+  auto module = mlir::genc::importOnnxModel(input, context, importOptions);
   FailureOr<OwningOpRef<ModuleOp>> encoder = failure();
   if (!graph.encoder.empty())
-    encoder = mlir::genc::importOnnxModel(graph.encoder, context);
+    encoder = mlir::genc::importOnnxModel(graph.encoder, context, importOptions);
   if (failed(module) || (!graph.encoder.empty() && failed(encoder)))
     return 1;
   if (addsKVCache(**module, graph))

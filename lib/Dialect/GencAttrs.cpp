@@ -35,8 +35,9 @@ LogicalResult MatmulEncodingAttr::verify(function_ref<InFlightDiagnostic()> emit
   if (quantization != expected)
     return emitError() << weightType << " weights take quantization '"
                        << stringifyMatmulQuantization(expected) << "'";
-  if ((group > 0) != (quantization == MatmulQuantization::GroupScaleOffset))
-    return emitError() << "a group size goes with 'group_scale_offset' only, and it needs one";
+  if (quantization == MatmulQuantization::GroupScaleOffset ? group <= 0 : group != 0)
+    return emitError() << "a group size goes with 'group_scale_offset' only, and it needs a "
+                          "positive one";
   if (layout == MatmulLayout::RowMajor && !weightType.isF32())
     return emitError() << "only f32 weights are stored row-major; " << weightType
                        << " ones are packed in panels";

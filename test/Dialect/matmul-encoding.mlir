@@ -32,12 +32,17 @@ func.func @int4_per_column() attributes {a = #genc.matmul<panels_32, i4, column_
 
 // -----
 
-// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs one}}
+// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs a positive one}}
 func.func @int4_no_group() attributes {a = #genc.matmul<panels_32, i4, group_scale_offset>}
 
 // -----
 
-// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs one}}
+// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs a positive one}}
+func.func @negative_group() attributes {a = #genc.matmul<panels_32, i8, column_scale, group = -5>}
+
+// -----
+
+// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs a positive one}}
 func.func @f32_group() attributes {a = #genc.matmul<panels_32, f32, none, group = 32>}
 
 // -----

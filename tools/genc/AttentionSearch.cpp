@@ -134,8 +134,11 @@ std::vector<LayerChoice> nextChoices(const LayerChoice &choice, const AttentionL
   }
   if (plain && candidates.linear && ownHeads && choice.attendsDensely()) {
     next.push_back({.linear = true, .kvHeads = choice.kvHeads});
-    next.push_back(
-        {.performer = kPerformerFeaturesPerHeadDim * layer.headSize, .kvHeads = choice.kvHeads});
+    // The rewrite takes 1 to 4096 features; a head size not known at
+    // compile time gives no candidate.
+    if (layer.headSize > 0 && layer.headSize <= 1024)
+      next.push_back(
+          {.performer = kPerformerFeaturesPerHeadDim * layer.headSize, .kvHeads = choice.kvHeads});
   }
   if (candidates.groupedQuery && !choice.block && !choice.attendsLinearly() &&
       choice.kvHeads % 2 == 0)

@@ -844,12 +844,15 @@ void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col
 /// first the running CPU has (and no test switched off) that takes the
 /// problem's strides.
 template <typename W> struct PanelKernel {
-  /// The CPU features it needs, as the docs name them.
-  const char *features;
+  /// Whether the running CPU has what it needs (and no test switched it
+  /// off).
   bool (*available)();
-  /// Whether it takes any strides of A and C; the f32 and bf16 vector
-  /// tiles load with unit column strides only (Problem::vectorizable).
+  /// Whether it takes any strides; the f32 and bf16 vector tiles need C's
+  /// (and a row-major B's) columns at unit stride (Problem::vectorizable).
   bool anyStrides;
+  /// Whether it reads A rounded to bf16 (Problem::aRounded), which the
+  /// call then rounds once; the scalar loops round as they read.
+  bool readsRoundedA;
   void (*panel)(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel);
 };
 
@@ -885,30 +888,28 @@ void packedPanel(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel)
 template <typename W> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
-      {"avx512f", hasAVX512, false, f32Panel<vectorRows<false>, vectorRows<true>>},
-      {"avx2 fma", hasAVX2, false, f32Panel<avx2Rows<false>, avx2Rows<true>>},
-      {"none", always, true, scalarPanel<float>}};
+      {hasAVX512, false, false, f32Panel<vectorRows<false>, vectorRows<true>>},
+      {hasAVX2, false, false, f32Panel<avx2Rows<false>, avx2Rows<true>>},
+      {always, true, false, scalarPanel<float>}};
 };
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
-      {"avx512f avx512bf16", hasAVX512BF16, false, packedPanel<BF16, bf16Rows<true>>},
-      {"avx512f", hasAVX512, false, packedPanel<BF16, bf16Rows<false>>},
-      {"avx2 fma", hasAVX2, false, packedPanel<BF16, avx2BF16Rows>},
-      {"none", always, true, scalarPanel<BF16>}};
+      {hasAVX512BF16, false, true, packedPanel<BF16, bf16Rows<true>>},
+      {hasAVX512, false, true, packedPanel<BF16, bf16Rows<false>>},
+      {hasAVX2, false, true, packedPanel<BF16, avx2BF16Rows>},
+      {always, true, false, scalarPanel<BF16>}};
 };
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
-      {"avx512f avx512bw avx512vnni", hasAVX512VNNI, true,
-       packedPanel<int8_t, int8Rows<IntegerISA::AVX512VNNI>>},
-      {"avx2 fma", hasAVX2, true, packedPanel<int8_t, int8Rows<IntegerISA::AVX2>>},
-      {"none", always, true, packedPanel<int8_t, int8Rows<IntegerISA::Scalar>>}};
+      {hasAVX512VNNI, true, false, packedPanel<int8_t, int8Rows<IntegerISA::AVX512VNNI>>},
+      {hasAVX2, true, false, packedPanel<int8_t, int8Rows<IntegerISA::AVX2>>},
+      {always, true, false, packedPanel<int8_t, int8Rows<IntegerISA::Scalar>>}};
 };
 template <> struct KernelTable<Nibbles> {
   static constexpr PanelKernel<Nibbles> kernels[] = {
-      {"avx512f avx512bw avx512vnni", hasAVX512VNNI, true,
-       packedPanel<Nibbles, int4Rows<IntegerISA::AVX512VNNI>>},
-      {"avx2 fma", hasAVX2, true, packedPanel<Nibbles, int4Rows<IntegerISA::AVX2>>},
-      {"none", always, true, packedPanel<Nibbles, int4Rows<IntegerISA::Scalar>>}};
+      {hasAVX512VNNI, true, false, packedPanel<Nibbles, int4Rows<IntegerISA::AVX512VNNI>>},
+      {hasAVX2, true, false, packedPanel<Nibbles, int4Rows<IntegerISA::AVX2>>},
+      {always, true, false, packedPanel<Nibbles, int4Rows<IntegerISA::Scalar>>}};
 };
 
 template <typename W> const PanelKernel<W> &selectPanelKernel(const Problem<W> &p) {
@@ -1023,10 +1024,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W> &panelKernel = selectPanelKernel(p);
-  bool roundToBF16 = false;
-  if constexpr (std::is_same_v<W, BF16>)
-    roundToBF16 = p.k > 0 && panelKernel.panel != scalarPanel<BF16>;
-  if (roundToBF16) {
+  if (panelKernel.readsRoundedA && p.k > 0) {
     rounded = static_cast<BF16 *>(allocate(rowsOfA * evenK * sizeof(BF16)));
     parallelFor(context, rowsOfA, [&](int64_t row) {
       const float *x = rowOfA(row);

@@ -55,10 +55,18 @@ void checkEqual(NodeImporter &n, Value actual, Value expected, const std::string
   checkEqualAtRunTime(n.getBuilder(), n.getLoc(), actual, expected, message);
 }
 
-/// What GroupQueryAttention's run-time checks read: how their errors name
-/// the node, and (i64) the new tokens' count S and total_sequence_length.
+/// Dim `d` of `v` as an i64 at run time.
+Value dimI64(NodeImporter &n, Value v, int64_t d) {
+  OpBuilder &b = n.getBuilder();
+  Location loc = n.getLoc();
+  return arith::IndexCastOp::create(b, loc, b.getI64Type(), tensor::DimOp::create(b, loc, v, d));
+}
+
+/// What GroupQueryAttention's run-time checks read: how their errors
+/// begin (naming the node and the model), and (i64) the new tokens' count
+/// S and total_sequence_length.
 struct GQACounts {
-  std::string node;
+  std::string errorPrefix;
   Value newCount, total;
 };
 
@@ -67,18 +75,16 @@ struct GQACounts {
 GQACounts readCounts(NodeImporter &n) {
   OpBuilder &b = n.getBuilder();
   Location loc = n.getLoc();
-  auto dim = [&](Value v, int64_t d) -> Value {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), tensor::DimOp::create(b, loc, v, d));
-  };
+  auto dim = [&](Value v, int64_t d) { return dimI64(n, v, d); };
   GQACounts counts;
-  counts.node =
+  counts.errorPrefix =
       "the GroupQueryAttention node '" + n.node_proto().name() + "' of " + n.model()->path;
   Value query = n.input(0), seqlens = n.input(5), totalInput = n.input(6);
   checkEqual(n, dim(seqlens, 0), dim(query, 0),
-             counts.node + ": seqlens_k has {index} rows for a batch of {bound}");
+             counts.errorPrefix + ": seqlens_k has {index} rows for a batch of {bound}");
   counts.newCount = dim(query, 1);
   checkEqual(n, dim(n.input(1), 1), counts.newCount,
-             counts.node + ": key has {index} positions, the query {bound}");
+             counts.errorPrefix + ": key has {index} positions, the query {bound}");
   SmallVector<Value> origin(cast<RankedTensorType>(totalInput.getType()).getRank(),
                             arith::ConstantIndexOp::create(b, loc, 0));
   counts.total = arith::ExtSIOp::create(b, loc, b.getI64Type(),
@@ -114,9 +120,7 @@ void checkPastIsExact(NodeImporter &n, Value past) {
   GQACounts counts = readCounts(n);
   Value expected = counts.newCount;
   if (past)
-    expected = arith::AddIOp::create(
-        b, loc, expected,
-        arith::IndexCastOp::create(b, loc, b.getI64Type(), tensor::DimOp::create(b, loc, past, 2)));
+    expected = arith::AddIOp::create(b, loc, expected, dimI64(n, past, 2));
   std::string tokens = past ? "past and new tokens" : "new tokens (there is no past)";
   std::string form = past ? ": genc reads past_key as exactly the past when compiling for "
                             "sessions (a runtime-owned cache); give a past_key of the past's "
@@ -124,13 +128,18 @@ void checkPastIsExact(NodeImporter &n, Value past) {
                           : "";
   forEachRowTotal(n, [&](OpBuilder &fb, Location fl, Value rowTotal) {
     checkEqualAtRunTime(fb, fl, rowTotal, expected,
-                        counts.node + ": a row's seqlens_k + 1 is {index}, but its " + tokens +
-                            " are {bound}" + form);
+                        counts.errorPrefix + ": a row's seqlens_k + 1 is {index}, but its " +
+                            tokens + " are {bound}" + form);
   });
   checkEqual(n, counts.total, expected,
-             counts.node + ": total_sequence_length is {index}, but the " + tokens +
+             counts.errorPrefix + ": total_sequence_length is {index}, but the " + tokens +
                  " are {bound}" + form);
 }
+
+/// The present keys and values and the attention mask bufferedKV makes.
+struct BufferedKV {
+  Value key, value, mask;
+};
 
 /// GroupQueryAttention's keys, values and mask over ONNX Runtime's cache
 /// buffers (its CPU kernel). past_key [B, Nkv, P, H] is a buffer whose
@@ -140,10 +149,6 @@ void checkPastIsExact(NodeImporter &n, Value past) {
 /// zeros after; query s of row b sees positions up to L_b + s (with a
 /// window W, the last W of them). A past of exactly P positions (L_b = P)
 /// is past ++ new, causal.
-struct BufferedKV {
-  Value key, value, mask;
-};
-
 FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues, int64_t kvHeads,
                                  int64_t window) {
   OpBuilder &b = n.getBuilder();
@@ -151,9 +156,7 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
   Type i64 = b.getI64Type();
   ShapeMath m(n);
   Value pastKeys = n.input(3), pastValues = n.input(4), seqlens = n.input(5);
-  auto dim = [&](Value v, int64_t d) -> Value {
-    return arith::IndexCastOp::create(b, loc, i64, tensor::DimOp::create(b, loc, v, d));
-  };
+  auto dim = [&](Value v, int64_t d) { return dimI64(n, v, d); };
   auto asTensor = [&](ArrayRef<Value> scalars) -> Value {
     SmallVector<int64_t> shape;
     if (scalars.size() > 1)
@@ -173,7 +176,7 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
                       const std::string &message) {
       Value bad = arith::AndIOp::create(fb, fl, decoding,
                                         arith::CmpIOp::create(fb, fl, predicate, index, bound));
-      failAtRunTimeIf(fb, fl, bad, index, bound, counts.node + message);
+      failAtRunTimeIf(fb, fl, bad, index, bound, counts.errorPrefix + message);
     };
     failIf(arith::CmpIPredicate::slt, rowTotal, newCount,
            ": a row's seqlens_k + 1 is {index}, fewer than its {bound} new tokens");
@@ -203,11 +206,14 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
                        StringRef newName) -> FailureOr<Value> {
     // Broadcasting trusts dynamic dims to agree: say so at run time.
     checkEqual(n, dim(news, 0), dim(n.input(0), 0),
-               counts.node + ": " + newName.str() + " has a batch of {index}, the query {bound}");
+               counts.errorPrefix + ": " + newName.str() +
+                   " has a batch of {index}, the query {bound}");
     checkEqual(n, dim(news, 1), newCount,
-               counts.node + ": " + newName.str() + " has {index} positions, the query {bound}");
+               counts.errorPrefix + ": " + newName.str() +
+                   " has {index} positions, the query {bound}");
     checkEqual(n, dim(pastBuffer, 2), past,
-               counts.node + ": " + pastName.str() + " holds {index} positions, past_key {bound}");
+               counts.errorPrefix + ": " + pastName.str() +
+                   " holds {index} positions, past_key {bound}");
     Value flat = m.op<ReshapeOp>(
         {news, asTensor({arith::ConstantIntOp::create(b, loc, i64, -1), dim(news, 2)})});
     Value shifted = m.op<GatherOp>({flat, sources}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
@@ -218,7 +224,7 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
       return failure();
     for (int64_t d : {0, 1, 3})
       checkEqual(n, dim(pastBuffer, d), dim(*shiftedHeads, d),
-                 counts.node + ": " + pastName.str() + "'s dim " + std::to_string(d) +
+                 counts.errorPrefix + ": " + pastName.str() + "'s dim " + std::to_string(d) +
                      " is {index}, the new ones' {bound}");
     Type element = getElementTypeOrSelf(pastBuffer.getType());
     Value padShape = asTensor({dim(pastBuffer, 0), dim(pastBuffer, 1),

@@ -71,7 +71,7 @@ struct GQACounts {
 };
 
 /// Reads them, checking at run time that seqlens_k has a row per batch
-/// item and that key has the query's positions.
+/// item and that key and value have the query's positions.
 GQACounts readCounts(NodeImporter &n) {
   OpBuilder &b = n.getBuilder();
   Location loc = n.getLoc();
@@ -83,8 +83,9 @@ GQACounts readCounts(NodeImporter &n) {
   checkEqual(n, dim(seqlens, 0), dim(query, 0),
              counts.errorPrefix + ": seqlens_k has {index} rows for a batch of {bound}");
   counts.newCount = dim(query, 1);
-  checkEqual(n, dim(n.input(1), 1), counts.newCount,
-             counts.errorPrefix + ": key has {index} positions, the query {bound}");
+  for (auto [input, name] : {std::pair<size_t, const char *>{1, "key"}, {2, "value"}})
+    checkEqual(n, dim(n.input(input), 1), counts.newCount,
+               counts.errorPrefix + ": " + name + " has {index} positions, the query {bound}");
   SmallVector<Value> origin(cast<RankedTensorType>(totalInput.getType()).getRank(),
                             arith::ConstantIndexOp::create(b, loc, 0));
   counts.total = arith::ExtSIOp::create(b, loc, b.getI64Type(),
@@ -208,9 +209,6 @@ FailureOr<BufferedKV> bufferedKV(NodeImporter &n, Value newKeys, Value newValues
     checkEqual(n, dim(news, 0), dim(n.input(0), 0),
                counts.errorPrefix + ": " + newName.str() +
                    " has a batch of {index}, the query {bound}");
-    checkEqual(n, dim(news, 1), newCount,
-               counts.errorPrefix + ": " + newName.str() +
-                   " has {index} positions, the query {bound}");
     checkEqual(n, dim(pastBuffer, 2), past,
                counts.errorPrefix + ": " + pastName.str() +
                    " holds {index} positions, past_key {bound}");

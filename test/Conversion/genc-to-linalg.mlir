@@ -97,7 +97,9 @@ func.func @softcap_bool_mask(%q: tensor<1x2x4x8xf32>, %keep: tensor<1x1x4x4xi1>)
 // CHECK: genc.attention_kernel %[[OUT]], %[[Q]], %[[K]], %{{.+}} mask(%[[MASK]]) offset %[[OFFSET]] {causal = true, scale = 2.500000e-01 : f32, window = 64 : i64}
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT: math.exp
-func.func @fused(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>, %keep: tensor<?x1x1x?xi1>) -> tensor<?x8x?x16xf32> {
+func.func @fused(%q: tensor<?x8x?x16xf32> {genc.dim_names = ["B", "", "S", ""]},
+                 %k: tensor<?x2x?x16xf32> {genc.dim_names = ["B", "", "T", ""]},
+                 %keep: tensor<?x1x1x?xi1> {genc.dim_names = ["B", "", "", "T"]}) -> tensor<?x8x?x16xf32> {
   %0 = genc.attention %q, %k, %k mask(%keep) {scale = 0.25 : f32, causal = true, window = 64 : i64} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x1x1x?xi1>) -> tensor<?x8x?x16xf32>
   return %0 : tensor<?x8x?x16xf32>
 }

@@ -261,15 +261,36 @@ static FailureOr<Value> attentionLoops(AttentionOp op, AttentionOp::Adaptor oper
 /// channels when interleaved; channels past rotary_dim pass through.
 static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
-  Value x = operands.getInput(), cos = operands.getCos(), sin = operands.getSin(),
-        positions = operands.getPositionIds();
-  auto xt = tensorType(x);
+  auto xt = tensorType(operands.getInput());
   Type t = xt.getElementType();
   int64_t headSize = xt.getDimSize(3);
   int64_t rot = op.getRotaryDim() > 0 ? op.getRotaryDim() : headSize;
   if (ShapedType::isDynamic(rot))
     return op.emitError("rotary needs a static head size or rotary_dim");
   int64_t half = rot / 2;
+  // x [B, H, S, D]; cos and sin [rows, rot/2] read at position_ids [B, S],
+  // or [B, S, rot/2] without them.
+  SharedLoops loops(b, loc, operands.getOperands(), op->getOperands());
+  std::string node = describeNode(op, "rotary embedding");
+  auto mismatch = [&](SharedLoops::Use use) {
+    static constexpr StringLiteral names[] = {"input", "cos table", "sin table", "position ids"};
+    return node + ": the " + names[use.first].str() + "'s dim " + std::to_string(use.second) +
+           " is {index}, but {bound} is expected there";
+  };
+  bool byPosition = operands.getPositionIds() != nullptr;
+  int64_t tableColumn = byPosition ? 1 : 2;
+  loops.share({{1, tableColumn}, {2, tableColumn}}, b.getIndexAttr(half), mismatch);
+  if (byPosition) {
+    loops.share({{1, 0}, {2, 0}}, OpFoldResult(), mismatch);
+    loops.share({{0, 0}, {3, 0}}, OpFoldResult(), mismatch);
+    loops.share({{0, 2}, {3, 1}}, OpFoldResult(), mismatch);
+  } else {
+    loops.share({{0, 0}, {1, 0}, {2, 0}}, OpFoldResult(), mismatch);
+    loops.share({{0, 2}, {1, 1}, {2, 1}}, OpFoldResult(), mismatch);
+  }
+  SmallVector<Value> checked = loops.operands();
+  Value x = checked[0], cos = checked[1], sin = checked[2],
+        positions = byPosition ? checked[3] : Value();
   bool interleaved = op.getInterleaved();
   SmallVector<OpFoldResult> sizes = {dimOf(b, loc, x, 0), dimOf(b, loc, x, 1), dimOf(b, loc, x, 2),
                                      dimOf(b, loc, x, 3)};
@@ -277,8 +298,8 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
   // A position past the cos/sin tables (a prompt longer than the model's
   // rotary cache) fails the call.
   Value tableRows = positions ? dimValue(b, loc, cos, 0) : Value();
-  std::string message = describeNode(op, "rotary embedding") +
-                        ": position id {index} is past the cos/sin tables of {bound} positions";
+  std::string message =
+      node + ": position id {index} is past the cos/sin tables of {bound} positions";
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{x}, init,
       SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(4)),
@@ -335,11 +356,51 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
   return generic.getResult(0);
 }
 
+/// `op`'s operands as its kernels and loops may read them: query [B, Hq,
+/// Sq, D], key [B, Hkv, Skv, D], value [B, Hkv, Skv, Dv] and the mask,
+/// broadcast to [B, Hq, Sq, Skv], checked at run time to agree where the
+/// model leaves sizes dynamic (SharedLoops).
+static SmallVector<Value> checkedOperands(AttentionOp op, AttentionOp::Adaptor operands,
+                                          OpBuilder &b) {
+  SmallVector<Value> values = {operands.getQuery(), operands.getKey(), operands.getValue()};
+  SmallVector<Value> originals = {op.getQuery(), op.getKey(), op.getValue()};
+  if (Value mask = operands.getMask()) {
+    values.push_back(mask);
+    originals.push_back(op.getMask());
+  }
+  SharedLoops loops(b, op.getLoc(), values, originals);
+  std::string node = describeNode(op, "attention");
+  auto message = [&](SharedLoops::Use use) {
+    static constexpr StringLiteral names[] = {"query", "key", "value", "mask"};
+    return node + ": the " + names[use.first].str() + "'s dim " + std::to_string(use.second) +
+           " is {index}, but {bound} is expected there";
+  };
+  // Uses of score dim `d` (of [B, Hq, Sq, Skv]) by the mask, unless it broadcasts there.
+  auto withMask = [&](SmallVector<SharedLoops::Use> uses, int64_t d) {
+    if (values.size() == 4) {
+      auto mt = tensorType(values[3]);
+      int64_t i = d - (4 - mt.getRank());
+      if (i >= 0 && mt.getDimSize(i) != 1)
+        uses.push_back({3, i});
+    }
+    return uses;
+  };
+  loops.share(withMask({{0, 0}, {1, 0}, {2, 0}}, 0), OpFoldResult(), message);
+  loops.share(withMask({{0, 1}}, 1), OpFoldResult(), message);
+  loops.share({{1, 1}, {2, 1}}, OpFoldResult(), message);
+  loops.share(withMask({{0, 2}}, 2), OpFoldResult(), message);
+  loops.share(withMask({{1, 2}, {2, 2}}, 3), OpFoldResult(), message);
+  loops.share({{0, 3}, {1, 3}}, OpFoldResult(), message);
+  return loops.operands();
+}
+
 void mlir::genc::lowering::populateAttentionLoweringPatterns(RewritePatternSet &patterns,
                                                              bool fuseAttention) {
   if (fuseAttention)
     addLowering<AttentionOp>(patterns,
-                             [](AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+                             [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
+                               SmallVector<Value> checked = checkedOperands(op, converted, b);
+                               AttentionOp::Adaptor operands(checked, op);
                                if (op.isLinear())
                                  return linearAttention(op, operands, b);
                                if (fitsAttentionKernel(op, operands))
@@ -348,7 +409,9 @@ void mlir::genc::lowering::populateAttentionLoweringPatterns(RewritePatternSet &
                              });
   else
     addLowering<AttentionOp>(patterns,
-                             [](AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+                             [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
+                               SmallVector<Value> checked = checkedOperands(op, converted, b);
+                               AttentionOp::Adaptor operands(checked, op);
                                if (op.isLinear())
                                  return linearAttention(op, operands, b);
                                return attentionLoops(op, operands, b);

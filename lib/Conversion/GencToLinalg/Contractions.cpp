@@ -38,15 +38,41 @@ void mlir::genc::lowering::yieldMultiplyAdd(OpBuilder &b, Location loc, ValueRan
 
 /// lhs [..., M, K] · rhs [..., K, N] with broadcast batch dims, for
 /// `source`, whose attributes about its weights (kWeightMatmulAttrNames)
-/// it keeps.
+/// it keeps. `originals`: the genc values lhs and rhs lower, for the shape
+/// tracing that spares checks of K and the batch dims.
 static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value rhs,
-                               RankedTensorType resultType) {
+                               ValueRange originals, RankedTensorType resultType) {
   Location loc = source->getLoc();
   auto lt = tensorType(lhs), rt = tensorType(rhs);
   if (lt.getRank() < 2 || rt.getRank() < 2)
     return failure();
   MLIRContext *ctx = b.getContext();
   int64_t rank = resultType.getRank(), batch = rank - 2;
+  {
+    SharedLoops loops(b, loc, {lhs, rhs}, originals);
+    std::string node = describeNode(source, isa<GemmOp>(source) ? "Gemm" : "MatMul");
+    auto message = [&](SharedLoops::Use use) {
+      return node + ": the " + (use.first ? "right" : "left") + " operand's dim " +
+             std::to_string(use.second) + " is {index}, but {bound} is expected there";
+    };
+    loops.share({{0, lt.getRank() - 1}, {1, rt.getRank() - 2}}, OpFoldResult(), message);
+    RankedTensorType types[] = {lt, rt};
+    for (int64_t d = 0; d < batch; ++d) {
+      SmallVector<SharedLoops::Use> uses;
+      for (auto [i, t] : llvm::enumerate(types)) {
+        int64_t j = d - (batch - (t.getRank() - 2));
+        if (j >= 0 && t.getDimSize(j) != 1)
+          uses.push_back({static_cast<unsigned>(i), j});
+      }
+      loops.share(uses,
+                  resultType.isDynamicDim(d) ? OpFoldResult()
+                                             : b.getIndexAttr(resultType.getDimSize(d)),
+                  message);
+    }
+    SmallVector<Value> checked = loops.operands();
+    lhs = checked[0];
+    rhs = checked[1];
+  }
   // Loops: batch..., m, k, n. With n innermost the inner loop streams a row
   // of B into a row of C (no reduction in it), which LLVM vectorises.
   AffineExpr m = getAffineDimExpr(batch, ctx), k = getAffineDimExpr(batch + 1, ctx),
@@ -111,7 +137,8 @@ static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder
     a = transposed(a);
   if (op.getTransB())
     bm = transposed(bm);
-  auto product = matmul(b, op, a, bm,
+  // Transposed operands have no genc values to trace.
+  auto product = matmul(b, op, a, bm, {a, bm},
                         RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
                                               op.getType().getElementType()));
   if (failed(product))
@@ -120,8 +147,19 @@ static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder
   Value alpha = scalarConst(b, loc, t, op.getAlpha().convertToFloat());
   Value beta = scalarConst(b, loc, t, op.getBeta().convertToFloat());
   SmallVector<Value> terms = {*product};
-  if (operands.getC())
-    terms.push_back(operands.getC());
+  if (Value c = operands.getC()) {
+    // C broadcasts to the product [M, N]; sizes it leaves dynamic must match.
+    SharedLoops loops(b, loc, {*product, c}, {*product, op.getC()});
+    std::string node = describeNode(op, "Gemm");
+    auto ct = tensorType(c);
+    for (int64_t d = 0; d < ct.getRank(); ++d)
+      if (ct.getDimSize(d) != 1)
+        loops.share({{0, d + 2 - ct.getRank()}, {1, d}}, OpFoldResult(), [&](SharedLoops::Use) {
+          return node + ": C's dim " + std::to_string(d) +
+                 " is {index}, but the product has {bound} there";
+        });
+    terms = loops.operands();
+  }
   Value r = elementwise(b, loc, terms, t, [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {
     Value y = arith::MulFOp::create(nb, nl, alpha, v[0]);
     if (v.size() > 1)
@@ -133,7 +171,7 @@ static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder
 
 static FailureOr<Value> lowerMatMul(MatMulOp op, MatMulOp::Adaptor operands, OpBuilder &b) {
   FailureOr<Value> product =
-      matmul(b, op, operands.getLhs(), operands.getRhs(), op.getType());
+      matmul(b, op, operands.getLhs(), operands.getRhs(), op->getOperands(), op.getType());
   if (failed(product))
     return op.emitError("matmul of 1-D operands is not supported by the CPU lowering yet");
   return product;

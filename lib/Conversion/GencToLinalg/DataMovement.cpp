@@ -11,6 +11,7 @@
 #include "Lowering.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -19,8 +20,22 @@ using namespace mlir::genc::lowering;
 
 /// Entry `i` of a 1-D integer tensor as an index.
 static Value shapeEntry(OpBuilder &b, Location loc, Value shape, int64_t i) {
-  Value e = tensor::ExtractOp::create(b, loc, shape, indexConst(b, loc, i));
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+  // Folded as built: entries that are constants or input dims stay visible
+  // to the run-time checks, which then fold away.
+  Value e = b.createOrFold<tensor::ExtractOp>(loc, shape, indexConst(b, loc, i));
+  if (auto cast = e.getDefiningOp<arith::IndexCastOp>(); cast && cast.getIn().getType().isIndex())
+    return cast.getIn();
+  return b.createOrFold<arith::IndexCastOp>(loc, b.getIndexType(), e);
+}
+
+/// Whether index `v` cannot be negative: a dim, a constant of at least 0
+/// or a choice between such.
+static bool isKnownNonNegative(Value v) {
+  APInt c;
+  if (auto select = v.getDefiningOp<arith::SelectOp>())
+    return isKnownNonNegative(select.getTrueValue()) && isKnownNonNegative(select.getFalseValue());
+  return v.getDefiningOp<tensor::DimOp>() ||
+         (matchPattern(v, m_ConstantInt(&c)) && !c.isNegative());
 }
 
 /// Reshapes `input` to `resultType` whose dims are `dims` (index values).
@@ -40,14 +55,46 @@ static Value numElements(OpBuilder &b, Location loc, Value v) {
   return n;
 }
 
+/// Whether the shape tracing (genc::traceDim) proves that Reshape's result
+/// holds as many elements as its input: the same static product and the
+/// same dynamic dims, in any order.
+static bool provablyKeepsCount(ReshapeOp op) {
+  auto countOf = [](Value v, int64_t &product, SmallVector<DimSource> &dims) {
+    auto type = cast<RankedTensorType>(v.getType());
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (type.isDynamicDim(d))
+        dims.push_back(traceDim(v, d));
+      else
+        product *= type.getDimSize(d);
+    }
+  };
+  int64_t inputProduct = 1, resultProduct = 1;
+  SmallVector<DimSource> inputDims, resultDims;
+  countOf(op.getInput(), inputProduct, inputDims);
+  countOf(op.getResult(), resultProduct, resultDims);
+  if (inputProduct != resultProduct || inputDims.size() != resultDims.size())
+    return false;
+  for (const DimSource &dim : resultDims) {
+    auto match = llvm::find(inputDims, dim);
+    if (match == inputDims.end())
+      return false;
+    inputDims.erase(match);
+  }
+  return true;
+}
+
 /// ONNX Reshape at run time: 0 copies the input dim (unless allowzero), one
 /// -1 takes what is left. Entries known from the result type stay static.
+/// A shape that does not hold the input's elements is reported to the
+/// caller and the result read as zeros, not as memory past the input.
 static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   auto type = op.getType();
   int64_t rank = type.getRank();
+  Value input = operands.getInput();
   Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1),
         minusOne = indexConst(b, loc, -1);
+  std::string node = describeNode(op, "Reshape");
   SmallVector<Value> entries(rank), inferred(rank);
   Value known = one;
   for (int64_t i = 0; i < rank; ++i) {
@@ -55,25 +102,65 @@ static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, 
       entries[i] = indexConst(b, loc, type.getDimSize(i));
     } else {
       Value e = shapeEntry(b, loc, operands.getShape(), i);
-      if (!op.getAllowzero() && i < tensorType(operands.getInput()).getRank()) {
-        Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, zero);
-        e = arith::SelectOp::create(b, loc, isZero, dimValue(b, loc, operands.getInput(), i), e);
+      if (!op.getAllowzero() && i < tensorType(input).getRank()) {
+        Value isZero = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, zero);
+        e = b.createOrFold<arith::SelectOp>(loc, isZero, dimValue(b, loc, input, i), e);
       }
       entries[i] = e;
-      inferred[i] = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, minusOne);
+      if (!isKnownNonNegative(e)) {
+        inferred[i] = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, minusOne);
+        Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, minusOne);
+        failAtRunTimeIf(b, loc, negative, e, indexConst(b, loc, i),
+                        node + ": shape entry {bound} is {index}; entries are sizes, 0 or -1");
+      }
     }
     Value factor = inferred[i]
                        ? arith::SelectOp::create(b, loc, inferred[i], one, entries[i]).getResult()
                        : entries[i];
     known = arith::MulIOp::create(b, loc, known, factor);
   }
-  Value rest = arith::DivUIOp::create(b, loc, numElements(b, loc, operands.getInput()), known);
+  // With a 0 in the shape nothing is left for -1 to take: it is 0 too.
+  Value count = numElements(b, loc, input);
+  Value knownIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, known, zero);
+  Value rest = arith::DivUIOp::create(b, loc, count,
+                                      arith::SelectOp::create(b, loc, knownIsZero, one, known));
   SmallVector<Value> dims;
-  for (int64_t i = 0; i < rank; ++i)
+  Value product = one;
+  for (int64_t i = 0; i < rank; ++i) {
     dims.push_back(inferred[i]
                        ? arith::SelectOp::create(b, loc, inferred[i], rest, entries[i]).getResult()
                        : entries[i]);
-  return reshapeTo(b, loc, operands.getInput(), type, dims);
+    product = arith::MulIOp::create(b, loc, product, dims.back());
+  }
+  Value reshaped = reshapeTo(b, loc, input, type, dims);
+  if (reshaped == input || provablyKeepsCount(op))
+    return reshaped;
+  Value mismatch = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, product, count);
+  failAtRunTimeIf(b, loc, mismatch, product, count,
+                  node + ": the shape holds {index} elements, the input {bound}");
+  // Dims the shape tracing equates with others (genc::traceDim) keep their
+  // size; the rest are 0, which no garbage entry can make too large.
+  SmallVector<OpFoldResult> safeSizes;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool traced = type.isDynamicDim(i) && !(traceDim(op.getResult(), i) == DimSource{op, i});
+    safeSizes.push_back(!type.isDynamicDim(i) ? b.getIndexAttr(type.getDimSize(i))
+                        : traced              ? OpFoldResult(dims[i])
+                                              : OpFoldResult(b.getIndexAttr(0)));
+  }
+  Value bad = mismatch;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!isKnownNonNegative(dims[i]))
+      bad = arith::OrIOp::create(
+          b, loc, bad, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, dims[i], zero));
+  Type element = type.getElementType();
+  return scf::IfOp::create(
+             b, loc, bad,
+             [&](OpBuilder &tb, Location tl) {
+               Value zeros = filled(tb, tl, safeSizes, element, elementConst(tb, tl, element, 0));
+               scf::YieldOp::create(tb, tl, castTo(tb, tl, zeros, type));
+             },
+             [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, reshaped); })
+      .getResult(0);
 }
 
 /// Squeeze/Unsqueeze: the result's dims, each a static size or an input dim.
@@ -276,9 +363,11 @@ static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpB
 }
 
 /// The dims of a result given by a shape operand, static where the type
-/// says so. For Expand an entry of 1 keeps the input's dim.
+/// says so. For Expand an entry of 1 keeps the input's dim. A negative
+/// entry is reported (`node` names the op) and taken as 0.
 static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Location loc, Value shape,
-                                                RankedTensorType type, Value expandInput) {
+                                                RankedTensorType type, Value expandInput,
+                                                StringRef node) {
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if (!type.isDynamicDim(d)) {
@@ -286,13 +375,20 @@ static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Location loc, Valu
       continue;
     }
     Value e = shapeEntry(b, loc, shape, d);
+    if (!isKnownNonNegative(e)) {
+      Value zero = indexConst(b, loc, 0);
+      Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zero);
+      failAtRunTimeIf(b, loc, negative, e, indexConst(b, loc, d),
+                      (node + ": shape entry {bound} is {index}; sizes are not negative").str());
+      e = arith::MaxSIOp::create(b, loc, e, zero);
+    }
     if (expandInput) {
       auto inputType = tensorType(expandInput);
       int64_t i = d - (type.getRank() - inputType.getRank());
       if (i >= 0) {
         Value isOne =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
-        e = arith::SelectOp::create(b, loc, isOne, dimValue(b, loc, expandInput, i), e);
+            b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
+        e = b.createOrFold<arith::SelectOp>(loc, isOne, dimValue(b, loc, expandInput, i), e);
       }
     }
     sizes.push_back(e);
@@ -303,14 +399,28 @@ static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Location loc, Valu
 static FailureOr<Value> lowerExpand(ExpandOp op, ExpandOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   auto type = op.getType();
-  SmallVector<OpFoldResult> sizes =
-      sizesFromShape(b, loc, operands.getShape(), type, operands.getInput());
+  std::string node = describeNode(op, "Expand");
+  Value input = operands.getInput();
+  auto inputType = tensorType(input);
+  SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, operands.getShape(), type, input, node);
+  // An input dim the model leaves dynamic is read, not broadcast: it must
+  // be the result's.
+  SharedLoops loops(b, loc, input, op.getInput());
+  for (int64_t i = 0; i < inputType.getRank(); ++i) {
+    int64_t d = i + type.getRank() - inputType.getRank();
+    if (inputType.isDynamicDim(i))
+      loops.share({{0, i}}, sizes[d], [&](SharedLoops::Use) {
+        return node + ": the input's dim " + std::to_string(i) +
+               " is {index}, but the result's is {bound} (genc broadcasts only dims the "
+               "model declares as 1)";
+      });
+  }
+  input = loops.operands().front();
   Value init = emptyTensor(b, loc, sizes, type.getElementType());
-  SmallVector<AffineMap> maps = {
-      broadcastMap(b.getContext(), tensorType(operands.getInput()), type.getShape()),
-      b.getMultiDimIdentityMap(type.getRank())};
+  SmallVector<AffineMap> maps = {broadcastMap(b.getContext(), inputType, type.getShape()),
+                                 b.getMultiDimIdentityMap(type.getRank())};
   auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), operands.getInput(), init, maps,
+      b, loc, init.getType(), input, init, maps,
       SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
       [](OpBuilder &nb, Location nl, ValueRange a) { linalg::YieldOp::create(nb, nl, a[0]); });
   return generic.getResult(0);
@@ -320,6 +430,18 @@ static SmallVector<Value> lowerSplit(SplitOp op, SplitOp::Adaptor operands, OpBu
   Location loc = op.getLoc();
   Value input = operands.getInput();
   int64_t rank = tensorType(input).getRank(), axis = op.getAxis();
+  if (!op.getSizes().empty()) {
+    // Pieces of the sizes given must cover the axis exactly.
+    SharedLoops loops(b, loc, input, op.getInput());
+    int64_t total = 0;
+    for (int64_t size : op.getSizes())
+      total += size;
+    loops.share({{0, axis}}, b.getIndexAttr(total), [&](SharedLoops::Use) {
+      return describeNode(op, "Split") + ": the input's axis holds {index} elements, the split's "
+                                         "sizes add up to {bound}";
+    });
+    input = loops.operands().front();
+  }
   size_t n = op.getNumResults();
   Value piece =
       op.getSizes().empty()
@@ -351,7 +473,8 @@ static FailureOr<Value> lowerConstantOfShape(ConstantOfShapeOp op,
                                              ConstantOfShapeOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   auto type = op.getType();
-  SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, operands.getShape(), type, Value());
+  SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, operands.getShape(), type, Value(),
+                                                   describeNode(op, "ConstantOfShape"));
   auto value = cast<DenseElementsAttr>(op.getValue());
   Type element = type.getElementType();
   Attribute first = value.getValues<Attribute>()[0];
@@ -371,6 +494,17 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
   };
   Value start = scalar(operands.getStart()), limit = scalar(operands.getLimit()),
         delta = scalar(operands.getDelta());
+  if (op.getType().isDynamicDim(0)) {
+    // The element count divides by delta: 0 is reported and taken as 1.
+    Value zero = elementConst(b, loc, t, 0);
+    Value isZero =
+        isa<FloatType>(t)
+            ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, delta, zero).getResult()
+            : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, delta, zero).getResult();
+    failAtRunTimeIf(b, loc, isZero, indexConst(b, loc, 0), indexConst(b, loc, 0),
+                    describeNode(op, "Range") + ": delta is 0; a range needs a delta other than 0");
+    delta = arith::SelectOp::create(b, loc, isZero, elementConst(b, loc, t, 1), delta);
+  }
   OpFoldResult size;
   if (!op.getType().isDynamicDim(0)) {
     size = b.getIndexAttr(op.getType().getDimSize(0));
@@ -431,9 +565,27 @@ static FailureOr<Value> lowerTranspose(TransposeOp op, TransposeOp::Adaptor oper
       .getResult()[0];
 }
 
+/// Inputs must agree on every dim but the axis; one that does not is
+/// reported and read as zeros of the others' sizes.
 static FailureOr<Value> lowerConcat(ConcatOp op, ConcatOp::Adaptor operands, OpBuilder &b) {
-  return tensor::ConcatOp::create(b, op.getLoc(), op.getType(), op.getAxis(), operands.getInputs())
-      .getResult();
+  Location loc = op.getLoc();
+  SharedLoops loops(b, loc, operands.getInputs(), op.getInputs());
+  std::string node = describeNode(op, "Concat");
+  auto type = op.getType();
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d == op.getAxis())
+      continue;
+    SmallVector<SharedLoops::Use> uses;
+    for (unsigned i = 0; i < operands.getInputs().size(); ++i)
+      uses.push_back({i, d});
+    OpFoldResult size = type.isDynamicDim(d) ? OpFoldResult() : b.getIndexAttr(type.getDimSize(d));
+    loops.share(uses, size, [&](SharedLoops::Use use) {
+      return node + ": input " + std::to_string(use.first) + "'s dim " + std::to_string(d) +
+             " is {index}, but {bound} is expected there (inputs agree on every dim but the "
+             "axis)";
+    });
+  }
+  return tensor::ConcatOp::create(b, loc, type, op.getAxis(), loops.operands()).getResult();
 }
 
 namespace {

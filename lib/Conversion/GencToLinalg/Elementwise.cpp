@@ -161,17 +161,18 @@ public:
     Type resultType = op->getResult(0).getType();
     Type resultElement = cast<RankedTensorType>(resultType).getElementType();
     bool supported = true;
-    Value result = elementwise(rewriter, loc, operands, resultElement,
-                               [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                 SmallVector<Value> a;
-                                 for (Value v : args)
-                                   a.push_back(reinterpret(b, l, v, signless(v.getType())));
-                                 FailureOr<Value> s = scalarOf(op, b, l, a);
-                                 if (succeeded(s))
-                                   return reinterpret(b, l, *s, resultElement);
-                                 supported = false;
-                                 return args[0];
-                               });
+    Value result = elementwise(
+        rewriter, loc, checkedBroadcastOperands(rewriter, op, operands, op->getOperands()),
+        resultElement, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          SmallVector<Value> a;
+          for (Value v : args)
+            a.push_back(reinterpret(b, l, v, signless(v.getType())));
+          FailureOr<Value> s = scalarOf(op, b, l, a);
+          if (succeeded(s))
+            return reinterpret(b, l, *s, resultElement);
+          supported = false;
+          return args[0];
+        });
     if (!supported)
       return op->emitError("no CPU lowering for this element type");
     rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));

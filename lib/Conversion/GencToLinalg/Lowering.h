@@ -153,6 +153,46 @@ SmallVector<Value> checkedRead(OpBuilder &b, Location loc, Value index, Value bo
                                TypeRange elements, StringRef message,
                                function_ref<SmallVector<Value>(OpBuilder &, Location, Value)> read);
 
+/// The ONNX name of a genc op: genc.greater_equal is GreaterEqual.
+std::string onnxOpName(Operation *op);
+
+/// Operands whose dims run shared loops. A size the model leaves to run
+/// time must equal its loop's: compiled code checks it, reports the first
+/// that differs to the caller (genc.index_out_of_bounds) and reads that
+/// operand as zeros of the loop's sizes, so that no loop runs past the end
+/// of a buffer. Checks on sizes that provably agree fold away.
+class SharedLoops {
+public:
+  /// `originals`: the genc values `operands` convert, which the shape
+  /// tracing (provablyEqualDims) reads.
+  SharedLoops(OpBuilder &b, Location loc, ValueRange operands, ValueRange originals);
+
+  /// One loop over dims `uses` ({operand, dim}) of `size`, or (null) of the
+  /// size of a use whose dim is static, else of the first use. `message` names a use that
+  /// disagrees; in its text {index} is that use's size and {bound} the
+  /// loop's.
+  using Use = std::pair<unsigned, int64_t>;
+  void share(ArrayRef<Use> uses, OpFoldResult size, function_ref<std::string(Use)> message);
+
+  /// The operands, each of which a check failed for replaced by zeros.
+  SmallVector<Value> operands();
+
+private:
+  OpBuilder &b;
+  Location loc;
+  SmallVector<Value> values, originals;
+  /// Per operand: whether a check failed (null: none can), and the sizes
+  /// of the loops over its checked dims (null: unchecked).
+  SmallVector<Value> failed;
+  SmallVector<SmallVector<OpFoldResult>> loopSizes;
+};
+
+/// `operands` (lowering `originals`) of `op`, an ONNX op that broadcasts
+/// them, as `elementwise` may read them: sizes the model leaves dynamic are
+/// checked to agree at run time (see SharedLoops).
+SmallVector<Value> checkedBroadcastOperands(OpBuilder &b, Operation *op, ValueRange operands,
+                                            ValueRange originals);
+
 } // namespace mlir::genc::lowering
 
 #endif // GENC_LIB_CONVERSION_GENCTOLINALG_LOWERING_H

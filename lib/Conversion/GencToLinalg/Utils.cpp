@@ -8,6 +8,8 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 using namespace mlir;
 
 namespace mlir::genc::lowering {
@@ -229,6 +231,104 @@ checkedRead(OpBuilder &b, Location loc, Value index, Value bound, bool fromEnd, 
         scf::YieldOp::create(eb, el, zeros);
       });
   return guarded.getResults();
+}
+
+/// The ONNX name of a genc op: genc.greater_equal is GreaterEqual.
+std::string onnxOpName(Operation *op) {
+  std::string name;
+  for (StringRef word : llvm::split(op->getName().stripDialect(), '_'))
+    name += (word.take_front(1).upper() + word.drop_front(1)).str();
+  return name;
+}
+
+SmallVector<Value> checkedBroadcastOperands(OpBuilder &b, Operation *op, ValueRange operands,
+                                            ValueRange originals) {
+  SmallVector<int64_t> shape = broadcastShape(operands);
+  SharedLoops loops(b, op->getLoc(), operands, originals);
+  std::string node = describeNode(op, onnxOpName(op));
+  for (size_t d = 0; d < shape.size(); ++d) {
+    SmallVector<SharedLoops::Use> uses;
+    for (auto [i, v] : llvm::enumerate(operands)) {
+      auto t = tensorType(v);
+      std::optional<int64_t> dim = broadcastOperandDim(t.getRank(), shape.size(), d);
+      if (dim && t.getDimSize(*dim) != 1)
+        uses.push_back({static_cast<unsigned>(i), *dim});
+    }
+    OpFoldResult size = ShapedType::isDynamic(shape[d]) ? OpFoldResult() : b.getIndexAttr(shape[d]);
+    loops.share(uses, size, [&](SharedLoops::Use use) {
+      return llvm::formatv("{0}: input {1}'s dim {2} is {{index}, but {{bound} is expected there "
+                           "(genc does not broadcast sizes the model leaves dynamic: they must "
+                           "be equal)",
+                           node, use.first, use.second)
+          .str();
+    });
+  }
+  return loops.operands();
+}
+
+SharedLoops::SharedLoops(OpBuilder &b, Location loc, ValueRange operands, ValueRange originals)
+    : b(b), loc(loc), values(operands), originals(originals), failed(operands.size()) {
+  assert(operands.size() == originals.size() && "one original per operand");
+  for (Value v : operands)
+    loopSizes.emplace_back(tensorType(v).getRank());
+}
+
+void SharedLoops::share(ArrayRef<Use> uses, OpFoldResult size,
+                        function_ref<std::string(Use)> message) {
+  // A use of static size fixes the loop's (the op's verifier agrees).
+  for (auto [operand, dim] : uses)
+    if (!size && !tensorType(values[operand]).isDynamicDim(dim))
+      size = b.getIndexAttr(tensorType(values[operand]).getDimSize(dim));
+  std::optional<Use> first; // the use whose size the loop takes, if none is given
+  Value loop;               // built for the first check
+  for (Use use : uses) {
+    auto [operand, dim] = use;
+    if (!tensorType(values[operand]).isDynamicDim(dim))
+      continue;
+    if (!size && !first) {
+      first = use;
+      continue;
+    }
+    // The model's dim names and the ops that pass dims through prove most
+    // sizes equal at compile time.
+    if (first && provablyEqualDims(originals[operand], dim, originals[first->first], first->second))
+      continue;
+    if (!loop)
+      loop = first ? dimValue(b, loc, values[first->first], first->second)
+                   : getValueOrCreateConstantIndexOp(b, loc, size);
+    auto loopDim = loop.getDefiningOp<tensor::DimOp>();
+    if (loopDim && loopDim.getSource() == values[operand] && loopDim.getConstantIndex() == dim)
+      continue;
+    Value actual = dimValue(b, loc, values[operand], dim);
+    Value differs = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, loop);
+    failAtRunTimeIf(b, loc, differs, actual, loop, message(use));
+    failed[operand] =
+        failed[operand] ? arith::OrIOp::create(b, loc, failed[operand], differs) : differs;
+    loopSizes[operand][dim] = loop;
+  }
+}
+
+SmallVector<Value> SharedLoops::operands() {
+  SmallVector<Value> result;
+  for (auto [value, bad, sizes] : llvm::zip(values, failed, loopSizes)) {
+    if (!bad) {
+      result.push_back(value);
+      continue;
+    }
+    for (auto [d, size] : llvm::enumerate(sizes))
+      if (!size)
+        size = dimOf(b, loc, value, d);
+    auto guarded = scf::IfOp::create(
+        b, loc, bad,
+        [&](OpBuilder &tb, Location tl) {
+          Type element = tensorType(value).getElementType();
+          Value zeros = filled(tb, tl, sizes, element, elementConst(tb, tl, element, 0));
+          scf::YieldOp::create(tb, tl, castTo(tb, tl, zeros, value.getType()));
+        },
+        [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, value); });
+    result.push_back(guarded.getResult(0));
+  }
+  return result;
 }
 
 } // namespace mlir::genc::lowering

@@ -1,0 +1,124 @@
+// RUN: genc-opt --genc-convert-to-linalg --split-input-file %s | FileCheck %s
+
+// Sizes the model leaves dynamic must agree where ops share a loop over
+// them. Compiled code checks the ones the shape tracing cannot prove equal,
+// reports the first that differs, and reads that operand as zeros of the
+// loop's size instead of reading past its end.
+// CHECK-LABEL: func.func @broadcast_unknown
+// CHECK-DAG: %[[N:.+]] = tensor.dim %arg0, %c0
+// CHECK-DAG: %[[M:.+]] = tensor.dim %arg1, %c0
+// CHECK: %[[DIFFER:.+]] = arith.cmpi ne, %[[M]], %[[N]] : index
+// CHECK: scf.if %[[DIFFER]] {
+// CHECK: genc.index_out_of_bounds {{.*}}"Add node 'add' of m.onnx: input 1's dim 0 is {index}, but {bound} is expected there
+// CHECK: %[[B:.+]] = scf.if %[[DIFFER]] -> (tensor<?xf32>) {
+// CHECK: linalg.fill
+// CHECK: } else {
+// CHECK: scf.yield %arg1
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[B]] :
+func.func @broadcast_unknown(%a: tensor<?xf32>, %b: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = genc.add %a, %b : (tensor<?xf32>, tensor<?xf32>) -> tensor<?xf32> loc(#add)
+  return %0 : tensor<?xf32>
+}
+#add = loc("add"("m.onnx":0:0))
+
+// -----
+
+// Inputs whose dims share a dim_param name are equal (the runtime checks
+// the signature): nothing to check.
+// CHECK-LABEL: func.func @broadcast_named
+// CHECK-NOT: index_out_of_bounds
+// CHECK-NOT: scf.if
+// CHECK: linalg.generic
+func.func @broadcast_named(%a: tensor<?x8xf32> {genc.dim_names = ["S", ""]},
+                           %b: tensor<?x8xf32> {genc.dim_names = ["S", ""]}) -> tensor<?x8xf32> {
+  %0 = genc.mul %a, %b : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// A dynamic operand dim under a static loop is checked against the
+// static size.
+// CHECK-LABEL: func.func @broadcast_static_loop
+// CHECK: %[[D:.+]] = tensor.dim %arg1, %c0
+// CHECK: arith.cmpi ne, %[[D]], %c4
+// CHECK: genc.index_out_of_bounds
+func.func @broadcast_static_loop(%a: tensor<4xf32>, %b: tensor<?xf32>) -> tensor<4xf32> {
+  %0 = genc.add %a, %b : (tensor<4xf32>, tensor<?xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Reshape to a shape taken from data: an entry below -1 and a shape that
+// does not hold the input's elements are reported, and the result is then
+// zeros, its untraced dims 0; -1 divides by 1 when the other entries
+// multiply to 0.
+// CHECK-LABEL: func.func @reshape_from_data
+// CHECK: %[[NEG:.+]] = arith.cmpi slt, %{{.+}}, %c-1
+// CHECK: scf.if %[[NEG]] {
+// CHECK: genc.index_out_of_bounds {{.*}}"Reshape node 'r' of m.onnx: shape entry {bound} is {index}; entries are sizes, 0 or -1"
+// CHECK: %[[KNOWN_ZERO:.+]] = arith.cmpi eq, %[[KNOWN:.+]], %c0
+// CHECK: %[[DIVISOR:.+]] = arith.select %[[KNOWN_ZERO]], %c1, %[[KNOWN]]
+// CHECK: arith.divui %{{.+}}, %[[DIVISOR]]
+// CHECK: %[[RESHAPED:.+]] = tensor.reshape %arg0
+// CHECK: %[[MISMATCH:.+]] = arith.cmpi ne, %[[PRODUCT:.+]], %[[COUNT:.+]] : index
+// CHECK: genc.index_out_of_bounds {{.*}}"Reshape node 'r' of m.onnx: the shape holds {index} elements, the input {bound}"
+// CHECK: scf.if %{{.+}} -> (tensor<?x?xf32>) {
+// CHECK: tensor.empty() : tensor<0x0xf32>
+// CHECK: } else {
+// CHECK: scf.yield %[[RESHAPED]]
+func.func @reshape_from_data(%x: tensor<?xf32>, %shape: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = genc.reshape %x, %shape : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?xf32> loc(#r)
+  return %0 : tensor<?x?xf32>
+}
+#r = loc("r"("m.onnx":0:0))
+
+// -----
+
+// Splitting heads, [B, S, 64] → [B, S, 4, 16] by input dims: the count
+// provably holds, so nothing is checked.
+// CHECK-LABEL: func.func @reshape_heads
+// CHECK-NOT: index_out_of_bounds
+// CHECK-NOT: scf.if
+// CHECK: tensor.reshape
+func.func @reshape_heads(%x: tensor<?x?x64xf32>) -> tensor<?x?x4x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : i64
+  %c16 = arith.constant 16 : i64
+  %b = tensor.dim %x, %c0 : tensor<?x?x64xf32>
+  %s = tensor.dim %x, %c1 : tensor<?x?x64xf32>
+  %bi = arith.index_cast %b : index to i64
+  %si = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %bi, %si, %c4, %c16 : tensor<4xi64>
+  %0 = genc.reshape %x, %shape : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  return %0 : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+// MatMul's K: the right operand's rows against the left's columns.
+// CHECK-LABEL: func.func @matmul_k
+// CHECK-DAG: %[[K:.+]] = tensor.dim %arg0, %c1
+// CHECK-DAG: %[[R:.+]] = tensor.dim %arg1, %c0
+// CHECK: arith.cmpi ne, %[[R]], %[[K]]
+// CHECK: genc.index_out_of_bounds {{.*}}"MatMul node 'mm' of m.onnx: the right operand's dim 0 is {index}, but {bound} is expected there"
+func.func @matmul_k(%a: tensor<?x?xf32>, %b: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = genc.matmul %a, %b : (tensor<?x?xf32>, tensor<?x8xf32>) -> tensor<?x8xf32> loc(#mm)
+  return %0 : tensor<?x8xf32>
+}
+#mm = loc("mm"("m.onnx":0:0))
+
+// -----
+
+// Concat's inputs agree on every dim but the axis.
+// CHECK-LABEL: func.func @concat
+// CHECK: genc.index_out_of_bounds {{.*}}"Concat node 'c' of m.onnx: input 1's dim 1 is {index}, but {bound} is expected there
+// CHECK-NOT: index_out_of_bounds
+// CHECK: tensor.concat
+func.func @concat(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %0 = genc.concat %a, %b {axis = 0 : i64} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32> loc(#c)
+  return %0 : tensor<?x?xf32>
+}
+#c = loc("c"("m.onnx":0:0))

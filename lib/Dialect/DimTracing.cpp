@@ -70,23 +70,37 @@ public:
 private:
   std::optional<DimSource> step(Value v, int64_t d);
 
-  /// For a broadcasting op: the operand dim that result dim `d`
-  /// (right-aligned) equals. Operands with a static 1 there broadcast and
-  /// don't count; several candidates must trace to one symbol.
-  std::optional<DimSource> broadcastSource(ValueRange operands, int64_t d,
-                                           int64_t resultRank) {
-    std::optional<DimSource> source;
+  /// For operand dims that one loop runs over: the first, if they all
+  /// trace to one symbol. The lowering sizes the loop by one of them and
+  /// checks the others at run time, reading an operand that differs as
+  /// zeros of the loop's size (genc-convert-to-linalg's SharedLoops), so
+  /// only a proven agreement says what the result's dim is.
+  std::optional<DimSource> agreeingSource(ArrayRef<DimSource> uses) {
+    if (uses.empty())
+      return std::nullopt;
+    for (const DimSource &use : uses.drop_front())
+      if (!(trace(use.value, use.dim) == trace(uses.front().value, uses.front().dim)))
+        return std::nullopt;
+    return uses.front();
+  }
+
+  /// The dims of `operands` that broadcast, right-aligned, to dim `d` of a
+  /// result of `resultRank` and do not broadcast there (a static 1).
+  static SmallVector<DimSource> broadcastUses(ValueRange operands, int64_t d, int64_t resultRank) {
+    SmallVector<DimSource> uses;
     for (Value operand : operands) {
       auto type = cast<RankedTensorType>(operand.getType());
       std::optional<int64_t> i = broadcastOperandDim(type.getRank(), resultRank, d);
-      if (!i || type.getDimSize(*i) == 1)
-        continue;
-      if (source && !(trace(source->value, source->dim) == trace(operand, *i)))
-        return std::nullopt; // Could be 1 at run time: undecidable here.
-      if (!source)
-        source = DimSource{operand, *i};
+      if (i && type.getDimSize(*i) != 1)
+        uses.push_back({operand, *i});
     }
-    return source;
+    return uses;
+  }
+
+  /// For a broadcasting op: the operand dim that result dim `d` equals
+  /// (a dynamic dim could be 1 at run time where the candidates differ).
+  std::optional<DimSource> broadcastSource(ValueRange operands, int64_t d, int64_t resultRank) {
+    return agreeingSource(broadcastUses(operands, d, resultRank));
   }
 
   DenseMap<std::pair<Value, int64_t>, DimSource> memo;
@@ -130,10 +144,23 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return canonical;
   }
   Operation *op = v.getDefiningOp();
-  if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp,
-          SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, LayerNormOp,
-          RmsNormOp, RotaryOp, TriluOp, CumSumOp>(op))
+  if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp, SinOp,
+          CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp, CumSumOp>(op))
     return DimSource{op->getOperand(0), d};
+  // Normalisations: the input's dims, the scale and bias broadcast to them.
+  if (isa<LayerNormOp, RmsNormOp>(op))
+    return broadcastSource(op->getOperands(), d, type.getRank());
+  if (auto r = dyn_cast<RotaryOp>(op)) {
+    // Batch and positions are shared with the position ids, or the tables.
+    SmallVector<DimSource> uses = {{r.getInput(), d}};
+    if (d == 0 || d == 2) {
+      if (Value positions = r.getPositionIds())
+        uses.push_back({positions, d / 2});
+      else
+        uses.append({{r.getCos(), d / 2}, {r.getSin(), d / 2}});
+    }
+    return agreeingSource(uses);
+  }
   if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp, XorOp, EqualOp,
           LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op))
     return broadcastSource(op->getOperands(), d, type.getRank());
@@ -173,7 +200,10 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   if (auto c = dyn_cast<ConcatOp>(op)) {
     if (d == c.getAxis())
       return std::nullopt;
-    return DimSource{c.getInputs().front(), d};
+    SmallVector<DimSource> uses;
+    for (Value input : c.getInputs())
+      uses.push_back({input, d});
+    return agreeingSource(uses);
   }
   if (auto s = dyn_cast<SplitOp>(op)) {
     if (d == s.getAxis())
@@ -193,8 +223,19 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   }
   if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
     return DimSource{insert.getDest(), d};
-  if (auto a = dyn_cast<AttentionOp>(op))
-    return DimSource{d == 3 ? a.getValue() : a.getQuery(), d};
+  if (auto a = dyn_cast<AttentionOp>(op)) {
+    // [B, Hq, Sq, Dv]: batch shared by query, key, value and the mask;
+    // heads and queries by the query and the mask (its dims 1 and 2 of
+    // [B, Hq, Sq, Skv]).
+    if (d == 3)
+      return DimSource{a.getValue(), d};
+    SmallVector<DimSource> uses = {{a.getQuery(), d}};
+    if (d == 0)
+      uses.append({{a.getKey(), 0}, {a.getValue(), 0}});
+    if (Value mask = a.getMask())
+      uses.append(broadcastUses(mask, d, 4));
+    return agreeingSource(uses);
+  }
   if (auto range = dyn_cast<RangeOp>(op)) {
     // Range(a, a + k, 1) has k elements (positions past .. past + new).
     auto index = [](Value scalar) -> Value {
@@ -231,21 +272,10 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       if ((axis.isNegative() ? axis.getSExtValue() + type.getRank() : axis.getSExtValue()) != d)
         continue;
       // x[..., n - k:] keeps the last k: its dim is k (OPT's positions).
-      DenseIntElementsAttr ends, steps;
-      if (!matchPattern(sl.getEnds(), m_Constant(&ends)) ||
-          !matchPattern(sl.getSteps(), m_Constant(&steps)) ||
-          ends.getValues<APInt>()[i].getSExtValue() < std::numeric_limits<int32_t>::max() ||
-          steps.getValues<APInt>()[i].getSExtValue() != 1)
+      auto kept = keptTailLength(sl, d).getDefiningOp<tensor::DimOp>();
+      if (!kept)
         return std::nullopt;
-      auto fromElements = sl.getStarts().getDefiningOp<tensor::FromElementsOp>();
-      auto cast = fromElements ? fromElements.getElements()[i].getDefiningOp<arith::IndexCastOp>()
-                               : nullptr;
-      auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : nullptr;
-      auto kept = sub ? sub.getRhs().getDefiningOp<tensor::DimOp>() : nullptr;
-      std::optional<int64_t> keptIndex = kept ? kept.getConstantIndex() : std::nullopt;
-      if (!keptIndex || !indexIsDim(sub.getLhs(), sl.getInput(), d))
-        return std::nullopt;
-      return DimSource{kept.getSource(), *keptIndex};
+      return DimSource{kept.getSource(), *kept.getConstantIndex()};
     }
     return DimSource{sl.getInput(), d};
   }
@@ -278,8 +308,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   if (auto r = dyn_cast<ReshapeOp>(op)) {
     // A 0 entry copies the input dim (ONNX), unless allowzero.
     DenseIntElementsAttr shape;
-    if (!r.getAllowzero() && matchPattern(r.getShape(), m_Constant(&shape)) &&
-        shape.getValues<APInt>()[d].isZero())
+    if (!r.getAllowzero() && d < r.getInput().getType().getRank() &&
+        matchPattern(r.getShape(), m_Constant(&shape)) && shape.getValues<APInt>()[d].isZero())
       return DimSource{r.getInput(), d};
     return getShapeEntryDim(r.getShape(), d);
   }
@@ -297,6 +327,31 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+Value genc::keptTailLength(SliceOp sl, int64_t d) {
+  DenseIntElementsAttr axes, ends, steps;
+  if (!matchPattern(sl.getAxes(), m_Constant(&axes)) ||
+      !matchPattern(sl.getEnds(), m_Constant(&ends)) ||
+      !matchPattern(sl.getSteps(), m_Constant(&steps)))
+    return {};
+  int64_t rank = sl.getType().getRank();
+  for (auto [i, axis] : llvm::enumerate(axes.getValues<APInt>())) {
+    if ((axis.isNegative() ? axis.getSExtValue() + rank : axis.getSExtValue()) != d)
+      continue;
+    if (ends.getValues<APInt>()[i].getSExtValue() < std::numeric_limits<int32_t>::max() ||
+        steps.getValues<APInt>()[i].getSExtValue() != 1)
+      return {};
+    auto fromElements = sl.getStarts().getDefiningOp<tensor::FromElementsOp>();
+    auto cast =
+        fromElements ? fromElements.getElements()[i].getDefiningOp<arith::IndexCastOp>() : nullptr;
+    auto sub = cast ? cast.getIn().getDefiningOp<arith::SubIOp>() : nullptr;
+    auto kept = sub ? sub.getRhs().getDefiningOp<tensor::DimOp>() : nullptr;
+    if (!kept || !kept.getConstantIndex() || !indexIsDim(sub.getLhs(), sl.getInput(), d))
+      return {};
+    return kept;
+  }
+  return {};
 }
 
 DimSource genc::traceDim(Value v, int64_t d) { return DimTracer().trace(v, d); }

@@ -50,23 +50,23 @@ func.func @broadcast_static_loop(%a: tensor<4xf32>, %b: tensor<?xf32>) -> tensor
 
 // -----
 
-// Reshape to a shape taken from data: an entry below -1 and a shape that
-// does not hold the input's elements are reported, and the result is then
-// zeros, its untraced dims 0; -1 divides by 1 when the other entries
-// multiply to 0.
+// Reshape to a shape taken from data: an entry below -1, a shape whose
+// element count overflows and a shape that does not hold the input's
+// elements are reported; the result is then zeros, its untraced dims 0,
+// and the reshape is built only on the other branch, where its sizes are
+// right.
 // CHECK-LABEL: func.func @reshape_from_data
 // CHECK: %[[NEG:.+]] = arith.cmpi slt, %{{.+}}, %c-1
 // CHECK: scf.if %[[NEG]] {
 // CHECK: genc.index_out_of_bounds {{.*}}"Reshape node 'r' of m.onnx: shape entry {bound} is {index}; entries are sizes, 0 or -1"
-// CHECK: %[[KNOWN_ZERO:.+]] = arith.cmpi eq, %[[KNOWN:.+]], %c0
-// CHECK: %[[DIVISOR:.+]] = arith.select %[[KNOWN_ZERO]], %c1, %[[KNOWN]]
-// CHECK: arith.divui %{{.+}}, %[[DIVISOR]]
-// CHECK: %[[RESHAPED:.+]] = tensor.reshape %arg0
-// CHECK: %[[MISMATCH:.+]] = arith.cmpi ne, %[[PRODUCT:.+]], %[[COUNT:.+]] : index
+// CHECK: genc.index_out_of_bounds {{.*}}"Reshape node 'r' of m.onnx: the shape holds more elements than 64 bits count"
+// CHECK: %[[MISMATCH:.+]] = arith.cmpi ne, %{{.+}}, %{{.+}} : index
 // CHECK: genc.index_out_of_bounds {{.*}}"Reshape node 'r' of m.onnx: the shape holds {index} elements, the input {bound}"
+// CHECK-NOT: tensor.reshape
 // CHECK: scf.if %{{.+}} -> (tensor<?x?xf32>) {
 // CHECK: tensor.empty() : tensor<0x0xf32>
 // CHECK: } else {
+// CHECK: %[[RESHAPED:.+]] = tensor.reshape %arg0
 // CHECK: scf.yield %[[RESHAPED]]
 func.func @reshape_from_data(%x: tensor<?xf32>, %shape: tensor<2xi64>) -> tensor<?x?xf32> {
   %0 = genc.reshape %x, %shape : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?xf32> loc(#r)
@@ -122,3 +122,65 @@ func.func @concat(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
   return %0 : tensor<?x?xf32>
 }
 #c = loc("c"("m.onnx":0:0))
+
+// -----
+
+// Expand reads an input dim the model leaves dynamic, never broadcasts it:
+// it must be the result's size there.
+// CHECK-LABEL: func.func @expand
+// CHECK: genc.index_out_of_bounds {{.*}}"Expand node 'e' of m.onnx: the input's dim 0 is {index}, but {bound} is expected there (genc broadcasts only dims the model declares as 1)"
+// CHECK: %[[IN:.+]] = scf.if
+// CHECK: linalg.generic {{.*}} ins(%[[IN]] :
+func.func @expand(%x: tensor<?xf32>, %shape: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = genc.expand %x, %shape : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?xf32> loc(#e)
+  return %0 : tensor<?x?xf32>
+}
+#e = loc("e"("m.onnx":0:0))
+
+// -----
+
+// Gemm's C broadcasts to the product [M, N]: a static C sizes the loop,
+// and the product's dynamic dim is checked against it.
+// CHECK-LABEL: func.func @gemm_bias
+// CHECK: genc.index_out_of_bounds {{.*}}"Gemm node 'g' of m.onnx: the product's dim 1 is {index}, but {bound} is expected there"
+// CHECK: %[[P:.+]] = scf.if
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %arg2 :
+func.func @gemm_bias(%a: tensor<?x4xf32>, %b: tensor<4x?xf32>, %c: tensor<8xf32>) -> tensor<?x?xf32> {
+  %0 = genc.gemm %a, %b bias(%c) : (tensor<?x4xf32>, tensor<4x?xf32>, tensor<8xf32>) -> tensor<?x?xf32> loc(#g)
+  return %0 : tensor<?x?xf32>
+}
+#g = loc("g"("m.onnx":0:0))
+
+// -----
+
+// Attention over operands of independent sizes: the key's and value's
+// batch against the query's, the value's positions against the key's, and
+// the mask's keys; the kernel reads the checked operands.
+// CHECK-LABEL: func.func @attention
+// CHECK: genc.index_out_of_bounds {{.*}}"attention node 'a' of m.onnx: the key's dim 0 is {index}, but {bound} is expected there"
+// CHECK: genc.index_out_of_bounds {{.*}}"attention node 'a' of m.onnx: the value's dim 0 is {index}, but {bound} is expected there"
+// CHECK: genc.index_out_of_bounds {{.*}}"attention node 'a' of m.onnx: the value's dim 2 is {index}, but {bound} is expected there"
+// CHECK: genc.index_out_of_bounds {{.*}}"attention node 'a' of m.onnx: the mask's dim 3 is {index}, but {bound} is expected there"
+// CHECK: %[[K:.+]] = scf.if
+// CHECK: %[[V:.+]] = scf.if
+// CHECK: bufferization.to_buffer %[[K]] read_only
+// CHECK: bufferization.to_buffer %[[V]] read_only
+// CHECK: genc.attention_kernel
+func.func @attention(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>,
+                     %mask: tensor<1x1x1x?xf32>) -> tensor<?x8x?x16xf32> {
+  %0 = genc.attention %q, %k, %v mask(%mask) {scale = 0.25 : f32} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<1x1x1x?xf32>) -> tensor<?x8x?x16xf32> loc(#a)
+  return %0 : tensor<?x8x?x16xf32>
+}
+#a = loc("a"("m.onnx":0:0))
+
+// -----
+
+// A normalisation's scale of static size fixes the loop over the input's
+// dynamic last dim.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: genc.index_out_of_bounds {{.*}}"LayerNorm node 'n' of m.onnx: input 0's dim 1 is {index}, but {bound} is expected there
+func.func @layer_norm(%x: tensor<?x?xf32>, %w: tensor<16xf32>) -> tensor<?x?xf32> {
+  %0 = genc.layer_norm %x, %w {axis = 1 : i64} : (tensor<?x?xf32>, tensor<16xf32>) -> tensor<?x?xf32> loc(#n)
+  return %0 : tensor<?x?xf32>
+}
+#n = loc("n"("m.onnx":0:0))

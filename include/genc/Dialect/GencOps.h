@@ -16,6 +16,8 @@
 #include <optional>
 
 namespace mlir::genc {
+class SliceOp;
+
 /// True when the types could describe the same tensors: same element type
 /// and rank, and no dim static in both with different sizes. Inference may
 /// be less or more static than a result type (before and after folding).
@@ -56,6 +58,12 @@ bool indexIsDim(Value index, Value v, int64_t d);
 /// The tensor dim that entry `entry` of a shape tensor holds, when the
 /// shape is a tensor.from_elements whose entry is index_cast(tensor.dim).
 std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
+
+/// For a Slice `x[..., n - k:]` along dim `d` (n = x's dim d, one step,
+/// the end past any dim): k, a tensor.dim the tracing takes as the
+/// result's dim; null otherwise. ONNX clamps the start, so the result
+/// holds min(k, n): the lowering checks at run time that it is k.
+Value keptTailLength(SliceOp sl, int64_t d);
 
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);

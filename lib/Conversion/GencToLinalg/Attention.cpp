@@ -270,27 +270,33 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
   int64_t half = rot / 2;
   // x [B, H, S, D]; cos and sin [rows, rot/2] read at position_ids [B, S],
   // or [B, S, rot/2] without them.
-  SharedLoops loops(b, loc, operands.getOperands(), op->getOperands());
   std::string node = describeNode(op, "rotary embedding");
-  auto mismatch = [&](SharedLoops::Use use) {
-    static constexpr StringLiteral names[] = {"input", "cos table", "sin table", "position ids"};
-    return node + ": the " + names[use.first].str() + "'s dim " + std::to_string(use.second) +
-           " is {index}, but {bound} is expected there";
-  };
+  SmallVector<std::string> names = {"the input", "the cos table", "the sin table",
+                                    "the position ids"};
+  names.resize(operands.getOperands().size());
+  SharedLoops loops(b, loc, operands.getOperands(), op->getOperands(), node, names);
   bool byPosition = operands.getPositionIds() != nullptr;
   int64_t tableColumn = byPosition ? 1 : 2;
-  loops.share({{1, tableColumn}, {2, tableColumn}}, b.getIndexAttr(half), mismatch);
+  loops.share({{1, tableColumn}, {2, tableColumn}}, b.getIndexAttr(half));
   if (byPosition) {
-    loops.share({{1, 0}, {2, 0}}, OpFoldResult(), mismatch);
-    loops.share({{0, 0}, {3, 0}}, OpFoldResult(), mismatch);
-    loops.share({{0, 2}, {3, 1}}, OpFoldResult(), mismatch);
+    loops.share({{1, 0}, {2, 0}}, OpFoldResult());
+    loops.share({{0, 0}, {3, 0}}, OpFoldResult());
+    loops.share({{0, 2}, {3, 1}}, OpFoldResult());
   } else {
-    loops.share({{0, 0}, {1, 0}, {2, 0}}, OpFoldResult(), mismatch);
-    loops.share({{0, 2}, {1, 1}, {2, 1}}, OpFoldResult(), mismatch);
+    loops.share({{0, 0}, {1, 0}, {2, 0}}, OpFoldResult());
+    loops.share({{0, 2}, {1, 1}, {2, 1}}, OpFoldResult());
   }
   SmallVector<Value> checked = loops.operands();
   Value x = checked[0], cos = checked[1], sin = checked[2],
         positions = byPosition ? checked[3] : Value();
+  Value headDim; // only where the head size is dynamic
+  if (ShapedType::isDynamic(headSize)) {
+    headDim = dimValue(b, loc, x, 3);
+    Value rotC = indexConst(b, loc, rot);
+    failAtRunTimeIf(b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, headDim, rotC),
+                    headDim, rotC,
+                    node + ": the head size is {index}, less than rotary_dim {bound}");
+  }
   bool interleaved = op.getInterleaved();
   SmallVector<OpFoldResult> sizes = {dimOf(b, loc, x, 0), dimOf(b, loc, x, 1), dimOf(b, loc, x, 2),
                                      dimOf(b, loc, x, 3)};
@@ -328,7 +334,12 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
         }
         // Out-of-rotary channels read a safe index; the select drops it.
         Value safeFreq = arith::SelectOp::create(nb, nl, inRotary, freq, indexConst(nb, nl, 0));
-        Value safePartner = arith::SelectOp::create(nb, nl, inRotary, partner, di);
+        Value readsPartner = inRotary;
+        if (headDim) // rotary_dim past a dynamic head size: reported, not read
+          readsPartner = arith::AndIOp::create(
+              nb, nl, readsPartner,
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, partner, headDim));
+        Value safePartner = arith::SelectOp::create(nb, nl, readsPartner, partner, di);
         Value c, s;
         if (positions) {
           Value p = tensor::ExtractOp::create(nb, nl, positions, ValueRange{bi, si});
@@ -360,23 +371,19 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
 /// Sq, D], key [B, Hkv, Skv, D], value [B, Hkv, Skv, Dv] and the mask,
 /// broadcast to [B, Hq, Sq, Skv], checked at run time to agree where the
 /// model leaves sizes dynamic (SharedLoops).
-static SmallVector<Value> checkedOperands(AttentionOp op, AttentionOp::Adaptor operands,
-                                          OpBuilder &b) {
+static SmallVector<Value> checkedAttentionOperands(AttentionOp op, AttentionOp::Adaptor operands,
+                                                   OpBuilder &b) {
   SmallVector<Value> values = {operands.getQuery(), operands.getKey(), operands.getValue()};
   SmallVector<Value> originals = {op.getQuery(), op.getKey(), op.getValue()};
   if (Value mask = operands.getMask()) {
     values.push_back(mask);
     originals.push_back(op.getMask());
   }
-  SharedLoops loops(b, op.getLoc(), values, originals);
-  std::string node = describeNode(op, "attention");
-  auto message = [&](SharedLoops::Use use) {
-    static constexpr StringLiteral names[] = {"query", "key", "value", "mask"};
-    return node + ": the " + names[use.first].str() + "'s dim " + std::to_string(use.second) +
-           " is {index}, but {bound} is expected there";
-  };
+  SmallVector<std::string> names = {"the query", "the key", "the value", "the mask"};
+  names.resize(values.size());
+  SharedLoops loops(b, op.getLoc(), values, originals, describeNode(op, "attention"), names);
   // Uses of score dim `d` (of [B, Hq, Sq, Skv]) by the mask, unless it broadcasts there.
-  auto withMask = [&](SmallVector<SharedLoops::Use> uses, int64_t d) {
+  auto plusMaskUses = [&](SmallVector<SharedLoops::Use> uses, int64_t d) {
     if (values.size() == 4) {
       auto mt = tensorType(values[3]);
       int64_t i = d - (4 - mt.getRank());
@@ -385,36 +392,36 @@ static SmallVector<Value> checkedOperands(AttentionOp op, AttentionOp::Adaptor o
     }
     return uses;
   };
-  loops.share(withMask({{0, 0}, {1, 0}, {2, 0}}, 0), OpFoldResult(), message);
-  loops.share(withMask({{0, 1}}, 1), OpFoldResult(), message);
-  loops.share({{1, 1}, {2, 1}}, OpFoldResult(), message);
-  loops.share(withMask({{0, 2}}, 2), OpFoldResult(), message);
-  loops.share(withMask({{1, 2}, {2, 2}}, 3), OpFoldResult(), message);
-  loops.share({{0, 3}, {1, 3}}, OpFoldResult(), message);
+  loops.share(plusMaskUses({{0, 0}, {1, 0}, {2, 0}}, 0), OpFoldResult());
+  loops.share(plusMaskUses({{0, 1}}, 1), OpFoldResult());
+  loops.share({{1, 1}, {2, 1}}, OpFoldResult());
+  loops.share(plusMaskUses({{0, 2}}, 2), OpFoldResult());
+  loops.share(plusMaskUses({{1, 2}, {2, 2}}, 3), OpFoldResult());
+  loops.share({{0, 3}, {1, 3}}, OpFoldResult());
   return loops.operands();
 }
 
 void mlir::genc::lowering::populateAttentionLoweringPatterns(RewritePatternSet &patterns,
                                                              bool fuseAttention) {
   if (fuseAttention)
-    addLowering<AttentionOp>(patterns,
-                             [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
-                               SmallVector<Value> checked = checkedOperands(op, converted, b);
-                               AttentionOp::Adaptor operands(checked, op);
-                               if (op.isLinear())
-                                 return linearAttention(op, operands, b);
-                               if (fitsAttentionKernel(op, operands))
-                                 return FailureOr<Value>(fusedAttention(op, operands, b));
-                               return attentionLoops(op, operands, b);
-                             });
+    addLowering<AttentionOp>(
+        patterns, [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
+          SmallVector<Value> checked = checkedAttentionOperands(op, converted, b);
+          AttentionOp::Adaptor operands(checked, op);
+          if (op.isLinear())
+            return linearAttention(op, operands, b);
+          if (fitsAttentionKernel(op, operands))
+            return FailureOr<Value>(fusedAttention(op, operands, b));
+          return attentionLoops(op, operands, b);
+        });
   else
-    addLowering<AttentionOp>(patterns,
-                             [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
-                               SmallVector<Value> checked = checkedOperands(op, converted, b);
-                               AttentionOp::Adaptor operands(checked, op);
-                               if (op.isLinear())
-                                 return linearAttention(op, operands, b);
-                               return attentionLoops(op, operands, b);
-                             });
+    addLowering<AttentionOp>(
+        patterns, [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
+          SmallVector<Value> checked = checkedAttentionOperands(op, converted, b);
+          AttentionOp::Adaptor operands(checked, op);
+          if (op.isLinear())
+            return linearAttention(op, operands, b);
+          return attentionLoops(op, operands, b);
+        });
   addLowering<RotaryOp>(patterns, lowerRotary);
 }

@@ -49,13 +49,10 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
   MLIRContext *ctx = b.getContext();
   int64_t rank = resultType.getRank(), batch = rank - 2;
   {
-    SharedLoops loops(b, loc, {lhs, rhs}, originals);
-    std::string node = describeNode(source, isa<GemmOp>(source) ? "Gemm" : "MatMul");
-    auto message = [&](SharedLoops::Use use) {
-      return node + ": the " + (use.first ? "right" : "left") + " operand's dim " +
-             std::to_string(use.second) + " is {index}, but {bound} is expected there";
-    };
-    loops.share({{0, lt.getRank() - 1}, {1, rt.getRank() - 2}}, OpFoldResult(), message);
+    SharedLoops loops(b, loc, {lhs, rhs}, originals,
+                      describeNode(source, isa<GemmOp>(source) ? "Gemm" : "MatMul"),
+                      {"the left operand", "the right operand"});
+    loops.share({{0, lt.getRank() - 1}, {1, rt.getRank() - 2}}, OpFoldResult());
     RankedTensorType types[] = {lt, rt};
     for (int64_t d = 0; d < batch; ++d) {
       SmallVector<SharedLoops::Use> uses;
@@ -64,10 +61,8 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
         if (j >= 0 && t.getDimSize(j) != 1)
           uses.push_back({static_cast<unsigned>(i), j});
       }
-      loops.share(uses,
-                  resultType.isDynamicDim(d) ? OpFoldResult()
-                                             : b.getIndexAttr(resultType.getDimSize(d)),
-                  message);
+      loops.share(uses, resultType.isDynamicDim(d) ? OpFoldResult()
+                                                   : b.getIndexAttr(resultType.getDimSize(d)));
     }
     SmallVector<Value> checked = loops.operands();
     lhs = checked[0];
@@ -149,15 +144,12 @@ static FailureOr<Value> lowerGemm(GemmOp op, GemmOp::Adaptor operands, OpBuilder
   SmallVector<Value> terms = {*product};
   if (Value c = operands.getC()) {
     // C broadcasts to the product [M, N]; sizes it leaves dynamic must match.
-    SharedLoops loops(b, loc, {*product, c}, {*product, op.getC()});
-    std::string node = describeNode(op, "Gemm");
+    SharedLoops loops(b, loc, {*product, c}, {*product, op.getC()}, describeNode(op, "Gemm"),
+                      {"the product", "C"});
     auto ct = tensorType(c);
     for (int64_t d = 0; d < ct.getRank(); ++d)
       if (ct.getDimSize(d) != 1)
-        loops.share({{0, d + 2 - ct.getRank()}, {1, d}}, OpFoldResult(), [&](SharedLoops::Use) {
-          return node + ": C's dim " + std::to_string(d) +
-                 " is {index}, but the product has {bound} there";
-        });
+        loops.share({{0, d + 2 - ct.getRank()}, {1, d}}, OpFoldResult());
     terms = loops.operands();
   }
   Value r = elementwise(b, loc, terms, t, [&](OpBuilder &nb, Location nl, ValueRange v) -> Value {

@@ -83,26 +83,49 @@ static bool provablyKeepsCount(ReshapeOp op) {
   return true;
 }
 
-/// ONNX Reshape at run time: 0 copies the input dim (unless allowzero), one
-/// -1 takes what is left. Entries known from the result type stay static.
-/// A shape that does not hold the input's elements is reported to the
-/// caller and the result read as zeros, not as memory past the input.
-static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, OpBuilder &b) {
+/// x · y, setting `overflow` where the unsigned product does not fit.
+static Value multiplyChecked(OpBuilder &b, Location loc, Value x, Value y, Value &overflow) {
+  Value product = arith::MulIOp::create(b, loc, x, y);
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  Value xIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, zero);
+  Value back =
+      arith::DivUIOp::create(b, loc, product, arith::SelectOp::create(b, loc, xIsZero, one, x));
+  Value wrapped = arith::AndIOp::create(
+      b, loc, arith::XOrIOp::create(b, loc, xIsZero, arith::ConstantIntOp::create(b, loc, 1, 1)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, back, y));
+  overflow = overflow ? arith::OrIOp::create(b, loc, overflow, wrapped).getResult() : wrapped;
+  return product;
+}
+
+/// The result dims of Reshape by ONNX's rules: 0 copies the input dim
+/// (unless allowzero), one -1 takes what is left (the input's count when
+/// the others multiply to 0: nothing to divide by). An entry below -1 is
+/// reported (`negative`). `product`: the dims' product; `overflow`: it, or
+/// the entries' product, did not fit in 64 bits.
+struct ReshapeDims {
+  SmallVector<Value> dims;
+  Value product, negative, overflow;
+};
+
+static ReshapeDims reshapeDims(ReshapeOp op, Value input, Value shape, Value count, OpBuilder &b,
+                               StringRef node) {
   Location loc = op.getLoc();
   auto type = op.getType();
   int64_t rank = type.getRank();
-  Value input = operands.getInput();
   Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1),
         minusOne = indexConst(b, loc, -1);
-  std::string node = describeNode(op, "Reshape");
+  ReshapeDims result;
   SmallVector<Value> entries(rank), inferred(rank);
   Value known = one;
   for (int64_t i = 0; i < rank; ++i) {
     if (!type.isDynamicDim(i)) {
       entries[i] = indexConst(b, loc, type.getDimSize(i));
     } else {
-      Value e = shapeEntry(b, loc, operands.getShape(), i);
-      if (!op.getAllowzero() && i < tensorType(input).getRank()) {
+      Value e = shapeEntry(b, loc, shape, i);
+      // An entry that is a tensor's dim is that dim to the shape tracing
+      // (genc::traceDim), even when it is 0; elsewhere 0 copies.
+      if (!op.getAllowzero() && i < tensorType(input).getRank() &&
+          !getShapeEntryDim(op.getShape(), i)) {
         Value isZero = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, zero);
         e = b.createOrFold<arith::SelectOp>(loc, isZero, dimValue(b, loc, input, i), e);
       }
@@ -110,48 +133,61 @@ static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, 
       if (!isKnownNonNegative(e)) {
         inferred[i] = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, minusOne);
         Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, minusOne);
-        failAtRunTimeIf(b, loc, negative, e, indexConst(b, loc, i),
-                        node + ": shape entry {bound} is {index}; entries are sizes, 0 or -1");
+        failAtRunTimeIf(
+            b, loc, negative, e, indexConst(b, loc, i),
+            (node + ": shape entry {bound} is {index}; entries are sizes, 0 or -1").str());
+        result.negative =
+            result.negative ? arith::OrIOp::create(b, loc, result.negative, negative) : negative;
       }
     }
     Value factor = inferred[i]
                        ? arith::SelectOp::create(b, loc, inferred[i], one, entries[i]).getResult()
                        : entries[i];
-    known = arith::MulIOp::create(b, loc, known, factor);
+    known = multiplyChecked(b, loc, known, factor, result.overflow);
   }
-  // With a 0 in the shape nothing is left for -1 to take: it is 0 too.
-  Value count = numElements(b, loc, input);
   Value knownIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, known, zero);
   Value rest = arith::DivUIOp::create(b, loc, count,
                                       arith::SelectOp::create(b, loc, knownIsZero, one, known));
-  SmallVector<Value> dims;
-  Value product = one;
+  result.product = one;
   for (int64_t i = 0; i < rank; ++i) {
-    dims.push_back(inferred[i]
-                       ? arith::SelectOp::create(b, loc, inferred[i], rest, entries[i]).getResult()
-                       : entries[i]);
-    product = arith::MulIOp::create(b, loc, product, dims.back());
+    result.dims.push_back(
+        inferred[i] ? arith::SelectOp::create(b, loc, inferred[i], rest, entries[i]).getResult()
+                    : entries[i]);
+    result.product = multiplyChecked(b, loc, result.product, result.dims.back(), result.overflow);
   }
-  Value reshaped = reshapeTo(b, loc, input, type, dims);
-  if (reshaped == input || provablyKeepsCount(op))
-    return reshaped;
-  Value mismatch = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, product, count);
-  failAtRunTimeIf(b, loc, mismatch, product, count,
+  return result;
+}
+
+/// ONNX Reshape at run time; entries known from the result type stay
+/// static. A shape that does not hold the input's elements is reported and
+/// the result read as zeros, not as memory past the input.
+static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = op.getType();
+  Value input = operands.getInput();
+  std::string node = describeNode(op, "Reshape");
+  Value count = numElements(b, loc, input);
+  ReshapeDims shape = reshapeDims(op, input, operands.getShape(), count, b, node);
+  if (provablyKeepsCount(op))
+    return reshapeTo(b, loc, input, type, shape.dims);
+  Value zero = indexConst(b, loc, 0);
+  failAtRunTimeIf(b, loc, shape.overflow, zero, zero,
+                  node + ": the shape holds more elements than 64 bits count");
+  Value mismatch = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, shape.product, count);
+  failAtRunTimeIf(b, loc, mismatch, shape.product, count,
                   node + ": the shape holds {index} elements, the input {bound}");
+  Value bad = arith::OrIOp::create(b, loc, shape.overflow, mismatch);
+  if (shape.negative)
+    bad = arith::OrIOp::create(b, loc, bad, shape.negative);
   // Dims the shape tracing equates with others (genc::traceDim) keep their
   // size; the rest are 0, which no garbage entry can make too large.
   SmallVector<OpFoldResult> safeSizes;
-  for (int64_t i = 0; i < rank; ++i) {
+  for (int64_t i = 0; i < type.getRank(); ++i) {
     bool traced = type.isDynamicDim(i) && !(traceDim(op.getResult(), i) == DimSource{op, i});
     safeSizes.push_back(!type.isDynamicDim(i) ? b.getIndexAttr(type.getDimSize(i))
-                        : traced              ? OpFoldResult(dims[i])
+                        : traced              ? OpFoldResult(shape.dims[i])
                                               : OpFoldResult(b.getIndexAttr(0)));
   }
-  Value bad = mismatch;
-  for (int64_t i = 0; i < rank; ++i)
-    if (!isKnownNonNegative(dims[i]))
-      bad = arith::OrIOp::create(
-          b, loc, bad, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, dims[i], zero));
   Type element = type.getElementType();
   return scf::IfOp::create(
              b, loc, bad,
@@ -159,7 +195,11 @@ static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, 
                Value zeros = filled(tb, tl, safeSizes, element, elementConst(tb, tl, element, 0));
                scf::YieldOp::create(tb, tl, castTo(tb, tl, zeros, type));
              },
-             [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, reshaped); })
+             [&](OpBuilder &eb, Location el) {
+               // Built only for a shape that holds the input: a copy
+               // bufferization may make is of the right size.
+               scf::YieldOp::create(eb, el, reshapeTo(eb, el, input, type, shape.dims));
+             })
       .getResult(0);
 }
 
@@ -235,6 +275,39 @@ static Value sliceEntry(OpBuilder &b, Location loc, Value t, Value i) {
 /// ONNX Slice. Constant axes with positive constant steps become
 /// tensor.extract_slice; anything else (axes or steps known only at run
 /// time, negative steps) a generic that reads input[start + i * step].
+/// The elements of `input` from `starts` by `steps`, `sizes` of them: a
+/// view where the steps are constant and positive, else a gather.
+static Value slice(OpBuilder &b, Location loc, SliceOp op, Value input, ArrayRef<Value> starts,
+                   ArrayRef<Value> steps, ArrayRef<OpFoldResult> resultSizes, bool asView) {
+  auto type = op.getType();
+  int64_t rank = type.getRank();
+  if (asView) {
+    SmallVector<OpFoldResult> offsets(starts.begin(), starts.end()), strides;
+    for (int64_t d = 0; d < rank; ++d) {
+      IntegerAttr c;
+      strides.push_back(matchPattern(steps[d], m_Constant(&c))
+                            ? OpFoldResult(b.getIndexAttr(c.getInt()))
+                            : OpFoldResult(steps[d]));
+    }
+    return tensor::ExtractSliceOp::create(b, loc, type, input, offsets, resultSizes, strides)
+        .getResult();
+  }
+  Value init = emptyTensor(b, loc, resultSizes, type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{}, init, b.getMultiDimIdentityMap(rank),
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d)
+          coords.push_back(arith::AddIOp::create(
+              nb, nl, starts[d],
+              arith::MulIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, d), steps[d])));
+        linalg::YieldOp::create(nb, nl,
+                                tensor::ExtractOp::create(nb, nl, input, coords).getResult());
+      });
+  return generic.getResult(0);
+}
+
 static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   Value input = operands.getInput();
@@ -254,11 +327,19 @@ static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuil
   bool positiveSteps = matchPattern(operands.getSteps(), m_Constant(&stepsAttr)) &&
                        llvm::all_of(stepsAttr.getValues<APInt>(),
                                     [](const APInt &v) { return v.isStrictlyPositive(); });
+  std::string node = describeNode(op, "Slice");
   for (int64_t j = 0; j < entries; ++j) {
     Value jv = indexConst(b, loc, j);
     Value start = sliceEntry(b, loc, operands.getStarts(), jv),
           end = sliceEntry(b, loc, operands.getEnds(), jv),
           step = sliceEntry(b, loc, operands.getSteps(), jv);
+    if (!positiveSteps) {
+      // The element count divides by the step: 0 is reported and taken as 1.
+      Value zero = indexConst(b, loc, 0);
+      Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, step, zero);
+      failAtRunTimeIf(b, loc, isZero, jv, zero, node + ": step {index} is 0");
+      step = arith::SelectOp::create(b, loc, isZero, indexConst(b, loc, 1), step);
+    }
     if (constantAxes) {
       int64_t axis = axesAttr.getValues<APInt>()[j].getSExtValue();
       axis = axis < 0 ? axis + rank : axis;
@@ -285,31 +366,36 @@ static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuil
   for (int64_t d = 0; d < rank; ++d)
     resultSizes.push_back(type.isDynamicDim(d) ? OpFoldResult(sizes[d])
                                                : b.getIndexAttr(type.getDimSize(d)));
-  if (constantAxes && positiveSteps) {
-    SmallVector<OpFoldResult> offsets(starts.begin(), starts.end()), strides;
-    for (int64_t d = 0; d < rank; ++d) {
-      IntegerAttr c;
-      strides.push_back(matchPattern(steps[d], m_Constant(&c))
-                            ? OpFoldResult(b.getIndexAttr(c.getInt()))
-                            : OpFoldResult(steps[d]));
-    }
-    return tensor::ExtractSliceOp::create(b, loc, type, input, offsets, resultSizes, strides)
-        .getResult();
+  // x[..., n - k:] holds min(k, n) elements, where the shape tracing took
+  // k: a k past n is reported and the result read as k zeros.
+  Value tooLong;
+  SmallVector<OpFoldResult> claimedSizes = resultSizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value k = type.isDynamicDim(d) ? keptTailLength(op, d) : Value();
+    if (!k)
+      continue;
+    Value differs = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, sizes[d], k);
+    failAtRunTimeIf(b, loc, differs, k, sizes[d],
+                    node + ": it keeps the last {index} positions of {bound}");
+    tooLong = tooLong ? arith::OrIOp::create(b, loc, tooLong, differs) : differs;
+    claimedSizes[d] = k;
   }
-  Value init = emptyTensor(b, loc, resultSizes, type.getElementType());
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{}, init, b.getMultiDimIdentityMap(rank),
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange) {
-        SmallVector<Value> coords;
-        for (int64_t d = 0; d < rank; ++d)
-          coords.push_back(arith::AddIOp::create(
-              nb, nl, starts[d],
-              arith::MulIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, d), steps[d])));
-        linalg::YieldOp::create(nb, nl,
-                                tensor::ExtractOp::create(nb, nl, input, coords).getResult());
-      });
-  return generic.getResult(0);
+  bool asView = constantAxes && positiveSteps;
+  if (!tooLong)
+    return slice(b, loc, op, input, starts, steps, resultSizes, asView);
+  Type element = type.getElementType();
+  return scf::IfOp::create(
+             b, loc, tooLong,
+             [&](OpBuilder &tb, Location tl) {
+               Value zeros =
+                   filled(tb, tl, claimedSizes, element, elementConst(tb, tl, element, 0));
+               scf::YieldOp::create(tb, tl, castTo(tb, tl, zeros, type));
+             },
+             [&](OpBuilder &eb, Location el) {
+               scf::YieldOp::create(eb, el,
+                                    slice(eb, el, op, input, starts, steps, resultSizes, asView));
+             })
+      .getResult(0);
 }
 
 static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpBuilder &b) {
@@ -362,38 +448,52 @@ static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpB
   return generic.getResult(0);
 }
 
-/// The dims of a result given by a shape operand, static where the type
-/// says so. For Expand an entry of 1 keeps the input's dim. A negative
-/// entry is reported (`node` names the op) and taken as 0.
-static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Location loc, Value shape,
-                                                RankedTensorType type, Value expandInput,
+/// The dims of `op`'s result given by its shape operand `shape`, static
+/// where the type says so. For Expand (`expandInput`) an entry of 1 keeps
+/// the input's dim, unless the entry is a tensor's dim, which the shape
+/// tracing takes it for (genc::traceDim). A negative entry, or sizes whose
+/// bytes overflow, are reported and the dynamic sizes taken as 0.
+static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Operation *op, Value shape,
+                                                Value originalShape, Value expandInput,
                                                 StringRef node) {
-  SmallVector<OpFoldResult> sizes;
+  Location loc = op->getLoc();
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  Value zero = indexConst(b, loc, 0);
+  SmallVector<Value> sizes;
+  Value bad, bytes = indexConst(b, loc, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if (!type.isDynamicDim(d)) {
-      sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+      sizes.push_back(indexConst(b, loc, type.getDimSize(d)));
+      bytes = multiplyChecked(b, loc, bytes, sizes.back(), bad);
       continue;
     }
     Value e = shapeEntry(b, loc, shape, d);
     if (!isKnownNonNegative(e)) {
-      Value zero = indexConst(b, loc, 0);
       Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zero);
       failAtRunTimeIf(b, loc, negative, e, indexConst(b, loc, d),
                       (node + ": shape entry {bound} is {index}; sizes are not negative").str());
-      e = arith::MaxSIOp::create(b, loc, e, zero);
+      bad = bad ? arith::OrIOp::create(b, loc, bad, negative) : negative;
     }
-    if (expandInput) {
-      auto inputType = tensorType(expandInput);
-      int64_t i = d - (type.getRank() - inputType.getRank());
-      if (i >= 0) {
-        Value isOne =
-            b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
-        e = b.createOrFold<arith::SelectOp>(loc, isOne, dimValue(b, loc, expandInput, i), e);
-      }
+    int64_t i = expandInput ? d - (type.getRank() - tensorType(expandInput).getRank()) : -1;
+    if (i >= 0 && !getShapeEntryDim(originalShape, d)) {
+      Value isOne =
+          b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
+      e = b.createOrFold<arith::SelectOp>(loc, isOne, dimValue(b, loc, expandInput, i), e);
     }
     sizes.push_back(e);
+    bytes = multiplyChecked(b, loc, bytes, e, bad);
   }
-  return sizes;
+  if (!bad)
+    return getAsOpFoldResult(sizes);
+  // After a negative entry's report, this one is not the first.
+  failAtRunTimeIf(b, loc, bad, zero, zero,
+                  (node + ": the shape asks for more bytes than 64 bits count").str());
+  SmallVector<OpFoldResult> safe;
+  for (auto [d, size] : llvm::enumerate(sizes))
+    safe.push_back(type.isDynamicDim(d)
+                       ? OpFoldResult(arith::SelectOp::create(b, loc, bad, zero, size).getResult())
+                       : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  return safe;
 }
 
 static FailureOr<Value> lowerExpand(ExpandOp op, ExpandOp::Adaptor operands, OpBuilder &b) {
@@ -402,19 +502,15 @@ static FailureOr<Value> lowerExpand(ExpandOp op, ExpandOp::Adaptor operands, OpB
   std::string node = describeNode(op, "Expand");
   Value input = operands.getInput();
   auto inputType = tensorType(input);
-  SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, operands.getShape(), type, input, node);
+  SmallVector<OpFoldResult> sizes =
+      sizesFromShape(b, op, operands.getShape(), op.getShape(), input, node);
   // An input dim the model leaves dynamic is read, not broadcast: it must
   // be the result's.
-  SharedLoops loops(b, loc, input, op.getInput());
-  for (int64_t i = 0; i < inputType.getRank(); ++i) {
-    int64_t d = i + type.getRank() - inputType.getRank();
+  SharedLoops loops(b, loc, input, op.getInput(), node, {"the input"});
+  for (int64_t i = 0; i < inputType.getRank(); ++i)
     if (inputType.isDynamicDim(i))
-      loops.share({{0, i}}, sizes[d], [&](SharedLoops::Use) {
-        return node + ": the input's dim " + std::to_string(i) +
-               " is {index}, but the result's is {bound} (genc broadcasts only dims the "
-               "model declares as 1)";
-      });
-  }
+      loops.share({{0, i}}, sizes[i + type.getRank() - inputType.getRank()],
+                  "genc broadcasts only dims the model declares as 1");
   input = loops.operands().front();
   Value init = emptyTensor(b, loc, sizes, type.getElementType());
   SmallVector<AffineMap> maps = {broadcastMap(b.getContext(), inputType, type.getShape()),
@@ -432,14 +528,11 @@ static SmallVector<Value> lowerSplit(SplitOp op, SplitOp::Adaptor operands, OpBu
   int64_t rank = tensorType(input).getRank(), axis = op.getAxis();
   if (!op.getSizes().empty()) {
     // Pieces of the sizes given must cover the axis exactly.
-    SharedLoops loops(b, loc, input, op.getInput());
+    SharedLoops loops(b, loc, input, op.getInput(), describeNode(op, "Split"), {"the input"});
     int64_t total = 0;
     for (int64_t size : op.getSizes())
       total += size;
-    loops.share({{0, axis}}, b.getIndexAttr(total), [&](SharedLoops::Use) {
-      return describeNode(op, "Split") + ": the input's axis holds {index} elements, the split's "
-                                         "sizes add up to {bound}";
-    });
+    loops.share({{0, axis}}, b.getIndexAttr(total), "the sum of the split's sizes");
     input = loops.operands().front();
   }
   size_t n = op.getNumResults();
@@ -457,9 +550,12 @@ static SmallVector<Value> lowerSplit(SplitOp op, SplitOp::Adaptor operands, OpBu
     for (int64_t d = 0; d < rank; ++d)
       sizes.push_back(dimOf(b, loc, input, d));
     Value size = op.getSizes().empty() ? piece : indexConst(b, loc, op.getSizes()[i]);
-    if (op.getSizes().empty()) // The last piece may be shorter.
-      size = arith::MinSIOp::create(
-          b, loc, size, arith::SubIOp::create(b, loc, dimValue(b, loc, input, axis), offset));
+    if (op.getSizes().empty()) // The last pieces may be shorter, or empty.
+      size = arith::MaxSIOp::create(
+          b, loc,
+          arith::MinSIOp::create(
+              b, loc, size, arith::SubIOp::create(b, loc, dimValue(b, loc, input, axis), offset)),
+          indexConst(b, loc, 0));
     offsets[axis] = offset;
     sizes[axis] =
         type.isDynamicDim(axis) ? OpFoldResult(size) : b.getIndexAttr(type.getDimSize(axis));
@@ -473,8 +569,8 @@ static FailureOr<Value> lowerConstantOfShape(ConstantOfShapeOp op,
                                              ConstantOfShapeOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   auto type = op.getType();
-  SmallVector<OpFoldResult> sizes = sizesFromShape(b, loc, operands.getShape(), type, Value(),
-                                                   describeNode(op, "ConstantOfShape"));
+  SmallVector<OpFoldResult> sizes = sizesFromShape(b, op, operands.getShape(), op.getShape(),
+                                                   Value(), describeNode(op, "ConstantOfShape"));
   auto value = cast<DenseElementsAttr>(op.getValue());
   Type element = type.getElementType();
   Attribute first = value.getValues<Attribute>()[0];
@@ -511,12 +607,34 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
   } else if (isa<FloatType>(t)) {
     Value n = math::CeilOp::create(
         b, loc, arith::DivFOp::create(b, loc, arith::SubFOp::create(b, loc, limit, start), delta));
+    // A NaN or infinite count (NaN or infinite operands) is reported; it
+    // would convert to no integer.
+    Value finite =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, n),
+                              scalarConst(b, loc, t, 0x1p62));
+    Value notFinite =
+        arith::XOrIOp::create(b, loc, finite, arith::ConstantIntOp::create(b, loc, 1, 1));
+    failAtRunTimeIf(b, loc, notFinite, indexConst(b, loc, 0), indexConst(b, loc, 0),
+                    describeNode(op, "Range") + ": its element count is not a finite number");
+    n = arith::SelectOp::create(b, loc, finite, n, scalarConst(b, loc, t, 0));
     Value ni = arith::FPToSIOp::create(b, loc, b.getI64Type(), n);
     ni = arith::MaxSIOp::create(b, loc, ni, scalarConst(b, loc, b.getI64Type(), 0));
     size = arith::IndexCastOp::create(b, loc, b.getIndexType(), ni).getResult();
   } else {
-    Value n =
-        arith::CeilDivSIOp::create(b, loc, arith::SubIOp::create(b, loc, limit, start), delta);
+    Value span = arith::SubIOp::create(b, loc, limit, start);
+    // The one quotient that does not fit (and traps): the type's minimum
+    // over -1, a count past the type anyway.
+    auto width = t.getIntOrFloatBitWidth();
+    Value tooMany = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, span,
+                              intConst(b, loc, t, APInt::getSignedMinValue(width))),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, delta,
+                              intConst(b, loc, t, APInt::getAllOnes(width))));
+    failAtRunTimeIf(b, loc, tooMany, indexConst(b, loc, 0), indexConst(b, loc, 0),
+                    describeNode(op, "Range") + ": it holds more elements than its type counts");
+    delta = arith::SelectOp::create(b, loc, tooMany, scalarConst(b, loc, t, 1), delta);
+    Value n = arith::CeilDivSIOp::create(b, loc, span, delta);
     n = arith::MaxSIOp::create(b, loc, n, scalarConst(b, loc, t, 0));
     size = arith::IndexCastOp::create(b, loc, b.getIndexType(), n).getResult();
   }
@@ -569,8 +687,11 @@ static FailureOr<Value> lowerTranspose(TransposeOp op, TransposeOp::Adaptor oper
 /// reported and read as zeros of the others' sizes.
 static FailureOr<Value> lowerConcat(ConcatOp op, ConcatOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
-  SharedLoops loops(b, loc, operands.getInputs(), op.getInputs());
-  std::string node = describeNode(op, "Concat");
+  SmallVector<std::string> names;
+  for (size_t i = 0; i < operands.getInputs().size(); ++i)
+    names.push_back("input " + std::to_string(i));
+  SharedLoops loops(b, loc, operands.getInputs(), op.getInputs(), describeNode(op, "Concat"),
+                    names);
   auto type = op.getType();
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if (d == op.getAxis())
@@ -579,11 +700,7 @@ static FailureOr<Value> lowerConcat(ConcatOp op, ConcatOp::Adaptor operands, OpB
     for (unsigned i = 0; i < operands.getInputs().size(); ++i)
       uses.push_back({i, d});
     OpFoldResult size = type.isDynamicDim(d) ? OpFoldResult() : b.getIndexAttr(type.getDimSize(d));
-    loops.share(uses, size, [&](SharedLoops::Use use) {
-      return node + ": input " + std::to_string(use.first) + "'s dim " + std::to_string(d) +
-             " is {index}, but {bound} is expected there (inputs agree on every dim but the "
-             "axis)";
-    });
+    loops.share(uses, size, "inputs agree on every dim but the axis");
   }
   return tensor::ConcatOp::create(b, loc, type, op.getAxis(), loops.operands()).getResult();
 }

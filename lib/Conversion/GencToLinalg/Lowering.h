@@ -160,19 +160,21 @@ std::string onnxOpName(Operation *op);
 /// time must equal its loop's: compiled code checks it, reports the first
 /// that differs to the caller (genc.index_out_of_bounds) and reads that
 /// operand as zeros of the loop's sizes, so that no loop runs past the end
-/// of a buffer. Checks on sizes that provably agree fold away.
+/// of a buffer. Sizes the shape tracing proves equal are not checked.
 class SharedLoops {
 public:
-  /// `originals`: the genc values `operands` convert, which the shape
-  /// tracing (provablyEqualDims) reads.
-  SharedLoops(OpBuilder &b, Location loc, ValueRange operands, ValueRange originals);
+  /// `originals`: the genc values `operands` lower, which the shape
+  /// tracing (provablyEqualDims) reads. Reports read "<node>: <name>'s dim
+  /// D is N, but M is expected there", `names` naming the operands.
+  SharedLoops(OpBuilder &b, Location loc, ValueRange operands, ValueRange originals,
+              std::string node, ArrayRef<std::string> names);
 
-  /// One loop over dims `uses` ({operand, dim}) of `size`, or (null) of the
-  /// size of a use whose dim is static, else of the first use. `message` names a use that
-  /// disagrees; in its text {index} is that use's size and {bound} the
-  /// loop's.
-  using Use = std::pair<unsigned, int64_t>;
-  void share(ArrayRef<Use> uses, OpFoldResult size, function_ref<std::string(Use)> message);
+  using Use = std::pair<unsigned, int64_t>; ///< {operand, dim}
+
+  /// One loop over dims `uses` of `size`, or (null) of the size of a use
+  /// whose dim is static, else of the first use. `why`, if any, follows a
+  /// report in parentheses.
+  void share(ArrayRef<Use> uses, OpFoldResult size, StringRef why = {});
 
   /// The operands, each of which a check failed for replaced by zeros.
   SmallVector<Value> operands();
@@ -181,6 +183,8 @@ private:
   OpBuilder &b;
   Location loc;
   SmallVector<Value> values, originals;
+  std::string node;
+  SmallVector<std::string> names;
   /// Per operand: whether a check failed (null: none can), and the sizes
   /// of the loops over its checked dims (null: unchecked).
   SmallVector<Value> failed;

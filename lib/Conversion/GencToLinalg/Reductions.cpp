@@ -250,16 +250,21 @@ static FailureOr<Value> lowerSoftmax(SoftmaxOp op, SoftmaxOp::Adaptor operands, 
   return softmax(b, op.getLoc(), operands.getInput(), op.getAxis(), op.getLog());
 }
 
+/// The scale and bias broadcast to the input, checked where sizes are
+/// dynamic (checkedBroadcastOperands).
 static FailureOr<Value> lowerLayerNorm(LayerNormOp op, LayerNormOp::Adaptor operands,
                                        OpBuilder &b) {
-  return normalize(b, op.getLoc(), operands.getInput(), op.getAxis(),
-                   op.getEpsilon().convertToFloat(), operands.getScale(), operands.getBias(),
-                   /*rms=*/false);
+  SmallVector<Value> checked =
+      checkedBroadcastOperands(b, op, operands.getOperands(), op->getOperands());
+  return normalize(b, op.getLoc(), checked[0], op.getAxis(), op.getEpsilon().convertToFloat(),
+                   checked[1], checked.size() > 2 ? checked[2] : Value(), /*rms=*/false);
 }
 
 static FailureOr<Value> lowerRmsNorm(RmsNormOp op, RmsNormOp::Adaptor operands, OpBuilder &b) {
-  return normalize(b, op.getLoc(), operands.getInput(), op.getAxis(),
-                   op.getEpsilon().convertToFloat(), operands.getScale(), Value(), /*rms=*/true);
+  SmallVector<Value> checked =
+      checkedBroadcastOperands(b, op, operands.getOperands(), op->getOperands());
+  return normalize(b, op.getLoc(), checked[0], op.getAxis(), op.getEpsilon().convertToFloat(),
+                   checked[1], Value(), /*rms=*/true);
 }
 
 void mlir::genc::lowering::populateReductionLoweringPatterns(RewritePatternSet &patterns) {

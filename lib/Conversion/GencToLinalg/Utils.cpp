@@ -8,8 +8,6 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
-#include "llvm/Support/FormatVariadic.h"
-
 using namespace mlir;
 
 namespace mlir::genc::lowering {
@@ -244,8 +242,10 @@ std::string onnxOpName(Operation *op) {
 SmallVector<Value> checkedBroadcastOperands(OpBuilder &b, Operation *op, ValueRange operands,
                                             ValueRange originals) {
   SmallVector<int64_t> shape = broadcastShape(operands);
-  SharedLoops loops(b, op->getLoc(), operands, originals);
-  std::string node = describeNode(op, onnxOpName(op));
+  SmallVector<std::string> names;
+  for (size_t i = 0; i < operands.size(); ++i)
+    names.push_back("input " + std::to_string(i));
+  SharedLoops loops(b, op->getLoc(), operands, originals, describeNode(op, onnxOpName(op)), names);
   for (size_t d = 0; d < shape.size(); ++d) {
     SmallVector<SharedLoops::Use> uses;
     for (auto [i, v] : llvm::enumerate(operands)) {
@@ -255,26 +255,23 @@ SmallVector<Value> checkedBroadcastOperands(OpBuilder &b, Operation *op, ValueRa
         uses.push_back({static_cast<unsigned>(i), *dim});
     }
     OpFoldResult size = ShapedType::isDynamic(shape[d]) ? OpFoldResult() : b.getIndexAttr(shape[d]);
-    loops.share(uses, size, [&](SharedLoops::Use use) {
-      return llvm::formatv("{0}: input {1}'s dim {2} is {{index}, but {{bound} is expected there "
-                           "(genc does not broadcast sizes the model leaves dynamic: they must "
-                           "be equal)",
-                           node, use.first, use.second)
-          .str();
-    });
+    loops.share(uses, size,
+                "genc does not broadcast sizes the model leaves dynamic: they must be equal");
   }
   return loops.operands();
 }
 
-SharedLoops::SharedLoops(OpBuilder &b, Location loc, ValueRange operands, ValueRange originals)
-    : b(b), loc(loc), values(operands), originals(originals), failed(operands.size()) {
-  assert(operands.size() == originals.size() && "one original per operand");
+SharedLoops::SharedLoops(OpBuilder &b, Location loc, ValueRange operands, ValueRange originals,
+                         std::string node, ArrayRef<std::string> names)
+    : b(b), loc(loc), values(operands), originals(originals), node(std::move(node)), names(names),
+      failed(operands.size()) {
+  assert(operands.size() == originals.size() && operands.size() == names.size() &&
+         "one original and one name per operand");
   for (Value v : operands)
     loopSizes.emplace_back(tensorType(v).getRank());
 }
 
-void SharedLoops::share(ArrayRef<Use> uses, OpFoldResult size,
-                        function_ref<std::string(Use)> message) {
+void SharedLoops::share(ArrayRef<Use> uses, OpFoldResult size, StringRef why) {
   // A use of static size fixes the loop's (the op's verifier agrees).
   for (auto [operand, dim] : uses)
     if (!size && !tensorType(values[operand]).isDynamicDim(dim))
@@ -301,7 +298,11 @@ void SharedLoops::share(ArrayRef<Use> uses, OpFoldResult size,
       continue;
     Value actual = dimValue(b, loc, values[operand], dim);
     Value differs = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, loop);
-    failAtRunTimeIf(b, loc, differs, actual, loop, message(use));
+    std::string message = node + ": " + names[operand] + "'s dim " + std::to_string(dim) +
+                          " is {index}, but {bound} is expected there";
+    if (!why.empty())
+      message += (" (" + why + ")").str();
+    failAtRunTimeIf(b, loc, differs, actual, loop, message);
     failed[operand] =
         failed[operand] ? arith::OrIOp::create(b, loc, failed[operand], differs) : differs;
     loopSizes[operand][dim] = loop;

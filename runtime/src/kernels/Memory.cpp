@@ -15,6 +15,8 @@
 #include "genc/kernels.h"
 
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 
 namespace {
@@ -104,15 +106,25 @@ void release(void *ptr) {
     std::free(static_cast<char *>(ptr) - kAlignment);
 }
 
+/// Compiled code writes to what it allocates without testing for null:
+/// stopping with the size beats a write through a null pointer.
+[[noreturn]] void outOfMemory(size_t size) {
+  std::fprintf(stderr, "genc: compiled code could not allocate %zu bytes\n", size);
+  std::abort();
+}
+
 } // namespace
 
 extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
+  // Rounding a size this large up to its class would wrap around.
+  if (size > (SIZE_MAX >> 2))
+    outOfMemory(size);
   size = sizeClass(size);
   if (void *block = cache.take(size))
     return block;
   void *raw = nullptr;
   if (posix_memalign(&raw, kAlignment, size + kAlignment) != 0)
-    return nullptr;
+    outOfMemory(size);
   void *ptr = static_cast<char *>(raw) + kAlignment;
   sizeOf(ptr) = size;
   return ptr;

@@ -58,6 +58,7 @@ static constexpr const char *kLowerToLLVM =
 void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) {
   // genc → linalg on tensors, weights laid out.
   pm.addPass(createRecordSignature());
+  pm.addPass(createMergeProjections());
   if (options.profileOpFamilies)
     pm.addNestedPass<func::FuncOp>(createTagOpFamilies());
   ConvertGencToLinalgOptions toLinalg;

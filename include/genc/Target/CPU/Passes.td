@@ -86,6 +86,21 @@ def ExternalizeWeights : Pass<"genc-externalize-weights", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def MergeProjections : Pass<"genc-merge-projections", "ModuleOp"> {
+  let summary = "One matmul for the constant weights that multiply one input (exact)";
+  let description = [{
+    Matmuls of one input by constant f32 weights [K, N1], [K, N2], ...
+    (a layer's query, key and value projections; gate and up) become one
+    matmul by the weights laid side by side, [K, N1 + N2 + ...], whose
+    result a genc.split along the last axis cuts back into the products:
+    one kernel call instead of several, each column computed as before.
+    Matmuls merge only where their results agree on every dim but the
+    last and their weight attributes (calibration data, a quantisation
+    grid) are equal. A weight's data is freed once nothing else reads it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
   let summary = "Packs constant matmul operands into 32-wide column panels (exact)";
   let description = [{

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Two genc builds side by side: the ~125M-parameter benchmark models
+# (GPT-2-small-sized, LLaMA-style; KV cache in their inputs and outputs)
+# compiled by each in each weight format, then one decode step (past 127)
+# and a 128-token prefill timed alternately with ONNX Runtime fp32, two
+# rounds, so that the machine's drift hits all alike. For a change to the
+# compiler: build the old commit's genc somewhere, then run this with both.
+# Not a test: docs/results.md quotes it with the command.
+# Usage: bench/compare-compilers.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [FORMATS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+old=$1 new=$2 work=${3:-/tmp/genc-bench} runs=${4:-20} threads=${5:-2}
+formats=${6:-f32 int8 int4}
+models="gpt2-small llama-small"
+mkdir -p "$work"
+if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
+  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
+fi
+as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
+declare -A inputs
+for m in $models; do
+  inputs[$m-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" \
+    "$work/$m-with-past-opset17.onnx" "$work/cc-$m-decode" --batch 1 --sequence 1 --past 127)
+  inputs[$m-prefill]=$(/usr/bin/python3 "$root/models/make_inputs.py" \
+    "$work/$m-with-past-opset17.onnx" "$work/cc-$m-prefill" --batch 1 --sequence 128 --past 0)
+  for w in $formats; do
+    for side in old new; do
+      genc=$old
+      [ $side = new ] && genc=$new
+      "$genc" compile "$work/$m-with-past-opset17.onnx" --weights=$w -o "$work/cc-$m-$w-$side.so" --quiet
+      # A weights file just written maps slowly for a while on these VMs
+      # (docs/results.md, "A freshly written weights file"): read it once.
+      cat "$work/cc-$m-$w-$side.so.weights" > /dev/null
+    done
+  done
+done
+
+echo "# median ms of $runs runs after a warm-up, $threads threads"
+for round in 1 2; do
+  for m in $models; do
+    for step in decode prefill; do
+      in=${inputs[$m-$step]}
+      for w in $formats; do
+        for side in old new; do
+          "$new" run "$work/cc-$m-$w-$side.so" $(as_inputs "$in") --repeat "$runs" \
+            --threads "$threads" | sed -n "s/^latency over [0-9]* runs: /$m $step $w $side: /p"
+        done
+      done
+      node "$root/bench/ort-time.mjs" "$work/$m-with-past-opset17.onnx" "$runs" "$threads" $in |
+        sed "s/^/$m $step ort f32: /"
+    done
+  done
+done

@@ -251,7 +251,9 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
              (*attr.getValues<APInt>().begin()).getSExtValue() == expected;
     };
     Value start = index(range.getStart()), limit = index(range.getLimit());
-    if (!limit || !isConstant(range.getDelta(), 1))
+    // In fewer than 64 bits a dim could be cut short.
+    if (!limit || !isConstant(range.getDelta(), 1) ||
+        !range.getType().getElementType().isInteger(64))
       return std::nullopt;
     // Range(0, k, 1) or Range(a, a + k, 1).
     Value k = isConstant(range.getStart(), 0) ? limit : Value();
@@ -272,7 +274,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       if ((axis.isNegative() ? axis.getSExtValue() + type.getRank() : axis.getSExtValue()) != d)
         continue;
       // x[..., n - k:] keeps the last k: its dim is k (OPT's positions).
-      auto kept = keptTailLength(sl, d).getDefiningOp<tensor::DimOp>();
+      Value k = keptTailLength(sl, d);
+      auto kept = k ? k.getDefiningOp<tensor::DimOp>() : nullptr;
       if (!kept)
         return std::nullopt;
       return DimSource{kept.getSource(), *kept.getConstantIndex()};
@@ -316,13 +319,17 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   if (auto c = dyn_cast<ConstantOfShapeOp>(op))
     return getShapeEntryDim(c.getShape(), d);
   if (auto e = dyn_cast<ExpandOp>(op)) {
-    if (auto entry = getShapeEntryDim(e.getShape(), d))
-      return entry;
-    // A shape entry of 1 keeps the input dim.
-    auto entries = getKnownShapeEntries(e.getShape());
+    // The shape is right-aligned with the result: dims before it are the
+    // input's; an entry that is a tensor's dim is that dim (the lowering
+    // takes it as is); an entry of 1 keeps the input dim.
     int64_t i = d - (type.getRank() - e.getInput().getType().getRank());
-    int64_t j = succeeded(entries) ? d - (type.getRank() - entries->size()) : -1;
-    if (i >= 0 && j >= 0 && (*entries)[j] == 1)
+    int64_t j = d - (type.getRank() - e.getShape().getType().getDimSize(0));
+    if (j < 0)
+      return i >= 0 ? std::optional<DimSource>(DimSource{e.getInput(), i}) : std::nullopt;
+    if (auto entry = getShapeEntryDim(e.getShape(), j))
+      return entry;
+    auto entries = getKnownShapeEntries(e.getShape());
+    if (i >= 0 && succeeded(entries) && (*entries)[j] == 1)
       return DimSource{e.getInput(), i};
     return std::nullopt;
   }

@@ -184,3 +184,25 @@ func.func @layer_norm(%x: tensor<?x?xf32>, %w: tensor<16xf32>) -> tensor<?x?xf32
   return %0 : tensor<?x?xf32>
 }
 #n = loc("n"("m.onnx":0:0))
+
+// -----
+
+// An Expand shape shorter than the result is right-aligned: the dims
+// before it are the input's, and only its own entries are read.
+// CHECK-LABEL: func.func @expand_short_shape
+// CHECK-COUNT-1: tensor.extract %arg1
+// CHECK-NOT: tensor.extract %arg1
+func.func @expand_short_shape(%x: tensor<?x1x4xf32>, %shape: tensor<2xi64>) -> tensor<?x?x4xf32> {
+  %0 = genc.expand %x, %shape : (tensor<?x1x4xf32>, tensor<2xi64>) -> tensor<?x?x4xf32>
+  return %0 : tensor<?x?x4xf32>
+}
+
+// -----
+
+// A Reshape to a scalar checks the count like any other.
+// CHECK-LABEL: func.func @reshape_to_scalar
+// CHECK: genc.index_out_of_bounds {{.*}}the shape holds {index} elements, the input {bound}
+func.func @reshape_to_scalar(%x: tensor<?xf32>, %shape: tensor<0xi64>) -> tensor<f32> {
+  %0 = genc.reshape %x, %shape : (tensor<?xf32>, tensor<0xi64>) -> tensor<f32>
+  return %0 : tensor<f32>
+}

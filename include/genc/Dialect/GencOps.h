@@ -61,8 +61,8 @@ std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
 
 /// For a Slice `x[..., n - k:]` along dim `d` (n = x's dim d, one step,
 /// the end past any dim): k, a tensor.dim the tracing takes as the
-/// result's dim; null otherwise. ONNX clamps the start, so the result
-/// holds min(k, n): the lowering checks at run time that it is k.
+/// result's dim; null otherwise. The result holds k only for k <= n (ONNX
+/// clamps the start): the lowering checks at run time that it is k.
 Value keptTailLength(SliceOp sl, int64_t d);
 
 /// Formats a shape the way diagnostics print it: [2,?,768].

@@ -267,6 +267,9 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
   int64_t rot = op.getRotaryDim() > 0 ? op.getRotaryDim() : headSize;
   if (ShapedType::isDynamic(rot))
     return op.emitError("rotary needs a static head size or rotary_dim");
+  if (rot % 2 != 0 || (!ShapedType::isDynamic(headSize) && headSize < rot))
+    return op.emitError("rotary_dim ")
+           << rot << " must be even and at most the head size " << headSize;
   int64_t half = rot / 2;
   // x [B, H, S, D]; cos and sin [rows, rot/2] read at position_ids [B, S],
   // or [B, S, rot/2] without them.
@@ -401,27 +404,22 @@ static SmallVector<Value> checkedAttentionOperands(AttentionOp op, AttentionOp::
   return loops.operands();
 }
 
+/// genc.attention, its operands checked: linear attention's kernel, the
+/// fused kernel where it fits (and `fused`), else the loops.
+template <bool fused>
+static FailureOr<Value> lowerAttention(AttentionOp op, AttentionOp::Adaptor converted,
+                                       OpBuilder &b) {
+  SmallVector<Value> checked = checkedAttentionOperands(op, converted, b);
+  AttentionOp::Adaptor operands(checked, op);
+  if (op.isLinear())
+    return linearAttention(op, operands, b);
+  if (fused && fitsAttentionKernel(op, operands))
+    return fusedAttention(op, operands, b);
+  return attentionLoops(op, operands, b);
+}
+
 void mlir::genc::lowering::populateAttentionLoweringPatterns(RewritePatternSet &patterns,
                                                              bool fuseAttention) {
-  if (fuseAttention)
-    addLowering<AttentionOp>(
-        patterns, [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
-          SmallVector<Value> checked = checkedAttentionOperands(op, converted, b);
-          AttentionOp::Adaptor operands(checked, op);
-          if (op.isLinear())
-            return linearAttention(op, operands, b);
-          if (fitsAttentionKernel(op, operands))
-            return FailureOr<Value>(fusedAttention(op, operands, b));
-          return attentionLoops(op, operands, b);
-        });
-  else
-    addLowering<AttentionOp>(
-        patterns, [](AttentionOp op, AttentionOp::Adaptor converted, OpBuilder &b) {
-          SmallVector<Value> checked = checkedAttentionOperands(op, converted, b);
-          AttentionOp::Adaptor operands(checked, op);
-          if (op.isLinear())
-            return linearAttention(op, operands, b);
-          return attentionLoops(op, operands, b);
-        });
+  addLowering<AttentionOp>(patterns, fuseAttention ? lowerAttention<true> : lowerAttention<false>);
   addLowering<RotaryOp>(patterns, lowerRotary);
 }

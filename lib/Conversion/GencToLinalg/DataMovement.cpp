@@ -97,14 +97,54 @@ static Value multiplyChecked(OpBuilder &b, Location loc, Value x, Value y, Value
   return product;
 }
 
+/// The largest buffer compiled code may ask for: the allocator adds its
+/// alignment to the byte count, which must not wrap around.
+constexpr uint64_t kMaxBufferBytes = uint64_t(1) << 62;
+
+/// Whether `bytes` (with `overflow` of its product) is more than a buffer
+/// may hold; ORs that into `overflow`.
+static void checkBufferBytes(OpBuilder &b, Location loc, Value bytes, Value &overflow) {
+  Value tooMany = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, bytes,
+                                        indexConst(b, loc, kMaxBufferBytes));
+  overflow = overflow ? arith::OrIOp::create(b, loc, overflow, tooMany).getResult() : tooMany;
+}
+
+/// The sizes of `op`'s result where `failed` (null: known to have failed):
+/// a dim the shape tracing equates with a tensor's keeps its size, a real
+/// one, so that what the tracing says of the result stays true; the others
+/// are 0. Where `allZero` (more bytes than a buffer holds) every dynamic dim
+/// is 0: no loop can run over such sizes anyway.
+static SmallVector<OpFoldResult> sizesAfterFailure(OpBuilder &b, Location loc, Operation *op,
+                                                   ArrayRef<Value> sizes, Value failed,
+                                                   Value allZero) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  Value zero = indexConst(b, loc, 0);
+  SmallVector<OpFoldResult> safe;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      safe.push_back(b.getIndexAttr(type.getDimSize(d)));
+      continue;
+    }
+    bool traced = !(traceDim(op->getResult(0), d) == DimSource{op->getResult(0), d});
+    Value zeroIt = traced ? allZero : failed;
+    if (!traced && !failed)
+      safe.push_back(b.getIndexAttr(0));
+    else
+      safe.push_back(zeroIt ? arith::SelectOp::create(b, loc, zeroIt, zero, sizes[d]).getResult()
+                            : sizes[d]);
+  }
+  return safe;
+}
+
 /// The result dims of Reshape by ONNX's rules: 0 copies the input dim
 /// (unless allowzero), one -1 takes what is left (the input's count when
-/// the others multiply to 0: nothing to divide by). An entry below -1 is
-/// reported (`negative`). `product`: the dims' product; `overflow`: it, or
-/// the entries' product, did not fit in 64 bits.
+/// the others multiply to 0: nothing to divide by). An entry below -1, or
+/// a tensor's dim that is 0 where ONNX would copy another, is reported
+/// (`badEntry`). `product`: the dims' product; `overflow`: it, the
+/// entries' product or its bytes do not fit a buffer.
 struct ReshapeDims {
   SmallVector<Value> dims;
-  Value product, negative, overflow;
+  Value product, badEntry, overflow;
 };
 
 static ReshapeDims reshapeDims(ReshapeOp op, Value input, Value shape, Value count, OpBuilder &b,
@@ -123,11 +163,26 @@ static ReshapeDims reshapeDims(ReshapeOp op, Value input, Value shape, Value cou
     } else {
       Value e = shapeEntry(b, loc, shape, i);
       // An entry that is a tensor's dim is that dim to the shape tracing
-      // (genc::traceDim), even when it is 0; elsewhere 0 copies.
-      if (!op.getAllowzero() && i < tensorType(input).getRank() &&
-          !getShapeEntryDim(op.getShape(), i)) {
+      // (genc::traceDim), even when it is 0: where the input's dim, which
+      // ONNX would copy, is not 0 too, that is reported. Elsewhere 0 copies.
+      if (!op.getAllowzero() && i < tensorType(input).getRank()) {
         Value isZero = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, zero);
-        e = b.createOrFold<arith::SelectOp>(loc, isZero, dimValue(b, loc, input, i), e);
+        Value inputDim = dimValue(b, loc, input, i);
+        std::optional<DimSource> entryDim = getShapeEntryDim(op.getShape(), i);
+        if (!entryDim) {
+          e = b.createOrFold<arith::SelectOp>(loc, isZero, inputDim, e);
+        } else if (!matchPattern(isZero, m_Zero()) &&
+                   !provablyEqualDims(entryDim->value, entryDim->dim, op.getInput(), i)) {
+          Value copies = arith::AndIOp::create(
+              b, loc, isZero,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, inputDim, zero));
+          failAtRunTimeIf(b, loc, copies, inputDim, indexConst(b, loc, i),
+                          (node + ": shape entry {bound}, a dim that is 0 here, would copy the "
+                                  "input's dim {index}; genc takes it as 0")
+                              .str());
+          result.badEntry =
+              result.badEntry ? arith::OrIOp::create(b, loc, result.badEntry, copies) : copies;
+        }
       }
       entries[i] = e;
       if (!isKnownNonNegative(e)) {
@@ -136,8 +191,8 @@ static ReshapeDims reshapeDims(ReshapeOp op, Value input, Value shape, Value cou
         failAtRunTimeIf(
             b, loc, negative, e, indexConst(b, loc, i),
             (node + ": shape entry {bound} is {index}; entries are sizes, 0 or -1").str());
-        result.negative =
-            result.negative ? arith::OrIOp::create(b, loc, result.negative, negative) : negative;
+        result.badEntry =
+            result.badEntry ? arith::OrIOp::create(b, loc, result.badEntry, negative) : negative;
       }
     }
     Value factor = inferred[i]
@@ -145,6 +200,8 @@ static ReshapeDims reshapeDims(ReshapeOp op, Value input, Value shape, Value cou
                        : entries[i];
     known = multiplyChecked(b, loc, known, factor, result.overflow);
   }
+  if (!result.overflow) // rank 0: nothing multiplied
+    result.overflow = arith::ConstantIntOp::create(b, loc, 0, 1);
   Value knownIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, known, zero);
   Value rest = arith::DivUIOp::create(b, loc, count,
                                       arith::SelectOp::create(b, loc, knownIsZero, one, known));
@@ -155,6 +212,9 @@ static ReshapeDims reshapeDims(ReshapeOp op, Value input, Value shape, Value cou
                     : entries[i]);
     result.product = multiplyChecked(b, loc, result.product, result.dims.back(), result.overflow);
   }
+  Value elementBytes = indexConst(b, loc, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+  checkBufferBytes(b, loc, multiplyChecked(b, loc, result.product, elementBytes, result.overflow),
+                   result.overflow);
   return result;
 }
 
@@ -177,17 +237,10 @@ static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, 
   failAtRunTimeIf(b, loc, mismatch, shape.product, count,
                   node + ": the shape holds {index} elements, the input {bound}");
   Value bad = arith::OrIOp::create(b, loc, shape.overflow, mismatch);
-  if (shape.negative)
-    bad = arith::OrIOp::create(b, loc, bad, shape.negative);
-  // Dims the shape tracing equates with others (genc::traceDim) keep their
-  // size; the rest are 0, which no garbage entry can make too large.
-  SmallVector<OpFoldResult> safeSizes;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    bool traced = type.isDynamicDim(i) && !(traceDim(op.getResult(), i) == DimSource{op, i});
-    safeSizes.push_back(!type.isDynamicDim(i) ? b.getIndexAttr(type.getDimSize(i))
-                        : traced              ? OpFoldResult(shape.dims[i])
-                                              : OpFoldResult(b.getIndexAttr(0)));
-  }
+  if (shape.badEntry)
+    bad = arith::OrIOp::create(b, loc, bad, shape.badEntry);
+  SmallVector<OpFoldResult> safeSizes =
+      sizesAfterFailure(b, loc, op, shape.dims, /*failed=*/Value(), shape.overflow);
   Type element = type.getElementType();
   return scf::IfOp::create(
              b, loc, bad,
@@ -272,9 +325,6 @@ static Value sliceEntry(OpBuilder &b, Location loc, Value t, Value i) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
 }
 
-/// ONNX Slice. Constant axes with positive constant steps become
-/// tensor.extract_slice; anything else (axes or steps known only at run
-/// time, negative steps) a generic that reads input[start + i * step].
 /// The elements of `input` from `starts` by `steps`, `sizes` of them: a
 /// view where the steps are constant and positive, else a gather.
 static Value slice(OpBuilder &b, Location loc, SliceOp op, Value input, ArrayRef<Value> starts,
@@ -308,6 +358,9 @@ static Value slice(OpBuilder &b, Location loc, SliceOp op, Value input, ArrayRef
   return generic.getResult(0);
 }
 
+/// ONNX Slice. Constant axes with positive constant steps become
+/// tensor.extract_slice; anything else (axes or steps known only at run
+/// time, negative steps) a generic that reads input[start + i * step].
 static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   Value input = operands.getInput();
@@ -366,8 +419,9 @@ static FailureOr<Value> lowerSlice(SliceOp op, SliceOp::Adaptor operands, OpBuil
   for (int64_t d = 0; d < rank; ++d)
     resultSizes.push_back(type.isDynamicDim(d) ? OpFoldResult(sizes[d])
                                                : b.getIndexAttr(type.getDimSize(d)));
-  // x[..., n - k:] holds min(k, n) elements, where the shape tracing took
-  // k: a k past n is reported and the result read as k zeros.
+  // x[..., n - k:] holds k elements only for k <= n (ONNX clamps the
+  // start), where the shape tracing took k: another k is reported and the
+  // result read as k zeros.
   Value tooLong;
   SmallVector<OpFoldResult> claimedSizes = resultSizes;
   for (int64_t d = 0; d < rank; ++d) {
@@ -449,51 +503,54 @@ static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpB
 }
 
 /// The dims of `op`'s result given by its shape operand `shape`, static
-/// where the type says so. For Expand (`expandInput`) an entry of 1 keeps
-/// the input's dim, unless the entry is a tensor's dim, which the shape
-/// tracing takes it for (genc::traceDim). A negative entry, or sizes whose
-/// bytes overflow, are reported and the dynamic sizes taken as 0.
+/// where the type says so; the shape is right-aligned with the result (an
+/// Expand's input may have more dims, which it keeps). For Expand
+/// (`expandInput`) an entry of 1 keeps the input's dim, unless the entry is
+/// a tensor's dim, which the shape tracing takes it for (genc::traceDim). A
+/// negative entry, or sizes of more bytes than a buffer holds, are
+/// reported and the sizes taken as sizesAfterFailure says.
 static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Operation *op, Value shape,
                                                 Value originalShape, Value expandInput,
                                                 StringRef node) {
   Location loc = op->getLoc();
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = type.getRank(), entries = tensorType(shape).getDimSize(0);
+  if (type.hasStaticShape())
+    return getAsIndexOpFoldResult(b.getContext(), type.getShape());
   Value zero = indexConst(b, loc, 0);
   SmallVector<Value> sizes;
-  Value bad, bytes = indexConst(b, loc, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
-  for (int64_t d = 0; d < type.getRank(); ++d) {
+  Value negative, overflow;
+  Value bytes = indexConst(b, loc, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t i = expandInput ? d - (rank - tensorType(expandInput).getRank()) : -1;
+    int64_t j = d - (rank - entries);
     if (!type.isDynamicDim(d)) {
       sizes.push_back(indexConst(b, loc, type.getDimSize(d)));
-      bytes = multiplyChecked(b, loc, bytes, sizes.back(), bad);
-      continue;
+    } else if (j < 0) {
+      sizes.push_back(dimValue(b, loc, expandInput, i));
+    } else {
+      Value e = shapeEntry(b, loc, shape, j);
+      if (!isKnownNonNegative(e)) {
+        Value below = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zero);
+        failAtRunTimeIf(b, loc, below, e, indexConst(b, loc, j),
+                        (node + ": shape entry {bound} is {index}; sizes are not negative").str());
+        negative = negative ? arith::OrIOp::create(b, loc, negative, below) : below;
+      }
+      if (i >= 0 && !getShapeEntryDim(originalShape, j)) {
+        Value isOne =
+            b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
+        e = b.createOrFold<arith::SelectOp>(loc, isOne, dimValue(b, loc, expandInput, i), e);
+      }
+      sizes.push_back(e);
     }
-    Value e = shapeEntry(b, loc, shape, d);
-    if (!isKnownNonNegative(e)) {
-      Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zero);
-      failAtRunTimeIf(b, loc, negative, e, indexConst(b, loc, d),
-                      (node + ": shape entry {bound} is {index}; sizes are not negative").str());
-      bad = bad ? arith::OrIOp::create(b, loc, bad, negative) : negative;
-    }
-    int64_t i = expandInput ? d - (type.getRank() - tensorType(expandInput).getRank()) : -1;
-    if (i >= 0 && !getShapeEntryDim(originalShape, d)) {
-      Value isOne =
-          b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
-      e = b.createOrFold<arith::SelectOp>(loc, isOne, dimValue(b, loc, expandInput, i), e);
-    }
-    sizes.push_back(e);
-    bytes = multiplyChecked(b, loc, bytes, e, bad);
+    bytes = multiplyChecked(b, loc, bytes, sizes.back(), overflow);
   }
-  if (!bad)
-    return getAsOpFoldResult(sizes);
+  checkBufferBytes(b, loc, bytes, overflow);
   // After a negative entry's report, this one is not the first.
-  failAtRunTimeIf(b, loc, bad, zero, zero,
-                  (node + ": the shape asks for more bytes than 64 bits count").str());
-  SmallVector<OpFoldResult> safe;
-  for (auto [d, size] : llvm::enumerate(sizes))
-    safe.push_back(type.isDynamicDim(d)
-                       ? OpFoldResult(arith::SelectOp::create(b, loc, bad, zero, size).getResult())
-                       : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
-  return safe;
+  failAtRunTimeIf(b, loc, overflow, zero, zero,
+                  (node + ": the shape asks for more bytes than a buffer can hold").str());
+  Value failed = negative ? arith::OrIOp::create(b, loc, negative, overflow) : overflow;
+  return sizesAfterFailure(b, loc, op, sizes, failed, overflow);
 }
 
 static FailureOr<Value> lowerExpand(ExpandOp op, ExpandOp::Adaptor operands, OpBuilder &b) {
@@ -607,16 +664,16 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
   } else if (isa<FloatType>(t)) {
     Value n = math::CeilOp::create(
         b, loc, arith::DivFOp::create(b, loc, arith::SubFOp::create(b, loc, limit, start), delta));
-    // A NaN or infinite count (NaN or infinite operands) is reported; it
-    // would convert to no integer.
-    Value finite =
+    // A count of more elements than a buffer holds (NaN and infinities
+    // included, which convert to no integer) is reported.
+    double most = double(kMaxBufferBytes / llvm::divideCeil(t.getIntOrFloatBitWidth(), 8));
+    Value fits =
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, n),
-                              scalarConst(b, loc, t, 0x1p62));
-    Value notFinite =
-        arith::XOrIOp::create(b, loc, finite, arith::ConstantIntOp::create(b, loc, 1, 1));
-    failAtRunTimeIf(b, loc, notFinite, indexConst(b, loc, 0), indexConst(b, loc, 0),
-                    describeNode(op, "Range") + ": its element count is not a finite number");
-    n = arith::SelectOp::create(b, loc, finite, n, scalarConst(b, loc, t, 0));
+                              scalarConst(b, loc, t, most));
+    Value tooMany = arith::XOrIOp::create(b, loc, fits, arith::ConstantIntOp::create(b, loc, 1, 1));
+    failAtRunTimeIf(b, loc, tooMany, indexConst(b, loc, 0), indexConst(b, loc, 0),
+                    describeNode(op, "Range") + ": it holds more elements than a buffer can");
+    n = arith::SelectOp::create(b, loc, fits, n, scalarConst(b, loc, t, 0));
     Value ni = arith::FPToSIOp::create(b, loc, b.getI64Type(), n);
     ni = arith::MaxSIOp::create(b, loc, ni, scalarConst(b, loc, b.getI64Type(), 0));
     size = arith::IndexCastOp::create(b, loc, b.getIndexType(), ni).getResult();
@@ -636,6 +693,16 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
     delta = arith::SelectOp::create(b, loc, tooMany, scalarConst(b, loc, t, 1), delta);
     Value n = arith::CeilDivSIOp::create(b, loc, span, delta);
     n = arith::MaxSIOp::create(b, loc, n, scalarConst(b, loc, t, 0));
+    int64_t most = kMaxBufferBytes / llvm::divideCeil(width, 8);
+    if (width > 32) { // a 32-bit count always fits
+      Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, n,
+                                         scalarConst(b, loc, t, static_cast<double>(most)));
+      failAtRunTimeIf(
+          b, loc, arith::XOrIOp::create(b, loc, fits, arith::ConstantIntOp::create(b, loc, 1, 1)),
+          indexConst(b, loc, 0), indexConst(b, loc, 0),
+          describeNode(op, "Range") + ": it holds more elements than a buffer can");
+      n = arith::SelectOp::create(b, loc, fits, n, scalarConst(b, loc, t, 0));
+    }
     size = arith::IndexCastOp::create(b, loc, b.getIndexType(), n).getResult();
   }
   Value init = emptyTensor(b, loc, {size}, t);

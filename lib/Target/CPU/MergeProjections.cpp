@@ -43,8 +43,7 @@ ElementsAttr constantWeight(genc::MatMulOp op) {
 }
 
 /// The attributes later passes read about a matmul's weights (calibration
-/// data, a model's own quantisation grid): matmuls merge only where these
-/// are equal.
+/// data): matmuls merge only where these are equal.
 DictionaryAttr weightAttributes(genc::MatMulOp op) {
   SmallVector<NamedAttribute> attrs;
   for (StringRef name : genc::kWeightMatmulAttrNames)
@@ -78,17 +77,20 @@ struct MergeProjectionsPass : genc::impl::MergeProjectionsBase<MergeProjectionsP
     ModuleOp module = getOperation();
     genc::WeightConstants weights(module);
     module.walk([&](func::FuncOp fn) {
-      // Groups in program order, each in program order: one input, one
-      // shape but for N, one set of weight attributes.
-      using Key = std::tuple<Value, Attribute, Attribute>;
+      // Groups in program order, each in program order: one block (the
+      // merged matmul takes the first one's place), one input, one shape
+      // but for N, one set of weight attributes.
+      using Key = std::tuple<Block *, Value, Attribute, Attribute>;
       llvm::MapVector<Key, SmallVector<genc::MatMulOp>> groups;
       fn.walk([&](genc::MatMulOp op) {
         auto resultType = op.getType();
+        // A quantisation grid is per column: it would need merging too.
         if (!constantWeight(op) || resultType.getRank() < 2 ||
-            op.getLhs().getType().getRank() != resultType.getRank())
+            op.getLhs().getType().getRank() != resultType.getRank() ||
+            op->hasAttr(genc::kWeightGridAttrName))
           return;
         auto rows = DenseI64ArrayAttr::get(op.getContext(), resultType.getShape().drop_back());
-        groups[Key{op.getLhs(), rows, weightAttributes(op)}].push_back(op);
+        groups[Key{op->getBlock(), op.getLhs(), rows, weightAttributes(op)}].push_back(op);
       });
       for (auto &[key, members] : groups)
         if (members.size() > 1)

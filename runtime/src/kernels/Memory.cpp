@@ -132,7 +132,9 @@ extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
 
 extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
   // Every block is kAlignment-aligned; larger alignments are not asked for.
-  return alignment <= kAlignment ? _mlir_memref_to_llvm_alloc(size) : nullptr;
+  if (alignment > kAlignment)
+    outOfMemory(size);
+  return _mlir_memref_to_llvm_alloc(size);
 }
 
 extern "C" void _mlir_memref_to_llvm_free(void *ptr) {

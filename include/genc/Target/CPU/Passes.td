@@ -94,9 +94,10 @@ def MergeProjections : Pass<"genc-merge-projections", "ModuleOp"> {
     matmul by the weights laid side by side, [K, N1 + N2 + ...], whose
     result a genc.split along the last axis cuts back into the products:
     one kernel call instead of several, each column computed as before.
-    Matmuls merge only where their results agree on every dim but the
-    last and their weight attributes (calibration data, a quantisation
-    grid) are equal. A weight's data is freed once nothing else reads it.
+    Matmuls merge only in one block, where their results agree on every
+    dim but the last and their calibration data is equal; weights the
+    model brings quantised (a per-column grid) stay apart. A weight's data
+    is freed once nothing else reads it.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

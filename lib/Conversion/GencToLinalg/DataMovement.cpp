@@ -90,9 +90,9 @@ static Value multiplyChecked(OpBuilder &b, Location loc, Value x, Value y, Value
   Value xIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, zero);
   Value back =
       arith::DivUIOp::create(b, loc, product, arith::SelectOp::create(b, loc, xIsZero, one, x));
-  Value wrapped = arith::AndIOp::create(
-      b, loc, arith::XOrIOp::create(b, loc, xIsZero, arith::ConstantIntOp::create(b, loc, 1, 1)),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, back, y));
+  // With x = 0 the quotient is the product, 0, whatever y is.
+  Value wrapped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, back,
+                                        arith::SelectOp::create(b, loc, xIsZero, zero, y));
   overflow = overflow ? arith::OrIOp::create(b, loc, overflow, wrapped).getResult() : wrapped;
   return product;
 }
@@ -667,13 +667,13 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
     // A count of more elements than a buffer holds (NaN and infinities
     // included, which convert to no integer) is reported.
     double most = double(kMaxBufferBytes / llvm::divideCeil(t.getIntOrFloatBitWidth(), 8));
-    Value fits =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, n),
+    // UGE: true for NaN too.
+    Value tooMany =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGE, math::AbsFOp::create(b, loc, n),
                               scalarConst(b, loc, t, most));
-    Value tooMany = arith::XOrIOp::create(b, loc, fits, arith::ConstantIntOp::create(b, loc, 1, 1));
     failAtRunTimeIf(b, loc, tooMany, indexConst(b, loc, 0), indexConst(b, loc, 0),
                     describeNode(op, "Range") + ": it holds more elements than a buffer can");
-    n = arith::SelectOp::create(b, loc, fits, n, scalarConst(b, loc, t, 0));
+    n = arith::SelectOp::create(b, loc, tooMany, scalarConst(b, loc, t, 0), n);
     Value ni = arith::FPToSIOp::create(b, loc, b.getI64Type(), n);
     ni = arith::MaxSIOp::create(b, loc, ni, scalarConst(b, loc, b.getI64Type(), 0));
     size = arith::IndexCastOp::create(b, loc, b.getIndexType(), ni).getResult();
@@ -695,13 +695,11 @@ static FailureOr<Value> lowerRange(RangeOp op, RangeOp::Adaptor operands, OpBuil
     n = arith::MaxSIOp::create(b, loc, n, scalarConst(b, loc, t, 0));
     int64_t most = kMaxBufferBytes / llvm::divideCeil(width, 8);
     if (width > 32) { // a 32-bit count always fits
-      Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, n,
-                                         scalarConst(b, loc, t, static_cast<double>(most)));
-      failAtRunTimeIf(
-          b, loc, arith::XOrIOp::create(b, loc, fits, arith::ConstantIntOp::create(b, loc, 1, 1)),
-          indexConst(b, loc, 0), indexConst(b, loc, 0),
-          describeNode(op, "Range") + ": it holds more elements than a buffer can");
-      n = arith::SelectOp::create(b, loc, fits, n, scalarConst(b, loc, t, 0));
+      Value tooMany = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, n,
+                                            scalarConst(b, loc, t, static_cast<double>(most)));
+      failAtRunTimeIf(b, loc, tooMany, indexConst(b, loc, 0), indexConst(b, loc, 0),
+                      describeNode(op, "Range") + ": it holds more elements than a buffer can");
+      n = arith::SelectOp::create(b, loc, tooMany, scalarConst(b, loc, t, 0), n);
     }
     size = arith::IndexCastOp::create(b, loc, b.getIndexType(), n).getResult();
   }

@@ -1,4 +1,4 @@
-//===- ControlFlowOps.td - If with two regions ---*- tablegen -*-===//
+//===- ControlFlowOps.td - branches, checks, threaded loops ---*- tablegen -*-===//
 
 #ifndef GENC_CONTROL_FLOW_OPS_TD
 #define GENC_CONTROL_FLOW_OPS_TD
@@ -39,6 +39,32 @@ def Genc_IndexOutOfBoundsOp : Genc_Op<"index_out_of_bounds", [MemoryEffects<[Mem
   }];
   let arguments = (ins I64:$index, I64:$bound, StrAttr:$message);
   let assemblyFormat = "$index `,` $bound attr-dict";
+}
+
+def Genc_ParallelForOp : Genc_Op<"parallel_for", [RecursiveMemoryEffects]> {
+  let summary = "runs its region once per task on the caller's thread pool";
+  let description = [{
+    Compiled code only. genc-thread-loop-nests wraps a loop nest in it: the
+    region's argument is the task number, in [0, `tasks`), and each task
+    runs the nest on its own slice of the iteration space, so tasks may run
+    in any order and at once. `runtime_context` is the entry point's genc_context
+    (an `!llvm.ptr`): the tasks run on the pool it carries.
+
+    The op outlives the lowering to the LLVM dialect (its region is lowered
+    in place, so it may hold several blocks by then);
+    genc-outline-parallel-for then moves the region into a function of its
+    own and calls `genc_parallel_for` with it and the values it uses.
+  }];
+  let arguments = (ins AnyType:$runtime_context, I64:$tasks);
+  let regions = (region AnyRegion:$body);
+  let assemblyFormat = "$tasks `on` $runtime_context `:` type($runtime_context) $body attr-dict";
+  let hasVerifier = 1;
+}
+
+def Genc_ParallelForEndOp : Genc_Op<"parallel_for_end",
+                                    [Pure, Terminator, ReturnLike, HasParent<"ParallelForOp">]> {
+  let summary = "ends a task of genc.parallel_for";
+  let assemblyFormat = "attr-dict";
 }
 
 #endif // GENC_CONTROL_FLOW_OPS_TD

@@ -93,12 +93,14 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   pm.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
   if (options.profileOpFamilies)
     pm.addPass(createMarkOpFamilies());
-  pm.addPass(createFinalizeEntryPoints());
   pm.addPass(createCopiesToLoops());
+  pm.addNestedPass<func::FuncOp>(createThreadLoopNests());
+  pm.addPass(createFinalizeEntryPoints());
 
   // Loops → LLVM dialect.
   if (failed(parsePassPipeline(kLowerToLLVM, pm)))
     llvm::report_fatal_error("internal error: the LLVM lowering pipeline does not parse");
+  pm.addPass(createOutlineParallelFor());
 }
 
 namespace {

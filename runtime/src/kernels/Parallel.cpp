@@ -12,6 +12,11 @@ void genc::kernels::detail::dispatch(const genc_context *context, int64_t n, gen
     task(ctx, i);
 }
 
+extern "C" void genc_parallel_for(const genc_context *context, int64_t n, genc_task_fn task,
+                                  void *captures) {
+  genc::kernels::detail::dispatch(context, n, task, captures);
+}
+
 namespace {
 /// Asked once, when the artifact loads: a function-local static would be
 /// initialized by every pool thread at once, since the kernels are built

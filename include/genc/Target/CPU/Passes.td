@@ -277,4 +277,41 @@ def CopiesToLoops : Pass<"genc-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
+  let summary = "Runs each large linalg loop nest as tasks on the caller's pool (exact)";
+  let description = [{
+    On bufferized entry points (public functions), after the kernel calls
+    and before genc-finalize-entry-points. Each linalg op on buffers (the loop nests that norms, softmax,
+    rotary, elementwise ops, residual adds and copies become) is tiled along
+    its leading parallel loops but the innermost: the last of them in runs
+    of about 8192 iterations of the whole nest, the others one index at a
+    time. The tiles are the tasks of a `genc.parallel_for` on the function's
+    `genc.context` argument (added if the function has none yet). A nest with fewer than 16384 iterations at run time is
+    one task (run on the calling thread); one that has as few whatever its
+    sizes is left as it is, and so is one whose body writes memory or calls
+    a function, or whose output does not index each cut loop by itself
+    (tasks would share output elements). Each task computes what the nest
+    computed for its slice, in the same order: results are bit for bit the
+    same at any thread count.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::genc::GencDialect"];
+}
+
+def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
+  let summary = "genc.parallel_for → a task function and a call of genc_parallel_for (exact)";
+  let description = [{
+    The last pass of the lowering to the LLVM dialect. The region of each
+    `genc.parallel_for`, lowered in place by then, moves into an internal
+    `llvm.func` `void(ptr captures, i64 task)` named after its function
+    (`<fn>_task`, numbered when taken). The values the region uses from
+    outside are stored, in order, into a struct in the caller's frame (one
+    alloca per loop, at the function's entry) and loaded back at the task's
+    entry; constants are cloned into the task instead. The op becomes
+    `llvm.call @genc_parallel_for(context, tasks, @task, captures)`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // GENC_TARGET_CPU_PASSES_TD

@@ -1,0 +1,46 @@
+// RUN: genc-opt --genc-outline-parallel-for %s | FileCheck %s
+
+// The region moves into an internal task function: the pointer and the
+// float it uses are stored into a struct in the caller's frame and loaded
+// back by the task; the constant is cloned, not passed. The loop becomes
+// one call of genc_parallel_for.
+// CHECK-LABEL: llvm.func internal @scale_task(
+// CHECK-SAME: %[[CAPTURES:.+]]: !llvm.ptr, %[[TASK:.+]]: i64)
+// CHECK: %[[P:.+]] = llvm.getelementptr %[[CAPTURES]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, f32)>
+// CHECK: %[[DATA:.+]] = llvm.load %[[P]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[Q:.+]] = llvm.getelementptr %[[CAPTURES]][0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, f32)>
+// CHECK: %[[FACTOR:.+]] = llvm.load %[[Q]] : !llvm.ptr -> f32
+// CHECK: llvm.br ^[[BODY:.+]](%[[TASK]] : i64)
+// CHECK: ^[[BODY]](%{{.+}}: i64):
+// CHECK: llvm.mlir.constant(8 : i64)
+// CHECK: llvm.getelementptr %[[DATA]][%{{.+}}]
+// CHECK: llvm.fmul %{{.+}}, %[[FACTOR]]
+// CHECK: llvm.return
+
+// CHECK-LABEL: llvm.func @scale(
+// CHECK-SAME: %[[CTX:.+]]: !llvm.ptr, %[[DATA_ARG:.+]]: !llvm.ptr, %[[FACTOR_ARG:.+]]: f32)
+// CHECK: %[[FRAME:.+]] = llvm.alloca %{{.+}} x !llvm.struct<(ptr, f32)>
+// CHECK: llvm.store %[[DATA_ARG]], %{{.+}} : !llvm.ptr, !llvm.ptr
+// CHECK: llvm.store %[[FACTOR_ARG]], %{{.+}} : f32, !llvm.ptr
+// CHECK: %[[FN:.+]] = llvm.mlir.addressof @scale_task : !llvm.ptr
+// CHECK: llvm.call @genc_parallel_for(%[[CTX]], %{{.+}}, %[[FN]], %[[FRAME]])
+// CHECK-NOT: genc.parallel_for
+// CHECK: llvm.return
+
+// CHECK: llvm.func @genc_parallel_for(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr)
+llvm.func @scale(%context: !llvm.ptr, %data: !llvm.ptr, %factor: f32) {
+  %tasks = llvm.mlir.constant(4 : i64) : i64
+  %eight = llvm.mlir.constant(8 : i64) : i64
+  genc.parallel_for %tasks on %context : !llvm.ptr {
+  ^bb0(%task: i64):
+    llvm.br ^body(%task : i64)
+  ^body(%i: i64):
+    %row = llvm.mul %i, %eight : i64
+    %p = llvm.getelementptr %data[%row] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %x = llvm.load %p : !llvm.ptr -> f32
+    %y = llvm.fmul %x, %factor : f32
+    llvm.store %y, %p : f32, !llvm.ptr
+    genc.parallel_for_end
+  }
+  llvm.return
+}

@@ -1,0 +1,114 @@
+// RUN: genc-opt --pass-pipeline='builtin.module(func.func(genc-thread-loop-nests,canonicalize))' %s | FileCheck %s
+
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#bias = affine_map<(d0, d1, d2) -> (d2)>
+#rows = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// A residual add over [batch, tokens, 768]: batch one index per task,
+// tokens in runs of ceil(8192 / 768) = 11 (all of them when the nest has
+// fewer than 16384 iterations). Each task adds its own slice; the bias is
+// read whole. The function gets its context argument.
+// CHECK-LABEL: func.func @residual(
+// CHECK-SAME: %[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[X:[^:]+]]: memref<?x?x768xf32>, %[[B:[^:]+]]: memref<768xf32>, %[[OUT:[^:]+]]: memref<?x?x768xf32>
+// CHECK-DAG: %[[C11:.+]] = arith.constant 11 : index
+// CHECK: %[[SMALL:.+]] = arith.cmpi ult, %{{.+}}, %c16384
+// CHECK: %[[ROWS:.+]] = arith.select %[[SMALL]], %{{.+}}, %[[C11]]
+// CHECK: genc.parallel_for %{{.+}} on %[[CTX]] : !llvm.ptr {
+// CHECK: ^bb0(%[[TASK:.+]]: i64):
+// CHECK: arith.index_cast %[[TASK]] : i64 to index
+// CHECK: %[[XS:.+]] = memref.subview %[[X]][%{{.+}}, %{{.+}}, 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
+// CHECK: %[[OUTS:.+]] = memref.subview %[[OUT]][%{{.+}}, %{{.+}}, 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[XS]], %[[B]] : {{.*}}) outs(%[[OUTS]] : {{.*}})
+// CHECK: genc.parallel_for_end
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @residual(%x: memref<?x?x768xf32>, %b: memref<768xf32>, %out: memref<?x?x768xf32>) {
+  linalg.generic {indexing_maps = [#map, #bias, #map], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %b : memref<?x?x768xf32>, memref<768xf32>) outs(%out : memref<?x?x768xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// A row reduction: cut along the rows only (the reduced loop stays whole,
+// and so does the loop of static size 1).
+// CHECK-LABEL: func.func @row_sums(
+// CHECK: genc.parallel_for
+// CHECK: memref.subview %{{.+}}[0, %{{.+}}, 0] [1, %{{.+}}, 768] [1, 1, 1]
+// CHECK: memref.subview %{{.+}}[0, %{{.+}}] [1, %{{.+}}] [1, 1]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+func.func @row_sums(%x: memref<1x?x768xf32>, %out: memref<1x?xf32>) {
+  linalg.generic {indexing_maps = [#map, #rows], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : memref<1x?x768xf32>) outs(%out : memref<1x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// A nest that reads its indices: each task's linalg.index is offset by
+// where its slice starts.
+// CHECK-LABEL: func.func @positions(
+// CHECK: ^bb0(%{{.+}}: i64):
+// CHECK: %[[START:.+]] = arith.muli
+// CHECK: linalg.generic
+// CHECK: %[[I:.+]] = linalg.index 0 : index
+// CHECK: affine.apply #{{.+}}(%[[START]])[%[[I]]]
+func.func @positions(%out: memref<?xi64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%out : memref<?xi64>) {
+  ^bb0(%o: i64):
+    %i = linalg.index 0 : index
+    %v = arith.index_cast %i : index to i64
+    linalg.yield %v : i64
+  }
+  return
+}
+
+// Left as they are: a nest smaller than two tasks whatever happens, one
+// whose body writes memory, one whose output does not hold the cut loop
+// (every task would write the same sums), and a private function (no
+// caller passes it a context).
+// CHECK-LABEL: func.func @small(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.copy
+func.func @small(%x: memref<4x768xf32>, %out: memref<4x768xf32>) {
+  linalg.copy ins(%x : memref<4x768xf32>) outs(%out : memref<4x768xf32>)
+  return
+}
+
+// CHECK-LABEL: func.func @writes_in_body(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.generic
+func.func @writes_in_body(%x: memref<?x?xi64>, %out: memref<?x?xi64>, %log: memref<1xi64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x?xi64>) outs(%out : memref<?x?xi64>) {
+  ^bb0(%a: i64, %o: i64):
+    %c0 = arith.constant 0 : index
+    memref.store %a, %log[%c0] : memref<1xi64>
+    linalg.yield %a : i64
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @broadcast_output(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.generic
+func.func @broadcast_output(%x: memref<?x768xf32>, %out: memref<768xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x768xf32>) outs(%out : memref<768xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func.func private @helper(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.copy
+func.func private @helper(%x: memref<?x768xf32>, %out: memref<?x768xf32>) {
+  linalg.copy ins(%x : memref<?x768xf32>) outs(%out : memref<?x768xf32>)
+  return
+}

@@ -6,6 +6,7 @@
 // genc_parallel_for (runtime/include/genc/kernels.h) with it: the values
 // the region uses from outside are stored into a struct on the caller's
 // stack, whose address the tasks receive. Constants are cloned instead.
+// Runs on a module fully in the LLVM dialect.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,15 +28,17 @@ namespace {
 
 constexpr StringLiteral kParallelForFunction = "genc_parallel_for";
 
-LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(kParallelForFunction))
+LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module, SymbolTable &symbols) {
+  if (auto fn = symbols.lookup<LLVM::LLVMFuncOp>(kParallelForFunction))
     return fn;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   MLIRContext *ctx = module.getContext();
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
                                           {ptr, IntegerType::get(ctx, 64), ptr, ptr});
-  return LLVM::LLVMFuncOp::create(b, module.getLoc(), kParallelForFunction, type);
+  auto fn = LLVM::LLVMFuncOp::create(b, module.getLoc(), kParallelForFunction, type);
+  symbols.insert(fn);
+  return fn;
 }
 
 /// Moves `op`'s region into a new task function placed before `parent` and
@@ -83,7 +86,7 @@ struct OutlineParallelForPass : genc::impl::OutlineParallelForBase<OutlineParall
     module.walk([&](genc::ParallelForOp op) { loops.push_back(op); });
     if (loops.empty())
       return;
-    LLVM::LLVMFuncOp parallelFor = getOrDeclareParallelFor(module);
+    LLVM::LLVMFuncOp parallelFor = getOrDeclareParallelFor(module, symbols);
     MLIRContext *ctx = &getContext();
     Type ptr = LLVM::LLVMPointerType::get(ctx);
 
@@ -93,13 +96,19 @@ struct OutlineParallelForPass : genc::impl::OutlineParallelForBase<OutlineParall
         op.emitError("internal error: genc.parallel_for must sit in an llvm.func, unnested");
         return signalPassFailure();
       }
-      // Constants the region uses are cloned into it, not passed.
+      // Constants and addresses of globals the region uses are cloned into
+      // it, not passed.
       SetVector<Value> used;
       getUsedValuesDefinedAbove(op.getBody(), used);
       SmallVector<Value> captures;
       for (Value value : used) {
+        if (!LLVM::isCompatibleType(value.getType())) {
+          op.emitError("internal error: genc.parallel_for uses a value of type ")
+              << value.getType() << ", which the LLVM dialect cannot hold";
+          return signalPassFailure();
+        }
         Operation *def = value.getDefiningOp();
-        if (def && def->hasTrait<OpTrait::ConstantLike>()) {
+        if (def && (def->hasTrait<OpTrait::ConstantLike>() || isa<LLVM::AddressOfOp>(def))) {
           OpBuilder b(&op.getBody().front(), op.getBody().front().begin());
           Operation *copy = b.clone(*def);
           replaceAllUsesInRegionWith(value, copy->getResult(0), op.getBody());

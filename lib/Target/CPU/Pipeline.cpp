@@ -3,8 +3,9 @@
 // genc-cleanup output → signature recorded → genc-convert-to-linalg →
 // elementwise chains fused → matmul weights packed into panels → weights to
 // a buffer, signature sealed → entry points named → one-shot bufferization
-// with ownership-based deallocation → kernel calls → entry points finalized
-// → loops → LLVM dialect. One pass manager, every step a registered pass:
+// with ownership-based deallocation → kernel calls → loop nests cut into
+// tasks, exp/tanh/erf as polynomials → entry points finalized → loops →
+// LLVM dialect → tasks outlined. One pass manager, every step a registered pass:
 // `genc-opt --genc-cpu-pipeline` runs exactly what `genc compile` does.
 //
 //===----------------------------------------------------------------------===//
@@ -95,6 +96,7 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
     pm.addPass(createMarkOpFamilies());
   pm.addPass(createCopiesToLoops());
   pm.addNestedPass<func::FuncOp>(createThreadLoopNests());
+  pm.addNestedPass<func::FuncOp>(createPolynomialMath());
   pm.addPass(createFinalizeEntryPoints());
 
   // Loops → LLVM dialect.

@@ -5,7 +5,13 @@
 // serial loop nest. Each is cut here into tasks along its outer parallel
 // loops and put in a genc.parallel_for, which runs the tasks on the pool of
 // the context the entry point was called with. Tasks write disjoint slices
-// of the outputs, so the result is the same bits in any order.
+// of the outputs and no task reads what another writes (an input that
+// shares a buffer with an output must read it where it writes), so the
+// result is the same bits in any order. Tile sizes depend on the nest's
+// sizes only, never on the thread count.
+//
+// A function pass that may add the function's context argument: entry
+// points have no callers in the module.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,24 +40,46 @@ namespace {
 /// calling thread.
 constexpr int64_t kIterationsPerTask = 8192;
 
+/// The buffer `view` is a view of.
+Value rootBuffer(Value view) {
+  while (auto viewLike = view.getDefiningOp<ViewLikeOpInterface>())
+    view = viewLike.getViewSource();
+  return view;
+}
+
 /// The outer loops a nest is cut along: its leading parallel loops but the
-/// innermost loop (kept whole, for LLVM to vectorise). None when a task
-/// could not own its slice of every output: an output must index each of
-/// these loops by the loop itself.
+/// innermost (kept whole, for LLVM to vectorise), less those of static
+/// size 1; the innermost alone when it is parallel and all the others are
+/// of size 1. None when a task could not own its slice of every output (an
+/// output must index each of these loops by the loop itself) or could read
+/// another task's slice (an input on an output's buffer, read through
+/// another map).
 SmallVector<unsigned> loopsToSplit(linalg::LinalgOp op) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   unsigned count = 0;
   while (count < iterators.size() && iterators[count] == utils::IteratorType::parallel)
     ++count;
-  if (count == iterators.size() && count > 1)
-    --count;
+  if (count == 0)
+    return {};
+  bool allParallel = count == iterators.size();
   SmallVector<unsigned> loops;
-  for (unsigned loop = 0; loop < count; ++loop) {
-    AffineExpr dim = getAffineDimExpr(loop, op.getContext());
-    for (OpOperand &init : op.getDpsInitsMutable())
-      if (!llvm::is_contained(op.getMatchingIndexingMap(&init).getResults(), dim))
+  for (unsigned loop = 0; loop < (allParallel ? count - 1 : count); ++loop)
+    if (sizes[loop] != 1)
+      loops.push_back(loop);
+  if (loops.empty() && allParallel && sizes[count - 1] != 1)
+    loops.push_back(count - 1);
+
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    for (unsigned loop : loops)
+      if (!llvm::is_contained(map.getResults(), getAffineDimExpr(loop, op.getContext())))
         return {};
-    loops.push_back(loop);
+    Value written = rootBuffer(init.get());
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (rootBuffer(input->get()) == written &&
+          (op.getMatchingIndexingMap(input) != map || input->get() != init.get()))
+        return {};
   }
   return loops;
 }
@@ -95,7 +123,7 @@ Value ceilDiv(OpBuilder &b, Location loc, Value a, Value d) {
 /// Tile sizes for `loops` of `op` (0, untiled, for the rest), computed
 /// before `op`: the last of `loops` in runs of about kIterationsPerTask
 /// iterations, the others one at a time; every loop whole when the nest is
-/// smaller than two tasks. Loops of static size 1 stay untiled.
+/// smaller than two tasks.
 SmallVector<Value, 4> tileSizes(OpBuilder &b, linalg::LinalgOp op, ArrayRef<unsigned> loops) {
   Location loc = op.getLoc();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -112,16 +140,13 @@ SmallVector<Value, 4> tileSizes(OpBuilder &b, linalg::LinalgOp op, ArrayRef<unsi
   unsigned last = loops.back();
   Value inner = arith::MaxUIOp::create(b, loc, product(ArrayRef(sizes).drop_front(last + 1)), one);
   Value perTask = arith::ConstantIndexOp::create(b, loc, kIterationsPerTask);
-  Value rows = ceilDiv(b, loc, perTask, inner);
+  Value rows = arith::MaxUIOp::create(b, loc, ceilDiv(b, loc, perTask, inner), one);
   Value small =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, product(sizes),
                             arith::ConstantIndexOp::create(b, loc, 2 * kIterationsPerTask));
 
-  SmallVector<int64_t> staticSizes = op.getStaticLoopRanges();
   SmallVector<Value, 4> tiles(sizes.size(), zero);
   for (unsigned loop : loops) {
-    if (staticSizes[loop] == 1)
-      continue;
     Value whole = arith::MaxUIOp::create(b, loc, sizes[loop], one);
     Value tile = loop == last ? rows : one;
     tiles[loop] = arith::SelectOp::create(b, loc, small, whole, tile);

@@ -11,13 +11,25 @@
 // CHECK-LABEL: func.func @residual(
 // CHECK-SAME: %[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[X:[^:]+]]: memref<?x?x768xf32>, %[[B:[^:]+]]: memref<768xf32>, %[[OUT:[^:]+]]: memref<?x?x768xf32>
 // CHECK-DAG: %[[C11:.+]] = arith.constant 11 : index
+// Task t runs tokens tile t % NT and batch tile (t / NT) % NB, where NT
+// and NB count the tiles of each loop, and there are NB * NT tasks.
 // CHECK: %[[SMALL:.+]] = arith.cmpi ult, %{{.+}}, %c16384
+// CHECK: %[[BATCH_TILE:.+]] = arith.select %[[SMALL]], %{{.+}}, %c1
 // CHECK: %[[ROWS:.+]] = arith.select %[[SMALL]], %{{.+}}, %[[C11]]
-// CHECK: genc.parallel_for %{{.+}} on %[[CTX]] : !llvm.ptr {
+// CHECK: %[[NB:.+]] = arith.divui %{{.+}}, %[[BATCH_TILE]]
+// CHECK: %[[NT:.+]] = arith.divui %{{.+}}, %[[ROWS]]
+// CHECK: %[[TASKS:.+]] = arith.muli %[[NB]], %[[NT]]
+// CHECK: %[[COUNT:.+]] = arith.index_cast %[[TASKS]] : index to i64
+// CHECK: genc.parallel_for %[[COUNT]] on %[[CTX]] : !llvm.ptr {
 // CHECK: ^bb0(%[[TASK:.+]]: i64):
-// CHECK: arith.index_cast %[[TASK]] : i64 to index
-// CHECK: %[[XS:.+]] = memref.subview %[[X]][%{{.+}}, %{{.+}}, 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
-// CHECK: %[[OUTS:.+]] = memref.subview %[[OUT]][%{{.+}}, %{{.+}}, 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
+// CHECK: %[[I:.+]] = arith.index_cast %[[TASK]] : i64 to index
+// CHECK: %[[TOKEN_TILE:.+]] = arith.remui %[[I]], %[[NT]]
+// CHECK: %[[REST:.+]] = arith.divui %[[I]], %[[NT]]
+// CHECK: %[[TOKEN:.+]] = arith.muli %[[TOKEN_TILE]], %[[ROWS]]
+// CHECK: %[[BATCH_INDEX:.+]] = arith.remui %[[REST]], %[[NB]]
+// CHECK: %[[BATCH:.+]] = arith.muli %[[BATCH_INDEX]], %[[BATCH_TILE]]
+// CHECK: %[[XS:.+]] = memref.subview %[[X]][%[[BATCH]], %[[TOKEN]], 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
+// CHECK: %[[OUTS:.+]] = memref.subview %[[OUT]][%[[BATCH]], %[[TOKEN]], 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
 // CHECK: linalg.generic {{.*}} ins(%[[XS]], %[[B]] : {{.*}}) outs(%[[OUTS]] : {{.*}})
 // CHECK: genc.parallel_for_end
 // CHECK-NOT: linalg.generic
@@ -110,5 +122,55 @@ func.func @broadcast_output(%x: memref<?x768xf32>, %out: memref<768xf32>) {
 // CHECK: linalg.copy
 func.func private @helper(%x: memref<?x768xf32>, %out: memref<?x768xf32>) {
   linalg.copy ins(%x : memref<?x768xf32>) outs(%out : memref<?x768xf32>)
+  return
+}
+
+// Leading loops of static size 1 are not cut; when only the innermost is
+// left, it is cut itself, in runs of 8192.
+// CHECK-LABEL: func.func @one_row(
+// CHECK: %[[C8192:.+]] = arith.constant 8192 : index
+// CHECK: arith.select %{{.+}}, %{{.+}}, %[[C8192]]
+// CHECK: genc.parallel_for
+// CHECK: memref.subview %{{.+}}[0, %{{.+}}] [1, %{{.+}}] [1, 1]
+func.func @one_row(%x: memref<1x?xf32>, %out: memref<1x?xf32>) {
+  linalg.copy ins(%x : memref<1x?xf32>) outs(%out : memref<1x?xf32>)
+  return
+}
+
+// A gather whose body checks its index and reports a failure through a
+// call: serial, so that the first failing check is the one reported.
+// CHECK-LABEL: func.func @checked_gather(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.generic
+func.func private @report(i64)
+func.func @checked_gather(%ids: memref<?xi64>, %table: memref<1024x256xf32>, %out: memref<?x256xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%ids : memref<?xi64>) outs(%out : memref<?x256xf32>) {
+  ^bb0(%id: i64, %o: f32):
+    %c1024 = arith.constant 1024 : i64
+    %bad = arith.cmpi uge, %id, %c1024 : i64
+    scf.if %bad {
+      func.call @report(%id) : (i64) -> ()
+    }
+    %row = arith.index_cast %id : i64 to index
+    %col = linalg.index 1 : index
+    %v = memref.load %table[%row, %col] : memref<1024x256xf32>
+    linalg.yield %v : f32
+  }
+  return
+}
+
+// An input on the output's buffer read through another map (row 0 of the
+// buffer it writes): a task could read what another writes. Serial.
+// CHECK-LABEL: func.func @reads_own_output(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.generic
+func.func @reads_own_output(%buf: memref<?x768xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%buf : memref<?x768xf32>) outs(%buf : memref<?x768xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  }
   return
 }

@@ -281,18 +281,24 @@ def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
   let summary = "Runs each large linalg loop nest as tasks on the caller's pool (exact)";
   let description = [{
     On bufferized entry points (public functions), after the kernel calls
-    and before genc-finalize-entry-points. Each linalg op on buffers (the loop nests that norms, softmax,
-    rotary, elementwise ops, residual adds and copies become) is tiled along
-    its leading parallel loops but the innermost: the last of them in runs
-    of about 8192 iterations of the whole nest, the others one index at a
-    time. The tiles are the tasks of a `genc.parallel_for` on the function's
-    `genc.context` argument (added if the function has none yet). A nest with fewer than 16384 iterations at run time is
-    one task (run on the calling thread); one that has as few whatever its
-    sizes is left as it is, and so is one whose body writes memory or calls
-    a function, or whose output does not index each cut loop by itself
-    (tasks would share output elements). Each task computes what the nest
-    computed for its slice, in the same order: results are bit for bit the
-    same at any thread count.
+    and before genc-finalize-entry-points. Each linalg op on buffers (the
+    loop nests that norms, softmax, rotary, elementwise ops, residual adds
+    and copies become) is tiled along its leading parallel loops but the
+    innermost, less those of static size 1 (the innermost itself when it
+    is the only one left): the last of them in runs of about 8192
+    iterations of the whole nest, the others one index at a time. The tiles
+    are the tasks of a `genc.parallel_for` on the function's `genc.context`
+    argument (added if the function has none yet). A nest with fewer than
+    16384 iterations at run time is one task (run on the calling thread).
+    Left as they are: nests that small whatever their sizes; nests whose
+    body writes memory or calls a function (an index check, as in Gather
+    or rotary with position ids: a failing call then reports the same
+    check at any thread count); nests whose output does not index each cut
+    loop by itself (tasks would share output elements) or that read an
+    output's buffer through another view or map (a task could read what
+    another writes). Each task computes what the nest computed for its
+    slice, in the same order: results are bit for bit the same at any
+    thread count.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
@@ -312,6 +318,20 @@ def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
     `llvm.call @genc_parallel_for(context, tasks, @task, captures)`.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def PolynomialMath : Pass<"genc-polynomial-math"> {
+  let summary = "f32 exp, tanh and erf as polynomials LLVM vectorises";
+  let description = [{
+    math.exp, math.tanh and math.erf on f32 (scalars or vectors) become
+    upstream MLIR's polynomial approximations: arithmetic, fma and bit
+    manipulation, which LLVM's loop vectoriser handles, where they would
+    otherwise be one libm call per element. Not bit-identical to libm:
+    docs/passes.md gives the largest error measured against the exact
+    functions. Other types and functions are left to libm.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // GENC_TARGET_CPU_PASSES_TD

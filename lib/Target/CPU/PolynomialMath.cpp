@@ -25,6 +25,20 @@ using namespace mlir;
 
 namespace {
 
+/// The approximations' math.fma as a multiply and an add that LLVM may
+/// contract: one FMA instruction where the target has them (`--mcpu=host`
+/// on these machines), where llvm.fma would be a libm call per element
+/// on a target without them.
+struct FmaAsContractibleMulAdd : OpRewritePattern<math::FmaOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::FmaOp op, PatternRewriter &rewriter) const override {
+    auto contract = arith::FastMathFlagsAttr::get(op.getContext(), arith::FastMathFlags::contract);
+    Value product = arith::MulFOp::create(rewriter, op.getLoc(), op.getA(), op.getB(), contract);
+    rewriter.replaceOpWithNewOp<arith::AddFOp>(op, product, op.getC(), contract);
+    return success();
+  }
+};
+
 struct PolynomialMathPass : genc::impl::PolynomialMathBase<PolynomialMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -32,6 +46,7 @@ struct PolynomialMathPass : genc::impl::PolynomialMathBase<PolynomialMathPass> {
       return op == math::ExpOp::getOperationName() || op == math::TanhOp::getOperationName() ||
              op == math::ErfOp::getOperationName();
     });
+    patterns.add<FmaAsContractibleMulAdd>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,12 +1,14 @@
 // RUN: genc-opt --genc-polynomial-math %s | FileCheck %s
 
 // f32 exp, tanh and erf become arithmetic (no math op left to become a
-// libm call); f64 and other functions stay.
+// libm call), their multiply-adds contractible (an FMA where the target
+// has one, not a call of fmaf); f64 and other functions stay.
 // CHECK-LABEL: func.func @f32_functions(
 // CHECK-NOT: math.exp
 // CHECK-NOT: math.tanh
 // CHECK-NOT: math.erf
-// CHECK: math.fma
+// CHECK: arith.mulf %{{.+}}, %{{.+}} fastmath<contract> : f32
+// CHECK-NOT: math.fma
 // CHECK-NOT: math.exp
 // CHECK-NOT: math.tanh
 // CHECK-NOT: math.erf

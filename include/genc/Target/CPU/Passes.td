@@ -326,7 +326,9 @@ def PolynomialMath : Pass<"genc-polynomial-math"> {
     math.exp, math.tanh and math.erf on f32 (scalars or vectors) become
     upstream MLIR's polynomial approximations: arithmetic, fma and bit
     manipulation, which LLVM's loop vectoriser handles, where they would
-    otherwise be one libm call per element. Not bit-identical to libm:
+    otherwise be one libm call per element; their math.fma become a
+    multiply and an add marked `contract` (an FMA where the target has one,
+    never a call of fmaf). Not bit-identical to libm:
     docs/passes.md gives the largest error measured against the exact
     functions. Other types and functions are left to libm.
   }];

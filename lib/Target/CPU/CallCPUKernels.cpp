@@ -28,7 +28,6 @@ using genc::kMatmulKernel;
 
 namespace {
 
-constexpr StringLiteral kIndexErrorKernel = "genc_index_error";
 /// The artifact's table of index checks: "<id> <message>" lines.
 constexpr StringLiteral kChecksSymbol = "genc_checks";
 /// The most batch dims the kernel takes (GENC_MATMUL_MAX_BATCH_RANK in
@@ -102,7 +101,8 @@ func::FuncOp declareMatmulKernel(ModuleOp module, genc::MatmulEncodingAttr encod
 func::FuncOp declareIndexErrorKernel(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   Type i64 = IntegerType::get(ctx, 64);
-  return declareKernel(module, kIndexErrorKernel, {LLVM::LLVMPointerType::get(ctx), i64, i64, i64},
+  return declareKernel(module, genc::kIndexErrorKernel,
+                       {LLVM::LLVMPointerType::get(ctx), i64, i64, i64},
                        /*cInterface=*/false);
 }
 

@@ -84,12 +84,16 @@ SmallVector<unsigned> loopsToSplit(linalg::LinalgOp op) {
   return loops;
 }
 
-/// Whether tasks of the nest may run at once: its body only computes and
-/// reads (a call could record a failed check in the shared context).
+/// Whether tasks of the nest may run at once: its body only computes,
+/// reads and reports failed index checks (which the runtime records
+/// atomically: of several failures in one call, one is reported).
 bool bodyIsThreadSafe(linalg::LinalgOp op) {
   WalkResult result = op.getBlock()->walk([](Operation *inner) {
     // Ops with recursive effects have their nested ops visited too.
     if (inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>() || isMemoryEffectFree(inner))
+      return WalkResult::advance();
+    if (auto call = dyn_cast<func::CallOp>(inner);
+        call && call.getCallee() == genc::kIndexErrorKernel)
       return WalkResult::advance();
     auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
     if (effects && effects.onlyHasEffect<MemoryEffects::Read>())

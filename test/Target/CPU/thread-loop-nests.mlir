@@ -137,25 +137,42 @@ func.func @one_row(%x: memref<1x?xf32>, %out: memref<1x?xf32>) {
   return
 }
 
-// A gather whose body checks its index and reports a failure through a
-// call: serial, so that the first failing check is the one reported.
+// A gather whose body checks its index and reports a failure to the
+// runtime (which records it atomically): threaded. The same nest calling
+// any other function stays serial.
 // CHECK-LABEL: func.func @checked_gather(
-// CHECK-NOT: genc.parallel_for
-// CHECK: linalg.generic
-func.func private @report(i64)
-func.func @checked_gather(%ids: memref<?xi64>, %table: memref<1024x256xf32>, %out: memref<?x256xf32>) {
+// CHECK: genc.parallel_for
+// CHECK: scf.if
+// CHECK: func.call @genc_index_error
+func.func private @genc_index_error(!llvm.ptr, i64, i64, i64)
+func.func @checked_gather(%context: !llvm.ptr {genc.context}, %ids: memref<?xi64>, %table: memref<1024x256xf32>, %out: memref<?x256xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
       ins(%ids : memref<?xi64>) outs(%out : memref<?x256xf32>) {
   ^bb0(%id: i64, %o: f32):
     %c1024 = arith.constant 1024 : i64
+    %check = arith.constant 1 : i64
     %bad = arith.cmpi uge, %id, %c1024 : i64
     scf.if %bad {
-      func.call @report(%id) : (i64) -> ()
+      func.call @genc_index_error(%context, %check, %id, %c1024) : (!llvm.ptr, i64, i64, i64) -> ()
     }
     %row = arith.index_cast %id : i64 to index
     %col = linalg.index 1 : index
     %v = memref.load %table[%row, %col] : memref<1024x256xf32>
     linalg.yield %v : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @calls_another_function(
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.generic
+func.func private @report(i64)
+func.func @calls_another_function(%ids: memref<?xi64>, %out: memref<?x256xi64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%ids : memref<?xi64>) outs(%out : memref<?x256xi64>) {
+  ^bb0(%id: i64, %o: i64):
+    func.call @report(%id) : (i64) -> ()
+    linalg.yield %id : i64
   }
   return
 }

@@ -23,6 +23,9 @@ constexpr StringLiteral kLinearAttentionKernel = "genc_linear_attention_f32";
 constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";
+/// What compiled code calls instead of reading at an index out of range;
+/// thread-safe: the first failure a call meets is kept, atomically.
+constexpr StringLiteral kIndexErrorKernel = "genc_index_error";
 
 /// Module attribute: the artifact's signature as the runtime reads it
 /// (genc-record-signature, completed by genc-seal-signature).

@@ -291,9 +291,10 @@ def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
     argument (added if the function has none yet). A nest with fewer than
     16384 iterations at run time is one task (run on the calling thread).
     Left as they are: nests that small whatever their sizes; nests whose
-    body writes memory or calls a function (an index check, as in Gather
-    or rotary with position ids: a failing call then reports the same
-    check at any thread count); nests whose output does not index each cut
+    body writes memory or calls a function other than `genc_index_error`
+    (the failed index checks of Gather and rotary: the runtime keeps the
+    first it gets, atomically, so when one call fails several checks,
+    which one it reports may depend on the thread count); nests whose output does not index each cut
     loop by itself (tasks would share output elements) or that read an
     output's buffer through another view or map (a task could read what
     another writes). Each task computes what the nest computed for its

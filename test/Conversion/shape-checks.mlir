@@ -104,6 +104,9 @@ func.func @reshape_heads(%x: tensor<?x?x64xf32>) -> tensor<?x?x4x16xf32> {
 // CHECK-DAG: %[[R:.+]] = tensor.dim %arg1, %c0
 // CHECK: arith.cmpi ne, %[[R]], %[[K]]
 // CHECK: genc.index_out_of_bounds {{.*}}"MatMul node 'mm' of m.onnx: the right operand's dim 0 is {index}, but {bound} is expected there"
+// K may be 0 at run time: M and N are then bounded by nothing, and the
+// result's bytes are checked.
+// CHECK: genc.index_out_of_bounds {{.*}}"MatMul node 'mm' of m.onnx: the result would need more bytes than a buffer can hold"
 func.func @matmul_k(%a: tensor<?x?xf32>, %b: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = genc.matmul %a, %b : (tensor<?x?xf32>, tensor<?x8xf32>) -> tensor<?x8xf32> loc(#mm)
   return %0 : tensor<?x8xf32>
@@ -206,3 +209,16 @@ func.func @reshape_to_scalar(%x: tensor<?xf32>, %shape: tensor<0xi64>) -> tensor
   %0 = genc.reshape %x, %shape : (tensor<?xf32>, tensor<0xi64>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// A static K bounds M by the left operand's size: no check of the
+// result's bytes (a weight's matmul pays nothing).
+// CHECK-LABEL: func.func @matmul_static_k
+// CHECK-NOT: more bytes than a buffer
+// CHECK: return
+func.func @matmul_static_k(%a: tensor<?x16xf32>, %b: tensor<16x8xf32>) -> tensor<?x8xf32> {
+  %0 = genc.matmul %a, %b : (tensor<?x16xf32>, tensor<16x8xf32>) -> tensor<?x8xf32> loc(#mm)
+  return %0 : tensor<?x8xf32>
+}
+#mm = loc("mm"("m.onnx":0:0))

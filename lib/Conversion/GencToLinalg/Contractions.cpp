@@ -48,9 +48,9 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
     return failure();
   MLIRContext *ctx = b.getContext();
   int64_t rank = resultType.getRank(), batch = rank - 2;
+  std::string node = describeNode(source, isa<GemmOp>(source) ? "Gemm" : "MatMul");
   {
-    SharedLoops loops(b, loc, {lhs, rhs}, originals,
-                      describeNode(source, isa<GemmOp>(source) ? "Gemm" : "MatMul"),
+    SharedLoops loops(b, loc, {lhs, rhs}, originals, node,
                       {"the left operand", "the right operand"});
     loops.share({{0, lt.getRank() - 1}, {1, rt.getRank() - 2}}, OpFoldResult());
     RankedTensorType types[] = {lt, rt};
@@ -106,6 +106,17 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
   sizes.push_back(dimOf(b, loc, lhs, lt.getRank() - 2));
   sizes.push_back(dimOf(b, loc, rhs, rt.getRank() - 1));
   Type t = resultType.getElementType();
+  // With K = 0 the operands hold nothing, whatever M and N: they do not
+  // bound the result's size. The kernel takes M and N from the result;
+  // the loops of other element types take them from the operands, emptied.
+  int64_t depth = lt.getDimSize(lt.getRank() - 1);
+  if (depth == 0 || ShapedType::isDynamic(depth)) {
+    Value tooLarge = guardResultBytes(b, loc, sizes, t, node);
+    if (!t.isF32()) {
+      lhs = emptiedIf(b, loc, lhs, tooLarge);
+      rhs = emptiedIf(b, loc, rhs, tooLarge);
+    }
+  }
   Value init = filled(b, loc, sizes, t, elementConst(b, loc, t, 0));
   auto generic = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
                                            iterators, yieldMultiplyAdd);

@@ -83,32 +83,6 @@ static bool provablyKeepsCount(ReshapeOp op) {
   return true;
 }
 
-/// x · y, setting `overflow` where the unsigned product does not fit.
-static Value multiplyChecked(OpBuilder &b, Location loc, Value x, Value y, Value &overflow) {
-  Value product = arith::MulIOp::create(b, loc, x, y);
-  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
-  Value xIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, zero);
-  Value back =
-      arith::DivUIOp::create(b, loc, product, arith::SelectOp::create(b, loc, xIsZero, one, x));
-  // With x = 0 the quotient is the product, 0, whatever y is.
-  Value wrapped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, back,
-                                        arith::SelectOp::create(b, loc, xIsZero, zero, y));
-  overflow = overflow ? arith::OrIOp::create(b, loc, overflow, wrapped).getResult() : wrapped;
-  return product;
-}
-
-/// The largest buffer compiled code may ask for: the allocator adds its
-/// alignment to the byte count, which must not wrap around.
-constexpr uint64_t kMaxBufferBytes = uint64_t(1) << 62;
-
-/// Whether `bytes` (with `overflow` of its product) is more than a buffer
-/// may hold; ORs that into `overflow`.
-static void checkBufferBytes(OpBuilder &b, Location loc, Value bytes, Value &overflow) {
-  Value tooMany = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, bytes,
-                                        indexConst(b, loc, kMaxBufferBytes));
-  overflow = overflow ? arith::OrIOp::create(b, loc, overflow, tooMany).getResult() : tooMany;
-}
-
 /// The sizes of `op`'s result where `failed` (null: known to have failed):
 /// a dim the shape tracing equates with a tensor's keeps its size, a real
 /// one, so that what the tracing says of the result stays true; the others

@@ -197,6 +197,30 @@ private:
 SmallVector<Value> checkedBroadcastOperands(OpBuilder &b, Operation *op, ValueRange operands,
                                             ValueRange originals);
 
+/// The largest buffer compiled code may ask for: the allocator adds its
+/// alignment to the byte count, which must not wrap around.
+constexpr uint64_t kMaxBufferBytes = uint64_t(1) << 62;
+
+/// x · y, setting `overflow` where the unsigned product does not fit.
+Value multiplyChecked(OpBuilder &b, Location loc, Value x, Value y, Value &overflow);
+
+/// Whether `bytes` (with `overflow` of its product) is more than a buffer
+/// may hold; ORs that into `overflow`.
+void checkBufferBytes(OpBuilder &b, Location loc, Value bytes, Value &overflow);
+
+/// Guards a result of `sizes` (of `element`) an op is about to allocate,
+/// for ops whose operands may be empty along a dim the result lacks (a
+/// matmul's K, a reduced axis), so that operands that exist do not bound
+/// the result: where its byte count does not fit a buffer, compiled code
+/// reports it ("<node>: the result would need more bytes than a buffer can
+/// hold") and every dynamic size becomes 0. Returns that condition.
+Value guardResultBytes(OpBuilder &b, Location loc, SmallVectorImpl<OpFoldResult> &sizes,
+                       Type element, StringRef node);
+
+/// `tensor`, or where `condition` holds an empty slice of it (its dynamic
+/// dims 0): loops over it then run no iteration.
+Value emptiedIf(OpBuilder &b, Location loc, Value tensor, Value condition);
+
 } // namespace mlir::genc::lowering
 
 #endif // GENC_LIB_CONVERSION_GENCTOLINALG_LOWERING_H

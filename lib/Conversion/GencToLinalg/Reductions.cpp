@@ -127,7 +127,22 @@ static FailureOr<Value> lowerReduction(ReduceOp op, typename ReduceOp::Adaptor o
                                        OpBuilder &b) {
   Location loc = op.getLoc();
   Value input = operands.getInput();
-  auto reduced = reducedDims(tensorType(input).getRank(), op.getAxes());
+  auto inputType = tensorType(input);
+  auto reduced = reducedDims(inputType.getRank(), op.getAxes());
+  // An axis of size 0 empties the input, whatever the other dims: they do
+  // not bound the result's size.
+  bool mayBeEmpty = llvm::any_of(llvm::seq<int64_t>(inputType.getRank()), [&](int64_t d) {
+    return reduced[d] && inputType.getDimSize(d) <= 0; // 0 or dynamic
+  });
+  if (mayBeEmpty) {
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < inputType.getRank(); ++d)
+      if (!reduced[d])
+        sizes.push_back(dimOf(b, loc, input, d));
+    Value tooLarge = guardResultBytes(b, loc, sizes, op.getType().getElementType(),
+                                      describeNode(op, onnxOpName(op)));
+    input = emptiedIf(b, loc, input, tooLarge);
+  }
   Value r = reduce(b, loc, input, reduced, op.getKeepdims(), kind);
   if (mean)
     r = divideByScalar(

@@ -333,3 +333,56 @@ SmallVector<Value> SharedLoops::operands() {
 }
 
 } // namespace mlir::genc::lowering
+
+Value mlir::genc::lowering::multiplyChecked(OpBuilder &b, Location loc, Value x, Value y,
+                                            Value &overflow) {
+  Value product = arith::MulIOp::create(b, loc, x, y);
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  Value xIsZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, zero);
+  Value back =
+      arith::DivUIOp::create(b, loc, product, arith::SelectOp::create(b, loc, xIsZero, one, x));
+  // With x = 0 the quotient is the product, 0, whatever y is.
+  Value wrapped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, back,
+                                        arith::SelectOp::create(b, loc, xIsZero, zero, y));
+  overflow = overflow ? arith::OrIOp::create(b, loc, overflow, wrapped).getResult() : wrapped;
+  return product;
+}
+
+void mlir::genc::lowering::checkBufferBytes(OpBuilder &b, Location loc, Value bytes,
+                                            Value &overflow) {
+  Value tooMany = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, bytes,
+                                        indexConst(b, loc, kMaxBufferBytes));
+  overflow = overflow ? arith::OrIOp::create(b, loc, overflow, tooMany).getResult() : tooMany;
+}
+
+Value mlir::genc::lowering::guardResultBytes(OpBuilder &b, Location loc,
+                                             SmallVectorImpl<OpFoldResult> &sizes, Type element,
+                                             StringRef node) {
+  Value overflow, bytes = indexConst(b, loc, llvm::divideCeil(element.getIntOrFloatBitWidth(), 8));
+  for (OpFoldResult size : sizes)
+    bytes = multiplyChecked(b, loc, bytes, getValueOrCreateConstantIndexOp(b, loc, size), overflow);
+  checkBufferBytes(b, loc, bytes, overflow);
+  Value zero = indexConst(b, loc, 0);
+  failAtRunTimeIf(b, loc, overflow, zero, zero,
+                  (node + ": the result would need more bytes than a buffer can hold").str());
+  for (OpFoldResult &size : sizes)
+    if (auto value = dyn_cast<Value>(size))
+      size = arith::SelectOp::create(b, loc, overflow, zero, value).getResult();
+  return overflow;
+}
+
+Value mlir::genc::lowering::emptiedIf(OpBuilder &b, Location loc, Value tensor, Value condition) {
+  auto type = tensorType(tensor);
+  if (type.hasStaticShape())
+    return tensor;
+  Value zero = indexConst(b, loc, 0);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+      strides(type.getRank(), b.getIndexAttr(1)), sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(type.isDynamicDim(d)
+                        ? OpFoldResult(arith::SelectOp::create(b, loc, condition, zero,
+                                                               dimValue(b, loc, tensor, d))
+                                           .getResult())
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  return tensor::ExtractSliceOp::create(b, loc, tensor, offsets, sizes, strides);
+}

@@ -132,9 +132,23 @@ struct OutlineParallelForPass : genc::impl::OutlineParallelForBase<OutlineParall
                                           ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
         LLVM::StoreOp::create(b, loc, value, field);
       }
+      // One task (a decode step's nests) is called directly: no trip
+      // through the runtime, and LLVM may inline it.
+      Block *before = op->getBlock();
+      Block *after = before->splitBlock(op);
+      Block *direct = b.createBlock(after), *pooled = b.createBlock(after);
+      b.setInsertionPointToEnd(before);
+      Value single = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, op.getTasks(), one);
+      LLVM::CondBrOp::create(b, loc, single, direct, pooled);
+      b.setInsertionPointToEnd(direct);
+      Value first = LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(0));
+      LLVM::CallOp::create(b, loc, task, ValueRange{frame, first});
+      LLVM::BrOp::create(b, loc, after);
+      b.setInsertionPointToEnd(pooled);
       Value function = LLVM::AddressOfOp::create(b, loc, task);
       LLVM::CallOp::create(b, loc, parallelFor,
                            ValueRange{op.getRuntimeContext(), op.getTasks(), function, frame});
+      LLVM::BrOp::create(b, loc, after);
       op.erase();
     }
   }

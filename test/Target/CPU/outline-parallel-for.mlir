@@ -2,8 +2,7 @@
 
 // The region moves into an internal task function: the pointer and the
 // float it uses are stored into a struct in the caller's frame and loaded
-// back by the task; the constant is cloned, not passed. The loop becomes
-// one call of genc_parallel_for.
+// back by the task; the constant is cloned, not passed.
 // CHECK-LABEL: llvm.func internal @scale_task(
 // CHECK-SAME: %[[CAPTURES:.+]]: !llvm.ptr, %[[TASK:.+]]: i64)
 // CHECK: %[[P:.+]] = llvm.getelementptr %[[CAPTURES]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, f32)>
@@ -22,8 +21,18 @@
 // CHECK: %[[FRAME:.+]] = llvm.alloca %{{.+}} x !llvm.struct<(ptr, f32)>
 // CHECK: llvm.store %[[DATA_ARG]], %{{.+}} : !llvm.ptr, !llvm.ptr
 // CHECK: llvm.store %[[FACTOR_ARG]], %{{.+}} : f32, !llvm.ptr
+// One task is called directly; more go to the runtime's pool.
+// CHECK: %[[SINGLE:.+]] = llvm.icmp "eq" %[[TASKS:.+]], %{{.+}} : i64
+// CHECK: llvm.cond_br %[[SINGLE]], ^[[DIRECT:.+]], ^[[POOLED:[^ ]+]]
+// CHECK: ^[[DIRECT]]:
+// CHECK: %[[ZERO:.+]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK: llvm.call @scale_task(%[[FRAME]], %[[ZERO]])
+// CHECK: llvm.br ^[[AFTER:.+]]
+// CHECK: ^[[POOLED]]:
 // CHECK: %[[FN:.+]] = llvm.mlir.addressof @scale_task : !llvm.ptr
-// CHECK: llvm.call @genc_parallel_for(%[[CTX]], %{{.+}}, %[[FN]], %[[FRAME]])
+// CHECK: llvm.call @genc_parallel_for(%[[CTX]], %[[TASKS]], %[[FN]], %[[FRAME]])
+// CHECK: llvm.br ^[[AFTER]]
+// CHECK: ^[[AFTER]]:
 // CHECK-NOT: genc.parallel_for
 // CHECK: llvm.return
 

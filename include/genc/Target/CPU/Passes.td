@@ -316,7 +316,9 @@ def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
     outside are stored, in order, into a struct in the caller's frame (one
     alloca per loop, at the function's entry) and loaded back at the task's
     entry; constants are cloned into the task instead. The op becomes
-    `llvm.call @genc_parallel_for(context, tasks, @task, captures)`.
+    `llvm.call @genc_parallel_for(context, tasks, @task, captures)`, or,
+    when `tasks` is 1 at run time, a direct call of the task (no trip
+    through the runtime, and LLVM may inline it).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

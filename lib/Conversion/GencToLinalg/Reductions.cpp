@@ -132,7 +132,8 @@ static FailureOr<Value> lowerReduction(ReduceOp op, typename ReduceOp::Adaptor o
   // An axis of size 0 empties the input, whatever the other dims: they do
   // not bound the result's size.
   bool mayBeEmpty = llvm::any_of(llvm::seq<int64_t>(inputType.getRank()), [&](int64_t d) {
-    return reduced[d] && inputType.getDimSize(d) <= 0; // 0 or dynamic
+    int64_t size = inputType.getDimSize(d);
+    return reduced[d] && (size == 0 || ShapedType::isDynamic(size));
   });
   if (mayBeEmpty) {
     SmallVector<OpFoldResult> sizes;

@@ -520,14 +520,16 @@ void copyStrided(unsigned char *out, const unsigned char *in, const std::vector<
   }
 }
 
-/// The message of the index check compiled code reported in `context`:
+/// The message of the check compiled code reported failed in `context`:
 /// its line of the artifact's `genc_checks` text, with {index} and {bound}
 /// filled in.
 std::string failedCheckMessage(const genc_model &model, const genc_context &context) {
   const std::string index = std::to_string(context.failed_index);
   const std::string bound = std::to_string(context.failed_bound);
-  std::string message = "an index (" + index + ") is out of range for a dimension of size " +
-                        bound + " (check " + std::to_string(context.failed_check) + ")";
+  std::string message = context.failed_check == context.out_of_memory
+                            ? "compiled code could not allocate " + index + " bytes"
+                            : "an index (" + index + ") is out of range for a dimension of size " +
+                                  bound + " (check " + std::to_string(context.failed_check) + ")";
   auto *table = static_cast<const char *>(dlsym(model.library, "genc_checks"));
   std::string prefix = std::to_string(context.failed_check) + " ";
   std::stringstream lines(table ? table : "");
@@ -648,8 +650,12 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   }
   // The call runs on the caller's pool (the model's, or a session's): the
   // artifact keeps no threads of its own, so two sessions can run it at once.
-  genc_context context{genc::runtime::ThreadPool::run, &pool, /*failed_check=*/0, 0, 0, profile,
-                       states.data(), static_cast<int64_t>(states.size())};
+  genc_context context = {};
+  context.parallel_for = genc::runtime::ThreadPool::run;
+  context.pool = &pool;
+  context.profile = profile;
+  context.attention_states = states.data();
+  context.attention_state_count = static_cast<int64_t>(states.size());
   std::vector<void *> args;
   if (!entry.outputs.empty())
     args.push_back(results.data());
@@ -657,7 +663,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   for (auto &d : descriptors)
     args.push_back(d.data());
   entry.call(args.data());
-
+  std::unique_ptr<void *, decltype(&std::free)> blocks(context.blocks, &std::free);
   // A result that is a contiguous buffer of its own becomes its output's
   // storage; the others (views, strided, aliases of inputs or weights) are
   // copied out. Buffers nobody adopted are freed once, after every copy.
@@ -689,6 +695,25 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
                 claimed.insert(r.allocated).second;
     rs.push_back(std::move(r));
   }
+  // A check failed: what the call computed is nobody's to use. Compiled
+  // code stops at its first allocation after a failed check, or at one it
+  // could not get, and returns null results; the blocks it held then are
+  // counted in the context. (An artifact that does not count them frees
+  // its intermediates itself, and only its results are left.)
+  if (context.failed_check != 0) {
+    std::set<const unsigned char *> freed;
+    for (int64_t i = 0; i < context.block_count; ++i)
+      if (freed.insert(static_cast<unsigned char *>(context.blocks[i])).second)
+        m->freeResult(context.blocks[i]);
+    for (const Result &r : rs)
+      if (ownedByArtifact(r.allocated) && freed.insert(r.allocated).second)
+        m->freeResult(r.allocated);
+    for (size_t k = 0; k < entry.outputs.size(); ++k)
+      outputs[k] = nullptr;
+    bool outOfMemory = context.out_of_memory != 0 && context.out_of_memory == context.failed_check;
+    return fail(outOfMemory ? GENC_ERROR_OUT_OF_MEMORY : GENC_ERROR_INVALID_ARGUMENT,
+                failedCheckMessage(model, context));
+  }
   genc_status status = GENC_OK;
   for (size_t k = 0; k < rs.size(); ++k) {
     const OutputSpec &spec = entry.outputs[k];
@@ -713,14 +738,5 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
     if (!claimed.count(r.allocated) && ownedByArtifact(r.allocated) &&
         freed.insert(r.allocated).second)
       m->freeResult(r.allocated);
-  // An index check failed: the results were computed with zeros in place
-  // of what lay out of bounds, and are nobody's to use.
-  if (context.failed_check != 0) {
-    for (size_t k = 0; k < rs.size(); ++k) {
-      genc_tensor_free(outputs[k]);
-      outputs[k] = nullptr;
-    }
-    return fail(GENC_ERROR_INVALID_ARGUMENT, failedCheckMessage(model, context));
-  }
   return status;
 }

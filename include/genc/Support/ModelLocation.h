@@ -9,6 +9,7 @@
 #ifndef GENC_SUPPORT_MODELLOCATION_H
 #define GENC_SUPPORT_MODELLOCATION_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 
 #include <string>

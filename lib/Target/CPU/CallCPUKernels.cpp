@@ -28,8 +28,6 @@ using genc::kMatmulKernel;
 
 namespace {
 
-/// The artifact's table of index checks: "<id> <message>" lines.
-constexpr StringLiteral kChecksSymbol = "genc_checks";
 /// The most batch dims the kernel takes (GENC_MATMUL_MAX_BATCH_RANK in
 /// runtime/include/genc/kernels.h); matmuls with more keep their loops.
 constexpr int64_t kMaxKernelBatchRank = 8;
@@ -107,22 +105,19 @@ func::FuncOp declareIndexErrorKernel(ModuleOp module) {
 }
 
 /// Each genc.index_out_of_bounds becomes a call of genc_index_error with
-/// its caller's context and a check number; the messages go, by number, to
-/// the artifact's `genc_checks` text, where the runtime finds them.
+/// its caller's context and the number of its message in the artifact's
+/// `genc_checks` text, where the runtime finds it.
 void callIndexErrorKernel(ModuleOp module) {
   SmallVector<genc::IndexOutOfBoundsOp> reports;
   module.walk([&](genc::IndexOutOfBoundsOp op) { reports.push_back(op); });
   if (reports.empty())
     return;
   func::FuncOp kernel = declareIndexErrorKernel(module);
-  std::string table;
-  // Numbered from 1: a zeroed context (failed_check 0) means no failure.
-  for (auto [index, op] : llvm::enumerate(reports)) {
-    int64_t check = static_cast<int64_t>(index) + 1;
-    // One line per check: a node name with a newline must not shift them.
-    std::string message = op.getMessage().str();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    table += std::to_string(check) + " " + message + "\n";
+  std::vector<std::string> messages;
+  for (genc::IndexOutOfBoundsOp op : reports)
+    messages.push_back(op.getMessage().str());
+  SmallVector<int64_t> checks = genc::addCheckMessages(module, messages);
+  for (auto [op, check] : llvm::zip_equal(reports, checks)) {
     OpBuilder b(op);
     Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
     Value number = arith::ConstantIntOp::create(b, op.getLoc(), check, 64);
@@ -130,10 +125,6 @@ void callIndexErrorKernel(ModuleOp module) {
                          ValueRange{context, number, op.getIndex(), op.getBound()});
     op.erase();
   }
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto type = LLVM::LLVMArrayType::get(IntegerType::get(module.getContext(), 8), table.size() + 1);
-  LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/true, LLVM::Linkage::External,
-                         kChecksSymbol, b.getStringAttr(table + '\0'));
 }
 
 /// `func.func private @genc_attention_f32(!llvm.ptr context, memref<*xf32>

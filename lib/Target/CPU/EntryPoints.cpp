@@ -253,8 +253,10 @@ struct FinalizeEntryPointsPass : genc::impl::FinalizeEntryPointsBase<FinalizeEnt
     for (func::FuncOp fn : entryPoints)
       if (failed(verifyCachesWrittenInPlace(fn)))
         return signalPassFailure();
-    for (func::FuncOp fn : entryPoints)
+    for (func::FuncOp fn : entryPoints) {
       getOrAddContextArgument(fn);
+      fn->setAttr(kEntryPointAttrName, UnitAttr::get(module.getContext()));
+    }
     module.walk([](func::FuncOp fn) {
       fn.removeArgAttrsAttr();
       fn.removeResAttrsAttr();

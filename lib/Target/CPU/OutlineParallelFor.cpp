@@ -1,12 +1,11 @@
 //===- OutlineParallelFor.cpp - threaded loop nests → task functions ------===//
 //
-// The last step of the lowering to the LLVM dialect. Each genc.parallel_for
-// (its region lowered in place by then) becomes a function of the runtime's
-// task signature, void(void *captures, int64_t task), and a call of
-// genc_parallel_for (runtime/include/genc/kernels.h) with it: the values
-// the region uses from outside are stored into a struct on the caller's
-// stack, whose address the tasks receive. Constants are cloned instead.
-// Runs on a module fully in the LLVM dialect.
+// Each genc.parallel_for (its region lowered in place by then) becomes a
+// function of the runtime's task signature, void(void *captures, int64_t
+// task), and a call of genc_parallel_for (runtime/include/genc/kernels.h)
+// with it: the values the region uses from outside are stored into a
+// struct on the caller's stack, whose address the tasks receive. Constants
+// are cloned instead. Runs on a module fully in the LLVM dialect.
 //
 //===----------------------------------------------------------------------===//
 

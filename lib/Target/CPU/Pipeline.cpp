@@ -5,7 +5,8 @@
 // a buffer, signature sealed → entry points named → one-shot bufferization
 // with ownership-based deallocation → kernel calls → loop nests cut into
 // tasks, exp/tanh/erf as polynomials → entry points finalized → loops →
-// LLVM dialect → tasks outlined. One pass manager, every step a registered pass:
+// LLVM dialect → tasks outlined → allocations checked. One pass manager,
+// every step a registered pass:
 // `genc-opt --genc-cpu-pipeline` runs exactly what `genc compile` does.
 //
 //===----------------------------------------------------------------------===//
@@ -103,6 +104,7 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   if (failed(parsePassPipeline(kLowerToLLVM, pm)))
     llvm::report_fatal_error("internal error: the LLVM lowering pipeline does not parse");
   pm.addPass(createOutlineParallelFor());
+  pm.addPass(createCheckAllocations());
 }
 
 namespace {

@@ -57,6 +57,16 @@ typedef struct genc_context {
    * linear attention recomputes from the keys. */
   genc_attention_state *attention_states;
   int64_t attention_state_count;
+  /* The blocks compiled code allocated during the call (genc_alloc) and
+   * has not released, in an array grown with malloc: the caller frees the
+   * array, and the blocks too when the call failed for want of memory. */
+  void **blocks;
+  int64_t block_count;
+  int64_t block_capacity;
+  /* The check of an allocation compiled code could not get (genc_alloc);
+   * 0: none. It is also the failed check, the bytes asked for its
+   * `failed_index`. */
+  int64_t out_of_memory;
 } genc_context;
 
 /* The families of ops an artifact compiled with op-family profiling
@@ -104,6 +114,17 @@ void genc_index_error(genc_context *context, int64_t check, int64_t index, int64
  * in order on the calling thread when the context has none, and returns
  * when all are done. `captures` holds the values the loop nest reads. */
 void genc_parallel_for(const genc_context *context, int64_t n, genc_task_fn task, void *captures);
+
+/* What compiled code's entry points allocate with (genc-check-allocations,
+ * in place of MLIR's allocation hooks): a 64-byte aligned block of `bytes`
+ * bytes, counted in the context's `blocks` until genc_release. NULL when a
+ * check of the call failed before, or when the request cannot be met: then
+ * `check` (numbering a line of `genc_checks`) becomes the failed check and
+ * `out_of_memory`. On NULL the compiled code returns at once, its results
+ * null, and the caller frees the blocks still counted and fails the call.
+ * With a NULL context a failure stops the process, as MLIR's hooks do. */
+void *genc_alloc(genc_context *context, int64_t check, int64_t bytes);
+void genc_release(genc_context *context, void *block);
 
 /* Frees a buffer the artifact allocated (its results): compiled code
  * allocates through the artifact's own block cache, not malloc. */

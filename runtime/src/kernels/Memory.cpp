@@ -10,6 +10,10 @@
 // The cache holds at most kSlots blocks; when it is full, the oldest goes
 // back to malloc.
 //
+// Entry points allocate through genc_alloc, which counts each call's blocks
+// in its context: a request that cannot be met fails the call, and the
+// caller frees what the call had allocated.
+//
 //===----------------------------------------------------------------------===//
 
 #include "genc/kernels.h"
@@ -106,28 +110,52 @@ void release(void *ptr) {
     std::free(static_cast<char *>(ptr) - kAlignment);
 }
 
-/// Compiled code writes to what it allocates without testing for null:
-/// stopping with the size beats a write through a null pointer.
+/// MLIR's allocation hooks return no error: compiled code that calls them
+/// writes to what they return, and stopping with the size beats a write
+/// through a null pointer. (Entry points allocate with genc_alloc.)
 [[noreturn]] void outOfMemory(size_t size) {
   std::fprintf(stderr, "genc: compiled code could not allocate %zu bytes\n", size);
   std::abort();
 }
 
-} // namespace
-
-extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
+/// A block of `size` bytes or more, from the cache or from malloc; null
+/// when neither has one.
+void *allocate(size_t size) {
   // Rounding a size this large up to its class would wrap around.
   if (size > (SIZE_MAX >> 2))
-    outOfMemory(size);
+    return nullptr;
   size = sizeClass(size);
   if (void *block = cache.take(size))
     return block;
   void *raw = nullptr;
   if (posix_memalign(&raw, kAlignment, size + kAlignment) != 0)
-    outOfMemory(size);
+    return nullptr;
   void *ptr = static_cast<char *>(raw) + kAlignment;
   sizeOf(ptr) = size;
   return ptr;
+}
+
+/// Counts `block` as the call's; false when the count cannot grow.
+bool track(genc_context &context, void *block) {
+  if (context.block_count == context.block_capacity) {
+    int64_t capacity = context.block_capacity ? 2 * context.block_capacity : 64;
+    void *grown = std::realloc(context.blocks, capacity * sizeof(void *));
+    if (!grown)
+      return false;
+    context.blocks = static_cast<void **>(grown);
+    context.block_capacity = capacity;
+  }
+  context.blocks[context.block_count++] = block;
+  return true;
+}
+
+} // namespace
+
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
+  void *block = allocate(size);
+  if (!block)
+    outOfMemory(size);
+  return block;
 }
 
 extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
@@ -140,6 +168,41 @@ extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t siz
 extern "C" void _mlir_memref_to_llvm_free(void *ptr) {
   if (ptr)
     release(cache.keep(ptr));
+}
+
+extern "C" void *genc_alloc(genc_context *context, int64_t check, int64_t bytes) {
+  size_t size = static_cast<size_t>(bytes);
+  if (!context)
+    return _mlir_memref_to_llvm_alloc(size);
+  // After a failed check the call's results are nobody's, and the sizes
+  // the check left may be garbage: the call stops here.
+  if (context->failed_check != 0)
+    return nullptr;
+  void *block = allocate(size);
+  if (block && track(*context, block))
+    return block;
+  _mlir_memref_to_llvm_free(block);
+  // Entry points allocate on the calling thread, between threaded loop
+  // nests: no task can be recording a failed check now.
+  context->failed_check = check;
+  context->failed_index = bytes;
+  context->failed_bound = 0;
+  context->out_of_memory = check;
+  return nullptr;
+}
+
+extern "C" void genc_release(genc_context *context, void *block) {
+  if (!block)
+    return;
+  if (context) {
+    // A call holds few blocks at a time.
+    for (int64_t i = context->block_count; i-- > 0;)
+      if (context->blocks[i] == block) {
+        context->blocks[i] = context->blocks[--context->block_count];
+        break;
+      }
+  }
+  _mlir_memref_to_llvm_free(block);
 }
 
 extern "C" void genc_artifact_free(void *ptr) { _mlir_memref_to_llvm_free(ptr); }

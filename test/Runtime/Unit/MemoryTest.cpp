@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 
 extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
 
@@ -32,6 +33,62 @@ TEST(BlockCache, ClassesStayTight) {
   EXPECT_EQ(again, small);
   genc_artifact_free(large);
   genc_artifact_free(again);
+}
+
+// Entry points count the blocks a call holds in its context; a request
+// that cannot be met records its check and bytes, and the blocks the call
+// still holds are there for the caller to free.
+TEST(CallBlocks, CountsWhatTheCallHoldsAndRecordsAFailedRequest) {
+  genc_context context = {};
+  void *kept = genc_alloc(&context, 1, 256);
+  void *released = genc_alloc(&context, 2, 512);
+  ASSERT_NE(kept, nullptr);
+  ASSERT_NE(released, nullptr);
+  EXPECT_EQ(context.block_count, 2);
+  genc_release(&context, released);
+  ASSERT_EQ(context.block_count, 1);
+  EXPECT_EQ(context.blocks[0], kept);
+
+  EXPECT_EQ(genc_alloc(&context, 3, INT64_MAX), nullptr);
+  EXPECT_EQ(context.out_of_memory, 3);
+  EXPECT_EQ(context.failed_check, 3);
+  EXPECT_EQ(context.failed_index, INT64_MAX);
+  EXPECT_EQ(context.block_count, 1);
+
+  genc_release(&context, kept);
+  EXPECT_EQ(context.block_count, 0);
+  std::free(context.blocks);
+}
+
+// After a failed check the call's results are nobody's and its sizes may
+// be garbage: the next allocation stops the call, the check kept.
+TEST(CallBlocks, AFailedCheckStopsTheCallAtItsNextAllocation) {
+  genc_context context = {};
+  context.failed_check = 7;
+  context.failed_index = -5;
+  EXPECT_EQ(genc_alloc(&context, 2, 64), nullptr);
+  EXPECT_EQ(context.failed_check, 7);
+  EXPECT_EQ(context.failed_index, -5);
+  EXPECT_EQ(context.out_of_memory, 0);
+  EXPECT_EQ(context.block_count, 0);
+  std::free(context.blocks);
+}
+
+// The count grows past its first capacity.
+TEST(CallBlocks, CountsManyBlocks) {
+  genc_context context = {};
+  void *blocks[300];
+  for (void *&block : blocks)
+    ASSERT_NE(block = genc_alloc(&context, 1, 64), nullptr);
+  EXPECT_EQ(context.block_count, 300);
+  for (int i = 0; i < 300; i += 2)
+    genc_release(&context, blocks[i]);
+  EXPECT_EQ(context.block_count, 150);
+  for (int i = 1; i < 300; i += 2)
+    genc_release(&context, blocks[i]);
+  EXPECT_EQ(context.block_count, 0);
+  EXPECT_EQ(context.out_of_memory, 0);
+  std::free(context.blocks);
 }
 
 } // namespace

@@ -39,6 +39,17 @@ constexpr StringLiteral kCompiledModelName = "genc_model";
 /// `fn`'s context argument; added as its first argument if it has none.
 BlockArgument getOrAddContextArgument(func::FuncOp fn);
 
+/// Marks the functions the runtime calls (genc-finalize-entry-points); their
+/// first argument is the context. The mark stays on the LLVM dialect's
+/// functions.
+constexpr StringLiteral kEntryPointAttrName = "genc.entry_point";
+
+/// Adds `messages` to the artifact's table of checks (`genc_checks`:
+/// "<number> <message>" lines, numbered from 1, that the runtime reads when
+/// a check fails) and returns their numbers; a message already there keeps
+/// its number.
+SmallVector<int64_t> addCheckMessages(ModuleOp module, ArrayRef<std::string> messages);
+
 /// The bytes of a non-splat constant as they lie in memory (dense or
 /// dense_resource); failure when a resource has no data (or had, and it
 /// was released).

@@ -252,7 +252,8 @@ def FinalizeEntryPoints : Pass<"genc-finalize-entry-points", "ModuleOp"> {
     argument of an entry point is not written (bufferization copied it
     instead, and the session would never see the new rows); gives every
     entry point its `genc.context` argument, whether it calls kernels or
-    not; and drops argument and result attributes (names live in the
+    not, and marks it `genc.entry_point` (for genc-check-allocations); and
+    drops argument and result attributes (names live in the
     signature now, and LLVM would reject them as parameter attributes).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
@@ -309,7 +310,7 @@ def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
 def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
   let summary = "genc.parallel_for → a task function and a call of genc_parallel_for (exact)";
   let description = [{
-    The last pass of the lowering to the LLVM dialect. The region of each
+    Runs after the conversion to the LLVM dialect. The region of each
     `genc.parallel_for`, lowered in place by then, moves into an internal
     `llvm.func` `void(ptr captures, i64 task)` named after its function
     (`<fn>_task`, numbered when taken). The values the region uses from
@@ -319,6 +320,24 @@ def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
     `llvm.call @genc_parallel_for(context, tasks, @task, captures)`, or,
     when `tasks` is 1 at run time, a direct call of the task (no trip
     through the runtime, and LLVM may inline it).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def CheckAllocations : Pass<"genc-check-allocations", "ModuleOp"> {
+  let summary = "Entry points fail the call, not the process, on an allocation they cannot get (exact)";
+  let description = [{
+    Runs on a module fully in the LLVM dialect, after
+    genc-outline-parallel-for. In each entry point (`genc.entry_point`, its
+    first argument the context), a call of MLIR's allocation hook becomes
+    `genc_alloc(context, check, bytes)` followed by a test: a null block
+    branches to a new block that returns zeros. Each free becomes
+    `genc_release(context, block)`, so the context counts the blocks the
+    call holds and the runtime frees them when a call fails. The check
+    numbers a line of `genc_checks` that names the buffer's ONNX node.
+    Aligned allocations above 64 bytes keep MLIR's hook (the process stops
+    if it fails), and a module that frees memory outside its entry points
+    is left alone: its blocks could not be counted.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

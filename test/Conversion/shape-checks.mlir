@@ -166,6 +166,8 @@ func.func @gemm_bias(%a: tensor<?x4xf32>, %b: tensor<4x?xf32>, %c: tensor<8xf32>
 // CHECK: genc.index_out_of_bounds {{.*}}"attention node 'a' of m.onnx: the mask's dim 3 is {index}, but {bound} is expected there"
 // CHECK: %[[K:.+]] = scf.if
 // CHECK: %[[V:.+]] = scf.if
+// Static head counts (8 and 2) need no check.
+// CHECK-NOT: must divide them
 // CHECK: bufferization.to_buffer %[[K]] read_only
 // CHECK: bufferization.to_buffer %[[V]] read_only
 // CHECK: genc.attention_kernel
@@ -175,6 +177,27 @@ func.func @attention(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: ten
   return %0 : tensor<?x8x?x16xf32>
 }
 #a = loc("a"("m.onnx":0:0))
+
+// -----
+
+// Head counts left to run time: the key's must divide the query's (and not
+// be 0) before the kernel maps query heads to KV heads.
+// CHECK-LABEL: func.func @attention_dynamic_heads
+// CHECK: %[[HQ:.+]] = tensor.dim %arg0
+// CHECK: %[[HKV:.+]] = tensor.dim %arg1
+// CHECK: %[[NONE:.+]] = arith.cmpi eq, %[[HKV]], %[[C0:[^ ]+]] : index
+// CHECK: %[[DIVISOR:.+]] = arith.select %[[NONE]], %{{.+}}, %[[HKV]]
+// CHECK: %[[REST:.+]] = arith.remui %[[HQ]], %[[DIVISOR]]
+// CHECK: %[[UNEVEN:.+]] = arith.cmpi ne, %[[REST]], %[[C0]]
+// CHECK: %[[FAILED:.+]] = arith.ori %[[NONE]], %[[UNEVEN]]
+// CHECK: scf.if %[[FAILED]]
+// CHECK: genc.index_out_of_bounds {{.*}}"attention node 'h' of m.onnx: the query has {index} heads and the key {bound}, which must divide them"
+// CHECK: genc.attention_kernel
+func.func @attention_dynamic_heads(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x16xf32>) -> tensor<1x?x4x16xf32> {
+  %0 = genc.attention %q, %k, %v {scale = 0.25 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>) -> tensor<1x?x4x16xf32> loc(#h)
+  return %0 : tensor<1x?x4x16xf32>
+}
+#h = loc("h"("m.onnx":0:0))
 
 // -----
 

@@ -92,12 +92,34 @@ static Value resultTensor(OpBuilder &b, Location loc, Value out, RankedTensorTyp
   return castTo(b, loc, result, resultType);
 }
 
+/// The kernels read KV head h / (Hq / Hkv) for query head h: where the
+/// model leaves a head count to run time, compiled code checks that the
+/// key's heads divide the query's (the kernels compute nothing after a
+/// failed check).
+static void checkHeadGroups(AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value q = operands.getQuery(), k = operands.getKey();
+  if (!tensorType(q).isDynamicDim(1) && !tensorType(k).isDynamicDim(1))
+    return;
+  Value queryHeads = dimValue(b, loc, q, 1), keyHeads = dimValue(b, loc, k, 1);
+  Value zero = indexConst(b, loc, 0);
+  Value noKeyHeads = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, keyHeads, zero);
+  Value divisor = arith::SelectOp::create(b, loc, noKeyHeads, indexConst(b, loc, 1), keyHeads);
+  Value rest = arith::RemUIOp::create(b, loc, queryHeads, divisor);
+  Value failed = arith::OrIOp::create(
+      b, loc, noKeyHeads, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rest, zero));
+  failAtRunTimeIf(b, loc, failed, queryHeads, keyHeads,
+                  describeNode(op, "attention") +
+                      ": the query has {index} heads and the key {bound}, which must divide them");
+}
+
 /// The fused form: Q, K, V and the mask read as buffers in place (any
 /// strides), the result a fresh buffer written by genc.attention_kernel,
 /// which genc-call-cpu-kernels turns into the kernel call.
 static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBuilder &b) {
   Location loc = op.getLoc();
   Value q = operands.getQuery(), v = operands.getValue();
+  checkHeadGroups(op, operands, b);
   Value mask = additiveMask(b, loc, operands.getMask());
   auto [out, type] = resultBuffer(b, loc, q, v);
   AttentionKernelOp::create(b, loc, out, readAsBuffer(b, loc, q),
@@ -123,6 +145,7 @@ static FailureOr<Value> linearAttention(AttentionOp op, AttentionOp::Adaptor ope
     return op.emitError("linear attention (") << *op.getFeatureMap()
            << ") has only an f32 kernel; this layer's queries, keys, values or mask are "
               "not f32";
+  checkHeadGroups(op, operands, b);
   mask = additiveMask(b, loc, mask);
   std::optional<DenseElementsAttr> omega = op.getRandomFeatures();
   Value queries = readAsBuffer(b, loc, q);

@@ -634,6 +634,8 @@ extern "C" void _mlir_ciface_genc_attention_f32(
     float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset,
     int64_t sinks, int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block,
     int64_t randomBlocks, int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk) {
+  if (genc::kernels::aCheckFailed(context))
+    return;
   auto broken = [] {
     std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
     std::abort();

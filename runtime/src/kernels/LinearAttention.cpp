@@ -208,6 +208,8 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
     genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
     genc_unranked_memref *randomFeatures, int64_t performer, float scale, int64_t causal,
     int64_t causalOffset, int64_t form, int64_t stateSlot) {
+  if (genc::kernels::aCheckFailed(context))
+    return;
   LinearProblem p{
       View4(out),   View4(q),    View4(k),       View4(v), View4(mask),  View4(randomFeatures),
       hasMask != 0, causal != 0, performer != 0, scale,    causalOffset, 1};

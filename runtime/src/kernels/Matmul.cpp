@@ -45,6 +45,7 @@
 #include <iterator>
 #include <type_traits>
 
+using genc::kernels::aCheckFailed;
 using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
@@ -941,6 +942,8 @@ template <typename W>
 void multiply(const genc_context *context, const char *kernel, const View<> &c, const View<> &a,
               const View<W> &b, bool panels, const float *scales, bool accumulate,
               const float *offsets = nullptr, int64_t group = 0) {
+  if (aCheckFailed(context))
+    return;
   // A caller error with no status to return it through (the kernels run
   // inside compiled code): say what was wrong rather than overrun Batch.
   if (!ranksFit(c, a, b, panels)) {

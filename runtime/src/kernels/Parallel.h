@@ -29,6 +29,13 @@ void useAVX512BF16ForTesting(bool use);
 void useAVX512ForTesting(bool use);
 void useAVX2ForTesting(bool use);
 
+/// Whether a check of the call failed before (genc_index_error,
+/// genc_alloc): its results are nobody's then, and the sizes the check
+/// left may not fit a kernel, which computes nothing.
+inline bool aCheckFailed(const genc_context *context) {
+  return context && __atomic_load_n(&context->failed_check, __ATOMIC_RELAXED) != 0;
+}
+
 /// Calls f(i) for every i in [0, n) on the caller's pool (`context`), or
 /// serially when it has none.
 template <typename F> void parallelFor(const genc_context *context, int64_t n, F &&f);

@@ -42,7 +42,11 @@ for round in 1 2; do
       in=${inputs[$m-$step]}
       for w in $formats; do
         for side in old new; do
-          "$new" run "$work/cc-$m-$w-$side.so" $(as_inputs "$in") --repeat "$runs" \
+          # Each build's artifacts run on its own runtime: the contract
+          # between them changes with the signature's version.
+          genc=$old
+          [ $side = new ] && genc=$new
+          "$genc" run "$work/cc-$m-$w-$side.so" $(as_inputs "$in") --repeat "$runs" \
             --threads "$threads" | sed -n "s/^latency over [0-9]* runs: /$m $step $w $side: /p"
         done
       done

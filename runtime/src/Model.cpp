@@ -96,10 +96,10 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
   };
   if (!std::getline(in, line) || line.rfind("genc-signature ", 0) != 0)
     return bad("unknown version line '" + line + "'");
-  if (line != "genc-signature 4")
+  if (line != GENC_SIGNATURE_VERSION_LINE)
     return fail(GENC_ERROR_INVALID_ARTIFACT,
-                path + ": compiled by another version of genc (" + line +
-                    "; this runtime reads genc-signature 4): compile the model again");
+                path + ": compiled by another version of genc (" + line + "; this runtime reads " +
+                    GENC_SIGNATURE_VERSION_LINE + "): compile the model again");
   entryPoints.assign(1, {});
   bool sawWeights = false;
   while (std::getline(in, line)) {

@@ -51,7 +51,7 @@ static void assignRecurrentStates(ModuleOp module) {
 /// The inputs' and outputs' lines of the signature (genc-record-signature
 /// in Passes.td says what they hold).
 static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
-  std::string text = "genc-signature 4\n";
+  std::string text = GENC_SIGNATURE_VERSION_LINE "\n";
   llvm::raw_string_ostream os(text);
   auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef fallback) -> std::string {
     auto name = attrs ? attrs.getAs<StringAttr>("genc.name") : StringAttr();

@@ -201,6 +201,18 @@ func.func @attention_dynamic_heads(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16
 
 // -----
 
+// Linear attention's kernel maps heads the same way, and checks them too.
+// CHECK-LABEL: func.func @linear_attention_dynamic_heads
+// CHECK: genc.index_out_of_bounds {{.*}}"attention node 'l' of m.onnx: the query has {index} heads and the key {bound}, which must divide them"
+// CHECK: genc.linear_attention_kernel
+func.func @linear_attention_dynamic_heads(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x4x16xf32>, %v: tensor<1x?x4x16xf32>) -> tensor<1x?x4x16xf32> {
+  %0 = genc.attention %q, %k, %v {causal = true, feature_map = "elu", scale = 0.25 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>, tensor<1x?x4x16xf32>) -> tensor<1x?x4x16xf32> loc(#l)
+  return %0 : tensor<1x?x4x16xf32>
+}
+#l = loc("l"("m.onnx":0:0))
+
+// -----
+
 // A normalisation's scale of static size fixes the loop over the input's
 // dynamic last dim.
 // CHECK-LABEL: func.func @layer_norm

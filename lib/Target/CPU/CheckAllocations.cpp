@@ -32,6 +32,7 @@ namespace {
 constexpr StringLiteral kAllocHook = "_mlir_memref_to_llvm_alloc";
 constexpr StringLiteral kAlignedAllocHook = "_mlir_memref_to_llvm_aligned_alloc";
 constexpr StringLiteral kFreeHook = "_mlir_memref_to_llvm_free";
+constexpr StringLiteral kCInterfacePrefix = "_mlir_ciface_";
 constexpr StringLiteral kAllocFunction = "genc_alloc";
 constexpr StringLiteral kReleaseFunction = "genc_release";
 /// What genc_alloc aligns blocks to; larger alignments keep MLIR's hook.
@@ -93,7 +94,10 @@ struct CheckAllocationsPass : genc::impl::CheckAllocationsBase<CheckAllocationsP
     SmallVector<LLVM::LLVMFuncOp> entryPoints;
     bool freesOutsideEntryPoints = false;
     module.walk([&](LLVM::LLVMFuncOp fn) {
-      if (fn->hasAttr(genc::kEntryPointAttrName) && !fn.isExternal()) {
+      // The conversion copies the mark onto the C-interface wrappers too;
+      // they take the results first, and only call the entry point.
+      if (fn->hasAttr(genc::kEntryPointAttrName) && !fn.isExternal() &&
+          !fn.getName().starts_with(kCInterfacePrefix)) {
         entryPoints.push_back(fn);
         return;
       }

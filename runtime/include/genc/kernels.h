@@ -64,7 +64,7 @@ typedef struct genc_context {
   int64_t attention_state_count;
   /* The blocks compiled code allocated during the call (genc_alloc) and
    * has not released, in an array grown with malloc: the caller frees the
-   * array, and the blocks too when the call failed for want of memory. */
+   * array, and the blocks too when a check failed (`failed_check`). */
   void **blocks;
   int64_t block_count;
   int64_t block_capacity;

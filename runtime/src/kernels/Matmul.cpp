@@ -1107,6 +1107,9 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context,
                                                 genc_unranked_memref *b,
                                                 genc_unranked_memref *scales,
                                                 int64_t accumulate) {
+  // The sizes a failed check left need not fit the weights.
+  if (aCheckFailed(context))
+    return;
   // A broken caller (B in another layout) has no status to return an
   // error through: say what is wrong rather than read past the weights.
   View<> cv(c), av(a), sv(scales);
@@ -1142,6 +1145,9 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context,
                                                 genc_unranked_memref *scales,
                                                 genc_unranked_memref *offsets, int64_t group,
                                                 int64_t accumulate) {
+  // The sizes a failed check left need not fit the weights.
+  if (aCheckFailed(context))
+    return;
   // A broken caller has no status to return an error through: say what is
   // wrong rather than read past the weights.
   View<> cv(c), av(a), sv(scales), ov(offsets);

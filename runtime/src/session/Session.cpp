@@ -39,7 +39,7 @@ struct CallResults {
 };
 
 /// Calls `entry` on `inputs` (in the entry point's order) on `pool`;
-/// throws the runtime's message when the call fails.
+/// throws the runtime's message and status when the call fails.
 std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
                                   const std::vector<std::unique_ptr<genc_tensor>> &inputs,
                                   std::span<genc_attention_state> states = {}) {
@@ -47,9 +47,9 @@ std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, Th
   for (const auto &t : inputs)
     pointers.push_back(t.get());
   auto results = std::make_unique<CallResults>(entry.outputs.size());
-  if (runModel(model, entry, pool, pointers.data(), pointers.size(), results->tensors.data(),
-               nullptr, states) != GENC_OK)
-    throw Error(genc_status_message());
+  if (genc_status status = runModel(model, entry, pool, pointers.data(), pointers.size(),
+                                    results->tensors.data(), nullptr, states))
+    throw CallFailed(genc_status_message(), status);
   return results;
 }
 } // namespace

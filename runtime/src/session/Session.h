@@ -30,10 +30,11 @@
 #ifndef GENC_RUNTIME_SESSION_SESSION_H
 #define GENC_RUNTIME_SESSION_SESSION_H
 
-#include "generate/CrossAttentionSource.h"
-#include "generate/LanguageModel.h"
+#include "Error.h"
 #include "genc/genc.h"
 #include "genc/kernels.h"
+#include "generate/CrossAttentionSource.h"
+#include "generate/LanguageModel.h"
 
 #include <memory>
 #include <optional>
@@ -44,6 +45,13 @@ namespace genc::runtime {
 
 class ThreadPool;
 struct EntryPoint;
+
+/// A call of the artifact that failed; its status (out of memory, a failed
+/// check) becomes the session call's.
+struct CallFailed : Error {
+  CallFailed(const std::string &what, genc_status status) : Error(what), status(status) {}
+  genc_status status;
+};
 
 struct SessionOptions {
   /// Tokens a row may hold, prompt included.

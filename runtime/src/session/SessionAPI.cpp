@@ -20,6 +20,8 @@ template <typename F> genc_status guarded(F &&f) {
   try {
     f();
     return GENC_OK;
+  } catch (const genc::runtime::CallFailed &e) {
+    return fail(e.status, e.what());
   } catch (const genc::runtime::Error &e) {
     return fail(GENC_ERROR_INVALID_ARGUMENT, e.what());
   } catch (const std::bad_alloc &) {

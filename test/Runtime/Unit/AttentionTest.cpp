@@ -367,4 +367,21 @@ TEST(BigBirdRandomBlocks, DrawsDistinctCandidatesUniformly) {
 
 INSTANTIATE_TEST_SUITE_P(Threads, Attention, ::testing::Values(1u, 3u));
 
+/// After a failed check of the call, the kernels compute nothing, even on
+/// head counts they cannot map (6 query heads, 4 KV heads), which they
+/// would otherwise refuse as a broken caller's.
+TEST(AttentionAfterAFailedCheck, ComputesNothing) {
+  genc_context context = {};
+  context.failed_check = 1;
+  std::vector<float> q(6 * 4, 1.0f), kv(4 * 2 * 4, 1.0f), out(6 * 4, 7.0f), mask(2, 0.0f);
+  Memref om(out.data(), {1, 6, 1, 4}), qm(q.data(), {1, 6, 1, 4}), km(kv.data(), {1, 4, 2, 4}),
+      vm(kv.data(), {1, 4, 2, 4}), mm(mask.data(), {2});
+  _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 0, 0.5f, 0,
+                                  -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+  _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 0,
+                                         &qm.ref, 0, 0.5f, 1, 1, 0, -1);
+  for (float x : out)
+    EXPECT_EQ(x, 7.0f);
+}
+
 } // namespace

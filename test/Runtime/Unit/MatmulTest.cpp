@@ -571,3 +571,23 @@ TEST(MatmulDeathTest, RefusesTooManyBatchDims) {
       _mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0),
       "genc_matmul_f32: .*\\(9 batch dims\\).*at most 8 batch dims");
 }
+
+/// After a failed check of the call, the kernels compute nothing: the
+/// sizes the check left need not fit (here 9 batch dims, and int8 weights
+/// of another K), and the caller discards the results.
+TEST(MatmulAfterAFailedCheck, ComputesNothing) {
+  genc_context context = {};
+  context.failed_check = 1;
+  std::vector<int64_t> cSizes(GENC_MATMUL_MAX_BATCH_RANK + 1, 1), aSizes = cSizes;
+  cSizes.insert(cSizes.end(), {2, 3});
+  aSizes.insert(aSizes.end(), {2, 4});
+  std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 7.0f), scales(32, 1.0f);
+  Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
+  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
+  std::vector<int8_t> weights(2 * 32 * 2, 1);
+  Memref c2(c.data(), {2, 3}), a2(a.data(), {2, 4}), wm(weights.data(), {1, 2, 32, 2}),
+      sm(scales.data(), {32});
+  _mlir_ciface_genc_matmul_f32_i8(&context, &c2.ref, &a2.ref, &wm.ref, &sm.ref, 0);
+  for (float x : c)
+    EXPECT_EQ(x, 7.0f);
+}

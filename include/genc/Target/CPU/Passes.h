@@ -40,8 +40,9 @@ constexpr StringLiteral kCompiledModelName = "genc_model";
 BlockArgument getOrAddContextArgument(func::FuncOp fn);
 
 /// Marks the functions the runtime calls (genc-finalize-entry-points); their
-/// first argument is the context. The mark stays on the LLVM dialect's
-/// functions.
+/// first argument is the context. The conversion to the LLVM dialect keeps
+/// the mark, and copies it onto their `_mlir_ciface_` wrappers, whose first
+/// argument is the results' pointer when there are results.
 constexpr StringLiteral kEntryPointAttrName = "genc.entry_point";
 
 /// Adds `messages` to the artifact's table of checks (`genc_checks`:

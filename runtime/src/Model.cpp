@@ -11,6 +11,8 @@
 
 #include "Model.h"
 
+#include "CheckMessage.h"
+
 #include "genc/weights_file.h"
 
 #include <algorithm>
@@ -520,31 +522,6 @@ void copyStrided(unsigned char *out, const unsigned char *in, const std::vector<
   }
 }
 
-/// The message of the check compiled code reported failed in `context`:
-/// its line of the artifact's `genc_checks` text, with {index} and {bound}
-/// filled in.
-std::string failedCheckMessage(const genc_model &model, const genc_context &context) {
-  const std::string index = std::to_string(context.failed_index);
-  const std::string bound = std::to_string(context.failed_bound);
-  std::string message = context.failed_check == context.out_of_memory
-                            ? "compiled code could not allocate " + index + " bytes"
-                            : "an index (" + index + ") is out of range for a dimension of size " +
-                                  bound + " (check " + std::to_string(context.failed_check) + ")";
-  auto *table = static_cast<const char *>(dlsym(model.library, "genc_checks"));
-  std::string prefix = std::to_string(context.failed_check) + " ";
-  std::stringstream lines(table ? table : "");
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind(prefix, 0) == 0) {
-      message = line.substr(prefix.size());
-      break;
-    }
-  for (auto [placeholder, value] : {std::pair{std::string("{index}"), index},
-                                    std::pair{std::string("{bound}"), bound}})
-    for (size_t at; (at = message.find(placeholder)) != std::string::npos;)
-      message.replace(at, placeholder.size(), value);
-  return message;
-}
-
 genc_status checkInputs(const genc::runtime::EntryPoint &entry, const genc_tensor *const *inputs,
                         size_t n) {
   if (n != entry.inputs.size())
@@ -663,7 +640,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   for (auto &d : descriptors)
     args.push_back(d.data());
   entry.call(args.data());
-  std::unique_ptr<void *, decltype(&std::free)> blocks(context.blocks, &std::free);
+  std::unique_ptr<void *, void (*)(void *)> blocks(context.blocks, m->freeResult);
   // A result that is a contiguous buffer of its own becomes its output's
   // storage; the others (views, strided, aliases of inputs or weights) are
   // copied out. Buffers nobody adopted are freed once, after every copy.
@@ -710,9 +687,14 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
         m->freeResult(r.allocated);
     for (size_t k = 0; k < entry.outputs.size(); ++k)
       outputs[k] = nullptr;
+    // A kernel's failure other than memory is the artifact's fault: it
+    // called the kernel with operands no model input can produce.
     bool outOfMemory = context.out_of_memory != 0 && context.out_of_memory == context.failed_check;
-    return fail(outOfMemory ? GENC_ERROR_OUT_OF_MEMORY : GENC_ERROR_INVALID_ARGUMENT,
-                failedCheckMessage(model, context));
+    return fail(outOfMemory             ? GENC_ERROR_OUT_OF_MEMORY
+                : context.failed_reason ? GENC_ERROR_INVALID_ARTIFACT
+                                        : GENC_ERROR_INVALID_ARGUMENT,
+                genc::runtime::failedCheckMessage(
+                    static_cast<const char *>(dlsym(model.library, "genc_checks")), context));
   }
   genc_status status = GENC_OK;
   for (size_t k = 0; k < rs.size(); ++k) {

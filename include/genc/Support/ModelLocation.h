@@ -34,6 +34,23 @@ inline ModelLocation modelLocationOf(Location loc) {
   return where;
 }
 
+/// How messages name the node at `loc`: "Gather node 'NAME' of model.onnx"
+/// for `kind` "Gather", "node 'NAME' of model.onnx" without one, and
+/// "compiled code of model.onnx" when neither names a node.
+inline std::string describeNode(Location loc, StringRef kind = {}) {
+  ModelLocation where = modelLocationOf(loc);
+  std::string text;
+  if (!kind.empty())
+    text = (kind + " node").str();
+  else
+    text = where.node.empty() ? "compiled code" : "node";
+  if (!where.node.empty())
+    text += " '" + where.node + "'";
+  if (!where.file.empty())
+    text += " of " + where.file;
+  return text;
+}
+
 } // namespace mlir::genc
 
 #endif // GENC_SUPPORT_MODELLOCATION_H

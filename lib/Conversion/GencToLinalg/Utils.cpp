@@ -188,13 +188,7 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, Type to, bool fromUnsig
 
 /// "Gather node 'NAME' of model.onnx", from the importer's locations.
 std::string describeNode(Operation *op, StringRef kind) {
-  ModelLocation where = modelLocationOf(op->getLoc());
-  std::string text = (kind + " node").str();
-  if (!where.node.empty())
-    text += " '" + where.node + "'";
-  if (!where.file.empty())
-    text += " of " + where.file;
-  return text;
+  return genc::describeNode(op->getLoc(), kind);
 }
 
 /// `read(i)`: the elements an op reads at an index it takes from data, which

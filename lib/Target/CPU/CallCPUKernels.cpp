@@ -3,6 +3,7 @@
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/GencAttrs.h"
 #include "genc/Dialect/GencOps.h"
+#include "genc/Support/ModelLocation.h"
 #include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,7 +34,7 @@ namespace {
 constexpr int64_t kMaxKernelBatchRank = 8;
 
 /// The runtime's matmul kernels (runtime/include/genc/kernels.h), one per
-/// weight encoding. Each takes (context, C, A, B, the encoding's
+/// weight encoding. Each takes (context, i64 check, C, A, B, the encoding's
 /// quantization operands, an i64 `extra`, i64 accumulate); C, A and the
 /// quantization operands are f32.
 struct MatmulKernel {
@@ -77,15 +78,16 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, ArrayRef<Type> argum
 }
 
 /// The declaration of `encoding`'s kernel, e.g. `func.func private
-/// @genc_matmul_f32_i4(!llvm.ptr context, memref<*xf32> C, memref<*xf32>
-/// A, memref<*xi8> B, memref<*xf32> scales, memref<*xf32> offsets, i64
-/// group, i64 accumulate)`, with the C interface the kernel implements.
+/// @genc_matmul_f32_i4(!llvm.ptr context, i64 check, memref<*xf32> C,
+/// memref<*xf32> A, memref<*xi8> B, memref<*xf32> scales, memref<*xf32>
+/// offsets, i64 group, i64 accumulate)`, with the C interface the kernel
+/// implements.
 func::FuncOp declareMatmulKernel(ModuleOp module, genc::MatmulEncodingAttr encoding) {
   MatmulKernel kernel = matmulKernelFor(encoding);
   MLIRContext *ctx = module.getContext();
   Type f32 = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64);
-  SmallVector<Type> arguments = {LLVM::LLVMPointerType::get(ctx), f32, f32,
+  SmallVector<Type> arguments = {LLVM::LLVMPointerType::get(ctx), i64, f32, f32,
                                  UnrankedMemRefType::get(kernel.storedWeight, 0)};
   arguments.append(encoding.getNumQuantizationOperands(), f32);
   if (kernel.extra != MatmulKernel::Extra::None)
@@ -127,89 +129,112 @@ void callIndexErrorKernel(ModuleOp module) {
   }
 }
 
-/// `func.func private @genc_attention_f32(!llvm.ptr context, memref<*xf32>
-/// out, q, k, v, mask, i64 hasMask, f32 scale, i64 causal, i64 window, f32
-/// softcap, i64 causalOffset, i64 sinks, i64 globalTokens, i64
-/// maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed, i64 lshBuckets,
-/// i64 lshHashes, i64 lshChunk)` with the C interface.
+/// `func.func private @genc_attention_f32(!llvm.ptr context, i64 check,
+/// memref<*xf32> out, q, k, v, mask, i64 hasMask, f32 scale, i64 causal,
+/// i64 window, f32 softcap, i64 causalOffset, i64 sinks, i64 globalTokens,
+/// i64 maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed, i64
+/// lshBuckets, i64 lshHashes, i64 lshChunk)` with the C interface.
 func::FuncOp declareAttentionKernel(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
   return declareKernel(module, kAttentionKernel,
-                       {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref, memref,
-                        i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64,
+                       {LLVM::LLVMPointerType::get(ctx),
+                        i64,
+                        memref,
+                        memref,
+                        memref,
+                        memref,
+                        memref,
+                        i64,
+                        f32,
+                        i64,
+                        i64,
+                        f32,
+                        i64,
+                        i64,
+                        i64,
+                        i64,
+                        i64,
+                        i64,
+                        i64,
+                        i64,
+                        i64,
                         i64});
 }
 
-/// Each genc.attention_kernel becomes a call of genc_attention_f32 with its
-/// caller's context; without a mask, `out` stands in (not read).
-void callAttentionKernel(ModuleOp module) {
-  SmallVector<genc::AttentionKernelOp> ops;
-  module.walk([&](genc::AttentionKernelOp op) { ops.push_back(op); });
-  for (genc::AttentionKernelOp op : ops) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    auto unranked = [&](Value v) -> Value {
-      return memref::CastOp::create(b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), v);
-    };
-    auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
-    auto f32 = [&](FloatAttr v) -> Value { return arith::ConstantOp::create(b, loc, v); };
-    Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
-    Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
-    func::CallOp::create(
-        b, loc, declareAttentionKernel(module),
-        ValueRange{context, unranked(op.getOut()), unranked(op.getQuery()), unranked(op.getKey()),
-                   unranked(op.getValue()), unranked(op.getMask() ? op.getMask() : op.getOut()),
-                   i64(op.getMask() != nullptr), f32(op.getScaleAttr()), i64(op.getCausal()),
-                   i64(op.getWindow()), f32(op.getSoftcapAttr()), offset, i64(op.getSinks()),
-                   i64(op.getGlobalTokens()), i64(op.getMaskAfterSoftcap()), i64(op.getBlock()),
-                   i64(op.getRandomBlocks()), i64(op.getSeed()), i64(op.getLshBuckets()),
-                   i64(op.getLshHashes()), i64(op.getLshChunk())});
-    op.erase();
-  }
+/// A genc.attention_kernel becomes a call of genc_attention_f32 with its
+/// caller's context and `check`; without a mask, `out` stands in (not read).
+void callAttentionKernel(ModuleOp module, genc::AttentionKernelOp op, int64_t check) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto unranked = [&](Value v) -> Value {
+    return memref::CastOp::create(b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), v);
+  };
+  auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
+  auto f32 = [&](FloatAttr v) -> Value { return arith::ConstantOp::create(b, loc, v); };
+  Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
+  Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
+  func::CallOp::create(b, loc, declareAttentionKernel(module),
+                       ValueRange{context,
+                                  i64(check),
+                                  unranked(op.getOut()),
+                                  unranked(op.getQuery()),
+                                  unranked(op.getKey()),
+                                  unranked(op.getValue()),
+                                  unranked(op.getMask() ? op.getMask() : op.getOut()),
+                                  i64(op.getMask() != nullptr),
+                                  f32(op.getScaleAttr()),
+                                  i64(op.getCausal()),
+                                  i64(op.getWindow()),
+                                  f32(op.getSoftcapAttr()),
+                                  offset,
+                                  i64(op.getSinks()),
+                                  i64(op.getGlobalTokens()),
+                                  i64(op.getMaskAfterSoftcap()),
+                                  i64(op.getBlock()),
+                                  i64(op.getRandomBlocks()),
+                                  i64(op.getSeed()),
+                                  i64(op.getLshBuckets()),
+                                  i64(op.getLshHashes()),
+                                  i64(op.getLshChunk())});
+  op.erase();
 }
 
-/// `func.func private @genc_linear_attention_f32(!llvm.ptr context,
-/// memref<*xf32> out, q, k, v, mask, i64 hasMask, memref<*xf32> features,
-/// i64 performer, f32 scale, i64 causal, i64 causalOffset, i64 form, i64
-/// stateSlot)` with the C interface.
+/// `func.func private @genc_linear_attention_f32(!llvm.ptr context, i64
+/// check, memref<*xf32> out, q, k, v, mask, i64 hasMask, memref<*xf32>
+/// features, i64 performer, f32 scale, i64 causal, i64 causalOffset, i64
+/// form, i64 stateSlot)` with the C interface.
 func::FuncOp declareLinearAttentionKernel(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
   Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
   return declareKernel(module, kLinearAttentionKernel,
-                       {LLVM::LLVMPointerType::get(ctx), memref, memref, memref, memref, memref,
-                        i64, memref, i64, f32, i64, i64, i64, i64});
+                       {LLVM::LLVMPointerType::get(ctx), i64, memref, memref, memref, memref,
+                        memref, i64, memref, i64, f32, i64, i64, i64, i64});
 }
 
-/// Each genc.linear_attention_kernel becomes a call of
-/// genc_linear_attention_f32 (the kernel picks its form); `out` stands in
-/// for an absent mask (not read).
-void callLinearAttentionKernel(ModuleOp module) {
-  SmallVector<genc::LinearAttentionKernelOp> ops;
-  module.walk([&](genc::LinearAttentionKernelOp op) { ops.push_back(op); });
-  for (genc::LinearAttentionKernelOp op : ops) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    auto unranked = [&](Value v) -> Value {
-      return memref::CastOp::create(b, loc, UnrankedMemRefType::get(b.getF32Type(), 0),
-                                    v ? v : op.getOut());
-    };
-    auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
-    Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
-    Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
-    func::CallOp::create(b, loc, declareLinearAttentionKernel(module),
-                         ValueRange{context, unranked(op.getOut()), unranked(op.getQuery()),
-                                    unranked(op.getKey()), unranked(op.getValue()),
-                                    unranked(op.getMask()), i64(op.getMask() != nullptr),
-                                    unranked(op.getFeatures()), i64(op.getPerformer()),
-                                    arith::ConstantOp::create(b, loc, op.getScaleAttr()),
-                                    i64(op.getCausal()), offset,
-                                    i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0),
-                                    i64(op.getStateSlot())});
-    op.erase();
-  }
+/// A genc.linear_attention_kernel becomes a call of
+/// genc_linear_attention_f32 (the kernel picks its form) with `check`;
+/// `out` stands in for an absent mask (not read).
+void callLinearAttentionKernel(ModuleOp module, genc::LinearAttentionKernelOp op, int64_t check) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto unranked = [&](Value v) -> Value {
+    return memref::CastOp::create(b, loc, UnrankedMemRefType::get(b.getF32Type(), 0),
+                                  v ? v : op.getOut());
+  };
+  auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
+  Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
+  Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
+  func::CallOp::create(
+      b, loc, declareLinearAttentionKernel(module),
+      ValueRange{context, i64(check), unranked(op.getOut()), unranked(op.getQuery()),
+                 unranked(op.getKey()), unranked(op.getValue()), unranked(op.getMask()),
+                 i64(op.getMask() != nullptr), unranked(op.getFeatures()), i64(op.getPerformer()),
+                 arith::ConstantOp::create(b, loc, op.getScaleAttr()), i64(op.getCausal()), offset,
+                 i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0), i64(op.getStateSlot())});
+  op.erase();
 }
 
 bool isBufferOf(Value v, function_ref<bool(Type)> element) {
@@ -261,6 +286,42 @@ linalg::FillOp removableZeroFill(linalg::GenericOp matmul) {
   return fill;
 }
 
+/// A marked matmul that takesMatmulKernel accepts becomes a call of its encoding's
+/// kernel with its caller's context and `check`; a zero fill just for it
+/// goes, and the kernel writes C instead of adding to it.
+void callMatmulKernel(ModuleOp module, linalg::GenericOp op, int64_t check) {
+  auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto unranked = [&](Value v) -> Value {
+    Type t = UnrankedMemRefType::get(cast<MemRefType>(v.getType()).getElementType(), 0);
+    return memref::CastOp::create(b, loc, t, v);
+  };
+  auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
+  bool accumulate = true;
+  if (linalg::FillOp fill = removableZeroFill(op)) {
+    fill.erase();
+    accumulate = false;
+  }
+  Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
+  SmallVector<Value> arguments = {context, i64(check), unranked(op.getDpsInits()[0])};
+  for (Value input : op.getDpsInputs())
+    arguments.push_back(unranked(input));
+  switch (matmulKernelFor(encoding).extra) {
+  case MatmulKernel::Extra::Layout:
+    arguments.push_back(i64(static_cast<int64_t>(encoding.getLayout())));
+    break;
+  case MatmulKernel::Extra::Group:
+    arguments.push_back(i64(encoding.getGroup()));
+    break;
+  case MatmulKernel::Extra::None:
+    break;
+  }
+  arguments.push_back(i64(accumulate));
+  func::CallOp::create(b, loc, declareMatmulKernel(module, encoding), arguments);
+  op.erase();
+}
+
 } // namespace
 
 BlockArgument genc::getOrAddContextArgument(func::FuncOp fn) {
@@ -280,56 +341,45 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     callIndexErrorKernel(module);
-    callAttentionKernel(module);
-    callLinearAttentionKernel(module);
-    SmallVector<linalg::GenericOp> matmuls;
-    module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(genc::kMatmulAttrName))
-        matmuls.push_back(op);
-    });
-    for (linalg::GenericOp op : matmuls) {
-      auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+    // What becomes a kernel call: fused attention, and marked matmuls that
+    // are bufferized, of types a kernel takes and with few enough batch dims
+    // (the others keep their loops).
+    SmallVector<Operation *> kernelOps;
+    WalkResult walk = module.walk([&](Operation *op) {
+      if (isa<genc::AttentionKernelOp, genc::LinearAttentionKernelOp>(op)) {
+        kernelOps.push_back(op);
+        return WalkResult::advance();
+      }
+      auto generic = dyn_cast<linalg::GenericOp>(op);
+      if (!generic || !generic->hasAttr(genc::kMatmulAttrName))
+        return WalkResult::advance();
+      auto encoding = generic->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
       if (!encoding) {
-        op.emitError() << genc::kMatmulAttrName << " must be a #genc.matmul encoding";
-        return signalPassFailure();
+        generic.emitError() << genc::kMatmulAttrName << " must be a #genc.matmul encoding";
+        return WalkResult::interrupt();
       }
-      // Still on tensors (not bufferized), or types no kernel takes: the
-      // loops stay.
-      if (!takesMatmulKernel(op, encoding))
-        continue;
-      // More batch dims than the kernel takes: the loops stay.
-      if (cast<MemRefType>(op.getDpsInits()[0].getType()).getRank() - 2 > kMaxKernelBatchRank)
-        continue;
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      auto unranked = [&](Value v) -> Value {
-        Type t = UnrankedMemRefType::get(cast<MemRefType>(v.getType()).getElementType(), 0);
-        return memref::CastOp::create(b, loc, t, v);
-      };
-      bool accumulate = true;
-      if (linalg::FillOp fill = removableZeroFill(op)) {
-        fill.erase();
-        accumulate = false;
-      }
-      Value accumulateValue = arith::ConstantIntOp::create(b, loc, accumulate, 64);
-      Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
-      SmallVector<Value> arguments = {context, unranked(op.getDpsInits()[0])};
-      for (Value input : op.getDpsInputs())
-        arguments.push_back(unranked(input));
-      switch (matmulKernelFor(encoding).extra) {
-      case MatmulKernel::Extra::Layout:
-        arguments.push_back(
-            arith::ConstantIntOp::create(b, loc, static_cast<int64_t>(encoding.getLayout()), 64));
-        break;
-      case MatmulKernel::Extra::Group:
-        arguments.push_back(arith::ConstantIntOp::create(b, loc, encoding.getGroup(), 64));
-        break;
-      case MatmulKernel::Extra::None:
-        break;
-      }
-      arguments.push_back(accumulateValue);
-      func::CallOp::create(b, loc, declareMatmulKernel(module, encoding), arguments);
-      op.erase();
+      if (takesMatmulKernel(generic, encoding) &&
+          cast<MemRefType>(generic.getDpsInits()[0].getType()).getRank() - 2 <= kMaxKernelBatchRank)
+        kernelOps.push_back(op);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    if (kernelOps.empty())
+      return;
+    // A kernel that cannot compute its call fails it with the check of its
+    // node: the line names the node, the kernel says what went wrong.
+    std::vector<std::string> messages;
+    for (Operation *op : kernelOps)
+      messages.push_back(genc::describeNode(op->getLoc()) + ": {reason}");
+    SmallVector<int64_t> checks = genc::addCheckMessages(module, messages);
+    for (auto [op, check] : llvm::zip_equal(kernelOps, checks)) {
+      if (auto attention = dyn_cast<genc::AttentionKernelOp>(op))
+        callAttentionKernel(module, attention, check);
+      else if (auto linear = dyn_cast<genc::LinearAttentionKernelOp>(op))
+        callLinearAttentionKernel(module, linear, check);
+      else
+        callMatmulKernel(module, cast<linalg::GenericOp>(op), check);
     }
   }
 };

@@ -55,20 +55,8 @@ Value requestedBytes(LLVM::CallOp call) {
 
 /// The line of `genc_checks` for an allocation at `loc`.
 std::string allocationMessage(Location loc) {
-  genc::ModelLocation where = genc::modelLocationOf(loc);
-  std::string text = where.node.empty() ? "compiled code" : "node '" + where.node + "'";
-  if (!where.file.empty())
-    text += " of " + where.file;
-  return text + ": a buffer of {index} bytes could not be allocated; run the model on smaller "
-                "inputs or with more memory";
-}
-
-LLVM::LLVMFuncOp declare(ModuleOp module, StringRef name, Type result, ArrayRef<Type> arguments) {
-  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-    return fn;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
-                                  LLVM::LLVMFunctionType::get(result, arguments));
+  return genc::describeNode(loc) + ": a buffer of {index} bytes could not be allocated; run the "
+                                   "model on smaller inputs or with more memory";
 }
 
 /// A block at the end of `fn` that returns zeros: the entry point's results
@@ -110,9 +98,10 @@ struct CheckAllocationsPass : genc::impl::CheckAllocationsBase<CheckAllocationsP
 
     Type ptr = LLVM::LLVMPointerType::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
-    LLVM::LLVMFuncOp alloc = declare(module, kAllocFunction, ptr, {ptr, i64, i64});
-    LLVM::LLVMFuncOp release =
-        declare(module, kReleaseFunction, LLVM::LLVMVoidType::get(ctx), {ptr, ptr});
+    LLVM::LLVMFuncOp alloc =
+        genc::getOrDeclareRuntimeFunction(module, kAllocFunction, ptr, {ptr, i64, i64});
+    LLVM::LLVMFuncOp release = genc::getOrDeclareRuntimeFunction(
+        module, kReleaseFunction, LLVM::LLVMVoidType::get(ctx), {ptr, ptr});
     for (LLVM::LLVMFuncOp fn : entryPoints) {
       Value context = fn.getArgument(0);
       if (context.getType() != ptr) {

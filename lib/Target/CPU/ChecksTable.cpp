@@ -3,7 +3,8 @@
 // An artifact's `genc_checks` constant holds one "<number> <message>" line
 // per check its code makes (numbered from 1: a zeroed context means no
 // failure). A failing check records its number in the caller's context; the
-// runtime prints the line, with {index} and {bound} filled in.
+// runtime prints the line, with {reason} (a failing kernel's), {index} and
+// {bound} filled in.
 //
 //===----------------------------------------------------------------------===//
 

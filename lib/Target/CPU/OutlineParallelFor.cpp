@@ -27,19 +27,6 @@ namespace {
 
 constexpr StringLiteral kParallelForFunction = "genc_parallel_for";
 
-LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module, SymbolTable &symbols) {
-  if (auto fn = symbols.lookup<LLVM::LLVMFuncOp>(kParallelForFunction))
-    return fn;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  MLIRContext *ctx = module.getContext();
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                          {ptr, IntegerType::get(ctx, 64), ptr, ptr});
-  auto fn = LLVM::LLVMFuncOp::create(b, module.getLoc(), kParallelForFunction, type);
-  symbols.insert(fn);
-  return fn;
-}
-
 /// Moves `op`'s region into a new task function placed before `parent` and
 /// returns it; `captures` are loaded from the task's first argument, in
 /// order, as fields of `capturesType`.
@@ -80,14 +67,18 @@ LLVM::LLVMFuncOp outlineTask(genc::ParallelForOp op, LLVM::LLVMFuncOp parent,
 struct OutlineParallelForPass : genc::impl::OutlineParallelForBase<OutlineParallelForPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SymbolTable symbols(module);
     SmallVector<genc::ParallelForOp> loops;
     module.walk([&](genc::ParallelForOp op) { loops.push_back(op); });
     if (loops.empty())
       return;
-    LLVM::LLVMFuncOp parallelFor = getOrDeclareParallelFor(module, symbols);
     MLIRContext *ctx = &getContext();
     Type ptr = LLVM::LLVMPointerType::get(ctx);
+    LLVM::LLVMFuncOp parallelFor = genc::getOrDeclareRuntimeFunction(
+        module, kParallelForFunction, LLVM::LLVMVoidType::get(ctx),
+        {ptr, IntegerType::get(ctx, 64), ptr, ptr});
+    // Built after the declaration, so that the table holds it and no task
+    // takes its name.
+    SymbolTable symbols(module);
 
     for (genc::ParallelForOp op : loops) {
       auto parent = op->getParentOfType<LLVM::LLVMFuncOp>();

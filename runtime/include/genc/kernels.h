@@ -22,7 +22,7 @@ extern "C" {
 /* The first line of an artifact's signature: the version of this contract
  * (the signature's format, genc_context's layout, what compiled code calls).
  * The runtime refuses artifacts of another version. */
-#define GENC_SIGNATURE_VERSION_LINE "genc-signature 5"
+#define GENC_SIGNATURE_VERSION_LINE "genc-signature 6"
 
 /* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
  * returns when all are done. */
@@ -32,9 +32,10 @@ typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, v
 /* What a call of compiled code runs with: its caller's thread pool.
  * `parallel_for` NULL (or a NULL context) runs the kernels serially. The
  * caller sets `failed_check` to 0 (a zeroed context is right); compiled
- * code that meets an index out of range (genc_index_error) records the
- * first such check there (numbered from 1), with the index and the
- * dimension's size, and the caller fails the call. */
+ * code that meets an index out of range (genc_index_error), an allocation
+ * it cannot get (genc_alloc) or a kernel that cannot compute its call
+ * records the first such check there (numbered from 1), with the index
+ * and the bound (or the bytes), and the caller fails the call. */
 typedef struct genc_profile genc_profile;
 
 /* A session's recurrent state for one linear attention layer of a session
@@ -63,15 +64,20 @@ typedef struct genc_context {
   genc_attention_state *attention_states;
   int64_t attention_state_count;
   /* The blocks compiled code allocated during the call (genc_alloc) and
-   * has not released, in an array grown with malloc: the caller frees the
-   * array, and the blocks too when a check failed (`failed_check`). */
+   * has not released, in an array that is a block too: the caller frees
+   * the array with genc_artifact_free, and the blocks too when a check
+   * failed (`failed_check`). */
   void **blocks;
   int64_t block_count;
   int64_t block_capacity;
-  /* The check of an allocation compiled code could not get (genc_alloc);
-   * 0: none. It is also the failed check, the bytes asked for its
-   * `failed_index`. */
+  /* The check of an allocation compiled code (genc_alloc) or a kernel (its
+   * scratch) could not get; 0: none. It is also the failed check, the
+   * bytes asked for its `failed_index`. */
   int64_t out_of_memory;
+  /* What a kernel that failed the call says went wrong (a static string of
+   * the artifact's, which the check's message holds in place of
+   * {reason}); NULL when no kernel failed it. */
+  const char *failed_reason;
 } genc_context;
 
 /* The families of ops an artifact compiled with op-family profiling
@@ -142,6 +148,21 @@ typedef struct genc_unranked_memref {
   void *descriptor;
 } genc_unranked_memref;
 
+/* The kernels below take the caller's context and `check`, the line of the
+ * artifact's `genc_checks` that names the ONNX node the call computes. A
+ * kernel that cannot compute its call (it cannot allocate the scratch
+ * memory it needs, or its operands are not shapes it takes: a broken
+ * caller) fails the call instead of stopping the process: unless a check
+ * failed before, `check` (-1 for a check of 0) becomes `failed_check`,
+ * `failed_reason` says what went wrong (with {index} and {bound} for
+ * `failed_index` and `failed_bound`), and an allocation's check becomes
+ * `out_of_memory` too. The kernel then stops (its output, and a linear
+ * attention's session sums, hold garbage nobody reads: the sums are marked
+ * as holding no positions); compiled code stops at its next allocation,
+ * and the caller fails the call. Called after a check failed, a kernel
+ * returns at once. With a NULL context a failure prints the reason and
+ * stops the process. */
+
 /* B's layouts for genc_matmul_f32. */
 enum {
   /* [batch..., K, N]: B as the graph has it. */
@@ -159,10 +180,9 @@ enum {
  * and broadcast where their size is 1. With `accumulate` 0, C's old values
  * are not read (the compiled code drops the zero-fill before the call).
  * Ranks it cannot take (see GENC_MATMUL_MAX_BATCH_RANK; A or B with more
- * dims than C) are a broken caller: a message on stderr, then abort(). */
-void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_memref *c,
-                                  genc_unranked_memref *a,
-                                  genc_unranked_memref *b, int64_t bLayout,
+ * dims than C) are a broken caller. */
+void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check, genc_unranked_memref *c,
+                                  genc_unranked_memref *a, genc_unranked_memref *b, int64_t bLayout,
                                   int64_t accumulate);
 
 /* C[batch..., M, N] (+)= A[batch..., M, K] · (B[k, n] · scales[n]) for
@@ -175,7 +195,7 @@ void _mlir_ciface_genc_matmul_f32(const genc_context *context, genc_unranked_mem
  * sums in f32, scaled by s and the column's scale in double and rounded
  * once, then added to C when `accumulate`. Every instruction set gives the
  * same bits. Otherwise as genc_matmul_f32 with panels. */
-void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context, genc_unranked_memref *c,
+void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, int64_t accumulate);
 
@@ -185,7 +205,7 @@ void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context, genc_unranked_
  * to bf16 (nearest, ties to even), products summed in f32. AVX512-BF16's
  * dot product where the CPU has it. Otherwise as genc_matmul_f32 with
  * panels. */
-void _mlir_ciface_genc_matmul_bf16(const genc_context *context, genc_unranked_memref *c,
+void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check, genc_unranked_memref *c,
                                    genc_unranked_memref *a, genc_unranked_memref *b,
                                    int64_t accumulate);
 
@@ -199,7 +219,7 @@ void _mlir_ciface_genc_matmul_bf16(const genc_context *context, genc_unranked_me
  * sum of q(A)) · offset in f32, added up over the groups, times s in double
  * and rounded once, then added to C when `accumulate`. Otherwise as
  * genc_matmul_f32 with panels. */
-void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_memref *c,
+void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t check, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, genc_unranked_memref *offsets,
                                      int64_t group, int64_t accumulate);
@@ -234,15 +254,12 @@ void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context, genc_unranked_
  * `softcap` > 0 maps each score s to softcap·tanh(s / softcap) before the
  * causal and window limits, after the mask is added or, with
  * `maskAfterSoftcap`, before. Any strides; out written in full. */
-void _mlir_ciface_genc_attention_f32(const genc_context *context, genc_unranked_memref *out,
-                                     genc_unranked_memref *q, genc_unranked_memref *k,
-                                     genc_unranked_memref *v, genc_unranked_memref *mask,
-                                     int64_t hasMask, float scale, int64_t causal,
-                                     int64_t window, float softcap, int64_t causalOffset,
-                                     int64_t sinks, int64_t globalTokens,
-                                     int64_t maskAfterSoftcap, int64_t block,
-                                     int64_t randomBlocks, int64_t seed, int64_t lshBuckets,
-                                     int64_t lshHashes, int64_t lshChunk);
+void _mlir_ciface_genc_attention_f32(
+    genc_context *context, int64_t check, genc_unranked_memref *out, genc_unranked_memref *q,
+    genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
+    float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset, int64_t sinks,
+    int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block, int64_t randomBlocks,
+    int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk);
 
 /* Reformer's rotation for LSH round `round`: d x half floats (row-major),
  * standard normal, from `seed` and the round alone. */
@@ -272,14 +289,13 @@ void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64_t half, fl
 #define GENC_LINEAR_ATTENTION_ANY_FORM 0
 #define GENC_LINEAR_ATTENTION_RECURRENT 1
 #define GENC_LINEAR_ATTENTION_DIRECT 2
-void _mlir_ciface_genc_linear_attention_f32(const genc_context *context,
+void _mlir_ciface_genc_linear_attention_f32(genc_context *context, int64_t check,
                                             genc_unranked_memref *out, genc_unranked_memref *q,
                                             genc_unranked_memref *k, genc_unranked_memref *v,
                                             genc_unranked_memref *mask, int64_t hasMask,
-                                            genc_unranked_memref *randomFeatures,
-                                            int64_t performer, float scale, int64_t causal,
-                                            int64_t causalOffset, int64_t form,
-                                            int64_t stateSlot);
+                                            genc_unranked_memref *randomFeatures, int64_t performer,
+                                            float scale, int64_t causal, int64_t causalOffset,
+                                            int64_t form, int64_t stateSlot);
 
 /* The positions a session's sliding KV cache holds (a layer that sees a
  * window of `window` keys and the first `sinks` positions;

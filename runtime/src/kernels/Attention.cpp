@@ -25,6 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelCall.h"
 #include "LSHAttention.h"
 #include "Parallel.h"
 #include "SplitMix.h"
@@ -34,7 +35,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 using genc::kernels::hasAVX2;
@@ -629,36 +629,45 @@ extern "C" int64_t genc_bigbird_random_blocks(int64_t seed, int64_t queryBlock,
 }
 
 extern "C" void _mlir_ciface_genc_attention_f32(
-    const genc_context *context, genc_unranked_memref *out, genc_unranked_memref *q,
+    genc_context *context, int64_t check, genc_unranked_memref *out, genc_unranked_memref *q,
     genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
-    float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset,
-    int64_t sinks, int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block,
-    int64_t randomBlocks, int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk) {
-  if (genc::kernels::aCheckFailed(context))
+    float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset, int64_t sinks,
+    int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block, int64_t randomBlocks,
+    int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk) {
+  const genc::kernels::KernelCall call{context, check};
+  if (call.failed())
     return;
-  auto broken = [] {
-    std::fprintf(stderr, "genc_attention_f32: unsupported shapes (a broken caller)\n");
-    std::abort();
-  };
   if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4)
-    broken();
+    return call.fail("internal error: genc_attention_f32 takes out, q, k and v of rank 4 and a "
+                     "mask of rank 4 at most; the ranks are {index} (q) and {bound} (k), or "
+                     "another is wrong",
+                     q->rank, k->rank);
   Problem p{View4(out), View4(q), View4(k), View4(v), View4(mask), hasMask != 0, causal != 0,
             scale,  softcap,    window,        causalOffset, 1, sinks, globalTokens};
   p.maskAfterSoftcap = maskAfterSoftcap != 0;
   p.block = block;
   p.randomBlocks = randomBlocks;
   p.seed = seed;
-  if (p.headSize() > kMaxHead || p.valueSize() > kMaxHead || p.k.sizes[1] == 0 ||
-      p.q.sizes[1] % p.k.sizes[1] ||
-      (block > 0 && (window > 0 || globalTokens % block || randomBlocks < 0 ||
-                     randomBlocks > GENC_ATTENTION_MAX_RANDOM_BLOCKS)))
-    broken();
+  if (p.headSize() > kMaxHead || p.valueSize() > kMaxHead)
+    return call.fail("internal error: genc_attention_f32 got heads of {index} values (at most "
+                     "{bound})",
+                     std::max(p.headSize(), p.valueSize()), kMaxHead);
+  if (p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1])
+    return call.fail("internal error: genc_attention_f32 got {index} query heads and {bound} key "
+                     "heads, which must divide them",
+                     p.q.sizes[1], p.k.sizes[1]);
+  if ((block > 0 && (window > 0 || globalTokens % block || randomBlocks < 0 ||
+                     randomBlocks > GENC_ATTENTION_MAX_RANDOM_BLOCKS)) ||
+      (lshBuckets > 0 &&
+       (window > 0 || block > 0 || softcap > 0 || lshBuckets % 2 || lshHashes < 1 || lshChunk < 1)))
+    return call.fail("internal error: genc_attention_f32 got a sparsity pattern it does not "
+                     "take (BigBird blocks of {index} or LSH buckets of {bound} with options "
+                     "they exclude)",
+                     block, lshBuckets);
   p.group = p.q.sizes[1] / p.k.sizes[1];
   if (lshBuckets > 0) {
-    if (window > 0 || block > 0 || softcap > 0 || lshBuckets % 2 || lshHashes < 1 || lshChunk < 1)
-      broken();
-    genc::kernels::lshAttention(context, {p.out, p.q, p.k, p.v, p.mask, p.hasMask, scale, p.causal,
-                                          causalOffset, lshBuckets, lshHashes, lshChunk, seed});
+    genc::kernels::lshAttention(call, {p.out, p.q, p.k, p.v, p.mask, p.hasMask, scale, p.causal,
+                                       causalOffset, lshBuckets, lshHashes, lshChunk, seed});
     return;
   }
   // Tasks of up to kRows query rows; with BigBird blocks, none crosses a
@@ -675,7 +684,7 @@ extern "C" void _mlir_ciface_genc_attention_f32(
   const int64_t headTasks = tasksOf(head), perSegment = tasksOf(segment);
   const int64_t segments = p.sq() > head ? (p.sq() - head + segment - 1) / segment : 0;
   const int64_t perHead = headTasks + segments * perSegment;
-  parallelFor(context, batch * heads * perHead, [&](int64_t task) {
+  parallelFor(call.context, batch * heads * perHead, [&](int64_t task) {
     int64_t t = task % perHead, bh = task / perHead, first;
     if (t < headTasks) {
       first = t * kRows;

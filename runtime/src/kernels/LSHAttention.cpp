@@ -20,16 +20,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "LSHAttention.h"
-#include "Scratch.h"
+#include "KernelCall.h"
 #include "SplitMix.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
-using genc::kernels::parallelFor;
+using genc::kernels::countOf;
+using genc::kernels::KernelCall;
 using genc::kernels::nextSplitMix64;
+using genc::kernels::parallelFor;
 using genc::kernels::Scratch;
 using genc::kernels::View4;
 
@@ -91,16 +92,25 @@ extern "C" void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64
   }
 }
 
-void genc::kernels::lshAttention(const genc_context *context, const LSHProblem &p) {
+void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   const int64_t d = p.q.sizes[3], dv = p.v.sizes[3], n = p.k.sizes[2], m = p.q.sizes[2];
   const int64_t half = p.buckets / 2, heads = p.q.sizes[1], group = heads / p.k.sizes[1];
-  Scratch<float> rotations(p.hashes * d * half);
+  Scratch<float> rotations(call, countOf({p.hashes, d, half}));
+  if (!rotations)
+    return;
   for (int64_t r = 0; r < p.hashes; ++r)
     genc_lsh_rotations(p.seed, r, d, half, rotations.data() + r * d * half);
-  parallelFor(context, p.q.sizes[0] * heads, [&](int64_t task) {
+  parallelFor(call.context, p.q.sizes[0] * heads, [&](int64_t task) {
+    if (call.failed())
+      return;
     const int64_t b = task / heads, h = task % heads, kvHead = h / group;
-    Scratch<int64_t> keyBucket(n), keyOrder(n), keyRank(n), seen(2 * p.chunk + 1);
-    Scratch<float> scores(2 * p.chunk + 1), acc(m * dv), total(m);
+    // A query sees at most two chunks' keys and its own.
+    const int64_t seenAtMost = (p.chunk >= n ? n : std::min(2 * p.chunk, n)) + 1;
+    Scratch<int64_t> keyBucket(call, n), keyOrder(call, n), keyRank(call, n),
+        seen(call, seenAtMost);
+    Scratch<float> scores(call, seenAtMost), acc(call, countOf({m, dv})), total(call, m);
+    if (!keyBucket || !keyOrder || !keyRank || !seen || !scores || !acc || !total)
+      return;
     for (int64_t i = 0; i < m; ++i)
       total[i] = -INFINITY; // log-sum-exp over rounds so far
     std::fill(acc.data(), acc.data() + m * dv, 0.0f);

@@ -3,7 +3,7 @@
 #ifndef GENC_KERNELS_LSHATTENTION_H
 #define GENC_KERNELS_LSHATTENTION_H
 
-#include "Parallel.h"
+#include "KernelCall.h"
 #include "View4.h"
 
 namespace genc::kernels {
@@ -19,7 +19,7 @@ struct LSHProblem {
   int64_t offset, buckets, hashes, chunk, seed;
 };
 
-void lshAttention(const genc_context *context, const LSHProblem &p);
+void lshAttention(const KernelCall &call, const LSHProblem &p);
 
 } // namespace genc::kernels
 

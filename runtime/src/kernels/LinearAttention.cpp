@@ -20,15 +20,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelCall.h"
 #include "Parallel.h"
-#include "Scratch.h"
 #include "View4.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
+using genc::kernels::KernelCall;
 using genc::kernels::parallelFor;
 using genc::kernels::Scratch;
 using genc::kernels::View4;
@@ -141,10 +141,12 @@ void clearSums(const LinearProblem &p, float *sums) {
 /// read one KV head and see the same keys (the mask does not vary by
 /// head): `sums` hold keys [0, absorbed) and take in the others as the
 /// causal limit reaches them, once for all the heads.
-void recurrent(const LinearProblem &p, int64_t b, int64_t first, int64_t heads, float *sums,
-               int64_t absorbed) {
+void recurrent(const KernelCall &call, const LinearProblem &p, int64_t b, int64_t first,
+               int64_t heads, float *sums, int64_t absorbed) {
   const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = first / p.group;
-  Scratch<float> phi(f), numerator(dv);
+  Scratch<float> phi(call, f), numerator(call, dv);
+  if (!phi || !numerator)
+    return;
   KeyShift keys{sums[f * width]};
   for (int64_t i = 0; i < p.sq(); ++i) {
     for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
@@ -176,9 +178,11 @@ void recurrent(const LinearProblem &p, int64_t b, int64_t first, int64_t heads, 
 }
 
 /// Each query row of head h of item b on its own: a weight per visible key.
-void direct(const LinearProblem &p, int64_t b, int64_t h) {
+void direct(const KernelCall &call, const LinearProblem &p, int64_t b, int64_t h) {
   const int64_t f = p.features(), dv = p.valueSize(), kvHead = h / p.group;
-  Scratch<float> query(f), phi(f), sums(dv + 1);
+  Scratch<float> query(call, f), phi(call, f), sums(call, dv + 1);
+  if (!query || !phi || !sums)
+    return;
   for (int64_t i = 0; i < p.sq(); ++i) {
     queryFeatures(p, p.q.row(b, h, i), query.data());
     std::fill(sums.data(), sums.data() + dv + 1, 0.0f); // numerator, then denominator
@@ -204,23 +208,30 @@ void direct(const LinearProblem &p, int64_t b, int64_t h) {
 } // namespace
 
 extern "C" void _mlir_ciface_genc_linear_attention_f32(
-    const genc_context *context, genc_unranked_memref *out, genc_unranked_memref *q,
+    genc_context *context, int64_t check, genc_unranked_memref *out, genc_unranked_memref *q,
     genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
     genc_unranked_memref *randomFeatures, int64_t performer, float scale, int64_t causal,
     int64_t causalOffset, int64_t form, int64_t stateSlot) {
-  if (genc::kernels::aCheckFailed(context))
+  const KernelCall call{context, check};
+  if (call.failed())
     return;
+  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4 ||
+      randomFeatures->rank > 4)
+    return call.fail("internal error: genc_linear_attention_f32 takes out, q, k and v of rank 4 "
+                     "and the mask and random features of rank 4 at most; the ranks are "
+                     "{index} (q) and {bound} (k), or another is wrong",
+                     q->rank, k->rank);
   LinearProblem p{
       View4(out),   View4(q),    View4(k),       View4(v), View4(mask),  View4(randomFeatures),
       hasMask != 0, causal != 0, performer != 0, scale,    causalOffset, 1};
-  auto broken = [] {
-    std::fprintf(stderr, "genc_linear_attention_f32: unsupported shapes (a broken caller)\n");
-    std::abort();
-  };
-  if (out->rank != 4 || q->rank != 4 || k->rank != 4 || v->rank != 4 || mask->rank > 4 ||
-      p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1] ||
-      (p.performer && (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize())))
-    broken();
+  if (p.k.sizes[1] == 0 || p.q.sizes[1] % p.k.sizes[1])
+    return call.fail("internal error: genc_linear_attention_f32 got {index} query heads and "
+                     "{bound} key heads, which must divide them",
+                     p.q.sizes[1], p.k.sizes[1]);
+  if (p.performer && (randomFeatures->rank != 2 || p.omega.sizes[2] != p.headSize()))
+    return call.fail("internal error: genc_linear_attention_f32's random features must be "
+                     "[head size, M], of rank 2 with {bound} rows; they have rank {index}",
+                     randomFeatures->rank, p.headSize());
   p.group = p.q.sizes[1] / p.k.sizes[1];
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
   const int64_t f = p.features(), dv = p.valueSize();
@@ -235,21 +246,26 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
       sharedByGroup) {
     state = &context->attention_states[stateSlot];
     if (state->floats_per_row != kvHeads * recurrentFloats(p) || state->rows < batch)
-      broken();
+      return call.fail("internal error: a linear attention state has rows of {index} floats, "
+                       "which must be {bound}, or too few rows for the batch",
+                       state->floats_per_row, kvHeads * recurrentFloats(p));
   }
   if (state) {
     // Tasks only read `positions` (written once they are all done):
     // whether the item's sums hold exactly the positions before this call's.
-    parallelFor(context, batch * kvHeads, [&](int64_t task) {
+    parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
+      if (call.failed())
+        return;
       const int64_t b = task / kvHeads, g = task % kvHeads;
       const bool current = state->positions[b] == causalOffset;
       float *sums = state->data + b * state->floats_per_row + g * recurrentFloats(p);
       if (!current)
         clearSums(p, sums);
-      recurrent(p, b, g * p.group, p.group, sums, current ? causalOffset : 0);
+      recurrent(call, p, b, g * p.group, p.group, sums, current ? causalOffset : 0);
     });
+    // Sums a failed call left half-built hold no positions.
     for (int64_t b = 0; b < batch; ++b)
-      state->positions[b] = p.skv();
+      state->positions[b] = call.failed() ? -1 : p.skv();
     return;
   }
   // A state this call does not keep (a mask per query or per head) no
@@ -266,12 +282,16 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
       !p.maskPerQuery() && p.sq() * p.skv() * (c + f + dv) > (p.sq() + p.skv()) * (c + f * dv);
   if (form != GENC_LINEAR_ATTENTION_ANY_FORM)
     useRecurrent = form == GENC_LINEAR_ATTENTION_RECURRENT && !p.maskPerQuery();
-  parallelFor(context, batch * heads, [&](int64_t task) {
+  parallelFor(call.context, batch * heads, [&](int64_t task) {
+    if (call.failed())
+      return;
     const int64_t b = task / heads, h = task % heads;
     if (!useRecurrent)
-      return direct(p, b, h);
-    Scratch<float> sums(recurrentFloats(p));
+      return direct(call, p, b, h);
+    Scratch<float> sums(call, recurrentFloats(p));
+    if (!sums)
+      return;
     clearSums(p, sums.data());
-    recurrent(p, b, h, 1, sums.data(), 0);
+    recurrent(call, p, b, h, 1, sums.data(), 0);
   });
 }

@@ -36,21 +36,23 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelCall.h"
 #include "Parallel.h"
 
 #include <immintrin.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <type_traits>
 
-using genc::kernels::aCheckFailed;
+using genc::kernels::countOf;
 using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
 using genc::kernels::hasAVX512VNNI;
+using genc::kernels::KernelCall;
 using genc::kernels::parallelFor;
+using genc::kernels::Scratch;
 
 namespace {
 
@@ -939,23 +941,17 @@ bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
 /// C (+)= A·B (B's columns scaled by `scales` when given) on the caller's
 /// pool: one task per (batch item, block of rows, panel).
 template <typename W>
-void multiply(const genc_context *context, const char *kernel, const View<> &c, const View<> &a,
-              const View<W> &b, bool panels, const float *scales, bool accumulate,
-              const float *offsets = nullptr, int64_t group = 0) {
-  if (aCheckFailed(context))
+void multiply(const KernelCall &call, const View<> &c, const View<> &a, const View<W> &b,
+              bool panels, const float *scales, bool accumulate, const float *offsets = nullptr,
+              int64_t group = 0) {
+  if (call.failed())
     return;
-  // A caller error with no status to return it through (the kernels run
-  // inside compiled code): say what was wrong rather than overrun Batch.
-  if (!ranksFit(c, a, b, panels)) {
-    std::fprintf(stderr,
-                 "%s: C, A and B have ranks %lld, %lld and %lld (%lld batch "
-                 "dims); the kernel takes at most %d batch dims, and A and B no more dims "
-                 "than C\n",
-                 kernel, static_cast<long long>(c.rank), static_cast<long long>(a.rank),
-                 static_cast<long long>(b.rank), static_cast<long long>(c.rank - 2),
-                 kMaxBatchRank);
-    std::abort();
-  }
+  // Rather than overrun Batch.
+  if (!ranksFit(c, a, b, panels))
+    return call.fail("internal error: a matmul kernel got C of rank {index} and A of rank "
+                     "{bound}, or B of a rank its layout excludes (C takes at most 8 batch dims, "
+                     "A and B no more dims than C)",
+                     c.rank, a.rank);
   Problem<W> p{};
   p.m = c.size(1);
   p.n = c.size(0);
@@ -1010,28 +1006,21 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     batch.offsets(row / p.m, ao, bo, co);
     return p.a + ao + row % p.m * p.aRow;
   };
-  auto allocate = [&](size_t bytes) {
-    void *memory = std::malloc(bytes ? bytes : 1);
-    if (!memory) {
-      std::fprintf(stderr, "%s: out of memory for A rounded\n", kernel);
-      std::abort();
-    }
-    return memory;
-  };
-  BF16 *rounded = nullptr;
-  int16_t *int16Rows = nullptr;
-  double *int16Scales = nullptr;
-  int32_t *groupSums = nullptr;
+  Scratch<BF16> rounded;
+  Scratch<int16_t> int16Rows;
+  Scratch<double> int16Scales;
+  Scratch<int32_t> groupSums;
   const int64_t groups = Problem<W>::kNibbles ? p.groups() : 0;
   // A 4-bit tile reads k pairs from each group's first k: with an odd
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W> &panelKernel = selectPanelKernel(p);
   if (panelKernel.readsRoundedA && p.k > 0) {
-    rounded = static_cast<BF16 *>(allocate(rowsOfA * evenK * sizeof(BF16)));
-    parallelFor(context, rowsOfA, [&](int64_t row) {
+    if (!rounded.allocate(call, countOf({rowsOfA, evenK})))
+      return;
+    parallelFor(call.context, rowsOfA, [&](int64_t row) {
       const float *x = rowOfA(row);
-      BF16 *out = rounded + row * evenK;
+      BF16 *out = rounded.data() + row * evenK;
       for (int64_t kk = 0; kk < p.k; ++kk)
         out[kk] = toBF16(x[kk * p.aCol]);
       if (p.k % 2)
@@ -1039,11 +1028,12 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     });
   }
   if (std::is_same_v<W, int8_t> || Problem<W>::kNibbles) {
-    int16Rows = static_cast<int16_t *>(allocate(rowsOfA * int16Stride * sizeof(int16_t)));
-    int16Scales = static_cast<double *>(allocate(rowsOfA * sizeof(double)));
-    groupSums = static_cast<int32_t *>(allocate(rowsOfA * groups * sizeof(int32_t)));
-    parallelFor(context, rowsOfA, [&](int64_t row) {
-      int16_t *out = int16Rows + row * int16Stride;
+    if (!int16Rows.allocate(call, countOf({rowsOfA, int16Stride})) ||
+        !int16Scales.allocate(call, rowsOfA) ||
+        !groupSums.allocate(call, countOf({rowsOfA, groups})))
+      return;
+    parallelFor(call.context, rowsOfA, [&](int64_t row) {
+      int16_t *out = int16Rows.data() + row * int16Stride;
       int16Scales[row] = roundRowToInt16(rowOfA(row), p.k, p.aCol, out);
       for (int64_t kk = p.k; kk < int16Stride; ++kk)
         out[kk] = 0;
@@ -1065,7 +1055,7 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
   int64_t panelsPerTask =
       p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
   int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;
-  parallelFor(context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {
+  parallelFor(call.context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {
     int64_t firstPanel = task % panelGroups * panelsPerTask, rest = task / panelGroups;
     int64_t block = rest % rowBlocks, item = rest / rowBlocks;
     int64_t ao, bo, co;
@@ -1075,43 +1065,37 @@ void multiply(const genc_context *context, const char *kernel, const View<> &c, 
     q.b += bo;
     q.c += co;
     if (rounded)
-      q.aRounded = rounded + item * p.m * evenK;
+      q.aRounded = rounded.data() + item * p.m * evenK;
     if (int16Rows)
-      q.aInt16 = {int16Rows + item * p.m * int16Stride, int16Scales + item * p.m, int16Stride,
-                  groupSums + item * p.m * groups, groups};
+      q.aInt16 = {int16Rows.data() + item * p.m * int16Stride, int16Scales.data() + item * p.m,
+                  int16Stride, groupSums.data() + item * p.m * groups, groups};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     for (int64_t panel = firstPanel; panel < panelCount && panel < firstPanel + panelsPerTask;
          ++panel)
       panelKernel.panel(q, row0, rows, panel);
   });
-  std::free(rounded);
-  std::free(int16Rows);
-  std::free(int16Scales);
-  std::free(groupSums);
 }
 
 } // namespace
 
-extern "C" void _mlir_ciface_genc_matmul_f32(const genc_context *context,
+extern "C" void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check,
                                              genc_unranked_memref *c, genc_unranked_memref *a,
                                              genc_unranked_memref *b, int64_t bLayout,
                                              int64_t accumulate) {
-  multiply(context, "genc_matmul_f32", View<>(c), View<>(a), View<>(b),
+  multiply(KernelCall{context, check}, View<>(c), View<>(a), View<>(b),
            bLayout == GENC_MATMUL_B_PANELS_32, /*scales=*/nullptr, accumulate != 0);
 }
 
-extern "C" void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context,
-                                                genc_unranked_memref *c,
-                                                genc_unranked_memref *a,
+extern "C" void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check,
+                                                genc_unranked_memref *c, genc_unranked_memref *a,
                                                 genc_unranked_memref *b,
-                                                genc_unranked_memref *scales,
-                                                int64_t accumulate) {
+                                                genc_unranked_memref *scales, int64_t accumulate) {
+  const KernelCall call{context, check};
   // The sizes a failed check left need not fit the weights.
-  if (aCheckFailed(context))
+  if (call.failed())
     return;
-  // A broken caller (B in another layout) has no status to return an
-  // error through: say what is wrong rather than read past the weights.
+  // B in another layout: fail rather than read past the weights.
   View<> cv(c), av(a), sv(scales);
   View<int8_t> bv(b);
   int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
@@ -1119,37 +1103,32 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(const genc_context *context,
   bool fits = n >= 0 && k >= 0 && bv.rank == 4 && bv.sizes[0] == panels &&
               bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 && sv.rank == 1 &&
               sv.sizes[0] == panels * 32;
-  if (!fits) {
-    std::fprintf(stderr,
-                 "genc_matmul_f32_i8: for N = %lld and K = %lld, B must be [%lld, %lld, 32, 2] "
-                 "and the scales [%lld]\n",
-                 static_cast<long long>(n), static_cast<long long>(k),
-                 static_cast<long long>(panels), static_cast<long long>((k + 1) / 2),
-                 static_cast<long long>(panels * 32));
-    std::abort();
-  }
-  multiply(context, "genc_matmul_f32_i8", cv, av, bv, /*panels=*/true, sv.data, accumulate != 0);
+  if (!fits)
+    return call.fail("internal error: genc_matmul_f32_i8's weights or scales do not fit N = "
+                     "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), 32, 2], "
+                     "the scales [ceil(N / 32) * 32])",
+                     n, k);
+  multiply(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0);
 }
 
-extern "C" void _mlir_ciface_genc_matmul_bf16(const genc_context *context,
+extern "C" void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check,
                                               genc_unranked_memref *c, genc_unranked_memref *a,
                                               genc_unranked_memref *b, int64_t accumulate) {
-  multiply(context, "genc_matmul_bf16", View<>(c), View<>(a), View<BF16>(b), /*panels=*/true,
+  multiply(KernelCall{context, check}, View<>(c), View<>(a), View<BF16>(b), /*panels=*/true,
            /*scales=*/nullptr, accumulate != 0);
 }
 
-extern "C" void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context,
-                                                genc_unranked_memref *c,
-                                                genc_unranked_memref *a,
+extern "C" void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t check,
+                                                genc_unranked_memref *c, genc_unranked_memref *a,
                                                 genc_unranked_memref *b,
                                                 genc_unranked_memref *scales,
                                                 genc_unranked_memref *offsets, int64_t group,
                                                 int64_t accumulate) {
+  const KernelCall call{context, check};
   // The sizes a failed check left need not fit the weights.
-  if (aCheckFailed(context))
+  if (call.failed())
     return;
-  // A broken caller has no status to return an error through: say what is
-  // wrong rather than read past the weights.
+  // Weights in another layout: fail rather than read past them.
   View<> cv(c), av(a), sv(scales), ov(offsets);
   View<Nibbles> bv(b);
   int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
@@ -1157,21 +1136,18 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(const genc_context *context,
   auto shapedAs = [](const View<float> &v, int64_t d0, int64_t d1, int64_t d2) {
     return v.rank == 3 && v.sizes[0] == d0 && v.sizes[1] == d1 && v.sizes[2] == d2;
   };
-  bool fits = group > 0 && group <= kMaxInt4Group && n >= 0 && k >= 0 && bv.rank == 3 &&
-              bv.sizes[0] == panels && bv.sizes[1] == k && bv.sizes[2] == 16 &&
-              shapedAs(sv, panels, groups, 32) && shapedAs(ov, panels, groups, 32);
-  if (!fits) {
-    std::fprintf(stderr,
-                 "genc_matmul_f32_i4: for N = %lld, K = %lld and group %lld (at most "
-                 "4096), B must be [%lld, %lld, 16] and the scales and offsets [%lld, %lld, "
-                 "32]\n",
-                 static_cast<long long>(n), static_cast<long long>(k),
-                 static_cast<long long>(group), static_cast<long long>(panels),
-                 static_cast<long long>(k), static_cast<long long>(panels),
-                 static_cast<long long>(groups));
-    std::abort();
-  }
-  multiply(context, "genc_matmul_f32_i4", View<>(c), View<>(a), View<Nibbles>(b),
-           /*panels=*/true, View<float>(scales).data, accumulate != 0, View<float>(offsets).data,
-           group);
+  if (group <= 0 || group > kMaxInt4Group)
+    return call.fail("internal error: genc_matmul_f32_i4 got a group of {index} rows (at most "
+                     "{bound})",
+                     group, kMaxInt4Group);
+  bool fits = n >= 0 && k >= 0 && bv.rank == 3 && bv.sizes[0] == panels && bv.sizes[1] == k &&
+              bv.sizes[2] == 16 && shapedAs(sv, panels, groups, 32) &&
+              shapedAs(ov, panels, groups, 32);
+  if (!fits)
+    return call.fail("internal error: genc_matmul_f32_i4's weights, scales or offsets do not fit "
+                     "N = {index} and K = {bound} (B must be [ceil(N / 32), K, 16], the scales "
+                     "and offsets [ceil(N / 32), ceil(K / group), 32])",
+                     n, k);
+  multiply(call, View<>(c), View<>(a), View<Nibbles>(b), /*panels=*/true, View<float>(scales).data,
+           accumulate != 0, View<float>(offsets).data, group);
 }

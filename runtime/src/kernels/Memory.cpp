@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace {
 
@@ -135,14 +136,19 @@ void *allocate(size_t size) {
   return ptr;
 }
 
-/// Counts `block` as the call's; false when the count cannot grow.
+/// Counts `block` as the call's; false when the count cannot grow. The
+/// array is a block too: the caller frees it with genc_artifact_free, as
+/// it frees the blocks.
 bool track(genc_context &context, void *block) {
   if (context.block_count == context.block_capacity) {
     int64_t capacity = context.block_capacity ? 2 * context.block_capacity : 64;
-    void *grown = std::realloc(context.blocks, capacity * sizeof(void *));
+    auto *grown = static_cast<void **>(allocate(capacity * sizeof(void *)));
     if (!grown)
       return false;
-    context.blocks = static_cast<void **>(grown);
+    if (context.block_count > 0)
+      std::memcpy(grown, context.blocks, context.block_count * sizeof(void *));
+    genc_artifact_free(context.blocks);
+    context.blocks = grown;
     context.block_capacity = capacity;
   }
   context.blocks[context.block_count++] = block;

@@ -30,7 +30,7 @@ void useAVX512ForTesting(bool use);
 void useAVX2ForTesting(bool use);
 
 /// Whether a check of the call failed before (genc_index_error,
-/// genc_alloc): its results are nobody's then, and the sizes the check
+/// genc_alloc, a kernel's KernelCall::fail): its results are nobody's then, and the sizes the check
 /// left may not fit a kernel, which computes nothing.
 inline bool aCheckFailed(const genc_context *context) {
   return context && __atomic_load_n(&context->failed_check, __ATOMIC_RELAXED) != 0;

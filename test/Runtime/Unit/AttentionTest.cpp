@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -132,10 +133,10 @@ void expectMaskedDenseSoftmax(genc_context &context) {
         km(k.data(), {c.batch, c.kvHeads, c.skv, c.d},
            {c.kvHeads * capacity * c.d, capacity * c.d, c.d, 1}),
         vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}), mm(mask.data(), {c.batch, 1, 1, c.skv});
-    _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
-                                    scale, c.causal, c.window, c.softcap, c.skv - c.sq, c.sinks,
-                                    c.globalTokens, c.maskAfterSoftcap, c.block, c.randomBlocks,
-                                    c.seed, 0, 1, 64);
+    _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                    &mm.ref, c.mask, scale, c.causal, c.window, c.softcap,
+                                    c.skv - c.sq, c.sinks, c.globalTokens, c.maskAfterSoftcap,
+                                    c.block, c.randomBlocks, c.seed, 0, 1, 64);
     std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
@@ -159,8 +160,8 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
       vm(v.data(), {1, 1, 2, 4}), mm(mask.data(), {2});
   auto check = [&] {
     std::fill(out.begin(), out.end(), 0.0f);
-    _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 1, 0.5f,
-                                    0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+    _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                    &mm.ref, 1, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
     for (float x : out)
       EXPECT_TRUE(std::isnan(x));
   };
@@ -293,9 +294,9 @@ TEST_P(Attention, LSHMatchesItsDefinition) {
     Memref om(out.data(), {c.batch, c.heads, c.sq, c.d}), qm(q.data(), {c.batch, c.heads, c.sq, c.d}),
         km(k.data(), {c.batch, c.kvHeads, c.skv, c.d}), vm(v.data(), {c.batch, c.kvHeads, c.skv, c.d}),
         mm(mask.data(), {c.batch, 1, 1, c.skv});
-    _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask,
-                                    scale, c.causal, -1, 0.0f, c.skv - c.sq, 0, 0, 0, 0, 0, c.seed,
-                                    c.buckets, c.hashes, c.chunk);
+    _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                    &mm.ref, c.mask, scale, c.causal, -1, 0.0f, c.skv - c.sq, 0, 0,
+                                    0, 0, 0, c.seed, c.buckets, c.hashes, c.chunk);
     std::vector<double> want = lshReference(c, q, k, v, mask, scale);
     for (size_t i = 0; i < out.size(); ++i) {
       if (std::isnan(want[i]))
@@ -318,10 +319,11 @@ TEST_P(Attention, LSHDecodeStepEqualsLastPrefillRow) {
       km(k.data(), {1, heads, s, d}), vm(v.data(), {1, heads, s, d}),
       sm(step.data(), {1, heads, 1, d}),
       last(q.data(), {1, heads, 1, d}, {heads * s * d, s * d, d, 1}, (s - 1) * d);
-  _mlir_ciface_genc_attention_f32(&context, &pm.ref, &qm.ref, &km.ref, &vm.ref, &pm.ref, 0, scale,
-                                  1, -1, 0.0f, 0, 0, 0, 0, 0, 0, 9, 8, 2, 16);
-  _mlir_ciface_genc_attention_f32(&context, &sm.ref, &last.ref, &km.ref, &vm.ref, &sm.ref, 0, scale,
-                                  1, -1, 0.0f, s - 1, 0, 0, 0, 0, 0, 9, 8, 2, 16);
+  _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &pm.ref, &qm.ref, &km.ref, &vm.ref,
+                                  &pm.ref, 0, scale, 1, -1, 0.0f, 0, 0, 0, 0, 0, 0, 9, 8, 2, 16);
+  _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &sm.ref, &last.ref, &km.ref, &vm.ref,
+                                  &sm.ref, 0, scale, 1, -1, 0.0f, s - 1, 0, 0, 0, 0, 0, 9, 8, 2,
+                                  16);
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t e = 0; e < d; ++e)
       ASSERT_NEAR(step[h * d + e], prefill[(h * s + s - 1) * d + e], 1e-6) << "head " << h;
@@ -376,10 +378,50 @@ TEST(AttentionAfterAFailedCheck, ComputesNothing) {
   std::vector<float> q(6 * 4, 1.0f), kv(4 * 2 * 4, 1.0f), out(6 * 4, 7.0f), mask(2, 0.0f);
   Memref om(out.data(), {1, 6, 1, 4}), qm(q.data(), {1, 6, 1, 4}), km(kv.data(), {1, 4, 2, 4}),
       vm(kv.data(), {1, 4, 2, 4}), mm(mask.data(), {2});
-  _mlir_ciface_genc_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 0, 0.5f, 0,
-                                  -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
-  _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, 0,
-                                         &qm.ref, 0, 0.5f, 1, 1, 0, -1);
+  _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                  &mm.ref, 0, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+  _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                         &mm.ref, 0, &qm.ref, 0, 0.5f, 1, 1, 0, -1);
+  for (float x : out)
+    EXPECT_EQ(x, 7.0f);
+}
+
+/// Shapes a kernel does not take (6 query heads over 4 KV heads) fail the
+/// call with the kernel's check and what was wrong, not the process.
+TEST(AttentionKernels, FailTheCallOnHeadsThatDoNotDivide) {
+  std::vector<float> q(6 * 4, 1.0f), kv(4 * 2 * 4, 1.0f), out(6 * 4, 7.0f), mask(2, 0.0f);
+  Memref om(out.data(), {1, 6, 1, 4}), qm(q.data(), {1, 6, 1, 4}), km(kv.data(), {1, 4, 2, 4}),
+      vm(kv.data(), {1, 4, 2, 4}), mm(mask.data(), {2});
+  genc_context fused = {}, linear = {};
+  _mlir_ciface_genc_attention_f32(&fused, /*check=*/3, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref,
+                                  0, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+  _mlir_ciface_genc_linear_attention_f32(&linear, /*check=*/4, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                         &mm.ref, 0, &qm.ref, 0, 0.5f, 1, 1, 0, -1);
+  for (const genc_context *context : {&fused, &linear}) {
+    EXPECT_EQ(context->failed_check, context == &fused ? 3 : 4);
+    EXPECT_EQ(context->failed_index, 6);
+    EXPECT_EQ(context->failed_bound, 4);
+    ASSERT_NE(context->failed_reason, nullptr);
+    EXPECT_NE(std::strstr(context->failed_reason, "{index} query heads and {bound} key heads"),
+              nullptr);
+  }
+  for (float x : out)
+    EXPECT_EQ(x, 7.0f);
+}
+
+/// LSH attention's rotations for 2^60 rounds: a count of bytes past int64,
+/// which fails the call as out of memory rather than wrap around.
+TEST(AttentionKernels, FailTheCallOnScratchPastInt64) {
+  std::vector<float> q(2 * 4, 1.0f), out(2 * 4, 7.0f);
+  Memref om(out.data(), {1, 1, 2, 4}), qm(q.data(), {1, 1, 2, 4});
+  genc_context context = {};
+  _mlir_ciface_genc_attention_f32(&context, /*check=*/2, &om.ref, &qm.ref, &qm.ref, &qm.ref,
+                                  &om.ref, 0, 0.5f, 1, 0, 0.0f, 0, 0, 0, 0, 0, 0, 0,
+                                  /*lshBuckets=*/2, /*lshHashes=*/int64_t(1) << 60,
+                                  /*lshChunk=*/1);
+  EXPECT_EQ(context.failed_check, 2);
+  EXPECT_EQ(context.out_of_memory, 2);
+  EXPECT_EQ(context.failed_index, INT64_MAX);
   for (float x : out)
     EXPECT_EQ(x, 7.0f);
 }

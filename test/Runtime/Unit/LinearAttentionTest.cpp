@@ -123,9 +123,9 @@ TEST_P(LinearAttention, BothFormsMatchTheDefinition) {
           vm(v.data(), {c.batch, c.kvHeads, c.skv, c.dv}),
           mm(mask.data(), {c.batch, 1, maskRows, c.skv}),
           fm(omega.data(), {c.d, std::max<int64_t>(c.features, 1)});
-      _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref,
-                                             c.mask != Case::None, &fm.ref, c.features > 0, scale,
-                                             c.causal, c.skv - c.sq, form, -1);
+      _mlir_ciface_genc_linear_attention_f32(
+          &context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref, c.mask != Case::None,
+          &fm.ref, c.features > 0, scale, c.causal, c.skv - c.sq, form, -1);
       std::vector<double> want = reference(c, q, k, v, mask, omega, scale);
       for (size_t i = 0; i < out.size(); ++i) {
         if (std::isnan(want[i])) // a query that sees no key: 0/0, as softmax
@@ -148,17 +148,17 @@ TEST_P(LinearAttention, PrefillEqualsDecodeSteps) {
     std::vector<float> prefill(heads * s * d), step(heads * d);
     Memref om(prefill.data(), {1, heads, s, d}), qm(q.data(), {1, heads, s, d}),
         km(k.data(), {1, heads, s, d}), vm(v.data(), {1, heads, s, d}), fm(omega.data(), {d, 64});
-    _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0,
-                                           &fm.ref, features > 0, scale, 1, 0,
+    _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref,
+                                           &vm.ref, &om.ref, 0, &fm.ref, features > 0, scale, 1, 0,
                                            GENC_LINEAR_ATTENTION_RECURRENT, -1);
     for (int64_t i = 0; i < s; ++i) {
       // Query i alone over keys [0, i]: strided views of the same buffers.
       const std::vector<int64_t> strides = {heads * s * d, s * d, d, 1};
       Memref sm(step.data(), {1, heads, 1, d}), qi(q.data(), {1, heads, 1, d}, strides, i * d),
           ki(k.data(), {1, heads, i + 1, d}, strides), vi(v.data(), {1, heads, i + 1, d}, strides);
-      _mlir_ciface_genc_linear_attention_f32(&context, &sm.ref, &qi.ref, &ki.ref, &vi.ref, &sm.ref,
-                                             0, &fm.ref, features > 0, scale, 1, i,
-                                             GENC_LINEAR_ATTENTION_DIRECT, -1);
+      _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &sm.ref, &qi.ref, &ki.ref,
+                                             &vi.ref, &sm.ref, 0, &fm.ref, features > 0, scale, 1,
+                                             i, GENC_LINEAR_ATTENTION_DIRECT, -1);
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t e = 0; e < d; ++e)
           ASSERT_NEAR(step[h * d + e], prefill[(h * s + i) * d + e], 1e-4)
@@ -187,8 +187,8 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
     std::vector<float> whole(rows * heads * s * d);
     Memref wm(whole.data(), {rows, heads, s, d}), qm(q.data(), {rows, heads, s, d}),
         km(k.data(), {rows, kvHeads, s, d}), vm(v.data(), {rows, kvHeads, s, d});
-    _mlir_ciface_genc_linear_attention_f32(&context, &wm.ref, &qm.ref, &km.ref, &vm.ref, &wm.ref, 0,
-                                           &fm.ref, features > 0, scale, 1, 0,
+    _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &wm.ref, &qm.ref, &km.ref,
+                                           &vm.ref, &wm.ref, 0, &fm.ref, features > 0, scale, 1, 0,
                                            GENC_LINEAR_ATTENTION_DIRECT, -1);
     const int64_t perRow = kvHeads * (std::max<int64_t>(features, d) + 1) * (d + 1);
     std::vector<float> data(rows * perRow, NAN);
@@ -205,9 +205,9 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
           qi(q.data(), {rows, heads, end - begin, d}, qStrides, begin * d),
           ki(k.data(), {rows, kvHeads, end, d}, kStrides),
           vi(v.data(), {rows, kvHeads, end, d}, kStrides);
-      _mlir_ciface_genc_linear_attention_f32(&withState, &om.ref, &qi.ref, &ki.ref, &vi.ref,
-                                             &om.ref, 0, &fm.ref, features > 0, scale, 1, begin,
-                                             GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+      _mlir_ciface_genc_linear_attention_f32(&withState, /*check=*/1, &om.ref, &qi.ref, &ki.ref,
+                                             &vi.ref, &om.ref, 0, &fm.ref, features > 0, scale, 1,
+                                             begin, GENC_LINEAR_ATTENTION_ANY_FORM, 0);
       EXPECT_EQ(positions[0], end);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t h = 0; h < heads; ++h)
@@ -230,9 +230,9 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
     std::vector<float> mask(rows * 2 * s, 0.0f), out(rows * heads * 2 * d);
     Memref om(out.data(), {rows, heads, 2, d}), qi(q.data(), {rows, heads, 2, d}, qStrides),
         mm(mask.data(), {rows, 1, 2, s});
-    _mlir_ciface_genc_linear_attention_f32(&withState, &om.ref, &qi.ref, &km.ref, &vm.ref, &mm.ref,
-                                           1, &fm.ref, features > 0, scale, 1, s - 2,
-                                           GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+    _mlir_ciface_genc_linear_attention_f32(&withState, /*check=*/1, &om.ref, &qi.ref, &km.ref,
+                                           &vm.ref, &mm.ref, 1, &fm.ref, features > 0, scale, 1,
+                                           s - 2, GENC_LINEAR_ATTENTION_ANY_FORM, 0);
     EXPECT_EQ(positions[0], -1);
     EXPECT_EQ(positions[1], -1);
   }
@@ -271,9 +271,9 @@ TEST_P(LinearAttention, PerformerApproachesSoftmax) {
       x = normal(gen);
     Memref om(out.data(), {1, 1, s, d}), qm(q.data(), {1, 1, s, d}), km(k.data(), {1, 1, s, d}),
         vm(v.data(), {1, 1, s, d}), fm(omega.data(), {d, features});
-    _mlir_ciface_genc_linear_attention_f32(&context, &om.ref, &qm.ref, &km.ref, &vm.ref, &om.ref, 0,
-                                           &fm.ref, 1, scale, 1, 0, GENC_LINEAR_ATTENTION_ANY_FORM,
-                                           -1);
+    _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref,
+                                           &vm.ref, &om.ref, 0, &fm.ref, 1, scale, 1, 0,
+                                           GENC_LINEAR_ATTENTION_ANY_FORM, -1);
     double error = 0;
     for (int64_t i = 0; i < s * d; ++i)
       error += std::abs(out[i] - softmax[i]);

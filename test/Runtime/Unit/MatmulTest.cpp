@@ -9,10 +9,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 #include <random>
 #include <vector>
+
+// Tests ask malloc for more than the address space holds: under a
+// sanitizer too, malloc must say no rather than stop the process. (For
+// every test of this binary: none relies on the sanitizer's stop.)
+extern "C" const char *__asan_default_options() { return "allocator_may_return_null=1"; }
+extern "C" const char *__tsan_default_options() { return "allocator_may_return_null=1"; }
 
 namespace {
 
@@ -95,7 +102,8 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
         Memref bm = layout == GENC_MATMUL_B_ROW_MAJOR
                         ? Memref(b.data(), {k, n})
                         : Memref(packed.data(), {(n + 31) / 32, k, 32});
-        _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, layout, accumulate);
+        _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, layout,
+                                     accumulate);
         for (int64_t i = 0; i < m; ++i)
           std::copy(wide.begin() + i * rowStride, wide.begin() + i * rowStride + n,
                     c.begin() + i * n);
@@ -128,7 +136,8 @@ TEST_P(Matmul, BroadcastsBatchDims) {
             want[((i0 * b1 + i1) * m + i) * n + j] +=
                 double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
   Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
-  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_ROW_MAJOR, 1);
   expectNear(c, want, k);
 }
 
@@ -144,7 +153,8 @@ TEST_P(Matmul, SharedWeightAcrossBatch) {
         want[r * n + j] += double(a[r * k + kk]) * b[kk * n + j];
   Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
       bm(packed.data(), {(n + 31) / 32, k, 32});
-  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_PANELS_32, 1);
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_PANELS_32, 1);
   expectNear(c, want, k);
 }
 
@@ -164,7 +174,8 @@ TEST_P(Matmul, StridedViews) {
         want[i * n + j] += double(at[kk * m + i]) * b[kk * 2 * n + 2 * j];
   Memref am(at.data(), {m, k}, {1, m}), bm(b.data(), {k, n}, {2 * n, 2}),
       cm(c.data(), {m, n}, {n, 1}, /*offset=*/1);
-  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR,
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_ROW_MAJOR,
                                /*accumulate=*/0);
   expectNear(std::vector<float>(c.begin() + 1, c.end()), want, k);
   EXPECT_EQ(c[0], 0.0f) << "wrote before the view's offset";
@@ -174,9 +185,11 @@ TEST_P(Matmul, StridedViews) {
 TEST_P(Matmul, EmptyReduction) {
   std::vector<float> c(4, 7.0f), a(1), b(1);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {0, 2});
-  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 1);
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_ROW_MAJOR, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_ROW_MAJOR, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
@@ -295,14 +308,16 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
       std::vector<float> c = c0;
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
           bm(q.data(), {panels, pairs, 32, 2}), sm(scales.data(), {panels * 32});
-      _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, accumulate);
+      _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
+                                      accumulate);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
       // C every other element of a wider buffer.
       std::vector<double> exact(promise.begin(), promise.end());
       expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
-        _mlir_ciface_genc_matmul_f32_i8(&context, &wide, &am.ref, &bm.ref, &sm.ref, accumulate);
+        _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &wide, &am.ref, &bm.ref, &sm.ref,
+                                        accumulate);
       });
 
       // A transposed in memory (its values k apart): the same bits.
@@ -313,7 +328,8 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
             at[kk * m + r] = a[r * k + kk];
         std::vector<float> ct = c0;
         Memref ctm(ct.data(), {m, n}), atm(at.data(), {m, k}, {1, m});
-        _mlir_ciface_genc_matmul_f32_i8(&context, &ctm.ref, &atm.ref, &bm.ref, &sm.ref, accumulate);
+        _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &ctm.ref, &atm.ref, &bm.ref, &sm.ref,
+                                        accumulate);
         for (size_t i = 0; i < ct.size(); ++i)
           ASSERT_EQ(ct[i], promise[i]) << "A transposed, at element " << i;
       }
@@ -329,7 +345,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
   std::vector<int8_t> q(10 * 64, 1);
   Memref cm(c.data(), {4, 1}), am(a.data(), {4, 20}), bm(q.data(), {1, 10, 32, 2}),
       sm(scales.data(), {32});
-  _mlir_ciface_genc_matmul_f32_i8(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0);
   EXPECT_TRUE(std::isnan(c[0]));
   EXPECT_TRUE(std::isnan(c[1]));
   EXPECT_TRUE(std::isnan(c[2]));
@@ -337,9 +353,9 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
   // K = 0: the product is zero.
   c.assign(4, 7.0f);
   Memref c0m(c.data(), {2, 2}), a0m(a.data(), {2, 0}), b0m(q.data(), {1, 0, 32, 2});
-  _mlir_ciface_genc_matmul_f32_i8(&context, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 1);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_f32_i8(&context, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
@@ -403,21 +419,21 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
         std::vector<float> c = c0;
         Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
             bm(b.data(), {panels, pairs, 32, 2});
-        _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, accumulate);
+        _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, accumulate);
         expectNear(c, want, k);
 
         // C every other element of a wider buffer: the scalar path.
         expectStridedC(c0, want, {batch, m, n}, 1e-5 * (k + 1), [&](genc_unranked_memref &wide) {
-          _mlir_ciface_genc_matmul_bf16(&context, &wide, &am.ref, &bm.ref, accumulate);
+          _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &wide, &am.ref, &bm.ref, accumulate);
         });
       }
     }
     std::vector<float> c(4, 7.0f), a(1);
     std::vector<uint16_t> b(64);
     Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {1, 0, 32, 2});
-    _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 1);
+    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 1);
     EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-    _mlir_ciface_genc_matmul_bf16(&context, &cm.ref, &am.ref, &bm.ref, 0);
+    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0);
     EXPECT_EQ(c, std::vector<float>(4, 0.0f));
   }
 }
@@ -516,16 +532,16 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
           bm(q.data(), {panels, k, 16}), sm(scales.data(), {panels, groups, 32}),
           om(offsets.data(), {panels, groups, 32});
-      _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, group,
-                                      accumulate);
+      _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
+                                      &om.ref, group, accumulate);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
       // C every other element of a wider buffer.
       std::vector<double> exact(promise.begin(), promise.end());
       expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
-        _mlir_ciface_genc_matmul_f32_i4(&context, &wide, &am.ref, &bm.ref, &sm.ref, &om.ref, group,
-                                        accumulate);
+        _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &wide, &am.ref, &bm.ref, &sm.ref,
+                                        &om.ref, group, accumulate);
       });
     }
   }
@@ -533,9 +549,11 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
   std::vector<uint8_t> q(16);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 16}),
       sm(parameters.data(), {1, 0, 32}), om(parameters.data(), {1, 0, 32});
-  _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, 32, 1);
+  _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
+                                  &om.ref, 32, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_f32_i4(&context, &cm.ref, &am.ref, &bm.ref, &sm.ref, &om.ref, 32, 0);
+  _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
+                                  &om.ref, 32, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
@@ -558,18 +576,49 @@ INSTANTIATE_TEST_SUITE_P(Threads, Matmul, ::testing::Values(1u, 2u, 3u));
 
 } // namespace
 
-/// More batch dims than the kernel's batch arrays hold: a clear message
-/// and abort, not a write past the arrays (compiled code keeps loops for
-/// such matmuls; genc-call-cpu-kernels).
-TEST(MatmulDeathTest, RefusesTooManyBatchDims) {
+/// More batch dims than the kernel's batch arrays hold (compiled code
+/// keeps loops for such matmuls; genc-call-cpu-kernels): the kernel fails
+/// the call with its check instead of writing past the arrays.
+TEST(MatmulKernel, FailsTheCallOnTooManyBatchDims) {
   std::vector<int64_t> cSizes(GENC_MATMUL_MAX_BATCH_RANK + 1, 1), aSizes = cSizes;
   cSizes.insert(cSizes.end(), {2, 3});
   aSizes.insert(aSizes.end(), {2, 4});
-  std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 0.0f);
+  std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 7.0f);
   Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
-  EXPECT_DEATH(
-      _mlir_ciface_genc_matmul_f32(nullptr, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0),
-      "genc_matmul_f32: .*\\(9 batch dims\\).*at most 8 batch dims");
+  genc_context context = {};
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/5, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_ROW_MAJOR, 0);
+  EXPECT_EQ(context.failed_check, 5);
+  EXPECT_EQ(context.out_of_memory, 0);
+  EXPECT_EQ(context.failed_index, GENC_MATMUL_MAX_BATCH_RANK + 3);
+  ASSERT_NE(context.failed_reason, nullptr);
+  EXPECT_NE(std::strstr(context.failed_reason, "at most 8 batch dims"), nullptr);
+  for (float x : c)
+    EXPECT_EQ(x, 7.0f);
+  // Nobody to report to: the reason on stderr, then abort.
+  EXPECT_DEATH(_mlir_ciface_genc_matmul_f32(nullptr, /*check=*/5, &cm.ref, &am.ref, &bm.ref,
+                                            GENC_MATMUL_B_ROW_MAJOR, 0),
+               "genc kernels: internal error: a matmul kernel got C of rank 11");
+}
+
+/// Scratch memory the kernel cannot get (A rounded to 16-bit integers: 2
+/// bytes per value of 2^46 rows, each row the same one: 2^49 bytes, more
+/// than the address space) fails the call as out of memory, with the
+/// bytes; nothing is written.
+TEST(MatmulKernel, FailsTheCallWhenItsScratchCannotBeAllocated) {
+  const int64_t rows = int64_t(1) << 46, k = 4;
+  std::vector<float> a(k, 1.0f), c(1, 7.0f), scales(32, 1.0f);
+  std::vector<int8_t> weights(2 * 32 * 2, 1);
+  Memref am(a.data(), {rows, k}, {0, 1}), cm(c.data(), {rows, 1}, {0, 1}),
+      wm(weights.data(), {1, 2, 32, 2}), sm(scales.data(), {32});
+  genc_context context = {};
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/9, &cm.ref, &am.ref, &wm.ref, &sm.ref, 0);
+  EXPECT_EQ(context.failed_check, 9);
+  EXPECT_EQ(context.out_of_memory, 9);
+  EXPECT_EQ(context.failed_index, rows * k * 2);
+  ASSERT_NE(context.failed_reason, nullptr);
+  EXPECT_NE(std::strstr(context.failed_reason, "could not allocate {index} bytes"), nullptr);
+  EXPECT_EQ(c[0], 7.0f);
 }
 
 /// After a failed check of the call, the kernels compute nothing: the
@@ -583,11 +632,12 @@ TEST(MatmulAfterAFailedCheck, ComputesNothing) {
   aSizes.insert(aSizes.end(), {2, 4});
   std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 7.0f), scales(32, 1.0f);
   Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
-  _mlir_ciface_genc_matmul_f32(&context, &cm.ref, &am.ref, &bm.ref, GENC_MATMUL_B_ROW_MAJOR, 0);
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_ROW_MAJOR, 0);
   std::vector<int8_t> weights(2 * 32 * 2, 1);
   Memref c2(c.data(), {2, 3}), a2(a.data(), {2, 4}), wm(weights.data(), {1, 2, 32, 2}),
       sm(scales.data(), {32});
-  _mlir_ciface_genc_matmul_f32_i8(&context, &c2.ref, &a2.ref, &wm.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c2.ref, &a2.ref, &wm.ref, &sm.ref, 0);
   for (float x : c)
     EXPECT_EQ(x, 7.0f);
 }

@@ -1,5 +1,6 @@
 //===- MemoryTest.cpp - the block cache compiled code allocates from -------===//
 
+#include "CheckMessage.h"
 #include "genc/kernels.h"
 
 #include <gtest/gtest.h>
@@ -57,7 +58,7 @@ TEST(CallBlocks, CountsWhatTheCallHoldsAndRecordsAFailedRequest) {
 
   genc_release(&context, kept);
   EXPECT_EQ(context.block_count, 0);
-  std::free(context.blocks);
+  genc_artifact_free(context.blocks);
 }
 
 // After a failed check the call's results are nobody's and its sizes may
@@ -71,7 +72,7 @@ TEST(CallBlocks, AFailedCheckStopsTheCallAtItsNextAllocation) {
   EXPECT_EQ(context.failed_index, -5);
   EXPECT_EQ(context.out_of_memory, 0);
   EXPECT_EQ(context.block_count, 0);
-  std::free(context.blocks);
+  genc_artifact_free(context.blocks);
 }
 
 // The count grows past its first capacity.
@@ -88,7 +89,29 @@ TEST(CallBlocks, CountsManyBlocks) {
     genc_release(&context, blocks[i]);
   EXPECT_EQ(context.block_count, 0);
   EXPECT_EQ(context.out_of_memory, 0);
-  std::free(context.blocks);
+  genc_artifact_free(context.blocks);
+}
+
+// The runtime's message for a failed call: the check's line of the
+// artifact's table, with a kernel's reason, then the index and bound,
+// filled in; without a line, what the context says.
+TEST(CheckMessage, FillsTheCheckLineWithTheKernelsReason) {
+  const char *table = "1 node 'a' of m.onnx: a buffer of {index} bytes could not be allocated\n"
+                      "2 node 'mm' of m.onnx: {reason}\n";
+  genc_context context = {};
+  context.failed_check = 2;
+  context.failed_index = 6;
+  context.failed_bound = 4;
+  context.failed_reason = "{index} query heads over {bound}";
+  EXPECT_EQ(genc::runtime::failedCheckMessage(table, context),
+            "node 'mm' of m.onnx: 6 query heads over 4");
+  context.failed_check = context.out_of_memory = 1;
+  context.failed_reason = nullptr;
+  EXPECT_EQ(genc::runtime::failedCheckMessage(table, context),
+            "node 'a' of m.onnx: a buffer of 6 bytes could not be allocated");
+  context.failed_check = 3;
+  EXPECT_EQ(genc::runtime::failedCheckMessage(nullptr, context),
+            "an index (6) is out of range for a dimension of size 4 (check 3)");
 }
 
 } // namespace

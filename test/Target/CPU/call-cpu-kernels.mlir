@@ -5,9 +5,11 @@
 #out = affine_map<(b, m, k, n) -> (b, m, n)>
 
 // A marked matmul on buffers becomes one kernel call: the caller's context
-// (a new first argument), C, A, B as unranked memrefs (strided views
-// included), B's layout (1: 32-wide panels), and whether to add to C (1: C
-// is the caller's, with values).
+// (a new first argument), the check the kernel fails the call with (1: the
+// line of genc_checks that names the ONNX node, the kernel saying what went
+// wrong), C, A, B as unranked memrefs (strided views included), B's layout
+// (1: 32-wide panels), and whether to add to C (1: C is the caller's, with
+// values).
 // CHECK-LABEL: func.func @panels
 // CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x?x3xf32, {{.*}}>, %[[BARG:[^:]+]]: memref<2x3x32xf32>, %[[CARG:[^:]+]]: memref<?x?x40xf32>)
 // CHECK-NOT: linalg.generic
@@ -15,8 +17,9 @@
 // CHECK-DAG: %[[A:.+]] = memref.cast %[[AARG]] : memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>> to memref<*xf32>
 // CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x3x32xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32(%[[CTX]], %[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]])
-// CHECK: func.func private @genc_matmul_f32(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64)
+// CHECK: call @genc_matmul_f32(%[[CTX]], %[[ONE]], %[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]])
+// CHECK: llvm.mlir.global external constant @genc_checks("1 node 'h.0/attn/MatMul' of model.onnx: {reason}\0A\00")
+// CHECK: func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @panels(%a: memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, %b: memref<2x3x32xf32>,
                   %c: memref<?x?x40xf32>) {
@@ -28,7 +31,7 @@ func.func @panels(%a: memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, %b: memr
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  }
+  } loc("h.0/attn/MatMul"("model.onnx":1:1))
   return
 }
 
@@ -78,15 +81,15 @@ func.func @untouched(%a: tensor<?x3xf32>, %b: tensor<3x4xf32>, %c: tensor<?x4xf3
 // CHECK-LABEL: func.func @zero_fill
 // CHECK: %[[FRESH:.+]] = memref.alloc
 // CHECK-NOT: linalg.fill
-// CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
+// CHECK: %[[ONE:.+]] = arith.constant 1 : i64
 // CHECK: %[[C1:.+]] = memref.cast %[[FRESH]]
-// CHECK: call @genc_matmul_f32(%{{.+}}, %[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]])
+// CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
+// CHECK: call @genc_matmul_f32(%{{.+}}, %[[ONE]], %[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]])
 // CHECK: %[[READ:.+]] = memref.alloc
 // CHECK: linalg.fill
 // CHECK: memref.load %[[READ]]
-// CHECK: %[[ONE:.+]] = arith.constant 1 : i64
 // CHECK: %[[C2:.+]] = memref.cast %[[READ]]
-// CHECK: call @genc_matmul_f32(%{{.+}}, %[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]])
+// CHECK: call @genc_matmul_f32(%{{.+}}, %[[ONE]], %[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]])
 func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf32>, memref<4x5xf32>, f32) {
   %zero = arith.constant 0.0 : f32
   %i = arith.constant 0 : index
@@ -145,7 +148,7 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
 // -----
 
 // genc.attention_kernel becomes one call of genc_attention_f32: context,
-// out, Q, K, V, the mask (here none: out stands in, hasMask 0), scale,
+// check, out, Q, K, V, the mask (here none: out stands in, hasMask 0), scale,
 // causal, window, softcap, the causal offset as i64, sinks, global
 // tokens, whether the mask comes after the soft-cap, BigBird's block,
 // random blocks and seed (here none), and LSH's buckets (none), hashes and
@@ -164,9 +167,9 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[CAP:.+]] = arith.constant 3.000000e+01 : f32
 // CHECK-DAG: %[[OFF64:.+]] = arith.index_cast %[[OFF]] : index to i64
-// CHECK: call @genc_attention_f32(%[[CTX]], %[[O]], %[[Q]], %[[K]], %[[K]], %[[O]], %[[ZERO]], %[[SCALE]], %[[ONE]], %[[WINDOW]], %[[CAP]], %[[OFF64]], %[[SINKS]], %[[GLOBAL]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ONE]], %[[CHUNK]])
+// CHECK: call @genc_attention_f32(%[[CTX]], %[[ONE]], %[[O]], %[[Q]], %[[K]], %[[K]], %[[O]], %[[ZERO]], %[[SCALE]], %[[ONE]], %[[WINDOW]], %[[CAP]], %[[OFF64]], %[[SINKS]], %[[GLOBAL]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ONE]], %[[CHUNK]])
 // CHECK-NOT: genc.attention_kernel
-// CHECK: func.func private @genc_attention_f32(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @genc_attention_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>,
                      %out: memref<1x8x?x16xf32>, %offset: index) {
@@ -189,8 +192,8 @@ func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<
 // CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x2x32x2xi8> to memref<*xi8>
 // CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<64xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32_i8(%[[CTX]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]])
-// CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64)
+// CHECK: call @genc_matmul_f32_i8(%[[CTX]], %[[ONE]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]])
+// CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64)
 func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref<64xf32>,
                         %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #pairs, #scale, #out],
@@ -217,7 +220,7 @@ func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref
 // bf16 weights in pairs of k: the bf16 kernel, no layout.
 // CHECK-LABEL: func.func @bf16_weights
 // CHECK: %[[B:.+]] = memref.cast %{{.+}} : memref<2x2x32x2xbf16> to memref<*xbf16>
-// CHECK: call @genc_matmul_bf16(%{{.+}}, %{{.+}}, %{{.+}}, %[[B]], %{{.+}}) : (!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xbf16>, i64) -> ()
+// CHECK: call @genc_matmul_bf16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[B]], %{{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xbf16>, i64) -> ()
 func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
@@ -253,8 +256,8 @@ func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memr
 // CHECK-DAG: %[[O:.+]] = memref.cast %[[OARG]] : memref<2x2x32xf32> to memref<*xf32>
 // CHECK-DAG: %[[GROUP:.+]] = arith.constant 64 : i64
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32_i4(%[[CTX]], %[[C]], %[[A]], %[[B]], %[[S]], %[[O]], %[[GROUP]], %[[ONE]])
-// CHECK: func.func private @genc_matmul_f32_i4(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, memref<*xf32>, i64, i64)
+// CHECK: call @genc_matmul_f32_i4(%[[CTX]], %[[ONE]], %[[C]], %[[A]], %[[B]], %[[S]], %[[O]], %[[GROUP]], %[[ONE]])
+// CHECK: func.func private @genc_matmul_f32_i4(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, memref<*xf32>, i64, i64)
 func.func @int4_weights(%a: memref<?x70xf32>, %b: memref<2x70x16xi8>, %s: memref<2x2x32xf32>,
                         %o: memref<2x2x32xf32>, %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #groups, #out],

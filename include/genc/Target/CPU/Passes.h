@@ -9,6 +9,10 @@
 #include "mlir/Pass/Pass.h"
 #include "llvm/ADT/DenseMap.h"
 
+namespace mlir::LLVM {
+class LLVMFuncOp;
+} // namespace mlir::LLVM
+
 namespace mlir::genc {
 
 /// Marks the `!llvm.ptr` argument through which compiled code receives its
@@ -50,6 +54,12 @@ constexpr StringLiteral kEntryPointAttrName = "genc.entry_point";
 /// a check fails) and returns their numbers; a message already there keeps
 /// its number.
 SmallVector<int64_t> addCheckMessages(ModuleOp module, ArrayRef<std::string> messages);
+
+/// The runtime's function `name` (runtime/include/genc/kernels.h) as the
+/// LLVM dialect calls it, declared at the end of `module` unless it is
+/// there already.
+LLVM::LLVMFuncOp getOrDeclareRuntimeFunction(ModuleOp module, StringRef name, Type result,
+                                             ArrayRef<Type> arguments);
 
 /// The bytes of a non-splat constant as they lie in memory (dense or
 /// dense_resource); failure when a resource has no data (or had, and it

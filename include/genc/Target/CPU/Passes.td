@@ -136,12 +136,16 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     After bufferization, every linalg.generic with a `#genc.matmul`
     encoding whose memrefs have the types it states becomes a call to the
     kernel of its weight type (runtime/include/genc/kernels.h), operands
-    cast to unranked memrefs: f32 `genc_matmul_f32(context, C, A, B,
-    layout, accumulate)`; those genc-quantize-matmul-weights converted
-    `genc_matmul_f32_i8(context, C, A, B, scales, accumulate)`,
-    `genc_matmul_bf16(context, C, A, B, accumulate)` or
-    `genc_matmul_f32_i4(context, C, A, B, scales, offsets, group,
-    accumulate)`. A `genc.matmul` mark that is not an encoding is an
+    cast to unranked memrefs: f32 `genc_matmul_f32(context, check, C, A,
+    B, layout, accumulate)`; those genc-quantize-matmul-weights converted
+    `genc_matmul_f32_i8(context, check, C, A, B, scales, accumulate)`,
+    `genc_matmul_bf16(context, check, C, A, B, accumulate)` or
+    `genc_matmul_f32_i4(context, check, C, A, B, scales, offsets, group,
+    accumulate)`; genc.attention_kernel and genc.linear_attention_kernel
+    become calls of genc_attention_f32 and genc_linear_attention_f32.
+    `check` numbers the kernel call's line `<node>: {reason}` of the
+    artifact's constant text `genc_checks`: a kernel that cannot compute
+    its call fails it with that check and says why. A `genc.matmul` mark that is not an encoding is an
     error. The f32 and bf16 kernels accumulate into C exactly as
     the generic would; the int8 and 4-bit ones round A to 16-bit integers
     (a scale per row) first: approximate, far below the weights' own

@@ -61,49 +61,24 @@ MatmulKernel matmulKernelFor(genc::MatmulEncodingAttr encoding) {
   return {kMatmulInt4Kernel, IntegerType::get(ctx, 8), Extra::Group};
 }
 
-/// The kernel `name` of `arguments` (and no results), declared once in
-/// `module`; with `cInterface`, called through MLIR's C interface (memref
-/// descriptors by pointer).
-func::FuncOp declareKernel(ModuleOp module, StringRef name, ArrayRef<Type> arguments,
-                           bool cInterface = true) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
-    return fn;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, module.getLoc(), name, FunctionType::get(ctx, arguments, {}));
-  fn.setPrivate();
-  if (cInterface)
-    fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-  return fn;
-}
-
-/// The declaration of `encoding`'s kernel, e.g. `func.func private
-/// @genc_matmul_f32_i4(!llvm.ptr context, i64 check, memref<*xf32> C,
-/// memref<*xf32> A, memref<*xi8> B, memref<*xf32> scales, memref<*xf32>
-/// offsets, i64 group, i64 accumulate)`, with the C interface the kernel
-/// implements.
-func::FuncOp declareMatmulKernel(ModuleOp module, genc::MatmulEncodingAttr encoding) {
-  MatmulKernel kernel = matmulKernelFor(encoding);
-  MLIRContext *ctx = module.getContext();
-  Type f32 = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
-  Type i64 = IntegerType::get(ctx, 64);
-  SmallVector<Type> arguments = {LLVM::LLVMPointerType::get(ctx), i64, f32, f32,
-                                 UnrankedMemRefType::get(kernel.storedWeight, 0)};
-  arguments.append(encoding.getNumQuantizationOperands(), f32);
-  if (kernel.extra != MatmulKernel::Extra::None)
-    arguments.push_back(i64);
-  arguments.push_back(i64);
-  return declareKernel(module, kernel.symbol, arguments);
-}
-
-/// `func.func private @genc_index_error(!llvm.ptr context, i64 check, i64
-/// index, i64 bound)`: scalars only, so the plain C ABI.
-func::FuncOp declareIndexErrorKernel(ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
-  Type i64 = IntegerType::get(ctx, 64);
-  return declareKernel(module, genc::kIndexErrorKernel,
-                       {LLVM::LLVMPointerType::get(ctx), i64, i64, i64},
-                       /*cInterface=*/false);
+/// A call of the runtime's kernel `name` with `arguments` (and no
+/// results), declaring it in `module` from their types on first use; with
+/// `cInterface`, through MLIR's C interface (memref descriptors by
+/// pointer), which the kernels implement for kernels taking memrefs.
+void callKernel(OpBuilder &b, Location loc, StringRef name, ValueRange arguments,
+                bool cInterface = true) {
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto fn = module.lookupSymbol<func::FuncOp>(name);
+  if (!fn) {
+    MLIRContext *ctx = module.getContext();
+    OpBuilder atEnd = OpBuilder::atBlockEnd(module.getBody());
+    fn = func::FuncOp::create(atEnd, module.getLoc(), name,
+                              FunctionType::get(ctx, arguments.getTypes(), {}));
+    fn.setPrivate();
+    if (cInterface)
+      fn->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  }
+  func::CallOp::create(b, loc, fn, arguments);
 }
 
 /// Each genc.index_out_of_bounds becomes a call of genc_index_error with
@@ -114,7 +89,6 @@ void callIndexErrorKernel(ModuleOp module) {
   module.walk([&](genc::IndexOutOfBoundsOp op) { reports.push_back(op); });
   if (reports.empty())
     return;
-  func::FuncOp kernel = declareIndexErrorKernel(module);
   std::vector<std::string> messages;
   for (genc::IndexOutOfBoundsOp op : reports)
     messages.push_back(op.getMessage().str());
@@ -123,49 +97,21 @@ void callIndexErrorKernel(ModuleOp module) {
     OpBuilder b(op);
     Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
     Value number = arith::ConstantIntOp::create(b, op.getLoc(), check, 64);
-    func::CallOp::create(b, op.getLoc(), kernel,
-                         ValueRange{context, number, op.getIndex(), op.getBound()});
+    // genc_index_error(context, check, index, bound): scalars only, so the
+    // plain C ABI.
+    callKernel(b, op.getLoc(), genc::kIndexErrorKernel,
+               {context, number, op.getIndex(), op.getBound()}, /*cInterface=*/false);
     op.erase();
   }
 }
 
-/// `func.func private @genc_attention_f32(!llvm.ptr context, i64 check,
-/// memref<*xf32> out, q, k, v, mask, i64 hasMask, f32 scale, i64 causal,
-/// i64 window, f32 softcap, i64 causalOffset, i64 sinks, i64 globalTokens,
-/// i64 maskAfterSoftcap, i64 block, i64 randomBlocks, i64 seed, i64
-/// lshBuckets, i64 lshHashes, i64 lshChunk)` with the C interface.
-func::FuncOp declareAttentionKernel(ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
-  Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
-  Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
-  return declareKernel(module, kAttentionKernel,
-                       {LLVM::LLVMPointerType::get(ctx),
-                        i64,
-                        memref,
-                        memref,
-                        memref,
-                        memref,
-                        memref,
-                        i64,
-                        f32,
-                        i64,
-                        i64,
-                        f32,
-                        i64,
-                        i64,
-                        i64,
-                        i64,
-                        i64,
-                        i64,
-                        i64,
-                        i64,
-                        i64,
-                        i64});
-}
-
-/// A genc.attention_kernel becomes a call of genc_attention_f32 with its
-/// caller's context and `check`; without a mask, `out` stands in (not read).
-void callAttentionKernel(ModuleOp module, genc::AttentionKernelOp op, int64_t check) {
+/// A genc.attention_kernel becomes a call of genc_attention_f32(context,
+/// check, out, q, k, v, mask, hasMask, scale, causal, window, softcap,
+/// causalOffset, sinks, globalTokens, maskAfterSoftcap, block,
+/// randomBlocks, seed, lshBuckets, lshHashes, lshChunk), memrefs unranked
+/// f32, scale and softcap f32, the rest i64; without a mask, `out` stands
+/// in (not read).
+void callAttentionKernel(genc::AttentionKernelOp op, int64_t check) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto unranked = [&](Value v) -> Value {
@@ -175,49 +121,26 @@ void callAttentionKernel(ModuleOp module, genc::AttentionKernelOp op, int64_t ch
   auto f32 = [&](FloatAttr v) -> Value { return arith::ConstantOp::create(b, loc, v); };
   Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
   Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
-  func::CallOp::create(b, loc, declareAttentionKernel(module),
-                       ValueRange{context,
-                                  i64(check),
-                                  unranked(op.getOut()),
-                                  unranked(op.getQuery()),
-                                  unranked(op.getKey()),
-                                  unranked(op.getValue()),
-                                  unranked(op.getMask() ? op.getMask() : op.getOut()),
-                                  i64(op.getMask() != nullptr),
-                                  f32(op.getScaleAttr()),
-                                  i64(op.getCausal()),
-                                  i64(op.getWindow()),
-                                  f32(op.getSoftcapAttr()),
-                                  offset,
-                                  i64(op.getSinks()),
-                                  i64(op.getGlobalTokens()),
-                                  i64(op.getMaskAfterSoftcap()),
-                                  i64(op.getBlock()),
-                                  i64(op.getRandomBlocks()),
-                                  i64(op.getSeed()),
-                                  i64(op.getLshBuckets()),
-                                  i64(op.getLshHashes()),
-                                  i64(op.getLshChunk())});
+  Value mask = op.getMask() ? op.getMask() : op.getOut();
+  SmallVector<Value> arguments = {context, i64(check)};
+  for (Value buffer :
+       std::initializer_list<Value>{op.getOut(), op.getQuery(), op.getKey(), op.getValue(), mask})
+    arguments.push_back(unranked(buffer));
+  arguments.append({i64(op.getMask() != nullptr), f32(op.getScaleAttr()), i64(op.getCausal()),
+                    i64(op.getWindow()), f32(op.getSoftcapAttr()), offset, i64(op.getSinks()),
+                    i64(op.getGlobalTokens()), i64(op.getMaskAfterSoftcap())});
+  arguments.append({i64(op.getBlock()), i64(op.getRandomBlocks()), i64(op.getSeed())});
+  arguments.append({i64(op.getLshBuckets()), i64(op.getLshHashes()), i64(op.getLshChunk())});
+  callKernel(b, loc, kAttentionKernel, arguments);
   op.erase();
 }
 
-/// `func.func private @genc_linear_attention_f32(!llvm.ptr context, i64
-/// check, memref<*xf32> out, q, k, v, mask, i64 hasMask, memref<*xf32>
-/// features, i64 performer, f32 scale, i64 causal, i64 causalOffset, i64
-/// form, i64 stateSlot)` with the C interface.
-func::FuncOp declareLinearAttentionKernel(ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
-  Type memref = UnrankedMemRefType::get(Float32Type::get(ctx), 0);
-  Type i64 = IntegerType::get(ctx, 64), f32 = Float32Type::get(ctx);
-  return declareKernel(module, kLinearAttentionKernel,
-                       {LLVM::LLVMPointerType::get(ctx), i64, memref, memref, memref, memref,
-                        memref, i64, memref, i64, f32, i64, i64, i64, i64});
-}
-
 /// A genc.linear_attention_kernel becomes a call of
-/// genc_linear_attention_f32 (the kernel picks its form) with `check`;
+/// genc_linear_attention_f32(context, check, out, q, k, v, mask, hasMask,
+/// features, performer, scale, causal, causalOffset, form, stateSlot),
+/// memrefs unranked f32, scale f32, the rest i64 (form 0: the kernel picks);
 /// `out` stands in for an absent mask (not read).
-void callLinearAttentionKernel(ModuleOp module, genc::LinearAttentionKernelOp op, int64_t check) {
+void callLinearAttentionKernel(genc::LinearAttentionKernelOp op, int64_t check) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto unranked = [&](Value v) -> Value {
@@ -227,13 +150,12 @@ void callLinearAttentionKernel(ModuleOp module, genc::LinearAttentionKernelOp op
   auto i64 = [&](int64_t v) -> Value { return arith::ConstantIntOp::create(b, loc, v, 64); };
   Value context = genc::getOrAddContextArgument(op->getParentOfType<func::FuncOp>());
   Value offset = arith::IndexCastOp::create(b, loc, b.getI64Type(), op.getCausalOffset());
-  func::CallOp::create(
-      b, loc, declareLinearAttentionKernel(module),
-      ValueRange{context, i64(check), unranked(op.getOut()), unranked(op.getQuery()),
-                 unranked(op.getKey()), unranked(op.getValue()), unranked(op.getMask()),
-                 i64(op.getMask() != nullptr), unranked(op.getFeatures()), i64(op.getPerformer()),
-                 arith::ConstantOp::create(b, loc, op.getScaleAttr()), i64(op.getCausal()), offset,
-                 i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0), i64(op.getStateSlot())});
+  callKernel(b, loc, kLinearAttentionKernel,
+             {context, i64(check), unranked(op.getOut()), unranked(op.getQuery()),
+              unranked(op.getKey()), unranked(op.getValue()), unranked(op.getMask()),
+              i64(op.getMask() != nullptr), unranked(op.getFeatures()), i64(op.getPerformer()),
+              arith::ConstantOp::create(b, loc, op.getScaleAttr()), i64(op.getCausal()), offset,
+              i64(/*GENC_LINEAR_ATTENTION_ANY_FORM=*/0), i64(op.getStateSlot())});
   op.erase();
 }
 
@@ -286,10 +208,12 @@ linalg::FillOp removableZeroFill(linalg::GenericOp matmul) {
   return fill;
 }
 
-/// A marked matmul that takesMatmulKernel accepts becomes a call of its encoding's
-/// kernel with its caller's context and `check`; a zero fill just for it
+/// A marked matmul that takesMatmulKernel accepts becomes a call of its
+/// encoding's kernel (context, check, C, A, B, the quantization operands,
+/// the i64 extra, accumulate; e.g. genc_matmul_f32_i4(context, check, C,
+/// A, B, scales, offsets, group, accumulate)); a zero fill just for it
 /// goes, and the kernel writes C instead of adding to it.
-void callMatmulKernel(ModuleOp module, linalg::GenericOp op, int64_t check) {
+void callMatmulKernel(linalg::GenericOp op, int64_t check) {
   auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -318,7 +242,7 @@ void callMatmulKernel(ModuleOp module, linalg::GenericOp op, int64_t check) {
     break;
   }
   arguments.push_back(i64(accumulate));
-  func::CallOp::create(b, loc, declareMatmulKernel(module, encoding), arguments);
+  callKernel(b, loc, matmulKernelFor(encoding).symbol, arguments);
   op.erase();
 }
 
@@ -375,11 +299,11 @@ struct CallCPUKernelsPass : genc::impl::CallCPUKernelsBase<CallCPUKernelsPass> {
     SmallVector<int64_t> checks = genc::addCheckMessages(module, messages);
     for (auto [op, check] : llvm::zip_equal(kernelOps, checks)) {
       if (auto attention = dyn_cast<genc::AttentionKernelOp>(op))
-        callAttentionKernel(module, attention, check);
+        callAttentionKernel(attention, check);
       else if (auto linear = dyn_cast<genc::LinearAttentionKernelOp>(op))
-        callLinearAttentionKernel(module, linear, check);
+        callLinearAttentionKernel(linear, check);
       else
-        callMatmulKernel(module, cast<linalg::GenericOp>(op), check);
+        callMatmulKernel(cast<linalg::GenericOp>(op), check);
     }
   }
 };

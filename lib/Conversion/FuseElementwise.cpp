@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -41,6 +42,9 @@ struct FuseElementwisePass : genc::impl::FuseElementwiseBase<FuseElementwisePass
              consumer.getMatchingIndexingMap(operand).isPermutation() &&
              !isKernelMatmul(producer) && !isKernelMatmul(consumer);
     });
+    // A result's size asked with tensor.dim is a use too: answered from the
+    // generic's operands instead, it no longer keeps the result unfused.
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
     // Each fusion erases its producer, so the rewrite terminates; a model
     // with long chains (T5's relative-position buckets) takes more than the
     // default 10 sweeps. The bound stays, so that a future cycle between

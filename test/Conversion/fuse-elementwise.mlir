@@ -55,3 +55,22 @@ func.func @matmul_input(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x4x
   %r = genc.matmul %e, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
   return %r : tensor<?x4xf32>
 }
+
+// -----
+
+// The chain of a bias add and GELU with dynamic sizes: each op's result
+// size is asked of its producer (tensor.dim), which does not count as a
+// second use, so the chain is still one generic.
+// CHECK-LABEL: func.func @bias_gelu
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: math.erf
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @bias_gelu(%x: tensor<?x?x8xf32>, %b: tensor<8xf32>) -> tensor<?x?x8xf32> {
+  %a = genc.add %x, %b : (tensor<?x?x8xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
+  %e = genc.erf %a : tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  %m = genc.mul %e, %a : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %m : tensor<?x?x8xf32>
+}

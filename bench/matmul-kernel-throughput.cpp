@@ -60,16 +60,21 @@ int main() {
       gm(groupParameters.data(), {panels, k / 32, 32});
   double weights = static_cast<double>(k) * n;
   double tf = secondsPerCall(
-      [&] { _mlir_ciface_genc_matmul_f32(nullptr, /*check=*/1, &cm.ref, &am.ref, &fm.ref, 1, 0); },
+      [&] {
+        _mlir_ciface_genc_matmul_f32(nullptr, /*check=*/1, &cm.ref, &am.ref, &fm.ref, 1, 0,
+                                     nullptr);
+      },
       calls);
   double ti = secondsPerCall(
       [&] {
-        _mlir_ciface_genc_matmul_f32_i8(nullptr, /*check=*/1, &cm.ref, &am.ref, &im.ref, &sm.ref,
-                                        0);
+        _mlir_ciface_genc_matmul_f32_i8(nullptr, /*check=*/1, &cm.ref, &am.ref, &im.ref, &sm.ref, 0,
+                                        nullptr);
       },
       calls);
   double tb = secondsPerCall(
-      [&] { _mlir_ciface_genc_matmul_bf16(nullptr, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0); },
+      [&] {
+        _mlir_ciface_genc_matmul_bf16(nullptr, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0, nullptr);
+      },
       calls);
   std::printf("one thread, K=%lld N=%lld: f32 %.2f ms (%.1f G weights/s, %.1f GB/s); "
               "int8 %.2f ms (%.1f G weights/s, %.1f GB/s); bf16 %.2f ms (%.1f G weights/s, "
@@ -100,39 +105,44 @@ int main() {
     int repeats = set.avx2 ? calls : 2;
     double decode = secondsPerCall(
         [&] {
-          _mlir_ciface_genc_matmul_f32(nullptr, /*check=*/1, &cm.ref, &am.ref, &fm.ref, 1, 0);
+          _mlir_ciface_genc_matmul_f32(nullptr, /*check=*/1, &cm.ref, &am.ref, &fm.ref, 1, 0,
+                                       nullptr);
         },
         repeats);
     double prefill = secondsPerCall(
         [&] {
-          _mlir_ciface_genc_matmul_f32(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pbm.ref, 1, 0);
+          _mlir_ciface_genc_matmul_f32(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pbm.ref, 1, 0,
+                                       nullptr);
         },
         repeats);
     double int8Decode = secondsPerCall(
         [&] {
           _mlir_ciface_genc_matmul_f32_i8(nullptr, /*check=*/1, &cm.ref, &am.ref, &im.ref, &sm.ref,
-                                          0);
+                                          0, nullptr);
         },
         repeats);
     double int8Prefill = secondsPerCall(
         [&] {
           _mlir_ciface_genc_matmul_f32_i8(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pim.ref,
-                                          &psm.ref, 0);
+                                          &psm.ref, 0, nullptr);
         },
         repeats);
     double bf16Decode = secondsPerCall(
-        [&] { _mlir_ciface_genc_matmul_bf16(nullptr, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0); },
+        [&] {
+          _mlir_ciface_genc_matmul_bf16(nullptr, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0,
+                                        nullptr);
+        },
         repeats);
     double int4Decode = secondsPerCall(
         [&] {
           _mlir_ciface_genc_matmul_f32_i4(nullptr, /*check=*/1, &cm.ref, &am.ref, &nm.ref, &gm.ref,
-                                          &gm.ref, 32, 0);
+                                          &gm.ref, 32, 0, nullptr);
         },
         repeats);
     double int4Prefill = secondsPerCall(
         [&] {
           _mlir_ciface_genc_matmul_f32_i4(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pnm.ref,
-                                          &pgm.ref, &pgm.ref, 32, 0);
+                                          &pgm.ref, &pgm.ref, 32, 0, nullptr);
         },
         repeats);
     std::printf("%s, one thread: f32 decode %.2f ms (%.1f GB/s), prefill M=%lld N=%lld %.2f ms "

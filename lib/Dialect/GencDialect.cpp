@@ -222,6 +222,17 @@ LogicalResult ParallelForOp::verify() {
   return success();
 }
 
+LogicalResult TileEpilogueOp::verify() {
+  if (getBody().empty())
+    return emitOpError("needs a body");
+  Block &entry = getBody().front();
+  if (entry.getNumArguments() != 4 ||
+      !llvm::all_of(entry.getArgumentTypes(), [](Type t) { return t.isInteger(64); }))
+    return emitOpError("body must take four i64 arguments: the block's first and end row, first "
+                       "and end column");
+  return success();
+}
+
 namespace {
 // genc.if on a constant condition → the taken branch, inlined.
 struct InlineConstantIf : OpRewritePattern<IfOp> {

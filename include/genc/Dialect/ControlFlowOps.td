@@ -67,4 +67,34 @@ def Genc_ParallelForEndOp : Genc_Op<"parallel_for_end",
   let assemblyFormat = "attr-dict";
 }
 
+def Genc_TileEpilogueOp : Genc_Op<"tile_epilogue", [Pure]> {
+  let summary = "code a matmul kernel runs on each block of its result it finishes";
+  let description = [{
+    Compiled code only. genc-fuse-matmul-epilogues moves the elementwise
+    loop nest that follows a matmul kernel call into this op's region, and
+    the call takes the op's result as its `epilogue`
+    (runtime/include/genc/kernels.h, genc_tile_epilogue). The region's
+    arguments (i64 each) are a block of the matmul's result C seen as
+    [batch... × M, N]: its rows [row_begin, row_end) and columns
+    [col_begin, col_end). The kernel runs the region once per block it
+    finishes, blocks in any order and at once, every element of C in
+    exactly one block.
+
+    Creating the op runs nothing, hence `Pure`. genc-outline-parallel-for
+    moves the region (lowered in place by then) into a function; the
+    result becomes the address of a struct in the caller's frame holding
+    that function and the values the region uses.
+  }];
+  let results = (outs AnyType:$closure);
+  let regions = (region AnyRegion:$body);
+  let assemblyFormat = "`:` type($closure) $body attr-dict";
+  let hasVerifier = 1;
+}
+
+def Genc_TileEpilogueEndOp : Genc_Op<"tile_epilogue_end",
+                                     [Pure, Terminator, ReturnLike, HasParent<"TileEpilogueOp">]> {
+  let summary = "ends a block of genc.tile_epilogue";
+  let assemblyFormat = "attr-dict";
+}
+
 #endif // GENC_CONTROL_FLOW_OPS_TD

@@ -42,7 +42,9 @@ void mlir::genc::configureGencToLinalgTarget(ConversionTarget &target) {
                          linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                          scf::SCFDialect, tensor::TensorDialect>();
   target.addIllegalDialect<GencDialect>();
-  target.addLegalOp<AttentionKernelOp, LinearAttentionKernelOp, IndexOutOfBoundsOp,
+  // The ops of compiled code are lowered already.
+  target.addLegalOp<AttentionKernelOp, LinearAttentionKernelOp, IndexOutOfBoundsOp, ParallelForOp,
+                    ParallelForEndOp, TileEpilogueOp, TileEpilogueEndOp,
                     UnrealizedConversionCastOp>();
 }
 

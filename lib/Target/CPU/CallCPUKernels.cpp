@@ -35,8 +35,8 @@ constexpr int64_t kMaxKernelBatchRank = 8;
 
 /// The runtime's matmul kernels (runtime/include/genc/kernels.h), one per
 /// weight encoding. Each takes (context, i64 check, C, A, B, the encoding's
-/// quantization operands, an i64 `extra`, i64 accumulate); C, A and the
-/// quantization operands are f32.
+/// quantization operands, an i64 `extra`, i64 accumulate, epilogue); C, A
+/// and the quantization operands are f32, the epilogue an `!llvm.ptr`.
 struct MatmulKernel {
   StringLiteral symbol;
   /// B's element type in memory (i4 weights come two a byte in i8).
@@ -210,9 +210,10 @@ linalg::FillOp removableZeroFill(linalg::GenericOp matmul) {
 
 /// A marked matmul that takesMatmulKernel accepts becomes a call of its
 /// encoding's kernel (context, check, C, A, B, the quantization operands,
-/// the i64 extra, accumulate; e.g. genc_matmul_f32_i4(context, check, C,
-/// A, B, scales, offsets, group, accumulate)); a zero fill just for it
-/// goes, and the kernel writes C instead of adding to it.
+/// the i64 extra, accumulate, a null epilogue; e.g.
+/// genc_matmul_f32_i4(context, check, C, A, B, scales, offsets, group,
+/// accumulate, epilogue)); a zero fill just for it goes, and the kernel
+/// writes C instead of adding to it.
 void callMatmulKernel(linalg::GenericOp op, int64_t check) {
   auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
   OpBuilder b(op);
@@ -242,6 +243,8 @@ void callMatmulKernel(linalg::GenericOp op, int64_t check) {
     break;
   }
   arguments.push_back(i64(accumulate));
+  // genc-fuse-matmul-epilogues may give the call one.
+  arguments.push_back(LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext())));
   callKernel(b, loc, matmulKernelFor(encoding).symbol, arguments);
   op.erase();
 }

@@ -3,7 +3,8 @@
 // genc-cleanup output → signature recorded → genc-convert-to-linalg →
 // elementwise chains fused → matmul weights packed into panels → weights to
 // a buffer, signature sealed → entry points named → one-shot bufferization
-// with ownership-based deallocation → kernel calls → loop nests cut into
+// with ownership-based deallocation → kernel calls, their elementwise
+// consumers run inside them → loop nests cut into
 // tasks, exp/tanh/erf as polynomials → entry points finalized → loops →
 // LLVM dialect → tasks outlined → allocations checked. One pass manager,
 // every step a registered pass:
@@ -92,6 +93,7 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCallCPUKernels());
+  pm.addNestedPass<func::FuncOp>(createFuseMatmulEpilogues());
   pm.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy
   if (options.profileOpFamilies)
     pm.addPass(createMarkOpFamilies());

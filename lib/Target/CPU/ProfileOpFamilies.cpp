@@ -90,7 +90,10 @@ struct TagOpFamiliesPass : genc::impl::TagOpFamiliesBase<TagOpFamiliesPass> {
 /// Whether `op` (and all it holds) only computes values, addresses or
 /// views, allocates or frees: no work worth a family of its own.
 bool isBookkeeping(Operation *op) {
-  WalkResult result = op->walk([](Operation *nested) {
+  WalkResult result = op->walk<WalkOrder::PreOrder>([](Operation *nested) {
+    // A matmul's epilogue runs inside the kernel call, in its time.
+    if (isa<genc::TileEpilogueOp>(nested))
+      return WalkResult::skip();
     if (nested->hasTrait<OpTrait::IsTerminator>() || isMemoryEffectFree(nested))
       return WalkResult::advance();
     auto effects = dyn_cast<MemoryEffectOpInterface>(nested);
@@ -112,8 +115,7 @@ int64_t familyOfLoweredOp(Operation *op) {
   if (std::optional<int64_t> family = familyOfLocation(op->getLoc()))
     return *family;
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    if (call.getCallee() == genc::kMatmulKernel || call.getCallee() == genc::kMatmulInt8Kernel ||
-        call.getCallee() == genc::kMatmulBF16Kernel || call.getCallee() == genc::kMatmulInt4Kernel)
+    if (genc::isMatmulKernel(call.getCallee()))
       return GENC_FAMILY_MATMUL;
     if (call.getCallee() == genc::kAttentionKernel ||
         call.getCallee() == genc::kLinearAttentionKernel)

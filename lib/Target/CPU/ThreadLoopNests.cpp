@@ -40,13 +40,6 @@ namespace {
 /// calling thread.
 constexpr int64_t kIterationsPerTask = 8192;
 
-/// The buffer `view` is a view of.
-Value rootBuffer(Value view) {
-  while (auto viewLike = view.getDefiningOp<ViewLikeOpInterface>())
-    view = viewLike.getViewSource();
-  return view;
-}
-
 /// The outer loops a nest is cut along: its leading parallel loops but the
 /// innermost (kept whole, for LLVM to vectorise), less those of static
 /// size 1; the innermost alone when it is parallel and all the others are
@@ -75,9 +68,9 @@ SmallVector<unsigned> loopsToSplit(linalg::LinalgOp op) {
     for (unsigned loop : loops)
       if (!llvm::is_contained(map.getResults(), getAffineDimExpr(loop, op.getContext())))
         return {};
-    Value written = rootBuffer(init.get());
+    Value written = genc::rootBuffer(init.get());
     for (OpOperand *input : op.getDpsInputOperands())
-      if (rootBuffer(input->get()) == written &&
+      if (genc::rootBuffer(input->get()) == written &&
           (op.getMatchingIndexingMap(input) != map || input->get() != init.get()))
         return {};
   }
@@ -196,6 +189,9 @@ struct ThreadLoopNestsPass : genc::impl::ThreadLoopNestsBase<ThreadLoopNestsPass
       return;
     SmallVector<linalg::LinalgOp> nests;
     fn.walk([&](linalg::LinalgOp op) {
+      // A matmul's epilogue runs on the kernel's tasks already.
+      if (op->getParentOfType<genc::TileEpilogueOp>())
+        return;
       if (op.hasPureBufferSemantics() && !provablySmall(op) && bodyIsThreadSafe(op))
         nests.push_back(op);
     });

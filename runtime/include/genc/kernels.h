@@ -22,7 +22,7 @@ extern "C" {
 /* The first line of an artifact's signature: the version of this contract
  * (the signature's format, genc_context's layout, what compiled code calls).
  * The runtime refuses artifacts of another version. */
-#define GENC_SIGNATURE_VERSION_LINE "genc-signature 6"
+#define GENC_SIGNATURE_VERSION_LINE "genc-signature 7"
 
 /* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
  * returns when all are done. */
@@ -163,6 +163,21 @@ typedef struct genc_unranked_memref {
  * returns at once. With a NULL context a failure prints the reason and
  * stops the process. */
 
+/* Elementwise work that follows a matmul in the graph (a bias, an
+ * activation, a residual add), compiled into a function that the matmul
+ * kernel calls on each block of C it has finished, while that block is
+ * still in cache (genc-fuse-matmul-epilogues): apply(self, row_begin,
+ * row_end, col_begin, col_end) covers rows [row_begin, row_end) of C seen
+ * as [batch... × M, N] and columns [col_begin, col_end). Every element of C
+ * is covered exactly once, after its last update; blocks may be applied
+ * concurrently, from any of the pool's threads. The compiled code lays out
+ * its captured values after `apply`. */
+typedef struct genc_tile_epilogue genc_tile_epilogue;
+struct genc_tile_epilogue {
+  void (*apply)(genc_tile_epilogue *self, int64_t row_begin, int64_t row_end, int64_t col_begin,
+                int64_t col_end);
+};
+
 /* B's layouts for genc_matmul_f32. */
 enum {
   /* [batch..., K, N]: B as the graph has it. */
@@ -180,10 +195,11 @@ enum {
  * and broadcast where their size is 1. With `accumulate` 0, C's old values
  * are not read (the compiled code drops the zero-fill before the call).
  * Ranks it cannot take (see GENC_MATMUL_MAX_BATCH_RANK; A or B with more
- * dims than C) are a broken caller. */
+ * dims than C) are a broken caller. `epilogue`, when not NULL, runs on
+ * every block of C once it is final (K = 0 included). */
 void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check, genc_unranked_memref *c,
                                   genc_unranked_memref *a, genc_unranked_memref *b, int64_t bLayout,
-                                  int64_t accumulate);
+                                  int64_t accumulate, genc_tile_epilogue *epilogue);
 
 /* C[batch..., M, N] (+)= A[batch..., M, K] · (B[k, n] · scales[n]) for
  * weight-only int8 (genc-quantize-matmul-weights): B int8 in
@@ -197,7 +213,8 @@ void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check, genc_unr
  * same bits. Otherwise as genc_matmul_f32 with panels. */
 void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
-                                     genc_unranked_memref *scales, int64_t accumulate);
+                                     genc_unranked_memref *scales, int64_t accumulate,
+                                     genc_tile_epilogue *epilogue);
 
 /* C[batch..., M, N] (+)= bf16(A)[batch..., M, K] · B with bf16 weights
  * (genc compile --weights=bf16): B [ceil(N / 32), ceil(K / 2), 32, 2], each
@@ -207,7 +224,7 @@ void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check, genc_
  * panels. */
 void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check, genc_unranked_memref *c,
                                    genc_unranked_memref *a, genc_unranked_memref *b,
-                                   int64_t accumulate);
+                                   int64_t accumulate, genc_tile_epilogue *epilogue);
 
 /* C[batch..., M, N] (+)= A[batch..., M, K] · W for 4-bit weights
  * (genc compile --weights=int4...): B [ceil(N / 32), K, 16] bytes, column j
@@ -222,7 +239,8 @@ void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check, genc_un
 void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t check, genc_unranked_memref *c,
                                      genc_unranked_memref *a, genc_unranked_memref *b,
                                      genc_unranked_memref *scales, genc_unranked_memref *offsets,
-                                     int64_t group, int64_t accumulate);
+                                     int64_t group, int64_t accumulate,
+                                     genc_tile_epilogue *epilogue);
 
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */

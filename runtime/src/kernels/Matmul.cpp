@@ -41,6 +41,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iterator>
 #include <type_traits>
@@ -939,11 +940,12 @@ bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
 }
 
 /// C (+)= A·B (B's columns scaled by `scales` when given) on the caller's
-/// pool: one task per (batch item, block of rows, panel).
+/// pool: one task per (batch item, block of rows, group of panels), which
+/// then runs `epilogue` on the block of C it finished.
 template <typename W>
 void multiply(const KernelCall &call, const View<> &c, const View<> &a, const View<W> &b,
-              bool panels, const float *scales, bool accumulate, const float *offsets = nullptr,
-              int64_t group = 0) {
+              bool panels, const float *scales, bool accumulate, genc_tile_epilogue *epilogue,
+              const float *offsets = nullptr, int64_t group = 0) {
   if (call.failed())
     return;
   // Rather than overrun Batch.
@@ -991,9 +993,14 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
     p.m *= batch.count;
     batch = Batch();
   }
-  // With K = 0 the product is zero: nothing to add, or zeros to write.
-  if (p.m == 0 || p.n == 0 || batch.count == 0 || (p.k == 0 && p.accumulate))
+  if (p.m == 0 || p.n == 0 || batch.count == 0)
     return;
+  // With K = 0 and C accumulated the product adds nothing: C is final.
+  if (p.k == 0 && p.accumulate) {
+    if (epilogue)
+      epilogue->apply(epilogue, 0, batch.count * p.m, 0, p.n);
+    return;
+  }
 
   // A rounded once for the weights' arithmetic, not once per panel, a row
   // a task: every item's rows in a row, an even K each (zero-padded). bf16
@@ -1071,9 +1078,13 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
                   int16Stride, groupSums.data() + item * p.m * groups, groups};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
-    for (int64_t panel = firstPanel; panel < panelCount && panel < firstPanel + panelsPerTask;
-         ++panel)
+    int64_t endPanel = std::min(panelCount, firstPanel + panelsPerTask);
+    for (int64_t panel = firstPanel; panel < endPanel; ++panel)
       panelKernel.panel(q, row0, rows, panel);
+    // Each task reduces all of K: its block of C is final.
+    if (epilogue)
+      epilogue->apply(epilogue, item * p.m + row0, item * p.m + row0 + rows, firstPanel * kPanel,
+                      std::min(p.n, endPanel * kPanel));
   });
 }
 
@@ -1082,15 +1093,16 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
 extern "C" void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check,
                                              genc_unranked_memref *c, genc_unranked_memref *a,
                                              genc_unranked_memref *b, int64_t bLayout,
-                                             int64_t accumulate) {
+                                             int64_t accumulate, genc_tile_epilogue *epilogue) {
   multiply(KernelCall{context, check}, View<>(c), View<>(a), View<>(b),
-           bLayout == GENC_MATMUL_B_PANELS_32, /*scales=*/nullptr, accumulate != 0);
+           bLayout == GENC_MATMUL_B_PANELS_32, /*scales=*/nullptr, accumulate != 0, epilogue);
 }
 
 extern "C" void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check,
                                                 genc_unranked_memref *c, genc_unranked_memref *a,
                                                 genc_unranked_memref *b,
-                                                genc_unranked_memref *scales, int64_t accumulate) {
+                                                genc_unranked_memref *scales, int64_t accumulate,
+                                                genc_tile_epilogue *epilogue) {
   const KernelCall call{context, check};
   // The sizes a failed check left need not fit the weights.
   if (call.failed())
@@ -1108,14 +1120,15 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t c
                      "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), 32, 2], "
                      "the scales [ceil(N / 32) * 32])",
                      n, k);
-  multiply(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0);
+  multiply(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0, epilogue);
 }
 
 extern "C" void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check,
                                               genc_unranked_memref *c, genc_unranked_memref *a,
-                                              genc_unranked_memref *b, int64_t accumulate) {
+                                              genc_unranked_memref *b, int64_t accumulate,
+                                              genc_tile_epilogue *epilogue) {
   multiply(KernelCall{context, check}, View<>(c), View<>(a), View<BF16>(b), /*panels=*/true,
-           /*scales=*/nullptr, accumulate != 0);
+           /*scales=*/nullptr, accumulate != 0, epilogue);
 }
 
 extern "C" void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t check,
@@ -1123,7 +1136,7 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t c
                                                 genc_unranked_memref *b,
                                                 genc_unranked_memref *scales,
                                                 genc_unranked_memref *offsets, int64_t group,
-                                                int64_t accumulate) {
+                                                int64_t accumulate, genc_tile_epilogue *epilogue) {
   const KernelCall call{context, check};
   // The sizes a failed check left need not fit the weights.
   if (call.failed())
@@ -1149,5 +1162,5 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t c
                      "and offsets [ceil(N / 32), ceil(K / group), 32])",
                      n, k);
   multiply(call, View<>(c), View<>(a), View<Nibbles>(b), /*panels=*/true, View<float>(scales).data,
-           accumulate != 0, View<float>(offsets).data, group);
+           accumulate != 0, epilogue, View<float>(offsets).data, group);
 }

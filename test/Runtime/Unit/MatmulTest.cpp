@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -103,7 +104,7 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
                         ? Memref(b.data(), {k, n})
                         : Memref(packed.data(), {(n + 31) / 32, k, 32});
         _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, layout,
-                                     accumulate);
+                                     accumulate, nullptr);
         for (int64_t i = 0; i < m; ++i)
           std::copy(wide.begin() + i * rowStride, wide.begin() + i * rowStride + n,
                     c.begin() + i * n);
@@ -137,7 +138,7 @@ TEST_P(Matmul, BroadcastsBatchDims) {
                 double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
   Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_ROW_MAJOR, 1);
+                               GENC_MATMUL_B_ROW_MAJOR, 1, nullptr);
   expectNear(c, want, k);
 }
 
@@ -154,7 +155,7 @@ TEST_P(Matmul, SharedWeightAcrossBatch) {
   Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
       bm(packed.data(), {(n + 31) / 32, k, 32});
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_PANELS_32, 1);
+                               GENC_MATMUL_B_PANELS_32, 1, nullptr);
   expectNear(c, want, k);
 }
 
@@ -176,7 +177,7 @@ TEST_P(Matmul, StridedViews) {
       cm(c.data(), {m, n}, {n, 1}, /*offset=*/1);
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
                                GENC_MATMUL_B_ROW_MAJOR,
-                               /*accumulate=*/0);
+                               /*accumulate=*/0, nullptr);
   expectNear(std::vector<float>(c.begin() + 1, c.end()), want, k);
   EXPECT_EQ(c[0], 0.0f) << "wrote before the view's offset";
 }
@@ -186,11 +187,78 @@ TEST_P(Matmul, EmptyReduction) {
   std::vector<float> c(4, 7.0f), a(1), b(1);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {0, 2});
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_ROW_MAJOR, 1);
+                               GENC_MATMUL_B_ROW_MAJOR, 1, nullptr);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_ROW_MAJOR, 0);
+                               GENC_MATMUL_B_ROW_MAJOR, 0, nullptr);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+}
+
+/// An epilogue that counts how often it saw each element of C ([rows, n]
+/// contiguous) and replaces it by 2c + 1, so that an element it saw
+/// before the product was final, or twice, shows.
+struct CountingEpilogue : genc_tile_epilogue {
+  float *c;
+  int64_t rows, n;
+  std::vector<std::atomic<int>> seen;
+
+  CountingEpilogue(float *c, int64_t rows, int64_t n) : c(c), rows(rows), n(n), seen(rows * n) {
+    apply = [](genc_tile_epilogue *self, int64_t rowBegin, int64_t rowEnd, int64_t colBegin,
+               int64_t colEnd) {
+      auto *e = static_cast<CountingEpilogue *>(self);
+      ASSERT_TRUE(0 <= rowBegin && rowBegin < rowEnd && rowEnd <= e->rows);
+      ASSERT_TRUE(0 <= colBegin && colBegin < colEnd && colEnd <= e->n);
+      for (int64_t r = rowBegin; r < rowEnd; ++r)
+        for (int64_t j = colBegin; j < colEnd; ++j) {
+          e->seen[r * e->n + j]++;
+          e->c[r * e->n + j] = 2 * e->c[r * e->n + j] + 1;
+        }
+    };
+  }
+
+  void expectEachSeenOnce(std::vector<double> want, int64_t k) {
+    for (size_t i = 0; i < seen.size(); ++i)
+      ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+    for (double &w : want)
+      w = 2 * w + 1;
+    expectNear(std::vector<float>(c, c + rows * n), want, k);
+  }
+};
+
+/// The epilogue sees every element of C once, after its product: row
+/// blocks and panels of a prefill, decode tasks of several panels, batch
+/// items that stay apart (one weight per item) and ones whose rows run on
+/// (a shared weight), and K = 0.
+TEST_P(Matmul, EpilogueSeesEachFinishedElementOnce) {
+  struct Case {
+    int64_t batch, m, n, k;
+    bool weightPerItem;
+  };
+  for (Case t : {Case{1, 300, 70, 20, false}, Case{1, 1, 2000, 16, false},
+                 Case{3, 7, 50, 16, false}, Case{3, 5, 37, 9, true}, Case{1, 4, 40, 0, false}}) {
+    SCOPED_TRACE("batch " + std::to_string(t.batch) + " M=" + std::to_string(t.m) +
+                 " N=" + std::to_string(t.n) + " K=" + std::to_string(t.k));
+    int64_t items = t.weightPerItem ? t.batch : 1;
+    std::vector<float> a = randomValues(t.batch * t.m * t.k, 11),
+                       b = randomValues(items * t.k * t.n, 12),
+                       c = randomValues(t.batch * t.m * t.n, 13);
+    std::vector<double> want(c.begin(), c.end());
+    for (int64_t item = 0; item < t.batch; ++item)
+      for (int64_t i = 0; i < t.m; ++i)
+        for (int64_t j = 0; j < t.n; ++j)
+          for (int64_t kk = 0; kk < t.k; ++kk)
+            want[(item * t.m + i) * t.n + j] +=
+                double(a[(item * t.m + i) * t.k + kk]) *
+                b[((t.weightPerItem ? item : 0) * t.k + kk) * t.n + j];
+    Memref cm(c.data(), {t.batch, t.m, t.n}), am(a.data(), {t.batch, t.m, t.k});
+    Memref bm =
+        t.weightPerItem ? Memref(b.data(), {t.batch, t.k, t.n}) : Memref(b.data(), {t.k, t.n});
+    CountingEpilogue epilogue(c.data(), t.batch * t.m, t.n);
+    _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                                 GENC_MATMUL_B_ROW_MAJOR, /*accumulate=*/1, &epilogue);
+    EXPECT_EQ(context.failed_check, 0);
+    epilogue.expectEachSeenOnce(want, t.k);
+  }
 }
 
 /// Row `row` of A ([rows, k]) as the int8 and 4-bit kernels round it
@@ -309,7 +377,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
           bm(q.data(), {panels, pairs, 32, 2}), sm(scales.data(), {panels * 32});
       _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                      accumulate);
+                                      accumulate, nullptr);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
@@ -317,7 +385,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
       std::vector<double> exact(promise.begin(), promise.end());
       expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
         _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &wide, &am.ref, &bm.ref, &sm.ref,
-                                        accumulate);
+                                        accumulate, nullptr);
       });
 
       // A transposed in memory (its values k apart): the same bits.
@@ -329,7 +397,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
         std::vector<float> ct = c0;
         Memref ctm(ct.data(), {m, n}), atm(at.data(), {m, k}, {1, m});
         _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &ctm.ref, &atm.ref, &bm.ref, &sm.ref,
-                                        accumulate);
+                                        accumulate, nullptr);
         for (size_t i = 0; i < ct.size(); ++i)
           ASSERT_EQ(ct[i], promise[i]) << "A transposed, at element " << i;
       }
@@ -345,7 +413,8 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
   std::vector<int8_t> q(10 * 64, 1);
   Memref cm(c.data(), {4, 1}), am(a.data(), {4, 20}), bm(q.data(), {1, 10, 32, 2}),
       sm(scales.data(), {32});
-  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0,
+                                  nullptr);
   EXPECT_TRUE(std::isnan(c[0]));
   EXPECT_TRUE(std::isnan(c[1]));
   EXPECT_TRUE(std::isnan(c[2]));
@@ -353,9 +422,11 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
   // K = 0: the product is zero.
   c.assign(4, 7.0f);
   Memref c0m(c.data(), {2, 2}), a0m(a.data(), {2, 0}), b0m(q.data(), {1, 0, 32, 2});
-  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 1);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 1,
+                                  nullptr);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c0m.ref, &a0m.ref, &b0m.ref, &sm.ref, 0,
+                                  nullptr);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
@@ -419,21 +490,23 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
         std::vector<float> c = c0;
         Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
             bm(b.data(), {panels, pairs, 32, 2});
-        _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, accumulate);
+        _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, accumulate,
+                                      nullptr);
         expectNear(c, want, k);
 
         // C every other element of a wider buffer: the scalar path.
         expectStridedC(c0, want, {batch, m, n}, 1e-5 * (k + 1), [&](genc_unranked_memref &wide) {
-          _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &wide, &am.ref, &bm.ref, accumulate);
+          _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &wide, &am.ref, &bm.ref, accumulate,
+                                        nullptr);
         });
       }
     }
     std::vector<float> c(4, 7.0f), a(1);
     std::vector<uint16_t> b(64);
     Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {1, 0, 32, 2});
-    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 1);
+    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 1, nullptr);
     EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0);
+    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0, nullptr);
     EXPECT_EQ(c, std::vector<float>(4, 0.0f));
   }
 }
@@ -533,7 +606,7 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
           bm(q.data(), {panels, k, 16}), sm(scales.data(), {panels, groups, 32}),
           om(offsets.data(), {panels, groups, 32});
       _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                      &om.ref, group, accumulate);
+                                      &om.ref, group, accumulate, nullptr);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
@@ -541,7 +614,7 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
       std::vector<double> exact(promise.begin(), promise.end());
       expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
         _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &wide, &am.ref, &bm.ref, &sm.ref,
-                                        &om.ref, group, accumulate);
+                                        &om.ref, group, accumulate, nullptr);
       });
     }
   }
@@ -550,10 +623,10 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 16}),
       sm(parameters.data(), {1, 0, 32}), om(parameters.data(), {1, 0, 32});
   _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                  &om.ref, 32, 1);
+                                  &om.ref, 32, 1, nullptr);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
   _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                  &om.ref, 32, 0);
+                                  &om.ref, 32, 0, nullptr);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
@@ -587,7 +660,7 @@ TEST(MatmulKernel, FailsTheCallOnTooManyBatchDims) {
   Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
   genc_context context = {};
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/5, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_ROW_MAJOR, 0);
+                               GENC_MATMUL_B_ROW_MAJOR, 0, nullptr);
   EXPECT_EQ(context.failed_check, 5);
   EXPECT_EQ(context.out_of_memory, 0);
   EXPECT_EQ(context.failed_index, GENC_MATMUL_MAX_BATCH_RANK + 3);
@@ -597,7 +670,7 @@ TEST(MatmulKernel, FailsTheCallOnTooManyBatchDims) {
     EXPECT_EQ(x, 7.0f);
   // Nobody to report to: the reason on stderr, then abort.
   EXPECT_DEATH(_mlir_ciface_genc_matmul_f32(nullptr, /*check=*/5, &cm.ref, &am.ref, &bm.ref,
-                                            GENC_MATMUL_B_ROW_MAJOR, 0),
+                                            GENC_MATMUL_B_ROW_MAJOR, 0, nullptr),
                "genc kernels: internal error: a matmul kernel got C of rank 11");
 }
 
@@ -612,7 +685,8 @@ TEST(MatmulKernel, FailsTheCallWhenItsScratchCannotBeAllocated) {
   Memref am(a.data(), {rows, k}, {0, 1}), cm(c.data(), {rows, 1}, {0, 1}),
       wm(weights.data(), {1, 2, 32, 2}), sm(scales.data(), {32});
   genc_context context = {};
-  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/9, &cm.ref, &am.ref, &wm.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/9, &cm.ref, &am.ref, &wm.ref, &sm.ref, 0,
+                                  nullptr);
   EXPECT_EQ(context.failed_check, 9);
   EXPECT_EQ(context.out_of_memory, 9);
   EXPECT_EQ(context.failed_index, rows * k * 2);
@@ -633,11 +707,12 @@ TEST(MatmulAfterAFailedCheck, ComputesNothing) {
   std::vector<float> a(8, 1.0f), b(12, 1.0f), c(6, 7.0f), scales(32, 1.0f);
   Memref cm(c.data(), cSizes), am(a.data(), aSizes), bm(b.data(), {4, 3});
   _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_ROW_MAJOR, 0);
+                               GENC_MATMUL_B_ROW_MAJOR, 0, nullptr);
   std::vector<int8_t> weights(2 * 32 * 2, 1);
   Memref c2(c.data(), {2, 3}), a2(a.data(), {2, 4}), wm(weights.data(), {1, 2, 32, 2}),
       sm(scales.data(), {32});
-  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c2.ref, &a2.ref, &wm.ref, &sm.ref, 0);
+  _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c2.ref, &a2.ref, &wm.ref, &sm.ref, 0,
+                                  nullptr);
   for (float x : c)
     EXPECT_EQ(x, 7.0f);
 }

@@ -8,8 +8,8 @@
 // (a new first argument), the check the kernel fails the call with (1: the
 // line of genc_checks that names the ONNX node, the kernel saying what went
 // wrong), C, A, B as unranked memrefs (strided views included), B's layout
-// (1: 32-wide panels), and whether to add to C (1: C is the caller's, with
-// values).
+// (1: 32-wide panels), whether to add to C (1: C is the caller's, with
+// values) and no epilogue (a null pointer).
 // CHECK-LABEL: func.func @panels
 // CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x?x3xf32, {{.*}}>, %[[BARG:[^:]+]]: memref<2x3x32xf32>, %[[CARG:[^:]+]]: memref<?x?x40xf32>)
 // CHECK-NOT: linalg.generic
@@ -17,9 +17,10 @@
 // CHECK-DAG: %[[A:.+]] = memref.cast %[[AARG]] : memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>> to memref<*xf32>
 // CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x3x32xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32(%[[CTX]], %[[ONE]], %[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]])
+// CHECK-DAG: %[[NONE:.+]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: call @genc_matmul_f32(%[[CTX]], %[[ONE]], %[[C]], %[[A]], %[[B]], %[[ONE]], %[[ONE]], %[[NONE]])
 // CHECK: llvm.mlir.global external constant @genc_checks("1 node 'h.0/attn/MatMul' of model.onnx: {reason}\0A\00")
-// CHECK: func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64)
+// CHECK: func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @panels(%a: memref<?x?x3xf32, strided<[?, ?, 1], offset: ?>>, %b: memref<2x3x32xf32>,
                   %c: memref<?x?x40xf32>) {
@@ -84,12 +85,12 @@ func.func @untouched(%a: tensor<?x3xf32>, %b: tensor<3x4xf32>, %c: tensor<?x4xf3
 // CHECK: %[[ONE:.+]] = arith.constant 1 : i64
 // CHECK: %[[C1:.+]] = memref.cast %[[FRESH]]
 // CHECK: %[[ZERO:.+]] = arith.constant 0 : i64
-// CHECK: call @genc_matmul_f32(%{{.+}}, %[[ONE]], %[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]])
+// CHECK: call @genc_matmul_f32(%{{.+}}, %[[ONE]], %[[C1]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ZERO]], %{{.+}})
 // CHECK: %[[READ:.+]] = memref.alloc
 // CHECK: linalg.fill
 // CHECK: memref.load %[[READ]]
 // CHECK: %[[C2:.+]] = memref.cast %[[READ]]
-// CHECK: call @genc_matmul_f32(%{{.+}}, %[[ONE]], %[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]])
+// CHECK: call @genc_matmul_f32(%{{.+}}, %[[ONE]], %[[C2]], %{{.+}}, %{{.+}}, %[[ZERO]], %[[ONE]], %{{.+}})
 func.func @zero_fill(%a: memref<4x3xf32>, %b: memref<3x5xf32>) -> (memref<4x5xf32>, memref<4x5xf32>, f32) {
   %zero = arith.constant 0.0 : f32
   %i = arith.constant 0 : index
@@ -192,8 +193,8 @@ func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<
 // CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x2x32x2xi8> to memref<*xi8>
 // CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<64xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32_i8(%[[CTX]], %[[ONE]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]])
-// CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64)
+// CHECK: call @genc_matmul_f32_i8(%[[CTX]], %[[ONE]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]], %{{.+}})
+// CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64, !llvm.ptr)
 func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref<64xf32>,
                         %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #pairs, #scale, #out],
@@ -220,7 +221,7 @@ func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref
 // bf16 weights in pairs of k: the bf16 kernel, no layout.
 // CHECK-LABEL: func.func @bf16_weights
 // CHECK: %[[B:.+]] = memref.cast %{{.+}} : memref<2x2x32x2xbf16> to memref<*xbf16>
-// CHECK: call @genc_matmul_bf16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[B]], %{{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xbf16>, i64) -> ()
+// CHECK: call @genc_matmul_bf16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[B]], %{{.+}}, %{{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xbf16>, i64, !llvm.ptr) -> ()
 func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
@@ -256,8 +257,8 @@ func.func @bf16_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xbf16>, %c: memr
 // CHECK-DAG: %[[O:.+]] = memref.cast %[[OARG]] : memref<2x2x32xf32> to memref<*xf32>
 // CHECK-DAG: %[[GROUP:.+]] = arith.constant 64 : i64
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
-// CHECK: call @genc_matmul_f32_i4(%[[CTX]], %[[ONE]], %[[C]], %[[A]], %[[B]], %[[S]], %[[O]], %[[GROUP]], %[[ONE]])
-// CHECK: func.func private @genc_matmul_f32_i4(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, memref<*xf32>, i64, i64)
+// CHECK: call @genc_matmul_f32_i4(%[[CTX]], %[[ONE]], %[[C]], %[[A]], %[[B]], %[[S]], %[[O]], %[[GROUP]], %[[ONE]], %{{.+}})
+// CHECK: func.func private @genc_matmul_f32_i4(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr)
 func.func @int4_weights(%a: memref<?x70xf32>, %b: memref<2x70x16xi8>, %s: memref<2x2x32xf32>,
                         %o: memref<2x2x32xf32>, %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #groups, #out],

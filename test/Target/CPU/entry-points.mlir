@@ -5,7 +5,7 @@
 // the cache input gets its line. Before bufferization the entry points take
 // their compiled names, and only the cache is writable.
 
-// RECORD: module attributes {genc.session, genc.signature = "genc-signature 6\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 7\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
 // PREPARE-LABEL: func.func @genc_model(
 // PREPARE-SAME: bufferization.writable = false
 // PREPARE-SAME: bufferization.writable = true

@@ -36,7 +36,6 @@
 // CHECK-NOT: genc.parallel_for
 // CHECK: llvm.return
 
-// CHECK: llvm.func @genc_parallel_for(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr)
 llvm.func @scale(%context: !llvm.ptr, %data: !llvm.ptr, %factor: f32) {
   %tasks = llvm.mlir.constant(4 : i64) : i64
   %eight = llvm.mlir.constant(8 : i64) : i64
@@ -53,3 +52,42 @@ llvm.func @scale(%context: !llvm.ptr, %data: !llvm.ptr, %factor: f32) {
   }
   llvm.return
 }
+
+// A tile epilogue becomes an internal function of the block's bounds and
+// the address of its closure, a struct in the caller's frame holding the
+// function's address, then what it captures; the kernel call takes that
+// address.
+// CHECK-LABEL: llvm.func internal @biased_epilogue(
+// CHECK-SAME: %[[CLOSURE:[^:]+]]: !llvm.ptr, %[[ROW0:[^:]+]]: i64, %[[ROW1:[^:]+]]: i64, %[[COL0:[^:]+]]: i64, %[[COL1:[^:]+]]: i64)
+// CHECK: %[[FIELD:.+]] = llvm.getelementptr %[[CLOSURE]][0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr)>
+// CHECK: %[[BIAS:.+]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.br ^[[BODY:.+]](%[[ROW0]], %[[ROW1]], %[[COL0]], %[[COL1]] : i64, i64, i64, i64)
+// CHECK: ^[[BODY]]({{.+}}):
+// CHECK: llvm.getelementptr %[[BIAS]]
+// CHECK: llvm.return
+
+// CHECK-LABEL: llvm.func @biased(
+// CHECK-SAME: %[[CTX:[^:]+]]: !llvm.ptr, %[[BIAS_ARG:[^:]+]]: !llvm.ptr)
+// CHECK: %[[FRAME:.+]] = llvm.alloca %{{.+}} x !llvm.struct<(ptr, ptr)>
+// CHECK: %[[FN:.+]] = llvm.mlir.addressof @biased_epilogue : !llvm.ptr
+// CHECK: %[[FIRST:.+]] = llvm.getelementptr %[[FRAME]][0, 0]
+// CHECK: llvm.store %[[FN]], %[[FIRST]] : !llvm.ptr, !llvm.ptr
+// CHECK: %[[SECOND:.+]] = llvm.getelementptr %[[FRAME]][0, 1]
+// CHECK: llvm.store %[[BIAS_ARG]], %[[SECOND]] : !llvm.ptr, !llvm.ptr
+// CHECK-NOT: genc.tile_epilogue
+// CHECK: llvm.call @kernel(%[[CTX]], %[[FRAME]])
+llvm.func @kernel(!llvm.ptr, !llvm.ptr)
+llvm.func @biased(%context: !llvm.ptr, %bias: !llvm.ptr) {
+  %epilogue = genc.tile_epilogue : !llvm.ptr {
+  ^bb0(%row0: i64, %row1: i64, %col0: i64, %col1: i64):
+    %p = llvm.getelementptr %bias[%col0] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %x = llvm.load %p : !llvm.ptr -> f32
+    llvm.store %x, %p : f32, !llvm.ptr
+    genc.tile_epilogue_end
+  }
+  llvm.call @kernel(%context, %epilogue) : (!llvm.ptr, !llvm.ptr) -> ()
+  llvm.return
+}
+
+// The runtime function is declared once, at the end.
+// CHECK: llvm.func @genc_parallel_for(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr)

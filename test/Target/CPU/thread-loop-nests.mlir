@@ -191,3 +191,24 @@ func.func @reads_own_output(%buf: memref<?x768xf32>) {
   }
   return
 }
+
+// A matmul's epilogue runs on the kernel's tasks already: its nest is left
+// as it is.
+// CHECK-LABEL: func.func @in_tile_epilogue(
+// CHECK: genc.tile_epilogue : !llvm.ptr {
+// CHECK-NOT: genc.parallel_for
+// CHECK: linalg.generic
+// CHECK: genc.tile_epilogue_end
+func.func @in_tile_epilogue(%x: memref<?x?x768xf32>, %out: memref<?x?x768xf32>) -> !llvm.ptr {
+  %epilogue = genc.tile_epilogue : !llvm.ptr {
+  ^bb0(%row0: i64, %row1: i64, %col0: i64, %col1: i64):
+    linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]}
+        ins(%x : memref<?x?x768xf32>) outs(%out : memref<?x?x768xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %s = arith.addf %a, %a : f32
+      linalg.yield %s : f32
+    }
+    genc.tile_epilogue_end
+  }
+  return %epilogue : !llvm.ptr
+}

@@ -27,6 +27,12 @@ constexpr StringLiteral kLinearAttentionKernel = "genc_linear_attention_f32";
 constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";
+/// Whether `callee` is one of the matmul kernels above, whose last operand
+/// is the tile epilogue (`!llvm.ptr`, null for none).
+inline bool isMatmulKernel(StringRef callee) {
+  return callee == kMatmulKernel || callee == kMatmulInt8Kernel || callee == kMatmulBF16Kernel ||
+         callee == kMatmulInt4Kernel;
+}
 /// What compiled code calls instead of reading at an index out of range;
 /// thread-safe: the first failure a call meets is kept, atomically.
 constexpr StringLiteral kIndexErrorKernel = "genc_index_error";
@@ -60,6 +66,13 @@ SmallVector<int64_t> addCheckMessages(ModuleOp module, ArrayRef<std::string> mes
 /// there already.
 LLVM::LLVMFuncOp getOrDeclareRuntimeFunction(ModuleOp module, StringRef name, Type result,
                                              ArrayRef<Type> arguments);
+
+/// The buffer `view` is a view of (through subviews, casts, reshapes).
+inline Value rootBuffer(Value view) {
+  while (auto viewLike = view.getDefiningOp<ViewLikeOpInterface>())
+    view = viewLike.getViewSource();
+  return view;
+}
 
 /// The bytes of a non-splat constant as they lie in memory (dense or
 /// dense_resource); failure when a resource has no data (or had, and it

@@ -137,11 +137,12 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     encoding whose memrefs have the types it states becomes a call to the
     kernel of its weight type (runtime/include/genc/kernels.h), operands
     cast to unranked memrefs: f32 `genc_matmul_f32(context, check, C, A,
-    B, layout, accumulate)`; those genc-quantize-matmul-weights converted
-    `genc_matmul_f32_i8(context, check, C, A, B, scales, accumulate)`,
-    `genc_matmul_bf16(context, check, C, A, B, accumulate)` or
-    `genc_matmul_f32_i4(context, check, C, A, B, scales, offsets, group,
-    accumulate)`; genc.attention_kernel and genc.linear_attention_kernel
+    B, layout, accumulate, epilogue)`; those genc-quantize-matmul-weights
+    converted `genc_matmul_f32_i8(context, check, C, A, B, scales,
+    accumulate, epilogue)`, `genc_matmul_bf16(context, check, C, A, B,
+    accumulate, epilogue)` or `genc_matmul_f32_i4(context, check, C, A, B,
+    scales, offsets, group, accumulate, epilogue)`, the epilogue a null
+    `!llvm.ptr` (genc-fuse-matmul-epilogues gives it one); genc.attention_kernel and genc.linear_attention_kernel
     become calls of genc_attention_f32 and genc_linear_attention_f32.
     `check` numbers the kernel call's line `<node>: {reason}` of the
     artifact's constant text `genc_checks`: a kernel that cannot compute
@@ -282,6 +283,38 @@ def CopiesToLoops : Pass<"genc-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FuseMatmulEpilogues : Pass<"genc-fuse-matmul-epilogues", "func::FuncOp"> {
+  let summary = "Runs a matmul's elementwise consumer inside the kernel call, block by block (exact)";
+  let description = [{
+    After genc-call-cpu-kernels. A bias, activation or residual add after
+    a matmul is a loop nest that reads C back from memory once the kernel
+    has written all of it. The linalg.generic right after a matmul kernel
+    call (with only allocations, frees and ops without memory effects in
+    between) moves into a `genc.tile_epilogue` that becomes the call's
+    `epilogue` operand; the kernel runs it on each block of C it finishes,
+    while the block is in cache. The nest qualifies when its loops are all
+    parallel, one per dim of C; its body computes from its operands'
+    elements alone (no `linalg.index`, no memory access); it reads C at
+    the element it writes; each other operand is read at that element (a
+    buffer of C's shape), at its column (a vector along C's last dim) or
+    as a scalar (rank 0), all with the identity layout; and it writes a
+    buffer of C's shape. So that running it a block at a time, in any
+    order and at once, reads what the nest read: its output shares no
+    buffer with what the matmul reads (A, B, scales), and a buffer it reads
+    at its element is C itself, its output itself, or shares memory with
+    neither; one it reads by column or as a scalar shares memory with
+    neither. Buffers share memory unless one of them is a fresh
+    `memref.alloc`. In the region, C's batch dims are flattened into its
+    rows (`memref.collapse_shape`), the block's slice of each operand is a
+    `memref.subview`, and the nest's body is unchanged: every element is
+    computed by the same scalar ops, so results are bit for bit the same.
+    The ops in between move before the call, frees excepted.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::genc::GencDialect"];
+}
+
 def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
   let summary = "Runs each large linalg loop nest as tasks on the caller's pool (exact)";
   let description = [{
@@ -312,18 +345,23 @@ def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
 }
 
 def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
-  let summary = "genc.parallel_for → a task function and a call of genc_parallel_for (exact)";
+  let summary = "genc.parallel_for and genc.tile_epilogue → functions the runtime calls (exact)";
   let description = [{
     Runs after the conversion to the LLVM dialect. The region of each
     `genc.parallel_for`, lowered in place by then, moves into an internal
     `llvm.func` `void(ptr captures, i64 task)` named after its function
     (`<fn>_task`, numbered when taken). The values the region uses from
     outside are stored, in order, into a struct in the caller's frame (one
-    alloca per loop, at the function's entry) and loaded back at the task's
+    alloca per op, at the function's entry) and loaded back at the task's
     entry; constants are cloned into the task instead. The op becomes
     `llvm.call @genc_parallel_for(context, tasks, @task, captures)`, or,
     when `tasks` is 1 at run time, a direct call of the task (no trip
-    through the runtime, and LLVM may inline it).
+    through the runtime, and LLVM may inline it). A `genc.tile_epilogue`'s
+    region becomes `void(ptr closure, i64 row_begin, i64 row_end, i64
+    col_begin, i64 col_end)` (`<fn>_epilogue`) the same way, its struct
+    holding the function's address first (kernels.h's
+    genc_tile_epilogue), then the captures; the op's result becomes the
+    struct's address.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

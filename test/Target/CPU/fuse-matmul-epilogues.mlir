@@ -1,0 +1,170 @@
+// RUN: genc-opt --genc-fuse-matmul-epilogues --split-input-file %s | FileCheck %s
+
+#element = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#column = affine_map<(d0, d1, d2) -> (d2)>
+
+// A bias and GELU after the matmul run inside its call: C and the output,
+// batch dims flattened into rows, are sliced to the kernel's block (rows
+// and columns from the region's arguments), the bias to the block's
+// columns, and the nest's body is unchanged. The output's allocation moves
+// before the call; no nest is left after it.
+// CHECK-DAG: #[[BLOCK:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[BLOCK_COLUMN:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @bias_gelu
+// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr, %[[A:[^:]+]]: memref<?x?x4xf32>, %[[B:[^:]+]]: memref<4x8xf32>, %[[BIAS:[^:]+]]: memref<8xf32>)
+// CHECK: %[[C:.+]] = memref.alloc
+// CHECK: %[[OUT:.+]] = memref.alloc
+// CHECK-DAG: %[[FLAT_C:.+]] = memref.collapse_shape %[[C]] {{\[}}[0, 1], [2]] : memref<?x?x8xf32> into memref<?x8xf32>
+// CHECK-DAG: %[[FLAT_OUT:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]]
+// CHECK: %[[EPILOGUE:.+]] = genc.tile_epilogue : !llvm.ptr {
+// CHECK: ^bb0(%[[ROW0:.+]]: i64, %[[ROW1:.+]]: i64, %[[COL0:.+]]: i64, %[[COL1:.+]]: i64):
+// CHECK-DAG: %[[R0:.+]] = arith.index_cast %[[ROW0]] : i64 to index
+// CHECK-DAG: %[[C0:.+]] = arith.index_cast %[[COL0]] : i64 to index
+// CHECK: memref.subview %[[FLAT_C]][%[[R0]], %[[C0]]]
+// CHECK: memref.subview %[[BIAS]][%[[C0]]]
+// CHECK: memref.subview %[[FLAT_OUT]][%[[R0]], %[[C0]]]
+// CHECK: linalg.generic {indexing_maps = [#[[BLOCK]], #[[BLOCK_COLUMN]], #[[BLOCK]]], iterator_types = ["parallel", "parallel"]}
+// CHECK: arith.addf
+// CHECK: math.erf
+// CHECK: genc.tile_epilogue_end
+// CHECK: call @genc_matmul_f32(%[[CTX]], {{.+}}, %[[EPILOGUE]])
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[OUT]]
+func.func @bias_gelu(%context: !llvm.ptr, %a: memref<?x?x4xf32>, %b: memref<4x8xf32>,
+                     %bias: memref<8xf32>) -> memref<?x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %d0 = memref.dim %a, %c0 : memref<?x?x4xf32>
+  %d1 = memref.dim %a, %c1 : memref<?x?x4xf32>
+  %c = memref.alloc(%d0, %d1) : memref<?x?x8xf32>
+  %check = arith.constant 1 : i64
+  %layout = arith.constant 0 : i64
+  %none = llvm.mlir.zero : !llvm.ptr
+  %cu = memref.cast %c : memref<?x?x8xf32> to memref<*xf32>
+  %au = memref.cast %a : memref<?x?x4xf32> to memref<*xf32>
+  %bu = memref.cast %b : memref<4x8xf32> to memref<*xf32>
+  call @genc_matmul_f32(%context, %check, %cu, %au, %bu, %layout, %layout, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  %out = memref.alloc(%d0, %d1) : memref<?x?x8xf32>
+  linalg.generic {indexing_maps = [#element, #column, #element],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%c, %bias : memref<?x?x8xf32>, memref<8xf32>) outs(%out : memref<?x?x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %e = math.erf %s : f32
+    linalg.yield %e : f32
+  }
+  memref.dealloc %c : memref<?x?x8xf32>
+  return %out : memref<?x?x8xf32>
+}
+func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr)
+
+// -----
+
+#element = affine_map<(d0, d1) -> (d0, d1)>
+
+// A residual add written in place into the residual's buffer (a fresh
+// one), with C in rows already: fused, nothing flattened.
+// CHECK-LABEL: func.func @residual_in_place
+// CHECK-NOT: memref.collapse_shape
+// CHECK: genc.tile_epilogue
+// CHECK: call @genc_matmul_f32
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @residual_in_place(%context: !llvm.ptr, %a: memref<5x4xf32>, %b: memref<4x8xf32>)
+    -> memref<5x8xf32> {
+  %residual = memref.alloc() : memref<5x8xf32>
+  %c = memref.alloc() : memref<5x8xf32>
+  %check = arith.constant 1 : i64
+  %none = llvm.mlir.zero : !llvm.ptr
+  %cu = memref.cast %c : memref<5x8xf32> to memref<*xf32>
+  %au = memref.cast %a : memref<5x4xf32> to memref<*xf32>
+  %bu = memref.cast %b : memref<4x8xf32> to memref<*xf32>
+  call @genc_matmul_f32(%context, %check, %cu, %au, %bu, %check, %check, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  linalg.generic {indexing_maps = [#element, #element, #element],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%residual, %c : memref<5x8xf32>, memref<5x8xf32>) outs(%residual : memref<5x8xf32>) {
+  ^bb0(%r: f32, %x: f32, %o: f32):
+    %s = arith.addf %r, %x : f32
+    linalg.yield %s : f32
+  }
+  return %residual : memref<5x8xf32>
+}
+func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr)
+
+// -----
+
+#element = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0, 0)>
+
+// Left alone, the call keeping its null epilogue: a nest that reads C
+// elsewhere than where it writes (another block's elements); one that
+// writes what the matmul reads (A: other blocks still read it); one with
+// a write between the call and it; one whose output may share memory
+// with A (both arguments); and a reduction.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: genc.tile_epilogue
+// CHECK-COUNT-5: linalg.generic
+// CHECK: return
+func.func @left_alone(%context: !llvm.ptr, %b: memref<4x4xf32>, %arg: memref<5x4xf32>,
+                      %out: memref<5x4xf32>, %sums: memref<5xf32>) {
+  %check = arith.constant 1 : i64
+  %none = llvm.mlir.zero : !llvm.ptr
+  %zero = arith.constant 0.0 : f32
+  %i = arith.constant 0 : index
+  %a = memref.alloc() : memref<5x4xf32>
+  %c = memref.alloc() : memref<5x4xf32>
+  %fresh = memref.alloc() : memref<5x4xf32>
+  %cu = memref.cast %c : memref<5x4xf32> to memref<*xf32>
+  %au = memref.cast %a : memref<5x4xf32> to memref<*xf32>
+  %bu = memref.cast %b : memref<4x4xf32> to memref<*xf32>
+  %argu = memref.cast %arg : memref<5x4xf32> to memref<*xf32>
+
+  call @genc_matmul_f32(%context, %check, %cu, %au, %bu, %check, %check, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  linalg.generic {indexing_maps = [#row, #element], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<5x4xf32>) outs(%fresh : memref<5x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+
+  call @genc_matmul_f32(%context, %check, %cu, %au, %bu, %check, %check, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  linalg.generic {indexing_maps = [#element, #element], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<5x4xf32>) outs(%a : memref<5x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+
+  call @genc_matmul_f32(%context, %check, %cu, %au, %bu, %check, %check, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  memref.store %zero, %fresh[%i, %i] : memref<5x4xf32>
+  linalg.generic {indexing_maps = [#element, #element, #element],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %fresh : memref<5x4xf32>, memref<5x4xf32>) outs(%fresh : memref<5x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+
+  call @genc_matmul_f32(%context, %check, %cu, %argu, %bu, %check, %check, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  linalg.generic {indexing_maps = [#element, #element], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<5x4xf32>) outs(%out : memref<5x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+
+  call @genc_matmul_f32(%context, %check, %cu, %au, %bu, %check, %check, %none)
+      : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+  linalg.generic {indexing_maps = [#element, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%c : memref<5x4xf32>) outs(%sums : memref<5xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %x, %o : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr)

@@ -181,11 +181,22 @@ void fuse(const Fusion &fusion) {
   Location loc = nest.getLoc();
   MLIRContext *ctx = b.getContext();
   int64_t rank = nest.getNumLoops();
+  // One flattened view and one slice per buffer, however often the nest
+  // names it: a nest written in place then loads and stores through one
+  // pointer, which LLVM vectorises without a runtime overlap check (that
+  // check takes equal pointers for a conflict).
+  DenseMap<Value, Value> flattened;
   SmallVector<std::pair<Value, Access>> operands;
   for (OpOperand &operand : nest->getOpOperands()) {
     Access access = *accessOf(nest.getMatchingIndexingMap(&operand), operand.get().getType(), rank);
     Value v = operand.get();
-    operands.push_back({access == Access::Element ? flattenRows(b, loc, v) : v, access});
+    if (access == Access::Element) {
+      auto [it, inserted] = flattened.try_emplace(v);
+      if (inserted)
+        it->second = flattenRows(b, loc, v);
+      v = it->second;
+    }
+    operands.push_back({v, access});
   }
 
   Type i64 = b.getI64Type();
@@ -199,17 +210,24 @@ void fuse(const Fusion &fusion) {
   OpFoldResult one = b.getIndexAttr(1);
 
   AffineExpr row = getAffineDimExpr(0, ctx), column = getAffineDimExpr(1, ctx);
+  DenseMap<Value, Value> sliced;
+  auto slice = [&](Value v, ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                   ArrayRef<OpFoldResult> strides) {
+    auto [it, inserted] = sliced.try_emplace(v);
+    if (inserted)
+      it->second = memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
+    return it->second;
+  };
   SmallVector<Value> blocks;
   SmallVector<AffineMap> maps;
   for (auto [v, access] : operands) {
     switch (access) {
     case Access::Element:
-      blocks.push_back(memref::SubViewOp::create(b, loc, v, {bounds[0], bounds[2]}, {rows, columns},
-                                                 {one, one}));
+      blocks.push_back(slice(v, {bounds[0], bounds[2]}, {rows, columns}, {one, one}));
       maps.push_back(AffineMap::get(2, 0, {row, column}, ctx));
       break;
     case Access::Column:
-      blocks.push_back(memref::SubViewOp::create(b, loc, v, {bounds[2]}, {columns}, {one}));
+      blocks.push_back(slice(v, {bounds[2]}, {columns}, {one}));
       maps.push_back(AffineMap::get(2, 0, {column}, ctx));
       break;
     case Access::Scalar:

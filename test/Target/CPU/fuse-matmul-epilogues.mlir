@@ -64,10 +64,15 @@ func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>,
 #element = affine_map<(d0, d1) -> (d0, d1)>
 
 // A residual add written in place into the residual's buffer (a fresh
-// one), with C in rows already: fused, nothing flattened.
+// one), with C in rows already: fused, nothing flattened, and the
+// residual's block is one slice, read and written through one pointer.
 // CHECK-LABEL: func.func @residual_in_place
 // CHECK-NOT: memref.collapse_shape
 // CHECK: genc.tile_epilogue
+// CHECK: %[[RESIDUAL:.+]] = memref.subview
+// CHECK: %[[C:.+]] = memref.subview
+// CHECK-NOT: memref.subview
+// CHECK: ins(%[[RESIDUAL]], %[[C]] : {{.*}}) outs(%[[RESIDUAL]] :
 // CHECK: call @genc_matmul_f32
 // CHECK-NOT: linalg.generic
 // CHECK: return

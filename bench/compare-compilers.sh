@@ -11,13 +11,12 @@
 # Usage: bench/compare-compilers.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [FORMATS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 old=$1 new=$2 work=${3:-/tmp/genc-bench} runs=${4:-20} threads=${5:-2}
 formats=${6:-f32 int8 int4}
 models="gpt2-small llama-small"
 mkdir -p "$work"
-if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 declare -A inputs
 for m in $models; do

@@ -8,12 +8,13 @@
 # Usage: bench/compile-cost-gpt2-small.sh [WORK_DIR] [RUNS (default 2)]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench}
 runs=${2:-2}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 model=$work/gpt2-small-with-past-opset17.onnx
 mkdir -p "$work"
-[ -f "$model" ] || /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
+ensure_benchmark_models "$work"
 size=$(stat -c %s "$model")
 measure() { # LABEL COMMAND...
   local label=$1; shift

@@ -8,13 +8,12 @@
 # Usage: bench/compile-report.sh [WORK_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench-report}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 model=gpt2-small-with-past-opset17.onnx
 mkdir -p "$work"
-if [ ! -f "$work/$model" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 cd "$work" # the report names the model as given
 inputs() {
   /usr/bin/python3 "$root/models/make_inputs.py" "$model" "$1" --batch 1 --sequence "$2" \

@@ -16,12 +16,11 @@
 # Usage: bench/op-family-times.sh WORK_DIR ROUNDS LABEL=GENC [LABEL=GENC...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=$1 rounds=$2
 shift 2
 mkdir -p "$work"
-if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 inputs() { # MODEL NAME SEQUENCE PAST
   /usr/bin/python3 "$root/models/make_inputs.py" "$work/$1-with-past-opset17.onnx" \
     "$work/families-$1-$2" --batch 1 --sequence "$3" --past "$4" | paste -sd,

@@ -8,14 +8,13 @@
 # Usage: bench/prefill-decode-vs-ort.sh [WORK_DIR] [RUNS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench}
 runs=${2:-5}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 models="gpt2-small llama-small"
 mkdir -p "$work"
-if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 
 echo "== compile"

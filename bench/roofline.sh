@@ -10,12 +10,11 @@
 # Usage: bench/roofline.sh [WORK_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 mkdir -p "$work"
-if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 inputs() { # MODEL NAME SEQUENCE PAST
   /usr/bin/python3 "$root/models/make_inputs.py" "$work/$1-with-past-opset17.onnx" \
     "$work/roofline-$1-$2" --batch 1 --sequence "$3" --past "$4" | paste -sd,

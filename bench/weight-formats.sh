@@ -22,6 +22,7 @@
 #        3 uses the artifacts 2 compiled into WORK_DIR)]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench}
 runs=${2:-10}
 threads=${3:-2}
@@ -65,9 +66,7 @@ models="gpt2-small llama-small"
 declare -A inputs
 if [[ " $sections " == *" 2 "* ]]; then
 echo "## 2. speed (median of $runs runs, $threads threads)"
-if [ ! -f "$work/llama-small-with-past-opset17.onnx" ] || [ ! -f "$work/gpt2-small-with-past-opset17.onnx" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 for m in $models; do
   for v in no-past with-past; do
     for w in $formats; do

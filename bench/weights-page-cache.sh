@@ -7,13 +7,12 @@
 # Usage: bench/weights-page-cache.sh [WORK_DIR] [ROUNDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench}
 rounds=${2:-3}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 model=$work/llama-small-no-past-opset17.onnx
-if [ ! -f "$model" ]; then
-  /usr/bin/python3 "$root/models/zoo.py" "$work" --benchmark-models > "$work/export.log" 2>&1
-fi
+ensure_benchmark_models "$work"
 inputs=$(/usr/bin/python3 "$root/models/make_inputs.py" "$model" "$work/llama-small-prefill" --batch 1 --sequence 128)
 args=$(for s in $inputs; do printf -- '--input %s ' "$s"; done)
 

@@ -14,3 +14,13 @@ ensure_benchmark_models() {
     fi
   done
 }
+
+# benchmark_inputs WORK_DIR MODEL FOLDER SEQUENCE PAST: inputs for MODEL
+# (gpt2-small or llama-small, with past) at batch 1, saved as .npy files in
+# WORK_DIR/FOLDER; prints NAME=FILE lines.
+benchmark_inputs() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  /usr/bin/python3 "$root/models/make_inputs.py" "$1/$2-with-past-opset17.onnx" "$1/$3" \
+    --batch 1 --sequence "$4" --past "$5"
+}

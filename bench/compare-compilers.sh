@@ -20,10 +20,8 @@ ensure_benchmark_models "$work"
 as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 declare -A inputs
 for m in $models; do
-  inputs[$m-decode]=$(/usr/bin/python3 "$root/models/make_inputs.py" \
-    "$work/$m-with-past-opset17.onnx" "$work/cc-$m-decode" --batch 1 --sequence 1 --past 127)
-  inputs[$m-prefill]=$(/usr/bin/python3 "$root/models/make_inputs.py" \
-    "$work/$m-with-past-opset17.onnx" "$work/cc-$m-prefill" --batch 1 --sequence 128 --past 0)
+  inputs[$m-decode]=$(benchmark_inputs "$work" $m cc-$m-decode 1 127)
+  inputs[$m-prefill]=$(benchmark_inputs "$work" $m cc-$m-prefill 128 0)
   for w in $formats; do
     for side in old new; do
       genc=$old

@@ -21,14 +21,10 @@ work=$1 rounds=$2
 shift 2
 mkdir -p "$work"
 ensure_benchmark_models "$work"
-inputs() { # MODEL NAME SEQUENCE PAST
-  /usr/bin/python3 "$root/models/make_inputs.py" "$work/$1-with-past-opset17.onnx" \
-    "$work/families-$1-$2" --batch 1 --sequence "$3" --past "$4" | paste -sd,
-}
 reports=()
 for m in gpt2-small llama-small; do
-  prefill=$(inputs $m prefill 128 0)
-  decode=$(inputs $m decode 1 127)
+  prefill=$(benchmark_inputs "$work" $m families-$m-prefill 128 0 | paste -sd,)
+  decode=$(benchmark_inputs "$work" $m families-$m-decode 1 127 | paste -sd,)
   for round in $(seq "$rounds"); do
     for build in "$@"; do
       label=${build%%=*} genc=${build#*=}

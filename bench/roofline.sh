@@ -15,14 +15,10 @@ work=${1:-/tmp/genc-bench}
 genc=${GENC_BUILD_DIR:-$root/build}/tools/genc/genc
 mkdir -p "$work"
 ensure_benchmark_models "$work"
-inputs() { # MODEL NAME SEQUENCE PAST
-  /usr/bin/python3 "$root/models/make_inputs.py" "$work/$1-with-past-opset17.onnx" \
-    "$work/roofline-$1-$2" --batch 1 --sequence "$3" --past "$4" | paste -sd,
-}
 reports=()
 for m in gpt2-small llama-small; do
-  prefill=$(inputs $m prefill 128 0)
-  decode=$(inputs $m decode 1 127)
+  prefill=$(benchmark_inputs "$work" $m roofline-$m-prefill 128 0 | paste -sd,)
+  decode=$(benchmark_inputs "$work" $m roofline-$m-decode 1 127 | paste -sd,)
   for w in f32 int8 bf16 int4; do
     "$genc" compile "$work/$m-with-past-opset17.onnx" --weights=$w -o "$work/roofline.so" \
       --quiet --report "$work/roofline-$m-$w.json" \

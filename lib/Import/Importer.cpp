@@ -356,11 +356,17 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &
     reemitting = false;
     return success();
   });
-  for (int i = 0; i < handler->requiredInputs; ++i)
-    if (i >= node.input_size() || node.input(i).empty())
-      return mlir::emitError(loc) << "input " << i << " is required but missing; "
-                                  << node.op_type() << " needs at least "
-                                  << handler->requiredInputs << " input(s)";
+  bool every = handler->requiredInputs == kEveryInput;
+  int required = every ? std::max(1, node.input_size()) : handler->requiredInputs;
+  for (int i = 0; i < required; ++i)
+    if (i >= node.input_size() || node.input(i).empty()) {
+      InFlightDiagnostic error = mlir::emitError(loc)
+                                 << "input " << i << " is required but missing; ";
+      if (every)
+        return error << node.op_type() << " takes no absent inputs and at least one";
+      return error << node.op_type() << " needs at least " << handler->requiredInputs
+                   << " input(s)";
+    }
   NodeImporter importer(*this, node, opset, builder, loc);
   return handler->fn(importer);
 }

@@ -153,10 +153,14 @@ private:
 
 using HandlerFn = LogicalResult (*)(NodeImporter &);
 
+/// `requiredInputs` of variadic ops (Sum, Max, Min, Concat): every input
+/// the node names is required, and it names at least one.
+constexpr int kEveryInput = -1;
+
 /// One way to import (domain, op type) from `sinceVersion` on; the
 /// importer picks the newest handler not newer than the model's opset and
-/// checks that the first `requiredInputs` inputs are present before
-/// calling it.
+/// checks that the first `requiredInputs` inputs (or kEveryInput) are
+/// present before calling it.
 struct OpHandler {
   const char *domain;
   const char *opType;

@@ -8,7 +8,9 @@
 //   generate MODEL.so PROMPT_IDS [MAX_NEW_TOKENS]     PROMPT_IDS: 1,591,368
 //
 // Prints the generated ids on one line. Every failure of the runtime is a
-// genc::Error with its status and message.
+// genc::Error with its status and message; the exit status is 3 when the
+// runtime ran out of memory (the KV cache for MAX_NEW_TOKENS did not fit),
+// 1 for any other failure.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,7 +63,8 @@ int main(int argc, char **argv) {
     std::cout << "\n";
   } catch (const genc::Error &error) {
     std::cerr << "error: " << error.what() << "\n";
-    return 1;
+    // Out of memory is worth telling apart: fewer new tokens may fit.
+    return error.status() == GENC_ERROR_OUT_OF_MEMORY ? 3 : 1;
   } catch (const std::logic_error &error) { // a prompt id or count that is no number
     std::cerr << "error: bad number: " << error.what() << "\n";
     return 2;

@@ -190,9 +190,10 @@ Session::Session(genc_model &model, const SessionOptions &options)
                       "max_context or max_rows");
       cache->data.reset(new (std::nothrow) float[floats]);
       if (!cache->data)
-        throw Error("cannot allocate the KV cache for input '" + in.name + "' (" +
-                    std::to_string(floats * sizeof(float) >> 20) + " MiB); lower max_context " +
-                    "or max_rows");
+        throw CallFailed("cannot allocate the KV cache for input '" + in.name + "' (" +
+                             std::to_string(floats * sizeof(float) >> 20) +
+                             " MiB); lower max_context or max_rows",
+                         GENC_ERROR_OUT_OF_MEMORY);
       caches.push_back(std::move(cache));
       continue;
     }

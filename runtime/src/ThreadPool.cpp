@@ -2,13 +2,30 @@
 
 #include "ThreadPool.h"
 
+#include <chrono>
 #include <sched.h>
 
 using genc::runtime::ThreadPool;
 
 namespace {
-// About 50 µs of polling before a worker sleeps.
-constexpr int kSpins = 20000;
+/// How long a worker polls for the next loop before it sleeps: longer than
+/// the gaps between one step's parallel loops (the ops between two
+/// matmuls), so that a step does not wait for a sleeping thread to wake,
+/// which costs tens of microseconds (more on a VM). A worker between two
+/// runs burns at most this much of a core.
+constexpr std::chrono::microseconds kPollTime{1000};
+
+/// Polls until `pending` returns false or kPollTime has passed.
+template <typename Pending> void poll(Pending &&pending) {
+  const auto deadline = std::chrono::steady_clock::now() + kPollTime;
+  for (unsigned i = 1; pending(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause(); // frees the core's resources while polling
+#endif
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline)
+      return;
+  }
+}
 } // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -63,9 +80,7 @@ void ThreadPool::parallelFor(int64_t n, genc_task_fn task, void *ctx) {
 void ThreadPool::work() {
   uint64_t seen = 0;
   for (;;) {
-    int spins = 0;
-    while (generation.load(std::memory_order_acquire) == seen && spins < kSpins)
-      ++spins;
+    poll([&] { return generation.load(std::memory_order_acquire) == seen; });
     Loop current;
     {
       std::unique_lock<std::mutex> lock(mutex);

@@ -1,9 +1,9 @@
 //===- ThreadPool.h - the runtime's worker threads --------------*- C++ -*-===//
 //
 // A fixed set of workers that run one parallel loop at a time, the calling
-// thread included. Workers spin briefly before sleeping: a decode step
-// issues a parallel loop per matmul, back to back, and waking a sleeping
-// thread costs more than some of those loops.
+// thread included. Workers poll for a millisecond before sleeping: a
+// decode step issues a parallel loop per matmul, back to back, and waking
+// a sleeping thread costs more than some of those loops.
 //
 //===----------------------------------------------------------------------===//
 

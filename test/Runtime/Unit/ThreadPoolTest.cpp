@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 using genc::runtime::ThreadPool;
@@ -38,6 +40,21 @@ TEST(ThreadPool, BackToBackLoops) {
     pool.parallelFor(16, Counts::task, &counts);
   for (auto &h : counts.hits)
     EXPECT_EQ(h.load(), 20000);
+}
+
+/// Workers that stopped polling and sleep still take the next loop; a
+/// loop that the caller finishes before a worker wakes is not run twice.
+TEST(ThreadPool, LoopsAfterWorkersSleep) {
+  ThreadPool pool(3);
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int64_t n : {1, 2, 64}) {
+      Counts counts(n);
+      pool.parallelFor(n, Counts::task, &counts);
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_EQ(counts.hits[i].load(), 1) << "round " << round << ", n=" << n << ", task " << i;
+    }
+  }
 }
 
 TEST(ThreadPool, AvailableThreadsIsPositive) { EXPECT_GE(ThreadPool::availableThreads(), 1u); }

@@ -209,30 +209,6 @@ LogicalResult IfOp::verify() {
   return success();
 }
 
-//===----------------------------------------------------------------------===//
-// ParallelForOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult ParallelForOp::verify() {
-  if (getBody().empty())
-    return emitOpError("needs a body");
-  Block &entry = getBody().front();
-  if (entry.getNumArguments() != 1 || !entry.getArgument(0).getType().isInteger(64))
-    return emitOpError("body must take one i64 argument, the task number");
-  return success();
-}
-
-LogicalResult TileEpilogueOp::verify() {
-  if (getBody().empty())
-    return emitOpError("needs a body");
-  Block &entry = getBody().front();
-  if (entry.getNumArguments() != 4 ||
-      !llvm::all_of(entry.getArgumentTypes(), [](Type t) { return t.isInteger(64); }))
-    return emitOpError("body must take four i64 arguments: the block's first and end row, first "
-                       "and end column");
-  return success();
-}
-
 namespace {
 // genc.if on a constant condition → the taken branch, inlined.
 struct InlineConstantIf : OpRewritePattern<IfOp> {

@@ -43,8 +43,7 @@ void mlir::genc::configureGencToLinalgTarget(ConversionTarget &target) {
                          scf::SCFDialect, tensor::TensorDialect>();
   target.addIllegalDialect<GencDialect>();
   // The ops of compiled code are lowered already.
-  target.addLegalOp<AttentionKernelOp, LinearAttentionKernelOp, IndexOutOfBoundsOp, ParallelForOp,
-                    ParallelForEndOp, TileEpilogueOp, TileEpilogueEndOp,
+  target.addLegalOp<AttentionKernelOp, LinearAttentionKernelOp, IndexOutOfBoundsOp,
                     UnrealizedConversionCastOp>();
 }
 

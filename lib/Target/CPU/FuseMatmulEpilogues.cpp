@@ -3,14 +3,14 @@
 // A bias, an activation or a residual add after a matmul is a loop nest of
 // its own: it reads C back from memory after the kernel wrote all of it.
 // Here the elementwise nest that follows a matmul kernel call moves into a
-// genc.tile_epilogue the call takes, and the kernel runs it on each block
+// genc_cpu.tile_epilogue the call takes, and the kernel runs it on each block
 // of C as soon as the block is final, while it is still in cache. Each
 // element goes through the same scalar ops as before, so results are bit
 // for bit the same.
 //
 //===----------------------------------------------------------------------===//
 
-#include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/CPUOps.h"
 #include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -167,7 +167,7 @@ Value flattenRows(OpBuilder &b, Location loc, Value view) {
                                          SmallVector<ReassociationIndices>{rows, {rank - 1}});
 }
 
-/// Moves the nest into a genc.tile_epilogue that the call takes: the nest
+/// Moves the nest into a genc_cpu.tile_epilogue that the call takes: the nest
 /// on the block's slice of each operand, over the block's rows and columns.
 void fuse(const Fusion &fusion) {
   func::CallOp call = fusion.call;
@@ -200,7 +200,7 @@ void fuse(const Fusion &fusion) {
   }
 
   Type i64 = b.getI64Type();
-  auto epilogue = genc::TileEpilogueOp::create(b, loc, LLVM::LLVMPointerType::get(ctx));
+  auto epilogue = genc::cpu::TileEpilogueOp::create(b, loc, LLVM::LLVMPointerType::get(ctx));
   Block *body = b.createBlock(&epilogue.getBody(), {}, {i64, i64, i64, i64}, {loc, loc, loc, loc});
   SmallVector<Value, 4> bounds;
   for (Value bound : body->getArguments())
@@ -241,7 +241,7 @@ void fuse(const Fusion &fusion) {
       b, loc, TypeRange{}, ArrayRef(blocks).take_front(inputs), ArrayRef(blocks).drop_front(inputs),
       maps, SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel));
   blockNest.getRegion().takeBody(nest.getRegion());
-  genc::TileEpilogueEndOp::create(b, loc);
+  genc::cpu::TileEpilogueEndOp::create(b, loc);
 
   Operation *none = call.getOperand(call.getNumOperands() - 1).getDefiningOp();
   call->setOperand(call.getNumOperands() - 1, epilogue);

@@ -1,9 +1,9 @@
 //===- OutlineParallelFor.cpp - regions the runtime runs → functions ------===//
 //
-// Each genc.parallel_for (its region lowered in place by then) becomes a
+// Each genc_cpu.parallel_for (its region lowered in place by then) becomes a
 // function of the runtime's task signature, void(void *captures, int64_t
 // task), and a call of genc_parallel_for (runtime/include/genc/kernels.h)
-// with it; each genc.tile_epilogue a function a matmul kernel calls on
+// with it; each genc_cpu.tile_epilogue a function a matmul kernel calls on
 // blocks of its result, and the address of its closure. The values a
 // region uses from outside are stored into a struct on the caller's stack,
 // whose address the function receives. Constants are cloned instead. Runs
@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/CPUOps.h"
 #include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -47,8 +47,8 @@ struct Outlined {
 FailureOr<Outlined> outline(Operation *op, ArrayRef<Type> argumentTypes, StringRef suffix,
                             bool addressFirst, SymbolTable &symbols) {
   auto parent = op->getParentOfType<LLVM::LLVMFuncOp>();
-  if (!parent || op->getParentOfType<genc::ParallelForOp>() ||
-      op->getParentOfType<genc::TileEpilogueOp>())
+  if (!parent || op->getParentOfType<genc::cpu::ParallelForOp>() ||
+      op->getParentOfType<genc::cpu::TileEpilogueOp>())
     return op->emitError("internal error: ")
            << op->getName() << " must sit in an llvm.func, unnested";
   Region &body = op->getRegion(0);
@@ -102,7 +102,7 @@ FailureOr<Outlined> outline(Operation *op, ArrayRef<Type> argumentTypes, StringR
   LLVM::BrOp::create(b, loc, entry->getArguments().drop_front(), first);
   function.walk([&](Operation *terminator) {
     if (terminator->hasTrait<OpTrait::ReturnLike>() &&
-        isa<genc::ParallelForEndOp, genc::TileEpilogueEndOp>(terminator)) {
+        isa<genc::cpu::ParallelForEndOp, genc::cpu::TileEpilogueEndOp>(terminator)) {
       OpBuilder at(terminator);
       LLVM::ReturnOp::create(at, terminator->getLoc(), ValueRange{});
       terminator->erase();
@@ -123,9 +123,9 @@ FailureOr<Outlined> outline(Operation *op, ArrayRef<Type> argumentTypes, StringR
   return Outlined{function, frame};
 }
 
-/// genc.parallel_for → `genc_parallel_for(context, tasks, @task,
+/// genc_cpu.parallel_for → `genc_parallel_for(context, tasks, @task,
 /// captures)`, or a direct call of the task when there is one.
-LogicalResult outlineParallelFor(genc::ParallelForOp op, LLVM::LLVMFuncOp parallelFor,
+LogicalResult outlineParallelFor(genc::cpu::ParallelForOp op, LLVM::LLVMFuncOp parallelFor,
                                  SymbolTable &symbols) {
   OpBuilder b(op);
   FailureOr<Outlined> task = outline(op, {b.getI64Type()}, "_task", false, symbols);
@@ -154,9 +154,9 @@ LogicalResult outlineParallelFor(genc::ParallelForOp op, LLVM::LLVMFuncOp parall
   return success();
 }
 
-/// genc.tile_epilogue → the address of its closure: the function, then
+/// genc_cpu.tile_epilogue → the address of its closure: the function, then
 /// what it captures.
-LogicalResult outlineTileEpilogue(genc::TileEpilogueOp op, SymbolTable &symbols) {
+LogicalResult outlineTileEpilogue(genc::cpu::TileEpilogueOp op, SymbolTable &symbols) {
   Type i64 = IntegerType::get(op.getContext(), 64);
   FailureOr<Outlined> epilogue = outline(op, {i64, i64, i64, i64}, "_epilogue", true, symbols);
   if (failed(epilogue))
@@ -171,7 +171,7 @@ struct OutlineParallelForPass : genc::impl::OutlineParallelForBase<OutlineParall
     ModuleOp module = getOperation();
     SmallVector<Operation *> regions;
     module.walk([&](Operation *op) {
-      if (isa<genc::ParallelForOp, genc::TileEpilogueOp>(op))
+      if (isa<genc::cpu::ParallelForOp, genc::cpu::TileEpilogueOp>(op))
         regions.push_back(op);
     });
     if (regions.empty())
@@ -186,9 +186,9 @@ struct OutlineParallelForPass : genc::impl::OutlineParallelForBase<OutlineParall
     SymbolTable symbols(module);
     for (Operation *op : regions) {
       LogicalResult outlined =
-          isa<genc::ParallelForOp>(op)
-              ? outlineParallelFor(cast<genc::ParallelForOp>(op), parallelFor, symbols)
-              : outlineTileEpilogue(cast<genc::TileEpilogueOp>(op), symbols);
+          isa<genc::cpu::ParallelForOp>(op)
+              ? outlineParallelFor(cast<genc::cpu::ParallelForOp>(op), parallelFor, symbols)
+              : outlineTileEpilogue(cast<genc::cpu::TileEpilogueOp>(op), symbols);
       if (failed(outlined))
         return signalPassFailure();
     }

@@ -16,6 +16,7 @@
 
 #include "genc/Conversion/Passes.h"
 #include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/CPUOps.h"
 #include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
@@ -33,7 +34,7 @@
 using namespace mlir;
 
 void genc::registerCPUTargetDialects(DialectRegistry &registry) {
-  registry.insert<GencDialect>();
+  registry.insert<GencDialect, genc::cpu::GencCPUDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);

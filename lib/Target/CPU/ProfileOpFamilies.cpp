@@ -9,8 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "genc/Target/CPU/Passes.h"
 #include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/CPUOps.h"
+#include "genc/Target/CPU/Passes.h"
 #include "genc/kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -92,7 +93,7 @@ struct TagOpFamiliesPass : genc::impl::TagOpFamiliesBase<TagOpFamiliesPass> {
 bool isBookkeeping(Operation *op) {
   WalkResult result = op->walk<WalkOrder::PreOrder>([](Operation *nested) {
     // A matmul's epilogue runs inside the kernel call, in its time.
-    if (isa<genc::TileEpilogueOp>(nested))
+    if (isa<genc::cpu::TileEpilogueOp>(nested))
       return WalkResult::skip();
     if (nested->hasTrait<OpTrait::IsTerminator>() || isMemoryEffectFree(nested))
       return WalkResult::advance();

@@ -3,7 +3,7 @@
 // After bufferization every linalg op that is not a kernel call (norms,
 // softmax, rotary, elementwise chains, residual adds, copies) becomes one
 // serial loop nest. Each is cut here into tasks along its outer parallel
-// loops and put in a genc.parallel_for, which runs the tasks on the pool of
+// loops and put in a genc_cpu.parallel_for, which runs the tasks on the pool of
 // the context the entry point was called with. Tasks write disjoint slices
 // of the outputs and no task reads what another writes (an input that
 // shares a buffer with an output must read it where it writes), so the
@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "genc/Dialect/GencOps.h"
+#include "genc/Target/CPU/CPUOps.h"
 #include "genc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -151,7 +151,7 @@ SmallVector<Value, 4> tileSizes(OpBuilder &b, linalg::LinalgOp op, ArrayRef<unsi
   return tiles;
 }
 
-/// The scf.parallel tiling made, as a genc.parallel_for: its iterations
+/// The scf.parallel tiling made, as a genc_cpu.parallel_for: its iterations
 /// numbered in row-major order, one task each.
 void toParallelFor(OpBuilder &b, scf::ParallelOp loop, Value context) {
   Location loc = loop.getLoc();
@@ -164,7 +164,7 @@ void toParallelFor(OpBuilder &b, scf::ParallelOp loop, Value context) {
     tasks = arith::MulIOp::create(b, loc, tasks, counts.back());
   }
   Value taskCount = arith::IndexCastOp::create(b, loc, b.getI64Type(), tasks);
-  auto parallelFor = genc::ParallelForOp::create(b, loc, context, taskCount);
+  auto parallelFor = genc::cpu::ParallelForOp::create(b, loc, context, taskCount);
   Block *body = b.createBlock(&parallelFor.getBody(), {}, {b.getI64Type()}, {loc});
   Value task = arith::IndexCastOp::create(b, loc, b.getIndexType(), body->getArgument(0));
   for (int i = static_cast<int>(counts.size()) - 1; i >= 0; --i) {
@@ -177,7 +177,7 @@ void toParallelFor(OpBuilder &b, scf::ParallelOp loop, Value context) {
   Block &loopBody = loop.getRegion().front();
   body->getOperations().splice(body->end(), loopBody.getOperations(), loopBody.begin(),
                                std::prev(loopBody.end()));
-  genc::ParallelForEndOp::create(b, loc);
+  genc::cpu::ParallelForEndOp::create(b, loc);
   loop.erase();
 }
 
@@ -190,7 +190,7 @@ struct ThreadLoopNestsPass : genc::impl::ThreadLoopNestsBase<ThreadLoopNestsPass
     SmallVector<linalg::LinalgOp> nests;
     fn.walk([&](linalg::LinalgOp op) {
       // A matmul's epilogue runs on the kernel's tasks already.
-      if (op->getParentOfType<genc::TileEpilogueOp>())
+      if (op->getParentOfType<genc::cpu::TileEpilogueOp>())
         return;
       if (op.hasPureBufferSemantics() && !provablySmall(op) && bodyIsThreadSafe(op))
         nests.push_back(op);

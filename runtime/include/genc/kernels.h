@@ -120,7 +120,7 @@ void genc_profile_mark(genc_context *context, int64_t family);
  * ONNX node. */
 void genc_index_error(genc_context *context, int64_t check, int64_t index, int64_t bound);
 
-/* Called by compiled code's threaded loop nests (genc.parallel_for):
+/* Called by compiled code's threaded loop nests (genc_cpu.parallel_for):
  * runs task(captures, i) for every i in [0, n) on the context's pool, or
  * in order on the calling thread when the context has none, and returns
  * when all are done. `captures` holds the values the loop nest reads. */

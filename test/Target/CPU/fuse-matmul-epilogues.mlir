@@ -16,7 +16,7 @@
 // CHECK: %[[OUT:.+]] = memref.alloc
 // CHECK-DAG: %[[FLAT_C:.+]] = memref.collapse_shape %[[C]] {{\[}}[0, 1], [2]] : memref<?x?x8xf32> into memref<?x8xf32>
 // CHECK-DAG: %[[FLAT_OUT:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]]
-// CHECK: %[[EPILOGUE:.+]] = genc.tile_epilogue : !llvm.ptr {
+// CHECK: %[[EPILOGUE:.+]] = genc_cpu.tile_epilogue : !llvm.ptr {
 // CHECK: ^bb0(%[[ROW0:.+]]: i64, %[[ROW1:.+]]: i64, %[[COL0:.+]]: i64, %[[COL1:.+]]: i64):
 // CHECK-DAG: %[[R0:.+]] = arith.index_cast %[[ROW0]] : i64 to index
 // CHECK-DAG: %[[C0:.+]] = arith.index_cast %[[COL0]] : i64 to index
@@ -26,7 +26,7 @@
 // CHECK: linalg.generic {indexing_maps = [#[[BLOCK]], #[[BLOCK_COLUMN]], #[[BLOCK]]], iterator_types = ["parallel", "parallel"]}
 // CHECK: arith.addf
 // CHECK: math.erf
-// CHECK: genc.tile_epilogue_end
+// CHECK: genc_cpu.tile_epilogue_end
 // CHECK: call @genc_matmul_f32(%[[CTX]], {{.+}}, %[[EPILOGUE]])
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[OUT]]
@@ -68,7 +68,7 @@ func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>,
 // residual's block is one slice, read and written through one pointer.
 // CHECK-LABEL: func.func @residual_in_place
 // CHECK-NOT: memref.collapse_shape
-// CHECK: genc.tile_epilogue
+// CHECK: genc_cpu.tile_epilogue
 // CHECK: %[[RESIDUAL:.+]] = memref.subview
 // CHECK: %[[C:.+]] = memref.subview
 // CHECK-NOT: memref.subview
@@ -109,7 +109,7 @@ func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>,
 // a write between the call and it; one whose output may share memory
 // with A (both arguments); and a reduction.
 // CHECK-LABEL: func.func @left_alone
-// CHECK-NOT: genc.tile_epilogue
+// CHECK-NOT: genc_cpu.tile_epilogue
 // CHECK-COUNT-5: linalg.generic
 // CHECK: return
 func.func @left_alone(%context: !llvm.ptr, %b: memref<4x4xf32>, %arg: memref<5x4xf32>,

@@ -33,13 +33,13 @@
 // CHECK: llvm.call @genc_parallel_for(%[[CTX]], %[[TASKS]], %[[FN]], %[[FRAME]])
 // CHECK: llvm.br ^[[AFTER]]
 // CHECK: ^[[AFTER]]:
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: llvm.return
 
 llvm.func @scale(%context: !llvm.ptr, %data: !llvm.ptr, %factor: f32) {
   %tasks = llvm.mlir.constant(4 : i64) : i64
   %eight = llvm.mlir.constant(8 : i64) : i64
-  genc.parallel_for %tasks on %context : !llvm.ptr {
+  genc_cpu.parallel_for %tasks on %context : !llvm.ptr {
   ^bb0(%task: i64):
     llvm.br ^body(%task : i64)
   ^body(%i: i64):
@@ -48,7 +48,7 @@ llvm.func @scale(%context: !llvm.ptr, %data: !llvm.ptr, %factor: f32) {
     %x = llvm.load %p : !llvm.ptr -> f32
     %y = llvm.fmul %x, %factor : f32
     llvm.store %y, %p : f32, !llvm.ptr
-    genc.parallel_for_end
+    genc_cpu.parallel_for_end
   }
   llvm.return
 }
@@ -74,16 +74,16 @@ llvm.func @scale(%context: !llvm.ptr, %data: !llvm.ptr, %factor: f32) {
 // CHECK: llvm.store %[[FN]], %[[FIRST]] : !llvm.ptr, !llvm.ptr
 // CHECK: %[[SECOND:.+]] = llvm.getelementptr %[[FRAME]][0, 1]
 // CHECK: llvm.store %[[BIAS_ARG]], %[[SECOND]] : !llvm.ptr, !llvm.ptr
-// CHECK-NOT: genc.tile_epilogue
+// CHECK-NOT: genc_cpu.tile_epilogue
 // CHECK: llvm.call @kernel(%[[CTX]], %[[FRAME]])
 llvm.func @kernel(!llvm.ptr, !llvm.ptr)
 llvm.func @biased(%context: !llvm.ptr, %bias: !llvm.ptr) {
-  %epilogue = genc.tile_epilogue : !llvm.ptr {
+  %epilogue = genc_cpu.tile_epilogue : !llvm.ptr {
   ^bb0(%row0: i64, %row1: i64, %col0: i64, %col1: i64):
     %p = llvm.getelementptr %bias[%col0] : (!llvm.ptr, i64) -> !llvm.ptr, f32
     %x = llvm.load %p : !llvm.ptr -> f32
     llvm.store %x, %p : f32, !llvm.ptr
-    genc.tile_epilogue_end
+    genc_cpu.tile_epilogue_end
   }
   llvm.call @kernel(%context, %epilogue) : (!llvm.ptr, !llvm.ptr) -> ()
   llvm.return

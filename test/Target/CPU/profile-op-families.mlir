@@ -44,9 +44,9 @@ func.func @families(%x: tensor<2x8xf32>, %w: tensor<8x8xf32>, %s: tensor<2xf32>)
 // MARK: memref.alloc
 // MARK-NEXT: linalg.generic
 // A matmul's epilogue is timed with its kernel call.
-// MARK: genc.tile_epilogue
+// MARK: genc_cpu.tile_epilogue
 // MARK-NOT: genc_profile_mark
-// MARK: genc.tile_epilogue_end
+// MARK: genc_cpu.tile_epilogue_end
 // MARK: %[[MATMUL:.+]] = arith.constant 0 : i64
 // MARK-NEXT: call @genc_profile_mark(%[[CTX]], %[[MATMUL]])
 // MARK-NEXT: call @genc_matmul_f32
@@ -75,14 +75,14 @@ func.func @marks(%x: memref<8xf32>, %y: memref<8xf32>, %u: memref<*xf32>) {
     %s = arith.mulf %a, %a : f32
     linalg.yield %s : f32
   } loc(fused<"genc.family:elementwise">["mul"])
-  %epilogue = genc.tile_epilogue : !llvm.ptr {
+  %epilogue = genc_cpu.tile_epilogue : !llvm.ptr {
   ^bb0(%row0: i64, %row1: i64, %col0: i64, %col1: i64):
     linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
         ins(%x : memref<8xf32>) outs(%y : memref<8xf32>) {
     ^bb0(%a: f32, %b: f32):
       linalg.yield %a : f32
     } loc(fused<"genc.family:elementwise">["bias"])
-    genc.tile_epilogue_end
+    genc_cpu.tile_epilogue_end
   }
   call @genc_matmul_f32(%u, %u, %u, %zero, %zero, %epilogue) : (memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
   memref.copy %buffer, %y : memref<8xf32> to memref<8xf32>

@@ -20,7 +20,7 @@
 // CHECK: %[[NT:.+]] = arith.divui %{{.+}}, %[[ROWS]]
 // CHECK: %[[TASKS:.+]] = arith.muli %[[NB]], %[[NT]]
 // CHECK: %[[COUNT:.+]] = arith.index_cast %[[TASKS]] : index to i64
-// CHECK: genc.parallel_for %[[COUNT]] on %[[CTX]] : !llvm.ptr {
+// CHECK: genc_cpu.parallel_for %[[COUNT]] on %[[CTX]] : !llvm.ptr {
 // CHECK: ^bb0(%[[TASK:.+]]: i64):
 // CHECK: %[[I:.+]] = arith.index_cast %[[TASK]] : i64 to index
 // CHECK: %[[TOKEN_TILE:.+]] = arith.remui %[[I]], %[[NT]]
@@ -31,7 +31,7 @@
 // CHECK: %[[XS:.+]] = memref.subview %[[X]][%[[BATCH]], %[[TOKEN]], 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
 // CHECK: %[[OUTS:.+]] = memref.subview %[[OUT]][%[[BATCH]], %[[TOKEN]], 0] [%{{.+}}, %{{.+}}, 768] [1, 1, 1]
 // CHECK: linalg.generic {{.*}} ins(%[[XS]], %[[B]] : {{.*}}) outs(%[[OUTS]] : {{.*}})
-// CHECK: genc.parallel_for_end
+// CHECK: genc_cpu.parallel_for_end
 // CHECK-NOT: linalg.generic
 // CHECK: return
 func.func @residual(%x: memref<?x?x768xf32>, %b: memref<768xf32>, %out: memref<?x?x768xf32>) {
@@ -47,7 +47,7 @@ func.func @residual(%x: memref<?x?x768xf32>, %b: memref<768xf32>, %out: memref<?
 // A row reduction: cut along the rows only (the reduced loop stays whole,
 // and so does the loop of static size 1).
 // CHECK-LABEL: func.func @row_sums(
-// CHECK: genc.parallel_for
+// CHECK: genc_cpu.parallel_for
 // CHECK: memref.subview %{{.+}}[0, %{{.+}}, 0] [1, %{{.+}}, 768] [1, 1, 1]
 // CHECK: memref.subview %{{.+}}[0, %{{.+}}] [1, %{{.+}}] [1, 1]
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
@@ -84,7 +84,7 @@ func.func @positions(%out: memref<?xi64>) {
 // (every task would write the same sums), and a private function (no
 // caller passes it a context).
 // CHECK-LABEL: func.func @small(
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.copy
 func.func @small(%x: memref<4x768xf32>, %out: memref<4x768xf32>) {
   linalg.copy ins(%x : memref<4x768xf32>) outs(%out : memref<4x768xf32>)
@@ -92,7 +92,7 @@ func.func @small(%x: memref<4x768xf32>, %out: memref<4x768xf32>) {
 }
 
 // CHECK-LABEL: func.func @writes_in_body(
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.generic
 func.func @writes_in_body(%x: memref<?x?xi64>, %out: memref<?x?xi64>, %log: memref<1xi64>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
@@ -106,7 +106,7 @@ func.func @writes_in_body(%x: memref<?x?xi64>, %out: memref<?x?xi64>, %log: memr
 }
 
 // CHECK-LABEL: func.func @broadcast_output(
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.generic
 func.func @broadcast_output(%x: memref<?x768xf32>, %out: memref<768xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["parallel", "parallel"]}
@@ -118,7 +118,7 @@ func.func @broadcast_output(%x: memref<?x768xf32>, %out: memref<768xf32>) {
 }
 
 // CHECK-LABEL: func.func private @helper(
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.copy
 func.func private @helper(%x: memref<?x768xf32>, %out: memref<?x768xf32>) {
   linalg.copy ins(%x : memref<?x768xf32>) outs(%out : memref<?x768xf32>)
@@ -130,7 +130,7 @@ func.func private @helper(%x: memref<?x768xf32>, %out: memref<?x768xf32>) {
 // CHECK-LABEL: func.func @one_row(
 // CHECK: %[[C8192:.+]] = arith.constant 8192 : index
 // CHECK: arith.select %{{.+}}, %{{.+}}, %[[C8192]]
-// CHECK: genc.parallel_for
+// CHECK: genc_cpu.parallel_for
 // CHECK: memref.subview %{{.+}}[0, %{{.+}}] [1, %{{.+}}] [1, 1]
 func.func @one_row(%x: memref<1x?xf32>, %out: memref<1x?xf32>) {
   linalg.copy ins(%x : memref<1x?xf32>) outs(%out : memref<1x?xf32>)
@@ -141,7 +141,7 @@ func.func @one_row(%x: memref<1x?xf32>, %out: memref<1x?xf32>) {
 // runtime (which records it atomically): threaded. The same nest calling
 // any other function stays serial.
 // CHECK-LABEL: func.func @checked_gather(
-// CHECK: genc.parallel_for
+// CHECK: genc_cpu.parallel_for
 // CHECK: scf.if
 // CHECK: func.call @genc_index_error
 func.func private @genc_index_error(!llvm.ptr, i64, i64, i64)
@@ -164,7 +164,7 @@ func.func @checked_gather(%context: !llvm.ptr {genc.context}, %ids: memref<?xi64
 }
 
 // CHECK-LABEL: func.func @calls_another_function(
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.generic
 func.func private @report(i64)
 func.func @calls_another_function(%ids: memref<?xi64>, %out: memref<?x256xi64>) {
@@ -180,7 +180,7 @@ func.func @calls_another_function(%ids: memref<?xi64>, %out: memref<?x256xi64>) 
 // An input on the output's buffer read through another map (row 0 of the
 // buffer it writes): a task could read what another writes. Serial.
 // CHECK-LABEL: func.func @reads_own_output(
-// CHECK-NOT: genc.parallel_for
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.generic
 func.func @reads_own_output(%buf: memref<?x768xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
@@ -195,12 +195,12 @@ func.func @reads_own_output(%buf: memref<?x768xf32>) {
 // A matmul's epilogue runs on the kernel's tasks already: its nest is left
 // as it is.
 // CHECK-LABEL: func.func @in_tile_epilogue(
-// CHECK: genc.tile_epilogue : !llvm.ptr {
-// CHECK-NOT: genc.parallel_for
+// CHECK: genc_cpu.tile_epilogue : !llvm.ptr {
+// CHECK-NOT: genc_cpu.parallel_for
 // CHECK: linalg.generic
-// CHECK: genc.tile_epilogue_end
+// CHECK: genc_cpu.tile_epilogue_end
 func.func @in_tile_epilogue(%x: memref<?x?x768xf32>, %out: memref<?x?x768xf32>) -> !llvm.ptr {
-  %epilogue = genc.tile_epilogue : !llvm.ptr {
+  %epilogue = genc_cpu.tile_epilogue : !llvm.ptr {
   ^bb0(%row0: i64, %row1: i64, %col0: i64, %col1: i64):
     linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]}
         ins(%x : memref<?x?x768xf32>) outs(%out : memref<?x?x768xf32>) {
@@ -208,7 +208,7 @@ func.func @in_tile_epilogue(%x: memref<?x?x768xf32>, %out: memref<?x?x768xf32>) 
       %s = arith.addf %a, %a : f32
       linalg.yield %s : f32
     }
-    genc.tile_epilogue_end
+    genc_cpu.tile_epilogue_end
   }
   return %epilogue : !llvm.ptr
 }

@@ -290,7 +290,7 @@ def FuseMatmulEpilogues : Pass<"genc-fuse-matmul-epilogues", "func::FuncOp"> {
     a matmul is a loop nest that reads C back from memory once the kernel
     has written all of it. The linalg.generic right after a matmul kernel
     call (with only allocations, frees and ops without memory effects in
-    between) moves into a `genc.tile_epilogue` that becomes the call's
+    between) moves into a `genc_cpu.tile_epilogue` that becomes the call's
     `epilogue` operand; the kernel runs it on each block of C it finishes,
     while the block is in cache. The nest qualifies when its loops are all
     parallel, one per dim of C; its body computes from its operands'
@@ -312,7 +312,7 @@ def FuseMatmulEpilogues : Pass<"genc-fuse-matmul-epilogues", "func::FuncOp"> {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::genc::GencDialect"];
+                           "::mlir::genc::cpu::GencCPUDialect"];
 }
 
 def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
@@ -325,7 +325,7 @@ def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
     innermost, less those of static size 1 (the innermost itself when it
     is the only one left): the last of them in runs of about 8192
     iterations of the whole nest, the others one index at a time. The tiles
-    are the tasks of a `genc.parallel_for` on the function's `genc.context`
+    are the tasks of a `genc_cpu.parallel_for` on the function's `genc.context`
     argument (added if the function has none yet). A nest with fewer than
     16384 iterations at run time is one task (run on the calling thread).
     Left as they are: nests that small whatever their sizes; nests whose
@@ -341,14 +341,14 @@ def ThreadLoopNests : Pass<"genc-thread-loop-nests", "func::FuncOp"> {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::genc::GencDialect"];
+                           "::mlir::genc::cpu::GencCPUDialect"];
 }
 
 def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
-  let summary = "genc.parallel_for and genc.tile_epilogue → functions the runtime calls (exact)";
+  let summary = "genc_cpu.parallel_for and genc_cpu.tile_epilogue → functions the runtime calls (exact)";
   let description = [{
     Runs after the conversion to the LLVM dialect. The region of each
-    `genc.parallel_for`, lowered in place by then, moves into an internal
+    `genc_cpu.parallel_for`, lowered in place by then, moves into an internal
     `llvm.func` `void(ptr captures, i64 task)` named after its function
     (`<fn>_task`, numbered when taken). The values the region uses from
     outside are stored, in order, into a struct in the caller's frame (one
@@ -356,7 +356,7 @@ def OutlineParallelFor : Pass<"genc-outline-parallel-for", "ModuleOp"> {
     entry; constants are cloned into the task instead. The op becomes
     `llvm.call @genc_parallel_for(context, tasks, @task, captures)`, or,
     when `tasks` is 1 at run time, a direct call of the task (no trip
-    through the runtime, and LLVM may inline it). A `genc.tile_epilogue`'s
+    through the runtime, and LLVM may inline it). A `genc_cpu.tile_epilogue`'s
     region becomes `void(ptr closure, i64 row_begin, i64 row_end, i64
     col_begin, i64 col_end)` (`<fn>_epilogue`) the same way, its struct
     holding the function's address first (kernels.h's

@@ -11,19 +11,29 @@ namespace {
 /// How long a worker polls for the next loop before it sleeps: longer than
 /// the gaps between one step's parallel loops (the ops between two
 /// matmuls), so that a step does not wait for a sleeping thread to wake,
-/// which costs tens of microseconds (more on a VM). A worker between two
-/// runs burns at most this much of a core.
+/// which costs tens of microseconds (more on a VM).
 constexpr std::chrono::microseconds kPollTime{1000};
+/// Polls in this many loads run back to back; between them the worker
+/// yields its core, so that a caller or another pool's thread waiting for
+/// it runs first when there are more threads than cores.
+constexpr unsigned kLoadsPerYield = 64;
 
 /// Polls until `pending` returns false or kPollTime has passed.
 template <typename Pending> void poll(Pending &&pending) {
   const auto deadline = std::chrono::steady_clock::now() + kPollTime;
   for (unsigned i = 1; pending(); ++i) {
+    if (i % kLoadsPerYield != 0) {
+      // Frees the core's shared resources while polling.
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause(); // frees the core's resources while polling
+      __builtin_ia32_pause();
+#elif defined(__aarch64__)
+      asm volatile("yield");
 #endif
-    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline)
+      continue;
+    }
+    if (std::chrono::steady_clock::now() > deadline)
       return;
+    sched_yield();
   }
 }
 } // namespace
@@ -80,7 +90,9 @@ void ThreadPool::parallelFor(int64_t n, genc_task_fn task, void *ctx) {
 void ThreadPool::work() {
   uint64_t seen = 0;
   for (;;) {
-    poll([&] { return generation.load(std::memory_order_acquire) == seen; });
+    // A new pool's workers sleep until its first loop.
+    if (seen != 0)
+      poll([&] { return generation.load(std::memory_order_acquire) == seen; });
     Loop current;
     {
       std::unique_lock<std::mutex> lock(mutex);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,25 @@ TEST(ThreadPool, LoopsAfterWorkersSleep) {
         ASSERT_EQ(counts.hits[i].load(), 1) << "round " << round << ", n=" << n << ", task " << i;
     }
   }
+}
+
+/// The process's CPU time so far.
+std::chrono::nanoseconds cpuTime() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
+/// Workers poll for the next loop for a millisecond, then sleep: an idle
+/// pool costs (almost) no CPU.
+TEST(ThreadPool, IdleWorkersStopPolling) {
+  ThreadPool pool(3);
+  Counts counts(64);
+  pool.parallelFor(64, Counts::task, &counts);
+  auto before = cpuTime();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Two workers polling all along would have used 100 ms.
+  EXPECT_LT(cpuTime() - before, std::chrono::milliseconds(20));
 }
 
 TEST(ThreadPool, AvailableThreadsIsPositive) { EXPECT_GE(ThreadPool::availableThreads(), 1u); }

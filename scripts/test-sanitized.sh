@@ -16,10 +16,10 @@ nice -n 10 bash "$root/scripts/build.sh" --sanitize genc genc-opt genc_run_model
 # Leaks count; a finding stops the program with a stack (lit shows it).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# resource-limits.test runs genc under `ulimit -v`, which leaves no room
-# for ASan's shadow memory.
+# resource-limits.test and embed.test run programs under `ulimit -v`,
+# which leaves no room for ASan's shadow memory.
 if [ -z "${LIT_FILTER_OUT:-}" ]; then
-  export LIT_FILTER_OUT=resource-limits
+  export LIT_FILTER_OUT='resource-limits|embed'
 fi
 paths=()
 for p in "${@:-Runtime Import fuzz}"; do

@@ -1,4 +1,4 @@
-//===- ControlFlowOps.td - branches, checks, threaded loops ---*- tablegen -*-===//
+//===- ControlFlowOps.td - branches and failed checks ---------*- tablegen -*-===//
 
 #ifndef GENC_CONTROL_FLOW_OPS_TD
 #define GENC_CONTROL_FLOW_OPS_TD

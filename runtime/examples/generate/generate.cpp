@@ -8,9 +8,9 @@
 //   generate MODEL.so PROMPT_IDS [MAX_NEW_TOKENS]     PROMPT_IDS: 1,591,368
 //
 // Prints the generated ids on one line. Every failure of the runtime is a
-// genc::Error with its status and message; the exit status is 3 when the
-// runtime ran out of memory (the KV cache for MAX_NEW_TOKENS did not fit),
-// 1 for any other failure.
+// genc::Error with its status and message. Exit status: 3 when the runtime
+// ran out of memory (the KV cache for MAX_NEW_TOKENS did not fit), 1 for
+// another failure of the runtime, 2 for bad arguments.
 //
 //===----------------------------------------------------------------------===//
 

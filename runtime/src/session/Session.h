@@ -46,8 +46,9 @@ namespace genc::runtime {
 class ThreadPool;
 struct EntryPoint;
 
-/// A call of the artifact that failed; its status (out of memory, a failed
-/// check) becomes the session call's.
+/// A failure with a status of its own (a call of the artifact that ran out
+/// of memory or failed a check; a KV cache that could not be allocated),
+/// which becomes the session call's instead of an invalid argument.
 struct CallFailed : Error {
   CallFailed(const std::string &what, genc_status status) : Error(what), status(status) {}
   genc_status status;

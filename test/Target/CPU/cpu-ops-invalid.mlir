@@ -21,3 +21,42 @@ func.func @block_bounds() {
   }
   return
 }
+
+// -----
+
+func.func @no_task_body(%context: !llvm.ptr, %tasks: i64) {
+  // expected-error @+1 {{needs a body}}
+  "genc_cpu.parallel_for"(%context, %tasks) ({}) : (!llvm.ptr, i64) -> ()
+  return
+}
+
+// -----
+
+// The context is the runtime's genc_context, a pointer.
+func.func @context_pointer(%context: i64, %tasks: i64) {
+  // expected-error @+1 {{operand #0 must be LLVM pointer type}}
+  "genc_cpu.parallel_for"(%context, %tasks) ({
+  ^bb0(%task: i64):
+    genc_cpu.parallel_for_end
+  }) : (i64, i64) -> ()
+  return
+}
+
+// -----
+
+func.func @column_bound() {
+  // expected-error @+1 {{body must take four i64 arguments}}
+  %epilogue = genc_cpu.tile_epilogue : !llvm.ptr {
+  ^bb0(%row_begin: i64, %row_end: i64, %col_begin: i64, %col_end: i32):
+    genc_cpu.tile_epilogue_end
+  }
+  return
+}
+
+// -----
+
+// A terminator only ends its own op's region.
+func.func @stray_end() {
+  // expected-error @+1 {{expects parent op 'genc_cpu.tile_epilogue'}}
+  genc_cpu.tile_epilogue_end
+}

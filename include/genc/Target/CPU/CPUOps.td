@@ -10,6 +10,7 @@
 #ifndef GENC_TARGET_CPU_CPUOPS_TD
 #define GENC_TARGET_CPU_CPUOPS_TD
 
+include "mlir/Dialect/LLVMIR/LLVMOpBase.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -18,6 +19,7 @@ def GencCPU_Dialect : Dialect {
   let name = "genc_cpu";
   let cppNamespace = "::mlir::genc::cpu";
   let summary = "Ops of code compiled for the CPU that the runtime drives";
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 class GencCPU_Op<string mnemonic, list<Trait> traits = []>
@@ -37,7 +39,7 @@ def GencCPU_ParallelForOp : GencCPU_Op<"parallel_for", [RecursiveMemoryEffects]>
     genc-outline-parallel-for then moves the region into a function of its
     own and calls `genc_parallel_for` with it and the values it uses.
   }];
-  let arguments = (ins AnyType:$runtime_context, I64:$tasks);
+  let arguments = (ins LLVM_AnyPointer:$runtime_context, I64:$tasks);
   let regions = (region AnyRegion:$body);
   let assemblyFormat = "$tasks `on` $runtime_context `:` type($runtime_context) $body attr-dict";
   let hasVerifier = 1;
@@ -67,7 +69,7 @@ def GencCPU_TileEpilogueOp : GencCPU_Op<"tile_epilogue", [Pure]> {
     result becomes the address of a struct in the caller's frame holding
     that function and the values the region uses.
   }];
-  let results = (outs AnyType:$closure);
+  let results = (outs LLVM_AnyPointer:$closure);
   let regions = (region AnyRegion:$body);
   let assemblyFormat = "`:` type($closure) $body attr-dict";
   let hasVerifier = 1;

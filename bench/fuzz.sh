@@ -42,6 +42,9 @@ if [[ " $targets " == *" session "* ]]; then
     --kv-cache=session -o "$GENC_FUZZ_SESSION_MODEL" --quiet
 fi
 
+# As scripts/test-sanitized.sh: ignore LLVM allocators' own poisoning,
+# which the system's unsanitized MLIR does not undo.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0}
 summary=()
 for t in $targets; do
   corpus=$build/corpus/$t log=$build/fuzz-$t.log

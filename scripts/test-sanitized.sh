@@ -14,7 +14,12 @@ export GENC_BUILD_DIR=${GENC_BUILD_DIR:-$root/build-asan}
 nice -n 10 bash "$root/scripts/build.sh" --sanitize genc genc-opt genc_run_model_example \
   genc-runtime-tests genc-session-check genc-tokenize genc-lifetime-check genc-concurrent-check genc-session-replay
 # Leaks count; a finding stops the program with a stack (lit shows it).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}
+# LLVM's BumpPtrAllocator poisons a new slab where sanitized code (genc's,
+# inlined from LLVM's headers) allocates it, and only sanitized code
+# unpoisons what it hands out: an attribute that the system's unsanitized
+# MLIR later puts in that slab reads as poisoned. allow_user_poisoning=0
+# ignores such poisoning, which is the allocators' own bookkeeping.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1:allow_user_poisoning=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # resource-limits.test and embed.test run programs under `ulimit -v`,
 # which leaves no room for ASan's shadow memory.

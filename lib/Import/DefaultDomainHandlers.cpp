@@ -312,11 +312,16 @@ LogicalResult split(NodeImporter &n) {
   }
   int64_t pieces = sizes.empty() ? n.attrInt("num_outputs", n.numOutputs()) : sizes.size();
   int64_t dim = inputType.getDimSize(axis);
+  if (pieces < 1)
+    return n.emitError() << "Split into " << pieces << " pieces: it needs at least one output";
   if (sizes.empty() && !ShapedType::isDynamic(dim)) {
     // ONNX-18: the last piece is smaller when dim does not divide evenly.
     int64_t piece = (dim + pieces - 1) / pieces;
     for (int64_t i = 0; i < pieces; ++i)
       sizes.push_back(std::min(piece, dim - i * piece));
+    if (sizes.back() < 0)
+      return n.emitError() << "Split of a dim of " << dim << " into " << pieces
+                           << " pieces of equal size: give split sizes or fewer outputs";
   }
   SmallVector<Type> types;
   for (int64_t i = 0; i < pieces; ++i) {

@@ -102,10 +102,11 @@ std::string elementTypeName(Value v) {
 }
 
 /// Bytes of a [k, n] weight stored as int4 in 32-column panels: half a
-/// byte a weight, an f32 scale and offset per group and column.
-int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize) {
+/// byte a weight, a scale and an offset per group and column, each of
+/// `parameterBytes` (genc's own quantisation: f16; a model's grid: f32).
+int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterBytes) {
   int64_t padded = llvm::alignTo(n, 32);
-  return k * padded / 2 + llvm::divideCeil(k, groupSize) * padded * 8;
+  return k * padded / 2 + llvm::divideCeil(k, groupSize) * padded * 2 * parameterBytes;
 }
 
 /// Adds a weight matmul (`weight` its constant operand) to `group`.
@@ -135,8 +136,8 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   auto gridGroup = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
   if (gridGroup && gridGroup.getInt() > 0) {
     // Quantised in the model: stored on its grid whatever --weights says.
-    group.weightBytes += int4Bytes(elements / columns, columns, gridGroup.getInt()) -
-                         elements * bytes;
+    group.weightBytes +=
+        int4Bytes(elements / columns, columns, gridGroup.getInt(), 4) - elements * bytes;
     precision =
         "int16 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) + ") -> f32";
   } else if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
@@ -220,7 +221,7 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
       int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
       int64_t stored = format.kind == Kind::BF16             ? (k + 1) / 2 * 2 * padded * 2
                        : format.kind == Kind::Int8PerChannel ? (k + 1) / 2 * 2 * padded + padded * 4
-                                                             : int4Bytes(k, n, format.group);
+                                                             : int4Bytes(k, n, format.group, 2);
       group.weightBytes += stored - k * n * 4;
     }
     llvm::erase(group.precisions, "f32");

@@ -37,8 +37,9 @@ def Genc_MatmulEncodingAttr : AttrDef<Genc_Dialect, "MatmulEncoding"> {
     - `weightType`: B's element type (f32, bf16, i8 or i4; i4 is stored
       two a byte in i8 buffers).
     - `quantization`: `none`; `column_scale` (one f32 operand [N]: B[k][n]
-      = q · scale[n]); `group_scale_offset` with `group` = G (two f32
-      operands [ceil(K/G), N]: B[k][n] = q · scale[k/G][n] + offset[k/G][n]).
+      = q · scale[n]); `group_scale_offset` with `group` = G (two operands
+      [ceil(K/G), N], both f32 or both f16: B[k][n] = q · scale[k/G][n] +
+      offset[k/G][n]).
 
     Examples: `#genc.matmul<row_major, f32>`, `#genc.matmul<panels_32,
     i8, column_scale>`, `#genc.matmul<panels_32, i4, group_scale_offset,

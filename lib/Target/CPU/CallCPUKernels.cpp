@@ -23,6 +23,7 @@ using namespace mlir;
 using genc::kAttentionKernel;
 using genc::kLinearAttentionKernel;
 using genc::kMatmulBF16Kernel;
+using genc::kMatmulInt4F16Kernel;
 using genc::kMatmulInt4Kernel;
 using genc::kMatmulInt8Kernel;
 using genc::kMatmulKernel;
@@ -34,31 +35,50 @@ namespace {
 constexpr int64_t kMaxKernelBatchRank = 8;
 
 /// The runtime's matmul kernels (runtime/include/genc/kernels.h), one per
-/// weight encoding. Each takes (context, i64 check, C, A, B, the encoding's
-/// quantization operands, an i64 `extra`, i64 accumulate, epilogue); C, A
-/// and the quantization operands are f32, the epilogue an `!llvm.ptr`.
+/// weight encoding and type of its quantization operands. Each takes
+/// (context, i64 check, C, A, B, the encoding's quantization operands, an
+/// i64 `extra`, i64 accumulate, epilogue); C and A are f32, the epilogue
+/// an `!llvm.ptr`.
 struct MatmulKernel {
   StringLiteral symbol;
   /// B's element type in memory (i4 weights come two a byte in i8).
   Type storedWeight;
+  /// The quantization operands' element type: f32, or f16 for the 4-bit
+  /// kernel that reads its groups' parameters in half precision.
+  Type parameters;
   /// The i64 after the operands: B's layout (f32 weights, which may be
   /// row-major), the group size (grouped weights) or nothing (packed-only
   /// formats).
   enum class Extra { None, Layout, Group } extra;
 };
 
-MatmulKernel matmulKernelFor(genc::MatmulEncodingAttr encoding) {
+/// The kernel of a matmul marked with `encoding` whose quantization
+/// operands (if any) hold `parameters`.
+MatmulKernel matmulKernelFor(genc::MatmulEncodingAttr encoding, Type parameters) {
   Type weight = encoding.getWeightType();
   MLIRContext *ctx = weight.getContext();
+  Type f32 = Float32Type::get(ctx);
   using Extra = MatmulKernel::Extra;
   if (weight.isF32())
-    return {kMatmulKernel, weight, Extra::Layout};
+    return {kMatmulKernel, weight, f32, Extra::Layout};
   if (weight.isBF16())
-    return {kMatmulBF16Kernel, weight, Extra::None};
+    return {kMatmulBF16Kernel, weight, f32, Extra::None};
   if (weight.isInteger(8))
-    return {kMatmulInt8Kernel, weight, Extra::None};
+    return {kMatmulInt8Kernel, weight, f32, Extra::None};
   assert(weight.isInteger(4) && "MatmulEncodingAttr verifies the weight types");
-  return {kMatmulInt4Kernel, IntegerType::get(ctx, 8), Extra::Group};
+  if (parameters && parameters.isF16())
+    return {kMatmulInt4F16Kernel, IntegerType::get(ctx, 8), parameters, Extra::Group};
+  return {kMatmulInt4Kernel, IntegerType::get(ctx, 8), f32, Extra::Group};
+}
+
+/// The kernel of a bufferized marked matmul (its quantization operands
+/// read for their type).
+MatmulKernel matmulKernelFor(linalg::GenericOp op, genc::MatmulEncodingAttr encoding) {
+  Type parameters;
+  if (encoding.getNumQuantizationOperands() > 0 && op.getNumDpsInputs() > 2)
+    if (auto type = dyn_cast<MemRefType>(op.getDpsInputs()[2].getType()))
+      parameters = type.getElementType();
+  return matmulKernelFor(encoding, parameters);
 }
 
 /// A call of the runtime's kernel `name` with `arguments` (and no
@@ -165,18 +185,20 @@ bool isBufferOf(Value v, function_ref<bool(Type)> element) {
 }
 
 /// Whether a bufferized marked matmul has the operands of its encoding's
-/// kernel: f32 A and C, B as the kernel stores it, f32 quantization
-/// operands.
+/// kernel: f32 A and C, B as the kernel stores it, quantization operands
+/// of the kernel's parameter type.
 bool takesMatmulKernel(linalg::GenericOp op, genc::MatmulEncodingAttr encoding) {
   auto f32 = [](Type t) { return t.isF32(); };
-  Type storedWeight = matmulKernelFor(encoding).storedWeight;
+  MatmulKernel kernel = matmulKernelFor(op, encoding);
+  Type storedWeight = kernel.storedWeight;
   if (op.getNumDpsInits() != 1 ||
       op.getNumDpsInputs() != 2 + int64_t(encoding.getNumQuantizationOperands()) ||
       !isBufferOf(op.getDpsInits()[0], f32) || !isBufferOf(op.getDpsInputs()[0], f32) ||
       !isBufferOf(op.getDpsInputs()[1], [&](Type t) { return t == storedWeight; }))
     return false;
-  return llvm::all_of(llvm::drop_begin(op.getDpsInputs(), 2),
-                      [&](Value v) { return isBufferOf(v, f32); });
+  return llvm::all_of(llvm::drop_begin(op.getDpsInputs(), 2), [&](Value v) {
+    return isBufferOf(v, [&](Type t) { return t == kernel.parameters; });
+  });
 }
 
 /// The linalg.fill of +0.0 that makes `matmul`'s destination a fresh zero
@@ -232,7 +254,8 @@ void callMatmulKernel(linalg::GenericOp op, int64_t check) {
   SmallVector<Value> arguments = {context, i64(check), unranked(op.getDpsInits()[0])};
   for (Value input : op.getDpsInputs())
     arguments.push_back(unranked(input));
-  switch (matmulKernelFor(encoding).extra) {
+  MatmulKernel kernel = matmulKernelFor(op, encoding);
+  switch (kernel.extra) {
   case MatmulKernel::Extra::Layout:
     arguments.push_back(i64(static_cast<int64_t>(encoding.getLayout())));
     break;
@@ -245,7 +268,7 @@ void callMatmulKernel(linalg::GenericOp op, int64_t check) {
   arguments.push_back(i64(accumulate));
   // genc-fuse-matmul-epilogues may give the call one.
   arguments.push_back(LLVM::ZeroOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext())));
-  callKernel(b, loc, matmulKernelFor(encoding).symbol, arguments);
+  callKernel(b, loc, kernel.symbol, arguments);
   op.erase();
 }
 

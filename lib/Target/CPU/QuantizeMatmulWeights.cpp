@@ -108,6 +108,7 @@ struct QuantizedWeight {
 /// Asymmetric: over [min(w, 0), max(w, 0)], scale = (max - min) / 15, a
 /// zero point z = round(-min / scale) in [0, 15] (0 stays exact), q =
 /// round(w / scale) + z clamped to [0, 15], offset = -z · scale.
+/// The parameters are f16 (halfParameters below) or f32.
 struct Int4Weight {
   DenseResourceElementsAttr values, scales, offsets;
 };
@@ -226,7 +227,18 @@ struct Int4Rounding {
   /// taking its nearest point, instead of a grid fitted to each group.
   const float *gridScales = nullptr, *gridOffsets = nullptr;
   int64_t gridColumns = 0;
+  /// Whether scales and offsets are stored in f16 (rounded to nearest
+  /// before the weights are rounded on them): a decode step then reads a
+  /// sixth fewer bytes at int4:32.
+  bool halfParameters = false;
 };
+
+/// The largest weight magnitude whose int4 parameters are stored in f16:
+/// a symmetric offset is the group's extreme weight, and f16 ends at 65504.
+constexpr double kHalfParameterLimit = 32768;
+
+/// `x` rounded to the nearest f16 (ties to even).
+_Float16 toHalf(float x) { return static_cast<_Float16>(x); }
 
 /// Quantises panel `panel`, `work` [K, 32] (consumed), into `values`
 /// [K, 16] and `scales`/`offsets` [ceil(K / group), 32]: each group's
@@ -259,11 +271,16 @@ void quantizeInt4Panel(double *work, int64_t k, int64_t panel, const Int4Roundin
           // In double: hi - lo may overflow f32 where both are finite.
           scale[j] = static_cast<float>(how.asymmetric ? (double(hi) - double(lo)) / 15.0
                                                        : double(extreme) / -8.0);
+          if (how.halfParameters)
+            scale[j] = toHalf(scale[j]);
           zero[j] = how.asymmetric ? (scale[j] == 0 ? 0
                                                     : std::clamp(std::round(-lo / scale[j]),
                                                                  0.0f, 15.0f))
                                    : 8.0f;
+          // Symmetric: -8 · an f16 scale is an f16 already.
           offset[j] = -zero[j] * scale[j];
+          if (how.halfParameters)
+            offset[j] = toHalf(offset[j]);
         }
         scales[g * kPanel + j] = scale[j];
         offsets[g * kPanel + j] = offset[j];
@@ -285,6 +302,18 @@ void quantizeInt4Panel(double *work, int64_t k, int64_t panel, const Int4Roundin
   }
 }
 
+/// The blob of `values` as f32, or as f16 (each an f16 value already).
+AsmResourceBlob parameterBlob(ArrayRef<float> values, bool half) {
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(values.size() * (half ? sizeof(_Float16) : sizeof(float)), 64);
+  MutableArrayRef<char> data = blob.getMutableData();
+  if (half)
+    std::transform(values.begin(), values.end(), reinterpret_cast<_Float16 *>(data.data()), toHalf);
+  else
+    std::copy(values.begin(), values.end(), reinterpret_cast<float *>(data.data()));
+  return blob;
+}
+
 Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, const Int4Rounding &how) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
   int64_t groups = llvm::divideCeil(k, how.group);
@@ -292,21 +321,21 @@ Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, const Int4R
   AsmResourceBlob valueBlob =
       HeapAsmResourceBlob::allocate(static_cast<size_t>(panels * k * kPanel / 2), 64);
   size_t parameters = static_cast<size_t>(panels * groups * kPanel);
-  AsmResourceBlob scaleBlob = HeapAsmResourceBlob::allocate(parameters * sizeof(float), 64);
-  AsmResourceBlob offsetBlob = HeapAsmResourceBlob::allocate(parameters * sizeof(float), 64);
+  std::vector<float> scales(parameters), offsets(parameters);
   auto *values = reinterpret_cast<uint8_t *>(valueBlob.getMutableData().data());
-  auto *scales = reinterpret_cast<float *>(scaleBlob.getMutableData().data());
-  auto *offsets = reinterpret_cast<float *>(offsetBlob.getMutableData().data());
   std::fill(values, values + panels * k * kPanel / 2, 0);
   std::vector<double> work(k * kPanel);
   for (int64_t p = 0; p < panels; ++p) {
     std::copy(in + p * k * kPanel, in + (p + 1) * k * kPanel, work.begin());
     quantizeInt4Panel(work.data(), k, p, how, values + p * k * kPanel / 2,
-                      scales + p * groups * kPanel, offsets + p * groups * kPanel);
+                      scales.data() + p * groups * kPanel, offsets.data() + p * groups * kPanel);
   }
+  AsmResourceBlob scaleBlob = parameterBlob(scales, how.halfParameters);
+  AsmResourceBlob offsetBlob = parameterBlob(offsets, how.halfParameters);
   MLIRContext *ctx = type.getContext();
   auto valueType = RankedTensorType::get({panels, k, kPanel / 2}, IntegerType::get(ctx, 8));
-  auto parameterType = RankedTensorType::get({panels, groups, kPanel}, Float32Type::get(ctx));
+  Type parameter = how.halfParameters ? Type(Float16Type::get(ctx)) : Float32Type::get(ctx);
+  auto parameterType = RankedTensorType::get({panels, groups, kPanel}, parameter);
   return {DenseResourceElementsAttr::get(valueType, "int4_weight", std::move(valueBlob)),
           DenseResourceElementsAttr::get(parameterType, "int4_scales", std::move(scaleBlob)),
           DenseResourceElementsAttr::get(parameterType, "int4_offsets", std::move(offsetBlob))};
@@ -483,7 +512,12 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
             Value nibble = arith::AndIOp::create(
                 b, loc, arith::SelectOp::create(b, loc, high, shifted, a[1]), constant(i8, 15));
             Value q = arith::UIToFPOp::create(b, loc, b.getF32Type(), nibble);
-            Value w = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, q, a[2]), a[3]);
+            // f16 parameters widen exactly, as the kernel's do.
+            auto inF32 = [&](Value v) -> Value {
+              return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+            };
+            Value w = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, q, inF32(a[2])),
+                                            inF32(a[3]));
             Value product = arith::MulFOp::create(b, loc, a[0], w);
             linalg::YieldOp::create(b, loc,
                                     arith::AddFOp::create(b, loc, a[4], product).getResult());
@@ -660,6 +694,11 @@ struct QuantizeMatmulWeightsPass
             }
             rounding.feedback = &*lastFeedback;
           }
+          // A model's grid keeps its f32 parameters; genc's own are f16
+          // unless the weights are too large for it.
+          rounding.halfParameters = !grid && llvm::all_of(weights, [](float w) {
+            return std::fabs(w) <= kHalfParameterLimit;
+          });
           Int4Weight q = quantizeInt4(type, *bytes, rounding);
           constants = {q.values, q.scales, q.offsets};
         }

@@ -242,6 +242,16 @@ void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t check, genc_
                                      int64_t group, int64_t accumulate,
                                      genc_tile_epilogue *epilogue);
 
+/* The same with the scales and offsets in IEEE half precision (f16 bits,
+ * genc compile's own int4 quantisation): each widened to f32 exactly, then
+ * the same arithmetic, so the same bits as genc_matmul_f32_i4 given those
+ * values in f32. */
+void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
+                                         genc_unranked_memref *c, genc_unranked_memref *a,
+                                         genc_unranked_memref *b, genc_unranked_memref *scales,
+                                         genc_unranked_memref *offsets, int64_t group,
+                                         int64_t accumulate, genc_tile_epilogue *epilogue);
+
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */
 #define GENC_ATTENTION_MAX_HEAD_SIZE 256

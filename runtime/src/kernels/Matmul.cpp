@@ -51,6 +51,7 @@ using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
 using genc::kernels::hasAVX512VNNI;
+using genc::kernels::hasF16C;
 using genc::kernels::KernelCall;
 using genc::kernels::parallelFor;
 using genc::kernels::Scratch;
@@ -94,6 +95,26 @@ inline float fromBF16(BF16 x) { return __builtin_bit_cast(float, static_cast<uin
 
 /// 4-bit weights, two to a byte.
 using Nibbles = uint8_t;
+
+/// A 4-bit weight group's scale or offset as IEEE half (f16) bits: half
+/// of f32's bytes in what a decode step reads besides the nibbles.
+struct Half {
+  uint16_t bits;
+};
+
+/// `h` in f32 (exactly: f32 holds every f16).
+inline float toFloat(Half h) {
+  uint32_t sign = static_cast<uint32_t>(h.bits & 0x8000u) << 16;
+  uint32_t exponent = (h.bits >> 10) & 0x1Fu, mantissa = h.bits & 0x3FFu;
+  if (exponent == 0) { // zero or subnormal: mantissa · 2^-24
+    float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
+    return sign ? -magnitude : magnitude;
+  }
+  uint32_t bits = exponent == 0x1F ? sign | 0x7F800000u | mantissa << 13 // infinity, NaN
+                                   : sign | (exponent + 112) << 23 | mantissa << 13;
+  return __builtin_bit_cast(float, bits);
+}
+inline float toFloat(float x) { return x; }
 
 /// A's rows rounded to 16-bit integers, for int8 and 4-bit weights: row i
 /// is q[i * stride + k] · scales[i] (in double: no subnormal scales), q
@@ -181,17 +202,18 @@ inline double roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *
 /// integers; bf16 weights (panels of k pairs too) that take A rounded to
 /// bf16; or nibbles ([ceil(n/32), k, 16]: column j of a panel in the
 /// low half of byte j, column j + 16 in the high half), weight q · scale +
-/// offset with one scale and offset per `group` rows and column.
-template <typename W> struct Problem {
+/// offset with one scale and offset per `group` rows and column, of type
+/// Param (f32 or f16).
+template <typename W, typename Param = float> struct Problem {
   const float *a;
   int64_t aRow, aCol;
   const W *b;
   int64_t bRow, bCol;          // row-major B
   bool bPanels;                // B is packed panels instead (layouts above)
-  const float *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
+  const Param *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
   Int16Rows aInt16;               // int8 and 4-bit weights: A rounded
-  const float *offsets = nullptr;  // 4-bit weights: [panels, groups, 32] as scales
+  const Param *offsets = nullptr; // 4-bit weights: [panels, groups, 32] as scales
   int64_t group = 0;               // 4-bit weights: rows per scale
   float *c;
   int64_t cRow, cCol;
@@ -645,8 +667,8 @@ void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const 
 /// given) for the tile's rows and the panel's columns in C, in plain
 /// loops: the product in double, rounded once, the same for every path;
 /// any C strides.
-template <typename W>
-void storeIntegerRows(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0,
+template <typename W, typename Param>
+void storeIntegerRows(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t col0,
                       const IntegerPartial &partial, const float *columnScales) {
   int64_t cols = p.n - col0 < kPanel ? p.n - col0 : kPanel;
   for (int64_t r = 0; r < rows; ++r) {
@@ -698,17 +720,30 @@ void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0
   });
 }
 
+/// Sixteen (eight) group parameters from `x` in f32.
+__attribute__((target("avx512f"))) inline __m512 load16(const float *x) {
+  return _mm512_loadu_ps(x);
+}
+__attribute__((target("avx512f"))) inline __m512 load16(const Half *x) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(x)));
+}
+__attribute__((target("avx2"))) inline __m256 load8(const float *x) { return _mm256_loadu_ps(x); }
+__attribute__((target("avx2,f16c"))) inline __m256 load8(const Half *x) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(x)));
+}
+
 /// 4-bit weights: per group, the sums q(A) · q of each column over its k
 /// pairs (q in [0, 15]), then partial += sum · scale + (the group's sum of
 /// q(A)) · offset, since w = q · scale + offset; `scales` and `offsets`
-/// are the panel's [groups, 32]. Two panel rows of 16 bytes, rows k and
+/// are the panel's [groups, 32], f32 or f16 (widened exactly, so both
+/// take the same f32 steps). Two panel rows of 16 bytes, rows k and
 /// k + 1 (zeros past K), become the columns' pairs: widened to 32 bits with
 /// row k + 1 shifted into each lane's upper half, the low nibbles are
 /// columns 0-15 and the high ones 16-31.
-template <int Rows>
+template <int Rows, typename Param>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void
-int4VNNITile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const float *scales,
-             const float *offsets, int64_t g, IntegerPartial &partial) {
+int4VNNITile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, const Param *scales,
+             const Param *offsets, int64_t g, IntegerPartial &partial) {
   __m512i acc[Rows][2];
   for (int r = 0; r < Rows; ++r)
     acc[r][0] = acc[r][1] = _mm512_setzero_si512();
@@ -731,15 +766,17 @@ int4VNNITile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const fl
       acc[r][1] = _mm512_dpwssd_epi32(acc[r][1], ar, b1);
     }
   }
+  __m512 scale[2] = {load16(scales + g * kPanel), load16(scales + g * kPanel + 16)};
+  __m512 offset[2] = {load16(offsets + g * kPanel), load16(offsets + g * kPanel + 16)};
   for (int r = 0; r < Rows; ++r) {
     __m512 groupSum =
         _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
     for (int v = 0; v < 2; ++v) {
-      const float *s = scales + g * kPanel + 16 * v, *o = offsets + g * kPanel + 16 * v;
-      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), _mm512_loadu_ps(s));
-      __m512 offset = _mm512_mul_ps(groupSum, _mm512_loadu_ps(o));
+      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), scale[v]);
       float *out = partial[r] + 16 * v;
-      _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), _mm512_add_ps(scaled, offset)));
+      _mm512_storeu_ps(out,
+                       _mm512_add_ps(_mm512_loadu_ps(out),
+                                     _mm512_add_ps(scaled, _mm512_mul_ps(groupSum, offset[v]))));
     }
   }
 }
@@ -747,10 +784,10 @@ int4VNNITile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const fl
 /// The same on AVX2, two rows: eight columns a vector, the low nibbles of
 /// bytes 0-7 and 8-15 being columns 0-7 and 8-15, their high ones 16-23 and
 /// 24-31.
-template <int Rows>
-__attribute__((target("avx2"))) void
-avx2Int4Tile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const float *scales,
-             const float *offsets, int64_t g, IntegerPartial &partial) {
+template <int Rows, typename Param>
+__attribute__((target("avx2,f16c"))) void
+avx2Int4Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, const Param *scales,
+             const Param *offsets, int64_t g, IntegerPartial &partial) {
   __m256i acc[Rows][4];
   for (int r = 0; r < Rows; ++r)
     for (int v = 0; v < 4; ++v)
@@ -784,9 +821,9 @@ avx2Int4Tile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const fl
     __m256 groupSum =
         _mm256_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
     for (int v = 0; v < 4; ++v) {
-      const float *s = scales + g * kPanel + 8 * v, *o = offsets + g * kPanel + 8 * v;
-      __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][v]), _mm256_loadu_ps(s));
-      __m256 offset = _mm256_mul_ps(groupSum, _mm256_loadu_ps(o));
+      __m256 scaled =
+          _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][v]), load8(scales + g * kPanel + 8 * v));
+      __m256 offset = _mm256_mul_ps(groupSum, load8(offsets + g * kPanel + 8 * v));
       float *out = partial[r] + 8 * v;
       _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), _mm256_add_ps(scaled, offset)));
     }
@@ -794,8 +831,9 @@ avx2Int4Tile(const Problem<Nibbles> &p, int64_t row0, const Nibbles *b, const fl
 }
 
 /// The same in plain loops (CPUs without AVX2).
-void scalarInt4Sums(const Problem<Nibbles> &p, int64_t row0, int64_t rows, const Nibbles *b,
-                    const float *scales, const float *offsets, int64_t g, IntegerPartial &partial) {
+template <typename Param>
+void scalarInt4Sums(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, const Nibbles *b,
+                    const Param *scales, const Param *offsets, int64_t g, IntegerPartial &partial) {
   int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
   for (int64_t r = 0; r < rows; ++r) {
     const int16_t *a = p.aInt16.q + (row0 + r) * p.aInt16.stride;
@@ -806,8 +844,8 @@ void scalarInt4Sums(const Problem<Nibbles> &p, int64_t row0, int64_t rows, const
         Nibbles byte = b[kk * (kPanel / 2) + j % (kPanel / 2)];
         sum += a[kk] * (j < kPanel / 2 ? byte & 15 : byte >> 4);
       }
-      float scaled = static_cast<float>(sum) * scales[g * kPanel + j];
-      float offset = groupSum * offsets[g * kPanel + j];
+      float scaled = static_cast<float>(sum) * toFloat(scales[g * kPanel + j]);
+      float offset = groupSum * toFloat(offsets[g * kPanel + j]);
       float both = scaled + offset;
       partial[r][j] = partial[r][j] + both;
     }
@@ -815,18 +853,24 @@ void scalarInt4Sums(const Problem<Nibbles> &p, int64_t row0, int64_t rows, const
 }
 
 /// Rows [row0, row0+rows) × one panel of a 4-bit problem.
-template <IntegerISA ISA>
-void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col0,
+template <IntegerISA ISA, typename Param>
+void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int64_t col0,
               const Nibbles *b) {
-  using Tile = void (*)(const Problem<Nibbles> &, int64_t, const Nibbles *, const float *,
-                        const float *, int64_t, IntegerPartial &);
-  static constexpr Tile vnniTiles[kTileRows + 1] = {
-      nullptr,         int4VNNITile<1>, int4VNNITile<2>, int4VNNITile<3>, int4VNNITile<4>,
-      int4VNNITile<5>, int4VNNITile<6>, int4VNNITile<7>, int4VNNITile<8>};
-  static constexpr Tile avx2Tiles[] = {nullptr, avx2Int4Tile<1>, avx2Int4Tile<2>};
+  using Tile = void (*)(const Problem<Nibbles, Param> &, int64_t, const Nibbles *, const Param *,
+                        const Param *, int64_t, IntegerPartial &);
+  static constexpr Tile vnniTiles[kTileRows + 1] = {nullptr,
+                                                    int4VNNITile<1, Param>,
+                                                    int4VNNITile<2, Param>,
+                                                    int4VNNITile<3, Param>,
+                                                    int4VNNITile<4, Param>,
+                                                    int4VNNITile<5, Param>,
+                                                    int4VNNITile<6, Param>,
+                                                    int4VNNITile<7, Param>,
+                                                    int4VNNITile<8, Param>};
+  static constexpr Tile avx2Tiles[] = {nullptr, avx2Int4Tile<1, Param>, avx2Int4Tile<2, Param>};
   const int64_t groups = p.groups();
-  const float *scales = p.scales + col0 / kPanel * groups * kPanel;
-  const float *offsets = p.offsets + col0 / kPanel * groups * kPanel;
+  const Param *scales = p.scales + col0 / kPanel * groups * kPanel;
+  const Param *offsets = p.offsets + col0 / kPanel * groups * kPanel;
   forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
@@ -843,11 +887,12 @@ void int4Rows(const Problem<Nibbles> &p, int64_t row0, int64_t rows, int64_t col
 }
 
 /// The kernel table. A panel kernel computes rows [row0, row0+rows) ×
-/// panel `panel` of a problem; each weight type lists its kernels in order
+/// panel `panel` of a problem; each weight format (type, and for 4-bit
+/// weights the group parameters' type) lists its kernels in order
 /// of preference with what each needs of the CPU, and a call runs the
 /// first the running CPU has (and no test switched off) that takes the
 /// problem's strides.
-template <typename W> struct PanelKernel {
+template <typename W, typename Param = float> struct PanelKernel {
   /// Whether the running CPU has what it needs (and no test switched it
   /// off).
   bool (*available)();
@@ -857,7 +902,7 @@ template <typename W> struct PanelKernel {
   /// Whether it reads A rounded to bf16 (Problem::aRounded), which the
   /// call then rounds once; the scalar loops round as they read.
   bool readsRoundedA;
-  void (*panel)(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel);
+  void (*panel)(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t panel);
 };
 
 bool always() { return true; }
@@ -883,13 +928,14 @@ void f32Panel(const Problem<float> &p, int64_t row0, int64_t rows, int64_t panel
 
 /// Packed weights (bf16, int8, 4-bit): the row loops take the panel's
 /// first element.
-template <typename W, void (*Rows)(const Problem<W> &, int64_t, int64_t, int64_t, const W *)>
-void packedPanel(const Problem<W> &p, int64_t row0, int64_t rows, int64_t panel) {
+template <typename W, typename Param,
+          void (*Rows)(const Problem<W, Param> &, int64_t, int64_t, int64_t, const W *)>
+void packedPanel(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t panel) {
   int64_t bRow;
   Rows(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
 }
 
-template <typename W> struct KernelTable;
+template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
       {hasAVX512, false, false, f32Panel<vectorRows<false>, vectorRows<true>>},
@@ -898,27 +944,33 @@ template <> struct KernelTable<float> {
 };
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
-      {hasAVX512BF16, false, true, packedPanel<BF16, bf16Rows<true>>},
-      {hasAVX512, false, true, packedPanel<BF16, bf16Rows<false>>},
-      {hasAVX2, false, true, packedPanel<BF16, avx2BF16Rows>},
+      {hasAVX512BF16, false, true, packedPanel<BF16, float, bf16Rows<true>>},
+      {hasAVX512, false, true, packedPanel<BF16, float, bf16Rows<false>>},
+      {hasAVX2, false, true, packedPanel<BF16, float, avx2BF16Rows>},
       {always, true, false, scalarPanel<BF16>}};
 };
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
-      {hasAVX512VNNI, true, false, packedPanel<int8_t, int8Rows<IntegerISA::AVX512VNNI>>},
-      {hasAVX2, true, false, packedPanel<int8_t, int8Rows<IntegerISA::AVX2>>},
-      {always, true, false, packedPanel<int8_t, int8Rows<IntegerISA::Scalar>>}};
+      {hasAVX512VNNI, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>},
+      {hasAVX2, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
+      {always, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::Scalar>>}};
 };
-template <> struct KernelTable<Nibbles> {
-  static constexpr PanelKernel<Nibbles> kernels[] = {
-      {hasAVX512VNNI, true, false, packedPanel<Nibbles, int4Rows<IntegerISA::AVX512VNNI>>},
-      {hasAVX2, true, false, packedPanel<Nibbles, int4Rows<IntegerISA::AVX2>>},
-      {always, true, false, packedPanel<Nibbles, int4Rows<IntegerISA::Scalar>>}};
+template <typename Param> struct KernelTable<Nibbles, Param> {
+  static bool hasAVX2ForParams() {
+    return hasAVX2() && (std::is_same_v<Param, float> || hasF16C());
+  }
+  static constexpr PanelKernel<Nibbles, Param> kernels[] = {
+      {hasAVX512VNNI, true, false,
+       packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512VNNI, Param>>},
+      {hasAVX2ForParams, true, false,
+       packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX2, Param>>},
+      {always, true, false, packedPanel<Nibbles, Param, int4Rows<IntegerISA::Scalar, Param>>}};
 };
 
-template <typename W> const PanelKernel<W> &selectPanelKernel(const Problem<W> &p) {
-  const auto &kernels = KernelTable<W>::kernels;
-  for (const PanelKernel<W> &kernel : kernels)
+template <typename W, typename Param>
+const PanelKernel<W, Param> &selectPanelKernel(const Problem<W, Param> &p) {
+  const auto &kernels = KernelTable<W, Param>::kernels;
+  for (const PanelKernel<W, Param> &kernel : kernels)
     if (kernel.available() && (kernel.anyStrides || p.vectorizable()))
       return kernel;
   return kernels[std::size(kernels) - 1]; // runs anywhere
@@ -942,10 +994,11 @@ bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
 /// C (+)= A·B (B's columns scaled by `scales` when given) on the caller's
 /// pool: one task per (batch item, block of rows, group of panels), which
 /// then runs `epilogue` on the block of C it finished.
-template <typename W>
+template <typename W, typename Param = float>
 void multiply(const KernelCall &call, const View<> &c, const View<> &a, const View<W> &b,
-              bool panels, const float *scales, bool accumulate, genc_tile_epilogue *epilogue,
-              const float *offsets = nullptr, int64_t group = 0) {
+              bool panels, const std::type_identity_t<Param> *scales, bool accumulate,
+              genc_tile_epilogue *epilogue, const std::type_identity_t<Param> *offsets = nullptr,
+              int64_t group = 0) {
   if (call.failed())
     return;
   // Rather than overrun Batch.
@@ -954,7 +1007,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
                      "{bound}, or B of a rank its layout excludes (C takes at most 8 batch dims, "
                      "A and B no more dims than C)",
                      c.rank, a.rank);
-  Problem<W> p{};
+  Problem<W, Param> p{};
   p.m = c.size(1);
   p.n = c.size(0);
   p.k = a.size(0);
@@ -1021,7 +1074,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   // A 4-bit tile reads k pairs from each group's first k: with an odd
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W>::kNibbles ? evenK + 2 : evenK;
-  const PanelKernel<W> &panelKernel = selectPanelKernel(p);
+  const PanelKernel<W, Param> &panelKernel = selectPanelKernel(p);
   if (panelKernel.readsRoundedA && p.k > 0) {
     if (!rounded.allocate(call, countOf({rowsOfA, evenK})))
       return;
@@ -1067,7 +1120,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
     int64_t block = rest % rowBlocks, item = rest / rowBlocks;
     int64_t ao, bo, co;
     batch.offsets(item, ao, bo, co);
-    Problem<W> q = p;
+    Problem<W, Param> q = p;
     q.a += ao;
     q.b += bo;
     q.c += co;
@@ -1086,6 +1139,41 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
       epilogue->apply(epilogue, item * p.m + row0, item * p.m + row0 + rows, firstPanel * kPanel,
                       std::min(p.n, endPanel * kPanel));
   });
+}
+
+/// genc_matmul_f32_i4 and genc_matmul_f32_i4_f16, group parameters of
+/// type Param.
+template <typename Param>
+void multiplyInt4(const KernelCall &call, genc_unranked_memref *c, genc_unranked_memref *a,
+                  genc_unranked_memref *b, genc_unranked_memref *scales,
+                  genc_unranked_memref *offsets, int64_t group, int64_t accumulate,
+                  genc_tile_epilogue *epilogue) {
+  // The sizes a failed check left need not fit the weights.
+  if (call.failed())
+    return;
+  // Weights in another layout: fail rather than read past them.
+  View<> cv(c), av(a);
+  View<Param> sv(scales), ov(offsets);
+  View<Nibbles> bv(b);
+  int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
+  int64_t panels = (n + 31) / 32, groups = group > 0 ? (k + group - 1) / group : -1;
+  auto shapedAs = [](const View<Param> &v, int64_t d0, int64_t d1, int64_t d2) {
+    return v.rank == 3 && v.sizes[0] == d0 && v.sizes[1] == d1 && v.sizes[2] == d2;
+  };
+  if (group <= 0 || group > kMaxInt4Group)
+    return call.fail("internal error: a 4-bit matmul kernel got a group of {index} rows (at most "
+                     "{bound})",
+                     group, kMaxInt4Group);
+  bool fits = n >= 0 && k >= 0 && bv.rank == 3 && bv.sizes[0] == panels && bv.sizes[1] == k &&
+              bv.sizes[2] == 16 && shapedAs(sv, panels, groups, 32) &&
+              shapedAs(ov, panels, groups, 32);
+  if (!fits)
+    return call.fail("internal error: a 4-bit matmul kernel's weights, scales or offsets do not "
+                     "fit N = {index} and K = {bound} (B must be [ceil(N / 32), K, 16], the "
+                     "scales and offsets [ceil(N / 32), ceil(K / group), 32])",
+                     n, k);
+  multiply<Nibbles, Param>(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0, epilogue,
+                           ov.data, group);
 }
 
 } // namespace
@@ -1137,30 +1225,14 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4(genc_context *context, int64_t c
                                                 genc_unranked_memref *scales,
                                                 genc_unranked_memref *offsets, int64_t group,
                                                 int64_t accumulate, genc_tile_epilogue *epilogue) {
-  const KernelCall call{context, check};
-  // The sizes a failed check left need not fit the weights.
-  if (call.failed())
-    return;
-  // Weights in another layout: fail rather than read past them.
-  View<> cv(c), av(a), sv(scales), ov(offsets);
-  View<Nibbles> bv(b);
-  int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
-  int64_t panels = (n + 31) / 32, groups = group > 0 ? (k + group - 1) / group : -1;
-  auto shapedAs = [](const View<float> &v, int64_t d0, int64_t d1, int64_t d2) {
-    return v.rank == 3 && v.sizes[0] == d0 && v.sizes[1] == d1 && v.sizes[2] == d2;
-  };
-  if (group <= 0 || group > kMaxInt4Group)
-    return call.fail("internal error: genc_matmul_f32_i4 got a group of {index} rows (at most "
-                     "{bound})",
-                     group, kMaxInt4Group);
-  bool fits = n >= 0 && k >= 0 && bv.rank == 3 && bv.sizes[0] == panels && bv.sizes[1] == k &&
-              bv.sizes[2] == 16 && shapedAs(sv, panels, groups, 32) &&
-              shapedAs(ov, panels, groups, 32);
-  if (!fits)
-    return call.fail("internal error: genc_matmul_f32_i4's weights, scales or offsets do not fit "
-                     "N = {index} and K = {bound} (B must be [ceil(N / 32), K, 16], the scales "
-                     "and offsets [ceil(N / 32), ceil(K / group), 32])",
-                     n, k);
-  multiply(call, View<>(c), View<>(a), View<Nibbles>(b), /*panels=*/true, View<float>(scales).data,
-           accumulate != 0, epilogue, View<float>(offsets).data, group);
+  multiplyInt4<float>(KernelCall{context, check}, c, a, b, scales, offsets, group, accumulate,
+                      epilogue);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_f32_i4_f16(
+    genc_context *context, int64_t check, genc_unranked_memref *c, genc_unranked_memref *a,
+    genc_unranked_memref *b, genc_unranked_memref *scales, genc_unranked_memref *offsets,
+    int64_t group, int64_t accumulate, genc_tile_epilogue *epilogue) {
+  multiplyInt4<Half>(KernelCall{context, check}, c, a, b, scales, offsets, group, accumulate,
+                     epilogue);
 }

@@ -29,6 +29,10 @@ const bool kHasAVX2 = [] {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
 }();
+const bool kHasF16C = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("f16c") != 0;
+}();
 const bool kHasAVX512BF16 = [] {
   __builtin_cpu_init();
   return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0;
@@ -45,6 +49,7 @@ bool useAVX512BF16 = kHasAVX512BF16;
 
 bool genc::kernels::hasAVX512() { return useAVX512; }
 bool genc::kernels::hasAVX2() { return useAVX2; }
+bool genc::kernels::hasF16C() { return useAVX2 && kHasF16C; }
 bool genc::kernels::hasAVX512BF16() { return useAVX512BF16 && useAVX512; }
 bool genc::kernels::hasAVX512VNNI() { return kHasAVX512VNNI && useAVX512; }
 void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }

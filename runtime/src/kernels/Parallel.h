@@ -15,6 +15,9 @@ bool hasAVX512();
 /// The same for AVX2 and FMA (the matmul kernels' path where AVX-512 is
 /// missing, as on many x86-64 CPUs still in use).
 bool hasAVX2();
+/// Whether the AVX2 path may also convert f16 (F16C): every CPU with AVX2
+/// this project has met has it, but CPUID states the two apart.
+bool hasF16C();
 /// The same for AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
 /// The same for AVX512-VNNI's int16 dot products (vpdpwssd) with the

@@ -548,19 +548,49 @@ std::vector<float> int4Promise(const std::vector<float> &a, const std::vector<ui
   return c;
 }
 
+/// genc_matmul_f32_i4, or with `halfParameters` genc_matmul_f32_i4_f16
+/// given the parameters' f16 bits.
+void callInt4Kernel(genc_context &context, bool halfParameters, genc_unranked_memref *c,
+                    genc_unranked_memref *a, genc_unranked_memref *b, Memref &scales,
+                    Memref &offsets, int64_t group, int64_t accumulate) {
+  genc_unranked_memref *s = &scales.ref, *o = &offsets.ref;
+  if (halfParameters)
+    _mlir_ciface_genc_matmul_f32_i4_f16(&context, /*check=*/1, c, a, b, s, o, group, accumulate,
+                                        nullptr);
+  else
+    _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, c, a, b, s, o, group, accumulate,
+                                    nullptr);
+}
+
+/// The f16 bits of `values`, each already an f16 value.
+std::vector<uint16_t> halfBits(const std::vector<float> &values) {
+  std::vector<uint16_t> bits;
+  for (float x : values)
+    bits.push_back(__builtin_bit_cast(uint16_t, static_cast<_Float16>(x)));
+  return bits;
+}
+
 /// 4-bit weights, a scale and an offset per group of rows and column:
 /// C (+)= A·(q·scale + offset), bit for bit what kernels.h promises and
 /// within the rounding of A of the exact product, for awkward sizes (K
 /// not a multiple of the group, N not of 32, an odd group), groups of 32,
-/// 64 and 128, a shared weight over a batch, a strided C and K = 0.
-void expectInt4WeightsMatchLoops(genc_context &context) {
+/// 64 and 128, a shared weight over a batch, a strided C and K = 0. With
+/// `halfParameters`, the parameters are f16 values (some subnormal), given
+/// to the f16 kernel as such.
+void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
   const int64_t sizes[][5] = {// batch, M, N, K, group
                               {1, 1, 1, 1, 32},      {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
                               {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32},  {1, 300, 70, 130, 64},
                               {1, 5, 64, 300, 128},  {1, 9, 40, 101, 33}, {1, 9, 40, 66, 33}};
   std::mt19937 gen(16);
   std::uniform_int_distribution<int> nibble(0, 15);
-  std::uniform_real_distribution<float> parameter(-0.1f, 0.1f);
+  std::uniform_real_distribution<float> uniform(-0.1f, 0.1f);
+  // f16 values, and every eighth one a subnormal f16 (below 2^-14).
+  int64_t drawn = 0;
+  auto parameter = [&](std::mt19937 &gen) {
+    float x = uniform(gen) * (halfParameters && ++drawn % 8 == 0 ? 1e-3f : 1.0f);
+    return halfParameters ? static_cast<float>(static_cast<_Float16>(x)) : x;
+  };
   for (const auto &[batch, m, n, k, group] : sizes) {
     SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) + " N=" +
                  std::to_string(n) + " K=" + std::to_string(k) + " group=" + std::to_string(group));
@@ -602,19 +632,21 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
         }
       }
       std::vector<float> c = c0;
+      std::vector<uint16_t> halfScales = halfBits(scales), halfOffsets = halfBits(offsets);
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
-          bm(q.data(), {panels, k, 16}), sm(scales.data(), {panels, groups, 32}),
-          om(offsets.data(), {panels, groups, 32});
-      _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                      &om.ref, group, accumulate, nullptr);
+          bm(q.data(), {panels, k, 16}),
+          sm(halfParameters ? static_cast<void *>(halfScales.data()) : scales.data(),
+             {panels, groups, 32}),
+          om(halfParameters ? static_cast<void *>(halfOffsets.data()) : offsets.data(),
+             {panels, groups, 32});
+      callInt4Kernel(context, halfParameters, &cm.ref, &am.ref, &bm.ref, sm, om, group, accumulate);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
       // C every other element of a wider buffer.
       std::vector<double> exact(promise.begin(), promise.end());
       expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
-        _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &wide, &am.ref, &bm.ref, &sm.ref,
-                                        &om.ref, group, accumulate, nullptr);
+        callInt4Kernel(context, halfParameters, &wide, &am.ref, &bm.ref, sm, om, group, accumulate);
       });
     }
   }
@@ -622,15 +654,14 @@ void expectInt4WeightsMatchLoops(genc_context &context) {
   std::vector<uint8_t> q(16);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 16}),
       sm(parameters.data(), {1, 0, 32}), om(parameters.data(), {1, 0, 32});
-  _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                  &om.ref, 32, 1, nullptr);
+  callInt4Kernel(context, halfParameters, &cm.ref, &am.ref, &bm.ref, sm, om, 32, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  _mlir_ciface_genc_matmul_f32_i4(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
-                                  &om.ref, 32, 0, nullptr);
+  callInt4Kernel(context, halfParameters, &cm.ref, &am.ref, &bm.ref, sm, om, 32, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
-TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context); }
+TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context, false); }
+TEST_P(Matmul, Int4HalfParametersMatchLoops) { expectInt4WeightsMatchLoops(context, true); }
 
 /// Every weight format without AVX-512 (the AVX2 tiles), and without AVX2
 /// either (the scalar loops), whatever this CPU has.
@@ -639,7 +670,8 @@ TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
     ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
     ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
     ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
-    expectInt4WeightsMatchLoops(context);
+    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, false));
+    expectInt4WeightsMatchLoops(context, true);
   });
   if (!hadAVX2)
     GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";

@@ -286,3 +286,45 @@ func.func @int4_weights(%a: memref<?x70xf32>, %b: memref<2x70x16xi8>, %s: memref
   }
   return
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#bytes = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 16)>
+#groups = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 32, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// int4 weights whose scales and offsets are f16: the kernel that reads
+// them in half precision.
+// CHECK-LABEL: func.func @int4_weights_f16_parameters
+// CHECK: call @genc_matmul_f32_i4_f16({{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf16>, memref<*xf16>, i64, i64, !llvm.ptr) -> ()
+func.func @int4_weights_f16_parameters(%a: memref<?x64xf32>, %b: memref<1x64x16xi8>,
+                                       %s: memref<1x2x32xf16>, %o: memref<1x2x32xf16>,
+                                       %c: memref<?x32xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #groups, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b, %s, %o : memref<?x64xf32>, memref<1x64x16xi8>, memref<1x2x32xf16>, memref<1x2x32xf16>)
+      outs(%c : memref<?x32xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>} {
+  ^bb0(%x: f32, %q: i8, %sc: f16, %off: f16, %acc: f32):
+    %n = linalg.index 2 : index
+    %c32 = arith.constant 32 : index
+    %col = arith.remui %n, %c32 : index
+    %c16 = arith.constant 16 : index
+    %high = arith.cmpi uge, %col, %c16 : index
+    %c4 = arith.constant 4 : i8
+    %shifted = arith.shrui %q, %c4 : i8
+    %picked = arith.select %high, %shifted, %q : i8
+    %c15 = arith.constant 15 : i8
+    %nib = arith.andi %picked, %c15 : i8
+    %qf = arith.uitofp %nib : i8 to f32
+    %scf = arith.extf %sc : f16 to f32
+    %offf = arith.extf %off : f16 to f32
+    %w0 = arith.mulf %qf, %scf : f32
+    %w = arith.addf %w0, %offf : f32
+    %p = arith.mulf %x, %w : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

@@ -63,15 +63,22 @@
 // INT4-DAG: #[[GROUPS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 32, d2 mod 32)>
 // INT4-LABEL: func.func @weight
 // INT4-DAG: %[[Q:.+]] = arith.constant dense_resource<int4_weight> : tensor<1x2x16xi8>
-// INT4-DAG: %[[S:.+]] = arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
-// INT4-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
+// The parameters are f16, widened to f32 in the body as the kernel does.
+// INT4-DAG: %[[S:.+]] = arith.constant dense_resource<int4_scales> : tensor<1x1x32xf16>
+// INT4-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf16>
 // INT4: linalg.generic {indexing_maps = [#{{.+}}, #[[BYTES]], #[[GROUPS]], #[[GROUPS]], #{{.+}}]
 // INT4-SAME: ins(%arg0, %[[Q]], %[[S]], %[[O]] :
 // INT4-SAME: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
 // INT4: linalg.index 2
 // INT4: arith.shrui
 // INT4: arith.uitofp
+// INT4: arith.extf %{{.+}} : f16 to f32
+// INT4: arith.extf %{{.+}} : f16 to f32
 // INT4: int4_weight: "0x400000008C80888888888888888888888888888880848888888888888888888888888888"
+// Scales 0.5 and -0.125 (f16 0x3800, 0xB000), then -0 (0x8000) for the
+// zero columns; offsets -8 · scale: -4 and 1 (0xC400, 0x3C00), then 0.
+// INT4: int4_scales: "0x40000000003800B000800080
+// INT4: int4_offsets: "0x4000000000C4003C00000000
 func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -130,6 +137,33 @@ func.func @ties(%x: tensor<?x2xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> 
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x1xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// A weight past 32768 in magnitude keeps f32 parameters: its offset
+// (-8 · scale, the weight itself) would come near f16's end at 65504.
+// INT4-LABEL: func.func @large_weight
+// INT4-DAG: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
+// INT4-DAG: arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
+// INT4-NOT: arith.extf
+// INT4: return
+func.func @large_weight(%x: tensor<?x1xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense<[[[40000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x1xf32>, tensor<1x1x32xf32>) outs(%init : tensor<?x1xf32>)
       attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32

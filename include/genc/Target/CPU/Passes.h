@@ -27,11 +27,12 @@ constexpr StringLiteral kLinearAttentionKernel = "genc_linear_attention_f32";
 constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";
+constexpr StringLiteral kMatmulInt4F16Kernel = "genc_matmul_f32_i4_f16";
 /// Whether `callee` is one of the matmul kernels above, whose last operand
 /// is the tile epilogue (`!llvm.ptr`, null for none).
 inline bool isMatmulKernel(StringRef callee) {
   return callee == kMatmulKernel || callee == kMatmulInt8Kernel || callee == kMatmulBF16Kernel ||
-         callee == kMatmulInt4Kernel;
+         callee == kMatmulInt4Kernel || callee == kMatmulInt4F16Kernel;
 }
 /// What compiled code calls instead of reading at an index out of range;
 /// thread-safe: the first failure a call meets is kept, atomically.

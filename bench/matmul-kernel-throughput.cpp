@@ -51,13 +51,16 @@ int main() {
   std::vector<float> a(k, 0.5f), c(n), f32(panels * k * 32, 0.01f), scales(n, 0.01f);
   std::vector<int8_t> int8(panels * k * 32, 3);
   std::vector<uint16_t> bf16(panels * k * 32, 0x3C23); // 0.01 in bf16
-  // 4-bit weights in groups of 32, a scale and an offset each.
+  // 4-bit weights in groups of 32, a scale and an offset each (two
+  // arrays, as compiled code passes them), in f32 or f16.
   std::vector<uint8_t> int4(panels * k * 16, 0x35);
-  std::vector<float> groupParameters(panels * (k / 32) * 32, 0.01f);
+  std::vector<float> groupScales(panels * (k / 32) * 32, 0.01f), groupOffsets = groupScales;
+  std::vector<uint16_t> halfScales(groupScales.size(), 0x211F), halfOffsets = halfScales; // 0.01
   Memref am(a.data(), {1, k}), cm(c.data(), {1, n}), fm(f32.data(), {panels, k, 32}),
       im(int8.data(), {panels, k / 2, 32, 2}), bm(bf16.data(), {panels, k / 2, 32, 2}),
       sm(scales.data(), {n}), nm(int4.data(), {panels, k, 16}),
-      gm(groupParameters.data(), {panels, k / 32, 32});
+      gsm(groupScales.data(), {panels, k / 32, 32}), gom(groupOffsets.data(), {panels, k / 32, 32}),
+      hsm(halfScales.data(), {panels, k / 32, 32}), hom(halfOffsets.data(), {panels, k / 32, 32});
   double weights = static_cast<double>(k) * n;
   double tf = secondsPerCall(
       [&] {
@@ -89,7 +92,10 @@ int main() {
   Memref pam(pa.data(), {m, k}), pcm(pc.data(), {m, prefillN}),
       pbm(f32.data(), {prefillN / 32, k, 32}), pim(int8.data(), {prefillN / 32, k / 2, 32, 2}),
       pnm(int4.data(), {prefillN / 32, k, 16}),
-      pgm(groupParameters.data(), {prefillN / 32, k / 32, 32}), psm(scales.data(), {prefillN});
+      pgsm(groupScales.data(), {prefillN / 32, k / 32, 32}),
+      pgom(groupOffsets.data(), {prefillN / 32, k / 32, 32}),
+      phsm(halfScales.data(), {prefillN / 32, k / 32, 32}),
+      phom(halfOffsets.data(), {prefillN / 32, k / 32, 32}), psm(scales.data(), {prefillN});
   struct Set {
     const char *name;
     bool avx512, avx2;
@@ -135,22 +141,39 @@ int main() {
         repeats);
     double int4Decode = secondsPerCall(
         [&] {
-          _mlir_ciface_genc_matmul_f32_i4(nullptr, /*check=*/1, &cm.ref, &am.ref, &nm.ref, &gm.ref,
-                                          &gm.ref, 32, 0, nullptr);
+          _mlir_ciface_genc_matmul_f32_i4(nullptr, /*check=*/1, &cm.ref, &am.ref, &nm.ref, &gsm.ref,
+                                          &gom.ref, 32, 0, nullptr);
         },
         repeats);
     double int4Prefill = secondsPerCall(
         [&] {
           _mlir_ciface_genc_matmul_f32_i4(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pnm.ref,
-                                          &pgm.ref, &pgm.ref, 32, 0, nullptr);
+                                          &pgsm.ref, &pgom.ref, 32, 0, nullptr);
         },
         repeats);
+    double halfDecode = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i4_f16(nullptr, /*check=*/1, &cm.ref, &am.ref, &nm.ref,
+                                              &hsm.ref, &hom.ref, 32, 0, nullptr);
+        },
+        repeats);
+    double halfPrefill = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i4_f16(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pnm.ref,
+                                              &phsm.ref, &phom.ref, 32, 0, nullptr);
+        },
+        repeats);
+    // int4:32 bytes per weight: half a byte, and a scale and an offset per
+    // 32 weights (f32: 8 bytes, f16: 4).
     std::printf("%s, one thread: f32 decode %.2f ms (%.1f GB/s), prefill M=%lld N=%lld %.2f ms "
                 "(%.1f GFLOP/s); int8 decode %.2f ms, prefill %.2f ms; bf16 decode %.2f ms; "
-                "int4:32 decode %.2f ms, prefill %.2f ms\n",
+                "int4:32 decode %.2f ms (%.1f GB/s), prefill %.2f ms; int4:32 with f16 "
+                "parameters decode %.2f ms (%.1f GB/s), prefill %.2f ms\n",
                 set.name, decode * 1e3, 4 * weights / decode / 1e9, static_cast<long long>(m),
                 static_cast<long long>(prefillN), prefill * 1e3,
                 2.0 * m * k * prefillN / prefill / 1e9, int8Decode * 1e3, int8Prefill * 1e3,
-                bf16Decode * 1e3, int4Decode * 1e3, int4Prefill * 1e3);
+                bf16Decode * 1e3, int4Decode * 1e3, (0.5 + 8.0 / 32) * weights / int4Decode / 1e9,
+                int4Prefill * 1e3, halfDecode * 1e3, (0.5 + 4.0 / 32) * weights / halfDecode / 1e9,
+                halfPrefill * 1e3);
   }
 }

@@ -106,9 +106,11 @@ struct QuantizedWeight {
 /// unused and each step 8/7 as wide); q - 8 = round(w / scale) clamped to
 /// [-8, 7], offset = -8 · scale.
 /// Asymmetric: over [min(w, 0), max(w, 0)], scale = (max - min) / 15, a
-/// zero point z = round(-min / scale) in [0, 15] (0 stays exact), q =
-/// round(w / scale) + z clamped to [0, 15], offset = -z · scale.
-/// The parameters are f16 (halfParameters below) or f32.
+/// zero point z = round(-min / scale) in [0, 15] (0 stays exact in f32),
+/// q = round(w / scale) + z clamped to [0, 15], offset = -z · scale.
+/// The parameters are f16 (halfParameters below) or f32; with f16 the
+/// asymmetric offset is rounded to f16 too (0 then within f16's rounding
+/// of it, under 1% of a step) and q = round((w - offset) / scale).
 struct Int4Weight {
   DenseResourceElementsAttr values, scales, offsets;
 };
@@ -229,7 +231,8 @@ struct Int4Rounding {
   int64_t gridColumns = 0;
   /// Whether scales and offsets are stored in f16 (rounded to nearest
   /// before the weights are rounded on them): a decode step then reads a
-  /// sixth fewer bytes at int4:32.
+  /// sixth fewer bytes at int4:32. quantizeInt4 gives up (and the caller
+  /// stores f32) when one would not be finite.
   bool halfParameters = false;
 };
 
@@ -287,12 +290,13 @@ void quantizeInt4Panel(double *work, int64_t k, int64_t panel, const Int4Roundin
       }
     }
     double error[kPanel];
+    // On the stored offset where it is not -z · scale exactly.
+    const bool fromOffset = how.gridScales || (how.halfParameters && how.asymmetric);
     for (int64_t j = 0; j < kPanel; ++j) {
       float w = static_cast<float>(row[j]);
       float q = scale[j] == 0 ? zero[j]
-                : how.gridScales
-                    ? std::clamp(std::round((w - offset[j]) / scale[j]), 0.0f, 15.0f)
-                    : std::clamp(std::round(w / scale[j]) + zero[j], 0.0f, 15.0f);
+                : fromOffset  ? std::clamp(std::round((w - offset[j]) / scale[j]), 0.0f, 15.0f)
+                              : std::clamp(std::round(w / scale[j]) + zero[j], 0.0f, 15.0f);
       values[kk * (kPanel / 2) + j % (kPanel / 2)] |= static_cast<uint8_t>(q)
                                                       << (j < kPanel / 2 ? 0 : 4);
       error[j] = row[j] - double(q * scale[j] + offset[j]); // as the kernel dequantises
@@ -314,7 +318,11 @@ AsmResourceBlob parameterBlob(ArrayRef<float> values, bool half) {
   return blob;
 }
 
-Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, const Int4Rounding &how) {
+/// The int4 form of f32 panels `bytes` of `type`; none when f16
+/// parameters were asked for and one would overflow (error feedback can
+/// move a group's weights past where they started).
+std::optional<Int4Weight> quantizeInt4(RankedTensorType type, ArrayRef<char> bytes,
+                                       const Int4Rounding &how) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1);
   int64_t groups = llvm::divideCeil(k, how.group);
   auto *in = reinterpret_cast<const float *>(bytes.data());
@@ -330,15 +338,19 @@ Int4Weight quantizeInt4(RankedTensorType type, ArrayRef<char> bytes, const Int4R
     quantizeInt4Panel(work.data(), k, p, how, values + p * k * kPanel / 2,
                       scales.data() + p * groups * kPanel, offsets.data() + p * groups * kPanel);
   }
+  auto finite = [](float x) { return std::isfinite(x); };
+  if (how.halfParameters && !(llvm::all_of(scales, finite) && llvm::all_of(offsets, finite)))
+    return std::nullopt;
   AsmResourceBlob scaleBlob = parameterBlob(scales, how.halfParameters);
   AsmResourceBlob offsetBlob = parameterBlob(offsets, how.halfParameters);
   MLIRContext *ctx = type.getContext();
   auto valueType = RankedTensorType::get({panels, k, kPanel / 2}, IntegerType::get(ctx, 8));
   Type parameter = how.halfParameters ? Type(Float16Type::get(ctx)) : Float32Type::get(ctx);
   auto parameterType = RankedTensorType::get({panels, groups, kPanel}, parameter);
-  return {DenseResourceElementsAttr::get(valueType, "int4_weight", std::move(valueBlob)),
-          DenseResourceElementsAttr::get(parameterType, "int4_scales", std::move(scaleBlob)),
-          DenseResourceElementsAttr::get(parameterType, "int4_offsets", std::move(offsetBlob))};
+  return Int4Weight{
+      DenseResourceElementsAttr::get(valueType, "int4_weight", std::move(valueBlob)),
+      DenseResourceElementsAttr::get(parameterType, "int4_scales", std::move(scaleBlob)),
+      DenseResourceElementsAttr::get(parameterType, "int4_offsets", std::move(offsetBlob))};
 }
 
 /// `x` rounded to the nearest bf16 (ties to even), as its bits.
@@ -699,8 +711,12 @@ struct QuantizeMatmulWeightsPass
           rounding.halfParameters = !grid && llvm::all_of(weights, [](float w) {
             return std::fabs(w) <= kHalfParameterLimit;
           });
-          Int4Weight q = quantizeInt4(type, *bytes, rounding);
-          constants = {q.values, q.scales, q.offsets};
+          std::optional<Int4Weight> q = quantizeInt4(type, *bytes, rounding);
+          if (!q) {
+            rounding.halfParameters = false;
+            q = quantizeInt4(type, *bytes, rounding);
+          }
+          constants = {q->values, q->scales, q->offsets};
         }
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
         for (DenseResourceElementsAttr constant : constants)

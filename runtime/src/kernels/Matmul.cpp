@@ -991,13 +991,17 @@ bool ranksFit(const View<> &c, const View<> &a, const View<W> &b, bool panels) {
   return panels ? b.rank == 3 : b.rank >= 2 && b.rank <= c.rank;
 }
 
+/// `T` where a call's arguments do not deduce it (C++20's type_identity;
+/// the kernels build as C++17).
+template <typename T> struct TypeOf { using type = T; };
+
 /// C (+)= A·B (B's columns scaled by `scales` when given) on the caller's
 /// pool: one task per (batch item, block of rows, group of panels), which
 /// then runs `epilogue` on the block of C it finished.
 template <typename W, typename Param = float>
 void multiply(const KernelCall &call, const View<> &c, const View<> &a, const View<W> &b,
-              bool panels, const std::type_identity_t<Param> *scales, bool accumulate,
-              genc_tile_epilogue *epilogue, const std::type_identity_t<Param> *offsets = nullptr,
+              bool panels, const typename TypeOf<Param>::type *scales, bool accumulate,
+              genc_tile_epilogue *epilogue, const typename TypeOf<Param>::type *offsets = nullptr,
               int64_t group = 0) {
   if (call.failed())
     return;
@@ -1016,7 +1020,9 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   p.aCol = a.stride(0);
   p.b = b.data;
   p.bPanels = panels;
-  p.bRow = panels ? (Problem<W>::kPairs ? 2 * kPanel : Problem<W>::kNibbles ? kPanel / 2 : kPanel)
+  p.bRow = panels ? (Problem<W, Param>::kPairs     ? 2 * kPanel
+                     : Problem<W, Param>::kNibbles ? kPanel / 2
+                                                   : kPanel)
                   : b.stride(1);
   p.offsets = offsets;
   p.group = group;
@@ -1070,10 +1076,10 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   Scratch<int16_t> int16Rows;
   Scratch<double> int16Scales;
   Scratch<int32_t> groupSums;
-  const int64_t groups = Problem<W>::kNibbles ? p.groups() : 0;
+  const int64_t groups = Problem<W, Param>::kNibbles ? p.groups() : 0;
   // A 4-bit tile reads k pairs from each group's first k: with an odd
   // group, the pair of the last k of an even K ends one past it.
-  const int64_t int16Stride = Problem<W>::kNibbles ? evenK + 2 : evenK;
+  const int64_t int16Stride = Problem<W, Param>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W, Param> &panelKernel = selectPanelKernel(p);
   if (panelKernel.readsRoundedA && p.k > 0) {
     if (!rounded.allocate(call, countOf({rowsOfA, evenK})))
@@ -1087,7 +1093,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
         out[p.k] = 0;
     });
   }
-  if (std::is_same_v<W, int8_t> || Problem<W>::kNibbles) {
+  if (std::is_same_v<W, int8_t> || Problem<W, Param>::kNibbles) {
     if (!int16Rows.allocate(call, countOf({rowsOfA, int16Stride})) ||
         !int16Scales.allocate(call, rowsOfA) ||
         !groupSums.allocate(call, countOf({rowsOfA, groups})))

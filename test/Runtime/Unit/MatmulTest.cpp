@@ -660,7 +660,41 @@ void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
+/// Every f16 bit pattern as a scale and as an offset (zeros, subnormals,
+/// the largest values, infinities, NaNs): the f16 kernel gives what the f32
+/// kernel gives for the same values, bit for bit (NaN for NaN), so it
+/// widens each exactly. One row, K = 1, a column per pattern.
+void expectEveryHalfWidensExactly(genc_context &context) {
+  const int64_t n = 1 << 16, panels = n / 32;
+  std::vector<uint16_t> bits(n);
+  std::vector<float> values(n);
+  for (int64_t i = 0; i < n; ++i) {
+    bits[i] = static_cast<uint16_t>(i);
+    values[i] = static_cast<float>(__builtin_bit_cast(_Float16, bits[i]));
+  }
+  // Codes of 3 for every column; the pattern is the scale of column i and
+  // the offset of column n - 1 - i.
+  std::vector<uint8_t> q(panels * 16, 0x33);
+  std::vector<uint16_t> reversedBits(bits.rbegin(), bits.rend());
+  std::vector<float> reversedValues(values.rbegin(), values.rend());
+  std::vector<float> a = {0.75f}, half(n), full(n);
+  Memref am(a.data(), {1, 1}), bm(q.data(), {panels, 1, 16}), hcm(half.data(), {1, n}),
+      fcm(full.data(), {1, n}), hs(bits.data(), {panels, 1, 32}),
+      ho(reversedBits.data(), {panels, 1, 32}), fs(values.data(), {panels, 1, 32}),
+      fo(reversedValues.data(), {panels, 1, 32});
+  callInt4Kernel(context, true, &hcm.ref, &am.ref, &bm.ref, hs, ho, 32, 0);
+  callInt4Kernel(context, false, &fcm.ref, &am.ref, &bm.ref, fs, fo, 32, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    if (std::isnan(full[i]))
+      ASSERT_TRUE(std::isnan(half[i])) << "pattern " << i;
+    else
+      ASSERT_EQ(__builtin_bit_cast(uint32_t, half[i]), __builtin_bit_cast(uint32_t, full[i]))
+          << "pattern " << i << " (" << values[i] << ")";
+  }
+}
+
 TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context, false); }
+TEST_P(Matmul, EveryHalfParameterWidensExactly) { expectEveryHalfWidensExactly(context); }
 TEST_P(Matmul, Int4HalfParametersMatchLoops) { expectInt4WeightsMatchLoops(context, true); }
 
 /// Every weight format without AVX-512 (the AVX2 tiles), and without AVX2
@@ -671,7 +705,8 @@ TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
     ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
     ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
     ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, false));
-    expectInt4WeightsMatchLoops(context, true);
+    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, true));
+    expectEveryHalfWidensExactly(context);
   });
   if (!hadAVX2)
     GTEST_SKIP() << "this CPU has no AVX2: only the scalar loops were checked";

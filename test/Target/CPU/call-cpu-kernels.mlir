@@ -328,3 +328,34 @@ func.func @int4_weights_f16_parameters(%a: memref<?x64xf32>, %b: memref<1x64x16x
   }
   return
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#bytes = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 16)>
+#groups = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 32, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// f16 scales with f32 offsets: no kernel takes them, the loops stay.
+// CHECK-LABEL: func.func @int4_weights_mixed_parameters
+// CHECK-NOT: call @genc_matmul
+// CHECK: linalg.generic
+func.func @int4_weights_mixed_parameters(%a: memref<?x64xf32>, %b: memref<1x64x16xi8>,
+                                         %s: memref<1x2x32xf16>, %o: memref<1x2x32xf32>,
+                                         %c: memref<?x32xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #groups, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b, %s, %o : memref<?x64xf32>, memref<1x64x16xi8>, memref<1x2x32xf16>, memref<1x2x32xf32>)
+      outs(%c : memref<?x32xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>} {
+  ^bb0(%x: f32, %q: i8, %sc: f16, %off: f32, %acc: f32):
+    %nib = arith.uitofp %q : i8 to f32
+    %scf = arith.extf %sc : f16 to f32
+    %w0 = arith.mulf %nib, %scf : f32
+    %w = arith.addf %w0, %off : f32
+    %p = arith.mulf %x, %w : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

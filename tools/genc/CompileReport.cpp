@@ -299,12 +299,11 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context) {
   }
   if (layer.lshBuckets > 0) {
     // Per round: every key hashed again (the chunks depend on all of
-    // them: D·B multiply-adds per key and query head), then two chunks
-    // and the query's own key attended.
+    // them: D·B FLOPs per key and KV head, the query heads of a group
+    // sharing them), then two chunks and the query's own key attended.
     int64_t seen = std::min(context, layer.lshHashes * (2 * layer.lshChunk + 1));
-    int64_t flops = layer.queryHeads * (layer.lshHashes * context * layer.headSize *
-                                            layer.lshBuckets +
-                                        2 * (layer.headSize + layer.valueSize) * seen);
+    int64_t flops = layer.kvHeads * layer.lshHashes * context * layer.headSize * layer.lshBuckets +
+                    layer.queryHeads * 2 * (layer.headSize + layer.valueSize) * seen;
     return {seen, flops, perPosition, perPosition * context};
   }
   int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;

@@ -100,30 +100,47 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     return;
   for (int64_t r = 0; r < p.hashes; ++r)
     genc_lsh_rotations(p.seed, r, d, half, rotations.data() + r * d * half);
-  parallelFor(call.context, p.q.sizes[0] * heads, [&](int64_t task) {
+  // The keys' buckets, their order and each one's place in it, per (item,
+  // KV head, round): hashed and sorted once, read by every query head of
+  // the KV head's group.
+  const int64_t batch = p.q.sizes[0], kvHeads = p.k.sizes[1];
+  const int64_t sortings = countOf({batch, kvHeads, p.hashes});
+  Scratch<int64_t> keyBuckets(call, countOf({sortings, n})),
+      keyOrders(call, countOf({sortings, n})), keyRanks(call, countOf({sortings, n}));
+  if (!keyBuckets || !keyOrders || !keyRanks)
+    return;
+  parallelFor(call.context, sortings, [&](int64_t task) {
+    const int64_t r = task % p.hashes, b = task / p.hashes / kvHeads;
+    const int64_t kvHead = task / p.hashes % kvHeads;
+    int64_t *keyBucket = keyBuckets.data() + task * n;
+    for (int64_t j = 0; j < n; ++j)
+      keyBucket[j] =
+          bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotations.data() + r * d * half, d, half);
+    sortByBucket(keyBucket, n, keyOrders.data() + task * n, keyRanks.data() + task * n);
+  });
+  parallelFor(call.context, batch * heads, [&](int64_t task) {
     if (call.failed())
       return;
     const int64_t b = task / heads, h = task % heads, kvHead = h / group;
     // A query sees at most two chunks' keys and its own.
     const int64_t seenAtMost = (p.chunk >= n ? n : std::min(2 * p.chunk, n)) + 1;
-    Scratch<int64_t> keyBucket(call, n), keyOrder(call, n), keyRank(call, n),
-        seen(call, seenAtMost);
+    Scratch<int64_t> seen(call, seenAtMost);
     Scratch<float> scores(call, seenAtMost), acc(call, countOf({m, dv})), total(call, m);
-    if (!keyBucket || !keyOrder || !keyRank || !seen || !scores || !acc || !total)
+    if (!seen || !scores || !acc || !total)
       return;
     for (int64_t i = 0; i < m; ++i)
       total[i] = -INFINITY; // log-sum-exp over rounds so far
     std::fill(acc.data(), acc.data() + m * dv, 0.0f);
     for (int64_t r = 0; r < p.hashes; ++r) {
       const float *rotation = rotations.data() + r * d * half;
-      for (int64_t j = 0; j < n; ++j)
-        keyBucket[j] = bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotation, d, half);
-      sortByBucket(keyBucket.data(), n, keyOrder.data(), keyRank.data());
+      const int64_t sorting = (b * kvHeads + kvHead) * p.hashes + r;
+      const int64_t *keyBucket = keyBuckets.data() + sorting * n;
+      const int64_t *keyOrder = keyOrders.data() + sorting * n;
+      const int64_t *keyRank = keyRanks.data() + sorting * n;
       for (int64_t i = 0; i < m; ++i) {
         const int64_t position = i + p.offset, last = p.causal ? position : n - 1;
         const int64_t bucket = bucketOf(p.q.row(b, h, i), p.q.strides[3], rotation, d, half);
-        const int64_t chunk =
-            placeAmong(keyOrder.data(), keyBucket.data(), n, bucket, position) / p.chunk;
+        const int64_t chunk = placeAmong(keyOrder, keyBucket, n, bucket, position) / p.chunk;
         // Keys of chunks chunk - 1 and chunk, then the query's own.
         int64_t count = 0;
         const int64_t from = std::max<int64_t>(chunk - 1, 0) * p.chunk;

@@ -762,6 +762,33 @@ TEST(MatmulKernel, FailsTheCallWhenItsScratchCannotBeAllocated) {
   EXPECT_EQ(c[0], 7.0f);
 }
 
+/// 4-bit weights whose parameters do not fit the weights (the layout of
+/// another N), or a group past the longest whose sums stay exact: both
+/// entry points fail the call with its check and write nothing.
+TEST(MatmulKernel, FailsA4BitCallWhoseWeightsDoNotFit) {
+  std::vector<float> a(64, 1.0f), c(32, 7.0f), parameters(2 * 32, 1.0f);
+  std::vector<uint8_t> nibbles(64 * 16, 0x11);
+  Memref cm(c.data(), {1, 32}), am(a.data(), {1, 64}), bm(nibbles.data(), {1, 64, 16}),
+      narrow(parameters.data(), {1, 1, 32}), fits(parameters.data(), {1, 2, 32});
+  for (bool half : {false, true}) {
+    SCOPED_TRACE(half ? "f16 parameters" : "f32 parameters");
+    genc_context context = {};
+    // Groups of 32 over K = 64 need [1, 2, 32] parameters.
+    callInt4Kernel(context, half, &cm.ref, &am.ref, &bm.ref, narrow, narrow, 32, 0);
+    EXPECT_EQ(context.failed_check, 1);
+    ASSERT_NE(context.failed_reason, nullptr);
+    EXPECT_NE(std::strstr(context.failed_reason, "weights, scales or offsets do not fit"), nullptr);
+    context = {};
+    callInt4Kernel(context, half, &cm.ref, &am.ref, &bm.ref, fits, fits, 8192, 0);
+    EXPECT_EQ(context.failed_check, 1);
+    EXPECT_EQ(context.failed_index, 8192);
+    ASSERT_NE(context.failed_reason, nullptr);
+    EXPECT_NE(std::strstr(context.failed_reason, "got a group of {index} rows"), nullptr);
+    for (float x : c)
+      EXPECT_EQ(x, 7.0f);
+  }
+}
+
 /// After a failed check of the call, the kernels compute nothing: the
 /// sizes the check left need not fit (here 9 batch dims, and int8 weights
 /// of another K), and the caller discards the results.

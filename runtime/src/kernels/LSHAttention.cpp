@@ -58,15 +58,20 @@ int64_t bucketOf(const float *x, int64_t stride, const float *r, int64_t d, int6
 }
 
 /// Positions [0, n) sorted by (bucket, position) into `order`, and each
-/// position's place in it into `rank`.
-void sortByBucket(const int64_t *bucket, int64_t n, int64_t *order, int64_t *rank) {
+/// position's place in it into `rank`: a counting sort over the
+/// `buckets` buckets (`starts`: buckets + 1 counters), stable, so equal
+/// buckets keep the positions' order.
+void sortByBucket(const int64_t *bucket, int64_t n, int64_t buckets, int64_t *starts,
+                  int64_t *order, int64_t *rank) {
+  std::fill(starts, starts + buckets + 1, 0);
   for (int64_t i = 0; i < n; ++i)
-    order[i] = i;
-  std::sort(order, order + n, [&](int64_t a, int64_t b) {
-    return bucket[a] != bucket[b] ? bucket[a] < bucket[b] : a < b;
-  });
-  for (int64_t i = 0; i < n; ++i)
-    rank[order[i]] = i;
+    ++starts[bucket[i] + 1];
+  for (int64_t b = 0; b < buckets; ++b)
+    starts[b + 1] += starts[b];
+  for (int64_t i = 0; i < n; ++i) {
+    rank[i] = starts[bucket[i]]++;
+    order[rank[i]] = i;
+  }
 }
 
 /// Where (bucket, position) falls in keys sorted by (bucket, position):
@@ -110,13 +115,19 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   if (!keyBuckets || !keyOrders || !keyRanks)
     return;
   parallelFor(call.context, sortings, [&](int64_t task) {
+    if (call.failed())
+      return;
     const int64_t r = task % p.hashes, b = task / p.hashes / kvHeads;
     const int64_t kvHead = task / p.hashes % kvHeads;
+    Scratch<int64_t> starts(call, p.buckets + 1);
+    if (!starts)
+      return;
     int64_t *keyBucket = keyBuckets.data() + task * n;
     for (int64_t j = 0; j < n; ++j)
       keyBucket[j] =
           bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotations.data() + r * d * half, d, half);
-    sortByBucket(keyBucket, n, keyOrders.data() + task * n, keyRanks.data() + task * n);
+    sortByBucket(keyBucket, n, p.buckets, starts.data(), keyOrders.data() + task * n,
+                 keyRanks.data() + task * n);
   });
   parallelFor(call.context, batch * heads, [&](int64_t task) {
     if (call.failed())

@@ -232,13 +232,9 @@ struct Int4Rounding {
   /// Whether scales and offsets are stored in f16 (rounded to nearest
   /// before the weights are rounded on them): a decode step then reads a
   /// sixth fewer bytes at int4:32. quantizeInt4 gives up (and the caller
-  /// stores f32) when one would not be finite.
+  /// stores f32) when one would not be finite: f16 ends at 65504.
   bool halfParameters = false;
 };
-
-/// The largest weight magnitude whose int4 parameters are stored in f16:
-/// a symmetric offset is the group's extreme weight, and f16 ends at 65504.
-constexpr double kHalfParameterLimit = 32768;
 
 /// `x` rounded to the nearest f16 (ties to even).
 _Float16 toHalf(float x) { return static_cast<_Float16>(x); }
@@ -707,10 +703,9 @@ struct QuantizeMatmulWeightsPass
             rounding.feedback = &*lastFeedback;
           }
           // A model's grid keeps its f32 parameters; genc's own are f16
-          // unless the weights are too large for it.
-          rounding.halfParameters = !grid && llvm::all_of(weights, [](float w) {
-            return std::fabs(w) <= kHalfParameterLimit;
-          });
+          // unless one would overflow (a symmetric offset is the group's
+          // extreme weight, and f16 ends at 65504).
+          rounding.halfParameters = !grid;
           std::optional<Int4Weight> q = quantizeInt4(type, *bytes, rounding);
           if (!q) {
             rounding.halfParameters = false;

@@ -152,15 +152,42 @@ func.func @ties(%x: tensor<?x2xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> 
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
-// A weight past 32768 in magnitude keeps f32 parameters: its offset
-// (-8 · scale, the weight itself) would come near f16's end at 65504.
+// A weight whose f16 parameters would overflow keeps f32 ones: 70000's
+// symmetric offset (-8 · scale, the weight itself) is past f16's 65504.
 // INT4-LABEL: func.func @large_weight
 // INT4-DAG: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
 // INT4-DAG: arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
 // INT4-NOT: arith.extf
 // INT4: return
 func.func @large_weight(%x: tensor<?x1xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
-  %w = arith.constant dense<[[[40000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
+  %w = arith.constant dense<[[[70000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x1xf32>, tensor<1x1x32xf32>) outs(%init : tensor<?x1xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// 60000 still fits: its scale and offset, -7500 and 60000, are f16 values
+// (0xEF53 and 0x7B53).
+// INT4-LABEL: func.func @largest_half_weight
+// INT4-DAG: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf16>
+// INT4-DAG: arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf16>
+// INT4: int4_scales: "0x4000000053EF
+// INT4: int4_offsets: "0x40000000537B
+func.func @largest_half_weight(%x: tensor<?x1xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense<[[[60000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x1xf32>, tensor<1x1x32xf32>) outs(%init : tensor<?x1xf32>)

@@ -40,7 +40,7 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       offset, q in [0, 15]; symmetric (scale = m / -8 for the group's m of
       largest magnitude, offset = -8 · scale) or, with asym, over
       [min(w, 0), max(w, 0)]. Scales and offsets are f16 (f32 where a
-      weight is beyond ±32768 or one would overflow). Marked
+      parameter would overflow f16, whose largest value is 65504). Marked
       `#genc.matmul<panels_32, i4, group_scale_offset, group = GROUP>`
       (kernel genc_matmul_f32_i4_f16, or genc_matmul_f32_i4 with f32
       parameters).

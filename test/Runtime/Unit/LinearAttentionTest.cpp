@@ -238,6 +238,73 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
   }
 }
 
+/// Runs the first task, then fails the call (as a task whose scratch malloc
+/// refuses would), then the others: `pool` is the call's context.
+void failAfterFirstTask(void *pool, int64_t n, genc_task_fn task, void *captures) {
+  for (int64_t i = 0; i < n; ++i) {
+    task(captures, i);
+    if (i == 0)
+      genc_index_error(static_cast<genc_context *>(pool), /*check=*/3, /*index=*/0, /*bound=*/0);
+  }
+}
+
+/// A call that fails part-way leaves some rows' sums with its keys and
+/// others without: no row's state may claim positions then, and the same
+/// call made again computes what one prefill does.
+TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
+  const int64_t rows = 2, heads = 2, kvHeads = 1, s = 24, d = 8, prompt = 10;
+  std::vector<float> q = randomValues(rows * heads * s * d, 31),
+                     k = randomValues(rows * kvHeads * s * d, 32),
+                     v = randomValues(rows * kvHeads * s * d, 33);
+  const float scale = 1.0f / std::sqrt(float(d));
+  const std::vector<int64_t> qStrides = {heads * s * d, s * d, d, 1},
+                             kStrides = {kvHeads * s * d, s * d, d, 1};
+  std::vector<float> whole(rows * heads * s * d), noFeatures(1);
+  Memref wm(whole.data(), {rows, heads, s, d}), qm(q.data(), {rows, heads, s, d}),
+      km(k.data(), {rows, kvHeads, s, d}), vm(v.data(), {rows, kvHeads, s, d}),
+      fm(noFeatures.data(), {1, 1});
+  genc_context plain{};
+  _mlir_ciface_genc_linear_attention_f32(&plain, /*check=*/1, &wm.ref, &qm.ref, &km.ref, &vm.ref,
+                                         &wm.ref, 0, &fm.ref, 0, scale, 1, 0,
+                                         GENC_LINEAR_ATTENTION_DIRECT, -1);
+  const int64_t perRow = GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, d, d);
+  std::vector<float> data(rows * perRow, NAN);
+  std::vector<int64_t> positions(rows, -1);
+  genc_attention_state state{data.data(), positions.data(), perRow, rows};
+  // The call over positions [begin, end) with `context`: its outputs.
+  auto run = [&](genc_context context, int64_t begin, int64_t end) {
+    context.attention_states = &state;
+    context.attention_state_count = 1;
+    if (context.parallel_for == failAfterFirstTask)
+      context.pool = &context;
+    std::vector<float> out(rows * heads * (end - begin) * d, NAN);
+    Memref om(out.data(), {rows, heads, end - begin, d}),
+        qi(q.data(), {rows, heads, end - begin, d}, qStrides, begin * d),
+        ki(k.data(), {rows, kvHeads, end, d}, kStrides),
+        vi(v.data(), {rows, kvHeads, end, d}, kStrides);
+    _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &om.ref, &qi.ref, &ki.ref,
+                                           &vi.ref, &om.ref, 0, &fm.ref, 0, scale, 1, begin,
+                                           GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+    EXPECT_EQ(context.failed_check != 0, context.parallel_for == failAfterFirstTask);
+    return out;
+  };
+  run(plain, 0, prompt);
+  ASSERT_EQ(positions, std::vector<int64_t>(rows, prompt));
+  genc_context failing{};
+  failing.parallel_for = failAfterFirstTask;
+  run(failing, prompt, prompt + 3);
+  EXPECT_EQ(positions, std::vector<int64_t>(rows, -1)) << "half-built sums are trusted";
+  std::vector<float> again = run(plain, prompt, prompt + 3);
+  EXPECT_EQ(positions, std::vector<int64_t>(rows, prompt + 3));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = prompt; i < prompt + 3; ++i)
+        for (int64_t e = 0; e < d; ++e)
+          ASSERT_NEAR(again[((r * heads + h) * 3 + i - prompt) * d + e],
+                      whole[((r * heads + h) * s + i) * d + e], 1e-5)
+              << "row " << r << " position " << i;
+}
+
 /// FAVOR+ estimates softmax attention: on scores of moderate size, the
 /// error falls as the features grow (orthogonal Gaussian ω, each of
 /// length distributed as a Gaussian vector's), down to a few percent of

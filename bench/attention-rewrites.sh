@@ -19,8 +19,9 @@
 #    8 layers, d 256, 8 query and 8 KV heads; at 16k its KV cache is eight
 #    times its weights) in a session, mean of 32 steps after a prompt of
 #    N - 32 tokens, dense, window:256, window:256 + sinks:4, bigbird:64:3:2,
-#    linear (its sums kept by the session) and gqa:2; the prompt's
-#    prefill time; and the process's peak resident memory.
+#    lsh:8:2:32 (its keys' buckets kept by the session), linear (its sums
+#    kept by the session) and gqa:2 ($VARIANTS, when set, in their place);
+#    the prompt's prefill time; and the process's peak resident memory.
 #
 # Not a test: results go to docs/results.md with this command.
 # Usage: bench/attention-rewrites.sh [WORK_DIR] [RUNS] [THREADS] [SECTIONS (default "1 2 3")]
@@ -108,7 +109,7 @@ echo "## 3. a whole decode step: llama-long in a session ($threads threads; mean
 long=$work/llama-long-with-past-opset17.onnx
 [ -f "$long" ] || /usr/bin/python3 "$root/models/zoo.py" "$work" --long-context-model \
   --max-positions 16448 > "$work/export.log" 2>&1
-variants="dense window:256 window:256,sinks:4 bigbird:64:3:2 linear gqa:2"
+variants=${VARIANTS:-dense window:256 window:256,sinks:4 bigbird:64:3:2 lsh:8:2:32 linear gqa:2}
 for v in $variants; do
   name=$(echo "$v" | tr ':,' '--')
   [ -f "$work/long-$name.so" ] || "$genc" compile "$long" --kv-cache=session \

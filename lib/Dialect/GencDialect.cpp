@@ -138,8 +138,10 @@ LogicalResult AttentionOp::verify() {
       return emitOpError("random_features must be [head size, features], features >= 1");
     return success();
   }
-  if (getRandomFeatures() || getStateSlot() >= 0)
-    return emitOpError("random_features and state_slot need a feature_map (linear attention)");
+  if (getRandomFeatures())
+    return emitOpError("random_features need a feature_map (linear attention)");
+  if (getStateSlot() >= 0 && getLshBuckets() == 0)
+    return emitOpError("state_slot needs a feature_map (linear attention) or lsh_buckets");
   if (int64_t buckets = getLshBuckets()) {
     if (buckets < 2 || buckets % 2 || getLshHashes() < 1 || getLshChunk() < 1)
       return emitOpError("LSH needs an even number of buckets >= 2, hashes >= 1 and a chunk >= 1");

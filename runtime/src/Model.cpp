@@ -145,13 +145,15 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       entryPoints.push_back({f[1], nullptr, {}, {}});
       continue;
     }
-    if (f.size() == 3 && f[0] == "state") {
-      // The session allocates max_rows rows of this: keep it sane (1 GiB).
-      uint64_t floats = 0;
-      if (f[1] != std::to_string(recurrentStateFloats.size()) || !parseUnsigned(f[2], 10, floats) ||
-          floats == 0 || floats > (uint64_t(1) << 28))
-        return bad("'" + line + "' is not the next state slot with its floats per row");
-      recurrentStateFloats.push_back(static_cast<int64_t>(floats));
+    if (f.size() == 4 && f[0] == "state") {
+      // The session allocates max_rows rows of this: keep it sane (1 GiB,
+      // or 1 GiB per position).
+      uint64_t fixed = 0, perPosition = 0;
+      if (f[1] != std::to_string(keptStates.size()) || !parseUnsigned(f[2], 10, fixed) ||
+          !parseUnsigned(f[3], 10, perPosition) || fixed + perPosition == 0 ||
+          fixed > (uint64_t(1) << 28) || perPosition > (uint64_t(1) << 28))
+        return bad("'" + line + "' is not the next state slot with its values per row");
+      keptStates.push_back({static_cast<int64_t>(fixed), static_cast<int64_t>(perPosition)});
       continue;
     }
     if ((f.size() == 2 || f.size() == 5) && f[0] == "cache") {

@@ -87,10 +87,14 @@ struct genc_model {
   /// attention's buckets; `whole-calls`): a session runs a prompt in one
   /// call where it can.
   bool wholeCalls = false;
-  /// Per slot (`state SLOT FLOATS` lines, slots 0, 1, ...): the floats of
-  /// one row of a linear attention's recurrent state, which a session
-  /// keeps between steps (genc_attention_state).
-  std::vector<int64_t> recurrentStateFloats;
+  /// Per slot (`state SLOT FIXED PER_POSITION` lines, slots 0, 1, ...):
+  /// the size of one row of what a session keeps for an attention layer
+  /// between steps (genc_attention_state), in floats: `fixed` plus
+  /// `perPosition` for each position of the session's context.
+  struct KeptState {
+    int64_t fixed, perPosition;
+  };
+  std::vector<KeptState> keptStates;
 
   genc_model() = default;
   genc_model(const genc_model &) = delete;

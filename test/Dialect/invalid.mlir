@@ -107,6 +107,14 @@ func.func @linear_with_window(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
 
 // -----
 
+func.func @state_without_linear_or_lsh(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{state_slot needs a feature_map (linear attention) or lsh_buckets}}
+  %0 = genc.attention %q, %q, %q {causal = true, state_slot = 0 : i64, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  return %0 : tensor<1x1x8x4xf32>
+}
+
+// -----
+
 func.func @performer_features_shape(%q: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
   // expected-error @+1 {{random_features must be [head size, features], features >= 1}}
   %0 = genc.attention %q, %q, %q {feature_map = "performer", random_features = dense<1.0> : tensor<3x2xf32>, scale = 1.0 : f32} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>

@@ -93,7 +93,7 @@ AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
   if (choice.attendsLinearly()) {
     layer.featureMap = choice.linear ? "elu" : "performer";
     layer.randomFeatures = choice.performer;
-    layer.recurrentState = true; // proposed for session artifacts only
+    layer.sessionState = true; // proposed for session artifacts only
   }
   layer.kvHeads = choice.kvHeads;
   return layer;

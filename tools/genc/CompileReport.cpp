@@ -4,6 +4,7 @@
 
 #include "genc/Dialect/GencOps.h"
 #include "genc/Dialect/MatmulAttributes.h"
+#include "genc/Target/CPU/Passes.h"
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 #include "genc/genc.h"
@@ -73,8 +74,8 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     layer.lshHashes = attention.getLshHashes();
     layer.lshChunk = attention.getLshChunk();
     // As genc-record-signature gives it a state slot.
-    layer.recurrentState = attention.getCausal() && attention.linearSumsShape() &&
-                           module->hasAttr(mlir::genc::kSessionAttr);
+    layer.sessionState =
+        module->hasAttr(mlir::genc::kSessionAttr) && mlir::genc::keptStateSize(attention);
     layer.slidingCache = readsSlidingCache(attention);
     layers.push_back(layer);
   }
@@ -283,7 +284,7 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context) {
               std::min(layer.randomBlocks, candidates) * block;
   }
   int64_t perPosition = layer.kvHeads * (layer.headSize + layer.valueSize) * layer.elementBytes;
-  if (layer.recurrentState) {
+  if (layer.sessionState && !layer.featureMap.empty()) {
     // The new key's features added to each KV head's sums, each query
     // head's read from them: F·(Dv + 1) multiply-adds each, and the
     // features' own cost (FAVOR+: D·M per key or query). The sums are
@@ -298,11 +299,14 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context) {
     return {1, flops, perPosition, stateBytes};
   }
   if (layer.lshBuckets > 0) {
-    // Per round: every key hashed again (the chunks depend on all of
-    // them: D·B FLOPs per key and KV head, the query heads of a group
-    // sharing them), then two chunks and the query's own key attended.
+    // Per round: the keys hashed (D·B FLOPs per key and KV head, the
+    // query heads of a group sharing them; in a session only the new key,
+    // the others' buckets kept, otherwise every key again, as the chunks
+    // depend on all of them) and the query, then two chunks and the
+    // query's own key attended.
     int64_t seen = std::min(context, layer.lshHashes * (2 * layer.lshChunk + 1));
-    int64_t flops = layer.kvHeads * layer.lshHashes * context * layer.headSize * layer.lshBuckets +
+    int64_t hashed = layer.kvHeads * (layer.sessionState ? 1 : context) + layer.queryHeads;
+    int64_t flops = layer.lshHashes * hashed * layer.headSize * layer.lshBuckets +
                     layer.queryHeads * 2 * (layer.headSize + layer.valueSize) * seen;
     return {seen, flops, perPosition, perPosition * context};
   }

@@ -38,9 +38,11 @@ struct AttentionLayer {
   /// FAVOR+'s random features.
   std::string featureMap;
   int64_t randomFeatures = 0;
-  /// A causal linear layer of a session artifact: its sums stay in the
-  /// session, and a decode step reads them instead of the cache.
-  bool recurrentState = false;
+  /// A causal linear or LSH layer of a session artifact: the session keeps
+  /// its state between steps (genc-record-signature), so a decode step
+  /// reads a linear layer's sums instead of the cache, and an LSH layer
+  /// hashes only the new key.
+  bool sessionState = false;
   /// Reformer's LSH (buckets 0: none).
   int64_t lshBuckets = 0, lshHashes = 1, lshChunk = 64;
   /// Its cache slides (genc-roll-window-caches), holding

@@ -55,8 +55,13 @@ struct Signature {
   std::string gencVersion;
   std::vector<EntryPoint> entryPoints;
   bool forSession = false;
-  /// Floats per row of each linear attention's recurrent state (`state`).
-  std::vector<int64_t> recurrentStates;
+  /// What a session keeps per row for each attention layer with a state
+  /// (`state SLOT FIXED PER_POSITION`): floats, fixed and per
+  /// position of the row's context.
+  struct KeptState {
+    int64_t fixed, perPosition;
+  };
+  std::vector<KeptState> keptStates;
   /// The weights payload's bytes, and (signature 4) the weights file's
   /// layout version and payload hash, as the runtime checks them.
   std::optional<uint64_t> weightsBytes;
@@ -115,10 +120,10 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
     EntryPoint &entry = signature.entryPoints.back();
     if (f[0] == "session" && f.size() == 1) {
       signature.forSession = true;
-    } else if (f[0] == "state" && f.size() == 3) {
-      int64_t floats;
-      if (!f[2].getAsInteger(10, floats))
-        signature.recurrentStates.push_back(floats);
+    } else if (f[0] == "state" && f.size() == 4) {
+      Signature::KeptState state;
+      if (!f[2].getAsInteger(10, state.fixed) && !f[3].getAsInteger(10, state.perPosition))
+        signature.keptStates.push_back(state);
     } else if (f[0] == "weights" && f.size() >= 2) {
       uint64_t bytes;
       if (!f[1].getAsInteger(10, bytes))
@@ -323,14 +328,24 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
                        (signature.forSession ? ", for a runtime session (KV cache in the "
                                                "session's buffers)"
                                              : ", tensors in and out"));
-  if (!signature.recurrentStates.empty()) {
-    int64_t floats = 0;
-    for (int64_t f : signature.recurrentStates)
-      floats += f;
-    row("recurrent state",
-        std::to_string(signature.recurrentStates.size()) +
-            " linear attention layers, " + std::to_string(floats * 4) +
-            " bytes per row, kept by the session between steps");
+  if (!signature.keptStates.empty()) {
+    // Linear layers keep sums (a fixed size), LSH layers key buckets (per
+    // position).
+    int64_t sums = 0, sumBytes = 0, buckets = 0, bucketBytes = 0;
+    for (const Signature::KeptState &state : signature.keptStates) {
+      sums += state.fixed > 0;
+      sumBytes += state.fixed * 4;
+      buckets += state.perPosition > 0;
+      bucketBytes += state.perPosition * 4;
+    }
+    std::vector<std::string> parts;
+    if (sums)
+      parts.push_back(std::to_string(sums) + " linear attention layers' sums, " +
+                      std::to_string(sumBytes) + " bytes per row");
+    if (buckets)
+      parts.push_back(std::to_string(buckets) + " LSH attention layers' key buckets, " +
+                      std::to_string(bucketBytes) + " bytes per position of a row's context");
+    row("attention state", llvm::join(parts, "; ") + "; kept by the session between steps");
   }
   os << "entry points:\n";
   for (const EntryPoint &entry : signature.entryPoints) {
@@ -385,6 +400,10 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
 
 json::Value toJson(StringRef path, bool program, const Signature &signature,
                    const std::optional<BuildInfo> &info, const WeightsFile &weights) {
+  json::Array states;
+  for (const Signature::KeptState &state : signature.keptStates)
+    states.push_back(json::Object{{"bytes_per_row", state.fixed * 4},
+                                  {"bytes_per_position", state.perPosition * 4}});
   json::Array entries;
   for (const EntryPoint &entry : signature.entryPoints) {
     auto tensors = [&](const std::vector<Tensor> &list, bool inputs) {
@@ -423,7 +442,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                            ? (info ? json::Value(info->fact("version")) : json::Value(nullptr))
                            : json::Value(signature.gencVersion)},
       {"session", signature.forSession},
-      {"recurrent_state_floats_per_row", llvm::json::Array(signature.recurrentStates)},
+      {"attention_states", std::move(states)},
       {"entry_points", std::move(entries)},
       {"weights", std::move(weightsJson)}};
   if (!info) {

@@ -53,7 +53,8 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     `lsh_chunk`) see the keys of chunks m - 1 and m and its own position's
     key, causally; rounds are combined by their log-sum-exps
     (runtime/src/kernels/LSHAttention.cpp). Only the fused kernel computes
-    it.
+    it. A causal LSH layer of a session artifact gets a `state_slot` too:
+    the session keeps its keys' buckets between steps.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
@@ -99,7 +100,7 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
     to query i iff j <= i + `causal_offset` (with `causal`) and
     j > i + `causal_offset` - `window` (with `window` > 0; `sinks` and
     `global_tokens`, `block`, `random_blocks`, `seed` and `lsh_*` as in
-    genc.attention). `mask` is additive, added before
+    genc.attention; `state_slot` LSH's). `mask` is additive, added before
     the soft-cap unless `mask_after_softcap`. genc-call-cpu-kernels turns
     the op into the kernel call.
   }];
@@ -121,7 +122,8 @@ def Genc_AttentionKernelOp : Genc_Op<"attention_kernel"> {
                        DefaultValuedAttr<Genc_I64Attr, "0">:$seed,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$lsh_buckets,
                        DefaultValuedAttr<Genc_I64Attr, "1">:$lsh_hashes,
-                       DefaultValuedAttr<Genc_I64Attr, "64">:$lsh_chunk);
+                       DefaultValuedAttr<Genc_I64Attr, "64">:$lsh_chunk,
+                       DefaultValuedAttr<Genc_I64Attr, "-1">:$state_slot);
   let assemblyFormat = [{
     $out `,` $query `,` $key `,` $value (`mask` `(` $mask^ `)`)? `offset` $causal_offset
     attr-dict `:` type($out) `,` type($query) `,` type($key) `,` type($value)

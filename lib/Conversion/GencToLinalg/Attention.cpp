@@ -122,14 +122,13 @@ static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBui
   checkHeadGroups(op, operands, b);
   Value mask = additiveMask(b, loc, operands.getMask());
   auto [out, type] = resultBuffer(b, loc, q, v);
-  AttentionKernelOp::create(b, loc, out, readAsBuffer(b, loc, q),
-                            readAsBuffer(b, loc, operands.getKey()), readAsBuffer(b, loc, v),
-                            mask ? readAsBuffer(b, loc, mask) : Value(),
-                            causalOffset(b, loc, operands), op.getScaleAttr(), op.getCausalAttr(),
-                            op.getWindowAttr(), op.getSoftcapAttr(), op.getSinksAttr(),
-                            op.getGlobalTokensAttr(), op.getMaskAfterSoftcapAttr(),
-                            op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr(),
-                            op.getLshBucketsAttr(), op.getLshHashesAttr(), op.getLshChunkAttr());
+  AttentionKernelOp::create(
+      b, loc, out, readAsBuffer(b, loc, q), readAsBuffer(b, loc, operands.getKey()),
+      readAsBuffer(b, loc, v), mask ? readAsBuffer(b, loc, mask) : Value(),
+      causalOffset(b, loc, operands), op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
+      op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
+      op.getMaskAfterSoftcapAttr(), op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr(),
+      op.getLshBucketsAttr(), op.getLshHashesAttr(), op.getLshChunkAttr(), op.getStateSlotAttr());
   return resultTensor(b, loc, out, type, op.getType());
 }
 

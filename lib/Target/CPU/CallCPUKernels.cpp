@@ -128,7 +128,7 @@ void callIndexErrorKernel(ModuleOp module) {
 /// A genc.attention_kernel becomes a call of genc_attention_f32(context,
 /// check, out, q, k, v, mask, hasMask, scale, causal, window, softcap,
 /// causalOffset, sinks, globalTokens, maskAfterSoftcap, block,
-/// randomBlocks, seed, lshBuckets, lshHashes, lshChunk), memrefs unranked
+/// randomBlocks, seed, lshBuckets, lshHashes, lshChunk, stateSlot), memrefs unranked
 /// f32, scale and softcap f32, the rest i64; without a mask, `out` stands
 /// in (not read).
 void callAttentionKernel(genc::AttentionKernelOp op, int64_t check) {
@@ -150,7 +150,8 @@ void callAttentionKernel(genc::AttentionKernelOp op, int64_t check) {
                     i64(op.getWindow()), f32(op.getSoftcapAttr()), offset, i64(op.getSinks()),
                     i64(op.getGlobalTokens()), i64(op.getMaskAfterSoftcap())});
   arguments.append({i64(op.getBlock()), i64(op.getRandomBlocks()), i64(op.getSeed())});
-  arguments.append({i64(op.getLshBuckets()), i64(op.getLshHashes()), i64(op.getLshChunk())});
+  arguments.append({i64(op.getLshBuckets()), i64(op.getLshHashes()), i64(op.getLshChunk()),
+                    i64(op.getStateSlot())});
   callKernel(b, loc, kAttentionKernel, arguments);
   op.erase();
 }

@@ -27,23 +27,27 @@ namespace mlir::genc {
 using namespace mlir;
 using namespace mlir::genc;
 
-/// Floats of one row of a linear attention's recurrent state; 0 when a
-/// size is dynamic.
-static int64_t recurrentStateFloats(AttentionOp op) {
-  std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape();
-  return shape ? GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]) : 0;
+std::optional<KeptStateSize> mlir::genc::keptStateSize(AttentionOp op) {
+  if (!op.getCausal())
+    return std::nullopt;
+  if (std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape())
+    return KeptStateSize{GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]),
+                         0};
+  int64_t kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);
+  if (op.getLshBuckets() > 0 && !ShapedType::isDynamic(kvHeads))
+    return KeptStateSize{0, GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, op.getLshHashes())};
+  return std::nullopt;
 }
 
-/// In a session artifact, each causal linear attention of @main with
-/// static sizes gets a slot of recurrent state that the session keeps
-/// between steps (genc_attention_state in the runtime's kernels.h).
-static void assignRecurrentStates(ModuleOp module) {
+/// In a session artifact, each attention of @main with something to keep
+/// between steps gets a slot of state that the session holds.
+static void assignKeptStates(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || !module->hasAttr(kSessionAttr))
     return;
   int64_t slot = 0;
   main.walk([&](AttentionOp op) {
-    if (op.isLinear() && op.getCausal() && recurrentStateFloats(op) > 0)
+    if (keptStateSize(op))
       op.setStateSlotAttr(IntegerAttr::get(IntegerType::get(module.getContext(), 64), slot++));
   });
 }
@@ -113,8 +117,9 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
     os << "whole-calls\n";
   for (func::FuncOp fn : entryPoints)
     fn.walk([&](AttentionOp op) {
-      if (op.getStateSlot() >= 0)
-        os << "state " << op.getStateSlot() << " " << recurrentStateFloats(op) << "\n";
+      if (std::optional<KeptStateSize> size = keptStateSize(op); size && op.getStateSlot() >= 0)
+        os << "state " << op.getStateSlot() << " " << size->fixed << " " << size->perPosition
+           << "\n";
     });
   return text;
 }
@@ -192,7 +197,7 @@ struct RecordSignaturePass : genc::impl::RecordSignatureBase<RecordSignaturePass
           fn.emitError() << "@" << fn.getSymName() << " must take and return ranked tensors";
           return signalPassFailure();
         }
-    assignRecurrentStates(module);
+    assignKeptStates(module);
     module->setAttr(kSignatureAttr,
                     StringAttr::get(&getContext(), describeSignature(*entryPoints)));
   }

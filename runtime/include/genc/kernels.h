@@ -22,7 +22,7 @@ extern "C" {
 /* The first line of an artifact's signature: the version of this contract
  * (the signature's format, genc_context's layout, what compiled code calls).
  * The runtime refuses artifacts of another version. */
-#define GENC_SIGNATURE_VERSION_LINE "genc-signature 7"
+#define GENC_SIGNATURE_VERSION_LINE "genc-signature 8"
 
 /* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
  * returns when all are done. */
@@ -38,11 +38,14 @@ typedef void (*genc_parallel_for_fn)(void *pool, int64_t n, genc_task_fn task, v
  * and the bound (or the bytes), and the caller fails the call. */
 typedef struct genc_profile genc_profile;
 
-/* A session's recurrent state for one linear attention layer of a session
- * artifact (its slot, `state SLOT FLOATS` in the signature): `rows` rows
- * of `floats_per_row` floats that the kernel owns the layout of, and per
- * row the positions they sum (-1: none yet, or forgotten). The kernel
- * rebuilds a row whose positions differ from the step's past length. */
+/* A session's state for one attention layer of a session artifact (its
+ * slot, `state SLOT FIXED PER_POSITION` in the signature): `rows` rows of
+ * `floats_per_row` floats (FIXED + PER_POSITION x the session's
+ * max_context) that the kernel owns the layout of, and per row the
+ * positions they hold (-1: none yet, or forgotten). Each kernel decides
+ * from them and the step's past length what it can reuse: linear
+ * attention's sums only when the two are equal (it rebuilds the row
+ * otherwise), LSH attention's key buckets for the positions below both. */
 typedef struct genc_attention_state {
   float *data;
   int64_t *positions;
@@ -278,7 +281,10 @@ void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
  * With `lshBuckets` > 0 (even; no window, blocks or softcap), it is
  * Reformer's LSH attention over `lshHashes` rounds with chunks of
  * `lshChunk` (runtime/src/kernels/LSHAttention.cpp says how; the
- * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2)).
+ * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2)); with
+ * `stateSlot` >= 0 (causal) and the context's state of that slot, batch
+ * item b's key buckets live in row b of it between calls, so a step hashes
+ * only its new keys.
  * `softcap` > 0 maps each score s to softcap·tanh(s / softcap) before the
  * causal and window limits, after the mask is added or, with
  * `maskAfterSoftcap`, before. Any strides; out written in full. */
@@ -287,7 +293,11 @@ void _mlir_ciface_genc_attention_f32(
     genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
     float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset, int64_t sinks,
     int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block, int64_t randomBlocks,
-    int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk);
+    int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk, int64_t stateSlot);
+
+/* The floats per position of an LSH attention layer's state: each cached
+ * key's bucket (a whole number) in each round, per KV head. */
+#define GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) ((kvHeads) * (hashes))
 
 /* Reformer's rotation for LSH round `round`: d x half floats (row-major),
  * standard normal, from `seed` and the round alone. */

@@ -633,7 +633,7 @@ extern "C" void _mlir_ciface_genc_attention_f32(
     genc_unranked_memref *k, genc_unranked_memref *v, genc_unranked_memref *mask, int64_t hasMask,
     float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset, int64_t sinks,
     int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block, int64_t randomBlocks,
-    int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk) {
+    int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk, int64_t stateSlot) {
   const genc::kernels::KernelCall call{context, check};
   if (call.failed())
     return;
@@ -666,8 +666,9 @@ extern "C" void _mlir_ciface_genc_attention_f32(
                      block, lshBuckets);
   p.group = p.q.sizes[1] / p.k.sizes[1];
   if (lshBuckets > 0) {
-    genc::kernels::lshAttention(call, {p.out, p.q, p.k, p.v, p.mask, p.hasMask, scale, p.causal,
-                                       causalOffset, lshBuckets, lshHashes, lshChunk, seed});
+    genc::kernels::lshAttention(call,
+                                {p.out, p.q, p.k, p.v, p.mask, p.hasMask, scale, p.causal,
+                                 causalOffset, lshBuckets, lshHashes, lshChunk, seed, stateSlot});
     return;
   }
   // Tasks of up to kRows query rows; with BigBird blocks, none crosses a

@@ -15,7 +15,9 @@
 // cached keys) sees what the last row of a prefill of the same positions
 // sees, so cached and recomputed generation agree, while a prefill's
 // earlier rows, whose chunks count later keys too, may see other keys than
-// the steps that produced them.
+// the steps that produced them. A key's bucket depends on the key alone,
+// though: a session keeps each row's buckets between calls (its state),
+// so a step hashes only its new key and sorts the rest by counting.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,32 +59,104 @@ int64_t bucketOf(const float *x, int64_t stride, const float *r, int64_t d, int6
   return best;
 }
 
-/// Positions [0, n) sorted by (bucket, position) into `order`, and each
-/// position's place in it into `rank`: a counting sort over the
-/// `buckets` buckets (`starts`: buckets + 1 counters), stable, so equal
-/// buckets keep the positions' order.
-void sortByBucket(const int64_t *bucket, int64_t n, int64_t buckets, int64_t *starts,
-                  int64_t *order, int64_t *rank) {
-  std::fill(starts, starts + buckets + 1, 0);
+/// Keys are ordered by (bucket, position). `first[x]` receives the place of
+/// bucket x's first key in that order (first[buckets] = n): the keys in
+/// the buckets before it.
+void firstPlaces(const float *bucket, int64_t n, int64_t buckets, int64_t *first) {
+  std::fill(first, first + buckets + 1, 0);
   for (int64_t i = 0; i < n; ++i)
-    ++starts[bucket[i] + 1];
-  for (int64_t b = 0; b < buckets; ++b)
-    starts[b + 1] += starts[b];
+    ++first[static_cast<int64_t>(bucket[i]) + 1];
+  for (int64_t x = 0; x < buckets; ++x)
+    first[x + 1] += first[x];
+}
+
+/// Positions [0, n) in that order into `order`, and each position's place
+/// in it into `rank`: a counting sort (stable: equal buckets keep the
+/// positions' order) that moves `next` (a copy of firstPlaces').
+void sortByBucket(const float *bucket, int64_t n, int64_t *next, int64_t *order, int64_t *rank) {
   for (int64_t i = 0; i < n; ++i) {
-    rank[i] = starts[bucket[i]]++;
+    rank[i] = next[static_cast<int64_t>(bucket[i])]++;
     order[rank[i]] = i;
   }
 }
 
 /// Where (bucket, position) falls in keys sorted by (bucket, position):
 /// how many sort before it.
-int64_t placeAmong(const int64_t *order, const int64_t *keyBucket, int64_t n, int64_t bucket,
+int64_t placeAmong(const int64_t *order, const float *keyBucket, int64_t n, int64_t bucket,
                    int64_t position) {
   const int64_t *at = std::lower_bound(order, order + n, 0, [&](int64_t key, int) {
     return keyBucket[key] != bucket ? keyBucket[key] < bucket : key < position;
   });
   return at - order;
 }
+
+/// The keys a query at `position` in bucket `bucket` sees in a round:
+/// those whose places in the keys' (bucket, position) order fall in its
+/// chunk or the one before, in that order, up to `last`; then its own
+/// position's key if it is elsewhere. Into `seen`; returns how many.
+/// With a sorting (`order`, `rank`) it reads them there; without one (a
+/// single query: sorting would cost more than the scans) it finds them in
+/// two passes over the buckets, moving `next` (buckets + 1 counters).
+/// `slots`: room for two chunks.
+struct Neighbourhood {
+  const float *keyBucket;
+  const int64_t *first, *order, *rank;
+  int64_t n, buckets, chunk;
+
+  int64_t find(int64_t bucket, int64_t position, int64_t last, int64_t *next, int64_t *slots,
+               int64_t *seen) const {
+    int64_t place = first[bucket];
+    if (order) {
+      place = placeAmong(order, keyBucket, n, bucket, position);
+    } else {
+      for (int64_t j = 0; j < std::min(position, n); ++j)
+        place += keyBucket[j] == static_cast<float>(bucket);
+    }
+    const int64_t from = std::max<int64_t>(place / chunk - 1, 0) * chunk;
+    const int64_t to = std::min(n, (place / chunk + 1) * chunk);
+    int64_t own = -1, count = 0;
+    if (order) {
+      for (int64_t s = from; s < to; ++s)
+        slots[s - from] = order[s];
+      own = position >= 0 && position < n ? rank[position] : -1;
+    } else {
+      std::copy(first, first + buckets + 1, next);
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t at = next[static_cast<int64_t>(keyBucket[j])]++;
+        if (at >= from && at < to)
+          slots[at - from] = j;
+        if (j == position)
+          own = at;
+      }
+    }
+    for (int64_t s = 0; s < to - from; ++s)
+      if (slots[s] <= last)
+        seen[count++] = slots[s];
+    if (position >= 0 && position < n && (own < from || own >= to))
+      seen[count++] = position;
+    return count;
+  }
+};
+
+/// Where item b's buckets of (KV head, round) are kept in a session's
+/// state: [KV head][round][capacity] per row, each bucket a float.
+struct KeptBuckets {
+  genc_attention_state *state = nullptr;
+  int64_t capacity = 0;
+
+  float *of(int64_t b, int64_t kvHead, int64_t round, int64_t hashes) const {
+    return state->data + b * state->floats_per_row + (kvHead * hashes + round) * capacity;
+  }
+  /// Item b's keys whose buckets a call at `offset` may reuse: those the
+  /// row holds below the call's past (later ones may have changed).
+  int64_t reusable(int64_t b, int64_t offset) const {
+    return state ? std::max<int64_t>(0, std::min(state->positions[b], offset)) : 0;
+  }
+};
+
+/// Buckets this many or fewer are exact as floats, as the kernel (and a
+/// session's state) keeps them.
+constexpr int64_t kMostBuckets = int64_t(1) << 24;
 
 } // namespace
 
@@ -100,44 +174,81 @@ extern "C" void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64
 void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   const int64_t d = p.q.sizes[3], dv = p.v.sizes[3], n = p.k.sizes[2], m = p.q.sizes[2];
   const int64_t half = p.buckets / 2, heads = p.q.sizes[1], group = heads / p.k.sizes[1];
+  if (p.buckets > kMostBuckets)
+    return call.fail("internal error: LSH attention takes {bound} buckets at most, not {index}",
+                     p.buckets, kMostBuckets);
   Scratch<float> rotations(call, countOf({p.hashes, d, half}));
   if (!rotations)
     return;
   for (int64_t r = 0; r < p.hashes; ++r)
     genc_lsh_rotations(p.seed, r, d, half, rotations.data() + r * d * half);
-  // The keys' buckets, their order and each one's place in it, per (item,
-  // KV head, round): hashed and sorted once, read by every query head of
-  // the KV head's group.
+  // The keys' buckets per (item, KV head, round), each bucket's first place
+  // in their (bucket, position) order and, for several queries, that order
+  // and each key's place in it: hashed (and sorted) once, read by every
+  // query head of the KV head's group. The buckets live in the session's
+  // state when it keeps them.
   const int64_t batch = p.q.sizes[0], kvHeads = p.k.sizes[1];
   const int64_t sortings = countOf({batch, kvHeads, p.hashes});
-  Scratch<int64_t> keyBuckets(call, countOf({sortings, n})),
-      keyOrders(call, countOf({sortings, n})), keyRanks(call, countOf({sortings, n}));
-  if (!keyBuckets || !keyOrders || !keyRanks)
+  KeptBuckets kept;
+  if (p.stateSlot >= 0 && call.context && p.stateSlot < call.context->attention_state_count &&
+      p.causal) {
+    kept.state = &call.context->attention_states[p.stateSlot];
+    const int64_t perPosition = GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, p.hashes);
+    kept.capacity = kept.state->floats_per_row / perPosition;
+    if (kept.state->floats_per_row % perPosition || kept.capacity < n || kept.state->rows < batch)
+      return call.fail("internal error: an LSH attention state has rows of {index} floats, "
+                       "which must be a multiple of {bound} per position of the keys, or too "
+                       "few rows for the batch",
+                       kept.state->floats_per_row, perPosition);
+  }
+  const bool sorted = m > 1;
+  Scratch<float> hashed;
+  Scratch<int64_t> firsts(call, countOf({sortings, p.buckets + 1})), keyOrders, keyRanks;
+  if (!firsts || (!kept.state && !hashed.allocate(call, countOf({sortings, n}))) ||
+      (sorted && (!keyOrders.allocate(call, countOf({sortings, n})) ||
+                  !keyRanks.allocate(call, countOf({sortings, n})))))
     return;
+  auto bucketsOf = [&](int64_t sorting) {
+    const int64_t r = sorting % p.hashes, b = sorting / p.hashes / kvHeads;
+    return kept.state ? kept.of(b, sorting / p.hashes % kvHeads, r, p.hashes)
+                      : hashed.data() + sorting * n;
+  };
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())
       return;
     const int64_t r = task % p.hashes, b = task / p.hashes / kvHeads;
     const int64_t kvHead = task / p.hashes % kvHeads;
-    Scratch<int64_t> starts(call, p.buckets + 1);
-    if (!starts)
+    float *keyBucket = bucketsOf(task);
+    for (int64_t j = kept.reusable(b, p.offset); j < n; ++j)
+      keyBucket[j] = static_cast<float>(bucketOf(p.k.row(b, kvHead, j), p.k.strides[3],
+                                                 rotations.data() + r * d * half, d, half));
+    int64_t *first = firsts.data() + task * (p.buckets + 1);
+    firstPlaces(keyBucket, n, p.buckets, first);
+    if (!sorted)
       return;
-    int64_t *keyBucket = keyBuckets.data() + task * n;
-    for (int64_t j = 0; j < n; ++j)
-      keyBucket[j] =
-          bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotations.data() + r * d * half, d, half);
-    sortByBucket(keyBucket, n, p.buckets, starts.data(), keyOrders.data() + task * n,
+    Scratch<int64_t> next(call, p.buckets + 1);
+    if (!next)
+      return;
+    std::copy(first, first + p.buckets + 1, next.data());
+    sortByBucket(keyBucket, n, next.data(), keyOrders.data() + task * n,
                  keyRanks.data() + task * n);
   });
+  // Tasks only read `positions`: each row holds its keys' buckets once every
+  // task is done; after a failure, only those it held before (a task may
+  // have stopped part-way).
+  if (kept.state)
+    for (int64_t b = 0; b < batch; ++b)
+      kept.state->positions[b] = call.failed() ? kept.reusable(b, p.offset) : n;
   parallelFor(call.context, batch * heads, [&](int64_t task) {
     if (call.failed())
       return;
     const int64_t b = task / heads, h = task % heads, kvHead = h / group;
     // A query sees at most two chunks' keys and its own.
     const int64_t seenAtMost = (p.chunk >= n ? n : std::min(2 * p.chunk, n)) + 1;
-    Scratch<int64_t> seen(call, seenAtMost);
+    Scratch<int64_t> seen(call, seenAtMost), slots(call, seenAtMost), next;
     Scratch<float> scores(call, seenAtMost), acc(call, countOf({m, dv})), total(call, m);
-    if (!seen || !scores || !acc || !total)
+    if (!seen || !slots || !scores || !acc || !total ||
+        (!sorted && !next.allocate(call, p.buckets + 1)))
       return;
     for (int64_t i = 0; i < m; ++i)
       total[i] = -INFINITY; // log-sum-exp over rounds so far
@@ -145,22 +256,18 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     for (int64_t r = 0; r < p.hashes; ++r) {
       const float *rotation = rotations.data() + r * d * half;
       const int64_t sorting = (b * kvHeads + kvHead) * p.hashes + r;
-      const int64_t *keyBucket = keyBuckets.data() + sorting * n;
-      const int64_t *keyOrder = keyOrders.data() + sorting * n;
-      const int64_t *keyRank = keyRanks.data() + sorting * n;
+      const Neighbourhood keys{bucketsOf(sorting),
+                               firsts.data() + sorting * (p.buckets + 1),
+                               sorted ? keyOrders.data() + sorting * n : nullptr,
+                               sorted ? keyRanks.data() + sorting * n : nullptr,
+                               n,
+                               p.buckets,
+                               p.chunk};
       for (int64_t i = 0; i < m; ++i) {
         const int64_t position = i + p.offset, last = p.causal ? position : n - 1;
         const int64_t bucket = bucketOf(p.q.row(b, h, i), p.q.strides[3], rotation, d, half);
-        const int64_t chunk = placeAmong(keyOrder, keyBucket, n, bucket, position) / p.chunk;
-        // Keys of chunks chunk - 1 and chunk, then the query's own.
-        int64_t count = 0;
-        const int64_t from = std::max<int64_t>(chunk - 1, 0) * p.chunk;
-        const int64_t to = std::min(n, (chunk + 1) * p.chunk);
-        for (int64_t s = from; s < to; ++s)
-          if (keyOrder[s] <= last)
-            seen[count++] = keyOrder[s];
-        if (position >= 0 && position < n && (keyRank[position] < from || keyRank[position] >= to))
-          seen[count++] = position;
+        const int64_t count =
+            keys.find(bucket, position, last, next.data(), slots.data(), seen.data());
         if (count == 0)
           continue; // this round adds nothing to the row
         const float *query = p.q.row(b, h, i);

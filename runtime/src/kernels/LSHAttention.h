@@ -17,6 +17,9 @@ struct LSHProblem {
   float scale;
   bool causal;
   int64_t offset, buckets, hashes, chunk, seed;
+  /// The context's state (genc_attention_state) that keeps the keys'
+  /// buckets between calls; -1: none.
+  int64_t stateSlot;
 };
 
 void lshAttention(const KernelCall &call, const LSHProblem &p);

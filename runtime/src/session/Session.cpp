@@ -238,16 +238,21 @@ Session::Session(genc_model &model, const SessionOptions &options)
     if (w->shiftInput == kNone)
       throw Error("the model's sliding caches slide by input '" + w->shiftName +
                   "', which must be an i64 scalar after them");
-  for (int64_t floats : model.recurrentStateFloats) {
-    size_t total;
-    if (__builtin_mul_overflow(size_t(opts.maxRows), size_t(floats), &total) ||
+  for (genc_model::KeptState kept : model.keptStates) {
+    size_t perRow, total;
+    if (__builtin_mul_overflow(size_t(kept.perPosition), size_t(opts.maxContext), &perRow) ||
+        __builtin_add_overflow(perRow, size_t(kept.fixed), &perRow) ||
+        __builtin_mul_overflow(size_t(opts.maxRows), perRow, &total) ||
         total > (size_t(1) << 40) / sizeof(float))
-      throw Error("the linear attention state of " + str(opts.maxRows) + " rows needs more than "
-                  "1 TiB; lower max_rows");
-    recurrent.push_back({std::vector<float>(total), std::vector<int64_t>(opts.maxRows, -1), floats});
+      throw Error("an attention layer's state for " + str(opts.maxRows) + " rows of " +
+                  str(opts.maxContext) +
+                  " positions needs more than 1 TiB; lower max_rows or "
+                  "max_context");
+    attentionStates.push_back({std::vector<float>(total), std::vector<int64_t>(opts.maxRows, -1),
+                               static_cast<int64_t>(perRow)});
   }
-  for (RecurrentState &state : recurrent)
-    recurrentViews.push_back(
+  for (AttentionState &state : attentionStates)
+    attentionStateViews.push_back(
         {state.data.data(), state.positions.data(), state.floatsPerRow, opts.maxRows});
   logitsOutput = kNone;
   for (size_t k = 0; k < model.main().outputs.size(); ++k)
@@ -387,7 +392,8 @@ void Session::runOnce(const std::vector<int64_t> &tokens, int64_t count, int64_t
         tensors.push_back(view(v->dtype, std::move(dims), v->data.data()));
       }
   }
-  std::unique_ptr<CallResults> outputs = call(model, model.main(), *pool, tensors, recurrentViews);
+  std::unique_ptr<CallResults> outputs =
+      call(model, model.main(), *pool, tensors, attentionStateViews);
   const genc_tensor *logits = (*outputs)[logitsOutput];
   const int64_t positionsOut = logits->dims[1];
   vocab = logits->dims[2];
@@ -482,7 +488,7 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
     padded.push_back(std::move(row));
   }
   std::swap(padding, pad);
-  forgetRecurrentStates(); // the sums of the rows held before
+  forgetAttentionStates(); // what the rows held before computed
   for (auto &w : windows)
     w->shift = 0;
   auto began = std::chrono::steady_clock::now();
@@ -549,7 +555,7 @@ void Session::reorder(std::span<const int64_t> sources) {
     for (size_t k = 0; k < changed.size(); ++k)
       c->load(changed[k], held, scratch.data() + k * rowFloats);
   }
-  for (RecurrentState &state : recurrent) {
+  for (AttentionState &state : attentionStates) {
     std::vector<float> moved(changed.size() * state.floatsPerRow);
     std::vector<int64_t> positions(changed.size());
     for (size_t k = 0; k < changed.size(); ++k) {
@@ -598,24 +604,24 @@ void Session::rollback(int64_t count) {
                 "sliding KV cache, which no longer holds position " + str(*missing) +
                 " that the next token would see; roll back at most " + str(most) + " tokens");
   }
-  // The cache's rows past the new length are overwritten by the next step;
-  // sums cannot drop positions, so the next step rebuilds them.
+  // The cache's rows past the new length are overwritten by the next step,
+  // whose past is then below what the attention states hold: each kernel
+  // keeps what stays true (LSH's buckets of earlier keys) and rebuilds the
+  // rest (linear attention's sums cannot drop positions).
   total -= count;
-  if (count > 0)
-    forgetRecurrentStates();
   for (auto &row : sequences)
     row.resize(total);
   lastLogits.clear(); // they were the logits of forgotten positions
   lastCross.clear();
 }
 
-void Session::forgetRecurrentStates() {
-  for (RecurrentState &state : recurrent)
+void Session::forgetAttentionStates() {
+  for (AttentionState &state : attentionStates)
     std::fill(state.positions.begin(), state.positions.end(), -1);
 }
 
 void Session::reset() {
-  forgetRecurrentStates();
+  forgetAttentionStates();
   for (auto &w : windows)
     w->shift = 0;
   sequences.clear();

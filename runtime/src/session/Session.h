@@ -134,13 +134,14 @@ private:
   struct SourceValue;
   static constexpr size_t kNone = ~size_t(0);
 
-  /// Forgets what the recurrent states sum (the next step rebuilds them
+  /// Forgets what the attention states hold (the next step rebuilds them
   /// from the cache).
-  void forgetRecurrentStates();
+  void forgetAttentionStates();
 
-  /// A causal linear attention layer's sums, kept between steps: max_rows
-  /// rows (genc_attention_state; the kernel owns the layout).
-  struct RecurrentState {
+  /// What an attention layer keeps between steps (a linear layer's sums,
+  /// an LSH layer's key buckets): max_rows rows (genc_attention_state; the
+  /// kernel owns the layout and decides what it reuses).
+  struct AttentionState {
     std::vector<float> data;
     std::vector<int64_t> positions;
     int64_t floatsPerRow;
@@ -154,9 +155,9 @@ private:
   size_t logitsOutput, crossOutput = kNone;
   std::vector<std::unique_ptr<Cache>> caches;
   std::vector<std::unique_ptr<Window>> windows;
-  std::vector<RecurrentState> recurrent;
+  std::vector<AttentionState> attentionStates;
   /// What compiled code receives for them, by slot.
-  std::vector<genc_attention_state> recurrentViews;
+  std::vector<genc_attention_state> attentionStateViews;
   const EntryPoint *encoder = nullptr;
   std::vector<std::unique_ptr<SourceValue>> sourceValues;
   int64_t encodedLength = 0;

@@ -136,7 +136,7 @@ void expectMaskedDenseSoftmax(genc_context &context) {
     _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
                                     &mm.ref, c.mask, scale, c.causal, c.window, c.softcap,
                                     c.skv - c.sq, c.sinks, c.globalTokens, c.maskAfterSoftcap,
-                                    c.block, c.randomBlocks, c.seed, 0, 1, 64);
+                                    c.block, c.randomBlocks, c.seed, 0, 1, 64, -1);
     std::vector<double> want = reference(c, q, k, v, capacity, mask, scale);
     for (size_t i = 0; i < out.size(); ++i)
       ASSERT_NEAR(out[i], want[i], 1e-5) << "at element " << i;
@@ -161,7 +161,8 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   auto check = [&] {
     std::fill(out.begin(), out.end(), 0.0f);
     _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
-                                    &mm.ref, 1, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+                                    &mm.ref, 1, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64,
+                                    -1);
     for (float x : out)
       EXPECT_TRUE(std::isnan(x));
   };
@@ -296,7 +297,7 @@ TEST_P(Attention, LSHMatchesItsDefinition) {
         mm(mask.data(), {c.batch, 1, 1, c.skv});
     _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
                                     &mm.ref, c.mask, scale, c.causal, -1, 0.0f, c.skv - c.sq, 0, 0,
-                                    0, 0, 0, c.seed, c.buckets, c.hashes, c.chunk);
+                                    0, 0, 0, c.seed, c.buckets, c.hashes, c.chunk, -1);
     std::vector<double> want = lshReference(c, q, k, v, mask, scale);
     for (size_t i = 0; i < out.size(); ++i) {
       if (std::isnan(want[i]))
@@ -320,13 +321,70 @@ TEST_P(Attention, LSHDecodeStepEqualsLastPrefillRow) {
       sm(step.data(), {1, heads, 1, d}),
       last(q.data(), {1, heads, 1, d}, {heads * s * d, s * d, d, 1}, (s - 1) * d);
   _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &pm.ref, &qm.ref, &km.ref, &vm.ref,
-                                  &pm.ref, 0, scale, 1, -1, 0.0f, 0, 0, 0, 0, 0, 0, 9, 8, 2, 16);
+                                  &pm.ref, 0, scale, 1, -1, 0.0f, 0, 0, 0, 0, 0, 0, 9, 8, 2, 16,
+                                  -1);
   _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &sm.ref, &last.ref, &km.ref, &vm.ref,
-                                  &sm.ref, 0, scale, 1, -1, 0.0f, s - 1, 0, 0, 0, 0, 0, 9, 8, 2,
-                                  16);
+                                  &sm.ref, 0, scale, 1, -1, 0.0f, s - 1, 0, 0, 0, 0, 0, 9, 8, 2, 16,
+                                  -1);
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t e = 0; e < d; ++e)
       ASSERT_NEAR(step[h * d + e], prefill[(h * s + s - 1) * d + e], 1e-6) << "head " << h;
+}
+
+/// With a session's state the keys' buckets stay between calls, and a
+/// call gives the bytes a stateless one gives: a prompt, single steps, a
+/// step after a rollback (its past below what the row holds). The steps
+/// read the kept buckets (changed by hand, they change the output), and a
+/// call that fails part-way keeps only the buckets the row held before.
+TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
+  const int64_t rows = 2, heads = 4, kvHeads = 2, s = 40, d = 16, capacity = 48;
+  const int64_t buckets = 8, hashes = 2, chunk = 8, seed = 5;
+  std::vector<float> q = randomValues(rows * heads * s * d, 51),
+                     k = randomValues(rows * kvHeads * s * d, 52),
+                     v = randomValues(rows * kvHeads * s * d, 53);
+  const std::vector<int64_t> qStrides = {heads * s * d, s * d, d, 1},
+                             kStrides = {kvHeads * s * d, s * d, d, 1};
+  const int64_t perRow = GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) * capacity;
+  std::vector<float> data(rows * perRow);
+  std::vector<int64_t> positions(rows, -1);
+  genc_attention_state state{data.data(), positions.data(), perRow, rows};
+  // Queries [begin, end) over keys [0, end), with the state (slot 0) or
+  // without; `withState` copied, its pool the copy when it fails.
+  auto call = [&](genc_context withState, int64_t begin, int64_t end, bool kept) {
+    withState.attention_states = &state;
+    withState.attention_state_count = 1;
+    if (withState.parallel_for == genc::testing::failAfterFirstTask)
+      withState.pool = &withState;
+    std::vector<float> out(rows * heads * (end - begin) * d);
+    Memref om(out.data(), {rows, heads, end - begin, d}),
+        qi(q.data(), {rows, heads, end - begin, d}, qStrides, begin * d),
+        ki(k.data(), {rows, kvHeads, end, d}, kStrides),
+        vi(v.data(), {rows, kvHeads, end, d}, kStrides);
+    _mlir_ciface_genc_attention_f32(&withState, /*check=*/1, &om.ref, &qi.ref, &ki.ref, &vi.ref,
+                                    &om.ref, 0, 0.25f, 1, -1, 0.0f, begin, 0, 0, 0, 0, 0, seed,
+                                    buckets, hashes, chunk, kept ? 0 : -1);
+    return out;
+  };
+  auto same = [&](int64_t begin, int64_t end) {
+    SCOPED_TRACE("positions " + std::to_string(begin) + " to " + std::to_string(end));
+    std::vector<float> stateless = call(context, begin, end, false);
+    EXPECT_EQ(call(context, begin, end, true), stateless);
+    EXPECT_EQ(positions, std::vector<int64_t>(rows, end));
+  };
+  same(0, 20);
+  for (int64_t i = 20; i < 30; ++i)
+    same(i, i + 1);
+  same(25, 26); // after a rollback of 4 positions
+  // Every kept bucket of row 0 set to 0: what the step sorts changes.
+  std::fill(data.begin(), data.begin() + perRow, 0.0f);
+  EXPECT_NE(call(context, 26, 27, true), call(context, 26, 27, false));
+  positions[0] = -1; // the row forgotten: hashed again
+  same(26, 27);
+  genc_context failing{};
+  failing.parallel_for = genc::testing::failAfterFirstTask;
+  call(failing, 27, 30, true);
+  EXPECT_EQ(positions, std::vector<int64_t>(rows, 27)) << "buckets of a failed call are trusted";
+  same(27, 30);
 }
 
 /// The random blocks: distinct, ascending, among the candidates, all of
@@ -379,7 +437,7 @@ TEST(AttentionAfterAFailedCheck, ComputesNothing) {
   Memref om(out.data(), {1, 6, 1, 4}), qm(q.data(), {1, 6, 1, 4}), km(kv.data(), {1, 4, 2, 4}),
       vm(kv.data(), {1, 4, 2, 4}), mm(mask.data(), {2});
   _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
-                                  &mm.ref, 0, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+                                  &mm.ref, 0, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64, -1);
   _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
                                          &mm.ref, 0, &qm.ref, 0, 0.5f, 1, 1, 0, -1);
   for (float x : out)
@@ -394,7 +452,7 @@ TEST(AttentionKernels, FailTheCallOnHeadsThatDoNotDivide) {
       vm(kv.data(), {1, 4, 2, 4}), mm(mask.data(), {2});
   genc_context fused = {}, linear = {};
   _mlir_ciface_genc_attention_f32(&fused, /*check=*/3, &om.ref, &qm.ref, &km.ref, &vm.ref, &mm.ref,
-                                  0, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64);
+                                  0, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64, -1);
   _mlir_ciface_genc_linear_attention_f32(&linear, /*check=*/4, &om.ref, &qm.ref, &km.ref, &vm.ref,
                                          &mm.ref, 0, &qm.ref, 0, 0.5f, 1, 1, 0, -1);
   for (const genc_context *context : {&fused, &linear}) {
@@ -418,7 +476,7 @@ TEST(AttentionKernels, FailTheCallOnScratchPastInt64) {
   _mlir_ciface_genc_attention_f32(&context, /*check=*/2, &om.ref, &qm.ref, &qm.ref, &qm.ref,
                                   &om.ref, 0, 0.5f, 1, 0, 0.0f, 0, 0, 0, 0, 0, 0, 0,
                                   /*lshBuckets=*/2, /*lshHashes=*/int64_t(1) << 60,
-                                  /*lshChunk=*/1);
+                                  /*lshChunk=*/1, -1);
   EXPECT_EQ(context.failed_check, 2);
   EXPECT_EQ(context.out_of_memory, 2);
   EXPECT_EQ(context.failed_index, INT64_MAX);

@@ -86,6 +86,17 @@ template <typename Check> bool checkWithoutAVX512(Check &&check) {
   return true;
 }
 
+/// A parallel_for that runs the tasks serially and fails the call after
+/// the first (as a task whose scratch malloc refuses would): what a kernel
+/// leaves when its call fails part-way. `pool` must be the call's context.
+inline void failAfterFirstTask(void *pool, int64_t n, genc_task_fn task, void *captures) {
+  for (int64_t i = 0; i < n; ++i) {
+    task(captures, i);
+    if (i == 0)
+      genc_index_error(static_cast<genc_context *>(pool), /*check=*/3, /*index=*/0, /*bound=*/0);
+  }
+}
+
 /// A kernel test that runs on a pool of GetParam() threads: `context`
 /// is what compiled code would pass.
 class OnThreadPool : public ::testing::TestWithParam<unsigned> {

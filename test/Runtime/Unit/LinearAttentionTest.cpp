@@ -12,6 +12,7 @@
 
 namespace {
 
+using genc::testing::failAfterFirstTask;
 using genc::testing::Memref;
 using genc::testing::randomValues;
 
@@ -235,16 +236,6 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
                                            s - 2, GENC_LINEAR_ATTENTION_ANY_FORM, 0);
     EXPECT_EQ(positions[0], -1);
     EXPECT_EQ(positions[1], -1);
-  }
-}
-
-/// Runs the first task, then fails the call (as a task whose scratch malloc
-/// refuses would), then the others: `pool` is the call's context.
-void failAfterFirstTask(void *pool, int64_t n, genc_task_fn task, void *captures) {
-  for (int64_t i = 0; i < n; ++i) {
-    task(captures, i);
-    if (i == 0)
-      genc_index_error(static_cast<genc_context *>(pool), /*check=*/3, /*index=*/0, /*bound=*/0);
   }
 }
 

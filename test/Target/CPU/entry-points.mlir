@@ -5,7 +5,7 @@
 // the cache input gets its line. Before bufferization the entry points take
 // their compiled names, and only the cache is writable.
 
-// RECORD: module attributes {genc.session, genc.signature = "genc-signature 7\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 8\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
 // PREPARE-LABEL: func.func @genc_model(
 // PREPARE-SAME: bufferization.writable = false
 // PREPARE-SAME: bufferization.writable = true
@@ -25,6 +25,30 @@ module attributes {genc.session} {
     %c = arith.constant dense<0.0> : tensor<3xf32>
     %r = tensor.cast %c : tensor<3xf32> to tensor<?xf32>
     return %r : tensor<?xf32>
+  }
+}
+
+// -----
+
+// In a session artifact, each causal linear or LSH attention gets a state
+// slot and its line: the linear layer's sums (2 KV heads x (8 + 1) x
+// (8 + 1) floats), the LSH layer's bucket per position, KV head and round
+// (2 x 3). Softmax and non-causal LSH attention keep nothing.
+
+// RECORD: genc-signature 8\0Ainput q
+// RECORD-SAME: \0Astate 0 162 0\0Astate 1 0 6\0A"
+// RECORD: genc.attention {{.+}}feature_map = "elu"{{.+}}state_slot = 0
+// RECORD: genc.attention {{.+}}lsh_buckets = 4 : i64, lsh_hashes = 3 : i64{{.+}}state_slot = 1
+// RECORD-NOT: state_slot
+// RECORD: return
+module attributes {genc.session} {
+  func.func @main(%q: tensor<1x4x?x8xf32> {genc.name = "q"}, %k: tensor<1x2x?x8xf32> {genc.name = "k"})
+      -> (tensor<1x4x?x8xf32> {genc.name = "y"}) {
+    %0 = genc.attention %q, %k, %k {causal = true, feature_map = "elu", scale = 0.25 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
+    %1 = genc.attention %0, %k, %k {causal = true, lsh_buckets = 4, lsh_hashes = 3, scale = 0.25 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
+    %2 = genc.attention %1, %k, %k {lsh_buckets = 4, scale = 0.25 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
+    %3 = genc.attention %2, %k, %k {causal = true, scale = 0.25 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
+    return %3 : tensor<1x4x?x8xf32>
   }
 }
 

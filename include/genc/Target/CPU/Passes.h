@@ -80,6 +80,21 @@ inline Value rootBuffer(Value view) {
 /// was released).
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
 
+class AttentionOp;
+
+/// The size of one row of what a session keeps for an attention layer
+/// between steps, in floats: a fixed part, and a part per position
+/// of the row's context.
+struct KeptStateSize {
+  int64_t fixed, perPosition;
+};
+
+/// What a session would keep for `op` (a causal linear attention's sums, a
+/// causal LSH attention's key buckets); nothing for other layers, or when
+/// a size this needs is dynamic. genc-record-signature gives each such
+/// attention of a session artifact's @main a state slot.
+std::optional<KeptStateSize> keptStateSize(AttentionOp op);
+
 /// Frees the bytes of `value` if it is a resource (a weight): the context
 /// keeps a resource's data as long as it lives, long after the last op
 /// that held it is gone. Dense attributes (small, uniqued) stay.

@@ -213,8 +213,11 @@ def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
                            (a KV-cache buffer the caller owns and the
                             model writes in place; with the rest, one that
                             slides: genc-roll-window-caches)
-      state <slot> <floats> (a causal linear attention's recurrent state,
-                            per row, that a session keeps between steps)
+      state <slot> <fixed> <per position>
+                           (floats per row that a session keeps
+                            for an attention layer between steps: a causal
+                            linear attention's sums, fixed; a causal LSH
+                            attention's key buckets, per position)
 
     for @main, then `entry <name>` and the same lines for each other entry
     point, then `session` when the module was compiled for a runtime
@@ -222,8 +225,8 @@ def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
     attention (its buckets or random blocks depend on the tokens a call is
     given together, so a session runs a prompt in pieces only where a
     sliding cache needs it), then the state slots: in a session artifact, each causal
-    linear attention of @main with static sizes gets `state_slot` N (in
-    program order). genc-seal-signature adds the weights' lines.
+    linear or LSH attention of @main with static sizes gets `state_slot` N
+    (in program order). genc-seal-signature adds the weights' lines.
   }];
 }
 

@@ -308,7 +308,14 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context) {
     int64_t hashed = layer.kvHeads * (layer.sessionState ? 1 : context) + layer.queryHeads;
     int64_t flops = layer.lshHashes * hashed * layer.headSize * layer.lshBuckets +
                     layer.queryHeads * 2 * (layer.headSize + layer.valueSize) * seen;
-    return {seen, flops, perPosition, perPosition * context};
+    if (!layer.sessionState)
+      return {seen, flops, perPosition, perPosition * context};
+    // Read: the keys and values each query head sees, and the kept buckets
+    // (4 bytes each), once per KV head to count them and once per query
+    // head to find its chunks.
+    int64_t bucketBytes = (layer.kvHeads + layer.queryHeads) * layer.lshHashes * 4 * context;
+    return {seen, flops, perPosition,
+            perPosition / layer.kvHeads * layer.queryHeads * seen + bucketBytes};
   }
   int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;
   if (layer.featureMap == "performer") // each key's features, then F + Dv per key

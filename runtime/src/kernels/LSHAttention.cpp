@@ -95,9 +95,10 @@ int64_t placeAmong(const int64_t *order, const float *keyBucket, int64_t n, int6
 /// chunk or the one before, in that order, up to `last`; then its own
 /// position's key if it is elsewhere. Into `seen`; returns how many.
 /// With a sorting (`order`, `rank`) it reads them there; without one (a
-/// single query: sorting would cost more than the scans) it finds them in
-/// two passes over the buckets, moving `next` (buckets + 1 counters).
-/// `slots`: room for two chunks.
+/// single query: sorting would cost more than the scan) it finds them in a
+/// pass over the buckets, moving `next` (buckets + 1 counters), after
+/// counting its bucket's keys from its position on (none or one, for a
+/// decode step). `slots`: room for two chunks.
 struct Neighbourhood {
   const float *keyBucket;
   const int64_t *first, *order, *rank;
@@ -105,12 +106,12 @@ struct Neighbourhood {
 
   int64_t find(int64_t bucket, int64_t position, int64_t last, int64_t *next, int64_t *slots,
                int64_t *seen) const {
-    int64_t place = first[bucket];
+    int64_t place = first[bucket + 1];
     if (order) {
       place = placeAmong(order, keyBucket, n, bucket, position);
     } else {
-      for (int64_t j = 0; j < std::min(position, n); ++j)
-        place += keyBucket[j] == static_cast<float>(bucket);
+      for (int64_t j = std::max<int64_t>(position, 0); j < n; ++j)
+        place -= keyBucket[j] == static_cast<float>(bucket);
     }
     const int64_t from = std::max<int64_t>(place / chunk - 1, 0) * chunk;
     const int64_t to = std::min(n, (place / chunk + 1) * chunk);

@@ -112,8 +112,8 @@ namespace genc::runtime {
 /// genc_model_run of `entry` on `pool`'s threads (a session's, or the
 /// model's own); a profiled artifact adds its time per op family to
 /// `profile` when there is one.
-/// `states`: a session's recurrent states, by slot (none: linear attention
-/// recomputes its sums from the keys).
+/// `states`: a session's attention states, by slot (none: linear and LSH
+/// attention compute from every key a call gives).
 genc_status runModel(genc_model &model, const EntryPoint &entry, ThreadPool &pool,
                      const genc_tensor *const *inputs, size_t numInputs, genc_tensor **outputs,
                      genc_profile *profile = nullptr,

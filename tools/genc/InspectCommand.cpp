@@ -402,7 +402,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                    const std::optional<BuildInfo> &info, const WeightsFile &weights) {
   json::Array states;
   for (const Signature::KeptState &state : signature.keptStates)
-    states.push_back(json::Object{{"bytes_per_row", state.fixed * 4},
+    states.push_back(json::Object{{"fixed_bytes_per_row", state.fixed * 4},
                                   {"bytes_per_position", state.perPosition * 4}});
   json::Array entries;
   for (const EntryPoint &entry : signature.entryPoints) {

@@ -62,8 +62,8 @@ typedef struct genc_context {
   /* Where an artifact compiled with op-family profiling adds up its time;
    * NULL (the default) times nothing. */
   genc_profile *profile;
-  /* The caller's recurrent states, by slot; NULL (or fewer than a slot):
-   * linear attention recomputes from the keys. */
+  /* The caller's attention states, by slot; NULL (or fewer than a slot):
+   * linear attention sums and LSH attention hashes every key a call gives. */
   genc_attention_state *attention_states;
   int64_t attention_state_count;
   /* The blocks compiled code allocated during the call (genc_alloc) and
@@ -283,8 +283,13 @@ void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
  * `lshChunk` (runtime/src/kernels/LSHAttention.cpp says how; the
  * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2)); with
  * `stateSlot` >= 0 (causal) and the context's state of that slot, batch
- * item b's key buckets live in row b of it between calls, so a step hashes
- * only its new keys.
+ * item b's key buckets live in row b of it between calls, [KV head][round]
+ * [floats_per_row / GENC_LSH_ATTENTION_STATE_PER_POSITION] (at least Skv
+ * positions), so a step hashes only its new keys: the call reuses the
+ * buckets of keys below both causalOffset and the row's positions, and
+ * leaves the row holding Skv positions, or after a failure those it
+ * reused. The caller passes the state back as the kernel left it (the
+ * buckets index the kernel's counters).
  * `softcap` > 0 maps each score s to softcap·tanh(s / softcap) before the
  * causal and window limits, after the mask is added or, with
  * `maskAfterSoftcap`, before. Any strides; out written in full. */

@@ -17,7 +17,10 @@
 // earlier rows, whose chunks count later keys too, may see other keys than
 // the steps that produced them. A key's bucket depends on the key alone,
 // though: a session keeps each row's buckets between calls (its state),
-// so a step hashes only its new key and sorts the rest by counting.
+// so a step hashes only its new key. A call of several queries sorts the
+// keys by counting; a single query (a decode step) needs no sort: one
+// pass over the buckets places every key and keeps those in each query
+// head's two chunks, in the order the sort would list them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,62 +93,39 @@ int64_t placeAmong(const int64_t *order, const float *keyBucket, int64_t n, int6
   return at - order;
 }
 
-/// The keys a query at `position` in bucket `bucket` sees in a round:
-/// those whose places in the keys' (bucket, position) order fall in its
-/// chunk or the one before, in that order, up to `last`; then its own
-/// position's key if it is elsewhere. Into `seen`; returns how many.
-/// With a sorting (`order`, `rank`) it reads them there; without one (a
-/// single query: sorting would cost more than the scan) it finds them in a
-/// pass over the buckets, moving `next` (buckets + 1 counters), after
-/// counting its bucket's keys from its position on (none or one, for a
-/// decode step). `slots`: room for two chunks.
-struct Neighbourhood {
-  const float *keyBucket;
-  const int64_t *first, *order, *rank;
-  int64_t n, buckets, chunk;
-
-  int64_t find(int64_t bucket, int64_t position, int64_t last, int64_t *next, int64_t *slots,
-               int64_t *seen) const {
-    int64_t place = first[bucket + 1];
-    if (order) {
-      place = placeAmong(order, keyBucket, n, bucket, position);
-    } else {
-      for (int64_t j = std::max<int64_t>(position, 0); j < n; ++j)
-        place -= keyBucket[j] == static_cast<float>(bucket);
-    }
-    const int64_t from = std::max<int64_t>(place / chunk - 1, 0) * chunk;
-    const int64_t to = std::min(n, (place / chunk + 1) * chunk);
-    int64_t own = -1, count = 0;
-    if (order) {
-      for (int64_t s = from; s < to; ++s)
-        slots[s - from] = order[s];
-      own = position >= 0 && position < n ? rank[position] : -1;
-    } else {
-      std::copy(first, first + buckets + 1, next);
-      for (int64_t j = 0; j < n; ++j) {
-        const int64_t at = next[static_cast<int64_t>(keyBucket[j])]++;
-        if (at >= from && at < to)
-          slots[at - from] = j;
-        if (j == position)
-          own = at;
-      }
-    }
-    for (int64_t s = 0; s < to - from; ++s)
-      if (slots[s] <= last)
-        seen[count++] = slots[s];
-    if (position >= 0 && position < n && (own < from || own >= to))
-      seen[count++] = position;
-    return count;
-  }
+/// The places [from, to) of the chunk that `place` falls in and of the one
+/// before: what a query at that place sees (in the keys' (bucket,
+/// position) order, n keys, chunks of `chunk`).
+struct Window {
+  int64_t from, to;
+  Window(int64_t place, int64_t n, int64_t chunk)
+      : from(std::max<int64_t>(place / chunk - 1, 0) * chunk),
+        to(std::min(n, (place / chunk + 1) * chunk)) {}
+  bool holds(int64_t place) const { return place >= from && place < to; }
 };
+
+/// Lists into `seen` the keys a query at `position` sees in a round: those
+/// of `window` (`slots[s]`: the key at place from + s), up to `last`, then
+/// its own position's key (at place `own`) when the window lacks it.
+/// Returns how many.
+int64_t listSeen(const Window &window, const int64_t *slots, int64_t own, int64_t position,
+                 int64_t last, int64_t n, int64_t *seen) {
+  int64_t count = 0;
+  for (int64_t s = 0; s < window.to - window.from; ++s)
+    if (slots[s] <= last)
+      seen[count++] = slots[s];
+  if (position >= 0 && position < n && !window.holds(own))
+    seen[count++] = position;
+  return count;
+}
 
 /// Where item b's buckets of (KV head, round) are kept in a session's
 /// state: [KV head][round][capacity] per row, each bucket a float.
 struct KeptBuckets {
   genc_attention_state *state = nullptr;
-  int64_t capacity = 0;
+  int64_t capacity = 0, hashes = 0;
 
-  float *of(int64_t b, int64_t kvHead, int64_t round, int64_t hashes) const {
+  float *of(int64_t b, int64_t kvHead, int64_t round) const {
     return state->data + b * state->floats_per_row + (kvHead * hashes + round) * capacity;
   }
   /// Item b's keys whose buckets a call at `offset` may reuse: those the
@@ -183,56 +163,111 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     return;
   for (int64_t r = 0; r < p.hashes; ++r)
     genc_lsh_rotations(p.seed, r, d, half, rotations.data() + r * d * half);
-  // The keys' buckets per (item, KV head, round), each bucket's first place
-  // in their (bucket, position) order and, for several queries, that order
-  // and each key's place in it: hashed (and sorted) once, read by every
-  // query head of the KV head's group. The buckets live in the session's
-  // state when it keeps them.
+  // Per (item, KV head, round), a sorting: the keys' buckets (in the
+  // session's state when it keeps them), each bucket's first place in
+  // the keys' (bucket, position) order and, for several queries, that
+  // order and each key's place in it; for one query, what each query head
+  // of the group sees, found in one pass over the buckets (cheaper than
+  // sorting them). All computed once, read by every query head of the KV
+  // head's group.
   const int64_t batch = p.q.sizes[0], kvHeads = p.k.sizes[1];
   const int64_t sortings = countOf({batch, kvHeads, p.hashes});
+  struct Sorting {
+    int64_t b, kvHead, round;
+  };
+  auto sortingOf = [&](int64_t task) {
+    return Sorting{task / p.hashes / kvHeads, task / p.hashes % kvHeads, task % p.hashes};
+  };
   KeptBuckets kept;
   if (p.stateSlot >= 0 && call.context && p.stateSlot < call.context->attention_state_count &&
       p.causal) {
     kept.state = &call.context->attention_states[p.stateSlot];
     const int64_t perPosition = GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, p.hashes);
     kept.capacity = kept.state->floats_per_row / perPosition;
-    if (kept.state->floats_per_row % perPosition || kept.capacity < n || kept.state->rows < batch)
+    kept.hashes = p.hashes;
+    if (kept.state->floats_per_row % perPosition)
       return call.fail("internal error: an LSH attention state has rows of {index} floats, "
-                       "which must be a multiple of {bound} per position of the keys, or too "
-                       "few rows for the batch",
+                       "not a multiple of {bound} per position",
                        kept.state->floats_per_row, perPosition);
+    if (kept.capacity < n)
+      return call.fail("internal error: an LSH attention state holds {bound} positions, and "
+                       "the call gives {index} keys",
+                       n, kept.capacity);
+    if (kept.state->rows < batch)
+      return call.fail("internal error: an LSH attention state has {bound} rows, and the call "
+                       "a batch of {index}",
+                       batch, kept.state->rows);
   }
   const bool sorted = m > 1;
-  Scratch<float> hashed;
-  Scratch<int64_t> firsts(call, countOf({sortings, p.buckets + 1})), keyOrders, keyRanks;
-  if (!firsts || (!kept.state && !hashed.allocate(call, countOf({sortings, n}))) ||
-      (sorted && (!keyOrders.allocate(call, countOf({sortings, n})) ||
-                  !keyRanks.allocate(call, countOf({sortings, n})))))
+  // A query sees at most two chunks' keys and its own.
+  const int64_t seenAtMost = (p.chunk >= n ? n : std::min(2 * p.chunk, n)) + 1;
+  Scratch<float> callBuckets;
+  Scratch<int64_t> firsts(call, countOf({sortings, p.buckets + 1})), keyOrders, keyRanks, seenLists,
+      seenCounts;
+  if (!firsts || (!kept.state && !callBuckets.allocate(call, countOf({sortings, n}))))
     return;
-  auto bucketsOf = [&](int64_t sorting) {
-    const int64_t r = sorting % p.hashes, b = sorting / p.hashes / kvHeads;
-    return kept.state ? kept.of(b, sorting / p.hashes % kvHeads, r, p.hashes)
-                      : hashed.data() + sorting * n;
+  if (sorted ? !keyOrders.allocate(call, countOf({sortings, n})) ||
+                   !keyRanks.allocate(call, countOf({sortings, n}))
+             : !seenLists.allocate(call, countOf({batch, heads, p.hashes, seenAtMost})) ||
+                   !seenCounts.allocate(call, countOf({batch, heads, p.hashes})))
+    return;
+  auto bucketsOf = [&](int64_t task) {
+    const Sorting at = sortingOf(task);
+    return kept.state ? kept.of(at.b, at.kvHead, at.round) : callBuckets.data() + task * n;
   };
+  // Where phase two finds what query head h of item b sees in a round.
+  auto seenOf = [&](int64_t b, int64_t h, int64_t r) { return (b * heads + h) * p.hashes + r; };
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())
       return;
-    const int64_t r = task % p.hashes, b = task / p.hashes / kvHeads;
-    const int64_t kvHead = task / p.hashes % kvHeads;
+    const auto [b, kvHead, r] = sortingOf(task);
+    const float *rotation = rotations.data() + r * d * half;
     float *keyBucket = bucketsOf(task);
     for (int64_t j = kept.reusable(b, p.offset); j < n; ++j)
-      keyBucket[j] = static_cast<float>(bucketOf(p.k.row(b, kvHead, j), p.k.strides[3],
-                                                 rotations.data() + r * d * half, d, half));
+      keyBucket[j] =
+          static_cast<float>(bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotation, d, half));
     int64_t *first = firsts.data() + task * (p.buckets + 1);
     firstPlaces(keyBucket, n, p.buckets, first);
-    if (!sorted)
-      return;
-    Scratch<int64_t> next(call, p.buckets + 1);
-    if (!next)
+    Scratch<int64_t> next(call, p.buckets + 1), slots;
+    Scratch<Window> windows;
+    if (!next || (!sorted && (!slots.allocate(call, countOf({group, seenAtMost})) ||
+                              !windows.allocate(call, group))))
       return;
     std::copy(first, first + p.buckets + 1, next.data());
-    sortByBucket(keyBucket, n, next.data(), keyOrders.data() + task * n,
-                 keyRanks.data() + task * n);
+    if (sorted)
+      return sortByBucket(keyBucket, n, next.data(), keyOrders.data() + task * n,
+                          keyRanks.data() + task * n);
+    // One query (at p.offset): each query head's window, from its place
+    // (its bucket's keys counted back from the end: none or one past a
+    // decode step's position), then one pass placing every key.
+    const int64_t position = p.offset, last = p.causal ? position : n - 1;
+    int64_t lowest = n, highest = 0;
+    for (int64_t g = 0; g < group; ++g) {
+      const int64_t h = kvHead * group + g;
+      const int64_t x = bucketOf(p.q.row(b, h, 0), p.q.strides[3], rotation, d, half);
+      int64_t place = first[x + 1];
+      for (int64_t j = std::max<int64_t>(position, 0); j < n; ++j)
+        place -= keyBucket[j] == static_cast<float>(x);
+      windows[g] = Window(place, n, p.chunk);
+      lowest = std::min(lowest, windows[g].from);
+      highest = std::max(highest, windows[g].to);
+    }
+    int64_t own = -1;
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t at = next[static_cast<int64_t>(keyBucket[j])]++;
+      if (j == position)
+        own = at;
+      if (at < lowest || at >= highest)
+        continue;
+      for (int64_t g = 0; g < group; ++g)
+        if (windows[g].holds(at))
+          slots[g * seenAtMost + at - windows[g].from] = j;
+    }
+    for (int64_t g = 0; g < group; ++g) {
+      const int64_t list = seenOf(b, kvHead * group + g, r);
+      seenCounts[list] = listSeen(windows[g], slots.data() + g * seenAtMost, own, position, last, n,
+                                  seenLists.data() + list * seenAtMost);
+    }
   });
   // Tasks only read `positions`: each row holds its keys' buckets once every
   // task is done; after a failure, only those it held before (a task may
@@ -244,12 +279,10 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     if (call.failed())
       return;
     const int64_t b = task / heads, h = task % heads, kvHead = h / group;
-    // A query sees at most two chunks' keys and its own.
-    const int64_t seenAtMost = (p.chunk >= n ? n : std::min(2 * p.chunk, n)) + 1;
-    Scratch<int64_t> seen(call, seenAtMost), slots(call, seenAtMost), next;
+    Scratch<int64_t> sortedSeen, slots;
     Scratch<float> scores(call, seenAtMost), acc(call, countOf({m, dv})), total(call, m);
-    if (!seen || !slots || !scores || !acc || !total ||
-        (!sorted && !next.allocate(call, p.buckets + 1)))
+    if (!scores || !acc || !total ||
+        (sorted && (!sortedSeen.allocate(call, seenAtMost) || !slots.allocate(call, seenAtMost))))
       return;
     for (int64_t i = 0; i < m; ++i)
       total[i] = -INFINITY; // log-sum-exp over rounds so far
@@ -257,18 +290,24 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     for (int64_t r = 0; r < p.hashes; ++r) {
       const float *rotation = rotations.data() + r * d * half;
       const int64_t sorting = (b * kvHeads + kvHead) * p.hashes + r;
-      const Neighbourhood keys{bucketsOf(sorting),
-                               firsts.data() + sorting * (p.buckets + 1),
-                               sorted ? keyOrders.data() + sorting * n : nullptr,
-                               sorted ? keyRanks.data() + sorting * n : nullptr,
-                               n,
-                               p.buckets,
-                               p.chunk};
+      const float *keyBucket = bucketsOf(sorting);
+      const int64_t *order = sorted ? keyOrders.data() + sorting * n : nullptr;
+      const int64_t *rank = sorted ? keyRanks.data() + sorting * n : nullptr;
       for (int64_t i = 0; i < m; ++i) {
         const int64_t position = i + p.offset, last = p.causal ? position : n - 1;
-        const int64_t bucket = bucketOf(p.q.row(b, h, i), p.q.strides[3], rotation, d, half);
-        const int64_t count =
-            keys.find(bucket, position, last, next.data(), slots.data(), seen.data());
+        const int64_t *seen;
+        int64_t count;
+        if (sorted) {
+          const int64_t x = bucketOf(p.q.row(b, h, i), p.q.strides[3], rotation, d, half);
+          const Window window(placeAmong(order, keyBucket, n, x, position), n, p.chunk);
+          std::copy(order + window.from, order + window.to, slots.data());
+          const int64_t own = position >= 0 && position < n ? rank[position] : -1;
+          count = listSeen(window, slots.data(), own, position, last, n, sortedSeen.data());
+          seen = sortedSeen.data();
+        } else {
+          seen = seenLists.data() + seenOf(b, h, r) * seenAtMost;
+          count = seenCounts[seenOf(b, h, r)];
+        }
         if (count == 0)
           continue; // this round adds nothing to the row
         const float *query = p.q.row(b, h, i);

@@ -248,12 +248,19 @@ Session::Session(genc_model &model, const SessionOptions &options)
                   str(opts.maxContext) +
                   " positions needs more than 1 TiB; lower max_rows or "
                   "max_context");
-    attentionStates.push_back({std::vector<float>(total), std::vector<int64_t>(opts.maxRows, -1),
-                               static_cast<int64_t>(perRow)});
+    std::unique_ptr<float[], AttentionState::Free> data(
+        static_cast<float *>(std::calloc(std::max<size_t>(total, 1), sizeof(float))));
+    if (!data)
+      throw CallFailed("cannot allocate an attention layer's state (" +
+                           std::to_string(total * sizeof(float) >> 20) +
+                           " MiB); lower max_context or max_rows",
+                       GENC_ERROR_OUT_OF_MEMORY);
+    attentionStates.push_back(
+        {std::move(data), std::vector<int64_t>(opts.maxRows, -1), static_cast<int64_t>(perRow)});
   }
   for (AttentionState &state : attentionStates)
     attentionStateViews.push_back(
-        {state.data.data(), state.positions.data(), state.floatsPerRow, opts.maxRows});
+        {state.data.get(), state.positions.data(), state.floatsPerRow, opts.maxRows});
   logitsOutput = kNone;
   for (size_t k = 0; k < model.main().outputs.size(); ++k)
     if (model.main().outputs[k].name == "logits")
@@ -488,7 +495,7 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
     padded.push_back(std::move(row));
   }
   std::swap(padding, pad);
-  forgetAttentionStates(); // what the rows held before computed
+  forgetAttentionStates(); // they held what the previous rows computed
   for (auto &w : windows)
     w->shift = 0;
   auto began = std::chrono::steady_clock::now();
@@ -560,13 +567,13 @@ void Session::reorder(std::span<const int64_t> sources) {
     std::vector<int64_t> positions(changed.size());
     for (size_t k = 0; k < changed.size(); ++k) {
       const int64_t source = sources[changed[k]];
-      std::copy_n(state.data.begin() + source * state.floatsPerRow, state.floatsPerRow,
+      std::copy_n(state.data.get() + source * state.floatsPerRow, state.floatsPerRow,
                   moved.begin() + k * state.floatsPerRow);
       positions[k] = state.positions[source];
     }
     for (size_t k = 0; k < changed.size(); ++k) {
       std::copy_n(moved.begin() + k * state.floatsPerRow, state.floatsPerRow,
-                  state.data.begin() + changed[k] * state.floatsPerRow);
+                  state.data.get() + changed[k] * state.floatsPerRow);
       state.positions[changed[k]] = positions[k];
     }
   }

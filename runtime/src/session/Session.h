@@ -36,6 +36,7 @@
 #include "generate/CrossAttentionSource.h"
 #include "generate/LanguageModel.h"
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,7 +143,13 @@ private:
   /// an LSH layer's key buckets): max_rows rows (genc_attention_state; the
   /// kernel owns the layout and decides what it reuses).
   struct AttentionState {
-    std::vector<float> data;
+    /// Zeroed by calloc, whose pages the system maps as they are touched:
+    /// an LSH layer's rows for max_context positions cost nothing until
+    /// used.
+    struct Free {
+      void operator()(float *p) const { std::free(p); }
+    };
+    std::unique_ptr<float[], Free> data;
     std::vector<int64_t> positions;
     int64_t floatsPerRow;
   };

@@ -328,14 +328,16 @@ TEST_P(Attention, LSHDecodeStepEqualsLastPrefillRow) {
                                   -1);
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t e = 0; e < d; ++e)
-      ASSERT_NEAR(step[h * d + e], prefill[(h * s + s - 1) * d + e], 1e-6) << "head " << h;
+      ASSERT_EQ(step[h * d + e], prefill[(h * s + s - 1) * d + e]) << "head " << h;
 }
 
 /// With a session's state the keys' buckets stay between calls, and a
-/// call gives the bytes a stateless one gives: a prompt, single steps, a
-/// step after a rollback (its past below what the row holds). The steps
-/// read the kept buckets (changed by hand, they change the output), and a
-/// call that fails part-way keeps only the buckets the row held before.
+/// call gives the bytes a stateless one gives: a prompt, single steps
+/// (also the bytes of the last row of a prefill, which sorts the keys
+/// where a step does not), a step after a rollback (its past below what
+/// the row holds: the buckets past it are not read). The steps read the
+/// kept buckets (changed by hand, they change the output), and a call
+/// that fails part-way keeps only the buckets below its past.
 TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
   const int64_t rows = 2, heads = 4, kvHeads = 2, s = 40, d = 16, capacity = 48;
   const int64_t buckets = 8, hashes = 2, chunk = 8, seed = 5;
@@ -370,21 +372,35 @@ TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
     std::vector<float> stateless = call(context, begin, end, false);
     EXPECT_EQ(call(context, begin, end, true), stateless);
     EXPECT_EQ(positions, std::vector<int64_t>(rows, end));
+    if (end - begin > 1)
+      return;
+    std::vector<float> prefill = call(context, 0, end, false);
+    for (int64_t row = 0; row < rows * heads; ++row)
+      ASSERT_TRUE(std::equal(stateless.begin() + row * d, stateless.begin() + (row + 1) * d,
+                             prefill.begin() + (row * end + end - 1) * d))
+          << "a step and a prefill's last row differ in query row " << row;
+  };
+  // The kept buckets of positions [from, to), every row, KV head and round.
+  auto keptBuckets = [&](int64_t from, int64_t to, auto &&change) {
+    for (int64_t block = 0; block < rows * kvHeads * hashes; ++block)
+      for (int64_t j = from; j < to; ++j)
+        change(data[block * capacity + j]);
   };
   same(0, 20);
   for (int64_t i = 20; i < 30; ++i)
     same(i, i + 1);
-  same(25, 26); // after a rollback of 4 positions
-  // Every kept bucket of row 0 set to 0: what the step sorts changes.
-  std::fill(data.begin(), data.begin() + perRow, 0.0f);
+  keptBuckets(25, 30, [&](float &x) { x = std::fmod(x + 1, float(buckets)); });
+  same(25, 26); // after a rollback of 5 positions: the changed buckets are not read
+  keptBuckets(0, 26, [](float &x) { x = 0; });
   EXPECT_NE(call(context, 26, 27, true), call(context, 26, 27, false));
-  positions[0] = -1; // the row forgotten: hashed again
-  same(26, 27);
+  positions = {-1, -1}; // the rows forgotten: hashed again
+  for (int64_t i = 26; i < 32; ++i)
+    same(i, i + 1);
   genc_context failing{};
   failing.parallel_for = genc::testing::failAfterFirstTask;
-  call(failing, 27, 30, true);
-  EXPECT_EQ(positions, std::vector<int64_t>(rows, 27)) << "buckets of a failed call are trusted";
-  same(27, 30);
+  call(failing, 28, 31, true); // after a rollback of 4 positions
+  EXPECT_EQ(positions, std::vector<int64_t>(rows, 28)) << "buckets of a failed call are trusted";
+  same(28, 31);
 }
 
 /// The random blocks: distinct, ascending, among the candidates, all of

@@ -152,8 +152,8 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
 // check, out, Q, K, V, the mask (here none: out stands in, hasMask 0), scale,
 // causal, window, softcap, the causal offset as i64, sinks, global
 // tokens, whether the mask comes after the soft-cap, BigBird's block,
-// random blocks and seed (here none), and LSH's buckets (none), hashes and
-// chunk (their defaults).
+// random blocks and seed (here none), LSH's buckets (none), hashes and
+// chunk (their defaults), and the session state's slot (none: -1).
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[QARG:[^:]+]]: memref<1x8x?x16xf32>, %[[KARG:[^:]+]]: memref<1x2x?x16xf32, {{.*}}>, %[[OARG:[^:]+]]: memref<1x8x?x16xf32>, %[[OFF:[^:]+]]: index)
 // CHECK-DAG: %[[O:.+]] = memref.cast %[[OARG]] : memref<1x8x?x16xf32> to memref<*xf32>
@@ -165,16 +165,30 @@ func.func @too_many_batch_dims(%a: memref<1x1x1x1x1x1x1x1x2x5x3xf32>, %b: memref
 // CHECK-DAG: %[[SINKS:.+]] = arith.constant 4 : i64
 // CHECK-DAG: %[[GLOBAL:.+]] = arith.constant 2 : i64
 // CHECK-DAG: %[[CHUNK:.+]] = arith.constant 64 : i64
+// CHECK-DAG: %[[NOSLOT:.+]] = arith.constant -1 : i64
 // CHECK-DAG: %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[CAP:.+]] = arith.constant 3.000000e+01 : f32
 // CHECK-DAG: %[[OFF64:.+]] = arith.index_cast %[[OFF]] : index to i64
-// CHECK: call @genc_attention_f32(%[[CTX]], %[[ONE]], %[[O]], %[[Q]], %[[K]], %[[K]], %[[O]], %[[ZERO]], %[[SCALE]], %[[ONE]], %[[WINDOW]], %[[CAP]], %[[OFF64]], %[[SINKS]], %[[GLOBAL]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ONE]], %[[CHUNK]])
+// CHECK: call @genc_attention_f32(%[[CTX]], %[[ONE]], %[[O]], %[[Q]], %[[K]], %[[K]], %[[O]], %[[ZERO]], %[[SCALE]], %[[ONE]], %[[WINDOW]], %[[CAP]], %[[OFF64]], %[[SINKS]], %[[GLOBAL]], %[[ONE]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ONE]], %[[CHUNK]], %[[NOSLOT]])
 // CHECK-NOT: genc.attention_kernel
-// CHECK: func.func private @genc_attention_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @genc_attention_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, f32, i64, i64, f32, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-SAME: llvm.emit_c_interface
 func.func @attention(%q: memref<1x8x?x16xf32>, %k: memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>,
                      %out: memref<1x8x?x16xf32>, %offset: index) {
   genc.attention_kernel %out, %q, %k, %k offset %offset {scale = 0.25 : f32, causal = true, window = 256 : i64, softcap = 30.0 : f32, sinks = 4 : i64, global_tokens = 2 : i64, mask_after_softcap = true} : memref<1x8x?x16xf32>, memref<1x8x?x16xf32>, memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<1x2x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>
+  return
+}
+
+// -----
+
+// An LSH layer's session state slot is the call's last argument.
+// CHECK-LABEL: func.func @lsh_attention
+// CHECK-DAG: %[[BUCKETS:.+]] = arith.constant 8 : i64
+// CHECK-DAG: %[[SLOT:.+]] = arith.constant 2 : i64
+// CHECK-DAG: %[[CHUNK:.+]] = arith.constant 32 : i64
+// CHECK: call @genc_attention_f32({{.+}}, %[[BUCKETS]], %{{.+}}, %[[CHUNK]], %[[SLOT]])
+func.func @lsh_attention(%q: memref<1x8x?x16xf32>, %out: memref<1x8x?x16xf32>, %offset: index) {
+  genc.attention_kernel %out, %q, %q, %q offset %offset {scale = 0.25 : f32, causal = true, lsh_buckets = 8 : i64, lsh_hashes = 2 : i64, lsh_chunk = 32 : i64, state_slot = 2 : i64} : memref<1x8x?x16xf32>, memref<1x8x?x16xf32>, memref<1x8x?x16xf32>, memref<1x8x?x16xf32>
   return
 }
 

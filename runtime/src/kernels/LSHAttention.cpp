@@ -238,8 +238,8 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
       return sortByBucket(keyBucket, n, next.data(), keyOrders.data() + task * n,
                           keyRanks.data() + task * n);
     // One query (at p.offset): each query head's window, from its place
-    // (its bucket's keys counted back from the end: none or one past a
-    // decode step's position), then one pass placing every key.
+    // (its bucket's end less its keys from its position on: one key at
+    // most for a decode step), then one pass placing every key.
     const int64_t position = p.offset, last = p.causal ? position : n - 1;
     int64_t lowest = n, highest = 0;
     for (int64_t g = 0; g < group; ++g) {

@@ -93,6 +93,11 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   pm.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // The pipeline above frees each buffer at the end of its block: a call
+  // would hold every intermediate of every layer until it returns. Each
+  // free moves to just after its buffer's last use instead (before the
+  // epilogue fusion, whose epilogues read buffers from inside a region).
+  pm.addNestedPass<func::FuncOp>(bufferization::createOptimizeAllocationLivenessPass());
   pm.addPass(createCallCPUKernels());
   pm.addNestedPass<func::FuncOp>(createFuseMatmulEpilogues());
   pm.addPass(createConvertBufferizationToMemRefPass()); // clone → alloc + copy

@@ -52,7 +52,8 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     sorting each by (bucket, position) and letting a query in chunk m (of
     `lsh_chunk`) see the keys of chunks m - 1 and m and its own position's
     key, causally; rounds are combined by their log-sum-exps
-    (runtime/src/kernels/LSHAttention.cpp). Only the fused kernel computes
+    (runtime/src/kernels/LSHAttention.cpp). Keys the mask hides from every
+    query (padding) take no place in the sorted order. Only the fused kernel computes
     it. A causal LSH layer of a session artifact gets a `state_slot` too:
     the session keeps its keys' buckets between steps.
   }];

@@ -281,7 +281,8 @@ void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
  * With `lshBuckets` > 0 (even; no window, blocks or softcap), it is
  * Reformer's LSH attention over `lshHashes` rounds with chunks of
  * `lshChunk` (runtime/src/kernels/LSHAttention.cpp says how; the
- * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2)); with
+ * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2); keys
+ * the mask hides from every query take no place among the buckets); with
  * `stateSlot` >= 0 (causal) and the context's state of that slot, batch
  * item b's key buckets live in row b of it between calls, [KV head][round]
  * [floats_per_row / GENC_LSH_ATTENTION_STATE_PER_POSITION] (at least Skv

@@ -8,7 +8,9 @@
 // key would be, were queries and keys one, as in Reformer). A query in
 // chunk m sees the keys of chunks m - 1 and m and its own position's key,
 // within the causal limit (an additive mask, such as padding's, added to
-// the scores). Each round is a softmax over what it sees (out_r, lse_r);
+// the scores). Keys the mask hides from every query of the call (padding)
+// take no place in that order, so that a left-padded row sees what it would
+// see alone. Each round is a softmax over what it sees (out_r, lse_r);
 // rounds combine as Σ_r exp(lse_r - LSE) out_r, LSE the log-sum-exp.
 //
 // The chunks depend on every key given: a decode step (one query over the
@@ -34,6 +36,7 @@
 
 using genc::kernels::countOf;
 using genc::kernels::KernelCall;
+using genc::kernels::kHidden;
 using genc::kernels::nextSplitMix64;
 using genc::kernels::parallelFor;
 using genc::kernels::Scratch;
@@ -62,29 +65,41 @@ int64_t bucketOf(const float *x, int64_t stride, const float *r, int64_t d, int6
   return best;
 }
 
-/// Keys are ordered by (bucket, position). `first[x]` receives the place of
-/// bucket x's first key in that order (first[buckets] = n): the keys in
-/// the buckets before it.
-void firstPlaces(const float *bucket, int64_t n, int64_t buckets, int64_t *first) {
+/// Whether key j takes a place in the buckets' order: `present` null (the
+/// mask hides no key from every query) or true at j.
+bool placed(const unsigned char *present, int64_t j) { return !present || present[j]; }
+
+/// Keys are ordered by (bucket, position), the placed ones only. `first[x]`
+/// receives the place of bucket x's first key in that order (first[buckets]
+/// is the number of placed keys): the keys in the buckets before it.
+void firstPlaces(const float *bucket, const unsigned char *present, int64_t n, int64_t buckets,
+                 int64_t *first) {
   std::fill(first, first + buckets + 1, 0);
   for (int64_t i = 0; i < n; ++i)
-    ++first[static_cast<int64_t>(bucket[i]) + 1];
+    if (placed(present, i))
+      ++first[static_cast<int64_t>(bucket[i]) + 1];
   for (int64_t x = 0; x < buckets; ++x)
     first[x + 1] += first[x];
 }
 
-/// Positions [0, n) in that order into `order`, and each position's place
-/// in it into `rank`: a counting sort (stable: equal buckets keep the
-/// positions' order) that moves `next` (a copy of firstPlaces').
-void sortByBucket(const float *bucket, int64_t n, int64_t *next, int64_t *order, int64_t *rank) {
+/// The placed positions of [0, n) in that order into `order`, and each
+/// position's place in it into `rank` (-1: none): a counting sort (stable:
+/// equal buckets keep the positions' order) that moves `next` (a copy of
+/// firstPlaces').
+void sortByBucket(const float *bucket, const unsigned char *present, int64_t n, int64_t *next,
+                  int64_t *order, int64_t *rank) {
   for (int64_t i = 0; i < n; ++i) {
+    if (!placed(present, i)) {
+      rank[i] = -1;
+      continue;
+    }
     rank[i] = next[static_cast<int64_t>(bucket[i])]++;
     order[rank[i]] = i;
   }
 }
 
-/// Where (bucket, position) falls in keys sorted by (bucket, position):
-/// how many sort before it.
+/// Where (bucket, position) falls among the n placed keys sorted by
+/// (bucket, position): how many sort before it.
 int64_t placeAmong(const int64_t *order, const float *keyBucket, int64_t n, int64_t bucket,
                    int64_t position) {
   const int64_t *at = std::lower_bound(order, order + n, 0, [&](int64_t key, int) {
@@ -95,7 +110,7 @@ int64_t placeAmong(const int64_t *order, const float *keyBucket, int64_t n, int6
 
 /// The places [from, to) of the chunk that `place` falls in and of the one
 /// before: what a query at that place sees (in the keys' (bucket,
-/// position) order, n keys, chunks of `chunk`).
+/// position) order, n placed keys, chunks of `chunk`).
 struct Window {
   int64_t from, to;
   Window(int64_t place, int64_t n, int64_t chunk)
@@ -217,17 +232,39 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   };
   // Where phase two finds what query head h of item b sees in a round.
   auto seenOf = [&](int64_t b, int64_t h, int64_t r) { return (b * heads + h) * p.hashes + r; };
+  // Per item and KV head, the keys the mask leaves to some query of some
+  // head of the group (the last query first: a causal one sees the most).
+  Scratch<unsigned char> present;
+  if (p.hasMask) {
+    if (!present.allocate(call, countOf({batch, kvHeads, n})))
+      return;
+    const int64_t maskQueries = p.mask.sizes[2], maskHeads = p.mask.sizes[1] == 1 ? 1 : group;
+    parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
+      const int64_t b = task / kvHeads, kvHead = task % kvHeads;
+      for (int64_t j = 0; j < n; ++j) {
+        bool seen = false;
+        for (int64_t i = maskQueries; i-- > 0 && !seen;)
+          for (int64_t g = 0; g < maskHeads && !seen; ++g)
+            seen = p.mask.row(b, kvHead * group + g, i)[j * p.mask.strides[3]] > kHidden;
+        present[task * n + j] = seen;
+      }
+    });
+  }
+  auto presentOf = [&](int64_t b, int64_t kvHead) {
+    return p.hasMask ? present.data() + (b * kvHeads + kvHead) * n : nullptr;
+  };
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())
       return;
     const auto [b, kvHead, r] = sortingOf(task);
     const float *rotation = rotations.data() + r * d * half;
     float *keyBucket = bucketsOf(task);
+    const unsigned char *keys = presentOf(b, kvHead);
     for (int64_t j = kept.reusable(b, p.offset); j < n; ++j)
       keyBucket[j] =
           static_cast<float>(bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotation, d, half));
     int64_t *first = firsts.data() + task * (p.buckets + 1);
-    firstPlaces(keyBucket, n, p.buckets, first);
+    firstPlaces(keyBucket, keys, n, p.buckets, first);
     Scratch<int64_t> next(call, p.buckets + 1), slots;
     Scratch<Window> windows;
     if (!next || (!sorted && (!slots.allocate(call, countOf({group, seenAtMost})) ||
@@ -235,7 +272,7 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
       return;
     std::copy(first, first + p.buckets + 1, next.data());
     if (sorted)
-      return sortByBucket(keyBucket, n, next.data(), keyOrders.data() + task * n,
+      return sortByBucket(keyBucket, keys, n, next.data(), keyOrders.data() + task * n,
                           keyRanks.data() + task * n);
     // One query (at p.offset): each query head's window, from its place
     // (its bucket's end less its keys from its position on: one key at
@@ -247,13 +284,15 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
       const int64_t x = bucketOf(p.q.row(b, h, 0), p.q.strides[3], rotation, d, half);
       int64_t place = first[x + 1];
       for (int64_t j = std::max<int64_t>(position, 0); j < n; ++j)
-        place -= keyBucket[j] == static_cast<float>(x);
-      windows[g] = Window(place, n, p.chunk);
+        place -= keyBucket[j] == static_cast<float>(x) && placed(keys, j);
+      windows[g] = Window(place, first[p.buckets], p.chunk);
       lowest = std::min(lowest, windows[g].from);
       highest = std::max(highest, windows[g].to);
     }
     int64_t own = -1;
     for (int64_t j = 0; j < n; ++j) {
+      if (!placed(keys, j))
+        continue;
       const int64_t at = next[static_cast<int64_t>(keyBucket[j])]++;
       if (j == position)
         own = at;
@@ -293,13 +332,15 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
       const float *keyBucket = bucketsOf(sorting);
       const int64_t *order = sorted ? keyOrders.data() + sorting * n : nullptr;
       const int64_t *rank = sorted ? keyRanks.data() + sorting * n : nullptr;
+      const int64_t placedKeys = firsts[sorting * (p.buckets + 1) + p.buckets];
       for (int64_t i = 0; i < m; ++i) {
         const int64_t position = i + p.offset, last = p.causal ? position : n - 1;
         const int64_t *seen;
         int64_t count;
         if (sorted) {
           const int64_t x = bucketOf(p.q.row(b, h, i), p.q.strides[3], rotation, d, half);
-          const Window window(placeAmong(order, keyBucket, n, x, position), n, p.chunk);
+          const Window window(placeAmong(order, keyBucket, placedKeys, x, position), placedKeys,
+                              p.chunk);
           std::copy(order + window.from, order + window.to, slots.data());
           const int64_t own = position >= 0 && position < n ? rank[position] : -1;
           count = listSeen(window, slots.data(), own, position, last, n, sortedSeen.data());

@@ -29,15 +29,12 @@
 #include <cstdlib>
 
 using genc::kernels::KernelCall;
+using genc::kernels::kHidden;
 using genc::kernels::parallelFor;
 using genc::kernels::Scratch;
 using genc::kernels::View4;
 
 namespace {
-
-/// Additive mask values at or below this hide a key (exporters write -inf
-/// or the float type's lowest value).
-constexpr float kHidden = -1e30f;
 
 struct LinearProblem {
   View4 out, q, k, v, mask, omega;

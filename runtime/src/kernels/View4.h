@@ -9,6 +9,10 @@
 
 namespace genc::kernels {
 
+/// Additive mask values at or below this hide a key (exporters write -inf
+/// or the float type's lowest value).
+constexpr float kHidden = -1e30f;
+
 /// A rank-4 strided memref of floats; dims of size 1 get stride 0, so
 /// that they broadcast.
 struct View4 {

@@ -171,11 +171,11 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
 }
 
 /// Reformer's LSH attention by its definition: per round, buckets
-/// argmax [xR, -xR] with the round's rotation, keys sorted by (bucket,
-/// position) and chunked, a query placed in that order by its own (bucket,
-/// position); it sees the keys of its chunk and the one before and its own
-/// position, causally and unmasked; a softmax per round, rounds weighted
-/// by exp(lse_r - LSE).
+/// argmax [xR, -xR] with the round's rotation, the keys the mask does not
+/// hide sorted by (bucket, position) and chunked, a query placed in that
+/// order by its own (bucket, position); it sees the keys of its chunk and
+/// the one before and its own position, causally and unmasked; a softmax
+/// per round, rounds weighted by exp(lse_r - LSE).
 struct LSHCase {
   int64_t batch, heads, kvHeads, sq, skv, d, buckets, hashes, chunk, seed;
   bool causal, mask;
@@ -198,10 +198,12 @@ std::vector<double> lshReference(const LSHCase &c, const std::vector<float> &q,
     }
     return best;
   };
-  auto sortedRanks = [](const std::vector<int64_t> &buckets) {
-    std::vector<int64_t> order(buckets.size()), rank(buckets.size());
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
+  // The keys in order, their ranks (-1 for the hidden ones).
+  auto sortedRanks = [](const std::vector<int64_t> &buckets, const std::vector<bool> &placed) {
+    std::vector<int64_t> order, rank(buckets.size(), -1);
+    for (size_t i = 0; i < buckets.size(); ++i)
+      if (placed[i])
+        order.push_back(i);
     std::stable_sort(order.begin(), order.end(),
                      [&](int64_t a, int64_t b) { return buckets[a] < buckets[b]; });
     for (size_t i = 0; i < order.size(); ++i)
@@ -222,16 +224,19 @@ std::vector<double> lshReference(const LSHCase &c, const std::vector<float> &q,
           kb[j] = bucket(&k[((b * c.kvHeads + kv) * c.skv + j) * c.d], rotation);
         for (int64_t i = 0; i < c.sq; ++i)
           qb[i] = bucket(&q[((b * c.heads + h) * c.sq + i) * c.d], rotation);
-        std::vector<int64_t> keyRank = sortedRanks(kb);
+        std::vector<bool> placed(c.skv);
+        for (int64_t j = 0; j < c.skv; ++j)
+          placed[j] = !c.mask || mask[b * c.skv + j] != -INFINITY;
+        std::vector<int64_t> keyRank = sortedRanks(kb, placed);
         for (int64_t i = 0; i < c.sq; ++i) {
           const int64_t position = i + offset;
           int64_t before = 0; // keys sorting before (qb[i], position)
           for (int64_t j = 0; j < c.skv; ++j)
-            before += kb[j] < qb[i] || (kb[j] == qb[i] && j < position);
+            before += placed[j] && (kb[j] < qb[i] || (kb[j] == qb[i] && j < position));
           const int64_t chunk = before / c.chunk;
           std::vector<double> s(c.skv, -INFINITY);
           for (int64_t j = 0; j < c.skv; ++j) {
-            int64_t keyChunk = keyRank[j] / c.chunk;
+            int64_t keyChunk = placed[j] ? keyRank[j] / c.chunk : -2;
             bool seen = keyChunk == chunk || keyChunk == chunk - 1 || j == position;
             if (!seen || (c.causal && j > position))
               continue;
@@ -329,6 +334,50 @@ TEST_P(Attention, LSHDecodeStepEqualsLastPrefillRow) {
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t e = 0; e < d; ++e)
       ASSERT_EQ(step[h * d + e], prefill[(h * s + s - 1) * d + e]) << "head " << h;
+}
+
+/// Padding the mask hides takes no place among the buckets: a row after
+/// `pad` hidden keys gives, byte for byte, what it gives alone, in a
+/// prefill (which sorts) and in a decode step (which does not), and with a
+/// mask that varies by query (hiding the padding from every query).
+TEST_P(Attention, LSHPaddedRowSeesWhatItSeesAlone) {
+  const int64_t heads = 4, kvHeads = 2, s = 70, pad = 9, d = 16, total = pad + s;
+  std::vector<float> q = randomValues(heads * total * d, 61),
+                     k = randomValues(kvHeads * total * d, 62),
+                     v = randomValues(kvHeads * total * d, 63);
+  std::vector<float> keyMask(total, 0.0f), queryMask(total * total, 0.0f);
+  for (int64_t j = 0; j < pad; ++j) {
+    keyMask[j] = -INFINITY;
+    for (int64_t i = 0; i < total; ++i)
+      queryMask[i * total + j] = std::numeric_limits<float>::lowest();
+  }
+  // Queries [begin, total) over keys [from, total), padding from `from` on
+  // hidden by `mask` ([1, 1, Sq, Skv] rows of Skv, or one row).
+  auto call = [&](int64_t from, int64_t begin, const float *mask, bool perQuery) {
+    const int64_t sq = total - begin, skv = total - from;
+    std::vector<float> out(heads * sq * d);
+    Memref om(out.data(), {1, heads, sq, d}),
+        qm(q.data(), {1, heads, sq, d}, {heads * total * d, total * d, d, 1}, begin * d),
+        km(k.data(), {1, kvHeads, skv, d}, {kvHeads * total * d, total * d, d, 1}, from * d),
+        vm(v.data(), {1, kvHeads, skv, d}, {kvHeads * total * d, total * d, d, 1}, from * d),
+        mm(const_cast<float *>(mask), {1, 1, perQuery ? sq : 1, skv},
+           {0, 0, perQuery ? total : 0, 1}, perQuery ? begin * total + from : from);
+    _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                    &mm.ref, mask != nullptr, 0.25f, 1, -1, 0.0f, begin - from, 0,
+                                    0, 0, 0, 0, 3, 8, 2, 8, -1);
+    return out;
+  };
+  for (int64_t begin : {pad, total - 1}) {
+    SCOPED_TRACE(begin == pad ? "prefill" : "decode step");
+    std::vector<float> alone = call(pad, begin, nullptr, false);
+    for (bool perQuery : {false, true}) {
+      std::vector<float> padded =
+          call(0, begin, perQuery ? queryMask.data() : keyMask.data(), perQuery);
+      EXPECT_EQ(padded, alone) << (perQuery ? "a per-query mask" : "a key mask");
+    }
+    // Without the mask the padding's keys take places: other chunks.
+    EXPECT_NE(call(0, begin, nullptr, false), alone);
+  }
 }
 
 /// With a session's state the keys' buckets stay between calls, and a

@@ -233,25 +233,31 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   // Where phase two finds what query head h of item b sees in a round.
   auto seenOf = [&](int64_t b, int64_t h, int64_t r) { return (b * heads + h) * p.hashes + r; };
   // Per item and KV head, the keys the mask leaves to some query of some
-  // head of the group (the last query first: a causal one sees the most).
-  Scratch<unsigned char> present;
+  // head of the group (the last query first: a causal one sees the most),
+  // where it hides any (elsewhere every key is placed, as without a mask).
+  // A key mask costs a read per key; a per-query one more for hidden keys.
+  Scratch<unsigned char> present, hidesAny;
   if (p.hasMask) {
-    if (!present.allocate(call, countOf({batch, kvHeads, n})))
+    if (!present.allocate(call, countOf({batch, kvHeads, n})) ||
+        !hidesAny.allocate(call, batch * kvHeads))
       return;
     const int64_t maskQueries = p.mask.sizes[2], maskHeads = p.mask.sizes[1] == 1 ? 1 : group;
-    parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
-      const int64_t b = task / kvHeads, kvHead = task % kvHeads;
+    for (int64_t item = 0; item < batch * kvHeads; ++item) {
+      const int64_t b = item / kvHeads, kvHead = item % kvHeads;
+      hidesAny[item] = false;
       for (int64_t j = 0; j < n; ++j) {
         bool seen = false;
         for (int64_t i = maskQueries; i-- > 0 && !seen;)
           for (int64_t g = 0; g < maskHeads && !seen; ++g)
             seen = p.mask.row(b, kvHead * group + g, i)[j * p.mask.strides[3]] > kHidden;
-        present[task * n + j] = seen;
+        present[item * n + j] = seen;
+        hidesAny[item] |= !seen;
       }
-    });
+    }
   }
-  auto presentOf = [&](int64_t b, int64_t kvHead) {
-    return p.hasMask ? present.data() + (b * kvHeads + kvHead) * n : nullptr;
+  auto presentOf = [&](int64_t b, int64_t kvHead) -> const unsigned char * {
+    const int64_t item = b * kvHeads + kvHead;
+    return p.hasMask && hidesAny[item] ? present.data() + item * n : nullptr;
   };
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())

@@ -42,7 +42,10 @@ typedef struct genc_profile genc_profile;
  * slot, `state SLOT FIXED PER_POSITION` in the signature): `rows` rows of
  * `floats_per_row` floats (FIXED + PER_POSITION x the session's
  * max_context) that the kernel owns the layout of, and per row the
- * positions they hold (-1: none yet, or forgotten). Each kernel decides
+ * positions they hold (-1: none yet, or forgotten). A row holding P
+ * positions means its first FIXED floats and, of the PER_POSITION runs of
+ * max_context floats after them, the first P of each: what the session
+ * copies when it reorders rows. Each kernel decides
  * from them and the step's past length what it can reuse: linear
  * attention's sums only when the two are equal (it rebuilds the row
  * otherwise), LSH attention's key buckets for the positions below both. */

@@ -255,8 +255,8 @@ Session::Session(genc_model &model, const SessionOptions &options)
                            std::to_string(total * sizeof(float) >> 20) +
                            " MiB); lower max_context or max_rows",
                        GENC_ERROR_OUT_OF_MEMORY);
-    attentionStates.push_back(
-        {std::move(data), std::vector<int64_t>(opts.maxRows, -1), static_cast<int64_t>(perRow)});
+    attentionStates.push_back({std::move(data), std::vector<int64_t>(opts.maxRows, -1),
+                               static_cast<int64_t>(perRow), kept.fixed, kept.perPosition});
   }
   for (AttentionState &state : attentionStates)
     attentionStateViews.push_back(
@@ -563,18 +563,33 @@ void Session::reorder(std::span<const int64_t> sources) {
       c->load(changed[k], held, scratch.data() + k * rowFloats);
   }
   for (AttentionState &state : attentionStates) {
-    std::vector<float> moved(changed.size() * state.floatsPerRow);
+    // Only what a row holds moves: its FIXED floats and the first P floats
+    // of each per-position run, P its positions (kernels.h); an LSH row
+    // holds P positions' buckets of its max_context.
+    auto eachHeldPart = [&](int64_t row, auto &&part) {
+      const int64_t held = state.positions[row];
+      if (held < 0)
+        return;
+      float *base = state.data.get() + row * state.floatsPerRow;
+      part(base, state.fixed);
+      for (int64_t run = 0; run < state.perPosition; ++run)
+        part(base + state.fixed + run * opts.maxContext, held);
+    };
+    std::vector<float> moved;
     std::vector<int64_t> positions(changed.size());
     for (size_t k = 0; k < changed.size(); ++k) {
-      const int64_t source = sources[changed[k]];
-      std::copy_n(state.data.get() + source * state.floatsPerRow, state.floatsPerRow,
-                  moved.begin() + k * state.floatsPerRow);
-      positions[k] = state.positions[source];
+      eachHeldPart(sources[changed[k]], [&](const float *part, int64_t count) {
+        moved.insert(moved.end(), part, part + count);
+      });
+      positions[k] = state.positions[sources[changed[k]]];
     }
+    auto from = moved.begin();
     for (size_t k = 0; k < changed.size(); ++k) {
-      std::copy_n(moved.begin() + k * state.floatsPerRow, state.floatsPerRow,
-                  state.data.get() + changed[k] * state.floatsPerRow);
       state.positions[changed[k]] = positions[k];
+      eachHeldPart(changed[k], [&](float *part, int64_t count) {
+        std::copy_n(from, count, part);
+        from += count;
+      });
     }
   }
   std::vector<std::vector<int64_t>> seqs;

@@ -152,6 +152,9 @@ private:
     std::unique_ptr<float[], Free> data;
     std::vector<int64_t> positions;
     int64_t floatsPerRow;
+    /// The signature's FIXED and PER_POSITION: what a row holding some
+    /// positions means (kernels.h).
+    int64_t fixed, perPosition;
   };
 
   genc_model &model;

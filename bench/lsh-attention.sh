@@ -4,7 +4,9 @@
 # bench/attention_graph.py's attention-8-2-1 graph (8 query heads, 2 KV
 # heads of 64, causal) compiled with --attention=lsh:8:2:32 by each build,
 # each run on its own build's runtime, alternating, two rounds; then
-# whether the two builds' outputs are the same bytes.
+# whether the two builds' outputs are the same bytes; then one decode step
+# of the kernel alone reading a session's kept buckets
+# (bench/lsh-state-step.cpp, built against each build's kernels).
 # Not a test: results go to docs/results.md with this command.
 # Usage: bench/lsh-attention.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [CONTEXT] [PREFILL]
 set -euo pipefail
@@ -43,4 +45,17 @@ done
 for step in decode prefill; do
   cmp -s "$work/out-old-$step/y.npy" "$work/out-new-$step/y.npy" &&
     echo "$step: the same bytes" || echo "$step: outputs differ"
+done
+echo "# the kernel alone, one thread: a session's decode step over $context keys"
+for side in old new; do
+  genc=$old; [ $side = new ] && genc=$new
+  build=$(cd "$(dirname "$genc")/../.." && pwd)
+  /usr/lib/llvm-22/bin/clang++ -O2 -std=c++17 -I"$build/../runtime/include" \
+    "$root/bench/lsh-state-step.cpp" "$build/lib/libgenc_kernels.a" -pthread \
+    -o "$work/lsh-state-step-$side"
+done
+for round in 1 2; do
+  for side in old new; do
+    "$work/lsh-state-step-$side" "$context" | sed "s/^/$side: /"
+  done
 done

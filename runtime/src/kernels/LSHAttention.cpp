@@ -65,18 +65,25 @@ int64_t bucketOf(const float *x, int64_t stride, const float *r, int64_t d, int6
   return best;
 }
 
-/// Whether key j takes a place in the buckets' order: `present` null (the
-/// mask hides no key from every query) or true at j.
-bool placed(const unsigned char *present, int64_t j) { return !present || present[j]; }
+/// Which keys take a place in the buckets' order: every key (the mask
+/// hides none from every query), or those marked present. Types, so that
+/// the loops over every key test nothing when there is nothing to test.
+struct EveryKey {
+  bool operator()(int64_t) const { return true; }
+};
+struct MarkedKeys {
+  const unsigned char *present;
+  bool operator()(int64_t j) const { return present[j]; }
+};
 
 /// Keys are ordered by (bucket, position), the placed ones only. `first[x]`
 /// receives the place of bucket x's first key in that order (first[buckets]
 /// is the number of placed keys): the keys in the buckets before it.
-void firstPlaces(const float *bucket, const unsigned char *present, int64_t n, int64_t buckets,
-                 int64_t *first) {
+template <typename Placed>
+void firstPlaces(const float *bucket, Placed placed, int64_t n, int64_t buckets, int64_t *first) {
   std::fill(first, first + buckets + 1, 0);
   for (int64_t i = 0; i < n; ++i)
-    if (placed(present, i))
+    if (placed(i))
       ++first[static_cast<int64_t>(bucket[i]) + 1];
   for (int64_t x = 0; x < buckets; ++x)
     first[x + 1] += first[x];
@@ -86,10 +93,11 @@ void firstPlaces(const float *bucket, const unsigned char *present, int64_t n, i
 /// position's place in it into `rank` (-1: none): a counting sort (stable:
 /// equal buckets keep the positions' order) that moves `next` (a copy of
 /// firstPlaces').
-void sortByBucket(const float *bucket, const unsigned char *present, int64_t n, int64_t *next,
-                  int64_t *order, int64_t *rank) {
+template <typename Placed>
+void sortByBucket(const float *bucket, Placed placed, int64_t n, int64_t *next, int64_t *order,
+                  int64_t *rank) {
   for (int64_t i = 0; i < n; ++i) {
-    if (!placed(present, i)) {
+    if (!placed(i)) {
       rank[i] = -1;
       continue;
     }
@@ -233,31 +241,46 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   // Where phase two finds what query head h of item b sees in a round.
   auto seenOf = [&](int64_t b, int64_t h, int64_t r) { return (b * heads + h) * p.hashes + r; };
   // Per item and KV head, the keys the mask leaves to some query of some
-  // head of the group (the last query first: a causal one sees the most),
-  // where it hides any (elsewhere every key is placed, as without a mask).
-  // A key mask costs a read per key; a per-query one more for hidden keys.
-  Scratch<unsigned char> present, hidesAny;
+  // head of the group (the last query first: a causal one sees the most);
+  // none where it hides no key, and then every key is placed, as without a
+  // mask. A mask the same for every query and head (padding's) costs one
+  // read per key and item.
+  Scratch<unsigned char> present;
+  Scratch<const unsigned char *> marks;
   if (p.hasMask) {
-    if (!present.allocate(call, countOf({batch, kvHeads, n})) ||
-        !hidesAny.allocate(call, batch * kvHeads))
+    const bool perHead = p.mask.sizes[1] > 1, perQuery = p.mask.sizes[2] > 1;
+    const int64_t rowsPerItem = perHead || perQuery ? kvHeads : 1;
+    if (!marks.allocate(call, batch * kvHeads) ||
+        !present.allocate(call, countOf({batch, rowsPerItem, n})))
       return;
-    const int64_t maskQueries = p.mask.sizes[2], maskHeads = p.mask.sizes[1] == 1 ? 1 : group;
-    for (int64_t item = 0; item < batch * kvHeads; ++item) {
-      const int64_t b = item / kvHeads, kvHead = item % kvHeads;
-      hidesAny[item] = false;
-      for (int64_t j = 0; j < n; ++j) {
-        bool seen = false;
-        for (int64_t i = maskQueries; i-- > 0 && !seen;)
-          for (int64_t g = 0; g < maskHeads && !seen; ++g)
-            seen = p.mask.row(b, kvHead * group + g, i)[j * p.mask.strides[3]] > kHidden;
-        present[item * n + j] = seen;
-        hidesAny[item] |= !seen;
+    const int64_t maskQueries = p.mask.sizes[2], maskHeads = perHead ? group : 1;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t kvHead = 0; kvHead < rowsPerItem; ++kvHead) {
+        unsigned char *keys = present.data() + (b * rowsPerItem + kvHead) * n;
+        const int64_t stride = p.mask.strides[3];
+        int64_t hidden = 0;
+        if (rowsPerItem == 1) {
+          const float *row = p.mask.row(b, 0, 0);
+          for (int64_t j = 0; j < n; ++j) {
+            keys[j] = row[j * stride] > kHidden;
+            hidden += row[j * stride] <= kHidden;
+          }
+        } else {
+          for (int64_t j = 0; j < n; ++j) {
+            bool seen = false;
+            for (int64_t i = maskQueries; i-- > 0 && !seen;)
+              for (int64_t g = 0; g < maskHeads && !seen; ++g)
+                seen = p.mask.row(b, kvHead * group + g, i)[j * stride] > kHidden;
+            keys[j] = seen;
+            hidden += !seen;
+          }
+        }
+        for (int64_t shared = kvHead; shared < kvHeads; shared += rowsPerItem)
+          marks[b * kvHeads + shared] = hidden > 0 ? keys : nullptr;
       }
-    }
   }
   auto presentOf = [&](int64_t b, int64_t kvHead) -> const unsigned char * {
-    const int64_t item = b * kvHeads + kvHead;
-    return p.hasMask && hidesAny[item] ? present.data() + item * n : nullptr;
+    return p.hasMask ? marks[b * kvHeads + kvHead] : nullptr;
   };
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())
@@ -265,54 +288,59 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     const auto [b, kvHead, r] = sortingOf(task);
     const float *rotation = rotations.data() + r * d * half;
     float *keyBucket = bucketsOf(task);
-    const unsigned char *keys = presentOf(b, kvHead);
     for (int64_t j = kept.reusable(b, p.offset); j < n; ++j)
       keyBucket[j] =
           static_cast<float>(bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotation, d, half));
     int64_t *first = firsts.data() + task * (p.buckets + 1);
-    firstPlaces(keyBucket, keys, n, p.buckets, first);
-    Scratch<int64_t> next(call, p.buckets + 1), slots;
-    Scratch<Window> windows;
-    if (!next || (!sorted && (!slots.allocate(call, countOf({group, seenAtMost})) ||
-                              !windows.allocate(call, group))))
-      return;
-    std::copy(first, first + p.buckets + 1, next.data());
-    if (sorted)
-      return sortByBucket(keyBucket, keys, n, next.data(), keyOrders.data() + task * n,
-                          keyRanks.data() + task * n);
-    // One query (at p.offset): each query head's window, from its place
-    // (its bucket's end less its keys from its position on: one key at
-    // most for a decode step), then one pass placing every key.
-    const int64_t position = p.offset, last = p.causal ? position : n - 1;
-    int64_t lowest = n, highest = 0;
-    for (int64_t g = 0; g < group; ++g) {
-      const int64_t h = kvHead * group + g;
-      const int64_t x = bucketOf(p.q.row(b, h, 0), p.q.strides[3], rotation, d, half);
-      int64_t place = first[x + 1];
-      for (int64_t j = std::max<int64_t>(position, 0); j < n; ++j)
-        place -= keyBucket[j] == static_cast<float>(x) && placed(keys, j);
-      windows[g] = Window(place, first[p.buckets], p.chunk);
-      lowest = std::min(lowest, windows[g].from);
-      highest = std::max(highest, windows[g].to);
-    }
-    int64_t own = -1;
-    for (int64_t j = 0; j < n; ++j) {
-      if (!placed(keys, j))
-        continue;
-      const int64_t at = next[static_cast<int64_t>(keyBucket[j])]++;
-      if (j == position)
-        own = at;
-      if (at < lowest || at >= highest)
-        continue;
-      for (int64_t g = 0; g < group; ++g)
-        if (windows[g].holds(at))
-          slots[g * seenAtMost + at - windows[g].from] = j;
-    }
-    for (int64_t g = 0; g < group; ++g) {
-      const int64_t list = seenOf(b, kvHead * group + g, r);
-      seenCounts[list] = listSeen(windows[g], slots.data() + g * seenAtMost, own, position, last, n,
-                                  seenLists.data() + list * seenAtMost);
-    }
+    auto orderKeys = [&](auto placed) {
+      firstPlaces(keyBucket, placed, n, p.buckets, first);
+      Scratch<int64_t> next(call, p.buckets + 1), slots;
+      Scratch<Window> windows;
+      if (!next || (!sorted && (!slots.allocate(call, countOf({group, seenAtMost})) ||
+                                !windows.allocate(call, group))))
+        return;
+      std::copy(first, first + p.buckets + 1, next.data());
+      if (sorted)
+        return sortByBucket(keyBucket, placed, n, next.data(), keyOrders.data() + task * n,
+                            keyRanks.data() + task * n);
+      // One query (at p.offset): each query head's window, from its place
+      // (its bucket's end less its keys from its position on: one key at
+      // most for a decode step), then one pass placing every key.
+      const int64_t position = p.offset, last = p.causal ? position : n - 1;
+      int64_t lowest = n, highest = 0;
+      for (int64_t g = 0; g < group; ++g) {
+        const int64_t h = kvHead * group + g;
+        const int64_t x = bucketOf(p.q.row(b, h, 0), p.q.strides[3], rotation, d, half);
+        int64_t place = first[x + 1];
+        for (int64_t j = std::max<int64_t>(position, 0); j < n; ++j)
+          place -= keyBucket[j] == static_cast<float>(x) && placed(j);
+        windows[g] = Window(place, first[p.buckets], p.chunk);
+        lowest = std::min(lowest, windows[g].from);
+        highest = std::max(highest, windows[g].to);
+      }
+      int64_t own = -1;
+      for (int64_t j = 0; j < n; ++j) {
+        if (!placed(j))
+          continue;
+        const int64_t at = next[static_cast<int64_t>(keyBucket[j])]++;
+        if (j == position)
+          own = at;
+        if (at < lowest || at >= highest)
+          continue;
+        for (int64_t g = 0; g < group; ++g)
+          if (windows[g].holds(at))
+            slots[g * seenAtMost + at - windows[g].from] = j;
+      }
+      for (int64_t g = 0; g < group; ++g) {
+        const int64_t list = seenOf(b, kvHead * group + g, r);
+        seenCounts[list] = listSeen(windows[g], slots.data() + g * seenAtMost, own, position, last,
+                                    n, seenLists.data() + list * seenAtMost);
+      }
+    };
+    if (const unsigned char *present = presentOf(b, kvHead))
+      orderKeys(MarkedKeys{present});
+    else
+      orderKeys(EveryKey{});
   });
   // Tasks only read `positions`: each row holds its keys' buckets once every
   // task is done; after a failure, only those it held before (a task may

@@ -3,7 +3,8 @@
 // genc-cleanup output → signature recorded → genc-convert-to-linalg →
 // elementwise chains fused → matmul weights packed into panels → weights to
 // a buffer, signature sealed → entry points named → one-shot bufferization
-// with ownership-based deallocation → kernel calls, their elementwise
+// with ownership-based deallocation, frees moved to the buffers' last
+// uses → kernel calls, their elementwise
 // consumers run inside them → loop nests cut into
 // tasks, exp/tanh/erf as polynomials → entry points finalized → loops →
 // LLVM dialect → tasks outlined → allocations checked. One pass manager,
@@ -95,8 +96,11 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // The pipeline above frees each buffer at the end of its block: a call
   // would hold every intermediate of every layer until it returns. Each
-  // free moves to just after its buffer's last use instead (before the
-  // epilogue fusion, whose epilogues read buffers from inside a region).
+  // unconditional free in its buffer's block moves to just after the
+  // buffer's last use instead. Before genc-fuse-matmul-epilogues, which
+  // moves an elementwise nest into an epilogue built ahead of the matmul
+  // call that runs it: after it, a buffer only the epilogue reads would be
+  // freed before the call (free-after-last-use.test).
   pm.addNestedPass<func::FuncOp>(bufferization::createOptimizeAllocationLivenessPass());
   pm.addPass(createCallCPUKernels());
   pm.addNestedPass<func::FuncOp>(createFuseMatmulEpilogues());

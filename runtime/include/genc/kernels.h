@@ -41,7 +41,7 @@ typedef struct genc_profile genc_profile;
 /* A session's state for one attention layer of a session artifact (its
  * slot, `state SLOT FIXED PER_POSITION` in the signature): `rows` rows of
  * `floats_per_row` floats (FIXED + PER_POSITION x the session's
- * max_context) that the kernel owns the layout of, and per row the
+ * max_context) that the kernel lays out, and per row the
  * positions they hold (-1: none yet, or forgotten). A row holding P
  * positions means its first FIXED floats and, of the PER_POSITION runs of
  * max_context floats after them, the first P of each: what the session

@@ -17,12 +17,16 @@
 // cached keys) sees what the last row of a prefill of the same positions
 // sees, so cached and recomputed generation agree, while a prefill's
 // earlier rows, whose chunks count later keys too, may see other keys than
-// the steps that produced them. A key's bucket depends on the key alone,
-// though: a session keeps each row's buckets between calls (its state),
-// so a step hashes only its new key. A call of several queries sorts the
-// keys by counting; a single query (a decode step) needs no sort: one
-// pass over the buckets places every key and keeps those in each query
-// head's two chunks, in the order the sort would list them.
+// the steps that produced them. (Where the mask hides from the last query
+// a key that an earlier one sees, as a sliding-window mask does, the
+// prefill places that key and the step does not: there the two differ.
+// Padding and causal masks hide the same keys from both.) A key's bucket
+// depends on the key alone, though: a session keeps each row's buckets
+// between calls (its state), so a step hashes only its new key. A call of
+// several queries sorts the keys by counting; a single query (a decode
+// step) needs no sort: one pass over the buckets places every placed key
+// and keeps those in each query head's two chunks, in the order the sort
+// would list them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -181,6 +185,8 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   if (p.buckets > kMostBuckets)
     return call.fail("internal error: LSH attention takes {bound} buckets at most, not {index}",
                      p.buckets, kMostBuckets);
+  if (m == 0)
+    return; // no query: nothing to write (and a mask with no rows to read)
   Scratch<float> rotations(call, countOf({p.hashes, d, half}));
   if (!rotations)
     return;
@@ -285,7 +291,9 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())
       return;
-    const auto [b, kvHead, r] = sortingOf(task);
+    // Plain locals: the lambda below captures them (C++17).
+    const Sorting at = sortingOf(task);
+    const int64_t b = at.b, kvHead = at.kvHead, r = at.round;
     const float *rotation = rotations.data() + r * d * half;
     float *keyBucket = bucketsOf(task);
     for (int64_t j = kept.reusable(b, p.offset); j < n; ++j)

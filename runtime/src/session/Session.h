@@ -141,7 +141,8 @@ private:
 
   /// What an attention layer keeps between steps (a linear layer's sums,
   /// an LSH layer's key buckets): max_rows rows (genc_attention_state; the
-  /// kernel owns the layout and decides what it reuses).
+  /// kernel lays a row out, within what kernels.h says a row holding some
+  /// positions means, and decides what it reuses).
   struct AttentionState {
     /// Zeroed by calloc, whose pages the system maps as they are touched:
     /// an LSH layer's rows for max_context positions cost nothing until

@@ -226,7 +226,7 @@ std::vector<double> lshReference(const LSHCase &c, const std::vector<float> &q,
           qb[i] = bucket(&q[((b * c.heads + h) * c.sq + i) * c.d], rotation);
         std::vector<bool> placed(c.skv);
         for (int64_t j = 0; j < c.skv; ++j)
-          placed[j] = !c.mask || mask[b * c.skv + j] != -INFINITY;
+          placed[j] = !c.mask || mask[b * c.skv + j] > -1e30f; // what hides a key
         std::vector<int64_t> keyRank = sortedRanks(kb, placed);
         for (int64_t i = 0; i < c.sq; ++i) {
           const int64_t position = i + offset;
@@ -338,45 +338,68 @@ TEST_P(Attention, LSHDecodeStepEqualsLastPrefillRow) {
 
 /// Padding the mask hides takes no place among the buckets: a row after
 /// `pad` hidden keys gives, byte for byte, what it gives alone, in a
-/// prefill (which sorts) and in a decode step (which does not), and with a
-/// mask that varies by query (hiding the padding from every query).
+/// prefill of every position (which sorts; the padding's own rows are
+/// not compared) and in a decode step (which does not), whether the mask
+/// is the keys' alone, one per head, or one per query (padding and the
+/// causal limit, the padding at the float type's lowest). Padding merely
+/// weighed down (-1e29, above what hides a key) is placed, and moves the
+/// chunks.
 TEST_P(Attention, LSHPaddedRowSeesWhatItSeesAlone) {
   const int64_t heads = 4, kvHeads = 2, s = 70, pad = 9, d = 16, total = pad + s;
   std::vector<float> q = randomValues(heads * total * d, 61),
                      k = randomValues(kvHeads * total * d, 62),
                      v = randomValues(kvHeads * total * d, 63);
-  std::vector<float> keyMask(total, 0.0f), queryMask(total * total, 0.0f);
-  for (int64_t j = 0; j < pad; ++j) {
-    keyMask[j] = -INFINITY;
-    for (int64_t i = 0; i < total; ++i)
-      queryMask[i * total + j] = std::numeric_limits<float>::lowest();
-  }
-  // Queries [begin, total) over keys [from, total), padding from `from` on
-  // hidden by `mask` ([1, 1, Sq, Skv] rows of Skv, or one row).
-  auto call = [&](int64_t from, int64_t begin, const float *mask, bool perQuery) {
+  enum Shape { Keys, PerHead, PerQuery };
+  // [1, heads, total, total]: every shape reads its slice of it.
+  auto maskOf = [&](float padding) {
+    std::vector<float> mask(heads * total * total, 0.0f);
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < total; ++i)
+        for (int64_t j = 0; j < total; ++j)
+          if (j < pad)
+            mask[(h * total + i) * total + j] = padding;
+          else if (j > i)
+            mask[(h * total + i) * total + j] = -INFINITY; // the causal limit, again
+    return mask;
+  };
+  // Queries [begin, total) over keys [from, total); the mask (null: none)
+  // read as `shape`.
+  auto call = [&](int64_t from, int64_t begin, std::vector<float> *mask, Shape shape) {
     const int64_t sq = total - begin, skv = total - from;
     std::vector<float> out(heads * sq * d);
+    const int64_t maskHeads = shape == PerHead ? heads : 1, maskRows = shape == PerQuery ? sq : 1;
+    // Keys and per-head masks read the last row (it hides the padding and
+    // nothing else).
+    const int64_t row = shape == PerQuery ? begin : total - 1;
     Memref om(out.data(), {1, heads, sq, d}),
         qm(q.data(), {1, heads, sq, d}, {heads * total * d, total * d, d, 1}, begin * d),
         km(k.data(), {1, kvHeads, skv, d}, {kvHeads * total * d, total * d, d, 1}, from * d),
         vm(v.data(), {1, kvHeads, skv, d}, {kvHeads * total * d, total * d, d, 1}, from * d),
-        mm(const_cast<float *>(mask), {1, 1, perQuery ? sq : 1, skv},
-           {0, 0, perQuery ? total : 0, 1}, perQuery ? begin * total + from : from);
+        mm(mask ? mask->data() : nullptr, {1, maskHeads, maskRows, skv},
+           {0, total * total, total, 1}, row * total + from);
     _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
                                     &mm.ref, mask != nullptr, 0.25f, 1, -1, 0.0f, begin - from, 0,
                                     0, 0, 0, 0, 3, 8, 2, 8, -1);
     return out;
   };
-  for (int64_t begin : {pad, total - 1}) {
-    SCOPED_TRACE(begin == pad ? "prefill" : "decode step");
-    std::vector<float> alone = call(pad, begin, nullptr, false);
-    for (bool perQuery : {false, true}) {
-      std::vector<float> padded =
-          call(0, begin, perQuery ? queryMask.data() : keyMask.data(), perQuery);
-      EXPECT_EQ(padded, alone) << (perQuery ? "a per-query mask" : "a key mask");
-    }
-    // Without the mask the padding's keys take places: other chunks.
-    EXPECT_NE(call(0, begin, nullptr, false), alone);
+  std::vector<float> hidden = maskOf(-INFINITY),
+                     lowest = maskOf(std::numeric_limits<float>::lowest()),
+                     weighed = maskOf(-1e29f);
+  for (int64_t begin : {int64_t(0), total - 1}) {
+    SCOPED_TRACE(begin == 0 ? "prefill" : "decode step");
+    const int64_t skipped = std::max<int64_t>(pad - begin, 0); // the padding's own rows
+    std::vector<float> alone = call(pad, begin + skipped, nullptr, Keys);
+    auto realRows = [&](const std::vector<float> &out) {
+      std::vector<float> rows;
+      for (int64_t h = 0; h < heads; ++h)
+        rows.insert(rows.end(), out.begin() + (h * (total - begin) + skipped) * d,
+                    out.begin() + (h + 1) * (total - begin) * d);
+      return rows;
+    };
+    EXPECT_EQ(realRows(call(0, begin, &hidden, Keys)), alone) << "a key mask";
+    EXPECT_EQ(realRows(call(0, begin, &hidden, PerHead)), alone) << "a mask per head";
+    EXPECT_EQ(realRows(call(0, begin, &lowest, PerQuery)), alone) << "a mask per query";
+    EXPECT_NE(realRows(call(0, begin, &weighed, Keys)), alone) << "placed padding";
   }
 }
 

@@ -46,7 +46,7 @@ for step in decode prefill; do
   cmp -s "$work/out-old-$step/y.npy" "$work/out-new-$step/y.npy" &&
     echo "$step: the same bytes" || echo "$step: outputs differ"
 done
-echo "# the kernel alone, one thread: a session's decode step over $context keys"
+echo "# the kernel alone, one thread: a session's decode steps after $context keys"
 for side in old new; do
   genc=$old; [ $side = new ] && genc=$new
   build=$(cd "$(dirname "$genc")/../.." && pwd)

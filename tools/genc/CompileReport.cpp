@@ -310,12 +310,12 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context) {
                     layer.queryHeads * 2 * (layer.headSize + layer.valueSize) * seen;
     if (!layer.sessionState)
       return {seen, flops, perPosition, perPosition * context};
-    // Read: the keys and values each query head sees, and the kept buckets
-    // (4 bytes each), once per KV head to count them and once per query
-    // head to find its chunks.
-    int64_t bucketBytes = (layer.kvHeads + layer.queryHeads) * layer.lshHashes * 4 * context;
+    // Read: the keys and values each query head sees, and per KV head and
+    // round the kept order (4 bytes a position), whose part past the new
+    // key's bucket moves by one place: about half of it read and written.
+    int64_t orderBytes = layer.kvHeads * layer.lshHashes * 4 * context;
     return {seen, flops, perPosition,
-            perPosition / layer.kvHeads * layer.queryHeads * seen + bucketBytes};
+            perPosition / layer.kvHeads * layer.queryHeads * seen + orderBytes};
   }
   int64_t flops = 2 * layer.queryHeads * (layer.headSize + layer.valueSize) * visible;
   if (layer.featureMap == "performer") // each key's features, then F + Dv per key

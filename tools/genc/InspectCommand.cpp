@@ -329,22 +329,26 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
                                                "session's buffers)"
                                              : ", tensors in and out"));
   if (!signature.keptStates.empty()) {
-    // Linear layers keep sums (a fixed size), LSH layers key buckets (per
-    // position).
-    int64_t sums = 0, sumBytes = 0, buckets = 0, bucketBytes = 0;
+    // Linear layers keep sums (a fixed size); LSH layers keep per position
+    // each key's bucket and the keys' order, and their counts per bucket.
+    int64_t sums = 0, sumBytes = 0, lsh = 0, lshBytes = 0, lshBytesPerPosition = 0;
     for (const Signature::KeptState &state : signature.keptStates) {
-      sums += state.fixed > 0;
-      sumBytes += state.fixed * 4;
-      buckets += state.perPosition > 0;
-      bucketBytes += state.perPosition * 4;
+      bool perPosition = state.perPosition > 0;
+      sums += !perPosition;
+      sumBytes += perPosition ? 0 : state.fixed * 4;
+      lsh += perPosition;
+      lshBytes += perPosition ? state.fixed * 4 : 0;
+      lshBytesPerPosition += state.perPosition * 4;
     }
     std::vector<std::string> parts;
     if (sums)
       parts.push_back(std::to_string(sums) + " linear attention layers' sums, " +
                       std::to_string(sumBytes) + " bytes per row");
-    if (buckets)
-      parts.push_back(std::to_string(buckets) + " LSH attention layers' key buckets, " +
-                      std::to_string(bucketBytes) + " bytes per position of a row's context");
+    if (lsh)
+      parts.push_back(std::to_string(lsh) + " LSH attention layers' key buckets and order, " +
+                      std::to_string(lshBytesPerPosition) +
+                      " bytes per position of a row's context and " + std::to_string(lshBytes) +
+                      " per row");
     row("attention state", llvm::join(parts, "; ") + "; kept by the session between steps");
   }
   os << "entry points:\n";

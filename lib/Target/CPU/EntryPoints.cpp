@@ -35,7 +35,9 @@ std::optional<KeptStateSize> mlir::genc::keptStateSize(AttentionOp op) {
                          0};
   int64_t kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);
   if (op.getLshBuckets() > 0 && !ShapedType::isDynamic(kvHeads))
-    return KeptStateSize{0, GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, op.getLshHashes())};
+    return KeptStateSize{
+        GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, op.getLshHashes(), op.getLshBuckets()),
+        GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, op.getLshHashes())};
   return std::nullopt;
 }
 

@@ -287,13 +287,14 @@ void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
  * rotations are genc_lsh_rotations(seed, round, D, lshBuckets / 2); keys
  * the mask hides from every query take no place among the buckets); with
  * `stateSlot` >= 0 (causal) and the context's state of that slot, batch
- * item b's key buckets live in row b of it between calls, [KV head][round]
- * [floats_per_row / GENC_LSH_ATTENTION_STATE_PER_POSITION] (at least Skv
- * positions), so a step hashes only its new keys: the call reuses the
- * buckets of keys below both causalOffset and the row's positions, and
- * leaves the row holding Skv positions, or after a failure those it
- * reused. The caller passes the state back as the kernel left it (the
- * buckets index the kernel's counters).
+ * item b's keys' buckets and their kept order live in row b of it between
+ * calls (GENC_LSH_ATTENTION_STATE_FIXED floats, then runs of at least Skv
+ * positions: LSHAttention.cpp's KeptKeys), so a step hashes only its new
+ * keys and inserts them in the order: the call reuses the buckets of keys
+ * below both causalOffset and the row's positions, and leaves the row
+ * holding Skv positions, or after a failure those it reused. The caller
+ * passes the state back as the kernel left it (the buckets index the
+ * kernel's counters).
  * `softcap` > 0 maps each score s to softcap·tanh(s / softcap) before the
  * causal and window limits, after the mask is added or, with
  * `maskAfterSoftcap`, before. Any strides; out written in full. */
@@ -304,9 +305,14 @@ void _mlir_ciface_genc_attention_f32(
     int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block, int64_t randomBlocks,
     int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk, int64_t stateSlot);
 
-/* The floats per position of an LSH attention layer's state: each cached
- * key's bucket (a whole number) in each round, per KV head. */
-#define GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) ((kvHeads) * (hashes))
+/* An LSH attention layer's state, per KV head and round (whole numbers as
+ * floats): FIXED, each bucket's count of keys in the kept order and how
+ * many keys that order holds; per position, each cached key's bucket and
+ * its entry in the kept order (the positions sorted by (bucket, position)),
+ * with which a decode step finds its chunks without a pass over the keys. */
+#define GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, hashes, buckets)                                   \
+  ((kvHeads) * (hashes) * ((buckets) + 1))
+#define GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) (2 * (kvHeads) * (hashes))
 
 /* Reformer's rotation for LSH round `round`: d x half floats (row-major),
  * standard normal, from `seed` and the round alone. */

@@ -146,14 +146,29 @@ int64_t listSeen(const Window &window, const int64_t *slots, int64_t own, int64_
   return count;
 }
 
-/// Where item b's buckets of (KV head, round) are kept in a session's
-/// state: [KV head][round][capacity] per row, each bucket a float.
-struct KeptBuckets {
+/// What a session's state keeps of item b's keys per (KV head, round), in
+/// row b (kernels.h's layout: FIXED floats, then runs of `capacity`), all
+/// whole numbers as floats: in FIXED, the kept order's count of each
+/// bucket's keys and then how many keys it holds; in the runs, each key's
+/// bucket, then the kept order (the positions [0, held) sorted by
+/// (bucket, position)), with which a decode step finds its chunks without
+/// a pass over the keys.
+struct KeptKeys {
   genc_attention_state *state = nullptr;
-  int64_t capacity = 0, hashes = 0;
+  int64_t capacity = 0, hashes = 0, kvHeads = 0, buckets = 0;
 
-  float *of(int64_t b, int64_t kvHead, int64_t round) const {
-    return state->data + b * state->floats_per_row + (kvHead * hashes + round) * capacity;
+  float *row(int64_t b) const { return state->data + b * state->floats_per_row; }
+  int64_t sorting(int64_t kvHead, int64_t round) const { return kvHead * hashes + round; }
+  int64_t fixed() const { return GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, hashes, buckets); }
+  float *bucketsOf(int64_t b, int64_t kvHead, int64_t round) const {
+    return row(b) + fixed() + sorting(kvHead, round) * capacity;
+  }
+  float *orderOf(int64_t b, int64_t kvHead, int64_t round) const {
+    return row(b) + fixed() + (kvHeads * hashes + sorting(kvHead, round)) * capacity;
+  }
+  /// The kept order's count per bucket; [buckets]: the keys it holds.
+  float *countsOf(int64_t b, int64_t kvHead, int64_t round) const {
+    return row(b) + sorting(kvHead, round) * (buckets + 1);
   }
   /// Item b's keys whose buckets a call at `offset` may reuse: those the
   /// row holds below the call's past (later ones may have changed).
@@ -162,9 +177,47 @@ struct KeptBuckets {
   }
 };
 
-/// Buckets this many or fewer are exact as floats, as the kernel (and a
-/// session's state) keeps them.
+/// Buckets and positions this many or fewer are exact as floats, as the
+/// kernel (and a session's state) keeps them.
 constexpr int64_t kMostBuckets = int64_t(1) << 24;
+constexpr int64_t kMostKeptPositions = int64_t(1) << 24;
+
+/// A kept order takes this many new keys one by one (each a move of the
+/// order past its bucket); more, and it is built again.
+constexpr int64_t kKeysInsertedAtMost = 16;
+
+/// Brings item b's kept order of (KV head, round) to keys [0, n) (every
+/// key placed): by inserting the keys it lacks after `held` (positions
+/// after all it holds: each goes last in its bucket), or by counting and
+/// placing them all when it holds keys past `reusable` (a rollback, a
+/// failed call) or too few.
+void bringOrderUpTo(const float *keyBucket, float *order, float *counts, int64_t buckets, int64_t n,
+                    int64_t reusable, int64_t *next) {
+  int64_t held = static_cast<int64_t>(counts[buckets]);
+  if (held > reusable || n - held > kKeysInsertedAtMost) {
+    std::fill(counts, counts + buckets, 0.0f);
+    for (int64_t j = 0; j < n; ++j)
+      ++counts[static_cast<int64_t>(keyBucket[j])];
+    next[0] = 0;
+    for (int64_t x = 0; x < buckets; ++x)
+      next[x + 1] = next[x] + static_cast<int64_t>(counts[x]);
+    for (int64_t j = 0; j < n; ++j)
+      order[next[static_cast<int64_t>(keyBucket[j])]++] = static_cast<float>(j);
+  } else {
+    if (held == 0) // an order no call has kept: its counts may be another's
+      std::fill(counts, counts + buckets, 0.0f);
+    for (int64_t j = held; j < n; ++j) {
+      const int64_t y = static_cast<int64_t>(keyBucket[j]);
+      int64_t at = 0;
+      for (int64_t x = 0; x <= y; ++x)
+        at += static_cast<int64_t>(counts[x]);
+      std::copy_backward(order + at, order + j, order + j + 1);
+      order[at] = static_cast<float>(j);
+      ++counts[y];
+    }
+  }
+  counts[buckets] = static_cast<float>(n);
+}
 
 } // namespace
 
@@ -207,17 +260,17 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   auto sortingOf = [&](int64_t task) {
     return Sorting{task / p.hashes / kvHeads, task / p.hashes % kvHeads, task % p.hashes};
   };
-  KeptBuckets kept;
+  KeptKeys kept;
   if (p.stateSlot >= 0 && call.context && p.stateSlot < call.context->attention_state_count &&
       p.causal) {
-    kept.state = &call.context->attention_states[p.stateSlot];
+    kept = {&call.context->attention_states[p.stateSlot], 0, p.hashes, kvHeads, p.buckets};
     const int64_t perPosition = GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, p.hashes);
-    kept.capacity = kept.state->floats_per_row / perPosition;
-    kept.hashes = p.hashes;
-    if (kept.state->floats_per_row % perPosition)
+    const int64_t runs = kept.state->floats_per_row - kept.fixed();
+    kept.capacity = runs / perPosition;
+    if (runs < 0 || runs % perPosition)
       return call.fail("internal error: an LSH attention state has rows of {index} floats, "
-                       "not a multiple of {bound} per position",
-                       kept.state->floats_per_row, perPosition);
+                       "not {bound} and a multiple of the floats per position",
+                       kept.state->floats_per_row, kept.fixed());
     if (kept.capacity < n)
       return call.fail("internal error: an LSH attention state holds {bound} positions, and "
                        "the call gives {index} keys",
@@ -242,8 +295,10 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     return;
   auto bucketsOf = [&](int64_t task) {
     const Sorting at = sortingOf(task);
-    return kept.state ? kept.of(at.b, at.kvHead, at.round) : callBuckets.data() + task * n;
+    return kept.state ? kept.bucketsOf(at.b, at.kvHead, at.round) : callBuckets.data() + task * n;
   };
+  // A session's decode step over keys no mask hides reads the kept order.
+  const bool keepsOrder = kept.state && n <= kMostKeptPositions;
   // Where phase two finds what query head h of item b sees in a round.
   auto seenOf = [&](int64_t b, int64_t h, int64_t r) { return (b * heads + h) * p.hashes + r; };
   // Per item and KV head, the keys the mask leaves to some query of some
@@ -288,6 +343,44 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   auto presentOf = [&](int64_t b, int64_t kvHead) -> const unsigned char * {
     return p.hasMask ? marks[b * kvHeads + kvHead] : nullptr;
   };
+  // One query (at p.offset) with a session's kept order: the order brought
+  // up to the call's keys (a decode step inserts its one new key), then each
+  // query head's place found from the counts, and the keys of its two
+  // chunks read off the order: no pass over the keys. The same places and
+  // lists as the passes below give.
+  auto stepWithKeptOrder = [&](int64_t b, int64_t kvHead, int64_t r, const float *keyBucket,
+                               int64_t reusable, int64_t *first) {
+    float *order = kept.orderOf(b, kvHead, r), *counts = kept.countsOf(b, kvHead, r);
+    Scratch<int64_t> next(call, p.buckets + 1), slots(call, seenAtMost);
+    if (!next || !slots)
+      return;
+    bringOrderUpTo(keyBucket, order, counts, p.buckets, n, reusable, next.data());
+    first[0] = 0;
+    for (int64_t x = 0; x < p.buckets; ++x)
+      first[x + 1] = first[x] + static_cast<int64_t>(counts[x]);
+    const int64_t position = p.offset, last = p.causal ? position : n - 1;
+    // The place of (bucket x, position): after the bucket's keys before the
+    // position (the order lists each bucket's keys by position).
+    auto placeOf = [&](int64_t x) {
+      int64_t place = first[x + 1];
+      while (place > first[x] && static_cast<int64_t>(order[place - 1]) >= position)
+        --place;
+      return place;
+    };
+    const int64_t own =
+        position >= 0 && position < n ? placeOf(static_cast<int64_t>(keyBucket[position])) : -1;
+    const float *rotation = rotations.data() + r * d * half;
+    for (int64_t g = 0; g < group; ++g) {
+      const int64_t h = kvHead * group + g;
+      const Window window(placeOf(bucketOf(p.q.row(b, h, 0), p.q.strides[3], rotation, d, half)), n,
+                          p.chunk);
+      for (int64_t at = window.from; at < window.to; ++at)
+        slots[at - window.from] = static_cast<int64_t>(order[at]);
+      const int64_t list = seenOf(b, h, r);
+      seenCounts[list] = listSeen(window, slots.data(), own, position, last, n,
+                                  seenLists.data() + list * seenAtMost);
+    }
+  };
   parallelFor(call.context, sortings, [&](int64_t task) {
     if (call.failed())
       return;
@@ -296,10 +389,12 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     const int64_t b = at.b, kvHead = at.kvHead, r = at.round;
     const float *rotation = rotations.data() + r * d * half;
     float *keyBucket = bucketsOf(task);
-    for (int64_t j = kept.reusable(b, p.offset); j < n; ++j)
+    const int64_t reusable = kept.reusable(b, p.offset);
+    for (int64_t j = reusable; j < n; ++j)
       keyBucket[j] =
           static_cast<float>(bucketOf(p.k.row(b, kvHead, j), p.k.strides[3], rotation, d, half));
     int64_t *first = firsts.data() + task * (p.buckets + 1);
+    const unsigned char *present = presentOf(b, kvHead);
     auto orderKeys = [&](auto placed) {
       firstPlaces(keyBucket, placed, n, p.buckets, first);
       Scratch<int64_t> next(call, p.buckets + 1), slots;
@@ -345,10 +440,26 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
                                     n, seenLists.data() + list * seenAtMost);
       }
     };
-    if (const unsigned char *present = presentOf(b, kvHead))
+    if (keepsOrder && !present && !sorted)
+      return stepWithKeptOrder(b, kvHead, r, keyBucket, reusable, first);
+    if (present)
       orderKeys(MarkedKeys{present});
     else
       orderKeys(EveryKey{});
+    if (!keepsOrder)
+      return;
+    // What the state's order holds now: a sorting's, for the steps after
+    // it; none after a call that places fewer than every key.
+    float *counts = kept.countsOf(b, kvHead, r);
+    counts[p.buckets] = 0;
+    if (present || !sorted)
+      return;
+    float *order = kept.orderOf(b, kvHead, r);
+    for (int64_t i = 0; i < n; ++i)
+      order[i] = static_cast<float>(keyOrders[task * n + i]);
+    for (int64_t x = 0; x < p.buckets; ++x)
+      counts[x] = static_cast<float>(first[x + 1] - first[x]);
+    counts[p.buckets] = static_cast<float>(n);
   });
   // Tasks only read `positions`: each row holds its keys' buckets once every
   // task is done; after a failure, only those it held before (a task may

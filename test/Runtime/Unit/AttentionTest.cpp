@@ -403,13 +403,14 @@ TEST_P(Attention, LSHPaddedRowSeesWhatItSeesAlone) {
   }
 }
 
-/// With a session's state the keys' buckets stay between calls, and a
-/// call gives the bytes a stateless one gives: a prompt, single steps
-/// (also the bytes of the last row of a prefill, which sorts the keys
-/// where a step does not), a step after a rollback (its past below what
-/// the row holds: the buckets past it are not read). The steps read the
-/// kept buckets (changed by hand, they change the output), and a call
-/// that fails part-way keeps only the buckets below its past.
+/// With a session's state the keys' buckets and their order stay between
+/// calls, and a call gives the bytes a stateless one gives: a prompt,
+/// single steps (also the bytes of the last row of a prefill, which sorts
+/// the keys where a step does not), a step after a rollback (its past
+/// below what the row holds: the buckets past it are not read, the order
+/// is built again). The steps read the kept order (its counts changed by
+/// hand, they change the output), and a call that fails part-way keeps
+/// only the buckets below its past, and no order past it.
 TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
   const int64_t rows = 2, heads = 4, kvHeads = 2, s = 40, d = 16, capacity = 48;
   const int64_t buckets = 8, hashes = 2, chunk = 8, seed = 5;
@@ -418,7 +419,8 @@ TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
                      v = randomValues(rows * kvHeads * s * d, 53);
   const std::vector<int64_t> qStrides = {heads * s * d, s * d, d, 1},
                              kStrides = {kvHeads * s * d, s * d, d, 1};
-  const int64_t perRow = GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) * capacity;
+  const int64_t fixed = GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, hashes, buckets);
+  const int64_t perRow = fixed + GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) * capacity;
   std::vector<float> data(rows * perRow);
   std::vector<int64_t> positions(rows, -1);
   genc_attention_state state{data.data(), positions.data(), perRow, rows};
@@ -452,18 +454,22 @@ TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
                              prefill.begin() + (row * end + end - 1) * d))
           << "a step and a prefill's last row differ in query row " << row;
   };
-  // The kept buckets of positions [from, to), every row, KV head and round.
+  // The kept buckets of positions [from, to), every row, KV head and round
+  // (each row: the counts, then a run of buckets per KV head and round).
   auto keptBuckets = [&](int64_t from, int64_t to, auto &&change) {
-    for (int64_t block = 0; block < rows * kvHeads * hashes; ++block)
-      for (int64_t j = from; j < to; ++j)
-        change(data[block * capacity + j]);
+    for (int64_t row = 0; row < rows; ++row)
+      for (int64_t run = 0; run < kvHeads * hashes; ++run)
+        for (int64_t j = from; j < to; ++j)
+          change(data[row * perRow + fixed + run * capacity + j]);
   };
   same(0, 20);
   for (int64_t i = 20; i < 30; ++i)
     same(i, i + 1);
   keptBuckets(25, 30, [&](float &x) { x = std::fmod(x + 1, float(buckets)); });
   same(25, 26); // after a rollback of 5 positions: the changed buckets are not read
-  keptBuckets(0, 26, [](float &x) { x = 0; });
+  for (int64_t row = 0; row < rows; ++row) // each bucket's count, not how many keys
+    for (int64_t run = 0; run < kvHeads * hashes; ++run)
+      std::fill_n(data.begin() + row * perRow + run * (buckets + 1), buckets, 0.0f);
   EXPECT_NE(call(context, 26, 27, true), call(context, 26, 27, false));
   positions = {-1, -1}; // the rows forgotten: hashed again
   for (int64_t i = 26; i < 32; ++i)
@@ -473,6 +479,10 @@ TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
   call(failing, 28, 31, true); // after a rollback of 4 positions
   EXPECT_EQ(positions, std::vector<int64_t>(rows, 28)) << "buckets of a failed call are trusted";
   same(28, 31);
+  call(failing, 31, 32, true); // a step whose first task alone inserts its key
+  EXPECT_EQ(positions, std::vector<int64_t>(rows, 31));
+  for (int64_t i = 31; i < 34; ++i)
+    same(i, i + 1);
 }
 
 /// The random blocks: distinct, ascending, among the candidates, all of

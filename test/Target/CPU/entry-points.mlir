@@ -36,7 +36,7 @@ module attributes {genc.session} {
 // (2 x 3). Softmax and non-causal LSH attention keep nothing.
 
 // RECORD: genc-signature 8\0Ainput q
-// RECORD-SAME: \0Astate 0 162 0\0Astate 1 0 6\0A"
+// RECORD-SAME: \0Astate 0 162 0\0Astate 1 30 12\0A"
 // RECORD: genc.attention {{.+}}feature_map = "elu"{{.+}}state_slot = 0
 // RECORD: genc.attention {{.+}}lsh_buckets = 4 : i64, lsh_hashes = 3 : i64{{.+}}state_slot = 1
 // RECORD-NOT: state_slot

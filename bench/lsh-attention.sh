@@ -4,9 +4,9 @@
 # bench/attention_graph.py's attention-8-2-1 graph (8 query heads, 2 KV
 # heads of 64, causal) compiled with --attention=lsh:8:2:32 by each build,
 # each run on its own build's runtime, alternating, two rounds; then
-# whether the two builds' outputs are the same bytes; then one decode step
-# of the kernel alone reading a session's kept buckets
-# (bench/lsh-state-step.cpp, built against each build's kernels).
+# whether the two builds' outputs are the same bytes; then the kernel alone
+# on a session's decode steps, with the state the session keeps between
+# them (bench/lsh-state-step.cpp, built against each build's kernels).
 # Not a test: results go to docs/results.md with this command.
 # Usage: bench/lsh-attention.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [CONTEXT] [PREFILL]
 set -euo pipefail

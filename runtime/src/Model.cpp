@@ -151,7 +151,8 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       uint64_t fixed = 0, perPosition = 0;
       if (f[1] != std::to_string(keptStates.size()) || !parseUnsigned(f[2], 10, fixed) ||
           !parseUnsigned(f[3], 10, perPosition) || fixed + perPosition == 0 ||
-          fixed > (uint64_t(1) << 28) || perPosition > (uint64_t(1) << 28))
+          fixed > uint64_t(GENC_ATTENTION_STATE_MOST_FLOATS) ||
+          perPosition > uint64_t(GENC_ATTENTION_STATE_MOST_FLOATS))
         return bad("'" + line + "' is not the next state slot with its values per row");
       keptStates.push_back({static_cast<int64_t>(fixed), static_cast<int64_t>(perPosition)});
       continue;

@@ -311,9 +311,10 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context) {
     if (!layer.sessionState)
       return {seen, flops, perPosition, perPosition * context};
     // Read: the keys and values each query head sees, and per KV head and
-    // round the kept order (4 bytes a position), whose part past the new
-    // key's bucket moves by one place: about half of it read and written.
-    int64_t orderBytes = layer.kvHeads * layer.lshHashes * 4 * context;
+    // round the kept counts and the part of the kept order past the new
+    // key's bucket, which moves by one place (about half of it; 4 bytes a
+    // position).
+    int64_t orderBytes = layer.kvHeads * layer.lshHashes * 4 * (context / 2 + layer.lshBuckets + 1);
     return {seen, flops, perPosition,
             perPosition / layer.kvHeads * layer.queryHeads * seen + orderBytes};
   }

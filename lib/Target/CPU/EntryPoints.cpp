@@ -30,15 +30,21 @@ using namespace mlir::genc;
 std::optional<KeptStateSize> mlir::genc::keptStateSize(AttentionOp op) {
   if (!op.getCausal())
     return std::nullopt;
-  if (std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape())
-    return KeptStateSize{GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]),
-                         0};
+  std::optional<KeptStateSize> size;
   int64_t kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);
-  if (op.getLshBuckets() > 0 && !ShapedType::isDynamic(kvHeads))
-    return KeptStateSize{
+  if (std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape())
+    size =
+        KeptStateSize{GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]), 0};
+  else if (op.getLshBuckets() > 0 && !ShapedType::isDynamic(kvHeads))
+    size = KeptStateSize{
         GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, op.getLshHashes(), op.getLshBuckets()),
         GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, op.getLshHashes())};
-  return std::nullopt;
+  // A layer past what a runtime allocates computes each call from its
+  // inputs alone.
+  if (size && (size->fixed > GENC_ATTENTION_STATE_MOST_FLOATS ||
+               size->perPosition > GENC_ATTENTION_STATE_MOST_FLOATS))
+    return std::nullopt;
+  return size;
 }
 
 /// In a session artifact, each attention of @main with something to keep

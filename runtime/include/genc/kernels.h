@@ -48,7 +48,8 @@ typedef struct genc_profile genc_profile;
  * copies when it reorders rows. Each kernel decides
  * from them and the step's past length what it can reuse: linear
  * attention's sums only when the two are equal (it rebuilds the row
- * otherwise), LSH attention's key buckets for the positions below both. */
+ * otherwise), LSH attention's key buckets for the positions below both
+ * (and its kept order of the keys when it holds no more than those). */
 typedef struct genc_attention_state {
   float *data;
   int64_t *positions;
@@ -304,6 +305,11 @@ void _mlir_ciface_genc_attention_f32(
     float scale, int64_t causal, int64_t window, float softcap, int64_t causalOffset, int64_t sinks,
     int64_t globalTokens, int64_t maskAfterSoftcap, int64_t block, int64_t randomBlocks,
     int64_t seed, int64_t lshBuckets, int64_t lshHashes, int64_t lshChunk, int64_t stateSlot);
+
+/* The most floats a state line's FIXED or PER_POSITION may name (the
+ * runtime refuses more: 1 GiB per row, or per position); a layer that
+ * would need more keeps no state. */
+#define GENC_ATTENTION_STATE_MOST_FLOATS (INT64_C(1) << 28)
 
 /* An LSH attention layer's state, per KV head and round (whole numbers as
  * floats): FIXED, each bucket's count of keys in the kept order and how

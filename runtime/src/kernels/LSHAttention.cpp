@@ -26,7 +26,8 @@
 // several queries sorts the keys by counting; a single query (a decode
 // step) needs no sort: one pass over the buckets places every placed key
 // and keeps those in each query head's two chunks, in the order the sort
-// would list them.
+// would list them; in a session, whose state also keeps the keys' order,
+// the step inserts its new key in it and reads its chunks off it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -193,8 +194,12 @@ constexpr int64_t kKeysInsertedAtMost = 16;
 /// failed call) or too few.
 void bringOrderUpTo(const float *keyBucket, float *order, float *counts, int64_t buckets, int64_t n,
                     int64_t reusable, int64_t *next) {
-  int64_t held = static_cast<int64_t>(counts[buckets]);
-  if (held > reusable || n - held > kKeysInsertedAtMost) {
+  // The keys it holds, if it may be trusted: no more than the call reuses
+  // (nor, from a state never written, anything but a count).
+  const float length = counts[buckets];
+  const int64_t held =
+      length >= 0 && length <= static_cast<float>(std::min(reusable, n)) ? int64_t(length) : 0;
+  if (n - held > kKeysInsertedAtMost) {
     std::fill(counts, counts + buckets, 0.0f);
     for (int64_t j = 0; j < n; ++j)
       ++counts[static_cast<int64_t>(keyBucket[j])];
@@ -446,13 +451,14 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
       orderKeys(MarkedKeys{present});
     else
       orderKeys(EveryKey{});
-    if (!keepsOrder)
+    if (!kept.state)
       return;
     // What the state's order holds now: a sorting's, for the steps after
-    // it; none after a call that places fewer than every key.
+    // it; none after a call that places fewer than every key, or keeps no
+    // order (its buckets changed under it).
     float *counts = kept.countsOf(b, kvHead, r);
     counts[p.buckets] = 0;
-    if (present || !sorted)
+    if (!keepsOrder || present || !sorted || call.failed())
       return;
     float *order = kept.orderOf(b, kvHead, r);
     for (int64_t i = 0; i < n; ++i)

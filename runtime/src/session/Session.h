@@ -140,7 +140,7 @@ private:
   void forgetAttentionStates();
 
   /// What an attention layer keeps between steps (a linear layer's sums,
-  /// an LSH layer's key buckets): max_rows rows (genc_attention_state; the
+  /// an LSH layer's key buckets and their order): max_rows rows (genc_attention_state; the
   /// kernel lays a row out, within what kernels.h says a row holding some
   /// positions means, and decides what it reuses).
   struct AttentionState {

@@ -485,6 +485,38 @@ TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
     same(i, i + 1);
 }
 
+/// A call whose mask hides a key keeps no order of the keys in the state:
+/// the next step, unmasked, builds the order again from nothing (here a
+/// few keys, inserted one by one into emptied counts), and every call
+/// gives a stateless call's bytes.
+TEST_P(Attention, LSHKeptOrderAfterAMaskedCall) {
+  const int64_t heads = 2, s = 12, d = 16, capacity = 16, buckets = 4, hashes = 2, chunk = 2;
+  std::vector<float> q = randomValues(heads * s * d, 71), k = randomValues(s * d, 72),
+                     v = randomValues(s * d, 73), mask(s, 0.0f);
+  mask[3] = -INFINITY;
+  const int64_t perRow = GENC_LSH_ATTENTION_STATE_FIXED(1, hashes, buckets) +
+                         GENC_LSH_ATTENTION_STATE_PER_POSITION(1, hashes) * capacity;
+  std::vector<float> data(perRow);
+  std::vector<int64_t> positions(1, -1);
+  genc_attention_state state{data.data(), positions.data(), perRow, 1};
+  auto call = [&](int64_t begin, int64_t end, bool masked, bool kept) {
+    genc_context withState = context;
+    withState.attention_states = &state;
+    withState.attention_state_count = 1;
+    std::vector<float> out(heads * (end - begin) * d);
+    Memref om(out.data(), {1, heads, end - begin, d}),
+        qi(q.data(), {1, heads, end - begin, d}, {heads * s * d, s * d, d, 1}, begin * d),
+        ki(k.data(), {1, 1, end, d}), vi(v.data(), {1, 1, end, d}), mi(mask.data(), {1, 1, 1, end});
+    _mlir_ciface_genc_attention_f32(&withState, /*check=*/1, &om.ref, &qi.ref, &ki.ref, &vi.ref,
+                                    &mi.ref, masked, 0.25f, 1, -1, 0.0f, begin, 0, 0, 0, 0, 0, 7,
+                                    buckets, hashes, chunk, kept ? 0 : -1);
+    return out;
+  };
+  EXPECT_EQ(call(0, 10, false, true), call(0, 10, false, false));   // keeps an order of 10
+  EXPECT_EQ(call(10, 11, true, true), call(10, 11, true, false));   // keeps none
+  EXPECT_EQ(call(11, 12, false, true), call(11, 12, false, false)); // 12 keys inserted
+}
+
 /// The random blocks: distinct, ascending, among the candidates, all of
 /// them when there are few, the same for the same seed and query block,
 /// and each candidate about equally often over seeds.

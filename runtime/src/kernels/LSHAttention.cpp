@@ -188,10 +188,10 @@ constexpr int64_t kMostKeptPositions = int64_t(1) << 24;
 constexpr int64_t kKeysInsertedAtMost = 16;
 
 /// Brings item b's kept order of (KV head, round) to keys [0, n) (every
-/// key placed): by inserting the keys it lacks after `held` (positions
-/// after all it holds: each goes last in its bucket), or by counting and
-/// placing them all when it holds keys past `reusable` (a rollback, a
-/// failed call) or too few.
+/// key placed): by inserting the keys it lacks (positions after all it
+/// holds: each goes last in its bucket), or by counting and placing them
+/// all when it lacks more than kKeysInsertedAtMost or cannot be trusted
+/// (it holds keys past those the call reuses: a rollback, a failed call).
 void bringOrderUpTo(const float *keyBucket, float *order, float *counts, int64_t buckets, int64_t n,
                     int64_t reusable, int64_t *next) {
   // The keys it holds, if it may be trusted: no more than the call reuses
@@ -351,8 +351,8 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
   // One query (at p.offset) with a session's kept order: the order brought
   // up to the call's keys (a decode step inserts its one new key), then each
   // query head's place found from the counts, and the keys of its two
-  // chunks read off the order: no pass over the keys. The same places and
-  // lists as the passes below give.
+  // chunks read off the order: no pass over the keys' buckets. The same
+  // places and lists as the passes below give.
   auto stepWithKeptOrder = [&](int64_t b, int64_t kvHead, int64_t r, const float *keyBucket,
                                int64_t reusable, int64_t *first) {
     float *order = kept.orderOf(b, kvHead, r), *counts = kept.countsOf(b, kvHead, r);
@@ -390,8 +390,8 @@ void genc::kernels::lshAttention(const KernelCall &call, const LSHProblem &p) {
     if (call.failed())
       return;
     // Plain locals: the lambda below captures them (C++17).
-    const Sorting at = sortingOf(task);
-    const int64_t b = at.b, kvHead = at.kvHead, r = at.round;
+    const Sorting current = sortingOf(task);
+    const int64_t b = current.b, kvHead = current.kvHead, r = current.round;
     const float *rotation = rotations.data() + r * d * half;
     float *keyBucket = bucketsOf(task);
     const int64_t reusable = kept.reusable(b, p.offset);

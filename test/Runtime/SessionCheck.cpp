@@ -6,7 +6,8 @@
 // exported without a cache. Greedy-decodes STEPS tokens with the cached
 // session and checks every step's logits against a session that reruns the
 // whole sequence; then (with --batch) checks left-padded rows of different
-// lengths, beam-style reordering and rollback the same way. Prints the
+// lengths, beam-style reordering and rollback, and two rows of one length
+// swapped (their attention states, kept whole, move), the same way. Prints the
 // largest difference; exits 1 past 1e-4.
 //
 //===----------------------------------------------------------------------===//
@@ -207,6 +208,27 @@ int main(int argc, char **argv) {
     for (int r = 0; r < 3; ++r)
       seqs[r].insert(seqs[r].end(), kept[r].begin(), kept[r].end());
     againstAlone("after rollback");
+    // Rows of one length (no padding) keep every part of their attention
+    // states: swapping them must move all of it.
+    Session same(cachedModel, 2);
+    seqs = {{4, 8, 15, 16, 23}, prompt};
+    same.start(seqs);
+    for (int step = 0; step < 3; ++step) {
+      std::vector<int64_t> next = {argmax(same.last(0)), argmax(same.last(1))};
+      same.append(next, 1);
+      for (int r = 0; r < 2; ++r)
+        seqs[r].push_back(next[r]);
+    }
+    std::vector<int64_t> swap = {1, 0};
+    check(genc_session_reorder(same.s, swap.data(), 2), "reorder");
+    std::swap(seqs[0], seqs[1]);
+    same.append({31, 32}, 1);
+    for (int r = 0; r < 2; ++r) {
+      seqs[r].push_back(31 + r);
+      Session alone(fullModel, 1);
+      alone.start({seqs[r]});
+      compare(same, r, alone, 0, "after swapping rows, row " + std::to_string(r));
+    }
     std::printf("batch: padding, reorder and rollback match\n");
   }
   std::printf("largest difference %.3g\n", worst);

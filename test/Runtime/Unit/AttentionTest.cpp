@@ -376,7 +376,7 @@ TEST_P(Attention, LSHPaddedRowSeesWhatItSeesAlone) {
         km(k.data(), {1, kvHeads, skv, d}, {kvHeads * total * d, total * d, d, 1}, from * d),
         vm(v.data(), {1, kvHeads, skv, d}, {kvHeads * total * d, total * d, d, 1}, from * d),
         mm(mask ? mask->data() : nullptr, {1, maskHeads, maskRows, skv},
-           {0, total * total, total, 1}, row * total + from);
+           {0, total * total, total, 1}, mask ? row * total + from : 0);
     _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
                                     &mm.ref, mask != nullptr, 0.25f, 1, -1, 0.0f, begin - from, 0,
                                     0, 0, 0, 0, 3, 8, 2, 8, -1);

@@ -22,6 +22,8 @@
 #    lsh:8:2:32 (its keys' buckets kept by the session), linear (its sums
 #    kept by the session) and gqa:2 ($VARIANTS, when set, in their place);
 #    the prompt's prefill time; and the process's peak resident memory.
+#    Prompts run in pieces of 512 tokens, as genc generate gives them, or
+#    $TOKENS_PER_CALL (0: in one call).
 #
 # Not a test: results go to docs/results.md with this command.
 # Usage: bench/attention-rewrites.sh [WORK_DIR] [RUNS] [THREADS] [SECTIONS (default "1 2 3")]
@@ -129,7 +131,8 @@ s = json.loads(out)['stats']
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(f\"{$context:7d}  {'$v':22s} {1000 * ($steps + 1) / s['decode_tokens_per_s'] / $steps:8.2f}  {s['prefill_ms'] / 1000:9.2f}  {peak:8.0f}\")" \
       "$genc" generate "$work/long-$name.so" --prompt-ids "$prompt" --max-new-tokens $((steps + 1)) \
-      --max-context $((context + 8)) --threads "$threads" --output-format json
+      --max-context $((context + 8)) --threads "$threads" --output-format json \
+      ${TOKENS_PER_CALL:+--tokens-per-call "$TOKENS_PER_CALL"}
   done
 done
 fi

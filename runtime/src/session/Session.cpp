@@ -565,7 +565,7 @@ void Session::reorder(std::span<const int64_t> sources) {
   for (AttentionState &state : attentionStates) {
     // Only what a row holds moves: its FIXED floats and the first P floats
     // of each per-position run, P its positions (kernels.h); an LSH row
-    // holds P positions' buckets of its max_context.
+    // holds P positions' buckets and kept order of its max_context.
     auto eachHeldPart = [&](int64_t row, auto &&part) {
       const int64_t held = state.positions[row];
       if (held < 0)

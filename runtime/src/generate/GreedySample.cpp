@@ -34,7 +34,7 @@ GenerationResult greedyOrSample(LanguageModel &model,
   std::vector<int64_t> active(texts.size());
   for (size_t i = 0; i < active.size(); ++i)
     active[i] = static_cast<int64_t>(i);
-  std::vector<float> scores(vocab), logProbs(vocab);
+  std::vector<float> scores(vocab);
   for (int64_t generated = 0;; ++generated) {
     std::span<const float> logits = model.logits();
     std::vector<int64_t> keep, next;
@@ -44,8 +44,7 @@ GenerationResult greedyOrSample(LanguageModel &model,
       scores.assign(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
       policy.process(scores, Context{texts[s], generated});
       int64_t token = policy.choose(scores, rngs[s]);
-      logSoftmax(scores, logProbs);
-      out.score += logProbs[token];
+      out.score += logProbability(scores, token);
       out.tokens.push_back(token);
       texts[s].push_back(token);
       if (onToken)

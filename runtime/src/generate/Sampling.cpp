@@ -60,14 +60,27 @@ std::vector<double> softmax(std::span<const float> scores) {
   return probs;
 }
 
-void logSoftmax(std::span<const float> scores, std::span<float> out) {
-  double top = *std::max_element(scores.begin(), scores.end());
+namespace {
+/// log Σ exp(scores). Each term is a float exp (within an ulp; a double
+/// exp per token was a tenth of a small model's decoding step), the sum a
+/// double.
+double logSumExp(std::span<const float> scores) {
+  float top = *std::max_element(scores.begin(), scores.end());
   double total = 0.0;
   for (float s : scores)
     total += std::exp(s - top);
-  double logTotal = top + std::log(total);
+  return top + std::log(total);
+}
+} // namespace
+
+void logSoftmax(std::span<const float> scores, std::span<float> out) {
+  double logTotal = logSumExp(scores);
   for (size_t i = 0; i < scores.size(); ++i)
     out[i] = static_cast<float>(scores[i] - logTotal);
+}
+
+double logProbability(std::span<const float> scores, int64_t token) {
+  return scores[token] - logSumExp(scores);
 }
 
 int64_t drawIndex(std::span<const double> weights, double u) {

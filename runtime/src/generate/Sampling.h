@@ -39,6 +39,8 @@ int64_t argmax(std::span<const float> scores);
 std::vector<double> softmax(std::span<const float> scores);
 /// log(softmax(scores)) written to `out`.
 void logSoftmax(std::span<const float> scores, std::span<float> out);
+/// log(softmax(scores))[token], without the rest of the vector.
+double logProbability(std::span<const float> scores, int64_t token);
 /// Inverse-CDF draw: the first index whose cumulative weight exceeds
 /// u · (total weight). `weights` need not sum to 1; zero weights are never
 /// drawn.

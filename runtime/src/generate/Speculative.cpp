@@ -233,7 +233,6 @@ GenerationResult speculativeDecode(LanguageModel &target, LanguageModel *draft,
 
       // Walk the proposal; position j's context is the sequence plus the
       // j draft tokens accepted before it.
-      std::vector<float> logProbs(vocab);
       for (int64_t j = 0; j <= drafted; ++j) {
         std::span<float> scores(logits.data() + j * vocab, vocab);
         policy.process(scores, Context{sequence, generated + j});
@@ -249,8 +248,7 @@ GenerationResult speculativeDecode(LanguageModel &target, LanguageModel *draft,
           token = accepted ? x : correct(p, proposal.q[j], rng);
           stats.draft_tokens_accepted += accepted;
         }
-        logSoftmax(scores, logProbs);
-        out.score += logProbs[token];
+        out.score += logProbability(scores, token);
         out.tokens.push_back(token);
         sequence.push_back(token);
         if (onToken)

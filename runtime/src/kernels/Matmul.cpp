@@ -740,43 +740,64 @@ __attribute__((target("avx2,f16c"))) inline __m256 load8(const Half *x) {
 /// k + 1 (zeros past K), become the columns' pairs: widened to 32 bits with
 /// row k + 1 shifted into each lane's upper half, the low nibbles are
 /// columns 0-15 and the high ones 16-31.
+///
+/// The AVX-512 tile takes every group of the panel in one call (a call a
+/// group cost a decode step a tenth of its time), and a tile of few rows
+/// sums alternate pairs into separate accumulators (with one chain per
+/// row and half it waited on vpdpwssd's latency); integer sums do not
+/// depend on their order, so the result is the same.
 template <int Rows, typename Param>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void
 int4VNNITile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, const Param *scales,
-             const Param *offsets, int64_t g, IntegerPartial &partial) {
-  __m512i acc[Rows][2];
-  for (int r = 0; r < Rows; ++r)
-    acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+             const Param *offsets, IntegerPartial &partial) {
+  constexpr int chains = Rows >= 4 ? 1 : 4 / Rows;
   const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
   const __m512i low4 = _mm512_set1_epi16(15);
-  int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
-  for (int64_t kk = first; kk < end; kk += 2) {
-    const Nibbles *row = b + kk * (kPanel / 2);
-    __m512i even = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(row)));
-    __m512i odd = kk + 1 < end ? _mm512_cvtepu8_epi32(_mm_loadu_si128(
-                                     reinterpret_cast<const __m128i *>(row + kPanel / 2)))
-                               : _mm512_setzero_si512();
-    __m512i both = _mm512_or_si512(even, _mm512_slli_epi32(odd, 16));
-    __m512i b0 = _mm512_and_si512(both, low4), b1 = _mm512_srli_epi16(both, 4);
+  for (int64_t g = 0, groups = p.groups(); g < groups; ++g) {
+    __m512i acc[chains][Rows][2];
+    for (int c = 0; c < chains; ++c)
+      for (int r = 0; r < Rows; ++r)
+        acc[c][r][0] = acc[c][r][1] = _mm512_setzero_si512();
+    int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
+    auto addPair = [&](__m512i(&sums)[Rows][2], int64_t kk)
+        __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) {
+      const Nibbles *row = b + kk * (kPanel / 2);
+      __m512i even = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(row)));
+      __m512i odd = kk + 1 < end ? _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                                       reinterpret_cast<const __m128i *>(row + kPanel / 2)))
+                                 : _mm512_setzero_si512();
+      __m512i both = _mm512_or_si512(even, _mm512_slli_epi32(odd, 16));
+      __m512i b0 = _mm512_and_si512(both, low4), b1 = _mm512_srli_epi16(both, 4);
+      for (int r = 0; r < Rows; ++r) {
+        int32_t pair;
+        __builtin_memcpy(&pair, a + r * p.aInt16.stride + kk, sizeof pair);
+        __m512i ar = _mm512_set1_epi32(pair);
+        sums[r][0] = _mm512_dpwssd_epi32(sums[r][0], ar, b0);
+        sums[r][1] = _mm512_dpwssd_epi32(sums[r][1], ar, b1);
+      }
+    };
+    // Whole rounds of `chains` pairs, then the rest on the first chain.
+    int64_t kk = first;
+    for (; kk + 2 * chains <= end; kk += 2 * chains)
+      for (int c = 0; c < chains; ++c)
+        addPair(acc[c], kk + 2 * c);
+    for (; kk < end; kk += 2)
+      addPair(acc[0], kk);
+    __m512 scale[2] = {load16(scales + g * kPanel), load16(scales + g * kPanel + 16)};
+    __m512 offset[2] = {load16(offsets + g * kPanel), load16(offsets + g * kPanel + 16)};
     for (int r = 0; r < Rows; ++r) {
-      int32_t pair;
-      __builtin_memcpy(&pair, a + r * p.aInt16.stride + kk, sizeof pair);
-      __m512i ar = _mm512_set1_epi32(pair);
-      acc[r][0] = _mm512_dpwssd_epi32(acc[r][0], ar, b0);
-      acc[r][1] = _mm512_dpwssd_epi32(acc[r][1], ar, b1);
-    }
-  }
-  __m512 scale[2] = {load16(scales + g * kPanel), load16(scales + g * kPanel + 16)};
-  __m512 offset[2] = {load16(offsets + g * kPanel), load16(offsets + g * kPanel + 16)};
-  for (int r = 0; r < Rows; ++r) {
-    __m512 groupSum =
-        _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
-    for (int v = 0; v < 2; ++v) {
-      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), scale[v]);
-      float *out = partial[r] + 16 * v;
-      _mm512_storeu_ps(out,
-                       _mm512_add_ps(_mm512_loadu_ps(out),
-                                     _mm512_add_ps(scaled, _mm512_mul_ps(groupSum, offset[v]))));
+      __m512 groupSum =
+          _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
+      for (int v = 0; v < 2; ++v) {
+        __m512i sum = acc[0][r][v];
+        for (int c = 1; c < chains; ++c)
+          sum = _mm512_add_epi32(sum, acc[c][r][v]);
+        __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), scale[v]);
+        float *out = partial[r] + 16 * v;
+        _mm512_storeu_ps(out,
+                         _mm512_add_ps(_mm512_loadu_ps(out),
+                                       _mm512_add_ps(scaled, _mm512_mul_ps(groupSum, offset[v]))));
+      }
     }
   }
 }
@@ -856,32 +877,36 @@ void scalarInt4Sums(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows
 template <IntegerISA ISA, typename Param>
 void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int64_t col0,
               const Nibbles *b) {
-  using Tile = void (*)(const Problem<Nibbles, Param> &, int64_t, const Nibbles *, const Param *,
-                        const Param *, int64_t, IntegerPartial &);
-  static constexpr Tile vnniTiles[kTileRows + 1] = {nullptr,
-                                                    int4VNNITile<1, Param>,
-                                                    int4VNNITile<2, Param>,
-                                                    int4VNNITile<3, Param>,
-                                                    int4VNNITile<4, Param>,
-                                                    int4VNNITile<5, Param>,
-                                                    int4VNNITile<6, Param>,
-                                                    int4VNNITile<7, Param>,
-                                                    int4VNNITile<8, Param>};
-  static constexpr Tile avx2Tiles[] = {nullptr, avx2Int4Tile<1, Param>, avx2Int4Tile<2, Param>};
+  using PanelTile = void (*)(const Problem<Nibbles, Param> &, int64_t, const Nibbles *,
+                             const Param *, const Param *, IntegerPartial &);
+  using GroupTile = void (*)(const Problem<Nibbles, Param> &, int64_t, const Nibbles *,
+                             const Param *, const Param *, int64_t, IntegerPartial &);
+  static constexpr PanelTile vnniTiles[kTileRows + 1] = {nullptr,
+                                                         int4VNNITile<1, Param>,
+                                                         int4VNNITile<2, Param>,
+                                                         int4VNNITile<3, Param>,
+                                                         int4VNNITile<4, Param>,
+                                                         int4VNNITile<5, Param>,
+                                                         int4VNNITile<6, Param>,
+                                                         int4VNNITile<7, Param>,
+                                                         int4VNNITile<8, Param>};
+  static constexpr GroupTile avx2Tiles[] = {nullptr, avx2Int4Tile<1, Param>,
+                                            avx2Int4Tile<2, Param>};
   const int64_t groups = p.groups();
   const Param *scales = p.scales + col0 / kPanel * groups * kPanel;
   const Param *offsets = p.offsets + col0 / kPanel * groups * kPanel;
   forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
-    for (int64_t g = 0; g < groups; ++g) {
-      if constexpr (ISA == IntegerISA::AVX512VNNI)
-        vnniTiles[height](p, r, b, scales, offsets, g, partial);
-      else if constexpr (ISA == IntegerISA::AVX2)
-        avx2Tiles[height](p, r, b, scales, offsets, g, partial);
-      else
-        scalarInt4Sums(p, r, height, b, scales, offsets, g, partial);
-    }
+    if constexpr (ISA == IntegerISA::AVX512VNNI)
+      vnniTiles[height](p, r, b, scales, offsets, partial);
+    else
+      for (int64_t g = 0; g < groups; ++g) {
+        if constexpr (ISA == IntegerISA::AVX2)
+          avx2Tiles[height](p, r, b, scales, offsets, g, partial);
+        else
+          scalarInt4Sums(p, r, height, b, scales, offsets, g, partial);
+      }
     storeIntegerRows(p, r, height, col0, partial, nullptr);
   });
 }

@@ -50,6 +50,7 @@ using genc::kernels::countOf;
 using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
+using genc::kernels::hasAVX512BW;
 using genc::kernels::hasAVX512VNNI;
 using genc::kernels::hasF16C;
 using genc::kernels::KernelCall;
@@ -585,13 +586,30 @@ using IntegerPartial = float[kTileRows][kPanel];
 /// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31.
 constexpr int64_t kMaxInt4Group = 4096;
 
+/// acc + the dot products of a's and b's int16 pairs, in int32: AVX512-VNNI's
+/// vpdpwssd, or AVX512-BW's vpmaddwd and an add (the same sums: no pair
+/// of A here is -32768 twice). vpdpwssd is written as assembly so that one
+/// tile template serves both: a function that names its intrinsic must be
+/// compiled for VNNI, and LLVM would then fuse the other path's vpmaddwd
+/// and add into it too.
+template <bool VNNI>
+__attribute__((target("avx512f,avx512bw"), always_inline)) inline __m512i
+dotPairs(__m512i acc, __m512i a, __m512i b) {
+  if constexpr (VNNI) {
+    asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+    return acc;
+  } else {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+  }
+}
+
 /// Rows [row0, row0+Rows) over pairs [first, last) of one panel with
-/// AVX512-VNNI's vpdpwssd: per pair, 32 columns' weights widened to int16
-/// (two zmm) and two dot products per row against the row's pair of A.
-template <int Rows>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
-int8VNNITile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t first, int64_t last,
-             IntegerPartial &partial) {
+/// AVX-512: per pair, 32 columns' weights widened to int16 (two zmm) and
+/// two dot products per row against the row's pair of A.
+template <int Rows, bool VNNI>
+__attribute__((target("avx512f,avx512bw"))) void
+int8AVX512Tile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t first, int64_t last,
+               IntegerPartial &partial) {
   __m512i acc[Rows][2];
   for (int r = 0; r < Rows; ++r)
     acc[r][0] = acc[r][1] = _mm512_setzero_si512();
@@ -605,8 +623,8 @@ int8VNNITile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t fi
       int32_t pair;
       __builtin_memcpy(&pair, a + r * p.aInt16.stride + 2 * kp, sizeof pair);
       __m512i ar = _mm512_set1_epi32(pair);
-      acc[r][0] = _mm512_dpwssd_epi32(acc[r][0], ar, b0);
-      acc[r][1] = _mm512_dpwssd_epi32(acc[r][1], ar, b1);
+      acc[r][0] = dotPairs<VNNI>(acc[r][0], ar, b0);
+      acc[r][1] = dotPairs<VNNI>(acc[r][1], ar, b1);
     }
   }
   for (int r = 0; r < Rows; ++r)
@@ -692,16 +710,26 @@ inline void clearPartial(IntegerPartial &partial, int64_t rows) {
 }
 
 /// The instruction sets an integer tile comes in.
-enum class IntegerISA { AVX512VNNI, AVX2, Scalar };
+enum class IntegerISA { AVX512VNNI, AVX512BW, AVX2, Scalar };
+constexpr bool isAVX512(IntegerISA isa) {
+  return isa == IntegerISA::AVX512VNNI || isa == IntegerISA::AVX512BW;
+}
 
 /// Rows [row0, row0+rows) × one panel of an int8 problem.
 template <IntegerISA ISA>
 void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0, const int8_t *b) {
   using Tile = void (*)(const Problem<int8_t> &, int64_t, const int8_t *, int64_t, int64_t,
                         IntegerPartial &);
-  static constexpr Tile vnniTiles[kTileRows + 1] = {
-      nullptr,         int8VNNITile<1>, int8VNNITile<2>, int8VNNITile<3>, int8VNNITile<4>,
-      int8VNNITile<5>, int8VNNITile<6>, int8VNNITile<7>, int8VNNITile<8>};
+  constexpr bool vnni = ISA == IntegerISA::AVX512VNNI;
+  static constexpr Tile avx512Tiles[kTileRows + 1] = {nullptr,
+                                                      int8AVX512Tile<1, vnni>,
+                                                      int8AVX512Tile<2, vnni>,
+                                                      int8AVX512Tile<3, vnni>,
+                                                      int8AVX512Tile<4, vnni>,
+                                                      int8AVX512Tile<5, vnni>,
+                                                      int8AVX512Tile<6, vnni>,
+                                                      int8AVX512Tile<7, vnni>,
+                                                      int8AVX512Tile<8, vnni>};
   static constexpr Tile avx2Tiles[] = {nullptr, avx2Int8Tile<1>, avx2Int8Tile<2>};
   const int64_t pairs = (p.k + 1) / 2;
   forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
@@ -709,8 +737,8 @@ void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0
     clearPartial(partial, height);
     for (int64_t first = 0; first < pairs; first += kInt8PairsPerSum) {
       int64_t last = pairs - first < kInt8PairsPerSum ? pairs : first + kInt8PairsPerSum;
-      if constexpr (ISA == IntegerISA::AVX512VNNI)
-        vnniTiles[height](p, r, b, first, last, partial);
+      if constexpr (isAVX512(ISA))
+        avx512Tiles[height](p, r, b, first, last, partial);
       else if constexpr (ISA == IntegerISA::AVX2)
         avx2Tiles[height](p, r, b, first, last, partial);
       else
@@ -746,10 +774,10 @@ __attribute__((target("avx2,f16c"))) inline __m256 load8(const Half *x) {
 /// sums alternate pairs into separate accumulators (with one chain per
 /// row and half it waited on vpdpwssd's latency); integer sums do not
 /// depend on their order, so the result is the same.
-template <int Rows, typename Param>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
-int4VNNITile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, const Param *scales,
-             const Param *offsets, IntegerPartial &partial) {
+template <int Rows, typename Param, bool VNNI>
+__attribute__((target("avx512f,avx512bw"))) void
+int4AVX512Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b,
+               const Param *scales, const Param *offsets, IntegerPartial &partial) {
   constexpr int chains = Rows >= 4 ? 1 : 4 / Rows;
   const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
   const __m512i low4 = _mm512_set1_epi16(15);
@@ -760,7 +788,7 @@ int4VNNITile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, c
         acc[c][r][0] = acc[c][r][1] = _mm512_setzero_si512();
     int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
     auto addPair = [&](__m512i(&sums)[Rows][2], int64_t kk)
-        __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) {
+        __attribute__((target("avx512f,avx512bw"), always_inline)) {
       const Nibbles *row = b + kk * (kPanel / 2);
       __m512i even = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(row)));
       __m512i odd = kk + 1 < end ? _mm512_cvtepu8_epi32(_mm_loadu_si128(
@@ -772,8 +800,8 @@ int4VNNITile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, c
         int32_t pair;
         __builtin_memcpy(&pair, a + r * p.aInt16.stride + kk, sizeof pair);
         __m512i ar = _mm512_set1_epi32(pair);
-        sums[r][0] = _mm512_dpwssd_epi32(sums[r][0], ar, b0);
-        sums[r][1] = _mm512_dpwssd_epi32(sums[r][1], ar, b1);
+        sums[r][0] = dotPairs<VNNI>(sums[r][0], ar, b0);
+        sums[r][1] = dotPairs<VNNI>(sums[r][1], ar, b1);
       }
     };
     // Whole rounds of `chains` pairs, then the rest on the first chain.
@@ -881,15 +909,16 @@ void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int6
                              const Param *, const Param *, IntegerPartial &);
   using GroupTile = void (*)(const Problem<Nibbles, Param> &, int64_t, const Nibbles *,
                              const Param *, const Param *, int64_t, IntegerPartial &);
-  static constexpr PanelTile vnniTiles[kTileRows + 1] = {nullptr,
-                                                         int4VNNITile<1, Param>,
-                                                         int4VNNITile<2, Param>,
-                                                         int4VNNITile<3, Param>,
-                                                         int4VNNITile<4, Param>,
-                                                         int4VNNITile<5, Param>,
-                                                         int4VNNITile<6, Param>,
-                                                         int4VNNITile<7, Param>,
-                                                         int4VNNITile<8, Param>};
+  constexpr bool vnni = ISA == IntegerISA::AVX512VNNI;
+  static constexpr PanelTile avx512Tiles[kTileRows + 1] = {nullptr,
+                                                           int4AVX512Tile<1, Param, vnni>,
+                                                           int4AVX512Tile<2, Param, vnni>,
+                                                           int4AVX512Tile<3, Param, vnni>,
+                                                           int4AVX512Tile<4, Param, vnni>,
+                                                           int4AVX512Tile<5, Param, vnni>,
+                                                           int4AVX512Tile<6, Param, vnni>,
+                                                           int4AVX512Tile<7, Param, vnni>,
+                                                           int4AVX512Tile<8, Param, vnni>};
   static constexpr GroupTile avx2Tiles[] = {nullptr, avx2Int4Tile<1, Param>,
                                             avx2Int4Tile<2, Param>};
   const int64_t groups = p.groups();
@@ -898,8 +927,8 @@ void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int6
   forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
-    if constexpr (ISA == IntegerISA::AVX512VNNI)
-      vnniTiles[height](p, r, b, scales, offsets, partial);
+    if constexpr (isAVX512(ISA))
+      avx512Tiles[height](p, r, b, scales, offsets, partial);
     else
       for (int64_t g = 0; g < groups; ++g) {
         if constexpr (ISA == IntegerISA::AVX2)
@@ -977,6 +1006,7 @@ template <> struct KernelTable<BF16> {
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
       {hasAVX512VNNI, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>},
+      {hasAVX512BW, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512BW>>},
       {hasAVX2, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
       {always, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::Scalar>>}};
 };
@@ -987,6 +1017,8 @@ template <typename Param> struct KernelTable<Nibbles, Param> {
   static constexpr PanelKernel<Nibbles, Param> kernels[] = {
       {hasAVX512VNNI, true, false,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512VNNI, Param>>},
+      {hasAVX512BW, true, false,
+       packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512BW, Param>>},
       {hasAVX2ForParams, true, false,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX2, Param>>},
       {always, true, false, packedPanel<Nibbles, Param, int4Rows<IntegerISA::Scalar, Param>>}};

@@ -37,21 +37,27 @@ const bool kHasAVX512BF16 = [] {
   __builtin_cpu_init();
   return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0;
 }();
+const bool kHasAVX512BW = [] {
+  __builtin_cpu_init();
+  return kHasAVX512 && __builtin_cpu_supports("avx512bw") != 0;
+}();
 const bool kHasAVX512VNNI = [] {
   __builtin_cpu_init();
-  return kHasAVX512 && __builtin_cpu_supports("avx512bw") != 0 &&
-         __builtin_cpu_supports("avx512vnni") != 0;
+  return kHasAVX512BW && __builtin_cpu_supports("avx512vnni") != 0;
 }();
 bool useAVX512 = kHasAVX512;
 bool useAVX2 = kHasAVX2;
 bool useAVX512BF16 = kHasAVX512BF16;
+bool useAVX512VNNI = kHasAVX512VNNI;
 } // namespace
 
 bool genc::kernels::hasAVX512() { return useAVX512; }
 bool genc::kernels::hasAVX2() { return useAVX2; }
 bool genc::kernels::hasF16C() { return useAVX2 && kHasF16C; }
 bool genc::kernels::hasAVX512BF16() { return useAVX512BF16 && useAVX512; }
-bool genc::kernels::hasAVX512VNNI() { return kHasAVX512VNNI && useAVX512; }
+bool genc::kernels::hasAVX512BW() { return kHasAVX512BW && useAVX512; }
+bool genc::kernels::hasAVX512VNNI() { return useAVX512VNNI && useAVX512; }
 void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }
+void genc::kernels::useAVX512VNNIForTesting(bool use) { useAVX512VNNI = use && kHasAVX512VNNI; }
 void genc::kernels::useAVX512ForTesting(bool use) { useAVX512 = use && kHasAVX512; }
 void genc::kernels::useAVX2ForTesting(bool use) { useAVX2 = use && kHasAVX2; }

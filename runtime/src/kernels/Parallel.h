@@ -20,12 +20,18 @@ bool hasAVX2();
 bool hasF16C();
 /// The same for AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
-/// The same for AVX512-VNNI's int16 dot products (vpdpwssd) with the
-/// AVX512-BW they widen with: the int8 and 4-bit kernels' AVX-512 path.
+/// The same for AVX512-BW's int16 multiply-adds (vpmaddwd) and the bytes
+/// they widen: the int8 and 4-bit kernels' AVX-512 path.
+bool hasAVX512BW();
+/// The same with AVX512-VNNI's int16 dot products (vpdpwssd), which fuse
+/// vpmaddwd and an add: that path's faster form.
 bool hasAVX512VNNI();
 /// Tests only, with no kernel running: whether the bf16 kernel may use
 /// them (where the CPU has them), so that both of its paths get tested.
 void useAVX512BF16ForTesting(bool use);
+/// Likewise for AVX512-VNNI, so that the integer kernels' AVX512-BW path
+/// gets tested on a CPU with both.
+void useAVX512VNNIForTesting(bool use);
 /// Tests only, with no kernel running: whether the kernels may use
 /// AVX-512 (where the CPU has it), so that the AVX2 and scalar paths get
 /// tested on a CPU that has it; and AVX2 likewise.

@@ -56,11 +56,12 @@ public:
     genc::kernels::useAVX512ForTesting(avx512);
     genc::kernels::useAVX2ForTesting(avx2);
     genc::kernels::useAVX512BF16ForTesting(avx512bf16);
+    genc::kernels::useAVX512VNNIForTesting(avx512vnni);
   }
 
 private:
   bool avx512 = genc::kernels::hasAVX512(), avx2 = genc::kernels::hasAVX2(),
-       avx512bf16 = genc::kernels::hasAVX512BF16();
+       avx512bf16 = genc::kernels::hasAVX512BF16(), avx512vnni = genc::kernels::hasAVX512VNNI();
 };
 
 /// Runs `check` on the kernels' paths below AVX-512, whatever this CPU

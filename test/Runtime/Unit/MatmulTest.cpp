@@ -697,6 +697,19 @@ TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context, fal
 TEST_P(Matmul, EveryHalfParameterWidensExactly) { expectEveryHalfWidensExactly(context); }
 TEST_P(Matmul, Int4HalfParametersMatchLoops) { expectInt4WeightsMatchLoops(context, true); }
 
+/// The integer formats on AVX512-BW alone (vpmaddwd and an add where
+/// VNNI has vpdpwssd): the same bits as the loops' promise.
+TEST_P(Matmul, IntegerWeightsMatchLoopsWithoutVNNI) {
+  if (!genc::kernels::hasAVX512BW())
+    GTEST_SKIP() << "this CPU has no AVX512-BW";
+  genc::testing::InstructionSetsGuard guard;
+  genc::kernels::useAVX512VNNIForTesting(false);
+  ASSERT_FALSE(genc::kernels::hasAVX512VNNI());
+  ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
+  ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, false));
+  ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, true));
+}
+
 /// Every weight format without AVX-512 (the AVX2 tiles), and without AVX2
 /// either (the scalar loops), whatever this CPU has.
 TEST_P(Matmul, MatchesLoopsWithoutAVX512) {

@@ -5,7 +5,9 @@
 #   - greedy with the target alone;
 #   - speculative greedy with the draft at several γ (--num-assistant-tokens),
 #     and by prompt lookup: tokens/s, acceptance rate, tokens per target pass;
-#   - beam search with 4 beams against greedy: cost per generated token.
+#   - beam search with 4 beams against greedy: cost per generated token;
+#   - a cached call of each model by tokens per call
+#     (bench/session-call-cost.cpp): what a speculative round pays.
 # Each figure is the median over the prompts (the first lines of held-out
 # paragraphs), generating --max-new-tokens each. Not a test: results go to
 # docs/results.md with this command.
@@ -55,3 +57,13 @@ for k in 2 4 8; do
   run "speculative, prompt lookup $k" --prompt-lookup-num-tokens $k
 done
 run "beam search, 4 beams" --num-beams 4
+# What a round costs: a cached call's time by tokens per call (the target
+# verifies γ + 1 tokens in one call; the draft appends one per proposal).
+build=${GENC_BUILD_DIR:-$root/build}
+/usr/lib/llvm-22/bin/clang++ -O2 -std=c++17 -I"$root/runtime/include" \
+  "$root/bench/session-call-cost.cpp" -L"$build/runtime" -lgenc_runtime \
+  -Wl,-rpath,"$build/runtime" -o "$work/session-call-cost"
+for m in target draft; do
+  echo "== $m: a call after a 32-token prompt, one thread (median of 7 rounds of 200)"
+  "$work/session-call-cost" "$work/$m.so" 32 9
+done

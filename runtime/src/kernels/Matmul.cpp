@@ -587,8 +587,9 @@ using IntegerPartial = float[kTileRows][kPanel];
 constexpr int64_t kMaxInt4Group = 4096;
 
 /// acc + the dot products of a's and b's int16 pairs, in int32: AVX512-VNNI's
-/// vpdpwssd, or AVX512-BW's vpmaddwd and an add (the same sums: no pair
-/// of A here is -32768 twice). vpdpwssd is written as assembly so that one
+/// vpdpwssd, or AVX512-BW's vpmaddwd and an add (the same sums: vpmaddwd
+/// overflows only on four -32768s, and b holds bytes or nibbles here).
+/// vpdpwssd is written as assembly so that one
 /// tile template serves both: a function that names its intrinsic must be
 /// compiled for VNNI, and LLVM would then fuse the other path's vpmaddwd
 /// and add into it too.
@@ -769,11 +770,11 @@ __attribute__((target("avx2,f16c"))) inline __m256 load8(const Half *x) {
 /// row k + 1 shifted into each lane's upper half, the low nibbles are
 /// columns 0-15 and the high ones 16-31.
 ///
-/// The AVX-512 tile takes every group of the panel in one call (a call a
-/// group cost a decode step a tenth of its time), and a tile of few rows
-/// sums alternate pairs into separate accumulators (with one chain per
-/// row and half it waited on vpdpwssd's latency); integer sums do not
-/// depend on their order, so the result is the same.
+/// The AVX-512 tile takes every group of the panel in one call rather than
+/// a call per group, and a tile of few rows sums alternate pairs into
+/// separate accumulators (with one chain per row and half, a decode tile
+/// waited on each dot product's latency); integer sums do not depend on
+/// their order, so the result is the same.
 template <int Rows, typename Param, bool VNNI>
 __attribute__((target("avx512f,avx512bw"))) void
 int4AVX512Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b,

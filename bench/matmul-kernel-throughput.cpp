@@ -107,7 +107,8 @@ int main() {
     genc::kernels::useAVX2ForTesting(set.avx2);
     genc::kernels::useAVX512VNNIForTesting(set.vnni);
     if (set.avx512 != genc::kernels::hasAVX512() || set.avx2 != genc::kernels::hasAVX2() ||
-        (set.vnni && !genc::kernels::hasAVX512VNNI())) {
+        set.vnni != genc::kernels::hasAVX512VNNI() ||
+        (set.avx512 && !genc::kernels::hasAVX512BW())) {
       std::printf("%s: this CPU lacks it\n", set.name);
       continue;
     }

@@ -25,7 +25,8 @@
 // CPUs without AVX-512 run the same arithmetic in AVX2 + FMA tiles of two
 // or three rows (a panel row is four ymm vectors), and the scalar loops
 // where AVX2 is missing too. int8 and 4-bit weights take the AVX-512 tiles
-// where the CPU has AVX512-VNNI, else AVX2's (vpmaddwd), whatever C's
+// where the CPU has AVX512-BW (AVX512-VNNI's vpdpwssd where it has that
+// too, else vpmaddwd and an add), else AVX2's (vpmaddwd), whatever C's
 // strides: their tiles write sums to the stack, one plain store writes C.
 // Which of these a call runs is one lookup in the kernel table
 // (KernelTable: per weight type, the panel kernels with the CPU features
@@ -577,10 +578,10 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
 /// exactly in int32 and adds the sums, converted to f32 (and, for 4-bit
 /// weights, scaled and offset by their group's parameters), to `partial`
 /// [rows][32]; storeIntegerRows scales them into C. The integer sums do not
-/// depend on the order of their terms, and every path (AVX512-VNNI, AVX2,
-/// scalar) does the same f32 operations on them in the same order, so all
-/// give the same bits. An int8 range holds at most this many pairs, so that
-/// a sum stays exact: 256 · 2 · 32767 · 128 < 2^31.
+/// depend on the order of their terms, and every path (AVX512-VNNI,
+/// AVX512-BW, AVX2, scalar) does the same f32 operations on them in the
+/// same order, so all give the same bits. An int8 range holds at most this
+/// many pairs, so that a sum stays exact: 256 · 2 · 32767 · 128 < 2^31.
 constexpr int64_t kInt8PairsPerSum = 256;
 using IntegerPartial = float[kTileRows][kPanel];
 /// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31.
@@ -597,7 +598,7 @@ template <bool VNNI>
 __attribute__((target("avx512f,avx512bw"), always_inline)) inline __m512i
 dotPairs(__m512i acc, __m512i a, __m512i b) {
   if constexpr (VNNI) {
-    asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+    asm("vpdpwssd {%2, %1, %0|%0, %1, %2}" : "+v"(acc) : "v"(a), "v"(b));
     return acc;
   } else {
     return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
@@ -779,7 +780,7 @@ template <int Rows, typename Param, bool VNNI>
 __attribute__((target("avx512f,avx512bw"))) void
 int4AVX512Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b,
                const Param *scales, const Param *offsets, IntegerPartial &partial) {
-  constexpr int chains = Rows >= 4 ? 1 : 4 / Rows;
+  constexpr int chains = (4 + Rows - 1) / Rows; // 4, 2, 2, then 1
   const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
   const __m512i low4 = _mm512_set1_epi16(15);
   for (int64_t g = 0, groups = p.groups(); g < groups; ++g) {

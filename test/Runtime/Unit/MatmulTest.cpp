@@ -315,9 +315,9 @@ std::vector<float> int8Promise(const std::vector<float> &a, const std::vector<in
 /// zeros and of NaN, and K = 0.
 void expectInt8WeightsMatchLoops(genc_context &context) {
   const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},      {1, 1, 768, 64},  {1, 13, 45, 7},
-                              {1, 128, 100, 33}, {3, 7, 50, 16},   {1, 300, 70, 20},
-                              {1, 7, 27, 5},     {1, 9, 40, 1101}, {2, 2, 33, 1024}};
+                              {1, 1, 1, 1},     {1, 1, 768, 64},  {1, 13, 45, 7}, {1, 128, 100, 33},
+                              {3, 7, 50, 16},   {1, 300, 70, 20}, {1, 7, 27, 5},  {1, 9, 40, 1101},
+                              {2, 2, 33, 1024}, {1, 11, 40, 37}};
   std::mt19937 gen(10);
   // -128 too, which genc's quantiser never writes but the kernel takes.
   std::uniform_int_distribution<int> weight(-128, 127);
@@ -579,9 +579,19 @@ std::vector<uint16_t> halfBits(const std::vector<float> &values) {
 /// to the f16 kernel as such.
 void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
   const int64_t sizes[][5] = {// batch, M, N, K, group
-                              {1, 1, 1, 1, 32},      {1, 1, 768, 64, 32}, {1, 13, 45, 70, 32},
-                              {1, 128, 100, 33, 64}, {3, 7, 50, 16, 32},  {1, 300, 70, 130, 64},
-                              {1, 5, 64, 300, 128},  {1, 9, 40, 101, 33}, {1, 9, 40, 66, 33}};
+                              {1, 1, 1, 1, 32},
+                              {1, 1, 768, 64, 32},
+                              {1, 13, 45, 70, 32},
+                              {1, 128, 100, 33, 64},
+                              {3, 7, 50, 16, 32},
+                              {1, 300, 70, 130, 64},
+                              {1, 5, 64, 300, 128},
+                              {1, 9, 40, 101, 33},
+                              {1, 9, 40, 66, 33},
+                              // tiles of 2 and 3 rows (their own accumulator chains)
+                              {1, 2, 45, 70, 32},
+                              {1, 10, 40, 101, 33},
+                              {1, 11, 40, 67, 33}};
   std::mt19937 gen(16);
   std::uniform_int_distribution<int> nibble(0, 15);
   std::uniform_real_distribution<float> uniform(-0.1f, 0.1f);

@@ -4,7 +4,8 @@
 # SentencePiece vocabulary), batch 1, one run, side by side:
 #   - greedy with the target alone;
 #   - speculative greedy with the draft at several γ (--num-assistant-tokens),
-#     and by prompt lookup: tokens/s, acceptance rate, tokens per target pass;
+#     with the draft compiled with 4-bit weights, and by prompt lookup:
+#     tokens/s, acceptance rate, tokens per target pass;
 #   - beam search with 4 beams against greedy: cost per generated token;
 #   - a cached call of each model by tokens per call
 #     (bench/session-call-cost.cpp): what a speculative round pays.
@@ -25,6 +26,9 @@ export GENC_CACHE_DIR=$work/cache
 for m in target draft; do
   [ -f "$work/$m.so" ] || "$genc" compile "$fixtures/$m-with-past.onnx" --kv-cache=session -o "$work/$m.so"
 done
+# The draft's proposals need not be exact: a 4-bit draft is a cheaper one.
+[ -f "$work/draft-int4.so" ] || "$genc" compile "$fixtures/draft-with-past.onnx" \
+  --kv-cache=session --weights=int4 -o "$work/draft-int4.so"
 # Prompts: the first $count held-out lines of 10 words or more, every 50th.
 mapfile -t prompts < <(awk 'NF >= 10 && ++seen % 50 == 1 { print; if (++n == '"$count"') exit }' \
                          "$fixtures/heldout.txt")
@@ -53,6 +57,9 @@ run "greedy, target alone"
 for gamma in 1 2 3 4 6 8; do
   run "speculative, draft, γ=$gamma" --draft "$work/draft.so" --num-assistant-tokens $gamma
 done
+for gamma in 1 2 3 4; do
+  run "speculative, int4 draft, γ=$gamma" --draft "$work/draft-int4.so" --num-assistant-tokens $gamma
+done
 for k in 2 4 8; do
   run "speculative, prompt lookup $k" --prompt-lookup-num-tokens $k
 done
@@ -63,7 +70,7 @@ build=${GENC_BUILD_DIR:-$root/build}
 /usr/lib/llvm-22/bin/clang++ -O2 -std=c++17 -I"$root/runtime/include" \
   "$root/bench/session-call-cost.cpp" -L"$build/runtime" -lgenc_runtime \
   -Wl,-rpath,"$build/runtime" -o "$work/session-call-cost"
-for m in target draft; do
+for m in target draft draft-int4; do
   echo "== $m: a call after a 32-token prompt, one thread (median of 7 rounds of 200)"
   "$work/session-call-cost" "$work/$m.so" 32 9
 done

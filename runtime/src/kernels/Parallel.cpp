@@ -61,3 +61,12 @@ void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && k
 void genc::kernels::useAVX512VNNIForTesting(bool use) { useAVX512VNNI = use && kHasAVX512VNNI; }
 void genc::kernels::useAVX512ForTesting(bool use) { useAVX512 = use && kHasAVX512; }
 void genc::kernels::useAVX2ForTesting(bool use) { useAVX2 = use && kHasAVX2; }
+genc::kernels::InstructionSetSwitches genc::kernels::instructionSetSwitchesForTesting() {
+  return {useAVX512, useAVX2, useAVX512BF16, useAVX512VNNI};
+}
+void genc::kernels::setInstructionSetSwitchesForTesting(const InstructionSetSwitches &switches) {
+  useAVX512ForTesting(switches.avx512);
+  useAVX2ForTesting(switches.avx2);
+  useAVX512BF16ForTesting(switches.avx512bf16);
+  useAVX512VNNIForTesting(switches.avx512vnni);
+}

@@ -37,6 +37,14 @@ void useAVX512VNNIForTesting(bool use);
 /// tested on a CPU that has it; and AVX2 likewise.
 void useAVX512ForTesting(bool use);
 void useAVX2ForTesting(bool use);
+/// Tests only: the switches the functions above set (each limited to what
+/// the CPU has), read and put back whole. The has* queries cannot stand in:
+/// hasAVX512BF16 and hasAVX512VNNI are false while AVX-512 is off.
+struct InstructionSetSwitches {
+  bool avx512, avx2, avx512bf16, avx512vnni;
+};
+InstructionSetSwitches instructionSetSwitchesForTesting();
+void setInstructionSetSwitchesForTesting(const InstructionSetSwitches &switches);
 
 /// Whether a check of the call failed before (genc_index_error,
 /// genc_alloc, a kernel's KernelCall::fail): its results are nobody's then, and the sizes the check

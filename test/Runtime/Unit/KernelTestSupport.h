@@ -52,16 +52,10 @@ inline std::vector<float> randomValues(size_t n, unsigned seed) {
 /// (a test that switches one off gives it back whatever happens).
 class InstructionSetsGuard {
 public:
-  ~InstructionSetsGuard() {
-    genc::kernels::useAVX512ForTesting(avx512);
-    genc::kernels::useAVX2ForTesting(avx2);
-    genc::kernels::useAVX512BF16ForTesting(avx512bf16);
-    genc::kernels::useAVX512VNNIForTesting(avx512vnni);
-  }
+  ~InstructionSetsGuard() { genc::kernels::setInstructionSetSwitchesForTesting(saved); }
 
 private:
-  bool avx512 = genc::kernels::hasAVX512(), avx2 = genc::kernels::hasAVX2(),
-       avx512bf16 = genc::kernels::hasAVX512BF16(), avx512vnni = genc::kernels::hasAVX512VNNI();
+  genc::kernels::InstructionSetSwitches saved = genc::kernels::instructionSetSwitchesForTesting();
 };
 
 /// Runs `check` on the kernels' paths below AVX-512, whatever this CPU

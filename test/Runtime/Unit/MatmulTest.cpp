@@ -720,6 +720,18 @@ TEST_P(Matmul, IntegerWeightsMatchLoopsWithoutVNNI) {
   ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, true));
 }
 
+/// A guard made while AVX-512 is off puts back the bf16 and VNNI switches
+/// as they were, not as the has* queries saw them then (off).
+TEST(InstructionSetsGuard, PutsBackTheSwitchesAsTheyWere) {
+  genc::testing::InstructionSetsGuard outer;
+  const bool vnni = genc::kernels::hasAVX512VNNI(), bf16 = genc::kernels::hasAVX512BF16();
+  genc::kernels::useAVX512ForTesting(false);
+  { genc::testing::InstructionSetsGuard inner; }
+  genc::kernels::useAVX512ForTesting(true);
+  EXPECT_EQ(genc::kernels::hasAVX512VNNI(), vnni);
+  EXPECT_EQ(genc::kernels::hasAVX512BF16(), bf16);
+}
+
 /// Every weight format without AVX-512 (the AVX2 tiles), and without AVX2
 /// either (the scalar loops), whatever this CPU has.
 TEST_P(Matmul, MatchesLoopsWithoutAVX512) {

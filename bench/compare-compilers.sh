@@ -2,18 +2,18 @@
 # Two genc builds side by side: the ~125M-parameter benchmark models
 # (GPT-2-small-sized, LLaMA-style; KV cache in their inputs and outputs)
 # compiled by each in each weight format, then one decode step (past 127)
-# and a 128-token prefill timed alternately with ONNX Runtime fp32, two
-# rounds, so that the machine's drift hits all alike. For a change to genc:
+# and a 128-token prefill timed alternately with ONNX Runtime fp32, in
+# ROUNDS rounds (2 by default), so that the machine's drift hits all alike. For a change to genc:
 # build the old commit's genc somewhere, then run this with both; each
 # build's artifacts run on its own runtime (the measurements in
 # docs/results.md before this rule ran both on the new one).
 # Not a test: docs/results.md quotes it with the command.
-# Usage: bench/compare-compilers.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [FORMATS]
+# Usage: bench/compare-compilers.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [FORMATS] [ROUNDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/benchmark-models.sh"
 old=$1 new=$2 work=${3:-/tmp/genc-bench} runs=${4:-20} threads=${5:-2}
-formats=${6:-f32 int8 int4}
+formats=${6:-f32 int8 int4} rounds=${7:-2}
 models="gpt2-small llama-small"
 mkdir -p "$work"
 ensure_benchmark_models "$work"
@@ -35,7 +35,7 @@ for m in $models; do
 done
 
 echo "# median ms of $runs runs after a warm-up, $threads threads"
-for round in 1 2; do
+for round in $(seq "$rounds"); do
   for m in $models; do
     for step in decode prefill; do
       in=${inputs[$m-$step]}

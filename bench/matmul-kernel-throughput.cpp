@@ -167,17 +167,32 @@ int main() {
                                               &phsm.ref, &phom.ref, 32, 0, nullptr);
         },
         repeats);
+    // Symmetric weights (genc compile --weights=int4): f16 scales alone.
+    double symmetricDecode = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i4_symmetric_f16(nullptr, /*check=*/1, &cm.ref, &am.ref,
+                                                        &nm.ref, &hsm.ref, 32, 0, nullptr);
+        },
+        repeats);
+    double symmetricPrefill = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_f32_i4_symmetric_f16(nullptr, /*check=*/1, &pcm.ref, &pam.ref,
+                                                        &pnm.ref, &phsm.ref, 32, 0, nullptr);
+        },
+        repeats);
     // int4:32 bytes per weight: half a byte, and a scale and an offset per
-    // 32 weights (f32: 8 bytes, f16: 4).
+    // 32 weights (f32: 8 bytes, f16: 4), or a scale alone (f16: 2).
     std::printf("%s, one thread: f32 decode %.2f ms (%.1f GB/s), prefill M=%lld N=%lld %.2f ms "
                 "(%.1f GFLOP/s); int8 decode %.2f ms, prefill %.2f ms; bf16 decode %.2f ms; "
                 "int4:32 decode %.2f ms (%.1f GB/s), prefill %.2f ms; int4:32 with f16 "
-                "parameters decode %.2f ms (%.1f GB/s), prefill %.2f ms\n",
+                "parameters decode %.2f ms (%.1f GB/s), prefill %.2f ms; symmetric int4:32 with "
+                "f16 scales decode %.2f ms (%.1f GB/s), prefill %.2f ms\n",
                 set.name, decode * 1e3, 4 * weights / decode / 1e9, static_cast<long long>(m),
                 static_cast<long long>(prefillN), prefill * 1e3,
                 2.0 * m * k * prefillN / prefill / 1e9, int8Decode * 1e3, int8Prefill * 1e3,
                 bf16Decode * 1e3, int4Decode * 1e3, (0.5 + 8.0 / 32) * weights / int4Decode / 1e9,
                 int4Prefill * 1e3, halfDecode * 1e3, (0.5 + 4.0 / 32) * weights / halfDecode / 1e9,
-                halfPrefill * 1e3);
+                halfPrefill * 1e3, symmetricDecode * 1e3,
+                (0.5 + 2.0 / 32) * weights / symmetricDecode / 1e9, symmetricPrefill * 1e3);
   }
 }

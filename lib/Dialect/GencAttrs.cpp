@@ -25,19 +25,24 @@ void GencDialect::registerAttributes() {
 LogicalResult MatmulEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                          MatmulLayout layout, Type weightType,
                                          MatmulQuantization quantization, int64_t group) {
-  // Each weight type has one quantization; only f32 weights may be row-major.
-  MatmulQuantization expected = weightType.isInteger(8)   ? MatmulQuantization::ColumnScale
-                                : weightType.isInteger(4) ? MatmulQuantization::GroupScaleOffset
-                                                          : MatmulQuantization::None;
+  // Each weight type has its quantizations (i4: with offsets, or symmetric);
+  // only f32 weights may be row-major.
+  bool grouped = quantization == MatmulQuantization::GroupScaleOffset ||
+                 quantization == MatmulQuantization::GroupScale;
+  MatmulQuantization expected =
+      weightType.isInteger(8)   ? MatmulQuantization::ColumnScale
+      : weightType.isInteger(4) ? (grouped ? quantization : MatmulQuantization::GroupScaleOffset)
+                                : MatmulQuantization::None;
   if (!weightType.isF32() && !weightType.isBF16() && !weightType.isSignlessInteger(8) &&
       !weightType.isSignlessInteger(4))
     return emitError() << "matmul weights must be f32, bf16, i8 or i4, not " << weightType;
   if (quantization != expected)
     return emitError() << weightType << " weights take quantization '"
-                       << stringifyMatmulQuantization(expected) << "'";
-  if (quantization == MatmulQuantization::GroupScaleOffset ? group <= 0 : group != 0)
-    return emitError() << "a group size goes with 'group_scale_offset' only, and it needs a "
-                          "positive one";
+                       << stringifyMatmulQuantization(expected) << "'"
+                       << (weightType.isInteger(4) ? " or 'group_scale'" : "");
+  if (grouped ? group <= 0 : group != 0)
+    return emitError() << "a group size goes with 'group_scale_offset' and 'group_scale' only, "
+                          "and it needs a positive one";
   if (layout == MatmulLayout::RowMajor && !weightType.isF32())
     return emitError() << "only f32 weights are stored row-major; " << weightType
                        << " ones are packed in panels";
@@ -49,6 +54,7 @@ unsigned MatmulEncodingAttr::getNumQuantizationOperands() const {
   case MatmulQuantization::None:
     return 0;
   case MatmulQuantization::ColumnScale:
+  case MatmulQuantization::GroupScale:
     return 1;
   case MatmulQuantization::GroupScaleOffset:
     return 2;

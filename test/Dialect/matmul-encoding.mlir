@@ -8,10 +8,12 @@
 // CHECK-SAME: c = #genc.matmul<panels_32, bf16>
 // CHECK-SAME: d = #genc.matmul<panels_32, i8, column_scale>
 // CHECK-SAME: e = #genc.matmul<panels_32, i4, group_scale_offset, group = 128>
+// CHECK-SAME: f = #genc.matmul<panels_32, i4, group_scale, group = 32>
 func.func @encodings() attributes {
     a = #genc.matmul<row_major, f32>, b = #genc.matmul<panels_32, f32, none>,
     c = #genc.matmul<panels_32, bf16>, d = #genc.matmul<panels_32, i8, column_scale>,
-    e = #genc.matmul<panels_32, i4, group_scale_offset, group = 128>} {
+    e = #genc.matmul<panels_32, i4, group_scale_offset, group = 128>,
+    f = #genc.matmul<panels_32, i4, group_scale, group = 32>} {
   return
 }
 
@@ -27,22 +29,32 @@ func.func @int8_unscaled() attributes {a = #genc.matmul<panels_32, i8>}
 
 // -----
 
-// expected-error @+1 {{'i4' weights take quantization 'group_scale_offset'}}
+// expected-error @+1 {{'i4' weights take quantization 'group_scale_offset' or 'group_scale'}}
 func.func @int4_per_column() attributes {a = #genc.matmul<panels_32, i4, column_scale>}
 
 // -----
 
-// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs a positive one}}
+// expected-error @+1 {{a group size goes with 'group_scale_offset' and 'group_scale' only, and it needs a positive one}}
 func.func @int4_no_group() attributes {a = #genc.matmul<panels_32, i4, group_scale_offset>}
 
 // -----
 
-// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs a positive one}}
+// expected-error @+1 {{a group size goes with 'group_scale_offset' and 'group_scale' only, and it needs a positive one}}
+func.func @symmetric_int4_no_group() attributes {a = #genc.matmul<panels_32, i4, group_scale>}
+
+// -----
+
+// expected-error @+1 {{'i8' weights take quantization 'column_scale'}}
+func.func @int8_group_scale() attributes {a = #genc.matmul<panels_32, i8, group_scale, group = 32>}
+
+// -----
+
+// expected-error @+1 {{a group size goes with 'group_scale_offset' and 'group_scale' only, and it needs a positive one}}
 func.func @negative_group() attributes {a = #genc.matmul<panels_32, i8, column_scale, group = -5>}
 
 // -----
 
-// expected-error @+1 {{a group size goes with 'group_scale_offset' only, and it needs a positive one}}
+// expected-error @+1 {{a group size goes with 'group_scale_offset' and 'group_scale' only, and it needs a positive one}}
 func.func @f32_group() attributes {a = #genc.matmul<panels_32, f32, none, group = 32>}
 
 // -----

@@ -103,11 +103,29 @@ std::string elementTypeName(Value v) {
 }
 
 /// Bytes of a [k, n] weight stored as int4 in 32-column panels: half a
-/// byte a weight, a scale and an offset per group and column, each of
-/// `parameterBytes` (genc's own quantisation: f16; a model's grid: f32).
-int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterBytes) {
+/// byte a weight, a scale (and unless `symmetric`, an offset) per group and
+/// column, each of `parameterBytes` (genc's own quantisation: f16; a
+/// model's grid: f32).
+int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterBytes, bool symmetric) {
   int64_t padded = llvm::alignTo(n, 32);
-  return k * padded / 2 + llvm::divideCeil(k, groupSize) * padded * 2 * parameterBytes;
+  return k * padded / 2 +
+         llvm::divideCeil(k, groupSize) * padded * (symmetric ? 1 : 2) * parameterBytes;
+}
+
+/// Whether a model's 4-bit grid has offsets of -8 · scale throughout (no
+/// zero points): genc-quantize-matmul-weights then stores no offsets.
+bool symmetricGrid(DictionaryAttr grid) {
+  auto scales = grid.getAs<ElementsAttr>("scales");
+  auto offsets = grid.getAs<ElementsAttr>("offsets");
+  if (!scales || !offsets || !scales.getElementType().isF32() || !offsets.getElementType().isF32())
+    return false;
+  FailureOr<ArrayRef<char>> scaleBytes = mlir::genc::getConstantBytes(scales),
+                            offsetBytes = mlir::genc::getConstantBytes(offsets);
+  auto floats = [](ArrayRef<char> bytes) {
+    return ArrayRef(reinterpret_cast<const float *>(bytes.data()), bytes.size() / sizeof(float));
+  };
+  return succeeded(scaleBytes) && succeeded(offsetBytes) &&
+         mlir::genc::areSymmetricInt4Offsets(floats(*scaleBytes), floats(*offsetBytes));
 }
 
 /// Adds a weight matmul (`weight` its constant operand) to `group`.
@@ -138,7 +156,8 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   if (gridGroup && gridGroup.getInt() > 0) {
     // Quantised in the model: stored on its grid whatever --weights says.
     group.weightBytes +=
-        int4Bytes(elements / columns, columns, gridGroup.getInt(), 4) - elements * bytes;
+        int4Bytes(elements / columns, columns, gridGroup.getInt(), 4, symmetricGrid(grid)) -
+        elements * bytes;
     precision =
         "int16 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) + ") -> f32";
   } else if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
@@ -220,9 +239,10 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
                                 : "int16 x int4 (" + format.str() + ") -> f32";
     for (auto [k, n] : group.f32Weights) {
       int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
-      int64_t stored = format.kind == Kind::BF16             ? (k + 1) / 2 * 2 * padded * 2
-                       : format.kind == Kind::Int8PerChannel ? (k + 1) / 2 * 2 * padded + padded * 4
-                                                             : int4Bytes(k, n, format.group, 2);
+      int64_t stored = format.kind == Kind::BF16 ? (k + 1) / 2 * 2 * padded * 2
+                       : format.kind == Kind::Int8PerChannel
+                           ? (k + 1) / 2 * 2 * padded + padded * 4
+                           : int4Bytes(k, n, format.group, 2, !format.asymmetric);
       group.weightBytes += stored - k * n * 4;
     }
     llvm::erase(group.precisions, "f32");

@@ -17,7 +17,8 @@ def Genc_MatmulQuantization : I32EnumAttr<"MatmulQuantization",
                                           "the operands that scale a matmul's quantised B", [
   I32EnumAttrCase<"None", 0, "none">,
   I32EnumAttrCase<"ColumnScale", 1, "column_scale">,
-  I32EnumAttrCase<"GroupScaleOffset", 2, "group_scale_offset">]> {
+  I32EnumAttrCase<"GroupScaleOffset", 2, "group_scale_offset">,
+  I32EnumAttrCase<"GroupScale", 3, "group_scale">]> {
   let cppNamespace = "::mlir::genc";
   let genSpecializedAttr = 0;
 }
@@ -39,11 +40,13 @@ def Genc_MatmulEncodingAttr : AttrDef<Genc_Dialect, "MatmulEncoding"> {
     - `quantization`: `none`; `column_scale` (one f32 operand [N]: B[k][n]
       = q · scale[n]); `group_scale_offset` with `group` = G (two operands
       [ceil(K/G), N], both f32 or both f16: B[k][n] = q · scale[k/G][n] +
-      offset[k/G][n]).
+      offset[k/G][n]); `group_scale` with `group` = G, for symmetric i4
+      (one operand [ceil(K/G), N], f32 or f16: B[k][n] = (q - 8) ·
+      scale[k/G][n], the same as an offset of -8 · scale).
 
     Examples: `#genc.matmul<row_major, f32>`, `#genc.matmul<panels_32,
     i8, column_scale>`, `#genc.matmul<panels_32, i4, group_scale_offset,
-    group = 32>`.
+    group = 32>`, `#genc.matmul<panels_32, i4, group_scale, group = 32>`.
   }];
   let parameters = (ins
     EnumParameter<Genc_MatmulLayout>:$layout,

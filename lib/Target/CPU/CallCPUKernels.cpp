@@ -25,6 +25,8 @@ using genc::kLinearAttentionKernel;
 using genc::kMatmulBF16Kernel;
 using genc::kMatmulInt4F16Kernel;
 using genc::kMatmulInt4Kernel;
+using genc::kMatmulInt4SymmetricF16Kernel;
+using genc::kMatmulInt4SymmetricKernel;
 using genc::kMatmulInt8Kernel;
 using genc::kMatmulKernel;
 
@@ -66,9 +68,12 @@ MatmulKernel matmulKernelFor(genc::MatmulEncodingAttr encoding, Type parameters)
   if (weight.isInteger(8))
     return {kMatmulInt8Kernel, weight, f32, Extra::None};
   assert(weight.isInteger(4) && "MatmulEncodingAttr verifies the weight types");
-  if (parameters && parameters.isF16())
-    return {kMatmulInt4F16Kernel, IntegerType::get(ctx, 8), parameters, Extra::Group};
-  return {kMatmulInt4Kernel, IntegerType::get(ctx, 8), f32, Extra::Group};
+  bool half = parameters && parameters.isF16();
+  bool symmetric = encoding.getQuantization() == genc::MatmulQuantization::GroupScale;
+  StringLiteral symbol = symmetric
+                             ? (half ? kMatmulInt4SymmetricF16Kernel : kMatmulInt4SymmetricKernel)
+                             : (half ? kMatmulInt4F16Kernel : kMatmulInt4Kernel);
+  return {symbol, IntegerType::get(ctx, 8), half ? parameters : f32, Extra::Group};
 }
 
 /// The kernel of a bufferized marked matmul (its quantization operands

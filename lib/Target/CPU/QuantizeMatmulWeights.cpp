@@ -111,6 +111,9 @@ struct QuantizedWeight {
 /// The parameters are f16 (halfParameters below) or f32; with f16 the
 /// asymmetric offset is rounded to f16 too (0 then within f16's rounding
 /// of it, under 1% of a step) and q = round((w - offset) / scale).
+/// Offsets that are all -8 · scale (symmetric rounding, or a model's grid
+/// without zero points) are not stored: null `offsets`, and the f16
+/// symmetric scales need not leave room for -8 · scale in f16.
 struct Int4Weight {
   DenseResourceElementsAttr values, scales, offsets;
 };
@@ -232,7 +235,7 @@ struct Int4Rounding {
   /// Whether scales and offsets are stored in f16 (rounded to nearest
   /// before the weights are rounded on them): a decode step then reads a
   /// sixth fewer bytes at int4:32. quantizeInt4 gives up (and the caller
-  /// stores f32) when one would not be finite: f16 ends at 65504.
+  /// stores f32) when one it stores would not be finite: f16 ends at 65504.
   bool halfParameters = false;
 };
 
@@ -276,9 +279,10 @@ void quantizeInt4Panel(double *work, int64_t k, int64_t panel, const Int4Roundin
                                                     : std::clamp(std::round(-lo / scale[j]),
                                                                  0.0f, 15.0f))
                                    : 8.0f;
-          // Symmetric: -8 · an f16 scale is an f16 already.
+          // Symmetric: -8 · scale, in f32 as the kernel computes it (not
+          // stored, so it may pass f16's range).
           offset[j] = -zero[j] * scale[j];
-          if (how.halfParameters)
+          if (how.halfParameters && how.asymmetric)
             offset[j] = toHalf(offset[j]);
         }
         scales[g * kPanel + j] = scale[j];
@@ -334,19 +338,26 @@ std::optional<Int4Weight> quantizeInt4(RankedTensorType type, ArrayRef<char> byt
     quantizeInt4Panel(work.data(), k, p, how, values + p * k * kPanel / 2,
                       scales.data() + p * groups * kPanel, offsets.data() + p * groups * kPanel);
   }
+  // Symmetric offsets are not stored.
+  bool symmetric = genc::areSymmetricInt4Offsets(scales, offsets);
   auto finite = [](float x) { return std::isfinite(x); };
-  if (how.halfParameters && !(llvm::all_of(scales, finite) && llvm::all_of(offsets, finite)))
+  if (how.halfParameters &&
+      !(llvm::all_of(scales, finite) && (symmetric || llvm::all_of(offsets, finite))))
     return std::nullopt;
-  AsmResourceBlob scaleBlob = parameterBlob(scales, how.halfParameters);
-  AsmResourceBlob offsetBlob = parameterBlob(offsets, how.halfParameters);
   MLIRContext *ctx = type.getContext();
   auto valueType = RankedTensorType::get({panels, k, kPanel / 2}, IntegerType::get(ctx, 8));
   Type parameter = how.halfParameters ? Type(Float16Type::get(ctx)) : Float32Type::get(ctx);
   auto parameterType = RankedTensorType::get({panels, groups, kPanel}, parameter);
-  return Int4Weight{
-      DenseResourceElementsAttr::get(valueType, "int4_weight", std::move(valueBlob)),
-      DenseResourceElementsAttr::get(parameterType, "int4_scales", std::move(scaleBlob)),
-      DenseResourceElementsAttr::get(parameterType, "int4_offsets", std::move(offsetBlob))};
+  Int4Weight weight{DenseResourceElementsAttr::get(valueType, "int4_weight", std::move(valueBlob)),
+                    DenseResourceElementsAttr::get(parameterType, "int4_scales",
+                                                   parameterBlob(scales, how.halfParameters)),
+                    nullptr};
+  // The kernel computes -8 · scale exactly: storing it would cost a decode
+  // step a tenth more bytes at int4:32.
+  if (!symmetric)
+    weight.offsets = DenseResourceElementsAttr::get(parameterType, "int4_offsets",
+                                                    parameterBlob(offsets, how.halfParameters));
+  return weight;
 }
 
 /// `x` rounded to the nearest bf16 (ties to even), as its bits.
@@ -489,7 +500,8 @@ void rewriteBF16(linalg::GenericOp op, Value values) {
 }
 
 /// C += A · (q · scale + offset) with q the nibble of column n: B replaced
-/// by 4-bit `values`, the groups' scales and offsets two more inputs.
+/// by 4-bit `values`, the groups' scales and offsets two more inputs;
+/// without `offsets` (symmetric weights), each offset is -8 · scale.
 void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets,
                  int64_t group) {
   MLIRContext *ctx = op.getContext();
@@ -503,10 +515,17 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
       AffineMap::get(panels.getNumDims(), 0, {n.floorDiv(kPanel), k, n % half}, ctx);
   AffineMap groupMap = AffineMap::get(panels.getNumDims(), 0,
                                       {n.floorDiv(kPanel), k.floorDiv(group), n % kPanel}, ctx);
-  rebuild(op, {op.getDpsInputs()[0], values, scales, offsets},
-          {maps[0], valueMap, groupMap, groupMap, maps[2]}, IntegerType::get(ctx, 4),
-          genc::MatmulQuantization::GroupScaleOffset, group,
-          [&](OpBuilder &b, Location loc, ValueRange a) {
+  SmallVector<Value> inputs = {op.getDpsInputs()[0], values, scales};
+  SmallVector<AffineMap> inputMaps = {maps[0], valueMap, groupMap};
+  if (offsets) {
+    inputs.push_back(offsets);
+    inputMaps.push_back(groupMap);
+  }
+  inputMaps.push_back(maps[2]);
+  rebuild(op, inputs, inputMaps, IntegerType::get(ctx, 4),
+          offsets ? genc::MatmulQuantization::GroupScaleOffset
+                  : genc::MatmulQuantization::GroupScale,
+          group, [&](OpBuilder &b, Location loc, ValueRange a) {
             Type i8 = b.getI8Type();
             auto constant = [&](Type t, int64_t v) -> Value {
               return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
@@ -524,11 +543,16 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
             auto inF32 = [&](Value v) -> Value {
               return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v);
             };
-            Value w = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, q, inF32(a[2])),
-                                            inF32(a[3]));
+            Value scale = inF32(a[2]);
+            Value offset = offsets ? inF32(a[3])
+                                   : arith::MulFOp::create(
+                                         b, loc, scale,
+                                         arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-8)));
+            Value w =
+                arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, q, scale), offset);
             Value product = arith::MulFOp::create(b, loc, a[0], w);
             linalg::YieldOp::create(b, loc,
-                                    arith::AddFOp::create(b, loc, a[4], product).getResult());
+                                    arith::AddFOp::create(b, loc, a.back(), product).getResult());
           });
 }
 
@@ -703,15 +727,17 @@ struct QuantizeMatmulWeightsPass
             rounding.feedback = &*lastFeedback;
           }
           // A model's grid keeps its f32 parameters; genc's own are f16
-          // unless one would overflow (a symmetric offset is the group's
-          // extreme weight, and f16 ends at 65504).
+          // unless one would overflow (f16 ends at 65504: a scale is an
+          // eighth or a fifteenth of its group's extreme or range).
           rounding.halfParameters = !grid;
           std::optional<Int4Weight> q = quantizeInt4(type, *bytes, rounding);
           if (!q) {
             rounding.halfParameters = false;
             q = quantizeInt4(type, *bytes, rounding);
           }
-          constants = {q->values, q->scales, q->offsets};
+          constants = {q->values, q->scales};
+          if (q->offsets)
+            constants.push_back(q->offsets);
         }
         OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
         for (DenseResourceElementsAttr constant : constants)
@@ -722,7 +748,8 @@ struct QuantizeMatmulWeightsPass
       else if (kind == Kind::Int8PerChannel)
         rewriteInt8(op, inputs[0], inputs[1]);
       else
-        rewriteInt4(op, inputs[0], inputs[1], inputs[2], rounding.group);
+        rewriteInt4(op, inputs[0], inputs[1], inputs.size() > 2 ? inputs[2] : Value(),
+                    rounding.group);
       weights.eraseIfDead(f32Panels);
     }
     // What the weights' attributes said is in their format now; their
@@ -744,3 +771,9 @@ struct QuantizeMatmulWeightsPass
 };
 
 } // namespace
+
+bool genc::areSymmetricInt4Offsets(ArrayRef<float> scales, ArrayRef<float> offsets) {
+  return scales.size() == offsets.size() &&
+         llvm::all_of(llvm::zip_equal(scales, offsets),
+                      [](auto pair) { return std::get<1>(pair) == -8.0f * std::get<0>(pair); });
+}

@@ -259,6 +259,23 @@ void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
                                          genc_unranked_memref *offsets, int64_t group,
                                          int64_t accumulate, genc_tile_epilogue *epilogue);
 
+/* Symmetric 4-bit weights (genc compile --weights=int4 without :asym, or
+ * MatMulNBits without zero points): W[k, n] = (q - 8) · scale, no offsets
+ * stored. The same as genc_matmul_f32_i4 (_f16) given offsets of
+ * -8 · scale, bit for bit; a decode step reads a tenth fewer bytes at
+ * int4:32 with f16 scales. */
+void _mlir_ciface_genc_matmul_f32_i4_symmetric(genc_context *context, int64_t check,
+                                               genc_unranked_memref *c, genc_unranked_memref *a,
+                                               genc_unranked_memref *b,
+                                               genc_unranked_memref *scales, int64_t group,
+                                               int64_t accumulate, genc_tile_epilogue *epilogue);
+void _mlir_ciface_genc_matmul_f32_i4_symmetric_f16(genc_context *context, int64_t check,
+                                                   genc_unranked_memref *c, genc_unranked_memref *a,
+                                                   genc_unranked_memref *b,
+                                                   genc_unranked_memref *scales, int64_t group,
+                                                   int64_t accumulate,
+                                                   genc_tile_epilogue *epilogue);
+
 /* The head sizes genc_attention_f32 takes; compiled code keeps the
  * unfused loops for larger (or dynamic) ones. */
 #define GENC_ATTENTION_MAX_HEAD_SIZE 256

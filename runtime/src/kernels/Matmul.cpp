@@ -45,6 +45,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iterator>
+#include <optional>
 #include <type_traits>
 
 using genc::kernels::countOf;
@@ -205,7 +206,8 @@ inline double roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *
 /// bf16; or nibbles ([ceil(n/32), k, 16]: column j of a panel in the
 /// low half of byte j, column j + 16 in the high half), weight q · scale +
 /// offset with one scale and offset per `group` rows and column, of type
-/// Param (f32 or f16).
+/// Param (f32 or f16); symmetric 4-bit weights have no offsets stored, each
+/// being -8 · scale.
 template <typename W, typename Param = float> struct Problem {
   const float *a;
   int64_t aRow, aCol;
@@ -215,7 +217,7 @@ template <typename W, typename Param = float> struct Problem {
   const Param *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
   Int16Rows aInt16;               // int8 and 4-bit weights: A rounded
-  const Param *offsets = nullptr; // 4-bit weights: [panels, groups, 32] as scales
+  const Param *offsets = nullptr; // 4-bit weights: [panels, groups, 32] as scales, or null
   int64_t group = 0;               // 4-bit weights: rows per scale
   float *c;
   int64_t cRow, cCol;
@@ -766,7 +768,9 @@ __attribute__((target("avx2,f16c"))) inline __m256 load8(const Half *x) {
 /// pairs (q in [0, 15]), then partial += sum · scale + (the group's sum of
 /// q(A)) · offset, since w = q · scale + offset; `scales` and `offsets`
 /// are the panel's [groups, 32], f32 or f16 (widened exactly, so both
-/// take the same f32 steps). Two panel rows of 16 bytes, rows k and
+/// take the same f32 steps). Without `offsets` (symmetric weights), each
+/// offset is -8 · scale, computed exactly in f32: the same bits as the
+/// offsets stored. Two panel rows of 16 bytes, rows k and
 /// k + 1 (zeros past K), become the columns' pairs: widened to 32 bits with
 /// row k + 1 shifted into each lane's upper half, the low nibbles are
 /// columns 0-15 and the high ones 16-31.
@@ -814,7 +818,10 @@ int4AVX512Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b,
     for (; kk < end; kk += 2)
       addPair(acc[0], kk);
     __m512 scale[2] = {load16(scales + g * kPanel), load16(scales + g * kPanel + 16)};
-    __m512 offset[2] = {load16(offsets + g * kPanel), load16(offsets + g * kPanel + 16)};
+    __m512 offset[2];
+    for (int v = 0; v < 2; ++v)
+      offset[v] = offsets ? load16(offsets + g * kPanel + 16 * v)
+                          : _mm512_mul_ps(scale[v], _mm512_set1_ps(-8.0f));
     for (int r = 0; r < Rows; ++r) {
       __m512 groupSum =
           _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
@@ -872,9 +879,11 @@ avx2Int4Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b, c
     __m256 groupSum =
         _mm256_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
     for (int v = 0; v < 4; ++v) {
-      __m256 scaled =
-          _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][v]), load8(scales + g * kPanel + 8 * v));
-      __m256 offset = _mm256_mul_ps(groupSum, load8(offsets + g * kPanel + 8 * v));
+      __m256 scale = load8(scales + g * kPanel + 8 * v);
+      __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][v]), scale);
+      __m256 offset =
+          _mm256_mul_ps(groupSum, offsets ? load8(offsets + g * kPanel + 8 * v)
+                                          : _mm256_mul_ps(scale, _mm256_set1_ps(-8.0f)));
       float *out = partial[r] + 8 * v;
       _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), _mm256_add_ps(scaled, offset)));
     }
@@ -895,8 +904,9 @@ void scalarInt4Sums(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows
         Nibbles byte = b[kk * (kPanel / 2) + j % (kPanel / 2)];
         sum += a[kk] * (j < kPanel / 2 ? byte & 15 : byte >> 4);
       }
-      float scaled = static_cast<float>(sum) * toFloat(scales[g * kPanel + j]);
-      float offset = groupSum * toFloat(offsets[g * kPanel + j]);
+      float scale = toFloat(scales[g * kPanel + j]);
+      float scaled = static_cast<float>(sum) * scale;
+      float offset = groupSum * (offsets ? toFloat(offsets[g * kPanel + j]) : -8.0f * scale);
       float both = scaled + offset;
       partial[r][j] = partial[r][j] + both;
     }
@@ -925,7 +935,7 @@ void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int6
                                             avx2Int4Tile<2, Param>};
   const int64_t groups = p.groups();
   const Param *scales = p.scales + col0 / kPanel * groups * kPanel;
-  const Param *offsets = p.offsets + col0 / kPanel * groups * kPanel;
+  const Param *offsets = p.offsets ? p.offsets + col0 / kPanel * groups * kPanel : nullptr;
   forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
@@ -1206,8 +1216,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   });
 }
 
-/// genc_matmul_f32_i4 and genc_matmul_f32_i4_f16, group parameters of
-/// type Param.
+/// The 4-bit kernels, group parameters of type Param; `offsets` null for
+/// symmetric weights (each offset -8 · scale).
 template <typename Param>
 void multiplyInt4(const KernelCall &call, genc_unranked_memref *c, genc_unranked_memref *a,
                   genc_unranked_memref *b, genc_unranked_memref *scales,
@@ -1218,7 +1228,10 @@ void multiplyInt4(const KernelCall &call, genc_unranked_memref *c, genc_unranked
     return;
   // Weights in another layout: fail rather than read past them.
   View<> cv(c), av(a);
-  View<Param> sv(scales), ov(offsets);
+  View<Param> sv(scales);
+  std::optional<View<Param>> ov;
+  if (offsets)
+    ov.emplace(offsets);
   View<Nibbles> bv(b);
   int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
   int64_t panels = (n + 31) / 32, groups = group > 0 ? (k + group - 1) / group : -1;
@@ -1231,14 +1244,14 @@ void multiplyInt4(const KernelCall &call, genc_unranked_memref *c, genc_unranked
                      group, kMaxInt4Group);
   bool fits = n >= 0 && k >= 0 && bv.rank == 3 && bv.sizes[0] == panels && bv.sizes[1] == k &&
               bv.sizes[2] == 16 && shapedAs(sv, panels, groups, 32) &&
-              shapedAs(ov, panels, groups, 32);
+              (!ov || shapedAs(*ov, panels, groups, 32));
   if (!fits)
     return call.fail("internal error: a 4-bit matmul kernel's weights, scales or offsets do not "
                      "fit N = {index} and K = {bound} (B must be [ceil(N / 32), K, 16], the "
                      "scales and offsets [ceil(N / 32), ceil(K / group), 32])",
                      n, k);
   multiply<Nibbles, Param>(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0, epilogue,
-                           ov.data, group);
+                           ov ? ov->data : nullptr, group);
 }
 
 } // namespace
@@ -1300,4 +1313,20 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i4_f16(
     int64_t group, int64_t accumulate, genc_tile_epilogue *epilogue) {
   multiplyInt4<Half>(KernelCall{context, check}, c, a, b, scales, offsets, group, accumulate,
                      epilogue);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_f32_i4_symmetric(
+    genc_context *context, int64_t check, genc_unranked_memref *c, genc_unranked_memref *a,
+    genc_unranked_memref *b, genc_unranked_memref *scales, int64_t group, int64_t accumulate,
+    genc_tile_epilogue *epilogue) {
+  multiplyInt4<float>(KernelCall{context, check}, c, a, b, scales, /*offsets=*/nullptr, group,
+                      accumulate, epilogue);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_f32_i4_symmetric_f16(
+    genc_context *context, int64_t check, genc_unranked_memref *c, genc_unranked_memref *a,
+    genc_unranked_memref *b, genc_unranked_memref *scales, int64_t group, int64_t accumulate,
+    genc_tile_epilogue *epilogue) {
+  multiplyInt4<Half>(KernelCall{context, check}, c, a, b, scales, /*offsets=*/nullptr, group,
+                     accumulate, epilogue);
 }

@@ -548,13 +548,25 @@ std::vector<float> int4Promise(const std::vector<float> &a, const std::vector<ui
   return c;
 }
 
-/// genc_matmul_f32_i4, or with `halfParameters` genc_matmul_f32_i4_f16
-/// given the parameters' f16 bits.
-void callInt4Kernel(genc_context &context, bool halfParameters, genc_unranked_memref *c,
+/// Which 4-bit kernel a test calls: parameters in f16 (given their bits)
+/// or f32; offsets given, or symmetric (none, each -8 · scale).
+struct Int4Kernel {
+  bool halfParameters = false, symmetric = false;
+};
+
+/// genc_matmul_f32_i4, _f16, _symmetric or _symmetric_f16 (which ignore
+/// `offsets`).
+void callInt4Kernel(genc_context &context, Int4Kernel kernel, genc_unranked_memref *c,
                     genc_unranked_memref *a, genc_unranked_memref *b, Memref &scales,
                     Memref &offsets, int64_t group, int64_t accumulate) {
   genc_unranked_memref *s = &scales.ref, *o = &offsets.ref;
-  if (halfParameters)
+  if (kernel.symmetric && kernel.halfParameters)
+    _mlir_ciface_genc_matmul_f32_i4_symmetric_f16(&context, /*check=*/1, c, a, b, s, group,
+                                                  accumulate, nullptr);
+  else if (kernel.symmetric)
+    _mlir_ciface_genc_matmul_f32_i4_symmetric(&context, /*check=*/1, c, a, b, s, group, accumulate,
+                                              nullptr);
+  else if (kernel.halfParameters)
     _mlir_ciface_genc_matmul_f32_i4_f16(&context, /*check=*/1, c, a, b, s, o, group, accumulate,
                                         nullptr);
   else
@@ -576,8 +588,10 @@ std::vector<uint16_t> halfBits(const std::vector<float> &values) {
 /// not a multiple of the group, N not of 32, an odd group), groups of 32,
 /// 64 and 128, a shared weight over a batch, a strided C and K = 0. With
 /// `halfParameters`, the parameters are f16 values (some subnormal), given
-/// to the f16 kernel as such.
-void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
+/// to the f16 kernel as such; a symmetric kernel gets no offsets and must
+/// give the bits promised for offsets of -8 · scale.
+void expectInt4WeightsMatchLoops(genc_context &context, Int4Kernel kernel) {
+  const bool halfParameters = kernel.halfParameters;
   const int64_t sizes[][5] = {// batch, M, N, K, group
                               {1, 1, 1, 1, 32},
                               {1, 1, 768, 64, 32},
@@ -611,8 +625,9 @@ void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
     for (int64_t j = 0; j < n; ++j) {
       int64_t p = j / 32, column = j % 32;
       for (int64_t g = 0; g < groups; ++g) {
-        scales[(p * groups + g) * 32 + column] = parameter(gen);
-        offsets[(p * groups + g) * 32 + column] = parameter(gen);
+        int64_t at = (p * groups + g) * 32 + column;
+        scales[at] = parameter(gen);
+        offsets[at] = kernel.symmetric ? -8.0f * scales[at] : parameter(gen);
       }
       for (int64_t kk = 0; kk < k; ++kk) {
         int value = nibble(gen);
@@ -649,14 +664,14 @@ void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
              {panels, groups, 32}),
           om(halfParameters ? static_cast<void *>(halfOffsets.data()) : offsets.data(),
              {panels, groups, 32});
-      callInt4Kernel(context, halfParameters, &cm.ref, &am.ref, &bm.ref, sm, om, group, accumulate);
+      callInt4Kernel(context, kernel, &cm.ref, &am.ref, &bm.ref, sm, om, group, accumulate);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_EQ(c[i], promise[i]) << "at element " << i;
 
       // C every other element of a wider buffer.
       std::vector<double> exact(promise.begin(), promise.end());
       expectStridedC(c0, exact, {batch, m, n}, 0.0, [&](genc_unranked_memref &wide) {
-        callInt4Kernel(context, halfParameters, &wide, &am.ref, &bm.ref, sm, om, group, accumulate);
+        callInt4Kernel(context, kernel, &wide, &am.ref, &bm.ref, sm, om, group, accumulate);
       });
     }
   }
@@ -664,16 +679,17 @@ void expectInt4WeightsMatchLoops(genc_context &context, bool halfParameters) {
   std::vector<uint8_t> q(16);
   Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 16}),
       sm(parameters.data(), {1, 0, 32}), om(parameters.data(), {1, 0, 32});
-  callInt4Kernel(context, halfParameters, &cm.ref, &am.ref, &bm.ref, sm, om, 32, 1);
+  callInt4Kernel(context, kernel, &cm.ref, &am.ref, &bm.ref, sm, om, 32, 1);
   EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-  callInt4Kernel(context, halfParameters, &cm.ref, &am.ref, &bm.ref, sm, om, 32, 0);
+  callInt4Kernel(context, kernel, &cm.ref, &am.ref, &bm.ref, sm, om, 32, 0);
   EXPECT_EQ(c, std::vector<float>(4, 0.0f));
 }
 
 /// Every f16 bit pattern as a scale and as an offset (zeros, subnormals,
 /// the largest values, infinities, NaNs): the f16 kernel gives what the f32
 /// kernel gives for the same values, bit for bit (NaN for NaN), so it
-/// widens each exactly. One row, K = 1, a column per pattern.
+/// widens each exactly; so do the symmetric kernels, each pattern a scale
+/// alone. One row, K = 1, a column per pattern.
 void expectEveryHalfWidensExactly(genc_context &context) {
   const int64_t n = 1 << 16, panels = n / 32;
   std::vector<uint16_t> bits(n);
@@ -692,20 +708,33 @@ void expectEveryHalfWidensExactly(genc_context &context) {
       fcm(full.data(), {1, n}), hs(bits.data(), {panels, 1, 32}),
       ho(reversedBits.data(), {panels, 1, 32}), fs(values.data(), {panels, 1, 32}),
       fo(reversedValues.data(), {panels, 1, 32});
-  callInt4Kernel(context, true, &hcm.ref, &am.ref, &bm.ref, hs, ho, 32, 0);
-  callInt4Kernel(context, false, &fcm.ref, &am.ref, &bm.ref, fs, fo, 32, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    if (std::isnan(full[i]))
-      ASSERT_TRUE(std::isnan(half[i])) << "pattern " << i;
-    else
-      ASSERT_EQ(__builtin_bit_cast(uint32_t, half[i]), __builtin_bit_cast(uint32_t, full[i]))
-          << "pattern " << i << " (" << values[i] << ")";
+  for (bool symmetric : {false, true}) {
+    SCOPED_TRACE(symmetric ? "symmetric" : "with offsets");
+    callInt4Kernel(context, {true, symmetric}, &hcm.ref, &am.ref, &bm.ref, hs, ho, 32, 0);
+    callInt4Kernel(context, {false, symmetric}, &fcm.ref, &am.ref, &bm.ref, fs, fo, 32, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::isnan(full[i]))
+        ASSERT_TRUE(std::isnan(half[i])) << "pattern " << i;
+      else
+        ASSERT_EQ(__builtin_bit_cast(uint32_t, half[i]), __builtin_bit_cast(uint32_t, full[i]))
+            << "pattern " << i << " (" << values[i] << ")";
+    }
   }
 }
 
-TEST_P(Matmul, Int4WeightsMatchLoops) { expectInt4WeightsMatchLoops(context, false); }
+/// Every 4-bit kernel.
+constexpr Int4Kernel kInt4Kernels[] = {{false, false}, {true, false}, {false, true}, {true, true}};
+
+void expectEveryInt4KernelMatchesLoops(genc_context &context) {
+  for (Int4Kernel kernel : kInt4Kernels) {
+    SCOPED_TRACE(std::string(kernel.halfParameters ? "f16" : "f32") + " parameters" +
+                 (kernel.symmetric ? ", symmetric" : ""));
+    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, kernel));
+  }
+}
+
+TEST_P(Matmul, Int4WeightsMatchLoops) { expectEveryInt4KernelMatchesLoops(context); }
 TEST_P(Matmul, EveryHalfParameterWidensExactly) { expectEveryHalfWidensExactly(context); }
-TEST_P(Matmul, Int4HalfParametersMatchLoops) { expectInt4WeightsMatchLoops(context, true); }
 
 /// The integer formats on AVX512-BW alone (vpmaddwd and an add where
 /// VNNI has vpdpwssd): the same bits as the loops' promise.
@@ -716,8 +745,7 @@ TEST_P(Matmul, IntegerWeightsMatchLoopsWithoutVNNI) {
   genc::kernels::useAVX512VNNIForTesting(false);
   ASSERT_FALSE(genc::kernels::hasAVX512VNNI());
   ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
-  ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, false));
-  ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, true));
+  ASSERT_NO_FATAL_FAILURE(expectEveryInt4KernelMatchesLoops(context));
 }
 
 /// A guard made while AVX-512 is off puts back the bf16 and VNNI switches
@@ -739,8 +767,7 @@ TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
     ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
     ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
     ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
-    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, false));
-    ASSERT_NO_FATAL_FAILURE(expectInt4WeightsMatchLoops(context, true));
+    ASSERT_NO_FATAL_FAILURE(expectEveryInt4KernelMatchesLoops(context));
     expectEveryHalfWidensExactly(context);
   });
   if (!hadAVX2)
@@ -798,23 +825,24 @@ TEST(MatmulKernel, FailsTheCallWhenItsScratchCannotBeAllocated) {
 }
 
 /// 4-bit weights whose parameters do not fit the weights (the layout of
-/// another N), or a group past the longest whose sums stay exact: both
-/// entry points fail the call with its check and write nothing.
+/// another N), or a group past the longest whose sums stay exact: every
+/// entry point fails the call with its check and writes nothing.
 TEST(MatmulKernel, FailsA4BitCallWhoseWeightsDoNotFit) {
   std::vector<float> a(64, 1.0f), c(32, 7.0f), parameters(2 * 32, 1.0f);
   std::vector<uint8_t> nibbles(64 * 16, 0x11);
   Memref cm(c.data(), {1, 32}), am(a.data(), {1, 64}), bm(nibbles.data(), {1, 64, 16}),
       narrow(parameters.data(), {1, 1, 32}), fits(parameters.data(), {1, 2, 32});
-  for (bool half : {false, true}) {
-    SCOPED_TRACE(half ? "f16 parameters" : "f32 parameters");
+  for (Int4Kernel kernel : kInt4Kernels) {
+    SCOPED_TRACE(std::string(kernel.halfParameters ? "f16" : "f32") + " parameters" +
+                 (kernel.symmetric ? ", symmetric" : ""));
     genc_context context = {};
     // Groups of 32 over K = 64 need [1, 2, 32] parameters.
-    callInt4Kernel(context, half, &cm.ref, &am.ref, &bm.ref, narrow, narrow, 32, 0);
+    callInt4Kernel(context, kernel, &cm.ref, &am.ref, &bm.ref, narrow, narrow, 32, 0);
     EXPECT_EQ(context.failed_check, 1);
     ASSERT_NE(context.failed_reason, nullptr);
     EXPECT_NE(std::strstr(context.failed_reason, "weights, scales or offsets do not fit"), nullptr);
     context = {};
-    callInt4Kernel(context, half, &cm.ref, &am.ref, &bm.ref, fits, fits, 8192, 0);
+    callInt4Kernel(context, kernel, &cm.ref, &am.ref, &bm.ref, fits, fits, 8192, 0);
     EXPECT_EQ(context.failed_check, 1);
     EXPECT_EQ(context.failed_index, 8192);
     ASSERT_NE(context.failed_reason, nullptr);

@@ -373,3 +373,53 @@ func.func @int4_weights_mixed_parameters(%a: memref<?x64xf32>, %b: memref<1x64x1
   }
   return
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#bytes = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 16)>
+#groups = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 32, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// Symmetric int4 weights (scales only, each offset -8 · scale): the
+// symmetric kernels, one operand fewer; f16 scales take the one that
+// reads them in half precision.
+// CHECK-LABEL: func.func @int4_symmetric_weights
+// CHECK: call @genc_matmul_f32_i4_symmetric_f16({{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf16>, i64, i64, !llvm.ptr) -> ()
+// CHECK: call @genc_matmul_f32_i4_symmetric({{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64, i64, !llvm.ptr) -> ()
+func.func @int4_symmetric_weights(%a: memref<?x64xf32>, %b: memref<1x64x16xi8>,
+                                  %hs: memref<1x2x32xf16>, %fs: memref<1x2x32xf32>,
+                                  %c: memref<?x32xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b, %hs : memref<?x64xf32>, memref<1x64x16xi8>, memref<1x2x32xf16>)
+      outs(%c : memref<?x32xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, i4, group_scale, group = 32>} {
+  ^bb0(%x: f32, %q: i8, %sc: f16, %acc: f32):
+    %nib = arith.uitofp %q : i8 to f32
+    %scf = arith.extf %sc : f16 to f32
+    %m8 = arith.constant -8.0 : f32
+    %off = arith.mulf %scf, %m8 : f32
+    %w0 = arith.mulf %nib, %scf : f32
+    %w = arith.addf %w0, %off : f32
+    %p = arith.mulf %x, %w : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#lhs, #bytes, #groups, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b, %fs : memref<?x64xf32>, memref<1x64x16xi8>, memref<1x2x32xf32>)
+      outs(%c : memref<?x32xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, i4, group_scale, group = 32>} {
+  ^bb0(%x: f32, %q: i8, %sc: f32, %acc: f32):
+    %nib = arith.uitofp %q : i8 to f32
+    %m8 = arith.constant -8.0 : f32
+    %off = arith.mulf %sc, %m8 : f32
+    %w0 = arith.mulf %nib, %sc : f32
+    %w = arith.addf %w0, %off : f32
+    %p = arith.mulf %x, %w : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

@@ -1,6 +1,7 @@
 // RUN: genc-opt --genc-quantize-matmul-weights --split-input-file %s | FileCheck %s
 // RUN: genc-opt --genc-quantize-matmul-weights=format=bf16 --split-input-file %s | FileCheck %s --check-prefix=BF16
 // RUN: genc-opt --genc-quantize-matmul-weights=format=int4 --split-input-file %s | FileCheck %s --check-prefix=INT4
+// RUN: genc-opt --genc-quantize-matmul-weights=format=int4:32:asym --split-input-file %s | FileCheck %s --check-prefix=ASYM
 // RUN: not genc-opt --genc-quantize-matmul-weights=format=int3 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: format 'int3': not a weight format (f32, int8, bf16, int4[:GROUP][:asym][:calibrated])
 // RUN: not genc-opt --genc-quantize-matmul-weights=format=int4:48 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=GROUP
@@ -52,8 +53,8 @@
 // 0x3F80, 0x3F00; then zeros.
 // BF16: bf16_weight: "0x40000000004080C0803F003F
 // int4, symmetric, groups of 32 rows: bytes [1, 2, 16] (columns 16..31 in
-// the high nibbles), scales and offsets [1, 1, 32], the nibble picked by
-// the column in the body. The scale puts the group's value of largest
+// the high nibbles), scales [1, 1, 32] and no offsets (each is -8 · scale,
+// computed in the body), the nibble picked by the column in the body. The scale puts the group's value of largest
 // magnitude on code -8: column 0 {2, -4}: scale -4 / -8 = 0.5, q - 8 = 4
 // and -8, nibbles 12 and 0; column 1 {1, 0.5}: scale 1 / -8 = -0.125, -8
 // and -4, nibbles 0 and 4; all-zero columns have scale 0 and nibble 8. So
@@ -63,22 +64,30 @@
 // INT4-DAG: #[[GROUPS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 32, d2 mod 32)>
 // INT4-LABEL: func.func @weight
 // INT4-DAG: %[[Q:.+]] = arith.constant dense_resource<int4_weight> : tensor<1x2x16xi8>
-// The parameters are f16, widened to f32 in the body as the kernel does.
+// The scales are f16, widened to f32 in the body as the kernel does.
 // INT4-DAG: %[[S:.+]] = arith.constant dense_resource<int4_scales> : tensor<1x1x32xf16>
-// INT4-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf16>
-// INT4: linalg.generic {indexing_maps = [#{{.+}}, #[[BYTES]], #[[GROUPS]], #[[GROUPS]], #{{.+}}]
-// INT4-SAME: ins(%arg0, %[[Q]], %[[S]], %[[O]] :
-// INT4-SAME: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
+// INT4-NOT: int4_offsets
+// INT4: linalg.generic {indexing_maps = [#{{.+}}, #[[BYTES]], #[[GROUPS]], #{{.+}}]
+// INT4-SAME: ins(%arg0, %[[Q]], %[[S]] :
+// INT4-SAME: genc.matmul = #genc.matmul<panels_32, i4, group_scale, group = 32>
+// INT4: ^bb0(%{{.+}}: f32, %{{.+}}: i8, %[[SH:.+]]: f16, %{{.+}}: f32):
 // INT4: linalg.index 2
 // INT4: arith.shrui
-// INT4: arith.uitofp
-// INT4: arith.extf %{{.+}} : f16 to f32
-// INT4: arith.extf %{{.+}} : f16 to f32
+// INT4: %[[QF:.+]] = arith.uitofp
+// INT4: %[[SC:.+]] = arith.extf %[[SH]] : f16 to f32
+// INT4: %[[OFF:.+]] = arith.mulf %[[SC]], %{{.+}} : f32
+// INT4: %[[QS:.+]] = arith.mulf %[[QF]], %[[SC]]
+// INT4: arith.addf %[[QS]], %[[OFF]]
 // INT4: int4_weight: "0x400000008C80888888888888888888888888888880848888888888888888888888888888"
 // Scales 0.5 and -0.125 (f16 0x3800, 0xB000), then -0 (0x8000) for the
-// zero columns; offsets -8 · scale: -4 and 1 (0xC400, 0x3C00), then 0.
+// zero columns.
 // INT4: int4_scales: "0x40000000003800B000800080
-// INT4: int4_offsets: "0x4000000000C4003C00000000
+// int4:32:asym keeps an offset per group and column.
+// ASYM-LABEL: func.func @weight
+// ASYM-DAG: %[[S:.+]] = arith.constant dense_resource<int4_scales> : tensor<1x1x32xf16>
+// ASYM-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf16>
+// ASYM: ins(%arg0, %{{.+}}, %[[S]], %[[O]] :
+// ASYM-SAME: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
 func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -152,15 +161,19 @@ func.func @ties(%x: tensor<?x2xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> 
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
-// A weight whose f16 parameters would overflow keeps f32 ones: 70000's
-// symmetric offset (-8 · scale, the weight itself) is past f16's 65504.
+// A weight whose f16 parameters would overflow keeps f32 ones: -600000's
+// symmetric scale, 75000, is past f16's 65504; with int4:32:asym, its
+// scale fits (40000) and its offset, 600000 (code 15 for 0), does not.
 // INT4-LABEL: func.func @large_weight
-// INT4-DAG: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
-// INT4-DAG: arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
+// INT4: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
 // INT4-NOT: arith.extf
 // INT4: return
+// ASYM-LABEL: func.func @large_weight
+// ASYM-DAG: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
+// ASYM-DAG: arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf32>
+// ASYM: return
 func.func @large_weight(%x: tensor<?x1xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
-  %w = arith.constant dense<[[[70000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
+  %w = arith.constant dense<[[[-600000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x1xf32>, tensor<1x1x32xf32>) outs(%init : tensor<?x1xf32>)
@@ -179,15 +192,14 @@ func.func @large_weight(%x: tensor<?x1xf32>, %init: tensor<?x1xf32>) -> tensor<?
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
-// 60000 still fits: its scale and offset, -7500 and 60000, are f16 values
-// (0xEF53 and 0x7B53).
+// 70000 fits f16 scales: -8750 rounds to -8752 (0xF046); the offset,
+// -8 · scale = 70016, past f16's range, is not stored but computed in f32.
 // INT4-LABEL: func.func @largest_half_weight
-// INT4-DAG: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf16>
-// INT4-DAG: arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf16>
-// INT4: int4_scales: "0x4000000053EF
-// INT4: int4_offsets: "0x40000000537B
+// INT4: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf16>
+// INT4-NOT: int4_offsets
+// INT4: int4_scales: "0x4000000046F0
 func.func @largest_half_weight(%x: tensor<?x1xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> {
-  %w = arith.constant dense<[[[60000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
+  %w = arith.constant dense<[[[70000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x1x32xf32>
   %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
                        iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : tensor<?x1xf32>, tensor<1x1x32xf32>) outs(%init : tensor<?x1xf32>)

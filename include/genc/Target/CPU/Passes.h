@@ -28,11 +28,14 @@ constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";
 constexpr StringLiteral kMatmulInt4F16Kernel = "genc_matmul_f32_i4_f16";
+constexpr StringLiteral kMatmulInt4SymmetricKernel = "genc_matmul_f32_i4_symmetric";
+constexpr StringLiteral kMatmulInt4SymmetricF16Kernel = "genc_matmul_f32_i4_symmetric_f16";
 /// Whether `callee` is one of the matmul kernels above, whose last operand
 /// is the tile epilogue (`!llvm.ptr`, null for none).
 inline bool isMatmulKernel(StringRef callee) {
   return callee == kMatmulKernel || callee == kMatmulInt8Kernel || callee == kMatmulBF16Kernel ||
-         callee == kMatmulInt4Kernel || callee == kMatmulInt4F16Kernel;
+         callee == kMatmulInt4Kernel || callee == kMatmulInt4F16Kernel ||
+         callee == kMatmulInt4SymmetricKernel || callee == kMatmulInt4SymmetricF16Kernel;
 }
 /// What compiled code calls instead of reading at an index out of range;
 /// thread-safe: the first failure a call meets is kept, atomically.
@@ -79,6 +82,10 @@ inline Value rootBuffer(Value view) {
 /// dense_resource); failure when a resource has no data (or had, and it
 /// was released).
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
+
+/// Whether 4-bit group parameters are symmetric, each offset -8 · its
+/// scale: genc-quantize-matmul-weights then stores the scales alone.
+bool areSymmetricInt4Offsets(ArrayRef<float> scales, ArrayRef<float> offsets);
 
 class AttentionOp;
 

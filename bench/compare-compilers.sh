@@ -3,12 +3,13 @@
 # (GPT-2-small-sized, LLaMA-style; KV cache in their inputs and outputs)
 # compiled by each in each weight format, then one decode step (past 127)
 # and a 128-token prefill timed alternately with ONNX Runtime fp32, in
-# ROUNDS rounds (2 by default), so that the machine's drift hits all alike. For a change to genc:
-# build the old commit's genc somewhere, then run this with both; each
-# build's artifacts run on its own runtime (the measurements in
-# docs/results.md before this rule ran both on the new one).
-# Not a test: docs/results.md quotes it with the command.
-# Usage: bench/compare-compilers.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [THREADS] [FORMATS] [ROUNDS]
+# ROUNDS rounds (2 by default), so that the machine's drift hits all alike.
+# For a change to genc: build the old commit's genc somewhere, then run this
+# with both; each build's artifacts run on its own runtime (the measurements
+# in docs/results.md before this rule ran both on the new one). Not a test:
+# docs/results.md quotes it with the command.
+# Usage: bench/compare-compilers.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] \
+#          [THREADS] [FORMATS] [ROUNDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/benchmark-models.sh"

@@ -4,7 +4,8 @@
 // pool), N large enough that B does not fit the caches: the weights each
 // kernel streams per second. Then the kernels with each instruction set
 // they can use (AVX-512, AVX-512 without VNNI, AVX2, scalar loops): f32,
-// int8 and int4 on that decode product and on a prefill-shaped one, bf16
+// int8 and int4 (scales and offsets in f32 and in f16, and symmetric: f16
+// scales alone) on that decode product and on a prefill-shaped one, bf16
 // on the decode product. Built and run by bench/weight-formats.sh.
 //
 //===----------------------------------------------------------------------===//

@@ -149,9 +149,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       "weights",
       cl::desc("How matmul weights are stored: f32 (default); int8 (a scale per output "
                "channel, activations rounded to 16-bit integers per row); bf16 (activations "
-               "rounded to bf16 too); int4[:GROUP][:asym] (a scale "
-               "and an offset per GROUP = 32 (default), 64 or 128 weights; symmetric unless "
-               "asym). All but "
+               "rounded to bf16 too); int4[:GROUP][:asym] (a scale per GROUP = 32 "
+               "(default), 64 or 128 weights, symmetric; with asym, an offset too). All but "
                "f32 are approximate: docs/results.md states their perplexity cost"),
       cl::value_desc("format"), cl::init("f32"), cl::cat(codegen));
   cl::OptionCategory &rewrites = attentionRewritesCategory();

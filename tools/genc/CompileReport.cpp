@@ -112,22 +112,6 @@ int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterByte
          llvm::divideCeil(k, groupSize) * padded * (symmetric ? 1 : 2) * parameterBytes;
 }
 
-/// Whether a model's 4-bit grid has offsets of -8 · scale throughout (no
-/// zero points): genc-quantize-matmul-weights then stores no offsets.
-bool symmetricGrid(DictionaryAttr grid) {
-  auto scales = grid.getAs<ElementsAttr>("scales");
-  auto offsets = grid.getAs<ElementsAttr>("offsets");
-  if (!scales || !offsets || !scales.getElementType().isF32() || !offsets.getElementType().isF32())
-    return false;
-  FailureOr<ArrayRef<char>> scaleBytes = mlir::genc::getConstantBytes(scales),
-                            offsetBytes = mlir::genc::getConstantBytes(offsets);
-  auto floats = [](ArrayRef<char> bytes) {
-    return ArrayRef(reinterpret_cast<const float *>(bytes.data()), bytes.size() / sizeof(float));
-  };
-  return succeeded(scaleBytes) && succeeded(offsetBytes) &&
-         mlir::genc::areSymmetricInt4Offsets(floats(*scaleBytes), floats(*offsetBytes));
-}
-
 /// Adds a weight matmul (`weight` its constant operand) to `group`.
 void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   auto weightType = cast<ShapedType>(weight.getType());
@@ -155,9 +139,9 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   auto gridGroup = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
   if (gridGroup && gridGroup.getInt() > 0) {
     // Quantised in the model: stored on its grid whatever --weights says.
-    group.weightBytes +=
-        int4Bytes(elements / columns, columns, gridGroup.getInt(), 4, symmetricGrid(grid)) -
-        elements * bytes;
+    group.weightBytes += int4Bytes(elements / columns, columns, gridGroup.getInt(), 4,
+                                   mlir::genc::isSymmetricInt4Grid(grid)) -
+                         elements * bytes;
     precision =
         "int16 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) + ") -> f32";
   } else if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&

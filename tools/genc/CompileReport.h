@@ -84,7 +84,8 @@ MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 /// Restates the f32 weights' bytes and precision as `--weights=format`
 /// stores them in 32-column panels (int8: a byte per weight and an f32
 /// scale per column; bf16: two bytes, activations rounded to bf16; int4:
-/// half a byte and an f32 scale and offset per group and column).
+/// half a byte and an f16 scale per group and column, and an f16 offset
+/// unless symmetric).
 void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &format);
 
 /// One run of the compiled model with `--profile-input` inputs.

@@ -41,8 +41,8 @@ def Genc_MatmulEncodingAttr : AttrDef<Genc_Dialect, "MatmulEncoding"> {
       = q · scale[n]); `group_scale_offset` with `group` = G (two operands
       [ceil(K/G), N], both f32 or both f16: B[k][n] = q · scale[k/G][n] +
       offset[k/G][n]); `group_scale` with `group` = G, for symmetric i4
-      (one operand [ceil(K/G), N], f32 or f16: B[k][n] = (q - 8) ·
-      scale[k/G][n], the same as an offset of -8 · scale).
+      (one operand [ceil(K/G), N], f32 or f16: the same with offset[k/G][n]
+      = -8 · scale[k/G][n], computed in f32).
 
     Examples: `#genc.matmul<row_major, f32>`, `#genc.matmul<panels_32,
     i8, column_scale>`, `#genc.matmul<panels_32, i4, group_scale_offset,

@@ -233,11 +233,21 @@ struct Int4Rounding {
   const float *gridScales = nullptr, *gridOffsets = nullptr;
   int64_t gridColumns = 0;
   /// Whether scales and offsets are stored in f16 (rounded to nearest
-  /// before the weights are rounded on them): a decode step then reads a
-  /// sixth fewer bytes at int4:32. quantizeInt4 gives up (and the caller
+  /// before the weights are rounded on them): the parameters' bytes halve
+  /// (at int4:32, a sixth fewer bytes in all with offsets, a ninth without).
+  /// quantizeInt4 gives up (and the caller
   /// stores f32) when one it stores would not be finite: f16 ends at 65504.
   bool halfParameters = false;
 };
+
+/// Whether every offset is -8 · its scale, the kernels' symmetric form.
+/// == on purpose: padding columns of a model's grid hold +0 offsets where
+/// -8 · (+0) is -0, and a zero scale's sums are zero either way.
+bool areSymmetricOffsets(ArrayRef<float> scales, ArrayRef<float> offsets) {
+  return scales.size() == offsets.size() &&
+         llvm::all_of(llvm::zip_equal(scales, offsets),
+                      [](auto pair) { return std::get<1>(pair) == -8.0f * std::get<0>(pair); });
+}
 
 /// `x` rounded to the nearest f16 (ties to even).
 _Float16 toHalf(float x) { return static_cast<_Float16>(x); }
@@ -339,7 +349,7 @@ std::optional<Int4Weight> quantizeInt4(RankedTensorType type, ArrayRef<char> byt
                       scales.data() + p * groups * kPanel, offsets.data() + p * groups * kPanel);
   }
   // Symmetric offsets are not stored.
-  bool symmetric = genc::areSymmetricInt4Offsets(scales, offsets);
+  bool symmetric = areSymmetricOffsets(scales, offsets);
   auto finite = [](float x) { return std::isfinite(x); };
   if (how.halfParameters &&
       !(llvm::all_of(scales, finite) && (symmetric || llvm::all_of(offsets, finite))))
@@ -353,7 +363,7 @@ std::optional<Int4Weight> quantizeInt4(RankedTensorType type, ArrayRef<char> byt
                                                    parameterBlob(scales, how.halfParameters)),
                     nullptr};
   // The kernel computes -8 · scale exactly: storing it would cost a decode
-  // step a tenth more bytes at int4:32.
+  // step a ninth more bytes at int4:32 with f16 parameters.
   if (!symmetric)
     weight.offsets = DenseResourceElementsAttr::get(parameterType, "int4_offsets",
                                                     parameterBlob(offsets, how.halfParameters));
@@ -772,8 +782,16 @@ struct QuantizeMatmulWeightsPass
 
 } // namespace
 
-bool genc::areSymmetricInt4Offsets(ArrayRef<float> scales, ArrayRef<float> offsets) {
-  return scales.size() == offsets.size() &&
-         llvm::all_of(llvm::zip_equal(scales, offsets),
-                      [](auto pair) { return std::get<1>(pair) == -8.0f * std::get<0>(pair); });
+bool genc::isSymmetricInt4Grid(DictionaryAttr grid) {
+  auto scales = grid.getAs<ElementsAttr>("scales");
+  auto offsets = grid.getAs<ElementsAttr>("offsets");
+  if (!scales || !offsets || !scales.getElementType().isF32() || !offsets.getElementType().isF32())
+    return false;
+  FailureOr<ArrayRef<char>> scaleBytes = getConstantBytes(scales),
+                            offsetBytes = getConstantBytes(offsets);
+  auto floats = [](ArrayRef<char> bytes) {
+    return ArrayRef(reinterpret_cast<const float *>(bytes.data()), bytes.size() / sizeof(float));
+  };
+  return succeeded(scaleBytes) && succeeded(offsetBytes) &&
+         areSymmetricOffsets(floats(*scaleBytes), floats(*offsetBytes));
 }

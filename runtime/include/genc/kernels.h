@@ -260,10 +260,10 @@ void _mlir_ciface_genc_matmul_f32_i4_f16(genc_context *context, int64_t check,
                                          int64_t accumulate, genc_tile_epilogue *epilogue);
 
 /* Symmetric 4-bit weights (genc compile --weights=int4 without :asym, or
- * MatMulNBits without zero points): W[k, n] = (q - 8) · scale, no offsets
- * stored. The same as genc_matmul_f32_i4 (_f16) given offsets of
- * -8 · scale, bit for bit; a decode step reads a tenth fewer bytes at
- * int4:32 with f16 scales. */
+ * MatMulNBits without zero points): scales alone, each group's offset
+ * being -8 · scale, computed in f32 from the (widened) scale. The same
+ * bits as genc_matmul_f32_i4 given those f32 offsets; at int4:32 with f16
+ * scales a decode step reads a tenth fewer bytes than with f16 offsets. */
 void _mlir_ciface_genc_matmul_f32_i4_symmetric(genc_context *context, int64_t check,
                                                genc_unranked_memref *c, genc_unranked_memref *a,
                                                genc_unranked_memref *b,

@@ -689,7 +689,8 @@ void expectInt4WeightsMatchLoops(genc_context &context, Int4Kernel kernel) {
 /// the largest values, infinities, NaNs): the f16 kernel gives what the f32
 /// kernel gives for the same values, bit for bit (NaN for NaN), so it
 /// widens each exactly; so do the symmetric kernels, each pattern a scale
-/// alone. One row, K = 1, a column per pattern.
+/// alone, and theirs are the bits of the kernel given f32 offsets of
+/// -8 · scale. One row, K = 1, a column per pattern.
 void expectEveryHalfWidensExactly(genc_context &context) {
   const int64_t n = 1 << 16, panels = n / 32;
   std::vector<uint16_t> bits(n);
@@ -708,10 +709,7 @@ void expectEveryHalfWidensExactly(genc_context &context) {
       fcm(full.data(), {1, n}), hs(bits.data(), {panels, 1, 32}),
       ho(reversedBits.data(), {panels, 1, 32}), fs(values.data(), {panels, 1, 32}),
       fo(reversedValues.data(), {panels, 1, 32});
-  for (bool symmetric : {false, true}) {
-    SCOPED_TRACE(symmetric ? "symmetric" : "with offsets");
-    callInt4Kernel(context, {true, symmetric}, &hcm.ref, &am.ref, &bm.ref, hs, ho, 32, 0);
-    callInt4Kernel(context, {false, symmetric}, &fcm.ref, &am.ref, &bm.ref, fs, fo, 32, 0);
+  auto expectSameBits = [&] {
     for (int64_t i = 0; i < n; ++i) {
       if (std::isnan(full[i]))
         ASSERT_TRUE(std::isnan(half[i])) << "pattern " << i;
@@ -719,7 +717,22 @@ void expectEveryHalfWidensExactly(genc_context &context) {
         ASSERT_EQ(__builtin_bit_cast(uint32_t, half[i]), __builtin_bit_cast(uint32_t, full[i]))
             << "pattern " << i << " (" << values[i] << ")";
     }
+  };
+  for (bool symmetric : {false, true}) {
+    SCOPED_TRACE(symmetric ? "symmetric" : "with offsets");
+    callInt4Kernel(context, {true, symmetric}, &hcm.ref, &am.ref, &bm.ref, hs, ho, 32, 0);
+    callInt4Kernel(context, {false, symmetric}, &fcm.ref, &am.ref, &bm.ref, fs, fo, 32, 0);
+    ASSERT_NO_FATAL_FAILURE(expectSameBits());
   }
+  // The symmetric f16 kernel gives what the kernel with offsets gives for
+  // f32 offsets of -8 · each widened scale, however large (65504 · -8)
+  // or infinite.
+  std::vector<float> symmetricOffsets(n);
+  for (int64_t i = 0; i < n; ++i)
+    symmetricOffsets[i] = -8.0f * values[i];
+  Memref so(symmetricOffsets.data(), {panels, 1, 32});
+  callInt4Kernel(context, {false, false}, &fcm.ref, &am.ref, &bm.ref, fs, so, 32, 0);
+  ASSERT_NO_FATAL_FAILURE(expectSameBits());
 }
 
 /// Every 4-bit kernel.

@@ -1,5 +1,5 @@
-// RUN: genc-opt --genc-quantize-matmul-weights=format=f32 %s | FileCheck %s
-// RUN: genc-opt --genc-quantize-matmul-weights=format=int8 %s | FileCheck %s --check-prefix=INT8
+// RUN: genc-opt --genc-quantize-matmul-weights=format=f32 --split-input-file %s | FileCheck %s
+// RUN: genc-opt --genc-quantize-matmul-weights=format=int8 --split-input-file %s | FileCheck %s --check-prefix=INT8
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
 #panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
@@ -49,4 +49,37 @@ func.func @grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> (tensor<?x2xf32>
     linalg.yield %s : f32
   } -> tensor<?x2xf32>
   return %r, %u : tensor<?x2xf32>, tensor<?x2xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// A grid whose offsets are -8 · scale (MatMulNBits without zero points)
+// keeps its scales alone: symmetric int4, no offsets stored. The padding
+// columns' +0 offsets count as -8 · 0. Column 0 {0.5, -0.25} on scale
+// 0.25 is q = 10, 7; column 1 {0.3, 0.1} on scale 0.1 (offset -0.8) is
+// q = 11, 9.
+// CHECK-LABEL: func.func @symmetric_grid
+// CHECK: genc.matmul = #genc.matmul<panels_32, i4, group_scale, group = 32>
+// CHECK: int4_weight: "0x400000000A0B000000000000000000000000000007090000000000000000000000000000"
+// CHECK: int4_scales: "0x400000000000803ECDCCCC3D00000000
+// CHECK-NOT: int4_offsets
+func.func @symmetric_grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[[0.5, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [-0.25, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>,
+               genc.weight_grid = {group = 32 : i64, scales = dense<[[0.25, 0.1]]> : tensor<1x2xf32>,
+                                   offsets = dense<[[-2.0, -0.8]]> : tensor<1x2xf32>}} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %r : tensor<?x2xf32>
 }

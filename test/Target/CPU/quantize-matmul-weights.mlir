@@ -54,12 +54,12 @@
 // BF16: bf16_weight: "0x40000000004080C0803F003F
 // int4, symmetric, groups of 32 rows: bytes [1, 2, 16] (columns 16..31 in
 // the high nibbles), scales [1, 1, 32] and no offsets (each is -8 · scale,
-// computed in the body), the nibble picked by the column in the body. The scale puts the group's value of largest
-// magnitude on code -8: column 0 {2, -4}: scale -4 / -8 = 0.5, q - 8 = 4
-// and -8, nibbles 12 and 0; column 1 {1, 0.5}: scale 1 / -8 = -0.125, -8
-// and -4, nibbles 0 and 4; all-zero columns have scale 0 and nibble 8. So
-// row 0 starts 0x8C 0x80, row 1 0x80 0x84; the other 14 bytes of each row
-// are 0x88.
+// computed in the body), the nibble picked by the column in the body. The
+// scale puts the group's value of largest magnitude on code -8: column 0
+// {2, -4}: scale -4 / -8 = 0.5, q - 8 = 4 and -8, nibbles 12 and 0;
+// column 1 {1, 0.5}: scale 1 / -8 = -0.125, -8 and -4, nibbles 0 and 4;
+// all-zero columns have scale 0 and nibble 8. So row 0 starts 0x8C 0x80,
+// row 1 0x80 0x84; the other 14 bytes of each row are 0x88.
 // INT4-DAG: #[[BYTES:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1, d2 mod 16)>
 // INT4-DAG: #[[GROUPS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 32, d2 mod 32)>
 // INT4-LABEL: func.func @weight
@@ -88,6 +88,11 @@
 // ASYM-DAG: %[[O:.+]] = arith.constant dense_resource<int4_offsets> : tensor<1x1x32xf16>
 // ASYM: ins(%arg0, %{{.+}}, %[[S]], %[[O]] :
 // ASYM-SAME: genc.matmul = #genc.matmul<panels_32, i4, group_scale_offset, group = 32>
+// Column 0 {2, -4}: scale 6 / 15, f16 0.39990 (0x3666), zero point 10,
+// offset -3.99902 rounded to f16: -4 (0xC400); column 1 {1, 0.5}: zero
+// point 0, offset 0; the zero columns' offsets -0 (0x8000).
+// ASYM: int4_scales: "0x400000006636
+// ASYM: int4_offsets: "0x4000000000C4000000800080
 func.func @weight(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -163,9 +168,11 @@ func.func @ties(%x: tensor<?x2xf32>, %init: tensor<?x1xf32>) -> tensor<?x1xf32> 
 
 // A weight whose f16 parameters would overflow keeps f32 ones: -600000's
 // symmetric scale, 75000, is past f16's 65504; with int4:32:asym, its
-// scale fits (40000) and its offset, 600000 (code 15 for 0), does not.
+// scale fits (40000) and its offset, 600000 (zero point 15), does not.
 // INT4-LABEL: func.func @large_weight
 // INT4: arith.constant dense_resource<int4_scales> : tensor<1x1x32xf32>
+// INT4-NOT: int4_offsets
+// INT4: genc.matmul = #genc.matmul<panels_32, i4, group_scale, group = 32>
 // INT4-NOT: arith.extf
 // INT4: return
 // ASYM-LABEL: func.func @large_weight

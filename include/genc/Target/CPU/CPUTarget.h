@@ -20,7 +20,7 @@ struct WeightFormat {
     F32,            ///< as the model has them
     Int8PerChannel, ///< int8, a scale per output column
     BF16,           ///< bf16 weights, activations rounded to bf16
-    Int4Grouped     ///< 4 bits, a scale and an offset per `group` weights along K
+    Int4Grouped     ///< 4 bits, a scale (with asymmetric, an offset) per `group` weights along K
   };
   Kind kind = Kind::F32;
   int64_t group = 0;       ///< int4: 32, 64 or 128

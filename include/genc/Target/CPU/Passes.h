@@ -83,9 +83,11 @@ inline Value rootBuffer(Value view) {
 /// was released).
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
 
-/// Whether 4-bit group parameters are symmetric, each offset -8 · its
-/// scale: genc-quantize-matmul-weights then stores the scales alone.
-bool areSymmetricInt4Offsets(ArrayRef<float> scales, ArrayRef<float> offsets);
+/// Whether a model's 4-bit grid (kWeightGridAttrName: f32 `scales` and
+/// `offsets`) is symmetric, each offset -8 · its scale (MatMulNBits
+/// without zero points): genc-quantize-matmul-weights then stores the
+/// scales alone.
+bool isSymmetricInt4Grid(DictionaryAttr grid);
 
 class AttentionOp;
 

@@ -37,13 +37,15 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       `[panels, K, 16]` (column j of a panel in the low nibble of byte j,
       column j + 16 in the high one) and a scale and an offset per GROUP
       rows and column, `[panels, ceil(K / GROUP), 32]`: w ≈ q · scale +
-      offset, q in [0, 15]; symmetric (scale = m / -8 for the group's m of
-      largest magnitude, offset = -8 · scale) or, with asym, over
-      [min(w, 0), max(w, 0)]. Scales and offsets are f16 (f32 where a
-      parameter would overflow f16, whose largest value is 65504). Marked
+      offset, q in [0, 15]; with asym over [min(w, 0), max(w, 0)], marked
       `#genc.matmul<panels_32, i4, group_scale_offset, group = GROUP>`
       (kernel genc_matmul_f32_i4_f16, or genc_matmul_f32_i4 with f32
-      parameters).
+      parameters). Symmetric (scale = m / -8 for the group's m of largest
+      magnitude, offset = -8 · scale), the offsets are not stored: the
+      scales alone, marked `#genc.matmul<panels_32, i4, group_scale, group
+      = GROUP>` (kernels genc_matmul_f32_i4_symmetric(_f16), which compute
+      -8 · scale). Stored parameters are f16 (f32 where one would overflow
+      f16, whose largest value is 65504).
     - `int4[:GROUP][:asym]:calibrated`: the same format, rounded as GPTQ
       does instead of to nearest: the rows of each column are quantised in
       order, and each one's rounding error is fed forward into the rows
@@ -143,9 +145,11 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     B, layout, accumulate, epilogue)`; those genc-quantize-matmul-weights
     converted `genc_matmul_f32_i8(context, check, C, A, B, scales,
     accumulate, epilogue)`, `genc_matmul_bf16(context, check, C, A, B,
-    accumulate, epilogue)` or `genc_matmul_f32_i4(context, check, C, A, B,
+    accumulate, epilogue)`, `genc_matmul_f32_i4(context, check, C, A, B,
     scales, offsets, group, accumulate, epilogue)` (`genc_matmul_f32_i4_f16`
-    when the scales and offsets are f16), the epilogue a null
+    when the scales and offsets are f16) or, for symmetric 4-bit weights,
+    `genc_matmul_f32_i4_symmetric(context, check, C, A, B, scales, group,
+    accumulate, epilogue)` (`..._symmetric_f16`), the epilogue a null
     `!llvm.ptr` (genc-fuse-matmul-epilogues gives it one); genc.attention_kernel and genc.linear_attention_kernel
     become calls of genc_attention_f32 and genc_linear_attention_f32.
     `check` numbers the kernel call's line `<node>: {reason}` of the

@@ -235,8 +235,8 @@ struct Int4Rounding {
   /// Whether scales and offsets are stored in f16 (rounded to nearest
   /// before the weights are rounded on them): the parameters' bytes halve
   /// (at int4:32, a sixth fewer bytes in all with offsets, a ninth without).
-  /// quantizeInt4 gives up (and the caller
-  /// stores f32) when one it stores would not be finite: f16 ends at 65504.
+  /// quantizeInt4 gives up (and the caller stores f32) when one it stores
+  /// would not be finite: f16 ends at 65504.
   bool halfParameters = false;
 };
 

@@ -6,7 +6,9 @@
 // they can use (AVX-512, AVX-512 without VNNI, AVX2, scalar loops): f32,
 // int8 and int4 (scales and offsets in f32 and in f16, and symmetric: f16
 // scales alone) on that decode product and on a prefill-shaped one, bf16
-// on the decode product. Built and run by bench/weight-formats.sh.
+// on the decode product; and bf16 on the prefill product with each of its
+// AVX-512 paths (AMX tiles, AVX512-BF16, pairs widened). Built and run by
+// bench/weight-formats.sh.
 //
 //===----------------------------------------------------------------------===//
 
@@ -195,5 +197,34 @@ int main() {
                 int4Prefill * 1e3, halfDecode * 1e3, (0.5 + 4.0 / 32) * weights / halfDecode / 1e9,
                 halfPrefill * 1e3, symmetricDecode * 1e3,
                 (0.5 + 2.0 / 32) * weights / symmetricDecode / 1e9, symmetricPrefill * 1e3);
+  }
+
+  // bf16 prefill on each of its AVX-512 paths.
+  Memref pbbm(bf16.data(), {prefillN / 32, k / 2, 32, 2});
+  struct BF16Path {
+    const char *name;
+    bool amx, dotProducts;
+  };
+  genc::kernels::useAVX512ForTesting(true);
+  genc::kernels::useAVX2ForTesting(true);
+  for (BF16Path path :
+       {BF16Path{"AMX tiles", true, true}, BF16Path{"AVX512-BF16 dot products", false, true},
+        BF16Path{"pairs widened to f32", false, false}}) {
+    genc::kernels::useAMXForTesting(path.amx);
+    genc::kernels::useAVX512BF16ForTesting(path.dotProducts);
+    if (!genc::kernels::hasAVX512() || path.amx != genc::kernels::hasAMXBF16() ||
+        path.dotProducts != genc::kernels::hasAVX512BF16()) {
+      std::printf("bf16 %s: this CPU lacks it\n", path.name);
+      continue;
+    }
+    double prefill = secondsPerCall(
+        [&] {
+          _mlir_ciface_genc_matmul_bf16(nullptr, /*check=*/1, &pcm.ref, &pam.ref, &pbbm.ref, 0,
+                                        nullptr);
+        },
+        calls);
+    std::printf("bf16 %s, one thread: prefill M=%lld N=%lld %.2f ms (%.1f GFLOP/s)\n", path.name,
+                static_cast<long long>(m), static_cast<long long>(prefillN), prefill * 1e3,
+                2.0 * m * k * prefillN / prefill / 1e9);
   }
 }

@@ -44,6 +44,8 @@ config.substitutions.append(("%genc_lifetime_check",
                              os.path.join(config.genc_obj_root, "test", "genc-lifetime-check")))
 config.substitutions.append(("%genc_concurrent_check",
                              os.path.join(config.genc_obj_root, "test", "genc-concurrent-check")))
+config.substitutions.append(("%genc_deny_amx",
+                             os.path.join(config.genc_obj_root, "test", "genc-deny-amx")))
 config.substitutions.append(("%genc_tokenize",
                              os.path.join(config.genc_obj_root, "test", "genc-tokenize")))
 config.substitutions.append(("%genc_run_model_example",

@@ -18,7 +18,9 @@
 // instructions of widening the weights to f32. Or bf16 panels
 // whose rows hold pairs of consecutive k: the tile rounds A to bf16 too and
 // multiplies pairs with AVX512-BF16's dot product (twice the FMAs' work per
-// instruction), or widens both to f32 where that is missing. Or 4-bit
+// instruction), or widens both to f32 where that is missing; a problem of
+// 16 rows or more runs on AMX tiles where the CPU has them (16 × 16 sums
+// per tdpbf16ps, 32 k deep), A rounded into 16 × 32 tiles. Or 4-bit
 // panels with a scale and an offset per group of rows and column: the
 // same integer sums per group, each scaled and offset in f32.
 //
@@ -49,6 +51,7 @@
 #include <type_traits>
 
 using genc::kernels::countOf;
+using genc::kernels::hasAMXBF16;
 using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
@@ -65,6 +68,7 @@ constexpr int64_t kPanel = 32;        // columns per panel: two zmm vectors
 constexpr int64_t kTileRows = 8;      // rows per register tile
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
+constexpr int64_t kPanelRuns = 32; // per row block, where a kernel prefetches the next panel
 constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
 /// A strided memref of `T`, read from its descriptor.
@@ -215,7 +219,8 @@ template <typename W, typename Param = float> struct Problem {
   int64_t bRow, bCol;          // row-major B
   bool bPanels;                // B is packed panels instead (layouts above)
   const Param *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
-  const BF16 *aRounded = nullptr; // bf16 weights: A rounded, rows of an even K
+  const BF16 *aRounded = nullptr; // bf16 weights: A rounded (RoundedA's layouts),
+  int64_t aRoundedK = 0;          // K zero-padded to this many k
   Int16Rows aInt16;               // int8 and 4-bit weights: A rounded
   const Param *offsets = nullptr; // 4-bit weights: [panels, groups, 32] as scales, or null
   int64_t group = 0;               // 4-bit weights: rows per scale
@@ -429,20 +434,149 @@ template <bool DotProduct>
 void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, const BF16 *b) {
   using Tile = void (*)(const Problem<BF16> &, int64_t, int64_t, const BF16 *, const BF16 *,
                         int64_t);
-  static constexpr Tile tiles[kTileRows + 1] = {
-      nullptr,
-      DotProduct ? bf16DotTile<1> : bf16WidenTile<1>,
-      DotProduct ? bf16DotTile<2> : bf16WidenTile<2>,
-      DotProduct ? bf16DotTile<3> : bf16WidenTile<3>,
-      DotProduct ? bf16DotTile<4> : bf16WidenTile<4>,
-      DotProduct ? bf16DotTile<5> : bf16WidenTile<5>,
-      DotProduct ? bf16DotTile<6> : bf16WidenTile<6>,
-      DotProduct ? bf16DotTile<7> : bf16WidenTile<7>,
-      DotProduct ? bf16DotTile<8> : bf16WidenTile<8>};
-  int64_t stride = (p.k + 1) / 2 * 2;
+  static constexpr Tile tiles[kTileRows + 1] = {nullptr,
+                                                DotProduct ? bf16DotTile<1> : bf16WidenTile<1>,
+                                                DotProduct ? bf16DotTile<2> : bf16WidenTile<2>,
+                                                DotProduct ? bf16DotTile<3> : bf16WidenTile<3>,
+                                                DotProduct ? bf16DotTile<4> : bf16WidenTile<4>,
+                                                DotProduct ? bf16DotTile<5> : bf16WidenTile<5>,
+                                                DotProduct ? bf16DotTile<6> : bf16WidenTile<6>,
+                                                DotProduct ? bf16DotTile<7> : bf16WidenTile<7>,
+                                                DotProduct ? bf16DotTile<8> : bf16WidenTile<8>};
   forEachTile(row0, rows, kTileRows, [&](int64_t r, int64_t height) {
-    tiles[height](p, r, col0, b, p.aRounded + r * stride, stride);
+    tiles[height](p, r, col0, b, p.aRounded + r * p.aRoundedK, p.aRoundedK);
   });
+}
+
+/// AMX's tile registers as the bf16 kernel uses all eight: 16 rows of 64
+/// bytes each (16 × 16 f32 sums; 16 rows of A × 32 k; 16 k pairs × 16
+/// columns of B), in the layout ldtilecfg reads.
+struct alignas(64) TileConfig {
+  uint8_t palette = 1, startRow = 0, reserved[14] = {};
+  uint16_t bytesPerRow[16] = {64, 64, 64, 64, 64, 64, 64, 64};
+  uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
+};
+constexpr int64_t kAMXRows = 16;  // rows of A (and C) per tile
+constexpr int64_t kAMXPairs = 16; // k pairs per tile of B
+constexpr int64_t kAMXBlockRows = 2 * kAMXRows;
+constexpr int64_t kAMXPrefetchSteps = 4;
+
+/// One panel of a bf16 problem as the AMX tiles read it: B's pairs from
+/// `b`, the last step's from `tail` (the panel's last pairs zero-padded to
+/// 16 where fewer are left; A's rows are zero past K).
+struct AMXPanel {
+  const BF16 *b, *tail;
+  int64_t col0, pairs, steps;
+  const BF16 *step(int64_t s) const {
+    return (s + 1) * kAMXPairs <= pairs ? b + s * kAMXPairs * 2 * kPanel : tail;
+  }
+};
+
+/// C[row0 : row0+height, the panel] (+)= A·B on AMX tiles, K in steps of
+/// 32, height at most 16 · RowTiles: tmm0-3 hold the sums (rows × the
+/// panel's two halves of 16 columns), tmm4-5 A's rows, tmm6-7 B's halves.
+/// C's edge tiles go through `edge`. With `prefetchB` the block asks for
+/// the panel's later steps ahead of its loads (the first block reads them
+/// from memory); `aheadLines` lines from `ahead` a step go to L2 for the
+/// panel after. tdpbf16ps adds a step's pairs in k order
+/// as vdpbf16ps does, but each pair's even k first where vdpbf16ps adds the
+/// odd one first: sums differ from the AVX-512 path's in their last bits.
+template <int RowTiles>
+__attribute__((target("amx-tile,amx-bf16"))) void
+amxBF16Block(const Problem<BF16> &p, const AMXPanel &panel, int64_t row0, int64_t height,
+             bool prefetchB, const char *ahead, int64_t aheadLines) {
+  const int64_t cols = std::min(p.n - panel.col0, kPanel);
+  const bool direct = height == RowTiles * kAMXRows && cols == kPanel;
+  float *c = p.c + row0 * p.cRow + panel.col0;
+  alignas(64) float edge[kAMXBlockRows][kPanel];
+  float *sums = direct ? c : &edge[0][0];
+  const int64_t sumsRow = direct ? p.cRow : kPanel, sumsBytes = sumsRow * 4;
+  if (p.accumulate) {
+    if (!direct)
+      for (int64_t r = 0; r < kAMXBlockRows; ++r)
+        for (int64_t j = 0; j < kPanel; ++j)
+          edge[r][j] = r < height && j < cols ? c[r * p.cRow + j] : 0.0f;
+    _tile_loadd(0, sums, sumsBytes);
+    _tile_loadd(1, sums + 16, sumsBytes);
+    if constexpr (RowTiles == 2) {
+      _tile_loadd(2, sums + kAMXRows * sumsRow, sumsBytes);
+      _tile_loadd(3, sums + kAMXRows * sumsRow + 16, sumsBytes);
+    }
+  } else {
+    _tile_zero(0);
+    _tile_zero(1);
+    if constexpr (RowTiles == 2) {
+      _tile_zero(2);
+      _tile_zero(3);
+    }
+  }
+  const int64_t bRowBytes = 2 * kPanel * 2, aTile = kAMXRows * 2 * kAMXPairs;
+  const BF16 *a = p.aRounded + row0 / kAMXRows * kAMXRows * p.aRoundedK;
+  auto prefetchStep = [&](int64_t s) {
+    const char *step = reinterpret_cast<const char *>(panel.step(s));
+    for (int64_t line = 0; line < kAMXPairs * bRowBytes; line += 64)
+      _mm_prefetch(step + line, _MM_HINT_T0);
+  };
+  for (int64_t s = 0; prefetchB && s < std::min(kAMXPrefetchSteps, panel.steps); ++s)
+    prefetchStep(s);
+  for (int64_t s = 0; s < panel.steps; ++s, a += aTile) {
+    const BF16 *b = panel.step(s);
+    if (prefetchB && s + kAMXPrefetchSteps < panel.steps)
+      prefetchStep(s + kAMXPrefetchSteps);
+    for (int64_t line = 0; line < aheadLines; ++line, ahead += 64)
+      _mm_prefetch(ahead, _MM_HINT_T1);
+    _tile_loadd(4, a, 2 * kAMXPairs * 2);
+    _tile_loadd(6, b, bRowBytes);
+    _tile_loadd(7, b + kPanel, bRowBytes);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    if constexpr (RowTiles == 2) {
+      _tile_loadd(5, a + kAMXRows * p.aRoundedK, 2 * kAMXPairs * 2);
+      _tile_dpbf16ps(2, 5, 6);
+      _tile_dpbf16ps(3, 5, 7);
+    }
+  }
+  _tile_stored(0, sums, sumsBytes);
+  _tile_stored(1, sums + 16, sumsBytes);
+  if constexpr (RowTiles == 2) {
+    _tile_stored(2, sums + kAMXRows * sumsRow, sumsBytes);
+    _tile_stored(3, sums + kAMXRows * sumsRow + 16, sumsBytes);
+  }
+  if (!direct)
+    for (int64_t r = 0; r < height; ++r)
+      for (int64_t j = 0; j < cols; ++j)
+        c[r * p.cRow + j] = edge[r][j];
+}
+
+/// Rows [row0, row0+rows) × one panel of a bf16 problem on AMX tiles, in
+/// blocks of 32 rows that reread the panel from the caches. (Chunks of K
+/// that keep a panel's slice in L1 across the blocks, the sums waiting in
+/// C between chunks, were no faster.)
+__attribute__((target("amx-tile,amx-bf16"))) void
+amxBF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, const BF16 *b) {
+  const int64_t pairs = (p.k + 1) / 2, fullPairs = pairs / kAMXPairs * kAMXPairs;
+  alignas(64) BF16 tail[kAMXPairs * 2 * kPanel] = {};
+  std::copy(b + fullPairs * 2 * kPanel, b + pairs * 2 * kPanel, tail);
+  const AMXPanel panel{b, tail, col0, pairs, (pairs + kAMXPairs - 1) / kAMXPairs};
+  static constexpr TileConfig config;
+  _tile_loadconfig(&config);
+  // While later blocks reread the panel, the panel after it (the task's
+  // next; kernels prefetchesNextPanel) goes to L2, spread over their steps.
+  const int64_t blocks = (rows + kAMXBlockRows - 1) / kAMXBlockRows;
+  const int64_t laterSteps = (blocks - 1) * panel.steps, panelLines = pairs * 2 * kPanel * 2 / 64;
+  const int64_t linesPerStep = laterSteps > 0 ? (panelLines + laterSteps - 1) / laterSteps : 0;
+  const char *ahead = reinterpret_cast<const char *>(b + pairs * 2 * kPanel);
+  forEachTile(row0, rows, kAMXBlockRows, [&](int64_t r, int64_t height) {
+    const bool firstBlock = r == row0;
+    const int64_t aheadLines = firstBlock ? 0 : linesPerStep;
+    if (height > kAMXRows)
+      amxBF16Block<2>(p, panel, r, height, firstBlock, ahead, aheadLines);
+    else
+      amxBF16Block<1>(p, panel, r, height, firstBlock, ahead, aheadLines);
+    ahead += aheadLines * panel.steps * 64;
+  });
+  // Unused tile state costs every context switch its save.
+  _tile_release();
 }
 
 template <bool MaskB>
@@ -952,6 +1086,46 @@ void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int6
   });
 }
 
+/// roundRowToBF16's whole pieces of 32 k with AVX512-BF16; returns how many
+/// k it rounded.
+__attribute__((target("avx512f,avx512bf16"))) int64_t roundPiecesToBF16(const float *x, int64_t k,
+                                                                        int64_t pieces, BF16 *out) {
+  const int64_t piece = 2 * kAMXPairs;
+  int64_t kk = 0;
+  for (; kk + piece <= k; kk += piece, out += pieces * piece) {
+    __m512bh both = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + kk + 16), _mm512_loadu_ps(x + kk));
+    _mm512_storeu_si512(out, reinterpret_cast<__m512i>(both));
+  }
+  return kk;
+}
+
+/// x[0 : k] (elements `step` apart) rounded to bf16 and zero-padded to
+/// `paddedK`, in pieces of 32 k that are `pieces` × 32 apart in `out`.
+/// Where AVX512-BF16 is at hand, 32 k at a time with vcvtne2ps2bf16 (also
+/// nearest, ties to even; it flushes subnormals to zero, which the dot
+/// products and tiles that read A do anyway).
+void roundRowToBF16(const float *x, int64_t k, int64_t step, int64_t paddedK, int64_t pieces,
+                    BF16 *out) {
+  const int64_t piece = 2 * kAMXPairs;
+  int64_t kk = 0;
+  if (step == 1 && hasAVX512BF16())
+    kk = roundPiecesToBF16(x, k, pieces, out);
+  for (; kk < paddedK; ++kk)
+    out[kk / piece * pieces * piece + kk % piece] = kk < k ? toBF16(x[kk * step]) : BF16(0);
+}
+
+/// A rounded to bf16 once per call, as a kernel reads it.
+enum class RoundedA {
+  None,
+  /// Rows of A, K zero-padded to even.
+  Rows,
+  /// AMX tiles of 16 rows × 32 k, each 1 KB in a row, K zero-padded to a
+  /// multiple of 32 and M to one of 16: tile (r, s) holds rows [16r, 16r +
+  /// 16) × k [32s, 32s + 32), so that a tile load reads one contiguous
+  /// kilobyte (strided rows of A ran 10-15% slower).
+  AMXTiles,
+};
+
 /// The kernel table. A panel kernel computes rows [row0, row0+rows) ×
 /// panel `panel` of a problem; each weight format (type, and for 4-bit
 /// weights the group parameters' type) lists its kernels in order
@@ -965,9 +1139,17 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// Whether it takes any strides; the f32 and bf16 vector tiles need C's
   /// (and a row-major B's) columns at unit stride (Problem::vectorizable).
   bool anyStrides;
-  /// Whether it reads A rounded to bf16 (Problem::aRounded), which the
-  /// call then rounds once; the scalar loops round as they read.
-  bool readsRoundedA;
+  /// How it reads A rounded to bf16 (Problem::aRounded), which the call
+  /// then rounds once; the scalar loops round as they read.
+  RoundedA roundedA;
+  /// The fewest rows (M) it takes: an AMX tile's 16 rows of A would be
+  /// mostly padding in a decode step, which the next kernel takes.
+  int64_t minRows;
+  /// Whether it prefetches the panel after its own while it rereads its
+  /// own for more rows: then a task of many rows takes a run of adjacent
+  /// panels (kPanelRuns runs in all), so that the panel it prefetches is
+  /// the one it computes next.
+  bool prefetchesNextPanel;
   void (*panel)(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t panel);
 };
 
@@ -1004,43 +1186,50 @@ void packedPanel(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t
 template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
-      {hasAVX512, false, false, f32Panel<vectorRows<false>, vectorRows<true>>},
-      {hasAVX2, false, false, f32Panel<avx2Rows<false>, avx2Rows<true>>},
-      {always, true, false, scalarPanel<float>}};
+      {hasAVX512, false, RoundedA::None, 0, false, f32Panel<vectorRows<false>, vectorRows<true>>},
+      {hasAVX2, false, RoundedA::None, 0, false, f32Panel<avx2Rows<false>, avx2Rows<true>>},
+      {always, true, RoundedA::None, 0, false, scalarPanel<float>}};
 };
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
-      {hasAVX512BF16, false, true, packedPanel<BF16, float, bf16Rows<true>>},
-      {hasAVX512, false, true, packedPanel<BF16, float, bf16Rows<false>>},
-      {hasAVX2, false, true, packedPanel<BF16, float, avx2BF16Rows>},
-      {always, true, false, scalarPanel<BF16>}};
+      {hasAMXBF16, false, RoundedA::AMXTiles, kAMXRows, true,
+       packedPanel<BF16, float, amxBF16Rows>},
+      {hasAVX512BF16, false, RoundedA::Rows, 0, false, packedPanel<BF16, float, bf16Rows<true>>},
+      {hasAVX512, false, RoundedA::Rows, 0, false, packedPanel<BF16, float, bf16Rows<false>>},
+      {hasAVX2, false, RoundedA::Rows, 0, false, packedPanel<BF16, float, avx2BF16Rows>},
+      {always, true, RoundedA::None, 0, false, scalarPanel<BF16>}};
 };
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
-      {hasAVX512VNNI, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>},
-      {hasAVX512BW, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512BW>>},
-      {hasAVX2, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
-      {always, true, false, packedPanel<int8_t, float, int8Rows<IntegerISA::Scalar>>}};
+      {hasAVX512VNNI, true, RoundedA::None, 0, false,
+       packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>},
+      {hasAVX512BW, true, RoundedA::None, 0, false,
+       packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512BW>>},
+      {hasAVX2, true, RoundedA::None, 0, false,
+       packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
+      {always, true, RoundedA::None, 0, false,
+       packedPanel<int8_t, float, int8Rows<IntegerISA::Scalar>>}};
 };
 template <typename Param> struct KernelTable<Nibbles, Param> {
   static bool hasAVX2ForParams() {
     return hasAVX2() && (std::is_same_v<Param, float> || hasF16C());
   }
   static constexpr PanelKernel<Nibbles, Param> kernels[] = {
-      {hasAVX512VNNI, true, false,
+      {hasAVX512VNNI, true, RoundedA::None, 0, false,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512VNNI, Param>>},
-      {hasAVX512BW, true, false,
+      {hasAVX512BW, true, RoundedA::None, 0, false,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512BW, Param>>},
-      {hasAVX2ForParams, true, false,
+      {hasAVX2ForParams, true, RoundedA::None, 0, false,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX2, Param>>},
-      {always, true, false, packedPanel<Nibbles, Param, int4Rows<IntegerISA::Scalar, Param>>}};
+      {always, true, RoundedA::None, 0, false,
+       packedPanel<Nibbles, Param, int4Rows<IntegerISA::Scalar, Param>>}};
 };
 
 template <typename W, typename Param>
 const PanelKernel<W, Param> &selectPanelKernel(const Problem<W, Param> &p) {
   const auto &kernels = KernelTable<W, Param>::kernels;
   for (const PanelKernel<W, Param> &kernel : kernels)
-    if (kernel.available() && (kernel.anyStrides || p.vectorizable()))
+    if (kernel.available() && (kernel.anyStrides || p.vectorizable()) && p.m >= kernel.minRows)
       return kernel;
   return kernels[std::size(kernels) - 1]; // runs anywhere
 }
@@ -1131,10 +1320,10 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   }
 
   // A rounded once for the weights' arithmetic, not once per panel, a row
-  // a task: every item's rows in a row, an even K each (zero-padded). bf16
-  // weights: to bf16 (the scalar path rounds as it reads; with K = 0 there
-  // is nothing to read); int8 and 4-bit ones: to 16-bit integers, a scale
-  // per row.
+  // a task: every item's rows in a row, zero-padded. bf16 weights: to bf16,
+  // K padded as the panel kernel asks (the scalar path rounds as it reads;
+  // with K = 0 there is nothing to read); int8 and 4-bit ones: to 16-bit
+  // integers, an even K, a scale per row.
   const int64_t evenK = (p.k + 1) / 2 * 2, rowsOfA = batch.count * p.m;
   auto rowOfA = [&](int64_t row) {
     int64_t ao, bo, co;
@@ -1150,16 +1339,22 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W, Param>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W, Param> &panelKernel = selectPanelKernel(p);
-  if (panelKernel.readsRoundedA && p.k > 0) {
-    if (!rounded.allocate(call, countOf({rowsOfA, evenK})))
+  const bool amxTiles = panelKernel.roundedA == RoundedA::AMXTiles;
+  const int64_t tileK = 2 * kAMXPairs;
+  const int64_t roundedK = amxTiles ? (p.k + tileK - 1) / tileK * tileK : evenK;
+  const int64_t roundedRows = amxTiles ? (p.m + kAMXRows - 1) / kAMXRows * kAMXRows : p.m;
+  if (panelKernel.roundedA != RoundedA::None && p.k > 0) {
+    if (!rounded.allocate(call, countOf({batch.count, roundedRows, roundedK})))
       return;
-    parallelFor(call.context, rowsOfA, [&](int64_t row) {
-      const float *x = rowOfA(row);
-      BF16 *out = rounded.data() + row * evenK;
-      for (int64_t kk = 0; kk < p.k; ++kk)
-        out[kk] = toBF16(x[kk * p.aCol]);
-      if (p.k % 2)
-        out[p.k] = 0;
+    parallelFor(call.context, batch.count * roundedRows, [&](int64_t row) {
+      const int64_t item = row / roundedRows, r = row % roundedRows;
+      BF16 *out = rounded.data() + item * roundedRows * roundedK;
+      if (!amxTiles)
+        return roundRowToBF16(rowOfA(item * p.m + r), p.k, p.aCol, roundedK, 1, out + r * roundedK);
+      out += r / kAMXRows * kAMXRows * roundedK + r % kAMXRows * tileK;
+      if (r >= p.m) // padding
+        return roundRowToBF16(nullptr, 0, 0, roundedK, kAMXRows, out);
+      roundRowToBF16(rowOfA(item * p.m + r), p.k, p.aCol, roundedK, kAMXRows, out);
     });
   }
   if (std::is_same_v<W, int8_t> || Problem<W, Param>::kNibbles) {
@@ -1189,6 +1384,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   panelBytes = panelBytes > 0 ? panelBytes : 1; // K = 0: a panel holds nothing
   int64_t panelsPerTask =
       p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
+  if (p.m > kTileRows && panelKernel.prefetchesNextPanel)
+    panelsPerTask = (panelCount + kPanelRuns - 1) / kPanelRuns;
   int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;
   parallelFor(call.context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {
     int64_t firstPanel = task % panelGroups * panelsPerTask, rest = task / panelGroups;
@@ -1200,7 +1397,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
     q.b += bo;
     q.c += co;
     if (rounded)
-      q.aRounded = rounded.data() + item * p.m * evenK;
+      q.aRounded = rounded.data() + item * roundedRows * roundedK;
+    q.aRoundedK = roundedK;
     if (int16Rows)
       q.aInt16 = {int16Rows.data() + item * p.m * int16Stride, int16Scales.data() + item * p.m,
                   int16Stride, groupSums.data() + item * p.m * groups, groups};

@@ -2,6 +2,9 @@
 
 #include "Parallel.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 void genc::kernels::detail::dispatch(const genc_context *context, int64_t n, genc_task_fn task,
                                      void *ctx) {
   if (context && context->parallel_for && n > 1) {
@@ -45,28 +48,42 @@ const bool kHasAVX512VNNI = [] {
   __builtin_cpu_init();
   return kHasAVX512BW && __builtin_cpu_supports("avx512vnni") != 0;
 }();
+/// AMX tiles need the CPU's support and, since Linux 5.16, the process's
+/// request for their state (arch_prctl ARCH_REQ_XCOMP_PERM for
+/// XFEATURE_XTILEDATA); without the grant their first use is a SIGILL.
+const bool kHasAMXBF16 = [] {
+  __builtin_cpu_init();
+  if (!kHasAVX512BF16 || !__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16"))
+    return false;
+  constexpr long kRequestPermission = 0x1023, kTileData = 18;
+  return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+}();
 bool useAVX512 = kHasAVX512;
 bool useAVX2 = kHasAVX2;
 bool useAVX512BF16 = kHasAVX512BF16;
 bool useAVX512VNNI = kHasAVX512VNNI;
+bool useAMX = kHasAMXBF16;
 } // namespace
 
 bool genc::kernels::hasAVX512() { return useAVX512; }
 bool genc::kernels::hasAVX2() { return useAVX2; }
 bool genc::kernels::hasF16C() { return useAVX2 && kHasF16C; }
 bool genc::kernels::hasAVX512BF16() { return useAVX512BF16 && useAVX512; }
+bool genc::kernels::hasAMXBF16() { return useAMX && hasAVX512BF16(); }
 bool genc::kernels::hasAVX512BW() { return kHasAVX512BW && useAVX512; }
 bool genc::kernels::hasAVX512VNNI() { return useAVX512VNNI && useAVX512; }
 void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }
 void genc::kernels::useAVX512VNNIForTesting(bool use) { useAVX512VNNI = use && kHasAVX512VNNI; }
+void genc::kernels::useAMXForTesting(bool use) { useAMX = use && kHasAMXBF16; }
 void genc::kernels::useAVX512ForTesting(bool use) { useAVX512 = use && kHasAVX512; }
 void genc::kernels::useAVX2ForTesting(bool use) { useAVX2 = use && kHasAVX2; }
 genc::kernels::InstructionSetSwitches genc::kernels::instructionSetSwitchesForTesting() {
-  return {useAVX512, useAVX2, useAVX512BF16, useAVX512VNNI};
+  return {useAVX512, useAVX2, useAVX512BF16, useAVX512VNNI, useAMX};
 }
 void genc::kernels::setInstructionSetSwitchesForTesting(const InstructionSetSwitches &switches) {
   useAVX512ForTesting(switches.avx512);
   useAVX2ForTesting(switches.avx2);
   useAVX512BF16ForTesting(switches.avx512bf16);
   useAVX512VNNIForTesting(switches.avx512vnni);
+  useAMXForTesting(switches.amx);
 }

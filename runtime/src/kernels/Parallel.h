@@ -20,6 +20,11 @@ bool hasAVX2();
 bool hasF16C();
 /// The same for AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
+/// The same for AMX's bf16 tiles (tdpbf16ps), with AVX512-BF16 beside them:
+/// the CPU has both and Linux let the process use the tiles' state (asked
+/// once, when the kernels load; a kernel older than 5.16, or one that
+/// refuses, leaves the AVX-512 paths).
+bool hasAMXBF16();
 /// The same for AVX512-BW's int16 multiply-adds (vpmaddwd) and the bytes
 /// they widen: the int8 and 4-bit kernels' AVX-512 path.
 bool hasAVX512BW();
@@ -29,6 +34,9 @@ bool hasAVX512VNNI();
 /// Tests only, with no kernel running: whether the bf16 kernel may use
 /// them (where the CPU has them), so that both of its paths get tested.
 void useAVX512BF16ForTesting(bool use);
+/// Likewise for the AMX tiles, so that the bf16 kernel's AVX-512 paths get
+/// tested on a CPU with them.
+void useAMXForTesting(bool use);
 /// Likewise for AVX512-VNNI, so that the integer kernels' AVX512-BW path
 /// gets tested on a CPU with both.
 void useAVX512VNNIForTesting(bool use);
@@ -41,7 +49,7 @@ void useAVX2ForTesting(bool use);
 /// the CPU has), read and put back whole. The has* queries cannot stand in:
 /// hasAVX512BF16 and hasAVX512VNNI are false while AVX-512 is off.
 struct InstructionSetSwitches {
-  bool avx512, avx2, avx512bf16, avx512vnni;
+  bool avx512, avx2, avx512bf16, avx512vnni, amx;
 };
 InstructionSetSwitches instructionSetSwitchesForTesting();
 void setInstructionSetSwitchesForTesting(const InstructionSetSwitches &switches);

@@ -451,18 +451,28 @@ TEST(BF16Rounding, MatchesReference) {
   EXPECT_EQ(roundToBF16(1.01171875f), 1.015625f);
 }
 
+/// The paths of the bf16 kernel, each where the CPU has it.
+enum class BF16Path { AMXTiles, DotProducts, WidenedPairs };
+constexpr BF16Path kBF16Paths[] = {BF16Path::AMXTiles, BF16Path::DotProducts,
+                                   BF16Path::WidenedPairs};
+
 /// bf16 weights in panels of k pairs: C (+)= bf16(A)·B for awkward sizes
-/// (odd K, N not a multiple of 32), a shared weight over a batch, a
-/// strided C (the scalar path) and K = 0; with AVX512-BF16's dot products
-/// where the CPU has them, and with the pairs widened to f32.
+/// (odd K, K past a multiple of 32, N not a multiple of 32, rows past a
+/// multiple of 16), a shared weight over a batch, a strided C (the scalar
+/// path) and K = 0; on AMX tiles, with AVX512-BF16's dot products and with
+/// the pairs widened to f32, each where the CPU has it.
 void expectBF16WeightsMatchLoops(genc_context &context) {
   genc::testing::InstructionSetsGuard guard;
-  for (bool dotProducts : {true, false}) {
-    SCOPED_TRACE(dotProducts ? "dot products where the CPU has them" : "widened pairs");
-    genc::kernels::useAVX512BF16ForTesting(dotProducts);
+  for (BF16Path path : kBF16Paths) {
+    SCOPED_TRACE(path == BF16Path::AMXTiles      ? "AMX tiles where the CPU has them"
+                 : path == BF16Path::DotProducts ? "dot products where the CPU has them"
+                                                 : "widened pairs");
+    genc::kernels::useAMXForTesting(path == BF16Path::AMXTiles);
+    genc::kernels::useAVX512BF16ForTesting(path != BF16Path::WidenedPairs);
     const int64_t sizes[][4] = {// batch, M, N, K
-                                {1, 1, 1, 1},      {1, 1, 768, 64}, {1, 13, 45, 7},
-                                {1, 128, 100, 33}, {3, 7, 50, 16},  {1, 300, 70, 21}};
+                                {1, 1, 1, 1},      {1, 1, 768, 64},  {1, 13, 45, 7},
+                                {1, 128, 100, 33}, {3, 7, 50, 16},   {1, 300, 70, 21},
+                                {1, 64, 64, 96},   {1, 47, 33, 101}, {2, 16, 40, 40}};
     for (const auto &[batch, m, n, k] : sizes) {
       SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
                    " N=" + std::to_string(n) + " K=" + std::to_string(k));

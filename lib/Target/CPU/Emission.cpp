@@ -157,6 +157,14 @@ static std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LL
   }
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
+  // LLVM tunes many Intel CPUs with AVX-512 (Skylake-X to Granite Rapids)
+  // to prefer 256-bit vectors, which halves the loop nests' vectors there;
+  // genc's loops are long streams, where the full width pays (an AMD CPU
+  // with AVX-512 gets it by default).
+  if (machine->getMCSubtargetInfo()->checkFeatures("+avx512f"))
+    for (llvm::Function &function : *llvmModule)
+      if (!function.isDeclaration())
+        function.addFnAttr("prefer-vector-width", "512");
   auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine.get());
   if (auto err = optimize(llvmModule.get())) {
     emitError(module.getLoc()) << "the LLVM optimizer failed: " << llvm::toString(std::move(err));

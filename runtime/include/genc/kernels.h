@@ -227,9 +227,9 @@ void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check, genc_
  * (genc compile --weights=bf16): B [ceil(N / 32), ceil(K / 2), 32, 2], each
  * panel row holding columns' pairs of consecutive k (zero-padded), A rounded
  * to bf16 (nearest, ties to even), products summed in f32. AMX tiles
- * where the CPU has them and Linux grants their state, AVX512-BF16's dot
- * product where the CPU has that. Otherwise as genc_matmul_f32 with
- * panels. */
+ * for M >= 16 where the CPU has them and Linux grants their state,
+ * AVX512-BF16's dot product where the CPU has that. Otherwise as
+ * genc_matmul_f32 with panels. */
 void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check, genc_unranked_memref *c,
                                    genc_unranked_memref *a, genc_unranked_memref *b,
                                    int64_t accumulate, genc_tile_epilogue *epilogue);

@@ -59,8 +59,10 @@ public:
     std::free(values);
     values = nullptr;
     const int64_t bytes = countOf({count > 0 ? count : 1, static_cast<int64_t>(sizeof(T))});
-    if (count >= 0 && bytes >= 0)
-      values = static_cast<T *>(std::malloc(static_cast<size_t>(bytes)));
+    // Cache-line aligned: rows of an AMX tile are 64 bytes.
+    if (count >= 0 && bytes >= 0 && bytes <= INT64_MAX - 63)
+      values =
+          static_cast<T *>(std::aligned_alloc(64, static_cast<size_t>((bytes + 63) / 64 * 64)));
     if (!values)
       call.failOutOfMemory(count >= 0 && bytes >= 0 ? bytes : INT64_MAX);
     return values != nullptr;

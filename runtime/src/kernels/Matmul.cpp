@@ -68,7 +68,9 @@ constexpr int64_t kPanel = 32;        // columns per panel: two zmm vectors
 constexpr int64_t kTileRows = 8;      // rows per register tile
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
-constexpr int64_t kPanelRuns = 32; // per row block, where a kernel prefetches the next panel
+// Where a kernel prefetches the next panel: panels per task, while a row
+// block keeps this many tasks for the pool.
+constexpr int64_t kPanelRun = 4, kMinTasksPerRowBlock = 16;
 constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
 /// A strided memref of `T`, read from its descriptor.
@@ -456,19 +458,22 @@ struct alignas(64) TileConfig {
   uint16_t bytesPerRow[16] = {64, 64, 64, 64, 64, 64, 64, 64};
   uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
 };
-constexpr int64_t kAMXRows = 16;  // rows of A (and C) per tile
-constexpr int64_t kAMXPairs = 16; // k pairs per tile of B
+constexpr int64_t kAMXRows = 16;     // rows of A (and C) per tile
+constexpr int64_t kAMXDepth = 32;    // k per tile of A: 16 pairs, B's tile rows
+constexpr int64_t kAMXRowBytes = 64; // every tile's rows: 32 bf16, or 16 f32 sums
 constexpr int64_t kAMXBlockRows = 2 * kAMXRows;
 constexpr int64_t kAMXPrefetchSteps = 4;
+// Tasks start their rows at multiples of a block, where A's tiles start.
+static_assert(kRowsPerTask % kAMXBlockRows == 0);
 
 /// One panel of a bf16 problem as the AMX tiles read it: B's pairs from
 /// `b`, the last step's from `tail` (the panel's last pairs zero-padded to
-/// 16 where fewer are left; A's rows are zero past K).
+/// a step where fewer are left; A's rows are zero past K).
 struct AMXPanel {
   const BF16 *b, *tail;
   int64_t col0, pairs, steps;
   const BF16 *step(int64_t s) const {
-    return (s + 1) * kAMXPairs <= pairs ? b + s * kAMXPairs * 2 * kPanel : tail;
+    return (s + 1) * kAMXDepth / 2 <= pairs ? b + s * kAMXDepth * kPanel : tail;
   }
 };
 
@@ -478,9 +483,9 @@ struct AMXPanel {
 /// C's edge tiles go through `edge`. With `prefetchB` the block asks for
 /// the panel's later steps ahead of its loads (the first block reads them
 /// from memory); `aheadLines` lines from `ahead` a step go to L2 for the
-/// panel after. tdpbf16ps adds a step's pairs in k order
-/// as vdpbf16ps does, but each pair's even k first where vdpbf16ps adds the
-/// odd one first: sums differ from the AVX-512 path's in their last bits.
+/// panel after. tdpbf16ps adds a step's pairs in k order as vdpbf16ps
+/// does, but each pair's even k first where vdpbf16ps adds the odd one
+/// first: sums differ from the AVX-512 path's in their last bits.
 template <int RowTiles>
 __attribute__((target("amx-tile,amx-bf16"))) void
 amxBF16Block(const Problem<BF16> &p, const AMXPanel &panel, int64_t row0, int64_t height,
@@ -493,7 +498,7 @@ amxBF16Block(const Problem<BF16> &p, const AMXPanel &panel, int64_t row0, int64_
   const int64_t sumsRow = direct ? p.cRow : kPanel, sumsBytes = sumsRow * 4;
   if (p.accumulate) {
     if (!direct)
-      for (int64_t r = 0; r < kAMXBlockRows; ++r)
+      for (int64_t r = 0; r < RowTiles * kAMXRows; ++r)
         for (int64_t j = 0; j < kPanel; ++j)
           edge[r][j] = r < height && j < cols ? c[r * p.cRow + j] : 0.0f;
     _tile_loadd(0, sums, sumsBytes);
@@ -510,28 +515,28 @@ amxBF16Block(const Problem<BF16> &p, const AMXPanel &panel, int64_t row0, int64_
       _tile_zero(3);
     }
   }
-  const int64_t bRowBytes = 2 * kPanel * 2, aTile = kAMXRows * 2 * kAMXPairs;
-  const BF16 *a = p.aRounded + row0 / kAMXRows * kAMXRows * p.aRoundedK;
+  const int64_t bRowBytes = 2 * kAMXRowBytes; // a panel row: 32 columns' pairs
+  const BF16 *a = p.aRounded + row0 * p.aRoundedK;
   auto prefetchStep = [&](int64_t s) {
     const char *step = reinterpret_cast<const char *>(panel.step(s));
-    for (int64_t line = 0; line < kAMXPairs * bRowBytes; line += 64)
+    for (int64_t line = 0; line < kAMXDepth / 2 * bRowBytes; line += 64)
       _mm_prefetch(step + line, _MM_HINT_T0);
   };
   for (int64_t s = 0; prefetchB && s < std::min(kAMXPrefetchSteps, panel.steps); ++s)
     prefetchStep(s);
-  for (int64_t s = 0; s < panel.steps; ++s, a += aTile) {
+  for (int64_t s = 0; s < panel.steps; ++s, a += kAMXRows * kAMXDepth) {
     const BF16 *b = panel.step(s);
     if (prefetchB && s + kAMXPrefetchSteps < panel.steps)
       prefetchStep(s + kAMXPrefetchSteps);
     for (int64_t line = 0; line < aheadLines; ++line, ahead += 64)
       _mm_prefetch(ahead, _MM_HINT_T1);
-    _tile_loadd(4, a, 2 * kAMXPairs * 2);
+    _tile_loadd(4, a, kAMXRowBytes);
     _tile_loadd(6, b, bRowBytes);
     _tile_loadd(7, b + kPanel, bRowBytes);
     _tile_dpbf16ps(0, 4, 6);
     _tile_dpbf16ps(1, 4, 7);
     if constexpr (RowTiles == 2) {
-      _tile_loadd(5, a + kAMXRows * p.aRoundedK, 2 * kAMXPairs * 2);
+      _tile_loadd(5, a + kAMXRows * p.aRoundedK, kAMXRowBytes);
       _tile_dpbf16ps(2, 5, 6);
       _tile_dpbf16ps(3, 5, 7);
     }
@@ -554,18 +559,22 @@ amxBF16Block(const Problem<BF16> &p, const AMXPanel &panel, int64_t row0, int64_
 /// C between chunks, were no faster.)
 __attribute__((target("amx-tile,amx-bf16"))) void
 amxBF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, const BF16 *b) {
-  const int64_t pairs = (p.k + 1) / 2, fullPairs = pairs / kAMXPairs * kAMXPairs;
-  alignas(64) BF16 tail[kAMXPairs * 2 * kPanel] = {};
-  std::copy(b + fullPairs * 2 * kPanel, b + pairs * 2 * kPanel, tail);
-  const AMXPanel panel{b, tail, col0, pairs, (pairs + kAMXPairs - 1) / kAMXPairs};
+  const int64_t pairs = (p.k + 1) / 2, stepPairs = kAMXDepth / 2;
+  const int64_t panelSize = pairs * 2 * kPanel, fullSteps = pairs / stepPairs;
+  alignas(64) BF16 tail[kAMXDepth * kPanel] = {};
+  std::copy(b + fullSteps * kAMXDepth * kPanel, b + panelSize, tail);
+  const AMXPanel panel{b, tail, col0, pairs, (pairs + stepPairs - 1) / stepPairs};
   static constexpr TileConfig config;
   _tile_loadconfig(&config);
   // While later blocks reread the panel, the panel after it (the task's
-  // next; kernels prefetchesNextPanel) goes to L2, spread over their steps.
+  // next, where the kernel prefetchesNextPanel) goes to L2, spread over
+  // their steps.
   const int64_t blocks = (rows + kAMXBlockRows - 1) / kAMXBlockRows;
-  const int64_t laterSteps = (blocks - 1) * panel.steps, panelLines = pairs * 2 * kPanel * 2 / 64;
-  const int64_t linesPerStep = laterSteps > 0 ? (panelLines + laterSteps - 1) / laterSteps : 0;
-  const char *ahead = reinterpret_cast<const char *>(b + pairs * 2 * kPanel);
+  const int64_t laterSteps = (blocks - 1) * panel.steps, panelLines = panelSize * 2 / 64;
+  const bool nextPanel = col0 + kPanel < p.n;
+  const int64_t linesPerStep =
+      nextPanel && laterSteps > 0 ? (panelLines + laterSteps - 1) / laterSteps : 0;
+  const char *ahead = nextPanel ? reinterpret_cast<const char *>(b + panelSize) : nullptr;
   forEachTile(row0, rows, kAMXBlockRows, [&](int64_t r, int64_t height) {
     const bool firstBlock = r == row0;
     const int64_t aheadLines = firstBlock ? 0 : linesPerStep;
@@ -573,7 +582,8 @@ amxBF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, co
       amxBF16Block<2>(p, panel, r, height, firstBlock, ahead, aheadLines);
     else
       amxBF16Block<1>(p, panel, r, height, firstBlock, ahead, aheadLines);
-    ahead += aheadLines * panel.steps * 64;
+    if (aheadLines > 0)
+      ahead += aheadLines * panel.steps * 64;
   });
   // Unused tile state costs every context switch its save.
   _tile_release();
@@ -1086,32 +1096,44 @@ void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int6
   });
 }
 
-/// roundRowToBF16's whole pieces of 32 k with AVX512-BF16; returns how many
-/// k it rounded.
-__attribute__((target("avx512f,avx512bf16"))) int64_t roundPiecesToBF16(const float *x, int64_t k,
-                                                                        int64_t pieces, BF16 *out) {
-  const int64_t piece = 2 * kAMXPairs;
+/// 16 floats rounded to bf16 exactly as toBF16 rounds them (nearest, ties
+/// to even, subnormals too; a NaN stays a NaN), in AVX-512F's integer
+/// lanes. (vcvtne2ps2bf16 would flush subnormals to zero, and a value just
+/// under the smallest normal rounds up to it.)
+__attribute__((target("avx512f"))) inline __m256i roundToBF16x16(__m512 x) {
+  const __m512i bits = _mm512_castps_si512(x), high = _mm512_srli_epi32(bits, 16);
+  const __m512i lowestKept = _mm512_and_si512(high, _mm512_set1_epi32(1));
+  const __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(bits, _mm512_add_epi32(lowestKept, _mm512_set1_epi32(0x7FFF))), 16);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(
+      _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+  const __m512i quiet = _mm512_or_si512(high, _mm512_set1_epi32(0x40));
+  return _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(nan, rounded, quiet));
+}
+
+/// roundRowToBF16's whole pieces of 32 contiguous k; returns how many k it
+/// rounded.
+__attribute__((target("avx512f"))) int64_t roundPiecesToBF16(const float *x, int64_t k,
+                                                             int64_t pieceStride, BF16 *out) {
   int64_t kk = 0;
-  for (; kk + piece <= k; kk += piece, out += pieces * piece) {
-    __m512bh both = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + kk + 16), _mm512_loadu_ps(x + kk));
-    _mm512_storeu_si512(out, reinterpret_cast<__m512i>(both));
+  for (; kk + kAMXDepth <= k; kk += kAMXDepth, out += pieceStride) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), roundToBF16x16(_mm512_loadu_ps(x + kk)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + 16),
+                        roundToBF16x16(_mm512_loadu_ps(x + kk + 16)));
   }
   return kk;
 }
 
-/// x[0 : k] (elements `step` apart) rounded to bf16 and zero-padded to
-/// `paddedK`, in pieces of 32 k that are `pieces` × 32 apart in `out`.
-/// Where AVX512-BF16 is at hand, 32 k at a time with vcvtne2ps2bf16 (also
-/// nearest, ties to even; it flushes subnormals to zero, which the dot
-/// products and tiles that read A do anyway).
-void roundRowToBF16(const float *x, int64_t k, int64_t step, int64_t paddedK, int64_t pieces,
+/// x[0 : k] (elements `step` apart; null with k = 0) rounded to bf16 and
+/// zero-padded to `paddedK`, in pieces of 32 k whose starts are
+/// `pieceStride` apart in `out` (32: one row; AMX tiles: 16 rows of 32).
+void roundRowToBF16(const float *x, int64_t k, int64_t step, int64_t paddedK, int64_t pieceStride,
                     BF16 *out) {
-  const int64_t piece = 2 * kAMXPairs;
   int64_t kk = 0;
-  if (step == 1 && hasAVX512BF16())
-    kk = roundPiecesToBF16(x, k, pieces, out);
+  if (step == 1 && hasAVX512())
+    kk = roundPiecesToBF16(x, k, pieceStride, out);
   for (; kk < paddedK; ++kk)
-    out[kk / piece * pieces * piece + kk % piece] = kk < k ? toBF16(x[kk * step]) : BF16(0);
+    out[kk / kAMXDepth * pieceStride + kk % kAMXDepth] = kk < k ? toBF16(x[kk * step]) : BF16(0);
 }
 
 /// A rounded to bf16 once per call, as a kernel reads it.
@@ -1142,15 +1164,15 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// How it reads A rounded to bf16 (Problem::aRounded), which the call
   /// then rounds once; the scalar loops round as they read.
   RoundedA roundedA;
+  void (*panel)(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t panel);
   /// The fewest rows (M) it takes: an AMX tile's 16 rows of A would be
   /// mostly padding in a decode step, which the next kernel takes.
-  int64_t minRows;
+  int64_t minRows = 0;
   /// Whether it prefetches the panel after its own while it rereads its
-  /// own for more rows: then a task of many rows takes a run of adjacent
-  /// panels (kPanelRuns runs in all), so that the panel it prefetches is
-  /// the one it computes next.
-  bool prefetchesNextPanel;
-  void (*panel)(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t panel);
+  /// own for more rows: then a task takes a run of up to kPanelRun
+  /// adjacent panels, so that the panel it prefetches is mostly the one it
+  /// computes next.
+  bool prefetchesNextPanel = false;
 };
 
 bool always() { return true; }
@@ -1186,42 +1208,40 @@ void packedPanel(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t
 template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
-      {hasAVX512, false, RoundedA::None, 0, false, f32Panel<vectorRows<false>, vectorRows<true>>},
-      {hasAVX2, false, RoundedA::None, 0, false, f32Panel<avx2Rows<false>, avx2Rows<true>>},
-      {always, true, RoundedA::None, 0, false, scalarPanel<float>}};
+      {hasAVX512, false, RoundedA::None, f32Panel<vectorRows<false>, vectorRows<true>>},
+      {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>},
+      {always, true, RoundedA::None, scalarPanel<float>}};
 };
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
-      {hasAMXBF16, false, RoundedA::AMXTiles, kAMXRows, true,
-       packedPanel<BF16, float, amxBF16Rows>},
-      {hasAVX512BF16, false, RoundedA::Rows, 0, false, packedPanel<BF16, float, bf16Rows<true>>},
-      {hasAVX512, false, RoundedA::Rows, 0, false, packedPanel<BF16, float, bf16Rows<false>>},
-      {hasAVX2, false, RoundedA::Rows, 0, false, packedPanel<BF16, float, avx2BF16Rows>},
-      {always, true, RoundedA::None, 0, false, scalarPanel<BF16>}};
+      {hasAMXBF16, false, RoundedA::AMXTiles, packedPanel<BF16, float, amxBF16Rows>, kAMXRows,
+       /*prefetchesNextPanel=*/true},
+      {hasAVX512BF16, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<true>>},
+      {hasAVX512, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<false>>},
+      {hasAVX2, false, RoundedA::Rows, packedPanel<BF16, float, avx2BF16Rows>},
+      {always, true, RoundedA::None, scalarPanel<BF16>}};
 };
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
-      {hasAVX512VNNI, true, RoundedA::None, 0, false,
+      {hasAVX512VNNI, true, RoundedA::None,
        packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>},
-      {hasAVX512BW, true, RoundedA::None, 0, false,
+      {hasAVX512BW, true, RoundedA::None,
        packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512BW>>},
-      {hasAVX2, true, RoundedA::None, 0, false,
-       packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
-      {always, true, RoundedA::None, 0, false,
-       packedPanel<int8_t, float, int8Rows<IntegerISA::Scalar>>}};
+      {hasAVX2, true, RoundedA::None, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
+      {always, true, RoundedA::None, packedPanel<int8_t, float, int8Rows<IntegerISA::Scalar>>}};
 };
 template <typename Param> struct KernelTable<Nibbles, Param> {
   static bool hasAVX2ForParams() {
     return hasAVX2() && (std::is_same_v<Param, float> || hasF16C());
   }
   static constexpr PanelKernel<Nibbles, Param> kernels[] = {
-      {hasAVX512VNNI, true, RoundedA::None, 0, false,
+      {hasAVX512VNNI, true, RoundedA::None,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512VNNI, Param>>},
-      {hasAVX512BW, true, RoundedA::None, 0, false,
+      {hasAVX512BW, true, RoundedA::None,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512BW, Param>>},
-      {hasAVX2ForParams, true, RoundedA::None, 0, false,
+      {hasAVX2ForParams, true, RoundedA::None,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX2, Param>>},
-      {always, true, RoundedA::None, 0, false,
+      {always, true, RoundedA::None,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::Scalar, Param>>}};
 };
 
@@ -1229,7 +1249,8 @@ template <typename W, typename Param>
 const PanelKernel<W, Param> &selectPanelKernel(const Problem<W, Param> &p) {
   const auto &kernels = KernelTable<W, Param>::kernels;
   for (const PanelKernel<W, Param> &kernel : kernels)
-    if (kernel.available() && (kernel.anyStrides || p.vectorizable()) && p.m >= kernel.minRows)
+    // Rows first: AMX's availability asks Linux for the tiles' state.
+    if (p.m >= kernel.minRows && (kernel.anyStrides || p.vectorizable()) && kernel.available())
       return kernel;
   return kernels[std::size(kernels) - 1]; // runs anywhere
 }
@@ -1340,21 +1361,22 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   const int64_t int16Stride = Problem<W, Param>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W, Param> &panelKernel = selectPanelKernel(p);
   const bool amxTiles = panelKernel.roundedA == RoundedA::AMXTiles;
-  const int64_t tileK = 2 * kAMXPairs;
-  const int64_t roundedK = amxTiles ? (p.k + tileK - 1) / tileK * tileK : evenK;
+  const int64_t roundedK = amxTiles ? (p.k + kAMXDepth - 1) / kAMXDepth * kAMXDepth : evenK;
   const int64_t roundedRows = amxTiles ? (p.m + kAMXRows - 1) / kAMXRows * kAMXRows : p.m;
   if (panelKernel.roundedA != RoundedA::None && p.k > 0) {
     if (!rounded.allocate(call, countOf({batch.count, roundedRows, roundedK})))
       return;
     parallelFor(call.context, batch.count * roundedRows, [&](int64_t row) {
       const int64_t item = row / roundedRows, r = row % roundedRows;
+      // Rows past M (AMX tiles' padding) are zeros.
+      const float *x = r < p.m ? rowOfA(item * p.m + r) : nullptr;
+      const int64_t k = x ? p.k : 0;
       BF16 *out = rounded.data() + item * roundedRows * roundedK;
-      if (!amxTiles)
-        return roundRowToBF16(rowOfA(item * p.m + r), p.k, p.aCol, roundedK, 1, out + r * roundedK);
-      out += r / kAMXRows * kAMXRows * roundedK + r % kAMXRows * tileK;
-      if (r >= p.m) // padding
-        return roundRowToBF16(nullptr, 0, 0, roundedK, kAMXRows, out);
-      roundRowToBF16(rowOfA(item * p.m + r), p.k, p.aCol, roundedK, kAMXRows, out);
+      if (amxTiles)
+        roundRowToBF16(x, k, p.aCol, roundedK, kAMXRows * kAMXDepth,
+                       out + r / kAMXRows * kAMXRows * roundedK + r % kAMXRows * kAMXDepth);
+      else
+        roundRowToBF16(x, k, p.aCol, roundedK, kAMXDepth, out + r * roundedK);
     });
   }
   if (std::is_same_v<W, int8_t> || Problem<W, Param>::kNibbles) {
@@ -1384,8 +1406,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   panelBytes = panelBytes > 0 ? panelBytes : 1; // K = 0: a panel holds nothing
   int64_t panelsPerTask =
       p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
-  if (p.m > kTileRows && panelKernel.prefetchesNextPanel)
-    panelsPerTask = (panelCount + kPanelRuns - 1) / kPanelRuns;
+  if (panelKernel.prefetchesNextPanel)
+    panelsPerTask = std::clamp<int64_t>(panelCount / kMinTasksPerRowBlock, 1, kPanelRun);
   int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;
   parallelFor(call.context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {
     int64_t firstPanel = task % panelGroups * panelsPerTask, rest = task / panelGroups;

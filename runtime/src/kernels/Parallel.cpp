@@ -2,8 +2,10 @@
 
 #include "Parallel.h"
 
+#ifdef __linux__
 #include <sys/syscall.h>
 #include <unistd.h>
+#endif
 
 void genc::kernels::detail::dispatch(const genc_context *context, int64_t n, genc_task_fn task,
                                      void *ctx) {
@@ -48,16 +50,33 @@ const bool kHasAVX512VNNI = [] {
   __builtin_cpu_init();
   return kHasAVX512BW && __builtin_cpu_supports("avx512vnni") != 0;
 }();
-/// AMX tiles need the CPU's support and, since Linux 5.16, the process's
-/// request for their state (arch_prctl ARCH_REQ_XCOMP_PERM for
-/// XFEATURE_XTILEDATA); without the grant their first use is a SIGILL.
 const bool kHasAMXBF16 = [] {
   __builtin_cpu_init();
-  if (!kHasAVX512BF16 || !__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16"))
-    return false;
-  constexpr long kRequestPermission = 0x1023, kTileData = 18;
-  return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+  return kHasAVX512BF16 && __builtin_cpu_supports("amx-tile") != 0 &&
+         __builtin_cpu_supports("amx-bf16") != 0;
 }();
+
+/// AMX tiles also need, since Linux 5.16, the process's request for their
+/// state (arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); without
+/// the grant their first use is a SIGILL. Asked at the first call that
+/// would use them, not when the artifact loads: the grant is the whole
+/// process's (its signal stacks must then hold the tiles' 8 KB), and a
+/// process that never multiplies bf16 rows should not change for it.
+/// Threads that ask at once each make the same request.
+int amxGrant = 0; // 0: not asked yet, 1: granted, 2: refused or not Linux
+bool amxGranted() {
+  int grant = __atomic_load_n(&amxGrant, __ATOMIC_ACQUIRE);
+  if (grant == 0) {
+#ifdef __linux__
+    constexpr long kRequestPermission = 0x1023, kTileData = 18;
+    grant = syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0 ? 1 : 2;
+#else
+    grant = 2;
+#endif
+    __atomic_store_n(&amxGrant, grant, __ATOMIC_RELEASE);
+  }
+  return grant == 1;
+}
 bool useAVX512 = kHasAVX512;
 bool useAVX2 = kHasAVX2;
 bool useAVX512BF16 = kHasAVX512BF16;
@@ -69,7 +88,7 @@ bool genc::kernels::hasAVX512() { return useAVX512; }
 bool genc::kernels::hasAVX2() { return useAVX2; }
 bool genc::kernels::hasF16C() { return useAVX2 && kHasF16C; }
 bool genc::kernels::hasAVX512BF16() { return useAVX512BF16 && useAVX512; }
-bool genc::kernels::hasAMXBF16() { return useAMX && hasAVX512BF16(); }
+bool genc::kernels::hasAMXBF16() { return useAMX && hasAVX512BF16() && amxGranted(); }
 bool genc::kernels::hasAVX512BW() { return kHasAVX512BW && useAVX512; }
 bool genc::kernels::hasAVX512VNNI() { return useAVX512VNNI && useAVX512; }
 void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }

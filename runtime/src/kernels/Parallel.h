@@ -21,8 +21,8 @@ bool hasF16C();
 /// The same for AVX512-BF16's dot products (vdpbf16ps).
 bool hasAVX512BF16();
 /// The same for AMX's bf16 tiles (tdpbf16ps), with AVX512-BF16 beside them:
-/// the CPU has both and Linux let the process use the tiles' state (asked
-/// once, when the kernels load; a kernel older than 5.16, or one that
+/// the CPU has both and Linux lets the process use the tiles' state (asked
+/// once, by the first call of this; a kernel older than 5.16, or one that
 /// refuses, leaves the AVX-512 paths).
 bool hasAMXBF16();
 /// The same for AVX512-BW's int16 multiply-adds (vpmaddwd) and the bytes
@@ -47,7 +47,8 @@ void useAVX512ForTesting(bool use);
 void useAVX2ForTesting(bool use);
 /// Tests only: the switches the functions above set (each limited to what
 /// the CPU has), read and put back whole. The has* queries cannot stand in:
-/// hasAVX512BF16 and hasAVX512VNNI are false while AVX-512 is off.
+/// hasAVX512BF16, hasAVX512VNNI and hasAMXBF16 are false while AVX-512 is
+/// off.
 struct InstructionSetSwitches {
   bool avx512, avx2, avx512bf16, avx512vnni, amx;
 };

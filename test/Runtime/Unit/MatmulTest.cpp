@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -456,11 +457,24 @@ enum class BF16Path { AMXTiles, DotProducts, WidenedPairs };
 constexpr BF16Path kBF16Paths[] = {BF16Path::AMXTiles, BF16Path::DotProducts,
                                    BF16Path::WidenedPairs};
 
+/// bf16 weights in panels of k pairs, packed from [K, N] values.
+std::vector<uint16_t> bf16Panels(const std::vector<float> &values, int64_t k, int64_t n) {
+  int64_t pairs = (k + 1) / 2;
+  std::vector<uint16_t> b((n + 31) / 32 * pairs * 64, 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t j = 0; j < n; ++j)
+      b[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2] =
+          bf16Bits(roundToBF16(values[kk * n + j]));
+  return b;
+}
+
 /// bf16 weights in panels of k pairs: C (+)= bf16(A)·B for awkward sizes
 /// (odd K, K past a multiple of 32, N not a multiple of 32, rows past a
-/// multiple of 16), a shared weight over a batch, a strided C (the scalar
-/// path) and K = 0; on AMX tiles, with AVX512-BF16's dot products and with
-/// the pairs widened to f32, each where the CPU has it.
+/// multiple of 16, tasks of several panels), a shared weight over a batch
+/// (one tall problem), an A shared by a batch (a problem per item), a
+/// strided C (the scalar path) and K = 0; on AMX tiles, with AVX512-BF16's
+/// dot products and with the pairs widened to f32, each where the CPU has
+/// it.
 void expectBF16WeightsMatchLoops(genc_context &context) {
   genc::testing::InstructionSetsGuard guard;
   for (BF16Path path : kBF16Paths) {
@@ -469,20 +483,16 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
                                                  : "widened pairs");
     genc::kernels::useAMXForTesting(path == BF16Path::AMXTiles);
     genc::kernels::useAVX512BF16ForTesting(path != BF16Path::WidenedPairs);
-    const int64_t sizes[][4] = {// batch, M, N, K
-                                {1, 1, 1, 1},      {1, 1, 768, 64},  {1, 13, 45, 7},
-                                {1, 128, 100, 33}, {3, 7, 50, 16},   {1, 300, 70, 21},
-                                {1, 64, 64, 96},   {1, 47, 33, 101}, {2, 16, 40, 40}};
+    const int64_t sizes[][4] = {
+        // batch, M, N, K
+        {1, 1, 1, 1},     {1, 1, 768, 64}, {1, 13, 45, 7},   {1, 128, 100, 33}, {3, 7, 50, 16},
+        {1, 300, 70, 21}, {1, 64, 64, 96}, {1, 47, 33, 101}, {2, 16, 40, 40},   {1, 40, 1100, 70}};
     for (const auto &[batch, m, n, k] : sizes) {
       SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
                    " N=" + std::to_string(n) + " K=" + std::to_string(k));
       int64_t panels = (n + 31) / 32, pairs = (k + 1) / 2;
       std::vector<float> bf = randomValues(k * n, 13);
-      std::vector<uint16_t> b(panels * pairs * 64, 0);
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t j = 0; j < n; ++j)
-          b[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2] =
-              bf16Bits(roundToBF16(bf[kk * n + j]));
+      std::vector<uint16_t> b = bf16Panels(bf, k, n);
       std::vector<float> a = randomValues(batch * m * k, 14), c0 = randomValues(batch * m * n, 15);
       // Ties, which a truncating or ties-away conversion gets wrong.
       for (size_t i = 0; i < a.size(); i += 3)
@@ -511,17 +521,70 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
         });
       }
     }
-    std::vector<float> c(4, 7.0f), a(1);
-    std::vector<uint16_t> b(64);
-    Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(b.data(), {1, 0, 32, 2});
-    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 1, nullptr);
-    EXPECT_EQ(c, std::vector<float>(4, 7.0f));
-    _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0, nullptr);
-    EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+    {
+      // A [M, K] shared by C's 3 items, B shared too: a problem per item,
+      // each with M rows (AMX pads each item's rows to 32); nothing is
+      // written past C.
+      const int64_t batch = 3, m = 20, n = 40, k = 50, pairs = (k + 1) / 2;
+      std::vector<float> bf = randomValues(k * n, 16), a = randomValues(m * k, 17);
+      std::vector<uint16_t> b = bf16Panels(bf, k, n);
+      std::vector<float> c(batch * m * n + 64, -5.0f);
+      Memref cm(c.data(), {batch, m, n}), am(a.data(), {m, k}), bm(b.data(), {2, pairs, 32, 2});
+      _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0, nullptr);
+      std::vector<double> want(batch * m * n);
+      for (int64_t i = 0; i < batch * m * n; ++i) {
+        int64_t r = i / n % m, j = i % n;
+        for (int64_t kk = 0; kk < k; ++kk)
+          want[i] += double(roundToBF16(a[r * k + kk])) * roundToBF16(bf[kk * n + j]);
+      }
+      expectNear(std::vector<float>(c.begin(), c.begin() + batch * m * n), want, k);
+      EXPECT_EQ(std::vector<float>(c.begin() + batch * m * n, c.end()),
+                std::vector<float>(64, -5.0f));
+    }
+    for (int64_t m : {2, 20}) { // K = 0
+      std::vector<float> c(m * 2, 7.0f), a(1);
+      std::vector<uint16_t> b(64);
+      Memref cm(c.data(), {m, 2}), am(a.data(), {m, 0}), bm(b.data(), {1, 0, 32, 2});
+      _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 1, nullptr);
+      EXPECT_EQ(c, std::vector<float>(m * 2, 7.0f));
+      _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0, nullptr);
+      EXPECT_EQ(c, std::vector<float>(m * 2, 0.0f));
+    }
   }
 }
 
 TEST_P(Matmul, BF16WeightsMatchLoops) { expectBF16WeightsMatchLoops(context); }
+
+/// A's values round to the nearest bf16 on every path, subnormals too: just
+/// under the smallest normal (2^-126) rounds up to it, and times 2^100 it
+/// adds 2^-26 to each sum, in a whole piece of 32 k and in K's tail.
+TEST_P(Matmul, BF16RoundsSubnormalsOfA) {
+  genc::testing::InstructionSetsGuard guard;
+  const float underNormal = std::bit_cast<float>(0x007FFFFFu);
+  for (BF16Path path : kBF16Paths) {
+    genc::kernels::useAMXForTesting(path == BF16Path::AMXTiles);
+    genc::kernels::useAVX512BF16ForTesting(path != BF16Path::WidenedPairs);
+    for (int64_t m : {1, 16, 40}) {
+      const int64_t k = 40, n = 32;
+      std::vector<float> a(m * k, 0.0f), c(m * n);
+      for (int64_t r = 0; r < m; ++r)
+        a[r * k + 3] = a[r * k + 35] = underNormal;
+      std::vector<uint16_t> b = bf16Panels(std::vector<float>(k * n, 0x1p100f), k, n);
+      Memref cm(c.data(), {m, n}), am(a.data(), {m, k}), bm(b.data(), {1, k / 2, 32, 2});
+      _mlir_ciface_genc_matmul_bf16(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0, nullptr);
+      EXPECT_EQ(c, std::vector<float>(m * n, 0x1p-25f)) << "M=" << m << " path " << int(path);
+    }
+  }
+}
+
+/// Where the CPU has AMX-BF16, Linux grants its state to the tests: the
+/// tests above ran the tiles, not a fallback.
+TEST(MatmulKernel, AMXTilesAreAvailableWhereTheCPUHasThem) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("amx-bf16") || !__builtin_cpu_supports("avx512bf16"))
+    GTEST_SKIP() << "this CPU has no AMX-BF16";
+  EXPECT_TRUE(genc::kernels::hasAMXBF16());
+}
 
 /// What genc_matmul_f32_i4 promises (kernels.h), written out: A's rows
 /// rounded; per group, the int32 sums of q(A) · q, times the group's scale,

@@ -7,13 +7,15 @@
 // int8 and int4 (scales and offsets in f32 and in f16, and symmetric: f16
 // scales alone) on that decode product and on a prefill-shaped one, bf16
 // on the decode product; and bf16 on the prefill product with each of its
-// AVX-512 paths (AMX tiles, AVX512-BF16, pairs widened). Built and run by
-// bench/weight-formats.sh.
+// AVX-512 paths (AMX tiles, AVX512-BF16, pairs widened), and the AMX
+// instruction alone. Built and run by bench/weight-formats.sh.
 //
 //===----------------------------------------------------------------------===//
 
 #include "genc/kernels.h"
 #include "kernels/Parallel.h"
+
+#include <immintrin.h>
 
 #include <chrono>
 #include <cstdint>
@@ -37,6 +39,27 @@ struct Memref {
     ref = {static_cast<int64_t>(sizes.size()), words.data()};
   }
 };
+
+/// tdpbf16ps alone, on tiles that never leave the registers: four
+/// independent 16 × 16 sums, each 32 k deep, `steps` times. The ceiling of
+/// the bf16 kernel's AMX path.
+__attribute__((target("amx-tile,amx-bf16"))) void tileProducts(int64_t steps) {
+  struct alignas(64) {
+    uint8_t palette = 1, startRow = 0, reserved[14] = {};
+    uint16_t bytesPerRow[16] = {64, 64, 64, 64, 64, 64, 64, 64};
+    uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
+  } config;
+  _tile_loadconfig(&config);
+  _tile_zero(0), _tile_zero(1), _tile_zero(2), _tile_zero(3);
+  _tile_zero(4), _tile_zero(5), _tile_zero(6), _tile_zero(7);
+  for (int64_t s = 0; s < steps; ++s) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_release();
+}
 
 template <typename F> double secondsPerCall(F &&call, int calls) {
   call(); // warm-up
@@ -226,5 +249,13 @@ int main() {
     std::printf("bf16 %s, one thread: prefill M=%lld N=%lld %.2f ms (%.1f GFLOP/s)\n", path.name,
                 static_cast<long long>(m), static_cast<long long>(prefillN), prefill * 1e3,
                 2.0 * m * k * prefillN / prefill / 1e9);
+  }
+  genc::kernels::useAVX512BF16ForTesting(true);
+  genc::kernels::useAMXForTesting(true); // hasAMXBF16 asks Linux for the tiles' state
+  if (genc::kernels::hasAMXBF16()) {
+    const int64_t steps = 1 << 20;
+    double seconds = secondsPerCall([&] { tileProducts(steps); }, 3);
+    std::printf("AMX tdpbf16ps alone, one thread: %.1f GFLOP/s\n",
+                4.0 * steps * 2 * 16 * 16 * 32 / seconds / 1e9);
   }
 }

@@ -3,7 +3,7 @@
 // C[1, N] = A[1, K] · B with B in f32, int8 and bf16 panels, serially (no
 // pool), N large enough that B does not fit the caches: the weights each
 // kernel streams per second. Then the kernels with each instruction set
-// they can use (AVX-512, AVX-512 without VNNI, AVX2, scalar loops): f32,
+// they can use (AVX-512, AVX-512 without VBMI or VNNI, AVX2, scalar loops): f32,
 // int8 and int4 (scales and offsets in f32 and in f16, and symmetric: f16
 // scales alone) on that decode product and on a prefill-shaped one, bf16
 // on the decode product; and bf16 on the prefill product with each of its
@@ -121,19 +121,24 @@ int main() {
       pgom(groupOffsets.data(), {prefillN / 32, k / 32, 32}),
       phsm(halfScales.data(), {prefillN / 32, k / 32, 32}),
       phom(halfOffsets.data(), {prefillN / 32, k / 32, 32}), psm(scales.data(), {prefillN});
-  // AVX-512 without VNNI: the integer kernels' AVX512-BW tiles (the
-  // other formats run as with AVX-512).
+  // AVX-512 without VBMI: the 4-bit kernels' int16 dot products instead
+  // of their byte dot products; without VNNI: the integer kernels'
+  // AVX512-BW tiles (the other formats run as with AVX-512).
   struct Set {
     const char *name;
-    bool avx512, avx2, vnni;
+    bool avx512, avx2, vnni, vbmi;
   };
-  for (Set set : {Set{"AVX-512", true, true, true}, Set{"AVX-512 without VNNI", true, true, false},
-                  Set{"AVX2", false, true, false}, Set{"scalar", false, false, false}}) {
+  for (Set set :
+       {Set{"AVX-512", true, true, true, true},
+        Set{"AVX-512 without VBMI", true, true, true, false},
+        Set{"AVX-512 without VNNI", true, true, false, false},
+        Set{"AVX2", false, true, false, false}, Set{"scalar", false, false, false, false}}) {
     genc::kernels::useAVX512ForTesting(set.avx512);
     genc::kernels::useAVX2ForTesting(set.avx2);
     genc::kernels::useAVX512VNNIForTesting(set.vnni);
+    genc::kernels::useAVX512VBMIForTesting(set.vbmi);
     if (set.avx512 != genc::kernels::hasAVX512() || set.avx2 != genc::kernels::hasAVX2() ||
-        set.vnni != genc::kernels::hasAVX512VNNI() ||
+        set.vnni != genc::kernels::hasAVX512VNNI() || set.vbmi != genc::kernels::hasAVX512VBMI() ||
         (set.avx512 && !genc::kernels::hasAVX512BW())) {
       std::printf("%s: this CPU lacks it\n", set.name);
       continue;

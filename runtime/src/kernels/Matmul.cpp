@@ -56,6 +56,7 @@ using genc::kernels::hasAVX2;
 using genc::kernels::hasAVX512;
 using genc::kernels::hasAVX512BF16;
 using genc::kernels::hasAVX512BW;
+using genc::kernels::hasAVX512VBMI;
 using genc::kernels::hasAVX512VNNI;
 using genc::kernels::hasF16C;
 using genc::kernels::KernelCall;
@@ -128,13 +129,18 @@ inline float toFloat(float x) { return x; }
 /// A's rows rounded to 16-bit integers, for int8 and 4-bit weights: row i
 /// is q[i * stride + k] · scales[i] (in double: no subnormal scales), q
 /// zero-padded past K to the stride; for 4-bit weights also the sum of each
-/// group's q, groupSums[i * groups + g].
+/// group's q, groupSums[i * groups + g]. For the 4-bit kernel of byte dot
+/// products, q also split into bytes, q = 256 · high + low (high signed,
+/// low unsigned), row i at i * byteStride, zero-padded past K.
 struct Int16Rows {
   const int16_t *q = nullptr;
   const double *scales = nullptr;
   int64_t stride = 0;
   const int32_t *groupSums = nullptr;
   int64_t groups = 0;
+  const int8_t *high = nullptr;
+  const uint8_t *low = nullptr;
+  int64_t byteStride = 0;
 };
 
 /// The first pass of roundRowToInt16 over a contiguous row, 16 values at
@@ -857,8 +863,9 @@ inline void clearPartial(IntegerPartial &partial, int64_t rows) {
       partial[i][j] = 0;
 }
 
-/// The instruction sets an integer tile comes in.
-enum class IntegerISA { AVX512VNNI, AVX512BW, AVX2, Scalar };
+/// The instruction sets an integer tile comes in; AVX512ByteDots (VNNI's
+/// byte dot products and VBMI's permutes) only for 4-bit weights.
+enum class IntegerISA { AVX512ByteDots, AVX512VNNI, AVX512BW, AVX2, Scalar };
 constexpr bool isAVX512(IntegerISA isa) {
   return isa == IntegerISA::AVX512VNNI || isa == IntegerISA::AVX512BW;
 }
@@ -906,6 +913,30 @@ __attribute__((target("avx512f"))) inline __m512 load16(const Half *x) {
 __attribute__((target("avx2"))) inline __m256 load8(const float *x) { return _mm256_loadu_ps(x); }
 __attribute__((target("avx2,f16c"))) inline __m256 load8(const Half *x) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(x)));
+}
+
+/// partial += sum · scale + (the group's sum of q(A)) · offset for group
+/// `g`'s integer sums of a tile's rows (columns 0-15 and 16-31).
+template <int Rows, typename Param>
+__attribute__((target("avx512f,avx512bw"), always_inline)) inline void
+addInt4Group(const Problem<Nibbles, Param> &p, int64_t row0, int64_t g, const Param *scales,
+             const Param *offsets, const __m512i (&sums)[Rows][2], IntegerPartial &partial) {
+  __m512 scale[2] = {load16(scales + g * kPanel), load16(scales + g * kPanel + 16)};
+  __m512 offset[2];
+  for (int v = 0; v < 2; ++v)
+    offset[v] = offsets ? load16(offsets + g * kPanel + 16 * v)
+                        : _mm512_mul_ps(scale[v], _mm512_set1_ps(-8.0f));
+  for (int r = 0; r < Rows; ++r) {
+    __m512 groupSum =
+        _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
+    for (int v = 0; v < 2; ++v) {
+      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sums[r][v]), scale[v]);
+      float *out = partial[r] + 16 * v;
+      _mm512_storeu_ps(out,
+                       _mm512_add_ps(_mm512_loadu_ps(out),
+                                     _mm512_add_ps(scaled, _mm512_mul_ps(groupSum, offset[v]))));
+    }
+  }
 }
 
 /// 4-bit weights: per group, the sums q(A) · q of each column over its k
@@ -961,25 +992,87 @@ int4AVX512Tile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b,
         addPair(acc[c], kk + 2 * c);
     for (; kk < end; kk += 2)
       addPair(acc[0], kk);
-    __m512 scale[2] = {load16(scales + g * kPanel), load16(scales + g * kPanel + 16)};
-    __m512 offset[2];
-    for (int v = 0; v < 2; ++v)
-      offset[v] = offsets ? load16(offsets + g * kPanel + 16 * v)
-                          : _mm512_mul_ps(scale[v], _mm512_set1_ps(-8.0f));
-    for (int r = 0; r < Rows; ++r) {
-      __m512 groupSum =
-          _mm512_set1_ps(static_cast<float>(p.aInt16.groupSums[(row0 + r) * p.aInt16.groups + g]));
+    __m512i sums[Rows][2];
+    for (int r = 0; r < Rows; ++r)
       for (int v = 0; v < 2; ++v) {
-        __m512i sum = acc[0][r][v];
+        sums[r][v] = acc[0][r][v];
         for (int c = 1; c < chains; ++c)
-          sum = _mm512_add_epi32(sum, acc[c][r][v]);
-        __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), scale[v]);
-        float *out = partial[r] + 16 * v;
-        _mm512_storeu_ps(out,
-                         _mm512_add_ps(_mm512_loadu_ps(out),
-                                       _mm512_add_ps(scaled, _mm512_mul_ps(groupSum, offset[v]))));
+          sums[r][v] = _mm512_add_epi32(sums[r][v], acc[c][r][v]);
       }
-    }
+    addInt4Group<Rows>(p, row0, g, scales, offsets, sums, partial);
+  }
+}
+
+/// 4-bit weights with VNNI's byte dot products (vpdpbusd, u8 · s8): A's
+/// q = 256 · high + low, so q · w = 256 · (high · w) + low · w, with w as
+/// the unsigned bytes against the signed highs and as the signed bytes
+/// (0 to 15) against the unsigned lows. Four panel rows (k to k + 3, 64
+/// bytes) become, in one byte permute (vpermb), 16 lanes of the 4 k of a
+/// byte each: a vector of columns 0-15 in the low nibbles, 16-31 in the
+/// high ones. The AVX-512 tile above widens each nibble to 16 bits
+/// instead, twice the instructions per weight; the sums are the same
+/// integers, so the results are the same bits.
+///
+/// A group's last rows, past K or into the next group, are masked off the
+/// load; a tile of one row alternates two sets of accumulators.
+constexpr int64_t kByteDotRows = 4; // rows per tile: 4 accumulators a row
+template <int Rows, typename Param>
+__attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"))) void
+int4ByteDotsTile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *b,
+                 const Param *scales, const Param *offsets, IntegerPartial &partial) {
+  constexpr int chains = Rows == 1 ? 2 : 1;
+  constexpr int64_t kStep = 4; // panel rows per vpermb
+  // Byte 4j + i of the result is byte j of row i.
+  alignas(64) static constexpr uint8_t kByColumn[64] = {
+      0,  16, 32, 48, 1,  17, 33, 49, 2,  18, 34, 50, 3,  19, 35, 51, 4,  20, 36, 52, 5,  21,
+      37, 53, 6,  22, 38, 54, 7,  23, 39, 55, 8,  24, 40, 56, 9,  25, 41, 57, 10, 26, 42, 58,
+      11, 27, 43, 59, 12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
+  const __m512i byColumn = _mm512_load_si512(kByColumn), low4 = _mm512_set1_epi8(15);
+  const int8_t *high = p.aInt16.high + row0 * p.aInt16.byteStride;
+  const uint8_t *low = p.aInt16.low + row0 * p.aInt16.byteStride;
+  for (int64_t g = 0, groups = p.groups(); g < groups; ++g) {
+    __m512i highSums[chains][Rows][2], lowSums[chains][Rows][2];
+    for (int c = 0; c < chains; ++c)
+      for (int r = 0; r < Rows; ++r)
+        for (int v = 0; v < 2; ++v)
+          highSums[c][r][v] = lowSums[c][r][v] = _mm512_setzero_si512();
+    const int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
+    auto addStep = [&](int c, int64_t kk, __mmask64 rowsIn)
+        __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), always_inline)) {
+      __m512i w =
+          _mm512_permutexvar_epi8(byColumn, _mm512_maskz_loadu_epi8(rowsIn, b + kk * (kPanel / 2)));
+      __m512i columns[2] = {_mm512_and_si512(w, low4),
+                            _mm512_and_si512(_mm512_srli_epi16(w, 4), low4)};
+      for (int r = 0; r < Rows; ++r) {
+        int32_t highs, lows;
+        __builtin_memcpy(&highs, high + r * p.aInt16.byteStride + kk, sizeof highs);
+        __builtin_memcpy(&lows, low + r * p.aInt16.byteStride + kk, sizeof lows);
+        __m512i h = _mm512_set1_epi32(highs), l = _mm512_set1_epi32(lows);
+        for (int v = 0; v < 2; ++v) {
+          highSums[c][r][v] = _mm512_dpbusd_epi32(highSums[c][r][v], columns[v], h);
+          lowSums[c][r][v] = _mm512_dpbusd_epi32(lowSums[c][r][v], l, columns[v]);
+        }
+      }
+    };
+    int64_t kk = first;
+    for (; kk + chains * kStep <= end; kk += chains * kStep)
+      for (int c = 0; c < chains; ++c)
+        addStep(c, kk + c * kStep, ~__mmask64(0));
+    for (; kk + kStep <= end; kk += kStep)
+      addStep(0, kk, ~__mmask64(0));
+    if (kk < end) // 16 bytes a panel row
+      addStep(0, kk, (__mmask64(1) << ((end - kk) * (kPanel / 2))) - 1);
+    __m512i sums[Rows][2];
+    for (int r = 0; r < Rows; ++r)
+      for (int v = 0; v < 2; ++v) {
+        __m512i highSum = highSums[0][r][v], lowSum = lowSums[0][r][v];
+        for (int c = 1; c < chains; ++c) {
+          highSum = _mm512_add_epi32(highSum, highSums[c][r][v]);
+          lowSum = _mm512_add_epi32(lowSum, lowSums[c][r][v]);
+        }
+        sums[r][v] = _mm512_add_epi32(_mm512_slli_epi32(highSum, 8), lowSum);
+      }
+    addInt4Group<Rows>(p, row0, g, scales, offsets, sums, partial);
   }
 }
 
@@ -1075,15 +1168,23 @@ void int4Rows(const Problem<Nibbles, Param> &p, int64_t row0, int64_t rows, int6
                                                            int4AVX512Tile<6, Param, vnni>,
                                                            int4AVX512Tile<7, Param, vnni>,
                                                            int4AVX512Tile<8, Param, vnni>};
+  static constexpr PanelTile byteDotTiles[kByteDotRows + 1] = {
+      nullptr, int4ByteDotsTile<1, Param>, int4ByteDotsTile<2, Param>, int4ByteDotsTile<3, Param>,
+      int4ByteDotsTile<4, Param>};
   static constexpr GroupTile avx2Tiles[] = {nullptr, avx2Int4Tile<1, Param>,
                                             avx2Int4Tile<2, Param>};
   const int64_t groups = p.groups();
   const Param *scales = p.scales + col0 / kPanel * groups * kPanel;
   const Param *offsets = p.offsets ? p.offsets + col0 / kPanel * groups * kPanel : nullptr;
-  forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
+  const int64_t tileRows = ISA == IntegerISA::AVX2             ? 2
+                           : ISA == IntegerISA::AVX512ByteDots ? kByteDotRows
+                                                               : kTileRows;
+  forEachTile(row0, rows, tileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
-    if constexpr (isAVX512(ISA))
+    if constexpr (ISA == IntegerISA::AVX512ByteDots)
+      byteDotTiles[height](p, r, b, scales, offsets, partial);
+    else if constexpr (isAVX512(ISA))
       avx512Tiles[height](p, r, b, scales, offsets, partial);
     else
       for (int64_t g = 0; g < groups; ++g) {
@@ -1168,11 +1269,18 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// The fewest rows (M) it takes: an AMX tile's 16 rows of A would be
   /// mostly padding in a decode step, which the next kernel takes.
   int64_t minRows = 0;
+  /// The most rows it takes: the 4-bit byte dot products halve the work of
+  /// unpacking weights, which bounds a decode step, but their tiles are half
+  /// as tall, and many rows share the unpacking better in the next kernel's.
+  int64_t maxRows = INT64_MAX;
   /// Whether it prefetches the panel after its own while it rereads its
   /// own for more rows: then a task takes a run of up to kPanelRun
   /// adjacent panels, so that the panel it prefetches is mostly the one it
   /// computes next.
   bool prefetchesNextPanel = false;
+  /// Whether it reads A's 16-bit integers split into bytes
+  /// (Int16Rows::high and low), which the call then splits once.
+  bool int16AsBytes = false;
 };
 
 bool always() { return true; }
@@ -1215,7 +1323,7 @@ template <> struct KernelTable<float> {
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
       {hasAMXBF16, false, RoundedA::AMXTiles, packedPanel<BF16, float, amxBF16Rows>, kAMXRows,
-       /*prefetchesNextPanel=*/true},
+       INT64_MAX, /*prefetchesNextPanel=*/true},
       {hasAVX512BF16, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<true>>},
       {hasAVX512, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<false>>},
       {hasAVX2, false, RoundedA::Rows, packedPanel<BF16, float, avx2BF16Rows>},
@@ -1235,6 +1343,9 @@ template <typename Param> struct KernelTable<Nibbles, Param> {
     return hasAVX2() && (std::is_same_v<Param, float> || hasF16C());
   }
   static constexpr PanelKernel<Nibbles, Param> kernels[] = {
+      {hasAVX512VBMI, true, RoundedA::None,
+       packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512ByteDots, Param>>, 0, kTileRows,
+       false, /*int16AsBytes=*/true},
       {hasAVX512VNNI, true, RoundedA::None,
        packedPanel<Nibbles, Param, int4Rows<IntegerISA::AVX512VNNI, Param>>},
       {hasAVX512BW, true, RoundedA::None,
@@ -1250,7 +1361,8 @@ const PanelKernel<W, Param> &selectPanelKernel(const Problem<W, Param> &p) {
   const auto &kernels = KernelTable<W, Param>::kernels;
   for (const PanelKernel<W, Param> &kernel : kernels)
     // Rows first: AMX's availability asks Linux for the tiles' state.
-    if (p.m >= kernel.minRows && (kernel.anyStrides || p.vectorizable()) && kernel.available())
+    if (p.m >= kernel.minRows && p.m <= kernel.maxRows && (kernel.anyStrides || p.vectorizable()) &&
+        kernel.available())
       return kernel;
   return kernels[std::size(kernels) - 1]; // runs anywhere
 }
@@ -1355,11 +1467,15 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   Scratch<int16_t> int16Rows;
   Scratch<double> int16Scales;
   Scratch<int32_t> groupSums;
+  Scratch<int8_t> highBytes;
+  Scratch<uint8_t> lowBytes;
   const int64_t groups = Problem<W, Param>::kNibbles ? p.groups() : 0;
   // A 4-bit tile reads k pairs from each group's first k: with an odd
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W, Param>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W, Param> &panelKernel = selectPanelKernel(p);
+  // A byte dot tile reads 4 k from any k of a group's: up to k + 3.
+  const int64_t byteStride = panelKernel.int16AsBytes ? p.k + 3 : 0;
   const bool amxTiles = panelKernel.roundedA == RoundedA::AMXTiles;
   const int64_t roundedK = amxTiles ? (p.k + kAMXDepth - 1) / kAMXDepth * kAMXDepth : evenK;
   const int64_t roundedRows = amxTiles ? (p.m + kAMXRows - 1) / kAMXRows * kAMXRows : p.m;
@@ -1382,7 +1498,9 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   if (std::is_same_v<W, int8_t> || Problem<W, Param>::kNibbles) {
     if (!int16Rows.allocate(call, countOf({rowsOfA, int16Stride})) ||
         !int16Scales.allocate(call, rowsOfA) ||
-        !groupSums.allocate(call, countOf({rowsOfA, groups})))
+        !groupSums.allocate(call, countOf({rowsOfA, groups})) ||
+        (byteStride > 0 && (!highBytes.allocate(call, countOf({rowsOfA, byteStride})) ||
+                            !lowBytes.allocate(call, countOf({rowsOfA, byteStride})))))
       return;
     parallelFor(call.context, rowsOfA, [&](int64_t row) {
       int16_t *out = int16Rows.data() + row * int16Stride;
@@ -1394,6 +1512,11 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
         for (int64_t kk = g * p.group; kk < p.k && kk < (g + 1) * p.group; ++kk)
           sum += out[kk];
         groupSums[row * groups + g] = sum;
+      }
+      for (int64_t kk = 0; kk < byteStride; ++kk) {
+        int16_t q = kk < p.k ? out[kk] : 0;
+        highBytes[row * byteStride + kk] = static_cast<int8_t>(q >> 8);
+        lowBytes[row * byteStride + kk] = static_cast<uint8_t>(q & 0xFF);
       }
     });
   }
@@ -1422,8 +1545,14 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
       q.aRounded = rounded.data() + item * roundedRows * roundedK;
     q.aRoundedK = roundedK;
     if (int16Rows)
-      q.aInt16 = {int16Rows.data() + item * p.m * int16Stride, int16Scales.data() + item * p.m,
-                  int16Stride, groupSums.data() + item * p.m * groups, groups};
+      q.aInt16 = {int16Rows.data() + item * p.m * int16Stride,
+                  int16Scales.data() + item * p.m,
+                  int16Stride,
+                  groupSums.data() + item * p.m * groups,
+                  groups,
+                  highBytes ? highBytes.data() + item * p.m * byteStride : nullptr,
+                  lowBytes ? lowBytes.data() + item * p.m * byteStride : nullptr,
+                  byteStride};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     int64_t endPanel = std::min(panelCount, firstPanel + panelsPerTask);

@@ -50,6 +50,10 @@ const bool kHasAVX512VNNI = [] {
   __builtin_cpu_init();
   return kHasAVX512BW && __builtin_cpu_supports("avx512vnni") != 0;
 }();
+const bool kHasAVX512VBMI = [] {
+  __builtin_cpu_init();
+  return kHasAVX512VNNI && __builtin_cpu_supports("avx512vbmi") != 0;
+}();
 const bool kHasAMXBF16 = [] {
   __builtin_cpu_init();
   return kHasAVX512BF16 && __builtin_cpu_supports("amx-tile") != 0 &&
@@ -81,6 +85,7 @@ bool useAVX512 = kHasAVX512;
 bool useAVX2 = kHasAVX2;
 bool useAVX512BF16 = kHasAVX512BF16;
 bool useAVX512VNNI = kHasAVX512VNNI;
+bool useAVX512VBMI = kHasAVX512VBMI;
 bool useAMX = kHasAMXBF16;
 } // namespace
 
@@ -91,18 +96,21 @@ bool genc::kernels::hasAVX512BF16() { return useAVX512BF16 && useAVX512; }
 bool genc::kernels::hasAMXBF16() { return useAMX && hasAVX512BF16() && amxGranted(); }
 bool genc::kernels::hasAVX512BW() { return kHasAVX512BW && useAVX512; }
 bool genc::kernels::hasAVX512VNNI() { return useAVX512VNNI && useAVX512; }
+bool genc::kernels::hasAVX512VBMI() { return useAVX512VBMI && hasAVX512VNNI(); }
 void genc::kernels::useAVX512BF16ForTesting(bool use) { useAVX512BF16 = use && kHasAVX512BF16; }
 void genc::kernels::useAVX512VNNIForTesting(bool use) { useAVX512VNNI = use && kHasAVX512VNNI; }
+void genc::kernels::useAVX512VBMIForTesting(bool use) { useAVX512VBMI = use && kHasAVX512VBMI; }
 void genc::kernels::useAMXForTesting(bool use) { useAMX = use && kHasAMXBF16; }
 void genc::kernels::useAVX512ForTesting(bool use) { useAVX512 = use && kHasAVX512; }
 void genc::kernels::useAVX2ForTesting(bool use) { useAVX2 = use && kHasAVX2; }
 genc::kernels::InstructionSetSwitches genc::kernels::instructionSetSwitchesForTesting() {
-  return {useAVX512, useAVX2, useAVX512BF16, useAVX512VNNI, useAMX};
+  return {useAVX512, useAVX2, useAVX512BF16, useAVX512VNNI, useAVX512VBMI, useAMX};
 }
 void genc::kernels::setInstructionSetSwitchesForTesting(const InstructionSetSwitches &switches) {
   useAVX512ForTesting(switches.avx512);
   useAVX2ForTesting(switches.avx2);
   useAVX512BF16ForTesting(switches.avx512bf16);
   useAVX512VNNIForTesting(switches.avx512vnni);
+  useAVX512VBMIForTesting(switches.avx512vbmi);
   useAMXForTesting(switches.amx);
 }

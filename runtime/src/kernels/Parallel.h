@@ -31,6 +31,9 @@ bool hasAVX512BW();
 /// The same with AVX512-VNNI's int16 dot products (vpdpwssd), which fuse
 /// vpmaddwd and an add: that path's faster form.
 bool hasAVX512VNNI();
+/// The same with AVX512-VBMI's byte permutes (vpermb) too: the 4-bit
+/// kernels' byte dot products (VNNI's vpdpbusd) on A split into bytes.
+bool hasAVX512VBMI();
 /// Tests only, with no kernel running: whether the bf16 kernel may use
 /// them (where the CPU has them), so that both of its paths get tested.
 void useAVX512BF16ForTesting(bool use);
@@ -40,6 +43,9 @@ void useAMXForTesting(bool use);
 /// Likewise for AVX512-VNNI, so that the integer kernels' AVX512-BW path
 /// gets tested on a CPU with both.
 void useAVX512VNNIForTesting(bool use);
+/// Likewise for AVX512-VBMI, so that the 4-bit kernels' int16 dot products
+/// get tested on a CPU with it.
+void useAVX512VBMIForTesting(bool use);
 /// Tests only, with no kernel running: whether the kernels may use
 /// AVX-512 (where the CPU has it), so that the AVX2 and scalar paths get
 /// tested on a CPU that has it; and AVX2 likewise.
@@ -47,10 +53,10 @@ void useAVX512ForTesting(bool use);
 void useAVX2ForTesting(bool use);
 /// Tests only: the switches the functions above set (each limited to what
 /// the CPU has), read and put back whole. The has* queries cannot stand in:
-/// hasAVX512BF16, hasAVX512VNNI and hasAMXBF16 are false while AVX-512 is
-/// off.
+/// hasAVX512BF16, hasAVX512VNNI, hasAVX512VBMI and hasAMXBF16 are false
+/// while AVX-512 is off.
 struct InstructionSetSwitches {
-  bool avx512, avx2, avx512bf16, avx512vnni, amx;
+  bool avx512, avx2, avx512bf16, avx512vnni, avx512vbmi, amx;
 };
 InstructionSetSwitches instructionSetSwitchesForTesting();
 void setInstructionSetSwitchesForTesting(const InstructionSetSwitches &switches);

@@ -678,7 +678,13 @@ void expectInt4WeightsMatchLoops(genc_context &context, Int4Kernel kernel) {
                               // tiles of 2 and 3 rows (their own accumulator chains)
                               {1, 2, 45, 70, 32},
                               {1, 10, 40, 101, 33},
-                              {1, 11, 40, 67, 33}};
+                              {1, 11, 40, 67, 33},
+                              // decode-sized: byte dot tiles of 1 to 4 rows,
+                              // K and groups not multiples of their 4 k
+                              {1, 3, 40, 101, 33},
+                              {1, 7, 45, 70, 32},
+                              {1, 1, 40, 67, 33},
+                              {1, 6, 64, 300, 128}};
   std::mt19937 gen(16);
   std::uniform_int_distribution<int> nibble(0, 15);
   std::uniform_real_distribution<float> uniform(-0.1f, 0.1f);
@@ -821,6 +827,17 @@ void expectEveryInt4KernelMatchesLoops(genc_context &context) {
 
 TEST_P(Matmul, Int4WeightsMatchLoops) { expectEveryInt4KernelMatchesLoops(context); }
 TEST_P(Matmul, EveryHalfParameterWidensExactly) { expectEveryHalfWidensExactly(context); }
+
+/// The 4-bit formats on VNNI's int16 dot products (vpdpwssd) where AVX512-
+/// VBMI would give decode steps the byte dot products: the same bits.
+TEST_P(Matmul, Int4WeightsMatchLoopsWithoutVBMI) {
+  if (!genc::kernels::hasAVX512VNNI())
+    GTEST_SKIP() << "this CPU has no AVX512-VNNI";
+  genc::testing::InstructionSetsGuard guard;
+  genc::kernels::useAVX512VBMIForTesting(false);
+  ASSERT_FALSE(genc::kernels::hasAVX512VBMI());
+  ASSERT_NO_FATAL_FAILURE(expectEveryInt4KernelMatchesLoops(context));
+}
 
 /// The integer formats on AVX512-BW alone (vpmaddwd and an add where
 /// VNNI has vpdpwssd): the same bits as the loops' promise.

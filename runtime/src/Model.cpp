@@ -316,10 +316,30 @@ genc_status mapWeights(genc_model &model) {
   return GENC_OK;
 }
 
+/// The kernels skip what GENC_DISABLE_CPU_FEATURES names and ignore any
+/// other word in it; a misspelt name would leave its feature on unseen, so
+/// loading stops here instead.
+genc_status checkDisabledCPUFeatures(const std::string &what) {
+  const char *list = std::getenv(GENC_DISABLE_CPU_FEATURES);
+  if (!list)
+    return GENC_OK;
+  const std::string known = "," GENC_CPU_FEATURE_NAMES ",";
+  std::stringstream items(list);
+  for (std::string item; std::getline(items, item, ',');)
+    if (!item.empty() && known.find("," + item + ",") == std::string::npos)
+      return fail(GENC_ERROR_INVALID_ARGUMENT,
+                  what + ": " GENC_DISABLE_CPU_FEATURES " names '" + item +
+                      "', which is none of the instruction sets the kernels use (" +
+                      GENC_CPU_FEATURE_NAMES "); correct it or unset it");
+  return GENC_OK;
+}
+
 /// Everything after opening the code: its symbols, the signature, the pool
 /// and the mapped weights. `what` names the artifact in messages.
 genc_status bindArtifact(genc_model &model, const std::string &what,
                          const std::string &weightsPath) {
+  if (genc_status s = checkDisabledCPUFeatures(what))
+    return s;
   auto *signature = static_cast<const char *>(dlsym(model.library, "genc_signature"));
   if (!signature || !dlsym(model.library, "genc_main"))
     return fail(GENC_ERROR_INVALID_ARTIFACT,

@@ -374,6 +374,15 @@ void _mlir_ciface_genc_linear_attention_f32(genc_context *context, int64_t check
                                             float scale, int64_t causal, int64_t causalOffset,
                                             int64_t form, int64_t stateSlot);
 
+/* The environment variable the kernels read when an artifact loads: a
+ * comma-separated list of instruction sets they must not use, named as in
+ * GENC_CPU_FEATURE_NAMES (avx512 switches off every AVX-512 path, AMX's
+ * included, avx2 the AVX2 paths). The runtime refuses to load an artifact
+ * while it names anything else. For results that do not depend on which
+ * of the bf16 paths a CPU has, say, or to time the paths side by side. */
+#define GENC_DISABLE_CPU_FEATURES "GENC_DISABLE_CPU_FEATURES"
+#define GENC_CPU_FEATURE_NAMES "avx2,avx512,avx512bf16,avx512vnni,avx512vbmi,amx"
+
 /* The positions a session's sliding KV cache holds (a layer that sees a
  * window of `window` keys and the first `sinks` positions;
  * genc-roll-window-caches): the sinks, the window, 64 positions before it

@@ -2,6 +2,9 @@
 
 #include "Parallel.h"
 
+#include <cstdlib>
+#include <cstring>
+
 #ifdef __linux__
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,16 +26,32 @@ extern "C" void genc_parallel_for(const genc_context *context, int64_t n, genc_t
 }
 
 namespace {
+/// Whether GENC_DISABLE_CPU_FEATURES lists `feature` (an exact item of its
+/// comma-separated list).
+bool disabledByEnvironment(const char *feature) {
+  const char *list = std::getenv(GENC_DISABLE_CPU_FEATURES);
+  const size_t length = std::strlen(feature);
+  for (const char *item = list; item && *item;) {
+    const char *end = std::strchr(item, ',');
+    size_t itemLength = end ? static_cast<size_t>(end - item) : std::strlen(item);
+    if (itemLength == length && std::strncmp(item, feature, length) == 0)
+      return true;
+    item = end ? end + 1 : nullptr;
+  }
+  return false;
+}
+
 /// Asked once, when the artifact loads: a function-local static would be
 /// initialized by every pool thread at once, since the kernels are built
 /// without thread-safe statics (ThreadSanitizer's finding).
 const bool kHasAVX512 = [] {
   __builtin_cpu_init(); // may run before the CPU model's own constructor
-  return __builtin_cpu_supports("avx512f") != 0;
+  return __builtin_cpu_supports("avx512f") != 0 && !disabledByEnvironment("avx512");
 }();
 const bool kHasAVX2 = [] {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
+  return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0 &&
+         !disabledByEnvironment("avx2");
 }();
 const bool kHasF16C = [] {
   __builtin_cpu_init();
@@ -40,7 +59,8 @@ const bool kHasF16C = [] {
 }();
 const bool kHasAVX512BF16 = [] {
   __builtin_cpu_init();
-  return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0;
+  return kHasAVX512 && __builtin_cpu_supports("avx512bf16") != 0 &&
+         !disabledByEnvironment("avx512bf16");
 }();
 const bool kHasAVX512BW = [] {
   __builtin_cpu_init();
@@ -48,16 +68,18 @@ const bool kHasAVX512BW = [] {
 }();
 const bool kHasAVX512VNNI = [] {
   __builtin_cpu_init();
-  return kHasAVX512BW && __builtin_cpu_supports("avx512vnni") != 0;
+  return kHasAVX512BW && __builtin_cpu_supports("avx512vnni") != 0 &&
+         !disabledByEnvironment("avx512vnni");
 }();
 const bool kHasAVX512VBMI = [] {
   __builtin_cpu_init();
-  return kHasAVX512VNNI && __builtin_cpu_supports("avx512vbmi") != 0;
+  return kHasAVX512VNNI && __builtin_cpu_supports("avx512vbmi") != 0 &&
+         !disabledByEnvironment("avx512vbmi");
 }();
 const bool kHasAMXBF16 = [] {
   __builtin_cpu_init();
   return kHasAVX512BF16 && __builtin_cpu_supports("amx-tile") != 0 &&
-         __builtin_cpu_supports("amx-bf16") != 0;
+         __builtin_cpu_supports("amx-bf16") != 0 && !disabledByEnvironment("amx");
 }();
 
 /// AMX tiles also need, since Linux 5.16, the process's request for their

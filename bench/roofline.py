@@ -5,7 +5,9 @@ GFLOP/s against FLOPs per byte of weights and activations moved, under the
 machine's measured peaks (FMA throughput and read bandwidth, from the
 first report). bf16, int8 and int4 points sit under a second, derived
 roof: AVX512-BF16's and AVX512-VNNI's (int16) dot products do two
-multiply-adds per 32-bit lane where an FMA does one.
+multiply-adds per 32-bit lane where an FMA does one. Where the report
+measured AMX's bf16 tiles (tdpbf16ps), bf16 prefills sit under that
+third roof instead (the kernels use the tiles for 16 rows or more).
 
 Usage: roofline.py OUT.svg LABEL=REPORT.json [LABEL=REPORT.json ...]
 
@@ -46,25 +48,29 @@ def main():
     machine = loaded[0][1]["machine"]
     peak_flops = machine["peak_flops_per_second"] / 1e9
     peak_bytes = machine["bytes_per_second"] / 1e9
+    amx_flops = machine.get("amx_bf16_flops_per_second", 0) / 1e9
     rows = [p for label, report in loaded for p in points(label, report)]
 
-    def compute_roof(label):
+    def compute_roof(label, run):
+        if label.endswith("bf16") and run != "decode" and amx_flops > 0:
+            return amx_flops
         return peak_flops * (2 if label.endswith(("bf16", "int8", "int4")) else 1)
 
     if not rows:
         sys.exit("error: no report has a profiled run with matmul time (--profile-input)")
 
-    print("machine: %.1f GFLOP/s, %.1f GB/s (%d threads, %s)" %
-          (peak_flops, peak_bytes, machine["threads"], machine["vector_isa"]))
+    print("machine: %.1f GFLOP/s, %.1f GB/s (%d threads, %s%s)" %
+          (peak_flops, peak_bytes, machine["threads"], machine["vector_isa"],
+           ", AMX bf16 %.0f GFLOP/s" % amx_flops if amx_flops > 0 else ""))
     print("| model, weights | run | FLOP/byte | GFLOP/s | GB/s | of the roof |")
     print("|---|---|---|---|---|---|")
     for label, run, intensity, gflops, gbytes in rows:
-        roof = min(compute_roof(label), peak_bytes * intensity)
+        roof = min(compute_roof(label, run), peak_bytes * intensity)
         print("| %s | %s | %.2f | %.1f | %.1f | %.0f%% |" %
               (label, run, intensity, gflops, gbytes, 100 * gflops / roof))
 
     x0, x1 = decades(min(r[2] for r in rows) / 2, max(r[2] for r in rows) * 2)
-    y0, y1 = decades(min(r[3] for r in rows) / 2, peak_flops * 4)
+    y0, y1 = decades(min(r[3] for r in rows) / 2, max(peak_flops * 4, amx_flops * 2))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def px(x):
@@ -106,6 +112,14 @@ def main():
                                                    py(2 * peak_flops), px(hi), py(2 * peak_flops)))
     svg.append('<text x="%.1f" y="%.1f" fill="%s">bf16 and int16 dot products: 2x (derived)</text>' %
                (px(2 * knee) + 8, py(2 * peak_flops) - 6, COLOURS["bf16"]))
+    if amx_flops > 0:
+        amx_knee = amx_flops / peak_bytes
+        svg.append('<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="2 3" '
+                   'points="%.1f,%.1f %.1f,%.1f"/>' % (COLOURS["bf16"], px(amx_knee),
+                                                       py(amx_flops), px(hi), py(amx_flops)))
+        svg.append('<text x="%.1f" y="%.1f" fill="%s" text-anchor="end">AMX bf16 tiles: %.0f '
+                   'GFLOP/s (measured)</text>' % (px(hi) - 4, py(amx_flops) - 6, COLOURS["bf16"],
+                                                  amx_flops))
     svg.append('<text x="%.1f" y="%.1f" transform="rotate(-38 %.1f %.1f)">%.1f GB/s (read)'
                '</text>' % (px(lo) + 30, py(peak_bytes * lo * 3) - 8, px(lo) + 30,
                             py(peak_bytes * lo * 3) - 8, peak_bytes))

@@ -36,3 +36,6 @@ print("genc-raise-attention changed", passes["genc-raise-attention"]["changed"])
 machine = report["machine"]
 print("machine peak > bandwidth > 0:",
       machine["peak_flops_per_second"] > machine["bytes_per_second"] > 0)
+# AMX's bf16 peak: 0 where the CPU lacks the tiles, else above the FMA peak.
+amx = machine["amx_bf16_flops_per_second"]
+print("AMX peak absent or above the FMA peak:", amx == 0 or amx > machine["peak_flops_per_second"])

@@ -30,6 +30,14 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <unistd.h>
+
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 using namespace mlir;
 
@@ -519,6 +527,56 @@ double multiplyAdds128(int64_t n) { return multiplyAdds<Float4, kAccumulators>(n
 [[gnu::target("avx2")]] double sum256(const float *p, int64_t n) { return sumFloats<Float8>(p, n); }
 double sum128(const float *p, int64_t n) { return sumFloats<Float4>(p, n); }
 
+#ifdef __x86_64__
+/// `steps` rounds of four tdpbf16ps (16 × 16 f32 sums, 32 k each) into
+/// four sum tiles from two A and two B tiles, as the bf16 matmul kernel's
+/// blocks do. The caller has AMX's state.
+[[gnu::target("amx-tile,amx-bf16")]] void amxDotProducts(int64_t steps) {
+  struct alignas(64) TileConfig {
+    uint8_t palette = 1, startRow = 0, reserved[14] = {};
+    uint16_t bytesPerRow[16] = {};
+    uint8_t rows[16] = {};
+  } config;
+  for (int t = 0; t < 8; ++t)
+    config.bytesPerRow[t] = 64, config.rows[t] = 16;
+  alignas(64) static const uint16_t kZeros[16 * 32] = {}; // bf16 zeros
+  alignas(64) float sums[16 * 16];
+  _tile_loadconfig(&config);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_loadd(4, kZeros, 64);
+  _tile_loadd(5, kZeros, 64);
+  _tile_loadd(6, kZeros, 64);
+  _tile_loadd(7, kZeros, 64);
+  for (int64_t i = 0; i < steps; ++i) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, sums, 64);
+  _tile_release();
+  volatile float keep = sums[0];
+  (void)keep;
+}
+
+/// Whether this process may use AMX's bf16 tiles: the CPU has them and
+/// Linux grants their state (as the kernels ask, runtime.md).
+bool amxBF16Granted() {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16"))
+    return false;
+#ifdef __linux__
+  constexpr long kRequestPermission = 0x1023, kTileData = 18;
+  return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+#else
+  return false;
+#endif
+}
+#endif
+
 /// Runs `work(thread)` on `threads` threads at once; the seconds it took.
 template <typename Work> double onThreads(unsigned threads, Work work) {
   auto start = std::chrono::steady_clock::now();
@@ -554,8 +612,26 @@ MachinePeak measureMachinePeak(unsigned threads) {
         std::min(best, onThreads(peak.threads, [&](unsigned t) { sinks[t] = fma(kIterations); }));
   peak.flopsPerSecond = 2.0 * kIterations * kAccumulators * lanes * peak.threads / best;
 
-  // 256 MiB: far past any cache; written first, so no page faults count.
-  constexpr int64_t kFloats = int64_t(64) << 20;
+#ifdef __x86_64__
+  if (amxBF16Granted()) {
+    constexpr int64_t kSteps = 2'000'000;
+    double amxBest = 1e30;
+    for (int round = 0; round < 3; ++round)
+      amxBest =
+          std::min(amxBest, onThreads(peak.threads, [&](unsigned) { amxDotProducts(kSteps); }));
+    peak.amxBF16FlopsPerSecond = 2.0 * 4 * 16 * 16 * 32 * kSteps * peak.threads / amxBest;
+  }
+#endif
+
+  // Twice the last-level cache and at least 256 MiB, so that the sums read
+  // memory rather than a cache (some Xeons have hundreds of MB of L3);
+  // written first, so no page faults count.
+  int64_t cacheBytes = 0;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+  cacheBytes = std::max<int64_t>(0, sysconf(_SC_LEVEL3_CACHE_SIZE));
+#endif
+  const int64_t kFloats =
+      std::max<int64_t>(int64_t(64) << 20, 2 * cacheBytes / int64_t(sizeof(float)));
   std::vector<float> buffer(kFloats, 1.0f);
   int64_t share = kFloats / peak.threads;
   best = 1e30;
@@ -765,10 +841,12 @@ llvm::json::Value reportJSON(const CompileReport &report) {
                           {"quality", "measured by running the model: genc perplexity MODEL "
                                       "--attention=SPEC --agreement-with MODEL"}};
   if (report.machine)
-    json["machine"] = llvm::json::Object{{"peak_flops_per_second", report.machine->flopsPerSecond},
-                                         {"bytes_per_second", report.machine->bytesPerSecond},
-                                         {"threads", report.machine->threads},
-                                         {"vector_isa", report.machine->vectorISA}};
+    json["machine"] =
+        llvm::json::Object{{"peak_flops_per_second", report.machine->flopsPerSecond},
+                           {"bytes_per_second", report.machine->bytesPerSecond},
+                           {"amx_bf16_flops_per_second", report.machine->amxBF16FlopsPerSecond},
+                           {"threads", report.machine->threads},
+                           {"vector_isa", report.machine->vectorISA}};
   llvm::json::Array profile;
   for (const ProfileRun &run : report.profile) {
     llvm::json::Object families;

@@ -103,6 +103,9 @@ struct ProfileRun {
 /// thread, and the read bandwidth of a buffer far larger than the caches.
 struct MachinePeak {
   double flopsPerSecond = 0, bytesPerSecond = 0;
+  /// AMX's bf16 dot products (tdpbf16ps) on every thread; 0 where the CPU
+  /// lacks them or Linux refuses their state.
+  double amxBF16FlopsPerSecond = 0;
   unsigned threads = 0;
   std::string vectorISA;
 };

@@ -271,7 +271,13 @@ void genc::driver::writeReportHTML(llvm::raw_ostream &os, const CompileReport &r
     row("this machine, measured", humanNumber(report.machine->flopsPerSecond) + "FLOP/s peak, " +
                                       bytes(report.machine->bytesPerSecond) + "/s read, " +
                                       std::to_string(report.machine->threads) + " threads, " +
-                                      report.machine->vectorISA);
+                                      report.machine->vectorISA +
+                                      (report.machine->amxBF16FlopsPerSecond > 0
+                                           ? ", AMX bf16 " +
+                                                 humanNumber(
+                                                     report.machine->amxBF16FlopsPerSecond) +
+                                                 "FLOP/s"
+                                           : std::string()));
   os << "</table>\n";
 
   os << "<h2>Roofline</h2>\n<p class=\"note\">Hollow: where each layer's work would run if it "

@@ -96,6 +96,44 @@ LogicalResult castOp(NodeImporter &n) {
   return setResult(n, n.create<CastOp>({n.input(0)}, {n.namedAttr("to", TypeAttr::get(to))}));
 }
 
+/// Clip: min(max(x, low), high), as numpy's clip: high wherever low >
+/// high. Each bound is optional: an input (11) or an attribute (6, float
+/// inputs), a scalar either way.
+template <bool BoundsAreInputs> LogicalResult clip(NodeImporter &n) {
+  Value result = n.input(0);
+  auto type = cast<RankedTensorType>(result.getType());
+  auto bound = [&](int input, const char *attribute) -> FailureOr<Value> {
+    if (BoundsAreInputs)
+      return n.hasInput(input) ? n.input(input) : Value();
+    if (!n.hasAttr(attribute))
+      return Value();
+    auto elementType = dyn_cast<FloatType>(type.getElementType());
+    if (!elementType)
+      return n.emitError() << "Clip-6's bounds are for float inputs, not " << type;
+    auto scalar = RankedTensorType::get({}, elementType);
+    auto value = DenseElementsAttr::get(
+        scalar, FloatAttr::get(elementType, n.attrFloat(attribute, 0)).getValue());
+    return arith::ConstantOp::create(n.getBuilder(), n.getLoc(), value).getResult();
+  };
+  FailureOr<Value> low = bound(1, "min");
+  FailureOr<Value> high = bound(2, "max");
+  if (failed(low) || failed(high))
+    return failure();
+  if (*low) {
+    FailureOr<Value> raised = n.create<MaxOp>({result, *low});
+    if (failed(raised))
+      return failure();
+    result = *raised;
+  }
+  if (*high) {
+    FailureOr<Value> lowered = n.create<MinOp>({result, *high});
+    if (failed(lowered))
+      return failure();
+    result = *lowered;
+  }
+  return n.setOutputs({result});
+}
+
 LogicalResult where(NodeImporter &n) {
   return setResult(n, n.create<WhereOp>({n.input(0), n.input(1), n.input(2)}));
 }
@@ -742,6 +780,8 @@ const OpHandler kHandlers[] = {
     {"", "Tanh", 6, 1, unary<TanhOp>},
     {"", "Sigmoid", 6, 1, unary<SigmoidOp>},
     {"", "Relu", 6, 1, unary<ReluOp>},
+    {"", "Clip", 6, 1, clip<false>},
+    {"", "Clip", 11, 1, clip<true>},
     {"", "Erf", 9, 1, unary<ErfOp>},
     {"", "Sin", 7, 1, unary<SinOp>},
     {"", "Cos", 7, 1, unary<CosOp>},

@@ -34,6 +34,10 @@ struct RefineShapesPass : genc::impl::RefineShapesBase<RefineShapesPass> {
         refineIf(ifOp);
         return;
       }
+      if (auto split = dyn_cast<SplitOp>(op)) {
+        refineSplit(split);
+        return;
+      }
       auto infer = dyn_cast<InferTypeOpInterface>(op);
       if (!infer || !isa<GencDialect>(op->getDialect()))
         return;
@@ -49,6 +53,18 @@ struct RefineShapesPass : genc::impl::RefineShapesBase<RefineShapesPass> {
     auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
     fn.setType(FunctionType::get(&getContext(), fn.getArgumentTypes(),
                                  ret.getOperandTypes()));
+  }
+
+  // Each piece has the input's dims but along the axis (a variadic
+  // result, so no InferTypeOpInterface).
+  void refineSplit(SplitOp op) {
+    auto input = cast<RankedTensorType>(op.getInput().getType());
+    for (OpResult result : op->getResults()) {
+      auto type = cast<RankedTensorType>(result.getType());
+      SmallVector<int64_t> shape(input.getShape());
+      shape[op.getAxis()] = type.getDimSize(op.getAxis());
+      result.setType(join(type, type.clone(shape)));
+    }
   }
 
   // A result is static where both branches agree on a static dim.

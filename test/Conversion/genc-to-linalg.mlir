@@ -188,3 +188,15 @@ func.func @unsigned(%a: tensor<4xui8>, %b: tensor<4xui8>, %x: tensor<4xf32>, %e:
   %3 = genc.cast %x {to = ui16} : tensor<4xf32> -> tensor<4xui16>
   return %0, %1, %2, %3 : tensor<4xui8>, tensor<4xi1>, tensor<4xf32>, tensor<4xui16>
 }
+
+// -----
+
+// A split whose input knows a dim that the piece's type does not: the slice
+// has the input's dims and is cast to the piece's type.
+// CHECK-LABEL: func.func @split_piece_less_static
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, %{{.*}}] [%{{.*}}, %{{.*}}, 4, 32] [1, 1, 1, 1] : tensor<?x?x4x96xf32> to tensor<?x?x4x32xf32>
+// CHECK: tensor.cast %[[SLICE]] : tensor<?x?x4x32xf32> to tensor<?x?x?x32xf32>
+func.func @split_piece_less_static(%x: tensor<?x?x4x96xf32>) -> tensor<?x?x?x32xf32> {
+  %p:3 = genc.split %x {axis = 3 : i64, sizes = array<i64: 32, 32, 32>} : tensor<?x?x4x96xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>
+  return %p#0 : tensor<?x?x?x32xf32>
+}

@@ -38,3 +38,18 @@ func.func @if_join(%c: tensor<1xi1>, %a: tensor<3x4xf32>, %b: tensor<5x4xf32>) -
   }
   return %r : tensor<?x?xf32>
 }
+
+// -----
+
+// A split's pieces take the input's dims, but along the axis (CodeGen
+// splits a reshape whose sizes are computed at run time).
+// CHECK-LABEL: func.func @split_pieces_follow_input
+// CHECK: genc.split {{.*}} -> tensor<?x?x4x32xf32>, tensor<?x?x4x64xf32>
+func.func @split_pieces_follow_input(%x: tensor<?x?x384xf32>, %b: i64, %s: i64) -> tensor<?x?x?x32xf32> {
+  %c4 = arith.constant 4 : i64
+  %c96 = arith.constant 96 : i64
+  %shape = tensor.from_elements %b, %s, %c4, %c96 : tensor<4xi64>
+  %y = genc.reshape %x, %shape : (tensor<?x?x384xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  %p:2 = genc.split %y {axis = 3 : i64, sizes = array<i64: 32, 64>} : tensor<?x?x?x?xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?x64xf32>
+  return %p#0 : tensor<?x?x?x32xf32>
+}

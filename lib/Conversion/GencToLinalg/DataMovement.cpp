@@ -590,7 +590,11 @@ static SmallVector<Value> lowerSplit(SplitOp op, SplitOp::Adaptor operands, OpBu
     offsets[axis] = offset;
     sizes[axis] =
         type.isDynamicDim(axis) ? OpFoldResult(size) : b.getIndexAttr(type.getDimSize(axis));
-    results.push_back(tensor::ExtractSliceOp::create(b, loc, type, input, offsets, sizes, strides));
+    // The input may know dims the result's type does not (a Reshape's
+    // sizes computed at run time): slice, then cast to that type.
+    Value slice = tensor::ExtractSliceOp::create(b, loc, input, offsets, sizes, strides);
+    results.push_back(slice.getType() == type ? slice
+                                              : tensor::CastOp::create(b, loc, type, slice));
     offset = arith::AddIOp::create(b, loc, offset, size);
   }
   return results;

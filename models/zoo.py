@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Builds genc's model zoo: small decoders in the styles of GPT-2, LLaMA,
-Qwen2, GPT-NeoX, OPT, Falcon and Gemma 2, and an encoder-decoder, exported
+Qwen2, GPT-NeoX, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
+encoder-decoders, exported
 by torch.onnx.export at opsets 14 and 17, with and without a KV cache,
 plus hand-built graphs of opset-23 and com.microsoft ops.
 
@@ -600,6 +601,67 @@ class Phi(DecoderStack):
 
 
 # --------------------------------------------------------------------------
+# MPT style: no biases; one fused Wqkv clamped to [-c, c] (clip_qkv); ALiBi
+# from the key's distance to the last position, added to the scaled scores;
+# the causal and padding masks applied as Hugging Face's MPT does, with
+# masked_fill of the positions to hide (Where(C, min, S)); GELU.
+# --------------------------------------------------------------------------
+class MPTAttention(nn.Module):
+    def __init__(self, d, heads, clip_qkv=6.0):
+        super().__init__()
+        self.heads, self.dh, self.clip_qkv = heads, d // heads, clip_qkv
+        self.Wqkv = nn.Linear(d, 3 * d, bias=False)
+        self.out_proj = nn.Linear(d, d, bias=False)
+
+    def forward(self, x, hidden, alibi, past_k=None, past_v=None):
+        b, s, d = x.shape
+        qkv = self.Wqkv(x).clamp(min=-self.clip_qkv, max=self.clip_qkv)
+        q, k, v = (t.view(b, s, self.heads, self.dh).transpose(1, 2) for t in qkv.split(d, -1))
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        scores = q.matmul(k.transpose(-1, -2)) * self.dh ** -0.5 + alibi
+        scores = scores.masked_fill(hidden, torch.finfo(scores.dtype).min)
+        probs = torch.softmax(scores, dim=-1)
+        return self.out_proj(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, d)), k, v
+
+
+class MPTBlock(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.norm_1, self.norm_2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = MPTAttention(d, heads)
+        self.up_proj = nn.Linear(d, 4 * d, bias=False)
+        self.down_proj = nn.Linear(4 * d, d, bias=False)
+
+    def forward(self, x, hidden, alibi, past_k=None, past_v=None):
+        a, k, v = self.attn(self.norm_1(x), hidden, alibi, past_k, past_v)
+        x = x + a
+        return x + self.down_proj(F.gelu(self.up_proj(self.norm_2(x)))), k, v
+
+
+class MPT(DecoderStack):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(MPTBlock(d, heads) for _ in range(layers))
+        self.norm_f = nn.LayerNorm(d)
+        self.register_buffer("slopes", alibi_slopes(heads))
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, input_ids, attention_mask, *past):
+        s, total = input_ids.shape[1], attention_mask.shape[1]
+        # Keys after the query's position, and padding, are hidden.
+        later = torch.ones(s, total, dtype=torch.bool).triu(diagonal=total - s + 1)
+        hidden = later[None, None] | ~attention_mask[:, None, None, :].bool()
+        distance = torch.arange(1 - total, 1, dtype=torch.float32)
+        alibi = self.slopes[None, :, None, None] * distance[None, None, None, :]
+        x, presents = self.run_blocks(self.wte(input_ids), hidden, alibi, past)
+        logits = torch.matmul(self.norm_f(x), self.wte.weight.t())
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
 # OPT style: learned positions from the CumSum of the attention mask (offset
 # 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
 # --------------------------------------------------------------------------
@@ -1021,6 +1083,8 @@ def main():
     torch.manual_seed(10)
     export_decoder_only("phi", Phi(), args.out_dir, with_positions=True)
     export_encoder_decoder(args.out_dir, "t5-", t5_pair, seed=11)
+    torch.manual_seed(12)
+    export_decoder_only("mpt", MPT(), args.out_dir, with_positions=False)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@
 //
 //   P = Softmax(mask(scale · MatMul(Q, Kᵀ)))        Y = MatMul(P, V)
 //
-// where the masks are additive (`+ M`) or fills (`Where(C, S, -big)`), the
-// scale a division or multiplication by a constant, and K and V may be
+// where the masks are additive (`+ M`) or fills (`Where(C, S, -big)`, or
+// masked_fill's `Where(C, -big, S)`), the scale a division or
+// multiplication by a constant, and K and V may be
 // repeated over groups of query heads (GQA's repeat_kv: Unsqueeze → Expand
 // → Reshape). This pass replaces every such chain by one genc.attention,
 // the op that the lowering and the attention rewrites work on.
@@ -14,7 +15,8 @@
 // (their sum is the op's mask), a fill with -inf is a boolean mask, and a
 // fill with a finite value F ≤ -1e30 becomes the additive mask Where(C, 0,
 // F) (s + F rounds to F in f32 for any score below 3.8e22 in magnitude,
-// half an ulp of 1e30). A fill whose
+// half an ulp of 1e30). A fill before the scale (GPT-J's) is scaled with
+// the scores: Where(C, S, F) · c is Where(C, S · c, F · c). A fill whose
 // condition is a causal table sliced the way GPT-2's exports slice it
 // (rows [Skv - Sq, Skv) of a lower-triangular constant) becomes `causal`.
 // A logit soft-cap c · tanh(x / c) after the scale becomes `softcap`; when
@@ -195,6 +197,15 @@ bool usedOnceBesidesDims(Value v) {
   return others == 1;
 }
 
+/// A fill: the scores where `condition` holds (or, for masked_fill's
+/// spelling, does not), `value` · `scale` elsewhere.
+struct Fill {
+  Value condition;
+  Value value;
+  double scale = 1.0;
+  bool keepsWhereFalse = false;
+};
+
 /// The masks and scale between Softmax and MatMul(Q, Kᵀ), innermost last.
 struct Scores {
   MatMulOp product;
@@ -204,9 +215,8 @@ struct Scores {
   bool causal = false;
   /// Added to the scaled scores, in graph order.
   SmallVector<Value> additive;
-  /// Where(condition, scores, fill): the keys each condition keeps, and
-  /// the (constant) fill of the others.
-  SmallVector<std::pair<Value, Value>> fills;
+  /// The fills, in graph order.
+  SmallVector<Fill> fills;
   /// c of a soft-cap c · tanh(x / c) after the scale; 0 for none.
   double softcap = 0;
   /// Whether the masks come after the soft-cap (Gemma 2) rather than
@@ -247,7 +257,7 @@ bool reachesProduct(Value v, int depth = 0) {
     return reachesProduct(def->getOperand(0), depth + 1) ||
            reachesProduct(def->getOperand(1), depth + 1);
   if (auto where = dyn_cast<WhereOp>(def))
-    return reachesProduct(where.getX(), depth + 1);
+    return reachesProduct(where.getX(), depth + 1) || reachesProduct(where.getY(), depth + 1);
   if (isa<TanhOp>(def)) // a soft-cap
     return reachesProduct(def->getOperand(0), depth + 1);
   return false;
@@ -326,12 +336,25 @@ std::optional<Scores> matchScores(Value x) {
       continue;
     }
     if (auto where = dyn_cast<WhereOp>(def)) {
-      std::optional<double> fill = scalarConstant(where.getY());
-      if (scaled || !fill || !(*fill <= kMaskFillLimit) ||
-          !broadcastsInto(where.getCondition(), scoresType))
+      // Where(C, S, F), or masked_fill's Where(C, F, S); under a scale
+      // (none through a soft-cap), F scaled with the scores.
+      Fill fill{where.getCondition(), where.getY(), scaled ? s.scale : 1.0};
+      Value scores = where.getX();
+      if (!scalarConstant(fill.value) && scalarConstant(where.getX())) {
+        std::swap(fill.value, scores);
+        fill.keepsWhereFalse = true;
+        // masked_fill(~C): C keeps the keys.
+        if (auto negated = fill.condition.getDefiningOp<NotOp>()) {
+          fill.condition = negated.getOperand();
+          fill.keepsWhereFalse = false;
+        }
+      }
+      std::optional<double> value = scalarConstant(fill.value);
+      if ((scaled && s.softcap > 0) || !value || !(*value * fill.scale <= kMaskFillLimit) ||
+          !broadcastsInto(fill.condition, scoresType))
         return std::nullopt;
-      s.fills.insert(s.fills.begin(), {where.getCondition(), where.getY()});
-      x = where.getX();
+      s.fills.insert(s.fills.begin(), fill);
+      x = scores;
       continue;
     }
     if (isa<MulOp, DivOp>(def)) {
@@ -401,17 +424,27 @@ Value withStaticHeads(OpBuilder &b, Location loc, Value query, int64_t heads) {
   return ExpandOp::create(b, loc, type.clone(result), query, shape);
 }
 
-/// One additive mask: fills as Where(C, 0, F), then the additive masks, in
-/// graph order; null without any. Every fill is -inf or F <= -1e30, so the
-/// order changes nothing but which masked sum overflows to -inf.
-Value combinedMask(OpBuilder &b, Location loc, ArrayRef<std::pair<Value, Value>> fills,
-                   ArrayRef<Value> additive) {
+/// One additive mask: fills as Where(C, 0, F) (Where(C, F, 0) for
+/// masked_fill's), then the additive masks, in graph order; null without
+/// any. Every fill is -inf or F <= -1e30, so the order changes nothing but
+/// which masked sum overflows to -inf.
+Value combinedMask(OpBuilder &b, Location loc, ArrayRef<Fill> fills, ArrayRef<Value> additive) {
   SmallVector<Value> terms;
-  for (auto [condition, fill] : fills) {
-    auto type = cast<RankedTensorType>(fill.getType());
-    Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
-    terms.push_back(WhereOp::create(b, loc, condition, zero, fill));
+  for (const Fill &fill : fills) {
+    auto type = cast<RankedTensorType>(fill.value.getType());
+    auto elementType = cast<FloatType>(type.getElementType());
+    Value value = fill.value;
+    if (fill.scale != 1.0)
+      value = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              type,
+              FloatAttr::get(elementType, *scalarConstant(fill.value) * fill.scale).getValue()));
+    Value zero =
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, b.getZeroAttr(elementType)));
+    terms.push_back(fill.keepsWhereFalse
+                        ? WhereOp::create(b, loc, fill.condition, value, zero).getResult()
+                        : WhereOp::create(b, loc, fill.condition, zero, value).getResult());
   }
   terms.append(additive.begin(), additive.end());
   Value sum;
@@ -473,8 +506,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     if (!provablyEqualDims(query, 0, key, 0) || !provablyEqualDims(key, 0, value, 0) ||
         !provablyEqualDims(key, 2, value, 2) || !provablyEqualDims(query, 3, key, 3))
       return;
-    bool causal =
-        scores->fills.size() == 1 && isSlicedCausalTable(scores->fills.front().first, query, key);
+    bool causal = scores->fills.size() == 1 && !scores->fills.front().keepsWhereFalse &&
+                  isSlicedCausalTable(scores->fills.front().condition, query, key);
     if (causal)
       scores->fills.clear();
     OpBuilder b(output);
@@ -482,15 +515,16 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     // A causal table inside a fill's condition, or inside an additive
     // Where(C, 0, F), becomes `causal`; the rest of the condition stays.
     TriluOp table;
-    for (auto &fill : scores->fills) {
-      std::optional<CausalSplit> split = causal ? std::nullopt : splitCausal(fill.first, query);
+    for (Fill &fill : scores->fills) {
+      std::optional<CausalSplit> split =
+          causal || fill.keepsWhereFalse ? std::nullopt : splitCausal(fill.condition, query);
       if (!split)
         continue;
       causal = true;
       table = split->table;
-      fill.first = split->rest;
+      fill.condition = split->rest;
     }
-    llvm::erase_if(scores->fills, [](auto &fill) { return !fill.first; });
+    llvm::erase_if(scores->fills, [](const Fill &fill) { return !fill.condition; });
     for (Value &mask : scores->additive) {
       auto where = mask.getDefiningOp<WhereOp>();
       std::optional<double> zero = where ? scalarConstant(where.getX()) : std::nullopt;
@@ -510,8 +544,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     for (Value mask : scores->additive)
       if (!keepsBatchAndQueries(mask, scores->product))
         return;
-    for (auto &fill : scores->fills)
-      if (!keepsBatchAndQueries(fill.first, scores->product))
+    for (const Fill &fill : scores->fills)
+      if (!keepsBatchAndQueries(fill.condition, scores->product))
         return;
 
     if (table)

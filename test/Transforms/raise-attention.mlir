@@ -287,3 +287,49 @@ func.func @softcap_not_raised(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>
   %y2 = genc.matmul %p2, %v : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
   return %y, %y2 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>
 }
+
+// -----
+
+// masked_fill's spelling, Where(C, F, S): with C = Not(keep), `keep` is the
+// fill's condition (the causal table of @gpt2 would become `causal`);
+// otherwise the mask is Where(C, F, 0). A fill before the scale (GPT-J's
+// Where(C, S, F) / 4) is scaled with the scores: the mask's F / 4.
+// CHECK-LABEL: func.func @masked_fill_and_fill_before_scale
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-DAG: %[[MIN:.+]] = arith.constant dense<-3.40282347E+38> : tensor<f32>
+// CHECK-DAG: %[[QUARTER_MIN:.+]] = arith.constant dense<-8.50705867E+37> : tensor<f32>
+// CHECK: %[[KEPT:.+]] = genc.where %arg3, %[[ZERO]], %[[MIN]]
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[KEPT]]) {scale = 2.500000e-01 : f32}
+// CHECK: %[[HIDDEN:.+]] = genc.where %arg4, %[[MIN]], %[[ZERO]]
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[HIDDEN]]) {scale = 2.500000e-01 : f32}
+// CHECK: %[[SCALED:.+]] = genc.where %arg3, %[[ZERO]], %[[QUARTER_MIN]]
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[SCALED]]) {scale = 2.500000e-01 : f32}
+// CHECK-NOT: genc.softmax
+func.func @masked_fill_and_fill_before_scale(
+    %q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %keep: tensor<1x1x?x?xi1> {genc.dim_names = ["", "", "sequence", "total"]},
+    %hide: tensor<1x1x?x?xi1> {genc.dim_names = ["", "", "sequence", "total"]})
+    -> (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) {
+  %four = arith.constant dense<4.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s1 = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %d1 = genc.div %s1, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %not = genc.not %keep : tensor<1x1x?x?xi1> -> tensor<1x1x?x?xi1>
+  %f1 = genc.where %not, %min, %d1 : (tensor<1x1x?x?xi1>, tensor<f32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p1 = genc.softmax %f1 {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y1 = genc.matmul %p1, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %s2 = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %d2 = genc.div %s2, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %f2 = genc.where %hide, %min, %d2 : (tensor<1x1x?x?xi1>, tensor<f32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p2 = genc.softmax %f2 {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y2 = genc.matmul %p2, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %s3 = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %f3 = genc.where %keep, %s3, %min : (tensor<1x1x?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %d3 = genc.div %f3, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %p3 = genc.softmax %d3 {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y3 = genc.matmul %p3, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y1, %y2, %y3 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
+}

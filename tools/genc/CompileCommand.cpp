@@ -392,6 +392,19 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
       return success();
   if (!graph.requireKVCache)
     return success();
+  // Named as a cache but not concatenated as one (a fused key_value, say).
+  for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
+    if (auto name = main.getArgAttrOfType<StringAttr>(i, "genc.name");
+        name && name.getValue().starts_with("past_key_values.")) {
+      llvm::errs() << "error: " << input << ": --kv-cache=session: input " << name.getValue()
+                   << " is named as a KV cache, but genc did not recognise it as one: a session "
+                      "keeps keys and values [batch, heads, sequence, head_size] of separate "
+                      "inputs past_key_values.{i}.key and .value whose present.{i} outputs "
+                      "concatenate the new ones along the sequence (a fused key_value cache is "
+                      "not one). Export the model with that cache, or compile it without "
+                      "--kv-cache\n";
+      return failure();
+    }
   llvm::errs() << "error: " << input
                << ": --kv-cache=session needs a model exported with a KV cache (inputs "
                   "past_key_values.* whose present.* outputs concatenate new keys and "

@@ -220,6 +220,13 @@ Session::Session(genc_model &model, const SessionOptions &options)
       throw Error("the model takes encoder_hidden_states: it is an encoder-decoder's decoder; "
                   "compile it with its encoder (`genc compile DECODER.onnx --encoder "
                   "ENCODER.onnx`, or `genc generate DECODER.onnx --encoder ENCODER.onnx`)");
+    if (in.name.rfind("past_key_values.", 0) == 0 && model.forSession)
+      throw Error("the model's input '" + in.name +
+                  "' is named as a KV cache, but genc did not recognise it as one: a session "
+                  "keeps keys and values [batch, heads, sequence, head_size] of separate inputs "
+                  "past_key_values.{i}.key and .value whose present.{i} outputs concatenate the "
+                  "new ones along the sequence (a fused key_value cache is not one); export the "
+                  "model with that cache, or without one");
     if (in.name.rfind("past_key_values.", 0) == 0)
       throw Error("the model takes its KV cache as input '" + in.name +
                   "': recompile it with `genc compile --kv-cache=session` so that a session "

@@ -508,9 +508,19 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
                                << nodeOf(layer) << " " << why
                                << "; export the model with a KV cache";
     };
-    if (!layer.getCausal())
+    if (!layer.getCausal()) {
+      // A mask with a row per query may still be causal, in a form genc did
+      // not recognise: say so rather than call the model bidirectional.
+      auto maskType = layer.getMask() ? cast<RankedTensorType>(layer.getMask().getType())
+                                      : RankedTensorType();
+      if (maskType && maskType.getRank() >= 2 && maskType.getDimSize(maskType.getRank() - 2) != 1)
+        return fail("has a mask with a row per query in which genc found no causal triangle "
+                    "(a sliding window or another band built in the graph is not recognised), "
+                    "so its earlier positions may see later keys, which a cache of the past "
+                    "cannot give them");
       return fail("is not causal: its earlier positions see later keys, which a cache of "
                   "the past cannot give them");
+    }
     if (Value mask = layer.getMask()) {
       auto type = cast<RankedTensorType>(mask.getType());
       int64_t rank = type.getRank();

@@ -17,6 +17,23 @@ class PassManager;
 } // namespace mlir
 
 namespace genc::driver {
+/// An option of named values (cl::values) whose error lists the names: LLVM's
+/// own says only "Cannot find option named 'X'!".
+template <typename T> struct NamedValues : llvm::cl::parser<T> {
+  using llvm::cl::parser<T>::parser;
+  bool parse(llvm::cl::Option &option, llvm::StringRef name, llvm::StringRef arg, T &value) {
+    std::string names;
+    for (unsigned i = 0; i < this->getNumOptions(); ++i) {
+      if (this->getOption(i) == arg) {
+        value = this->Values[i].V.getValue();
+        return false;
+      }
+      names += (i ? ", " : "") + std::string(this->getOption(i));
+    }
+    return option.error("'" + arg + "' is not one of its values: " + names);
+  }
+};
+
 /// `genc import MODEL [-o OUT] [--no-cleanup]`. argv[0] is "genc import".
 int runImport(int argc, char **argv);
 /// `genc compile MODEL -o OUT [--emit=...] [-O0..3] [--mcpu=...]`.

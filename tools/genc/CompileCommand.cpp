@@ -106,7 +106,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                              cl::Required, cl::cat(io));
   cl::opt<std::string> output("o", cl::desc("Output file (weights go to <output>.weights)"),
                               cl::value_desc("file"), cl::Required, cl::cat(io));
-  cl::opt<Emit> emit(
+  cl::opt<Emit, false, NamedValues<Emit>> emit(
       "emit", cl::desc("What to write"), cl::init(Emit::SharedLibrary),
       cl::values(clEnumValN(Emit::SharedLibrary, "so", "a shared library with a C ABI (default)"),
                  clEnumValN(Emit::Executable, "exe",
@@ -125,14 +125,14 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: this machine's)"),
                             cl::init("host"), cl::cat(codegen));
   enum class KVCache { IO, Session };
-  cl::opt<KVCache> kvCache(
+  cl::opt<KVCache, false, NamedValues<KVCache>> kvCache(
       "kv-cache", cl::desc("Where a cached decoder keeps its KV cache"), cl::init(KVCache::IO),
-      cl::values(clEnumValN(KVCache::IO, "io",
-                            "in the model's inputs and outputs, as exported (default)"),
-                 clEnumValN(KVCache::Session, "session",
-                            "in a runtime session's buffers, written in place; logits only "
-                            "for the positions the session asks for (genc generate, the "
-                            "session API)")),
+      cl::values(
+          clEnumValN(KVCache::IO, "io", "in the model's inputs and outputs, as exported (default)"),
+          clEnumValN(KVCache::Session, "session",
+                     "in a runtime session's buffers, written in place; logits only "
+                     "for the positions the session asks for (genc generate, the "
+                     "session API)")),
       cl::cat(codegen));
   cl::opt<bool> addKVCache(
       "add-kv-cache",

@@ -502,10 +502,11 @@ int genc::driver::runInspect(int argc, char **argv) {
   cl::opt<std::string> artifactPath(cl::Positional, cl::desc("<artifact.so | program>"),
                                     cl::Required, cl::cat(io));
   enum class Format { Text, Json };
-  cl::opt<Format> format("output-format", cl::desc("What stdout gets"), cl::init(Format::Text),
-                         cl::values(clEnumValN(Format::Text, "text", "lines for people"),
-                                    clEnumValN(Format::Json, "json", "one JSON object")),
-                         cl::cat(io));
+  cl::opt<Format, false, NamedValues<Format>> format(
+      "output-format", cl::desc("What stdout gets"), cl::init(Format::Text),
+      cl::values(clEnumValN(Format::Text, "text", "lines for people"),
+                 clEnumValN(Format::Json, "json", "one JSON object")),
+      cl::cat(io));
   hideOtherOptions();
   cl::ParseCommandLineOptions(argc, argv,
                               "genc inspect: what a compiled artifact is (without running it)\n");

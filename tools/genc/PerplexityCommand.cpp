@@ -80,10 +80,11 @@ int genc::driver::runPerplexity(int argc, char **argv) {
   cl::opt<int64_t> stride("stride", cl::desc("Window stride (default: the context)"),
                           cl::init(0), cl::cat(scoring));
   enum class Format { Text, Json };
-  cl::opt<Format> format("output-format", cl::desc("What stdout gets"), cl::init(Format::Text),
-                         cl::values(clEnumValN(Format::Text, "text", "a line of figures"),
-                                    clEnumValN(Format::Json, "json", "one JSON object")),
-                         cl::cat(io));
+  cl::opt<Format, false, NamedValues<Format>> format(
+      "output-format", cl::desc("What stdout gets"), cl::init(Format::Text),
+      cl::values(clEnumValN(Format::Text, "text", "a line of figures"),
+                 clEnumValN(Format::Json, "json", "one JSON object")),
+      cl::cat(io));
   cl::opt<unsigned> threads("threads", cl::desc("Threads (default 0: every CPU allowed)"),
                             cl::init(0), cl::cat(executionCategory()));
   AttentionRewritesOption attention(attentionRewritesCategory());

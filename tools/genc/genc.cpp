@@ -65,7 +65,16 @@ int main(int argc, char **argv) {
     argv[1] = program.data();
     return c.run(argc - 1, argv + 1);
   }
-  llvm::errs() << "genc: unknown command '" << argv[1] << "'\n";
+  llvm::errs() << "genc: unknown command '" << argv[1] << "'";
+  // A typo of one command (within two edits, and closer than any other).
+  const Command *nearest = nullptr;
+  unsigned best = 3;
+  for (const Command &c : kCommands)
+    if (unsigned distance = llvm::StringRef(c.name).edit_distance(argv[1]); distance < best)
+      best = distance, nearest = &c;
+  if (nearest)
+    llvm::errs() << "; did you mean '" << nearest->name << "'?";
+  llvm::errs() << "\n";
   printUsage(llvm::errs());
   return 1;
 }

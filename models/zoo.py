@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Builds genc's model zoo: small decoders in the styles of GPT-2, LLaMA,
-Qwen2, GPT-NeoX, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
+Mistral, Qwen2, GPT-NeoX, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
 encoder-decoders, exported
 by torch.onnx.export at opsets 14 and 17, with and without a KV cache,
 plus hand-built graphs of opset-23 and com.microsoft ops.
@@ -205,6 +205,30 @@ class Llama(nn.Module):
         # Causal over past ++ new: query i sees keys j <= i + past_len.
         causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
         allowed = causal[None, None, :, :] & attention_mask[:, None, None, :].bool()
+        mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        presents = []
+        for i, block in enumerate(self.blocks):
+            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
+            x, k, v = block(x, mask, position_ids, pk, pv)
+            presents += [k, v]
+        logits = self.lm_head(self.norm(x))
+        return (logits, *presents) if past else logits
+
+
+class Mistral(Llama):
+    """LLaMA with a sliding window built in the graph, as Hugging Face's
+    Mistral masks: query i sees keys j with i + past - W < j <= i + past."""
+
+    def __init__(self, window=4, **kwargs):
+        super().__init__(**kwargs)
+        self.window = window
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        x = self.embed(input_ids)
+        s, total = input_ids.shape[1], attention_mask.shape[1]
+        ones = torch.ones(s, total, dtype=torch.bool)
+        window = ones.tril(diagonal=total - s) & ones.triu(diagonal=total - s - self.window + 1)
+        allowed = window[None, None, :, :] & attention_mask[:, None, None, :].bool()
         mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
         presents = []
         for i, block in enumerate(self.blocks):
@@ -1085,6 +1109,8 @@ def main():
     export_encoder_decoder(args.out_dir, "t5-", t5_pair, seed=11)
     torch.manual_seed(12)
     export_decoder_only("mpt", MPT(), args.out_dir, with_positions=False)
+    torch.manual_seed(13)
+    export_decoder_only("mistral", Mistral(), args.out_dir, with_positions=True)
 
 
 if __name__ == "__main__":

@@ -125,45 +125,122 @@ bool isSlicedCausalTable(Value condition, Value query, Value key) {
 /// unsqueezed to lead with unit dims, T the attention mask's length. Row i
 /// keeps key j iff j <= i + T - Sq: genc.attention's `causal` when T is the
 /// key length. Returns the Tril, or null.
-TriluOp matchTriluCausal(Value condition, Value query) {
+/// `condition` without the Unsqueezes that add only leading dims (its rows
+/// and columns stay last), or null when another Unsqueeze is in the way.
+Value withoutLeadingUnsqueezes(Value condition) {
   while (auto unsqueeze = condition.getDefiningOp<UnsqueezeOp>()) {
     int64_t rank = cast<RankedTensorType>(unsqueeze.getType()).getRank();
-    // Only leading dims added: the table's rows and columns stay last.
     if (llvm::any_of(unsqueeze.getAxes(), [&](int64_t axis) { return axis >= rank - 2; }))
       return {};
     condition = unsqueeze.getInput();
   }
-  auto tril = condition.getDefiningOp<TriluOp>();
-  auto full = tril ? tril.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
-  if (!full || tril.getUpper() || cast<RankedTensorType>(full.getType()).getRank() != 2)
+  return condition;
+}
+
+/// The Trilu of `condition` (past leading Unsqueezes) when it is
+/// Trilu(ConstantOfShape([Sq, T], true), k) with `upper` and k = T - Sq +
+/// `shift`, T the attention mask's length.
+TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
+  condition = withoutLeadingUnsqueezes(condition);
+  auto trilu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
+  auto full = trilu ? trilu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
+  if (!full || trilu.getUpper() != upper || cast<RankedTensorType>(full.getType()).getRank() != 2)
     return {};
   auto value = dyn_cast<DenseElementsAttr>(full.getValue());
   Value rows = shapeEntryIndex(full.getShape(), 0), columns = shapeEntryIndex(full.getShape(), 1);
-  Value offset = shapeEntryIndex(tril.getK());
+  Value offset = shapeEntryIndex(trilu.getK());
+  if (offset && shift != 0) {
+    auto add = offset.getDefiningOp<arith::AddIOp>();
+    APInt amount;
+    offset =
+        add && matchPattern(add.getRhs(), m_ConstantInt(&amount)) && amount.getSExtValue() == shift
+            ? add.getLhs()
+            : Value();
+  }
   auto difference = offset ? offset.getDefiningOp<arith::SubIOp>() : nullptr;
   if (!value || !value.getElementType().isInteger(1) || !value.getSplatValue<bool>() || !rows ||
       !indexIsDim(rows, query, 2) || !difference || difference.getLhs() != columns ||
       !indexIsDim(difference.getRhs(), query, 2))
     return {};
-  return tril;
+  return trilu;
+}
+
+TriluOp matchTriluCausal(Value condition, Value query) {
+  return matchTriangle(condition, query, /*upper=*/false, /*shift=*/0);
+}
+
+/// W when `condition` is a sliding window beside `causal` (Mistral's, built
+/// in the graph): Triu of the causal Tril's table with offset k - (W - 1),
+/// k the Tril's, so that row i keeps key j iff j > i + T - Sq - W.
+int64_t matchWindowTriu(Value condition, TriluOp causal) {
+  condition = withoutLeadingUnsqueezes(condition);
+  auto triu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
+  if (!triu || !triu.getUpper() || triu.getInput() != causal.getInput())
+    return 0;
+  Value offset = shapeEntryIndex(triu.getK()), causalOffset = shapeEntryIndex(causal.getK());
+  Operation *shift = offset ? offset.getDefiningOp() : nullptr;
+  if (!causalOffset || !shift || !isa<arith::AddIOp, arith::SubIOp>(shift) ||
+      shift->getOperand(0) != causalOffset)
+    return 0;
+  APInt amount;
+  if (!matchPattern(shift->getOperand(1), m_ConstantInt(&amount)))
+    return 0;
+  int64_t below = isa<arith::AddIOp>(shift) ? -amount.getSExtValue() : amount.getSExtValue();
+  return below >= 0 ? below + 1 : 0;
 }
 
 /// The causal table a condition requires (alone or as an operand of And),
-/// and the rest of the condition (null when nothing is left).
+/// with a sliding window's width when a window's Triu is And-ed with it
+/// (0 for none), and the rest of the condition (null when nothing is left).
 struct CausalSplit {
   TriluOp table;
+  int64_t window = 0;
   Value rest;
 };
-std::optional<CausalSplit> splitCausal(Value condition, Value query) {
+/// The causal table alone, or And-ed with a window, as all of `condition`.
+std::optional<CausalSplit> matchCausal(Value condition, Value query) {
   if (TriluOp table = matchTriluCausal(condition, query))
-    return CausalSplit{table, Value()};
+    return CausalSplit{table};
+  Value stripped = withoutLeadingUnsqueezes(condition);
+  auto both = stripped ? stripped.getDefiningOp<AndOp>() : nullptr;
+  if (!both)
+    return std::nullopt;
+  for (auto [table, window] :
+       {std::pair(both.getLhs(), both.getRhs()), std::pair(both.getRhs(), both.getLhs())})
+    if (TriluOp causal = matchTriluCausal(table, query))
+      if (int64_t width = matchWindowTriu(window, causal))
+        return CausalSplit{causal, width};
+  return std::nullopt;
+}
+/// The same for a condition of the keys to hide, as masked_fill takes it
+/// (MPT's): Triu(ones[Sq, T], T - Sq + 1), the keys after the causal
+/// limit, alone or Or-ed with the rest of what to hide.
+std::optional<CausalSplit> splitHiddenCausal(Value condition, Value query) {
+  auto later = [&](Value v) { return matchTriangle(v, query, /*upper=*/true, /*shift=*/1); };
+  if (TriluOp table = later(condition))
+    return CausalSplit{table};
+  auto either = condition.getDefiningOp<OrOp>();
+  if (!either)
+    return std::nullopt;
+  if (TriluOp table = later(either.getLhs()))
+    return CausalSplit{table, 0, either.getRhs()};
+  if (TriluOp table = later(either.getRhs()))
+    return CausalSplit{table, 0, either.getLhs()};
+  return std::nullopt;
+}
+
+std::optional<CausalSplit> splitCausal(Value condition, Value query) {
+  if (std::optional<CausalSplit> whole = matchCausal(condition, query))
+    return whole;
   auto both = condition.getDefiningOp<AndOp>();
   if (!both)
     return std::nullopt;
-  if (TriluOp table = matchTriluCausal(both.getLhs(), query))
-    return CausalSplit{table, both.getRhs()};
-  if (TriluOp table = matchTriluCausal(both.getRhs(), query))
-    return CausalSplit{table, both.getLhs()};
+  for (auto [causal, rest] :
+       {std::pair(both.getLhs(), both.getRhs()), std::pair(both.getRhs(), both.getLhs())})
+    if (std::optional<CausalSplit> split = matchCausal(causal, query)) {
+      split->rest = rest;
+      return split;
+    }
   return std::nullopt;
 }
 
@@ -515,13 +592,17 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     // A causal table inside a fill's condition, or inside an additive
     // Where(C, 0, F), becomes `causal`; the rest of the condition stays.
     TriluOp table;
+    int64_t window = 0;
     for (Fill &fill : scores->fills) {
-      std::optional<CausalSplit> split =
-          causal || fill.keepsWhereFalse ? std::nullopt : splitCausal(fill.condition, query);
+      std::optional<CausalSplit> split = causal ? std::nullopt
+                                         : fill.keepsWhereFalse
+                                             ? splitHiddenCausal(fill.condition, query)
+                                             : splitCausal(fill.condition, query);
       if (!split)
         continue;
       causal = true;
       table = split->table;
+      window = split->window;
       fill.condition = split->rest;
     }
     llvm::erase_if(scores->fills, [](const Fill &fill) { return !fill.condition; });
@@ -536,6 +617,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         continue;
       causal = true;
       table = split->table;
+      window = split->window;
       mask = split->rest
                  ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()).getResult()
                  : Value();
@@ -556,6 +638,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     SmallVector<NamedAttribute> attributes = {
         b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(scores->scale))),
         b.getNamedAttr("causal", b.getBoolAttr(causal))};
+    if (window > 0)
+      attributes.push_back(b.getNamedAttr("window", b.getI64IntegerAttr(window)));
     if (scores->softcap > 0)
       attributes.push_back(
           b.getNamedAttr("softcap", b.getF32FloatAttr(static_cast<float>(scores->softcap))));

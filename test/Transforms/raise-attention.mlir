@@ -333,3 +333,93 @@ func.func @masked_fill_and_fill_before_scale(
   %y3 = genc.matmul %p3, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y1, %y2, %y3 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// Mistral's sliding window built in the graph: Tril(ones[Sq, T], T - Sq) &
+// Triu(ones[Sq, T], T - Sq - (W - 1)), here W = 4, And-ed before the
+// Unsqueezes and then with the padding. The pair becomes `causal` with
+// `window` 4; the mask keeps the padding alone.
+// CHECK-LABEL: func.func @tril_triu_window
+// CHECK-NOT: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {causal = true, scale = 2.500000e-01 : f32, window = 4 : i64} : ({{.+}}, tensor<?x1x1x?xf32>)
+func.func @tril_triu_window(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                            %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                            %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                            %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c-3 = arith.constant -3 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %past = arith.subi %t, %s : index
+  %past64 = arith.index_cast %past : index to i64
+  %diagonal = tensor.from_elements %past64 : tensor<i64>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %oldest = arith.addi %past, %c-3 : index
+  %oldest64 = arith.index_cast %oldest : index to i64
+  %band = tensor.from_elements %oldest64 : tensor<i64>
+  %triu = genc.trilu %ones, %band : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %window = genc.and %tril, %triu : (tensor<?x?xi1>, tensor<?x?xi1>) -> tensor<?x?xi1>
+  %causal = genc.unsqueeze %window {axes = array<i64: 0, 1>} : tensor<?x?xi1> -> tensor<1x1x?x?xi1>
+  %m1 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %pad = genc.cast %m1 {to = i1} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xi1>
+  %allowed = genc.and %causal, %pad : (tensor<1x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %mask = genc.where %allowed, %zero, %min : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.mul %scores, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scaled, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// MPT's masks for masked_fill: the keys to hide, Triu(ones[Sq, T], T - Sq +
+// 1) | Not(padding). The triangle becomes `causal`; what is left hides the
+// padding: Where(Not(padding), min, 0).
+// CHECK-LABEL: func.func @masked_fill_causal
+// CHECK-NOT: genc.trilu
+// CHECK: %[[PAD:.+]] = genc.where %{{.+}}, %{{.+}}, %{{.+}} : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x1x?xf32>
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[PAD]]) {causal = true, scale = 2.500000e-01 : f32}
+func.func @masked_fill_causal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                              %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                              %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                              %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %past = arith.subi %t, %s : index
+  %after = arith.addi %past, %c1 : index
+  %after64 = arith.index_cast %after : index to i64
+  %diagonal = tensor.from_elements %after64 : tensor<i64>
+  %triu = genc.trilu %ones, %diagonal : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %later = genc.unsqueeze %triu {axes = array<i64: 0, 1>} : tensor<?x?xi1> -> tensor<1x1x?x?xi1>
+  %m1 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %pad = genc.cast %m1 {to = i1} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xi1>
+  %padding = genc.not %pad : tensor<?x1x1x?xi1> -> tensor<?x1x1x?xi1>
+  %hidden = genc.or %later, %padding : (tensor<1x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.mul %scores, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.where %hidden, %min, %scaled : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

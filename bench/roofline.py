@@ -6,8 +6,8 @@ machine's measured peaks (FMA throughput and read bandwidth, from the
 first report). bf16, int8 and int4 points sit under a second, derived
 roof: AVX512-BF16's and AVX512-VNNI's (int16) dot products do two
 multiply-adds per 32-bit lane where an FMA does one. Where the report
-measured AMX's bf16 tiles (tdpbf16ps), bf16 prefills sit under that
-third roof instead (the kernels use the tiles for 16 rows or more).
+measured AMX's bf16 tiles (tdpbf16ps), bf16 runs of 16 rows or more sit
+under that third roof instead (the kernels use the tiles from 16 rows).
 
 Usage: roofline.py OUT.svg LABEL=REPORT.json [LABEL=REPORT.json ...]
 
@@ -25,14 +25,16 @@ LEFT, RIGHT, TOP, BOTTOM = 80, 290, 40, 60
 
 
 def points(label, report):
-    """(label, run name, FLOP/byte, GFLOP/s, GB/s) for each profiled run."""
+    """(label, run name, FLOP/byte, GFLOP/s, GB/s, rows of A) for each
+    profiled run."""
     for run in report["profile"]:
         seconds = run["seconds"].get("matmul", 0)
         if seconds <= 0 or run["matmul_bytes"] <= 0:
             continue
         flops, moved = run["matmul_flops"], run["matmul_bytes"]
         name = "decode" if run["tokens"] == 1 else "prefill %d" % run["tokens"]
-        yield label, name, flops / moved, flops / seconds / 1e9, moved / seconds / 1e9
+        rows = run["tokens"] * run.get("batch", 1)
+        yield label, name, flops / moved, flops / seconds / 1e9, moved / seconds / 1e9, rows
 
 
 def decades(low, high):
@@ -51,8 +53,9 @@ def main():
     amx_flops = machine.get("amx_bf16_flops_per_second", 0) / 1e9
     rows = [p for label, report in loaded for p in points(label, report)]
 
-    def compute_roof(label, run):
-        if label.endswith("bf16") and run != "decode" and amx_flops > 0:
+    def compute_roof(label, rows_of_a):
+        # The bf16 kernels use the AMX tiles for 16 rows or more.
+        if label.endswith("bf16") and rows_of_a >= 16 and amx_flops > 0:
             return amx_flops
         return peak_flops * (2 if label.endswith(("bf16", "int8", "int4")) else 1)
 
@@ -64,8 +67,8 @@ def main():
            ", AMX bf16 %.0f GFLOP/s" % amx_flops if amx_flops > 0 else ""))
     print("| model, weights | run | FLOP/byte | GFLOP/s | GB/s | of the roof |")
     print("|---|---|---|---|---|---|")
-    for label, run, intensity, gflops, gbytes in rows:
-        roof = min(compute_roof(label, run), peak_bytes * intensity)
+    for label, run, intensity, gflops, gbytes, rows_of_a in rows:
+        roof = min(compute_roof(label, rows_of_a), peak_bytes * intensity)
         print("| %s | %s | %.2f | %.1f | %.1f | %.0f%% |" %
               (label, run, intensity, gflops, gbytes, 100 * gflops / roof))
 
@@ -124,7 +127,7 @@ def main():
                '</text>' % (px(lo) + 30, py(peak_bytes * lo * 3) - 8, px(lo) + 30,
                             py(peak_bytes * lo * 3) - 8, peak_bytes))
     legend_y = TOP + 10
-    for label, run, intensity, gflops, _ in rows:
+    for label, run, intensity, gflops, _, _ in rows:
         colour = COLOURS.get(label.split()[1] if " " in label else label, "#555")
         x, y = px(intensity), py(gflops)
         if run == "decode":

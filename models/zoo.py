@@ -1110,7 +1110,9 @@ def main():
     torch.manual_seed(12)
     export_decoder_only("mpt", MPT(), args.out_dir, with_positions=False)
     torch.manual_seed(13)
-    export_decoder_only("mistral", Mistral(), args.out_dir, with_positions=True)
+    # Rotary tables for 256 positions: a session's sliding cache for a
+    # window of 4 slides after 131.
+    export_decoder_only("mistral", Mistral(max_pos=256), args.out_dir, with_positions=True)
 
 
 if __name__ == "__main__":

@@ -120,11 +120,6 @@ bool isSlicedCausalTable(Value condition, Value query, Value key) {
   return true;
 }
 
-/// A causal condition built in the graph, as Hugging Face's LLaMA-family
-/// exports build it: Tril(ConstantOfShape([Sq, T], true), T - Sq),
-/// unsqueezed to lead with unit dims, T the attention mask's length. Row i
-/// keeps key j iff j <= i + T - Sq: genc.attention's `causal` when T is the
-/// key length. Returns the Tril, or null.
 /// `condition` without the Unsqueezes that add only leading dims (its rows
 /// and columns stay last), or null when another Unsqueeze is in the way.
 Value withoutLeadingUnsqueezes(Value condition) {
@@ -165,6 +160,11 @@ TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
   return trilu;
 }
 
+/// A causal condition built in the graph, as Hugging Face's LLaMA-family
+/// exports build it: Tril(ConstantOfShape([Sq, T], true), T - Sq),
+/// unsqueezed to lead with unit dims, T the attention mask's length. Row i
+/// keeps key j iff j <= i + T - Sq: genc.attention's `causal` when T is the
+/// key length. Returns the Tril, or null.
 TriluOp matchTriluCausal(Value condition, Value query) {
   return matchTriangle(condition, query, /*upper=*/false, /*shift=*/0);
 }
@@ -184,6 +184,9 @@ int64_t matchWindowTriu(Value condition, TriluOp causal) {
     return 0;
   APInt amount;
   if (!matchPattern(shift->getOperand(1), m_ConstantInt(&amount)))
+    return 0;
+  // Windows of at most 2^31 keys: no overflow below.
+  if (amount.getSignificantBits() > 32)
     return 0;
   int64_t below = isa<arith::AddIOp>(shift) ? -amount.getSExtValue() : amount.getSExtValue();
   return below >= 0 ? below + 1 : 0;

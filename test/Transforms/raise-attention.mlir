@@ -423,3 +423,51 @@ func.func @masked_fill_causal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch
   %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// Near misses stay masks: keys to hide from T - Sq + 2 on (not the causal
+// limit) are a mask, not `causal`; beside the causal Tril, a Triu that
+// starts after its diagonal is no window and stays a mask beside `causal`.
+// CHECK-LABEL: func.func @triangles_that_are_not_causal
+// CHECK: genc.trilu %{{.+}}, %{{.+}} :
+// CHECK-NOT: genc.trilu
+// CHECK: genc.attention {{.+}} {scale = 2.500000e-01 : f32}
+// CHECK: genc.attention {{.+}} {causal = true, scale = 2.500000e-01 : f32}
+func.func @triangles_that_are_not_causal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                         %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                                         %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                                         %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %past = arith.subi %t, %s : index
+  %past64 = arith.index_cast %past : index to i64
+  %diagonal = tensor.from_elements %past64 : tensor<i64>
+  %after2 = arith.addi %past, %c2 : index
+  %after2_64 = arith.index_cast %after2 : index to i64
+  %skip = tensor.from_elements %after2_64 : tensor<i64>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %hidden = genc.trilu %ones, %skip : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %s1 = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %d1 = genc.mul %s1, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %f1 = genc.where %hidden, %min, %d1 : (tensor<?x?xi1>, tensor<f32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p1 = genc.softmax %f1 {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y1 = genc.matmul %p1, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %band = genc.and %tril, %hidden : (tensor<?x?xi1>, tensor<?x?xi1>) -> tensor<?x?xi1>
+  %s2 = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %d2 = genc.mul %s2, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %f2 = genc.where %band, %d2, %min : (tensor<?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %p2 = genc.softmax %f2 {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y2 = genc.matmul %p2, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y1, %y2 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
+}

@@ -17,8 +17,9 @@ class PassManager;
 } // namespace mlir
 
 namespace genc::driver {
-/// An option of named values (cl::values) whose error lists the names: LLVM's
-/// own says only "Cannot find option named 'X'!".
+/// An option of named values (cl::values, `--name=value` with every value
+/// named; not for options whose values are flags of their own) whose error
+/// lists the names: LLVM's own says only "Cannot find option named 'X'!".
 template <typename T> struct NamedValues : llvm::cl::parser<T> {
   using llvm::cl::parser<T>::parser;
   bool parse(llvm::cl::Option &option, llvm::StringRef name, llvm::StringRef arg, T &value) {

@@ -26,9 +26,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <thread>
 #include <unistd.h>
 
@@ -577,6 +580,40 @@ bool amxBF16Granted() {
 }
 #endif
 
+/// Every L3 of the machine (one per socket, or per core complex on AMD),
+/// from Linux's sysfs: each set of CPUs sharing one counts it once. One L3's
+/// size where sysfs says nothing; 0 where neither does.
+int64_t totalL3Bytes() {
+  auto read = [](const std::string &path) {
+    std::ifstream file(path);
+    std::string text;
+    std::getline(file, text);
+    return text;
+  };
+  std::set<std::string> sharers;
+  int64_t total = 0;
+  for (int cpu = 0;; ++cpu) {
+    std::string cache = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cache/";
+    if (read(cache + "index0/level").empty())
+      break;
+    for (int index = 0; index < 8; ++index) {
+      std::string dir = cache + "index" + std::to_string(index) + "/";
+      if (read(dir + "level") != "3" || !sharers.insert(read(dir + "shared_cpu_list")).second)
+        continue;
+      std::string size = read(dir + "size"); // "491520K"
+      int64_t bytes = std::atoll(size.c_str());
+      total += size.find('M') != std::string::npos   ? bytes << 20
+               : size.find('K') != std::string::npos ? bytes << 10
+                                                     : bytes;
+    }
+  }
+#ifdef _SC_LEVEL3_CACHE_SIZE
+  if (total == 0)
+    total = std::max<int64_t>(0, sysconf(_SC_LEVEL3_CACHE_SIZE));
+#endif
+  return total;
+}
+
 /// Runs `work(thread)` on `threads` threads at once; the seconds it took.
 template <typename Work> double onThreads(unsigned threads, Work work) {
   auto start = std::chrono::steady_clock::now();
@@ -623,15 +660,11 @@ MachinePeak measureMachinePeak(unsigned threads) {
   }
 #endif
 
-  // Twice the last-level cache and at least 256 MiB, so that the sums read
-  // memory rather than a cache (some Xeons have hundreds of MB of L3);
-  // written first, so no page faults count.
-  int64_t cacheBytes = 0;
-#ifdef _SC_LEVEL3_CACHE_SIZE
-  cacheBytes = std::max<int64_t>(0, sysconf(_SC_LEVEL3_CACHE_SIZE));
-#endif
-  const int64_t kFloats =
-      std::max<int64_t>(int64_t(64) << 20, 2 * cacheBytes / int64_t(sizeof(float)));
+  // Twice the machine's L3 and at least 256 MiB (at most 4 GiB), so that
+  // the sums read memory rather than a cache (some Xeons have hundreds of
+  // MB of L3); written first, so no page faults count.
+  const int64_t kFloats = std::clamp<int64_t>(2 * totalL3Bytes() / int64_t(sizeof(float)),
+                                              int64_t(64) << 20, int64_t(1) << 30);
   std::vector<float> buffer(kFloats, 1.0f);
   int64_t share = kFloats / peak.threads;
   best = 1e30;

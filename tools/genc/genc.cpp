@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
     return c.run(argc - 1, argv + 1);
   }
   llvm::errs() << "genc: unknown command '" << argv[1] << "'";
-  // A typo of one command (within two edits, and closer than any other).
+  // A typo of one command: the first of the nearest, within two edits.
   const Command *nearest = nullptr;
   unsigned best = 3;
   for (const Command &c : kCommands)

@@ -736,8 +736,10 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
 /// many pairs, so that a sum stays exact: 256 · 2 · 32767 · 128 < 2^31.
 constexpr int64_t kInt8PairsPerSum = 256;
 using IntegerPartial = float[kTileRows][kPanel];
-/// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31.
+/// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31,
+/// and for the byte dot products 256 · (4096 · 128 · 15) too.
 constexpr int64_t kMaxInt4Group = 4096;
+static_assert(256 * kMaxInt4Group * 128 * 15 < (int64_t(1) << 31));
 
 /// acc + the dot products of a's and b's int16 pairs, in int32: AVX512-VNNI's
 /// vpdpwssd, or AVX512-BW's vpmaddwd and an add (the same sums: vpmaddwd

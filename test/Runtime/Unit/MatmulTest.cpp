@@ -684,7 +684,8 @@ void expectInt4WeightsMatchLoops(genc_context &context, Int4Kernel kernel) {
                               {1, 3, 40, 101, 33},
                               {1, 7, 45, 70, 32},
                               {1, 1, 40, 67, 33},
-                              {1, 6, 64, 300, 128}};
+                              {1, 6, 64, 300, 128},
+                              {1, 2, 40, 99, 35}}; // groups ending 3 k past a step
   std::mt19937 gen(16);
   std::uniform_int_distribution<int> nibble(0, 15);
   std::uniform_real_distribution<float> uniform(-0.1f, 0.1f);

@@ -198,12 +198,15 @@ class Llama(nn.Module):
         self.lm_head = nn.Linear(d, vocab, bias=False)
         self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads
 
+    def visible_keys(self, s, total):
+        """Causal over past ++ new: query i sees keys j <= i + past_len."""
+        return torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+
     def forward(self, input_ids, attention_mask, position_ids, *past):
         x = self.embed(input_ids)
         s = input_ids.shape[1]
         total = attention_mask.shape[1]
-        # Causal over past ++ new: query i sees keys j <= i + past_len.
-        causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+        causal = self.visible_keys(s, total)
         allowed = causal[None, None, :, :] & attention_mask[:, None, None, :].bool()
         mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
         presents = []
@@ -223,20 +226,9 @@ class Mistral(Llama):
         super().__init__(**kwargs)
         self.window = window
 
-    def forward(self, input_ids, attention_mask, position_ids, *past):
-        x = self.embed(input_ids)
-        s, total = input_ids.shape[1], attention_mask.shape[1]
+    def visible_keys(self, s, total):
         ones = torch.ones(s, total, dtype=torch.bool)
-        window = ones.tril(diagonal=total - s) & ones.triu(diagonal=total - s - self.window + 1)
-        allowed = window[None, None, :, :] & attention_mask[:, None, None, :].bool()
-        mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
-        presents = []
-        for i, block in enumerate(self.blocks):
-            pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
-            x, k, v = block(x, mask, position_ids, pk, pv)
-            presents += [k, v]
-        logits = self.lm_head(self.norm(x))
-        return (logits, *presents) if past else logits
+        return ones.tril(diagonal=total - s) & ones.triu(diagonal=total - s - self.window + 1)
 
 
 def causal_additive_mask(attention_mask, s):

@@ -6,7 +6,8 @@
 // they can use (AVX-512, AVX-512 without VBMI or VNNI, AVX2, scalar loops): f32,
 // int8 and int4 (scales and offsets in f32 and in f16, and symmetric: f16
 // scales alone) on that decode product and on a prefill-shaped one, bf16
-// on the decode product; and bf16 on the prefill product with each of its
+// on the decode product; symmetric int4 on 1 to 8 rows with its two
+// AVX512-VNNI tiles; and bf16 on the prefill product with each of its
 // AVX-512 paths (AMX tiles, AVX512-BF16, pairs widened), and the AMX
 // instruction alone. Built and run by bench/weight-formats.sh.
 //
@@ -225,6 +226,40 @@ int main() {
                 int4Prefill * 1e3, halfDecode * 1e3, (0.5 + 4.0 / 32) * weights / halfDecode / 1e9,
                 halfPrefill * 1e3, symmetricDecode * 1e3,
                 (0.5 + 2.0 / 32) * weights / symmetricDecode / 1e9, symmetricPrefill * 1e3);
+  }
+
+  // Symmetric int4:32 (f16 scales) on 1 to 8 rows, N = 12288: the byte dot
+  // products (which take up to 8 rows) against the int16 dot products.
+  genc::kernels::useAVX512ForTesting(true);
+  genc::kernels::useAVX2ForTesting(true);
+  genc::kernels::useAVX512VNNIForTesting(true);
+  if (!genc::kernels::hasAVX512VNNI()) {
+    std::printf("int4 by rows: this CPU lacks AVX512-VNNI\n");
+  } else {
+    const int64_t rowsN = 12288;
+    Memref rbm(int4.data(), {rowsN / 32, k, 16}), rsm(halfScales.data(), {rowsN / 32, k / 32, 32});
+    std::printf("symmetric int4:32, N=%lld, one thread, ms (int16 dot products / byte dot "
+                "products):",
+                static_cast<long long>(rowsN));
+    for (int64_t m = 1; m <= 8; ++m) {
+      std::vector<float> ra(m * k, 0.5f), rc(m * rowsN);
+      Memref ram(ra.data(), {m, k}), rcm(rc.data(), {m, rowsN});
+      double seconds[2];
+      for (bool vbmi : {false, true}) {
+        genc::kernels::useAVX512VBMIForTesting(vbmi);
+        seconds[vbmi] = secondsPerCall(
+            [&] {
+              _mlir_ciface_genc_matmul_f32_i4_symmetric_f16(nullptr, /*check=*/1, &rcm.ref,
+                                                            &ram.ref, &rbm.ref, &rsm.ref, 32, 0,
+                                                            nullptr);
+            },
+            calls * 5);
+      }
+      std::printf(" M=%lld %.3f / %.3f%s", static_cast<long long>(m), seconds[0] * 1e3,
+                  seconds[1] * 1e3,
+                  genc::kernels::hasAVX512VBMI() ? "" : " (no VBMI: both int16)");
+    }
+    std::printf("\n");
   }
 
   // bf16 prefill on each of its AVX-512 paths.

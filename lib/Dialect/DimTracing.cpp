@@ -252,13 +252,22 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     };
     Value start = index(range.getStart()), limit = index(range.getLimit());
     // In fewer than 64 bits a dim could be cut short.
-    if (!limit || !isConstant(range.getDelta(), 1) ||
-        !range.getType().getElementType().isInteger(64))
+    if (!isConstant(range.getDelta(), 1) || !range.getType().getElementType().isInteger(64))
       return std::nullopt;
     // Range(0, k, 1) or Range(a, a + k, 1).
-    Value k = isConstant(range.getStart(), 0) ? limit : Value();
-    if (auto add = limit.getDefiningOp<arith::AddIOp>(); !k && add && start && add.getLhs() == start)
+    Value k = limit && isConstant(range.getStart(), 0) ? limit : Value();
+    if (auto add = limit ? limit.getDefiningOp<arith::AddIOp>() : nullptr;
+        !k && add && start && add.getLhs() == start)
       k = add.getRhs();
+    // Range(b - k, b, 1), b a value or a constant: the k before b (positions
+    // arange(T - S, T), or MPT's ALiBi distances arange(1 - T, 1)).
+    if (auto sub = start ? start.getDefiningOp<arith::SubIOp>() : nullptr; !k && sub) {
+      APInt before;
+      if (limit ? sub.getLhs() == limit
+                : matchPattern(sub.getLhs(), m_ConstantInt(&before)) &&
+                      isConstant(range.getLimit(), before.getSExtValue()))
+        k = sub.getRhs();
+    }
     auto count = k ? k.getDefiningOp<tensor::DimOp>() : nullptr;
     std::optional<int64_t> countIndex = count ? count.getConstantIndex() : std::nullopt;
     if (!countIndex)

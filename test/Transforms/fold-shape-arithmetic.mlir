@@ -117,3 +117,37 @@ func.func @unsigned_untouched() -> tensor<1xi1> {
   %gt = genc.greater %a, %b : (tensor<1xui8>, tensor<1xui8>) -> tensor<1xi1>
   return %gt : tensor<1xi1>
 }
+
+// -----
+
+// Range(b - k, b, 1) has k elements, b a value or a constant: positions
+// arange(T - S, T) and MPT's ALiBi distances arange(1 - T, 1) have the
+// lengths of the dims they count.
+// CHECK-LABEL: func.func @range_ending_at
+// CHECK-SAME: (%[[IDS:.+]]: tensor<?x?xi64>, %[[MASK:.+]]: tensor<?x?xi64>)
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[IDS]], %c1
+// CHECK-DAG: %[[T:.+]] = tensor.dim %[[MASK]], %c1
+// CHECK-DAG: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK-DAG: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
+// CHECK-DAG: %[[SL:.+]] = tensor.from_elements %[[S64]] : tensor<1xi64>
+// CHECK-DAG: %[[TL:.+]] = tensor.from_elements %[[T64]] : tensor<1xi64>
+// CHECK: return %[[SL]], %[[TL]]
+func.func @range_ending_at(%ids: tensor<?x?xi64>, %mask: tensor<?x?xi64>) -> (tensor<1xi64>, tensor<1xi64>) {
+  %c1 = arith.constant 1 : index
+  %one = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %t = tensor.dim %mask, %c1 : tensor<?x?xi64>
+  %past = arith.subi %t, %s : index
+  %past64 = arith.index_cast %past : index to i64
+  %start = tensor.from_elements %past64 : tensor<i64>
+  %t64 = arith.index_cast %t : index to i64
+  %end = tensor.from_elements %t64 : tensor<i64>
+  %positions = genc.range %start, %end, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %oldest = arith.subi %c1, %t : index
+  %oldest64 = arith.index_cast %oldest : index to i64
+  %from = tensor.from_elements %oldest64 : tensor<i64>
+  %distances = genc.range %from, %one, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %ps = genc.shape %positions : tensor<?xi64> -> tensor<1xi64>
+  %ds = genc.shape %distances : tensor<?xi64> -> tensor<1xi64>
+  return %ps, %ds : tensor<1xi64>, tensor<1xi64>
+}

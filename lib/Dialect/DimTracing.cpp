@@ -203,7 +203,16 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     SmallVector<DimSource> uses;
     for (Value input : c.getInputs())
       uses.push_back({input, d});
-    return agreeingSource(uses);
+    if (std::optional<DimSource> agreed = agreeingSource(uses))
+      return agreed;
+    // The inputs must agree off the axis, and the lowering checks that they
+    // do before anything reads the result: any input's dim is the result's.
+    // Take one that traces to a graph input (a partial rotary's rotated
+    // half may not trace where the rest does).
+    for (const DimSource &use : uses)
+      if (isa<BlockArgument>(trace(use.value, use.dim).value))
+        return use;
+    return std::nullopt;
   }
   if (auto s = dyn_cast<SplitOp>(op)) {
     if (d == s.getAxis())

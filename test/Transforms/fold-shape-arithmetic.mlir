@@ -151,3 +151,23 @@ func.func @range_ending_at(%ids: tensor<?x?xi64>, %mask: tensor<?x?xi64>) -> (te
   %ds = genc.shape %distances : tensor<?xi64> -> tensor<1xi64>
   return %ps, %ds : tensor<1xi64>, tensor<1xi64>
 }
+
+// -----
+
+// A concatenation's dims off the axis are any input's (the lowering checks
+// that they agree): one input whose batch dim does not trace (a broadcast
+// of two dynamic dims, as GPT-J's rotated half of its partial rotary) and
+// one whose dim does give that dim.
+// CHECK-LABEL: func.func @concat_dim_from_either_input
+// CHECK-SAME: (%[[X:.+]]: tensor<?x4xf32> {{.*}}, %{{.+}}: tensor<?x4xf32>, %{{.+}}: tensor<?x4xf32>)
+// CHECK: %[[B:.+]] = tensor.dim %[[X]], %c0
+// CHECK: %[[B64:.+]] = arith.index_cast %[[B]] : index to i64
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %{{.+}} : tensor<2xi64>
+// CHECK: return %[[SHAPE]]
+func.func @concat_dim_from_either_input(%x: tensor<?x4xf32> {genc.dim_names = ["batch", ""]},
+                                        %u: tensor<?x4xf32>, %v: tensor<?x4xf32>) -> tensor<2xi64> {
+  %rotated = genc.mul %u, %v : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %both = genc.concat %rotated, %x {axis = 1 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %shape = genc.shape %both : tensor<?x8xf32> -> tensor<2xi64>
+  return %shape : tensor<2xi64>
+}

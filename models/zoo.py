@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Builds genc's model zoo: small decoders in the styles of GPT-2, LLaMA,
-Mistral, Qwen2, GPT-NeoX, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
+Mistral, Qwen2, GPT-NeoX, GPT-J, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
 encoder-decoders, exported
 by torch.onnx.export at opsets 14 and 17, with and without a KV cache,
 plus hand-built graphs of opset-23 and com.microsoft ops.
@@ -617,6 +617,80 @@ class Phi(DecoderStack):
 
 
 # --------------------------------------------------------------------------
+# GPT-J style: rotary on the first dims of each head, interleaved (pairs of
+# adjacent dims rotate, "rotate every two"), its sin/cos gathered by
+# position_ids and repeated per pair; attention and MLP in parallel on one
+# LayerNorm; the causal fill applied before the scale and a padding-only
+# attention mask, as Hugging Face's GPT-J has them; no QKV biases; tanh
+# GELU; an LM-head bias.
+# --------------------------------------------------------------------------
+def rotate_every_two(x):
+    return torch.stack((-x[..., 1::2], x[..., ::2]), dim=-1).flatten(-2)
+
+
+class GPTJAttention(nn.Module):
+    def __init__(self, d, heads, rotary_dims, max_pos=128):
+        super().__init__()
+        self.heads, self.dh, self.rot = heads, d // heads, rotary_dims
+        self.q_proj, self.k_proj, self.v_proj = (nn.Linear(d, d, bias=False) for _ in range(3))
+        self.out_proj = nn.Linear(d, d, bias=False)
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, rotary_dims, 2).float() / rotary_dims))
+        angles = torch.outer(torch.arange(max_pos).float(), inv_freq)
+        self.register_buffer("embed_positions", torch.cat((angles.sin(), angles.cos()), dim=1))
+        self.register_buffer("bias", torch.ones(max_pos, max_pos, dtype=torch.bool).tril()[None, None])
+
+    def rotate(self, x, sin, cos):
+        sin, cos = (torch.repeat_interleave(t[:, :, None, :], 2, 3) for t in (sin, cos))
+        rotated = x[..., :self.rot] * cos + rotate_every_two(x[..., :self.rot]) * sin
+        return torch.cat([rotated, x[..., self.rot:]], dim=-1)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        b, s, d = x.shape
+        q, k, v = (p(x).view(b, s, self.heads, self.dh) for p in (self.q_proj, self.k_proj, self.v_proj))
+        sin, cos = self.embed_positions[positions].split(self.rot // 2, dim=-1)
+        q, k = self.rotate(q, sin, cos).transpose(1, 2), self.rotate(k, sin, cos).transpose(1, 2)
+        v = v.transpose(1, 2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        total = k.shape[2]
+        causal = self.bias[:, :, total - s:total, :total]
+        scores = torch.where(causal, torch.matmul(q, k.transpose(-1, -2)),
+                             torch.tensor(torch.finfo(torch.float32).min))
+        probs = torch.softmax(scores / math.sqrt(self.dh) + mask, dim=-1)
+        return self.out_proj(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, d)), k, v
+
+
+class GPTJBlock(nn.Module):
+    def __init__(self, d, heads, rotary_dims):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d)
+        self.attn = GPTJAttention(d, heads, rotary_dims)
+        self.fc_in, self.fc_out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x, mask, positions, past_k=None, past_v=None):
+        h = self.ln_1(x)
+        a, k, v = self.attn(h, mask, positions, past_k, past_v)
+        return x + a + self.fc_out(F.gelu(self.fc_in(h), approximate="tanh")), k, v
+
+
+class GPTJ(DecoderStack):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, rotary_dims=8):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(GPTJBlock(d, heads, rotary_dims) for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        mask = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
+        logits = self.lm_head(self.norm(x))
+        return (logits, *presents) if past else logits
+
+
+# --------------------------------------------------------------------------
 # MPT style: no biases; one fused Wqkv clamped to [-c, c] (clip_qkv); ALiBi
 # from the key's distance to the last position, added to the scaled scores;
 # the causal and padding masks applied as Hugging Face's MPT does, with
@@ -1105,6 +1179,8 @@ def main():
     # Rotary tables for 256 positions: a session's sliding cache for a
     # window of 4 slides after 131.
     export_decoder_only("mistral", Mistral(max_pos=256), args.out_dir, with_positions=True)
+    torch.manual_seed(14)
+    export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
 
 
 if __name__ == "__main__":

@@ -435,6 +435,35 @@ OpFoldResult ConcatOp::fold(FoldAdaptor a) {
   return DenseElementsAttr::get(type, result);
 }
 
+/// A constant's pieces (shape tensors that exporters split, such as the
+/// repeat counts of torch's repeat_interleave), each of a static type.
+LogicalResult SplitOp::fold(FoldAdaptor a, SmallVectorImpl<OpFoldResult> &results) {
+  DenseElementsAttr input = asDense(a.getInput());
+  auto inputType = getInput().getType();
+  if (!input || !inputType.hasStaticShape() || llvm::any_of(getResultTypes(), [](Type t) {
+        return !cast<RankedTensorType>(t).hasStaticShape();
+      }))
+    return failure();
+  // Row-major: for each outer index, each piece takes its slab in turn.
+  int64_t axis = getAxis(), outer = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= inputType.getDimSize(i);
+  int64_t inner = inputType.getNumElements() / std::max<int64_t>(outer, 1);
+  SmallVector<Attribute> values = llvm::to_vector(input.getValues<Attribute>());
+  int64_t offset = 0;
+  for (Type t : getResultTypes()) {
+    auto type = cast<RankedTensorType>(t);
+    int64_t slab = type.getNumElements() / std::max<int64_t>(outer, 1);
+    SmallVector<Attribute> piece;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < slab; ++i)
+        piece.push_back(values[o * inner + offset + i]);
+    results.push_back(DenseElementsAttr::get(type, piece));
+    offset += slab;
+  }
+  return success();
+}
+
 static std::optional<SmallVector<int64_t>> intValues(Attribute attr) {
   auto dense = dyn_cast_if_present<DenseIntElementsAttr>(attr);
   if (!dense)

@@ -110,3 +110,20 @@ func.func @fold_range_where(%x: tensor<4xf32>, %y: tensor<4xf32>) -> (tensor<3xi
   %w = genc.where %t, %x, %y : (tensor<i1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %r, %w : tensor<3xi64>, tensor<4xf32>
 }
+
+// -----
+
+// A constant splits into constant pieces (torch's repeat_interleave
+// splits its shape so).
+// CHECK-LABEL: func.func @fold_split
+// CHECK-DAG: arith.constant dense<[1, 2]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<3> : tensor<1xi64>
+// CHECK-DAG: arith.constant dense<{{\[}}[1], [4]]> : tensor<2x1xi64>
+// CHECK-NOT: genc.split
+func.func @fold_split() -> (tensor<2xi64>, tensor<1xi64>, tensor<2x1xi64>) {
+  %v = arith.constant dense<[1, 2, 3]> : tensor<3xi64>
+  %p:2 = genc.split %v {axis = 0 : i64, sizes = array<i64: 2, 1>} : tensor<3xi64> -> tensor<2xi64>, tensor<1xi64>
+  %m = arith.constant dense<[[1, 2], [4, 5]]> : tensor<2x2xi64>
+  %q:2 = genc.split %m {axis = 1 : i64, sizes = array<i64: 1, 1>} : tensor<2x2xi64> -> tensor<2x1xi64>, tensor<2x1xi64>
+  return %p#0, %p#1, %q#0 : tensor<2xi64>, tensor<1xi64>, tensor<2x1xi64>
+}

@@ -92,6 +92,7 @@ def Genc_SplitOp : Genc_Op<"split", [Pure]> {
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Genc_ConstantOfShapeOp : Genc_InferOp<"constant_of_shape"> {

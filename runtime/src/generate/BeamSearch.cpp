@@ -275,8 +275,8 @@ GenerationResult beamSearch(LanguageModel &model, const std::vector<std::vector<
                             const GenerationConfig &config, const BeamScorer &scorer,
                             const CrossAttentionSource *attention, const TokenCallback &onToken) {
   if (scorer.needsCoverage() && !attention)
-    throw runtime::Error("coverage_penalty needs a model that exposes its cross-attention "
-                         "(a CrossAttentionSource)");
+    throw runtime::Error("coverage_penalty needs an encoder-decoder whose decoder exposes its "
+                         "cross-attention; a decoder-only model has none");
   GenerationResult result;
   for (size_t p = 0; p < prompts.size(); ++p) {
     result.stats.prompt_tokens += static_cast<int64_t>(prompts[p].size());

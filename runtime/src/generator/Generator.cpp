@@ -92,9 +92,15 @@ const Option kOptions[] = {
      }},
     {kInputOutput, "source", "TEXT",
      "an encoder-decoder's source, tokenized with --tokenizer as it is",
-     [](GeneratorOptions &o, const std::string &, const std::string &v) { o.sourceText = v; }},
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       if (!o.sourceText.empty())
+         throw Error("--" + n + " given twice: a run encodes one source (run once per source)");
+       o.sourceText = v;
+     }},
     {kInputOutput, "source-ids", "IDS", "an encoder-decoder's source as token ids",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       if (!o.sourceIds.empty())
+         throw Error("--" + n + " given twice: a run encodes one source (run once per source)");
        o.sourceIds = parseIds(n, v);
      }},
     {kInputOutput, "encoder", "MODEL",
@@ -354,10 +360,12 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     if (!target.session)
       return 1;
     if (target.session->needsSource() != hasSource)
-      throw Error(hasSource ? "--source: the model has no encoder (compile an encoder-decoder "
-                              "with its --encoder)"
-                            : "the model is an encoder-decoder: give its source with "
-                              "--source-ids or --source");
+      throw Error(hasSource
+                      ? std::string(options.sourceText.empty() ? "--source-ids" : "--source") +
+                            ": the model has no encoder (compile an encoder-decoder "
+                            "with its --encoder)"
+                      : "the model is an encoder-decoder: give its source with "
+                        "--source-ids or --source");
     if (hasSource && !options.draft.empty())
       throw Error("speculative decoding with a draft model is for decoder-only models");
     if (hasSource)

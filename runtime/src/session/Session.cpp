@@ -216,8 +216,9 @@ Session::Session(genc_model &model, const SessionOptions &options)
       (*slid)->shiftInput = i;
       continue;
     }
-    if (in.name == "encoder_hidden_states")
-      throw Error("the model takes encoder_hidden_states: it is an encoder-decoder's decoder; "
+    if (in.name == "encoder_hidden_states" || in.name == "encoder_attention_mask")
+      throw Error("the model takes " + in.name +
+                  ": it is an encoder-decoder's decoder; "
                   "compile it with its encoder (`genc compile DECODER.onnx --encoder "
                   "ENCODER.onnx`, or `genc generate DECODER.onnx --encoder ENCODER.onnx`)");
     if (in.name.rfind("past_key_values.", 0) == 0 && model.forSession)

@@ -518,10 +518,14 @@ static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef
     hasHiddenStates |= name.getValue() == "encoder_hidden_states";
   }
   if (!hasHiddenStates)
-    return emitError(step.getLoc()) << decoderPath
-                            << ": --encoder needs a decoder with an input "
-                               "encoder_hidden_states (the encoder's output), as Optimum "
-                               "exports them; this one has none";
+    return emitError(step.getLoc())
+           << decoderPath
+           << ": --encoder needs a decoder with an input "
+              "encoder_hidden_states (the encoder's output), as Optimum's "
+              "decoder_model.onnx has; this one has none (a decoder that takes "
+              "the cross-attention's keys and values as "
+              "past_key_values.*.encoder.*, Optimum's "
+              "decoder_with_past_model.onnx, is not supported)";
   // The coverage penalty reads the cross-attention: returned as the export
   // does, or found.
   PassManager pm(decoder.getContext());

@@ -59,7 +59,7 @@ int generate(genc_model *self, int argc, char **argv) {
   }
   if (options.help) {
     std::printf("usage: %s (--prompt TEXT | --prompt-ids IDS) [options]\n\n%s", argv[0],
-                generatorOptionsHelp().c_str());
+                generatorOptionsHelp(/*compiledProgram=*/true).c_str());
     return 0;
   }
   if (!positional.empty())

@@ -284,17 +284,19 @@ GeneratorOptions parseGeneratorOptions(int argc, char **argv, int first,
   return options;
 }
 
-std::string generatorOptionsHelp() {
+std::string generatorOptionsHelp(bool compiledProgram) {
   std::string text;
   for (const char *category : kCategories) {
     text += std::string("\n") + category + ":\n\n";
     for (const Option &o : kOptions) {
-      if (std::strcmp(o.category, category))
+      if (std::strcmp(o.category, category) || (compiledProgram && !std::strcmp(o.name, "encoder")))
         continue;
       std::string left =
           std::string("  --") + o.name + (*o.value ? std::string(" ") + o.value : "");
       left.resize(std::max<size_t>(left.size() + 2, 34), ' ');
-      text += left + o.help + "\n";
+      text += left + o.help +
+              (compiledProgram && !std::strcmp(o.name, "draft") ? " (compiled: DRAFT.so)" : "") +
+              "\n";
     }
   }
   return text;

@@ -43,8 +43,10 @@ struct GeneratorOptions {
 GeneratorOptions parseGeneratorOptions(int argc, char **argv, int first,
                                        std::vector<std::string> &positional);
 
-/// The options, one per line, for --help.
-std::string generatorOptionsHelp();
+/// The options, one per line, for --help; for a compiled generator program
+/// (`genc compile --emit=exe`), whose encoder is compiled in and whose
+/// draft must be compiled too, without --encoder.
+std::string generatorOptionsHelp(bool compiledProgram = false);
 
 /// A session, and the model it runs (kept alive with it).
 struct LoadedSession {

@@ -592,11 +592,14 @@ class PhiAttention(nn.Module):
         return self.dense(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, -1)), k, v
 
 
-class PhiBlock(nn.Module):
-    def __init__(self, d, heads, rotary_dims):
+class ParallelBlock(nn.Module):
+    """Attention and a tanh-GELU MLP in parallel on one LayerNorm (Phi's and
+    GPT-J's blocks)."""
+
+    def __init__(self, d, attention):
         super().__init__()
         self.input_layernorm = nn.LayerNorm(d)
-        self.self_attn = PhiAttention(d, heads, rotary_dims)
+        self.self_attn = attention
         self.fc1 = nn.Linear(d, 4 * d)
         self.fc2 = nn.Linear(4 * d, d)
 
@@ -610,7 +613,8 @@ class Phi(DecoderStack):
     def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_dims=12):
         super().__init__()
         self.embed = nn.Embedding(vocab, d)
-        self.blocks = nn.ModuleList(PhiBlock(d, heads, rotary_dims) for _ in range(layers))
+        self.blocks = nn.ModuleList(
+            ParallelBlock(d, PhiAttention(d, heads, rotary_dims)) for _ in range(layers))
         self.norm = nn.LayerNorm(d)
         self.lm_head = nn.Linear(d, vocab)
         self.layers, self.heads, self.dh = layers, heads, d // heads
@@ -661,24 +665,12 @@ class GPTJAttention(nn.Module):
         return self.out_proj(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, d)), k, v
 
 
-class GPTJBlock(nn.Module):
-    def __init__(self, d, heads, rotary_dims):
-        super().__init__()
-        self.ln_1 = nn.LayerNorm(d)
-        self.attn = GPTJAttention(d, heads, rotary_dims)
-        self.fc_in, self.fc_out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
-
-    def forward(self, x, mask, positions, past_k=None, past_v=None):
-        h = self.ln_1(x)
-        a, k, v = self.attn(h, mask, positions, past_k, past_v)
-        return x + a + self.fc_out(F.gelu(self.fc_in(h), approximate="tanh")), k, v
-
-
 class GPTJ(DecoderStack):
     def __init__(self, vocab=256, d=64, layers=2, heads=4, rotary_dims=8):
         super().__init__()
         self.embed = nn.Embedding(vocab, d)
-        self.blocks = nn.ModuleList(GPTJBlock(d, heads, rotary_dims) for _ in range(layers))
+        self.blocks = nn.ModuleList(
+            ParallelBlock(d, GPTJAttention(d, heads, rotary_dims)) for _ in range(layers))
         self.norm = nn.LayerNorm(d)
         self.lm_head = nn.Linear(d, vocab)
         self.layers, self.heads, self.dh = layers, heads, d // heads

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Builds genc's model zoo: small decoders in the styles of GPT-2, LLaMA,
 Mistral, Qwen2, GPT-NeoX, GPT-J, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
-encoder-decoders, exported
-by torch.onnx.export at opsets 14 and 17, with and without a KV cache,
-plus hand-built graphs of opset-23 and com.microsoft ops.
+encoder-decoders (one also in Optimum's seq2seq layout: decoder_model,
+decoder_with_past_model and the merged decoder), exported by
+torch.onnx.export at opsets 14 and 17, with and without a KV cache, plus
+hand-built graphs of opset-23 and com.microsoft ops.
 
 Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--benchmark-models | --long-context-model]
 
@@ -23,6 +24,8 @@ import math
 import os
 import sys
 
+import onnx
+import onnx.numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -814,9 +817,14 @@ class MHA(nn.Module):
         b, s, _ = x.shape
         return x.view(b, s, self.heads, self.dh).transpose(1, 2)
 
-    def forward(self, x, memory, mask, past_k=None, past_v=None, return_probs=False):
+    def keys_values(self, memory):
+        return self.heads_of(self.k(memory)), self.heads_of(self.v(memory))
+
+    def forward(self, x, memory, mask, past_k=None, past_v=None, return_probs=False, kv=None):
+        """kv: this attention's keys and values, computed once (Optimum's
+        cached cross-attention), instead of from memory."""
         q = self.heads_of(self.q(x))
-        k, v = self.heads_of(self.k(memory)), self.heads_of(self.v(memory))
+        k, v = kv if kv is not None else self.keys_values(memory)
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
@@ -876,6 +884,13 @@ class Decoder(nn.Module):
         self.layers, self.heads, self.dh = layers, heads, d // heads
 
     def forward(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, *past):
+        return self.run(decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past)
+
+    def run(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past, cross_kv=None,
+            presents_without_past=False):
+        """cross_kv: each layer's cross-attention (keys, values), computed
+        once, instead of from encoder_hidden_states. (Not forward's keyword
+        arguments: torch.onnx.export would pass their defaults as pasts.)"""
         s = decoder_input_ids.shape[1]
         past_len = past[0].shape[2] if past else 0
         total = past_len + s
@@ -890,18 +905,45 @@ class Decoder(nn.Module):
             a, k, v = self.self_attns[i](h, h, self_mask, pk, pv)
             presents += [k, v]
             x = x + a
+            kv = cross_kv[i] if cross_kv is not None else None
             if self.returns_cross_attentions and i == self.layers - 1:
                 c, _, _, probs = self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask,
-                                                     return_probs=True)
+                                                     return_probs=True, kv=kv)
                 cross = probs.mean(dim=1)
             else:
-                c = self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask)[0]
+                c = self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask, kv=kv)[0]
             x = x + c
             x = self.ffns[i](x)
         logits = self.lm_head(self.final(x))
-        if self.returns_cross_attentions:
-            return (logits, cross, *presents) if past else (logits, cross)
-        return (logits, *presents) if past else logits
+        if not (past or presents_without_past):
+            presents = []
+        outputs = ((logits, cross) if self.returns_cross_attentions else (logits,)) + tuple(presents)
+        return outputs if len(outputs) > 1 else logits
+
+
+class OptimumDecoder(nn.Module):
+    """Decoder's files as Optimum exports a seq2seq model: decoder_model
+    (first step: logits, then per layer present.{i}.decoder.key/value and
+    the cross-attention's present.{i}.encoder.key/value, computed from
+    encoder_hidden_states) and decoder_with_past_model (later steps: per
+    layer past_key_values.{i}.decoder.* and .encoder.* in, present.{i}.
+    decoder.* out). Inputs in Optimum's order: encoder_attention_mask,
+    input_ids, then encoder_hidden_states or the pasts."""
+
+    def __init__(self, decoder, with_past):
+        super().__init__()
+        self.decoder, self.with_past = decoder, with_past
+
+    def forward(self, encoder_attention_mask, input_ids, *rest):
+        d = self.decoder
+        if self.with_past:
+            past = [t for i in range(d.layers) for t in rest[4 * i:4 * i + 2]]
+            cross = [tuple(rest[4 * i + 2:4 * i + 4]) for i in range(d.layers)]
+            return d.run(input_ids, None, encoder_attention_mask, past, cross_kv=cross)
+        cross = [d.cross_attns[i].keys_values(rest[0]) for i in range(d.layers)]
+        logits, *presents = d.run(input_ids, None, encoder_attention_mask, (), cross_kv=cross,
+                                  presents_without_past=True)
+        return (logits, *[t for i in range(d.layers) for t in (*presents[2 * i:2 * i + 2], *cross[i])])
 
 
 # --------------------------------------------------------------------------
@@ -1008,6 +1050,13 @@ class T5Decoder(nn.Module):
         self.layers, self.heads, self.dh = layers, heads, dh
 
     def forward(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, *past):
+        return self.run(decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past)
+
+    def run(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past, cross_kv=None,
+            presents_without_past=False):
+        """cross_kv: each layer's cross-attention (keys, values), computed
+        once, instead of from encoder_hidden_states. (Not forward's keyword
+        arguments: torch.onnx.export would pass their defaults as pasts.)"""
         s = decoder_input_ids.shape[1]
         past_len = past[0].shape[2] if past else 0
         total = past_len + s
@@ -1083,8 +1132,11 @@ def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS):
                    opset)
 
 
-def export_encoder_decoder(out_dir, prefix="", make=lambda: (Encoder(), Decoder()), seed=2, d=64):
-    """PREFIXencoder-opsetN.onnx and PREFIXdecoder-{no,with}-past-opsetN.onnx."""
+def export_encoder_decoder(out_dir, prefix="", make=lambda: (Encoder(), Decoder()), seed=2, d=64,
+                           optimum=False):
+    """PREFIXencoder-opsetN.onnx and PREFIXdecoder-{no,with}-past-opsetN.onnx;
+    with `optimum`, also the decoder as Optimum exports it
+    (export_optimum_decoder)."""
     torch.manual_seed(seed)
     encoder, decoder = make()
     b, s, t, p = 2, 6, 4, 3
@@ -1110,6 +1162,97 @@ def export_encoder_decoder(out_dir, prefix="", make=lambda: (Encoder(), Decoder(
             suffix = "with-past" if cached else "no-past"
             export(decoder, inputs, names, outputs, axes,
                    os.path.join(out_dir, f"{prefix}decoder-{suffix}-opset{opset}.onnx"), opset)
+        if optimum:
+            export_optimum_decoder(decoder, out_dir, prefix, opset, b, s, t, p, d)
+
+
+def merge_decoders(no_past_path, with_past_path, out_path):
+    """Optimum's decoder_model_merged: one graph taking both files' inputs
+    and use_cache_branch, whose If runs the with-past graph (then) or the
+    first step's (else). Outputs only the first step has (a seq2seq
+    model's present.{i}.encoder.*) are empty constants [0, heads, 1,
+    head_size] in the with-past branch, as Optimum makes them; weights the
+    two files share are stored once."""
+    models = [onnx.load(no_past_path), onnx.load(with_past_path)]
+    inputs, seen = [], set()
+    for m in models:
+        for i in m.graph.input:
+            if i.name not in seen:
+                seen.add(i.name)
+                inputs.append(i)
+    first, cached = (m.graph for m in models)
+    cached_outputs = {o.name: o for o in cached.output}
+    unified = []
+    for o in first.output:
+        if o.name not in cached_outputs:
+            dims = [0] + [d.dim_value if d.HasField("dim_value") else 1 for d in o.type.tensor_type.shape.dim[1:]]
+            cached.node.append(onnx.helper.make_node(
+                "Constant", [], [o.name], name=f"{o.name}/empty",
+                value=onnx.helper.make_tensor(o.name, o.type.tensor_type.elem_type, dims, [])))
+        unified.append(o)
+    del cached.output[:]
+    cached.output.extend(unified)
+    # One initializer per distinct tensor, named after its first holder.
+    initializers, by_content = [], {}
+    for k, m in enumerate(models):
+        rename = {}
+        for t in m.graph.initializer:
+            key = (t.data_type, tuple(t.dims), onnx.numpy_helper.to_array(t).tobytes())
+            if key not in by_content:
+                name = t.name if all(t.name != u.name for u in initializers) else f"{t.name}/{k}"
+                by_content[key] = name
+                copy = onnx.TensorProto()
+                copy.CopyFrom(t)
+                copy.name = name
+                initializers.append(copy)
+            rename[t.name] = by_content[key]
+        for n in m.graph.node:
+            n.input[:] = [rename.get(v, v) for v in n.input]
+    branch = lambda g, name: onnx.helper.make_graph(list(g.node), name, [], list(g.output))
+    use_cache = onnx.helper.make_tensor_value_info("use_cache_branch", onnx.TensorProto.BOOL, [1])
+    merged = onnx.helper.make_graph(
+        [onnx.helper.make_node("If", ["use_cache_branch"], [o.name for o in first.output], name="optimum::if",
+                               then_branch=branch(cached, "with_past"), else_branch=branch(first, "no_past"))],
+        "merged", inputs + [use_cache], list(first.output), initializers)
+    out = onnx.helper.make_model(merged, opset_imports=models[0].opset_import)
+    onnx.checker.check_model(out)
+    onnx.save(out, out_path)
+    print("wrote", out_path)
+
+
+def export_optimum_decoder(decoder, out_dir, prefix, opset, b, s, t, p, d):
+    """PREFIXoptimum-decoder-{model,with-past-model,model-merged}-opsetN.onnx:
+    `decoder` as Optimum's seq2seq export lays it out (OptimumDecoder,
+    merge_decoders)."""
+    paths = {}
+    for with_past in (False, True):
+        mask = torch.ones(b, s, dtype=torch.long)
+        ids = torch.randint(0, 256, (b, 1 if with_past else t))
+        inputs, names = [mask, ids], ["encoder_attention_mask", "input_ids"]
+        axes = {"encoder_attention_mask": {0: "batch", 1: "encoder_sequence"},
+                "input_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
+        outputs = ["logits"]
+        if not with_past:
+            inputs.append(torch.randn(b, s, d))
+            names.append("encoder_hidden_states")
+            axes["encoder_hidden_states"] = {0: "batch", 1: "encoder_sequence"}
+        for i in range(decoder.layers):
+            for part, length in (("decoder", "past_sequence"), ("encoder", "encoder_sequence")):
+                for kind in ("key", "value"):
+                    if with_past:
+                        name = f"past_key_values.{i}.{part}.{kind}"
+                        inputs.append(torch.randn(b, decoder.heads, p if part == "decoder" else s, decoder.dh))
+                        names.append(name)
+                        axes[name] = {0: "batch", 2: length}
+                    if part == "decoder" or not with_past:
+                        name = f"present.{i}.{part}.{kind}"
+                        outputs.append(name)
+                        axes[name] = {0: "batch", 2: "total_sequence" if part == "decoder" else length}
+        kind = "with-past-model" if with_past else "model"
+        paths[with_past] = os.path.join(out_dir, f"{prefix}optimum-decoder-{kind}-opset{opset}.onnx")
+        export(OptimumDecoder(decoder, with_past), inputs, names, outputs, axes, paths[with_past], opset)
+    merge_decoders(paths[False], paths[True],
+                   os.path.join(out_dir, f"{prefix}optimum-decoder-model-merged-opset{opset}.onnx"))
 
 
 def main():
@@ -1157,7 +1300,7 @@ def main():
     export_decoder_only("falcon", Falcon(), args.out_dir, with_positions=True)
     torch.manual_seed(8)
     export_decoder_only("gemma", Gemma(), args.out_dir, with_positions=True)
-    export_encoder_decoder(args.out_dir)
+    export_encoder_decoder(args.out_dir, optimum=True)
     handbuilt.build_all(args.out_dir)
     # Seeded after the others, whose random weights stay as they were.
     torch.manual_seed(9)

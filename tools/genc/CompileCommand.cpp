@@ -378,6 +378,7 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   }
   if (!graph.forSession)
     return pm.run(module);
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createCrossAttentionFromFirstStep());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createSelectCacheBranch());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createKVCacheInPlace());
@@ -521,11 +522,11 @@ static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef
     return emitError(step.getLoc())
            << decoderPath
            << ": --encoder needs a decoder with an input "
-              "encoder_hidden_states (the encoder's output), as Optimum's "
-              "decoder_model.onnx has; this one has none (a decoder that takes "
-              "the cross-attention's keys and values as "
-              "past_key_values.*.encoder.*, Optimum's "
-              "decoder_with_past_model.onnx, is not supported)";
+              "encoder_hidden_states (the encoder's output); this one has none. "
+              "Optimum's decoder_with_past_model.onnx takes the cross-attention's "
+              "keys and values instead (past_key_values.*.encoder.*), which only "
+              "its first step computes: compile decoder_model_merged.onnx, which "
+              "has both steps";
   // The coverage penalty reads the cross-attention: returned as the export
   // does, or found.
   PassManager pm(decoder.getContext());

@@ -29,6 +29,22 @@ def RefineShapes : Pass<"genc-refine-shapes", "func::FuncOp"> {
   }];
 }
 
+def CrossAttentionFromFirstStep : Pass<"genc-cross-attention-from-first-step", "func::FuncOp"> {
+  let summary = "Computes a merged seq2seq decoder's cross-attention keys and values from the source (exact for sessions)";
+  let description = [{
+    Optimum's merged seq2seq decoder takes the cross-attention's keys and
+    values as inputs `past_key_values.{i}.encoder.key|value` in its cached
+    branch; only its first-step branch (the If's else) computes them, from
+    `encoder_hidden_states`, and returns them as `present.{i}.encoder.*`.
+    A session keeps the source, not those tensors, so each such input is
+    replaced by a copy, before the If, of what the first step computes
+    for its `present` output; the input and that output are removed.
+    genc-select-cache-branch then keeps the cached branch, and
+    genc-split-source-computation computes the keys and values once per
+    source. Functions without such an input/output pair are left alone.
+  }];
+}
+
 def SelectCacheBranch : Pass<"genc-select-cache-branch", "func::FuncOp"> {
   let summary = "Runs a merged decoder's branch with a KV cache (exact for sessions)";
   let description = [{

@@ -377,14 +377,19 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
         !(draft = open(options.draft, {context, 1, options.threads, pool, options.tokensPerCall}))
              .session)
       return 1;
+    // genc adds caches to decoder-only models only.
+    const char *withCache = hasSource ? "export its decoder with a cache (Optimum's "
+                                        "decoder_model_merged.onnx)"
+                                      : "export it with a cache, or let genc add one "
+                                        "(--add-kv-cache)";
     for (const LoadedSession *s : {&target, &draft})
       if (s->session && !s->session->cached())
         std::fprintf(stderr,
                      "note: %s has no KV cache: every step reruns the whole sequence (slow); "
-                     "export it with a cache, or let genc add one (--add-kv-cache), for fast "
-                     "generation\n",
+                     "%s, for fast generation\n",
                      s == &target ? (model.empty() ? "the model" : model.c_str())
-                                  : options.draft.c_str());
+                                  : options.draft.c_str(),
+                     withCache);
 
     // One sequence streams as its tokens become final.
     const bool stream = !options.json && prompts.size() == 1 && config.num_return_sequences == 1;

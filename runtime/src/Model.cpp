@@ -136,6 +136,14 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       forSession = true;
       continue;
     }
+    if (f.size() >= 3 && f[0] == "positions") {
+      uint64_t count;
+      if (positions || !parseUnsigned(f[1], 10, count) || count > (uint64_t(1) << 40))
+        return bad("'" + line + "'");
+      positions = PositionLimit{static_cast<int64_t>(count),
+                                line.substr(line.find(' ', sizeof("positions")) + 1)};
+      continue;
+    }
     if (f.size() == 2 && f[0] == "profile" && f[1] == "op-families")
       continue; // genc_model_run_profiled reads its marks; genc_model_run ignores them
 

@@ -11,8 +11,9 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
-#include <string>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace genc::runtime {
@@ -95,6 +96,13 @@ struct genc_model {
     int64_t fixed, perPosition;
   };
   std::vector<KeptState> keptStates;
+  /// `positions COUNT NODE`: the model embeds positions 0 to COUNT - 1 only
+  /// (a position table or rotary tables of that size, gathered by NODE).
+  struct PositionLimit {
+    int64_t count;
+    std::string node;
+  };
+  std::optional<PositionLimit> positions;
 
   genc_model() = default;
   genc_model(const genc_model &) = delete;

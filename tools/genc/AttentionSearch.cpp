@@ -193,6 +193,10 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
       double ppl = scorePerplexity(*loaded.session, nullptr, *tokens, options.context, 0)
                        .perplexity();
       return measured[spec] = ppl;
+    } catch (const runtime::TooManyPositions &e) {
+      llvm::errs() << "error: --eval-context " << options.context << ": " << e.embeds(input.str())
+                   << "; lower --eval-context to " << e.limit << " or less\n";
+      return std::nullopt;
     } catch (const std::exception &e) {
       llvm::errs() << "error: " << input << ": scoring --attention=" << spec << ": " << e.what()
                    << "\n";

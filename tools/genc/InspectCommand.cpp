@@ -62,6 +62,10 @@ struct Signature {
     int64_t fixed, perPosition;
   };
   std::vector<KeptState> keptStates;
+  /// `positions COUNT NODE`: the most positions @main embeds, and the node
+  /// that reads them from its table.
+  std::optional<int64_t> positions;
+  std::string positionsNode;
   /// The weights payload's bytes, and (signature 4) the weights file's
   /// layout version and payload hash, as the runtime checks them.
   std::optional<uint64_t> weightsBytes;
@@ -101,8 +105,8 @@ std::vector<int64_t> parseDims(StringRef text) {
 /// Parses the signature text (lib/Target/CPU/EntryPoints.cpp writes it):
 /// `genc-signature N`, then `input NAME TYPE DIMS DIMNAMES`, `output NAME
 /// TYPE RANK DIMS`, `cache NAME`, `entry NAME` (starting another entry
-/// point), `session`, `state SLOT FLOATS`, `weights BYTES [LAYOUT SAMPLEHASH PAYLOADHASH]`,
-/// `genc-version V`. Lines it does not know are skipped: inspect reports
+/// point), `session`, `positions COUNT NODE`, `state SLOT FLOATS`, `weights BYTES [LAYOUT
+/// SAMPLEHASH PAYLOADHASH]`, `genc-version V`. Lines it does not know are skipped: inspect reports
 /// what it can read, the runtime is the one that must refuse.
 std::optional<Signature> parseSignature(StringRef text, std::string &error) {
   Signature signature;
@@ -120,6 +124,12 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
     EntryPoint &entry = signature.entryPoints.back();
     if (f[0] == "session" && f.size() == 1) {
       signature.forSession = true;
+    } else if (f[0] == "positions" && f.size() >= 3) {
+      int64_t count;
+      if (!f[1].getAsInteger(10, count)) {
+        signature.positions = count;
+        signature.positionsNode = line.drop_front(f[0].size() + f[1].size() + 2).str();
+      }
     } else if (f[0] == "state" && f.size() == 4) {
       Signature::KeptState state;
       if (!f[2].getAsInteger(10, state.fixed) && !f[3].getAsInteger(10, state.perPosition))
@@ -328,6 +338,11 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
                        (signature.forSession ? ", for a runtime session (KV cache in the "
                                                "session's buffers)"
                                              : ", tensors in and out"));
+  if (signature.positions)
+    row("positions", std::to_string(*signature.positions) + " at most" +
+                         (signature.positionsNode == "-" ? std::string()
+                                                         : " (node '" + signature.positionsNode +
+                                                               "' reads them from a table)"));
   if (!signature.keptStates.empty()) {
     // Linear layers keep sums (a fixed size); LSH layers keep per position
     // each key's bucket and the keys' order, and their counts per bucket.
@@ -446,6 +461,8 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                            ? (info ? json::Value(info->fact("version")) : json::Value(nullptr))
                            : json::Value(signature.gencVersion)},
       {"session", signature.forSession},
+      {"max_positions",
+       signature.positions ? json::Value(*signature.positions) : json::Value(nullptr)},
       {"attention_states", std::move(states)},
       {"entry_points", std::move(entries)},
       {"weights", std::move(weightsJson)}};

@@ -75,8 +75,11 @@ int genc::driver::runPerplexity(int argc, char **argv) {
       cl::desc("Also score with this model (without --attention) and report how often the two "
                "models' most likely next tokens agree"),
       cl::value_desc("model.onnx | artifact.so"), cl::cat(scoring));
-  cl::opt<int64_t> context("context", cl::desc("Window length in tokens"), cl::init(256),
-                           cl::cat(scoring));
+  cl::opt<int64_t> context(
+      "context",
+      cl::desc("Window length in tokens (default: 256, or the positions the model "
+               "embeds if fewer)"),
+      cl::init(256), cl::cat(scoring));
   cl::opt<int64_t> stride("stride", cl::desc("Window stride (default: the context)"),
                           cl::init(0), cl::cat(scoring));
   enum class Format { Text, Json };
@@ -126,8 +129,25 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     std::optional<std::string> artifact = compiledArtifact(modelPath, graph);
     if (!artifact)
       return 1;
-    genc::generator::LoadedSession loaded =
-        genc::generator::loadSession(*artifact, {context, 1, threads});
+    // Windows no longer than the positions the models embed: the default
+    // shrinks to fit, a --context given that does not fit is refused.
+    int64_t window = context;
+    auto load = [&](const std::string &compiled, const std::string &path) {
+      try {
+        return genc::generator::loadSession(compiled, {window, 1, threads});
+      } catch (const genc::runtime::TooManyPositions &e) {
+        if (context.getNumOccurrences() || e.limit < 2)
+          throw Error("--context " + std::to_string(window) + ": " + e.embeds(path) +
+                      "; lower --context to " + std::to_string(e.limit) + " or less");
+        if (stride > e.limit)
+          throw Error("--stride " + std::to_string(stride) + ": windows are " +
+                      std::to_string(e.limit) + " tokens, as " + e.embeds(path) +
+                      "; give a stride of at most that");
+        window = e.limit;
+        return genc::generator::loadSession(compiled, {window, 1, threads});
+      }
+    };
+    genc::generator::LoadedSession loaded = load(*artifact, modelPath);
     genc::runtime::Session &session = *loaded.session;
     // The model to agree with: as exported, without the rewrites.
     genc::generator::LoadedSession reference;
@@ -138,7 +158,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
       std::optional<std::string> referenceArtifact = compiledArtifact(referencePath, plain);
       if (!referenceArtifact)
         return 1;
-      reference = genc::generator::loadSession(*referenceArtifact, {context, 1, threads});
+      reference = load(*referenceArtifact, referencePath);
       if (reference.session->vocabSize() != session.vocabSize())
         throw Error("--agreement-with: " + referencePath + " has a vocabulary of " +
                     std::to_string(reference.session->vocabSize()) + " tokens and " +
@@ -146,9 +166,10 @@ int genc::driver::runPerplexity(int argc, char **argv) {
     }
 
     Progress &progress = Progress::get();
-    PerplexityScore score = scorePerplexity(
-        session, reference.session.get(), tokens, context, stride,
-        [&](int64_t done, int64_t windows) { progress.reportCount("scored windows", done, windows); });
+    PerplexityScore score = scorePerplexity(session, reference.session.get(), tokens, window,
+                                            stride, [&](int64_t done, int64_t windows) {
+                                              progress.reportCount("scored windows", done, windows);
+                                            });
     double nll = score.nll, perplexity = score.perplexity(), agreement = score.agreement();
     int64_t scored = score.scored;
     if (format == Format::Json) {

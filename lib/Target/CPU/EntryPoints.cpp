@@ -8,12 +8,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Support/ModelLocation.h"
 #include "genc/Target/CPU/Passes.h"
 #include "genc/Target/CPU/WeightsFile.h"
-#include "genc/kernels.h"
 #include "genc/Transforms/Passes.h"
+#include "genc/kernels.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::genc {
@@ -58,6 +61,75 @@ static void assignKeptStates(ModuleOp module) {
     if (keptStateSize(op))
       op.setStateSlotAttr(IntegerAttr::get(IntegerType::get(module.getContext(), 64), slot++));
   });
+}
+
+/// How far the values of `indices` run ahead of the position they are at,
+/// when they count positions: `position_ids`, a Range (positions from the
+/// past length), a CumSum (of the attention mask: counts from 1), moved
+/// by constant additions and by ops that keep values (casts, reshapes,
+/// slices, a Mul by the mask). Anything else (token ids, T5's buckets, the
+/// difference of two positions) is not positions.
+static std::optional<int64_t> positionOffset(Value indices, int depth = 0) {
+  if (depth > 16)
+    return std::nullopt;
+  if (auto arg = dyn_cast<BlockArgument>(indices)) {
+    auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    auto name = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name") : nullptr;
+    return name && name.getValue() == "position_ids" ? std::optional<int64_t>(0) : std::nullopt;
+  }
+  Operation *op = indices.getDefiningOp();
+  if (!op)
+    return std::nullopt;
+  if (isa<RangeOp>(op))
+    return 0;
+  if (auto sum = dyn_cast<CumSumOp>(op))
+    return sum.getReverse() ? std::nullopt : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);
+  if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, tensor::CastOp>(op))
+    return positionOffset(op->getOperand(0), depth + 1);
+  auto constantOf = [](Value v) -> std::optional<int64_t> {
+    DenseIntElementsAttr values;
+    if (!matchPattern(v, m_Constant(&values)) || !values.isSplat())
+      return std::nullopt;
+    return values.getSplatValue<APInt>().getSExtValue();
+  };
+  if (isa<AddOp, SubOp>(op)) {
+    int64_t sign = isa<SubOp>(op) ? -1 : 1;
+    if (std::optional<int64_t> c = constantOf(op->getOperand(1)))
+      if (std::optional<int64_t> offset = positionOffset(op->getOperand(0), depth + 1))
+        return *offset + sign * *c;
+    if (std::optional<int64_t> c = constantOf(op->getOperand(0)); c && sign > 0)
+      if (std::optional<int64_t> offset = positionOffset(op->getOperand(1), depth + 1))
+        return *offset + *c;
+    return std::nullopt;
+  }
+  if (isa<MulOp>(op)) // positions times the 0/1 mask (OPT)
+    for (Value operand : op->getOperands())
+      if (std::optional<int64_t> offset = positionOffset(operand, depth + 1))
+        return offset;
+  return std::nullopt;
+}
+
+/// The most positions `fn` can embed: the smallest static table it gathers
+/// by position (an embedding of positions, rotary tables), less how far
+/// the positions run ahead; with the node that gathers from it.
+static std::optional<std::pair<int64_t, Operation *>> positionLimit(func::FuncOp fn) {
+  std::optional<std::pair<int64_t, Operation *>> limit;
+  auto consider = [&](Operation *op, Value table, Value positions) {
+    auto type = cast<RankedTensorType>(table.getType());
+    std::optional<int64_t> offset = positionOffset(positions);
+    if (!offset || type.isDynamicDim(0))
+      return;
+    int64_t count = std::max<int64_t>(0, type.getDimSize(0) - *offset);
+    if (!limit || count < limit->first)
+      limit = {count, op};
+  };
+  fn.walk([&](Operation *op) {
+    if (auto gather = dyn_cast<GatherOp>(op); gather && gather.getAxis() == 0)
+      consider(op, gather.getInput(), gather.getIndices());
+    else if (auto rotary = dyn_cast<RotaryOp>(op); rotary && rotary.getPositionIds())
+      consider(op, rotary.getCos(), rotary.getPositionIds());
+  });
+  return limit;
 }
 
 /// The inputs' and outputs' lines of the signature (genc-record-signature
@@ -123,6 +195,11 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   });
   if (bucketed)
     os << "whole-calls\n";
+  if (auto limit = positionLimit(main)) {
+    std::string node = modelLocationOf(limit->second->getLoc()).node;
+    std::replace(node.begin(), node.end(), '\n', ' ');
+    os << "positions " << limit->first << " " << (node.empty() ? "-" : node) << "\n";
+  }
   for (func::FuncOp fn : entryPoints)
     fn.walk([&](AttentionOp op) {
       if (std::optional<KeptStateSize> size = keptStateSize(op); size && op.getStateSlot() >= 0)

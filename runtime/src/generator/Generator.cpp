@@ -133,8 +133,12 @@ const Option kOptions[] = {
          throw Error("--threads must not be negative");
        o.threads = static_cast<unsigned>(t);
      }},
-    {kDecoding, "max-new-tokens", "N", "tokens to generate at most (20)",
-     CONFIG_INT(max_new_tokens)},
+    {kDecoding, "max-new-tokens", "N",
+     "tokens to generate at most (20, or as many as the model has positions for)",
+     [](GeneratorOptions &o, const std::string &n, const std::string &v) {
+       o.config.max_new_tokens = parseInt(n, v);
+       o.maxNewTokensGiven = true;
+     }},
     {kDecoding, "min-new-tokens", "N", "EOS is suppressed before this many (0)",
      CONFIG_INT(min_new_tokens)},
     {kDecoding, "do-sample", "", "sample instead of greedy decoding",
@@ -344,8 +348,7 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
       longest = std::max<int64_t>(longest, p.size());
     if (config.max_new_tokens > (int64_t(1) << 32))
       throw Error("--max-new-tokens " + std::to_string(config.max_new_tokens) + " is too large");
-    const int64_t context =
-        options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens;
+    int64_t context = options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens;
     if (longest + config.max_new_tokens > context)
       throw Error("a prompt of " + std::to_string(longest) + " tokens plus " +
                   std::to_string(config.max_new_tokens) +
@@ -358,7 +361,33 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     // The target and the draft take turns: one pool serves both.
     auto pool = std::make_shared<runtime::ThreadPool>(
         options.threads ? options.threads : runtime::ThreadPool::availableThreads());
-    LoadedSession target = open(model, {context, rows, options.threads, pool, options.tokensPerCall});
+    // A model that embeds fewer positions than the run needs is refused
+    // before it starts, in the options' terms; the default --max-new-tokens
+    // shrinks to fit instead.
+    auto openSized = [&](const std::string &path, runtime::SessionOptions sessionOptions) {
+      try {
+        return open(path, sessionOptions);
+      } catch (const runtime::TooManyPositions &e) {
+        std::string what = e.embeds(path.empty() ? "the model" : path);
+        if (!options.maxNewTokensGiven && options.maxContext <= 0 && longest < e.limit) {
+          config.max_new_tokens = e.limit - longest;
+          context = sessionOptions.maxContext = e.limit;
+          return open(path, sessionOptions);
+        }
+        if (options.maxContext > 0)
+          throw Error("--max-context " + std::to_string(context) + ": " + what +
+                      "; lower --max-context to " + std::to_string(e.limit) + " or less");
+        throw Error(
+            "a prompt of " + std::to_string(longest) + " tokens plus " +
+            std::to_string(config.max_new_tokens) + " new tokens needs " + std::to_string(context) +
+            " positions, but " + what + ": " +
+            (longest < e.limit
+                 ? "lower --max-new-tokens to " + std::to_string(e.limit - longest) + " or less"
+                 : "shorten the prompt to fewer than " + std::to_string(e.limit) + " tokens"));
+      }
+    };
+    LoadedSession target =
+        openSized(model, {context, rows, options.threads, pool, options.tokensPerCall});
     if (!target.session)
       return 1;
     if (target.session->needsSource() != hasSource)
@@ -373,9 +402,9 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     if (hasSource)
       target.session->encode(source);
     LoadedSession draft;
-    if (!options.draft.empty() &&
-        !(draft = open(options.draft, {context, 1, options.threads, pool, options.tokensPerCall}))
-             .session)
+    if (!options.draft.empty() && !(draft = openSized(options.draft, {context, 1, options.threads,
+                                                                      pool, options.tokensPerCall}))
+                                       .session)
       return 1;
     // genc adds caches to decoder-only models only.
     const char *withCache = hasSource ? "export its decoder with a cache (Optimum's "

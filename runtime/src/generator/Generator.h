@@ -34,6 +34,7 @@ struct GeneratorOptions {
   int64_t tokensPerCall = 512;               ///< --tokens-per-call (0: a prompt at once)
   int64_t bosTokenId = -1;                   ///< --bos-token-id (-1: the tokenizer's)
   bool eosGiven = false;                     ///< --eos-token-id given
+  bool maxNewTokensGiven = false;            ///< --max-new-tokens given
   bool help = false;                         ///< --help
   generate::GenerationConfig config;
 };

@@ -131,6 +131,8 @@ Session::Session(genc_model &model, const SessionOptions &options)
   if (opts.maxContext < 1 || opts.maxRows < 1)
     throw Error("a session needs max_context and max_rows of at least 1 (got " +
                 str(opts.maxContext) + " and " + str(opts.maxRows) + ")");
+  if (model.positions && opts.maxContext > model.positions->count)
+    throw TooManyPositions(model.positions->count, model.positions->node, opts.maxContext);
   idsInput = maskInput = positionsInput = pastLengthInput = logitsPositionsInput = kNone;
   encoder = model.entryPoint("encoder");
   if (encoder)

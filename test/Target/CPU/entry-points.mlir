@@ -5,7 +5,7 @@
 // the cache input gets its line. Before bufferization the entry points take
 // their compiled names, and only the cache is writable.
 
-// RECORD: module attributes {genc.session, genc.signature = "genc-signature 8\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 9\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
 // PREPARE-LABEL: func.func @genc_model(
 // PREPARE-SAME: bufferization.writable = false
 // PREPARE-SAME: bufferization.writable = true
@@ -35,7 +35,7 @@ module attributes {genc.session} {
 // (8 + 1) floats), the LSH layer's bucket per position, KV head and round
 // (2 x 3). Softmax and non-causal LSH attention keep nothing.
 
-// RECORD: genc-signature 8\0Ainput q
+// RECORD: genc-signature 9\0Ainput q
 // RECORD-SAME: \0Astate 0 162 0\0Astate 1 30 12\0A"
 // RECORD: genc.attention {{.+}}feature_map = "elu"{{.+}}state_slot = 0
 // RECORD: genc.attention {{.+}}lsh_buckets = 4 : i64, lsh_hashes = 3 : i64{{.+}}state_slot = 1
@@ -49,6 +49,41 @@ module attributes {genc.session} {
     %2 = genc.attention %1, %k, %k {lsh_buckets = 4, scale = 0.25 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
     %3 = genc.attention %2, %k, %k {causal = true, scale = 0.25 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
     return %3 : tensor<1x4x?x8xf32>
+  }
+}
+
+// -----
+
+// The positions @main can embed: the smallest table gathered by position,
+// less how far ahead the positions run (OPT's CumSum of the mask counts
+// from 1, then adds 1: 10 rows embed 8 positions). Token ids and the
+// difference of two positions (T5's buckets) are not positions.
+
+// RECORD: genc-signature 9\0Ainput input_ids
+// RECORD-SAME: \0Apositions 8 opt_positions\0A"
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %positions: tensor<1x?xi64> {genc.name = "position_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %n: tensor<i64> {genc.name = "n"})
+      -> (tensor<1x?x4xf32> {genc.name = "a"}, tensor<1x?x4xf32> {genc.name = "b"},
+          tensor<1x?x4xf32> {genc.name = "c"}, tensor<?x4xf32> {genc.name = "d"}) {
+    %tokens = arith.constant dense<0.0> : tensor<5x4xf32>
+    %table = arith.constant dense<0.0> : tensor<16x4xf32>
+    %opt = arith.constant dense<0.0> : tensor<10x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %zero = arith.constant dense<0> : tensor<i64>
+    %a = genc.gather %tokens[%ids] {axis = 0 : i64} : (tensor<5x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    %b = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<16x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    %sum = genc.cumsum %mask {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
+    %masked = genc.mul %sum, %mask : (tensor<1x?xi64>, tensor<1x?xi64>) -> tensor<1x?xi64>
+    %shifted = genc.add %masked, %one : (tensor<1x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+    %c = genc.gather %opt[%shifted] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32> loc("opt_positions")
+    %r1 = genc.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %r2 = genc.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %relative = genc.sub %r1, %r2 : (tensor<?xi64>, tensor<?xi64>) -> tensor<?xi64>
+    %d = genc.gather %tokens[%relative] {axis = 0 : i64} : (tensor<5x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
+    return %a, %b, %c, %d : tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?x4xf32>
   }
 }
 

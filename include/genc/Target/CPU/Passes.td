@@ -228,7 +228,10 @@ def RecordSignature : Pass<"genc-record-signature", "ModuleOp"> {
     session, `whole-calls` when @main has LSH or non-causal BigBird
     attention (its buckets or random blocks depend on the tokens a call is
     given together, so a session runs a prompt in pieces only where a
-    sliding cache needs it), then the state slots: in a session artifact, each causal
+    sliding cache needs it), `positions <count> <node>` when @main gathers
+    from a static table by position (a position embedding, rotary tables:
+    the most positions it can embed, and the node that gathers; the
+    runtime refuses a session that holds more), then the state slots: in a session artifact, each causal
     linear or LSH attention of @main with static sizes gets `state_slot` N
     (in program order). genc-seal-signature adds the weights' lines.
   }];

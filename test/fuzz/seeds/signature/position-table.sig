@@ -1,0 +1,13 @@
+genc-signature 9
+input input_ids i64 ?,? batch,sequence
+input position_ids i64 ?,? batch,sequence
+input past.key f32 ?,2,?,4 batch,-,-,-
+input past.value f32 ?,2,?,4 batch,-,-,-
+input genc.past_length i64 - -
+output logits f32 3 ?,?,16
+cache past.key
+cache past.value
+session
+positions 128 /wpe/Gather node
+genc-version 0.1.0
+weights 0 1 60df940cedbecdfa 3fdf455f9dcf1e62

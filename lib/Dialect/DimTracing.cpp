@@ -247,21 +247,38 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   }
   if (auto range = dyn_cast<RangeOp>(op)) {
     // Range(a, a + k, 1) has k elements (positions past .. past + new).
-    auto index = [](Value scalar) -> Value {
-      auto fromElements = scalar.getDefiningOp<tensor::FromElementsOp>();
+    // A float Range of integers cast to float counts as the integer one
+    // (MPT's ALiBi distances in f32): exact below 2^24 elements.
+    auto integral = [](Value scalar) -> Value {
+      auto cast = scalar.getDefiningOp<CastOp>();
+      return cast && isa<FloatType>(getElementTypeOrSelf(cast.getType())) &&
+                     getElementTypeOrSelf(cast.getInput()).isInteger(64)
+                 ? cast.getInput()
+                 : scalar;
+    };
+    auto index = [&](Value scalar) -> Value {
+      auto fromElements = integral(scalar).getDefiningOp<tensor::FromElementsOp>();
       auto cast = fromElements && fromElements.getElements().size() == 1
                       ? fromElements.getElements()[0].getDefiningOp<arith::IndexCastOp>()
                       : nullptr;
       return cast ? cast.getIn() : Value();
     };
-    auto isConstant = [](Value v, int64_t expected) {
-      DenseIntElementsAttr attr;
-      return matchPattern(v, m_Constant(&attr)) && attr.getNumElements() == 1 &&
-             (*attr.getValues<APInt>().begin()).getSExtValue() == expected;
+    auto isConstant = [&](Value v, int64_t expected) {
+      DenseIntElementsAttr ints;
+      DenseFPElementsAttr floats;
+      v = integral(v);
+      if (matchPattern(v, m_Constant(&ints)))
+        return ints.getNumElements() == 1 &&
+               (*ints.getValues<APInt>().begin()).getSExtValue() == expected;
+      return matchPattern(v, m_Constant(&floats)) && floats.getNumElements() == 1 &&
+             (*floats.getValues<APFloat>().begin()).convertToDouble() == double(expected);
     };
     Value start = index(range.getStart()), limit = index(range.getLimit());
-    // In fewer than 64 bits a dim could be cut short.
-    if (!isConstant(range.getDelta(), 1) || !range.getType().getElementType().isInteger(64))
+    // In fewer than 64 bits a dim could be cut short; f32 counts integers
+    // exactly up to 2^24, f64 up to 2^53.
+    Type element = range.getType().getElementType();
+    if (!isConstant(range.getDelta(), 1) ||
+        !(element.isInteger(64) || element.isF32() || element.isF64()))
       return std::nullopt;
     // Range(0, k, 1) or Range(a, a + k, 1).
     Value k = limit && isConstant(range.getStart(), 0) ? limit : Value();

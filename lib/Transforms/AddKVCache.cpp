@@ -410,6 +410,10 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         positions.push_back(range);
         return WalkResult::advance();
       }
+      // One per key, as the mask (MPT's ALiBi distances): with a cache the
+      // mask covers past and new keys, and so does the Range.
+      if (attentionMask && provablyEqualDims(range.getResult(), 0, *attentionMask, 1))
+        return WalkResult::advance();
       range.emitError() << "cannot add a KV cache: the Range" << nodeOf(range)
                         << " is not 0 .. input_ids' length, which genc would count from the "
                            "cached length; export the model with a KV cache";

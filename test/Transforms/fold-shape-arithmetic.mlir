@@ -154,6 +154,29 @@ func.func @range_ending_at(%ids: tensor<?x?xi64>, %mask: tensor<?x?xi64>) -> (te
 
 // -----
 
+// The same distances in f32, from integers cast to float (the zoo's MPT):
+// the Range's length is the mask's.
+// CHECK-LABEL: func.func @float_range_ending_at
+// CHECK-SAME: (%[[MASK:.+]]: tensor<?x?xi64>)
+// CHECK: %[[T:.+]] = tensor.dim %[[MASK]], %c1
+// CHECK: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
+// CHECK: %[[TL:.+]] = tensor.from_elements %[[T64]] : tensor<1xi64>
+// CHECK: return %[[TL]]
+func.func @float_range_ending_at(%mask: tensor<?x?xi64>) -> tensor<1xi64> {
+  %c1 = arith.constant 1 : index
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %t = tensor.dim %mask, %c1 : tensor<?x?xi64>
+  %oldest = arith.subi %c1, %t : index
+  %oldest64 = arith.index_cast %oldest : index to i64
+  %from = tensor.from_elements %oldest64 : tensor<i64>
+  %fromf = genc.cast %from {to = f32} : tensor<i64> -> tensor<f32>
+  %distances = genc.range %fromf, %one, %one : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  %ds = genc.shape %distances : tensor<?xf32> -> tensor<1xi64>
+  return %ds : tensor<1xi64>
+}
+
+// -----
+
 // A concatenation's dims off the axis are any input's (the lowering checks
 // that they agree): one input whose batch dim does not trace (a broadcast
 // of two dynamic dims, as GPT-J's rotated half of its partial rotary) and

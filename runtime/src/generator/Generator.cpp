@@ -223,6 +223,27 @@ std::string number(double v) {
 
 using Clock = std::chrono::steady_clock;
 
+/// `message` with each of GenerationConfig's field names that is an option
+/// (num_beams) written as the option (--num-beams): what the user typed.
+std::string inOptionNames(std::string message) {
+  for (const Option &o : kOptions) {
+    std::string field = o.name;
+    std::replace(field.begin(), field.end(), '-', '_');
+    auto isWordChar = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    };
+    for (size_t at = message.find(field); at != std::string::npos;
+         at = message.find(field, at + 1)) {
+      size_t end = at + field.size();
+      if ((at > 0 && (isWordChar(message[at - 1]) || message[at - 1] == '-')) ||
+          (end < message.size() && isWordChar(message[end])))
+        continue;
+      message.replace(at, field.size(), std::string("--") + o.name);
+    }
+  }
+  return message;
+}
+
 /// `text` without the U+FFFD characters at its end.
 std::string withoutTrailingReplacements(std::string text) {
   static const std::string kReplacement = "\xEF\xBF\xBD";
@@ -283,7 +304,11 @@ GeneratorOptions parseGeneratorOptions(int argc, char **argv, int first,
     } else if (!*option->value && inlineValue) {
       throw Error("--" + name + " takes no value");
     }
-    option->set(options, name, value);
+    try {
+      option->set(options, name, value);
+    } catch (const Error &e) {
+      throw Error(inOptionNames(e.what()));
+    }
   }
   return options;
 }
@@ -341,7 +366,11 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     GenerationConfig config = options.config;
     if (!options.eosGiven && tokenizer && tokenizer->eosId() >= 0)
       config.eos_token_ids = {tokenizer->eosId()};
-    config.validate();
+    try {
+      config.validate();
+    } catch (const Error &e) {
+      throw Error(inOptionNames(e.what()));
+    }
 
     int64_t longest = 0;
     for (const auto &p : prompts)

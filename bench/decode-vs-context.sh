@@ -39,8 +39,9 @@ for context in 64 512 2048; do
           sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
   # A prompt that ends where the measured steps begin: context - steps tokens.
   prompt=$(/usr/bin/python3 -c "import random; random.seed(1); print(','.join(str(random.randrange(50257)) for _ in range($context - $steps)))")
+  # The last token is not fed back: the run uses exactly `context` positions.
   rate=$("$genc" generate "$work/gpt2-session.so" --prompt-ids "$prompt" --max-new-tokens $((steps + 1)) \
-           --max-context $((context + 8)) --threads "$threads" --output-format json |
+           --threads "$threads" --output-format json |
            /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['decode_tokens_per_s'])")
   session=$(/usr/bin/python3 -c "print(f'{1000 * ($steps + 1) / $rate / $steps:.2f}')")
   printf '%7d  %6s  %10s  %6s\n' "$context" "$io" "$session" "$ort"

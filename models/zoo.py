@@ -1050,13 +1050,6 @@ class T5Decoder(nn.Module):
         self.layers, self.heads, self.dh = layers, heads, dh
 
     def forward(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, *past):
-        return self.run(decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past)
-
-    def run(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past, cross_kv=None,
-            presents_without_past=False):
-        """cross_kv: each layer's cross-attention (keys, values), computed
-        once, instead of from encoder_hidden_states. (Not forward's keyword
-        arguments: torch.onnx.export would pass their defaults as pasts.)"""
         s = decoder_input_ids.shape[1]
         past_len = past[0].shape[2] if past else 0
         total = past_len + s

@@ -28,12 +28,13 @@ using namespace mlir::genc;
 
 namespace {
 
-/// `value`, defined in `ifOp`'s else branch, recomputed just before `ifOp`:
-/// the ops of the branch it depends on, cloned in order.
-Value cloneBeforeIf(IfOp ifOp, Value value) {
+/// `value`, defined in `ifOp`'s else branch, recomputed just before `ifOp`
+/// with `map` (ops the values share are cloned once): the ops of the
+/// branch it depends on, cloned in order; null if they read `avoid`.
+Value cloneBeforeIf(IfOp ifOp, Value value, Value avoid, IRMapping &map) {
   Region &branch = ifOp.getElseBranch();
   if (value.getParentRegion() != &branch)
-    return value; // defined above the If already
+    return value == avoid ? Value() : value; // defined above the If already
   BackwardSliceOptions options;
   options.inclusive = true;
   options.omitBlockArguments = true;
@@ -42,10 +43,16 @@ Value cloneBeforeIf(IfOp ifOp, Value value) {
   SetVector<Operation *> slice;
   if (failed(getBackwardSlice(value, &slice, options)))
     return Value();
-  OpBuilder b(ifOp);
-  IRMapping map;
+  bool readsAvoided = false;
   for (Operation *op : slice)
-    b.clone(*op, map);
+    op->walk(
+        [&](Operation *inner) { readsAvoided |= llvm::is_contained(inner->getOperands(), avoid); });
+  if (readsAvoided)
+    return Value();
+  OpBuilder b(ifOp);
+  for (Operation *op : slice)
+    if (op->getNumResults() == 0 || !map.contains(op->getResult(0)))
+      b.clone(*op, map);
   return map.lookup(value);
 }
 
@@ -53,7 +60,8 @@ struct CrossAttentionFromFirstStepPass
     : genc::impl::CrossAttentionFromFirstStepBase<CrossAttentionFromFirstStepPass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
-    if (fn.isExternal())
+    std::optional<BlockArgument> useCache = genc::useCacheBranchArgument(fn);
+    if (!useCache)
       return;
     auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
     llvm::StringMap<unsigned> resultIndex;
@@ -62,6 +70,7 @@ struct CrossAttentionFromFirstStepPass
         resultIndex[name.getValue()] = r;
 
     llvm::BitVector argsToErase(fn.getNumArguments()), resultsToErase(fn.getNumResults());
+    DenseMap<Operation *, IRMapping> clonesPerIf;
     constexpr StringLiteral kPast = "past_key_values.";
     for (BlockArgument arg : fn.getArguments()) {
       auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
@@ -71,14 +80,19 @@ struct CrossAttentionFromFirstStepPass
           resultIndex.find(("present." + name.getValue().drop_front(kPast.size())).str());
       if (present == resultIndex.end())
         continue;
+      // The If on use_cache_branch, whose cached branch alone reads the input.
       auto returned = dyn_cast<OpResult>(ret.getOperand(present->second));
       auto ifOp = returned ? dyn_cast<IfOp>(returned.getOwner()) : IfOp();
-      if (!ifOp || ifOp->getParentRegion() != &fn.getBody())
+      if (!ifOp || ifOp->getParentRegion() != &fn.getBody() || ifOp.getCondition() != *useCache ||
+          llvm::any_of(arg.getUsers(), [&](Operation *user) {
+            return !ifOp.getThenBranch().isAncestor(user->getParentRegion());
+          }))
         continue;
       auto firstStep = cast<YieldOp>(ifOp.getElseBranch().front().getTerminator());
-      Value computed = cloneBeforeIf(ifOp, firstStep.getOperand(returned.getResultNumber()));
+      Value computed = cloneBeforeIf(ifOp, firstStep.getOperand(returned.getResultNumber()), arg,
+                                     clonesPerIf[ifOp]);
       if (!computed)
-        return signalPassFailure();
+        continue;
       if (computed.getType() != arg.getType()) {
         if (!tensor::CastOp::areCastCompatible(computed.getType(), arg.getType()))
           continue;
@@ -92,8 +106,11 @@ struct CrossAttentionFromFirstStepPass
     if (argsToErase.none())
       return;
     ret->eraseOperands(resultsToErase);
-    if (failed(fn.eraseResults(resultsToErase)) || failed(fn.eraseArguments(argsToErase)))
+    if (failed(fn.eraseResults(resultsToErase)) || failed(fn.eraseArguments(argsToErase))) {
+      fn.emitError("genc-cross-attention-from-first-step could not remove the cross-attention "
+                   "inputs it replaced");
       return signalPassFailure();
+    }
   }
 };
 

@@ -26,21 +26,29 @@ namespace {
 struct SelectCacheBranchPass : genc::impl::SelectCacheBranchBase<SelectCacheBranchPass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
-    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-      auto name = fn.getArgAttrOfType<StringAttr>(i, "genc.name");
-      auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
-      if (!name || name.getValue() != "use_cache_branch" || !type ||
-          !type.getElementType().isInteger(1) || !type.hasStaticShape() ||
-          type.getNumElements() != 1)
-        continue;
-      OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
-      auto yes = arith::ConstantOp::create(b, fn.getLoc(), DenseElementsAttr::get(type, true));
-      fn.getArgument(i).replaceAllUsesWith(yes);
-      if (failed(fn.eraseArgument(i)))
-        return signalPassFailure();
+    std::optional<BlockArgument> use = genc::useCacheBranchArgument(fn);
+    if (!use)
       return;
-    }
+    auto type = cast<RankedTensorType>(use->getType());
+    OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
+    auto yes = arith::ConstantOp::create(b, fn.getLoc(), DenseElementsAttr::get(type, true));
+    use->replaceAllUsesWith(yes);
+    if (failed(fn.eraseArgument(use->getArgNumber())))
+      return signalPassFailure();
   }
 };
 
 } // namespace
+
+std::optional<BlockArgument> mlir::genc::useCacheBranchArgument(func::FuncOp fn) {
+  if (fn.isExternal())
+    return std::nullopt;
+  for (BlockArgument arg : fn.getArguments()) {
+    auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (name && name.getValue() == "use_cache_branch" && type &&
+        type.getElementType().isInteger(1) && type.hasStaticShape() && type.getNumElements() == 1)
+      return arg;
+  }
+  return std::nullopt;
+}

@@ -32,6 +32,47 @@ func.func @merged(%src: tensor<1x?x8xf32> {genc.name = "encoder_hidden_states"},
 
 // -----
 
+// An If on another condition is not the merged decoder's choice of steps:
+// its else branch is not a first step, and the input stays.
+// CHECK-LABEL: func.func @other_condition
+// CHECK-SAME: genc.name = "past_key_values.0.encoder.key"
+// CHECK-SAME: genc.name = "present.0.encoder.key"
+func.func @other_condition(%src: tensor<1x2x?x4xf32> {genc.name = "encoder_hidden_states"},
+                           %cross: tensor<1x2x?x4xf32> {genc.name = "past_key_values.0.encoder.key"},
+                           %c: tensor<1xi1> {genc.name = "flag"},
+                           %use: tensor<1xi1> {genc.name = "use_cache_branch"})
+    -> (tensor<1x2x?x4xf32> {genc.name = "present.0.encoder.key"}) {
+  %r = genc.if %c : tensor<1xi1> -> tensor<1x2x?x4xf32> {
+    genc.yield %cross : tensor<1x2x?x4xf32>
+  } else {
+    %n = genc.neg %src : tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+    genc.yield %n : tensor<1x2x?x4xf32>
+  }
+  return %r : tensor<1x2x?x4xf32>
+}
+
+// -----
+
+// An input also read outside the cached branch stays (replacing it there
+// would read the copy before the If computes it).
+// CHECK-LABEL: func.func @read_before
+// CHECK-SAME: genc.name = "past_key_values.0.encoder.key"
+func.func @read_before(%src: tensor<1x2x?x4xf32> {genc.name = "encoder_hidden_states"},
+                       %cross: tensor<1x2x?x4xf32> {genc.name = "past_key_values.0.encoder.key"},
+                       %use: tensor<1xi1> {genc.name = "use_cache_branch"})
+    -> (tensor<1x2x?x4xf32> {genc.name = "present.0.encoder.key"}, tensor<1x2x?x4xf32> {genc.name = "other"}) {
+  %before = genc.neg %cross : tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+  %r = genc.if %use : tensor<1xi1> -> tensor<1x2x?x4xf32> {
+    genc.yield %cross : tensor<1x2x?x4xf32>
+  } else {
+    %n = genc.neg %src : tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+    genc.yield %n : tensor<1x2x?x4xf32>
+  }
+  return %r, %before : tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>
+}
+
+// -----
+
 // A past with no present output to compute it from stays an input
 // (Optimum's decoder_with_past_model.onnx: there is no first step).
 // CHECK-LABEL: func.func @with_past_only

@@ -194,8 +194,9 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
                        .perplexity();
       return measured[spec] = ppl;
     } catch (const runtime::TooManyPositions &e) {
-      llvm::errs() << "error: --eval-context " << options.context << ": " << e.embeds(input.str())
-                   << "; lower --eval-context to " << e.limit << " or less\n";
+      llvm::errs() << "error: --eval-context " << options.context
+                   << (options.contextGiven ? "" : " (the default)") << ": "
+                   << e.embeds(input.str()) << "; give --eval-context " << e.limit << " or less\n";
       return std::nullopt;
     } catch (const std::exception &e) {
       llvm::errs() << "error: " << input << ": scoring --attention=" << spec << ": " << e.what()

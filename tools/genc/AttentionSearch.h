@@ -37,6 +37,7 @@ struct AttentionSearchOptions {
   double maxIncreasePercent = 0; ///< the budget, in percent of perplexity
   std::string evalIds;           ///< whitespace-separated token ids
   int64_t context = 1024;        ///< perplexity windows, and the cost's context
+  bool contextGiven = false;     ///< --eval-context given (not the default)
 };
 
 /// The spec the search chooses for `input` (whose raised attention layers

@@ -212,6 +212,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     }
     search.evalIds = evalIds;
     search.context = evalContext;
+    search.contextGiven = evalContext.getNumOccurrences() > 0;
   }
   if (!profileInputs.empty() && (reportPath.empty() || emit != Emit::SharedLibrary)) {
     llvm::errs() << "error: --profile-input times a shared library for the report: give "

@@ -144,6 +144,8 @@ int genc::driver::runPerplexity(int argc, char **argv) {
                       std::to_string(e.limit) + " tokens, as " + e.embeds(path) +
                       "; give a stride of at most that");
         window = e.limit;
+        Progress::get().breakLine();
+        llvm::errs() << "note: " << e.embeds(path) << ": windows of " << window << " tokens\n";
         return genc::generator::loadSession(compiled, {window, 1, threads});
       }
     };
@@ -176,7 +178,8 @@ int genc::driver::runPerplexity(int argc, char **argv) {
       llvm::json::Object result{{"tokens", n},
                                 {"scored_tokens", scored},
                                 {"nll_sum", nll},
-                                {"perplexity", perplexity}};
+                                {"perplexity", perplexity},
+                                {"context", window}};
       if (reference.session)
         result["top1_agreement"] = agreement;
       llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";

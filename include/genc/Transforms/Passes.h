@@ -47,6 +47,10 @@ struct WeightMatmul {
 /// `fn`'s weight matmuls in program order.
 SmallVector<WeightMatmul> findWeightMatmuls(func::FuncOp fn);
 
+/// A merged decoder's `use_cache_branch` argument (Optimum's: a boolean
+/// [1] choosing, in an If, the graph with a cache over the first step's).
+std::optional<BlockArgument> useCacheBranchArgument(func::FuncOp fn);
+
 #define GEN_PASS_DECL
 #include "genc/Transforms/Passes.h.inc"
 

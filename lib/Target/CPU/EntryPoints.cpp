@@ -63,61 +63,72 @@ static void assignKeptStates(ModuleOp module) {
   });
 }
 
+/// Whether `value` is the function argument named `name`, maybe cast.
+static bool isArgumentNamed(Value value, StringRef name) {
+  while (auto cast = value.getDefiningOp<CastOp>())
+    value = cast.getInput();
+  auto arg = dyn_cast<BlockArgument>(value);
+  auto fn = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : func::FuncOp();
+  auto named = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name") : nullptr;
+  return named && named.getValue() == name;
+}
+
+/// The value of a constant integer scalar, if `value` is one.
+static std::optional<int64_t> constantScalar(Value value) {
+  DenseIntElementsAttr values;
+  if (!matchPattern(value, m_Constant(&values)) || !values.isSplat())
+    return std::nullopt;
+  return values.getSplatValue<APInt>().getSExtValue();
+}
+
 /// How far the values of `indices` run ahead of the position they are at,
-/// when they count positions: `position_ids`, a Range (positions from the
-/// past length), a CumSum (of the attention mask: counts from 1), moved
-/// by constant additions and by ops that keep values (casts, reshapes,
-/// slices, a Mul by the mask). Anything else (token ids, T5's buckets, the
-/// difference of two positions) is not positions.
+/// when they count positions: `position_ids`, a Range of step 1 (from its
+/// constant start, or from the past length), a CumSum (of the attention
+/// mask: counts from 1), moved by constant additions and by ops that keep
+/// values (casts, reshapes, slices, a Mul by the attention mask). Anything
+/// else (token ids, T5's buckets, the difference of two positions) is not
+/// positions.
 static std::optional<int64_t> positionOffset(Value indices, int depth = 0) {
   if (depth > 16)
     return std::nullopt;
-  if (auto arg = dyn_cast<BlockArgument>(indices)) {
-    auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-    auto name = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name") : nullptr;
-    return name && name.getValue() == "position_ids" ? std::optional<int64_t>(0) : std::nullopt;
-  }
+  if (isa<BlockArgument>(indices))
+    return isArgumentNamed(indices, "position_ids") ? std::optional<int64_t>(0) : std::nullopt;
   Operation *op = indices.getDefiningOp();
-  if (!op)
-    return std::nullopt;
-  if (isa<RangeOp>(op))
-    return 0;
+  if (auto range = dyn_cast<RangeOp>(op)) {
+    if (constantScalar(range.getDelta()) != 1)
+      return std::nullopt;
+    return constantScalar(range.getStart()).value_or(0);
+  }
   if (auto sum = dyn_cast<CumSumOp>(op))
     return sum.getReverse() ? std::nullopt : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);
   if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, tensor::CastOp>(op))
     return positionOffset(op->getOperand(0), depth + 1);
-  auto constantOf = [](Value v) -> std::optional<int64_t> {
-    DenseIntElementsAttr values;
-    if (!matchPattern(v, m_Constant(&values)) || !values.isSplat())
-      return std::nullopt;
-    return values.getSplatValue<APInt>().getSExtValue();
-  };
   if (isa<AddOp, SubOp>(op)) {
     int64_t sign = isa<SubOp>(op) ? -1 : 1;
-    if (std::optional<int64_t> c = constantOf(op->getOperand(1)))
+    if (std::optional<int64_t> c = constantScalar(op->getOperand(1)))
       if (std::optional<int64_t> offset = positionOffset(op->getOperand(0), depth + 1))
         return *offset + sign * *c;
-    if (std::optional<int64_t> c = constantOf(op->getOperand(0)); c && sign > 0)
+    if (std::optional<int64_t> c = constantScalar(op->getOperand(0)); c && sign > 0)
       if (std::optional<int64_t> offset = positionOffset(op->getOperand(1), depth + 1))
         return *offset + *c;
     return std::nullopt;
   }
-  if (isa<MulOp>(op)) // positions times the 0/1 mask (OPT)
-    for (Value operand : op->getOperands())
-      if (std::optional<int64_t> offset = positionOffset(operand, depth + 1))
-        return offset;
+  if (isa<MulOp>(op)) // positions times the 0/1 attention mask (OPT)
+    for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+      if (isArgumentNamed(op->getOperand(1 - i), "attention_mask"))
+        return positionOffset(operand, depth + 1);
   return std::nullopt;
 }
 
-/// The most positions `fn` can embed: the smallest static table it gathers
-/// by position (an embedding of positions, rotary tables), less how far
-/// the positions run ahead; with the node that gathers from it.
+/// The most positions `fn` can embed: the smallest constant table it
+/// gathers by position (an embedding of positions, rotary tables), less
+/// how far the positions run ahead; with the node that gathers from it.
 static std::optional<std::pair<int64_t, Operation *>> positionLimit(func::FuncOp fn) {
   std::optional<std::pair<int64_t, Operation *>> limit;
   auto consider = [&](Operation *op, Value table, Value positions) {
     auto type = cast<RankedTensorType>(table.getType());
     std::optional<int64_t> offset = positionOffset(positions);
-    if (!offset || type.isDynamicDim(0))
+    if (!offset || type.isDynamicDim(0) || !matchPattern(table, m_Constant()))
       return;
     int64_t count = std::max<int64_t>(0, type.getDimSize(0) - *offset);
     if (!limit || count < limit->first)

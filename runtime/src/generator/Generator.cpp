@@ -134,7 +134,7 @@ const Option kOptions[] = {
        o.threads = static_cast<unsigned>(t);
      }},
     {kDecoding, "max-new-tokens", "N",
-     "tokens to generate at most (20, or as many as the model has positions for)",
+     "tokens to generate at most (20; fewer if the model embeds fewer positions)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.config.max_new_tokens = parseInt(n, v);
        o.maxNewTokensGiven = true;
@@ -390,29 +390,33 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     // The target and the draft take turns: one pool serves both.
     auto pool = std::make_shared<runtime::ThreadPool>(
         options.threads ? options.threads : runtime::ThreadPool::availableThreads());
-    // A model that embeds fewer positions than the run needs is refused
-    // before it starts, in the options' terms; the default --max-new-tokens
-    // shrinks to fit instead.
+    // A model embeds only so many positions, which the run's tokens but the
+    // last (never fed back) must fit: a run that cannot is refused before it
+    // starts, in the options' terms; the default --max-new-tokens shrinks.
     auto openSized = [&](const std::string &path, runtime::SessionOptions sessionOptions) {
       try {
         return open(path, sessionOptions);
       } catch (const runtime::TooManyPositions &e) {
-        std::string what = e.embeds(path.empty() ? "the model" : path);
-        if (!options.maxNewTokensGiven && options.maxContext <= 0 && longest < e.limit) {
-          config.max_new_tokens = e.limit - longest;
-          context = sessionOptions.maxContext = e.limit;
-          return open(path, sessionOptions);
-        }
+        const std::string what = e.embeds(path.empty() ? "the model" : path);
         if (options.maxContext > 0)
           throw Error("--max-context " + std::to_string(context) + ": " + what +
                       "; lower --max-context to " + std::to_string(e.limit) + " or less");
-        throw Error(
-            "a prompt of " + std::to_string(longest) + " tokens plus " +
-            std::to_string(config.max_new_tokens) + " new tokens needs " + std::to_string(context) +
-            " positions, but " + what + ": " +
-            (longest < e.limit
-                 ? "lower --max-new-tokens to " + std::to_string(e.limit - longest) + " or less"
-                 : "shorten the prompt to fewer than " + std::to_string(e.limit) + " tokens"));
+        const int64_t needed = longest + config.max_new_tokens - 1;
+        if (needed > e.limit && (options.maxNewTokensGiven || longest > e.limit))
+          throw Error("a prompt of " + std::to_string(longest) + " tokens plus " +
+                      std::to_string(config.max_new_tokens) + " new tokens needs " +
+                      std::to_string(needed) + " positions, but " + what + ": " +
+                      (longest <= e.limit ? "lower --max-new-tokens to " +
+                                                std::to_string(e.limit - longest + 1) + " or less"
+                                          : "shorten the prompt to " + std::to_string(e.limit) +
+                                                " tokens or fewer"));
+        if (needed > e.limit) {
+          config.max_new_tokens = e.limit - longest + 1;
+          std::fprintf(stderr, "note: %s: at most %lld new tokens\n", what.c_str(),
+                       static_cast<long long>(config.max_new_tokens));
+        }
+        context = sessionOptions.maxContext = e.limit;
+        return open(path, sessionOptions);
       }
     };
     LoadedSession target =

@@ -54,24 +54,29 @@ module attributes {genc.session} {
 
 // -----
 
-// The positions @main can embed: the smallest table gathered by position,
-// less how far ahead the positions run (OPT's CumSum of the mask counts
-// from 1, then adds 1: 10 rows embed 8 positions). Token ids and the
-// difference of two positions (T5's buckets) are not positions.
+// The positions @main can embed: the smallest constant table gathered by
+// position, less how far ahead the positions run (OPT's CumSum of the mask
+// counts from 1, then adds 1: 10 rows embed 8 positions; a Range from 2, as
+// RoBERTa counts, in 9 rows embeds 7). Token ids, the difference of two
+// positions (T5's buckets) and a table that is not a constant (an
+// activation) do not count. The node's name may hold spaces.
 
 // RECORD: genc-signature 9\0Ainput input_ids
-// RECORD-SAME: \0Apositions 8 opt_positions\0A"
+// RECORD-SAME: \0Apositions 7 roberta positions\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %positions: tensor<1x?xi64> {genc.name = "position_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
-                  %n: tensor<i64> {genc.name = "n"})
+                  %n: tensor<i64> {genc.name = "n"}, %activations: tensor<3x4xf32> {genc.name = "h"})
       -> (tensor<1x?x4xf32> {genc.name = "a"}, tensor<1x?x4xf32> {genc.name = "b"},
-          tensor<1x?x4xf32> {genc.name = "c"}, tensor<?x4xf32> {genc.name = "d"}) {
+          tensor<1x?x4xf32> {genc.name = "c"}, tensor<?x4xf32> {genc.name = "d"},
+          tensor<?x4xf32> {genc.name = "e"}, tensor<1x?x4xf32> {genc.name = "f"}) {
     %tokens = arith.constant dense<0.0> : tensor<5x4xf32>
     %table = arith.constant dense<0.0> : tensor<16x4xf32>
     %opt = arith.constant dense<0.0> : tensor<10x4xf32>
+    %roberta = arith.constant dense<0.0> : tensor<9x4xf32>
     %one = arith.constant dense<1> : tensor<i64>
+    %two = arith.constant dense<2> : tensor<i64>
     %zero = arith.constant dense<0> : tensor<i64>
     %a = genc.gather %tokens[%ids] {axis = 0 : i64} : (tensor<5x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
     %b = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<16x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
@@ -83,7 +88,10 @@ module {
     %r2 = genc.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
     %relative = genc.sub %r1, %r2 : (tensor<?xi64>, tensor<?xi64>) -> tensor<?xi64>
     %d = genc.gather %tokens[%relative] {axis = 0 : i64} : (tensor<5x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
-    return %a, %b, %c, %d : tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?x4xf32>
+    %from2 = genc.range %two, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %e = genc.gather %roberta[%from2] {axis = 0 : i64} : (tensor<9x4xf32>, tensor<?xi64>) -> tensor<?x4xf32> loc("roberta positions")
+    %f = genc.gather %activations[%positions] {axis = 0 : i64} : (tensor<3x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    return %a, %b, %c, %d, %e, %f : tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<1x?x4xf32>
   }
 }
 

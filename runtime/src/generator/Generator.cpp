@@ -223,11 +223,14 @@ std::string number(double v) {
 
 using Clock = std::chrono::steady_clock;
 
-/// `message` with each of GenerationConfig's field names that is an option
-/// (num_beams) written as the option (--num-beams): what the user typed.
+/// `message` with each of GenerationConfig's field names of several words
+/// that is an option (num_beams) written as the option (--num-beams): what
+/// the user typed. (A one-word name, as `source`, reads as prose too.)
 std::string inOptionNames(std::string message) {
   for (const Option &o : kOptions) {
     std::string field = o.name;
+    if (field.find('-') == std::string::npos)
+      continue;
     std::replace(field.begin(), field.end(), '-', '_');
     auto isWordChar = [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';

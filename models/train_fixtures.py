@@ -7,7 +7,7 @@ Usage:
   /usr/bin/python3 models/train_fixtures.py --check [--out models/fixtures]
   /usr/bin/python3 models/train_fixtures.py --write-sums [--out models/fixtures]
 
-The full run (about 17 minutes on one core) writes into --out:
+The full run (about 18 minutes on one core) writes into --out:
   tokenizer.model       SentencePiece BPE, 1024 pieces, byte fallback
   tokenizer.vocab       its pieces and scores, as text
   heldout.txt           test split (never seen by tokenizer or models)
@@ -16,6 +16,10 @@ The full run (about 17 minutes on one core) writes into --out:
                         LLaMA-style decoder (4 layers, d 256, 8 query / 2 KV heads)
   draft-{no,with}-past.onnx + draft.onnx_data
                         GPT-2-style draft (1 layer, d 192), same vocabulary
+  draft-distilled-{no,with}-past.onnx + draft-distilled.onnx_data
+                        the draft fine-tuned on the target's greedy
+                        continuations (sequence-level distillation): the
+                        draft for speculative decoding
   reverse-encoder.onnx, reverse-decoder-{no,with}-past.onnx + reverse-decoder.onnx_data,
   reverse-vocab.json    encoder-decoder that reverses a list of 3-8 words
   metrics.json          steps, losses, perplexities, wall times
@@ -42,6 +46,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import copy  # noqa: E402
 import glob  # noqa: E402
 import gzip  # noqa: E402
 import hashlib  # noqa: E402
@@ -87,6 +92,13 @@ TARGET_TRAIN = dict(steps=1100, batch=8, lr=3e-3, warmup=50, weight_decay=0.1, s
 DRAFT = dict(vocab=VOCAB, d=192, layers=1, heads=4, max_pos=512, position_ids=True)
 DRAFT_CONTEXT = 512
 DRAFT_TRAIN = dict(steps=1000, batch=8, lr=3e-3, warmup=50, weight_decay=0.1, seed=4321)
+# Then the draft learns the target's greedy continuations of `sequences`
+# training-text prompts (sequence-level distillation): the tokens
+# speculative greedy decoding asks it to predict. Each step's loss: half
+# the continuations' tokens (`batch` of them; the prompts unscored), half
+# `text_batch` windows of text, so that the draft still models text.
+DRAFT_IMITATION = dict(sequences=512, prompt=31, new_tokens=96, steps=400, batch=8, text_batch=4, lr=1e-3,
+                       warmup=20, weight_decay=0.1, seed=4322)
 # Encoder-decoder: reverse 3-8 words.
 WORDS = ("red", "green", "blue", "black", "white", "cat", "dog", "fox", "owl", "hen",
          "one", "two", "three", "four", "five", "six", "sun", "moon", "star", "rain",
@@ -378,6 +390,45 @@ def perplexity(model, ids, context, chunks_wanted=None):
     return total / count, count
 
 
+@torch.no_grad()
+def greedy_continuations(model, prompts, new_tokens):
+    """[batch, prompt + new_tokens]: a batch of prompts and the model's greedy
+    continuations, decoded with its KV cache."""
+    model.eval()
+    b = prompts.shape[0]
+    past = [torch.zeros(b, model.kv_heads, 0, model.dh) for _ in range(2 * model.layers)]
+    ids, length, rows = prompts, 0, [prompts]
+    for _ in range(new_tokens):
+        n = ids.shape[1]
+        positions = torch.arange(length, length + n).unsqueeze(0).expand(b, n)
+        logits, *past = model(ids, torch.ones(b, length + n, dtype=torch.long), positions, *past)
+        length += n
+        ids = logits[:, -1].argmax(-1, keepdim=True)
+        rows.append(ids)
+    return torch.cat(rows, dim=1)
+
+
+def imitation_data(target, streams, cfg):
+    """DRAFT_IMITATION's sequences: BOS and `prompt` training tokens, then
+    the target's `new_tokens` greedy ones."""
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    weights = torch.tensor([float(len(s)) for s in streams])
+    batches = []
+    for _ in range(0, cfg["sequences"], 32):
+        prompts = sample_windows(streams, weights, gen, 32, cfg["prompt"])
+        batches.append(greedy_continuations(target, prompts, cfg["new_tokens"]))
+    return torch.cat(batches)[:cfg["sequences"]]
+
+
+@torch.no_grad()
+def greedy_agreement(target, draft, sequences, prompt):
+    """How often the draft's most likely next token is the target's greedy
+    one, over the continuations in `sequences` (teacher-forced)."""
+    x = sequences[:, :-1]
+    same = lm_call(target, x)[:, prompt:].argmax(-1) == lm_call(draft, x)[:, prompt:].argmax(-1)
+    return same.float().mean().item()
+
+
 def train_lm(name, model, cfg, context, streams, val_ids):
     torch.manual_seed(cfg["seed"])
     layers = len(model.blocks)
@@ -408,6 +459,36 @@ def train_lm(name, model, cfg, context, streams, val_ids):
     log(f"{name}: {cfg['steps']} steps in {seconds:.1f}s")
     model.eval()
     return seconds, history
+
+
+def imitate(name, model, cfg, sequences, streams, context):
+    """Fine-tunes a trained `model` on `sequences` (DRAFT_IMITATION): half
+    the cross-entropy of the target's continuations (the tokens after BOS
+    and the prompt), half that of text windows. Returns the seconds."""
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    weights = torch.tensor([float(len(s)) for s in streams])
+    opt = make_optimizer(model, cfg)
+    model.train()
+    start = time.time()
+    for step in range(cfg["steps"]):
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(cfg, step)
+        rows = sequences[torch.randint(0, len(sequences), (cfg["batch"],), generator=gen)]
+        logits = lm_call(model, rows[:, :-1])[:, cfg["prompt"]:]
+        copied = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), rows[:, cfg["prompt"] + 1:].reshape(-1))
+        text = sample_windows(streams, weights, gen, cfg["text_batch"], context)
+        logits = lm_call(model, text[:, :-1])
+        modelled = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), text[:, 1:].reshape(-1))
+        loss = 0.5 * (copied + modelled)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % 20 == 0 or step == cfg["steps"] - 1:
+            log(f"{name} imitation step {step:5d} lr {learning_rate(cfg, step):.2e} continuations loss "
+                f"{copied.item():.4f} text loss {modelled.item():.4f}  {time.time() - start:6.1f}s")
+    model.eval()
+    return time.time() - start
 
 
 @torch.no_grad()
@@ -521,6 +602,32 @@ def share_weights(paths, data_name, min_bytes=1024):
             f.write(model.SerializeToString())
         onnx.checker.check_model(path)
     log(f"wrote {data_name}: {len(blob)} bytes for {', '.join(os.path.basename(p) for p in paths)}")
+
+
+def weights_from_export(model, path):
+    """Loads `model`'s weights from its own export at `path`: initializers
+    named after parameters, and the transposed weights MatMul nodes named
+    after their Linear (/blocks.0/attn/q_proj/MatMul) read. Buffers keep
+    the model's values (they are computed, not trained)."""
+    graph = onnx.load(path).graph
+    tensors = {t.name: torch.from_numpy(onnx.numpy_helper.to_array(t).copy()) for t in graph.initializer}
+    state = model.state_dict()
+    found = {k: tensors[k] for k in state if k in tensors}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in tensors:
+            name = ".".join(node.name.strip("/").split("/")[:-1]) + ".weight"
+            if name in state:
+                found[name] = tensors[node.input[1]].t().contiguous()
+    for name, value in model.named_buffers():
+        found.setdefault(name, value)
+    for name in [k for k in state if k not in found and k.endswith("lm_head.weight")]:
+        found[name] = found[name.replace("lm_head", "embed" if "embed.weight" in found else "wte")]
+    missing = sorted(set(state) - set(found))
+    if missing:
+        raise SystemExit(f"{path}: no weights for {', '.join(missing)}")
+    model.load_state_dict(found)
+    model.eval()
+    return model
 
 
 def export_decoder_only(name, model, out, with_positions):
@@ -651,9 +758,20 @@ def reverse_cases(encoder, decoder):
     ], cache_error
 
 
+def real_tokens(feeds):
+    """[batch, sequence]: which of the new tokens are not padding, or None."""
+    if "attention_mask" not in feeds or "input_ids" not in feeds:
+        return None
+    return feeds["attention_mask"][:, -feeds["input_ids"].shape[1]:] == 1
+
+
 def check_exports(out, cases, genc, work_root):
     """Every case: torch's expected outputs vs ONNX Runtime's; with genc,
-    genc compile + run vs ONNX Runtime's (test/E2E/compare.py)."""
+    genc compile + run vs ONNX Runtime's, |genc - ORT| <= 1e-4 + 1e-5 |ORT|
+    (test/E2E/compare.py's tolerance). A padding token's logits are not
+    compared: it sees no key, and the graph then averages every value
+    where genc's fused attention takes the causally visible ones (which
+    no real token's output depends on)."""
     results = {}
     for model_name, feeds, expected in cases:
         work = os.path.join(work_root, model_name)
@@ -674,21 +792,30 @@ def check_exports(out, cases, genc, work_root):
             compile_cmd = [genc, "compile", model, "-o", artifact]
             run_cmd = [genc, "run", artifact] + [a for s in specs for a in ("--input", s)] + \
                       ["--output-dir", os.path.join(work, "genc"), "--threads", "1"]
-            compare_cmd = ["/usr/bin/python3", os.path.join(ROOT, "test/E2E/compare.py"),
-                           os.path.join(work, "genc"), os.path.join(work, "ort")]
-            for what, cmd in (("compile", compile_cmd), ("run", run_cmd), ("compare", compare_cmd)):
+            for what, cmd in (("compile", compile_cmd), ("run", run_cmd)):
                 r = subprocess.run(cmd, capture_output=True, text=True)
                 if r.returncode != 0:
                     log(f"genc {what} FAILED for {model_name}: {' '.join(cmd)}\n{r.stdout}{r.stderr}")
                     result["genc"] = f"{what} failed: {(r.stdout + r.stderr).strip()[-2000:]}"
                     break
             else:
-                log(r.stdout.rstrip())
-                genc_errors = [float(np.abs(np.load(os.path.join(work, "genc", n + ".npy")) - ort[n]).max())
-                               for n in expected]
-                result["genc"] = "ok"
-                result["genc_vs_ort_max_abs"] = max(genc_errors)
-                log(f"check {model_name}: genc vs ORT max abs error {max(genc_errors):.3g}: ok")
+                real, genc_errors, failed = real_tokens(feeds), [], []
+                for n in expected:
+                    ours, theirs = np.load(os.path.join(work, "genc", n + ".npy")), ort[n]
+                    if n == "logits" and real is not None:
+                        ours, theirs = ours[real], theirs[real]
+                    error = np.abs(ours - theirs)
+                    genc_errors.append(float(error.max()))
+                    if not (error <= 1e-4 + 1e-5 * np.abs(theirs)).all():
+                        failed.append(f"{n} (max abs error {error.max():.3g})")
+                if failed:
+                    log(f"genc compare FAILED for {model_name}: {', '.join(failed)}")
+                    result["genc"] = f"compare failed: {', '.join(failed)}"
+                else:
+                    result["genc"] = "ok"
+                    result["genc_vs_ort_max_abs"] = max(genc_errors)
+                    log(f"check {model_name}: genc vs ORT max abs error {max(genc_errors):.3g} "
+                        f"(padding tokens' logits aside): ok")
         results[model_name] = result
     return results
 
@@ -731,6 +858,9 @@ def main():
     parser.add_argument("--genc", help="genc binary: also compile and run every export and compare with ORT")
     parser.add_argument("--work", help="folder for downloads, checkpoints and check files (default: temporary)")
     parser.add_argument("--reuse", action="store_true", help="reuse checkpoints found in --work instead of training")
+    parser.add_argument("--keep", default="", metavar="MODELS",
+                        help="comma-separated models (target, draft, reverse) to take from the exports in --out "
+                             "instead of training; their training records stay as metrics.json has them")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply step counts (smoke tests only)")
     args = parser.parse_args()
     if args.check:
@@ -740,11 +870,21 @@ def main():
         return
     torch.set_num_threads(1)
     out = args.out
+    kept = set(filter(None, args.keep.split(",")))
+    if kept - {"target", "draft", "reverse"}:
+        raise SystemExit(f"--keep takes target, draft and reverse, not "
+                         f"{', '.join(sorted(kept - {'target', 'draft', 'reverse'}))}")
+    earlier = {}
+    if kept:
+        with open(os.path.join(out, "metrics.json")) as f:
+            earlier = json.load(f)
     os.makedirs(out, exist_ok=True)
     work = args.work or tempfile.mkdtemp(prefix="train_fixtures.")
     os.makedirs(work, exist_ok=True)
     for cfg in (TARGET_TRAIN, DRAFT_TRAIN, REVERSE_TRAIN):
         cfg["steps"] = max(2, int(cfg["steps"] * args.scale))
+    DRAFT_IMITATION["steps"] = max(2, int(DRAFT_IMITATION["steps"] * args.scale))
+    DRAFT_IMITATION["sequences"] = max(32, int(DRAFT_IMITATION["sequences"] * args.scale))
     metrics = {"command": " ".join(["/usr/bin/python3", "models/train_fixtures.py"] + sys.argv[1:]),
                "torch": torch.__version__, "onnx": onnx.__version__}
     begin = time.time()
@@ -780,7 +920,11 @@ def main():
         torch.manual_seed(cfg["seed"])
         model = cls(**arch)
         checkpoint = os.path.join(work, name + ".pt")
-        if args.reuse and os.path.exists(checkpoint):
+        if name in kept:
+            weights_from_export(model, os.path.join(out, f"{name}-with-past.onnx"))
+            seconds, history = earlier[name]["train_seconds"], earlier[name]["history"]
+            log(f"{name}: kept from {out}")
+        elif args.reuse and os.path.exists(checkpoint):
             model.load_state_dict(torch.load(checkpoint))
             model.eval()
             seconds, history = None, None
@@ -800,6 +944,33 @@ def main():
         metrics[name] = entry
         trained[name] = model
 
+    # The distilled draft: the draft, fine-tuned on the target's greedy
+    # continuations (DRAFT_IMITATION).
+    distilled = copy.deepcopy(trained["draft"])
+    started = time.time()
+    sequences = imitation_data(trained["target"], train_streams, DRAFT_IMITATION)
+    generated = time.time() - started
+    log(f"draft-distilled: {DRAFT_IMITATION['sequences']} target continuations in {generated:.1f}s")
+    entry = dict(DRAFT_IMITATION, generate_seconds=generated,
+                 train_seconds=imitate("draft-distilled", distilled, DRAFT_IMITATION, sequences, train_streams,
+                                       DRAFT_CONTEXT))
+    for split, ids in (("val", val_ids), ("heldout", heldout_ids)):
+        nll, count = perplexity(distilled, ids, DRAFT_CONTEXT)
+        entry[split] = {"nll": nll, "perplexity": math.exp(nll), "tokens": count}
+        log(f"draft-distilled {split}: loss {nll:.4f} perplexity {math.exp(nll):.2f} over {count} tokens")
+    metrics["draft-distilled"] = entry
+    trained["draft-distilled"] = distilled
+
+    # What speculative greedy decoding asks of a draft, on held-out prompts.
+    heldout_prompts = sample_windows([torch.tensor(heldout_ids)], torch.ones(1),
+                                     torch.Generator().manual_seed(5), 64, DRAFT_IMITATION["prompt"])
+    continuations = greedy_continuations(trained["target"], heldout_prompts, DRAFT_IMITATION["new_tokens"])
+    for name in ("draft", "draft-distilled"):
+        agreement = greedy_agreement(trained["target"], trained[name], continuations, DRAFT_IMITATION["prompt"])
+        metrics[name]["greedy_agreement"] = agreement
+        log(f"{name} predicts the target's greedy token {agreement:.1%} of the time "
+            f"(64 held-out prompts, {DRAFT_IMITATION['new_tokens']} tokens each)")
+
     prompt = "It is a truth universally acknowledged"
     sample = greedy(trained["target"], [BOS] + sp.encode(prompt), 80)
     metrics["sample"] = {"prompt": prompt, "new_tokens": 80, "text": sp.decode(sample[1:])}
@@ -809,7 +980,16 @@ def main():
     log("greedy sample (draft):", repr(metrics["draft_sample"]))
 
     # Encoder-decoder.
-    encoder, decoder, seconds, accuracy = train_reverse()
+    if "reverse" in kept:
+        vocab = len(REVERSE_SPECIALS) + len(WORDS)
+        encoder = weights_from_export(zoo.Encoder(vocab=vocab, **REVERSE), os.path.join(out, "reverse-encoder.onnx"))
+        decoder = weights_from_export(zoo.Decoder(vocab=vocab, cross_attentions=True, **REVERSE),
+                                      os.path.join(out, "reverse-decoder-with-past.onnx"))
+        seconds = earlier["reverse"]["train_seconds"]
+        accuracy = reverse_accuracy(encoder, decoder, torch.Generator().manual_seed(7), 1000)
+        log(f"reverse: kept from {out}, greedy exact match {accuracy:.3f} on 1000 new lists")
+    else:
+        encoder, decoder, seconds, accuracy = train_reverse()
     metrics["reverse"] = {"parameters": sum(p.numel() for m in (encoder, decoder) for p in m.parameters()),
                           "steps": REVERSE_TRAIN["steps"], "train_seconds": seconds,
                           "greedy_exact_match": accuracy}
@@ -818,11 +998,12 @@ def main():
     torch.manual_seed(0)  # the exporter's example inputs
     export_decoder_only("target", trained["target"], out, with_positions=True)
     export_decoder_only("draft", trained["draft"], out, with_positions=True)
+    export_decoder_only("draft-distilled", trained["draft-distilled"], out, with_positions=True)
     export_reverse(encoder, decoder, out)
 
     # Checks.
     cases, cache_errors = [], {}
-    for name in ("target", "draft"):
+    for name in ("target", "draft", "draft-distilled"):
         model_cases, cache_errors[name] = decoder_only_cases(trained[name], heldout_ids[:32], True)
         cases += [(f"{name}-{suffix}", feeds, expected) for suffix, feeds, expected in model_cases]
     reverse, cache_errors["reverse"] = reverse_cases(encoder, decoder)
@@ -839,6 +1020,9 @@ def main():
     if not args.work:
         shutil.rmtree(work)
     log(f"done in {metrics['total_seconds']:.0f}s")
+    failed = [name for name, result in metrics["checks"].items() if result.get("genc", "ok") != "ok"]
+    if failed:
+        sys.exit(f"genc's checks failed for {', '.join(failed)} (metrics.json says how)")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <cmath>
+
 namespace mlir::genc {
 #define GEN_PASS_DEF_RECORDSIGNATURE
 #define GEN_PASS_DEF_SEALSIGNATURE
@@ -73,12 +75,19 @@ static bool isArgumentNamed(Value value, StringRef name) {
   return named && named.getValue() == name;
 }
 
-/// The value of a constant integer scalar, if `value` is one.
+/// The value of a constant scalar holding an integer (an integer, or a
+/// float with an integral value: a float Range's bounds), if `value` is one.
 static std::optional<int64_t> constantScalar(Value value) {
-  DenseIntElementsAttr values;
-  if (!matchPattern(value, m_Constant(&values)) || !values.isSplat())
+  DenseIntElementsAttr ints;
+  if (matchPattern(value, m_Constant(&ints)) && ints.isSplat())
+    return ints.getSplatValue<APInt>().getSExtValue();
+  DenseFPElementsAttr floats;
+  if (!matchPattern(value, m_Constant(&floats)) || !floats.isSplat())
     return std::nullopt;
-  return values.getSplatValue<APInt>().getSExtValue();
+  double number = floats.getSplatValue<APFloat>().convertToDouble();
+  if (number != std::trunc(number) || std::abs(number) > double(int64_t(1) << 53))
+    return std::nullopt;
+  return static_cast<int64_t>(number);
 }
 
 /// How far the values of `indices` run ahead of the position they are at,

@@ -45,7 +45,7 @@ void GenerationConfig::validate() const {
     invalid("min_new_tokens must not be negative");
   if (do_sample && !(temperature > 0.0 && std::isfinite(temperature)))
     invalid("temperature must be a positive number when sampling, not " + str(temperature) +
-            " (for greedy decoding set do_sample to false)");
+            " (for greedy decoding, do not sample)");
   if (top_k < 0)
     invalid("top_k must not be negative (0 turns it off)");
   if (!(top_p > 0.0 && top_p <= 1.0))

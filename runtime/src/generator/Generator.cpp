@@ -115,7 +115,8 @@ const Option kOptions[] = {
        o.json = v == "json";
      }},
     {kExecution, "max-context", "N",
-     "tokens a sequence may hold (default: prompt + max-new-tokens)",
+     "positions a sequence may use (default: prompt + max-new-tokens - 1: the last token is "
+     "not fed back)",
      [](GeneratorOptions &o, const std::string &n, const std::string &v) {
        o.maxContext = parseInt(n, v);
      }},
@@ -223,13 +224,16 @@ std::string number(double v) {
 
 using Clock = std::chrono::steady_clock;
 
-/// `message` with each of GenerationConfig's field names of several words
-/// that is an option (num_beams) written as the option (--num-beams): what
-/// the user typed. (A one-word name, as `source`, reads as prose too.)
+/// `message` with each of GenerationConfig's field names that is an option
+/// (num_beams) written as the option (--num-beams): what the user typed.
+/// Options that are not generation settings (`source`, `draft`) read as
+/// prose in messages and stay.
 std::string inOptionNames(std::string message) {
+  static const char *const kNotSettings[] = {"source", "draft", "prompt", "encoder", "tokenizer"};
   for (const Option &o : kOptions) {
     std::string field = o.name;
-    if (field.find('-') == std::string::npos)
+    if (std::find_if(std::begin(kNotSettings), std::end(kNotSettings),
+                     [&](const char *name) { return field == name; }) != std::end(kNotSettings))
       continue;
     std::replace(field.begin(), field.end(), '-', '_');
     auto isWordChar = [](char c) {
@@ -380,11 +384,15 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
       longest = std::max<int64_t>(longest, p.size());
     if (config.max_new_tokens > (int64_t(1) << 32))
       throw Error("--max-new-tokens " + std::to_string(config.max_new_tokens) + " is too large");
-    int64_t context = options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens;
-    if (longest + config.max_new_tokens > context)
+    // The model is fed every token but the last one generated.
+    int64_t context =
+        options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens - 1;
+    if (longest + config.max_new_tokens - 1 > context)
       throw Error("a prompt of " + std::to_string(longest) + " tokens plus " +
-                  std::to_string(config.max_new_tokens) +
-                  " new tokens does not fit --max-context " + std::to_string(context));
+                  std::to_string(config.max_new_tokens) + " new tokens needs " +
+                  std::to_string(longest + config.max_new_tokens - 1) +
+                  " positions (the last token is not fed back) and does not fit --max-context " +
+                  std::to_string(context));
     // Greedy and sampling decode every prompt's return sequences as one
     // batch; beams and speculative decoding one prompt at a time.
     const int64_t rows = config.num_beams > 1

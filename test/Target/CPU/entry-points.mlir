@@ -58,8 +58,9 @@ module attributes {genc.session} {
 // position, less how far ahead the positions run (OPT's CumSum of the mask
 // counts from 1, then adds 1: 10 rows embed 8 positions; a Range from 2, as
 // RoBERTa counts, in 9 rows embeds 7). Token ids, the difference of two
-// positions (T5's buckets) and a table that is not a constant (an
-// activation) do not count. The node's name may hold spaces.
+// positions (T5's buckets), positions by steps of 2 or times 2, and a table
+// that is not a constant (an activation) do not count. The node's name may
+// hold spaces.
 
 // RECORD: genc-signature 9\0Ainput input_ids
 // RECORD-SAME: \0Apositions 7 roberta positions\0A"
@@ -70,7 +71,8 @@ module {
                   %n: tensor<i64> {genc.name = "n"}, %activations: tensor<3x4xf32> {genc.name = "h"})
       -> (tensor<1x?x4xf32> {genc.name = "a"}, tensor<1x?x4xf32> {genc.name = "b"},
           tensor<1x?x4xf32> {genc.name = "c"}, tensor<?x4xf32> {genc.name = "d"},
-          tensor<?x4xf32> {genc.name = "e"}, tensor<1x?x4xf32> {genc.name = "f"}) {
+          tensor<?x4xf32> {genc.name = "e"}, tensor<1x?x4xf32> {genc.name = "f"},
+          tensor<?x4xf32> {genc.name = "g"}, tensor<1x?x4xf32> {genc.name = "h"}) {
     %tokens = arith.constant dense<0.0> : tensor<5x4xf32>
     %table = arith.constant dense<0.0> : tensor<16x4xf32>
     %opt = arith.constant dense<0.0> : tensor<10x4xf32>
@@ -91,7 +93,12 @@ module {
     %from2 = genc.range %two, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
     %e = genc.gather %roberta[%from2] {axis = 0 : i64} : (tensor<9x4xf32>, tensor<?xi64>) -> tensor<?x4xf32> loc("roberta positions")
     %f = genc.gather %activations[%positions] {axis = 0 : i64} : (tensor<3x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
-    return %a, %b, %c, %d, %e, %f : tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<1x?x4xf32>
+    %small = arith.constant dense<0.0> : tensor<3x4xf32>
+    %evens = genc.range %zero, %n, %two : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %g = genc.gather %small[%evens] {axis = 0 : i64} : (tensor<3x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
+    %doubled = genc.mul %positions, %two : (tensor<1x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+    %h = genc.gather %small[%doubled] {axis = 0 : i64} : (tensor<3x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    return %a, %b, %c, %d, %e, %f, %g, %h : tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<1x?x4xf32>, tensor<?x4xf32>, tensor<1x?x4xf32>
   }
 }
 

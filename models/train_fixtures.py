@@ -520,12 +520,17 @@ def reverse_batch(gen, batch, min_len, max_len):
     return src, (src != 0).long(), dec, labels
 
 
+def reverse_models():
+    """The encoder-decoder's encoder and decoder, freshly initialised."""
+    vocab = len(REVERSE_SPECIALS) + len(WORDS)
+    return zoo.Encoder(vocab=vocab, **REVERSE), zoo.Decoder(vocab=vocab, cross_attentions=True, **REVERSE)
+
+
 def train_reverse():
     cfg = REVERSE_TRAIN
     torch.manual_seed(cfg["seed"])
     vocab = len(REVERSE_SPECIALS) + len(WORDS)
-    encoder = zoo.Encoder(vocab=vocab, **REVERSE)
-    decoder = zoo.Decoder(vocab=vocab, cross_attentions=True, **REVERSE)
+    encoder, decoder = reverse_models()
     both = nn.ModuleDict({"encoder": encoder, "decoder": decoder})
     init_weights(both, REVERSE["layers"])
     opt = make_optimizer(both, cfg)
@@ -871,9 +876,8 @@ def main():
     torch.set_num_threads(1)
     out = args.out
     kept = set(filter(None, args.keep.split(",")))
-    if kept - {"target", "draft", "reverse"}:
-        raise SystemExit(f"--keep takes target, draft and reverse, not "
-                         f"{', '.join(sorted(kept - {'target', 'draft', 'reverse'}))}")
+    if unknown := kept - {"target", "draft", "reverse"}:
+        raise SystemExit(f"--keep takes target, draft and reverse, not {', '.join(sorted(unknown))}")
     earlier = {}
     if kept:
         with open(os.path.join(out, "metrics.json")) as f:
@@ -981,10 +985,9 @@ def main():
 
     # Encoder-decoder.
     if "reverse" in kept:
-        vocab = len(REVERSE_SPECIALS) + len(WORDS)
-        encoder = weights_from_export(zoo.Encoder(vocab=vocab, **REVERSE), os.path.join(out, "reverse-encoder.onnx"))
-        decoder = weights_from_export(zoo.Decoder(vocab=vocab, cross_attentions=True, **REVERSE),
-                                      os.path.join(out, "reverse-decoder-with-past.onnx"))
+        encoder, decoder = reverse_models()
+        weights_from_export(encoder, os.path.join(out, "reverse-encoder.onnx"))
+        weights_from_export(decoder, os.path.join(out, "reverse-decoder-with-past.onnx"))
         seconds = earlier["reverse"]["train_seconds"]
         accuracy = reverse_accuracy(encoder, decoder, torch.Generator().manual_seed(7), 1000)
         log(f"reverse: kept from {out}, greedy exact match {accuracy:.3f} on 1000 new lists")

@@ -30,11 +30,11 @@ namespace {
 
 /// `value`, defined in `ifOp`'s else branch, recomputed just before `ifOp`
 /// with `map` (ops the values share are cloned once): the ops of the
-/// branch it depends on, cloned in order; null if they read `avoid`.
-Value cloneBeforeIf(IfOp ifOp, Value value, Value avoid, IRMapping &map) {
+/// branch it depends on, cloned in order.
+Value cloneBeforeIf(IfOp ifOp, Value value, IRMapping &map) {
   Region &branch = ifOp.getElseBranch();
   if (value.getParentRegion() != &branch)
-    return value == avoid ? Value() : value; // defined above the If already
+    return value; // defined above the If already
   BackwardSliceOptions options;
   options.inclusive = true;
   options.omitBlockArguments = true;
@@ -43,15 +43,9 @@ Value cloneBeforeIf(IfOp ifOp, Value value, Value avoid, IRMapping &map) {
   SetVector<Operation *> slice;
   if (failed(getBackwardSlice(value, &slice, options)))
     return Value();
-  bool readsAvoided = false;
-  for (Operation *op : slice)
-    op->walk(
-        [&](Operation *inner) { readsAvoided |= llvm::is_contained(inner->getOperands(), avoid); });
-  if (readsAvoided)
-    return Value();
   OpBuilder b(ifOp);
   for (Operation *op : slice)
-    if (op->getNumResults() == 0 || !map.contains(op->getResult(0)))
+    if (!map.contains(op->getResult(0)))
       b.clone(*op, map);
   return map.lookup(value);
 }
@@ -89,8 +83,10 @@ struct CrossAttentionFromFirstStepPass
           }))
         continue;
       auto firstStep = cast<YieldOp>(ifOp.getElseBranch().front().getTerminator());
-      Value computed = cloneBeforeIf(ifOp, firstStep.getOperand(returned.getResultNumber()), arg,
-                                     clonesPerIf[ifOp]);
+      // Only the cached branch reads the input (checked above), so the first
+      // step's computation cannot.
+      Value computed =
+          cloneBeforeIf(ifOp, firstStep.getOperand(returned.getResultNumber()), clonesPerIf[ifOp]);
       if (!computed)
         continue;
       if (computed.getType() != arg.getType()) {

@@ -336,6 +336,17 @@ def make_optimizer(model, cfg):
                               {"params": other, "weight_decay": 0.0}], lr=cfg["lr"], betas=(0.9, 0.95))
 
 
+def optimizer_step(opt, parameters, cfg, step, loss):
+    """One step on `loss` at the schedule's learning rate for `step`, with
+    the gradients clipped at norm 1.0."""
+    for group in opt.param_groups:
+        group["lr"] = learning_rate(cfg, step)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+    opt.step()
+
+
 def learning_rate(cfg, step):
     """Linear warm-up, then cosine decay to a tenth of the peak."""
     if step < cfg["warmup"]:
@@ -439,15 +450,10 @@ def train_lm(name, model, cfg, context, streams, val_ids):
     model.train()
     start, history = time.time(), []
     for step in range(cfg["steps"]):
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
         batch = sample_windows(streams, weights, gen, cfg["batch"], context)
         logits = lm_call(model, batch[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, model.parameters(), cfg, step, loss)
         if step % 20 == 0 or step == cfg["steps"] - 1:
             log(f"{name} step {step:5d} lr {learning_rate(cfg, step):.2e} train loss {loss.item():.4f} "
                 f"ppl {math.exp(loss.item()):8.2f}  {time.time() - start:6.1f}s")
@@ -471,19 +477,13 @@ def imitate(name, model, cfg, sequences, streams, context):
     model.train()
     start = time.time()
     for step in range(cfg["steps"]):
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
         rows = sequences[torch.randint(0, len(sequences), (cfg["batch"],), generator=gen)]
         logits = lm_call(model, rows[:, :-1])[:, cfg["prompt"]:]
         copied = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), rows[:, cfg["prompt"] + 1:].reshape(-1))
         text = sample_windows(streams, weights, gen, cfg["text_batch"], context)
         logits = lm_call(model, text[:, :-1])
         modelled = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), text[:, 1:].reshape(-1))
-        loss = 0.5 * (copied + modelled)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, model.parameters(), cfg, step, 0.5 * (copied + modelled))
         if step % 20 == 0 or step == cfg["steps"] - 1:
             log(f"{name} imitation step {step:5d} lr {learning_rate(cfg, step):.2e} continuations loss "
                 f"{copied.item():.4f} text loss {modelled.item():.4f}  {time.time() - start:6.1f}s")
@@ -537,15 +537,10 @@ def train_reverse():
     gen = torch.Generator().manual_seed(cfg["seed"])
     start = time.time()
     for step in range(cfg["steps"]):
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
         src, mask, dec, labels = reverse_batch(gen, cfg["batch"], cfg["min_len"], cfg["max_len"])
         logits, _ = decoder(dec, encoder(src, mask), mask)
         loss = F.cross_entropy(logits.reshape(-1, vocab), labels.reshape(-1), ignore_index=-100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(both.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, both.parameters(), cfg, step, loss)
         if step % 100 == 0 or step == cfg["steps"] - 1:
             log(f"reverse step {step:5d} loss {loss.item():.4f}  {time.time() - start:6.1f}s")
     seconds = time.time() - start

@@ -612,15 +612,24 @@ class ParallelBlock(nn.Module):
         return x + a + self.fc2(F.gelu(self.fc1(h), approximate="tanh")), k, v
 
 
-class Phi(DecoderStack):
-    def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_dims=12):
+class ParallelDecoder(DecoderStack):
+    """Token embeddings, ParallelBlocks around `attention(d, heads,
+    rotary_dims)`, a final LayerNorm and an LM head with a bias (Phi's and
+    GPT-J's stacks)."""
+
+    def __init__(self, attention, vocab, d, layers, heads, rotary_dims):
         super().__init__()
         self.embed = nn.Embedding(vocab, d)
         self.blocks = nn.ModuleList(
-            ParallelBlock(d, PhiAttention(d, heads, rotary_dims)) for _ in range(layers))
+            ParallelBlock(d, attention(d, heads, rotary_dims)) for _ in range(layers))
         self.norm = nn.LayerNorm(d)
         self.lm_head = nn.Linear(d, vocab)
         self.layers, self.heads, self.dh = layers, heads, d // heads
+
+
+class Phi(ParallelDecoder):
+    def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_dims=12):
+        super().__init__(PhiAttention, vocab, d, layers, heads, rotary_dims)
 
 
 # --------------------------------------------------------------------------
@@ -668,15 +677,9 @@ class GPTJAttention(nn.Module):
         return self.out_proj(torch.matmul(probs, v).transpose(1, 2).reshape(b, s, d)), k, v
 
 
-class GPTJ(DecoderStack):
+class GPTJ(ParallelDecoder):
     def __init__(self, vocab=256, d=64, layers=2, heads=4, rotary_dims=8):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, d)
-        self.blocks = nn.ModuleList(
-            ParallelBlock(d, GPTJAttention(d, heads, rotary_dims)) for _ in range(layers))
-        self.norm = nn.LayerNorm(d)
-        self.lm_head = nn.Linear(d, vocab)
-        self.layers, self.heads, self.dh = layers, heads, d // heads
+        super().__init__(GPTJAttention, vocab, d, layers, heads, rotary_dims)
 
     def forward(self, input_ids, attention_mask, position_ids, *past):
         mask = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min

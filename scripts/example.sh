@@ -22,3 +22,6 @@ echo "== greedy"
 echo "== sampling (temperature 0.8, top-p 0.9, seed 7)"
 "$genc" generate "$out/target.so" --tokenizer "$fixtures/tokenizer.model" --prompt "$prompt" \
   --max-new-tokens 80 --do-sample --temperature 0.8 --top-p 0.9 --seed 7
+echo "== speculative greedy with the distilled draft (4 proposals a round; the same text as greedy)"
+"$genc" generate "$out/target.so" --tokenizer "$fixtures/tokenizer.model" --prompt "$prompt" \
+  --max-new-tokens 80 --draft "$fixtures/draft-distilled-with-past.onnx" --num-assistant-tokens 4

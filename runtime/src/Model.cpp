@@ -438,6 +438,10 @@ extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned thread
 }
 extern "C" unsigned genc_model_threads(const genc_model *model) { return model->poolThreads; }
 extern "C" int genc_model_is_for_session(const genc_model *model) { return model->forSession; }
+
+extern "C" int64_t genc_model_max_positions(const genc_model *model) {
+  return model->positions ? model->positions->count : 0;
+}
 extern "C" size_t genc_model_num_inputs(const genc_model *m) { return m->main().inputs.size(); }
 extern "C" size_t genc_model_num_outputs(const genc_model *m) {
   return m->main().outputs.size();

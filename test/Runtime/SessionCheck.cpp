@@ -104,6 +104,8 @@ int main(int argc, char **argv) {
   check(genc_model_load(argv[2], &fullModel), argv[2]);
   const int steps = std::atoi(argv[3]);
   const bool batch = argc > 4 && !std::strcmp(argv[4], "--batch");
+  std::printf("max positions: %lld\n",
+              static_cast<long long>(genc_model_max_positions(cachedModel)));
 
   // Greedy decoding, one row: every step against full recomputation.
   std::vector<int64_t> prompt = {5, 17, 42, 9, 101};

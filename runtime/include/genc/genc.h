@@ -61,6 +61,12 @@ unsigned genc_model_threads(const genc_model *model);
  * run it through a genc_session, not genc_model_run. */
 int genc_model_is_for_session(const genc_model *model);
 
+/* The most positions the model embeds, where it reads them from a table (a
+ * position embedding, precomputed rotary tables), or 0 when it records no
+ * limit. A session's max_context may not exceed it; a generation of N new
+ * tokens after a prompt of P uses P + N - 1 positions. */
+int64_t genc_model_max_positions(const genc_model *model);
+
 size_t genc_model_num_inputs(const genc_model *model);
 size_t genc_model_num_outputs(const genc_model *model);
 const char *genc_model_input_name(const genc_model *model, size_t i);

@@ -173,6 +173,8 @@ public:
   unsigned threads() const { return genc_model_threads(get()); }
   /// Compiled with `--kv-cache=session`: run it through a Session.
   bool isForSession() const { return genc_model_is_for_session(get()) != 0; }
+  /// The most positions the model embeds from a table; 0: no limit recorded.
+  int64_t maxPositions() const { return genc_model_max_positions(get()); }
 
   size_t numInputs() const { return genc_model_num_inputs(get()); }
   size_t numOutputs() const { return genc_model_num_outputs(get()); }

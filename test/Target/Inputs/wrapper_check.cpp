@@ -36,8 +36,8 @@ int main(int argc, char **argv) {
   if (argc != 5)
     return 2;
   genc::Model model(argv[1]);
-  expect(!model.isForSession() && model.numInputs() == 2 && model.inputName(0) == "x" &&
-             model.outputName(0) == "y",
+  expect(!model.isForSession() && model.maxPositions() == 0 && model.numInputs() == 2 &&
+             model.inputName(0) == "x" && model.outputName(0) == "y",
          "signature");
 
   model.verify();

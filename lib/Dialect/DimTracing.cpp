@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -264,14 +265,7 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
       return cast ? cast.getIn() : Value();
     };
     auto isConstant = [&](Value v, int64_t expected) {
-      DenseIntElementsAttr ints;
-      DenseFPElementsAttr floats;
-      v = integral(v);
-      if (matchPattern(v, m_Constant(&ints)))
-        return ints.getNumElements() == 1 &&
-               (*ints.getValues<APInt>().begin()).getSExtValue() == expected;
-      return matchPattern(v, m_Constant(&floats)) && floats.getNumElements() == 1 &&
-             (*floats.getValues<APFloat>().begin()).convertToDouble() == double(expected);
+      return integralConstant(integral(v)) == expected;
     };
     Value start = index(range.getStart()), limit = index(range.getLimit());
     // In fewer than 64 bits a dim could be cut short; f32 counts integers
@@ -456,4 +450,17 @@ bool genc::indexIsDim(Value index, Value v, int64_t d) {
     return false;
   auto size = dyn_cast<Value>(slice.getMixedSizes()[source.dim]);
   return size && provablyEqualIndices(size, index);
+}
+
+std::optional<int64_t> mlir::genc::integralConstant(Value v) {
+  DenseIntElementsAttr ints;
+  if (matchPattern(v, m_Constant(&ints)) && ints.getNumElements() == 1)
+    return (*ints.getValues<APInt>().begin()).getSExtValue();
+  DenseFPElementsAttr floats;
+  if (!matchPattern(v, m_Constant(&floats)) || floats.getNumElements() != 1)
+    return std::nullopt;
+  double number = (*floats.getValues<APFloat>().begin()).convertToDouble();
+  if (number != std::trunc(number) || std::abs(number) > double(int64_t(1) << 53))
+    return std::nullopt;
+  return static_cast<int64_t>(number);
 }

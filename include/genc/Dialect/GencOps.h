@@ -41,6 +41,10 @@ struct DimSource {
 /// dim_param name. Returns {v, d} itself when nothing is known.
 DimSource traceDim(Value v, int64_t d);
 
+/// The integer a one-element constant holds: an integer, or a float with an
+/// integral value (a float Range's bounds and step), exact up to 2^53.
+std::optional<int64_t> integralConstant(Value v);
+
 /// Whether dim `da` of `a` provably equals dim `db` of `b` at run time:
 /// both static and equal, traced to one source, or concatenations along
 /// those dims of inputs whose dims are provably equal pairwise.

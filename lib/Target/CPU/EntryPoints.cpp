@@ -19,8 +19,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include <cmath>
-
 namespace mlir::genc {
 #define GEN_PASS_DEF_RECORDSIGNATURE
 #define GEN_PASS_DEF_SEALSIGNATURE
@@ -75,21 +73,6 @@ static bool isArgumentNamed(Value value, StringRef name) {
   return named && named.getValue() == name;
 }
 
-/// The value of a constant scalar holding an integer (an integer, or a
-/// float with an integral value: a float Range's bounds), if `value` is one.
-static std::optional<int64_t> constantScalar(Value value) {
-  DenseIntElementsAttr ints;
-  if (matchPattern(value, m_Constant(&ints)) && ints.isSplat())
-    return ints.getSplatValue<APInt>().getSExtValue();
-  DenseFPElementsAttr floats;
-  if (!matchPattern(value, m_Constant(&floats)) || !floats.isSplat())
-    return std::nullopt;
-  double number = floats.getSplatValue<APFloat>().convertToDouble();
-  if (number != std::trunc(number) || std::abs(number) > double(int64_t(1) << 53))
-    return std::nullopt;
-  return static_cast<int64_t>(number);
-}
-
 /// How far the values of `indices` run ahead of the position they are at,
 /// when they count positions: `position_ids`, a Range of step 1 (from its
 /// constant start, or from the past length), a CumSum (of the attention
@@ -104,9 +87,9 @@ static std::optional<int64_t> positionOffset(Value indices, int depth = 0) {
     return isArgumentNamed(indices, "position_ids") ? std::optional<int64_t>(0) : std::nullopt;
   Operation *op = indices.getDefiningOp();
   if (auto range = dyn_cast<RangeOp>(op)) {
-    if (constantScalar(range.getDelta()) != 1)
+    if (integralConstant(range.getDelta()) != 1)
       return std::nullopt;
-    return constantScalar(range.getStart()).value_or(0);
+    return integralConstant(range.getStart()).value_or(0);
   }
   if (auto sum = dyn_cast<CumSumOp>(op))
     return sum.getReverse() ? std::nullopt : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);
@@ -114,10 +97,10 @@ static std::optional<int64_t> positionOffset(Value indices, int depth = 0) {
     return positionOffset(op->getOperand(0), depth + 1);
   if (isa<AddOp, SubOp>(op)) {
     int64_t sign = isa<SubOp>(op) ? -1 : 1;
-    if (std::optional<int64_t> c = constantScalar(op->getOperand(1)))
+    if (std::optional<int64_t> c = integralConstant(op->getOperand(1)))
       if (std::optional<int64_t> offset = positionOffset(op->getOperand(0), depth + 1))
         return *offset + sign * *c;
-    if (std::optional<int64_t> c = constantScalar(op->getOperand(0)); c && sign > 0)
+    if (std::optional<int64_t> c = integralConstant(op->getOperand(0)); c && sign > 0)
       if (std::optional<int64_t> offset = positionOffset(op->getOperand(1), depth + 1))
         return *offset + *c;
     return std::nullopt;

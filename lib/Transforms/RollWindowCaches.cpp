@@ -12,6 +12,10 @@
 // every position the window can still see (runtime/src/session/Session.cpp
 // picks `shift` and moves the rows).
 //
+// Causal linear attention whose sums the session keeps sees the past
+// through them: its cache is a window of 0, holding what the kernel has not
+// folded into the sums for good (kernels.h).
+//
 //===----------------------------------------------------------------------===//
 
 #include "genc/Dialect/GencOps.h"
@@ -40,7 +44,8 @@ using namespace mlir::genc;
 namespace {
 
 /// What a windowed layer keeps: its window and the first positions every
-/// query sees (sinks, or global tokens).
+/// query sees (sinks, or global tokens). A window of 0: kept linear
+/// attention sums.
 struct WindowShape {
   int64_t window = 0, sinks = 0;
   bool operator==(const WindowShape &other) const = default;
@@ -50,14 +55,27 @@ struct WindowShape {
 /// attention, causal, with a window and no BigBird blocks or LSH buckets
 /// (which see keys anywhere in the past).
 std::optional<WindowShape> slidingWindowOf(AttentionOp op) {
-  if (op.isLinear() || !op.getCausal() || op.getWindow() <= 0 || op.getBlock() > 0 ||
-      op.getLshBuckets() > 0)
+  if (!op.getCausal())
+    return std::nullopt;
+  if (op.isLinear()) {
+    // The kernel keeps sums only when every query head of a KV head sees
+    // the same keys (as genc-record-signature gives the layer a slot).
+    auto mask = op.getMask() ? cast<RankedTensorType>(op.getMask().getType()) : nullptr;
+    bool sharedMask =
+        !mask || (mask.getRank() == 4 && mask.getDimSize(1) == 1 && mask.getDimSize(2) == 1);
+    if (!op.linearSumsShape() || !sharedMask)
+      return std::nullopt;
+    return WindowShape{0, 0};
+  }
+  if (op.getWindow() <= 0 || op.getBlock() > 0 || op.getLshBuckets() > 0)
     return std::nullopt;
   return WindowShape{op.getWindow(), std::max(op.getSinks(), op.getGlobalTokens())};
 }
 
 /// The scalar argument that says how far a cache of `shape` slid.
 std::string shiftName(WindowShape shape) {
+  if (shape.window == 0)
+    return "genc.window_shift.sums";
   return llvm::formatv("genc.window_shift.{0}.{1}", shape.window, shape.sinks).str();
 }
 
@@ -225,8 +243,9 @@ struct RollWindowCaches : genc::impl::RollWindowCachesBase<RollWindowCaches> {
       }
     }
     for (AttentionOp op : layers)
-      if (slidingWindowOf(op) && (fixed.contains(cacheRead(op.getKey(), caches)) ||
-                                  fixed.contains(cacheRead(op.getValue(), caches))))
+      if (slidingWindowOf(op) && !op.isLinear() &&
+          (fixed.contains(cacheRead(op.getKey(), caches)) ||
+           fixed.contains(cacheRead(op.getValue(), caches))))
         op.emitWarning("this windowed attention's KV cache keeps every position: genc keeps a "
                        "sliding cache only for a layer whose keys and values are read by "
                        "layers of one window alone");
@@ -321,3 +340,12 @@ struct RollWindowCaches : genc::impl::RollWindowCachesBase<RollWindowCaches> {
 };
 
 } // namespace
+
+DictionaryAttr mlir::genc::slidingCacheOf(AttentionOp op) {
+  auto read = op.getKey().getDefiningOp<tensor::ExtractSliceOp>();
+  auto write = read ? read.getSource().getDefiningOp<tensor::InsertSliceOp>() : nullptr;
+  auto cache = write ? dyn_cast<BlockArgument>(write.getDest()) : BlockArgument();
+  auto fn = cache ? dyn_cast<func::FuncOp>(cache.getOwner()->getParentOp()) : nullptr;
+  return fn ? fn.getArgAttrOfType<DictionaryAttr>(cache.getArgNumber(), kWindowCacheAttr)
+            : DictionaryAttr();
+}

@@ -154,7 +154,7 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       entryPoints.push_back({f[1], nullptr, {}, {}});
       continue;
     }
-    if (f.size() == 4 && f[0] == "state") {
+    if ((f.size() == 4 || f.size() == 5) && f[0] == "state") {
       // The session allocates max_rows rows of this: keep it sane (1 GiB,
       // or 1 GiB per position).
       uint64_t fixed = 0, perPosition = 0;
@@ -163,7 +163,8 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
           fixed > uint64_t(GENC_ATTENTION_STATE_MOST_FLOATS) ||
           perPosition > uint64_t(GENC_ATTENTION_STATE_MOST_FLOATS))
         return bad("'" + line + "' is not the next state slot with its values per row");
-      keptStates.push_back({static_cast<int64_t>(fixed), static_cast<int64_t>(perPosition)});
+      keptStates.push_back({static_cast<int64_t>(fixed), static_cast<int64_t>(perPosition),
+                            f.size() == 5 ? f[4] : std::string()});
       continue;
     }
     if ((f.size() == 2 || f.size() == 5) && f[0] == "cache") {
@@ -177,8 +178,9 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
         auto shift = std::find_if(entry.inputs.begin(), entry.inputs.end(),
                                   [&](const InputSpec &input) { return input.name == f[2]; });
         if (shift == entry.inputs.end() || shift->dtype != GENC_I64 || !shift->dims.empty() ||
-            !parseUnsigned(f[3], 10, window) || !parseUnsigned(f[4], 10, sinks) || window == 0 ||
-            window > (uint64_t(1) << 40) || sinks > (uint64_t(1) << 40))
+            !parseUnsigned(f[3], 10, window) || !parseUnsigned(f[4], 10, sinks) ||
+            (window == 0 && sinks != 0) || window > (uint64_t(1) << 40) ||
+            sinks > (uint64_t(1) << 40))
           return bad("'" + line + "' is not a sliding cache's shift input, window and sinks");
         it->shiftInput = f[2];
         it->window = static_cast<int64_t>(window);

@@ -28,7 +28,8 @@ struct InputSpec {
   /// For a sliding cache (its layers see a window): the scalar input that
   /// says how many positions after the first `sinks` the buffer dropped,
   /// and the window. Position p lives in row p below `sinks`, in row p -
-  /// shift after.
+  /// shift after. A window of 0: linear attention's, which sees the past
+  /// through its kept sums (GENC_SUMS_CACHE_POSITIONS).
   std::string shiftInput;
   int64_t window = 0, sinks = 0;
 };
@@ -88,12 +89,14 @@ struct genc_model {
   /// attention's buckets; `whole-calls`): a session runs a prompt in one
   /// call where it can.
   bool wholeCalls = false;
-  /// Per slot (`state SLOT FIXED PER_POSITION` lines, slots 0, 1, ...):
-  /// the size of one row of what a session keeps for an attention layer
-  /// between steps (genc_attention_state), in floats: `fixed` plus
-  /// `perPosition` for each position of the session's context.
+  /// Per slot (`state SLOT FIXED PER_POSITION [SHIFT]` lines, slots 0, 1,
+  /// ...): the size of one row of what a session keeps for an attention
+  /// layer between steps (genc_attention_state), in floats: `fixed` plus
+  /// `perPosition` for each position of the session's context; and the
+  /// shift input of the sliding cache its layer reads, if it does.
   struct KeptState {
     int64_t fixed, perPosition;
+    std::string shift;
   };
   std::vector<KeptState> keptStates;
   /// `positions COUNT NODE`: the model embeds positions 0 to COUNT - 1 only

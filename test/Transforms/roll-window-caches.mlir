@@ -91,3 +91,37 @@ func.func @shared_keys(%q: tensor<1x4x?x8xf32>,
   %out = genc.attention %h, %keys, %keys {causal = true, scale = 0.35 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
   return %out, %keys, %values : tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// Causal linear attention sees earlier positions through the sums a
+// session keeps, not the cache: its caches slide as a window of 0 (the
+// rows the sums have not folded), and its padding mask loses the dropped
+// columns. With a mask per query the kernel keeps no sums, and the caches
+// hold every position (no warning: nothing was asked of them).
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME: genc.name = "past_key_values.0.key", genc.window_cache = {shift = "genc.window_shift.sums", sinks = 0 : i64, window = 0 : i64}
+// CHECK-SAME: genc.name = "past_key_values.0.value", genc.window_cache = {shift = "genc.window_shift.sums", sinks = 0 : i64, window = 0 : i64}
+// CHECK-SAME: genc.name = "past_key_values.1.key"}
+// CHECK-SAME: genc.name = "past_key_values.1.value"}
+// CHECK-SAME: genc.name = "genc.window_shift.sums"
+// CHECK: %[[RECENT:.+]] = tensor.extract_slice %arg7
+// CHECK: genc.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[RECENT]]) {causal = true, feature_map = "elu"
+// CHECK: genc.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%arg8) {causal = true, feature_map = "elu"
+// WARN-NOT: warning
+func.func @linear(%q: tensor<1x4x?x8xf32>,
+                  %pk: tensor<1x2x?x8xf32> {genc.name = "past_key_values.0.key"},
+                  %pv: tensor<1x2x?x8xf32> {genc.name = "past_key_values.0.value"},
+                  %pk1: tensor<1x2x?x8xf32> {genc.name = "past_key_values.1.key"},
+                  %pv1: tensor<1x2x?x8xf32> {genc.name = "past_key_values.1.value"},
+                  %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %padding: tensor<1x1x1x?xf32>,
+                  %perQuery: tensor<1x1x?x?xf32>)
+    -> (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) {
+  %keys = genc.concat %pk, %k {axis = 2 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %values = genc.concat %pv, %v {axis = 2 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %keys1 = genc.concat %pk1, %k {axis = 2 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %values1 = genc.concat %pv1, %v {axis = 2 : i64} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %h = genc.attention %q, %keys, %values mask(%padding) {causal = true, scale = 0.35 : f32, feature_map = "elu"} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x1x?xf32>) -> tensor<1x4x?x8xf32>
+  %out = genc.attention %h, %keys1, %values1 mask(%perQuery) {causal = true, scale = 0.35 : f32, feature_map = "elu"} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x4x?x8xf32>
+  return %out, %keys, %values, %keys1, %values1 : tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
+}

@@ -50,16 +50,6 @@ namespace genc::driver {
 // Reading the model
 //===----------------------------------------------------------------------===//
 
-/// Whether `op` reads its keys from a cache genc-roll-window-caches let
-/// slide.
-static bool readsSlidingCache(mlir::genc::AttentionOp op) {
-  auto read = op.getKey().getDefiningOp<tensor::ExtractSliceOp>();
-  auto write = read ? read.getSource().getDefiningOp<tensor::InsertSliceOp>() : nullptr;
-  auto cache = write ? dyn_cast<BlockArgument>(write.getDest()) : BlockArgument();
-  auto fn = cache ? dyn_cast<func::FuncOp>(cache.getOwner()->getParentOp()) : nullptr;
-  return fn && fn.getArgAttr(cache.getArgNumber(), mlir::genc::kWindowCacheAttr);
-}
-
 std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
   std::vector<AttentionLayer> layers;
   for (Operation *op : mlir::genc::selfAttentionLayers(module)) {
@@ -87,7 +77,7 @@ std::vector<AttentionLayer> describeAttentionLayers(ModuleOp module) {
     // As genc-record-signature gives it a state slot.
     layer.sessionState =
         module->hasAttr(mlir::genc::kSessionAttr) && mlir::genc::keptStateSize(attention);
-    layer.slidingCache = readsSlidingCache(attention);
+    layer.slidingCache = static_cast<bool>(mlir::genc::slidingCacheOf(attention));
     layers.push_back(layer);
   }
   return layers;
@@ -272,7 +262,10 @@ StepCost accessCost(const AttentionLayer &layer, int64_t context);
 StepCost stepCost(const AttentionLayer &layer, int64_t context) {
   StepCost cost = accessCost(layer, context);
   cost.cachePositions = context;
-  if (layer.slidingCache)
+  if (layer.slidingCache && !layer.featureMap.empty())
+    cost.cachePositions = std::min<int64_t>(
+        context, GENC_SUMS_CACHE_POSITIONS(GENC_SESSION_TOKENS_PER_CALL, context));
+  else if (layer.slidingCache)
     cost.cachePositions = std::min<int64_t>(
         context, GENC_SLIDING_CACHE_POSITIONS(layer.window, std::max(layer.sinks, layer.globalTokens)));
   cost.cacheBytes = cost.cachePositions * cost.cacheBytesPerPosition;

@@ -46,7 +46,8 @@ struct AttentionLayer {
   /// Reformer's LSH (buckets 0: none).
   int64_t lshBuckets = 0, lshHashes = 1, lshChunk = 64;
   /// Its cache slides (genc-roll-window-caches), holding
-  /// GENC_SLIDING_CACHE_POSITIONS positions at most.
+  /// GENC_SLIDING_CACHE_POSITIONS positions at most (a linear layer's:
+  /// GENC_SUMS_CACHE_POSITIONS).
   bool slidingCache = false;
 };
 

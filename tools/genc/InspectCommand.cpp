@@ -40,7 +40,9 @@ struct Tensor {
   /// The symbolic name of each dim ("" when it has none; inputs only).
   std::vector<std::string> dimNames;
   bool isCache = false;
-  /// A sliding cache's window (0 for one that holds every position).
+  /// Whether the cache slides, and its window (0: linear attention's, the
+  /// positions its sums have not folded).
+  bool sliding = false;
   int64_t window = 0, sinks = 0;
 };
 
@@ -130,7 +132,7 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
         signature.positions = count;
         signature.positionsNode = line.drop_front(f[0].size() + f[1].size() + 2).str();
       }
-    } else if (f[0] == "state" && f.size() == 4) {
+    } else if (f[0] == "state" && (f.size() == 4 || f.size() == 5)) {
       Signature::KeptState state;
       if (!f[2].getAsInteger(10, state.fixed) && !f[3].getAsInteger(10, state.perPosition))
         signature.keptStates.push_back(state);
@@ -151,9 +153,8 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
         if (input.name != f[1])
           continue;
         input.isCache = true;
-        if (f.size() == 5 && (f[3].getAsInteger(10, input.window) ||
-                              f[4].getAsInteger(10, input.sinks)))
-          input.window = input.sinks = 0;
+        input.sliding = f.size() == 5 && !f[3].getAsInteger(10, input.window) &&
+                        !f[4].getAsInteger(10, input.sinks);
       }
     } else if (f[0] == "input" && f.size() == 5) {
       Tensor input{f[1].str(), f[2].str(), parseDims(f[3]), {}, false};
@@ -372,12 +373,14 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
     auto tensors = [&](StringRef heading, const std::vector<Tensor> &list) {
       os << "    " << heading << ":\n";
       for (const Tensor &t : list) {
-        std::string cache = !t.isCache ? ""
-                            : t.window > 0
-                                ? llvm::formatv("  KV cache, sliding (window {0}, sinks {1})",
-                                                t.window, t.sinks)
-                                      .str()
-                                : "  KV cache";
+        std::string cache =
+            !t.isCache   ? ""
+            : !t.sliding ? "  KV cache"
+            : t.window > 0
+                ? llvm::formatv("  KV cache, sliding (window {0}, sinks {1})", t.window, t.sinks)
+                      .str()
+                : "  KV cache, sliding (what linear attention's sums have not "
+                  "folded)";
         os << llvm::formatv("      {0,-28} {1,-5} [{2}]{3}\n", t.name, t.dtype,
                             llvm::join(dimTexts(t), ", "), cache);
       }
@@ -431,7 +434,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
         json::Object o{{"name", t.name}, {"dtype", t.dtype}, {"dims", dimsJson(t)}};
         if (inputs)
           o["kv_cache"] = t.isCache;
-        if (t.window > 0)
+        if (t.sliding)
           o["kv_cache_window"] = json::Object{{"window", t.window}, {"sinks", t.sinks}};
         array.push_back(std::move(o));
       }

@@ -47,6 +47,11 @@ struct WeightMatmul {
 /// `fn`'s weight matmuls in program order.
 SmallVector<WeightMatmul> findWeightMatmuls(func::FuncOp fn);
 
+class AttentionOp;
+/// The genc.window_cache attribute of the cache `op` reads its keys from,
+/// if genc-roll-window-caches let that cache slide.
+DictionaryAttr slidingCacheOf(AttentionOp op);
+
 /// A merged decoder's `use_cache_branch` argument (Optimum's: a boolean
 /// [1] choosing, in an If, the graph with a cache over the first step's).
 std::optional<BlockArgument> useCacheBranchArgument(func::FuncOp fn);

@@ -96,6 +96,12 @@ def RollWindowCaches : Pass<"genc-roll-window-caches", "func::FuncOp"> {
     queries see: the caller's to choose. Each such cache is marked
     `genc.window_cache` {shift, window, sinks}. A windowed layer whose
     cache cannot slide gets a warning and keeps every position.
+
+    Causal linear attention (a feature map) whose sums a session keeps
+    (static heads and sizes; a mask that varies neither by query nor by
+    head) reads the cache only for the positions its kept sums have not
+    folded: its caches slide as a window of 0, by `genc.window_shift.sums`,
+    and the session keeps the rows the kernel has not folded.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];

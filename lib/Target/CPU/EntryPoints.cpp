@@ -52,15 +52,23 @@ std::optional<KeptStateSize> mlir::genc::keptStateSize(AttentionOp op) {
 
 /// In a session artifact, each attention of @main with something to keep
 /// between steps gets a slot of state that the session holds.
-static void assignKeptStates(ModuleOp module) {
+static LogicalResult assignKeptStates(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || !module->hasAttr(kSessionAttr))
-    return;
+    return success();
   int64_t slot = 0;
-  main.walk([&](AttentionOp op) {
+  WalkResult walk = main.walk([&](AttentionOp op) {
     if (keptStateSize(op))
       op.setStateSlotAttr(IntegerAttr::get(IntegerType::get(module.getContext(), 64), slot++));
+    else if (op.isLinear() && slidingCacheOf(op)) {
+      // Its cache holds only the positions the sums have not folded.
+      op.emitError("internal error: this linear attention reads a sliding cache but keeps no "
+                   "sums");
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
   });
+  return failure(walk.wasInterrupted());
 }
 
 /// Whether `value` is the function argument named `name`, maybe cast.
@@ -203,11 +211,16 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
     std::replace(node.begin(), node.end(), '\n', ' ');
     os << "positions " << limit->first << " " << (node.empty() ? "-" : node) << "\n";
   }
+  // A state whose layer reads a sliding cache names its shift: the session
+  // drops that cache's rows as the kernel folds them (kernels.h).
   for (func::FuncOp fn : entryPoints)
     fn.walk([&](AttentionOp op) {
-      if (std::optional<KeptStateSize> size = keptStateSize(op); size && op.getStateSlot() >= 0)
-        os << "state " << op.getStateSlot() << " " << size->fixed << " " << size->perPosition
-           << "\n";
+      if (std::optional<KeptStateSize> size = keptStateSize(op); size && op.getStateSlot() >= 0) {
+        os << "state " << op.getStateSlot() << " " << size->fixed << " " << size->perPosition;
+        if (DictionaryAttr window = slidingCacheOf(op))
+          os << " " << window.getAs<StringAttr>("shift").getValue();
+        os << "\n";
+      }
     });
   return text;
 }
@@ -285,7 +298,8 @@ struct RecordSignaturePass : genc::impl::RecordSignatureBase<RecordSignaturePass
           fn.emitError() << "@" << fn.getSymName() << " must take and return ranked tensors";
           return signalPassFailure();
         }
-    assignKeptStates(module);
+    if (failed(assignKeptStates(module)))
+      return signalPassFailure();
     module->setAttr(kSignatureAttr,
                     StringAttr::get(&getContext(), describeSignature(*entryPoints)));
   }

@@ -22,7 +22,7 @@ extern "C" {
 /* The first line of an artifact's signature: the version of this contract
  * (the signature's format, genc_context's layout, what compiled code calls).
  * The runtime refuses artifacts of another version. */
-#define GENC_SIGNATURE_VERSION_LINE "genc-signature 9"
+#define GENC_SIGNATURE_VERSION_LINE "genc-signature 10"
 
 /* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
  * returns when all are done. */
@@ -49,10 +49,18 @@ typedef struct genc_profile genc_profile;
  * from them and the step's past length what it can reuse: linear
  * attention's sums only when the two are equal (it rebuilds the row
  * otherwise), LSH attention's key buckets for the positions below both
- * (and its kept order of the keys when it holds no more than those). */
+ * (and its kept order of the keys when it holds no more than those).
+ *
+ * `folded`, per row: the positions a kernel has folded into the row for
+ * good, counted from the first row of the cache the layer reads (-1:
+ * none). The row can return to any length from there on (a rollback), and
+ * the layer no longer reads cache rows before it: a session may drop them,
+ * subtracting what it dropped from both `positions` and `folded` (linear
+ * attention's sliding cache; an LSH layer folds nothing). */
 typedef struct genc_attention_state {
   float *data;
   int64_t *positions;
+  int64_t *folded;
   int64_t floats_per_row;
   int64_t rows;
 } genc_attention_state;
@@ -355,14 +363,19 @@ void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64_t half, fl
  * neither by query nor by head) and the context's state of that slot,
  * batch item b's sums (per KV head) live in row b of it
  * between calls: a call after `causalOffset` positions adds only its new
- * keys (rebuilding the row from keys [0, causalOffset) when it holds
- * other positions), so a decode step costs the same at any context. */
+ * keys, so a decode step costs the same at any context. The row keeps two
+ * sums: those of the positions the last call left, and those of all but
+ * its last GENC_SLIDING_CACHE_ROLLBACK (`folded`), from which a call
+ * after fewer positions (a rollback) rebuilds the first, reading the keys
+ * after them only. So the layer reads at most GENC_SLIDING_CACHE_ROLLBACK
+ * cached positions before a call's, and its session cache slides
+ * (genc-roll-window-caches, a window of 0: GENC_SUMS_CACHE_POSITIONS). */
 /* The floats of one row of a linear attention's recurrent state (`state`
- * lines): per KV head (its query heads share the sums), F + 1 rows of
- * Dv + 1 (a row of S and z_x per feature x, then the kernel's
- * bookkeeping). */
-#define GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, features, valueSize)                        \
-  ((kvHeads) * ((features) + 1) * ((valueSize) + 1))
+ * lines): per KV head (its query heads share the sums), twice (the last
+ * call's sums, then the folded ones) F + 1 rows of Dv + 1 (a row of S and
+ * z_x per feature x, then the kernel's bookkeeping). */
+#define GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, features, valueSize)                           \
+  (2 * (kvHeads) * ((features) + 1) * ((valueSize) + 1))
 #define GENC_LINEAR_ATTENTION_ANY_FORM 0
 #define GENC_LINEAR_ATTENTION_RECURRENT 1
 #define GENC_LINEAR_ATTENTION_DIRECT 2
@@ -392,6 +405,20 @@ void _mlir_ciface_genc_linear_attention_f32(genc_context *context, int64_t check
 #define GENC_SLIDING_CACHE_POSITIONS(window, sinks)                                            \
   ((sinks) + (window) - 1 + GENC_SLIDING_CACHE_ROLLBACK +                                     \
    ((window) > GENC_SLIDING_CACHE_ROLLBACK ? (window) : GENC_SLIDING_CACHE_ROLLBACK))
+
+/* The tokens per row a session gives a cached model in one call by
+ * default: a longer prompt runs in pieces. */
+#define GENC_SESSION_TOKENS_PER_CALL 512
+
+/* The positions a session's cache holds for linear attention layers,
+ * which see earlier positions through their kept sums (a window of 0 in
+ * the signature): the GENC_SLIDING_CACHE_ROLLBACK positions they have not
+ * folded, and room for the tokens of a call (`tokensPerCall`, 0: any, as
+ * many as the context). Fewer when the session's context is. */
+#define GENC_SUMS_CACHE_POSITIONS(tokensPerCall, maxContext)                                       \
+  (GENC_SLIDING_CACHE_ROLLBACK + ((tokensPerCall) > GENC_SLIDING_CACHE_ROLLBACK ? (tokensPerCall)  \
+                                  : (tokensPerCall) > 0 ? GENC_SLIDING_CACHE_ROLLBACK              \
+                                                        : (maxContext)))
 
 /* BigBird's random key blocks for query block `queryBlock`: min(count, n)
  * distinct blocks (count at most GENC_ATTENTION_MAX_RANDOM_BLOCKS), drawn

@@ -123,9 +123,9 @@ void writeRow(const LinearProblem &p, int64_t b, int64_t h, int64_t i, const flo
 
 /// The recurrent sums of one (item, KV head), `recurrentFloats` floats: F
 /// rows of Dv + 1 (row x of S, then z_x), then FAVOR+'s key shift. A
-/// session's state keeps exactly this between calls.
+/// session's state keeps two of them between calls.
 int64_t recurrentFloats(const LinearProblem &p) {
-  return GENC_LINEAR_ATTENTION_STATE_FLOATS(1, p.features(), p.valueSize());
+  return GENC_LINEAR_ATTENTION_STATE_FLOATS(1, p.features(), p.valueSize()) / 2;
 }
 
 /// Empty sums: no key yet.
@@ -134,34 +134,41 @@ void clearSums(const LinearProblem &p, float *sums) {
   sums[p.features() * (p.valueSize() + 1)] = -INFINITY;
 }
 
+/// Adds keys [from, to) of item b's KV head to `sums` (those the mask of
+/// query head `head` hides left out); `phi` holds F floats.
+void absorb(const LinearProblem &p, int64_t b, int64_t head, float *sums, int64_t from, int64_t to,
+            float *phi) {
+  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = head / p.group;
+  KeyShift keys{sums[f * width]};
+  for (int64_t j = from; j < to; ++j) {
+    if (p.hidden(b, head, 0, j))
+      continue;
+    keys.align(p, phi, p.features(p.k, p.k.row(b, kvHead, j), phi), sums, f * width);
+    const float *value = p.v.row(b, kvHead, j);
+    for (int64_t x = 0; x < f; ++x) {
+      float *row = sums + x * width;
+      for (int64_t e = 0; e < dv; ++e)
+        row[e] += phi[x] * value[e * p.v.strides[3]];
+      row[dv] += phi[x];
+    }
+  }
+}
+
 /// Every query row of query heads [first, first + heads) of item b, which
 /// read one KV head and see the same keys (the mask does not vary by
 /// head): `sums` hold keys [0, absorbed) and take in the others as the
-/// causal limit reaches them, once for all the heads.
-void recurrent(const KernelCall &call, const LinearProblem &p, int64_t b, int64_t first,
-               int64_t heads, float *sums, int64_t absorbed) {
-  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1, kvHead = first / p.group;
-  Scratch<float> phi(call, f), numerator(call, dv);
-  if (!phi || !numerator)
-    return;
-  KeyShift keys{sums[f * width]};
+/// causal limit reaches them, once for all the heads. `phi` and
+/// `numerator` hold F and Dv floats.
+void recurrent(const LinearProblem &p, int64_t b, int64_t first, int64_t heads, float *sums,
+               int64_t absorbed, float *phi, float *numerator) {
+  const int64_t f = p.features(), dv = p.valueSize(), width = dv + 1;
   for (int64_t i = 0; i < p.sq(); ++i) {
-    for (const int64_t last = p.lastKey(i); absorbed <= last; ++absorbed) {
-      if (p.hidden(b, first, 0, absorbed))
-        continue;
-      keys.align(p, phi.data(), p.features(p.k, p.k.row(b, kvHead, absorbed), phi.data()), sums,
-                 f * width);
-      const float *value = p.v.row(b, kvHead, absorbed);
-      for (int64_t x = 0; x < f; ++x) {
-        float *row = sums + x * width;
-        for (int64_t e = 0; e < dv; ++e)
-          row[e] += phi[x] * value[e * p.v.strides[3]];
-        row[dv] += phi[x];
-      }
-    }
+    const int64_t next = std::max(absorbed, p.lastKey(i) + 1);
+    absorb(p, b, first, sums, absorbed, next, phi);
+    absorbed = next;
     for (int64_t h = first; h < first + heads; ++h) {
-      queryFeatures(p, p.q.row(b, h, i), phi.data());
-      std::fill(numerator.data(), numerator.data() + dv, 0.0f);
+      queryFeatures(p, p.q.row(b, h, i), phi);
+      std::fill(numerator, numerator + dv, 0.0f);
       float denominator = 0;
       for (int64_t x = 0; x < f; ++x) {
         const float *row = sums + x * width;
@@ -169,7 +176,7 @@ void recurrent(const KernelCall &call, const LinearProblem &p, int64_t b, int64_
           numerator[e] += phi[x] * row[e];
         denominator += phi[x] * row[dv];
       }
-      writeRow(p, b, h, i, numerator.data(), denominator);
+      writeRow(p, b, h, i, numerator, denominator);
     }
   }
 }
@@ -242,34 +249,79 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
   if (stateSlot >= 0 && context && stateSlot < context->attention_state_count && p.causal &&
       sharedByGroup) {
     state = &context->attention_states[stateSlot];
-    if (state->floats_per_row != kvHeads * recurrentFloats(p) || state->rows < batch)
+    const int64_t rowFloats = GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, f, dv);
+    if (state->floats_per_row != rowFloats || state->rows < batch)
       return call.fail("internal error: a linear attention state has rows of {index} floats, "
                        "which must be {bound}, or too few rows for the batch",
-                       state->floats_per_row, kvHeads * recurrentFloats(p));
+                       state->floats_per_row, rowFloats);
   }
   if (state) {
-    // Tasks only read `positions` (written once they are all done):
-    // whether the item's sums hold exactly the positions before this call's.
+    // Per (item, KV head), the last call's sums, then the folded ones.
+    auto sumsOf = [&](int64_t b, int64_t g, bool folded) {
+      return state->data + b * state->floats_per_row + (2 * g + folded) * recurrentFloats(p);
+    };
+    // Tasks only read `positions` and `folded` (written once they are all
+    // done). The last call's sums go on when they hold exactly the
+    // positions before this call's, or start again from the folded ones;
+    // sums folded past them (a call over every position again, as a model
+    // without a cache makes) start again from nothing. (A session whose
+    // cache slid never goes back that far.)
+    for (int64_t b = 0; b < batch; ++b)
+      if (state->positions[b] != causalOffset && state->folded[b] > causalOffset)
+        state->folded[b] = -1;
     parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
       if (call.failed())
         return;
-      const int64_t b = task / kvHeads, g = task % kvHeads;
-      const bool current = state->positions[b] == causalOffset;
-      float *sums = state->data + b * state->floats_per_row + g * recurrentFloats(p);
-      if (!current)
-        clearSums(p, sums);
-      recurrent(call, p, b, g * p.group, p.group, sums, current ? causalOffset : 0);
+      Scratch<float> phi(call, f), numerator(call, dv);
+      if (!phi || !numerator)
+        return;
+      const int64_t b = task / kvHeads, g = task % kvHeads, folded = state->folded[b];
+      float *sums = sumsOf(b, g, false);
+      int64_t absorbed = causalOffset;
+      if (state->positions[b] != causalOffset) {
+        if (folded < 0)
+          clearSums(p, sumsOf(b, g, true));
+        std::copy_n(sumsOf(b, g, true), recurrentFloats(p), sums);
+        absorbed = std::max<int64_t>(folded, 0);
+      }
+      recurrent(p, b, g * p.group, p.group, sums, absorbed, phi.data(), numerator.data());
     });
-    // Sums a failed call left half-built hold no positions.
-    for (int64_t b = 0; b < batch; ++b)
-      state->positions[b] = call.failed() ? -1 : p.skv();
+    if (call.failed()) {
+      // The last call's sums may be half-built; the folded ones are intact.
+      for (int64_t b = 0; b < batch; ++b)
+        state->positions[b] = -1;
+      return;
+    }
+    // Fold all but the last GENC_SLIDING_CACHE_ROLLBACK positions, in a
+    // second pass that cannot fail: a call either folds or leaves the folded
+    // sums as they were.
+    Scratch<float> phi(call, batch * kvHeads * f);
+    if (!phi) {
+      for (int64_t b = 0; b < batch; ++b)
+        state->positions[b] = -1;
+      return;
+    }
+    const int64_t foldTo = std::max<int64_t>(0, p.skv() - GENC_SLIDING_CACHE_ROLLBACK);
+    parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
+      const int64_t b = task / kvHeads, g = task % kvHeads;
+      const int64_t folded = std::max<int64_t>(state->folded[b], 0);
+      if (state->folded[b] < 0)
+        clearSums(p, sumsOf(b, g, true));
+      absorb(p, b, g * p.group, sumsOf(b, g, true), folded, std::max(folded, foldTo),
+             phi.data() + task * f);
+    });
+    for (int64_t b = 0; b < batch; ++b) {
+      state->positions[b] = p.skv();
+      state->folded[b] = std::max(state->folded[b], foldTo);
+    }
     return;
   }
   // A state this call does not keep (a mask per query or per head) no
   // longer matches.
   if (stateSlot >= 0 && context && stateSlot < context->attention_state_count)
     for (int64_t b = 0; b < batch && b < context->attention_states[stateSlot].rows; ++b)
-      context->attention_states[stateSlot].positions[b] = -1;
+      context->attention_states[stateSlot].positions[b] =
+          context->attention_states[stateSlot].folded[b] = -1;
 
   // Per (item, head), with c the features' cost per row (D for elu + 1,
   // D·M for FAVOR+): the recurrent form pays (c + F·Dv) per key and per
@@ -285,10 +337,10 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
     const int64_t b = task / heads, h = task % heads;
     if (!useRecurrent)
       return direct(call, p, b, h);
-    Scratch<float> sums(call, recurrentFloats(p));
-    if (!sums)
+    Scratch<float> sums(call, recurrentFloats(p)), phi(call, f), numerator(call, dv);
+    if (!sums || !phi || !numerator)
       return;
     clearSums(p, sums.data());
-    recurrent(call, p, b, h, 1, sums.data(), 0);
+    recurrent(p, b, h, 1, sums.data(), 0, phi.data(), numerator.data());
   });
 }

@@ -55,22 +55,40 @@ std::unique_ptr<CallResults> call(genc_model &model, const EntryPoint &entry, Th
 } // namespace
 
 /// Caches that slide with one window (genc-roll-window-caches): position
-/// p lives in row p below `sinks` and in row p - shift after.
+/// p lives in row p below `sinks` and in row p - shift after. A window of
+/// 0 is linear attention's: its layers see the past through their kept
+/// sums, and the caches hold what the sums have not folded.
 struct Session::Window {
   std::string shiftName;
   size_t shiftInput = ~size_t(0);
   int64_t window, sinks, capacity;
   int64_t shift = 0;
   std::vector<Cache *> caches;
+  /// The kept sums of the layers that read these caches.
+  std::vector<AttentionState *> sums;
 
   /// The first position held after the sinks.
   int64_t base() const { return sinks + shift; }
-  static int64_t capacityFor(int64_t window, int64_t sinks, int64_t maxContext) {
-    return std::min(maxContext, GENC_SLIDING_CACHE_POSITIONS(window, sinks));
+  /// `tokensPerCall`: the most a call adds (0: any).
+  static int64_t capacityFor(int64_t window, int64_t sinks, int64_t maxContext,
+                             int64_t tokensPerCall) {
+    return std::min(maxContext, window == 0 ? GENC_SUMS_CACHE_POSITIONS(tokensPerCall, maxContext)
+                                            : GENC_SLIDING_CACHE_POSITIONS(window, sinks));
+  }
+  /// The first position row r can return to (what its sums have folded;
+  /// none when they are lost): a rollback must not go below it, and the
+  /// caches still hold the positions after it.
+  int64_t firstReturn(int64_t r) const {
+    int64_t first = 0;
+    for (const AttentionState *state : sums)
+      first = std::max(first, state->folded[r] >= 0 ? shift + state->folded[r]
+                              : shift > 0           ? INT64_MAX
+                                                    : 0);
+    return first;
   }
   /// Moves what a token after `past` positions sees (and the
-  /// GENC_SLIDING_CACHE_ROLLBACK positions before) to just after the
-  /// sinks, in the first `rows` rows.
+  /// GENC_SLIDING_CACHE_ROLLBACK positions before, and what kept sums have
+  /// not folded) to just after the sinks, in the first `rows` rows.
   void slide(int64_t past, int64_t rows);
 };
 
@@ -100,7 +118,10 @@ struct Session::Cache {
 };
 
 void Session::Window::slide(int64_t past, int64_t rows) {
-  int64_t kept = std::max<int64_t>(sinks, past - (window - 1) - GENC_SLIDING_CACHE_ROLLBACK);
+  const int64_t reach = window > 0 ? window - 1 : 0;
+  int64_t kept = std::max<int64_t>(sinks, past - reach - GENC_SLIDING_CACHE_ROLLBACK);
+  for (int64_t r = 0; r < rows && !sums.empty(); ++r)
+    kept = std::min(kept, firstReturn(r));
   if (kept <= base())
     return;
   for (Cache *c : caches)
@@ -110,6 +131,14 @@ void Session::Window::slide(int64_t past, int64_t rows) {
         std::memmove(row + sinks * c->headSize, row + (kept - shift) * c->headSize,
                      sizeof(float) * (past - kept) * c->headSize);
       }
+  // The sums count positions from the caches' first row.
+  const int64_t dropped = kept - base();
+  for (AttentionState *state : sums)
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t &held = state->positions[r], &folded = state->folded[r];
+      held = held >= dropped ? held - dropped : -1;
+      folded = folded >= dropped ? folded - dropped : -1;
+    }
   shift = kept - sinks;
 }
 
@@ -169,9 +198,16 @@ Session::Session(genc_model &model, const SessionOptions &options)
         auto same = std::find_if(windows.begin(), windows.end(),
                                  [&](const auto &w) { return w->shiftName == in.shiftInput; });
         if (same == windows.end()) {
-          windows.push_back(std::make_unique<Window>(Window{
-              in.shiftInput, ~size_t(0), in.window, in.sinks,
-              Window::capacityFor(in.window, in.sinks, opts.maxContext), 0, {}}));
+          windows.push_back(std::make_unique<Window>(
+              Window{in.shiftInput,
+                     ~size_t(0),
+                     in.window,
+                     in.sinks,
+                     Window::capacityFor(in.window, in.sinks, opts.maxContext,
+                                         model.wholeCalls ? 0 : opts.tokensPerCall),
+                     0,
+                     {},
+                     {}}));
           same = windows.end() - 1;
         }
         if ((*same)->window != in.window || (*same)->sinks != in.sinks)
@@ -266,11 +302,23 @@ Session::Session(genc_model &model, const SessionOptions &options)
                            " MiB); lower max_context or max_rows",
                        GENC_ERROR_OUT_OF_MEMORY);
     attentionStates.push_back({std::move(data), std::vector<int64_t>(opts.maxRows, -1),
-                               static_cast<int64_t>(perRow), kept.fixed, kept.perPosition});
+                               std::vector<int64_t>(opts.maxRows, -1), static_cast<int64_t>(perRow),
+                               kept.fixed, kept.perPosition});
   }
-  for (AttentionState &state : attentionStates)
-    attentionStateViews.push_back(
-        {state.data.get(), state.positions.data(), state.floatsPerRow, opts.maxRows});
+  for (size_t slot = 0; slot < attentionStates.size(); ++slot) {
+    AttentionState &state = attentionStates[slot];
+    attentionStateViews.push_back({state.data.get(), state.positions.data(), state.folded.data(),
+                                   state.floatsPerRow, opts.maxRows});
+    const std::string &shift = model.keptStates[slot].shift;
+    if (shift.empty())
+      continue;
+    auto slid = std::find_if(windows.begin(), windows.end(),
+                             [&](const auto &w) { return w->shiftName == shift; });
+    if (slid == windows.end())
+      throw Error("attention state " + str(slot) + " names sliding caches '" + shift +
+                  "' that the model does not have");
+    (*slid)->sums.push_back(&state);
+  }
   logitsOutput = kNone;
   for (size_t k = 0; k < model.main().outputs.size(); ++k)
     if (model.main().outputs[k].name == "logits")
@@ -324,9 +372,13 @@ int64_t Session::makeRoom(int64_t past, int64_t wanted) {
 std::optional<int64_t> Session::missingPosition(int64_t length) const {
   for (const auto &w : windows) {
     // The next token, at `length`, sees the sinks and [length - W + 1, length).
-    int64_t seen = std::max(w->sinks, length - (w->window - 1));
+    int64_t seen = std::max(w->sinks, length - (w->window > 0 ? w->window - 1 : 0));
     if (w->shift > 0 && seen < w->base())
       return seen;
+    // Kept sums return to no length before what they folded.
+    for (int64_t r = 0; r < rows(); ++r)
+      if (length < w->firstReturn(r))
+        return length;
   }
   return std::nullopt;
 }
@@ -334,6 +386,9 @@ std::optional<int64_t> Session::missingPosition(int64_t length) const {
 void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
                   std::vector<float> &out) {
   int64_t room = makeRoom(past, count);
+  if (room < 1)
+    throw Error("internal error: the session's sliding KV caches have no room after " + str(past) +
+                " positions");
   if (room >= count)
     return runOnce(tokens, count, past, keep, out);
   // In pieces (tokensPerCall, sliding caches' room), each piece's logits
@@ -345,6 +400,9 @@ void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t pas
   for (int64_t done = 0; done < count; done += room) {
     if (done > 0)
       room = std::min(makeRoom(past + done, count - done), count - done);
+    if (room < 1)
+      throw Error("internal error: the session's sliding KV caches have no room after " +
+                  str(past + done) + " positions");
     piece.clear();
     for (int64_t r = 0; r < n; ++r)
       piece.insert(piece.end(), tokens.begin() + r * count + done,
@@ -576,26 +634,30 @@ void Session::reorder(std::span<const int64_t> sources) {
     // Only what a row holds moves: its FIXED floats and the first P floats
     // of each per-position run, P its positions (kernels.h); an LSH row
     // holds P positions' buckets and kept order of its max_context.
+    // (Folded linear sums are FIXED floats too, kept when the last call's
+    // are not.)
     auto eachHeldPart = [&](int64_t row, auto &&part) {
       const int64_t held = state.positions[row];
-      if (held < 0)
+      if (held < 0 && state.folded[row] < 0)
         return;
       float *base = state.data.get() + row * state.floatsPerRow;
       part(base, state.fixed);
       for (int64_t run = 0; run < state.perPosition; ++run)
-        part(base + state.fixed + run * opts.maxContext, held);
+        part(base + state.fixed + run * opts.maxContext, std::max<int64_t>(held, 0));
     };
     std::vector<float> moved;
-    std::vector<int64_t> positions(changed.size());
+    std::vector<int64_t> positions(changed.size()), folded(changed.size());
     for (size_t k = 0; k < changed.size(); ++k) {
       eachHeldPart(sources[changed[k]], [&](const float *part, int64_t count) {
         moved.insert(moved.end(), part, part + count);
       });
       positions[k] = state.positions[sources[changed[k]]];
+      folded[k] = state.folded[sources[changed[k]]];
     }
     auto from = moved.begin();
     for (size_t k = 0; k < changed.size(); ++k) {
       state.positions[changed[k]] = positions[k];
+      state.folded[changed[k]] = folded[k];
       eachHeldPart(changed[k], [&](float *part, int64_t count) {
         std::copy_n(from, count, part);
         from += count;
@@ -632,14 +694,18 @@ void Session::rollback(int64_t count) {
     int64_t most = 0;
     while (most < count && !missingPosition(total - most - 1))
       ++most;
-    throw RollbackRefused("rollback of " + str(count) + " tokens: the model's windowed layers keep a "
-                "sliding KV cache, which no longer holds position " + str(*missing) +
-                " that the next token would see; roll back at most " + str(most) + " tokens");
+    throw RollbackRefused(
+        "rollback of " + str(count) +
+        " tokens: the model's windowed or linear attention layers "
+        "keep a sliding KV cache, which no longer holds position " +
+        str(*missing) +
+        " for the next token (a linear layer's kept sums include it); roll back at most " +
+        str(most) + " tokens");
   }
   // The cache's rows past the new length are overwritten by the next step,
   // whose past is then below what the attention states hold: each kernel
   // keeps what stays true (LSH's buckets of earlier keys) and rebuilds the
-  // rest (linear attention's sums cannot drop positions).
+  // rest (linear attention's sums, from the folded ones).
   total -= count;
   for (auto &row : sequences)
     row.resize(total);
@@ -648,8 +714,10 @@ void Session::rollback(int64_t count) {
 }
 
 void Session::forgetAttentionStates() {
-  for (AttentionState &state : attentionStates)
+  for (AttentionState &state : attentionStates) {
     std::fill(state.positions.begin(), state.positions.end(), -1);
+    std::fill(state.folded.begin(), state.folded.end(), -1);
+  }
 }
 
 void Session::reset() {

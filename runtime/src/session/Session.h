@@ -12,7 +12,9 @@
 // O(window) positions. When it fills, the session moves the positions the
 // window still sees, and 64 before them (so that a draft model can roll
 // back across steps), to just after the sinks; a call that adds more tokens than
-// there is room for runs in pieces.
+// there is room for runs in pieces. A linear attention layer sees the past
+// through sums the session keeps for it: its cache holds only the last
+// positions, which the kernel has not folded into them for good.
 //
 // Rows of different lengths are left-padded to a common length: the padding
 // is masked out through attention_mask and position_ids count real tokens
@@ -70,7 +72,7 @@ struct SessionOptions {
   /// prompt runs in pieces, each reading the cache the ones before wrote,
   /// which bounds a prefill's intermediate buffers. Not for a model whose
   /// LSH attention buckets the tokens of a call together.
-  int64_t tokensPerCall = 512;
+  int64_t tokensPerCall = GENC_SESSION_TOKENS_PER_CALL;
 };
 
 class Session final : public generate::LanguageModel, public generate::CrossAttentionSource {
@@ -151,7 +153,8 @@ private:
       void operator()(float *p) const { std::free(p); }
     };
     std::unique_ptr<float[], Free> data;
-    std::vector<int64_t> positions;
+    /// genc_attention_state's, per row.
+    std::vector<int64_t> positions, folded;
     int64_t floatsPerRow;
     /// The signature's FIXED and PER_POSITION: what a row holding some
     /// positions means (kernels.h).

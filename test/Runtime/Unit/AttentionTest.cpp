@@ -422,8 +422,8 @@ TEST_P(Attention, LSHStateKeepsTheKeysBuckets) {
   const int64_t fixed = GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, hashes, buckets);
   const int64_t perRow = fixed + GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, hashes) * capacity;
   std::vector<float> data(rows * perRow);
-  std::vector<int64_t> positions(rows, -1);
-  genc_attention_state state{data.data(), positions.data(), perRow, rows};
+  std::vector<int64_t> positions(rows, -1), folded(rows, -1);
+  genc_attention_state state{data.data(), positions.data(), folded.data(), perRow, rows};
   // Queries [begin, end) over keys [0, end), with the state (slot 0) or
   // without; `withState` copied, its pool the copy when it fails.
   auto call = [&](genc_context withState, int64_t begin, int64_t end, bool kept) {
@@ -497,8 +497,8 @@ TEST_P(Attention, LSHKeptOrderAfterAMaskedCall) {
   const int64_t perRow = GENC_LSH_ATTENTION_STATE_FIXED(1, hashes, buckets) +
                          GENC_LSH_ATTENTION_STATE_PER_POSITION(1, hashes) * capacity;
   std::vector<float> data(perRow);
-  std::vector<int64_t> positions(1, -1);
-  genc_attention_state state{data.data(), positions.data(), perRow, 1};
+  std::vector<int64_t> positions(1, -1), folded(1, -1);
+  genc_attention_state state{data.data(), positions.data(), folded.data(), perRow, 1};
   auto call = [&](int64_t begin, int64_t end, bool masked, bool kept) {
     genc_context withState = context;
     withState.attention_states = &state;

@@ -191,10 +191,11 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
     _mlir_ciface_genc_linear_attention_f32(&context, /*check=*/1, &wm.ref, &qm.ref, &km.ref,
                                            &vm.ref, &wm.ref, 0, &fm.ref, features > 0, scale, 1, 0,
                                            GENC_LINEAR_ATTENTION_DIRECT, -1);
-    const int64_t perRow = kvHeads * (std::max<int64_t>(features, d) + 1) * (d + 1);
+    const int64_t perRow =
+        GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, std::max<int64_t>(features, d), d);
     std::vector<float> data(rows * perRow, NAN);
-    std::vector<int64_t> positions(rows, -1);
-    genc_attention_state state{data.data(), positions.data(), perRow, rows};
+    std::vector<int64_t> positions(rows, -1), folded(rows, -1);
+    genc_attention_state state{data.data(), positions.data(), folded.data(), perRow, rows};
     genc_context withState = context;
     withState.attention_states = &state;
     withState.attention_state_count = 1;
@@ -260,8 +261,8 @@ TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
                                          GENC_LINEAR_ATTENTION_DIRECT, -1);
   const int64_t perRow = GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, d, d);
   std::vector<float> data(rows * perRow, NAN);
-  std::vector<int64_t> positions(rows, -1);
-  genc_attention_state state{data.data(), positions.data(), perRow, rows};
+  std::vector<int64_t> positions(rows, -1), folded(rows, -1);
+  genc_attention_state state{data.data(), positions.data(), folded.data(), perRow, rows};
   // The call over positions [begin, end) with `context`: its outputs.
   auto run = [&](genc_context context, int64_t begin, int64_t end) {
     context.attention_states = &state;
@@ -285,6 +286,7 @@ TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
   failing.parallel_for = failAfterFirstTask;
   run(failing, prompt, prompt + 3);
   EXPECT_EQ(positions, std::vector<int64_t>(rows, -1)) << "half-built sums are trusted";
+  EXPECT_EQ(folded, std::vector<int64_t>(rows, 0)) << "the folded sums were not touched";
   std::vector<float> again = run(plain, prompt, prompt + 3);
   EXPECT_EQ(positions, std::vector<int64_t>(rows, prompt + 3));
   for (int64_t r = 0; r < rows; ++r)
@@ -294,6 +296,69 @@ TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
           ASSERT_NEAR(again[((r * heads + h) * 3 + i - prompt) * d + e],
                       whole[((r * heads + h) * s + i) * d + e], 1e-5)
               << "row " << r << " position " << i;
+}
+
+/// The sums fold all but the last GENC_SLIDING_CACHE_ROLLBACK positions a
+/// call leaves: a call after fewer positions (a rollback) starts again from
+/// them and gives, bit for bit, what it gave the first time, reading only
+/// the keys after them, so a caller may drop the cache rows before them.
+/// A call before what they folded starts again from every key.
+TEST(LinearAttentionState, RollbackStartsFromTheFoldedSums) {
+  const int64_t heads = 2, kvHeads = 1, s = 200, d = 8, prompt = 100, rewind = 150;
+  static_assert(s - rewind < GENC_SLIDING_CACHE_ROLLBACK);
+  for (int64_t features : {0, 16}) {
+    std::vector<float> q = randomValues(heads * s * d, 41), k = randomValues(kvHeads * s * d, 42),
+                       v = randomValues(kvHeads * s * d, 43), omega = randomValues(d * 16, 44);
+    const float scale = 1.0f / std::sqrt(float(d));
+    Memref fm(omega.data(), {d, 16});
+    const int64_t perRow =
+        GENC_LINEAR_ATTENTION_STATE_FLOATS(kvHeads, std::max<int64_t>(features, d), d);
+    std::vector<float> data(perRow, NAN);
+    std::vector<int64_t> positions(1, -1), folded(1, -1);
+    genc_attention_state state{data.data(), positions.data(), folded.data(), perRow, 1};
+    genc_context withState{};
+    withState.attention_states = &state;
+    withState.attention_state_count = 1;
+    // Queries [begin, end) over the keys [dropped, end), in cache rows from
+    // 0: the state counts positions from the first row given.
+    auto run = [&](int64_t begin, int64_t end, int64_t dropped) {
+      std::vector<float> out(heads * (end - begin) * d);
+      Memref om(out.data(), {1, heads, end - begin, d}),
+          qi(q.data(), {1, heads, end - begin, d}, {heads * s * d, s * d, d, 1}, begin * d),
+          ki(k.data(), {1, kvHeads, end - dropped, d}, {kvHeads * s * d, s * d, d, 1}, dropped * d),
+          vi(v.data(), {1, kvHeads, end - dropped, d}, {kvHeads * s * d, s * d, d, 1}, dropped * d);
+      withState.failed_check = 0;
+      _mlir_ciface_genc_linear_attention_f32(&withState, /*check=*/1, &om.ref, &qi.ref, &ki.ref,
+                                             &vi.ref, &om.ref, 0, &fm.ref, features > 0, scale, 1,
+                                             begin - dropped, GENC_LINEAR_ATTENTION_ANY_FORM, 0);
+      return out;
+    };
+    run(0, prompt, 0);
+    EXPECT_EQ(folded[0], prompt - GENC_SLIDING_CACHE_ROLLBACK);
+    std::vector<std::vector<float>> steps;
+    for (int64_t i = prompt; i < s; ++i)
+      steps.push_back(run(i, i + 1, 0));
+    EXPECT_EQ(positions[0], s);
+    EXPECT_EQ(folded[0], s - GENC_SLIDING_CACHE_ROLLBACK);
+    // Roll back to `rewind`, the rows before what was folded dropped (as
+    // a session slides the cache).
+    const int64_t dropped = folded[0];
+    positions[0] -= dropped;
+    folded[0] = 0;
+    for (int64_t i = rewind; i < s; ++i)
+      ASSERT_EQ(run(i, i + 1, dropped), steps[i - prompt])
+          << "features " << features << " position " << i;
+    EXPECT_EQ(withState.failed_check, 0);
+    // Before what the sums folded (every row given again): from the first
+    // key again.
+    positions[0] += dropped;
+    folded[0] += dropped;
+    run(0, prompt, 0);
+    EXPECT_EQ(withState.failed_check, 0);
+    EXPECT_EQ(positions[0], prompt);
+    EXPECT_EQ(folded[0], prompt - GENC_SLIDING_CACHE_ROLLBACK);
+    EXPECT_EQ(run(prompt, prompt + 1, 0), steps[0]);
+  }
 }
 
 /// FAVOR+ estimates softmax attention: on scores of moderate size, the

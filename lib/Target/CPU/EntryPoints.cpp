@@ -81,9 +81,30 @@ static bool isArgumentNamed(Value value, StringRef name) {
   return named && named.getValue() == name;
 }
 
+/// How far a Range's start runs ahead of the position of its first value:
+/// a constant, or the past length moved by constant additions (a start
+/// that is anything else counts as the past length).
+static int64_t startOffset(Value start, int depth = 0) {
+  if (std::optional<int64_t> c = integralConstant(start))
+    return *c;
+  Operation *op = start.getDefiningOp();
+  if (depth > 16 || !op)
+    return 0;
+  if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp>(op))
+    return startOffset(op->getOperand(0), depth + 1);
+  if (isa<AddOp, SubOp>(op)) {
+    int64_t sign = isa<SubOp>(op) ? -1 : 1;
+    if (std::optional<int64_t> c = integralConstant(op->getOperand(1)))
+      return startOffset(op->getOperand(0), depth + 1) + sign * *c;
+    if (std::optional<int64_t> c = integralConstant(op->getOperand(0)); c && sign > 0)
+      return startOffset(op->getOperand(1), depth + 1) + *c;
+  }
+  return 0;
+}
+
 /// How far the values of `indices` run ahead of the position they are at,
 /// when they count positions: `position_ids`, a Range of step 1 (from its
-/// constant start, or from the past length), a CumSum (of the attention
+/// constant start, or from the past length and constants added to it), a CumSum (of the attention
 /// mask: counts from 1), moved by constant additions and by ops that keep
 /// values (casts, reshapes, slices, a Mul by the attention mask). Anything
 /// else (token ids, T5's buckets, the difference of two positions) is not
@@ -97,7 +118,7 @@ static std::optional<int64_t> positionOffset(Value indices, int depth = 0) {
   if (auto range = dyn_cast<RangeOp>(op)) {
     if (integralConstant(range.getDelta()) != 1)
       return std::nullopt;
-    return integralConstant(range.getStart()).value_or(0);
+    return startOffset(range.getStart());
   }
   if (auto sum = dyn_cast<CumSumOp>(op))
     return sum.getReverse() ? std::nullopt : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);

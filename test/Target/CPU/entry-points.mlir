@@ -104,6 +104,29 @@ module {
 
 // -----
 
+// A Range from the past length plus 3 runs 3 positions ahead, as one from
+// the constant 3 does: a table of 12 rows embeds 9 positions.
+
+// RECORD: genc-signature 10\0Ainput input_ids
+// RECORD-SAME: \0Apositions 9 past_plus_3\0A"
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %past: tensor<i64> {genc.name = "genc.past_length"},
+                  %count: tensor<i64> {genc.name = "n"})
+      -> (tensor<?x4xf32> {genc.name = "p"}) {
+    %table = arith.constant dense<0.0> : tensor<12x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %three = arith.constant dense<3> : tensor<i64>
+    %from = genc.add %past, %three : (tensor<i64>, tensor<i64>) -> tensor<i64>
+    %to = genc.add %from, %count : (tensor<i64>, tensor<i64>) -> tensor<i64>
+    %positions = genc.range %from, %to, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<12x4xf32>, tensor<?xi64>) -> tensor<?x4xf32> loc("past_plus_3")
+    return %p : tensor<?x4xf32>
+  }
+}
+
+// -----
+
 // expected-error @below {{the module has no @main function to compile}}
 module {
   func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {

@@ -29,34 +29,47 @@ constexpr int64_t kBigBirdRandomBlocks = 3, kBigBirdGlobalBlocks = 2;
 /// FAVOR+'s random features per head dim in the search's candidates.
 constexpr int64_t kPerformerFeaturesPerHeadDim = 4;
 
+/// LSH's rounds in the search's candidates (the rewrite's default).
+constexpr int64_t kLSHHashes = 2;
+
 /// One layer's rewrites: how it attends (densely, in a window, in BigBird
-/// blocks or linearly: elu+1 or FAVOR+) and its KV heads. A window or a
-/// block halves; a linear layer cannot go further, and neither BigBird nor
-/// linear layers are combined with fewer KV heads.
+/// blocks, in LSH chunks or linearly: elu+1 or FAVOR+) and its KV heads. A
+/// window, a block or a chunk halves; a linear layer cannot go further, and
+/// neither BigBird, LSH nor linear layers are combined with fewer KV heads.
 struct LayerChoice {
   int64_t window = 0; // window:W (0: none)
   int64_t block = 0;  // bigbird:B (0: none)
   bool linear = false;
   int64_t performer = 0; // performer:M (0: none)
+  int64_t lshChunk = 0;  // lsh:B:2:C (0: none), B from C and the context
   int64_t kvHeads = 0;
 
   bool attendsLinearly() const { return linear || performer; }
-  bool attendsDensely() const { return !window && !block && !attendsLinearly(); }
+  bool attendsDensely() const { return !window && !block && !lshChunk && !attendsLinearly(); }
+  /// Whether it attends to a subset of the keys by a pattern of its own
+  /// (BigBird blocks, LSH chunks) or through features: no fewer KV heads.
+  bool keepsOwnHeads() const { return block || lshChunk || attendsLinearly(); }
   /// How it attends, with the layer's own KV heads.
   LayerChoice pattern(int64_t ownKVHeads) const {
     LayerChoice c = *this;
     c.kvHeads = ownKVHeads;
     return c;
   }
-  auto key() const { return std::tie(window, block, linear, performer, kvHeads); }
+  auto key() const { return std::tie(window, block, linear, performer, lshChunk, kvHeads); }
   bool operator<(const LayerChoice &o) const { return key() < o.key(); }
   bool operator==(const LayerChoice &o) const { return key() == o.key(); }
 };
 
+/// LSH's buckets for chunks of `chunk` keys: as many as chunks in the
+/// context (even, at least 2), so a bucket holds about a chunk.
+int64_t lshBucketsFor(int64_t chunk, int64_t context) {
+  return std::max<int64_t>(2, context / chunk / 2 * 2);
+}
+
 /// --attention's spec for per-layer choices; layers that share a choice
 /// share an item (`window:64@layers=0+2`).
 std::string specOf(const std::vector<LayerChoice> &choices,
-                   const std::vector<AttentionLayer> &layers) {
+                   const std::vector<AttentionLayer> &layers, int64_t context) {
   std::map<std::string, std::string> items; // rewrite -> layers
   for (size_t l = 0; l < choices.size(); ++l) {
     auto add = [&](const std::string &rewrite) {
@@ -72,6 +85,9 @@ std::string specOf(const std::vector<LayerChoice> &choices,
       add("linear");
     if (choices[l].performer)
       add("performer:" + std::to_string(choices[l].performer));
+    if (int64_t chunk = choices[l].lshChunk)
+      add("lsh:" + std::to_string(lshBucketsFor(chunk, context)) + ":" +
+          std::to_string(kLSHHashes) + ":" + std::to_string(chunk));
     if (choices[l].kvHeads != layers[l].kvHeads)
       add("gqa:" + std::to_string(choices[l].kvHeads) + ":calibrated");
   }
@@ -82,7 +98,7 @@ std::string specOf(const std::vector<LayerChoice> &choices,
 }
 
 /// `layer` as `choice` makes it, for the cost model.
-AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
+AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice, int64_t context) {
   if (choice.window)
     layer.window = choice.window;
   if (choice.block) {
@@ -95,6 +111,12 @@ AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
     layer.randomFeatures = choice.performer;
     layer.sessionState = true; // proposed for session artifacts only
   }
+  if (choice.lshChunk) {
+    layer.lshBuckets = lshBucketsFor(choice.lshChunk, context);
+    layer.lshHashes = kLSHHashes;
+    layer.lshChunk = choice.lshChunk;
+    layer.sessionState = true; // proposed for session artifacts only
+  }
   layer.kvHeads = choice.kvHeads;
   return layer;
 }
@@ -103,7 +125,9 @@ AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice) {
 struct Candidates {
   int64_t context = 0;
   bool groupedQuery = false; // calibrated GQA (calibration text given)
-  bool linear = false;       // a session artifact: linear layers keep sums
+  /// A session artifact: linear layers keep their sums, LSH layers their
+  /// keys' buckets (without, neither saves a read of the cache).
+  bool session = false;
 };
 
 /// Whether `layer` attends plainly (no window, blocks, sinks, feature map,
@@ -115,24 +139,31 @@ bool attendsPlainly(const AttentionLayer &layer) {
 
 /// The next more aggressive choices of `layer`: half the window (or half
 /// the context, from none), half the BigBird block (or a sixteenth of the
-/// context), linear attention (elu+1, or FAVOR+ with 4 features per head
-/// dim), or half the KV heads.
+/// context), half the LSH chunk (or a quarter of the context), linear
+/// attention (elu+1, or FAVOR+ with 4 features per head dim), or half the
+/// KV heads.
 std::vector<LayerChoice> nextChoices(const LayerChoice &choice, const AttentionLayer &layer,
                                      const Candidates &candidates) {
   std::vector<LayerChoice> next;
   int64_t context = candidates.context;
   bool ownHeads = choice.kvHeads == layer.kvHeads, plain = attendsPlainly(layer);
-  if (!choice.block && !choice.attendsLinearly()) {
+  if (!choice.block && !choice.lshChunk && !choice.attendsLinearly()) {
     int64_t window = choice.window ? choice.window / 2 : context / 2;
     if (window >= 16)
       next.push_back({.window = window, .kvHeads = choice.kvHeads});
   }
-  if (plain && ownHeads && !choice.window && !choice.attendsLinearly()) {
+  if (plain && ownHeads && !choice.window && !choice.lshChunk && !choice.attendsLinearly()) {
     int64_t block = choice.block ? choice.block / 2 : context / 16;
     if (block >= 8)
       next.push_back({.block = block, .kvHeads = choice.kvHeads});
   }
-  if (plain && candidates.linear && ownHeads && choice.attendsDensely()) {
+  if (plain && candidates.session && ownHeads && !choice.window && !choice.block &&
+      !choice.attendsLinearly()) {
+    int64_t chunk = choice.lshChunk ? choice.lshChunk / 2 : context / 4;
+    if (chunk >= 8)
+      next.push_back({.lshChunk = chunk, .kvHeads = choice.kvHeads});
+  }
+  if (plain && candidates.session && ownHeads && choice.attendsDensely()) {
     next.push_back({.linear = true, .kvHeads = choice.kvHeads});
     // The rewrite takes 1 to 4096 features; a head size not known at
     // compile time gives no candidate.
@@ -140,8 +171,7 @@ std::vector<LayerChoice> nextChoices(const LayerChoice &choice, const AttentionL
       next.push_back(
           {.performer = kPerformerFeaturesPerHeadDim * layer.headSize, .kvHeads = choice.kvHeads});
   }
-  if (candidates.groupedQuery && !choice.block && !choice.attendsLinearly() &&
-      choice.kvHeads % 2 == 0)
+  if (candidates.groupedQuery && !choice.keepsOwnHeads() && choice.kvHeads % 2 == 0)
     next.push_back({.window = choice.window, .kvHeads = choice.kvHeads / 2});
   return next;
 }
@@ -207,7 +237,8 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   auto bytesOf = [&](const std::vector<LayerChoice> &choices) {
     int64_t bytes = 0;
     for (size_t l = 0; l < layers.size(); ++l)
-      bytes += decodeCacheBytesRead(rewritten(layers[l], choices[l]), options.context);
+      bytes +=
+          decodeCacheBytesRead(rewritten(layers[l], choices[l], options.context), options.context);
     return bytes;
   };
 
@@ -239,7 +270,7 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
             continue; // combinations are predicted, not measured
           std::vector<LayerChoice> one = none;
           one[l] = choice;
-          std::string spec = specOf(one, layers);
+          std::string spec = specOf(one, layers, options.context);
           std::optional<double> ppl = perplexityOf(spec);
           if (!ppl)
             return std::nullopt;
@@ -270,13 +301,13 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
         continue; // a grouping alone: the other half of a combination
       for (const auto &[heads, headsIncrease] : alone[l]) {
         bool grouped = heads.kvHeads != layers[l].kvHeads;
-        if (!heads.attendsDensely() || (grouped && (pattern.block || pattern.attendsLinearly())))
+        if (!heads.attendsDensely() || (grouped && pattern.keepsOwnHeads()))
           continue;
         LayerChoice choice = pattern;
         choice.kvHeads = heads.kvHeads;
         combinations[l].push_back(
             {choice, patternIncrease + headsIncrease,
-             decodeCacheBytesRead(rewritten(layers[l], choice), options.context)});
+             decodeCacheBytesRead(rewritten(layers[l], choice, options.context), options.context)});
       }
     }
 
@@ -333,7 +364,7 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
     if (plan == none || plan == tried)
       break;
     tried = plan;
-    std::string spec = specOf(plan, layers);
+    std::string spec = specOf(plan, layers, options.context);
     std::optional<double> ppl = perplexityOf(spec); // measured already when one layer changes
     if (!ppl)
       return std::nullopt;
@@ -350,7 +381,7 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
     allowed = std::min(allowed * 0.9, budgetIncrease * std::max(predictedIncrease, 0.0) /
                                           (*ppl / *dense - 1) * 0.9);
   }
-  std::string chosen = specOf(chosenPlan, layers);
+  std::string chosen = specOf(chosenPlan, layers, options.context);
   double ratio = double(bytesOf(chosenPlan)) / double(bytesOf(none));
   llvm::errs() << "chose --attention=" << (chosen.empty() ? "(none)" : chosen)
                << llvm::format(": perplexity %s, KV cache read per decode step x%.3f\n",

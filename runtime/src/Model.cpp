@@ -136,13 +136,14 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       forSession = true;
       continue;
     }
-    if (f.size() >= 3 && f[0] == "positions") {
+    if (f.size() >= 3 && (f[0] == "positions" || f[0] == "source-positions")) {
+      std::optional<PositionLimit> &limit = f[0] == "positions" ? positions : sourcePositions;
       uint64_t count;
-      if (positions || !parseUnsigned(f[1], 10, count) || count > (uint64_t(1) << 40))
+      if (limit || !parseUnsigned(f[1], 10, count) || count > (uint64_t(1) << 40))
         return bad("'" + line + "'");
       // The node's name is the rest of the line (it may hold spaces).
-      positions = PositionLimit{static_cast<int64_t>(count),
-                                line.substr(f[0].size() + 1 + f[1].size() + 1)};
+      limit = PositionLimit{static_cast<int64_t>(count),
+                            line.substr(f[0].size() + 1 + f[1].size() + 1)};
       continue;
     }
     if (f.size() == 2 && f[0] == "profile" && f[1] == "op-families")

@@ -106,6 +106,10 @@ struct genc_model {
     std::string node;
   };
   std::optional<PositionLimit> positions;
+  /// `source-positions COUNT NODE`: the same for an encoder-decoder's
+  /// `encoder` entry point, which a source longer than COUNT would index
+  /// past.
+  std::optional<PositionLimit> sourcePositions;
 
   genc_model() = default;
   genc_model(const genc_model &) = delete;

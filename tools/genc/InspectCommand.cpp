@@ -68,6 +68,9 @@ struct Signature {
   /// that reads them from its table.
   std::optional<int64_t> positions;
   std::string positionsNode;
+  /// `source-positions COUNT NODE`: the same for the encoder entry point.
+  std::optional<int64_t> sourcePositions;
+  std::string sourcePositionsNode;
   /// The weights payload's bytes, and (signature 4) the weights file's
   /// layout version and payload hash, as the runtime checks them.
   std::optional<uint64_t> weightsBytes;
@@ -126,11 +129,13 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
     EntryPoint &entry = signature.entryPoints.back();
     if (f[0] == "session" && f.size() == 1) {
       signature.forSession = true;
-    } else if (f[0] == "positions" && f.size() >= 3) {
+    } else if ((f[0] == "positions" || f[0] == "source-positions") && f.size() >= 3) {
       int64_t count;
+      bool source = f[0] == "source-positions";
       if (!f[1].getAsInteger(10, count)) {
-        signature.positions = count;
-        signature.positionsNode = line.drop_front(f[0].size() + f[1].size() + 2).str();
+        (source ? signature.sourcePositions : signature.positions) = count;
+        (source ? signature.sourcePositionsNode : signature.positionsNode) =
+            line.drop_front(f[0].size() + f[1].size() + 2).str();
       }
     } else if (f[0] == "state" && (f.size() == 4 || f.size() == 5)) {
       Signature::KeptState state;
@@ -339,11 +344,14 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
                        (signature.forSession ? ", for a runtime session (KV cache in the "
                                                "session's buffers)"
                                              : ", tensors in and out"));
+  auto positions = [&](std::optional<int64_t> count, const std::string &node) {
+    return std::to_string(*count) + " at most" +
+           (node == "-" ? std::string() : " (node '" + node + "' reads them from a table)");
+  };
   if (signature.positions)
-    row("positions", std::to_string(*signature.positions) + " at most" +
-                         (signature.positionsNode == "-" ? std::string()
-                                                         : " (node '" + signature.positionsNode +
-                                                               "' reads them from a table)"));
+    row("positions", positions(signature.positions, signature.positionsNode));
+  if (signature.sourcePositions)
+    row("source positions", positions(signature.sourcePositions, signature.sourcePositionsNode));
   if (!signature.keptStates.empty()) {
     // Linear layers keep sums (a fixed size); LSH layers keep per position
     // each key's bucket and the keys' order, and their counts per bucket.
@@ -466,6 +474,8 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
       {"session", signature.forSession},
       {"max_positions",
        signature.positions ? json::Value(*signature.positions) : json::Value(nullptr)},
+      {"max_source_positions",
+       signature.sourcePositions ? json::Value(*signature.sourcePositions) : json::Value(nullptr)},
       {"attention_states", std::move(states)},
       {"entry_points", std::move(entries)},
       {"weights", std::move(weightsJson)}};

@@ -227,10 +227,16 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   });
   if (bucketed)
     os << "whole-calls\n";
-  if (auto limit = positionLimit(main)) {
-    std::string node = modelLocationOf(limit->second->getLoc()).node;
-    std::replace(node.begin(), node.end(), '\n', ' ');
-    os << "positions " << limit->first << " " << (node.empty() ? "-" : node) << "\n";
+  // The decoder's positions, then an encoder's (its source's).
+  for (func::FuncOp fn : entryPoints) {
+    if (fn != main && fn.getSymName() != "encoder")
+      continue;
+    if (auto limit = positionLimit(fn)) {
+      std::string node = modelLocationOf(limit->second->getLoc()).node;
+      std::replace(node.begin(), node.end(), '\n', ' ');
+      os << (fn == main ? "positions " : "source-positions ") << limit->first << " "
+         << (node.empty() ? "-" : node) << "\n";
+    }
   }
   // A state whose layer reads a sliding cache names its shift: the session
   // drops that cache's rows as the kernel folds them (kernels.h).

@@ -503,6 +503,11 @@ void Session::encode(const std::vector<int64_t> &source) {
     throw Error("the model has no encoder: it generates from a prompt alone");
   if (source.empty())
     throw Error("the source is empty: give at least one token");
+  if (const auto &limit = model.sourcePositions;
+      limit && static_cast<int64_t>(source.size()) > limit->count)
+    throw Error(TooManyPositions::embeds("the encoder", limit->count, limit->node) +
+                "; a source of " + str(source.size()) + " tokens would index past them: give " +
+                str(limit->count) + " tokens or fewer");
   // Not checked against the decoder's vocabulary: an encoder may have its
   // own, and its compiled lookup checks the ids (the call fails naming it).
   reset();

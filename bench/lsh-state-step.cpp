@@ -57,8 +57,16 @@ int main(int argc, char **argv) {
   genc_context context{};
   for (int withMask = 0; withMask < 2; ++withMask) {
     std::vector<float> kept(perRow);
-    std::vector<int64_t> positions(1, -1);
-    genc_attention_state state{kept.data(), positions.data(), perRow, 1};
+    std::vector<int64_t> positions(1, -1), folded(1, -1);
+    // Fields by name: the struct grew a field between the builds compared.
+    genc_attention_state state{};
+    state.data = kept.data();
+    state.positions = positions.data();
+    state.floats_per_row = perRow;
+    state.rows = 1;
+#ifdef GENC_SUMS_CACHE_POSITIONS
+    state.folded = folded.data();
+#endif
     context.attention_states = &state;
     context.attention_state_count = 1;
     // Keys [0, keys) in the cache's first positions of `capacity`; the

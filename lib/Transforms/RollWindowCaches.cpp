@@ -21,6 +21,7 @@
 #include "genc/Dialect/GencOps.h"
 #include "genc/Support/ModelLocation.h"
 #include "genc/Transforms/Passes.h"
+#include "genc/kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -59,11 +60,15 @@ std::optional<WindowShape> slidingWindowOf(AttentionOp op) {
     return std::nullopt;
   if (op.isLinear()) {
     // The kernel keeps sums only when every query head of a KV head sees
-    // the same keys (as genc-record-signature gives the layer a slot).
+    // the same keys, and genc-record-signature gives the layer a slot when
+    // its sizes are static and within what a runtime allocates.
     auto mask = op.getMask() ? cast<RankedTensorType>(op.getMask().getType()) : nullptr;
     bool sharedMask =
         !mask || (mask.getRank() == 4 && mask.getDimSize(1) == 1 && mask.getDimSize(2) == 1);
-    if (!op.linearSumsShape() || !sharedMask)
+    std::optional<std::array<int64_t, 3>> sums = op.linearSumsShape();
+    if (!sums || !sharedMask ||
+        GENC_LINEAR_ATTENTION_STATE_FLOATS((*sums)[0], (*sums)[1], (*sums)[2]) >
+            GENC_ATTENTION_STATE_MOST_FLOATS)
       return std::nullopt;
     return WindowShape{0, 0};
   }

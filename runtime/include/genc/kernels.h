@@ -47,8 +47,8 @@ typedef struct genc_profile genc_profile;
  * max_context floats after them, the first P of each: what the session
  * copies when it reorders rows. Each kernel decides
  * from them and the step's past length what it can reuse: linear
- * attention's sums only when the two are equal (it rebuilds the row
- * otherwise), LSH attention's key buckets for the positions below both
+ * attention's sums when the two are equal (it starts again from its
+ * folded sums otherwise), LSH attention's key buckets for the positions below both
  * (and its kept order of the keys when it holds no more than those).
  *
  * `folded`, per row: the positions a kernel has folded into the row for
@@ -365,11 +365,14 @@ void genc_lsh_rotations(int64_t seed, int64_t round, int64_t d, int64_t half, fl
  * between calls: a call after `causalOffset` positions adds only its new
  * keys, so a decode step costs the same at any context. The row keeps two
  * sums: those of the positions the last call left, and those of all but
- * its last GENC_SLIDING_CACHE_ROLLBACK (`folded`), from which a call
- * after fewer positions (a rollback) rebuilds the first, reading the keys
- * after them only. So the layer reads at most GENC_SLIDING_CACHE_ROLLBACK
- * cached positions before a call's, and its session cache slides
- * (genc-roll-window-caches, a window of 0: GENC_SUMS_CACHE_POSITIONS). */
+ * the last GENC_SLIDING_CACHE_ROLLBACK positions before the call
+ * (`folded`; a call folds before it computes, so a failed call leaves them
+ * true), from which a call after fewer positions (a rollback) rebuilds
+ * the first, reading the keys after them only. So a call reads the cached
+ * positions from what the previous call folded on, and the layer's
+ * session cache slides (genc-roll-window-caches, a window of 0:
+ * GENC_SUMS_CACHE_POSITIONS). A call before what the row folded (every
+ * position given again, as without a cache) starts from nothing. */
 /* The floats of one row of a linear attention's recurrent state (`state`
  * lines): per KV head (its query heads share the sums), twice (the last
  * call's sums, then the folded ones) F + 1 rows of Dv + 1 (a row of S and
@@ -412,13 +415,17 @@ void _mlir_ciface_genc_linear_attention_f32(genc_context *context, int64_t check
 
 /* The positions a session's cache holds for linear attention layers,
  * which see earlier positions through their kept sums (a window of 0 in
- * the signature): the GENC_SLIDING_CACHE_ROLLBACK positions they have not
- * folded, and room for the tokens of a call (`tokensPerCall`, 0: any, as
- * many as the context). Fewer when the session's context is. */
+ * the signature): the GENC_SLIDING_CACHE_ROLLBACK positions a call leaves
+ * unfolded, the previous call's tokens (which the next call folds) and
+ * room for a call's (`tokensPerCall`, at least
+ * GENC_SLIDING_CACHE_ROLLBACK; 0: any, as many as the context). Fewer when
+ * the session's context is. */
 #define GENC_SUMS_CACHE_POSITIONS(tokensPerCall, maxContext)                                       \
-  (GENC_SLIDING_CACHE_ROLLBACK + ((tokensPerCall) > GENC_SLIDING_CACHE_ROLLBACK ? (tokensPerCall)  \
-                                  : (tokensPerCall) > 0 ? GENC_SLIDING_CACHE_ROLLBACK              \
-                                                        : (maxContext)))
+  ((tokensPerCall) > 0 ? GENC_SLIDING_CACHE_ROLLBACK +                                             \
+                             2 * ((tokensPerCall) > GENC_SLIDING_CACHE_ROLLBACK                    \
+                                      ? (tokensPerCall)                                            \
+                                      : GENC_SLIDING_CACHE_ROLLBACK)                               \
+                       : (maxContext))
 
 /* BigBird's random key blocks for query block `queryBlock`: min(count, n)
  * distinct blocks (count at most GENC_ATTENTION_MAX_RANDOM_BLOCKS), drawn

@@ -260,60 +260,56 @@ extern "C" void _mlir_ciface_genc_linear_attention_f32(
     auto sumsOf = [&](int64_t b, int64_t g, bool folded) {
       return state->data + b * state->floats_per_row + (2 * g + folded) * recurrentFloats(p);
     };
-    // Tasks only read `positions` and `folded` (written once they are all
-    // done). The last call's sums go on when they hold exactly the
-    // positions before this call's, or start again from the folded ones;
-    // sums folded past them (a call over every position again, as a model
-    // without a cache makes) start again from nothing. (A session whose
-    // cache slid never goes back that far.)
+    // First fold all but the last GENC_SLIDING_CACHE_ROLLBACK positions
+    // before the call (those a rollback can no longer reach; the caller
+    // has kept them), in a pass that cannot fail once its scratch is held:
+    // whatever happens to the call, the folded sums stay true. Sums folded
+    // past the call's past (a call over every position again, as a model
+    // without a cache makes) start again from nothing; a session whose
+    // cache slid never goes back that far.
+    Scratch<float> keyFeatures(call, batch * kvHeads * f);
+    if (!keyFeatures) {
+      for (int64_t b = 0; b < batch; ++b)
+        state->positions[b] = -1;
+      return;
+    }
     for (int64_t b = 0; b < batch; ++b)
-      if (state->positions[b] != causalOffset && state->folded[b] > causalOffset)
+      if (state->folded[b] > causalOffset)
         state->folded[b] = -1;
-    parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
-      if (call.failed())
-        return;
-      Scratch<float> phi(call, f), numerator(call, dv);
-      if (!phi || !numerator)
-        return;
-      const int64_t b = task / kvHeads, g = task % kvHeads, folded = state->folded[b];
-      float *sums = sumsOf(b, g, false);
-      int64_t absorbed = causalOffset;
-      if (state->positions[b] != causalOffset) {
-        if (folded < 0)
-          clearSums(p, sumsOf(b, g, true));
-        std::copy_n(sumsOf(b, g, true), recurrentFloats(p), sums);
-        absorbed = std::max<int64_t>(folded, 0);
-      }
-      recurrent(p, b, g * p.group, p.group, sums, absorbed, phi.data(), numerator.data());
-    });
-    if (call.failed()) {
-      // The last call's sums may be half-built; the folded ones are intact.
-      for (int64_t b = 0; b < batch; ++b)
-        state->positions[b] = -1;
-      return;
-    }
-    // Fold all but the last GENC_SLIDING_CACHE_ROLLBACK positions, in a
-    // second pass that cannot fail: a call either folds or leaves the folded
-    // sums as they were.
-    Scratch<float> phi(call, batch * kvHeads * f);
-    if (!phi) {
-      for (int64_t b = 0; b < batch; ++b)
-        state->positions[b] = -1;
-      return;
-    }
-    const int64_t foldTo = std::max<int64_t>(0, p.skv() - GENC_SLIDING_CACHE_ROLLBACK);
+    const int64_t foldTo = std::max<int64_t>(0, causalOffset - GENC_SLIDING_CACHE_ROLLBACK);
     parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
       const int64_t b = task / kvHeads, g = task % kvHeads;
       const int64_t folded = std::max<int64_t>(state->folded[b], 0);
       if (state->folded[b] < 0)
         clearSums(p, sumsOf(b, g, true));
       absorb(p, b, g * p.group, sumsOf(b, g, true), folded, std::max(folded, foldTo),
-             phi.data() + task * f);
+             keyFeatures.data() + task * f);
     });
-    for (int64_t b = 0; b < batch; ++b) {
-      state->positions[b] = p.skv();
+    for (int64_t b = 0; b < batch; ++b)
       state->folded[b] = std::max(state->folded[b], foldTo);
-    }
+
+    // Then the call: the last call's sums go on when they hold exactly the
+    // positions before this call's, or start again from the folded ones.
+    // Tasks only read `positions` (written once they are all done).
+    parallelFor(call.context, batch * kvHeads, [&](int64_t task) {
+      if (call.failed())
+        return;
+      Scratch<float> phi(call, f), numerator(call, dv);
+      if (!phi || !numerator)
+        return;
+      const int64_t b = task / kvHeads, g = task % kvHeads;
+      float *sums = sumsOf(b, g, false);
+      int64_t absorbed = causalOffset;
+      if (state->positions[b] != causalOffset) {
+        std::copy_n(sumsOf(b, g, true), recurrentFloats(p), sums);
+        absorbed = state->folded[b];
+      }
+      recurrent(p, b, g * p.group, p.group, sums, absorbed, phi.data(), numerator.data());
+    });
+    // Sums a failed call left half-built hold no positions; the folded
+    // ones are intact.
+    for (int64_t b = 0; b < batch; ++b)
+      state->positions[b] = call.failed() ? -1 : p.skv();
     return;
   }
   // A state this call does not keep (a mask per query or per head) no

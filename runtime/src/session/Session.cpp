@@ -317,8 +317,16 @@ Session::Session(genc_model &model, const SessionOptions &options)
     if (slid == windows.end())
       throw Error("attention state " + str(slot) + " names sliding caches '" + shift +
                   "' that the model does not have");
+    if ((*slid)->window != 0)
+      throw Error("attention state " + str(slot) + " names sliding caches '" + shift +
+                  "', which are not linear attention's (a window of 0)");
     (*slid)->sums.push_back(&state);
   }
+  for (const auto &w : windows)
+    if (w->window == 0 && w->sums.empty())
+      throw Error("the model's sliding caches '" + w->shiftName +
+                  "' hold what linear attention has not folded into its sums, but no attention "
+                  "state names them");
   logitsOutput = kNone;
   for (size_t k = 0; k < model.main().outputs.size(); ++k)
     if (model.main().outputs[k].name == "logits")
@@ -375,8 +383,10 @@ std::optional<int64_t> Session::missingPosition(int64_t length) const {
     int64_t seen = std::max(w->sinks, length - (w->window > 0 ? w->window - 1 : 0));
     if (w->shift > 0 && seen < w->base())
       return seen;
-    // Kept sums return to no length before what they folded.
-    for (int64_t r = 0; r < rows(); ++r)
+    // Kept sums return to no length before what they folded once the
+    // cache no longer holds the positions after 0 (before, rollback()
+    // forgets them and the next step sums from the first position).
+    for (int64_t r = 0; r < rows() && w->shift > 0; ++r)
       if (length < w->firstReturn(r))
         return length;
   }
@@ -712,6 +722,13 @@ void Session::rollback(int64_t count) {
   // keeps what stays true (LSH's buckets of earlier keys) and rebuilds the
   // rest (linear attention's sums, from the folded ones).
   total -= count;
+  for (auto &w : windows)
+    for (int64_t r = 0; r < rows() && w->shift == 0; ++r)
+      if (total < w->firstReturn(r))
+        for (AttentionState *state : w->sums) {
+          std::fill(state->positions.begin(), state->positions.end(), -1);
+          std::fill(state->folded.begin(), state->folded.end(), -1);
+        }
   for (auto &row : sequences)
     row.resize(total);
   lastLogits.clear(); // they were the logits of forgotten positions

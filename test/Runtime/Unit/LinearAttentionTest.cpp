@@ -244,7 +244,7 @@ TEST_P(LinearAttention, StateKeptBetweenCallsEqualsOnePrefill) {
 /// others without: no row's state may claim positions then, and the same
 /// call made again computes what one prefill does.
 TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
-  const int64_t rows = 2, heads = 2, kvHeads = 1, s = 24, d = 8, prompt = 10;
+  const int64_t rows = 2, heads = 2, kvHeads = 1, s = 100, d = 8, prompt = 80;
   std::vector<float> q = randomValues(rows * heads * s * d, 31),
                      k = randomValues(rows * kvHeads * s * d, 32),
                      v = randomValues(rows * kvHeads * s * d, 33);
@@ -286,7 +286,9 @@ TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
   failing.parallel_for = failAfterFirstTask;
   run(failing, prompt, prompt + 3);
   EXPECT_EQ(positions, std::vector<int64_t>(rows, -1)) << "half-built sums are trusted";
-  EXPECT_EQ(folded, std::vector<int64_t>(rows, 0)) << "the folded sums were not touched";
+  // It folded what the rows had kept before it failed, and the folded
+  // sums are what it says.
+  EXPECT_EQ(folded, std::vector<int64_t>(rows, prompt - GENC_SLIDING_CACHE_ROLLBACK));
   std::vector<float> again = run(plain, prompt, prompt + 3);
   EXPECT_EQ(positions, std::vector<int64_t>(rows, prompt + 3));
   for (int64_t r = 0; r < rows; ++r)
@@ -298,11 +300,12 @@ TEST(LinearAttentionState, AFailedCallLeavesNoSumsTrusted) {
               << "row " << r << " position " << i;
 }
 
-/// The sums fold all but the last GENC_SLIDING_CACHE_ROLLBACK positions a
-/// call leaves: a call after fewer positions (a rollback) starts again from
-/// them and gives, bit for bit, what it gave the first time, reading only
-/// the keys after them, so a caller may drop the cache rows before them.
-/// A call before what they folded starts again from every key.
+/// A call first folds all but the last GENC_SLIDING_CACHE_ROLLBACK
+/// positions before it: a call after fewer positions (a rollback) starts
+/// again from the folded sums and gives, bit for bit, what it gave the
+/// first time, reading only the keys after them, so a caller may drop the
+/// cache rows before them. A call before what they folded starts again
+/// from every key.
 TEST(LinearAttentionState, RollbackStartsFromTheFoldedSums) {
   const int64_t heads = 2, kvHeads = 1, s = 200, d = 8, prompt = 100, rewind = 150;
   static_assert(s - rewind < GENC_SLIDING_CACHE_ROLLBACK);
@@ -334,12 +337,12 @@ TEST(LinearAttentionState, RollbackStartsFromTheFoldedSums) {
       return out;
     };
     run(0, prompt, 0);
-    EXPECT_EQ(folded[0], prompt - GENC_SLIDING_CACHE_ROLLBACK);
+    EXPECT_EQ(folded[0], 0);
     std::vector<std::vector<float>> steps;
     for (int64_t i = prompt; i < s; ++i)
       steps.push_back(run(i, i + 1, 0));
     EXPECT_EQ(positions[0], s);
-    EXPECT_EQ(folded[0], s - GENC_SLIDING_CACHE_ROLLBACK);
+    EXPECT_EQ(folded[0], s - 1 - GENC_SLIDING_CACHE_ROLLBACK);
     // Roll back to `rewind`, the rows before what was folded dropped (as
     // a session slides the cache).
     const int64_t dropped = folded[0];
@@ -356,7 +359,7 @@ TEST(LinearAttentionState, RollbackStartsFromTheFoldedSums) {
     run(0, prompt, 0);
     EXPECT_EQ(withState.failed_check, 0);
     EXPECT_EQ(positions[0], prompt);
-    EXPECT_EQ(folded[0], prompt - GENC_SLIDING_CACHE_ROLLBACK);
+    EXPECT_EQ(folded[0], 0);
     EXPECT_EQ(run(prompt, prompt + 1, 0), steps[0]);
   }
 }

@@ -139,7 +139,8 @@ genc_status genc_session_start(genc_session *session, const int64_t *const *prom
                                const int64_t *lengths, int64_t rows);
 /* Appends `count` tokens to every row (`tokens`: rows x count). The
  * logits are then [rows, count, vocab]. A cached model takes more than 512
- * tokens, or more than its sliding caches (windowed layers) have room for,
+ * tokens, or more than its sliding caches (windowed and linear attention
+ * layers) have room for,
  * in pieces (start too); if a piece fails after an earlier one slid the
  * caches past what the rows need, the session forgets its rows (start
  * again). */
@@ -152,7 +153,9 @@ const float *genc_session_logits(const genc_session *session, int64_t *rows,
 genc_status genc_session_reorder(genc_session *session, const int64_t *sources, int64_t rows);
 /* Forgets the last `count` tokens of every row, in O(1) (speculative
  * decoding's rollback). Refused, with the most it could roll back, when a
- * sliding cache no longer holds a position the next token would see. */
+ * sliding cache no longer holds a position the next token would see (for
+ * linear attention: a position its kept sums have folded for good, 64
+ * before the last call's first). */
 genc_status genc_session_rollback(genc_session *session, int64_t count);
 void genc_session_reset(genc_session *session);
 int64_t genc_session_rows(const genc_session *session);

@@ -81,64 +81,47 @@ static bool isArgumentNamed(Value value, StringRef name) {
   return named && named.getValue() == name;
 }
 
-/// How far a Range's start runs ahead of the position of its first value:
-/// a constant, or the past length moved by constant additions (a start
-/// that is anything else counts as the past length).
-static int64_t startOffset(Value start, int depth = 0) {
-  if (std::optional<int64_t> c = integralConstant(start))
-    return *c;
-  Operation *op = start.getDefiningOp();
-  if (depth > 16 || !op)
-    return 0;
-  if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp>(op))
-    return startOffset(op->getOperand(0), depth + 1);
-  if (isa<AddOp, SubOp>(op)) {
-    int64_t sign = isa<SubOp>(op) ? -1 : 1;
-    if (std::optional<int64_t> c = integralConstant(op->getOperand(1)))
-      return startOffset(op->getOperand(0), depth + 1) + sign * *c;
-    if (std::optional<int64_t> c = integralConstant(op->getOperand(0)); c && sign > 0)
-      return startOffset(op->getOperand(1), depth + 1) + *c;
-  }
-  return 0;
-}
-
 /// How far the values of `indices` run ahead of the position they are at,
 /// when they count positions: `position_ids`, a Range of step 1 (from its
-/// constant start, or from the past length and constants added to it), a CumSum (of the attention
-/// mask: counts from 1), moved by constant additions and by ops that keep
-/// values (casts, reshapes, slices, a Mul by the attention mask). Anything
-/// else (token ids, T5's buckets, the difference of two positions) is not
-/// positions.
-static std::optional<int64_t> positionOffset(Value indices, int depth = 0) {
+/// start: a constant, or the past length, moved by constants), a CumSum
+/// (of the attention mask: counts from 1), moved by constant additions and
+/// by ops that keep values (casts, reshapes, slices, a Mul by the attention
+/// mask). Anything else (token ids, T5's buckets, the difference of two
+/// positions) is not positions. With `start`, `indices` is a Range's start:
+/// a constant counts as itself and anything else as the past length (0).
+static std::optional<int64_t> positionOffset(Value indices, bool start = false, int depth = 0) {
+  const std::optional<int64_t> unknown = start ? std::optional<int64_t>(0) : std::nullopt;
+  if (std::optional<int64_t> c = start ? integralConstant(indices) : std::nullopt)
+    return c;
   if (depth > 16)
-    return std::nullopt;
+    return unknown;
   if (isa<BlockArgument>(indices))
-    return isArgumentNamed(indices, "position_ids") ? std::optional<int64_t>(0) : std::nullopt;
+    return isArgumentNamed(indices, "position_ids") ? std::optional<int64_t>(0) : unknown;
   Operation *op = indices.getDefiningOp();
   if (auto range = dyn_cast<RangeOp>(op)) {
     if (integralConstant(range.getDelta()) != 1)
-      return std::nullopt;
-    return startOffset(range.getStart());
+      return unknown;
+    return positionOffset(range.getStart(), /*start=*/true, depth + 1);
   }
   if (auto sum = dyn_cast<CumSumOp>(op))
-    return sum.getReverse() ? std::nullopt : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);
+    return sum.getReverse() ? unknown : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);
   if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, tensor::CastOp>(op))
-    return positionOffset(op->getOperand(0), depth + 1);
+    return positionOffset(op->getOperand(0), start, depth + 1);
   if (isa<AddOp, SubOp>(op)) {
     int64_t sign = isa<SubOp>(op) ? -1 : 1;
     if (std::optional<int64_t> c = integralConstant(op->getOperand(1)))
-      if (std::optional<int64_t> offset = positionOffset(op->getOperand(0), depth + 1))
+      if (std::optional<int64_t> offset = positionOffset(op->getOperand(0), start, depth + 1))
         return *offset + sign * *c;
     if (std::optional<int64_t> c = integralConstant(op->getOperand(0)); c && sign > 0)
-      if (std::optional<int64_t> offset = positionOffset(op->getOperand(1), depth + 1))
+      if (std::optional<int64_t> offset = positionOffset(op->getOperand(1), start, depth + 1))
         return *offset + *c;
-    return std::nullopt;
+    return unknown;
   }
   if (isa<MulOp>(op)) // positions times the 0/1 attention mask (OPT)
     for (auto [i, operand] : llvm::enumerate(op->getOperands()))
       if (isArgumentNamed(op->getOperand(1 - i), "attention_mask"))
-        return positionOffset(operand, depth + 1);
-  return std::nullopt;
+        return positionOffset(operand, start, depth + 1);
+  return unknown;
 }
 
 /// The most positions `fn` can embed: the smallest constant table it

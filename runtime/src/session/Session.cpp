@@ -69,6 +69,8 @@ struct Session::Window {
 
   /// The first position held after the sinks.
   int64_t base() const { return sinks + shift; }
+  /// The positions before a token its window sees (none for kept sums).
+  int64_t reach() const { return window > 0 ? window - 1 : 0; }
   /// `tokensPerCall`: the most a call adds (0: any).
   static int64_t capacityFor(int64_t window, int64_t sinks, int64_t maxContext,
                              int64_t tokensPerCall) {
@@ -118,8 +120,7 @@ struct Session::Cache {
 };
 
 void Session::Window::slide(int64_t past, int64_t rows) {
-  const int64_t reach = window > 0 ? window - 1 : 0;
-  int64_t kept = std::max<int64_t>(sinks, past - reach - GENC_SLIDING_CACHE_ROLLBACK);
+  int64_t kept = std::max<int64_t>(sinks, past - reach() - GENC_SLIDING_CACHE_ROLLBACK);
   for (int64_t r = 0; r < rows && !sums.empty(); ++r)
     kept = std::min(kept, firstReturn(r));
   if (kept <= base())
@@ -380,7 +381,7 @@ int64_t Session::makeRoom(int64_t past, int64_t wanted) {
 std::optional<int64_t> Session::missingPosition(int64_t length) const {
   for (const auto &w : windows) {
     // The next token, at `length`, sees the sinks and [length - W + 1, length).
-    int64_t seen = std::max(w->sinks, length - (w->window > 0 ? w->window - 1 : 0));
+    int64_t seen = std::max(w->sinks, length - w->reach());
     if (w->shift > 0 && seen < w->base())
       return seen;
     // Kept sums return to no length before what they folded once the

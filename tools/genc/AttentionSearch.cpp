@@ -66,37 +66,6 @@ int64_t lshBucketsFor(int64_t chunk, int64_t context) {
   return std::max<int64_t>(2, context / chunk / 2 * 2);
 }
 
-/// --attention's spec for per-layer choices; layers that share a choice
-/// share an item (`window:64@layers=0+2`).
-std::string specOf(const std::vector<LayerChoice> &choices,
-                   const std::vector<AttentionLayer> &layers, int64_t context) {
-  std::map<std::string, std::string> items; // rewrite -> layers
-  for (size_t l = 0; l < choices.size(); ++l) {
-    auto add = [&](const std::string &rewrite) {
-      std::string &list = items[rewrite];
-      list += (list.empty() ? "" : "+") + std::to_string(l);
-    };
-    if (choices[l].window)
-      add("window:" + std::to_string(choices[l].window));
-    if (choices[l].block)
-      add("bigbird:" + std::to_string(choices[l].block) + ":" +
-          std::to_string(kBigBirdRandomBlocks) + ":" + std::to_string(kBigBirdGlobalBlocks));
-    if (choices[l].linear)
-      add("linear");
-    if (choices[l].performer)
-      add("performer:" + std::to_string(choices[l].performer));
-    if (int64_t chunk = choices[l].lshChunk)
-      add("lsh:" + std::to_string(lshBucketsFor(chunk, context)) + ":" +
-          std::to_string(kLSHHashes) + ":" + std::to_string(chunk));
-    if (choices[l].kvHeads != layers[l].kvHeads)
-      add("gqa:" + std::to_string(choices[l].kvHeads) + ":calibrated");
-  }
-  std::string spec;
-  for (const auto &[rewrite, list] : items)
-    spec += (spec.empty() ? "" : ",") + rewrite + "@layers=" + list;
-  return spec;
-}
-
 /// `layer` as `choice` makes it, for the cost model.
 AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice, int64_t context) {
   if (choice.window)
@@ -119,6 +88,29 @@ AttentionLayer rewritten(AttentionLayer layer, const LayerChoice &choice, int64_
   }
   layer.kvHeads = choice.kvHeads;
   return layer;
+}
+
+/// --attention's spec for per-layer choices (GQA calibrated); layers that
+/// share a choice share an item (`window:64@layers=0+2`).
+std::string specOf(const std::vector<LayerChoice> &choices,
+                   const std::vector<AttentionLayer> &layers, int64_t context) {
+  std::map<std::string, std::string> items; // rewrite -> layers
+  for (size_t l = 0; l < choices.size(); ++l) {
+    std::string change = describeChange(layers[l], rewritten(layers[l], choices[l], context));
+    if (change == "none")
+      continue;
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(change).split(parts, ',');
+    for (llvm::StringRef item : parts) {
+      std::string rewrite = item.str() + (item.starts_with("gqa:") ? ":calibrated" : "");
+      std::string &list = items[rewrite];
+      list += (list.empty() ? "" : "+") + std::to_string(l);
+    }
+  }
+  std::string spec;
+  for (const auto &[rewrite, list] : items)
+    spec += (spec.empty() ? "" : ",") + rewrite + "@layers=" + list;
+  return spec;
 }
 
 /// What the search may propose.

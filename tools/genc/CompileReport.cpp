@@ -355,7 +355,8 @@ double attentionFlops(const AttentionLayer &layer, int64_t past, int64_t tokens)
   return flops;
 }
 
-/// What was rewritten, in --attention's words.
+} // namespace
+
 std::string describeChange(const AttentionLayer &before, const AttentionLayer &after) {
   std::string text;
   auto add = [&](const std::string &item) { text += (text.empty() ? "" : ",") + item; };
@@ -379,8 +380,6 @@ std::string describeChange(const AttentionLayer &before, const AttentionLayer &a
     add("gqa:" + std::to_string(after.kvHeads));
   return text.empty() ? "none" : text;
 }
-
-} // namespace
 
 std::vector<LayerCost> layerCosts(const CompileReport &report) {
   std::vector<LayerCost> rows;

@@ -57,6 +57,10 @@ std::vector<AttentionLayer> describeAttentionLayers(mlir::ModuleOp module);
 /// KV-cache bytes a decode step of `layer` reads at `context` positions.
 int64_t decodeCacheBytesRead(const AttentionLayer &layer, int64_t context);
 
+/// What turns `before` into `after`, in --attention's words (items joined
+/// by ",", such as "window:64,gqa:2"; "none" for nothing).
+std::string describeChange(const AttentionLayer &before, const AttentionLayer &after);
+
 /// The matmuls with a weight operand that one group of the model holds.
 struct MatmulGroup {
   int64_t count = 0;

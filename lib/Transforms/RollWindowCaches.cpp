@@ -60,15 +60,11 @@ std::optional<WindowShape> slidingWindowOf(AttentionOp op) {
     return std::nullopt;
   if (op.isLinear()) {
     // The kernel keeps sums only when every query head of a KV head sees
-    // the same keys, and genc-record-signature gives the layer a slot when
-    // its sizes are static and within what a runtime allocates.
+    // the same keys, and when the layer has a state slot.
     auto mask = op.getMask() ? cast<RankedTensorType>(op.getMask().getType()) : nullptr;
     bool sharedMask =
         !mask || (mask.getRank() == 4 && mask.getDimSize(1) == 1 && mask.getDimSize(2) == 1);
-    std::optional<std::array<int64_t, 3>> sums = op.linearSumsShape();
-    if (!sums || !sharedMask ||
-        GENC_LINEAR_ATTENTION_STATE_FLOATS((*sums)[0], (*sums)[1], (*sums)[2]) >
-            GENC_ATTENTION_STATE_MOST_FLOATS)
+    if (!sharedMask || !keptLinearSumsFloats(op))
       return std::nullopt;
     return WindowShape{0, 0};
   }
@@ -345,6 +341,14 @@ struct RollWindowCaches : genc::impl::RollWindowCachesBase<RollWindowCaches> {
 };
 
 } // namespace
+
+std::optional<int64_t> mlir::genc::keptLinearSumsFloats(AttentionOp op) {
+  std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape();
+  if (!shape)
+    return std::nullopt;
+  int64_t floats = GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]);
+  return floats <= GENC_ATTENTION_STATE_MOST_FLOATS ? std::optional<int64_t>(floats) : std::nullopt;
+}
 
 DictionaryAttr mlir::genc::slidingCacheOf(AttentionOp op) {
   auto read = op.getKey().getDefiningOp<tensor::ExtractSliceOp>();

@@ -151,6 +151,24 @@ int main(int argc, char **argv) {
     std::printf("verification: a 3-token append's logits match at every position\n");
   }
   {
+    // A rollback of 70 tokens: past what linear attention keeps unfolded
+    // (64 before the last call), which then forgets its sums while the
+    // cache holds every position; the next step still matches.
+    Session cached(cachedModel, 1), full(fullModel, 1);
+    std::vector<int64_t> tokens(80);
+    for (size_t i = 0; i < tokens.size(); ++i)
+      tokens[i] = 1 + static_cast<int64_t>(i * 7 % 50);
+    for (Session *s : {&cached, &full}) {
+      s->start({prompt});
+      s->append(tokens, 80);
+      s->append({3}, 1);
+      check(genc_session_rollback(s->s, 70), "rollback of 70 tokens");
+      s->append({4}, 1);
+    }
+    compare(cached, 0, full, 0, "step after a rollback of 70 tokens");
+    std::printf("long rollback: the step after a rollback of 70 tokens matches\n");
+  }
+  {
     // Two sessions over one model, decoding at once from two threads with
     // two pool threads each, give what one session gives alone.
     auto decode = [&](std::vector<int64_t> &out) {

@@ -48,6 +48,12 @@ struct WeightMatmul {
 SmallVector<WeightMatmul> findWeightMatmuls(func::FuncOp fn);
 
 class AttentionOp;
+/// The floats per row of the sums a session keeps for linear attention
+/// `op` (kernels.h), when its sizes are static and within what a runtime
+/// allocates (genc-record-signature then gives it a state slot, and
+/// genc-roll-window-caches lets its cache slide).
+std::optional<int64_t> keptLinearSumsFloats(AttentionOp op);
+
 /// The genc.window_cache attribute of the cache `op` reads its keys from,
 /// if genc-roll-window-caches let that cache slide.
 DictionaryAttr slidingCacheOf(AttentionOp op);

@@ -35,10 +35,10 @@ std::optional<KeptStateSize> mlir::genc::keptStateSize(AttentionOp op) {
     return std::nullopt;
   std::optional<KeptStateSize> size;
   int64_t kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);
-  if (std::optional<std::array<int64_t, 3>> shape = op.linearSumsShape())
-    size =
-        KeptStateSize{GENC_LINEAR_ATTENTION_STATE_FLOATS((*shape)[0], (*shape)[1], (*shape)[2]), 0};
-  else if (op.getLshBuckets() > 0 && !ShapedType::isDynamic(kvHeads))
+  if (op.isLinear()) {
+    if (std::optional<int64_t> floats = keptLinearSumsFloats(op))
+      size = KeptStateSize{*floats, 0};
+  } else if (op.getLshBuckets() > 0 && !ShapedType::isDynamic(kvHeads))
     size = KeptStateSize{
         GENC_LSH_ATTENTION_STATE_FIXED(kvHeads, op.getLshHashes(), op.getLshBuckets()),
         GENC_LSH_ATTENTION_STATE_PER_POSITION(kvHeads, op.getLshHashes())};

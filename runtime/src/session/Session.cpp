@@ -77,15 +77,24 @@ struct Session::Window {
     return std::min(maxContext, window == 0 ? GENC_SUMS_CACHE_POSITIONS(tokensPerCall, maxContext)
                                             : GENC_SLIDING_CACHE_POSITIONS(window, sinks));
   }
-  /// The first position row r can return to (what its sums have folded;
-  /// none when they are lost): a rollback must not go below it, and the
-  /// caches still hold the positions after it.
+  /// The first position row r can return to: what every layer's sums
+  /// have folded (none once sums that folded nothing no longer have the
+  /// cache's first positions to start from). A rollback must not go below
+  /// it.
   int64_t firstReturn(int64_t r) const {
     int64_t first = 0;
     for (const AttentionState *state : sums)
       first = std::max(first, state->folded[r] >= 0 ? shift + state->folded[r]
                               : shift > 0           ? INT64_MAX
                                                     : 0);
+    return first;
+  }
+  /// The first position some layer's sums of row r still read from the
+  /// cache: what the one that folded least has folded. A slide keeps it.
+  int64_t firstRead(int64_t r) const {
+    int64_t first = INT64_MAX;
+    for (const AttentionState *state : sums)
+      first = std::min(first, shift + std::max<int64_t>(state->folded[r], 0));
     return first;
   }
   /// Moves what a token after `past` positions sees (and the
@@ -122,7 +131,7 @@ struct Session::Cache {
 void Session::Window::slide(int64_t past, int64_t rows) {
   int64_t kept = std::max<int64_t>(sinks, past - reach() - GENC_SLIDING_CACHE_ROLLBACK);
   for (int64_t r = 0; r < rows && !sums.empty(); ++r)
-    kept = std::min(kept, firstReturn(r));
+    kept = std::min(kept, firstRead(r));
   if (kept <= base())
     return;
   for (Cache *c : caches)
@@ -385,8 +394,8 @@ std::optional<int64_t> Session::missingPosition(int64_t length) const {
     if (w->shift > 0 && seen < w->base())
       return seen;
     // Kept sums return to no length before what they folded once the
-    // cache no longer holds the positions after 0 (before, rollback()
-    // forgets them and the next step sums from the first position).
+    // cache no longer holds the first positions (before, the kernel sums
+    // every position again).
     for (int64_t r = 0; r < rows() && w->shift > 0; ++r)
       if (length < w->firstReturn(r))
         return length;
@@ -396,6 +405,14 @@ std::optional<int64_t> Session::missingPosition(int64_t length) const {
 
 void Session::run(const std::vector<int64_t> &tokens, int64_t count, int64_t past, int64_t keep,
                   std::vector<float> &out) {
+  // What a call needs is held (rollback() and failed calls keep it so):
+  // a sliding cache that lost it would give wrong results silently.
+  if (std::optional<int64_t> missing = missingPosition(past)) {
+    reset();
+    throw Error("internal error: the session's sliding KV caches no longer hold position " +
+                str(*missing) + ", which a call after " + str(past) +
+                " positions needs; the rows are forgotten (start again)");
+  }
   int64_t room = makeRoom(past, count);
   if (room < 1)
     throw Error("internal error: the session's sliding KV caches have no room after " + str(past) +
@@ -721,15 +738,9 @@ void Session::rollback(int64_t count) {
   // The cache's rows past the new length are overwritten by the next step,
   // whose past is then below what the attention states hold: each kernel
   // keeps what stays true (LSH's buckets of earlier keys) and rebuilds the
-  // rest (linear attention's sums, from the folded ones).
+  // rest (linear attention's sums, from the folded ones, or from every
+  // position when it folded past the new length before the cache slid).
   total -= count;
-  for (auto &w : windows)
-    for (int64_t r = 0; r < rows() && w->shift == 0; ++r)
-      if (total < w->firstReturn(r))
-        for (AttentionState *state : w->sums) {
-          std::fill(state->positions.begin(), state->positions.end(), -1);
-          std::fill(state->folded.begin(), state->folded.end(), -1);
-        }
   for (auto &row : sequences)
     row.resize(total);
   lastLogits.clear(); // they were the logits of forgotten positions

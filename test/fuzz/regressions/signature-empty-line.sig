@@ -1,4 +1,4 @@
-genc-signature 10
+genc-signature 11
 input input_ids i64 ?,? batch,sequence
 input past f32 1,2,8,4 -,-,-,-
 input genc.past_length i64 - -

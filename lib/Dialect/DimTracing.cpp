@@ -464,3 +464,80 @@ std::optional<int64_t> mlir::genc::integralConstant(Value v) {
     return std::nullopt;
   return static_cast<int64_t>(number);
 }
+
+//===----------------------------------------------------------------------===//
+// Positions a model embeds
+//===----------------------------------------------------------------------===//
+
+/// Whether `value` is the function argument named `name`, maybe cast.
+static bool isArgumentNamed(Value value, StringRef name) {
+  while (auto cast = value.getDefiningOp<CastOp>())
+    value = cast.getInput();
+  auto arg = dyn_cast<BlockArgument>(value);
+  auto fn = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : func::FuncOp();
+  auto named = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name") : nullptr;
+  return named && named.getValue() == name;
+}
+
+/// How far the values of `indices` run ahead of the position they are at,
+/// when they count positions: `position_ids`, a Range of step 1 (from its
+/// start: a constant, or the past length, moved by constants), a CumSum
+/// (of the attention mask: counts from 1), moved by constant additions and
+/// by ops that keep values (casts, reshapes, slices, a Mul by the attention
+/// mask). Anything else (token ids, T5's buckets, the difference of two
+/// positions) is not positions. With `start`, `indices` is a Range's start:
+/// a constant counts as itself and anything else as the past length (0).
+static std::optional<int64_t> positionOffset(Value indices, bool start = false, int depth = 0) {
+  const std::optional<int64_t> unknown = start ? std::optional<int64_t>(0) : std::nullopt;
+  if (std::optional<int64_t> c = start ? integralConstant(indices) : std::nullopt)
+    return c;
+  if (depth > 16)
+    return unknown;
+  if (isa<BlockArgument>(indices))
+    return isArgumentNamed(indices, "position_ids") ? std::optional<int64_t>(0) : unknown;
+  Operation *op = indices.getDefiningOp();
+  if (auto range = dyn_cast<RangeOp>(op)) {
+    if (integralConstant(range.getDelta()) != 1)
+      return unknown;
+    return positionOffset(range.getStart(), /*start=*/true, depth + 1);
+  }
+  if (auto sum = dyn_cast<CumSumOp>(op))
+    return sum.getReverse() ? unknown : std::optional<int64_t>(sum.getExclusive() ? 0 : 1);
+  if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, tensor::CastOp>(op))
+    return positionOffset(op->getOperand(0), start, depth + 1);
+  if (isa<AddOp, SubOp>(op)) {
+    int64_t sign = isa<SubOp>(op) ? -1 : 1;
+    if (std::optional<int64_t> c = integralConstant(op->getOperand(1)))
+      if (std::optional<int64_t> offset = positionOffset(op->getOperand(0), start, depth + 1))
+        return *offset + sign * *c;
+    if (std::optional<int64_t> c = integralConstant(op->getOperand(0)); c && sign > 0)
+      if (std::optional<int64_t> offset = positionOffset(op->getOperand(1), start, depth + 1))
+        return *offset + *c;
+    return unknown;
+  }
+  if (isa<MulOp>(op)) // positions times the 0/1 attention mask (OPT)
+    for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+      if (isArgumentNamed(op->getOperand(1 - i), "attention_mask"))
+        return positionOffset(operand, start, depth + 1);
+  return unknown;
+}
+
+std::optional<std::pair<int64_t, Operation *>> mlir::genc::positionLimit(Operation *fn) {
+  std::optional<std::pair<int64_t, Operation *>> limit;
+  auto consider = [&](Operation *op, Value table, Value positions) {
+    auto type = cast<RankedTensorType>(table.getType());
+    std::optional<int64_t> offset = positionOffset(positions);
+    if (!offset || type.isDynamicDim(0) || !matchPattern(table, m_Constant()))
+      return;
+    int64_t count = std::max<int64_t>(0, type.getDimSize(0) - *offset);
+    if (!limit || count < limit->first)
+      limit = {count, op};
+  };
+  fn->walk([&](Operation *op) {
+    if (auto gather = dyn_cast<GatherOp>(op); gather && gather.getAxis() == 0)
+      consider(op, gather.getInput(), gather.getIndices());
+    else if (auto rotary = dyn_cast<RotaryOp>(op); rotary && rotary.getPositionIds())
+      consider(op, rotary.getCos(), rotary.getPositionIds());
+  });
+  return limit;
+}

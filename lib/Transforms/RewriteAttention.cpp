@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Support/ModelLocation.h"
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 
@@ -637,6 +638,17 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
         return op.emitError() << "--attention=" << window->text << ": layer " << layer
                               << " attends over " << keys << " positions, so a window of "
                               << window->size << " changes nothing; choose a window under " << keys;
+      // A context of any length: no longer than the positions it embeds.
+      if (auto limit = positionLimit(op->getParentOfType<func::FuncOp>());
+          limit && window->size >= limit->first) {
+        std::string node = modelLocationOf(limit->second->getLoc()).node;
+        return op.emitError() << "--attention=" << window->text << ": the model embeds "
+                              << limit->first << " positions"
+                              << (node.empty() ? ""
+                                               : " (node '" + node + "' reads them from a table)")
+                              << ", so a window of " << window->size
+                              << " changes nothing; choose a window under " << limit->first;
+      }
       if (op.getWindow() > 0 && op.getWindow() <= window->size)
         return op.emitError() << "--attention=" << window->text << ": layer " << layer
                               << " already has a window of " << op.getWindow()

@@ -45,6 +45,13 @@ DimSource traceDim(Value v, int64_t d);
 /// integral value (a float Range's bounds and step), exact up to 2^53.
 std::optional<int64_t> integralConstant(Value v);
 
+/// The most positions the function `fn` can embed: the smallest constant
+/// table it gathers by position (an embedding of positions, rotary
+/// tables), less how far the positions run ahead (OPT's count from 1,
+/// RoBERTa's from 2); with the op that gathers from it. None when it
+/// gathers no table by position.
+std::optional<std::pair<int64_t, Operation *>> positionLimit(Operation *fn);
+
 /// Whether dim `da` of `a` provably equals dim `db` of `b` at run time:
 /// both static and equal, traced to one source, or concatenations along
 /// those dims of inputs whose dims are provably equal pairwise.

@@ -113,6 +113,9 @@ mlir::genc::parseAttentionRewrites(StringRef spec, std::string &error) {
         std::optional<int64_t> last = range.contains('-') ? parseIndex(high) : first;
         if (!first || !last || *last < *first)
           return fail("'" + range + "' is not a layer or an increasing range L-M of layers");
+        for (auto [from, to] : rewrite.layers)
+          if (*first <= to && from <= *last)
+            return fail("layer " + Twine(std::max(from, *first)) + " is named twice");
         rewrite.layers.push_back({*first, *last});
       }
     }

@@ -5,6 +5,7 @@
 // RUN: not genc-opt --genc-rewrite-attention="spec=gqa:3" %s 2>&1 | FileCheck %s --check-prefix=DIVIDE
 // RUN: not genc-opt --genc-rewrite-attention="spec=window:32" %s 2>&1 | FileCheck %s --check-prefix=CONTEXT
 // RUN: not genc-opt --genc-rewrite-attention="spec=sparse:8" %s 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not genc-opt --genc-rewrite-attention="spec=window:4@layers=0-2+1" %s 2>&1 | FileCheck %s --check-prefix=OVERLAP
 
 // Layers 0, 2 and 3 get the window, layer 3 also one KV head; layer 1 stays.
 // CHECK: %[[L0:.+]] = genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 2.500000e-01 : f32, window = 4 : i64}
@@ -17,6 +18,7 @@
 // TWICE: error: --attention: layer 2 gets both window:8 and window:16@layers=2
 // DIVIDE: error: --attention=gqa:3: layer 0 has 4 key/value heads, which 3 does not divide; choose G among 1, 2
 // CONTEXT: error: --attention=window:32: layer 0 attends over 32 positions, so a window of 32 changes nothing
+// OVERLAP: error: --attention=window:4@layers=0-2+1: layer 1 is named twice
 // MISSING: error: --attention=sparse:8: 'sparse' is not an attention rewrite; genc knows window:W
 func.func @main(%q: tensor<2x4x32x16xf32>, %k: tensor<2x4x32x16xf32>, %v: tensor<2x4x32x16xf32>) -> tensor<2x4x32x16xf32> {
   %0 = genc.attention %q, %k, %v {causal = true, scale = 0.25 : f32} : (tensor<2x4x32x16xf32>, tensor<2x4x32x16xf32>, tensor<2x4x32x16xf32>) -> tensor<2x4x32x16xf32>

@@ -194,6 +194,12 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
     return fail(error);
   if (tokens->size() < 2)
     return fail("--eval-ids " + options.evalIds + " holds fewer than two tokens");
+  if (static_cast<int64_t>(tokens->size()) < options.context)
+    return fail("--eval-ids " + options.evalIds + " holds " + std::to_string(tokens->size()) +
+                " tokens, fewer than one window of --eval-context " +
+                std::to_string(options.context) +
+                ": give more text (perplexities of a few tokens decide nothing), or a shorter "
+                "--eval-context");
   Candidates candidates{options.context, !graph.calibrationIds.empty(), graph.forSession};
 
   // Perplexity of one spec: compiled for a session (the full-logits entry

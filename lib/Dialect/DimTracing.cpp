@@ -257,12 +257,20 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
                  ? cast.getInput()
                  : scalar;
     };
+    // The index a scalar holds, or the i64 itself when it was not cast
+    // from one (a session's past length, read from its argument).
     auto index = [&](Value scalar) -> Value {
       auto fromElements = integral(scalar).getDefiningOp<tensor::FromElementsOp>();
-      auto cast = fromElements && fromElements.getElements().size() == 1
-                      ? fromElements.getElements()[0].getDefiningOp<arith::IndexCastOp>()
-                      : nullptr;
-      return cast ? cast.getIn() : Value();
+      if (!fromElements || fromElements.getElements().size() != 1)
+        return Value();
+      Value element = fromElements.getElements()[0];
+      auto cast = element.getDefiningOp<arith::IndexCastOp>();
+      return cast ? cast.getIn() : element;
+    };
+    // Whether `a` is `b`, or the index cast from the i64 `b`.
+    auto same = [](Value a, Value b) {
+      auto cast = a.getDefiningOp<arith::IndexCastOp>();
+      return a == b || (cast && cast.getIn() == b);
     };
     auto isConstant = [&](Value v, int64_t expected) {
       return integralConstant(integral(v)) == expected;
@@ -277,7 +285,7 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     // Range(0, k, 1) or Range(a, a + k, 1).
     Value k = limit && isConstant(range.getStart(), 0) ? limit : Value();
     if (auto add = limit ? limit.getDefiningOp<arith::AddIOp>() : nullptr;
-        !k && add && start && add.getLhs() == start)
+        !k && add && start && same(add.getLhs(), start))
       k = add.getRhs();
     // Range(b - k, b, 1), b a value or a constant: the k before b (positions
     // arange(T - S, T), or MPT's ALiBi distances arange(1 - T, 1)).

@@ -152,10 +152,25 @@ TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
             ? add.getLhs()
             : Value();
   }
+  // k = T - Sq: the difference of the columns and the queries, or the
+  // past length P when the columns are P + Sq (P an index, or the i64 it
+  // was cast from, as a session's past length is).
   auto difference = offset ? offset.getDefiningOp<arith::SubIOp>() : nullptr;
+  auto total = columns ? columns.getDefiningOp<arith::AddIOp>() : nullptr;
+  auto fromElements = trilu.getK().getDefiningOp<tensor::FromElementsOp>();
+  Value past = fromElements && fromElements.getElements().size() == 1 && shift == 0
+                   ? fromElements.getElements()[0]
+                   : Value();
+  auto isPast = [&](Value index) {
+    auto cast = index.getDefiningOp<arith::IndexCastOp>();
+    return past && (index == offset || (cast && cast.getIn() == past));
+  };
+  bool offsetIsPast =
+      (difference && difference.getLhs() == columns && indexIsDim(difference.getRhs(), query, 2)) ||
+      (total && ((isPast(total.getLhs()) && indexIsDim(total.getRhs(), query, 2)) ||
+                 (isPast(total.getRhs()) && indexIsDim(total.getLhs(), query, 2))));
   if (!value || !value.getElementType().isInteger(1) || !value.getSplatValue<bool>() || !rows ||
-      !indexIsDim(rows, query, 2) || !difference || difference.getLhs() != columns ||
-      !indexIsDim(difference.getRhs(), query, 2))
+      !indexIsDim(rows, query, 2) || !offsetIsPast)
     return {};
   return trilu;
 }

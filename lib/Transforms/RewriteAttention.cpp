@@ -209,28 +209,37 @@ struct LayerPlan {
                          *groupedQuery = nullptr;
 };
 
-/// Whether `key` is computed from an encoder's output: the cross-attention
-/// of an encoder-decoder, which the rewrites leave alone.
+/// Whether `key` is computed from an encoder's output and no decoder
+/// token: the cross-attention of an encoder-decoder, which the rewrites
+/// leave alone. (A later layer's self-attention keys read the source too,
+/// through the residual stream, and the tokens.)
 bool isFromSource(Value key, func::FuncOp fn) {
   SetVector<Operation *> slice;
   BackwardSliceOptions options;
   options.omitBlockArguments = false;
+  // What the key's values depend on, not its shape (a batch size read off
+  // input_ids, say).
+  options.filter = [](Operation *op) { return !isa<tensor::DimOp, ShapeOp>(op); };
   (void)getBackwardSlice(key, &slice, options);
-  auto fromSource = [&](Value v) {
+  auto argumentName = [&](Value v) -> std::optional<StringRef> {
     auto arg = dyn_cast<BlockArgument>(v);
     if (!arg || arg.getOwner() != &fn.getBody().front())
-      return false;
+      return std::nullopt;
+    if (fn.getArgAttr(arg.getArgNumber(), kSourceAttr))
+      return StringRef("genc.source");
     auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
-    return fn.getArgAttr(arg.getArgNumber(), kSourceAttr) ||
-           (name && (name.getValue() == "encoder_hidden_states" ||
-                     name.getValue().starts_with("genc.source")));
+    return name ? name.getValue() : StringRef();
   };
-  if (fromSource(key))
-    return true;
+  bool source = false, tokens = false;
+  auto note = [&](Value v) {
+    std::optional<StringRef> name = argumentName(v);
+    source |= name && (*name == "encoder_hidden_states" || name->starts_with("genc.source"));
+    tokens |= name && *name == "input_ids";
+  };
+  note(key);
   for (Operation *op : slice)
-    if (llvm::any_of(op->getOperands(), fromSource))
-      return true;
-  return false;
+    llvm::for_each(op->getOperands(), note);
+  return source && !tokens;
 }
 
 /// How a layer's KV heads become `groups` shared heads: the mean of each

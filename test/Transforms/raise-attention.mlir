@@ -131,6 +131,58 @@ func.func @tril_causal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", 
 
 // -----
 
+// The same table built from a past length P: Tril(ones[Sq, P + Sq], P),
+// P a session's i64 past length (the query positions are a Range from P,
+// as a decoder that adds its own position embeddings counts them).
+// CHECK-LABEL: func.func @tril_from_past
+// CHECK-NOT: genc.trilu
+// CHECK: genc.attention %{{.+}}, %arg1, %arg2 {causal = true, scale = 2.500000e-01 : f32}
+func.func @tril_from_past(%x: tensor<?x?x16xf32> {genc.dim_names = ["batch", "sequence", ""]},
+                          %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                          %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+                          %past_length: tensor<i64> {genc.name = "genc.past_length"}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %one = arith.constant dense<1> : tensor<i64>
+  %table = arith.constant dense<1.0> : tensor<64x16xf32>
+  %p64 = tensor.extract %past_length[] : tensor<i64>
+  %p = arith.index_cast %p64 : i64 to index
+  %s = tensor.dim %x, %c1 : tensor<?x?x16xf32>
+  %b = tensor.dim %x, %c0 : tensor<?x?x16xf32>
+  %t = arith.addi %p, %s : index
+  %t64 = arith.index_cast %t : index to i64
+  %from = tensor.from_elements %p64 : tensor<i64>
+  %to = tensor.from_elements %t64 : tensor<i64>
+  %positions = genc.range %from, %to, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %at = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<64x16xf32>, tensor<?xi64>) -> tensor<?x16xf32>
+  %h = genc.add %x, %at : (tensor<?x?x16xf32>, tensor<?x16xf32>) -> tensor<?x?x16xf32>
+  %s2 = tensor.dim %h, %c1 : tensor<?x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s264 = arith.index_cast %s2 : index to i64
+  %c4 = arith.constant 4 : i64
+  %shape4 = tensor.from_elements %b64, %s264, %c4, %c4 : tensor<4xi64>
+  %split = genc.reshape %h, %shape4 : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x?x4x4xf32>
+  %heads = genc.transpose %split {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x4xf32> -> tensor<?x4x?x4xf32>
+  %q = genc.concat %heads, %heads, %heads, %heads {axis = 3 : i64} : (tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>) -> tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %tril = genc.trilu %ones, %from {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %mask = genc.where %tril, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.mul %scores, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scaled, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Left as they are: probabilities the model also returns; a fill of -1e4
 // (s + F is not F); a mask added before the scale; queries and keys whose
 // batch dims are not provably one; a mask whose batch may be larger than

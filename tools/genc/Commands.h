@@ -94,8 +94,10 @@ struct GraphOptions {
   const AttentionSearchOptions *search = nullptr;
 };
 
-/// Whether `--attention=spec` parses (an empty one does); prints why not.
-bool checkAttentionRewrites(llvm::StringRef spec);
+/// Whether `--attention=spec` parses; prints why not. `given` says the
+/// option was on the command line: then an empty spec is an error, not
+/// dense attention.
+bool checkAttentionRewrites(llvm::StringRef spec, bool given);
 
 /// `--attention=SPEC` and `--calibration-ids FILE`, for the commands that
 /// compile a model.
@@ -103,7 +105,7 @@ struct AttentionRewritesOption {
   llvm::cl::opt<std::string> spec;
   llvm::cl::opt<std::string> calibrationIds;
   explicit AttentionRewritesOption(llvm::cl::OptionCategory &category);
-  bool valid() const { return checkAttentionRewrites(spec); }
+  bool valid() const { return checkAttentionRewrites(spec, spec.getNumOccurrences() > 0); }
 };
 
 /// Compiles `input` to `output` (and `output`.weights); 0 on success.

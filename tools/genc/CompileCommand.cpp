@@ -12,6 +12,7 @@
 #include "genc/Target/CPU/CPUTarget.h"
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
+#include "genc/kernels.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
@@ -293,7 +294,12 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                               "key/value heads"),
                      cl::value_desc("file"), cl::cat(category)) {}
 
-bool ::genc::driver::checkAttentionRewrites(StringRef spec) {
+bool ::genc::driver::checkAttentionRewrites(StringRef spec, bool given) {
+  if (spec.empty() && given) {
+    llvm::errs() << "error: --attention needs a rewrite (for example window:256, docs/cli.md); "
+                    "leave the option out to keep attention dense\n";
+    return false;
+  }
   std::string error;
   if (spec.empty() || mlir::genc::parseAttentionRewrites(spec, error))
     return true;
@@ -802,6 +808,7 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   llvm::MD5 hash;
   hash.update(buffer ? (*buffer)->getBuffer() : model);
   hash.update(GENC_VERSION);
+  hash.update(GENC_SIGNATURE_VERSION_LINE); // what the runtime beside this genc reads
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");
   if (graph.addKVCache != GraphOptions::AddKVCache::No)
     hash.update("add-kv-cache");

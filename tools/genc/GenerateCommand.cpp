@@ -23,15 +23,15 @@ int genc::driver::runGenerate(int argc, char **argv) {
   // which generator programs share.
   std::vector<char *> args;
   std::string attention, calibrationIds;
-  bool addKVCache = false;
+  bool addKVCache = false, attentionGiven = false;
   for (int i = 0; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     if (i > 0 && arg == "--quiet")
       Progress::get().setQuiet(true);
     else if (i > 0 && arg.consume_front("--attention="))
-      attention = arg.str();
+      attention = arg.str(), attentionGiven = true;
     else if (i > 0 && arg == "--attention" && i + 1 < argc)
-      attention = argv[++i];
+      attention = argv[++i], attentionGiven = true;
     else if (i > 0 && arg == "--add-kv-cache")
       addKVCache = true;
     else if (i > 0 && arg.consume_front("--calibration-ids="))
@@ -41,7 +41,7 @@ int genc::driver::runGenerate(int argc, char **argv) {
     else
       args.push_back(argv[i]);
   }
-  if (!checkAttentionRewrites(attention))
+  if (!checkAttentionRewrites(attention, attentionGiven))
     return 1;
   argc = static_cast<int>(args.size());
   argv = args.data();

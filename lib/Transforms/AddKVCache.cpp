@@ -8,6 +8,10 @@
 // has, so genc-kv-cache-in-place keeps it in a session's buffers. Positions
 // the graph counts itself (Range(0, S) over input_ids' length) start at P.
 //
+// An encoder-decoder's decoder (its source inputs marked genc.source) gets
+// a cache for its self-attention; its cross-attention reads the source,
+// the same at every step, and keeps doing so.
+//
 // Exact when every op but attention works on each position alone. The
 // pass refuses what it can see is not: attention that is not causal or
 // whose mask is not one row over attention_mask's keys, values computed
@@ -105,14 +109,22 @@ bool isAttentionMask(OpOperand &use) {
   return attention && attention.getMask() && use.getOperandNumber() == 3;
 }
 
+/// Whether `arg` is an encoder-decoder's source input (marked genc.source):
+/// the same at every step, with a cache or without.
+bool isSourceInput(BlockArgument arg) {
+  auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  return fn && fn.getArgAttr(arg.getArgNumber(), kSourceAttr);
+}
+
 /// Whether `value` depends on the function's arguments' data (not only on
-/// their shapes): per-token data, unlike tables computed from constants.
+/// their shapes): per-token data, unlike tables computed from constants or
+/// from an encoder-decoder's source alone.
 bool dependsOnData(Value value, DenseMap<Value, bool> &memo) {
   if (auto it = memo.find(value); it != memo.end())
     return it->second;
   bool result = false;
-  if (isa<BlockArgument>(value))
-    result = true;
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    result = !isSourceInput(arg);
   else if (Operation *def = value.getDefiningOp(); def && !isa<tensor::DimOp>(def))
     result = llvm::any_of(def->getOperands(),
                           [&](Value operand) { return dependsOnData(operand, memo); });

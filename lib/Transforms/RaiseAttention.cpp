@@ -165,7 +165,11 @@ TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
     auto cast = index.getDefiningOp<arith::IndexCastOp>();
     return past && (index == offset || (cast && cast.getIn() == past));
   };
+  // Or no past at all: a square [Sq, Sq] table with the constant diagonal
+  // (the scores' keys are then the queries, or the one query sees all).
+  bool square = columns && columns == rows && isConstantInts(trilu.getK(), {shift});
   bool offsetIsPast =
+      square ||
       (difference && difference.getLhs() == columns && indexIsDim(difference.getRhs(), query, 2)) ||
       (total && ((isPast(total.getLhs()) && indexIsDim(total.getRhs(), query, 2)) ||
                  (isPast(total.getRhs()) && indexIsDim(total.getLhs(), query, 2))));

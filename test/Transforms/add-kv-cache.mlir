@@ -76,3 +76,28 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
   %out = genc.attention %q, %k, %v {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
   return %out, %rows : tensor<1x2x?x8xf32>, tensor<1x?x8xf32>
 }
+
+// -----
+
+// An encoder-decoder's decoder: the self-attention layer gets the cache;
+// the cross-attention, left as two matmuls whose probabilities the model
+// returns, multiplies the new queries by keys computed from the source
+// alone (genc.source), which mixes no positions of the decoder's.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: genc.name = "past_key_values.0.value"
+// CHECK-NOT: past_key_values.1
+// CHECK: genc.attention
+// CHECK: %[[SCORES:.+]] = genc.matmul %{{.+}}, %{{.+}} : (tensor<1x2x?x8xf32>, tensor<1x2x8x?xf32>)
+// CHECK: genc.softmax %[[SCORES]]
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                %source: tensor<1x2x?x8xf32> {genc.name = "encoder_hidden_states", genc.source},
+                %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
+    -> (tensor<1x2x?x8xf32>, tensor<1x2x?x?xf32>) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %v {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %crossKeys = genc.transpose %source {perm = array<i64: 0, 1, 3, 2>} : tensor<1x2x?x8xf32> -> tensor<1x2x8x?xf32>
+  %scores = genc.matmul %out, %crossKeys : (tensor<1x2x?x8xf32>, tensor<1x2x8x?xf32>) -> tensor<1x2x?x?xf32>
+  %probabilities = genc.softmax %scores {axis = 3 : i64} : tensor<1x2x?x?xf32> -> tensor<1x2x?x?xf32>
+  return %out, %probabilities : tensor<1x2x?x8xf32>, tensor<1x2x?x?xf32>
+}

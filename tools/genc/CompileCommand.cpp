@@ -334,8 +334,7 @@ static bool takesKVCache(ModuleOp module) {
 static bool addsKVCache(ModuleOp module, const ::genc::driver::GraphOptions &graph) {
   using AddKVCache = ::genc::driver::GraphOptions::AddKVCache;
   return graph.addKVCache == AddKVCache::Yes ||
-         (graph.addKVCache == AddKVCache::WhereMissing && graph.encoder.empty() &&
-          !takesKVCache(module));
+         (graph.addKVCache == AddKVCache::WhereMissing && !takesKVCache(module));
 }
 
 /// Exports without a cache may name attention_mask's second dim as
@@ -509,6 +508,21 @@ static FailureOr<Value> sourceValue(StringRef name, func::FuncOp encoder, ValueR
                              << " but the encoder has no input attention_mask to feed it";
 }
 
+/// Marks the decoder step's inputs that come from the encoder (genc.source);
+/// whether encoder_hidden_states is one.
+static bool markSourceInputs(ModuleOp decoder) {
+  auto step = decoder.lookupSymbol<func::FuncOp>("main");
+  bool hasHiddenStates = false;
+  for (unsigned i = 0; step && i < step.getNumArguments(); ++i) {
+    auto name = step.getArgAttrOfType<StringAttr>(i, "genc.name");
+    if (!name || !llvm::is_contained(llvm::make_first_range(kSourceInputs), name.getValue()))
+      continue;
+    step.setArgAttr(i, mlir::genc::kSourceAttr, UnitAttr::get(decoder.getContext()));
+    hasHiddenStates |= name.getValue() == "encoder_hidden_states";
+  }
+  return hasHiddenStates;
+}
+
 /// Makes `encoder`'s @main the entry point @encoder of `decoder`'s module:
 /// it encodes the source and computes what the decoder step (@main) needs
 /// from it, which genc-split-source-computation moved out of the step.
@@ -517,15 +531,7 @@ static LogicalResult attachEncoder(ModuleOp decoder, ModuleOp encoder, StringRef
   StringRef encoderPath = graph.encoder;
   auto step = decoder.lookupSymbol<func::FuncOp>("main");
   auto encode = encoder.lookupSymbol<func::FuncOp>("main");
-  bool hasHiddenStates = false;
-  for (unsigned i = 0; i < step.getNumArguments(); ++i) {
-    auto name = step.getArgAttrOfType<StringAttr>(i, "genc.name");
-    if (!name || !llvm::is_contained(llvm::make_first_range(kSourceInputs), name.getValue()))
-      continue;
-    step.setArgAttr(i, mlir::genc::kSourceAttr, UnitAttr::get(decoder.getContext()));
-    hasHiddenStates |= name.getValue() == "encoder_hidden_states";
-  }
-  if (!hasHiddenStates)
+  if (!markSourceInputs(decoder))
     return emitError(step.getLoc())
            << decoderPath
            << ": --encoder needs a decoder with an input "
@@ -640,13 +646,8 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
 }
 
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
-                                  const mlir::genc::CPUTargetOptions &options,
-                                  const GraphOptions &graph) {
-  if (graph.addKVCache == GraphOptions::AddKVCache::Yes && !graph.encoder.empty()) {
-    llvm::errs() << "error: --add-kv-cache is for decoder-only models; an encoder-decoder's "
-                    "decoder needs its export with a KV cache\n";
-    return 1;
-  }
+                                 const mlir::genc::CPUTargetOptions &options,
+                                 const GraphOptions &graph) {
   Progress &progress = Progress::get();
   progress.beginTask(("compiling " + input).str());
   DialectRegistry registry;
@@ -671,6 +672,9 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
       (!graph.encoder.empty() && failed(cleanUp(**encoder, graph.report))))
     return 1;
   progress.beginPhase("graph transforms");
+  // Before genc-add-kv-cache, which keeps computing from the source.
+  if (!graph.encoder.empty())
+    markSourceInputs(**module);
   if (failed(applyGraphOptions(**module, input, graph)))
     return 1;
   if (!graph.encoder.empty() && failed(attachEncoder(**module, **encoder, input, graph)))

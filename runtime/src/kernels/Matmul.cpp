@@ -3,9 +3,13 @@
 // The work splits into tasks of (batch item, block of rows, panel of 32
 // columns of B and C; decode's few rows take several panels a task) that
 // run on the runtime's pool. Inside a task an
-// AVX-512 register tile of up to 8 rows × 32 columns keeps its 16
-// accumulators in zmm registers for the whole K loop: per K step, two
-// loads of B, one broadcast of A per row, two FMAs per row.
+// AVX-512 register tile of up to 12 rows × 32 columns (f32; 8 rows for the
+// other formats) keeps its accumulators in zmm registers: per K step, two
+// loads of B, one broadcast of A per row, two FMAs per row. f32 calls of
+// more than one row read A rearranged once into tiles (a k step's rows
+// side by side) and take K in pieces of 256, so that every tile of a row
+// block reads a piece of the panel from L1 while the next piece is
+// prefetched into L2.
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
@@ -45,10 +49,12 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iterator>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 using genc::kernels::countOf;
 using genc::kernels::hasAMXBF16;
@@ -67,7 +73,10 @@ namespace {
 
 constexpr int64_t kPanel = 32;        // columns per panel: two zmm vectors
 constexpr int64_t kTileRows = 8;      // rows per register tile
+constexpr int64_t kF32TileRows = 12;  // f32's: 24 accumulators, each B load feeds 12 rows
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
+constexpr int64_t kF32TilesPerTask = (kRowsPerTask + kF32TileRows - 1) / kF32TileRows;
+constexpr int64_t kF32PanelDepth = 256;      // k per piece: 32 KB of a panel, in L1
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
 // Where a kernel prefetches the next panel: panels per task, while a row
 // block keeps this many tasks for the pool.
@@ -229,6 +238,7 @@ template <typename W, typename Param = float> struct Problem {
   const Param *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded (RoundedA's layouts),
   int64_t aRoundedK = 0;          // K zero-padded to this many k
+  const float *aTiles = nullptr;  // f32: A in tiles (RoundedA::F32Tiles), or null
   Int16Rows aInt16;               // int8 and 4-bit weights: A rounded
   const Param *offsets = nullptr; // 4-bit weights: [panels, groups, 32] as scales, or null
   int64_t group = 0;               // 4-bit weights: rows per scale
@@ -321,13 +331,16 @@ void scalarProduct(const Problem<W> &p, int64_t row0, int64_t rows, int64_t col0
 }
 
 /// The accumulators of a tile that adds into C as it goes (f32, bf16,
-/// 4-bit weights): C's old values when accumulating, else zeros.
+/// 4-bit weights): C's old values when accumulating (or `fromC`: an earlier
+/// part of K is summed there), else zeros.
 template <int Rows, typename W>
 __attribute__((target("avx512f"), always_inline)) inline void
-tileStart(const Problem<W> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2]) {
+tileStart(const Problem<W> &p, float *c, __mmask16 lo, __mmask16 hi, __m512 (&acc)[Rows][2],
+          bool fromC = false) {
+  fromC |= p.accumulate;
   for (int r = 0; r < Rows; ++r) {
-    acc[r][0] = p.accumulate ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
-    acc[r][1] = p.accumulate ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
+    acc[r][0] = fromC ? _mm512_maskz_loadu_ps(lo, c + r * p.cRow) : _mm512_setzero_ps();
+    acc[r][1] = fromC ? _mm512_maskz_loadu_ps(hi, c + r * p.cRow + 16) : _mm512_setzero_ps();
   }
 }
 
@@ -354,24 +367,42 @@ template <typename F> inline void forEachTile(int64_t row0, int64_t rows, int64_
     f(r, row0 + rows - r < tileRows ? row0 + rows - r : tileRows);
 }
 
-/// C[row0 : row0+Rows, col0 : col0+32] (+)= A·B over all of K, for one panel
-/// of f32 B whose rows start at `b` and are `bRow` apart. Columns past n are
+/// Where the f32 tile whose first row is `row0` starts in A's tiles
+/// (RoundedA::F32Tiles): tiles of kF32TileRows rows from each task's first
+/// row, each k-major, a k step's values of the tile's rows side by side.
+inline int64_t f32TileOffset(int64_t row0, int64_t k) {
+  int64_t task = row0 / kRowsPerTask, tile = row0 % kRowsPerTask / kF32TileRows;
+  return (task * kF32TilesPerTask + tile) * k * kF32TileRows;
+}
+
+/// C[row0 : row0+Rows, col0 : col0+32] (+)= A·B over k in [k0, k1), for one
+/// panel of f32 B whose row k0 starts at `b`, rows `bRow` apart; C holds the
+/// sums of the k before k0. Columns past n are
 /// masked out of C; `MaskB` masks them out of B's loads too (unpadded
-/// row-major). C's old values start the sums, in the loops' order.
-template <int Rows, bool MaskB>
-__attribute__((target("avx512f"))) void registerTile(const Problem<float> &p, int64_t row0,
-                                                     int64_t col0, const float *b, int64_t bRow) {
+/// row-major). C's old values start the sums, in the loops' order. With
+/// `Tiled` A is read from its tiles: a k step's rows at fixed offsets from
+/// one pointer, where rows of A a stride apart make the addresses a chain
+/// of adds as long as the FMAs. `aheadLines` cache lines from `ahead` go
+/// to L2 on the way, a few a step.
+template <int Rows, bool MaskB, bool Tiled>
+__attribute__((target("avx512f"))) void
+registerTile(const Problem<float> &p, int64_t row0, int64_t col0, const float *b, int64_t bRow,
+             int64_t k0, int64_t k1, const char *ahead, int64_t aheadLines) {
   __mmask16 lo, hi;
   columnMasks(p.n, col0, lo, hi);
   float *c = p.c + row0 * p.cRow + col0;
   __m512 acc[Rows][2];
-  tileStart<Rows>(p, c, lo, hi, acc);
-  const float *a = p.a + row0 * p.aRow;
-  for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
+  tileStart<Rows>(p, c, lo, hi, acc, /*fromC=*/k0 > 0);
+  const int64_t aRow = Tiled ? 1 : p.aRow, aCol = Tiled ? kF32TileRows : p.aCol;
+  const float *a = (Tiled ? p.aTiles + f32TileOffset(row0, p.k) : p.a + row0 * p.aRow) + k0 * aCol;
+  const int64_t linesPerStep = k1 > k0 ? (aheadLines + (k1 - k0) - 1) / (k1 - k0) : 0;
+  for (int64_t kk = k0; kk < k1; ++kk, b += bRow, a += aCol) {
+    for (int64_t i = 0; i < linesPerStep && aheadLines > 0; ++i, --aheadLines, ahead += 64)
+      _mm_prefetch(ahead, _MM_HINT_T1);
     __m512 b0 = MaskB ? _mm512_maskz_loadu_ps(lo, b) : _mm512_loadu_ps(b);
     __m512 b1 = MaskB ? _mm512_maskz_loadu_ps(hi, b + 16) : _mm512_loadu_ps(b + 16);
     for (int r = 0; r < Rows; ++r) {
-      __m512 ar = _mm512_set1_ps(a[r * p.aRow]);
+      __m512 ar = _mm512_set1_ps(a[r * aRow]);
       acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
     }
@@ -595,21 +626,49 @@ amxBF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, co
   _tile_release();
 }
 
+using F32Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t, int64_t,
+                         int64_t, const char *, int64_t);
+
+/// registerTile<1 ... kF32TileRows, MaskB, Tiled>, by height.
+template <bool MaskB, bool Tiled, int... Heights>
+constexpr auto f32Tiles(std::integer_sequence<int, Heights...>) {
+  return std::array<F32Tile, sizeof...(Heights) + 1>{nullptr,
+                                                     registerTile<Heights + 1, MaskB, Tiled>...};
+}
+
 template <bool MaskB>
 void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col0, const float *b,
                 int64_t bRow) {
-  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
-  static constexpr Tile tiles[kTileRows + 1] = {nullptr,
-                                                registerTile<1, MaskB>,
-                                                registerTile<2, MaskB>,
-                                                registerTile<3, MaskB>,
-                                                registerTile<4, MaskB>,
-                                                registerTile<5, MaskB>,
-                                                registerTile<6, MaskB>,
-                                                registerTile<7, MaskB>,
-                                                registerTile<8, MaskB>};
-  forEachTile(row0, rows, kTileRows,
-              [&](int64_t r, int64_t height) { tiles[height](p, r, col0, b, bRow); });
+  static constexpr auto strided =
+      f32Tiles<MaskB, false>(std::make_integer_sequence<int, kF32TileRows>());
+  static constexpr auto tiled =
+      f32Tiles<MaskB, true>(std::make_integer_sequence<int, kF32TileRows>());
+  const auto &tiles = p.aTiles ? tiled : strided;
+  // With several tiles, K in pieces whose rows of the panel stay in L1
+  // while every tile of the block reads them (C keeps the sums between
+  // pieces: the same additions). A packed panel's first tile reads a piece
+  // from memory; the others send the next piece (after the last, the next
+  // panel's first) to L2.
+  const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
+  const int64_t depth = tileCount > 1 ? kF32PanelDepth : std::max<int64_t>(p.k, 1);
+  for (int64_t k0 = 0; k0 < p.k || k0 == 0; k0 += depth) {
+    const int64_t k1 = std::min(p.k, k0 + depth);
+    const float *next = k1 < p.k              ? b + k1 * bRow
+                        : col0 + kPanel < p.n ? b + p.panelSize()
+                                              : nullptr;
+    const int64_t nextK = std::min(k1 < p.k ? p.k - k1 : p.k, depth);
+    int64_t lines = p.bPanels && next && tileCount > 1 ? nextK * kPanel * sizeof(float) / 64 : 0;
+    const int64_t share = tileCount > 1 ? (lines + tileCount - 2) / (tileCount - 1) : 0;
+    const char *ahead = reinterpret_cast<const char *>(next);
+    bool first = true;
+    forEachTile(row0, rows, kF32TileRows, [&](int64_t r, int64_t height) {
+      const int64_t mine = first ? 0 : std::min(share, lines);
+      tiles[height](p, r, col0, b + k0 * bRow, bRow, k0, k1, ahead, mine);
+      ahead += mine * 64;
+      lines -= mine;
+      first = false;
+    });
+  }
 }
 
 /// The masks of the four vectors of the panel at `col0`: lane i of vector
@@ -1239,9 +1298,13 @@ void roundRowToBF16(const float *x, int64_t k, int64_t step, int64_t paddedK, in
     out[kk / kAMXDepth * pieceStride + kk % kAMXDepth] = kk < k ? toBF16(x[kk * step]) : BF16(0);
 }
 
-/// A rounded to bf16 once per call, as a kernel reads it.
+/// A rounded to bf16 (or, for f32, rearranged) once per call, as a kernel
+/// reads it.
 enum class RoundedA {
   None,
+  /// f32 rows in tiles of kF32TileRows (f32TileOffset), for calls of more
+  /// than one row.
+  F32Tiles,
   /// Rows of A, K zero-padded to even.
   Rows,
   /// AMX tiles of 16 rows × 32 k, each 1 KB in a row, K zero-padded to a
@@ -1318,7 +1381,7 @@ void packedPanel(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t
 template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
-      {hasAVX512, false, RoundedA::None, f32Panel<vectorRows<false>, vectorRows<true>>},
+      {hasAVX512, false, RoundedA::F32Tiles, f32Panel<vectorRows<false>, vectorRows<true>>},
       {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>},
       {always, true, RoundedA::None, scalarPanel<float>}};
 };
@@ -1481,7 +1544,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   const bool amxTiles = panelKernel.roundedA == RoundedA::AMXTiles;
   const int64_t roundedK = amxTiles ? (p.k + kAMXDepth - 1) / kAMXDepth * kAMXDepth : evenK;
   const int64_t roundedRows = amxTiles ? (p.m + kAMXRows - 1) / kAMXRows * kAMXRows : p.m;
-  if (panelKernel.roundedA != RoundedA::None && p.k > 0) {
+  if ((panelKernel.roundedA == RoundedA::Rows || amxTiles) && p.k > 0) {
     if (!rounded.allocate(call, countOf({batch.count, roundedRows, roundedK})))
       return;
     parallelFor(call.context, batch.count * roundedRows, [&](int64_t row) {
@@ -1495,6 +1558,32 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
                        out + r / kAMXRows * kAMXRows * roundedK + r % kAMXRows * kAMXDepth);
       else
         roundRowToBF16(x, k, p.aCol, roundedK, kAMXDepth, out + r * roundedK);
+    });
+  }
+  // f32 A in tiles where a tile has more than one row to read.
+  Scratch<float> f32Tiles;
+  const int64_t f32TilesPerItem =
+      (p.m + kRowsPerTask - 1) / kRowsPerTask * kF32TilesPerTask * kF32TileRows * p.k;
+  if (panelKernel.roundedA == RoundedA::F32Tiles && p.m > 1 && p.k > 0) {
+    if (!f32Tiles.allocate(call, countOf({batch.count, f32TilesPerItem})))
+      return;
+    // A task's tiles, in order: each k step's rows written side by side.
+    const int64_t tasks = (p.m + kRowsPerTask - 1) / kRowsPerTask;
+    parallelFor(call.context, batch.count * tasks * kF32TilesPerTask, [&](int64_t index) {
+      const int64_t item = index / (tasks * kF32TilesPerTask);
+      const int64_t row0 =
+          index / kF32TilesPerTask % tasks * kRowsPerTask + index % kF32TilesPerTask * kF32TileRows;
+      const int64_t height =
+          std::min(kF32TileRows, std::min(p.m, (row0 / kRowsPerTask + 1) * kRowsPerTask) - row0);
+      if (height <= 0)
+        return;
+      const float *x[kF32TileRows];
+      for (int64_t r = 0; r < height; ++r)
+        x[r] = rowOfA(item * p.m + row0 + r);
+      float *out = f32Tiles.data() + item * f32TilesPerItem + f32TileOffset(row0, p.k);
+      for (int64_t kk = 0; kk < p.k; ++kk, out += kF32TileRows)
+        for (int64_t r = 0; r < height; ++r)
+          out[r] = x[r][kk * p.aCol];
     });
   }
   if (std::is_same_v<W, int8_t> || Problem<W, Param>::kNibbles) {
@@ -1546,6 +1635,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
     if (rounded)
       q.aRounded = rounded.data() + item * roundedRows * roundedK;
     q.aRoundedK = roundedK;
+    if (f32Tiles)
+      q.aTiles = f32Tiles.data() + item * f32TilesPerItem;
     if (int16Rows)
       q.aInt16 = {int16Rows.data() + item * p.m * int16Stride,
                   int16Scales.data() + item * p.m,

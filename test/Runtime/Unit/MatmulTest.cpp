@@ -72,9 +72,11 @@ class Matmul : public genc::testing::OnThreadPool {};
 /// problem, B row-major and packed.
 void expectLoopsForAwkwardSizes(genc_context &context) {
   // Last panels of 1, 0, 13, 0, 4, 6, 27 and 29 columns (the AVX2 tile's
-  // four vectors each fully, partly or not in C).
+  // four vectors each fully, partly or not in C); K in several pieces of
+  // the f32 tiles' depth (256), with rows past one task's (256).
   const int64_t sizes[][3] = {{1, 1, 1},      {1, 768, 64},  {13, 45, 7}, {8, 32, 16},
-                              {128, 100, 33}, {300, 70, 20}, {7, 27, 5},  {5, 61, 9}};
+                              {128, 100, 33}, {300, 70, 20}, {7, 27, 5},  {5, 61, 9},
+                              {29, 40, 600},  {269, 33, 300}};
   for (const auto &[m, n, k] : sizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
     std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),

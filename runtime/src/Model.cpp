@@ -669,6 +669,7 @@ genc_status genc::runtime::runModel(genc_model &model, const EntryPoint &entry, 
   genc_context context = {};
   context.parallel_for = genc::runtime::ThreadPool::run;
   context.pool = &pool;
+  context.threads = pool.threads();
   context.profile = profile;
   context.attention_states = states.data();
   context.attention_state_count = static_cast<int64_t>(states.size());

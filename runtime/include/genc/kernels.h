@@ -22,7 +22,7 @@ extern "C" {
 /* The first line of an artifact's signature: the version of this contract
  * (the signature's format, genc_context's layout, what compiled code calls).
  * The runtime refuses artifacts of another version. */
-#define GENC_SIGNATURE_VERSION_LINE "genc-signature 11"
+#define GENC_SIGNATURE_VERSION_LINE "genc-signature 12"
 
 /* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
  * returns when all are done. */
@@ -93,6 +93,9 @@ typedef struct genc_context {
    * the artifact's, which the check's message holds in place of
    * {reason}); NULL when no kernel failed it. */
   const char *failed_reason;
+  /* The pool's threads, the caller's included (0: not known): how many
+   * tasks a kernel cuts a call into so that every thread has a few. */
+  int64_t threads;
 } genc_context;
 
 /* The families of ops an artifact compiled with op-family profiling

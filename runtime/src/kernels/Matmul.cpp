@@ -79,8 +79,9 @@ constexpr int64_t kF32TilesPerTask = (kRowsPerTask + kF32TileRows - 1) / kF32Til
 constexpr int64_t kF32PanelDepth = 256;      // k per piece: 32 KB of a panel, in L1
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
 // Where a kernel prefetches the next panel: panels per task, while a row
-// block keeps this many tasks for the pool.
-constexpr int64_t kPanelRun = 4, kMinTasksPerRowBlock = 16;
+// block keeps this many tasks for each of the pool's threads (for a pool
+// of unknown size, this many in all).
+constexpr int64_t kPanelRun = 4, kTasksPerThread = 3, kMinTasksPerRowBlock = 16;
 constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
 /// A strided memref of `T`, read from its descriptor.
@@ -1381,7 +1382,8 @@ void packedPanel(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t
 template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
-      {hasAVX512, false, RoundedA::F32Tiles, f32Panel<vectorRows<false>, vectorRows<true>>},
+      {hasAVX512, false, RoundedA::F32Tiles, f32Panel<vectorRows<false>, vectorRows<true>>, 0,
+       INT64_MAX, /*prefetchesNextPanel=*/true},
       {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>},
       {always, true, RoundedA::None, scalarPanel<float>}};
 };
@@ -1620,8 +1622,11 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   panelBytes = panelBytes > 0 ? panelBytes : 1; // K = 0: a panel holds nothing
   int64_t panelsPerTask =
       p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
-  if (panelKernel.prefetchesNextPanel)
-    panelsPerTask = std::clamp<int64_t>(panelCount / kMinTasksPerRowBlock, 1, kPanelRun);
+  if (panelKernel.prefetchesNextPanel) {
+    const int64_t threads = call.context ? call.context->threads : 0;
+    const int64_t tasks = threads > 0 ? kTasksPerThread * threads : kMinTasksPerRowBlock;
+    panelsPerTask = std::clamp<int64_t>(panelCount / tasks, 1, kPanelRun);
+  }
   int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;
   parallelFor(call.context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {
     int64_t firstPanel = task % panelGroups * panelsPerTask, rest = task / panelGroups;

@@ -99,6 +99,7 @@ protected:
   void SetUp() override {
     pool = std::make_unique<genc::runtime::ThreadPool>(GetParam());
     context = {genc::runtime::ThreadPool::run, pool.get()};
+    context.threads = pool->threads();
   }
   std::unique_ptr<genc::runtime::ThreadPool> pool;
   genc_context context{};

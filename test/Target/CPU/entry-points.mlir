@@ -5,7 +5,7 @@
 // the cache input gets its line. Before bufferization the entry points take
 // their compiled names, and only the cache is writable.
 
-// RECORD: module attributes {genc.session, genc.signature = "genc-signature 11\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 12\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
 // PREPARE-LABEL: func.func @genc_model(
 // PREPARE-SAME: bufferization.writable = false
 // PREPARE-SAME: bufferization.writable = true
@@ -35,7 +35,7 @@ module attributes {genc.session} {
 // (8 + 1) floats), the LSH layer's bucket per position, KV head and round
 // (2 x 3). Softmax and non-causal LSH attention keep nothing.
 
-// RECORD: genc-signature 11\0Ainput q
+// RECORD: genc-signature 12\0Ainput q
 // RECORD-SAME: \0Astate 0 324 0\0Astate 1 30 12\0A"
 // RECORD: genc.attention {{.+}}feature_map = "elu"{{.+}}state_slot = 0
 // RECORD: genc.attention {{.+}}lsh_buckets = 4 : i64, lsh_hashes = 3 : i64{{.+}}state_slot = 1
@@ -62,7 +62,7 @@ module attributes {genc.session} {
 // that is not a constant (an activation) do not count. The node's name may
 // hold spaces.
 
-// RECORD: genc-signature 11\0Ainput input_ids
+// RECORD: genc-signature 12\0Ainput input_ids
 // RECORD-SAME: \0Apositions 7 roberta positions\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
@@ -107,7 +107,7 @@ module {
 // A Range from the past length plus 3 runs 3 positions ahead, as one from
 // the constant 3 does: a table of 12 rows embeds 9 positions.
 
-// RECORD: genc-signature 11\0Ainput input_ids
+// RECORD: genc-signature 12\0Ainput input_ids
 // RECORD-SAME: \0Apositions 9 past_plus_3\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},

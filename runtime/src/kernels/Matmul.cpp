@@ -77,6 +77,7 @@ constexpr int64_t kF32TileRows = 12;  // f32's: 24 accumulators, each B load fee
 constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
 constexpr int64_t kF32TilesPerTask = (kRowsPerTask + kF32TileRows - 1) / kF32TileRows;
 constexpr int64_t kF32PanelDepth = 256;      // k per piece: 32 KB of a panel, in L1
+constexpr int64_t kF32StreamAhead = 16;      // k steps (2 KB) a one-tile call prefetches ahead
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
 // Where a kernel prefetches the next panel: panels per task, while a row
 // block keeps this many tasks for each of the pool's threads (for a pool
@@ -645,12 +646,23 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
   static constexpr auto tiled =
       f32Tiles<MaskB, true>(std::make_integer_sequence<int, kF32TileRows>());
   const auto &tiles = p.aTiles ? tiled : strided;
+  const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
+  // One tile (a decode step's row) streams a packed panel from memory once:
+  // it prefetches into L2 kF32StreamAhead k steps ahead, on into the next
+  // panel (panels lie end to end), which the hardware alone does not keep
+  // up with (25 GB/s on two threads where the memory gives 30-32).
+  if (tileCount == 1 && p.bPanels) {
+    const int64_t skipped = std::min(kF32StreamAhead, p.k);
+    const int64_t steps = col0 + kPanel < p.n ? p.k : p.k - skipped;
+    tiles[rows](p, row0, col0, b, bRow, 0, p.k, reinterpret_cast<const char *>(b + skipped * bRow),
+                steps * kPanel * sizeof(float) / 64);
+    return;
+  }
   // With several tiles, K in pieces whose rows of the panel stay in L1
   // while every tile of the block reads them (C keeps the sums between
   // pieces: the same additions). A packed panel's first tile reads a piece
   // from memory; the others send the next piece (after the last, the next
   // panel's first) to L2.
-  const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
   const int64_t depth = tileCount > 1 ? kF32PanelDepth : std::max<int64_t>(p.k, 1);
   for (int64_t k0 = 0; k0 < p.k || k0 == 0; k0 += depth) {
     const int64_t k1 = std::min(p.k, k0 + depth);

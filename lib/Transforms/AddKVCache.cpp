@@ -109,11 +109,17 @@ bool isAttentionMask(OpOperand &use) {
   return attention && attention.getMask() && use.getOperandNumber() == 3;
 }
 
-/// Whether `arg` is an encoder-decoder's source input (marked genc.source):
-/// the same at every step, with a cache or without.
+/// Whether `arg` is an encoder-decoder's source input (marked genc.source,
+/// or named as Optimum's decoders name them, as selfAttentionLayers reads
+/// them): the same at every step, with a cache or without.
 bool isSourceInput(BlockArgument arg) {
   auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-  return fn && fn.getArgAttr(arg.getArgNumber(), kSourceAttr);
+  if (!fn)
+    return false;
+  auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
+  return fn.getArgAttr(arg.getArgNumber(), kSourceAttr) ||
+         (name && (name.getValue() == "encoder_hidden_states" ||
+                   name.getValue() == "encoder_attention_mask"));
 }
 
 /// Whether `value` depends on the function's arguments' data (not only on
@@ -330,6 +336,11 @@ LogicalResult checkPositionwise(func::FuncOp fn, ArrayRef<AttentionOp> layers, B
     else if (isa<MatMulOp, GemmOp>(op) && data(op->getOperand(0)) && data(op->getOperand(1)))
       result = refuse(op, "multiplies two computed tensors (an attention genc did not "
                           "recognise?), mixing positions");
+    else if (auto matmul = dyn_cast<MatMulOp>(op);
+             matmul && (data(matmul.getLhs()) || data(matmul.getRhs())) &&
+             (seq(matmul.getLhs(), matmul.getLhs().getType().getRank() - 1) ||
+              seq(matmul.getRhs(), std::max<int64_t>(matmul.getRhs().getType().getRank() - 2, 0))))
+      result = refuse(op, "sums products along the sequence");
     else if (auto cumsum = dyn_cast<CumSumOp>(op);
              cumsum && seq(cumsum.getInput(), cumsum.getAxis()))
       result = refuse(op, "sums along the sequence");

@@ -165,8 +165,8 @@ TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
     auto cast = index.getDefiningOp<arith::IndexCastOp>();
     return past && (index == offset || (cast && cast.getIn() == past));
   };
-  // Or no past at all: a square [Sq, Sq] table with the constant diagonal
-  // (the scores' keys are then the queries, or the one query sees all).
+  // Or no past at all: a square [Sq, Sq] table with the constant diagonal,
+  // causal where the keys are the queries' positions (isSquareTable).
   bool square = columns && columns == rows && isConstantInts(trilu.getK(), {shift});
   bool offsetIsPast =
       square ||
@@ -177,6 +177,16 @@ TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
       !indexIsDim(rows, query, 2) || !offsetIsPast)
     return {};
   return trilu;
+}
+
+/// Whether `table` is a square [Sq, Sq] causal table (a graph without a
+/// past): `causal` only where the keys are provably as many as the queries.
+/// (With a cache, such a table of one query row broadcasts over the keys
+/// and shows them all, which `causal` would then check against the keys.)
+bool isSquareTable(TriluOp table) {
+  auto full = table.getInput().getDefiningOp<ConstantOfShapeOp>();
+  Value rows = full ? shapeEntryIndex(full.getShape(), 0) : Value();
+  return rows && rows == shapeEntryIndex(full.getShape(), 1);
 }
 
 /// A causal condition built in the graph, as Hugging Face's LLaMA-family
@@ -620,7 +630,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
                                          : fill.keepsWhereFalse
                                              ? splitHiddenCausal(fill.condition, query)
                                              : splitCausal(fill.condition, query);
-      if (!split)
+      if (!split || (isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2)))
         continue;
       causal = true;
       table = split->table;
@@ -635,7 +645,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       if (causal || !zero || *zero != 0 || !fill || !(*fill <= kMaskFillLimit))
         continue;
       std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
-      if (!split)
+      if (!split || (isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2)))
         continue;
       causal = true;
       table = split->table;

@@ -195,3 +195,22 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x
   %out = genc.attention %q, %k, %w mask(%m) {scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// A product over the sequence with a table built from its length (a
+// running sum spelled as a matmul by ones): a cached step would sum only
+// the new tokens.
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids", genc.dim_names = ["batch", "sequence"]}, %x: tensor<1x?x8xf32> {genc.dim_names = ["batch", "sequence", ""]}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x?x8xf32>) {
+  %c1 = arith.constant 1 : index
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  %s = tensor.dim %ids, %c1 : tensor<1x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<1.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  // expected-error @+1 {{'genc.matmul' sums products along the sequence}}
+  %sums = genc.matmul %ones, %x : (tensor<?x?xf32>, tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  return %out, %sums : tensor<1x2x?x8xf32>, tensor<1x?x8xf32>
+}

@@ -240,6 +240,42 @@ func.func @tril_square_shifted(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batc
 
 // -----
 
+// A square table beside keys that may outnumber the queries (a cache's
+// concatenation: with one query the table broadcasts and shows every key)
+// is not `causal`: it stays the mask it is.
+// CHECK-LABEL: func.func @tril_square_with_past
+// CHECK: genc.trilu
+// CHECK-NOT: causal
+// CHECK: genc.attention %arg0, %{{.+}}, %{{.+}} mask(
+// CHECK-NOT: causal
+// CHECK: return
+func.func @tril_square_with_past(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                 %pastK: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "past", ""]}, %newK: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                 %pastV: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "past", ""]}, %newV: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %diagonal = arith.constant dense<0> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %mask = genc.where %tril, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %k = genc.concat %pastK, %newK {axis = 2 : i64} : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %v = genc.concat %pastV, %newV {axis = 2 : i64} : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.mul %scores, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scaled, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Left as they are: probabilities the model also returns; a fill of -1e4
 // (s + F is not F); a mask added before the scale; queries and keys whose
 // batch dims are not provably one; a mask whose batch may be larger than

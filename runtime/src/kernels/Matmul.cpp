@@ -666,11 +666,12 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
   const int64_t depth = tileCount > 1 ? kF32PanelDepth : std::max<int64_t>(p.k, 1);
   for (int64_t k0 = 0; k0 < p.k || k0 == 0; k0 += depth) {
     const int64_t k1 = std::min(p.k, k0 + depth);
-    const float *next = k1 < p.k              ? b + k1 * bRow
+    const float *next = !p.bPanels            ? nullptr
+                        : k1 < p.k            ? b + k1 * bRow
                         : col0 + kPanel < p.n ? b + p.panelSize()
                                               : nullptr;
     const int64_t nextK = std::min(k1 < p.k ? p.k - k1 : p.k, depth);
-    int64_t lines = p.bPanels && next && tileCount > 1 ? nextK * kPanel * sizeof(float) / 64 : 0;
+    int64_t lines = next ? nextK * kPanel * sizeof(float) / 64 : 0;
     const int64_t share = tileCount > 1 ? (lines + tileCount - 2) / (tileCount - 1) : 0;
     const char *ahead = reinterpret_cast<const char *>(next);
     bool first = true;
@@ -1576,8 +1577,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   }
   // f32 A in tiles where a tile has more than one row to read.
   Scratch<float> f32Tiles;
-  const int64_t f32TilesPerItem =
-      (p.m + kRowsPerTask - 1) / kRowsPerTask * kF32TilesPerTask * kF32TileRows * p.k;
+  // Up to the end of the tile that holds the last row.
+  const int64_t f32TilesPerItem = p.m > 0 ? f32TileOffset(p.m - 1, p.k) + kF32TileRows * p.k : 0;
   if (panelKernel.roundedA == RoundedA::F32Tiles && p.m > 1 && p.k > 0) {
     if (!f32Tiles.allocate(call, countOf({batch.count, f32TilesPerItem})))
       return;
@@ -1637,7 +1638,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   if (panelKernel.prefetchesNextPanel) {
     const int64_t threads = call.context ? call.context->threads : 0;
     const int64_t tasks = threads > 0 ? kTasksPerThread * threads : kMinTasksPerRowBlock;
-    panelsPerTask = std::clamp<int64_t>(panelCount / tasks, 1, kPanelRun);
+    panelsPerTask = std::max(panelsPerTask, std::clamp<int64_t>(panelCount / tasks, 1, kPanelRun));
   }
   int64_t panelGroups = (panelCount + panelsPerTask - 1) / panelsPerTask;
   parallelFor(call.context, batch.count * rowBlocks * panelGroups, [&](int64_t task) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <tuple>
 #include <vector>
 
 // Tests ask malloc for more than the address space holds: under a
@@ -124,25 +125,28 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
 
 TEST_P(Matmul, MatchesLoopsForAwkwardSizes) { expectLoopsForAwkwardSizes(context); }
 
-
 /// Batch dims broadcast where their size is 1 or missing: A [2, 3, M, K],
-/// B [3, K, N] (one per middle index), C [2, 3, M, N].
+/// B [3, K, N] (one per middle index), C [2, 3, M, N]; also with rows past
+/// one task's and K in several of the f32 tiles' pieces.
 TEST_P(Matmul, BroadcastsBatchDims) {
-  const int64_t b0 = 2, b1 = 3, m = 5, k = 9, n = 37;
-  std::vector<float> a = randomValues(b0 * b1 * m * k, 4), b = randomValues(b1 * k * n, 5);
-  std::vector<float> c(b0 * b1 * m * n, 0.0f);
-  std::vector<double> want(c.size(), 0.0);
-  for (int64_t i0 = 0; i0 < b0; ++i0)
-    for (int64_t i1 = 0; i1 < b1; ++i1)
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          for (int64_t kk = 0; kk < k; ++kk)
-            want[((i0 * b1 + i1) * m + i) * n + j] +=
-                double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
-  Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
-  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
-                               GENC_MATMUL_B_ROW_MAJOR, 1, nullptr);
-  expectNear(c, want, k);
+  for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{5, 9, 37}, {261, 300, 40}}) {
+    SCOPED_TRACE("M=" + std::to_string(m) + " K=" + std::to_string(k));
+    const int64_t b0 = 2, b1 = 3;
+    std::vector<float> a = randomValues(b0 * b1 * m * k, 4), b = randomValues(b1 * k * n, 5);
+    std::vector<float> c(b0 * b1 * m * n, 0.0f);
+    std::vector<double> want(c.size(), 0.0);
+    for (int64_t i0 = 0; i0 < b0; ++i0)
+      for (int64_t i1 = 0; i1 < b1; ++i1)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j)
+            for (int64_t kk = 0; kk < k; ++kk)
+              want[((i0 * b1 + i1) * m + i) * n + j] +=
+                  double(a[((i0 * b1 + i1) * m + i) * k + kk]) * b[(i1 * k + kk) * n + j];
+    Memref cm(c.data(), {b0, b1, m, n}), am(a.data(), {b0, b1, m, k}), bm(b.data(), {b1, k, n});
+    _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                                 GENC_MATMUL_B_ROW_MAJOR, 1, nullptr);
+    expectNear(c, want, k);
+  }
 }
 
 /// A weight shared across the batch: rows of every item form one problem.

@@ -542,9 +542,10 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
                                       : RankedTensorType();
       if (maskType && maskType.getRank() >= 2 && maskType.getDimSize(maskType.getRank() - 2) != 1)
         return fail("has a mask with a row per query in which genc found no causal triangle "
-                    "(it may be bidirectional, or a band or window in a form genc does not "
-                    "recognise), so its earlier positions may see later keys, which a cache of "
-                    "the past cannot give them");
+                    "(it may be bidirectional, a band or window in a form genc does not "
+                    "recognise, or a causal table with a bias added per query, as T5's "
+                    "relative positions are), so its earlier positions may see later keys, "
+                    "which a cache of the past cannot give them");
       return fail("is not causal: its earlier positions see later keys, which a cache of "
                   "the past cannot give them");
     }

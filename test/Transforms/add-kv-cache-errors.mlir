@@ -191,7 +191,7 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %k: tensor<1x2x
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %m: tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32> {
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
-  // expected-error @+1 {{attention layer 0 has a mask with a row per query in which genc found no causal triangle (it may be bidirectional, or a band or window in a form genc does not recognise)}}
+  // expected-error @+1 {{attention layer 0 has a mask with a row per query in which genc found no causal triangle (it may be bidirectional, a band or window in a form genc does not recognise, or a causal table with a bias added per query, as T5's relative positions are)}}
   %out = genc.attention %q, %k, %w mask(%m) {scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
 }

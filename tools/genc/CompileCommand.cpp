@@ -665,6 +665,17 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     encoder = mlir::genc::importOnnxModel(graph.encoder, context, importOptions);
   if (failed(module) || (!graph.encoder.empty() && failed(encoder)))
     return 1;
+  if (graph.forSession && graph.encoder.empty()) {
+    auto main = (*module)->lookupSymbol<func::FuncOp>("main");
+    for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
+      if (auto name = main.getArgAttrOfType<StringAttr>(i, "genc.name");
+          name && llvm::is_contained(llvm::make_first_range(kSourceInputs), name.getValue())) {
+        llvm::errs() << "error: " << input << ": the model takes " << name.getValue()
+                     << ": it is an encoder-decoder's decoder; compile it with its encoder "
+                        "(--encoder ENCODER.onnx) for a session, or without --kv-cache=session\n";
+        return 1;
+      }
+  }
   if (addsKVCache(**module, graph))
     separateMaskLength(**module);
   progress.beginPhase("cleanup");
@@ -800,12 +811,15 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
 std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef model,
                                                             const GraphOptions &graph) {
   if (!model.ends_with(".onnx") && !model.ends_with(".onnxtext")) {
-    if (!graph.attentionRewrites.empty()) {
-      llvm::errs() << "error: --attention rewrites a model as it compiles, and " << model
-                   << " is compiled already; give the .onnx model, or compile it with "
-                      "genc compile --attention\n";
-      return std::nullopt;
-    }
+    for (auto [given, option] : {std::pair(!graph.attentionRewrites.empty(), "--attention"),
+                                 std::pair(!graph.encoder.empty(), "--encoder")})
+      if (given) {
+        llvm::errs() << "error: " << option << " applies as a model compiles, and " << model
+                     << " is compiled already; give the .onnx model, or compile it with "
+                        "genc compile "
+                     << option << "\n";
+        return std::nullopt;
+      }
     return model.str();
   }
   auto buffer = llvm::MemoryBuffer::getFile(model);

@@ -450,9 +450,11 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
                                                                       pool, options.tokensPerCall}))
                                        .session)
       return 1;
-    // genc adds caches to decoder-only models only.
+    // Optimum's decoder_model.onnx returns present.* already: genc cannot
+    // add a cache to it, only to a decoder that returns logits alone.
     const char *withCache = hasSource ? "export its decoder with a cache (Optimum's "
-                                        "decoder_model_merged.onnx)"
+                                        "decoder_model_merged.onnx), or let genc try to add "
+                                        "one (--add-kv-cache)"
                                       : "export it with a cache, or let genc add one "
                                         "(--add-kv-cache)";
     for (const LoadedSession *s : {&target, &draft})

@@ -387,12 +387,24 @@ int runGenerator(const GeneratorOptions &options, const std::string &model,
     // The model is fed every token but the last one generated.
     int64_t context =
         options.maxContext > 0 ? options.maxContext : longest + config.max_new_tokens - 1;
+    // The default --max-new-tokens shrinks to what --max-context holds.
+    if (longest + config.max_new_tokens - 1 > context && !options.maxNewTokensGiven &&
+        longest <= context) {
+      config.max_new_tokens = context - longest + 1;
+      std::fprintf(stderr, "note: --max-context %lld: at most %lld new tokens\n",
+                   static_cast<long long>(context), static_cast<long long>(config.max_new_tokens));
+    }
     if (longest + config.max_new_tokens - 1 > context)
-      throw Error("a prompt of " + std::to_string(longest) + " tokens plus " +
-                  std::to_string(config.max_new_tokens) + " new tokens needs " +
-                  std::to_string(longest + config.max_new_tokens - 1) +
-                  " positions (the last token is not fed back) and does not fit --max-context " +
-                  std::to_string(context));
+      throw Error(
+          "a prompt of " + std::to_string(longest) + " tokens plus " +
+          std::to_string(config.max_new_tokens) + " new tokens needs " +
+          std::to_string(longest + config.max_new_tokens - 1) +
+          " positions (the last token is not fed back) and does not fit --max-context " +
+          std::to_string(context) + ": " +
+          (longest <= context
+               ? "lower --max-new-tokens to " + std::to_string(context - longest + 1) + " or less"
+               : "shorten the prompt to " + std::to_string(context) + " tokens or fewer") +
+          ", or raise --max-context");
     // Greedy and sampling decode every prompt's return sequences as one
     // batch; beams and speculative decoding one prompt at a time.
     const int64_t rows = config.num_beams > 1

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemrefDescriptor.h"
 #include "genc/kernels.h"
 
 #include <algorithm>
@@ -20,22 +21,6 @@
 #include <cstdlib>
 #include <random>
 #include <vector>
-
-namespace {
-
-/// A strided memref descriptor, as compiled code passes it.
-struct Memref {
-  std::vector<int64_t> words;
-  genc_unranked_memref ref;
-  Memref(float *data, std::vector<int64_t> sizes, std::vector<int64_t> strides) {
-    words = {reinterpret_cast<int64_t>(data), reinterpret_cast<int64_t>(data), 0};
-    words.insert(words.end(), sizes.begin(), sizes.end());
-    words.insert(words.end(), strides.begin(), strides.end());
-    ref = {static_cast<int64_t>(sizes.size()), words.data()};
-  }
-};
-
-} // namespace
 
 int main(int argc, char **argv) {
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 16384;

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemrefDescriptor.h"
 #include "genc/kernels.h"
 #include "kernels/Parallel.h"
 
@@ -25,21 +26,6 @@
 
 namespace {
 
-/// An identity-strided memref descriptor, as compiled code passes it.
-struct Memref {
-  std::vector<int64_t> words;
-  genc_unranked_memref ref;
-  template <typename T> Memref(T *data, std::vector<int64_t> sizes) {
-    std::vector<int64_t> strides(sizes.size());
-    int64_t stride = 1;
-    for (size_t d = sizes.size(); d-- > 0; stride *= sizes[d])
-      strides[d] = stride;
-    words = {reinterpret_cast<int64_t>(data), reinterpret_cast<int64_t>(data), 0};
-    words.insert(words.end(), sizes.begin(), sizes.end());
-    words.insert(words.end(), strides.begin(), strides.end());
-    ref = {static_cast<int64_t>(sizes.size()), words.data()};
-  }
-};
 
 /// tdpbf16ps alone, on tiles that never leave the registers: four
 /// independent 16 × 16 sums, each 32 k deep, `steps` times. The ceiling of

@@ -649,8 +649,8 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
   const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
   // One tile (a decode step's row) streams a packed panel from memory once:
   // it prefetches into L2 kF32StreamAhead k steps ahead, on into the next
-  // panel (panels lie end to end), which the hardware alone does not keep
-  // up with (25 GB/s on two threads where the memory gives 30-32).
+  // panel (panels lie end to end): the hardware prefetcher alone leaves
+  // about a tenth of the memory's speed unused (bench/f32-matmul.cpp).
   if (tileCount == 1 && p.bPanels) {
     const int64_t skipped = std::min(kF32StreamAhead, p.k);
     const int64_t steps = col0 + kPanel < p.n ? p.k : p.k - skipped;

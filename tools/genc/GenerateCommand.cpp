@@ -97,7 +97,13 @@ int genc::driver::runGenerate(int argc, char **argv) {
     std::optional<std::string> artifact = compiledArtifact(path, graph);
     if (!artifact)
       return {};
-    return loadSession(*artifact, sessionOptions);
+    LoadedSession loaded = loadSession(*artifact, sessionOptions);
+    // An artifact is compiled already: --add-kv-cache cannot give it a cache.
+    if (addKVCache && *artifact == path && loaded.session && !loaded.session->cached())
+      throw genc::runtime::Error("--add-kv-cache applies as a model compiles, and " + path +
+                                 " is compiled already without a KV cache; give the .onnx "
+                                 "model, or compile it with genc compile --add-kv-cache");
+    return loaded;
   };
   return runGenerator(options, positional[0], open);
 }

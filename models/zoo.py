@@ -39,6 +39,13 @@ OPSETS = (14, 17)
 # --------------------------------------------------------------------------
 # GPT-2 style: learned positions, LayerNorm, GELU, biases, tied embeddings.
 # --------------------------------------------------------------------------
+def decoder_outputs(model, logits, presents, past):
+    """A decoder's outputs: the logits, then its presents where it takes a
+    past, or where it returns them without one (`model.presents_without_past`,
+    as Optimum's decoder_model.onnx does)."""
+    return (logits, *presents) if past or getattr(model, "presents_without_past", False) else logits
+
+
 class GPT2Attention(nn.Module):
     def __init__(self, d, heads, max_pos):
         super().__init__()
@@ -113,7 +120,7 @@ class GPT2(nn.Module):
             x, k, v = block(x, mask, pk, pv)
             presents += [k, v]
         logits = torch.matmul(self.ln_f(x), self.wte.weight.t())  # tied embeddings
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 # --------------------------------------------------------------------------
@@ -218,7 +225,7 @@ class Llama(nn.Module):
             x, k, v = block(x, mask, position_ids, pk, pv)
             presents += [k, v]
         logits = self.lm_head(self.norm(x))
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 class Mistral(Llama):
@@ -252,7 +259,7 @@ class DecoderStack(nn.Module):
         mask = causal_additive_mask(attention_mask, input_ids.shape[1])
         x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
         logits = self.lm_head(self.norm(x))
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
     def run_blocks(self, x, mask, positions, past):
         presents = []
@@ -559,7 +566,7 @@ class Bloom(DecoderStack):
         alibi = self.slopes[None, :, None, None] * key_positions[:, None, None, :]
         x, presents = self.run_blocks(x, mask, alibi, past)
         logits = torch.matmul(self.norm(x), self.word_embeddings.weight.t())
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 # --------------------------------------------------------------------------
@@ -685,7 +692,7 @@ class GPTJ(ParallelDecoder):
         mask = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
         logits = self.lm_head(self.norm(x))
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 # --------------------------------------------------------------------------
@@ -746,7 +753,7 @@ class MPT(DecoderStack):
         alibi = self.slopes[None, :, None, None] * distance[None, None, None, :]
         x, presents = self.run_blocks(self.wte(input_ids), hidden, alibi, past)
         logits = torch.matmul(self.norm_f(x), self.wte.weight.t())
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 # --------------------------------------------------------------------------
@@ -803,7 +810,7 @@ class OPT(DecoderStack):
         x = self.embed_tokens(input_ids) + self.embed_positions(positions)
         x, presents = self.run_blocks(x, causal_additive_mask(attention_mask, s), None, past)
         logits = torch.matmul(self.final_layer_norm(x), self.embed_tokens.weight.t())
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 # --------------------------------------------------------------------------
@@ -1070,7 +1077,7 @@ class T5Decoder(nn.Module):
             x = x + self.cross_attns[i](self.cross_norms[i](x), encoder_hidden_states, cross_mask)[0]
             x = self.ffns[i](x)
         logits = torch.matmul(self.final(x) * self.d ** -0.5, self.shared.weight.t())
-        return (logits, *presents) if past else logits
+        return decoder_outputs(self, logits, presents, past)
 
 
 def t5_pair():
@@ -1102,12 +1109,17 @@ def export(model, args, input_names, output_names, dynamic_axes, path, opset):
     print("wrote", path)
 
 
-def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS):
+def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS, presents_without_past=False):
+    """NAME-{no,with}-past-opsetN.onnx; with `presents_without_past` also
+    NAME-presents-no-past-opsetN.onnx, which returns the keys and values of
+    every position without taking a past (Optimum's decoder_model.onnx)."""
     b, s, p = 2, 5, 3
     vocab = next(m for m in model.modules() if isinstance(m, nn.Embedding)).num_embeddings
     ids = torch.randint(0, vocab, (b, s))
+    variants = ("no-past", "with-past") + (("presents-no-past",) if presents_without_past else ())
     for opset in opsets:
-        for cached in (False, True):
+        for variant in variants:
+            cached = variant == "with-past"
             inputs = [ids]
             names = ["input_ids", "attention_mask"]
             axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "total_sequence"},
@@ -1119,13 +1131,19 @@ def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS):
                 axes["position_ids"] = {0: "batch", 1: "sequence"}
                 start = p if cached else 0
                 inputs.append(torch.arange(start, start + s).unsqueeze(0).expand(b, s).contiguous())
-            outputs = ["logits"]
+            output_names = ["logits"]
             if cached:
                 kv_heads = getattr(model, "kv_heads", None) or model.heads
-                add_kv_cache(inputs, names, outputs, axes, model.layers, kv_heads, model.dh, b, p)
-            suffix = "with-past" if cached else "no-past"
-            export(model, inputs, names, outputs, axes, os.path.join(out_dir, f"{name}-{suffix}-opset{opset}.onnx"),
-                   opset)
+                add_kv_cache(inputs, names, output_names, axes, model.layers, kv_heads, model.dh, b, p)
+            model.presents_without_past = variant == "presents-no-past"
+            if model.presents_without_past:
+                for i in range(model.layers):
+                    for kind in ("key", "value"):
+                        output_names.append(f"present.{i}.{kind}")
+                        axes[f"present.{i}.{kind}"] = {0: "batch", 2: "sequence"}
+            export(model, inputs, names, output_names, axes,
+                   os.path.join(out_dir, f"{name}-{variant}-opset{opset}.onnx"), opset)
+            model.presents_without_past = False
 
 
 def export_encoder_decoder(out_dir, prefix="", make=lambda: (Encoder(), Decoder()), seed=2, d=64,
@@ -1283,9 +1301,9 @@ def main():
                             args.out_dir, with_positions=True, opsets=(17,))
         return
     torch.manual_seed(0)
-    export_decoder_only("gpt2", GPT2(), args.out_dir, with_positions=False)
+    export_decoder_only("gpt2", GPT2(), args.out_dir, with_positions=False, presents_without_past=True)
     torch.manual_seed(1)
-    export_decoder_only("llama", Llama(), args.out_dir, with_positions=True)
+    export_decoder_only("llama", Llama(), args.out_dir, with_positions=True, presents_without_past=True)
     torch.manual_seed(3)
     export_decoder_only("qwen2", Qwen2(), args.out_dir, with_positions=True)
     torch.manual_seed(4)

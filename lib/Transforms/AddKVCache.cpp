@@ -382,13 +382,6 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
           name && name.getValue().starts_with("past_key_values."))
         return fn.emitError() << "the model already has a KV cache (input " << name.getValue()
                               << "): compile it without --add-kv-cache";
-    for (unsigned i = 0; i < fn.getNumResults(); ++i)
-      if (auto name = fn.getResultAttrOfType<StringAttr>(i, "genc.name");
-          name && name.getValue().starts_with("present."))
-        return fn.emitError() << "cannot add a KV cache: the model already returns "
-                              << name.getValue()
-                              << " but takes no past; export it with "
-                                 "past_key_values inputs";
     std::optional<BlockArgument> ids = argumentNamed(fn, "input_ids");
     if (!ids)
       return fn.emitError("cannot add a KV cache: the model has no input_ids input");
@@ -400,6 +393,9 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       return fn.emitError("cannot add a KV cache: genc recognised no attention layer in the "
                           "model (genc-raise-attention found no pattern); export it with a "
                           "KV cache");
+    DenseMap<Value, bool> dataDependence;
+    if (failed(dropExportedPresents(fn, layers, dataDependence)))
+      return failure();
     std::optional<BlockArgument> attentionMask = argumentNamed(fn, "attention_mask");
     if (attentionMask && sameDimName(fn, *attentionMask, *ids))
       return fn.emitError()
@@ -421,7 +417,6 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       if (failed(maskFlow.analyse()))
         return failure();
     }
-    DenseMap<Value, bool> dataDependence;
     if (failed(checkPositionwise(fn, layers, *ids, maskFlow, dataDependence)))
       return failure();
     SmallVector<RangeOp> positions;
@@ -525,6 +520,42 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       slice.getEndsMutable().assign(plusPastLength(b, loc, slice.getEnds(), length64));
     }
     return success();
+  }
+
+  /// Drops the keys and values that an export without a past returns
+  /// (Optimum's decoder_model.onnx: present.i.key|value, or an
+  /// encoder-decoder's present.i.decoder.* and present.i.encoder.*): the
+  /// pass returns each self-attention layer's own, with the past's, and a
+  /// cross-attention's, computed from the source alone, are the same at
+  /// every step. Fails on any other present.
+  static LogicalResult dropExportedPresents(func::FuncOp fn, ArrayRef<AttentionOp> layers,
+                                            DenseMap<Value, bool> &dataDependence) {
+    DenseSet<Value> cached;
+    for (AttentionOp layer : layers) {
+      cached.insert(layer.getKey());
+      cached.insert(layer.getValue());
+    }
+    auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
+    llvm::BitVector dropped(fn.getNumResults());
+    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+      auto name = fn.getResultAttrOfType<StringAttr>(i, "genc.name");
+      if (!name || !name.getValue().starts_with("present."))
+        continue;
+      Value present = ret.getOperand(i);
+      if (!cached.contains(present) && dependsOnData(present, dataDependence))
+        return fn.emitError()
+               << "cannot add a KV cache: the model returns " << name.getValue()
+               << " without taking a past, and it is not the keys or values that an attention "
+                  "layer genc recognised reads"
+               << (present.getDefiningOp()
+                       ? " (it comes from " + describe(present.getDefiningOp()) + ")"
+                       : "")
+               << "; export the model with past_key_values inputs, or without its present "
+                  "outputs";
+      dropped.set(i);
+    }
+    ret->eraseOperands(dropped);
+    return fn.eraseResults(dropped);
   }
 
   /// Fails unless `layer` (number `index`) can read cached keys and values.

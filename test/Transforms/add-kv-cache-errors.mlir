@@ -179,13 +179,6 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids", genc.dim_names =
 
 // -----
 
-// expected-error @+1 {{cannot add a KV cache: the model already returns present.0.key but takes no past}}
-func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %k: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32> {genc.name = "present.0.key"}) {
-  return %k : tensor<1x2x?x8xf32>
-}
-
-// -----
-
 // A mask with a row per query and no causal triangle genc recognised may
 // be a band genc does not know: the message does not call it bidirectional.
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %m: tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32> {
@@ -213,4 +206,17 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids", genc.dim_names =
   // expected-error @+1 {{'genc.matmul' sums products along the sequence}}
   %sums = genc.matmul %ones, %x : (tensor<?x?xf32>, tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
   return %out, %sums : tensor<1x2x?x8xf32>, tensor<1x?x8xf32>
+}
+
+// -----
+
+// A present returned without a past must be what a layer reads as its keys
+// or values: the pass returns those, past and new, in its place.
+// expected-error @+1 {{cannot add a KV cache: the model returns present.0.key without taking a past, and it is not the keys or values that an attention layer genc recognised reads (it comes from 'genc.neg'); export the model with past_key_values inputs, or without its present outputs}}
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32> {genc.name = "present.0.key"}) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %notKeys = genc.neg %k : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %notKeys : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
 }

@@ -101,3 +101,28 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
   %probabilities = genc.softmax %scores {axis = 3 : i64} : tensor<1x2x?x?xf32> -> tensor<1x2x?x?xf32>
   return %out, %probabilities : tensor<1x2x?x8xf32>, tensor<1x2x?x?xf32>
 }
+
+// -----
+
+// An export without a past that returns its keys and values (Optimum's
+// decoder_model.onnx) loses those results: the pass returns the layer's
+// own, past and new, under the same names. An encoder-decoder's
+// present.*.encoder.*, computed from the source alone, goes too.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: -> (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32> {genc.name = "present.0.key"}, tensor<1x2x?x8xf32> {genc.name = "present.0.value"})
+// CHECK: %[[K:.+]] = genc.concat %{{.+}}, %{{.+}} {axis = 2 : i64}
+// CHECK: %[[V:.+]] = genc.concat %{{.+}}, %{{.+}} {axis = 2 : i64}
+// CHECK: %[[OUT:.+]] = genc.attention %{{.+}}, %[[K]], %[[V]]
+// CHECK: return %[[OUT]], %[[K]], %[[V]] :
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                %source: tensor<1x?x16xf32> {genc.name = "encoder_hidden_states"},
+                %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
+    -> (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32> {genc.name = "present.0.decoder.key"},
+        tensor<1x2x?x8xf32> {genc.name = "present.0.decoder.value"},
+        tensor<1x?x16xf32> {genc.name = "present.0.encoder.key"}) {
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %sourceKeys = genc.neg %source : tensor<1x?x16xf32> -> tensor<1x?x16xf32>
+  %out = genc.attention %q, %k, %v {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %k, %v, %sourceKeys : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x?x16xf32>
+}

@@ -26,8 +26,10 @@
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 
+#include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
 #include <limits>
@@ -298,6 +300,107 @@ private:
   }
 };
 
+/// A mask with a row per query computed from input_ids' length S alone
+/// (T5's relative-position bias): entry [i, j] a function of positions i
+/// and j only, built from Range(0, S), shapes and constants with
+/// elementwise ops, gathers from constant tables and axis moves. Evaluated
+/// over T = P + S positions, its last S rows are what the graph computes
+/// for the new tokens at length T, and an earlier position's row is the
+/// same at every length.
+struct LengthTable {
+  Value mask;
+  /// The ops that compute it, in no particular order; constants are read,
+  /// not copied.
+  SetVector<Operation *> ops;
+
+  /// The table of `mask`, or nullopt when it is not one.
+  static std::optional<LengthTable> match(Value mask, BlockArgument ids) {
+    LengthTable table{mask, {}};
+    if (matchPattern(mask, m_Constant()))
+      return std::nullopt;
+    SmallVector<Value> worklist{mask};
+    DenseSet<Value> seen{mask};
+    while (!worklist.empty()) {
+      Value next = worklist.pop_back_val();
+      if (matchPattern(next, m_Constant()))
+        continue;
+      Operation *def = next.getDefiningOp();
+      if (!def)
+        return std::nullopt; // an input's data
+      if (auto dim = dyn_cast<tensor::DimOp>(def)) {
+        std::optional<int64_t> index = dim.getConstantIndex();
+        if (!index || !provablyEqualDims(dim.getSource(), *index, ids, 1))
+          return std::nullopt;
+        table.ops.insert(def); // S, which the copy reads as T
+        continue;
+      }
+      if (!isPositionwise(def))
+        return std::nullopt;
+      table.ops.insert(def);
+      for (Value operand : def->getOperands())
+        if (seen.insert(operand).second)
+          worklist.push_back(operand);
+    }
+    // Lengths are only shapes and Range limits: as values, the table's
+    // entries would depend on S itself.
+    for (Operation *op : table.ops)
+      if (isa<tensor::FromElementsOp>(op))
+        for (OpOperand &use : op->getUses()) {
+          auto range = dyn_cast<RangeOp>(use.getOwner());
+          bool limit = range && use.get() == range.getLimit();
+          if (!limit && !isa<ConstantOfShapeOp>(use.getOwner()) &&
+              table.ops.contains(use.getOwner()))
+            return std::nullopt;
+        }
+    return table;
+  }
+
+  /// The table over `total` positions (an index), cut to its last
+  /// `fresh` rows (input_ids' length), at `b`'s insertion point.
+  Value rebuild(OpBuilder &b, Value total, Value fresh) const {
+    IRMapping map;
+    Location loc = mask.getLoc();
+    for (Operation *op : topologicalSort(ops)) {
+      if (isa<tensor::DimOp>(op))
+        map.map(op->getResult(0), total);
+      else
+        b.clone(*op, map);
+    }
+    Value whole = map.lookup(mask);
+    auto type = cast<RankedTensorType>(whole.getType());
+    int64_t rows = type.getRank() - 2;
+    auto vector = RankedTensorType::get({1}, b.getI64Type());
+    auto constant = [&](int64_t v) {
+      return arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(vector, {v}));
+    };
+    Value start = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                             arith::SubIOp::create(b, loc, total, fresh));
+    SmallVector<int64_t> shape(type.getShape());
+    shape[rows] = ShapedType::kDynamic;
+    return SliceOp::create(b, loc, type.clone(shape), whole,
+                           tensor::FromElementsOp::create(b, loc, vector, ValueRange{start}),
+                           constant(std::numeric_limits<int64_t>::max()), constant(rows),
+                           constant(1));
+  }
+
+private:
+  /// Ops whose entries depend on their operands' entries at the same
+  /// positions (or, for a Gather from a constant table, on the index
+  /// there), shape plumbing, and Range(0, limit, 1).
+  static bool isPositionwise(Operation *op) {
+    if (auto range = dyn_cast<RangeOp>(op))
+      return isConstantInt(range.getStart(), 0) && isConstantInt(range.getDelta(), 1);
+    if (auto trilu = dyn_cast<TriluOp>(op))
+      return matchPattern(trilu.getK(), m_Constant());
+    if (auto gather = dyn_cast<GatherOp>(op))
+      return matchPattern(gather.getInput(), m_Constant());
+    return isa<arith::IndexCastOp, tensor::FromElementsOp, ConstantOfShapeOp, UnsqueezeOp,
+               TransposeOp, CastOp, WhereOp, AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp,
+               AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, NegOp,
+               AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, FloorOp, CeilOp, NotOp>(op);
+  }
+};
+
 /// Whether dim 1 of arguments `a` and `b` has one name.
 bool sameDimName(func::FuncOp fn, BlockArgument a, BlockArgument b) {
   auto name = [&](BlockArgument arg) -> StringAttr {
@@ -403,8 +506,9 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
                 "so genc took them for one length; with a cache the mask is longer. Give the "
                 "mask's dim its own name (as exports with a cache do: total_sequence_length)";
     DenseSet<Value> read;
+    llvm::MapVector<Value, LengthTable> lengthTables;
     for (auto [i, layer] : llvm::enumerate(layers)) {
-      if (failed(checkLayer(layer, i, attentionMask)))
+      if (failed(checkLayer(layer, i, *ids, attentionMask, lengthTables)))
         return failure();
       if (!read.insert(layer.getKey()).second || !read.insert(layer.getValue()).second)
         return layer.emitError() << "cannot add a KV cache: attention layer " << i << nodeOf(layer)
@@ -504,10 +608,26 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
 
     maskFlow.cutGathers();
 
-    // Positions P .. P + S - 1: P is the past's length.
+    // P, the past's length.
     OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
     Value length = tensor::DimOp::create(b, loc, firstPast, kCacheSequenceAxis);
     Value length64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), length);
+    // Tables of the sequence length (T5's relative-position bias) over the
+    // T = P + S positions, cut to the new tokens' rows; copied before the
+    // Ranges below count from P.
+    if (!lengthTables.empty()) {
+      Value fresh = tensor::DimOp::create(b, loc, *ids, 1);
+      Value total = arith::AddIOp::create(b, loc, length, fresh);
+      DenseMap<Value, Value> rebuilt;
+      for (auto &[mask, table] : lengthTables) {
+        b.setInsertionPoint(mask.getDefiningOp());
+        rebuilt[mask] = table.rebuild(b, total, fresh);
+      }
+      for (AttentionOp layer : layers)
+        if (Value mask = layer.getMask(); mask && rebuilt.contains(mask))
+          layer.getMaskMutable().assign(rebuilt[mask]);
+    }
+    // Positions P .. P + S - 1.
     for (RangeOp range : positions) {
       b.setInsertionPoint(range);
       Value start =
@@ -559,8 +679,11 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
   }
 
   /// Fails unless `layer` (number `index`) can read cached keys and values.
-  LogicalResult checkLayer(AttentionOp layer, size_t index,
-                           std::optional<BlockArgument> attentionMask) {
+  /// A mask with a row per query that is a table of the sequence length
+  /// (LengthTable) goes to `lengthTables`.
+  LogicalResult checkLayer(AttentionOp layer, size_t index, BlockArgument ids,
+                           std::optional<BlockArgument> attentionMask,
+                           llvm::MapVector<Value, LengthTable> &lengthTables) {
     auto fail = [&](const Twine &why) {
       return layer.emitError() << "cannot add a KV cache: attention layer " << index
                                << nodeOf(layer) << " " << why
@@ -573,9 +696,8 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
                                       : RankedTensorType();
       if (maskType && maskType.getRank() >= 2 && maskType.getDimSize(maskType.getRank() - 2) != 1)
         return fail("has a mask with a row per query in which genc found no causal triangle "
-                    "(it may be bidirectional, a band or window in a form genc does not "
-                    "recognise, or a causal table with a bias added per query, as T5's "
-                    "relative positions are), so its earlier positions may see later keys, "
+                    "(it may be bidirectional, or a band, window or causal table in a form "
+                    "genc does not recognise), so its earlier positions may see later keys, "
                     "which a cache of the past cannot give them");
       return fail("is not causal: its earlier positions see later keys, which a cache of "
                   "the past cannot give them");
@@ -583,11 +705,20 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
     if (Value mask = layer.getMask()) {
       auto type = cast<RankedTensorType>(mask.getType());
       int64_t rank = type.getRank();
-      if (rank >= 2 && type.getDimSize(rank - 2) != 1)
-        return fail("has a mask with a row per query, built for the whole sequence");
+      bool perQuery = rank >= 2 && type.getDimSize(rank - 2) != 1;
+      if (perQuery && !lengthTables.contains(mask)) {
+        std::optional<LengthTable> table =
+            provablyEqualDims(mask, rank - 2, ids, 1) && provablyEqualDims(mask, rank - 1, ids, 1)
+                ? LengthTable::match(mask, ids)
+                : std::nullopt;
+        if (!table)
+          return fail("has a mask with a row per query, built for the whole sequence from "
+                      "more than its length and positions");
+        lengthTables.insert({mask, *table});
+      }
       // With a cache the keys are past and new: a mask must then cover both,
-      // as attention_mask does.
-      if (rank >= 1 && type.getDimSize(rank - 1) != 1 &&
+      // as attention_mask does (or a table of the length, rebuilt over both).
+      if (!perQuery && rank >= 1 && type.getDimSize(rank - 1) != 1 &&
           !(attentionMask && provablyEqualDims(mask, rank - 1, *attentionMask, 1)))
         return fail("has a mask whose keys are not attention_mask's (one per position, past and "
                     "new), built from the new tokens alone");

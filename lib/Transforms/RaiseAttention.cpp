@@ -638,21 +638,43 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       fill.condition = split->rest;
     }
     llvm::erase_if(scores->fills, [](const Fill &fill) { return !fill.condition; });
-    for (Value &mask : scores->additive) {
+    // An additive Where(C, 0, F) with F at most kMaskFillLimit, alone or
+    // added to another mask (T5 adds its relative-position bias to the
+    // causal table): C's causal table becomes `causal`.
+    auto splitFill = [&](Value mask) -> std::pair<WhereOp, std::optional<CausalSplit>> {
       auto where = mask.getDefiningOp<WhereOp>();
       std::optional<double> zero = where ? scalarConstant(where.getX()) : std::nullopt;
       std::optional<double> fill = where ? scalarConstant(where.getY()) : std::nullopt;
-      if (causal || !zero || *zero != 0 || !fill || !(*fill <= kMaskFillLimit))
-        continue;
+      if (!zero || *zero != 0 || !fill || !(*fill <= kMaskFillLimit))
+        return {where, std::nullopt};
       std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
-      if (!split || (isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2)))
-        continue;
-      causal = true;
-      table = split->table;
-      window = split->window;
-      mask = split->rest
-                 ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()).getResult()
-                 : Value();
+      if (split && isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2))
+        split.reset();
+      return {where, split};
+    };
+    for (Value &mask : scores->additive) {
+      if (causal)
+        break;
+      auto sum = mask.getDefiningOp<AddOp>();
+      for (auto [filled, other] :
+           {std::pair(mask, Value()),
+            std::pair(sum ? sum.getLhs() : Value(), sum ? sum.getRhs() : Value()),
+            std::pair(sum ? sum.getRhs() : Value(), sum ? sum.getLhs() : Value())}) {
+        if (!filled)
+          continue;
+        auto [where, split] = splitFill(filled);
+        if (!split)
+          continue;
+        causal = true;
+        table = split->table;
+        window = split->window;
+        Value rest =
+            split->rest
+                ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()).getResult()
+                : Value();
+        mask = !other ? rest : !rest ? other : AddOp::create(b, loc, other, rest).getResult();
+        break;
+      }
     }
     llvm::erase_if(scores->additive, [](Value mask) { return !mask; });
     for (Value mask : scores->additive)

@@ -184,7 +184,7 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids", genc.dim_names =
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %m: tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32> {
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
-  // expected-error @+1 {{attention layer 0 has a mask with a row per query in which genc found no causal triangle (it may be bidirectional, a band or window in a form genc does not recognise, or a causal table with a bias added per query, as T5's relative positions are)}}
+  // expected-error @+1 {{attention layer 0 has a mask with a row per query in which genc found no causal triangle (it may be bidirectional, or a band, window or causal table in a form genc does not recognise)}}
   %out = genc.attention %q, %k, %w mask(%m) {scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
 }
@@ -219,4 +219,30 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x
   %notKeys = genc.neg %k : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
   return %out, %notKeys : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A table of the sequence length whose entries read the length itself
+// (the distance to the last position), not only positions: its rows for
+// earlier positions change as the sequence grows, which a cache keeps.
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0> : tensor<i64>
+  %one = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %ids, %c1 : tensor<1x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero, %limit, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %keys = genc.unsqueeze %positions {axes = array<i64: 0>} : tensor<?xi64> -> tensor<1x?xi64>
+  %toLast = genc.sub %limit, %keys : (tensor<i64>, tensor<1x?xi64>) -> tensor<1x?xi64>
+  %table = genc.add %toLast, %queries : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi64>
+  %float = genc.cast %table {to = f32} : tensor<?x?xi64> -> tensor<?x?xf32>
+  %bias = genc.unsqueeze %float {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{cannot add a KV cache: attention layer 0 has a mask with a row per query, built for the whole sequence from more than its length and positions}}
+  %out = genc.attention %q, %k, %v mask(%bias) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
 }

@@ -616,3 +616,33 @@ func.func @triangles_that_are_not_causal(%q: tensor<?x4x?x16xf32> {genc.dim_name
   %y2 = genc.matmul %p2, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y1, %y2 : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// T5: a relative-position bias added to the square causal table. The table
+// becomes `causal`, the bias stays the mask.
+// CHECK-LABEL: func.func @tril_square_plus_bias(
+// CHECK-NOT: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%arg3) {causal = true, scale = 1.000000e+00 : f32}
+func.func @tril_square_plus_bias(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                 %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                 %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                 %bias: tensor<1x4x?x?xf32> {genc.dim_names = ["", "", "sequence", "sequence"]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %diagonal = arith.constant dense<0> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %causal = genc.where %tril, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %mask = genc.add %bias, %causal : (tensor<1x4x?x?xf32>, tensor<?x?xf32>) -> tensor<1x4x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<1x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

@@ -4,7 +4,10 @@
 // Reshape, Equal/Where guards around Expand, ConstantOfShape of ones. This
 // pass evaluates every small integer tensor built that way to a list of
 // entries, each a constant or an index value (tensor.dim and arith on it),
-// and replaces the tensor by a constant or by tensor.from_elements.
+// and replaces the tensor by a constant or by tensor.from_elements. A
+// Reshape's -1 that stands for one input dim then becomes that dim
+// (`view(batch, -1, heads, size)` keeps the sequence), so that the dim
+// tracing sees it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,16 +77,6 @@ public:
     return arith::IndexCastOp::create(builder, loc, builder.getI64Type(), e.value);
   }
 
-private:
-  std::optional<Entries> compute(Value v, RankedTensorType type);
-  std::optional<Entries> binary(Operation *op, Location loc);
-
-  Value index(const SymbolicInt &e, Location loc) {
-    if (!e.isConstant())
-      return e.value;
-    return arith::ConstantIndexOp::create(builder, loc, *e.constant);
-  }
-
   /// One tensor.dim per (value, dim), placed where the value is defined so
   /// that it dominates every use and equal dims are equal SSA values.
   Value dimOf(Value source, int64_t d) {
@@ -97,6 +90,16 @@ private:
       builder.setInsertionPointAfter(source.getDefiningOp());
     dim = tensor::DimOp::create(builder, source.getLoc(), source, d);
     return dim;
+  }
+
+private:
+  std::optional<Entries> compute(Value v, RankedTensorType type);
+  std::optional<Entries> binary(Operation *op, Location loc);
+
+  Value index(const SymbolicInt &e, Location loc) {
+    if (!e.isConstant())
+      return e.value;
+    return arith::ConstantIndexOp::create(builder, loc, *e.constant);
   }
 
   OpBuilder &builder;
@@ -350,6 +353,82 @@ struct FoldShapeArithmeticPass
     for (Operation *op : llvm::reverse(evaluated))
       if (op->use_empty())
         op->erase();
+    getOperation().walk(
+        [&](ReshapeOp reshape) { resolveInferredEntry(reshape, evaluator, builder); });
+  }
+
+  /// Replaces Reshape's -1 entry by the one dynamic input dim that the
+  /// other entries leave unaccounted for (each a copy (0) or a tensor.dim
+  /// tracing to an input dim, the static sizes multiplying alike): the
+  /// element count then fixes -1 to that dim. (Where the other entries
+  /// multiply to 0, ONNX leaves -1 open; genc takes the dim.)
+  static void resolveInferredEntry(ReshapeOp reshape, ShapeEvaluator &evaluator,
+                                   OpBuilder &builder) {
+    FailureOr<SmallVector<int64_t>> entries = getKnownShapeEntries(reshape.getShape());
+    if (failed(entries))
+      return;
+    auto inferred = llvm::find(*entries, -1);
+    if (inferred == entries->end())
+      return;
+    Value input = reshape.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    int64_t inputStatic = 1, otherStatic = 1;
+    SmallVector<std::pair<DimSource, int64_t>> unaccounted; // traced, input dim
+    for (int64_t k = 0; k < inputType.getRank(); ++k) {
+      if (inputType.isDynamicDim(k))
+        unaccounted.push_back({traceDim(input, k), k});
+      else
+        inputStatic *= inputType.getDimSize(k);
+    }
+    auto account = [&](DimSource dim) {
+      auto it = llvm::find_if(unaccounted, [&](const auto &u) { return u.first == dim; });
+      if (it == unaccounted.end())
+        return false;
+      unaccounted.erase(it);
+      return true;
+    };
+    for (auto [i, entry] : llvm::enumerate(*entries)) {
+      if (static_cast<int64_t>(i) == inferred - entries->begin())
+        continue;
+      if (entry == 0 && !reshape.getAllowzero()) {
+        if (static_cast<int64_t>(i) >= inputType.getRank())
+          return;
+        if (!inputType.isDynamicDim(i))
+          otherStatic *= inputType.getDimSize(i);
+        else if (!account(traceDim(input, i)))
+          return;
+        continue;
+      }
+      if (entry > 0) {
+        otherStatic *= entry;
+        continue;
+      }
+      std::optional<DimSource> dim = getShapeEntryDim(reshape.getShape(), i);
+      if (entry != ShapedType::kDynamic || !dim || !account(traceDim(dim->value, dim->dim)))
+        return;
+    }
+    if (unaccounted.size() != 1 || inputStatic != otherStatic)
+      return;
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(reshape);
+    Location loc = reshape.getLoc();
+    auto shapeType = reshape.getShape().getType();
+    SmallVector<Value> elements;
+    for (auto [i, entry] : llvm::enumerate(*entries)) {
+      if (static_cast<int64_t>(i) == inferred - entries->begin()) {
+        Value dim = evaluator.dimOf(input, unaccounted.front().second);
+        elements.push_back(evaluator.materializeI64({std::nullopt, dim, true}, loc));
+      } else if (auto fromElements = reshape.getShape().getDefiningOp<tensor::FromElementsOp>()) {
+        elements.push_back(fromElements.getElements()[i]);
+      } else {
+        elements.push_back(arith::ConstantIntOp::create(builder, loc, entry, 64).getResult());
+      }
+    }
+    Value old = reshape.getShape();
+    reshape.getShapeMutable().assign(
+        tensor::FromElementsOp::create(builder, loc, shapeType, elements));
+    if (old.use_empty())
+      old.getDefiningOp()->erase();
   }
 
   /// A constant when every entry is static, else tensor.from_elements.

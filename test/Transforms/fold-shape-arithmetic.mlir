@@ -194,3 +194,31 @@ func.func @concat_dim_from_either_input(%x: tensor<?x4xf32> {genc.dim_names = ["
   %shape = genc.shape %both : tensor<?x8xf32> -> tensor<2xi64>
   return %shape : tensor<2xi64>
 }
+
+// -----
+
+// Reshape's -1 stands for the one input dim that the other entries leave:
+// view(batch, -1, heads, size) keeps the sequence, which the dim tracing
+// then sees. Where two dynamic dims are left, -1 stays.
+// CHECK-LABEL: func.func @inferred_sequence
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x64xf32>)
+// CHECK-DAG: %[[C0:.+]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.+]] = arith.constant 1 : index
+// CHECK-DAG: %[[B:.+]] = tensor.dim %[[X]], %[[C0]]
+// CHECK-DAG: %[[B64:.+]] = arith.index_cast %[[B]] : index to i64
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[X]], %[[C1]]
+// CHECK-DAG: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK-DAG: %[[OPEN:.+]] = arith.constant dense<[-1, 4, 16]> : tensor<3xi64>
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %[[S64]], %{{.+}}, %{{.+}} : tensor<4xi64>
+// CHECK: genc.reshape %[[X]], %[[SHAPE]]
+// CHECK: genc.reshape %[[X]], %[[OPEN]]
+func.func @inferred_sequence(%x: tensor<?x?x64xf32>) -> (tensor<?x?x4x16xf32>, tensor<?x4x16xf32>) {
+  %shape = genc.shape %x : tensor<?x?x64xf32> -> tensor<3xi64>
+  %i0 = arith.constant dense<0> : tensor<1xi64>
+  %b = genc.gather %shape[%i0] {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %rest = arith.constant dense<[-1, 4, 16]> : tensor<3xi64>
+  %target = genc.concat %b, %rest {axis = 0 : i64} : (tensor<1xi64>, tensor<3xi64>) -> tensor<4xi64>
+  %y = genc.reshape %x, %target : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  %z = genc.reshape %x, %rest : (tensor<?x?x64xf32>, tensor<3xi64>) -> tensor<?x4x16xf32>
+  return %y, %z : tensor<?x?x4x16xf32>, tensor<?x4x16xf32>
+}

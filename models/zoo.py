@@ -735,6 +735,44 @@ class MPTBlock(nn.Module):
         return x + self.down_proj(F.gelu(self.up_proj(self.norm_2(x)))), k, v
 
 
+class RelativeDecoder(nn.Module):
+    """A decoder-only model whose only positions are T5's relative buckets
+    (one table for every layer), with Meta LLaMA's additive causal mask
+    Triu(full(-inf), 1), the padding added to the scores apart, and Hugging
+    Face's view(batch, -1, heads, size). Exported without a cache only: its
+    causal mask's diagonal would be traced as a constant past length."""
+
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, buckets=16, max_distance=32):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.relative = nn.Embedding(buckets, heads)
+        self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(2 * layers))
+        self.qkv = nn.ModuleList(nn.Linear(d, 3 * d) for _ in range(layers))
+        self.out = nn.ModuleList(nn.Linear(d, d) for _ in range(layers))
+        self.mlp = nn.ModuleList(nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+                                 for _ in range(layers))
+        self.head = nn.Linear(d, vocab, bias=False)
+        self.layers, self.heads, self.dh = layers, heads, d // heads
+        self.buckets, self.max_distance = buckets, max_distance
+
+    def forward(self, input_ids, attention_mask):
+        b, s = input_ids.shape
+        positions = torch.arange(s)
+        relative = positions[None, :] - positions[:, None]
+        bias = self.relative(t5_bucket(relative, False, self.buckets, self.max_distance)).permute(2, 0, 1)[None]
+        causal = torch.full((s, s), float("-inf")).triu(1)[None, None]
+        padding = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        x = self.embed(input_ids)
+        for i in range(self.layers):
+            q, k, v = (y.view(b, -1, self.heads, self.dh).transpose(1, 2)
+                       for y in self.qkv[i](self.norms[2 * i](x)).split(x.shape[-1], dim=2))
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh) + bias + causal + padding
+            y = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2)
+            x = x + self.out[i](y.reshape(b, -1, self.heads * self.dh))
+            x = x + self.mlp[i](self.norms[2 * i + 1](x))
+        return self.head(x)
+
+
 class MPT(DecoderStack):
     def __init__(self, vocab=256, d=64, layers=2, heads=4):
         super().__init__()
@@ -1006,7 +1044,8 @@ class T5Attention(nn.Module):
         return self.relative(t5_bucket(memory - context, self.bidirectional)).permute(2, 0, 1).unsqueeze(0)
 
     def heads_of(self, x):
-        return x.view(x.shape[0], x.shape[1], self.heads, self.dh).transpose(1, 2)
+        # Hugging Face's T5 spelling: the sequence is the view's -1.
+        return x.view(x.shape[0], -1, self.heads, self.dh).transpose(1, 2)
 
     def forward(self, x, memory, bias, past_k=None, past_v=None):
         q, k, v = self.heads_of(self.q(x)), self.heads_of(self.k(memory)), self.heads_of(self.v(memory))
@@ -1015,7 +1054,7 @@ class T5Attention(nn.Module):
             v = torch.cat([past_v, v], dim=2)
         probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) + bias, dim=-1)
         y = torch.matmul(probs, v).transpose(1, 2)
-        return self.o(y.reshape(y.shape[0], y.shape[1], -1)), k, v
+        return self.o(y.reshape(y.shape[0], -1, self.heads * self.dh)), k, v
 
 
 class T5FFN(nn.Module):
@@ -1109,14 +1148,17 @@ def export(model, args, input_names, output_names, dynamic_axes, path, opset):
     print("wrote", path)
 
 
-def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS, presents_without_past=False):
-    """NAME-{no,with}-past-opsetN.onnx; with `presents_without_past` also
-    NAME-presents-no-past-opsetN.onnx, which returns the keys and values of
-    every position without taking a past (Optimum's decoder_model.onnx)."""
+def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS, presents_without_past=False,
+                        with_past=True):
+    """NAME-no-past-opsetN.onnx and (`with_past`) NAME-with-past-opsetN.onnx;
+    with `presents_without_past` also NAME-presents-no-past-opsetN.onnx,
+    which returns the keys and values of every position without taking a
+    past (Optimum's decoder_model.onnx)."""
     b, s, p = 2, 5, 3
     vocab = next(m for m in model.modules() if isinstance(m, nn.Embedding)).num_embeddings
     ids = torch.randint(0, vocab, (b, s))
-    variants = ("no-past", "with-past") + (("presents-no-past",) if presents_without_past else ())
+    variants = (("no-past",) + (("with-past",) if with_past else ()) +
+                (("presents-no-past",) if presents_without_past else ()))
     for opset in opsets:
         for variant in variants:
             cached = variant == "with-past"
@@ -1141,9 +1183,11 @@ def export_decoder_only(name, model, out_dir, with_positions, opsets=OPSETS, pre
                     for kind in ("key", "value"):
                         output_names.append(f"present.{i}.{kind}")
                         axes[f"present.{i}.{kind}"] = {0: "batch", 2: "sequence"}
-            export(model, inputs, names, output_names, axes,
-                   os.path.join(out_dir, f"{name}-{variant}-opset{opset}.onnx"), opset)
-            model.presents_without_past = False
+            try:
+                export(model, inputs, names, output_names, axes,
+                       os.path.join(out_dir, f"{name}-{variant}-opset{opset}.onnx"), opset)
+            finally:
+                model.presents_without_past = False
 
 
 def export_encoder_decoder(out_dir, prefix="", make=lambda: (Encoder(), Decoder()), seed=2, d=64,
@@ -1330,6 +1374,8 @@ def main():
     export_decoder_only("mistral", Mistral(max_pos=256), args.out_dir, with_positions=True)
     torch.manual_seed(14)
     export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
+    torch.manual_seed(15)
+    export_decoder_only("relative", RelativeDecoder(), args.out_dir, with_positions=False, with_past=False)
 
 
 if __name__ == "__main__":

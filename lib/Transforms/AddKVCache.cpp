@@ -12,12 +12,19 @@
 // a cache for its self-attention; its cross-attention reads the source,
 // the same at every step, and keeps doing so.
 //
+// An export that returns its keys and values without taking a past
+// (Optimum's decoder_model.onnx) loses those results for the pass's own. A
+// mask with a row per query computed from the sequence's length alone
+// (T5's relative-position bias) is built again over past and new
+// positions, for the new rows.
+//
 // Exact when every op but attention works on each position alone. The
 // pass refuses what it can see is not: attention that is not causal or
-// whose mask is not one row over attention_mask's keys, values computed
-// from the mask that reach the graph other than as OPT's positions do,
-// products, cumulative sums, reductions and concatenations of per-token
-// data along the sequence, and Ranges it cannot offset.
+// whose mask is neither one row over attention_mask's keys nor such a
+// table of the length, values computed from the mask that reach the graph
+// other than as OPT's positions do, products, cumulative sums, reductions
+// and concatenations of per-token data along the sequence, and Ranges it
+// cannot offset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +39,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
+#include <functional>
 #include <limits>
 
 namespace mlir::genc {
@@ -159,6 +167,22 @@ bool isDimOf(Value value, Value of, int64_t d) {
   return index && provablyEqualDims(dim.getSource(), *index, of, d);
 }
 
+/// `value` from index `start` (an index) to the end along `axis`.
+Value sliceFrom(OpBuilder &b, Location loc, Value value, int64_t axis, Value start) {
+  auto vector = RankedTensorType::get({1}, b.getI64Type());
+  auto constant = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(vector, {v}));
+  };
+  Value start64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), start);
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = ShapedType::kDynamic;
+  return SliceOp::create(b, loc, type.clone(shape), value,
+                         tensor::FromElementsOp::create(b, loc, vector, ValueRange{start64}),
+                         constant(std::numeric_limits<int64_t>::max()), constant(axis),
+                         constant(1));
+}
+
 /// Where attention_mask's values go. With a cache the mask covers the past
 /// and the new positions, T = P + S of them. Attention masks then hide the
 /// right keys. Values computed per mask position (OPT's positions, from the
@@ -216,20 +240,10 @@ struct MaskFlow {
       OpBuilder b(gather);
       Location loc = gather.getLoc();
       Value indices = gather.getIndices();
-      auto vector = RankedTensorType::get({1}, b.getI64Type());
-      auto constant = [&](int64_t v) {
-        return arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(vector, {v}));
-      };
       Value total = tensor::DimOp::create(b, loc, indices, 1);
       Value fresh = tensor::DimOp::create(b, loc, ids, 1);
-      Value start = arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                               arith::SubIOp::create(b, loc, total, fresh));
-      auto type = cast<RankedTensorType>(indices.getType());
-      Value tail =
-          SliceOp::create(b, loc, type.clone({type.getDimSize(0), ShapedType::kDynamic}), indices,
-                          tensor::FromElementsOp::create(b, loc, vector, ValueRange{start}),
-                          constant(std::numeric_limits<int64_t>::max()), constant(1), constant(1));
-      gather.getIndicesMutable().assign(tail);
+      gather.getIndicesMutable().assign(
+          sliceFrom(b, loc, indices, 1, arith::SubIOp::create(b, loc, total, fresh)));
     }
   }
 
@@ -313,11 +327,13 @@ struct LengthTable {
   /// not copied.
   SetVector<Operation *> ops;
 
-  /// The table of `mask`, or nullopt when it is not one.
-  static std::optional<LengthTable> match(Value mask, BlockArgument ids) {
+  /// The table of `mask`, or a failure that says why it is not one.
+  static FailureOr<LengthTable> match(Value mask, BlockArgument ids, std::string &why) {
     LengthTable table{mask, {}};
-    if (matchPattern(mask, m_Constant()))
-      return std::nullopt;
+    auto fail = [&](const Twine &reason) {
+      why = reason.str();
+      return failure();
+    };
     SmallVector<Value> worklist{mask};
     DenseSet<Value> seen{mask};
     while (!worklist.empty()) {
@@ -326,16 +342,22 @@ struct LengthTable {
         continue;
       Operation *def = next.getDefiningOp();
       if (!def)
-        return std::nullopt; // an input's data
+        return fail("it reads an input's data");
       if (auto dim = dyn_cast<tensor::DimOp>(def)) {
         std::optional<int64_t> index = dim.getConstantIndex();
         if (!index || !provablyEqualDims(dim.getSource(), *index, ids, 1))
-          return std::nullopt;
-        table.ops.insert(def); // S, which the copy reads as T
+          return fail("it reads a length other than input_ids'");
+        table.ops.insert(def); // S, which the table over T reads as T
         continue;
       }
-      if (!isPositionwise(def))
-        return std::nullopt;
+      if (!entriesDependOnPositionsOnly(def))
+        return fail(describe(def) + " in it is not computed position by position");
+      // Every length in it is S: its position axes.
+      for (Value result : def->getResults())
+        if (auto type = dyn_cast<RankedTensorType>(result.getType()))
+          for (int64_t d = 0; d < type.getRank(); ++d)
+            if (type.isDynamicDim(d) && !provablyEqualDims(result, d, ids, 1))
+              return fail(describe(def) + " in it has a dim that is not input_ids' length");
       table.ops.insert(def);
       for (Value operand : def->getOperands())
         if (seen.insert(operand).second)
@@ -350,44 +372,133 @@ struct LengthTable {
           bool limit = range && use.get() == range.getLimit();
           if (!limit && !isa<ConstantOfShapeOp>(use.getOwner()) &&
               table.ops.contains(use.getOwner()))
-            return std::nullopt;
+            return fail("its entries read the sequence's length itself, not only positions");
         }
     return table;
   }
 
-  /// The table over `total` positions (an index), cut to its last
-  /// `fresh` rows (input_ids' length), at `b`'s insertion point.
-  Value rebuild(OpBuilder &b, Value total, Value fresh) const {
-    IRMapping map;
-    Location loc = mask.getLoc();
-    for (Operation *op : topologicalSort(ops)) {
-      if (isa<tensor::DimOp>(op))
-        map.map(op->getResult(0), total);
-      else
-        b.clone(*op, map);
-    }
-    Value whole = map.lookup(mask);
-    auto type = cast<RankedTensorType>(whole.getType());
-    int64_t rows = type.getRank() - 2;
-    auto vector = RankedTensorType::get({1}, b.getI64Type());
-    auto constant = [&](int64_t v) {
-      return arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(vector, {v}));
-    };
-    Value start = arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                             arith::SubIOp::create(b, loc, total, fresh));
-    SmallVector<int64_t> shape(type.getShape());
-    shape[rows] = ShapedType::kDynamic;
-    return SliceOp::create(b, loc, type.clone(shape), whole,
-                           tensor::FromElementsOp::create(b, loc, vector, ValueRange{start}),
-                           constant(std::numeric_limits<int64_t>::max()), constant(rows),
-                           constant(1));
+  /// The table over the T = P + S positions, with only the new tokens'
+  /// rows P .. T - 1 (its axis rank - 2): each op is built again for those
+  /// rows, so that a step computes S × T entries, not T × T. `past` is P,
+  /// `total` T and `fresh` S (indices).
+  Value rebuild(OpBuilder &b, Value past, Value total, Value fresh) const {
+    Rows rows(b, past, total, fresh);
+    return rows.build(mask, cast<RankedTensorType>(mask.getType()).getRank() - 2);
   }
 
 private:
+  /// Builds a table's values again over T positions, restricted to the
+  /// rows P .. T - 1 of one axis where asked.
+  struct Rows {
+    Rows(OpBuilder &b, Value past, Value total, Value fresh)
+        : b(b), past(past), total(total), fresh(fresh) {}
+
+    OpBuilder &b;
+    Value past, total, fresh;
+    DenseMap<std::pair<Value, int64_t>, Value> built;
+
+    /// `v` over T positions; with `rows` >= 0 only the rows P .. T - 1 of
+    /// its axis `rows`.
+    Value build(Value v, int64_t rows) {
+      if (matchPattern(v, m_Constant()))
+        return v; // static: no position axis
+      auto key = std::make_pair(v, rows);
+      if (Value done = built.lookup(key))
+        return done;
+      return built[key] = compute(v, rows);
+    }
+
+  private:
+    Value clone(Operation *op, IRMapping &map) {
+      for (Value operand : op->getOperands())
+        if (!map.contains(operand))
+          map.map(operand, build(operand, -1));
+      return b.clone(*op, map)->getResult(0);
+    }
+
+    /// An i64 scalar of `like`'s type (0-d or one element) holding `index`.
+    Value scalar(Value index, Value like) {
+      Location loc = like.getLoc();
+      Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+      return tensor::FromElementsOp::create(b, loc, like.getType(), ValueRange{i64});
+    }
+
+    Value compute(Value v, int64_t rows) {
+      Operation *op = v.getDefiningOp();
+      Location loc = op->getLoc();
+      IRMapping map;
+      if (isa<tensor::DimOp>(op))
+        return total; // S over the whole table
+      if (rows < 0)
+        return clone(op, map);
+      int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+      // Operand `x`'s axis for result axis `rows` under ONNX broadcasting:
+      // none where x has no such axis or broadcasts along it.
+      auto broadcastAxis = [&](Value x) -> int64_t {
+        auto type = cast<RankedTensorType>(x.getType());
+        int64_t axis = rows - (rank - type.getRank());
+        return axis >= 0 && type.isDynamicDim(axis) ? axis : -1;
+      };
+      if (auto range = dyn_cast<RangeOp>(op)) {
+        map.map(range.getStart(), scalar(past, range.getStart()));
+        return clone(op, map);
+      }
+      if (auto unsqueeze = dyn_cast<UnsqueezeOp>(op)) {
+        ArrayRef<int64_t> axes = unsqueeze.getAxes();
+        int64_t inner = llvm::is_contained(axes, rows)
+                            ? -1
+                            : rows - llvm::count_if(axes, [&](int64_t a) { return a < rows; });
+        map.map(unsqueeze.getInput(), build(unsqueeze.getInput(), inner));
+        return clone(op, map);
+      }
+      if (auto transpose = dyn_cast<TransposeOp>(op)) {
+        map.map(transpose.getInput(), build(transpose.getInput(), transpose.getPerm()[rows]));
+        return clone(op, map);
+      }
+      if (auto gather = dyn_cast<GatherOp>(op)) {
+        int64_t axis = gather.getAxis(), indices = gather.getIndices().getType().getRank();
+        if (rows >= axis && rows < axis + indices) {
+          map.map(gather.getIndices(), build(gather.getIndices(), rows - axis));
+          return clone(op, map);
+        }
+      } else if (auto full = dyn_cast<ConstantOfShapeOp>(op)) {
+        if (auto shape = full.getShape().getDefiningOp<tensor::FromElementsOp>()) {
+          SmallVector<Value> entries;
+          for (auto [i, entry] : llvm::enumerate(shape.getElements()))
+            entries.push_back(static_cast<int64_t>(i) == rows && !matchPattern(entry, m_Constant())
+                                  ? arith::IndexCastOp::create(b, loc, b.getI64Type(), fresh)
+                                  : build(entry, -1));
+          map.map(full.getShape(),
+                  tensor::FromElementsOp::create(b, loc, full.getShape().getType(), entries));
+          return clone(op, map);
+        }
+      } else if (auto trilu = dyn_cast<TriluOp>(op)) {
+        // Row i of the rows kept is position P + i: the diagonal moves by P.
+        DenseIntElementsAttr k;
+        if (rows == rank - 2 && matchPattern(trilu.getK(), m_Constant(&k))) {
+          Value shifted = arith::AddIOp::create(
+              b, loc, past,
+              arith::ConstantIndexOp::create(b, loc, k.getSplatValue<APInt>().getSExtValue()));
+          map.map(trilu.getInput(), build(trilu.getInput(), rows));
+          map.map(trilu.getK(), scalar(shifted, trilu.getK()));
+          return clone(op, map);
+        }
+      } else if (!isa<RangeOp>(op)) {
+        // Elementwise: each operand's rows, where it has them.
+        for (Value operand : op->getOperands())
+          if (!map.contains(operand))
+            map.map(operand, build(operand, broadcastAxis(operand)));
+        return clone(op, map);
+      }
+      // Anything else: the whole table's rows from P.
+      return sliceFrom(b, loc, build(v, -1), rows, past);
+    }
+  };
+
   /// Ops whose entries depend on their operands' entries at the same
   /// positions (or, for a Gather from a constant table, on the index
   /// there), shape plumbing, and Range(0, limit, 1).
-  static bool isPositionwise(Operation *op) {
+  static bool entriesDependOnPositionsOnly(Operation *op) {
     if (auto range = dyn_cast<RangeOp>(op))
       return isConstantInt(range.getStart(), 0) && isConstantInt(range.getDelta(), 1);
     if (auto trilu = dyn_cast<TriluOp>(op))
@@ -466,6 +577,42 @@ LogicalResult checkPositionwise(func::FuncOp fn, ArrayRef<AttentionOp> layers, B
   return failure(walk.wasInterrupted());
 }
 
+/// Drops the keys and values that an export without a past returns
+/// (Optimum's decoder_model.onnx: present.i.key|value, or an
+/// encoder-decoder's present.i.decoder.* and present.i.encoder.*): the
+/// pass returns each self-attention layer's own, with the past's, and a
+/// cross-attention's, computed from the source alone, are the same at
+/// every step. Fails on any other present.
+LogicalResult dropExportedPresents(func::FuncOp fn, ArrayRef<AttentionOp> layers,
+                                   DenseMap<Value, bool> &dataDependence) {
+  DenseSet<Value> cached;
+  for (AttentionOp layer : layers) {
+    cached.insert(layer.getKey());
+    cached.insert(layer.getValue());
+  }
+  auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
+  llvm::BitVector dropped(fn.getNumResults());
+  for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+    auto name = fn.getResultAttrOfType<StringAttr>(i, "genc.name");
+    if (!name || !name.getValue().starts_with("present."))
+      continue;
+    Value present = ret.getOperand(i);
+    if (!cached.contains(present) && dependsOnData(present, dataDependence))
+      return fn.emitError()
+             << "cannot add a KV cache: the model returns " << name.getValue()
+             << " without taking a past, and it is not the keys or values that an attention "
+                "layer genc recognised reads"
+             << (present.getDefiningOp()
+                     ? " (it comes from " + describe(present.getDefiningOp()) + ")"
+                     : "")
+             << "; export the model with past_key_values inputs, or without its present "
+                "outputs";
+    dropped.set(i);
+  }
+  ret->eraseOperands(dropped);
+  return fn.eraseResults(dropped);
+}
+
 struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -488,6 +635,12 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
     std::optional<BlockArgument> ids = argumentNamed(fn, "input_ids");
     if (!ids)
       return fn.emitError("cannot add a KV cache: the model has no input_ids input");
+    if (auto type = cast<RankedTensorType>(ids->getType());
+        type.getRank() != 2 || !type.isDynamicDim(1))
+      return fn.emitError() << "cannot add a KV cache: input_ids is " << type
+                            << ", not [batch, sequence] with a dynamic sequence; a step with a "
+                               "cache takes the new tokens only. Export input_ids with a "
+                               "dynamic sequence axis";
 
     SmallVector<AttentionOp> layers =
         llvm::map_to_vector(selfAttentionLayers(fn->getParentOfType<ModuleOp>()),
@@ -507,13 +660,33 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
                 "mask's dim its own name (as exports with a cache do: total_sequence_length)";
     DenseSet<Value> read;
     llvm::MapVector<Value, LengthTable> lengthTables;
+    DenseSet<Operation *> tableSums; // a table plus a mask of the keys
     for (auto [i, layer] : llvm::enumerate(layers)) {
-      if (failed(checkLayer(layer, i, *ids, attentionMask, lengthTables)))
+      if (failed(checkLayer(layer, i, *ids, attentionMask, lengthTables, tableSums)))
         return failure();
       if (!read.insert(layer.getKey()).second || !read.insert(layer.getValue()).second)
         return layer.emitError() << "cannot add a KV cache: attention layer " << i << nodeOf(layer)
                                  << " shares its keys or values with another layer";
     }
+    // Only the layers read the tables (some through a sum with a mask of
+    // the keys): a cache computes their new rows alone.
+    std::function<LogicalResult(Value)> readByLayersOnly = [&](Value mask) -> LogicalResult {
+      for (OpOperand &use : mask.getUses()) {
+        Operation *user = use.getOwner();
+        if (isa<tensor::DimOp>(user) ||
+            (isAttentionMask(use) && llvm::is_contained(layers, user)) ||
+            (tableSums.contains(user) && succeeded(readByLayersOnly(user->getResult(0)))))
+          continue;
+        return user->emitError()
+               << "cannot add a KV cache: " << describe(user)
+               << " reads an attention mask built for the whole sequence, of which a cache "
+                  "computes only the new tokens' rows; export the model with a KV cache";
+      }
+      return success();
+    };
+    for (auto &[mask, table] : lengthTables)
+      if (failed(readByLayersOnly(mask)))
+        return failure();
     MaskFlow maskFlow;
     if (attentionMask) {
       maskFlow.mask = *attentionMask;
@@ -536,9 +709,12 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       // mask covers past and new keys, and so does the Range.
       if (attentionMask && provablyEqualDims(range.getResult(), 0, *attentionMask, 1))
         return WalkResult::advance();
+      Type element = cast<RankedTensorType>(range.getType()).getElementType();
       range.emitError() << "cannot add a KV cache: the Range" << nodeOf(range)
-                        << " is not 0 .. input_ids' length, which genc would count from the "
-                           "cached length; export the model with a KV cache";
+                        << (element.isInteger(64) ? " is not 0 .. input_ids' length"
+                                                  : " counts in floats")
+                        << "; genc counts from the cached length only Ranges of 0 .. "
+                           "input_ids' length in i64. Export the model with a KV cache";
       return WalkResult::interrupt();
     });
     if (walk.wasInterrupted())
@@ -613,19 +789,16 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
     Value length = tensor::DimOp::create(b, loc, firstPast, kCacheSequenceAxis);
     Value length64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), length);
     // Tables of the sequence length (T5's relative-position bias) over the
-    // T = P + S positions, cut to the new tokens' rows; copied before the
-    // Ranges below count from P.
+    // T = P + S positions, the new tokens' rows only; built before the
+    // Ranges below count from P. Their readers (the layers, shape queries)
+    // read the new table.
     if (!lengthTables.empty()) {
       Value fresh = tensor::DimOp::create(b, loc, *ids, 1);
       Value total = arith::AddIOp::create(b, loc, length, fresh);
-      DenseMap<Value, Value> rebuilt;
       for (auto &[mask, table] : lengthTables) {
         b.setInsertionPoint(mask.getDefiningOp());
-        rebuilt[mask] = table.rebuild(b, total, fresh);
+        mask.replaceAllUsesWith(table.rebuild(b, length, total, fresh));
       }
-      for (AttentionOp layer : layers)
-        if (Value mask = layer.getMask(); mask && rebuilt.contains(mask))
-          layer.getMaskMutable().assign(rebuilt[mask]);
     }
     // Positions P .. P + S - 1.
     for (RangeOp range : positions) {
@@ -642,48 +815,13 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
     return success();
   }
 
-  /// Drops the keys and values that an export without a past returns
-  /// (Optimum's decoder_model.onnx: present.i.key|value, or an
-  /// encoder-decoder's present.i.decoder.* and present.i.encoder.*): the
-  /// pass returns each self-attention layer's own, with the past's, and a
-  /// cross-attention's, computed from the source alone, are the same at
-  /// every step. Fails on any other present.
-  static LogicalResult dropExportedPresents(func::FuncOp fn, ArrayRef<AttentionOp> layers,
-                                            DenseMap<Value, bool> &dataDependence) {
-    DenseSet<Value> cached;
-    for (AttentionOp layer : layers) {
-      cached.insert(layer.getKey());
-      cached.insert(layer.getValue());
-    }
-    auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
-    llvm::BitVector dropped(fn.getNumResults());
-    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
-      auto name = fn.getResultAttrOfType<StringAttr>(i, "genc.name");
-      if (!name || !name.getValue().starts_with("present."))
-        continue;
-      Value present = ret.getOperand(i);
-      if (!cached.contains(present) && dependsOnData(present, dataDependence))
-        return fn.emitError()
-               << "cannot add a KV cache: the model returns " << name.getValue()
-               << " without taking a past, and it is not the keys or values that an attention "
-                  "layer genc recognised reads"
-               << (present.getDefiningOp()
-                       ? " (it comes from " + describe(present.getDefiningOp()) + ")"
-                       : "")
-               << "; export the model with past_key_values inputs, or without its present "
-                  "outputs";
-      dropped.set(i);
-    }
-    ret->eraseOperands(dropped);
-    return fn.eraseResults(dropped);
-  }
-
   /// Fails unless `layer` (number `index`) can read cached keys and values.
   /// A mask with a row per query that is a table of the sequence length
   /// (LengthTable) goes to `lengthTables`.
   LogicalResult checkLayer(AttentionOp layer, size_t index, BlockArgument ids,
                            std::optional<BlockArgument> attentionMask,
-                           llvm::MapVector<Value, LengthTable> &lengthTables) {
+                           llvm::MapVector<Value, LengthTable> &lengthTables,
+                           DenseSet<Operation *> &tableSums) {
     auto fail = [&](const Twine &why) {
       return layer.emitError() << "cannot add a KV cache: attention layer " << index
                                << nodeOf(layer) << " " << why
@@ -706,14 +844,36 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       auto type = cast<RankedTensorType>(mask.getType());
       int64_t rank = type.getRank();
       bool perQuery = rank >= 2 && type.getDimSize(rank - 2) != 1;
+      // A table of the length, alone or plus a mask of the keys (one row
+      // over attention_mask's, as padding is).
+      auto overKeys = [&](Value keys) {
+        auto keysType = cast<RankedTensorType>(keys.getType());
+        int64_t r = keysType.getRank();
+        return r >= 2 && keysType.getDimSize(r - 2) == 1 &&
+               (keysType.getDimSize(r - 1) == 1 ||
+                (attentionMask && provablyEqualDims(keys, r - 1, *attentionMask, 1)));
+      };
+      if (auto sum = mask.getDefiningOp<AddOp>(); perQuery && sum) {
+        for (auto [table, keys] :
+             {std::pair(sum.getLhs(), sum.getRhs()), std::pair(sum.getRhs(), sum.getLhs())})
+          if (overKeys(keys) && !overKeys(table)) {
+            tableSums.insert(sum);
+            mask = table;
+            break;
+          }
+      }
       if (perQuery && !lengthTables.contains(mask)) {
-        std::optional<LengthTable> table =
-            provablyEqualDims(mask, rank - 2, ids, 1) && provablyEqualDims(mask, rank - 1, ids, 1)
-                ? LengthTable::match(mask, ids)
-                : std::nullopt;
-        if (!table)
-          return fail("has a mask with a row per query, built for the whole sequence from "
-                      "more than its length and positions");
+        std::string why = "its rows and keys are not input_ids' positions";
+        FailureOr<LengthTable> table = failure();
+        auto tableType = cast<RankedTensorType>(mask.getType());
+        int64_t tableRank = tableType.getRank();
+        if (tableRank >= 2 && provablyEqualDims(mask, tableRank - 2, ids, 1) &&
+            provablyEqualDims(mask, tableRank - 1, ids, 1))
+          table = LengthTable::match(mask, ids, why);
+        if (failed(table))
+          return fail("has a mask with a row per query, built for the whole sequence from more "
+                      "than its positions (" +
+                      why + ")");
         lengthTables.insert({mask, *table});
       }
       // With a cache the keys are past and new: a mask must then cover both,

@@ -37,6 +37,7 @@
 #include "mlir/IR/Matchers.h"
 
 #include <cmath>
+#include <functional>
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_RAISEATTENTION
@@ -134,8 +135,10 @@ Value withoutLeadingUnsqueezes(Value condition) {
 
 /// The Trilu of `condition` (past leading Unsqueezes) when it is
 /// Trilu(ConstantOfShape([Sq, T], true), k) with `upper` and k = T - Sq +
-/// `shift`, T the attention mask's length.
-TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
+/// `shift`, T the attention mask's length; with `filled`, a table of a
+/// fill F <= kMaskFillLimit instead of true (an additive mask).
+TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift,
+                      bool filled = false) {
   condition = withoutLeadingUnsqueezes(condition);
   auto trilu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
   auto full = trilu ? trilu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
@@ -173,8 +176,11 @@ TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift) {
       (difference && difference.getLhs() == columns && indexIsDim(difference.getRhs(), query, 2)) ||
       (total && ((isPast(total.getLhs()) && indexIsDim(total.getRhs(), query, 2)) ||
                  (isPast(total.getRhs()) && indexIsDim(total.getLhs(), query, 2))));
-  if (!value || !value.getElementType().isInteger(1) || !value.getSplatValue<bool>() || !rows ||
-      !indexIsDim(rows, query, 2) || !offsetIsPast)
+  bool fill = value && value.isSplat() &&
+              (filled ? isa<FloatType>(value.getElementType()) &&
+                            value.getSplatValue<APFloat>().convertToDouble() <= kMaskFillLimit
+                      : value.getElementType().isInteger(1) && value.getSplatValue<bool>());
+  if (!fill || !rows || !indexIsDim(rows, query, 2) || !offsetIsPast)
     return {};
   return trilu;
 }
@@ -638,42 +644,60 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       fill.condition = split->rest;
     }
     llvm::erase_if(scores->fills, [](const Fill &fill) { return !fill.condition; });
-    // An additive Where(C, 0, F) with F at most kMaskFillLimit, alone or
-    // added to another mask (T5 adds its relative-position bias to the
-    // causal table): C's causal table becomes `causal`.
-    auto splitFill = [&](Value mask) -> std::pair<WhereOp, std::optional<CausalSplit>> {
-      auto where = mask.getDefiningOp<WhereOp>();
-      std::optional<double> zero = where ? scalarConstant(where.getX()) : std::nullopt;
-      std::optional<double> fill = where ? scalarConstant(where.getY()) : std::nullopt;
-      if (!zero || *zero != 0 || !fill || !(*fill <= kMaskFillLimit))
-        return {where, std::nullopt};
-      std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
-      if (split && isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2))
-        split.reset();
-      return {where, split};
+    // An additive causal mask, alone or added to another mask (T5 adds its
+    // relative-position bias to the causal table), past leading
+    // Unsqueezes: Where(C, 0, F) with a causal table in C, whose rest stays
+    // a mask, or Meta LLaMA's Triu(full(F), 1); F at most kMaskFillLimit.
+    auto splitFill = [&](Value mask) -> std::optional<std::pair<CausalSplit, Value>> {
+      Value stripped = withoutLeadingUnsqueezes(mask);
+      if (!stripped)
+        return std::nullopt;
+      std::optional<CausalSplit> split;
+      auto where = stripped.getDefiningOp<WhereOp>();
+      if (TriluOp hidden = matchTriangle(stripped, query, /*upper=*/true, /*shift=*/1,
+                                         /*filled=*/true)) {
+        split = CausalSplit{hidden};
+      } else if (where) {
+        std::optional<double> zero = scalarConstant(where.getX());
+        std::optional<double> fill = scalarConstant(where.getY());
+        if (zero && *zero == 0 && fill && *fill <= kMaskFillLimit)
+          split = splitCausal(where.getCondition(), query);
+      }
+      if (!split || (isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2)))
+        return std::nullopt;
+      Value rest =
+          split->rest ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()) : Value();
+      return std::pair(*split, rest);
+    };
+    // The causal term of a sum of masks (a few Adds deep): the split, and
+    // the sum without it, the other Adds kept as they are (null: nothing).
+    std::function<std::optional<std::pair<CausalSplit, Value>>(Value, int)> withoutCausal =
+        [&](Value mask, int depth) -> std::optional<std::pair<CausalSplit, Value>> {
+      if (auto split = splitFill(mask))
+        return split;
+      auto sum = mask.getDefiningOp<AddOp>();
+      if (!sum || depth == 0)
+        return std::nullopt;
+      for (bool left : {true, false}) {
+        Value term = left ? sum.getLhs() : sum.getRhs(), other = left ? sum.getRhs() : sum.getLhs();
+        if (auto split = withoutCausal(term, depth - 1)) {
+          Value rest = split->second;
+          split->second = !rest  ? other
+                          : left ? AddOp::create(b, loc, rest, other).getResult()
+                                 : AddOp::create(b, loc, other, rest).getResult();
+          return split;
+        }
+      }
+      return std::nullopt;
     };
     for (Value &mask : scores->additive) {
       if (causal)
         break;
-      auto sum = mask.getDefiningOp<AddOp>();
-      for (auto [filled, other] :
-           {std::pair(mask, Value()),
-            std::pair(sum ? sum.getLhs() : Value(), sum ? sum.getRhs() : Value()),
-            std::pair(sum ? sum.getRhs() : Value(), sum ? sum.getLhs() : Value())}) {
-        if (!filled)
-          continue;
-        auto [where, split] = splitFill(filled);
-        if (!split)
-          continue;
+      if (auto split = withoutCausal(mask, /*depth=*/3)) {
         causal = true;
-        table = split->table;
-        window = split->window;
-        Value rest =
-            split->rest
-                ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()).getResult()
-                : Value();
-        mask = !other ? rest : !rest ? other : AddOp::create(b, loc, other, rest).getResult();
-        break;
+        table = split->first.table;
+        window = split->first.window;
+        mask = split->second;
       }
     }
     llvm::erase_if(scores->additive, [](Value mask) { return !mask; });

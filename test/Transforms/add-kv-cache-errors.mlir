@@ -1,7 +1,8 @@
 // RUN: genc-opt --genc-add-kv-cache --split-input-file --verify-diagnostics %s
 
 // Each graph below would compute something else with a cache: the pass
-// says why, naming the layer or the op, and changes nothing.
+// says why, naming the layer or the op, and fails (what it changed before
+// it saw why is left to the failed pipeline).
 
 // Earlier positions of a bidirectional layer see later keys.
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
@@ -65,6 +66,26 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %n: tensor<i64>
   %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
   return %out, %r : tensor<1x2x?x8xf32>, tensor<?xi64>
+}
+
+// -----
+
+// Positions counted in floats (sinusoidal embeddings' arange(S).float()):
+// the message says that the element type is what stops it.
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<?xf32>) {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %n = tensor.from_elements %s64 : tensor<i64>
+  %limit = genc.cast %n {to = f32} : tensor<i64> -> tensor<f32>
+  // expected-error @+1 {{the Range counts in floats; genc counts from the cached length only Ranges of 0 .. input_ids' length in i64}}
+  %r = genc.range %zero, %limit, %one : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %w {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32>
+  return %out, %r : tensor<1x2x?x8xf32>, tensor<?xf32>
 }
 
 // -----
@@ -242,7 +263,40 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x
   %bias = genc.unsqueeze %float {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
-  // expected-error @+1 {{cannot add a KV cache: attention layer 0 has a mask with a row per query, built for the whole sequence from more than its length and positions}}
+  // expected-error @+1 {{cannot add a KV cache: attention layer 0 has a mask with a row per query, built for the whole sequence from more than its positions (its entries read the sequence's length itself, not only positions)}}
   %out = genc.attention %q, %k, %v mask(%bias) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A table of the sequence length that something besides the layers reads
+// (here: returned): a cache computes only its new rows.
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0> : tensor<i64>
+  %one = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %ids, %c1 : tensor<1x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero, %limit, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %keys = genc.unsqueeze %positions {axes = array<i64: 0>} : tensor<?xi64> -> tensor<1x?xi64>
+  %relative = genc.sub %keys, %queries : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi64>
+  %float = genc.cast %relative {to = f32} : tensor<?x?xi64> -> tensor<?x?xf32>
+  %bias = genc.unsqueeze %float {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %v mask(%bias) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
+  // expected-error @+1 {{cannot add a KV cache: 'func.return' reads an attention mask built for the whole sequence, of which a cache computes only the new tokens' rows}}
+  return %out, %bias : tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>
+}
+
+// -----
+
+// A cached step takes the new tokens only: input_ids' length must be dynamic.
+// expected-error @+1 {{cannot add a KV cache: input_ids is 'tensor<1x5xi64>', not [batch, sequence] with a dynamic sequence}}
+func.func @main(%ids: tensor<1x5xi64> {genc.name = "input_ids"}, %q: tensor<1x2x5x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x5x8xf32> {
+  %out = genc.attention %q, %k, %v {causal = true, scale = 1.0 : f32} : (tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>) -> tensor<1x2x5x8xf32>
+  return %out : tensor<1x2x5x8xf32>
 }

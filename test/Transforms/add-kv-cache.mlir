@@ -132,24 +132,29 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
 // A mask with a row per query computed from input_ids' length S alone (T5's
 // relative-position bias: Range(0, S) as query and key positions, buckets
 // gathered from a constant table) is built again over T = P + S positions,
-// every shape of S now T, and cut to its last S rows, from row P along the
-// query axis.
+// for the new tokens' rows only: the key positions are Range(0, T), the
+// query positions Range(P, T), a shape of [S, S] becomes [S, T].
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: %[[IDS:[^:]+]]: tensor<1x?xi64> {genc.name = "input_ids"}
 // CHECK-SAME: %[[PK:[^:]+]]: tensor<1x2x?x8xf32> {{{.*}}genc.name = "past_key_values.0.key"}
-// CHECK-DAG: %[[AXIS:.+]] = arith.constant dense<2> : tensor<1xi64>
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant dense<0> : tensor<i64>
 // CHECK-DAG: %[[P:.+]] = tensor.dim %[[PK]], %c2
 // CHECK-DAG: %[[S:.+]] = tensor.dim %[[IDS]], %c1
 // CHECK: %[[T:.+]] = arith.addi %[[P]], %[[S]] : index
 // CHECK: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
 // CHECK: %[[LIMIT:.+]] = tensor.from_elements %[[T64]] : tensor<i64>
-// CHECK: genc.range %{{.+}}, %[[LIMIT]], %{{.+}}
-// CHECK: tensor.from_elements %[[T64]], %[[T64]] : tensor<2xi64>
-// CHECK: %[[TABLE:.+]] = genc.unsqueeze
+// CHECK: %[[KEYS:.+]] = genc.range %[[ZERO]], %[[LIMIT]], %{{.+}}
+// CHECK: %[[KEYROW:.+]] = genc.unsqueeze %[[KEYS]] {axes = array<i64: 0>}
 // CHECK: %[[P64:.+]] = arith.index_cast %[[P]] : index to i64
-// CHECK: %[[START:.+]] = tensor.from_elements %[[P64]] : tensor<1xi64>
-// CHECK: %[[ROWS:.+]] = genc.slice %[[TABLE]][%[[START]] : %{{.+}}] axes %[[AXIS]]
-// CHECK: genc.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[ROWS]]) {causal = true
+// CHECK: %[[START:.+]] = tensor.from_elements %[[P64]] : tensor<i64>
+// CHECK: %[[QUERIES:.+]] = genc.range %[[START]], %[[LIMIT]], %{{.+}}
+// CHECK: %[[QUERYCOLUMN:.+]] = genc.unsqueeze %[[QUERIES]] {axes = array<i64: 1>}
+// CHECK: genc.sub %[[KEYROW]], %[[QUERYCOLUMN]]
+// CHECK: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK: tensor.from_elements %[[S64]], %[[T64]] : tensor<2xi64>
+// CHECK: %[[TABLE:.+]] = genc.unsqueeze
+// CHECK-NOT: genc.slice
+// CHECK: genc.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[TABLE]]) {causal = true
 func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                 %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
     -> tensor<1x2x?x8xf32> {
@@ -174,5 +179,46 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %out = genc.attention %q, %k, %v mask(%bias) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// The same table plus a mask of the keys from attention_mask (padding):
+// the table is built again, the padding stays as it is.
+// CHECK-LABEL: func.func @main
+// CHECK-DAG: %[[P:.+]] = tensor.dim %{{.+}}, %c2 : tensor<1x2x?x8xf32>
+// CHECK-DAG: %[[P64:.+]] = arith.index_cast %[[P]] : index to i64
+// CHECK-DAG: %[[START:.+]] = tensor.from_elements %[[P64]] : tensor<i64>
+// CHECK-DAG: genc.range %[[START]], %{{.+}}, %{{.+}}
+// CHECK-DAG: %[[PADDING:.+]] = genc.unsqueeze %{{.+}} {axes = array<i64: 1, 2>}
+// CHECK-DAG: %[[TABLE:.+]] = genc.unsqueeze %{{.+}} {axes = array<i64: 0>} : tensor<2x?x?xf32> -> tensor<1x2x?x?xf32>
+// CHECK: %[[MASK:.+]] = genc.add %[[TABLE]], %[[PADDING]]
+// CHECK: genc.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[MASK]]) {causal = true
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids", genc.dim_names = ["batch", "sequence"]},
+                %attention: tensor<1x?xi64> {genc.name = "attention_mask", genc.dim_names = ["batch", "total_sequence"]},
+                %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
+    -> tensor<1x2x?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0> : tensor<i64>
+  %one = arith.constant dense<1> : tensor<i64>
+  %buckets = arith.constant dense<0.5> : tensor<8x2xf32>
+  %s = tensor.dim %ids, %c1 : tensor<1x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero, %limit, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %keys = genc.unsqueeze %positions {axes = array<i64: 0>} : tensor<?xi64> -> tensor<1x?xi64>
+  %relative = genc.sub %keys, %queries : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi64>
+  %distance = genc.abs %relative : tensor<?x?xi64> -> tensor<?x?xi64>
+  %rows = genc.gather %buckets[%distance] {axis = 0 : i64} : (tensor<8x2xf32>, tensor<?x?xi64>) -> tensor<?x?x2xf32>
+  %heads = genc.transpose %rows {perm = array<i64: 2, 0, 1>} : tensor<?x?x2xf32> -> tensor<2x?x?xf32>
+  %bias = genc.unsqueeze %heads {axes = array<i64: 0>} : tensor<2x?x?xf32> -> tensor<1x2x?x?xf32>
+  %kept = genc.cast %attention {to = f32} : tensor<1x?xi64> -> tensor<1x?xf32>
+  %padding = genc.unsqueeze %kept {axes = array<i64: 1, 2>} : tensor<1x?xf32> -> tensor<1x1x1x?xf32>
+  %mask = genc.add %bias, %padding : (tensor<1x2x?x?xf32>, tensor<1x1x1x?xf32>) -> tensor<1x2x?x?xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %v mask(%mask) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
 }

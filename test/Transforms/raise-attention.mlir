@@ -646,3 +646,63 @@ func.func @tril_square_plus_bias(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["ba
   %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// Meta's LLaMA: the additive mask Triu(full([S, S], -inf), 1) is `causal`.
+// CHECK-LABEL: func.func @triu_filled(
+// CHECK-NOT: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 2.500000e-01 : f32}
+func.func @triu_filled(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                       %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                       %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %above = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %full = genc.constant_of_shape %shape {value = dense<0xFF800000> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %triu = genc.trilu %full, %above {upper = true} : (tensor<?x?xf32>, tensor<i64>) -> tensor<?x?xf32>
+  %mask = genc.unsqueeze %triu {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.mul %scores, %quarter : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scaled, %mask : (tensor<?x4x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// A relative-position bias plus (the unsqueezed causal Where plus padding):
+// the causal term leaves the sum, the bias plus the padding stays the mask.
+// CHECK-LABEL: func.func @bias_plus_causal_plus_padding(
+// CHECK: %[[MASK:.+]] = genc.add %arg3, %arg4
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[MASK]]) {causal = true
+func.func @bias_plus_causal_plus_padding(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                         %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                         %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                         %bias: tensor<1x4x?x?xf32> {genc.dim_names = ["", "", "sequence", "sequence"]},
+                                         %padding: tensor<?x1x1x?xf32> {genc.dim_names = ["batch", "", "", "sequence"]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %diagonal = arith.constant dense<0> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %causal2 = genc.where %tril, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %causal = genc.unsqueeze %causal2 {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %hidden = genc.add %causal, %padding : (tensor<1x1x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x1x?x?xf32>
+  %mask = genc.add %bias, %hidden : (tensor<1x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

@@ -11,6 +11,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::genc;
 
@@ -62,6 +64,13 @@ std::string genc::formatShape(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
+std::pair<int64_t, int64_t> genc::shapeBounds(int64_t rank, int64_t start,
+                                              std::optional<int64_t> end) {
+  auto clamp = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank); };
+  int64_t first = clamp(start);
+  return {first, std::max(first, end ? clamp(*end) : rank)};
+}
+
 FailureOr<SmallVector<int64_t>> genc::getKnownShapeEntries(Value shapeTensor) {
   auto type = dyn_cast<RankedTensorType>(shapeTensor.getType());
   if (!type || type.getRank() != 1)
@@ -71,6 +80,16 @@ FailureOr<SmallVector<int64_t>> genc::getKnownShapeEntries(Value shapeTensor) {
     return llvm::to_vector(
         llvm::map_range(constant.getValues<APInt>(),
                         [](const APInt &v) { return v.getSExtValue(); }));
+  // Shape(x)[start:end]: x's dims (dynamic ones unknown), before folding
+  // (torch's repeat builds ConstantOfShape(Shape(repeats))).
+  if (auto shapeOf = shapeTensor.getDefiningOp<ShapeOp>()) {
+    ArrayRef<int64_t> dims = shapeOf.getInput().getType().getShape();
+    std::optional<int64_t> end;
+    if (shapeOf.getEnd())
+      end = static_cast<int64_t>(*shapeOf.getEnd());
+    auto [first, last] = shapeBounds(dims.size(), shapeOf.getStart(), end);
+    return SmallVector<int64_t>(dims.begin() + first, dims.begin() + last);
+  }
   if (auto fromElements = shapeTensor.getDefiningOp<tensor::FromElementsOp>()) {
     SmallVector<int64_t> entries;
     for (Value element : fromElements.getElements()) {

@@ -177,16 +177,12 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 
 LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>,
                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
-  int64_t rank = rankedType(adaptor.getInput()).getRank();
-  auto clamp = [&](int64_t i) {
-    if (i < 0)
-      i += rank;
-    return std::clamp<int64_t>(i, 0, rank);
-  };
-  int64_t start = clamp(adaptor.getStart());
-  int64_t end = adaptor.getEnd() ? clamp(static_cast<int64_t>(*adaptor.getEnd())) : rank;
-  inferred.push_back(RankedTensorType::get({std::max<int64_t>(end - start, 0)},
-                                           IntegerType::get(ctx, 64)));
+  std::optional<int64_t> end;
+  if (adaptor.getEnd())
+    end = static_cast<int64_t>(*adaptor.getEnd());
+  auto [first, last] =
+      shapeBounds(rankedType(adaptor.getInput()).getRank(), adaptor.getStart(), end);
+  inferred.push_back(RankedTensorType::get({last - first}, IntegerType::get(ctx, 64)));
   return success();
 }
 

@@ -324,6 +324,51 @@ LogicalResult expand(NodeImporter &n) {
   return setResult(n, n.create<ExpandOp>({n.input(0), n.input(1)}));
 }
 
+/// Tile(x, repeats) as ops genc has: x unsqueezed to [1, d0, 1, d1, ...],
+/// expanded to [r0, d0, r1, d1, ...] and reshaped to [r0·d0, r1·d1, ...]
+/// (copy k of axis a holds x's entries in order: index k·da + j is x's j).
+/// The shapes are computed in the graph, as exports do theirs, so that
+/// genc-fold-shape-arithmetic evaluates them.
+LogicalResult tile(NodeImporter &n) {
+  OpBuilder &b = n.getBuilder();
+  Value x = n.input(0), repeats = n.input(1);
+  int64_t rank = n.inputType(0).getRank();
+  auto repeatsType = n.inputType(1);
+  if (repeatsType.getRank() != 1 ||
+      (repeatsType.hasStaticShape() && repeatsType.getDimSize(0) != rank))
+    return n.emitError() << "repeats must hold one entry per input dim (" << rank << "), not "
+                         << repeatsType;
+  if (rank == 0)
+    return n.setOutputs({x});
+  SmallVector<int64_t> spread, interleave;
+  for (int64_t d = 0; d < rank; ++d) {
+    spread.push_back(2 * d);
+    interleave.append({d, rank + d}); // repeats[d], then x's dim d
+  }
+  auto spreadOut =
+      n.create<UnsqueezeOp>({x}, {n.namedAttr("axes", b.getDenseI64ArrayAttr(spread))});
+  auto dims = n.create<ShapeOp>({x});
+  if (failed(spreadOut) || failed(dims))
+    return failure();
+  auto both = n.create<ConcatOp>({repeats, *dims}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
+  if (failed(both))
+    return failure();
+  auto axis0 = n.namedAttr("axis", b.getI64IntegerAttr(0));
+  auto copies = n.create<GatherOp>({*both, n.constI64(interleave)}, {axis0});
+  // repeats read back with its static length, rank entries
+  auto counts = n.create<GatherOp>(
+      {*both, n.constI64(llvm::to_vector(llvm::seq<int64_t>(0, rank)))}, {axis0});
+  if (failed(copies) || failed(counts))
+    return failure();
+  auto sizes = n.create<MulOp>({*counts, *dims});
+  auto expanded = n.create<ExpandOp>({*spreadOut, *copies});
+  if (failed(sizes) || failed(expanded))
+    return failure();
+  // A repeat of 0 gives a size of 0, not a copy of the input's dim.
+  return setResult(
+      n, n.create<ReshapeOp>({*expanded, *sizes}, {n.namedAttr("allowzero", b.getBoolAttr(true))}));
+}
+
 /// Split: sizes from the `split` attribute (< 13), the `split` input
 /// (>= 13), or equal pieces (num_outputs at 18, or the output count).
 template <bool SizesAsInput>
@@ -808,6 +853,7 @@ const OpHandler kHandlers[] = {
     {"", "Slice", 10, 3, slice},
     {"", "Gather", 1, 2, gather},
     {"", "Expand", 8, 2, expand},
+    {"", "Tile", 6, 2, tile},
     {"", "Split", 2, 1, split<false>},
     {"", "Split", 13, 1, split<true>},
     {"", "ConstantOfShape", 9, 1, constantOfShape},

@@ -323,13 +323,14 @@ private:
 /// same at every length.
 struct LengthTable {
   Value mask;
+  BlockArgument ids;
   /// The ops that compute it, in no particular order; constants are read,
   /// not copied.
   SetVector<Operation *> ops;
 
   /// The table of `mask`, or a failure that says why it is not one.
   static FailureOr<LengthTable> match(Value mask, BlockArgument ids, std::string &why) {
-    LengthTable table{mask, {}};
+    LengthTable table{mask, ids, {}};
     auto fail = [&](const Twine &reason) {
       why = reason.str();
       return failure();
@@ -345,9 +346,10 @@ struct LengthTable {
         return fail("it reads an input's data");
       if (auto dim = dyn_cast<tensor::DimOp>(def)) {
         std::optional<int64_t> index = dim.getConstantIndex();
-        if (!index || !provablyEqualDims(dim.getSource(), *index, ids, 1))
-          return fail("it reads a length other than input_ids'");
-        table.ops.insert(def); // S, which the table over T reads as T
+        if (!index || !isLengthOrBatch(dim.getSource(), *index, ids))
+          return fail("it reads a length other than input_ids' batch and sequence");
+        // S, which the table over T reads as T; the batch stays.
+        table.ops.insert(def);
         continue;
       }
       if (!entriesDependOnPositionsOnly(def))
@@ -356,8 +358,9 @@ struct LengthTable {
       for (Value result : def->getResults())
         if (auto type = dyn_cast<RankedTensorType>(result.getType()))
           for (int64_t d = 0; d < type.getRank(); ++d)
-            if (type.isDynamicDim(d) && !provablyEqualDims(result, d, ids, 1))
-              return fail(describe(def) + " in it has a dim that is not input_ids' length");
+            if (type.isDynamicDim(d) && !isLengthOrBatch(result, d, ids))
+              return fail(describe(def) +
+                          " in it has a dim that is neither input_ids' batch nor its length");
       table.ops.insert(def);
       for (Value operand : def->getOperands())
         if (seen.insert(operand).second)
@@ -382,18 +385,26 @@ struct LengthTable {
   /// rows, so that a step computes S × T entries, not T × T. `past` is P,
   /// `total` T and `fresh` S (indices).
   Value rebuild(OpBuilder &b, Value past, Value total, Value fresh) const {
-    Rows rows(b, past, total, fresh);
+    Rows rows(b, ids, past, total, fresh);
     return rows.build(mask, cast<RankedTensorType>(mask.getType()).getRank() - 2);
   }
 
 private:
+  /// Whether dim `d` of `v` is provably input_ids' sequence length or its
+  /// batch (which a cached step keeps, as the default attention mask's
+  /// ones over [batch, S] have it).
+  static bool isLengthOrBatch(Value v, int64_t d, BlockArgument ids) {
+    return provablyEqualDims(v, d, ids, 1) || provablyEqualDims(v, d, ids, 0);
+  }
+
   /// Builds a table's values again over T positions, restricted to the
   /// rows P .. T - 1 of one axis where asked.
   struct Rows {
-    Rows(OpBuilder &b, Value past, Value total, Value fresh)
-        : b(b), past(past), total(total), fresh(fresh) {}
+    Rows(OpBuilder &b, BlockArgument ids, Value past, Value total, Value fresh)
+        : b(b), ids(ids), past(past), total(total), fresh(fresh) {}
 
     OpBuilder &b;
+    BlockArgument ids;
     Value past, total, fresh;
     DenseMap<std::pair<Value, int64_t>, Value> built;
 
@@ -427,8 +438,10 @@ private:
       Operation *op = v.getDefiningOp();
       Location loc = op->getLoc();
       IRMapping map;
-      if (isa<tensor::DimOp>(op))
-        return total; // S over the whole table
+      if (auto dim = dyn_cast<tensor::DimOp>(op))
+        return provablyEqualDims(dim.getSource(), *dim.getConstantIndex(), ids, 1)
+                   ? total // S over the whole table
+                   : v;    // the batch
       if (rows < 0)
         return clone(op, map);
       int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
@@ -483,7 +496,7 @@ private:
           map.map(trilu.getK(), scalar(shifted, trilu.getK()));
           return clone(op, map);
         }
-      } else if (!isa<RangeOp>(op)) {
+      } else {
         // Elementwise: each operand's rows, where it has them.
         for (Value operand : op->getOperands())
           if (!map.contains(operand))
@@ -711,8 +724,9 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
         return WalkResult::advance();
       Type element = cast<RankedTensorType>(range.getType()).getElementType();
       range.emitError() << "cannot add a KV cache: the Range" << nodeOf(range)
-                        << (element.isInteger(64) ? " is not 0 .. input_ids' length"
-                                                  : " counts in floats")
+                        << (element.isInteger(64)     ? " is not 0 .. input_ids' length"
+                            : isa<FloatType>(element) ? " counts in floats"
+                                                      : " counts in another integer type")
                         << "; genc counts from the cached length only Ranges of 0 .. "
                            "input_ids' length in i64. Export the model with a KV cache";
       return WalkResult::interrupt();
@@ -797,7 +811,10 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       Value total = arith::AddIOp::create(b, loc, length, fresh);
       for (auto &[mask, table] : lengthTables) {
         b.setInsertionPoint(mask.getDefiningOp());
-        mask.replaceAllUsesWith(table.rebuild(b, length, total, fresh));
+        // Shape queries keep reading the table of S positions: their S
+        // is the new tokens', as before.
+        mask.replaceUsesWithIf(table.rebuild(b, length, total, fresh),
+                               [](OpOperand &use) { return !isa<tensor::DimOp>(use.getOwner()); });
       }
     }
     // Positions P .. P + S - 1.

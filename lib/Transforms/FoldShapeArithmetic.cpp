@@ -17,6 +17,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::genc {
 #define GEN_PASS_DEF_FOLDSHAPEARITHMETIC
@@ -367,18 +368,23 @@ struct FoldShapeArithmeticPass
     FailureOr<SmallVector<int64_t>> entries = getKnownShapeEntries(reshape.getShape());
     if (failed(entries))
       return;
-    auto inferred = llvm::find(*entries, -1);
-    if (inferred == entries->end())
+    const int64_t inferred = llvm::find(*entries, -1) - entries->begin();
+    if (inferred == static_cast<int64_t>(entries->size()))
       return;
     Value input = reshape.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
+    const bool copies = !reshape.getAllowzero(); // an entry of 0 copies the input's dim
     int64_t inputStatic = 1, otherStatic = 1;
+    bool overflow = false;
+    auto multiply = [&](int64_t &product, int64_t factor) {
+      overflow |= llvm::MulOverflow(product, factor, product);
+    };
     SmallVector<std::pair<DimSource, int64_t>> unaccounted; // traced, input dim
     for (int64_t k = 0; k < inputType.getRank(); ++k) {
       if (inputType.isDynamicDim(k))
         unaccounted.push_back({traceDim(input, k), k});
       else
-        inputStatic *= inputType.getDimSize(k);
+        multiply(inputStatic, inputType.getDimSize(k));
     }
     auto account = [&](DimSource dim) {
       auto it = llvm::find_if(unaccounted, [&](const auto &u) { return u.first == dim; });
@@ -388,47 +394,53 @@ struct FoldShapeArithmeticPass
       return true;
     };
     for (auto [i, entry] : llvm::enumerate(*entries)) {
-      if (static_cast<int64_t>(i) == inferred - entries->begin())
+      if (static_cast<int64_t>(i) == inferred)
         continue;
-      if (entry == 0 && !reshape.getAllowzero()) {
+      if (entry == 0 && copies) {
         if (static_cast<int64_t>(i) >= inputType.getRank())
           return;
         if (!inputType.isDynamicDim(i))
-          otherStatic *= inputType.getDimSize(i);
+          multiply(otherStatic, inputType.getDimSize(i));
         else if (!account(traceDim(input, i)))
           return;
         continue;
       }
       if (entry > 0) {
-        otherStatic *= entry;
+        multiply(otherStatic, entry);
         continue;
       }
       std::optional<DimSource> dim = getShapeEntryDim(reshape.getShape(), i);
       if (entry != ShapedType::kDynamic || !dim || !account(traceDim(dim->value, dim->dim)))
         return;
     }
-    if (unaccounted.size() != 1 || inputStatic != otherStatic)
+    if (overflow || unaccounted.size() != 1 || inputStatic != otherStatic)
       return;
+    // The new shape: -1 and the dynamic dims that 0 copies as the input's
+    // dims (which the dim tracing then reads), the rest as they were.
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPoint(reshape);
     Location loc = reshape.getLoc();
-    auto shapeType = reshape.getShape().getType();
+    auto fromElements = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
+    auto inputDim = [&](int64_t k) {
+      return evaluator.materializeI64({std::nullopt, evaluator.dimOf(input, k), true}, loc);
+    };
     SmallVector<Value> elements;
     for (auto [i, entry] : llvm::enumerate(*entries)) {
-      if (static_cast<int64_t>(i) == inferred - entries->begin()) {
-        Value dim = evaluator.dimOf(input, unaccounted.front().second);
-        elements.push_back(evaluator.materializeI64({std::nullopt, dim, true}, loc));
-      } else if (auto fromElements = reshape.getShape().getDefiningOp<tensor::FromElementsOp>()) {
-        elements.push_back(fromElements.getElements()[i]);
-      } else {
+      int64_t at = i;
+      if (at == inferred)
+        elements.push_back(inputDim(unaccounted.front().second));
+      else if (entry == 0 && copies && inputType.isDynamicDim(at))
+        elements.push_back(inputDim(at));
+      else if (fromElements)
+        elements.push_back(fromElements.getElements()[at]);
+      else
         elements.push_back(arith::ConstantIntOp::create(builder, loc, entry, 64).getResult());
-      }
     }
     Value old = reshape.getShape();
     reshape.getShapeMutable().assign(
-        tensor::FromElementsOp::create(builder, loc, shapeType, elements));
-    if (old.use_empty())
-      old.getDefiningOp()->erase();
+        tensor::FromElementsOp::create(builder, loc, old.getType(), elements));
+    if (Operation *def = old.getDefiningOp(); def && old.use_empty())
+      def->erase();
   }
 
   /// A constant when every entry is static, else tensor.from_elements.

@@ -222,3 +222,125 @@ func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids", genc.dim_names =
   %out = genc.attention %q, %k, %v mask(%mask) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// A table with a Trilu along its rows: the new rows' diagonal moves by P
+// (row i of them is position P + i); its ConstantOfShape is [S, T].
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: %[[IDS:[^:]+]]: tensor<1x?xi64> {genc.name = "input_ids"}
+// CHECK-SAME: %[[PK:[^:]+]]: tensor<1x2x?x8xf32> {{{.*}}genc.name = "past_key_values.0.key"}
+// CHECK-DAG: %[[P:.+]] = tensor.dim %[[PK]], %c2
+// CHECK-DAG: %[[S:.+]] = tensor.dim %[[IDS]], %c1
+// CHECK-DAG: %[[T:.+]] = arith.addi %[[P]], %[[S]] : index
+// CHECK-DAG: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
+// CHECK-DAG: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK-DAG: %[[P64:.+]] = arith.index_cast %[[P]] : index to i64
+// CHECK-DAG: %[[SHAPE:.+]] = tensor.from_elements %[[S64]], %[[T64]] : tensor<2xi64>
+// CHECK-DAG: %[[DIAGONAL:.+]] = tensor.from_elements %[[P64]] : tensor<i64>
+// CHECK-DAG: %[[ONES:.+]] = genc.constant_of_shape %[[SHAPE]]
+// CHECK: genc.trilu %[[ONES]], %[[DIAGONAL]] {upper = false}
+// CHECK-NOT: genc.slice
+// CHECK: genc.attention
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
+    -> tensor<1x2x?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %diagonal = arith.constant dense<0> : tensor<i64>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<0xFF800000> : tensor<f32>
+  %s = tensor.dim %ids, %c1 : tensor<1x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %tril = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %table = genc.where %tril, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %mask = genc.unsqueeze %table {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %v mask(%mask) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A Trilu whose columns are the mask's rows (a transposed triangle): its
+// table is built over T positions on both axes and its rows cut from P.
+// CHECK-LABEL: func.func @main
+// CHECK-DAG: %[[AXIS:.+]] = arith.constant dense<1> : tensor<1xi64>
+// CHECK-DAG: %[[P:.+]] = tensor.dim %{{.+}}, %c2 : tensor<1x2x?x8xf32>
+// CHECK-DAG: %[[T:.+]] = arith.addi %[[P]], %{{.+}} : index
+// CHECK-DAG: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
+// CHECK: %[[SQUARE:.+]] = tensor.from_elements %[[T64]], %[[T64]] : tensor<2xi64>
+// CHECK: %[[ONES:.+]] = genc.constant_of_shape %[[SQUARE]]
+// CHECK: %[[WHOLE:.+]] = genc.trilu %[[ONES]]
+// CHECK: %[[P64:.+]] = arith.index_cast %[[P]] : index to i64
+// CHECK: %[[START:.+]] = tensor.from_elements %[[P64]] : tensor<1xi64>
+// CHECK: genc.slice %[[WHOLE]][%[[START]] : %{{.+}}] axes %[[AXIS]]
+// CHECK: genc.attention
+func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %vx: tensor<1x2x?x8xf32>)
+    -> tensor<1x2x?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %diagonal = arith.constant dense<0> : tensor<i64>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<0xFF800000> : tensor<f32>
+  %s = tensor.dim %ids, %c1 : tensor<1x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %triu = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %kept = genc.transpose %triu {perm = array<i64: 1, 0>} : tensor<?x?xi1> -> tensor<?x?xi1>
+  %table = genc.where %kept, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %mask = genc.unsqueeze %table {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %v = genc.neg %vx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  %out = genc.attention %q, %k, %v mask(%mask) {causal = true, scale = 1.0 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
+  return %out : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// A table with input_ids' batch among its dims (a default attention mask:
+// zeros over [batch, S], added to the keys): the batch stays, S along the
+// keys becomes T.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: %[[IDS:[^:]+]]: tensor<?x?xi64> {genc.name = "input_ids"}
+// CHECK-SAME: %[[PK:[^:]+]]: tensor<?x2x?x8xf32> {{{.*}}genc.name = "past_key_values.0.key"}
+// CHECK-DAG: %[[B:.+]] = tensor.dim %[[IDS]], %c0
+// CHECK-DAG: %[[B64:.+]] = arith.index_cast %[[B]] : index to i64
+// CHECK-DAG: %[[P:.+]] = tensor.dim %[[PK]], %c2
+// CHECK-DAG: %[[T:.+]] = arith.addi %[[P]], %{{.+}} : index
+// CHECK-DAG: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %[[T64]] : tensor<2xi64>
+// CHECK: genc.constant_of_shape %[[SHAPE]]
+func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"},
+                %q: tensor<?x2x?x8xf32>, %kx: tensor<?x2x?x8xf32>, %vx: tensor<?x2x?x8xf32>)
+    -> tensor<?x2x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0> : tensor<i64>
+  %one = arith.constant dense<1> : tensor<i64>
+  %buckets = arith.constant dense<0.5> : tensor<8x2xf32>
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero, %limit, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %keys = genc.unsqueeze %positions {axes = array<i64: 0>} : tensor<?xi64> -> tensor<1x?xi64>
+  %relative = genc.sub %keys, %queries : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi64>
+  %distance = genc.abs %relative : tensor<?x?xi64> -> tensor<?x?xi64>
+  %rows = genc.gather %buckets[%distance] {axis = 0 : i64} : (tensor<8x2xf32>, tensor<?x?xi64>) -> tensor<?x?x2xf32>
+  %heads = genc.transpose %rows {perm = array<i64: 2, 0, 1>} : tensor<?x?x2xf32> -> tensor<2x?x?xf32>
+  %bias = genc.unsqueeze %heads {axes = array<i64: 0>} : tensor<2x?x?xf32> -> tensor<1x2x?x?xf32>
+  %shape = tensor.from_elements %b64, %s64 : tensor<2xi64>
+  %default = genc.constant_of_shape %shape {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %padding = genc.unsqueeze %default {axes = array<i64: 1, 2>} : tensor<?x?xf32> -> tensor<?x1x1x?xf32>
+  %mask = genc.add %bias, %padding : (tensor<1x2x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x2x?x?xf32>
+  %k = genc.neg %kx : tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %v = genc.neg %vx : tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %out = genc.attention %q, %k, %v mask(%mask) {causal = true, scale = 1.0 : f32} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>) -> tensor<?x2x?x8xf32>
+  return %out : tensor<?x2x?x8xf32>
+}

@@ -209,10 +209,18 @@ func.func @concat_dim_from_either_input(%x: tensor<?x4xf32> {genc.dim_names = ["
 // CHECK-DAG: %[[S:.+]] = tensor.dim %[[X]], %[[C1]]
 // CHECK-DAG: %[[S64:.+]] = arith.index_cast %[[S]] : index to i64
 // CHECK-DAG: %[[OPEN:.+]] = arith.constant dense<[-1, 4, 16]> : tensor<3xi64>
-// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %[[S64]], %{{.+}}, %{{.+}} : tensor<4xi64>
+// CHECK-DAG: %[[FOUR:.+]] = arith.constant 4 : i64
+// CHECK-DAG: %[[SIXTEEN:.+]] = arith.constant 16 : i64
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %[[S64]], %[[FOUR]], %[[SIXTEEN]] : tensor<4xi64>
 // CHECK: genc.reshape %[[X]], %[[SHAPE]]
 // CHECK: genc.reshape %[[X]], %[[OPEN]]
-func.func @inferred_sequence(%x: tensor<?x?x64xf32>) -> (tensor<?x?x4x16xf32>, tensor<?x4x16xf32>) {
+// A 0 that copies a dynamic dim becomes that dim too (the tracing reads
+// dims, not copies, in a shape built at run time).
+// CHECK: %[[B2:.+]] = arith.index_cast %[[B]] : index to i64
+// CHECK: %[[S2:.+]] = arith.index_cast %[[S]] : index to i64
+// CHECK: %[[COPIED:.+]] = tensor.from_elements %[[B2]], %[[S2]], %{{.+}}, %{{.+}} : tensor<4xi64>
+// CHECK: genc.reshape %[[X]], %[[COPIED]]
+func.func @inferred_sequence(%x: tensor<?x?x64xf32>) -> (tensor<?x?x4x16xf32>, tensor<?x4x16xf32>, tensor<?x?x4x16xf32>) {
   %shape = genc.shape %x : tensor<?x?x64xf32> -> tensor<3xi64>
   %i0 = arith.constant dense<0> : tensor<1xi64>
   %b = genc.gather %shape[%i0] {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
@@ -220,5 +228,7 @@ func.func @inferred_sequence(%x: tensor<?x?x64xf32>) -> (tensor<?x?x4x16xf32>, t
   %target = genc.concat %b, %rest {axis = 0 : i64} : (tensor<1xi64>, tensor<3xi64>) -> tensor<4xi64>
   %y = genc.reshape %x, %target : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
   %z = genc.reshape %x, %rest : (tensor<?x?x64xf32>, tensor<3xi64>) -> tensor<?x4x16xf32>
-  return %y, %z : tensor<?x?x4x16xf32>, tensor<?x4x16xf32>
+  %copy = arith.constant dense<[0, -1, 4, 16]> : tensor<4xi64>
+  %w = genc.reshape %x, %copy : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  return %y, %z, %w : tensor<?x?x4x16xf32>, tensor<?x4x16xf32>, tensor<?x?x4x16xf32>
 }

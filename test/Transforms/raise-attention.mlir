@@ -706,3 +706,28 @@ func.func @bias_plus_causal_plus_padding(%q: tensor<?x4x?x16xf32> {genc.dim_name
   %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// Triu(full(-inf), 0) hides the diagonal too: not `causal`, it stays a mask.
+// CHECK-LABEL: func.func @triu_filled_diagonal(
+// CHECK: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(
+// CHECK-NOT: causal
+func.func @triu_filled_diagonal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %diagonal = arith.constant dense<0> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %full = genc.constant_of_shape %shape {value = dense<0xFF800000> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %triu = genc.trilu %full, %diagonal {upper = true} : (tensor<?x?xf32>, tensor<i64>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %triu : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

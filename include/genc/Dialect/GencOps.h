@@ -28,6 +28,11 @@ bool areCompatibleTensorTypes(TypeRange a, TypeRange b);
 /// Fails when even the number of entries is unknown.
 FailureOr<SmallVector<int64_t>> getKnownShapeEntries(Value shapeTensor);
 
+/// The dims [start, end) that ONNX Shape(start, end) returns of a rank-`rank`
+/// input: negative bounds count from the end, both are clamped to [0, rank]
+/// and end is at least start.
+std::pair<int64_t, int64_t> shapeBounds(int64_t rank, int64_t start, std::optional<int64_t> end);
+
 /// A dim of a tensor value.
 struct DimSource {
   Value value;

@@ -33,7 +33,6 @@
 #include "genc/Transforms/AttentionRewrites.h"
 #include "genc/Transforms/Passes.h"
 
-#include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
@@ -354,7 +353,7 @@ struct LengthTable {
       }
       if (!entriesDependOnPositionsOnly(def))
         return fail(describe(def) + " in it is not computed position by position");
-      // Every length in it is S: its position axes.
+      // Every length in it is S (a position axis) or the batch.
       for (Value result : def->getResults())
         if (auto type = dyn_cast<RankedTensorType>(result.getType()))
           for (int64_t d = 0; d < type.getRank(); ++d)

@@ -1086,10 +1086,24 @@ class T5Encoder(nn.Module):
         return self.final(x)
 
 
+def classic_decoder_mask(batch, queries, total):
+    """transformers' create_extended_attention_mask_for_decoder (T5, older
+    BART): positions compared (arange repeated, which exports as Tile), the
+    past's keys prepended as ones, times the default attention mask, then
+    (1 - m) · min."""
+    seq_ids = torch.arange(queries)
+    causal = (seq_ids[None, None, :].repeat(batch, queries, 1) <= seq_ids[None, :, None]).long()
+    if total > queries:
+        causal = torch.cat([torch.ones(batch, queries, total - queries, dtype=torch.long), causal], dim=-1)
+    attention_mask = torch.ones(batch, total, dtype=torch.long)
+    extended = (causal[:, None, :, :] * attention_mask[:, None, None, :]).float()
+    return (1.0 - extended) * torch.finfo(torch.float32).min
+
+
 class T5Decoder(nn.Module):
-    def __init__(self, shared, d=64, layers=2, heads=4, dh=16, ffn=128):
+    def __init__(self, shared, d=64, layers=2, heads=4, dh=16, ffn=128, classic_mask=False):
         super().__init__()
-        self.shared, self.d = shared, d
+        self.shared, self.d, self.classic_mask = shared, d, classic_mask
         self.self_norms = nn.ModuleList(T5Norm(d) for _ in range(layers))
         self.self_attns = nn.ModuleList(T5Attention(d, heads, dh, relative_bias=i == 0) for i in range(layers))
         self.cross_norms = nn.ModuleList(T5Norm(d) for _ in range(layers))
@@ -1103,9 +1117,12 @@ class T5Decoder(nn.Module):
         past_len = past[0].shape[2] if past else 0
         total = past_len + s
         x = self.shared(decoder_input_ids)
-        causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
-        self_bias = self.self_attns[0].bias(s, total, past_len) + torch.where(
-            causal, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        if self.classic_mask:
+            hidden = classic_decoder_mask(decoder_input_ids.shape[0], s, total)
+        else:
+            causal = torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
+            hidden = torch.where(causal, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        self_bias = self.self_attns[0].bias(s, total, past_len) + hidden
         cross_mask = padding_mask(encoder_attention_mask)
         presents = []
         for i in range(self.layers):
@@ -1119,9 +1136,9 @@ class T5Decoder(nn.Module):
         return decoder_outputs(self, logits, presents, past)
 
 
-def t5_pair():
+def t5_pair(classic_mask=False):
     shared = nn.Embedding(256, 64)
-    return T5Encoder(shared), T5Decoder(shared)
+    return T5Encoder(shared), T5Decoder(shared, classic_mask=classic_mask)
 
 
 # --------------------------------------------------------------------------
@@ -1376,6 +1393,7 @@ def main():
     export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
     torch.manual_seed(15)
     export_decoder_only("relative", RelativeDecoder(), args.out_dir, with_positions=False, with_past=False)
+    export_encoder_decoder(args.out_dir, "t5classic-", lambda: t5_pair(classic_mask=True), seed=16)
 
 
 if __name__ == "__main__":

@@ -256,10 +256,13 @@ class DecoderStack(nn.Module):
     `blocks`, `norm`, `lm_head`) or, with other inputs, their forward."""
 
     def forward(self, input_ids, attention_mask, position_ids, *past):
-        mask = causal_additive_mask(attention_mask, input_ids.shape[1])
+        mask = self.additive_mask(attention_mask, input_ids.shape[1])
         x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
         logits = self.lm_head(self.norm(x))
         return decoder_outputs(self, logits, presents, past)
+
+    def additive_mask(self, attention_mask, s):
+        return causal_additive_mask(attention_mask, s)
 
     def run_blocks(self, x, mask, positions, past):
         presents = []
@@ -635,8 +638,14 @@ class ParallelDecoder(DecoderStack):
 
 
 class Phi(ParallelDecoder):
+    """With the mask of transformers' AttentionMaskConverter.to_4d, as Phi's
+    first exports had it."""
+
     def __init__(self, vocab=256, d=128, layers=2, heads=4, rotary_dims=12):
         super().__init__(PhiAttention, vocab, d, layers, heads, rotary_dims)
+
+    def additive_mask(self, attention_mask, s):
+        return converter_4d_mask(attention_mask, s)
 
 
 # --------------------------------------------------------------------------
@@ -798,6 +807,36 @@ class MPT(DecoderStack):
 # OPT style: learned positions from the CumSum of the attention mask (offset
 # 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
 # --------------------------------------------------------------------------
+def make_causal_mask(batch, s, past_len):
+    """transformers' _make_causal_mask: a full table of the float minimum,
+    masked_fill-ed with 0 where arange < (arange + 1) as a column, the past's
+    keys prepended as zeros, expanded over the batch."""
+    mask = torch.full((s, s), torch.finfo(torch.float32).min)
+    mask_cond = torch.arange(mask.size(-1))
+    mask.masked_fill_(mask_cond < (mask_cond + 1).view(mask.size(-1), 1), 0)
+    if past_len > 0:
+        mask = torch.cat([torch.zeros(s, past_len), mask], dim=-1)
+    return mask[None, None, :, :].expand(batch, 1, s, s + past_len)
+
+
+def expand_padding_mask(attention_mask, s):
+    """transformers' _expand_mask: 1 - mask over [batch, 1, s, total], and
+    the float minimum where that is nonzero."""
+    batch, total = attention_mask.shape
+    expanded = attention_mask[:, None, None, :].expand(batch, 1, s, total).to(torch.float32)
+    inverted = 1.0 - expanded
+    return inverted.masked_fill(inverted.to(torch.bool), torch.finfo(torch.float32).min)
+
+
+def converter_4d_mask(attention_mask, s):
+    """transformers' AttentionMaskConverter.to_4d (Phi, LLaMA, Mistral
+    exports of early 2024): make_causal_mask's table, masked_fill-ed with
+    the float minimum where the expanded padding is nonzero."""
+    batch, total = attention_mask.shape
+    causal = make_causal_mask(batch, s, total - s)
+    return causal.masked_fill(expand_padding_mask(attention_mask, s).bool(), torch.finfo(torch.float32).min)
+
+
 class OPTAttention(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
@@ -846,7 +885,12 @@ class OPT(DecoderStack):
         positions = (torch.cumsum(attention_mask, dim=1) * attention_mask).long() - 1
         positions = positions[:, attention_mask.shape[1] - s:] + 2
         x = self.embed_tokens(input_ids) + self.embed_positions(positions)
-        x, presents = self.run_blocks(x, causal_additive_mask(attention_mask, s), None, past)
+        past_len = attention_mask.shape[1] - s
+        # As transformers' OPT (and BART, Marian, older LLaMA) built it before
+        # its AttentionMaskConverter: the causal part and the padding apart,
+        # each 0 or the float minimum, added.
+        mask = expand_padding_mask(attention_mask, s) + make_causal_mask(input_ids.shape[0], s, past_len)
+        x, presents = self.run_blocks(x, mask, None, past)
         logits = torch.matmul(self.final_layer_norm(x), self.embed_tokens.weight.t())
         return decoder_outputs(self, logits, presents, past)
 

@@ -17,6 +17,7 @@ void genc::buildCleanupPipeline(OpPassManager &pm) {
     fn.addPass(createCSEPass());
     fn.addPass(createRefineShapes());
   }
+  pm.nest<func::FuncOp>().addPass(createSinkExpands());
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -19,11 +19,15 @@
 // the scores: Where(C, S, F) · c is Where(C, S · c, F · c). A fill whose
 // condition is a causal table sliced the way GPT-2's exports slice it
 // (rows [Skv - Sq, Skv) of a lower-triangular constant) becomes `causal`.
+// Causal tables in other forms (CausalMasks.h) become `causal` too, the
+// rest of their mask kept.
 // A logit soft-cap c · tanh(x / c) after the scale becomes `softcap`; when
 // the masks come after it (Gemma 2) rather than before (ONNX's Attention),
 // `mask_after_softcap`. Rounding may change: x / c becomes x · (1/c).
 //
 //===----------------------------------------------------------------------===//
+
+#include "CausalMasks.h"
 
 #include "genc/Dialect/Broadcast.h"
 #include "genc/Dialect/GencOps.h"
@@ -48,261 +52,6 @@ using namespace mlir;
 using namespace mlir::genc;
 
 namespace {
-
-/// Fills at or below this are "minus infinity" for a softmax: s + F == F.
-constexpr double kMaskFillLimit = -1e30;
-
-/// The value of a one-element floating-point constant.
-std::optional<double> scalarConstant(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1 ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return (*attr.getValues<APFloat>().begin()).convertToDouble();
-}
-
-/// The index a one-entry shape tensor holds: from_elements(index_cast(i)).
-Value shapeEntryIndex(Value entry, int64_t position = 0) {
-  auto fromElements = entry.getDefiningOp<tensor::FromElementsOp>();
-  if (!fromElements || position >= static_cast<int64_t>(fromElements.getElements().size()))
-    return {};
-  auto cast = fromElements.getElements()[position].getDefiningOp<arith::IndexCastOp>();
-  return cast ? cast.getIn() : Value();
-}
-
-/// Whether `entry` holds dim(key, 2) - dim(query, 2) at run time.
-bool holdsPastLength(Value entry, Value query, Value key) {
-  Value index = shapeEntryIndex(entry);
-  auto sub = index ? index.getDefiningOp<arith::SubIOp>() : nullptr;
-  return sub && indexIsDim(sub.getLhs(), key, 2) && indexIsDim(sub.getRhs(), query, 2);
-}
-
-/// Whether `entry` holds dim(key, 2) at run time.
-bool holdsKeyLength(Value entry, Value key) {
-  Value index = shapeEntryIndex(entry);
-  return index && indexIsDim(index, key, 2);
-}
-
-bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
-  DenseIntElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) ||
-      attr.getNumElements() != static_cast<int64_t>(expected.size()))
-    return false;
-  return llvm::equal(
-      llvm::map_range(attr.getValues<APInt>(), [](const APInt &x) { return x.getSExtValue(); }),
-      expected);
-}
-
-/// GPT-2's causal condition: a [1, 1, M, M] lower-triangular boolean
-/// constant, rows [Skv - Sq, ...) and columns [0, ...) sliced out. Row i of
-/// the slice keeps key j iff j <= i + Skv - Sq, genc.attention's `causal`.
-bool isSlicedCausalTable(Value condition, Value query, Value key) {
-  auto columns = condition.getDefiningOp<SliceOp>();
-  auto rows = columns ? columns.getInput().getDefiningOp<SliceOp>() : nullptr;
-  // Rows [Skv - Sq, Skv) and columns [0, Skv): Sq rows of Skv keys.
-  if (!rows || !isConstantInts(columns.getAxes(), {3}) ||
-      !isConstantInts(columns.getStarts(), {0}) || !isConstantInts(columns.getSteps(), {1}) ||
-      !holdsKeyLength(columns.getEnds(), key) || !isConstantInts(rows.getAxes(), {2}) ||
-      !isConstantInts(rows.getSteps(), {1}) || !holdsPastLength(rows.getStarts(), query, key) ||
-      !holdsKeyLength(rows.getEnds(), key))
-    return false;
-  DenseElementsAttr table;
-  if (!matchPattern(rows.getInput(), m_Constant(&table)) || !table.getElementType().isInteger(1))
-    return false;
-  auto shape = table.getType().getShape();
-  if (shape.size() != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] != shape[3])
-    return false;
-  int64_t size = shape[2], flat = 0;
-  for (bool keep : table.getValues<bool>()) {
-    if (keep != (flat % size <= flat / size))
-      return false;
-    ++flat;
-  }
-  return true;
-}
-
-/// `condition` without the Unsqueezes that add only leading dims (its rows
-/// and columns stay last), or null when another Unsqueeze is in the way.
-Value withoutLeadingUnsqueezes(Value condition) {
-  while (auto unsqueeze = condition.getDefiningOp<UnsqueezeOp>()) {
-    int64_t rank = cast<RankedTensorType>(unsqueeze.getType()).getRank();
-    if (llvm::any_of(unsqueeze.getAxes(), [&](int64_t axis) { return axis >= rank - 2; }))
-      return {};
-    condition = unsqueeze.getInput();
-  }
-  return condition;
-}
-
-/// The Trilu of `condition` (past leading Unsqueezes) when it is
-/// Trilu(ConstantOfShape([Sq, T], true), k) with `upper` and k = T - Sq +
-/// `shift`, T the attention mask's length; with `filled`, a table of a
-/// fill F <= kMaskFillLimit instead of true (an additive mask).
-TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift,
-                      bool filled = false) {
-  condition = withoutLeadingUnsqueezes(condition);
-  auto trilu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
-  auto full = trilu ? trilu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
-  if (!full || trilu.getUpper() != upper || cast<RankedTensorType>(full.getType()).getRank() != 2)
-    return {};
-  auto value = dyn_cast<DenseElementsAttr>(full.getValue());
-  Value rows = shapeEntryIndex(full.getShape(), 0), columns = shapeEntryIndex(full.getShape(), 1);
-  Value offset = shapeEntryIndex(trilu.getK());
-  if (offset && shift != 0) {
-    auto add = offset.getDefiningOp<arith::AddIOp>();
-    APInt amount;
-    offset =
-        add && matchPattern(add.getRhs(), m_ConstantInt(&amount)) && amount.getSExtValue() == shift
-            ? add.getLhs()
-            : Value();
-  }
-  // k = T - Sq: the difference of the columns and the queries, or the
-  // past length P when the columns are P + Sq (P an index, or the i64 it
-  // was cast from, as a session's past length is).
-  auto difference = offset ? offset.getDefiningOp<arith::SubIOp>() : nullptr;
-  auto total = columns ? columns.getDefiningOp<arith::AddIOp>() : nullptr;
-  auto fromElements = trilu.getK().getDefiningOp<tensor::FromElementsOp>();
-  Value past = fromElements && fromElements.getElements().size() == 1 && shift == 0
-                   ? fromElements.getElements()[0]
-                   : Value();
-  auto isPast = [&](Value index) {
-    auto cast = index.getDefiningOp<arith::IndexCastOp>();
-    return past && (index == offset || (cast && cast.getIn() == past));
-  };
-  // Or no past at all: a square [Sq, Sq] table with the constant diagonal,
-  // causal where the keys are the queries' positions (isSquareTable).
-  bool square = columns && columns == rows && isConstantInts(trilu.getK(), {shift});
-  bool offsetIsPast =
-      square ||
-      (difference && difference.getLhs() == columns && indexIsDim(difference.getRhs(), query, 2)) ||
-      (total && ((isPast(total.getLhs()) && indexIsDim(total.getRhs(), query, 2)) ||
-                 (isPast(total.getRhs()) && indexIsDim(total.getLhs(), query, 2))));
-  bool fill = value && value.isSplat() &&
-              (filled ? isa<FloatType>(value.getElementType()) &&
-                            value.getSplatValue<APFloat>().convertToDouble() <= kMaskFillLimit
-                      : value.getElementType().isInteger(1) && value.getSplatValue<bool>());
-  if (!fill || !rows || !indexIsDim(rows, query, 2) || !offsetIsPast)
-    return {};
-  return trilu;
-}
-
-/// Whether `table` is a square [Sq, Sq] causal table (a graph without a
-/// past): `causal` only where the keys are provably as many as the queries.
-/// (With a cache, such a table of one query row broadcasts over the keys
-/// and shows them all, which `causal` would then check against the keys.)
-bool isSquareTable(TriluOp table) {
-  auto full = table.getInput().getDefiningOp<ConstantOfShapeOp>();
-  Value rows = full ? shapeEntryIndex(full.getShape(), 0) : Value();
-  return rows && rows == shapeEntryIndex(full.getShape(), 1);
-}
-
-/// A causal condition built in the graph, as Hugging Face's LLaMA-family
-/// exports build it: Tril(ConstantOfShape([Sq, T], true), T - Sq),
-/// unsqueezed to lead with unit dims, T the attention mask's length. Row i
-/// keeps key j iff j <= i + T - Sq: genc.attention's `causal` when T is the
-/// key length. Returns the Tril, or null.
-TriluOp matchTriluCausal(Value condition, Value query) {
-  return matchTriangle(condition, query, /*upper=*/false, /*shift=*/0);
-}
-
-/// W when `condition` is a sliding window beside `causal` (Mistral's, built
-/// in the graph): Triu of the causal Tril's table with offset k - (W - 1),
-/// k the Tril's, so that row i keeps key j iff j > i + T - Sq - W.
-int64_t matchWindowTriu(Value condition, TriluOp causal) {
-  condition = withoutLeadingUnsqueezes(condition);
-  auto triu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
-  if (!triu || !triu.getUpper() || triu.getInput() != causal.getInput())
-    return 0;
-  Value offset = shapeEntryIndex(triu.getK()), causalOffset = shapeEntryIndex(causal.getK());
-  Operation *shift = offset ? offset.getDefiningOp() : nullptr;
-  if (!causalOffset || !shift || !isa<arith::AddIOp, arith::SubIOp>(shift) ||
-      shift->getOperand(0) != causalOffset)
-    return 0;
-  APInt amount;
-  if (!matchPattern(shift->getOperand(1), m_ConstantInt(&amount)))
-    return 0;
-  // Windows of at most 2^31 keys: no overflow below.
-  if (amount.getSignificantBits() > 32)
-    return 0;
-  int64_t below = isa<arith::AddIOp>(shift) ? -amount.getSExtValue() : amount.getSExtValue();
-  return below >= 0 ? below + 1 : 0;
-}
-
-/// The causal table a condition requires (alone or as an operand of And),
-/// with a sliding window's width when a window's Triu is And-ed with it
-/// (0 for none), and the rest of the condition (null when nothing is left).
-struct CausalSplit {
-  TriluOp table;
-  int64_t window = 0;
-  Value rest;
-};
-/// The causal table alone, or And-ed with a window, as all of `condition`.
-std::optional<CausalSplit> matchCausal(Value condition, Value query) {
-  if (TriluOp table = matchTriluCausal(condition, query))
-    return CausalSplit{table};
-  Value stripped = withoutLeadingUnsqueezes(condition);
-  auto both = stripped ? stripped.getDefiningOp<AndOp>() : nullptr;
-  if (!both)
-    return std::nullopt;
-  for (auto [table, window] :
-       {std::pair(both.getLhs(), both.getRhs()), std::pair(both.getRhs(), both.getLhs())})
-    if (TriluOp causal = matchTriluCausal(table, query))
-      if (int64_t width = matchWindowTriu(window, causal))
-        return CausalSplit{causal, width};
-  return std::nullopt;
-}
-/// The same for a condition of the keys to hide, as masked_fill takes it
-/// (MPT's): Triu(ones[Sq, T], T - Sq + 1), the keys after the causal
-/// limit, alone or Or-ed with the rest of what to hide.
-std::optional<CausalSplit> splitHiddenCausal(Value condition, Value query) {
-  auto later = [&](Value v) { return matchTriangle(v, query, /*upper=*/true, /*shift=*/1); };
-  if (TriluOp table = later(condition))
-    return CausalSplit{table};
-  auto either = condition.getDefiningOp<OrOp>();
-  if (!either)
-    return std::nullopt;
-  if (TriluOp table = later(either.getLhs()))
-    return CausalSplit{table, 0, either.getRhs()};
-  if (TriluOp table = later(either.getRhs()))
-    return CausalSplit{table, 0, either.getLhs()};
-  return std::nullopt;
-}
-
-std::optional<CausalSplit> splitCausal(Value condition, Value query) {
-  if (std::optional<CausalSplit> whole = matchCausal(condition, query))
-    return whole;
-  auto both = condition.getDefiningOp<AndOp>();
-  if (!both)
-    return std::nullopt;
-  for (auto [causal, rest] :
-       {std::pair(both.getLhs(), both.getRhs()), std::pair(both.getRhs(), both.getLhs())})
-    if (std::optional<CausalSplit> split = matchCausal(causal, query)) {
-      split->rest = rest;
-      return split;
-    }
-  return std::nullopt;
-}
-
-/// Makes the call fail unless the causal table is as wide as the keys are
-/// many (the attention mask covers every position, past and new), the
-/// condition under which it equals `causal`. A mask of another width
-/// either breaks the graph's broadcast or, with width 1, hides or shows
-/// whole rows: no decoder is fed that.
-void checkTableWidth(OpBuilder &b, Location loc, TriluOp table, Value key) {
-  auto full = table.getInput().getDefiningOp<ConstantOfShapeOp>();
-  Value columns = shapeEntryIndex(full.getShape(), 1);
-  if (indexIsDim(columns, key, 2))
-    return;
-  Value keys = tensor::DimOp::create(b, loc, key, 2);
-  ModelLocation where = modelLocationOf(table.getLoc());
-  std::string message = "the causal mask";
-  if (!where.node.empty())
-    message += " of node '" + where.node + "'";
-  if (!where.file.empty())
-    message += " of " + where.file;
-  message += " covers {index} positions but attention reads {bound} keys; give attention_mask "
-             "one entry per position, past and new";
-  checkEqualAtRunTime(b, loc, columns, keys, message);
-}
 
 /// Whether `v`'s only uses besides one are shape queries (tensor.dim).
 bool usedOnceBesidesDims(Value v) {
@@ -489,16 +238,6 @@ std::optional<Scores> matchScores(Value x) {
   return std::nullopt;
 }
 
-/// Whether dim `d` of `result` (an Expand's or Reshape's, shaped by
-/// `shape`) provably equals dim `xd` of `x`: traced, or its shape entry an
-/// index equal to that dim.
-bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
-  if (provablyEqualDims(result, d, x, xd))
-    return true;
-  Value index = shapeEntryIndex(shape, d);
-  return index && indexIsDim(index, x, xd);
-}
-
 /// K or V [B, Hkv·n, S, D] repeated from x [B, Hkv, S, D] by Unsqueeze(2)
 /// → Expand to [B, Hkv, n, S, D] → Reshape: returns x, else `v` itself.
 Value unrepeatHeads(Value v) {
@@ -625,18 +364,38 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
                   isSlicedCausalTable(scores->fills.front().condition, query, key);
     if (causal)
       scores->fills.clear();
+    // genc.attention broadcasts its mask: an Expand that broadcasts one
+    // into the scores, keeping their batch and queries, is not needed, and
+    // without it a row broadcast over the queries stays a mask of the keys.
+    auto unexpanded = [&](Value &mask) {
+      if (!keepsBatchAndQueries(mask, scores->product))
+        return false;
+      while (auto expand = mask.getDefiningOp<ExpandOp>())
+        mask = expand.getInput();
+      return true;
+    };
+    for (Value &mask : scores->additive)
+      if (!unexpanded(mask))
+        return;
+    for (Fill &fill : scores->fills)
+      if (!unexpanded(fill.condition))
+        return;
     OpBuilder b(output);
     Location loc = output.getLoc();
     // A causal table inside a fill's condition, or inside an additive
     // Where(C, 0, F), becomes `causal`; the rest of the condition stays.
-    TriluOp table;
+    std::optional<CausalTable> table;
     int64_t window = 0;
+    // A square table is `causal` only where the keys are the queries.
+    auto usable = [&](const std::optional<CausalSplit> &split) {
+      return split && (!split->table.square || provablyEqualDims(query, 2, key, 2));
+    };
     for (Fill &fill : scores->fills) {
       std::optional<CausalSplit> split = causal ? std::nullopt
                                          : fill.keepsWhereFalse
                                              ? splitHiddenCausal(fill.condition, query)
                                              : splitCausal(fill.condition, query);
-      if (!split || (isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2)))
+      if (!usable(split))
         continue;
       causal = true;
       table = split->table;
@@ -644,36 +403,11 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       fill.condition = split->rest;
     }
     llvm::erase_if(scores->fills, [](const Fill &fill) { return !fill.condition; });
-    // An additive causal mask, alone or added to another mask (T5 adds its
-    // relative-position bias to the causal table), past leading
-    // Unsqueezes: Where(C, 0, F) with a causal table in C, whose rest stays
-    // a mask, or Meta LLaMA's Triu(full(F), 1); F at most kMaskFillLimit.
-    auto splitFill = [&](Value mask) -> std::optional<std::pair<CausalSplit, Value>> {
-      Value stripped = withoutLeadingUnsqueezes(mask);
-      if (!stripped)
-        return std::nullopt;
-      std::optional<CausalSplit> split;
-      auto where = stripped.getDefiningOp<WhereOp>();
-      if (TriluOp hidden = matchTriangle(stripped, query, /*upper=*/true, /*shift=*/1,
-                                         /*filled=*/true)) {
-        split = CausalSplit{hidden};
-      } else if (where) {
-        std::optional<double> zero = scalarConstant(where.getX());
-        std::optional<double> fill = scalarConstant(where.getY());
-        if (zero && *zero == 0 && fill && *fill <= kMaskFillLimit)
-          split = splitCausal(where.getCondition(), query);
-      }
-      if (!split || (isSquareTable(split->table) && !provablyEqualDims(query, 2, key, 2)))
-        return std::nullopt;
-      Value rest =
-          split->rest ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()) : Value();
-      return std::pair(*split, rest);
-    };
     // The causal term of a sum of masks (a few Adds deep): the split, and
     // the sum without it, the other Adds kept as they are (null: nothing).
     std::function<std::optional<std::pair<CausalSplit, Value>>(Value, int)> withoutCausal =
         [&](Value mask, int depth) -> std::optional<std::pair<CausalSplit, Value>> {
-      if (auto split = splitFill(mask))
+      if (auto split = splitAdditiveCausal(b, loc, mask, query); split && usable(split->first))
         return split;
       auto sum = mask.getDefiningOp<AddOp>();
       if (!sum || depth == 0)
@@ -701,15 +435,15 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       }
     }
     llvm::erase_if(scores->additive, [](Value mask) { return !mask; });
-    for (Value mask : scores->additive)
-      if (!keepsBatchAndQueries(mask, scores->product))
+    for (Value &mask : scores->additive)
+      if (!unexpanded(mask))
         return;
-    for (const Fill &fill : scores->fills)
-      if (!keepsBatchAndQueries(fill.condition, scores->product))
+    for (Fill &fill : scores->fills)
+      if (!unexpanded(fill.condition))
         return;
 
     if (table)
-      checkTableWidth(b, loc, table, key);
+      checkTableWidth(b, loc, *table, key);
     SmallVector<Value> operands = {withStaticHeads(b, loc, query, heads), key, value};
     if (Value mask = combinedMask(b, loc, scores->fills, scores->additive))
       operands.push_back(mask);

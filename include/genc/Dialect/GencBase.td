@@ -35,6 +35,12 @@ def Genc_Dialect : Dialect {
   }];
 }
 
+// An op that maps elements one to one, broadcasting its operands the ONNX
+// way: its value at an index reads only its operands' values there.
+def Genc_Elementwise : NativeOpTrait<"ElementwiseBroadcast"> {
+  let cppNamespace = "::mlir::genc";
+}
+
 // Base of all genc ops.
 class Genc_Op<string mnemonic, list<Trait> traits = []>
     : Op<Genc_Dialect, mnemonic, traits>;

@@ -18,6 +18,11 @@
 namespace mlir::genc {
 class SliceOp;
 
+/// Marks the ops that map elements one to one, broadcasting their operands
+/// (Genc_Elementwise in GencBase.td).
+template <typename ConcreteType>
+class ElementwiseBroadcast : public OpTrait::TraitBase<ConcreteType, ElementwiseBroadcast> {};
+
 /// True when the types could describe the same tensors: same element type
 /// and rank, and no dim static in both with different sizes. Inference may
 /// be less or more static than a result type (before and after folding).

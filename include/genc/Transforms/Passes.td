@@ -29,6 +29,19 @@ def RefineShapes : Pass<"genc-refine-shapes", "func::FuncOp"> {
   }];
 }
 
+def SinkExpands : Pass<"genc-sink-expands", "func::FuncOp"> {
+  let summary = "Computes elementwise ops before the Expands they read (exact)";
+  let description = [{
+    An elementwise op whose tensor operands are all Expands to one shape
+    (the others one-element constants) computes on the Expands' inputs, and
+    its result is expanded instead: the same values, on no more elements.
+    Exporters broadcast masks before the arithmetic that turns them into
+    additive masks (`attention_mask[:, None, None, :].expand(b, 1, s, t)`,
+    then `(1 - m) * min`); afterwards the mask is a broadcast of one row,
+    which raising reads as a mask of the keys.
+  }];
+}
+
 def CrossAttentionFromFirstStep : Pass<"genc-cross-attention-from-first-step", "func::FuncOp"> {
   let summary = "Computes a merged seq2seq decoder's cross-attention keys and values from the source (exact for sessions)";
   let description = [{

@@ -1,0 +1,89 @@
+//===- CausalMasks.h - the causal triangle in exporters' masks --*- C++ -*-===//
+//
+// Exporters build the causal mask in many ways: a sliced lower-triangular
+// constant (GPT-2), Trilu of a table of ones (Hugging Face's LLaMA family),
+// Triu of a table of -inf (Meta's LLaMA), or positions compared, arange
+// against arange as a column (transformers' older decoders: T5, BART, OPT),
+// as a boolean condition, an additive table or 0/1 arithmetic. These
+// matchers find the triangle in such a mask, so that raising can replace it
+// by genc.attention's `causal` and keep only the rest of the mask.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GENC_LIB_TRANSFORMS_CAUSALMASKS_H
+#define GENC_LIB_TRANSFORMS_CAUSALMASKS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+
+#include <optional>
+
+namespace mlir::genc {
+
+/// Fills at or below this are "minus infinity" for a softmax: s + F == F.
+constexpr double kMaskFillLimit = -1e30;
+
+/// The value of a one-element floating-point constant.
+std::optional<double> scalarConstant(Value v);
+
+/// The index a shape tensor's entry holds: from_elements(index_cast(i)).
+Value shapeEntryIndex(Value entry, int64_t position = 0);
+
+/// Whether dim `d` of `result` (an Expand's or Reshape's, shaped by
+/// `shape`) provably equals dim `xd` of `x`: traced, or its shape entry an
+/// index equal to that dim.
+bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd);
+
+/// `mask` without the Unsqueezes and Expands that add or broadcast leading
+/// dims (its rows and columns stay last), or null when an Unsqueeze adds
+/// one of the last two.
+Value withoutLeadingBroadcasts(Value mask);
+
+/// A causal table: row i (of the Sq queries) keeps key j iff j <= i + P,
+/// with P = `past` + `columns` - Sq, which is genc.attention's `causal`
+/// when the table covers every key (checkTableWidth).
+struct CausalTable {
+  /// The op that builds it, named in run-time errors.
+  Operation *op = nullptr;
+  /// The keys the table covers (an index), and those prepended to it as
+  /// visible (an index or i64, or null for none).
+  Value columns, past;
+  /// [Sq, Sq] with no past: `causal` only where the keys are provably as
+  /// many as the queries. (With a cache, such a table of one query row
+  /// broadcasts over the keys and shows them all.)
+  bool square = false;
+};
+
+/// The causal table a condition holds, a sliding window's width when one
+/// is And-ed with it (0 for none), and the rest of the condition (null
+/// when nothing is left).
+struct CausalSplit {
+  CausalTable table;
+  int64_t window = 0;
+  Value rest;
+};
+
+/// A condition of the keys to keep: the causal table alone, or And-ed with
+/// a window, with the rest of the condition.
+std::optional<CausalSplit> splitCausal(Value condition, Value query);
+
+/// A condition of the keys to hide, as masked_fill takes it: the keys after
+/// the causal limit, alone or Or-ed with the rest of what to hide.
+std::optional<CausalSplit> splitHiddenCausal(Value condition, Value query);
+
+/// An additive mask (0 where a key is kept, F <= kMaskFillLimit elsewhere)
+/// that holds a causal table: the split, and the mask without it built with
+/// `b` (null when nothing is left).
+std::optional<std::pair<CausalSplit, Value>> splitAdditiveCausal(OpBuilder &b, Location loc,
+                                                                 Value mask, Value query);
+
+/// GPT-2's causal condition: rows [Skv - Sq, Skv) and columns [0, Skv) of a
+/// lower-triangular boolean constant.
+bool isSlicedCausalTable(Value condition, Value query, Value key);
+
+/// Makes the call fail at run time unless `table` covers every key.
+void checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value key);
+
+} // namespace mlir::genc
+
+#endif // GENC_LIB_TRANSFORMS_CAUSALMASKS_H

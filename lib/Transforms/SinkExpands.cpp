@@ -1,0 +1,71 @@
+//===- SinkExpands.cpp - elementwise ops before the Expands they read -----===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_SINKEXPANDS
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+namespace {
+
+bool isOneElementConstant(Value v) {
+  DenseElementsAttr attr;
+  return matchPattern(v, m_Constant(&attr)) && attr.getNumElements() == 1;
+}
+
+/// op(Expand(x, s), Expand(y, s), c) → Expand(op(x, y, c), s). Broadcasting
+/// is associative: both are x, y, c and s broadcast together.
+struct SinkExpandPattern : RewritePattern {
+  SinkExpandPattern(MLIRContext *context) : RewritePattern(MatchAnyOpTypeTag(), 1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
+    if (!op->hasTrait<ElementwiseBroadcast>() || op->getNumResults() != 1)
+      return failure();
+    Value shape;
+    SmallVector<Value> inputs;
+    for (Value operand : op->getOperands()) {
+      if (auto expand = operand.getDefiningOp<ExpandOp>();
+          expand && (!shape || expand.getShape() == shape)) {
+        shape = expand.getShape();
+        inputs.push_back(expand.getInput());
+      } else if (isOneElementConstant(operand)) {
+        inputs.push_back(operand);
+      } else {
+        return failure();
+      }
+    }
+    if (!shape)
+      return failure();
+    SmallVector<Type> types;
+    auto infer = cast<InferTypeOpInterface>(op);
+    if (failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), inputs,
+                                      op->getAttrDictionary(), op->getPropertiesStorage(),
+                                      op->getRegions(), types)))
+      return failure();
+    OperationState state(op->getLoc(), op->getName(), inputs, types, op->getAttrs());
+    Operation *narrow = rewriter.create(state);
+    rewriter.replaceOpWithNewOp<ExpandOp>(op, op->getResult(0).getType(), narrow->getResult(0),
+                                          shape);
+    return success();
+  }
+};
+
+struct SinkExpandsPass : genc::impl::SinkExpandsBase<SinkExpandsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SinkExpandPattern>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

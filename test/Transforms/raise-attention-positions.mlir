@@ -1,0 +1,299 @@
+// RUN: genc-opt --genc-raise-attention --canonicalize --split-input-file %s | FileCheck %s
+
+// Causal masks built by comparing positions, as transformers' decoders
+// built them before its AttentionMaskConverter, become `causal`.
+
+// create_extended_attention_mask_for_decoder (T5): the keys' positions
+// (an arange tiled over batch and rows) <= the queries' (an arange as a
+// column), times the padding as integers, then (1 - m) · min. The
+// comparison becomes `causal`; (1 - padding) · min stays the mask.
+// CHECK-LABEL: func.func @tiled_positions_times_padding(
+// CHECK-NOT: genc.less_equal
+// CHECK: %[[P:.+]] = genc.cast %{{.+}} {to = f32} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xf32>
+// CHECK: %[[I:.+]] = genc.sub %{{.+}}, %[[P]]
+// CHECK: %[[M:.+]] = genc.mul %[[I]], %{{.+}}
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[M]]) {causal = true, scale = 1.000000e+00 : f32}
+func.func @tiled_positions_times_padding(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %padding: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %row = genc.unsqueeze %positions {axes = array<i64: 0, 1>} : tensor<?xi64> -> tensor<1x1x?xi64>
+  %spread = genc.unsqueeze %row {axes = array<i64: 0, 2, 4>} : tensor<1x1x?xi64> -> tensor<1x1x1x1x1x?xi64>
+  %copies = tensor.from_elements %b64, %c1_i64, %s64, %c1_i64, %c1_i64, %s64 : tensor<6xi64>
+  %expanded = genc.expand %spread, %copies : (tensor<1x1x1x1x1x?xi64>, tensor<6xi64>) -> tensor<?x1x?x1x1x?xi64>
+  %sizes = tensor.from_elements %b64, %s64, %s64 : tensor<3xi64>
+  %keys = genc.reshape %expanded, %sizes {allowzero = true} : (tensor<?x1x?x1x1x?xi64>, tensor<3xi64>) -> tensor<?x?x?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 0, 2>} : tensor<?xi64> -> tensor<1x?x1xi64>
+  %visible = genc.less_equal %keys, %queries : (tensor<?x?x?xi64>, tensor<1x?x1xi64>) -> tensor<?x?x?xi1>
+  %causal = genc.cast %visible {to = i64} : tensor<?x?x?xi1> -> tensor<?x?x?xi64>
+  %causal4 = genc.unsqueeze %causal {axes = array<i64: 1>} : tensor<?x?x?xi64> -> tensor<?x1x?x?xi64>
+  %padding4 = genc.unsqueeze %padding {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %product = genc.mul %causal4, %padding4 : (tensor<?x1x?x?xi64>, tensor<?x1x1x?xi64>) -> tensor<?x1x?x?xi64>
+  %m = genc.cast %product {to = f32} : tensor<?x1x?x?xi64> -> tensor<?x1x?x?xf32>
+  %inverted = genc.sub %one, %m : (tensor<f32>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %mask = genc.mul %inverted, %min : (tensor<?x1x?x?xf32>, tensor<f32>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// _make_causal_mask (OPT, BART, older LLaMA): full(min) filled with 0
+// where arange < (arange + 1).view(s, 1), unsqueezed and expanded over the
+// batch, plus the padding expanded over the rows. The table becomes
+// `causal`; the padding stays the mask, one row over the keys.
+// CHECK-LABEL: func.func @converter_table(
+// CHECK-NOT: genc.less
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%arg3) {causal = true, scale = 1.000000e+00 : f32} : ({{.+}}, tensor<?x1x1x?xf32>)
+func.func @converter_table(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %padding: tensor<?x1x1x?xf32> {genc.dim_names = ["batch", "", "", "sequence"]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %next = genc.add %positions, %one64 : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %column = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %rows = genc.reshape %next, %column : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %visible = genc.less %positions, %rows : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %square = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %full = genc.constant_of_shape %square {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %table = genc.where %visible, %zero, %full : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %table4 = genc.unsqueeze %table {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %shape = tensor.from_elements %b64, %c1_i64, %s64, %s64 : tensor<4xi64>
+  %causal = genc.expand %table4, %shape : (tensor<1x1x?x?xf32>, tensor<4xi64>) -> tensor<?x1x?x?xf32>
+  %padded = genc.expand %padding, %shape : (tensor<?x1x1x?xf32>, tensor<4xi64>) -> tensor<?x1x?x?xf32>
+  %mask = genc.add %padded, %causal : (tensor<?x1x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// AttentionMaskConverter.to_4d: the padding filled into that table,
+// table.masked_fill(hidden, min). The table becomes `causal`; the mask is
+// Where(hidden, min, 0).
+// CHECK-LABEL: func.func @converter_padding_filled(
+// CHECK-NOT: genc.less
+// CHECK: %[[M:.+]] = genc.where %arg3, %{{.+}}, %{{.+}} : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x1x?xf32>
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[M]]) {causal = true, scale = 1.000000e+00 : f32}
+func.func @converter_padding_filled(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %hidden: tensor<?x1x1x?xi1> {genc.dim_names = ["batch", "", "", "sequence"]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %next = genc.add %positions, %one64 : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %column = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %rows = genc.reshape %next, %column : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %visible = genc.less %positions, %rows : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %square = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %full = genc.constant_of_shape %square {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %table = genc.where %visible, %zero, %full : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %table4 = genc.unsqueeze %table {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %shape = tensor.from_elements %b64, %c1_i64, %s64, %s64 : tensor<4xi64>
+  %causal = genc.expand %table4, %shape : (tensor<1x1x?x?xf32>, tensor<4xi64>) -> tensor<?x1x?x?xf32>
+  %mask = genc.where %hidden, %min, %causal : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// With a past: zeros [s, P] for the past's keys concatenated before the
+// table. `causal`, with a check that P + s are the keys.
+// CHECK-LABEL: func.func @converter_table_after_past(
+// CHECK-NOT: genc.concat
+// CHECK: %[[TOTAL:.+]] = arith.addi %{{.+}}, %{{.+}} : index
+// CHECK: arith.cmpi ne, %[[TOTAL]]
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask {{.*}}covers {index} positions but attention reads {bound} keys; {{.+}}"}
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
+func.func @converter_table_after_past(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %past_length: i64) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %next = genc.add %positions, %one64 : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %column = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %rows = genc.reshape %next, %column : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %visible = genc.less %positions, %rows : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %square = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %full = genc.constant_of_shape %square {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %table = genc.where %visible, %zero, %full : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %past_shape = tensor.from_elements %s64, %past_length : tensor<2xi64>
+  %past = genc.constant_of_shape %past_shape {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %both = genc.concat %past, %table {axis = 1 : i64} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %mask = genc.unsqueeze %both {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// masked_fill(arange > arange as a column, min): the keys to hide.
+// CHECK-LABEL: func.func @hidden_later_positions(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
+func.func @hidden_later_positions(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %later = genc.greater %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.where %later, %min, %scores : (tensor<?x?xi1>, tensor<f32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Not causal: arange < arange + 2 as a column also shows the next key.
+// CHECK-LABEL: func.func @one_key_ahead(
+// CHECK: genc.less
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @one_key_ahead(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %two64 = arith.constant dense<2> : tensor<i64>
+  %ahead = genc.add %positions, %two64 : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %ahead {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %mask = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Not causal: the keys' positions count another length than the queries'.
+// CHECK-LABEL: func.func @other_length(
+// CHECK: genc.less_equal
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @other_length(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}, %n: i64) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %b = tensor.dim %q, %c0 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %other_limit = tensor.from_elements %n : tensor<i64>
+  %keys = genc.range %zero64, %other_limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %keys, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %mask = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

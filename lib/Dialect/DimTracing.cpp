@@ -460,6 +460,34 @@ bool genc::indexIsDim(Value index, Value v, int64_t d) {
   return size && provablyEqualIndices(size, index);
 }
 
+Value genc::shapeEntryIndex(Value shape, int64_t position) {
+  auto fromElements = shape.getDefiningOp<tensor::FromElementsOp>();
+  if (!fromElements || position < 0 ||
+      position >= static_cast<int64_t>(fromElements.getElements().size()))
+    return {};
+  auto cast = fromElements.getElements()[position].getDefiningOp<arith::IndexCastOp>();
+  return cast ? cast.getIn() : Value();
+}
+
+bool genc::keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
+  if (provablyEqualDims(result, d, x, xd))
+    return true;
+  auto shapeType = cast<RankedTensorType>(shape.getType());
+  int64_t rank = cast<RankedTensorType>(result.getType()).getRank();
+  if (shapeType.isDynamicDim(0))
+    return false;
+  Value index = shapeEntryIndex(shape, d - (rank - shapeType.getDimSize(0)));
+  return index && indexIsDim(index, x, xd);
+}
+
+std::optional<double> mlir::genc::floatConstant(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1 ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return (*attr.getValues<APFloat>().begin()).convertToDouble();
+}
+
 std::optional<int64_t> mlir::genc::integralConstant(Value v) {
   DenseIntElementsAttr ints;
   if (matchPattern(v, m_Constant(&ints)) && ints.getNumElements() == 1)

@@ -16,45 +16,32 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::genc;
 
-std::optional<double> genc::scalarConstant(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1 ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return (*attr.getValues<APFloat>().begin()).convertToDouble();
-}
+namespace {
 
-Value genc::shapeEntryIndex(Value entry, int64_t position) {
-  auto fromElements = entry.getDefiningOp<tensor::FromElementsOp>();
-  if (!fromElements || position >= static_cast<int64_t>(fromElements.getElements().size()))
-    return {};
-  auto cast = fromElements.getElements()[position].getDefiningOp<arith::IndexCastOp>();
-  return cast ? cast.getIn() : Value();
-}
-
-bool genc::keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
-  if (provablyEqualDims(result, d, x, xd))
-    return true;
-  Value index = shapeEntryIndex(shape, d);
-  return index && indexIsDim(index, x, xd);
-}
-
-Value genc::withoutLeadingBroadcasts(Value mask) {
+/// `mask` without the Unsqueezes and Expands that give it leading dims:
+/// its values are those of the result, right-aligned, so that a mask built
+/// from it broadcasts as the result does. An Expand may broadcast the rows
+/// and columns too, from 1; the caller's check of the whole mask and
+/// checkTableWidth keep that exact.
+Value withoutLeadingDims(Value mask) {
   while (Operation *def = mask.getDefiningOp()) {
-    int64_t rank = cast<RankedTensorType>(mask.getType()).getRank();
-    if (auto unsqueeze = dyn_cast<UnsqueezeOp>(def)) {
-      if (llvm::any_of(unsqueeze.getAxes(), [&](int64_t axis) { return axis >= rank - 2; }))
-        return {};
-      mask = unsqueeze.getInput();
-      continue;
+    // New axes before every dim but unit ones: [1, S, T] → [1, 1, S, T].
+    auto unsqueeze = dyn_cast<UnsqueezeOp>(def);
+    if (unsqueeze && !unsqueeze.getAxes().empty()) {
+      auto shape = cast<RankedTensorType>(mask.getType()).getShape();
+      int64_t last = *llvm::max_element(unsqueeze.getAxes());
+      if (llvm::all_of(llvm::seq<int64_t>(0, last), [&](int64_t d) {
+            return shape[d] == 1 || llvm::is_contained(unsqueeze.getAxes(), d);
+          })) {
+        mask = unsqueeze.getInput();
+        continue;
+      }
     }
-    // An Expand broadcasts the rows and columns only from 1, to a mask that
-    // must then fit the scores: no causal table changes by it, but for the
-    // width 1 that checkTableWidth refuses.
     auto expand = dyn_cast<ExpandOp>(def);
     if (!expand || cast<RankedTensorType>(expand.getInput().getType()).getRank() < 2)
       break;
@@ -63,48 +50,58 @@ Value genc::withoutLeadingBroadcasts(Value mask) {
   return mask;
 }
 
-namespace {
-
-/// The value of a one-element integer constant of at most 32 bits' worth.
-std::optional<int64_t> smallIntConstant(Value v) {
-  DenseIntElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
-    return std::nullopt;
-  APInt value = *attr.getValues<APInt>().begin();
-  if (value.getSignificantBits() > 32)
-    return std::nullopt;
-  return value.getSExtValue();
+/// A table's condition without the Unsqueezes and Expands before its rows
+/// and columns (anywhere before the last two dims: T5's `causal[:, None]`),
+/// or null when an Unsqueeze adds one of the last two. Only for tables,
+/// whose values depend on their last two indices alone: a mask built from
+/// the stripped value would broadcast differently.
+Value withoutBroadcastsBeforeRows(Value condition) {
+  while (Operation *def = condition.getDefiningOp()) {
+    int64_t rank = cast<RankedTensorType>(condition.getType()).getRank();
+    if (auto unsqueeze = dyn_cast<UnsqueezeOp>(def)) {
+      if (llvm::any_of(unsqueeze.getAxes(), [&](int64_t axis) { return axis >= rank - 2; }))
+        return {};
+      condition = unsqueeze.getInput();
+      continue;
+    }
+    Value inner = withoutLeadingDims(condition);
+    if (inner == condition)
+      break;
+    condition = inner;
+  }
+  return condition;
 }
 
-/// The value a splat fill holds: a one-element constant or ConstantOfShape.
-std::optional<double> splatConstant(Value v) {
-  if (std::optional<double> value = scalarConstant(v))
-    return value;
-  auto full = v.getDefiningOp<ConstantOfShapeOp>();
-  auto value = full ? dyn_cast<DenseElementsAttr>(full.getValue()) : nullptr;
-  if (!value || !value.isSplat() || !isa<FloatType>(value.getElementType()))
+/// The value every element of `v` holds, when it is a one-element constant
+/// or a ConstantOfShape (of floats, integers or booleans).
+std::optional<double> splatValue(Value v) {
+  DenseElementsAttr attr;
+  if (auto full = v.getDefiningOp<ConstantOfShapeOp>())
+    attr = dyn_cast<DenseElementsAttr>(full.getValue());
+  else if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
     return std::nullopt;
-  return value.getSplatValue<APFloat>().convertToDouble();
+  if (!attr || !attr.isSplat())
+    return std::nullopt;
+  if (isa<FloatType>(attr.getElementType()))
+    return attr.getSplatValue<APFloat>().convertToDouble();
+  if (attr.getElementType().isInteger(1))
+    return attr.getSplatValue<bool>() ? 1.0 : 0.0;
+  return static_cast<double>(attr.getSplatValue<APInt>().getSExtValue());
 }
 
-/// Whether `v` is a ConstantOfShape of one value meaning "keep": 0 in an
-/// additive mask, 1 (or true) in a 0/1 indicator.
-bool isFullOf(Value v, double keep) {
-  auto full = v.getDefiningOp<ConstantOfShapeOp>();
-  auto value = full ? dyn_cast<DenseElementsAttr>(full.getValue()) : nullptr;
-  if (!value || !value.isSplat())
-    return false;
-  if (auto floatType = dyn_cast<FloatType>(value.getElementType()))
-    return value.getSplatValue<APFloat>().convertToDouble() == keep;
-  return value.getSplatValue<APInt>().getZExtValue() == static_cast<uint64_t>(keep);
+/// Whether `v` is a ConstantOfShape of `value`.
+bool isFullOf(Value v, double value) {
+  return v.getDefiningOp<ConstantOfShapeOp>() && splatValue(v) == value;
 }
 
+/// Whether `entry` holds dim(key, 2) - dim(query, 2) at run time.
 bool holdsPastLength(Value entry, Value query, Value key) {
   Value index = shapeEntryIndex(entry);
   auto sub = index ? index.getDefiningOp<arith::SubIOp>() : nullptr;
   return sub && indexIsDim(sub.getLhs(), key, 2) && indexIsDim(sub.getRhs(), query, 2);
 }
 
+/// Whether `entry` holds dim(key, 2) at run time.
 bool holdsKeyLength(Value entry, Value key) {
   Value index = shapeEntryIndex(entry);
   return index && indexIsDim(index, key, 2);
@@ -130,7 +127,7 @@ bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
 /// fill F <= kMaskFillLimit instead of true (an additive mask).
 TriluOp matchTriangle(Value condition, Value query, bool upper, int64_t shift,
                       bool filled = false) {
-  condition = withoutLeadingBroadcasts(condition);
+  condition = withoutBroadcastsBeforeRows(condition);
   auto trilu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
   auto full = trilu ? trilu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
   if (!full || trilu.getUpper() != upper || cast<RankedTensorType>(full.getType()).getRank() != 2)
@@ -185,7 +182,7 @@ CausalTable tableOf(TriluOp trilu) {
 /// in the graph): Triu of the causal Tril's table with offset k - (W - 1),
 /// k the Tril's, so that row i keeps key j iff j > i + T - Sq - W.
 int64_t matchWindowTriu(Value condition, TriluOp causal) {
-  condition = withoutLeadingBroadcasts(condition);
+  condition = withoutBroadcastsBeforeRows(condition);
   auto triu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
   if (!triu || !triu.getUpper() || triu.getInput() != causal.getInput())
     return 0;
@@ -221,33 +218,35 @@ struct Positions {
 
 int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
 
+/// Offsets beyond this are not positions' (and could wrap an i32).
+constexpr int64_t kMaxPositionOffset = 1 << 16;
+
 std::optional<Positions> matchPositions(Value v, int depth = 0) {
   Operation *def = v.getDefiningOp();
-  if (!def || depth > 10 ||
-      !cast<RankedTensorType>(v.getType()).getElementType().isSignlessInteger() ||
-      cast<RankedTensorType>(v.getType()).getElementType().isInteger(1))
+  // Integers of 32 bits or more hold any length.
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!def || depth > 10 || !type.getElementType().isSignlessInteger() ||
+      type.getElementTypeBitWidth() < 32)
     return std::nullopt;
   if (auto range = dyn_cast<RangeOp>(def)) {
-    std::optional<int64_t> start = smallIntConstant(range.getStart());
-    std::optional<int64_t> step = smallIntConstant(range.getDelta());
-    if (!start || !step || *step != 1)
+    std::optional<int64_t> start = integralConstant(range.getStart());
+    if (!start || integralConstant(range.getDelta()) != 1 || std::abs(*start) > kMaxPositionOffset)
       return std::nullopt;
     return Positions{1, *start, *start == 0 ? shapeEntryIndex(range.getLimit()) : Value()};
   }
-  if (auto castOp = dyn_cast<CastOp>(def)) {
-    // Integers of 32 bits or more hold any length.
-    if (cast<RankedTensorType>(v.getType()).getElementTypeBitWidth() < 32)
-      return std::nullopt;
+  if (auto castOp = dyn_cast<CastOp>(def))
     return matchPositions(castOp.getInput(), depth + 1);
-  }
   if (isa<AddOp, SubOp>(def)) {
     Value x = def->getOperand(0);
-    std::optional<int64_t> amount = smallIntConstant(def->getOperand(1));
-    if (!amount && isa<AddOp>(def) && (amount = smallIntConstant(x)))
+    std::optional<int64_t> amount = integralConstant(def->getOperand(1));
+    if (!amount && isa<AddOp>(def) && (amount = integralConstant(x)))
       x = def->getOperand(1);
     std::optional<Positions> p = amount ? matchPositions(x, depth + 1) : std::nullopt;
-    if (p)
-      p->offset += isa<AddOp>(def) ? *amount : -*amount;
+    if (!p)
+      return std::nullopt;
+    p->offset += isa<AddOp>(def) ? *amount : -*amount;
+    if (std::abs(p->offset) > kMaxPositionOffset)
+      return std::nullopt;
     return p;
   }
   if (auto unsqueeze = dyn_cast<UnsqueezeOp>(def)) {
@@ -310,7 +309,7 @@ std::optional<Positions> matchPositions(Value v, int depth = 0) {
 /// (or, with `hidden`, that holds for the keys to hide): a square table of
 /// the queries' length.
 std::optional<CausalTable> matchComparedPositions(Value condition, Value query, bool hidden) {
-  condition = withoutLeadingBroadcasts(condition);
+  condition = withoutBroadcastsBeforeRows(condition);
   Operation *compare = condition ? condition.getDefiningOp() : nullptr;
   if (!compare || !isa<LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(compare))
     return std::nullopt;
@@ -342,7 +341,7 @@ std::optional<CausalSplit> matchCausal(Value condition, Value query) {
     return CausalSplit{tableOf(table)};
   if (std::optional<CausalTable> table = matchComparedPositions(condition, query, false))
     return CausalSplit{*table};
-  Value stripped = withoutLeadingBroadcasts(condition);
+  Value stripped = withoutBroadcastsBeforeRows(condition);
   auto both = stripped ? stripped.getDefiningOp<AndOp>() : nullptr;
   if (!both)
     return std::nullopt;
@@ -361,81 +360,89 @@ std::optional<CausalSplit> matchCausal(Value condition, Value query) {
 /// `inner`, a square causal table, with `visible` keys prepended along the
 /// last axis (the past's, as exports with a cache concatenate them).
 std::optional<CausalSplit> withVisiblePast(ConcatOp concat, Value visible,
-                                           std::optional<CausalSplit> inner) {
+                                           const std::optional<CausalSplit> &inner) {
   auto full = visible.getDefiningOp<ConstantOfShapeOp>();
+  auto entries = full ? full.getShape().getDefiningOp<tensor::FromElementsOp>() : nullptr;
   int64_t rank = rankOf(concat);
-  if (!inner || inner->rest || inner->window || !inner->table.square || !full ||
-      rankOf(full) != rank)
-    return std::nullopt;
-  auto entries = full.getShape().getDefiningOp<tensor::FromElementsOp>();
-  if (!entries || static_cast<int64_t>(entries.getElements().size()) != rank)
+  if (!inner || inner->rest || inner->window || !inner->table.square || !entries ||
+      static_cast<int64_t>(entries.getElements().size()) != rank)
     return std::nullopt;
   Value past = entries.getElements()[rank - 1];
   return CausalSplit{CausalTable{concat, inner->table.columns, past, /*square=*/false}};
 }
 
-/// The visible block and the rest of a two-input Concat along the last
-/// axis, the block first.
-std::optional<std::pair<Value, Value>> prependedBlock(Value v, double keep) {
+/// The Concat of a ConstantOfShape of `keep` before another tensor along
+/// the last axis, and that tensor.
+std::optional<std::pair<ConcatOp, Value>> afterKeptBlock(Value v, double keep) {
   auto concat = v ? v.getDefiningOp<ConcatOp>() : nullptr;
   if (!concat || concat.getInputs().size() != 2 || concat.getAxis() != rankOf(v) - 1 ||
       !isFullOf(concat.getInputs()[0], keep))
     return std::nullopt;
-  return std::pair(concat.getInputs()[0], concat.getInputs()[1]);
+  return std::pair(concat, concat.getInputs()[1]);
 }
 
 /// The causal table of a 0/1 indicator of the keys to keep: a boolean
-/// condition cast to numbers, past leading broadcasts, ones prepended.
+/// condition cast to numbers, past broadcasts before its rows, ones
+/// prepended.
 std::optional<CausalSplit> indicatorCausal(Value indicator, Value query) {
-  Value stripped = withoutLeadingBroadcasts(indicator);
-  if (auto block = prependedBlock(stripped, 1.0))
-    return withVisiblePast(stripped.getDefiningOp<ConcatOp>(), block->first,
+  Value stripped = withoutBroadcastsBeforeRows(indicator);
+  if (auto block = afterKeptBlock(stripped, 1.0))
+    return withVisiblePast(block->first, block->first.getInputs()[0],
                            indicatorCausal(block->second, query));
   auto castOp = stripped ? stripped.getDefiningOp<CastOp>() : nullptr;
-  if (!castOp || !cast<RankedTensorType>(castOp.getInput().getType()).getElementType().isInteger(1))
+  if (!castOp || !getElementTypeOrSelf(castOp.getInput().getType()).isInteger(1))
     return std::nullopt;
-  std::optional<CausalSplit> split = matchCausal(castOp.getInput(), query);
-  if (!split)
-    return std::nullopt;
-  return split;
+  return matchCausal(castOp.getInput(), query);
+}
+
+/// Whether `v` holds integers, as a number type or cast from one: finite,
+/// whatever they are.
+bool holdsIntegers(Value v) {
+  if (auto castOp = v.getDefiningOp<CastOp>())
+    v = castOp.getInput();
+  return isa<IntegerType>(getElementTypeOrSelf(v.getType()));
 }
 
 /// (1 - m) · F, transformers' `(1 - mask) * min`, with m a 0/1 indicator
-/// (times another mask): the causal table of the indicator, and the rest
-/// (1 - x) · F of the other factor x. Where the indicator is 1, the graph
-/// computes exactly that; where it is 0, F.
-std::optional<std::pair<CausalSplit, Value>> splitOneMinus(OpBuilder &b, Location loc, Value mask,
-                                                           Value query) {
+/// of the causal table, alone or times integers x (the padding): the rest
+/// is (1 - x) · F. Where the indicator is 1 the graph computes exactly that;
+/// where it is 0, F.
+std::optional<AdditiveSplit> splitOneMinus(Value mask, Value query) {
   auto scaled = mask.getDefiningOp<MulOp>();
   if (!scaled)
     return std::nullopt;
   Value complement = scaled.getLhs(), fill = scaled.getRhs();
-  if (!scalarConstant(fill))
+  if (!floatConstant(fill))
     std::swap(complement, fill);
-  std::optional<double> fillValue = scalarConstant(fill);
+  std::optional<double> fillValue = floatConstant(fill);
   auto sub = complement.getDefiningOp<SubOp>();
-  std::optional<double> one = sub ? scalarConstant(sub.getLhs()) : std::nullopt;
-  if (!fillValue || !(*fillValue <= kMaskFillLimit) || !one || *one != 1.0)
+  if (!fillValue || !(*fillValue <= kMaskFillLimit) || !sub || floatConstant(sub.getLhs()) != 1.0)
     return std::nullopt;
+  if (std::optional<CausalSplit> alone = indicatorCausal(sub.getRhs(), query))
+    return AdditiveSplit{*alone, {}};
+  // The product, as integers or as numbers cast from them.
   Value m = sub.getRhs();
   if (auto toFloat = m.getDefiningOp<CastOp>())
     m = toFloat.getInput();
-  SmallVector<Value, 2> factors = {m};
-  if (auto product = m.getDefiningOp<MulOp>())
-    factors = {product.getLhs(), product.getRhs()};
-  for (auto [i, factor] : llvm::enumerate(factors)) {
+  auto product = m.getDefiningOp<MulOp>();
+  if (!product)
+    return std::nullopt;
+  for (auto [factor, other] : {std::pair(product.getLhs(), product.getRhs()),
+                               std::pair(product.getRhs(), product.getLhs())}) {
     std::optional<CausalSplit> split = indicatorCausal(factor, query);
-    if (!split || split->rest)
+    if (!split || !holdsIntegers(other))
       continue;
-    if (factors.size() == 1)
-      return std::pair(*split, Value());
-    Value other = factors[1 - i];
-    auto otherType = cast<RankedTensorType>(other.getType());
-    Type floatType = cast<RankedTensorType>(sub.getType()).getElementType();
-    if (otherType.getElementType() != floatType)
-      other = CastOp::create(b, loc, otherType.clone(floatType), other, TypeAttr::get(floatType));
-    Value rest = SubOp::create(b, loc, sub.getLhs(), other);
-    return std::pair(*split, MulOp::create(b, loc, rest, fill).getResult());
+    Value one = sub.getLhs();
+    MaskBuilder rest = [one, other, fill](OpBuilder &b, Location loc) -> Value {
+      Type floatType = getElementTypeOrSelf(one.getType());
+      auto otherType = cast<RankedTensorType>(other.getType());
+      Value x = other;
+      if (otherType.getElementType() != floatType)
+        x = CastOp::create(b, loc, otherType.clone(floatType), x, TypeAttr::get(floatType));
+      Value inverted = SubOp::create(b, loc, one, x);
+      return MulOp::create(b, loc, inverted, fill);
+    };
+    return AdditiveSplit{*split, rest};
   }
   return std::nullopt;
 }
@@ -481,57 +488,72 @@ std::optional<CausalSplit> genc::splitHiddenCausal(Value condition, Value query)
 /// (F a constant or a ConstantOfShape), the rest of C kept as Where(rest,
 /// 0, F); such a table with F filled in where H holds, Where(H, F, table);
 /// zeros prepended to a square one (the past's keys); (1 - m) · F.
-std::optional<std::pair<CausalSplit, Value>> genc::splitAdditiveCausal(OpBuilder &b, Location loc,
-                                                                       Value mask, Value query) {
-  Value stripped = withoutLeadingBroadcasts(mask);
-  if (!stripped)
-    return std::nullopt;
+std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) {
+  Value stripped = withoutLeadingDims(mask);
   if (TriluOp hidden = matchTriangle(stripped, query, /*upper=*/true, /*shift=*/1, /*filled=*/true))
-    return std::pair(CausalSplit{tableOf(hidden)}, Value());
-  if (auto block = prependedBlock(stripped, 0.0)) {
-    std::optional<std::pair<CausalSplit, Value>> inner =
-        splitAdditiveCausal(b, loc, block->second, query);
-    if (!inner || inner->second)
+    return AdditiveSplit{CausalSplit{tableOf(hidden)}, {}};
+  if (auto block = afterKeptBlock(stripped, 0.0)) {
+    std::optional<AdditiveSplit> inner = splitAdditiveCausal(block->second, query);
+    if (!inner || inner->rest)
       return std::nullopt;
     std::optional<CausalSplit> split =
-        withVisiblePast(stripped.getDefiningOp<ConcatOp>(), block->first, inner->first);
+        withVisiblePast(block->first, block->first.getInputs()[0], inner->causal);
     if (!split)
       return std::nullopt;
-    return std::pair(*split, Value());
+    return AdditiveSplit{*split, {}};
   }
   auto where = stripped.getDefiningOp<WhereOp>();
-  std::optional<double> hiddenFill = where ? splatConstant(where.getX()) : std::nullopt;
-  if (hiddenFill && *hiddenFill <= kMaskFillLimit) {
+  if (!where)
+    return splitOneMinus(stripped, query);
+  Value x = where.getX(), y = where.getY();
+  std::optional<double> xValue = splatValue(x), yValue = splatValue(y);
+  if (xValue && *xValue <= kMaskFillLimit && isa<FloatType>(getElementTypeOrSelf(x.getType()))) {
     // masked_fill(H, F) of a causal table (AttentionMaskConverter.to_4d
     // fills the padding into it): the rest is Where(H, F, the table's rest
     // or 0).
-    std::optional<std::pair<CausalSplit, Value>> inner =
-        splitAdditiveCausal(b, loc, where.getY(), query);
+    Value hidden = where.getCondition();
+    std::optional<AdditiveSplit> inner = splitAdditiveCausal(y, query);
+    if (!inner && yValue == 0) {
+      // Zeros filled where the keys after the limit are: masked_fill's
+      // own causal mask. The rest of what it hides stays Where(rest, F, 0).
+      std::optional<CausalSplit> split = splitHiddenCausal(hidden, query);
+      if (!split)
+        return std::nullopt;
+      MaskBuilder rest;
+      if (Value others = split->rest)
+        rest = [others, x, y](OpBuilder &b, Location loc) -> Value {
+          return WhereOp::create(b, loc, others, x, y);
+        };
+      split->rest = {};
+      return AdditiveSplit{*split, rest};
+    }
     if (!inner)
       return std::nullopt;
-    Value kept = inner->second;
-    if (!kept) {
-      auto type =
-          RankedTensorType::get({}, cast<RankedTensorType>(where.getType()).getElementType());
-      kept = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
-    }
-    inner->second = WhereOp::create(b, loc, where.getCondition(), where.getX(), kept);
+    MaskBuilder kept = inner->rest;
+    inner->rest = [hidden, x, kept](OpBuilder &b, Location loc) -> Value {
+      Value rest = kept ? kept(b, loc) : Value();
+      if (!rest) {
+        auto type = RankedTensorType::get({}, getElementTypeOrSelf(x.getType()));
+        rest = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+      }
+      return WhereOp::create(b, loc, hidden, x, rest);
+    };
     return inner;
   }
-  if (where) {
-    std::optional<double> zero = scalarConstant(where.getX());
-    std::optional<double> fill = splatConstant(where.getY());
-    if (!zero || *zero != 0 || !fill || !(*fill <= kMaskFillLimit))
-      return std::nullopt;
-    std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
-    if (!split)
-      return std::nullopt;
-    Value rest =
-        split->rest ? WhereOp::create(b, loc, split->rest, where.getX(), where.getY()) : Value();
-    return std::pair(*split, rest);
-  }
-  return splitOneMinus(b, loc, stripped, query);
+  if (!xValue || *xValue != 0 || !yValue || !(*yValue <= kMaskFillLimit) ||
+      !isa<FloatType>(getElementTypeOrSelf(y.getType())))
+    return std::nullopt;
+  std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
+  if (!split)
+    return std::nullopt;
+  MaskBuilder rest;
+  if (Value condition = split->rest)
+    rest = [condition, x, y](OpBuilder &b, Location loc) -> Value {
+      return WhereOp::create(b, loc, condition, x, y);
+    };
+  split->rest = {};
+  return AdditiveSplit{*split, rest};
 }
 
 bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {

@@ -8,6 +8,10 @@
 // matchers find the triangle in such a mask, so that raising can replace it
 // by genc.attention's `causal` and keep only the rest of the mask.
 //
+// Tables are read past the Unsqueezes and Expands that give them leading
+// dims. An Expand may broadcast the rows or the batch too, so callers must
+// have checked that the whole mask keeps the scores' batch and query dims.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef GENC_LIB_TRANSFORMS_CAUSALMASKS_H
@@ -16,28 +20,13 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
 
+#include <functional>
 #include <optional>
 
 namespace mlir::genc {
 
 /// Fills at or below this are "minus infinity" for a softmax: s + F == F.
 constexpr double kMaskFillLimit = -1e30;
-
-/// The value of a one-element floating-point constant.
-std::optional<double> scalarConstant(Value v);
-
-/// The index a shape tensor's entry holds: from_elements(index_cast(i)).
-Value shapeEntryIndex(Value entry, int64_t position = 0);
-
-/// Whether dim `d` of `result` (an Expand's or Reshape's, shaped by
-/// `shape`) provably equals dim `xd` of `x`: traced, or its shape entry an
-/// index equal to that dim.
-bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd);
-
-/// `mask` without the Unsqueezes and Expands that add or broadcast leading
-/// dims (its rows and columns stay last), or null when an Unsqueeze adds
-/// one of the last two.
-Value withoutLeadingBroadcasts(Value mask);
 
 /// A causal table: row i (of the Sq queries) keeps key j iff j <= i + P,
 /// with P = `past` + `columns` - Sq, which is genc.attention's `causal`
@@ -49,8 +38,9 @@ struct CausalTable {
   /// visible (an index or i64, or null for none).
   Value columns, past;
   /// [Sq, Sq] with no past: `causal` only where the keys are provably as
-  /// many as the queries. (With a cache, such a table of one query row
-  /// broadcasts over the keys and shows them all.)
+  /// many as the queries. With a cache, such a table of one query row
+  /// broadcasts over the keys and shows them all, and the width check
+  /// would refuse it.
   bool square = false;
 };
 
@@ -71,11 +61,18 @@ std::optional<CausalSplit> splitCausal(Value condition, Value query);
 /// the causal limit, alone or Or-ed with the rest of what to hide.
 std::optional<CausalSplit> splitHiddenCausal(Value condition, Value query);
 
+/// Builds what is left of a mask without its causal table.
+using MaskBuilder = std::function<Value(OpBuilder &, Location)>;
+
 /// An additive mask (0 where a key is kept, F <= kMaskFillLimit elsewhere)
-/// that holds a causal table: the split, and the mask without it built with
-/// `b` (null when nothing is left).
-std::optional<std::pair<CausalSplit, Value>> splitAdditiveCausal(OpBuilder &b, Location loc,
-                                                                 Value mask, Value query);
+/// that holds a causal table: the split (its `rest` unused), and how to
+/// build the mask without it (empty when nothing is left). Nothing is
+/// built until the caller takes the split.
+struct AdditiveSplit {
+  CausalSplit causal;
+  MaskBuilder rest;
+};
+std::optional<AdditiveSplit> splitAdditiveCausal(Value mask, Value query);
 
 /// GPT-2's causal condition: rows [Skv - Sq, Skv) and columns [0, Skv) of a
 /// lower-triangular boolean constant.

@@ -94,8 +94,8 @@ std::optional<std::pair<double, Value>> matchSoftcap(Value v) {
   if (!mul)
     return std::nullopt;
   Value lhs = mul.getLhs(), rhs = mul.getRhs();
-  std::optional<double> cap = scalarConstant(rhs);
-  if (!cap && (cap = scalarConstant(lhs)))
+  std::optional<double> cap = floatConstant(rhs);
+  if (!cap && (cap = floatConstant(lhs)))
     std::swap(lhs, rhs);
   auto tanh = lhs.getDefiningOp<TanhOp>();
   if (!cap || !(*cap > 0) || !tanh || !tanh->hasOneUse())
@@ -103,7 +103,7 @@ std::optional<std::pair<double, Value>> matchSoftcap(Value v) {
   Operation *inner = tanh.getOperand().getDefiningOp();
   if (!inner || !isa<DivOp, MulOp>(inner) || !inner->hasOneUse())
     return std::nullopt;
-  std::optional<double> factor = scalarConstant(inner->getOperand(1));
+  std::optional<double> factor = floatConstant(inner->getOperand(1));
   double expected = isa<DivOp>(inner) ? *cap : 1.0 / *cap;
   if (!factor || std::abs(*factor - expected) > 1e-6 * std::abs(expected))
     return std::nullopt;
@@ -204,7 +204,7 @@ std::optional<Scores> matchScores(Value x) {
       // (none through a soft-cap), F scaled with the scores.
       Fill fill{where.getCondition(), where.getY(), scaled ? s.scale : 1.0};
       Value scores = where.getX();
-      if (!scalarConstant(fill.value) && scalarConstant(where.getX())) {
+      if (!floatConstant(fill.value) && floatConstant(where.getX())) {
         std::swap(fill.value, scores);
         fill.keepsWhereFalse = true;
         // masked_fill(~C): C keeps the keys.
@@ -213,7 +213,7 @@ std::optional<Scores> matchScores(Value x) {
           fill.keepsWhereFalse = false;
         }
       }
-      std::optional<double> value = scalarConstant(fill.value);
+      std::optional<double> value = floatConstant(fill.value);
       if ((scaled && s.softcap > 0) || !value || !(*value * fill.scale <= kMaskFillLimit) ||
           !broadcastsInto(fill.condition, scoresType))
         return std::nullopt;
@@ -223,8 +223,8 @@ std::optional<Scores> matchScores(Value x) {
     }
     if (isa<MulOp, DivOp>(def)) {
       Value lhs = def->getOperand(0), rhs = def->getOperand(1);
-      std::optional<double> factor = scalarConstant(rhs);
-      if (isa<MulOp>(def) && !factor && (factor = scalarConstant(lhs)))
+      std::optional<double> factor = floatConstant(rhs);
+      if (isa<MulOp>(def) && !factor && (factor = floatConstant(lhs)))
         std::swap(lhs, rhs);
       if (!factor || *factor == 0)
         return std::nullopt;
@@ -293,7 +293,7 @@ Value combinedMask(OpBuilder &b, Location loc, ArrayRef<Fill> fills, ArrayRef<Va
           b, loc,
           DenseElementsAttr::get(
               type,
-              FloatAttr::get(elementType, *scalarConstant(fill.value) * fill.scale).getValue()));
+              FloatAttr::get(elementType, *floatConstant(fill.value) * fill.scale).getValue()));
     Value zero =
         arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, b.getZeroAttr(elementType)));
     terms.push_back(fill.keepsWhereFalse
@@ -364,9 +364,11 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
                   isSlicedCausalTable(scores->fills.front().condition, query, key);
     if (causal)
       scores->fills.clear();
-    // genc.attention broadcasts its mask: an Expand that broadcasts one
-    // into the scores, keeping their batch and queries, is not needed, and
-    // without it a row broadcast over the queries stays a mask of the keys.
+    // Each mask must keep the scores' batch and queries: the causal tables
+    // are read past Expands that may broadcast those (CausalMasks.h). Then
+    // an Expand that broadcasts a mask into the scores is not needed, the
+    // op broadcasting its mask, and without it a row broadcast over the
+    // queries stays a mask of the keys.
     auto unexpanded = [&](Value &mask) {
       if (!keepsBatchAndQueries(mask, scores->product))
         return false;
@@ -404,10 +406,10 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     }
     llvm::erase_if(scores->fills, [](const Fill &fill) { return !fill.condition; });
     // The causal term of a sum of masks (a few Adds deep): the split, and
-    // the sum without it, the other Adds kept as they are (null: nothing).
-    std::function<std::optional<std::pair<CausalSplit, Value>>(Value, int)> withoutCausal =
-        [&](Value mask, int depth) -> std::optional<std::pair<CausalSplit, Value>> {
-      if (auto split = splitAdditiveCausal(b, loc, mask, query); split && usable(split->first))
+    // the sum without it, the other Adds kept as they are.
+    std::function<std::optional<AdditiveSplit>(Value, int)> withoutCausal =
+        [&](Value mask, int depth) -> std::optional<AdditiveSplit> {
+      if (auto split = splitAdditiveCausal(mask, query); split && usable(split->causal))
         return split;
       auto sum = mask.getDefiningOp<AddOp>();
       if (!sum || depth == 0)
@@ -415,10 +417,13 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       for (bool left : {true, false}) {
         Value term = left ? sum.getLhs() : sum.getRhs(), other = left ? sum.getRhs() : sum.getLhs();
         if (auto split = withoutCausal(term, depth - 1)) {
-          Value rest = split->second;
-          split->second = !rest  ? other
-                          : left ? AddOp::create(b, loc, rest, other).getResult()
-                                 : AddOp::create(b, loc, other, rest).getResult();
+          MaskBuilder rest = split->rest;
+          split->rest = [rest, other, left](OpBuilder &b, Location loc) -> Value {
+            if (!rest)
+              return other;
+            Value kept = rest(b, loc);
+            return left ? AddOp::create(b, loc, kept, other) : AddOp::create(b, loc, other, kept);
+          };
           return split;
         }
       }
@@ -429,9 +434,9 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         break;
       if (auto split = withoutCausal(mask, /*depth=*/3)) {
         causal = true;
-        table = split->first.table;
-        window = split->first.window;
-        mask = split->second;
+        table = split->causal.table;
+        window = split->causal.window;
+        mask = split->rest ? split->rest(b, loc) : Value();
       }
     }
     llvm::erase_if(scores->additive, [](Value mask) { return !mask; });

@@ -1,4 +1,11 @@
 //===- SinkExpands.cpp - elementwise ops before the Expands they read -----===//
+//
+// Exporters broadcast a tensor, then compute on the broadcast copy (masks
+// most of all). Computing first and broadcasting the result gives the same
+// values from fewer elements, and leaves the broadcast last, where the
+// ops that read it (attention's mask) can see through it.
+//
+//===----------------------------------------------------------------------===//
 
 #include "genc/Dialect/GencOps.h"
 #include "genc/Transforms/Passes.h"
@@ -46,10 +53,10 @@ struct SinkExpandPattern : RewritePattern {
     if (!shape)
       return failure();
     SmallVector<Type> types;
-    auto infer = cast<InferTypeOpInterface>(op);
-    if (failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), inputs,
-                                      op->getAttrDictionary(), op->getPropertiesStorage(),
-                                      op->getRegions(), types)))
+    auto infer = dyn_cast<InferTypeOpInterface>(op);
+    if (!infer || failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), inputs,
+                                                op->getAttrDictionary(), op->getPropertiesStorage(),
+                                                op->getRegions(), types)))
       return failure();
     OperationState state(op->getLoc(), op->getName(), inputs, types, op->getAttrs());
     Operation *narrow = rewriter.create(state);

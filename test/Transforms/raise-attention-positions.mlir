@@ -58,7 +58,8 @@ func.func @tiled_positions_times_padding(%q: tensor<?x4x?x16xf32> {genc.dim_name
 
 // _make_causal_mask (OPT, BART, older LLaMA): full(min) filled with 0
 // where arange < (arange + 1).view(s, 1), unsqueezed and expanded over the
-// batch, plus the padding expanded over the rows. The table becomes
+// batch (unsqueezed one axis at a time, as exports do), plus the padding
+// expanded over the rows. The table becomes
 // `causal`; the padding stays the mask, one row over the keys.
 // CHECK-LABEL: func.func @converter_table(
 // CHECK-NOT: genc.less
@@ -88,7 +89,8 @@ func.func @converter_table(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", 
   %square = tensor.from_elements %s64, %s64 : tensor<2xi64>
   %full = genc.constant_of_shape %square {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
   %table = genc.where %visible, %zero, %full : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
-  %table4 = genc.unsqueeze %table {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %table3 = genc.unsqueeze %table {axes = array<i64: 0>} : tensor<?x?xf32> -> tensor<1x?x?xf32>
+  %table4 = genc.unsqueeze %table3 {axes = array<i64: 1>} : tensor<1x?x?xf32> -> tensor<1x1x?x?xf32>
   %shape = tensor.from_elements %b64, %c1_i64, %s64, %s64 : tensor<4xi64>
   %causal = genc.expand %table4, %shape : (tensor<1x1x?x?xf32>, tensor<4xi64>) -> tensor<?x1x?x?xf32>
   %padded = genc.expand %padding, %shape : (tensor<?x1x1x?xf32>, tensor<4xi64>) -> tensor<?x1x?x?xf32>
@@ -293,6 +295,235 @@ func.func @other_length(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "",
   %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
   %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
   %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// The queries' positions on the left: queries >= keys keeps j <= i.
+// CHECK-LABEL: func.func @queries_first(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
+func.func @queries_first(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.greater_equal %queries, %positions : (tensor<?x1xi64>, tensor<?xi64>) -> tensor<?x?xi1>
+  %mask = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Not causal: queries <= keys keeps the keys from the diagonal on.
+// CHECK-LABEL: func.func @upper_triangle(
+// CHECK: genc.less_equal
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @upper_triangle(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %queries, %positions : (tensor<?x1xi64>, tensor<?xi64>) -> tensor<?x?xi1>
+  %mask = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Not causal: a square table, but the keys are not provably the queries
+// (beside a cache, its one row would show every key).
+// CHECK-LABEL: func.func @square_beside_other_keys(
+// CHECK: genc.less_equal
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @square_beside_other_keys(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %mask = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Not causal: the zeros after the table, not before it.
+// CHECK-LABEL: func.func @zeros_after_table(
+// CHECK: genc.concat
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @zeros_after_table(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]}, %past_length: i64) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %past_shape = tensor.from_elements %s64, %past_length : tensor<2xi64>
+  %past = genc.constant_of_shape %past_shape {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %mask = genc.concat %table, %past {axis = 1 : i64} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// (1 - cast(keys <= queries)) · min alone: `causal`, no mask left.
+// CHECK-LABEL: func.func @one_minus_alone(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
+func.func @one_minus_alone(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %m = genc.cast %visible {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %inverted = genc.sub %one, %m : (tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %mask = genc.mul %inverted, %min : (tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// zeros.masked_fill(keys > queries, min): the keys to hide.
+// CHECK-LABEL: func.func @zeros_filled_after_diagonal(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
+func.func @zeros_filled_after_diagonal(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %later = genc.greater %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %square = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %zeros = genc.constant_of_shape %square {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %mask = genc.where %later, %min, %zeros : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// A mask unsqueezed in the middle is not read through: the rest of it
+// would line its batch up with the heads.
+// CHECK-LABEL: func.func @unsqueezed_between(
+// CHECK: genc.less_equal
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32} : ({{.+}}, tensor<?x1x?x?xf32>)
+func.func @unsqueezed_between(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %padding: tensor<?x1x?xi64> {genc.dim_names = ["batch", "", "sequence"]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %causal = genc.cast %visible {to = i64} : tensor<?x?xi1> -> tensor<?x?xi64>
+  %product = genc.mul %causal, %padding : (tensor<?x?xi64>, tensor<?x1x?xi64>) -> tensor<?x?x?xi64>
+  %m = genc.cast %product {to = f32} : tensor<?x?x?xi64> -> tensor<?x?x?xf32>
+  %inverted = genc.sub %one, %m : (tensor<f32>, tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  %mask3 = genc.mul %inverted, %min : (tensor<?x?x?xf32>, tensor<f32>) -> tensor<?x?x?xf32>
+  %mask = genc.unsqueeze %mask3 {axes = array<i64: 1>} : tensor<?x?x?xf32> -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
   %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
   %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>

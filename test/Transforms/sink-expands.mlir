@@ -49,3 +49,16 @@ func.func @kept(%a: tensor<?x1x1x?xf32>, %b: tensor<?x1x1x?xf32>, %s1: tensor<4x
   %product = genc.mul %ea, %full : (tensor<?x1x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
   return %sum, %product : tensor<?x1x?x?xf32>, tensor<?x1x?x?xf32>
 }
+
+// -----
+
+// A one-element constant of a higher rank, a comparison (i1 result).
+// CHECK-LABEL: func.func @constant_and_comparison(
+// CHECK: %[[C:.+]] = genc.less %arg0, %{{.+}} : (tensor<?x1x1x?xi64>, tensor<1x1x1x1x1xi64>) -> tensor<1x?x1x1x?xi1>
+// CHECK: genc.expand %[[C]], %arg1 : (tensor<1x?x1x1x?xi1>, tensor<4xi64>) -> tensor<1x?x1x?x?xi1>
+func.func @constant_and_comparison(%a: tensor<?x1x1x?xi64>, %shape: tensor<4xi64>) -> tensor<1x?x1x?x?xi1> {
+  %two = arith.constant dense<2> : tensor<1x1x1x1x1xi64>
+  %ea = genc.expand %a, %shape : (tensor<?x1x1x?xi64>, tensor<4xi64>) -> tensor<?x1x?x?xi64>
+  %less = genc.less %ea, %two : (tensor<?x1x?x?xi64>, tensor<1x1x1x1x1xi64>) -> tensor<1x?x1x?x?xi1>
+  return %less : tensor<1x?x1x?x?xi1>
+}

@@ -8,7 +8,7 @@ include "genc/Dialect/GencBase.td"
 // Binary ops broadcast their operands the ONNX (numpy) way. Arithmetic ops
 // return the operand element type; comparisons return i1.
 class Genc_BinaryOp<string mnemonic, list<Trait> traits = []>
-    : Genc_InferOp<mnemonic, traits # [Genc_Elementwise]> {
+    : Genc_InferOp<mnemonic, traits # [Genc_ElementwiseBroadcast]> {
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
@@ -40,7 +40,7 @@ def Genc_GreaterEqualOp : Genc_BinaryOp<"greater_equal"> { let summary = "lhs >=
 
 // Unary ops keep the operand type.
 class Genc_UnaryOp<string mnemonic, list<Trait> traits = []>
-    : Genc_InferOp<mnemonic, traits # [Genc_Elementwise]> {
+    : Genc_InferOp<mnemonic, traits # [Genc_ElementwiseBroadcast]> {
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
@@ -67,7 +67,7 @@ def Genc_GeluOp : Genc_UnaryOp<"gelu"> {
                        DefaultValuedAttr<BoolAttr, "false">:$tanh_approximation);
 }
 
-def Genc_CastOp : Genc_InferOp<"cast", [Genc_Elementwise]> {
+def Genc_CastOp : Genc_InferOp<"cast", [Genc_ElementwiseBroadcast]> {
   let summary = "converts elements to `to` (ONNX Cast; float→int truncates)";
   let arguments = (ins AnyRankedTensor:$input, TypeAttr:$to);
   let results = (outs AnyRankedTensor:$result);
@@ -75,7 +75,7 @@ def Genc_CastOp : Genc_InferOp<"cast", [Genc_Elementwise]> {
   let hasFolder = 1;
 }
 
-def Genc_WhereOp : Genc_InferOp<"where", [Genc_Elementwise]> {
+def Genc_WhereOp : Genc_InferOp<"where", [Genc_ElementwiseBroadcast]> {
   let summary = "condition ? x : y, broadcast over all three";
   let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$x,
                        AnyRankedTensor:$y);

@@ -37,7 +37,7 @@ def Genc_Dialect : Dialect {
 
 // An op that maps elements one to one, broadcasting its operands the ONNX
 // way: its value at an index reads only its operands' values there.
-def Genc_Elementwise : NativeOpTrait<"ElementwiseBroadcast"> {
+def Genc_ElementwiseBroadcast : NativeOpTrait<"ElementwiseBroadcast"> {
   let cppNamespace = "::mlir::genc";
 }
 

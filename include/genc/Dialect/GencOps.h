@@ -19,7 +19,7 @@ namespace mlir::genc {
 class SliceOp;
 
 /// Marks the ops that map elements one to one, broadcasting their operands
-/// (Genc_Elementwise in GencBase.td).
+/// (Genc_ElementwiseBroadcast in GencBase.td).
 template <typename ConcreteType>
 class ElementwiseBroadcast : public OpTrait::TraitBase<ConcreteType, ElementwiseBroadcast> {};
 
@@ -55,6 +55,9 @@ DimSource traceDim(Value v, int64_t d);
 /// integral value (a float Range's bounds and step), exact up to 2^53.
 std::optional<int64_t> integralConstant(Value v);
 
+/// The value a one-element floating-point constant holds.
+std::optional<double> floatConstant(Value v);
+
 /// The most positions the function `fn` can embed: the smallest constant
 /// table it gathers by position (an embedding of positions, rotary
 /// tables), less how far the positions run ahead (OPT's count from 1,
@@ -75,6 +78,15 @@ bool provablyEqualIndices(Value a, Value b);
 /// Whether `index` holds dim `d` of `v` at run time (a tensor.dim of an
 /// equal dim, or the size a slice gave that dim).
 bool indexIsDim(Value index, Value v, int64_t d);
+
+/// The index that entry `position` of a shape tensor holds, when it is
+/// tensor.from_elements of index casts; null otherwise.
+Value shapeEntryIndex(Value shape, int64_t position = 0);
+
+/// Whether dim `d` of `result`, an Expand's or Reshape's shaped by `shape`,
+/// provably equals dim `xd` of `x`: traced, or its shape entry (aligned to
+/// the result's last dim, as Expand's are) an index equal to that dim.
+bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd);
 
 /// The tensor dim that entry `entry` of a shape tensor holds, when the
 /// shape is a tensor.from_elements whose entry is index_cast(tensor.dim).

@@ -212,13 +212,14 @@ class Llama(nn.Module):
         """Causal over past ++ new: query i sees keys j <= i + past_len."""
         return torch.ones(s, total, dtype=torch.bool).tril(diagonal=total - s)
 
+    def additive_mask(self, attention_mask, s, past_len):
+        causal = self.visible_keys(s, attention_mask.shape[1])
+        allowed = causal[None, None, :, :] & attention_mask[:, None, None, :].bool()
+        return torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+
     def forward(self, input_ids, attention_mask, position_ids, *past):
         x = self.embed(input_ids)
-        s = input_ids.shape[1]
-        total = attention_mask.shape[1]
-        causal = self.visible_keys(s, total)
-        allowed = causal[None, None, :, :] & attention_mask[:, None, None, :].bool()
-        mask = torch.where(allowed, torch.tensor(0.0), torch.tensor(torch.finfo(torch.float32).min))
+        mask = self.additive_mask(attention_mask, input_ids.shape[1], past[0].shape[2] if past else 0)
         presents = []
         for i, block in enumerate(self.blocks):
             pk, pv = (past[2 * i], past[2 * i + 1]) if past else (None, None)
@@ -239,6 +240,15 @@ class Mistral(Llama):
     def visible_keys(self, s, total):
         ones = torch.ones(s, total, dtype=torch.bool)
         return ones.tril(diagonal=total - s) & ones.triu(diagonal=total - s - self.window + 1)
+
+
+class Mistral436(Mistral):
+    """Mistral with the mask of transformers 4.36 (AttentionMaskConverter.to_4d
+    with a sliding window): the past's length a Python 0 without a cache,
+    the window as 1 - triu(ones, past - W + 1) filled into the causal table."""
+
+    def additive_mask(self, attention_mask, s, past_len):
+        return converter_4d_mask(attention_mask, s, past_len, sliding_window=self.window)
 
 
 def causal_additive_mask(attention_mask, s):
@@ -807,15 +817,19 @@ class MPT(DecoderStack):
 # OPT style: learned positions from the CumSum of the attention mask (offset
 # 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
 # --------------------------------------------------------------------------
-def make_causal_mask(batch, s, past_len):
+def make_causal_mask(batch, s, past_len, sliding_window=None):
     """transformers' _make_causal_mask: a full table of the float minimum,
     masked_fill-ed with 0 where arange < (arange + 1) as a column, the past's
-    keys prepended as zeros, expanded over the batch."""
+    keys prepended as zeros, the keys before a sliding window filled again,
+    expanded over the batch."""
     mask = torch.full((s, s), torch.finfo(torch.float32).min)
     mask_cond = torch.arange(mask.size(-1))
     mask.masked_fill_(mask_cond < (mask_cond + 1).view(mask.size(-1), 1), 0)
     if past_len > 0:
         mask = torch.cat([torch.zeros(s, past_len), mask], dim=-1)
+    if sliding_window is not None:
+        context_mask = 1 - torch.triu(torch.ones_like(mask, dtype=torch.int), diagonal=past_len - sliding_window + 1)
+        mask.masked_fill_(context_mask.bool(), torch.finfo(torch.float32).min)
     return mask[None, None, :, :].expand(batch, 1, s, s + past_len)
 
 
@@ -828,12 +842,13 @@ def expand_padding_mask(attention_mask, s):
     return inverted.masked_fill(inverted.to(torch.bool), torch.finfo(torch.float32).min)
 
 
-def converter_4d_mask(attention_mask, s):
+def converter_4d_mask(attention_mask, s, past_len=None, sliding_window=None):
     """transformers' AttentionMaskConverter.to_4d (Phi, LLaMA, Mistral
     exports of early 2024): make_causal_mask's table, masked_fill-ed with
-    the float minimum where the expanded padding is nonzero."""
+    the float minimum where the expanded padding is nonzero. The past's
+    length is the attention mask's beyond the queries unless given."""
     batch, total = attention_mask.shape
-    causal = make_causal_mask(batch, s, total - s)
+    causal = make_causal_mask(batch, s, total - s if past_len is None else past_len, sliding_window)
     return causal.masked_fill(expand_padding_mask(attention_mask, s).bool(), torch.finfo(torch.float32).min)
 
 
@@ -1433,6 +1448,8 @@ def main():
     # Rotary tables for 256 positions: a session's sliding cache for a
     # window of 4 slides after 131.
     export_decoder_only("mistral", Mistral(max_pos=256), args.out_dir, with_positions=True)
+    torch.manual_seed(17)
+    export_decoder_only("mistral436", Mistral436(max_pos=256), args.out_dir, with_positions=True)
     torch.manual_seed(14)
     export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
     torch.manual_seed(15)

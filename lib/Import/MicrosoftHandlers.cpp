@@ -9,6 +9,7 @@
 #include "ShapeMath.h"
 
 #include "genc/Dialect/MatmulAttributes.h"
+#include "genc/Support/ElementValues.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -473,20 +474,7 @@ std::optional<std::vector<T>> constantValues(NodeImporter &n, size_t i) {
                                              : type.isUnsignedInteger(8 * sizeof(T));
   if (!matches)
     return std::nullopt;
-  int64_t count = elements.getNumElements();
-  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
-    if (dense.isSplat())
-      return std::vector<T>(count, dense.getSplatValue<T>());
-    auto raw = dense.getRawData();
-    auto *data = reinterpret_cast<const T *>(raw.data());
-    return std::vector<T>(data, data + count);
-  }
-  auto resource = dyn_cast<DenseResourceElementsAttr>(elements);
-  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
-  if (!blob || blob->getData().size() != count * sizeof(T))
-    return std::nullopt;
-  auto *data = reinterpret_cast<const T *>(blob->getData().data());
-  return std::vector<T>(data, data + count);
+  return elementValues<T>(elements);
 }
 
 /// An f32 constant of `shape` holding `values`, as a resource (weights are

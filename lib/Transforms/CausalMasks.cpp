@@ -1,7 +1,8 @@
 //===- CausalMasks.cpp - the causal triangle in exporters' masks ----------===//
 //
 // Each matcher proves that a mask keeps key j for query row i exactly when
-// j <= i + P, P the keys before the first query: from the ops that build
+// j <= i + P (and, with a sliding window of W, j > i + P - W), P the keys
+// before the first query: from the ops that build
 // the table (Trilu's offset, the positions compared) and from the shapes
 // they are given (the rows are the queries, the columns the keys, checked
 // at run time where no proof is found).
@@ -11,12 +12,15 @@
 #include "CausalMasks.h"
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Support/ElementValues.h"
 #include "genc/Support/ModelLocation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+
+#include <variant>
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -94,6 +98,32 @@ bool isFullOf(Value v, double value) {
   return v.getDefiningOp<ConstantOfShapeOp>() && splatValue(v) == value;
 }
 
+/// A rank-0 floating-point constant holding `value`, of `like`'s element type.
+Value scalarConstant(OpBuilder &b, Location loc, Value like, double value) {
+  auto type = RankedTensorType::get({}, getElementTypeOrSelf(like.getType()));
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(type, FloatAttr::get(type.getElementType(), value).getValue()));
+}
+
+/// How to build Where(condition, a, b) for what is left of a mask: a and b
+/// splats (built as scalars) or masks, the condition without its leading
+/// broadcasts, so that the mask stays as small as its own dims (one row
+/// over the keys for padding).
+MaskBuilder whereBuilder(Value condition, std::variant<Value, MaskBuilder> whereTrue,
+                         std::variant<Value, MaskBuilder> whereFalse) {
+  return [=](OpBuilder &b, Location loc) -> Value {
+    auto build = [&](const std::variant<Value, MaskBuilder> &part) -> Value {
+      if (auto *mask = std::get_if<MaskBuilder>(&part))
+        return (*mask)(b, loc);
+      Value splat = std::get<Value>(part);
+      return scalarConstant(b, loc, splat, *splatValue(splat));
+    };
+    return WhereOp::create(b, loc, withoutLeadingDims(condition), build(whereTrue),
+                           build(whereFalse));
+  };
+}
+
 /// Whether `entry` holds dim(key, 2) - dim(query, 2) at run time.
 bool holdsPastLength(Value entry, Value query, Value key) {
   Value index = shapeEntryIndex(entry);
@@ -115,6 +145,26 @@ bool isConstantInts(Value v, ArrayRef<int64_t> expected) {
   return llvm::equal(
       llvm::map_range(attr.getValues<APInt>(), [](const APInt &x) { return x.getSExtValue(); }),
       expected);
+}
+
+/// Windows and diagonals beyond this many keys are not matched (and their
+/// arithmetic cannot overflow).
+constexpr int64_t kMaxWindow = int64_t(1) << 30;
+
+/// `index` as base + c: an index plus or minus a constant, or itself (c =
+/// 0); null for a null index or a constant out of range.
+std::optional<std::pair<Value, int64_t>> offsetFrom(Value index) {
+  if (!index)
+    return std::nullopt;
+  Operation *shift = index.getDefiningOp();
+  APInt amount;
+  if (!shift || !isa<arith::AddIOp, arith::SubIOp>(shift) ||
+      !matchPattern(shift->getOperand(1), m_ConstantInt(&amount)))
+    return std::pair(index, int64_t(0));
+  if (amount.getSignificantBits() > 32 || std::abs(amount.getSExtValue()) > kMaxWindow)
+    return std::nullopt;
+  int64_t c = amount.getSExtValue();
+  return std::pair(shift->getOperand(0), isa<arith::AddIOp>(shift) ? c : -c);
 }
 
 //===----------------------------------------------------------------------===//
@@ -186,18 +236,11 @@ int64_t matchWindowTriu(Value condition, TriluOp causal) {
   auto triu = condition ? condition.getDefiningOp<TriluOp>() : nullptr;
   if (!triu || !triu.getUpper() || triu.getInput() != causal.getInput())
     return 0;
-  Value offset = shapeEntryIndex(triu.getK()), causalOffset = shapeEntryIndex(causal.getK());
-  Operation *shift = offset ? offset.getDefiningOp() : nullptr;
-  if (!causalOffset || !shift || !isa<arith::AddIOp, arith::SubIOp>(shift) ||
-      shift->getOperand(0) != causalOffset)
+  Value causalOffset = shapeEntryIndex(causal.getK());
+  std::optional<std::pair<Value, int64_t>> offset = offsetFrom(shapeEntryIndex(triu.getK()));
+  if (!causalOffset || !offset || offset->first != causalOffset)
     return 0;
-  APInt amount;
-  if (!matchPattern(shift->getOperand(1), m_ConstantInt(&amount)))
-    return 0;
-  // Windows of at most 2^31 keys: no overflow below.
-  if (amount.getSignificantBits() > 32)
-    return 0;
-  int64_t below = isa<arith::AddIOp>(shift) ? -amount.getSExtValue() : amount.getSExtValue();
+  int64_t below = -offset->second;
   return below >= 0 ? below + 1 : 0;
 }
 
@@ -357,6 +400,68 @@ std::optional<CausalSplit> matchCausal(Value condition, Value query) {
 // Additive masks
 //===----------------------------------------------------------------------===//
 
+/// The constant c when `k`, a Trilu's diagonal, holds P + c for the keys P
+/// before the table's queries: a constant without a past, the past's
+/// length plus or minus a constant with one.
+std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
+  if (!table.past) {
+    std::optional<int64_t> c = table.square ? integralConstant(k) : std::nullopt;
+    return c && std::abs(*c) <= kMaxWindow ? c : std::nullopt;
+  }
+  Value past = table.past;
+  if (auto cast = past.getDefiningOp<arith::IndexCastOp>())
+    past = cast.getIn();
+  std::optional<std::pair<Value, int64_t>> offset = offsetFrom(shapeEntryIndex(k));
+  if (!offset || offset->first != past)
+    return std::nullopt;
+  return offset->second;
+}
+
+/// W when `hidden`, the keys a causal table is filled at, are those before
+/// a sliding window of W keys: transformers' `_make_causal_mask` with a
+/// sliding window, `1 - triu(ones_like(mask), P + 1 - W)` as booleans (the
+/// keys with j - i < P + 1 - W), or `tril(ones, P - W)` (j - i <= P - W),
+/// over the table's own rows and columns, P the keys before the queries.
+/// The table keeps j - i <= P, so the two together keep the window:
+/// genc.attention's `window`. 0 otherwise.
+int64_t hiddenBeforeWindow(Value hidden, const CausalTable &table, Value query) {
+  Value h = withoutBroadcastsBeforeRows(hidden);
+  if (!h)
+    return 0;
+  // 1 - Triu(ones, k) cast to booleans hides j - i <= k - 1; Tril(ones,
+  // k) hides j - i <= k.
+  TriluOp band;
+  int64_t lastHiddenDiagonal = 0;
+  if (auto toBool = h.getDefiningOp<CastOp>();
+      toBool && getElementTypeOrSelf(toBool.getType()).isInteger(1)) {
+    auto sub = toBool.getInput().getDefiningOp<SubOp>();
+    band = sub && integralConstant(sub.getLhs()) == 1 ? sub.getRhs().getDefiningOp<TriluOp>()
+                                                      : TriluOp();
+    if (!band || !band.getUpper())
+      return 0;
+    lastHiddenDiagonal = -1;
+  } else {
+    band = h.getDefiningOp<TriluOp>();
+    if (!band || band.getUpper())
+      return 0;
+  }
+  auto full = band.getInput().getDefiningOp<ConstantOfShapeOp>();
+  std::optional<int64_t> k = diagonalBeyondPast(band.getK(), table);
+  if (!full || rankOf(full) != 2 || splatValue(full) != 1.0 || !k)
+    return 0;
+  // Over the table's rows and columns: the queries, and all its keys.
+  Value rows = shapeEntryIndex(full.getShape(), 0), columns = shapeEntryIndex(full.getShape(), 1);
+  if (!rows || !columns || !indexIsDim(rows, query, 2))
+    return 0;
+  Value tableValue = table.op->getResult(0);
+  if (table.past ? !indexIsDim(columns, tableValue, rankOf(tableValue) - 1)
+                 : !indexIsDim(columns, query, 2))
+    return 0;
+  // Hidden: j - i <= P + k + lastHiddenDiagonal; kept: j - i > P - W.
+  int64_t width = -(*k + lastHiddenDiagonal);
+  return width >= 1 ? width : 0;
+}
+
 /// `inner`, a square causal table, with `visible` keys prepended along the
 /// last axis (the past's, as exports with a cache concatenate them).
 std::optional<CausalSplit> withVisiblePast(ConcatOp concat, Value visible,
@@ -435,8 +540,8 @@ std::optional<AdditiveSplit> splitOneMinus(Value mask, Value query) {
     Value one = sub.getLhs();
     MaskBuilder rest = [one, other, fill](OpBuilder &b, Location loc) -> Value {
       Type floatType = getElementTypeOrSelf(one.getType());
-      auto otherType = cast<RankedTensorType>(other.getType());
-      Value x = other;
+      Value x = withoutLeadingDims(other);
+      auto otherType = cast<RankedTensorType>(x.getType());
       if (otherType.getElementType() != floatType)
         x = CastOp::create(b, loc, otherType.clone(floatType), x, TypeAttr::get(floatType));
       Value inverted = SubOp::create(b, loc, one, x);
@@ -486,8 +591,9 @@ std::optional<CausalSplit> genc::splitHiddenCausal(Value condition, Value query)
 
 /// Meta LLaMA's Triu(full(F), 1); Where(C, 0, F) with a causal table in C
 /// (F a constant or a ConstantOfShape), the rest of C kept as Where(rest,
-/// 0, F); such a table with F filled in where H holds, Where(H, F, table);
-/// zeros prepended to a square one (the past's keys); (1 - m) · F.
+/// 0, F); such a table with F filled in where H holds, Where(H, F, table),
+/// H the padding or the keys before a sliding window; zeros prepended to a
+/// square one (the past's keys); (1 - m) · F.
 std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) {
   Value stripped = withoutLeadingDims(mask);
   if (TriluOp hidden = matchTriangle(stripped, query, /*upper=*/true, /*shift=*/1, /*filled=*/true))
@@ -513,32 +619,29 @@ std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) 
     // or 0).
     Value hidden = where.getCondition();
     std::optional<AdditiveSplit> inner = splitAdditiveCausal(y, query);
-    if (!inner && yValue == 0) {
+    if (!inner && yValue == 0 && isa<FloatType>(getElementTypeOrSelf(y.getType()))) {
       // Zeros filled where the keys after the limit are: masked_fill's
       // own causal mask. The rest of what it hides stays Where(rest, F, 0).
       std::optional<CausalSplit> split = splitHiddenCausal(hidden, query);
       if (!split)
         return std::nullopt;
-      MaskBuilder rest;
-      if (Value others = split->rest)
-        rest = [others, x, y](OpBuilder &b, Location loc) -> Value {
-          return WhereOp::create(b, loc, others, x, y);
-        };
+      MaskBuilder rest = split->rest ? whereBuilder(split->rest, x, y) : MaskBuilder();
       split->rest = {};
       return AdditiveSplit{*split, rest};
     }
     if (!inner)
       return std::nullopt;
+    // The keys before a window: exactly what `window` hides, so the fill
+    // goes (its F becoming -inf) and the table's rest stays.
+    if (int64_t width =
+            inner->causal.window ? 0 : hiddenBeforeWindow(hidden, inner->causal.table, query)) {
+      inner->causal.window = width;
+      return inner;
+    }
     MaskBuilder kept = inner->rest;
-    inner->rest = [hidden, x, kept](OpBuilder &b, Location loc) -> Value {
-      Value rest = kept ? kept(b, loc) : Value();
-      if (!rest) {
-        auto type = RankedTensorType::get({}, getElementTypeOrSelf(x.getType()));
-        rest = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
-      }
-      return WhereOp::create(b, loc, hidden, x, rest);
-    };
+    if (!kept)
+      kept = [x](OpBuilder &b, Location loc) { return scalarConstant(b, loc, x, 0.0); };
+    inner->rest = whereBuilder(hidden, x, kept);
     return inner;
   }
   if (!xValue || *xValue != 0 || !yValue || !(*yValue <= kMaskFillLimit) ||
@@ -547,16 +650,17 @@ std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) 
   std::optional<CausalSplit> split = splitCausal(where.getCondition(), query);
   if (!split)
     return std::nullopt;
-  MaskBuilder rest;
-  if (Value condition = split->rest)
-    rest = [condition, x, y](OpBuilder &b, Location loc) -> Value {
-      return WhereOp::create(b, loc, condition, x, y);
-    };
+  MaskBuilder rest = split->rest ? whereBuilder(split->rest, x, y) : MaskBuilder();
   split->rest = {};
   return AdditiveSplit{*split, rest};
 }
 
 bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
+  // Older exports keep the table as 0/1 bytes and cast the slice to bool.
+  if (auto toBool = condition.getDefiningOp<CastOp>();
+      toBool && getElementTypeOrSelf(toBool.getType()).isInteger(1) &&
+      isa<IntegerType>(getElementTypeOrSelf(toBool.getInput().getType())))
+    condition = toBool.getInput();
   auto columns = condition.getDefiningOp<SliceOp>();
   auto rows = columns ? columns.getInput().getDefiningOp<SliceOp>() : nullptr;
   // Rows [Skv - Sq, Skv) and columns [0, Skv): Sq rows of Skv keys.
@@ -566,18 +670,27 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
       !isConstantInts(rows.getSteps(), {1}) || !holdsPastLength(rows.getStarts(), query, key) ||
       !holdsKeyLength(rows.getEnds(), key))
     return false;
-  DenseElementsAttr table;
-  if (!matchPattern(rows.getInput(), m_Constant(&table)) || !table.getElementType().isInteger(1))
+  ElementsAttr table;
+  if (!matchPattern(rows.getInput(), m_Constant(&table)))
     return false;
-  auto shape = table.getType().getShape();
+  auto shape = table.getShapedType().getShape();
   if (shape.size() != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] != shape[3])
     return false;
-  int64_t size = shape[2], flat = 0;
-  for (bool keep : table.getValues<bool>()) {
-    if (keep != (flat % size <= flat / size))
+  // Booleans (dense), or bytes (dense, or a resource as large tables are).
+  std::vector<bool> keeps;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(table))
+    for (const APInt &value : dense.getValues<APInt>())
+      keeps.push_back(!value.isZero());
+  else if (auto bytes = dyn_cast<IntegerType>(table.getElementType());
+           bytes && bytes.getWidth() == 8)
+    if (std::optional<std::vector<uint8_t>> values = elementValues<uint8_t>(table))
+      keeps.assign(values->begin(), values->end());
+  int64_t size = shape[2];
+  if (static_cast<int64_t>(keeps.size()) != size * size)
+    return false;
+  for (int64_t flat = 0; flat < size * size; ++flat)
+    if (keeps[flat] != (flat % size <= flat / size))
       return false;
-    ++flat;
-  }
   return true;
 }
 

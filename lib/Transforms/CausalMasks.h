@@ -44,9 +44,9 @@ struct CausalTable {
   bool square = false;
 };
 
-/// The causal table a condition holds, a sliding window's width when one
-/// is And-ed with it (0 for none), and the rest of the condition (null
-/// when nothing is left).
+/// The causal table a mask holds, a sliding window's width when one is
+/// And-ed with it or filled into it (0 for none), and the rest of the
+/// condition (null when nothing is left).
 struct CausalSplit {
   CausalTable table;
   int64_t window = 0;
@@ -75,7 +75,8 @@ struct AdditiveSplit {
 std::optional<AdditiveSplit> splitAdditiveCausal(Value mask, Value query);
 
 /// GPT-2's causal condition: rows [Skv - Sq, Skv) and columns [0, Skv) of a
-/// lower-triangular boolean constant.
+/// lower-triangular boolean constant (or of 0/1 bytes, the slice cast to
+/// booleans, as older exports have it).
 bool isSlicedCausalTable(Value condition, Value query, Value key);
 
 /// Makes the call fail at run time unless `table` covers every key.

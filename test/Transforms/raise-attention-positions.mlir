@@ -528,3 +528,202 @@ func.func @unsqueezed_between(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch
   %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// _make_causal_mask with a sliding window (Mistral, transformers 4.36):
+// the keys before the window filled again where 1 - triu(ones_like(mask),
+// 1 - W) holds, W = 4. `causal` with `window`, no mask left.
+// CHECK-LABEL: func.func @window_filled_again(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32, window = 4 : i64}
+func.func @window_filled_again(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %diagonal = arith.constant dense<-3> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %band_shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %band_shape {value = dense<1> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<?x?xi32>
+  %band = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi32>, tensor<i64>) -> tensor<?x?xi32>
+  %outside = genc.sub %one32, %band : (tensor<i32>, tensor<?x?xi32>) -> tensor<?x?xi32>
+  %before = genc.cast %outside {to = i1} : tensor<?x?xi32> -> tensor<?x?xi1>
+  %mask = genc.where %before, %min, %table : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// No window where the band's ones are not the table's: the fill stays a
+// mask beside `causal`.
+// CHECK-LABEL: func.func @band_of_other_columns(
+// CHECK: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {causal = true, scale = 1.000000e+00 : f32}
+func.func @band_of_other_columns(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}, %n: i64) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %diagonal = arith.constant dense<-3> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %band_shape = tensor.from_elements %s64, %n : tensor<2xi64>
+  %ones = genc.constant_of_shape %band_shape {value = dense<1> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<?x?xi32>
+  %band = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi32>, tensor<i64>) -> tensor<?x?xi32>
+  %outside = genc.sub %one32, %band : (tensor<i32>, tensor<?x?xi32>) -> tensor<?x?xi32>
+  %before = genc.cast %outside {to = i1} : tensor<?x?xi32> -> tensor<?x?xi1>
+  %mask = genc.where %before, %min, %table : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// The window's hidden keys as tril(ones, -W), W = 4: j - i <= -4.
+// CHECK-LABEL: func.func @window_below_tril(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32, window = 4 : i64}
+func.func @window_below_tril(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %band_shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %diagonal = arith.constant dense<-4> : tensor<i64>
+  %ones = genc.constant_of_shape %band_shape {value = dense<true> : tensor<1xi1>} : (tensor<2xi64>) -> tensor<?x?xi1>
+  %before = genc.trilu %ones, %diagonal {upper = false} : (tensor<?x?xi1>, tensor<i64>) -> tensor<?x?xi1>
+  %mask = genc.where %before, %min, %table : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// No window of 0 keys: 1 - triu(ones, 1) hides the diagonal too. The fill
+// stays a mask beside `causal`.
+// CHECK-LABEL: func.func @no_empty_window(
+// CHECK: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {causal = true, scale = 1.000000e+00 : f32}
+func.func @no_empty_window(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %band_shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %diagonal = arith.constant dense<1> : tensor<i64>
+  %ones = genc.constant_of_shape %band_shape {value = dense<1> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<?x?xi32>
+  %band = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi32>, tensor<i64>) -> tensor<?x?xi32>
+  %outside = genc.sub %one32, %band : (tensor<i32>, tensor<?x?xi32>) -> tensor<?x?xi32>
+  %before = genc.cast %outside {to = i1} : tensor<?x?xi32> -> tensor<?x?xi1>
+  %mask = genc.where %before, %min, %table : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// With a past P: zeros [s, P] before the table, then the keys before the
+// window over the whole [s, P + s], 1 - triu(ones, P - 3). `causal` with
+// `window` 4.
+// CHECK-LABEL: func.func @window_after_past(
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32, window = 4 : i64}
+func.func @window_after_past(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]}, %past_length: index) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %band_shape = tensor.from_elements %s64, %s64 : tensor<2xi64>
+  %p64 = arith.index_cast %past_length : index to i64
+  %past_shape = tensor.from_elements %s64, %p64 : tensor<2xi64>
+  %past = genc.constant_of_shape %past_shape {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %both = genc.concat %past, %table {axis = 1 : i64} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %total = tensor.dim %both, %c1 : tensor<?x?xf32>
+  %total64 = arith.index_cast %total : index to i64
+  %whole = tensor.from_elements %s64, %total64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %whole {value = dense<1> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<?x?xi32>
+  %minus3 = arith.constant -3 : index
+  %shifted = arith.addi %past_length, %minus3 : index
+  %k64 = arith.index_cast %shifted : index to i64
+  %diagonal = tensor.from_elements %k64 : tensor<i64>
+  %band = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi32>, tensor<i64>) -> tensor<?x?xi32>
+  %outside = genc.sub %one32, %band : (tensor<i32>, tensor<?x?xi32>) -> tensor<?x?xi32>
+  %before = genc.cast %outside {to = i1} : tensor<?x?xi32> -> tensor<?x?xi1>
+  %mask = genc.where %before, %min, %both : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

@@ -40,6 +40,89 @@ func.func @gpt2(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequen
 
 // -----
 
+// GPT-2 as older transformers exported it: the table of 0/1 bytes, the
+// slice cast to booleans. The same `causal`.
+// CHECK-LABEL: func.func @gpt2_bytes
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%arg3) {causal = true, scale = 2.500000e-01 : f32}
+func.func @gpt2_bytes(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                %pad: tensor<?x1x1x?xf32> {genc.dim_names = ["batch", "", "", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %table = arith.constant dense<[[[[1, 0, 0], [1, 1, 0], [1, 1, 1]]]]> : tensor<1x1x3x3xui8>
+  %four = arith.constant dense<4.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %axis2 = arith.constant dense<2> : tensor<1xi64>
+  %axis3 = arith.constant dense<3> : tensor<1xi64>
+  %zero = arith.constant dense<0> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.div %s, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %total = tensor.dim %k, %c2 : tensor<?x4x?x16xf32>
+  %new = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %past = arith.subi %total, %new : index
+  %past64 = arith.index_cast %past : index to i64
+  %start = tensor.from_elements %past64 : tensor<1xi64>
+  %total64 = arith.index_cast %total : index to i64
+  %end = tensor.from_elements %total64 : tensor<1xi64>
+  %rows = genc.slice %table[%start : %end] axes %axis2 steps %one : (tensor<1x1x3x3xui8>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x3xui8>
+  %bytes = genc.slice %rows[%zero : %end] axes %axis3 steps %one : (tensor<1x1x?x3xui8>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x?xui8>
+  %causal = genc.cast %bytes {to = i1} : tensor<1x1x?x?xui8> -> tensor<1x1x?x?xi1>
+  %filled = genc.where %causal, %scaled, %min : (tensor<1x1x?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %filled, %pad : (tensor<?x4x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// The same table as a resource, as the importer keeps large ones.
+// CHECK-LABEL: func.func @gpt2_bytes_resource
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%arg3) {causal = true, scale = 2.500000e-01 : f32}
+func.func @gpt2_bytes_resource(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+                %pad: tensor<?x1x1x?xf32> {genc.dim_names = ["batch", "", "", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %table = arith.constant dense_resource<causal_bytes> : tensor<1x1x3x3xui8>
+  %four = arith.constant dense<4.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %axis2 = arith.constant dense<2> : tensor<1xi64>
+  %axis3 = arith.constant dense<3> : tensor<1xi64>
+  %zero = arith.constant dense<0> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.div %s, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %total = tensor.dim %k, %c2 : tensor<?x4x?x16xf32>
+  %new = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %past = arith.subi %total, %new : index
+  %past64 = arith.index_cast %past : index to i64
+  %start = tensor.from_elements %past64 : tensor<1xi64>
+  %total64 = arith.index_cast %total : index to i64
+  %end = tensor.from_elements %total64 : tensor<1xi64>
+  %rows = genc.slice %table[%start : %end] axes %axis2 steps %one : (tensor<1x1x3x3xui8>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x3xui8>
+  %bytes = genc.slice %rows[%zero : %end] axes %axis3 steps %one : (tensor<1x1x?x3xui8>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x?xui8>
+  %causal = genc.cast %bytes {to = i1} : tensor<1x1x?x?xui8> -> tensor<1x1x?x?xi1>
+  %filled = genc.where %causal, %scaled, %min : (tensor<1x1x?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %filled, %pad : (tensor<?x4x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      causal_bytes: "0x01000000010000010100010101"
+    }
+  }
+#-}
+
+// -----
+
 // LLaMA: K and V repeated from 2 to 8 heads (Unsqueeze → Expand →
 // Reshape) are read unrepeated; a fill that is not a causal table becomes
 // the additive mask Where(C, 0, F).

@@ -369,19 +369,19 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     // an Expand that broadcasts a mask into the scores is not needed, the
     // op broadcasting its mask, and without it a row broadcast over the
     // queries stays a mask of the keys.
-    auto unexpanded = [&](Value &mask) {
-      if (!keepsBatchAndQueries(mask, scores->product))
-        return false;
-      while (auto expand = mask.getDefiningOp<ExpandOp>())
-        mask = expand.getInput();
-      return true;
+    auto unexpandMasks = [&] {
+      auto unexpanded = [&](Value &mask) {
+        if (!keepsBatchAndQueries(mask, scores->product))
+          return false;
+        while (auto expand = mask.getDefiningOp<ExpandOp>())
+          mask = expand.getInput();
+        return true;
+      };
+      return llvm::all_of(scores->additive, unexpanded) &&
+             llvm::all_of(scores->fills, [&](Fill &fill) { return unexpanded(fill.condition); });
     };
-    for (Value &mask : scores->additive)
-      if (!unexpanded(mask))
-        return;
-    for (Fill &fill : scores->fills)
-      if (!unexpanded(fill.condition))
-        return;
+    if (!unexpandMasks())
+      return;
     OpBuilder b(output);
     Location loc = output.getLoc();
     // A causal table inside a fill's condition, or inside an additive
@@ -440,12 +440,9 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       }
     }
     llvm::erase_if(scores->additive, [](Value mask) { return !mask; });
-    for (Value &mask : scores->additive)
-      if (!unexpanded(mask))
-        return;
-    for (Fill &fill : scores->fills)
-      if (!unexpanded(fill.condition))
-        return;
+    // What is left of the masks after the split, checked again.
+    if (!unexpandMasks())
+      return;
 
     if (table)
       checkTableWidth(b, loc, *table, key);

@@ -2,10 +2,10 @@
 //
 // Each matcher proves that a mask keeps key j for query row i exactly when
 // j <= i + P (and, with a sliding window of W, j > i + P - W), P the keys
-// before the first query: from the ops that build
-// the table (Trilu's offset, the positions compared) and from the shapes
-// they are given (the rows are the queries, the columns the keys, checked
-// at run time where no proof is found).
+// before the first query: from the ops that build the table (Trilu's
+// offset, the positions compared) and from the shapes they are given (the
+// rows are the queries, the columns the keys, checked at run time where no
+// proof is found).
 //
 //===----------------------------------------------------------------------===//
 

@@ -879,7 +879,7 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
           }
       }
       if (perQuery && !lengthTables.contains(mask)) {
-        std::string why = "its rows and keys are not input_ids' positions";
+        std::string why = "its rows and keys are not provably input_ids' positions";
         FailureOr<LengthTable> table = failure();
         auto tableType = cast<RankedTensorType>(mask.getType());
         int64_t tableRank = tableType.getRank();

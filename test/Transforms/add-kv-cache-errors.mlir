@@ -19,7 +19,7 @@ func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x
 func.func @main(%ids: tensor<?x?xi64> {genc.name = "input_ids"}, %q: tensor<1x2x?x8xf32>, %kx: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %m: tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32> {
   %k = genc.neg %kx : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %w = genc.neg %v : tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
-  // expected-error @+1 {{attention layer 0 has a mask with a row per query}}
+  // expected-error @+1 {{attention layer 0 has a mask with a row per query, built for the whole sequence from more than its positions (its rows and keys are not provably input_ids' positions)}}
   %out = genc.attention %q, %k, %w mask(%m) {causal = true, scale = 0.25 : f32} : (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x8xf32>
   return %out : tensor<1x2x?x8xf32>
 }

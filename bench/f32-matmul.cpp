@@ -45,7 +45,7 @@ template <typename F> double bestSeconds(F &&call, int rounds, int calls) {
 /// they did have no such field: this builds against them too).
 template <typename Context>
 auto setThreads(Context &context, int64_t threads) -> decltype(context.threads = threads, void()) {
-  setThreads(context, threads);
+  context.threads = threads;
 }
 void setThreads(...) {}
 

@@ -143,6 +143,9 @@ def rotate_half(x):
 
 
 class LlamaAttention(nn.Module):
+    # transformers' eager attention since 4.38 slices the mask to the keys.
+    mask_sliced_to_keys = False
+
     def __init__(self, d, heads, kv_heads, max_pos):
         super().__init__()
         self.heads, self.kv_heads, self.dh = heads, kv_heads, d // heads
@@ -175,6 +178,8 @@ class LlamaAttention(nn.Module):
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
+        if self.mask_sliced_to_keys:
+            mask = mask[:, :, :, : k.shape[-2]]
         probs = torch.softmax(self.scores(q, k) + mask, dim=-1)
         y = torch.matmul(probs, self.repeat_kv(v)).transpose(1, 2).reshape(b, s, -1)
         return self.o_proj(y), k, v
@@ -249,6 +254,50 @@ class Mistral436(Mistral):
 
     def additive_mask(self, attention_mask, s, past_len):
         return converter_4d_mask(attention_mask, s, past_len, sliding_window=self.window)
+
+
+class CachePositionMask:
+    """The mask of transformers 4.41 and later: full(min) times the keys to
+    exclude, `arange(total) > cache_position` (Or-ed, with a sliding window,
+    with the keys at or before cache_position - window), expanded over the
+    batch; the padding (where that plus attention_mask is 0) written in by a
+    slice assignment, which exports as ScatterND. Each layer slices the mask
+    to its keys."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for block in self.blocks:
+            block.attn.mask_sliced_to_keys = True
+
+    def additive_mask(self, attention_mask, s, past_len):
+        total = attention_mask.shape[-1]
+        minimum = torch.finfo(torch.float32).min
+        window = getattr(self, "window", None)
+        cache_position = torch.arange(past_len, past_len + s)
+        causal = torch.full((s, total), fill_value=minimum)
+        exclude = torch.arange(total) > cache_position.reshape(-1, 1)
+        if window is None:
+            # LLaMA's: the triangle first, when the trace has several queries.
+            causal = torch.triu(causal, diagonal=1)
+        else:
+            # transformers' bitwise_or_, which torch 1.13 cannot export;
+            # newer torch exports both as Or.
+            exclude = exclude | (torch.arange(total) <= cache_position.reshape(-1, 1) - window)
+        causal *= exclude
+        causal = causal[None, None, :, :].expand(attention_mask.shape[0], 1, -1, -1).clone()
+        padding = causal[:, :, :, :total] + attention_mask[:, None, None, :]
+        padding = padding == 0
+        causal[:, :, :, :total] = causal[:, :, :, :total].masked_fill(padding, minimum)
+        return causal
+
+
+class Llama441(CachePositionMask, Llama):
+    """LLaMA as transformers 4.41 and later export it."""
+
+
+class Mistral442(CachePositionMask, Mistral):
+    """Mistral as transformers 4.42 and later export it: the sliding window
+    compared with cache_position."""
 
 
 def causal_additive_mask(attention_mask, s):
@@ -1450,6 +1499,10 @@ def main():
     export_decoder_only("mistral", Mistral(max_pos=256), args.out_dir, with_positions=True)
     torch.manual_seed(17)
     export_decoder_only("mistral436", Mistral436(max_pos=256), args.out_dir, with_positions=True)
+    torch.manual_seed(18)
+    export_decoder_only("llama441", Llama441(), args.out_dir, with_positions=True)
+    torch.manual_seed(19)
+    export_decoder_only("mistral442", Mistral442(max_pos=256), args.out_dir, with_positions=True)
     torch.manual_seed(14)
     export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
     torch.manual_seed(15)

@@ -146,7 +146,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   }
   Operation *op = v.getDefiningOp();
   if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp, SinOp,
-          CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp, CumSumOp>(op))
+          CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp, CumSumOp,
+          ScatterNDOp>(op))
     return DimSource{op->getOperand(0), d};
   // Normalisations: the input's dims, the scale and bias broadcast to them.
   if (isa<LayerNormOp, RmsNormOp>(op))
@@ -576,4 +577,107 @@ std::optional<std::pair<int64_t, Operation *>> mlir::genc::positionLimit(Operati
       consider(op, rotary.getCos(), rotary.getPositionIds());
   });
   return limit;
+}
+
+//===----------------------------------------------------------------------===//
+// Positions
+//===----------------------------------------------------------------------===//
+
+static int64_t tensorRank(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
+
+/// Offsets beyond this are not positions' (and could wrap an i32).
+static constexpr int64_t kMaxPositionOffset = 1 << 16;
+
+std::optional<Positions> genc::matchPositions(Value v, int depth) {
+  Operation *def = v.getDefiningOp();
+  // Integers of 32 bits or more hold any length.
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!def || depth > 10 || !type.getElementType().isSignlessInteger() ||
+      type.getElementTypeBitWidth() < 32)
+    return std::nullopt;
+  if (auto range = dyn_cast<RangeOp>(def)) {
+    if (integralConstant(range.getDelta()) != 1)
+      return std::nullopt;
+    std::optional<int64_t> start = integralConstant(range.getStart());
+    if (!start) {
+      // Range(a, a + n, 1): n positions from the run-time index a.
+      Value base = shapeEntryIndex(range.getStart()), limit = shapeEntryIndex(range.getLimit());
+      auto sum = limit ? limit.getDefiningOp<arith::AddIOp>() : nullptr;
+      if (!base || !sum || (sum.getLhs() != base && sum.getRhs() != base))
+        return std::nullopt;
+      return Positions{1, 0, sum.getLhs() == base ? sum.getRhs() : sum.getLhs(), base};
+    }
+    if (std::abs(*start) > kMaxPositionOffset)
+      return std::nullopt;
+    return Positions{1, *start, *start == 0 ? shapeEntryIndex(range.getLimit()) : Value()};
+  }
+  if (auto castOp = dyn_cast<CastOp>(def))
+    return matchPositions(castOp.getInput(), depth + 1);
+  if (isa<AddOp, SubOp>(def)) {
+    Value x = def->getOperand(0);
+    std::optional<int64_t> amount = integralConstant(def->getOperand(1));
+    if (!amount && isa<AddOp>(def) && (amount = integralConstant(x)))
+      x = def->getOperand(1);
+    std::optional<Positions> p = amount ? matchPositions(x, depth + 1) : std::nullopt;
+    if (!p)
+      return std::nullopt;
+    p->offset += isa<AddOp>(def) ? *amount : -*amount;
+    if (std::abs(p->offset) > kMaxPositionOffset)
+      return std::nullopt;
+    return p;
+  }
+  if (auto unsqueeze = dyn_cast<UnsqueezeOp>(def)) {
+    std::optional<Positions> p = matchPositions(unsqueeze.getInput(), depth + 1);
+    if (!p)
+      return std::nullopt;
+    // The result's axes that are not new are the input's, in order.
+    int64_t axis = tensorRank(unsqueeze.getInput()) - p->fromEnd, seen = 0;
+    for (int64_t d = 0, rank = tensorRank(v); d < rank; ++d) {
+      if (llvm::is_contained(unsqueeze.getAxes(), d))
+        continue;
+      if (seen++ == axis) {
+        p->fromEnd = rank - d;
+        return p;
+      }
+    }
+    return std::nullopt;
+  }
+  if (auto expand = dyn_cast<ExpandOp>(def)) {
+    Value x = expand.getInput();
+    std::optional<Positions> p = matchPositions(x, depth + 1);
+    if (!p ||
+        !keepsDim(v, expand.getShape(), tensorRank(v) - p->fromEnd, x, tensorRank(x) - p->fromEnd))
+      return std::nullopt;
+    return p;
+  }
+  if (auto reshape = dyn_cast<ReshapeOp>(def)) {
+    // Only unit dims inserted or dropped (Tile's reshape, view(-1, 1)): the
+    // other dims pair up in order, provably equal.
+    Value x = reshape.getInput();
+    std::optional<Positions> p = matchPositions(x, depth + 1);
+    if (!p)
+      return std::nullopt;
+    auto nonUnit = [](Value t) {
+      SmallVector<int64_t> dims;
+      for (auto [d, size] : llvm::enumerate(cast<RankedTensorType>(t.getType()).getShape()))
+        if (size != 1)
+          dims.push_back(d);
+      return dims;
+    };
+    SmallVector<int64_t> from = nonUnit(x), to = nonUnit(v);
+    int64_t axis = tensorRank(x) - p->fromEnd, result = -1;
+    if (from.size() != to.size())
+      return std::nullopt;
+    for (auto [xd, d] : llvm::zip(from, to)) {
+      if (!keepsDim(v, reshape.getShape(), d, x, xd))
+        return std::nullopt;
+      if (xd == axis)
+        result = d;
+    }
+    if (result < 0)
+      return std::nullopt;
+    p->fromEnd = tensorRank(v) - result;
+    return p;
+  }
+  return std::nullopt;
 }

@@ -365,8 +365,20 @@ static OpFoldResult reshapeConstant(Operation *op, Attribute input) {
   return attr.reshape(type);
 }
 
+/// Whether a Reshape or an Expand provably gives its input's shape: the same
+/// type, each dynamic dim kept (its shape entry that dim, or traced to it).
+template <typename OpTy> static bool keepsEveryDim(OpTy op) {
+  RankedTensorType type = op.getType();
+  if (op.getInput().getType() != type)
+    return false;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d) && !keepsDim(op.getResult(), op.getShape(), d, op.getInput(), d))
+      return false;
+  return true;
+}
+
 OpFoldResult ReshapeOp::fold(FoldAdaptor a) {
-  if (getInput().getType() == getType() && getType().hasStaticShape())
+  if (keepsEveryDim(*this))
     return getInput();
   return reshapeConstant(*this, a.getInput());
 }
@@ -390,7 +402,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor a) {
 }
 
 OpFoldResult ExpandOp::fold(FoldAdaptor a) {
-  if (getInput().getType() == getType() && getType().hasStaticShape())
+  if (keepsEveryDim(*this))
     return getInput();
   DenseElementsAttr input = asDense(a.getInput());
   if (input && input.isSplat() && getType().hasStaticShape())
@@ -475,7 +487,7 @@ static std::optional<SmallVector<int64_t>> intValues(Attribute attr) {
 OpFoldResult SliceOp::fold(FoldAdaptor a) {
   auto starts = intValues(a.getStarts()), ends = intValues(a.getEnds());
   auto axes = intValues(a.getAxes()), steps = intValues(a.getSteps());
-  if (!starts || !ends || !axes || !steps)
+  if (!starts || !axes || !steps)
     return {};
   auto inputType = getInput().getType();
   int64_t rank = inputType.getRank();
@@ -485,12 +497,20 @@ OpFoldResult SliceOp::fold(FoldAdaptor a) {
   for (size_t i = 0; i < axes->size(); ++i) {
     int64_t axis = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
     int64_t dim = inputType.getDimSize(axis);
-    int64_t s = (*starts)[i], e = (*ends)[i], st = (*steps)[i];
+    int64_t s = (*starts)[i], st = (*steps)[i];
     // An end past any dim (INT64_MAX from exporters) keeps a dynamic dim
-    // whole; a smaller end may cut it, equal types or not.
-    bool wholeDim = ShapedType::isDynamic(dim) ? e >= std::numeric_limits<int32_t>::max() : e >= dim;
+    // whole, and so does an end computed as that dim (`x[..., :n]` with n
+    // x's own length); a smaller end may cut it, equal types or not.
+    bool wholeDim;
+    if (!ends) {
+      Value end = shapeEntryIndex(getEnds(), i);
+      wholeDim = ShapedType::isDynamic(dim) && end && indexIsDim(end, getInput(), axis);
+    } else {
+      int64_t e = (*ends)[i];
+      wholeDim = ShapedType::isDynamic(dim) ? e >= std::numeric_limits<int32_t>::max() : e >= dim;
+    }
     identity &= s == 0 && st == 1 && wholeDim;
-    if (ShapedType::isDynamic(dim))
+    if (!ends || ShapedType::isDynamic(dim))
       continue;
     if (s < 0)
       s += dim;
@@ -500,6 +520,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor a) {
   if (identity)
     return getInput();
   DenseElementsAttr input = asDense(a.getInput());
+  if (!ends)
+    return {};
   RankedTensorType type = foldableResultType(*this, input && input.isSplat());
   if (!input || !type || !inputType.hasStaticShape())
     return {};
@@ -574,4 +596,45 @@ OpFoldResult RangeOp::fold(FoldAdaptor a) {
   for (int64_t i = 0; i < n; ++i, s += d)
     r.push_back(s);
   return DenseElementsAttr::get(type, r);
+}
+
+/// A ScatterND that replaces every element of data, each tuple naming its
+/// own place in the grid of tuples, is its updates: exporters write a slice
+/// assignment `x[..., :n] = y` of all of x so (the tuples a meshgrid of
+/// aranges), and transformers' causal masks are made with one.
+OpFoldResult ScatterNDOp::fold(FoldAdaptor) {
+  auto indicesType = getIndices().getType();
+  int64_t tupleRank = indicesType.getRank() - 1, k = indicesType.getDimSize(tupleRank);
+  if (getReduction() != "none" || tupleRank != k || getUpdates().getType() != getType())
+    return {};
+  // Updates must be data's shape at run time too (the lowering checks that).
+  for (int64_t d = 0; d < getType().getRank(); ++d)
+    if (getType().isDynamicDim(d) && !provablyEqualDims(getUpdates(), d, getData(), d))
+      return {};
+  SmallVector<Value> entries = {getIndices()};
+  if (auto concat = getIndices().getDefiningOp<ConcatOp>(); concat && concat.getAxis() == k)
+    entries = llvm::to_vector(concat.getInputs());
+  if (static_cast<int64_t>(entries.size()) != k)
+    return {};
+  auto zeros = [](Value v) {
+    if (auto expand = v.getDefiningOp<ExpandOp>())
+      v = expand.getInput();
+    DenseIntElementsAttr c;
+    return matchPattern(v, m_Constant(&c)) && c.isSplat() && c.getSplatValue<APInt>().isZero();
+  };
+  for (auto [j, entry] : llvm::enumerate(entries)) {
+    // Entry j of each tuple is the tuple's index along the grid's axis j
+    // (zero where data's dim is 1), and that axis is as long as data's.
+    auto unsqueeze = entry.getDefiningOp<UnsqueezeOp>();
+    if (!unsqueeze || unsqueeze.getAxes() != ArrayRef<int64_t>{k} ||
+        !provablyEqualDims(getIndices(), j, getData(), j))
+      return {};
+    std::optional<Positions> positions = matchPositions(unsqueeze.getInput());
+    bool ownIndex = positions ? !positions->base && positions->offset == 0 &&
+                                    positions->fromEnd == k - int64_t(j)
+                              : getType().getDimSize(j) == 1 && zeros(unsqueeze.getInput());
+    if (!ownIndex)
+      return {};
+  }
+  return getUpdates();
 }

@@ -123,6 +123,28 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+LogicalResult ScatterNDOp::verify() {
+  StringRef reduction = getReduction();
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return emitOpError("reduction must be none, add, mul, max or min, not '") << reduction << "'";
+  auto data = getData().getType(), updates = getUpdates().getType();
+  auto indices = getIndices().getType();
+  int64_t k = indices.getRank() ? indices.getDimSize(indices.getRank() - 1) : 0;
+  if (indices.getRank() == 0 || ShapedType::isDynamic(k) || k > data.getRank())
+    return emitOpError("the last dim of indices must be static and at most the rank of data (")
+           << data.getRank() << "), not " << formatShape(indices.getShape());
+  if (updates.getElementType() != data.getElementType())
+    return emitOpError("updates must have data's element type");
+  // updates: indices' dims but the last, then data's dims after the first k.
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(k));
+  if (updates.getRank() != static_cast<int64_t>(expected.size()) ||
+      !areCompatibleTensorTypes(updates, updates.clone(expected)))
+    return emitOpError("updates must have shape ")
+           << formatShape(expected) << ", not " << formatShape(updates.getShape());
+  return success();
+}
+
 std::optional<std::array<int64_t, 3>> AttentionOp::linearSumsShape() {
   if (!isLinear())
     return std::nullopt;

@@ -320,6 +320,23 @@ LogicalResult gather(NodeImporter &n) {
                                          {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(*axis))}));
 }
 
+/// ScatterND 11 and 13; `reduction` from 16 (add, mul) and 18 (max, min).
+LogicalResult scatterND(NodeImporter &n) {
+  std::string reduction = n.attrString("reduction", "none");
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return n.emitError() << "unknown reduction '" << reduction
+                         << "' (ONNX defines none, add, mul, max and min)";
+  RankedTensorType indices = n.inputType(1);
+  if (indices.getRank() == 0 || indices.isDynamicDim(indices.getRank() - 1))
+    return n.emitError() << "the last dim of indices (" << formatShape(indices.getShape())
+                         << ") must be known when the model is compiled: give it a fixed "
+                            "size in the model's shapes";
+  OpBuilder &b = n.getBuilder();
+  return setResult(n,
+                   n.create<ScatterNDOp>({n.input(0), n.input(1), n.input(2)},
+                                         {n.namedAttr("reduction", b.getStringAttr(reduction))}));
+}
+
 LogicalResult expand(NodeImporter &n) {
   return setResult(n, n.create<ExpandOp>({n.input(0), n.input(1)}));
 }
@@ -853,6 +870,7 @@ const OpHandler kHandlers[] = {
     {"", "Slice", 10, 3, slice},
     {"", "Gather", 1, 2, gather},
     {"", "Expand", 8, 2, expand},
+    {"", "ScatterND", 11, 3, scatterND},
     {"", "Tile", 6, 2, tile},
     {"", "Split", 2, 1, split<false>},
     {"", "Split", 13, 1, split<true>},

@@ -20,6 +20,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cmath>
 #include <variant>
 
 using namespace mlir;
@@ -248,110 +249,19 @@ int64_t matchWindowTriu(Value condition, TriluOp causal) {
 // Positions compared
 //===----------------------------------------------------------------------===//
 
-/// A tensor that counts positions along one axis: each entry is its index
-/// on that axis plus `offset`, whatever its other indices (an arange,
-/// unsqueezed, broadcast or tiled).
-struct Positions {
-  /// The axis, counted from the last (1).
-  int64_t fromEnd;
-  int64_t offset;
-  /// How many positions it counts (an index), null when not known.
-  Value length;
-};
-
 int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
 
-/// Offsets beyond this are not positions' (and could wrap an i32).
-constexpr int64_t kMaxPositionOffset = 1 << 16;
+/// Key positions (along the last axis) compared with query positions (along
+/// the one before): the condition holds for the keys j <= i + base + limit
+/// (`below`), or for those after that, base the queries' run-time base.
+struct ComparedPositions {
+  Operation *op;
+  Positions keys, queries;
+  bool below;
+  int64_t limit;
+};
 
-std::optional<Positions> matchPositions(Value v, int depth = 0) {
-  Operation *def = v.getDefiningOp();
-  // Integers of 32 bits or more hold any length.
-  auto type = cast<RankedTensorType>(v.getType());
-  if (!def || depth > 10 || !type.getElementType().isSignlessInteger() ||
-      type.getElementTypeBitWidth() < 32)
-    return std::nullopt;
-  if (auto range = dyn_cast<RangeOp>(def)) {
-    std::optional<int64_t> start = integralConstant(range.getStart());
-    if (!start || integralConstant(range.getDelta()) != 1 || std::abs(*start) > kMaxPositionOffset)
-      return std::nullopt;
-    return Positions{1, *start, *start == 0 ? shapeEntryIndex(range.getLimit()) : Value()};
-  }
-  if (auto castOp = dyn_cast<CastOp>(def))
-    return matchPositions(castOp.getInput(), depth + 1);
-  if (isa<AddOp, SubOp>(def)) {
-    Value x = def->getOperand(0);
-    std::optional<int64_t> amount = integralConstant(def->getOperand(1));
-    if (!amount && isa<AddOp>(def) && (amount = integralConstant(x)))
-      x = def->getOperand(1);
-    std::optional<Positions> p = amount ? matchPositions(x, depth + 1) : std::nullopt;
-    if (!p)
-      return std::nullopt;
-    p->offset += isa<AddOp>(def) ? *amount : -*amount;
-    if (std::abs(p->offset) > kMaxPositionOffset)
-      return std::nullopt;
-    return p;
-  }
-  if (auto unsqueeze = dyn_cast<UnsqueezeOp>(def)) {
-    std::optional<Positions> p = matchPositions(unsqueeze.getInput(), depth + 1);
-    if (!p)
-      return std::nullopt;
-    // The result's axes that are not new are the input's, in order.
-    int64_t axis = rankOf(unsqueeze.getInput()) - p->fromEnd, seen = 0;
-    for (int64_t d = 0, rank = rankOf(v); d < rank; ++d) {
-      if (llvm::is_contained(unsqueeze.getAxes(), d))
-        continue;
-      if (seen++ == axis) {
-        p->fromEnd = rank - d;
-        return p;
-      }
-    }
-    return std::nullopt;
-  }
-  if (auto expand = dyn_cast<ExpandOp>(def)) {
-    Value x = expand.getInput();
-    std::optional<Positions> p = matchPositions(x, depth + 1);
-    if (!p || !keepsDim(v, expand.getShape(), rankOf(v) - p->fromEnd, x, rankOf(x) - p->fromEnd))
-      return std::nullopt;
-    return p;
-  }
-  if (auto reshape = dyn_cast<ReshapeOp>(def)) {
-    // Only unit dims inserted or dropped (Tile's reshape, view(-1, 1)): the
-    // other dims pair up in order, provably equal.
-    Value x = reshape.getInput();
-    std::optional<Positions> p = matchPositions(x, depth + 1);
-    if (!p)
-      return std::nullopt;
-    auto nonUnit = [](Value t) {
-      SmallVector<int64_t> dims;
-      for (auto [d, size] : llvm::enumerate(cast<RankedTensorType>(t.getType()).getShape()))
-        if (size != 1)
-          dims.push_back(d);
-      return dims;
-    };
-    SmallVector<int64_t> from = nonUnit(x), to = nonUnit(v);
-    int64_t axis = rankOf(x) - p->fromEnd, result = -1;
-    if (from.size() != to.size())
-      return std::nullopt;
-    for (auto [xd, d] : llvm::zip(from, to)) {
-      if (!keepsDim(v, reshape.getShape(), d, x, xd))
-        return std::nullopt;
-      if (xd == axis)
-        result = d;
-    }
-    if (result < 0)
-      return std::nullopt;
-    p->fromEnd = rankOf(v) - result;
-    return p;
-  }
-  return std::nullopt;
-}
-
-/// A comparison of key positions (along the last axis) with query
-/// positions (along the one before) that keeps key j for row i iff j <= i
-/// (or, with `hidden`, that holds for the keys to hide): a square table of
-/// the queries' length.
-std::optional<CausalTable> matchComparedPositions(Value condition, Value query, bool hidden) {
+std::optional<ComparedPositions> matchComparison(Value condition) {
   condition = withoutBroadcastsBeforeRows(condition);
   Operation *compare = condition ? condition.getDefiningOp() : nullptr;
   if (!compare || !isa<LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(compare))
@@ -365,17 +275,48 @@ std::optional<CausalTable> matchComparedPositions(Value condition, Value query, 
     std::swap(keys, queries);
     less = !less;
   }
-  if (keys->fromEnd != 1 || queries->fromEnd != 2)
+  if (keys->fromEnd != 1 || queries->fromEnd != 2 || keys->base)
     return std::nullopt;
-  // j + a OP i + b. Kept: j <= i + (b - a), or j < i + (b - a). Hidden:
-  // j > i + (b - a) hides the keys after the limit, j >= i + (b - a) from it.
-  int64_t limit = queries->offset - keys->offset - (strict != hidden ? 1 : 0);
-  if (less == hidden || limit != 0)
+  // j + a OP i + b: j < i + (b - a) is j <= i + (b - a) - 1, and j >= i +
+  // (b - a) is j > i + (b - a) - 1.
+  int64_t limit = queries->offset - keys->offset - (less == strict ? 1 : 0);
+  return ComparedPositions{compare, *keys, *queries, less, limit};
+}
+
+/// A comparison that keeps key j for row i iff j <= i + P (or, with
+/// `hidden`, that holds for the keys to hide, j > i + P): P 0 in a table of
+/// the queries' rows, or the queries' run-time base.
+std::optional<CausalTable> matchComparedPositions(Value condition, Value query, bool hidden) {
+  std::optional<ComparedPositions> compared = matchComparison(condition);
+  if (!compared || compared->below == hidden || compared->limit != 0)
     return std::nullopt;
-  // Rows and columns count the queries: the table of a graph without a past.
-  if (!queries->length || queries->length != keys->length || !indexIsDim(queries->length, query, 2))
+  const Positions &keys = compared->keys, &queries = compared->queries;
+  // Rows count the queries; the keys are counted over their own length
+  // (the attention mask's).
+  if (!queries.length || !keys.length || !indexIsDim(queries.length, query, 2))
     return std::nullopt;
-  return CausalTable{compare, keys->length, Value(), /*square=*/true};
+  if (queries.base)
+    return CausalTable{compared->op, keys.length, Value(), /*square=*/false, queries.base};
+  // Without a past: square when the columns count the queries too.
+  CausalTable table{compared->op, keys.length, Value(), queries.length == keys.length};
+  table.diagonalAtZero = !table.square;
+  return table;
+}
+
+/// W when `hidden` hides the keys before a window of W that ends at the
+/// diagonal of `table`, a table of compared positions: j <= i + P - W, P
+/// the table's run-time diagonal (transformers 4.42's Mistral: arange(T)
+/// <= cache_position - W) or 0 without a past, over the table's rows and
+/// columns. 0 otherwise.
+int64_t windowBeforeDiagonal(Value hidden, const CausalTable &table, Value query) {
+  std::optional<ComparedPositions> compared = matchComparison(hidden);
+  bool diagonalKnown = table.diagonal || table.square || table.diagonalAtZero;
+  if (!compared || !compared->below || !diagonalKnown || compared->queries.base != table.diagonal ||
+      compared->keys.length != table.columns || !compared->queries.length ||
+      !indexIsDim(compared->queries.length, query, 2))
+    return 0;
+  int64_t width = -compared->limit;
+  return width >= 1 && width <= kMaxWindow ? width : 0;
 }
 
 /// The causal table alone, or And-ed with a window, as all of `condition`.
@@ -426,7 +367,8 @@ std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
 /// genc.attention's `window`. 0 otherwise.
 int64_t hiddenBeforeWindow(Value hidden, const CausalTable &table, Value query) {
   Value h = withoutBroadcastsBeforeRows(hidden);
-  if (!h)
+  // Trilu tables and square comparisons only, whose diagonal is known here.
+  if (!h || table.diagonal || table.diagonalAtZero)
     return 0;
   // 1 - Triu(ones, k) cast to booleans hides j - i <= k - 1; Tril(ones,
   // k) hides j - i <= k.
@@ -521,7 +463,9 @@ std::optional<AdditiveSplit> splitOneMinus(Value mask, Value query) {
     std::swap(complement, fill);
   std::optional<double> fillValue = floatConstant(fill);
   auto sub = complement.getDefiningOp<SubOp>();
-  if (!fillValue || !(*fillValue <= kMaskFillLimit) || !sub || floatConstant(sub.getLhs()) != 1.0)
+  // A finite fill: (1 - 1) · -inf would be NaN.
+  if (!fillValue || !(*fillValue <= kMaskFillLimit) || !std::isfinite(*fillValue) || !sub ||
+      floatConstant(sub.getLhs()) != 1.0)
     return std::nullopt;
   if (std::optional<CausalSplit> alone = indicatorCausal(sub.getRhs(), query))
     return AdditiveSplit{*alone, {}};
@@ -550,6 +494,74 @@ std::optional<AdditiveSplit> splitOneMinus(Value mask, Value query) {
     return AdditiveSplit{*split, rest};
   }
   return std::nullopt;
+}
+
+/// Whether `v` is a finite float splat F <= kMaskFillLimit, which a product
+/// with 0/1 may take: -inf · 0 would be NaN.
+bool isMaskFill(Value v) {
+  std::optional<double> value = splatValue(v);
+  return value && *value <= kMaskFillLimit && std::isfinite(*value) &&
+         isa<FloatType>(getElementTypeOrSelf(v.getType()));
+}
+
+/// transformers' causal mask since 4.41: F · (arange(T) > cache_position[:,
+/// None]) as numbers, F a full table, or (LLaMA's, when the trace had more
+/// than one query) Triu(full(F), 1) over the same rows and keys. That
+/// triangle hides j > i, which adds nothing to j > i + P for P >= 0: the
+/// past's length (a dim), or 0. A full F may also hide the keys before a
+/// sliding window, Or-ed in (Mistral's since 4.42); a triangle would cut
+/// that back.
+std::optional<AdditiveSplit> splitFilledIndicator(Value mask, Value query) {
+  auto product = mask.getDefiningOp<MulOp>();
+  if (!product)
+    return std::nullopt;
+  for (auto [fill, indicator] : {std::pair(product.getLhs(), product.getRhs()),
+                                 std::pair(product.getRhs(), product.getLhs())}) {
+    auto toNumbers = indicator.getDefiningOp<CastOp>();
+    if (!toNumbers || !getElementTypeOrSelf(toNumbers.getInput().getType()).isInteger(1))
+      continue;
+    std::optional<CausalSplit> split = splitHiddenCausal(toNumbers.getInput(), query);
+    if (split && split->rest)
+      if (int64_t width = windowBeforeDiagonal(split->rest, split->table, query)) {
+        split->window = width;
+        split->rest = {};
+      }
+    if (!split || split->rest)
+      continue;
+    if (isMaskFill(fill))
+      return AdditiveSplit{*split, {}};
+    const CausalTable &table = split->table;
+    auto triu = fill.getDefiningOp<TriluOp>();
+    auto full = triu ? triu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
+    bool pastNotNegative = table.square || table.diagonalAtZero ||
+                           (table.diagonal && table.diagonal.getDefiningOp<tensor::DimOp>());
+    // The triangle over the same rows and columns: its diagonal counts from
+    // the queries' first row and the keys' first column, as the table's.
+    Value rows = full ? shapeEntryIndex(full.getShape(), 0) : Value();
+    if (full && !split->window && triu.getUpper() && integralConstant(triu.getK()) == 1 &&
+        isMaskFill(full) && cast<RankedTensorType>(full.getType()).getRank() == 2 && rows &&
+        indexIsDim(rows, query, 2) && shapeEntryIndex(full.getShape(), 1) == table.columns &&
+        pastNotNegative)
+      return AdditiveSplit{*split, {}};
+  }
+  return std::nullopt;
+}
+
+/// The padding transformers (4.41 and later) fills into its causal mask M
+/// (0 or F): F where M + m == 0, m the attention mask as numbers. Where M
+/// is F the fill changes nothing; where M is 0 it is F where m is 0.
+/// Returns m when `hidden` is that condition.
+Value paddingAddedTo(Value hidden, Value table) {
+  auto equal = hidden.getDefiningOp<EqualOp>();
+  if (!equal)
+    return {};
+  Value sum = equal.getLhs(), zero = equal.getRhs();
+  if (floatConstant(sum) == 0.0)
+    std::swap(sum, zero);
+  auto add = sum.getDefiningOp<AddOp>();
+  if (floatConstant(zero) != 0.0 || !add)
+    return {};
+  return add.getLhs() == table ? add.getRhs() : add.getRhs() == table ? add.getLhs() : Value();
 }
 
 } // namespace
@@ -609,8 +621,11 @@ std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) 
     return AdditiveSplit{*split, {}};
   }
   auto where = stripped.getDefiningOp<WhereOp>();
-  if (!where)
+  if (!where) {
+    if (std::optional<AdditiveSplit> split = splitFilledIndicator(stripped, query))
+      return split;
     return splitOneMinus(stripped, query);
+  }
   Value x = where.getX(), y = where.getY();
   std::optional<double> xValue = splatValue(x), yValue = splatValue(y);
   if (xValue && *xValue <= kMaskFillLimit && isa<FloatType>(getElementTypeOrSelf(x.getType()))) {
@@ -631,6 +646,16 @@ std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) 
     }
     if (!inner)
       return std::nullopt;
+    if (Value m = inner->rest ? Value() : paddingAddedTo(hidden, y)) {
+      // Where the table keeps a key, F where m is 0: Where(m == 0, F, 0).
+      inner->rest = [m, x](OpBuilder &b, Location loc) -> Value {
+        Value padding = withoutLeadingDims(m);
+        Value none = EqualOp::create(b, loc, padding, scalarConstant(b, loc, padding, 0.0));
+        return WhereOp::create(b, loc, none, scalarConstant(b, loc, x, *splatValue(x)),
+                               scalarConstant(b, loc, x, 0.0));
+      };
+      return inner;
+    }
     // The keys before a window: exactly what `window` hides, so the fill
     // goes (its F becoming -inf) and the table's rest stays.
     if (int64_t width =
@@ -653,6 +678,16 @@ std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) 
   MaskBuilder rest = split->rest ? whereBuilder(split->rest, x, y) : MaskBuilder();
   split->rest = {};
   return AdditiveSplit{*split, rest};
+}
+
+Value genc::slicedToKeys(Value mask, Value key) {
+  auto slice = mask.getDefiningOp<SliceOp>();
+  int64_t last = rankOf(mask) - 1;
+  if (!slice || !isConstantInts(slice.getStarts(), {0}) || !isConstantInts(slice.getSteps(), {1}) ||
+      !(isConstantInts(slice.getAxes(), {last}) || isConstantInts(slice.getAxes(), {-1})) ||
+      !holdsKeyLength(slice.getEnds(), key))
+    return {};
+  return slice.getInput();
 }
 
 bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
@@ -698,23 +733,32 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
 /// (the attention mask covers every position, past and new). A mask of
 /// another width either breaks the graph's broadcast or, with width 1,
 /// hides or shows whole rows: no decoder is fed that.
-void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value key) {
+void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value query,
+                           Value key) {
+  ModelLocation where = modelLocationOf(table.op->getLoc());
+  std::string mask = "the causal mask";
+  if (!where.node.empty())
+    mask += " of node '" + where.node + "'";
+  if (!where.file.empty())
+    mask += " of " + where.file;
+  auto asIndex = [&](Value v) {
+    return v.getType().isIndex() ? v : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  };
+  Value keys = tensor::DimOp::create(b, loc, key, 2);
+  if (Value diagonal = table.diagonal) {
+    // j <= i + P is `causal` where P is the keys before the queries.
+    Value seen =
+        arith::AddIOp::create(b, loc, asIndex(diagonal), tensor::DimOp::create(b, loc, query, 2));
+    checkEqualAtRunTime(b, loc, seen, keys,
+                        mask + " lets the last query see {index} positions but attention reads "
+                               "{bound} keys; the queries' positions must follow the past's keys");
+  }
   Value columns = table.columns;
   if (!table.past && indexIsDim(columns, key, 2))
     return;
-  if (Value past = table.past) {
-    if (!past.getType().isIndex())
-      past = arith::IndexCastOp::create(b, loc, b.getIndexType(), past);
-    columns = arith::AddIOp::create(b, loc, past, columns);
-  }
-  Value keys = tensor::DimOp::create(b, loc, key, 2);
-  ModelLocation where = modelLocationOf(table.op->getLoc());
-  std::string message = "the causal mask";
-  if (!where.node.empty())
-    message += " of node '" + where.node + "'";
-  if (!where.file.empty())
-    message += " of " + where.file;
-  message += " covers {index} positions but attention reads {bound} keys; give attention_mask "
-             "one entry per position, past and new";
-  checkEqualAtRunTime(b, loc, columns, keys, message);
+  if (Value past = table.past)
+    columns = arith::AddIOp::create(b, loc, asIndex(past), columns);
+  checkEqualAtRunTime(b, loc, columns, keys,
+                      mask + " covers {index} positions but attention reads {bound} keys; give "
+                             "attention_mask one entry per position, past and new");
 }

@@ -3,8 +3,9 @@
 // Exporters build the causal mask in many ways: a sliced lower-triangular
 // constant (GPT-2), Trilu of a table of ones (Hugging Face's LLaMA family),
 // Triu of a table of -inf (Meta's LLaMA), or positions compared, arange
-// against arange as a column (transformers' older decoders: T5, BART, OPT),
-// as a boolean condition, an additive table or 0/1 arithmetic. These
+// against arange as a column (transformers' older decoders: T5, BART, OPT;
+// since 4.41, against cache_position, arange from the past's length), as a
+// boolean condition, an additive table or 0/1 arithmetic. These
 // matchers find the triangle in such a mask, so that raising can replace it
 // by genc.attention's `causal` and keep only the rest of the mask.
 //
@@ -29,8 +30,9 @@ namespace mlir::genc {
 constexpr double kMaskFillLimit = -1e30;
 
 /// A causal table: row i (of the Sq queries) keeps key j iff j <= i + P,
-/// with P = `past` + `columns` - Sq, which is genc.attention's `causal`
-/// when the table covers every key (checkTableWidth).
+/// with P = `past` + `columns` - Sq (or `diagonal`, or 0: below), which is
+/// genc.attention's `causal` when the table covers every key
+/// (checkTableWidth).
 struct CausalTable {
   /// The op that builds it, named in run-time errors.
   Operation *op = nullptr;
@@ -42,6 +44,16 @@ struct CausalTable {
   /// broadcasts over the keys and shows them all, and the width check
   /// would refuse it.
   bool square = false;
+  /// A table of positions compared with the queries' from a run-time index
+  /// (transformers' `arange(T) > cache_position`, cache_position =
+  /// arange(P, P + Sq)) keeps j <= i + `diagonal` instead: `causal` where
+  /// that index is the keys before the queries, which checkTableWidth
+  /// checks too. Null for the other tables.
+  Value diagonal;
+  /// Row i keeps j <= i over columns not provably the rows (positions
+  /// compared, the keys' counted over the attention mask): as for a square
+  /// table, `causal` only where the keys are provably the queries.
+  bool diagonalAtZero = false;
 };
 
 /// The causal table a mask holds, a sliding window's width when one is
@@ -74,13 +86,21 @@ struct AdditiveSplit {
 };
 std::optional<AdditiveSplit> splitAdditiveCausal(Value mask, Value query);
 
+/// The mask that `mask` slices to the keys along its last axis (`m[..., :n]`,
+/// n the keys' count, as transformers' layers cut the model's mask), null
+/// when it is no such slice. Splitting the whole instead is exact where the
+/// whole is as wide as its causal table: the table's width check then makes
+/// the slice keep every column.
+Value slicedToKeys(Value mask, Value key);
+
 /// GPT-2's causal condition: rows [Skv - Sq, Skv) and columns [0, Skv) of a
 /// lower-triangular boolean constant (or of 0/1 bytes, the slice cast to
 /// booleans, as older exports have it).
 bool isSlicedCausalTable(Value condition, Value query, Value key);
 
-/// Makes the call fail at run time unless `table` covers every key.
-void checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value key);
+/// Makes the call fail at run time unless `table` covers every key (and a
+/// diagonal is as many keys as come before the queries).
+void checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value query, Value key);
 
 } // namespace mlir::genc
 

@@ -388,9 +388,12 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     // Where(C, 0, F), becomes `causal`; the rest of the condition stays.
     std::optional<CausalTable> table;
     int64_t window = 0;
-    // A square table is `causal` only where the keys are the queries.
+    // A table whose diagonal is at 0 (square, or counted over the attention
+    // mask without a past) is `causal` only where the keys are the queries;
+    // a run-time diagonal is checked when the op is built.
     auto usable = [&](const std::optional<CausalSplit> &split) {
-      return split && (!split->table.square || provablyEqualDims(query, 2, key, 2));
+      return split && (!(split->table.square || split->table.diagonalAtZero) ||
+                       provablyEqualDims(query, 2, key, 2));
     };
     for (Fill &fill : scores->fills) {
       std::optional<CausalSplit> split = causal ? std::nullopt
@@ -411,6 +414,13 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         [&](Value mask, int depth) -> std::optional<AdditiveSplit> {
       if (auto split = splitAdditiveCausal(mask, query); split && usable(split->causal))
         return split;
+      // The whole mask, when it is as wide as its table: the width check
+      // then makes the slice keep every column.
+      if (Value whole = slicedToKeys(mask, key))
+        if (auto split = withoutCausal(whole, depth);
+            split && indexIsDim(split->causal.table.columns, whole,
+                                cast<RankedTensorType>(whole.getType()).getRank() - 1))
+          return split;
       auto sum = mask.getDefiningOp<AddOp>();
       if (!sum || depth == 0)
         return std::nullopt;
@@ -445,7 +455,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       return;
 
     if (table)
-      checkTableWidth(b, loc, *table, key);
+      checkTableWidth(b, loc, *table, query, key);
     SmallVector<Value> operands = {withStaticHeads(b, loc, query, heads), key, value};
     if (Value mask = combinedMask(b, loc, scores->fills, scores->additive))
       operands.push_back(mask);

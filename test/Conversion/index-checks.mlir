@@ -58,3 +58,48 @@ func.func @reports(%i: i64, %n: i64) {
   genc.index_out_of_bounds %n, %i {message = "second {bound}\non two lines"}
   return
 }
+
+// -----
+
+// ScatterND writes each tuple's slice into a copy of data, in order. An
+// index counts from the end when negative and is checked against its dim;
+// out of range the call fails and the write goes to 0, inside the buffer.
+// Updates' sizes left to run time must be indices' and data's, or the loop
+// runs no tuple (and the call fails).
+// CHECK-LABEL: func.func @scatter_nd
+// CHECK: %[[TUPLES:.+]] = tensor.dim %arg1
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterND node '/ScatterND' of model.onnx: updates' dim 1 is {index}, not {bound}"}
+// CHECK: %[[COUNT:.+]] = arith.select %{{.+}}, %[[TUPLES]], %{{.+}} : index
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[COUNT]] step %{{.+}} iter_args(%[[OUT:.+]] = %arg0)
+// CHECK: %[[I:.+]] = arith.index_cast
+// CHECK: %[[FROM_END:.+]] = arith.addi %[[I]], %[[FOUR:.+]] : index
+// CHECK: %[[POS:.+]] = arith.select %{{.+}}, %[[FROM_END]], %[[I]] : index
+// CHECK: %[[OUTSIDE:.+]] = arith.cmpi uge, %[[POS]], %[[FOUR]] : index
+// CHECK: scf.if %[[OUTSIDE]]
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterND node '/ScatterND' of model.onnx: index {index} is out of range for a dim of size {bound}"}
+// CHECK: %[[AT:.+]] = arith.select %[[OUTSIDE]], %{{.+}}, %[[POS]] : index
+// CHECK: %[[ROW:.+]] = tensor.extract_slice %arg2
+// CHECK: tensor.insert_slice %[[ROW]] into %[[OUT]][%[[AT]], 0]
+func.func @scatter_nd(%data: tensor<4x?xf32>, %indices: tensor<?x1xi64>, %updates: tensor<?x?xf32>) -> tensor<4x?xf32> {
+  %0 = genc.scatter_nd %data[%indices] = %updates : (tensor<4x?xf32>, tensor<?x1xi64>, tensor<?x?xf32>) -> tensor<4x?xf32> loc(#scatter)
+  return %0 : tensor<4x?xf32>
+}
+#scatter = loc("/ScatterND"("model.onnx":0:0))
+
+// -----
+
+// Tuples into a dim of data that is empty at run time name no element: the
+// call fails and the loop runs no tuple (a write at 0 would be outside).
+// CHECK-LABEL: func.func @scatter_nd_empty_dim
+// CHECK: %[[TUPLES:.+]] = tensor.dim %arg1
+// CHECK: %[[ROWS:.+]] = tensor.dim %arg0
+// CHECK: %[[FILLED:.+]] = arith.cmpi ne, %[[ROWS]], %{{.+}} : index
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterND node '/ScatterND' of model.onnx: {index} index tuples name elements of data's dim 0, of size {bound}"}
+// CHECK: %[[AGREE:.+]] = arith.andi %{{.+}}, %[[FILLED]] : i1
+// CHECK: %[[COUNT:.+]] = arith.select %[[AGREE]], %[[TUPLES]], %{{.+}} : index
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[COUNT]]
+func.func @scatter_nd_empty_dim(%data: tensor<?x4xf32>, %indices: tensor<?x1xi64>, %updates: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %0 = genc.scatter_nd %data[%indices] = %updates : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x4xf32>) -> tensor<?x4xf32> loc(#scatter)
+  return %0 : tensor<?x4xf32>
+}
+#scatter = loc("/ScatterND"("model.onnx":0:0))

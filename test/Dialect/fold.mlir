@@ -82,6 +82,97 @@ func.func @slice_identity(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf
 
 // -----
 
+// An end computed as the dim itself (`x[:, :n]`, n = x's dim 1) keeps the
+// dim whole; another tensor's dim may cut it.
+// CHECK-LABEL: func.func @slice_to_own_dim
+// CHECK: %[[CUT:.+]] = genc.slice %[[X:arg0]][
+// CHECK: return %[[X]], %[[CUT]]
+func.func @slice_to_own_dim(%x: tensor<?x?xf32>, %y: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0> : tensor<1xi64>
+  %axis = arith.constant dense<1> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %n = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %m = tensor.dim %y, %c1 : tensor<?x?xf32>
+  %n64 = arith.index_cast %n : index to i64
+  %m64 = arith.index_cast %m : index to i64
+  %own = tensor.from_elements %n64 : tensor<1xi64>
+  %other = tensor.from_elements %m64 : tensor<1xi64>
+  %whole = genc.slice %x[%zero : %own] axes %axis steps %one : (tensor<?x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  %cut = genc.slice %x[%zero : %other] axes %axis steps %one : (tensor<?x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %whole, %cut : tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// -----
+
+// A Reshape or Expand to the input's own dims is the input; to another
+// tensor's dims it stays.
+// CHECK-LABEL: func.func @reshape_expand_to_own_dims
+// CHECK: %[[OTHER:.+]] = genc.reshape %[[X:arg0]], %{{.+}}
+// CHECK: return %[[X]], %[[X]], %[[OTHER]]
+func.func @reshape_expand_to_own_dims(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : i64
+  %n = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %m = tensor.dim %y, %c0 : tensor<?x4xf32>
+  %n64 = arith.index_cast %n : index to i64
+  %m64 = arith.index_cast %m : index to i64
+  %own = tensor.from_elements %n64, %c4 : tensor<2xi64>
+  %other = tensor.from_elements %m64, %c4 : tensor<2xi64>
+  %r = genc.reshape %x, %own : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x4xf32>
+  %e = genc.expand %x, %own : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x4xf32>
+  %o = genc.reshape %x, %other : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x4xf32>
+  return %r, %e, %o : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
+}
+
+// -----
+
+// A ScatterND whose index tuples are a grid of aranges over all of data
+// (torch's export of `x[:, :n] = y` with n = x's dim 1, a unit dim indexed
+// by zeros) replaces every element in order: it is its updates. With a
+// reduction, tuples over only part of data, or entries swapped (each tuple
+// names another place), it stays. (Updates must provably be data's shape:
+// here their dims share a name.)
+// CHECK-LABEL: func.func @scatter_whole
+// CHECK-COUNT-3: genc.scatter_nd
+// CHECK-NOT: genc.scatter_nd
+// CHECK: return %arg1, %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}} :
+func.func @scatter_whole(%x: tensor<1x?xf32> {genc.dim_names = ["", "n"]}, %u: tensor<1x?xf32> {genc.dim_names = ["", "n"]}, %y: tensor<1x?xf32>) -> (tensor<1x?xf32>, tensor<1x?xf32>, tensor<1x?xf32>, tensor<1x?xf32>) {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant dense<0> : tensor<i64>
+  %step = arith.constant dense<1> : tensor<i64>
+  %unit = arith.constant dense<0> : tensor<1x1xi64>
+  %one = arith.constant 1 : i64
+  %n = tensor.dim %x, %c1 : tensor<1x?xf32>
+  %m = tensor.dim %y, %c1 : tensor<1x?xf32>
+  %n64 = arith.index_cast %n : index to i64
+  %m64 = arith.index_cast %m : index to i64
+  %limit = tensor.from_elements %n64 : tensor<i64>
+  %part_limit = tensor.from_elements %m64 : tensor<i64>
+  %grid = tensor.from_elements %one, %n64 : tensor<2xi64>
+  %part_grid = tensor.from_elements %one, %m64 : tensor<2xi64>
+  %cols = genc.range %zero, %limit, %step : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %part_cols = genc.range %zero, %part_limit, %step : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %c = genc.expand %cols, %grid : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x?xi64>
+  %pc = genc.expand %part_cols, %part_grid : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x?xi64>
+  %r = genc.expand %unit, %grid : (tensor<1x1xi64>, tensor<2xi64>) -> tensor<1x?xi64>
+  %pr = genc.expand %unit, %part_grid : (tensor<1x1xi64>, tensor<2xi64>) -> tensor<1x?xi64>
+  %rows = genc.unsqueeze %r {axes = array<i64: 2>} : tensor<1x?xi64> -> tensor<1x?x1xi64>
+  %columns = genc.unsqueeze %c {axes = array<i64: 2>} : tensor<1x?xi64> -> tensor<1x?x1xi64>
+  %part_rows = genc.unsqueeze %pr {axes = array<i64: 2>} : tensor<1x?xi64> -> tensor<1x?x1xi64>
+  %part_columns = genc.unsqueeze %pc {axes = array<i64: 2>} : tensor<1x?xi64> -> tensor<1x?x1xi64>
+  %tuples = genc.concat %rows, %columns {axis = 2 : i64} : (tensor<1x?x1xi64>, tensor<1x?x1xi64>) -> tensor<1x?x2xi64>
+  %part = genc.concat %part_rows, %part_columns {axis = 2 : i64} : (tensor<1x?x1xi64>, tensor<1x?x1xi64>) -> tensor<1x?x2xi64>
+  %whole = genc.scatter_nd %x[%tuples] = %u : (tensor<1x?xf32>, tensor<1x?x2xi64>, tensor<1x?xf32>) -> tensor<1x?xf32>
+  %added = genc.scatter_nd %x[%tuples] = %u {reduction = "add"} : (tensor<1x?xf32>, tensor<1x?x2xi64>, tensor<1x?xf32>) -> tensor<1x?xf32>
+  %some = genc.scatter_nd %x[%part] = %u : (tensor<1x?xf32>, tensor<1x?x2xi64>, tensor<1x?xf32>) -> tensor<1x?xf32>
+  %swapped_tuples = genc.concat %columns, %rows {axis = 2 : i64} : (tensor<1x?x1xi64>, tensor<1x?x1xi64>) -> tensor<1x?x2xi64>
+  %swapped = genc.scatter_nd %x[%swapped_tuples] = %u : (tensor<1x?xf32>, tensor<1x?x2xi64>, tensor<1x?xf32>) -> tensor<1x?xf32>
+  return %whole, %added, %some, %swapped : tensor<1x?xf32>, tensor<1x?xf32>, tensor<1x?xf32>, tensor<1x?xf32>
+}
+
+// -----
+
 // A static shape folds; a splat ConstantOfShape of any size stays a splat.
 // CHECK-LABEL: func.func @fold_shape_and_fill
 // CHECK-DAG: arith.constant dense<[4, 1024]> : tensor<2xi64>

@@ -138,3 +138,21 @@ func.func @negative_split_axis(%a: tensor<2x6xf32>) -> (tensor<2x3xf32>, tensor<
   %0:2 = genc.split %a {axis = -1 : i64, sizes = array<i64>} : tensor<2x6xf32> -> tensor<2x3xf32>, tensor<2x3xf32>
   return %0#0, %0#1 : tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// ScatterND's updates: indices' dims but the last, then data's after the
+// first k (here [2] ++ [4]).
+func.func @scatter_nd_updates(%d: tensor<3x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x5xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{updates must have shape [2,4], not [2,5]}}
+  %0 = genc.scatter_nd %d[%i] = %u : (tensor<3x4xf32>, tensor<2x1xi64>, tensor<2x5xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @scatter_nd_reduction(%d: tensor<3x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{reduction must be none, add, mul, max or min, not 'sum'}}
+  %0 = genc.scatter_nd %d[%i] = %u {reduction = "sum"} : (tensor<3x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}

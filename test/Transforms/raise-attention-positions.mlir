@@ -727,3 +727,274 @@ func.func @window_after_past(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch"
   %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// transformers 4.41 and later: triu(full(min), 1) times arange(T) >
+// cache_position (arange(P, P + S), P the past's length) as numbers, F
+// filled where that plus the attention mask is 0 (the padding), sliced to
+// the keys in the layer. `causal`; the mask is F where the attention mask
+// is 0. At run time the table must cover every key and the queries'
+// positions follow the past's keys.
+// CHECK-LABEL: func.func @cache_position(
+// CHECK-NOT: genc.trilu
+// CHECK-NOT: genc.greater
+// CHECK: %[[M:.+]] = genc.cast %{{.+}} {to = f32} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xf32>
+// CHECK: %[[NONE:.+]] = genc.equal %[[M]], %{{.+}}
+// CHECK: %[[PAD:.+]] = genc.where %[[NONE]], %{{.+}}, %{{.+}} : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x1x?xf32>
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask of {{.+}} lets the last query see {index} positions but attention reads {bound} keys; the queries' positions must follow the past's keys"}
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask of {{.+}} covers {index} positions but attention reads {bound} keys; give attention_mask one entry per position, past and new"}
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[PAD]]) {causal = true, scale = 1.000000e+00 : f32}
+func.func @cache_position(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %past: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "past", ""]},
+    %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %first = arith.constant dense<0> : tensor<1xi64>
+  %last_axis = arith.constant dense<3> : tensor<1xi64>
+  %step = arith.constant dense<1> : tensor<1xi64>
+  %p = tensor.dim %past, %c2 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %n = tensor.dim %k, %c2 : tensor<?x4x?x16xf32>
+  %end = arith.addi %p, %s : index
+  %p64 = arith.index_cast %p : index to i64
+  %end64 = arith.index_cast %end : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %n64 = arith.index_cast %n : index to i64
+  %start = tensor.from_elements %p64 : tensor<i64>
+  %limit = tensor.from_elements %end64 : tensor<i64>
+  %cache_position = genc.range %start, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %cache_position, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %total = tensor.from_elements %t64 : tensor<i64>
+  %keys = genc.range %zero64, %total, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %later = genc.greater %keys, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %later_f = genc.cast %later {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %table_shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %full = genc.constant_of_shape %table_shape {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %triu = genc.trilu %full, %one64 : (tensor<?x?xf32>, tensor<i64>) -> tensor<?x?xf32>
+  %causal = genc.mul %triu, %later_f : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %causal4 = genc.unsqueeze %causal {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %m4 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %m = genc.cast %m4 {to = f32} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xf32>
+  %sum = genc.add %causal4, %m : (tensor<1x1x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x1x?x?xf32>
+  %padding = genc.equal %sum, %zero : (tensor<?x1x?x?xf32>, tensor<f32>) -> tensor<?x1x?x?xi1>
+  %mask = genc.where %padding, %min, %causal4 : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<1x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %key_count = tensor.from_elements %n64 : tensor<1xi64>
+  %sliced = genc.slice %mask[%first : %key_count] axes %last_axis steps %step : (tensor<?x1x?x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %sliced : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// The same table, but cache_position starts at an index that need not be
+// a length: Triu(full(min), 1) hides j > i, which adds to j > i + P where
+// P < 0. Not raised.
+// CHECK-LABEL: func.func @cache_position_from_any_index(
+// CHECK: genc.trilu
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @cache_position_from_any_index(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %start64: i64, %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %p = arith.index_cast %start64 : i64 to index
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %end = arith.addi %p, %s : index
+  %p64 = arith.index_cast %p : index to i64
+  %end64 = arith.index_cast %end : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %start = tensor.from_elements %p64 : tensor<i64>
+  %limit = tensor.from_elements %end64 : tensor<i64>
+  %cache_position = genc.range %start, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %cache_position, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %total = tensor.from_elements %t64 : tensor<i64>
+  %keys = genc.range %zero64, %total, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %later = genc.greater %keys, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %later_f = genc.cast %later {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %table_shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %full = genc.constant_of_shape %table_shape {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %triu = genc.trilu %full, %one64 : (tensor<?x?xf32>, tensor<i64>) -> tensor<?x?xf32>
+  %causal = genc.mul %triu, %later_f : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %causal : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Mistral since transformers 4.42: full(min) times the keys to exclude,
+// those after cache_position Or-ed with those at or before cache_position
+// - 4. `causal` with `window` 4.
+// CHECK-LABEL: func.func @cache_position_window(
+// CHECK-NOT: genc.greater
+// CHECK-NOT: genc.less_equal
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32, window = 4 : i64}
+func.func @cache_position_window(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %past: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "past", ""]},
+    %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %four = arith.constant dense<4> : tensor<i64>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %p = tensor.dim %past, %c2 : tensor<?x4x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %end = arith.addi %p, %s : index
+  %p64 = arith.index_cast %p : index to i64
+  %end64 = arith.index_cast %end : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %start = tensor.from_elements %p64 : tensor<i64>
+  %limit = tensor.from_elements %end64 : tensor<i64>
+  %cache_position = genc.range %start, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %cache_position, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %total = tensor.from_elements %t64 : tensor<i64>
+  %keys = genc.range %zero64, %total, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %later = genc.greater %keys, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %window_start = genc.sub %column, %four : (tensor<?x1xi64>, tensor<i64>) -> tensor<?x1xi64>
+  %before = genc.less_equal %keys, %window_start : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %exclude = genc.or %later, %before : (tensor<?x?xi1>, tensor<?x?xi1>) -> tensor<?x?xi1>
+  %exclude_f = genc.cast %exclude {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %causal = genc.mul %min, %exclude_f : (tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %causal : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// -inf times the 0/1 indicator is NaN where a key is kept: not the mask
+// `causal` gives. Not raised.
+// CHECK-LABEL: func.func @infinite_fill(
+// CHECK: genc.greater
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @infinite_fill(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %inf = arith.constant dense<0xFF800000> : tensor<f32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %positions, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %later = genc.greater %positions, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %later_f = genc.cast %later {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %causal = genc.mul %inf, %later_f : (tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %causal : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Without a past, the keys' positions may count the attention mask's
+// length: `causal` where the keys are the queries, the mask's length checked
+// at run time. Beside keys that may be more (a cache), it stays a mask.
+// CHECK-LABEL: func.func @keys_over_mask_length(
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask of {{.+}} covers {index} positions
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
+// CHECK-LABEL: func.func @keys_over_mask_length_beside_cache(
+// CHECK: genc.greater
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+func.func @keys_over_mask_length(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %rows = tensor.from_elements %s64 : tensor<i64>
+  %total = tensor.from_elements %t64 : tensor<i64>
+  %queries = genc.range %zero64, %rows, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %queries, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %keys = genc.range %zero64, %total, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %later = genc.greater %keys, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %later_f = genc.cast %later {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %causal = genc.mul %min, %later_f : (tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %causal : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+func.func @keys_over_mask_length_beside_cache(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "keys", ""]},
+    %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %rows = tensor.from_elements %s64 : tensor<i64>
+  %total = tensor.from_elements %t64 : tensor<i64>
+  %queries = genc.range %zero64, %rows, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %queries, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %keys = genc.range %zero64, %total, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %later = genc.greater %keys, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %later_f = genc.cast %later {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %causal = genc.mul %min, %later_f : (tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %causal : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

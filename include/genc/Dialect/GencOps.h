@@ -98,6 +98,27 @@ std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
 /// clamps the start): the lowering checks at run time that it is k.
 Value keptTailLength(SliceOp sl, int64_t d);
 
+/// A tensor that counts positions along one axis: each entry is its index
+/// on that axis plus `offset`, whatever its other indices (an arange,
+/// unsqueezed, broadcast or tiled).
+struct Positions {
+  /// The axis, counted from the last (1).
+  int64_t fromEnd;
+  int64_t offset;
+  /// How many positions it counts (an index), null when not known.
+  Value length;
+  /// An index added to every entry, known at run time only (the past's
+  /// length in `arange(past, past + n)`); null for none.
+  Value base = {};
+};
+
+/// `v` as positions: an integer Range(c, n, 1) or Range(a, a + n, 1) (a an
+/// index: the base) of 32 bits or more, through
+/// integer casts, constant offsets (at most 2^16), Unsqueeze, Expand that
+/// provably keeps the axis, and Reshape that only inserts or drops unit
+/// dims. None otherwise.
+std::optional<Positions> matchPositions(Value v, int depth = 0);
+
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);
 

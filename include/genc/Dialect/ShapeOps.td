@@ -78,6 +78,29 @@ def Genc_GatherOp : Genc_InferOp<"gather"> {
   let hasFolder = 1;
 }
 
+def Genc_ScatterNDOp : Genc_InferOp<"scatter_nd"> {
+  let summary = "ONNX ScatterND: `data` with the slices that `indices` names "
+                "replaced by (or combined with) `updates`";
+  let description = [{
+    The last dim of `indices` (static, k <= rank(data)) holds index tuples
+    into data's first k dims; each tuple's slice of data's remaining dims
+    takes the matching slice of `updates` (shape: indices' dims but the
+    last, then data's dims after the first k). `reduction` is `none`
+    (replace), `add`, `mul`, `max` or `min`; negative indices count from
+    the end. Tuples apply in order, so with `none` a repeated tuple keeps
+    its last update (ONNX leaves that case undefined).
+  }];
+  let arguments = (ins AnyRankedTensor:$data, Genc_IntTensor:$indices,
+                       AnyRankedTensor:$updates,
+                       DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `=` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Genc_ExpandOp : Genc_InferOp<"expand"> {
   let summary = "broadcasts the input against `shape` (ONNX Expand)";
   let arguments = (ins AnyRankedTensor:$input, Genc_ShapeTensor:$shape);

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -476,6 +477,132 @@ static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpB
   return generic.getResult(0);
 }
 
+/// ScatterND as a loop over the index tuples, in order, each writing (or
+/// combining) its slice of `updates` into a copy of `data`. An index out
+/// of range fails the call and writes nothing: the loop writes at 0
+/// instead, inside the buffer, and the call's result is not used.
+static FailureOr<Value> lowerScatterND(ScatterNDOp op, ScatterNDOp::Adaptor operands,
+                                       OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value data = operands.getData(), indices = operands.getIndices();
+  Value updates = operands.getUpdates();
+  int64_t rank = tensorType(data).getRank(), q = tensorType(indices).getRank();
+  int64_t k = tensorType(indices).getDimSize(q - 1);
+  std::optional<Combine> reduction = llvm::StringSwitch<std::optional<Combine>>(op.getReduction())
+                                         .Case("add", Combine::Sum)
+                                         .Case("mul", Combine::Prod)
+                                         .Case("max", Combine::Max)
+                                         .Case("min", Combine::Min)
+                                         .Default(std::nullopt);
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  SmallVector<Value> tupleDims;
+  Value tuples;
+  for (int64_t d = 0; d + 1 < q; ++d) {
+    tupleDims.push_back(dimValue(b, loc, indices, d));
+    tuples = tuples ? arith::MulIOp::create(b, loc, tuples, tupleDims.back()) : tupleDims.back();
+  }
+  if (!tuples)
+    tuples = one;
+  std::string node = describeNode(op, "ScatterND");
+  // updates: indices' dims but the last, then data's after the first k.
+  // Sizes left to run time must agree, or nothing is written (and the call
+  // fails): the slices would read past updates.
+  Value agree;
+  for (int64_t d = 0; d < tensorType(updates).getRank(); ++d) {
+    bool expectedStatic = d + 1 < q ? !tensorType(indices).isDynamicDim(d)
+                                    : !tensorType(data).isDynamicDim(d - (q - 1) + k);
+    if (!tensorType(updates).isDynamicDim(d) && expectedStatic)
+      continue;
+    Value expected = d + 1 < q ? tupleDims[d] : dimValue(b, loc, data, d - (q - 1) + k);
+    Value actual = dimValue(b, loc, updates, d);
+    Value differs = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, expected);
+    failAtRunTimeIf(b, loc, differs, actual, expected,
+                    node + ": updates' dim " + std::to_string(d) + " is {index}, not {bound}");
+    Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, actual, expected);
+    agree = agree ? arith::AndIOp::create(b, loc, agree, same) : same;
+  }
+  // A tuple into an empty dim of data names no element (and the write at 0
+  // would be outside the buffer): the call fails and nothing is written.
+  for (int64_t j = 0; j < k; ++j) {
+    if (!tensorType(data).isDynamicDim(j) && tensorType(data).getDimSize(j) > 0)
+      continue;
+    Value dim = dimValue(b, loc, data, j);
+    Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, dim, zero);
+    Value filled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, dim, zero);
+    Value named = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, tuples, zero);
+    failAtRunTimeIf(b, loc, arith::AndIOp::create(b, loc, named, empty), tuples, dim,
+                    node + ": {index} index tuples name elements of data's dim " +
+                        std::to_string(j) + ", of size {bound}");
+    agree = agree ? arith::AndIOp::create(b, loc, agree, filled) : filled;
+  }
+  if (agree)
+    tuples = arith::SelectOp::create(b, loc, agree, tuples, zero);
+  std::string message = node + ": index {index} is out of range for a dim of size {bound}";
+  auto loop = scf::ForOp::create(
+      b, loc, zero, tuples, one, ValueRange{data},
+      [&](OpBuilder &lb, Location ll, Value tuple, ValueRange iterArgs) {
+        Value result = iterArgs[0];
+        SmallVector<Value> at(q - 1);
+        for (int64_t d = q - 2; d >= 0; --d) {
+          at[d] = arith::RemUIOp::create(lb, ll, tuple, tupleDims[d]);
+          tuple = arith::DivUIOp::create(lb, ll, tuple, tupleDims[d]);
+        }
+        // The tuple's k positions in data, negatives counted from the end.
+        SmallVector<Value> position;
+        for (int64_t j = 0; j < k; ++j) {
+          SmallVector<Value> entry = at;
+          entry.push_back(indexConst(lb, ll, j));
+          Value raw = tensor::ExtractOp::create(lb, ll, indices, entry);
+          Value index = arith::IndexCastOp::create(lb, ll, lb.getIndexType(), raw);
+          Value bound = dimValue(lb, ll, result, j);
+          Value negative = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::slt, index, zero);
+          Value p = arith::SelectOp::create(lb, ll, negative,
+                                            arith::AddIOp::create(lb, ll, index, bound), index);
+          Value outside = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, p, bound);
+          failAtRunTimeIf(lb, ll, outside, index, bound, message);
+          position.push_back(arith::SelectOp::create(lb, ll, outside, zero, p));
+        }
+        Value written;
+        if (k == rank) {
+          Value update = tensor::ExtractOp::create(lb, ll, updates, at);
+          if (reduction)
+            update = combine(lb, ll, *reduction,
+                             tensor::ExtractOp::create(lb, ll, result, position), update);
+          written = tensor::InsertOp::create(lb, ll, update, result, position);
+        } else {
+          // The slice of data's dims after the first k.
+          SmallVector<OpFoldResult> tail, updateOffsets(at.begin(), at.end()),
+              updateSizes(q - 1, lb.getIndexAttr(1)), offsets(position.begin(), position.end()),
+              sizes(k, lb.getIndexAttr(1));
+          for (int64_t d = k; d < rank; ++d) {
+            tail.push_back(dimOf(lb, ll, result, d));
+            updateOffsets.push_back(lb.getIndexAttr(0));
+            offsets.push_back(lb.getIndexAttr(0));
+          }
+          llvm::append_range(updateSizes, tail);
+          llvm::append_range(sizes, tail);
+          SmallVector<OpFoldResult> unitStrides(rank, lb.getIndexAttr(1));
+          SmallVector<OpFoldResult> updateStrides(q - 1 + rank - k, lb.getIndexAttr(1));
+          auto sliceType = RankedTensorType::get(tensorType(result).getShape().drop_front(k),
+                                                 tensorType(result).getElementType());
+          Value update = tensor::ExtractSliceOp::create(lb, ll, sliceType, updates, updateOffsets,
+                                                        updateSizes, updateStrides);
+          if (reduction) {
+            Value current = tensor::ExtractSliceOp::create(lb, ll, sliceType, result, offsets,
+                                                           sizes, unitStrides);
+            update = elementwise(lb, ll, {current, update}, sliceType.getElementType(),
+                                 [&](OpBuilder &eb, Location el, ValueRange a) {
+                                   return combine(eb, el, *reduction, a[0], a[1]);
+                                 });
+          }
+          written =
+              tensor::InsertSliceOp::create(lb, ll, update, result, offsets, sizes, unitStrides);
+        }
+        scf::YieldOp::create(lb, ll, written);
+      });
+  return loop.getResult(0);
+}
+
 /// The dims of `op`'s result given by its shape operand `shape`, static
 /// where the type says so; the shape is right-aligned with the result (an
 /// Expand's input may have more dims, which it keeps). For Expand
@@ -768,6 +895,7 @@ void mlir::genc::lowering::populateDataMovementLoweringPatterns(RewritePatternSe
   addLowering<ConcatOp>(patterns, lowerConcat);
   addLowering<SliceOp>(patterns, lowerSlice);
   addLowering<GatherOp>(patterns, lowerGather);
+  addLowering<ScatterNDOp>(patterns, lowerScatterND);
   addLowering<ExpandOp>(patterns, lowerExpand);
   addLowering<ConstantOfShapeOp>(patterns, lowerConstantOfShape);
   addLowering<RangeOp>(patterns, lowerRange);

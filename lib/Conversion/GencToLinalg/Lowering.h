@@ -129,6 +129,11 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange operands, Type resultEl
 
 enum class Combine { Sum, Max, Min, Prod };
 
+/// `a` combined with `x` (scalars of one element type, unsigned included):
+/// float max and min propagate NaN; booleans sum and take the largest as
+/// Or, multiply and take the smallest as And.
+Value combine(OpBuilder &b, Location loc, Combine kind, Value a, Value x);
+
 /// Reduces `input` over `reduced` dims, keeping them as unit dims when
 /// `keepdims`.
 Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced, bool keepdims,

@@ -60,31 +60,41 @@ Value mlir::genc::lowering::reduce(OpBuilder &b, Location loc, Value input, Arra
   Value init = filled(b, loc, sizes, t, reinterpret(b, loc, initValue, t));
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(type.getRank()),
                                  AffineMap::get(type.getRank(), 0, outExprs, ctx)};
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), input, init, maps, iterators,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value operands[] = {reinterpret(nb, nl, args[1], computeType),
-                            reinterpret(nb, nl, args[0], computeType)};
-        Value r;
-        switch (kind) {
-        case Combine::Sum:
-          r = binaryOp<arith::AddFOp, arith::AddIOp>(nb, nl, operands, isFloat, isUnsigned);
-          break;
-        case Combine::Prod:
-          r = binaryOp<arith::MulFOp, arith::MulIOp>(nb, nl, operands, isFloat, isUnsigned);
-          break;
-        case Combine::Max:
-          r = binaryOp<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>(nb, nl, operands, isFloat,
-                                                                          isUnsigned);
-          break;
-        case Combine::Min:
-          r = binaryOp<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>(nb, nl, operands, isFloat,
-                                                                          isUnsigned);
-          break;
-        }
-        linalg::YieldOp::create(nb, nl, reinterpret(nb, nl, r, t));
-      });
+  auto generic = linalg::GenericOp::create(b, loc, init.getType(), input, init, maps, iterators,
+                                           [&](OpBuilder &nb, Location nl, ValueRange args) {
+                                             linalg::YieldOp::create(
+                                                 nb, nl, combine(nb, nl, kind, args[1], args[0]));
+                                           });
   return generic.getResult(0);
+}
+
+Value mlir::genc::lowering::combine(OpBuilder &b, Location loc, Combine kind, Value a, Value x) {
+  Type t = a.getType();
+  if (t.isInteger(1))
+    return kind == Combine::Sum || kind == Combine::Max
+               ? arith::OrIOp::create(b, loc, a, x).getResult()
+               : arith::AndIOp::create(b, loc, a, x).getResult();
+  bool isFloat = isa<FloatType>(t), isUnsigned = isUnsignedInt(t);
+  Type computeType = signless(t);
+  Value operands[] = {reinterpret(b, loc, a, computeType), reinterpret(b, loc, x, computeType)};
+  Value r;
+  switch (kind) {
+  case Combine::Sum:
+    r = binaryOp<arith::AddFOp, arith::AddIOp>(b, loc, operands, isFloat, isUnsigned);
+    break;
+  case Combine::Prod:
+    r = binaryOp<arith::MulFOp, arith::MulIOp>(b, loc, operands, isFloat, isUnsigned);
+    break;
+  case Combine::Max:
+    r = binaryOp<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>(b, loc, operands, isFloat,
+                                                                    isUnsigned);
+    break;
+  case Combine::Min:
+    r = binaryOp<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>(b, loc, operands, isFloat,
+                                                                    isUnsigned);
+    break;
+  }
+  return reinterpret(b, loc, r, t);
 }
 
 /// The number of elements over `reduced` dims, as a scalar of type `t`

@@ -516,6 +516,14 @@ static bool isArgumentNamed(Value value, StringRef name) {
   return named && named.getValue() == name;
 }
 
+bool genc::holdsLength(Value index) {
+  if (index.getDefiningOp<tensor::DimOp>())
+    return true;
+  auto cast = index.getDefiningOp<arith::IndexCastOp>();
+  auto read = cast ? cast.getIn().getDefiningOp<tensor::ExtractOp>() : nullptr;
+  return read && isArgumentNamed(read.getTensor(), "genc.past_length");
+}
+
 /// How far the values of `indices` run ahead of the position they are at,
 /// when they count positions: `position_ids`, a Range of step 1 (from its
 /// start: a constant, or the past length, moved by constants), a CumSum
@@ -600,12 +608,24 @@ std::optional<Positions> genc::matchPositions(Value v, int depth) {
       return std::nullopt;
     std::optional<int64_t> start = integralConstant(range.getStart());
     if (!start) {
-      // Range(a, a + n, 1): n positions from the run-time index a.
-      Value base = shapeEntryIndex(range.getStart()), limit = shapeEntryIndex(range.getLimit());
+      // Range(a, a + n, 1): n positions from the run-time index a (or the
+      // i64 that a is cast from: a session's past length).
+      auto first = range.getStart().getDefiningOp<tensor::FromElementsOp>();
+      Value limit = shapeEntryIndex(range.getLimit());
       auto sum = limit ? limit.getDefiningOp<arith::AddIOp>() : nullptr;
-      if (!base || !sum || (sum.getLhs() != base && sum.getRhs() != base))
+      if (!first || first.getElements().size() != 1 || !sum)
         return std::nullopt;
-      return Positions{1, 0, sum.getLhs() == base ? sum.getRhs() : sum.getLhs(), base};
+      Value a = first.getElements()[0];
+      auto isBase = [&](Value index) {
+        auto cast = index.getDefiningOp<arith::IndexCastOp>();
+        auto back = a.getDefiningOp<arith::IndexCastOp>();
+        return (cast && cast.getIn() == a) || (back && back.getIn() == index);
+      };
+      if (isBase(sum.getLhs()))
+        return Positions{1, 0, sum.getRhs(), sum.getLhs()};
+      if (isBase(sum.getRhs()))
+        return Positions{1, 0, sum.getLhs(), sum.getRhs()};
+      return std::nullopt;
     }
     if (std::abs(*start) > kMaxPositionOffset)
       return std::nullopt;

@@ -533,8 +533,8 @@ std::optional<AdditiveSplit> splitFilledIndicator(Value mask, Value query) {
     const CausalTable &table = split->table;
     auto triu = fill.getDefiningOp<TriluOp>();
     auto full = triu ? triu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
-    bool pastNotNegative = table.square || table.diagonalAtZero ||
-                           (table.diagonal && table.diagonal.getDefiningOp<tensor::DimOp>());
+    bool pastNotNegative =
+        table.square || table.diagonalAtZero || (table.diagonal && holdsLength(table.diagonal));
     // The triangle over the same rows and columns: its diagonal counts from
     // the queries' first row and the keys' first column, as the table's.
     Value rows = full ? shapeEntryIndex(full.getShape(), 0) : Value();
@@ -547,19 +547,32 @@ std::optional<AdditiveSplit> splitFilledIndicator(Value mask, Value query) {
   return std::nullopt;
 }
 
-/// The padding transformers (4.41 and later) fills into its causal mask M
-/// (0 or F): F where M + m == 0, m the attention mask as numbers. Where M
-/// is F the fill changes nothing; where M is 0 it is F where m is 0.
-/// Returns m when `hidden` is that condition.
-Value paddingAddedTo(Value hidden, Value table) {
-  auto equal = hidden.getDefiningOp<EqualOp>();
-  if (!equal)
+/// The padding transformers fills into its causal mask M (0 or F): F where
+/// M + m == 0 (4.41 and later), or where M == 0 and m == 0 (4.38 to 4.40),
+/// m the attention mask as numbers. Where M is F the fill changes nothing;
+/// where M is 0 it is F where m is 0. Returns m when `hidden` is either.
+Value paddingOf(Value hidden, Value table) {
+  // x when `v` is x == 0 (past the broadcasts that cleanup sinks below it).
+  auto equalsZero = [](Value v) -> Value {
+    auto equal = withoutLeadingDims(v).getDefiningOp<EqualOp>();
+    if (!equal)
+      return {};
+    Value x = equal.getLhs(), zero = equal.getRhs();
+    if (floatConstant(x) == 0.0)
+      std::swap(x, zero);
+    return floatConstant(zero) == 0.0 ? x : Value();
+  };
+  if (auto both = hidden.getDefiningOp<AndOp>()) {
+    for (auto [kept, padding] :
+         {std::pair(both.getLhs(), both.getRhs()), std::pair(both.getRhs(), both.getLhs())})
+      if (Value x = equalsZero(kept); x && withoutLeadingDims(x) == withoutLeadingDims(table))
+        if (Value m = equalsZero(padding))
+          return m;
     return {};
-  Value sum = equal.getLhs(), zero = equal.getRhs();
-  if (floatConstant(sum) == 0.0)
-    std::swap(sum, zero);
-  auto add = sum.getDefiningOp<AddOp>();
-  if (floatConstant(zero) != 0.0 || !add)
+  }
+  Value sum = equalsZero(hidden);
+  auto add = sum ? sum.getDefiningOp<AddOp>() : nullptr;
+  if (!add)
     return {};
   return add.getLhs() == table ? add.getRhs() : add.getRhs() == table ? add.getLhs() : Value();
 }
@@ -646,7 +659,7 @@ std::optional<AdditiveSplit> genc::splitAdditiveCausal(Value mask, Value query) 
     }
     if (!inner)
       return std::nullopt;
-    if (Value m = inner->rest ? Value() : paddingAddedTo(hidden, y)) {
+    if (Value m = inner->rest ? Value() : paddingOf(hidden, y)) {
       // Where the table keeps a key, F where m is 0: Where(m == 0, F, 0).
       inner->rest = [m, x](OpBuilder &b, Location loc) -> Value {
         Value padding = withoutLeadingDims(m);
@@ -733,6 +746,24 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
 /// (the attention mask covers every position, past and new). A mask of
 /// another width either breaks the graph's broadcast or, with width 1,
 /// hides or shows whole rows: no decoder is fed that.
+/// Whether the index `past` provably counts the keys before the queries:
+/// the keys are a concatenation of a tensor `past` long and the queries'
+/// own (an export's past and new keys), or a session cache's first `past`
+/// plus the queries' count rows. Then no check compares the two at run
+/// time, which a sliding cache (fewer rows than positions) would fail.
+static bool countsKeysBefore(Value past, Value query, Value key) {
+  if (auto concat = key.getDefiningOp<ConcatOp>())
+    return concat.getAxis() == 2 && concat.getInputs().size() == 2 &&
+           indexIsDim(past, concat.getInputs()[0], 2) &&
+           provablyEqualDims(concat.getInputs()[1], 2, query, 2);
+  auto rows = key.getDefiningOp<tensor::ExtractSliceOp>();
+  Value size = rows && rows.getType().getRank() == 4 && rows.getSourceType().getRank() == 4
+                   ? dyn_cast<Value>(rows.getMixedSizes()[2])
+                   : Value();
+  auto sum = size ? size.getDefiningOp<arith::AddIOp>() : nullptr;
+  return sum && sum.getLhs() == past && indexIsDim(sum.getRhs(), query, 2);
+}
+
 void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value query,
                            Value key) {
   ModelLocation where = modelLocationOf(table.op->getLoc());
@@ -745,7 +776,7 @@ void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table,
     return v.getType().isIndex() ? v : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   };
   Value keys = tensor::DimOp::create(b, loc, key, 2);
-  if (Value diagonal = table.diagonal) {
+  if (Value diagonal = table.diagonal; diagonal && !countsKeysBefore(diagonal, query, key)) {
     // j <= i + P is `causal` where P is the keys before the queries.
     Value seen =
         arith::AddIOp::create(b, loc, asIndex(diagonal), tensor::DimOp::create(b, loc, query, 2));

@@ -998,3 +998,55 @@ func.func @keys_over_mask_length_beside_cache(%q: tensor<?x4x?x16xf32> {genc.dim
   %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// transformers 4.38 to 4.40 filled the padding where the table is 0 and
+// the attention mask is 0 (`M.eq(0) * m.eq(0)`, exported as And): the same
+// split, the mask F where the attention mask is 0.
+// CHECK-LABEL: func.func @cache_position_padding_and(
+// CHECK-NOT: genc.and
+// CHECK: %[[NONE:.+]] = genc.equal %{{.+}}, %{{.+}} : (tensor<?x1x1x?xf32>, tensor<f32>) -> tensor<?x1x1x?xi1>
+// CHECK: %[[PAD:.+]] = genc.where %[[NONE]], %{{.+}}, %{{.+}} : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x1x?xf32>
+// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%[[PAD]]) {causal = true, scale = 1.000000e+00 : f32}
+func.func @cache_position_padding_and(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %t = tensor.dim %attention_mask, %c1 : tensor<?x?xi64>
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %rows = tensor.from_elements %s64 : tensor<i64>
+  %total = tensor.from_elements %t64 : tensor<i64>
+  %queries = genc.range %zero64, %rows, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %column_shape = tensor.from_elements %s64, %c1_i64 : tensor<2xi64>
+  %column = genc.reshape %queries, %column_shape : (tensor<?xi64>, tensor<2xi64>) -> tensor<?x1xi64>
+  %keys = genc.range %zero64, %total, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %later = genc.greater %keys, %column : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %later_f = genc.cast %later {to = f32} : tensor<?x?xi1> -> tensor<?x?xf32>
+  %table_shape = tensor.from_elements %s64, %t64 : tensor<2xi64>
+  %full = genc.constant_of_shape %table_shape {value = dense<-3.40282347E+38> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %triu = genc.trilu %full, %one64 : (tensor<?x?xf32>, tensor<i64>) -> tensor<?x?xf32>
+  %causal = genc.mul %triu, %later_f : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %causal4 = genc.unsqueeze %causal {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %kept = genc.equal %causal4, %zero : (tensor<1x1x?x?xf32>, tensor<f32>) -> tensor<1x1x?x?xi1>
+  %m4 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %m = genc.cast %m4 {to = f32} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xf32>
+  %none = genc.equal %m, %zero : (tensor<?x1x1x?xf32>, tensor<f32>) -> tensor<?x1x1x?xi1>
+  %padding = genc.and %kept, %none : (tensor<1x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %mask = genc.where %padding, %min, %causal4 : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<1x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}

@@ -119,6 +119,10 @@ struct Positions {
 /// dims. None otherwise.
 std::optional<Positions> matchPositions(Value v, int depth = 0);
 
+/// Whether the index holds a length, never negative: a tensor.dim, or a
+/// session's past length (its `genc.past_length` argument, read and cast).
+bool holdsLength(Value index);
+
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);
 

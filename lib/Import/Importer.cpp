@@ -449,6 +449,12 @@ FailureOr<OwningOpRef<ModuleOp>> genc::importOnnxModel(StringRef path, MLIRConte
   for (const onnx::ValueInfoProto &in : graph.input()) {
     if (initializerNames.contains(in.name()))
       continue;
+    // Compiled artifacts name their own inputs so (a session's past length,
+    // window shifts, encoder sources); passes trust those names.
+    if (StringRef(in.name()).starts_with("genc."))
+      return emitError(fileLoc) << path << ": graph input '" << in.name()
+                                << "' uses the prefix 'genc.', which genc keeps for the inputs "
+                                   "it adds; rename the input";
     SmallVector<StringRef> dimNames;
     auto type = convertValueType(in, &context, fileLoc, &dimNames);
     if (failed(type))

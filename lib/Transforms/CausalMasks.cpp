@@ -742,15 +742,11 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
   return true;
 }
 
-/// The table equals `causal` only when it is as wide as the keys are many
-/// (the attention mask covers every position, past and new). A mask of
-/// another width either breaks the graph's broadcast or, with width 1,
-/// hides or shows whole rows: no decoder is fed that.
-/// Whether the index `past` provably counts the keys before the queries:
-/// the keys are a concatenation of a tensor `past` long and the queries'
-/// own (an export's past and new keys), or a session cache's first `past`
-/// plus the queries' count rows. Then no check compares the two at run
-/// time, which a sliding cache (fewer rows than positions) would fail.
+/// Whether there are provably `past` keys before the queries' own: the keys
+/// are a concatenation of a tensor `past` long and one of the queries'
+/// length (an export's past and new keys), or `past` plus that many rows of
+/// a session's cache. Only the count matters: then no check compares it at
+/// run time, which a sliding cache (fewer rows than positions) would fail.
 static bool countsKeysBefore(Value past, Value query, Value key) {
   if (auto concat = key.getDefiningOp<ConcatOp>())
     return concat.getAxis() == 2 && concat.getInputs().size() == 2 &&
@@ -764,6 +760,10 @@ static bool countsKeysBefore(Value past, Value query, Value key) {
   return sum && sum.getLhs() == past && indexIsDim(sum.getRhs(), query, 2);
 }
 
+/// The table equals `causal` only when it is as wide as the keys are many
+/// (the attention mask covers every position, past and new). A mask of
+/// another width either breaks the graph's broadcast or, with width 1,
+/// hides or shows whole rows: no decoder is fed that.
 void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value query,
                            Value key) {
   ModelLocation where = modelLocationOf(table.op->getLoc());

@@ -1002,7 +1002,8 @@ func.func @keys_over_mask_length_beside_cache(%q: tensor<?x4x?x16xf32> {genc.dim
 // -----
 
 // transformers 4.38 to 4.40 filled the padding where the table is 0 and
-// the attention mask is 0 (`M.eq(0) * m.eq(0)`, exported as And): the same
+// the attention mask is 0 (`M.eq(0) * m.eq(0)`, exported as And; the table
+// expanded over the batch, on both sides, as cleanup leaves it): the same
 // split, the mask F where the attention mask is 0.
 // CHECK-LABEL: func.func @cache_position_padding_and(
 // CHECK-NOT: genc.and
@@ -1013,6 +1014,7 @@ func.func @cache_position_padding_and(%q: tensor<?x4x?x16xf32> {genc.dim_names =
     %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
   %c1_i64 = arith.constant 1 : i64
@@ -1037,12 +1039,17 @@ func.func @cache_position_padding_and(%q: tensor<?x4x?x16xf32> {genc.dim_names =
   %triu = genc.trilu %full, %one64 : (tensor<?x?xf32>, tensor<i64>) -> tensor<?x?xf32>
   %causal = genc.mul %triu, %later_f : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
   %causal4 = genc.unsqueeze %causal {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
-  %kept = genc.equal %causal4, %zero : (tensor<1x1x?x?xf32>, tensor<f32>) -> tensor<1x1x?x?xi1>
+  %b = tensor.dim %attention_mask, %c0 : tensor<?x?xi64>
+  %b64 = arith.index_cast %b : index to i64
+  %batch = tensor.from_elements %b64, %c1_i64, %c1_i64, %c1_i64 : tensor<4xi64>
+  %causal_b = genc.expand %causal4, %batch : (tensor<1x1x?x?xf32>, tensor<4xi64>) -> tensor<?x1x?x?xf32>
+  %kept4 = genc.equal %causal4, %zero : (tensor<1x1x?x?xf32>, tensor<f32>) -> tensor<1x1x?x?xi1>
+  %kept = genc.expand %kept4, %batch : (tensor<1x1x?x?xi1>, tensor<4xi64>) -> tensor<?x1x?x?xi1>
   %m4 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
   %m = genc.cast %m4 {to = f32} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xf32>
   %none = genc.equal %m, %zero : (tensor<?x1x1x?xf32>, tensor<f32>) -> tensor<?x1x1x?xi1>
-  %padding = genc.and %kept, %none : (tensor<1x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
-  %mask = genc.where %padding, %min, %causal4 : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<1x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %padding = genc.and %kept, %none : (tensor<?x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %mask = genc.where %padding, %min, %causal_b : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
   %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
   %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
   %masked = genc.add %scores, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>

@@ -591,8 +591,6 @@ std::optional<std::pair<int64_t, Operation *>> mlir::genc::positionLimit(Operati
 // Positions
 //===----------------------------------------------------------------------===//
 
-static int64_t tensorRank(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
-
 /// Offsets beyond this are not positions' (and could wrap an i32).
 static constexpr int64_t kMaxPositionOffset = 1 << 16;
 
@@ -651,8 +649,8 @@ std::optional<Positions> genc::matchPositions(Value v, int depth) {
     if (!p)
       return std::nullopt;
     // The result's axes that are not new are the input's, in order.
-    int64_t axis = tensorRank(unsqueeze.getInput()) - p->fromEnd, seen = 0;
-    for (int64_t d = 0, rank = tensorRank(v); d < rank; ++d) {
+    int64_t axis = rankOf(unsqueeze.getInput()) - p->fromEnd, seen = 0;
+    for (int64_t d = 0, rank = rankOf(v); d < rank; ++d) {
       if (llvm::is_contained(unsqueeze.getAxes(), d))
         continue;
       if (seen++ == axis) {
@@ -665,8 +663,7 @@ std::optional<Positions> genc::matchPositions(Value v, int depth) {
   if (auto expand = dyn_cast<ExpandOp>(def)) {
     Value x = expand.getInput();
     std::optional<Positions> p = matchPositions(x, depth + 1);
-    if (!p ||
-        !keepsDim(v, expand.getShape(), tensorRank(v) - p->fromEnd, x, tensorRank(x) - p->fromEnd))
+    if (!p || !keepsDim(v, expand.getShape(), rankOf(v) - p->fromEnd, x, rankOf(x) - p->fromEnd))
       return std::nullopt;
     return p;
   }
@@ -685,7 +682,7 @@ std::optional<Positions> genc::matchPositions(Value v, int depth) {
       return dims;
     };
     SmallVector<int64_t> from = nonUnit(x), to = nonUnit(v);
-    int64_t axis = tensorRank(x) - p->fromEnd, result = -1;
+    int64_t axis = rankOf(x) - p->fromEnd, result = -1;
     if (from.size() != to.size())
       return std::nullopt;
     for (auto [xd, d] : llvm::zip(from, to)) {
@@ -696,7 +693,7 @@ std::optional<Positions> genc::matchPositions(Value v, int depth) {
     }
     if (result < 0)
       return std::nullopt;
-    p->fromEnd = tensorRank(v) - result;
+    p->fromEnd = rankOf(v) - result;
     return p;
   }
   return std::nullopt;

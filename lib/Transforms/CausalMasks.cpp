@@ -249,8 +249,6 @@ int64_t matchWindowTriu(Value condition, TriluOp causal) {
 // Positions compared
 //===----------------------------------------------------------------------===//
 
-int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
-
 /// Key positions (along the last axis) compared with query positions (along
 /// the one before): the condition holds for the keys j <= i + base + limit
 /// (`below`), or for those after that, base the queries' run-time base.

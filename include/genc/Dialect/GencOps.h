@@ -38,6 +38,9 @@ FailureOr<SmallVector<int64_t>> getKnownShapeEntries(Value shapeTensor);
 /// and end is at least start.
 std::pair<int64_t, int64_t> shapeBounds(int64_t rank, int64_t start, std::optional<int64_t> end);
 
+/// The rank of a ranked tensor value.
+inline int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
+
 /// A dim of a tensor value.
 struct DimSource {
   Value value;

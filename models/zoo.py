@@ -267,7 +267,7 @@ class CachePositionMask:
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         for block in self.blocks:
-            block.attn.mask_sliced_to_keys = True
+            (block.attn if hasattr(block, "attn") else block.self_attn).mask_sliced_to_keys = True
 
     def additive_mask(self, attention_mask, s, past_len):
         total = attention_mask.shape[-1]
@@ -538,7 +538,16 @@ class GemmaBlock(nn.Module):
         self.up = nn.Linear(d, ffn, bias=False)
         self.down = nn.Linear(ffn, d, bias=False)
 
+    # Gemma 2's sliding layers: the keys at least this far before the query
+    # row are filled out of the model's mask.
+    sliding_window = None
+
     def forward(self, x, mask, positions, past_k=None, past_v=None):
+        if self.sliding_window:
+            # transformers 4.42-4.44: relative to the mask's rows, so a
+            # window only without a past.
+            before = torch.tril(torch.ones_like(mask, dtype=torch.bool), diagonal=-self.sliding_window)
+            mask = torch.where(before, torch.tensor(torch.finfo(torch.float32).min), mask)
         a, k, v = self.self_attn(self.input_layernorm(x), mask, positions, past_k, past_v)
         x = x + self.post_attention_layernorm(a)
         h = self.pre_feedforward_layernorm(x)
@@ -563,6 +572,23 @@ class Gemma(DecoderStack):
 
     def lm_head(self, x):
         return torch.tanh(self.lm_head_weight(x) / 30.0) * 30.0
+
+
+class Gemma242(CachePositionMask, Gemma):
+    """Gemma 2 as transformers 4.42-4.44 export it: the mask of 4.41, and
+    every other layer (the even ones) sliding, its window filled into that
+    mask."""
+
+    def __init__(self, sliding_window=4, **kwargs):
+        super().__init__(**kwargs)
+        for block in self.blocks[::2]:
+            block.sliding_window = sliding_window
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        past_len = past[0].shape[2] if past else 0
+        mask = self.additive_mask(attention_mask, input_ids.shape[1], past_len)
+        x, presents = self.run_blocks(self.embed(input_ids), mask, position_ids, past)
+        return decoder_outputs(self, self.lm_head(self.norm(x)), presents, past)
 
 
 # --------------------------------------------------------------------------
@@ -1503,6 +1529,10 @@ def main():
     export_decoder_only("llama441", Llama441(), args.out_dir, with_positions=True)
     torch.manual_seed(19)
     export_decoder_only("mistral442", Mistral442(max_pos=256), args.out_dir, with_positions=True)
+    torch.manual_seed(20)
+    # Rotary tables for 256 positions, as Mistral's: its sliding layers'
+    # session cache slides after 131.
+    export_decoder_only("gemma242", Gemma242(max_pos=256), args.out_dir, with_positions=True)
     torch.manual_seed(14)
     export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
     torch.manual_seed(15)

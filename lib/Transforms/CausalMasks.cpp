@@ -344,7 +344,8 @@ std::optional<CausalSplit> matchCausal(Value condition, Value query) {
 /// length plus or minus a constant with one.
 std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
   if (!table.past) {
-    std::optional<int64_t> c = table.square ? integralConstant(k) : std::nullopt;
+    bool atZero = table.square || table.diagonalAtZero;
+    std::optional<int64_t> c = atZero ? integralConstant(k) : std::nullopt;
     return c && std::abs(*c) <= kMaxWindow ? c : std::nullopt;
   }
   Value past = table.past;
@@ -359,14 +360,16 @@ std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
 /// W when `hidden`, the keys a causal table is filled at, are those before
 /// a sliding window of W keys: transformers' `_make_causal_mask` with a
 /// sliding window, `1 - triu(ones_like(mask), P + 1 - W)` as booleans (the
-/// keys with j - i < P + 1 - W), or `tril(ones, P - W)` (j - i <= P - W),
-/// over the table's own rows and columns, P the keys before the queries.
-/// The table keeps j - i <= P, so the two together keep the window:
-/// genc.attention's `window`. 0 otherwise.
+/// keys with j - i < P + 1 - W), or `tril(ones, P - W)` (j - i <= P - W;
+/// Gemma 2's `tril(ones_like(mask), -W)` over the whole [B, 1, Sq, T]
+/// mask), over the table's own rows and columns, P the keys before the
+/// queries. The table keeps j - i <= P, so the two together keep the
+/// window: genc.attention's `window`. 0 otherwise.
 int64_t hiddenBeforeWindow(Value hidden, const CausalTable &table, Value query) {
   Value h = withoutBroadcastsBeforeRows(hidden);
-  // Trilu tables and square comparisons only, whose diagonal is known here.
-  if (!h || table.diagonal || table.diagonalAtZero)
+  // Not with a run-time diagonal P: Gemma 2's band is relative to the rows,
+  // j - i <= -W whatever P is, a window only where P is 0.
+  if (!h || table.diagonal)
     return 0;
   // 1 - Triu(ones, k) cast to booleans hides j - i <= k - 1; Tril(ones,
   // k) hides j - i <= k.
@@ -387,15 +390,18 @@ int64_t hiddenBeforeWindow(Value hidden, const CausalTable &table, Value query) 
   }
   auto full = band.getInput().getDefiningOp<ConstantOfShapeOp>();
   std::optional<int64_t> k = diagonalBeyondPast(band.getK(), table);
-  if (!full || rankOf(full) != 2 || splatValue(full) != 1.0 || !k)
+  int64_t rank = full ? rankOf(full) : 0;
+  if (rank < 2 || splatValue(full) != 1.0 || !k)
     return 0;
-  // Over the table's rows and columns: the queries, and all its keys.
-  Value rows = shapeEntryIndex(full.getShape(), 0), columns = shapeEntryIndex(full.getShape(), 1);
+  // Over the table's rows and columns: the queries, and all its keys (the
+  // leading dims, the same band in each, broadcast).
+  Value rows = shapeEntryIndex(full.getShape(), rank - 2);
+  Value columns = shapeEntryIndex(full.getShape(), rank - 1);
   if (!rows || !columns || !indexIsDim(rows, query, 2))
     return 0;
   Value tableValue = table.op->getResult(0);
-  if (table.past ? !indexIsDim(columns, tableValue, rankOf(tableValue) - 1)
-                 : !indexIsDim(columns, query, 2))
+  if (!indexIsDim(columns, tableValue, rankOf(tableValue) - 1) &&
+      (table.past || !indexIsDim(columns, query, 2)))
     return 0;
   // Hidden: j - i <= P + k + lastHiddenDiagonal; kept: j - i > P - W.
   int64_t width = -(*k + lastHiddenDiagonal);

@@ -146,8 +146,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   }
   Operation *op = v.getDefiningOp();
   if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp, ErfOp, SinOp,
-          CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp, CumSumOp,
-          ScatterNDOp>(op))
+          CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp, CumSumOp, ScatterNDOp,
+          ScatterElementsOp>(op))
     return DimSource{op->getOperand(0), d};
   // Normalisations: the input's dims, the scale and bias broadcast to them.
   if (isa<LayerNormOp, RmsNormOp>(op))

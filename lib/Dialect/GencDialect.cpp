@@ -123,10 +123,17 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
-LogicalResult ScatterNDOp::verify() {
-  StringRef reduction = getReduction();
+/// ScatterND's and ScatterElements' `reduction`.
+static LogicalResult verifyScatterReduction(Operation *op, StringRef reduction) {
   if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
-    return emitOpError("reduction must be none, add, mul, max or min, not '") << reduction << "'";
+    return op->emitOpError("reduction must be none, add, mul, max or min, not '")
+           << reduction << "'";
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  if (failed(verifyScatterReduction(*this, getReduction())))
+    return failure();
   auto data = getData().getType(), updates = getUpdates().getType();
   auto indices = getIndices().getType();
   int64_t k = indices.getRank() ? indices.getDimSize(indices.getRank() - 1) : 0;
@@ -142,6 +149,29 @@ LogicalResult ScatterNDOp::verify() {
       !areCompatibleTensorTypes(updates, updates.clone(expected)))
     return emitOpError("updates must have shape ")
            << formatShape(expected) << ", not " << formatShape(updates.getShape());
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  if (failed(verifyScatterReduction(*this, getReduction())))
+    return failure();
+  auto data = getData().getType(), updates = getUpdates().getType();
+  auto indices = getIndices().getType();
+  int64_t rank = data.getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis must be in [0, ") << rank << "), not " << axis;
+  if (updates.getElementType() != data.getElementType())
+    return emitOpError("updates must have data's element type");
+  if (indices.getRank() != rank ||
+      !areCompatibleTensorTypes(updates, indices.clone(updates.getElementType())))
+    return emitOpError("indices and updates must have one shape of data's rank (")
+           << rank << "), not " << formatShape(indices.getShape()) << " and "
+           << formatShape(updates.getShape());
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && !indices.isDynamicDim(d) && !data.isDynamicDim(d) &&
+        indices.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices' dim ") << d << " (" << indices.getDimSize(d)
+                                          << ") exceeds data's (" << data.getDimSize(d) << ")";
   return success();
 }
 

@@ -444,6 +444,13 @@ LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return success();
 }
 
+LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                                  Adaptor adaptor,
+                                                  SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getData().getType());
+  return success();
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedType(adaptor.getInput());

@@ -320,21 +320,41 @@ LogicalResult gather(NodeImporter &n) {
                                          {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(*axis))}));
 }
 
-/// ScatterND 11 and 13; `reduction` from 16 (add, mul) and 18 (max, min).
-LogicalResult scatterND(NodeImporter &n) {
+/// A Scatter node's `reduction`: none until opset 16, add and mul from 16,
+/// max and min from 18.
+FailureOr<NamedAttribute> scatterReduction(NodeImporter &n) {
   std::string reduction = n.attrString("reduction", "none");
   if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
     return n.emitError() << "unknown reduction '" << reduction
                          << "' (ONNX defines none, add, mul, max and min)";
+  return n.namedAttr("reduction", n.getBuilder().getStringAttr(reduction));
+}
+
+/// ScatterND 11 and 13, 16 and 18 (reductions).
+LogicalResult scatterND(NodeImporter &n) {
+  FailureOr<NamedAttribute> reduction = scatterReduction(n);
+  if (failed(reduction))
+    return failure();
   RankedTensorType indices = n.inputType(1);
   if (indices.getRank() == 0 || indices.isDynamicDim(indices.getRank() - 1))
     return n.emitError() << "the last dim of indices (" << formatShape(indices.getShape())
                          << ") must be known when the model is compiled: give it a fixed "
                             "size in the model's shapes";
-  OpBuilder &b = n.getBuilder();
-  return setResult(n,
-                   n.create<ScatterNDOp>({n.input(0), n.input(1), n.input(2)},
-                                         {n.namedAttr("reduction", b.getStringAttr(reduction))}));
+  return setResult(n, n.create<ScatterNDOp>({n.input(0), n.input(1), n.input(2)}, {*reduction}));
+}
+
+/// ScatterElements 11, 13, 16 and 18 (reductions), and Scatter 9, which it
+/// renamed.
+LogicalResult scatterElements(NodeImporter &n) {
+  FailureOr<NamedAttribute> reduction = scatterReduction(n);
+  if (failed(reduction))
+    return failure();
+  FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", 0), n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  auto axisAttr = n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(*axis));
+  return setResult(
+      n, n.create<ScatterElementsOp>({n.input(0), n.input(1), n.input(2)}, {axisAttr, *reduction}));
 }
 
 LogicalResult expand(NodeImporter &n) {
@@ -871,6 +891,8 @@ const OpHandler kHandlers[] = {
     {"", "Gather", 1, 2, gather},
     {"", "Expand", 8, 2, expand},
     {"", "ScatterND", 11, 3, scatterND},
+    {"", "Scatter", 9, 3, scatterElements},
+    {"", "ScatterElements", 11, 3, scatterElements},
     {"", "Tile", 6, 2, tile},
     {"", "Split", 2, 1, split<false>},
     {"", "Split", 13, 1, split<true>},

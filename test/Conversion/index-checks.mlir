@@ -103,3 +103,48 @@ func.func @scatter_nd_empty_dim(%data: tensor<?x4xf32>, %indices: tensor<?x1xi64
   return %0 : tensor<?x4xf32>
 }
 #scatter = loc("/ScatterND"("model.onnx":0:0))
+
+// -----
+
+// ScatterElements combines each element of updates, in row-major order,
+// into a copy of data at its own position but along the axis, where the
+// index (counted from the end when negative, checked) says. Sizes left to
+// run time: updates must be indices' shape, indices no wider than data off
+// the axis, or the nest runs no element (and the call fails).
+// CHECK-LABEL: func.func @scatter_elements
+// CHECK: %[[ROWS:.+]] = tensor.dim %arg1, %{{.+}} : tensor<?x?xi64>
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterElements node '/ScatterElements' of model.onnx: updates' dim 0 is {index}, not indices' {bound}"}
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterElements node '/ScatterElements' of model.onnx: indices' dim 0 is {index}, more than data's {bound}"}
+// CHECK: %[[COLUMNS:.+]] = tensor.dim %arg1, %{{.+}} : tensor<?x?xi64>
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterElements node '/ScatterElements' of model.onnx: updates' dim 1 is {index}, not indices' {bound}"}
+// CHECK-NOT: more than data's
+// CHECK: %[[COUNT:.+]] = arith.select %{{.+}}, %[[ROWS]], %{{.+}} : index
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %[[COUNT]] step %{{.+}} iter_args(%[[OUTER:.+]] = %arg0)
+// CHECK: scf.for %[[J:.+]] = %{{.+}} to %[[COLUMNS]] step %{{.+}} iter_args(%[[OUT:.+]] = %[[OUTER]])
+// CHECK: %[[INDEX:.+]] = tensor.extract %arg1[%[[I]], %[[J]]]
+// CHECK: %[[OUTSIDE:.+]] = arith.cmpi uge, %{{.+}}, %c4 : index
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterElements node '/ScatterElements' of model.onnx: index {index} is out of range for axis 1 of size {bound}"}
+// CHECK: %[[AT:.+]] = arith.select %[[OUTSIDE]], %{{.+}}, %{{.+}} : index
+// CHECK: %[[UPDATE:.+]] = tensor.extract %arg2[%[[I]], %[[J]]]
+// CHECK: %[[OLD:.+]] = tensor.extract %[[OUT]][%[[I]], %[[AT]]]
+// CHECK: %[[SUM:.+]] = arith.addf %[[OLD]], %[[UPDATE]] : f32
+// CHECK: tensor.insert %[[SUM]] into %[[OUT]][%[[I]], %[[AT]]]
+func.func @scatter_elements(%data: tensor<?x4xf32>, %indices: tensor<?x?xi64>, %updates: tensor<?x?xf32>) -> tensor<?x4xf32> {
+  %0 = genc.scatter_elements %data[%indices] = %updates {axis = 1 : i64, reduction = "add"} : (tensor<?x4xf32>, tensor<?x?xi64>, tensor<?x?xf32>) -> tensor<?x4xf32> loc(#scatter)
+  return %0 : tensor<?x4xf32>
+}
+#scatter = loc("/ScatterElements"("model.onnx":0:0))
+
+// -----
+
+// Indices into an axis that is empty at run time name no element: the call
+// fails and the nest runs no element (a write at 0 would be outside).
+// CHECK-LABEL: func.func @scatter_elements_empty_axis
+// CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "ScatterElements node '/ScatterElements' of model.onnx: {index} indices name elements of data's axis 0, of size {bound}"}
+// CHECK: %[[COUNT:.+]] = arith.select %{{.+}}, %{{.+}}, %{{.+}} : index
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[COUNT]]
+func.func @scatter_elements_empty_axis(%data: tensor<?x4xf32>, %indices: tensor<2x4xi64>, %updates: tensor<2x4xf32>) -> tensor<?x4xf32> {
+  %0 = genc.scatter_elements %data[%indices] = %updates {axis = 0 : i64} : (tensor<?x4xf32>, tensor<2x4xi64>, tensor<2x4xf32>) -> tensor<?x4xf32> loc(#scatter)
+  return %0 : tensor<?x4xf32>
+}
+#scatter = loc("/ScatterElements"("model.onnx":0:0))

@@ -156,3 +156,28 @@ func.func @scatter_nd_reduction(%d: tensor<3x4xf32>, %i: tensor<2x1xi64>, %u: te
   %0 = genc.scatter_nd %d[%i] = %u {reduction = "sum"} : (tensor<3x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
+
+// -----
+
+// ScatterElements: indices no wider than data off the axis.
+func.func @scatter_elements_wider(%d: tensor<3x4xf32>, %i: tensor<4x1xi64>, %u: tensor<4x1xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{indices' dim 0 (4) exceeds data's (3)}}
+  %0 = genc.scatter_elements %d[%i] = %u {axis = 1 : i64} : (tensor<3x4xf32>, tensor<4x1xi64>, tensor<4x1xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @scatter_elements_axis(%d: tensor<3x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x4xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{axis must be in [0, 2), not 2}}
+  %0 = genc.scatter_elements %d[%i] = %u {axis = 2 : i64} : (tensor<3x4xf32>, tensor<2x4xi64>, tensor<2x4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @scatter_elements_updates(%d: tensor<3x4xf32>, %i: tensor<2x4xi64>, %u: tensor<2x3xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{indices and updates must have one shape of data's rank (2), not [2,4] and [2,3]}}
+  %0 = genc.scatter_elements %d[%i] = %u {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2x4xi64>, tensor<2x3xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}

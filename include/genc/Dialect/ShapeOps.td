@@ -101,6 +101,28 @@ def Genc_ScatterNDOp : Genc_InferOp<"scatter_nd"> {
   let hasFolder = 1;
 }
 
+def Genc_ScatterElementsOp : Genc_InferOp<"scatter_elements"> {
+  let summary = "ONNX ScatterElements: `data` with the elements that `indices` "
+                "names along `axis` replaced by (or combined with) `updates`";
+  let description = [{
+    `indices` and `updates` have one shape, of data's rank, each dim at most
+    data's but along `axis`. The element of `updates` at p goes to data at
+    p with its `axis` coordinate replaced by `indices` at p (negative
+    counted from the end). `reduction` is `none` (replace), `add`, `mul`,
+    `max` or `min`. Elements apply in row-major order, so with `none` a
+    repeated destination keeps its last update (ONNX leaves that case
+    undefined).
+  }];
+  let arguments = (ins AnyRankedTensor:$data, Genc_IntTensor:$indices,
+                       AnyRankedTensor:$updates, Genc_I64Attr:$axis,
+                       DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `=` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Genc_ExpandOp : Genc_InferOp<"expand"> {
   let summary = "broadcasts the input against `shape` (ONNX Expand)";
   let arguments = (ins AnyRankedTensor:$input, Genc_ShapeTensor:$shape);

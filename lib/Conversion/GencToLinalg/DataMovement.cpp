@@ -477,6 +477,32 @@ static FailureOr<Value> lowerGather(GatherOp op, GatherOp::Adaptor operands, OpB
   return generic.getResult(0);
 }
 
+/// How a scatter's `reduction` combines an update with what is there; none
+/// for `none`, which replaces it.
+static std::optional<Combine> scatterCombine(StringRef reduction) {
+  return llvm::StringSwitch<std::optional<Combine>>(reduction)
+      .Case("add", Combine::Sum)
+      .Case("mul", Combine::Prod)
+      .Case("max", Combine::Max)
+      .Case("min", Combine::Min)
+      .Default(std::nullopt);
+}
+
+/// An index into a dim of `bound` elements, negatives counted from the end;
+/// out of range it fails the call with `message` and is 0 (inside the
+/// buffer where `bound` > 0, which callers make sure of).
+static Value checkedScatterIndex(OpBuilder &b, Location loc, Value raw, Value bound,
+                                 StringRef message) {
+  Value zero = indexConst(b, loc, 0);
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
+  Value p =
+      arith::SelectOp::create(b, loc, negative, arith::AddIOp::create(b, loc, index, bound), index);
+  Value outside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, p, bound);
+  failAtRunTimeIf(b, loc, outside, index, bound, message);
+  return arith::SelectOp::create(b, loc, outside, zero, p);
+}
+
 /// ScatterND as a loop over the index tuples, in order, each writing (or
 /// combining) its slice of `updates` into a copy of `data`. An index out
 /// of range fails the call and writes nothing: the loop writes at 0
@@ -488,12 +514,7 @@ static FailureOr<Value> lowerScatterND(ScatterNDOp op, ScatterNDOp::Adaptor oper
   Value updates = operands.getUpdates();
   int64_t rank = tensorType(data).getRank(), q = tensorType(indices).getRank();
   int64_t k = tensorType(indices).getDimSize(q - 1);
-  std::optional<Combine> reduction = llvm::StringSwitch<std::optional<Combine>>(op.getReduction())
-                                         .Case("add", Combine::Sum)
-                                         .Case("mul", Combine::Prod)
-                                         .Case("max", Combine::Max)
-                                         .Case("min", Combine::Min)
-                                         .Default(std::nullopt);
+  std::optional<Combine> reduction = scatterCombine(op.getReduction());
   Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
   SmallVector<Value> tupleDims;
   Value tuples;
@@ -553,14 +574,8 @@ static FailureOr<Value> lowerScatterND(ScatterNDOp op, ScatterNDOp::Adaptor oper
           SmallVector<Value> entry = at;
           entry.push_back(indexConst(lb, ll, j));
           Value raw = tensor::ExtractOp::create(lb, ll, indices, entry);
-          Value index = arith::IndexCastOp::create(lb, ll, lb.getIndexType(), raw);
-          Value bound = dimValue(lb, ll, result, j);
-          Value negative = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::slt, index, zero);
-          Value p = arith::SelectOp::create(lb, ll, negative,
-                                            arith::AddIOp::create(lb, ll, index, bound), index);
-          Value outside = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, p, bound);
-          failAtRunTimeIf(lb, ll, outside, index, bound, message);
-          position.push_back(arith::SelectOp::create(lb, ll, outside, zero, p));
+          position.push_back(
+              checkedScatterIndex(lb, ll, raw, dimValue(lb, ll, result, j), message));
         }
         Value written;
         if (k == rank) {
@@ -601,6 +616,75 @@ static FailureOr<Value> lowerScatterND(ScatterNDOp op, ScatterNDOp::Adaptor oper
         scf::YieldOp::create(lb, ll, written);
       });
   return loop.getResult(0);
+}
+
+/// ScatterElements as a loop nest over `indices`, in row-major order, each
+/// element writing (or combining) its update at its own position but along
+/// `axis`, where the index says. Sizes that do not fit (updates not
+/// indices' shape, indices wider than data off the axis, elements into an
+/// empty axis) and indices out of range fail the call; the loop then writes
+/// nothing, or at 0 along the axis, inside the buffer.
+static FailureOr<Value> lowerScatterElements(ScatterElementsOp op,
+                                             ScatterElementsOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value data = operands.getData(), indices = operands.getIndices();
+  Value updates = operands.getUpdates();
+  int64_t rank = tensorType(data).getRank(), axis = op.getAxis();
+  std::optional<Combine> reduction = scatterCombine(op.getReduction());
+  std::string node = describeNode(op, "ScatterElements");
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  SmallVector<Value> extents;
+  Value agree, count = one;
+  Value truth = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+  auto failIf = [&](Value fails, Value index, Value bound, const std::string &message) {
+    failAtRunTimeIf(b, loc, fails, index, bound, node + ": " + message);
+    Value holds = arith::XOrIOp::create(b, loc, fails, truth);
+    agree = agree ? arith::AndIOp::create(b, loc, agree, holds) : holds;
+  };
+  for (int64_t d = 0; d < rank; ++d) {
+    Value extent = dimValue(b, loc, indices, d);
+    extents.push_back(extent);
+    count = arith::MulIOp::create(b, loc, count, extent);
+    if (tensorType(indices).isDynamicDim(d) || tensorType(updates).isDynamicDim(d)) {
+      Value actual = dimValue(b, loc, updates, d);
+      failIf(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, actual, extent), actual,
+             extent, "updates' dim " + std::to_string(d) + " is {index}, not indices' {bound}");
+    }
+    bool provablyFits = !tensorType(indices).isDynamicDim(d) && !tensorType(data).isDynamicDim(d) &&
+                        tensorType(indices).getDimSize(d) <= tensorType(data).getDimSize(d);
+    if (d != axis && !provablyFits) {
+      Value bound = dimValue(b, loc, data, d);
+      failIf(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, extent, bound), extent, bound,
+             "indices' dim " + std::to_string(d) + " is {index}, more than data's {bound}");
+    }
+  }
+  if (tensorType(data).isDynamicDim(axis) || tensorType(data).getDimSize(axis) == 0) {
+    // An index into an empty axis names no element.
+    Value bound = dimValue(b, loc, data, axis);
+    Value named = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, count, zero);
+    Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bound, zero);
+    failIf(arith::AndIOp::create(b, loc, named, empty), count, bound,
+           "{index} indices name elements of data's axis " + std::to_string(axis) +
+               ", of size {bound}");
+  }
+  if (agree)
+    extents[0] = arith::SelectOp::create(b, loc, agree, extents[0], zero);
+  std::string message = node + ": index {index} is out of range for axis " + std::to_string(axis) +
+                        " of size {bound}";
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, SmallVector<Value>(rank, zero), extents, SmallVector<Value>(rank, one),
+      ValueRange{data}, [&](OpBuilder &lb, Location ll, ValueRange at, ValueRange iterArgs) {
+        Value result = iterArgs[0];
+        SmallVector<Value> position(at.begin(), at.end());
+        Value raw = tensor::ExtractOp::create(lb, ll, indices, at);
+        position[axis] = checkedScatterIndex(lb, ll, raw, dimValue(lb, ll, result, axis), message);
+        Value update = tensor::ExtractOp::create(lb, ll, updates, at);
+        if (reduction)
+          update = combine(lb, ll, *reduction, tensor::ExtractOp::create(lb, ll, result, position),
+                           update);
+        return SmallVector<Value>{tensor::InsertOp::create(lb, ll, update, result, position)};
+      });
+  return nest.results.front();
 }
 
 /// The dims of `op`'s result given by its shape operand `shape`, static
@@ -896,6 +980,7 @@ void mlir::genc::lowering::populateDataMovementLoweringPatterns(RewritePatternSe
   addLowering<SliceOp>(patterns, lowerSlice);
   addLowering<GatherOp>(patterns, lowerGather);
   addLowering<ScatterNDOp>(patterns, lowerScatterND);
+  addLowering<ScatterElementsOp>(patterns, lowerScatterElements);
   addLowering<ExpandOp>(patterns, lowerExpand);
   addLowering<ConstantOfShapeOp>(patterns, lowerConstantOfShape);
   addLowering<RangeOp>(patterns, lowerRange);

@@ -921,8 +921,13 @@ def converter_4d_mask(attention_mask, s, past_len=None, sliding_window=None):
     """transformers' AttentionMaskConverter.to_4d (Phi, LLaMA, Mistral
     exports of early 2024): make_causal_mask's table, masked_fill-ed with
     the float minimum where the expanded padding is nonzero. The past's
-    length is the attention mask's beyond the queries unless given."""
+    length is the attention mask's beyond the queries unless given; given,
+    to_4d takes it as a key_value_length of S + P and gives
+    _make_causal_mask (S + P) - S, as transformers does."""
     batch, total = attention_mask.shape
+    if past_len is not None:
+        key_value_length = s + past_len
+        past_len = key_value_length - s
     causal = make_causal_mask(batch, s, total - s if past_len is None else past_len, sliding_window)
     return causal.masked_fill(expand_padding_mask(attention_mask, s).bool(), torch.finfo(torch.float32).min)
 

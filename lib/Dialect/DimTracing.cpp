@@ -524,6 +524,18 @@ bool genc::holdsLength(Value index) {
   return read && isArgumentNamed(read.getTensor(), "genc.past_length");
 }
 
+bool genc::isKnownNonNegative(Value index) {
+  APInt c;
+  if (matchPattern(index, m_ConstantInt(&c)))
+    return !c.isNegative();
+  if (auto select = index.getDefiningOp<arith::SelectOp>())
+    return isKnownNonNegative(select.getTrueValue()) && isKnownNonNegative(select.getFalseValue());
+  Operation *op = index.getDefiningOp();
+  if (isa_and_nonnull<arith::AddIOp, arith::MulIOp>(op))
+    return isKnownNonNegative(op->getOperand(0)) && isKnownNonNegative(op->getOperand(1));
+  return holdsLength(index);
+}
+
 /// How far the values of `indices` run ahead of the position they are at,
 /// when they count positions: `position_ids`, a Range of step 1 (from its
 /// start: a constant, or the past length, moved by constants), a CumSum

@@ -138,7 +138,7 @@ std::optional<Entries> ShapeEvaluator::compute(Value v, RankedTensorType type) {
                        : arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
                                                     element)
                              .getResult();
-      entries.push_back({std::nullopt, idx, cast && idx.getDefiningOp<tensor::DimOp>()});
+      entries.push_back({std::nullopt, idx, cast && isKnownNonNegative(idx)});
     }
     return entries;
   }
@@ -306,6 +306,15 @@ std::optional<Entries> ShapeEvaluator::binary(Operation *op, Location loc) {
     }
     if ((isa<MulOp>(op) && a.constant == 1) || (isa<AddOp>(op) && a.constant == 0)) {
       entries.push_back(b);
+      continue;
+    }
+    // (x + y) - y is x (transformers' past length, (S + P) - S), a length
+    // when x is one.
+    if (auto sum = a.value ? a.value.getDefiningOp<arith::AddIOp>() : nullptr;
+        sum && isa<SubOp>(op) && !b.isConstant() &&
+        llvm::is_contained(sum->getOperands(), b.value)) {
+      Value x = sum.getLhs() == b.value ? sum.getRhs() : sum.getLhs();
+      entries.push_back({std::nullopt, x, isKnownNonNegative(x)});
       continue;
     }
     Value x = index(a, loc), y = index(b, loc);

@@ -64,6 +64,59 @@ func.func @expand_guard(%x: tensor<?x1xf32>, %y: tensor<?x4xf32>) -> tensor<?x?x
 
 // -----
 
+// The same guard over transformers' to_4d lengths: its past is (S + P) - S,
+// which is P, a length, and S + P is one too (also when an earlier round
+// left it as index arithmetic in a tensor.from_elements).
+// CHECK-LABEL: func.func @expand_guard_over_lengths
+// CHECK-DAG: %[[S:.+]] = tensor.dim %arg1, %c1
+// CHECK-DAG: %[[P:.+]] = tensor.dim %arg2, %c2
+// CHECK: %[[P64:.+]] = arith.index_cast %[[P]] : index to i64
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[P64]], %{{.+}} : tensor<2xi64>
+// CHECK: genc.expand %arg0, %[[SHAPE]]
+// CHECK-NOT: genc.equal
+// CHECK-NOT: genc.where
+// CHECK-LABEL: func.func @expand_guard_over_sum
+// CHECK-NOT: genc.equal
+// CHECK-NOT: genc.where
+// CHECK: genc.expand
+func.func @expand_guard_over_lengths(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
+                                     %past: tensor<?x4x?x8xf32>) -> tensor<?x?xf32> {
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %ids_shape = genc.shape %ids : tensor<?x?xi64> -> tensor<2xi64>
+  %s = genc.gather %ids_shape[%c1] {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %past_shape = genc.shape %past : tensor<?x4x?x8xf32> -> tensor<4xi64>
+  %p = genc.gather %past_shape[%c2] {axis = 0 : i64} : (tensor<4xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %kv = genc.add %s, %p : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %back = genc.sub %kv, %s : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %shape = genc.concat %back, %c1 {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %minus1 = arith.constant dense<-1> : tensor<2xi64>
+  %is_minus1 = genc.equal %shape, %minus1 : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi1>
+  %ones = arith.constant dense<1> : tensor<2xi64>
+  %guarded = genc.where %is_minus1, %ones, %shape : (tensor<2xi1>, tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %r = genc.expand %x, %guarded : (tensor<?x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+func.func @expand_guard_over_sum(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
+                                 %past: tensor<?x4x?x8xf32>) -> tensor<?x?xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1 : i64
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %p = tensor.dim %past, %c2 : tensor<?x4x?x8xf32>
+  %total = arith.addi %s, %p : index
+  %total64 = arith.index_cast %total : index to i64
+  %shape = tensor.from_elements %total64, %one : tensor<2xi64>
+  %minus1 = arith.constant dense<-1> : tensor<2xi64>
+  %is_minus1 = genc.equal %shape, %minus1 : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi1>
+  %ones = arith.constant dense<1> : tensor<2xi64>
+  %guarded = genc.where %is_minus1, %ones, %shape : (tensor<2xi1>, tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %r = genc.expand %x, %guarded : (tensor<?x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+
+// -----
+
 // Arithmetic on dims becomes index arithmetic: total - past.
 // CHECK-LABEL: func.func @dim_arithmetic
 // CHECK-DAG: %[[T:.+]] = tensor.dim %arg0

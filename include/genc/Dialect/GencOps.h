@@ -126,6 +126,11 @@ std::optional<Positions> matchPositions(Value v, int depth = 0);
 /// session's past length (its `genc.past_length` argument, read and cast).
 bool holdsLength(Value index);
 
+/// Whether the index cannot be negative: a length (holdsLength), a
+/// constant of at least 0, or sums, products and choices of such (lengths
+/// are far from overflowing).
+bool isKnownNonNegative(Value index);
+
 /// Formats a shape the way diagnostics print it: [2,?,768].
 std::string formatShape(ArrayRef<int64_t> shape);
 

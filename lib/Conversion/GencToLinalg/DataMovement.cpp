@@ -29,16 +29,6 @@ static Value shapeEntry(OpBuilder &b, Location loc, Value shape, int64_t i) {
   return b.createOrFold<arith::IndexCastOp>(loc, b.getIndexType(), e);
 }
 
-/// Whether index `v` cannot be negative: a dim, a constant of at least 0
-/// or a choice between such.
-static bool isKnownNonNegative(Value v) {
-  APInt c;
-  if (auto select = v.getDefiningOp<arith::SelectOp>())
-    return isKnownNonNegative(select.getTrueValue()) && isKnownNonNegative(select.getFalseValue());
-  return v.getDefiningOp<tensor::DimOp>() ||
-         (matchPattern(v, m_ConstantInt(&c)) && !c.isNegative());
-}
-
 /// Reshapes `input` to `resultType` whose dims are `dims` (index values).
 static Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType resultType,
                        ArrayRef<Value> dims) {

@@ -825,6 +825,9 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   auto buffer = llvm::MemoryBuffer::getFile(model);
   llvm::MD5 hash;
   hash.update(buffer ? (*buffer)->getBuffer() : model);
+  // Run-time errors name the model's file as given: a copy elsewhere gets
+  // its own artifact, whose errors name the copy.
+  hash.update("path:" + model.str());
   hash.update(GENC_VERSION);
   hash.update(GENC_SIGNATURE_VERSION_LINE); // what the runtime beside this genc reads
   hash.update(graph.forSession ? "kv-cache=session" : "kv-cache=io");

@@ -267,7 +267,7 @@ class CachePositionMask:
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         for block in self.blocks:
-            (block.attn if hasattr(block, "attn") else block.self_attn).mask_sliced_to_keys = True
+            block.attn.mask_sliced_to_keys = True
 
     def additive_mask(self, attention_mask, s, past_len):
         total = attention_mask.shape[-1]
@@ -541,6 +541,11 @@ class GemmaBlock(nn.Module):
     # Gemma 2's sliding layers: the keys at least this far before the query
     # row are filled out of the model's mask.
     sliding_window = None
+
+    @property
+    def attn(self):
+        """LlamaBlock's name for the attention (CachePositionMask sets it up)."""
+        return self.self_attn
 
     def forward(self, x, mask, positions, past_k=None, past_v=None):
         if self.sliding_window:

@@ -525,9 +525,11 @@ bool genc::holdsLength(Value index) {
 }
 
 bool genc::isKnownNonNegative(Value index) {
+  // Constants below 2^32 only, so that sums and products of lengths with
+  // them stay far from wrapping.
   APInt c;
   if (matchPattern(index, m_ConstantInt(&c)))
-    return !c.isNegative();
+    return !c.isNegative() && c.getActiveBits() <= 32;
   if (auto select = index.getDefiningOp<arith::SelectOp>())
     return isKnownNonNegative(select.getTrueValue()) && isKnownNonNegative(select.getFalseValue());
   Operation *op = index.getDefiningOp();

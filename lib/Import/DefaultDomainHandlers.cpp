@@ -327,6 +327,10 @@ FailureOr<NamedAttribute> scatterReduction(NodeImporter &n) {
   if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
     return n.emitError() << "unknown reduction '" << reduction
                          << "' (ONNX defines none, add, mul, max and min)";
+  int64_t since = reduction == "none" ? 0 : reduction == "add" || reduction == "mul" ? 16 : 18;
+  if (n.getOpset() < since)
+    return n.emitError() << "reduction '" << reduction << "' arrived in opset " << since
+                         << ", after the model's: export it at opset " << since << " or later";
   return n.namedAttr("reduction", n.getBuilder().getStringAttr(reduction));
 }
 

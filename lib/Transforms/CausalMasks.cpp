@@ -308,7 +308,7 @@ std::optional<CausalTable> matchComparedPositions(Value condition, Value query, 
 /// columns. 0 otherwise.
 int64_t windowBeforeDiagonal(Value hidden, const CausalTable &table, Value query) {
   std::optional<ComparedPositions> compared = matchComparison(hidden);
-  bool diagonalKnown = table.diagonal || table.square || table.diagonalAtZero;
+  bool diagonalKnown = table.diagonal || table.diagonalIsZero();
   if (!compared || !compared->below || !diagonalKnown || compared->queries.base != table.diagonal ||
       compared->keys.length != table.columns || !compared->queries.length ||
       !indexIsDim(compared->queries.length, query, 2))
@@ -344,8 +344,7 @@ std::optional<CausalSplit> matchCausal(Value condition, Value query) {
 /// length plus or minus a constant with one.
 std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
   if (!table.past) {
-    bool atZero = table.square || table.diagonalAtZero;
-    std::optional<int64_t> c = atZero ? integralConstant(k) : std::nullopt;
+    std::optional<int64_t> c = table.diagonalIsZero() ? integralConstant(k) : std::nullopt;
     return c && std::abs(*c) <= kMaxWindow ? c : std::nullopt;
   }
   Value past = table.past;
@@ -399,6 +398,8 @@ int64_t hiddenBeforeWindow(Value hidden, const CausalTable &table, Value query) 
   Value columns = shapeEntryIndex(full.getShape(), rank - 1);
   if (!rows || !columns || !indexIsDim(rows, query, 2))
     return 0;
+  // The queries' count serves for the keys' without a past: raising takes
+  // such a table as `causal` only where the keys are provably the queries.
   Value tableValue = table.op->getResult(0);
   if (!indexIsDim(columns, tableValue, rankOf(tableValue) - 1) &&
       (table.past || !indexIsDim(columns, query, 2)))
@@ -538,7 +539,7 @@ std::optional<AdditiveSplit> splitFilledIndicator(Value mask, Value query) {
     auto triu = fill.getDefiningOp<TriluOp>();
     auto full = triu ? triu.getInput().getDefiningOp<ConstantOfShapeOp>() : nullptr;
     bool pastNotNegative =
-        table.square || table.diagonalAtZero || (table.diagonal && holdsLength(table.diagonal));
+        table.diagonalIsZero() || (table.diagonal && holdsLength(table.diagonal));
     // The triangle over the same rows and columns: its diagonal counts from
     // the queries' first row and the keys' first column, as the table's.
     Value rows = full ? shapeEntryIndex(full.getShape(), 0) : Value();

@@ -54,6 +54,11 @@ struct CausalTable {
   /// compared, the keys' counted over the attention mask): as for a square
   /// table, `causal` only where the keys are provably the queries.
   bool diagonalAtZero = false;
+
+  /// Row i keeps j <= i with no past: a square table or one whose diagonal
+  /// is at 0, which raising takes as `causal` only where the keys are
+  /// provably the queries.
+  bool diagonalIsZero() const { return square || diagonalAtZero; }
 };
 
 /// The causal table a mask holds, a sliding window's width when one is

@@ -392,8 +392,7 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     // mask without a past) is `causal` only where the keys are the queries;
     // a run-time diagonal is checked when the op is built.
     auto usable = [&](const std::optional<CausalSplit> &split) {
-      return split && (!(split->table.square || split->table.diagonalAtZero) ||
-                       provablyEqualDims(query, 2, key, 2));
+      return split && (!split->table.diagonalIsZero() || provablyEqualDims(query, 2, key, 2));
     };
     for (Fill &fill : scores->fills) {
       std::optional<CausalSplit> split = causal ? std::nullopt

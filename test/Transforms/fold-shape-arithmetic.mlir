@@ -79,6 +79,15 @@ func.func @expand_guard(%x: tensor<?x1xf32>, %y: tensor<?x4xf32>) -> tensor<?x?x
 // CHECK-NOT: genc.equal
 // CHECK-NOT: genc.where
 // CHECK: genc.expand
+// A product of lengths is one too; a difference may be negative, so its
+// guard stays, also (S + P) - B for another length B.
+// CHECK-LABEL: func.func @expand_guard_over_product
+// CHECK-NOT: genc.where
+// CHECK: genc.expand
+// CHECK-LABEL: func.func @expand_guard_over_difference
+// CHECK: genc.where
+// CHECK-LABEL: func.func @expand_guard_over_other_difference
+// CHECK: genc.where
 func.func @expand_guard_over_lengths(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
                                      %past: tensor<?x4x?x8xf32>) -> tensor<?x?xf32> {
   %c1 = arith.constant dense<1> : tensor<1xi64>
@@ -105,6 +114,60 @@ func.func @expand_guard_over_sum(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
   %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
   %p = tensor.dim %past, %c2 : tensor<?x4x?x8xf32>
   %total = arith.addi %s, %p : index
+  %total64 = arith.index_cast %total : index to i64
+  %shape = tensor.from_elements %total64, %one : tensor<2xi64>
+  %minus1 = arith.constant dense<-1> : tensor<2xi64>
+  %is_minus1 = genc.equal %shape, %minus1 : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi1>
+  %ones = arith.constant dense<1> : tensor<2xi64>
+  %guarded = genc.where %is_minus1, %ones, %shape : (tensor<2xi1>, tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %r = genc.expand %x, %guarded : (tensor<?x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+func.func @expand_guard_over_product(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
+                                 %past: tensor<?x4x?x8xf32>) -> tensor<?x?xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1 : i64
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %p = tensor.dim %past, %c2 : tensor<?x4x?x8xf32>
+  %total = arith.muli %s, %p : index
+  %total64 = arith.index_cast %total : index to i64
+  %shape = tensor.from_elements %total64, %one : tensor<2xi64>
+  %minus1 = arith.constant dense<-1> : tensor<2xi64>
+  %is_minus1 = genc.equal %shape, %minus1 : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi1>
+  %ones = arith.constant dense<1> : tensor<2xi64>
+  %guarded = genc.where %is_minus1, %ones, %shape : (tensor<2xi1>, tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %r = genc.expand %x, %guarded : (tensor<?x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+func.func @expand_guard_over_difference(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
+                                 %past: tensor<?x4x?x8xf32>) -> tensor<?x?xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1 : i64
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %p = tensor.dim %past, %c2 : tensor<?x4x?x8xf32>
+  %total = arith.subi %s, %p : index
+  %total64 = arith.index_cast %total : index to i64
+  %shape = tensor.from_elements %total64, %one : tensor<2xi64>
+  %minus1 = arith.constant dense<-1> : tensor<2xi64>
+  %is_minus1 = genc.equal %shape, %minus1 : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi1>
+  %ones = arith.constant dense<1> : tensor<2xi64>
+  %guarded = genc.where %is_minus1, %ones, %shape : (tensor<2xi1>, tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %r = genc.expand %x, %guarded : (tensor<?x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+func.func @expand_guard_over_other_difference(%x: tensor<?x1xf32>, %ids: tensor<?x?xi64>,
+                                 %past: tensor<?x4x?x8xf32>) -> tensor<?x?xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1 : i64
+  %s = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %p = tensor.dim %past, %c2 : tensor<?x4x?x8xf32>
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %sum = arith.addi %s, %p : index
+  %total = arith.subi %sum, %b : index
   %total64 = arith.index_cast %total : index to i64
   %shape = tensor.from_elements %total64, %one : tensor<2xi64>
   %minus1 = arith.constant dense<-1> : tensor<2xi64>

@@ -127,8 +127,8 @@ std::optional<Positions> matchPositions(Value v, int depth = 0);
 bool holdsLength(Value index);
 
 /// Whether the index cannot be negative: a length (holdsLength), a
-/// constant of at least 0, or sums, products and choices of such (lengths
-/// are far from overflowing).
+/// constant in [0, 2^32), or sums, products and choices of such (lengths
+/// are buffer sizes, far from 2^63: such sums and products do not wrap).
 bool isKnownNonNegative(Value index);
 
 /// Formats a shape the way diagnostics print it: [2,?,768].

@@ -123,25 +123,27 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
-/// ScatterND's and ScatterElements' `reduction`.
-static LogicalResult verifyScatterReduction(Operation *op, StringRef reduction) {
+/// What ScatterND and ScatterElements share: a known `reduction`, and
+/// updates of data's element type.
+static LogicalResult verifyScatter(Operation *op, StringRef reduction, ShapedType data,
+                                   ShapedType updates) {
   if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
     return op->emitOpError("reduction must be none, add, mul, max or min, not '")
            << reduction << "'";
+  if (updates.getElementType() != data.getElementType())
+    return op->emitOpError("updates must have data's element type");
   return success();
 }
 
 LogicalResult ScatterNDOp::verify() {
-  if (failed(verifyScatterReduction(*this, getReduction())))
-    return failure();
   auto data = getData().getType(), updates = getUpdates().getType();
+  if (failed(verifyScatter(*this, getReduction(), data, updates)))
+    return failure();
   auto indices = getIndices().getType();
   int64_t k = indices.getRank() ? indices.getDimSize(indices.getRank() - 1) : 0;
   if (indices.getRank() == 0 || ShapedType::isDynamic(k) || k > data.getRank())
     return emitOpError("the last dim of indices must be static and at most the rank of data (")
            << data.getRank() << "), not " << formatShape(indices.getShape());
-  if (updates.getElementType() != data.getElementType())
-    return emitOpError("updates must have data's element type");
   // updates: indices' dims but the last, then data's dims after the first k.
   SmallVector<int64_t> expected(indices.getShape().drop_back());
   llvm::append_range(expected, data.getShape().drop_front(k));
@@ -153,15 +155,13 @@ LogicalResult ScatterNDOp::verify() {
 }
 
 LogicalResult ScatterElementsOp::verify() {
-  if (failed(verifyScatterReduction(*this, getReduction())))
-    return failure();
   auto data = getData().getType(), updates = getUpdates().getType();
+  if (failed(verifyScatter(*this, getReduction(), data, updates)))
+    return failure();
   auto indices = getIndices().getType();
   int64_t rank = data.getRank(), axis = getAxis();
   if (axis < 0 || axis >= rank)
     return emitOpError("axis must be in [0, ") << rank << "), not " << axis;
-  if (updates.getElementType() != data.getElementType())
-    return emitOpError("updates must have data's element type");
   if (indices.getRank() != rank ||
       !areCompatibleTensorTypes(updates, indices.clone(updates.getElementType())))
     return emitOpError("indices and updates must have one shape of data's rank (")

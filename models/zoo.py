@@ -872,6 +872,68 @@ class RelativeDecoder(nn.Module):
         return self.head(x)
 
 
+# --------------------------------------------------------------------------
+# GPTBigCode (StarCoder, SantaCoder) style: multi-query attention with the
+# query heads merged into the rows, q [B, S·H, D] against the one key head
+# [B, D, T] through baddbmm (zeros, scaled), viewed [B, S, H, T] for the
+# mask (GPT-2's sliced causal table times the padding, unsqueezed at the
+# heads) and the softmax, merged back for the values; learned positions,
+# tanh GELU, tied LM head. Exported without a cache only: its cache fuses
+# keys and values in one tensor.
+# --------------------------------------------------------------------------
+class BigCodeAttention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads, self.dh = heads, d // heads
+        self.c_attn = nn.Linear(d, d + 2 * self.dh)
+        self.c_proj = nn.Linear(d, d)
+        self.register_buffer("mask_value", torch.full([], torch.finfo(torch.float32).min))
+
+    def forward(self, x, mask):
+        b, s, d = x.shape
+        query, key_value = self.c_attn(x).split((d, 2 * self.dh), dim=2)
+        key, value = key_value.split((self.dh, self.dh), dim=-1)
+        t = key.shape[1]
+        merged = query.reshape(b, s * self.heads, self.dh)
+        zeros = torch.zeros_like(torch.empty(b, s * self.heads, t))
+        scores = torch.baddbmm(zeros, merged, key.transpose(-1, -2), beta=1, alpha=self.dh ** -0.5)
+        scores = torch.where(mask, scores.view(b, s, self.heads, t), self.mask_value)
+        probs = torch.softmax(scores, dim=-1).view(b, s * self.heads, t)
+        return self.c_proj(torch.bmm(probs, value).view(b, s, d))
+
+
+class BigCodeBlock(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln_1, self.ln_2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = BigCodeAttention(d, heads)
+        self.c_fc, self.c_proj = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x, mask):
+        x = x + self.attn(self.ln_1(x), mask)
+        return x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+
+class BigCode(nn.Module):
+    def __init__(self, vocab=256, d=64, layers=2, heads=4, max_pos=128):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(max_pos, d)
+        self.h = nn.ModuleList(BigCodeBlock(d, heads) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.register_buffer("bias", torch.tril(torch.ones(max_pos, max_pos, dtype=torch.bool)))
+        self.layers, self.heads, self.kv_heads, self.dh = layers, heads, 1, d // heads
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        b, s = input_ids.shape
+        t = 0 + s  # transformers' key_length: the past's (none) and the queries'
+        causal = self.bias[None, t - s:t, :t]
+        mask = (causal * attention_mask.view(b, 1, -1).to(dtype=torch.bool)).unsqueeze(2)
+        x = self.wte(input_ids) + self.wpe(position_ids)
+        for block in self.h:
+            x = block(x, mask)
+        return F.linear(self.ln_f(x), self.wte.weight)
+
+
 class MPT(DecoderStack):
     def __init__(self, vocab=256, d=64, layers=2, heads=4):
         super().__init__()
@@ -1543,6 +1605,8 @@ def main():
     # Rotary tables for 256 positions, as Mistral's: its sliding layers'
     # session cache slides after 131.
     export_decoder_only("gemma242", Gemma242(max_pos=256), args.out_dir, with_positions=True)
+    torch.manual_seed(21)
+    export_decoder_only("bigcode", BigCode(), args.out_dir, with_positions=True, with_past=False)
     torch.manual_seed(14)
     export_decoder_only("gptj", GPTJ(), args.out_dir, with_positions=True)
     torch.manual_seed(15)

@@ -481,6 +481,26 @@ bool genc::keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
   return index && indexIsDim(index, x, xd);
 }
 
+bool genc::isOneElementConstant(Value v) {
+  DenseElementsAttr attr;
+  return matchPattern(v, m_Constant(&attr)) && attr.getNumElements() == 1;
+}
+
+std::optional<double> genc::splatValue(Value v) {
+  DenseElementsAttr attr;
+  if (auto full = v.getDefiningOp<ConstantOfShapeOp>())
+    attr = dyn_cast<DenseElementsAttr>(full.getValue());
+  else if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+    return std::nullopt;
+  if (!attr || !attr.isSplat())
+    return std::nullopt;
+  if (isa<FloatType>(attr.getElementType()))
+    return attr.getSplatValue<APFloat>().convertToDouble();
+  if (attr.getElementType().isInteger(1))
+    return attr.getSplatValue<bool>() ? 1.0 : 0.0;
+  return static_cast<double>(attr.getSplatValue<APInt>().getSExtValue());
+}
+
 std::optional<double> mlir::genc::floatConstant(Value v) {
   DenseElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1 ||

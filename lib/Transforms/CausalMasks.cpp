@@ -77,23 +77,6 @@ Value withoutBroadcastsBeforeRows(Value condition) {
   return condition;
 }
 
-/// The value every element of `v` holds, when it is a one-element constant
-/// or a ConstantOfShape (of floats, integers or booleans).
-std::optional<double> splatValue(Value v) {
-  DenseElementsAttr attr;
-  if (auto full = v.getDefiningOp<ConstantOfShapeOp>())
-    attr = dyn_cast<DenseElementsAttr>(full.getValue());
-  else if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
-    return std::nullopt;
-  if (!attr || !attr.isSplat())
-    return std::nullopt;
-  if (isa<FloatType>(attr.getElementType()))
-    return attr.getSplatValue<APFloat>().convertToDouble();
-  if (attr.getElementType().isInteger(1))
-    return attr.getSplatValue<bool>() ? 1.0 : 0.0;
-  return static_cast<double>(attr.getSplatValue<APInt>().getSExtValue());
-}
-
 /// Whether `v` is a ConstantOfShape of `value`.
 bool isFullOf(Value v, double value) {
   return v.getDefiningOp<ConstantOfShapeOp>() && splatValue(v) == value;
@@ -126,7 +109,12 @@ MaskBuilder whereBuilder(Value condition, std::variant<Value, MaskBuilder> where
 }
 
 /// Whether `entry` holds dim(key, 2) - dim(query, 2) at run time.
+bool isConstantInts(Value v, ArrayRef<int64_t> expected);
+
 bool holdsPastLength(Value entry, Value query, Value key) {
+  // Skv - Sq folded to 0 where the two are one length.
+  if (isConstantInts(entry, {0}))
+    return provablyEqualDims(query, 2, key, 2);
   Value index = shapeEntryIndex(entry);
   auto sub = index ? index.getDefiningOp<arith::SubIOp>() : nullptr;
   return sub && indexIsDim(sub.getLhs(), key, 2) && indexIsDim(sub.getRhs(), query, 2);
@@ -716,10 +704,12 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
     condition = toBool.getInput();
   auto columns = condition.getDefiningOp<SliceOp>();
   auto rows = columns ? columns.getInput().getDefiningOp<SliceOp>() : nullptr;
-  // Rows [Skv - Sq, Skv) and columns [0, Skv): Sq rows of Skv keys.
-  if (!rows || !isConstantInts(columns.getAxes(), {3}) ||
+  // Rows [Skv - Sq, Skv) and columns [0, Skv) of the last two axes (of
+  // GPT-2's [1, 1, n, n] table, GPTBigCode's [1, n, n]): Sq rows of Skv keys.
+  int64_t rank = rankOf(condition);
+  if (!rows || (rank != 3 && rank != 4) || !isConstantInts(columns.getAxes(), {rank - 1}) ||
       !isConstantInts(columns.getStarts(), {0}) || !isConstantInts(columns.getSteps(), {1}) ||
-      !holdsKeyLength(columns.getEnds(), key) || !isConstantInts(rows.getAxes(), {2}) ||
+      !holdsKeyLength(columns.getEnds(), key) || !isConstantInts(rows.getAxes(), {rank - 2}) ||
       !isConstantInts(rows.getSteps(), {1}) || !holdsPastLength(rows.getStarts(), query, key) ||
       !holdsKeyLength(rows.getEnds(), key))
     return false;
@@ -727,7 +717,8 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
   if (!matchPattern(rows.getInput(), m_Constant(&table)))
     return false;
   auto shape = table.getShapedType().getShape();
-  if (shape.size() != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] != shape[3])
+  if (static_cast<int64_t>(shape.size()) != rank || shape[rank - 2] != shape[rank - 1] ||
+      llvm::any_of(shape.drop_back(2), [](int64_t d) { return d != 1; }))
     return false;
   // Booleans (dense), or bytes (dense, or a resource as large tables are).
   std::vector<bool> keeps;
@@ -738,7 +729,7 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
            bytes && bytes.getWidth() == 8)
     if (std::optional<std::vector<uint8_t>> values = elementValues<uint8_t>(table))
       keeps.assign(values->begin(), values->end());
-  int64_t size = shape[2];
+  int64_t size = shape[rank - 1];
   if (static_cast<int64_t>(keeps.size()) != size * size)
     return false;
   for (int64_t flat = 0; flat < size * size; ++flat)

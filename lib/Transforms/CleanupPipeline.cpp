@@ -18,6 +18,7 @@ void genc::buildCleanupPipeline(OpPassManager &pm) {
     fn.addPass(createRefineShapes());
   }
   pm.nest<func::FuncOp>().addPass(createSinkExpands());
+  pm.nest<func::FuncOp>().addPass(createUnmergeQueryHeads());
   pm.addPass(createCanonicalizerPass());
 }
 

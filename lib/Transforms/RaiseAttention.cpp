@@ -161,6 +161,25 @@ bool keepsBatchAndQueries(Value mask, Value product) {
   return true;
 }
 
+/// The other side of And(table, rest) (unsqueezed as the And is) when the
+/// table is a sliced causal table (isSlicedCausalTable); null otherwise.
+Value besideSlicedCausalTable(Value condition, Value query, Value key) {
+  auto unsqueeze = condition.getDefiningOp<UnsqueezeOp>();
+  auto both = (unsqueeze ? unsqueeze.getInput() : condition).getDefiningOp<AndOp>();
+  if (!both)
+    return {};
+  for (auto [table, rest] :
+       {std::pair(both.getLhs(), both.getRhs()), std::pair(both.getRhs(), both.getLhs())}) {
+    if (!isSlicedCausalTable(table, query, key))
+      continue;
+    if (!unsqueeze)
+      return rest;
+    OpBuilder b(unsqueeze);
+    return UnsqueezeOp::create(b, unsqueeze.getLoc(), rest, unsqueeze.getAxesAttr());
+  }
+  return {};
+}
+
 /// Walks from the softmax input down to the QKᵀ product. Every step must
 /// have no other use: the intermediate scores then exist only for this
 /// softmax. Masks apply after the scale, as in genc.attention.
@@ -360,10 +379,17 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     if (!provablyEqualDims(query, 0, key, 0) || !provablyEqualDims(key, 0, value, 0) ||
         !provablyEqualDims(key, 2, value, 2) || !provablyEqualDims(query, 3, key, 3))
       return;
-    bool causal = scores->fills.size() == 1 && !scores->fills.front().keepsWhereFalse &&
-                  isSlicedCausalTable(scores->fills.front().condition, query, key);
-    if (causal)
-      scores->fills.clear();
+    // GPT-2's sliced causal table as the one condition of the keys to keep,
+    // or And-ed with the rest of it (GPTBigCode's padding).
+    bool causal = false;
+    if (scores->fills.size() == 1 && !scores->fills.front().keepsWhereFalse) {
+      Fill &fill = scores->fills.front();
+      causal = isSlicedCausalTable(fill.condition, query, key);
+      if (causal)
+        scores->fills.clear();
+      else if (Value rest = besideSlicedCausalTable(fill.condition, query, key))
+        causal = true, fill.condition = rest;
+    }
     // Each mask must keep the scores' batch and queries: the causal tables
     // are read past Expands that may broadcast those (CausalMasks.h). Then
     // an Expand that broadcasts a mask into the scores is not needed, the

@@ -24,11 +24,6 @@ using namespace mlir::genc;
 
 namespace {
 
-bool isOneElementConstant(Value v) {
-  DenseElementsAttr attr;
-  return matchPattern(v, m_Constant(&attr)) && attr.getNumElements() == 1;
-}
-
 /// op(Expand(x, s), Expand(y, s), c) → Expand(op(x, y, c), s). Broadcasting
 /// is associative: both are x, y, c and s broadcast together.
 struct SinkExpandPattern : RewritePattern {

@@ -61,6 +61,14 @@ std::optional<int64_t> integralConstant(Value v);
 /// The value a one-element floating-point constant holds.
 std::optional<double> floatConstant(Value v);
 
+/// Whether `v` is a constant of one element (a scalar operand that
+/// broadcasts).
+bool isOneElementConstant(Value v);
+
+/// The value every element of `v` holds, when it is a one-element constant
+/// or a ConstantOfShape (of floats, integers or booleans).
+std::optional<double> splatValue(Value v);
+
 /// The most positions the function `fn` can embed: the smallest constant
 /// table it gathers by position (an embedding of positions, rotary
 /// tables), less how far the positions run ahead (OPT's count from 1,

@@ -29,6 +29,23 @@ def RefineShapes : Pass<"genc-refine-shapes", "func::FuncOp"> {
   }];
 }
 
+def UnmergeQueryHeads : Pass<"genc-unmerge-query-heads", "func::FuncOp"> {
+  let summary = "Multi-query attention with the query heads merged into the rows, "
+                "rewritten heads first (exact)";
+  let description = [{
+    GPTBigCode's attention reshapes q [B, S, H·D] to [B, S·H, D], multiplies
+    it by the one key head [B, D, T] (times a scale, plus zeros: torch's
+    baddbmm), views the scores as [B, S, H, T] for the masks and the
+    softmax over the keys, and multiplies the probabilities, merged back to
+    [B, S·H, T], by the one value head [B, T, Dv] before merging the result
+    to [B, S, H·Dv]. Such a block becomes q [B, H, S, D] times the key as
+    one broadcast head [B, 1, D, T], the masks moved to [B, ·, S, T], the
+    softmax, the value [B, 1, T, Dv], and the result transposed and merged
+    to the same [B, S, H·Dv]: the layout genc-raise-attention reads, with
+    the same sums. Zeros added to the scores are dropped.
+  }];
+}
+
 def SinkExpands : Pass<"genc-sink-expands", "func::FuncOp"> {
   let summary = "Computes elementwise ops before the Expands they read (exact)";
   let description = [{

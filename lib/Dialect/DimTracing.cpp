@@ -481,6 +481,17 @@ bool genc::keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd) {
   return index && indexIsDim(index, x, xd);
 }
 
+Operation *genc::createOnOperands(OpBuilder &b, Operation *op, ValueRange operands) {
+  SmallVector<Type> types;
+  auto infer = dyn_cast<InferTypeOpInterface>(op);
+  if (!infer || failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), operands,
+                                              op->getAttrDictionary(), op->getPropertiesStorage(),
+                                              op->getRegions(), types)))
+    return nullptr;
+  OperationState state(op->getLoc(), op->getName(), operands, types, op->getAttrs());
+  return b.create(state);
+}
+
 bool genc::isOneElementConstant(Value v) {
   DenseElementsAttr attr;
   return matchPattern(v, m_Constant(&attr)) && attr.getNumElements() == 1;

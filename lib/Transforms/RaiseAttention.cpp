@@ -161,10 +161,17 @@ bool keepsBatchAndQueries(Value mask, Value product) {
   return true;
 }
 
-/// The other side of And(table, rest) (unsqueezed as the And is) when the
-/// table is a sliced causal table (isSlicedCausalTable); null otherwise.
+/// The other side of And(table, rest) (unsqueezed as the And is, before
+/// its last two axes only: the table's rows and columns stay the queries
+/// and keys) when the table is a sliced causal table
+/// (isSlicedCausalTable); null otherwise.
 Value besideSlicedCausalTable(Value condition, Value query, Value key) {
   auto unsqueeze = condition.getDefiningOp<UnsqueezeOp>();
+  int64_t rank = rankOf(condition);
+  if (unsqueeze && llvm::any_of(unsqueeze.getAxes(), [&](int64_t axis) {
+        return (axis < 0 ? axis + rank : axis) >= rank - 2;
+      }))
+    return {};
   auto both = (unsqueeze ? unsqueeze.getInput() : condition).getDefiningOp<AndOp>();
   if (!both)
     return {};

@@ -47,14 +47,9 @@ struct SinkExpandPattern : RewritePattern {
     }
     if (!shape)
       return failure();
-    SmallVector<Type> types;
-    auto infer = dyn_cast<InferTypeOpInterface>(op);
-    if (!infer || failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), inputs,
-                                                op->getAttrDictionary(), op->getPropertiesStorage(),
-                                                op->getRegions(), types)))
+    Operation *narrow = createOnOperands(rewriter, op, inputs);
+    if (!narrow)
       return failure();
-    OperationState state(op->getLoc(), op->getName(), inputs, types, op->getAttrs());
-    Operation *narrow = rewriter.create(state);
     rewriter.replaceOpWithNewOp<ExpandOp>(op, op->getResult(0).getType(), narrow->getResult(0),
                                           shape);
     return success();

@@ -19,6 +19,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace mlir::genc {
 #define GEN_PASS_DEF_UNMERGEQUERYHEADS
 #include "genc/Transforms/Passes.h.inc"
@@ -32,18 +34,6 @@ namespace {
 /// Result dim i is input dim kSwapQueriesAndHeads[i]: [B, S, H, X] and
 /// [B, H, S, X] into each other.
 constexpr int64_t kSwapQueriesAndHeads[] = {0, 2, 1, 3};
-
-/// `op` again, on `operands`, its result type inferred.
-Value recreate(PatternRewriter &rewriter, Operation *op, ValueRange operands) {
-  SmallVector<Type> types;
-  auto infer = cast<InferTypeOpInterface>(op);
-  if (failed(infer.inferReturnTypes(op->getContext(), op->getLoc(), operands,
-                                    op->getAttrDictionary(), op->getPropertiesStorage(),
-                                    op->getRegions(), types)))
-    return {};
-  OperationState state(op->getLoc(), op->getName(), operands, types, op->getAttrs());
-  return rewriter.create(state)->getResult(0);
-}
 
 /// An elementwise op of a chain of them, and which operand carries the chain.
 struct ChainLink {
@@ -81,10 +71,19 @@ bool isHeadsOperand(Value v) { return isOneElementConstant(v) || rankOf(v) <= 4;
 /// The ConstantOfShape of zeros (times a constant) that `v` is, as torch's
 /// baddbmm against zeros exports; null otherwise.
 ConstantOfShapeOp zerosOf(Value v) {
-  if (auto times = v.getDefiningOp<MulOp>())
-    return isOneElementConstant(times.getRhs()) ? zerosOf(times.getLhs()) : ConstantOfShapeOp();
+  if (auto times = v.getDefiningOp<MulOp>()) {
+    // 0 · c is 0 only for a finite c.
+    std::optional<double> c = splatValue(times.getRhs());
+    bool finite = isOneElementConstant(times.getRhs()) && c && std::isfinite(*c);
+    return finite ? zerosOf(times.getLhs()) : ConstantOfShapeOp();
+  }
   auto zeros = v.getDefiningOp<ConstantOfShapeOp>();
   return zeros && splatValue(zeros) == 0.0 ? zeros : ConstantOfShapeOp();
+}
+
+/// The zeros a link before the view adds (it then adds nothing), or null.
+ConstantOfShapeOp addedZeros(const ChainLink &link) {
+  return isa<AddOp>(link.op) ? zerosOf(link.op->getOperand(1 - link.chain)) : ConstantOfShapeOp();
 }
 
 /// The index that dim `d` of a ConstantOfShape holds: its shape's entry,
@@ -176,8 +175,7 @@ std::optional<MergedHeads> matchMergedHeads(SoftmaxOp softmax) {
       rankOf(m.scores.getRhs()) != 3)
     return std::nullopt;
   for (const ChainLink &link : m.beforeView)
-    if (isa<AddOp>(link.op) &&
-        !addsNothing(zerosOf(link.op->getOperand(1 - link.chain)), m.scores, merge))
+    if (ConstantOfShapeOp zeros = addedZeros(link); zeros && !addsNothing(zeros, m.scores, merge))
       return std::nullopt;
   m.queries = merge.getInput();
   auto queries = cast<RankedTensorType>(m.queries.getType());
@@ -255,7 +253,8 @@ Value relink(PatternRewriter &rewriter, const ChainLink &link, Value chain,
   SmallVector<Value> operands;
   for (auto [i, operand] : llvm::enumerate(link.op->getOperands()))
     operands.push_back(i == link.chain ? chain : other(operand));
-  return recreate(rewriter, link.op, operands);
+  Operation *op = createOnOperands(rewriter, link.op, operands);
+  return op ? op->getResult(0) : Value();
 }
 
 struct UnmergeQueryHeadsPattern : OpRewritePattern<SoftmaxOp> {
@@ -276,7 +275,7 @@ struct UnmergeQueryHeadsPattern : OpRewritePattern<SoftmaxOp> {
     Value keys = keysTransposed(rewriter, loc, m->scores.getRhs());
     Value scores = MatMulOp::create(rewriter, loc, queries, keys);
     for (const ChainLink &link : m->beforeView) {
-      if (isa<AddOp>(link.op)) // zeros: adds nothing
+      if (addedZeros(link))
         continue;
       scores = relink(rewriter, link, scores, [](Value constant) { return constant; });
       if (!scores)

@@ -52,6 +52,11 @@ func.func @gpt2(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequen
 // CHECK-LABEL: func.func @sliced_other_table_and_padding
 // CHECK-NOT: causal = true
 // CHECK: return
+// The And unsqueezed at the heads: the table's rows would run over the
+// heads, not the queries. Not `causal`.
+// CHECK-LABEL: func.func @sliced_table_and_padding_at_heads
+// CHECK-NOT: causal = true
+// CHECK: return
 func.func @sliced_table_and_padding(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %k: tensor<?x1x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
     %v: tensor<?x1x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
@@ -106,6 +111,35 @@ func.func @sliced_other_table_and_padding(%q: tensor<?x4x?x16xf32> {genc.dim_nam
   %both = genc.and %causal, %pad : (tensor<1x?x?xi1>, tensor<?x1x?xi1>) -> tensor<?x?x?xi1>
   %keep = genc.unsqueeze %both {axes = array<i64: 1>} : tensor<?x?x?xi1> -> tensor<?x1x?x?xi1>
   %filled = genc.where %keep, %s, %min : (tensor<?x1x?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %filled {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x1x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+func.func @sliced_table_and_padding_at_heads(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %k: tensor<?x1x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %v: tensor<?x1x?x16xf32> {genc.dim_names = ["batch", "", "total", ""]},
+    %pad: tensor<?x1x?xi1> {genc.dim_names = ["batch", "", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %table = arith.constant dense<[[[true, false, false], [true, true, false], [true, true, true]]]> : tensor<1x3x3xi1>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %axis1 = arith.constant dense<1> : tensor<1xi64>
+  %axis2 = arith.constant dense<2> : tensor<1xi64>
+  %zero = arith.constant dense<0> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<?x1x?x16xf32> -> tensor<?x1x16x?xf32>
+  %s = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x1x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %total = tensor.dim %k, %c2 : tensor<?x1x?x16xf32>
+  %new = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %past = arith.subi %total, %new : index
+  %past64 = arith.index_cast %past : index to i64
+  %start = tensor.from_elements %past64 : tensor<1xi64>
+  %total64 = arith.index_cast %total : index to i64
+  %end = tensor.from_elements %total64 : tensor<1xi64>
+  %rows = genc.slice %table[%start : %end] axes %axis1 steps %one : (tensor<1x3x3xi1>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x?x3xi1>
+  %causal = genc.slice %rows[%zero : %end] axes %axis2 steps %one : (tensor<1x?x3xi1>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x?x?xi1>
+  %both = genc.and %causal, %pad : (tensor<1x?x?xi1>, tensor<?x1x?xi1>) -> tensor<?x?x?xi1>
+  %keep = genc.unsqueeze %both {axes = array<i64: 2>} : tensor<?x?x?xi1> -> tensor<?x?x1x?xi1>
+  %filled = genc.where %keep, %s, %min : (tensor<?x?x1x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
   %p = genc.softmax %filled {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
   %y = genc.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x1x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %y : tensor<?x4x?x16xf32>

@@ -65,6 +65,55 @@ func.func @merged_heads(%q: tensor<?x?x64xf32>, %k: tensor<?x?x16xf32>, %v: tens
 
 // -----
 
+// A constant added before the view is kept (the zeros still go).
+// CHECK-LABEL: func.func @shift_before_view
+// CHECK: %[[S:.+]] = genc.matmul
+// CHECK: %[[SCALED:.+]] = genc.mul %[[S]], %{{.+}} : (tensor<?x4x?x?xf32>, tensor<f32>)
+// CHECK: genc.add %[[SCALED]], %{{.+}} : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+// CHECK-NOT: genc.constant_of_shape
+func.func @shift_before_view(%q: tensor<?x?x64xf32>, %k: tensor<?x?x16xf32>, %v: tensor<?x?x16xf32>,
+                        %mask: tensor<?x?x?xi1>) -> tensor<?x?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c4_i64 = arith.constant 4 : i64
+  %c16_i64 = arith.constant 16 : i64
+  %c64_i64 = arith.constant 64 : i64
+  %scale = arith.constant dense<2.500000e-01> : tensor<f32>
+  %one = arith.constant dense<1.000000e+00> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %b = tensor.dim %q, %c0 : tensor<?x?x64xf32>
+  %s = tensor.dim %q, %c1 : tensor<?x?x64xf32>
+  %t = tensor.dim %k, %c1 : tensor<?x?x16xf32>
+  %rows = arith.muli %s, %c4 : index
+  %b64 = arith.index_cast %b : index to i64
+  %s64 = arith.index_cast %s : index to i64
+  %t64 = arith.index_cast %t : index to i64
+  %rows64 = arith.index_cast %rows : index to i64
+  %merge_shape = tensor.from_elements %b64, %rows64, %c16_i64 : tensor<3xi64>
+  %merged = genc.reshape %q, %merge_shape : (tensor<?x?x64xf32>, tensor<3xi64>) -> tensor<?x?x16xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 2, 1>} : tensor<?x?x16xf32> -> tensor<?x16x?xf32>
+  %scores_shape = tensor.from_elements %b64, %rows64, %t64 : tensor<3xi64>
+  %zeros = genc.constant_of_shape %scores_shape {value = dense<0.000000e+00> : tensor<1xf32>} : (tensor<3xi64>) -> tensor<?x?x?xf32>
+  %product = genc.matmul %merged, %kt : (tensor<?x?x16xf32>, tensor<?x16x?xf32>) -> tensor<?x?x?xf32>
+  %scaled = genc.mul %product, %scale : (tensor<?x?x?xf32>, tensor<f32>) -> tensor<?x?x?xf32>
+  %beta = genc.mul %zeros, %one : (tensor<?x?x?xf32>, tensor<f32>) -> tensor<?x?x?xf32>
+  %zeroed = genc.add %scaled, %beta : (tensor<?x?x?xf32>, tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  %scores = genc.add %zeroed, %one : (tensor<?x?x?xf32>, tensor<f32>) -> tensor<?x?x?xf32>
+  %view_shape = tensor.from_elements %b64, %s64, %c4_i64, %t64 : tensor<4xi64>
+  %view = genc.reshape %scores, %view_shape : (tensor<?x?x?xf32>, tensor<4xi64>) -> tensor<?x?x4x?xf32>
+  %mask4 = genc.unsqueeze %mask {axes = array<i64: 2>} : tensor<?x?x?xi1> -> tensor<?x?x1x?xi1>
+  %masked = genc.where %mask4, %view, %min : (tensor<?x?x1x?xi1>, tensor<?x?x4x?xf32>, tensor<f32>) -> tensor<?x?x4x?xf32>
+  %probs = genc.softmax %masked {axis = 3 : i64} : tensor<?x?x4x?xf32> -> tensor<?x?x4x?xf32>
+  %unview = genc.reshape %probs, %scores_shape : (tensor<?x?x4x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  %out = genc.matmul %unview, %v : (tensor<?x?x?xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %out_shape = tensor.from_elements %b64, %s64, %c64_i64 : tensor<3xi64>
+  %y = genc.reshape %out, %out_shape : (tensor<?x?x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+  return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
 // Rows merged as heads then queries (q viewed [B, 4, S, 16] by an
 // exporter) are not what the view splits: nothing changes.
 // CHECK-LABEL: func.func @heads_before_queries

@@ -65,6 +65,10 @@ std::optional<double> floatConstant(Value v);
 /// broadcasts).
 bool isOneElementConstant(Value v);
 
+/// `op` again, on `operands`, its result types inferred (null when they
+/// cannot be), at the builder's insertion point.
+Operation *createOnOperands(OpBuilder &b, Operation *op, ValueRange operands);
+
 /// The value every element of `v` holds, when it is a one-element constant
 /// or a ConstantOfShape (of floats, integers or booleans).
 std::optional<double> splatValue(Value v);

@@ -335,11 +335,14 @@ std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
     std::optional<int64_t> c = table.diagonalIsZero() ? integralConstant(k) : std::nullopt;
     return c && std::abs(*c) <= kMaxWindow ? c : std::nullopt;
   }
-  Value past = table.past;
-  if (auto cast = past.getDefiningOp<arith::IndexCastOp>())
-    past = cast.getIn();
+  // The same length as an index or as i64: a shape's dim (an export's
+  // past) is an index, a session's genc.past_length an i64.
+  auto uncast = [](Value v) {
+    auto cast = v.getDefiningOp<arith::IndexCastOp>();
+    return cast ? cast.getIn() : v;
+  };
   std::optional<std::pair<Value, int64_t>> offset = offsetFrom(shapeEntryIndex(k));
-  if (!offset || offset->first != past)
+  if (!offset || uncast(offset->first) != uncast(table.past))
     return std::nullopt;
   return offset->second;
 }

@@ -569,6 +569,58 @@ func.func @window_filled_again(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batc
 
 // -----
 
+// The same window in a session's form (genc-kv-cache-in-place): the keys
+// are a prefix of the cache the step's rows went into at P, and the band's
+// diagonal is P - 3 with P read from genc.past_length as i64, where an
+// export's past length is a dim (an index).
+// CHECK-LABEL: func.func @window_after_session_past(
+// CHECK: genc.attention %arg0, %[[KEYS:.+]], %[[KEYS]] {causal = true, scale = 1.000000e+00 : f32, window = 4 : i64}
+func.func @window_after_session_past(%q: tensor<1x4x?x16xf32>, %new: tensor<1x4x?x16xf32>,
+    %cache: tensor<1x4x?x16xf32>, %length: tensor<i64>) -> tensor<1x4x?x16xf32> {
+  %c2 = arith.constant 2 : index
+  %c-3 = arith.constant -3 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %p64 = tensor.extract %length[] : tensor<i64>
+  %p = arith.index_cast %p64 : i64 to index
+  %s = tensor.dim %q, %c2 : tensor<1x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %written = tensor.insert_slice %new into %cache[0, 0, %p, 0] [1, 4, %s, 16] [1, 1, 1, 1] : tensor<1x4x?x16xf32> into tensor<1x4x?x16xf32>
+  %t = arith.addi %p, %s : index
+  %k = tensor.extract_slice %written[0, 0, 0, 0] [1, 4, %t, 16] [1, 1, 1, 1] : tensor<1x4x?x16xf32> to tensor<1x4x?x16xf32>
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %new_table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %past_shape = tensor.from_elements %s64, %p64 : tensor<2xi64>
+  %past_table = genc.constant_of_shape %past_shape {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %table = genc.concat %past_table, %new_table {axis = 1 : i64} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %c1 = arith.constant 1 : index
+  %columns = tensor.dim %table, %c1 : tensor<?x?xf32>
+  %columns64 = arith.index_cast %columns : index to i64
+  %band_shape = tensor.from_elements %s64, %columns64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %band_shape {value = dense<1> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<?x?xi32>
+  %d = arith.addi %p, %c-3 : index
+  %d64 = arith.index_cast %d : index to i64
+  %diagonal = tensor.from_elements %d64 : tensor<i64>
+  %band = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi32>, tensor<i64>) -> tensor<?x?xi32>
+  %outside = genc.sub %one32, %band : (tensor<i32>, tensor<?x?xi32>) -> tensor<?x?xi32>
+  %before = genc.cast %outside {to = i1} : tensor<?x?xi32> -> tensor<?x?xi1>
+  %mask = genc.where %before, %min, %table : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %kt = genc.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<1x4x?x16xf32> -> tensor<1x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<1x4x?x16xf32>, tensor<1x4x16x?xf32>) -> tensor<1x4x?x?xf32>
+  %masked = genc.add %scores, %mask : (tensor<1x4x?x?xf32>, tensor<?x?xf32>) -> tensor<1x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<1x4x?x?xf32> -> tensor<1x4x?x?xf32>
+  %y = genc.matmul %pr, %k : (tensor<1x4x?x?xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  return %y : tensor<1x4x?x16xf32>
+}
+
+// -----
+
 // No window where the band's ones are not the table's: the fill stays a
 // mask beside `causal`.
 // CHECK-LABEL: func.func @band_of_other_columns(

@@ -57,6 +57,9 @@ struct Signature {
   std::string gencVersion;
   std::vector<EntryPoint> entryPoints;
   bool forSession = false;
+  /// `whole-calls`: what a call computes depends on the tokens it is given
+  /// together, so a session runs a prompt in one call where it can.
+  bool wholeCalls = false;
   /// What a session keeps per row for each attention layer with a state
   /// (`state SLOT FIXED PER_POSITION`): floats, fixed and per
   /// position of the row's context.
@@ -129,6 +132,8 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
     EntryPoint &entry = signature.entryPoints.back();
     if (f[0] == "session" && f.size() == 1) {
       signature.forSession = true;
+    } else if (f[0] == "whole-calls" && f.size() == 1) {
+      signature.wholeCalls = true;
     } else if ((f[0] == "positions" || f[0] == "source-positions") && f.size() >= 3) {
       int64_t count;
       bool source = f[0] == "source-positions";
@@ -348,6 +353,9 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
     return std::to_string(*count) + " at most" +
            (node == "-" ? std::string() : " (node '" + node + "' reads them from a table)");
   };
+  if (signature.wholeCalls)
+    row("prompts", "run in one call by a session (what a call computes depends on the tokens "
+                   "it is given together)");
   if (signature.positions)
     row("positions", positions(signature.positions, signature.positionsNode));
   if (signature.sourcePositions)
@@ -472,6 +480,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                            ? (info ? json::Value(info->fact("version")) : json::Value(nullptr))
                            : json::Value(signature.gencVersion)},
       {"session", signature.forSession},
+      {"whole_calls", signature.wholeCalls},
       {"max_positions",
        signature.positions ? json::Value(*signature.positions) : json::Value(nullptr)},
       {"max_source_positions",

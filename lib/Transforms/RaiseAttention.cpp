@@ -374,6 +374,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       OpBuilder b(keyTranspose);
       key = TransposeOp::create(b, keyTranspose.getLoc(), key, b.getDenseI64ArrayAttr(keyPerm));
     }
+    // Its heads repeated for each query head (repeat_kv): as many keys.
+    Value repeatedKey = key;
     key = unrepeatHeads(key);
     Value value = unrepeatHeads(output.getRhs());
     int64_t kvHeads = cast<RankedTensorType>(key.getType()).getDimSize(1);
@@ -446,13 +448,19 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         [&](Value mask, int depth) -> std::optional<AdditiveSplit> {
       if (auto split = splitAdditiveCausal(mask, query); split && usable(split->causal))
         return split;
-      // The whole mask, when it is as wide as its table: the width check
-      // then makes the slice keep every column.
-      if (Value whole = slicedToKeys(mask, key))
-        if (auto split = withoutCausal(whole, depth);
-            split && indexIsDim(split->causal.table.columns, whole,
-                                cast<RankedTensorType>(whole.getType()).getRank() - 1))
-          return split;
+      // The whole mask, where its first columns are the table's, which
+      // covers every key (its width is checked): where the whole is as wide
+      // as its table, or the table provably as wide as the keys are many
+      // (the rest of the mask, kept, is then checked to be that wide too).
+      Value whole = slicedToKeys(mask, key);
+      if (!whole && repeatedKey != key)
+        whole = slicedToKeys(mask, repeatedKey);
+      if (whole)
+        if (auto split = withoutCausal(whole, depth)) {
+          Value columns = split->causal.table.columns;
+          if (indexIsDim(columns, whole, rankOf(whole) - 1) || indexIsDim(columns, key, 2))
+            return split;
+        }
       auto sum = mask.getDefiningOp<AddOp>();
       if (!sum || depth == 0)
         return std::nullopt;

@@ -451,6 +451,16 @@ LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<L
   return success();
 }
 
+LogicalResult NonZeroOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  int64_t rank = rankedType(adaptor.getInput()).getRank();
+  if (rank == 0)
+    return emitOptionalError(loc, "the input must have at least one dim");
+  inferred.push_back(
+      RankedTensorType::get({rank, ShapedType::kDynamic}, IntegerType::get(context, 64)));
+  return success();
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto inputType = rankedType(adaptor.getInput());

@@ -194,14 +194,34 @@ LogicalResult flatten(NodeImporter &n) {
     return setResult(n, n.reshape(n.input(0), {1, -1}));
   if (axis == 1)
     return setResult(n, n.reshape(n.input(0), {0, -1}));
-  int64_t outer = 1;
-  for (int64_t i = 0; i < axis; ++i) {
-    if (n.inputType(0).isDynamicDim(i))
-      return n.emitError() << "Flatten at axis " << axis
-                           << " over a dynamic leading dim is not supported";
-    outer *= n.inputType(0).getDimSize(i);
-  }
-  return setResult(n, n.reshape(n.input(0), {outer, -1}));
+  RankedTensorType type = n.inputType(0);
+  auto product = [&](int64_t begin, int64_t end) -> std::optional<int64_t> {
+    int64_t p = 1;
+    for (int64_t i = begin; i < end; ++i) {
+      if (type.isDynamicDim(i))
+        return std::nullopt;
+      p *= type.getDimSize(i);
+    }
+    return p;
+  };
+  if (std::optional<int64_t> outer = product(0, axis))
+    return setResult(n, n.reshape(n.input(0), {*outer, -1}));
+  if (std::optional<int64_t> inner = product(axis, rank); inner && *inner > 0)
+    return setResult(n, n.reshape(n.input(0), {-1, *inner}));
+  // Both sides dynamic: the leading dims' product at run time.
+  OpBuilder &b = n.getBuilder();
+  auto leading = n.create<ShapeOp>({n.input(0)}, {n.namedAttr("end", b.getI64IntegerAttr(axis))});
+  if (failed(leading))
+    return failure();
+  auto outer = n.create<ReduceProdOp>({*leading}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({0})),
+                                                   n.namedAttr("keepdims", b.getBoolAttr(true))});
+  if (failed(outer))
+    return failure();
+  auto shape =
+      n.create<ConcatOp>({*outer, n.constI64({-1})}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
+  if (failed(shape))
+    return failure();
+  return setResult(n, n.create<ReshapeOp>({n.input(0), *shape}));
 }
 
 LogicalResult transpose(NodeImporter &n) {
@@ -915,6 +935,13 @@ const OpHandler kHandlers[] = {
     {"", "ReduceProd", 1, 1, reduce<ReduceProdOp, false>},
     {"", "ReduceProd", 18, 1, reduce<ReduceProdOp, true>},
     {"", "CumSum", 11, 2, cumSum},
+    {"", "ArgMax", 1, 1, importArgExtreme<true>},
+    {"", "ArgMin", 1, 1, importArgExtreme<false>},
+    // Picking elements.
+    {"", "TopK", 1, 1, importTopK},
+    {"", "TopK", 10, 2, importTopK},
+    {"", "OneHot", 9, 3, importOneHot},
+    {"", "NonZero", 9, 1, importNonZero},
     // NN.
     {"", "MatMul", 1, 2, binary<MatMulOp>},
     {"", "Gemm", 7, 2, gemm},

@@ -173,6 +173,11 @@ ArrayRef<OpHandler> getDefaultDomainHandlers();
 /// SimplifiedLayerNormalization: ONNX Runtime registers it in both domains.
 LogicalResult importSimplifiedLayerNormalization(NodeImporter &node);
 ArrayRef<OpHandler> getMicrosoftHandlers();
+/// Ops that pick elements (SelectionHandlers.cpp).
+template <bool Largest> LogicalResult importArgExtreme(NodeImporter &node);
+LogicalResult importTopK(NodeImporter &node);
+LogicalResult importOneHot(NodeImporter &node);
+LogicalResult importNonZero(NodeImporter &node);
 
 /// Nodes whose axes or split sizes are graph values, not constants, expand
 /// into shape arithmetic on genc ops (RuntimeAxes.cpp). The count of axes

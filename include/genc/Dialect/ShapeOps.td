@@ -123,6 +123,19 @@ def Genc_ScatterElementsOp : Genc_InferOp<"scatter_elements"> {
   let hasVerifier = 1;
 }
 
+def Genc_NonZeroOp : Genc_InferOp<"non_zero"> {
+  let summary = "ONNX NonZero: the coordinates of the non-zero elements";
+  let description = [{
+    Result [rank, n] (i64): column c holds the coordinates of the c-th
+    non-zero element of `input` in row-major order. n is known only when
+    the input's values are: transformers' eager mixture-of-experts routes
+    tokens with it (`torch.where(mask)`).
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs 2DTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Genc_ExpandOp : Genc_InferOp<"expand"> {
   let summary = "broadcasts the input against `shape` (ONNX Expand)";
   let arguments = (ins AnyRankedTensor:$input, Genc_ShapeTensor:$shape);

@@ -677,6 +677,54 @@ static FailureOr<Value> lowerScatterElements(ScatterElementsOp op,
   return nest.results.front();
 }
 
+/// NonZero: one row-major pass over the input counts its non-zero
+/// elements, a second writes their coordinates column by column.
+static FailureOr<Value> lowerNonZero(NonZeroOp op, NonZeroOp::Adaptor operands, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value x = operands.getInput();
+  int64_t rank = tensorType(x).getRank();
+  Type t = tensorType(x).getElementType(), computeType = signless(t);
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  SmallVector<Value> starts(rank, zero), ends, steps(rank, one);
+  for (int64_t d = 0; d < rank; ++d)
+    ends.push_back(dimValue(b, loc, x, d));
+  // NaN is not zero.
+  auto nonZeroAt = [&](OpBuilder &lb, Location ll, ValueRange at) -> Value {
+    Value v = reinterpret(lb, ll, tensor::ExtractOp::create(lb, ll, x, at), computeType);
+    Value zeroValue = scalarConst(lb, ll, computeType, 0);
+    if (isa<FloatType>(computeType))
+      return arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNE, v, zeroValue);
+    return arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::ne, v, zeroValue);
+  };
+  scf::LoopNest counting = scf::buildLoopNest(
+      b, loc, starts, ends, steps, ValueRange{zero},
+      [&](OpBuilder &lb, Location ll, ValueRange at, ValueRange counted) {
+        Value step = arith::SelectOp::create(lb, ll, nonZeroAt(lb, ll, at), one, zero);
+        return SmallVector<Value>{arith::AddIOp::create(lb, ll, counted[0], step)};
+      });
+  Type i64 = b.getI64Type();
+  Value coordinates = emptyTensor(b, loc, {b.getIndexAttr(rank), counting.results.front()}, i64);
+  scf::LoopNest writing = scf::buildLoopNest(
+      b, loc, starts, ends, steps, ValueRange{coordinates, zero},
+      [&](OpBuilder &lb, Location ll, ValueRange at, ValueRange carried) {
+        auto written = scf::IfOp::create(
+            lb, ll, nonZeroAt(lb, ll, at),
+            [&](OpBuilder &tb, Location tl) {
+              Value result = carried[0], column = carried[1];
+              for (int64_t d = 0; d < rank; ++d) {
+                Value coordinate = arith::IndexCastOp::create(tb, tl, i64, at[d]);
+                result = tensor::InsertOp::create(tb, tl, coordinate, result,
+                                                  ValueRange{indexConst(tb, tl, d), column});
+              }
+              Value next = arith::AddIOp::create(tb, tl, column, indexConst(tb, tl, 1));
+              scf::YieldOp::create(tb, tl, ValueRange{result, next});
+            },
+            [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, carried); });
+        return SmallVector<Value>(written.getResults());
+      });
+  return writing.results.front();
+}
+
 /// The dims of `op`'s result given by its shape operand `shape`, static
 /// where the type says so; the shape is right-aligned with the result (an
 /// Expand's input may have more dims, which it keeps). For Expand
@@ -971,6 +1019,7 @@ void mlir::genc::lowering::populateDataMovementLoweringPatterns(RewritePatternSe
   addLowering<GatherOp>(patterns, lowerGather);
   addLowering<ScatterNDOp>(patterns, lowerScatterND);
   addLowering<ScatterElementsOp>(patterns, lowerScatterElements);
+  addLowering<NonZeroOp>(patterns, lowerNonZero);
   addLowering<ExpandOp>(patterns, lowerExpand);
   addLowering<ConstantOfShapeOp>(patterns, lowerConstantOfShape);
   addLowering<RangeOp>(patterns, lowerRange);

@@ -208,20 +208,24 @@ LogicalResult flatten(NodeImporter &n) {
     return setResult(n, n.reshape(n.input(0), {*outer, -1}));
   if (std::optional<int64_t> inner = product(axis, rank); inner && *inner > 0)
     return setResult(n, n.reshape(n.input(0), {-1, *inner}));
-  // Both sides dynamic: the leading dims' product at run time.
+  // Both sides dynamic: both products at run time, exact (a 0 is a 0).
   OpBuilder &b = n.getBuilder();
-  auto leading = n.create<ShapeOp>({n.input(0)}, {n.namedAttr("end", b.getI64IntegerAttr(axis))});
-  if (failed(leading))
+  auto productOf = [&](NamedAttribute dims) -> FailureOr<Value> {
+    auto shape = n.create<ShapeOp>({n.input(0)}, {dims});
+    if (failed(shape))
+      return failure();
+    return n.create<ReduceProdOp>({*shape}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({0})),
+                                             n.namedAttr("keepdims", b.getBoolAttr(true))});
+  };
+  auto outer = productOf(n.namedAttr("end", b.getI64IntegerAttr(axis)));
+  auto inner = productOf(n.namedAttr("start", b.getI64IntegerAttr(axis)));
+  if (failed(outer) || failed(inner))
     return failure();
-  auto outer = n.create<ReduceProdOp>({*leading}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({0})),
-                                                   n.namedAttr("keepdims", b.getBoolAttr(true))});
-  if (failed(outer))
-    return failure();
-  auto shape =
-      n.create<ConcatOp>({*outer, n.constI64({-1})}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
+  auto shape = n.create<ConcatOp>({*outer, *inner}, {n.namedAttr("axis", b.getI64IntegerAttr(0))});
   if (failed(shape))
     return failure();
-  return setResult(n, n.create<ReshapeOp>({n.input(0), *shape}));
+  return setResult(n, n.create<ReshapeOp>({n.input(0), *shape},
+                                          {n.namedAttr("allowzero", b.getBoolAttr(true))}));
 }
 
 LogicalResult transpose(NodeImporter &n) {

@@ -10,6 +10,8 @@
 
 #include "ImporterInternal.h"
 
+#include "genc/Support/ModelLocation.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -163,12 +165,10 @@ LogicalResult onnx_import::importTopK(NodeImporter &n) {
   if (ShapedType::isDynamic(length)) {
     Value elements = tensor::DimOp::create(b, loc, x, *axis);
     Value wanted = arith::ConstantIndexOp::create(b, loc, k);
-    failAtRunTimeIf(b, loc,
-                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, elements, wanted),
-                    wanted, elements,
-                    "the TopK node " +
-                        (n.node_proto().name().empty() ? "" : "'" + n.node_proto().name() + "' ") +
-                        "of " + n.model()->path + " takes {index} elements of an axis of {bound}");
+    failAtRunTimeIf(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, elements, wanted), wanted,
+        elements,
+        "the " + describeNode(loc, "TopK") + " takes {index} elements of an axis of {bound}");
   }
   Composer c(n);
   Value positions = c.positions(c.dim(x, *axis), *axis, rank);
@@ -180,18 +180,21 @@ LogicalResult onnx_import::importTopK(NodeImporter &n) {
     Value best = largest ? c.reduce<ReduceMaxOp>(candidates, *axis)
                          : c.reduce<ReduceMinOp>(candidates, *axis);
     Value index = c.firstWhere(c.op<AndOp>({open, c.sameAs(x, best)}), positions, *axis);
-    open = c.op<AndOp>({open, c.op<NotOp>({c.op<EqualOp>({positions, index})})});
-    values.push_back(best);
+    Value taken = c.op<EqualOp>({positions, index});
+    open = c.op<AndOp>({open, c.op<NotOp>({taken})});
+    // The element itself: equal to `best`, it may differ in sign (-0, +0).
+    Value element = c.op<WhereOp>({taken, x, worst});
+    values.push_back(largest ? c.reduce<ReduceMaxOp>(element, *axis)
+                             : c.reduce<ReduceMinOp>(element, *axis));
     indices.push_back(index);
   }
   NamedAttribute alongAxis = n.namedAttr("axis", b.getI64IntegerAttr(*axis));
   if (k == 0) {
-    // Empty along the axis: slices of nothing.
+    // Empty along the axis: a slice of nothing, and its (empty) cast.
     Value none = n.constI64({0});
-    values.push_back(c.op<SliceOp>({x, none, none, n.constI64({*axis}), n.constI64({1})}));
-    indices.push_back(
-        c.op<SliceOp>({c.op<CastOp>({x}, {n.namedAttr("to", TypeAttr::get(b.getI64Type()))}), none, none,
-                       n.constI64({*axis}), n.constI64({1})}));
+    Value nothing = c.op<SliceOp>({x, none, none, n.constI64({*axis}), n.constI64({1})});
+    values.push_back(nothing);
+    indices.push_back(c.op<CastOp>({nothing}, {n.namedAttr("to", TypeAttr::get(b.getI64Type()))}));
   }
   Value allValues = values.size() == 1 ? values.front() : c.op<ConcatOp>(values, {alongAxis});
   Value allIndices = indices.size() == 1 ? indices.front() : c.op<ConcatOp>(indices, {alongAxis});

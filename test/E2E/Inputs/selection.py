@@ -21,7 +21,9 @@ def main():
     rng = np.random.default_rng(11)
     scores = rng.standard_normal((2, 5, 6)).astype(np.float32)
     scores[0, 1, 2] = scores[0, 1, 4]  # a tie in a row
-    scores[1, :, 3] = scores[1, :, 0]  # ties down a column
+    scores[1, :, 3] = scores[1, :, 0]  # ties along the last axis
+    scores[0, 3, :] = scores[0, 1, :]  # ties along the middle axis
+    scores[1, 2, 1], scores[1, 2, 5] = -0.0, 0.0  # equal, of other signs
     counts = rng.integers(-3, 4, (3, 4)).astype(np.int64)
     inputs = {
         "scores": scores,

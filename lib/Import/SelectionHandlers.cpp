@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImporterInternal.h"
+#include "ShapeMath.h"
 
 #include "genc/Support/ModelLocation.h"
 
@@ -26,75 +27,34 @@ namespace {
 /// Most elements TopK takes: each is a few ops of its own.
 constexpr int64_t kMaxTopK = 64;
 /// Above every position: the "none" of a smallest-position search.
-constexpr double kNoPosition = 4611686018427387904.0; // 2^62
+constexpr int64_t kNoPosition = int64_t(1) << 62;
 
-/// Builds genc ops at one node and remembers whether any failed (the error
-/// is then reported at the node), so that a composition reads as the
-/// formula it computes.
-class Composer {
-public:
-  explicit Composer(NodeImporter &n) : n(n), b(n.getBuilder()) {}
+/// 0, 1, ... along `axis` of a rank-`rank` tensor, 1 on every other dim.
+Value positionsAlong(ShapeMath &m, Value length, int64_t axis, int64_t rank) {
+  Value range = m.range(length);
+  SmallVector<int64_t> others;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      others.push_back(d);
+  return others.empty() ? range : m.unsqueeze(range, others);
+}
 
-  template <typename OpTy> Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
-    if (failed || llvm::any_of(operands, [](Value v) { return !v; })) {
-      failed = true;
-      return {};
-    }
-    FailureOr<Value> result = n.create<OpTy>(operands, attrs);
-    failed |= mlir::failed(result);
-    return mlir::failed(result) ? Value() : *result;
-  }
-  NamedAttribute axes(ArrayRef<int64_t> axes) {
-    return n.namedAttr("axes", b.getDenseI64ArrayAttr(axes));
-  }
-  /// Reduced over `axis`, kept as a unit dim.
-  template <typename OpTy> Value reduce(Value x, int64_t axis) {
-    return op<OpTy>({x}, {axes({axis}), n.namedAttr("keepdims", b.getBoolAttr(true))});
-  }
-  Value scalar(Type type, double value) { return n.constScalar(type, value); }
-  /// 0, 1, ... along `axis` of a rank-`rank` tensor, 1 on every other dim.
-  Value positions(Value length, int64_t axis, int64_t rank) {
-    Type i64 = b.getI64Type();
-    Value range = op<RangeOp>({scalar(i64, 0), length, scalar(i64, 1)});
-    SmallVector<int64_t> others;
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis)
-        others.push_back(d);
-    return others.empty() ? range : op<UnsqueezeOp>({range}, {axes(others)});
-  }
-  /// Dim `axis` of `x` as a 0-d i64 tensor.
-  Value dim(Value x, int64_t axis) {
-    Value shape = op<ShapeOp>({x}, {n.namedAttr("start", b.getI64IntegerAttr(axis)),
-                                    n.namedAttr("end", b.getI64IntegerAttr(axis + 1))});
-    return op<SqueezeOp>({shape}, {axes({0})});
-  }
-  /// x == m, where a NaN equals a NaN too (a float max or min is NaN where
-  /// its axis holds one).
-  Value sameAs(Value x, Value m) {
-    Value equal = op<EqualOp>({x, m});
-    if (!isa<FloatType>(getElementTypeOrSelf(x.getType())))
-      return equal;
-    Value xNaN = op<NotOp>({op<EqualOp>({x, x})}), mNaN = op<NotOp>({op<EqualOp>({m, m})});
-    return op<OrOp>({equal, op<AndOp>({xNaN, mNaN})});
-  }
-  /// The first (or last) position along `axis` where `hit` holds.
-  Value firstWhere(Value hit, Value positions, int64_t axis, bool last = false) {
-    Value none = scalar(b.getI64Type(), last ? -1 : kNoPosition);
-    Value candidates = op<WhereOp>({hit, positions, none});
-    return last ? reduce<ReduceMaxOp>(candidates, axis) : reduce<ReduceMinOp>(candidates, axis);
-  }
-  LogicalResult setOutputs(ValueRange values) {
-    if (failed)
-      return failure();
-    return n.setOutputs(values);
-  }
+/// x == e, where a NaN equals a NaN too (a float max or min is NaN where
+/// its axis holds one).
+Value sameAs(ShapeMath &m, Value x, Value e) {
+  Value equal = m.equal(x, e);
+  if (!x || !isa<FloatType>(getElementTypeOrSelf(x.getType())))
+    return equal;
+  Value xNaN = m.logicalNot(m.equal(x, x)), eNaN = m.logicalNot(m.equal(e, e));
+  return m.logicalOr(equal, m.logicalAnd(xNaN, eNaN));
+}
 
-  bool failed = false;
-
-private:
-  NodeImporter &n;
-  OpBuilder &b;
-};
+/// The first (or last) position along `axis` where `hit` holds.
+Value firstWhere(ShapeMath &m, Value hit, Value positions, int64_t axis, bool last = false) {
+  Value candidates = m.where(hit, positions, m.scalar(last ? -1 : kNoPosition));
+  return last ? m.reduceKeeping<ReduceMaxOp>(candidates, axis)
+              : m.reduceKeeping<ReduceMinOp>(candidates, axis);
+}
 
 /// The value below (or above) every other of element type `t`, 0-d.
 Value extremeOf(OpBuilder &b, Location loc, Type t, bool lowest) {
@@ -112,6 +72,13 @@ Value extremeOf(OpBuilder &b, Location loc, Type t, bool lowest) {
 
 } // namespace
 
+/// The outputs, unless building them failed (the error is reported).
+static LogicalResult setOutputs(NodeImporter &n, const ShapeMath &m, ValueRange values) {
+  if (failed(m.status()))
+    return failure();
+  return n.setOutputs(values);
+}
+
 /// ArgMax / ArgMin: the first (select_last_index: the last) position along
 /// `axis` that holds the reduction's value.
 template <bool Largest> LogicalResult onnx_import::importArgExtreme(NodeImporter &n) {
@@ -119,14 +86,17 @@ template <bool Largest> LogicalResult onnx_import::importArgExtreme(NodeImporter
   FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
-  Composer c(n);
+  ShapeMath m(n);
   Value x = n.input(0);
-  Value extreme = Largest ? c.reduce<ReduceMaxOp>(x, *axis) : c.reduce<ReduceMinOp>(x, *axis);
-  Value index = c.firstWhere(c.sameAs(x, extreme), c.positions(c.dim(x, *axis), *axis, rank),
-                             *axis, n.attrInt("select_last_index", 0) != 0);
+  Value extreme =
+      Largest ? m.reduceKeeping<ReduceMaxOp>(x, *axis) : m.reduceKeeping<ReduceMinOp>(x, *axis);
+  Value index =
+      firstWhere(m, sameAs(m, x, extreme), positionsAlong(m, m.dimOf(x, *axis), *axis, rank), *axis,
+                 n.attrInt("select_last_index", 0) != 0);
   if (!n.attrInt("keepdims", 1))
-    index = c.op<SqueezeOp>({index}, {c.axes({*axis})});
-  return c.setOutputs({index});
+    index = m.op<SqueezeOp>({index},
+                            {n.namedAttr("axes", n.getBuilder().getDenseI64ArrayAttr({*axis}))});
+  return setOutputs(n, m, {index});
 }
 template LogicalResult onnx_import::importArgExtreme<true>(NodeImporter &);
 template LogicalResult onnx_import::importArgExtreme<false>(NodeImporter &);
@@ -170,35 +140,35 @@ LogicalResult onnx_import::importTopK(NodeImporter &n) {
         elements,
         "the " + describeNode(loc, "TopK") + " takes {index} elements of an axis of {bound}");
   }
-  Composer c(n);
-  Value positions = c.positions(c.dim(x, *axis), *axis, rank);
+  ShapeMath m(n);
+  auto best = [&](Value candidates) {
+    return largest ? m.reduceKeeping<ReduceMaxOp>(candidates, *axis)
+                   : m.reduceKeeping<ReduceMinOp>(candidates, *axis);
+  };
+  Value positions = positionsAlong(m, m.dimOf(x, *axis), *axis, rank);
   Value worst = extremeOf(b, loc, element, /*lowest=*/largest);
-  Value open = c.op<EqualOp>({positions, positions});
+  Value open = m.equal(positions, positions);
   SmallVector<Value> values, indices;
   for (int64_t round = 0; round < k; ++round) {
-    Value candidates = c.op<WhereOp>({open, x, worst});
-    Value best = largest ? c.reduce<ReduceMaxOp>(candidates, *axis)
-                         : c.reduce<ReduceMinOp>(candidates, *axis);
-    Value index = c.firstWhere(c.op<AndOp>({open, c.sameAs(x, best)}), positions, *axis);
-    Value taken = c.op<EqualOp>({positions, index});
-    open = c.op<AndOp>({open, c.op<NotOp>({taken})});
-    // The element itself: equal to `best`, it may differ in sign (-0, +0).
-    Value element = c.op<WhereOp>({taken, x, worst});
-    values.push_back(largest ? c.reduce<ReduceMaxOp>(element, *axis)
-                             : c.reduce<ReduceMinOp>(element, *axis));
+    Value value = best(m.where(open, x, worst));
+    Value index = firstWhere(m, m.logicalAnd(open, sameAs(m, x, value)), positions, *axis);
+    Value taken = m.equal(positions, index);
+    open = m.logicalAnd(open, m.logicalNot(taken));
+    // The element itself: equal to `value`, it may differ in sign (-0, +0).
+    values.push_back(best(m.where(taken, x, worst)));
     indices.push_back(index);
   }
-  NamedAttribute alongAxis = n.namedAttr("axis", b.getI64IntegerAttr(*axis));
   if (k == 0) {
     // Empty along the axis: a slice of nothing, and its (empty) cast.
     Value none = n.constI64({0});
-    Value nothing = c.op<SliceOp>({x, none, none, n.constI64({*axis}), n.constI64({1})});
+    Value nothing = m.op<SliceOp>({x, none, none, n.constI64({*axis}), n.constI64({1})});
     values.push_back(nothing);
-    indices.push_back(c.op<CastOp>({nothing}, {n.namedAttr("to", TypeAttr::get(b.getI64Type()))}));
+    indices.push_back(m.toI64(nothing));
   }
-  Value allValues = values.size() == 1 ? values.front() : c.op<ConcatOp>(values, {alongAxis});
-  Value allIndices = indices.size() == 1 ? indices.front() : c.op<ConcatOp>(indices, {alongAxis});
-  return c.setOutputs({allValues, allIndices});
+  NamedAttribute alongAxis = n.namedAttr("axis", b.getI64IntegerAttr(*axis));
+  Value allValues = values.size() == 1 ? values.front() : m.op<ConcatOp>(values, {alongAxis});
+  Value allIndices = indices.size() == 1 ? indices.front() : m.op<ConcatOp>(indices, {alongAxis});
+  return setOutputs(n, m, {allValues, allIndices});
 }
 
 /// OneHot: `on` where the position along the new axis is the index
@@ -208,27 +178,18 @@ LogicalResult onnx_import::importOneHot(NodeImporter &n) {
   FailureOr<int64_t> axis = n.normalizeAxis(n.attrInt("axis", -1), rank);
   if (failed(axis))
     return failure();
-  OpBuilder &b = n.getBuilder();
-  Type i64 = b.getI64Type();
-  Composer c(n);
-  auto asI64 = [&](Value v) {
-    return getElementTypeOrSelf(v.getType()) == i64 ? v
-                                                    : c.op<CastOp>({v}, {n.namedAttr("to", TypeAttr::get(i64))});
-  };
   FailureOr<Value> depthScalar = n.reshape(n.input(1), {});
   if (failed(depthScalar))
     return failure();
-  Value depth = asI64(*depthScalar);
-  Value indices = asI64(n.input(0));
-  Value negative = c.op<LessOp>({indices, c.scalar(i64, 0)});
-  Value wrapped = c.op<WhereOp>({negative, c.op<AddOp>({indices, depth}), indices});
-  Value hit = c.op<EqualOp>({c.op<UnsqueezeOp>({wrapped}, {c.axes({*axis})}),
-                             c.positions(depth, *axis, rank)});
+  ShapeMath m(n);
+  Value depth = m.toI64(*depthScalar), indices = m.toI64(n.input(0));
+  Value wrapped = m.where(m.less(indices, m.scalar(0)), m.add(indices, depth), indices);
+  Value hit = m.equal(m.unsqueeze(wrapped, {*axis}), positionsAlong(m, depth, *axis, rank));
   auto valueAt = [&](int64_t i) {
-    return c.op<GatherOp>({n.input(2), n.constScalar(i64, i)},
-                          {n.namedAttr("axis", b.getI64IntegerAttr(0))});
+    return m.op<GatherOp>({n.input(2), m.scalar(i)},
+                          {n.namedAttr("axis", n.getBuilder().getI64IntegerAttr(0))});
   };
-  return c.setOutputs({c.op<WhereOp>({hit, valueAt(1), valueAt(0)})});
+  return setOutputs(n, m, {m.where(hit, valueAt(1), valueAt(0))});
 }
 
 LogicalResult onnx_import::importNonZero(NodeImporter &n) {

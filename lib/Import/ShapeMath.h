@@ -40,6 +40,7 @@ public:
   Value minimum(Value x, Value y) { return op<MinOp>({x, y}); }
   Value maximum(Value x, Value y) { return op<MaxOp>({x, y}); }
   Value logicalAnd(Value x, Value y) { return op<AndOp>({x, y}); }
+  Value logicalOr(Value x, Value y) { return op<OrOp>({x, y}); }
   Value logicalNot(Value x) { return op<NotOp>({x}); }
   Value where(Value condition, Value x, Value y) { return op<WhereOp>({condition, x, y}); }
   /// [0, limit) for a 0-d i64 `limit`.
@@ -55,6 +56,17 @@ public:
   Value sumOver(Value x, int64_t axis) {
     return op<ReduceSumOp>({x}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({axis})),
                                  n.namedAttr("keepdims", b.getBoolAttr(false))});
+  }
+  /// Reduced over `axis`, kept as a unit dim.
+  template <typename OpTy> Value reduceKeeping(Value x, int64_t axis) {
+    return op<OpTy>({x}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({axis})),
+                          n.namedAttr("keepdims", b.getBoolAttr(true))});
+  }
+  /// Dim `d` of `x` as a 0-d i64 tensor.
+  Value dimOf(Value x, int64_t d) {
+    Value shape = op<ShapeOp>({x}, {n.namedAttr("start", b.getI64IntegerAttr(d)),
+                                    n.namedAttr("end", b.getI64IntegerAttr(d + 1))});
+    return op<SqueezeOp>({shape}, {n.namedAttr("axes", b.getDenseI64ArrayAttr({0}))});
   }
   /// x with unit dims at `axes` of the result.
   Value unsqueeze(Value x, ArrayRef<int64_t> axes) {

@@ -458,7 +458,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
       if (whole)
         if (auto split = withoutCausal(whole, depth)) {
           Value columns = split->causal.table.columns;
-          if (indexIsDim(columns, whole, rankOf(whole) - 1) || indexIsDim(columns, key, 2))
+          if (indexIsDim(columns, whole, rankOf(whole) - 1) || indexIsDim(columns, key, 2) ||
+              indexIsDim(columns, repeatedKey, 2))
             return split;
         }
       auto sum = mask.getDefiningOp<AddOp>();

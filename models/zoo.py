@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Builds genc's model zoo: small decoders in the styles of GPT-2, LLaMA,
-Mistral, Qwen2, GPT-NeoX, GPT-J, OPT, Falcon, Gemma 2, BLOOM, Phi and MPT, and
-encoder-decoders (one also in Optimum's seq2seq layout: decoder_model,
-decoder_with_past_model and the merged decoder), exported by
-torch.onnx.export at opsets 14 and 17, with and without a KV cache, plus
-hand-built graphs of opset-23 and com.microsoft ops.
+Mistral, Mixtral (an eager sparse mixture of experts), Qwen2, Qwen3, GPT-NeoX,
+GPT-J, OPT, Falcon, Gemma 2, BLOOM, Phi, Phi-3 and MPT, and encoder-decoders
+(one also in Optimum's seq2seq layout: decoder_model, decoder_with_past_model
+and the merged decoder), exported by torch.onnx.export at opsets 14 and 17,
+with and without a KV cache, plus hand-built graphs of opset-23 and
+com.microsoft ops.
 
 Usage: /usr/bin/python3 models/zoo.py OUT_DIR [--benchmark-models | --long-context-model]
 
@@ -143,8 +144,10 @@ def rotate_half(x):
 
 
 class LlamaAttention(nn.Module):
-    # transformers' eager attention since 4.38 slices the mask to the keys.
+    # transformers' eager attention since 4.38 slices the mask to the keys;
+    # Phi-3's and Qwen3's to the keys after repeat_kv.
     mask_sliced_to_keys = False
+    mask_sliced_after_repeat = False
 
     def __init__(self, d, heads, kv_heads, max_pos):
         super().__init__()
@@ -165,53 +168,71 @@ class LlamaAttention(nn.Module):
         return x[:, :, None, :, :].expand(b, h, n, s, dh).reshape(b, h * n, s, dh)
 
     def scores(self, q, k):
-        return torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) / math.sqrt(self.dh)
+        """The scores of the queries against the keys, repeated to the heads."""
+        return torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.dh)
+
+    def project(self, x):
+        """Q, K and V as [batch, sequence, heads, head size]."""
+        b, s, _ = x.shape
+        return (self.q_proj(x).view(b, s, self.heads, self.dh),
+                self.k_proj(x).view(b, s, self.kv_heads, self.dh),
+                self.v_proj(x).view(b, s, self.kv_heads, self.dh))
 
     def forward(self, x, mask, positions, past_k=None, past_v=None):
         b, s, _ = x.shape
-        q = self.q_proj(x).view(b, s, self.heads, self.dh).transpose(1, 2)
-        k = self.k_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
-        v = self.v_proj(x).view(b, s, self.kv_heads, self.dh).transpose(1, 2)
+        q, k, v = (t.transpose(1, 2) for t in self.project(x))
         cos, sin = self.cos_cached[positions].unsqueeze(1), self.sin_cached[positions].unsqueeze(1)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
+        repeated_k, repeated_v = self.repeat_kv(k), self.repeat_kv(v)
         if self.mask_sliced_to_keys:
-            mask = mask[:, :, :, : k.shape[-2]]
-        probs = torch.softmax(self.scores(q, k) + mask, dim=-1)
-        y = torch.matmul(probs, self.repeat_kv(v)).transpose(1, 2).reshape(b, s, -1)
+            mask = mask[:, :, :, : (repeated_k if self.mask_sliced_after_repeat else k).shape[-2]]
+        probs = torch.softmax(self.scores(q, repeated_k) + mask, dim=-1)
+        y = torch.matmul(probs, repeated_v).transpose(1, 2).reshape(b, s, -1)
         return self.o_proj(y), k, v
 
 
 class LlamaBlock(nn.Module):
-    """attention: another attention module of the same interface (Qwen2's)."""
+    """attention: another attention module of the same interface (Qwen2's);
+    mlp: another module in place of the SwiGLU MLP (Mixtral's experts)."""
 
-    def __init__(self, d, heads, kv_heads, ffn, max_pos, attention=None):
+    def __init__(self, d, heads, kv_heads, ffn, max_pos, attention=None, mlp=None):
         super().__init__()
         self.input_layernorm = RMSNorm(d)
         self.attn = attention if attention is not None else LlamaAttention(d, heads, kv_heads, max_pos)
         self.post_attention_layernorm = RMSNorm(d)
-        self.gate = nn.Linear(d, ffn, bias=False)
-        self.up = nn.Linear(d, ffn, bias=False)
-        self.down = nn.Linear(ffn, d, bias=False)
+        if mlp is not None:
+            self.mlp = mlp
+        else:
+            self.gate = nn.Linear(d, ffn, bias=False)
+            self.up = nn.Linear(d, ffn, bias=False)
+            self.down = nn.Linear(ffn, d, bias=False)
+
+    def feed_forward(self, h):
+        if hasattr(self, "mlp"):
+            return self.mlp(h)
+        return self.down(F.silu(self.gate(h)) * self.up(h))
 
     def forward(self, x, mask, positions, past_k=None, past_v=None):
         a, k, v = self.attn(self.input_layernorm(x), mask, positions, past_k, past_v)
         x = x + a
-        h = self.post_attention_layernorm(x)
-        return x + self.down(F.silu(self.gate(h)) * self.up(h)), k, v
+        return x + self.feed_forward(self.post_attention_layernorm(x)), k, v
 
 
 class Llama(nn.Module):
     def __init__(self, vocab=256, d=64, layers=2, heads=8, kv_heads=2, ffn=172, max_pos=128):
         super().__init__()
         self.embed = nn.Embedding(vocab, d)
-        self.blocks = nn.ModuleList(LlamaBlock(d, heads, kv_heads, ffn, max_pos) for _ in range(layers))
+        self.blocks = nn.ModuleList(self.make_block(d, heads, kv_heads, ffn, max_pos) for _ in range(layers))
         self.norm = RMSNorm(d)
         self.lm_head = nn.Linear(d, vocab, bias=False)
         self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads
+
+    def make_block(self, d, heads, kv_heads, ffn, max_pos):
+        return LlamaBlock(d, heads, kv_heads, ffn, max_pos)
 
     def visible_keys(self, s, total):
         """Causal over past ++ new: query i sees keys j <= i + past_len."""
@@ -298,6 +319,111 @@ class Llama441(CachePositionMask, Llama):
 class Mistral442(CachePositionMask, Mistral):
     """Mistral as transformers 4.42 and later export it: the sliding window
     compared with cache_position."""
+
+
+class SparseMoe(nn.Module):
+    """Mixtral's sparse mixture of experts as transformers 4.40-4.46 run it
+    eagerly: softmax router, top-k experts renormalised, and a loop over the
+    experts that gathers each one's tokens (NonZero), runs them, and adds
+    them back with index_add_ (Expand to a one-row slice, ScatterElements).
+    An expert may get no token, as most do at a decode step."""
+
+    def __init__(self, d, ffn, experts, top_k):
+        super().__init__()
+        self.experts, self.top_k = experts, top_k
+        self.router = nn.Linear(d, experts, bias=False)
+        self.w1 = nn.ModuleList(nn.Linear(d, ffn, bias=False) for _ in range(experts))
+        self.w3 = nn.ModuleList(nn.Linear(d, ffn, bias=False) for _ in range(experts))
+        self.w2 = nn.ModuleList(nn.Linear(ffn, d, bias=False) for _ in range(experts))
+
+    def forward(self, x):
+        b, s, d = x.shape
+        x = x.view(-1, d)
+        weights = F.softmax(self.router(x), dim=1, dtype=torch.float)
+        weights, selected = torch.topk(weights, self.top_k, dim=-1)
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+        out = torch.zeros((b * s, d), dtype=x.dtype)
+        chosen = F.one_hot(selected, num_classes=self.experts).permute(2, 1, 0)
+        for e in range(self.experts):
+            rank, token = torch.where(chosen[e])
+            h = x[None, token].reshape(-1, d)
+            h = self.w2[e](F.silu(self.w1[e](h)) * self.w3[e](h)) * weights[token, rank, None]
+            out.index_add_(0, token, h)
+        return out.reshape(b, s, d)
+
+
+class Mixtral(Llama):
+    """LLaMA (GQA) whose MLPs are sparse mixtures of 4 experts, 2 per token."""
+    experts, top_k = 4, 2
+
+    def __init__(self, ffn=96, **kwargs):
+        super().__init__(ffn=ffn, **kwargs)
+
+    def make_block(self, d, heads, kv_heads, ffn, max_pos):
+        return LlamaBlock(d, heads, kv_heads, ffn, max_pos, mlp=SparseMoe(d, ffn, self.experts, self.top_k))
+
+
+class FusedGateUp(nn.Module):
+    """Phi-3's MLP: one gate_up_proj, chunked in two."""
+
+    def __init__(self, d, ffn):
+        super().__init__()
+        self.gate_up = nn.Linear(d, 2 * ffn, bias=False)
+        self.down = nn.Linear(ffn, d, bias=False)
+
+    def forward(self, h):
+        gate, up = self.gate_up(h).chunk(2, dim=-1)
+        return self.down(up * F.silu(gate))
+
+
+class Phi3Attention(LlamaAttention):
+    """Phi-3's: one qkv_proj sliced into Q, K and V; the mask sliced to the
+    keys after repeat_kv (transformers 4.43 to 4.46)."""
+    mask_sliced_to_keys = mask_sliced_after_repeat = True
+
+    def __init__(self, d, heads, kv_heads, max_pos):
+        super().__init__(d, heads, kv_heads, max_pos)
+        del self.q_proj, self.k_proj, self.v_proj
+        self.qkv_proj = nn.Linear(d, (heads + 2 * kv_heads) * self.dh, bias=False)
+
+    def project(self, x):
+        b, s, _ = x.shape
+        qkv = self.qkv_proj(x)
+        keys_at, values_at = self.heads * self.dh, (self.heads + self.kv_heads) * self.dh
+        return (qkv[..., :keys_at].view(b, s, self.heads, self.dh),
+                qkv[..., keys_at:values_at].view(b, s, self.kv_heads, self.dh),
+                qkv[..., values_at:].view(b, s, self.kv_heads, self.dh))
+
+
+class Phi3(Mistral436):
+    """Phi-3 as transformers 4.43 to 4.46 export it: AttentionMaskConverter's
+    to_4d mask with a sliding window of 4, fused QKV and gate/up projections."""
+
+    def make_block(self, d, heads, kv_heads, ffn, max_pos):
+        return LlamaBlock(d, heads, kv_heads, ffn, max_pos,
+                          attention=Phi3Attention(d, heads, kv_heads, max_pos), mlp=FusedGateUp(d, ffn))
+
+
+class Qwen3Attention(LlamaAttention):
+    """Qwen3's: an RMSNorm over each head of the queries and of the keys,
+    before the rotary embedding; the mask sliced to the repeated keys."""
+    mask_sliced_after_repeat = True
+
+    def __init__(self, d, heads, kv_heads, max_pos):
+        super().__init__(d, heads, kv_heads, max_pos)
+        self.q_norm, self.k_norm = RMSNorm(self.dh), RMSNorm(self.dh)
+
+    def project(self, x):
+        q, k, v = super().project(x)
+        return self.q_norm(q), self.k_norm(k), v
+
+
+class Qwen3(CachePositionMask, Llama):
+    """Qwen3 as transformers 4.51 exports it: LLaMA's cache_position mask,
+    QK-norm."""
+
+    def make_block(self, d, heads, kv_heads, ffn, max_pos):
+        return LlamaBlock(d, heads, kv_heads, ffn, max_pos, attention=Qwen3Attention(d, heads, kv_heads, max_pos))
 
 
 def causal_additive_mask(attention_mask, s):
@@ -522,7 +648,7 @@ class GemmaAttention(LlamaAttention):
         self.softcap, self.scale = softcap, head_dim ** -0.5
 
     def scores(self, q, k):
-        scores = torch.matmul(q, self.repeat_kv(k).transpose(2, 3)) * self.scale
+        scores = torch.matmul(q, k.transpose(2, 3)) * self.scale
         return torch.tanh(scores / self.softcap) * self.softcap
 
 
@@ -1612,6 +1738,13 @@ def main():
     torch.manual_seed(15)
     export_decoder_only("relative", RelativeDecoder(), args.out_dir, with_positions=False, with_past=False)
     export_encoder_decoder(args.out_dir, "t5classic-", lambda: t5_pair(classic_mask=True), seed=16)
+    torch.manual_seed(22)
+    export_decoder_only("mixtral", Mixtral(), args.out_dir, with_positions=True)
+    torch.manual_seed(23)
+    # Rotary tables for 256 positions, as Mistral's (its window slides).
+    export_decoder_only("phi3", Phi3(max_pos=256), args.out_dir, with_positions=True)
+    torch.manual_seed(24)
+    export_decoder_only("qwen3", Qwen3(), args.out_dir, with_positions=True)
 
 
 if __name__ == "__main__":

@@ -359,12 +359,13 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   if (auto e = dyn_cast<ExpandOp>(op)) {
     // The shape is right-aligned with the result: dims before it are the
     // input's; an entry that is a tensor's dim is that dim (the lowering
-    // takes it as is); an entry of 1 keeps the input dim.
+    // takes it as is, the input's checked equal) unless it may be a 1 that
+    // broadcasts (genc::expandEntryDim); an entry of 1 keeps the input dim.
     int64_t i = d - (type.getRank() - e.getInput().getType().getRank());
     int64_t j = d - (type.getRank() - e.getShape().getType().getDimSize(0));
     if (j < 0)
       return i >= 0 ? std::optional<DimSource>(DimSource{e.getInput(), i}) : std::nullopt;
-    if (auto entry = getShapeEntryDim(e.getShape(), j))
+    if (auto entry = expandEntryDim(e.getInput(), e.getShape(), j))
       return entry;
     auto entries = getKnownShapeEntries(e.getShape());
     if (i >= 0 && succeeded(entries) && (*entries)[j] == 1)
@@ -372,6 +373,47 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+/// Whether `dim` is cut by a Slice that keeps at most one element of it
+/// (x[0:1], x[-1:]), so that it is 0 or 1.
+static bool slicedToAtMostOne(DimSource dim) {
+  auto sl = dim.value.getDefiningOp<SliceOp>();
+  DenseIntElementsAttr axes, starts, ends, steps;
+  if (!sl || !matchPattern(sl.getAxes(), m_Constant(&axes)) ||
+      !matchPattern(sl.getStarts(), m_Constant(&starts)) ||
+      !matchPattern(sl.getEnds(), m_Constant(&ends)) ||
+      !matchPattern(sl.getSteps(), m_Constant(&steps)))
+    return false;
+  int64_t rank = sl.getType().getRank();
+  for (auto [i, axis] : llvm::enumerate(axes.getValues<APInt>())) {
+    if ((axis.isNegative() ? axis.getSExtValue() + rank : axis.getSExtValue()) != dim.dim)
+      continue;
+    int64_t start = starts.getValues<APInt>()[i].getSExtValue();
+    int64_t end = ends.getValues<APInt>()[i].getSExtValue();
+    if (steps.getValues<APInt>()[i].getSExtValue() != 1)
+      return false;
+    // Clamped to [0, n], a start counted from the end keeps at most
+    // -start; otherwise the span is end - start where both count alike.
+    if (start < 0 && end >= 0)
+      return start >= -1;
+    if ((start < 0) != (end < 0))
+      return false;
+    return end - start <= 1;
+  }
+  return false;
+}
+
+std::optional<DimSource> genc::expandEntryDim(Value input, Value shape, int64_t entry) {
+  std::optional<DimSource> source = getShapeEntryDim(shape, entry);
+  if (!source)
+    return std::nullopt;
+  int64_t entries = cast<RankedTensorType>(shape.getType()).getDimSize(0);
+  int64_t i = entry - (entries - rankOf(input));
+  if (i >= 0 && cast<RankedTensorType>(input.getType()).isDynamicDim(i) &&
+      slicedToAtMostOne(traceDim(source->value, source->dim)))
+    return std::nullopt;
+  return source;
 }
 
 Value genc::keptTailLength(SliceOp sl, int64_t d) {

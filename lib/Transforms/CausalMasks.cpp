@@ -759,6 +759,33 @@ static bool countsKeysBefore(Value past, Value query, Value key) {
   return sum && sum.getLhs() == past && indexIsDim(sum.getRhs(), query, 2);
 }
 
+/// `v` before its index casts: a past length read as i64 and as an index.
+static Value withoutIndexCasts(Value v) {
+  while (auto cast = v.getDefiningOp<arith::IndexCastOp>())
+    v = cast.getIn();
+  return v;
+}
+
+bool genc::tableCoversKeys(const CausalTable &table, Value key) {
+  if (!table.past)
+    return indexIsDim(table.columns, key, 2);
+  // Past ++ new keys (repeated to the query heads or not): an export's
+  // Concat, or a session's cache prefix [0, P + S), P read as i64 or index.
+  DimSource keys = traceDim(key, 2);
+  Value past = withoutIndexCasts(table.past);
+  if (auto concat = keys.value.getDefiningOp<ConcatOp>())
+    return concat.getAxis() == keys.dim && concat.getInputs().size() == 2 &&
+           past.getType().isIndex() && indexIsDim(past, concat.getInputs()[0], keys.dim) &&
+           indexIsDim(table.columns, concat.getInputs()[1], keys.dim);
+  auto rows = keys.value.getDefiningOp<tensor::ExtractSliceOp>();
+  Value size = rows && rows.getType().getRank() == rows.getSourceType().getRank()
+                   ? dyn_cast<Value>(rows.getMixedSizes()[keys.dim])
+                   : Value();
+  auto sum = size ? size.getDefiningOp<arith::AddIOp>() : nullptr;
+  return sum && withoutIndexCasts(sum.getLhs()) == past &&
+         provablyEqualIndices(sum.getRhs(), table.columns);
+}
+
 /// The table equals `causal` only when it is as wide as the keys are many
 /// (the attention mask covers every position, past and new). A mask of
 /// another width either breaks the graph's broadcast or, with width 1,
@@ -783,9 +810,9 @@ void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table,
                         mask + " lets the last query see {index} positions but attention reads "
                                "{bound} keys; the queries' positions must follow the past's keys");
   }
-  Value columns = table.columns;
-  if (!table.past && indexIsDim(columns, key, 2))
+  if (tableCoversKeys(table, key))
     return;
+  Value columns = table.columns;
   if (Value past = table.past)
     columns = arith::AddIOp::create(b, loc, asIndex(past), columns);
   checkEqualAtRunTime(b, loc, columns, keys,

@@ -103,6 +103,11 @@ Value slicedToKeys(Value mask, Value key);
 /// booleans, as older exports have it).
 bool isSlicedCausalTable(Value condition, Value query, Value key);
 
+/// Whether `table` provably covers every key of `key` ([B, H, Skv, D]): its
+/// columns are Skv, or, after a past prepended, the new keys of a cache's
+/// past ++ new.
+bool tableCoversKeys(const CausalTable &table, Value key);
+
 /// Makes the call fail at run time unless `table` covers every key (and a
 /// diagonal is as many keys as come before the queries).
 void checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table, Value query, Value key);

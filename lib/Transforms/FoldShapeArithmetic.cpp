@@ -371,7 +371,10 @@ struct FoldShapeArithmeticPass
   /// other entries leave unaccounted for (each a copy (0) or a tensor.dim
   /// tracing to an input dim, the static sizes multiplying alike): the
   /// element count then fixes -1 to that dim. (Where the other entries
-  /// multiply to 0, ONNX leaves -1 open; genc takes the dim.)
+  /// multiply to 0, ONNX leaves -1 open; genc takes the dim.) Where no
+  /// other entry is a tensor's dim, every entry is then the dim it stands
+  /// for and the Reshape takes them literally (allowzero): a token-less
+  /// expert's `x.reshape(-1, d)` stays [0, d].
   static void resolveInferredEntry(ReshapeOp reshape, ShapeEvaluator &evaluator,
                                    OpBuilder &builder) {
     FailureOr<SmallVector<int64_t>> entries = getKnownShapeEntries(reshape.getShape());
@@ -402,6 +405,7 @@ struct FoldShapeArithmeticPass
       unaccounted.erase(it);
       return true;
     };
+    bool literal = true;
     for (auto [i, entry] : llvm::enumerate(*entries)) {
       if (static_cast<int64_t>(i) == inferred)
         continue;
@@ -421,6 +425,7 @@ struct FoldShapeArithmeticPass
       std::optional<DimSource> dim = getShapeEntryDim(reshape.getShape(), i);
       if (entry != ShapedType::kDynamic || !dim || !account(traceDim(dim->value, dim->dim)))
         return;
+      literal = false;
     }
     if (overflow || unaccounted.size() != 1 || inputStatic != otherStatic)
       return;
@@ -440,6 +445,9 @@ struct FoldShapeArithmeticPass
         elements.push_back(inputDim(unaccounted.front().second));
       else if (entry == 0 && copies && inputType.isDynamicDim(at))
         elements.push_back(inputDim(at));
+      else if (entry == 0 && copies)
+        elements.push_back(
+            arith::ConstantIntOp::create(builder, loc, inputType.getDimSize(at), 64).getResult());
       else if (fromElements)
         elements.push_back(fromElements.getElements()[at]);
       else
@@ -448,6 +456,8 @@ struct FoldShapeArithmeticPass
     Value old = reshape.getShape();
     reshape.getShapeMutable().assign(
         tensor::FromElementsOp::create(builder, loc, old.getType(), elements));
+    if (literal)
+      reshape.setAllowzero(true);
     if (Operation *def = old.getDefiningOp(); def && old.use_empty())
       def->erase();
   }

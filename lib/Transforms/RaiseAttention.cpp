@@ -450,16 +450,17 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
         return split;
       // The whole mask, where its first columns are the table's, which
       // covers every key (its width is checked): where the whole is as wide
-      // as its table, or the table provably as wide as the keys are many
-      // (the rest of the mask, kept, is then checked to be that wide too).
+      // as its table, or the table provably as wide as the keys are many,
+      // a past's prepended columns included (the rest of the mask, kept,
+      // is then checked to be that wide too).
       Value whole = slicedToKeys(mask, key);
       if (!whole && repeatedKey != key)
         whole = slicedToKeys(mask, repeatedKey);
       if (whole)
         if (auto split = withoutCausal(whole, depth)) {
-          Value columns = split->causal.table.columns;
-          if (indexIsDim(columns, whole, rankOf(whole) - 1) || indexIsDim(columns, key, 2) ||
-              indexIsDim(columns, repeatedKey, 2))
+          const CausalTable &table = split->causal.table;
+          if (indexIsDim(table.columns, whole, rankOf(whole) - 1) ||
+              tableCoversKeys(table, key) || tableCoversKeys(table, repeatedKey))
             return split;
         }
       auto sum = mask.getDefiningOp<AddOp>();

@@ -142,6 +142,31 @@ func.func @expand(%x: tensor<?xf32>, %shape: tensor<2xi64>) -> tensor<?x?xf32> {
 
 // -----
 
+// torch's index_add_ expands the updates to a one-row slice of the target
+// (self[0:1]): that dim may be the 1 that broadcasts, so where it is 1 the
+// result keeps the input's rows; a 0 stays 0, the input checked against it.
+// CHECK-LABEL: func.func @expand_to_one_row
+// CHECK: %[[ROWS:.+]] = tensor.dim %extracted_slice
+// CHECK: %[[ONE:.+]] = arith.cmpi eq, %[[ROWS]], %{{.+}} : index
+// CHECK: %[[IN:.+]] = tensor.dim %arg0
+// CHECK: arith.select %[[ONE]], %[[IN]], %[[ROWS]] : index
+// CHECK: "Expand node 'e' of m.onnx: the input's dim 0 is {index}, but {bound} is expected there
+func.func @expand_to_one_row(%x: tensor<?x4xf32>, %target: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %starts = arith.constant dense<0> : tensor<1xi64>
+  %ends = arith.constant dense<1> : tensor<1xi64>
+  %row = genc.slice %target[%starts : %ends] axes %starts steps %ends : (tensor<?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %row, %c0 : tensor<?x4xf32>
+  %n64 = arith.index_cast %n : index to i64
+  %c4 = arith.constant 4 : i64
+  %shape = tensor.from_elements %n64, %c4 : tensor<2xi64>
+  %y = genc.expand %x, %shape : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x4xf32> loc(#e)
+  return %y : tensor<?x4xf32>
+}
+#e = loc("e"("m.onnx":0:0))
+
+// -----
+
 // Gemm's C broadcasts to the product [M, N]: a static C sizes the loop,
 // and the product's dynamic dim is checked against it.
 // CHECK-LABEL: func.func @gemm_bias

@@ -328,14 +328,15 @@ func.func @concat_dim_from_either_input(%x: tensor<?x4xf32> {genc.dim_names = ["
 // CHECK-DAG: %[[FOUR:.+]] = arith.constant 4 : i64
 // CHECK-DAG: %[[SIXTEEN:.+]] = arith.constant 16 : i64
 // CHECK: %[[SHAPE:.+]] = tensor.from_elements %[[B64]], %[[S64]], %[[FOUR]], %[[SIXTEEN]] : tensor<4xi64>
-// CHECK: genc.reshape %[[X]], %[[SHAPE]]
+// CHECK: genc.reshape %[[X]], %[[SHAPE]] :
 // CHECK: genc.reshape %[[X]], %[[OPEN]]
 // A 0 that copies a dynamic dim becomes that dim too (the tracing reads
-// dims, not copies, in a shape built at run time).
+// dims, not copies, in a shape built at run time). Every entry is then
+// the dim it stands for, a 0 included: allowzero.
 // CHECK: %[[B2:.+]] = arith.index_cast %[[B]] : index to i64
 // CHECK: %[[S2:.+]] = arith.index_cast %[[S]] : index to i64
 // CHECK: %[[COPIED:.+]] = tensor.from_elements %[[B2]], %[[S2]], %{{.+}}, %{{.+}} : tensor<4xi64>
-// CHECK: genc.reshape %[[X]], %[[COPIED]]
+// CHECK: genc.reshape %[[X]], %[[COPIED]] {allowzero = true}
 func.func @inferred_sequence(%x: tensor<?x?x64xf32>) -> (tensor<?x?x4x16xf32>, tensor<?x4x16xf32>, tensor<?x?x4x16xf32>) {
   %shape = genc.shape %x : tensor<?x?x64xf32> -> tensor<3xi64>
   %i0 = arith.constant dense<0> : tensor<1xi64>
@@ -347,4 +348,29 @@ func.func @inferred_sequence(%x: tensor<?x?x64xf32>) -> (tensor<?x?x4x16xf32>, t
   %copy = arith.constant dense<[0, -1, 4, 16]> : tensor<4xi64>
   %w = genc.reshape %x, %copy : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
   return %y, %z, %w : tensor<?x?x4x16xf32>, tensor<?x4x16xf32>, tensor<?x?x4x16xf32>
+}
+
+// -----
+
+// x[None, tokens].reshape(-1, d) of an expert that gets no token is [0, d]:
+// -1 becomes the token count, which is 0 there, so the Reshape takes its
+// entries literally (ONNX would copy the input's dim 0, 1, for a 0). A 0
+// that copies a static dim becomes that size.
+// CHECK-LABEL: func.func @inferred_tokens
+// CHECK-SAME: (%[[X:.+]]: tensor<1x?x64xf32>)
+// CHECK: %[[C1:.+]] = arith.constant 1 : index
+// CHECK: %[[N:.+]] = tensor.dim %[[X]], %[[C1]]
+// CHECK: %[[N64:.+]] = arith.index_cast %[[N]] : index to i64
+// CHECK: %[[D:.+]] = arith.constant 64 : i64
+// CHECK: %[[TOKENS:.+]] = tensor.from_elements %[[N64]], %[[D]] : tensor<2xi64>
+// CHECK: genc.reshape %[[X]], %[[TOKENS]] {allowzero = true}
+// CHECK: %[[ONE:.+]] = arith.constant 1 : i64
+// CHECK: %[[KEPT:.+]] = tensor.from_elements %[[ONE]], %{{.+}}, %{{.+}} : tensor<3xi64>
+// CHECK: genc.reshape %[[X]], %[[KEPT]] {allowzero = true}
+func.func @inferred_tokens(%x: tensor<1x?x64xf32>) -> (tensor<?x64xf32>, tensor<1x?x64xf32>) {
+  %flat = arith.constant dense<[-1, 64]> : tensor<2xi64>
+  %y = genc.reshape %x, %flat : (tensor<1x?x64xf32>, tensor<2xi64>) -> tensor<?x64xf32>
+  %copy = arith.constant dense<[0, -1, 64]> : tensor<3xi64>
+  %z = genc.reshape %x, %copy : (tensor<1x?x64xf32>, tensor<3xi64>) -> tensor<1x?x64xf32>
+  return %y, %z : tensor<?x64xf32>, tensor<1x?x64xf32>
 }

@@ -107,6 +107,14 @@ bool keepsDim(Value result, Value shape, int64_t d, Value x, int64_t xd);
 /// shape is a tensor.from_elements whose entry is index_cast(tensor.dim).
 std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
 
+/// The tensor dim that an Expand (of `input` to `shape`) takes as its
+/// result's dim at shape entry `entry`, the input's dynamic dim there
+/// checked equal to it at run time. None where the entry may or may not be
+/// a 1 that broadcasts the input's dim (not a tensor's dim, or the dim of a
+/// slice of at most one element opposite a dynamic input dim, as torch's
+/// index_add_ has): the result's dim is then chosen at run time.
+std::optional<DimSource> expandEntryDim(Value input, Value shape, int64_t entry);
+
 /// For a Slice `x[..., n - k:]` along dim `d` (n = x's dim d, one step,
 /// the end past any dim): k, a tensor.dim the tracing takes as the
 /// result's dim; null otherwise. The result holds k only for k <= n (ONNX

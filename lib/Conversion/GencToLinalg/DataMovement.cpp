@@ -729,9 +729,9 @@ static FailureOr<Value> lowerNonZero(NonZeroOp op, NonZeroOp::Adaptor operands, 
 /// where the type says so; the shape is right-aligned with the result (an
 /// Expand's input may have more dims, which it keeps). For Expand
 /// (`expandInput`) an entry of 1 keeps the input's dim, unless the entry is
-/// a tensor's dim, which the shape tracing takes it for (genc::traceDim). A
-/// negative entry, or sizes of more bytes than a buffer holds, are
-/// reported and the sizes taken as sizesAfterFailure says.
+/// a tensor's dim that the shape tracing takes as the result's
+/// (genc::expandEntryDim). A negative entry, or sizes of more bytes than a
+/// buffer holds, are reported and the sizes taken as sizesAfterFailure says.
 static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Operation *op, Value shape,
                                                 Value originalShape, Value expandInput,
                                                 StringRef node) {
@@ -759,7 +759,7 @@ static SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Operation *op, Val
                         (node + ": shape entry {bound} is {index}; sizes are not negative").str());
         negative = negative ? arith::OrIOp::create(b, loc, negative, below) : below;
       }
-      if (i >= 0 && !getShapeEntryDim(originalShape, j)) {
+      if (i >= 0 && !expandEntryDim(cast<ExpandOp>(op).getInput(), originalShape, j)) {
         Value isOne =
             b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, indexConst(b, loc, 1));
         e = b.createOrFold<arith::SelectOp>(loc, isOne, dimValue(b, loc, expandInput, i), e);

@@ -326,7 +326,7 @@ class SparseMoe(nn.Module):
     eagerly: softmax router, top-k experts renormalised, and a loop over the
     experts that gathers each one's tokens (NonZero), runs them, and adds
     them back with index_add_ (Expand to a one-row slice, ScatterElements).
-    An expert may get no token, as most do at a decode step."""
+    An expert may get no token: 2 of the 4 at a step of one token."""
 
     def __init__(self, d, ffn, experts, top_k):
         super().__init__()
@@ -397,7 +397,11 @@ class Phi3Attention(LlamaAttention):
 
 class Phi3(Mistral436):
     """Phi-3 as transformers 4.43 to 4.46 export it: AttentionMaskConverter's
-    to_4d mask with a sliding window of 4, fused QKV and gate/up projections."""
+    to_4d mask with a sliding window (tril(ones, P - W - 1) filled: the last
+    W + 1 = 5 keys seen), fused QKV and gate/up projections."""
+
+    def additive_mask(self, attention_mask, s, past_len):
+        return converter_4d_mask(attention_mask, s, past_len, sliding_window=self.window, window_by_tril=True)
 
     def make_block(self, d, heads, kv_heads, ffn, max_pos):
         return LlamaBlock(d, heads, kv_heads, ffn, max_pos,
@@ -1085,17 +1089,22 @@ class MPT(DecoderStack):
 # OPT style: learned positions from the CumSum of the attention mask (offset
 # 2), queries scaled before QKᵀ, pre-LayerNorm, ReLU, biases.
 # --------------------------------------------------------------------------
-def make_causal_mask(batch, s, past_len, sliding_window=None):
+def make_causal_mask(batch, s, past_len, sliding_window=None, window_by_tril=False):
     """transformers' _make_causal_mask: a full table of the float minimum,
     masked_fill-ed with 0 where arange < (arange + 1) as a column, the past's
-    keys prepended as zeros, the keys before a sliding window filled again,
-    expanded over the batch."""
+    keys prepended as zeros, the keys before a sliding window filled again
+    (4.36: 1 - triu(ones, P - W + 1), W keys seen; from 4.40 on, with
+    window_by_tril: tril(ones, P - W - 1), W + 1 keys seen), expanded over
+    the batch."""
     mask = torch.full((s, s), torch.finfo(torch.float32).min)
     mask_cond = torch.arange(mask.size(-1))
     mask.masked_fill_(mask_cond < (mask_cond + 1).view(mask.size(-1), 1), 0)
     if past_len > 0:
         mask = torch.cat([torch.zeros(s, past_len), mask], dim=-1)
-    if sliding_window is not None:
+    if sliding_window is not None and window_by_tril:
+        context_mask = torch.tril(torch.ones_like(mask, dtype=torch.bool), diagonal=past_len - sliding_window - 1)
+        mask.masked_fill_(context_mask, torch.finfo(torch.float32).min)
+    elif sliding_window is not None:
         context_mask = 1 - torch.triu(torch.ones_like(mask, dtype=torch.int), diagonal=past_len - sliding_window + 1)
         mask.masked_fill_(context_mask.bool(), torch.finfo(torch.float32).min)
     return mask[None, None, :, :].expand(batch, 1, s, s + past_len)
@@ -1110,7 +1119,7 @@ def expand_padding_mask(attention_mask, s):
     return inverted.masked_fill(inverted.to(torch.bool), torch.finfo(torch.float32).min)
 
 
-def converter_4d_mask(attention_mask, s, past_len=None, sliding_window=None):
+def converter_4d_mask(attention_mask, s, past_len=None, sliding_window=None, window_by_tril=False):
     """transformers' AttentionMaskConverter.to_4d (Phi, LLaMA, Mistral
     exports of early 2024): make_causal_mask's table, masked_fill-ed with
     the float minimum where the expanded padding is nonzero. The past's
@@ -1121,7 +1130,7 @@ def converter_4d_mask(attention_mask, s, past_len=None, sliding_window=None):
     if past_len is not None:
         key_value_length = s + past_len
         past_len = key_value_length - s
-    causal = make_causal_mask(batch, s, total - s if past_len is None else past_len, sliding_window)
+    causal = make_causal_mask(batch, s, total - s if past_len is None else past_len, sliding_window, window_by_tril)
     return causal.masked_fill(expand_padding_mask(attention_mask, s).bool(), torch.finfo(torch.float32).min)
 
 

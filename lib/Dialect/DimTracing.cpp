@@ -136,6 +136,11 @@ std::optional<DimSource> genc::getShapeEntryDim(Value shape, int64_t entry) {
   return DimSource{dim.getSource(), *index};
 }
 
+/// genc::expandEntryDim, the entry's dim traced by `trace` (a tracer's
+/// memo, where one is at work).
+static std::optional<DimSource> expandEntryDimTraced(Value input, Value shape, int64_t entry,
+                                                     function_ref<DimSource(Value, int64_t)> trace);
+
 std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
   auto type = cast<RankedTensorType>(v.getType());
   if (auto arg = dyn_cast<BlockArgument>(v)) {
@@ -365,7 +370,8 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     int64_t j = d - (type.getRank() - e.getShape().getType().getDimSize(0));
     if (j < 0)
       return i >= 0 ? std::optional<DimSource>(DimSource{e.getInput(), i}) : std::nullopt;
-    if (auto entry = expandEntryDim(e.getInput(), e.getShape(), j))
+    if (auto entry = expandEntryDimTraced(e.getInput(), e.getShape(), j,
+                                          [this](Value v, int64_t k) { return trace(v, k); }))
       return entry;
     auto entries = getKnownShapeEntries(e.getShape());
     if (i >= 0 && succeeded(entries) && (*entries)[j] == 1)
@@ -404,16 +410,22 @@ static bool slicedToAtMostOne(DimSource dim) {
   return false;
 }
 
-std::optional<DimSource> genc::expandEntryDim(Value input, Value shape, int64_t entry) {
+static std::optional<DimSource>
+expandEntryDimTraced(Value input, Value shape, int64_t entry,
+                     function_ref<DimSource(Value, int64_t)> trace) {
   std::optional<DimSource> source = getShapeEntryDim(shape, entry);
   if (!source)
     return std::nullopt;
   int64_t entries = cast<RankedTensorType>(shape.getType()).getDimSize(0);
   int64_t i = entry - (entries - rankOf(input));
   if (i >= 0 && cast<RankedTensorType>(input.getType()).isDynamicDim(i) &&
-      slicedToAtMostOne(traceDim(source->value, source->dim)))
+      slicedToAtMostOne(trace(source->value, source->dim)))
     return std::nullopt;
   return source;
+}
+
+std::optional<DimSource> genc::expandEntryDim(Value input, Value shape, int64_t entry) {
+  return expandEntryDimTraced(input, shape, entry, traceDim);
 }
 
 Value genc::keptTailLength(SliceOp sl, int64_t d) {

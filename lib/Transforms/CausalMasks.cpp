@@ -327,6 +327,18 @@ std::optional<CausalSplit> matchCausal(Value condition, Value query) {
 // Additive masks
 //===----------------------------------------------------------------------===//
 
+/// `v` before its casts between index and i64: one length read as an index
+/// (a shape's dim) and as i64 (a session's past length) compares equal.
+static Value withoutIndexCasts(Value v) {
+  while (auto cast = v.getDefiningOp<arith::IndexCastOp>()) {
+    Type from = cast.getIn().getType(), to = cast.getType();
+    if (!(from.isIndex() || from.isInteger(64)) || !(to.isIndex() || to.isInteger(64)))
+      break;
+    v = cast.getIn();
+  }
+  return v;
+}
+
 /// The constant c when `k`, a Trilu's diagonal, holds P + c for the keys P
 /// before the table's queries: a constant without a past, the past's
 /// length plus or minus a constant with one.
@@ -337,12 +349,8 @@ std::optional<int64_t> diagonalBeyondPast(Value k, const CausalTable &table) {
   }
   // The same length as an index or as i64: a shape's dim (an export's
   // past) is an index, a session's genc.past_length an i64.
-  auto uncast = [](Value v) {
-    auto cast = v.getDefiningOp<arith::IndexCastOp>();
-    return cast ? cast.getIn() : v;
-  };
   std::optional<std::pair<Value, int64_t>> offset = offsetFrom(shapeEntryIndex(k));
-  if (!offset || uncast(offset->first) != uncast(table.past))
+  if (!offset || withoutIndexCasts(offset->first) != withoutIndexCasts(table.past))
     return std::nullopt;
   return offset->second;
 }
@@ -741,49 +749,66 @@ bool genc::isSlicedCausalTable(Value condition, Value query, Value key) {
   return true;
 }
 
-/// Whether there are provably `past` keys before the queries' own: the keys
-/// are a concatenation of a tensor `past` long and one of the queries'
-/// length (an export's past and new keys), or `past` plus that many rows of
-/// a session's cache. Only the count matters: then no check compares it at
-/// run time, which a sliding cache (fewer rows than positions) would fail.
-static bool countsKeysBefore(Value past, Value query, Value key) {
-  if (auto concat = key.getDefiningOp<ConcatOp>())
-    return concat.getAxis() == 2 && concat.getInputs().size() == 2 &&
-           indexIsDim(past, concat.getInputs()[0], 2) &&
-           provablyEqualDims(concat.getInputs()[1], 2, query, 2);
-  auto rows = key.getDefiningOp<tensor::ExtractSliceOp>();
-  Value size = rows && rows.getType().getRank() == 4 && rows.getSourceType().getRank() == 4
-                   ? dyn_cast<Value>(rows.getMixedSizes()[2])
-                   : Value();
-  auto sum = size ? size.getDefiningOp<arith::AddIOp>() : nullptr;
-  return sum && sum.getLhs() == past && indexIsDim(sum.getRhs(), query, 2);
-}
+namespace {
+/// Keys [B, H, Skv, D] (repeated to the query heads or not) that are a past
+/// followed by new ones: an export's Concat of the two along the keys, or a
+/// session cache's prefix [0, P + S). The counts compare as dims of the
+/// concatenated tensors, or as the prefix size's two terms.
+struct PastAndNewKeys {
+  Value pastKeys, newKeys;   // the Concat's inputs
+  Value pastCount, newCount; // the prefix size's terms
+  int64_t axis = 2;
 
-/// `v` before its index casts: a past length read as i64 and as an index.
-static Value withoutIndexCasts(Value v) {
-  while (auto cast = v.getDefiningOp<arith::IndexCastOp>())
-    v = cast.getIn();
-  return v;
+  static std::optional<PastAndNewKeys> of(Value key) {
+    DimSource keys = traceDim(key, 2);
+    if (auto concat = keys.value.getDefiningOp<ConcatOp>()) {
+      if (concat.getAxis() != keys.dim || concat.getInputs().size() != 2)
+        return std::nullopt;
+      return PastAndNewKeys{concat.getInputs()[0], concat.getInputs()[1], {}, {}, keys.dim};
+    }
+    auto rows = keys.value.getDefiningOp<tensor::ExtractSliceOp>();
+    Value size = rows && rows.getType().getRank() == rows.getSourceType().getRank()
+                     ? dyn_cast<Value>(rows.getMixedSizes()[keys.dim])
+                     : Value();
+    auto sum = size ? size.getDefiningOp<arith::AddIOp>() : nullptr;
+    if (!sum)
+      return std::nullopt;
+    return PastAndNewKeys{{}, {}, sum.getLhs(), sum.getRhs(), keys.dim};
+  }
+
+  /// Whether `count` (an index, or the i64 it was cast from or to: a
+  /// session's past length is one) is the past's keys.
+  bool pastIs(Value count) const {
+    count = withoutIndexCasts(count);
+    if (pastKeys)
+      return count.getType().isIndex() && indexIsDim(count, pastKeys, axis);
+    return count == withoutIndexCasts(pastCount);
+  }
+  /// Whether the new keys are as many as dim `d` of `v`.
+  bool newAreDim(Value v, int64_t d) const {
+    return newKeys ? provablyEqualDims(newKeys, axis, v, d) : indexIsDim(newCount, v, d);
+  }
+  /// Whether the new keys are `count` (an index) many.
+  bool newAre(Value count) const {
+    return newKeys ? indexIsDim(count, newKeys, axis) : provablyEqualIndices(count, newCount);
+  }
+};
+} // namespace
+
+/// Whether there are provably `past` keys before the queries' own: keys of
+/// the past and then as many as the queries. Only the count matters: then
+/// no check compares it at run time, which a sliding cache (fewer rows
+/// than positions) would fail.
+static bool countsKeysBefore(Value past, Value query, Value key) {
+  std::optional<PastAndNewKeys> keys = PastAndNewKeys::of(key);
+  return keys && keys->pastIs(past) && keys->newAreDim(query, 2);
 }
 
 bool genc::tableCoversKeys(const CausalTable &table, Value key) {
   if (!table.past)
     return indexIsDim(table.columns, key, 2);
-  // Past ++ new keys (repeated to the query heads or not): an export's
-  // Concat, or a session's cache prefix [0, P + S), P read as i64 or index.
-  DimSource keys = traceDim(key, 2);
-  Value past = withoutIndexCasts(table.past);
-  if (auto concat = keys.value.getDefiningOp<ConcatOp>())
-    return concat.getAxis() == keys.dim && concat.getInputs().size() == 2 &&
-           past.getType().isIndex() && indexIsDim(past, concat.getInputs()[0], keys.dim) &&
-           indexIsDim(table.columns, concat.getInputs()[1], keys.dim);
-  auto rows = keys.value.getDefiningOp<tensor::ExtractSliceOp>();
-  Value size = rows && rows.getType().getRank() == rows.getSourceType().getRank()
-                   ? dyn_cast<Value>(rows.getMixedSizes()[keys.dim])
-                   : Value();
-  auto sum = size ? size.getDefiningOp<arith::AddIOp>() : nullptr;
-  return sum && withoutIndexCasts(sum.getLhs()) == past &&
-         provablyEqualIndices(sum.getRhs(), table.columns);
+  std::optional<PastAndNewKeys> keys = PastAndNewKeys::of(key);
+  return keys && keys->pastIs(table.past) && keys->newAre(table.columns);
 }
 
 /// The table equals `causal` only when it is as wide as the keys are many
@@ -801,12 +826,11 @@ void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table,
   auto asIndex = [&](Value v) {
     return v.getType().isIndex() ? v : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   };
-  Value keys = tensor::DimOp::create(b, loc, key, 2);
   if (Value diagonal = table.diagonal; diagonal && !countsKeysBefore(diagonal, query, key)) {
     // j <= i + P is `causal` where P is the keys before the queries.
     Value seen =
         arith::AddIOp::create(b, loc, asIndex(diagonal), tensor::DimOp::create(b, loc, query, 2));
-    checkEqualAtRunTime(b, loc, seen, keys,
+    checkEqualAtRunTime(b, loc, seen, tensor::DimOp::create(b, loc, key, 2),
                         mask + " lets the last query see {index} positions but attention reads "
                                "{bound} keys; the queries' positions must follow the past's keys");
   }
@@ -815,7 +839,7 @@ void genc::checkTableWidth(OpBuilder &b, Location loc, const CausalTable &table,
   Value columns = table.columns;
   if (Value past = table.past)
     columns = arith::AddIOp::create(b, loc, asIndex(past), columns);
-  checkEqualAtRunTime(b, loc, columns, keys,
+  checkEqualAtRunTime(b, loc, columns, tensor::DimOp::create(b, loc, key, 2),
                       mask + " covers {index} positions but attention reads {bound} keys; give "
                              "attention_mask one entry per position, past and new");
 }

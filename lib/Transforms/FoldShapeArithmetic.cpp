@@ -430,7 +430,8 @@ struct FoldShapeArithmeticPass
     if (overflow || unaccounted.size() != 1 || inputStatic != otherStatic)
       return;
     // The new shape: -1 and the dynamic dims that 0 copies as the input's
-    // dims (which the dim tracing then reads), the rest as they were.
+    // dims (which the dim tracing then reads), the static ones that 0
+    // copies as their sizes, the rest as they were.
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPoint(reshape);
     Location loc = reshape.getLoc();

@@ -167,6 +167,29 @@ func.func @expand_to_one_row(%x: tensor<?x4xf32>, %target: tensor<?x4xf32>) -> t
 
 // -----
 
+// A slice of two rows is no broadcast's 1: its dim is the result's, the
+// input's checked equal to it.
+// CHECK-LABEL: func.func @expand_to_two_rows
+// CHECK: %[[ROWS:.+]] = tensor.dim %extracted_slice
+// CHECK-NOT: arith.cmpi eq, %[[ROWS]]
+// CHECK: "Expand node 'e' of m.onnx: the input's dim 0 is {index}, but {bound} is expected there
+func.func @expand_to_two_rows(%x: tensor<?x4xf32>, %target: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %starts = arith.constant dense<0> : tensor<1xi64>
+  %ends = arith.constant dense<2> : tensor<1xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %rows = genc.slice %target[%starts : %ends] axes %starts steps %one : (tensor<?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %rows, %c0 : tensor<?x4xf32>
+  %n64 = arith.index_cast %n : index to i64
+  %c4 = arith.constant 4 : i64
+  %shape = tensor.from_elements %n64, %c4 : tensor<2xi64>
+  %y = genc.expand %x, %shape : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x4xf32> loc(#e)
+  return %y : tensor<?x4xf32>
+}
+#e = loc("e"("m.onnx":0:0))
+
+// -----
+
 // Gemm's C broadcasts to the product [M, N]: a static C sizes the loop,
 // and the product's dynamic dim is checked against it.
 // CHECK-LABEL: func.func @gemm_bias

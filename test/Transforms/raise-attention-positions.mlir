@@ -761,6 +761,7 @@ func.func @padded_window_sliced_to_repeated_keys(%q: tensor<?x4x?x16xf32> {genc.
 // CHECK-LABEL: func.func @padded_window_after_past_sliced_to_repeated_keys(
 // CHECK-NOT: genc.trilu
 // CHECK-NOT: genc.slice
+// CHECK-NOT: covers {index} positions
 // CHECK: genc.attention %arg0, %{{.+}}, %{{.+}} mask(%{{.+}}) {causal = true, scale = 1.000000e+00 : f32, window = 4 : i64} : ({{.+}}, tensor<?x1x1x?xf32>)
 func.func @padded_window_after_past_sliced_to_repeated_keys(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %new_k: tensor<?x2x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
@@ -788,6 +789,92 @@ func.func @padded_window_after_past_sliced_to_repeated_keys(%q: tensor<?x4x?x16x
   %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
   %s64 = arith.index_cast %s : index to i64
   %p = tensor.dim %past_k, %c2 : tensor<?x2x?x16xf32>
+  %p64 = arith.index_cast %p : index to i64
+  %limit = tensor.from_elements %s64 : tensor<i64>
+  %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %queries = genc.unsqueeze %positions {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %visible = genc.less_equal %positions, %queries : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %new_table = genc.where %visible, %zero, %min : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %past_shape = tensor.from_elements %s64, %p64 : tensor<2xi64>
+  %past_table = genc.constant_of_shape %past_shape {value = dense<0.0> : tensor<1xf32>} : (tensor<2xi64>) -> tensor<?x?xf32>
+  %table = genc.concat %past_table, %new_table {axis = 1 : i64} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %c1 = arith.constant 1 : index
+  %columns = tensor.dim %table, %c1 : tensor<?x?xf32>
+  %columns64 = arith.index_cast %columns : index to i64
+  %band_shape = tensor.from_elements %s64, %columns64 : tensor<2xi64>
+  %ones = genc.constant_of_shape %band_shape {value = dense<1> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<?x?xi32>
+  %d = arith.addi %p, %c-3 : index
+  %d64 = arith.index_cast %d : index to i64
+  %diagonal = tensor.from_elements %d64 : tensor<i64>
+  %band = genc.trilu %ones, %diagonal {upper = true} : (tensor<?x?xi32>, tensor<i64>) -> tensor<?x?xi32>
+  %outside = genc.sub %one32, %band : (tensor<i32>, tensor<?x?xi32>) -> tensor<?x?xi32>
+  %before = genc.cast %outside {to = i1} : tensor<?x?xi32> -> tensor<?x?xi1>
+  %windowed = genc.where %before, %min, %table : (tensor<?x?xi1>, tensor<f32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  %table4 = genc.unsqueeze %windowed {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %m4 = genc.unsqueeze %attention_mask {axes = array<i64: 1, 2>} : tensor<?x?xi64> -> tensor<?x1x1x?xi64>
+  %m = genc.cast %m4 {to = f32} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xf32>
+  %inverted = genc.sub %onef, %m : (tensor<f32>, tensor<?x1x1x?xf32>) -> tensor<?x1x1x?xf32>
+  %padding = genc.cast %inverted {to = i1} : tensor<?x1x1x?xf32> -> tensor<?x1x1x?xi1>
+  %mask = genc.where %padding, %min, %table4 : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<1x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %b = tensor.dim %k, %c0 : tensor<?x2x?x16xf32>
+  %n = tensor.dim %k, %c2 : tensor<?x2x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %n64 = arith.index_cast %n : index to i64
+  %spread = tensor.from_elements %b64, %c2_i64, %c2_i64, %n64, %c16_i64 : tensor<5xi64>
+  %merged = tensor.from_elements %b64, %c4_i64, %n64, %c16_i64 : tensor<4xi64>
+  %k5 = genc.unsqueeze %k {axes = array<i64: 2>} : tensor<?x2x?x16xf32> -> tensor<?x2x1x?x16xf32>
+  %ke = genc.expand %k5, %spread : (tensor<?x2x1x?x16xf32>, tensor<5xi64>) -> tensor<?x2x2x?x16xf32>
+  %kr = genc.reshape %ke, %merged : (tensor<?x2x2x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %v5 = genc.unsqueeze %v {axes = array<i64: 2>} : tensor<?x2x?x16xf32> -> tensor<?x2x1x?x16xf32>
+  %ve = genc.expand %v5, %spread : (tensor<?x2x1x?x16xf32>, tensor<5xi64>) -> tensor<?x2x2x?x16xf32>
+  %vr = genc.reshape %ve, %merged : (tensor<?x2x2x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %keys = tensor.dim %kr, %c2 : tensor<?x4x?x16xf32>
+  %keys64 = arith.index_cast %keys : index to i64
+  %key_count = tensor.from_elements %keys64 : tensor<1xi64>
+  %sliced = genc.slice %mask[%first : %key_count] axes %last_axis steps %step : (tensor<?x1x?x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x1x?x?xf32>
+  %kt = genc.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %scores = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %masked = genc.add %scores, %sliced : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %pr = genc.softmax %masked {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %pr, %vr : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// The same, the table's zeros as many as another tensor's rows: not
+// provably the keys' past, so the slice stays (and no `causal`).
+// CHECK-LABEL: func.func @past_of_other_keys_not_read_through(
+// CHECK: genc.slice
+// CHECK-NOT: causal = true
+// CHECK: return
+func.func @past_of_other_keys_not_read_through(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %new_k: tensor<?x2x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %new_v: tensor<?x2x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+    %past_k: tensor<?x2x?x16xf32> {genc.dim_names = ["batch", "", "past", ""]},
+    %past_v: tensor<?x2x?x16xf32> {genc.dim_names = ["batch", "", "past", ""]},
+    %other: tensor<?x2x?x16xf32> {genc.dim_names = ["batch", "", "other", ""]},
+    %attention_mask: tensor<?x?xi64> {genc.dim_names = ["batch", "total"]}) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c-3 = arith.constant -3 : index
+  %c2_i64 = arith.constant 2 : i64
+  %c4_i64 = arith.constant 4 : i64
+  %c16_i64 = arith.constant 16 : i64
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %onef = arith.constant dense<1.0> : tensor<f32>
+  %min = arith.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero64 = arith.constant dense<0> : tensor<i64>
+  %one64 = arith.constant dense<1> : tensor<i64>
+  %one32 = arith.constant dense<1> : tensor<i32>
+  %first = arith.constant dense<0> : tensor<1xi64>
+  %last_axis = arith.constant dense<3> : tensor<1xi64>
+  %step = arith.constant dense<1> : tensor<1xi64>
+  %k = genc.concat %past_k, %new_k {axis = 2 : i64} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  %v = genc.concat %past_v, %new_v {axis = 2 : i64} : (tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  %s = tensor.dim %q, %c2 : tensor<?x4x?x16xf32>
+  %s64 = arith.index_cast %s : index to i64
+  %p = tensor.dim %other, %c2 : tensor<?x2x?x16xf32>
   %p64 = arith.index_cast %p : index to i64
   %limit = tensor.from_elements %s64 : tensor<i64>
   %positions = genc.range %zero64, %limit, %one64 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>

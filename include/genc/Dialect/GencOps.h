@@ -109,10 +109,10 @@ std::optional<DimSource> getShapeEntryDim(Value shape, int64_t entry);
 
 /// The tensor dim that an Expand (of `input` to `shape`) takes as its
 /// result's dim at shape entry `entry`, the input's dynamic dim there
-/// checked equal to it at run time. None where the entry may or may not be
-/// a 1 that broadcasts the input's dim (not a tensor's dim, or the dim of a
-/// slice of at most one element opposite a dynamic input dim, as torch's
-/// index_add_ has): the result's dim is then chosen at run time.
+/// checked equal to it at run time. None where the entry is not a tensor's
+/// dim, or is the dim of a slice of at most one element opposite a dynamic
+/// input dim (torch's index_add_ has one): it may be a 1 that broadcasts,
+/// and the lowering chooses the result's dim at run time.
 std::optional<DimSource> expandEntryDim(Value input, Value shape, int64_t entry);
 
 /// For a Slice `x[..., n - k:]` along dim `d` (n = x's dim d, one step,

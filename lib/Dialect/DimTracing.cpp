@@ -686,6 +686,63 @@ std::optional<std::pair<int64_t, Operation *>> mlir::genc::positionLimit(Operati
   return limit;
 }
 
+/// Whether `v` is computed from attention_mask's values and constants alone:
+/// through casts, reshapes, slices (of the data; their bounds may be
+/// lengths), elementwise arithmetic and cumulative sums (OPT's positions,
+/// BLOOM's key positions).
+static bool computedFromMask(Value v, int depth = 0) {
+  if (matchPattern(v, m_Constant()))
+    return true;
+  if (isa<BlockArgument>(v))
+    return isArgumentNamed(v, "attention_mask");
+  if (depth > 16)
+    return false;
+  Operation *op = v.getDefiningOp();
+  if (auto sum = dyn_cast<CumSumOp>(op); sum && sum.getReverse())
+    return false;
+  if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, CumSumOp, tensor::CastOp>(
+          op))
+    return computedFromMask(op->getOperand(0), depth + 1);
+  if (isa<AddOp, SubOp, MulOp>(op))
+    return llvm::all_of(op->getOperands(), [&](Value x) { return computedFromMask(x, depth + 1); });
+  return false;
+}
+
+/// Whether `v` is input_ids, moved by casts and reshapes (a token
+/// embedding's indices).
+static bool isTokenIds(Value v) {
+  while (
+      isa_and_nonnull<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, tensor::CastOp>(v.getDefiningOp()))
+    v = v.getDefiningOp()->getOperand(0);
+  return isArgumentNamed(v, "input_ids");
+}
+
+Operation *mlir::genc::positionSourceBesidesMask(Operation *fn) {
+  auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
+  Operation *source = nullptr;
+  fn->walk([&](Operation *op) {
+    bool counts = false;
+    if (auto range = dyn_cast<RangeOp>(op))
+      counts = !isConstant(range.getStart()) || !isConstant(range.getLimit());
+    else if (auto sum = dyn_cast<CumSumOp>(op))
+      counts = !computedFromMask(sum.getInput());
+    else if (auto gather = dyn_cast<GatherOp>(op))
+      counts = isConstant(gather.getInput()) && !computedFromMask(gather.getIndices()) &&
+               !isTokenIds(gather.getIndices());
+    else if (auto slice = dyn_cast<SliceOp>(op))
+      counts = isConstant(slice.getInput()) &&
+               (!isConstant(slice.getStarts()) || !isConstant(slice.getEnds()));
+    else if (auto attention = dyn_cast<AttentionOp>(op))
+      counts = attention.getSinks() > 0 || attention.getGlobalTokens() > 0 ||
+               attention.getBlock() > 0 || attention.getLshBuckets() > 0;
+    if (!counts)
+      return WalkResult::advance();
+    source = op;
+    return WalkResult::interrupt();
+  });
+  return source;
+}
+
 //===----------------------------------------------------------------------===//
 // Positions
 //===----------------------------------------------------------------------===//

@@ -132,6 +132,10 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       wholeCalls = true;
       continue;
     }
+    if (f.size() == 1 && f[0] == "positions-from-mask") {
+      positionsFromMask = true;
+      continue;
+    }
     if (f.size() == 1 && f[0] == "session") {
       forSession = true;
       continue;

@@ -89,6 +89,10 @@ struct genc_model {
   /// attention's buckets; `whole-calls`): a session runs a prompt in one
   /// call where it can.
   bool wholeCalls = false;
+  /// `positions-from-mask`: the model takes no position_ids and reads no
+  /// position but what it counts from attention_mask (OPT's, BLOOM's), or
+  /// none at all: a session may left-pad its rows.
+  bool positionsFromMask = false;
   /// Per slot (`state SLOT FIXED PER_POSITION [SHIFT]` lines, slots 0, 1,
   /// ...): the size of one row of what a session keeps for an attention
   /// layer between steps (genc_attention_state), in floats: `fixed` plus

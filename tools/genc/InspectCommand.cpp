@@ -60,6 +60,9 @@ struct Signature {
   /// `whole-calls`: what a call computes depends on the tokens it is given
   /// together, so a session runs a prompt in one call where it can.
   bool wholeCalls = false;
+  /// `positions-from-mask`: no position_ids, and no position read but what
+  /// attention_mask counts, so a session may left-pad rows.
+  bool positionsFromMask = false;
   /// What a session keeps per row for each attention layer with a state
   /// (`state SLOT FIXED PER_POSITION`): floats, fixed and per
   /// position of the row's context.
@@ -134,6 +137,8 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
       signature.forSession = true;
     } else if (f[0] == "whole-calls" && f.size() == 1) {
       signature.wholeCalls = true;
+    } else if (f[0] == "positions-from-mask" && f.size() == 1) {
+      signature.positionsFromMask = true;
     } else if ((f[0] == "positions" || f[0] == "source-positions") && f.size() >= 3) {
       int64_t count;
       bool source = f[0] == "source-positions";
@@ -356,6 +361,9 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
   if (signature.wholeCalls)
     row("prompts", "run in one call by a session (what a call computes depends on the tokens "
                    "it is given together)");
+  if (signature.positionsFromMask)
+    row("left padding", "allowed without position_ids: positions are counted from "
+                        "attention_mask");
   if (signature.positions)
     row("positions", positions(signature.positions, signature.positionsNode));
   if (signature.sourcePositions)
@@ -481,6 +489,7 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
                            : json::Value(signature.gencVersion)},
       {"session", signature.forSession},
       {"whole_calls", signature.wholeCalls},
+      {"positions_from_mask", signature.positionsFromMask},
       {"max_positions",
        signature.positions ? json::Value(*signature.positions) : json::Value(nullptr)},
       {"max_source_positions",

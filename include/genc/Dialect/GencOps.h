@@ -80,6 +80,18 @@ std::optional<double> splatValue(Value v);
 /// gathers no table by position.
 std::optional<std::pair<int64_t, Operation *>> positionLimit(Operation *fn);
 
+/// The first op of `fn` that reads a token's position other than through
+/// the values of its attention_mask input, or null when none does: then a
+/// row shifted by left padding (masked) computes what it computes alone.
+/// Such an op is a Range of run-time length (arange's positions), a
+/// cumulative sum of anything but the mask, a gather from a constant table
+/// by indices that are neither token ids nor computed from the mask, a
+/// slice of a constant cut at run time (`table[:seq_len]`), and attention
+/// that singles out positions by their index (sinks, global tokens, BigBird
+/// blocks, LSH chunks). Causal and windowed attention, OPT's positions (the
+/// mask's cumulative sum) and BLOOM's ALiBi do not.
+Operation *positionSourceBesidesMask(Operation *fn);
+
 /// Whether dim `da` of `a` provably equals dim `db` of `b` at run time:
 /// both static and equal, traced to one source, or concatenations along
 /// those dims of inputs whose dims are provably equal pairwise.

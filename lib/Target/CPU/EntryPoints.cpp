@@ -139,6 +139,16 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   });
   if (bucketed)
     os << "whole-calls\n";
+  // Left padding shifts a row's positions; a model without position_ids is
+  // padded only if it counts positions from the mask (or reads none).
+  auto takes = [&](StringRef name) {
+    return llvm::any_of(llvm::seq(main.getNumArguments()), [&](unsigned i) {
+      auto named = main.getArgAttrOfType<StringAttr>(i, "genc.name");
+      return named && named.getValue() == name;
+    });
+  };
+  if (takes("attention_mask") && !takes("position_ids") && !positionSourceBesidesMask(main))
+    os << "positions-from-mask\n";
   // The decoder's positions, then an encoder's (its source's).
   for (func::FuncOp fn : entryPoints) {
     if (fn != main && fn.getSymName() != "encoder")

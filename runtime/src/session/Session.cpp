@@ -581,11 +581,15 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
                 str(opts.maxContext) + " tokens");
   for (const auto &p : prompts)
     checkTokens(p);
-  if (longest != shortest && (maskInput == kNone || positionsInput == kNone))
-    throw Error("prompts of different lengths are left-padded, which needs a model with "
-                "attention_mask and position_ids inputs; this one lacks " +
-                std::string(maskInput == kNone ? "attention_mask" : "position_ids") +
-                ": give prompts of one length, or one at a time");
+  if (longest != shortest && maskInput == kNone)
+    throw Error("prompts of different lengths are left-padded, which needs a model with an "
+                "attention_mask input; this one lacks it: give prompts of one length, or one "
+                "at a time");
+  if (longest != shortest && positionsInput == kNone && !model.positionsFromMask)
+    throw Error("prompts of different lengths are left-padded, which needs a model that takes "
+                "position_ids or counts its positions from attention_mask (as OPT and BLOOM "
+                "do); this one counts them otherwise (from its sequence length): give prompts "
+                "of one length, or one at a time");
   std::vector<std::vector<int64_t>> padded;
   std::vector<int64_t> pad, flat;
   for (const auto &p : prompts) {

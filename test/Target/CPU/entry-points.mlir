@@ -5,7 +5,7 @@
 // the cache input gets its line. Before bufferization the entry points take
 // their compiled names, and only the cache is writable.
 
-// RECORD: module attributes {genc.session, genc.signature = "genc-signature 12\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 13\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
 // PREPARE-LABEL: func.func @genc_model(
 // PREPARE-SAME: bufferization.writable = false
 // PREPARE-SAME: bufferization.writable = true
@@ -35,7 +35,7 @@ module attributes {genc.session} {
 // (8 + 1) floats), the LSH layer's bucket per position, KV head and round
 // (2 x 3). Softmax and non-causal LSH attention keep nothing.
 
-// RECORD: genc-signature 12\0Ainput q
+// RECORD: genc-signature 13\0Ainput q
 // RECORD-SAME: \0Astate 0 324 0\0Astate 1 30 12\0A"
 // RECORD: genc.attention {{.+}}feature_map = "elu"{{.+}}state_slot = 0
 // RECORD: genc.attention {{.+}}lsh_buckets = 4 : i64, lsh_hashes = 3 : i64{{.+}}state_slot = 1
@@ -62,7 +62,7 @@ module attributes {genc.session} {
 // that is not a constant (an activation) do not count. The node's name may
 // hold spaces.
 
-// RECORD: genc-signature 12\0Ainput input_ids
+// RECORD: genc-signature 13\0Ainput input_ids
 // RECORD-SAME: \0Apositions 7 roberta positions\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
@@ -107,7 +107,7 @@ module {
 // A Range from the past length plus 3 runs 3 positions ahead, as one from
 // the constant 3 does: a table of 12 rows embeds 9 positions.
 
-// RECORD: genc-signature 12\0Ainput input_ids
+// RECORD: genc-signature 13\0Ainput input_ids
 // RECORD-SAME: \0Apositions 9 past_plus_3\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
@@ -122,6 +122,130 @@ module {
     %positions = genc.range %from, %to, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
     %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<12x4xf32>, tensor<?xi64>) -> tensor<?x4xf32> loc("past_plus_3")
     return %p : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+// A model without position_ids that counts positions from its attention
+// mask (OPT's cumulative sum, gathered from a table) and attends causally
+// in a window: a session may left-pad its rows.
+
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-SAME: \0Apositions-from-mask\0Apositions 8 opt_positions\0A"
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"})
+      -> (tensor<1x?x4xf32> {genc.name = "h"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %tokens = arith.constant dense<0.0> : tensor<5x4xf32>
+    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %a = genc.gather %tokens[%ids] {axis = 0 : i64} : (tensor<5x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    %sum = genc.cumsum %mask {axis = 1 : i64} : tensor<1x?xi64> -> tensor<1x?xi64>
+    %masked = genc.mul %sum, %mask : (tensor<1x?xi64>, tensor<1x?xi64>) -> tensor<1x?xi64>
+    %positions = genc.add %masked, %one : (tensor<1x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+    %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32> loc("opt_positions")
+    %h = genc.add %a, %p : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x4xf32>
+    %y = genc.attention %q, %q, %q {causal = true, window = 3 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    return %h, %y : tensor<1x?x4xf32>, tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
+// Each of these reads positions besides the mask, so rows of one length
+// only: a Range of run-time length (arange), a cumulative sum of ones, a
+// constant table cut at run time (`table[:n]`), a gather from a table by
+// another count (the past length), attention sinks; and a model that takes
+// position_ids (the session gives them; the line is not needed).
+
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: return
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %n: tensor<i64> {genc.name = "n"}) -> (tensor<?x4xf32> {genc.name = "p"}) {
+    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+    %zero = arith.constant dense<0> : tensor<i64>
+    %one = arith.constant dense<1> : tensor<i64>
+    %positions = genc.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
+    return %p : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %shape: tensor<2xi64> {genc.name = "shape"}) -> (tensor<?x?x4xf32> {genc.name = "p"}) {
+    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+    %ones = genc.constant_of_shape %shape {value = dense<1> : tensor<1xi64>} : (tensor<2xi64>) -> tensor<?x?xi64>
+    %positions = genc.cumsum %ones {axis = 1 : i64} : tensor<?x?xi64> -> tensor<?x?xi64>
+    %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
+    return %p : tensor<?x?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %n: tensor<1xi64> {genc.name = "n"}) -> (tensor<?x4xf32> {genc.name = "p"}) {
+    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+    %zero = arith.constant dense<0> : tensor<1xi64>
+    %one = arith.constant dense<1> : tensor<1xi64>
+    %p = genc.slice %table[%zero : %n] axes %zero steps %one : (tensor<10x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
+    return %p : tensor<?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %past: tensor<i64> {genc.name = "genc.past_length"}) -> (tensor<4xf32> {genc.name = "p"}) {
+    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+    %p = genc.gather %table[%past] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<i64>) -> tensor<4xf32>
+    return %p : tensor<4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %y = genc.attention %q, %q, %q {causal = true, window = 3 : i64, sinks = 1 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    return %y : tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %positions: tensor<1x?xi64> {genc.name = "position_ids"}) -> (tensor<1x?x4xf32> {genc.name = "p"}) {
+    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+    %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    return %p : tensor<1x?x4xf32>
   }
 }
 

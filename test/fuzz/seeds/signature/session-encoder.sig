@@ -1,4 +1,4 @@
-genc-signature 11
+genc-signature 13
 input input_ids i64 ?,? batch,sequence
 input past f32 1,2,8,4 -,-,-,-
 input genc.past_length i64 - -
@@ -6,6 +6,7 @@ output logits f32 3 ?,?,16
 cache past
 session
 source-positions 16 /pos/Gather
+positions-from-mask
 genc-version 0.1.0
 weights 0 1 60df940cedbecdfa 3fdf455f9dcf1e62
 entry encoder

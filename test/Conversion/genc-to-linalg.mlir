@@ -200,3 +200,20 @@ func.func @split_piece_less_static(%x: tensor<?x?x4x96xf32>) -> tensor<?x?x?x32x
   %p:3 = genc.split %x {axis = 3 : i64, sizes = array<i64: 32, 32, 32>} : tensor<?x?x4x96xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>
   return %p#0 : tensor<?x?x?x32xf32>
 }
+
+// -----
+
+// SiLU is x times sigmoid(x) = 1 / (1 + exp(-x)), in one body.
+// CHECK-LABEL: func.func @silu
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[N:.+]] = arith.negf %[[X]]
+// CHECK: %[[E:.+]] = math.exp %[[N]]
+// CHECK: %[[D:.+]] = arith.addf %{{.+}}, %[[E]]
+// CHECK: %[[S:.+]] = arith.divf %{{.+}}, %[[D]]
+// CHECK: %[[Y:.+]] = arith.mulf %[[X]], %[[S]]
+// CHECK: linalg.yield %[[Y]]
+func.func @silu(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = genc.silu %x : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

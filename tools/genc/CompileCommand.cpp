@@ -420,13 +420,16 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   return failure();
 }
 
-/// Replaces the exporter's spelling of attention by genc.attention (exact),
-/// after the graph options and the encoder, which look for its softmax.
+/// Replaces the exporter's spelling of attention, normalisations and
+/// activations by genc ops (exact), after the graph options and the
+/// encoder, which look for attention's softmax.
 static LogicalResult raiseKnownPatterns(ModuleOp module,
                                         const ::genc::driver::GraphOptions &graph) {
   PassManager pm(module.getContext());
   instrument(pm, graph);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseNorms());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseActivations());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return pm.run(module);

@@ -54,6 +54,9 @@ def Genc_ExpOp : Genc_UnaryOp<"exp">;
 def Genc_LogOp : Genc_UnaryOp<"log">;
 def Genc_TanhOp : Genc_UnaryOp<"tanh">;
 def Genc_SigmoidOp : Genc_UnaryOp<"sigmoid">;
+def Genc_SiluOp : Genc_UnaryOp<"silu"> {
+  let summary = "SiLU (swish): x · sigmoid(x)";
+}
 def Genc_ReluOp : Genc_UnaryOp<"relu">;
 def Genc_ErfOp : Genc_UnaryOp<"erf">;
 def Genc_SinOp : Genc_UnaryOp<"sin">;

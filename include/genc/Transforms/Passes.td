@@ -247,6 +247,34 @@ def RaiseAttention : Pass<"genc-raise-attention", "func::FuncOp"> {
                            "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def RaiseNorms : Pass<"genc-raise-norms", "func::FuncOp"> {
+  let summary = "Replaces exporters' RMSNorm and LayerNorm graphs by genc ops (exact)";
+  let description = [{
+    From a mean over trailing dims of squares (Pow(c, 2) or c · c), follows
+    single uses forward: + ε, Sqrt, then c divided by it or times its
+    reciprocal (Reciprocal or 1 / ·). With c = x the chain is
+    genc.rms_norm(x); with c = x − mean(x) over the same dims, read by
+    nothing else, genc.layer_norm(x). A following multiplication by a
+    constant (the weight) and, for LayerNorm, addition of one (the bias)
+    fold in when they vary along the normalised dims only; without a weight
+    the scale is 1. Exact up to rounding: the lowering multiplies by
+    1/√(· + ε) where the export may divide.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def RaiseActivations : Pass<"genc-raise-activations", "func::FuncOp"> {
+  let summary = "Replaces exporters' GELU and SiLU graphs by genc ops (exact)";
+  let description = [{
+    x · ½ · (1 + erf(x / √2)) becomes genc.gelu(x); x · ½ · (1 + tanh(√(2/π)
+    · (x + 0.044715 · x³))) genc.gelu(x) {tanh_approximation}; x ·
+    sigmoid(x) genc.silu(x). The factors are read in any order exporters
+    write them (x · ½ first or last, x / √2 or x · (1/√2), x³ as Pow or two
+    products), constants within float32 rounding; every intermediate has
+    one use. Exact up to rounding.
+  }];
+}
+
 def RewriteAttention : Pass<"genc-rewrite-attention", "ModuleOp"> {
   let summary = "Makes attention layers sparse or grouped, as asked (approximate)";
   let description = [{

@@ -25,6 +25,10 @@ static FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, Valu
   bool isUnsigned = isUnsignedInt(op->getOperand(0).getType());
   auto one = [&] { return scalarConst(b, loc, t, 1); };
   auto zero = [&] { return scalarConst(b, loc, t, 0); };
+  auto sigmoid = [&](Value x) -> Value {
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, one(), arith::AddFOp::create(b, loc, one(), e));
+  };
   auto cmp = [&](arith::CmpFPredicate f, arith::CmpIPredicate i, arith::CmpIPredicate u) -> Value {
     if (isFloat)
       return arith::CmpFOp::create(b, loc, f, a[0], a[1]);
@@ -104,10 +108,8 @@ static FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, Valu
       .Case([&](ExpOp) -> Value { return math::ExpOp::create(b, loc, a[0]); })
       .Case([&](LogOp) -> Value { return math::LogOp::create(b, loc, a[0]); })
       .Case([&](TanhOp) -> Value { return math::TanhOp::create(b, loc, a[0]); })
-      .Case([&](SigmoidOp) -> Value {
-        Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, a[0]));
-        return arith::DivFOp::create(b, loc, one(), arith::AddFOp::create(b, loc, one(), e));
-      })
+      .Case([&](SigmoidOp) -> Value { return sigmoid(a[0]); })
+      .Case([&](SiluOp) -> Value { return arith::MulFOp::create(b, loc, a[0], sigmoid(a[0])); })
       .Case([&](ReluOp) -> Value {
         if (isUnsigned)
           return a[0];
@@ -211,7 +213,7 @@ static FailureOr<Value> lowerTrilu(TriluOp op, TriluOp::Adaptor operands, OpBuil
 void mlir::genc::lowering::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   addElementwiseLowerings<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp,
                           XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, NegOp,
-                          AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, ReluOp,
+                          AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ReluOp,
                           ErfOp, SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, WhereOp, CastOp>(
       patterns);
   addLowering<TriluOp>(patterns, lowerTrilu);

@@ -420,14 +420,15 @@ static LogicalResult applyGraphOptions(ModuleOp module, StringRef input,
   return failure();
 }
 
-/// Replaces the exporter's spelling of attention, normalisations and
-/// activations by genc ops (exact), after the graph options and the
+/// Replaces the exporter's spelling of attention, rotary embedding,
+/// normalisations and activations by genc ops (exact), after the graph options and the
 /// encoder, which look for attention's softmax.
 static LogicalResult raiseKnownPatterns(ModuleOp module,
                                         const ::genc::driver::GraphOptions &graph) {
   PassManager pm(module.getContext());
   instrument(pm, graph);
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseAttention());
+  pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseRotary());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseNorms());
   pm.addNestedPass<func::FuncOp>(mlir::genc::createRaiseActivations());
   pm.addPass(createCanonicalizerPass());

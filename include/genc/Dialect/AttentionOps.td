@@ -165,7 +165,8 @@ def Genc_RotaryOp : Genc_InferOp<"rotary"> {
   let description = [{
     Rotates the first `rotary_dim` channels of each head (all if 0) by the
     angles in `cos`/`sin`: [max_pos, rotary_dim/2] indexed by
-    `position_ids` [B, S] when given, else [B, S, rotary_dim/2]. Pairs are
+    `position_ids` [B, S] when given (as Gather indexes: a negative id counts
+    from the end), else [B, S, rotary_dim/2]. Pairs are
     (i, i + rotary_dim/2), or adjacent channels when `interleaved`.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$cos,

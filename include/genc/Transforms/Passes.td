@@ -263,6 +263,23 @@ def RaiseNorms : Pass<"genc-raise-norms", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def RaiseRotary : Pass<"genc-raise-rotary", "func::FuncOp"> {
+  let summary = "Replaces Hugging Face's rotate-half rotary embedding by genc.rotary (exact)";
+  let description = [{
+    x · cos + rotate_half(x) · sin, rotate_half(x) = Concat(−x[..., h:2h],
+    x[..., :h]) on the last axis, becomes genc.rotary when cos and sin
+    [B, 1, S, 2h] have equal halves that the pass can see: rows of a
+    constant table (checked element by element) gathered by position ids
+    [B, S] (the op reads the table's first half at the ids), or Cos/Sin of
+    Concat(f, f) with f [B, S, h] (the op reads Cos(f), Sin(f)). Partial
+    rotary, the rotated x[..., :rd] concatenated with x[..., rd:], becomes
+    one op with `rotary_dim` rd. x's batch and positions must provably be
+    those of cos and sin (no broadcast of a batch of one). Exact up to
+    rounding.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def RaiseActivations : Pass<"genc-raise-activations", "func::FuncOp"> {
   let summary = "Replaces exporters' GELU and SiLU graphs by genc ops (exact)";
   let description = [{

@@ -374,7 +374,7 @@ static FailureOr<Value> lowerRotary(RotaryOp op, RotaryOp::Adaptor operands, OpB
                     tensor::ExtractOp::create(rb, rl, sin, ValueRange{row, safeFreq})};
           };
           SmallVector<Value> cs =
-              checkedRead(nb, nl, pi, tableRows, /*fromEnd=*/false, {t, t}, message, read);
+              checkedRead(nb, nl, pi, tableRows, /*fromEnd=*/true, {t, t}, message, read);
           c = cs[0];
           s = cs[1];
         } else {

@@ -1,0 +1,217 @@
+//===- RaiseRotary.cpp - exporters' rotate-half rotary as genc.rotary ------===//
+//
+// Hugging Face's rotary embedding (LLaMA, Mistral, Qwen, Gemma, Phi-3) is
+// x · cos + rotate_half(x) · sin, rotate_half(x) = [−x₂, x₁] for the halves
+// x₁, x₂ of the last dim, with cos and sin [B, 1, S, D] whose two halves
+// are equal: rows of a constant table gathered by position ids, or the
+// cosine of [f, f] computed in the graph. Partial rotary (Phi, NeoX)
+// rotates the first `rd` channels and concatenates the rest after. Each
+// such chain becomes one genc.rotary, whose lowering reads the half-width
+// table once per pair of channels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "genc/Dialect/GencOps.h"
+#include "genc/Support/ElementValues.h"
+#include "genc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::genc {
+#define GEN_PASS_DEF_RAISEROTARY
+#include "genc/Transforms/Passes.h.inc"
+} // namespace mlir::genc
+
+using namespace mlir;
+using namespace mlir::genc;
+
+namespace {
+
+/// The only user of `v`, when it has one and it is an `Op`.
+template <typename Op> Op soleUser(Value v) {
+  return v.hasOneUse() ? dyn_cast<Op>(*v.getUsers().begin()) : Op();
+}
+
+/// The operand of binary `op` other than `v` (null if `v` is neither).
+Value otherOperand(Operation *op, Value v) {
+  if (op->getOperand(0) == v)
+    return op->getOperand(1);
+  return op->getOperand(1) == v ? op->getOperand(0) : Value();
+}
+
+int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
+
+/// The one element of a one-element integer constant.
+std::optional<int64_t> scalarOf(Value v) { return v ? integralConstant(v) : std::nullopt; }
+
+/// Whether `slice` cuts dims [from, to) of the last axis of its input, in
+/// steps of 1 (`to` past the end counts as the end): its input.
+Value lastAxisSlice(Value v, int64_t from, int64_t to) {
+  auto slice = v.getDefiningOp<SliceOp>();
+  if (!slice)
+    return {};
+  int64_t last = rankOf(slice.getInput()) - 1;
+  int64_t size = cast<RankedTensorType>(slice.getInput().getType()).getDimSize(last);
+  std::optional<int64_t> axis = scalarOf(slice.getAxes()), step = scalarOf(slice.getSteps()),
+                         start = scalarOf(slice.getStarts()), end = scalarOf(slice.getEnds());
+  if (ShapedType::isDynamic(size) || !axis || !step || !start || !end ||
+      (*axis != last && *axis != -1) || *step != 1 || *start != from ||
+      (*end != to && !(to == size && *end >= size)))
+    return {};
+  return slice.getInput();
+}
+
+/// rotate_half(x) = Concat(−x[..., h:2h], x[..., 0:h]) along the last axis,
+/// x's last dim 2h: the x.
+Value rotatedHalf(ConcatOp concat) {
+  if (concat.getNumOperands() != 2 || concat.getAxis() != rankOf(concat.getResult()) - 1)
+    return {};
+  auto neg = concat.getOperand(0).getDefiningOp<NegOp>();
+  int64_t width = cast<RankedTensorType>(concat.getType()).getShape().back();
+  if (!neg || ShapedType::isDynamic(width) || width % 2 != 0)
+    return {};
+  Value x = lastAxisSlice(neg.getInput(), width / 2, width);
+  if (!x || lastAxisSlice(concat.getOperand(1), 0, width / 2) != x ||
+      x.getType() != concat.getType())
+    return {};
+  return x;
+}
+
+/// The two halves of the last dim of f32 constant `table` [rows, 2h] are
+/// equal, bit for bit: the first half, as a new constant.
+Value firstHalfOfEqualHalves(OpBuilder &b, Value table) {
+  ElementsAttr values;
+  auto type = cast<RankedTensorType>(table.getType());
+  if (!matchPattern(table, m_Constant(&values)) || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getElementType().isF32() || type.getDimSize(1) % 2 != 0)
+    return {};
+  std::optional<std::vector<float>> all = elementValues<float>(values);
+  if (!all)
+    return {};
+  int64_t rows = type.getDimSize(0), width = type.getDimSize(1), half = width / 2;
+  std::vector<float> first;
+  first.reserve(rows * half);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < half; ++c) {
+      float a = (*all)[r * width + c], z = (*all)[r * width + half + c];
+      if (llvm::bit_cast<uint32_t>(a) != llvm::bit_cast<uint32_t>(z))
+        return {};
+      first.push_back(a);
+    }
+  auto halfType = RankedTensorType::get({rows, half}, type.getElementType());
+  return arith::ConstantOp::create(b, table.getLoc(),
+                                   DenseElementsAttr::get(halfType, llvm::ArrayRef(first)));
+}
+
+/// cos or sin [B, 1, S, 2h] as the rotary reads it: rows of a constant
+/// table with equal halves gathered by position ids [B, S], or the
+/// function of [f, f] with f [B, S, h].
+struct Angles {
+  Value table;     // [rows, h] (by position) or [B, S, h]
+  Value positions; // or null
+};
+
+template <typename Trig> std::optional<Angles> anglesOf(OpBuilder &b, Value v) {
+  auto unsqueeze = v.getDefiningOp<UnsqueezeOp>();
+  if (!unsqueeze || unsqueeze.getAxes().size() != 1 || unsqueeze.getAxes()[0] != 1 ||
+      rankOf(v) != 4)
+    return std::nullopt;
+  Value rows = unsqueeze.getInput();
+  if (auto gather = rows.getDefiningOp<GatherOp>(); gather && gather.getAxis() == 0) {
+    if (rankOf(gather.getIndices()) != 2)
+      return std::nullopt;
+    if (Value half = firstHalfOfEqualHalves(b, gather.getInput()))
+      return Angles{half, gather.getIndices()};
+    return std::nullopt;
+  }
+  auto trig = rows.getDefiningOp<Trig>();
+  auto both = trig ? trig.getInput().template getDefiningOp<ConcatOp>() : ConcatOp();
+  if (!both || both.getNumOperands() != 2 || both.getOperand(0) != both.getOperand(1) ||
+      both.getAxis() != 2)
+    return std::nullopt;
+  return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(), {}};
+}
+
+/// x · cos + rotate_half(x) · sin, from the rotate_half: the op computing
+/// it, x, and the cos and sin values.
+struct Rotation {
+  Operation *root;
+  Value x, cos, sin;
+};
+
+std::optional<Rotation> matchRotation(ConcatOp rotated) {
+  Value x = rotatedHalf(rotated);
+  auto bySin = x ? soleUser<MulOp>(rotated.getResult()) : MulOp();
+  auto sum = bySin ? soleUser<AddOp>(bySin.getResult()) : AddOp();
+  Value byCos = sum ? otherOperand(sum, bySin.getResult()) : Value();
+  auto cosProduct = byCos ? byCos.getDefiningOp<MulOp>() : MulOp();
+  Value cos = cosProduct ? otherOperand(cosProduct, x) : Value();
+  if (!cos || !byCos.hasOneUse() || sum.getType() != x.getType() || rankOf(x) != 4)
+    return std::nullopt;
+  return Rotation{sum, x, cos, otherOperand(bySin, rotated.getResult())};
+}
+
+struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
+  void runOnOperation() override {
+    SmallVector<Rotation> rotations;
+    getOperation().walk([&](ConcatOp concat) {
+      if (std::optional<Rotation> rotation = matchRotation(concat))
+        rotations.push_back(*rotation);
+    });
+    for (const Rotation &rotation : rotations)
+      raise(rotation);
+  }
+
+  /// genc.rotary in place of the rotation's sum, or of the Concat that
+  /// appends the channels it leaves (partial rotary).
+  void raise(const Rotation &rotation) {
+    OpBuilder b(rotation.root);
+    std::optional<Angles> cos = anglesOf<CosOp>(b, rotation.cos);
+    std::optional<Angles> sin = anglesOf<SinOp>(b, rotation.sin);
+    if (!cos || !sin || !cos->positions != !sin->positions ||
+        (cos->positions && cos->positions != sin->positions))
+      return cleanUp({cos ? cos->table : Value(), sin ? sin->table : Value()});
+    Value input = rotation.x;
+    Operation *root = rotation.root;
+    int64_t width = cast<RankedTensorType>(rotation.x.getType()).getShape().back(), rotaryDim = 0;
+    // Partial: x = full[..., :rd], the result Concat(rotated, full[..., rd:]).
+    if (Value full = lastAxisSlice(rotation.x, 0, width)) {
+      auto joined = soleUser<ConcatOp>(rotation.root->getResult(0));
+      int64_t fullWidth = cast<RankedTensorType>(full.getType()).getShape().back();
+      if (joined && joined.getNumOperands() == 2 &&
+          joined.getOperand(0) == rotation.root->getResult(0) &&
+          joined.getAxis() == rankOf(full) - 1 &&
+          lastAxisSlice(joined.getOperand(1), width, fullWidth) == full &&
+          joined.getType() == full.getType()) {
+        input = full;
+        root = joined;
+        rotaryDim = width;
+      }
+    }
+    // The products broadcast cos and sin over the heads only: the rotary
+    // reads them at x's batch and position, so those dims must agree.
+    Value angles = cos->positions ? cos->positions : cos->table;
+    if (!provablyEqualDims(input, 0, angles, 0) || !provablyEqualDims(input, 2, angles, 1) ||
+        (!cos->positions && (!provablyEqualDims(input, 0, sin->table, 0) ||
+                             !provablyEqualDims(input, 2, sin->table, 1))))
+      return cleanUp({cos->table, sin->table});
+    b.setInsertionPoint(root);
+    SmallVector<Value> operands = {input, cos->table, sin->table};
+    if (cos->positions)
+      operands.push_back(cos->positions);
+    auto rotary = RotaryOp::create(b, root->getLoc(), root->getResult(0).getType(), operands,
+                                   {b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(rotaryDim))});
+    root->getResult(0).replaceAllUsesWith(rotary.getResult());
+  }
+
+  /// Erases tables made for a rotation that was not raised.
+  static void cleanUp(ArrayRef<Value> made) {
+    for (Value v : made)
+      if (v && v.use_empty())
+        v.getDefiningOp()->erase();
+  }
+};
+
+} // namespace

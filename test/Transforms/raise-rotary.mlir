@@ -1,0 +1,113 @@
+// RUN: genc-opt --genc-raise-rotary --canonicalize --split-input-file %s | FileCheck %s
+
+// LLaMA's: rows of cos and sin tables with equal halves gathered by
+// position ids, x · cos + rotate_half(x) · sin. The op reads the tables'
+// first halves at the ids; no rotate_half is left.
+// CHECK-LABEL: func.func @table_by_position(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x8x?x8xf32>
+// CHECK-SAME: %[[P:[^:]+]]: tensor<?x?xi64>
+// CHECK-DAG: %[[COS:.+]] = arith.constant dense<5.000000e-01> : tensor<16x4xf32>
+// CHECK-DAG: %[[SIN:.+]] = arith.constant dense<2.500000e-01> : tensor<16x4xf32>
+// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[COS]], %[[SIN]] positions(%[[P]]) :
+// CHECK-NOT: genc.concat
+// CHECK: return %[[Y]]
+func.func @table_by_position(%x: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                             %pos: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]}) -> tensor<?x8x?x8xf32> {
+  %cos_table = arith.constant dense<0.5> : tensor<16x8xf32>
+  %sin_table = arith.constant dense<0.25> : tensor<16x8xf32>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %end = arith.constant dense<9223372036854775807> : tensor<1xi64>
+  %0 = genc.gather %cos_table[%pos] {axis = 0 : i64} : (tensor<16x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+  %cos = genc.unsqueeze %0 {axes = array<i64: 1>} : tensor<?x?x8xf32> -> tensor<?x1x?x8xf32>
+  %1 = genc.gather %sin_table[%pos] {axis = 0 : i64} : (tensor<16x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+  %sin = genc.unsqueeze %1 {axes = array<i64: 1>} : tensor<?x?x8xf32> -> tensor<?x1x?x8xf32>
+  %2 = genc.mul %x, %cos : (tensor<?x8x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x8x?x8xf32>
+  %3 = genc.slice %x[%c4 : %end] axes %c3 steps %c1 : (tensor<?x8x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8x?x4xf32>
+  %4 = genc.neg %3 : tensor<?x8x?x4xf32> -> tensor<?x8x?x4xf32>
+  %5 = genc.slice %x[%c0 : %c4] axes %c3 steps %c1 : (tensor<?x8x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8x?x4xf32>
+  %6 = genc.concat %4, %5 {axis = 3 : i64} : (tensor<?x8x?x4xf32>, tensor<?x8x?x4xf32>) -> tensor<?x8x?x8xf32>
+  %7 = genc.mul %6, %sin : (tensor<?x8x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x8x?x8xf32>
+  %8 = genc.add %2, %7 : (tensor<?x8x?x8xf32>, tensor<?x8x?x8xf32>) -> tensor<?x8x?x8xf32>
+  return %8 : tensor<?x8x?x8xf32>
+}
+
+// -----
+
+// Angles computed in the graph: cos(Concat(f, f)) and sin of the same. The
+// op reads Cos(f) and Sin(f). Partial rotary: the first 4 of 8 channels
+// rotated, the rest concatenated after them, is one op with rotary_dim 4.
+// CHECK-LABEL: func.func @angles_and_partial(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<2x4x3x8xf32>, %[[F:[^:]+]]: tensor<2x3x2xf32>
+// CHECK-DAG: %[[C:.+]] = genc.cos %[[F]]
+// CHECK-DAG: %[[S:.+]] = genc.sin %[[F]]
+// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[C]], %[[S]] {rotary_dim = 4 : i64}
+// CHECK-NOT: genc.concat
+// CHECK: return %[[Y]]
+func.func @angles_and_partial(%x: tensor<2x4x3x8xf32>, %f: tensor<2x3x2xf32>) -> tensor<2x4x3x8xf32> {
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c8 = arith.constant dense<8> : tensor<1xi64>
+  %ff = genc.concat %f, %f {axis = 2 : i64} : (tensor<2x3x2xf32>, tensor<2x3x2xf32>) -> tensor<2x3x4xf32>
+  %0 = genc.cos %ff : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %cos = genc.unsqueeze %0 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %1 = genc.sin %ff : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %sin = genc.unsqueeze %1 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %r = genc.slice %x[%c0 : %c4] axes %c3 steps %c1 : (tensor<2x4x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x4xf32>
+  %pass = genc.slice %x[%c4 : %c8] axes %c3 steps %c1 : (tensor<2x4x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x4xf32>
+  %2 = genc.mul %r, %cos : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %3 = genc.slice %r[%c2 : %c4] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %4 = genc.neg %3 : tensor<2x4x3x2xf32> -> tensor<2x4x3x2xf32>
+  %5 = genc.slice %r[%c0 : %c2] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %6 = genc.concat %4, %5 {axis = 3 : i64} : (tensor<2x4x3x2xf32>, tensor<2x4x3x2xf32>) -> tensor<2x4x3x4xf32>
+  %7 = genc.mul %6, %sin : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %8 = genc.add %2, %7 : (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %9 = genc.concat %8, %pass {axis = 3 : i64} : (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) -> tensor<2x4x3x8xf32>
+  return %9 : tensor<2x4x3x8xf32>
+}
+
+// -----
+
+// Not raised: a table whose halves differ (not a rotate-half table), and
+// position ids of one row broadcast over a batch of any size.
+// CHECK-LABEL: func.func @not_rotary(
+// CHECK-NOT: genc.rotary
+// CHECK: return
+func.func @not_rotary(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                      %pos: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]},
+                      %one: tensor<1x?xi64> {genc.dim_names = ["", "sequence"]})
+    -> (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+  %cos_table = arith.constant dense<[[1.0, 1.0, 1.0, 1.0], [1.0, 0.5, 1.0, 0.25]]> : tensor<2x4xf32>
+  %even = arith.constant dense<0.5> : tensor<2x4xf32>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %0 = genc.gather %cos_table[%pos] {axis = 0 : i64} : (tensor<2x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
+  %cos = genc.unsqueeze %0 {axes = array<i64: 1>} : tensor<?x?x4xf32> -> tensor<?x1x?x4xf32>
+  %1 = genc.gather %even[%pos] {axis = 0 : i64} : (tensor<2x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
+  %sin = genc.unsqueeze %1 {axes = array<i64: 1>} : tensor<?x?x4xf32> -> tensor<?x1x?x4xf32>
+  %2 = genc.mul %x, %cos : (tensor<?x2x?x4xf32>, tensor<?x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %3 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %4 = genc.neg %3 : tensor<?x2x?x2xf32> -> tensor<?x2x?x2xf32>
+  %5 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %6 = genc.concat %4, %5 {axis = 3 : i64} : (tensor<?x2x?x2xf32>, tensor<?x2x?x2xf32>) -> tensor<?x2x?x4xf32>
+  %7 = genc.mul %6, %sin : (tensor<?x2x?x4xf32>, tensor<?x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %8 = genc.add %2, %7 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %10 = genc.gather %even[%one] {axis = 0 : i64} : (tensor<2x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+  %ones = genc.unsqueeze %10 {axes = array<i64: 1>} : tensor<1x?x4xf32> -> tensor<1x1x?x4xf32>
+  %12 = genc.mul %x, %ones : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %13 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %14 = genc.neg %13 : tensor<?x2x?x2xf32> -> tensor<?x2x?x2xf32>
+  %15 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %16 = genc.concat %14, %15 {axis = 3 : i64} : (tensor<?x2x?x2xf32>, tensor<?x2x?x2xf32>) -> tensor<?x2x?x4xf32>
+  %17 = genc.mul %16, %ones : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %18 = genc.add %12, %17 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %8, %18 : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+}

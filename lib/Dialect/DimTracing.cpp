@@ -686,25 +686,34 @@ std::optional<std::pair<int64_t, Operation *>> mlir::genc::positionLimit(Operati
   return limit;
 }
 
-/// Whether `v` is computed from attention_mask's values and constants alone:
-/// through casts, reshapes, slices (of the data; their bounds may be
-/// lengths), elementwise arithmetic and cumulative sums (OPT's positions,
-/// BLOOM's key positions).
-static bool computedFromMask(Value v, int depth = 0) {
-  if (matchPattern(v, m_Constant()))
-    return true;
+/// Whether `v` holds what the attention mask counts: attention_mask's
+/// values, moved by casts, reshapes, expands and slices of that data (their
+/// shapes and bounds may be lengths), cumulative sums of it (OPT's
+/// positions, BLOOM's key positions), and arithmetic with one-element
+/// constants or other such values. A constant alone is not (ones expanded
+/// to the sequence and summed count every token).
+static bool countsFromMask(Value v, int depth = 0) {
   if (isa<BlockArgument>(v))
     return isArgumentNamed(v, "attention_mask");
   if (depth > 16)
     return false;
   Operation *op = v.getDefiningOp();
-  if (auto sum = dyn_cast<CumSumOp>(op); sum && sum.getReverse())
+  if (auto sum = dyn_cast_or_null<CumSumOp>(op); sum && sum.getReverse())
     return false;
-  if (isa<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, CumSumOp, tensor::CastOp>(
-          op))
-    return computedFromMask(op->getOperand(0), depth + 1);
-  if (isa<AddOp, SubOp, MulOp>(op))
-    return llvm::all_of(op->getOperands(), [&](Value x) { return computedFromMask(x, depth + 1); });
+  if (isa_and_nonnull<CastOp, ReshapeOp, SqueezeOp, UnsqueezeOp, ExpandOp, SliceOp, CumSumOp,
+                      tensor::CastOp>(op))
+    return countsFromMask(op->getOperand(0), depth + 1);
+  if (isa_and_nonnull<AddOp, SubOp, MulOp>(op)) {
+    bool any = false;
+    for (Value x : op->getOperands()) {
+      if (isOneElementConstant(x))
+        continue;
+      if (!countsFromMask(x, depth + 1))
+        return false;
+      any = true;
+    }
+    return any;
+  }
   return false;
 }
 
@@ -717,30 +726,70 @@ static bool isTokenIds(Value v) {
   return isArgumentNamed(v, "input_ids");
 }
 
-Operation *mlir::genc::positionSourceBesidesMask(Operation *fn) {
+/// Whether `v` depends on any of its function's arguments (through values:
+/// a table computed from constants alone does not). Memoized in `seen`.
+static bool readsArguments(Value v, DenseMap<Value, bool> &seen) {
+  if (isa<BlockArgument>(v))
+    return true;
+  auto [it, inserted] = seen.try_emplace(v, false);
+  if (!inserted)
+    return it->second;
+  bool reads = false;
+  for (Value operand : v.getDefiningOp()->getOperands())
+    if ((reads = readsArguments(operand, seen)))
+      break;
+  return seen[v] = reads;
+}
+
+Operation *mlir::genc::leftPaddingBlocker(Operation *fn) {
+  DenseMap<Value, bool> seen;
+  auto isTable = [&](Value v) { return !readsArguments(v, seen); };
   auto isConstant = [](Value v) { return matchPattern(v, m_Constant()); };
+  auto readsMask = [&](Value v) {
+    llvm::SmallVector<Value> worklist = {v};
+    llvm::DenseSet<Value> visited;
+    while (!worklist.empty()) {
+      Value x = worklist.pop_back_val();
+      if (!visited.insert(x).second)
+        continue;
+      if (isArgumentNamed(x, "attention_mask"))
+        return true;
+      if (Operation *def = x.getDefiningOp())
+        worklist.append(def->operand_begin(), def->operand_end());
+    }
+    return false;
+  };
+  bool attends = false;
   Operation *source = nullptr;
   fn->walk([&](Operation *op) {
     bool counts = false;
     if (auto range = dyn_cast<RangeOp>(op))
       counts = !isConstant(range.getStart()) || !isConstant(range.getLimit());
     else if (auto sum = dyn_cast<CumSumOp>(op))
-      counts = !computedFromMask(sum.getInput());
+      counts = !countsFromMask(sum.getResult());
     else if (auto gather = dyn_cast<GatherOp>(op))
-      counts = isConstant(gather.getInput()) && !computedFromMask(gather.getIndices()) &&
-               !isTokenIds(gather.getIndices());
+      counts = isTable(gather.getInput()) && !isConstant(gather.getIndices()) &&
+               !countsFromMask(gather.getIndices()) && !isTokenIds(gather.getIndices());
     else if (auto slice = dyn_cast<SliceOp>(op))
-      counts = isConstant(slice.getInput()) &&
+      counts = isTable(slice.getInput()) &&
                (!isConstant(slice.getStarts()) || !isConstant(slice.getEnds()));
-    else if (auto attention = dyn_cast<AttentionOp>(op))
+    else if (auto rotary = dyn_cast<RotaryOp>(op))
+      counts = rotary.getPositionIds() && !countsFromMask(rotary.getPositionIds());
+    else if (isa<SoftmaxOp>(op)) // attention left unraised: its masking unseen
+      counts = true;
+    else if (auto attention = dyn_cast<AttentionOp>(op)) {
+      // Padding is hidden only by a mask computed from attention_mask.
+      attends = true;
       counts = attention.getSinks() > 0 || attention.getGlobalTokens() > 0 ||
-               attention.getBlock() > 0 || attention.getLshBuckets() > 0;
+               attention.getBlock() > 0 || attention.getLshBuckets() > 0 ||
+               attention.getFeatureMap() || !attention.getMask() || !readsMask(attention.getMask());
+    }
     if (!counts)
       return WalkResult::advance();
     source = op;
     return WalkResult::interrupt();
   });
-  return source;
+  return source || attends ? source : fn;
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ChainMatching.h"
+
 #include "genc/Dialect/GencOps.h"
 #include "genc/Transforms/Passes.h"
 
@@ -23,18 +25,6 @@ using namespace mlir;
 using namespace mlir::genc;
 
 namespace {
-
-/// The only user of `v`, when it has one and it is an `Op`.
-template <typename Op> Op soleUser(Value v) {
-  return v.hasOneUse() ? dyn_cast<Op>(*v.getUsers().begin()) : Op();
-}
-
-/// The operand of binary `op` other than `v` (null if `v` is neither).
-Value otherOperand(Operation *op, Value v) {
-  if (op->getOperand(0) == v)
-    return op->getOperand(1);
-  return op->getOperand(1) == v ? op->getOperand(0) : Value();
-}
 
 /// Whether `v` is a one-element constant within float32 rounding of
 /// `expected`: exporters write √2 or 0.044715 as they round.

@@ -3,12 +3,14 @@
 // Exporters spell a normalisation out: RMSNorm (LLaMA, Gemma, T5, Qwen) as
 // x · 1/√(mean(x²) + ε) · w, LayerNorm before opset 17 as
 // (x − mean) / √(mean((x − mean)²) + ε) · w + b. Each becomes one
-// genc.rms_norm or genc.layer_norm, which the lowering computes in one pass
-// over a row. Matching starts from the mean of the squares and follows
+// genc.rms_norm or genc.layer_norm, whose lowering reads a row for its
+// statistics and once more to write it. Matching starts from the mean of the squares and follows
 // single uses forward, so that the weight and bias fold in where they are
 // constants.
 //
 //===----------------------------------------------------------------------===//
+
+#include "ChainMatching.h"
 
 #include "genc/Dialect/GencOps.h"
 #include "genc/Transforms/Passes.h"
@@ -26,18 +28,6 @@ using namespace mlir;
 using namespace mlir::genc;
 
 namespace {
-
-/// The only user of `v`, when it has one and it is an `Op`.
-template <typename Op> Op soleUser(Value v) {
-  return v.hasOneUse() ? dyn_cast<Op>(*v.getUsers().begin()) : Op();
-}
-
-/// The operand of binary `op` other than `v` (null if `v` is neither).
-Value otherOperand(Operation *op, Value v) {
-  if (op->getOperand(0) == v)
-    return op->getOperand(1);
-  return op->getOperand(1) == v ? op->getOperand(0) : Value();
-}
 
 bool isConstantEqualTo(Value v, double expected) { return floatConstant(v) == expected; }
 

@@ -4,12 +4,14 @@
 // x · cos + rotate_half(x) · sin, rotate_half(x) = [−x₂, x₁] for the halves
 // x₁, x₂ of the last dim, with cos and sin [B, 1, S, D] whose two halves
 // are equal: rows of a constant table gathered by position ids, or the
-// cosine of [f, f] computed in the graph. Partial rotary (Phi, NeoX)
-// rotates the first `rd` channels and concatenates the rest after. Each
+// cosine of [f, f] computed in the graph. Partial rotary (Phi) rotates
+// the first `rd` channels and concatenates the rest after. Each
 // such chain becomes one genc.rotary, whose lowering reads the half-width
 // table once per pair of channels.
 //
 //===----------------------------------------------------------------------===//
+
+#include "ChainMatching.h"
 
 #include "genc/Dialect/GencOps.h"
 #include "genc/Support/ElementValues.h"
@@ -28,20 +30,6 @@ using namespace mlir;
 using namespace mlir::genc;
 
 namespace {
-
-/// The only user of `v`, when it has one and it is an `Op`.
-template <typename Op> Op soleUser(Value v) {
-  return v.hasOneUse() ? dyn_cast<Op>(*v.getUsers().begin()) : Op();
-}
-
-/// The operand of binary `op` other than `v` (null if `v` is neither).
-Value otherOperand(Operation *op, Value v) {
-  if (op->getOperand(0) == v)
-    return op->getOperand(1);
-  return op->getOperand(1) == v ? op->getOperand(0) : Value();
-}
-
-int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
 
 /// The one element of a one-element integer constant.
 std::optional<int64_t> scalarOf(Value v) { return v ? integralConstant(v) : std::nullopt; }
@@ -111,9 +99,13 @@ Value firstHalfOfEqualHalves(OpBuilder &b, Value table) {
 struct Angles {
   Value table;     // [rows, h] (by position) or [B, S, h]
   Value positions; // or null
+  Location reader; // the op that reads the angles (a table's Gather)
 };
 
-template <typename Trig> std::optional<Angles> anglesOf(OpBuilder &b, Value v) {
+/// `halves` keeps the half table made for each table (queries and keys of a
+/// layer read the same), so that each is compared and copied once.
+template <typename Trig>
+std::optional<Angles> anglesOf(OpBuilder &b, Value v, DenseMap<Value, Value> &halves) {
   auto unsqueeze = v.getDefiningOp<UnsqueezeOp>();
   if (!unsqueeze || unsqueeze.getAxes().size() != 1 || unsqueeze.getAxes()[0] != 1 ||
       rankOf(v) != 4)
@@ -122,8 +114,14 @@ template <typename Trig> std::optional<Angles> anglesOf(OpBuilder &b, Value v) {
   if (auto gather = rows.getDefiningOp<GatherOp>(); gather && gather.getAxis() == 0) {
     if (rankOf(gather.getIndices()) != 2)
       return std::nullopt;
-    if (Value half = firstHalfOfEqualHalves(b, gather.getInput()))
-      return Angles{half, gather.getIndices()};
+    auto [it, inserted] = halves.try_emplace(gather.getInput());
+    if (inserted) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfterValue(gather.getInput());
+      it->second = firstHalfOfEqualHalves(b, gather.getInput());
+    }
+    if (it->second)
+      return Angles{it->second, gather.getIndices(), gather.getLoc()};
     return std::nullopt;
   }
   auto trig = rows.getDefiningOp<Trig>();
@@ -131,7 +129,7 @@ template <typename Trig> std::optional<Angles> anglesOf(OpBuilder &b, Value v) {
   if (!both || both.getNumOperands() != 2 || both.getOperand(0) != both.getOperand(1) ||
       both.getAxis() != 2)
     return std::nullopt;
-  return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(), {}};
+  return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(), {}, trig.getLoc()};
 }
 
 /// x · cos + rotate_half(x) · sin, from the rotate_half: the op computing
@@ -160,19 +158,24 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
       if (std::optional<Rotation> rotation = matchRotation(concat))
         rotations.push_back(*rotation);
     });
+    DenseMap<Value, Value> halves;
     for (const Rotation &rotation : rotations)
-      raise(rotation);
+      raise(rotation, halves);
+    for (auto [table, half] : halves) // tables no rotation took
+      if (half && half.use_empty())
+        half.getDefiningOp()->erase();
   }
 
   /// genc.rotary in place of the rotation's sum, or of the Concat that
   /// appends the channels it leaves (partial rotary).
-  void raise(const Rotation &rotation) {
+  void raise(const Rotation &rotation, DenseMap<Value, Value> &halves) {
     OpBuilder b(rotation.root);
-    std::optional<Angles> cos = anglesOf<CosOp>(b, rotation.cos);
-    std::optional<Angles> sin = anglesOf<SinOp>(b, rotation.sin);
+    std::optional<Angles> cos = anglesOf<CosOp>(b, rotation.cos, halves);
+    std::optional<Angles> sin = anglesOf<SinOp>(b, rotation.sin, halves);
     if (!cos || !sin || !cos->positions != !sin->positions ||
         (cos->positions && cos->positions != sin->positions))
-      return cleanUp({cos ? cos->table : Value(), sin ? sin->table : Value()});
+      return cleanUp({cos && !cos->positions ? cos->table : Value(),
+                      sin && !sin->positions ? sin->table : Value()});
     Value input = rotation.x;
     Operation *root = rotation.root;
     int64_t width = cast<RankedTensorType>(rotation.x.getType()).getShape().back(), rotaryDim = 0;
@@ -196,12 +199,17 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
     if (!provablyEqualDims(input, 0, angles, 0) || !provablyEqualDims(input, 2, angles, 1) ||
         (!cos->positions && (!provablyEqualDims(input, 0, sin->table, 0) ||
                              !provablyEqualDims(input, 2, sin->table, 1))))
-      return cleanUp({cos->table, sin->table});
+      return cleanUp(
+          {cos->positions ? Value() : cos->table, sin->positions ? Value() : sin->table});
     b.setInsertionPoint(root);
     SmallVector<Value> operands = {input, cos->table, sin->table};
     if (cos->positions)
       operands.push_back(cos->positions);
-    auto rotary = RotaryOp::create(b, root->getLoc(), root->getResult(0).getType(), operands,
+    // Named after the node that gathers the cos table: the one a position
+    // past it failed before, and the one that says how many positions the
+    // model embeds.
+    Location loc = cos->positions ? cos->reader : root->getLoc();
+    auto rotary = RotaryOp::create(b, loc, root->getResult(0).getType(), operands,
                                    {b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(rotaryDim))});
     root->getResult(0).replaceAllUsesWith(rotary.getResult());
   }

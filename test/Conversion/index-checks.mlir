@@ -23,13 +23,14 @@ func.func @gather(%table: tensor<1024x16xf32>, %ids: tensor<?x?xi64>) -> tensor<
 
 // -----
 
-// Rotary reads a cos/sin row per position id only below the tables' length
-// (no counting from the end), both rows under one check.
+// Rotary reads a cos/sin row per position id as Gather does (a negative id
+// counts from the end), both rows under one check.
 // CHECK-LABEL: func.func @rotary
 // CHECK: %[[ROWS:.+]] = arith.constant 128 : index
 // CHECK: linalg.generic
 // CHECK: %[[P:.+]] = arith.index_cast
-// CHECK: %[[OK:.+]] = arith.cmpi ult, %[[P]], %[[ROWS]] : index
+// CHECK: %[[POS:.+]] = arith.select %{{.+}}, %{{.+}}, %[[P]] : index
+// CHECK: %[[OK:.+]] = arith.cmpi ult, %[[POS]], %[[ROWS]] : index
 // CHECK: scf.if %[[OK]] -> (f32, f32)
 // CHECK: genc.index_out_of_bounds %{{.+}}, %{{.+}} {message = "rotary embedding node 'rope' of model.onnx: position id {index} is past the cos/sin tables of {bound} positions"}
 func.func @rotary(%x: tensor<?x8x?x16xf32>, %cos: tensor<128x8xf32>, %sin: tensor<128x8xf32>, %pos: tensor<?x?xi64>) -> tensor<?x8x?x16xf32> {

@@ -8,9 +8,9 @@
 // CHECK-SAME: %[[P:[^:]+]]: tensor<?x?xi64>
 // CHECK-DAG: %[[COS:.+]] = arith.constant dense<5.000000e-01> : tensor<16x4xf32>
 // CHECK-DAG: %[[SIN:.+]] = arith.constant dense<2.500000e-01> : tensor<16x4xf32>
-// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[COS]], %[[SIN]] positions(%[[P]]) :
 // CHECK-NOT: genc.concat
-// CHECK: return %[[Y]]
+// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[COS]], %[[SIN]] positions(%[[P]]) :
+// CHECK-NEXT: return %[[Y]]
 func.func @table_by_position(%x: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
                              %pos: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]}) -> tensor<?x8x?x8xf32> {
   %cos_table = arith.constant dense<0.5> : tensor<16x8xf32>
@@ -43,9 +43,9 @@ func.func @table_by_position(%x: tensor<?x8x?x8xf32> {genc.dim_names = ["batch",
 // CHECK-SAME: %[[X:[^:]+]]: tensor<2x4x3x8xf32>, %[[F:[^:]+]]: tensor<2x3x2xf32>
 // CHECK-DAG: %[[C:.+]] = genc.cos %[[F]]
 // CHECK-DAG: %[[S:.+]] = genc.sin %[[F]]
-// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[C]], %[[S]] {rotary_dim = 4 : i64}
 // CHECK-NOT: genc.concat
-// CHECK: return %[[Y]]
+// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[C]], %[[S]] {rotary_dim = 4 : i64}
+// CHECK-NEXT: return %[[Y]]
 func.func @angles_and_partial(%x: tensor<2x4x3x8xf32>, %f: tensor<2x3x2xf32>) -> tensor<2x4x3x8xf32> {
   %c0 = arith.constant dense<0> : tensor<1xi64>
   %c2 = arith.constant dense<2> : tensor<1xi64>

@@ -80,17 +80,22 @@ std::optional<double> splatValue(Value v);
 /// gathers no table by position.
 std::optional<std::pair<int64_t, Operation *>> positionLimit(Operation *fn);
 
-/// The first op of `fn` that reads a token's position other than through
-/// the values of its attention_mask input, or null when none does: then a
-/// row shifted by left padding (masked) computes what it computes alone.
-/// Such an op is a Range of run-time length (arange's positions), a
-/// cumulative sum of anything but the mask, a gather from a constant table
-/// by indices that are neither token ids nor computed from the mask, a
-/// slice of a constant cut at run time (`table[:seq_len]`), and attention
-/// that singles out positions by their index (sinks, global tokens, BigBird
-/// blocks, LSH chunks). Causal and windowed attention, OPT's positions (the
-/// mask's cumulative sum) and BLOOM's ALiBi do not.
-Operation *positionSourceBesidesMask(Operation *fn);
+/// What keeps a row of `fn` shifted by left padding (and masked) from
+/// computing what it computes alone, for a model without position_ids; null
+/// when nothing does. That is the first op that reads a position other
+/// than by counting the attention mask: a Range of run-time length
+/// (arange's positions), a cumulative sum of anything but the mask (or of
+/// ones spread over the sequence), a gather from a table computed from
+/// constants by indices that are neither constant, token ids nor the
+/// mask's counts, or rotary embedding at such positions, a slice of such a
+/// table cut at run time (`table[:seq_len]`), attention that singles out
+/// positions by their index (sinks, global tokens, BigBird blocks, LSH
+/// chunks); or attention that does not hide the padding: a layer without a
+/// mask computed from attention_mask, linear attention, a softmax left
+/// unraised; or `fn` itself when it has no attention. Causal and windowed
+/// attention, OPT's positions (the mask's cumulative sum) and BLOOM's ALiBi
+/// keep nothing from it.
+Operation *leftPaddingBlocker(Operation *fn);
 
 /// Whether dim `da` of `a` provably equals dim `db` of `b` at run time:
 /// both static and equal, traced to one source, or concatenations along

@@ -147,7 +147,7 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
       return named && named.getValue() == name;
     });
   };
-  if (takes("attention_mask") && !takes("position_ids") && !positionSourceBesidesMask(main))
+  if (takes("attention_mask") && !takes("position_ids") && !leftPaddingBlocker(main))
     os << "positions-from-mask\n";
   // The decoder's positions, then an encoder's (its source's).
   for (func::FuncOp fn : entryPoints) {

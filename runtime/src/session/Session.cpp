@@ -588,8 +588,8 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
   if (longest != shortest && positionsInput == kNone && !model.positionsFromMask)
     throw Error("prompts of different lengths are left-padded, which needs a model that takes "
                 "position_ids or counts its positions from attention_mask (as OPT and BLOOM "
-                "do); this one counts them otherwise (from its sequence length): give prompts "
-                "of one length, or one at a time");
+                "do, with every attention layer masking the padding), and genc could not show "
+                "that this one does: give prompts of one length, or one at a time");
   std::vector<std::vector<int64_t>> padded;
   std::vector<int64_t> pad, flat;
   for (const auto &p : prompts) {

@@ -128,8 +128,8 @@ module {
 // -----
 
 // A model without position_ids that counts positions from its attention
-// mask (OPT's cumulative sum, gathered from a table) and attends causally
-// in a window: a session may left-pad its rows.
+// mask (OPT's cumulative sum, gathered from a table) and hides the padding
+// with it in causal, windowed attention: a session may left-pad its rows.
 
 // RECORD: genc-signature 13\0Ainput input_ids
 // RECORD-SAME: \0Apositions-from-mask\0Apositions 8 opt_positions\0A"
@@ -147,19 +147,32 @@ module {
     %positions = genc.add %masked, %one : (tensor<1x?xi64>, tensor<i64>) -> tensor<1x?xi64>
     %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32> loc("opt_positions")
     %h = genc.add %a, %p : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x4xf32>
-    %y = genc.attention %q, %q, %q {causal = true, window = 3 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, window = 3 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
     return %h, %y : tensor<1x?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
 
 // -----
 
-// Each of these reads positions besides the mask, so rows of one length
-// only: a Range of run-time length (arange), a cumulative sum of ones, a
-// constant table cut at run time (`table[:n]`), a gather from a table by
-// another count (the past length), attention sinks; and a model that takes
-// position_ids (the session gives them; the line is not needed).
+// Each of these blocks left padding, in a model that otherwise would not
+// (its attention masks the padding): a Range of run-time length (arange);
+// a cumulative sum of ones spread over the sequence; a sinusoidal table
+// computed from constants, cut at run time (`table[:n]`); a gather from a
+// table by the past length; rotary embedding at positions from the past
+// length; attention sinks. Then attention that does not hide the padding:
+// no mask, a softmax left unraised, no attention at all; and a model that
+// takes position_ids (the session gives them; the line is not needed).
 
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
+// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-NOT: positions-from-mask
 // RECORD: genc-signature 13\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
 // RECORD: genc-signature 13\0Ainput input_ids
@@ -176,13 +189,18 @@ module {
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
-                  %n: tensor<i64> {genc.name = "n"}) -> (tensor<?x4xf32> {genc.name = "p"}) {
-    %table = arith.constant dense<0.0> : tensor<10x4xf32>
-    %zero = arith.constant dense<0> : tensor<i64>
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}, %n: tensor<i64> {genc.name = "n"})
+      -> (tensor<?x4xf32> {genc.name = "p"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %table = arith.constant dense<0.5> : tensor<10x4xf32>
     %one = arith.constant dense<1> : tensor<i64>
+    %shape11 = arith.constant dense<1> : tensor<2xi64>
+    %zero = arith.constant dense<0> : tensor<i64>
     %positions = genc.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
     %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<?xi64>) -> tensor<?x4xf32>
-    return %p : tensor<?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %p, %y : tensor<?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
 
@@ -191,12 +209,19 @@ module {
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
-                  %shape: tensor<2xi64> {genc.name = "shape"}) -> (tensor<?x?x4xf32> {genc.name = "p"}) {
-    %table = arith.constant dense<0.0> : tensor<10x4xf32>
-    %ones = genc.constant_of_shape %shape {value = dense<1> : tensor<1xi64>} : (tensor<2xi64>) -> tensor<?x?xi64>
-    %positions = genc.cumsum %ones {axis = 1 : i64} : tensor<?x?xi64> -> tensor<?x?xi64>
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}, %shape: tensor<2xi64> {genc.name = "shape"})
+      -> (tensor<?x?x4xf32> {genc.name = "p"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %table = arith.constant dense<0.5> : tensor<10x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %shape11 = arith.constant dense<1> : tensor<2xi64>
+    %ones = genc.expand %one, %shape : (tensor<i64>, tensor<2xi64>) -> tensor<?x?xi64>
+    %counted = genc.cumsum %ones {axis = 1 : i64} : tensor<?x?xi64> -> tensor<?x?xi64>
+    %positions = genc.sub %counted, %one : (tensor<?x?xi64>, tensor<i64>) -> tensor<?x?xi64>
     %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
-    return %p : tensor<?x?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %p, %y : tensor<?x?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
 
@@ -205,12 +230,19 @@ module {
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
-                  %n: tensor<1xi64> {genc.name = "n"}) -> (tensor<?x4xf32> {genc.name = "p"}) {
-    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}, %n: tensor<1xi64> {genc.name = "n"})
+      -> (tensor<?x4xf32> {genc.name = "p"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %table = arith.constant dense<0.5> : tensor<10x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %shape11 = arith.constant dense<1> : tensor<2xi64>
     %zero = arith.constant dense<0> : tensor<1xi64>
-    %one = arith.constant dense<1> : tensor<1xi64>
-    %p = genc.slice %table[%zero : %n] axes %zero steps %one : (tensor<10x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
-    return %p : tensor<?x4xf32>
+    %step = arith.constant dense<1> : tensor<1xi64>
+    %sinusoids = genc.sin %table : tensor<10x4xf32> -> tensor<10x4xf32>
+    %p = genc.slice %sinusoids[%zero : %n] axes %zero steps %step : (tensor<10x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %p, %y : tensor<?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
 
@@ -219,10 +251,36 @@ module {
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
-                  %past: tensor<i64> {genc.name = "genc.past_length"}) -> (tensor<4xf32> {genc.name = "p"}) {
-    %table = arith.constant dense<0.0> : tensor<10x4xf32>
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}, %past: tensor<i64> {genc.name = "genc.past_length"})
+      -> (tensor<4xf32> {genc.name = "p"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %table = arith.constant dense<0.5> : tensor<10x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %shape11 = arith.constant dense<1> : tensor<2xi64>
     %p = genc.gather %table[%past] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<i64>) -> tensor<4xf32>
-    return %p : tensor<4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %p, %y : tensor<4xf32>, tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}, %past: tensor<i64> {genc.name = "genc.past_length"})
+      -> (tensor<1x2x?x4xf32> {genc.name = "p"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %table = arith.constant dense<0.5> : tensor<10x4xf32>
+    %one = arith.constant dense<1> : tensor<i64>
+    %shape11 = arith.constant dense<1> : tensor<2xi64>
+    %half = arith.constant dense<0.5> : tensor<10x2xf32>
+    %at = genc.reshape %past, %shape11 : (tensor<i64>, tensor<2xi64>) -> tensor<1x1xi64>
+    %p = genc.rotary %q, %half, %half positions(%at) : (tensor<1x2x?x4xf32>, tensor<10x2xf32>, tensor<10x2xf32>, tensor<1x1xi64>) -> tensor<1x2x?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %p, %y : tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
 
@@ -232,7 +290,9 @@ module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
                   %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
-    %y = genc.attention %q, %q, %q {causal = true, window = 3 : i64, sinks = 1 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, window = 3 : i64, sinks = 1 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
     return %y : tensor<1x2x?x4xf32>
   }
 }
@@ -242,10 +302,50 @@ module {
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
                   %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
-                  %positions: tensor<1x?xi64> {genc.name = "position_ids"}) -> (tensor<1x?x4xf32> {genc.name = "p"}) {
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %y = genc.attention %q, %q, %q {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    return %y : tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}, tensor<1x2x?x4xf32> {genc.name = "z"}) {
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    %z = genc.softmax %q {axis = 3 : i64} : tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+    return %y, %z : tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"}) -> (tensor<1x?x4xf32> {genc.name = "h"}) {
+    %tokens = arith.constant dense<0.0> : tensor<5x4xf32>
+    %h = genc.gather %tokens[%ids] {axis = 0 : i64} : (tensor<5x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+    return %h : tensor<1x?x4xf32>
+  }
+}
+
+// -----
+
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %positions: tensor<1x?xi64> {genc.name = "position_ids"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x?x4xf32> {genc.name = "p"}, tensor<1x2x?x4xf32> {genc.name = "y"}) {
     %table = arith.constant dense<0.0> : tensor<10x4xf32>
     %p = genc.gather %table[%positions] {axis = 0 : i64} : (tensor<10x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
-    return %p : tensor<1x?x4xf32>
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %p, %y : tensor<1x?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
 

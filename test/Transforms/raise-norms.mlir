@@ -115,3 +115,33 @@ func.func @not_norms(%x: tensor<?x?x64xf32>, %e: tensor<f32>)
   %24 = genc.div %x, %23 : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
   return %4, %14, %13, %24 : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x1xf32>, tensor<?x?x64xf32>
 }
+
+// -----
+
+// A weight that is not a constant stays a multiplication (the norm has a
+// unit scale); a centred x that something else reads is not a LayerNorm's.
+// CHECK-LABEL: func.func @weight_and_centred_reads(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x?x64xf32>, %[[W:[^:]+]]: tensor<64xf32>
+// CHECK: %[[N:.+]] = genc.rms_norm %[[X]], %{{.+}} {axis = 2 : i64} : (tensor<?x?x64xf32>, tensor<f32>)
+// CHECK: genc.mul %[[N]], %[[W]]
+// CHECK-NOT: genc.layer_norm
+// CHECK: return
+func.func @weight_and_centred_reads(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>)
+    -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %eps = arith.constant dense<1.0e-5> : tensor<f32>
+  %0 = genc.pow %x, %two : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+  %1 = genc.reduce_mean %0 {axes = array<i64: 2>} : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %2 = genc.add %1, %eps : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %3 = genc.sqrt %2 : tensor<?x?x1xf32> -> tensor<?x?x1xf32>
+  %4 = genc.div %x, %3 : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %5 = genc.mul %4, %w : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %10 = genc.reduce_mean %x {axes = array<i64: 2>} : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %11 = genc.sub %x, %10 : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  %12 = genc.pow %11, %two : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+  %13 = genc.reduce_mean %12 {axes = array<i64: 2>} : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+  %14 = genc.add %13, %eps : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %15 = genc.sqrt %14 : tensor<?x?x1xf32> -> tensor<?x?x1xf32>
+  %16 = genc.div %11, %15 : (tensor<?x?x64xf32>, tensor<?x?x1xf32>) -> tensor<?x?x64xf32>
+  return %5, %16, %11 : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>
+}

@@ -111,3 +111,58 @@ func.func @not_rotary(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "s
   %18 = genc.add %12, %17 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
   return %8, %18 : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
 }
+
+// -----
+
+// Not rotations of x: cos of [f, g] (halves that may differ), the rotated
+// half subtracted rather than added, and cos and sin read at different
+// positions.
+// CHECK-LABEL: func.func @not_rotations(
+// CHECK-NOT: genc.rotary
+// CHECK: return
+func.func @not_rotations(%x: tensor<2x4x3x4xf32>, %f: tensor<2x3x2xf32>, %g: tensor<2x3x2xf32>,
+                         %p: tensor<2x3xi64>, %r: tensor<2x3xi64>)
+    -> (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) {
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %table = arith.constant dense<0.5> : tensor<8x4xf32>
+  %fg = genc.concat %f, %g {axis = 2 : i64} : (tensor<2x3x2xf32>, tensor<2x3x2xf32>) -> tensor<2x3x4xf32>
+  %0 = genc.cos %fg : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %cos = genc.unsqueeze %0 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %1 = genc.sin %fg : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %sin = genc.unsqueeze %1 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %2 = genc.mul %x, %cos : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %3 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %4 = genc.neg %3 : tensor<2x4x3x2xf32> -> tensor<2x4x3x2xf32>
+  %5 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %6 = genc.concat %4, %5 {axis = 3 : i64} : (tensor<2x4x3x2xf32>, tensor<2x4x3x2xf32>) -> tensor<2x4x3x4xf32>
+  %7 = genc.mul %6, %sin : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %8 = genc.add %2, %7 : (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %ff = genc.concat %f, %f {axis = 2 : i64} : (tensor<2x3x2xf32>, tensor<2x3x2xf32>) -> tensor<2x3x4xf32>
+  %10 = genc.cos %ff : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %cos2 = genc.unsqueeze %10 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %11 = genc.sin %ff : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %sin2 = genc.unsqueeze %11 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %12 = genc.mul %x, %cos2 : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %13 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %14 = genc.neg %13 : tensor<2x4x3x2xf32> -> tensor<2x4x3x2xf32>
+  %15 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %16 = genc.concat %14, %15 {axis = 3 : i64} : (tensor<2x4x3x2xf32>, tensor<2x4x3x2xf32>) -> tensor<2x4x3x4xf32>
+  %17 = genc.mul %16, %sin2 : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %18 = genc.sub %12, %17 : (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %20 = genc.gather %table[%p] {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %cos3 = genc.unsqueeze %20 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %21 = genc.gather %table[%r] {axis = 0 : i64} : (tensor<8x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %sin3 = genc.unsqueeze %21 {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %22 = genc.mul %x, %cos3 : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %23 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %24 = genc.neg %23 : tensor<2x4x3x2xf32> -> tensor<2x4x3x2xf32>
+  %25 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<2x4x3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x2xf32>
+  %26 = genc.concat %24, %25 {axis = 3 : i64} : (tensor<2x4x3x2xf32>, tensor<2x4x3x2xf32>) -> tensor<2x4x3x4xf32>
+  %27 = genc.mul %26, %sin3 : (tensor<2x4x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %28 = genc.add %22, %27 : (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) -> tensor<2x4x3x4xf32>
+  return %8, %18, %28 : tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>
+}

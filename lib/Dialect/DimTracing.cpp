@@ -741,6 +741,16 @@ static bool readsArguments(Value v, DenseMap<Value, bool> &seen) {
   return seen[v] = reads;
 }
 
+StringRef mlir::genc::attendsByKeyIndex(AttentionOp op) {
+  if (op.getBlock() > 0) // its global tokens are its first blocks
+    return "bigbird";
+  if (op.getSinks() > 0)
+    return "sinks";
+  if (op.getGlobalTokens() > 0)
+    return "global";
+  return {};
+}
+
 Operation *mlir::genc::leftPaddingBlocker(Operation *fn) {
   DenseMap<Value, bool> seen;
   auto isTable = [&](Value v) { return !readsArguments(v, seen); };
@@ -780,9 +790,8 @@ Operation *mlir::genc::leftPaddingBlocker(Operation *fn) {
     else if (auto attention = dyn_cast<AttentionOp>(op)) {
       // Padding is hidden only by a mask computed from attention_mask.
       attends = true;
-      counts = attention.getSinks() > 0 || attention.getGlobalTokens() > 0 ||
-               attention.getBlock() > 0 || attention.getLshBuckets() > 0 ||
-               attention.getFeatureMap() || !attention.getMask() || !readsMask(attention.getMask());
+      counts = !attendsByKeyIndex(attention).empty() || !attention.getMask() ||
+               !readsMask(attention.getMask());
     }
     if (!counts)
       return WalkResult::advance();

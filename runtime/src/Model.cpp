@@ -136,6 +136,13 @@ genc_status genc_model::parseSignature(const char *text, const std::string &path
       positionsFromMask = true;
       continue;
     }
+    if (f.size() >= 3 && f[0] == "keys-by-index") {
+      if (!keysByIndex.empty() || (f[1] != "sinks" && f[1] != "global" && f[1] != "bigbird"))
+        return bad("'" + line + "'");
+      keysByIndex = f[1];
+      keysByIndexNode = line.substr(f[0].size() + f[1].size() + 2);
+      continue;
+    }
     if (f.size() == 1 && f[0] == "session") {
       forSession = true;
       continue;

@@ -93,6 +93,10 @@ struct genc_model {
   /// position but what it counts from attention_mask (OPT's, BLOOM's), or
   /// none at all: a session may left-pad its rows.
   bool positionsFromMask = false;
+  /// `keys-by-index REWRITE NODE`: attention node NODE picks keys by their
+  /// index in the row (--attention=REWRITE: sinks, global, bigbird), which
+  /// left padding would move onto the padding: a session pads no rows.
+  std::string keysByIndex, keysByIndexNode;
   /// Per slot (`state SLOT FIXED PER_POSITION [SHIFT]` lines, slots 0, 1,
   /// ...): the size of one row of what a session keeps for an attention
   /// layer between steps (genc_attention_state), in floats: `fixed` plus

@@ -63,6 +63,9 @@ struct Signature {
   /// `positions-from-mask`: no position_ids, and no position read but what
   /// attention_mask counts, so a session may left-pad rows.
   bool positionsFromMask = false;
+  /// `keys-by-index REWRITE NODE`: a layer picks keys by their index in the
+  /// row, so a session pads no rows.
+  std::string keysByIndex, keysByIndexNode;
   /// What a session keeps per row for each attention layer with a state
   /// (`state SLOT FIXED PER_POSITION`): floats, fixed and per
   /// position of the row's context.
@@ -139,6 +142,9 @@ std::optional<Signature> parseSignature(StringRef text, std::string &error) {
       signature.wholeCalls = true;
     } else if (f[0] == "positions-from-mask" && f.size() == 1) {
       signature.positionsFromMask = true;
+    } else if (f[0] == "keys-by-index" && f.size() >= 3) {
+      signature.keysByIndex = f[1].str();
+      signature.keysByIndexNode = line.drop_front(f[0].size() + f[1].size() + 2).str();
     } else if ((f[0] == "positions" || f[0] == "source-positions") && f.size() >= 3) {
       int64_t count;
       bool source = f[0] == "source-positions";
@@ -361,7 +367,10 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
   if (signature.wholeCalls)
     row("prompts", "run in one call by a session (what a call computes depends on the tokens "
                    "it is given together)");
-  if (signature.positionsFromMask)
+  if (!signature.keysByIndex.empty())
+    row("left padding", "refused: node '" + signature.keysByIndexNode + "' has --attention=" +
+                            signature.keysByIndex + ", whose keys are the row's first ones");
+  else if (signature.positionsFromMask)
     row("left padding", "allowed without position_ids: positions are counted from "
                         "attention_mask");
   if (signature.positions)
@@ -490,6 +499,10 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
       {"session", signature.forSession},
       {"whole_calls", signature.wholeCalls},
       {"positions_from_mask", signature.positionsFromMask},
+      {"keys_by_index", signature.keysByIndex.empty()
+                            ? json::Value(nullptr)
+                            : json::Value(json::Object{{"rewrite", signature.keysByIndex},
+                                                       {"node", signature.keysByIndexNode}})},
       {"max_positions",
        signature.positions ? json::Value(*signature.positions) : json::Value(nullptr)},
       {"max_source_positions",

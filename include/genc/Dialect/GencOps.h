@@ -89,13 +89,20 @@ std::optional<std::pair<int64_t, Operation *>> positionLimit(Operation *fn);
 /// constants by indices that are neither constant, token ids nor the
 /// mask's counts, or rotary embedding at such positions, a slice of such a
 /// table cut at run time (`table[:seq_len]`), attention that singles out
-/// positions by their index (sinks, global tokens, BigBird blocks, LSH
-/// chunks); or attention that does not hide the padding: a layer without a
-/// mask computed from attention_mask, linear attention, a softmax left
-/// unraised; or `fn` itself when it has no attention. Causal and windowed
-/// attention, OPT's positions (the mask's cumulative sum) and BLOOM's ALiBi
-/// keep nothing from it.
+/// positions by their index (attendsByKeyIndex), or attention that does
+/// not hide the padding: a layer without a mask computed from
+/// attention_mask, a softmax left unraised; or `fn` itself when it has no
+/// attention. Causal, windowed, linear and LSH attention, OPT's positions
+/// (the mask's cumulative sum) and BLOOM's ALiBi keep nothing from it.
 Operation *leftPaddingBlocker(Operation *fn);
+
+/// What of `op` singles out keys by their index in the row, so that left
+/// padding would move it onto the padding, named as `--attention` names
+/// it: "sinks", "global" (tokens) or "bigbird" (blocks); empty when nothing
+/// does (causal masks and windows count positions relative to the query,
+/// which padding does not move).
+class AttentionOp;
+StringRef attendsByKeyIndex(AttentionOp op);
 
 /// Whether dim `da` of `a` provably equals dim `db` of `b` at run time:
 /// both static and equal, traced to one source, or concatenations along

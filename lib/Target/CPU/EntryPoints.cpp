@@ -149,6 +149,18 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   };
   if (takes("attention_mask") && !takes("position_ids") && !leftPaddingBlocker(main))
     os << "positions-from-mask\n";
+  // Sinks, global tokens and BigBird blocks are the row's first keys, which
+  // left padding would make padding: a session refuses to pad (the first
+  // such layer, with how it picks its keys).
+  main.walk([&](AttentionOp op) {
+    StringRef rewrite = attendsByKeyIndex(op);
+    if (rewrite.empty())
+      return WalkResult::advance();
+    std::string node = modelLocationOf(op.getLoc()).node;
+    std::replace(node.begin(), node.end(), '\n', ' ');
+    os << "keys-by-index " << rewrite << " " << (node.empty() ? "-" : node) << "\n";
+    return WalkResult::interrupt();
+  });
   // The decoder's positions, then an encoder's (its source's).
   for (func::FuncOp fn : entryPoints) {
     if (fn != main && fn.getSymName() != "encoder")

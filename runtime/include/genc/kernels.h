@@ -22,7 +22,7 @@ extern "C" {
 /* The first line of an artifact's signature: the version of this contract
  * (the signature's format, genc_context's layout, what compiled code calls).
  * The runtime refuses artifacts of another version. */
-#define GENC_SIGNATURE_VERSION_LINE "genc-signature 13"
+#define GENC_SIGNATURE_VERSION_LINE "genc-signature 14"
 
 /* Runs task(ctx, i) for every i in [0, n), possibly concurrently, and
  * returns when all are done. */

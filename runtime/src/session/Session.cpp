@@ -585,6 +585,11 @@ void Session::start(const std::vector<std::vector<int64_t>> &prompts) {
     throw Error("prompts of different lengths are left-padded, which needs a model with an "
                 "attention_mask input; this one lacks it: give prompts of one length, or one "
                 "at a time");
+  if (longest != shortest && !model.keysByIndex.empty())
+    throw Error("prompts of different lengths are left-padded, but attention node '" +
+                model.keysByIndexNode + "' was compiled with --attention=" + model.keysByIndex +
+                ", whose keys are the row's first ones, which padding would replace: give "
+                "prompts of one length, or one at a time");
   if (longest != shortest && positionsInput == kNone && !model.positionsFromMask)
     throw Error("prompts of different lengths are left-padded, which needs a model that takes "
                 "position_ids or counts its positions from attention_mask (as OPT and BLOOM "

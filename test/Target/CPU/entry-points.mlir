@@ -5,7 +5,7 @@
 // the cache input gets its line. Before bufferization the entry points take
 // their compiled names, and only the cache is writable.
 
-// RECORD: module attributes {genc.session, genc.signature = "genc-signature 13\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
+// RECORD: module attributes {genc.session, genc.signature = "genc-signature 14\0Ainput ids i64 1,? batch,seq\0Ainput past f32 1,2,?,8 -,-,-,-\0Aoutput logits f32 3 1,?,16\0Acache past\0Aentry encoder\0Ainput src i64 ? -\0Aoutput memory f32 1 ?\0Asession\0A"}
 // PREPARE-LABEL: func.func @genc_model(
 // PREPARE-SAME: bufferization.writable = false
 // PREPARE-SAME: bufferization.writable = true
@@ -35,7 +35,7 @@ module attributes {genc.session} {
 // (8 + 1) floats), the LSH layer's bucket per position, KV head and round
 // (2 x 3). Softmax and non-causal LSH attention keep nothing.
 
-// RECORD: genc-signature 13\0Ainput q
+// RECORD: genc-signature 14\0Ainput q
 // RECORD-SAME: \0Astate 0 324 0\0Astate 1 30 12\0A"
 // RECORD: genc.attention {{.+}}feature_map = "elu"{{.+}}state_slot = 0
 // RECORD: genc.attention {{.+}}lsh_buckets = 4 : i64, lsh_hashes = 3 : i64{{.+}}state_slot = 1
@@ -62,7 +62,7 @@ module attributes {genc.session} {
 // that is not a constant (an activation) do not count. The node's name may
 // hold spaces.
 
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-SAME: \0Apositions 7 roberta positions\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
@@ -107,7 +107,7 @@ module {
 // A Range from the past length plus 3 runs 3 positions ahead, as one from
 // the constant 3 does: a table of 12 rows embeds 9 positions.
 
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-SAME: \0Apositions 9 past_plus_3\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
@@ -129,9 +129,10 @@ module {
 
 // A model without position_ids that counts positions from its attention
 // mask (OPT's cumulative sum, gathered from a table) and hides the padding
-// with it in causal, windowed attention: a session may left-pad its rows.
+// with it in causal windowed, linear and LSH attention: a session may
+// left-pad its rows.
 
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-SAME: \0Apositions-from-mask\0Apositions 8 opt_positions\0A"
 module {
   func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
@@ -149,7 +150,9 @@ module {
     %h = genc.add %a, %p : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x4xf32>
     %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
     %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
-    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, window = 3 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    %w = genc.attention %q, %q, %q mask(%hide) {causal = true, window = 3 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    %l = genc.attention %w, %q, %q mask(%hide) {causal = true, feature_map = "elu", scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    %y = genc.attention %l, %q, %q mask(%hide) {causal = true, lsh_buckets = 4, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
     return %h, %y : tensor<1x?x4xf32>, tensor<1x2x?x4xf32>
   }
 }
@@ -161,29 +164,31 @@ module {
 // a cumulative sum of ones spread over the sequence; a sinusoidal table
 // computed from constants, cut at run time (`table[:n]`); a gather from a
 // table by the past length; rotary embedding at positions from the past
-// length; attention sinks. Then attention that does not hide the padding:
+// length; attention sinks (which also refuse padding with position_ids).
+// Then attention that does not hide the padding:
 // no mask, a softmax left unraised, no attention at all; and a model that
 // takes position_ids (the session gives them; the line is not needed).
 
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD-SAME: \0Akeys-by-index sinks sinks_layer\0A
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
-// RECORD: genc-signature 13\0Ainput input_ids
+// RECORD: genc-signature 14\0Ainput input_ids
 // RECORD-NOT: positions-from-mask
 // RECORD: return
 module {
@@ -292,7 +297,7 @@ module {
                   %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
     %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
     %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
-    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, window = 3 : i64, sinks = 1 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    %y = genc.attention %q, %q, %q mask(%hide) {causal = true, window = 3 : i64, sinks = 1 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32> loc("sinks_layer")
     return %y : tensor<1x2x?x4xf32>
   }
 }
@@ -346,6 +351,30 @@ module {
     %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
     %y = genc.attention %q, %q, %q mask(%hide) {causal = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
     return %p, %y : tensor<1x?x4xf32>, tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
+// Global tokens and BigBird's blocks are a row's first keys, which left
+// padding would make padding, even where the session gives position_ids:
+// the first such layer is named (BigBird's own global tokens count as
+// blocks).
+
+// RECORD: genc-signature 14\0Ainput input_ids
+// RECORD-SAME: \0Akeys-by-index bigbird layer_0\0A
+// RECORD-NOT: keys-by-index
+// RECORD: return
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %positions: tensor<1x?xi64> {genc.name = "position_ids"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %b = genc.attention %q, %q, %q mask(%hide) {causal = true, block = 2 : i64, global_tokens = 2 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32> loc("layer_0")
+    %y = genc.attention %b, %q, %q mask(%hide) {causal = true, window = 3 : i64, global_tokens = 1 : i64, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32> loc("layer_1")
+    return %y : tensor<1x2x?x4xf32>
   }
 }
 

@@ -1,4 +1,4 @@
-genc-signature 13
+genc-signature 14
 input input_ids i64 ?,? batch,sequence
 input past.key f32 ?,2,?,4 batch,-,-,-
 input past.value f32 ?,2,?,4 batch,-,-,-

@@ -1,4 +1,4 @@
-genc-signature 13
+genc-signature 14
 input input_ids i64 ?,? batch,sequence
 input past f32 1,2,8,4 -,-,-,-
 input genc.past_length i64 - -

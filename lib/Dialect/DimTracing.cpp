@@ -669,6 +669,12 @@ static std::optional<int64_t> positionOffset(Value indices, bool start = false, 
 std::optional<std::pair<int64_t, Operation *>> mlir::genc::positionLimit(Operation *fn) {
   std::optional<std::pair<int64_t, Operation *>> limit;
   auto consider = [&](Operation *op, Value table, Value positions) {
+    // A constant's rows cut to a run-time length (GPT-NeoX's rotary
+    // tables): the cut only lowers the limit.
+    if (auto cut = table.getDefiningOp<SliceOp>(); cut && integralConstant(cut.getAxes()) == 0 &&
+                                                   integralConstant(cut.getStarts()) == 0 &&
+                                                   integralConstant(cut.getSteps()) == 1)
+      table = cut.getInput();
     auto type = cast<RankedTensorType>(table.getType());
     std::optional<int64_t> offset = positionOffset(positions);
     if (!offset || type.isDynamicDim(0) || !matchPattern(table, m_Constant()))

@@ -67,18 +67,19 @@ Value rotatedHalf(ConcatOp concat) {
   return x;
 }
 
-/// The two halves of the last dim of f32 constant `table` [rows, 2h] are
-/// equal, bit for bit: the first half, as a new constant.
+/// The two halves of the last dim of f32 constant `table` [1, ..., rows,
+/// 2h] are equal, bit for bit: the first half [rows, h], as a new constant.
 Value firstHalfOfEqualHalves(OpBuilder &b, Value table) {
   ElementsAttr values;
   auto type = cast<RankedTensorType>(table.getType());
-  if (!matchPattern(table, m_Constant(&values)) || type.getRank() != 2 || !type.hasStaticShape() ||
-      !type.getElementType().isF32() || type.getDimSize(1) % 2 != 0)
+  if (!matchPattern(table, m_Constant(&values)) || type.getRank() < 2 || !type.hasStaticShape() ||
+      !type.getElementType().isF32() || type.getShape().back() % 2 != 0 ||
+      llvm::any_of(type.getShape().drop_back(2), [](int64_t d) { return d != 1; }))
     return {};
   std::optional<std::vector<float>> all = elementValues<float>(values);
   if (!all)
     return {};
-  int64_t rows = type.getDimSize(0), width = type.getDimSize(1), half = width / 2;
+  int64_t rows = type.getShape().end()[-2], width = type.getShape().back(), half = width / 2;
   std::vector<float> first;
   first.reserve(rows * half);
   for (int64_t r = 0; r < rows; ++r)
@@ -93,13 +94,46 @@ Value firstHalfOfEqualHalves(OpBuilder &b, Value table) {
                                    DenseElementsAttr::get(halfType, llvm::ArrayRef(first)));
 }
 
+/// A table gathered by position as exporters write it: a constant [1, ...,
+/// rows, w] whose leading dims are indexed away (Gathers at 0), its rows
+/// perhaps cut to a run-time length first (GPT-NeoX's
+/// `cos_cached[:, :, :seq_len][0, 0]`): the constant, and the cut (null
+/// when uncut).
+struct PositionTable {
+  Value constant;
+  SliceOp rowsCut;
+};
+
+std::optional<PositionTable> positionTableOf(Value table) {
+  SliceOp cut;
+  while (!matchPattern(table, m_Constant())) {
+    if (auto gather = table.getDefiningOp<GatherOp>();
+        gather && gather.getAxis() == 0 && rankOf(gather.getIndices()) == 0 &&
+        integralConstant(gather.getIndices()) == 0 &&
+        cast<RankedTensorType>(gather.getInput().getType()).getDimSize(0) == 1) {
+      table = gather.getInput();
+      continue;
+    }
+    auto slice = table.getDefiningOp<SliceOp>();
+    std::optional<int64_t> axis = slice ? scalarOf(slice.getAxes()) : std::nullopt;
+    int64_t rowsAxis = slice ? rankOf(slice.getInput()) - 2 : 0;
+    if (cut || !axis || (*axis != rowsAxis && *axis != -2) || scalarOf(slice.getStarts()) != 0 ||
+        scalarOf(slice.getSteps()) != 1 || rankOf(slice.getEnds()) != 1)
+      return std::nullopt;
+    cut = slice;
+    table = slice.getInput();
+  }
+  return PositionTable{table, cut};
+}
+
 /// cos or sin [B, 1, S, 2h] as the rotary reads it: rows of a constant
-/// table with equal halves gathered by position ids [B, S], or the
-/// function of [f, f] with f [B, S, h].
+/// table with equal halves (perhaps cut to a run-time length) gathered by
+/// position ids [B, S], or the function of [f, f] with f [B, S, h].
 struct Angles {
-  Value table;     // [rows, h] (by position) or [B, S, h]
+  Value table;     // [rows, h] (by position; rows perhaps cut) or [B, S, h]
   Value positions; // or null
   Location reader; // the op that reads the angles (a table's Gather)
+  bool madeForIt;  // `table` was made for this rotation alone
 };
 
 /// `halves` keeps the half table made for each table (queries and keys of a
@@ -112,24 +146,43 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, DenseMap<Value, Value> &ha
     return std::nullopt;
   Value rows = unsqueeze.getInput();
   if (auto gather = rows.getDefiningOp<GatherOp>(); gather && gather.getAxis() == 0) {
-    if (rankOf(gather.getIndices()) != 2)
+    std::optional<PositionTable> table = positionTableOf(gather.getInput());
+    if (rankOf(gather.getIndices()) != 2 || !table)
       return std::nullopt;
-    auto [it, inserted] = halves.try_emplace(gather.getInput());
+    auto [it, inserted] = halves.try_emplace(table->constant);
     if (inserted) {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointAfterValue(gather.getInput());
-      it->second = firstHalfOfEqualHalves(b, gather.getInput());
+      b.setInsertionPointAfterValue(table->constant);
+      it->second = firstHalfOfEqualHalves(b, table->constant);
     }
-    if (it->second)
-      return Angles{it->second, gather.getIndices(), gather.getLoc()};
-    return std::nullopt;
+    if (!it->second)
+      return std::nullopt;
+    if (!table->rowsCut)
+      return Angles{it->second, gather.getIndices(), gather.getLoc(), /*madeForIt=*/false};
+    // The same cut of the half table: a position past it still fails, and
+    // a negative one still counts from the cut's end, as the Gather did.
+    SliceOp cut = table->rowsCut;
+    auto cutType = cast<RankedTensorType>(cut.getType());
+    auto halfType = cast<RankedTensorType>(it->second.getType());
+    Type type = RankedTensorType::get({cutType.getShape().end()[-2], halfType.getDimSize(1)},
+                                      halfType.getElementType());
+    Value rowsAxis =
+        arith::ConstantOp::create(b, cut.getLoc(),
+                                  DenseElementsAttr::get(RankedTensorType::get({1}, b.getI64Type()),
+                                                         llvm::ArrayRef<int64_t>{0}));
+    Value halfCut = SliceOp::create(b, cut.getLoc(), type, it->second, cut.getStarts(),
+                                    cut.getEnds(), rowsAxis, cut.getSteps());
+    return Angles{halfCut, gather.getIndices(), gather.getLoc(), /*madeForIt=*/true};
   }
   auto trig = rows.getDefiningOp<Trig>();
   auto both = trig ? trig.getInput().template getDefiningOp<ConcatOp>() : ConcatOp();
   if (!both || both.getNumOperands() != 2 || both.getOperand(0) != both.getOperand(1) ||
       both.getAxis() != 2)
     return std::nullopt;
-  return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(), {}, trig.getLoc()};
+  return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(),
+                {},
+                trig.getLoc(),
+                /*madeForIt=*/true};
 }
 
 /// x · cos + rotate_half(x) · sin, from the rotate_half: the op computing
@@ -174,8 +227,7 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
     std::optional<Angles> sin = anglesOf<SinOp>(b, rotation.sin, halves);
     if (!cos || !sin || !cos->positions != !sin->positions ||
         (cos->positions && cos->positions != sin->positions))
-      return cleanUp({cos && !cos->positions ? cos->table : Value(),
-                      sin && !sin->positions ? sin->table : Value()});
+      return cleanUp({cos, sin});
     Value input = rotation.x;
     Operation *root = rotation.root;
     int64_t width = cast<RankedTensorType>(rotation.x.getType()).getShape().back(), rotaryDim = 0;
@@ -199,8 +251,7 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
     if (!provablyEqualDims(input, 0, angles, 0) || !provablyEqualDims(input, 2, angles, 1) ||
         (!cos->positions && (!provablyEqualDims(input, 0, sin->table, 0) ||
                              !provablyEqualDims(input, 2, sin->table, 1))))
-      return cleanUp(
-          {cos->positions ? Value() : cos->table, sin->positions ? Value() : sin->table});
+      return cleanUp({cos, sin});
     b.setInsertionPoint(root);
     SmallVector<Value> operands = {input, cos->table, sin->table};
     if (cos->positions)
@@ -214,11 +265,19 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
     root->getResult(0).replaceAllUsesWith(rotary.getResult());
   }
 
-  /// Erases tables made for a rotation that was not raised.
-  static void cleanUp(ArrayRef<Value> made) {
-    for (Value v : made)
-      if (v && v.use_empty())
-        v.getDefiningOp()->erase();
+  /// Erases what was made for a rotation that was not raised (and the
+  /// constants only it read).
+  static void cleanUp(ArrayRef<std::optional<Angles>> angles) {
+    for (const std::optional<Angles> &a : angles) {
+      if (!a || !a->madeForIt || !a->table.use_empty())
+        continue;
+      Operation *made = a->table.getDefiningOp();
+      SmallVector<Value> operands(made->getOperands());
+      made->erase();
+      for (Value v : operands)
+        if (v.use_empty() && v.getDefiningOp<arith::ConstantOp>())
+          v.getDefiningOp()->erase();
+    }
   }
 };
 

@@ -36,6 +36,70 @@ func.func @table_by_position(%x: tensor<?x8x?x8xf32> {genc.dim_names = ["batch",
 
 // -----
 
+// GPT-NeoX's: [1, 1, rows, 8] tables cut to a run-time length, indexed
+// [0, 0], then gathered by position. The op reads the first halves cut
+// the same way, so a position past the cut still fails and a negative one
+// counts from the cut's end. A cut that does not start at row 0 is left.
+// CHECK-LABEL: func.func @table_cut_to_length(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x8x?x8xf32>
+// CHECK-SAME: %[[P:[^:]+]]: tensor<?x?xi64>
+// CHECK-SAME: %[[N:[^:]+]]: tensor<1xi64>
+// CHECK-DAG: %[[COS:.+]] = arith.constant dense<5.000000e-01> : tensor<16x4xf32>
+// CHECK-DAG: %[[SIN:.+]] = arith.constant dense<2.500000e-01> : tensor<16x4xf32>
+// CHECK-DAG: %[[COS_CUT:.+]] = genc.slice %[[COS]][%{{.+}} : %[[N]]] axes %[[ROWS:[^ ]+]] steps %{{.+}} : ({{.+}}) -> tensor<?x4xf32>
+// CHECK-DAG: %[[SIN_CUT:.+]] = genc.slice %[[SIN]][%{{.+}} : %[[N]]] axes %[[ROWS]] steps %{{.+}} : ({{.+}}) -> tensor<?x4xf32>
+// CHECK-DAG: %[[ROWS]] = arith.constant dense<0> : tensor<1xi64>
+// CHECK-NOT: genc.concat
+// CHECK: %[[Y:.+]] = genc.rotary %[[X]], %[[COS_CUT]], %[[SIN_CUT]] positions(%[[P]]) :
+// CHECK: genc.neg
+// CHECK: return %[[Y]], %{{.+}} :
+func.func @table_cut_to_length(%x: tensor<?x8x?x8xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                               %pos: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]},
+                               %n: tensor<1xi64>) -> (tensor<?x8x?x8xf32>, tensor<?x8x?x8xf32>) {
+  %cos_table = arith.constant dense<0.5> : tensor<1x1x16x8xf32>
+  %sin_table = arith.constant dense<0.25> : tensor<1x1x16x8xf32>
+  %first = arith.constant dense<0> : tensor<i64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %end = arith.constant dense<9223372036854775807> : tensor<1xi64>
+  %cc = genc.slice %cos_table[%c0 : %n] axes %c2 steps %c1 : (tensor<1x1x16x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %cc0 = genc.gather %cc[%first] {axis = 0 : i64} : (tensor<1x1x?x8xf32>, tensor<i64>) -> tensor<1x?x8xf32>
+  %cc1 = genc.gather %cc0[%first] {axis = 0 : i64} : (tensor<1x?x8xf32>, tensor<i64>) -> tensor<?x8xf32>
+  %0 = genc.gather %cc1[%pos] {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+  %cos = genc.unsqueeze %0 {axes = array<i64: 1>} : tensor<?x?x8xf32> -> tensor<?x1x?x8xf32>
+  %sc = genc.slice %sin_table[%c0 : %n] axes %c2 steps %c1 : (tensor<1x1x16x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %sc0 = genc.gather %sc[%first] {axis = 0 : i64} : (tensor<1x1x?x8xf32>, tensor<i64>) -> tensor<1x?x8xf32>
+  %sc1 = genc.gather %sc0[%first] {axis = 0 : i64} : (tensor<1x?x8xf32>, tensor<i64>) -> tensor<?x8xf32>
+  %1 = genc.gather %sc1[%pos] {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+  %sin = genc.unsqueeze %1 {axes = array<i64: 1>} : tensor<?x?x8xf32> -> tensor<?x1x?x8xf32>
+  %2 = genc.mul %x, %cos : (tensor<?x8x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x8x?x8xf32>
+  %3 = genc.slice %x[%c4 : %end] axes %c3 steps %c1 : (tensor<?x8x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8x?x4xf32>
+  %4 = genc.neg %3 : tensor<?x8x?x4xf32> -> tensor<?x8x?x4xf32>
+  %5 = genc.slice %x[%c0 : %c4] axes %c3 steps %c1 : (tensor<?x8x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8x?x4xf32>
+  %6 = genc.concat %4, %5 {axis = 3 : i64} : (tensor<?x8x?x4xf32>, tensor<?x8x?x4xf32>) -> tensor<?x8x?x8xf32>
+  %7 = genc.mul %6, %sin : (tensor<?x8x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x8x?x8xf32>
+  %8 = genc.add %2, %7 : (tensor<?x8x?x8xf32>, tensor<?x8x?x8xf32>) -> tensor<?x8x?x8xf32>
+  // Cut from row 1: positions would count from there.
+  %late = genc.slice %cos_table[%c1 : %n] axes %c2 steps %c1 : (tensor<1x1x16x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %l0 = genc.gather %late[%first] {axis = 0 : i64} : (tensor<1x1x?x8xf32>, tensor<i64>) -> tensor<1x?x8xf32>
+  %l1 = genc.gather %l0[%first] {axis = 0 : i64} : (tensor<1x?x8xf32>, tensor<i64>) -> tensor<?x8xf32>
+  %9 = genc.gather %l1[%pos] {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+  %late_cos = genc.unsqueeze %9 {axes = array<i64: 1>} : tensor<?x?x8xf32> -> tensor<?x1x?x8xf32>
+  %10 = genc.mul %8, %late_cos : (tensor<?x8x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x8x?x8xf32>
+  %11 = genc.slice %8[%c4 : %end] axes %c3 steps %c1 : (tensor<?x8x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8x?x4xf32>
+  %12 = genc.neg %11 : tensor<?x8x?x4xf32> -> tensor<?x8x?x4xf32>
+  %13 = genc.slice %8[%c0 : %c4] axes %c3 steps %c1 : (tensor<?x8x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8x?x4xf32>
+  %14 = genc.concat %12, %13 {axis = 3 : i64} : (tensor<?x8x?x4xf32>, tensor<?x8x?x4xf32>) -> tensor<?x8x?x8xf32>
+  %15 = genc.mul %14, %sin : (tensor<?x8x?x8xf32>, tensor<?x1x?x8xf32>) -> tensor<?x8x?x8xf32>
+  %16 = genc.add %10, %15 : (tensor<?x8x?x8xf32>, tensor<?x8x?x8xf32>) -> tensor<?x8x?x8xf32>
+  return %8, %16 : tensor<?x8x?x8xf32>, tensor<?x8x?x8xf32>
+}
+
+// -----
+
 // Angles computed in the graph: cos(Concat(f, f)) and sin of the same. The
 // op reads Cos(f) and Sin(f). Partial rotary: the first 4 of 8 channels
 // rotated, the rest concatenated after them, is one op with rotary_dim 4.

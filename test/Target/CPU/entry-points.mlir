@@ -127,6 +127,27 @@ module {
 
 // -----
 
+// A table cut to a run-time length before its gather (GPT-NeoX's rotary
+// tables, raised): the cut only lowers the limit of 12 rows.
+
+// RECORD: genc-signature 14\0Ainput input_ids
+// RECORD-SAME: \0Apositions 12 cut_rotary\0A"
+module {
+  func.func @main(%x: tensor<1x2x?x4xf32> {genc.name = "input_ids"},
+                  %ids: tensor<1x?xi64> {genc.name = "position_ids"},
+                  %n: tensor<1xi64> {genc.name = "n"})
+      -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %table = arith.constant dense<0.5> : tensor<12x2xf32>
+    %zero = arith.constant dense<0> : tensor<1xi64>
+    %one = arith.constant dense<1> : tensor<1xi64>
+    %cut = genc.slice %table[%zero : %n] axes %zero steps %one : (tensor<12x2xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2xf32>
+    %y = genc.rotary %x, %cut, %cut positions(%ids) : (tensor<1x2x?x4xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<1x?xi64>) -> tensor<1x2x?x4xf32> loc("cut_rotary")
+    return %y : tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
 // A model without position_ids that counts positions from its attention
 // mask (OPT's cumulative sum, gathered from a table) and hides the padding
 // with it in causal windowed, linear and LSH attention: a session may

@@ -591,14 +591,23 @@ std::optional<int64_t> mlir::genc::integralConstant(Value v) {
 // Positions a model embeds
 //===----------------------------------------------------------------------===//
 
+std::optional<BlockArgument> mlir::genc::argumentNamed(Operation *fn, StringRef name) {
+  auto function = dyn_cast_or_null<func::FuncOp>(fn);
+  if (!function || function.isExternal())
+    return std::nullopt;
+  for (BlockArgument arg : function.getArguments())
+    if (auto n = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
+        n && n.getValue() == name)
+      return arg;
+  return std::nullopt;
+}
+
 /// Whether `value` is the function argument named `name`, maybe cast.
 static bool isArgumentNamed(Value value, StringRef name) {
   while (auto cast = value.getDefiningOp<CastOp>())
     value = cast.getInput();
   auto arg = dyn_cast<BlockArgument>(value);
-  auto fn = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : func::FuncOp();
-  auto named = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name") : nullptr;
-  return named && named.getValue() == name;
+  return arg && argumentNamed(arg.getOwner()->getParentOp(), name) == arg;
 }
 
 bool genc::holdsLength(Value index) {

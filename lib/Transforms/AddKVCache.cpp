@@ -51,15 +51,6 @@ using namespace mlir::genc;
 
 namespace {
 
-/// `fn`'s argument named `name`, if any.
-std::optional<BlockArgument> argumentNamed(func::FuncOp fn, StringRef name) {
-  for (BlockArgument arg : fn.getArguments())
-    if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "genc.name");
-        n && n.getValue() == name)
-      return arg;
-  return std::nullopt;
-}
-
 /// " (ONNX node N)" for `op`, or "" when its node is unknown.
 std::string nodeOf(Operation *op) {
   std::string node = modelLocationOf(op->getLoc()).node;

@@ -7,6 +7,7 @@
 #include "Help.h"
 #include "Progress.h"
 
+#include "genc/Dialect/GencOps.h"
 #include "genc/Import/OnnxImporter.h"
 #include "genc/Support/ModelLocation.h"
 #include "genc/Target/CPU/CPUTarget.h"
@@ -346,10 +347,11 @@ static void separateMaskLength(ModuleOp module) {
   if (!main || main.isExternal())
     return;
   auto dimNamesOf = [&](StringRef name) -> std::pair<int, ArrayAttr> {
-    for (unsigned i = 0; i < main.getNumArguments(); ++i)
-      if (auto n = main.getArgAttrOfType<StringAttr>(i, "genc.name"); n && n.getValue() == name)
-        return {int(i), main.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names")};
-    return {-1, ArrayAttr()};
+    std::optional<BlockArgument> arg = mlir::genc::argumentNamed(main, name);
+    if (!arg)
+      return {-1, ArrayAttr()};
+    unsigned i = arg->getArgNumber();
+    return {int(i), main.getArgAttrOfType<ArrayAttr>(i, "genc.dim_names")};
   };
   auto [ids, idsNames] = dimNamesOf("input_ids");
   auto [mask, maskNames] = dimNamesOf("attention_mask");

@@ -166,6 +166,10 @@ struct Positions {
 /// dims. None otherwise.
 std::optional<Positions> matchPositions(Value v, int depth = 0);
 
+/// The argument of function `fn` whose `genc.name` (the ONNX input it
+/// came from, or a name genc gave it) is `name`, if any.
+std::optional<BlockArgument> argumentNamed(Operation *fn, StringRef name);
+
 /// Whether the index holds a length, never negative: a tensor.dim, or a
 /// session's past length (its `genc.past_length` argument, read and cast).
 bool holdsLength(Value index);

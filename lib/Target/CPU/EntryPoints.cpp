@@ -141,12 +141,7 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
     os << "whole-calls\n";
   // Left padding shifts a row's positions; a model without position_ids is
   // padded only if it counts positions from the mask (or reads none).
-  auto takes = [&](StringRef name) {
-    return llvm::any_of(llvm::seq(main.getNumArguments()), [&](unsigned i) {
-      auto named = main.getArgAttrOfType<StringAttr>(i, "genc.name");
-      return named && named.getValue() == name;
-    });
-  };
+  auto takes = [&](StringRef name) { return argumentNamed(main, name).has_value(); };
   if (takes("attention_mask") && !takes("position_ids") && !leftPaddingBlocker(main))
     os << "positions-from-mask\n";
   // Sinks, global tokens and BigBird blocks are the row's first keys, which

@@ -396,6 +396,12 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor a) {
 OpFoldResult TransposeOp::fold(FoldAdaptor a) {
   if (llvm::equal(getPerm(), llvm::seq<int64_t>(0, getPerm().size())))
     return getInput();
+  // A transpose undone: result dim i is the inner input's inner[outer[i]].
+  if (auto inner = getInput().getDefiningOp<TransposeOp>();
+      inner && inner.getInput().getType() == getType() &&
+      llvm::all_of(llvm::seq<int64_t>(0, getPerm().size()),
+                   [&](int64_t i) { return inner.getPerm()[getPerm()[i]] == i; }))
+    return inner.getInput();
   if (DenseElementsAttr input = asDense(a.getInput()); input && input.isSplat())
     return input.resizeSplat(getType());
   return {};

@@ -4,10 +4,14 @@
 // x · cos + rotate_half(x) · sin, rotate_half(x) = [−x₂, x₁] for the halves
 // x₁, x₂ of the last dim, with cos and sin [B, 1, S, D] whose two halves
 // are equal: rows of a constant table gathered by position ids, or the
-// cosine of [f, f] computed in the graph. Partial rotary (Phi) rotates
-// the first `rd` channels and concatenates the rest after. Each
-// such chain becomes one genc.rotary, whose lowering reads the half-width
-// table once per pair of channels.
+// cosine of [f, f] computed in the graph. GPT-J's interleaved form
+// rotates pairs of adjacent channels: x · cos + rotate_every_two(x) · sin,
+// rotate_every_two(x) = [−x₁, x₀, −x₃, x₂, ...], with each angle repeated
+// for its pair. Partial rotary (Phi, NeoX, GPT-J) rotates the first `rd`
+// channels and concatenates the rest after; queries and keys may be
+// [B, H, S, D] or, rotated before their transpose, [B, S, H, D]. Each such
+// chain becomes one genc.rotary, whose lowering reads the half-width table
+// once per pair of channels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +69,106 @@ Value rotatedHalf(ConcatOp concat) {
       x.getType() != concat.getType())
     return {};
   return x;
+}
+
+/// x[..., start::2] along the last axis, to its end: the x.
+Value everyOtherChannel(Value v, int64_t start) {
+  auto slice = v.getDefiningOp<SliceOp>();
+  if (!slice)
+    return {};
+  int64_t last = rankOf(slice.getInput()) - 1;
+  int64_t size = cast<RankedTensorType>(slice.getInput().getType()).getDimSize(last);
+  std::optional<int64_t> axis = scalarOf(slice.getAxes()), step = scalarOf(slice.getSteps()),
+                         from = scalarOf(slice.getStarts()), end = scalarOf(slice.getEnds());
+  if (ShapedType::isDynamic(size) || !axis || (*axis != last && *axis != -1) || step != 2 ||
+      from != start || !end || *end < size)
+    return {};
+  return slice.getInput();
+}
+
+/// Whether dims [0, count) of `a` and `b` are provably equal.
+bool leadingDimsAgree(Value a, Value b, int64_t count) {
+  return llvm::all_of(llvm::seq<int64_t>(0, count),
+                      [&](int64_t d) { return provablyEqualDims(a, d, b, d); });
+}
+
+/// rotate_every_two(x) = Reshape(Concat(Unsqueeze(−x[..., 1::2]),
+/// Unsqueeze(x[..., 0::2])) along a new last axis) back to x's shape
+/// (GPT-J's): the x.
+Value rotatedPairs(ReshapeOp reshape) {
+  auto pairs = reshape.getInput().getDefiningOp<ConcatOp>();
+  int64_t rank = rankOf(reshape.getResult());
+  if (!pairs || pairs.getNumOperands() != 2 || rankOf(pairs.getResult()) != rank + 1 ||
+      pairs.getAxis() != rank)
+    return {};
+  auto odd = pairs.getOperand(0).getDefiningOp<UnsqueezeOp>();
+  auto even = pairs.getOperand(1).getDefiningOp<UnsqueezeOp>();
+  auto isLastAxis = [&](UnsqueezeOp u) {
+    return u && u.getAxes().size() == 1 && u.getAxes()[0] == rank;
+  };
+  auto negated = isLastAxis(odd) ? odd.getInput().getDefiningOp<NegOp>() : NegOp();
+  Value x = negated ? everyOtherChannel(negated.getInput(), 1) : Value();
+  if (!x || !isLastAxis(even) || everyOtherChannel(even.getInput(), 0) != x ||
+      x.getType() != reshape.getType() || !leadingDimsAgree(reshape.getResult(), x, rank))
+    return {};
+  return x;
+}
+
+/// Whether `expand` broadcasts its last dim to 2 and keeps the others: a
+/// constant shape [1, ..., 1, 2].
+bool doublesLastDim(ExpandOp expand) {
+  DenseIntElementsAttr shape;
+  if (!expand || !matchPattern(expand.getShape(), m_Constant(&shape)) ||
+      shape.getNumElements() != rankOf(expand.getResult()))
+    return false;
+  SmallVector<int64_t> entries(
+      llvm::map_range(shape.getValues<APInt>(), [](const APInt &i) { return i.getSExtValue(); }));
+  return entries.back() == 2 &&
+         llvm::all_of(ArrayRef(entries).drop_back(), [](int64_t e) { return e == 1; });
+}
+
+/// `v` [..., 2h] repeats each element of some u [..., h] twice in a row
+/// (torch's repeat_interleave(u, 2, -1)): the u. Exported as
+/// Reshape(Expand(Unsqueeze(u, -1), [..., h, 2])), or, with h known, per
+/// element: u split into h pieces, each so expanded, concatenated.
+Value repeatedPairs(Value v) {
+  int64_t rank = rankOf(v);
+  // Reshape(Expand(Unsqueeze(piece, -1) to [..., 2])): the piece.
+  auto doubled = [&](Value w) -> Value {
+    auto reshape = w.getDefiningOp<ReshapeOp>();
+    auto expand = reshape ? reshape.getInput().getDefiningOp<ExpandOp>() : ExpandOp();
+    auto unsqueeze =
+        doublesLastDim(expand) ? expand.getInput().getDefiningOp<UnsqueezeOp>() : UnsqueezeOp();
+    if (!unsqueeze || unsqueeze.getAxes().size() != 1 || unsqueeze.getAxes()[0] != rank ||
+        rankOf(reshape.getResult()) != rank)
+      return {};
+    Value piece = unsqueeze.getInput();
+    auto pieceType = cast<RankedTensorType>(piece.getType());
+    auto type = cast<RankedTensorType>(w.getType());
+    if (ShapedType::isDynamic(pieceType.getShape().back()) ||
+        type.getShape().back() != 2 * pieceType.getShape().back() ||
+        !leadingDimsAgree(w, piece, rank - 1))
+      return {};
+    return piece;
+  };
+  if (Value u = doubled(v))
+    return u;
+  auto concat = v.getDefiningOp<ConcatOp>();
+  if (!concat || concat.getAxis() != rank - 1)
+    return {};
+  SplitOp split;
+  for (auto [i, operand] : llvm::enumerate(concat.getOperands())) {
+    Value piece = doubled(operand);
+    auto result = dyn_cast_or_null<OpResult>(piece);
+    auto from = result ? dyn_cast<SplitOp>(result.getOwner()) : SplitOp();
+    if (!from || result.getResultNumber() != i || (split && from != split) ||
+        cast<RankedTensorType>(piece.getType()).getShape().back() != 1)
+      return {};
+    split = from;
+  }
+  if (!split || split.getAxis() != rank - 1 || split.getNumResults() != concat.getNumOperands())
+    return {};
+  return split.getInput();
 }
 
 /// The two halves of the last dim of f32 constant `table` [1, ..., rows,
@@ -134,17 +238,28 @@ struct Angles {
   Value positions; // or null
   Location reader; // the op that reads the angles (a table's Gather)
   bool madeForIt;  // `table` was made for this rotation alone
+  int64_t heads;   // the dim they broadcast over: 1 ([B, H, S, D]) or 2
 };
 
-/// `halves` keeps the half table made for each table (queries and keys of a
-/// layer read the same), so that each is compared and copied once.
+/// The angles [B, S, h] unsqueezed at the heads' dim (1 or 2) that `v`
+/// [B, 1, S, D] or [B, S, 1, D] repeats for the pairs: every other channel
+/// (`interleaved`) or both halves. Interleaved angles are read as they are
+/// (GPT-J's are a few columns gathered per position); halves by position
+/// or computed as follows. `halves` keeps the half table made for each
+/// table (queries and keys of a layer read the same), so that each is
+/// compared and copied once.
 template <typename Trig>
-std::optional<Angles> anglesOf(OpBuilder &b, Value v, DenseMap<Value, Value> &halves) {
-  auto unsqueeze = v.getDefiningOp<UnsqueezeOp>();
-  if (!unsqueeze || unsqueeze.getAxes().size() != 1 || unsqueeze.getAxes()[0] != 1 ||
-      rankOf(v) != 4)
+std::optional<Angles> anglesOf(OpBuilder &b, Value v, bool interleaved,
+                               DenseMap<Value, Value> &halves) {
+  Value perHead = interleaved ? repeatedPairs(v) : v;
+  auto unsqueeze = perHead ? perHead.getDefiningOp<UnsqueezeOp>() : UnsqueezeOp();
+  if (!unsqueeze || unsqueeze.getAxes().size() != 1 || rankOf(v) != 4 ||
+      (unsqueeze.getAxes()[0] != 1 && unsqueeze.getAxes()[0] != 2))
     return std::nullopt;
+  int64_t heads = unsqueeze.getAxes()[0];
   Value rows = unsqueeze.getInput();
+  if (interleaved)
+    return Angles{rows, {}, rows.getLoc(), /*madeForIt=*/false, heads};
   if (auto gather = rows.getDefiningOp<GatherOp>(); gather && gather.getAxis() == 0) {
     std::optional<PositionTable> table = positionTableOf(gather.getInput());
     if (rankOf(gather.getIndices()) != 2 || !table)
@@ -158,7 +273,7 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, DenseMap<Value, Value> &ha
     if (!it->second)
       return std::nullopt;
     if (!table->rowsCut)
-      return Angles{it->second, gather.getIndices(), gather.getLoc(), /*madeForIt=*/false};
+      return Angles{it->second, gather.getIndices(), gather.getLoc(), /*madeForIt=*/false, heads};
     // The same cut of the half table: a position past it still fails, and
     // a negative one still counts from the cut's end, as the Gather did.
     SliceOp cut = table->rowsCut;
@@ -172,7 +287,7 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, DenseMap<Value, Value> &ha
                                                          llvm::ArrayRef<int64_t>{0}));
     Value halfCut = SliceOp::create(b, cut.getLoc(), type, it->second, cut.getStarts(),
                                     cut.getEnds(), rowsAxis, cut.getSteps());
-    return Angles{halfCut, gather.getIndices(), gather.getLoc(), /*madeForIt=*/true};
+    return Angles{halfCut, gather.getIndices(), gather.getLoc(), /*madeForIt=*/true, heads};
   }
   auto trig = rows.getDefiningOp<Trig>();
   auto both = trig ? trig.getInput().template getDefiningOp<ConcatOp>() : ConcatOp();
@@ -182,33 +297,39 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, DenseMap<Value, Value> &ha
   return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(),
                 {},
                 trig.getLoc(),
-                /*madeForIt=*/true};
+                /*madeForIt=*/true,
+                heads};
 }
 
-/// x · cos + rotate_half(x) · sin, from the rotate_half: the op computing
-/// it, x, and the cos and sin values.
+/// x · cos + rotate(x) · sin, from the rotate_half or rotate_every_two
+/// (`interleaved`): the op computing it, x, and the cos and sin values.
 struct Rotation {
   Operation *root;
   Value x, cos, sin;
+  bool interleaved;
 };
 
-std::optional<Rotation> matchRotation(ConcatOp rotated) {
-  Value x = rotatedHalf(rotated);
-  auto bySin = x ? soleUser<MulOp>(rotated.getResult()) : MulOp();
+std::optional<Rotation> matchRotation(Value rotated, Value x, bool interleaved) {
+  auto bySin = x ? soleUser<MulOp>(rotated) : MulOp();
   auto sum = bySin ? soleUser<AddOp>(bySin.getResult()) : AddOp();
   Value byCos = sum ? otherOperand(sum, bySin.getResult()) : Value();
   auto cosProduct = byCos ? byCos.getDefiningOp<MulOp>() : MulOp();
   Value cos = cosProduct ? otherOperand(cosProduct, x) : Value();
   if (!cos || !byCos.hasOneUse() || sum.getType() != x.getType() || rankOf(x) != 4)
     return std::nullopt;
-  return Rotation{sum, x, cos, otherOperand(bySin, rotated.getResult())};
+  return Rotation{sum, x, cos, otherOperand(bySin, rotated), interleaved};
 }
 
 struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
   void runOnOperation() override {
     SmallVector<Rotation> rotations;
-    getOperation().walk([&](ConcatOp concat) {
-      if (std::optional<Rotation> rotation = matchRotation(concat))
+    getOperation().walk([&](Operation *op) {
+      std::optional<Rotation> rotation;
+      if (auto concat = dyn_cast<ConcatOp>(op))
+        rotation = matchRotation(concat, rotatedHalf(concat), /*interleaved=*/false);
+      else if (auto reshape = dyn_cast<ReshapeOp>(op))
+        rotation = matchRotation(reshape, rotatedPairs(reshape), /*interleaved=*/true);
+      if (rotation)
         rotations.push_back(*rotation);
     });
     DenseMap<Value, Value> halves;
@@ -223,10 +344,10 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
   /// appends the channels it leaves (partial rotary).
   void raise(const Rotation &rotation, DenseMap<Value, Value> &halves) {
     OpBuilder b(rotation.root);
-    std::optional<Angles> cos = anglesOf<CosOp>(b, rotation.cos, halves);
-    std::optional<Angles> sin = anglesOf<SinOp>(b, rotation.sin, halves);
+    std::optional<Angles> cos = anglesOf<CosOp>(b, rotation.cos, rotation.interleaved, halves);
+    std::optional<Angles> sin = anglesOf<SinOp>(b, rotation.sin, rotation.interleaved, halves);
     if (!cos || !sin || !cos->positions != !sin->positions ||
-        (cos->positions && cos->positions != sin->positions))
+        (cos->positions && cos->positions != sin->positions) || cos->heads != sin->heads)
       return cleanUp({cos, sin});
     Value input = rotation.x;
     Operation *root = rotation.root;
@@ -247,22 +368,37 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
     }
     // The products broadcast cos and sin over the heads only: the rotary
     // reads them at x's batch and position, so those dims must agree.
+    const int64_t positionDim = cos->heads == 1 ? 2 : 1;
     Value angles = cos->positions ? cos->positions : cos->table;
-    if (!provablyEqualDims(input, 0, angles, 0) || !provablyEqualDims(input, 2, angles, 1) ||
+    if (!provablyEqualDims(input, 0, angles, 0) ||
+        !provablyEqualDims(input, positionDim, angles, 1) ||
         (!cos->positions && (!provablyEqualDims(input, 0, sin->table, 0) ||
-                             !provablyEqualDims(input, 2, sin->table, 1))))
+                             !provablyEqualDims(input, positionDim, sin->table, 1))))
       return cleanUp({cos, sin});
     b.setInsertionPoint(root);
-    SmallVector<Value> operands = {input, cos->table, sin->table};
+    // The op takes [B, H, S, D]: x rotated before its heads' transpose is
+    // transposed there and back (the model's own transpose then cancels).
+    auto swapHeads = [&](Value v) -> Value {
+      if (cos->heads == 1)
+        return v;
+      auto type = cast<RankedTensorType>(v.getType());
+      auto swapped = RankedTensorType::get(
+          {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1), type.getDimSize(3)},
+          type.getElementType());
+      return TransposeOp::create(b, v.getLoc(), swapped, v, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+    };
+    SmallVector<Value> operands = {swapHeads(input), cos->table, sin->table};
     if (cos->positions)
       operands.push_back(cos->positions);
     // Named after the node that gathers the cos table: the one a position
     // past it failed before, and the one that says how many positions the
     // model embeds.
     Location loc = cos->positions ? cos->reader : root->getLoc();
-    auto rotary = RotaryOp::create(b, loc, root->getResult(0).getType(), operands,
-                                   {b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(rotaryDim))});
-    root->getResult(0).replaceAllUsesWith(rotary.getResult());
+    auto rotary =
+        RotaryOp::create(b, loc, operands[0].getType(), operands,
+                         {b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(rotaryDim)),
+                          b.getNamedAttr("interleaved", b.getBoolAttr(rotation.interleaved))});
+    root->getResult(0).replaceAllUsesWith(swapHeads(rotary.getResult()));
   }
 
   /// Erases what was made for a rotation that was not raised (and the

@@ -218,3 +218,19 @@ func.func @fold_split() -> (tensor<2xi64>, tensor<1xi64>, tensor<2x1xi64>) {
   %q:2 = genc.split %m {axis = 1 : i64, sizes = array<i64: 1, 1>} : tensor<2x2xi64> -> tensor<2x1xi64>, tensor<2x1xi64>
   return %p#0, %p#1, %q#0 : tensor<2xi64>, tensor<1xi64>, tensor<2x1xi64>
 }
+
+// -----
+
+// A transpose undone by the next is its input; two that compose to another
+// permutation stay.
+// CHECK-LABEL: func.func @transpose_undone
+// CHECK-SAME: %[[X:[^:]+]]: tensor<2x3x4xf32>
+// CHECK: %[[T:.+]] = genc.transpose %[[X]] {perm = array<i64: 1, 2, 0>}
+// CHECK: %[[U:.+]] = genc.transpose %[[T]] {perm = array<i64: 1, 2, 0>}
+// CHECK: return %[[X]], %[[U]]
+func.func @transpose_undone(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x2x3xf32>) {
+  %t = genc.transpose %x {perm = array<i64: 1, 2, 0>} : tensor<2x3x4xf32> -> tensor<3x4x2xf32>
+  %back = genc.transpose %t {perm = array<i64: 2, 0, 1>} : tensor<3x4x2xf32> -> tensor<2x3x4xf32>
+  %again = genc.transpose %t {perm = array<i64: 1, 2, 0>} : tensor<3x4x2xf32> -> tensor<4x2x3xf32>
+  return %back, %again : tensor<2x3x4xf32>, tensor<4x2x3xf32>
+}

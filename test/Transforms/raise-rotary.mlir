@@ -230,3 +230,102 @@ func.func @not_rotations(%x: tensor<2x4x3x4xf32>, %f: tensor<2x3x2xf32>, %g: ten
   %28 = genc.add %22, %27 : (tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>) -> tensor<2x4x3x4xf32>
   return %8, %18, %28 : tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>, tensor<2x4x3x4xf32>
 }
+
+// -----
+
+// GPT-J's interleaved rotary, applied before the heads' transpose:
+// x [B, S, H, D] · cos + rotate_every_two(x) · sin, the angles [B, S, h]
+// repeated for each pair of channels (cos as Reshape(Expand(Unsqueeze)),
+// sin element by element). The op reads the angles as they are; x is
+// transposed to [B, H, S, D] and back, and the model's transpose cancels.
+// CHECK-LABEL: func.func @every_two_before_transpose(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<2x3x4x8xf32>, %[[COS:[^:]+]]: tensor<2x3x4xf32>, %[[SIN:[^:]+]]: tensor<2x3x4xf32>
+// CHECK: %[[T:.+]] = genc.transpose %[[X]] {perm = array<i64: 0, 2, 1, 3>}
+// CHECK: %[[Y:.+]] = genc.rotary %[[T]], %[[COS]], %[[SIN]] {interleaved = true} : (tensor<2x4x3x8xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<2x4x3x8xf32>
+// CHECK-NOT: genc.neg
+// CHECK: return %[[Y]]
+func.func @every_two_before_transpose(%x: tensor<2x3x4x8xf32>, %cos_angles: tensor<2x3x4xf32>, %sin_angles: tensor<2x3x4xf32>) -> tensor<2x4x3x8xf32> {
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %end = arith.constant dense<9223372036854775807> : tensor<1xi64>
+  %pair = arith.constant dense<[1, 1, 1, 1, 2]> : tensor<5xi64>
+  %merged = arith.constant dense<[2, 3, 1, 8]> : tensor<4xi64>
+  %merged2 = arith.constant dense<[0, 0, 1, -1]> : tensor<4xi64>
+  %shape = arith.constant dense<[2, 3, 4, 8]> : tensor<4xi64>
+  %cu = genc.unsqueeze %cos_angles {axes = array<i64: 2>} : tensor<2x3x4xf32> -> tensor<2x3x1x4xf32>
+  %cu1 = genc.unsqueeze %cu {axes = array<i64: 4>} : tensor<2x3x1x4xf32> -> tensor<2x3x1x4x1xf32>
+  %ce = genc.expand %cu1, %pair : (tensor<2x3x1x4x1xf32>, tensor<5xi64>) -> tensor<2x3x1x4x2xf32>
+  %cos = genc.reshape %ce, %merged : (tensor<2x3x1x4x2xf32>, tensor<4xi64>) -> tensor<2x3x1x8xf32>
+  %su = genc.unsqueeze %sin_angles {axes = array<i64: 2>} : tensor<2x3x4xf32> -> tensor<2x3x1x4xf32>
+  %s:4 = genc.split %su {axis = 3 : i64, sizes = array<i64: 1, 1, 1, 1>} : tensor<2x3x1x4xf32> -> tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>
+  %s0 = genc.unsqueeze %s#0 {axes = array<i64: 4>} : tensor<2x3x1x1xf32> -> tensor<2x3x1x1x1xf32>
+  %e0 = genc.expand %s0, %pair : (tensor<2x3x1x1x1xf32>, tensor<5xi64>) -> tensor<2x3x1x1x2xf32>
+  %r0 = genc.reshape %e0, %merged2 : (tensor<2x3x1x1x2xf32>, tensor<4xi64>) -> tensor<2x3x1x2xf32>
+  %s1 = genc.unsqueeze %s#1 {axes = array<i64: 4>} : tensor<2x3x1x1xf32> -> tensor<2x3x1x1x1xf32>
+  %e1 = genc.expand %s1, %pair : (tensor<2x3x1x1x1xf32>, tensor<5xi64>) -> tensor<2x3x1x1x2xf32>
+  %r1 = genc.reshape %e1, %merged2 : (tensor<2x3x1x1x2xf32>, tensor<4xi64>) -> tensor<2x3x1x2xf32>
+  %s2 = genc.unsqueeze %s#2 {axes = array<i64: 4>} : tensor<2x3x1x1xf32> -> tensor<2x3x1x1x1xf32>
+  %e2 = genc.expand %s2, %pair : (tensor<2x3x1x1x1xf32>, tensor<5xi64>) -> tensor<2x3x1x1x2xf32>
+  %r2 = genc.reshape %e2, %merged2 : (tensor<2x3x1x1x2xf32>, tensor<4xi64>) -> tensor<2x3x1x2xf32>
+  %s3 = genc.unsqueeze %s#3 {axes = array<i64: 4>} : tensor<2x3x1x1xf32> -> tensor<2x3x1x1x1xf32>
+  %e3 = genc.expand %s3, %pair : (tensor<2x3x1x1x1xf32>, tensor<5xi64>) -> tensor<2x3x1x1x2xf32>
+  %r3 = genc.reshape %e3, %merged2 : (tensor<2x3x1x1x2xf32>, tensor<4xi64>) -> tensor<2x3x1x2xf32>
+  %sin = genc.concat %r0, %r1, %r2, %r3 {axis = 3 : i64} : (tensor<2x3x1x2xf32>, tensor<2x3x1x2xf32>, tensor<2x3x1x2xf32>, tensor<2x3x1x2xf32>) -> tensor<2x3x1x8xf32>
+  %0 = genc.mul %x, %cos : (tensor<2x3x4x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x4x8xf32>
+  %odd = genc.slice %x[%c1 : %end] axes %c3 steps %c2 : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %neg = genc.neg %odd : tensor<2x3x4x4xf32> -> tensor<2x3x4x4xf32>
+  %even = genc.slice %x[%c0 : %end] axes %c3 steps %c2 : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %nu = genc.unsqueeze %neg {axes = array<i64: 4>} : tensor<2x3x4x4xf32> -> tensor<2x3x4x4x1xf32>
+  %eu = genc.unsqueeze %even {axes = array<i64: 4>} : tensor<2x3x4x4xf32> -> tensor<2x3x4x4x1xf32>
+  %pairs = genc.concat %nu, %eu {axis = 4 : i64} : (tensor<2x3x4x4x1xf32>, tensor<2x3x4x4x1xf32>) -> tensor<2x3x4x4x2xf32>
+  %rotated = genc.reshape %pairs, %shape : (tensor<2x3x4x4x2xf32>, tensor<4xi64>) -> tensor<2x3x4x8xf32>
+  %1 = genc.mul %rotated, %sin : (tensor<2x3x4x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x4x8xf32>
+  %2 = genc.add %0, %1 : (tensor<2x3x4x8xf32>, tensor<2x3x4x8xf32>) -> tensor<2x3x4x8xf32>
+  %3 = genc.transpose %2 {perm = array<i64: 0, 2, 1, 3>} : tensor<2x3x4x8xf32> -> tensor<2x4x3x8xf32>
+  return %3 : tensor<2x4x3x8xf32>
+}
+
+// -----
+
+// Not rotate_every_two: the even channels negated (a rotation the other
+// way), or the angles not repeated for each pair (tiled instead).
+// CHECK-LABEL: func.func @not_every_two(
+// CHECK-NOT: genc.rotary
+// CHECK-COUNT-2: genc.neg
+// CHECK-NOT: genc.rotary
+func.func @not_every_two(%x: tensor<2x4x3x8xf32>, %angles: tensor<2x3x4xf32>) -> (tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>) {
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %end = arith.constant dense<9223372036854775807> : tensor<1xi64>
+  %pair = arith.constant dense<[1, 1, 1, 1, 2]> : tensor<5xi64>
+  %merged = arith.constant dense<[2, 1, 3, 8]> : tensor<4xi64>
+  %shape = arith.constant dense<[2, 4, 3, 8]> : tensor<4xi64>
+  %au = genc.unsqueeze %angles {axes = array<i64: 1>} : tensor<2x3x4xf32> -> tensor<2x1x3x4xf32>
+  %au1 = genc.unsqueeze %au {axes = array<i64: 4>} : tensor<2x1x3x4xf32> -> tensor<2x1x3x4x1xf32>
+  %ae = genc.expand %au1, %pair : (tensor<2x1x3x4x1xf32>, tensor<5xi64>) -> tensor<2x1x3x4x2xf32>
+  %repeated = genc.reshape %ae, %merged : (tensor<2x1x3x4x2xf32>, tensor<4xi64>) -> tensor<2x1x3x8xf32>
+  %tiled = genc.concat %au, %au {axis = 3 : i64} : (tensor<2x1x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x1x3x8xf32>
+  %odd = genc.slice %x[%c1 : %end] axes %c3 steps %c2 : (tensor<2x4x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x4xf32>
+  %even = genc.slice %x[%c0 : %end] axes %c3 steps %c2 : (tensor<2x4x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x4xf32>
+  %ou = genc.unsqueeze %odd {axes = array<i64: 4>} : tensor<2x4x3x4xf32> -> tensor<2x4x3x4x1xf32>
+  %neven = genc.neg %even : tensor<2x4x3x4xf32> -> tensor<2x4x3x4xf32>
+  %neu = genc.unsqueeze %neven {axes = array<i64: 4>} : tensor<2x4x3x4xf32> -> tensor<2x4x3x4x1xf32>
+  %back = genc.concat %neu, %ou {axis = 4 : i64} : (tensor<2x4x3x4x1xf32>, tensor<2x4x3x4x1xf32>) -> tensor<2x4x3x4x2xf32>
+  %wrong = genc.reshape %back, %shape : (tensor<2x4x3x4x2xf32>, tensor<4xi64>) -> tensor<2x4x3x8xf32>
+  %0 = genc.mul %x, %repeated : (tensor<2x4x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %1 = genc.mul %wrong, %repeated : (tensor<2x4x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %2 = genc.add %0, %1 : (tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %nodd = genc.neg %odd : tensor<2x4x3x4xf32> -> tensor<2x4x3x4xf32>
+  %nou = genc.unsqueeze %nodd {axes = array<i64: 4>} : tensor<2x4x3x4xf32> -> tensor<2x4x3x4x1xf32>
+  %eu = genc.unsqueeze %even {axes = array<i64: 4>} : tensor<2x4x3x4xf32> -> tensor<2x4x3x4x1xf32>
+  %pairs = genc.concat %nou, %eu {axis = 4 : i64} : (tensor<2x4x3x4x1xf32>, tensor<2x4x3x4x1xf32>) -> tensor<2x4x3x4x2xf32>
+  %rotated = genc.reshape %pairs, %shape : (tensor<2x4x3x4x2xf32>, tensor<4xi64>) -> tensor<2x4x3x8xf32>
+  %3 = genc.mul %x, %tiled : (tensor<2x4x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %4 = genc.mul %rotated, %tiled : (tensor<2x4x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %5 = genc.add %3, %4 : (tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  return %2, %5 : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>
+}

@@ -2,7 +2,7 @@
 """Writes attention-only ONNX graphs for the attention benchmarks:
 OUT_DIR/attention-H-KV-C.onnx, one ONNX Attention-23 node with Q [1, H,
 sequence, 64], K and V [1, KV, total_sequence, 64] and is_causal C, for
-H/KV in (8/8, 8/2) and C in (0, 1).
+H/KV in (8/8, 8/2, 1/1) and C in (0, 1).
 
 Usage: /usr/bin/python3 bench/attention_graph.py OUT_DIR
 """
@@ -15,7 +15,7 @@ from onnx import TensorProto, helper, save
 def main():
     work = sys.argv[1]
     os.makedirs(work, exist_ok=True)
-    for heads, kv in ((8, 8), (8, 2)):
+    for heads, kv in ((8, 8), (8, 2), (1, 1)):
         for causal in (0, 1):
             F = TensorProto.FLOAT
             node = helper.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=causal, name="attention")

@@ -13,7 +13,10 @@
 // place.
 //
 // Decode steps (one query row) give one task per (batch, head) and take
-// dot products instead of transposing keys. Without AVX-512, AVX2 computes
+// dot products instead of transposing keys. Where those tasks are fewer
+// than the threads can share (one sequence, few heads, many threads), a
+// step splits each pair's keys into spans, one task each, and merges the
+// spans' softmax states after (flash-decoding). Without AVX-512, AVX2 computes
 // the dot products, the softmax (exponentials 8 at a time) and the
 // weighted sums of values; it also sums values read through a non-unit
 // stride, after gathering.
@@ -519,8 +522,26 @@ void accumulateValueTiles(float (*acc)[kMaxHead], const float *correction,
                                        dv);
 }
 
-/// Query rows [i0, i0 + rows) of head h of batch item b.
-void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t rows) {
+/// Which of the keys some row of a block may see a task walks: `take` of
+/// them after the first `skip`, in order (all: skip 0, take INT64_MAX).
+struct KeySpan {
+  int64_t skip = 0, take = INT64_MAX;
+};
+
+/// The keys some row of [i0, i0 + rows) may see, counted (KeyRanges).
+int64_t visibleKeyCount(const Problem &p, int64_t i0, int64_t rows) {
+  const KeyRanges ranges(p, i0, rows);
+  int64_t count = 0;
+  for (int64_t r = 0; r < ranges.count; ++r)
+    count += ranges.end[r] - ranges.begin[r];
+  return count;
+}
+
+/// Query rows [i0, i0 + rows) of head h of batch item b over the keys of
+/// `span`: each row's state and unnormalised output (its weighted sum of
+/// values), for attendBlock or a split decode step to finish.
+void attendKeys(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t rows, KeySpan span,
+                float (*acc)[kMaxHead], RowState *state) {
   const int64_t d = p.headSize(), dv = p.valueSize(), kvHead = h / p.group;
   const bool vector = hasAVX512();
   // A transposed key tile pays off over several query rows; a decode step's
@@ -532,10 +553,9 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
   const bool vectorSoftmax = vector && contiguousSoftmax;
   const bool avx2Softmax = !vector && hasAVX2() && contiguousSoftmax;
   const bool vectorValues = vector && (p.v.strides[3] == 1 || dv == 1);
-  float queries[kRows][kMaxHead], acc[kRows][kMaxHead], valueScratch[kMaxHead];
+  float queries[kRows][kMaxHead], valueScratch[kMaxHead];
   float scores[kRows][kKeys];
   KeyTile keyTile;
-  RowState state[kRows];
   const float *q[kRows];
   for (int64_t r = 0; r < rows; ++r) {
     q[r] = contiguousRow(p.q, p.q.row(b, h, i0 + r), d, queries[r]);
@@ -581,16 +601,98 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
     }
   };
   const KeyRanges ranges(p, i0, rows);
-  for (int64_t r = 0; r < ranges.count; ++r)
-    for (int64_t j0 = ranges.begin[r]; j0 < ranges.end[r]; j0 += kKeys)
-      attendTile(j0, std::min(kKeys, ranges.end[r] - j0));
+  for (int64_t r = 0; r < ranges.count && span.take > 0; ++r) {
+    const int64_t length = ranges.end[r] - ranges.begin[r];
+    if (span.skip >= length) {
+      span.skip -= length;
+      continue;
+    }
+    const int64_t from = ranges.begin[r] + span.skip;
+    const int64_t to = from + std::min(span.take, ranges.end[r] - from);
+    span = {0, span.take - (to - from)};
+    for (int64_t j0 = from; j0 < to; j0 += kKeys)
+      attendTile(j0, std::min(kKeys, to - j0));
+  }
+}
+
+/// Row i of head h of item b of the output.
+float *outputRow(const Problem &p, int64_t b, int64_t h, int64_t i) {
+  return p.out.data + b * p.out.strides[0] + h * p.out.strides[1] + i * p.out.strides[2];
+}
+
+/// Query rows [i0, i0 + rows) of head h of batch item b, over every key
+/// they may see.
+void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t rows) {
+  float acc[kRows][kMaxHead];
+  RowState state[kRows];
+  attendKeys(p, b, h, i0, rows, KeySpan{}, acc, state);
   // A row that saw nothing is 0/0, as softmax over -inf everywhere.
   for (int64_t r = 0; r < rows; ++r) {
-    float *o = p.out.data + b * p.out.strides[0] + h * p.out.strides[1] +
-               (i0 + r) * p.out.strides[2];
-    for (int64_t e = 0; e < dv; ++e)
+    float *o = outputRow(p, b, h, i0 + r);
+    for (int64_t e = 0; e < p.valueSize(); ++e)
       o[e * p.out.strides[3]] = acc[r][e] / state[r].sum;
   }
+}
+
+/// Flash-decoding: a decode step (all rows in one block) of fewer (batch,
+/// head) pairs than the threads can share splits each pair's visible keys
+/// into `splits` spans, one task each; a second pass merges the spans'
+/// states per row: m = max m_s, o = Σ exp(m_s - m) acc_s / Σ exp(m_s - m)
+/// l_s. The same sums in another order: not bit-identical to one span.
+void attendSplitKeys(const genc::kernels::KernelCall &call, const Problem &p, int64_t splits,
+                     int64_t visible) {
+  const int64_t pairs = p.q.sizes[0] * p.q.sizes[1], rows = p.sq(), dv = p.valueSize();
+  // Per (pair, span, row): max, sum, then the dv sums of values.
+  const int64_t stride = dv + 2;
+  genc::kernels::Scratch<float> partial;
+  if (!partial.allocate(call, genc::kernels::countOf({pairs, splits, rows, stride})))
+    return;
+  parallelFor(call.context, pairs * splits, [&](int64_t task) {
+    const int64_t pair = task / splits, split = task % splits;
+    const int64_t skip = visible * split / splits, end = visible * (split + 1) / splits;
+    float acc[kRows][kMaxHead];
+    RowState state[kRows];
+    attendKeys(p, pair / p.q.sizes[1], pair % p.q.sizes[1], 0, rows, KeySpan{skip, end - skip}, acc,
+               state);
+    for (int64_t r = 0; r < rows; ++r) {
+      float *out = partial.data() + (task * rows + r) * stride;
+      out[0] = state[r].max;
+      out[1] = state[r].sum;
+      std::copy(acc[r], acc[r] + dv, out + 2);
+    }
+  });
+  parallelFor(call.context, pairs * rows, [&](int64_t index) {
+    const int64_t pair = index / rows, r = index % rows;
+    const float *first = partial.data() + (pair * splits * rows + r) * stride;
+    float max = -INFINITY;
+    for (int64_t s = 0; s < splits; ++s)
+      max = std::max(max, first[s * rows * stride]);
+    float sum = 0, acc[kMaxHead] = {};
+    for (int64_t s = 0; s < splits; ++s) {
+      const float *span = first + s * rows * stride;
+      // A span that saw nothing (max -inf) adds nothing; a row that saw
+      // nothing at all is 0/0, as in attendBlock.
+      const float weight = span[0] == -INFINITY ? 0.0f : std::exp(span[0] - max);
+      sum += weight * span[1];
+      for (int64_t e = 0; e < dv; ++e)
+        acc[e] += weight * span[2 + e];
+    }
+    float *o = outputRow(p, pair / p.q.sizes[1], pair % p.q.sizes[1], r);
+    for (int64_t e = 0; e < dv; ++e)
+      o[e * p.out.strides[3]] = acc[e] / sum;
+  });
+}
+
+/// Spans each (batch, head) pair's keys split into for a decode step
+/// (attendSplitKeys): enough tasks for kSplitTasksPerThread each thread,
+/// spans of kMinSplitKeys keys at least; 1 where splitting gains nothing.
+constexpr int64_t kSplitTasksPerThread = 2, kMinSplitKeys = 256;
+int64_t keySplits(const Problem &p, int64_t threads, int64_t visible) {
+  const int64_t pairs = p.q.sizes[0] * p.q.sizes[1];
+  if (p.block > 0 || p.sq() > kRows || threads <= 1 || pairs <= 0)
+    return 1;
+  const int64_t wanted = (kSplitTasksPerThread * threads + pairs - 1) / pairs;
+  return std::max<int64_t>(1, std::min(wanted, visible / kMinSplitKeys));
 }
 
 } // namespace
@@ -677,6 +779,12 @@ extern "C" void _mlir_ciface_genc_attention_f32(
   // tasks of kRows. Computed, not listed: the kernels allocate nothing
   // they could do without.
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
+  if (block <= 0 && p.sq() <= kRows && p.sq() > 0) {
+    const int64_t visible = visibleKeyCount(p, 0, p.sq());
+    const int64_t splits = keySplits(p, call.context ? call.context->threads : 1, visible);
+    if (splits > 1)
+      return attendSplitKeys(call, p, splits, visible);
+  }
   const int64_t segment = block > 0 ? block : p.sq();
   // Rows before the first boundary (a past not a multiple of the block).
   const int64_t head =

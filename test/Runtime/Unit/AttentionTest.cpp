@@ -93,19 +93,20 @@ class Attention : public genc::testing::OnThreadPool {};
 /// Prefill and decode shapes, MHA/GQA/MQA, key tiles cut mid-way, head
 /// sizes off the vector width, causal with a past, a sliding window (with
 /// sinks, with global tokens), a padding mask with fully hidden keys,
-/// softcapping (the mask added before it, ONNX's order, or after it).
+/// softcapping (the mask added before it, ONNX's order, or after it),
+/// decode steps whose keys are split among the threads.
 void expectMaskedDenseSoftmax(genc_context &context) {
   const Case cases[] = {
-      {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},      // first decode step
-      {2, 8, 2, 7, 7, 64, 64, true, true, -1, 0},       // GQA prefill
-      {1, 8, 1, 1, 300, 48, 40, true, true, -1, 0},     // MQA decode, long past
-      {1, 4, 2, 19, 150, 20, 33, true, false, 32, 0},   // window with a past
-      {2, 2, 2, 9, 70, 8, 8, false, true, -1, 5.0f},    // bidirectional, softcap
-      {1, 2, 1, 130, 130, 128, 128, true, false, 64, 0}, // window over several tiles
-      {1, 2, 2, 200, 200, 16, 16, true, false, 40, 0, 4},     // sinks + window, prefill
-      {2, 4, 2, 1, 300, 32, 32, true, true, 50, 0, 70},       // sinks past a tile, decode
-      {1, 2, 2, 20, 180, 24, 24, true, false, 30, 0, 0, 3},   // global + window, with a past
-      {1, 2, 1, 150, 150, 16, 16, false, false, 20, 0, 2, 40}, // bidirectional, global rows
+      {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},                // first decode step
+      {2, 8, 2, 7, 7, 64, 64, true, true, -1, 0},                 // GQA prefill
+      {1, 8, 1, 1, 300, 48, 40, true, true, -1, 0},               // MQA decode, long past
+      {1, 4, 2, 19, 150, 20, 33, true, false, 32, 0},             // window with a past
+      {2, 2, 2, 9, 70, 8, 8, false, true, -1, 5.0f},              // bidirectional, softcap
+      {1, 2, 1, 130, 130, 128, 128, true, false, 64, 0},          // window over several tiles
+      {1, 2, 2, 200, 200, 16, 16, true, false, 40, 0, 4},         // sinks + window, prefill
+      {2, 4, 2, 1, 300, 32, 32, true, true, 50, 0, 70},           // sinks past a tile, decode
+      {1, 2, 2, 20, 180, 24, 24, true, false, 30, 0, 0, 3},       // global + window, with a past
+      {1, 2, 1, 150, 150, 16, 16, false, false, 20, 0, 2, 40},    // bidirectional, global rows
       {2, 4, 2, 6, 90, 16, 16, true, true, -1, 5.0f, 0, 0, true}, // softcap, then mask (Gemma 2)
       // BigBird: prefill over many blocks; blocks off the row blocks (24);
       // a past not block-aligned; a decode step; bidirectional; no globals.
@@ -115,6 +116,15 @@ void expectMaskedDenseSoftmax(genc_context &context) {
       {1, 4, 1, 1, 700, 32, 32, true, true, -1, 0, 0, 64, false, 64, 3, 5},
       {1, 2, 2, 120, 120, 16, 16, false, false, -1, 0, 0, 16, false, 8, 2, 9},
       {1, 2, 2, 90, 90, 16, 16, true, false, -1, 0, 0, 0, false, 8, 1, 2},
+      // Few (batch, head) pairs over long contexts: on 3 threads these
+      // split their keys into spans merged after (flash-decoding): a decode
+      // step of GQA with a padding mask; MHA with a mask added after the
+      // softcap; a window with sinks (the spans cut the visible keys, not
+      // the context); three rows of a verification step, causal.
+      {1, 2, 1, 1, 1500, 64, 64, true, true, -1, 0},
+      {1, 1, 1, 1, 700, 32, 40, true, true, -1, 5.0f, 0, 0, true},
+      {1, 2, 2, 1, 2000, 16, 16, true, false, 600, 0, 100},
+      {1, 2, 2, 3, 1200, 48, 48, true, true, -1, 0},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE("B=" + std::to_string(c.batch) + " H=" + std::to_string(c.heads) + "/" +

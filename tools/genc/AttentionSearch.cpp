@@ -168,6 +168,73 @@ std::vector<LayerChoice> nextChoices(const LayerChoice &choice, const AttentionL
   return next;
 }
 
+/// `input` compiled with the attention rewrites `spec` for a session (the
+/// full-logits entry point), open for windows of `options.context`; null
+/// after an error (printed).
+std::optional<genc::generator::LoadedSession> loadRewritten(llvm::StringRef input,
+                                                            const GraphOptions &graph,
+                                                            const std::string &spec,
+                                                            const AttentionSearchOptions &options) {
+  GraphOptions candidate;
+  candidate.forSession = true;
+  candidate.requireKVCache = false;
+  candidate.attentionRewrites = spec;
+  candidate.calibrationIds = graph.calibrationIds;
+  std::optional<std::string> artifact = compiledArtifact(input, candidate);
+  if (!artifact)
+    return std::nullopt;
+  try {
+    return genc::generator::loadSession(*artifact, {options.context, 1, 0});
+  } catch (const genc::runtime::TooManyPositions &e) {
+    llvm::errs() << "error: --eval-context " << options.context
+                 << (options.contextGiven ? "" : " (the default)") << ": " << e.embeds(input.str())
+                 << "; give --eval-context " << e.limit << " or less\n";
+  } catch (const std::exception &e) {
+    llvm::errs() << "error: " << input << ": loading it compiled with --attention=" << spec << ": "
+                 << e.what() << "\n";
+  }
+  return std::nullopt;
+}
+
+/// `session`'s perplexity of `tokens` in windows of the context (and its
+/// top-1 agreement with `reference`, when given); null after an error
+/// (printed).
+std::optional<PerplexityScore> scoreOrReport(llvm::StringRef input, const std::string &spec,
+                                             genc::runtime::Session &session,
+                                             genc::runtime::Session *reference,
+                                             const std::vector<int64_t> &tokens, int64_t context) {
+  try {
+    return scorePerplexity(session, reference, tokens, context, 0);
+  } catch (const std::exception &e) {
+    llvm::errs() << "error: " << input << ": scoring --attention=" << spec << ": " << e.what()
+                 << "\n";
+    return std::nullopt;
+  }
+}
+
+/// The token ids of `options.evalIds`, at least one window of the context;
+/// null after an error (printed).
+std::optional<std::vector<int64_t>> evalTokens(llvm::StringRef input,
+                                               const AttentionSearchOptions &options) {
+  auto fail = [&](const llvm::Twine &message) -> std::optional<std::vector<int64_t>> {
+    llvm::errs() << "error: " << input << ": " << message << "\n";
+    return std::nullopt;
+  };
+  std::string error;
+  std::optional<std::vector<int64_t>> tokens = readTokenIds(options.evalIds, error);
+  if (!tokens)
+    return fail(error);
+  if (tokens->size() < 2)
+    return fail("--eval-ids " + options.evalIds + " holds fewer than two tokens");
+  if (static_cast<int64_t>(tokens->size()) < options.context)
+    return fail("--eval-ids " + options.evalIds + " holds " + std::to_string(tokens->size()) +
+                " tokens, fewer than one window of --eval-context " +
+                std::to_string(options.context) +
+                ": give more text (perplexities of a few tokens decide nothing), or a shorter "
+                "--eval-context");
+  return tokens;
+}
+
 std::string percent(double ratio) {
   std::string text;
   llvm::raw_string_ostream(text) << llvm::format("%+.2f%%", 100 * (ratio - 1));
@@ -188,18 +255,9 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   if (layers.empty())
     return fail("--max-ppl-increase rewrites attention layers, and genc recognised none in "
                 "this model");
-  std::string error;
-  std::optional<std::vector<int64_t>> tokens = readTokenIds(options.evalIds, error);
+  std::optional<std::vector<int64_t>> tokens = evalTokens(input, options);
   if (!tokens)
-    return fail(error);
-  if (tokens->size() < 2)
-    return fail("--eval-ids " + options.evalIds + " holds fewer than two tokens");
-  if (static_cast<int64_t>(tokens->size()) < options.context)
-    return fail("--eval-ids " + options.evalIds + " holds " + std::to_string(tokens->size()) +
-                " tokens, fewer than one window of --eval-context " +
-                std::to_string(options.context) +
-                ": give more text (perplexities of a few tokens decide nothing), or a shorter "
-                "--eval-context");
+    return std::nullopt;
   Candidates candidates{options.context, !graph.calibrationIds.empty(), graph.forSession};
 
   // Perplexity of one spec: compiled for a session (the full-logits entry
@@ -208,29 +266,13 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
   auto perplexityOf = [&](const std::string &spec) -> std::optional<double> {
     if (auto it = measured.find(spec); it != measured.end())
       return it->second;
-    GraphOptions candidate;
-    candidate.forSession = true;
-    candidate.requireKVCache = false;
-    candidate.attentionRewrites = spec;
-    candidate.calibrationIds = graph.calibrationIds;
-    std::optional<std::string> artifact = compiledArtifact(input, candidate);
-    if (!artifact)
+    std::optional<generator::LoadedSession> loaded = loadRewritten(input, graph, spec, options);
+    std::optional<PerplexityScore> score =
+        loaded ? scoreOrReport(input, spec, *loaded->session, nullptr, *tokens, options.context)
+               : std::nullopt;
+    if (!score)
       return std::nullopt;
-    try {
-      generator::LoadedSession loaded = generator::loadSession(*artifact, {options.context, 1, 0});
-      double ppl = scorePerplexity(*loaded.session, nullptr, *tokens, options.context, 0)
-                       .perplexity();
-      return measured[spec] = ppl;
-    } catch (const runtime::TooManyPositions &e) {
-      llvm::errs() << "error: --eval-context " << options.context
-                   << (options.contextGiven ? "" : " (the default)") << ": "
-                   << e.embeds(input.str()) << "; give --eval-context " << e.limit << " or less\n";
-      return std::nullopt;
-    } catch (const std::exception &e) {
-      llvm::errs() << "error: " << input << ": scoring --attention=" << spec << ": " << e.what()
-                   << "\n";
-      return std::nullopt;
-    }
+    return measured[spec] = score->perplexity();
   };
   auto bytesOf = [&](const std::vector<LayerChoice> &choices) {
     int64_t bytes = 0;
@@ -385,4 +427,29 @@ genc::driver::searchAttentionRewrites(mlir::ModuleOp module, llvm::StringRef inp
                << llvm::format(": perplexity %s, KV cache read per decode step x%.3f\n",
                                percent(measured[chosen] / *dense).c_str(), ratio);
   return chosen;
+}
+
+bool genc::driver::measureRewriteQuality(llvm::StringRef input, const GraphOptions &graph,
+                                         const std::string &spec,
+                                         const AttentionSearchOptions &options,
+                                         RewriteQuality &quality) {
+  std::optional<std::vector<int64_t>> tokens = evalTokens(input, options);
+  if (!tokens)
+    return false;
+  std::optional<generator::LoadedSession> dense = loadRewritten(input, graph, "", options);
+  std::optional<generator::LoadedSession> rewritten =
+      dense ? loadRewritten(input, graph, spec, options) : std::nullopt;
+  if (!rewritten)
+    return false;
+  std::optional<PerplexityScore> before =
+      scoreOrReport(input, "", *dense->session, nullptr, *tokens, options.context);
+  std::optional<PerplexityScore> after =
+      before ? scoreOrReport(input, spec, *rewritten->session, dense->session.get(), *tokens,
+                             options.context)
+             : std::nullopt;
+  if (!after)
+    return false;
+  quality = {options.evalIds,      after->scored,       options.context,
+             before->perplexity(), after->perplexity(), after->agreement()};
+  return true;
 }

@@ -40,6 +40,22 @@ struct AttentionSearchOptions {
   bool contextGiven = false;     ///< --eval-context given (not the default)
 };
 
+/// What attention rewrites cost in quality: perplexity on held-out token
+/// ids without and with them, and how often the rewritten model's most
+/// likely next token is the model's.
+struct RewriteQuality {
+  std::string evalIds;
+  int64_t tokens = 0, context = 0; ///< tokens scored, in windows of `context`
+  double perplexityBefore = 0, perplexityAfter = 0, top1Agreement = 0;
+};
+
+/// Measures `quality` of `input` compiled with the rewrites `spec` against
+/// it compiled without, on `options.evalIds` in windows of
+/// `options.context`; false after an error (printed).
+bool measureRewriteQuality(llvm::StringRef input, const GraphOptions &graph,
+                           const std::string &spec, const AttentionSearchOptions &options,
+                           RewriteQuality &quality);
+
 /// The spec the search chooses for `input` (whose raised attention layers
 /// `module` holds), "" when no rewrite fits; nullopt after an error (printed).
 /// Prints what it measured and chose on stderr.

@@ -89,8 +89,9 @@ struct GraphOptions {
   /// costs before and after the rewrites, the passes that ran); null for
   /// none. Not owned.
   CompileReport *report = nullptr;
-  /// `genc compile --max-ppl-increase`: choose attentionRewrites by
-  /// measuring candidates (AttentionSearch.h); null for none. Not owned.
+  /// `genc compile --eval-ids`: with --max-ppl-increase, choose
+  /// attentionRewrites by measuring candidates; with --report, measure what
+  /// they cost in quality (AttentionSearch.h); null for none. Not owned.
   const AttentionSearchOptions *search = nullptr;
 };
 

@@ -175,13 +175,15 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                "calibrated GQA) whose "
                "perplexity on --eval-ids stays within P percent of the model's"),
       cl::value_desc("P"), cl::cat(rewrites));
-  cl::opt<std::string> evalIds("eval-ids",
-                               cl::desc("Token ids (whitespace-separated) --max-ppl-increase "
-                                        "measures perplexity on"),
-                               cl::value_desc("file"), cl::cat(rewrites));
+  cl::opt<std::string> evalIds(
+      "eval-ids",
+      cl::desc("Token ids (whitespace-separated) --max-ppl-increase measures perplexity on; "
+               "with --report, the report's perplexity and top-1 agreement of the rewrites "
+               "against the model without them, measured on these"),
+      cl::value_desc("file"), cl::cat(rewrites));
   cl::opt<int64_t> evalContext("eval-context",
-                               cl::desc("Perplexity windows of --max-ppl-increase, and the "
-                                        "context its costs are counted at (default 1024)"),
+                               cl::desc("Perplexity windows of --eval-ids, and the context "
+                                        "--max-ppl-increase counts costs at (default 1024)"),
                                cl::init(1024), cl::cat(rewrites));
   cl::list<std::string> profileInputs(
       "profile-input",
@@ -212,10 +214,17 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                       "FILE (and --eval-context of at least 32), not --attention\n";
       return 1;
     }
-    search.evalIds = evalIds;
-    search.context = evalContext;
-    search.contextGiven = evalContext.getNumOccurrences() > 0;
   }
+  if (!evalIds.empty() && maxPplIncrease.empty() &&
+      (reportPath.empty() || attention.spec.empty() || evalContext < 32)) {
+    llvm::errs() << "error: --eval-ids is read by --max-ppl-increase, or by --report to measure "
+                    "what --attention costs: give --report FILE and --attention SPEC (and "
+                    "--eval-context of at least 32)\n";
+    return 1;
+  }
+  search.evalIds = evalIds;
+  search.context = evalContext;
+  search.contextGiven = evalContext.getNumOccurrences() > 0;
   if (!profileInputs.empty() && (reportPath.empty() || emit != Emit::SharedLibrary)) {
     llvm::errs() << "error: --profile-input times a shared library for the report: give "
                     "--report FILE.html (or .json) and keep --emit=so\n";
@@ -258,7 +267,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   report.context = reportContext;
   if (!reportPath.empty())
     graph.report = &report;
-  if (!maxPplIncrease.empty())
+  if (!maxPplIncrease.empty() || !evalIds.empty())
     graph.search = &search;
   if (!encoder.empty()) {
     if (kvCache.getNumOccurrences() && !graph.forSession) {
@@ -700,7 +709,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return 1;
   // --max-ppl-increase chooses the rewrites, compiling and scoring candidates.
   GraphOptions rewritten = graph;
-  if (graph.search) {
+  if (graph.search && graph.search->maxIncreasePercent > 0) {
     std::optional<std::string> spec =
         ::genc::driver::searchAttentionRewrites(**module, input, graph, *graph.search);
     if (!spec)
@@ -713,6 +722,16 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
       failed(rewriteAttention(**module, rewritten)) ||
       (graph.forSession && failed(rollWindowCaches(**module, graph))))
     return 1;
+  // The rewrites' cost in quality, for the report: the model compiled with
+  // and without them, scored on --eval-ids.
+  if (graph.report && graph.search && !rewritten.attentionRewrites.empty()) {
+    progress.beginPhase("quality");
+    ::genc::driver::RewriteQuality quality;
+    if (!::genc::driver::measureRewriteQuality(input, graph, rewritten.attentionRewrites,
+                                               *graph.search, quality))
+      return 1;
+    graph.report->quality = quality;
+  }
   if (graph.exposeMatmulInputs) {
     PassManager pm(&context);
     pm.addNestedPass<func::FuncOp>(mlir::genc::createExposeMatmulInputs());

@@ -815,6 +815,12 @@ void printSummary(const CompileReport &report) {
       ratio(totalAfter.flops, totalBefore.flops),
       ratio(totalAfter.cacheBytesRead, totalBefore.cacheBytesRead),
       ratio(totalAfter.cacheBytes, totalBefore.cacheBytes));
+  if (const std::optional<RewriteQuality> &q = report.quality)
+    llvm::errs() << llvm::format(
+        "  quality on %s (%lld tokens, windows of %lld): perplexity "
+        "%.4f -> %.4f (%+.2f%%), top-1 agreement %.3f\n",
+        q->evalIds.c_str(), (long long)q->tokens, (long long)q->context, q->perplexityBefore,
+        q->perplexityAfter, 100 * (q->perplexityAfter / q->perplexityBefore - 1), q->top1Agreement);
 }
 
 llvm::json::Value reportJSON(const CompileReport &report) {
@@ -862,9 +868,19 @@ llvm::json::Value reportJSON(const CompileReport &report) {
                           {"head_matmuls", matmulObject(report.matmuls.head)},
                           {"before", totals(totalBefore)},
                           {"after", totals(totalAfter)},
-                          {"passes", std::move(passes)},
-                          {"quality", "measured by running the model: genc perplexity MODEL "
-                                      "--attention=SPEC --agreement-with MODEL"}};
+                          {"passes", std::move(passes)}};
+  if (const std::optional<RewriteQuality> &q = report.quality)
+    json["quality"] =
+        llvm::json::Object{{"eval_ids", q->evalIds},
+                           {"tokens", q->tokens},
+                           {"context", q->context},
+                           {"perplexity_before", q->perplexityBefore},
+                           {"perplexity_after", q->perplexityAfter},
+                           {"perplexity_increase", q->perplexityAfter / q->perplexityBefore - 1},
+                           {"top1_agreement", q->top1Agreement}};
+  else
+    json["quality"] = "not measured: give --eval-ids (or run genc perplexity MODEL "
+                      "--attention=SPEC --agreement-with MODEL)";
   if (report.machine)
     json["machine"] =
         llvm::json::Object{{"peak_flops_per_second", report.machine->flopsPerSecond},

@@ -13,6 +13,8 @@
 #ifndef GENC_TOOLS_GENC_COMPILEREPORT_H
 #define GENC_TOOLS_GENC_COMPILEREPORT_H
 
+#include "AttentionSearch.h"
+
 #include "genc/Target/CPU/CPUTarget.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -133,6 +135,8 @@ struct CompileReport {
   std::vector<PassRecord> passes;
   std::vector<ProfileRun> profile;
   std::optional<MachinePeak> machine;
+  /// The rewrites' cost in quality, where --eval-ids was given.
+  std::optional<RewriteQuality> quality;
 };
 
 /// Runs the compiled `artifact` on each group of `--profile-input` specs

@@ -140,7 +140,7 @@ Value repeatedPairs(Value v) {
     auto unsqueeze =
         doublesLastDim(expand) ? expand.getInput().getDefiningOp<UnsqueezeOp>() : UnsqueezeOp();
     if (!unsqueeze || unsqueeze.getAxes().size() != 1 || unsqueeze.getAxes()[0] != rank ||
-        rankOf(reshape.getResult()) != rank)
+        rankOf(reshape.getResult()) != rank || rankOf(unsqueeze.getInput()) != rank)
       return {};
     Value piece = unsqueeze.getInput();
     auto pieceType = cast<RankedTensorType>(piece.getType());
@@ -221,6 +221,8 @@ std::optional<PositionTable> positionTableOf(Value table) {
     auto slice = table.getDefiningOp<SliceOp>();
     std::optional<int64_t> axis = slice ? scalarOf(slice.getAxes()) : std::nullopt;
     int64_t rowsAxis = slice ? rankOf(slice.getInput()) - 2 : 0;
+    // One cut of the rows from row 0, in steps of 1 (steps left out are
+    // not: scalarOf of no value is none).
     if (cut || !axis || (*axis != rowsAxis && *axis != -2) || scalarOf(slice.getStarts()) != 0 ||
         scalarOf(slice.getSteps()) != 1 || rankOf(slice.getEnds()) != 1)
       return std::nullopt;
@@ -236,9 +238,11 @@ std::optional<PositionTable> positionTableOf(Value table) {
 struct Angles {
   Value table;     // [rows, h] (by position; rows perhaps cut) or [B, S, h]
   Value positions; // or null
-  Location reader; // the op that reads the angles (a table's Gather)
-  bool madeForIt;  // `table` was made for this rotation alone
+  Location reader; // what reads the angles: a table's Gather, or their own
   int64_t heads;   // the dim they broadcast over: 1 ([B, H, S, D]) or 2
+  /// Ops made for this rotation alone, in order (a table's cut, Cos(f)):
+  /// erased if it is not raised.
+  SmallVector<Operation *, 2> made = {};
 };
 
 /// The angles [B, S, h] unsqueezed at the heads' dim (1 or 2) that `v`
@@ -259,7 +263,8 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, bool interleaved,
   int64_t heads = unsqueeze.getAxes()[0];
   Value rows = unsqueeze.getInput();
   if (interleaved)
-    return Angles{rows, {}, rows.getLoc(), /*madeForIt=*/false, heads};
+    return rankOf(rows) == 3 ? std::optional<Angles>(Angles{rows, {}, rows.getLoc(), heads})
+                             : std::nullopt;
   if (auto gather = rows.getDefiningOp<GatherOp>(); gather && gather.getAxis() == 0) {
     std::optional<PositionTable> table = positionTableOf(gather.getInput());
     if (rankOf(gather.getIndices()) != 2 || !table)
@@ -273,7 +278,7 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, bool interleaved,
     if (!it->second)
       return std::nullopt;
     if (!table->rowsCut)
-      return Angles{it->second, gather.getIndices(), gather.getLoc(), /*madeForIt=*/false, heads};
+      return Angles{it->second, gather.getIndices(), gather.getLoc(), heads};
     // The same cut of the half table: a position past it still fails, and
     // a negative one still counts from the cut's end, as the Gather did.
     SliceOp cut = table->rowsCut;
@@ -281,24 +286,21 @@ std::optional<Angles> anglesOf(OpBuilder &b, Value v, bool interleaved,
     auto halfType = cast<RankedTensorType>(it->second.getType());
     Type type = RankedTensorType::get({cutType.getShape().end()[-2], halfType.getDimSize(1)},
                                       halfType.getElementType());
-    Value rowsAxis =
+    auto rowsAxis =
         arith::ConstantOp::create(b, cut.getLoc(),
                                   DenseElementsAttr::get(RankedTensorType::get({1}, b.getI64Type()),
                                                          llvm::ArrayRef<int64_t>{0}));
-    Value halfCut = SliceOp::create(b, cut.getLoc(), type, it->second, cut.getStarts(),
-                                    cut.getEnds(), rowsAxis, cut.getSteps());
-    return Angles{halfCut, gather.getIndices(), gather.getLoc(), /*madeForIt=*/true, heads};
+    auto halfCut = SliceOp::create(b, cut.getLoc(), type, it->second, cut.getStarts(),
+                                   cut.getEnds(), rowsAxis, cut.getSteps());
+    return Angles{halfCut, gather.getIndices(), gather.getLoc(), heads, {rowsAxis, halfCut}};
   }
   auto trig = rows.getDefiningOp<Trig>();
   auto both = trig ? trig.getInput().template getDefiningOp<ConcatOp>() : ConcatOp();
   if (!both || both.getNumOperands() != 2 || both.getOperand(0) != both.getOperand(1) ||
       both.getAxis() != 2)
     return std::nullopt;
-  return Angles{Trig::create(b, trig.getLoc(), both.getOperand(0)).getResult(),
-                {},
-                trig.getLoc(),
-                /*madeForIt=*/true,
-                heads};
+  auto angles = Trig::create(b, trig.getLoc(), both.getOperand(0));
+  return Angles{angles.getResult(), {}, trig.getLoc(), heads, {angles}};
 }
 
 /// x · cos + rotate(x) · sin, from the rotate_half or rotate_every_two
@@ -401,19 +403,13 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
     root->getResult(0).replaceAllUsesWith(swapHeads(rotary.getResult()));
   }
 
-  /// Erases what was made for a rotation that was not raised (and the
-  /// constants only it read).
+  /// Erases what was made for a rotation that was not raised, last made
+  /// first (half tables, which others may share, are left to the end).
   static void cleanUp(ArrayRef<std::optional<Angles>> angles) {
-    for (const std::optional<Angles> &a : angles) {
-      if (!a || !a->madeForIt || !a->table.use_empty())
-        continue;
-      Operation *made = a->table.getDefiningOp();
-      SmallVector<Value> operands(made->getOperands());
-      made->erase();
-      for (Value v : operands)
-        if (v.use_empty() && v.getDefiningOp<arith::ConstantOp>())
-          v.getDefiningOp()->erase();
-    }
+    for (const std::optional<Angles> &a : angles)
+      for (Operation *op : llvm::reverse(a ? a->made : SmallVector<Operation *, 2>()))
+        if (op->use_empty())
+          op->erase();
   }
 };
 

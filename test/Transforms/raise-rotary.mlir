@@ -329,3 +329,60 @@ func.func @not_every_two(%x: tensor<2x4x3x8xf32>, %angles: tensor<2x3x4xf32>) ->
   %5 = genc.add %3, %4 : (tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
   return %2, %5 : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>
 }
+
+// -----
+
+// Rotate-half before the heads' transpose: x [B, S, H, D], the table's
+// rows gathered by position and unsqueezed at dim 2. A rotation whose cut
+// table it cannot take (cos cut from row 1) comes first and leaves the
+// shared sin table for the next. Cos and sin unsqueezed at different dims
+// (1 and 2) are not one rotation.
+// CHECK-LABEL: func.func @rotate_half_before_transpose(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<2x3x3x8xf32>, %[[P:[^:]+]]: tensor<2x3xi64>
+// CHECK-DAG: %[[COS:.+]] = arith.constant dense<5.000000e-01> : tensor<16x4xf32>
+// CHECK-DAG: %[[SIN:.+]] = arith.constant dense<2.500000e-01> : tensor<16x4xf32>
+// CHECK: genc.neg
+// CHECK: %[[T:.+]] = genc.transpose %[[X]] {perm = array<i64: 0, 2, 1, 3>}
+// CHECK: %[[Y:.+]] = genc.rotary %[[T]], %[[COS]], %[[SIN]] positions(%[[P]]) :
+// CHECK: %[[BACK:.+]] = genc.transpose %[[Y]] {perm = array<i64: 0, 2, 1, 3>}
+// CHECK-NOT: genc.rotary
+// CHECK: return %{{.+}}, %[[BACK]], %{{.+}} :
+func.func @rotate_half_before_transpose(%x: tensor<2x3x3x8xf32>, %pos: tensor<2x3xi64>, %n: tensor<1xi64>)
+    -> (tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>) {
+  %cos_table = arith.constant dense<0.5> : tensor<16x8xf32>
+  %sin_table = arith.constant dense<0.25> : tensor<16x8xf32>
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %end = arith.constant dense<9223372036854775807> : tensor<1xi64>
+  %late = genc.slice %cos_table[%c1 : %n] axes %c0 steps %c1 : (tensor<16x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8xf32>
+  %lg = genc.gather %late[%pos] {axis = 0 : i64} : (tensor<?x8xf32>, tensor<2x3xi64>) -> tensor<2x3x8xf32>
+  %late_cos = genc.unsqueeze %lg {axes = array<i64: 2>} : tensor<2x3x8xf32> -> tensor<2x3x1x8xf32>
+  %cut = genc.slice %sin_table[%c0 : %n] axes %c0 steps %c1 : (tensor<16x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x8xf32>
+  %sg = genc.gather %cut[%pos] {axis = 0 : i64} : (tensor<?x8xf32>, tensor<2x3xi64>) -> tensor<2x3x8xf32>
+  %cut_sin = genc.unsqueeze %sg {axes = array<i64: 2>} : tensor<2x3x8xf32> -> tensor<2x3x1x8xf32>
+  %cg = genc.gather %cos_table[%pos] {axis = 0 : i64} : (tensor<16x8xf32>, tensor<2x3xi64>) -> tensor<2x3x8xf32>
+  %cos = genc.unsqueeze %cg {axes = array<i64: 2>} : tensor<2x3x8xf32> -> tensor<2x3x1x8xf32>
+  %sg2 = genc.gather %sin_table[%pos] {axis = 0 : i64} : (tensor<16x8xf32>, tensor<2x3xi64>) -> tensor<2x3x8xf32>
+  %sin = genc.unsqueeze %sg2 {axes = array<i64: 2>} : tensor<2x3x8xf32> -> tensor<2x3x1x8xf32>
+  %sin_at_1 = genc.unsqueeze %sg2 {axes = array<i64: 1>} : tensor<2x3x8xf32> -> tensor<2x1x3x8xf32>
+  %hi = genc.slice %x[%c4 : %end] axes %c3 steps %c1 : (tensor<2x3x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x3x4xf32>
+  %neg = genc.neg %hi : tensor<2x3x3x4xf32> -> tensor<2x3x3x4xf32>
+  %lo = genc.slice %x[%c0 : %c4] axes %c3 steps %c1 : (tensor<2x3x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x3x4xf32>
+  // The cut from row 1 (not raised), then the good one, then cos and sin
+  // at different dims (not raised).
+  %r1 = genc.concat %neg, %lo {axis = 3 : i64} : (tensor<2x3x3x4xf32>, tensor<2x3x3x4xf32>) -> tensor<2x3x3x8xf32>
+  %a1 = genc.mul %x, %late_cos : (tensor<2x3x3x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x3x8xf32>
+  %b1 = genc.mul %r1, %cut_sin : (tensor<2x3x3x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x3x8xf32>
+  %y1 = genc.add %a1, %b1 : (tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>) -> tensor<2x3x3x8xf32>
+  %r2 = genc.concat %neg, %lo {axis = 3 : i64} : (tensor<2x3x3x4xf32>, tensor<2x3x3x4xf32>) -> tensor<2x3x3x8xf32>
+  %a2 = genc.mul %x, %cos : (tensor<2x3x3x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x3x8xf32>
+  %b2 = genc.mul %r2, %sin : (tensor<2x3x3x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x3x8xf32>
+  %y2 = genc.add %a2, %b2 : (tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>) -> tensor<2x3x3x8xf32>
+  %r3 = genc.concat %neg, %lo {axis = 3 : i64} : (tensor<2x3x3x4xf32>, tensor<2x3x3x4xf32>) -> tensor<2x3x3x8xf32>
+  %a3 = genc.mul %x, %cos : (tensor<2x3x3x8xf32>, tensor<2x3x1x8xf32>) -> tensor<2x3x3x8xf32>
+  %b3 = genc.mul %r3, %sin_at_1 : (tensor<2x3x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x3x3x8xf32>
+  %y3 = genc.add %a3, %b3 : (tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>) -> tensor<2x3x3x8xf32>
+  return %y1, %y2, %y3 : tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>, tensor<2x3x3x8xf32>
+}

@@ -222,6 +222,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                     "--eval-context of at least 32)\n";
     return 1;
   }
+  if (!evalIds.empty() && !encoder.empty()) {
+    llvm::errs() << "error: --eval-ids scores a decoder-only model's text; an encoder-decoder's "
+                    "(--encoder) is not scored: leave --eval-ids out\n";
+    return 1;
+  }
   search.evalIds = evalIds;
   search.context = evalContext;
   search.contextGiven = evalContext.getNumOccurrences() > 0;
@@ -265,6 +270,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   report.model = input;
   report.rewrites = attention.spec;
   report.context = reportContext;
+  report.evalIdsGiven = !evalIds.empty();
   if (!reportPath.empty())
     graph.report = &report;
   if (!maxPplIncrease.empty() || !evalIds.empty())

@@ -878,6 +878,8 @@ llvm::json::Value reportJSON(const CompileReport &report) {
                            {"perplexity_after", q->perplexityAfter},
                            {"perplexity_increase", q->perplexityAfter / q->perplexityBefore - 1},
                            {"top1_agreement", q->top1Agreement}};
+  else if (report.evalIdsGiven)
+    json["quality"] = "not measured: no attention rewrites to measure";
   else
     json["quality"] = "not measured: give --eval-ids (or run genc perplexity MODEL "
                       "--attention=SPEC --agreement-with MODEL)";

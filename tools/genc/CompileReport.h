@@ -135,8 +135,10 @@ struct CompileReport {
   std::vector<PassRecord> passes;
   std::vector<ProfileRun> profile;
   std::optional<MachinePeak> machine;
-  /// The rewrites' cost in quality, where --eval-ids was given.
+  /// The rewrites' cost in quality, where --eval-ids was given and there
+  /// were rewrites to measure.
   std::optional<RewriteQuality> quality;
+  bool evalIdsGiven = false;
 };
 
 /// Runs the compiled `artifact` on each group of `--profile-input` specs

@@ -522,8 +522,8 @@ void accumulateValueTiles(float (*acc)[kMaxHead], const float *correction,
                                        dv);
 }
 
-/// Which of the keys some row of a block may see a task walks: `take` of
-/// them after the first `skip`, in order (all: skip 0, take INT64_MAX).
+/// The part of a block's visible keys (KeyRanges, in order) that a task
+/// walks: `take` keys after the first `skip` (all: skip 0, take INT64_MAX).
 struct KeySpan {
   int64_t skip = 0, take = INT64_MAX;
 };
@@ -634,8 +634,9 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
   }
 }
 
-/// Flash-decoding: a decode step (all rows in one block) of fewer (batch,
-/// head) pairs than the threads can share splits each pair's visible keys
+/// Flash-decoding: a call whose rows make one block (a decode step, a
+/// verification step, a short prompt) of fewer (batch, head) pairs than the
+/// threads can share splits each pair's visible keys
 /// into `splits` spans, one task each; a second pass merges the spans'
 /// states per row: m = max m_s, o = Σ exp(m_s - m) acc_s / Σ exp(m_s - m)
 /// l_s. The same sums in another order: not bit-identical to one span.
@@ -683,13 +684,14 @@ void attendSplitKeys(const genc::kernels::KernelCall &call, const Problem &p, in
   });
 }
 
-/// Spans each (batch, head) pair's keys split into for a decode step
-/// (attendSplitKeys): enough tasks for kSplitTasksPerThread each thread,
-/// spans of kMinSplitKeys keys at least; 1 where splitting gains nothing.
+/// Spans each (batch, head) pair's keys split into for a call of one row
+/// block (attendSplitKeys): enough tasks for kSplitTasksPerThread each
+/// thread, spans of kMinSplitKeys keys at least; 1 where splitting gains
+/// nothing.
 constexpr int64_t kSplitTasksPerThread = 2, kMinSplitKeys = 256;
 int64_t keySplits(const Problem &p, int64_t threads, int64_t visible) {
   const int64_t pairs = p.q.sizes[0] * p.q.sizes[1];
-  if (p.block > 0 || p.sq() > kRows || threads <= 1 || pairs <= 0)
+  if (threads <= 1 || pairs <= 0)
     return 1;
   const int64_t wanted = (kSplitTasksPerThread * threads + pairs - 1) / pairs;
   return std::max<int64_t>(1, std::min(wanted, visible / kMinSplitKeys));

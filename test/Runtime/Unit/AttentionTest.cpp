@@ -25,6 +25,8 @@ struct Case {
   int64_t sinks = 0, globalTokens = 0;
   bool maskAfterSoftcap = false;
   int64_t block = 0, randomBlocks = 0, seed = 0;
+  /// Keys [0, hiddenPrefix) of item 0 are padding too (a left-padded row).
+  int64_t hiddenPrefix = 0;
 };
 
 /// BigBird: whether query position `position` sees key j, from the
@@ -125,6 +127,9 @@ void expectMaskedDenseSoftmax(genc_context &context) {
       {1, 1, 1, 1, 700, 32, 40, true, true, -1, 5.0f, 0, 0, true},
       {1, 2, 2, 1, 2000, 16, 16, true, false, 600, 0, 100},
       {1, 2, 2, 3, 1200, 48, 48, true, true, -1, 0},
+      // Spans that see no key (900 keys of left padding) beside spans that
+      // do.
+      {1, 1, 1, 1, 1500, 16, 16, true, true, -1, 0, 0, 0, false, 0, 0, 0, 900},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE("B=" + std::to_string(c.batch) + " H=" + std::to_string(c.heads) + "/" +
@@ -136,6 +141,8 @@ void expectMaskedDenseSoftmax(genc_context &context) {
     std::vector<float> v = randomValues(c.batch * c.kvHeads * c.skv * c.dv, 3);
     std::vector<float> mask(c.batch * c.skv, 0.0f);
     for (int64_t j = 1; j < c.skv; j += 3) // every third key of item 0 is padding
+      mask[j] = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < c.hiddenPrefix; ++j)
       mask[j] = -std::numeric_limits<float>::infinity();
     std::vector<float> out(c.batch * c.heads * c.sq * c.dv, NAN);
     const float scale = 1.0f / std::sqrt(float(c.d));
@@ -178,6 +185,17 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   };
   check();
   genc::testing::checkWithoutAVX512(check);
+  // The same where a decode step's keys split among the threads (3): every
+  // span sees nothing.
+  std::vector<float> longK = randomValues(1500 * 4, 2), longV = randomValues(1500 * 4, 3);
+  std::vector<float> hidden(1500, -INFINITY);
+  Memref lk(longK.data(), {1, 1, 1500, 4}), lv(longV.data(), {1, 1, 1500, 4}),
+      lm(hidden.data(), {1500});
+  std::fill(out.begin(), out.end(), 0.0f);
+  _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &lk.ref, &lv.ref,
+                                  &lm.ref, 1, 0.5f, 0, -1, 0.0f, 1, 0, 0, 0, 0, 0, 0, 0, 1, 64, -1);
+  for (float x : out)
+    EXPECT_TRUE(std::isnan(x));
 }
 
 /// Reformer's LSH attention by its definition: per round, buckets

@@ -25,6 +25,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 
+#include <limits>
+
 namespace mlir::genc {
 #define GEN_PASS_DEF_RAISEROTARY
 #include "genc/Transforms/Passes.h.inc"
@@ -35,22 +37,26 @@ using namespace mlir::genc;
 
 namespace {
 
+/// A slice's end at or past its input's end (lastAxisSlice).
+constexpr int64_t kToEnd = std::numeric_limits<int64_t>::max();
+
 /// The one element of a one-element integer constant.
 std::optional<int64_t> scalarOf(Value v) { return v ? integralConstant(v) : std::nullopt; }
 
-/// Whether `slice` cuts dims [from, to) of the last axis of its input, in
-/// steps of 1 (`to` past the end counts as the end): its input.
-Value lastAxisSlice(Value v, int64_t from, int64_t to) {
+/// Whether `v` is a Slice of dims [from, to) of the last axis of its
+/// input in steps of `step` (`to` at or past the input's end: to its
+/// end): its input.
+Value lastAxisSlice(Value v, int64_t from, int64_t to, int64_t step = 1) {
   auto slice = v.getDefiningOp<SliceOp>();
   if (!slice)
     return {};
   int64_t last = rankOf(slice.getInput()) - 1;
   int64_t size = cast<RankedTensorType>(slice.getInput().getType()).getDimSize(last);
-  std::optional<int64_t> axis = scalarOf(slice.getAxes()), step = scalarOf(slice.getSteps()),
+  std::optional<int64_t> axis = scalarOf(slice.getAxes()), steps = scalarOf(slice.getSteps()),
                          start = scalarOf(slice.getStarts()), end = scalarOf(slice.getEnds());
-  if (ShapedType::isDynamic(size) || !axis || !step || !start || !end ||
-      (*axis != last && *axis != -1) || *step != 1 || *start != from ||
-      (*end != to && !(to == size && *end >= size)))
+  if (ShapedType::isDynamic(size) || !axis || !steps || !start || !end ||
+      (*axis != last && *axis != -1) || *steps != step || *start != from ||
+      (*end != to && !(to >= size && *end >= size)))
     return {};
   return slice.getInput();
 }
@@ -69,21 +75,6 @@ Value rotatedHalf(ConcatOp concat) {
       x.getType() != concat.getType())
     return {};
   return x;
-}
-
-/// x[..., start::2] along the last axis, to its end: the x.
-Value everyOtherChannel(Value v, int64_t start) {
-  auto slice = v.getDefiningOp<SliceOp>();
-  if (!slice)
-    return {};
-  int64_t last = rankOf(slice.getInput()) - 1;
-  int64_t size = cast<RankedTensorType>(slice.getInput().getType()).getDimSize(last);
-  std::optional<int64_t> axis = scalarOf(slice.getAxes()), step = scalarOf(slice.getSteps()),
-                         from = scalarOf(slice.getStarts()), end = scalarOf(slice.getEnds());
-  if (ShapedType::isDynamic(size) || !axis || (*axis != last && *axis != -1) || step != 2 ||
-      from != start || !end || *end < size)
-    return {};
-  return slice.getInput();
 }
 
 /// Whether dims [0, count) of `a` and `b` are provably equal.
@@ -107,8 +98,8 @@ Value rotatedPairs(ReshapeOp reshape) {
     return u && u.getAxes().size() == 1 && u.getAxes()[0] == rank;
   };
   auto negated = isLastAxis(odd) ? odd.getInput().getDefiningOp<NegOp>() : NegOp();
-  Value x = negated ? everyOtherChannel(negated.getInput(), 1) : Value();
-  if (!x || !isLastAxis(even) || everyOtherChannel(even.getInput(), 0) != x ||
+  Value x = negated ? lastAxisSlice(negated.getInput(), 1, kToEnd, 2) : Value();
+  if (!x || !isLastAxis(even) || lastAxisSlice(even.getInput(), 0, kToEnd, 2) != x ||
       x.getType() != reshape.getType() || !leadingDimsAgree(reshape.getResult(), x, rank))
     return {};
   return x;

@@ -393,6 +393,15 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor a) {
   return reshapeConstant(*this, a.getInput());
 }
 
+OpFoldResult AttentionOp::fold(FoldAdaptor) {
+  // As many queries as keys: the first positions are the last ones.
+  if (getCausalFromStart() && provablyEqualDims(getQuery(), 2, getKey(), 2)) {
+    setCausalFromStart(false);
+    return getResult();
+  }
+  return {};
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor a) {
   if (llvm::equal(getPerm(), llvm::seq<int64_t>(0, getPerm().size())))
     return getInput();

@@ -192,6 +192,8 @@ std::optional<std::array<int64_t, 3>> AttentionOp::linearSumsShape() {
 LogicalResult AttentionOp::verify() {
   // Must equal GENC_ATTENTION_MAX_RANDOM_BLOCKS in runtime/include/genc/kernels.h.
   constexpr int64_t kMaxRandomBlocks = 64;
+  if (getCausalFromStart() && !getCausal())
+    return emitOpError("causal_from_start goes with causal");
   if (std::optional<StringRef> map = getFeatureMap()) {
     if (*map != "elu" && *map != "performer")
       return emitOpError("feature_map must be \"elu\" or \"performer\", not \"") << *map << "\"";

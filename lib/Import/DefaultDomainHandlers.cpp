@@ -771,11 +771,13 @@ LogicalResult attention(NodeImporter &n) {
   // ONNX counts causality from the past: key j is visible to query i iff
   // j <= i + past_len (0 without a past). genc.attention's `causal` counts
   // from the end (j <= i + Skv - Sq), the same rule when the new keys are
-  // as many as the queries; otherwise the rule becomes an explicit mask.
+  // as many as the queries; without a past, `causal_from_start` is ONNX's
+  // rule; with one, the rule becomes an explicit mask.
   bool causal = n.attrInt("is_causal", 0);
   bool causalFromEnd = causal && provablyEqualDims(*q, 2, key, 2);
-  Value pastLength = causal && !causalFromEnd ? n.constI64({0}) : Value();
-  if (n.hasInput(4) && pastLength) {
+  bool causalFromStart = causal && !causalFromEnd && !n.hasInput(4);
+  Value pastLength; // only for the explicit mask
+  if (causal && !causalFromEnd && n.hasInput(4)) {
     auto length = n.create<ShapeOp>({n.input(4)}, {n.namedAttr("start", b.getI64IntegerAttr(2)),
                                                   n.namedAttr("end", b.getI64IntegerAttr(3))});
     if (failed(length))
@@ -812,7 +814,8 @@ LogicalResult attention(NodeImporter &n) {
     operands.push_back(mask);
   auto y = n.create<AttentionOp>(
       operands, {n.namedAttr("scale", b.getF32FloatAttr(scale)),
-                 n.namedAttr("causal", b.getBoolAttr(causalFromEnd)),
+                 n.namedAttr("causal", b.getBoolAttr(causalFromEnd || causalFromStart)),
+                 n.namedAttr("causal_from_start", b.getBoolAttr(causalFromStart)),
                  n.namedAttr("softcap", b.getF32FloatAttr(n.attrFloat("softcap", 0)))});
   if (failed(y))
     return failure();

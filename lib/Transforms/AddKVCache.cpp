@@ -847,6 +847,9 @@ struct AddKVCachePass : genc::impl::AddKVCacheBase<AddKVCachePass> {
       return fail("is not causal: its earlier positions see later keys, which a cache of "
                   "the past cannot give them");
     }
+    if (layer.getCausalFromStart())
+      return fail("counts its causal diagonal from the first key (queries and keys of lengths "
+                  "genc cannot prove equal), so new queries would not come after the cached keys");
     if (Value mask = layer.getMask()) {
       auto type = cast<RankedTensorType>(mask.getType());
       int64_t rank = type.getRank();

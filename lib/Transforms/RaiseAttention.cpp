@@ -423,11 +423,14 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     // Where(C, 0, F), becomes `causal`; the rest of the condition stays.
     std::optional<CausalTable> table;
     int64_t window = 0;
-    // A table whose diagonal is at 0 (square, or counted over the attention
-    // mask without a past) is `causal` only where the keys are the queries;
-    // a run-time diagonal is checked when the op is built.
+    // A square table is `causal` only where the keys are the queries (with a
+    // cache, its one row broadcasts over every key); one whose diagonal is
+    // at 0 over the keys (counted over the attention mask, no past) is
+    // `causal_from_start` where they may not be. A run-time diagonal is
+    // checked when the op is built.
+    bool keysAreQueries = provablyEqualDims(query, 2, key, 2);
     auto usable = [&](const std::optional<CausalSplit> &split) {
-      return split && (!split->table.diagonalIsZero() || provablyEqualDims(query, 2, key, 2));
+      return split && (!split->table.square || keysAreQueries);
     };
     for (Fill &fill : scores->fills) {
       std::optional<CausalSplit> split = causal ? std::nullopt
@@ -504,6 +507,8 @@ struct RaiseAttentionPass : genc::impl::RaiseAttentionBase<RaiseAttentionPass> {
     SmallVector<NamedAttribute> attributes = {
         b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(scores->scale))),
         b.getNamedAttr("causal", b.getBoolAttr(causal))};
+    if (table && table->diagonalAtZero && !keysAreQueries)
+      attributes.push_back(b.getNamedAttr("causal_from_start", b.getBoolAttr(true)));
     if (window > 0)
       attributes.push_back(b.getNamedAttr("window", b.getI64IntegerAttr(window)));
     if (scores->softcap > 0)

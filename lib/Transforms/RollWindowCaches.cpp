@@ -53,10 +53,10 @@ struct WindowShape {
 };
 
 /// The window a layer's cache may slide by, if it has one: softmax
-/// attention, causal, with a window and no BigBird blocks or LSH buckets
+/// attention, causal from the last key, with a window and no BigBird blocks or LSH buckets
 /// (which see keys anywhere in the past).
 std::optional<WindowShape> slidingWindowOf(AttentionOp op) {
-  if (!op.getCausal())
+  if (!op.getCausal() || op.getCausalFromStart())
     return std::nullopt;
   if (op.isLinear()) {
     // The kernel keeps sums only when every query head of a KV head sees

@@ -234,3 +234,18 @@ func.func @transpose_undone(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor
   %again = genc.transpose %t {perm = array<i64: 1, 2, 0>} : tensor<3x4x2xf32> -> tensor<4x2x3xf32>
   return %back, %again : tensor<2x3x4xf32>, tensor<4x2x3xf32>
 }
+
+// -----
+
+// Causality counted from the first key is the usual one where the queries
+// are provably as many as the keys (here the same dim of one input), and
+// stays where they may not be.
+// CHECK-LABEL: func.func @causal_from_start
+// CHECK: genc.attention %arg0, %arg0, %arg0 {causal = true, scale = 1.250000e-01 : f32}
+// CHECK: genc.attention %arg0, %arg1, %arg1 {causal = true, causal_from_start = true, scale = 1.250000e-01 : f32}
+func.func @causal_from_start(%x: tensor<1x2x?x64xf32>, %other: tensor<1x2x?x64xf32>)
+    -> (tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>) {
+  %same = genc.attention %x, %x, %x {causal = true, causal_from_start = true, scale = 0.125 : f32} : (tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32>
+  %differ = genc.attention %x, %other, %other {causal = true, causal_from_start = true, scale = 0.125 : f32} : (tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>) -> tensor<1x2x?x64xf32>
+  return %same, %differ : tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>
+}

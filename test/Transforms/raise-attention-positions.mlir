@@ -1290,13 +1290,15 @@ func.func @infinite_fill(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", ""
 
 // Without a past, the keys' positions may count the attention mask's
 // length: `causal` where the keys are the queries, the mask's length checked
-// at run time. Beside keys that may be more (a cache), it stays a mask.
+// at run time. Beside keys that may be more (a cache), the table's diagonal
+// is still at the first key: `causal_from_start`, checked the same way.
 // CHECK-LABEL: func.func @keys_over_mask_length(
 // CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask of {{.+}} covers {index} positions
 // CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, scale = 1.000000e+00 : f32}
 // CHECK-LABEL: func.func @keys_over_mask_length_beside_cache(
-// CHECK: genc.greater
-// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+// CHECK-NOT: genc.greater
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask of {{.+}} covers {index} positions
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, causal_from_start = true, scale = 1.000000e+00 : f32}
 func.func @keys_over_mask_length(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
@@ -1429,11 +1431,13 @@ func.func @cache_position_padding_and(%q: tensor<?x4x?x16xf32> {genc.dim_names =
 // CHECK-LABEL: func.func @band_of_one_column(
 // CHECK: genc.trilu
 // CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {causal = true, scale = 1.000000e+00 : f32}
-// Keys not provably the queries (a cache could come before them): the
-// table's diagonal at 0 is not theirs, so neither it nor the band is raised.
+// Keys not provably the queries: the table's diagonal at 0 counts from the
+// first key, `causal_from_start` (the call checks that the table covers the
+// keys), and the band is the window.
 // CHECK-LABEL: func.func @band_beside_other_keys(
-// CHECK: genc.trilu
-// CHECK: genc.attention %arg0, %arg1, %arg2 mask(%{{.+}}) {scale = 1.000000e+00 : f32}
+// CHECK-NOT: genc.trilu
+// CHECK: genc.index_out_of_bounds {{.+}} {message = "the causal mask {{.*}}covers {index} positions but attention reads {bound} keys; {{.+}}"}
+// CHECK: genc.attention %arg0, %arg1, %arg2 {causal = true, causal_from_start = true, scale = 1.000000e+00 : f32, window = 4 : i64}
 func.func @band_over_whole_mask(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %k: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
     %v: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},

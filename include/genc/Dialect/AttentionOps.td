@@ -21,6 +21,10 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     `mask`, broadcastable to [B, Hq, Sq, Skv], is boolean (true = attend)
     or additive. With `causal`, query i may attend key j only if
     j <= i + (Skv - Sq): the new queries are the last Sq positions. With
+    `causal_from_start` too, they are the first Sq positions instead, and
+    the limit is j <= i (ONNX Attention's rule without a past, where genc
+    cannot prove the queries as many as the keys; canonicalization drops
+    the flag where it can). With
     `window` W > 0, also j > i + (Skv - Sq) - W, except that keys before
     `sinks` (attention sinks) and before `global_tokens` stay visible, and
     queries at positions before `global_tokens` (global tokens) see every
@@ -61,6 +65,7 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
                        F32Attr:$scale,
                        DefaultValuedAttr<BoolAttr, "false">:$causal,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal_from_start,
                        DefaultValuedAttr<Genc_I64Attr, "-1">:$window,
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
                        DefaultValuedAttr<Genc_I64Attr, "0">:$sinks,
@@ -77,6 +82,7 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
                        DefaultValuedAttr<Genc_I64Attr, "64">:$lsh_chunk);
   let results = (outs AnyRankedTensor:$result);
   let hasVerifier = 1;
+  let hasFolder = 1;
   let extraClassDeclaration = [{
     /// Linear attention (a feature map), not softmax.
     bool isLinear() { return getFeatureMap().has_value(); }

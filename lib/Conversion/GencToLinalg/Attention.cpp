@@ -20,9 +20,12 @@ using namespace mlir::genc::lowering;
 /// Must equal GENC_ATTENTION_MAX_HEAD_SIZE in runtime/include/genc/kernels.h.
 static constexpr int64_t kMaxKernelHeadSize = 256;
 
-/// How many keys precede the first query: Skv - Sq (the queries are the
-/// last positions).
-static Value causalOffset(OpBuilder &b, Location loc, AttentionOp::Adaptor operands) {
+/// How many keys precede the first query: Skv - Sq where the queries are
+/// the last positions, 0 where they are the first (causal_from_start).
+static Value causalOffset(OpBuilder &b, Location loc, AttentionOp op,
+                          AttentionOp::Adaptor operands) {
+  if (op.getCausalFromStart())
+    return indexConst(b, loc, 0);
   return arith::SubIOp::create(b, loc, dimValue(b, loc, operands.getKey(), 2),
                                dimValue(b, loc, operands.getQuery(), 2));
 }
@@ -125,7 +128,7 @@ static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBui
   AttentionKernelOp::create(
       b, loc, out, readAsBuffer(b, loc, q), readAsBuffer(b, loc, operands.getKey()),
       readAsBuffer(b, loc, v), mask ? readAsBuffer(b, loc, mask) : Value(),
-      causalOffset(b, loc, operands), op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
+      causalOffset(b, loc, op, operands), op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
       op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
       op.getMaskAfterSoftcapAttr(), op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr(),
       op.getLshBucketsAttr(), op.getLshHashesAttr(), op.getLshChunkAttr(), op.getStateSlotAttr());
@@ -151,12 +154,11 @@ static FailureOr<Value> linearAttention(AttentionOp op, AttentionOp::Adaptor ope
   // Without FAVOR+, the queries stand in for ω (not read).
   Value features = omega ? readAsBuffer(b, loc, arith::ConstantOp::create(b, loc, *omega)) : queries;
   auto [out, type] = resultBuffer(b, loc, q, v);
-  LinearAttentionKernelOp::create(b, loc, out, queries, readAsBuffer(b, loc, operands.getKey()),
-                                  readAsBuffer(b, loc, v), features,
-                                  mask ? readAsBuffer(b, loc, mask) : Value(),
-                                  causalOffset(b, loc, operands), op.getScaleAttr(),
-                                  op.getCausalAttr(), b.getBoolAttr(omega.has_value()),
-                                  op.getStateSlotAttr());
+  LinearAttentionKernelOp::create(
+      b, loc, out, queries, readAsBuffer(b, loc, operands.getKey()), readAsBuffer(b, loc, v),
+      features, mask ? readAsBuffer(b, loc, mask) : Value(), causalOffset(b, loc, op, operands),
+      op.getScaleAttr(), op.getCausalAttr(), b.getBoolAttr(omega.has_value()),
+      op.getStateSlotAttr());
   return resultTensor(b, loc, out, type, op.getType());
 }
 
@@ -198,7 +200,7 @@ static FailureOr<Value> attentionLoops(AttentionOp op, AttentionOp::Adaptor oper
   // Scale, mask, causal/window and softcap in one elementwise pass.
   Value scale = scalarConst(b, loc, t, op.getScale().convertToFloat());
   Value minusInf = negInf(b, loc, t);
-  Value offset = causalOffset(b, loc, operands);
+  Value offset = causalOffset(b, loc, op, operands);
   bool causal = op.getCausal();
   int64_t window = op.getWindow(), sinks = op.getSinks(), globalTokens = op.getGlobalTokens();
   float softcap = op.getSoftcap().convertToFloat();

@@ -31,7 +31,8 @@ using namespace mlir;
 using namespace mlir::genc;
 
 std::optional<KeptStateSize> mlir::genc::keptStateSize(AttentionOp op) {
-  if (!op.getCausal())
+  // A session's new queries come after the keys it kept.
+  if (!op.getCausal() || op.getCausalFromStart())
     return std::nullopt;
   std::optional<KeptStateSize> size;
   int64_t kvHeads = cast<RankedTensorType>(op.getKey().getType()).getDimSize(1);

@@ -509,6 +509,18 @@ class Qwen2(DecoderStack):
         self.layers, self.heads, self.kv_heads, self.dh = layers, heads, kv_heads, d // heads
 
 
+class Qwen2NoPositions(Qwen2):
+    """Qwen2 exported without position_ids, as transformers' decoders are when
+    the caller gives none: positions arange(P, P + S) of one row
+    (cache_position.unsqueeze(0)), whose rotary angles broadcast over the
+    batch."""
+
+    def forward(self, input_ids, attention_mask, *past):
+        past_len = past[0].shape[2] if past else 0
+        positions = torch.arange(past_len, past_len + input_ids.shape[1], dtype=torch.long).unsqueeze(0)
+        return super().forward(input_ids, attention_mask, positions, *past)
+
+
 # --------------------------------------------------------------------------
 # GPT-NeoX / Pythia style: fused QKV laid out per head, partial rotary
 # (the first quarter of each head), parallel residual, GELU, biases.
@@ -1754,6 +1766,8 @@ def main():
     export_decoder_only("phi3", Phi3(max_pos=256), args.out_dir, with_positions=True)
     torch.manual_seed(24)
     export_decoder_only("qwen3", Qwen3(), args.out_dir, with_positions=True)
+    torch.manual_seed(25)
+    export_decoder_only("qwen2nopos", Qwen2NoPositions(), args.out_dir, with_positions=False)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
 #include <limits>
@@ -82,6 +83,9 @@ bool leadingDimsAgree(Value a, Value b, int64_t count) {
   return llvm::all_of(llvm::seq<int64_t>(0, count),
                       [&](int64_t d) { return provablyEqualDims(a, d, b, d); });
 }
+
+/// Whether `v` has one row (dim 0 of 1), which broadcasts over a batch.
+bool oneRow(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(0) == 1; }
 
 /// rotate_every_two(x) = Reshape(Concat(Unsqueeze(−x[..., 1::2]),
 /// Unsqueeze(x[..., 0::2])) along a new last axis) back to x's shape
@@ -359,16 +363,40 @@ struct RaiseRotaryPass : genc::impl::RaiseRotaryBase<RaiseRotaryPass> {
         rotaryDim = width;
       }
     }
-    // The products broadcast cos and sin over the heads only: the rotary
-    // reads them at x's batch and position, so those dims must agree.
+    // The products broadcast cos and sin over the heads, and over the batch
+    // where they have one row (positions [1, S], as exports that take no
+    // position_ids make them): the rotary reads them at x's batch and
+    // position, so the positions must agree and the batch agree or be 1.
     const int64_t positionDim = cos->heads == 1 ? 2 : 1;
-    Value angles = cos->positions ? cos->positions : cos->table;
-    if (!provablyEqualDims(input, 0, angles, 0) ||
-        !provablyEqualDims(input, positionDim, angles, 1) ||
-        (!cos->positions && (!provablyEqualDims(input, 0, sin->table, 0) ||
-                             !provablyEqualDims(input, positionDim, sin->table, 1))))
+    auto readAtInput = [&](Value angles) {
+      return (provablyEqualDims(input, 0, angles, 0) || oneRow(angles)) &&
+             provablyEqualDims(input, positionDim, angles, 1);
+    };
+    if (cos->positions ? !readAtInput(cos->positions)
+                       : !readAtInput(cos->table) || !readAtInput(sin->table))
       return cleanUp({cos, sin});
     b.setInsertionPoint(root);
+    // One row of angles repeated for each of x's: the op reads one per row.
+    Value rows; // x's batch as i64, made once
+    auto perRow = [&](Value angles) -> Value {
+      if (!angles || provablyEqualDims(input, 0, angles, 0))
+        return angles;
+      Location loc = angles.getLoc();
+      if (!rows)
+        rows = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                          tensor::DimOp::create(b, loc, input, 0));
+      auto type = cast<RankedTensorType>(angles.getType());
+      SmallVector<Value> shape = {rows};
+      shape.append(type.getRank() - 1, arith::ConstantIntOp::create(b, loc, 1, 64));
+      auto result = llvm::to_vector(type.getShape());
+      result[0] = cast<RankedTensorType>(input.getType()).getDimSize(0);
+      return ExpandOp::create(b, loc, type.clone(result), angles,
+                              tensor::FromElementsOp::create(b, loc, shape));
+    };
+    if (cos->positions)
+      cos->positions = perRow(cos->positions);
+    else
+      cos->table = perRow(cos->table), sin->table = perRow(sin->table);
     // The op takes [B, H, S, D]: x rotated before its heads' transpose is
     // transposed there and back (the model's own transpose then cancels).
     auto swapHeads = [&](Value v) -> Value {

@@ -137,15 +137,13 @@ func.func @angles_and_partial(%x: tensor<2x4x3x8xf32>, %f: tensor<2x3x2xf32>) ->
 
 // -----
 
-// Not raised: a table whose halves differ (not a rotate-half table), and
-// position ids of one row broadcast over a batch of any size.
+// Not raised: a table whose halves differ (not a rotate-half table).
 // CHECK-LABEL: func.func @not_rotary(
 // CHECK-NOT: genc.rotary
 // CHECK: return
 func.func @not_rotary(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
-                      %pos: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]},
-                      %one: tensor<1x?xi64> {genc.dim_names = ["", "sequence"]})
-    -> (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+                      %pos: tensor<?x?xi64> {genc.dim_names = ["batch", "sequence"]})
+    -> tensor<?x2x?x4xf32> {
   %cos_table = arith.constant dense<[[1.0, 1.0, 1.0, 1.0], [1.0, 0.5, 1.0, 0.25]]> : tensor<2x4xf32>
   %even = arith.constant dense<0.5> : tensor<2x4xf32>
   %c2 = arith.constant dense<2> : tensor<1xi64>
@@ -164,6 +162,38 @@ func.func @not_rotary(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "s
   %6 = genc.concat %4, %5 {axis = 3 : i64} : (tensor<?x2x?x2xf32>, tensor<?x2x?x2xf32>) -> tensor<?x2x?x4xf32>
   %7 = genc.mul %6, %sin : (tensor<?x2x?x4xf32>, tensor<?x1x?x4xf32>) -> tensor<?x2x?x4xf32>
   %8 = genc.add %2, %7 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %8 : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Angles of one row broadcast over the batch (position ids [1, S], or
+// angles computed from them, as exports that take no position_ids make
+// them): the op reads them repeated for each of x's rows.
+// CHECK-LABEL: func.func @angles_of_one_row(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x2x?x4xf32>
+// CHECK-SAME: %[[P:[^:]+]]: tensor<1x?xi64>
+// CHECK-SAME: %[[F:[^:]+]]: tensor<1x?x2xf32>
+// CHECK: %[[B:.+]] = tensor.dim %[[X]], %c0
+// CHECK: %[[B64:.+]] = arith.index_cast %[[B]] : index to i64
+// CHECK: %[[ROWS:.+]] = tensor.from_elements %[[B64]], %c1_i64 : tensor<2xi64>
+// CHECK: %[[PER_ROW:.+]] = genc.expand %[[P]], %[[ROWS]] : (tensor<1x?xi64>, tensor<2xi64>) -> tensor<?x?xi64>
+// CHECK: genc.rotary %[[X]], %{{.+}}, %{{.+}} positions(%[[PER_ROW]])
+// CHECK: %[[COS:.+]] = genc.cos %[[F]]
+// CHECK: %[[SIN:.+]] = genc.sin %[[F]]
+// CHECK-DAG: %[[COS_ROWS:.+]] = genc.expand %[[COS]], %{{.+}} : (tensor<1x?x2xf32>, tensor<3xi64>) -> tensor<?x?x2xf32>
+// CHECK-DAG: %[[SIN_ROWS:.+]] = genc.expand %[[SIN]], %{{.+}} : (tensor<1x?x2xf32>, tensor<3xi64>) -> tensor<?x?x2xf32>
+// CHECK: genc.rotary %[[X]], %[[COS_ROWS]], %[[SIN_ROWS]] :
+func.func @angles_of_one_row(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                             %one: tensor<1x?xi64> {genc.dim_names = ["", "sequence"]},
+                             %f: tensor<1x?x2xf32> {genc.dim_names = ["", "sequence", ""]})
+    -> (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+  %even = arith.constant dense<0.5> : tensor<2x4xf32>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
   %10 = genc.gather %even[%one] {axis = 0 : i64} : (tensor<2x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
   %ones = genc.unsqueeze %10 {axes = array<i64: 1>} : tensor<1x?x4xf32> -> tensor<1x1x?x4xf32>
   %12 = genc.mul %x, %ones : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
@@ -173,7 +203,19 @@ func.func @not_rotary(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "s
   %16 = genc.concat %14, %15 {axis = 3 : i64} : (tensor<?x2x?x2xf32>, tensor<?x2x?x2xf32>) -> tensor<?x2x?x4xf32>
   %17 = genc.mul %16, %ones : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
   %18 = genc.add %12, %17 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
-  return %8, %18 : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+  %ff = genc.concat %f, %f {axis = 2 : i64} : (tensor<1x?x2xf32>, tensor<1x?x2xf32>) -> tensor<1x?x4xf32>
+  %20 = genc.cos %ff : tensor<1x?x4xf32> -> tensor<1x?x4xf32>
+  %cos = genc.unsqueeze %20 {axes = array<i64: 1>} : tensor<1x?x4xf32> -> tensor<1x1x?x4xf32>
+  %21 = genc.sin %ff : tensor<1x?x4xf32> -> tensor<1x?x4xf32>
+  %sin = genc.unsqueeze %21 {axes = array<i64: 1>} : tensor<1x?x4xf32> -> tensor<1x1x?x4xf32>
+  %22 = genc.mul %x, %cos : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %25 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %26 = genc.neg %25 : tensor<?x2x?x2xf32> -> tensor<?x2x?x2xf32>
+  %27 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %28 = genc.concat %26, %27 {axis = 3 : i64} : (tensor<?x2x?x2xf32>, tensor<?x2x?x2xf32>) -> tensor<?x2x?x4xf32>
+  %23 = genc.mul %28, %sin : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %24 = genc.add %22, %23 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %18, %24 : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
 }
 
 // -----

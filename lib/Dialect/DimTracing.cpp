@@ -803,10 +803,11 @@ Operation *mlir::genc::leftPaddingBlocker(Operation *fn) {
     else if (isa<SoftmaxOp>(op)) // attention left unraised: its masking unseen
       counts = true;
     else if (auto attention = dyn_cast<AttentionOp>(op)) {
-      // Padding is hidden only by a mask computed from attention_mask.
+      // Padding is hidden only by a mask computed from attention_mask; a
+      // diagonal counted from the first key would count it too.
       attends = true;
-      counts = !attendsByKeyIndex(attention).empty() || !attention.getMask() ||
-               !readsMask(attention.getMask());
+      counts = !attendsByKeyIndex(attention).empty() || attention.getCausalFromStart() ||
+               !attention.getMask() || !readsMask(attention.getMask());
     }
     if (!counts)
       return WalkResult::advance();

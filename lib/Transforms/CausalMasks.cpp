@@ -397,11 +397,13 @@ int64_t hiddenBeforeWindow(Value hidden, const CausalTable &table, Value query) 
   Value columns = shapeEntryIndex(full.getShape(), rank - 1);
   if (!rows || !columns || !indexIsDim(rows, query, 2))
     return 0;
-  // The queries' count serves for the keys' without a past: raising takes
-  // such a table as `causal` only where the keys are provably the queries.
+  // The queries' count serves for the keys' in a square table without a
+  // past, which raising takes as `causal` only where the keys are provably
+  // the queries (one whose diagonal is at 0 over other columns may be
+  // raised beside keys that are not).
   Value tableValue = table.op->getResult(0);
   if (!indexIsDim(columns, tableValue, rankOf(tableValue) - 1) &&
-      (table.past || !indexIsDim(columns, query, 2)))
+      (table.past || !table.square || !indexIsDim(columns, query, 2)))
     return 0;
   // Hidden: j - i <= P + k + lastHiddenDiagonal; kept: j - i > P - W.
   int64_t width = -(*k + lastHiddenDiagonal);

@@ -51,13 +51,12 @@ struct CausalTable {
   /// checks too. Null for the other tables.
   Value diagonal;
   /// Row i keeps j <= i over columns not provably the rows (positions
-  /// compared, the keys' counted over the attention mask): as for a square
-  /// table, `causal` only where the keys are provably the queries.
+  /// compared, the keys' counted over the attention mask): `causal` where
+  /// the keys are provably the queries, `causal_from_start` elsewhere.
   bool diagonalAtZero = false;
 
   /// Row i keeps j <= i with no past: a square table or one whose diagonal
-  /// is at 0, which raising takes as `causal` only where the keys are
-  /// provably the queries.
+  /// is at 0.
   bool diagonalIsZero() const { return square || diagonalAtZero; }
 };
 

@@ -106,6 +106,19 @@ func.func @fused(%q: tensor<?x8x?x16xf32> {genc.dim_names = ["B", "", "S", ""]},
 
 // -----
 
+// Causality counted from the first key: the offset is 0, not Skv - Sq.
+// (The printer names an index constant 0 %c0, %c0_1, ...)
+// CHECK-LABEL: func.func @fused_from_start
+// CHECK-NOT: arith.subi
+// CHECK: genc.attention_kernel %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} offset %c0{{(_[0-9]+)?}} {causal = true, scale = 2.500000e-01 : f32}
+func.func @fused_from_start(%q: tensor<?x8x?x16xf32> {genc.dim_names = ["B", "", "S", ""]},
+                            %k: tensor<?x2x?x16xf32> {genc.dim_names = ["B", "", "T", ""]}) -> tensor<?x8x?x16xf32> {
+  %0 = genc.attention %q, %k, %k {scale = 0.25 : f32, causal = true, causal_from_start = true} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) -> tensor<?x8x?x16xf32>
+  return %0 : tensor<?x8x?x16xf32>
+}
+
+// -----
+
 // Reshape resolves ONNX's 0 (copy the input dim) and -1 (inferred) at run
 // time and becomes tensor.reshape.
 // CHECK-LABEL: func.func @reshape

@@ -25,7 +25,8 @@ def Genc_AttentionOp : Genc_InferOp<"attention"> {
     the limit is j <= i (ONNX Attention's rule without a past, where genc
     cannot prove the queries as many as the keys; canonicalization drops
     the flag where it can). With
-    `window` W > 0, also j > i + (Skv - Sq) - W, except that keys before
+    `window` W > 0, also j > i + (Skv - Sq) - W (j > i - W from the
+    start), except that keys before
     `sinks` (attention sinks) and before `global_tokens` stay visible, and
     queries at positions before `global_tokens` (global tokens) see every
     key the causal limit allows.

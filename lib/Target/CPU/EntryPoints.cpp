@@ -131,12 +131,14 @@ static std::string describeSignature(ArrayRef<func::FuncOp> entryPoints) {
   // LSH buckets a call's keys together; non-causal BigBird draws its random
   // blocks among the call's keys. A mask left with a row per query may
   // count its rows from the call's first query rather than from positions
-  // (transformers 4.42-4.44's Gemma 2 band, with a past): a prompt split
-  // into calls would see other keys than the prompt at once.
+  // (transformers 4.42-4.44's Gemma 2 band, with a past), as
+  // causal_from_start does: a prompt split into calls would see other keys
+  // than the prompt at once.
   main.walk([&](AttentionOp op) {
     auto mask = op.getMask() ? dyn_cast<RankedTensorType>(op.getMask().getType()) : nullptr;
     bool rowPerQuery = mask && mask.getRank() >= 2 && mask.getDimSize(mask.getRank() - 2) != 1;
-    bucketed |= op.getLshBuckets() > 0 || (op.getBlock() > 0 && !op.getCausal()) || rowPerQuery;
+    bucketed |= op.getLshBuckets() > 0 || (op.getBlock() > 0 && !op.getCausal()) || rowPerQuery ||
+                op.getCausalFromStart();
   });
   if (bucketed)
     os << "whole-calls\n";

@@ -401,6 +401,28 @@ module {
 
 // -----
 
+// A causal diagonal counted from the call's first key depends on the
+// tokens a call is given together (whole-calls), and left padding would
+// shift it (no positions-from-mask), though the mask hides the padding.
+
+// RECORD: genc-signature 14\0Ainput input_ids
+// RECORD-SAME: \0Awhole-calls\0A
+// RECORD-NOT: positions-from-mask
+// RECORD: return
+module {
+  func.func @main(%ids: tensor<1x?xi64> {genc.name = "input_ids"},
+                  %mask: tensor<1x?xi64> {genc.name = "attention_mask"},
+                  %q: tensor<1x2x?x4xf32> {genc.name = "q"},
+                  %k: tensor<1x2x?x4xf32> {genc.name = "k"}) -> (tensor<1x2x?x4xf32> {genc.name = "y"}) {
+    %keys = genc.cast %mask {to = i1} : tensor<1x?xi64> -> tensor<1x?xi1>
+    %hide = genc.unsqueeze %keys {axes = array<i64: 1, 2>} : tensor<1x?xi1> -> tensor<1x1x1x?xi1>
+    %y = genc.attention %q, %k, %k mask(%hide) {causal = true, causal_from_start = true, scale = 0.5 : f32} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x1x1x?xi1>) -> tensor<1x2x?x4xf32>
+    return %y : tensor<1x2x?x4xf32>
+  }
+}
+
+// -----
+
 // expected-error @below {{the module has no @main function to compile}}
 module {
   func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {

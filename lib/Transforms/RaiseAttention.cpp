@@ -266,15 +266,17 @@ std::optional<Scores> matchScores(Value x) {
 
 /// K or V [B, Hkv·n, S, D] repeated from x [B, Hkv, S, D] by Unsqueeze(2)
 /// → Expand to [B, Hkv, n, S, D] → Reshape: returns x, else `v` itself.
+/// With n = 1 the Expand may have folded away (MHA's repeat_kv).
 Value unrepeatHeads(Value v) {
   auto reshape = v.getDefiningOp<ReshapeOp>();
   auto expand = reshape ? reshape.getInput().getDefiningOp<ExpandOp>() : nullptr;
-  auto unsqueeze = expand ? expand.getInput().getDefiningOp<UnsqueezeOp>() : nullptr;
+  Value repeats = expand ? expand.getInput() : reshape ? reshape.getInput() : Value();
+  auto unsqueeze = repeats ? repeats.getDefiningOp<UnsqueezeOp>() : nullptr;
   if (!unsqueeze || unsqueeze.getAxes() != ArrayRef<int64_t>{2})
     return v;
   Value x = unsqueeze.getInput();
   auto xType = cast<RankedTensorType>(x.getType());
-  auto expanded = cast<RankedTensorType>(expand.getType());
+  auto expanded = cast<RankedTensorType>(reshape.getInput().getType());
   auto repeated = cast<RankedTensorType>(v.getType());
   if (xType.getRank() != 4 || expanded.getRank() != 5 || repeated.getRank() != 4)
     return v;
@@ -283,10 +285,11 @@ Value unrepeatHeads(Value v) {
       expanded.getDimSize(1) != heads || repeated.getDimSize(1) != heads * group)
     return v;
   // Batch, length and head size pass through both: nothing else broadcasts.
-  Value expandShape = expand.getShape(), reshapeShape = reshape.getShape();
-  if (!keepsDim(expand, expandShape, 0, x, 0) || !keepsDim(expand, expandShape, 3, x, 2) ||
-      !keepsDim(expand, expandShape, 4, x, 3) || !keepsDim(v, reshapeShape, 0, x, 0) ||
-      !keepsDim(v, reshapeShape, 3, x, 3))
+  if (expand && (!keepsDim(expand, expand.getShape(), 0, x, 0) ||
+                 !keepsDim(expand, expand.getShape(), 3, x, 2) ||
+                 !keepsDim(expand, expand.getShape(), 4, x, 3)))
+    return v;
+  if (!keepsDim(v, reshape.getShape(), 0, x, 0) || !keepsDim(v, reshape.getShape(), 3, x, 3))
     return v;
   return x;
 }

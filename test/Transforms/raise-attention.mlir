@@ -548,6 +548,55 @@ func.func @session_cache(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", ""
 
 // -----
 
+// MHA's repeat_kv of one: Unsqueeze(2) → Reshape, the Expand to a group of
+// 1 folded away; in a session the Reshape's lengths are not the cache
+// prefix's own dims, so it stays. K and V are read unrepeated.
+// CHECK-LABEL: func.func @repeat_of_one
+// CHECK: %[[K:.+]] = tensor.extract_slice
+// CHECK: %[[V:.+]] = tensor.extract_slice
+// CHECK-NOT: genc.reshape
+// CHECK: genc.attention %arg0, %[[K]], %[[V]] {scale = 2.500000e-01 : f32}
+func.func @repeat_of_one(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                         %kcache: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "", ""]},
+                         %vcache: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "", ""]},
+                         %knew: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                         %vnew: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                         %past: index) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c4_i64 = arith.constant 4 : i64
+  %c16_i64 = arith.constant 16 : i64
+  %four = arith.constant dense<4.0> : tensor<f32>
+  %kb = tensor.dim %kcache, %c0 : tensor<?x4x?x16xf32>
+  %kn = tensor.dim %knew, %c2 : tensor<?x4x?x16xf32>
+  %kall = tensor.insert_slice %knew into %kcache[0, 0, %past, 0] [%kb, 4, %kn, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> into tensor<?x4x?x16xf32>
+  %klen = arith.addi %past, %kn : index
+  %k = tensor.extract_slice %kall[0, 0, 0, 0] [%kb, 4, %klen, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> to tensor<?x4x?x16xf32>
+  %vb = tensor.dim %vcache, %c0 : tensor<?x4x?x16xf32>
+  %vn = tensor.dim %vnew, %c2 : tensor<?x4x?x16xf32>
+  %vall = tensor.insert_slice %vnew into %vcache[0, 0, %past, 0] [%vb, 4, %vn, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> into tensor<?x4x?x16xf32>
+  %vlen = arith.addi %past, %vn : index
+  %v = tensor.extract_slice %vall[0, 0, 0, 0] [%vb, 4, %vlen, 16] [1, 1, 1, 1] : tensor<?x4x?x16xf32> to tensor<?x4x?x16xf32>
+  %b = tensor.dim %knew, %c0 : tensor<?x4x?x16xf32>
+  %b64 = arith.index_cast %b : index to i64
+  %klen64 = arith.index_cast %klen : index to i64
+  %vlen64 = arith.index_cast %vlen : index to i64
+  %kshape = tensor.from_elements %b64, %c4_i64, %klen64, %c16_i64 : tensor<4xi64>
+  %vshape = tensor.from_elements %b64, %c4_i64, %vlen64, %c16_i64 : tensor<4xi64>
+  %ku = genc.unsqueeze %k {axes = array<i64: 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x1x?x16xf32>
+  %kr = genc.reshape %ku, %kshape : (tensor<?x4x1x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %vu = genc.unsqueeze %v {axes = array<i64: 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x1x?x16xf32>
+  %vr = genc.reshape %vu, %vshape : (tensor<?x4x1x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %kt = genc.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : tensor<?x4x?x16xf32> -> tensor<?x4x16x?xf32>
+  %s = genc.matmul %q, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = genc.div %s, %four : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %p = genc.softmax %scaled {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %y = genc.matmul %p, %vr : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %y : tensor<?x4x?x16xf32>
+}
+
+// -----
+
 // Gemma 2: the scaled scores soft-capped, 50 · tanh(x / 50), then the
 // mask: `softcap`, and `mask_after_softcap` (genc.attention's own order,
 // ONNX's, adds the mask first).

@@ -549,8 +549,8 @@ func.func @session_cache(%q: tensor<?x4x?x16xf32> {genc.dim_names = ["batch", ""
 // -----
 
 // MHA's repeat_kv of one: Unsqueeze(2) → Reshape, the Expand to a group of
-// 1 folded away; in a session the Reshape's lengths are not the cache
-// prefix's own dims, so it stays. K and V are read unrepeated.
+// 1 folded away (a Reshape of the Unsqueeze remains, here over a session's
+// cache prefix). K and V are read unrepeated.
 // CHECK-LABEL: func.func @repeat_of_one
 // CHECK: %[[K:.+]] = tensor.extract_slice
 // CHECK: %[[V:.+]] = tensor.extract_slice

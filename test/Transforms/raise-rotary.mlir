@@ -220,6 +220,47 @@ func.func @angles_of_one_row(%x: tensor<?x2x?x4xf32> {genc.dim_names = ["batch",
 
 // -----
 
+// Not expanded: x of one row reads angles of one row as they are. Not
+// raised: positions of one row whose length is not provably x's.
+// CHECK-LABEL: func.func @one_row_kept_or_other_length(
+// CHECK-NOT: genc.expand
+// CHECK: genc.rotary
+// CHECK-NOT: genc.rotary
+// CHECK: return
+func.func @one_row_kept_or_other_length(%x: tensor<1x2x?x4xf32> {genc.dim_names = ["", "", "sequence", ""]},
+                                        %y: tensor<?x2x?x4xf32> {genc.dim_names = ["batch", "", "sequence", ""]},
+                                        %one: tensor<1x?xi64> {genc.dim_names = ["", "sequence"]},
+                                        %other: tensor<1x?xi64> {genc.dim_names = ["", "other"]})
+    -> (tensor<1x2x?x4xf32>, tensor<?x2x?x4xf32>) {
+  %even = arith.constant dense<0.5> : tensor<2x4xf32>
+  %c2 = arith.constant dense<2> : tensor<1xi64>
+  %c0 = arith.constant dense<0> : tensor<1xi64>
+  %c3 = arith.constant dense<3> : tensor<1xi64>
+  %c1 = arith.constant dense<1> : tensor<1xi64>
+  %c4 = arith.constant dense<4> : tensor<1xi64>
+  %0 = genc.gather %even[%one] {axis = 0 : i64} : (tensor<2x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+  %a = genc.unsqueeze %0 {axes = array<i64: 1>} : tensor<1x?x4xf32> -> tensor<1x1x?x4xf32>
+  %1 = genc.mul %x, %a : (tensor<1x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<1x2x?x4xf32>
+  %2 = genc.slice %x[%c2 : %c4] axes %c3 steps %c1 : (tensor<1x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x2x?x2xf32>
+  %3 = genc.neg %2 : tensor<1x2x?x2xf32> -> tensor<1x2x?x2xf32>
+  %4 = genc.slice %x[%c0 : %c2] axes %c3 steps %c1 : (tensor<1x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x2x?x2xf32>
+  %5 = genc.concat %3, %4 {axis = 3 : i64} : (tensor<1x2x?x2xf32>, tensor<1x2x?x2xf32>) -> tensor<1x2x?x4xf32>
+  %6 = genc.mul %5, %a : (tensor<1x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<1x2x?x4xf32>
+  %7 = genc.add %1, %6 : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+  %10 = genc.gather %even[%other] {axis = 0 : i64} : (tensor<2x4xf32>, tensor<1x?xi64>) -> tensor<1x?x4xf32>
+  %b = genc.unsqueeze %10 {axes = array<i64: 1>} : tensor<1x?x4xf32> -> tensor<1x1x?x4xf32>
+  %11 = genc.mul %y, %b : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %12 = genc.slice %y[%c2 : %c4] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %13 = genc.neg %12 : tensor<?x2x?x2xf32> -> tensor<?x2x?x2xf32>
+  %14 = genc.slice %y[%c0 : %c2] axes %c3 steps %c1 : (tensor<?x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x2x?x2xf32>
+  %15 = genc.concat %13, %14 {axis = 3 : i64} : (tensor<?x2x?x2xf32>, tensor<?x2x?x2xf32>) -> tensor<?x2x?x4xf32>
+  %16 = genc.mul %15, %b : (tensor<?x2x?x4xf32>, tensor<1x1x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %17 = genc.add %11, %16 : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %7, %17 : tensor<1x2x?x4xf32>, tensor<?x2x?x4xf32>
+}
+
+// -----
+
 // Not rotations of x: cos of [f, g] (halves that may differ), the rotated
 // half subtracted rather than added, and cos and sin read at different
 // positions.

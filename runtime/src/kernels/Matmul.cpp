@@ -79,6 +79,9 @@ constexpr int64_t kF32TilesPerTask = (kRowsPerTask + kF32TileRows - 1) / kF32Til
 constexpr int64_t kF32PanelDepth = 256;      // k per piece: 32 KB of a panel, in L1
 constexpr int64_t kF32StreamAhead = 16;      // k steps (2 KB) a one-tile call prefetches ahead
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
+// Bytes ahead a one-row integer tile (a decode step) sends its panel to L2,
+// on into the next panel: one cache line per step of 64 bytes of weights.
+constexpr int64_t kIntegerStreamAhead = 4096;
 // Where a kernel prefetches the next panel: panels per task, while a row
 // block keeps this many tasks for each of the pool's threads (for a pool
 // of unknown size, this many in all).
@@ -845,6 +848,8 @@ int8AVX512Tile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t 
   const int16_t *a = p.aInt16.q + row0 * p.aInt16.stride;
   b += first * 2 * kPanel;
   for (int64_t kp = first; kp < last; ++kp, b += 2 * kPanel) {
+    if constexpr (Rows == 1)
+      _mm_prefetch(reinterpret_cast<const char *>(b) + kIntegerStreamAhead, _MM_HINT_T1);
     __m512i b0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(b)));
     __m512i b1 =
         _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + kPanel)));
@@ -908,6 +913,32 @@ void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const 
       partial[r][j] += static_cast<float>(sum);
     }
   }
+}
+
+/// The sums of a row of 16-bit integers over each group of `group` k (the
+/// last group ends at k). Restrict pointers and plain loops, which the
+/// compiler vectorises: a decode step rounds its rows on one thread.
+inline void sumGroups(const int16_t *__restrict q, int64_t k, int64_t group,
+                      int32_t *__restrict sums) {
+  for (int64_t first = 0, g = 0; first < k; first += group, ++g) {
+    const int64_t end = first + group < k ? first + group : k;
+    int32_t sum = 0;
+    for (int64_t kk = first; kk < end; ++kk)
+      sum += q[kk];
+    sums[g] = sum;
+  }
+}
+
+/// A row's 16-bit integers as their high (signed) and low (unsigned) bytes,
+/// `stride` of each, zeros past k.
+inline void splitIntoBytes(const int16_t *__restrict q, int64_t k, int64_t stride,
+                           int8_t *__restrict high, uint8_t *__restrict low) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    high[kk] = static_cast<int8_t>(q[kk] >> 8);
+    low[kk] = static_cast<uint8_t>(q[kk] & 0xFF);
+  }
+  for (int64_t kk = k; kk < stride; ++kk)
+    high[kk] = 0, low[kk] = 0;
 }
 
 /// C[i, j] (+)= partial[i][j] · A's scale of row i (· columnScales[j] when
@@ -1114,6 +1145,9 @@ int4ByteDotsTile(const Problem<Nibbles, Param> &p, int64_t row0, const Nibbles *
     const int64_t first = g * p.group, end = first + p.group < p.k ? first + p.group : p.k;
     auto addStep = [&](int c, int64_t kk, __mmask64 rowsIn)
         __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), always_inline)) {
+      if constexpr (Rows == 1)
+        _mm_prefetch(reinterpret_cast<const char *>(b + kk * (kPanel / 2)) + kIntegerStreamAhead,
+                     _MM_HINT_T1);
       __m512i w =
           _mm512_permutexvar_epi8(byColumn, _mm512_maskz_loadu_epi8(rowsIn, b + kk * (kPanel / 2)));
       __m512i columns[2] = {_mm512_and_si512(w, low4),
@@ -1613,17 +1647,11 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
       int16Scales[row] = roundRowToInt16(rowOfA(row), p.k, p.aCol, out);
       for (int64_t kk = p.k; kk < int16Stride; ++kk)
         out[kk] = 0;
-      for (int64_t g = 0; g < groups; ++g) {
-        int32_t sum = 0;
-        for (int64_t kk = g * p.group; kk < p.k && kk < (g + 1) * p.group; ++kk)
-          sum += out[kk];
-        groupSums[row * groups + g] = sum;
-      }
-      for (int64_t kk = 0; kk < byteStride; ++kk) {
-        int16_t q = kk < p.k ? out[kk] : 0;
-        highBytes[row * byteStride + kk] = static_cast<int8_t>(q >> 8);
-        lowBytes[row * byteStride + kk] = static_cast<uint8_t>(q & 0xFF);
-      }
+      if (groups > 0)
+        sumGroups(out, p.k, p.group, groupSums.data() + row * groups);
+      if (byteStride > 0)
+        splitIntoBytes(out, p.k, byteStride, highBytes.data() + row * byteStride,
+                       lowBytes.data() + row * byteStride);
     });
   }
 

@@ -336,6 +336,19 @@ void ::genc::driver::registerCompileDebugOptions() {
 }
 
 /// Whether @main takes a KV cache (past_key_values.* inputs).
+/// Turns LLVM's tail merging off unless the command line set it (LLVM's
+/// hidden --enable-tail-merge). A model's entry function has thousands of
+/// blocks of much the same code (a branch per parallel loop, a test per
+/// allocation), whose tails the branch folder compares: for a 12-layer
+/// model, 40-50% of code generation's time, for a step's time within this
+/// machine's drift (docs/results.md).
+static void keepTailsApart() {
+  auto &registered = cl::getRegisteredOptions();
+  auto option = registered.find("enable-tail-merge");
+  if (option != registered.end() && option->second->getNumOccurrences() == 0)
+    option->second->addOccurrence(0, "enable-tail-merge", "false");
+}
+
 static bool takesKVCache(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   for (unsigned i = 0; main && i < main.getNumArguments(); ++i)
@@ -807,6 +820,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
       return target.writeCode(**module, os, mlir::genc::CodeForm::TextualIR, error);
     });
 
+  keepTailsApart();
   bool linked = emit == Emit::SharedLibrary || emit == Emit::Executable;
   SmallString<256> object(output);
   if (linked)

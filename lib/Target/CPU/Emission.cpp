@@ -14,7 +14,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -174,24 +173,11 @@ static std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LL
   return llvmModule;
 }
 
-/// Turns LLVM's tail merging off unless the command line set it. The entry
-/// function ends in hundreds of similar exits (one per allocation that can
-/// fail, each releasing what was allocated before it), which the branch
-/// folder compares pairwise: for a 12-layer model that was a third of code
-/// generation's time, for no measurable change in a step's time.
-static void keepTailsApart() {
-  auto &registered = llvm::cl::getRegisteredOptions();
-  auto option = registered.find("enable-tail-merge");
-  if (option != registered.end() && option->second->getNumOccurrences() == 0)
-    option->second->addOccurrence(0, "enable-tail-merge", "false");
-}
-
 static LogicalResult writeObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
                                      const genc::CPUTargetOptions &options, std::string &error) {
   auto machine = createTargetMachine(options, error);
   if (!machine)
     return failure();
-  keepTailsApart();
   llvm::legacy::PassManager pm;
   if (machine->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
     error = "the target cannot emit object files";

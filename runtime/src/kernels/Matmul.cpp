@@ -225,6 +225,32 @@ inline double roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *
   return largest / kInt16Max;
 }
 
+/// The sums of a row of 16-bit integers over each group of `group` > 0 k
+/// (the last group ends at k). Restrict pointers and plain loops, which the
+/// compiler vectorises: a decode step rounds its one row on one thread.
+inline void sumGroups(const int16_t *__restrict q, int64_t k, int64_t group,
+                      int32_t *__restrict sums) {
+  for (int64_t first = 0, g = 0; first < k; first += group, ++g) {
+    const int64_t end = first + group < k ? first + group : k;
+    int32_t sum = 0;
+    for (int64_t kk = first; kk < end; ++kk)
+      sum += q[kk];
+    sums[g] = sum;
+  }
+}
+
+/// A row's 16-bit integers as their high (signed) and low (unsigned) bytes,
+/// `stride` of each, zeros past k.
+inline void splitIntoBytes(const int16_t *__restrict q, int64_t k, int64_t stride,
+                           int8_t *__restrict high, uint8_t *__restrict low) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    high[kk] = static_cast<int8_t>(q[kk] >> 8);
+    low[kk] = static_cast<uint8_t>(q[kk] & 0xFF);
+  }
+  for (int64_t kk = k; kk < stride; ++kk)
+    high[kk] = 0, low[kk] = 0;
+}
+
 /// One 2-D product C[m, n] (+)= A[m, k]·B[k, n], B's elements of type W:
 /// f32; int8 weights (panels of k pairs, [ceil(n/32), ceil(k/2), 32, 2])
 /// whose column n is scaled by scales[n], that take A rounded to 16-bit
@@ -913,32 +939,6 @@ void scalarInt8Sums(const Problem<int8_t> &p, int64_t row0, int64_t rows, const 
       partial[r][j] += static_cast<float>(sum);
     }
   }
-}
-
-/// The sums of a row of 16-bit integers over each group of `group` k (the
-/// last group ends at k). Restrict pointers and plain loops, which the
-/// compiler vectorises: a decode step rounds its rows on one thread.
-inline void sumGroups(const int16_t *__restrict q, int64_t k, int64_t group,
-                      int32_t *__restrict sums) {
-  for (int64_t first = 0, g = 0; first < k; first += group, ++g) {
-    const int64_t end = first + group < k ? first + group : k;
-    int32_t sum = 0;
-    for (int64_t kk = first; kk < end; ++kk)
-      sum += q[kk];
-    sums[g] = sum;
-  }
-}
-
-/// A row's 16-bit integers as their high (signed) and low (unsigned) bytes,
-/// `stride` of each, zeros past k.
-inline void splitIntoBytes(const int16_t *__restrict q, int64_t k, int64_t stride,
-                           int8_t *__restrict high, uint8_t *__restrict low) {
-  for (int64_t kk = 0; kk < k; ++kk) {
-    high[kk] = static_cast<int8_t>(q[kk] >> 8);
-    low[kk] = static_cast<uint8_t>(q[kk] & 0xFF);
-  }
-  for (int64_t kk = k; kk < stride; ++kk)
-    high[kk] = 0, low[kk] = 0;
 }
 
 /// C[i, j] (+)= partial[i][j] · A's scale of row i (· columnScales[j] when

@@ -61,14 +61,24 @@ std::vector<double> softmax(std::span<const float> scores) {
 }
 
 namespace {
+/// Below this, a float exp is +0: e^-104 is under half the smallest
+/// subnormal. libm reaches that +0 through its underflow path, which sets
+/// errno and costs many times a plain exp; a large vocabulary's scores
+/// reach it by the ten thousand.
+constexpr float kExpIsZeroBelow = -104.0f;
+
 /// log Σ exp(scores). Each term is a float exp (within an ulp; a double
 /// exp per token was a tenth of a small model's decoding step), the sum a
-/// double.
+/// double; terms that are +0 are skipped, which leaves the sum's bits as
+/// they were.
 double logSumExp(std::span<const float> scores) {
-  float top = *std::max_element(scores.begin(), scores.end());
+  float top = -std::numeric_limits<float>::infinity();
+  for (float s : scores) // a plain loop, which the compiler vectorises
+    top = s > top ? s : top;
   double total = 0.0;
   for (float s : scores)
-    total += std::exp(s - top);
+    if (s - top >= kExpIsZeroBelow)
+      total += std::exp(s - top);
   return top + std::log(total);
 }
 } // namespace

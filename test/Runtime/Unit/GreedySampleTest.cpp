@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -33,6 +34,22 @@ TEST(Rng, UniformUses53Bits) {
     ASSERT_LT(u, 1.0);
   }
   EXPECT_NE(Rng(1, 0).next32(), Rng(1, 1).next32()); // streams differ
+}
+
+TEST(LogProbability, ScoresFarBelowTheTopLeaveTheSumAsItWas) {
+  // A large vocabulary's scores, most of them so far below the top that
+  // their exp is +0 or subnormal: the result must be the plain formula's,
+  // bit for bit, every term's float exp summed in double.
+  std::vector<float> scores(50257);
+  for (size_t i = 0; i < scores.size(); ++i)
+    scores[i] = -250.0f + 0.005f * static_cast<float>(i % 50000) + (i % 7 == 0 ? 40.0f : 0.0f);
+  scores[1234] = 12.5f;
+  float top = *std::max_element(scores.begin(), scores.end());
+  double total = 0.0;
+  for (float s : scores)
+    total += std::exp(s - top);
+  for (int64_t token : {int64_t(1234), int64_t(0), int64_t(49999)})
+    EXPECT_EQ(logProbability(scores, token), scores[token] - (top + std::log(total)));
 }
 
 TEST(DrawIndex, InverseCdfSkipsZeroWeights) {

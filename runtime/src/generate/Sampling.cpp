@@ -34,14 +34,28 @@ double Rng::uniform() {
   return static_cast<double>(bits) * 0x1.0p-53;
 }
 
+namespace {
+/// The largest score (-inf when there is none but NaNs), by a plain loop
+/// the compiler vectorises: std::max_element's index keeps it scalar, and
+/// greedy steps scan a whole vocabulary.
+float largest(std::span<const float> scores) {
+  float top = -std::numeric_limits<float>::infinity();
+  for (float s : scores)
+    top = s > top ? s : top;
+  return top;
+}
+} // namespace
+
 int64_t argmax(std::span<const float> scores) {
-  return std::max_element(scores.begin(), scores.end()) - scores.begin();
+  // The first index of the largest, as std::max_element finds it.
+  auto first = std::find(scores.begin(), scores.end(), largest(scores));
+  return first == scores.end() ? 0 : first - scores.begin();
 }
 
 namespace {
 /// The largest score, which must be finite for anything to be chosen.
 float requireChoice(std::span<const float> scores) {
-  float top = *std::max_element(scores.begin(), scores.end());
+  float top = largest(scores);
   if (top == -std::numeric_limits<float>::infinity())
     throw runtime::Error("every token's score is -inf: the logits processors left nothing "
                          "to choose from");
@@ -72,9 +86,7 @@ constexpr float kExpIsZeroBelow = -104.0f;
 /// double; terms that are +0 are skipped, which leaves the sum's bits as
 /// they were.
 double logSumExp(std::span<const float> scores) {
-  float top = -std::numeric_limits<float>::infinity();
-  for (float s : scores) // a plain loop, which the compiler vectorises
-    top = s > top ? s : top;
+  float top = largest(scores);
   double total = 0.0;
   for (float s : scores)
     if (s - top >= kExpIsZeroBelow)
@@ -134,8 +146,10 @@ std::vector<double> TokenPolicy::distribution(std::span<const float> scores) con
 
 int64_t TokenPolicy::choose(std::span<const float> scores, Rng &rng) const {
   if (!sampling_) {
-    requireChoice(scores);
-    return argmax(scores);
+    int64_t best = argmax(scores);
+    if (scores[best] == -std::numeric_limits<float>::infinity())
+      requireChoice(scores); // says why nothing can be chosen
+    return best;
   }
   return drawIndex(softmax(scores), rng.uniform());
 }

@@ -335,13 +335,12 @@ void ::genc::driver::registerCompileDebugOptions() {
                 diagnosticsCategory());
 }
 
-/// Whether @main takes a KV cache (past_key_values.* inputs).
 /// Turns LLVM's tail merging off unless the command line set it (LLVM's
-/// hidden --enable-tail-merge). A model's entry function has thousands of
-/// blocks of much the same code (a branch per parallel loop, a test per
-/// allocation), whose tails the branch folder compares: for a 12-layer
-/// model, 40-50% of code generation's time, for a step's time within this
-/// machine's drift (docs/results.md).
+/// hidden --enable-tail-merge). A model's entry function has a couple of
+/// thousand blocks of much the same code (a branch per parallel loop, a
+/// test per allocation), whose tails the branch folder compares: for a
+/// 12-layer model, 40-50% of code generation's time, for a step's time
+/// within this machine's drift (docs/results.md).
 static void keepTailsApart() {
   auto &registered = cl::getRegisteredOptions();
   auto option = registered.find("enable-tail-merge");
@@ -349,6 +348,7 @@ static void keepTailsApart() {
     option->second->addOccurrence(0, "enable-tail-merge", "false");
 }
 
+/// Whether @main takes a KV cache (past_key_values.* inputs).
 static bool takesKVCache(ModuleOp module) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   for (unsigned i = 0; main && i < main.getNumArguments(); ++i)

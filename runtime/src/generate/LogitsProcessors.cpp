@@ -27,6 +27,20 @@ std::vector<int64_t> byScoreDescending(std::span<const float> scores) {
   });
   return order;
 }
+/// The k-th largest score, 1 ≤ k ≤ scores.size(), ties counted: a min-heap
+/// of the k largest seen so far, which most of a vocabulary passes after
+/// one comparison (nth_element rearranged a copy of every score).
+float kthLargest(std::span<const float> scores, int64_t k) {
+  std::vector<float> heap(scores.begin(), scores.begin() + k);
+  std::make_heap(heap.begin(), heap.end(), std::greater<float>());
+  for (size_t i = static_cast<size_t>(k); i < scores.size(); ++i)
+    if (scores[i] > heap.front()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<float>());
+      heap.back() = scores[i];
+      std::push_heap(heap.begin(), heap.end(), std::greater<float>());
+    }
+  return heap.front();
+}
 } // namespace
 
 void HammingDiversity::apply(std::span<float> scores, const Context &context) const {
@@ -79,9 +93,7 @@ void TopK::apply(std::span<float> scores, const Context &) const {
   int64_t k = std::min<int64_t>(std::max(k_, minKeep_), scores.size());
   if (k <= 0 || k == static_cast<int64_t>(scores.size()))
     return;
-  std::vector<float> sorted(scores.begin(), scores.end());
-  std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(), std::greater<float>());
-  float kth = sorted[k - 1];
+  float kth = kthLargest(scores, k);
   for (float &s : scores)
     if (s < kth)
       s = kDropped;

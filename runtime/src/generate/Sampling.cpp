@@ -67,8 +67,12 @@ std::vector<double> softmax(std::span<const float> scores) {
   float top = requireChoice(scores);
   std::vector<double> probs(scores.size());
   double total = 0.0;
+  // A dropped score's exp is +0: without the call (top-k drops most of a
+  // vocabulary), the same values.
   for (size_t i = 0; i < scores.size(); ++i)
-    total += probs[i] = std::exp(static_cast<double>(scores[i]) - top);
+    total += probs[i] = scores[i] == -std::numeric_limits<float>::infinity()
+                            ? 0.0
+                            : std::exp(static_cast<double>(scores[i]) - top);
   for (double &p : probs)
     p /= total;
   return probs;

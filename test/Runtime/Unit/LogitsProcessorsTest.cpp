@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -87,6 +88,23 @@ TEST(TopK, KeepsTiesWithTheKthLargest) {
   // min_tokens_to_keep raises k.
   EXPECT_EQ(kept(run(TopK(1, 4), s)), (std::vector<bool>{true, true, true, true, false}));
   EXPECT_EQ(run(TopK(2, 1), s)[1], 3.0f); // kept scores are untouched
+}
+
+TEST(TopK, KeepsWhatASortKeepsOnAVocabulary) {
+  // A vocabulary's worth of scores with many ties, ascending runs and
+  // descending ones: the kept set is every score at least the k-th of a
+  // full descending sort.
+  std::vector<float> s(50257);
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = static_cast<float>((i * 7919) % 1000) * 0.25f - (i % 3 == 0 ? 100.0f : 0.0f);
+  for (int64_t k : {1, 2, 50, 999, 50256}) {
+    std::vector<float> sorted = s;
+    std::sort(sorted.begin(), sorted.end(), std::greater<float>());
+    std::vector<bool> expected(s.size());
+    for (size_t i = 0; i < s.size(); ++i)
+      expected[i] = s[i] >= sorted[k - 1];
+    EXPECT_EQ(kept(run(TopK(k, 1), s)), expected) << "k = " << k;
+  }
 }
 
 TEST(TopP, DropsTheTailWhoseMassIsAtMostOneMinusP) {

@@ -27,6 +27,7 @@ std::vector<int64_t> byScoreDescending(std::span<const float> scores) {
   });
   return order;
 }
+
 /// The k-th largest score, 1 ≤ k ≤ scores.size(), ties counted: a min-heap
 /// of the k largest seen so far, which most of a vocabulary passes after
 /// one comparison (nth_element rearranged a copy of every score).

@@ -9,7 +9,8 @@
 // more than one row read A rearranged once into tiles (a k step's rows
 // side by side) and take K in pieces of 256, so that every tile of a row
 // block reads a piece of the panel from L1 while the next piece is
-// prefetched into L2.
+// prefetched into L2. f32 calls of at most 6 rows (decode) read up to 4
+// packed panels side by side: several streams from memory at once.
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
@@ -78,6 +79,7 @@ constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
 constexpr int64_t kF32TilesPerTask = (kRowsPerTask + kF32TileRows - 1) / kF32TileRows;
 constexpr int64_t kF32PanelDepth = 256;      // k per piece: 32 KB of a panel, in L1
 constexpr int64_t kF32StreamAhead = 16;      // k steps (2 KB) a one-tile call prefetches ahead
+constexpr int64_t kF32Streams = 4;           // panels a tile of few rows reads side by side
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
 // Bytes ahead a one-row integer tile (a decode step) sends its panel to L2,
 // on into the next panel: one cache line per step of 64 bytes of weights.
@@ -676,10 +678,11 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
       f32Tiles<MaskB, true>(std::make_integer_sequence<int, kF32TileRows>());
   const auto &tiles = p.aTiles ? tiled : strided;
   const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
-  // One tile (a decode step's row) streams a packed panel from memory once:
-  // it prefetches into L2 kF32StreamAhead k steps ahead, on into the next
-  // panel (panels lie end to end): the hardware prefetcher alone leaves
-  // about a tenth of the memory's speed unused (bench/f32-matmul.cpp).
+  // One tile (rows too many to read panels side by side: f32AVX512Panels)
+  // streams a packed panel from memory once: it prefetches into L2
+  // kF32StreamAhead k steps ahead, on into the next panel (panels lie end
+  // to end): the hardware prefetcher alone leaves about a tenth of the
+  // memory's speed unused (bench/f32-matmul.cpp).
   if (tileCount == 1 && p.bPanels) {
     const int64_t skipped = std::min(kF32StreamAhead, p.k);
     const int64_t steps = col0 + kPanel < p.n ? p.k : p.k - skipped;
@@ -711,6 +714,84 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
       lines -= mine;
       first = false;
     });
+  }
+}
+
+/// registerTile over `Panels` adjacent packed panels at once, all of K in
+/// one pass: a call of a few rows (a decode step, a few beams) reads that
+/// many streams of weights side by side, which memory serves faster than
+/// one stream at a time (bench/f32-matmul.cpp's decode products: 40-52
+/// GB/s one panel at a time, 57-70 four at a time, on an AMD EPYC with 2
+/// threads). The same multiply-adds per column, in the same order, as
+/// registerTile.
+template <int Rows, int Panels, bool Tiled>
+__attribute__((target("avx512f"))) void panelsTile(const Problem<float> &p, int64_t row0,
+                                                   int64_t col0, const float *b) {
+  const int64_t panelSize = p.panelSize();
+  float *c = p.c + row0 * p.cRow + col0;
+  __mmask16 lo[Panels], hi[Panels];
+  __m512 acc[Panels][Rows][2];
+  for (int q = 0; q < Panels; ++q) {
+    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
+    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  }
+  const int64_t aRow = Tiled ? 1 : p.aRow, aCol = Tiled ? kF32TileRows : p.aCol;
+  const float *a = Tiled ? p.aTiles + f32TileOffset(row0, p.k) : p.a + row0 * p.aRow;
+  for (int64_t kk = 0; kk < p.k; ++kk, b += kPanel, a += aCol) {
+    __m512 ar[Rows];
+    for (int r = 0; r < Rows; ++r)
+      ar[r] = _mm512_set1_ps(a[r * aRow]);
+    for (int q = 0; q < Panels; ++q) {
+      __m512 b0 = _mm512_loadu_ps(b + q * panelSize), b1 = _mm512_loadu_ps(b + q * panelSize + 16);
+      for (int r = 0; r < Rows; ++r) {
+        acc[q][r][0] = _mm512_fmadd_ps(ar[r], b0, acc[q][r][0]);
+        acc[q][r][1] = _mm512_fmadd_ps(ar[r], b1, acc[q][r][1]);
+      }
+    }
+  }
+  for (int q = 0; q < Panels; ++q)
+    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+}
+
+/// How many panels a tile of `rows` rows reads side by side: as many as
+/// keep its accumulators within registerTile's (2 · kF32TileRows).
+constexpr int64_t f32StreamsFor(int64_t rows) { return std::min(kF32Streams, kF32TileRows / rows); }
+
+using F32PanelsTile = void (*)(const Problem<float> &, int64_t, int64_t, const float *);
+
+/// panelsTile<rows, panels, Tiled> at [(rows - 1) · kF32Streams + panels - 1],
+/// for the heights that read two or more panels at once.
+template <bool Tiled, int... Index>
+constexpr auto f32PanelsTiles(std::integer_sequence<int, Index...>) {
+  constexpr auto tile = [](auto index) -> F32PanelsTile {
+    constexpr int rows = decltype(index)::value / kF32Streams + 1;
+    constexpr int panels = decltype(index)::value % kF32Streams + 1;
+    if constexpr (panels <= f32StreamsFor(rows))
+      return panelsTile<rows, panels, Tiled>;
+    else
+      return nullptr;
+  };
+  return std::array<F32PanelsTile, sizeof...(Index)>{tile(std::integral_constant<int, Index>{})...};
+}
+
+/// The heights whose tiles read two or more panels at once.
+constexpr int64_t kF32StreamRows = kF32TileRows / 2;
+
+/// A task's run of adjacent panels [first, end), packed, for a call whose
+/// rows fit one tile of at most kF32StreamRows rows: they are read
+/// f32StreamsFor(rows) at a time.
+void f32PanelsSideBySide(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
+                         int64_t end) {
+  static constexpr auto strided =
+      f32PanelsTiles<false>(std::make_integer_sequence<int, kF32StreamRows * kF32Streams>());
+  static constexpr auto tiled =
+      f32PanelsTiles<true>(std::make_integer_sequence<int, kF32StreamRows * kF32Streams>());
+  const auto &tiles = p.aTiles ? tiled : strided;
+  const int64_t streams = f32StreamsFor(rows);
+  for (int64_t panel = first; panel < end; panel += streams) {
+    int64_t bRow;
+    const int64_t panels = std::min(streams, end - panel);
+    tiles[(rows - 1) * kF32Streams + panels - 1](p, row0, panel * kPanel, p.panel(panel, bRow));
   }
 }
 
@@ -1394,6 +1475,10 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// Whether it reads A's 16-bit integers split into bytes
   /// (Int16Rows::high and low), which the call then splits once.
   bool int16AsBytes = false;
+  /// Where set, a task's run of adjacent panels [first, end) goes here
+  /// instead of to `panel` one at a time: a kernel may read them together.
+  void (*panels)(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t first,
+                 int64_t end) = nullptr;
 };
 
 bool always() { return true; }
@@ -1417,6 +1502,17 @@ void f32Panel(const Problem<float> &p, int64_t row0, int64_t rows, int64_t panel
   Rows(p, row0, rows, col0, b, bRow);
 }
 
+/// The AVX-512 f32 kernel's run of panels: side by side where the call's
+/// rows fit one tile that reads several (f32PanelsSideBySide), else one
+/// at a time.
+void f32AVX512Panels(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
+                     int64_t end) {
+  if (p.bPanels && rows <= kF32StreamRows)
+    return f32PanelsSideBySide(p, row0, rows, first, end);
+  for (int64_t panel = first; panel < end; ++panel)
+    f32Panel<vectorRows<false>, vectorRows<true>>(p, row0, rows, panel);
+}
+
 /// Packed weights (bf16, int8, 4-bit): the row loops take the panel's
 /// first element.
 template <typename W, typename Param,
@@ -1430,7 +1526,7 @@ template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
       {hasAVX512, false, RoundedA::F32Tiles, f32Panel<vectorRows<false>, vectorRows<true>>, 0,
-       INT64_MAX, /*prefetchesNextPanel=*/true},
+       INT64_MAX, /*prefetchesNextPanel=*/true, /*int16AsBytes=*/false, f32AVX512Panels},
       {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>},
       {always, true, RoundedA::None, scalarPanel<float>}};
 };
@@ -1695,8 +1791,11 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     int64_t endPanel = std::min(panelCount, firstPanel + panelsPerTask);
-    for (int64_t panel = firstPanel; panel < endPanel; ++panel)
-      panelKernel.panel(q, row0, rows, panel);
+    if (panelKernel.panels)
+      panelKernel.panels(q, row0, rows, firstPanel, endPanel);
+    else
+      for (int64_t panel = firstPanel; panel < endPanel; ++panel)
+        panelKernel.panel(q, row0, rows, panel);
     // Each task reduces all of K: its block of C is final.
     if (epilogue)
       epilogue->apply(epilogue, item * p.m + row0, item * p.m + row0 + rows, firstPanel * kPanel,

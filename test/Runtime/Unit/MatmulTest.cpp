@@ -74,10 +74,13 @@ class Matmul : public genc::testing::OnThreadPool {};
 void expectLoopsForAwkwardSizes(genc_context &context) {
   // Last panels of 1, 0, 13, 0, 4, 6, 27 and 29 columns (the AVX2 tile's
   // four vectors each fully, partly or not in C); K in several pieces of
-  // the f32 tiles' depth (256), with rows past one task's (256).
-  const int64_t sizes[][3] = {{1, 1, 1},      {1, 768, 64},  {13, 45, 7}, {8, 32, 16},
-                              {128, 100, 33}, {300, 70, 20}, {7, 27, 5},  {5, 61, 9},
-                              {29, 40, 600},  {269, 33, 300}};
+  // the f32 tiles' depth (256), with rows past one task's (256). Calls of
+  // 1-6 rows over runs of panels that their tiles read several at a time,
+  // ending in a partial group and a partial panel.
+  const int64_t sizes[][3] = {{1, 1, 1},      {1, 768, 64},   {13, 45, 7},   {8, 32, 16},
+                              {128, 100, 33}, {300, 70, 20},  {7, 27, 5},    {5, 61, 9},
+                              {29, 40, 600},  {269, 33, 300}, {1, 1000, 40}, {2, 300, 20},
+                              {3, 230, 17},   {4, 450, 9},    {5, 390, 3},   {6, 520, 33}};
   for (const auto &[m, n, k] : sizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
     std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),

@@ -10,7 +10,8 @@
 // side by side) and take K in pieces of 256, so that every tile of a row
 // block reads a piece of the panel from L1 while the next piece is
 // prefetched into L2. f32 calls of at most 6 rows (decode) read up to 4
-// packed panels side by side: several streams from memory at once.
+// packed panels side by side: several streams from memory at once (bf16
+// calls of at most 4 rows too, with AVX512-BF16's dot products).
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
@@ -79,7 +80,6 @@ constexpr int64_t kRowsPerTask = 256; // keeps a task's rows of A in L2
 constexpr int64_t kF32TilesPerTask = (kRowsPerTask + kF32TileRows - 1) / kF32TileRows;
 constexpr int64_t kF32PanelDepth = 256;      // k per piece: 32 KB of a panel, in L1
 constexpr int64_t kF32StreamAhead = 16;      // k steps (2 KB) a one-tile call prefetches ahead
-constexpr int64_t kF32Streams = 4;           // panels a tile of few rows reads side by side
 constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few rows
 // Bytes ahead a one-row integer tile (a decode step) sends its panel to L2,
 // on into the next panel: one cache line per step of 64 bytes of weights.
@@ -400,6 +400,51 @@ template <typename F> inline void forEachTile(int64_t row0, int64_t rows, int64_
     f(r, row0 + rows - r < tileRows ? row0 + rows - r : tileRows);
 }
 
+/// A call of few rows (a decode step, a few beams) reads up to
+/// kSideBySide adjacent packed panels of a task at once: several streams
+/// of weights from memory, which serves them faster than one stream at a
+/// time (bench/f32-matmul.cpp's decode products, AMD EPYC, 2 threads:
+/// 42-51 GB/s one panel at a time, 61-65 four at a time). A tile of `rows`
+/// rows reads as many as keep its sums within those of a full tile of
+/// `tileRows` rows; so only tiles of at most tileRows / 2 rows read more
+/// than one.
+constexpr int64_t kSideBySide = 4;
+constexpr int64_t panelsSideBySide(int64_t rows, int64_t tileRows) {
+  return std::min(kSideBySide, tileRows / rows);
+}
+
+/// Family::tile<rows, panels>() at [(rows - 1) · kSideBySide + panels - 1],
+/// for rows up to TileRows / 2 and as many panels as such a tile reads at
+/// once; null elsewhere.
+template <typename Family, int64_t TileRows, int... Index>
+constexpr auto sideBySideTiles(std::integer_sequence<int, Index...>) {
+  constexpr auto tile = [](auto index) -> typename Family::Tile {
+    constexpr int rows = decltype(index)::value / kSideBySide + 1;
+    constexpr int panels = decltype(index)::value % kSideBySide + 1;
+    if constexpr (panels <= panelsSideBySide(rows, TileRows))
+      return Family::template tile<rows, panels>();
+    else
+      return nullptr;
+  };
+  return std::array<typename Family::Tile, sizeof...(Index)>{
+      tile(std::integral_constant<int, Index>{})...};
+}
+template <typename Family, int64_t TileRows> constexpr auto sideBySideTiles() {
+  return sideBySideTiles<Family, TileRows>(
+      std::make_integer_sequence<int, TileRows / 2 * kSideBySide>());
+}
+
+/// call(tile, firstPanel) for a task's run of panels [first, end) in
+/// groups of as many as a tile of `rows` rows reads side by side, `tiles`
+/// from sideBySideTiles.
+template <typename Tiles, typename Call>
+void forEachSideBySide(const Tiles &tiles, int64_t rows, int64_t tileRows, int64_t first,
+                       int64_t end, Call &&call) {
+  const int64_t streams = panelsSideBySide(rows, tileRows);
+  for (int64_t panel = first; panel < end; panel += streams)
+    call(tiles[(rows - 1) * kSideBySide + std::min(streams, end - panel) - 1], panel);
+}
+
 /// Where the f32 tile whose first row is `row0` starts in A's tiles
 /// (RoundedA::F32Tiles): tiles of kF32TileRows rows from each task's first
 /// row, each k-major, a k step's values of the tile's rows side by side.
@@ -445,29 +490,39 @@ registerTile(const Problem<float> &p, int64_t row0, int64_t col0, const float *b
 
 /// The bf16 form of registerTile: `aPairs` holds the tile's rows of A
 /// rounded to bf16 (rows `aStride` apart, zero-padded to an even K); each
-/// step multiplies a pair of k for 32 columns with AVX512-BF16's vdpbf16ps.
-template <int Rows>
+/// step multiplies a pair of k for 32 columns with AVX512-BF16's vdpbf16ps,
+/// in `Panels` adjacent panels side by side (kSideBySide).
+template <int Rows, int Panels = 1>
 __attribute__((target("avx512f,avx512bf16"))) void
-bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b,
-            const BF16 *aPairs, int64_t aStride) {
-  __mmask16 lo, hi;
-  columnMasks(p.n, col0, lo, hi);
+bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b, const BF16 *aPairs,
+            int64_t aStride) {
+  const int64_t panelSize = p.panelSize();
   float *c = p.c + row0 * p.cRow + col0;
-  __m512 acc[Rows][2];
-  tileStart<Rows>(p, c, lo, hi, acc);
+  __mmask16 lo[Panels], hi[Panels];
+  __m512 acc[Panels][Rows][2];
+  for (int q = 0; q < Panels; ++q) {
+    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
+    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  }
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
-    __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b));
-    __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + kPanel));
+    __m512bh ar[Rows];
     for (int r = 0; r < Rows; ++r) {
       int32_t pair;
       __builtin_memcpy(&pair, aPairs + r * aStride + 2 * kp, sizeof pair);
-      __m512bh ar = reinterpret_cast<__m512bh>(_mm512_set1_epi32(pair));
-      acc[r][0] = _mm512_dpbf16_ps(acc[r][0], ar, b0);
-      acc[r][1] = _mm512_dpbf16_ps(acc[r][1], ar, b1);
+      ar[r] = reinterpret_cast<__m512bh>(_mm512_set1_epi32(pair));
+    }
+    for (int q = 0; q < Panels; ++q) {
+      __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + q * panelSize));
+      __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + q * panelSize + kPanel));
+      for (int r = 0; r < Rows; ++r) {
+        acc[q][r][0] = _mm512_dpbf16_ps(acc[q][r][0], ar[r], b0);
+        acc[q][r][1] = _mm512_dpbf16_ps(acc[q][r][1], ar[r], b1);
+      }
     }
   }
-  tileStore<Rows>(p, c, lo, hi, acc);
+  for (int q = 0; q < Panels; ++q)
+    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
 }
 
 /// The same on AVX-512 CPUs without AVX512-BF16: each pair widened to f32
@@ -517,6 +572,28 @@ void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, 
                                                 DotProduct ? bf16DotTile<8> : bf16WidenTile<8>};
   forEachTile(row0, rows, kTileRows, [&](int64_t r, int64_t height) {
     tiles[height](p, r, col0, b, p.aRounded + r * p.aRoundedK, p.aRoundedK);
+  });
+}
+
+struct BF16DotSideBySide {
+  using Tile = void (*)(const Problem<BF16> &, int64_t, int64_t, const BF16 *, const BF16 *,
+                        int64_t);
+  template <int Rows, int Panels> static constexpr Tile tile() { return bf16DotTile<Rows, Panels>; }
+};
+
+/// The AVX512-BF16 kernel's run of panels: side by side (kSideBySide) where
+/// the call's rows fit one tile that reads several, else one at a time.
+void bf16DotPanels(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t first, int64_t end) {
+  int64_t bRow;
+  if (rows > kTileRows / 2) {
+    for (int64_t panel = first; panel < end; ++panel)
+      bf16Rows<true>(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+    return;
+  }
+  static constexpr auto tiles = sideBySideTiles<BF16DotSideBySide, kTileRows>();
+  forEachSideBySide(tiles, rows, kTileRows, first, end, [&](auto tile, int64_t panel) {
+    tile(p, row0, panel * kPanel, p.panel(panel, bRow), p.aRounded + row0 * p.aRoundedK,
+         p.aRoundedK);
   });
 }
 
@@ -637,7 +714,7 @@ amxBF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, co
   static constexpr TileConfig config;
   _tile_loadconfig(&config);
   // While later blocks reread the panel, the panel after it (the task's
-  // next, where the kernel prefetchesNextPanel) goes to L2, spread over
+  // next, where the kernel takesPanelRuns) goes to L2, spread over
   // their steps.
   const int64_t blocks = (rows + kAMXBlockRows - 1) / kAMXBlockRows;
   const int64_t laterSteps = (blocks - 1) * panel.steps, panelLines = panelSize * 2 / 64;
@@ -678,7 +755,7 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
       f32Tiles<MaskB, true>(std::make_integer_sequence<int, kF32TileRows>());
   const auto &tiles = p.aTiles ? tiled : strided;
   const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
-  // One tile (rows too many to read panels side by side: f32AVX512Panels)
+  // One tile (rows too many to read panels side by side: kSideBySide)
   // streams a packed panel from memory once: it prefetches into L2
   // kF32StreamAhead k steps ahead, on into the next panel (panels lie end
   // to end): the hardware prefetcher alone leaves about a tenth of the
@@ -717,13 +794,9 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
   }
 }
 
-/// registerTile over `Panels` adjacent packed panels at once, all of K in
-/// one pass: a call of a few rows (a decode step, a few beams) reads that
-/// many streams of weights side by side, which memory serves faster than
-/// one stream at a time (bench/f32-matmul.cpp's decode products: 40-52
-/// GB/s one panel at a time, 57-70 four at a time, on an AMD EPYC with 2
-/// threads). The same multiply-adds per column, in the same order, as
-/// registerTile.
+/// registerTile over `Panels` adjacent packed panels at once (side by
+/// side, kSideBySide), all of K in one pass. The same multiply-adds per
+/// column, in the same order, as registerTile.
 template <int Rows, int Panels, bool Tiled>
 __attribute__((target("avx512f"))) void panelsTile(const Problem<float> &p, int64_t row0,
                                                    int64_t col0, const float *b) {
@@ -753,47 +826,12 @@ __attribute__((target("avx512f"))) void panelsTile(const Problem<float> &p, int6
     tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
 }
 
-/// How many panels a tile of `rows` rows reads side by side: as many as
-/// keep its accumulators within registerTile's (2 · kF32TileRows).
-constexpr int64_t f32StreamsFor(int64_t rows) { return std::min(kF32Streams, kF32TileRows / rows); }
-
-using F32PanelsTile = void (*)(const Problem<float> &, int64_t, int64_t, const float *);
-
-/// panelsTile<rows, panels, Tiled> at [(rows - 1) · kF32Streams + panels - 1],
-/// for the heights that read two or more panels at once.
-template <bool Tiled, int... Index>
-constexpr auto f32PanelsTiles(std::integer_sequence<int, Index...>) {
-  constexpr auto tile = [](auto index) -> F32PanelsTile {
-    constexpr int rows = decltype(index)::value / kF32Streams + 1;
-    constexpr int panels = decltype(index)::value % kF32Streams + 1;
-    if constexpr (panels <= f32StreamsFor(rows))
-      return panelsTile<rows, panels, Tiled>;
-    else
-      return nullptr;
-  };
-  return std::array<F32PanelsTile, sizeof...(Index)>{tile(std::integral_constant<int, Index>{})...};
-}
-
-/// The heights whose tiles read two or more panels at once.
-constexpr int64_t kF32StreamRows = kF32TileRows / 2;
-
-/// A task's run of adjacent panels [first, end), packed, for a call whose
-/// rows fit one tile of at most kF32StreamRows rows: they are read
-/// f32StreamsFor(rows) at a time.
-void f32PanelsSideBySide(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
-                         int64_t end) {
-  static constexpr auto strided =
-      f32PanelsTiles<false>(std::make_integer_sequence<int, kF32StreamRows * kF32Streams>());
-  static constexpr auto tiled =
-      f32PanelsTiles<true>(std::make_integer_sequence<int, kF32StreamRows * kF32Streams>());
-  const auto &tiles = p.aTiles ? tiled : strided;
-  const int64_t streams = f32StreamsFor(rows);
-  for (int64_t panel = first; panel < end; panel += streams) {
-    int64_t bRow;
-    const int64_t panels = std::min(streams, end - panel);
-    tiles[(rows - 1) * kF32Streams + panels - 1](p, row0, panel * kPanel, p.panel(panel, bRow));
+template <bool Tiled> struct F32SideBySide {
+  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *);
+  template <int Rows, int Panels> static constexpr Tile tile() {
+    return panelsTile<Rows, Panels, Tiled>;
   }
-}
+};
 
 /// The masks of the four vectors of the panel at `col0`: lane i of vector
 /// v is on when column 8v + i is in C.
@@ -1467,11 +1505,12 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// unpacking weights, which bounds a decode step, but their tiles are half
   /// as tall, and many rows share the unpacking better in the next kernel's.
   int64_t maxRows = INT64_MAX;
-  /// Whether it prefetches the panel after its own while it rereads its
-  /// own for more rows: then a task takes a run of up to kPanelRun
-  /// adjacent panels, so that the panel it prefetches is mostly the one it
-  /// computes next.
-  bool prefetchesNextPanel = false;
+  /// Whether a task takes a run of up to kPanelRun adjacent panels: for a
+  /// kernel that prefetches the panel after its own while it rereads its
+  /// own for more rows, so that the panel it prefetches is mostly the one
+  /// it computes next; for one that reads panels side by side, so that a
+  /// run has several to read.
+  bool takesPanelRuns = false;
   /// Whether it reads A's 16-bit integers split into bytes
   /// (Int16Rows::high and low), which the call then splits once.
   bool int16AsBytes = false;
@@ -1502,15 +1541,23 @@ void f32Panel(const Problem<float> &p, int64_t row0, int64_t rows, int64_t panel
   Rows(p, row0, rows, col0, b, bRow);
 }
 
-/// The AVX-512 f32 kernel's run of panels: side by side where the call's
-/// rows fit one tile that reads several (f32PanelsSideBySide), else one
-/// at a time.
+/// The AVX-512 f32 kernel's run of panels: side by side (kSideBySide)
+/// where the call's rows fit one tile that reads several, else one at a
+/// time.
 void f32AVX512Panels(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
                      int64_t end) {
-  if (p.bPanels && rows <= kF32StreamRows)
-    return f32PanelsSideBySide(p, row0, rows, first, end);
-  for (int64_t panel = first; panel < end; ++panel)
-    f32Panel<vectorRows<false>, vectorRows<true>>(p, row0, rows, panel);
+  if (!p.bPanels || rows > kF32TileRows / 2) {
+    for (int64_t panel = first; panel < end; ++panel)
+      f32Panel<vectorRows<false>, vectorRows<true>>(p, row0, rows, panel);
+    return;
+  }
+  static constexpr auto strided = sideBySideTiles<F32SideBySide<false>, kF32TileRows>();
+  static constexpr auto tiled = sideBySideTiles<F32SideBySide<true>, kF32TileRows>();
+  forEachSideBySide(p.aTiles ? tiled : strided, rows, kF32TileRows, first, end,
+                    [&](auto tile, int64_t panel) {
+                      int64_t bRow;
+                      tile(p, row0, panel * kPanel, p.panel(panel, bRow));
+                    });
 }
 
 /// Packed weights (bf16, int8, 4-bit): the row loops take the panel's
@@ -1526,15 +1573,16 @@ template <typename W, typename Param = float> struct KernelTable;
 template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
       {hasAVX512, false, RoundedA::F32Tiles, f32Panel<vectorRows<false>, vectorRows<true>>, 0,
-       INT64_MAX, /*prefetchesNextPanel=*/true, /*int16AsBytes=*/false, f32AVX512Panels},
+       INT64_MAX, /*takesPanelRuns=*/true, /*int16AsBytes=*/false, f32AVX512Panels},
       {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>},
       {always, true, RoundedA::None, scalarPanel<float>}};
 };
 template <> struct KernelTable<BF16> {
   static constexpr PanelKernel<BF16> kernels[] = {
       {hasAMXBF16, false, RoundedA::AMXTiles, packedPanel<BF16, float, amxBF16Rows>, kAMXRows,
-       INT64_MAX, /*prefetchesNextPanel=*/true},
-      {hasAVX512BF16, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<true>>},
+       INT64_MAX, /*takesPanelRuns=*/true},
+      {hasAVX512BF16, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<true>>, 0, INT64_MAX,
+       /*takesPanelRuns=*/true, /*int16AsBytes=*/false, bf16DotPanels},
       {hasAVX512, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<false>>},
       {hasAVX2, false, RoundedA::Rows, packedPanel<BF16, float, avx2BF16Rows>},
       {always, true, RoundedA::None, scalarPanel<BF16>}};
@@ -1759,7 +1807,7 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   panelBytes = panelBytes > 0 ? panelBytes : 1; // K = 0: a panel holds nothing
   int64_t panelsPerTask =
       p.m <= kTileRows && panelBytes < kBytesPerTask ? kBytesPerTask / panelBytes : 1;
-  if (panelKernel.prefetchesNextPanel) {
+  if (panelKernel.takesPanelRuns) {
     const int64_t threads = call.context ? call.context->threads : 0;
     const int64_t tasks = threads > 0 ? kTasksPerThread * threads : kMinTasksPerRowBlock;
     panelsPerTask = std::max(panelsPerTask, std::clamp<int64_t>(panelCount / tasks, 1, kPanelRun));

@@ -493,9 +493,12 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
     genc::kernels::useAMXForTesting(path == BF16Path::AMXTiles);
     genc::kernels::useAVX512BF16ForTesting(path != BF16Path::WidenedPairs);
     const int64_t sizes[][4] = {
-        // batch, M, N, K
+        // batch, M, N, K; then calls of 1-4 rows over runs of panels that
+        // their tiles read several at a time, ending in a partial group and
+        // a partial panel.
         {1, 1, 1, 1},     {1, 1, 768, 64}, {1, 13, 45, 7},   {1, 128, 100, 33}, {3, 7, 50, 16},
-        {1, 300, 70, 21}, {1, 64, 64, 96}, {1, 47, 33, 101}, {2, 16, 40, 40},   {1, 40, 1100, 70}};
+        {1, 300, 70, 21}, {1, 64, 64, 96}, {1, 47, 33, 101}, {2, 16, 40, 40},   {1, 40, 1100, 70},
+        {1, 1, 1000, 40}, {2, 2, 300, 21}, {1, 3, 230, 17},  {1, 4, 450, 9}};
     for (const auto &[batch, m, n, k] : sizes) {
       SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
                    " N=" + std::to_string(n) + " K=" + std::to_string(k));

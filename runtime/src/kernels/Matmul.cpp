@@ -11,7 +11,7 @@
 // block reads a piece of the panel from L1 while the next piece is
 // prefetched into L2. f32 calls of at most 6 rows (decode) read up to 4
 // packed panels side by side: several streams from memory at once (bf16
-// calls of at most 4 rows too, with AVX512-BF16's dot products).
+// calls of at most 4 rows too, on AVX-512 without AMX).
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
@@ -526,33 +526,43 @@ bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b, c
 }
 
 /// The same on AVX-512 CPUs without AVX512-BF16: each pair widened to f32
-/// (the same inputs, f32 multiply-adds).
-template <int Rows>
+/// (the same inputs, f32 multiply-adds), `Panels` panels side by side.
+template <int Rows, int Panels = 1>
 __attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, int64_t row0,
                                                       int64_t col0, const BF16 *b,
                                                       const BF16 *aPairs, int64_t aStride) {
-  __mmask16 lo, hi;
-  columnMasks(p.n, col0, lo, hi);
+  const int64_t panelSize = p.panelSize();
   float *c = p.c + row0 * p.cRow + col0;
-  __m512 acc[Rows][2];
-  tileStart<Rows>(p, c, lo, hi, acc);
+  __mmask16 lo[Panels], hi[Panels];
+  __m512 acc[Panels][Rows][2];
+  for (int q = 0; q < Panels; ++q) {
+    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
+    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  }
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
-    __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + kPanel);
-    // Even k in the low halves, odd k in the high ones.
-    __m512 e0 = _mm512_castsi512_ps(_mm512_slli_epi32(b0, 16));
-    __m512 o0 = _mm512_castsi512_ps(_mm512_and_si512(b0, high));
-    __m512 e1 = _mm512_castsi512_ps(_mm512_slli_epi32(b1, 16));
-    __m512 o1 = _mm512_castsi512_ps(_mm512_and_si512(b1, high));
+    __m512 even[Rows], odd[Rows];
     for (int r = 0; r < Rows; ++r) {
       const BF16 *ar = aPairs + r * aStride + 2 * kp;
-      __m512 even = _mm512_set1_ps(fromBF16(ar[0])), odd = _mm512_set1_ps(fromBF16(ar[1]));
-      acc[r][0] = _mm512_fmadd_ps(odd, o0, _mm512_fmadd_ps(even, e0, acc[r][0]));
-      acc[r][1] = _mm512_fmadd_ps(odd, o1, _mm512_fmadd_ps(even, e1, acc[r][1]));
+      even[r] = _mm512_set1_ps(fromBF16(ar[0])), odd[r] = _mm512_set1_ps(fromBF16(ar[1]));
+    }
+    for (int q = 0; q < Panels; ++q) {
+      __m512i b0 = _mm512_loadu_si512(b + q * panelSize);
+      __m512i b1 = _mm512_loadu_si512(b + q * panelSize + kPanel);
+      // Even k in the low halves, odd k in the high ones.
+      __m512 e0 = _mm512_castsi512_ps(_mm512_slli_epi32(b0, 16));
+      __m512 o0 = _mm512_castsi512_ps(_mm512_and_si512(b0, high));
+      __m512 e1 = _mm512_castsi512_ps(_mm512_slli_epi32(b1, 16));
+      __m512 o1 = _mm512_castsi512_ps(_mm512_and_si512(b1, high));
+      for (int r = 0; r < Rows; ++r) {
+        acc[q][r][0] = _mm512_fmadd_ps(odd[r], o0, _mm512_fmadd_ps(even[r], e0, acc[q][r][0]));
+        acc[q][r][1] = _mm512_fmadd_ps(odd[r], o1, _mm512_fmadd_ps(even[r], e1, acc[q][r][1]));
+      }
     }
   }
-  tileStore<Rows>(p, c, lo, hi, acc);
+  for (int q = 0; q < Panels; ++q)
+    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
 }
 
 /// Rows [row0, row0+rows) × one panel of a bf16 problem, A's rows read
@@ -575,22 +585,29 @@ void bf16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t col0, 
   });
 }
 
-struct BF16DotSideBySide {
+template <bool DotProduct> struct BF16SideBySide {
   using Tile = void (*)(const Problem<BF16> &, int64_t, int64_t, const BF16 *, const BF16 *,
                         int64_t);
-  template <int Rows, int Panels> static constexpr Tile tile() { return bf16DotTile<Rows, Panels>; }
+  template <int Rows, int Panels> static constexpr Tile tile() {
+    if constexpr (DotProduct)
+      return bf16DotTile<Rows, Panels>;
+    else
+      return bf16WidenTile<Rows, Panels>;
+  }
 };
 
-/// The AVX512-BF16 kernel's run of panels: side by side (kSideBySide) where
-/// the call's rows fit one tile that reads several, else one at a time.
-void bf16DotPanels(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t first, int64_t end) {
+/// The AVX-512 bf16 kernels' run of panels: side by side (kSideBySide)
+/// where the call's rows fit one tile that reads several, else one at a
+/// time.
+template <bool DotProduct>
+void bf16Panels(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t first, int64_t end) {
   int64_t bRow;
   if (rows > kTileRows / 2) {
     for (int64_t panel = first; panel < end; ++panel)
-      bf16Rows<true>(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+      bf16Rows<DotProduct>(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
     return;
   }
-  static constexpr auto tiles = sideBySideTiles<BF16DotSideBySide, kTileRows>();
+  static constexpr auto tiles = sideBySideTiles<BF16SideBySide<DotProduct>, kTileRows>();
   forEachSideBySide(tiles, rows, kTileRows, first, end, [&](auto tile, int64_t panel) {
     tile(p, row0, panel * kPanel, p.panel(panel, bRow), p.aRounded + row0 * p.aRoundedK,
          p.aRoundedK);
@@ -1582,8 +1599,9 @@ template <> struct KernelTable<BF16> {
       {hasAMXBF16, false, RoundedA::AMXTiles, packedPanel<BF16, float, amxBF16Rows>, kAMXRows,
        INT64_MAX, /*takesPanelRuns=*/true},
       {hasAVX512BF16, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<true>>, 0, INT64_MAX,
-       /*takesPanelRuns=*/true, /*int16AsBytes=*/false, bf16DotPanels},
-      {hasAVX512, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<false>>},
+       /*takesPanelRuns=*/true, /*int16AsBytes=*/false, bf16Panels<true>},
+      {hasAVX512, false, RoundedA::Rows, packedPanel<BF16, float, bf16Rows<false>>, 0, INT64_MAX,
+       /*takesPanelRuns=*/true, /*int16AsBytes=*/false, bf16Panels<false>},
       {hasAVX2, false, RoundedA::Rows, packedPanel<BF16, float, avx2BF16Rows>},
       {always, true, RoundedA::None, scalarPanel<BF16>}};
 };

@@ -11,7 +11,8 @@
 // block reads a piece of the panel from L1 while the next piece is
 // prefetched into L2. f32 calls of at most 6 rows (decode) read up to 4
 // packed panels side by side: several streams from memory at once (bf16
-// calls of at most 4 rows too, on AVX-512 without AMX).
+// calls of at most 4 rows too, on AVX-512 without AMX; one-row calls of
+// the AVX2 tiles, 3 panels).
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
@@ -887,27 +888,41 @@ avx2TileStore(const Problem<W> &p, float *c, const __m256i (&mask)[4], __m256 (&
 /// the same order as registerTile.
 constexpr int64_t kAVX2TileRows = 3;
 
-template <int Rows, bool MaskB>
+template <int Rows, bool MaskB, int Panels = 1>
 __attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64_t row0,
                                                   int64_t col0, const float *b, int64_t bRow) {
-  __m256i mask[4];
-  avx2ColumnMasks(p.n, col0, mask);
+  static_assert(!MaskB || Panels == 1, "a masked B is a row-major edge panel");
+  const int64_t panelSize = p.panelSize();
   float *c = p.c + row0 * p.cRow + col0;
-  __m256 acc[Rows][4];
-  avx2TileStart<Rows>(p, c, mask, acc);
+  __m256i mask[Panels][4];
+  __m256 acc[Panels][Rows][4];
+  for (int q = 0; q < Panels; ++q) {
+    avx2ColumnMasks(p.n, col0 + q * kPanel, mask[q]);
+    avx2TileStart<Rows>(p, c + q * kPanel, mask[q], acc[q]);
+  }
   const float *a = p.a + row0 * p.aRow;
   for (int64_t kk = 0; kk < p.k; ++kk, b += bRow, a += p.aCol) {
     __m256 ar[Rows];
     for (int r = 0; r < Rows; ++r)
       ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
-    for (int v = 0; v < 4; ++v) {
-      __m256 bv = MaskB ? _mm256_maskload_ps(b + 8 * v, mask[v]) : _mm256_loadu_ps(b + 8 * v);
-      for (int r = 0; r < Rows; ++r)
-        acc[r][v] = _mm256_fmadd_ps(ar[r], bv, acc[r][v]);
-    }
+    for (int q = 0; q < Panels; ++q)
+      for (int v = 0; v < 4; ++v) {
+        const float *bv = b + q * panelSize + 8 * v;
+        __m256 w = MaskB ? _mm256_maskload_ps(bv, mask[q][v]) : _mm256_loadu_ps(bv);
+        for (int r = 0; r < Rows; ++r)
+          acc[q][r][v] = _mm256_fmadd_ps(ar[r], w, acc[q][r][v]);
+      }
   }
-  avx2TileStore<Rows>(p, c, mask, acc);
+  for (int q = 0; q < Panels; ++q)
+    avx2TileStore<Rows>(p, c + q * kPanel, mask[q], acc[q]);
 }
+
+struct AVX2SideBySide {
+  using Tile = void (*)(const Problem<float> &, int64_t, int64_t, const float *, int64_t);
+  template <int Rows, int Panels> static constexpr Tile tile() {
+    return avx2Tile<Rows, false, Panels>;
+  }
+};
 
 /// A masked B (a row-major edge panel) keeps its four masks in registers
 /// too: two rows then, or an accumulator spills.
@@ -1577,6 +1592,23 @@ void f32AVX512Panels(const Problem<float> &p, int64_t row0, int64_t rows, int64_
                     });
 }
 
+/// The AVX2 f32 kernel's run of panels: side by side (kSideBySide) for a
+/// one-row call of packed panels, else one at a time.
+void f32AVX2Panels(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
+                   int64_t end) {
+  if (!p.bPanels || rows > kAVX2TileRows / 2) {
+    for (int64_t panel = first; panel < end; ++panel)
+      f32Panel<avx2Rows<false>, avx2Rows<true>>(p, row0, rows, panel);
+    return;
+  }
+  static constexpr auto tiles = sideBySideTiles<AVX2SideBySide, kAVX2TileRows>();
+  forEachSideBySide(tiles, rows, kAVX2TileRows, first, end, [&](auto tile, int64_t panel) {
+    int64_t bRow;
+    const float *b = p.panel(panel, bRow);
+    tile(p, row0, panel * kPanel, b, bRow);
+  });
+}
+
 /// Packed weights (bf16, int8, 4-bit): the row loops take the panel's
 /// first element.
 template <typename W, typename Param,
@@ -1591,7 +1623,8 @@ template <> struct KernelTable<float> {
   static constexpr PanelKernel<float> kernels[] = {
       {hasAVX512, false, RoundedA::F32Tiles, f32Panel<vectorRows<false>, vectorRows<true>>, 0,
        INT64_MAX, /*takesPanelRuns=*/true, /*int16AsBytes=*/false, f32AVX512Panels},
-      {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>},
+      {hasAVX2, false, RoundedA::None, f32Panel<avx2Rows<false>, avx2Rows<true>>, 0, INT64_MAX,
+       /*takesPanelRuns=*/true, /*int16AsBytes=*/false, f32AVX2Panels},
       {always, true, RoundedA::None, scalarPanel<float>}};
 };
 template <> struct KernelTable<BF16> {

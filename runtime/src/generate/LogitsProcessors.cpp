@@ -17,11 +17,16 @@ bool inVocab(int64_t token, std::span<float> scores) {
   return token >= 0 && token < static_cast<int64_t>(scores.size());
 }
 
-/// Token indices ordered by score, most likely first; equal scores keep
-/// index order so the result does not depend on the sort's implementation.
-std::vector<int64_t> byScoreDescending(std::span<const float> scores) {
-  std::vector<int64_t> order(scores.size());
-  std::iota(order.begin(), order.end(), 0);
+/// The tokens not dropped, ordered by score, most likely first; equal
+/// scores keep index order so the result does not depend on the sort's
+/// implementation. Dropped tokens (-inf: a top-k before leaves most of a
+/// vocabulary so) have probability 0 and stay dropped, so the warpers that
+/// walk this order need not sort them.
+std::vector<int64_t> keptByScoreDescending(std::span<const float> scores) {
+  std::vector<int64_t> order;
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (scores[i] != kDropped)
+      order.push_back(static_cast<int64_t>(i));
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
     return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
   });
@@ -102,10 +107,11 @@ void TopK::apply(std::span<float> scores, const Context &) const {
 
 void TopP::apply(std::span<float> scores, const Context &) const {
   std::vector<double> probs = softmax(scores);
-  std::vector<int64_t> ascending = byScoreDescending(scores);
+  std::vector<int64_t> ascending = keptByScoreDescending(scores);
   std::reverse(ascending.begin(), ascending.end());
   int64_t n = static_cast<int64_t>(ascending.size());
   // Walk up from the least likely; the last min_tokens_to_keep always stay.
+  // (Dropped tokens would come first and add exact zeros to the sum.)
   double cumulative = 0.0;
   for (int64_t i = 0; i < n - minKeep_; ++i) {
     cumulative += probs[ascending[i]];
@@ -118,7 +124,7 @@ void TopP::apply(std::span<float> scores, const Context &) const {
 void MinP::apply(std::span<float> scores, const Context &) const {
   std::vector<double> probs = softmax(scores);
   double threshold = minP_ * *std::max_element(probs.begin(), probs.end());
-  std::vector<int64_t> descending = byScoreDescending(scores);
+  std::vector<int64_t> descending = keptByScoreDescending(scores);
   for (size_t rank = minKeep_; rank < descending.size(); ++rank)
     if (probs[descending[rank]] < threshold)
       scores[descending[rank]] = kDropped;

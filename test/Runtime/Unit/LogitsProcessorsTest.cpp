@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 using namespace genc::generate;
 
@@ -120,6 +121,41 @@ TEST(TopP, MinTokensToKeep) {
   auto s = logs({0.1, 0.2, 0.3, 0.4});
   EXPECT_EQ(kept(run(TopP(0.3, 2), s)), (std::vector<bool>{false, false, true, true}));
   EXPECT_EQ(kept(run(TopP(0.3, 3), s)), (std::vector<bool>{false, true, true, true}));
+}
+
+/// TopP and MinP as a full sort of the vocabulary, dropped tokens
+/// included, would have them: ascending scores (equal ones by descending
+/// index), the mass summed up from the least likely.
+std::vector<float> topPBySortingAll(std::vector<float> s, double p, int64_t minKeep) {
+  std::vector<double> probs = softmax(s);
+  std::vector<int64_t> ascending(s.size());
+  std::iota(ascending.begin(), ascending.end(), 0);
+  std::sort(ascending.begin(), ascending.end(),
+            [&](int64_t a, int64_t b) { return s[a] != s[b] ? s[a] < s[b] : a > b; });
+  double cumulative = 0.0;
+  for (int64_t i = 0; i < static_cast<int64_t>(s.size()) - minKeep; ++i) {
+    cumulative += probs[ascending[i]];
+    if (cumulative > 1.0 - p)
+      break;
+    s[ascending[i]] = -kInf;
+  }
+  return s;
+}
+
+TEST(TopP, SortsOnlyWhatTopKKeptAsAFullSortWould) {
+  // A vocabulary with ties, after top-k: TopP sorts the kept tokens only,
+  // with the same result as sorting all, including when min_tokens_to_keep
+  // exceeds what top-k kept.
+  std::vector<float> s(50257);
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = static_cast<float>((i * 7919) % 1000) * 0.01f;
+  for (int64_t k : {50, 1000})
+    for (double p : {0.05, 0.5, 0.9, 0.999})
+      for (int64_t minKeep : {1, 20, 2000}) {
+        std::vector<float> afterTopK = run(TopK(k, 1), s);
+        EXPECT_EQ(run(TopP(p, minKeep), afterTopK), topPBySortingAll(afterTopK, p, minKeep))
+            << "k = " << k << ", p = " << p << ", min_tokens_to_keep = " << minKeep;
+      }
 }
 
 TEST(MinP, DropsBelowAFractionOfTheTopProbability) {

@@ -66,6 +66,10 @@ int main(int argc, char **argv) {
   // memory markedly slower here (a malloc'd buffer is 16-byte aligned).
   const size_t n = size_t(1) << 28;
   float *data = static_cast<float *>(std::aligned_alloc(4096, n * sizeof(float)));
+  if (!data) {
+    std::fprintf(stderr, "read-bandwidth: cannot allocate 1 GiB\n");
+    return 1;
+  }
   std::fill(data, data + n, 1.0f);
   const struct {
     int streams;

@@ -666,7 +666,9 @@ MachinePeak measureMachinePeak(unsigned threads) {
   size_t space = buffer.size() * sizeof(float);
   const float *data =
       static_cast<const float *>(std::align(kLine, kFloats * sizeof(float), start, space));
-  int64_t share = kFloats / peak.threads;
+  // Whole lines a thread, so that every thread's share starts on one.
+  const int64_t lineFloats = kLine / sizeof(float);
+  int64_t share = kFloats / peak.threads / lineFloats * lineFloats;
   best = 1e30;
   for (int round = 0; round < 5; ++round)
     best = std::min(best, onThreads(peak.threads,

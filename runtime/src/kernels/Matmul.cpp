@@ -11,8 +11,8 @@
 // block reads a piece of the panel from L1 while the next piece is
 // prefetched into L2. f32 calls of at most 6 rows (decode) read up to 4
 // packed panels side by side: several streams from memory at once (bf16
-// calls of at most 4 rows too, on AVX-512 without AMX; one-row calls of
-// the AVX2 tiles, 3 panels).
+// calls of at most 4 rows too, on the AVX-512 tiles: AMX takes 16 rows or
+// more; one-row calls of the AVX2 tiles, 3 panels).
 //
 // B is either the graph's row-major [batch..., K, N] or, for weights,
 // [ceil(N/32), K, 32] panels packed at compile time, so that a panel is
@@ -85,9 +85,9 @@ constexpr int64_t kBytesPerTask = 96 * 1024; // of weights, for a task of few ro
 // Bytes ahead a one-row integer tile (a decode step) sends its panel to L2,
 // on into the next panel: one cache line per step of 64 bytes of weights.
 constexpr int64_t kIntegerStreamAhead = 4096;
-// Where a kernel prefetches the next panel: panels per task, while a row
-// block keeps this many tasks for each of the pool's threads (for a pool
-// of unknown size, this many in all).
+// Runs of adjacent panels (PanelKernel::takesPanelRuns): panels per task,
+// while a row block keeps this many tasks for each of the pool's threads
+// (for a pool of unknown size, this many in all).
 constexpr int64_t kPanelRun = 4, kTasksPerThread = 3, kMinTasksPerRowBlock = 16;
 constexpr int kMaxBatchRank = GENC_MATMUL_MAX_BATCH_RANK;
 
@@ -410,19 +410,19 @@ template <typename F> inline void forEachTile(int64_t row0, int64_t rows, int64_
 /// `tileRows` rows; so only tiles of at most tileRows / 2 rows read more
 /// than one.
 constexpr int64_t kSideBySide = 4;
-constexpr int64_t panelsSideBySide(int64_t rows, int64_t tileRows) {
+constexpr int64_t panelsAtOnce(int64_t rows, int64_t tileRows) {
   return std::min(kSideBySide, tileRows / rows);
 }
 
 /// Family::tile<rows, panels>() at [(rows - 1) · kSideBySide + panels - 1],
-/// for rows up to TileRows / 2 and as many panels as such a tile reads at
-/// once; null elsewhere.
+/// for rows up to TileRows / 2 and from 2 panels to as many as such a tile
+/// reads at once; null elsewhere.
 template <typename Family, int64_t TileRows, int... Index>
 constexpr auto sideBySideTiles(std::integer_sequence<int, Index...>) {
   constexpr auto tile = [](auto index) -> typename Family::Tile {
     constexpr int rows = decltype(index)::value / kSideBySide + 1;
     constexpr int panels = decltype(index)::value % kSideBySide + 1;
-    if constexpr (panels <= panelsSideBySide(rows, TileRows))
+    if constexpr (panels >= 2 && panels <= panelsAtOnce(rows, TileRows))
       return Family::template tile<rows, panels>();
     else
       return nullptr;
@@ -435,15 +435,23 @@ template <typename Family, int64_t TileRows> constexpr auto sideBySideTiles() {
       std::make_integer_sequence<int, TileRows / 2 * kSideBySide>());
 }
 
-/// call(tile, firstPanel) for a task's run of panels [first, end) in
-/// groups of as many as a tile of `rows` rows reads side by side, `tiles`
-/// from sideBySideTiles.
-template <typename Tiles, typename Call>
-void forEachSideBySide(const Tiles &tiles, int64_t rows, int64_t tileRows, int64_t first,
-                       int64_t end, Call &&call) {
-  const int64_t streams = panelsSideBySide(rows, tileRows);
-  for (int64_t panel = first; panel < end; panel += streams)
-    call(tiles[(rows - 1) * kSideBySide + std::min(streams, end - panel) - 1], panel);
+/// A kernel's run of panels [first, end), `tiles` from sideBySideTiles for
+/// the kernel's full tile of TileRows rows: a call of packed panels whose
+/// rows fit a tile of at most TileRows / 2 rows reads them in groups side
+/// by side (group(tile, firstPanel)); other calls, and a group of one
+/// panel, go one panel at a time (onePanel(panel)), the same sums in the
+/// same order.
+template <int64_t TileRows, typename Tiles, typename OnePanel, typename Group>
+void computePanelRun(const Tiles &tiles, bool packed, int64_t rows, int64_t first, int64_t end,
+                     OnePanel &&onePanel, Group &&group) {
+  const int64_t streams = packed && rows <= TileRows / 2 ? panelsAtOnce(rows, TileRows) : 1;
+  for (int64_t panel = first; panel < end; panel += streams) {
+    const int64_t panels = std::min(streams, end - panel);
+    if (panels == 1)
+      onePanel(panel);
+    else
+      group(tiles[(rows - 1) * kSideBySide + panels - 1], panel);
+  }
 }
 
 /// Where the f32 tile whose first row is `row0` starts in A's tiles
@@ -597,22 +605,20 @@ template <bool DotProduct> struct BF16SideBySide {
   }
 };
 
-/// The AVX-512 bf16 kernels' run of panels: side by side (kSideBySide)
-/// where the call's rows fit one tile that reads several, else one at a
-/// time.
+/// The AVX-512 bf16 kernels' run of panels (computePanelRun).
 template <bool DotProduct>
 void bf16Panels(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t first, int64_t end) {
-  int64_t bRow;
-  if (rows > kTileRows / 2) {
-    for (int64_t panel = first; panel < end; ++panel)
-      bf16Rows<DotProduct>(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
-    return;
-  }
   static constexpr auto tiles = sideBySideTiles<BF16SideBySide<DotProduct>, kTileRows>();
-  forEachSideBySide(tiles, rows, kTileRows, first, end, [&](auto tile, int64_t panel) {
-    tile(p, row0, panel * kPanel, p.panel(panel, bRow), p.aRounded + row0 * p.aRoundedK,
-         p.aRoundedK);
-  });
+  int64_t bRow;
+  computePanelRun<kTileRows>(
+      tiles, /*packed=*/true, rows, first, end,
+      [&](int64_t panel) {
+        bf16Rows<DotProduct>(p, row0, rows, panel * kPanel, p.panel(panel, bRow));
+      },
+      [&](auto tile, int64_t panel) {
+        tile(p, row0, panel * kPanel, p.panel(panel, bRow), p.aRounded + row0 * p.aRoundedK,
+             p.aRoundedK);
+      });
 }
 
 /// AMX's tile registers as the bf16 kernel uses all eight: 16 rows of 64
@@ -1537,11 +1543,12 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// unpacking weights, which bounds a decode step, but their tiles are half
   /// as tall, and many rows share the unpacking better in the next kernel's.
   int64_t maxRows = INT64_MAX;
-  /// Whether a task takes a run of up to kPanelRun adjacent panels: for a
-  /// kernel that prefetches the panel after its own while it rereads its
-  /// own for more rows, so that the panel it prefetches is mostly the one
-  /// it computes next; for one that reads panels side by side, so that a
-  /// run has several to read.
+  /// Whether a task takes a run of up to kPanelRun adjacent panels, for
+  /// any number of rows: for a kernel that prefetches the panel after its
+  /// own while it rereads its own for more rows, so that the panel it
+  /// prefetches is mostly the one it computes next; for one that reads
+  /// panels side by side, so that a decode step's run has several to read
+  /// (its prefill tasks then take runs too).
   bool takesPanelRuns = false;
   /// Whether it reads A's 16-bit integers split into bytes
   /// (Int16Rows::high and low), which the call then splits once.
@@ -1573,40 +1580,34 @@ void f32Panel(const Problem<float> &p, int64_t row0, int64_t rows, int64_t panel
   Rows(p, row0, rows, col0, b, bRow);
 }
 
-/// The AVX-512 f32 kernel's run of panels: side by side (kSideBySide)
-/// where the call's rows fit one tile that reads several, else one at a
-/// time.
+/// The AVX-512 f32 kernel's run of panels (computePanelRun): a group of
+/// one panel takes the one-tile path, which prefetches.
 void f32AVX512Panels(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
                      int64_t end) {
-  if (!p.bPanels || rows > kF32TileRows / 2) {
-    for (int64_t panel = first; panel < end; ++panel)
-      f32Panel<vectorRows<false>, vectorRows<true>>(p, row0, rows, panel);
-    return;
-  }
   static constexpr auto strided = sideBySideTiles<F32SideBySide<false>, kF32TileRows>();
   static constexpr auto tiled = sideBySideTiles<F32SideBySide<true>, kF32TileRows>();
-  forEachSideBySide(p.aTiles ? tiled : strided, rows, kF32TileRows, first, end,
-                    [&](auto tile, int64_t panel) {
-                      int64_t bRow;
-                      tile(p, row0, panel * kPanel, p.panel(panel, bRow));
-                    });
+  computePanelRun<kF32TileRows>(
+      p.aTiles ? tiled : strided, p.bPanels, rows, first, end,
+      [&](int64_t panel) { f32Panel<vectorRows<false>, vectorRows<true>>(p, row0, rows, panel); },
+      [&](auto tile, int64_t panel) {
+        int64_t bRow;
+        tile(p, row0, panel * kPanel, p.panel(panel, bRow));
+      });
 }
 
-/// The AVX2 f32 kernel's run of panels: side by side (kSideBySide) for a
-/// one-row call of packed panels, else one at a time.
+/// The AVX2 f32 kernel's run of panels (computePanelRun): one-row calls
+/// read 3 panels at once.
 void f32AVX2Panels(const Problem<float> &p, int64_t row0, int64_t rows, int64_t first,
                    int64_t end) {
-  if (!p.bPanels || rows > kAVX2TileRows / 2) {
-    for (int64_t panel = first; panel < end; ++panel)
-      f32Panel<avx2Rows<false>, avx2Rows<true>>(p, row0, rows, panel);
-    return;
-  }
   static constexpr auto tiles = sideBySideTiles<AVX2SideBySide, kAVX2TileRows>();
-  forEachSideBySide(tiles, rows, kAVX2TileRows, first, end, [&](auto tile, int64_t panel) {
-    int64_t bRow;
-    const float *b = p.panel(panel, bRow);
-    tile(p, row0, panel * kPanel, b, bRow);
-  });
+  computePanelRun<kAVX2TileRows>(
+      tiles, p.bPanels, rows, first, end,
+      [&](int64_t panel) { f32Panel<avx2Rows<false>, avx2Rows<true>>(p, row0, rows, panel); },
+      [&](auto tile, int64_t panel) {
+        int64_t bRow;
+        const float *b = p.panel(panel, bRow);
+        tile(p, row0, panel * kPanel, b, bRow);
+      });
 }
 
 /// Packed weights (bf16, int8, 4-bit): the row loops take the panel's

@@ -123,9 +123,9 @@ TEST(TopP, MinTokensToKeep) {
   EXPECT_EQ(kept(run(TopP(0.3, 3), s)), (std::vector<bool>{false, true, true, true}));
 }
 
-/// TopP and MinP as a full sort of the vocabulary, dropped tokens
-/// included, would have them: ascending scores (equal ones by descending
-/// index), the mass summed up from the least likely.
+/// TopP as a full sort of the vocabulary, dropped tokens included, would
+/// have it: ascending scores (equal ones by descending index), the mass
+/// summed up from the least likely.
 std::vector<float> topPBySortingAll(std::vector<float> s, double p, int64_t minKeep) {
   std::vector<double> probs = softmax(s);
   std::vector<int64_t> ascending(s.size());
@@ -155,6 +155,33 @@ TEST(TopP, SortsOnlyWhatTopKKeptAsAFullSortWould) {
         std::vector<float> afterTopK = run(TopK(k, 1), s);
         EXPECT_EQ(run(TopP(p, minKeep), afterTopK), topPBySortingAll(afterTopK, p, minKeep))
             << "k = " << k << ", p = " << p << ", min_tokens_to_keep = " << minKeep;
+      }
+}
+
+/// MinP as a full descending sort of the vocabulary would have it.
+std::vector<float> minPBySortingAll(std::vector<float> s, double minP, int64_t minKeep) {
+  std::vector<double> probs = softmax(s);
+  double threshold = minP * *std::max_element(probs.begin(), probs.end());
+  std::vector<int64_t> descending(s.size());
+  std::iota(descending.begin(), descending.end(), 0);
+  std::sort(descending.begin(), descending.end(),
+            [&](int64_t a, int64_t b) { return s[a] != s[b] ? s[a] > s[b] : a < b; });
+  for (size_t rank = minKeep; rank < descending.size(); ++rank)
+    if (probs[descending[rank]] < threshold)
+      s[descending[rank]] = -kInf;
+  return s;
+}
+
+TEST(MinP, SortsOnlyWhatTopKKeptAsAFullSortWould) {
+  std::vector<float> s(50257);
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = static_cast<float>((i * 7919) % 1000) * 0.01f;
+  for (int64_t k : {50, 1000})
+    for (double minP : {0.001, 0.5, 0.99})
+      for (int64_t minKeep : {1, 20, 2000}) {
+        std::vector<float> afterTopK = run(TopK(k, 1), s);
+        EXPECT_EQ(run(MinP(minP, minKeep), afterTopK), minPBySortingAll(afterTopK, minP, minKeep))
+            << "k = " << k << ", min_p = " << minP << ", min_tokens_to_keep = " << minKeep;
       }
 }
 

@@ -76,11 +76,12 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
   // four vectors each fully, partly or not in C); K in several pieces of
   // the f32 tiles' depth (256), with rows past one task's (256). Calls of
   // 1-6 rows over runs of panels that their tiles read several at a time,
-  // ending in a partial group and a partial panel.
-  const int64_t sizes[][3] = {{1, 1, 1},      {1, 768, 64},   {13, 45, 7},   {8, 32, 16},
-                              {128, 100, 33}, {300, 70, 20},  {7, 27, 5},    {5, 61, 9},
-                              {29, 40, 600},  {269, 33, 300}, {1, 1000, 40}, {2, 300, 20},
-                              {3, 230, 17},   {4, 450, 9},    {5, 390, 3},   {6, 520, 33}};
+  // ending in a partial group and a partial panel; N = 790, K = 768 makes
+  // the runs' length depend on the pool's width.
+  const int64_t sizes[][3] = {
+      {1, 1, 1},    {1, 768, 64}, {13, 45, 7},   {8, 32, 16},    {128, 100, 33}, {300, 70, 20},
+      {7, 27, 5},   {5, 61, 9},   {29, 40, 600}, {269, 33, 300}, {1, 1000, 40},  {2, 300, 20},
+      {3, 230, 17}, {4, 450, 9},  {5, 390, 3},   {6, 520, 33},   {1, 790, 768}};
   for (const auto &[m, n, k] : sizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
     std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),
@@ -127,6 +128,29 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
 }
 
 TEST_P(Matmul, MatchesLoopsForAwkwardSizes) { expectLoopsForAwkwardSizes(context); }
+
+/// A row of C is the same bits whichever tile computes it: a row in a call
+/// of 1-6 rows (panels read side by side) and in a call of 13 (tiles of
+/// 12 and 1 rows, A in tiles, K in pieces of 256), packed f32 weights.
+TEST_P(Matmul, RowsAreTheSameBitsInCallsOfAnyHeight) {
+  const int64_t k = 600, n = 300, tallest = 13;
+  std::vector<float> a = randomValues(tallest * k, 1), b = randomValues(k * n, 2);
+  std::vector<float> packed = packPanels(b, k, n);
+  Memref bm(packed.data(), {(n + 31) / 32, k, 32});
+  auto multiply = [&](int64_t m) {
+    std::vector<float> c(m * n);
+    Memref cm(c.data(), {m, n}), am(a.data(), {m, k});
+    _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                                 GENC_MATMUL_B_PANELS_32, /*accumulate=*/0, nullptr);
+    return c;
+  };
+  std::vector<float> tall = multiply(tallest);
+  for (int64_t m = 1; m <= 6; ++m) {
+    std::vector<float> c = multiply(m);
+    for (int64_t i = 0; i < m * n; ++i)
+      ASSERT_EQ(c[i], tall[i]) << "M = " << m << ", row " << i / n << ", column " << i % n;
+  }
+}
 
 /// Batch dims broadcast where their size is 1 or missing: A [2, 3, M, K],
 /// B [3, K, N] (one per middle index), C [2, 3, M, N]; also with rows past
@@ -496,9 +520,10 @@ void expectBF16WeightsMatchLoops(genc_context &context) {
         // batch, M, N, K; then calls of 1-4 rows over runs of panels that
         // their tiles read several at a time, ending in a partial group and
         // a partial panel.
-        {1, 1, 1, 1},     {1, 1, 768, 64}, {1, 13, 45, 7},   {1, 128, 100, 33}, {3, 7, 50, 16},
-        {1, 300, 70, 21}, {1, 64, 64, 96}, {1, 47, 33, 101}, {2, 16, 40, 40},   {1, 40, 1100, 70},
-        {1, 1, 1000, 40}, {2, 2, 300, 21}, {1, 3, 230, 17},  {1, 4, 450, 9}};
+        {1, 1, 1, 1},    {1, 1, 768, 64},   {1, 13, 45, 7},   {1, 128, 100, 33},
+        {3, 7, 50, 16},  {1, 300, 70, 21},  {1, 64, 64, 96},  {1, 47, 33, 101},
+        {2, 16, 40, 40}, {1, 40, 1100, 70}, {1, 1, 1000, 40}, {2, 2, 300, 21},
+        {1, 2, 300, 21}, {1, 3, 230, 17},   {1, 4, 450, 9},   {1, 1, 790, 1600}};
     for (const auto &[batch, m, n, k] : sizes) {
       SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
                    " N=" + std::to_string(n) + " K=" + std::to_string(k));

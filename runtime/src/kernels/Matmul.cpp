@@ -394,6 +394,27 @@ inline void columnMasks(int64_t n, int64_t col0, __mmask16 &lo, __mmask16 &hi) {
   hi = cols <= 16 ? 0 : cols >= 32 ? 0xFFFF : static_cast<__mmask16>((1u << (cols - 16)) - 1);
 }
 
+/// tileStart for `Panels` adjacent panels of C from column `col0` (at
+/// `c`), with their column masks.
+template <int Rows, int Panels, typename W>
+__attribute__((target("avx512f"), always_inline)) inline void
+panelsStart(const Problem<W> &p, float *c, int64_t col0, __mmask16 (&lo)[Panels],
+            __mmask16 (&hi)[Panels], __m512 (&acc)[Panels][Rows][2]) {
+  for (int q = 0; q < Panels; ++q) {
+    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
+    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  }
+}
+
+/// tileStore for the panels of panelsStart.
+template <int Rows, int Panels, typename W>
+__attribute__((target("avx512f"), always_inline)) inline void
+panelsStore(const Problem<W> &p, float *c, const __mmask16 (&lo)[Panels],
+            const __mmask16 (&hi)[Panels], __m512 (&acc)[Panels][Rows][2]) {
+  for (int q = 0; q < Panels; ++q)
+    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+}
+
 /// f(firstRow, height) for tiles of at most `tileRows` rows covering
 /// [row0, row0 + rows).
 template <typename F> inline void forEachTile(int64_t row0, int64_t rows, int64_t tileRows, F &&f) {
@@ -509,10 +530,7 @@ bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b, c
   float *c = p.c + row0 * p.cRow + col0;
   __mmask16 lo[Panels], hi[Panels];
   __m512 acc[Panels][Rows][2];
-  for (int q = 0; q < Panels; ++q) {
-    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
-    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
-  }
+  panelsStart(p, c, col0, lo, hi, acc);
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
     __m512bh ar[Rows];
@@ -530,8 +548,7 @@ bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b, c
       }
     }
   }
-  for (int q = 0; q < Panels; ++q)
-    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  panelsStore(p, c, lo, hi, acc);
 }
 
 /// The same on AVX-512 CPUs without AVX512-BF16: each pair widened to f32
@@ -544,10 +561,7 @@ __attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, in
   float *c = p.c + row0 * p.cRow + col0;
   __mmask16 lo[Panels], hi[Panels];
   __m512 acc[Panels][Rows][2];
-  for (int q = 0; q < Panels; ++q) {
-    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
-    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
-  }
+  panelsStart(p, c, col0, lo, hi, acc);
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
   int64_t pairs = (p.k + 1) / 2;
   for (int64_t kp = 0; kp < pairs; ++kp, b += 2 * kPanel) {
@@ -570,8 +584,7 @@ __attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, in
       }
     }
   }
-  for (int q = 0; q < Panels; ++q)
-    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  panelsStore(p, c, lo, hi, acc);
 }
 
 /// Rows [row0, row0+rows) × one panel of a bf16 problem, A's rows read
@@ -828,10 +841,7 @@ __attribute__((target("avx512f"))) void panelsTile(const Problem<float> &p, int6
   float *c = p.c + row0 * p.cRow + col0;
   __mmask16 lo[Panels], hi[Panels];
   __m512 acc[Panels][Rows][2];
-  for (int q = 0; q < Panels; ++q) {
-    columnMasks(p.n, col0 + q * kPanel, lo[q], hi[q]);
-    tileStart<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
-  }
+  panelsStart(p, c, col0, lo, hi, acc);
   const int64_t aRow = Tiled ? 1 : p.aRow, aCol = Tiled ? kF32TileRows : p.aCol;
   const float *a = Tiled ? p.aTiles + f32TileOffset(row0, p.k) : p.a + row0 * p.aRow;
   for (int64_t kk = 0; kk < p.k; ++kk, b += kPanel, a += aCol) {
@@ -846,8 +856,7 @@ __attribute__((target("avx512f"))) void panelsTile(const Problem<float> &p, int6
       }
     }
   }
-  for (int q = 0; q < Panels; ++q)
-    tileStore<Rows>(p, c + q * kPanel, lo[q], hi[q], acc[q]);
+  panelsStore(p, c, lo, hi, acc);
 }
 
 template <bool Tiled> struct F32SideBySide {

@@ -123,6 +123,15 @@ TEST(TopP, MinTokensToKeep) {
   EXPECT_EQ(kept(run(TopP(0.3, 3), s)), (std::vector<bool>{false, true, true, true}));
 }
 
+/// GPT-2's vocabulary of scores in 1,000 distinct values, about 50 tokens
+/// each.
+std::vector<float> vocabularyOfTies() {
+  std::vector<float> s(50257);
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = static_cast<float>((i * 7919) % 1000) * 0.01f;
+  return s;
+}
+
 /// TopP as a full sort of the vocabulary, dropped tokens included, would
 /// have it: ascending scores (equal ones by descending index), the mass
 /// summed up from the least likely.
@@ -146,9 +155,7 @@ TEST(TopP, SortsOnlyWhatTopKKeptAsAFullSortWould) {
   // A vocabulary with ties, after top-k: TopP sorts the kept tokens only,
   // with the same result as sorting all, including when min_tokens_to_keep
   // exceeds what top-k kept.
-  std::vector<float> s(50257);
-  for (size_t i = 0; i < s.size(); ++i)
-    s[i] = static_cast<float>((i * 7919) % 1000) * 0.01f;
+  std::vector<float> s = vocabularyOfTies();
   for (int64_t k : {50, 1000})
     for (double p : {0.05, 0.5, 0.9, 0.999})
       for (int64_t minKeep : {1, 20, 2000}) {
@@ -173,9 +180,7 @@ std::vector<float> minPBySortingAll(std::vector<float> s, double minP, int64_t m
 }
 
 TEST(MinP, SortsOnlyWhatTopKKeptAsAFullSortWould) {
-  std::vector<float> s(50257);
-  for (size_t i = 0; i < s.size(); ++i)
-    s[i] = static_cast<float>((i * 7919) % 1000) * 0.01f;
+  std::vector<float> s = vocabularyOfTies();
   for (int64_t k : {50, 1000})
     for (double minP : {0.001, 0.5, 0.99})
       for (int64_t minKeep : {1, 20, 2000}) {

@@ -147,6 +147,11 @@ ProcessorChain makeProcessors(const GenerationConfig &config);
 /// min-p. Only for sampling.
 ProcessorChain makeWarpers(const GenerationConfig &config);
 
+/// The tokens not dropped (score above -inf), most likely first, equal
+/// scores in index order: the order top-p and min-p walk. (NaN scores have
+/// no defined place.)
+std::vector<int64_t> keptByScoreDescending(std::span<const float> scores);
+
 } // namespace genc::generate
 
 #endif // GENC_RUNTIME_GENERATE_LOGITSPROCESSORS_H

@@ -132,6 +132,26 @@ std::vector<float> vocabularyOfTies() {
   return s;
 }
 
+TEST(KeptByScoreDescending, OrdersAsAComparisonSortDoes) {
+  // Large enough for the radix sort, and small: ties, negative scores, -0
+  // and +0 (equal), infinities, subnormals; -inf is dropped.
+  std::vector<float> mixed;
+  const float values[] = {0.0f,    -0.0f,   1.5f,     -1.5f, kInf,  -kInf, 1e-40f,
+                          -1e-40f, 3.4e38f, -3.4e38f, 2.0f,  -2.0f, 1e-30f};
+  for (size_t i = 0; i < 5000; ++i)
+    mixed.push_back(values[(i * 7) % std::size(values)] * (i % 5 == 0 ? 1.0f : 0.5f));
+  for (const std::vector<float> &s :
+       {vocabularyOfTies(), mixed, std::vector<float>(mixed.begin(), mixed.begin() + 100)}) {
+    std::vector<int64_t> want;
+    for (size_t i = 0; i < s.size(); ++i)
+      if (s[i] != -kInf)
+        want.push_back(static_cast<int64_t>(i));
+    std::sort(want.begin(), want.end(),
+              [&](int64_t a, int64_t b) { return s[a] != s[b] ? s[a] > s[b] : a < b; });
+    EXPECT_EQ(keptByScoreDescending(s), want) << s.size() << " scores";
+  }
+}
+
 /// TopP as a full sort of the vocabulary, dropped tokens included, would
 /// have it: ascending scores (equal ones by descending index), the mass
 /// summed up from the least likely.

@@ -792,8 +792,9 @@ void vectorRows(const Problem<float> &p, int64_t row0, int64_t rows, int64_t col
       f32Tiles<MaskB, true>(std::make_integer_sequence<int, kF32TileRows>());
   const auto &tiles = p.aTiles ? tiled : strided;
   const int64_t tileCount = (rows + kF32TileRows - 1) / kF32TileRows;
-  // One tile (rows too many to read panels side by side: kSideBySide)
-  // streams a packed panel from memory once: it prefetches into L2
+  // One tile (of rows too many to read panels side by side, or a run's
+  // lone last panel: computePanelRun) streams a packed panel from memory
+  // once: it prefetches into L2
   // kF32StreamAhead k steps ahead, on into the next panel (panels lie end
   // to end): the hardware prefetcher alone leaves about a tenth of the
   // memory's speed unused (bench/f32-matmul.cpp).

@@ -131,15 +131,15 @@ std::vector<Hypothesis> PromptSearch::run() {
       beam.coverage = promptCoverage;
   // The first step reads the prompt's logits for every beam: logits() is
   // only promised after start() and append(), not after reorder().
-  std::span<const float> promptLogits = model_.logits();
+  std::span<const float> promptLogits = checkedLogits(model_);
   std::vector<float> expanded;
   for (int64_t b = 0; b < config_.num_beams; ++b)
     expanded.insert(expanded.end(), promptLogits.end() - vocab_, promptLogits.end());
   model_.reorder(std::vector<int64_t>(config_.num_beams, 0));
 
   for (int64_t generated = 0;; ++generated) {
-    std::span<const float> logits = generated == 0 ? std::span<const float>(expanded)
-                                                   : model_.logits();
+    std::span<const float> logits =
+        generated == 0 ? std::span<const float>(expanded) : checkedLogits(model_);
     std::vector<int64_t> chosenThisStep, sources, next;
     int64_t row = 0;
     for (Group &group : groups) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace genc::generate {
@@ -103,6 +104,31 @@ double GenerationStats::acceptanceRate() const {
 
 double GenerationStats::tokensPerTargetPass() const {
   return target_passes ? static_cast<double>(generated_tokens) / target_passes : 0.0;
+}
+
+std::span<const float> checkedLogits(const LanguageModel &model) {
+  std::span<const float> logits = model.logits();
+  // One pass the compiler vectorises; the slow search only on failure.
+  bool unusable = false;
+  for (float x : logits)
+    unusable |= !(x < std::numeric_limits<float>::infinity());
+  if (!unusable)
+    return logits;
+  const auto at = static_cast<int64_t>(
+      std::find_if(logits.begin(), logits.end(),
+                   [](float x) { return !(x < std::numeric_limits<float>::infinity()); }) -
+      logits.begin());
+  const int64_t vocab = model.vocabSize(), rows = std::max<int64_t>(model.rows(), 1);
+  const int64_t positions =
+      std::max<int64_t>(static_cast<int64_t>(logits.size()) / (rows * vocab), 1);
+  const int64_t row = at / vocab / positions, position = at / vocab % positions;
+  throw runtime::Error(std::string("the model's logits hold ") +
+                       (std::isnan(logits[at]) ? "NaN" : "+inf") + " (row " + std::to_string(row) +
+                       ", position " + std::to_string(position) + " of the call, token " +
+                       std::to_string(at % vocab) +
+                       "): its arithmetic overflowed or its weights hold NaN; no token can be "
+                       "chosen from them. Check the model's outputs on the same input with "
+                       "`genc run`");
 }
 
 GenerationResult generate(LanguageModel &target, LanguageModel *draft,

@@ -36,7 +36,7 @@ GenerationResult greedyOrSample(LanguageModel &model,
     active[i] = static_cast<int64_t>(i);
   std::vector<float> scores(vocab);
   for (int64_t generated = 0;; ++generated) {
-    std::span<const float> logits = model.logits();
+    std::span<const float> logits = checkedLogits(model);
     std::vector<int64_t> keep, next;
     for (size_t i = 0; i < active.size(); ++i) {
       int64_t s = active[i];

@@ -47,6 +47,13 @@ public:
   virtual void rollback(int64_t count) = 0;
 };
 
+/// model.logits(), which the decoding strategies read through this: a NaN
+/// or +inf score (a model whose arithmetic overflowed, or NaN weights)
+/// would otherwise choose a token silently (sampling took the last one).
+/// Throws runtime::Error naming the first such score's row, position and
+/// token; -inf is a dropped token and passes.
+std::span<const float> checkedLogits(const LanguageModel &model);
+
 } // namespace genc::generate
 
 #endif // GENC_RUNTIME_GENERATE_LANGUAGEMODEL_H

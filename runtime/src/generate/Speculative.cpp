@@ -39,7 +39,7 @@ public:
     model_.start({prompt});
     ++passes_;
     held_ = prompt;
-    std::span<const float> logits = model_.logits();
+    std::span<const float> logits = checkedLogits(model_);
     last_.assign(logits.end() - vocab_, logits.end());
     lastValid_ = true;
   }
@@ -64,7 +64,7 @@ public:
       ++passes_;
       held_.assign(sequence.begin(), sequence.end());
       held_.insert(held_.end(), extra.begin(), extra.end());
-      std::span<const float> logits = model_.logits();
+      std::span<const float> logits = checkedLogits(model_);
       // Positions before the sequence's last token predict known tokens.
       size_t skip = seen == sequence.size() ? 0 : sequence.size() - seen - 1;
       rows.insert(rows.end(), logits.begin() + skip * vocab_, logits.end());

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 
 using namespace genc::generate;
@@ -127,6 +129,42 @@ TEST(Generate, PicksTheStrategyFromTheOptions) {
     EXPECT_EQ(target.starts, 2);
     EXPECT_EQ(draft.starts, 2);
     EXPECT_GT(r.stats.draft_tokens_proposed, 0);
+  }
+}
+
+/// Every strategy refuses logits that hold NaN or +inf, naming where: with
+/// NaN, sampling took the vocabulary's last token and greedy the largest
+/// other score, without a word. The model turns bad after two tokens;
+/// token 3 is -inf throughout, a dropped token and no fault.
+TEST(Generate, RefusesLogitsThatHoldNaNOrInfinity) {
+  for (float bad :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    auto turnsBad = [bad](const std::vector<int64_t> &sequence) {
+      std::vector<float> logits = {0.5f, 1.0f, 0.0f, -std::numeric_limits<float>::infinity()};
+      if (sequence.size() >= 3)
+        logits[2] = bad;
+      return logits;
+    };
+    const std::string name = std::isnan(bad) ? "NaN" : "+inf";
+    auto expectRefused = [&](const std::string &strategy, GenerationConfig c, bool withDraft) {
+      SCOPED_TRACE(strategy + ", " + name);
+      c.max_new_tokens = 5;
+      FakeLanguageModel target(4, turnsBad), draft(4, model());
+      std::string message =
+          errorOf([&] { generate(target, withDraft ? &draft : nullptr, {{1}}, c); });
+      EXPECT_NE(message.find("logits hold " + name), std::string::npos) << message;
+      EXPECT_NE(message.find("token 2"), std::string::npos) << message;
+    };
+    GenerationConfig c;
+    expectRefused("greedy", c, false);
+    c.do_sample = true;
+    c.top_k = 0;
+    expectRefused("sampling", c, false);
+    c = GenerationConfig();
+    c.num_beams = 2;
+    expectRefused("beam search", c, false);
+    c = GenerationConfig();
+    expectRefused("speculative", c, true);
   }
 }
 

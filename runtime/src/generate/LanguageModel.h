@@ -49,9 +49,9 @@ public:
 
 /// model.logits(), which the decoding strategies read through this: a NaN
 /// or +inf score (a model whose arithmetic overflowed, or NaN weights)
-/// would otherwise choose a token silently (sampling took the last one).
-/// Throws runtime::Error naming the first such score's row, position and
-/// token; -inf is a dropped token and passes.
+/// would otherwise choose a token silently (sampling took the last token
+/// not dropped). Throws runtime::Error naming the first such score's row,
+/// position and token; -inf is a dropped token and passes.
 std::span<const float> checkedLogits(const LanguageModel &model);
 
 } // namespace genc::generate

@@ -133,7 +133,7 @@ TEST(Generate, PicksTheStrategyFromTheOptions) {
 }
 
 /// Every strategy refuses logits that hold NaN or +inf, naming where: with
-/// NaN, sampling took the vocabulary's last token and greedy the largest
+/// NaN, sampling took the last token not dropped and greedy the largest
 /// other score, without a word. The model turns bad after two tokens;
 /// token 3 is -inf throughout, a dropped token and no fault.
 TEST(Generate, RefusesLogitsThatHoldNaNOrInfinity) {

@@ -108,16 +108,15 @@ double GenerationStats::tokensPerTargetPass() const {
 
 std::span<const float> checkedLogits(const LanguageModel &model) {
   std::span<const float> logits = model.logits();
-  // One pass the compiler vectorises; the slow search only on failure.
-  bool unusable = false;
+  auto unusable = [](float x) { return !(x < std::numeric_limits<float>::infinity()); };
+  // One pass the compiler vectorises; the search only on failure.
+  bool any = false;
   for (float x : logits)
-    unusable |= !(x < std::numeric_limits<float>::infinity());
-  if (!unusable)
+    any |= unusable(x);
+  if (!any)
     return logits;
-  const auto at = static_cast<int64_t>(
-      std::find_if(logits.begin(), logits.end(),
-                   [](float x) { return !(x < std::numeric_limits<float>::infinity()); }) -
-      logits.begin());
+  const auto at =
+      static_cast<int64_t>(std::find_if(logits.begin(), logits.end(), unusable) - logits.begin());
   const int64_t vocab = model.vocabSize(), rows = std::max<int64_t>(model.rows(), 1);
   const int64_t positions =
       std::max<int64_t>(static_cast<int64_t>(logits.size()) / (rows * vocab), 1);

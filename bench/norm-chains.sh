@@ -5,7 +5,7 @@
 # write for RMS norm), with nothing else in the graph: the loop nests
 # genc generates for norms, timed alone, on 1 and 2 threads, builds
 # alternating. Median ms of RUNS calls after a warm-up. Not a test:
-# docs/passes.md quotes it with the command.
+# docs/results.md quotes it with the command.
 # Usage: bench/norm-chains.sh OLD_GENC NEW_GENC [WORK_DIR] [RUNS] [ROUNDS]
 set -euo pipefail
 old=$1 new=$2 work=${3:-/tmp/genc-bench/norm-chains} runs=${4:-200} rounds=${5:-2}
@@ -27,11 +27,10 @@ layer=$work/layer-norm.onnxtext rms=$work/rms-norm.onnxtext
   echo 'g (float[B,S,768] x, float[768] scale) => (float[B,S,768] y9) {'
   echo '  two = Constant<value = float {2.0}>()'
   echo '  eps = Constant<value = float {0.000001}>()'
-  echo '  axes = Constant<value = int64[1] {-1}>()'
   previous=x
   for i in $(seq 0 9); do
     echo "  p$i = Pow($previous, two)"
-    echo "  m$i = ReduceMean<keepdims = 1>(p$i, axes)"
+    echo "  m$i = ReduceMean<axes = [-1], keepdims = 1>(p$i)"
     echo "  e$i = Add(m$i, eps)"
     echo "  r$i = Sqrt(e$i)"
     echo "  d$i = Div($previous, r$i)"

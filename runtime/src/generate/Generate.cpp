@@ -108,7 +108,9 @@ double GenerationStats::tokensPerTargetPass() const {
 
 std::span<const float> checkedLogits(const LanguageModel &model) {
   std::span<const float> logits = model.logits();
-  auto unusable = [](float x) { return !(x < std::numeric_limits<float>::infinity()); };
+  auto unusable = [](float x) {
+    return std::isnan(x) || x == std::numeric_limits<float>::infinity();
+  };
   // One pass the compiler vectorises; the search only on failure.
   bool any = false;
   for (float x : logits)
@@ -121,12 +123,15 @@ std::span<const float> checkedLogits(const LanguageModel &model) {
   const int64_t positions =
       std::max<int64_t>(static_cast<int64_t>(logits.size()) / (rows * vocab), 1);
   const int64_t row = at / vocab / positions, position = at / vocab % positions;
+  // Position p of a call of `positions` predicts the token after the
+  // row's first length - positions + p + 1 tokens.
+  const int64_t after = model.length(row) - positions + position + 1;
   throw runtime::Error(std::string("the model's logits hold ") +
-                       (std::isnan(logits[at]) ? "NaN" : "+inf") + " (row " + std::to_string(row) +
-                       ", position " + std::to_string(position) + " of the call, token " +
-                       std::to_string(at % vocab) +
-                       "): its arithmetic overflowed or its weights hold NaN; no token can be "
-                       "chosen from them. Check the model's outputs on the same input with "
+                       (std::isnan(logits[at]) ? "NaN" : "+inf") + " for token " +
+                       std::to_string(at % vocab) + " after the first " + std::to_string(after) +
+                       " tokens of row " + std::to_string(row) +
+                       ": its arithmetic overflowed or its weights hold NaN, and no token can be "
+                       "chosen from them. Check the model's outputs on the same tokens with "
                        "`genc run`");
 }
 

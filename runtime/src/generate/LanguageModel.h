@@ -47,11 +47,11 @@ public:
   virtual void rollback(int64_t count) = 0;
 };
 
-/// model.logits(), which the decoding strategies read through this: a NaN
-/// or +inf score (a model whose arithmetic overflowed, or NaN weights)
-/// would otherwise choose a token silently (sampling took the last token
-/// not dropped). Throws runtime::Error naming the first such score's row,
-/// position and token; -inf is a dropped token and passes.
+/// model.logits(), which the decoding strategies read through this: no
+/// token can be chosen from a NaN or +inf score (a model whose arithmetic
+/// overflowed, or NaN weights), so it throws runtime::Error naming the
+/// token, the row and how many of the row's tokens came before; -inf is a
+/// dropped token and passes.
 std::span<const float> checkedLogits(const LanguageModel &model);
 
 } // namespace genc::generate

@@ -132,10 +132,9 @@ TEST(Generate, PicksTheStrategyFromTheOptions) {
   }
 }
 
-/// Every strategy refuses logits that hold NaN or +inf, naming where: with
-/// NaN, sampling took the last token not dropped and greedy the largest
-/// other score, without a word. The model turns bad after two tokens;
-/// token 3 is -inf throughout, a dropped token and no fault.
+/// Every strategy refuses logits that hold NaN or +inf, naming where. The
+/// model turns bad once a sequence holds 3 tokens; token 3 is -inf
+/// throughout, a dropped token and no fault.
 TEST(Generate, RefusesLogitsThatHoldNaNOrInfinity) {
   for (float bad :
        {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
@@ -146,25 +145,32 @@ TEST(Generate, RefusesLogitsThatHoldNaNOrInfinity) {
       return logits;
     };
     const std::string name = std::isnan(bad) ? "NaN" : "+inf";
-    auto expectRefused = [&](const std::string &strategy, GenerationConfig c, bool withDraft) {
+    auto refusal = [&](const std::string &strategy, GenerationConfig c, bool withDraft,
+                       const std::vector<std::vector<int64_t>> &prompts) {
       SCOPED_TRACE(strategy + ", " + name);
       c.max_new_tokens = 5;
       FakeLanguageModel target(4, turnsBad), draft(4, model());
       std::string message =
-          errorOf([&] { generate(target, withDraft ? &draft : nullptr, {{1}}, c); });
-      EXPECT_NE(message.find("logits hold " + name), std::string::npos) << message;
-      EXPECT_NE(message.find("token 2"), std::string::npos) << message;
+          errorOf([&] { generate(target, withDraft ? &draft : nullptr, prompts, c); });
+      EXPECT_NE(message.find("logits hold " + name + " for token 2"), std::string::npos) << message;
+      return message;
     };
+    const std::string afterThree = "after the first 3 tokens of row ";
     GenerationConfig c;
-    expectRefused("greedy", c, false);
+    EXPECT_NE(refusal("greedy", c, false, {{1}}).find(afterThree + "0"), std::string::npos);
+    // The second prompt's row turns bad first, at the prompt.
+    EXPECT_NE(refusal("greedy, two rows", c, false, {{1}, {1, 1, 1}}).find(afterThree + "1"),
+              std::string::npos);
     c.do_sample = true;
     c.top_k = 0;
-    expectRefused("sampling", c, false);
+    EXPECT_NE(refusal("sampling", c, false, {{1}}).find(afterThree + "0"), std::string::npos);
     c = GenerationConfig();
     c.num_beams = 2;
-    expectRefused("beam search", c, false);
+    refusal("beam search", c, false, {{1}});
     c = GenerationConfig();
-    expectRefused("speculative", c, true);
+    // The target verifies the draft's tokens in one call: the bad score is
+    // at a later position of it.
+    EXPECT_NE(refusal("speculative", c, true, {{1}}).find(afterThree + "0"), std::string::npos);
   }
 }
 

@@ -246,18 +246,10 @@ bool isEmptyList(NodeImporter &n, size_t i) {
 }
 
 /// The `axes` of a node: the attribute, or (from the version that moved
-/// it) the constant input 1; empty when absent or an empty list. Axes given
-/// as an input to a version that takes the attribute are an error: ignored,
-/// they would make a row reduction one over every dim.
+/// it) the constant input 1; empty when absent or an empty list.
 FailureOr<SmallVector<int64_t>> axesOf(NodeImporter &n, bool asInput) {
   if (asInput)
-    return n.hasInput(1) && !isEmptyList(n, 1) ? n.constantInts(1, "axes")
-                                               : SmallVector<int64_t>();
-  if (n.hasInput(1))
-    return n.emitError() << "has a second input, but at opset " << n.getOpset()
-                         << " its axes are the attribute 'axes' (an input only in later "
-                            "versions); give them as the attribute, or export the model at an "
-                            "opset that takes them as an input";
+    return n.hasInput(1) && !isEmptyList(n, 1) ? n.constantInts(1, "axes") : SmallVector<int64_t>();
   return n.attrInts("axes").value_or(SmallVector<int64_t>());
 }
 

@@ -12,6 +12,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <onnx/defs/schema.h>
+
 using namespace mlir;
 using namespace mlir::genc;
 using namespace mlir::genc::onnx_import;
@@ -332,6 +334,22 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &graph, OpBuilde
   return success();
 }
 
+/// The most inputs `node` may have at `opset`, by libonnx's schemas; none
+/// where they do not reach that opset (or the node's domain). An input the
+/// schema does not have would be ignored: ReduceMean's axes given as an
+/// input before opset 18, which takes them as an attribute, reduced over
+/// every dim.
+static std::optional<int> mostInputs(const onnx::NodeProto &node, int64_t opset) {
+  const std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+  const auto &known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto versions = known.find(domain);
+  if (versions == known.end() || opset > versions->second.second)
+    return std::nullopt;
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset), domain);
+  return schema ? std::optional<int>(schema->max_input()) : std::nullopt;
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &builder) {
   MLIRContext *ctx = builder.getContext();
   std::string name = displayName(node);
@@ -367,6 +385,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, OpBuilder &
       return error << node.op_type() << " needs at least " << handler->requiredInputs
                    << " input(s)";
     }
+  if (std::optional<int> most = mostInputs(node, opset); most && node.input_size() > *most)
+    return mlir::emitError(loc) << "has " << node.input_size() << " inputs, but " << node.op_type()
+                                << " at opset " << opset << " takes at most " << *most
+                                << "; the model was exported for another opset than it "
+                                   "declares: export it again, or correct its opset_import";
   NodeImporter importer(*this, node, opset, builder, loc);
   return handler->fn(importer);
 }

@@ -249,7 +249,8 @@ bool isEmptyList(NodeImporter &n, size_t i) {
 /// it) the constant input 1; empty when absent or an empty list.
 FailureOr<SmallVector<int64_t>> axesOf(NodeImporter &n, bool asInput) {
   if (asInput)
-    return n.hasInput(1) && !isEmptyList(n, 1) ? n.constantInts(1, "axes") : SmallVector<int64_t>();
+    return n.hasInput(1) && !isEmptyList(n, 1) ? n.constantInts(1, "axes")
+                                               : SmallVector<int64_t>();
   return n.attrInts("axes").value_or(SmallVector<int64_t>());
 }
 

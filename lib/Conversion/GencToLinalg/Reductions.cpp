@@ -63,8 +63,7 @@ Value mlir::genc::lowering::reduce(OpBuilder &b, Location loc, Value input, Arra
   auto body = [&](OpBuilder &nb, Location nl, ValueRange args) {
     Value r = combine(nb, nl, kind, args[1], args[0]);
     // A float sum may add in any order (ONNX fixes none): LLVM then keeps
-    // 16-lane partial sums instead of one chain of dependent adds, which
-    // made a LayerNorm 8x slower.
+    // vector partial sums instead of one chain of dependent scalar adds.
     if (auto add = r.getDefiningOp<arith::AddFOp>())
       add.setFastmath(arith::FastMathFlags::reassoc);
     linalg::YieldOp::create(nb, nl, r);

@@ -24,8 +24,9 @@ models="gpt2-small llama-small"
 prompt_tokens=96 steps=64
 mkdir -p "$work"
 ensure_benchmark_models "$work"
-/usr/lib/llvm-22/bin/clang++ -O3 -march=native -pthread "$root/bench/read-bandwidth.cpp" \
-  -o "$work/read-bandwidth"
+# Built as bench/prefill-decode-vs-ort.sh builds it.
+/usr/lib/llvm-22/bin/clang++ -O3 -march=native -ffast-math -pthread \
+  "$root/bench/read-bandwidth.cpp" -o "$work/read-bandwidth"
 declare -A bytes
 for m in $models; do
   "$genc" compile "$work/$m-with-past-opset17.onnx" --kv-cache=session -o "$work/roofline-$m.so" \
@@ -42,20 +43,29 @@ import sys
 import numpy as np
 import onnx
 model = onnx.load(sys.argv[1], load_external_data=False)
-sizes = {t.name: int(np.prod(t.dims)) * 4 for t in model.graph.initializer}
-weights = sum(sizes.get(i, 0) for n in model.graph.node if n.op_type in ("MatMul", "Gemm")
-              for i in n.input)
+initializers = {t.name: t for t in model.graph.initializer}
+matmul_weights = [i for n in model.graph.node if n.op_type in ("MatMul", "Gemm")
+                  for i in n.input if i in initializers]
+assert all(initializers[w].data_type == onnx.TensorProto.FLOAT for w in matmul_weights)
+weights = sum(int(np.prod(initializers[w].dims)) * 4 for w in matmul_weights)
 context = int(sys.argv[2])
 cache = 0
 for i in model.graph.input:
     if i.name.startswith("past_key_values."):
-        heads, head_size = (d.dim_value for d in i.type.tensor_type.shape.dim[1::2])
+        tensor = i.type.tensor_type
+        heads, head_size = (d.dim_value for d in tensor.shape.dim[1::2])
+        assert heads and head_size and tensor.elem_type == onnx.TensorProto.FLOAT, i.name
         cache += heads * context * head_size * 4
 print(weights + cache)
 PY
 )
 done
-probe() { "$work/read-bandwidth" "$threads" | sed -n 's/^[0-9]* threads: \([0-9.]*\) GB\/s.*/\1/p'; }
+probe() {
+  local gbs
+  gbs=$("$work/read-bandwidth" "$threads" | sed -n 's/^[0-9]* threads: \([0-9.]*\) GB\/s.*/\1/p')
+  [ -n "$gbs" ] || { echo "the bandwidth probe printed no figure" >&2; exit 1; }
+  echo "$gbs"
+}
 prompt=$(seq -s, 5 $((prompt_tokens + 4)))
 echo "# $threads threads; step: mean of $steps greedy steps; roofline: bytes / probe GB/s"
 results=()
@@ -63,7 +73,8 @@ for round in $(seq "$rounds"); do
   for m in $models; do
     before=$(probe)
     # decode_tokens_per_s counts every generated token over the time after
-    # the prompt's call: the steps that fed back all but the first.
+    # the prompt's call, in which target_passes - 1 steps each fed back
+    # one token (and the host chose the next from the logits).
     step=$("$genc" generate "$work/roofline-$m.so" --prompt-ids "$prompt" \
              --max-new-tokens $((steps + 1)) --threads "$threads" --output-format json |
              /usr/bin/python3 -c "import json, sys

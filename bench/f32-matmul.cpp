@@ -7,9 +7,12 @@
 // products, C[1, 3072] = A[1, 768] · B over 24 weights of 9 MB each,
 // which come from memory: GB/s of weights on the pool; and GPT-2-small's
 // decode step, its 49 products in order, back to back and with 20 µs
-// between them (where the model runs its other ops). Weights lie as in a
-// weights file, 64-byte aligned and not page aligned: a std::vector's
-// 16-byte aligned data read a tenth slower, page-aligned data faster.
+// between them (where the model runs its other ops). Weights are aligned
+// as a weights file's may be, on a cache line a line past a page (a
+// std::vector's 16-byte aligned data, whose steps straddle lines, read
+// slower; page-aligned data faster). They are anonymous memory, which
+// may get transparent huge pages where those are "always" on; a file
+// mapping's pages are small.
 //
 //   clang++ -O2 -std=c++17 -Iruntime/include -Iruntime/src bench/f32-matmul.cpp \
 //     build/lib/libgenc_runtime_static.a build/lib/libgenc_kernels.a -pthread -o /tmp/f32-matmul
@@ -41,6 +44,10 @@ public:
       : storage(
             static_cast<float *>(std::aligned_alloc(4096, (count * 4 + 64 + 4095) / 4096 * 4096)),
             &std::free) {
+    if (!storage) {
+      std::fprintf(stderr, "out of memory\n");
+      std::exit(1);
+    }
     std::fill(data(), data() + count, value);
   }
   float *data() { return storage.get() + 16; }

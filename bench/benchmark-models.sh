@@ -24,3 +24,29 @@ benchmark_inputs() {
   /usr/bin/python3 "$root/models/make_inputs.py" "$1/$2-with-past-opset17.onnx" "$1/$3" \
     --batch 1 --sequence "$4" --past "$5"
 }
+
+# decode_bytes MODEL CONTEXT: the bytes one decode step of MODEL (an f32
+# export with past_key_values.N.key/value inputs) must read: each matmul
+# weight once per use (the gathered embedding table not) and, at CONTEXT
+# cached positions, every layer's keys and values.
+decode_bytes() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+import numpy as np
+import onnx
+model = onnx.load(sys.argv[1], load_external_data=False)
+initializers = {t.name: t for t in model.graph.initializer}
+matmul_weights = [i for n in model.graph.node if n.op_type in ("MatMul", "Gemm")
+                  for i in n.input if i in initializers]
+assert all(initializers[w].data_type == onnx.TensorProto.FLOAT for w in matmul_weights)
+weights = sum(int(np.prod(initializers[w].dims)) * 4 for w in matmul_weights)
+cache = 0
+for i in model.graph.input:
+    if i.name.startswith("past_key_values."):
+        tensor = i.type.tensor_type
+        heads, head_size = (d.dim_value for d in tensor.shape.dim[1::2])
+        assert heads and head_size and tensor.elem_type == onnx.TensorProto.FLOAT, i.name
+        cache += heads * int(sys.argv[2]) * head_size * 4
+print(weights + cache)
+PY
+}

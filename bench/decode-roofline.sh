@@ -34,31 +34,7 @@ for m in $models; do
   # A weights file just written maps slowly for a while on these VMs
   # (docs/results.md, "A freshly written weights file"): time a copy.
   cp "$work/roofline-$m.so.weights" "$work/w.copy" && mv "$work/w.copy" "$work/roofline-$m.so.weights"
-  # Matmul weights (f32) and, at the steps' mean context, the cached keys
-  # and values every layer reads (f32; the export's past inputs say how
-  # many heads of which size).
-  bytes[$m]=$(/usr/bin/python3 - "$work/$m-with-past-opset17.onnx" \
-    $((prompt_tokens + (steps + 1) / 2)) <<'PY'
-import sys
-import numpy as np
-import onnx
-model = onnx.load(sys.argv[1], load_external_data=False)
-initializers = {t.name: t for t in model.graph.initializer}
-matmul_weights = [i for n in model.graph.node if n.op_type in ("MatMul", "Gemm")
-                  for i in n.input if i in initializers]
-assert all(initializers[w].data_type == onnx.TensorProto.FLOAT for w in matmul_weights)
-weights = sum(int(np.prod(initializers[w].dims)) * 4 for w in matmul_weights)
-context = int(sys.argv[2])
-cache = 0
-for i in model.graph.input:
-    if i.name.startswith("past_key_values."):
-        tensor = i.type.tensor_type
-        heads, head_size = (d.dim_value for d in tensor.shape.dim[1::2])
-        assert heads and head_size and tensor.elem_type == onnx.TensorProto.FLOAT, i.name
-        cache += heads * context * head_size * 4
-print(weights + cache)
-PY
-)
+  bytes[$m]=$(decode_bytes "$work/$m-with-past-opset17.onnx" $((prompt_tokens + (steps + 1) / 2)))
 done
 probe() {
   local gbs

@@ -68,13 +68,10 @@ echo "== decode roofline"
 /usr/lib/llvm-22/bin/clang++ -O3 -march=native -ffast-math -pthread "$root/bench/read-bandwidth.cpp" -o "$work/read-bandwidth"
 "$work/read-bandwidth" 1 2 | tee "$work/bandwidth.txt"
 for m in $models; do
-  /usr/bin/python3 - "$work/$m-with-past-opset17.onnx" "$work/bandwidth.txt" "$m" <<'PY'
+  streamed=$(decode_bytes "$work/$m-with-past-opset17.onnx" 0)
+  /usr/bin/python3 - "$streamed" "$work/bandwidth.txt" "$m" <<'PY'
 import sys
-import numpy as np
-import onnx
-model = onnx.load(sys.argv[1], load_external_data=False)
-sizes = {t.name: int(np.prod(t.dims)) * 4 for t in model.graph.initializer}
-streamed = sum(sizes.get(i, 0) for n in model.graph.node if n.op_type in ("MatMul", "Gemm") for i in n.input)
+streamed = int(sys.argv[1])
 for line in open(sys.argv[2]):
     threads, bw = line.split()[0], float(line.split()[2])
     print(f"{sys.argv[3]}: a decode step streams {streamed / 1e6:.0f} MB of matmul weights; "

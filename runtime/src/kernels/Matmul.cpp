@@ -437,14 +437,17 @@ constexpr int64_t panelsAtOnce(int64_t rows, int64_t tileRows) {
 }
 
 /// A step of a side-by-side tile reads 128 bytes of each panel (32
-/// columns' f32 values, or their bf16 pairs); it asks for each panel's
-/// bytes kSideBySideAhead ahead into L1. The hardware prefetcher alone
-/// left up to a fifth of the memory's speed unused (bench/f32-matmul.cpp's
-/// 24 decode weights, AMD EPYC, 2 threads, alternating: 57-63 GB/s
-/// without, 61-71 with, the probe reading 66-75).
+/// columns' f32 values, or their bf16 pairs); with several panels it asks
+/// for each one's bytes kSideBySideAhead ahead into L1, where the hardware
+/// prefetcher alone left up to a fifth of the memory's speed unused
+/// (bench/f32-matmul.cpp's 24 decode weights, AMD EPYC, 2 threads,
+/// alternating: 57-63 GB/s without, 61-71 with, the probe reading 66-75).
+/// One panel is left to the hardware's.
 constexpr int64_t kSideBySideAhead = 1024;
 template <int Panels, typename W>
 __attribute__((always_inline)) inline void prefetchSideBySide(const W *step, int64_t panelSize) {
+  if constexpr (Panels == 1)
+    return;
   for (int q = 0; q < Panels; ++q) {
     // Near a matrix's end the address lies past it: an integer, not a
     // pointer (a prefetch does not fault).
@@ -558,8 +561,7 @@ bf16DotTile(const Problem<BF16> &p, int64_t row0, int64_t col0, const BF16 *b, c
       __builtin_memcpy(&pair, aPairs + r * aStride + 2 * kp, sizeof pair);
       ar[r] = reinterpret_cast<__m512bh>(_mm512_set1_epi32(pair));
     }
-    if constexpr (Panels > 1)
-      prefetchSideBySide<Panels>(b, panelSize);
+    prefetchSideBySide<Panels>(b, panelSize);
     for (int q = 0; q < Panels; ++q) {
       __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + q * panelSize));
       __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + q * panelSize + kPanel));
@@ -591,8 +593,7 @@ __attribute__((target("avx512f"))) void bf16WidenTile(const Problem<BF16> &p, in
       const BF16 *ar = aPairs + r * aStride + 2 * kp;
       even[r] = _mm512_set1_ps(fromBF16(ar[0])), odd[r] = _mm512_set1_ps(fromBF16(ar[1]));
     }
-    if constexpr (Panels > 1)
-      prefetchSideBySide<Panels>(b, panelSize);
+    prefetchSideBySide<Panels>(b, panelSize);
     for (int q = 0; q < Panels; ++q) {
       __m512i b0 = _mm512_loadu_si512(b + q * panelSize);
       __m512i b1 = _mm512_loadu_si512(b + q * panelSize + kPanel);
@@ -945,8 +946,7 @@ __attribute__((target("avx2,fma"))) void avx2Tile(const Problem<float> &p, int64
     __m256 ar[Rows];
     for (int r = 0; r < Rows; ++r)
       ar[r] = _mm256_broadcast_ss(a + r * p.aRow);
-    if constexpr (Panels > 1)
-      prefetchSideBySide<Panels>(b, panelSize);
+    prefetchSideBySide<Panels>(b, panelSize);
     for (int q = 0; q < Panels; ++q)
       for (int v = 0; v < 4; ++v) {
         const float *bv = b + q * panelSize + 8 * v;

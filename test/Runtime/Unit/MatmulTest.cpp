@@ -81,7 +81,7 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
   const int64_t sizes[][3] = {
       {1, 1, 1},    {1, 768, 64}, {13, 45, 7},   {8, 32, 16},    {128, 100, 33}, {300, 70, 20},
       {7, 27, 5},   {5, 61, 9},   {29, 40, 600}, {269, 33, 300}, {1, 1000, 40},  {2, 300, 20},
-      {3, 230, 17}, {4, 450, 9},  {5, 390, 3},   {6, 520, 33},   {1, 790, 768}};
+      {3, 230, 17}, {4, 450, 9},  {5, 390, 3},   {6, 520, 33},   {1, 790, 768},  {40, 1189, 70}};
   for (const auto &[m, n, k] : sizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
     std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),
@@ -260,7 +260,8 @@ struct CountingEpilogue : genc_tile_epilogue {
 };
 
 /// The epilogue sees every element of C once, after its product: row
-/// blocks and panels of a prefill, decode tasks of several panels, batch
+/// blocks and panels of a prefill (runs of 4 panels, the last one short),
+/// decode tasks of several panels, batch
 /// items that stay apart (one weight per item) and ones whose rows run on
 /// (a shared weight), and K = 0.
 TEST_P(Matmul, EpilogueSeesEachFinishedElementOnce) {
@@ -268,8 +269,9 @@ TEST_P(Matmul, EpilogueSeesEachFinishedElementOnce) {
     int64_t batch, m, n, k;
     bool weightPerItem;
   };
-  for (Case t : {Case{1, 300, 70, 20, false}, Case{1, 1, 2000, 16, false},
-                 Case{3, 7, 50, 16, false}, Case{3, 5, 37, 9, true}, Case{1, 4, 40, 0, false}}) {
+  for (Case t :
+       {Case{1, 300, 70, 20, false}, Case{1, 40, 1189, 16, false}, Case{1, 1, 2000, 16, false},
+        Case{3, 7, 50, 16, false}, Case{3, 5, 37, 9, true}, Case{1, 4, 40, 0, false}}) {
     SCOPED_TRACE("batch " + std::to_string(t.batch) + " M=" + std::to_string(t.m) +
                  " N=" + std::to_string(t.n) + " K=" + std::to_string(t.k));
     int64_t items = t.weightPerItem ? t.batch : 1;

@@ -12,6 +12,7 @@
 #include "Model.h"
 
 #include "CheckMessage.h"
+#include "Error.h"
 
 #include "genc/weights_file.h"
 
@@ -444,7 +445,12 @@ extern "C" genc_status genc_model_verify(const genc_model *model) {
 extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned threads) {
   if (threads == 0)
     threads = genc::runtime::ThreadPool::availableThreads();
-  auto pool = std::make_unique<genc::runtime::ThreadPool>(threads);
+  std::unique_ptr<genc::runtime::ThreadPool> pool;
+  try {
+    pool = std::make_unique<genc::runtime::ThreadPool>(threads);
+  } catch (const genc::runtime::Error &e) {
+    return fail(GENC_ERROR_INVALID_ARGUMENT, e.what());
+  }
   std::lock_guard<std::mutex> lock(model->poolInUse); // not while a run uses it
   model->pool = std::move(pool);
   model->poolThreads = threads;

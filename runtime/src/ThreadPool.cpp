@@ -2,8 +2,13 @@
 
 #include "ThreadPool.h"
 
+#include "Error.h"
+
+#include <algorithm>
 #include <chrono>
 #include <sched.h>
+#include <string>
+#include <system_error>
 
 using genc::runtime::ThreadPool;
 
@@ -39,11 +44,26 @@ template <typename Pending> void poll(Pending &&pending) {
 } // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
-  for (unsigned i = 1; i < threads; ++i)
-    workers.emplace_back([this] { work(); });
+  if (threads > kMaxThreads)
+    throw Error("a thread pool of " + std::to_string(threads) + " threads: at most " +
+                std::to_string(kMaxThreads) + " (this process may use " +
+                std::to_string(availableThreads()) + " CPUs); ask for fewer threads");
+  try {
+    for (unsigned i = 1; i < threads; ++i)
+      workers.emplace_back([this] { work(); });
+  } catch (const std::system_error &e) {
+    // The process's limit on threads: stop those started, then say so.
+    unsigned started = static_cast<unsigned>(workers.size()) + 1;
+    stop();
+    throw Error("a thread pool of " + std::to_string(threads) + " threads: thread " +
+                std::to_string(started + 1) + " could not start (" + e.what() +
+                "); ask for fewer threads");
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex);
     stopping = true;
@@ -52,14 +72,14 @@ ThreadPool::~ThreadPool() {
   wake.notify_all();
   for (std::thread &t : workers)
     t.join();
+  workers.clear();
 }
 
 unsigned ThreadPool::availableThreads() {
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0)
-    return static_cast<unsigned>(CPU_COUNT(&set));
-  unsigned n = std::thread::hardware_concurrency();
-  return n ? n : 1;
+  unsigned n = sched_getaffinity(0, sizeof(set), &set) == 0 ? static_cast<unsigned>(CPU_COUNT(&set))
+                                                            : std::thread::hardware_concurrency();
+  return std::clamp(n, 1u, kMaxThreads);
 }
 
 void ThreadPool::runTasks(const Loop &l) {

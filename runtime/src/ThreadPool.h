@@ -23,7 +23,12 @@ namespace genc::runtime {
 
 class ThreadPool {
 public:
-  /// `threads` counts the caller: 1 means no workers.
+  /// The most threads a pool runs: a larger request is a mistake (a
+  /// thread's stack each, and far more threads than any machine's CPUs).
+  static constexpr unsigned kMaxThreads = 1024;
+
+  /// `threads` counts the caller: 1 means no workers. Throws Error for
+  /// more than kMaxThreads, or when the process may not start them all.
   explicit ThreadPool(unsigned threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
@@ -37,7 +42,8 @@ public:
   /// The genc_parallel_for_fn an artifact calls; `pool` is a ThreadPool.
   static void run(void *pool, int64_t n, genc_task_fn task, void *ctx);
 
-  /// What threads a process may use (its CPU affinity mask).
+  /// What threads a process may use (its CPU affinity mask), at most
+  /// kMaxThreads.
   static unsigned availableThreads();
 
 private:
@@ -48,6 +54,8 @@ private:
   };
   void work();
   void runTasks(const Loop &loop);
+  /// Stops and joins the workers.
+  void stop();
 
   std::vector<std::thread> workers;
   std::mutex mutex;

@@ -73,7 +73,8 @@ int genc::driver::runRun(int argc, char **argv) {
     return failWith(*artifact + " keeps its KV cache in a session (compiled with "
                                 "--kv-cache=session): generate with `genc generate`, or compile "
                                 "it with --kv-cache=io to run it on tensors");
-  genc_model_set_threads(loaded, threads);
+  if (genc_model_set_threads(loaded, threads) != GENC_OK)
+    return failWith(genc_status_message());
 
   std::optional<NamedInputs> given = loadNamedInputs(inputs, loaded);
   if (!given)

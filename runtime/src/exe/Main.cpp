@@ -110,7 +110,8 @@ int runTensors(genc_model *loaded, int argc, char **argv) {
     }
   }
 
-  genc_model_set_threads(loaded, threads);
+  if (genc_model_set_threads(loaded, threads) != GENC_OK)
+    return fail(genc_status_message());
 
   std::vector<const char *> cNames;
   std::vector<const genc_tensor *> given, ordered(genc_model_num_inputs(loaded));

@@ -2,11 +2,14 @@
 
 #include "ThreadPool.h"
 
+#include "Error.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -31,6 +34,20 @@ TEST(ThreadPool, RunsEveryTaskOnce) {
         ASSERT_EQ(counts.hits[i].load(), 1) << threads << " threads, n=" << n << ", task " << i;
     }
   }
+}
+
+/// A pool larger than kMaxThreads is refused before any thread starts (a
+/// typo such as --threads 100000 would otherwise start threads until the
+/// process's limit, then abort); the CPUs a process may use are capped too.
+TEST(ThreadPool, RefusesMoreThanItsMaximum) {
+  try {
+    ThreadPool pool(ThreadPool::kMaxThreads + 1);
+    FAIL() << "a pool of " << pool.threads() << " threads started";
+  } catch (const genc::runtime::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("at most 1024"), std::string::npos) << e.what();
+  }
+  EXPECT_LE(ThreadPool::availableThreads(), ThreadPool::kMaxThreads);
+  EXPECT_GE(ThreadPool::availableThreads(), 1u);
 }
 
 /// A decode step issues loops back to back: none may be lost or overlap.

@@ -77,11 +77,13 @@ func.func @reshape_from_data(%x: tensor<?xf32>, %shape: tensor<2xi64>) -> tensor
 // -----
 
 // Splitting heads, [B, S, 64] → [B, S, 4, 16] by input dims: the count
-// provably holds, so nothing is checked.
+// provably holds, so nothing is checked, and the reshape only splits a
+// dim: an expand_shape, a view even of a strided slice.
 // CHECK-LABEL: func.func @reshape_heads
 // CHECK-NOT: index_out_of_bounds
 // CHECK-NOT: scf.if
-// CHECK: tensor.reshape
+// CHECK-NOT: tensor.reshape
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, %{{.*}}, 4, 16]
 func.func @reshape_heads(%x: tensor<?x?x64xf32>) -> tensor<?x?x4x16xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -94,6 +96,27 @@ func.func @reshape_heads(%x: tensor<?x?x64xf32>) -> tensor<?x?x4x16xf32> {
   %shape = tensor.from_elements %bi, %si, %c4, %c16 : tensor<4xi64>
   %0 = genc.reshape %x, %shape : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
   return %0 : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+// Merging heads back, [B, S, 4, 16] → [B, S, 64]: not a split, so a
+// tensor.reshape (a view of a contiguous input; a copy of a strided one).
+// CHECK-LABEL: func.func @reshape_merges_heads
+// CHECK-NOT: scf.if
+// CHECK-NOT: tensor.expand_shape
+// CHECK: tensor.reshape
+func.func @reshape_merges_heads(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : i64
+  %b = tensor.dim %x, %c0 : tensor<?x?x4x16xf32>
+  %s = tensor.dim %x, %c1 : tensor<?x?x4x16xf32>
+  %bi = arith.index_cast %b : index to i64
+  %si = arith.index_cast %s : index to i64
+  %shape = tensor.from_elements %bi, %si, %c64 : tensor<3xi64>
+  %0 = genc.reshape %x, %shape : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+  return %0 : tensor<?x?x64xf32>
 }
 
 // -----

@@ -1,7 +1,8 @@
 //===- DataMovement.cpp - shapes, views and copies → tensor and linalg ----===//
 //
-// Reshapes become tensor.reshape with sizes computed at run time where the
-// type does not know them, slices with constant axes and positive steps
+// Reshapes become tensor.expand_shape where they only split dims, else
+// tensor.reshape with sizes computed at run time where the type does not
+// know them, slices with constant axes and positive steps
 // tensor.extract_slice, and everything that reads at computed positions
 // (Gather, negative-step Slice) a generic of tensor.extract, with indices
 // taken from data checked against their bounds.
@@ -72,6 +73,49 @@ static bool provablyKeepsCount(ReshapeOp op) {
     inputDims.erase(match);
   }
   return true;
+}
+
+/// How Reshape splits its input's dims, where that is all it does: each
+/// input dim becomes a run of result dims, a static dim static sizes of its
+/// product, a dynamic dim one dim the shape tracing equates with it (unit
+/// dims at the end join the last run). Such a reshape is a
+/// tensor.expand_shape, which bufferizes to a view of any strided input (a
+/// slice of a merged projection, split into heads), where tensor.reshape
+/// needs a contiguous copy first.
+static std::optional<SmallVector<ReassociationIndices>> splitsOnly(ReshapeOp op) {
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  RankedTensorType out = op.getType();
+  if (in.getRank() == 0 || out.getRank() <= in.getRank())
+    return std::nullopt;
+  SmallVector<ReassociationIndices> runs;
+  int64_t j = 0;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    if (j == out.getRank())
+      return std::nullopt;
+    ReassociationIndices run{j};
+    if (in.isDynamicDim(i)) {
+      if (!out.isDynamicDim(j) || !provablyEqualDims(op.getResult(), j, op.getInput(), i))
+        return std::nullopt;
+      ++j;
+    } else {
+      if (out.isDynamicDim(j))
+        return std::nullopt;
+      int64_t product = out.getDimSize(j++);
+      for (; product < in.getDimSize(i) && j < out.getRank() && !out.isDynamicDim(j); ++j) {
+        run.push_back(j);
+        product *= out.getDimSize(j);
+      }
+      if (product != in.getDimSize(i))
+        return std::nullopt;
+    }
+    runs.push_back(std::move(run));
+  }
+  for (; j < out.getRank(); ++j) {
+    if (out.isDynamicDim(j) || out.getDimSize(j) != 1)
+      return std::nullopt;
+    runs.back().push_back(j);
+  }
+  return runs;
 }
 
 /// The sizes of `op`'s result where `failed` (null: known to have failed):
@@ -193,8 +237,16 @@ static FailureOr<Value> lowerReshape(ReshapeOp op, ReshapeOp::Adaptor operands, 
   std::string node = describeNode(op, "Reshape");
   Value count = numElements(b, loc, input);
   ReshapeDims shape = reshapeDims(op, input, operands.getShape(), count, b, node);
-  if (provablyKeepsCount(op))
+  if (provablyKeepsCount(op)) {
+    if (std::optional<SmallVector<ReassociationIndices>> runs = splitsOnly(op)) {
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        sizes.push_back(type.isDynamicDim(d) ? OpFoldResult(shape.dims[d])
+                                             : b.getIndexAttr(type.getDimSize(d)));
+      return tensor::ExpandShapeOp::create(b, loc, type, input, *runs, sizes).getResult();
+    }
     return reshapeTo(b, loc, input, type, shape.dims);
+  }
   Value zero = indexConst(b, loc, 0);
   failAtRunTimeIf(b, loc, shape.overflow, zero, zero,
                   node + ": the shape holds more elements than 64 bits count");

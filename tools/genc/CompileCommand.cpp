@@ -19,6 +19,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
@@ -29,9 +30,9 @@
 #include "llvm/Support/MD5.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Threading.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
@@ -151,9 +152,10 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       "weights",
       cl::desc("How matmul weights are stored: f32 (default); int8 (a scale per output "
                "channel, activations rounded to 16-bit integers per row); bf16 (activations "
-               "rounded to bf16 too); int4[:GROUP][:asym] (a scale per GROUP = 32 "
-               "(default), 64 or 128 weights, symmetric; with asym, an offset too). All but "
-               "f32 are approximate: docs/results.md states their perplexity cost"),
+               "rounded to bf16 too); int4[:GROUP][:asym][:calibrated] (a scale per GROUP = 32 "
+               "(default), 64 or 128 weights, symmetric; with asym, an offset too; with "
+               ":calibrated, rounded GPTQ's way on --calibration-ids). All but f32 are "
+               "approximate: docs/results.md states their perplexity cost"),
       cl::value_desc("format"), cl::init("f32"), cl::cat(codegen));
   cl::OptionCategory &rewrites = attentionRewritesCategory();
   AttentionRewritesOption attention(rewrites);
@@ -230,6 +232,12 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   search.evalIds = evalIds;
   search.context = evalContext;
   search.contextGiven = evalContext.getNumOccurrences() > 0;
+  if (llvm::sys::fs::is_directory(output)) {
+    llvm::errs() << "error: -o " << output
+                 << " is a directory; name the file to write (its weights go beside it, in "
+                    "FILE.weights)\n";
+    return 1;
+  }
   if (!profileInputs.empty() && (reportPath.empty() || emit != Emit::SharedLibrary)) {
     llvm::errs() << "error: --profile-input times a shared library for the report: give "
                     "--report FILE.html (or .json) and keep --emit=so\n";
@@ -258,6 +266,16 @@ int ::genc::driver::runCompile(int argc, char **argv) {
     return 1;
   }
   options.weights = *weightFormat;
+  // Ids nothing reads would let a user believe something was calibrated.
+  llvm::StringRef spec = attention.spec;
+  if (!attention.calibrationIds.empty() && !options.weights.calibrated && maxPplIncrease.empty() &&
+      !spec.contains(":grouped") && !spec.contains(":calibrated")) {
+    llvm::errs() << "error: --calibration-ids is read by --weights=int4:...:calibrated, "
+                    "--attention=gqa:G:grouped or gqa:G:calibrated, and --max-ppl-increase; "
+                    "none is given, so nothing would be calibrated: add one or leave the ids "
+                    "out\n";
+    return 1;
+  }
   ::genc::driver::GraphOptions graph;
   graph.forSession = kvCache == KVCache::Session;
   graph.addKVCache = addKVCache ? ::genc::driver::GraphOptions::AddKVCache::Yes
@@ -668,9 +686,17 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
     if (name.empty())
       name = "-";
     auto fn = op->getParentOfType<func::FuncOp>();
+    // Constant f32 weights are stored in --weights's format, the
+    // activations rounded to match (as the compile report states them).
+    std::string lhs = elementType(op->getOperand(0)), rhs = elementType(op->getOperand(1));
+    using Kind = mlir::genc::WeightFormat::Kind;
+    if (options.weights.kind != Kind::F32 && rhs == "f32" &&
+        matchPattern(op->getOperand(1), m_Constant())) {
+      lhs = options.weights.kind == Kind::BF16 ? "bf16" : "int16";
+      rhs = options.weights.kind == Kind::Int8PerChannel ? "int8" : options.weights.str();
+    }
     // The name last: ONNX node names may hold spaces.
-    os << "matmul " << (fn ? fn.getSymName() : StringRef("-")) << " "
-       << elementType(op->getOperand(0)) << " " << elementType(op->getOperand(1)) << " "
+    os << "matmul " << (fn ? fn.getSymName() : StringRef("-")) << " " << lhs << " " << rhs << " "
        << elementType(op->getResult(0)) << " " << name << "\n";
   });
   os << "attention-rewrites "
@@ -797,58 +823,72 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     progress.endTask(("wrote " + output).str());
     return 0;
   };
-  // Every artifact but the MLIR dump reads its weights from this file.
-  if (emit != Emit::MLIR) {
-    progress.beginPhase("weights");
-    if (failed(target.writeWeights(
-            **module, (output + ".weights").str(), error,
-            [&](uint64_t written, uint64_t total) { progress.reportBytes(written, total); }))) {
-      progress.breakLine();
-      llvm::errs() << "error: " << error << "\n";
-      return 1;
-    }
-  }
   if (emit == Emit::MLIR)
     return writeText([&](llvm::raw_pwrite_stream &os) {
       (*module)->print(os);
       return success();
     });
 
+  // The weights and the code are written under names of this process's,
+  // then renamed over OUT.weights and OUT, weights first: a program running
+  // the previous artifact keeps the files it mapped (rewritten in place,
+  // its weights would change under it, or vanish: SIGBUS), two compiles to
+  // one name do not mix their files, and a failed compile leaves the
+  // previous artifact as it was.
+  const std::string staging =
+      (output + "." + std::to_string(llvm::sys::Process::getProcessId()) + ".tmp").str();
+  const std::string weights = (output + ".weights").str(), stagedWeights = staging + ".weights";
+  auto fail = [&](const Twine &message) {
+    progress.breakLine();
+    llvm::errs() << "error: " << message << "\n";
+    for (const std::string &path : {staging, stagedWeights, staging + ".o"})
+      llvm::sys::fs::remove(path);
+    return 1;
+  };
+  auto putInPlace = [&](StringRef from, StringRef to) {
+    if (std::error_code ec = llvm::sys::fs::rename(from, to))
+      return fail("cannot write '" + to + "': " + ec.message());
+    return 0;
+  };
+  progress.beginPhase("weights");
+  if (failed(target.writeWeights(
+          **module, stagedWeights, error,
+          [&](uint64_t written, uint64_t total) { progress.reportBytes(written, total); })))
+    return fail(error);
+
   progress.beginPhase("LLVM code generation");
-  if (emit == Emit::LLVMIR)
-    return writeText([&](llvm::raw_pwrite_stream &os) {
-      return target.writeCode(**module, os, mlir::genc::CodeForm::TextualIR, error);
-    });
+  if (emit == Emit::LLVMIR) {
+    if (int status = writeText([&](llvm::raw_pwrite_stream &os) {
+          return target.writeCode(**module, os, mlir::genc::CodeForm::TextualIR, error);
+        })) {
+      llvm::sys::fs::remove(stagedWeights);
+      return status;
+    }
+    return putInPlace(stagedWeights, weights);
+  }
 
   keepTailsApart();
   bool linked = emit == Emit::SharedLibrary || emit == Emit::Executable;
-  SmallString<256> object(output);
-  if (linked)
-    object += ".o";
+  const std::string object = linked ? staging + ".o" : staging;
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(object, ec, llvm::sys::fs::OF_None);
-    if (ec) {
-      progress.breakLine();
-      llvm::errs() << "error: cannot write '" << object << "': " << ec.message() << "\n";
-      return 1;
-    }
-    if (failed(target.writeCode(**module, os, mlir::genc::CodeForm::Object, error))) {
-      progress.breakLine();
-      llvm::errs() << "error: " << input << ": " << error << "\n";
-      return 1;
-    }
+    if (ec)
+      return fail("cannot write '" + object + "': " + ec.message());
+    if (failed(target.writeCode(**module, os, mlir::genc::CodeForm::Object, error)))
+      return fail(input + ": " + error);
   }
   if (linked) {
     progress.beginPhase("link");
-    bool ok = link(emit, object, output, error);
+    bool ok = link(emit, object, staging, error);
     llvm::sys::fs::remove(object);
-    if (!ok) {
-      progress.breakLine();
-      llvm::errs() << "error: linking '" << output << "': " << error << "\n";
-      return 1;
-    }
+    if (!ok)
+      return fail("linking '" + output + "': " + error);
   }
+  if (int status = putInPlace(stagedWeights, weights))
+    return status;
+  if (int status = putInPlace(staging, output))
+    return status;
   progress.endTask(("wrote " + output).str());
   return 0;
 }

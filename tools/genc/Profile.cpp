@@ -59,8 +59,11 @@ bool genc::driver::profileArtifact(llvm::StringRef artifact, llvm::ArrayRef<std:
     llvm::StringRef(group).split(parts, ',', -1, /*KeepEmpty=*/false);
     std::vector<std::string> named(parts.begin(), parts.end());
     std::optional<NamedInputs> inputs = loadNamedInputs(named, loaded);
-    if (!inputs)
+    if (!inputs) {
+      llvm::errs() << "note: in --profile-input " << group
+                   << ": a comma-separated NAME=FILE.npy for each of the model's inputs\n";
       return false;
+    }
     ProfileRun run;
     run.label = parts.empty() ? std::string("no inputs") : parts.front().str();
     if (parts.size() > 1)

@@ -106,28 +106,6 @@ func.func @fused(%q: tensor<?x8x?x16xf32> {genc.dim_names = ["B", "", "S", ""]},
 
 // -----
 
-// Heads split out of a projection, [B, S, H, D] transposed to [B, H, S, D]:
-// the kernel reads the projection through a permuted view, and the
-// transpose, read by nothing else, is dead. A transpose that moves the last
-// dim (V here, from [B, S, D, H]) is read as its result, as the kernel's
-// rows need unit strides.
-// CHECK-LABEL: func.func @fused_transposed_heads
-// CHECK-DAG: %[[QB:.+]] = bufferization.to_buffer %arg0 read_only : tensor<?x?x8x16xf32>
-// CHECK-DAG: %[[QT:.+]] = memref.transpose %[[QB]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
-// CHECK-DAG: %[[Q:.+]] = memref.cast %[[QT]] : {{.*}} to memref<?x8x?x16xf32, strided<[?, ?, ?, ?], offset: ?>>
-// CHECK-DAG: %[[VT:.+]] = linalg.transpose ins(%arg1 : tensor<?x?x16x8xf32>) outs({{.*}}) permutation = [0, 3, 1, 2]
-// CHECK-DAG: %[[V:.+]] = bufferization.to_buffer %[[VT]] read_only
-// CHECK: genc.attention_kernel %{{.+}}, %[[Q]], %{{.+}}, %[[V]]
-func.func @fused_transposed_heads(%x: tensor<?x?x8x16xf32> {genc.dim_names = ["B", "S", "", ""]},
-                                  %y: tensor<?x?x16x8xf32> {genc.dim_names = ["B", "S", "", ""]}) -> tensor<?x8x?x16xf32> {
-  %q = genc.transpose %x {perm = array<i64: 0, 2, 1, 3>} : tensor<?x?x8x16xf32> -> tensor<?x8x?x16xf32>
-  %v = genc.transpose %y {perm = array<i64: 0, 3, 1, 2>} : tensor<?x?x16x8xf32> -> tensor<?x8x?x16xf32>
-  %0 = genc.attention %q, %q, %v {scale = 0.25 : f32, causal = true} : (tensor<?x8x?x16xf32>, tensor<?x8x?x16xf32>, tensor<?x8x?x16xf32>) -> tensor<?x8x?x16xf32>
-  return %0 : tensor<?x8x?x16xf32>
-}
-
-// -----
-
 // Causality counted from the first key: the offset is 0, not Skv - Sq.
 // (The printer names an index constant 0 %c0, %c0_1, ...)
 // CHECK-LABEL: func.func @fused_from_start

@@ -48,24 +48,15 @@ static bool fitsAttentionKernel(AttentionOp op, AttentionOp::Adaptor operands) {
          !(boolMask && op.getSoftcap().convertToFloat() > 0);
 }
 
-/// `t` read in place as a buffer of any strides. With `viewTransposes`,
-/// where `t` is a transpose that keeps the last dim (heads split out of a
-/// projection, [B, S, H, D] → [B, H, S, D]), its input is read through a
-/// permuted view instead, and the transpose's copy goes away with its last
-/// reader. The fused kernel takes such views; linear attention's session
-/// state, rolled back, did not match with them, and keeps the copies.
-static Value readAsBuffer(OpBuilder &b, Location loc, Value t, bool viewTransposes = false) {
+/// `t` read in place as a buffer of any strides. (A transpose of heads out
+/// of a projection is left to copy: read through a view instead, a long
+/// prefill's key and value rows lie a projection's row apart, and the
+/// kernel, which reads each of them once per query block, ran slower.)
+static Value readAsBuffer(OpBuilder &b, Location loc, Value t) {
   auto type = tensorType(t);
   SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
   auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
   auto memref = MemRefType::get(type.getShape(), type.getElementType(), layout);
-  if (auto transpose = t.getDefiningOp<linalg::TransposeOp>();
-      viewTransposes && transpose && transpose.getPermutation().back() == type.getRank() - 1) {
-    Value input = readAsBuffer(b, loc, transpose.getInput(), viewTransposes);
-    auto permutation = AffineMap::getPermutationMap(transpose.getPermutation(), b.getContext());
-    Value view = memref::TransposeOp::create(b, loc, input, AffineMapAttr::get(permutation));
-    return memref::CastOp::create(b, loc, memref, view);
-  }
   return bufferization::ToBufferOp::create(b, loc, memref, t, /*read_only=*/true);
 }
 
@@ -138,8 +129,8 @@ static Value fusedAttention(AttentionOp op, AttentionOp::Adaptor operands, OpBui
   Value mask = additiveMask(b, loc, operands.getMask());
   auto [out, type] = resultBuffer(b, loc, q, v);
   AttentionKernelOp::create(
-      b, loc, out, readAsBuffer(b, loc, q, true), readAsBuffer(b, loc, operands.getKey(), true),
-      readAsBuffer(b, loc, v, true), mask ? readAsBuffer(b, loc, mask) : Value(),
+      b, loc, out, readAsBuffer(b, loc, q), readAsBuffer(b, loc, operands.getKey()),
+      readAsBuffer(b, loc, v), mask ? readAsBuffer(b, loc, mask) : Value(),
       causalOffset(b, loc, op, operands), op.getScaleAttr(), op.getCausalAttr(), op.getWindowAttr(),
       op.getSoftcapAttr(), op.getSinksAttr(), op.getGlobalTokensAttr(),
       op.getMaskAfterSoftcapAttr(), op.getBlockAttr(), op.getRandomBlocksAttr(), op.getSeedAttr(),

@@ -387,8 +387,14 @@ genc_status bindArtifact(genc_model &model, const std::string &what,
   if (auto *artifactFree =
           reinterpret_cast<void (*)(void *)>(dlsym(model.library, "genc_artifact_free")))
     model.freeResult = artifactFree;
-  model.pool = std::make_unique<genc::runtime::ThreadPool>(
-      genc::runtime::ThreadPool::availableThreads());
+  try {
+    model.pool =
+        std::make_unique<genc::runtime::ThreadPool>(genc::runtime::ThreadPool::availableThreads());
+  } catch (const genc::runtime::Error &e) {
+    return fail(GENC_ERROR_INVALID_ARGUMENT, what + ": " + e.what());
+  } catch (const std::bad_alloc &) {
+    return fail(GENC_ERROR_OUT_OF_MEMORY, what + ": no memory for its thread pool");
+  }
   model.poolThreads = model.pool->threads();
 
   model.artifactName = what;
@@ -450,6 +456,9 @@ extern "C" genc_status genc_model_set_threads(genc_model *model, unsigned thread
     pool = std::make_unique<genc::runtime::ThreadPool>(threads);
   } catch (const genc::runtime::Error &e) {
     return fail(GENC_ERROR_INVALID_ARGUMENT, e.what());
+  } catch (const std::bad_alloc &) {
+    return fail(GENC_ERROR_OUT_OF_MEMORY,
+                "no memory for a thread pool of " + std::to_string(threads) + " threads");
   }
   std::lock_guard<std::mutex> lock(model->poolInUse); // not while a run uses it
   model->pool = std::move(pool);

@@ -48,6 +48,9 @@ ThreadPool::ThreadPool(unsigned threads) {
     throw Error("a thread pool of " + std::to_string(threads) + " threads: at most " +
                 std::to_string(kMaxThreads) + " (this process may use " +
                 std::to_string(availableThreads()) + " CPUs); ask for fewer threads");
+  // Room for every worker first: a vector that grew could fail with
+  // threads running, which must then be joined.
+  workers.reserve(threads > 0 ? threads - 1 : 0);
   try {
     for (unsigned i = 1; i < threads; ++i)
       workers.emplace_back([this] { work(); });

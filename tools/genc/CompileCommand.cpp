@@ -19,7 +19,6 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
@@ -32,6 +31,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -690,8 +690,7 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
     // activations rounded to match (as the compile report states them).
     std::string lhs = elementType(op->getOperand(0)), rhs = elementType(op->getOperand(1));
     using Kind = mlir::genc::WeightFormat::Kind;
-    if (options.weights.kind != Kind::F32 && rhs == "f32" &&
-        matchPattern(op->getOperand(1), m_Constant())) {
+    if (options.weights.kind != Kind::F32 && ::genc::driver::convertedByWeightFormat(op)) {
       lhs = options.weights.kind == Kind::BF16 ? "bf16" : "int16";
       rhs = options.weights.kind == Kind::Int8PerChannel ? "int8" : options.weights.str();
     }
@@ -833,21 +832,27 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   // then renamed over OUT.weights and OUT, weights first: a program running
   // the previous artifact keeps the files it mapped (rewritten in place,
   // its weights would change under it, or vanish: SIGBUS), two compiles to
-  // one name do not mix their files, and a failed compile leaves the
-  // previous artifact as it was.
+  // one name do not mix their files, and a failed compile (an interrupted
+  // one too) leaves the previous artifact as it was. (Should the second
+  // rename fail, OUT.weights is new and OUT old: the runtime refuses the
+  // pair by its hashes.)
   const std::string staging =
       (output + "." + std::to_string(llvm::sys::Process::getProcessId()) + ".tmp").str();
   const std::string weights = (output + ".weights").str(), stagedWeights = staging + ".weights";
+  const std::string stagedFiles[] = {staging, stagedWeights, staging + ".o"};
+  for (const std::string &path : stagedFiles)
+    llvm::sys::RemoveFileOnSignal(path);
   auto fail = [&](const Twine &message) {
     progress.breakLine();
     llvm::errs() << "error: " << message << "\n";
-    for (const std::string &path : {staging, stagedWeights, staging + ".o"})
+    for (const std::string &path : stagedFiles)
       llvm::sys::fs::remove(path);
     return 1;
   };
   auto putInPlace = [&](StringRef from, StringRef to) {
     if (std::error_code ec = llvm::sys::fs::rename(from, to))
       return fail("cannot write '" + to + "': " + ec.message());
+    llvm::sys::DontRemoveFileOnSignal(from);
     return 0;
   };
   progress.beginPhase("weights");

@@ -114,6 +114,23 @@ int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterByte
          llvm::divideCeil(k, groupSize) * padded * (symmetric ? 1 : 2) * parameterBytes;
 }
 
+} // namespace
+
+bool convertedByWeightFormat(Operation *matmul) {
+  auto grid = matmul->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
+  auto gridGroup = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
+  if (gridGroup && gridGroup.getInt() > 0)
+    return false;
+  Value weight = matmul->getOperand(1);
+  if (auto transpose = weight.getDefiningOp<mlir::genc::TransposeOp>())
+    weight = transpose.getInput();
+  auto type = dyn_cast<ShapedType>(weight.getType());
+  return type && type.getElementType().isF32() && type.getRank() == 2 &&
+         matchPattern(weight, m_Constant());
+}
+
+namespace {
+
 /// Adds a weight matmul (`weight` its constant operand) to `group`.
 void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   auto weightType = cast<ShapedType>(weight.getType());
@@ -129,11 +146,6 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   group.flopsPerToken += 2 * elements;
   group.weightBytes += elements * bytes;
   group.activationBytesPerToken += (elements / columns + columns) * activationBytes;
-  // What genc-pack-matmul-weights packs (and --weights converts): a 2-D
-  // f32 constant, maybe transposed.
-  Value source = weight;
-  if (auto transpose = source.getDefiningOp<mlir::genc::TransposeOp>())
-    source = transpose.getInput();
   std::string a = elementTypeName(op->getOperand(0)), b = elementTypeName(op->getOperand(1)),
               c = elementTypeName(op->getResult(0));
   std::string precision = a == b && b == c ? a : a + " x " + b + " -> " + c;
@@ -146,8 +158,7 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
                          elements * bytes;
     precision =
         "int16 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) + ") -> f32";
-  } else if (weightType.getElementType().isF32() && weightType.getRank() == 2 &&
-             matchPattern(source, m_Constant())) {
+  } else if (convertedByWeightFormat(op)) {
     group.f32Weights.push_back({elements / columns, columns});
   }
   if (!llvm::is_contained(group.precisions, precision))

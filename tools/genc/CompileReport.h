@@ -88,6 +88,11 @@ struct MatmulLayers {
 };
 MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 
+/// Whether `--weights` stores `matmul`'s weight in its format: a 2-D f32
+/// constant (maybe transposed) that the model did not quantise on a grid of
+/// its own (what genc-pack-matmul-weights packs).
+bool convertedByWeightFormat(mlir::Operation *matmul);
+
 /// Restates the f32 weights' bytes and precision as `--weights=format`
 /// stores them in 32-column panels (int8: a byte per weight and an f32
 /// scale per column; bf16: two bytes, activations rounded to bf16; int4:

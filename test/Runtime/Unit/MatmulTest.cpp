@@ -81,7 +81,7 @@ void expectLoopsForAwkwardSizes(genc_context &context) {
   const int64_t sizes[][3] = {
       {1, 1, 1},    {1, 768, 64}, {13, 45, 7},   {8, 32, 16},    {128, 100, 33}, {300, 70, 20},
       {7, 27, 5},   {5, 61, 9},   {29, 40, 600}, {269, 33, 300}, {1, 1000, 40},  {2, 300, 20},
-      {3, 230, 17}, {4, 450, 9},  {5, 390, 3},   {6, 520, 33},   {1, 790, 768},  {40, 1189, 70}};
+      {3, 230, 17}, {4, 450, 9},  {5, 390, 3},   {6, 520, 33},   {1, 790, 768}};
   for (const auto &[m, n, k] : sizes) {
     SCOPED_TRACE("M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k));
     std::vector<float> a = randomValues(m * k, 1), b = randomValues(k * n, 2),
@@ -214,6 +214,25 @@ TEST_P(Matmul, StridedViews) {
                                /*accumulate=*/0, nullptr);
   expectNear(std::vector<float>(c.begin() + 1, c.end()), want, k);
   EXPECT_EQ(c[0], 0.0f) << "wrote before the view's offset";
+}
+
+/// A stored transposed ([K, M], a column stride of M) with packed B: the
+/// rows of A go into tiles element by element, not 16 k at a time (which
+/// reads unit-stride rows), past 16 k and in a tile of 1 row.
+TEST_P(Matmul, TransposedAIntoTiles) {
+  const int64_t m = 13, k = 37, n = 40;
+  std::vector<float> at = randomValues(k * m, 14), b = randomValues(k * n, 15);
+  std::vector<double> want(m * n, 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t kk = 0; kk < k; ++kk)
+        want[i * n + j] += double(at[kk * m + i]) * b[kk * n + j];
+  std::vector<float> packed = packPanels(b, k, n), c(m * n);
+  Memref am(at.data(), {m, k}, {1, m}), bm(packed.data(), {(n + 31) / 32, k, 32}),
+      cm(c.data(), {m, n});
+  _mlir_ciface_genc_matmul_f32(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                               GENC_MATMUL_B_PANELS_32, /*accumulate=*/0, nullptr);
+  expectNear(c, want, k);
 }
 
 /// K = 0: the product is zero, so C stays or becomes zero.

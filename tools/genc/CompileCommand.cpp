@@ -971,26 +971,11 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   std::string artifact(dir);
   if (llvm::sys::fs::exists(artifact) && llvm::sys::fs::exists(artifact + ".weights"))
     return artifact;
-  // Compiled under a name of this process's, then renamed, weights first:
-  // another genc looking at the cache sees both files whole or none, and
-  // two that compile the same model at once write different files.
-  std::string staging = artifact + "." + std::to_string(llvm::sys::Process::getProcessId()) +
-                        ".tmp.so";
-  // A failed compile leaves nothing behind in the shared cache.
-  auto discardStaging = [&] {
-    llvm::sys::fs::remove(staging);
-    llvm::sys::fs::remove(staging + ".weights");
-  };
-  if (compileModel(model, staging, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph)) {
-    discardStaging();
+  // compileModel writes under names of this process's and renames the
+  // weights first: another genc looking at the cache sees both files whole
+  // or none, two that compile one model at once write different files, and
+  // a failed compile leaves nothing behind in the shared cache.
+  if (compileModel(model, artifact, Emit::SharedLibrary, mlir::genc::CPUTargetOptions(), graph))
     return std::nullopt;
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(staging + ".weights", artifact + ".weights");
-      ec || (ec = llvm::sys::fs::rename(staging, artifact))) {
-    discardStaging();
-    llvm::errs() << "error: cannot put the compiled model in genc's cache (" << dir << "): "
-                 << ec.message() << "\n";
-    return std::nullopt;
-  }
   return artifact;
 }

@@ -11,6 +11,7 @@
 
 #include "Model.h"
 
+#include "CPUFeatures.h"
 #include "CheckMessage.h"
 #include "Error.h"
 
@@ -369,6 +370,15 @@ genc_status bindArtifact(genc_model &model, const std::string &what,
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 what + ": not a genc artifact (no genc_signature/genc_main); compile it with "
                        "`genc compile`");
+  // Code for instructions this CPU lacks would stop at the first of them
+  // (SIGILL), somewhere in a call: say so at load instead.
+  if (auto *buildInfo = static_cast<const char *>(dlsym(model.library, "genc_build_info")))
+    if (std::string missing = genc::runtime::missingCPUFeatures(buildInfo); !missing.empty())
+      return fail(GENC_ERROR_INVALID_ARTIFACT,
+                  what + ": compiled for instruction sets this CPU lacks (" + missing +
+                      "); compile the model again for this CPU (--mcpu=host, the default, on "
+                      "this machine) or for a level both CPUs have, such as --mcpu=x86-64-v3 "
+                      "(AVX2)");
   // Numbers in a corrupt signature must not throw through the C API.
   try {
     if (genc_status s = model.parseSignature(signature, what))

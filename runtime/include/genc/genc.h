@@ -19,7 +19,8 @@ typedef enum genc_status {
   GENC_OK = 0,
   GENC_ERROR_IO = 1,               /* a file is missing or unreadable */
   GENC_ERROR_INVALID_ARTIFACT = 2, /* not a genc artifact, or corrupt (or its code
-                                      called a kernel wrongly) */
+                                      called a kernel wrongly, or it was compiled
+                                      for instructions this CPU lacks) */
   GENC_ERROR_INVALID_ARGUMENT = 3, /* inputs do not match the signature */
   GENC_ERROR_OUT_OF_MEMORY = 4,
 } genc_status;

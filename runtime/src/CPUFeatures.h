@@ -1,0 +1,21 @@
+//===- CPUFeatures.h - does this CPU run an artifact's code? ---*- C++ -*-===//
+
+#ifndef GENC_RUNTIME_CPUFEATURES_H
+#define GENC_RUNTIME_CPUFEATURES_H
+
+#include <string>
+#include <string_view>
+
+namespace genc::runtime {
+
+/// The instruction sets `buildInfo` (an artifact's `genc_build_info`: its
+/// "features a,b,..." line, LLVM's names) lists and this CPU lacks, joined
+/// by ", "; empty when it runs here, or when no features are recorded.
+/// Only sets that compiled code can contain are checked: vector and
+/// arithmetic extensions, not system ones (xsave, fsgsbase), and not AMX,
+/// which only the runtime's kernels use, after asking the CPU themselves.
+std::string missingCPUFeatures(std::string_view buildInfo);
+
+} // namespace genc::runtime
+
+#endif // GENC_RUNTIME_CPUFEATURES_H

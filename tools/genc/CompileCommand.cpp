@@ -232,6 +232,11 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   search.evalIds = evalIds;
   search.context = evalContext;
   search.contextGiven = evalContext.getNumOccurrences() > 0;
+  if (output == "-" && emit != Emit::MLIR) {
+    llvm::errs() << "error: -o - (standard output) takes only --emit=mlir; the other outputs "
+                    "come with a weights file beside them: name the file to write\n";
+    return 1;
+  }
   if (llvm::sys::fs::is_directory(output)) {
     llvm::errs() << "error: -o " << output
                  << " is a directory; name the file to write (its weights go beside it, in "

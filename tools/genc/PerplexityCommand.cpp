@@ -101,7 +101,9 @@ int genc::driver::runPerplexity(int argc, char **argv) {
   try {
     if (textPath.empty() == idsPath.empty())
       throw Error("give the text either as --text FILE (with --tokenizer) or as --ids FILE");
-    if (context < 2 || stride < 0 || stride > context)
+    // 0 stands for "the context" only as the default: given, it is an error.
+    if (context < 2 || stride < 0 || (stride == 0 && stride.getNumOccurrences()) ||
+        stride > context)
       throw Error("--context must be at least 2 and --stride between 1 and the context");
     std::vector<int64_t> tokens;
     if (!textPath.empty()) {

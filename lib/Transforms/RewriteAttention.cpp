@@ -543,6 +543,21 @@ namespace {
 struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
   using RewriteAttentionBase::RewriteAttentionBase;
 
+  /// A spec given in a pipeline's text is parsed with it, so its syntax
+  /// errors come before any module is read (and without the module); what
+  /// depends on the model (its layers, heads, context) is checked when the
+  /// pass runs, as is a spec given in C++.
+  LogicalResult
+  initializeOptions(StringRef options,
+                    function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    if (failed(RewriteAttentionBase::initializeOptions(options, errorHandler)))
+      return failure();
+    std::string error;
+    if (!StringRef(spec).trim().empty() && !parseAttentionRewrites(spec, error))
+      return errorHandler(error);
+    return success();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (StringRef(spec).trim().empty())

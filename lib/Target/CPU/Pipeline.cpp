@@ -139,25 +139,30 @@ void genc::registerCPUTargetPasses() {
     registerAllPasses();
     registerGencConversionPasses();
     registerGencCPUTargetPasses();
-    PassPipelineRegistration<CPUPipelineOptions>(
+    // Registered by hand, not with PassPipelineRegistration, so that a bad
+    // option is an error of the pipeline's text, before any module is read.
+    registerPassPipeline(
         "genc-cpu-pipeline",
         "What genc compile runs: genc (after cleanup) → LLVM dialect for the CPU",
-        [](OpPassManager &pm, const CPUPipelineOptions &pipelineOptions) {
+        [](OpPassManager &pm, StringRef optionsText,
+           function_ref<LogicalResult(const Twine &)> errorHandler) {
+          CPUPipelineOptions pipelineOptions;
+          if (failed(pipelineOptions.parseFromString(optionsText)))
+            return failure();
+          std::string error;
+          FailureOr<WeightFormat> weights = parseWeightFormat(pipelineOptions.weights, error);
+          if (failed(weights))
+            return errorHandler("genc-cpu-pipeline: weights '" + pipelineOptions.weights +
+                                "': " + error);
           CPUTargetOptions options;
           options.fusedAttention = pipelineOptions.fuseAttention;
           options.profileOpFamilies = pipelineOptions.profileOpFamilies;
-          // A format that does not parse reaches the quantisation pass,
-          // which says what is wrong with it.
-          std::string error;
-          if (FailureOr<WeightFormat> weights = parseWeightFormat(pipelineOptions.weights, error);
-              succeeded(weights)) {
-            options.weights = *weights;
-          } else {
-            QuantizeMatmulWeightsOptions quantize;
-            quantize.format = pipelineOptions.weights;
-            pm.addPass(createQuantizeMatmulWeights(quantize));
-          }
+          options.weights = *weights;
           buildCPUPipeline(pm, options);
+          return success();
+        },
+        [](function_ref<void(const mlir::detail::PassOptions &)> optionsHandler) {
+          optionsHandler(CPUPipelineOptions());
         });
     return true;
   }();

@@ -607,6 +607,19 @@ FailureOr<Int4Rounding> gridRounding(linalg::GenericOp op, DictionaryAttr grid,
 struct QuantizeMatmulWeightsPass
     : genc::impl::QuantizeMatmulWeightsBase<QuantizeMatmulWeightsPass> {
   using QuantizeMatmulWeightsBase::QuantizeMatmulWeightsBase;
+  /// A format given in a pipeline's text is checked as the text is parsed,
+  /// so the error comes before any module is read (and is not followed by
+  /// the module); one given in C++ is checked when the pass runs.
+  LogicalResult
+  initializeOptions(StringRef options,
+                    function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    if (failed(QuantizeMatmulWeightsBase::initializeOptions(options, errorHandler)))
+      return failure();
+    std::string error;
+    if (failed(genc::parseWeightFormat(format, error)))
+      return errorHandler("genc-quantize-matmul-weights: format '" + format + "': " + error);
+    return success();
+  }
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {

@@ -2,8 +2,8 @@
 // RUN: genc-opt --genc-quantize-matmul-weights=format=bf16 --split-input-file %s | FileCheck %s --check-prefix=BF16
 // RUN: genc-opt --genc-quantize-matmul-weights=format=int4 --split-input-file %s | FileCheck %s --check-prefix=INT4
 // RUN: genc-opt --genc-quantize-matmul-weights=format=int4:32:asym --split-input-file %s | FileCheck %s --check-prefix=ASYM
-// RUN: not genc-opt --genc-quantize-matmul-weights=format=int3 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=FORMAT
-// FORMAT: format 'int3': not a weight format (f32, int8, bf16, int4[:GROUP][:asym][:calibrated])
+// RUN: not genc-opt --genc-quantize-matmul-weights=format=int3 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=FORMAT --implicit-check-not=func
+// FORMAT: error: genc-quantize-matmul-weights: format 'int3': not a weight format (f32, int8, bf16, int4[:GROUP][:asym][:calibrated])
 // RUN: not genc-opt --genc-quantize-matmul-weights=format=int4:48 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: int4 takes a group of 32, 64 or 128 weights, asym and calibrated, each at most once
 

@@ -963,19 +963,36 @@ std::optional<std::string> (::genc::driver::compiledArtifact)(llvm::StringRef mo
   llvm::MD5::MD5Result digest;
   hash.final(digest);
   SmallString<256> dir;
-  if (const char *env = std::getenv("GENC_CACHE_DIR"))
+  std::string chosenBy;
+  if (const char *env = std::getenv("GENC_CACHE_DIR")) {
     dir = env;
-  else if (const char *xdg = std::getenv("XDG_CACHE_HOME"))
+    chosenBy = "GENC_CACHE_DIR";
+  } else if (const char *xdg = std::getenv("XDG_CACHE_HOME")) {
     llvm::sys::path::append(dir, xdg, "genc");
-  else if (const char *home = std::getenv("HOME"))
+    chosenBy = "$XDG_CACHE_HOME/genc";
+  } else if (const char *home = std::getenv("HOME")) {
     llvm::sys::path::append(dir, home, ".cache", "genc");
-  else
+    chosenBy = "$HOME/.cache/genc";
+  } else {
     dir = "/tmp/genc-cache";
-  llvm::sys::fs::create_directories(dir);
-  llvm::sys::path::append(dir, digest.digest().str() + ".so");
-  std::string artifact(dir);
+    chosenBy = "the default without HOME";
+  }
+  SmallString<256> artifactPath(dir);
+  llvm::sys::path::append(artifactPath, digest.digest().str() + ".so");
+  std::string artifact(artifactPath);
+  // A cache that holds the model is read even where it cannot be written.
   if (llvm::sys::fs::exists(artifact) && llvm::sys::fs::exists(artifact + ".weights"))
     return artifact;
+  std::error_code ec = llvm::sys::fs::create_directories(dir);
+  if (!ec && llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write))
+    ec = std::make_error_code(std::errc::permission_denied);
+  if (ec) {
+    llvm::errs() << "error: " << model << " is compiled into genc's cache, the folder '" << dir
+                 << "' (" << chosenBy << "), which cannot be written: " << ec.message()
+                 << "; set GENC_CACHE_DIR to a folder you can write, or compile the model "
+                    "yourself with genc compile and give the .so\n";
+    return std::nullopt;
+  }
   // compileModel writes under names of this process's and renames the
   // weights first: another genc looking at the cache sees both files whole
   // or none, two that compile one model at once write different files, and

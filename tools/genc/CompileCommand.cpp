@@ -168,7 +168,8 @@ int ::genc::driver::runCompile(int argc, char **argv) {
       cl::value_desc("file.html|file.json"), cl::cat(io));
   cl::opt<int64_t> reportContext("report-context",
                                  cl::desc("The context length the report costs a decode step "
-                                          "(and a prefill) at (default 4096)"),
+                                          "(and a prefill) at (default 4096, or the positions "
+                                          "the model embeds if fewer)"),
                                  cl::init(4096), cl::cat(io));
   cl::opt<std::string> maxPplIncrease(
       "max-ppl-increase",
@@ -293,6 +294,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   report.model = input;
   report.rewrites = attention.spec;
   report.context = reportContext;
+  report.contextGiven = reportContext.getNumOccurrences() > 0;
   report.evalIdsGiven = !evalIds.empty();
   if (!reportPath.empty())
     graph.report = &report;
@@ -509,6 +511,19 @@ static LogicalResult rewriteAttention(ModuleOp module,
       return failure();
   }
   if (CompileReport *report = graph.report) {
+    // Costs at a context the model cannot reach describe no run of it: the
+    // default stays within reach, and a context given past it is flagged.
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    auto limit = main ? mlir::genc::positionLimit(main) : std::nullopt;
+    if (limit && !report->contextGiven)
+      report->context = std::min(report->context, limit->first);
+    if (limit && report->context > limit->first) {
+      std::string node = mlir::genc::modelLocationOf(limit->second->getLoc()).node;
+      llvm::errs() << "note: --report-context " << report->context << ": the model embeds "
+                   << limit->first << " positions"
+                   << (node.empty() ? "" : " (node '" + node + "' reads them from a table)")
+                   << ", so the report's costs are for a context it cannot reach\n";
+    }
     report->before = std::move(before);
     report->after = describeAttentionLayers(module);
     report->matmuls = std::move(matmuls);

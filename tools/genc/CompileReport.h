@@ -134,7 +134,10 @@ struct PassRecord {
 
 struct CompileReport {
   std::string path, model, rewrites;
+  /// The context the costs are at: --report-context, else 4096 or the
+  /// positions the model embeds, if fewer.
   int64_t context = 4096;
+  bool contextGiven = false;
   std::vector<AttentionLayer> before, after;
   MatmulLayers matmuls;
   std::vector<PassRecord> passes;

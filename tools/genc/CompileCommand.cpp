@@ -856,9 +856,15 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   // one too) leaves the previous artifact as it was. (Should the second
   // rename fail, OUT.weights is new and OUT old: the runtime refuses the
   // pair by its hashes.)
+  // An OUT that is a symbolic link stays one: the files go where it points.
+  SmallString<256> destination(output);
+  if (llvm::sys::fs::is_symlink_file(output))
+    if (llvm::sys::fs::real_path(output, destination))
+      destination = output; // dangling: the link is replaced
   const std::string staging =
-      (output + "." + std::to_string(llvm::sys::Process::getProcessId()) + ".tmp").str();
-  const std::string weights = (output + ".weights").str(), stagedWeights = staging + ".weights";
+      (destination + "." + std::to_string(llvm::sys::Process::getProcessId()) + ".tmp").str();
+  const std::string weights = (destination + ".weights").str(),
+                    stagedWeights = staging + ".weights";
   const std::string stagedFiles[] = {staging, stagedWeights, staging + ".o"};
   for (const std::string &path : stagedFiles)
     llvm::sys::RemoveFileOnSignal(path);
@@ -912,7 +918,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   }
   if (int status = putInPlace(stagedWeights, weights))
     return status;
-  if (int status = putInPlace(staging, output))
+  if (int status = putInPlace(staging, destination))
     return status;
   progress.endTask(("wrote " + output).str());
   return 0;

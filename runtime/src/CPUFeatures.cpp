@@ -3,8 +3,8 @@
 #include "CPUFeatures.h"
 
 namespace {
-/// One instruction set: its LLVM name (as genc_build_info lists it), which
-/// is also the name __builtin_cpu_supports takes.
+/// One instruction set by its LLVM name, as genc_build_info lists it, and
+/// whether this CPU has it.
 struct Feature {
   std::string_view name;
   bool present;
@@ -28,8 +28,12 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       listed = line.substr(kKey.size());
 
   __builtin_cpu_init(); // may run before the CPU model's own constructor
+  // Mostly the name __builtin_cpu_supports takes too; APX's parts (extended
+  // registers, new data destinations, ...) are all one CPUID bit, apxf.
 #define GENC_FEATURE(name)                                                                         \
   Feature { name, __builtin_cpu_supports(name) != 0 }
+#define GENC_APX_PART(name)                                                                        \
+  Feature { name, __builtin_cpu_supports("apxf") != 0 }
   const Feature known[] = {
       GENC_FEATURE("cmov"),
       GENC_FEATURE("mmx"),
@@ -54,6 +58,9 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       GENC_FEATURE("vpclmulqdq"),
       GENC_FEATURE("gfni"),
       GENC_FEATURE("sha"),
+      GENC_FEATURE("sha512"),
+      GENC_FEATURE("sm3"),
+      GENC_FEATURE("sm4"),
       GENC_FEATURE("avx"),
       GENC_FEATURE("avx2"),
       GENC_FEATURE("fma"),
@@ -62,8 +69,12 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       GENC_FEATURE("f16c"),
       GENC_FEATURE("avxvnni"),
       GENC_FEATURE("avxvnniint8"),
+      GENC_FEATURE("avxvnniint16"),
       GENC_FEATURE("avxifma"),
       GENC_FEATURE("avxneconvert"),
+      GENC_FEATURE("cmpccxadd"),
+      GENC_FEATURE("movrs"),
+      GENC_FEATURE("prefetchi"),
       GENC_FEATURE("avx512f"),
       GENC_FEATURE("avx512cd"),
       GENC_FEATURE("avx512dq"),
@@ -78,8 +89,19 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       GENC_FEATURE("avx512bf16"),
       GENC_FEATURE("avx512fp16"),
       GENC_FEATURE("avx512vp2intersect"),
+      GENC_FEATURE("avx10.1"),
+      GENC_FEATURE("avx10.2"),
+      GENC_APX_PART("egpr"),
+      GENC_APX_PART("ndd"),
+      GENC_APX_PART("nf"),
+      GENC_APX_PART("ppx"),
+      GENC_APX_PART("push2pop2"),
+      GENC_APX_PART("ccmp"),
+      GENC_APX_PART("zu"),
+      GENC_APX_PART("cf"),
   };
 #undef GENC_FEATURE
+#undef GENC_APX_PART
 
   std::string missing;
   while (!listed.empty()) {

@@ -106,10 +106,21 @@ static std::string targetFeatures(const llvm::TargetMachine &machine, bool host)
       if (enabled)
         names.push_back(name.str());
   } else if (machine.getTargetTriple().isX86()) {
+    // A CPU's list names what it adds; what those imply (AVX-512 BW implies
+    // AVX-512 F, AVX and SSE2) is added here, since the runtime checks the
+    // running CPU against each name.
     SmallVector<StringRef> features;
     llvm::X86::getFeaturesForCPU(machine.getTargetCPU(), features);
-    for (StringRef name : features)
-      names.push_back(name.str());
+    llvm::StringMap<bool> enabled;
+    if (machine.getTargetTriple().isArch64Bit())
+      features.push_back("sse2"); // part of x86-64 itself, in no CPU's list
+    for (StringRef name : features) {
+      enabled[name] = true;
+      llvm::X86::updateImpliedFeatures(name, true, enabled);
+    }
+    for (const auto &[name, on] : enabled)
+      if (on)
+        names.push_back(name.str());
   } else {
     SmallVector<StringRef> features;
     machine.getTargetFeatureString().split(features, ',', -1, false);

@@ -13,10 +13,11 @@
 // place.
 //
 // Decode steps (one query row) give one task per (batch, head) and take
-// dot products instead of transposing keys. Where those tasks are fewer
-// than the threads can share (one sequence, few heads, many threads), a
-// step splits each pair's keys into spans, one task each, and merges the
-// spans' softmax states after (flash-decoding). Without AVX-512, AVX2 computes
+// dot products instead of transposing keys. Where those tasks are few (one
+// sequence, few heads), a step over a long context splits each pair's keys
+// into spans, one task each, and merges the spans' softmax states after
+// (flash-decoding); how many spans depends on the call alone, never on the
+// threads, so the sums do not either. Without AVX-512, AVX2 computes
 // the dot products, the softmax (exponentials 8 at a time) and the
 // weighted sums of values; it also sums values read through a non-unit
 // stride, after gathering.
@@ -635,8 +636,8 @@ void attendBlock(const Problem &p, int64_t b, int64_t h, int64_t i0, int64_t row
 }
 
 /// Flash-decoding: a call whose rows make one block (a decode step, a
-/// verification step, a short prompt) of fewer (batch, head) pairs than the
-/// threads can share splits each pair's visible keys
+/// verification step, a short prompt) of few (batch, head) pairs splits
+/// each pair's visible keys
 /// into `splits` spans, one task each; a second pass merges the spans'
 /// states per row: m = max m_s, o = Σ exp(m_s - m) acc_s / Σ exp(m_s - m)
 /// l_s. The same sums in another order: not bit-identical to one span.
@@ -685,15 +686,16 @@ void attendSplitKeys(const genc::kernels::KernelCall &call, const Problem &p, in
 }
 
 /// Spans each (batch, head) pair's keys split into for a call of one row
-/// block (attendSplitKeys): enough tasks for kSplitTasksPerThread each
-/// thread, spans of kMinSplitKeys keys at least; 1 where splitting gains
-/// nothing.
-constexpr int64_t kSplitTasksPerThread = 2, kMinSplitKeys = 256;
-int64_t keySplits(const Problem &p, int64_t threads, int64_t visible) {
+/// block (attendSplitKeys): about kSplitTasks tasks in all, enough for 16
+/// threads, spans of kMinSplitKeys keys at least; 1 where the pairs are as
+/// many. Never from the thread count: the spans' merge adds in another
+/// order, and results must not change with it.
+constexpr int64_t kSplitTasks = 32, kMinSplitKeys = 256;
+int64_t keySplits(const Problem &p, int64_t visible) {
   const int64_t pairs = p.q.sizes[0] * p.q.sizes[1];
-  if (threads <= 1 || pairs <= 0)
+  if (pairs <= 0)
     return 1;
-  const int64_t wanted = (kSplitTasksPerThread * threads + pairs - 1) / pairs;
+  const int64_t wanted = (kSplitTasks + pairs - 1) / pairs;
   return std::max<int64_t>(1, std::min(wanted, visible / kMinSplitKeys));
 }
 
@@ -783,7 +785,7 @@ extern "C" void _mlir_ciface_genc_attention_f32(
   const int64_t batch = p.q.sizes[0], heads = p.q.sizes[1];
   if (block <= 0 && p.sq() <= kRows && p.sq() > 0) {
     const int64_t visible = visibleKeyCount(p, 0, p.sq());
-    const int64_t splits = keySplits(p, call.context ? call.context->threads : 1, visible);
+    const int64_t splits = keySplits(p, visible);
     if (splits > 1)
       return attendSplitKeys(call, p, splits, visible);
   }

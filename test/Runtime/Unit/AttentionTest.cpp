@@ -96,7 +96,7 @@ class Attention : public genc::testing::OnThreadPool {};
 /// sizes off the vector width, causal with a past, a sliding window (with
 /// sinks, with global tokens), a padding mask with fully hidden keys,
 /// softcapping (the mask added before it, ONNX's order, or after it),
-/// decode steps whose keys are split among the threads.
+/// decode steps whose keys are split into spans.
 void expectMaskedDenseSoftmax(genc_context &context) {
   const Case cases[] = {
       {1, 4, 4, 1, 1, 16, 16, true, false, -1, 0},                // first decode step
@@ -118,8 +118,8 @@ void expectMaskedDenseSoftmax(genc_context &context) {
       {1, 4, 1, 1, 700, 32, 32, true, true, -1, 0, 0, 64, false, 64, 3, 5},
       {1, 2, 2, 120, 120, 16, 16, false, false, -1, 0, 0, 16, false, 8, 2, 9},
       {1, 2, 2, 90, 90, 16, 16, true, false, -1, 0, 0, 0, false, 8, 1, 2},
-      // Few (batch, head) pairs over long contexts: on 3 threads these
-      // split their keys into spans merged after (flash-decoding): a decode
+      // Few (batch, head) pairs over long contexts: these split their
+      // keys into spans merged after (flash-decoding): a decode
       // step of GQA with a padding mask; MHA with a mask added after the
       // softcap; a window with sinks (the spans cut the visible keys, not
       // the context); three rows of a verification step, causal.
@@ -185,8 +185,8 @@ TEST_P(Attention, RowWithNothingVisibleIsNaN) {
   };
   check();
   genc::testing::checkWithoutAVX512(check);
-  // The same where a decode step's keys split among the threads (3): every
-  // span sees nothing.
+  // The same where a decode step's keys split into spans: every span sees
+  // nothing.
   std::vector<float> longK = randomValues(1500 * 4, 2), longV = randomValues(1500 * 4, 3);
   std::vector<float> hidden(1500, -INFINITY);
   Memref lk(longK.data(), {1, 1, 1500, 4}), lv(longV.data(), {1, 1, 1500, 4}),
@@ -584,6 +584,34 @@ TEST(BigBirdRandomBlocks, DrawsDistinctCandidatesUniformly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, Attention, ::testing::Values(1u, 3u));
+
+/// Decode steps over long contexts, where few (batch, head) pairs split
+/// their keys into spans: the same bits on any number of threads.
+TEST(AttentionSplitKeys, SameBitsAtAnyThreadCount) {
+  for (int64_t heads : {1, 2, 12}) {
+    SCOPED_TRACE("heads " + std::to_string(heads));
+    const int64_t keys = 2000, d = 64;
+    std::vector<float> q = randomValues(heads * d, 1), k = randomValues(heads * keys * d, 2),
+                       v = randomValues(heads * keys * d, 3), mask(keys, 0.0f);
+    std::vector<std::vector<float>> outs;
+    for (unsigned threads : {1u, 2u, 3u, 8u}) {
+      genc::runtime::ThreadPool pool(threads);
+      genc_context context{genc::runtime::ThreadPool::run, &pool};
+      context.threads = pool.threads();
+      std::vector<float> out(heads * d, NAN);
+      Memref om(out.data(), {1, heads, 1, d}), qm(q.data(), {1, heads, 1, d}),
+          km(k.data(), {1, heads, keys, d}), vm(v.data(), {1, heads, keys, d}),
+          mm(mask.data(), {keys});
+      _mlir_ciface_genc_attention_f32(&context, /*check=*/1, &om.ref, &qm.ref, &km.ref, &vm.ref,
+                                      &mm.ref, 0, 0.125f, 1, -1, 0.0f, keys - 1, 0, 0, 0, 0, 0, 0,
+                                      0, 1, 64, -1);
+      outs.push_back(std::move(out));
+    }
+    for (size_t i = 1; i < outs.size(); ++i)
+      EXPECT_EQ(std::memcmp(outs[0].data(), outs[i].data(), outs[0].size() * sizeof(float)), 0)
+          << "threads differ (run " << i << ")";
+  }
+}
 
 /// After a failed check of the call, the kernels compute nothing, even on
 /// head counts they cannot map (6 query heads, 4 KV heads), which they

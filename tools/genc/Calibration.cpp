@@ -352,8 +352,12 @@ LogicalResult runCalibrationWindows(
   const ::genc::runtime::EntryPoint &entry = model->main();
   size_t numOutputs = genc_model_num_outputs(model);
   std::string error;
-  for (size_t start = 0; start + 1 < ids.size(); start += kCalibrationWindow) {
-    size_t end = std::min(ids.size(), start + kCalibrationWindow);
+  // Windows no longer than the positions the model embeds.
+  size_t window = kCalibrationWindow;
+  if (int64_t limit = genc_model_max_positions(model); limit > 1)
+    window = std::min<size_t>(window, limit);
+  for (size_t start = 0; start + 1 < ids.size(); start += window) {
+    size_t end = std::min(ids.size(), start + window);
     auto tensors = windowInputs(entry, ids.slice(start, end - start), error);
     if (!tensors) {
       llvm::errs() << "error: " << input << ": " << error << "\n";

@@ -32,7 +32,8 @@ namespace genc::driver {
 struct GraphOptions;
 
 /// Token positions per calibration run: the ids are cut into windows of
-/// this many (the last one shorter), each run from an empty cache.
+/// this many, or of the positions the model embeds if fewer (the last one
+/// shorter), each run from an empty cache.
 constexpr int64_t kCalibrationWindow = 256;
 
 /// For the layers `graph.attentionRewrites` converts with gqa:G:calibrated
@@ -65,7 +66,7 @@ std::optional<CalibrationRun> prepareCalibrationRun(llvm::StringRef input,
                                                     const GraphOptions &graph,
                                                     llvm::StringRef idsPath);
 
-/// Runs `model` on `ids`, kCalibrationWindow positions at a time, each
+/// Runs `model` on `ids`, kCalibrationWindow positions (or the positions it embeds) at a time, each
 /// from an empty cache, and hands `use` each run's outputs and its number
 /// of positions. Errors (inputs calibration cannot fill, a failed run)
 /// are printed, naming `input`; `use` prints its own.

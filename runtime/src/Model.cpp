@@ -14,6 +14,7 @@
 #include "CPUFeatures.h"
 #include "CheckMessage.h"
 #include "Error.h"
+#include "WeightsPath.h"
 
 #include "genc/weights_file.h"
 
@@ -428,16 +429,7 @@ extern "C" genc_status genc_model_load(const char *path, genc_model **out) {
     return fail(GENC_ERROR_INVALID_ARTIFACT,
                 p + ": not a loadable genc artifact (" + dlerror() + ")");
   model->libraryHandle.reset(model->library, [](void *handle) { dlclose(handle); });
-  // The weights are the file's beside the path given; for a symbolic link
-  // to an artifact with none beside the link, those beside its target.
-  std::string weightsPath = p + ".weights";
-  if (access(weightsPath.c_str(), F_OK) != 0)
-    if (char *target = realpath(path, nullptr)) {
-      if (access((std::string(target) + ".weights").c_str(), F_OK) == 0)
-        weightsPath = std::string(target) + ".weights";
-      std::free(target);
-    }
-  if (genc_status s = bindArtifact(*model, p, weightsPath))
+  if (genc_status s = bindArtifact(*model, p, genc::runtime::weightsPathOf(p)))
     return s;
   *out = model.release();
   return GENC_OK;

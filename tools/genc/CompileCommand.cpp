@@ -710,7 +710,11 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
     // activations rounded to match (as the compile report states them).
     std::string lhs = elementType(op->getOperand(0)), rhs = elementType(op->getOperand(1));
     using Kind = mlir::genc::WeightFormat::Kind;
-    if (options.weights.kind != Kind::F32 && ::genc::driver::convertedByWeightFormat(op)) {
+    if (std::optional<std::string> grid = ::genc::driver::modelWeightGrid(op)) {
+      // Quantised in the model (MatMulNBits): stored on its grid.
+      lhs = "int16";
+      rhs = *grid;
+    } else if (options.weights.kind != Kind::F32 && ::genc::driver::convertedByWeightFormat(op)) {
       lhs = options.weights.kind == Kind::BF16 ? "bf16" : "int16";
       rhs = options.weights.kind == Kind::Int8PerChannel ? "int8" : options.weights.str();
     }

@@ -129,6 +129,15 @@ bool convertedByWeightFormat(Operation *matmul) {
          matchPattern(weight, m_Constant());
 }
 
+std::optional<std::string> modelWeightGrid(Operation *matmul) {
+  auto grid = matmul->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
+  auto group = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
+  if (!group || group.getInt() <= 0)
+    return std::nullopt;
+  return "int4:" + std::to_string(group.getInt()) +
+         (mlir::genc::isSymmetricInt4Grid(grid) ? "" : ":asym");
+}
+
 namespace {
 
 /// Adds a weight matmul (`weight` its constant operand) to `group`.

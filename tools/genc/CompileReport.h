@@ -93,6 +93,11 @@ MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 /// its own (what genc-pack-matmul-weights packs).
 bool convertedByWeightFormat(mlir::Operation *matmul);
 
+/// The int4 grid `matmul`'s weight was quantised on in the model
+/// (MatMulNBits), spelt as --weights spells it ("int4:32", "int4:64:asym");
+/// none for other weights.
+std::optional<std::string> modelWeightGrid(mlir::Operation *matmul);
+
 /// Restates the f32 weights' bytes and precision as `--weights=format`
 /// stores them in 32-column panels (int8: a byte per weight and an f32
 /// scale per column; bf16: two bytes, activations rounded to bf16; int4:

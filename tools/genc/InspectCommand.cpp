@@ -11,6 +11,9 @@
 
 #include "Commands.h"
 #include "Help.h"
+#include "WeightsPath.h"
+
+#include "genc/weights_file.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ELFObjectFile.h"
@@ -258,16 +261,19 @@ bool isProgram(const llvm::object::ObjectFile &file) {
   return false;
 }
 
-/// The weights file beside the artifact: its size and SHA-256.
+/// The artifact's weights file: its size, SHA-256 and the genc hash of
+/// its payload (what the artifact records of the weights it was compiled
+/// with; none for a file shorter than the header).
 struct WeightsFile {
   std::string path;
   bool exists = false;
   uint64_t bytes = 0;
   std::string sha256;
+  std::optional<std::string> payloadHash;
 };
 
 WeightsFile readWeights(const std::string &path) {
-  WeightsFile weights{path, false, 0, ""};
+  WeightsFile weights{path, false, 0, "", std::nullopt};
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -278,6 +284,11 @@ WeightsFile readWeights(const std::string &path) {
   llvm::SHA256 hash;
   hash.update(data);
   weights.sha256 = llvm::toHex(hash.final(), /*LowerCase=*/true);
+  if (data.size() >= GENC_WEIGHTS_HEADER_SIZE) {
+    StringRef payload = data.drop_front(GENC_WEIGHTS_HEADER_SIZE);
+    weights.payloadHash =
+        llvm::formatv("{0:x-16}", genc_hash64(payload.data(), payload.size())).str();
+  }
   return weights;
 }
 
@@ -434,6 +445,11 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
           ")";
     row("weights", llvm::formatv("{0}, {1} bytes{2}", weights.path, weights.bytes, payload));
     row("weights SHA-256", weights.sha256);
+    if (!signature.weightsPayloadHash.empty() &&
+        weights.payloadHash != signature.weightsPayloadHash)
+      row("weights check", "not the weights this artifact was compiled with (their genc hash is " +
+                               weights.payloadHash.value_or("none: shorter than the header") +
+                               "): another model's, another build's, or damaged");
   }
   if (info) {
     // Grouped by precision: a model's matmuls usually share one.
@@ -488,6 +504,8 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
   if (!signature.weightsLayout.empty()) {
     weightsJson["layout"] = signature.weightsLayout;
     weightsJson["genc_hash"] = signature.weightsPayloadHash;
+    if (weights.exists)
+      weightsJson["matches"] = weights.payloadHash == signature.weightsPayloadHash;
   }
   json::Object root{
       {"artifact", path},
@@ -596,7 +614,7 @@ int genc::driver::runInspect(int argc, char **argv) {
   if (std::optional<std::string> text = readStringSymbol(**file, "genc_build_info"))
     info = parseBuildInfo(*text);
   bool program = isProgram(**file);
-  WeightsFile weights = readWeights(path + ".weights");
+  WeightsFile weights = readWeights(genc::runtime::weightsPathOf(path));
 
   if (format == Format::Json)
     llvm::outs() << llvm::formatv("{0:2}", toJson(path, program, *signature, info, weights))

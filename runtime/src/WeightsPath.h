@@ -1,0 +1,30 @@
+//===- WeightsPath.h - where an artifact's weights file is ------*- C++ -*-===//
+
+#ifndef GENC_RUNTIME_WEIGHTSPATH_H
+#define GENC_RUNTIME_WEIGHTSPATH_H
+
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+namespace genc::runtime {
+
+/// The weights file of the artifact at `artifact`: ARTIFACT.weights beside
+/// the path given or, when the path is a symbolic link with none beside it,
+/// beside the file it links to. What loading maps and `genc inspect` shows.
+inline std::string weightsPathOf(const std::string &artifact) {
+  std::string beside = artifact + ".weights";
+  if (access(beside.c_str(), F_OK) == 0)
+    return beside;
+  if (char *target = realpath(artifact.c_str(), nullptr)) {
+    std::string besideTarget = std::string(target) + ".weights";
+    std::free(target);
+    if (access(besideTarget.c_str(), F_OK) == 0)
+      return besideTarget;
+  }
+  return beside;
+}
+
+} // namespace genc::runtime
+
+#endif // GENC_RUNTIME_WEIGHTSPATH_H

@@ -44,6 +44,14 @@ createTargetMachine(const genc::CPUTargetOptions &options, std::string &error) {
               " (--mcpu takes LLVM's CPU names, e.g. x86-64-v3, or host)";
       return nullptr;
     }
+    // A 32-bit x86 CPU (pentium4, i686) fails as fatally.
+    std::unique_ptr<llvm::MCSubtargetInfo> named(target->createMCSubtargetInfo(triple, cpu, ""));
+    if (triple.getArch() == llvm::Triple::x86_64 && named && cpu != "generic" &&
+        !named->checkFeatures("+64bit")) {
+      error = "'" + cpu + "' is a 32-bit CPU, and genc compiles 64-bit code for " +
+              triple.str() + " (name a 64-bit CPU, e.g. x86-64, x86-64-v3, or host)";
+      return nullptr;
+    }
   }
   llvm::SubtargetFeatures features;
   if (options.cpu == "host")

@@ -265,6 +265,11 @@ static bool isCompleteElf(const std::string &path, std::string &why) {
       why = "a segment lies past the end of the file (truncated?)";
       return false;
     }
+    if (ph.p_type == PT_INTERP) {
+      why = "a program, as genc compile --emit=exe makes them: run it directly, or compile "
+            "the model with --emit=so to load it";
+      return false;
+    }
   }
   return true;
 }

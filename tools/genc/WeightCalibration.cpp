@@ -78,11 +78,11 @@ LogicalResult calibrateMatmulWeights(ModuleOp module, llvm::StringRef input,
     return failure();
   };
   if (graph.calibrationIds.empty())
-    return fail("--weights=int4:calibrated rounds each weight matmul to suit its inputs on "
+    return fail("--weights=int4:...:calibrated rounds each weight matmul to suit its inputs on "
                 "calibration text: give its token ids as --calibration-ids FILE "
                 "(whitespace-separated)");
   if (!graph.encoder.empty())
-    return fail("--weights=int4:calibrated runs a decoder on token ids alone, and an "
+    return fail("--weights=int4:...:calibrated runs a decoder on token ids alone, and an "
                 "encoder-decoder's decoder needs its encoder's output: compile it with "
                 "int4 rounded to nearest (drop :calibrated)");
   // The model as this compile sees it (attention rewrites included), its
@@ -147,7 +147,7 @@ LogicalResult calibrateMatmulWeights(ModuleOp module, llvm::StringRef input,
       ++found;
     }
   if (found == 0)
-    return fail("--weights=int4:calibrated found no weight matmul to calibrate (a 2-D f32 "
+    return fail("--weights=int4:...:calibrated found no weight matmul to calibrate (a 2-D f32 "
                 "constant weight read by MatMul or Gemm)");
   return success();
 }

@@ -19,6 +19,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
@@ -728,6 +729,45 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
   return text;
 }
 
+/// --weights converts 2-D constant weights on the right of a matmul; says
+/// which matmuls with other constant operands keep them in f32, so that a
+/// format asked for is never silently not applied.
+static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFormat &format) {
+  int64_t converted = 0;
+  SmallVector<std::string> kept;
+  module.walk([&](Operation *op) {
+    StringRef kind = op->getName().getStringRef();
+    if (kind != "genc.matmul" && kind != "genc.gemm")
+      return;
+    if (::genc::driver::convertedByWeightFormat(op)) {
+      ++converted;
+      return;
+    }
+    if (::genc::driver::modelWeightGrid(op))
+      return; // the model's own int4 grid, stored as it is
+    if (llvm::any_of(op->getOperands().take_front(2),
+                     [](Value v) { return matchPattern(v, mlir::m_Constant()); })) {
+      std::string node = mlir::genc::modelLocationOf(op->getLoc()).node;
+      kept.push_back(node.empty() ? kind.str() : "'" + node + "'");
+    }
+  });
+  if (converted == 0 && kept.empty()) {
+    llvm::errs() << "note: --weights=" << format.str()
+                 << ": the model has no matmul with constant weights; the artifact is as "
+                    "without it\n";
+    return;
+  }
+  if (kept.empty())
+    return;
+  constexpr size_t kNamed = 3;
+  std::string names = llvm::join(llvm::ArrayRef(kept).take_front(kNamed), ", ");
+  if (kept.size() > kNamed)
+    names += ", ...";
+  llvm::errs() << "note: --weights=" << format.str() << " stores " << converted
+               << " matmul weights in its format and leaves " << kept.size() << " in f32 (" << names
+               << "): it converts 2-D constant weights on the right of a MatMul or Gemm\n";
+}
+
 int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, Emit emit,
                                  const mlir::genc::CPUTargetOptions &options,
                                  const GraphOptions &graph) {
@@ -814,6 +854,8 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   (**module)->setAttr(mlir::genc::kBuildInfoAttr,
                      StringAttr::get(&context, describeBuild(**module, input, emit, options,
                                                              rewritten)));
+  if (options.weights.kind != mlir::genc::WeightFormat::Kind::F32)
+    noteWeightsLeftAsTheyAre(**module, options.weights);
   progress.beginPhase("lowering");
   mlir::genc::CPUTarget target(options);
   {

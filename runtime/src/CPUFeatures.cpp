@@ -1,10 +1,21 @@
 //===- CPUFeatures.cpp - does this CPU run an artifact's code? -------------===//
+//
+// The older sets are asked of __builtin_cpu_supports. Its answers come from
+// the C runtime's CPU model (libgcc here), which may predate the newest
+// sets and then reports them absent on CPUs that have them: those (AVX10,
+// APX, the VEX forms of VNNI-INT8/16, IFMA and NE-CONVERT) are read from
+// CPUID and XCR0 here, as LLVM's host detection reads them.
+//
+//===----------------------------------------------------------------------===//
 
 #include "CPUFeatures.h"
 
+#include <cpuid.h>
+#include <cstdint>
+
 namespace {
 /// One instruction set by its LLVM name, as genc_build_info lists it, and
-/// whether this CPU has it.
+/// whether this CPU (and its operating system) lets code use it.
 struct Feature {
   std::string_view name;
   bool present;
@@ -18,6 +29,28 @@ std::string_view takeUntil(std::string_view &rest, char separator) {
   rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
   return head;
 }
+
+struct Registers {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+/// CPUID leaf `leaf`, sub-leaf `sub`; zeros where the CPU has no such leaf.
+Registers cpuid(unsigned leaf, unsigned sub) {
+  Registers r;
+  if (!__get_cpuid_count(leaf, sub, &r.eax, &r.ebx, &r.ecx, &r.edx))
+    return {};
+  return r;
+}
+
+/// The register state the operating system saves (XCR0): without it, the
+/// registers of AVX, AVX-512 or APX cannot be used whatever CPUID says.
+uint64_t savedState() {
+  if (!(cpuid(1, 0).ecx & bit_OSXSAVE))
+    return 0;
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (uint64_t(hi) << 32) | lo;
+}
 } // namespace
 
 std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
@@ -27,13 +60,20 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
     if (std::string_view line = takeUntil(rest, '\n'); line.starts_with(kKey))
       listed = line.substr(kKey.size());
 
+  const uint64_t state = savedState();
+  const bool avxState = (state & 0x6) == 0x6, avx512State = (state & 0xe6) == 0xe6,
+             apxState = (state >> 19) & 1;
+  const Registers leaf7Sub1 = cpuid(7, 1);
+  const bool avx10 = (leaf7Sub1.edx & bit_AVX10) && avx512State;
+  const unsigned avx10Version = avx10 ? cpuid(0x24, 0).ebx & 0xff : 0;
+  const bool apx = (leaf7Sub1.edx & bit_APXF) && apxState;
+  auto avxSet = [&](unsigned bits, unsigned bit) { return (bits & bit) && avxState; };
+
   __builtin_cpu_init(); // may run before the CPU model's own constructor
-  // Mostly the name __builtin_cpu_supports takes too; APX's parts (extended
-  // registers, new data destinations, ...) are all one CPUID bit, apxf.
-#define GENC_FEATURE(name)                                                                         \
-  Feature { name, __builtin_cpu_supports(name) != 0 }
-#define GENC_APX_PART(name)                                                                        \
-  Feature { name, __builtin_cpu_supports("apxf") != 0 }
+#define GENC_FEATURE(name) Feature{name, __builtin_cpu_supports(name) != 0}
+  // Sets code generation uses on its own; sets only intrinsics reach (AES,
+  // SHA, CMPccXADD, ...) and AMX (only the runtime's kernels use it, after
+  // asking the CPU themselves) are not checked.
   const Feature known[] = {
       GENC_FEATURE("cmov"),
       GENC_FEATURE("mmx"),
@@ -52,15 +92,7 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       GENC_FEATURE("adx"),
       GENC_FEATURE("movbe"),
       GENC_FEATURE("cx16"),
-      GENC_FEATURE("aes"),
-      GENC_FEATURE("pclmul"),
-      GENC_FEATURE("vaes"),
-      GENC_FEATURE("vpclmulqdq"),
       GENC_FEATURE("gfni"),
-      GENC_FEATURE("sha"),
-      GENC_FEATURE("sha512"),
-      GENC_FEATURE("sm3"),
-      GENC_FEATURE("sm4"),
       GENC_FEATURE("avx"),
       GENC_FEATURE("avx2"),
       GENC_FEATURE("fma"),
@@ -68,13 +100,6 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       GENC_FEATURE("xop"),
       GENC_FEATURE("f16c"),
       GENC_FEATURE("avxvnni"),
-      GENC_FEATURE("avxvnniint8"),
-      GENC_FEATURE("avxvnniint16"),
-      GENC_FEATURE("avxifma"),
-      GENC_FEATURE("avxneconvert"),
-      GENC_FEATURE("cmpccxadd"),
-      GENC_FEATURE("movrs"),
-      GENC_FEATURE("prefetchi"),
       GENC_FEATURE("avx512f"),
       GENC_FEATURE("avx512cd"),
       GENC_FEATURE("avx512dq"),
@@ -89,19 +114,23 @@ std::string genc::runtime::missingCPUFeatures(std::string_view buildInfo) {
       GENC_FEATURE("avx512bf16"),
       GENC_FEATURE("avx512fp16"),
       GENC_FEATURE("avx512vp2intersect"),
-      GENC_FEATURE("avx10.1"),
-      GENC_FEATURE("avx10.2"),
-      GENC_APX_PART("egpr"),
-      GENC_APX_PART("ndd"),
-      GENC_APX_PART("nf"),
-      GENC_APX_PART("ppx"),
-      GENC_APX_PART("push2pop2"),
-      GENC_APX_PART("ccmp"),
-      GENC_APX_PART("zu"),
-      GENC_APX_PART("cf"),
+      {"avxifma", avxSet(leaf7Sub1.eax, bit_AVXIFMA)},
+      {"avxvnniint8", avxSet(leaf7Sub1.edx, bit_AVXVNNIINT8)},
+      {"avxvnniint16", avxSet(leaf7Sub1.edx, bit_AVXVNNIINT16)},
+      {"avxneconvert", avxSet(leaf7Sub1.edx, bit_AVXNECONVERT)},
+      {"avx10.1", avx10Version >= 1},
+      {"avx10.2", avx10Version >= 2},
+      // APX's parts (more registers, new data destinations, ...): one bit.
+      {"egpr", apx},
+      {"ndd", apx},
+      {"nf", apx},
+      {"ppx", apx},
+      {"push2pop2", apx},
+      {"ccmp", apx},
+      {"zu", apx},
+      {"cf", apx},
   };
 #undef GENC_FEATURE
-#undef GENC_APX_PART
 
   std::string missing;
   while (!listed.empty()) {

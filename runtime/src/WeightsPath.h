@@ -25,6 +25,16 @@ inline std::string weightsPathOf(const std::string &artifact) {
   return beside;
 }
 
+/// The weights file of the program (`--emit=exe`) at `program`: beside
+/// the file itself, a symbolic link's target, since a program finds its
+/// weights from /proc/self/exe.
+inline std::string programWeightsPathOf(const std::string &program) {
+  char *target = realpath(program.c_str(), nullptr);
+  std::string path = (target ? std::string(target) : program) + ".weights";
+  std::free(target);
+  return path;
+}
+
 } // namespace genc::runtime
 
 #endif // GENC_RUNTIME_WEIGHTSPATH_H

@@ -614,7 +614,8 @@ int genc::driver::runInspect(int argc, char **argv) {
   if (std::optional<std::string> text = readStringSymbol(**file, "genc_build_info"))
     info = parseBuildInfo(*text);
   bool program = isProgram(**file);
-  WeightsFile weights = readWeights(genc::runtime::weightsPathOf(path));
+  WeightsFile weights = readWeights(program ? genc::runtime::programWeightsPathOf(path)
+                                            : genc::runtime::weightsPathOf(path));
 
   if (format == Format::Json)
     llvm::outs() << llvm::formatv("{0:2}", toJson(path, program, *signature, info, weights))

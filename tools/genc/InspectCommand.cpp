@@ -26,6 +26,7 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstddef>
 #include <cstring>
 #include <map>
 
@@ -270,10 +271,11 @@ struct WeightsFile {
   uint64_t bytes = 0;
   std::string sha256;
   std::optional<std::string> payloadHash;
+  std::string problem; // what is wrong with its header or size, if anything
 };
 
 WeightsFile readWeights(const std::string &path) {
-  WeightsFile weights{path, false, 0, "", std::nullopt};
+  WeightsFile weights{path, false, 0, "", std::nullopt, ""};
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -284,11 +286,23 @@ WeightsFile readWeights(const std::string &path) {
   llvm::SHA256 hash;
   hash.update(data);
   weights.sha256 = llvm::toHex(hash.final(), /*LowerCase=*/true);
-  if (data.size() >= GENC_WEIGHTS_HEADER_SIZE) {
-    StringRef payload = data.drop_front(GENC_WEIGHTS_HEADER_SIZE);
-    weights.payloadHash =
-        llvm::formatv("{0:x-16}", genc_hash64(payload.data(), payload.size())).str();
+  // The header as loading checks it; then the payload's hash.
+  if (data.size() < GENC_WEIGHTS_HEADER_SIZE) {
+    weights.problem = "shorter than its header (truncated?)";
+    return weights;
   }
+  genc_weights_header header;
+  std::memcpy(&header, data.data(), sizeof header);
+  if (std::memcmp(header.magic, GENC_WEIGHTS_MAGIC, sizeof header.magic) != 0)
+    weights.problem = "no genc weights header";
+  else if (header.header_hash != genc_hash64(&header, offsetof(genc_weights_header, header_hash)))
+    weights.problem = "its header is damaged";
+  else if (header.header_size != GENC_WEIGHTS_HEADER_SIZE ||
+           data.size() != GENC_WEIGHTS_HEADER_SIZE + header.payload_size)
+    weights.problem = "its size is not its header's and payload's (truncated or extended?)";
+  StringRef payload = data.drop_front(GENC_WEIGHTS_HEADER_SIZE);
+  weights.payloadHash =
+      llvm::formatv("{0:x-16}", genc_hash64(payload.data(), payload.size())).str();
   return weights;
 }
 
@@ -445,10 +459,12 @@ void printText(llvm::raw_ostream &os, StringRef path, bool program, const Signat
           ")";
     row("weights", llvm::formatv("{0}, {1} bytes{2}", weights.path, weights.bytes, payload));
     row("weights SHA-256", weights.sha256);
-    if (!signature.weightsPayloadHash.empty() &&
-        weights.payloadHash != signature.weightsPayloadHash)
+    if (!weights.problem.empty())
+      row("weights check", weights.problem + "; loading refuses it");
+    else if (!signature.weightsPayloadHash.empty() &&
+             weights.payloadHash != signature.weightsPayloadHash)
       row("weights check", "not the weights this artifact was compiled with (their genc hash is " +
-                               weights.payloadHash.value_or("none: shorter than the header") +
+                               *weights.payloadHash +
                                "): another model's, another build's, or damaged");
   }
   if (info) {
@@ -505,7 +521,8 @@ json::Value toJson(StringRef path, bool program, const Signature &signature,
     weightsJson["layout"] = signature.weightsLayout;
     weightsJson["genc_hash"] = signature.weightsPayloadHash;
     if (weights.exists)
-      weightsJson["matches"] = weights.payloadHash == signature.weightsPayloadHash;
+      weightsJson["matches"] =
+          weights.problem.empty() && weights.payloadHash == signature.weightsPayloadHash;
   }
   json::Object root{
       {"artifact", path},

@@ -729,11 +729,11 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
   return text;
 }
 
-/// --weights converts 2-D constant weights on the right of a matmul; says
-/// which matmuls with other constant operands keep them in f32, so that a
-/// format asked for is never silently not applied.
+/// --weights converts 2-D f32 constant weights on the right of a matmul;
+/// says which matmuls with other constant operands keep them as they are,
+/// so that a format asked for is never silently not applied.
 static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFormat &format) {
-  int64_t converted = 0;
+  int64_t converted = 0, ownGrid = 0;
   SmallVector<std::string> kept;
   module.walk([&](Operation *op) {
     StringRef kind = op->getName().getStringRef();
@@ -743,8 +743,10 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
       ++converted;
       return;
     }
-    if (::genc::driver::modelWeightGrid(op))
-      return; // the model's own int4 grid, stored as it is
+    if (::genc::driver::modelWeightGrid(op)) {
+      ++ownGrid; // the model's own int4 grid, stored as it is
+      return;
+    }
     if (llvm::any_of(op->getOperands().take_front(2),
                      [](Value v) { return matchPattern(v, mlir::m_Constant()); })) {
       std::string node = mlir::genc::modelLocationOf(op->getLoc()).node;
@@ -753,8 +755,10 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
   });
   if (converted == 0 && kept.empty()) {
     llvm::errs() << "note: --weights=" << format.str()
-                 << ": the model has no matmul with constant weights; the artifact is as "
-                    "without it\n";
+                 << (ownGrid ? ": the model's weights are its own 4-bit ones (MatMulNBits), "
+                               "which keep their grid"
+                             : ": the model has no matmul with constant weights")
+                 << "; the artifact is as without it\n";
     return;
   }
   if (kept.empty())
@@ -764,7 +768,8 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
   if (kept.size() > kNamed)
     names += ", ...";
   llvm::errs() << "note: --weights=" << format.str() << " stores " << converted
-               << " matmul weights in its format and leaves " << kept.size() << " in f32 (" << names
+               << " matmul weights in its format and leaves " << kept.size()
+               << " as the model has them (" << names
                << "): it converts 2-D constant weights on the right of a MatMul or Gemm\n";
 }
 

@@ -116,19 +116,6 @@ int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterByte
 
 } // namespace
 
-bool convertedByWeightFormat(Operation *matmul) {
-  auto grid = matmul->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
-  auto gridGroup = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
-  if (gridGroup && gridGroup.getInt() > 0)
-    return false;
-  Value weight = matmul->getOperand(1);
-  if (auto transpose = weight.getDefiningOp<mlir::genc::TransposeOp>())
-    weight = transpose.getInput();
-  auto type = dyn_cast<ShapedType>(weight.getType());
-  return type && type.getElementType().isF32() && type.getRank() == 2 &&
-         matchPattern(weight, m_Constant());
-}
-
 std::optional<std::string> modelWeightGrid(Operation *matmul) {
   auto grid = matmul->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
   auto group = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
@@ -136,6 +123,17 @@ std::optional<std::string> modelWeightGrid(Operation *matmul) {
     return std::nullopt;
   return "int4:" + std::to_string(group.getInt()) +
          (mlir::genc::isSymmetricInt4Grid(grid) ? "" : ":asym");
+}
+
+bool convertedByWeightFormat(Operation *matmul) {
+  if (modelWeightGrid(matmul))
+    return false;
+  Value weight = matmul->getOperand(1);
+  if (auto transpose = weight.getDefiningOp<mlir::genc::TransposeOp>())
+    weight = transpose.getInput();
+  auto type = dyn_cast<ShapedType>(weight.getType());
+  return type && type.getElementType().isF32() && type.getRank() == 2 &&
+         matchPattern(weight, m_Constant());
 }
 
 namespace {

@@ -121,7 +121,7 @@ static std::string targetFeatures(const llvm::TargetMachine &machine, bool host)
     llvm::X86::getFeaturesForCPU(machine.getTargetCPU(), features);
     llvm::StringMap<bool> enabled;
     if (machine.getTargetTriple().isArch64Bit())
-      features.push_back("sse2"); // part of x86-64 itself, in no CPU's list
+      features.push_back("sse2"); // the 64-bit triple's own; `generic`'s list lacks it
     for (StringRef name : features) {
       enabled[name] = true;
       llvm::X86::updateImpliedFeatures(name, true, enabled);

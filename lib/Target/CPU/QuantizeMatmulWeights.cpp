@@ -616,9 +616,17 @@ struct QuantizeMatmulWeightsPass
     if (failed(QuantizeMatmulWeightsBase::initializeOptions(options, errorHandler)))
       return failure();
     std::string error;
-    if (failed(genc::parseWeightFormat(format, error)))
-      return errorHandler("genc-quantize-matmul-weights: format '" + format + "': " + error);
+    if (failed(parsedFormat(error)))
+      return errorHandler(error);
     return success();
+  }
+  /// The option's format, or the message saying what is wrong with it.
+  FailureOr<genc::WeightFormat> parsedFormat(std::string &message) {
+    std::string error;
+    FailureOr<genc::WeightFormat> parsed = genc::parseWeightFormat(format, error);
+    if (failed(parsed))
+      message = "genc-quantize-matmul-weights: format '" + format + "': " + error;
+    return parsed;
   }
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> matmuls;
@@ -629,10 +637,9 @@ struct QuantizeMatmulWeightsPass
         matmuls.push_back(op);
     });
     std::string error;
-    FailureOr<genc::WeightFormat> parsed = genc::parseWeightFormat(format, error);
+    FailureOr<genc::WeightFormat> parsed = parsedFormat(error);
     if (failed(parsed)) {
-      getOperation().emitError() << "genc-quantize-matmul-weights: format '" << format
-                                 << "': " << error;
+      getOperation().emitError() << error;
       return signalPassFailure();
     }
     using Kind = genc::WeightFormat::Kind;

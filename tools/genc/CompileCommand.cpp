@@ -38,6 +38,8 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <csignal>
+
 using namespace mlir;
 namespace cl = llvm::cl;
 
@@ -729,6 +731,24 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
   return text;
 }
 
+/// Has `paths` removed when a signal ends the process. LLVM then handles
+/// the terminating signals, also those that were ignored (SIGHUP under
+/// `nohup`, SIGINT and SIGQUIT in a script's background job): those stay
+/// ignored.
+static void removeOnSignal(llvm::ArrayRef<std::string> paths) {
+  constexpr int kSignals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
+  bool ignored[std::size(kSignals)];
+  for (size_t i = 0; i < std::size(kSignals); ++i) {
+    struct sigaction action;
+    ignored[i] = sigaction(kSignals[i], nullptr, &action) == 0 && action.sa_handler == SIG_IGN;
+  }
+  for (const std::string &path : paths)
+    llvm::sys::RemoveFileOnSignal(path);
+  for (size_t i = 0; i < std::size(kSignals); ++i)
+    if (ignored[i])
+      signal(kSignals[i], SIG_IGN);
+}
+
 /// --weights converts 2-D f32 constant weights on the right of a matmul;
 /// says which matmuls with other constant operands keep them as they are,
 /// so that a format asked for is never silently not applied.
@@ -917,8 +937,7 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
   const std::string weights = (destination + ".weights").str(),
                     stagedWeights = staging + ".weights";
   const std::string stagedFiles[] = {staging, stagedWeights, staging + ".o"};
-  for (const std::string &path : stagedFiles)
-    llvm::sys::RemoveFileOnSignal(path);
+  removeOnSignal(stagedFiles);
   auto fail = [&](const Twine &message) {
     progress.breakLine();
     llvm::errs() << "error: " << message << "\n";

@@ -614,8 +614,14 @@ int genc::driver::runInspect(int argc, char **argv) {
     return failWith("cannot read '" + path + "': " + buffer.getError().message());
   auto file = llvm::object::ObjectFile::createObjectFile((*buffer)->getMemBufferRef());
   if (!file) {
-    llvm::consumeError(file.takeError());
-    return failWith(path + ": not a genc artifact (not an ELF shared library or program)");
+    std::string why = llvm::toString(file.takeError());
+    // An ELF file LLVM cannot read is damaged, most often cut short.
+    bool elf = (*buffer)->getBuffer().starts_with("\x7f"
+                                                  "ELF");
+    return failWith(path + ": not a genc artifact (" +
+                    (elf ? "a damaged ELF file: " + why + "; truncated?"
+                         : std::string("not an ELF shared library or program")) +
+                    ")");
   }
   if (!llvm::isa<llvm::object::ELFObjectFileBase>(**file))
     return failWith(path + ": not a genc artifact (not an ELF shared library or program)");

@@ -745,8 +745,9 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
           if (heads % g == 0)
             divisors += (divisors.empty() ? "" : ", ") + std::to_string(g);
         return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
-                              << " has " << heads << " key/value heads, which " << groups
-                              << (groups >= heads ? " is not fewer than" : " does not divide")
+                              << " has " << heads << " key/value heads, "
+                              << (groups >= heads ? "no more than " : "which ") << groups
+                              << (groups >= heads ? " groups" : " does not divide")
                               << "; choose G among " << divisors;
       }
       auto fn = op->getParentOfType<func::FuncOp>();

@@ -326,7 +326,10 @@ genc_status mapWeights(genc_model &model) {
   if (fileSize != GENC_WEIGHTS_HEADER_SIZE + header.payload_size)
     return refuse("it has " + std::to_string(fileSize) + " bytes but its header promises " +
                   std::to_string(GENC_WEIGHTS_HEADER_SIZE) + " + " +
-                  std::to_string(header.payload_size) + "; it is truncated or damaged");
+                  std::to_string(header.payload_size) +
+                  (fileSize < GENC_WEIGHTS_HEADER_SIZE + header.payload_size
+                       ? "; it is truncated or damaged"
+                       : "; it is extended or damaged"));
   model.mappingSize = static_cast<size_t>(fileSize);
   model.mapping = mmap(nullptr, model.mappingSize, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);

@@ -3,6 +3,7 @@
 // RUN: not genc-opt --genc-rewrite-attention="spec=sinks:4@layers=1,window:8@layers=0" %s 2>&1 | FileCheck %s --check-prefix=ALONE
 // RUN: not genc-opt --genc-rewrite-attention="spec=window:8,window:16@layers=2" %s 2>&1 | FileCheck %s --check-prefix=TWICE
 // RUN: not genc-opt --genc-rewrite-attention="spec=gqa:3" %s 2>&1 | FileCheck %s --check-prefix=DIVIDE
+// RUN: not genc-opt --genc-rewrite-attention="spec=gqa:4" %s 2>&1 | FileCheck %s --check-prefix=MANY
 // RUN: not genc-opt --genc-rewrite-attention="spec=window:32" %s 2>&1 | FileCheck %s --check-prefix=CONTEXT
 // RUN: not genc-opt --genc-rewrite-attention="spec=sparse:8" %s 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not genc-opt --genc-rewrite-attention="spec=window:4@layers=0-2+1" %s 2>&1 | FileCheck %s --check-prefix=OVERLAP
@@ -17,6 +18,7 @@
 // ALONE: error: --attention=sinks:4@layers=1: layer 1 has no window
 // TWICE: error: --attention: layer 2 gets both window:8 and window:16@layers=2
 // DIVIDE: error: --attention=gqa:3: layer 0 has 4 key/value heads, which 3 does not divide; choose G among 1, 2
+// MANY: error: --attention=gqa:4: layer 0 has 4 key/value heads, no more than 4 groups; choose G among 1, 2
 // CONTEXT: error: --attention=window:32: layer 0 attends over 32 positions, so a window of 32 changes nothing
 // OVERLAP: error: --attention=window:4@layers=0-2+1: layer 1 is named twice
 // MISSING: error: --attention=sparse:8: 'sparse' is not an attention rewrite; genc knows window:W

@@ -241,6 +241,12 @@ int ::genc::driver::runCompile(int argc, char **argv) {
                     "come with a weights file beside them: name the file to write\n";
     return 1;
   }
+  if (StringRef folder = llvm::sys::path::parent_path(output);
+      output != "-" && !folder.empty() && !llvm::sys::fs::is_directory(folder)) {
+    llvm::errs() << "error: -o " << output << ": there is no folder '" << folder
+                 << "'; make it first\n";
+    return 1;
+  }
   if (llvm::sys::fs::is_directory(output)) {
     llvm::errs() << "error: -o " << output
                  << " is a directory; name the file to write (its weights go beside it, in "
@@ -990,6 +996,14 @@ int ::genc::driver::compileModel(llvm::StringRef input, llvm::StringRef output, 
     return status;
   if (int status = putInPlace(staging, destination))
     return status;
+  // Loading OUT, a link, prefers weights beside it to those beside its target.
+  SmallString<256> besideLink;
+  if (destination != output && !llvm::sys::fs::real_path(output + ".weights", besideLink) &&
+      besideLink != weights) {
+    progress.breakLine();
+    llvm::errs() << "note: " << output << ".weights lies beside the link " << output << ": loading "
+                 << output << " reads it, not the new " << weights << "; remove it\n";
+  }
   progress.endTask(("wrote " + output).str());
   return 0;
 }

@@ -746,8 +746,8 @@ struct RewriteAttention : genc::impl::RewriteAttentionBase<RewriteAttention> {
             divisors += (divisors.empty() ? "" : ", ") + std::to_string(g);
         return op.emitError() << "--attention=" << groupedQuery->text << ": layer " << layer
                               << " has " << heads << " key/value heads, "
-                              << (groups >= heads ? "no more than " : "which ") << groups
-                              << (groups >= heads ? " groups" : " does not divide")
+                              << (groups >= heads ? "not more than " : "which ") << groups
+                              << (groups >= heads ? ": G must be fewer" : " does not divide")
                               << "; choose G among " << divisors;
       }
       auto fn = op->getParentOfType<func::FuncOp>();

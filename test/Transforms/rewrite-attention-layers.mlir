@@ -18,7 +18,7 @@
 // ALONE: error: --attention=sinks:4@layers=1: layer 1 has no window
 // TWICE: error: --attention: layer 2 gets both window:8 and window:16@layers=2
 // DIVIDE: error: --attention=gqa:3: layer 0 has 4 key/value heads, which 3 does not divide; choose G among 1, 2
-// MANY: error: --attention=gqa:4: layer 0 has 4 key/value heads, no more than 4 groups; choose G among 1, 2
+// MANY: error: --attention=gqa:4: layer 0 has 4 key/value heads, not more than 4: G must be fewer; choose G among 1, 2
 // CONTEXT: error: --attention=window:32: layer 0 attends over 32 positions, so a window of 32 changes nothing
 // OVERLAP: error: --attention=window:4@layers=0-2+1: layer 1 is named twice
 // MISSING: error: --attention=sparse:8: 'sparse' is not an attention rewrite; genc knows window:W

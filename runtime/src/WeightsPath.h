@@ -5,16 +5,21 @@
 
 #include <cstdlib>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace genc::runtime {
 
 /// The weights file of the artifact at `artifact`: ARTIFACT.weights beside
-/// the path given or, when the path is a symbolic link with none beside it,
-/// beside the file it links to. What loading maps and `genc inspect` shows.
+/// the path given or, when the path is a symbolic link with nothing of that
+/// name beside it, beside the file it links to. What loading maps and
+/// `genc inspect` shows.
 inline std::string weightsPathOf(const std::string &artifact) {
   std::string beside = artifact + ".weights";
-  if (access(beside.c_str(), F_OK) == 0)
+  // Anything there, a link to nothing included, is the one meant: loading
+  // then says what is wrong with it rather than reading other weights.
+  struct stat entry;
+  if (lstat(beside.c_str(), &entry) == 0)
     return beside;
   if (char *target = realpath(artifact.c_str(), nullptr)) {
     std::string besideTarget = std::string(target) + ".weights";

@@ -21,38 +21,13 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kPanel = 32;
-
-/// A 2-D f32 constant that a matmul reads as B, possibly through a
-/// transpose: B[k][n] = source[n][k] then.
-struct ConstantB {
-  ElementsAttr source;
-  bool transposed;
-};
-
-std::optional<ConstantB> matchConstantB(Value b) {
-  bool transposed = false;
-  if (auto t = b.getDefiningOp<linalg::TransposeOp>()) {
-    if (t.getPermutation() != ArrayRef<int64_t>{1, 0})
-      return std::nullopt;
-    b = t.getInput();
-    transposed = true;
-  }
-  auto constant = b.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return std::nullopt;
-  auto value = dyn_cast<ElementsAttr>(constant.getValue());
-  auto type = dyn_cast<RankedTensorType>(constant.getType());
-  if (!value || value.isSplat() || !type || type.getRank() != 2 || !type.hasStaticShape() ||
-      !type.getElementType().isF32())
-    return std::nullopt;
-  return ConstantB{value, transposed};
-}
+using genc::ConstantWeight;
+constexpr int64_t kPanel = genc::kPanelColumns;
 
 /// [K, N] (or [N, K] transposed) → [ceil(N/32), K, 32], zero-padded. The
 /// source is read front to back (a panel at a time when transposed, rows
 /// when not), reporting each part read to `source`.
-DenseResourceElementsAttr pack(const ConstantB &b, genc::ConsumableBytes &source) {
+DenseResourceElementsAttr pack(const ConstantWeight &b, genc::ConsumableBytes &source) {
   auto shape = cast<ShapedType>(b.source.getType()).getShape();
   int64_t k = b.transposed ? shape[1] : shape[0], n = b.transposed ? shape[0] : shape[1];
   int64_t panels = llvm::divideCeil(n, kPanel);
@@ -105,13 +80,14 @@ bool onlyPackedReaders(Value b, const llvm::DenseSet<Operation *> &packing) {
 
 struct PackMatmulWeightsPass : genc::impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, ConstantB>> matmuls;
+    SmallVector<std::pair<linalg::GenericOp, ConstantWeight>> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
       auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
       if (!encoding || encoding.getLayout() != genc::MatmulLayout::RowMajor ||
           op.getNumDpsInputs() != 2)
         return;
-      if (std::optional<ConstantB> b = matchConstantB(op.getDpsInputOperand(1)->get()))
+      if (std::optional<ConstantWeight> b =
+              genc::matchConstantWeight(op.getDpsInputOperand(1)->get()))
         matmuls.emplace_back(op, *b);
     });
     // Packed once per (function, weight, orientation), shared by the

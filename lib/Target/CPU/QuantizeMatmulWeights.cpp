@@ -89,7 +89,7 @@ FailureOr<genc::WeightFormat> mlir::genc::parseWeightFormat(StringRef text,
 
 namespace {
 
-constexpr int64_t kPanel = 32;
+constexpr int64_t kPanel = genc::kPanelColumns;
 constexpr float kInt8Max = 127.0f;
 
 /// Converted panels and, for int8, the scales [P * 32] of their columns.

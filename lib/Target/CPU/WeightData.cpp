@@ -27,6 +27,23 @@
 
 using namespace mlir;
 
+std::optional<genc::ConstantWeight> genc::matchConstantWeight(Value b) {
+  bool transposed = false;
+  if (auto t = b.getDefiningOp<linalg::TransposeOp>()) {
+    if (t.getPermutation() != ArrayRef<int64_t>{1, 0})
+      return std::nullopt;
+    b = t.getInput();
+    transposed = true;
+  }
+  auto constant = b.getDefiningOp<arith::ConstantOp>();
+  auto value = constant ? dyn_cast<ElementsAttr>(constant.getValue()) : nullptr;
+  auto type = value ? dyn_cast<RankedTensorType>(value.getType()) : nullptr;
+  if (!value || value.isSplat() || !type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getElementType().isF32())
+    return std::nullopt;
+  return ConstantWeight{value, transposed};
+}
+
 FailureOr<ArrayRef<char>> genc::getConstantBytes(ElementsAttr value) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();

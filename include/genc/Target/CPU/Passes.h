@@ -109,6 +109,19 @@ std::optional<KeptStateSize> keptStateSize(AttentionOp op);
 /// that held it is gone. Dense attributes (small, uniqued) stay.
 void releaseConstantData(ElementsAttr value);
 
+/// The columns of a panel of packed matmul weights (GENC_MATMUL_B_PANELS_32
+/// and the quantised layouts, runtime/include/genc/kernels.h).
+constexpr int64_t kPanelColumns = 32;
+
+/// A 2-D f32 constant (not a splat) that a matmul reads as B, possibly
+/// through a transpose: B[k][n] = source[n][k] then.
+struct ConstantWeight {
+  ElementsAttr source;
+  bool transposed;
+};
+/// `b` as such a constant, if it is one.
+std::optional<ConstantWeight> matchConstantWeight(Value b);
+
 /// The weights of a module that passes replace (by packed or quantised
 /// forms): erasing a weight's last constant frees its data, so that the
 /// old and the new forms of all weights are never in memory at once.

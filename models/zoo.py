@@ -1762,8 +1762,10 @@ def main():
     torch.manual_seed(22)
     export_decoder_only("mixtral", Mixtral(), args.out_dir, with_positions=True)
     torch.manual_seed(23)
-    # Rotary tables for 256 positions, as Mistral's (its window slides).
-    export_decoder_only("phi3", Phi3(max_pos=256), args.out_dir, with_positions=True)
+    # Rotary tables for 256 positions, as Mistral's (its window slides); a
+    # gate_up of 2 x 192 columns, a multiple of 16 as real models' are (the
+    # model's own fused weight, which genc-interleave-gated-halves reorders).
+    export_decoder_only("phi3", Phi3(max_pos=256, ffn=192), args.out_dir, with_positions=True)
     torch.manual_seed(24)
     export_decoder_only("qwen3", Qwen3(), args.out_dir, with_positions=True)
     torch.manual_seed(25)

@@ -70,6 +70,7 @@ void genc::buildCPUPipeline(OpPassManager &pm, const CPUTargetOptions &options) 
   toLinalg.fuseAttention = options.fusedAttention;
   pm.addNestedPass<func::FuncOp>(createConvertGencToLinalg(toLinalg));
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+  pm.addPass(createInterleaveGatedHalves());
   pm.addPass(createPackMatmulWeights());
   // Also with f32: weights the model has quantised keep their grid.
   QuantizeMatmulWeightsOptions quantize;

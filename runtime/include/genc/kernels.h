@@ -188,8 +188,10 @@ typedef struct genc_unranked_memref {
  * row_end, col_begin, col_end) covers rows [row_begin, row_end) of C seen
  * as [batch... × M, N] and columns [col_begin, col_end). Every element of C
  * is covered exactly once, after its last update; blocks may be applied
- * concurrently, from any of the pool's threads. The compiled code lays out
- * its captured values after `apply`. */
+ * concurrently, from any of the pool's threads. A block's columns are whole
+ * 32-column panels: col_begin is a multiple of 32, and so is col_end unless
+ * it is N (a gated unit's epilogue reads the two halves of each panel).
+ * The compiled code lays out its captured values after `apply`. */
 typedef struct genc_tile_epilogue genc_tile_epilogue;
 struct genc_tile_epilogue {
   void (*apply)(genc_tile_epilogue *self, int64_t row_begin, int64_t row_end, int64_t col_begin,

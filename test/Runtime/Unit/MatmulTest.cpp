@@ -249,7 +249,9 @@ TEST_P(Matmul, EmptyReduction) {
 
 /// An epilogue that counts how often it saw each element of C ([rows, n]
 /// contiguous) and replaces it by 2c + 1, so that an element it saw
-/// before the product was final, or twice, shows.
+/// before the product was final, or twice, shows. Blocks start on a panel
+/// (32 columns) and end on one or at N: a gated unit's epilogue reads both
+/// halves of each panel (genc-interleave-gated-halves).
 struct CountingEpilogue : genc_tile_epilogue {
   float *c;
   int64_t rows, n;
@@ -261,6 +263,8 @@ struct CountingEpilogue : genc_tile_epilogue {
       auto *e = static_cast<CountingEpilogue *>(self);
       ASSERT_TRUE(0 <= rowBegin && rowBegin < rowEnd && rowEnd <= e->rows);
       ASSERT_TRUE(0 <= colBegin && colBegin < colEnd && colEnd <= e->n);
+      ASSERT_TRUE(colBegin % 32 == 0 && (colEnd % 32 == 0 || colEnd == e->n))
+          << "columns [" << colBegin << ", " << colEnd << ")";
       for (int64_t r = rowBegin; r < rowEnd; ++r)
         for (int64_t j = colBegin; j < colEnd; ++j) {
           e->seen[r * e->n + j]++;

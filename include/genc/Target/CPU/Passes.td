@@ -107,6 +107,37 @@ def MergeProjections : Pass<"genc-merge-projections", "ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def InterleaveGatedHalves : Pass<"genc-interleave-gated-halves", "ModuleOp"> {
+  let summary = "Lays a gated unit's two halves of one matmul side by side in each panel (exact)";
+  let description = [{
+    After genc-fuse-elementwise, before genc-pack-matmul-weights. A gated
+    linear unit (SwiGLU, GeGLU: act(x·Wg) · (x·Wu)) is, once
+    genc-merge-projections has merged its projections (or the model has),
+    one matmul by constant f32 weights [K, 2F] whose result's halves
+    [..., 0:F] and [..., F:2F] one elementwise nest reads. The matmul
+    kernel finishes C a block of 32-column panels at a time, so the gate's
+    block and the up half's block of the same columns are final at
+    different times and the nest cannot be the call's epilogue. Here the
+    weight's columns are reordered so that panel b holds the first half's
+    columns [16b, 16b + 16) and then the second half's, and the nest runs
+    over [..., F/16, 16], reading C expanded to [..., F/16, 2, 16] at
+    [..., b, 0, j] and [..., b, 1, j]; its result is collapsed back to
+    [..., F]. Applies when F is a multiple of 16, the weight carries no
+    model quantisation grid, nothing but the two halves (and `tensor.dim`)
+    reads the matmul's result, the halves span C's other dims whole, and
+    the nest is all parallel, reads every other operand at its element or
+    as a scalar, and writes [..., F]. Every column's products and every
+    element's ops are as before: results are bit for bit the same. A
+    weight that only this matmul holds and whose data the compiler may
+    write is reordered in place; any other (read by other ops too, mapped
+    from the model, read through a transpose) is copied, once for all the
+    matmuls that read it. The matmul must start from one filled value:
+    a start that differs by column would not follow the reordering.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def PackMatmulWeights : Pass<"genc-pack-matmul-weights", "ModuleOp"> {
   let summary = "Packs constant matmul operands into 32-wide column panels (exact)";
   let description = [{
@@ -322,7 +353,14 @@ def FuseMatmulEpilogues : Pass<"genc-fuse-matmul-epilogues", "func::FuncOp"> {
     rows (`memref.collapse_shape`), the block's slice of each operand is a
     `memref.subview`, and the nest's body is unchanged: every element is
     computed by the same scalar ops, so results are bit for bit the same.
-    The ops in between move before the call, frees excepted.
+    The ops in between move before the call, frees excepted. A gated
+    unit's nest (genc-interleave-gated-halves) qualifies too: one loop
+    more than C has dims, over C's 32-column panels and 16 columns; it
+    reads C's halves of each panel through C expanded to [..., N/32, 2,
+    16], other operands at its element or as scalars, and writes a buffer
+    [..., N/32, 16] that shares no memory with C. Its block is the panels
+    [col_begin / 32, col_end / 32) of the kernel's block of columns, which
+    starts and ends on panels (runtime/include/genc/kernels.h).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",

@@ -200,7 +200,7 @@ int ::genc::driver::runCompile(int argc, char **argv) {
   registerCompileDebugOptions();
   Progress::registerQuietOption();
   hideOtherOptions();
-  cl::ParseCommandLineOptions(argc, argv, "genc compile: ONNX model → native code\n");
+  parseCommandLine(argc, argv, "genc compile: ONNX model → native code\n");
   if (!attention.valid())
     return 1;
   if (reportContext < 1) {

@@ -4,6 +4,10 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <string>
 
 namespace cl = llvm::cl;
 
@@ -46,19 +50,47 @@ void addToCategory(llvm::ArrayRef<llvm::StringRef> names, cl::OptionCategory &ca
       option->addCategory(category);
 }
 
-void hideOtherOptions() {
+namespace {
+/// Whether `option` is in one of genc's categories or LLVM's generic ones
+/// (--help, --help-hidden, --version, --print-options).
+bool isShownOption(const cl::Option &option) {
   const cl::OptionCategory *ours[] = {&inputOutputCategory(),       &codeGenerationCategory(),
                                       &attentionRewritesCategory(), &executionCategory(),
                                       &scoringCategory(),           &diagnosticsCategory()};
+  return llvm::any_of(option.Categories, [&](const cl::OptionCategory *category) {
+    return llvm::is_contained(ours, category) || category->getName() == "Generic Options";
+  });
+}
+} // namespace
+
+void hideOtherOptions() {
   for (auto &entry : cl::getRegisteredOptions()) {
     cl::Option *option = entry.second;
-    bool shown = llvm::any_of(option->Categories, [&](const cl::OptionCategory *category) {
-      // LLVM's own --help, --help-hidden, --version, --print-options.
-      return llvm::is_contained(ours, category) || category->getName() == "Generic Options";
-    });
-    if (!shown && option->getOptionHiddenFlag() == cl::NotHidden)
+    if (!isShownOption(*option) && option->getOptionHiddenFlag() == cl::NotHidden)
       option->setHiddenFlag(cl::Hidden);
   }
+}
+
+void parseCommandLine(int argc, const char *const *argv, llvm::StringRef overview) {
+  std::string errors;
+  llvm::raw_string_ostream stream(errors);
+  if (cl::ParseCommandLineOptions(argc, argv, overview, &stream))
+    return;
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(errors).split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef line : lines) {
+    // "<program>: Did you mean '--name=value'?"
+    llvm::StringRef suggested = line.split("Did you mean '").second;
+    if (!suggested.empty()) {
+      llvm::StringRef name =
+          suggested.ltrim('-').take_until([](char c) { return c == '=' || c == '\''; });
+      cl::Option *option = cl::getRegisteredOptions().lookup(name);
+      if (!option || !isShownOption(*option))
+        continue;
+    }
+    llvm::errs() << line << '\n';
+  }
+  std::exit(1);
 }
 
 } // namespace genc::driver

@@ -38,6 +38,12 @@ void addToCategory(llvm::ArrayRef<llvm::StringRef> names, llvm::cl::OptionCatego
 /// does, but only from --help: --help-hidden still lists them all.
 void hideOtherOptions();
 
+/// cl::ParseCommandLineOptions for a command, but a misspelt option is
+/// only ever suggested one of genc's: LLVM suggests the nearest option it
+/// knows, hidden ones included (`--mcpu` to `genc run` suggested "--mv60",
+/// a Hexagon option). Exits with status 1 on a bad command line.
+void parseCommandLine(int argc, const char *const *argv, llvm::StringRef overview);
+
 } // namespace genc::driver
 
 #endif // GENC_TOOLS_GENC_HELP_H

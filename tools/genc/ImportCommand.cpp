@@ -66,7 +66,7 @@ int ::genc::driver::runImport(int argc, char **argv) {
                                  "mlir-timing"},
                                 ::genc::driver::diagnosticsCategory());
   ::genc::driver::hideOtherOptions();
-  cl::ParseCommandLineOptions(argc, argv, "genc import: ONNX model → genc dialect\n");
+  parseCommandLine(argc, argv, "genc import: ONNX model → genc dialect\n");
 
   MLIRContext context;
   ::genc::driver::installPlainDiagnostics(context);

@@ -604,8 +604,7 @@ int genc::driver::runInspect(int argc, char **argv) {
                  clEnumValN(Format::Json, "json", "one JSON object")),
       cl::cat(io));
   hideOtherOptions();
-  cl::ParseCommandLineOptions(argc, argv,
-                              "genc inspect: what a compiled artifact is (without running it)\n");
+  parseCommandLine(argc, argv, "genc inspect: what a compiled artifact is (without running it)\n");
 
   const std::string &path = artifactPath;
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,

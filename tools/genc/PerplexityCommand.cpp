@@ -94,7 +94,7 @@ int genc::driver::runPerplexity(int argc, char **argv) {
   registerCompileDebugOptions(); // a .onnx model compiles first
   Progress::registerQuietOption();
   hideOtherOptions();
-  cl::ParseCommandLineOptions(argc, argv, "genc perplexity: score text with a model\n");
+  parseCommandLine(argc, argv, "genc perplexity: score text with a model\n");
   if (!attention.valid())
     return 1;
 

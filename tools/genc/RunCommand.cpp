@@ -57,7 +57,7 @@ int genc::driver::runRun(int argc, char **argv) {
   registerCompileDebugOptions(); // a .onnx model compiles first
   Progress::registerQuietOption();
   hideOtherOptions();
-  cl::ParseCommandLineOptions(argc, argv, "genc run: run a model on .npy inputs\n");
+  parseCommandLine(argc, argv, "genc run: run a model on .npy inputs\n");
 
   std::optional<std::string> artifact = compiledArtifact(model, {});
   if (!artifact)

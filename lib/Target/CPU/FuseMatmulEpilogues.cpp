@@ -43,6 +43,7 @@ constexpr int64_t kPanel = genc::kPanelColumns;
 enum class Access {
   Element,    // the element at the nest's position: a buffer of its shape
   Column,     // the element of C's column: a vector along C's last dim
+              // (paired: [N/32, 16] at [panel, j])
   Scalar,     // one value: a rank-0 buffer
   FirstHalf,  // a paired nest's C [..., panel, 0, j]
   SecondHalf, // a paired nest's C [..., panel, 1, j]
@@ -58,6 +59,11 @@ std::optional<Access> accessOf(AffineMap map, Type type, int64_t loops, bool pai
   if (map.isIdentity() && buffer.getRank() == loops)
     return Access::Element;
   if (!paired && map.getNumResults() == 1 && map.getResult(0) == getAffineDimExpr(loops - 1, ctx))
+    return Access::Column;
+  if (paired && buffer.getRank() == 2 && buffer.getShape().back() == kPanel / 2 &&
+      map == AffineMap::get(loops, 0,
+                            {getAffineDimExpr(loops - 2, ctx), getAffineDimExpr(loops - 1, ctx)},
+                            ctx))
     return Access::Column;
   if (map.getNumResults() == 0)
     return Access::Scalar;
@@ -121,10 +127,10 @@ bool isPanelPairsOf(Value view, Value c) {
 /// other operands by element, by C's column or as a scalar, and it writes
 /// a buffer of C's shape. Or, paired, one loop more, over C's panels and
 /// 16 columns: it reads C's halves of each panel (isPanelPairsOf), other
-/// operands by element or as scalars, and writes [..., N/32, 16] elsewhere
-/// than C. Running it a block at a time must not change what it reads: it
-/// writes nothing the matmul reads, and reads nothing written elsewhere
-/// than at the element it is at.
+/// operands by element, by column ([N/32, 16]) or as scalars, and writes
+/// [..., N/32, 16] elsewhere than C. Running it a block at a time must not
+/// change what it reads: it writes nothing the matmul reads, and reads
+/// nothing written elsewhere than at the element it is at.
 std::optional<Fusion> fusableNest(func::CallOp call) {
   Value c = rankedOperand(call, kResultOperand);
   if (!c)
@@ -301,8 +307,13 @@ void fuse(const Fusion &fusion) {
       maps.push_back(AffineMap::getMultiDimIdentityMap(blockLoops, ctx));
       break;
     case Access::Column:
-      blocks.push_back(slice(v, {bounds[2]}, {columns}, {one}));
-      maps.push_back(AffineMap::get(2, 0, {column}, ctx));
+      if (fusion.paired) {
+        blocks.push_back(slice(v, {firstPanel, zero}, {panels, halfPanel}, {one, one}));
+        maps.push_back(AffineMap::get(3, 0, {column, j}, ctx));
+      } else {
+        blocks.push_back(slice(v, {bounds[2]}, {columns}, {one}));
+        maps.push_back(AffineMap::get(2, 0, {column}, ctx));
+      }
       break;
     case Access::Scalar:
       blocks.push_back(v);

@@ -73,6 +73,12 @@ std::optional<SmallVector<OpFoldResult>> filledSizes(linalg::GenericOp matmul) {
 
 bool allParallel(linalg::GenericOp op) { return op.getNumParallelLoops() == op.getNumLoops(); }
 
+/// Whether `map` reads a vector along the loops' last dim (a bias).
+bool isColumnRead(AffineMap map) {
+  return map.getNumResults() == 1 &&
+         map.getResult(0) == getAffineDimExpr(map.getNumDims() - 1, map.getContext());
+}
+
 /// The gated unit `matmul` computes, if it is one this pass reorders.
 std::optional<GatedHalves> matchGatedHalves(linalg::GenericOp matmul) {
   auto encoding = matmul->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
@@ -119,7 +125,7 @@ std::optional<GatedHalves> matchGatedHalves(linalg::GenericOp matmul) {
     match.halfReads.emplace_back(&read, *offset == 0 ? 0 : 1);
   }
   // Both halves, read by an all-parallel nest that writes [..., F]: its
-  // other operands at its element or as scalars.
+  // other operands at its element, by column (a bias [F]) or as scalars.
   linalg::GenericOp nest = match.nest;
   if (!nest || match.halfReads.size() != 2 ||
       match.halfReads[0].second == match.halfReads[1].second || !allParallel(nest) ||
@@ -133,8 +139,10 @@ std::optional<GatedHalves> matchGatedHalves(linalg::GenericOp matmul) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
     if (!type)
       return std::nullopt;
-    bool scalar = map.getNumResults() == 0 && nest.isDpsInput(&operand);
-    if (!scalar && (!map.isIdentity() || type.getShape().back() != match.half))
+    if (!map.isIdentity() && !isColumnRead(map) && map.getNumResults() != 0)
+      return std::nullopt;
+    if ((!map.isIdentity() && !nest.isDpsInput(&operand)) ||
+        (map.getNumResults() != 0 && type.getShape().back() != match.half))
       return std::nullopt;
   }
   return match;
@@ -265,6 +273,9 @@ void readPanels(const GatedHalves &match) {
     } else if (nest.getMatchingIndexingMap(input).getNumResults() == 0) {
       inputs.push_back(input->get());
       maps.push_back(AffineMap::get(rank + 1, 0, {}, ctx));
+    } else if (isColumnRead(nest.getMatchingIndexingMap(input))) {
+      inputs.push_back(expandColumns(b, loc, input->get(), /*halves=*/false));
+      maps.push_back(AffineMap::get(rank + 1, 0, {panel, j}, ctx));
     } else {
       inputs.push_back(expandColumns(b, loc, input->get(), /*halves=*/false));
       maps.push_back(identity);

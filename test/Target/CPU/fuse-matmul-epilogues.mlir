@@ -286,17 +286,24 @@ func.func private @genc_matmul_f32(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>,
 #element = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #panel_column = affine_map<(d0, d1, d2) -> (d1, d2)>
 
-// Not paired epilogues: a half read at another panel than the nest's (its
-// panel and column swapped), and an operand read by column (a paired
-// nest reads others at its element or as scalars).
+// Not a paired epilogue: a half read at another panel than the nest's
+// (its panel and column swapped).
+// CHECK-DAG: #[[PANEL_COLUMN:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @half_of_another_panel
 // CHECK-NOT: genc_cpu.tile_epilogue
 // CHECK: call @genc_matmul_f32
 // CHECK: linalg.generic
+// A bias of the output columns, as [N/32, 16], is read at the block's
+// panels.
 // CHECK-LABEL: func.func @operand_by_column
-// CHECK-NOT: genc_cpu.tile_epilogue
+// CHECK: genc_cpu.tile_epilogue
+// CHECK: %[[P0:.+]] = arith.divui
+// CHECK: %[[PANELS:.+]] = arith.divui
+// CHECK: %[[BIAS:.+]] = memref.subview %arg3[%[[P0]], 0] [%[[PANELS]], 16] [1, 1]
+// CHECK: linalg.generic {indexing_maps = [#{{[^,]+}}, #{{[^,]+}}, #[[PANEL_COLUMN]], #{{[^,]+}}]
+// CHECK-SAME: ins(%[[PAIRS:[^,]+]], %[[PAIRS]], %[[BIAS]] :
 // CHECK: call @genc_matmul_f32
-// CHECK: linalg.generic
+// CHECK-NOT: linalg.generic
 func.func @half_of_another_panel(%context: !llvm.ptr, %a: memref<5x4xf32>, %b: memref<4x512xf32>)
     -> memref<5x256xf32> {
   %c = memref.alloc() : memref<5x512xf32>

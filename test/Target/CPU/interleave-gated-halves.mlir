@@ -199,23 +199,27 @@ func.func @shared(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>) -> (tensor<?x32xf32>
 #out = affine_map<(b, m, k, n) -> (b, m, n)>
 #id = affine_map<(b, m, n) -> (b, m, n)>
 #scalar = affine_map<(b, m, n) -> ()>
+#column = affine_map<(b, m, n) -> (n)>
 
 // C with a batch dim, a nest that also reads another [.., F] operand at its
-// element and a scalar, and C's dim read: the operand is expanded as the
-// output is, the scalar read as before, the dim still C's.
+// element, a bias [F] by column and a scalar, and C's dim read: the operand
+// is expanded as the output is, the bias to [F/16, 16] read at [panel, j],
+// the scalar read as before, the dim still C's.
 // CHECK-DAG: #[[ID4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[SCALAR:.+]] = affine_map<(d0, d1, d2, d3) -> ()>
 // CHECK-DAG: #[[GATE4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0, d3)>
 // CHECK-DAG: #[[UP4:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 1, d3)>
+// CHECK-DAG: #[[COLUMN4:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-LABEL: func.func @extras
 // CHECK: %[[C:.+]] = linalg.generic
 // CHECK: %[[DIM:.+]] = tensor.dim %[[C]], %c1
 // CHECK: %[[PAIRS:.+]] = tensor.expand_shape %[[C]] {{\[}}[0], [1], [2, 3, 4]] {{.*}} into tensor<?x?x2x2x16xf32>
 // CHECK: %[[RES:.+]] = tensor.expand_shape %arg1 {{\[}}[0], [1], [2, 3]] {{.*}} into tensor<?x?x2x16xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[ID4]], #[[UP4]], #[[SCALAR]], #[[GATE4]], #[[ID4]]]
-// CHECK-SAME: ins(%[[RES]], %[[PAIRS]], %arg2, %[[PAIRS]] :
+// CHECK: %[[BIAS:.+]] = tensor.expand_shape %arg3 {{\[}}[0, 1]] output_shape [2, 16] : tensor<32xf32> into tensor<2x16xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID4]], #[[UP4]], #[[SCALAR]], #[[GATE4]], #[[COLUMN4]], #[[ID4]]]
+// CHECK-SAME: ins(%[[RES]], %[[PAIRS]], %arg2, %[[PAIRS]], %[[BIAS]] :
 // CHECK: tensor.collapse_shape {{.*}} {{\[}}[0], [1], [2, 3]] : tensor<?x?x2x16xf32> into tensor<?x?x32xf32>
-func.func @extras(%x: tensor<?x?x1xf32>, %residual: tensor<?x?x32xf32>, %s: tensor<f32>) -> (tensor<?x?x32xf32>, index) {
+func.func @extras(%x: tensor<?x?x1xf32>, %residual: tensor<?x?x32xf32>, %s: tensor<f32>, %bias: tensor<32xf32>) -> (tensor<?x?x32xf32>, index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32
@@ -236,10 +240,11 @@ func.func @extras(%x: tensor<?x?x1xf32>, %residual: tensor<?x?x32xf32>, %s: tens
   %gate = tensor.extract_slice %c[0, 0, 0] [%d0, %d1, 32] [1, 1, 1] : tensor<?x?x64xf32> to tensor<?x?x32xf32>
   %up = tensor.extract_slice %c[0, 0, 32] [%d0, %d1, 32] [1, 1, 1] : tensor<?x?x64xf32> to tensor<?x?x32xf32>
   %oe = tensor.empty(%d0, %d1) : tensor<?x?x32xf32>
-  %r = linalg.generic {indexing_maps = [#id, #id, #scalar, #id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%residual, %up, %s, %gate : tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<f32>, tensor<?x?x32xf32>) outs(%oe : tensor<?x?x32xf32>) {
-  ^bb0(%res: f32, %u: f32, %scale: f32, %g: f32, %o: f32):
-    %m = arith.mulf %g, %u : f32
+  %r = linalg.generic {indexing_maps = [#id, #id, #scalar, #id, #column, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%residual, %up, %s, %gate, %bias : tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<f32>, tensor<?x?x32xf32>, tensor<32xf32>) outs(%oe : tensor<?x?x32xf32>) {
+  ^bb0(%res: f32, %u: f32, %scale: f32, %g: f32, %bv: f32, %o: f32):
+    %gb = arith.addf %g, %bv : f32
+    %m = arith.mulf %gb, %u : f32
     %ms = arith.mulf %m, %scale : f32
     %sum = arith.addf %ms, %res : f32
     linalg.yield %sum : f32

@@ -125,8 +125,9 @@ def InterleaveGatedHalves : Pass<"genc-interleave-gated-halves", "ModuleOp"> {
     [..., F]. Applies when F is a multiple of 16, the weight carries no
     model quantisation grid, nothing but the two halves (and `tensor.dim`)
     reads the matmul's result, the halves span C's other dims whole, and
-    the nest is all parallel, reads every other operand at its element or
-    as a scalar, and writes [..., F]. Every column's products and every
+    the nest is all parallel, reads every other operand at its element, by
+    column (a bias [F], read as [F/16, 16]) or as a scalar, and writes
+    [..., F]. Every column's products and every
     element's ops are as before: results are bit for bit the same. A
     weight that only this matmul holds and whose data the compiler may
     write is reordered in place; any other (read by other ops too, mapped
@@ -357,7 +358,8 @@ def FuseMatmulEpilogues : Pass<"genc-fuse-matmul-epilogues", "func::FuncOp"> {
     unit's nest (genc-interleave-gated-halves) qualifies too: one loop
     more than C has dims, over C's 32-column panels and 16 columns; it
     reads C's halves of each panel through C expanded to [..., N/32, 2,
-    16], other operands at its element or as scalars, and writes a buffer
+    16], other operands at its element, by column ([N/32, 16] at [panel,
+    j]) or as scalars, and writes a buffer
     [..., N/32, 16] that shares no memory with C. Its block is the panels
     [col_begin / 32, col_end / 32) of the kernel's block of columns, which
     starts and ends on panels (runtime/include/genc/kernels.h).

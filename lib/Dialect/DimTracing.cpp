@@ -150,9 +150,9 @@ std::optional<DimSource> DimTracer::step(Value v, int64_t d) {
     return canonical;
   }
   Operation *op = v.getDefiningOp();
-  if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ReluOp, ErfOp, SinOp,
-          CosOp, FloorOp, CeilOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp, CumSumOp, ScatterNDOp,
-          ScatterElementsOp>(op))
+  if (isa<NegOp, AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ReluOp,
+          ErfOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, NotOp, GeluOp, CastOp, SoftmaxOp, TriluOp,
+          CumSumOp, ScatterNDOp, ScatterElementsOp>(op))
     return DimSource{op->getOperand(0), d};
   // Normalisations: the input's dims, the scale and bias broadcast to them.
   if (isa<LayerNormOp, RmsNormOp>(op))

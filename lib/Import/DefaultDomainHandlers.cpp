@@ -8,6 +8,8 @@
 
 #include "ImporterInternal.h"
 
+#include "genc/Dialect/MatmulAttributes.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -89,10 +91,22 @@ LogicalResult gelu(NodeImporter &n) {
                                                     n.getBuilder().getBoolAttr(approximate == "tanh"))}));
 }
 
+/// MatMul; one by a model's 4-bit weights (a DequantizeLinear of them)
+/// carries their grid.
+LogicalResult matMul(NodeImporter &n) {
+  FailureOr<Operation *> product = n.createOp<MatMulOp>({n.input(0), n.input(1)});
+  if (failed(product))
+    return failure();
+  if (DictionaryAttr grid = n.getWeightGrid(n.input(1)))
+    (*product)->setAttr(kWeightGridAttrName, grid);
+  return n.setOutputs((*product)->getResults());
+}
+
 LogicalResult castOp(NodeImporter &n) {
   Type to = convertElementType(n.attrInt("to", 0), n.getContext());
   if (!to)
-    return n.emitError() << "cast target type " << n.attrInt("to", 0) << " is not supported";
+    return n.emitError() << "cast target type " << dataTypeName(n.attrInt("to", 0))
+                         << " is not supported";
   return setResult(n, n.create<CastOp>({n.input(0)}, {n.namedAttr("to", TypeAttr::get(to))}));
 }
 
@@ -900,6 +914,7 @@ const OpHandler kHandlers[] = {
     {"", "Cos", 7, 1, unary<CosOp>},
     {"", "Floor", 6, 1, unary<FloorOp>},
     {"", "Ceil", 6, 1, unary<CeilOp>},
+    {"", "Round", 11, 1, unary<RoundOp>},
     {"", "Not", 1, 1, unary<NotOp>},
     {"", "Gelu", 20, 1, gelu},
     {"", "Cast", 6, 1, castOp},
@@ -950,7 +965,7 @@ const OpHandler kHandlers[] = {
     {"", "OneHot", 9, 3, importOneHot},
     {"", "NonZero", 9, 1, importNonZero},
     // NN.
-    {"", "MatMul", 1, 2, binary<MatMulOp>},
+    {"", "MatMul", 1, 2, matMul},
     {"", "Gemm", 7, 2, gemm},
     {"", "Softmax", 1, 1, softmax<false, true>},
     {"", "Softmax", 13, 1, softmax<false, false>},
@@ -965,6 +980,11 @@ const OpHandler kHandlers[] = {
     {"", "Attention", 23, 3, attention},
     // Control flow.
     {"", "If", 1, 1, ifOp},
+    // Linear quantisation.
+    {"", "QuantizeLinear", 10, 2, importQuantizeLinear},
+    {"", "DequantizeLinear", 10, 2, importDequantizeLinear},
+    {"", "DynamicQuantizeLinear", 11, 1, importDynamicQuantizeLinear},
+    {"", "MatMulInteger", 10, 2, importMatMulInteger},
 };
 
 } // namespace

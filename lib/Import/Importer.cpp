@@ -39,6 +39,14 @@ public:
 
   void define(StringRef name, Value v) { values[name] = v; }
 
+  DictionaryAttr weightGrid(Value weights) const {
+    for (const GraphImporter *g = this; g; g = g->parent)
+      if (DictionaryAttr grid = g->weightGrids.lookup(weights))
+        return grid;
+    return {};
+  }
+  void setWeightGrid(Value weights, DictionaryAttr grid) { weightGrids[weights] = grid; }
+
   LogicalResult importInitializers(const onnx::GraphProto &graph, OpBuilder &builder);
   LogicalResult importNodes(const onnx::GraphProto &graph, OpBuilder &builder);
 
@@ -56,6 +64,7 @@ private:
   LogicalResult importNode(const onnx::NodeProto &node, OpBuilder &builder);
 
   llvm::StringMap<Value> values;
+  llvm::DenseMap<Value, DictionaryAttr> weightGrids;
 };
 
 } // namespace mlir::genc::onnx_import
@@ -140,7 +149,7 @@ static FailureOr<RankedTensorType> convertValueType(const onnx::ValueInfoProto &
   Type element = convertElementType(tensorType.elem_type(), ctx);
   if (!element)
     return emitError(loc) << "graph value '" << info.name() << "' has unsupported element type "
-                          << tensorType.elem_type();
+                          << dataTypeName(tensorType.elem_type());
   if (!tensorType.has_shape())
     return emitError(loc) << "graph value '" << info.name()
                           << "' has no shape; genc needs at least the rank of every "
@@ -169,6 +178,14 @@ static FailureOr<RankedTensorType> convertValueType(const onnx::ValueInfoProto &
 Value NodeImporter::input(size_t i) { return graph.lookup(node.input(i)); }
 
 const std::shared_ptr<LoadedModel> &NodeImporter::model() const { return graph.model; }
+
+void NodeImporter::setWeightGrid(Value weights, DictionaryAttr grid) {
+  graph.setWeightGrid(weights, grid);
+}
+
+DictionaryAttr NodeImporter::getWeightGrid(Value weights) const {
+  return graph.weightGrid(weights);
+}
 
 LogicalResult NodeImporter::setOutputs(ValueRange values) {
   for (auto [i, v] : llvm::enumerate(values))

@@ -48,6 +48,13 @@ FailureOr<ElementsAttr> convertTensor(const onnx::TensorProto &tensor,
 /// The MLIR element type of an ONNX TensorProto data type, or null.
 Type convertElementType(int32_t onnxType, MLIRContext *ctx);
 
+/// ONNX's 4-bit data types (ONNX 1.16), newer than the library genc
+/// builds with. Their initializers import widened to i8 and ui8.
+constexpr int32_t kOnnxUInt4 = 21, kOnnxInt4 = 22;
+
+/// The name of an ONNX TensorProto data type, for messages.
+std::string dataTypeName(int32_t onnxType);
+
 class GraphImporter;
 
 /// What a handler sees of one node: its inputs, attributes, a builder at
@@ -93,6 +100,12 @@ public:
   std::optional<SmallVector<int64_t>> attrInts(StringRef name) const;
   const onnx::TensorProto *attrTensor(StringRef name) const;
   const onnx::GraphProto *attrGraph(StringRef name) const;
+
+  /// The 4-bit grid (kWeightGridAttrName) of `weights`, a constant that
+  /// this import made of a model's quantised weights, for the MatMuls that
+  /// read them; null when they have none.
+  void setWeightGrid(Value weights, DictionaryAttr grid);
+  DictionaryAttr getWeightGrid(Value weights) const;
 
   /// An error at this node; the importer prefixes file, node and op.
   InFlightDiagnostic emitError() { return mlir::emitError(loc); }
@@ -178,6 +191,21 @@ template <bool Largest> LogicalResult importArgExtreme(NodeImporter &node);
 LogicalResult importTopK(NodeImporter &node);
 LogicalResult importOneHot(NodeImporter &node);
 LogicalResult importNonZero(NodeImporter &node);
+
+/// Linear quantisation (QuantizationHandlers.cpp).
+LogicalResult importQuantizeLinear(NodeImporter &node);
+LogicalResult importDequantizeLinear(NodeImporter &node);
+LogicalResult importDynamicQuantizeLinear(NodeImporter &node);
+LogicalResult importMatMulInteger(NodeImporter &node);
+/// An f32 constant of `shape` (a resource: weights are large) whose values
+/// `fill` writes.
+Value f32Constant(NodeImporter &node, ArrayRef<int64_t> shape, StringRef name,
+                  function_ref<void(MutableArrayRef<float>)> fill);
+/// A model's 4-bit grid of weights [K, N] (kWeightGridAttrName): f32
+/// scales and offsets [ceil(K / group), columns], w = q · scale + offset
+/// for codes q in [0, 15].
+DictionaryAttr weightGridAttr(OpBuilder &builder, int64_t group, int64_t columns,
+                              ArrayRef<float> scales, ArrayRef<float> offsets);
 
 /// Nodes whose axes or split sizes are graph values, not constants, expand
 /// into shape arithmetic on genc ops (RuntimeAxes.cpp). The count of axes

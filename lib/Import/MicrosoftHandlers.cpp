@@ -477,16 +477,6 @@ std::optional<std::vector<T>> constantValues(NodeImporter &n, size_t i) {
   return elementValues<T>(elements);
 }
 
-/// An f32 constant of `shape` holding `values`, as a resource (weights are
-/// large).
-Value f32Resource(NodeImporter &n, ArrayRef<int64_t> shape, ArrayRef<float> values,
-                  StringRef name) {
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(values);
-  auto type = RankedTensorType::get(shape, Float32Type::get(n.getContext()));
-  return arith::ConstantOp::create(n.getBuilder(), n.getLoc(),
-                                   DenseResourceElementsAttr::get(type, name, std::move(blob)));
-}
-
 /// MatMulNBits: Y = A · dequant(B)ᵀ (+ bias), B [N, ceil(K / block_size),
 /// block_size · bits / 8] holding each column's codes along K packed low
 /// bits first, dequantised per block as (q − zero_point) · scale, the zero
@@ -541,15 +531,15 @@ LogicalResult matMulNBits(NodeImporter &n) {
                            << cols * blocks << " values";
     }
   }
-  std::vector<float> weights(k * cols);
-  for (int64_t c = 0; c < cols; ++c)
-    for (int64_t kk = 0; kk < k; ++kk) {
-      int64_t b = kk / blockSize, i = kk % blockSize;
-      uint8_t byte = (*codes)[(c * blocks + b) * blob + i / perByte];
-      float q = (byte >> (bits * (i % perByte))) & ((1 << bits) - 1);
-      weights[kk * cols + c] = (q - zeros[c * blocks + b]) * (*scales)[c * blocks + b];
-    }
-  Value w = f32Resource(n, {k, cols}, weights, "matmul_nbits_weight");
+  Value w = f32Constant(n, {k, cols}, "matmul_nbits_weight", [&](MutableArrayRef<float> weights) {
+    for (int64_t c = 0; c < cols; ++c)
+      for (int64_t kk = 0; kk < k; ++kk) {
+        int64_t b = kk / blockSize, i = kk % blockSize;
+        uint8_t byte = (*codes)[(c * blocks + b) * blob + i / perByte];
+        float q = (byte >> (bits * (i % perByte))) & ((1 << bits) - 1);
+        weights[kk * cols + c] = (q - zeros[c * blocks + b]) * (*scales)[c * blocks + b];
+      }
+  });
   auto product = n.create<MatMulOp>({n.input(0), w});
   if (failed(product))
     return failure();
@@ -564,17 +554,9 @@ LogicalResult matMulNBits(NodeImporter &n) {
         gridScales[b * cols + c] = (*scales)[c * blocks + b];
         gridOffsets[b * cols + c] = -zeros[c * blocks + b] * (*scales)[c * blocks + b];
       }
-    auto gridType = RankedTensorType::get({blocks, cols}, Float32Type::get(n.getContext()));
-    auto resource = [&](std::vector<float> &values, StringRef name) {
-      return DenseResourceElementsAttr::get(
-          gridType, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(values)));
-    };
-    OpBuilder &b = n.getBuilder();
     product->getDefiningOp()->setAttr(
         kWeightGridAttrName,
-        b.getDictionaryAttr({b.getNamedAttr("group", b.getI64IntegerAttr(blockSize)),
-                             b.getNamedAttr("scales", resource(gridScales, "grid_scales")),
-                             b.getNamedAttr("offsets", resource(gridOffsets, "grid_offsets"))}));
+        weightGridAttr(n.getBuilder(), blockSize, cols, gridScales, gridOffsets));
   }
   Value y = *product;
   if (n.hasInput(5)) {

@@ -264,15 +264,55 @@ static std::shared_ptr<std::vector<char>> packTypedField(const Field &field,
   return out;
 }
 
+std::string onnx_import::dataTypeName(int32_t onnxType) {
+  // Types newer than the ONNX library genc builds with.
+  switch (onnxType) {
+  case 17:
+    return "FLOAT8E4M3FN";
+  case 18:
+    return "FLOAT8E4M3FNUZ";
+  case 19:
+    return "FLOAT8E5M2";
+  case 20:
+    return "FLOAT8E5M2FNUZ";
+  case kOnnxUInt4:
+    return "UINT4";
+  case kOnnxInt4:
+    return "INT4";
+  case 23:
+    return "FLOAT4E2M1";
+  }
+  std::string name =
+      onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(onnxType));
+  return name.empty() ? "#" + std::to_string(onnxType) : name;
+}
+
+/// `packed` [ceil(count / 2)] bytes of 4-bit values, the first of each
+/// pair in the low nibble, as one byte each: sign-extended for INT4.
+static std::shared_ptr<std::vector<char>> unpackNibbles(ArrayRef<char> packed, int64_t count,
+                                                        bool isSigned) {
+  auto bytes = std::make_shared<std::vector<char>>(count);
+  for (int64_t i = 0; i < count; ++i) {
+    uint8_t nibble = (static_cast<uint8_t>(packed[i / 2]) >> (i % 2 ? 4 : 0)) & 0xF;
+    (*bytes)[i] = static_cast<char>(isSigned && nibble >= 8 ? nibble - 16 : nibble);
+  }
+  return bytes;
+}
+
 FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tensor,
                                                    const std::shared_ptr<LoadedModel> &model,
                                                    MLIRContext *ctx, Location loc,
                                                    StringRef what) {
-  Type elementType = convertElementType(tensor.data_type(), ctx);
+  // 4-bit tensors (initializers only: genc has no 4-bit tensor type) are
+  // widened to a byte per element, i8 or ui8.
+  const bool nibbles = tensor.data_type() == kOnnxInt4 || tensor.data_type() == kOnnxUInt4;
+  Type elementType =
+      convertElementType(nibbles ? (tensor.data_type() == kOnnxInt4 ? onnx::TensorProto::INT8
+                                                                    : onnx::TensorProto::UINT8)
+                                 : tensor.data_type(),
+                         ctx);
   if (!elementType)
-    return emitError(loc) << what << ": tensor data type "
-                          << onnx::TensorProto::DataType_Name(
-                                 static_cast<onnx::TensorProto::DataType>(tensor.data_type()))
+    return emitError(loc) << what << ": tensor data type " << dataTypeName(tensor.data_type())
                           << " is not supported";
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   for (int64_t d : shape)
@@ -290,7 +330,7 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
     return emitError(loc) << what << ": tensor of shape " << formatShape(shape)
                           << " has more bytes than int64 can count";
   auto type = RankedTensorType::get(shape, elementType);
-  size_t expectedBytes = static_cast<size_t>(byteCount);
+  size_t expectedBytes = static_cast<size_t>(nibbles ? (numElements + 1) / 2 : byteCount);
 
   TensorBytes bytes;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -330,6 +370,11 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
   if (bytes.data.size() != expectedBytes)
     return emitError(loc) << what << ": tensor of shape " << formatShape(shape) << " needs "
                           << expectedBytes << " bytes of data but has " << bytes.data.size();
+  if (nibbles) {
+    auto unpacked = unpackNibbles(bytes.data, numElements, tensor.data_type() == kOnnxInt4);
+    bytes = {ArrayRef<char>(unpacked->data(), unpacked->size()), unpacked};
+    expectedBytes = unpacked->size();
+  }
 
   if (elementType.isInteger(1)) {
     SmallVector<bool> values;

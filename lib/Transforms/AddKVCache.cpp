@@ -511,7 +511,7 @@ private:
     return isa<arith::IndexCastOp, tensor::FromElementsOp, ConstantOfShapeOp, UnsqueezeOp,
                TransposeOp, CastOp, WhereOp, AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp,
                AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, NegOp,
-               AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, FloorOp, CeilOp, NotOp>(op);
+               AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, FloorOp, CeilOp, RoundOp, NotOp>(op);
   }
 };
 

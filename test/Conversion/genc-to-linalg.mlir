@@ -230,3 +230,15 @@ func.func @silu(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = genc.silu %x : tensor<?x8xf32> -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// Round takes halves to even (ONNX Round), not away from zero.
+// CHECK-LABEL: func.func @round
+// CHECK: linalg.generic
+// CHECK: %[[Y:.+]] = math.roundeven %{{.+}} : f32
+// CHECK: linalg.yield %[[Y]]
+func.func @round(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = genc.round %x : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

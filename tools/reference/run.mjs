@@ -2,6 +2,10 @@
 // .npy: genc's reference outputs for numeric tests.
 //
 // Usage: node run.mjs MODEL.onnx OUT_DIR NAME=FILE.npy ... [--threads N]
+//          [--optimization disabled|basic|extended|all]
+// (`all`, the default, lets ONNX Runtime fuse a DequantizeLinear and the
+// MatMul reading it into kernels that also quantise the activations; the
+// model's own arithmetic needs `disabled`.)
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -47,14 +51,17 @@ function writeNpy(file, tensor) {
 
 const args = process.argv.slice(2);
 let threads = 2;
+let optimization = 'all';
 const positional = [];
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === '--threads') threads = Number(args[++i]);
+  else if (args[i] === '--optimization') optimization = args[++i];
   else positional.push(args[i]);
 }
 const [model, outDir, ...inputSpecs] = positional;
 if (!model || !outDir) {
-  console.error('usage: node run.mjs MODEL.onnx OUT_DIR NAME=FILE.npy ... [--threads N]');
+  console.error('usage: node run.mjs MODEL.onnx OUT_DIR NAME=FILE.npy ... [--threads N] ' +
+                '[--optimization disabled|basic|extended|all]');
   process.exit(2);
 }
 const feeds = {};
@@ -63,7 +70,7 @@ for (const spec of inputSpecs) {
   feeds[spec.slice(0, eq)] = readNpy(spec.slice(eq + 1));
 }
 const session = await ort.InferenceSession.create(model, {
-  intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+  intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: optimization,
 });
 const results = await session.run(feeds);
 fs.mkdirSync(outDir, { recursive: true });

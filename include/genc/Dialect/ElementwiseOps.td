@@ -63,6 +63,9 @@ def Genc_SinOp : Genc_UnaryOp<"sin">;
 def Genc_CosOp : Genc_UnaryOp<"cos">;
 def Genc_FloorOp : Genc_UnaryOp<"floor">;
 def Genc_CeilOp : Genc_UnaryOp<"ceil">;
+def Genc_RoundOp : Genc_UnaryOp<"round"> {
+  let summary = "to the nearest integer, halves to even (ONNX Round)";
+}
 def Genc_NotOp : Genc_UnaryOp<"not">;
 def Genc_GeluOp : Genc_UnaryOp<"gelu"> {
   let summary = "GELU, exact (erf) or tanh-approximated";

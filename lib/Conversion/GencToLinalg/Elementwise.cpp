@@ -121,6 +121,7 @@ static FailureOr<Value> scalarOf(Operation *op, OpBuilder &b, Location loc, Valu
       .Case([&](CosOp) -> Value { return math::CosOp::create(b, loc, a[0]); })
       .Case([&](FloorOp) -> Value { return math::FloorOp::create(b, loc, a[0]); })
       .Case([&](CeilOp) -> Value { return math::CeilOp::create(b, loc, a[0]); })
+      .Case([&](RoundOp) -> Value { return math::RoundEvenOp::create(b, loc, a[0]); })
       .Case([&](NotOp) -> Value {
         return arith::XOrIOp::create(b, loc, a[0], scalarConst(b, loc, t, 1));
       })
@@ -213,8 +214,8 @@ static FailureOr<Value> lowerTrilu(TriluOp op, TriluOp::Adaptor operands, OpBuil
 void mlir::genc::lowering::populateElementwiseLoweringPatterns(RewritePatternSet &patterns) {
   addElementwiseLowerings<AddOp, SubOp, MulOp, DivOp, PowOp, ModOp, MaxOp, MinOp, AndOp, OrOp,
                           XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, NegOp,
-                          AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ReluOp,
-                          ErfOp, SinOp, CosOp, FloorOp, CeilOp, NotOp, GeluOp, WhereOp, CastOp>(
-      patterns);
+                          AbsOp, SqrtOp, ReciprocalOp, ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp,
+                          ReluOp, ErfOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, NotOp, GeluOp,
+                          WhereOp, CastOp>(patterns);
   addLowering<TriluOp>(patterns, lowerTrilu);
 }

@@ -1,0 +1,155 @@
+"""Writes OUT_DIR/model.onnx, ONNX's linear quantisation (opset 21) as
+ONNX Runtime's QDQ quantisers write it, and its inputs x.npy, codes.npy,
+r.npy:
+
+  y4_block32  x (through QuantizeLinear/DequantizeLinear, uint8 with a zero
+              point per tensor) times UINT4 weights [64, 40] with a scale and
+              a zero point per block of 32 rows (axis 0)
+  y4_column   x times INT4 weights [64, 48], a scale per column (axis 1)
+  y4_block16  x times INT4 weights [64, 24] in blocks of 16 (no int4
+              kernel group: f32)
+  y8_column   x times INT8 weights [64, 20], a scale and zero point per
+              column
+  q8_axis     x quantised to int8 with a scale and zero point per index
+              of axis 2 (saturating: some |x| / scale exceed 127)
+  d_block     DequantizeLinear of a graph input, int8 codes [8, 64] in
+              blocks of 16 along axis 1
+  rounded     Round of r, halves among them
+  y_dynamic   x times INT8 weights [64, 36] as ONNX Runtime's dynamic
+              quantiser writes it: DynamicQuantizeLinear of x, MatMulInteger
+              with a zero point per column, the product of both scales
+
+Usage: qdq.py OUT_DIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+K = 64
+UINT4, INT4 = 21, 22  # TensorProto data types newer than this onnx package
+rng = np.random.default_rng(11)
+
+
+def four_bit(name, codes, data_type):
+    """An initializer of 4-bit `codes`, two per byte, the first low."""
+    flat = (codes.reshape(-1).astype(np.int64) & 0xF).astype(np.uint8)
+    if flat.size % 2:
+        flat = np.append(flat, 0)
+    packed = flat[0::2] | (flat[1::2] << 4)
+    tensor = TensorProto(name=name, dims=list(codes.shape), data_type=data_type)
+    tensor.raw_data = packed.tobytes()
+    return tensor
+
+
+def weights(name, x, w_inits, w_inputs, **attrs):
+    dq = helper.make_node("DequantizeLinear", w_inputs, [name + "_w"], **attrs)
+    mm = helper.make_node("MatMul", [x, name + "_w"], [name])
+    return [dq, mm], w_inits
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    nodes, inits, outputs = [], [], []
+
+    def output(name, elem, shape):
+        outputs.append(helper.make_tensor_value_info(name, elem, shape))
+
+    # Activations through a per-tensor uint8 quantisation.
+    inits += [numpy_helper.from_array(np.array(0.05, np.float32), "act_scale"),
+              numpy_helper.from_array(np.array(128, np.uint8), "act_zero")]
+    nodes += [helper.make_node("QuantizeLinear", ["x", "act_scale", "act_zero"], ["x_q"]),
+              helper.make_node("DequantizeLinear", ["x_q", "act_scale", "act_zero"], ["x_dq"])]
+
+    n = 40
+    codes = rng.integers(0, 16, size=(K, n))
+    zeros = rng.integers(0, 16, size=(K // 32, n))
+    scales = rng.uniform(0.01, 0.1, size=(K // 32, n)).astype(np.float32)
+    more, w = weights("y4_block32", "x_dq",
+                      [four_bit("u4_codes", codes, UINT4),
+                       numpy_helper.from_array(scales, "u4_scales"),
+                       four_bit("u4_zeros", zeros, UINT4)],
+                      ["u4_codes", "u4_scales", "u4_zeros"], axis=0, block_size=32)
+    nodes += more; inits += w; output("y4_block32", TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 48
+    codes = rng.integers(-8, 8, size=(K, n))
+    scales = rng.uniform(0.01, 0.1, size=(n,)).astype(np.float32)
+    more, w = weights("y4_column", "x",
+                      [four_bit("i4_codes", codes, INT4),
+                       numpy_helper.from_array(scales, "i4_scales")],
+                      ["i4_codes", "i4_scales"], axis=1)
+    nodes += more; inits += w; output("y4_column", TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 24
+    codes = rng.integers(-8, 8, size=(K, n))
+    scales = rng.uniform(0.01, 0.1, size=(K // 16, n)).astype(np.float32)
+    more, w = weights("y4_block16", "x",
+                      [four_bit("b16_codes", codes, INT4),
+                       numpy_helper.from_array(scales, "b16_scales")],
+                      ["b16_codes", "b16_scales"], axis=0, block_size=16)
+    nodes += more; inits += w; output("y4_block16", TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 20
+    codes = rng.integers(-128, 128, size=(K, n)).astype(np.int8)
+    zeros = rng.integers(-10, 10, size=(n,)).astype(np.int8)
+    scales = rng.uniform(0.001, 0.01, size=(n,)).astype(np.float32)
+    more, w = weights("y8_column", "x",
+                      [numpy_helper.from_array(codes, "i8_codes"),
+                       numpy_helper.from_array(scales, "i8_scales"),
+                       numpy_helper.from_array(zeros, "i8_zeros")],
+                      ["i8_codes", "i8_scales", "i8_zeros"], axis=1)
+    nodes += more; inits += w; output("y8_column", TensorProto.FLOAT, ["batch", "seq", n])
+
+    inits += [numpy_helper.from_array(rng.uniform(0.005, 0.02, size=(K,)).astype(np.float32),
+                                      "q_scales"),
+              numpy_helper.from_array(rng.integers(-20, 20, size=(K,)).astype(np.int8),
+                                      "q_zeros")]
+    nodes.append(helper.make_node("QuantizeLinear", ["x", "q_scales", "q_zeros"], ["q8_axis"],
+                                  axis=2))
+    output("q8_axis", TensorProto.INT8, ["batch", "seq", K])
+
+    inits.append(numpy_helper.from_array(
+        rng.uniform(0.01, 0.1, size=(8, K // 16)).astype(np.float32), "d_scales"))
+    nodes.append(helper.make_node("DequantizeLinear", ["codes", "d_scales"], ["d_block"],
+                                  axis=1, block_size=16))
+    output("d_block", TensorProto.FLOAT, [8, K])
+
+    n = 36
+    inits += [numpy_helper.from_array(rng.integers(-128, 128, size=(K, n)).astype(np.int8),
+                                      "dyn_codes"),
+              numpy_helper.from_array(rng.integers(-3, 3, size=(n,)).astype(np.int8), "dyn_zeros"),
+              numpy_helper.from_array(np.array(0.004, np.float32), "dyn_scale")]
+    nodes += [helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xq_scale", "xq_zero"]),
+              helper.make_node("MatMulInteger", ["xq", "dyn_codes", "xq_zero", "dyn_zeros"],
+                               ["dyn_i32"]),
+              helper.make_node("Cast", ["dyn_i32"], ["dyn_f32"], to=TensorProto.FLOAT),
+              helper.make_node("Mul", ["xq_scale", "dyn_scale"], ["dyn_scales"]),
+              helper.make_node("Mul", ["dyn_f32", "dyn_scales"], ["y_dynamic"])]
+    output("y_dynamic", TensorProto.FLOAT, ["batch", "seq", n])
+
+    nodes.append(helper.make_node("Round", ["r"], ["rounded"]))
+    output("rounded", TensorProto.FLOAT, [2, 8])
+
+    graph = helper.make_graph(
+        nodes, "qdq",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", K]),
+         helper.make_tensor_value_info("codes", TensorProto.INT8, [8, K]),
+         helper.make_tensor_value_info("r", TensorProto.FLOAT, [2, 8])],
+        outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    np.save(os.path.join(out, "x.npy"), rng.standard_normal((2, 3, K)).astype(np.float32))
+    np.save(os.path.join(out, "codes.npy"), rng.integers(-128, 128, size=(8, K)).astype(np.int8))
+    halves = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -0.49999997,
+                       0.49999997, 1e7 + 1, -3.7, 4.2, 0.0, -0.0, 2.4999998, 100.5],
+                      np.float32)
+    np.save(os.path.join(out, "r.npy"), halves.reshape(2, 8))
+
+
+if __name__ == "__main__":
+    main()

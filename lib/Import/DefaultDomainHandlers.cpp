@@ -94,19 +94,20 @@ LogicalResult gelu(NodeImporter &n) {
 /// MatMul; one by a model's 4-bit weights (a DequantizeLinear of them)
 /// carries their grid.
 LogicalResult matMul(NodeImporter &n) {
-  FailureOr<Operation *> product = n.createOp<MatMulOp>({n.input(0), n.input(1)});
-  if (failed(product))
+  Operation *product = nullptr;
+  FailureOr<Value> y = importMatmul(n, n.input(0), n.input(1), &product);
+  if (failed(y))
     return failure();
   if (DictionaryAttr grid = n.getWeightGrid(n.input(1)))
-    (*product)->setAttr(kWeightGridAttrName, grid);
-  return n.setOutputs((*product)->getResults());
+    product->setAttr(kWeightGridAttrName, grid);
+  return n.setOutputs({*y});
 }
 
 LogicalResult castOp(NodeImporter &n) {
   Type to = convertElementType(n.attrInt("to", 0), n.getContext());
   if (!to)
     return n.emitError() << "cast target type " << dataTypeName(n.attrInt("to", 0))
-                         << " is not supported";
+                         << " is not supported" << unsupportedTypeAdvice(n.attrInt("to", 0));
   return setResult(n, n.create<CastOp>({n.input(0)}, {n.namedAttr("to", TypeAttr::get(to))}));
 }
 
@@ -156,11 +157,13 @@ LogicalResult constant(NodeImporter &n) {
   OpBuilder &b = n.getBuilder();
   TypedAttr attr;
   std::string what = "node '" + n.node_proto().name() + "' constant";
+  int32_t widened = 0;
   if (const onnx::TensorProto *t = n.attrTensor("value")) {
     auto converted = convertTensor(*t, n.model(), n.getContext(), n.getLoc(), what);
     if (failed(converted))
       return failure();
     attr = cast<TypedAttr>(*converted);
+    widened = isWidened(t->data_type()) ? t->data_type() : 0;
   } else if (n.hasAttr("value_float")) {
     attr = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
                                   n.attrFloat("value_float", 0));
@@ -175,7 +178,10 @@ LogicalResult constant(NodeImporter &n) {
     return n.emitError() << "only value, value_float, value_int and value_ints constants "
                             "are supported";
   }
-  return n.setOutputs({arith::ConstantOp::create(b, n.getLoc(), attr).getResult()});
+  Value value = arith::ConstantOp::create(b, n.getLoc(), attr);
+  if (widened)
+    n.setWidenedType(value, widened);
+  return n.setOutputs({value});
 }
 
 //===--- Shape ops -------------------------------------------------------===//
@@ -990,3 +996,30 @@ const OpHandler kHandlers[] = {
 } // namespace
 
 ArrayRef<OpHandler> onnx_import::getDefaultDomainHandlers() { return kHandlers; }
+
+FailureOr<Value> onnx_import::importMatmul(NodeImporter &n, Value a, Value b, Operation **product) {
+  OpBuilder &builder = n.getBuilder();
+  auto withUnitDim = [&](Value v, int64_t axis) -> FailureOr<Value> {
+    if (cast<RankedTensorType>(v.getType()).getRank() != 1)
+      return v;
+    return n.create<UnsqueezeOp>({v}, {n.namedAttr("axes", builder.getDenseI64ArrayAttr(axis))});
+  };
+  FailureOr<Value> lhs = withUnitDim(a, 0), rhs = withUnitDim(b, 1);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  FailureOr<Operation *> op = n.createOp<MatMulOp>({*lhs, *rhs});
+  if (failed(op))
+    return failure();
+  if (product)
+    *product = *op;
+  Value y = (*op)->getResult(0);
+  int64_t rank = cast<RankedTensorType>(y.getType()).getRank();
+  SmallVector<int64_t> added;
+  if (*lhs != a)
+    added.push_back(rank - 2);
+  if (*rhs != b)
+    added.push_back(rank - 1);
+  if (added.empty())
+    return y;
+  return n.create<SqueezeOp>({y}, {n.namedAttr("axes", builder.getDenseI64ArrayAttr(added))});
+}

@@ -47,6 +47,14 @@ public:
   }
   void setWeightGrid(Value weights, DictionaryAttr grid) { weightGrids[weights] = grid; }
 
+  int32_t widenedType(Value constant) const {
+    for (const GraphImporter *g = this; g; g = g->parent)
+      if (int32_t type = g->widenedTypes.lookup(constant))
+        return type;
+    return 0;
+  }
+  void setWidenedType(Value constant, int32_t onnxType) { widenedTypes[constant] = onnxType; }
+
   LogicalResult importInitializers(const onnx::GraphProto &graph, OpBuilder &builder);
   LogicalResult importNodes(const onnx::GraphProto &graph, OpBuilder &builder);
 
@@ -65,6 +73,7 @@ private:
 
   llvm::StringMap<Value> values;
   llvm::DenseMap<Value, DictionaryAttr> weightGrids;
+  llvm::DenseMap<Value, int32_t> widenedTypes;
 };
 
 } // namespace mlir::genc::onnx_import
@@ -149,7 +158,8 @@ static FailureOr<RankedTensorType> convertValueType(const onnx::ValueInfoProto &
   Type element = convertElementType(tensorType.elem_type(), ctx);
   if (!element)
     return emitError(loc) << "graph value '" << info.name() << "' has unsupported element type "
-                          << dataTypeName(tensorType.elem_type());
+                          << dataTypeName(tensorType.elem_type())
+                          << unsupportedTypeAdvice(tensorType.elem_type());
   if (!tensorType.has_shape())
     return emitError(loc) << "graph value '" << info.name()
                           << "' has no shape; genc needs at least the rank of every "
@@ -186,6 +196,12 @@ void NodeImporter::setWeightGrid(Value weights, DictionaryAttr grid) {
 DictionaryAttr NodeImporter::getWeightGrid(Value weights) const {
   return graph.weightGrid(weights);
 }
+
+void NodeImporter::setWidenedType(Value constant, int32_t onnxType) {
+  graph.setWidenedType(constant, onnxType);
+}
+
+int32_t NodeImporter::widenedType(Value constant) const { return graph.widenedType(constant); }
 
 LogicalResult NodeImporter::setOutputs(ValueRange values) {
   for (auto [i, v] : llvm::enumerate(values))
@@ -260,6 +276,13 @@ FailureOr<SmallVector<int64_t>> NodeImporter::normalizeAxes(ArrayRef<int64_t> ax
   return normalized;
 }
 
+ElementsAttr onnx_import::constantElements(Value v) {
+  ElementsAttr elements;
+  if (!v || !matchPattern(v, m_Constant(&elements)))
+    return {};
+  return elements;
+}
+
 Value NodeImporter::constI64(ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({static_cast<int64_t>(values.size())}, builder.getI64Type());
   return arith::ConstantOp::create(builder, loc, type, DenseIntElementsAttr::get(type, values));
@@ -301,7 +324,10 @@ LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph,
                               model->path + ": initializer '" + tensor.name() + "'");
     if (failed(attr))
       return failure();
-    define(tensor.name(), arith::ConstantOp::create(builder, loc, cast<TypedAttr>(*attr)));
+    Value value = arith::ConstantOp::create(builder, loc, cast<TypedAttr>(*attr));
+    if (isWidened(tensor.data_type()))
+      setWidenedType(value, tensor.data_type());
+    define(tensor.name(), value);
   }
   return success();
 }

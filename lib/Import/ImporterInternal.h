@@ -49,11 +49,15 @@ FailureOr<ElementsAttr> convertTensor(const onnx::TensorProto &tensor,
 Type convertElementType(int32_t onnxType, MLIRContext *ctx);
 
 /// ONNX's 4-bit data types (ONNX 1.16), newer than the library genc
-/// builds with. Their initializers import widened to i8 and ui8.
+/// builds with. Their constants import widened to i8 and ui8.
 constexpr int32_t kOnnxUInt4 = 21, kOnnxInt4 = 22;
+inline bool isWidened(int32_t onnxType) { return onnxType == kOnnxUInt4 || onnxType == kOnnxInt4; }
 
 /// The name of an ONNX TensorProto data type, for messages.
 std::string dataTypeName(int32_t onnxType);
+/// What to do instead of a data type genc does not support, as a clause
+/// to append to the message ("; ..."), or "".
+std::string unsupportedTypeAdvice(int32_t onnxType);
 
 class GraphImporter;
 
@@ -106,6 +110,10 @@ public:
   /// read them; null when they have none.
   void setWeightGrid(Value weights, DictionaryAttr grid);
   DictionaryAttr getWeightGrid(Value weights) const;
+  /// The ONNX type (kOnnxInt4, kOnnxUInt4) of a constant whose values
+  /// import widened to bytes, for ops whose meaning depends on it; else 0.
+  void setWidenedType(Value constant, int32_t onnxType);
+  int32_t widenedType(Value constant) const;
 
   /// An error at this node; the importer prefixes file, node and op.
   InFlightDiagnostic emitError() { return mlir::emitError(loc); }
@@ -192,6 +200,11 @@ LogicalResult importTopK(NodeImporter &node);
 LogicalResult importOneHot(NodeImporter &node);
 LogicalResult importNonZero(NodeImporter &node);
 
+/// A · B as ONNX's MatMul multiplies them: a 1-D A as a row [1, K], a 1-D
+/// B as a column [K, 1], the unit dims they add removed from the product.
+/// `product`, where given, is set to the genc.matmul.
+FailureOr<Value> importMatmul(NodeImporter &node, Value a, Value b, Operation **product = nullptr);
+
 /// Linear quantisation (QuantizationHandlers.cpp).
 LogicalResult importQuantizeLinear(NodeImporter &node);
 LogicalResult importDequantizeLinear(NodeImporter &node);
@@ -202,10 +215,13 @@ LogicalResult importMatMulInteger(NodeImporter &node);
 Value f32Constant(NodeImporter &node, ArrayRef<int64_t> shape, StringRef name,
                   function_ref<void(MutableArrayRef<float>)> fill);
 /// A model's 4-bit grid of weights [K, N] (kWeightGridAttrName): f32
-/// scales and offsets [ceil(K / group), columns], w = q · scale + offset
-/// for codes q in [0, 15].
-DictionaryAttr weightGridAttr(OpBuilder &builder, int64_t group, int64_t columns,
+/// scales and offsets [groups = ceil(K / group), columns], w = q · scale +
+/// offset for codes q in [0, 15].
+DictionaryAttr weightGridAttr(OpBuilder &builder, int64_t group, int64_t groups, int64_t columns,
                               ArrayRef<float> scales, ArrayRef<float> offsets);
+/// The elements of `v` where it is a constant (an initializer, a Constant
+/// node, something folded), else null.
+ElementsAttr constantElements(Value v);
 
 /// Nodes whose axes or split sizes are graph values, not constants, expand
 /// into shape arithmetic on genc ops (RuntimeAxes.cpp). The count of axes

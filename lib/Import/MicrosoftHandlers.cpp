@@ -463,10 +463,7 @@ LogicalResult skipSimplifiedLayerNorm(NodeImporter &n) {
 /// nullopt when it is not a constant of that type.
 template <typename T>
 std::optional<std::vector<T>> constantValues(NodeImporter &n, size_t i) {
-  Attribute attr;
-  if (!n.hasInput(i) || !matchPattern(n.input(i), m_Constant(&attr)))
-    return std::nullopt;
-  auto elements = dyn_cast<ElementsAttr>(attr);
+  ElementsAttr elements = n.hasInput(i) ? constantElements(n.input(i)) : ElementsAttr();
   if (!elements)
     return std::nullopt;
   Type type = elements.getElementType();
@@ -556,7 +553,7 @@ LogicalResult matMulNBits(NodeImporter &n) {
       }
     product->getDefiningOp()->setAttr(
         kWeightGridAttrName,
-        weightGridAttr(n.getBuilder(), blockSize, cols, gridScales, gridOffsets));
+        weightGridAttr(n.getBuilder(), blockSize, blocks, cols, gridScales, gridOffsets));
   }
   Value y = *product;
   if (n.hasInput(5)) {

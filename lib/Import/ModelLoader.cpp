@@ -287,6 +287,18 @@ std::string onnx_import::dataTypeName(int32_t onnxType) {
   return name.empty() ? "#" + std::to_string(onnxType) : name;
 }
 
+std::string onnx_import::unsupportedTypeAdvice(int32_t onnxType) {
+  if (isWidened(onnxType))
+    return "; genc takes 4-bit tensors only as constants (initializers): give it int8 or uint8 "
+           "values";
+  if ((onnxType >= 17 && onnxType <= 20) || onnxType == 23)
+    return "; genc has no 8- or 4-bit float type: export the tensor as float, float16 or "
+           "integers (with DequantizeLinear)";
+  if (onnxType == onnx::TensorProto::STRING)
+    return "; genc has no string tensors: pass token ids";
+  return "";
+}
+
 /// `packed` [ceil(count / 2)] bytes of 4-bit values, the first of each
 /// pair in the low nibble, as one byte each: sign-extended for INT4.
 static std::shared_ptr<std::vector<char>> unpackNibbles(ArrayRef<char> packed, int64_t count,
@@ -303,9 +315,10 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
                                                    const std::shared_ptr<LoadedModel> &model,
                                                    MLIRContext *ctx, Location loc,
                                                    StringRef what) {
-  // 4-bit tensors (initializers only: genc has no 4-bit tensor type) are
-  // widened to a byte per element, i8 or ui8.
-  const bool nibbles = tensor.data_type() == kOnnxInt4 || tensor.data_type() == kOnnxUInt4;
+  // 4-bit constants (genc has no 4-bit tensor type) are widened to a byte
+  // per element, i8 or ui8; the importer notes their type
+  // (NodeImporter::widenedType).
+  const bool nibbles = isWidened(tensor.data_type());
   Type elementType =
       convertElementType(nibbles ? (tensor.data_type() == kOnnxInt4 ? onnx::TensorProto::INT8
                                                                     : onnx::TensorProto::UINT8)
@@ -313,7 +326,7 @@ FailureOr<ElementsAttr> onnx_import::convertTensor(const onnx::TensorProto &tens
                          ctx);
   if (!elementType)
     return emitError(loc) << what << ": tensor data type " << dataTypeName(tensor.data_type())
-                          << " is not supported";
+                          << " is not supported" << unsupportedTypeAdvice(tensor.data_type());
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   for (int64_t d : shape)
     if (d < 0)

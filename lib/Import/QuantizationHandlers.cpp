@@ -1,10 +1,10 @@
 //===- QuantizationHandlers.cpp - ONNX linear quantisation → genc ---------===//
 //
-// QuantizeLinear and DequantizeLinear (docs/onnx-ops.md) as genc
-// arithmetic in f32. A DequantizeLinear of initializers folds here into its
-// values; when they are 4-bit weights that a MatMul reads, the MatMul
-// carries their grid (kWeightGridAttrName), on which the CPU target keeps
-// them as int4.
+// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and
+// MatMulInteger (docs/onnx-ops.md) as genc arithmetic. A DequantizeLinear
+// of constants folds here into its values; when they are 4-bit weights that
+// a MatMul reads, the MatMul carries their grid (kWeightGridAttrName), on
+// which the CPU target keeps them as int4.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::genc;
@@ -32,10 +32,10 @@ Value onnx_import::f32Constant(NodeImporter &n, ArrayRef<int64_t> shape, StringR
                                    DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
-DictionaryAttr onnx_import::weightGridAttr(OpBuilder &b, int64_t group, int64_t columns,
-                                           ArrayRef<float> scales, ArrayRef<float> offsets) {
-  auto type = RankedTensorType::get({static_cast<int64_t>(scales.size()) / columns, columns},
-                                    b.getF32Type());
+DictionaryAttr onnx_import::weightGridAttr(OpBuilder &b, int64_t group, int64_t groups,
+                                           int64_t columns, ArrayRef<float> scales,
+                                           ArrayRef<float> offsets) {
+  auto type = RankedTensorType::get({groups, columns}, b.getF32Type());
   auto resource = [&](ArrayRef<float> values, StringRef name) {
     return DenseResourceElementsAttr::get(type, name,
                                           HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
@@ -56,9 +56,7 @@ struct QuantizationLayout {
 };
 
 /// Whether dims `a` and `b` are static and differ.
-bool knownDifferent(int64_t a, int64_t b) {
-  return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
-}
+bool knownDifferent(int64_t a, int64_t b) { return failed(verifyCompatibleDims({a, b})); }
 
 /// The layout of input 1 (the scale) over input 0 at this node's opset;
 /// errors say what the node holds and what ONNX allows.
@@ -90,6 +88,9 @@ FailureOr<QuantizationLayout> quantizationLayout(NodeImporter &n) {
   }
   layout.kind = QuantizationLayout::Blocked;
   layout.blockSize = blockSize;
+  if (scale.getRank() == x.getRank() && scale.isDynamicDim(*axis))
+    return n.emitError() << "a scale per block of " << blockSize << " along axis " << *axis
+                         << " needs a static count of blocks, not " << scale;
   bool matches = scale.getRank() == x.getRank();
   for (int64_t d = 0; matches && d < x.getRank(); ++d) {
     int64_t expected = x.getDimSize(d);
@@ -148,6 +149,20 @@ FailureOr<Value> parameterAsF32(NodeImporter &n, size_t i, const QuantizationLay
   return toF32(n, *broadcast);
 }
 
+/// Input `i`'s element type as ONNX names it: INT4/UINT4 for a widened
+/// constant.
+std::string typeName(NodeImporter &n, size_t i) {
+  if (int32_t widened = n.widenedType(n.input(i)))
+    return dataTypeName(widened);
+  Type type = n.inputType(i).getElementType();
+  for (int32_t onnxType = 1; onnxType <= onnx::TensorProto::BFLOAT16; ++onnxType)
+    if (convertElementType(onnxType, n.getContext()) == type)
+      return dataTypeName(onnxType);
+  std::string name;
+  llvm::raw_string_ostream(name) << type;
+  return name;
+}
+
 bool isQuantizedType(Type t) {
   return t.isInteger(8) || t.isInteger(16) || t.isSignlessInteger(32);
 }
@@ -155,8 +170,8 @@ bool isQuantizedType(Type t) {
 /// The elements of constant `v` as f32 (integers of up to 16 bits exactly,
 /// i32 rounded to nearest as a cast rounds it), or nullopt.
 std::optional<std::vector<float>> constantAsF32(Value v) {
-  ElementsAttr elements;
-  if (!v || !matchPattern(v, m_Constant(&elements)))
+  ElementsAttr elements = constantElements(v);
+  if (!elements)
     return std::nullopt;
   auto widen = [](auto values) -> std::optional<std::vector<float>> {
     if (!values)
@@ -177,17 +192,6 @@ std::optional<std::vector<float>> constantAsF32(Value v) {
   if (t.isSignlessInteger(32))
     return widen(elementValues<int32_t>(elements));
   return std::nullopt;
-}
-
-/// The ONNX data type input `i` was declared with where it is an
-/// initializer of the main graph, else 0. (4-bit initializers import
-/// widened to bytes; their grid depends on their declared width.)
-int32_t declaredInitializerType(NodeImporter &n, size_t i) {
-  const std::string &name = n.node_proto().input(i);
-  for (const onnx::TensorProto &tensor : n.model()->proto.graph().initializer())
-    if (tensor.name() == name)
-      return tensor.data_type();
-  return 0;
 }
 
 /// Which parameter each element of x [shape] reads under `layout`.
@@ -232,7 +236,9 @@ int64_t kernelGroup(const QuantizationLayout &layout) {
 
 /// The grid of 4-bit weights w = (q − zero) · scale, [K, N], for the int4
 /// kernels: codes q − zero + shift in [0, 15] (shift 0 for UINT4, 8 for
-/// INT4), offsets −(zero + shift) · scale, in groups of `group` rows.
+/// INT4), offsets −(zero + shift) · scale, in groups of `group` rows. For
+/// the layouts kernelGroup gives a group, whose parameters are the same for
+/// every row of a group: those of the group's first row.
 DictionaryAttr fourBitGrid(NodeImporter &n, ArrayRef<int64_t> shape, int64_t group,
                            const ParameterIndex &index, ArrayRef<float> scales,
                            ArrayRef<float> zeros, float shift) {
@@ -245,19 +251,24 @@ DictionaryAttr fourBitGrid(NodeImporter &n, ArrayRef<int64_t> shape, int64_t gro
       gridScales[g * columns + c] = scales[p];
       gridOffsets[g * columns + c] = -zero * scales[p];
     }
-  return weightGridAttr(n.getBuilder(), group, columns, gridScales, gridOffsets);
+  return weightGridAttr(n.getBuilder(), group, groups, columns, gridScales, gridOffsets);
 }
 
-/// DequantizeLinear of initializers (f32 scale): its values, computed as
+/// DequantizeLinear of constants (an f32 scale): its values, computed as
 /// the compiled arithmetic would; 4-bit weights [K, N] get their grid.
-FailureOr<Value> foldDequantize(NodeImporter &n, const QuantizationLayout &layout) {
+/// Null where it does not fold.
+Value foldDequantize(NodeImporter &n, const QuantizationLayout &layout) {
   RankedTensorType x = n.inputType(0);
+  if (!x.hasStaticShape() || !n.inputType(1).getElementType().isF32() ||
+      !constantElements(n.input(0)) || !constantElements(n.input(1)) ||
+      (n.hasInput(2) && !constantElements(n.input(2))))
+    return Value();
   auto values = constantAsF32(n.input(0));
   auto scales = constantAsF32(n.input(1));
   std::optional<std::vector<float>> zeros;
   if (n.hasInput(2) && !(zeros = constantAsF32(n.input(2))))
     return Value();
-  if (!values || !scales || !n.inputType(1).getElementType().isF32() || !x.hasStaticShape())
+  if (!values || !scales)
     return Value();
   ParameterIndex index(x.getShape(), layout);
   Value folded = f32Constant(n, x.getShape(), "dequantized", [&](MutableArrayRef<float> result) {
@@ -266,54 +277,13 @@ FailureOr<Value> foldDequantize(NodeImporter &n, const QuantizationLayout &layou
       result[i] = ((*values)[i] - (zeros ? (*zeros)[p] : 0.0f)) * (*scales)[p];
     }
   });
-  int32_t declared = declaredInitializerType(n, 0);
+  int32_t widened = n.widenedType(n.input(0));
   int64_t group = kernelGroup(layout);
-  if ((declared == kOnnxInt4 || declared == kOnnxUInt4) && x.getRank() == 2 && group)
+  if (widened && x.getRank() == 2 && x.getNumElements() && group)
     n.setWeightGrid(folded, fourBitGrid(n, x.getShape(), group, index, *scales,
                                         zeros ? *zeros : std::vector<float>(),
-                                        declared == kOnnxInt4 ? 8.0f : 0.0f));
+                                        widened == kOnnxInt4 ? 8.0f : 0.0f));
   return folded;
-}
-
-/// DequantizeLinear: y = (x − zero_point) · scale, in f32 (then the
-/// scale's type), the zero point 0 when absent.
-LogicalResult dequantizeLinear(NodeImporter &n) {
-  RankedTensorType x = n.inputType(0);
-  Type scaleType = n.inputType(1).getElementType();
-  if (!isQuantizedType(x.getElementType()))
-    return n.emitError() << "x must be int8, uint8, int16, uint16 or int32 (or a 4-bit "
-                            "initializer), not "
-                         << x.getElementType();
-  if (!isa<FloatType>(scaleType))
-    return n.emitError() << "the scale must be float, not " << scaleType;
-  if (int64_t outputType = n.attrInt("output_dtype", 0);
-      outputType && convertElementType(outputType, n.getContext()) != scaleType)
-    return n.emitError() << "output_dtype " << dataTypeName(outputType)
-                         << " differs from the scale's type; only the scale's type is supported";
-  FailureOr<QuantizationLayout> layout = quantizationLayout(n);
-  if (failed(layout))
-    return failure();
-  FailureOr<Value> folded = foldDequantize(n, *layout);
-  if (failed(folded))
-    return failure();
-  if (*folded)
-    return n.setOutputs({*folded});
-
-  FailureOr<Value> y = toF32(n, n.input(0));
-  if (failed(y))
-    return failure();
-  if (n.hasInput(2)) {
-    FailureOr<Value> zero = parameterAsF32(n, 2, *layout);
-    if (failed(zero) || failed(y = n.create<SubOp>({*y, *zero})))
-      return failure();
-  }
-  FailureOr<Value> scale = parameterAsF32(n, 1, *layout);
-  if (failed(scale) || failed(y = n.create<MulOp>({*y, *scale})))
-    return failure();
-  if (!scaleType.isF32() &&
-      failed(y = n.create<CastOp>({*y}, {n.namedAttr("to", TypeAttr::get(scaleType))})))
-    return failure();
-  return n.setOutputs({*y});
 }
 
 /// saturate(round(x / scale) + zero) as `yType`, an integer of 8 or 16
@@ -335,21 +305,76 @@ FailureOr<Value> quantize(NodeImporter &n, Value x, Value scale, Value zero, Typ
   return n.create<CastOp>({*y}, {n.namedAttr("to", TypeAttr::get(yType))});
 }
 
+} // namespace
+
+/// DequantizeLinear: y = (x − zero_point) · scale, in f32 (then the
+/// scale's type), the zero point 0 when absent.
+LogicalResult onnx_import::importDequantizeLinear(NodeImporter &n) {
+  RankedTensorType x = n.inputType(0);
+  Type scaleType = n.inputType(1).getElementType();
+  if (!isQuantizedType(x.getElementType()))
+    return n.emitError() << "x must be int8, uint8, int16, uint16 or int32 (or a 4-bit "
+                            "constant), not "
+                         << x.getElementType();
+  if (!isa<FloatType>(scaleType))
+    return n.emitError() << "the scale must be float, not " << scaleType;
+  if (n.hasInput(2) && (n.inputType(2).getElementType() != x.getElementType() ||
+                        n.widenedType(n.input(2)) != n.widenedType(n.input(0))))
+    return n.emitError() << "the zero point must have x's type (" << typeName(n, 0) << "), not "
+                         << typeName(n, 2);
+  if (int64_t outputType = n.attrInt("output_dtype", 0);
+      outputType && convertElementType(outputType, n.getContext()) != scaleType)
+    return n.emitError() << "output_dtype " << dataTypeName(outputType)
+                         << " differs from the scale's type; only the scale's type is supported";
+  FailureOr<QuantizationLayout> layout = quantizationLayout(n);
+  if (failed(layout))
+    return failure();
+  if (Value folded = foldDequantize(n, *layout))
+    return n.setOutputs({folded});
+
+  FailureOr<Value> y = toF32(n, n.input(0));
+  if (failed(y))
+    return failure();
+  if (n.hasInput(2)) {
+    FailureOr<Value> zero = parameterAsF32(n, 2, *layout);
+    if (failed(zero) || failed(y = n.create<SubOp>({*y, *zero})))
+      return failure();
+  }
+  FailureOr<Value> scale = parameterAsF32(n, 1, *layout);
+  if (failed(scale) || failed(y = n.create<MulOp>({*y, *scale})))
+    return failure();
+  if (!scaleType.isF32() &&
+      failed(y = n.create<CastOp>({*y}, {n.namedAttr("to", TypeAttr::get(scaleType))})))
+    return failure();
+  return n.setOutputs({*y});
+}
+
 /// QuantizeLinear: y = saturate(round(x / scale) + zero_point), rounding
 /// halves to even, in f32; y's type is the zero point's (uint8 without one,
 /// or output_dtype from opset 21).
-LogicalResult quantizeLinear(NodeImporter &n) {
+LogicalResult onnx_import::importQuantizeLinear(NodeImporter &n) {
   Type xType = n.inputType(0).getElementType();
   if (!isa<FloatType>(xType) && !xType.isSignlessInteger(32))
     return n.emitError() << "x must be float or int32, not " << xType;
+  if (n.attrInt("precision", 0))
+    return n.emitError() << "precision is not supported: genc divides by the scale in f32";
   Type yType = n.getBuilder().getIntegerType(8, /*isSigned=*/false);
-  if (n.hasInput(2)) {
-    yType = n.inputType(2).getElementType();
-  } else if (int64_t outputType = n.getOpset() >= 21 ? n.attrInt("output_dtype", 0) : 0) {
+  int64_t outputType = n.getOpset() >= 21 ? n.attrInt("output_dtype", 0) : 0;
+  if (outputType) {
     yType = convertElementType(outputType, n.getContext());
     if (!yType)
       return n.emitError() << "output_dtype " << dataTypeName(outputType)
                            << " is not supported: genc quantises to int8, uint8, int16 or uint16";
+  }
+  if (n.hasInput(2)) {
+    if (int32_t widened = n.widenedType(n.input(2)))
+      return n.emitError() << "quantising to " << dataTypeName(widened)
+                           << " (the zero point's type) is not supported: genc quantises to "
+                              "int8, uint8, int16 or uint16";
+    if (outputType && n.inputType(2).getElementType() != yType)
+      return n.emitError() << "output_dtype " << dataTypeName(outputType)
+                           << " differs from the zero point's type";
+    yType = n.inputType(2).getElementType();
   }
   if (!yType.isInteger(8) && !yType.isInteger(16))
     return n.emitError() << "quantising to " << yType
@@ -372,7 +397,7 @@ LogicalResult quantizeLinear(NodeImporter &n) {
 /// DynamicQuantizeLinear: x (f32) to uint8 on the range [min(x, 0),
 /// max(x, 0)]: scale = range / 255 (1 where the range is empty, as ONNX
 /// Runtime takes it), zero point saturate(round(−min / scale)).
-LogicalResult dynamicQuantizeLinear(NodeImporter &n) {
+LogicalResult onnx_import::importDynamicQuantizeLinear(NodeImporter &n) {
   RankedTensorType x = n.inputType(0);
   if (!x.getElementType().isF32())
     return n.emitError() << "x must be float32, not " << x.getElementType();
@@ -409,7 +434,7 @@ LogicalResult dynamicQuantizeLinear(NodeImporter &n) {
 /// MatMulInteger: (A − a_zero_point) · (B − b_zero_point) in int32, A and
 /// B of 8 bits, a zero point per tensor or per row of A (1-D [M]) and per
 /// tensor or per column of B (1-D [N]).
-LogicalResult matMulInteger(NodeImporter &n) {
+LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
   Type i32 = n.getBuilder().getI32Type();
   auto operand = [&](size_t i, size_t zeroInput, bool perRow) -> FailureOr<Value> {
     RankedTensorType type = n.inputType(i);
@@ -424,6 +449,12 @@ LogicalResult matMulInteger(NodeImporter &n) {
       return n.emitError() << "the zero point of " << (i ? "B" : "A") << " must be a scalar or 1-D "
                            << type.getElementType() << ", not " << zeroType;
     bool perTensor = zeroType.getRank() == 0 || zeroType.getDimSize(0) == 1;
+    // Per row of A (its dim -2) or per column of B (its dim -1).
+    int64_t along = perRow ? type.getRank() - 2 : type.getRank() - 1;
+    if (!perTensor && (along < 0 || knownDifferent(zeroType.getDimSize(0), type.getDimSize(along))))
+      return n.emitError() << "the zero point of " << (i ? "B" : "A") << " " << zeroType
+                           << " has neither one element nor one per "
+                           << (perRow ? "row of A " : "column of B ") << type;
     FailureOr<Value> zero = perTensor ? n.reshape(n.input(zeroInput), {})
                             : perRow  ? n.reshape(n.input(zeroInput), {-1, 1})
                                       : FailureOr<Value>(n.input(zeroInput));
@@ -434,17 +465,8 @@ LogicalResult matMulInteger(NodeImporter &n) {
   };
   FailureOr<Value> a = operand(0, 2, /*perRow=*/true);
   FailureOr<Value> b = failed(a) ? a : operand(1, 3, /*perRow=*/false);
-  FailureOr<Value> y = failed(b) ? b : n.create<MatMulOp>({*a, *b});
+  FailureOr<Value> y = failed(b) ? b : importMatmul(n, *a, *b);
   if (failed(y))
     return failure();
   return n.setOutputs({*y});
 }
-
-} // namespace
-
-LogicalResult onnx_import::importQuantizeLinear(NodeImporter &n) { return quantizeLinear(n); }
-LogicalResult onnx_import::importDequantizeLinear(NodeImporter &n) { return dequantizeLinear(n); }
-LogicalResult onnx_import::importDynamicQuantizeLinear(NodeImporter &n) {
-  return dynamicQuantizeLinear(n);
-}
-LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) { return matMulInteger(n); }

@@ -242,3 +242,23 @@ func.func @round(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = genc.round %x : tensor<?x8xf32> -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// f16 products sum in f32 and round to f16 once, not once per term.
+// CHECK-LABEL: func.func @f16_matmul
+// CHECK: %[[ACC:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<?x5xf32>)
+// CHECK: %[[SUM:.+]] = linalg.generic
+// CHECK-SAME: outs(%[[ACC]] : tensor<?x5xf32>)
+// CHECK: ^bb0(%[[X:.+]]: f16, %[[W:.+]]: f16, %[[S:.+]]: f32):
+// CHECK: %[[XF:.+]] = arith.extf %[[X]] : f16 to f32
+// CHECK: %[[WF:.+]] = arith.extf %[[W]] : f16 to f32
+// CHECK: %[[P:.+]] = arith.mulf %[[XF]], %[[WF]] : f32
+// CHECK: arith.addf %[[S]], %[[P]] : f32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[SUM]] : tensor<?x5xf32>)
+// CHECK: arith.truncf %{{.+}} : f32 to f16
+func.func @f16_matmul(%a: tensor<?x4xf16>, %b: tensor<4x5xf16>) -> tensor<?x5xf16> {
+  %0 = genc.matmul %a, %b : (tensor<?x4xf16>, tensor<4x5xf16>) -> tensor<?x5xf16>
+  return %0 : tensor<?x5xf16>
+}

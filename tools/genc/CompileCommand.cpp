@@ -720,7 +720,7 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
     std::string lhs = elementType(op->getOperand(0)), rhs = elementType(op->getOperand(1));
     using Kind = mlir::genc::WeightFormat::Kind;
     if (std::optional<std::string> grid = ::genc::driver::modelWeightGrid(op)) {
-      // Quantised in the model (MatMulNBits): stored on its grid.
+      // Quantised in the model (MatMulNBits, DequantizeLinear): stored on its grid.
       lhs = "int16";
       rhs = *grid;
     } else if (options.weights.kind != Kind::F32 && ::genc::driver::convertedByWeightFormat(op)) {
@@ -781,8 +781,8 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
   });
   if (converted == 0 && kept.empty()) {
     llvm::errs() << "note: --weights=" << format.str()
-                 << (ownGrid ? ": the model's weights are its own 4-bit ones (MatMulNBits), "
-                               "which keep their grid"
+                 << (ownGrid ? ": the model's weights are its own 4-bit ones (MatMulNBits, "
+                               "DequantizeLinear), which keep their grid"
                              : ": the model has no matmul with constant weights")
                  << "; the artifact is as without it\n";
     return;

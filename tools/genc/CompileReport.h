@@ -94,7 +94,7 @@ MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 bool convertedByWeightFormat(mlir::Operation *matmul);
 
 /// The int4 grid `matmul`'s weight was quantised on in the model
-/// (MatMulNBits), spelt as --weights spells it ("int4:32", "int4:64:asym");
+/// (MatMulNBits, DequantizeLinear), spelt as --weights spells it ("int4:32", "int4:64:asym");
 /// none for other weights.
 std::optional<std::string> modelWeightGrid(mlir::Operation *matmul);
 

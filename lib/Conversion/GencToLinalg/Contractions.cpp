@@ -15,15 +15,18 @@ using namespace mlir;
 using namespace mlir::genc;
 using namespace mlir::genc::lowering;
 
-/// The body of every contraction: acc + x·y. Integer operands widen to the
-/// accumulator as their own signedness says (zeros for unsigned); the
-/// product and sum are the same bits either way.
+/// The body of every contraction: acc + x·y. Operands narrower than the
+/// accumulator widen to it: floats exactly, integers as their own
+/// signedness says (zeros for unsigned; the product and sum are the same
+/// bits either way).
 void mlir::genc::lowering::yieldMultiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
   Type accType = a[2].getType();
   if (isa<FloatType>(accType)) {
-    linalg::YieldOp::create(
-        b, loc,
-        arith::AddFOp::create(b, loc, a[2], arith::MulFOp::create(b, loc, a[0], a[1])).getResult());
+    auto operand = [&](Value v) -> Value {
+      return v.getType() == accType ? v : arith::ExtFOp::create(b, loc, accType, v).getResult();
+    };
+    Value product = arith::MulFOp::create(b, loc, operand(a[0]), operand(a[1]));
+    linalg::YieldOp::create(b, loc, arith::AddFOp::create(b, loc, a[2], product).getResult());
     return;
   }
   Type computeType = signless(accType);
@@ -117,7 +120,10 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
       rhs = emptiedIf(b, loc, rhs, tooLarge);
     }
   }
-  Value init = filled(b, loc, sizes, t, elementConst(b, loc, t, 0));
+  // f16 and bf16 products sum in f32, rounded once at the end (as ONNX
+  // Runtime sums them), not a rounding per term.
+  Type accumulator = isa<Float16Type, BFloat16Type>(t) ? b.getF32Type() : t;
+  Value init = filled(b, loc, sizes, accumulator, elementConst(b, loc, accumulator, 0));
   auto generic = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs, rhs}, init, maps,
                                            iterators, yieldMultiplyAdd);
   // The CPU pipeline hands f32 matmuls to a kernel (genc-call-cpu-kernels).
@@ -126,7 +132,12 @@ static FailureOr<Value> matmul(OpBuilder &b, Operation *source, Value lhs, Value
   for (StringRef name : kWeightMatmulAttrNames)
     if (Attribute value = source->getAttr(name))
       generic->setAttr(name, value);
-  return castTo(b, loc, generic.getResult(0), resultType);
+  Value product = generic.getResult(0);
+  if (accumulator != t)
+    product = elementwise(b, loc, {product}, t, [&](OpBuilder &nb, Location nl, ValueRange v) {
+      return arith::TruncFOp::create(nb, nl, t, v[0]).getResult();
+    });
+  return castTo(b, loc, product, resultType);
 }
 
 /// alpha · A' · B' + beta · C, transposes materialised.

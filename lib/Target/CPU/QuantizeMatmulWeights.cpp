@@ -429,7 +429,7 @@ QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes) {
   }
   MLIRContext *ctx = type.getContext();
   auto valueType = RankedTensorType::get({panels, pairs, kPanel, 2}, IntegerType::get(ctx, 8));
-  auto scaleType = RankedTensorType::get({panels * kPanel}, Float32Type::get(ctx));
+  auto scaleType = RankedTensorType::get({panels, kPanel}, Float32Type::get(ctx));
   return {DenseResourceElementsAttr::get(valueType, "int8_weight", std::move(valueBlob)),
           DenseResourceElementsAttr::get(scaleType, "int8_scales", std::move(scaleBlob))};
 }
@@ -474,14 +474,15 @@ AffineMap pairsMap(AffineMap panels) {
 }
 
 /// C += A · (q · scale[n]): B replaced by int8 `values` in pairs of k, the
-/// column scales a third input.
+/// column scales, padded to whole panels ([P, 32], as B's columns are), a
+/// third input.
 void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  maps[1] = pairsMap(maps[1]);
+  AffineMap panels = maps[1]; // (n floordiv 32, k, n mod 32)
+  maps[1] = pairsMap(panels);
   AffineMap out = maps[2];
-  // The scale of column n, n being the last result dim of C's map.
-  AffineMap scaleMap =
-      AffineMap::get(out.getNumDims(), 0, {out.getResults().back()}, op.getContext());
+  AffineMap scaleMap = AffineMap::get(out.getNumDims(), 0,
+                                      {panels.getResult(0), panels.getResult(2)}, op.getContext());
   rebuild(op, {op.getDpsInputs()[0], values, scales}, {maps[0], maps[1], scaleMap, out},
           IntegerType::get(op.getContext(), 8), genc::MatmulQuantization::ColumnScale, 0,
           [](OpBuilder &b, Location loc, ValueRange a) {

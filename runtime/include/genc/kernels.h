@@ -224,7 +224,8 @@ void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check, genc_unr
 /* C[batch..., M, N] (+)= A[batch..., M, K] · (B[k, n] · scales[n]) for
  * weight-only int8 (genc-quantize-matmul-weights): B int8 in
  * [ceil(N / 32), ceil(K / 2), 32, 2] panels of k pairs as bf16's,
- * zero-padded, scales f32 [ceil(N / 32) * 32], one per column. Each row of A
+ * zero-padded, scales f32 [ceil(N / 32), 32], one per column (zero-padded
+ * like B). Each row of A
  * is rounded to 16-bit integers q · s (s = its largest magnitude / 32767,
  * nearest, ties to even; a row holding NaN or infinity gives NaN); the
  * products are summed exactly in int32 over at most 512 k at a time, those

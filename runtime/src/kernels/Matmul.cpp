@@ -2053,12 +2053,12 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t c
   int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
   int64_t panels = (n + 31) / 32;
   bool fits = n >= 0 && k >= 0 && bv.rank == 4 && bv.sizes[0] == panels &&
-              bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 && sv.rank == 1 &&
-              sv.sizes[0] == panels * 32;
+              bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 && sv.rank == 2 &&
+              sv.sizes[0] == panels && sv.sizes[1] == 32;
   if (!fits)
     return call.fail("internal error: genc_matmul_f32_i8's weights or scales do not fit N = "
                      "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), 32, 2], "
-                     "the scales [ceil(N / 32) * 32])",
+                     "the scales [ceil(N / 32), 32])",
                      n, k);
   multiply(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0, epilogue);
 }

@@ -3,13 +3,22 @@ ONNX Runtime's QDQ quantisers write it, and its inputs x.npy, codes.npy,
 r.npy:
 
   y4_block32  x (through QuantizeLinear/DequantizeLinear, uint8 with a zero
-              point per tensor) times UINT4 weights [64, 40] with a scale and
-              a zero point per block of 32 rows (axis 0)
-  y4_column   x times INT4 weights [64, 48], a scale per column (axis 1)
-  y4_block16  x times INT4 weights [64, 24] in blocks of 16 (no int4
+              point per tensor) times UINT4 weights [200, 41] with a scale
+              and a zero point per block of 32 rows (axis 0; the last block
+              partial; an odd count of zero points)
+  y4_column   x times INT4 weights [200, 48], a scale per column (axis 1):
+              one scale for both groups of 128
+  y4_block64  x times INT4 weights [200, 33] with zero points, blocks of 64
+  y4_block256 x times UINT4 weights [200, 16] without zero points, blocks
+              of 256 (groups of 128 within one block)
+  y4_tensor   x times INT4 weights [200, 8], one scale and zero point
+  y4_block16  x times INT4 weights [200, 24] in blocks of 16 (no int4
               kernel group: f32)
-  y8_column   x times INT8 weights [64, 20], a scale and zero point per
+  y8_column   x times INT8 weights [200, 20], a scale and zero point per
               column
+  y4_half     x in f16 times INT4 weights [200, 12] in blocks of 32 with f16
+              scales (not folded: dequantised at run time, an f16 product
+              summed in f32), cast back to f32
   q8_axis     x quantised to int8 with a scale and zero point per index
               of axis 2 (saturating: some |x| / scale exceed 127)
   d_block     DequantizeLinear of a graph input, int8 codes [8, 64] in
@@ -28,7 +37,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-K = 64
+K = 200
 UINT4, INT4 = 21, 22  # TensorProto data types newer than this onnx package
 rng = np.random.default_rng(11)
 
@@ -37,7 +46,7 @@ def four_bit(name, codes, data_type):
     """An initializer of 4-bit `codes`, two per byte, the first low."""
     flat = (codes.reshape(-1).astype(np.int64) & 0xF).astype(np.uint8)
     if flat.size % 2:
-        flat = np.append(flat, 0)
+        flat = np.append(flat, np.uint8(0))
     packed = flat[0::2] | (flat[1::2] << 4)
     tensor = TensorProto(name=name, dims=list(codes.shape), data_type=data_type)
     tensor.raw_data = packed.tobytes()
@@ -64,10 +73,10 @@ def main():
     nodes += [helper.make_node("QuantizeLinear", ["x", "act_scale", "act_zero"], ["x_q"]),
               helper.make_node("DequantizeLinear", ["x_q", "act_scale", "act_zero"], ["x_dq"])]
 
-    n = 40
+    n = 41
     codes = rng.integers(0, 16, size=(K, n))
-    zeros = rng.integers(0, 16, size=(K // 32, n))
-    scales = rng.uniform(0.01, 0.1, size=(K // 32, n)).astype(np.float32)
+    zeros = rng.integers(0, 16, size=(-(-K // 32), n))
+    scales = rng.uniform(0.01, 0.1, size=zeros.shape).astype(np.float32)
     more, w = weights("y4_block32", "x_dq",
                       [four_bit("u4_codes", codes, UINT4),
                        numpy_helper.from_array(scales, "u4_scales"),
@@ -84,9 +93,41 @@ def main():
                       ["i4_codes", "i4_scales"], axis=1)
     nodes += more; inits += w; output("y4_column", TensorProto.FLOAT, ["batch", "seq", n])
 
+    def four_bit_weights(name, n, data_type, block, zero_points, axis=0):
+        lo, hi = (-8, 8) if data_type == INT4 else (0, 16)
+        codes = rng.integers(lo, hi, size=(K, n))
+        shape = () if axis is None else (-(-K // block), n) if block else (n,)
+        scales = rng.uniform(0.01, 0.1, size=shape).astype(np.float32)
+        w = [four_bit(name + "_codes", codes, data_type),
+             numpy_helper.from_array(scales, name + "_scales")]
+        if zero_points:
+            w.append(four_bit(name + "_zeros", rng.integers(lo, hi, size=shape), data_type))
+        attrs = {} if axis is None else {"axis": axis}
+        if block:
+            attrs["block_size"] = block
+        return weights(name, "x", w, [t.name for t in w], **attrs)
+
+    for name, n, data_type, block, zero_points, axis in [
+            ("y4_block64", 33, INT4, 64, True, 0), ("y4_block256", 16, UINT4, 256, False, 0),
+            ("y4_tensor", 8, INT4, 0, True, None)]:
+        more, w = four_bit_weights(name, n, data_type, block, zero_points, axis)
+        nodes += more; inits += w; output(name, TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 12
+    codes = rng.integers(-8, 8, size=(K, n))
+    scales = rng.uniform(0.001, 0.01, size=(-(-K // 32), n)).astype(np.float16)
+    nodes += [helper.make_node("Cast", ["x"], ["x_half"], to=TensorProto.FLOAT16),
+              helper.make_node("DequantizeLinear", ["half_codes", "half_scales"], ["half_w"],
+                               axis=0, block_size=32),
+              helper.make_node("MatMul", ["x_half", "half_w"], ["half_y"]),
+              helper.make_node("Cast", ["half_y"], ["y4_half"], to=TensorProto.FLOAT)]
+    inits += [four_bit("half_codes", codes, INT4),
+              numpy_helper.from_array(scales, "half_scales")]
+    output("y4_half", TensorProto.FLOAT, ["batch", "seq", n])
+
     n = 24
     codes = rng.integers(-8, 8, size=(K, n))
-    scales = rng.uniform(0.01, 0.1, size=(K // 16, n)).astype(np.float32)
+    scales = rng.uniform(0.01, 0.1, size=(-(-K // 16), n)).astype(np.float32)
     more, w = weights("y4_block16", "x",
                       [four_bit("b16_codes", codes, INT4),
                        numpy_helper.from_array(scales, "b16_scales")],
@@ -113,7 +154,7 @@ def main():
     output("q8_axis", TensorProto.INT8, ["batch", "seq", K])
 
     inits.append(numpy_helper.from_array(
-        rng.uniform(0.01, 0.1, size=(8, K // 16)).astype(np.float32), "d_scales"))
+        rng.uniform(0.01, 0.1, size=(8, -(-K // 16))).astype(np.float32), "d_scales"))
     nodes.append(helper.make_node("DequantizeLinear", ["codes", "d_scales"], ["d_block"],
                                   axis=1, block_size=16))
     output("d_block", TensorProto.FLOAT, [8, K])

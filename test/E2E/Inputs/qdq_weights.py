@@ -29,7 +29,7 @@ REDUCE_AXES_AS_INPUT_FROM_18 = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceP
 def four_bit(name, codes, data_type):
     flat = (codes.reshape(-1).astype(np.int64) & 0xF).astype(np.uint8)
     if flat.size % 2:
-        flat = np.append(flat, 0)
+        flat = np.append(flat, np.uint8(0))
     tensor = TensorProto(name=name, dims=list(codes.shape), data_type=data_type)
     tensor.raw_data = (flat[0::2] | (flat[1::2] << 4)).tobytes()
     return tensor

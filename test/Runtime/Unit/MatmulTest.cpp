@@ -434,7 +434,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
       }
       std::vector<float> c = c0;
       Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
-          bm(q.data(), {panels, pairs, 32, 2}), sm(scales.data(), {panels * 32});
+          bm(q.data(), {panels, pairs, 32, 2}), sm(scales.data(), {panels, 32});
       _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref,
                                       accumulate, nullptr);
       for (size_t i = 0; i < c.size(); ++i)
@@ -471,7 +471,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
   a[40 + 10] = INFINITY;
   std::vector<int8_t> q(10 * 64, 1);
   Memref cm(c.data(), {4, 1}), am(a.data(), {4, 20}), bm(q.data(), {1, 10, 32, 2}),
-      sm(scales.data(), {32});
+      sm(scales.data(), {1, 32});
   _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, &sm.ref, 0,
                                   nullptr);
   EXPECT_TRUE(std::isnan(c[0]));
@@ -978,7 +978,7 @@ TEST(MatmulKernel, FailsTheCallWhenItsScratchCannotBeAllocated) {
   std::vector<float> a(k, 1.0f), c(1, 7.0f), scales(32, 1.0f);
   std::vector<int8_t> weights(2 * 32 * 2, 1);
   Memref am(a.data(), {rows, k}, {0, 1}), cm(c.data(), {rows, 1}, {0, 1}),
-      wm(weights.data(), {1, 2, 32, 2}), sm(scales.data(), {32});
+      wm(weights.data(), {1, 2, 32, 2}), sm(scales.data(), {1, 32});
   genc_context context = {};
   _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/9, &cm.ref, &am.ref, &wm.ref, &sm.ref, 0,
                                   nullptr);
@@ -1033,7 +1033,7 @@ TEST(MatmulAfterAFailedCheck, ComputesNothing) {
                                GENC_MATMUL_B_ROW_MAJOR, 0, nullptr);
   std::vector<int8_t> weights(2 * 32 * 2, 1);
   Memref c2(c.data(), {2, 3}), a2(a.data(), {2, 4}), wm(weights.data(), {1, 2, 32, 2}),
-      sm(scales.data(), {32});
+      sm(scales.data(), {1, 32});
   _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &c2.ref, &a2.ref, &wm.ref, &sm.ref, 0,
                                   nullptr);
   for (float x : c)

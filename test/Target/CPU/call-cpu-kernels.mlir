@@ -196,24 +196,24 @@ func.func @lsh_attention(%q: memref<1x8x?x16xf32>, %out: memref<1x8x?x16xf32>, %
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
 #pairs = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 2, n mod 32, k mod 2)>
-#scale = affine_map<(m, k, n) -> (n)>
+#scale = affine_map<(m, k, n) -> (n floordiv 32, n mod 32)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
 // Int8 weights in panels of k pairs with a scale per column: the int8
 // kernel, which takes the scales after B and no layout (panels only).
 // CHECK-LABEL: func.func @int8_weights
-// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x3xf32>, %[[BARG:[^:]+]]: memref<2x2x32x2xi8>, %[[SARG:[^:]+]]: memref<64xf32>, %[[CARG:[^:]+]]: memref<?x40xf32>)
+// CHECK-SAME: (%[[CTX:[^:]+]]: !llvm.ptr {genc.context}, %[[AARG:[^:]+]]: memref<?x3xf32>, %[[BARG:[^:]+]]: memref<2x2x32x2xi8>, %[[SARG:[^:]+]]: memref<2x32xf32>, %[[CARG:[^:]+]]: memref<?x40xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK-DAG: %[[B:.+]] = memref.cast %[[BARG]] : memref<2x2x32x2xi8> to memref<*xi8>
-// CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<64xf32> to memref<*xf32>
+// CHECK-DAG: %[[S:.+]] = memref.cast %[[SARG]] : memref<2x32xf32> to memref<*xf32>
 // CHECK-DAG: %[[ONE:.+]] = arith.constant 1 : i64
 // CHECK: call @genc_matmul_f32_i8(%[[CTX]], %[[ONE]], %{{.+}}, %{{.+}}, %[[B]], %[[S]], %[[ONE]], %{{.+}})
 // CHECK: func.func private @genc_matmul_f32_i8(!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, memref<*xf32>, i64, !llvm.ptr)
-func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref<64xf32>,
+func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref<2x32xf32>,
                         %c: memref<?x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #pairs, #scale, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
-      ins(%a, %b, %s : memref<?x3xf32>, memref<2x2x32x2xi8>, memref<64xf32>)
+      ins(%a, %b, %s : memref<?x3xf32>, memref<2x2x32x2xi8>, memref<2x32xf32>)
       outs(%c : memref<?x40xf32>)
       attrs = {genc.matmul = #genc.matmul<panels_32, i8, column_scale>} {
   ^bb0(%x: f32, %q: i8, %sc: f32, %acc: f32):

@@ -17,13 +17,13 @@
 // values {64 (2·127/4 = 63.5, ties away from zero), -127}; column 1 holds
 // {1, 0.5}: scale 1/127, {127, 64}.
 // CHECK-DAG: #[[PAIRS:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d1 floordiv 2, d2 mod 32, d1 mod 2)>
-// CHECK-DAG: #[[SCALE:.+]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG: #[[SCALE:.+]] = affine_map<(d0, d1, d2) -> (d2 floordiv 32, d2 mod 32)>
 // CHECK-LABEL: func.func @weight
 // CHECK-DAG: %[[Q:.+]] = arith.constant dense_resource<int8_weight> : tensor<1x1x32x2xi8>
-// CHECK-DAG: %[[S:.+]] = arith.constant dense_resource<int8_scales> : tensor<32xf32>
+// CHECK-DAG: %[[S:.+]] = arith.constant dense_resource<int8_scales> : tensor<1x32xf32>
 // CHECK-NOT: tensor<1x2x32xf32>
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PAIRS]], #[[SCALE]], #{{.+}}]
-// CHECK-SAME: ins(%arg0, %[[Q]], %[[S]] : tensor<?x2xf32>, tensor<1x1x32x2xi8>, tensor<32xf32>)
+// CHECK-SAME: ins(%arg0, %[[Q]], %[[S]] : tensor<?x2xf32>, tensor<1x1x32x2xi8>, tensor<1x32xf32>)
 // CHECK-SAME: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
 // CHECK: ^bb0(%[[A:.+]]: f32, %[[W:.+]]: i8, %[[SC:.+]]: f32, %[[C:.+]]: f32):
 // CHECK: %[[WF:.+]] = arith.sitofp %[[W]] : i8 to f32

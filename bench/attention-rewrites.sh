@@ -29,6 +29,7 @@
 # Usage: bench/attention-rewrites.sh [WORK_DIR] [RUNS] [THREADS] [SECTIONS (default "1 2 3")]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/benchmark-models.sh"
 work=${1:-/tmp/genc-bench-rewrites}
 runs=${2:-10}
 threads=${3:-2}
@@ -41,10 +42,7 @@ mkdir -p "$work"
 if [[ " $sections " == *" 1 "* ]]; then
 echo "## 1. quality (held-out text, context 256; report at context 4096)"
 for text in heldout calibration; do
-  /usr/bin/python3 -c "
-import sentencepiece as s
-sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
-print(' '.join(map(str, [1] + sp.encode(open('$fixtures/$text.txt').read()))))" > "$work/$text.ids"
+  fixture_ids $text "$work/$text.ids"
 done
 # PPL AGREEMENT for MODEL with SPEC (empty: dense).
 score() {

@@ -50,3 +50,14 @@ for i in model.graph.input:
 print(weights + cache)
 PY
 }
+
+# fixture_ids TEXT OUT: BOS and the SentencePiece ids (the trained
+# fixtures' tokenizer) of models/fixtures/TEXT.txt, space-separated, in OUT.
+fixture_ids() {
+  local fixtures
+  fixtures=$(cd "$(dirname "${BASH_SOURCE[0]}")/../models/fixtures" && pwd)
+  /usr/bin/python3 -c "
+import sentencepiece as s
+sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
+print(' '.join(map(str, [1] + sp.encode(open('$fixtures/$1.txt').read()))))" > "$2"
+}

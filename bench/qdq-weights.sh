@@ -34,10 +34,7 @@ as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 settle() { cp "$1.weights" "$1.weights.copy" && mv "$1.weights.copy" "$1.weights"; }
 
 echo "## 1. quality (held-out text, context 256)"
-/usr/bin/python3 -c "
-import sentencepiece as s
-sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
-print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
+fixture_ids heldout "$work/heldout.ids"
 for m in target draft; do
   "$genc" compile "$fixtures/$m-no-past.onnx" -o "$work/$m-f32.so" --quiet
   for w in int4:32 int4:32:asym; do

@@ -39,14 +39,8 @@ as_inputs() { for s in $1; do printf -- '--input %s ' "$s"; done; }
 
 if [[ " $sections " == *" 1 "* ]]; then
 echo "## 1. quality (held-out text, context 256)"
-/usr/bin/python3 -c "
-import sentencepiece as s
-sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
-print(' '.join(map(str, [1] + sp.encode(open('$fixtures/heldout.txt').read()))))" > "$work/heldout.ids"
-/usr/bin/python3 -c "
-import sentencepiece as s
-sp = s.SentencePieceProcessor(model_file='$fixtures/tokenizer.model')
-print(' '.join(map(str, [1] + sp.encode(open('$fixtures/calibration.txt').read()))))" > "$work/calibration.ids"
+fixture_ids heldout "$work/heldout.ids"
+fixture_ids calibration "$work/calibration.ids"
 for m in target draft; do
   for w in f32 $quality_formats; do
     calibration=(); [[ $w == *calibrated ]] && calibration=(--calibration-ids "$work/calibration.ids")

@@ -39,21 +39,15 @@ public:
 
   void define(StringRef name, Value v) { values[name] = v; }
 
-  DictionaryAttr weightGrid(Value weights) const {
-    for (const GraphImporter *g = this; g; g = g->parent)
-      if (DictionaryAttr grid = g->weightGrids.lookup(weights))
-        return grid;
-    return {};
+  // Facts about values (NodeImporter::getWeightGrid, widenedType), kept
+  // by the main graph: values are unique, so its subgraphs share them.
+  GraphImporter &root() { return parent ? parent->root() : *this; }
+  DictionaryAttr weightGrid(Value weights) { return root().weightGrids.lookup(weights); }
+  void setWeightGrid(Value weights, DictionaryAttr grid) { root().weightGrids[weights] = grid; }
+  int32_t widenedType(Value constant) { return root().widenedTypes.lookup(constant); }
+  void setWidenedType(Value constant, int32_t onnxType) {
+    root().widenedTypes[constant] = onnxType;
   }
-  void setWeightGrid(Value weights, DictionaryAttr grid) { weightGrids[weights] = grid; }
-
-  int32_t widenedType(Value constant) const {
-    for (const GraphImporter *g = this; g; g = g->parent)
-      if (int32_t type = g->widenedTypes.lookup(constant))
-        return type;
-    return 0;
-  }
-  void setWidenedType(Value constant, int32_t onnxType) { widenedTypes[constant] = onnxType; }
 
   LogicalResult importInitializers(const onnx::GraphProto &graph, OpBuilder &builder);
   LogicalResult importNodes(const onnx::GraphProto &graph, OpBuilder &builder);

@@ -723,8 +723,12 @@ struct QuantizeMatmulWeightsPass
         ArrayRef<float> weights(reinterpret_cast<const float *>(bytes->data()),
                                 bytes->size() / sizeof(float));
         if (kind != Kind::BF16 && !llvm::all_of(weights, [](float w) { return std::isfinite(w); })) {
-          op.emitError() << "a matmul weight holds NaN or infinity, which " << parsed->str()
-                         << " cannot represent; compile with --weights=f32 or bf16";
+          if (grid)
+            op.emitError() << "the model's 4-bit weights hold NaN or infinity (a scale or zero "
+                              "point that is not finite), which their grid cannot represent";
+          else
+            op.emitError() << "a matmul weight holds NaN or infinity, which " << parsed->str()
+                           << " cannot represent; compile with --weights=f32 or bf16";
           return signalPassFailure();
         }
         SmallVector<DenseResourceElementsAttr, 3> constants;

@@ -32,16 +32,17 @@ def model(nodes, inputs, outputs, inits, opset=21):
 def main():
     case, path = sys.argv[1], sys.argv[2]
     x = helper.make_tensor_value_info("x", F, ["batch", 32])
-    if case == "grid":
+    if case in ("grid", "infinite-scale"):
         # INT4 weights [32, 2] (one block of 32) from a Constant node, a
         # scale and an INT4 zero point per block and column.
         codes = np.tile(np.array([[-8, 7]]), (32, 1))
+        scales = [[0.5, 0.25 if case == "grid" else np.inf]]
         nodes = [helper.make_node("Constant", [], ["codes"],
                                   value=four_bit("codes", codes, INT4)),
                  helper.make_node("DequantizeLinear", ["codes", "s", "z"], ["w"], axis=0,
                                   block_size=32),
                  helper.make_node("MatMul", ["x", "w"], ["y"])]
-        inits = [numpy_helper.from_array(np.array([[0.5, 0.25]], np.float32), "s"),
+        inits = [numpy_helper.from_array(np.array(scales, np.float32), "s"),
                  four_bit("z", [[1, -2]], INT4)]
         m = model(nodes, [x], [helper.make_tensor_value_info("y", F, ["batch", 2])], inits)
     elif case == "quantize-to-int4":

@@ -15,6 +15,13 @@ class Genc_BinaryOp<string mnemonic, list<Trait> traits = []>
   let hasFolder = 1;
 }
 
+// And, or, xor: of booleans only, as in ONNX (its bitwise ops are others).
+class Genc_LogicalBinaryOp<string mnemonic, list<Trait> traits = []>
+    : Genc_BinaryOp<mnemonic, traits> {
+  let arguments = (ins RankedTensorOf<[I1]>:$lhs, RankedTensorOf<[I1]>:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+}
+
 def Genc_AddOp : Genc_BinaryOp<"add", [Commutative]> { let summary = "lhs + rhs"; }
 def Genc_SubOp : Genc_BinaryOp<"sub"> { let summary = "lhs - rhs"; }
 def Genc_MulOp : Genc_BinaryOp<"mul", [Commutative]> { let summary = "lhs * rhs"; }
@@ -29,9 +36,9 @@ def Genc_ModOp : Genc_BinaryOp<"mod"> {
 }
 def Genc_MaxOp : Genc_BinaryOp<"max", [Commutative]> { let summary = "elementwise maximum"; }
 def Genc_MinOp : Genc_BinaryOp<"min", [Commutative]> { let summary = "elementwise minimum"; }
-def Genc_AndOp : Genc_BinaryOp<"and", [Commutative]> { let summary = "logical and"; }
-def Genc_OrOp : Genc_BinaryOp<"or", [Commutative]> { let summary = "logical or"; }
-def Genc_XorOp : Genc_BinaryOp<"xor", [Commutative]> { let summary = "logical xor"; }
+def Genc_AndOp : Genc_LogicalBinaryOp<"and", [Commutative]> { let summary = "logical and"; }
+def Genc_OrOp : Genc_LogicalBinaryOp<"or", [Commutative]> { let summary = "logical or"; }
+def Genc_XorOp : Genc_LogicalBinaryOp<"xor", [Commutative]> { let summary = "logical xor"; }
 def Genc_EqualOp : Genc_BinaryOp<"equal", [Commutative]> { let summary = "lhs == rhs, as i1"; }
 def Genc_LessOp : Genc_BinaryOp<"less"> { let summary = "lhs < rhs, as i1"; }
 def Genc_LessEqualOp : Genc_BinaryOp<"less_equal"> { let summary = "lhs <= rhs, as i1"; }
@@ -46,30 +53,43 @@ class Genc_UnaryOp<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+// Unary ops that ONNX defines on floats only: an integer operand is
+// refused where the op is built (at import, naming the node), not in the
+// lowering.
+class Genc_FloatUnaryOp<string mnemonic, list<Trait> traits = []>
+    : Genc_UnaryOp<mnemonic, traits> {
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+}
+
 def Genc_NegOp : Genc_UnaryOp<"neg"> { let hasFolder = 1; }
 def Genc_AbsOp : Genc_UnaryOp<"abs">;
-def Genc_SqrtOp : Genc_UnaryOp<"sqrt">;
-def Genc_ReciprocalOp : Genc_UnaryOp<"reciprocal">;
-def Genc_ExpOp : Genc_UnaryOp<"exp">;
-def Genc_LogOp : Genc_UnaryOp<"log">;
-def Genc_TanhOp : Genc_UnaryOp<"tanh">;
-def Genc_SigmoidOp : Genc_UnaryOp<"sigmoid">;
-def Genc_SiluOp : Genc_UnaryOp<"silu"> {
+def Genc_SqrtOp : Genc_FloatUnaryOp<"sqrt">;
+def Genc_ReciprocalOp : Genc_FloatUnaryOp<"reciprocal">;
+def Genc_ExpOp : Genc_FloatUnaryOp<"exp">;
+def Genc_LogOp : Genc_FloatUnaryOp<"log">;
+def Genc_TanhOp : Genc_FloatUnaryOp<"tanh">;
+def Genc_SigmoidOp : Genc_FloatUnaryOp<"sigmoid">;
+def Genc_SiluOp : Genc_FloatUnaryOp<"silu"> {
   let summary = "SiLU (swish): x · sigmoid(x)";
 }
 def Genc_ReluOp : Genc_UnaryOp<"relu">;
-def Genc_ErfOp : Genc_UnaryOp<"erf">;
-def Genc_SinOp : Genc_UnaryOp<"sin">;
-def Genc_CosOp : Genc_UnaryOp<"cos">;
-def Genc_FloorOp : Genc_UnaryOp<"floor">;
-def Genc_CeilOp : Genc_UnaryOp<"ceil">;
-def Genc_RoundOp : Genc_UnaryOp<"round"> {
+def Genc_ErfOp : Genc_FloatUnaryOp<"erf">;
+def Genc_SinOp : Genc_FloatUnaryOp<"sin">;
+def Genc_CosOp : Genc_FloatUnaryOp<"cos">;
+def Genc_FloorOp : Genc_FloatUnaryOp<"floor">;
+def Genc_CeilOp : Genc_FloatUnaryOp<"ceil">;
+def Genc_RoundOp : Genc_FloatUnaryOp<"round"> {
   let summary = "to the nearest integer, halves to even (ONNX Round)";
 }
-def Genc_NotOp : Genc_UnaryOp<"not">;
-def Genc_GeluOp : Genc_UnaryOp<"gelu"> {
+def Genc_NotOp : Genc_UnaryOp<"not"> {
+  let summary = "logical not, of booleans only (as in ONNX)";
+  let arguments = (ins RankedTensorOf<[I1]>:$input);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+}
+def Genc_GeluOp : Genc_FloatUnaryOp<"gelu"> {
   let summary = "GELU, exact (erf) or tanh-approximated";
-  let arguments = (ins AnyRankedTensor:$input,
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input,
                        DefaultValuedAttr<BoolAttr, "false">:$tanh_approximation);
 }
 

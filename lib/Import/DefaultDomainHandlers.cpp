@@ -91,8 +91,8 @@ LogicalResult gelu(NodeImporter &n) {
                                                     n.getBuilder().getBoolAttr(approximate == "tanh"))}));
 }
 
-/// MatMul; one by a model's 4-bit weights (a DequantizeLinear of them)
-/// carries their grid.
+/// MatMul; one by a model's 4-bit or 8-bit weights (a DequantizeLinear of
+/// them) carries their grid.
 LogicalResult matMul(NodeImporter &n) {
   Operation *product = nullptr;
   FailureOr<Value> y = importMatmul(n, n.input(0), n.input(1), &product);

@@ -105,7 +105,7 @@ public:
   const onnx::TensorProto *attrTensor(StringRef name) const;
   const onnx::GraphProto *attrGraph(StringRef name) const;
 
-  /// The 4-bit grid (kWeightGridAttrName) of `weights`, a constant that
+  /// The 4-bit or 8-bit grid (kWeightGridAttrName) of `weights`, a constant that
   /// this import made of a model's quantised weights, for the MatMuls that
   /// read them; null when they have none.
   void setWeightGrid(Value weights, DictionaryAttr grid);
@@ -219,6 +219,9 @@ Value f32Constant(NodeImporter &node, ArrayRef<int64_t> shape, StringRef name,
 /// offset for codes q in [0, 15].
 DictionaryAttr weightGridAttr(OpBuilder &builder, int64_t group, int64_t groups, int64_t columns,
                               ArrayRef<float> scales, ArrayRef<float> offsets);
+/// A model's 8-bit grid of weights [K, N]: a scale per column, w = q ·
+/// scale for codes q in [-128, 127].
+DictionaryAttr int8WeightGridAttr(OpBuilder &builder, ArrayRef<float> scales);
 /// The elements of `v` where it is a constant (an initializer, a Constant
 /// node, something folded), else null.
 ElementsAttr constantElements(Value v);

@@ -2,9 +2,9 @@
 //
 // QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and
 // MatMulInteger (docs/onnx-ops.md) as genc arithmetic. A DequantizeLinear
-// of constants folds here into its values; when they are 4-bit weights that
-// a MatMul reads, the MatMul carries their grid (kWeightGridAttrName), on
-// which the CPU target keeps them as int4.
+// of constants folds here into its values; when they are 4-bit or 8-bit
+// weights that a MatMul reads, the MatMul carries their grid
+// (kWeightGridAttrName), on which the CPU target keeps them as int4 or int8.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,17 +32,27 @@ Value onnx_import::f32Constant(NodeImporter &n, ArrayRef<int64_t> shape, StringR
                                    DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
+/// A grid's f32 parameters [rows, columns], named `name`.
+static DenseResourceElementsAttr gridParameters(OpBuilder &b, int64_t rows, int64_t columns,
+                                                ArrayRef<float> values, StringRef name) {
+  return DenseResourceElementsAttr::get(RankedTensorType::get({rows, columns}, b.getF32Type()),
+                                        name,
+                                        HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+}
+
 DictionaryAttr onnx_import::weightGridAttr(OpBuilder &b, int64_t group, int64_t groups,
                                            int64_t columns, ArrayRef<float> scales,
                                            ArrayRef<float> offsets) {
-  auto type = RankedTensorType::get({groups, columns}, b.getF32Type());
-  auto resource = [&](ArrayRef<float> values, StringRef name) {
-    return DenseResourceElementsAttr::get(type, name,
-                                          HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
-  };
-  return b.getDictionaryAttr({b.getNamedAttr("group", b.getI64IntegerAttr(group)),
-                              b.getNamedAttr("scales", resource(scales, "grid_scales")),
-                              b.getNamedAttr("offsets", resource(offsets, "grid_offsets"))});
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("group", b.getI64IntegerAttr(group)),
+       b.getNamedAttr("scales", gridParameters(b, groups, columns, scales, "grid_scales")),
+       b.getNamedAttr("offsets", gridParameters(b, groups, columns, offsets, "grid_offsets"))});
+}
+
+DictionaryAttr onnx_import::int8WeightGridAttr(OpBuilder &b, ArrayRef<float> scales) {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("bits", b.getI64IntegerAttr(8)),
+       b.getNamedAttr("scales", gridParameters(b, 1, scales.size(), scales, "grid_scales"))});
 }
 
 namespace {
@@ -254,9 +264,32 @@ DictionaryAttr fourBitGrid(NodeImporter &n, ArrayRef<int64_t> shape, int64_t gro
   return weightGridAttr(n.getBuilder(), group, groups, columns, gridScales, gridOffsets);
 }
 
+/// The 8-bit grid of weights w = (q − zero) · scale, [K, N], with a scale
+/// per column or one for all (`layout`): codes q − zero, if each lies in
+/// [-128, 127] (int8 weights, uint8 ones around a zero point of 128), and
+/// the columns' scales. Null where a code does not fit or the layout is
+/// another.
+DictionaryAttr eightBitGrid(NodeImporter &n, ArrayRef<int64_t> shape,
+                            const QuantizationLayout &layout, const ParameterIndex &index,
+                            ArrayRef<float> values, ArrayRef<float> scales, ArrayRef<float> zeros) {
+  bool perColumn = layout.kind == QuantizationLayout::PerAxis && layout.axis == 1;
+  if (!perColumn && layout.kind != QuantizationLayout::PerTensor)
+    return nullptr;
+  for (size_t i = 0; i < values.size(); ++i) {
+    float code = values[i] - (zeros.empty() ? 0.0f : zeros[index(i)]);
+    if (code < -128 || code > 127)
+      return nullptr;
+  }
+  int64_t columns = shape[1];
+  std::vector<float> columnScales(columns);
+  for (int64_t c = 0; c < columns; ++c)
+    columnScales[c] = scales[index(c)];
+  return int8WeightGridAttr(n.getBuilder(), columnScales);
+}
+
 /// DequantizeLinear of constants (an f32 scale): its values, computed as
-/// the compiled arithmetic would; 4-bit weights [K, N] get their grid.
-/// Null where it does not fold.
+/// the compiled arithmetic would; 4-bit and 8-bit weights [K, N] get their
+/// grid where the kernels take it. Null where it does not fold.
 Value foldDequantize(NodeImporter &n, const QuantizationLayout &layout) {
   RankedTensorType x = n.inputType(0);
   if (!x.hasStaticShape() || !n.inputType(1).getElementType().isF32() ||
@@ -277,12 +310,18 @@ Value foldDequantize(NodeImporter &n, const QuantizationLayout &layout) {
       result[i] = ((*values)[i] - (zeros ? (*zeros)[p] : 0.0f)) * (*scales)[p];
     }
   });
+  if (x.getRank() != 2 || !x.getNumElements())
+    return folded;
+  ArrayRef<float> zeroPoints = zeros ? ArrayRef<float>(*zeros) : ArrayRef<float>();
   int32_t widened = n.widenedType(n.input(0));
   int64_t group = kernelGroup(layout);
-  if (widened && x.getRank() == 2 && x.getNumElements() && group)
-    n.setWeightGrid(folded, fourBitGrid(n, x.getShape(), group, index, *scales,
-                                        zeros ? *zeros : std::vector<float>(),
+  if (widened && group)
+    n.setWeightGrid(folded, fourBitGrid(n, x.getShape(), group, index, *scales, zeroPoints,
                                         widened == kOnnxInt4 ? 8.0f : 0.0f));
+  else if (!widened && x.getElementType().isInteger(8))
+    if (DictionaryAttr grid =
+            eightBitGrid(n, x.getShape(), layout, index, *values, *scales, zeroPoints))
+      n.setWeightGrid(folded, grid);
   return folded;
 }
 

@@ -770,7 +770,7 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
       return;
     }
     if (::genc::driver::modelWeightGrid(op)) {
-      ++ownGrid; // the model's own int4 grid, stored as it is
+      ++ownGrid; // the model's own int4 or int8 grid, stored as it is
       return;
     }
     if (llvm::any_of(op->getOperands().take_front(2),
@@ -781,7 +781,7 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
   });
   if (converted == 0 && kept.empty()) {
     llvm::errs() << "note: --weights=" << format.str()
-                 << (ownGrid ? ": the model's weights are its own 4-bit ones (MatMulNBits, "
+                 << (ownGrid ? ": the model's weights are its own quantised ones (MatMulNBits, "
                                "DequantizeLinear), which keep their grid"
                              : ": the model has no matmul with constant weights")
                  << "; the artifact is as without it\n";

@@ -114,10 +114,19 @@ int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterByte
          llvm::divideCeil(k, groupSize) * padded * (symmetric ? 1 : 2) * parameterBytes;
 }
 
+/// Bytes of a [k, n] weight stored as int8 in 32-column panels of k pairs,
+/// with an f32 scale per column.
+int64_t int8Bytes(int64_t k, int64_t n) {
+  int64_t padded = llvm::alignTo(n, 32);
+  return (k + 1) / 2 * 2 * padded + padded * 4;
+}
+
 } // namespace
 
 std::optional<std::string> modelWeightGrid(Operation *matmul) {
   auto grid = matmul->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
+  if (grid && mlir::genc::weightGridBits(grid) == 8)
+    return "int8";
   auto group = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
   if (!group || group.getInt() <= 0)
     return std::nullopt;
@@ -158,8 +167,11 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
   std::string precision = a == b && b == c ? a : a + " x " + b + " -> " + c;
   auto grid = op->getAttrOfType<DictionaryAttr>(mlir::genc::kWeightGridAttrName);
   auto gridGroup = grid ? grid.getAs<IntegerAttr>("group") : IntegerAttr();
-  if (gridGroup && gridGroup.getInt() > 0) {
-    // Quantised in the model: stored on its grid whatever --weights says.
+  // Quantised in the model: stored on its grid whatever --weights says.
+  if (grid && mlir::genc::weightGridBits(grid) == 8) {
+    group.weightBytes += int8Bytes(elements / columns, columns) - elements * bytes;
+    precision = "int16 x int8 (the model's, a scale per column) -> f32";
+  } else if (gridGroup && gridGroup.getInt() > 0) {
     group.weightBytes += int4Bytes(elements / columns, columns, gridGroup.getInt(), 4,
                                    mlir::genc::isSymmetricInt4Grid(grid)) -
                          elements * bytes;
@@ -245,7 +257,7 @@ void applyWeightFormat(MatmulLayers &matmuls, const mlir::genc::WeightFormat &fo
       int64_t padded = llvm::alignTo(n, 32); // panels of 32 columns
       int64_t stored = format.kind == Kind::BF16 ? (k + 1) / 2 * 2 * padded * 2
                        : format.kind == Kind::Int8PerChannel
-                           ? (k + 1) / 2 * 2 * padded + padded * 4
+                           ? int8Bytes(k, n)
                            : int4Bytes(k, n, format.group, 2, !format.asymmetric);
       group.weightBytes += stored - k * n * 4;
     }

@@ -93,9 +93,9 @@ MatmulLayers describeMatmuls(mlir::ModuleOp module, size_t numLayers);
 /// its own (what genc-pack-matmul-weights packs).
 bool convertedByWeightFormat(mlir::Operation *matmul);
 
-/// The int4 grid `matmul`'s weight was quantised on in the model
-/// (MatMulNBits, DequantizeLinear), spelt as --weights spells it ("int4:32", "int4:64:asym");
-/// none for other weights.
+/// The grid `matmul`'s weight was quantised on in the model (MatMulNBits,
+/// DequantizeLinear), spelt as --weights spells its format ("int8",
+/// "int4:32", "int4:64:asym"); none for other weights.
 std::optional<std::string> modelWeightGrid(mlir::Operation *matmul);
 
 /// Restates the f32 weights' bytes and precision as `--weights=format`

@@ -24,12 +24,14 @@ constexpr llvm::StringLiteral kMatmulAttrName = "genc.matmul";
 /// minimises the error of A·B it weighs.
 constexpr llvm::StringLiteral kInputGramAttrName = "genc.input_gram";
 
-/// The 4-bit grid the model's weights come quantised on (ONNX Runtime's
-/// com.microsoft MatMulNBits): {group = G : i64, scales, offsets : f32
-/// [ceil(K / G), N]}, every B[k][n] being q · scales[k / G][n] +
-/// offsets[k / G][n] for a q in [0, 15] (up to f32 rounding). The CPU
-/// target stores such weights as int4 with exactly these q, scales and
-/// offsets.
+/// The grid the model's weights come quantised on (ONNX Runtime's
+/// com.microsoft MatMulNBits, ONNX's DequantizeLinear), 4-bit: {group = G
+/// : i64, scales, offsets : f32 [ceil(K / G), N]}, every B[k][n] being q ·
+/// scales[k / G][n] + offsets[k / G][n] for a q in [0, 15]; or 8-bit:
+/// {bits = 8 : i64, scales : f32 [1, N]}, every B[k][n] being q ·
+/// scales[0][n] for a q in [-128, 127] (both up to f32 rounding). The CPU
+/// target stores such weights as int4 or int8 with exactly these q, scales
+/// and offsets.
 constexpr llvm::StringLiteral kWeightGridAttrName = "genc.weight_grid";
 
 /// The attributes above, which a lowering of the matmul keeps.

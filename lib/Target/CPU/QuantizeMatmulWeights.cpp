@@ -400,8 +400,11 @@ QuantizedWeight packBF16(RankedTensorType type, ArrayRef<char> bytes) {
 
 /// [P, K, 32] f32 → [P, ceil(K/2), 32, 2] int8, pairs of consecutive k as
 /// bf16's, with the scale of each column: its largest magnitude / 127, q =
-/// round(w / scale).
-QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes) {
+/// round(w / scale); or, on a model's 8-bit grid (`gridScales`, one per
+/// column; the padding columns after them get 0), its scale and q =
+/// round(w / scale) in [-128, 127], the model's own code.
+QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes,
+                             ArrayRef<float> gridScales = {}) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1), pairs = (k + 1) / 2;
   auto *in = reinterpret_cast<const float *>(bytes.data());
   AsmResourceBlob scaleBlob =
@@ -415,15 +418,21 @@ QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes) {
     const float *panel = in + p * k * kPanel;
     int8_t *out = values + p * pairs * kPanel * 2;
     for (int64_t j = 0; j < kPanel; ++j) {
-      float largest = 0;
-      for (int64_t kk = 0; kk < k; ++kk)
-        largest = std::max(largest, std::fabs(panel[kk * kPanel + j]));
-      float scale = largest / kInt8Max;
+      float scale = 0, lowest = -kInt8Max;
+      if (!gridScales.empty()) {
+        size_t column = p * kPanel + j;
+        scale = column < gridScales.size() ? gridScales[column] : 0.0f;
+        lowest = -kInt8Max - 1;
+      } else {
+        for (int64_t kk = 0; kk < k; ++kk)
+          scale = std::max(scale, std::fabs(panel[kk * kPanel + j]));
+        scale /= kInt8Max;
+      }
       scales[p * kPanel + j] = scale;
       for (int64_t kk = 0; kk < k; ++kk) {
         float q = scale == 0 ? 0 : std::round(panel[kk * kPanel + j] / scale);
         out[(kk / 2 * kPanel + j) * 2 + kk % 2] =
-            static_cast<int8_t>(std::clamp(q, -kInt8Max, kInt8Max));
+            static_cast<int8_t>(std::clamp(q, lowest, kInt8Max));
       }
     }
   }
@@ -567,8 +576,31 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
           });
 }
 
-/// The rounding on the grid `grid` (kWeightGridAttrName) of the weights
-/// [P, K, 32] of `op`, or an error at `op` saying what is wrong with it.
+/// The column scales of the 8-bit grid `grid` (kWeightGridAttrName) of
+/// the weights [P, K, 32] of `op`, or an error at `op` saying what is
+/// wrong with it.
+FailureOr<ArrayRef<float>> int8GridScales(linalg::GenericOp op, DictionaryAttr grid,
+                                          RankedTensorType panels) {
+  auto scales = grid.getAs<ElementsAttr>("scales");
+  int64_t columns = panels.getDimSize(0) * kPanel;
+  bool valid = scales && scales.getElementType().isF32() && scales.getShapedType().getRank() == 2 &&
+               scales.getShapedType().getDimSize(0) == 1 &&
+               scales.getShapedType().getDimSize(1) <= columns &&
+               scales.getShapedType().getDimSize(1) > columns - kPanel;
+  FailureOr<ArrayRef<char>> bytes = failure();
+  if (valid)
+    bytes = genc::getConstantBytes(scales);
+  if (failed(bytes) || static_cast<int64_t>(bytes->size()) != scales.getNumElements() * 4) {
+    op.emitError() << "the weights' 8-bit grid (" << genc::kWeightGridAttrName
+                   << ") is not {bits = 8, scales: f32 [1, N]}";
+    return failure();
+  }
+  return ArrayRef(reinterpret_cast<const float *>(bytes->data()), bytes->size() / sizeof(float));
+}
+
+/// The rounding on the 4-bit grid `grid` (kWeightGridAttrName) of the
+/// weights [P, K, 32] of `op`, or an error at `op` saying what is wrong
+/// with it.
 FailureOr<Int4Rounding> gridRounding(linalg::GenericOp op, DictionaryAttr grid,
                                      RankedTensorType panels) {
   auto group = grid.getAs<IntegerAttr>("group");
@@ -700,13 +732,25 @@ struct QuantizeMatmulWeightsPass
       auto fn = op->getParentOfType<FunctionOpInterface>();
       auto type = cast<RankedTensorType>(panels.getType());
       DictionaryAttr grid = gridOf(op);
-      Kind kind = grid ? Kind::Int4Grouped : parsed->kind;
+      int64_t gridBits = grid ? genc::weightGridBits(grid) : 0;
+      Kind kind = gridBits == 8 ? Kind::Int8PerChannel : grid ? Kind::Int4Grouped : parsed->kind;
       if (kind == Kind::F32)
         continue;
       Int4Rounding rounding;
       rounding.group = parsed->group;
       rounding.asymmetric = parsed->asymmetric;
-      if (grid) {
+      ArrayRef<float> int8Scales;
+      if (grid && gridBits != 4 && gridBits != 8) {
+        op.emitError() << "the weights' grid (" << genc::kWeightGridAttrName << ") has " << gridBits
+                       << "-bit codes; genc keeps 4-bit and 8-bit ones";
+        return signalPassFailure();
+      }
+      if (gridBits == 8) {
+        FailureOr<ArrayRef<float>> given = int8GridScales(op, grid, type);
+        if (failed(given))
+          return signalPassFailure();
+        int8Scales = *given;
+      } else if (grid) {
         FailureOr<Int4Rounding> given = gridRounding(op, grid, type);
         if (failed(given))
           return signalPassFailure();
@@ -724,8 +768,9 @@ struct QuantizeMatmulWeightsPass
                                 bytes->size() / sizeof(float));
         if (kind != Kind::BF16 && !llvm::all_of(weights, [](float w) { return std::isfinite(w); })) {
           if (grid)
-            op.emitError() << "the model's 4-bit weights hold NaN or infinity (a scale or zero "
-                              "point that is not finite), which their grid cannot represent";
+            op.emitError() << "the model's " << gridBits
+                           << "-bit weights hold NaN or infinity (a scale or zero point that is "
+                              "not finite), which their grid cannot represent";
           else
             op.emitError() << "a matmul weight holds NaN or infinity, which " << parsed->str()
                            << " cannot represent; compile with --weights=f32 or bf16";
@@ -735,7 +780,7 @@ struct QuantizeMatmulWeightsPass
         if (kind == Kind::BF16) {
           constants = {packBF16(type, *bytes).values};
         } else if (kind == Kind::Int8PerChannel) {
-          QuantizedWeight q = quantizeInt8(type, *bytes);
+          QuantizedWeight q = quantizeInt8(type, *bytes, int8Scales);
           constants = {q.values, q.scales};
         } else {
           // Weights without statistics (a matmul calibration did not see)
@@ -806,6 +851,11 @@ struct QuantizeMatmulWeightsPass
 };
 
 } // namespace
+
+int64_t genc::weightGridBits(DictionaryAttr grid) {
+  auto bits = grid.getAs<IntegerAttr>("bits");
+  return bits ? bits.getInt() : 4;
+}
 
 bool genc::isSymmetricInt4Grid(DictionaryAttr grid) {
   auto scales = grid.getAs<ElementsAttr>("scales");

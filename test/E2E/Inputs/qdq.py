@@ -15,7 +15,12 @@ r.npy:
   y4_block16  x times INT4 weights [200, 24] in blocks of 16 (no int4
               kernel group: f32)
   y8_column   x times INT8 weights [200, 20], a scale and zero point per
-              column
+              column (codes minus zero points pass int8's range: f32)
+  y8_symmetric x times INT8 weights [200, 40] in [-127, 127], a scale per
+              column, zero points 0 (ONNX Runtime's QDQ quantiser's
+              per-channel weights)
+  y8_tensor   x times UINT8 weights [200, 9] around a zero point of 128,
+              one scale
   y4_half     x in f16 times INT4 weights [200, 12] in blocks of 32 with f16
               scales (not folded: dequantised at run time, an f16 product
               summed in f32), cast back to f32
@@ -144,6 +149,25 @@ def main():
                        numpy_helper.from_array(zeros, "i8_zeros")],
                       ["i8_codes", "i8_scales", "i8_zeros"], axis=1)
     nodes += more; inits += w; output("y8_column", TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 40
+    codes = rng.integers(-127, 128, size=(K, n)).astype(np.int8)
+    scales = rng.uniform(0.001, 0.005, size=(n,)).astype(np.float32)
+    more, w = weights("y8_symmetric", "x",
+                      [numpy_helper.from_array(codes, "s8_codes"),
+                       numpy_helper.from_array(scales, "s8_scales"),
+                       numpy_helper.from_array(np.zeros(n, np.int8), "s8_zeros")],
+                      ["s8_codes", "s8_scales", "s8_zeros"], axis=1)
+    nodes += more; inits += w; output("y8_symmetric", TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 9
+    codes = rng.integers(0, 256, size=(K, n)).astype(np.uint8)
+    more, w = weights("y8_tensor", "x",
+                      [numpy_helper.from_array(codes, "u8_codes"),
+                       numpy_helper.from_array(np.array(0.003, np.float32), "u8_scale"),
+                       numpy_helper.from_array(np.array(128, np.uint8), "u8_zero")],
+                      ["u8_codes", "u8_scale", "u8_zero"])
+    nodes += more; inits += w; output("y8_tensor", TensorProto.FLOAT, ["batch", "seq", n])
 
     inits += [numpy_helper.from_array(rng.uniform(0.005, 0.02, size=(K,)).astype(np.float32),
                                       "q_scales"),

@@ -1,18 +1,21 @@
-"""Rewrites an ONNX model the way ONNX Runtime's 4-bit QDQ quantiser
-(MatMul4BitsQuantizer, quant_format=QDQ) writes it: every MatMul by a 2-D
-float initializer [K, N] reads DequantizeLinear(codes, scales[, zero
-points], axis=0, block_size=BLOCK) instead, its weights rounded to nearest
-per block of BLOCK rows and column:
+"""Rewrites an ONNX model the way ONNX Runtime's QDQ quantisers write its
+weights: every MatMul by a 2-D float initializer [K, N] reads
+DequantizeLinear(codes, scales[, zero points]) instead, its weights rounded
+to nearest:
 
-  int4   INT4 codes, no zero points: scale = m / -8 for the block's value m
-         of largest magnitude (so that m is code -8)
-  uint4  UINT4 codes on [min(w, 0), max(w, 0)]: scale = range / 15 and a
-         UINT4 zero point per block
+  int4   (MatMul4BitsQuantizer, quant_format=QDQ) INT4 codes per block of
+         BLOCK rows and column (axis=0, block_size=BLOCK), no zero points:
+         scale = m / -8 for the block's value m of largest magnitude (so
+         that m is code -8)
+  uint4  the same with UINT4 codes on [min(w, 0), max(w, 0)]: scale =
+         range / 15 and a UINT4 zero point per block
+  int8   (quantize_static, per_channel) INT8 codes per column (axis=1):
+         scale = max |w| / 127, zero points 0, codes in [-127, 127]
 
 The opset becomes 21 (4-bit types and blocks need it); Reduce* nodes take
 their axes as an input from opset 18, so their attribute moves there.
 
-Usage: qdq_weights.py IN.onnx OUT.onnx [int4|uint4] [BLOCK]
+Usage: qdq_weights.py IN.onnx OUT.onnx [int4|uint4|int8] [BLOCK]
 """
 import sys
 
@@ -57,9 +60,41 @@ def quantize(w, block, symmetric):
     return codes.reshape(-1, n)[:k].astype(np.uint8), scales, zeros.astype(np.uint8)
 
 
+def quantize_int8(w):
+    scales = (np.abs(w).max(axis=0) / 127).astype(np.float32)
+    safe = np.where(scales == 0, 1, scales)
+    codes = np.clip(np.round(w / safe), -127, 127).astype(np.int8)
+    return codes, scales, np.zeros(w.shape[1], np.int8)
+
+
+def int8_weights(graph, weight):
+    """The initializers and DequantizeLinear attributes of `weight` in int8."""
+    codes, scales, zeros = quantize_int8(numpy_helper.to_array(weight))
+    base = weight.name
+    graph.initializer.extend([numpy_helper.from_array(codes, base + "_codes"),
+                              numpy_helper.from_array(scales, base + "_scales"),
+                              numpy_helper.from_array(zeros, base + "_zeros")])
+    return [base + "_codes", base + "_scales", base + "_zeros"], {"axis": 1}
+
+
+def four_bit_weights(graph, weight, block, symmetric):
+    """The initializers and DequantizeLinear attributes of `weight` in 4 bits."""
+    codes, scales, zeros = quantize(numpy_helper.to_array(weight), block, symmetric)
+    base = weight.name
+    graph.initializer.extend([four_bit(base + "_codes", codes, INT4 if symmetric else UINT4),
+                              numpy_helper.from_array(scales, base + "_scales")])
+    dq_inputs = [base + "_codes", base + "_scales"]
+    if zeros is not None:
+        graph.initializer.append(four_bit(base + "_zeros", zeros, UINT4))
+        dq_inputs.append(base + "_zeros")
+    return dq_inputs, {"axis": 0, "block_size": block}
+
+
 def main():
     src, dst = sys.argv[1], sys.argv[2]
-    symmetric = (sys.argv[3] if len(sys.argv) > 3 else "int4") == "int4"
+    form = sys.argv[3] if len(sys.argv) > 3 else "int4"
+    if form not in ("int4", "uint4", "int8"):
+        sys.exit(f"qdq_weights.py: not a weight form (int4, uint4, int8): {form}")
     block = int(sys.argv[4]) if len(sys.argv) > 4 else 32
     model = onnx.load(src)
     graph = model.graph
@@ -76,18 +111,10 @@ def main():
                 node.input.append(name)
         weight = inits.get(node.input[1]) if node.op_type == "MatMul" else None
         if weight is not None and len(weight.dims) == 2 and weight.data_type == TensorProto.FLOAT:
-            codes, scales, zeros = quantize(numpy_helper.to_array(weight), block, symmetric)
-            base = weight.name
-            graph.initializer.extend([four_bit(base + "_codes", codes,
-                                               INT4 if symmetric else UINT4),
-                                      numpy_helper.from_array(scales, base + "_scales")])
-            dq_inputs = [base + "_codes", base + "_scales"]
-            if zeros is not None:
-                graph.initializer.append(four_bit(base + "_zeros", zeros, UINT4))
-                dq_inputs.append(base + "_zeros")
+            dq_inputs, attrs = (int8_weights(graph, weight) if form == "int8" else
+                                four_bit_weights(graph, weight, block, form == "int4"))
             dequantized = node.output[0] + "_weights"
-            nodes.append(helper.make_node("DequantizeLinear", dq_inputs, [dequantized],
-                                          axis=0, block_size=block))
+            nodes.append(helper.make_node("DequantizeLinear", dq_inputs, [dequantized], **attrs))
             node.input[1] = dequantized
         nodes.append(node)
     graph.ClearField("node")

@@ -83,3 +83,36 @@ func.func @symmetric_grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor
   } -> tensor<?x2xf32>
   return %r : tensor<?x2xf32>
 }
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// An 8-bit grid (a DequantizeLinear of int8 weights with a scale per
+// column) makes int8 on the model's scales whatever the format, each
+// weight its code, -128 included (genc's own int8 stops at -127): column
+// 0 {0.5, -0.25} on scale 0.25 is q = 2, -1; column 1 {0.3, -12.8} on
+// scale 0.1 is q = 3, -128; k pairs side by side; the padding columns
+// have scale 0.
+// CHECK-LABEL: func.func @int8_grid
+// CHECK-NOT: genc.weight_grid
+// CHECK: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
+// CHECK: int8_weight: "0x4000000002FF0380000000
+// CHECK: int8_scales: "0x400000000000803ECDCCCC3D00000000
+func.func @int8_grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[[0.5, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [-0.25, -12.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>,
+               genc.weight_grid = {bits = 8 : i64, scales = dense<[[0.25, 0.1]]> : tensor<1x2xf32>}} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %r : tensor<?x2xf32>
+}

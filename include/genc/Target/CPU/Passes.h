@@ -83,6 +83,10 @@ inline Value rootBuffer(Value view) {
 /// was released).
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
 
+/// The bits of a model's grid's codes (kWeightGridAttrName): 8 where it
+/// says `bits = 8`, else 4.
+int64_t weightGridBits(DictionaryAttr grid);
+
 /// Whether a model's 4-bit grid (kWeightGridAttrName: f32 `scales` and
 /// `offsets`) is symmetric, each offset -8 · its scale (MatMulNBits
 /// without zero points): genc-quantize-matmul-weights then stores the

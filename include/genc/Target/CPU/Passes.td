@@ -57,9 +57,9 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       the pass fails if none has them.
 
     Weights the model brings quantised (`genc.weight_grid`, from ONNX
-    Runtime's MatMulNBits) become int4 on that grid whatever the format,
-    `f32` included: each weight takes its nearest grid point, which is the
-    model's own code.
+    Runtime's MatMulNBits or ONNX's DequantizeLinear) become int4 or int8
+    on that grid whatever the format, `f32` included: each weight takes its
+    nearest grid point, which is the model's own code.
 
     Approximate otherwise: docs/results.md states each format's perplexity
     cost.

@@ -5,7 +5,10 @@
 # Runtime's QDQ quantisers write them (made here from the f32 exports by
 # test/E2E/Inputs/qdq_weights.py, rounding to nearest). genc keeps those
 # weights as int4 or int8 on the model's own grid (f32 scales), without
-# --weights.
+# --weights. Also the form ONNX Runtime's dynamic quantiser writes
+# (DynamicQuantizeLinear of the activations, MatMulInteger by INT8 codes
+# with one scale: qdq_weights.py's "dynamic"), which genc computes exactly
+# in integer loop nests.
 #
 # 1. quality - perplexity of the held-out text (as bench/weight-formats.sh
 #    measures it) and top-1 agreement with f32, on the trained fixtures:
@@ -13,8 +16,9 @@
 #    int8 of the f32 models (int4: f16 scales).
 # 2. speed - one decode step (past 127) and a 128-token prefill of the
 #    LLaMA-style benchmark model, alternating: genc on the QDQ models
-#    (INT4, INT8), ONNX Runtime on the same files (its optimisations fuse
-#    each 4-bit DequantizeLinear and MatMul into MatMulNBits), genc f32
+#    (INT4, INT8, dynamic), ONNX Runtime on the same files (its
+#    optimisations fuse each 4-bit DequantizeLinear and MatMul into
+#    MatMulNBits, the dynamic form into its integer kernels), genc f32
 #    and ONNX Runtime fp32; and the weights files' sizes.
 #
 # Not a test: results go to docs/results.md with this command.
@@ -41,13 +45,13 @@ for m in target draft; do
   for w in int4:32 int4:32:asym int8; do
     "$genc" compile "$fixtures/$m-no-past.onnx" --weights=$w -o "$work/$m-$w.so" --quiet
   done
-  for f in int4 uint4 int8; do
+  for f in int4 uint4 int8 dynamic; do
     $qdq "$fixtures/$m-no-past.onnx" "$work/$m-qdq-$f.onnx" $f 32
     "$genc" compile "$work/$m-qdq-$f.onnx" -o "$work/$m-qdq-$f.so" --quiet
   done
   "$genc" perplexity "$work/$m-f32.so" --ids "$work/heldout.ids" --context 256 \
     --threads "$threads" --quiet | sed "s/^/$m f32: /"
-  for w in int4:32 int4:32:asym qdq-int4 qdq-uint4 int8 qdq-int8; do
+  for w in int4:32 int4:32:asym qdq-int4 qdq-uint4 int8 qdq-int8 qdq-dynamic; do
     "$genc" perplexity "$work/$m-$w.so" --ids "$work/heldout.ids" --context 256 \
       --threads "$threads" --agreement-with "$work/$m-f32.so" --quiet | sed "s/^/$m $w: /"
   done
@@ -59,7 +63,7 @@ done
 echo "## 2. speed (median, min of $runs runs, $threads threads)"
 ensure_benchmark_models "$work"
 m=llama-small
-forms="qdq-int4 qdq-int8"
+forms="qdq-int4 qdq-int8 qdq-dynamic"
 for v in no-past with-past; do
   for f in $forms; do
     $qdq "$work/$m-$v-opset17.onnx" "$work/$m-$v-$f.onnx" ${f#qdq-} 32
@@ -69,7 +73,7 @@ for v in no-past with-past; do
   "$genc" compile "$work/$m-$v-opset17.onnx" -o "$work/$m-$v-f32.so" --quiet
   settle "$work/$m-$v-f32.so"
 done
-ls -l "$work/$m-with-past-"{f32,qdq-int4,qdq-int8}".so.weights" |
+ls -l "$work/$m-with-past-"{f32,qdq-int4,qdq-int8,qdq-dynamic}".so.weights" |
   awk '{printf "weights file: %.1f MB (%s)\n", $5 / 1e6, $NF}'
 for f in $forms; do
   "$genc" inspect "$work/$m-with-past-$f.so" | sed -n "s/^matmul precision: */$f matmuls: /p"

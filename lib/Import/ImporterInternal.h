@@ -217,8 +217,8 @@ Value f32Constant(NodeImporter &node, ArrayRef<int64_t> shape, StringRef name,
 /// A model's 4-bit grid of weights [K, N] (kWeightGridAttrName): f32
 /// scales and offsets [groups = ceil(K / group), columns], w = q · scale +
 /// offset for codes q in [0, 15].
-DictionaryAttr weightGridAttr(OpBuilder &builder, int64_t group, int64_t groups, int64_t columns,
-                              ArrayRef<float> scales, ArrayRef<float> offsets);
+DictionaryAttr int4WeightGridAttr(OpBuilder &builder, int64_t group, int64_t groups,
+                                  int64_t columns, ArrayRef<float> scales, ArrayRef<float> offsets);
 /// A model's 8-bit grid of weights [K, N]: a scale per column, w = q ·
 /// scale for codes q in [-128, 127].
 DictionaryAttr int8WeightGridAttr(OpBuilder &builder, ArrayRef<float> scales);

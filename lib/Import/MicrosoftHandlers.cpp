@@ -553,7 +553,7 @@ LogicalResult matMulNBits(NodeImporter &n) {
       }
     product->getDefiningOp()->setAttr(
         kWeightGridAttrName,
-        weightGridAttr(n.getBuilder(), blockSize, blocks, cols, gridScales, gridOffsets));
+        int4WeightGridAttr(n.getBuilder(), blockSize, blocks, cols, gridScales, gridOffsets));
   }
   Value y = *product;
   if (n.hasInput(5)) {

@@ -40,9 +40,9 @@ static DenseResourceElementsAttr gridParameters(OpBuilder &b, int64_t rows, int6
                                         HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
 }
 
-DictionaryAttr onnx_import::weightGridAttr(OpBuilder &b, int64_t group, int64_t groups,
-                                           int64_t columns, ArrayRef<float> scales,
-                                           ArrayRef<float> offsets) {
+DictionaryAttr onnx_import::int4WeightGridAttr(OpBuilder &b, int64_t group, int64_t groups,
+                                               int64_t columns, ArrayRef<float> scales,
+                                               ArrayRef<float> offsets) {
   return b.getDictionaryAttr(
       {b.getNamedAttr("group", b.getI64IntegerAttr(group)),
        b.getNamedAttr("scales", gridParameters(b, groups, columns, scales, "grid_scales")),
@@ -261,7 +261,7 @@ DictionaryAttr fourBitGrid(NodeImporter &n, ArrayRef<int64_t> shape, int64_t gro
       gridScales[g * columns + c] = scales[p];
       gridOffsets[g * columns + c] = -zero * scales[p];
     }
-  return weightGridAttr(n.getBuilder(), group, groups, columns, gridScales, gridOffsets);
+  return int4WeightGridAttr(n.getBuilder(), group, groups, columns, gridScales, gridOffsets);
 }
 
 /// The 8-bit grid of weights w = (q − zero) · scale, [K, N], with a scale

@@ -53,7 +53,8 @@ class Genc_UnaryOp<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-// Unary ops that ONNX defines on floats only: an integer operand is
+// Unary ops of floats only (as ONNX defines them, but for Erf of opsets
+// 9-12; silu and gelu are raised from float graphs): an integer operand is
 // refused where the op is built (at import, naming the node), not in the
 // lowering.
 class Genc_FloatUnaryOp<string mnemonic, list<Trait> traits = []>

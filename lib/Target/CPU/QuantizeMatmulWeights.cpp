@@ -576,17 +576,26 @@ void rewriteInt4(linalg::GenericOp op, Value values, Value scales, Value offsets
           });
 }
 
+/// Whether a grid's `gridColumns` are the columns of `op`'s weights
+/// [P, K, 32]: its result's N where static, else as many as fill the last
+/// panel in part.
+bool coversColumns(linalg::GenericOp op, RankedTensorType panels, int64_t gridColumns) {
+  int64_t n = cast<ShapedType>(op.getDpsInits()[0].getType()).getShape().back();
+  if (!ShapedType::isDynamic(n))
+    return gridColumns == n;
+  int64_t columns = panels.getDimSize(0) * kPanel;
+  return gridColumns <= columns && gridColumns > columns - kPanel;
+}
+
 /// The column scales of the 8-bit grid `grid` (kWeightGridAttrName) of
 /// the weights [P, K, 32] of `op`, or an error at `op` saying what is
 /// wrong with it.
 FailureOr<ArrayRef<float>> int8GridScales(linalg::GenericOp op, DictionaryAttr grid,
                                           RankedTensorType panels) {
   auto scales = grid.getAs<ElementsAttr>("scales");
-  int64_t columns = panels.getDimSize(0) * kPanel;
   bool valid = scales && scales.getElementType().isF32() && scales.getShapedType().getRank() == 2 &&
                scales.getShapedType().getDimSize(0) == 1 &&
-               scales.getShapedType().getDimSize(1) <= columns &&
-               scales.getShapedType().getDimSize(1) > columns - kPanel;
+               coversColumns(op, panels, scales.getShapedType().getDimSize(1));
   FailureOr<ArrayRef<char>> bytes = failure();
   if (valid)
     bytes = genc::getConstantBytes(scales);
@@ -606,7 +615,7 @@ FailureOr<Int4Rounding> gridRounding(linalg::GenericOp op, DictionaryAttr grid,
   auto group = grid.getAs<IntegerAttr>("group");
   auto scales = grid.getAs<ElementsAttr>("scales");
   auto offsets = grid.getAs<ElementsAttr>("offsets");
-  int64_t k = panels.getDimSize(1), columns = panels.getDimSize(0) * kPanel;
+  int64_t k = panels.getDimSize(1);
   Int4Rounding rounding;
   if (group)
     rounding.group = group.getInt();
@@ -615,8 +624,7 @@ FailureOr<Int4Rounding> gridRounding(linalg::GenericOp op, DictionaryAttr grid,
                scales.getShapedType() == offsets.getShapedType() &&
                scales.getElementType().isF32() && scales.getShapedType().getRank() == 2 &&
                scales.getShapedType().getDimSize(0) == llvm::divideCeil(k, rounding.group) &&
-               scales.getShapedType().getDimSize(1) <= columns &&
-               scales.getShapedType().getDimSize(1) > columns - kPanel;
+               coversColumns(op, panels, scales.getShapedType().getDimSize(1));
   FailureOr<ArrayRef<char>> scaleBytes = failure(), offsetBytes = failure();
   if (valid) {
     scaleBytes = genc::getConstantBytes(scales);
@@ -721,9 +729,11 @@ struct QuantizeMatmulWeightsPass
     // projections read one input and share it.
     ElementsAttr lastGram;
     std::optional<ErrorFeedback> lastFeedback;
-    // Converted once per (function, weight), shared by the function's
-    // matmuls (a constant is not visible across functions).
-    llvm::DenseMap<std::pair<Operation *, Attribute>, SmallVector<Value, 3>> converted;
+    // Converted once per (function, weight, grid), shared by the
+    // function's matmuls (a constant is not visible across functions): a
+    // weight that one matmul reads on the model's grid and another in the
+    // format is converted twice.
+    llvm::DenseMap<std::tuple<Operation *, Attribute, Attribute>, SmallVector<Value, 3>> converted;
     // The f32 panels are freed as soon as nothing reads them.
     genc::WeightConstants weights(getOperation());
     for (linalg::GenericOp op : matmuls) {
@@ -756,7 +766,7 @@ struct QuantizeMatmulWeightsPass
           return signalPassFailure();
         rounding = *given;
       }
-      SmallVector<Value, 3> &inputs = converted[{fn, panels}];
+      SmallVector<Value, 3> &inputs = converted[{fn, panels, grid}];
       if (inputs.empty()) {
         FailureOr<ArrayRef<char>> bytes = genc::getConstantBytes(panels);
         if (failed(bytes)) {

@@ -1081,8 +1081,10 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
 /// depend on the order of their terms, and every path (AVX512-VNNI,
 /// AVX512-BW, AVX2, scalar) does the same f32 operations on them in the
 /// same order, so all give the same bits. An int8 range holds at most this
-/// many pairs, so that a sum stays exact: 256 · 2 · 32767 · 128 < 2^31.
+/// many pairs, so that a sum stays exact: 256 · 2 · 32767 · 128 < 2^31
+/// (|A's codes| ≤ 32767, never -32768; a model's int8 codes reach -128).
 constexpr int64_t kInt8PairsPerSum = 256;
+static_assert(kInt8PairsPerSum * 2 * 32767 * 128 < (int64_t(1) << 31));
 using IntegerPartial = float[kTileRows][kPanel];
 /// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31,
 /// and for the byte dot products 256 · (4096 · 128 · 15) too.

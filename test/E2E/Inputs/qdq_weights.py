@@ -12,10 +12,15 @@ to nearest:
   int8   (quantize_static, per_channel) INT8 codes per column (axis=1):
          scale = max |w| / 127, zero points 0, codes in [-127, 127]
 
+or, in the form "dynamic", as its dynamic quantiser (quantize_dynamic)
+writes it: the MatMul becomes DynamicQuantizeLinear of its input, a
+MatMulInteger by INT8 codes (one scale max |w| / 127, zero point 0), Cast
+to float and a Mul by the product of both scales.
+
 The opset becomes 21 (4-bit types and blocks need it); Reduce* nodes take
 their axes as an input from opset 18, so their attribute moves there.
 
-Usage: qdq_weights.py IN.onnx OUT.onnx [int4|uint4|int8] [BLOCK]
+Usage: qdq_weights.py IN.onnx OUT.onnx [int4|uint4|int8|dynamic] [BLOCK]
 """
 import sys
 
@@ -77,6 +82,23 @@ def int8_weights(graph, weight):
     return [base + "_codes", base + "_scales", base + "_zeros"], {"axis": 1}
 
 
+def dynamic_matmul(graph, node, weight):
+    """The nodes that replace MatMul `node` by `weight` in dynamic int8."""
+    w = numpy_helper.to_array(weight)
+    scale = np.float32(np.abs(w).max() / 127) or np.float32(1)
+    codes = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    base, out, x = weight.name, node.output[0], node.input[0]
+    graph.initializer.extend([numpy_helper.from_array(codes, base + "_codes"),
+                              numpy_helper.from_array(np.array(scale), base + "_scale"),
+                              numpy_helper.from_array(np.array(0, np.int8), base + "_zero")])
+    return [helper.make_node("DynamicQuantizeLinear", [x], [out + "_xq", out + "_xs", out + "_xz"]),
+            helper.make_node("MatMulInteger", [out + "_xq", base + "_codes", out + "_xz",
+                                               base + "_zero"], [out + "_int"]),
+            helper.make_node("Cast", [out + "_int"], [out + "_float"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [out + "_xs", base + "_scale"], [out + "_scale"]),
+            helper.make_node("Mul", [out + "_float", out + "_scale"], [out])]
+
+
 def four_bit_weights(graph, weight, block, symmetric):
     """The initializers and DequantizeLinear attributes of `weight` in 4 bits."""
     codes, scales, zeros = quantize(numpy_helper.to_array(weight), block, symmetric)
@@ -93,8 +115,8 @@ def four_bit_weights(graph, weight, block, symmetric):
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     form = sys.argv[3] if len(sys.argv) > 3 else "int4"
-    if form not in ("int4", "uint4", "int8"):
-        sys.exit(f"qdq_weights.py: not a weight form (int4, uint4, int8): {form}")
+    if form not in ("int4", "uint4", "int8", "dynamic"):
+        sys.exit(f"qdq_weights.py: not a weight form (int4, uint4, int8, dynamic): {form}")
     block = int(sys.argv[4]) if len(sys.argv) > 4 else 32
     model = onnx.load(src)
     graph = model.graph
@@ -111,6 +133,9 @@ def main():
                 node.input.append(name)
         weight = inits.get(node.input[1]) if node.op_type == "MatMul" else None
         if weight is not None and len(weight.dims) == 2 and weight.data_type == TensorProto.FLOAT:
+            if form == "dynamic":
+                nodes += dynamic_matmul(graph, node, weight)
+                continue
             dq_inputs, attrs = (int8_weights(graph, weight) if form == "int8" else
                                 four_bit_weights(graph, weight, block, form == "int4"))
             dequantized = node.output[0] + "_weights"

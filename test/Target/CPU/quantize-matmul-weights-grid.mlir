@@ -101,6 +101,9 @@ func.func @symmetric_grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor
 // CHECK: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
 // CHECK: int8_weight: "0x4000000002FF0380000000
 // CHECK: int8_scales: "0x400000000000803ECDCCCC3D00000000
+// INT8-LABEL: func.func @int8_grid
+// INT8: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
+// INT8: int8_scales: "0x400000000000803ECDCCCC3D00000000
 func.func @int8_grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %w = arith.constant dense<[[[0.5, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
                               [-0.25, -12.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
@@ -115,4 +118,46 @@ func.func @int8_grid(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> tensor<?x2x
     linalg.yield %s : f32
   } -> tensor<?x2xf32>
   return %r : tensor<?x2xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#panels = affine_map<(m, k, n) -> (n floordiv 32, k, n mod 32)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// A weight read on the model's grid by one matmul and in the format by
+// another is converted for each: with int8, the grid's scales (0.25,
+// 0.1) for the first, genc's own (max |w| / 127: 0.5 / 127, 12.8 / 127)
+// for the second; with f32, the second keeps its f32 panels.
+// CHECK-LABEL: func.func @shared
+// CHECK: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
+// CHECK: genc.matmul = #genc.matmul<panels_32, f32>
+// INT8-LABEL: func.func @shared
+// INT8-COUNT-2: genc.matmul = #genc.matmul<panels_32, i8, column_scale>
+// INT8-DAG: "0x400000000000803ECDCCCC3D00000000
+// INT8-DAG: "0x400000000402813BA069CE3D00000000
+func.func @shared(%x: tensor<?x2xf32>, %init: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %w = arith.constant dense<[[[0.5, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [-0.25, -12.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]]> : tensor<1x2x32xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>,
+               genc.weight_grid = {bits = 8 : i64, scales = dense<[[0.25, 0.1]]> : tensor<1x2xf32>}} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  %u = linalg.generic {indexing_maps = [#lhs, #panels, #out],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<?x2xf32>, tensor<1x2x32xf32>) outs(%init : tensor<?x2xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, f32>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  return %r, %u : tensor<?x2xf32>, tensor<?x2xf32>
 }

@@ -83,8 +83,8 @@ inline Value rootBuffer(Value view) {
 /// was released).
 FailureOr<ArrayRef<char>> getConstantBytes(ElementsAttr value);
 
-/// The bits of a model's grid's codes (kWeightGridAttrName): 8 where it
-/// says `bits = 8`, else 4.
+/// The bits of a model's grid's codes (kWeightGridAttrName): its `bits`,
+/// 4 where it has none.
 int64_t weightGridBits(DictionaryAttr grid);
 
 /// Whether a model's 4-bit grid (kWeightGridAttrName: f32 `scales` and

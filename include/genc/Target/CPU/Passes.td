@@ -17,7 +17,7 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
     After genc-pack-matmul-weights, only when asked (`genc compile
     --weights=FORMAT`, the `format` option, the same text): each matmul encoded
     `#genc.matmul<panels_32, f32>` whose B is a constant of f32 panels reads its weights in a smaller
-    format, and a weight several matmuls share is converted once.
+    format, and a weight several matmuls share is converted once per format.
 
     - `int8`: int8 panels whose rows hold pairs of consecutive k (as
       bf16's below) and a third input, one f32 scale per output column

@@ -470,19 +470,49 @@ LogicalResult onnx_import::importDynamicQuantizeLinear(NodeImporter &n) {
   return n.setOutputs({*y, *scale, *zero});
 }
 
+namespace {
+
+/// The largest |A − a_zero_point| of 8-bit A.
+constexpr double kLargestCode = 255;
+
+/// B − b_zero_point of MatMulInteger as f32, for constant B [K, N] and
+/// zero point; none where B is not such a constant.
+std::optional<std::vector<float>> constantCodes(NodeImporter &n) {
+  RankedTensorType b = n.inputType(1);
+  if (b.getRank() != 2 || !b.hasStaticShape())
+    return std::nullopt;
+  auto codes = constantAsF32(n.input(1));
+  std::optional<std::vector<float>> zeros;
+  if (!codes || (n.hasInput(3) && !(zeros = constantAsF32(n.input(3)))))
+    return std::nullopt;
+  int64_t columns = b.getDimSize(1);
+  if (zeros)
+    for (size_t i = 0; i < codes->size(); ++i)
+      (*codes)[i] -= (*zeros)[zeros->size() == 1 ? 0 : i % columns];
+  return codes;
+}
+
+} // namespace
+
 /// MatMulInteger: (A − a_zero_point) · (B − b_zero_point) in int32, A and
 /// B of 8 bits, a zero point per tensor or per row of A (1-D [M]) and per
-/// tensor or per column of B (1-D [N]).
+/// tensor or per column of B (1-D [N]). With B a constant [K, N] (ONNX
+/// Runtime's dynamic quantiser's weights) the products are f32 matmuls, a
+/// weight kernel's work, over pieces of K short enough that every partial
+/// sum is an integer f32 holds exactly (below 2^24: rows · 255 · max |B −
+/// b_zero_point|), each converted to int32 and the pieces added there:
+/// exact, as the integer loop nest it replaces. Their weights stay f32
+/// (kExactProductsAttrName) whatever --weights says.
 LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
-  Type i32 = n.getBuilder().getI32Type();
-  auto operand = [&](size_t i, size_t zeroInput, bool perRow) -> FailureOr<Value> {
+  Type i32 = n.getBuilder().getI32Type(), f32 = n.getBuilder().getF32Type();
+  // Operand i's type and its zero point's (input zeroInput) shape.
+  auto check = [&](size_t i, size_t zeroInput, bool perRow) -> LogicalResult {
     RankedTensorType type = n.inputType(i);
     if (!type.getElementType().isInteger(8))
       return n.emitError() << (i ? "B" : "A") << " must be int8 or uint8, not "
                            << type.getElementType();
-    FailureOr<Value> v = n.create<CastOp>({n.input(i)}, {n.namedAttr("to", TypeAttr::get(i32))});
-    if (failed(v) || !n.hasInput(zeroInput))
-      return v;
+    if (!n.hasInput(zeroInput))
+      return success();
     RankedTensorType zeroType = n.inputType(zeroInput);
     if (zeroType.getElementType() != type.getElementType() || zeroType.getRank() > 1)
       return n.emitError() << "the zero point of " << (i ? "B" : "A") << " must be a scalar or 1-D "
@@ -494,16 +524,62 @@ LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
       return n.emitError() << "the zero point of " << (i ? "B" : "A") << " " << zeroType
                            << " has neither one element nor one per "
                            << (perRow ? "row of A " : "column of B ") << type;
+    return success();
+  };
+  // Operand i less its zero point, as `to`.
+  auto operand = [&](size_t i, size_t zeroInput, bool perRow, Type to) -> FailureOr<Value> {
+    FailureOr<Value> v = n.create<CastOp>({n.input(i)}, {n.namedAttr("to", TypeAttr::get(to))});
+    if (failed(v) || !n.hasInput(zeroInput))
+      return v;
+    RankedTensorType zeroType = n.inputType(zeroInput);
+    bool perTensor = zeroType.getRank() == 0 || zeroType.getDimSize(0) == 1;
     FailureOr<Value> zero = perTensor ? n.reshape(n.input(zeroInput), {})
                             : perRow  ? n.reshape(n.input(zeroInput), {-1, 1})
                                       : FailureOr<Value>(n.input(zeroInput));
     if (failed(zero) ||
-        failed(zero = n.create<CastOp>({*zero}, {n.namedAttr("to", TypeAttr::get(i32))})))
+        failed(zero = n.create<CastOp>({*zero}, {n.namedAttr("to", TypeAttr::get(to))})))
       return failure();
     return n.create<SubOp>({*v, *zero});
   };
-  FailureOr<Value> a = operand(0, 2, /*perRow=*/true);
-  FailureOr<Value> b = failed(a) ? a : operand(1, 3, /*perRow=*/false);
+  if (failed(check(0, 2, /*perRow=*/true)) || failed(check(1, 3, /*perRow=*/false)))
+    return failure();
+  if (std::optional<std::vector<float>> codes = constantCodes(n);
+      codes && n.inputType(1).getNumElements()) {
+    int64_t k = n.inputType(1).getDimSize(0), columns = n.inputType(1).getDimSize(1);
+    double largest = 1;
+    for (float c : *codes)
+      largest = std::max(largest, double(std::fabs(c)));
+    int64_t rows = static_cast<int64_t>(std::ldexp(1.0, 24) / (kLargestCode * largest));
+    FailureOr<Value> a = operand(0, 2, /*perRow=*/true, f32);
+    if (failed(a))
+      return failure();
+    int64_t lastAxis = cast<RankedTensorType>(a->getType()).getRank() - 1;
+    FailureOr<Value> sum = Value();
+    for (int64_t first = 0; first < k; first += rows) {
+      int64_t last = std::min(k, first + rows);
+      FailureOr<Value> piece = *a;
+      if (last - first < k)
+        piece = n.create<SliceOp>(
+            {*a, n.constI64({first}), n.constI64({last}), n.constI64({lastAxis}), n.constI64({1})});
+      Value weights = f32Constant(n, {last - first, columns}, "integer_codes",
+                                  [&](MutableArrayRef<float> values) {
+                                    std::copy(codes->begin() + first * columns,
+                                              codes->begin() + last * columns, values.begin());
+                                  });
+      Operation *product = nullptr;
+      FailureOr<Value> partial = failed(piece) ? piece : importMatmul(n, *piece, weights, &product);
+      if (failed(partial) ||
+          failed(partial = n.create<CastOp>({*partial}, {n.namedAttr("to", TypeAttr::get(i32))})))
+        return failure();
+      product->setAttr(kExactProductsAttrName, n.getBuilder().getUnitAttr());
+      sum = *sum ? n.create<AddOp>({*sum, *partial}) : partial;
+      if (failed(sum))
+        return failure();
+    }
+    return n.setOutputs({*sum});
+  }
+  FailureOr<Value> a = operand(0, 2, /*perRow=*/true, i32);
+  FailureOr<Value> b = failed(a) ? a : operand(1, 3, /*perRow=*/false, i32);
   FailureOr<Value> y = failed(b) ? b : importMatmul(n, *a, *b);
   if (failed(y))
     return failure();

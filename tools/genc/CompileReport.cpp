@@ -135,7 +135,7 @@ std::optional<std::string> modelWeightGrid(Operation *matmul) {
 }
 
 bool convertedByWeightFormat(Operation *matmul) {
-  if (modelWeightGrid(matmul))
+  if (modelWeightGrid(matmul) || matmul->hasAttr(mlir::genc::kExactProductsAttrName))
     return false;
   Value weight = matmul->getOperand(1);
   if (auto transpose = weight.getDefiningOp<mlir::genc::TransposeOp>())

@@ -34,9 +34,14 @@ constexpr llvm::StringLiteral kInputGramAttrName = "genc.input_gram";
 /// and offsets.
 constexpr llvm::StringLiteral kWeightGridAttrName = "genc.weight_grid";
 
+/// A matmul of integers whose sums f32 holds exactly (ONNX's MatMulInteger
+/// by constant weights, in pieces of K): its weights stay f32 whatever
+/// format genc-quantize-matmul-weights is asked for, which would round them.
+constexpr llvm::StringLiteral kExactProductsAttrName = "genc.exact_products";
+
 /// The attributes above, which a lowering of the matmul keeps.
-constexpr llvm::StringLiteral kWeightMatmulAttrNames[] = {kInputGramAttrName,
-                                                          kWeightGridAttrName};
+constexpr llvm::StringLiteral kWeightMatmulAttrNames[] = {kInputGramAttrName, kWeightGridAttrName,
+                                                          kExactProductsAttrName};
 
 } // namespace mlir::genc
 

@@ -673,8 +673,10 @@ struct QuantizeMatmulWeightsPass
     SmallVector<linalg::GenericOp> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
       auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+      // Exact integer products keep f32 weights.
       if (encoding && encoding.getLayout() == genc::MatmulLayout::Panels32 &&
-          encoding.getWeightType().isF32() && op.getNumDpsInputs() == 2 && constantPanels(op))
+          encoding.getWeightType().isF32() && op.getNumDpsInputs() == 2 && constantPanels(op) &&
+          !op->hasAttr(genc::kExactProductsAttrName))
         matmuls.push_back(op);
     });
     std::string error;

@@ -32,6 +32,9 @@ r.npy:
   y_dynamic   x times INT8 weights [64, 36] as ONNX Runtime's dynamic
               quantiser writes it: DynamicQuantizeLinear of x, MatMulInteger
               with a zero point per column, the product of both scales
+  y_dynamic_long the same over x repeated 6 times (K = 1200, codes from
+              -128 to 127 less zero points up to 2: int32 products summed
+              in more than one piece)
 
 Usage: qdq.py OUT_DIR
 """
@@ -195,6 +198,21 @@ def main():
               helper.make_node("Mul", ["xq_scale", "dyn_scale"], ["dyn_scales"]),
               helper.make_node("Mul", ["dyn_f32", "dyn_scales"], ["y_dynamic"])]
     output("y_dynamic", TensorProto.FLOAT, ["batch", "seq", n])
+
+    n = 10
+    codes = rng.integers(-128, 128, size=(6 * K, n)).astype(np.int8)
+    codes[0, 0], codes[1, 1] = -128, 127
+    inits += [numpy_helper.from_array(codes, "long_codes"),
+              numpy_helper.from_array(rng.integers(-2, 3, size=(n,)).astype(np.int8), "long_zeros"),
+              numpy_helper.from_array(np.array(0.002, np.float32), "long_scale")]
+    nodes += [helper.make_node("Concat", ["x"] * 6, ["x_long"], axis=2),
+              helper.make_node("DynamicQuantizeLinear", ["x_long"], ["lq", "lq_scale", "lq_zero"]),
+              helper.make_node("MatMulInteger", ["lq", "long_codes", "lq_zero", "long_zeros"],
+                               ["long_i32"]),
+              helper.make_node("Cast", ["long_i32"], ["long_f32"], to=TensorProto.FLOAT),
+              helper.make_node("Mul", ["lq_scale", "long_scale"], ["long_scales"]),
+              helper.make_node("Mul", ["long_f32", "long_scales"], ["y_dynamic_long"])]
+    output("y_dynamic_long", TensorProto.FLOAT, ["batch", "seq", n])
 
     nodes.append(helper.make_node("Round", ["r"], ["rounded"]))
     output("rounded", TensorProto.FLOAT, [2, 8])

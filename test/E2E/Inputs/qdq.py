@@ -186,33 +186,31 @@ def main():
                                   axis=1, block_size=16))
     output("d_block", TensorProto.FLOAT, [8, K])
 
+    def dynamic(name, x, codes, zeros, scale):
+        """y = x times codes as ONNX Runtime's dynamic quantiser writes it."""
+        inits.extend([numpy_helper.from_array(codes, name + "_codes"),
+                      numpy_helper.from_array(zeros, name + "_zeros"),
+                      numpy_helper.from_array(np.array(scale, np.float32), name + "_scale")])
+        nodes.extend([
+            helper.make_node("DynamicQuantizeLinear", [x], [name + "_q", name + "_q_scale",
+                                                            name + "_q_zero"]),
+            helper.make_node("MatMulInteger", [name + "_q", name + "_codes", name + "_q_zero",
+                                               name + "_zeros"], [name + "_i32"]),
+            helper.make_node("Cast", [name + "_i32"], [name + "_f32"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [name + "_q_scale", name + "_scale"], [name + "_scales"]),
+            helper.make_node("Mul", [name + "_f32", name + "_scales"], ["y_" + name])])
+        output("y_" + name, TensorProto.FLOAT, ["batch", "seq", codes.shape[1]])
+
     n = 36
-    inits += [numpy_helper.from_array(rng.integers(-128, 128, size=(K, n)).astype(np.int8),
-                                      "dyn_codes"),
-              numpy_helper.from_array(rng.integers(-3, 3, size=(n,)).astype(np.int8), "dyn_zeros"),
-              numpy_helper.from_array(np.array(0.004, np.float32), "dyn_scale")]
-    nodes += [helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xq_scale", "xq_zero"]),
-              helper.make_node("MatMulInteger", ["xq", "dyn_codes", "xq_zero", "dyn_zeros"],
-                               ["dyn_i32"]),
-              helper.make_node("Cast", ["dyn_i32"], ["dyn_f32"], to=TensorProto.FLOAT),
-              helper.make_node("Mul", ["xq_scale", "dyn_scale"], ["dyn_scales"]),
-              helper.make_node("Mul", ["dyn_f32", "dyn_scales"], ["y_dynamic"])]
-    output("y_dynamic", TensorProto.FLOAT, ["batch", "seq", n])
+    codes = rng.integers(-128, 128, size=(K, n)).astype(np.int8)
+    dynamic("dynamic", "x", codes, rng.integers(-3, 3, size=(n,)).astype(np.int8), 0.004)
 
     n = 10
     codes = rng.integers(-128, 128, size=(6 * K, n)).astype(np.int8)
     codes[0, 0], codes[1, 1] = -128, 127
-    inits += [numpy_helper.from_array(codes, "long_codes"),
-              numpy_helper.from_array(rng.integers(-2, 3, size=(n,)).astype(np.int8), "long_zeros"),
-              numpy_helper.from_array(np.array(0.002, np.float32), "long_scale")]
-    nodes += [helper.make_node("Concat", ["x"] * 6, ["x_long"], axis=2),
-              helper.make_node("DynamicQuantizeLinear", ["x_long"], ["lq", "lq_scale", "lq_zero"]),
-              helper.make_node("MatMulInteger", ["lq", "long_codes", "lq_zero", "long_zeros"],
-                               ["long_i32"]),
-              helper.make_node("Cast", ["long_i32"], ["long_f32"], to=TensorProto.FLOAT),
-              helper.make_node("Mul", ["lq_scale", "long_scale"], ["long_scales"]),
-              helper.make_node("Mul", ["long_f32", "long_scales"], ["y_dynamic_long"])]
-    output("y_dynamic_long", TensorProto.FLOAT, ["batch", "seq", n])
+    nodes.append(helper.make_node("Concat", ["x"] * 6, ["x_long"], axis=2))
+    dynamic("dynamic_long", "x_long", codes, rng.integers(-2, 3, size=(n,)).astype(np.int8),
+            0.002)
 
     nodes.append(helper.make_node("Round", ["r"], ["rounded"]))
     output("rounded", TensorProto.FLOAT, [2, 8])

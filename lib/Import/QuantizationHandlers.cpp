@@ -546,6 +546,12 @@ LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
   if (std::optional<std::vector<float>> codes = constantCodes(n);
       codes && n.inputType(1).getNumElements()) {
     int64_t k = n.inputType(1).getDimSize(0), columns = n.inputType(1).getDimSize(1);
+    // The pieces' slices would hide a K that differs: checked here, and at
+    // run time for a dynamic one by the last piece, which runs to A's end.
+    RankedTensorType aType = n.inputType(0);
+    if (aType.getRank() == 0 || knownDifferent(aType.getShape().back(), k))
+      return n.emitError() << "A " << aType << " and B " << n.inputType(1)
+                           << " cannot be multiplied: A's last dim must be B's first";
     double largest = 1;
     for (float c : *codes)
       largest = std::max(largest, double(std::fabs(c)));
@@ -559,8 +565,9 @@ LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
       int64_t last = std::min(k, first + rows);
       FailureOr<Value> piece = *a;
       if (last - first < k)
-        piece = n.create<SliceOp>(
-            {*a, n.constI64({first}), n.constI64({last}), n.constI64({lastAxis}), n.constI64({1})});
+        piece =
+            n.create<SliceOp>({*a, n.constI64({first}), n.constI64({last < k ? last : INT64_MAX}),
+                               n.constI64({lastAxis}), n.constI64({1})});
       Value weights = f32Constant(n, {last - first, columns}, "integer_codes",
                                   [&](MutableArrayRef<float> values) {
                                     std::copy(codes->begin() + first * columns,

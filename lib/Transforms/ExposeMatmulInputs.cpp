@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Dialect/MatmulAttributes.h"
 #include "genc/Support/ModelLocation.h"
 #include "genc/Transforms/Passes.h"
 
@@ -52,7 +53,8 @@ SmallVector<WeightMatmul> genc::findWeightMatmuls(func::FuncOp fn) {
     else if (auto gemm = dyn_cast<GemmOp>(op);
              gemm && !gemm.getTransA() && isConstantWeight(gemm.getB()))
       input = gemm.getA();
-    if (!input || !isa<RankedTensorType>(input.getType()))
+    // Exact integer products keep their weights: no statistics needed.
+    if (!input || !isa<RankedTensorType>(input.getType()) || op.hasAttr(kExactProductsAttrName))
       continue;
     std::string &name = nameOfInput[input];
     if (name.empty()) {

@@ -8,6 +8,7 @@
 #include "Progress.h"
 
 #include "genc/Dialect/GencOps.h"
+#include "genc/Dialect/MatmulAttributes.h"
 #include "genc/Import/OnnxImporter.h"
 #include "genc/Support/ModelLocation.h"
 #include "genc/Target/CPU/CPUTarget.h"
@@ -769,8 +770,10 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
       ++converted;
       return;
     }
-    if (::genc::driver::modelWeightGrid(op)) {
-      ++ownGrid; // the model's own int4 or int8 grid, stored as it is
+    // The model's own int4 or int8 grid, stored as it is; MatMulInteger's
+    // exact products, whose f32 weights stay.
+    if (::genc::driver::modelWeightGrid(op) || op->hasAttr(mlir::genc::kExactProductsAttrName)) {
+      ++ownGrid;
       return;
     }
     if (llvm::any_of(op->getOperands().take_front(2),
@@ -782,7 +785,7 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
   if (converted == 0 && kept.empty()) {
     llvm::errs() << "note: --weights=" << format.str()
                  << (ownGrid ? ": the model's weights are its own quantised ones (MatMulNBits, "
-                               "DequantizeLinear), which keep their grid"
+                               "DequantizeLinear, MatMulInteger), which keep their codes"
                              : ": the model has no matmul with constant weights")
                  << "; the artifact is as without it\n";
     return;

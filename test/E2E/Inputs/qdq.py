@@ -35,6 +35,10 @@ r.npy:
   y_dynamic_long the same over x repeated 6 times (K = 1200, codes from
               -128 to 127 less zero points up to 2: int32 products summed
               in more than one piece)
+  y_worst     MatMulInteger's largest products: uint8 A of 255 (from x)
+              times int8 codes less zero points of -255 and 255, K = 300:
+              sums of ±19507500, past 2^24, which only pieces of at most
+              258 rows keep exact in f32 (int32 output)
 
 Usage: qdq.py OUT_DIR
 """
@@ -211,6 +215,25 @@ def main():
     nodes.append(helper.make_node("Concat", ["x"] * 6, ["x_long"], axis=2))
     dynamic("dynamic_long", "x_long", codes, rng.integers(-2, 3, size=(n,)).astype(np.int8),
             0.002)
+
+    worst = np.zeros((300, 2), np.int8)
+    worst[:, 0], worst[:, 1] = -128, 127
+    inits += [numpy_helper.from_array(np.array([0], np.int64), "worst_start"),
+              numpy_helper.from_array(np.array([300], np.int64), "worst_end"),
+              numpy_helper.from_array(np.array([2], np.int64), "worst_axis"),
+              numpy_helper.from_array(np.array(-1e30, np.float32), "worst_floor"),
+              numpy_helper.from_array(np.array(255, np.float32), "worst_top"),
+              numpy_helper.from_array(worst, "worst_codes"),
+              numpy_helper.from_array(np.array([127, -128], np.int8), "worst_zeros")]
+    nodes += [helper.make_node("Slice", ["x_long", "worst_start", "worst_end", "worst_axis"],
+                               ["x300"]),
+              helper.make_node("Greater", ["x300", "worst_floor"], ["worst_true"]),
+              helper.make_node("Cast", ["worst_true"], ["worst_ones"], to=TensorProto.FLOAT),
+              helper.make_node("Mul", ["worst_ones", "worst_top"], ["worst_255"]),
+              helper.make_node("Cast", ["worst_255"], ["worst_a"], to=TensorProto.UINT8),
+              helper.make_node("MatMulInteger", ["worst_a", "worst_codes", "", "worst_zeros"],
+                               ["y_worst"])]
+    output("y_worst", TensorProto.INT32, ["batch", "seq", 2])
 
     nodes.append(helper.make_node("Round", ["r"], ["rounded"]))
     output("rounded", TensorProto.FLOAT, [2, 8])

@@ -8,7 +8,7 @@
 # --weights. Also the form ONNX Runtime's dynamic quantiser writes
 # (DynamicQuantizeLinear of the activations, MatMulInteger by INT8 codes
 # with one scale: qdq_weights.py's "dynamic"), which genc computes exactly
-# in integer loop nests.
+# on int8 weights and its integer kernel.
 #
 # 1. quality - perplexity of the held-out text (as bench/weight-formats.sh
 #    measures it) and top-1 agreement with f32, on the trained fixtures:

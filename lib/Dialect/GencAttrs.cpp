@@ -29,8 +29,11 @@ LogicalResult MatmulEncodingAttr::verify(function_ref<InFlightDiagnostic()> emit
   // only f32 weights may be row-major.
   bool grouped = quantization == MatmulQuantization::GroupScaleOffset ||
                  quantization == MatmulQuantization::GroupScale;
+  // i8 without scales: a matmul of integers.
   MatmulQuantization expected =
-      weightType.isInteger(8)   ? MatmulQuantization::ColumnScale
+      weightType.isInteger(8)
+          ? (quantization == MatmulQuantization::None ? quantization
+                                                      : MatmulQuantization::ColumnScale)
       : weightType.isInteger(4) ? (grouped ? quantization : MatmulQuantization::GroupScaleOffset)
                                 : MatmulQuantization::None;
   if (!weightType.isF32() && !weightType.isBF16() && !weightType.isSignlessInteger(8) &&
@@ -39,7 +42,9 @@ LogicalResult MatmulEncodingAttr::verify(function_ref<InFlightDiagnostic()> emit
   if (quantization != expected)
     return emitError() << weightType << " weights take quantization '"
                        << stringifyMatmulQuantization(expected) << "'"
-                       << (weightType.isInteger(4) ? " or 'group_scale'" : "");
+                       << (weightType.isInteger(4)   ? " or 'group_scale'"
+                           : weightType.isInteger(8) ? " or 'none'"
+                                                     : "");
   if (grouped ? group <= 0 : group != 0)
     return emitError() << "a group size goes with 'group_scale_offset' and 'group_scale' only, "
                           "and it needs a positive one";

@@ -1,7 +1,7 @@
 // RUN: genc-opt --split-input-file --verify-diagnostics %s | FileCheck %s
 
 // Every encoding a kernel takes prints as it parses; defaults are not
-// printed.
+// printed. i8 weights without scales are a matmul of integers.
 // CHECK-LABEL: func.func @encodings
 // CHECK-SAME: a = #genc.matmul<row_major, f32>
 // CHECK-SAME: b = #genc.matmul<panels_32, f32>
@@ -9,11 +9,13 @@
 // CHECK-SAME: d = #genc.matmul<panels_32, i8, column_scale>
 // CHECK-SAME: e = #genc.matmul<panels_32, i4, group_scale_offset, group = 128>
 // CHECK-SAME: f = #genc.matmul<panels_32, i4, group_scale, group = 32>
+// CHECK-SAME: g = #genc.matmul<panels_32, i8>
 func.func @encodings() attributes {
     a = #genc.matmul<row_major, f32>, b = #genc.matmul<panels_32, f32, none>,
     c = #genc.matmul<panels_32, bf16>, d = #genc.matmul<panels_32, i8, column_scale>,
     e = #genc.matmul<panels_32, i4, group_scale_offset, group = 128>,
-    f = #genc.matmul<panels_32, i4, group_scale, group = 32>} {
+    f = #genc.matmul<panels_32, i4, group_scale, group = 32>,
+    g = #genc.matmul<panels_32, i8, none>} {
   return
 }
 
@@ -21,11 +23,6 @@ func.func @encodings() attributes {
 
 // expected-error @+1 {{only f32 weights are stored row-major; 'bf16' ones are packed in panels}}
 func.func @row_major_bf16() attributes {a = #genc.matmul<row_major, bf16>}
-
-// -----
-
-// expected-error @+1 {{'i8' weights take quantization 'column_scale'}}
-func.func @int8_unscaled() attributes {a = #genc.matmul<panels_32, i8>}
 
 // -----
 
@@ -44,7 +41,7 @@ func.func @symmetric_int4_no_group() attributes {a = #genc.matmul<panels_32, i4,
 
 // -----
 
-// expected-error @+1 {{'i8' weights take quantization 'column_scale'}}
+// expected-error @+1 {{'i8' weights take quantization 'column_scale' or 'none'}}
 func.func @int8_group_scale() attributes {a = #genc.matmul<panels_32, i8, group_scale, group = 32>}
 
 // -----

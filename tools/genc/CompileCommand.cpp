@@ -724,6 +724,10 @@ static std::string describeBuild(ModuleOp module, StringRef input, Emit emit,
       // Quantised in the model (MatMulNBits, DequantizeLinear): stored on its grid.
       lhs = "int16";
       rhs = *grid;
+    } else if (::genc::driver::storesInt8Integers(op)) {
+      // MatMulInteger's products: integer codes of both operands, exact.
+      lhs = "int16";
+      rhs = "int8:exact";
     } else if (options.weights.kind != Kind::F32 && ::genc::driver::convertedByWeightFormat(op)) {
       lhs = options.weights.kind == Kind::BF16 ? "bf16" : "int16";
       rhs = options.weights.kind == Kind::Int8PerChannel ? "int8" : options.weights.str();

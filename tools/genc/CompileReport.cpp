@@ -115,10 +115,10 @@ int64_t int4Bytes(int64_t k, int64_t n, int64_t groupSize, int64_t parameterByte
 }
 
 /// Bytes of a [k, n] weight stored as int8 in 32-column panels of k pairs,
-/// with an f32 scale per column.
-int64_t int8Bytes(int64_t k, int64_t n) {
+/// with an f32 scale per column unless the codes are the weights.
+int64_t int8Bytes(int64_t k, int64_t n, bool scaled = true) {
   int64_t padded = llvm::alignTo(n, 32);
-  return (k + 1) / 2 * 2 * padded + padded * 4;
+  return (k + 1) / 2 * 2 * padded + (scaled ? padded * 4 : 0);
 }
 
 } // namespace
@@ -132,6 +132,13 @@ std::optional<std::string> modelWeightGrid(Operation *matmul) {
     return std::nullopt;
   return "int4:" + std::to_string(group.getInt()) +
          (mlir::genc::isSymmetricInt4Grid(grid) ? "" : ":asym");
+}
+
+bool storesInt8Integers(Operation *matmul) {
+  ElementsAttr codes;
+  return matmul->hasAttr(mlir::genc::kExactProductsAttrName) &&
+         matchPattern(matmul->getOperand(1), m_Constant(&codes)) &&
+         mlir::genc::holdsInt8Integers(codes);
 }
 
 bool convertedByWeightFormat(Operation *matmul) {
@@ -177,6 +184,10 @@ void addMatmul(MatmulGroup &group, Operation *op, Value weight) {
                          elements * bytes;
     precision =
         "int16 x int4 (the model's, groups of " + std::to_string(gridGroup.getInt()) + ") -> f32";
+  } else if (storesInt8Integers(op)) {
+    group.weightBytes +=
+        int8Bytes(elements / columns, columns, /*scaled=*/false) - elements * bytes;
+    precision = "int16 x int8 (integers, exact) -> f32";
   } else if (convertedByWeightFormat(op)) {
     group.f32Weights.push_back({elements / columns, columns});
   }

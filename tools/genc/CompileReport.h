@@ -98,6 +98,11 @@ bool convertedByWeightFormat(mlir::Operation *matmul);
 /// "int4:32", "int4:64:asym"); none for other weights.
 std::optional<std::string> modelWeightGrid(mlir::Operation *matmul);
 
+/// Whether `matmul` is a matmul of integers (MatMulInteger's exact
+/// products) whose weights int8 holds: the CPU target stores them as int8
+/// codes and runs the integer kernel, exactly, whatever `--weights` says.
+bool storesInt8Integers(mlir::Operation *matmul);
+
 /// Restates the f32 weights' bytes and precision as `--weights=format`
 /// stores them in 32-column panels (int8: a byte per weight and an f32
 /// scale per column; bf16: two bytes, activations rounded to bf16; int4:

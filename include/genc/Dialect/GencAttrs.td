@@ -42,10 +42,13 @@ def Genc_MatmulEncodingAttr : AttrDef<Genc_Dialect, "MatmulEncoding"> {
       [ceil(K/G), N], both f32 or both f16: B[k][n] = q · scale[k/G][n] +
       offset[k/G][n]); `group_scale` with `group` = G, for symmetric i4
       (one operand [ceil(K/G), N], f32 or f16: the same with offset[k/G][n]
-      = -8 · scale[k/G][n], computed in f32).
+      = -8 · scale[k/G][n], computed in f32). i8 weights with `none` are
+      the values themselves, and A holds integers of at most 32767 in
+      magnitude (ONNX's MatMulInteger, its operands less their zero
+      points): a matmul of integers, whose kernel takes A as it is.
 
     Examples: `#genc.matmul<row_major, f32>`, `#genc.matmul<panels_32,
-    i8, column_scale>`, `#genc.matmul<panels_32, i4, group_scale_offset,
+    i8, column_scale>`, `#genc.matmul<panels_32, i8>`, `#genc.matmul<panels_32, i4, group_scale_offset,
     group = 32>`, `#genc.matmul<panels_32, i4, group_scale, group = 32>`.
   }];
   let parameters = (ins

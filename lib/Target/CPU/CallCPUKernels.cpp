@@ -27,6 +27,7 @@ using genc::kMatmulInt4F16Kernel;
 using genc::kMatmulInt4Kernel;
 using genc::kMatmulInt4SymmetricF16Kernel;
 using genc::kMatmulInt4SymmetricKernel;
+using genc::kMatmulInt8IntegersKernel;
 using genc::kMatmulInt8Kernel;
 using genc::kMatmulKernel;
 
@@ -65,6 +66,8 @@ MatmulKernel matmulKernelFor(genc::MatmulEncodingAttr encoding, Type parameters)
     return {kMatmulKernel, weight, f32, Extra::Layout};
   if (weight.isBF16())
     return {kMatmulBF16Kernel, weight, f32, Extra::None};
+  if (weight.isInteger(8) && encoding.getQuantization() == genc::MatmulQuantization::None)
+    return {kMatmulInt8IntegersKernel, weight, f32, Extra::None};
   if (weight.isInteger(8))
     return {kMatmulInt8Kernel, weight, f32, Extra::None};
   assert(weight.isInteger(4) && "MatmulEncodingAttr verifies the weight types");

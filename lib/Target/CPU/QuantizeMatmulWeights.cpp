@@ -503,6 +503,52 @@ void rewriteInt8(linalg::GenericOp op, Value values, Value scales) {
           });
 }
 
+/// C += A · q: B replaced by int8 `values` in pairs of k that are the
+/// weights themselves (a matmul of integers, whose A holds integers too).
+void rewriteInt8Integers(linalg::GenericOp op, Value values) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[1] = pairsMap(maps[1]);
+  rebuild(op, {op.getDpsInputs()[0], values}, maps, IntegerType::get(op.getContext(), 8),
+          genc::MatmulQuantization::None, 0, [](OpBuilder &b, Location loc, ValueRange a) {
+            Value w = arith::SIToFPOp::create(b, loc, b.getF32Type(), a[1]);
+            Value product = arith::MulFOp::create(b, loc, a[0], w);
+            linalg::YieldOp::create(b, loc,
+                                    arith::AddFOp::create(b, loc, a[2], product).getResult());
+          });
+}
+
+/// Each matmul of integers (kExactProductsAttrName) whose f32 panels hold
+/// integers int8 holds reads them as int8, exactly, whatever the format: a
+/// quarter of the bytes, and the integer kernel. A weight a function's
+/// matmuls share is converted once.
+void storeInt8Integers(ModuleOp module, genc::WeightConstants &weights) {
+  SmallVector<linalg::GenericOp> matmuls;
+  module.walk([&](linalg::GenericOp op) {
+    auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
+    if (encoding && encoding.getLayout() == genc::MatmulLayout::Panels32 &&
+        encoding.getWeightType().isF32() && op.getNumDpsInputs() == 2 && constantPanels(op) &&
+        op->hasAttr(genc::kExactProductsAttrName) && genc::holdsInt8Integers(*constantPanels(op)))
+      matmuls.push_back(op);
+  });
+  llvm::DenseMap<std::pair<Operation *, Attribute>, Value> converted;
+  for (linalg::GenericOp op : matmuls) {
+    ElementsAttr panels = *constantPanels(op);
+    auto fn = op->getParentOfType<FunctionOpInterface>();
+    Value &values = converted[{fn, panels}];
+    if (!values) {
+      auto type = cast<RankedTensorType>(panels.getType());
+      // Scales of 1: each code is its weight.
+      std::vector<float> ones(type.getDimSize(0) * kPanel, 1.0f);
+      QuantizedWeight q = quantizeInt8(type, *genc::getConstantBytes(panels), ones);
+      OpBuilder builder = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
+      values = arith::ConstantOp::create(builder, op.getLoc(), q.values);
+    }
+    Value f32Panels = op.getDpsInputs()[1];
+    rewriteInt8Integers(op, values);
+    weights.eraseIfDead(f32Panels);
+  }
+}
+
 /// C += bf16(A) · B: B replaced by bf16 pairs of k.
 void rewriteBF16(linalg::GenericOp op, Value values) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -670,10 +716,13 @@ struct QuantizeMatmulWeightsPass
     return parsed;
   }
   void runOnOperation() override {
+    // The f32 panels are freed as soon as nothing reads them.
+    genc::WeightConstants weights(getOperation());
+    storeInt8Integers(getOperation(), weights);
     SmallVector<linalg::GenericOp> matmuls;
     getOperation().walk([&](linalg::GenericOp op) {
       auto encoding = op->getAttrOfType<genc::MatmulEncodingAttr>(genc::kMatmulAttrName);
-      // Exact integer products keep f32 weights.
+      // Matmuls of integers that int8 cannot hold keep f32 weights.
       if (encoding && encoding.getLayout() == genc::MatmulLayout::Panels32 &&
           encoding.getWeightType().isF32() && op.getNumDpsInputs() == 2 && constantPanels(op) &&
           !op->hasAttr(genc::kExactProductsAttrName))
@@ -736,8 +785,6 @@ struct QuantizeMatmulWeightsPass
     // weight that one matmul reads on the model's grid and another in the
     // format is converted twice.
     llvm::DenseMap<std::tuple<Operation *, Attribute, Attribute>, SmallVector<Value, 3>> converted;
-    // The f32 panels are freed as soon as nothing reads them.
-    genc::WeightConstants weights(getOperation());
     for (linalg::GenericOp op : matmuls) {
       ElementsAttr panels = *constantPanels(op);
       Value f32Panels = op.getDpsInputs()[1];
@@ -881,4 +928,13 @@ bool genc::isSymmetricInt4Grid(DictionaryAttr grid) {
   };
   return succeeded(scaleBytes) && succeeded(offsetBytes) &&
          areSymmetricOffsets(floats(*scaleBytes), floats(*offsetBytes));
+}
+
+bool genc::holdsInt8Integers(ElementsAttr weights) {
+  FailureOr<ArrayRef<char>> bytes = getConstantBytes(weights);
+  if (!weights.getElementType().isF32() || failed(bytes))
+    return false;
+  ArrayRef<float> values(reinterpret_cast<const float *>(bytes->data()),
+                         bytes->size() / sizeof(float));
+  return llvm::all_of(values, [](float w) { return w >= -128 && w <= 127 && w == std::trunc(w); });
 }

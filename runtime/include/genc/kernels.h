@@ -237,6 +237,20 @@ void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check, genc_
                                      genc_unranked_memref *scales, int64_t accumulate,
                                      genc_tile_epilogue *epilogue);
 
+/* C[batch..., M, N] (+)= A[batch..., M, K] · B for matmuls of integers
+ * (ONNX's MatMulInteger by constant weights, whose codes less their zero
+ * points int8 holds): B int8 as for genc_matmul_f32_i8 and the weights
+ * themselves (no scales), A's elements integers of at most 32767 in
+ * magnitude, which the compiled code promises (it converts them from
+ * 8-bit codes less their zero points). A is taken as it is, each product
+ * and the int32 sums of at most 512 k exact; those sums are added in f32,
+ * exact while every partial sum stays within 2^24 (the compiled code
+ * splits K so that it does). Otherwise as genc_matmul_f32_i8. */
+void _mlir_ciface_genc_matmul_i8_integers(genc_context *context, int64_t check,
+                                          genc_unranked_memref *c, genc_unranked_memref *a,
+                                          genc_unranked_memref *b, int64_t accumulate,
+                                          genc_tile_epilogue *epilogue);
+
 /* C[batch..., M, N] (+)= bf16(A)[batch..., M, K] · B with bf16 weights
  * (genc compile --weights=bf16): B [ceil(N / 32), ceil(K / 2), 32, 2], each
  * panel row holding columns' pairs of consecutive k (zero-padded), A rounded

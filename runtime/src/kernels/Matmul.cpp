@@ -229,6 +229,15 @@ inline double roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *
   return largest / kInt16Max;
 }
 
+/// Row `a` of integers (MatMulInteger's operands less their zero points,
+/// at most 32767 in magnitude: the compiled code's promise) taken as they
+/// are, q = a, with a scale of 1, so that the products stay exact.
+inline double integerRowToInt16(const float *a, int64_t k, int64_t step, int16_t *q) {
+  for (int64_t kk = step == 1 && hasAVX512() ? roundAVX512(a, k, 1.0, q) : 0; kk < k; ++kk)
+    q[kk] = static_cast<int16_t>(a[kk * step]);
+  return 1.0;
+}
+
 /// The sums of a row of 16-bit integers over each group of `group` > 0 k
 /// (the last group ends at k). Restrict pointers and plain loops, which the
 /// compiler vectorises: a decode step rounds its one row on one thread.
@@ -270,7 +279,8 @@ template <typename W, typename Param = float> struct Problem {
   const W *b;
   int64_t bRow, bCol;          // row-major B
   bool bPanels;                // B is packed panels instead (layouts above)
-  const Param *scales = nullptr;  // int8: [panels * 32], one per column; 4-bit: per group
+  const Param *scales = nullptr;  // int8: [panels * 32], one per column (or null: codes
+                                  // unscaled, A integers); 4-bit: per group
   const BF16 *aRounded = nullptr; // bf16 weights: A rounded (RoundedA's layouts),
   int64_t aRoundedK = 0;          // K zero-padded to this many k
   const float *aTiles = nullptr;  // f32: A in tiles (RoundedA::F32Tiles), or null
@@ -1929,7 +1939,10 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
       return;
     parallelFor(call.context, rowsOfA, [&](int64_t row) {
       int16_t *out = int16Rows.data() + row * int16Stride;
-      int16Scales[row] = roundRowToInt16(rowOfA(row), p.k, p.aCol, out);
+      // int8 weights without scales multiply integers (A's taken as they are).
+      int16Scales[row] = std::is_same_v<W, int8_t> && !p.scales
+                             ? integerRowToInt16(rowOfA(row), p.k, p.aCol, out)
+                             : roundRowToInt16(rowOfA(row), p.k, p.aCol, out);
       for (int64_t kk = p.k; kk < int16Stride; ++kk)
         out[kk] = 0;
       if (groups > 0)
@@ -2030,6 +2043,33 @@ void multiplyInt4(const KernelCall &call, genc_unranked_memref *c, genc_unranked
                            ov ? ov->data : nullptr, group);
 }
 
+/// The int8 kernels: `scales` f32 [ceil(N / 32), 32], one per column, or
+/// null for codes that are the weights themselves (A then holds integers).
+void multiplyInt8(const KernelCall &call, genc_unranked_memref *c, genc_unranked_memref *a,
+                  genc_unranked_memref *b, genc_unranked_memref *scales, int64_t accumulate,
+                  genc_tile_epilogue *epilogue) {
+  // The sizes a failed check left need not fit the weights.
+  if (call.failed())
+    return;
+  // B in another layout: fail rather than read past the weights.
+  View<> cv(c), av(a);
+  std::optional<View<>> sv;
+  if (scales)
+    sv.emplace(scales);
+  View<int8_t> bv(b);
+  int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
+  int64_t panels = (n + 31) / 32;
+  bool fits = n >= 0 && k >= 0 && bv.rank == 4 && bv.sizes[0] == panels &&
+              bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 &&
+              (!sv || (sv->rank == 2 && sv->sizes[0] == panels && sv->sizes[1] == 32));
+  if (!fits)
+    return call.fail("internal error: an int8 matmul kernel's weights or scales do not fit N = "
+                     "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), 32, 2], the "
+                     "scales [ceil(N / 32), 32])",
+                     n, k);
+  multiply(call, cv, av, bv, /*panels=*/true, sv ? sv->data : nullptr, accumulate != 0, epilogue);
+}
+
 } // namespace
 
 extern "C" void _mlir_ciface_genc_matmul_f32(genc_context *context, int64_t check,
@@ -2045,24 +2085,16 @@ extern "C" void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t c
                                                 genc_unranked_memref *b,
                                                 genc_unranked_memref *scales, int64_t accumulate,
                                                 genc_tile_epilogue *epilogue) {
-  const KernelCall call{context, check};
-  // The sizes a failed check left need not fit the weights.
-  if (call.failed())
-    return;
-  // B in another layout: fail rather than read past the weights.
-  View<> cv(c), av(a), sv(scales);
-  View<int8_t> bv(b);
-  int64_t n = cv.rank >= 2 ? cv.size(0) : -1, k = av.rank >= 2 ? av.size(0) : -1;
-  int64_t panels = (n + 31) / 32;
-  bool fits = n >= 0 && k >= 0 && bv.rank == 4 && bv.sizes[0] == panels &&
-              bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 && sv.rank == 2 &&
-              sv.sizes[0] == panels && sv.sizes[1] == 32;
-  if (!fits)
-    return call.fail("internal error: genc_matmul_f32_i8's weights or scales do not fit N = "
-                     "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), 32, 2], "
-                     "the scales [ceil(N / 32), 32])",
-                     n, k);
-  multiply(call, cv, av, bv, /*panels=*/true, sv.data, accumulate != 0, epilogue);
+  multiplyInt8(KernelCall{context, check}, c, a, b, scales, accumulate, epilogue);
+}
+
+extern "C" void _mlir_ciface_genc_matmul_i8_integers(genc_context *context, int64_t check,
+                                                     genc_unranked_memref *c,
+                                                     genc_unranked_memref *a,
+                                                     genc_unranked_memref *b, int64_t accumulate,
+                                                     genc_tile_epilogue *epilogue) {
+  multiplyInt8(KernelCall{context, check}, c, a, b,
+               /*scales=*/nullptr, accumulate, epilogue);
 }
 
 extern "C" void _mlir_ciface_genc_matmul_bf16(genc_context *context, int64_t check,

@@ -32,9 +32,10 @@ r.npy:
   y_dynamic   x times INT8 weights [64, 36] as ONNX Runtime's dynamic
               quantiser writes it: DynamicQuantizeLinear of x, MatMulInteger
               with a zero point per column, the product of both scales
-  y_dynamic_long the same over x repeated 6 times (K = 1200, codes from
-              -128 to 127 less zero points up to 2: int32 products summed
-              in more than one piece)
+              (codes less zero points within int8: int8 weights)
+  y_dynamic_long the same over x repeated 6 times (K = 1200, codes less
+              zero points of -128 to 127: int32 products summed in more
+              than one piece)
   y_worst     MatMulInteger's largest products: uint8 A of 255 (from x)
               times int8 codes less zero points of -255 and 255, K = 300:
               sums of ±19507500, past 2^24, which only pieces of at most
@@ -206,15 +207,16 @@ def main():
         output("y_" + name, TensorProto.FLOAT, ["batch", "seq", codes.shape[1]])
 
     n = 36
-    codes = rng.integers(-128, 128, size=(K, n)).astype(np.int8)
+    codes = rng.integers(-125, 125, size=(K, n)).astype(np.int8)
     dynamic("dynamic", "x", codes, rng.integers(-3, 3, size=(n,)).astype(np.int8), 0.004)
 
     n = 10
-    codes = rng.integers(-128, 128, size=(6 * K, n)).astype(np.int8)
-    codes[0, 0], codes[1, 1] = -128, 127
+    codes = rng.integers(-126, 126, size=(6 * K, n)).astype(np.int8)
+    zeros = rng.integers(-2, 3, size=(n,)).astype(np.int8)
+    zeros[0], zeros[1] = 2, -2
+    codes[0, 0], codes[1, 1] = -126, 125
     nodes.append(helper.make_node("Concat", ["x"] * 6, ["x_long"], axis=2))
-    dynamic("dynamic_long", "x_long", codes, rng.integers(-2, 3, size=(n,)).astype(np.int8),
-            0.002)
+    dynamic("dynamic_long", "x_long", codes, zeros, 0.002)
 
     worst = np.zeros((300, 2), np.int8)
     worst[:, 0], worst[:, 1] = -128, 127

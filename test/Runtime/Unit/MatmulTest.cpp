@@ -491,6 +491,88 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
 
 TEST_P(Matmul, Int8WeightsMatchLoops) { expectInt8WeightsMatchLoops(context); }
 
+/// Int8 weights without scales multiply integers (MatMulInteger's operands
+/// less their zero points): A of 8-bit codes less a zero point, in
+/// [-255, 255], by codes in [-128, 127] gives exactly the integer sums,
+/// for awkward sizes, a batch, a transposed A, the largest sums the
+/// compiled code lets through (2^24 less a little) and K = 0.
+void expectIntegerProductsAreExact(genc_context &context) {
+  const int64_t sizes[][4] = {// batch, M, N, K
+                              {1, 1, 1, 1},   {1, 1, 768, 514}, {1, 13, 45, 7}, {1, 128, 100, 33},
+                              {3, 7, 50, 16}, {1, 9, 40, 1101}, {1, 2, 33, 514}};
+  std::mt19937 gen(20);
+  std::uniform_int_distribution<int> code(-128, 127), activation(-255, 255);
+  for (const auto &[batch, m, n, k] : sizes) {
+    SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
+                 " N=" + std::to_string(n) + " K=" + std::to_string(k));
+    int64_t panels = (n + 31) / 32, pairs = (k + 1) / 2;
+    std::vector<int8_t> q(panels * pairs * 64, 0);
+    auto at = [&](int64_t kk, int64_t j) -> int8_t & {
+      return q[((j / 32 * pairs + kk / 2) * 32 + j % 32) * 2 + kk % 2];
+    };
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t kk = 0; kk < k; ++kk)
+        at(kk, j) = static_cast<int8_t>(code(gen));
+    std::vector<float> a(batch * m * k);
+    for (float &x : a)
+      x = static_cast<float>(activation(gen));
+    if (k == 514) {
+      // The largest sums: 514 · 255 · 127 = 16646190 in column 0 of row
+      // 0, and its negation in column 1.
+      std::fill(a.begin(), a.begin() + k, 255.0f);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        at(kk, 0) = 127;
+        at(kk, 1 % n) = n > 1 ? -127 : 127;
+      }
+    }
+    std::vector<float> c0 = randomValues(batch * m * n, 21);
+    for (int64_t accumulate : {1, 0}) {
+      SCOPED_TRACE("accumulate " + std::to_string(accumulate));
+      std::vector<float> want(batch * m * n);
+      for (int64_t r = 0; r < batch * m; ++r)
+        for (int64_t j = 0; j < n; ++j) {
+          int64_t sum = 0;
+          for (int64_t kk = 0; kk < k; ++kk)
+            sum += static_cast<int64_t>(a[r * k + kk]) * at(kk, j);
+          ASSERT_LE(std::abs(sum), int64_t(1) << 24) << "f32 holds the sum exactly";
+          want[r * n + j] = static_cast<float>(sum) + (accumulate ? c0[r * n + j] : 0.0f);
+        }
+      std::vector<float> c = c0;
+      Memref cm(c.data(), {batch, m, n}), am(a.data(), {batch, m, k}),
+          bm(q.data(), {panels, pairs, 32, 2});
+      _mlir_ciface_genc_matmul_i8_integers(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref,
+                                           accumulate, nullptr);
+      for (size_t i = 0; i < c.size(); ++i)
+        ASSERT_EQ(c[i], want[i]) << "at element " << i;
+      if (batch == 1) {
+        // A transposed in memory (its values k apart).
+        std::vector<float> transposed(m * k);
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t kk = 0; kk < k; ++kk)
+            transposed[kk * m + r] = a[r * k + kk];
+        std::vector<float> ct = c0;
+        Memref ctm(ct.data(), {m, n}), atm(transposed.data(), {m, k}, {1, m});
+        _mlir_ciface_genc_matmul_i8_integers(&context, /*check=*/1, &ctm.ref, &atm.ref, &bm.ref,
+                                             accumulate, nullptr);
+        for (size_t i = 0; i < ct.size(); ++i)
+          ASSERT_EQ(ct[i], want[i]) << "A transposed, at element " << i;
+      }
+    }
+  }
+  // K = 0: the product is zero.
+  std::vector<float> c(4, 7.0f), a(1);
+  std::vector<int8_t> q(64);
+  Memref cm(c.data(), {2, 2}), am(a.data(), {2, 0}), bm(q.data(), {1, 0, 32, 2});
+  _mlir_ciface_genc_matmul_i8_integers(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 1,
+                                       nullptr);
+  EXPECT_EQ(c, std::vector<float>(4, 7.0f));
+  _mlir_ciface_genc_matmul_i8_integers(&context, /*check=*/1, &cm.ref, &am.ref, &bm.ref, 0,
+                                       nullptr);
+  EXPECT_EQ(c, std::vector<float>(4, 0.0f));
+}
+
+TEST_P(Matmul, IntegerProductsAreExact) { expectIntegerProductsAreExact(context); }
+
 /// `x` rounded to bf16's 8 significant bits, nearest with ties to even
 /// (frexp and nearbyint: independent of the kernel's bit arithmetic).
 float roundToBF16(float x) {
@@ -911,6 +993,7 @@ TEST_P(Matmul, IntegerWeightsMatchLoopsWithoutVNNI) {
   genc::kernels::useAVX512VNNIForTesting(false);
   ASSERT_FALSE(genc::kernels::hasAVX512VNNI());
   ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
+  ASSERT_NO_FATAL_FAILURE(expectIntegerProductsAreExact(context));
   ASSERT_NO_FATAL_FAILURE(expectEveryInt4KernelMatchesLoops(context));
 }
 
@@ -932,6 +1015,7 @@ TEST_P(Matmul, MatchesLoopsWithoutAVX512) {
   bool hadAVX2 = genc::testing::checkWithoutAVX512([&] {
     ASSERT_NO_FATAL_FAILURE(expectLoopsForAwkwardSizes(context));
     ASSERT_NO_FATAL_FAILURE(expectInt8WeightsMatchLoops(context));
+    ASSERT_NO_FATAL_FAILURE(expectIntegerProductsAreExact(context));
     ASSERT_NO_FATAL_FAILURE(expectBF16WeightsMatchLoops(context));
     ASSERT_NO_FATAL_FAILURE(expectEveryInt4KernelMatchesLoops(context));
     expectEveryHalfWidensExactly(context);

@@ -232,6 +232,32 @@ func.func @int8_weights(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %s: memref
 #rhs = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 2, n mod 32, k mod 2)>
 #out = affine_map<(m, k, n) -> (m, n)>
 
+// int8 weights without scales, a matmul of integers: the integer kernel,
+// which takes A as it is; no scales, no layout.
+// CHECK-LABEL: func.func @int8_integers
+// CHECK: %[[B:.+]] = memref.cast %{{.+}} : memref<2x2x32x2xi8> to memref<*xi8>
+// CHECK: call @genc_matmul_i8_integers(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[B]], %{{.+}}, %{{.+}}) : (!llvm.ptr, i64, memref<*xf32>, memref<*xf32>, memref<*xi8>, i64, !llvm.ptr) -> ()
+func.func @int8_integers(%a: memref<?x3xf32>, %b: memref<2x2x32x2xi8>, %c: memref<?x40xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<?x3xf32>, memref<2x2x32x2xi8>)
+      outs(%c : memref<?x40xf32>)
+      attrs = {genc.matmul = #genc.matmul<panels_32, i8>} {
+  ^bb0(%x: f32, %q: i8, %acc: f32):
+    %w = arith.sitofp %q : i8 to f32
+    %p = arith.mulf %x, %w : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#rhs = affine_map<(m, k, n) -> (n floordiv 32, k floordiv 2, n mod 32, k mod 2)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
 // bf16 weights in pairs of k: the bf16 kernel, no layout.
 // CHECK-LABEL: func.func @bf16_weights
 // CHECK: %[[B:.+]] = memref.cast %{{.+}} : memref<2x2x32x2xbf16> to memref<*xbf16>

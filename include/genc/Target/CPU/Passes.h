@@ -25,6 +25,7 @@ constexpr StringLiteral kMatmulKernel = "genc_matmul_f32";
 constexpr StringLiteral kAttentionKernel = "genc_attention_f32";
 constexpr StringLiteral kLinearAttentionKernel = "genc_linear_attention_f32";
 constexpr StringLiteral kMatmulInt8Kernel = "genc_matmul_f32_i8";
+constexpr StringLiteral kMatmulInt8IntegersKernel = "genc_matmul_i8_integers";
 constexpr StringLiteral kMatmulBF16Kernel = "genc_matmul_bf16";
 constexpr StringLiteral kMatmulInt4Kernel = "genc_matmul_f32_i4";
 constexpr StringLiteral kMatmulInt4F16Kernel = "genc_matmul_f32_i4_f16";
@@ -33,7 +34,8 @@ constexpr StringLiteral kMatmulInt4SymmetricF16Kernel = "genc_matmul_f32_i4_symm
 /// Whether `callee` is one of the matmul kernels above, whose last operand
 /// is the tile epilogue (`!llvm.ptr`, null for none).
 inline bool isMatmulKernel(StringRef callee) {
-  return callee == kMatmulKernel || callee == kMatmulInt8Kernel || callee == kMatmulBF16Kernel ||
+  return callee == kMatmulKernel || callee == kMatmulInt8Kernel ||
+         callee == kMatmulInt8IntegersKernel || callee == kMatmulBF16Kernel ||
          callee == kMatmulInt4Kernel || callee == kMatmulInt4F16Kernel ||
          callee == kMatmulInt4SymmetricKernel || callee == kMatmulInt4SymmetricF16Kernel;
 }
@@ -92,6 +94,12 @@ int64_t weightGridBits(DictionaryAttr grid);
 /// without zero points): genc-quantize-matmul-weights then stores the
 /// scales alone.
 bool isSymmetricInt4Grid(DictionaryAttr grid);
+
+/// Whether every element of an f32 constant is an integer in [-128, 127]:
+/// the weights of a matmul of integers (kExactProductsAttrName) that
+/// genc-quantize-matmul-weights stores as int8 codes, exactly. False where
+/// the constant has no data.
+bool holdsInt8Integers(ElementsAttr weights);
 
 class AttentionOp;
 

@@ -7,12 +7,16 @@
 // cost anything: the producer's result has that one use and the consumer
 // reads each of its elements once (no broadcast, so nothing is computed
 // twice), and neither side is a matmul marked for the CPU kernel (a fused
-// matmul would no longer be one the kernel takes).
+// matmul would no longer be one the kernel takes). Splat constants of
+// unsigned or signed integers that a generic reads become fills first
+// (fillSignedSplats).
 //
 //===----------------------------------------------------------------------===//
 
 #include "genc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
@@ -30,8 +34,38 @@ namespace {
 
 bool isKernelMatmul(Operation *op) { return op && op->hasAttr(genc::kMatmulAttrName); }
 
+/// Each splat constant of unsigned or signed integers (an ONNX uint8
+/// scalar) that generics read becomes, for them, a fill of its value made
+/// signless and cast back, as the lowering casts such scalars: upstream's
+/// folding of a splat constant into a generic's body would make an
+/// arith.constant of that type, which arith refuses, where the fill folds
+/// into the body as the cast value.
+void fillSignedSplats(Operation *root) {
+  root->walk([](arith::ConstantOp constant) {
+    auto type = dyn_cast<RankedTensorType>(constant.getType());
+    auto splat = dyn_cast<SplatElementsAttr>(constant.getValue());
+    auto element = type ? dyn_cast<IntegerType>(type.getElementType()) : nullptr;
+    auto readByGeneric = [](OpOperand &use) { return isa<linalg::GenericOp>(use.getOwner()); };
+    if (!splat || !element || element.isSignless() || !type.hasStaticShape() ||
+        llvm::none_of(constant->getUses(), readByGeneric))
+      return;
+    OpBuilder b(constant);
+    Location loc = constant.getLoc();
+    Value value = arith::ConstantOp::create(
+        b, loc,
+        IntegerAttr::get(b.getIntegerType(element.getWidth()), splat.getSplatValue<APInt>()));
+    value = UnrealizedConversionCastOp::create(b, loc, element, value).getResult(0);
+    Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), element);
+    Value fill = linalg::FillOp::create(b, loc, value, empty).getResult(0);
+    constant.getResult().replaceUsesWithIf(fill, readByGeneric);
+    if (constant.use_empty())
+      constant.erase();
+  });
+}
+
 struct FuseElementwisePass : genc::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
+    fillSignedSplats(getOperation());
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, [](OpOperand *operand) {
       Operation *producer = operand->get().getDefiningOp();

@@ -501,8 +501,8 @@ std::optional<std::vector<float>> constantCodes(NodeImporter &n) {
 /// weight kernel's work, over pieces of K short enough that every partial
 /// sum is an integer f32 holds exactly (below 2^24: rows · 255 · max |B −
 /// b_zero_point|), each converted to int32 and the pieces added there:
-/// exact, as the integer loop nest it replaces. Their weights stay f32
-/// (kExactProductsAttrName) whatever --weights says.
+/// exact, as the integer loop nest it replaces. Their weights are never
+/// rounded (kExactProductsAttrName): int8 where it holds them, else f32.
 LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
   Type i32 = n.getBuilder().getI32Type(), f32 = n.getBuilder().getF32Type();
   // Operand i's type and its zero point's (input zeroInput) shape.

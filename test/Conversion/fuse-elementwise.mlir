@@ -74,3 +74,23 @@ func.func @bias_gelu(%x: tensor<?x?x8xf32>, %b: tensor<8xf32>) -> tensor<?x?x8xf
   %m = genc.mul %e, %a : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
   return %m : tensor<?x?x8xf32>
 }
+
+// -----
+
+// A splat constant of unsigned integers folds into the body as a signless
+// constant (arith has no ui8 constant), and the chain that reads it is one
+// generic that multiplies and adds in i8.
+// CHECK-LABEL: func.func @unsigned_splat
+// CHECK: %[[C:.+]] = arith.constant 3 : i8
+// CHECK: linalg.generic
+// CHECK-NOT: arith.constant
+// CHECK: arith.muli %{{.+}}, %[[C]] : i8
+// CHECK: arith.addi
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @unsigned_splat(%x: tensor<2x3xui8>) -> tensor<2x3xui8> {
+  %c = arith.constant dense<3> : tensor<ui8>
+  %m = genc.mul %x, %c : (tensor<2x3xui8>, tensor<ui8>) -> tensor<2x3xui8>
+  %a = genc.add %m, %x : (tensor<2x3xui8>, tensor<2x3xui8>) -> tensor<2x3xui8>
+  return %a : tensor<2x3xui8>
+}

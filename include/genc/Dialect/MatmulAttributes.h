@@ -35,8 +35,10 @@ constexpr llvm::StringLiteral kInputGramAttrName = "genc.input_gram";
 constexpr llvm::StringLiteral kWeightGridAttrName = "genc.weight_grid";
 
 /// A matmul of integers whose sums f32 holds exactly (ONNX's MatMulInteger
-/// by constant weights, in pieces of K): its weights stay f32 whatever
-/// format genc-quantize-matmul-weights is asked for, which would round them.
+/// by constant weights, in pieces of K): genc-quantize-matmul-weights never
+/// rounds its weights, storing them as int8 where int8 holds them all
+/// (#genc.matmul<panels_32, i8>, whose kernel takes A's integers as they
+/// are) and leaving them f32 otherwise.
 constexpr llvm::StringLiteral kExactProductsAttrName = "genc.exact_products";
 
 /// The attributes above, which a lowering of the matmul keeps.

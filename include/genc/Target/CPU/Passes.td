@@ -56,6 +56,12 @@ def QuantizeMatmulWeights : Pass<"genc-quantize-matmul-weights", "ModuleOp"> {
       it is reached. Matmuls without statistics are rounded to nearest;
       the pass fails if none has them.
 
+    Matmuls of integers (`genc.exact_products`, MatMulInteger's) are never
+    rounded: weights that are all integers in [-128, 127] become int8
+    panels of k pairs without scales, the generic C += A · q marked
+    `#genc.matmul<panels_32, i8>` (kernel genc_matmul_i8_integers, exact),
+    whatever the format, f32 included; other weights of theirs stay f32.
+
     Weights the model brings quantised (`genc.weight_grid`, from ONNX
     Runtime's MatMulNBits or ONNX's DequantizeLinear) become int4 or int8
     on that grid whatever the format, `f32` included: each weight takes its
@@ -176,7 +182,9 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     cast to unranked memrefs: f32 `genc_matmul_f32(context, check, C, A,
     B, layout, accumulate, epilogue)`; those genc-quantize-matmul-weights
     converted `genc_matmul_f32_i8(context, check, C, A, B, scales,
-    accumulate, epilogue)`, `genc_matmul_bf16(context, check, C, A, B,
+    accumulate, epilogue)`, `genc_matmul_i8_integers(context, check, C, A,
+    B, accumulate, epilogue)` for `#genc.matmul<panels_32, i8>` (a matmul
+    of integers: A taken as it is), `genc_matmul_bf16(context, check, C, A, B,
     accumulate, epilogue)`, `genc_matmul_f32_i4(context, check, C, A, B,
     scales, offsets, group, accumulate, epilogue)` (`genc_matmul_f32_i4_f16`
     when the scales and offsets are f16) or, for symmetric 4-bit weights,

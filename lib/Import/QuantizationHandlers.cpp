@@ -499,9 +499,10 @@ std::optional<std::vector<float>> constantCodes(NodeImporter &n) {
 /// tensor or per column of B (1-D [N]). With B a constant [K, N] (ONNX
 /// Runtime's dynamic quantiser's weights) the products are f32 matmuls, a
 /// weight kernel's work, over pieces of K short enough that every partial
-/// sum is an integer f32 holds exactly (below 2^24: rows · 255 · max |B −
-/// b_zero_point|), each converted to int32 and the pieces added there:
-/// exact, as the integer loop nest it replaces. Their weights are never
+/// sum is an integer f32 holds exactly (at most 2^24: 255 · Σ |B −
+/// b_zero_point| over the piece's rows, in every column), each converted
+/// to int32 and the pieces added there: exact, as the integer loop nest it
+/// replaces. Their weights are never
 /// rounded (kExactProductsAttrName): int8 where it holds them, else f32.
 LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
   Type i32 = n.getBuilder().getI32Type(), f32 = n.getBuilder().getF32Type();
@@ -552,17 +553,30 @@ LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
     if (aType.getRank() == 0 || knownDifferent(aType.getShape().back(), k))
       return n.emitError() << "A " << aType << " and B " << n.inputType(1)
                            << " cannot be multiplied: A's last dim must be B's first";
-    double largest = 1;
-    for (float c : *codes)
-      largest = std::max(largest, double(std::fabs(c)));
-    int64_t rows = static_cast<int64_t>(std::ldexp(1.0, 24) / (kLargestCode * largest));
+    // Each piece takes rows while no column's Σ |code| · 255 passes 2^24
+    // (a row alone never does: 255 · 255 < 2^24).
+    const double bound = std::ldexp(1.0, 24) / kLargestCode;
+    SmallVector<int64_t> ends;
+    std::vector<double> sums(columns, 0.0);
+    for (int64_t row = 0; row < k; ++row) {
+      const float *codesOfRow = codes->data() + row * columns;
+      bool fits = true;
+      for (int64_t j = 0; j < columns && fits; ++j)
+        fits = sums[j] + std::fabs(codesOfRow[j]) <= bound;
+      if (!fits) {
+        ends.push_back(row);
+        std::fill(sums.begin(), sums.end(), 0.0);
+      }
+      for (int64_t j = 0; j < columns; ++j)
+        sums[j] += std::fabs(codesOfRow[j]);
+    }
+    ends.push_back(k);
     FailureOr<Value> a = operand(0, 2, /*perRow=*/true, f32);
     if (failed(a))
       return failure();
     int64_t lastAxis = cast<RankedTensorType>(a->getType()).getRank() - 1;
     FailureOr<Value> sum = Value();
-    for (int64_t first = 0; first < k; first += rows) {
-      int64_t last = std::min(k, first + rows);
+    for (int64_t first = 0; int64_t last : ends) {
       FailureOr<Value> piece = *a;
       if (last - first < k)
         piece =
@@ -582,6 +596,7 @@ LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
       sum = *sum ? n.create<AddOp>({*sum, *partial}) : partial;
       if (failed(sum))
         return failure();
+      first = last;
     }
     return n.setOutputs({*sum});
   }

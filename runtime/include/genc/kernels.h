@@ -245,7 +245,11 @@ void _mlir_ciface_genc_matmul_f32_i8(genc_context *context, int64_t check, genc_
  * 8-bit codes less their zero points). A is taken as it is, each product
  * and the int32 sums of at most 512 k exact; those sums are added in f32,
  * exact while every partial sum stays within 2^24 (the compiled code
- * splits K so that it does). Otherwise as genc_matmul_f32_i8. */
+ * splits K so that it does). Calls of 4 rows or more whose every row
+ * spans at most 255 take byte dot products where the CPU has
+ * AVX512-VNNI (each row as bytes above its least value, the columns' sums
+ * times that value added back): the same integers. Otherwise as
+ * genc_matmul_f32_i8. */
 void _mlir_ciface_genc_matmul_i8_integers(genc_context *context, int64_t check,
                                           genc_unranked_memref *c, genc_unranked_memref *a,
                                           genc_unranked_memref *b, int64_t accumulate,

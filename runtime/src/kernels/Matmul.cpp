@@ -30,7 +30,11 @@
 // 16 rows or more runs on AMX tiles where the CPU has them (16 × 16 sums
 // per tdpbf16ps, 32 k deep), A rounded into 16 × 32 tiles. Or 4-bit
 // panels with a scale and an offset per group of rows and column: the
-// same integer sums per group, each scaled and offset in f32.
+// same integer sums per group, each scaled and offset in f32. Or int8
+// panels without scales, a matmul of integers (MatMulInteger's): A's
+// values taken as they are, and, for rows that are 8-bit codes less a
+// zero point, multiplied as bytes above their least value four k at a
+// time (AVX512-VNNI's vpdpbusd).
 //
 // CPUs without AVX-512 run the same arithmetic in AVX2 + FMA tiles of two
 // or three rows (a panel row is four ymm vectors), and the scalar loops
@@ -149,7 +153,10 @@ inline float toFloat(float x) { return x; }
 /// zero-padded past K to the stride; for 4-bit weights also the sum of each
 /// group's q, groupSums[i * groups + g]. For the 4-bit kernel of byte dot
 /// products, q also split into bytes, q = 256 · high + low (high signed,
-/// low unsigned), row i at i * byteStride, zero-padded past K.
+/// low unsigned), row i at i * byteStride, zero-padded past K. For a
+/// matmul of integers whose every row spans at most 255 (8-bit codes less
+/// a zero point), where the int8 tile takes byte dot products: q = low +
+/// rowOffsets[i] instead, high null.
 struct Int16Rows {
   const int16_t *q = nullptr;
   const double *scales = nullptr;
@@ -159,7 +166,28 @@ struct Int16Rows {
   const int8_t *high = nullptr;
   const uint8_t *low = nullptr;
   int64_t byteStride = 0;
+  const int32_t *rowOffsets = nullptr;
 };
+
+/// A row of integers q (`k` of them) as bytes above its smallest: low[kk]
+/// = q[kk] - offset, zeros past k up to `stride`; false (and nothing
+/// written) where the row spans more than 255.
+inline bool rowAsBytesAboveItsLeast(const int16_t *q, int64_t k, int64_t stride, uint8_t *low,
+                                    int32_t &offset) {
+  int32_t least = 0, most = 0;
+  for (int64_t kk = 0; kk < k; ++kk) {
+    least = kk == 0 || q[kk] < least ? q[kk] : least;
+    most = kk == 0 || q[kk] > most ? q[kk] : most;
+  }
+  if (most - least > 255)
+    return false;
+  for (int64_t kk = 0; kk < k; ++kk)
+    low[kk] = static_cast<uint8_t>(q[kk] - least);
+  for (int64_t kk = k; kk < stride; ++kk)
+    low[kk] = 0;
+  offset = least;
+  return true;
+}
 
 /// The first pass of roundRowToInt16 over a contiguous row, 16 values at
 /// a time (the largest magnitude does not depend on the order): the values
@@ -1094,6 +1122,10 @@ void avx2BF16Rows(const Problem<BF16> &p, int64_t row0, int64_t rows, int64_t co
 /// many pairs, so that a sum stays exact: 256 · 2 · 32767 · 128 < 2^31
 /// (|A's codes| ≤ 32767, never -32768; a model's int8 codes reach -128).
 constexpr int64_t kInt8PairsPerSum = 256;
+/// The fewest rows a matmul of integers takes byte dot products for: their
+/// columns' sums cost a row's work per tile, and a decode step, bound by
+/// the weights' bytes, gains nothing from fewer instructions.
+constexpr int64_t kMinRowsForByteDots = 4;
 static_assert(kInt8PairsPerSum * 2 * 32767 * 128 < (int64_t(1) << 31));
 using IntegerPartial = float[kTileRows][kPanel];
 /// The longest 4-bit group whose sums stay exact: 4096 · 32767 · 15 < 2^31,
@@ -1150,6 +1182,58 @@ int8AVX512Tile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t 
       float *out = partial[r] + 16 * v;
       _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), _mm512_cvtepi32_ps(acc[r][v])));
     }
+}
+
+/// Rows [row0, row0+Rows) over pairs [first, last) of one panel of a
+/// matmul of integers whose rows are bytes above an offset
+/// (Int16Rows::rowOffsets): per four k, two panel rows of pairs
+/// interleaved into quads and one byte dot product (vpdpbusd) per row and
+/// 16 columns, half the instructions of the pairs; the quads' products
+/// with ones give the columns' sums, which the offsets multiply. Every sum
+/// is exact in int32 (a chunk: 512 · 255 · 128 and 255 · 512 · 128).
+template <int Rows>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
+int8ByteDotsTile(const Problem<int8_t> &p, int64_t row0, const int8_t *b, int64_t first,
+                 int64_t last, IntegerPartial &partial) {
+  // unpack{lo,hi}_epi16 of two panel rows give, in dword i, the quad of
+  // column 8 (i / 4) + i % 4 (lo) or that + 4 (hi): back to columns 0-15
+  // and 16-31 (indices past 15 pick the second source).
+  alignas(64) static constexpr int32_t kColumns[2][16] = {
+      {0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23},
+      {8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31}};
+  __m512i acc[Rows][2], columnSums[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+  for (int r = 0; r < Rows; ++r)
+    acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+  const __m512i ones = _mm512_set1_epi8(1);
+  const uint8_t *a = p.aInt16.low + row0 * p.aInt16.byteStride;
+  for (int64_t kp = first; kp < last; kp += 2) {
+    const int8_t *pairs = b + kp * 2 * kPanel;
+    __m512i r0 = _mm512_loadu_si512(pairs);
+    __m512i r1 = kp + 1 < last ? _mm512_loadu_si512(pairs + 2 * kPanel) : _mm512_setzero_si512();
+    __m512i quads[2] = {_mm512_unpacklo_epi16(r0, r1), _mm512_unpackhi_epi16(r0, r1)};
+    for (int v = 0; v < 2; ++v)
+      columnSums[v] = _mm512_dpbusd_epi32(columnSums[v], ones, quads[v]);
+    for (int r = 0; r < Rows; ++r) {
+      int32_t quad;
+      __builtin_memcpy(&quad, a + r * p.aInt16.byteStride + 2 * kp, sizeof quad);
+      __m512i ar = _mm512_set1_epi32(quad);
+      for (int v = 0; v < 2; ++v)
+        acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], ar, quads[v]);
+    }
+  }
+  const __m512i low = _mm512_load_si512(kColumns[0]), high = _mm512_load_si512(kColumns[1]);
+  for (int r = 0; r < Rows; ++r) {
+    __m512i offset = _mm512_set1_epi32(p.aInt16.rowOffsets[row0 + r]);
+    __m512i sums[2];
+    for (int v = 0; v < 2; ++v)
+      sums[v] = _mm512_add_epi32(acc[r][v], _mm512_mullo_epi32(offset, columnSums[v]));
+    __m512i byColumn[2] = {_mm512_permutex2var_epi32(sums[0], low, sums[1]),
+                           _mm512_permutex2var_epi32(sums[0], high, sums[1])};
+    for (int v = 0; v < 2; ++v) {
+      float *out = partial[r] + 16 * v;
+      _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), _mm512_cvtepi32_ps(byColumn[v])));
+    }
+  }
 }
 
 /// The same on AVX2, two rows: per pair and eight columns, the weights
@@ -1250,13 +1334,24 @@ void int8Rows(const Problem<int8_t> &p, int64_t row0, int64_t rows, int64_t col0
                                                       int8AVX512Tile<7, vnni>,
                                                       int8AVX512Tile<8, vnni>};
   static constexpr Tile avx2Tiles[] = {nullptr, avx2Int8Tile<1>, avx2Int8Tile<2>};
+  static constexpr Tile byteDotTiles[kTileRows + 1] = {nullptr,
+                                                       int8ByteDotsTile<1>,
+                                                       int8ByteDotsTile<2>,
+                                                       int8ByteDotsTile<3>,
+                                                       int8ByteDotsTile<4>,
+                                                       int8ByteDotsTile<5>,
+                                                       int8ByteDotsTile<6>,
+                                                       int8ByteDotsTile<7>,
+                                                       int8ByteDotsTile<8>};
   const int64_t pairs = (p.k + 1) / 2;
   forEachTile(row0, rows, ISA == IntegerISA::AVX2 ? 2 : kTileRows, [&](int64_t r, int64_t height) {
     IntegerPartial partial;
     clearPartial(partial, height);
     for (int64_t first = 0; first < pairs; first += kInt8PairsPerSum) {
       int64_t last = pairs - first < kInt8PairsPerSum ? pairs : first + kInt8PairsPerSum;
-      if constexpr (isAVX512(ISA))
+      if constexpr (ISA == IntegerISA::AVX512VNNI)
+        (p.aInt16.rowOffsets ? byteDotTiles : avx512Tiles)[height](p, r, b, first, last, partial);
+      else if constexpr (isAVX512(ISA))
         avx512Tiles[height](p, r, b, first, last, partial);
       else if constexpr (ISA == IntegerISA::AVX2)
         avx2Tiles[height](p, r, b, first, last, partial);
@@ -1658,6 +1753,10 @@ template <typename W, typename Param = float> struct PanelKernel {
   /// instead of to `panel` one at a time: a kernel may read them together.
   void (*panels)(const Problem<W, Param> &p, int64_t row0, int64_t rows, int64_t first,
                  int64_t end) = nullptr;
+  /// Whether, for a matmul of integers of at least kMinRowsForByteDots
+  /// rows each spanning at most 255, it reads them as bytes above an
+  /// offset (Int16Rows::low and rowOffsets), which the call then writes.
+  bool integerRowsAsBytes = false;
 };
 
 bool always() { return true; }
@@ -1743,7 +1842,9 @@ template <> struct KernelTable<BF16> {
 template <> struct KernelTable<int8_t> {
   static constexpr PanelKernel<int8_t> kernels[] = {
       {hasAVX512VNNI, true, RoundedA::None,
-       packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>},
+       packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512VNNI>>, 0, INT64_MAX,
+       /*takesPanelRuns=*/false, /*int16AsBytes=*/false, /*panels=*/nullptr,
+       /*integerRowsAsBytes=*/true},
       {hasAVX512BW, true, RoundedA::None,
        packedPanel<int8_t, float, int8Rows<IntegerISA::AVX512BW>>},
       {hasAVX2, true, RoundedA::None, packedPanel<int8_t, float, int8Rows<IntegerISA::AVX2>>},
@@ -1885,8 +1986,17 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
   // group, the pair of the last k of an even K ends one past it.
   const int64_t int16Stride = Problem<W, Param>::kNibbles ? evenK + 2 : evenK;
   const PanelKernel<W, Param> &panelKernel = selectPanelKernel(p);
-  // A byte dot tile reads 4 k from any k of a group's: up to k + 3.
-  const int64_t byteStride = panelKernel.int16AsBytes ? p.k + 3 : 0;
+  // A matmul of integers whose every row spans at most 255 (8-bit codes
+  // less a zero point) on byte dot products: all its rows or none.
+  const bool integerBytes = std::is_same_v<W, int8_t> && !p.scales &&
+                            panelKernel.integerRowsAsBytes && p.m >= kMinRowsForByteDots;
+  // A byte dot tile reads 4 k from any k of a group's: up to k + 3; the
+  // integer one 4 k from each even pair: up to K rounded up to 4.
+  const int64_t byteStride = panelKernel.int16AsBytes ? p.k + 3
+                             : integerBytes           ? (p.k + 3) / 4 * 4
+                                                      : 0;
+  Scratch<int32_t> rowOffsets;
+  bool rowsAreBytes = integerBytes;
   const bool amxTiles = panelKernel.roundedA == RoundedA::AMXTiles;
   const int64_t roundedK = amxTiles ? (p.k + kAMXDepth - 1) / kAMXDepth * kAMXDepth : evenK;
   const int64_t roundedRows = amxTiles ? (p.m + kAMXRows - 1) / kAMXRows * kAMXRows : p.m;
@@ -1934,8 +2044,9 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
     if (!int16Rows.allocate(call, countOf({rowsOfA, int16Stride})) ||
         !int16Scales.allocate(call, rowsOfA) ||
         !groupSums.allocate(call, countOf({rowsOfA, groups})) ||
-        (byteStride > 0 && (!highBytes.allocate(call, countOf({rowsOfA, byteStride})) ||
-                            !lowBytes.allocate(call, countOf({rowsOfA, byteStride})))))
+        (panelKernel.int16AsBytes && !highBytes.allocate(call, countOf({rowsOfA, byteStride}))) ||
+        (byteStride > 0 && !lowBytes.allocate(call, countOf({rowsOfA, byteStride}))) ||
+        (integerBytes && !rowOffsets.allocate(call, rowsOfA)))
       return;
     parallelFor(call.context, rowsOfA, [&](int64_t row) {
       int16_t *out = int16Rows.data() + row * int16Stride;
@@ -1947,9 +2058,13 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
         out[kk] = 0;
       if (groups > 0)
         sumGroups(out, p.k, p.group, groupSums.data() + row * groups);
-      if (byteStride > 0)
+      if (panelKernel.int16AsBytes)
         splitIntoBytes(out, p.k, byteStride, highBytes.data() + row * byteStride,
                        lowBytes.data() + row * byteStride);
+      else if (integerBytes &&
+               !rowAsBytesAboveItsLeast(out, p.k, byteStride, lowBytes.data() + row * byteStride,
+                                        rowOffsets[row]))
+        __atomic_store_n(&rowsAreBytes, false, __ATOMIC_RELAXED);
     });
   }
 
@@ -1989,7 +2104,8 @@ void multiply(const KernelCall &call, const View<> &c, const View<> &a, const Vi
                   groups,
                   highBytes ? highBytes.data() + item * p.m * byteStride : nullptr,
                   lowBytes ? lowBytes.data() + item * p.m * byteStride : nullptr,
-                  byteStride};
+                  byteStride,
+                  rowsAreBytes ? rowOffsets.data() + item * p.m : nullptr};
     int64_t row0 = block * kRowsPerTask;
     int64_t rows = p.m - row0 < kRowsPerTask ? p.m - row0 : kRowsPerTask;
     int64_t endPanel = std::min(panelCount, firstPanel + panelsPerTask);

@@ -492,16 +492,20 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
 TEST_P(Matmul, Int8WeightsMatchLoops) { expectInt8WeightsMatchLoops(context); }
 
 /// Int8 weights without scales multiply integers (MatMulInteger's operands
-/// less their zero points): A of 8-bit codes less a zero point, in
+/// less their zero points): A of 8-bit codes less a zero point per row, in
 /// [-255, 255], by codes in [-128, 127] gives exactly the integer sums,
 /// for awkward sizes, a batch, a transposed A, the largest sums the
-/// compiled code lets through (2^24 less a little) and K = 0.
+/// compiled code lets through (2^24 less a little) and K = 0. Rows that
+/// span at most 255 take byte dot products where the CPU has AVX512-VNNI
+/// (calls of 4 rows or more); one call's rows span up to 510 (16-bit
+/// pairs, as without VNNI).
 void expectIntegerProductsAreExact(genc_context &context) {
   const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},   {1, 1, 768, 514}, {1, 13, 45, 7}, {1, 128, 100, 33},
-                              {3, 7, 50, 16}, {1, 9, 40, 1101}, {1, 2, 33, 514}};
+                              {1, 1, 1, 1},   {1, 1, 768, 514}, {1, 13, 45, 7},  {1, 128, 100, 33},
+                              {3, 7, 50, 16}, {1, 9, 40, 1101}, {1, 2, 33, 514}, {1, 5, 64, 514},
+                              {1, 6, 70, 6},  {1, 40, 96, 2047}};
   std::mt19937 gen(20);
-  std::uniform_int_distribution<int> code(-128, 127), activation(-255, 255);
+  std::uniform_int_distribution<int> code(-128, 127), byte(0, 255), wide(-255, 255);
   for (const auto &[batch, m, n, k] : sizes) {
     SCOPED_TRACE("batch=" + std::to_string(batch) + " M=" + std::to_string(m) +
                  " N=" + std::to_string(n) + " K=" + std::to_string(k));
@@ -514,8 +518,11 @@ void expectIntegerProductsAreExact(genc_context &context) {
       for (int64_t kk = 0; kk < k; ++kk)
         at(kk, j) = static_cast<int8_t>(code(gen));
     std::vector<float> a(batch * m * k);
-    for (float &x : a)
-      x = static_cast<float>(activation(gen));
+    for (int64_t r = 0; r < batch * m; ++r) {
+      int zero = byte(gen);
+      for (int64_t kk = 0; kk < k; ++kk)
+        a[r * k + kk] = static_cast<float>(m == 13 ? wide(gen) : byte(gen) - zero);
+    }
     if (k == 514) {
       // The largest sums: 514 · 255 · 127 = 16646190 in column 0 of row
       // 0, and its negation in column 1.

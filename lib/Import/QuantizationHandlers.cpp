@@ -472,8 +472,56 @@ LogicalResult onnx_import::importDynamicQuantizeLinear(NodeImporter &n) {
 
 namespace {
 
-/// The largest |A − a_zero_point| of 8-bit A.
-constexpr double kLargestCode = 255;
+/// The largest Σ |B − b_zero_point| over a piece of K's rows, in any
+/// column, whose partial sums f32 holds exactly: 255 (the largest |A −
+/// a_zero_point| of 8-bit A) times it stays within 2^24.
+constexpr int64_t kMaxCodeSum = (int64_t(1) << 24) / 255;
+
+/// Where the greedy cut of K into pieces within kMaxCodeSum ends each one:
+/// the fewest pieces there are (a row alone always fits: 255 < it).
+int64_t fewestPieces(ArrayRef<float> codes, int64_t k, int64_t columns) {
+  int64_t pieces = 1;
+  std::vector<int64_t> sums(columns, 0);
+  for (int64_t row = 0; row < k; ++row) {
+    ArrayRef<float> codesOfRow = codes.slice(row * columns, columns);
+    bool fits = true;
+    for (int64_t j = 0; j < columns && fits; ++j)
+      fits = sums[j] + static_cast<int64_t>(std::fabs(codesOfRow[j])) <= kMaxCodeSum;
+    if (!fits) {
+      ++pieces;
+      std::fill(sums.begin(), sums.end(), 0);
+    }
+    for (int64_t j = 0; j < columns; ++j)
+      sums[j] += static_cast<int64_t>(std::fabs(codesOfRow[j]));
+  }
+  return pieces;
+}
+
+/// The ends of K's pieces for MatMulInteger by constant codes [K, N]: the
+/// fewest pieces of one length (the last shorter) within kMaxCodeSum, so
+/// that MatMulIntegers reading one A with alike codes slice it alike (and
+/// their matmuls merge), and no piece is a short remainder.
+SmallVector<int64_t> pieceEnds(ArrayRef<float> codes, int64_t k, int64_t columns) {
+  for (int64_t count = fewestPieces(codes, k, columns);; ++count) {
+    const int64_t rows = (k + count - 1) / count;
+    SmallVector<int64_t> ends;
+    std::vector<int64_t> sums(columns, 0);
+    bool fits = true;
+    for (int64_t row = 0; row < k && fits; ++row) {
+      if (row > 0 && row % rows == 0) {
+        ends.push_back(row);
+        std::fill(sums.begin(), sums.end(), 0);
+      }
+      for (int64_t j = 0; j < columns; ++j)
+        fits &=
+            (sums[j] += static_cast<int64_t>(std::fabs(codes[row * columns + j]))) <= kMaxCodeSum;
+    }
+    if (fits) {
+      ends.push_back(k);
+      return ends;
+    }
+  }
+}
 
 /// B − b_zero_point of MatMulInteger as f32, for constant B [K, N] and
 /// zero point; none where B is not such a constant.
@@ -499,11 +547,10 @@ std::optional<std::vector<float>> constantCodes(NodeImporter &n) {
 /// tensor or per column of B (1-D [N]). With B a constant [K, N] (ONNX
 /// Runtime's dynamic quantiser's weights) the products are f32 matmuls, a
 /// weight kernel's work, over pieces of K short enough that every partial
-/// sum is an integer f32 holds exactly (at most 2^24: 255 · Σ |B −
-/// b_zero_point| over the piece's rows, in every column), each converted
-/// to int32 and the pieces added there: exact, as the integer loop nest it
-/// replaces. Their weights are never
-/// rounded (kExactProductsAttrName): int8 where it holds them, else f32.
+/// sum is an integer f32 holds exactly (pieceEnds), each converted to
+/// int32 and the pieces added there: exact, as the integer loop nest it
+/// replaces. Their weights are never rounded (kExactProductsAttrName):
+/// int8 where it holds them, else f32.
 LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
   Type i32 = n.getBuilder().getI32Type(), f32 = n.getBuilder().getF32Type();
   // Operand i's type and its zero point's (input zeroInput) shape.
@@ -553,24 +600,7 @@ LogicalResult onnx_import::importMatMulInteger(NodeImporter &n) {
     if (aType.getRank() == 0 || knownDifferent(aType.getShape().back(), k))
       return n.emitError() << "A " << aType << " and B " << n.inputType(1)
                            << " cannot be multiplied: A's last dim must be B's first";
-    // Each piece takes rows while no column's Σ |code| · 255 passes 2^24
-    // (a row alone never does: 255 · 255 < 2^24).
-    const double bound = std::ldexp(1.0, 24) / kLargestCode;
-    SmallVector<int64_t> ends;
-    std::vector<double> sums(columns, 0.0);
-    for (int64_t row = 0; row < k; ++row) {
-      const float *codesOfRow = codes->data() + row * columns;
-      bool fits = true;
-      for (int64_t j = 0; j < columns && fits; ++j)
-        fits = sums[j] + std::fabs(codesOfRow[j]) <= bound;
-      if (!fits) {
-        ends.push_back(row);
-        std::fill(sums.begin(), sums.end(), 0.0);
-      }
-      for (int64_t j = 0; j < columns; ++j)
-        sums[j] += std::fabs(codesOfRow[j]);
-    }
-    ends.push_back(k);
+    SmallVector<int64_t> ends = pieceEnds(*codes, k, columns);
     FailureOr<Value> a = operand(0, 2, /*perRow=*/true, f32);
     if (failed(a))
       return failure();

@@ -775,7 +775,7 @@ static void noteWeightsLeftAsTheyAre(ModuleOp module, const mlir::genc::WeightFo
       return;
     }
     // The model's own int4 or int8 grid, stored as it is; MatMulInteger's
-    // exact products, whose f32 weights stay.
+    // exact products, never rounded (int8 where its codes fit, else f32).
     if (::genc::driver::modelWeightGrid(op) || op->hasAttr(mlir::genc::kExactProductsAttrName)) {
       ++ownGrid;
       return;

@@ -38,7 +38,11 @@ def FuseElementwise : Pass<"genc-fuse-elementwise", "func::FuncOp"> {
     permutation map), so nothing is computed twice, and where neither
     generic is a matmul marked `genc.matmul` for the CPU kernel. The fused generic
     computes the same scalars in the same order: results are bit-identical.
-    Fewer intermediate tensors are written and read.
+    Fewer intermediate tensors are written and read. Splat constants of
+    unsigned (or signed) integers that a generic reads become fills of the
+    value as a signless constant cast back first, which fold into the body
+    (linalg's folding of a splat would make an arith.constant of type ui8,
+    which arith refuses).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }

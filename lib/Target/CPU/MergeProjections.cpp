@@ -79,8 +79,10 @@ struct MergeProjectionsPass : genc::impl::MergeProjectionsBase<MergeProjectionsP
     module.walk([&](func::FuncOp fn) {
       // Groups in program order, each in program order: one block (the
       // merged matmul takes the first one's place), one input, one shape
-      // but for N, one set of weight attributes.
-      using Key = std::tuple<Block *, Value, Attribute, Attribute>;
+      // but for N, one set of weight attributes; matmuls of integers
+      // whose weights int8 holds apart from those whose weights it does
+      // not (merged, they would all keep f32 weights).
+      using Key = std::tuple<Block *, Value, Attribute, Attribute, unsigned>;
       llvm::MapVector<Key, SmallVector<genc::MatMulOp>> groups;
       fn.walk([&](genc::MatMulOp op) {
         auto resultType = op.getType();
@@ -90,7 +92,10 @@ struct MergeProjectionsPass : genc::impl::MergeProjectionsBase<MergeProjectionsP
             op->hasAttr(genc::kWeightGridAttrName))
           return;
         auto rows = DenseI64ArrayAttr::get(op.getContext(), resultType.getShape().drop_back());
-        groups[Key{op->getBlock(), op.getLhs(), rows, weightAttributes(op)}].push_back(op);
+        bool int8Integers = op->hasAttr(genc::kExactProductsAttrName) &&
+                            genc::holdsInt8Integers(constantWeight(op));
+        groups[Key{op->getBlock(), op.getLhs(), rows, weightAttributes(op), int8Integers}]
+            .push_back(op);
       });
       for (auto &[key, members] : groups)
         if (members.size() > 1)

@@ -5,7 +5,9 @@
 // is bound by reading the weights), or bf16. int8 and bf16 panels hold
 // pairs of consecutive k, what the kernels' dot products take (vpdpwssd
 // with A in int16, AVX512-BF16's vdpbf16ps with A in bf16). int4 rounds to
-// nearest or, calibrated, with GPTQ's error feedback.
+// nearest or, calibrated, with GPTQ's error feedback. Matmuls of integers
+// (MatMulInteger's) are never rounded: int8 codes without scales where
+// int8 holds their weights, whatever the format.
 //
 //===----------------------------------------------------------------------===//
 
@@ -402,7 +404,8 @@ QuantizedWeight packBF16(RankedTensorType type, ArrayRef<char> bytes) {
 /// bf16's, with the scale of each column: its largest magnitude / 127, q =
 /// round(w / scale); or, on a model's 8-bit grid (`gridScales`, one per
 /// column; the padding columns after them get 0), its scale and q =
-/// round(w / scale) in [-128, 127], the model's own code.
+/// round(w / scale) in [-128, 127], the model's own code (scales of 1:
+/// integer weights as they are).
 QuantizedWeight quantizeInt8(RankedTensorType type, ArrayRef<char> bytes,
                              ArrayRef<float> gridScales = {}) {
   int64_t panels = type.getDimSize(0), k = type.getDimSize(1), pairs = (k + 1) / 2;
@@ -716,6 +719,12 @@ struct QuantizeMatmulWeightsPass
     return parsed;
   }
   void runOnOperation() override {
+    std::string error;
+    FailureOr<genc::WeightFormat> parsed = parsedFormat(error);
+    if (failed(parsed)) {
+      getOperation().emitError() << error;
+      return signalPassFailure();
+    }
     // The f32 panels are freed as soon as nothing reads them.
     genc::WeightConstants weights(getOperation());
     storeInt8Integers(getOperation(), weights);
@@ -728,12 +737,6 @@ struct QuantizeMatmulWeightsPass
           !op->hasAttr(genc::kExactProductsAttrName))
         matmuls.push_back(op);
     });
-    std::string error;
-    FailureOr<genc::WeightFormat> parsed = parsedFormat(error);
-    if (failed(parsed)) {
-      getOperation().emitError() << error;
-      return signalPassFailure();
-    }
     using Kind = genc::WeightFormat::Kind;
     // Weights quantised in the model keep their grid whatever the format.
     auto gridOf = [](linalg::GenericOp op) {

@@ -261,8 +261,11 @@ inline double roundRowToInt16(const float *a, int64_t k, int64_t step, int16_t *
 /// at most 32767 in magnitude: the compiled code's promise) taken as they
 /// are, q = a, with a scale of 1, so that the products stay exact.
 inline double integerRowToInt16(const float *a, int64_t k, int64_t step, int16_t *q) {
-  for (int64_t kk = step == 1 && hasAVX512() ? roundAVX512(a, k, 1.0, q) : 0; kk < k; ++kk)
-    q[kk] = static_cast<int16_t>(a[kk * step]);
+  // As roundAVX512 converts: to nearest, saturated, so every path agrees.
+  for (int64_t kk = step == 1 && hasAVX512() ? roundAVX512(a, k, 1.0, q) : 0; kk < k; ++kk) {
+    int64_t v = _mm_cvtsd_si64(_mm_set_sd(a[kk * step]));
+    q[kk] = static_cast<int16_t>(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+  }
   return 1.0;
 }
 
@@ -2179,9 +2182,12 @@ void multiplyInt8(const KernelCall &call, genc_unranked_memref *c, genc_unranked
               bv.sizes[1] == (k + 1) / 2 && bv.sizes[2] == 32 && bv.sizes[3] == 2 &&
               (!sv || (sv->rank == 2 && sv->sizes[0] == panels && sv->sizes[1] == 32));
   if (!fits)
-    return call.fail("internal error: an int8 matmul kernel's weights or scales do not fit N = "
-                     "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), 32, 2], the "
-                     "scales [ceil(N / 32), 32])",
+    return call.fail(scales ? "internal error: genc_matmul_f32_i8's weights or scales do not fit N "
+                              "= {index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), "
+                              "32, 2], the scales [ceil(N / 32), 32])"
+                            : "internal error: genc_matmul_i8_integers's weights do not fit N = "
+                              "{index} and K = {bound} (B must be [ceil(N / 32), ceil(K / 2), "
+                              "32, 2])",
                      n, k);
   multiply(call, cv, av, bv, /*panels=*/true, sv ? sv->data : nullptr, accumulate != 0, epilogue);
 }

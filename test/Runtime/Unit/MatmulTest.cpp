@@ -495,15 +495,15 @@ TEST_P(Matmul, Int8WeightsMatchLoops) { expectInt8WeightsMatchLoops(context); }
 /// less their zero points): A of 8-bit codes less a zero point per row, in
 /// [-255, 255], by codes in [-128, 127] gives exactly the integer sums,
 /// for awkward sizes, a batch, a transposed A, the largest sums the
-/// compiled code lets through (2^24 less a little) and K = 0. Rows that
+/// compiled code lets through (2^24 - 1) and K = 0. Rows that
 /// span at most 255 take byte dot products where the CPU has AVX512-VNNI
 /// (calls of 4 rows or more); one call's rows span up to 510 (16-bit
 /// pairs, as without VNNI).
 void expectIntegerProductsAreExact(genc_context &context) {
   const int64_t sizes[][4] = {// batch, M, N, K
-                              {1, 1, 1, 1},   {1, 1, 768, 514}, {1, 13, 45, 7},  {1, 128, 100, 33},
-                              {3, 7, 50, 16}, {1, 9, 40, 1101}, {1, 2, 33, 514}, {1, 5, 64, 514},
-                              {1, 6, 70, 6},  {1, 40, 96, 2047}};
+                              {1, 1, 1, 1},   {1, 1, 768, 514},  {1, 13, 45, 7},  {1, 128, 100, 33},
+                              {3, 7, 50, 16}, {1, 9, 40, 1101},  {1, 2, 33, 514}, {1, 5, 64, 514},
+                              {1, 6, 70, 6},  {1, 40, 96, 2047}, {1, 1, 40, 515}, {1, 4, 40, 515}};
   std::mt19937 gen(20);
   std::uniform_int_distribution<int> code(-128, 127), byte(0, 255), wide(-255, 255);
   for (const auto &[batch, m, n, k] : sizes) {
@@ -523,9 +523,16 @@ void expectIntegerProductsAreExact(genc_context &context) {
       for (int64_t kk = 0; kk < k; ++kk)
         a[r * k + kk] = static_cast<float>(m == 13 ? wide(gen) : byte(gen) - zero);
     }
+    if (k == 515) {
+      // The largest sums the compiled code lets through, 2^24 - 1: row 0
+      // all 255 by 514 codes of -128 and one of -1 in column 0.
+      std::fill(a.begin(), a.begin() + k, 255.0f);
+      for (int64_t kk = 0; kk < k; ++kk)
+        at(kk, 0) = kk == 0 ? -1 : -128;
+    }
     if (k == 514) {
-      // The largest sums: 514 · 255 · 127 = 16646190 in column 0 of row
-      // 0, and its negation in column 1.
+      // Large sums: 514 · 255 · 127 = 16646190 in column 0 of row 0, and
+      // its negation in column 1.
       std::fill(a.begin(), a.begin() + k, 255.0f);
       for (int64_t kk = 0; kk < k; ++kk) {
         at(kk, 0) = 127;

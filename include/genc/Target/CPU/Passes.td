@@ -198,7 +198,8 @@ def CallCPUKernels : Pass<"genc-call-cpu-kernels", "ModuleOp"> {
     error. The f32 and bf16 kernels accumulate into C exactly as
     the generic would; the int8 and 4-bit ones round A to 16-bit integers
     (a scale per row) first: approximate, far below the weights' own
-    rounding (kernels.h). `context` is the calling function's
+    rounding (kernels.h), except genc_matmul_i8_integers, whose A holds
+    integers already: exact. `context` is the calling function's
     `genc.context` argument (an `!llvm.ptr`, added as its first argument
     when missing): the caller's thread pool, never a global. When C is a fresh buffer whose only earlier writer is a
     fill with +0.0, the fill is erased and the kernel writes C instead

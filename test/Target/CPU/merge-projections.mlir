@@ -37,3 +37,23 @@ func.func @kept(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %w: tensor<2x2xf32>) -
   %3 = genc.matmul %x, %b {genc.input_gram = dense<1.0> : tensor<2x2xf32>} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
   return %0, %1, %2, %3 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>
 }
+
+// -----
+
+// Matmuls of integers merge with each other, those whose weights int8
+// holds apart from one whose weights it does not (200): merged with it,
+// theirs would stay f32 too.
+// CHECK-LABEL: func.func @integers
+// CHECK: %[[W:.+]] = arith.constant dense_resource<merged_weight> : tensor<2x4xf32>
+// CHECK: genc.matmul %arg0, %[[W]] {genc.exact_products}
+// CHECK: genc.matmul %arg0, %{{.+}} {genc.exact_products} : (tensor<?x2xf32>, tensor<2x2xf32>)
+// CHECK-NOT: genc.matmul
+func.func @integers(%x: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>) {
+  %a = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b = arith.constant dense<[[5.0, -6.0], [7.0, -128.0]]> : tensor<2x2xf32>
+  %c = arith.constant dense<[[200.0, 1.0], [2.0, 3.0]]> : tensor<2x2xf32>
+  %0 = genc.matmul %x, %a {genc.exact_products} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  %1 = genc.matmul %x, %c {genc.exact_products} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  %2 = genc.matmul %x, %b {genc.exact_products} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %0, %1, %2 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>
+}

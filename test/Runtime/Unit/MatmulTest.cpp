@@ -339,6 +339,16 @@ std::vector<int64_t> roundedRow(const std::vector<float> &a, int64_t row, int64_
   return q;
 }
 
+/// Row-major [m, k] `a` laid out column by column (its values k apart
+/// when read as [m, k] with strides {1, m}).
+std::vector<float> columnMajor(const std::vector<float> &a, int64_t m, int64_t k) {
+  std::vector<float> out(m * k);
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t kk = 0; kk < k; ++kk)
+      out[kk * m + r] = a[r * k + kk];
+  return out;
+}
+
 /// What genc_matmul_f32_i8 promises (kernels.h), written out: A's rows
 /// rounded; int32 sums over 256 pairs of k, added in f32; times the row's
 /// scale, times the column's, in double, rounded to f32; plus C.
@@ -449,10 +459,7 @@ void expectInt8WeightsMatchLoops(genc_context &context) {
 
       // A transposed in memory (its values k apart): the same bits.
       if (batch == 1) {
-        std::vector<float> at(m * k);
-        for (int64_t r = 0; r < m; ++r)
-          for (int64_t kk = 0; kk < k; ++kk)
-            at[kk * m + r] = a[r * k + kk];
+        std::vector<float> at = columnMajor(a, m, k);
         std::vector<float> ct = c0;
         Memref ctm(ct.data(), {m, n}), atm(at.data(), {m, k}, {1, m});
         _mlir_ciface_genc_matmul_f32_i8(&context, /*check=*/1, &ctm.ref, &atm.ref, &bm.ref, &sm.ref,
@@ -560,10 +567,7 @@ void expectIntegerProductsAreExact(genc_context &context) {
         ASSERT_EQ(c[i], want[i]) << "at element " << i;
       if (batch == 1) {
         // A transposed in memory (its values k apart).
-        std::vector<float> transposed(m * k);
-        for (int64_t r = 0; r < m; ++r)
-          for (int64_t kk = 0; kk < k; ++kk)
-            transposed[kk * m + r] = a[r * k + kk];
+        std::vector<float> transposed = columnMajor(a, m, k);
         std::vector<float> ct = c0;
         Memref ctm(ct.data(), {m, n}), atm(transposed.data(), {m, k}, {1, m});
         _mlir_ciface_genc_matmul_i8_integers(&context, /*check=*/1, &ctm.ref, &atm.ref, &bm.ref,
